@@ -1,0 +1,7 @@
+//! forkscope: teach process concurrency by showing real processes live.
+//!
+//! See `README.md` for use and `shared/DESIGN.md` for the architecture; each
+//! module's `//!` header says what it owns.
+
+pub mod shm;
+pub mod sys;

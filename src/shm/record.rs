@@ -1,0 +1,385 @@
+//! The fixed-size record that processes write into their lane's ring, and the
+//! codes it carries.
+//!
+//! A [`RawRecord`] is 64 bytes, `#[repr(C)]`: a global sequence number, a
+//! timestamp, the kind, the writer's lane, the script line, and a 40-byte body
+//! whose meaning depends on the kind. Bodies are encoded as little-endian bytes,
+//! never as Rust unions, so a reader can copy a slot out and decode it without
+//! trusting it: every decoder here checks ranges and returns `None` on nonsense.
+//!
+//! Strings (printed text, error messages, reported values, op details) do not fit
+//! in one record; they travel as a group of `Text` records that share the
+//! sequence number of the record they belong to. The writer reserves room for
+//! the whole group before writing any of it, so a group is either all there or
+//! dropped as a whole.
+
+use std::fmt;
+
+/// Bytes of a record body.
+pub const BODY: usize = 40;
+/// Text bytes carried by one `Text` record.
+pub const TEXT_CHUNK: usize = BODY - 4;
+/// Most chunks one text may take (longer texts are cut, with an ellipsis).
+pub const MAX_CHUNKS: usize = 64;
+/// "No lane" / "no resource" in `u16`/`u32` fields.
+pub const NO_LANE: u16 = u16::MAX;
+pub const NO_RES: u32 = u32::MAX;
+
+/// One ring slot. `seq` orders records across lanes; `t_ns` is
+/// `CLOCK_MONOTONIC` nanoseconds since the run started.
+#[repr(C, align(64))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawRecord {
+    pub seq: u64,
+    pub t_ns: u64,
+    pub kind: u16,
+    pub lane: u16,
+    pub line: u32,
+    pub body: [u8; BODY],
+}
+
+const _: () = assert!(std::mem::size_of::<RawRecord>() == 64);
+const _: () = assert!(std::mem::align_of::<RawRecord>() == 64);
+
+impl RawRecord {
+    pub const EMPTY: RawRecord = RawRecord { seq: 0, t_ns: 0, kind: 0, lane: 0, line: 0, body: [0; BODY] };
+}
+
+/// What a record says. Values are stable: they are part of the layout version.
+#[repr(u16)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RawKind {
+    /// A process started a child: `other` = child lane, `a` = pid, `b` = ppid, `c` = daemon.
+    Spawn = 1,
+    /// An op completed: `op`, `res`, `other`, values `a b c d` as the op documents.
+    Op = 2,
+    /// The writer blocked in `op` on `res` (or on lane `other`, for join); `a` = holder lane or -1.
+    Block = 3,
+    /// The writer's op woke lane `other`, handing it `res`.
+    Wake = 4,
+    /// The writer's wait in `op` on `res` ended by its timeout.
+    Timeout = 5,
+    /// A chunk of text belonging to the record with the same `seq` (see [`TextTag`]).
+    Text = 6,
+    /// Conductor: lane `other` has ended; `a` = exitcode (Python style: -N = signal N).
+    Ended = 7,
+    /// A resource was created: `res`, `a` = [`ResKind`], `b` = capacity.
+    ResourceNew = 8,
+    /// Conductor: a step was granted to lane `other` (`NO_LANE`: the next ready one);
+    /// `a` = granularity (0 op, 1 statement).
+    Grant = 9,
+    /// Conductor: run mode changed; `a` = 1 paused, 0 running.
+    Mode = 10,
+    /// Conductor: the user sent signal `a` to lane `other`.
+    Signal = 11,
+}
+
+impl RawKind {
+    pub fn from_u16(v: u16) -> Option<RawKind> {
+        use RawKind::*;
+        Some(match v {
+            1 => Spawn,
+            2 => Op,
+            3 => Block,
+            4 => Wake,
+            5 => Timeout,
+            6 => Text,
+            7 => Ended,
+            8 => ResourceNew,
+            9 => Grant,
+            10 => Mode,
+            11 => Signal,
+            _ => return None,
+        })
+    }
+}
+
+/// What a text group is.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TextTag {
+    /// `print(...)` output; the group stands alone.
+    Print = 1,
+    /// A script error (an uncaught exception): the message.
+    Error = 2,
+    /// `report(key, value)`: `key`, a tab, the value as JSON.
+    Report = 3,
+    /// Detail attached to the `Op`/`Block` record with the same `seq` (a path, a value).
+    Detail = 4,
+    /// A finding the process noticed about itself (misuse that Python allows).
+    Finding = 5,
+}
+
+impl TextTag {
+    pub fn from_u8(v: u8) -> Option<TextTag> {
+        Some(match v {
+            1 => TextTag::Print,
+            2 => TextTag::Error,
+            3 => TextTag::Report,
+            4 => TextTag::Detail,
+            5 => TextTag::Finding,
+            _ => return None,
+        })
+    }
+}
+
+macro_rules! codes {
+    ($(#[$m:meta])* $name:ident : $repr:ty { $($(#[$vm:meta])* $v:ident = $n:literal => $s:literal,)* }) => {
+        $(#[$m])*
+        #[repr($repr)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $v = $n,)* }
+        impl $name {
+            pub fn from_raw(v: $repr) -> Option<Self> {
+                match v { $($n => Some(Self::$v),)* _ => None }
+            }
+            /// The name the lesson API uses for it.
+            pub fn name(self) -> &'static str {
+                match self { $(Self::$v => $s,)* }
+            }
+            pub const ALL: &'static [Self] = &[$(Self::$v,)*];
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.name()) }
+        }
+    };
+}
+
+codes! {
+    /// Every op of the lesson API. An op is a call that touches the world outside
+    /// the process's own variables (other processes, shared resources, files,
+    /// time, output): each one passes the gate. Pure queries (`getpid`, `param`,
+    /// `random`…) are not ops. The meaning of the `a b c d` values of an `Op`
+    /// record is given per op.
+    Op: u16 {
+        /// `other` = child lane.
+        Start = 1 => "start",
+        /// `other` = child, `a` = exitcode, `b` = 1 if it timed out (still alive).
+        Join = 2 => "join",
+        /// `other` = child, `a` = 1 alive, 0 not.
+        IsAlive = 3 => "is_alive",
+        /// `other` = target lane, `a` = signal sent.
+        Terminate = 4 => "terminate",
+        Kill = 5 => "kill",
+        /// `a` = length in µs (scaled), `b` = 1 when completed virtually (stepping).
+        Sleep = 10 => "sleep",
+        /// `a` = ms of CPU work asked for.
+        Compute = 11 => "compute",
+        /// Output: the text is in a `Print` group.
+        Print = 12 => "print",
+        Report = 13 => "report",
+        /// Lock-like acquire: `a` = 1 acquired, 0 not (timeout/non-blocking);
+        /// `b` = count/value after (rlock depth, semaphore value).
+        Acquire = 20 => "acquire",
+        /// `a` = count/value after; `other` = lane handed to, if any.
+        Release = 21 => "release",
+        Set = 30 => "set",
+        Clear = 31 => "clear",
+        IsSet = 32 => "is_set",
+        /// Event/Condition/Barrier wait: `a` = 1 if the condition held, 0 on timeout.
+        Wait = 33 => "wait",
+        Notify = 41 => "notify",
+        NotifyAll = 42 => "notify_all",
+        /// Queue: `a` = depth after, `b` = unfinished tasks after.
+        Put = 50 => "put",
+        Get = 51 => "get",
+        PutNowait = 52 => "put_nowait",
+        GetNowait = 53 => "get_nowait",
+        Qsize = 54 => "qsize",
+        Empty = 55 => "empty",
+        Full = 56 => "full",
+        TaskDone = 57 => "task_done",
+        QueueJoin = 58 => "join_queue",
+        Send = 60 => "send",
+        Recv = 61 => "recv",
+        Poll = 62 => "poll",
+        Close = 63 => "close",
+        /// Shared Value/Array read and write: `a` = value when it is an integer.
+        Load = 70 => "load",
+        Store = 71 => "store",
+        Apply = 80 => "apply",
+        ApplyAsync = 81 => "apply_async",
+        ResultGet = 82 => "get_result",
+        Ready = 83 => "ready",
+        Map = 84 => "map",
+        PoolClose = 85 => "close_pool",
+        PoolTerminate = 86 => "terminate_pool",
+        PoolJoin = 87 => "join_pool",
+        Listen = 90 => "listen",
+        Accept = 91 => "accept",
+        Connect = 92 => "connect",
+        SockSend = 93 => "send_socket",
+        SockRecv = 94 => "recv_socket",
+        SockClose = 95 => "close_socket",
+        ReadJson = 100 => "read_json",
+        WriteJson = 101 => "write_json",
+        ReadText = 102 => "read_text",
+        WriteText = 103 => "write_text",
+        AppendText = 104 => "append_text",
+        ListDir = 105 => "list_dir",
+        /// The process's code is over; what follows is Python's exit handling
+        /// (terminate daemonic children, join the others). `a` = exit code.
+        Exit = 120 => "exit",
+    }
+}
+
+codes! {
+    /// Kinds of shared resource.
+    ResKind: u32 {
+        Lock = 1 => "Lock",
+        RLock = 2 => "RLock",
+        Semaphore = 3 => "Semaphore",
+        BoundedSemaphore = 4 => "BoundedSemaphore",
+        Event = 5 => "Event",
+        Condition = 6 => "Condition",
+        Barrier = 7 => "Barrier",
+        Queue = 8 => "Queue",
+        JoinableQueue = 9 => "JoinableQueue",
+        Pipe = 10 => "Pipe",
+        Value = 11 => "Value",
+        Array = 12 => "Array",
+        Pool = 13 => "Pool",
+        Socket = 14 => "Socket",
+        File = 15 => "File",
+        AsyncResult = 16 => "AsyncResult",
+    }
+}
+
+/// Body of `Op`, `Block`, `Wake`, `Timeout`, `Spawn`, `Ended`, `ResourceNew`,
+/// `Grant`, `Mode`, `Signal` records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpBody {
+    pub op: u16,
+    pub other: u16,
+    pub res: u32,
+    pub a: i64,
+    pub b: i64,
+    pub c: i64,
+    pub d: i64,
+}
+
+impl OpBody {
+    pub fn encode(&self) -> [u8; BODY] {
+        let mut b = [0u8; BODY];
+        b[0..2].copy_from_slice(&self.op.to_le_bytes());
+        b[2..4].copy_from_slice(&self.other.to_le_bytes());
+        b[4..8].copy_from_slice(&self.res.to_le_bytes());
+        b[8..16].copy_from_slice(&self.a.to_le_bytes());
+        b[16..24].copy_from_slice(&self.b.to_le_bytes());
+        b[24..32].copy_from_slice(&self.c.to_le_bytes());
+        b[32..40].copy_from_slice(&self.d.to_le_bytes());
+        b
+    }
+
+    pub fn decode(b: &[u8; BODY]) -> OpBody {
+        let u16_at = |i: usize| u16::from_le_bytes([b[i], b[i + 1]]);
+        let u32_at = |i: usize| u32::from_le_bytes(b[i..i + 4].try_into().unwrap_or([0; 4]));
+        let i64_at = |i: usize| i64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        OpBody { op: u16_at(0), other: u16_at(2), res: u32_at(4), a: i64_at(8), b: i64_at(16), c: i64_at(24), d: i64_at(32) }
+    }
+}
+
+/// Body of a `Text` record: one chunk of a text group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextBody {
+    pub tag: u8,
+    pub index: u8,
+    pub count: u8,
+    pub len: u8,
+    pub bytes: [u8; TEXT_CHUNK],
+}
+
+impl TextBody {
+    pub fn encode(&self) -> [u8; BODY] {
+        let mut b = [0u8; BODY];
+        b[0] = self.tag;
+        b[1] = self.index;
+        b[2] = self.count;
+        b[3] = self.len;
+        b[4..].copy_from_slice(&self.bytes);
+        b
+    }
+
+    /// `None` if the chunk's own fields are inconsistent.
+    pub fn decode(b: &[u8; BODY]) -> Option<TextBody> {
+        let (tag, index, count, len) = (b[0], b[1], b[2], b[3]);
+        if TextTag::from_u8(tag).is_none() || count == 0 || index >= count || len as usize > TEXT_CHUNK {
+            return None;
+        }
+        let mut bytes = [0u8; TEXT_CHUNK];
+        bytes.copy_from_slice(&b[4..]);
+        Some(TextBody { tag, index, count, len, bytes })
+    }
+
+    pub fn data(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+}
+
+/// Splits `text` into at most [`MAX_CHUNKS`] text bodies, cutting on a char
+/// boundary and ending a cut text with "…".
+pub fn text_chunks(tag: TextTag, text: &str) -> Vec<[u8; BODY]> {
+    let max = TEXT_CHUNK * MAX_CHUNKS;
+    let owned;
+    let text = if text.len() > max {
+        let mut cut = max - '…'.len_utf8();
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        owned = format!("{}…", &text[..cut]);
+        owned.as_str()
+    } else {
+        text
+    };
+    let bytes = text.as_bytes();
+    let count = bytes.len().div_ceil(TEXT_CHUNK).max(1);
+    (0..count)
+        .map(|i| {
+            let part = &bytes[(i * TEXT_CHUNK).min(bytes.len())..((i + 1) * TEXT_CHUNK).min(bytes.len())];
+            let mut chunk = [0u8; TEXT_CHUNK];
+            chunk[..part.len()].copy_from_slice(part);
+            TextBody { tag: tag as u8, index: i as u8, count: count as u8, len: part.len() as u8, bytes: chunk }.encode()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn op_body_round_trips() {
+        let b = OpBody { op: 20, other: 7, res: 3, a: -1, b: i64::MAX, c: 5, d: 9 };
+        assert_eq!(OpBody::decode(&b.encode()), b);
+    }
+
+    #[test]
+    fn text_splits_on_char_boundaries_and_rejoins() {
+        let s = "子进程的父进程的id=4242 子进程的id=4243 — 买到票了 ".repeat(3);
+        let chunks = text_chunks(TextTag::Print, &s);
+        let mut joined = Vec::new();
+        for c in &chunks {
+            joined.extend_from_slice(TextBody::decode(c).unwrap().data());
+        }
+        assert_eq!(String::from_utf8(joined).unwrap(), s);
+    }
+
+    #[test]
+    fn long_text_is_cut_with_ellipsis() {
+        let s = "x".repeat(TEXT_CHUNK * MAX_CHUNKS + 100);
+        let chunks = text_chunks(TextTag::Print, &s);
+        assert_eq!(chunks.len(), MAX_CHUNKS);
+        let mut joined = Vec::new();
+        for c in &chunks {
+            joined.extend_from_slice(TextBody::decode(c).unwrap().data());
+        }
+        let t = String::from_utf8(joined).unwrap();
+        assert!(t.ends_with('…'));
+    }
+
+    #[test]
+    fn empty_text_is_one_chunk() {
+        assert_eq!(text_chunks(TextTag::Print, "").len(), 1);
+    }
+}

@@ -1,0 +1,95 @@
+//! Single-producer, single-consumer ring of [`RawRecord`]s, one per lane.
+//!
+//! Algorithm (as in rtrb): two monotonic `u64` counters, `head` (written only by
+//! the lane's process: records published) and `tail` (written only by the
+//! conductor: records consumed). Slot `i` lives at `i & (cap - 1)`.
+//!
+//! Contract:
+//! - The producer never blocks. [`Ring::push`] appends a whole group of records or
+//!   none of them; when the group does not fit it adds the group's size to
+//!   `dropped` and returns `false`. So `head + dropped` = records written.
+//! - A record becomes visible only when `head` is stored (release) after its
+//!   slot was written: a producer killed mid-write leaves at most an unpublished
+//!   slot, never a torn published one.
+//! - The consumer trusts nothing: if `head - tail` is more than `cap` (a
+//!   corrupt or hostile producer), it skips to `head` and counts what it skipped.
+//!   Decoding a slot's contents is the reader's job and also checks everything.
+
+use std::sync::atomic::Ordering::*;
+
+use super::layout::Lane;
+use super::record::RawRecord;
+
+/// One lane's ring: its indices (in the [`Lane`]) and its slots.
+#[derive(Clone, Copy, Debug)]
+pub struct Ring<'a> {
+    pub lane: &'a Lane,
+    pub slots: *mut RawRecord,
+    /// Power of two.
+    pub cap: u32,
+}
+
+/// What a consumer pass found besides records.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PopReport {
+    /// Records skipped because the indices were impossible.
+    pub skipped: u64,
+}
+
+impl<'a> Ring<'a> {
+    #[inline]
+    fn slot(&self, i: u64) -> *mut RawRecord {
+        // SAFETY: the index is masked to `cap`, and `slots` points at `cap`
+        // records inside the mapping (checked when the view was built).
+        unsafe { self.slots.add((i & (self.cap as u64 - 1)) as usize) }
+    }
+
+    /// Producer only. Appends all of `group` or, if it does not fit, none of it
+    /// (counting it as dropped). Never blocks.
+    #[inline]
+    pub fn push(&self, group: &[RawRecord]) -> bool {
+        let n = group.len() as u64;
+        let head = self.lane.head.0.load(Relaxed);
+        let tail = self.lane.tail.0.load(Acquire);
+        let used = head.wrapping_sub(tail);
+        if used > self.cap as u64 || self.cap as u64 - used < n {
+            self.lane.dropped.fetch_add(n, Relaxed);
+            return false;
+        }
+        for (i, rec) in group.iter().enumerate() {
+            // SAFETY: the slot is inside the ring and not visible to the
+            // consumer until `head` moves past it below.
+            unsafe { self.slot(head + i as u64).write_volatile(*rec) };
+        }
+        self.lane.head.0.store(head + n, Release);
+        true
+    }
+
+    /// Consumer only. Moves every published record into `out` (at most `max`).
+    pub fn pop_into(&self, out: &mut Vec<RawRecord>, max: usize) -> PopReport {
+        let tail = self.lane.tail.0.load(Relaxed);
+        let head = self.lane.head.0.load(Acquire);
+        let avail = head.wrapping_sub(tail);
+        if avail > self.cap as u64 {
+            // Impossible for an honest producer: skip it all.
+            self.lane.tail.0.store(head, Release);
+            return PopReport { skipped: avail.min(u32::MAX as u64) };
+        }
+        let n = avail.min(max as u64);
+        out.reserve(n as usize);
+        for i in 0..n {
+            // SAFETY: the slot is inside the ring; the producer published it
+            // (release on `head`, acquire above) and will not reuse it until
+            // `tail` moves past it.
+            out.push(unsafe { self.slot(tail + i).read_volatile() });
+        }
+        self.lane.tail.0.store(tail + n, Release);
+        PopReport::default()
+    }
+
+    /// Records published and not yet consumed (0 if the indices are impossible).
+    pub fn pending(&self) -> u64 {
+        let d = self.lane.head.0.load(Acquire).wrapping_sub(self.lane.tail.0.load(Relaxed));
+        if d > self.cap as u64 { 0 } else { d }
+    }
+}

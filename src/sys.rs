@@ -1,0 +1,191 @@
+//! Small wrappers over Linux calls that std does not have: `/proc/PID/stat`,
+//! pidfds, the monotonic clock, signal names, process-group kill.
+
+use std::os::fd::{FromRawFd, OwnedFd};
+
+/// The fields of `/proc/PID/stat` we use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProcStat {
+    /// One-letter state: R S D Z T t X …
+    pub state: char,
+    pub ppid: i32,
+    pub pgrp: i32,
+    /// Start time in clock ticks since boot (field 22).
+    pub start_time: u64,
+    /// Wait status as `waitpid` would report it (field 52); meaningful for a zombie.
+    pub exit_code: i32,
+}
+
+/// Reads `/proc/PID/stat`; `None` if the process does not exist (or was reaped).
+pub fn proc_stat(pid: i32) -> Option<ProcStat> {
+    if pid <= 0 {
+        return None;
+    }
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&text)
+}
+
+fn parse_stat(text: &str) -> Option<ProcStat> {
+    // The command name (field 2) is in parentheses and may hold spaces or ')'.
+    let rest = &text[text.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // f[0] is field 3 (state).
+    let field = |n: usize| f.get(n - 3).copied();
+    Some(ProcStat {
+        state: field(3)?.chars().next()?,
+        ppid: field(4)?.parse().ok()?,
+        pgrp: field(5)?.parse().ok()?,
+        start_time: field(22)?.parse().ok()?,
+        exit_code: field(52).and_then(|s| s.parse().ok()).unwrap_or(0),
+    })
+}
+
+/// Start time of `pid` (clock ticks since boot).
+pub fn start_time(pid: i32) -> Option<u64> {
+    proc_stat(pid).map(|s| s.start_time)
+}
+
+/// True if `pid` exists, is not a zombie, and started at `start` (so it is the
+/// same process, not a reused pid).
+pub fn is_same_live_process(pid: i32, start: u64) -> bool {
+    matches!(proc_stat(pid), Some(s) if s.start_time == start && s.state != 'Z' && s.state != 'X')
+}
+
+/// `pidfd_open(pid)`: a descriptor that becomes readable when `pid` ends.
+pub fn pidfd_open(pid: i32) -> std::io::Result<OwnedFd> {
+    // SAFETY: plain syscall with integer arguments.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the kernel just returned this descriptor to us; we own it.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// Polls `fds` for readability, `timeout_ms` (-1 = forever). Returns the
+/// indices that are readable (or hung up).
+pub fn poll_readable(fds: &[i32], timeout_ms: i32) -> Vec<usize> {
+    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
+    // SAFETY: `pfds` is a valid array of `pfds.len()` pollfd structs.
+    let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout_ms) };
+    if n <= 0 {
+        return Vec::new();
+    }
+    pfds.iter()
+        .enumerate()
+        .filter(|(_, p)| p.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// `CLOCK_MONOTONIC` in nanoseconds.
+#[inline]
+pub fn monotonic_ns() -> u64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// Sends `sig` to `pid`; false if it failed (no such process).
+pub fn kill(pid: i32, sig: i32) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: plain syscall.
+    unsafe { libc::kill(pid, sig) == 0 }
+}
+
+/// Sends `sig` to every process of group `pgid`.
+pub fn kill_group(pgid: i32, sig: i32) -> bool {
+    if pgid <= 1 {
+        return false;
+    }
+    // SAFETY: plain syscall; a negative pid addresses the group.
+    unsafe { libc::kill(-pgid, sig) == 0 }
+}
+
+/// Python-style name of a signal (`SIGTERM`), or `SIG<n>`.
+pub fn signal_name(sig: i32) -> String {
+    let name = match sig {
+        libc::SIGHUP => "SIGHUP",
+        libc::SIGINT => "SIGINT",
+        libc::SIGQUIT => "SIGQUIT",
+        libc::SIGILL => "SIGILL",
+        libc::SIGABRT => "SIGABRT",
+        libc::SIGBUS => "SIGBUS",
+        libc::SIGFPE => "SIGFPE",
+        libc::SIGKILL => "SIGKILL",
+        libc::SIGSEGV => "SIGSEGV",
+        libc::SIGPIPE => "SIGPIPE",
+        libc::SIGALRM => "SIGALRM",
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGUSR1 => "SIGUSR1",
+        libc::SIGUSR2 => "SIGUSR2",
+        libc::SIGSTOP => "SIGSTOP",
+        libc::SIGCONT => "SIGCONT",
+        _ => return format!("SIG{sig}"),
+    };
+    name.to_string()
+}
+
+/// Turns a wait status into a Python exitcode: the exit code, or -N for signal N.
+pub fn exitcode_from_wait_status(status: i32) -> i32 {
+    if libc::WIFSIGNALED(status) {
+        -libc::WTERMSIG(status)
+    } else if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        // Stopped/continued statuses are not ends; callers do not pass them.
+        0
+    }
+}
+
+/// Becomes the child subreaper: orphaned descendants are re-parented to us.
+pub fn set_child_subreaper() -> bool {
+    // SAFETY: prctl with integer arguments.
+    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 }
+}
+
+/// Sets the calling thread's name as `ps`/`top` show it (15 bytes at most).
+pub fn set_process_name(name: &str) {
+    let mut n = name.len().min(15);
+    while !name.is_char_boundary(n) {
+        n -= 1;
+    }
+    let mut buf = [0u8; 16];
+    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
+    // SAFETY: `buf` is NUL-terminated and lives through the call.
+    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0) };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_stat_with_spaces_and_parens_in_comm() {
+        let line = "4242 (we ir) d) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 1 0 98765 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 0 0 0 0 0 0 0 9";
+        let s = parse_stat(line).unwrap();
+        assert_eq!(s.state, 'S');
+        assert_eq!(s.ppid, 1);
+        assert_eq!(s.pgrp, 4242);
+        assert_eq!(s.start_time, 98765);
+        assert_eq!(s.exit_code, 9);
+    }
+
+    #[test]
+    fn own_stat_is_readable() {
+        let me = std::process::id() as i32;
+        let s = proc_stat(me).unwrap();
+        assert!(is_same_live_process(me, s.start_time));
+        assert!(!is_same_live_process(me, s.start_time + 1));
+    }
+
+    #[test]
+    fn exitcodes_follow_python() {
+        assert_eq!(exitcode_from_wait_status(3 << 8), 3);
+        assert_eq!(exitcode_from_wait_status(libc::SIGTERM), -15);
+        assert_eq!(signal_name(9), "SIGKILL");
+    }
+}
