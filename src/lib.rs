@@ -3,5 +3,9 @@
 //! See `README.md` for use and `shared/DESIGN.md` for the architecture; each
 //! module's `//!` header says what it owns.
 
+pub mod codec;
+pub mod model;
+pub mod runtime;
+pub mod script;
 pub mod shm;
 pub mod sys;

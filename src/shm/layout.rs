@@ -134,7 +134,9 @@ pub struct Control {
     pub free_blocks: AtomicU64,
     /// Blocks currently allocated (for display and leak checks).
     pub blocks_used: AtomicU32,
-    _pad: [u32; 3],
+    _pad: u32,
+    /// Loop iterations of `compute` per millisecond, calibrated by the conductor.
+    pub compute_per_ms: AtomicU64,
     /// Global record sequence; one `fetch_add` per record. Own cache line.
     pub seq: Padded<AtomicU64>,
 }

@@ -72,6 +72,8 @@ pub enum RawKind {
     Mode = 10,
     /// Conductor: the user sent signal `a` to lane `other`.
     Signal = 11,
+    /// The writer parked at the gate (ready, waiting for a step).
+    Park = 12,
 }
 
 impl RawKind {
@@ -89,6 +91,7 @@ impl RawKind {
             9 => Grant,
             10 => Mode,
             11 => Signal,
+            12 => Park,
             _ => return None,
         })
     }
@@ -108,6 +111,8 @@ pub enum TextTag {
     Detail = 4,
     /// A finding the process noticed about itself (misuse that Python allows).
     Finding = 5,
+    /// The lesson's own `assert(cond, msg)` failed: the message.
+    Assert = 6,
 }
 
 impl TextTag {
@@ -118,6 +123,7 @@ impl TextTag {
             3 => TextTag::Report,
             4 => TextTag::Detail,
             5 => TextTag::Finding,
+            6 => TextTag::Assert,
             _ => return None,
         })
     }

@@ -1,0 +1,159 @@
+//! Everything that crosses a process boundary as bytes goes through here:
+//! script values (target arguments, queue items, pipe messages, results), handles
+//! to shared resources, and the run's info block. One format: `serde` +
+//! `bincode` 2.0.1 (standard config, with a size limit so hostile bytes cannot
+//! make a reader allocate without bound).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Most bytes one encoded value may take.
+pub const MAX_ENCODED: usize = 1 << 20;
+
+/// A script value in transit. `Unit` plays Python's `None`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Value {
+    Unit,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Char(char),
+    Str(String),
+    Array(Vec<Value>),
+    Map(BTreeMap<String, Value>),
+    Blob(Vec<u8>),
+    Handle(Handle),
+}
+
+/// A handle names something shared; the receiving process rebuilds the script
+/// object from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Handle {
+    /// A process, by lane.
+    Process { lane: u32 },
+    /// A resource in the segment's table: its kind code and id.
+    Resource { kind: u32, id: u32 },
+    /// One end of a pipe (`end` 0 or 1) in resource `id`.
+    PipeEnd { id: u32, end: u8, duplex: bool },
+    /// A socket: the descriptor number (inherited by the child at start) and its resource id.
+    Socket { fd: i32, id: u32, listening: bool },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodecError {
+    #[error("cannot encode value: {0}")]
+    Encode(String),
+    #[error("cannot decode value: {0}")]
+    Decode(String),
+}
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_ENCODED>()
+}
+
+pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CodecError> {
+    bincode::serde::encode_to_vec(v, config()).map_err(|e| CodecError::Encode(e.to_string()))
+}
+
+pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, CodecError> {
+    let (v, used) = bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::Decode(format!("{} trailing bytes", bytes.len() - used)));
+    }
+    Ok(v)
+}
+
+/// What every process of a run needs to know, written once by the conductor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// Lesson name (`ticket-race`) or the file's stem.
+    pub lesson: String,
+    /// Where the script came from (for error messages): a path or `builtin:NAME`.
+    pub origin: String,
+    pub script: String,
+    /// Parameter values after defaults and `--param` were applied.
+    pub params: BTreeMap<String, Value>,
+    /// The run's scratch folder: the cwd of every process; files stay inside.
+    pub scratch: String,
+    pub seed: u64,
+    pub lang: String,
+}
+
+impl Value {
+    /// Python's truthiness, for `if`-like uses (`param("lock")`).
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::Unit => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Array(a) => !a.is_empty(),
+            Value::Map(m) => !m.is_empty(),
+            Value::Blob(b) => !b.is_empty(),
+            Value::Char(_) | Value::Handle(_) => true,
+        }
+    }
+
+    /// Converts to JSON (for `write_json`, `report`, summaries). Handles become
+    /// a descriptive string; floats that JSON cannot hold become null.
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Unit => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Int(i) => J::from(*i),
+            Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+            Value::Char(c) => J::String(c.to_string()),
+            Value::Str(s) => J::String(s.clone()),
+            Value::Array(a) => J::Array(a.iter().map(Value::to_json).collect()),
+            Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Blob(b) => J::Array(b.iter().map(|x| J::from(*x)).collect()),
+            Value::Handle(h) => J::String(format!("{h:?}")),
+        }
+    }
+
+    pub fn from_json(j: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match j {
+            J::Null => Value::Unit,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => n.as_i64().map(Value::Int).unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0))),
+            J::String(s) => Value::Str(s.clone()),
+            J::Array(a) => Value::Array(a.iter().map(Value::from_json).collect()),
+            J::Object(o) => Value::Map(o.iter().map(|(k, v)| (k.clone(), Value::from_json(v))).collect()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip() {
+        let v = Value::Array(vec![
+            Value::Str("包子1".into()),
+            Value::Int(-3),
+            Value::Float(0.5),
+            Value::Unit,
+            Value::Map([("count".to_string(), Value::Int(3))].into()),
+            Value::Handle(Handle::Resource { kind: 1, id: 4 }),
+        ]);
+        assert_eq!(decode::<Value>(&encode(&v).unwrap()).unwrap(), v);
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bytes in [&[0xFFu8; 3][..], &[9, 9, 9, 9, 9, 9, 9, 9, 9, 9], &[], &[7, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]] {
+            assert!(decode::<Value>(bytes).is_err());
+        }
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let j: serde_json::Value = serde_json::json!({"count": 3, "who": ["a", null], "ok": true});
+        assert_eq!(Value::from_json(&j).to_json(), j);
+    }
+}

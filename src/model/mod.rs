@@ -1,0 +1,581 @@
+//! The model: everything known about a run, built only from [`Record`]s by the
+//! pure [`Model::apply`] (no I/O, no clock, no UI types). The dashboard, the
+//! headless printer and the exporters all draw from it; replaying the same
+//! records always gives the same model.
+//!
+//! It holds the processes (tree, state, current line, exit), the resources
+//! (owner, waiters, values), the wait-for graph that [`Model::deadlock`] checks,
+//! the log, reported values and findings.
+
+pub mod record;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+pub use record::{Record, RecordKind};
+
+use crate::shm::record::{Op, ResKind};
+
+/// A process's state as the records tell it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PState {
+    Starting,
+    Running,
+    Ready,
+    Blocked,
+    Sleeping,
+    /// Ended by returning or an uncaught error: the exit code.
+    Exited(i32),
+    /// Ended by a signal: the signal number.
+    Killed(i32),
+}
+
+impl PState {
+    pub fn is_live(self) -> bool {
+        !matches!(self, PState::Exited(_) | PState::Killed(_))
+    }
+
+    /// Short label: `ready`, `blocked`, `exited 0`, `killed by SIGTERM`.
+    pub fn label(self) -> String {
+        match self {
+            PState::Starting => "starting".into(),
+            PState::Running => "running".into(),
+            PState::Ready => "ready".into(),
+            PState::Blocked => "blocked".into(),
+            PState::Sleeping => "sleeping".into(),
+            PState::Exited(c) => format!("exited {c}"),
+            PState::Killed(s) => format!("killed by {}", crate::sys::signal_name(s)),
+        }
+    }
+}
+
+/// What a blocked process waits for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Wait {
+    pub op: Op,
+    /// The resource, if it waits on one.
+    pub res: Option<u32>,
+    /// The process, if it waits on one (join).
+    pub on: Option<u32>,
+    /// Who held the resource when it blocked.
+    pub holder: Option<u32>,
+    /// The wait ends by itself (timeout or sleep).
+    pub timed: bool,
+    pub since_ns: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProcessState {
+    pub lane: u32,
+    pub name: String,
+    pub pid: i32,
+    pub ppid: i32,
+    pub parent: Option<u32>,
+    pub daemon: bool,
+    pub target: String,
+    pub state: PState,
+    pub line: u32,
+    pub wait: Option<Wait>,
+    /// Python exitcode once ended.
+    pub exitcode: Option<i32>,
+    pub ops: u64,
+    pub last_op: Option<Op>,
+    /// State changes: (time ns, state), oldest first (bounded).
+    pub history: Vec<(u64, PState)>,
+    /// Lock-like resources it holds.
+    pub holds: BTreeSet<u32>,
+}
+
+/// Most history entries kept per process.
+pub const HISTORY_CAP: usize = 4096;
+
+impl ProcessState {
+    fn set_state(&mut self, t: u64, s: PState) {
+        if self.state != s {
+            self.state = s;
+            if self.history.len() >= HISTORY_CAP {
+                self.history.drain(..HISTORY_CAP / 2);
+            }
+            self.history.push((t, s));
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResourceState {
+    pub id: u32,
+    pub kind: ResKind,
+    pub name: String,
+    pub capacity: i64,
+    pub creator: u32,
+    /// Lock/RLock owner.
+    pub owner: Option<u32>,
+    /// Processes blocked on it, in arrival order.
+    pub waiters: Vec<u32>,
+    /// Kind-specific value (semaphore value, queue depth, event flag, shared value…).
+    pub value: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogKind {
+    Print,
+    Event,
+    Error,
+    Finding,
+    Report,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogEntry {
+    pub seq: u64,
+    pub t_ns: u64,
+    pub lane: u32,
+    pub line: u32,
+    pub kind: LogKind,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// `error`, `assertion`, `ended_holding`, `release_not_held`, `deadlock`, …
+    pub kind: String,
+    pub message: String,
+    pub processes: Vec<u32>,
+    pub resources: Vec<u32>,
+}
+
+/// A deadlock: a cycle in the wait-for graph, or a stall (every live process
+/// waits, untimed, and none of them can be woken by anyone outside the set).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Deadlock {
+    /// `cycle` or `stall`.
+    pub kind: String,
+    pub processes: Vec<u32>,
+    pub resources: Vec<u32>,
+    pub message: String,
+}
+
+/// A file the lesson touched: last op on it and a preview of its content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FileState {
+    pub path: String,
+    pub preview: String,
+    pub last_lane: u32,
+    pub last_op: Op,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Model {
+    pub processes: BTreeMap<u32, ProcessState>,
+    pub resources: BTreeMap<u32, ResourceState>,
+    pub files: BTreeMap<String, FileState>,
+    pub log: Vec<LogEntry>,
+    pub reported: BTreeMap<String, serde_json::Value>,
+    pub findings: Vec<Finding>,
+    /// Steps granted so far.
+    pub steps: u64,
+    pub paused: bool,
+    /// Time of the latest record.
+    pub now_ns: u64,
+    pub records: u64,
+    pub assertion_failed: bool,
+}
+
+impl Model {
+    pub fn new() -> Model {
+        Model::default()
+    }
+
+    /// Name of a process (or `conductor`, or `#lane`).
+    pub fn pname(&self, lane: u32) -> String {
+        if lane == 0 {
+            return "forkscope".into();
+        }
+        self.processes.get(&lane).map(|p| p.name.clone()).unwrap_or_else(|| format!("#{lane}"))
+    }
+
+    pub fn rname(&self, res: u32) -> String {
+        self.resources.get(&res).map(|r| r.name.clone()).unwrap_or_else(|| format!("resource {res}"))
+    }
+
+    fn log(&mut self, r: &Record, lane: u32, kind: LogKind, text: String) {
+        self.log.push(LogEntry { seq: r.seq, t_ns: r.t_ns, lane, line: r.line, kind, text });
+    }
+
+    fn finding(&mut self, r: &Record, kind: &str, message: String, processes: Vec<u32>, resources: Vec<u32>) {
+        self.log(r, r.lane, LogKind::Finding, message.clone());
+        self.findings.push(Finding { kind: kind.into(), message, processes, resources });
+    }
+
+    fn proc_mut(&mut self, lane: u32) -> Option<&mut ProcessState> {
+        self.processes.get_mut(&lane)
+    }
+
+    fn set_state(&mut self, lane: u32, t: u64, s: PState) {
+        if let Some(p) = self.processes.get_mut(&lane) {
+            if p.state.is_live() {
+                p.set_state(t, s);
+            }
+        }
+    }
+
+    /// Applies one record. Pure: same records, same model.
+    pub fn apply(&mut self, r: &Record) {
+        self.records += 1;
+        self.now_ns = self.now_ns.max(r.t_ns);
+        let t = r.t_ns;
+        if let Some(p) = self.processes.get_mut(&r.lane) {
+            if r.line > 0 {
+                p.line = r.line;
+            }
+        }
+        match &r.kind {
+            RecordKind::Spawn { child, pid, ppid, daemon, name, target } => {
+                let parent = (r.lane != 0).then_some(r.lane);
+                let p = ProcessState {
+                    lane: *child,
+                    name: name.clone(),
+                    pid: *pid,
+                    ppid: *ppid,
+                    parent,
+                    daemon: *daemon,
+                    target: target.clone(),
+                    state: PState::Starting,
+                    line: 0,
+                    wait: None,
+                    exitcode: None,
+                    ops: 0,
+                    last_op: None,
+                    history: vec![(t, PState::Starting)],
+                    holds: BTreeSet::new(),
+                };
+                self.processes.insert(*child, p);
+                if r.lane != 0 {
+                    self.after_op(r.lane, t, Op::Start);
+                }
+                let who = if r.lane == 0 { "forkscope".to_string() } else { self.pname(r.lane) };
+                let d = if *daemon { " (daemon)" } else { "" };
+                self.log(r, r.lane, LogKind::Event, format!("{who} started {name}{d}, pid {pid}"));
+            }
+            RecordKind::Park => self.set_state(r.lane, t, PState::Ready),
+            RecordKind::Op { op, res, other, a, b, c: _, detail } => self.apply_op(r, *op, *res, *other, *a, *b, detail.as_deref()),
+            RecordKind::Block { op, res, other, holder, timed } => {
+                let state = if *op == Op::Sleep { PState::Sleeping } else { PState::Blocked };
+                self.set_state(r.lane, t, state);
+                if let Some(p) = self.proc_mut(r.lane) {
+                    p.wait = Some(Wait { op: *op, res: *res, on: *other, holder: *holder, timed: *timed, since_ns: t });
+                }
+                if let Some(res) = res {
+                    if let Some(rs) = self.resources.get_mut(res) {
+                        if !rs.waiters.contains(&r.lane) {
+                            rs.waiters.push(r.lane);
+                        }
+                    }
+                }
+                if *op != Op::Sleep {
+                    let what = match (res, other) {
+                        (Some(res), _) => {
+                            let h = holder.map(|h| format!(" held by {}", self.pname(h))).unwrap_or_default();
+                            format!("{} blocked in {op} on {}{h}", self.pname(r.lane), self.rname(*res))
+                        }
+                        (None, Some(o)) => format!("{} blocked in {op}({})", self.pname(r.lane), self.pname(*o)),
+                        _ => format!("{} blocked in {op}", self.pname(r.lane)),
+                    };
+                    self.log(r, r.lane, LogKind::Event, what);
+                }
+            }
+            RecordKind::Wake { op: _, res, woken } => {
+                self.set_state(*woken, t, PState::Ready);
+                if let Some(p) = self.proc_mut(*woken) {
+                    p.wait = None;
+                }
+                if let Some(res) = res {
+                    let lock_like = self.resources.get(res).is_some_and(|rs| matches!(rs.kind, ResKind::Lock | ResKind::RLock));
+                    if let Some(rs) = self.resources.get_mut(res) {
+                        rs.waiters.retain(|w| w != woken);
+                        if lock_like {
+                            rs.owner = Some(*woken);
+                        }
+                    }
+                    if lock_like {
+                        if let Some(p) = self.proc_mut(*woken) {
+                            p.holds.insert(*res);
+                        }
+                        if let Some(p) = self.proc_mut(r.lane) {
+                            p.holds.remove(res);
+                        }
+                    }
+                    let text = format!("{} woke {}: {} is handed to it", self.pname(r.lane), self.pname(*woken), self.rname(*res));
+                    self.log(r, r.lane, LogKind::Event, text);
+                }
+            }
+            RecordKind::Timeout { op, res, other: _ } => {
+                if let Some(res) = res {
+                    if let Some(rs) = self.resources.get_mut(res) {
+                        rs.waiters.retain(|w| *w != r.lane);
+                    }
+                }
+                if let Some(p) = self.proc_mut(r.lane) {
+                    p.wait = None;
+                }
+                self.set_state(r.lane, t, PState::Running);
+                let text = format!("{}: {op} timed out", self.pname(r.lane));
+                self.log(r, r.lane, LogKind::Event, text);
+            }
+            RecordKind::Print { text } => {
+                self.after_op(r.lane, t, Op::Print);
+                self.log(r, r.lane, LogKind::Print, text.clone());
+            }
+            RecordKind::Error { message } => {
+                let text = format!("{}: {message}", self.pname(r.lane));
+                self.findings.push(Finding { kind: "error".into(), message: text.clone(), processes: vec![r.lane], resources: vec![] });
+                self.log(r, r.lane, LogKind::Error, message.clone());
+            }
+            RecordKind::Assert { message } => {
+                self.assertion_failed = true;
+                let text = format!("{}: {message}", self.pname(r.lane));
+                self.findings.push(Finding { kind: "assertion".into(), message: text, processes: vec![r.lane], resources: vec![] });
+            }
+            RecordKind::Report { key, value } => {
+                self.after_op(r.lane, t, Op::Report);
+                self.reported.insert(key.clone(), value.clone());
+                self.log(r, r.lane, LogKind::Report, format!("report {key} = {value}"));
+            }
+            RecordKind::Finding { message } => {
+                self.finding(r, "misuse", message.clone(), vec![r.lane], vec![]);
+            }
+            RecordKind::Ended { process, exitcode } => self.apply_ended(r, *process, *exitcode),
+            RecordKind::Resource { res, kind, name, capacity } => {
+                let value = match kind {
+                    ResKind::Semaphore | ResKind::BoundedSemaphore => *capacity,
+                    _ => 0,
+                };
+                self.resources.insert(*res, ResourceState { id: *res, kind: *kind, name: name.clone(), capacity: *capacity, creator: r.lane, owner: None, waiters: vec![], value });
+            }
+            RecordKind::Grant { .. } => self.steps += 1,
+            RecordKind::Mode { paused } => self.paused = *paused,
+            RecordKind::Signal { process, signal } => {
+                let text = format!("you sent {} to {}", crate::sys::signal_name(*signal), self.pname(*process));
+                self.log(r, 0, LogKind::Event, text);
+            }
+        }
+    }
+
+    /// An op completed: the process is running its code again.
+    fn after_op(&mut self, lane: u32, t: u64, op: Op) {
+        if let Some(p) = self.processes.get_mut(&lane) {
+            p.ops += 1;
+            p.last_op = Some(op);
+            p.wait = None;
+            if p.state.is_live() {
+                p.set_state(t, PState::Running);
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn apply_op(&mut self, r: &Record, op: Op, res: Option<u32>, other: Option<u32>, a: i64, b: i64, detail: Option<&str>) {
+        let lane = r.lane;
+        self.after_op(lane, r.t_ns, op);
+        match op {
+            Op::Acquire if a == 1 => {
+                if let Some(res) = res {
+                    if let Some(rs) = self.resources.get_mut(&res) {
+                        rs.waiters.retain(|w| *w != lane);
+                        if matches!(rs.kind, ResKind::Lock | ResKind::RLock) {
+                            rs.owner = Some(lane);
+                        }
+                        rs.value = b;
+                    }
+                    if let Some(p) = self.proc_mut(lane) {
+                        p.holds.insert(res);
+                    }
+                }
+            }
+            Op::Release => {
+                if let Some(res) = res {
+                    let prev = self.resources.get(&res).and_then(|rs| rs.owner);
+                    if let Some(rs) = self.resources.get_mut(&res) {
+                        if matches!(rs.kind, ResKind::Lock | ResKind::RLock) {
+                            rs.owner = other;
+                        }
+                        rs.value = a;
+                        if let Some(o) = other {
+                            rs.waiters.retain(|w| *w != o);
+                        }
+                    }
+                    for holder in [Some(lane), prev].into_iter().flatten() {
+                        if let Some(p) = self.proc_mut(holder) {
+                            p.holds.remove(&res);
+                        }
+                    }
+                    if let Some(o) = other {
+                        if let Some(p) = self.proc_mut(o) {
+                            p.holds.insert(res);
+                        }
+                    }
+                }
+            }
+            Op::ReadJson | Op::WriteJson | Op::ReadText | Op::WriteText | Op::AppendText => {
+                if let Some((path, preview)) = detail.and_then(|d| d.split_once('\t')) {
+                    let entry = self.files.entry(path.to_string()).or_insert_with(|| FileState { path: path.to_string(), preview: String::new(), last_lane: lane, last_op: op });
+                    entry.last_lane = lane;
+                    entry.last_op = op;
+                    if op != Op::AppendText {
+                        entry.preview = preview.to_string();
+                    } else {
+                        entry.preview = format!("{} …+{}", entry.preview.chars().take(30).collect::<String>(), preview);
+                    }
+                }
+            }
+            Op::Terminate | Op::Kill => {
+                if let Some(o) = other {
+                    let text = format!("{} sent {} to {}", self.pname(lane), crate::sys::signal_name(a as i32), self.pname(o));
+                    self.log(r, lane, LogKind::Event, text);
+                }
+            }
+            Op::Join => {
+                if let Some(o) = other {
+                    let text = if b == 1 { format!("{} gave up joining {} (timeout)", self.pname(lane), self.pname(o)) } else { format!("{} joined {} (exitcode {a})", self.pname(lane), self.pname(o)) };
+                    self.log(r, lane, LogKind::Event, text);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn apply_ended(&mut self, r: &Record, lane: u32, exitcode: i32) {
+        let t = r.t_ns;
+        let state = if exitcode < 0 { PState::Killed(-exitcode) } else { PState::Exited(exitcode) };
+        let holds: Vec<u32> = match self.processes.get_mut(&lane) {
+            Some(p) => {
+                p.exitcode = Some(exitcode);
+                p.wait = None;
+                p.set_state(t, state);
+                p.holds.iter().copied().collect()
+            }
+            None => return,
+        };
+        for rs in self.resources.values_mut() {
+            rs.waiters.retain(|w| *w != lane);
+        }
+        let name = self.pname(lane);
+        self.log(r, lane, LogKind::Event, format!("{name} {}", state.label()));
+        let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane))).collect();
+        if !held.is_empty() {
+            let names: Vec<String> = held.iter().map(|r| self.rname(*r)).collect();
+            let msg = format!("{name} ended while holding {}: it is never released, so whoever waits for it waits forever", names.join(", "));
+            self.finding(r, "ended_holding", msg, vec![lane], held);
+        }
+    }
+
+    /// Live processes.
+    pub fn live(&self) -> impl Iterator<Item = &ProcessState> {
+        self.processes.values().filter(|p| p.state.is_live())
+    }
+
+    /// Lanes in tree order: each process followed by its children (by lane).
+    pub fn tree_order(&self) -> Vec<(u32, usize)> {
+        let mut out = Vec::with_capacity(self.processes.len());
+        let mut children: BTreeMap<Option<u32>, Vec<u32>> = BTreeMap::new();
+        for p in self.processes.values() {
+            let parent = p.parent.filter(|pp| self.processes.contains_key(pp));
+            children.entry(parent).or_default().push(p.lane);
+        }
+        fn walk(of: Option<u32>, depth: usize, children: &BTreeMap<Option<u32>, Vec<u32>>, out: &mut Vec<(u32, usize)>) {
+            if let Some(kids) = children.get(&of) {
+                for &k in kids {
+                    out.push((k, depth));
+                    walk(Some(k), depth + 1, children, out);
+                }
+            }
+        }
+        walk(None, 0, &children, &mut out);
+        out
+    }
+
+    /// Who could end `lane`'s wait: the lock's owner, the joined process.
+    fn wakers(&self, w: &Wait) -> Option<Vec<u32>> {
+        if let Some(on) = w.on {
+            return Some(vec![on]);
+        }
+        let rs = self.resources.get(&w.res?)?;
+        match rs.kind {
+            ResKind::Lock | ResKind::RLock => rs.owner.map(|o| vec![o]),
+            _ => None,
+        }
+    }
+
+    /// Checks the wait-for graph for a cycle, then for a stall.
+    pub fn deadlock(&self) -> Option<Deadlock> {
+        let blocked: BTreeMap<u32, &Wait> = self
+            .live()
+            .filter(|p| p.state == PState::Blocked)
+            .filter_map(|p| p.wait.as_ref().filter(|w| !w.timed).map(|w| (p.lane, w)))
+            .collect();
+        // Cycle: follow the single waker of each blocked process.
+        for &start in blocked.keys() {
+            let mut path = vec![start];
+            let mut cur = start;
+            loop {
+                let Some(next) = blocked.get(&cur).and_then(|w| self.wakers(w)).and_then(|v| (v.len() == 1).then(|| v[0])) else { break };
+                if let Some(pos) = path.iter().position(|&p| p == next) {
+                    let cycle: Vec<u32> = path[pos..].to_vec();
+                    let resources: Vec<u32> = cycle.iter().filter_map(|p| blocked.get(p).and_then(|w| w.res)).collect();
+                    let parts: Vec<String> = cycle
+                        .iter()
+                        .map(|p| {
+                            let w = blocked[p];
+                            let what = match (w.res, w.on) {
+                                (Some(r), _) => self.rname(r),
+                                (None, Some(o)) => format!("join({})", self.pname(o)),
+                                _ => "?".into(),
+                            };
+                            format!("{} waits for {what}", self.pname(*p))
+                        })
+                        .collect();
+                    let holders: Vec<String> = cycle
+                        .iter()
+                        .filter_map(|p| blocked.get(p).and_then(|w| w.res).and_then(|r| self.resources.get(&r)).and_then(|rs| rs.owner.map(|o| format!("{} is held by {}", rs.name, self.pname(o)))))
+                        .collect();
+                    let mut message = format!("deadlock: {}", parts.join(", "));
+                    if !holders.is_empty() {
+                        message.push_str(&format!("; {}", holders.join(", ")));
+                    }
+                    return Some(Deadlock { kind: "cycle".into(), processes: cycle, resources, message });
+                }
+                if !blocked.contains_key(&next) {
+                    break;
+                }
+                path.push(next);
+                cur = next;
+            }
+        }
+        // Stall: everyone left waits without a timeout.
+        let live: Vec<&ProcessState> = self.live().collect();
+        if !live.is_empty() && live.len() == blocked.len() {
+            let processes: Vec<u32> = live.iter().map(|p| p.lane).collect();
+            let resources: Vec<u32> = blocked.values().filter_map(|w| w.res).collect::<BTreeSet<_>>().into_iter().collect();
+            let parts: Vec<String> = live
+                .iter()
+                .map(|p| {
+                    let w = blocked[&p.lane];
+                    match (w.res, w.on) {
+                        (Some(r), _) => format!("{} in {} on {}", p.name, w.op, self.rname(r)),
+                        (None, Some(o)) => format!("{} in join({})", p.name, self.pname(o)),
+                        _ => format!("{} in {}", p.name, w.op),
+                    }
+                })
+                .collect();
+            let message = format!("stalled: every process left is blocked and nothing can wake one ({})", parts.join("; "));
+            return Some(Deadlock { kind: "stall".into(), processes, resources, message });
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,116 @@
+//! [`Record`]: one decoded record, as the model, the headless output (NDJSON),
+//! recordings and exports see it. The conductor's drain builds these from the
+//! raw ring slots; nothing here touches shared memory.
+
+use serde::{Deserialize, Serialize};
+
+use crate::shm::record::{Op, ResKind};
+
+/// A decoded record. `lane` is the process that wrote it (0 = conductor).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub seq: u64,
+    /// Nanoseconds since the run started.
+    pub t_ns: u64,
+    pub lane: u32,
+    /// Script line the writer was on (0 = none).
+    pub line: u32,
+    #[serde(flatten)]
+    pub kind: RecordKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RecordKind {
+    /// The writer started process `child`.
+    Spawn { child: u32, pid: i32, ppid: i32, daemon: bool, name: String, target: String },
+    /// The writer parked at the gate: ready, waiting for a step.
+    Park,
+    /// An op completed (values per op: see [`Op`]).
+    Op {
+        op: Op,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        res: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        other: Option<u32>,
+        a: i64,
+        b: i64,
+        c: i64,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        detail: Option<String>,
+    },
+    /// The writer blocked in `op` on `res` (or on process `other`); `op` = sleep
+    /// means it started sleeping.
+    Block {
+        op: Op,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        res: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        other: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        holder: Option<u32>,
+        /// The wait has a timeout (or is a sleep): it ends by itself.
+        timed: bool,
+    },
+    /// The writer's op woke `woken`, handing it `res`.
+    Wake {
+        op: Op,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        res: Option<u32>,
+        woken: u32,
+    },
+    /// The writer's wait ended by timeout.
+    Timeout {
+        op: Op,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        res: Option<u32>,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        other: Option<u32>,
+    },
+    Print { text: String },
+    /// An uncaught script error (the process ends with exit code 1).
+    Error { message: String },
+    /// The lesson's own `assert` failed.
+    Assert { message: String },
+    Report { key: String, value: serde_json::Value },
+    /// Something the run teaches by itself (misuse that Python allows, …).
+    Finding { message: String },
+    /// Conductor: process `process` ended with `exitcode` (-N: killed by signal N).
+    Ended { process: u32, exitcode: i32 },
+    /// A shared resource was created.
+    Resource { res: u32, kind: ResKind, name: String, capacity: i64 },
+    /// Conductor: one step granted to `process` (`None`: the next ready one).
+    Grant {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        process: Option<u32>,
+        granularity: u8,
+    },
+    /// Conductor: the run was paused or resumed.
+    Mode { paused: bool },
+    /// Conductor: the user sent `signal` to `process`.
+    Signal { process: u32, signal: i32 },
+}
+
+impl RecordKind {
+    /// Short name of the kind, as in the JSON `type` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            RecordKind::Spawn { .. } => "spawn",
+            RecordKind::Park => "park",
+            RecordKind::Op { .. } => "op",
+            RecordKind::Block { .. } => "block",
+            RecordKind::Wake { .. } => "wake",
+            RecordKind::Timeout { .. } => "timeout",
+            RecordKind::Print { .. } => "print",
+            RecordKind::Error { .. } => "error",
+            RecordKind::Assert { .. } => "assert",
+            RecordKind::Report { .. } => "report",
+            RecordKind::Finding { .. } => "finding",
+            RecordKind::Ended { .. } => "ended",
+            RecordKind::Resource { .. } => "resource",
+            RecordKind::Grant { .. } => "grant",
+            RecordKind::Mode { .. } => "mode",
+            RecordKind::Signal { .. } => "signal",
+        }
+    }
+}

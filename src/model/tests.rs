@@ -1,0 +1,117 @@
+use super::*;
+
+struct Feed {
+    m: Model,
+    seq: u64,
+}
+
+impl Feed {
+    fn new() -> Feed {
+        Feed { m: Model::new(), seq: 0 }
+    }
+    fn at(&mut self, lane: u32, line: u32, kind: RecordKind) -> &mut Self {
+        self.seq += 1;
+        let r = Record { seq: self.seq, t_ns: self.seq * 1000, lane, line, kind };
+        self.m.apply(&r);
+        self
+    }
+    fn spawn(&mut self, parent: u32, child: u32, name: &str) -> &mut Self {
+        self.at(parent, 1, RecordKind::Spawn { child, pid: 100 + child as i32, ppid: 100 + parent as i32, daemon: false, name: name.into(), target: "f".into() })
+    }
+    fn lock(&mut self, creator: u32, res: u32, name: &str) -> &mut Self {
+        self.at(creator, 1, RecordKind::Resource { res, kind: ResKind::Lock, name: name.into(), capacity: 1 })
+    }
+    fn acquired(&mut self, lane: u32, res: u32) -> &mut Self {
+        self.at(lane, 5, RecordKind::Op { op: Op::Acquire, res: Some(res), other: None, a: 1, b: 1, c: 0, detail: None })
+    }
+    fn blocks(&mut self, lane: u32, res: u32, holder: u32) -> &mut Self {
+        self.at(lane, 5, RecordKind::Block { op: Op::Acquire, res: Some(res), other: None, holder: Some(holder), timed: false })
+    }
+}
+
+fn two_workers() -> Feed {
+    let mut f = Feed::new();
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").spawn(1, 3, "Process-2").lock(1, 0, "Lock-1").lock(1, 1, "Lock-2");
+    f
+}
+
+#[test]
+fn lock_handoff_moves_ownership_and_waiters() {
+    let mut f = two_workers();
+    f.acquired(2, 0).blocks(3, 0, 2);
+    assert_eq!(f.m.resources[&0].owner, Some(2));
+    assert_eq!(f.m.resources[&0].waiters, vec![3]);
+    assert_eq!(f.m.processes[&3].state, PState::Blocked);
+    f.at(2, 9, RecordKind::Op { op: Op::Release, res: Some(0), other: Some(3), a: 1, b: 0, c: 0, detail: None });
+    f.at(2, 9, RecordKind::Wake { op: Op::Acquire, res: Some(0), woken: 3 });
+    assert_eq!(f.m.resources[&0].owner, Some(3));
+    assert!(f.m.resources[&0].waiters.is_empty());
+    assert_eq!(f.m.processes[&3].state, PState::Ready);
+    assert!(f.m.processes[&3].holds.contains(&0));
+    assert!(!f.m.processes[&2].holds.contains(&0));
+    assert!(f.m.log.iter().any(|l| l.text.contains("Process-1 woke Process-2")));
+}
+
+#[test]
+fn opposite_order_locks_are_a_cycle() {
+    let mut f = two_workers();
+    f.acquired(2, 0).acquired(3, 1).blocks(2, 1, 3).blocks(3, 0, 2);
+    f.at(1, 20, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
+    let d = f.m.deadlock().expect("a deadlock");
+    assert_eq!(d.kind, "cycle");
+    let mut ps = d.processes.clone();
+    ps.sort();
+    assert_eq!(ps, vec![2, 3]);
+    assert!(d.message.contains("Lock-1 is held by Process-1"), "{}", d.message);
+}
+
+#[test]
+fn a_timed_wait_is_not_a_deadlock() {
+    let mut f = two_workers();
+    f.acquired(2, 0).acquired(3, 1).blocks(2, 1, 3);
+    f.at(3, 5, RecordKind::Block { op: Op::Acquire, res: Some(0), other: None, holder: Some(2), timed: true });
+    assert_eq!(f.m.deadlock(), None);
+}
+
+#[test]
+fn everyone_blocked_is_a_stall() {
+    let mut f = Feed::new();
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "consumer");
+    f.at(0, 0, RecordKind::Resource { res: 0, kind: ResKind::Queue, name: "Queue-1".into(), capacity: 0 });
+    f.at(2, 3, RecordKind::Block { op: Op::Get, res: Some(0), other: None, holder: None, timed: false });
+    assert_eq!(f.m.deadlock(), None, "main still runs");
+    f.at(1, 9, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
+    let d = f.m.deadlock().unwrap();
+    assert_eq!(d.kind, "stall");
+    assert!(d.message.contains("consumer in get on Queue-1"), "{}", d.message);
+}
+
+#[test]
+fn ended_while_holding_is_a_finding() {
+    let mut f = two_workers();
+    f.acquired(2, 0).blocks(3, 0, 2);
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9 });
+    assert_eq!(f.m.processes[&2].state, PState::Killed(9));
+    assert_eq!(f.m.resources[&0].owner, Some(2), "a dead owner keeps the lock, as in Python");
+    let fi = f.m.findings.iter().find(|x| x.kind == "ended_holding").unwrap();
+    assert!(fi.message.contains("Process-1 ended while holding Lock-1"), "{}", fi.message);
+    assert_eq!(f.m.processes[&2].state.label(), "killed by SIGKILL");
+}
+
+#[test]
+fn tree_order_puts_children_under_parents() {
+    let mut f = Feed::new();
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "a").spawn(1, 3, "b").spawn(2, 4, "a:1");
+    assert_eq!(f.m.tree_order(), vec![(1, 0), (2, 1), (4, 2), (3, 1)]);
+}
+
+#[test]
+fn records_serialize_as_tagged_json() {
+    let r = Record { seq: 3, t_ns: 10, lane: 2, line: 7, kind: RecordKind::Op { op: Op::Acquire, res: Some(0), other: None, a: 1, b: 1, c: 0, detail: None } };
+    let j = serde_json::to_value(&r).unwrap();
+    assert_eq!(j["type"], "op");
+    assert_eq!(j["op"], "acquire");
+    assert_eq!(j["lane"], 2);
+    let back: Record = serde_json::from_value(j).unwrap();
+    assert_eq!(back, r);
+}

@@ -1,0 +1,207 @@
+//! The gate: where pause and step hold a process, and how it waits.
+//!
+//! - Running: [`Rt::checkpoint`] is one relaxed atomic load of the run mode.
+//! - Paused: a process arriving at a checkpoint of the chosen granularity (an op,
+//!   or a statement) parks in state `ready` on its lane's wake word until the
+//!   conductor grants it a step or resumes the run. To consume a grant it first
+//!   publishes `running`, then decrements `grant`; so when the conductor sees the
+//!   grant gone, any later `ready` is the *next* checkpoint.
+//! - A process woken inside a blocking op (handed a lock, an item) while paused
+//!   parks as `ready` before the op returns: like the OS's blocked → ready →
+//!   running, and it keeps one step = one process's progress.
+//! - While paused, time is virtual: a granted `sleep` completes at once, and a
+//!   blocked wait with a timeout times out only when that process is granted a
+//!   step. When the run resumes, a sleep or timeout that was interrupted goes on
+//!   with the time it had left.
+//!
+//! Every wait is on the process's own lane word ([`crate::shm::layout::Lane::wake`]);
+//! anyone who changes what a process waits for bumps that word and wakes it.
+
+use std::sync::atomic::Ordering::*;
+use std::time::Duration;
+
+use super::{Rt, WaitEnd};
+use crate::shm::futex;
+use crate::shm::layout::{GRAN_OP, GRAN_STATEMENT, MODE_PAUSED, MODE_RUNNING, NONE, ProcState};
+use crate::shm::record::Op;
+
+/// What kind of checkpoint a process is at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Checkpoint {
+    /// Before an op of the lesson API.
+    Op,
+    /// Before a script statement.
+    Statement,
+}
+
+/// A deadline that stops while the run is paused.
+#[derive(Clone, Copy, Debug)]
+struct VirtualDeadline {
+    /// Real deadline (ns since run start) while running.
+    at_ns: u64,
+    /// Time left, frozen while paused.
+    left_ns: Option<u64>,
+}
+
+impl VirtualDeadline {
+    fn new(rt: &Rt, len_ns: u64) -> Self {
+        VirtualDeadline { at_ns: rt.now_ns().saturating_add(len_ns), left_ns: None }
+    }
+    fn freeze(&mut self, now: u64) {
+        if self.left_ns.is_none() {
+            self.left_ns = Some(self.at_ns.saturating_sub(now));
+        }
+    }
+    fn thaw(&mut self, now: u64) {
+        if let Some(left) = self.left_ns.take() {
+            self.at_ns = now.saturating_add(left);
+        }
+    }
+}
+
+impl Rt {
+    pub fn paused(&self) -> bool {
+        self.ctl.mode.load(Relaxed) == MODE_PAUSED
+    }
+
+    /// The gate. Returns at once while the run is running.
+    #[inline]
+    pub fn checkpoint(&self, at: Checkpoint) {
+        if self.ctl.mode.load(Relaxed) == MODE_RUNNING {
+            return;
+        }
+        let wanted = match at {
+            Checkpoint::Op => GRAN_OP,
+            Checkpoint::Statement => GRAN_STATEMENT,
+        };
+        if self.ctl.granularity.load(Relaxed) == wanted {
+            self.park();
+        }
+    }
+
+    /// An op's entry: set the line, pass the gate, and show the op as running.
+    pub fn enter_op(&self, op: Op, line: u32) {
+        if line > 0 {
+            self.set_line(line);
+        }
+        self.checkpoint(Checkpoint::Op);
+        self.set_state(ProcState::Running, Some(op), NONE, NONE, 0);
+    }
+
+    /// Parks as `ready` until granted a step or the run resumes.
+    pub fn park(&self) {
+        let (op, res, other) = {
+            let l = self.local.borrow();
+            (l.status.op, l.status.res, l.status.other)
+        };
+        self.set_state(ProcState::Ready, crate::shm::record::Op::from_raw(op as u16), res, other, 0);
+        self.me.parks.fetch_add(1, Relaxed);
+        let body = crate::shm::record::OpBody { op: op as u16, other: super::lane16(other), res, ..Default::default() };
+        self.emit(crate::shm::record::RawKind::Park, body, None);
+        loop {
+            let w = self.me.wake.0.load(Acquire);
+            if self.ctl.mode.load(Acquire) == MODE_RUNNING {
+                break;
+            }
+            if self.take_grant(res, other) {
+                return;
+            }
+            futex::wait(&self.me.wake.0, w, None);
+        }
+        self.set_state(ProcState::Running, None, res, other, 0);
+    }
+
+    /// Uses one granted step, if there is one. Publishes `running` first.
+    fn take_grant(&self, res: u32, other: u32) -> bool {
+        if self.me.grant.load(Acquire) == 0 {
+            return false;
+        }
+        self.set_state(ProcState::Running, None, res, other, 0);
+        // Only the conductor adds grants and only we take them.
+        self.me.grant.fetch_sub(1, AcqRel);
+        true
+    }
+
+    /// After a wake-up inside a blocking op: parks as `ready` if the run is
+    /// paused (whatever the granularity), so the op completes at its own step.
+    pub fn ready_after_wake(&self) {
+        if self.paused() {
+            self.park();
+        }
+    }
+
+    /// Blocks in `op` on `res` (or on lane `other`) until `done()` holds, or the
+    /// timeout (seconds, scaled by the run's speed) passes. `done` is checked
+    /// after every wake-up of this lane.
+    pub fn wait_until(&self, op: Op, res: u32, other: u32, timeout: Option<f64>, done: impl Fn() -> bool) -> WaitEnd {
+        let mut deadline = timeout.map(|s| VirtualDeadline::new(self, self.scaled_ns(s)));
+        self.set_state(ProcState::Blocked, Some(op), res, other, deadline.map_or(0, |d| d.at_ns.max(1)));
+        loop {
+            let w = self.me.wake.0.load(Acquire);
+            if done() {
+                break;
+            }
+            let now = self.now_ns();
+            if self.ctl.mode.load(Acquire) == MODE_PAUSED {
+                if let Some(d) = deadline.as_mut() {
+                    d.freeze(now);
+                    if self.take_grant(res, other) {
+                        return if done() { WaitEnd::Done } else { WaitEnd::TimedOut };
+                    }
+                }
+                futex::wait(&self.me.wake.0, w, None);
+            } else {
+                match deadline.as_mut() {
+                    Some(d) => {
+                        d.thaw(now);
+                        if now >= d.at_ns {
+                            return WaitEnd::TimedOut;
+                        }
+                        futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(d.at_ns - now)));
+                    }
+                    None => futex::wait(&self.me.wake.0, w, None),
+                }
+            }
+        }
+        self.set_state(ProcState::Running, None, res, other, 0);
+        self.ready_after_wake();
+        WaitEnd::Done
+    }
+
+    /// Seconds of lesson time to nanoseconds of real time, at the run's speed.
+    pub fn scaled_ns(&self, secs: f64) -> u64 {
+        let speed = self.ctl.speed_milli.load(Relaxed).max(1) as f64 / 1000.0;
+        let ns = (secs.max(0.0) * 1e9 / speed).min(u64::MAX as f64 / 2.0);
+        ns as u64
+    }
+
+    /// `sleep(secs)`. Returns whether it completed virtually (while stepping).
+    pub fn sleep_for(&self, secs: f64) -> bool {
+        if self.paused() {
+            // We passed the gate on a grant: the sleep is this step.
+            return true;
+        }
+        let mut deadline = VirtualDeadline::new(self, self.scaled_ns(secs));
+        self.set_state(ProcState::Sleeping, Some(Op::Sleep), NONE, NONE, deadline.at_ns.max(1));
+        self.record_block(Op::Sleep, NONE, NONE, NONE, true);
+        loop {
+            let w = self.me.wake.0.load(Acquire);
+            let now = self.now_ns();
+            if self.ctl.mode.load(Acquire) == MODE_PAUSED {
+                deadline.freeze(now);
+                if self.take_grant(NONE, NONE) {
+                    return true;
+                }
+                futex::wait(&self.me.wake.0, w, None);
+                continue;
+            }
+            deadline.thaw(now);
+            if now >= deadline.at_ns {
+                break;
+            }
+            futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(deadline.at_ns - now)));
+        }
+        self.set_state(ProcState::Running, Some(Op::Sleep), NONE, NONE, 0);
+        false
+    }
+}

@@ -1,0 +1,74 @@
+//! Ops that touch only time and output: sleep, compute, print, report.
+
+use std::sync::atomic::Ordering::*;
+
+use super::{LessonError, LessonResult, Rt};
+use crate::codec::Value;
+use crate::shm::layout::NONE;
+use crate::shm::record::{Op, TextTag};
+
+/// Loop iterations of [`burn`] per millisecond on this machine (measured).
+pub fn calibrate_compute() -> u64 {
+    let t = std::time::Instant::now();
+    let n = 2_000_000;
+    std::hint::black_box(burn(n));
+    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    ((n as f64 / ms.max(1e-3)) as u64).max(1000)
+}
+
+/// CPU work that the optimiser cannot remove: `n` steps of xorshift.
+pub fn burn(n: u64) -> u64 {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x = std::hint::black_box(x);
+    }
+    x
+}
+
+impl Rt {
+    /// `sleep(secs)`.
+    pub fn sleep_op(&self, secs: f64, line: u32) -> LessonResult<()> {
+        if !secs.is_finite() || secs < 0.0 {
+            return Err(LessonError::value("sleep length must be non-negative"));
+        }
+        self.enter_op(Op::Sleep, line);
+        let virtual_ = self.sleep_for(secs);
+        self.record_op(Op::Sleep, NONE, NONE, (secs * 1e6) as i64, virtual_ as i64, 0, None);
+        Ok(())
+    }
+
+    /// `compute(ms)`: about `ms` milliseconds of real CPU work on an idle core
+    /// (a fixed amount of work: with more processes than cores it takes longer).
+    pub fn compute_op(&self, ms: f64, line: u32) -> LessonResult<()> {
+        if !ms.is_finite() || ms < 0.0 {
+            return Err(LessonError::value("compute length must be non-negative"));
+        }
+        self.enter_op(Op::Compute, line);
+        let per_ms = self.ctl.compute_per_ms.load(Relaxed).max(1000);
+        std::hint::black_box(burn((ms * per_ms as f64) as u64));
+        self.record_op(Op::Compute, NONE, NONE, ms as i64, 0, 0, None);
+        Ok(())
+    }
+
+    /// `print(...)`: output goes into the log, coloured by process.
+    pub fn print_op(&self, text: &str) {
+        self.enter_op(Op::Print, 0);
+        self.local.borrow_mut().status.ops += 1;
+        self.record_text(TextTag::Print, text);
+    }
+
+    /// `report(key, value)`: a value the run's summary shows (last one per key wins).
+    pub fn report_op(&self, key: &str, value: &Value, line: u32) -> LessonResult<()> {
+        if key.is_empty() || key.contains('\t') {
+            return Err(LessonError::value("report key must be a non-empty name without tabs"));
+        }
+        self.enter_op(Op::Report, line);
+        let json = serde_json::to_string(&value.to_json()).map_err(|e| LessonError::type_error(e.to_string()))?;
+        self.local.borrow_mut().status.ops += 1;
+        self.record_text(TextTag::Report, &format!("{key}\t{json}"));
+        Ok(())
+    }
+}

@@ -1,0 +1,204 @@
+//! The child side: what runs inside every scenario process.
+//!
+//! A scenario process is `forkscope worker --segment NAME --lane N`, started by
+//! its parent (or by the conductor, for `main`). [`worker::main`] opens the
+//! segment, checks that a live conductor owns it, and runs the script's target
+//! function. [`Rt`] is the process's handle on its lane: it writes records and
+//! the status, and passes the gate. Each primitive lives in its own file and is
+//! a set of methods on `Rt`.
+//!
+//! This module never depends on the model or the UI.
+
+pub mod error;
+pub mod files;
+pub mod gate;
+pub mod lock;
+pub mod misc;
+pub mod process;
+pub mod waitq;
+pub mod worker;
+
+use std::cell::RefCell;
+use std::sync::atomic::Ordering::*;
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::codec::RunInfo;
+use crate::shm::View;
+use crate::shm::layout::{Control, Lane, NONE, ProcState, StatusSnapshot};
+use crate::shm::record::{NO_LANE, OpBody, Op, RawKind, RawRecord, ResKind, TextTag, text_chunks};
+
+pub use error::{LessonError, LessonResult};
+
+/// What a process knows about a child it started.
+#[derive(Clone, Debug)]
+pub struct ChildInfo {
+    pub lane: u32,
+    pub pid: i32,
+    pub daemon: bool,
+    /// Exitcode once reaped.
+    pub reaped: Option<i32>,
+}
+
+/// Per-process state that is not shared.
+#[derive(Debug)]
+pub struct Local {
+    pub status: StatusSnapshot,
+    pub rng: ChaCha8Rng,
+    pub children: Vec<ChildInfo>,
+    /// Python's `_identity`: main is `[]`, its first child `[1]`, that one's second child `[1, 2]`.
+    pub identity: Vec<u32>,
+    pub child_counter: u32,
+    pub name: String,
+    pub daemon: bool,
+}
+
+/// The process's runtime: its lane, the run's info, its local state.
+#[derive(Debug)]
+pub struct Rt {
+    pub v: View<'static>,
+    pub lane: u32,
+    pub me: &'static Lane,
+    pub ctl: &'static Control,
+    pub info: RunInfo,
+    pub seg_name: String,
+    pub local: RefCell<Local>,
+}
+
+/// Outcome of a blocking wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitEnd {
+    /// The condition became true (the process was handed what it waited for).
+    Done,
+    /// The timeout passed (in real time, or virtually when stepped while paused).
+    TimedOut,
+}
+
+impl Rt {
+    pub fn new(v: View<'static>, lane: u32, info: RunInfo, seg_name: String, identity: Vec<u32>, name: String, daemon: bool) -> Rt {
+        let me = v.lane(lane).expect("lane checked by the caller");
+        let ctl = v.control();
+        let rng = ChaCha8Rng::seed_from_u64(info.seed ^ (lane as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        Rt {
+            v,
+            lane,
+            me,
+            ctl,
+            info,
+            seg_name,
+            local: RefCell::new(Local {
+                status: StatusSnapshot { state: ProcState::Starting as u32, res: NONE, other: NONE, ..Default::default() },
+                rng,
+                children: Vec::new(),
+                identity,
+                child_counter: 0,
+                name,
+                daemon,
+            }),
+        }
+    }
+
+    /// Nanoseconds since the run started.
+    pub fn now_ns(&self) -> u64 {
+        crate::sys::monotonic_ns().saturating_sub(self.ctl.run_start_ns.load(Relaxed))
+    }
+
+    /// Writes a new status (the seqlock makes it whole for readers).
+    pub fn set_state(&self, state: ProcState, op: Option<Op>, res: u32, other: u32, deadline_ns: u64) {
+        let mut l = self.local.borrow_mut();
+        l.status.state = state as u32;
+        if let Some(op) = op {
+            l.status.op = op as u32;
+        }
+        l.status.res = res;
+        l.status.other = other;
+        l.status.deadline_ns = deadline_ns;
+        l.status.since_ns = self.now_ns();
+        self.me.status.write(&l.status);
+    }
+
+    pub fn state(&self) -> ProcState {
+        ProcState::from_u32(self.local.borrow().status.state).unwrap_or(ProcState::Running)
+    }
+
+    fn count_op(&self) {
+        let mut l = self.local.borrow_mut();
+        l.status.ops += 1;
+    }
+
+    /// Writes one record (and its text group, if any) into this lane's ring.
+    pub fn emit(&self, kind: RawKind, body: OpBody, text: Option<(TextTag, &str)>) {
+        let line = self.me.line.load(Relaxed);
+        let head = RawRecord { kind: kind as u16, line, body: body.encode(), ..RawRecord::EMPTY };
+        match text {
+            None => {
+                self.v.emit(self.lane, &mut [head]);
+            }
+            Some((tag, t)) => {
+                let mut group = Vec::with_capacity(2);
+                group.push(head);
+                for chunk in text_chunks(tag, t) {
+                    group.push(RawRecord { kind: RawKind::Text as u16, line, body: chunk, ..RawRecord::EMPTY });
+                }
+                self.v.emit(self.lane, &mut group);
+            }
+        }
+    }
+
+    /// Records a completed op.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_op(&self, op: Op, res: u32, other: u32, a: i64, b: i64, c: i64, detail: Option<&str>) {
+        self.count_op();
+        let body = OpBody { op: op as u16, other: lane16(other), res, a, b, c, d: 0 };
+        self.emit(RawKind::Op, body, detail.map(|d| (TextTag::Detail, d)));
+    }
+
+    /// Records that this process blocks in `op` on `res` (or on lane `other`).
+    /// `timed`: the wait has a timeout (or is a sleep), so it ends by itself.
+    pub fn record_block(&self, op: Op, res: u32, other: u32, holder: u32, timed: bool) {
+        let body = OpBody { op: op as u16, other: lane16(other), res, a: if holder == NONE { -1 } else { holder as i64 }, b: timed as i64, ..Default::default() };
+        self.emit(RawKind::Block, body, None);
+    }
+
+    /// Records that this process's op woke lane `woken`, handing it `res`.
+    pub fn record_wake(&self, op: Op, res: u32, woken: u32) {
+        let body = OpBody { op: op as u16, other: lane16(woken), res, ..Default::default() };
+        self.emit(RawKind::Wake, body, None);
+    }
+
+    pub fn record_timeout(&self, op: Op, res: u32, other: u32) {
+        let body = OpBody { op: op as u16, other: lane16(other), res, ..Default::default() };
+        self.emit(RawKind::Timeout, body, None);
+    }
+
+    pub fn record_text(&self, tag: TextTag, text: &str) {
+        self.emit(RawKind::Text, OpBody::default(), Some((tag, text)))
+    }
+
+    /// Records a new resource.
+    pub fn record_resource(&self, res: u32, kind: ResKind, capacity: i64) {
+        let body = OpBody { res, a: kind as i64, b: capacity, other: NO_LANE, ..Default::default() };
+        self.emit(RawKind::ResourceNew, body, None);
+    }
+
+    /// Sets the current script line (1-based).
+    #[inline]
+    pub fn set_line(&self, line: u32) {
+        self.me.line.store(line, Relaxed);
+    }
+
+    /// The process's Python-style name.
+    pub fn name(&self) -> String {
+        self.local.borrow().name.clone()
+    }
+
+    pub fn lane_name(&self, lane: u32) -> String {
+        self.v.lane(lane).map(|l| l.name.get()).unwrap_or_else(|| format!("lane {lane}"))
+    }
+}
+
+/// A lane index in a record's 16-bit field.
+pub fn lane16(lane: u32) -> u16 {
+    if lane == NONE || lane >= NO_LANE as u32 { NO_LANE } else { lane as u16 }
+}

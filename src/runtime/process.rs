@@ -1,0 +1,205 @@
+//! `Process`: start, join, is_alive, terminate, kill — real child processes.
+//!
+//! `start` reserves a lane, writes the child's identity and arguments into the
+//! segment, and starts `forkscope worker` (exec of this same binary; never a
+//! bare fork: the conductor is multi-threaded). The child waits on its lane's
+//! `go` word until the parent has written the `Spawn` record, so the record
+//! always comes before anything the child does.
+//!
+//! A parent reaps a child (`waitpid`) only after the conductor has seen it end
+//! and set `ended`: the conductor reads a zombie's exit status from
+//! `/proc/PID/stat`, so it learns every end, of children and grandchildren alike,
+//! before anyone reaps it.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering::*;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ChildInfo, LessonError, LessonResult, Rt, WaitEnd};
+use crate::codec::{self, Value};
+use crate::shm::layout::{NONE, ProcState};
+use crate::shm::record::{OpBody, Op, RawKind};
+
+/// What a child reads from its lane's argument chain.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SpawnPayload {
+    pub args: Vec<Value>,
+    /// Python's `_identity` of the child.
+    pub identity: Vec<u32>,
+}
+
+/// Starts `exe worker --segment SEG --lane LANE`. `group_leader`: put it in a
+/// new process group (the run's `main`).
+pub fn spawn_worker(exe: &Path, seg: &str, lane: u32, group_leader: bool) -> std::io::Result<std::process::Child> {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(exe);
+    cmd.arg("worker").arg("--segment").arg(seg).arg("--lane").arg(lane.to_string()).stdin(Stdio::null()).stdout(Stdio::null());
+    if std::env::var_os("FORKSCOPE_DEBUG").is_none() {
+        cmd.stderr(Stdio::null());
+    }
+    if group_leader {
+        cmd.process_group(0);
+    }
+    cmd.spawn()
+}
+
+/// Reaps `pid` if it is our child (ignores "not our child").
+pub fn reap(pid: i32) {
+    let mut status = 0;
+    // SAFETY: plain syscall with a valid out-pointer.
+    unsafe { libc::waitpid(pid, &mut status, 0) };
+}
+
+impl Rt {
+    fn child(&self, lane: u32) -> Option<ChildInfo> {
+        self.local.borrow().children.iter().find(|c| c.lane == lane).cloned()
+    }
+
+    /// Python's `_identity` and default name for the next `Process(...)` this
+    /// process creates: names are given at creation, as in Python.
+    pub fn new_child_identity(&self) -> (Vec<u32>, String) {
+        let mut l = self.local.borrow_mut();
+        l.child_counter += 1;
+        let mut id = l.identity.clone();
+        id.push(l.child_counter);
+        let n = format!("Process-{}", id.iter().map(u32::to_string).collect::<Vec<_>>().join(":"));
+        (id, n)
+    }
+
+    /// `p.start()`. Returns the child's lane and pid.
+    pub fn process_start(&self, target: &str, args: Vec<Value>, identity: Vec<u32>, name: &str, daemon: bool, line: u32) -> LessonResult<(u32, i32)> {
+        self.enter_op(Op::Start, line);
+        if self.local.borrow().daemon {
+            return Err(LessonError::assertion("daemonic processes are not allowed to have children"));
+        }
+        let lane = self.v.alloc_lane()?;
+        let bytes = codec::encode(&SpawnPayload { args, identity })?;
+        let chain = self.v.write_chain(&bytes)?;
+        let l = self.v.lane(lane).expect("allocated lane is in range");
+        l.parent.store(self.lane, Relaxed);
+        l.daemon.store(daemon as u32, Relaxed);
+        l.name.set(name);
+        l.target.set(target);
+        l.args_len.store(bytes.len() as u32, Relaxed);
+        l.args_block.store(chain, Release);
+        // The same binary as ours, even if the file was replaced since.
+        let exe = std::path::PathBuf::from("/proc/self/exe");
+        let child = match spawn_worker(&exe, &self.seg_name, lane, false) {
+            Ok(c) => c,
+            Err(e) => {
+                l.pid.store(-1, Release);
+                self.v.free_chain(chain);
+                return Err(LessonError::os(format!("[Errno {}] {}", e.raw_os_error().unwrap_or(0), e)));
+            }
+        };
+        let pid = child.id() as i32;
+        // We reap with waitpid ourselves; std's handle is not needed.
+        drop(child);
+        l.start_time.store(crate::sys::start_time(pid).unwrap_or(0), Relaxed);
+        l.pid.store(pid, Release);
+        let body = OpBody { op: Op::Start as u16, other: super::lane16(lane), res: NONE, a: pid as i64, b: std::process::id() as i64, c: daemon as i64, d: 0 };
+        self.emit(RawKind::Spawn, body, None);
+        l.go.store(1, Release);
+        self.v.wake_lane(lane);
+        self.local.borrow_mut().children.push(ChildInfo { lane, pid, daemon, reaped: None });
+        Ok((lane, pid))
+    }
+
+    /// Exitcode of `lane` if the conductor saw it end.
+    pub fn exitcode_of(&self, lane: u32) -> Option<i32> {
+        let l = self.v.lane(lane)?;
+        (l.ended.load(Acquire) != 0).then(|| l.exit_status.load(Acquire))
+    }
+
+    fn reap_child(&self, lane: u32) {
+        let mut local = self.local.borrow_mut();
+        if let Some(c) = local.children.iter_mut().find(|c| c.lane == lane) {
+            if c.reaped.is_none() {
+                reap(c.pid);
+                c.reaped = Some(self.v.lane(lane).map_or(0, |l| l.exit_status.load(Acquire)));
+            }
+        }
+    }
+
+    /// `p.join()` / `p.join(secs)`. Returns the exitcode if the child ended.
+    pub fn process_join(&self, lane: u32, timeout: Option<f64>, line: u32) -> LessonResult<Option<i32>> {
+        self.enter_op(Op::Join, line);
+        if self.child(lane).is_none() {
+            return Err(LessonError::assertion("can only join a child process"));
+        }
+        let l = self.v.lane(lane).expect("a child's lane is in range");
+        if l.ended.load(Acquire) == 0 {
+            if timeout.is_some_and(|t| t <= 0.0) {
+                self.record_op(Op::Join, NONE, lane, 0, 1, 0, None);
+                return Ok(None);
+            }
+            self.record_block(Op::Join, NONE, lane, NONE, timeout.is_some());
+            if self.wait_until(Op::Join, NONE, lane, timeout, || l.ended.load(Acquire) != 0) == WaitEnd::TimedOut {
+                self.record_timeout(Op::Join, NONE, lane);
+                self.set_state(ProcState::Running, None, NONE, NONE, 0);
+                return Ok(None);
+            }
+        }
+        self.reap_child(lane);
+        let code = l.exit_status.load(Acquire);
+        self.record_op(Op::Join, NONE, lane, code as i64, 0, 0, None);
+        self.set_state(ProcState::Running, None, NONE, NONE, 0);
+        Ok(Some(code))
+    }
+
+    /// `p.is_alive()`.
+    pub fn process_is_alive(&self, lane: u32, line: u32) -> LessonResult<bool> {
+        self.enter_op(Op::IsAlive, line);
+        let alive = match self.v.lane(lane) {
+            Some(l) => l.pid.load(Acquire) > 0 && l.ended.load(Acquire) == 0,
+            None => false,
+        };
+        if !alive && self.child(lane).is_some() {
+            self.reap_child(lane);
+        }
+        self.record_op(Op::IsAlive, NONE, lane, alive as i64, 0, 0, None);
+        Ok(alive)
+    }
+
+    /// `p.terminate()` (SIGTERM) / `p.kill()` (SIGKILL).
+    pub fn process_signal(&self, lane: u32, sig: i32, line: u32) -> LessonResult<()> {
+        let op = if sig == libc::SIGKILL { Op::Kill } else { Op::Terminate };
+        self.enter_op(op, line);
+        let Some(child) = self.child(lane) else {
+            return Err(LessonError::new("AttributeError", format!("'NoneType' object has no attribute '{}'", op.name())));
+        };
+        let l = self.v.lane(lane).expect("a child's lane is in range");
+        if l.ended.load(Acquire) == 0 && child.reaped.is_none() {
+            l.kill_pending.store(1, Release);
+            crate::sys::kill(child.pid, sig);
+        }
+        self.record_op(op, NONE, lane, sig as i64, 0, 0, None);
+        Ok(())
+    }
+
+    /// The end of the process's code: Python's exit handling (terminate daemonic
+    /// children, then join every child), then exit with `code`.
+    pub fn finish(&self, code: i32) -> ! {
+        self.enter_op(Op::Exit, 0);
+        self.record_op(Op::Exit, NONE, NONE, code as i64, 0, 0, None);
+        let children = self.local.borrow().children.clone();
+        for c in children.iter().filter(|c| c.daemon && c.reaped.is_none()) {
+            if self.exitcode_of(c.lane).is_none() {
+                let _ = self.process_signal(c.lane, libc::SIGTERM, 0);
+            }
+        }
+        for c in children.iter().filter(|c| c.reaped.is_none()) {
+            let _ = self.process_join(c.lane, None, 0);
+        }
+        {
+            let mut l = self.local.borrow_mut();
+            l.status.exit_code = code;
+        }
+        self.set_state(ProcState::Exiting, Some(Op::Exit), NONE, NONE, 0);
+        // SAFETY: _exit ends the process at once; nothing of ours needs unwinding
+        // (the segment is shared memory and stays for the conductor).
+        unsafe { libc::_exit(code) }
+    }
+}

@@ -1,0 +1,160 @@
+//! The Rhai engine of a lesson: building it, registering the lesson API,
+//! the statement hook (current line + statement-granularity gate), and turning
+//! script errors into Python-style messages with a line.
+
+pub mod api;
+pub mod objects;
+pub mod values;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use rhai::{AST, ASTNode, Engine, EvalAltResult, ParseError};
+
+use crate::runtime::Rt;
+use crate::runtime::gate::Checkpoint;
+
+/// Script functions by name, with the parameter counts they are defined with.
+pub type FnTable = HashMap<String, Vec<usize>>;
+
+pub fn fn_table(ast: &AST) -> FnTable {
+    let mut t: FnTable = HashMap::new();
+    for f in ast.iter_functions() {
+        t.entry(f.name.to_string()).or_default().push(f.params.len());
+    }
+    t
+}
+
+/// An engine with the language's limits set, and no lesson API (for checks).
+pub fn base_engine() -> Engine {
+    let mut e = Engine::new();
+    e.set_max_call_levels(128);
+    e.set_max_expr_depths(128, 64);
+    e.set_max_string_size(1 << 20);
+    e.set_max_array_size(1 << 20);
+    e.set_max_map_size(1 << 20);
+    e.set_fail_on_invalid_map_property(true);
+    e.disable_symbol("eval");
+    e
+}
+
+/// Compiles a lesson script.
+pub fn compile(engine: &Engine, source: &str) -> Result<AST, ParseError> {
+    engine.compile(source)
+}
+
+/// The engine a scenario process runs its script with.
+pub fn worker_engine(rt: Rc<Rt>, fns: Rc<FnTable>) -> Engine {
+    let mut e = base_engine();
+    api::register(&mut e, rt.clone(), fns, objects::Globals::default());
+    // Every statement: remember its line; while paused at statement
+    // granularity, it is a checkpoint.
+    #[allow(deprecated)]
+    e.register_debugger(
+        |_, d| d,
+        move |_ctx, _event, node, _source, pos| {
+            if let ASTNode::Stmt(stmt) = node {
+                if !matches!(stmt, rhai::Stmt::Block(..)) {
+                    if let Some(line) = pos.line() {
+                        rt.set_line(line as u32);
+                        rt.checkpoint(Checkpoint::Statement);
+                    }
+                }
+            }
+            Ok(rhai::debugger::DebuggerCommand::StepInto)
+        },
+    );
+    e
+}
+
+/// A script error, as the log shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    /// `Kind: message`, Python style.
+    pub message: String,
+    /// Line where it was raised (0 if unknown).
+    pub line: u32,
+    /// Function calls it went through, outermost first: (function, line of the call).
+    pub trace: Vec<(String, u32)>,
+}
+
+impl std::fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.message)?;
+        if self.line > 0 {
+            write!(f, " (line {}", self.line)?;
+            for (func, line) in self.trace.iter().rev() {
+                write!(f, ", in {func}() called at line {line}")?;
+            }
+            write!(f, ")")?;
+        }
+        Ok(())
+    }
+}
+
+/// Unwraps Rhai's nested error into a [`ScriptError`].
+pub fn describe_error(e: &EvalAltResult, fns: &FnTable) -> ScriptError {
+    let mut trace = Vec::new();
+    let mut cur = e;
+    loop {
+        match cur {
+            EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) => {
+                trace.push((name.to_string(), pos.line().unwrap_or(0) as u32));
+                cur = inner;
+            }
+            _ => break,
+        }
+    }
+    let line = cur.position().line().unwrap_or(0) as u32;
+    let message = match cur {
+        EvalAltResult::ErrorRuntime(v, _) => v.to_string(),
+        EvalAltResult::ErrorFunctionNotFound(sig, _) => not_found_message(sig, fns),
+        EvalAltResult::ErrorVariableNotFound(name, _) => format!("NameError: name '{name}' is not defined"),
+        EvalAltResult::ErrorPropertyNotFound(name, _) => format!("AttributeError: no attribute '{name}'"),
+        EvalAltResult::ErrorIndexNotFound(idx, _) => format!("KeyError: {idx}"),
+        EvalAltResult::ErrorArrayBounds(len, idx, _) => format!("IndexError: index {idx} out of range (length {len})"),
+        EvalAltResult::ErrorArithmetic(msg, _) if msg.contains("Division by zero") => "ZeroDivisionError: division by zero".into(),
+        EvalAltResult::ErrorArithmetic(msg, _) => format!("ArithmeticError: {msg}"),
+        EvalAltResult::ErrorMismatchDataType(want, got, _) | EvalAltResult::ErrorMismatchOutputType(want, got, _) => {
+            format!("TypeError: expected {want}, got {got}")
+        }
+        EvalAltResult::ErrorStackOverflow(_) => "RecursionError: maximum recursion depth exceeded".into(),
+        other => {
+            let s = other.to_string();
+            let s = s.split(" (line ").next().unwrap_or(&s).to_string();
+            format!("RuntimeError: {s}")
+        }
+    };
+    ScriptError { message, line, trace }
+}
+
+fn not_found_message(sig: &str, fns: &FnTable) -> String {
+    let name = sig.split(|c: char| c == ' ' || c == '(').next().unwrap_or(sig);
+    let given = sig.split('(').nth(1).map(|a| a.trim_end_matches(')').split(',').filter(|s| !s.trim().is_empty()).count()).unwrap_or(0);
+    match fns.get(name) {
+        Some(arities) => {
+            let want = arities[0];
+            let plural = if want == 1 { "" } else { "s" };
+            format!("TypeError: {name}() takes {want} positional argument{plural} but {given} were given")
+        }
+        None => format!("NameError: function '{sig}' is not defined"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_read_like_python() {
+        let e = base_engine();
+        let ast = e.compile("fn f(a) { g(a) } fn g(x) { 1 / x } fn h() { f(1, 2) }").unwrap();
+        let fns = fn_table(&ast);
+        let err = e.call_fn::<rhai::Dynamic>(&mut rhai::Scope::new(), &ast, "f", (0 as rhai::INT,)).unwrap_err();
+        let d = describe_error(&err, &fns);
+        assert_eq!(d.message, "ZeroDivisionError: division by zero");
+        assert_eq!(d.trace.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(), vec!["g"]);
+        let err = e.call_fn::<rhai::Dynamic>(&mut rhai::Scope::new(), &ast, "h", ()).unwrap_err();
+        assert_eq!(describe_error(&err, &fns).message, "TypeError: f() takes 1 positional argument but 2 were given");
+    }
+}
