@@ -3,9 +3,13 @@
 //! See `README.md` for use and `shared/DESIGN.md` for the architecture; each
 //! module's `//!` header says what it owns.
 
+pub mod cli;
 pub mod codec;
+pub mod conductor;
+pub mod headless;
 pub mod model;
 pub mod runtime;
+pub mod scenario;
 pub mod script;
 pub mod shm;
 pub mod sys;

@@ -8,6 +8,7 @@
 //! the log, reported values and findings.
 
 pub mod record;
+pub mod summary;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -137,15 +137,22 @@ impl Rt {
         let mut deadline = timeout.map(|s| VirtualDeadline::new(self, self.scaled_ns(s)));
         self.set_state(ProcState::Blocked, Some(op), res, other, deadline.map_or(0, |d| d.at_ns.max(1)));
         loop {
-            let w = self.me.wake.0.load(Acquire);
+            let w = self.me.wake.0.load(SeqCst);
+            let wakes = self.me.wakes.load(SeqCst);
             if done() {
+                // `running` is published before the wake-up is marked seen, so
+                // the conductor never sees "blocked, nothing pending" here.
+                self.set_state(ProcState::Running, None, res, other, 0);
+                self.me.wakes_seen.store(wakes, SeqCst);
                 break;
             }
+            self.me.wakes_seen.store(wakes, SeqCst);
             let now = self.now_ns();
             if self.ctl.mode.load(Acquire) == MODE_PAUSED {
                 if let Some(d) = deadline.as_mut() {
                     d.freeze(now);
                     if self.take_grant(res, other) {
+                        self.me.wakes_seen.store(self.me.wakes.load(SeqCst), SeqCst);
                         return if done() { WaitEnd::Done } else { WaitEnd::TimedOut };
                     }
                 }
@@ -163,7 +170,6 @@ impl Rt {
                 }
             }
         }
-        self.set_state(ProcState::Running, None, res, other, 0);
         self.ready_after_wake();
         WaitEnd::Done
     }

@@ -336,10 +336,11 @@ pub struct Lane {
     pub wait_next: AtomicU32,
     /// Set by the conductor once it has seen the process end.
     pub ended: AtomicU32,
-    /// Python exitcode (-N for signal N), valid once `ended` or `exit_status_set`.
+    /// Python exitcode (-N for signal N), valid once `ended`.
     pub exit_status: AtomicI32,
-    /// Set by the parent that reaped this process (`waitid` with `WNOWAIT` first).
-    pub exit_status_set: AtomicU32,
+    /// Wake-ups from other processes (a waker bumps it after changing what this
+    /// process waits for, before bumping `wake`).
+    pub wakes: AtomicU32,
     /// A signal was sent to this process and its end not yet seen.
     pub kill_pending: AtomicU32,
     /// A value handed over by a waker (queue item, pipe message): block and length.
@@ -349,7 +350,10 @@ pub struct Lane {
     pub line: AtomicU32,
     /// Times this process parked at the gate.
     pub parks: AtomicU32,
-    _pad: [u32; 3],
+    /// The `wakes` value this process has looked at: while blocked, `wakes !=
+    /// wakes_seen` means it was woken and is about to move (not quiescent).
+    pub wakes_seen: AtomicU32,
+    _pad: [u32; 2],
 
     /// Written by the owner only, under its seqlock.
     pub status: Status,

@@ -451,10 +451,21 @@ impl<'a> View<'a> {
         ring.push(group)
     }
 
-    /// Bumps `lane`'s wake word and wakes it.
+    /// Wakes `lane` because something it may wait for changed: counts a
+    /// wake-up (`wakes`), then bumps its wake word and wakes it.
     pub fn wake_lane(&self, lane: u32) {
         if let Some(l) = self.lane(lane) {
-            l.wake.0.fetch_add(1, Release);
+            l.wakes.fetch_add(1, SeqCst);
+            l.wake.0.fetch_add(1, SeqCst);
+            futex::wake_all(&l.wake.0);
+        }
+    }
+
+    /// Makes `lane` look again at the run mode (pause, resume, speed): bumps
+    /// its wake word without counting a wake-up.
+    pub fn nudge_lane(&self, lane: u32) {
+        if let Some(l) = self.lane(lane) {
+            l.wake.0.fetch_add(1, SeqCst);
             futex::wake_all(&l.wake.0);
         }
     }

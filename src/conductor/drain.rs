@@ -1,0 +1,252 @@
+//! Draining the lanes: raw ring slots → [`Record`]s, in global sequence order.
+//!
+//! Everything read here is untrusted. A record is accepted only if its kind is
+//! known, its lane field names the ring it came from, its sequence number is
+//! larger than the lane's previous one, and (for text groups) its chunks are
+//! complete and in order; anything else is skipped and counted as corrupt.
+//! Strings are decoded lossily; names come from the lane and resource tables.
+//!
+//! Ordering: a writer takes its sequence number and then publishes, so a record
+//! with a smaller number can show up a moment after a larger one from another
+//! lane. The drainer therefore holds records back until their number is below
+//! the global counter as it stood at the *previous* drain (everything numbered
+//! before then has had a whole drain interval to be published), and releases
+//! the rest in order. `flush` releases everything (used when every process is
+//! parked, blocked or gone, so nothing is in flight).
+
+use crate::model::{Record, RecordKind};
+use crate::shm::View;
+use crate::shm::layout::NONE;
+use crate::shm::record::{NO_LANE, OpBody, Op, RawKind, RawRecord, ResKind, TextBody, TextTag};
+
+/// Counters of what draining has seen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DrainStats {
+    /// Raw records taken from the rings.
+    pub received: u64,
+    /// Raw records rejected (bad kind, lane, order, text) or skipped (impossible ring indices).
+    pub corrupt: u64,
+    /// Records the writers dropped because their ring was full (sum of lane counters).
+    pub dropped: u64,
+    /// Records published by writers (sum of ring heads): `received + pending = written - dropped`.
+    pub published: u64,
+}
+
+#[derive(Debug, Default)]
+pub struct Drainer {
+    last_seq: Vec<Option<u64>>,
+    held: Vec<Record>,
+    raw: Vec<RawRecord>,
+    prev_horizon: u64,
+    pub stats: DrainStats,
+}
+
+fn opt_lane(l: u16) -> Option<u32> {
+    (l != NO_LANE).then_some(l as u32)
+}
+
+fn opt_res(r: u32) -> Option<u32> {
+    (r != NONE).then_some(r)
+}
+
+impl Drainer {
+    pub fn new() -> Drainer {
+        Drainer::default()
+    }
+
+    /// Takes every published record from every lane; appends the ones that are
+    /// ready, in order, to `out`.
+    pub fn drain(&mut self, v: &View<'_>, out: &mut Vec<Record>, flush: bool) {
+        let horizon = v.control().seq.0.load(std::sync::atomic::Ordering::Acquire);
+        let lanes = v.lanes_in_use();
+        if self.last_seq.len() < lanes as usize {
+            self.last_seq.resize(lanes as usize, None);
+        }
+        let (mut dropped, mut published) = (0u64, 0u64);
+        for lane in 0..lanes {
+            let Some(ring) = v.ring(lane) else { continue };
+            dropped += ring.lane.dropped.load(std::sync::atomic::Ordering::Relaxed);
+            published += ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed);
+            if ring.pending() == 0 && ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed) == ring.lane.tail.0.load(std::sync::atomic::Ordering::Relaxed) {
+                continue;
+            }
+            self.raw.clear();
+            let rep = ring.pop_into(&mut self.raw, usize::MAX);
+            self.stats.corrupt += rep.skipped;
+            self.stats.received += self.raw.len() as u64;
+            let raw = std::mem::take(&mut self.raw);
+            self.decode_lane(v, lane, &raw);
+            self.raw = raw;
+        }
+        self.stats.dropped = dropped;
+        self.stats.published = published;
+        self.held.sort_by_key(|r| r.seq);
+        let cut = if flush { self.held.len() } else { self.held.partition_point(|r| r.seq < self.prev_horizon) };
+        out.extend(self.held.drain(..cut));
+        self.prev_horizon = horizon;
+    }
+
+    fn decode_lane(&mut self, v: &View<'_>, lane: u32, raw: &[RawRecord]) {
+        let mut i = 0;
+        while i < raw.len() {
+            let head = &raw[i];
+            // The group: the head and the Text chunks that share its seq.
+            let mut end = i + 1;
+            while end < raw.len() && raw[end].kind == RawKind::Text as u16 && raw[end].seq == head.seq && !(head.kind == RawKind::Text as u16 && raw[end].body[1] == 0) {
+                end += 1;
+            }
+            let group = &raw[i..end];
+            i = end;
+            let ok_order = match self.last_seq[lane as usize] {
+                Some(prev) => head.seq > prev,
+                None => true,
+            };
+            if head.lane as u32 != lane || !ok_order {
+                self.stats.corrupt += group.len() as u64;
+                continue;
+            }
+            match decode_group(v, group) {
+                Some(rec) => {
+                    self.last_seq[lane as usize] = Some(head.seq);
+                    self.held.push(rec);
+                }
+                None => self.stats.corrupt += group.len() as u64,
+            }
+        }
+    }
+}
+
+/// Joins the text chunks of a group; `None` if they are not a complete, ordered set.
+fn join_text(chunks: &[RawRecord]) -> Option<(TextTag, String)> {
+    let first = TextBody::decode(&chunks.first()?.body)?;
+    if chunks.len() != first.count as usize {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(chunks.len() * 36);
+    for (i, c) in chunks.iter().enumerate() {
+        let t = TextBody::decode(&c.body)?;
+        if t.index as usize != i || t.tag != first.tag || t.count != first.count {
+            return None;
+        }
+        bytes.extend_from_slice(t.data());
+    }
+    Some((TextTag::from_u8(first.tag)?, String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// Decodes one record group. `None` if anything in it is inconsistent.
+pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
+    let head = group.first()?;
+    let kind = RawKind::from_u16(head.kind)?;
+    let mk = |kind: RecordKind| Some(Record { seq: head.seq, t_ns: head.t_ns, lane: head.lane as u32, line: head.line, kind });
+    if kind == RawKind::Text {
+        let (tag, text) = join_text(group)?;
+        return mk(match tag {
+            TextTag::Print => RecordKind::Print { text },
+            TextTag::Error => RecordKind::Error { message: text },
+            TextTag::Assert => RecordKind::Assert { message: text },
+            TextTag::Finding => RecordKind::Finding { message: text },
+            TextTag::Report => {
+                let (key, json) = text.split_once('\t')?;
+                RecordKind::Report { key: key.to_string(), value: serde_json::from_str(json).ok()? }
+            }
+            TextTag::Detail => return None,
+        });
+    }
+    let b = OpBody::decode(&head.body);
+    let detail = if group.len() > 1 {
+        match join_text(&group[1..])? {
+            (TextTag::Detail, t) => Some(t),
+            _ => return None,
+        }
+    } else {
+        None
+    };
+    let op = || Op::from_raw(b.op);
+    let lanes = v.geometry().lanes;
+    let lane_ok = |l: u16| l == NO_LANE || (l as u32) < lanes;
+    if !lane_ok(b.other) {
+        return None;
+    }
+    mk(match kind {
+        RawKind::Spawn => {
+            let child = opt_lane(b.other)?;
+            let l = v.lane(child)?;
+            RecordKind::Spawn { child, pid: b.a as i32, ppid: b.b as i32, daemon: b.c != 0, name: l.name.get(), target: l.target.get() }
+        }
+        RawKind::Park => RecordKind::Park,
+        RawKind::Op => RecordKind::Op { op: op()?, res: opt_res(b.res), other: opt_lane(b.other), a: b.a, b: b.b, c: b.c, detail },
+        RawKind::Block => RecordKind::Block {
+            op: op()?,
+            res: opt_res(b.res),
+            other: opt_lane(b.other),
+            holder: (0..lanes as i64).contains(&b.a).then_some(b.a as u32),
+            timed: b.b != 0,
+        },
+        RawKind::Wake => RecordKind::Wake { op: op()?, res: opt_res(b.res), woken: opt_lane(b.other)? },
+        RawKind::Timeout => RecordKind::Timeout { op: op()?, res: opt_res(b.res), other: opt_lane(b.other) },
+        RawKind::Ended => RecordKind::Ended { process: opt_lane(b.other)?, exitcode: b.a as i32 },
+        RawKind::ResourceNew => {
+            let slot = v.resource(b.res)?;
+            RecordKind::Resource { res: b.res, kind: ResKind::from_raw(b.a as u32)?, name: slot.name.get(), capacity: b.b }
+        }
+        RawKind::Grant => RecordKind::Grant { process: opt_lane(b.other), granularity: b.a as u8 },
+        RawKind::Mode => RecordKind::Mode { paused: b.a != 0 },
+        RawKind::Signal => RecordKind::Signal { process: opt_lane(b.other)?, signal: b.a as i32 },
+        RawKind::Text => unreachable!("handled above"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shm::Segment;
+    use crate::shm::layout::Geometry;
+    use crate::shm::record::text_chunks;
+
+    fn op_rec(kind: RawKind, body: OpBody) -> RawRecord {
+        RawRecord { kind: kind as u16, line: 3, body: body.encode(), ..RawRecord::EMPTY }
+    }
+
+    #[test]
+    fn decodes_groups_in_global_order_and_rejects_lies() {
+        let seg = Segment::create(Geometry { lanes: 4, ring_cap: 16, resources: 4, blocks: 16 }).unwrap();
+        let v = seg.view();
+        v.control().next_lane.store(3, std::sync::atomic::Ordering::Relaxed);
+        let sleep = OpBody { op: Op::Sleep as u16, other: NO_LANE, res: NONE, a: 5, ..Default::default() };
+        v.emit(2, &mut [op_rec(RawKind::Op, sleep)]);
+        let mut group = vec![op_rec(RawKind::Text, OpBody::default())];
+        group.clear();
+        for c in text_chunks(TextTag::Print, "子进程 hello, a text that takes two chunks or more") {
+            group.push(RawRecord { kind: RawKind::Text as u16, body: c, ..RawRecord::EMPTY });
+        }
+        v.emit(1, &mut group);
+        // A lie: lane 2's ring holds a record claiming lane 1.
+        let ring = v.ring(2).unwrap();
+        ring.push(&[RawRecord { seq: 99, lane: 1, kind: RawKind::Op as u16, body: sleep.encode(), ..RawRecord::EMPTY }]);
+        // Garbage kind.
+        ring.push(&[RawRecord { seq: 100, lane: 2, kind: 999, ..RawRecord::EMPTY }]);
+        let mut d = Drainer::new();
+        let mut out = Vec::new();
+        d.drain(&v, &mut out, true);
+        assert_eq!(out.len(), 2);
+        assert!(matches!(out[0].kind, RecordKind::Op { op: Op::Sleep, a: 5, .. }));
+        assert_eq!(out[1].kind, RecordKind::Print { text: "子进程 hello, a text that takes two chunks or more".into() });
+        assert_eq!(d.stats.corrupt, 2);
+        assert_eq!(d.stats.received, 2 + 2 + 2);
+    }
+
+    #[test]
+    fn holds_back_until_the_horizon_passes() {
+        let seg = Segment::create(Geometry { lanes: 4, ring_cap: 16, resources: 4, blocks: 16 }).unwrap();
+        let v = seg.view();
+        v.control().next_lane.store(3, std::sync::atomic::Ordering::Relaxed);
+        let body = OpBody { op: Op::Print as u16, other: NO_LANE, res: NONE, ..Default::default() };
+        v.emit(1, &mut [op_rec(RawKind::Op, body)]);
+        let mut d = Drainer::new();
+        let mut out = Vec::new();
+        d.drain(&v, &mut out, false);
+        assert!(out.is_empty(), "held back for one drain");
+        d.drain(&v, &mut out, false);
+        assert_eq!(out.len(), 1);
+    }
+}

@@ -1,0 +1,175 @@
+//! The reaper thread: learns of every process's end, at once, and says so.
+//!
+//! It holds a pidfd for each process of the run (found by scanning the lane
+//! table for newly published pids) and sleeps in `poll` on them. When one
+//! becomes readable the process has ended and is a zombie; the reaper takes its
+//! status — with `waitpid` if it is our own child (`main`, or an orphan that was
+//! re-parented to us, the child subreaper), else from `/proc/PID/stat` (the
+//! zombie's exit code; its parent only reaps after we set `ended`) — then:
+//! stores the Python exitcode in the lane, sets `ended`, writes an `Ended`
+//! record on the conductor's lane, frees any resource mutex the process died
+//! holding, and wakes its parent (who may be joining it).
+
+use std::collections::HashMap;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::{Arc, Mutex};
+
+use crate::shm::View;
+use crate::shm::layout::{CONDUCTOR_LANE, NONE, ProcState};
+use crate::shm::mutex;
+use crate::shm::record::{OpBody, RawKind, RawRecord};
+use crate::sys;
+
+/// A [`View`] that may move to the reaper thread. The conductor joins the
+/// thread before it unmaps the segment (see `Run::drop`), so the view never
+/// outlives the mapping.
+#[derive(Clone, Copy, Debug)]
+pub struct SendView(pub View<'static>);
+
+// SAFETY: everything reachable through the view is atomics or data published
+// through atomics; the mapping outlives the thread (joined before unmapping).
+unsafe impl Send for SendView {}
+
+/// Writes records on the conductor's lane; several threads share it, one at a time.
+#[derive(Clone, Debug, Default)]
+pub struct Lane0(pub Arc<Mutex<()>>);
+
+impl Lane0 {
+    pub fn emit(&self, v: &View<'_>, kind: RawKind, body: OpBody) {
+        let _g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut rec = [RawRecord { kind: kind as u16, body: body.encode(), ..RawRecord::EMPTY }];
+        v.emit(CONDUCTOR_LANE, &mut rec);
+    }
+}
+
+struct Tracked {
+    pid: i32,
+    fd: OwnedFd,
+}
+
+/// Starts the reaper. It runs until `stop` is set.
+pub fn spawn(view: SendView, lane0: Lane0, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
+    std::thread::Builder::new()
+        .name("reaper".into())
+        .spawn(move || {
+            let view = view;
+            run(view.0, lane0, stop)
+        })
+        .expect("spawning the reaper thread")
+}
+
+fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
+    let mut tracked: HashMap<u32, Tracked> = HashMap::new();
+    let mut done = vec![false; v.geometry().lanes as usize];
+    let mut settled = vec![false; v.geometry().lanes as usize];
+    done[CONDUCTOR_LANE as usize] = true;
+    while !stop.load(Acquire) {
+        // New processes: lanes whose pid is published.
+        for lane in 1..v.lanes_in_use() {
+            if done[lane as usize] || tracked.contains_key(&lane) {
+                continue;
+            }
+            let Some(l) = v.lane(lane) else { continue };
+            match l.pid.load(Acquire) {
+                0 => {}
+                pid if pid < 0 => done[lane as usize] = true,
+                pid => match sys::pidfd_open(pid) {
+                    Ok(fd) => {
+                        tracked.insert(lane, Tracked { pid, fd });
+                    }
+                    Err(_) => {
+                        // Gone before we looked: still report it.
+                        on_end(&v, &lane0, lane, pid);
+                        done[lane as usize] = true;
+                    }
+                },
+            }
+        }
+        let lanes: Vec<u32> = tracked.keys().copied().collect();
+        let fds: Vec<i32> = lanes.iter().map(|l| tracked[l].fd.as_raw_fd()).collect();
+        let ready = if fds.is_empty() {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            Vec::new()
+        } else {
+            sys::poll_readable(&fds, 2)
+        };
+        for i in ready {
+            let lane = lanes[i];
+            if let Some(t) = tracked.remove(&lane) {
+                on_end(&v, &lane0, lane, t.pid);
+                done[lane as usize] = true;
+            }
+        }
+        reap_adopted_zombies(&v, &done, &mut settled);
+    }
+}
+
+/// `waitpid(pid, WNOHANG)`: the wait status if `pid` is our child and has ended.
+fn try_reap(pid: i32) -> Option<i32> {
+    let mut status = 0;
+    // SAFETY: plain syscall with a valid out-pointer.
+    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+    (r == pid).then_some(status)
+}
+
+/// The Python exitcode of ended process `pid` (see the module docs).
+fn exitcode(v: &View<'_>, lane: u32, pid: i32) -> i32 {
+    if let Some(status) = try_reap(pid) {
+        return sys::exitcode_from_wait_status(status);
+    }
+    let start = v.lane(lane).map_or(0, |l| l.start_time.load(Acquire));
+    match sys::proc_stat(pid) {
+        Some(st) if st.state == 'Z' && (start == 0 || st.start_time == start) => sys::exitcode_from_wait_status(st.exit_code),
+        _ => {
+            // Reaped already (by a parent that did not wait for us), or the
+            // status is unreadable: use what the process said about itself.
+            let snap = v.lane(lane).and_then(|l| l.status.read(64));
+            match snap {
+                Some(s) if s.state == ProcState::Exiting as u32 => s.exit_code,
+                _ => -libc::SIGKILL,
+            }
+        }
+    }
+}
+
+fn on_end(v: &View<'_>, lane0: &Lane0, lane: u32, pid: i32) {
+    let code = exitcode(v, lane, pid);
+    let Some(l) = v.lane(lane) else { return };
+    l.exit_status.store(code, Release);
+    l.kill_pending.store(0, Release);
+    l.ended.store(1, Release);
+    let body = OpBody { other: lane as u16, res: NONE, a: code as i64, ..Default::default() };
+    lane0.emit(v, RawKind::Ended, body);
+    for id in 0..v.resources_in_use() {
+        if let Some(r) = v.resource(id) {
+            mutex::force_unlock_if_held_by(&r.mutex, lane);
+        }
+    }
+    let parent = l.parent.load(Acquire);
+    if parent != NONE {
+        v.wake_lane(parent);
+    }
+    v.wake_lane(lane);
+}
+
+/// Children of ended processes become ours (child subreaper); reap the ones
+/// that are already zombies.
+fn reap_adopted_zombies(v: &View<'_>, done: &[bool], settled: &mut [bool]) {
+    for lane in 1..v.lanes_in_use() {
+        let Some(l) = v.lane(lane) else { continue };
+        if !done[lane as usize] || settled[lane as usize] {
+            continue;
+        }
+        let parent = l.parent.load(Relaxed);
+        let parent_gone = parent == NONE || v.lane(parent).is_none_or(|p| p.ended.load(Relaxed) != 0);
+        let pid = l.pid.load(Relaxed);
+        if parent_gone && l.ended.load(Relaxed) != 0 {
+            // Either we reap it now, or its parent already did: settled.
+            if pid > 0 {
+                try_reap(pid);
+            }
+            settled[lane as usize] = true;
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Who gets the next step when a run is stepped automatically (headless
+//! `--schedule`, `explore`, replays), and the loop that drives a run to its end.
+//!
+//! A step goes to a *ready* process (parked at the gate, or sleeping: its sleep
+//! completes at that step). Only when none is ready does time advance: the
+//! process whose timed wait ends first is stepped, and its wait times out —
+//! virtual time, so no outcome depends on the wall clock.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{GateError, Run};
+use crate::model::summary::EndReason;
+use crate::model::{Model, Record};
+use crate::shm::layout::ProcState;
+
+/// A stepping policy.
+#[derive(Debug)]
+pub enum Policy {
+    /// The next ready process after the last one stepped.
+    RoundRobin,
+    /// A ready process chosen at random (seeded).
+    Random(ChaCha8Rng),
+    /// These lanes first (in order, skipping ones that cannot step), then the rest policy.
+    List(VecDeque<u32>, Box<Policy>),
+}
+
+impl Policy {
+    /// `rr`, `random`, or a comma list of lanes (`1,2,2,3`) followed by round robin.
+    pub fn parse(spec: &str, seed: u64) -> Result<Policy, String> {
+        match spec.trim() {
+            "rr" | "round-robin" => Ok(Policy::RoundRobin),
+            "random" => Ok(Policy::Random(ChaCha8Rng::seed_from_u64(seed))),
+            list => {
+                let lanes = list
+                    .split(',')
+                    .map(|s| s.trim().parse::<u32>().map_err(|_| format!("--schedule {spec}: expected rr, random, or a comma list of process lanes (1 = main)")))
+                    .collect::<Result<VecDeque<u32>, String>>()?;
+                Ok(Policy::List(lanes, Box::new(Policy::RoundRobin)))
+            }
+        }
+    }
+
+    /// The lane to step next, or `None` if nothing can step.
+    pub fn pick(&mut self, run: &Run) -> Option<u32> {
+        match self {
+            Policy::RoundRobin => run.next_ready().or_else(|| earliest_timeout(run)),
+            Policy::Random(rng) => {
+                let ready = run.ready_lanes();
+                if ready.is_empty() {
+                    earliest_timeout(run)
+                } else {
+                    Some(ready[rng.random_range(0..ready.len())])
+                }
+            }
+            Policy::List(lanes, rest) => {
+                while let Some(l) = lanes.pop_front() {
+                    if run.steppable(l).is_ok() {
+                        return Some(l);
+                    }
+                }
+                rest.pick(run)
+            }
+        }
+    }
+}
+
+/// The blocked process whose timed wait would end first.
+fn earliest_timeout(run: &Run) -> Option<u32> {
+    run.lanes()
+        .into_iter()
+        .filter(|i| !i.ended && !i.frozen && i.state == Some(ProcState::Blocked) && i.deadline_ns != 0)
+        .min_by_key(|i| (i.deadline_ns, i.lane))
+        .map(|i| i.lane)
+}
+
+/// How long one step may take before the runner gives up on it.
+pub const STEP_LIMIT: Duration = Duration::from_secs(20);
+
+/// Drives `run` until every process ended, a deadlock, the time limit, or a
+/// stop signal; every record goes to `model` and then to `on_record`.
+/// With a policy the run must have started paused; it is stepped one process
+/// at a time. Without one it runs freely.
+pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeout: Option<Duration>, on_record: &mut dyn FnMut(&Record, &Model)) -> EndReason {
+    let t0 = Instant::now();
+    let mut recs = Vec::new();
+    let mut feed = |recs: &mut Vec<Record>, model: &mut Model| {
+        for r in recs.drain(..) {
+            model.apply(&r);
+            on_record(&r, model);
+        }
+    };
+    let mut deadlock_since: Option<(Instant, u64)> = None;
+    let reason = loop {
+        if let Some(sig) = crate::sys::stop_requested() {
+            break EndReason::Stopped(format!("stopped by {}", crate::sys::signal_name(sig)));
+        }
+        if timeout.is_some_and(|t| t0.elapsed() >= t) {
+            break EndReason::Timeout;
+        }
+        match policy.as_mut() {
+            Some(p) => {
+                let settled = run.settle(&mut recs, STEP_LIMIT.min(timeout.map_or(STEP_LIMIT, |t| t.saturating_sub(t0.elapsed()))));
+                feed(&mut recs, model);
+                if run.all_ended() {
+                    break EndReason::AllEnded;
+                }
+                if !settled {
+                    if timeout.is_some_and(|t| t0.elapsed() >= t) {
+                        break EndReason::Timeout;
+                    }
+                    break EndReason::Stopped("a step did not finish in time (a process runs without reaching an op)".into());
+                }
+                if let Some(d) = model.deadlock() {
+                    break EndReason::Deadlock(d);
+                }
+                let Some(lane) = p.pick(run) else {
+                    break EndReason::Stopped("no process can be stepped (all are blocked or frozen)".into());
+                };
+                match run.grant(Some(lane)) {
+                    Ok(_) | Err(GateError::NotSteppable(..)) => {}
+                    Err(e) => break EndReason::Stopped(e.to_string()),
+                }
+            }
+            None => {
+                run.drain(&mut recs, false);
+                feed(&mut recs, model);
+                if run.all_ended() {
+                    run.drain(&mut recs, true);
+                    feed(&mut recs, model);
+                    break EndReason::AllEnded;
+                }
+                // A deadlock must hold in the model *and* in the live lanes
+                // (all blocked, no wake-up pending) with no record for a while.
+                match model.deadlock() {
+                    Some(d) if run.quiescent() => {
+                        let (since, records) = *deadlock_since.get_or_insert((Instant::now(), model.records));
+                        if records != model.records {
+                            deadlock_since = None;
+                        } else if since.elapsed() > Duration::from_millis(30) {
+                            run.drain(&mut recs, true);
+                            feed(&mut recs, model);
+                            if let Some(d2) = model.deadlock() {
+                                break EndReason::Deadlock(d2);
+                            }
+                            let _ = d;
+                            deadlock_since = None;
+                        }
+                    }
+                    _ => deadlock_since = None,
+                }
+                std::thread::sleep(Duration::from_micros(500));
+            }
+        }
+    };
+    run.shutdown_into(&mut recs);
+    feed(&mut recs, model);
+    reason
+}

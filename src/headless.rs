@@ -1,0 +1,125 @@
+//! Runs without a screen: a readable log and a closing summary, or with
+//! `--json` one JSON object per line (every record, then the summary).
+
+use std::io::Write;
+use std::time::Duration;
+
+use crate::conductor::schedule::{self, Policy};
+use crate::conductor::{Run, RunOptions};
+use crate::model::summary::{EndReason, Summary};
+use crate::model::{LogKind, Model, Record};
+use crate::scenario::Lesson;
+
+#[derive(Debug)]
+pub struct HeadlessOptions {
+    pub json: bool,
+    pub timeout: Option<Duration>,
+    pub policy: Option<Policy>,
+    pub lang: String,
+}
+
+/// What a finished headless run leaves.
+#[derive(Debug)]
+pub struct Finished {
+    pub summary: Summary,
+    pub model: Model,
+    pub schedule: Vec<crate::conductor::Action>,
+}
+
+fn fmt_t(ns: u64) -> String {
+    format!("{:>8.3}s", ns as f64 / 1e9)
+}
+
+/// Prints new log entries of `model` (from `from` on) as text lines.
+fn print_log(out: &mut dyn Write, model: &Model, from: usize) {
+    for e in &model.log[from..] {
+        let who = if e.lane == 0 { "forkscope".to_string() } else { model.pname(e.lane) };
+        let pid = model.processes.get(&e.lane).map(|p| format!("({})", p.pid)).unwrap_or_default();
+        let tag = match e.kind {
+            LogKind::Print => "",
+            LogKind::Event => "· ",
+            LogKind::Error => "✗ ",
+            LogKind::Finding => "! ",
+            LogKind::Report => "= ",
+        };
+        let line = if e.line > 0 { format!(" L{}", e.line) } else { String::new() };
+        let _ = writeln!(out, "[{}] {who}{pid}{line}: {tag}{}", fmt_t(e.t_ns), e.text);
+    }
+}
+
+/// Runs `lesson` headless, writing to `out`.
+pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> anyhow::Result<Finished> {
+    if h.policy.is_some() {
+        opts.paused = true;
+    }
+    let params_json: std::collections::BTreeMap<String, serde_json::Value> = opts.params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
+    let seed = opts.seed;
+    if !h.json {
+        let ps: Vec<String> = params_json.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let ps = if ps.is_empty() { String::new() } else { format!(", {}", ps.join(" ")) };
+        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", lesson.name, lesson.title(&h.lang));
+    }
+    let mut run = Run::start(opts)?;
+    let mut model = Model::new();
+    let json = h.json;
+    let mut printed = 0usize;
+    let mut on_record = |r: &Record, m: &Model| {
+        if json {
+            if let Ok(s) = serde_json::to_string(r) {
+                let _ = writeln!(out, "{s}");
+            }
+        } else {
+            print_log(out, m, printed);
+            printed = m.log.len();
+        }
+    };
+    let reason = schedule::drive(&mut run, &mut model, h.policy, h.timeout, &mut on_record);
+    let stats = run.stats();
+    let elapsed = run.elapsed();
+    let sched = run.schedule().to_vec();
+    drop(run);
+    let mut summary = Summary::build(&model, &reason, &lesson.name, seed, params_json);
+    summary.dropped = stats.dropped;
+    summary.corrupt = stats.corrupt;
+    summary.elapsed_s = (elapsed.as_secs_f64() * 1000.0).round() / 1000.0;
+    if json {
+        writeln!(out, "{}", serde_json::to_string(&summary)?)?;
+    } else {
+        print_summary(out, &summary, &reason);
+    }
+    Ok(Finished { summary, model, schedule: sched })
+}
+
+fn print_summary(out: &mut dyn Write, s: &Summary, reason: &EndReason) {
+    let _ = writeln!(out, "── summary ──────────────────────────────");
+    let _ = writeln!(out, "outcome:   {}", s.outcome.name());
+    if let EndReason::Deadlock(d) = reason {
+        let _ = writeln!(out, "           {}", d.message);
+    }
+    let _ = writeln!(out, "processes: {}", s.processes.len());
+    for p in &s.processes {
+        let code = match p.exitcode {
+            Some(c) if c < 0 => format!("killed by {}", crate::sys::signal_name(-c)),
+            Some(c) => format!("exitcode {c}"),
+            None => "never ended".into(),
+        };
+        let d = if p.daemon { " daemon" } else { "" };
+        let _ = writeln!(out, "  {:<16} pid {:<7} ppid {:<7} {code}{d}", p.name, p.pid, p.ppid);
+    }
+    if s.reported.is_empty() {
+        let _ = writeln!(out, "reported:  (nothing)");
+    } else {
+        let r: Vec<String> = s.reported.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let _ = writeln!(out, "reported:  {}", r.join(", "));
+    }
+    if s.findings.is_empty() {
+        let _ = writeln!(out, "findings:  none");
+    } else {
+        let _ = writeln!(out, "findings:");
+        for f in &s.findings {
+            let _ = writeln!(out, "  [{}] {}", f.kind, f.message);
+        }
+    }
+    let drops = if s.dropped > 0 { format!(", {} dropped", s.dropped) } else { String::new() };
+    let _ = writeln!(out, "records:   {}{drops}; steps: {}; {:.3}s", s.records, s.steps, s.elapsed_s);
+}

@@ -1,0 +1,142 @@
+//! `forkscope check`: everything that can be known about a lesson before it
+//! runs. Syntax; `fn main()`; every target named by a literal (`Process("f",
+//! [..])`, `pool.apply("f", [..])`, `pool.map("f", ..)`, `Fn("f")`) exists and
+//! takes that many arguments; every literal `param("x")` is declared; the
+//! manifest's `bad`/`goals` expressions compile. Each error has file:line:column.
+
+use rhai::{ASTNode, Expr, FnPtr};
+
+use super::{Lesson, ScenarioError};
+use crate::script::{self, FnTable};
+
+/// A literal function name in an expression: `"f"` or `Fn("f")`.
+fn literal_target(e: &Expr) -> Option<(String, rhai::Position)> {
+    match e {
+        Expr::StringConstant(s, pos) => Some((s.to_string(), *pos)),
+        Expr::DynamicConstant(d, pos) => d.clone().try_cast::<FnPtr>().map(|f| (f.fn_name().to_string(), *pos)),
+        Expr::FnCall(f, pos) if f.name == "Fn" && f.args.len() == 1 => match &f.args[0] {
+            Expr::StringConstant(s, _) => Some((s.to_string(), *pos)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn at(file: &str, pos: rhai::Position, message: String) -> ScenarioError {
+    ScenarioError::at(file, pos.line().unwrap_or(1), pos.position().unwrap_or(1), message)
+}
+
+/// Checks `lesson`; the first problem found is the error.
+pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
+    let file = &lesson.script_file;
+    let engine = script::base_engine();
+    let ast = script::compile(&engine, &lesson.script).map_err(|e| {
+        let pos = e.position();
+        at(file, pos, e.err_type().to_string())
+    })?;
+    let fns = script::fn_table(&ast);
+    if !fns.get("main").is_some_and(|a| a.contains(&0)) {
+        return Err(ScenarioError::at(file, 1, 1, "the lesson has no `fn main()` (the main process runs it)"));
+    }
+    let mut problem: Option<ScenarioError> = None;
+    let params: Vec<&str> = lesson.manifest.params.iter().map(|p| p.name.as_str()).collect();
+    ast.walk(&mut |path: &[ASTNode]| {
+        if problem.is_some() {
+            return false;
+        }
+        let Some(ASTNode::Expr(e)) = path.last() else { return true };
+        let call = match e {
+            Expr::FnCall(f, _) | Expr::MethodCall(f, _) => f,
+            _ => return true,
+        };
+        let name = call.name.as_str();
+        let method = matches!(e, Expr::MethodCall(..));
+        // (index of the target argument, index of the argument array or None, fixed arity)
+        let shape: Option<(usize, Option<usize>, Option<usize>)> = match (name, method) {
+            ("Process", false) => Some((0, Some(1), None)),
+            ("apply" | "apply_async", true) => Some((0, Some(1), None)),
+            ("map", true) => Some((0, None, Some(1))),
+            ("Fn", false) => Some((0, None, None)),
+            _ => None,
+        };
+        if let Some((ti, ai, fixed)) = shape {
+            if let Some((target, pos)) = call.args.get(ti).and_then(literal_target) {
+                problem = target_problem(file, &fns, &target, pos, name, call.args.get(ai.unwrap_or(usize::MAX)), fixed, ai.is_some());
+            }
+        }
+        if name == "param" && !method {
+            if let Some(Expr::StringConstant(s, pos)) = call.args.first() {
+                if !params.contains(&s.as_str()) {
+                    let has = if params.is_empty() { "it declares none".to_string() } else { format!("it declares: {}", params.join(", ")) };
+                    problem = Some(at(file, *pos, format!("unknown parameter '{s}' ({has})")));
+                }
+            }
+        }
+        problem.is_none()
+    });
+    if let Some(p) = problem {
+        return Err(p);
+    }
+    let mfile = lesson.manifest_file.as_deref().unwrap_or(file);
+    let manifest_text = match &lesson.manifest_file {
+        Some(f) if !f.starts_with("assets/") => std::fs::read_to_string(f).unwrap_or_default(),
+        _ => String::new(),
+    };
+    let exprs = lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when));
+    for when in exprs {
+        if let Err(e) = engine.compile_expression(when) {
+            let (line, col) = manifest_text.find(when.as_str()).map_or((1, 1), |o| super::line_col(&manifest_text, o));
+            return Err(ScenarioError::at(mfile, line, col, format!("in `{when}`: {}", e.err_type())));
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn target_problem(file: &str, fns: &FnTable, target: &str, pos: rhai::Position, call: &str, args: Option<&Expr>, fixed: Option<usize>, takes_array: bool) -> Option<ScenarioError> {
+    let Some(arities) = fns.get(target) else {
+        return Some(at(file, pos, format!("unknown function '{target}' used as a target of {call}")));
+    };
+    let given = match (fixed, args) {
+        (Some(n), _) => Some(n),
+        (None, Some(Expr::Array(items, _))) => Some(items.len()),
+        (None, Some(Expr::DynamicConstant(d, _))) if d.is_array() => Some(d.clone().cast::<rhai::Array>().len()),
+        (None, None) if takes_array => Some(0),
+        _ => None,
+    };
+    match given {
+        Some(n) if !arities.contains(&n) => {
+            let want = arities[0];
+            let s = if want == 1 { "" } else { "s" };
+            Some(at(file, pos, format!("{target}() takes {want} argument{s} but {call} gives it {n}")))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::Manifest;
+
+    fn lesson(script: &str) -> Lesson {
+        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default() }
+    }
+
+    #[test]
+    fn finds_each_kind_of_problem_with_its_place() {
+        let cases = [
+            ("fn main() { let x = ; }", "t.rhai:1:21: "),
+            ("fn helper() {}", "t.rhai:1:1: the lesson has no `fn main()`"),
+            ("fn main() {\n  Process(\"nope\", []).start();\n}", "t.rhai:2:11: unknown function 'nope' used as a target of Process"),
+            ("fn w(a) {}\nfn main() {\n  let p = Process(\"w\", [1, 2]);\n}", "t.rhai:3:19: w() takes 1 argument but Process gives it 2"),
+            ("fn w(a) {}\nfn main() {\n  let p = Process(Fn(\"w\"));\n}", "w() takes 1 argument but Process gives it 0"),
+            ("fn main() {\n  print(param(\"x\"));\n}", "t.rhai:2:15: unknown parameter 'x' (it declares none)"),
+        ];
+        for (src, want) in cases {
+            let e = check(&lesson(src)).err().map(|e| e.to_string()).unwrap_or_else(|| format!("NO ERROR for {src}"));
+            assert!(e.contains(want), "for {src:?}: got {e:?}, want {want:?}");
+        }
+        assert!(check(&lesson("fn w(a) {}\nfn main() { Process(\"w\", [1]).start(); }")).is_ok());
+    }
+}

@@ -1,0 +1,375 @@
+//! Lessons ("scenarios"): a Rhai script plus a TOML manifest.
+//!
+//! Built-in lessons live in `assets/scenarios/NAME.rhai` + `NAME.toml` and are
+//! compiled in (see `build.rs`). Any path works too: `lesson.rhai` with an
+//! optional `lesson.toml` beside it. A bare script runs with its file name as
+//! title and no parameters.
+//!
+//! Manifest:
+//!
+//! ```toml
+//! order = 8                                   # place in `forkscope list`
+//! title = { en = "…", zh = "…" }
+//! story = { en = "…", zh = "…" }              # shown in the picker
+//! notes = { en = "…", zh = "…" }              # what to look at
+//!
+//! [[params]]
+//! name = "tickets"
+//! default = 3                                 # bool, integer, float or string
+//! min = 0                                     # numbers: optional range
+//! max = 100
+//! choices = ["loop", "after"]                 # strings: optional choices
+//! help = { en = "…", zh = "…" }
+//!
+//! [[bad]]                                     # a lesson-declared bad outcome
+//! when = "sold > tickets"                     # Rhai expression over params and reported values
+//! message = { en = "…", zh = "…" }
+//! ```
+//!
+//! Every error names the file, line and column.
+
+pub mod check;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::codec::Value;
+
+include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
+
+/// Text in English and Chinese.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Texts {
+    #[serde(default)]
+    pub en: String,
+    #[serde(default)]
+    pub zh: String,
+}
+
+impl Texts {
+    /// The text in `lang` (`en` or `zh`), falling back to the other one.
+    pub fn get(&self, lang: &str) -> &str {
+        let (first, second) = if lang == "zh" { (&self.zh, &self.en) } else { (&self.en, &self.zh) };
+        if first.is_empty() { second } else { first }
+    }
+}
+
+/// A parameter's default, which also fixes its type.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+}
+
+impl ParamValue {
+    pub fn to_value(&self) -> Value {
+        match self {
+            ParamValue::Bool(b) => Value::Bool(*b),
+            ParamValue::Int(i) => Value::Int(*i),
+            ParamValue::Float(f) => Value::Float(*f),
+            ParamValue::Str(s) => Value::Str(s.clone()),
+        }
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ParamValue::Bool(_) => "true or false",
+            ParamValue::Int(_) => "an integer",
+            ParamValue::Float(_) => "a number",
+            ParamValue::Str(_) => "a string",
+        }
+    }
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Bool(b) => write!(f, "{b}"),
+            ParamValue::Int(i) => write!(f, "{i}"),
+            ParamValue::Float(x) => write!(f, "{x}"),
+            ParamValue::Str(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    pub name: String,
+    pub default: ParamValue,
+    #[serde(default)]
+    pub min: Option<f64>,
+    #[serde(default)]
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub choices: Vec<String>,
+    #[serde(default)]
+    pub help: Texts,
+}
+
+/// A lesson-declared bad outcome: `when` holds over params and reported values.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BadOutcome {
+    pub when: String,
+    #[serde(default)]
+    pub message: Texts,
+}
+
+/// A challenge: a goal the student reaches by stepping (see `when`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Goal {
+    pub when: String,
+    #[serde(default)]
+    pub title: Texts,
+    #[serde(default)]
+    pub params: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(default)]
+    pub order: i64,
+    #[serde(default)]
+    pub title: Texts,
+    #[serde(default)]
+    pub story: Texts,
+    #[serde(default)]
+    pub notes: Texts,
+    #[serde(default)]
+    pub params: Vec<ParamSpec>,
+    #[serde(default)]
+    pub bad: Vec<BadOutcome>,
+    #[serde(default)]
+    pub goals: Vec<Goal>,
+}
+
+/// A loaded lesson.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lesson {
+    /// `ticket-race`, or the file's stem.
+    pub name: String,
+    /// `builtin:NAME` or the script's path.
+    pub origin: String,
+    /// How errors name the script file.
+    pub script_file: String,
+    /// How errors name the manifest file.
+    pub manifest_file: Option<String>,
+    pub script: String,
+    pub manifest: Manifest,
+}
+
+/// A lesson error, pointing at file:line:column.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}:{line}:{column}: {message}")]
+    At { file: String, line: usize, column: usize, message: String },
+    #[error("{0}")]
+    Plain(String),
+}
+
+impl ScenarioError {
+    pub fn at(file: &str, line: usize, column: usize, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::At { file: file.to_string(), line, column, message: message.into() }
+    }
+}
+
+/// 1-based line and column of byte `offset` in `text`.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rfind('\n').map_or(before.chars().count(), |nl| before[nl + 1..].chars().count()) + 1;
+    (line, col)
+}
+
+fn parse_manifest(text: &str, file: &str) -> Result<Manifest, ScenarioError> {
+    let m: Manifest = toml::from_str(text).map_err(|e| {
+        let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+        ScenarioError::at(file, line, col, e.message().trim().to_string())
+    })?;
+    for (i, p) in m.params.iter().enumerate() {
+        let at = || {
+            let needle = format!("\"{}\"", p.name);
+            let off = text.find(&needle).unwrap_or(0);
+            line_col(text, off)
+        };
+        if m.params[..i].iter().any(|q| q.name == p.name) {
+            let (l, c) = at();
+            return Err(ScenarioError::at(file, l, c, format!("parameter '{}' is declared twice", p.name)));
+        }
+        if let Err(msg) = check_value(p, &p.default) {
+            let (l, c) = at();
+            return Err(ScenarioError::at(file, l, c, format!("default of {msg}")));
+        }
+    }
+    Ok(m)
+}
+
+/// Checks `v` against the parameter's range/choices; `Err` says why.
+fn check_value(p: &ParamSpec, v: &ParamValue) -> Result<(), String> {
+    let n = match v {
+        ParamValue::Int(i) => Some(*i as f64),
+        ParamValue::Float(f) => Some(*f),
+        _ => None,
+    };
+    if let Some(n) = n {
+        let lo = p.min.unwrap_or(f64::NEG_INFINITY);
+        let hi = p.max.unwrap_or(f64::INFINITY);
+        if n < lo || n > hi {
+            let range = match (p.min, p.max) {
+                (Some(a), Some(b)) => format!("{a}..={b}"),
+                (Some(a), None) => format!(">= {a}"),
+                (None, Some(b)) => format!("<= {b}"),
+                _ => String::new(),
+            };
+            return Err(format!("parameter {}: {v} is out of range {range}", p.name));
+        }
+    }
+    if let ParamValue::Str(s) = v {
+        if !p.choices.is_empty() && !p.choices.contains(s) {
+            return Err(format!("parameter {}: '{s}' is not one of {}", p.name, p.choices.join(", ")));
+        }
+    }
+    Ok(())
+}
+
+impl Lesson {
+    fn from_parts(name: &str, origin: String, script_file: String, script: String, manifest_file: Option<String>, manifest_text: Option<&str>) -> Result<Lesson, ScenarioError> {
+        let manifest = match (&manifest_file, manifest_text) {
+            (Some(f), Some(t)) => parse_manifest(t, f)?,
+            _ => Manifest { title: Texts { en: name.to_string(), zh: name.to_string() }, ..Default::default() },
+        };
+        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest })
+    }
+
+    pub fn title(&self, lang: &str) -> &str {
+        let t = self.manifest.title.get(lang);
+        if t.is_empty() { &self.name } else { t }
+    }
+
+    /// Applies `k=v` strings over the defaults.
+    pub fn resolve_params(&self, given: &[String]) -> Result<BTreeMap<String, Value>, ScenarioError> {
+        let mut out: BTreeMap<String, Value> = self.manifest.params.iter().map(|p| (p.name.clone(), p.default.to_value())).collect();
+        for kv in given {
+            let Some((k, v)) = kv.split_once('=') else {
+                return Err(ScenarioError::Plain(format!("--param {kv}: expected NAME=VALUE")));
+            };
+            let (k, v) = (k.trim(), v.trim());
+            let Some(spec) = self.manifest.params.iter().find(|p| p.name == k) else {
+                let known: Vec<&str> = self.manifest.params.iter().map(|p| p.name.as_str()).collect();
+                let has = if known.is_empty() { "it has no parameters".to_string() } else { format!("it has: {}", known.join(", ")) };
+                return Err(ScenarioError::Plain(format!("--param {kv}: lesson {} has no parameter '{k}' ({has})", self.name)));
+            };
+            let parsed = match &spec.default {
+                ParamValue::Bool(_) => match v.to_ascii_lowercase().as_str() {
+                    "true" | "1" | "yes" | "on" => Some(ParamValue::Bool(true)),
+                    "false" | "0" | "no" | "off" => Some(ParamValue::Bool(false)),
+                    _ => None,
+                },
+                ParamValue::Int(_) => v.parse().ok().map(ParamValue::Int),
+                ParamValue::Float(_) => v.parse::<f64>().ok().filter(|f| f.is_finite()).map(ParamValue::Float),
+                ParamValue::Str(_) => Some(ParamValue::Str(v.to_string())),
+            };
+            let Some(parsed) = parsed else {
+                return Err(ScenarioError::Plain(format!("--param {kv}: {k} must be {}", spec.default.type_name())));
+            };
+            check_value(spec, &parsed).map_err(|m| ScenarioError::Plain(format!("--param {kv}: {m}")))?;
+            out.insert(k.to_string(), parsed.to_value());
+        }
+        Ok(out)
+    }
+}
+
+/// Every built-in lesson, in `order`.
+pub fn builtins() -> Vec<Lesson> {
+    let mut v: Vec<Lesson> = BUILTINS
+        .iter()
+        .map(|(name, script, manifest)| {
+            Lesson::from_parts(
+                name,
+                format!("builtin:{name}"),
+                format!("assets/scenarios/{name}.rhai"),
+                script.to_string(),
+                manifest.map(|_| format!("assets/scenarios/{name}.toml")),
+                *manifest,
+            )
+            .unwrap_or_else(|e| panic!("built-in lesson {name} is broken: {e}"))
+        })
+        .collect();
+    v.sort_by(|a, b| a.manifest.order.cmp(&b.manifest.order).then(a.name.cmp(&b.name)));
+    v
+}
+
+/// Loads a lesson by built-in name or by path (`x.rhai`, or `x.toml` beside it).
+pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
+    if let Some(&(name, script, manifest)) = BUILTINS.iter().find(|(n, _, _)| *n == spec) {
+        return Lesson::from_parts(name, format!("builtin:{name}"), format!("assets/scenarios/{name}.rhai"), script.to_string(), manifest.map(|_| format!("assets/scenarios/{name}.toml")), manifest);
+    }
+    let path = Path::new(spec);
+    let (rhai, toml) = match path.extension().and_then(|e| e.to_str()) {
+        Some("toml") => (path.with_extension("rhai"), Some(path.to_path_buf())),
+        Some("rhai") => (path.to_path_buf(), Some(path.with_extension("toml")).filter(|t| t.exists())),
+        _ if path.exists() => (path.to_path_buf(), None),
+        _ => {
+            let names: Vec<&str> = BUILTINS.iter().map(|(n, _, _)| *n).collect();
+            return Err(ScenarioError::Plain(format!("no lesson named '{spec}' and no such file (built-in lessons: {}; `forkscope list` shows them)", names.join(", "))));
+        }
+    };
+    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| ScenarioError::Plain(format!("{}: {e}", p.display())));
+    let script = read(&rhai)?;
+    let manifest_text = match &toml {
+        Some(t) => Some(read(t)?),
+        None => None,
+    };
+    let name = rhai.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| spec.to_string());
+    Lesson::from_parts(&name, rhai.display().to_string(), rhai.display().to_string(), script, toml.map(|t| t.display().to_string()), manifest_text.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_chars() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("票价\nx", 7), (2, 1));
+        assert_eq!(line_col("票价x", 6), (1, 3));
+    }
+
+    #[test]
+    fn manifest_errors_point_at_the_spot() {
+        let e = parse_manifest("title = { en = \"x\" }\nbogus = 3\n", "m.toml").unwrap_err();
+        assert!(e.to_string().starts_with("m.toml:2:1: unknown field `bogus`"), "{e}");
+        let e = parse_manifest("[[params]]\nname = \"n\"\ndefault = 500\nmax = 100\n", "m.toml").unwrap_err();
+        assert_eq!(e.to_string(), "m.toml:2:8: default of parameter n: 500 is out of range <= 100");
+    }
+
+    #[test]
+    fn params_parse_by_type_and_range() {
+        let m = parse_manifest(
+            "[[params]]\nname = \"lock\"\ndefault = false\n[[params]]\nname = \"tickets\"\ndefault = 3\nmin = 0\nmax = 100\n[[params]]\nname = \"mode\"\ndefault = \"loop\"\nchoices = [\"loop\", \"after\"]\n",
+            "m.toml",
+        )
+        .unwrap();
+        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m };
+        let p = l.resolve_params(&["lock=true".into(), "tickets=7".into()]).unwrap();
+        assert_eq!(p["lock"], Value::Bool(true));
+        assert_eq!(p["tickets"], Value::Int(7));
+        assert_eq!(p["mode"], Value::Str("loop".into()));
+        let e = l.resolve_params(&["tickets=1000".into()]).unwrap_err().to_string();
+        assert_eq!(e, "--param tickets=1000: parameter tickets: 1000 is out of range 0..=100");
+        let e = l.resolve_params(&["nope=1".into()]).unwrap_err().to_string();
+        assert!(e.contains("has no parameter 'nope' (it has: lock, tickets, mode)"), "{e}");
+        assert!(l.resolve_params(&["lock=maybe".into()]).unwrap_err().to_string().contains("lock must be true or false"));
+        assert!(l.resolve_params(&["mode=sideways".into()]).unwrap_err().to_string().contains("'sideways' is not one of loop, after"));
+    }
+}
