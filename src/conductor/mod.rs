@@ -407,6 +407,10 @@ impl Run {
                     if l.wakes.load(SeqCst) != l.wakes_seen.load(SeqCst) {
                         return false;
                     }
+                    // Joining a process that has ended: it is about to be woken.
+                    if s.op == crate::shm::record::Op::Join as u32 && v.lane(s.other).is_some_and(|o| o.ended.load(Acquire) != 0) {
+                        return false;
+                    }
                 }
                 _ => return false,
             }

@@ -516,6 +516,8 @@ impl Model {
             .live()
             .filter(|p| p.state == PState::Blocked)
             .filter_map(|p| p.wait.as_ref().filter(|w| !w.timed).map(|w| (p.lane, w)))
+            // Joining a process that has ended is not stuck: the wake-up is on its way.
+            .filter(|(_, w)| w.on.is_none_or(|on| self.processes.get(&on).is_some_and(|q| q.state.is_live())))
             .collect();
         // Cycle: follow the single waker of each blocked process.
         for &start in blocked.keys() {

@@ -87,6 +87,15 @@ fn everyone_blocked_is_a_stall() {
 }
 
 #[test]
+fn joining_an_ended_process_is_not_a_stall() {
+    let mut f = Feed::new();
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "child");
+    f.at(1, 9, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: 0 });
+    assert_eq!(f.m.deadlock(), None, "main is about to be woken");
+}
+
+#[test]
 fn ended_while_holding_is_a_finding() {
     let mut f = two_workers();
     f.acquired(2, 0).blocks(3, 0, 2);

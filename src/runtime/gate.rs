@@ -75,7 +75,7 @@ impl Rt {
             Checkpoint::Statement => GRAN_STATEMENT,
         };
         if self.ctl.granularity.load(Relaxed) == wanted {
-            self.park();
+            self.park(true);
         }
     }
 
@@ -88,16 +88,23 @@ impl Rt {
         self.set_state(ProcState::Running, Some(op), NONE, NONE, 0);
     }
 
-    /// Parks as `ready` until granted a step or the run resumes.
-    pub fn park(&self) {
+    /// Parks as `ready` until granted a step or the run resumes. `record`:
+    /// write a `Park` record (not after a wake-up: the waker's `Wake` record
+    /// already says this process is ready, and only the stepped process may
+    /// write records during a step, so that their order is fixed).
+    pub fn park(&self, record: bool) {
         let (op, res, other) = {
             let l = self.local.borrow();
             (l.status.op, l.status.res, l.status.other)
         };
+        // The record goes out before the state: once the conductor sees
+        // `ready`, everything this process wrote is published.
+        if record {
+            let body = crate::shm::record::OpBody { op: op as u16, other: super::lane16(other), res, ..Default::default() };
+            self.emit(crate::shm::record::RawKind::Park, body, None);
+        }
         self.set_state(ProcState::Ready, crate::shm::record::Op::from_raw(op as u16), res, other, 0);
-        self.me.parks.fetch_add(1, Relaxed);
-        let body = crate::shm::record::OpBody { op: op as u16, other: super::lane16(other), res, ..Default::default() };
-        self.emit(crate::shm::record::RawKind::Park, body, None);
+        self.me.parks.fetch_add(1, SeqCst);
         loop {
             let w = self.me.wake.0.load(Acquire);
             if self.ctl.mode.load(Acquire) == MODE_RUNNING {
@@ -126,7 +133,22 @@ impl Rt {
     /// paused (whatever the granularity), so the op completes at its own step.
     pub fn ready_after_wake(&self) {
         if self.paused() {
-            self.park();
+            self.park(false);
+        }
+    }
+
+    /// While paused, waits (bounded) until `cond` holds: used so that what an op
+    /// sets off in another process (a child's first park, a signalled process's
+    /// end) happens inside the same step, in a fixed order.
+    pub fn settle_on(&self, cond: impl Fn() -> bool) {
+        if !self.paused() {
+            return;
+        }
+        let t0 = std::time::Instant::now();
+        let mut pause = Duration::from_micros(10);
+        while !cond() && t0.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(1));
         }
     }
 
@@ -188,8 +210,8 @@ impl Rt {
             return true;
         }
         let mut deadline = VirtualDeadline::new(self, self.scaled_ns(secs));
-        self.set_state(ProcState::Sleeping, Some(Op::Sleep), NONE, NONE, deadline.at_ns.max(1));
         self.record_block(Op::Sleep, NONE, NONE, NONE, true);
+        self.set_state(ProcState::Sleeping, Some(Op::Sleep), NONE, NONE, deadline.at_ns.max(1));
         loop {
             let w = self.me.wake.0.load(Acquire);
             let now = self.now_ns();

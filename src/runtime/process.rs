@@ -104,6 +104,8 @@ impl Rt {
         l.go.store(1, Release);
         self.v.wake_lane(lane);
         self.local.borrow_mut().children.push(ChildInfo { lane, pid, daemon, reaped: None });
+        // Stepping: the child's first park belongs to this step, before ours.
+        self.settle_on(|| l.parks.load(SeqCst) > 0 || l.ended.load(Acquire) != 0);
         Ok((lane, pid))
     }
 
@@ -176,6 +178,8 @@ impl Rt {
             crate::sys::kill(child.pid, sig);
         }
         self.record_op(op, NONE, lane, sig as i64, 0, 0, None);
+        // Stepping: the child's end belongs to this step.
+        self.settle_on(|| l.ended.load(Acquire) != 0);
         Ok(())
     }
 

@@ -249,16 +249,16 @@ fn register_lock(engine: &mut Engine, rt: Rc<Rt>) {
 }
 
 fn register_misc(engine: &mut Engine, rt: Rc<Rt>, globals: Globals) {
+    // Exact INT and FLOAT signatures: Rhai's own `sleep` would win over a
+    // `Dynamic` parameter, and it must not (ours passes the gate and records).
     let r = rt.clone();
-    engine.register_fn("sleep", move |ctx: NativeCallContext, s: Dynamic| -> R<()> {
-        let s = secs(&ctx, &s)?;
-        lift(&ctx, r.sleep_op(s, line(&ctx)))
-    });
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: INT| -> R<()> { lift(&ctx, r.sleep_op(s as f64, line(&ctx))) });
     let r = rt.clone();
-    engine.register_fn("compute", move |ctx: NativeCallContext, ms: Dynamic| -> R<()> {
-        let ms = secs(&ctx, &ms)?;
-        lift(&ctx, r.compute_op(ms, line(&ctx)))
-    });
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: FLOAT| -> R<()> { lift(&ctx, r.sleep_op(s, line(&ctx))) });
+    let r = rt.clone();
+    engine.register_fn("compute", move |ctx: NativeCallContext, ms: INT| -> R<()> { lift(&ctx, r.compute_op(ms as f64, line(&ctx))) });
+    let r = rt.clone();
+    engine.register_fn("compute", move |ctx: NativeCallContext, ms: FLOAT| -> R<()> { lift(&ctx, r.compute_op(ms, line(&ctx))) });
     let r = rt.clone();
     engine.register_fn("random", move || -> FLOAT { r.local.borrow_mut().rng.random::<f64>() });
     let r = rt.clone();

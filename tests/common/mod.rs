@@ -1,0 +1,161 @@
+//! Helpers for end-to-end tests: run the real `forkscope` binary with a hard
+//! time limit, parse its NDJSON, and check that a run left nothing behind.
+#![allow(dead_code)]
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_forkscope")
+}
+
+pub fn lesson_fixture(name: &str) -> String {
+    format!("{}/tests/lessons/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Output of one run of the binary.
+#[derive(Debug)]
+pub struct Output {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+    /// The conductor's pid.
+    pub pid: i32,
+}
+
+impl Output {
+    /// NDJSON lines (records, then the summary).
+    pub fn json(&self) -> Vec<Value> {
+        self.stdout.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"))).collect()
+    }
+    pub fn summary(&self) -> Value {
+        let all = self.json();
+        let s = all.last().cloned().unwrap_or_else(|| panic!("no output; stderr: {}", self.stderr));
+        assert_eq!(s["type"], "summary", "last line is not the summary: {s}");
+        s
+    }
+    pub fn records(&self) -> Vec<Value> {
+        let mut v = self.json();
+        v.pop();
+        v
+    }
+}
+
+/// Runs `forkscope ARGS`, killing it if it takes longer than `limit`.
+pub fn run_limited(args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(bin()).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start forkscope");
+    let pid = child.id() as i32;
+    let out = wait_limited(&mut child, limit);
+    Output { pid, ..out }
+}
+
+pub fn wait_limited(child: &mut Child, limit: Duration) -> Output {
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let t0 = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st.code().unwrap_or(-1);
+        }
+        if t0.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("forkscope took longer than {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output { status, stdout: t_out.join().unwrap(), stderr: t_err.join().unwrap(), pid: child.id() as i32 }
+}
+
+pub fn run(args: &[&str]) -> Output {
+    run_limited(args, Duration::from_secs(60))
+}
+
+/// Runs a lesson headless with `--json` and the given extra arguments.
+pub fn run_json(lesson: &str, extra: &[&str]) -> Output {
+    let mut args = vec!["run", lesson, "--headless", "--json"];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+pub fn reported(s: &Value, key: &str) -> Value {
+    s["reported"][key].clone()
+}
+
+fn alive(pid: i32) -> bool {
+    // A zombie counts as gone: it runs nothing.
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(t) => t.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z"),
+        Err(_) => false,
+    }
+}
+
+/// No segment of conductor `pid` in /dev/shm, no scratch folder, and none of
+/// the run's processes alive (checked for up to `grace`).
+pub fn assert_left_nothing(conductor: i32, pids: &[i32], grace: Duration) {
+    let t0 = Instant::now();
+    loop {
+        let segs: Vec<String> = std::fs::read_dir("/dev/shm")
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!("forkscope-{conductor}-")))
+            .collect();
+        let dirs: Vec<String> = std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!("forkscope-run-{conductor}-")))
+            .collect();
+        let live: Vec<i32> = pids.iter().copied().filter(|&p| p > 0 && alive(p)).collect();
+        if segs.is_empty() && dirs.is_empty() && live.is_empty() {
+            return;
+        }
+        if t0.elapsed() > grace {
+            panic!("left behind: segments {segs:?}, folders {dirs:?}, live processes {live:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The pids of the processes in a summary.
+pub fn pids(s: &Value) -> Vec<i32> {
+    s["processes"].as_array().unwrap().iter().map(|p| p["pid"].as_i64().unwrap() as i32).collect()
+}
+
+/// A run's records reduced to what must not depend on timing or pids: kind,
+/// writer lane, op, resource, other lane, values that are not pids.
+pub fn shape(records: &[Value]) -> Vec<String> {
+    records
+        .iter()
+        .map(|r| {
+            let t = r["type"].as_str().unwrap_or("?");
+            let mut s = format!("{t} lane={} line={}", r["lane"], r["line"]);
+            for k in ["op", "res", "other", "woken", "holder", "child", "process", "exitcode", "text", "key", "value", "message", "name", "a"] {
+                if !r[k].is_null() && !(t == "spawn" && k == "a") {
+                    if t == "print" || t == "report" {
+                        // Printed pids differ from run to run.
+                        if k == "text" || k == "value" {
+                            continue;
+                        }
+                    }
+                    s.push_str(&format!(" {k}={}", r[k]));
+                }
+            }
+            s
+        })
+        .collect()
+}

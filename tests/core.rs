@@ -1,0 +1,161 @@
+//! End-to-end tests of the core: real processes, shared memory, the gate,
+//! headless output, and cleanup.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+#[test]
+fn hello_children_report_main_as_their_parent() {
+    let out = run_json("hello", &[]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed");
+    let procs = s["processes"].as_array().unwrap();
+    assert_eq!(procs.len(), 6);
+    let main_pid = procs[0]["pid"].as_i64().unwrap();
+    assert_eq!(procs[0]["name"], "MainProcess");
+    assert_eq!(procs[0]["ppid"].as_i64().unwrap(), out.pid as i64, "main is the conductor's child");
+    for p in &procs[1..] {
+        assert_eq!(p["ppid"].as_i64().unwrap(), main_pid, "{p}");
+        assert_eq!(p["exitcode"], 0);
+    }
+    for i in 0..5 {
+        assert_eq!(reported(&s, &format!("ppid_of_child_{i}")).as_i64().unwrap(), main_pid, "child {i} printed its real ppid");
+    }
+    assert_eq!(reported(&s, "main_pid").as_i64().unwrap(), main_pid);
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+}
+
+#[test]
+fn ticket_race_without_lock_oversells_under_a_fixed_schedule() {
+    for sched in ["rr", "1,1,1,1,2,3,4,2,3,4"] {
+        let out = run_json("ticket-race", &["--param", "lock=false", "--schedule", sched]);
+        let s = out.summary();
+        assert_eq!(s["outcome"], "completed", "{}", out.stderr);
+        let sold = reported(&s, "sold").as_i64().unwrap();
+        assert!(sold > 3, "schedule {sched}: sold {sold} of 3 tickets");
+        assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+    }
+}
+
+#[test]
+fn ticket_race_with_lock_sells_exactly_the_tickets() {
+    for extra in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "5"], &["--speed", "20", "--param", "buyers=6"]] {
+        let mut args = vec!["--param", "lock=true"];
+        args.extend_from_slice(extra);
+        let out = run_json("ticket-race", &args);
+        let s = out.summary();
+        assert_eq!(s["outcome"], "completed");
+        assert_eq!(reported(&s, "sold"), 3, "{extra:?}");
+        assert_eq!(reported(&s, "left"), 0, "{extra:?}");
+    }
+}
+
+#[test]
+fn ticket_race_cli_contract_from_the_issue() {
+    // `forkscope run ticket-race --headless --json --param lock=false --seed 1`
+    let out = run_json("ticket-race", &["--param", "lock=false", "--seed", "1", "--speed", "5"]);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed");
+    assert!(reported(&s, "sold").as_i64().unwrap() > 3, "free running, every buyer reads before anyone writes");
+    for p in s["processes"].as_array().unwrap() {
+        for key in ["name", "pid", "ppid", "exitcode"] {
+            assert!(!p[key].is_null(), "process entry lacks {key}: {p}");
+        }
+    }
+    assert!(s["findings"].is_array());
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+}
+
+#[test]
+fn same_schedule_and_seed_give_the_same_record_sequence() {
+    let a = run_json("ticket-race", &["--param", "lock=true", "--param", "buyers=4", "--schedule", "random", "--seed", "7"]);
+    let b = run_json("ticket-race", &["--param", "lock=true", "--param", "buyers=4", "--schedule", "random", "--seed", "7"]);
+    let (sa, sb) = (shape(&a.records()), shape(&b.records()));
+    assert!(sa.len() > 50, "a real run: {} records", sa.len());
+    assert_eq!(sa, sb);
+    let c = run_json("ticket-race", &["--param", "lock=true", "--param", "buyers=4", "--schedule", "random", "--seed", "8"]);
+    assert_ne!(sa, shape(&c.records()), "another seed, another interleaving");
+}
+
+#[test]
+fn daemon_ends_with_mains_code_while_a_normal_child_runs_on() {
+    let out = run_json(&lesson_fixture("daemon.rhai"), &["--speed", "10"]);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed");
+    let procs = s["processes"].as_array().unwrap();
+    let daemon = procs.iter().find(|p| p["daemon"] == true).unwrap();
+    assert_eq!(daemon["exitcode"], -15, "terminated when main's code ended");
+    let normal = procs.iter().find(|p| p["name"] == "Process-2").unwrap();
+    assert_eq!(normal["exitcode"], 0);
+    let prints: Vec<String> = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect();
+    assert!(prints.contains(&"end456".to_string()), "{prints:?}");
+    assert!(!prints.contains(&"end123".to_string()), "{prints:?}");
+    let main_end = prints.iter().position(|p| p == "main-------").unwrap();
+    let end456 = prints.iter().position(|p| p == "end456").unwrap();
+    assert!(main_end < end456, "the normal child outlives main's code");
+}
+
+#[test]
+fn a_daemon_cannot_start_a_child_same_text_as_python() {
+    let out = run_json(&lesson_fixture("daemon_child.rhai"), &[]);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed", "main itself is fine");
+    assert_eq!(reported(&s, "exitcode"), 1);
+    let err = out.records().into_iter().find(|r| r["type"] == "error").expect("an error record");
+    assert!(err["message"].as_str().unwrap().starts_with("AssertionError: daemonic processes are not allowed to have children"), "{err}");
+    assert_eq!(err["line"], 5, "the line of p.start()");
+    assert!(s["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "error"));
+}
+
+#[test]
+fn a_child_blocked_on_the_lock_is_reported_with_the_holder() {
+    let out = run_json(&lesson_fixture("lock_block.rhai"), &["--schedule", "rr"]);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed");
+    let recs = out.records();
+    let holder_lane = recs.iter().find(|r| r["type"] == "spawn" && r["name"] == "Process-1").unwrap()["child"].clone();
+    let waiter_lane = recs.iter().find(|r| r["type"] == "spawn" && r["name"] == "Process-2").unwrap()["child"].clone();
+    let block = recs.iter().find(|r| r["type"] == "block" && r["op"] == "acquire").expect("a block record");
+    assert_eq!(block["lane"], waiter_lane);
+    assert_eq!(block["holder"], holder_lane);
+    let wake = recs.iter().find(|r| r["type"] == "wake").expect("a wake record");
+    assert_eq!(wake["lane"], holder_lane, "the release woke it");
+    assert_eq!(wake["woken"], waiter_lane);
+}
+
+#[test]
+fn killing_the_holder_of_a_lock_is_reported_and_the_run_goes_on() {
+    let out = run_json(&lesson_fixture("kill_holder.rhai"), &["--speed", "4"]);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed", "{}", out.stdout);
+    assert_eq!(reported(&s, "holder_exitcode"), -9);
+    assert_eq!(reported(&s, "waiter_got"), false, "the lock is never released");
+    let f = s["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "ended_holding").expect("finding");
+    assert!(f["message"].as_str().unwrap().contains("Process-1 ended while holding Lock-1"), "{f}");
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+}
+
+#[test]
+fn timeout_ends_every_process_and_exits_non_zero() {
+    let out = run_json(&lesson_fixture("forever.rhai"), &["--timeout", "1"]);
+    assert_eq!(out.status, 5);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "timeout");
+    for p in s["processes"].as_array().unwrap() {
+        assert_eq!(p["exitcode"], -9, "ended by forkscope: {p}");
+    }
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+}
+
+#[test]
+fn stepping_by_statement_takes_more_steps_than_by_op() {
+    let ops = run_json("hello", &["--schedule", "rr"]).summary();
+    let stmts = run_json("hello", &["--schedule", "rr", "--statements"]).summary();
+    assert_eq!(ops["outcome"], "completed");
+    assert_eq!(stmts["outcome"], "completed");
+    assert!(stmts["steps"].as_u64().unwrap() > ops["steps"].as_u64().unwrap(), "{} vs {}", stmts["steps"], ops["steps"]);
+}
