@@ -7,8 +7,43 @@
 //! (owner, waiters, values), the wait-for graph that [`Model::deadlock`] checks,
 //! the log, reported values and findings.
 
+pub mod ipc;
 pub mod record;
 pub mod summary;
+pub mod sync;
+
+impl ResourceState {
+    pub fn new(id: u32, kind: ResKind, name: &str, capacity: i64, creator: u32) -> ResourceState {
+        ResourceState {
+            id,
+            kind,
+            name: name.to_string(),
+            capacity,
+            creator,
+            owner: None,
+            holders: vec![],
+            waiters: vec![],
+            waiters2: vec![],
+            value: 0,
+            count: 0,
+            items: vec![],
+            text: String::new(),
+            closed: false,
+        }
+    }
+}
+
+/// A completed op on a resource, as `sync::apply` / `ipc::apply` receive it.
+#[derive(Clone, Copy, Debug)]
+pub struct ResOp<'a> {
+    pub lane: u32,
+    pub op: Op,
+    pub other: Option<u32>,
+    pub a: i64,
+    pub b: i64,
+    pub c: i64,
+    pub detail: Option<&'a str>,
+}
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -104,6 +139,23 @@ impl ProcessState {
     }
 }
 
+/// A shared resource as the records tell it. The fields are generic; what each
+/// means for each kind (the dashboard draws them this way):
+///
+/// | kind | `value` | `capacity` | `count` | `owner` | `holders` | `waiters` | `waiters2` | `items` / `text` |
+/// |---|---|---|---|---|---|---|---|---|
+/// | Lock | 1 held / 0 free | 1 | | holder | | acquirers | | |
+/// | RLock | depth | 1 | depth | holder | | acquirers | | |
+/// | Semaphore, BoundedSemaphore | current value | initial value (bound) | | | lanes holding a unit (repeats allowed) | acquirers | | |
+/// | Event | flag 0/1 | | | | | waiters | | |
+/// | Condition | | | | its lock's holder | | in `wait` | re-acquiring the lock | |
+/// | Barrier | parties waiting | parties | broken 0/1 | | | waiters | | |
+/// | Queue, JoinableQueue | depth | maxsize (0 = unbounded) | unfinished tasks | | | getters | putters | items: previews, oldest first |
+/// | Pipe | messages in transit | | | | | receivers | | items: previews; `closed` when an end closed |
+/// | Value, Array | integer value if any | length | | its lock's holder | | lock waiters | | `text`: current value; items: elements |
+/// | Pool | pending tasks | workers | running tasks | | worker lanes | `get` waiters | `join` waiters | `closed` after close() |
+/// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address |
+/// | AsyncResult | ready 0/1 | | | | | in `get` | | `text`: result |
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceState {
     pub id: u32,
@@ -111,12 +163,17 @@ pub struct ResourceState {
     pub name: String,
     pub capacity: i64,
     pub creator: u32,
-    /// Lock/RLock owner.
     pub owner: Option<u32>,
+    pub holders: Vec<u32>,
     /// Processes blocked on it, in arrival order.
     pub waiters: Vec<u32>,
-    /// Kind-specific value (semaphore value, queue depth, event flag, shared value…).
+    /// A second queue of blocked processes (putters on a full queue, …).
+    pub waiters2: Vec<u32>,
     pub value: i64,
+    pub count: i64,
+    pub items: Vec<String>,
+    pub text: String,
+    pub closed: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -262,7 +319,7 @@ impl Model {
                 self.log(r, r.lane, LogKind::Event, format!("{who} started {name}{d}, pid {pid}"));
             }
             RecordKind::Park => self.set_state(r.lane, t, PState::Ready),
-            RecordKind::Op { op, res, other, a, b, c: _, detail } => self.apply_op(r, *op, *res, *other, *a, *b, detail.as_deref()),
+            RecordKind::Op { op, res, other, a, b, c, detail } => self.apply_op(r, *op, *res, *other, *a, *b, *c, detail.as_deref()),
             RecordKind::Block { op, res, other, holder, timed } => {
                 let state = if *op == Op::Sleep { PState::Sleeping } else { PState::Blocked };
                 self.set_state(r.lane, t, state);
@@ -354,7 +411,9 @@ impl Model {
                     ResKind::Semaphore | ResKind::BoundedSemaphore => *capacity,
                     _ => 0,
                 };
-                self.resources.insert(*res, ResourceState { id: *res, kind: *kind, name: name.clone(), capacity: *capacity, creator: r.lane, owner: None, waiters: vec![], value });
+                let mut rs = ResourceState::new(*res, *kind, name, *capacity, r.lane);
+                rs.value = value;
+                self.resources.insert(*res, rs);
             }
             RecordKind::Grant { .. } => self.steps += 1,
             RecordKind::Mode { paused } => self.paused = *paused,
@@ -378,7 +437,7 @@ impl Model {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn apply_op(&mut self, r: &Record, op: Op, res: Option<u32>, other: Option<u32>, a: i64, b: i64, detail: Option<&str>) {
+    fn apply_op(&mut self, r: &Record, op: Op, res: Option<u32>, other: Option<u32>, a: i64, b: i64, c: i64, detail: Option<&str>) {
         let lane = r.lane;
         self.after_op(lane, r.t_ns, op);
         match op {
@@ -418,6 +477,16 @@ impl Model {
                             p.holds.insert(res);
                         }
                     }
+                }
+            }
+            _ if res.is_some_and(|id| self.resources.get(&id).is_some_and(|rs| !matches!(rs.kind, ResKind::Lock))) => {
+                // Every other kind of resource: see `sync` and `ipc`.
+                let id = res.expect("checked");
+                let kind = self.resources[&id].kind;
+                let ctx = ResOp { lane, op, other, a, b, c, detail };
+                match kind {
+                    ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore | ResKind::Event | ResKind::Condition | ResKind::Barrier | ResKind::Value | ResKind::Array => sync::apply(self, id, &ctx),
+                    _ => ipc::apply(self, id, &ctx),
                 }
             }
             Op::ReadJson | Op::WriteJson | Op::ReadText | Op::WriteText | Op::AppendText => {

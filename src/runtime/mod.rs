@@ -12,9 +12,11 @@
 pub mod error;
 pub mod files;
 pub mod gate;
+pub mod ipc;
 pub mod lock;
 pub mod misc;
 pub mod process;
+pub mod sync;
 pub mod waitq;
 pub mod worker;
 

@@ -69,8 +69,10 @@ fn opt_secs(ctx: &NativeCallContext, d: Dynamic) -> R<Option<f64>> {
 
 /// Registers the whole API for a process running on `rt`.
 pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>, globals: Globals) {
-    register_process(engine, rt.clone(), fns);
+    register_process(engine, rt.clone(), fns.clone());
     register_lock(engine, rt.clone());
+    super::api_sync::register(engine, rt.clone());
+    super::api_ipc::register(engine, rt.clone(), fns);
     register_misc(engine, rt, globals);
 }
 

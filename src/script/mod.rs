@@ -3,6 +3,8 @@
 //! script errors into Python-style messages with a line.
 
 pub mod api;
+pub mod api_ipc;
+pub mod api_sync;
 pub mod objects;
 pub mod values;
 

@@ -52,6 +52,9 @@ pub fn to_value(d: &Dynamic) -> Result<Value, LessonError> {
     if let Some(l) = d.clone().try_cast::<LockObj>() {
         return Ok(Value::Handle(Handle::Resource { kind: ResKind::Lock as u32, id: l.id }));
     }
+    if let Some(h) = super::api_sync::to_handle(&d).or_else(|| super::api_ipc::to_handle(&d)) {
+        return Ok(Value::Handle(h));
+    }
     if d.is::<Globals>() {
         return Err(LessonError::type_error("cannot send the process's globals G; send a value instead"));
     }
@@ -78,6 +81,9 @@ pub fn from_value(v: Value) -> Dynamic {
 }
 
 fn from_handle(h: Handle) -> Dynamic {
+    if let Some(d) = super::api_sync::from_handle(&h).or_else(|| super::api_ipc::from_handle(&h)) {
+        return d;
+    }
     match h {
         Handle::Process { lane } => Dynamic::from(ProcessObj::remote(lane)),
         Handle::Resource { kind, id } => match ResKind::from_raw(kind) {

@@ -1,0 +1,2 @@
+//! Communication between processes, each in its own file: Queue /
+//! JoinableQueue, Pipe, Pool, sockets.
