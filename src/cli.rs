@@ -61,7 +61,7 @@ pub struct RunArgs {
     #[arg(long, requires = "headless")]
     pub json: bool,
     /// End the run after this many seconds (outcome `timeout`).
-    #[arg(long, value_name = "SECS")]
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub timeout: Option<f64>,
     /// Step the processes one op at a time: rr (round robin), random (seeded),
     /// or a comma list of lanes to step first (1 = main), then round robin.
@@ -71,7 +71,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub statements: bool,
     /// Speed of sleeps: 2 = twice as fast, 0.5 = half.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub speed: f64,
     /// Write the run's schedule and records to FILE (for `forkscope replay`).
     #[arg(long, value_name = "FILE")]

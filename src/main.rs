@@ -63,6 +63,10 @@ fn dashboard_or_list(lang: &str) -> i32 {
 fn run(args: RunArgs, lang: &str) -> i32 {
     let lesson = match scenario::load(&args.lesson) {
         Ok(l) => l,
+        Err(e @ scenario::ScenarioError::At { .. }) => {
+            eprintln!("{e}");
+            return 1;
+        }
         Err(e) => return fail(e),
     };
     if let Err(e) = scenario::check::check(&lesson) {

@@ -207,7 +207,9 @@ fn parse_manifest(text: &str, file: &str) -> Result<Manifest, ScenarioError> {
             return Err(ScenarioError::at(file, l, c, format!("parameter '{}' is declared twice", p.name)));
         }
         if let Err(msg) = check_value(p, &p.default) {
-            let (l, c) = at();
+            // Point at this parameter's `default`.
+            let name_at = text.find(&format!("\"{}\"", p.name)).unwrap_or(0);
+            let (l, c) = text[name_at..].find("default").map_or_else(at, |o| line_col(text, name_at + o));
             return Err(ScenarioError::at(file, l, c, format!("default of {msg}")));
         }
     }
@@ -350,7 +352,7 @@ mod tests {
         let e = parse_manifest("title = { en = \"x\" }\nbogus = 3\n", "m.toml").unwrap_err();
         assert!(e.to_string().starts_with("m.toml:2:1: unknown field `bogus`"), "{e}");
         let e = parse_manifest("[[params]]\nname = \"n\"\ndefault = 500\nmax = 100\n", "m.toml").unwrap_err();
-        assert_eq!(e.to_string(), "m.toml:2:8: default of parameter n: 500 is out of range <= 100");
+        assert_eq!(e.to_string(), "m.toml:3:1: default of parameter n: 500 is out of range <= 100");
     }
 
     #[test]
