@@ -38,6 +38,8 @@ pub enum Command {
     Guard {
         #[arg(long)]
         segment: String,
+        #[arg(long)]
+        scratch: PathBuf,
     },
 }
 

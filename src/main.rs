@@ -16,7 +16,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Command::Worker { segment, lane }) => forkscope::runtime::worker::main(&segment, lane),
-        Some(Command::Guard { segment }) => forkscope::conductor::guard::main(&segment),
+        Some(Command::Guard { segment, scratch }) => forkscope::conductor::guard::main(&segment, &scratch),
         Some(Command::List) => list(&cli.lang),
         Some(Command::Check { file }) => check(&file),
         Some(Command::Run(args)) => run(args, &cli.lang),

@@ -1,6 +1,6 @@
 //! The guard: a tiny process that cleans up if the conductor dies abruptly.
 //!
-//! The conductor starts `forkscope guard --segment NAME` in its own session,
+//! The conductor starts `forkscope guard --segment NAME --scratch DIR` in its own session,
 //! with the read end of a pipe as its stdin; the conductor keeps the write end
 //! (close-on-exec, so no scenario process holds it). When the conductor ends —
 //! normally or by SIGKILL — the pipe reports end-of-file. If the conductor had
@@ -12,12 +12,11 @@
 use std::io::Read;
 use std::sync::atomic::Ordering::*;
 
-use crate::codec::{self, RunInfo};
 use crate::shm::Segment;
 use crate::sys;
 
 /// Runs the guard; returns the exit status.
-pub fn main(segment: &str) -> i32 {
+pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
     // SAFETY: setsid has no preconditions; failing (already a leader) is harmless.
     unsafe { libc::setsid() };
     let mut buf = [0u8; 64];
@@ -30,7 +29,15 @@ pub fn main(segment: &str) -> i32 {
             Err(_) => break,
         }
     }
-    let Ok(seg) = Segment::open(segment) else { return 0 };
+    let remove_scratch = || {
+        if crate::conductor::is_scratch_dir(scratch) {
+            let _ = std::fs::remove_dir_all(scratch);
+        }
+    };
+    let Ok(seg) = Segment::open(segment) else {
+        remove_scratch();
+        return 0;
+    };
     let v = seg.view();
     let ctl = v.control();
     if ctl.clean.load(Acquire) != 0 {
@@ -44,12 +51,7 @@ pub fn main(segment: &str) -> i32 {
             sys::kill(pid, libc::SIGKILL);
         }
     }
-    let info: Option<RunInfo> = v.read_chain(ctl.info_block.load(Acquire), ctl.info_len.load(Acquire)).and_then(|b| codec::decode(&b).ok());
     crate::shm::unlink(segment);
-    if let Some(info) = info {
-        if crate::conductor::is_scratch_dir(std::path::Path::new(&info.scratch)) {
-            let _ = std::fs::remove_dir_all(&info.scratch);
-        }
-    }
+    remove_scratch();
     0
 }

@@ -262,6 +262,8 @@ impl Run {
             .arg("guard")
             .arg("--segment")
             .arg(&name)
+            .arg("--scratch")
+            .arg(&self.scratch)
             .stdin(reader)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

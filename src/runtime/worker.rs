@@ -3,7 +3,7 @@
 //! It refuses to run unless the segment exists, its conductor is alive (same
 //! pid *and* start time as recorded), and lane N was reserved for this very
 //! pid. Then it starts the watcher thread — which ends the whole process group
-//! and removes the segment the moment the conductor is gone — runs the script's
+//! the moment the conductor is gone — runs the script's
 //! top-level statements (each process has its own globals, like Python's spawn
 //! start method re-importing the module), calls the target with its arguments,
 //! and exits the Python way (see `Rt::finish`).
@@ -120,8 +120,8 @@ fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
 }
 
 /// The watcher: a thread blocked on the conductor's pidfd. When the conductor
-/// ends (even by SIGKILL), it kills the run's process group and removes the
-/// segment, so nothing outlives the run.
+/// ends (even by SIGKILL), it kills the run's process group, so no process
+/// outlives the run (the guard process removes the segment and folder).
 fn watch_conductor(pidfd: std::os::fd::OwnedFd, pgid: i32, segment: String) {
     use std::os::fd::AsRawFd;
     std::thread::Builder::new()
@@ -132,7 +132,9 @@ fn watch_conductor(pidfd: std::os::fd::OwnedFd, pgid: i32, segment: String) {
                     break;
                 }
             }
-            crate::shm::unlink(&segment);
+            // The guard removes the segment and the run's folder; we only
+            // make sure no process of the run lives on.
+            let _ = &segment;
             sys::kill_group(pgid, libc::SIGKILL);
             // SAFETY: ends this process at once.
             unsafe { libc::_exit(137) }
