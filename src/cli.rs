@@ -25,6 +25,11 @@ pub enum Command {
         /// The lesson: a .rhai file (its .toml beside it is read too) or a built-in name.
         file: String,
     },
+    /// Re-run a recording (from --record or explore): same interleaving, same outcome.
+    Replay(ReplayArgs),
+    /// Run a lesson many times under different schedules; stop at the first run
+    /// that fails an assert, deadlocks, or ends in a lesson-declared bad outcome.
+    Explore(ExploreArgs),
     /// Internal: a scenario process (started by forkscope itself).
     #[command(hide = true)]
     Worker {
@@ -66,7 +71,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub timeout: Option<f64>,
     /// Step the processes one op at a time: rr (round robin), random (seeded),
-    /// or a comma list of lanes to step first (1 = main), then round robin.
+    /// pct (seeded random priorities), or a comma list of lanes to step first
+    /// (1 = main), then round robin.
     #[arg(long, value_name = "POLICY")]
     pub schedule: Option<String>,
     /// Step by script statement instead of by op.
@@ -78,4 +84,37 @@ pub struct RunArgs {
     /// Write the run's schedule and records to FILE (for `forkscope replay`).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A recording made by `run --record` or `explore`.
+    pub file: PathBuf,
+    /// Print a log and a summary instead of drawing the dashboard.
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: one JSON object per line.
+    #[arg(long, requires = "headless")]
+    pub json: bool,
+    /// End the replay after this many seconds.
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub timeout: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExploreArgs {
+    /// Lesson name or path to a .rhai file.
+    pub lesson: String,
+    /// How many runs to try.
+    #[arg(long, default_value_t = 100)]
+    pub runs: u32,
+    /// First seed (run i uses seed + i).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Set a lesson parameter (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Where to save the failing run (default: explore-LESSON-SEED.fsrec).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }

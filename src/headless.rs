@@ -13,6 +13,8 @@ use crate::scenario::Lesson;
 #[derive(Debug)]
 pub struct HeadlessOptions {
     pub json: bool,
+    /// Print nothing while running (explore prints its own progress).
+    pub quiet: bool,
     pub timeout: Option<Duration>,
     pub policy: Option<Policy>,
     pub lang: String,
@@ -24,6 +26,9 @@ pub struct Finished {
     pub summary: Summary,
     pub model: Model,
     pub schedule: Vec<crate::conductor::Action>,
+    /// Every record, in order.
+    pub records: Vec<Record>,
+    pub reason: EndReason,
 }
 
 fn fmt_t(ns: u64) -> String {
@@ -54,16 +59,21 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     }
     let params_json: std::collections::BTreeMap<String, serde_json::Value> = opts.params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
     let seed = opts.seed;
-    if !h.json {
+    if !h.json && !h.quiet {
         let ps: Vec<String> = params_json.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let ps = if ps.is_empty() { String::new() } else { format!(", {}", ps.join(" ")) };
         let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", lesson.name, lesson.title(&h.lang));
     }
     let mut run = Run::start(opts)?;
     let mut model = Model::new();
-    let json = h.json;
+    let (json, quiet) = (h.json, h.quiet);
     let mut printed = 0usize;
+    let mut records = Vec::new();
     let mut on_record = |r: &Record, m: &Model| {
+        records.push(r.clone());
+        if quiet {
+            return;
+        }
         if json {
             if let Ok(s) = serde_json::to_string(r) {
                 let _ = writeln!(out, "{s}");
@@ -82,12 +92,13 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     summary.dropped = stats.dropped;
     summary.corrupt = stats.corrupt;
     summary.elapsed_s = (elapsed.as_secs_f64() * 1000.0).round() / 1000.0;
-    if json {
+    if quiet {
+    } else if json {
         writeln!(out, "{}", serde_json::to_string(&summary)?)?;
     } else {
         print_summary(out, &summary, &reason);
     }
-    Ok(Finished { summary, model, schedule: sched })
+    Ok(Finished { summary, model, schedule: sched, records, reason })
 }
 
 fn print_summary(out: &mut dyn Write, s: &Summary, reason: &EndReason) {

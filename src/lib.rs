@@ -6,7 +6,9 @@
 pub mod cli;
 pub mod codec;
 pub mod conductor;
+pub mod explore;
 pub mod headless;
+pub mod recording;
 pub mod model;
 pub mod runtime;
 pub mod scenario;

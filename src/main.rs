@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use forkscope::cli::{Cli, Command, RunArgs};
+use forkscope::cli::{Cli, Command, ExploreArgs, ReplayArgs, RunArgs};
 use forkscope::conductor::RunOptions;
 use forkscope::conductor::schedule::Policy;
+use forkscope::explore::{ExploreOptions, Explored};
 use forkscope::headless::{self, HeadlessOptions};
+use forkscope::recording::{Recording, Shape, first_difference};
 use forkscope::scenario;
 
 fn main() -> ExitCode {
@@ -20,6 +22,8 @@ fn main() -> ExitCode {
         Some(Command::List) => list(&cli.lang),
         Some(Command::Check { file }) => check(&file),
         Some(Command::Run(args)) => run(args, &cli.lang),
+        Some(Command::Replay(args)) => replay(args, &cli.lang),
+        Some(Command::Explore(args)) => explore(args, &cli.lang),
         None => dashboard_or_list(&cli.lang),
     };
     ExitCode::from(code.clamp(0, 255) as u8)
@@ -101,11 +105,117 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     opts.lang = lang.to_string();
     opts.speed = args.speed;
     forkscope::sys::catch_stop_signals();
-    let h = HeadlessOptions { json: args.json, timeout, policy, lang: lang.to_string() };
+    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang: lang.to_string() };
+    let (params, seed, statements) = (opts.params.clone(), opts.seed, opts.statements);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match headless::run(&lesson, opts, h, &mut out) {
-        Ok(f) => f.summary.outcome.exit_status(),
+        Ok(f) => {
+            if let Some(path) = &args.record {
+                let rec = Recording::of_run(&lesson, &params, seed, statements, &f.schedule, &f.records, Some(f.summary.outcome), "recorded with --record");
+                if let Err(e) = rec.save(path) {
+                    return fail(e);
+                }
+                if !args.json {
+                    println!("recorded to {} ({} actions{})", path.display(), rec.actions.len(), if rec.reconstructed { ", rebuilt from a free run" } else { "" });
+                }
+            }
+            f.summary.outcome.exit_status()
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn secs_option(name: &str, v: Option<f64>) -> Result<Option<Duration>, i32> {
+    match v {
+        Some(t) if !(t.is_finite() && t > 0.0) => Err(fail(format!("--{name} {t}: must be a positive number of seconds"))),
+        Some(t) => Ok(Some(Duration::from_secs_f64(t))),
+        None => Ok(None),
+    }
+}
+
+fn replay(args: ReplayArgs, lang: &str) -> i32 {
+    let rec = match Recording::load(&args.file) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let lesson = match rec.lesson() {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let timeout = match secs_option("timeout", args.timeout) {
+        Ok(t) => t,
+        Err(code) => return code,
+    };
+    if !args.headless && !std::io::stdout().is_terminal() {
+        return fail("stdout is not a terminal, so there is no dashboard to draw; use --headless (add --json for NDJSON)");
+    }
+    let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
+    opts.params = rec.params.clone();
+    opts.seed = rec.seed;
+    opts.paused = true;
+    opts.statements = rec.statements;
+    opts.lang = lang.to_string();
+    forkscope::sys::catch_stop_signals();
+    let policy = Policy::Replay(rec.actions.iter().copied().collect());
+    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang: lang.to_string() };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match headless::run(&lesson, opts, h, &mut out) {
+        Ok(f) => {
+            let shapes: Vec<Shape> = f.records.iter().map(Shape::of).collect();
+            match first_difference(&rec.shapes, &shapes, rec.reconstructed) {
+                None => {
+                    if !args.json {
+                        println!("replay matched the recording: {} records, same order", shapes.len());
+                    }
+                    f.summary.outcome.exit_status()
+                }
+                Some((i, want, got)) => {
+                    eprintln!("forkscope: the replay went another way at record {i}: recorded {want:?}, replayed {got:?}");
+                    1
+                }
+            }
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn explore(args: ExploreArgs, lang: &str) -> i32 {
+    let lesson = match scenario::load(&args.lesson) {
+        Ok(l) => l,
+        Err(e @ scenario::ScenarioError::At { .. }) => {
+            eprintln!("{e}");
+            return 1;
+        }
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = scenario::check::check(&lesson) {
+        eprintln!("{e}");
+        return 1;
+    }
+    let params = match lesson.resolve_params(&args.params) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    if args.runs == 0 {
+        return fail("--runs 0: nothing to explore");
+    }
+    forkscope::sys::catch_stop_signals();
+    let opts = ExploreOptions { runs: args.runs, seed: args.seed, params, lang: lang.to_string(), out: args.out, run_timeout: Duration::from_secs(30), exe: "/proc/self/exe".into() };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    use std::io::Write;
+    match forkscope::explore::explore(&lesson, &opts, &mut out) {
+        Ok(Explored::Found(f)) => {
+            let _ = writeln!(out, "\nfound a {} in run {} (seed {}, {} schedule, {} steps):\n  {}", f.kind, f.run, f.seed, f.policy, f.steps, f.message);
+            let _ = writeln!(out, "saved to {}\nreplay it: forkscope replay {}", f.saved.display(), f.saved.display());
+            1
+        }
+        Ok(Explored::Clean { runs, elapsed }) => {
+            let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): no failed assert, no deadlock, no bad outcome declared by the lesson", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
+            0
+        }
         Err(e) => fail(e),
     }
 }

@@ -71,7 +71,7 @@ fn bad_parameters_and_options_are_refused_clearly() {
         (&["run", "no-such-lesson", "--headless"], "forkscope: no lesson named 'no-such-lesson' and no such file"),
         (&["run", "hello", "--headless", "--timeout", "-1"], "forkscope: --timeout -1: must be a positive number of seconds"),
         (&["run", "hello", "--headless", "--speed", "0"], "forkscope: --speed 0: must be a number in (0, 1000]"),
-        (&["run", "hello", "--headless", "--schedule", "x,y"], "forkscope: --schedule x,y: expected rr, random, or a comma list of process lanes (1 = main)"),
+        (&["run", "hello", "--headless", "--schedule", "x,y"], "forkscope: --schedule x,y: expected rr, random, pct, or a comma list of process lanes (1 = main)"),
     ];
     for (args, msg) in cases {
         let out = run(args);

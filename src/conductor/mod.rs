@@ -90,7 +90,7 @@ impl RunOptions {
 
 /// A user action on the gate, as recorded in a run's schedule.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Action {
     /// One step of `lane` at `granularity` (0 op, 1 statement).
     Step { lane: u32, granularity: u32 },

@@ -6,13 +6,13 @@
 //! process whose timed wait ends first is stepped, and its wait times out —
 //! virtual time, so no outcome depends on the wall clock.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{GateError, Run};
+use super::{Action, GateError, Run};
 use crate::model::summary::EndReason;
 use crate::model::{Model, Record};
 use crate::shm::layout::ProcState;
@@ -26,44 +26,90 @@ pub enum Policy {
     Random(ChaCha8Rng),
     /// These lanes first (in order, skipping ones that cannot step), then the rest policy.
     List(VecDeque<u32>, Box<Policy>),
+    /// Exactly these actions, then stop (a replay).
+    Replay(VecDeque<Action>),
+    /// PCT (probabilistic concurrency testing, as in CHESS/shuttle): every
+    /// process gets a random priority; the highest ready one runs; at `depth - 1`
+    /// random steps the running process drops to the lowest priority so far.
+    Pct(Pct),
+}
+
+/// State of a [`Policy::Pct`].
+#[derive(Debug)]
+pub struct Pct {
+    rng: ChaCha8Rng,
+    priority: BTreeMap<u32, u64>,
+    change_at: Vec<u64>,
+    next_low: u64,
+    step: u64,
+}
+
+impl Pct {
+    /// `depth`: bug depth to aim for (change points = depth - 1); `steps`:
+    /// about how many steps a run takes.
+    pub fn new(seed: u64, depth: u32, steps: u64) -> Pct {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let change_at = (1..depth.max(1)).map(|_| rng.random_range(1..=steps.max(2))).collect();
+        Pct { rng, priority: BTreeMap::new(), change_at, next_low: depth as u64, step: 0 }
+    }
+
+    fn pick(&mut self, run: &Run) -> Option<u32> {
+        let ready = run.ready_lanes();
+        if ready.is_empty() {
+            return earliest_timeout(run);
+        }
+        for &l in &ready {
+            if !self.priority.contains_key(&l) {
+                let p = self.rng.random_range(1_000..1_000_000_000);
+                self.priority.insert(l, p);
+            }
+        }
+        let chosen = *ready.iter().max_by_key(|l| (self.priority[l], std::cmp::Reverse(**l)))?;
+        self.step += 1;
+        if self.change_at.contains(&self.step) {
+            self.priority.insert(chosen, self.next_low);
+            self.next_low = self.next_low.saturating_sub(1);
+        }
+        Some(chosen)
+    }
 }
 
 impl Policy {
-    /// `rr`, `random`, or a comma list of lanes (`1,2,2,3`) followed by round robin.
+    /// `rr`, `random`, `pct`, or a comma list of lanes (`1,2,2,3`) followed by round robin.
     pub fn parse(spec: &str, seed: u64) -> Result<Policy, String> {
         match spec.trim() {
             "rr" | "round-robin" => Ok(Policy::RoundRobin),
             "random" => Ok(Policy::Random(ChaCha8Rng::seed_from_u64(seed))),
+            "pct" => Ok(Policy::Pct(Pct::new(seed, 3, 200))),
             list => {
                 let lanes = list
                     .split(',')
-                    .map(|s| s.trim().parse::<u32>().map_err(|_| format!("--schedule {spec}: expected rr, random, or a comma list of process lanes (1 = main)")))
+                    .map(|s| s.trim().parse::<u32>().map_err(|_| format!("--schedule {spec}: expected rr, random, pct, or a comma list of process lanes (1 = main)")))
                     .collect::<Result<VecDeque<u32>, String>>()?;
                 Ok(Policy::List(lanes, Box::new(Policy::RoundRobin)))
             }
         }
     }
 
-    /// The lane to step next, or `None` if nothing can step.
-    pub fn pick(&mut self, run: &Run) -> Option<u32> {
+    /// What to do next, or `None` if nothing can step (or a replay is over).
+    pub fn pick(&mut self, run: &Run) -> Option<Action> {
+        let step = |lane: u32| Action::Step { lane, granularity: if run.statements() { 1 } else { 0 } };
         match self {
-            Policy::RoundRobin => run.next_ready().or_else(|| earliest_timeout(run)),
+            Policy::RoundRobin => run.next_ready().or_else(|| earliest_timeout(run)).map(step),
             Policy::Random(rng) => {
                 let ready = run.ready_lanes();
-                if ready.is_empty() {
-                    earliest_timeout(run)
-                } else {
-                    Some(ready[rng.random_range(0..ready.len())])
-                }
+                if ready.is_empty() { earliest_timeout(run) } else { Some(ready[rng.random_range(0..ready.len())]) }.map(step)
             }
             Policy::List(lanes, rest) => {
                 while let Some(l) = lanes.pop_front() {
                     if run.steppable(l).is_ok() {
-                        return Some(l);
+                        return Some(step(l));
                     }
                 }
                 rest.pick(run)
             }
+            Policy::Replay(actions) => actions.pop_front(),
+            Policy::Pct(p) => p.pick(run).map(step),
         }
     }
 }
@@ -117,12 +163,28 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                 if let Some(d) = model.deadlock() {
                     break EndReason::Deadlock(d);
                 }
-                let Some(lane) = p.pick(run) else {
-                    break EndReason::Stopped("no process can be stepped (all are blocked or frozen)".into());
+                let replaying = matches!(p, Policy::Replay(_));
+                let Some(action) = p.pick(run) else {
+                    let why = if replaying { "the recorded schedule is over" } else { "no process can be stepped (all are blocked or frozen)" };
+                    break EndReason::Stopped(why.into());
                 };
-                match run.grant(Some(lane)) {
-                    Ok(_) | Err(GateError::NotSteppable(..)) => {}
-                    Err(e) => break EndReason::Stopped(e.to_string()),
+                match action {
+                    Action::Step { lane, granularity } => {
+                        if run.statements() != (granularity == 1) {
+                            run.set_statements(granularity == 1);
+                        }
+                        match run.grant(Some(lane)) {
+                            Ok(_) => {}
+                            Err(GateError::NotSteppable(who, why)) if replaying => {
+                                break EndReason::Stopped(format!("the replay went another way: {who} cannot be stepped ({why})"));
+                            }
+                            Err(GateError::NotSteppable(..)) => {}
+                            Err(e) => break EndReason::Stopped(e.to_string()),
+                        }
+                    }
+                    Action::Signal { lane, signal } => {
+                        run.signal(lane, signal);
+                    }
                 }
             }
             None => {

@@ -201,6 +201,11 @@ impl Rt {
             let mut l = self.local.borrow_mut();
             l.status.exit_code = code;
         }
+        // The end itself is a step of its own: while stepping, the process waits
+        // here (ready, at "exit") and ends when stepped. A process's end is what
+        // a joining parent waits for, so it must have its own place in the
+        // schedule for a replay to reach the same interleaving.
+        self.checkpoint(super::gate::Checkpoint::Op);
         self.set_state(ProcState::Exiting, Some(Op::Exit), NONE, NONE, 0);
         // SAFETY: _exit ends the process at once; nothing of ours needs unwinding
         // (the segment is shared memory and stays for the conductor).

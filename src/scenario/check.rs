@@ -78,10 +78,7 @@ pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
         return Err(p);
     }
     let mfile = lesson.manifest_file.as_deref().unwrap_or(file);
-    let manifest_text = match &lesson.manifest_file {
-        Some(f) if !f.starts_with("assets/") => std::fs::read_to_string(f).unwrap_or_default(),
-        _ => String::new(),
-    };
+    let manifest_text = lesson.manifest_text.clone().unwrap_or_default();
     let exprs = lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when));
     for when in exprs {
         if let Err(e) = engine.compile_expression(when) {
@@ -120,7 +117,7 @@ mod tests {
     use crate::scenario::Manifest;
 
     fn lesson(script: &str) -> Lesson {
-        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default() }
+        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default(), manifest_text: None }
     }
 
     #[test]

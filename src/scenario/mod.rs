@@ -29,6 +29,7 @@
 //! Every error names the file, line and column.
 
 pub mod check;
+pub mod condition;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -165,6 +166,8 @@ pub struct Lesson {
     pub manifest_file: Option<String>,
     pub script: String,
     pub manifest: Manifest,
+    /// The manifest's text, as read (kept so a recording can carry the lesson whole).
+    pub manifest_text: Option<String>,
 }
 
 /// A lesson error, pointing at file:line:column.
@@ -245,12 +248,13 @@ fn check_value(p: &ParamSpec, v: &ParamValue) -> Result<(), String> {
 }
 
 impl Lesson {
-    fn from_parts(name: &str, origin: String, script_file: String, script: String, manifest_file: Option<String>, manifest_text: Option<&str>) -> Result<Lesson, ScenarioError> {
+    /// Builds a lesson from its texts (the manifest is parsed and checked).
+    pub fn from_parts(name: &str, origin: String, script_file: String, script: String, manifest_file: Option<String>, manifest_text: Option<&str>) -> Result<Lesson, ScenarioError> {
         let manifest = match (&manifest_file, manifest_text) {
             (Some(f), Some(t)) => parse_manifest(t, f)?,
             _ => Manifest { title: Texts { en: name.to_string(), zh: name.to_string() }, ..Default::default() },
         };
-        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest })
+        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest, manifest_text: manifest_text.map(str::to_string) })
     }
 
     pub fn title(&self, lang: &str) -> &str {
@@ -362,7 +366,7 @@ mod tests {
             "m.toml",
         )
         .unwrap();
-        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m };
+        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m, manifest_text: None };
         let p = l.resolve_params(&["lock=true".into(), "tickets=7".into()]).unwrap();
         assert_eq!(p["lock"], Value::Bool(true));
         assert_eq!(p["tickets"], Value::Int(7));

@@ -1,0 +1,244 @@
+//! Recordings: a run saved so that `forkscope replay` reaches the same
+//! interleaving and the same outcome.
+//!
+//! File format (version 1): the 8 bytes `FRKSREC\n`, a little-endian `u32`
+//! version, then one bincode value ([`Recording`]): the lesson (name, origin,
+//! script and manifest text, so a replay does not depend on files that may
+//! have changed), parameters, seed, and the schedule — the gate actions in
+//! order (a step of one lane at op or statement granularity, or a signal the
+//! user sent) — plus the shape of the records the run wrote, to check a replay.
+//!
+//! A stepped run records the grants it was given. A free-running run has no
+//! grants; its schedule is reconstructed from its records: each op start and
+//! each completion after a wake-up becomes one step of that lane, in record
+//! order (`reconstructed = true`). Replaying it steps the processes through the
+//! same interleaving of ops.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::Value;
+use crate::conductor::Action;
+use crate::model::summary::Outcome;
+use crate::model::{Record, RecordKind};
+use crate::scenario::{Lesson, ScenarioError};
+use crate::shm::record::Op;
+
+pub const MAGIC: &[u8; 8] = b"FRKSREC\n";
+pub const VERSION: u32 = 1;
+
+/// The timing-free identity of one record: what replays must reproduce.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shape {
+    pub kind: String,
+    pub lane: u32,
+    pub op: Option<Op>,
+    pub res: Option<u32>,
+    /// The other process involved (child, woken, holder, ended one…).
+    pub other: Option<u32>,
+}
+
+impl Shape {
+    pub fn of(r: &Record) -> Shape {
+        let (op, res, other) = match &r.kind {
+            RecordKind::Spawn { child, .. } => (Some(Op::Start), None, Some(*child)),
+            RecordKind::Op { op, res, other, .. } => (Some(*op), *res, *other),
+            RecordKind::Block { op, res, other, .. } => (Some(*op), *res, *other),
+            RecordKind::Wake { op, res, woken } => (Some(*op), *res, Some(*woken)),
+            RecordKind::Timeout { op, res, other } => (Some(*op), *res, *other),
+            RecordKind::Ended { process, .. } => (None, None, Some(*process)),
+            RecordKind::Resource { res, .. } => (None, Some(*res), None),
+            RecordKind::Grant { process, .. } => (None, None, *process),
+            RecordKind::Signal { process, .. } => (None, None, Some(*process)),
+            _ => (None, None, None),
+        };
+        Shape { kind: r.kind.name().to_string(), lane: r.lane, op, res, other }
+    }
+
+    /// Records that only say how the run was scheduled (present when stepping,
+    /// absent when running free).
+    pub fn is_scheduling(&self) -> bool {
+        // A sleep blocks in real time but completes at its step when stepped.
+        matches!(self.kind.as_str(), "park" | "grant" | "mode") || (self.kind == "block" && self.op == Some(Op::Sleep))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Recording {
+    pub lesson: String,
+    pub origin: String,
+    pub script_file: String,
+    pub script: String,
+    pub manifest_file: Option<String>,
+    pub manifest_text: Option<String>,
+    pub params: BTreeMap<String, Value>,
+    pub seed: u64,
+    pub statements: bool,
+    pub actions: Vec<Action>,
+    /// The schedule was rebuilt from a free-running run's records.
+    pub reconstructed: bool,
+    pub outcome: Option<Outcome>,
+    /// Why this run was saved (explore: the failure it found).
+    pub note: String,
+    pub shapes: Vec<Shape>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RecordingError {
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+    #[error("{0}: not a forkscope recording (it does not start with the recording header)")]
+    Foreign(String),
+    #[error("{path}: recording format version {found}; this forkscope reads version {VERSION}")]
+    Version { path: String, found: u32 },
+    #[error("{path}: the recording is damaged ({why})")]
+    Corrupt { path: String, why: String },
+    #[error("{0}")]
+    Lesson(#[from] ScenarioError),
+}
+
+impl Recording {
+    pub fn save(&self, path: &Path) -> Result<(), RecordingError> {
+        let body = crate::codec::encode(self).map_err(|e| RecordingError::Corrupt { path: path.display().to_string(), why: e.to_string() })?;
+        let mut bytes = Vec::with_capacity(body.len() + 12);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&VERSION.to_le_bytes());
+        bytes.extend_from_slice(&body);
+        std::fs::write(path, bytes).map_err(|source| RecordingError::Io { path: path.display().to_string(), source })
+    }
+
+    pub fn load(path: &Path) -> Result<Recording, RecordingError> {
+        let p = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| RecordingError::Io { path: p.clone(), source })?;
+        if bytes.len() < 12 || &bytes[..8] != MAGIC {
+            return Err(RecordingError::Foreign(p));
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if version != VERSION {
+            return Err(RecordingError::Version { path: p, found: version });
+        }
+        crate::codec::decode(&bytes[12..]).map_err(|e| RecordingError::Corrupt { path: p, why: e.to_string() })
+    }
+
+    /// The lesson as recorded.
+    pub fn lesson(&self) -> Result<Lesson, RecordingError> {
+        Ok(Lesson::from_parts(&self.lesson, self.origin.clone(), self.script_file.clone(), self.script.clone(), self.manifest_file.clone(), self.manifest_text.as_deref())?)
+    }
+
+    /// A recording of a run of `lesson`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn of_run(lesson: &Lesson, params: &BTreeMap<String, Value>, seed: u64, statements: bool, schedule: &[Action], records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
+        let stepped = schedule.iter().any(|a| matches!(a, Action::Step { .. }));
+        let (actions, reconstructed) = if stepped { (schedule.to_vec(), false) } else { (actions_from_records(records), true) };
+        Recording {
+            lesson: lesson.name.clone(),
+            origin: lesson.origin.clone(),
+            script_file: lesson.script_file.clone(),
+            script: lesson.script.clone(),
+            manifest_file: lesson.manifest_file.clone(),
+            manifest_text: lesson.manifest_text.clone(),
+            params: params.clone(),
+            seed,
+            statements,
+            actions,
+            reconstructed,
+            outcome,
+            note: note.to_string(),
+            shapes: records.iter().map(Shape::of).collect(),
+        }
+    }
+}
+
+/// The schedule of a free-running run, from its records (see the module docs).
+pub fn actions_from_records(records: &[Record]) -> Vec<Action> {
+    let mut out = Vec::new();
+    let step = |lane: u32| Action::Step { lane, granularity: 0 };
+    for r in records {
+        match &r.kind {
+            RecordKind::Block { op: Op::Sleep, .. } => {}
+            RecordKind::Block { .. } | RecordKind::Timeout { .. } | RecordKind::Op { .. } | RecordKind::Print { .. } | RecordKind::Report { .. } if r.lane != 0 => out.push(step(r.lane)),
+            RecordKind::Spawn { .. } if r.lane != 0 => out.push(step(r.lane)),
+            RecordKind::Signal { process, signal } => out.push(Action::Signal { lane: *process, signal: *signal }),
+            // A process's end is a step of its own (unless a signal ended it).
+            RecordKind::Ended { process, exitcode } if *exitcode >= 0 => out.push(step(*process)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Where two record sequences first differ, or `None` if they are the same.
+///
+/// `loose` is for a free-running recording replayed step by step: scheduling
+/// records (parks, grants, mode changes, sleeps blocking in real time) are left
+/// out, and so is *when* each process's end was seen (a free run sees an end a
+/// moment later, amid other processes' records) — but the ends themselves, with
+/// their exit codes, must be the same set.
+pub fn first_difference(a: &[Shape], b: &[Shape], loose: bool) -> Option<(usize, Option<Shape>, Option<Shape>)> {
+    let keep = |s: &&Shape| !loose || !(s.is_scheduling() || s.kind == "ended");
+    let fa: Vec<&Shape> = a.iter().filter(keep).collect();
+    let fb: Vec<&Shape> = b.iter().filter(keep).collect();
+    for i in 0..fa.len().max(fb.len()) {
+        if fa.get(i) != fb.get(i) {
+            return Some((i, fa.get(i).map(|s| (*s).clone()), fb.get(i).map(|s| (*s).clone())));
+        }
+    }
+    if loose {
+        let ends = |v: &[Shape]| {
+            let mut e: Vec<Shape> = v.iter().filter(|s| s.kind == "ended").cloned().collect();
+            e.sort_by_key(|s| s.other);
+            e
+        };
+        let (ea, eb) = (ends(a), ends(b));
+        if ea != eb {
+            return Some((fa.len(), ea.first().cloned(), eb.first().cloned()));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Recording {
+        let lesson = crate::scenario::load("ticket-race").unwrap();
+        Recording::of_run(&lesson, &BTreeMap::new(), 3, false, &[Action::Step { lane: 1, granularity: 0 }, Action::Signal { lane: 2, signal: 15 }], &[], Some(Outcome::Completed), "test")
+    }
+
+    #[test]
+    fn round_trips_through_a_file() {
+        let r = sample();
+        let path = std::env::temp_dir().join(format!("fs-rec-{}.fsrec", std::process::id()));
+        r.save(&path).unwrap();
+        let back = Recording::load(&path).unwrap();
+        assert_eq!(back, r);
+        assert_eq!(back.lesson().unwrap().name, "ticket-race");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn foreign_old_and_damaged_files_are_refused_clearly() {
+        let dir = std::env::temp_dir();
+        let pid = std::process::id();
+        let foreign = dir.join(format!("fs-foreign-{pid}"));
+        std::fs::write(&foreign, b"{\"not\": \"a recording\"}").unwrap();
+        assert!(Recording::load(&foreign).unwrap_err().to_string().contains("not a forkscope recording"));
+        let old = dir.join(format!("fs-old-{pid}"));
+        let mut b = MAGIC.to_vec();
+        b.extend_from_slice(&99u32.to_le_bytes());
+        std::fs::write(&old, &b).unwrap();
+        assert!(Recording::load(&old).unwrap_err().to_string().contains("version 99"));
+        let damaged = dir.join(format!("fs-damaged-{pid}"));
+        sample().save(&damaged).unwrap();
+        let mut bytes = std::fs::read(&damaged).unwrap();
+        bytes.truncate(bytes.len() / 2);
+        std::fs::write(&damaged, &bytes).unwrap();
+        assert!(Recording::load(&damaged).unwrap_err().to_string().contains("damaged"));
+        for f in [foreign, old, damaged] {
+            std::fs::remove_file(f).unwrap();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! Conditions a lesson declares in its manifest (`[[bad]] when = "…"`,
+//! `[[goals]] when = "…"`): small Rhai expressions over what a run shows.
+//!
+//! Variables: every parameter by name, every reported value by name (a
+//! reported value wins over a parameter of the same name), `deadlock` (true if
+//! the run is deadlocked or stalled now), `steps`, `ended` (processes that have
+//! ended), `outcome` (`""` while running). A variable the run has not produced
+//! yet makes the condition false, not an error.
+
+use std::collections::BTreeMap;
+
+use rhai::{Dynamic, Engine, Scope};
+
+use crate::codec::Value;
+use crate::model::Model;
+
+/// What a condition can look at.
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub vars: BTreeMap<String, Value>,
+}
+
+impl Facts {
+    /// Facts from `params` and the run as `model` sees it.
+    pub fn from_run(params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>) -> Facts {
+        let mut vars = params.clone();
+        for (k, v) in &model.reported {
+            vars.insert(k.clone(), Value::from_json(v));
+        }
+        vars.insert("deadlock".into(), Value::Bool(model.deadlock().is_some() || outcome == Some("deadlock")));
+        vars.insert("steps".into(), Value::Int(model.steps as i64));
+        vars.insert("ended".into(), Value::Int(model.processes.values().filter(|p| !p.state.is_live()).count() as i64));
+        vars.insert("outcome".into(), Value::Str(outcome.unwrap_or("").to_string()));
+        Facts { vars }
+    }
+}
+
+fn engine() -> Engine {
+    let mut e = Engine::new();
+    e.set_max_operations(10_000);
+    e.set_strict_variables(false);
+    e
+}
+
+/// Whether `expr` holds. `Err` only for an expression that does not compile.
+pub fn holds(expr: &str, facts: &Facts) -> Result<bool, String> {
+    let e = engine();
+    let ast = e.compile_expression(expr).map_err(|err| format!("in `{expr}`: {}", err.err_type()))?;
+    let mut scope = Scope::new();
+    for (k, v) in &facts.vars {
+        scope.push_dynamic(k.as_str(), crate::script::values::from_value(v.clone()));
+    }
+    Ok(e.eval_ast_with_scope::<Dynamic>(&mut scope, &ast).ok().and_then(|d| d.as_bool().ok()).unwrap_or(false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conditions_over_params_and_reports() {
+        let mut f = Facts::default();
+        f.vars.insert("tickets".into(), Value::Int(3));
+        f.vars.insert("sold".into(), Value::Int(5));
+        assert_eq!(holds("sold > tickets", &f), Ok(true));
+        assert_eq!(holds("sold == tickets", &f), Ok(false));
+        assert_eq!(holds("lost > 0", &f), Ok(false), "not reported yet: false");
+        assert!(holds("sold >", &f).is_err());
+        assert!(holds("loop { }", &f).is_err(), "expressions only: no loops");
+    }
+}
