@@ -1,0 +1,80 @@
+//! Record, replay and explore, end to end.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+
+fn tmp(name: &str) -> String {
+    std::env::temp_dir().join(format!("fs-test-{}-{name}", std::process::id())).display().to_string()
+}
+
+/// Every built-in lesson: a stepped run and a free run, each recorded, replay
+/// to the same record sequence and the same outcome.
+#[test]
+fn every_lesson_replays_to_the_same_records() {
+    let list = run(&["list"]);
+    for line in list.stdout.lines() {
+        let name = line.split_whitespace().next().unwrap();
+        for (how, extra) in [("stepped", &["--schedule", "random", "--seed", "3"][..]), ("free", &["--speed", "20"][..])] {
+            let file = tmp(&format!("{name}-{how}.fsrec"));
+            let mut args = vec!["run", name, "--headless", "--json", "--timeout", "20", "--record", &file];
+            args.extend_from_slice(extra);
+            let rec = run_limited(&args, Duration::from_secs(60));
+            let outcome = rec.summary()["outcome"].clone();
+            let rep = run_limited(&["replay", &file, "--headless", "--json", "--timeout", "20"], Duration::from_secs(60));
+            assert_eq!(rep.status, rec.status, "{name} ({how}): replay exit status; stderr: {}", rep.stderr);
+            assert_eq!(rep.summary()["outcome"], outcome, "{name} ({how})");
+            if how == "stepped" {
+                assert_eq!(shape(&rep.records()), shape(&rec.records()), "{name}: a stepped replay is identical, record for record");
+            }
+            std::fs::remove_file(&file).unwrap();
+        }
+    }
+}
+
+#[test]
+fn explore_finds_the_oversell_and_its_recording_replays_to_it() {
+    let file = tmp("oversell.fsrec");
+    let out = run(&["explore", "ticket-race", "--param", "lock=false", "--seed", "1", "--out", &file]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("found a bad"), "{}", out.stdout);
+    assert!(out.stdout.contains("oversold"), "{}", out.stdout);
+    let rep = run(&["replay", &file, "--headless", "--json"]);
+    assert_eq!(rep.status, 0, "{}", rep.stderr);
+    let s = rep.summary();
+    assert!(reported(&s, "sold").as_i64().unwrap() > reported(&s, "tickets").as_i64().unwrap(), "the replay oversells too");
+    std::fs::remove_file(&file).unwrap();
+}
+
+#[test]
+fn explore_finds_nothing_wrong_with_the_lock_and_says_so() {
+    let out = run(&["explore", "ticket-race", "--param", "lock=true", "--param", "buyers=5", "--runs", "20", "--seed", "1"]);
+    assert_eq!(out.status, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("nothing went wrong in 20 runs"), "{}", out.stdout);
+}
+
+#[test]
+fn replay_refuses_foreign_and_damaged_files() {
+    let foreign = tmp("foreign.fsrec");
+    std::fs::write(&foreign, "{\"type\":\"summary\"}").unwrap();
+    let out = run(&["replay", &foreign, "--headless"]);
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("not a forkscope recording"), "{}", out.stderr);
+    let missing = run(&["replay", "/nonexistent/x.fsrec", "--headless"]);
+    assert_eq!(missing.status, 2);
+    assert!(missing.stderr.contains("/nonexistent/x.fsrec"), "{}", missing.stderr);
+    let good = tmp("good.fsrec");
+    run(&["run", "hello", "--headless", "--schedule", "rr", "--record", &good]);
+    let mut bytes = std::fs::read(&good).unwrap();
+    let n = bytes.len();
+    bytes.truncate(n - 7);
+    std::fs::write(&good, &bytes).unwrap();
+    let out = run(&["replay", &good, "--headless"]);
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("damaged"), "{}", out.stderr);
+    for f in [foreign, good] {
+        std::fs::remove_file(f).unwrap();
+    }
+}
