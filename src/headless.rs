@@ -57,6 +57,7 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     if h.policy.is_some() {
         opts.paused = true;
     }
+    let params = opts.params.clone();
     let params_json: std::collections::BTreeMap<String, serde_json::Value> = opts.params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
     let seed = opts.seed;
     if !h.json && !h.quiet {
@@ -89,6 +90,9 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     let sched = run.schedule().to_vec();
     drop(run);
     let mut summary = Summary::build(&model, &reason, &lesson.name, seed, params_json);
+    for title in crate::scenario::condition::goals_reached(lesson, &params, &model, Some(summary.outcome.name()), &h.lang) {
+        summary.findings.push(crate::model::summary::FindingOut { kind: "goal".into(), message: format!("goal reached: {title}"), processes: vec![], resources: vec![] });
+    }
     summary.dropped = stats.dropped;
     summary.corrupt = stats.corrupt;
     summary.elapsed_s = (elapsed.as_secs_f64() * 1000.0).round() / 1000.0;

@@ -135,7 +135,7 @@ fn killing_the_holder_of_a_lock_is_reported_and_the_run_goes_on() {
     assert_eq!(reported(&s, "holder_exitcode"), -9);
     assert_eq!(reported(&s, "waiter_got"), false, "the lock is never released");
     let f = s["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "ended_holding").expect("finding");
-    assert!(f["message"].as_str().unwrap().contains("Process-1 ended while holding Lock-1"), "{f}");
+    assert!(f["message"].as_str().unwrap().contains("Process-1 was killed by SIGKILL while holding Lock-1"), "{f}");
     assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
 }
 

@@ -122,6 +122,8 @@ pub struct ProcessState {
     pub history: Vec<(u64, PState)>,
     /// Lock-like resources it holds.
     pub holds: BTreeSet<u32>,
+    /// Who ended its last wait, and with what: (waker lane, resource).
+    pub woken_by: Option<(u32, Option<u32>)>,
 }
 
 /// Most history entries kept per process.
@@ -309,6 +311,7 @@ impl Model {
                     last_op: None,
                     history: vec![(t, PState::Starting)],
                     holds: BTreeSet::new(),
+                    woken_by: None,
                 };
                 self.processes.insert(*child, p);
                 if r.lane != 0 {
@@ -349,6 +352,7 @@ impl Model {
                 self.set_state(*woken, t, PState::Ready);
                 if let Some(p) = self.proc_mut(*woken) {
                     p.wait = None;
+                    p.woken_by = Some((r.lane, *res));
                 }
                 if let Some(res) = res {
                     let lock_like = self.resources.get(res).is_some_and(|rs| matches!(rs.kind, ResKind::Lock | ResKind::RLock));
@@ -532,12 +536,23 @@ impl Model {
         for rs in self.resources.values_mut() {
             rs.waiters.retain(|w| *w != lane);
         }
+        for p in self.processes.values_mut() {
+            if p.wait.as_ref().is_some_and(|w| w.on == Some(lane)) {
+                p.woken_by = Some((lane, None));
+            }
+        }
         let name = self.pname(lane);
         self.log(r, lane, LogKind::Event, format!("{name} {}", state.label()));
         let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane))).collect();
         if !held.is_empty() {
             let names: Vec<String> = held.iter().map(|r| self.rname(*r)).collect();
-            let msg = format!("{name} ended while holding {}: it is never released, so whoever waits for it waits forever", names.join(", "));
+            let daemon = self.processes.get(&lane).is_some_and(|p| p.daemon);
+            let how = match state {
+                PState::Killed(s) if daemon => format!("was killed by {} (a daemon, ended with main's code) inside its critical section, holding", crate::sys::signal_name(s)),
+                PState::Killed(s) => format!("was killed by {} while holding", crate::sys::signal_name(s)),
+                _ => "ended while holding".to_string(),
+            };
+            let msg = format!("{name} {how} {}: it is never released, so whoever waits for it waits forever", names.join(", "));
             self.finding(r, "ended_holding", msg, vec![lane], held);
         }
     }

@@ -103,7 +103,7 @@ fn ended_while_holding_is_a_finding() {
     assert_eq!(f.m.processes[&2].state, PState::Killed(9));
     assert_eq!(f.m.resources[&0].owner, Some(2), "a dead owner keeps the lock, as in Python");
     let fi = f.m.findings.iter().find(|x| x.kind == "ended_holding").unwrap();
-    assert!(fi.message.contains("Process-1 ended while holding Lock-1"), "{}", fi.message);
+    assert!(fi.message.contains("Process-1 was killed by SIGKILL while holding Lock-1"), "{}", fi.message);
     assert_eq!(f.m.processes[&2].state.label(), "killed by SIGKILL");
 }
 

@@ -53,6 +53,36 @@ pub fn holds(expr: &str, facts: &Facts) -> Result<bool, String> {
     Ok(e.eval_ast_with_scope::<Dynamic>(&mut scope, &ast).ok().and_then(|d| d.as_bool().ok()).unwrap_or(false))
 }
 
+/// The goal applies to a run with these parameters (a goal may name the
+/// parameter values it is meant for, e.g. `lock = false`).
+pub fn goal_applies(goal: &super::Goal, params: &BTreeMap<String, Value>) -> bool {
+    goal.params.iter().all(|(k, want)| {
+        let want = match want {
+            toml::Value::Boolean(b) => Value::Bool(*b),
+            toml::Value::Integer(i) => Value::Int(*i),
+            toml::Value::Float(f) => Value::Float(*f),
+            toml::Value::String(s) => Value::Str(s.clone()),
+            _ => return false,
+        };
+        params.get(k) == Some(&want)
+    })
+}
+
+/// Titles of the lesson's goals that this run has reached.
+pub fn goals_reached(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Vec<String> {
+    let facts = Facts::from_run(params, model, outcome);
+    lesson
+        .manifest
+        .goals
+        .iter()
+        .filter(|g| goal_applies(g, params) && holds(&g.when, &facts).unwrap_or(false))
+        .map(|g| {
+            let t = g.title.get(lang);
+            if t.is_empty() { g.when.clone() } else { t.to_string() }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
