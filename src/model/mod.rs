@@ -148,11 +148,11 @@ impl ProcessState {
 /// | RLock | depth | 1 | depth | holder | | acquirers | | |
 /// | Semaphore, BoundedSemaphore | current value | initial value (bound) | | | lanes holding a unit (repeats allowed) | acquirers | | |
 /// | Event | flag 0/1 | | | | | waiters | | |
-/// | Condition | | | | its lock's holder | | in `wait` | re-acquiring the lock | |
+/// | Condition | | its lock's resource id | | its lock's holder | | in `wait` | notified, re-acquiring the lock | |
 /// | Barrier | parties waiting | parties | broken 0/1 | | | waiters | | |
 /// | Queue, JoinableQueue | depth | maxsize (0 = unbounded) | unfinished tasks | | | getters | putters | items: previews, oldest first |
 /// | Pipe | messages in transit | | | | | receivers | | items: previews; `closed` when an end closed |
-/// | Value, Array | integer value if any | length | | its lock's holder | | lock waiters | | `text`: current value; items: elements |
+/// | Value, Array | integer value if any | length | its lock's resource id | its lock's holder | | its lock's waiters | | `text`: current value; items: elements |
 /// | Pool | pending tasks | workers | running tasks | | worker lanes | `get` waiters | `join` waiters | `closed` after close() |
 /// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address |
 /// | AsyncResult | ready 0/1 | | | | | in `get` | | `text`: result |
@@ -422,6 +422,12 @@ impl Model {
                 self.log(r, 0, LogKind::Event, text);
             }
         }
+        // Derived fields of the sync kinds (a Value shows its lock's holder, …).
+        match &r.kind {
+            RecordKind::Op { res: Some(res), .. } | RecordKind::Block { res: Some(res), .. } | RecordKind::Wake { res: Some(res), .. } | RecordKind::Timeout { res: Some(res), .. } => sync::after_record(self, Some(*res), None),
+            RecordKind::Ended { process, .. } => sync::after_record(self, None, Some(*process)),
+            _ => {}
+        }
     }
 
     /// An op completed: the process is running its code again.
@@ -453,6 +459,7 @@ impl Model {
                     if let Some(p) = self.proc_mut(lane) {
                         p.holds.insert(res);
                     }
+                    self.apply_kind(res, &ResOp { lane, op, other, a, b, c, detail });
                 }
             }
             Op::Release => {
@@ -477,17 +484,13 @@ impl Model {
                             p.holds.insert(res);
                         }
                     }
+                    self.apply_kind(res, &ResOp { lane, op, other, a, b, c, detail });
                 }
             }
             _ if res.is_some_and(|id| self.resources.get(&id).is_some_and(|rs| !matches!(rs.kind, ResKind::Lock))) => {
                 // Every other kind of resource: see `sync` and `ipc`.
                 let id = res.expect("checked");
-                let kind = self.resources[&id].kind;
-                let ctx = ResOp { lane, op, other, a, b, c, detail };
-                match kind {
-                    ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore | ResKind::Event | ResKind::Condition | ResKind::Barrier | ResKind::Value | ResKind::Array => sync::apply(self, id, &ctx),
-                    _ => ipc::apply(self, id, &ctx),
-                }
+                self.apply_kind(id, &ResOp { lane, op, other, a, b, c, detail });
             }
             Op::ReadJson | Op::WriteJson | Op::ReadText | Op::WriteText | Op::AppendText => {
                 if let Some((path, preview)) = detail.and_then(|d| d.split_once('\t')) {
@@ -514,6 +517,15 @@ impl Model {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// What an op does to resource `id` beyond what all kinds share: see `sync` and `ipc`.
+    fn apply_kind(&mut self, id: u32, ctx: &ResOp<'_>) {
+        match self.resources.get(&id).map(|rs| rs.kind) {
+            None | Some(ResKind::Lock) => {}
+            Some(ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore | ResKind::Event | ResKind::Condition | ResKind::Barrier | ResKind::Value | ResKind::Array) => sync::apply(self, id, ctx),
+            Some(_) => ipc::apply(self, id, ctx),
         }
     }
 
