@@ -579,7 +579,11 @@ impl Model {
         out
     }
 
-    /// Who could end `lane`'s wait: the lock's owner, the joined process.
+    /// Who could end `lane`'s wait: the lock's owner (a Lock, an RLock —
+    /// also the lock a Condition's waiter takes back, or a Value's lock, since
+    /// those waits are on the lock itself), the one process holding every
+    /// taken unit of a Semaphore, the joined process. `None`: anyone might
+    /// (an Event's `set`, a Condition's `notify`, a Barrier's last party).
     fn wakers(&self, w: &Wait) -> Option<Vec<u32>> {
         if let Some(on) = w.on {
             return Some(vec![on]);
@@ -587,6 +591,10 @@ impl Model {
         let rs = self.resources.get(&w.res?)?;
         match rs.kind {
             ResKind::Lock | ResKind::RLock => rs.owner.map(|o| vec![o]),
+            ResKind::Semaphore | ResKind::BoundedSemaphore if rs.value == 0 => {
+                let holders: BTreeSet<u32> = rs.holders.iter().copied().collect();
+                (holders.len() == 1).then(|| holders.into_iter().collect())
+            }
             _ => None,
         }
     }

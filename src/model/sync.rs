@@ -305,6 +305,30 @@ mod tests {
     }
 
     #[test]
+    fn two_single_unit_semaphores_in_opposite_order_are_a_cycle() {
+        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 1).res(1, 1, ResKind::BoundedSemaphore, "BoundedSemaphore-2", 1);
+        f.op(2, Op::Acquire, 0, None, 1, 0, 0).op(3, Op::Acquire, 1, None, 1, 0, 0);
+        f.block(2, Op::Acquire, 1, None);
+        assert_eq!(f.m.deadlock(), None);
+        f.block(3, Op::Acquire, 0, None);
+        let d = f.m.deadlock().expect("a cycle");
+        assert_eq!(d.kind, "cycle");
+        assert_eq!(d.resources.len(), 2);
+    }
+
+    #[test]
+    fn a_semaphore_with_units_left_or_several_holders_names_no_single_waker() {
+        let mut f = Feed::new(&["MainProcess", "a", "b", "c"]);
+        f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 2).res(1, 1, ResKind::Lock, "Lock-2", 1);
+        // a holds the lock; b and c hold the two units.
+        f.op(2, Op::Acquire, 1, None, 1, 1, 0).op(3, Op::Acquire, 0, None, 1, 1, 0).op(4, Op::Acquire, 0, None, 1, 0, 0);
+        f.block(2, Op::Acquire, 0, None).block(3, Op::Acquire, 1, Some(2));
+        // a waits for the semaphore, whose units b and c hold: c could release, so no cycle.
+        assert_eq!(f.m.deadlock(), None);
+    }
+
+    #[test]
     fn semaphore_holders_follow_acquire_release_and_hand_off() {
         let mut f = Feed::new(&["MainProcess", "a", "b", "c"]);
         f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 2);

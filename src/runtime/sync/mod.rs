@@ -92,3 +92,6 @@ impl Rt {
 pub fn never_waits(blocking: bool, timeout: Option<f64>) -> bool {
     !blocking || timeout.is_some_and(|t| t <= 0.0)
 }
+
+#[cfg(test)]
+mod tests;
