@@ -41,10 +41,11 @@ fn rlock(model: &mut Model, id: u32, op: &ResOp<'_>) {
                     rs.owner = Some(op.lane);
                 }
             }
-            if op.other.is_none() && op.a > 0 {
-                if let Some(p) = model.processes.get_mut(&op.lane) {
-                    p.holds.insert(id);
-                }
+            if op.other.is_none()
+                && op.a > 0
+                && let Some(p) = model.processes.get_mut(&op.lane)
+            {
+                p.holds.insert(id);
             }
         }
         _ => {}
@@ -79,10 +80,8 @@ fn semaphore(model: &mut Model, id: u32, op: &ResOp<'_>) {
         _ => return,
     };
     // The generic release dropped the releaser's hold; it may hold another unit.
-    if still_holds {
-        if let Some(p) = model.processes.get_mut(&op.lane) {
-            p.holds.insert(id);
-        }
+    if still_holds && let Some(p) = model.processes.get_mut(&op.lane) {
+        p.holds.insert(id);
     }
 }
 
@@ -201,10 +200,10 @@ pub fn after_record(model: &mut Model, res: Option<u32>, ended: Option<u32>) {
             rs.waiters2.retain(|w| *w != lane);
         }
     }
-    if let Some(rs) = res.and_then(|r| model.resources.get_mut(&r)) {
-        if rs.kind == ResKind::Barrier {
-            rs.value = rs.waiters.len() as i64;
-        }
+    if let Some(rs) = res.and_then(|r| model.resources.get_mut(&r))
+        && rs.kind == ResKind::Barrier
+    {
+        rs.value = rs.waiters.len() as i64;
     }
     let lock_changed = match res {
         Some(r) => model.resources.get(&r).is_some_and(|rs| matches!(rs.kind, ResKind::Lock | ResKind::RLock)),
@@ -263,6 +262,7 @@ mod tests {
         fn res(&mut self, lane: u32, res: u32, kind: ResKind, name: &str, capacity: i64) -> &mut Self {
             self.at(lane, RecordKind::Resource { res, kind, name: name.into(), capacity })
         }
+        #[allow(clippy::too_many_arguments)]
         fn op(&mut self, lane: u32, op: Op, res: u32, other: Option<u32>, a: i64, b: i64, c: i64) -> &mut Self {
             self.at(lane, RecordKind::Op { op, res: Some(res), other, a, b, c, detail: None })
         }

@@ -60,7 +60,6 @@ pub fn to_handle(d: &Dynamic) -> Option<Handle> {
 /// The script object for a received handle of these kinds, if it is one.
 pub fn from_handle(h: &Handle) -> Option<Dynamic> {
     let Handle::Resource { kind, id } = *h else { return None };
-    let id = id;
     Some(match ResKind::from_raw(kind)? {
         ResKind::RLock => Dynamic::from(RLockObj { id }),
         ResKind::Semaphore => Dynamic::from(SemaphoreObj { id, bounded: false }),
@@ -110,10 +109,8 @@ fn register_wait<T: Clone + 'static, V: rhai::Variant + Clone>(engine: &mut Engi
     let r = rt.clone();
     engine.register_fn("wait", move |ctx: NativeCallContext, o: &mut T, t: FLOAT| -> R<V> { lift(&ctx, f(&r, id(o), Some(t), line(&ctx))) });
     let r = rt.clone();
-    engine.register_fn("wait", move |ctx: NativeCallContext, o: &mut T, t: ()| -> R<V> {
-        let _ = t;
-        lift(&ctx, f(&r, id(o), None, line(&ctx)))
-    });
+    // wait(()) is Python's wait(None): no timeout.
+    engine.register_fn("wait", move |ctx: NativeCallContext, o: &mut T, _: ()| -> R<V> { lift(&ctx, f(&r, id(o), None, line(&ctx))) });
 }
 
 /// `to_string` / `to_debug` as `<Name>` (reading a value would be an op).
