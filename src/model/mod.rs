@@ -150,11 +150,11 @@ impl ProcessState {
 /// | RLock | depth | 1 | depth | holder | | acquirers | | |
 /// | Semaphore, BoundedSemaphore | current value | initial value (bound) | | | lanes holding a unit (repeats allowed) | acquirers | | |
 /// | Event | flag 0/1 | | | | | waiters | | |
-/// | Condition | | | | its lock's holder | | in `wait` | re-acquiring the lock | |
+/// | Condition | | its lock's resource id | | its lock's holder | | in `wait` | notified, re-acquiring the lock | |
 /// | Barrier | parties waiting | parties | broken 0/1 | | | waiters | | |
 /// | Queue, JoinableQueue | depth | maxsize (0 = unbounded) | unfinished tasks | | | getters | putters | items: previews, oldest first |
 /// | Pipe | messages in transit | | | | | receivers | | items: previews; `closed` when an end closed |
-/// | Value, Array | integer value if any | length | | its lock's holder | | lock waiters | | `text`: current value; items: elements |
+/// | Value, Array | integer value if any | length | its lock's resource id | its lock's holder | | its lock's waiters | | `text`: current value; items: elements |
 /// | Pool | pending tasks | workers | running tasks | | worker lanes | `get` waiters | `join` waiters | `closed` after close() |
 /// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address |
 /// | AsyncResult | ready 0/1 | | | | | in `get` | | `text`: result |
@@ -426,6 +426,12 @@ impl Model {
                 self.log(r, 0, LogKind::Event, text);
             }
         }
+        // Derived fields of the sync kinds (a Value shows its lock's holder, …).
+        match &r.kind {
+            RecordKind::Op { res: Some(res), .. } | RecordKind::Block { res: Some(res), .. } | RecordKind::Wake { res: Some(res), .. } | RecordKind::Timeout { res: Some(res), .. } => sync::after_record(self, Some(*res), None),
+            RecordKind::Ended { process, .. } => sync::after_record(self, None, Some(*process)),
+            _ => {}
+        }
     }
 
     /// An op completed: the process is running its code again.
@@ -457,6 +463,7 @@ impl Model {
                     if let Some(p) = self.proc_mut(lane) {
                         p.holds.insert(res);
                     }
+                    self.apply_kind(res, &ResOp { lane, op, other, a, b, c, detail });
                 }
             }
             Op::Release => {
@@ -481,17 +488,13 @@ impl Model {
                             p.holds.insert(res);
                         }
                     }
+                    self.apply_kind(res, &ResOp { lane, op, other, a, b, c, detail });
                 }
             }
             _ if res.is_some_and(|id| self.resources.get(&id).is_some_and(|rs| !matches!(rs.kind, ResKind::Lock))) => {
                 // Every other kind of resource: see `sync` and `ipc`.
                 let id = res.expect("checked");
-                let kind = self.resources[&id].kind;
-                let ctx = ResOp { lane, op, other, a, b, c, detail };
-                match kind {
-                    ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore | ResKind::Event | ResKind::Condition | ResKind::Barrier | ResKind::Value | ResKind::Array => sync::apply(self, id, &ctx),
-                    _ => ipc::apply(self, id, &ctx),
-                }
+                self.apply_kind(id, &ResOp { lane, op, other, a, b, c, detail });
             }
             Op::ReadJson | Op::WriteJson | Op::ReadText | Op::WriteText | Op::AppendText => {
                 if let Some((path, preview)) = detail.and_then(|d| d.split_once('\t')) {
@@ -518,6 +521,15 @@ impl Model {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// What an op does to resource `id` beyond what all kinds share: see `sync` and `ipc`.
+    fn apply_kind(&mut self, id: u32, ctx: &ResOp<'_>) {
+        match self.resources.get(&id).map(|rs| rs.kind) {
+            None | Some(ResKind::Lock) => {}
+            Some(ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore | ResKind::Event | ResKind::Condition | ResKind::Barrier | ResKind::Value | ResKind::Array) => sync::apply(self, id, ctx),
+            Some(_) => ipc::apply(self, id, ctx),
         }
     }
 
@@ -582,7 +594,11 @@ impl Model {
         out
     }
 
-    /// Who could end `lane`'s wait: the lock's owner, the joined process.
+    /// Who could end `lane`'s wait: the lock's owner (a Lock, an RLock —
+    /// also the lock a Condition's waiter takes back, or a Value's lock, since
+    /// those waits are on the lock itself), the one process holding every
+    /// taken unit of a Semaphore, the joined process. `None`: anyone might
+    /// (an Event's `set`, a Condition's `notify`, a Barrier's last party).
     fn wakers(&self, w: &Wait) -> Option<Vec<u32>> {
         if let Some(on) = w.on {
             return Some(vec![on]);
@@ -590,6 +606,10 @@ impl Model {
         let rs = self.resources.get(&w.res?)?;
         match rs.kind {
             ResKind::Lock | ResKind::RLock => rs.owner.map(|o| vec![o]),
+            ResKind::Semaphore | ResKind::BoundedSemaphore if rs.value == 0 => {
+                let holders: BTreeSet<u32> = rs.holders.iter().copied().collect();
+                (holders.len() == 1).then(|| holders.into_iter().collect())
+            }
             _ => None,
         }
     }

@@ -1,8 +1,409 @@
 //! Model updates for the synchronisation primitives other than Lock: RLock,
 //! Semaphore, BoundedSemaphore, Event, Condition, Barrier, Value, Array.
-//! (Fields per kind: see [`super::ResourceState`].)
+//! (Fields per kind: see [`super::ResourceState`]; the records each op
+//! writes: see the `//!` header of its file in `runtime::sync`.)
+//!
+//! [`Model::apply`] handles what every kind shares (waiters from `Block`,
+//! `Wake` and `Timeout` records; owner and holds of lock-like kinds) and then
+//! calls [`apply`] for each completed op on one of these kinds, and
+//! [`after_record`] after every record that touched a resource, to keep the
+//! derived fields (a Value's lock holder, a Barrier's waiting count) in step.
 
 use super::{Model, ResOp};
+use crate::shm::record::{Op, ResKind};
 
 /// Applies a completed op on resource `id`.
-pub fn apply(_model: &mut Model, _id: u32, _op: &ResOp<'_>) {}
+pub fn apply(model: &mut Model, id: u32, op: &ResOp<'_>) {
+    let Some(kind) = model.resources.get(&id).map(|r| r.kind) else { return };
+    match kind {
+        ResKind::RLock => rlock(model, id, op),
+        ResKind::Semaphore | ResKind::BoundedSemaphore => semaphore(model, id, op),
+        ResKind::Event => event(model, id, op),
+        ResKind::Condition => condition(model, id, op),
+        ResKind::Barrier => barrier(model, id, op),
+        ResKind::Value | ResKind::Array => shared(model, id, op),
+        _ => {}
+    }
+}
+
+fn rlock(model: &mut Model, id: u32, op: &ResOp<'_>) {
+    match op.op {
+        Op::Acquire if op.a == 1 => {
+            if let Some(rs) = model.resources.get_mut(&id) {
+                rs.count = op.b;
+            }
+        }
+        Op::Release => {
+            if let Some(rs) = model.resources.get_mut(&id) {
+                rs.count = op.a;
+                // Released one level of several: still the owner's.
+                if op.other.is_none() && op.a > 0 {
+                    rs.owner = Some(op.lane);
+                }
+            }
+            if op.other.is_none()
+                && op.a > 0
+                && let Some(p) = model.processes.get_mut(&op.lane)
+            {
+                p.holds.insert(id);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn semaphore(model: &mut Model, id: u32, op: &ResOp<'_>) {
+    let Some(rs) = model.resources.get_mut(&id) else { return };
+    let still_holds = match op.op {
+        Op::Acquire => {
+            rs.value = op.b;
+            // c = 1: handed over by a release, whose record already added it.
+            if op.a == 1 && op.c == 0 {
+                rs.holders.push(op.lane);
+            }
+            return;
+        }
+        Op::Release => {
+            rs.value = op.a;
+            if let Some(i) = rs.holders.iter().position(|h| *h == op.lane) {
+                rs.holders.remove(i);
+            }
+            if let Some(o) = op.other {
+                rs.holders.push(o);
+            }
+            rs.holders.contains(&op.lane)
+        }
+        Op::Load => {
+            rs.value = op.a;
+            return;
+        }
+        _ => return,
+    };
+    // The generic release dropped the releaser's hold; it may hold another unit.
+    if still_holds && let Some(p) = model.processes.get_mut(&op.lane) {
+        p.holds.insert(id);
+    }
+}
+
+fn event(model: &mut Model, id: u32, op: &ResOp<'_>) {
+    let Some(rs) = model.resources.get_mut(&id) else { return };
+    match op.op {
+        Op::Set => rs.value = 1,
+        Op::Clear => rs.value = 0,
+        Op::IsSet => rs.value = op.a,
+        _ => {}
+    }
+}
+
+fn condition(model: &mut Model, id: u32, op: &ResOp<'_>) {
+    let Some(rs) = model.resources.get_mut(&id) else { return };
+    match op.op {
+        // Notified processes leave `wait` and re-acquire the lock (waiters2)
+        // until their `wait` returns. The `Wake` records follow this one.
+        Op::Notify => {
+            if let Some(o) = op.other {
+                rs.waiters.retain(|w| *w != o);
+                if !rs.waiters2.contains(&o) {
+                    rs.waiters2.push(o);
+                }
+            }
+        }
+        Op::NotifyAll => {
+            let all: Vec<u32> = rs.waiters.drain(..).collect();
+            for w in all {
+                if !rs.waiters2.contains(&w) {
+                    rs.waiters2.push(w);
+                }
+            }
+        }
+        Op::Wait => {
+            rs.waiters.retain(|w| *w != op.lane);
+            rs.waiters2.retain(|w| *w != op.lane);
+        }
+        _ => {}
+    }
+}
+
+fn barrier(model: &mut Model, id: u32, op: &ResOp<'_>) {
+    let Some(rs) = model.resources.get_mut(&id) else { return };
+    match op.op {
+        Op::Wait if op.a == 0 => rs.count = 1,
+        Op::Set => rs.count = op.a,
+        _ => {}
+    }
+}
+
+/// A shared number as its records carry it: an integer, or an `f64`'s bits.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Num {
+    Int(i64),
+    Float(f64),
+}
+
+impl Num {
+    fn from_bits(bits: i64, float: bool) -> Num {
+        if float { Num::Float(f64::from_bits(bits as u64)) } else { Num::Int(bits) }
+    }
+}
+
+/// Python's way of showing a number: `3`, `1.5`, `3.0`.
+fn show_num(n: Num) -> String {
+    match n {
+        Num::Int(i) => i.to_string(),
+        Num::Float(f) => format!("{f:?}"),
+    }
+}
+
+fn shared(model: &mut Model, id: u32, op: &ResOp<'_>) {
+    let Some(rs) = model.resources.get_mut(&id) else { return };
+    if !matches!(op.op, Op::Load | Op::Store) {
+        return;
+    }
+    let float = op.c & 1 == 1;
+    let n = Num::from_bits(op.a, float);
+    // Creation: the lock and every first value.
+    if let Some(d) = op.detail.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
+        if let Some(lock) = d["lock"].as_u64() {
+            rs.count = lock as i64;
+        }
+        if let Some(vals) = d["values"].as_array() {
+            rs.items = vals.iter().map(|v| if float { v.as_f64().map(|f| show_num(Num::Float(f))).unwrap_or_default() } else { v.to_string() }).collect();
+        }
+    }
+    match (rs.kind, op.b) {
+        (ResKind::Value, _) => {
+            rs.value = if float { 0 } else { op.a };
+            rs.text = show_num(n);
+        }
+        (ResKind::Array, i) if i >= 0 => {
+            let i = i as usize;
+            if rs.items.len() <= i && i < rs.capacity.max(0) as usize {
+                rs.items.resize(i + 1, String::new());
+            }
+            if let Some(slot) = rs.items.get_mut(i) {
+                *slot = show_num(n);
+            }
+            rs.text = format!("[{}]", rs.items.join(", "));
+        }
+        (ResKind::Array, _) => rs.text = format!("[{}]", rs.items.join(", ")),
+        _ => {}
+    }
+}
+
+/// After a record that touched resource `res` (or a process's end, `None`):
+/// copies each lock's holder (and, for Value/Array, its waiters) onto the
+/// Condition, Value and Array that use it; counts a Barrier's waiting
+/// parties; forgets ended processes in a Condition's second queue.
+pub fn after_record(model: &mut Model, res: Option<u32>, ended: Option<u32>) {
+    if let Some(lane) = ended {
+        for rs in model.resources.values_mut().filter(|r| r.kind == ResKind::Condition) {
+            rs.waiters2.retain(|w| *w != lane);
+        }
+    }
+    if let Some(rs) = res.and_then(|r| model.resources.get_mut(&r))
+        && rs.kind == ResKind::Barrier
+    {
+        rs.value = rs.waiters.len() as i64;
+    }
+    let lock_changed = match res {
+        Some(r) => model.resources.get(&r).is_some_and(|rs| matches!(rs.kind, ResKind::Lock | ResKind::RLock)),
+        None => ended.is_some(),
+    };
+    if !lock_changed {
+        return;
+    }
+    let links: Vec<(u32, u32, bool)> = model
+        .resources
+        .values()
+        .filter_map(|rs| match rs.kind {
+            ResKind::Condition => Some((rs.id, rs.capacity as u32, false)),
+            // `count` is set (non-zero) once the creation record named the lock.
+            ResKind::Value | ResKind::Array if rs.count > 0 => Some((rs.id, rs.count as u32, true)),
+            _ => None,
+        })
+        .filter(|(_, lock, _)| res.is_none_or(|r| r == *lock))
+        .collect();
+    for (id, lock, with_waiters) in links {
+        let Some((owner, waiters)) = model.resources.get(&lock).map(|l| (l.owner, l.waiters.clone())) else { continue };
+        if let Some(rs) = model.resources.get_mut(&id) {
+            rs.owner = owner;
+            if with_waiters {
+                rs.waiters = waiters;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{PState, Record, RecordKind};
+
+    struct Feed {
+        m: Model,
+        seq: u64,
+    }
+
+    impl Feed {
+        fn new(names: &[&str]) -> Feed {
+            let mut f = Feed { m: Model::new(), seq: 0 };
+            for (i, n) in names.iter().enumerate() {
+                let lane = i as u32 + 1;
+                let parent = if lane == 1 { 0 } else { 1 };
+                f.at(parent, RecordKind::Spawn { child: lane, pid: 100 + lane as i32, ppid: 100, daemon: false, name: n.to_string(), target: "f".into() });
+            }
+            f
+        }
+        fn at(&mut self, lane: u32, kind: RecordKind) -> &mut Self {
+            self.seq += 1;
+            self.m.apply(&Record { seq: self.seq, t_ns: self.seq * 1000, lane, line: 1, kind });
+            self
+        }
+        fn res(&mut self, lane: u32, res: u32, kind: ResKind, name: &str, capacity: i64) -> &mut Self {
+            self.at(lane, RecordKind::Resource { res, kind, name: name.into(), capacity })
+        }
+        #[allow(clippy::too_many_arguments)]
+        fn op(&mut self, lane: u32, op: Op, res: u32, other: Option<u32>, a: i64, b: i64, c: i64) -> &mut Self {
+            self.at(lane, RecordKind::Op { op, res: Some(res), other, a, b, c, detail: None })
+        }
+        fn block(&mut self, lane: u32, op: Op, res: u32, holder: Option<u32>) -> &mut Self {
+            self.at(lane, RecordKind::Block { op, res: Some(res), other: None, holder, timed: false })
+        }
+        fn wake(&mut self, lane: u32, op: Op, res: u32, woken: u32) -> &mut Self {
+            self.at(lane, RecordKind::Wake { op, res: Some(res), woken })
+        }
+    }
+
+    #[test]
+    fn rlock_depth_keeps_its_owner_until_the_last_release() {
+        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        f.res(1, 0, ResKind::RLock, "RLock-1", 1);
+        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(2, Op::Acquire, 0, None, 1, 2, 0).block(3, Op::Acquire, 0, Some(2));
+        f.op(2, Op::Release, 0, None, 1, 0, 0);
+        let r = &f.m.resources[&0];
+        assert_eq!((r.owner, r.value, r.count), (Some(2), 1, 1));
+        assert!(f.m.processes[&2].holds.contains(&0));
+        f.op(2, Op::Release, 0, Some(3), 1, 0, 0).wake(2, Op::Acquire, 0, 3);
+        let r = &f.m.resources[&0];
+        assert_eq!(r.owner, Some(3));
+        assert!(r.waiters.is_empty());
+        assert!(!f.m.processes[&2].holds.contains(&0));
+        assert!(f.m.processes[&3].holds.contains(&0));
+    }
+
+    #[test]
+    fn two_rlocks_in_opposite_order_are_a_cycle() {
+        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        f.res(1, 0, ResKind::RLock, "RLock-1", 1).res(1, 1, ResKind::RLock, "RLock-2", 1);
+        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(2, Op::Acquire, 0, None, 1, 2, 0).op(3, Op::Acquire, 1, None, 1, 1, 0);
+        // a let go of one level of RLock-1: still its owner.
+        f.op(2, Op::Release, 0, None, 1, 0, 0);
+        f.block(2, Op::Acquire, 1, Some(3)).block(3, Op::Acquire, 0, Some(2));
+        let d = f.m.deadlock().expect("a cycle");
+        assert_eq!(d.kind, "cycle");
+        assert!(d.message.contains("RLock-1 is held by a") && d.message.contains("RLock-2 is held by b"), "{}", d.message);
+    }
+
+    #[test]
+    fn two_single_unit_semaphores_in_opposite_order_are_a_cycle() {
+        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 1).res(1, 1, ResKind::BoundedSemaphore, "BoundedSemaphore-2", 1);
+        f.op(2, Op::Acquire, 0, None, 1, 0, 0).op(3, Op::Acquire, 1, None, 1, 0, 0);
+        f.block(2, Op::Acquire, 1, None);
+        assert_eq!(f.m.deadlock(), None);
+        f.block(3, Op::Acquire, 0, None);
+        let d = f.m.deadlock().expect("a cycle");
+        assert_eq!(d.kind, "cycle");
+        assert_eq!(d.resources.len(), 2);
+    }
+
+    #[test]
+    fn a_semaphore_with_units_left_or_several_holders_names_no_single_waker() {
+        let mut f = Feed::new(&["MainProcess", "a", "b", "c"]);
+        f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 2).res(1, 1, ResKind::Lock, "Lock-2", 1);
+        // a holds the lock; b and c hold the two units.
+        f.op(2, Op::Acquire, 1, None, 1, 1, 0).op(3, Op::Acquire, 0, None, 1, 1, 0).op(4, Op::Acquire, 0, None, 1, 0, 0);
+        f.block(2, Op::Acquire, 0, None).block(3, Op::Acquire, 1, Some(2));
+        // a waits for the semaphore, whose units b and c hold: c could release, so no cycle.
+        assert_eq!(f.m.deadlock(), None);
+    }
+
+    #[test]
+    fn semaphore_holders_follow_acquire_release_and_hand_off() {
+        let mut f = Feed::new(&["MainProcess", "a", "b", "c"]);
+        f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 2);
+        assert_eq!(f.m.resources[&0].value, 2);
+        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(3, Op::Acquire, 0, None, 1, 0, 0).block(4, Op::Acquire, 0, None);
+        assert_eq!(f.m.resources[&0].holders, vec![2, 3]);
+        assert_eq!(f.m.resources[&0].waiters, vec![4]);
+        f.op(2, Op::Release, 0, Some(4), 0, 0, 0).wake(2, Op::Acquire, 0, 4);
+        assert_eq!(f.m.resources[&0].holders, vec![3, 4]);
+        f.op(4, Op::Acquire, 0, None, 1, 0, 1);
+        assert_eq!(f.m.resources[&0].holders, vec![3, 4], "a hand-off is counted once");
+        assert_eq!(f.m.processes[&4].state, PState::Running);
+        f.op(3, Op::Release, 0, None, 1, 0, 0);
+        assert_eq!(f.m.resources[&0].value, 1);
+        assert!(!f.m.processes[&3].holds.contains(&0));
+    }
+
+    #[test]
+    fn event_flag_and_waiters() {
+        let mut f = Feed::new(&["MainProcess", "car0", "car1"]);
+        f.res(1, 0, ResKind::Event, "Event-1", 0);
+        f.block(2, Op::Wait, 0, None).block(3, Op::Wait, 0, None);
+        assert_eq!(f.m.resources[&0].waiters, vec![2, 3]);
+        f.op(1, Op::Set, 0, Some(2), 2, 0, 0).wake(1, Op::Wait, 0, 2).wake(1, Op::Wait, 0, 3);
+        assert_eq!(f.m.resources[&0].value, 1);
+        assert!(f.m.resources[&0].waiters.is_empty());
+        assert_eq!(f.m.processes[&3].state, PState::Ready);
+        f.op(1, Op::Clear, 0, None, 0, 0, 0);
+        assert_eq!(f.m.resources[&0].value, 0);
+    }
+
+    #[test]
+    fn condition_shows_its_locks_holder_and_who_was_notified() {
+        let mut f = Feed::new(&["MainProcess", "waiter", "notifier"]);
+        f.res(1, 0, ResKind::RLock, "RLock-1", 1).res(1, 1, ResKind::Condition, "Condition-2", 0);
+        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(2, Op::Release, 0, None, 0, 0, 0).block(2, Op::Wait, 1, None);
+        assert_eq!(f.m.resources[&1].waiters, vec![2]);
+        f.op(3, Op::Acquire, 0, None, 1, 1, 0);
+        assert_eq!(f.m.resources[&1].owner, Some(3), "the condition shows its lock's holder");
+        f.op(3, Op::Notify, 1, Some(2), 1, 0, 0).wake(3, Op::Wait, 1, 2);
+        assert!(f.m.resources[&1].waiters.is_empty());
+        assert_eq!(f.m.resources[&1].waiters2, vec![2]);
+        // The notified process re-acquires: blocked on the lock its notifier holds.
+        f.block(2, Op::Acquire, 0, Some(3));
+        f.op(3, Op::Release, 0, Some(2), 1, 0, 0).wake(3, Op::Acquire, 0, 2);
+        assert_eq!(f.m.resources[&1].owner, Some(2));
+        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(2, Op::Wait, 1, None, 1, 0, 0);
+        assert!(f.m.resources[&1].waiters2.is_empty());
+    }
+
+    #[test]
+    fn value_and_array_show_their_contents_and_lock() {
+        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        f.res(1, 0, ResKind::Value, "Value-1", 1).res(1, 1, ResKind::RLock, "Value-1 lock", 1);
+        f.at(1, RecordKind::Op { op: Op::Store, res: Some(0), other: None, a: 0, b: -1, c: 0, detail: Some(r#"{"lock":1,"values":[0]}"#.into()) });
+        f.op(2, Op::Store, 0, None, 41, -1, 0);
+        assert_eq!((f.m.resources[&0].value, f.m.resources[&0].text.as_str()), (41, "41"));
+        f.op(2, Op::Acquire, 1, None, 1, 1, 0).block(3, Op::Acquire, 1, Some(2));
+        assert_eq!(f.m.resources[&0].owner, Some(2));
+        assert_eq!(f.m.resources[&0].waiters, vec![3]);
+        f.res(1, 2, ResKind::Array, "Array-3", 3).res(1, 3, ResKind::RLock, "Array-3 lock", 1);
+        f.at(1, RecordKind::Op { op: Op::Store, res: Some(2), other: None, a: 1.5f64.to_bits() as i64, b: -1, c: 1, detail: Some(r#"{"lock":3,"values":[1.5,1.5,1.5]}"#.into()) });
+        f.op(1, Op::Store, 2, None, 7.0f64.to_bits() as i64, 2, 1);
+        assert_eq!(f.m.resources[&2].items, vec!["1.5", "1.5", "7.0"]);
+        assert_eq!(f.m.resources[&2].text, "[1.5, 1.5, 7.0]");
+    }
+
+    #[test]
+    fn barrier_counts_its_waiting_parties() {
+        let mut f = Feed::new(&["MainProcess", "a", "b", "c"]);
+        f.res(1, 0, ResKind::Barrier, "Barrier-1", 3);
+        f.at(2, RecordKind::Block { op: Op::Wait, res: Some(0), other: None, holder: None, timed: true });
+        f.block(3, Op::Wait, 0, None);
+        assert_eq!(f.m.resources[&0].value, 2);
+        f.op(4, Op::Wait, 0, Some(2), 1, 2, 1).wake(4, Op::Wait, 0, 2).wake(4, Op::Wait, 0, 3);
+        assert_eq!(f.m.resources[&0].value, 0);
+    }
+}

@@ -49,6 +49,12 @@ impl Rt {
     pub fn lock_acquire(&self, id: u32, blocking: bool, timeout: Option<f64>, line: u32) -> LessonResult<bool> {
         let slot = self.slot(id, ResKind::Lock)?;
         self.enter_op(Op::Acquire, line);
+        Ok(self.lock_take(slot, id, blocking, timeout))
+    }
+
+    /// The acquire itself, once past the gate: also how `Condition.wait`
+    /// takes its lock back inside its own op.
+    pub(crate) fn lock_take(&self, slot: &ResourceSlot, id: u32, blocking: bool, timeout: Option<f64>) -> bool {
         {
             let _g = Guard::new(&slot.mutex, self.lane);
             let owner = slot.owner.load(Relaxed);
@@ -57,11 +63,11 @@ impl Rt {
                 slot.count.store(1, Relaxed);
                 slot.version.fetch_add(1, Release);
                 self.record_op(Op::Acquire, id, NONE, 1, 1, 0, None);
-                return Ok(true);
+                return true;
             }
             if !blocking || timeout.is_some_and(|t| t <= 0.0) {
                 self.record_op(Op::Acquire, id, owner, 0, 1, 0, None);
-                return Ok(false);
+                return false;
             }
             self.me.handoff.store(0, Relaxed);
             waitq::push(&self.v, &slot.waiters[0], self.lane);
@@ -89,13 +95,19 @@ impl Rt {
             self.record_op(Op::Acquire, id, NONE, 1, 1, 0, None);
         }
         self.set_state(crate::shm::layout::ProcState::Running, None, NONE, NONE, 0);
-        Ok(got)
+        got
     }
 
     /// `lock.release()`.
     pub fn lock_release(&self, id: u32, line: u32) -> LessonResult<()> {
         let slot = self.slot(id, ResKind::Lock)?;
         self.enter_op(Op::Release, line);
+        self.lock_give(slot, id)
+    }
+
+    /// The release itself, once past the gate: also how `Condition.wait`
+    /// lets go of its lock inside its own op.
+    pub(crate) fn lock_give(&self, slot: &ResourceSlot, id: u32) -> LessonResult<()> {
         let _g = Guard::new(&slot.mutex, self.lane);
         let owner = slot.owner.load(Relaxed);
         if owner == NONE {

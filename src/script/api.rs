@@ -82,7 +82,8 @@ fn register_process(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
     fn make(rt: &Rt, ctx: &NativeCallContext, fns: &FnTable, target: Dynamic, args: Array, opts: Map) -> R<ProcessObj> {
         let target = target_name(ctx, fns, &target)?;
         let (identity, default_name) = rt.new_child_identity();
-        let name = opts.get("name").map(|n| n.to_string()).unwrap_or(default_name);
+        // name: () is Python's name=None: the default name.
+        let name = opts.get("name").filter(|n| !n.is_unit()).map(|n| n.to_string()).unwrap_or(default_name);
         let daemon = opts.get("daemon").map(|d| d.as_bool().unwrap_or(false)).unwrap_or(false);
         for k in opts.keys() {
             if !["name", "daemon"].contains(&k.as_str()) {
