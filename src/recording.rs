@@ -151,19 +151,29 @@ impl Recording {
     }
 }
 
-/// The schedule of a free-running run, from its records (see the module docs).
+/// The schedule of a free-running run, from its records (see the module
+/// docs): each record carries the steps its writer took since its previous
+/// record (`gates`); a process's end is one more step (unless a signal ended
+/// it), and the user's signals are replayed as such.
 pub fn actions_from_records(records: &[Record]) -> Vec<Action> {
     let mut out = Vec::new();
     let step = |lane: u32| Action::Step { lane, granularity: 0 };
+    let mut signalled = std::collections::BTreeSet::new();
     for r in records {
+        let mut gates = r.gates;
         match &r.kind {
-            RecordKind::Block { op: Op::Sleep, .. } => {}
-            RecordKind::Block { .. } | RecordKind::Timeout { .. } | RecordKind::Op { .. } | RecordKind::Print { .. } | RecordKind::Report { .. } if r.lane != 0 => out.push(step(r.lane)),
-            RecordKind::Spawn { .. } if r.lane != 0 => out.push(step(r.lane)),
+            RecordKind::Op { op: Op::Terminate | Op::Kill, other: Some(o), .. } => {
+                signalled.insert(*o);
+            }
+            // Stepping, a signalled process is gone before its signaller goes
+            // on, so joining it never blocks: the block is not a step there.
+            RecordKind::Block { op: Op::Join, other: Some(o), .. } if signalled.contains(o) => gates = 0,
             RecordKind::Signal { process, signal } => out.push(Action::Signal { lane: *process, signal: *signal }),
-            // A process's end is a step of its own (unless a signal ended it).
             RecordKind::Ended { process, exitcode } if *exitcode >= 0 => out.push(step(*process)),
             _ => {}
+        }
+        if r.lane != 0 {
+            out.extend(std::iter::repeat_n(step(r.lane), gates as usize));
         }
     }
     out
@@ -177,9 +187,46 @@ pub fn actions_from_records(records: &[Record]) -> Vec<Action> {
 /// moment later, amid other processes' records) — but the ends themselves, with
 /// their exit codes, must be the same set.
 pub fn first_difference(a: &[Shape], b: &[Shape], loose: bool) -> Option<(usize, Option<Shape>, Option<Shape>)> {
+    // A sleep completes at its step when stepping but later when running free:
+    // in loose mode a sleep counts where it began.
+    fn sleeps_where_they_began(v: &[Shape], loose: bool) -> Vec<Shape> {
+        if !loose {
+            return v.to_vec();
+        }
+        let mut out = Vec::with_capacity(v.len());
+        let mut began: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
+        for s in v {
+            match (s.kind.as_str(), s.op) {
+                ("block", Some(Op::Sleep)) => {
+                    began.insert(s.lane);
+                    out.push(Shape { kind: "op".into(), ..s.clone() });
+                }
+                ("op", Some(Op::Sleep)) if began.remove(&s.lane) => {}
+                _ => out.push(s.clone()),
+            }
+        }
+        out
+    }
+    let (a, b) = (&sleeps_where_they_began(a, loose)[..], &sleeps_where_they_began(b, loose)[..]);
     let keep = |s: &&Shape| !loose || !(s.is_scheduling() || s.kind == "ended");
-    let fa: Vec<&Shape> = a.iter().filter(keep).collect();
-    let fb: Vec<&Shape> = b.iter().filter(keep).collect();
+    // Also when a signalled process was seen to end: whether joining it then
+    // blocked for a moment.
+    fn unblock_signalled(v: Vec<&Shape>, loose: bool) -> Vec<&Shape> {
+        if !loose {
+            return v;
+        }
+        let mut signalled = std::collections::BTreeSet::new();
+        v.into_iter()
+            .filter(|s| {
+                if s.kind == "op" && matches!(s.op, Some(Op::Terminate | Op::Kill)) {
+                    signalled.insert(s.other);
+                }
+                !(s.kind == "block" && s.op == Some(Op::Join) && signalled.contains(&s.other))
+            })
+            .collect()
+    }
+    let fa: Vec<&Shape> = unblock_signalled(a.iter().filter(keep).collect(), loose);
+    let fb: Vec<&Shape> = unblock_signalled(b.iter().filter(keep).collect(), loose);
     for i in 0..fa.len().max(fb.len()) {
         if fa.get(i) != fb.get(i) {
             return Some((i, fa.get(i).map(|s| (*s).clone()), fb.get(i).map(|s| (*s).clone())));

@@ -137,9 +137,10 @@ fn join_text(chunks: &[RawRecord]) -> Option<(TextTag, String)> {
 pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
     let head = group.first()?;
     let kind = RawKind::from_u16(head.kind)?;
-    let mk = |kind: RecordKind| Some(Record { seq: head.seq, t_ns: head.t_ns, lane: head.lane as u32, line: head.line, kind });
+    let mk = |kind: RecordKind, gates: u32| Some(Record { seq: head.seq, t_ns: head.t_ns, lane: head.lane as u32, line: head.line, gates, kind });
     if kind == RawKind::Text {
         let (tag, text) = join_text(group)?;
+        let gates = matches!(tag, TextTag::Print | TextTag::Report) as u32;
         return mk(match tag {
             TextTag::Print => RecordKind::Print { text },
             TextTag::Error => RecordKind::Error { message: text },
@@ -150,7 +151,7 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
                 RecordKind::Report { key: key.to_string(), value: serde_json::from_str(json).ok()? }
             }
             TextTag::Detail => return None,
-        });
+        }, gates);
     }
     let b = OpBody::decode(&head.body);
     let detail = if group.len() > 1 {
@@ -167,6 +168,7 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
     if !lane_ok(b.other) {
         return None;
     }
+    let gates = if head.lane == 0 { 0 } else { b.d.clamp(0, 1_000) as u32 };
     mk(match kind {
         RawKind::Spawn => {
             let child = opt_lane(b.other)?;
@@ -193,7 +195,7 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
         RawKind::Mode => RecordKind::Mode { paused: b.a != 0 },
         RawKind::Signal => RecordKind::Signal { process: opt_lane(b.other)?, signal: b.a as i32 },
         RawKind::Text => unreachable!("handled above"),
-    })
+    }, gates)
 }
 
 #[cfg(test)]

@@ -549,6 +549,21 @@ impl Run {
         }
         self.shut = true;
         let v = self.view;
+        // One at a time, in lane order, each end seen before the next kill: the
+        // closing records come in a fixed order (replays compare them).
+        for lane in 1..v.lanes_in_use() {
+            let Some(pid) = self.pid_of(lane) else { continue };
+            let l = v.lane(lane).expect("in range");
+            if sys::start_time(pid) != Some(l.start_time.load(Acquire)) {
+                continue;
+            }
+            l.kill_pending.store(1, SeqCst);
+            sys::kill(pid, libc::SIGKILL);
+            let t = Instant::now();
+            while l.ended.load(Acquire) == 0 && t.elapsed() < Duration::from_millis(500) {
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        }
         let t0 = Instant::now();
         let mut rounds = 0;
         while !self.all_ended() && t0.elapsed() < Duration::from_secs(5) {

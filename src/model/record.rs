@@ -15,8 +15,17 @@ pub struct Record {
     pub lane: u32,
     /// Script line the writer was on (0 = none).
     pub line: u32,
+    /// Steps the writer took since its previous record (gate passes,
+    /// completions after a wake-up, timeouts): a free run's schedule is
+    /// rebuilt from these.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub gates: u32,
     #[serde(flatten)]
     pub kind: RecordKind,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -256,7 +256,7 @@ mod tests {
         }
         fn at(&mut self, lane: u32, kind: RecordKind) -> &mut Self {
             self.seq += 1;
-            self.m.apply(&Record { seq: self.seq, t_ns: self.seq * 1000, lane, line: 1, kind });
+            self.m.apply(&Record { seq: self.seq, t_ns: self.seq * 1000, lane, line: 1, gates: 0, kind });
             self
         }
         fn res(&mut self, lane: u32, res: u32, kind: ResKind, name: &str, capacity: i64) -> &mut Self {

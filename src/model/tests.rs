@@ -11,7 +11,7 @@ impl Feed {
     }
     fn at(&mut self, lane: u32, line: u32, kind: RecordKind) -> &mut Self {
         self.seq += 1;
-        let r = Record { seq: self.seq, t_ns: self.seq * 1000, lane, line, kind };
+        let r = Record { seq: self.seq, t_ns: self.seq * 1000, lane, line, gates: 0, kind };
         self.m.apply(&r);
         self
     }
@@ -116,7 +116,7 @@ fn tree_order_puts_children_under_parents() {
 
 #[test]
 fn records_serialize_as_tagged_json() {
-    let r = Record { seq: 3, t_ns: 10, lane: 2, line: 7, kind: RecordKind::Op { op: Op::Acquire, res: Some(0), other: None, a: 1, b: 1, c: 0, detail: None } };
+    let r = Record { seq: 3, t_ns: 10, lane: 2, line: 7, gates: 1, kind: RecordKind::Op { op: Op::Acquire, res: Some(0), other: None, a: 1, b: 1, c: 0, detail: None } };
     let j = serde_json::to_value(&r).unwrap();
     assert_eq!(j["type"], "op");
     assert_eq!(j["op"], "acquire");

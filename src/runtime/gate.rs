@@ -85,6 +85,7 @@ impl Rt {
             self.set_line(line);
         }
         self.checkpoint(Checkpoint::Op);
+        self.gates.set(self.gates.get() + 1);
         self.set_state(ProcState::Running, Some(op), NONE, NONE, 0);
     }
 
@@ -175,6 +176,7 @@ impl Rt {
                     d.freeze(now);
                     if self.take_grant(res, other) {
                         self.me.wakes_seen.store(self.me.wakes.load(SeqCst), SeqCst);
+                        self.gates.set(self.gates.get() + 1);
                         return if done() { WaitEnd::Done } else { WaitEnd::TimedOut };
                     }
                 }
@@ -184,6 +186,8 @@ impl Rt {
                     Some(d) => {
                         d.thaw(now);
                         if now >= d.at_ns {
+                            // Stepping, the timeout would be a step of its own.
+                            self.gates.set(self.gates.get() + 1);
                             return WaitEnd::TimedOut;
                         }
                         futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(d.at_ns - now)));
@@ -192,6 +196,8 @@ impl Rt {
                 }
             }
         }
+        // Stepping, completing after the wake-up is a step of its own.
+        self.gates.set(self.gates.get() + 1);
         self.ready_after_wake();
         WaitEnd::Done
     }

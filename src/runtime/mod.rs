@@ -66,6 +66,9 @@ pub struct Rt {
     pub info: RunInfo,
     pub seg_name: String,
     pub local: RefCell<Local>,
+    /// Steps this process has taken (gate passes, completions after a wake-up,
+    /// timeouts) since its last record; see [`Rt::emit`].
+    pub gates: std::cell::Cell<u32>,
 }
 
 /// Outcome of a blocking wait.
@@ -89,6 +92,7 @@ impl Rt {
             ctl,
             info,
             seg_name,
+            gates: std::cell::Cell::new(0),
             local: RefCell::new(Local {
                 status: StatusSnapshot { state: ProcState::Starting as u32, res: NONE, other: NONE, ..Default::default() },
                 rng,
@@ -130,8 +134,13 @@ impl Rt {
     }
 
     /// Writes one record (and its text group, if any) into this lane's ring.
-    pub fn emit(&self, kind: RawKind, body: OpBody, text: Option<(TextTag, &str)>) {
+    pub fn emit(&self, kind: RawKind, mut body: OpBody, text: Option<(TextTag, &str)>) {
         let line = self.me.line.load(Relaxed);
+        // The steps passed since this process's last record ride on this one
+        // (`d`), so a free run's schedule can be rebuilt from its records.
+        if kind != RawKind::Park {
+            body.d = self.gates.replace(0) as i64;
+        }
         let head = RawRecord { kind: kind as u16, line, body: body.encode(), ..RawRecord::EMPTY };
         match text {
             None => {
@@ -178,6 +187,10 @@ impl Rt {
     /// the chunks alone: a head record with an empty body would not decode as
     /// a chunk, and the drainer would count it as corrupt.
     pub fn record_text(&self, tag: TextTag, text: &str) {
+        if matches!(tag, TextTag::Print | TextTag::Report) {
+            // A print or report is one op: its step rides on the text itself.
+            self.gates.set(0);
+        }
         let line = self.me.line.load(Relaxed);
         let mut group: Vec<RawRecord> = text_chunks(tag, text).into_iter().map(|body| RawRecord { kind: RawKind::Text as u16, line, body, ..RawRecord::EMPTY }).collect();
         self.v.emit(self.lane, &mut group);

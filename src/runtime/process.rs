@@ -173,11 +173,12 @@ impl Rt {
             return Err(LessonError::new("AttributeError", format!("'NoneType' object has no attribute '{}'", op.name())));
         };
         let l = self.v.lane(lane).expect("a child's lane is in range");
+        // The record first: the child's end (written by the reaper) must come after it.
+        self.record_op(op, NONE, lane, sig as i64, 0, 0, None);
         if l.ended.load(Acquire) == 0 && child.reaped.is_none() {
             l.kill_pending.store(1, Release);
             crate::sys::kill(child.pid, sig);
         }
-        self.record_op(op, NONE, lane, sig as i64, 0, 0, None);
         // Stepping: the child's end belongs to this step.
         self.settle_on(|| l.ended.load(Acquire) != 0);
         Ok(())
