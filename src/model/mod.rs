@@ -150,12 +150,12 @@ impl ProcessState {
 /// | Event | flag 0/1 | | | | | waiters | | |
 /// | Condition | | | | its lock's holder | | in `wait` | re-acquiring the lock | |
 /// | Barrier | parties waiting | parties | broken 0/1 | | | waiters | | |
-/// | Queue, JoinableQueue | depth | maxsize (0 = unbounded) | unfinished tasks | | | getters | putters | items: previews, oldest first |
-/// | Pipe | messages in transit | | | | | receivers | | items: previews; `closed` when an end closed |
+/// | Queue, JoinableQueue | depth | maxsize (0 = unbounded) | unfinished tasks | | | getters | putters, and processes in `join()` | items: previews, oldest first |
+/// | Pipe | messages in transit | 1 duplex, 0 one-way | | | | receivers (`recv`, `poll`) | | items: previews prefixed `→0 `/`→1 ` (the end they travel to); `closed` + `text` (`end 1 closed`) once an end has no holder |
 /// | Value, Array | integer value if any | length | | its lock's holder | | lock waiters | | `text`: current value; items: elements |
-/// | Pool | pending tasks | workers | running tasks | | worker lanes | `get` waiters | `join` waiters | `closed` after close() |
-/// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address |
-/// | AsyncResult | ready 0/1 | | | | | in `get` | | `text`: result |
+/// | Pool | pending tasks | workers | running tasks | | worker lanes | idle workers waiting for a task | the creator in `join()` | `closed` after close()/terminate(); `text`: last task taken |
+/// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address; items: last messages (`→ sent`, `← received`); `closed` |
+/// | AsyncResult | ready 0/1 | parts (1, or a map's length) | parts done | | | in `get` | | `text`: result (or its error) |
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceState {
     pub id: u32,
@@ -328,8 +328,9 @@ impl Model {
                 }
                 if let Some(res) = res {
                     if let Some(rs) = self.resources.get_mut(res) {
-                        if !rs.waiters.contains(&r.lane) {
-                            rs.waiters.push(r.lane);
+                        let queue = if ipc::second_queue(rs.kind, *op) { &mut rs.waiters2 } else { &mut rs.waiters };
+                        if !queue.contains(&r.lane) {
+                            queue.push(r.lane);
                         }
                     }
                 }
@@ -354,6 +355,7 @@ impl Model {
                     let lock_like = self.resources.get(res).is_some_and(|rs| matches!(rs.kind, ResKind::Lock | ResKind::RLock));
                     if let Some(rs) = self.resources.get_mut(res) {
                         rs.waiters.retain(|w| w != woken);
+                        rs.waiters2.retain(|w| w != woken);
                         if lock_like {
                             rs.owner = Some(*woken);
                         }
@@ -374,6 +376,7 @@ impl Model {
                 if let Some(res) = res {
                     if let Some(rs) = self.resources.get_mut(res) {
                         rs.waiters.retain(|w| *w != r.lane);
+                        rs.waiters2.retain(|w| *w != r.lane);
                     }
                 }
                 if let Some(p) = self.proc_mut(r.lane) {
@@ -531,6 +534,7 @@ impl Model {
         };
         for rs in self.resources.values_mut() {
             rs.waiters.retain(|w| *w != lane);
+            rs.waiters2.retain(|w| *w != lane);
         }
         let name = self.pname(lane);
         self.log(r, lane, LogKind::Event, format!("{name} {}", state.label()));
