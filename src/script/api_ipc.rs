@@ -1,7 +1,9 @@
 //! Script registrations for Queue, JoinableQueue, Pipe and sockets (Pool and
-//! AsyncResult: [`super::api_pool`]), the handles they travel as, and two pure
-//! queries: `now()` (seconds since the run started, a float) and
-//! `cpu_count()` (the cores this machine offers, like `os.cpu_count()`).
+//! AsyncResult: [`super::api_pool`]), the handles they travel as, and three
+//! pure queries (not ops: they pass no gate and write no record): `now()`
+//! (seconds since the run started, a float, real time), `cpu_count()` (the
+//! cores this machine offers, like `os.cpu_count()`) and `times()` (CPU
+//! seconds used, like `os.times()`).
 //!
 //! Arguments follow DESIGN.md: a number after the value is a timeout in
 //! seconds (`q.get(2)`, `q.put(v, 0.5)`), a bool is Python's `block`
@@ -57,9 +59,34 @@ pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
     register_pipe(engine, rt.clone());
     register_socket(engine, rt.clone());
     super::api_pool::register(engine, rt.clone(), fns);
-    let r = rt;
+    let r = rt.clone();
     engine.register_fn("now", move || -> FLOAT { r.now_ns() as f64 / 1e9 });
     engine.register_fn("cpu_count", || -> INT { std::thread::available_parallelism().map_or(1, |n| n.get()) as INT });
+    let r = rt;
+    engine.register_fn("times", move || -> rhai::Map { times(r.now_ns()) });
+}
+
+/// `times()`, like Python's `os.times()`: CPU seconds used by this process
+/// (`user`, `system`) and by its children that have been joined
+/// (`children_user`, `children_system`), and `elapsed` (= `now()`).
+fn times(now_ns: u64) -> rhai::Map {
+    fn usage(who: libc::c_int) -> (f64, f64) {
+        // SAFETY: rusage is plain old data; all zeros is a valid value.
+        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: `u` is a valid out-pointer for getrusage.
+        if unsafe { libc::getrusage(who, &mut u) } != 0 {
+            return (0.0, 0.0);
+        }
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        (secs(u.ru_utime), secs(u.ru_stime))
+    }
+    let (user, system) = usage(libc::RUSAGE_SELF);
+    let (cu, cs) = usage(libc::RUSAGE_CHILDREN);
+    let mut m = rhai::Map::new();
+    for (k, v) in [("user", user), ("system", system), ("children_user", cu), ("children_system", cs), ("elapsed", now_ns as f64 / 1e9)] {
+        m.insert(k.into(), Dynamic::from_float(v));
+    }
+    m
 }
 
 /// The handle of a script object of these kinds, if `d` is one.
