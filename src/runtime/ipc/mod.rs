@@ -14,8 +14,9 @@
 //! the order of arrival, which the schedule fixes.
 //!
 //! Some waits need a third queue (a JoinableQueue's `join`, a pipe's `poll`):
-//! it lives in a *hidden* slot of the same kind, made with the resource and
-//! named after it, guarded by the resource's own mutex. No record announces
+//! it lives in a *hidden* slot of the same kind, made the first time someone
+//! waits there and named after the resource, guarded by the resource's own
+//! mutex. No record announces
 //! it; every record names the resource itself.
 
 pub mod fifo;
@@ -156,9 +157,20 @@ impl Rt {
 
     /// A hidden slot for a third queue of waiters (see the module docs). Its
     /// capacity is [`HIDDEN`], which tells it from a real resource of its kind.
-    pub(crate) fn hidden_slot(&self, kind: ResKind, of: u32) -> LessonResult<u32> {
+    fn hidden_slot(&self, kind: ResKind, of: u32) -> LessonResult<u32> {
         let name = format!("{} (waiters)", self.v.resource(of).map(|s| s.name.get()).unwrap_or_default());
         Ok(self.v.alloc_resource(kind, &name, self.lane, HIDDEN, |_| {})?)
+    }
+
+    /// The hidden slot whose id `word` holds, made on first use (so resources
+    /// that never need one do not take a slot). Under the resource's mutex.
+    pub(crate) fn hidden_or_make(&self, word: &std::sync::atomic::AtomicU64, kind: ResKind, of: u32) -> LessonResult<&'static ResourceSlot> {
+        if let Some(s) = self.hidden(word) {
+            return Ok(s);
+        }
+        let id = self.hidden_slot(kind, of)?;
+        word.store(id as u64, Release);
+        self.v.resource(id).ok_or_else(|| LessonError::runtime("a new resource slot is out of range"))
     }
 
     /// The slot behind an `aux` word holding a hidden slot's id.

@@ -6,7 +6,8 @@
 //! one-way; `aux[0..2]` / `aux[2..4]` = the [`Fifo`]s toward end 0 / end 1;
 //! `aux[4]`/`aux[5]` = their lengths; `aux[6]` = the holders chain (block in
 //! the low 32 bits, byte length in the high ones); `aux[7]` = the hidden slot
-//! whose `waiters[e]` are the processes in `poll(secs)` at end `e`.
+//! whose `waiters[e]` are the processes in `poll(secs)` at end `e` (`NONE`
+//! until someone polls with a timeout).
 //! `waiters[e]` = processes blocked in `recv()` at end `e`.
 //!
 //! **Who holds an end** decides end of file, the way descriptors do in Python:
@@ -114,9 +115,7 @@ impl Rt {
             s.count.store(0, Relaxed);
         })?;
         let slot = self.slot(id, ResKind::Pipe)?;
-        let hidden = self.hidden_slot(ResKind::Pipe, id)?;
         let _g = Guard::new(&slot.mutex, self.lane);
-        slot.aux[POLLERS].store(hidden as u64, Relaxed);
         self.pipe_set_holders(slot, &[(self.lane, 0), (self.lane, 1)])?;
         Ok(id)
     }
@@ -264,19 +263,15 @@ impl Rt {
             let _g = Guard::new(&slot.mutex, self.lane);
             let holders = self.pipe_check(slot, end, false)?;
             let ready = Self::pipe_len(slot, end).load(Relaxed) > 0 || self.pipe_live(&holders, 1 - end) == 0;
-            let hidden = self.hidden(&slot.aux[POLLERS]);
-            match hidden {
-                Some(hidden) if !ready && timeout > 0.0 => {
-                    self.expect_handoff();
-                    waitq::push(&self.v, &hidden.waiters[end as usize], self.lane);
-                    slot.version.fetch_add(1, Release);
-                    self.record_block(Op::Poll, id, NONE, NONE, true);
-                }
-                _ => {
-                    self.record_op(Op::Poll, id, NONE, slot.count.load(Relaxed), end as i64, ready as i64, None);
-                    return Ok(ready);
-                }
+            if ready || timeout <= 0.0 {
+                self.record_op(Op::Poll, id, NONE, slot.count.load(Relaxed), end as i64, ready as i64, None);
+                return Ok(ready);
             }
+            let hidden = self.hidden_or_make(&slot.aux[POLLERS], ResKind::Pipe, id)?;
+            self.expect_handoff();
+            waitq::push(&self.v, &hidden.waiters[end as usize], self.lane);
+            slot.version.fetch_add(1, Release);
+            self.record_block(Op::Poll, id, NONE, NONE, true);
         }
         let timeout = timeout.is_finite().then_some(timeout);
         self.wait_until_every(Op::Poll, id, NONE, timeout, Some(RECHECK), || self.handed(id) || self.pipe_ready(slot, end));

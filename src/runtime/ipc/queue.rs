@@ -5,7 +5,7 @@
 //! unbounded, as Python treats `maxsize <= 0`); `aux[0]`/`aux[1]` = the
 //! [`Fifo`]'s head and tail; `aux[2]` = unfinished tasks (JoinableQueue: +1 per
 //! put, −1 per `task_done`); `aux[3]` = the hidden slot whose `waiters[0]`
-//! holds the processes in `join()`. `waiters[0]` = getters blocked on an empty
+//! holds the processes in `join()` (`NONE` until someone waits there). `waiters[0]` = getters blocked on an empty
 //! queue, `waiters[1]` = putters blocked on a full one.
 //!
 //! Hand-offs fix who gets what: a put finding a blocked getter gives it the
@@ -86,10 +86,6 @@ impl Rt {
             s.aux[UNFINISHED].store(0, Relaxed);
             s.aux[JOINERS].store(NONE as u64, Relaxed);
         })?;
-        if joinable {
-            let hidden = self.hidden_slot(kind, id)?;
-            self.slot(id, kind)?.aux[JOINERS].store(hidden as u64, Release);
-        }
         Ok(id)
     }
 
@@ -298,19 +294,15 @@ impl Rt {
         {
             let _g = Guard::new(&slot.mutex, self.lane);
             let unfinished = slot.aux[UNFINISHED].load(Relaxed);
-            let hidden = self.hidden(&slot.aux[JOINERS]);
-            match hidden {
-                Some(hidden) if unfinished > 0 => {
-                    self.expect_handoff();
-                    waitq::push(&self.v, &hidden.waiters[0], self.lane);
-                    slot.version.fetch_add(1, Release);
-                    self.record_block(Op::QueueJoin, id, NONE, NONE, false);
-                }
-                _ => {
-                    self.record_op(Op::QueueJoin, id, NONE, slot.count.load(Relaxed), unfinished as i64, 0, None);
-                    return Ok(());
-                }
+            if unfinished == 0 {
+                self.record_op(Op::QueueJoin, id, NONE, slot.count.load(Relaxed), 0, 0, None);
+                return Ok(());
             }
+            let hidden = self.hidden_or_make(&slot.aux[JOINERS], ResKind::JoinableQueue, id)?;
+            self.expect_handoff();
+            waitq::push(&self.v, &hidden.waiters[0], self.lane);
+            slot.version.fetch_add(1, Release);
+            self.record_block(Op::QueueJoin, id, NONE, NONE, false);
         }
         self.wait_until(Op::QueueJoin, id, NONE, None, || self.handed(id));
         self.take_mailbox();
