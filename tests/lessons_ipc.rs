@@ -222,9 +222,18 @@ fn pipe_without_closing_the_unused_end_never_sees_eof_and_stalls() {
 
 #[test]
 fn a_pipe_end_held_only_by_a_killed_process_counts_as_closed() {
-    let out = run_json(&lesson_fixture("pipe_killed_holder.rhai"), &[]);
-    let s = completed(&out);
-    assert_eq!(reported(&s, "after_kill"), "EOFError");
+    // Scheduled: 1 main starts middle; 2 middle starts holder; 1 main closes
+    // its copy; 1 main blocks in recv; 3 holder blocks; 2 middle closes its
+    // copy, sleeps, kills the holder.
+    for extra in [&[][..], &["--schedule", "1,2,1,1,3,2,2,2"]] {
+        let out = run_json(&lesson_fixture("pipe_killed_holder.rhai"), extra);
+        let s = completed(&out);
+        assert_eq!(reported(&s, "after_kill"), "EOFError", "{extra:?}");
+        let recs = out.records();
+        let blocked = recs.iter().position(|r| r["type"] == "block" && r["op"] == "recv" && r["lane"] == 1).expect("main blocked in recv");
+        let killed = recs.iter().position(|r| r["type"] == "ended" && r["exitcode"] == -9).expect("the holder was killed");
+        assert!(blocked < killed, "{extra:?}: main was already waiting when the holder died");
+    }
 }
 
 // ── Pool ───────────────────────────────────────────────────────────────────

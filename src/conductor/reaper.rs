@@ -8,7 +8,9 @@
 //! zombie's exit code; its parent only reaps after we set `ended`) — then:
 //! stores the Python exitcode in the lane, sets `ended`, writes an `Ended`
 //! record on the conductor's lane, frees any resource mutex the process died
-//! holding, and wakes its parent (who may be joining it).
+//! holding, wakes its parent (who may be joining it), and wakes every blocked
+//! process to look again (its end may have ended their wait, e.g. end of file
+//! on a pipe whose last other holder it was).
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -151,6 +153,19 @@ fn on_end(v: &View<'_>, lane0: &Lane0, lane: u32, pid: i32) {
         v.wake_lane(parent);
     }
     v.wake_lane(lane);
+    // A process's end can end others' waits without anyone waking them (the
+    // last holder of a pipe end killed by a signal: its readers now see end of
+    // file). Every blocked process looks again; one whose wait is not over
+    // just goes on waiting. (The fence pairs with the one a waiter makes
+    // between publishing `blocked` and looking at `ended`: one of the two
+    // sees the other.)
+    std::sync::atomic::fence(SeqCst);
+    for other in 1..v.lanes_in_use() {
+        let Some(o) = v.lane(other) else { continue };
+        if other != lane && other != parent && o.ended.load(Acquire) == 0 && o.status.read(16).is_some_and(|st| st.state == ProcState::Blocked as u32) {
+            v.wake_lane(other);
+        }
+    }
 }
 
 /// Children of ended processes become ours (child subreaper); reap the ones

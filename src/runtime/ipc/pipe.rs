@@ -18,7 +18,8 @@
 //! stops holding an end when it calls `close()` on it (any of its handles to
 //! that end: they are the same connection) or when it ends — at its normal
 //! end the ends it still holds are closed (recorded), and a process killed by
-//! a signal no longer counts once forkscope has seen it end. `recv()` on an
+//! a signal no longer counts once forkscope has seen it end (the conductor
+//! then wakes every blocked process to look again). `recv()` on an
 //! end with nothing pending, when no live process holds the other end, raises
 //! `EOFError`: so, as in the course, a child that keeps its copy of the
 //! parent's end never sees end of file (`不写close将不会引发EOFError`).
@@ -34,7 +35,6 @@
 
 use std::sync::atomic::AtomicU64;
 use std::sync::atomic::Ordering::*;
-use std::time::Duration;
 
 use super::fifo::Fifo;
 use super::{HIDDEN, decode_item, preview};
@@ -46,10 +46,6 @@ use crate::shm::record::{Op, ResKind};
 
 const HOLDERS: usize = 6;
 const POLLERS: usize = 7;
-
-/// How often a blocked receiver re-checks the holders (a holder killed by a
-/// signal wakes no one).
-const RECHECK: Duration = Duration::from_millis(100);
 
 pub fn eof_error() -> LessonError {
     LessonError::new("EOFError", "")
@@ -198,6 +194,8 @@ impl Rt {
 
     /// Whether a `recv` at `end` would not block: a message, or end of file.
     fn pipe_ready(&self, slot: &'static ResourceSlot, end: u8) -> bool {
+        // Pairs with the conductor's fence after it marks a process ended.
+        std::sync::atomic::fence(SeqCst);
         let _g = Guard::new(&slot.mutex, self.lane);
         Self::pipe_len(slot, end).load(Relaxed) > 0 || self.pipe_live(&self.pipe_holders(slot), 1 - end) == 0
     }
@@ -228,7 +226,9 @@ impl Rt {
             slot.version.fetch_add(1, Release);
             self.record_block(Op::Recv, id, NONE, NONE, false);
         }
-        self.wait_until_every(Op::Recv, id, NONE, None, Some(RECHECK), || self.handed(id) || self.pipe_ready(slot, end));
+        // Woken by a sender or a closer; or by the conductor when a holder
+        // ends by a signal (then `pipe_ready` sees the end of file).
+        self.wait_until(Op::Recv, id, NONE, None, || self.handed(id) || self.pipe_ready(slot, end));
         let handed = {
             let _g = Guard::new(&slot.mutex, self.lane);
             self.handed(id) || {
@@ -274,7 +274,7 @@ impl Rt {
             self.record_block(Op::Poll, id, NONE, NONE, true);
         }
         let timeout = timeout.is_finite().then_some(timeout);
-        self.wait_until_every(Op::Poll, id, NONE, timeout, Some(RECHECK), || self.handed(id) || self.pipe_ready(slot, end));
+        self.wait_until(Op::Poll, id, NONE, timeout, || self.handed(id) || self.pipe_ready(slot, end));
         let ready = {
             let _g = Guard::new(&slot.mutex, self.lane);
             if !self.handed(id) {
