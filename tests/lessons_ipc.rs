@@ -318,11 +318,11 @@ fn echo_server_is_deterministic_under_a_schedule_but_for_port_numbers() {
     let strip = |recs: Vec<Value>| -> Vec<Value> {
         recs.into_iter()
             .map(|mut r| {
-                if let Some(o) = r.as_object_mut() {
-                    if matches!(o.get("op").and_then(Value::as_str), Some("listen" | "accept" | "connect")) {
-                        for k in ["a", "b", "c", "detail"] {
-                            o.remove(k);
-                        }
+                if let Some(o) = r.as_object_mut()
+                    && matches!(o.get("op").and_then(Value::as_str), Some("listen" | "accept" | "connect"))
+                {
+                    for k in ["a", "b", "c", "detail"] {
+                        o.remove(k);
                     }
                 }
                 r

@@ -346,7 +346,7 @@ impl Model {
                     self.log(r, r.lane, LogKind::Event, what);
                 }
             }
-            RecordKind::Wake { op: _, res, woken } => {
+            RecordKind::Wake { op, res, woken } => {
                 self.set_state(*woken, t, PState::Ready);
                 if let Some(p) = self.proc_mut(*woken) {
                     p.wait = None;
@@ -368,7 +368,11 @@ impl Model {
                             p.holds.remove(res);
                         }
                     }
-                    let text = format!("{} woke {}: {} is handed to it", self.pname(r.lane), self.pname(*woken), self.rname(*res));
+                    let text = if lock_like {
+                        format!("{} woke {}: {} is handed to it", self.pname(r.lane), self.pname(*woken), self.rname(*res))
+                    } else {
+                        format!("{} woke {} (waiting in {} on {})", self.pname(r.lane), self.pname(*woken), op, self.rname(*res))
+                    };
                     self.log(r, r.lane, LogKind::Event, text);
                 }
             }

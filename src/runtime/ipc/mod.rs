@@ -1,6 +1,6 @@
 //! Communication between processes, each in its own file: Queue /
-//! JoinableQueue ([`queue`]), Pipe ([`pipe`]), Pool and AsyncResult
-//! ([`pool`], with the workers' loop in [`pool_worker`]), sockets
+//! JoinableQueue ([`queue`]), Pipe ([`pipe`]), Pool ([`pool`], with the
+//! workers' loop in [`pool_worker`]) and AsyncResult ([`result`]), sockets
 //! ([`socket`]). Values travel as `codec` bytes in the segment's data blocks
 //! ([`fifo`]).
 //!
@@ -20,10 +20,12 @@
 //! it; every record names the resource itself.
 
 pub mod fifo;
+pub mod net;
 pub mod pipe;
 pub mod pool;
 pub mod pool_worker;
 pub mod queue;
+pub mod result;
 pub mod socket;
 
 use std::sync::atomic::Ordering::*;

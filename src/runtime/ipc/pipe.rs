@@ -277,10 +277,10 @@ impl Rt {
         self.wait_until(Op::Poll, id, NONE, timeout, || self.handed(id) || self.pipe_ready(slot, end));
         let ready = {
             let _g = Guard::new(&slot.mutex, self.lane);
-            if !self.handed(id) {
-                if let Some(hidden) = self.hidden(&slot.aux[POLLERS]) {
-                    waitq::remove(&self.v, &hidden.waiters[end as usize], self.lane);
-                }
+            if !self.handed(id)
+                && let Some(hidden) = self.hidden(&slot.aux[POLLERS])
+            {
+                waitq::remove(&self.v, &hidden.waiters[end as usize], self.lane);
             }
             self.take_mailbox();
             let ready = Self::pipe_len(slot, end).load(Relaxed) > 0 || self.pipe_live(&self.pipe_holders(slot), 1 - end) == 0;

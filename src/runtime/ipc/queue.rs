@@ -275,13 +275,13 @@ impl Rt {
         slot.aux[UNFINISHED].store(unfinished - 1, Relaxed);
         slot.version.fetch_add(1, Release);
         self.record_op(Op::TaskDone, id, NONE, slot.count.load(Relaxed), unfinished as i64 - 1, 0, None);
-        if unfinished == 1 {
-            if let Some(hidden) = self.hidden(&slot.aux[JOINERS]) {
-                while let Some(j) = waitq::pop(&self.v, &hidden.waiters[0]) {
-                    self.give(j, id, None);
-                    self.record_wake(Op::QueueJoin, id, j);
-                    self.v.wake_lane(j);
-                }
+        if unfinished == 1
+            && let Some(hidden) = self.hidden(&slot.aux[JOINERS])
+        {
+            while let Some(j) = waitq::pop(&self.v, &hidden.waiters[0]) {
+                self.give(j, id, None);
+                self.record_wake(Op::QueueJoin, id, j);
+                self.v.wake_lane(j);
             }
         }
         Ok(())

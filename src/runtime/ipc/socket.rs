@@ -32,6 +32,7 @@ use std::cell::RefCell;
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
+use super::net::{self, bad_fd, check, close_fd, os_error, port_of, readable, timed_out};
 use super::one_line;
 use crate::runtime::{LessonError, LessonResult, Rt, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
@@ -66,83 +67,6 @@ fn forget(fd: i32) {
     OPEN.with(|o| o.borrow_mut().retain(|(_, f)| *f != fd));
 }
 
-/// An I/O error as Python names it: `ConnectionRefusedError: [Errno 111] Connection refused`.
-pub fn os_error(e: std::io::Error) -> LessonError {
-    let n = e.raw_os_error().unwrap_or(0);
-    let text = e.to_string();
-    let text = text.split(" (os error").next().unwrap_or(&text).to_string();
-    let kind = match n {
-        libc::ECONNREFUSED => "ConnectionRefusedError",
-        libc::ECONNRESET => "ConnectionResetError",
-        libc::ECONNABORTED => "ConnectionAbortedError",
-        libc::EPIPE => "BrokenPipeError",
-        _ => "OSError",
-    };
-    LessonError::new(kind, format!("[Errno {n}] {text}"))
-}
-
-fn bad_fd() -> LessonError {
-    os_error(std::io::Error::from_raw_os_error(libc::EBADF))
-}
-
-fn timed_out() -> LessonError {
-    LessonError::new("TimeoutError", "timed out")
-}
-
-fn check(rc: libc::c_int) -> LessonResult<libc::c_int> {
-    if rc < 0 { Err(os_error(std::io::Error::last_os_error())) } else { Ok(rc) }
-}
-
-fn loopback(port: u16) -> libc::sockaddr_in {
-    libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes([127, 0, 0, 1]) },
-        sin_zero: [0; 8],
-    }
-}
-
-const ADDR_LEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-
-/// A new TCP socket (close-on-exec).
-fn new_socket() -> LessonResult<i32> {
-    // SAFETY: plain syscall with integer arguments.
-    check(unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) })
-}
-
-fn bind_loopback(fd: i32, port: u16) -> LessonResult<()> {
-    let addr = loopback(port);
-    // SAFETY: `addr` is a valid sockaddr_in of ADDR_LEN bytes.
-    check(unsafe { libc::bind(fd, &addr as *const libc::sockaddr_in as *const libc::sockaddr, ADDR_LEN) }).map(|_| ())
-}
-
-fn close_fd(fd: i32) {
-    // SAFETY: closing a descriptor this process owns.
-    unsafe { libc::close(fd) };
-}
-
-/// The port of a socket's own (`peer` false) or peer's address.
-fn port_of(fd: i32, peer: bool) -> Option<u16> {
-    // SAFETY: sockaddr_in is plain old data; all zeros is a valid value.
-    let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-    let mut len = ADDR_LEN;
-    let p = &mut addr as *mut libc::sockaddr_in as *mut libc::sockaddr;
-    // SAFETY: `p` points at `len` writable bytes.
-    let rc = unsafe { if peer { libc::getpeername(fd, p, &mut len) } else { libc::getsockname(fd, p, &mut len) } };
-    (rc == 0 && addr.sin_family == libc::AF_INET as libc::sa_family_t).then(|| u16::from_be(addr.sin_port))
-}
-
-fn readable(fd: i32, ms: i32) -> bool {
-    !crate::sys::poll_readable(&[fd], ms).is_empty()
-}
-
-/// Whether `fd` in this process is the socket whose local port is `port` (an
-/// inherited descriptor, checked before use).
-pub fn is_socket_on(fd: i32, port: u16) -> bool {
-    // SAFETY: F_GETFD on any integer is harmless; -1 means no such descriptor.
-    fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0 && port_of(fd, false) == Some(port)
-}
-
 fn init_slot(s: &ResourceSlot, port: u16, role: u64, peer_port: u16) {
     s.aux[PORT].store(port as u64, Relaxed);
     s.aux[ROLE].store(role, Relaxed);
@@ -169,7 +93,7 @@ impl Rt {
         let port = self.sock_port(id);
         // A server's connections share its port: the peer's tells them apart.
         let peer_ok = self.sock_slot(id).is_ok_and(|s| s.aux[ROLE].load(Relaxed) != CONN || port_of(fd, true).map(u64::from) == Some(s.aux[PEER_PORT].load(Relaxed)));
-        if port > 0 && peer_ok && is_socket_on(fd, port as u16) {
+        if port > 0 && peer_ok && net::is_socket_on(fd, port as u16) {
             remember(id, fd);
             fd
         } else {
@@ -235,12 +159,12 @@ impl Rt {
             return Err(LessonError::new("OverflowError", "bind(): port must be 0-65535."));
         }
         self.enter_op(Op::Listen, line);
-        let fd = new_socket()?;
+        let fd = net::new_socket()?;
         let setup = || -> LessonResult<u16> {
             let one: libc::c_int = 1;
             // SAFETY: `one` is a valid c_int option value of the given size.
             check(unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one as *const libc::c_int as *const libc::c_void, std::mem::size_of::<libc::c_int>() as libc::socklen_t) })?;
-            bind_loopback(fd, port as u16)?;
+            net::bind_loopback(fd, port as u16)?;
             // SAFETY: plain syscalls on our descriptor.
             check(unsafe { libc::listen(fd, 128) })?;
             // Non-blocking: a connection seen by poll may be taken by another
@@ -323,10 +247,10 @@ impl Rt {
             return Err(LessonError::new("OverflowError", "connect(): port must be 0-65535."));
         }
         self.enter_op(Op::Connect, line);
-        let fd = new_socket()?;
+        let fd = net::new_socket()?;
         // Bound first, so our port is known (and our resource made) before
         // the server can accept us.
-        let local = match bind_loopback(fd, 0).and_then(|_| port_of(fd, false).ok_or_else(|| os_error(std::io::Error::last_os_error()))) {
+        let local = match net::bind_loopback(fd, 0).and_then(|_| port_of(fd, false).ok_or_else(|| os_error(std::io::Error::last_os_error()))) {
             Ok(p) => p,
             Err(e) => {
                 close_fd(fd);
@@ -340,9 +264,9 @@ impl Rt {
                 return Err(e);
             }
         };
-        let addr = loopback(port as u16);
+        let addr = net::loopback(port as u16);
         // SAFETY: `addr` is a valid sockaddr_in of ADDR_LEN bytes.
-        let rc = unsafe { libc::connect(fd, &addr as *const libc::sockaddr_in as *const libc::sockaddr, ADDR_LEN) };
+        let rc = unsafe { libc::connect(fd, &addr as *const libc::sockaddr_in as *const libc::sockaddr, net::ADDR_LEN) };
         if rc < 0 {
             let e = os_error(std::io::Error::last_os_error());
             close_fd(fd);
@@ -457,28 +381,5 @@ impl Rt {
         for (id, fd) in open {
             let _ = self.sock_drop(id, fd, Some("closed at exit"));
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn errors_are_named_as_python_names_them() {
-        let e = os_error(std::io::Error::from_raw_os_error(libc::ECONNREFUSED));
-        assert_eq!(e.to_string(), "ConnectionRefusedError: [Errno 111] Connection refused");
-        assert_eq!(os_error(std::io::Error::from_raw_os_error(libc::EADDRINUSE)).to_string(), "OSError: [Errno 98] Address already in use");
-    }
-
-    #[test]
-    fn an_inherited_descriptor_is_checked_by_its_port() {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = l.local_addr().unwrap().port();
-        use std::os::fd::AsRawFd;
-        assert!(is_socket_on(l.as_raw_fd(), port));
-        assert!(!is_socket_on(l.as_raw_fd(), port.wrapping_add(1)));
-        assert!(!is_socket_on(-1, port));
-        assert!(!is_socket_on(9999, port));
     }
 }
