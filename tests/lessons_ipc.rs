@@ -150,6 +150,8 @@ fn misuse_gets_pythons_messages() {
         ("send_after_close", "OSError: handle is closed"),
         ("recv_other_closed", "EOFError"),
         ("send_other_closed", "BrokenPipeError: [Errno 32] Broken pipe"),
+        ("pass_closed_end", "OSError: handle is closed"),
+        ("put_closed_end", "OSError: handle is closed"),
         ("send_on_reader", "OSError: connection is read-only"),
         ("recv_on_writer", "OSError: connection is write-only"),
         ("pool_join_before_close", "ValueError: Pool is still running"),
@@ -163,7 +165,7 @@ fn misuse_gets_pythons_messages() {
     assert_eq!(reported(&s, "child_exitcode"), 1);
     let err = out.records().into_iter().find(|r| r["type"] == "error").expect("an error record");
     assert!(err["message"].as_str().unwrap().starts_with("ValueError: task_done() called too many times"), "{err}");
-    assert_eq!(err["line"], 8);
+    assert_eq!(err["line"], 8, "the line of the second task_done()");
     assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
 }
 

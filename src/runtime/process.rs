@@ -95,6 +95,7 @@ impl Rt {
         if self.local.borrow().daemon {
             return Err(LessonError::assertion("daemonic processes are not allowed to have children"));
         }
+        self.ipc_check_sendable(&args)?;
         let lane = self.v.alloc_lane()?;
         // Pipe ends and sockets among the arguments are the child's from its start.
         let inherit = self.ipc_before_spawn(lane, &args);

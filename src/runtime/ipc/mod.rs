@@ -190,6 +190,23 @@ impl Rt {
         self.sock_release_all();
     }
 
+    /// Refuses to send `values` (to a child, in a queue or a pipe) if one of
+    /// them is a pipe end this process has closed, or a socket it cannot use
+    /// — Python cannot pickle a closed connection either.
+    pub fn ipc_check_sendable(&self, values: &[Value]) -> LessonResult<()> {
+        let mut stack: Vec<&Value> = values.iter().collect();
+        while let Some(v) = stack.pop() {
+            match v {
+                Value::Array(a) => stack.extend(a.iter()),
+                Value::Map(m) => stack.extend(m.values()),
+                Value::Handle(codec::Handle::PipeEnd { id, end, .. }) if !self.pipe_holds(*id, *end) => return Err(LessonError::os("handle is closed")),
+                Value::Handle(codec::Handle::Socket { fd, .. }) if *fd < 0 => return Err(net::bad_fd()),
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Before starting a child with `args`: it will hold every pipe end among
     /// them from the start (as an inherited descriptor would), and inherit
     /// every socket. Returns the socket descriptors to keep open across exec.

@@ -132,6 +132,13 @@ impl Rt {
         }
     }
 
+    /// Whether this process holds `end` of pipe `id`.
+    pub(crate) fn pipe_holds(&self, id: u32, end: u8) -> bool {
+        let Ok(slot) = self.slot(id, ResKind::Pipe) else { return false };
+        let _g = Guard::new(&slot.mutex, self.lane);
+        self.pipe_holders(slot).contains(&(self.lane, end & 1))
+    }
+
     /// Checks that this process may use `end` for `op`. Under the mutex.
     fn pipe_check(&self, slot: &ResourceSlot, end: u8, sending: bool) -> LessonResult<Vec<(u32, u8)>> {
         let holders = self.pipe_holders(slot);
@@ -153,6 +160,7 @@ impl Rt {
         let slot = self.slot(id, ResKind::Pipe)?;
         let end = end & 1;
         self.enter_op(Op::Send, line);
+        self.ipc_check_sendable(std::slice::from_ref(value))?;
         let bytes = codec::encode(value)?;
         let len = bytes.len() as u32;
         let pv = preview(value);

@@ -122,6 +122,9 @@ impl Rt {
         if slot.aux[STATE].load(Acquire) != RUNNING {
             return Err(LessonError::value("Pool not running"));
         }
+        for args in &calls {
+            self.ipc_check_sendable(args)?;
+        }
         let parts = calls.len() as i64;
         let is_map = op == Op::Map;
         let rid = self.new_resource(ResKind::AsyncResult, None, parts, |s| {

@@ -94,6 +94,7 @@ impl Rt {
         let (slot, joinable) = self.queue_slot(id)?;
         let op = if how.nowait { Op::PutNowait } else { Op::Put };
         self.enter_op(op, line);
+        self.ipc_check_sendable(std::slice::from_ref(value))?;
         let bytes = codec::encode(value)?;
         let len = bytes.len() as u32;
         let pv = preview(value);
