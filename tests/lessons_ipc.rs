@@ -28,6 +28,10 @@ fn completed(out: &Output) -> Value {
     let s = out.summary();
     assert_eq!(s["outcome"], "completed", "stderr: {}\nfindings: {}", out.stderr, s["findings"]);
     assert_eq!(out.status, 0);
+    // Only a process killed by a signal may leave a torn record behind.
+    if s["processes"].as_array().unwrap().iter().all(|p| p["exitcode"].as_i64().is_some_and(|c| c >= 0)) {
+        assert_eq!(s["corrupt"], 0, "every record written was whole");
+    }
     s
 }
 
@@ -336,6 +340,31 @@ fn echo_server_is_deterministic_under_a_schedule_but_for_port_numbers() {
     let (sa, sb) = (shape(&strip(a.records())), shape(&strip(b.records())));
     assert!(sa.len() > 100);
     assert_eq!(sa, sb);
+}
+
+#[test]
+fn a_process_blocked_in_accept_obeys_terminate_and_virtual_time() {
+    // Stepped, accept(100) times out at its step (no real wait); running at
+    // --speed 1000 it waits 0.1 s.
+    for extra in [&["--schedule", "rr"][..], &["--speed", "1000"]] {
+        let t0 = Instant::now();
+        let out = run_json(&lesson_fixture("socket_wait.rhai"), extra);
+        let s = completed(&out);
+        assert!(t0.elapsed() < Duration::from_secs(20), "{extra:?}");
+        assert_eq!(reported(&s, "server_exitcode"), -15, "{extra:?}: terminate() ends a process blocked in accept");
+        assert_eq!(reported(&s, "timed_accept"), "TimeoutError: timed out");
+        assert_eq!(reported(&s, "got"), "ping");
+        assert_eq!(reported(&s, "after_close"), "", "recv gives \"\" once the peer closed");
+        if extra[0] == "--schedule" {
+            // Stepped, the server is surely blocked by the time main terminates it.
+            let recs = out.records();
+            let server = lane_of(&recs, "Process-1");
+            let block = recs.iter().find(|r| r["type"] == "block" && r["lane"] == server).expect("the server blocked");
+            assert_eq!(block["op"], "accept");
+            assert!(block["res"].is_u64(), "blocked on the socket's resource: {block}");
+        }
+        assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+    }
 }
 
 /// Reads NDJSON lines from a running forkscope until a `report` of `key`.
