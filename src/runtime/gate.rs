@@ -161,8 +161,8 @@ impl Rt {
 
     /// [`Rt::wait_until`], also re-checking `done` every `every` (real time,
     /// paused or not): for waits that something outside the run's processes
-    /// can end without waking this lane (a connection from another program,
-    /// the death of a process by a signal).
+    /// can end without waking this lane (a socket: a connection or bytes from
+    /// another program).
     pub fn wait_until_every(&self, op: Op, res: u32, other: u32, timeout: Option<f64>, every: Option<Duration>, done: impl Fn() -> bool) -> WaitEnd {
         let mut deadline = timeout.map(|s| VirtualDeadline::new(self, self.scaled_ns(s)));
         self.set_state(ProcState::Blocked, Some(op), res, other, deadline.map_or(0, |d| d.at_ns.max(1)));
