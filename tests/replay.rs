@@ -10,6 +10,12 @@ fn tmp(name: &str) -> String {
     std::env::temp_dir().join(format!("fs-test-{}-{name}", std::process::id())).display().to_string()
 }
 
+/// Lessons whose free runs cannot be rebuilt exactly from their records:
+/// socket data and connections arrive through the kernel, not through ops, and
+/// a pool worker may take a task in a different order than the records show.
+/// Their stepped recordings replay exactly (checked below like every lesson).
+const FREE_RUN_NOT_EXACT: &[&str] = &["echo-server", "pool"];
+
 /// Every built-in lesson: a stepped run and a free run, each recorded, replay
 /// to the same record sequence and the same outcome.
 #[test]
@@ -17,7 +23,12 @@ fn every_lesson_replays_to_the_same_records() {
     let list = run(&["list"]);
     for line in list.stdout.lines() {
         let name = line.split_whitespace().next().unwrap();
-        for (how, extra) in [("stepped", &["--schedule", "random", "--seed", "3"][..]), ("free", &["--speed", "20"][..])] {
+        let hows: &[(&str, &[&str])] = if FREE_RUN_NOT_EXACT.contains(&name) {
+            &[("stepped", &["--schedule", "random", "--seed", "3"])]
+        } else {
+            &[("stepped", &["--schedule", "random", "--seed", "3"]), ("free", &["--speed", "20"])]
+        };
+        for &(how, extra) in hows {
             let file = tmp(&format!("{name}-{how}.fsrec"));
             let mut args = vec!["run", name, "--headless", "--json", "--timeout", "20", "--record", &file];
             args.extend_from_slice(extra);

@@ -8,7 +8,9 @@
 //! zombie's exit code; its parent only reaps after we set `ended`) — then:
 //! stores the Python exitcode in the lane, sets `ended`, writes an `Ended`
 //! record on the conductor's lane, frees any resource mutex the process died
-//! holding, and wakes its parent (who may be joining it).
+//! holding, wakes its parent (who may be joining it), and wakes every blocked
+//! process to look again (its end may have ended their wait, e.g. end of file
+//! on a pipe whose last other holder it was).
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -137,8 +139,8 @@ fn on_end(v: &View<'_>, lane0: &Lane0, lane: u32, pid: i32) {
     let code = exitcode(v, lane, pid);
     let Some(l) = v.lane(lane) else { return };
     l.exit_status.store(code, Release);
-    l.kill_pending.store(0, Release);
-    l.ended.store(1, Release);
+    // Record and repairs first, then `ended`: whoever sees `ended` (the
+    // conductor deciding a step is over) must find the record already there.
     let body = OpBody { other: lane as u16, res: NONE, a: code as i64, ..Default::default() };
     lane0.emit(v, RawKind::Ended, body);
     for id in 0..v.resources_in_use() {
@@ -146,11 +148,26 @@ fn on_end(v: &View<'_>, lane0: &Lane0, lane: u32, pid: i32) {
             mutex::force_unlock_if_held_by(&r.mutex, lane);
         }
     }
+    l.ended.store(1, SeqCst);
+    l.kill_pending.store(0, SeqCst);
     let parent = l.parent.load(Acquire);
     if parent != NONE {
         v.wake_lane(parent);
     }
     v.wake_lane(lane);
+    // A process's end can end others' waits without anyone waking them (the
+    // last holder of a pipe end killed by a signal: its readers now see end of
+    // file). Every blocked process looks again; one whose wait is not over
+    // just goes on waiting. (The fence pairs with the one a waiter makes
+    // between publishing `blocked` and looking at `ended`: one of the two
+    // sees the other.)
+    std::sync::atomic::fence(SeqCst);
+    for other in 1..v.lanes_in_use() {
+        let Some(o) = v.lane(other) else { continue };
+        if other != lane && other != parent && o.ended.load(Acquire) == 0 && o.status.read(16).is_some_and(|st| st.state == ProcState::Blocked as u32) {
+            v.wake_lane(other);
+        }
+    }
 }
 
 /// Children of ended processes become ours (child subreaper); reap the ones

@@ -152,12 +152,12 @@ impl ProcessState {
 /// | Event | flag 0/1 | | | | | waiters | | |
 /// | Condition | | its lock's resource id | | its lock's holder | | in `wait` | notified, re-acquiring the lock | |
 /// | Barrier | parties waiting | parties | broken 0/1 | | | waiters | | |
-/// | Queue, JoinableQueue | depth | maxsize (0 = unbounded) | unfinished tasks | | | getters | putters | items: previews, oldest first |
-/// | Pipe | messages in transit | | | | | receivers | | items: previews; `closed` when an end closed |
+/// | Queue, JoinableQueue | depth | maxsize (0 = unbounded) | unfinished tasks | | | getters | putters, and processes in `join()` | items: previews, oldest first |
+/// | Pipe | messages in transit | 1 duplex, 0 one-way | | | | receivers (`recv`, `poll`) | | items: previews prefixed `→0 `/`→1 ` (the end they travel to); `closed` + `text` (`end 1 closed`) once an end has no holder |
 /// | Value, Array | integer value if any | length | its lock's resource id | its lock's holder | | its lock's waiters | | `text`: current value; items: elements |
-/// | Pool | pending tasks | workers | running tasks | | worker lanes | `get` waiters | `join` waiters | `closed` after close() |
-/// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address |
-/// | AsyncResult | ready 0/1 | | | | | in `get` | | `text`: result |
+/// | Pool | pending tasks | workers | running tasks | | worker lanes | idle workers waiting for a task | the creator in `join()` | `closed` after close()/terminate(); `text`: last task taken |
+/// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address; items: last messages (`→ sent`, `← received`); `closed` |
+/// | AsyncResult | ready 0/1 | parts (1, or a map's length) | parts done | | | in `get` | | `text`: result (or its error) |
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceState {
     pub id: u32,
@@ -331,8 +331,9 @@ impl Model {
                 }
                 if let Some(res) = res {
                     if let Some(rs) = self.resources.get_mut(res) {
-                        if !rs.waiters.contains(&r.lane) {
-                            rs.waiters.push(r.lane);
+                        let queue = if ipc::second_queue(rs.kind, *op) { &mut rs.waiters2 } else { &mut rs.waiters };
+                        if !queue.contains(&r.lane) {
+                            queue.push(r.lane);
                         }
                     }
                 }
@@ -348,7 +349,7 @@ impl Model {
                     self.log(r, r.lane, LogKind::Event, what);
                 }
             }
-            RecordKind::Wake { op: _, res, woken } => {
+            RecordKind::Wake { op, res, woken } => {
                 self.set_state(*woken, t, PState::Ready);
                 if let Some(p) = self.proc_mut(*woken) {
                     p.wait = None;
@@ -358,6 +359,11 @@ impl Model {
                     let lock_like = self.resources.get(res).is_some_and(|rs| matches!(rs.kind, ResKind::Lock | ResKind::RLock));
                     if let Some(rs) = self.resources.get_mut(res) {
                         rs.waiters.retain(|w| w != woken);
+                        // A Condition's second queue holds the notified, still
+                        // re-acquiring its lock: they stay until they have it.
+                        if rs.kind != ResKind::Condition {
+                            rs.waiters2.retain(|w| w != woken);
+                        }
                         if lock_like {
                             rs.owner = Some(*woken);
                         }
@@ -370,7 +376,11 @@ impl Model {
                             p.holds.remove(res);
                         }
                     }
-                    let text = format!("{} woke {}: {} is handed to it", self.pname(r.lane), self.pname(*woken), self.rname(*res));
+                    let text = if lock_like {
+                        format!("{} woke {}: {} is handed to it", self.pname(r.lane), self.pname(*woken), self.rname(*res))
+                    } else {
+                        format!("{} woke {} (waiting in {} on {})", self.pname(r.lane), self.pname(*woken), op, self.rname(*res))
+                    };
                     self.log(r, r.lane, LogKind::Event, text);
                 }
             }
@@ -378,6 +388,7 @@ impl Model {
                 if let Some(res) = res {
                     if let Some(rs) = self.resources.get_mut(res) {
                         rs.waiters.retain(|w| *w != r.lane);
+                        rs.waiters2.retain(|w| *w != r.lane);
                     }
                 }
                 if let Some(p) = self.proc_mut(r.lane) {
@@ -547,6 +558,7 @@ impl Model {
         };
         for rs in self.resources.values_mut() {
             rs.waiters.retain(|w| *w != lane);
+            rs.waiters2.retain(|w| *w != lane);
         }
         for p in self.processes.values_mut() {
             if p.wait.as_ref().is_some_and(|w| w.on == Some(lane)) {

@@ -157,6 +157,14 @@ impl Rt {
     /// timeout (seconds, scaled by the run's speed) passes. `done` is checked
     /// after every wake-up of this lane.
     pub fn wait_until(&self, op: Op, res: u32, other: u32, timeout: Option<f64>, done: impl Fn() -> bool) -> WaitEnd {
+        self.wait_until_every(op, res, other, timeout, None, done)
+    }
+
+    /// [`Rt::wait_until`], also re-checking `done` every `every` (real time,
+    /// paused or not): for waits that something outside the run's processes
+    /// can end without waking this lane (a socket: a connection or bytes from
+    /// another program).
+    pub fn wait_until_every(&self, op: Op, res: u32, other: u32, timeout: Option<f64>, every: Option<Duration>, done: impl Fn() -> bool) -> WaitEnd {
         let mut deadline = timeout.map(|s| VirtualDeadline::new(self, self.scaled_ns(s)));
         self.set_state(ProcState::Blocked, Some(op), res, other, deadline.map_or(0, |d| d.at_ns.max(1)));
         loop {
@@ -180,7 +188,7 @@ impl Rt {
                         return if done() { WaitEnd::Done } else { WaitEnd::TimedOut };
                     }
                 }
-                futex::wait(&self.me.wake.0, w, None);
+                futex::wait(&self.me.wake.0, w, every);
             } else {
                 match deadline.as_mut() {
                     Some(d) => {
@@ -190,9 +198,10 @@ impl Rt {
                             self.gates.set(self.gates.get() + 1);
                             return WaitEnd::TimedOut;
                         }
-                        futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(d.at_ns - now)));
+                        let left = Duration::from_nanos(d.at_ns - now);
+                        futex::wait(&self.me.wake.0, w, Some(every.map_or(left, |e| e.min(left))));
                     }
-                    None => futex::wait(&self.me.wake.0, w, None),
+                    None => futex::wait(&self.me.wake.0, w, every),
                 }
             }
         }

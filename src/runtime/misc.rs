@@ -7,12 +7,22 @@ use crate::codec::Value;
 use crate::shm::layout::NONE;
 use crate::shm::record::{Op, TextTag};
 
-/// Loop iterations of [`burn`] per millisecond on this machine (measured).
+/// CPU time of the calling thread, in seconds.
+fn thread_cpu_secs() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid out-pointer; the clock id is a constant.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+/// Loop iterations of [`burn`] per millisecond of CPU on this machine
+/// (measured in CPU time, not wall time: on a busy machine the thread is
+/// preempted, and a wall-clock measure would make `compute(ms)` far less work).
 pub fn calibrate_compute() -> u64 {
-    let t = std::time::Instant::now();
+    let t = thread_cpu_secs();
     let n = 2_000_000;
     std::hint::black_box(burn(n));
-    let ms = t.elapsed().as_secs_f64() * 1000.0;
+    let ms = (thread_cpu_secs() - t) * 1000.0;
     ((n as f64 / ms.max(1e-3)) as u64).max(1000)
 }
 

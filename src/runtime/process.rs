@@ -33,8 +33,29 @@ pub struct SpawnPayload {
 /// Starts `exe worker --segment SEG --lane LANE`. `group_leader`: put it in a
 /// new process group (the run's `main`).
 pub fn spawn_worker(exe: &Path, seg: &str, lane: u32, group_leader: bool) -> std::io::Result<std::process::Child> {
+    spawn_worker_inheriting(exe, seg, lane, group_leader, Vec::new())
+}
+
+/// [`spawn_worker`], and the child inherits the descriptors `inherit` (sockets
+/// given as arguments) under the same numbers: they stay close-on-exec here,
+/// and lose that flag only in the child, between fork and exec.
+pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: bool, inherit: Vec<i32>) -> std::io::Result<std::process::Child> {
     use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(exe);
+    if !inherit.is_empty() {
+        // SAFETY: the closure runs in the forked child before exec and only
+        // calls fcntl, which is async-signal-safe; it allocates nothing.
+        unsafe {
+            cmd.pre_exec(move || {
+                for &fd in &inherit {
+                    if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                }
+                Ok(())
+            });
+        }
+    }
     cmd.arg("worker").arg("--segment").arg(seg).arg("--lane").arg(lane.to_string()).stdin(Stdio::null()).stdout(Stdio::null());
     if std::env::var_os("FORKSCOPE_DEBUG").is_none() {
         cmd.stderr(Stdio::null());
@@ -74,7 +95,10 @@ impl Rt {
         if self.local.borrow().daemon {
             return Err(LessonError::assertion("daemonic processes are not allowed to have children"));
         }
+        self.ipc_check_sendable(&args)?;
         let lane = self.v.alloc_lane()?;
+        // Pipe ends and sockets among the arguments are the child's from its start.
+        let inherit = self.ipc_before_spawn(lane, &args);
         let bytes = codec::encode(&SpawnPayload { args, identity })?;
         let chain = self.v.write_chain(&bytes)?;
         let l = self.v.lane(lane).expect("allocated lane is in range");
@@ -86,7 +110,7 @@ impl Rt {
         l.args_block.store(chain, Release);
         // The same binary as ours, even if the file was replaced since.
         let exe = std::path::PathBuf::from("/proc/self/exe");
-        let child = match spawn_worker(&exe, &self.seg_name, lane, false) {
+        let child = match spawn_worker_inheriting(&exe, &self.seg_name, lane, false, inherit) {
             Ok(c) => c,
             Err(e) => {
                 l.pid.store(-1, Release);
@@ -115,7 +139,7 @@ impl Rt {
         (l.ended.load(Acquire) != 0).then(|| l.exit_status.load(Acquire))
     }
 
-    fn reap_child(&self, lane: u32) {
+    pub(crate) fn reap_child(&self, lane: u32) {
         let mut local = self.local.borrow_mut();
         if let Some(c) = local.children.iter_mut().find(|c| c.lane == lane) {
             if c.reaped.is_none() {
@@ -198,6 +222,8 @@ impl Rt {
         for c in children.iter().filter(|c| c.reaped.is_none()) {
             let _ = self.process_join(c.lane, None, 0);
         }
+        // Then its descriptors close: pipe ends and sockets it still holds.
+        self.ipc_at_exit();
         {
             let mut l = self.local.borrow_mut();
             l.status.exit_code = code;

@@ -5,8 +5,9 @@
 //! pid. Then it starts the watcher thread — which ends the whole process group
 //! the moment the conductor is gone — runs the script's
 //! top-level statements (each process has its own globals, like Python's spawn
-//! start method re-importing the module), calls the target with its arguments,
-//! and exits the Python way (see `Rt::finish`).
+//! start method re-importing the module), calls the target with its arguments
+//! (a pool worker runs the pool's loop instead, see `ipc::pool_worker`), and
+//! exits the Python way (see `Rt::finish`).
 
 use std::convert::Infallible;
 use std::rc::Rc;
@@ -102,6 +103,14 @@ fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
     let fns = Rc::new(script::fn_table(&ast));
     let engine = script::worker_engine(rt.clone(), fns.clone());
     let mut scope = Scope::new();
+    if target == super::ipc::pool::POOL_WORKER {
+        // A pool worker: the script's top level, then the pool's loop.
+        if let Err(e) = engine.run_ast_with_scope(&mut scope, &ast) {
+            rt.record_text(TextTag::Error, &script::describe_error(&e, &fns).to_string());
+            return 1;
+        }
+        return super::ipc::pool_worker::serve(rt, &engine, &ast, &mut scope, &fns, &args);
+    }
     let args: Vec<Dynamic> = args.into_iter().map(script::values::from_value).collect();
     let result = engine.run_ast_with_scope(&mut scope, &ast).and_then(|_| {
         engine.call_fn_with_options::<Dynamic>(CallFnOptions::new().eval_ast(false).rewind_scope(true), &mut scope, &ast, target, args)

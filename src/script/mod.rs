@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod api_ipc;
+pub mod api_pool;
 pub mod api_sync;
 pub mod objects;
 pub mod values;

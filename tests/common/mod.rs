@@ -145,7 +145,9 @@ pub fn shape(records: &[Value]) -> Vec<String> {
             let t = r["type"].as_str().unwrap_or("?");
             let mut s = format!("{t} lane={} line={}", r["lane"], r["line"]);
             for k in ["op", "res", "other", "woken", "holder", "child", "process", "exitcode", "text", "key", "value", "message", "name", "a"] {
-                if !r[k].is_null() && !(t == "spawn" && k == "a") {
+                // Ports of listen/connect are whatever the kernel gave.
+                let port = k == "a" && (r["op"] == "listen" || r["op"] == "connect");
+                if !r[k].is_null() && !(t == "spawn" && k == "a") && !port {
                     if t == "print" || t == "report" {
                         // Printed pids differ from run to run.
                         if k == "text" || k == "value" {

@@ -1,0 +1,314 @@
+//! `Queue(maxsize)` and `JoinableQueue(maxsize)`: real cross-process FIFOs of
+//! encoded values in the segment's data area.
+//!
+//! Slot fields: `count` = items in the queue; `capacity` = maxsize (0 =
+//! unbounded, as Python treats `maxsize <= 0`); `aux[0]`/`aux[1]` = the
+//! [`Fifo`]'s head and tail; `aux[2]` = unfinished tasks (JoinableQueue: +1 per
+//! put, −1 per `task_done`); `aux[3]` = the hidden slot whose `waiters[0]`
+//! holds the processes in `join()` (`NONE` until someone waits there). `waiters[0]` = getters blocked on an empty
+//! queue, `waiters[1]` = putters blocked on a full one.
+//!
+//! Hand-offs fix who gets what: a put finding a blocked getter gives it the
+//! item directly (mailbox) — the item never enters the queue; a putter blocked
+//! on a full queue parks its item in its own mailbox, and the getter that makes
+//! room moves that item to the tail and wakes it. Op records (`a` = depth
+//! after, `b` = unfinished after, detail = the item's preview):
+//! put `c` = 0 queued, 1 handed to `other`, 2 moved in earlier by a getter;
+//! get `c` = 0 from the queue (`other` = a putter whose item the get moved in,
+//! detail then `got<TAB>moved`), 1 handed by a putter; `c` = −1: the op
+//! raised `queue.Empty`/`queue.Full` (detail says which).
+//!
+//! Errors are Python's: `queue.Empty` / `queue.Full` (what `except queue.Empty:`
+//! catches; the traceback of an uncaught one ends in `_queue.Empty` /
+//! `queue.Full`), `ValueError: task_done() called too many times`.
+
+use std::sync::atomic::Ordering::*;
+
+use super::fifo::Fifo;
+use super::{decode_item, preview};
+use crate::codec::{self, Value};
+use crate::runtime::{LessonError, LessonResult, Rt, WaitEnd, waitq};
+use crate::shm::layout::{NONE, ProcState, ResourceSlot};
+use crate::shm::mutex::Guard;
+use crate::shm::record::{Op, ResKind};
+
+const UNFINISHED: usize = 2;
+const JOINERS: usize = 3;
+
+/// `queue.Empty`.
+pub fn empty_error() -> LessonError {
+    LessonError::new("queue.Empty", "")
+}
+
+/// `queue.Full`.
+pub fn full_error() -> LessonError {
+    LessonError::new("queue.Full", "")
+}
+
+/// How a get or put may wait.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Blocking {
+    pub block: bool,
+    /// Seconds; `None` = no limit.
+    pub timeout: Option<f64>,
+    /// Called as `put_nowait`/`get_nowait` (recorded as such).
+    pub nowait: bool,
+}
+
+impl Blocking {
+    pub const FOREVER: Blocking = Blocking { block: true, timeout: None, nowait: false };
+    pub const NOWAIT: Blocking = Blocking { block: false, timeout: None, nowait: true };
+
+    fn waits(&self) -> bool {
+        self.block && !self.timeout.is_some_and(|t| t <= 0.0)
+    }
+}
+
+impl Rt {
+    fn queue_slot(&self, id: u32) -> LessonResult<(&'static ResourceSlot, bool)> {
+        match self.slot(id, ResKind::JoinableQueue) {
+            Ok(s) => Ok((s, true)),
+            Err(_) => Ok((self.slot(id, ResKind::Queue)?, false)),
+        }
+    }
+
+    fn queue_fifo(&self, slot: &'static ResourceSlot) -> Fifo<'static> {
+        Fifo::new(self.v, &slot.aux[0], &slot.aux[1])
+    }
+
+    /// `Queue(maxsize)` / `JoinableQueue(maxsize)`.
+    pub fn queue_new(&self, joinable: bool, maxsize: i64, line: u32) -> LessonResult<u32> {
+        self.set_line(line);
+        let kind = if joinable { ResKind::JoinableQueue } else { ResKind::Queue };
+        let id = self.new_resource(kind, None, maxsize.max(0), |s| {
+            Fifo::init(&s.aux[0], &s.aux[1]);
+            s.count.store(0, Relaxed);
+            s.aux[UNFINISHED].store(0, Relaxed);
+            s.aux[JOINERS].store(NONE as u64, Relaxed);
+        })?;
+        Ok(id)
+    }
+
+    /// `q.put(v)`, `q.put(v, block, timeout)`, `q.put_nowait(v)`.
+    pub fn queue_put(&self, id: u32, value: &Value, how: Blocking, line: u32) -> LessonResult<()> {
+        let (slot, joinable) = self.queue_slot(id)?;
+        let op = if how.nowait { Op::PutNowait } else { Op::Put };
+        self.enter_op(op, line);
+        self.ipc_check_sendable(std::slice::from_ref(value))?;
+        let bytes = codec::encode(value)?;
+        let len = bytes.len() as u32;
+        let pv = preview(value);
+        // Written before anything is decided: the chain is ours until published.
+        let chain = self.v.write_chain(&bytes)?;
+        let fifo = self.queue_fifo(slot);
+        {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            let depth = slot.count.load(Relaxed);
+            let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64 + joinable as i64;
+            if let Some(getter) = waitq::pop(&self.v, &slot.waiters[0]) {
+                slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
+                slot.version.fetch_add(1, Release);
+                self.record_op(op, id, getter, depth, unfinished, 1, Some(&pv));
+                self.give(getter, id, Some((chain, len)));
+                self.record_wake(Op::Get, id, getter);
+                self.v.wake_lane(getter);
+                return Ok(());
+            }
+            let cap = slot.capacity.load(Relaxed);
+            if cap <= 0 || depth < cap {
+                fifo.push_chain(chain, len).inspect_err(|_| self.v.free_chain(chain))?;
+                slot.count.store(depth + 1, Relaxed);
+                slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
+                slot.version.fetch_add(1, Release);
+                self.record_op(op, id, NONE, depth + 1, unfinished, 0, Some(&pv));
+                return Ok(());
+            }
+            if !how.waits() {
+                self.v.free_chain(chain);
+                self.record_op(op, id, NONE, depth, unfinished - joinable as i64, -1, Some("queue.Full"));
+                return Err(full_error());
+            }
+            // Full: the item waits in our own mailbox; the getter that makes
+            // room moves it to the tail and wakes us.
+            self.expect_handoff();
+            self.me.mailbox_len.store(len, Relaxed);
+            self.me.mailbox_block.store(chain, Release);
+            waitq::push(&self.v, &slot.waiters[1], self.lane);
+            slot.version.fetch_add(1, Release);
+            self.record_block(op, id, NONE, NONE, how.timeout.is_some());
+        }
+        let end = self.wait_until(op, id, NONE, how.timeout, || self.handed(id));
+        let moved = end == WaitEnd::Done || {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            if self.handed(id) {
+                true
+            } else {
+                waitq::remove(&self.v, &slot.waiters[1], self.lane);
+                if let Some(mine) = self.take_mailbox() {
+                    self.v.free_chain(mine.0);
+                }
+                slot.version.fetch_add(1, Release);
+                self.record_timeout(op, id, NONE);
+                false
+            }
+        };
+        self.set_state(ProcState::Running, None, NONE, NONE, 0);
+        if !moved {
+            self.record_op(op, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, -1, Some("queue.Full"));
+            return Err(full_error());
+        }
+        self.take_mailbox();
+        let (depth, unfinished) = (slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64);
+        self.record_op(op, id, NONE, depth, unfinished, 2, Some(&pv));
+        Ok(())
+    }
+
+    /// `q.get()`, `q.get(block, timeout)`, `q.get_nowait()`.
+    pub fn queue_get(&self, id: u32, how: Blocking, line: u32) -> LessonResult<Value> {
+        let (slot, _) = self.queue_slot(id)?;
+        let op = if how.nowait { Op::GetNowait } else { Op::Get };
+        self.enter_op(op, line);
+        let fifo = self.queue_fifo(slot);
+        {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            if let Some(item) = fifo.pop_bytes() {
+                let mut depth = slot.count.load(Relaxed).saturating_sub(1).max(0);
+                let mut unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64;
+                let value = decode_item(item);
+                // Room was made: the first blocked putter's item moves in.
+                let mut moved = None;
+                if let Some(putter) = waitq::pop(&self.v, &slot.waiters[1]) {
+                    let pl = self.v.lane(putter).expect("a popped waiter's lane is in range");
+                    let (first, len) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
+                    match fifo.push_chain(first, len) {
+                        Ok(()) => {
+                            depth += 1;
+                            if self.slot(id, ResKind::JoinableQueue).is_ok() {
+                                unfinished += 1;
+                            }
+                            let pv = self.v.read_chain(first, len).map(|b| decode_item(Some(b)).map(|v| preview(&v)).unwrap_or_else(|e| e.to_string())).unwrap_or_default();
+                            moved = Some((putter, pv));
+                        }
+                        Err(_) => {
+                            // No block for the node: the putter keeps waiting, item and all.
+                            pl.mailbox_len.store(len, Relaxed);
+                            pl.mailbox_block.store(first, Release);
+                            waitq::push(&self.v, &slot.waiters[1], putter);
+                        }
+                    }
+                }
+                slot.count.store(depth, Relaxed);
+                slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
+                slot.version.fetch_add(1, Release);
+                let got = value.as_ref().map(preview).unwrap_or_else(|e| e.to_string());
+                match &moved {
+                    Some((putter, pv)) => {
+                        self.record_op(op, id, *putter, depth, unfinished, 0, Some(&format!("{got}\t{pv}")));
+                        self.give(*putter, id, None);
+                        self.record_wake(Op::Put, id, *putter);
+                        self.v.wake_lane(*putter);
+                    }
+                    None => self.record_op(op, id, NONE, depth, unfinished, 0, Some(&got)),
+                }
+                return value;
+            }
+            if !how.waits() {
+                self.record_op(op, id, NONE, 0, slot.aux[UNFINISHED].load(Relaxed) as i64, -1, Some("queue.Empty"));
+                return Err(empty_error());
+            }
+            self.expect_handoff();
+            waitq::push(&self.v, &slot.waiters[0], self.lane);
+            slot.version.fetch_add(1, Release);
+            self.record_block(op, id, NONE, NONE, how.timeout.is_some());
+        }
+        let end = self.wait_until(op, id, NONE, how.timeout, || self.handed(id));
+        let handed = end == WaitEnd::Done || {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            if self.handed(id) {
+                true
+            } else {
+                waitq::remove(&self.v, &slot.waiters[0], self.lane);
+                slot.version.fetch_add(1, Release);
+                self.record_timeout(op, id, NONE);
+                false
+            }
+        };
+        self.set_state(ProcState::Running, None, NONE, NONE, 0);
+        if !handed {
+            self.record_op(op, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, -1, Some("queue.Empty"));
+            return Err(empty_error());
+        }
+        let value = match self.take_mailbox() {
+            Some(chain) => self.read_handed(chain),
+            None => Err(LessonError::runtime("a queue hand-off came without its item")),
+        };
+        let got = value.as_ref().map(preview).unwrap_or_else(|e| e.to_string());
+        self.record_op(op, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, 1, Some(&got));
+        value
+    }
+
+    /// `q.qsize()`, `q.empty()`, `q.full()`: the answer, recorded with the depth.
+    pub fn queue_query(&self, id: u32, op: Op, line: u32) -> LessonResult<Value> {
+        let (slot, _) = self.queue_slot(id)?;
+        self.enter_op(op, line);
+        let (depth, cap, unfinished) = {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            (slot.count.load(Relaxed), slot.capacity.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64)
+        };
+        let answer = match op {
+            Op::Empty => Value::Bool(depth == 0),
+            Op::Full => Value::Bool(cap > 0 && depth >= cap),
+            _ => Value::Int(depth),
+        };
+        self.record_op(op, id, NONE, depth, unfinished, 0, None);
+        Ok(answer)
+    }
+
+    /// `q.task_done()` (JoinableQueue).
+    pub fn queue_task_done(&self, id: u32, line: u32) -> LessonResult<()> {
+        let slot = self.slot(id, ResKind::JoinableQueue)?;
+        self.enter_op(Op::TaskDone, line);
+        let _g = Guard::new(&slot.mutex, self.lane);
+        let unfinished = slot.aux[UNFINISHED].load(Relaxed);
+        if unfinished == 0 {
+            return Err(LessonError::value("task_done() called too many times"));
+        }
+        slot.aux[UNFINISHED].store(unfinished - 1, Relaxed);
+        slot.version.fetch_add(1, Release);
+        self.record_op(Op::TaskDone, id, NONE, slot.count.load(Relaxed), unfinished as i64 - 1, 0, None);
+        if unfinished == 1
+            && let Some(hidden) = self.hidden(&slot.aux[JOINERS])
+        {
+            while let Some(j) = waitq::pop(&self.v, &hidden.waiters[0]) {
+                self.give(j, id, None);
+                self.record_wake(Op::QueueJoin, id, j);
+                self.v.wake_lane(j);
+            }
+        }
+        Ok(())
+    }
+
+    /// `q.join()` (JoinableQueue): blocks until every item put was `task_done`.
+    pub fn queue_join(&self, id: u32, line: u32) -> LessonResult<()> {
+        let slot = self.slot(id, ResKind::JoinableQueue)?;
+        self.enter_op(Op::QueueJoin, line);
+        {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            let unfinished = slot.aux[UNFINISHED].load(Relaxed);
+            if unfinished == 0 {
+                self.record_op(Op::QueueJoin, id, NONE, slot.count.load(Relaxed), 0, 0, None);
+                return Ok(());
+            }
+            let hidden = self.hidden_or_make(&slot.aux[JOINERS], ResKind::JoinableQueue, id)?;
+            self.expect_handoff();
+            waitq::push(&self.v, &hidden.waiters[0], self.lane);
+            slot.version.fetch_add(1, Release);
+            self.record_block(Op::QueueJoin, id, NONE, NONE, false);
+        }
+        self.wait_until(Op::QueueJoin, id, NONE, None, || self.handed(id));
+        self.take_mailbox();
+        self.set_state(ProcState::Running, None, NONE, NONE, 0);
+        self.record_op(Op::QueueJoin, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, 0, None);
+        Ok(())
+    }
+}

@@ -1,0 +1,385 @@
+//! Sockets on loopback: `listen(port)`, `srv.accept()`, `connect(port)`,
+//! `conn.send(text)`, `conn.recv(n)`, `close()` — real TCP sockets, bound to
+//! 127.0.0.1 only, so a real client from outside the run (`nc 127.0.0.1 PORT`)
+//! can talk to a lesson's server.
+//!
+//! Descriptors are the process's own (`SOCK_CLOEXEC`). A socket given to a
+//! child as a `Process` argument is inherited for real: the spawn clears
+//! `FD_CLOEXEC` on exactly those descriptors in the child, between fork and
+//! exec (see `runtime::process`), and the child checks, before using it, that
+//! the descriptor under that number is the socket the handle names (same local
+//! port). A socket sent in a queue or a pipe does not carry its descriptor:
+//! using it there is `OSError: [Errno 9] Bad file descriptor`.
+//!
+//! Slot fields: `aux[0]` = local port; `aux[1]` = [`LISTENER`] or [`CONN`];
+//! `aux[2]` = the peer connection's resource id + 1 when the peer is a
+//! process of this run (0: a client from outside, or not connected); `aux[3]`
+//! = the peer's port; `aux[4]` = 1 once closed; `aux[5]` = processes holding
+//! the descriptor. `count` = connections accepted. `waiters[0]` = processes
+//! in `accept`/`recv`.
+//!
+//! Blocking: a process in `accept`/`recv` is blocked on the socket's resource
+//! and queued in its waiters. A process of the run that connects, sends or
+//! closes the last descriptor wakes the first waiter on the other side itself
+//! (recording the `Wake`), so under a schedule the run is as deterministic as
+//! with queues. Anything else — a client from outside, a peer killed by a
+//! signal — is noticed by polling the descriptor every [`SLICE`], paused or
+//! not. Such waits are recorded as *timed* (they can end without any process
+//! of the run), so the stall detector never calls a server waiting for
+//! outside clients stuck. `terminate()` works as for any process (SIGTERM).
+
+use std::cell::RefCell;
+use std::sync::atomic::Ordering::*;
+use std::time::Duration;
+
+use super::net::{self, bad_fd, check, close_fd, os_error, port_of, readable, timed_out};
+use super::one_line;
+use crate::runtime::{LessonError, LessonResult, Rt, WaitEnd, waitq};
+use crate::shm::layout::{NONE, ProcState, ResourceSlot};
+use crate::shm::mutex::Guard;
+use crate::shm::record::{Op, ResKind};
+
+pub const LISTENER: u64 = 1;
+pub const CONN: u64 = 2;
+const PORT: usize = 0;
+const ROLE: usize = 1;
+const PEER: usize = 2;
+const PEER_PORT: usize = 3;
+const CLOSED: usize = 4;
+const HOLDERS: usize = 5;
+
+/// How often a blocked `accept`/`recv` polls its descriptor.
+pub const SLICE: Duration = Duration::from_millis(20);
+/// After a wake-up from a process of the run, how long to let its connection
+/// or bytes land (loopback delivery finishes a moment after the syscall).
+const LAND_MS: i32 = 200;
+
+thread_local! {
+    /// This process's open sockets: (resource id, descriptor). Closed at exit.
+    static OPEN: RefCell<Vec<(u32, i32)>> = const { RefCell::new(Vec::new()) };
+}
+
+fn remember(id: u32, fd: i32) {
+    OPEN.with(|o| o.borrow_mut().push((id, fd)));
+}
+
+fn forget(fd: i32) {
+    OPEN.with(|o| o.borrow_mut().retain(|(_, f)| *f != fd));
+}
+
+fn init_slot(s: &ResourceSlot, port: u16, role: u64, peer_port: u16) {
+    s.aux[PORT].store(port as u64, Relaxed);
+    s.aux[ROLE].store(role, Relaxed);
+    s.aux[PEER].store(0, Relaxed);
+    s.aux[PEER_PORT].store(peer_port as u64, Relaxed);
+    s.aux[CLOSED].store(0, Relaxed);
+    s.aux[HOLDERS].store(1, Relaxed);
+    s.count.store(0, Relaxed);
+}
+
+impl Rt {
+    fn sock_slot(&self, id: u32) -> LessonResult<&'static ResourceSlot> {
+        self.slot(id, ResKind::Socket)
+    }
+
+    /// The local port of socket `id` (`srv.port`), 0 if unknown.
+    pub fn sock_port(&self, id: u32) -> i64 {
+        self.sock_slot(id).map_or(0, |s| s.aux[PORT].load(Relaxed) as i64)
+    }
+
+    /// For a socket received as a `Process` argument: the descriptor if it is
+    /// really that socket here (and remembers it as open), else -1.
+    pub fn sock_adopt(&self, id: u32, fd: i32) -> i32 {
+        let port = self.sock_port(id);
+        // A server's connections share its port: the peer's tells them apart.
+        let peer_ok = self.sock_slot(id).is_ok_and(|s| s.aux[ROLE].load(Relaxed) != CONN || port_of(fd, true).map(u64::from) == Some(s.aux[PEER_PORT].load(Relaxed)));
+        if port > 0 && peer_ok && net::is_socket_on(fd, port as u16) {
+            remember(id, fd);
+            fd
+        } else {
+            -1
+        }
+    }
+
+    /// Counts `child` as a holder of socket `id`'s descriptor (it inherits it).
+    pub(crate) fn sock_share(&self, id: u32) {
+        if let Ok(slot) = self.sock_slot(id) {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            slot.aux[HOLDERS].fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Wakes the first process in `accept`/`recv` on `id` (empty hand-off).
+    fn sock_wake_first(&self, id: u32, op: Op) {
+        let Ok(slot) = self.sock_slot(id) else { return };
+        let _g = Guard::new(&slot.mutex, self.lane);
+        if let Some(w) = waitq::pop(&self.v, &slot.waiters[0]) {
+            self.give(w, id, None);
+            self.record_wake(op, id, w);
+            self.v.wake_lane(w);
+        }
+    }
+
+    /// Blocks in `op` until `fd` is readable (or a process of the run says it
+    /// will be). `Err` on timeout.
+    fn sock_wait(&self, id: u32, slot: &'static ResourceSlot, fd: i32, op: Op, timeout: Option<f64>) -> LessonResult<()> {
+        {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            self.expect_handoff();
+            waitq::push(&self.v, &slot.waiters[0], self.lane);
+            slot.version.fetch_add(1, Release);
+            self.record_block(op, id, NONE, NONE, true);
+        }
+        let end = self.wait_until_every(op, id, NONE, timeout, Some(SLICE), || self.handed(id) || readable(fd, 0));
+        let handed = {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            self.handed(id) || {
+                waitq::remove(&self.v, &slot.waiters[0], self.lane);
+                slot.version.fetch_add(1, Release);
+                false
+            }
+        };
+        self.take_mailbox();
+        self.set_state(ProcState::Running, None, NONE, NONE, 0);
+        if readable(fd, 0) || (handed && readable(fd, LAND_MS)) {
+            return Ok(());
+        }
+        if end == WaitEnd::TimedOut {
+            self.record_timeout(op, id, NONE);
+            return Err(timed_out());
+        }
+        // Woken for a close that did not end the connection (another process
+        // still holds it): the caller waits again.
+        Ok(())
+    }
+
+    /// `listen(port)`: a listening socket on 127.0.0.1 (0 = any free port).
+    pub fn sock_listen(&self, port: i64, line: u32) -> LessonResult<(u32, i32)> {
+        if !(0..=65535).contains(&port) {
+            return Err(LessonError::new("OverflowError", "bind(): port must be 0-65535."));
+        }
+        self.enter_op(Op::Listen, line);
+        let fd = net::new_socket()?;
+        let setup = || -> LessonResult<u16> {
+            let one: libc::c_int = 1;
+            // SAFETY: `one` is a valid c_int option value of the given size.
+            check(unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one as *const libc::c_int as *const libc::c_void, std::mem::size_of::<libc::c_int>() as libc::socklen_t) })?;
+            net::bind_loopback(fd, port as u16)?;
+            // SAFETY: plain syscalls on our descriptor.
+            check(unsafe { libc::listen(fd, 128) })?;
+            // Non-blocking: a connection seen by poll may be taken by another
+            // holder of the socket before our accept.
+            // SAFETY: as above.
+            check(unsafe { libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK) })?;
+            port_of(fd, false).ok_or_else(|| os_error(std::io::Error::last_os_error()))
+        };
+        let port = match setup() {
+            Ok(p) => p,
+            Err(e) => {
+                close_fd(fd);
+                return Err(e);
+            }
+        };
+        let id = self.new_resource(ResKind::Socket, None, 0, |s| init_slot(s, port, LISTENER, 0))?;
+        remember(id, fd);
+        self.record_op(Op::Listen, id, NONE, port as i64, 0, 0, Some(&format!("127.0.0.1:{port}")));
+        Ok((id, fd))
+    }
+
+    /// `srv.accept()` / `srv.accept(secs)`: the new connection (id, descriptor).
+    pub fn sock_accept(&self, id: u32, fd: i32, timeout: Option<f64>, line: u32) -> LessonResult<(u32, i32)> {
+        let slot = self.sock_slot(id)?;
+        self.enter_op(Op::Accept, line);
+        if fd < 0 {
+            return Err(bad_fd());
+        }
+        if slot.aux[ROLE].load(Relaxed) != LISTENER {
+            return Err(os_error(std::io::Error::from_raw_os_error(libc::EINVAL)));
+        }
+        let conn = loop {
+            // SAFETY: accept4 on our descriptor; no address wanted.
+            let c = unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
+            if c >= 0 {
+                break c;
+            }
+            let e = std::io::Error::last_os_error();
+            if e.raw_os_error() != Some(libc::EAGAIN) && e.raw_os_error() != Some(libc::EINTR) {
+                return Err(os_error(e));
+            }
+            self.sock_wait(id, slot, fd, Op::Accept, timeout)?;
+        };
+        let (local, peer) = (port_of(conn, false).unwrap_or(0), port_of(conn, true).unwrap_or(0));
+        let cid = match self.new_resource(ResKind::Socket, None, 0, |s| init_slot(s, local, CONN, peer)) {
+            Ok(c) => c,
+            Err(e) => {
+                close_fd(conn);
+                return Err(e);
+            }
+        };
+        remember(cid, conn);
+        // A client of this run made its socket before connecting: link the two ends.
+        if let Some(client) = self.sock_find(|s| s.aux[ROLE].load(Relaxed) == CONN && s.aux[PORT].load(Relaxed) == peer as u64 && s.aux[PEER_PORT].load(Relaxed) == local as u64 && s.aux[PEER].load(Relaxed) == 0, cid) {
+            if let Ok(cs) = self.sock_slot(client) {
+                let _g = Guard::new(&cs.mutex, self.lane);
+                cs.aux[PEER].store(cid as u64 + 1, Relaxed);
+            }
+            if let Ok(ours) = self.sock_slot(cid) {
+                ours.aux[PEER].store(client as u64 + 1, Relaxed);
+            }
+        }
+        let count = {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            slot.version.fetch_add(1, Release);
+            slot.count.fetch_add(1, Relaxed) + 1
+        };
+        self.record_op(Op::Accept, id, NONE, count, cid as i64, peer as i64, Some(&format!("127.0.0.1:{peer}")));
+        Ok((cid, conn))
+    }
+
+    /// The last socket resource (other than `except`) matching `pred`.
+    fn sock_find(&self, pred: impl Fn(&ResourceSlot) -> bool, except: u32) -> Option<u32> {
+        (0..self.v.resources_in_use()).rev().filter(|&i| i != except).find(|&i| self.v.resource(i).is_some_and(|s| s.kind.load(Acquire) == ResKind::Socket as u32 && pred(s)))
+    }
+
+    /// `connect(port)`: a connection to 127.0.0.1:port (id, descriptor).
+    pub fn sock_connect(&self, port: i64, line: u32) -> LessonResult<(u32, i32)> {
+        if !(0..=65535).contains(&port) {
+            return Err(LessonError::new("OverflowError", "connect(): port must be 0-65535."));
+        }
+        self.enter_op(Op::Connect, line);
+        let fd = net::new_socket()?;
+        // Bound first, so our port is known (and our resource made) before
+        // the server can accept us.
+        let local = match net::bind_loopback(fd, 0).and_then(|_| port_of(fd, false).ok_or_else(|| os_error(std::io::Error::last_os_error()))) {
+            Ok(p) => p,
+            Err(e) => {
+                close_fd(fd);
+                return Err(e);
+            }
+        };
+        let id = match self.new_resource(ResKind::Socket, None, 0, |s| init_slot(s, local, CONN, port as u16)) {
+            Ok(id) => id,
+            Err(e) => {
+                close_fd(fd);
+                return Err(e);
+            }
+        };
+        let addr = net::loopback(port as u16);
+        // SAFETY: `addr` is a valid sockaddr_in of ADDR_LEN bytes.
+        let rc = unsafe { libc::connect(fd, &addr as *const libc::sockaddr_in as *const libc::sockaddr, net::ADDR_LEN) };
+        if rc < 0 {
+            let e = os_error(std::io::Error::last_os_error());
+            close_fd(fd);
+            if let Ok(s) = self.sock_slot(id) {
+                s.aux[CLOSED].store(1, Relaxed);
+            }
+            self.record_op(Op::Connect, id, NONE, port, local as i64, -1, Some(&e.to_string()));
+            return Err(e);
+        }
+        remember(id, fd);
+        self.record_op(Op::Connect, id, NONE, port, local as i64, 0, Some(&format!("127.0.0.1:{port}")));
+        if let Some(listener) = self.sock_find(|s| s.aux[ROLE].load(Relaxed) == LISTENER && s.aux[PORT].load(Relaxed) == port as u64 && s.aux[CLOSED].load(Relaxed) == 0, id) {
+            self.sock_wake_first(listener, Op::Accept);
+        }
+        Ok((id, fd))
+    }
+
+    /// `conn.send(text)`: sends every byte; returns how many.
+    pub fn sock_send(&self, id: u32, fd: i32, text: &str, line: u32) -> LessonResult<i64> {
+        let slot = self.sock_slot(id)?;
+        self.enter_op(Op::SockSend, line);
+        if fd < 0 {
+            return Err(bad_fd());
+        }
+        let bytes = text.as_bytes();
+        let mut sent = 0;
+        while sent < bytes.len() {
+            // SAFETY: the pointer and length describe `bytes[sent..]`.
+            let n = unsafe { libc::send(fd, bytes[sent..].as_ptr() as *const libc::c_void, bytes.len() - sent, libc::MSG_NOSIGNAL) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                return Err(os_error(e));
+            }
+            sent += n as usize;
+        }
+        self.record_op(Op::SockSend, id, NONE, sent as i64, 0, 0, Some(&one_line(text)));
+        let peer = slot.aux[PEER].load(Relaxed);
+        if sent > 0 && peer > 0 {
+            self.sock_wake_first(peer as u32 - 1, Op::SockRecv);
+        }
+        Ok(sent as i64)
+    }
+
+    /// `conn.recv(n)`: up to `n` bytes as text; `""` once the peer has closed.
+    pub fn sock_recv(&self, id: u32, fd: i32, n: i64, timeout: Option<f64>, line: u32) -> LessonResult<String> {
+        let slot = self.sock_slot(id)?;
+        if n < 0 {
+            return Err(LessonError::value("negative buffersize in recv"));
+        }
+        self.enter_op(Op::SockRecv, line);
+        if fd < 0 {
+            return Err(bad_fd());
+        }
+        let mut buf = vec![0u8; (n as usize).min(1 << 20)];
+        let got = loop {
+            if buf.is_empty() {
+                break 0;
+            }
+            // SAFETY: `buf` has `buf.len()` writable bytes.
+            let r = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), libc::MSG_DONTWAIT) };
+            if r >= 0 {
+                break r as usize;
+            }
+            let e = std::io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EAGAIN) | Some(libc::EINTR) => self.sock_wait(id, slot, fd, Op::SockRecv, timeout)?,
+                _ => return Err(os_error(e)),
+            }
+        };
+        let text = String::from_utf8_lossy(&buf[..got]).into_owned();
+        self.record_op(Op::SockRecv, id, NONE, got as i64, 0, 0, Some(&one_line(&text)));
+        Ok(text)
+    }
+
+    /// `close()`: this process's descriptor closes; when no process holds it
+    /// any more the connection ends and a peer of the run in `recv` is woken.
+    pub fn sock_close(&self, id: u32, fd: i32, line: u32) -> LessonResult<()> {
+        self.enter_op(Op::SockClose, line);
+        self.sock_drop(id, fd, None)
+    }
+
+    fn sock_drop(&self, id: u32, fd: i32, detail: Option<&str>) -> LessonResult<()> {
+        let slot = self.sock_slot(id)?;
+        if fd >= 0 {
+            forget(fd);
+            close_fd(fd);
+        }
+        let left = {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            let left = slot.aux[HOLDERS].load(Relaxed).saturating_sub(1);
+            slot.aux[HOLDERS].store(left, Relaxed);
+            if left == 0 {
+                slot.aux[CLOSED].store(1, Relaxed);
+            }
+            slot.version.fetch_add(1, Release);
+            left
+        };
+        self.record_op(Op::SockClose, id, NONE, left as i64, 0, 0, detail);
+        let peer = slot.aux[PEER].load(Relaxed);
+        if left == 0 && peer > 0 {
+            self.sock_wake_first(peer as u32 - 1, Op::SockRecv);
+        }
+        Ok(())
+    }
+
+    /// At the process's end: its open sockets close (the OS would close them).
+    pub(crate) fn sock_release_all(&self) {
+        let open: Vec<(u32, i32)> = OPEN.with(|o| o.borrow().clone());
+        for (id, fd) in open {
+            let _ = self.sock_drop(id, fd, Some("closed at exit"));
+        }
+    }
+}
