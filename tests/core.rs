@@ -159,3 +159,13 @@ fn stepping_by_statement_takes_more_steps_than_by_op() {
     assert_eq!(stmts["outcome"], "completed");
     assert!(stmts["steps"].as_u64().unwrap() > ops["steps"].as_u64().unwrap(), "{} vs {}", stmts["steps"], ops["steps"]);
 }
+
+#[test]
+fn a_normal_run_decodes_every_record() {
+    // Prints and reports travel as text groups; none may be counted as corrupt.
+    let out = run_json("hello", &["--schedule", "rr"]);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed", "{}", out.stderr);
+    assert_eq!(s["corrupt"], 0, "{s}");
+    assert_eq!(s["dropped"], 0, "{s}");
+}

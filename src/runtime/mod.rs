@@ -174,8 +174,13 @@ impl Rt {
         self.emit(RawKind::Timeout, body, None);
     }
 
+    /// Writes a standalone text group (print, error, report, …). The group is
+    /// the chunks alone: a head record with an empty body would not decode as
+    /// a chunk, and the drainer would count it as corrupt.
     pub fn record_text(&self, tag: TextTag, text: &str) {
-        self.emit(RawKind::Text, OpBody::default(), Some((tag, text)))
+        let line = self.me.line.load(Relaxed);
+        let mut group: Vec<RawRecord> = text_chunks(tag, text).into_iter().map(|body| RawRecord { kind: RawKind::Text as u16, line, body, ..RawRecord::EMPTY }).collect();
+        self.v.emit(self.lane, &mut group);
     }
 
     /// Records a new resource.
