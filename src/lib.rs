@@ -13,3 +13,4 @@ pub mod scenario;
 pub mod script;
 pub mod shm;
 pub mod sys;
+pub mod ui;
