@@ -18,7 +18,7 @@ use super::keymap::{self, Action, Scope};
 use super::lanes::scroll_offset;
 use super::picker::{Launch, PickerFocus, PickerState};
 use super::session::Session;
-use super::state::{Pane, Tone};
+use super::state::Tone;
 use super::terminal::Term;
 use super::text::Lang;
 use super::theme::Theme;
@@ -306,46 +306,12 @@ impl App {
         let areas = self.areas;
         let size = self.size;
         match &mut self.screen {
-            Screen::Dashboard(s) => {
-                let Some(pane) = areas.pane_at(m.column, m.row) else { return };
-                let d = &mut s.dash;
-                match m.kind {
-                    MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-                        let delta = if m.kind == MouseEventKind::ScrollUp { -1 } else { 1 };
-                        let keep = d.view.focus;
-                        d.view.focus = pane;
-                        d.move_by(delta * if pane == Pane::Lanes || pane == Pane::Resources { 1 } else { 3 });
-                        d.view.focus = keep;
-                    }
-                    MouseEventKind::Down(MouseButton::Left) => {
-                        d.view.focus = pane;
-                        match pane {
-                            Pane::Lanes => {
-                                let inner = areas.lanes.inner(ratatui::layout::Margin::new(1, 1));
-                                if m.row > inner.y {
-                                    let visible = inner.height.saturating_sub(1) as usize;
-                                    let rows = d.lane_rows();
-                                    let sel = d.selected_lane().and_then(|l| rows.iter().position(|(r, _)| *r == l)).unwrap_or(0);
-                                    let row = scroll_offset(sel, visible) + (m.row - inner.y - 1) as usize;
-                                    if row < rows.len() {
-                                        d.select_row(row as isize);
-                                    }
-                                }
-                            }
-                            Pane::Resources => {
-                                let inner = areas.resources.inner(ratatui::layout::Margin::new(1, 1));
-                                if m.row >= inner.y {
-                                    if let Some(i) = super::resources::item_at(d, inner, m.row - inner.y) {
-                                        d.view.selected_res = i;
-                                    }
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                    _ => {}
-                }
-            }
+            Screen::Dashboard(s) => match m.kind {
+                MouseEventKind::ScrollUp => s.dash.scroll_at(&areas, m.column, m.row, -1),
+                MouseEventKind::ScrollDown => s.dash.scroll_at(&areas, m.column, m.row, 1),
+                MouseEventKind::Down(MouseButton::Left) => s.dash.click(&areas, m.column, m.row),
+                _ => {}
+            },
             Screen::Picker => {
                 let Some(p) = self.picker.as_mut() else { return };
                 match m.kind {

@@ -4,17 +4,17 @@
 //! too small instead of drawing.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::style::Style;
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::banner::BannerWidget;
 use super::header::{FooterWidget, HeaderWidget};
-use super::lanes::LanesWidget;
+use super::lanes::{LanesWidget, scroll_offset};
 use super::log::LogWidget;
 use super::overlay::{DetailsWidget, HelpWidget};
-use super::resources::ResourcesWidget;
+use super::resources::{self, ResourcesWidget};
 use super::source::SourceWidget;
 use super::state::{Dashboard, Overlay, Pane};
 use super::text::{self, Lang};
@@ -76,6 +76,69 @@ pub fn render_too_small(area: Rect, buf: &mut Buffer, lang: Lang) {
     };
     let lines: Vec<Line> = text::wrap(&msg, area.width as usize).into_iter().map(Line::from).collect();
     Paragraph::new(lines).style(Style::new()).render(area, buf);
+}
+
+impl Dashboard {
+    /// A left click at (x, y): focuses the pane there and selects the
+    /// process or resource under the pointer.
+    pub fn click(&mut self, areas: &Areas, x: u16, y: u16) {
+        let Some(pane) = areas.pane_at(x, y) else { return };
+        self.view.focus = pane;
+        match pane {
+            Pane::Lanes => {
+                let inner = areas.lanes.inner(Margin::new(1, 1));
+                // The first inner row is the column header.
+                if y > inner.y && y < inner.bottom() {
+                    let visible = inner.height.saturating_sub(1) as usize;
+                    let rows = self.lane_rows();
+                    let sel = self.selected_lane().and_then(|l| rows.iter().position(|(r, _)| *r == l)).unwrap_or(0);
+                    let row = scroll_offset(sel, visible) + (y - inner.y - 1) as usize;
+                    if row < rows.len() {
+                        self.select_row(row as isize);
+                    }
+                }
+            }
+            Pane::Resources => {
+                let inner = areas.resources.inner(Margin::new(1, 1));
+                if let Some(i) = (y >= inner.y).then(|| resources::item_at(self, inner, y - inner.y)).flatten() {
+                    self.view.selected_res = i;
+                }
+            }
+            Pane::Source | Pane::Log => {}
+        }
+    }
+
+    /// The mouse wheel over a pane scrolls it (moves the selection in lists),
+    /// without moving the focus.
+    pub fn scroll_at(&mut self, areas: &Areas, x: u16, y: u16, delta: isize) {
+        let Some(pane) = areas.pane_at(x, y) else { return };
+        let keep = self.view.focus;
+        self.view.focus = pane;
+        self.move_by(if matches!(pane, Pane::Lanes | Pane::Resources) { delta } else { delta * 3 });
+        self.view.focus = keep;
+    }
+}
+
+/// What a buffer shows, one string per row (a wide character once, not
+/// followed by the blank cell it covers): for tests and text exports.
+pub fn buffer_lines(buf: &Buffer) -> Vec<String> {
+    let w = buf.area.width as usize;
+    buf.content
+        .chunks(w.max(1))
+        .map(|row| {
+            let mut s = String::new();
+            let mut skip = 0usize;
+            for c in row {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                s.push_str(c.symbol());
+                skip = text::width(c.symbol()).saturating_sub(1);
+            }
+            s
+        })
+        .collect()
 }
 
 impl Widget for &Dashboard {

@@ -175,7 +175,7 @@ impl Widget for LanesWidget<'_> {
             text::pad("pid", pid_w),
             text::pad(l.pick("state", "状态"), state_w),
             text::pad(on_label, on_w),
-            text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), text::secs(tick), l.pick("cell", "格")), tl_w),
+            text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), text::span(tick), l.pick("cell", "格")), tl_w),
         );
         Line::styled(text::fit(&head, w), th.dim()).render(Rect { height: 1, ..inner }, buf);
 

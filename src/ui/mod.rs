@@ -28,6 +28,9 @@ pub mod terminal;
 pub mod text;
 pub mod theme;
 
+#[cfg(test)]
+mod tests;
+
 use crate::conductor::RunOptions;
 use crate::scenario::Lesson;
 

@@ -215,35 +215,40 @@ impl Widget for &PickerState {
         let inner = block.inner(right);
         block.render(right, buf);
         let w = inner.width.saturating_sub(1) as usize;
-        let mut lines: Vec<Line<'static>> = vec![Line::styled(text::fit(lesson.title(l.code()), w), th.bold()), Line::raw("")];
-        for t in text::wrap(&text::unwrap_paragraphs(lesson.manifest.story.get(l.code())), w) {
-            lines.push(Line::raw(t));
-        }
-        let notes = lesson.manifest.notes.get(l.code());
-        if !notes.is_empty() {
-            lines.push(Line::raw(""));
-            for t in text::wrap(&text::unwrap_paragraphs(notes), w) {
-                lines.push(Line::styled(t, th.dim()));
-            }
-        }
-        lines.push(Line::raw(""));
-        lines.push(Line::styled(l.pick("Before you start (tab, then ↑↓ ←→ or type):", "开始之前(tab,然后 ↑↓ ←→ 或直接输入):"), th.bold()));
+        let h = inner.height as usize;
+        // Title and story, then the options (always shown), then the notes if room is left.
+        let mut top: Vec<Line<'static>> = vec![Line::styled(text::fit(lesson.title(l.code()), w), th.bold()), Line::raw("")];
+        top.extend(text::wrap(&text::unwrap_paragraphs(lesson.manifest.story.get(l.code())), w).into_iter().map(Line::raw));
+        let mut opts: Vec<Line<'static>> = vec![Line::raw(""), Line::styled(text::fit(l.pick("Before you start (tab, then ↑↓ ←→ or type):", "开始之前(tab,然后 ↑↓ ←→ 或直接输入):"), w), th.bold())];
         let rows = self.option_rows();
         let name_w = rows.iter().map(|(n, _)| text::width(n)).max().unwrap_or(4);
         let vals = &self.values[self.selected];
         let val_w = vals.iter().map(|v| text::width(v)).max().unwrap_or(4).max(5);
-        let first_option_line = lines.len();
         for (i, (name, help)) in rows.iter().enumerate() {
             let v = vals.get(i).cloned().unwrap_or_default();
-            lines.push(Line::from(vec![Span::raw(format!("  {} = ", text::pad(name, name_w))), Span::styled(format!("‹{}›", text::pad(&v, val_w)), th.bold()), Span::styled(format!("  {help}"), th.dim())]));
+            opts.push(Line::from(vec![Span::raw(format!("  {} = ", text::pad(name, name_w))), Span::styled(format!("‹{}›", text::pad(&v, val_w)), th.bold()), Span::styled(format!("  {help}"), th.dim())]));
         }
-        // Keep the options in view: drop story lines from the top if needed.
-        let h = inner.height as usize;
-        let skip = lines.len().saturating_sub(h).min(first_option_line);
-        for (row, line) in lines.into_iter().skip(skip).take(h).enumerate() {
+        let notes_text = lesson.manifest.notes.get(l.code());
+        let mut notes: Vec<Line<'static>> = Vec::new();
+        if !notes_text.is_empty() {
+            notes.push(Line::raw(""));
+            notes.extend(text::wrap(&text::unwrap_paragraphs(notes_text), w).into_iter().map(|t| Line::styled(t, th.dim())));
+        }
+        if top.len() + opts.len() > h {
+            let keep = h.saturating_sub(opts.len()).max(1);
+            top.truncate(keep);
+            if let Some(last) = top.last_mut() {
+                *last = Line::raw(text::fit(&format!("{}…", last.spans.iter().map(|s| s.content.as_ref()).collect::<String>()), w));
+            }
+        }
+        let first_option_line = top.len() + 2;
+        let mut lines = top;
+        lines.extend(opts);
+        lines.extend(notes);
+        for (row, line) in lines.into_iter().take(h).enumerate() {
             let r = Rect { x: inner.x + 1, y: inner.y + row as u16, width: inner.width.saturating_sub(1), height: 1 };
             line.render(r, buf);
-            if self.focus == PickerFocus::Options && row + skip == first_option_line + self.option {
+            if self.focus == PickerFocus::Options && row == first_option_line + self.option {
                 buf.set_style(r, th.selected());
             }
         }

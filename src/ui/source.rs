@@ -67,7 +67,7 @@ impl Widget for SourceWidget<'_> {
                     Some(_) if k == MARKS - 1 && lanes.len() > MARKS => spans.push(Span::raw("+")),
                     Some(&lane) if Some(lane) == sel => spans.push(Span::styled("▶", th.lane(lane))),
                     Some(&lane) if th.color => spans.push(Span::styled("●", th.lane(lane))),
-                    Some(&lane) => spans.push(Span::raw(((lane % 10) as u8 + b'0').to_string() as String)),
+                    Some(&lane) => spans.push(Span::raw(char::from(b'0' + (lane % 10) as u8).to_string())),
                     None => spans.push(Span::raw(" ")),
                 }
             }

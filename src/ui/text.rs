@@ -95,6 +95,9 @@ pub fn pad_left(s: &str, w: usize) -> String {
     out
 }
 
+/// Characters that must not begin a line of Chinese text.
+const NO_LINE_START: &str = "，。、；：！？）」』》〉】,.;:!?)";
+
 fn is_wide(c: char) -> bool {
     char_width(c) > 1
 }
@@ -135,9 +138,15 @@ pub fn wrap(s: &str, w: usize) -> Vec<String> {
                 continue;
             }
             if line_w + pw > w && line_w > 0 {
+                // Chinese punctuation never starts a line: the character
+                // before it moves down with it.
+                let carry = match (piece.chars().next(), line.chars().last()) {
+                    (Some(p), Some(last)) if NO_LINE_START.contains(p) && is_wide(last) && line.chars().count() > 1 => line.pop(),
+                    _ => None,
+                };
                 out.push(line.trim_end().to_string());
-                line = String::new();
-                line_w = 0;
+                line = carry.map(String::from).unwrap_or_default();
+                line_w = width(&line);
             }
             if pw > w {
                 // A word wider than the line: cut it into line-sized parts.
@@ -189,6 +198,11 @@ pub fn unwrap_paragraphs(s: &str) -> String {
     out
 }
 
+/// A short span of time: `50ms`, `0.1s` → `100ms`, `2s`.
+pub fn span(ns: u64) -> String {
+    if ns < 1_000_000_000 { format!("{}ms", ns / 1_000_000) } else { format!("{}s", (ns as f64 / 1e9 * 10.0).round() / 10.0) }
+}
+
 /// Seconds as `1.234s`, or `m:ss` past a minute.
 pub fn secs(ns: u64) -> String {
     let s = ns as f64 / 1e9;
@@ -221,6 +235,8 @@ mod tests {
             assert!(width(&l) <= 9, "{l:?}");
         }
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        // "、" does not start a line; "件" goes down with it.
+        assert_eq!(wrap("读文件、稍等", 6), vec!["读文", "件、稍", "等"]);
         assert_eq!(wrap("a\nb", 10), vec!["a", "b"]);
     }
 
