@@ -1,7 +1,7 @@
 //! The app: `run` → `draw` → `handle_events`. It owns the screen (the lesson
 //! picker or a live [`Session`]), turns input into intents through the
-//! keymap, and redraws only when something changed: about 40 times a second
-//! while the run goes, on each key, and once a second (the clock) when
+//! keymap, and redraws only when something changed: on each key, up to 40
+//! times a second while records stream, and once a second (the clock) when
 //! paused, so an idle paused dashboard costs next to nothing.
 
 use std::time::{Duration, Instant};
@@ -23,11 +23,9 @@ use super::terminal::Term;
 use super::text::Lang;
 use super::theme::Theme;
 
-/// Time between frames while the run goes (40 a second).
+/// Least time between two frames that records (not keys) cause: at most 40
+/// a second, however fast records stream.
 const FRAME: Duration = Duration::from_millis(25);
-/// Least time between two frames caused by records alone (a burst of records
-/// during a step must not turn into hundreds of frames).
-const MIN_GAP: Duration = Duration::from_millis(15);
 
 /// How the app ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -49,6 +47,9 @@ struct FrameStats {
     secs_running: f64,
     frames_paused: u64,
     secs_paused: f64,
+    /// Time spent drawing and ticking (seconds).
+    secs_drawing: f64,
+    secs_ticking: f64,
 }
 
 pub struct App {
@@ -96,10 +97,14 @@ impl App {
     }
 
     /// The event loop. Returns when the user quits or a stop signal arrives.
+    ///
+    /// A frame is drawn only when something on screen changed: a key, new
+    /// records, the timeline moving by a cell, the clock's second. While the
+    /// run goes it looks for records every frame; paused, four times a second.
     pub fn run(mut self, terminal: &mut Term) -> anyhow::Result<Exit> {
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
-        let mut last_second = u64::MAX;
+        let mut last_clock = (u64::MAX, u64::MAX);
         let mut last_loop = Instant::now();
         let exit = loop {
             if let Some(sig) = crate::sys::stop_requested() {
@@ -113,30 +118,32 @@ impl App {
             let dt = now.duration_since(last_loop).as_secs_f64();
             last_loop = now;
             if busy { self.stats.secs_running += dt } else { self.stats.secs_paused += dt }
+            let tick_start = Instant::now();
             if let Some(s) = self.session() {
                 if s.tick() {
                     dirty = true;
                 }
-                let second = s.dash.status.elapsed.as_secs();
-                if second != last_second {
-                    last_second = second;
+                let st = &s.dash.status;
+                let clock = (st.elapsed.as_secs(), st.clock_ns / super::lanes::timeline_tick_ns(st.speed));
+                if clock != last_clock {
+                    last_clock = clock;
                     dirty = true;
                 }
             }
-            // While the run goes, the timeline moves: a frame every FRAME.
-            if busy && last_draw.elapsed() >= FRAME {
-                dirty = true;
-            }
-            if dirty && last_draw.elapsed() >= MIN_GAP {
+            self.stats.secs_ticking += tick_start.elapsed().as_secs_f64();
+            if dirty && last_draw.elapsed() >= FRAME {
+                // Frames are paced from their start, so drawing time does not slow the rate.
+                let started = Instant::now();
                 self.draw(terminal)?;
+                self.stats.secs_drawing += started.elapsed().as_secs_f64();
                 if busy { self.stats.frames_running += 1 } else { self.stats.frames_paused += 1 }
-                last_draw = Instant::now();
+                last_draw = started;
                 dirty = false;
             }
+            let until_frame = FRAME.saturating_sub(last_draw.elapsed()).max(Duration::from_millis(1));
             let wait = match &self.screen {
                 Screen::Dashboard(s) if s.is_stepping() => Duration::from_millis(2),
-                Screen::Dashboard(_) if busy => FRAME.saturating_sub(last_draw.elapsed()).max(Duration::from_millis(1)),
-                Screen::Dashboard(_) if dirty => MIN_GAP.saturating_sub(last_draw.elapsed()).max(Duration::from_millis(1)),
+                Screen::Dashboard(_) if dirty || busy => until_frame,
                 Screen::Dashboard(_) => Duration::from_millis(250),
                 Screen::Picker => Duration::from_millis(500),
             };
@@ -180,6 +187,7 @@ impl App {
             let json = serde_json::json!({
                 "frames_running": s.frames_running, "secs_running": s.secs_running,
                 "frames_paused": s.frames_paused, "secs_paused": s.secs_paused,
+                "secs_drawing": s.secs_drawing, "secs_ticking": s.secs_ticking,
             });
             let _ = std::fs::write(path, json.to_string());
         }

@@ -161,8 +161,13 @@ impl Session {
         st.corrupt = stats.corrupt;
         st.frozen = self.dash.model.processes.keys().copied().filter(|l| self.run.is_frozen(*l)).collect::<BTreeSet<u32>>();
         st.settled = self.step.is_none() && (self.ended_at.is_some() || self.run.quiescent());
-        // The timeline's right edge: the run's clock, stopped when it ended.
-        st.clock_ns = (st.elapsed.as_nanos() as u64).max(self.dash.model.now_ns);
+        // The timeline's right edge: the run's clock while it runs; paused
+        // (or ended) it stands still, and moves only with the records of steps.
+        let running = matches!(st.mode, Mode::Running | Mode::Joining { .. });
+        if running {
+            st.clock_ns = st.clock_ns.max(st.elapsed.as_nanos() as u64);
+        }
+        st.clock_ns = st.clock_ns.max(self.dash.model.now_ns);
     }
 
     fn selected(&self) -> Option<(u32, String)> {

@@ -171,6 +171,7 @@ impl Dashboard {
     /// A fresh model for a restarted run; the view keeps its choices.
     pub fn reset(&mut self) {
         self.model = Model::new();
+        self.status = RunStatus::default();
         self.view.log_scroll = 0;
         self.view.source_scroll = None;
     }
