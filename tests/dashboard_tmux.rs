@@ -349,3 +349,58 @@ fn redraws_30_times_a_second_while_running_and_idles_when_paused() {
     assert!(idle <= 5.0, "{idle:.1} redraws a second while paused: {st}");
     assert_clean(conductor, &pids);
 }
+
+#[test]
+fn every_other_control_acts_on_the_real_run() {
+    let t = Tmux::start("keys", "run ticket-race --paused --param buyers=2", &[], 120, 40);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    let first_pid = lane_rows(&t.screen())[0].split_whitespace().nth(1).unwrap().to_string();
+
+    t.keys(&["l"]);
+    t.wait_for("statement steps", WAIT, |s| s.contains("statement steps"));
+    t.keys(&["l"]);
+    t.wait_for("op steps", WAIT, |s| s.contains("op steps"));
+    t.keys(&["+"]);
+    t.wait_for("speed ×2", WAIT, |s| s.contains("speed ×2"));
+    t.keys(&["-", "-"]);
+    t.wait_for("speed ×0.5", WAIT, |s| s.contains("speed ×0.5"));
+
+    // s steps the selected process (main): its line moves on.
+    t.keys(&["s"]);
+    t.wait_for("the step", WAIT, |s| s.contains("step 1 done") && s.contains("line 53"));
+
+    // Help and details open over the panes and close with esc.
+    t.keys(&["?"]);
+    t.wait_for("the help", WAIT, |s| s.contains("Keys — esc closes") && s.contains("join the selected process"));
+    t.keys(&["Escape"]);
+    t.wait_for("the help to close", WAIT, |s| !s.contains("Keys — esc closes"));
+    t.keys(&["Enter"]);
+    t.wait_for("the details", WAIT, |s| s.contains("process MainProcess (lane 1)") && s.contains("pid / ppid"));
+    t.keys(&["Escape"]);
+    t.wait_for("the details to close", WAIT, |s| !s.contains("pid / ppid"));
+    t.keys(&["Tab"]);
+    t.wait_for("the focus on resources", WAIT, |s| s.contains("[Resources & files]"));
+    t.keys(&["BTab"]);
+    t.wait_for("the focus back on processes", WAIT, |s| s.contains("[Processes"));
+
+    // z freezes main (SIGSTOP): it cannot be stepped; z thaws it.
+    t.keys(&["z"]);
+    t.wait_for("main stopped", WAIT, |s| lane_rows(s)[0].contains("stopped"));
+    let stat = std::fs::read_to_string(format!("/proc/{first_pid}/stat")).unwrap();
+    assert_eq!(stat.rsplit(')').next().unwrap().split_whitespace().next(), Some("T"), "really stopped: {stat}");
+    t.keys(&["s"]);
+    t.wait_for("the refusal", WAIT, |s| s.contains("it is frozen"));
+    t.keys(&["z"]);
+    t.wait_for("main thawed", WAIT, |s| s.contains("thawed") && lane_rows(s)[0].contains("ready"));
+
+    // r restarts: a new main process, the same seed, paused again.
+    t.keys(&["r"]);
+    let s = t.wait_for("the restart", WAIT, |s| s.contains("restarted (seed 0)") && s.contains("PAUSED") && !lane_rows(s).is_empty() && !lane_rows(s)[0].contains(&first_pid));
+    let pids = run_pids(conductor);
+    assert!(!lane_rows(&s)[0].contains(&first_pid));
+    assert!(!std::path::Path::new(&format!("/proc/{first_pid}")).exists() || std::fs::read_to_string(format!("/proc/{first_pid}/stat")).is_ok_and(|s| s.contains(") Z")), "the first run's main is gone");
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}

@@ -298,11 +298,9 @@ impl App {
                     p.lang = self.lang;
                 }
             }
-            Action::Back => {
-                if !s.dash.close_overlay() && from_picker {
-                    s.shutdown();
-                    self.screen = Screen::Picker;
-                }
+            Action::Back if !s.dash.close_overlay() && from_picker => {
+                s.shutdown();
+                self.screen = Screen::Picker;
             }
             Action::Quit => self.quit = true,
             _ => {}

@@ -254,3 +254,22 @@ mod tests {
         assert!(zh.iter().any(|(k, t)| k == "space" && t.contains("暂停")));
     }
 }
+
+#[cfg(test)]
+mod readme {
+    /// README.md's key table is this keymap: regenerate it with
+    /// `FORKSCOPE_WRITE_README_KEYS=1 cargo test --lib readme_key_table`.
+    #[test]
+    fn readme_key_table_matches_the_keymap() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let (begin, end) = ("<!-- keys:begin (generated from src/ui/keymap.rs) -->\n", "<!-- keys:end -->");
+        let (a, b) = (readme.find(begin).expect("README has the keys markers") + begin.len(), readme.find(end).expect("README has the keys end marker"));
+        let table = super::markdown();
+        if std::env::var_os("FORKSCOPE_WRITE_README_KEYS").is_some() {
+            std::fs::write(path, format!("{}{table}{}", &readme[..a], &readme[b..])).unwrap();
+            return;
+        }
+        assert_eq!(&readme[a..b], table, "README's key table is out of date: regenerate it (see this test's doc)");
+    }
+}

@@ -152,21 +152,21 @@ impl PickerState {
         let o = self.option;
         let numeric = o == lesson.manifest.params.len() || matches!(lesson.manifest.params.get(o).map(|p| &p.default), Some(ParamValue::Int(_) | ParamValue::Float(_)));
         let free_text = matches!(lesson.manifest.params.get(o), Some(p) if matches!(p.default, ParamValue::Str(_)) && p.choices.is_empty());
-        if (numeric && (c.is_ascii_digit() || c == '-' || c == '.')) || free_text {
-            if let Some(v) = self.value_mut() {
-                if numeric && (v == "0" || v.is_empty()) {
-                    v.clear();
-                }
-                v.push(c);
+        if ((numeric && (c.is_ascii_digit() || c == '-' || c == '.')) || free_text)
+            && let Some(v) = self.value_mut()
+        {
+            if numeric && (v == "0" || v.is_empty()) {
+                v.clear();
             }
+            v.push(c);
         }
     }
 
     pub fn erase(&mut self) {
-        if self.focus == PickerFocus::Options {
-            if let Some(v) = self.value_mut() {
-                v.pop();
-            }
+        if self.focus == PickerFocus::Options
+            && let Some(v) = self.value_mut()
+        {
+            v.pop();
         }
     }
 

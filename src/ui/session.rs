@@ -115,13 +115,13 @@ impl Session {
                 self.dash.say(msg, Tone::Bad);
             }
         }
-        if let Some(lane) = self.join {
-            if let Some(p) = self.dash.model.processes.get(&lane).filter(|p| !p.state.is_live()) {
-                let (name, state) = (p.name.clone(), p.state);
-                self.join = None;
-                self.run.pause();
-                self.say_exit(&name, state);
-            }
+        if let Some(lane) = self.join
+            && let Some(p) = self.dash.model.processes.get(&lane).filter(|p| !p.state.is_live())
+        {
+            let (name, state) = (p.name.clone(), p.state);
+            self.join = None;
+            self.run.pause();
+            self.say_exit(&name, state);
         }
         if ended && self.ended_at.is_none() {
             self.ended_at = Some(self.run.elapsed());
