@@ -232,7 +232,8 @@ impl Dashboard {
                 self.view.source_scroll = Some((from + delta).clamp(0, max) as usize);
             }
             // Up scrolls back in time.
-            Pane::Log => self.view.log_scroll = (self.view.log_scroll as isize - delta).max(0) as usize,
+            // (Each entry takes at least one line, so that bounds the scroll.)
+            Pane::Log => self.view.log_scroll = (self.view.log_scroll as isize - delta).clamp(0, self.model.log.len().saturating_sub(1) as isize) as usize,
         }
     }
 
