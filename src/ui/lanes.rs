@@ -177,7 +177,7 @@ impl Widget for LanesWidget<'_> {
             text::pad(on_label, on_w),
             text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), text::span(tick), l.pick("cell", "格")), tl_w),
         );
-        Line::styled(text::fit(&head, w), th.dim()).render(Rect { height: 1, ..inner }, buf);
+        Line::styled(text::fit(head.trim_end(), w), th.dim()).render(Rect { height: 1, ..inner }, buf);
 
         let visible = inner.height as usize - 1;
         let sel_row = rows.iter().position(|r| Some(r.lane) == selected).unwrap_or(0);
