@@ -114,7 +114,9 @@ impl PickerState {
     /// Next (`+1`) or previous (`-1`) value of the selected option.
     pub fn adjust(&mut self, dir: i64) {
         if self.focus != PickerFocus::Options {
+            // From the lesson list, → goes to its options first.
             self.focus = PickerFocus::Options;
+            return;
         }
         let Some(lesson) = self.lesson().cloned() else { return };
         let n = lesson.manifest.params.len();
