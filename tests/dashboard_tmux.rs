@@ -404,3 +404,21 @@ fn every_other_control_acts_on_the_real_run() {
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert_clean(conductor, &pids);
 }
+
+#[test]
+fn closing_the_terminal_ends_the_run() {
+    let t = Tmux::start("hangup", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED"));
+    let conductor = t.conductor();
+    t.keys(&["n"]);
+    t.wait_for("a step", WAIT, |s| s.contains("step 1 done"));
+    let mut pids = run_pids(conductor);
+    assert!(!pids.is_empty());
+    pids.push(conductor);
+    // The window goes away: the terminal hangs up under the dashboard.
+    let t0 = Instant::now();
+    t.tmux(&["kill-server"]);
+    assert_left_nothing(conductor, &pids, Duration::from_secs(8));
+    assert_no_process_of(conductor);
+    eprintln!("everything was gone {:?} after the hang-up", t0.elapsed());
+}

@@ -102,6 +102,7 @@ impl App {
     /// records, the timeline moving by a cell, the clock's second. While the
     /// run goes it looks for records every frame; paused, four times a second.
     pub fn run(mut self, terminal: &mut Term) -> anyhow::Result<Exit> {
+        let watchdog = super::terminal::Watchdog::start();
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
         let mut last_clock = (u64::MAX, u64::MAX);
@@ -109,6 +110,10 @@ impl App {
         let exit = loop {
             if let Some(sig) = crate::sys::stop_requested() {
                 break Exit::Signal(sig);
+            }
+            // Never ask crossterm for events from a terminal that is gone (it would spin).
+            if super::terminal::hung_up() {
+                break Exit::Signal(libc::SIGHUP);
             }
             if self.quit {
                 break Exit::Quit;
@@ -147,7 +152,15 @@ impl App {
                 Screen::Dashboard(_) => Duration::from_millis(250),
                 Screen::Picker => Duration::from_millis(500),
             };
-            if event::poll(wait)? {
+            // Wait on the terminal ourselves (a hang-up is seen here), then let
+            // crossterm parse what came, and the resizes it noticed.
+            let crossterm_wait = match super::terminal::wait_input(wait) {
+                super::terminal::Input::HungUp => break Exit::Signal(libc::SIGHUP),
+                super::terminal::Input::Ready if !super::terminal::hung_up() => wait,
+                super::terminal::Input::Ready => break Exit::Signal(libc::SIGHUP),
+                super::terminal::Input::Timeout => Duration::ZERO,
+            };
+            if event::poll(crossterm_wait)? {
                 // Take every pending event, then draw once.
                 loop {
                     self.handle_event(event::read()?)?;
@@ -162,6 +175,7 @@ impl App {
                 }
             }
         };
+        drop(watchdog);
         if let Some(s) = self.session() {
             s.shutdown();
         }
