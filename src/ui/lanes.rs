@@ -128,7 +128,8 @@ impl Widget for LanesWidget<'_> {
         let focused = d.view.focus == Pane::Lanes;
         let live = m.live().count();
         let title = format!("{} · {} {} {live} {}", l.pick("Processes", "进程"), m.processes.len(), l.pick("total,", "个,"), l.pick("live", "运行中"));
-        let block = pane_block(title, focused, th);
+        let run_info = format!(" seed {}{}{} ", d.seed, if d.params.is_empty() { "" } else { " · " }, d.params);
+        let block = pane_block(title, focused, th).title_bottom(Line::styled(text::fit(&run_info, area.width.saturating_sub(4) as usize), th.dim()));
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height == 0 || inner.width < 10 {
