@@ -15,3 +15,4 @@ pub mod scenario;
 pub mod script;
 pub mod shm;
 pub mod sys;
+pub mod ui;

@@ -58,10 +58,7 @@ fn dashboard_or_list(lang: &str) -> i32 {
     if !std::io::stdout().is_terminal() {
         return fail("stdout is not a terminal, so there is no dashboard to draw; use `forkscope run LESSON --headless` (add --json for NDJSON)");
     }
-    println!("forkscope lessons:\n");
-    list(lang);
-    println!("\nrun one with: forkscope run ticket-race --headless --param lock=false");
-    0
+    forkscope::ui::open_picker(lang).unwrap_or_else(fail)
 }
 
 fn run(args: RunArgs, lang: &str) -> i32 {
@@ -97,6 +94,9 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     if !args.headless && !std::io::stdout().is_terminal() {
         return fail("stdout is not a terminal, so there is no dashboard to draw; use --headless (add --json for NDJSON)");
     }
+    if !args.headless && (args.schedule.is_some() || args.timeout.is_some()) {
+        return fail("--schedule and --timeout are for --headless runs; in the dashboard you step (n, s) and stop (q) yourself");
+    }
     let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
     opts.params = params;
     opts.seed = args.seed;
@@ -104,6 +104,9 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     opts.statements = args.statements;
     opts.lang = lang.to_string();
     opts.speed = args.speed;
+    if !args.headless {
+        return forkscope::ui::open_lesson(lesson, opts).unwrap_or_else(fail);
+    }
     forkscope::sys::catch_stop_signals();
     let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang: lang.to_string() };
     let (params, seed, statements) = (opts.params.clone(), opts.seed, opts.statements);

@@ -45,6 +45,10 @@ impl Lane0 {
     }
 }
 
+/// Bounds of the reaper's poll timeout (ms).
+const IDLE_MIN_MS: i32 = 2;
+const IDLE_MAX_MS: i32 = 20;
+
 struct Tracked {
     pid: i32,
     fd: OwnedFd,
@@ -66,7 +70,12 @@ fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
     let mut done = vec![false; v.geometry().lanes as usize];
     let mut settled = vec![false; v.geometry().lanes as usize];
     done[CONDUCTOR_LANE as usize] = true;
+    // The poll's timeout only bounds how late a new process is noticed (an
+    // end is noticed at once: its pidfd wakes the poll). It starts short and
+    // backs off while nothing happens, so a paused run costs next to no CPU.
+    let mut idle_ms = IDLE_MIN_MS;
     while !stop.load(Acquire) {
+        let tracked_before = tracked.len();
         // New processes: lanes whose pid is published.
         for lane in 1..v.lanes_in_use() {
             if done[lane as usize] || tracked.contains_key(&lane) {
@@ -91,11 +100,12 @@ fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
         let lanes: Vec<u32> = tracked.keys().copied().collect();
         let fds: Vec<i32> = lanes.iter().map(|l| tracked[l].fd.as_raw_fd()).collect();
         let ready = if fds.is_empty() {
-            std::thread::sleep(std::time::Duration::from_millis(2));
+            std::thread::sleep(std::time::Duration::from_millis(idle_ms as u64));
             Vec::new()
         } else {
-            sys::poll_readable(&fds, 2)
+            sys::poll_readable(&fds, idle_ms)
         };
+        idle_ms = if ready.is_empty() && tracked.len() == tracked_before { (idle_ms * 2).min(IDLE_MAX_MS) } else { IDLE_MIN_MS };
         for i in ready {
             let lane = lanes[i];
             if let Some(t) = tracked.remove(&lane) {

@@ -114,6 +114,12 @@ impl Policy {
     }
 }
 
+/// What "step the next ready one" steps: the next ready process after the
+/// last one stepped or, with none ready, the one whose timed wait ends first.
+pub fn next_steppable(run: &Run) -> Option<u32> {
+    run.next_ready().or_else(|| earliest_timeout(run))
+}
+
 /// The blocked process whose timed wait would end first.
 fn earliest_timeout(run: &Run) -> Option<u32> {
     run.lanes()

@@ -1,0 +1,164 @@
+//! The dashboard screen: where each pane goes ([`layout`], shared with mouse
+//! hit-testing) and `impl Widget for &Dashboard`, which draws every pane from
+//! the state alone. Below [`MIN_WIDTH`]×[`MIN_HEIGHT`] it says the terminal is
+//! too small instead of drawing.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Margin, Rect};
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+
+use super::banner::BannerWidget;
+use super::header::{FooterWidget, HeaderWidget};
+use super::lanes::{LanesWidget, scroll_offset};
+use super::log::LogWidget;
+use super::overlay::{DetailsWidget, HelpWidget};
+use super::resources::{self, ResourcesWidget};
+use super::source::SourceWidget;
+use super::state::{Dashboard, Overlay, Pane};
+use super::text::{self, Lang};
+use super::theme::Theme;
+use super::keymap::Scope;
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Where each part of the dashboard goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Areas {
+    pub header: Rect,
+    pub banner: Rect,
+    pub lanes: Rect,
+    pub resources: Rect,
+    pub source: Rect,
+    pub log: Rect,
+    pub footer: Rect,
+}
+
+impl Areas {
+    /// The pane under a screen position.
+    pub fn pane_at(&self, x: u16, y: u16) -> Option<Pane> {
+        let p = ratatui::layout::Position { x, y };
+        [(self.lanes, Pane::Lanes), (self.resources, Pane::Resources), (self.source, Pane::Source), (self.log, Pane::Log)].into_iter().find(|(r, _)| r.contains(p)).map(|(_, pane)| pane)
+    }
+}
+
+pub fn too_small(area: Rect) -> bool {
+    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
+}
+
+/// Splits `area`: header, banner, lanes | resources over source | log, footer.
+pub fn layout(area: Rect, dash: &Dashboard) -> Areas {
+    let banner_h = BannerWidget::new(dash).height(area.width);
+    let [header, banner, body, footer] = Layout::vertical([Constraint::Length(1), Constraint::Length(banner_h), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    // Lanes want a row per process (plus borders and the column header);
+    // the source and the log keep at least 8 rows.
+    let want = dash.lane_rows().len() as u16 + 3;
+    let top_h = want.max(dash.res_items().len() as u16 + 3).max(6).min(body.height * 55 / 100).min(body.height.saturating_sub(8));
+    let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Fill(1)]).areas(body);
+    let [lanes, resources] = Layout::horizontal([Constraint::Percentage(62), Constraint::Fill(1)]).areas(top);
+    let [source, log] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(bottom);
+    Areas { header, banner, lanes, resources, source, log, footer }
+}
+
+/// A pane's frame: its title, bold borders when it has the focus.
+pub fn pane_block(title: String, focused: bool, theme: &Theme) -> Block<'static> {
+    let t = if focused { format!("[{title}]") } else { title };
+    Block::new().borders(Borders::ALL).border_style(theme.border(focused)).title(Line::styled(t, theme.bold()))
+}
+
+/// The message shown instead of the dashboard in a terminal that is too small.
+pub fn render_too_small(area: Rect, buf: &mut Buffer, lang: Lang) {
+    let msg = match lang {
+        Lang::En => format!("The terminal is too small ({}×{}). forkscope needs at least {MIN_WIDTH}×{MIN_HEIGHT}: make the window bigger (or the font smaller). q quits.", area.width, area.height),
+        Lang::Zh => format!("终端太小({}×{})。forkscope 至少需要 {MIN_WIDTH}×{MIN_HEIGHT}:请放大窗口(或缩小字体)。按 q 退出。", area.width, area.height),
+    };
+    let lines: Vec<Line> = text::wrap(&msg, area.width as usize).into_iter().map(Line::from).collect();
+    Paragraph::new(lines).style(Style::new()).render(area, buf);
+}
+
+impl Dashboard {
+    /// A left click at (x, y): focuses the pane there and selects the
+    /// process or resource under the pointer.
+    pub fn click(&mut self, areas: &Areas, x: u16, y: u16) {
+        let Some(pane) = areas.pane_at(x, y) else { return };
+        self.view.focus = pane;
+        match pane {
+            Pane::Lanes => {
+                let inner = areas.lanes.inner(Margin::new(1, 1));
+                // The first inner row is the column header.
+                if y > inner.y && y < inner.bottom() {
+                    let visible = inner.height.saturating_sub(1) as usize;
+                    let rows = self.lane_rows();
+                    let sel = self.selected_lane().and_then(|l| rows.iter().position(|(r, _)| *r == l)).unwrap_or(0);
+                    let row = scroll_offset(sel, visible) + (y - inner.y - 1) as usize;
+                    if row < rows.len() {
+                        self.select_row(row as isize);
+                    }
+                }
+            }
+            Pane::Resources => {
+                let inner = areas.resources.inner(Margin::new(1, 1));
+                if let Some(i) = (y >= inner.y).then(|| resources::item_at(self, inner, y - inner.y)).flatten() {
+                    self.view.selected_res = i;
+                }
+            }
+            Pane::Source | Pane::Log => {}
+        }
+    }
+
+    /// The mouse wheel over a pane scrolls it (moves the selection in lists),
+    /// without moving the focus.
+    pub fn scroll_at(&mut self, areas: &Areas, x: u16, y: u16, delta: isize) {
+        let Some(pane) = areas.pane_at(x, y) else { return };
+        let keep = self.view.focus;
+        self.view.focus = pane;
+        self.move_by(if matches!(pane, Pane::Lanes | Pane::Resources) { delta } else { delta * 3 });
+        self.view.focus = keep;
+    }
+}
+
+/// What a buffer shows, one string per row (a wide character once, not
+/// followed by the blank cell it covers): for tests and text exports.
+pub fn buffer_lines(buf: &Buffer) -> Vec<String> {
+    let w = buf.area.width as usize;
+    buf.content
+        .chunks(w.max(1))
+        .map(|row| {
+            let mut s = String::new();
+            let mut skip = 0usize;
+            for c in row {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                s.push_str(c.symbol());
+                skip = text::width(c.symbol()).saturating_sub(1);
+            }
+            s
+        })
+        .collect()
+}
+
+impl Widget for &Dashboard {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        if too_small(area) {
+            render_too_small(area, buf, self.lang);
+            return;
+        }
+        let a = layout(area, self);
+        HeaderWidget::new(self).render(a.header, buf);
+        BannerWidget::new(self).render(a.banner, buf);
+        LanesWidget::new(self).render(a.lanes, buf);
+        ResourcesWidget::new(self).render(a.resources, buf);
+        SourceWidget::new(self).render(a.source, buf);
+        LogWidget::new(self).render(a.log, buf);
+        FooterWidget::new(&self.view.message, Scope::Dashboard, self.lang, &self.theme).render(a.footer, buf);
+        match self.view.overlay {
+            Some(Overlay::Help) => HelpWidget::new(Scope::Dashboard, self.lang, &self.theme).render(area, buf),
+            Some(Overlay::Details(pane)) => DetailsWidget::new(self, pane).render(area, buf),
+            None => {}
+        }
+    }
+}

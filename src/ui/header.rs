@@ -1,0 +1,107 @@
+//! The header line (lesson, mode, elapsed time, records, speed) and the
+//! footer line (key hints from the keymap, or the latest message).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::keymap::{self, Scope};
+use super::state::{Dashboard, Mode, Tone};
+use super::text::{self, Lang};
+use super::theme::Theme;
+
+/// The mode as the header shows it.
+pub fn mode_label(dash: &Dashboard) -> String {
+    let l = dash.lang;
+    match dash.status.mode {
+        Mode::Running => l.pick("RUNNING", "运行中").into(),
+        Mode::Paused => l.pick("PAUSED", "已暂停").into(),
+        Mode::Stepping { n } => format!("{} {n}…", l.pick("STEP", "单步")),
+        Mode::Joining { lane } => format!("{} {}…", l.pick("JOIN", "等待结束"), dash.model.pname(lane)),
+        Mode::Ended => l.pick("ENDED", "已结束").into(),
+    }
+}
+
+/// Speed as `×1`, `×2`, `×0.5`.
+pub fn speed_label(speed: f64) -> String {
+    if (speed - speed.round()).abs() < 1e-9 { format!("×{}", speed.round() as i64) } else { format!("×{speed}") }
+}
+
+#[derive(Debug)]
+pub struct HeaderWidget<'a> {
+    dash: &'a Dashboard,
+}
+
+impl<'a> HeaderWidget<'a> {
+    pub fn new(dash: &'a Dashboard) -> Self {
+        HeaderWidget { dash }
+    }
+}
+
+impl Widget for HeaderWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let d = self.dash;
+        let (l, th, st) = (d.lang, &d.theme, &d.status);
+        let running = matches!(st.mode, Mode::Running | Mode::Joining { .. });
+        let secs = st.elapsed.as_secs();
+        let gran = if st.statements { l.pick("statement steps", "按语句单步") } else { l.pick("op steps", "按操作单步") };
+        let mut spans = vec![
+            Span::styled(format!(" {} ", mode_label(d)), th.mode(running)),
+            Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)),
+            Span::styled("│", th.dim()),
+            Span::raw(format!(" {} {} {:.0}/s ", d.model.records, l.pick("rec", "条记录"), st.rate)),
+            Span::styled("│", th.dim()),
+        ];
+        let dropped = format!(" {} {} ", l.pick("dropped", "丢弃"), st.dropped + st.corrupt);
+        spans.push(if st.dropped + st.corrupt > 0 { Span::styled(dropped, th.warn()) } else { Span::raw(dropped) });
+        spans.push(Span::styled("│", th.dim()));
+        spans.push(Span::raw(format!(" {} {} · {gran} ", l.pick("speed", "速度"), speed_label(st.speed))));
+        spans.push(Span::styled("│ ", th.dim()));
+        let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
+        let title = format!("{} — {}", d.lesson.name, d.lesson.title(l.code()));
+        spans.push(Span::styled(text::fit(&title, (area.width as usize).saturating_sub(used)), th.bold()));
+        Line::from(spans).render(area, buf);
+    }
+}
+
+#[derive(Debug)]
+pub struct FooterWidget<'a> {
+    message: &'a Option<(String, Tone)>,
+    scope: Scope,
+    lang: Lang,
+    theme: &'a Theme,
+}
+
+impl<'a> FooterWidget<'a> {
+    pub fn new(message: &'a Option<(String, Tone)>, scope: Scope, lang: Lang, theme: &'a Theme) -> Self {
+        FooterWidget { message, scope, lang, theme }
+    }
+}
+
+impl Widget for FooterWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let w = area.width as usize;
+        if let Some((msg, tone)) = self.message {
+            let style = match tone {
+                Tone::Info => self.theme.bold(),
+                Tone::Good => self.theme.good(),
+                Tone::Bad => self.theme.bad(),
+            };
+            Line::styled(text::fit(&format!(" {}", text::one_line(msg)), w), style).render(area, buf);
+            return;
+        }
+        let mut spans = Vec::new();
+        let mut used = 0;
+        for (key, word) in keymap::hints(self.scope, self.lang) {
+            let piece = text::width(&key) + text::width(word) + 3;
+            if used + piece > w {
+                break;
+            }
+            spans.push(Span::styled(format!(" {key}"), self.theme.bold()));
+            spans.push(Span::styled(format!(" {word} "), self.theme.dim()));
+            used += piece;
+        }
+        Line::from(spans).render(area, buf);
+    }
+}

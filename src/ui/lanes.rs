@@ -1,0 +1,266 @@
+//! The lanes pane: one row per process in tree order (children under their
+//! parent), with pid, a state badge, what it waits for and who holds it, and
+//! a timeline of its past states that scrolls with time (right edge = now).
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::model::{Model, PState, ProcessState};
+use crate::shm::record::{Op, ResKind};
+
+use super::dashboard::pane_block;
+use super::state::{Dashboard, Pane};
+use super::text::{self, Lang};
+use super::theme::Theme;
+
+/// The state badge: `blocked`, `exited 0`, `killed by SIGTERM`, `stopped`.
+pub fn badge(p: &ProcessState, frozen: bool) -> String {
+    if frozen && p.state.is_live() { "stopped".into() } else { p.state.label() }
+}
+
+/// What a process waits for, and who holds it. `long` spells it out;
+/// otherwise it is short enough for a narrow column.
+pub fn wait_text(model: &Model, p: &ProcessState, lang: Lang, long: bool) -> Option<String> {
+    let w = p.wait.as_ref()?;
+    if w.op == Op::Sleep {
+        return Some(lang.pick("sleep", "sleep").into());
+    }
+    let timed = if w.timed && long { lang.pick(" (with timeout)", "(有超时)") } else { "" };
+    if let Some(res) = w.res {
+        let rs = model.resources.get(&res);
+        let name = model.rname(res);
+        // The current owner of a lock-like resource, else who held it at the block.
+        let owner = rs.filter(|r| matches!(r.kind, ResKind::Lock | ResKind::RLock | ResKind::Condition | ResKind::Value | ResKind::Array)).and_then(|r| r.owner).or(w.holder);
+        return Some(match (owner, long) {
+            (Some(o), true) => match lang {
+                Lang::En => format!("{} {name}, held by {}{timed}", w.op, model.pname(o)),
+                Lang::Zh => format!("{} {name},被 {} 持有{timed}", w.op, model.pname(o)),
+            },
+            (Some(o), false) => format!("{name} ({})", model.pname(o)),
+            (None, _) => format!("{} {name}{timed}", w.op),
+        });
+    }
+    if let Some(on) = w.on {
+        return Some(format!("{} {}{timed}", w.op, model.pname(on)));
+    }
+    Some(format!("{}{timed}", w.op))
+}
+
+/// Time one timeline cell stands for: 0.1 s at speed 1, shorter when sleeps
+/// are sped up, so a sleep keeps its length in cells.
+pub fn timeline_tick_ns(speed: f64) -> u64 {
+    ((100_000_000.0 / speed.max(0.001)) as u64).clamp(1_000_000, 1_000_000_000)
+}
+
+/// Which of the states seen within one cell to show: the one that matters most.
+fn rank(s: PState) -> u8 {
+    match s {
+        PState::Blocked => 6,
+        PState::Killed(_) => 5,
+        PState::Running => 4,
+        PState::Sleeping => 3,
+        PState::Ready => 2,
+        PState::Starting => 1,
+        PState::Exited(_) => 0,
+    }
+}
+
+/// The state shown in each of `cells` cells ending at `now_ns`, oldest first;
+/// `None` before the process existed or after it ended.
+pub fn timeline(history: &[(u64, PState)], now_ns: u64, tick_ns: u64, cells: usize) -> Vec<Option<PState>> {
+    let mut out = Vec::with_capacity(cells);
+    let mut j = 0; // history[..j] started at or before the cell's start
+    let mut cur: Option<PState> = None;
+    for i in 0..cells {
+        let back = (cells - i) as u64 * tick_ns;
+        let start = now_ns as i128 - back as i128;
+        let end = start + tick_ns as i128;
+        while j < history.len() && (history[j].0 as i128) <= start {
+            cur = Some(history[j].1);
+            j += 1;
+        }
+        let mut best = cur.filter(|s| s.is_live());
+        let mut k = j;
+        while k < history.len() && (history[k].0 as i128) <= end {
+            let s = history[k].1;
+            if best.is_none_or(|b| rank(s) > rank(b)) {
+                best = Some(s);
+            }
+            k += 1;
+        }
+        out.push(best);
+    }
+    out
+}
+
+/// First row shown when row `selected` must be visible in `visible` rows.
+pub fn scroll_offset(selected: usize, visible: usize) -> usize {
+    if visible == 0 || selected < visible { 0 } else { selected + 1 - visible }
+}
+
+#[derive(Debug)]
+pub struct LanesWidget<'a> {
+    dash: &'a Dashboard,
+}
+
+impl<'a> LanesWidget<'a> {
+    pub fn new(dash: &'a Dashboard) -> Self {
+        LanesWidget { dash }
+    }
+}
+
+struct Row<'a> {
+    lane: u32,
+    name: String,
+    p: &'a ProcessState,
+    badge: String,
+    frozen: bool,
+    on: (String, String),
+}
+
+impl Widget for LanesWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let d = self.dash;
+        let (m, l, th) = (&d.model, d.lang, &d.theme);
+        let focused = d.view.focus == Pane::Lanes;
+        let live = m.live().count();
+        let title = format!("{} · {} {} {live} {}", l.pick("Processes", "进程"), m.processes.len(), l.pick("total,", "个,"), l.pick("live", "运行中"));
+        let run_info = format!(" seed {}{}{} ", d.seed, if d.params.is_empty() { "" } else { " · " }, d.params);
+        let block = pane_block(title, focused, th).title_bottom(Line::styled(text::fit(&run_info, area.width.saturating_sub(4) as usize), th.dim()));
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 || inner.width < 10 {
+            return;
+        }
+        let selected = d.selected_lane();
+        let rows: Vec<Row> = d
+            .lane_rows()
+            .into_iter()
+            .filter_map(|(lane, depth)| {
+                let p = m.processes.get(&lane)?;
+                let indent = if depth == 0 { String::new() } else { format!("{}└ ", "  ".repeat(depth - 1)) };
+                let frozen = d.status.frozen.contains(&lane);
+                let on = match wait_text(m, p, l, true) {
+                    Some(long) => (long, wait_text(m, p, l, false).unwrap_or_default()),
+                    None if p.state.is_live() && p.line > 0 => {
+                        let s = match l {
+                            Lang::En => format!("line {}", p.line),
+                            Lang::Zh => format!("第 {} 行", p.line),
+                        };
+                        (s.clone(), s)
+                    }
+                    None => Default::default(),
+                };
+                Some(Row { lane, name: format!("{indent}{}", text::one_line(&p.name)), p, badge: badge(p, frozen), frozen, on })
+            })
+            .collect();
+
+        // Column widths from the content, the rest to the "on" column and the timeline.
+        let w = inner.width as usize;
+        let name_w = rows.iter().map(|r| text::width(&r.name)).max().unwrap_or(0).clamp(7, 18);
+        let pid_w = rows.iter().map(|r| r.p.pid.to_string().len()).max().unwrap_or(3).max(3);
+        let state_w = rows.iter().map(|r| text::width(&r.badge)).max().unwrap_or(5).clamp(5, 17);
+        let fixed = 1 + name_w + 1 + pid_w + 1 + state_w + 1;
+        let rest = w.saturating_sub(fixed);
+        let on_label = l.pick("waits for / at", "等待 / 位置");
+        let on_max = rows.iter().map(|r| text::width(&r.on.0)).max().unwrap_or(0).max(text::width(on_label));
+        let (on_w, tl_w) = if rest < 24 { (rest, 0) } else { let on = on_max.min(rest * 6 / 10); (on, rest - on - 1) };
+
+        let tick = timeline_tick_ns(d.status.speed);
+        let head = format!(
+            " {} {} {} {} {}",
+            text::pad(l.pick("process", "进程"), name_w),
+            text::pad("pid", pid_w),
+            text::pad(l.pick("state", "状态"), state_w),
+            text::pad(on_label, on_w),
+            text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), text::span(tick), l.pick("cell", "格")), tl_w),
+        );
+        Line::styled(text::fit(head.trim_end(), w), th.dim()).render(Rect { height: 1, ..inner }, buf);
+
+        let visible = inner.height as usize - 1;
+        let sel_row = rows.iter().position(|r| Some(r.lane) == selected).unwrap_or(0);
+        let offset = scroll_offset(sel_row, visible);
+        for (i, r) in rows.iter().enumerate().skip(offset).take(visible) {
+            let y = inner.y + 1 + (i - offset) as u16;
+            let is_sel = Some(r.lane) == selected;
+            let on = if text::width(&r.on.0) <= on_w { &r.on.0 } else { &r.on.1 };
+            let state_style = th.state(r.p.state, r.frozen);
+            let mut spans = vec![
+                Span::raw(if is_sel { ">" } else { " " }),
+                Span::styled(text::pad(&r.name, name_w), th.lane(r.lane)),
+                Span::raw(" "),
+                Span::raw(text::pad(&r.p.pid.to_string(), pid_w)),
+                Span::raw(" "),
+                Span::styled(text::pad(&r.badge, state_w), state_style),
+                Span::raw(" "),
+                Span::styled(text::pad(on, on_w), if r.p.state == PState::Blocked { state_style } else { Style::new() }),
+            ];
+            if tl_w > 0 {
+                spans.push(Span::raw(" "));
+                spans.extend(timeline_spans(&r.p.history, d.status.clock_ns, tick, tl_w, th));
+            }
+            let row = Rect { y, height: 1, ..inner };
+            Line::from(spans).render(row, buf);
+            if is_sel {
+                let sel_area = Rect { width: (fixed + on_w).min(w) as u16, ..row };
+                buf.set_style(sel_area, if focused { th.selected() } else { th.selected_unfocused() });
+            }
+        }
+    }
+}
+
+/// The timeline as styled runs of glyphs.
+fn timeline_spans(history: &[(u64, PState)], now: u64, tick: u64, cells: usize, th: &Theme) -> Vec<Span<'static>> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut run_state: Option<Option<PState>> = None;
+    let flush = |spans: &mut Vec<Span<'static>>, run: &mut String, st: Option<PState>| {
+        if !run.is_empty() {
+            let style = st.map_or(Style::new(), |s| th.state(s, false));
+            spans.push(Span::styled(std::mem::take(run), style));
+        }
+    };
+    for cell in timeline(history, now, tick, cells) {
+        if run_state != Some(cell) {
+            flush(&mut spans, &mut run, run_state.flatten());
+            run_state = Some(cell);
+        }
+        run.push(cell.map_or(' ', |s| Theme::glyph(s, false)));
+    }
+    flush(&mut spans, &mut run, run_state.flatten());
+    spans
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeline_cells_follow_the_history_and_end_at_now() {
+        let ms = 1_000_000;
+        let h = vec![(0, PState::Starting), (10 * ms, PState::Running), (25 * ms, PState::Blocked), (45 * ms, PState::Ready), (50 * ms, PState::Exited(0))];
+        let cells = timeline(&h, 60 * ms, 10 * ms, 8);
+        let glyphs: String = cells.iter().map(|c| c.map_or(' ', |s| Theme::glyph(s, false))).collect();
+        // Cells: (-20,-10] (-10,0] (0,10] (10,20] (20,30] (30,40] (40,50] (50,60]
+        assert_eq!(glyphs, " ·██▓▓▓ ");
+        assert_eq!(cells[0], None, "before the process existed");
+        assert_eq!(cells[1], Some(PState::Starting));
+        assert_eq!(cells[2], Some(PState::Running), "started at 0, running at 10 ms: running wins");
+        assert_eq!(cells[3], Some(PState::Running));
+        assert_eq!(cells[4], Some(PState::Blocked), "blocked within the cell wins");
+        assert_eq!(cells[5], Some(PState::Blocked));
+        assert_eq!(cells[6], Some(PState::Blocked), "still blocked at its start");
+        assert_eq!(cells[7], None, "ended: the timeline stops");
+    }
+
+    #[test]
+    fn scroll_keeps_the_selection_visible() {
+        assert_eq!(scroll_offset(0, 5), 0);
+        assert_eq!(scroll_offset(4, 5), 0);
+        assert_eq!(scroll_offset(5, 5), 1);
+        assert_eq!(scroll_offset(10, 5), 6);
+    }
+}

@@ -1,0 +1,70 @@
+//! The dashboard (ratatui + crossterm): the lesson picker, and a live lesson
+//! drawn as lanes, resources, source and log, with the controls of the
+//! keymap (`?` shows them).
+//!
+//! Shape (see shared/STYLE.md): [`app::App`] runs the loop (run → draw →
+//! handle events); [`state`] holds what is drawn (the model, fed only with
+//! records, plus the run's status and the viewer's choices) apart from any
+//! drawing; [`session`] owns the live run and turns intents into gate
+//! actions; one widget per pane (`header`, `banner`, `lanes`, `resources`,
+//! `source`, `log`, `overlay`, `picker`) draws from the state; [`keymap`] is
+//! the one table of keys; [`theme`] the colours (NO_COLOR honoured);
+//! [`terminal`] takes the terminal and always gives it back.
+
+pub mod app;
+pub mod banner;
+pub mod dashboard;
+pub mod header;
+pub mod keymap;
+pub mod lanes;
+pub mod log;
+pub mod overlay;
+pub mod picker;
+pub mod resources;
+pub mod session;
+pub mod source;
+pub mod state;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+
+#[cfg(test)]
+mod tests;
+
+use crate::conductor::RunOptions;
+use crate::scenario::Lesson;
+
+use app::{App, Exit};
+use session::Session;
+use text::Lang;
+use theme::Theme;
+
+/// The exit status for how the app ended: 0 after `q`, 128 + N after signal N.
+fn status(exit: Exit) -> i32 {
+    match exit {
+        Exit::Quit => 0,
+        Exit::Signal(sig) => 128 + sig,
+    }
+}
+
+/// Opens the lesson picker (`forkscope` with no arguments).
+pub fn open_picker(lang: &str) -> anyhow::Result<i32> {
+    crate::sys::catch_stop_signals();
+    let lang = Lang::parse(lang);
+    let theme = Theme::from_env();
+    let (mut term, _guard) = terminal::enter()?;
+    let exit = App::with_picker(lang, theme).run(&mut term)?;
+    Ok(status(exit))
+}
+
+/// Opens the dashboard on `lesson`, started with `options`.
+pub fn open_lesson(lesson: Lesson, options: RunOptions) -> anyhow::Result<i32> {
+    crate::sys::catch_stop_signals();
+    let lang = Lang::parse(&options.lang);
+    let theme = Theme::from_env();
+    // Start the run before taking the terminal, so a failure reads normally.
+    let session = Session::start(lesson, options, lang, theme)?;
+    let (mut term, _guard) = terminal::enter()?;
+    let exit = App::with_session(session, lang, theme).run(&mut term)?;
+    Ok(status(exit))
+}

@@ -1,0 +1,150 @@
+//! Popups over the panes: the help screen (generated from the keymap, plus
+//! the timeline legend) and the details of the selected process or resource.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Widget};
+
+use crate::model::PState;
+
+use super::dashboard::pane_block;
+use super::keymap::{self, Scope};
+use super::lanes::{badge, wait_text};
+use super::resources::{file_line, resource_lines};
+use super::state::{Dashboard, Pane, ResItem};
+use super::text::{self, Lang};
+use super::theme::Theme;
+
+/// A box of at most `w`×`h` in the middle of `area`.
+pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
+}
+
+fn render_box(area: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'static>>, th: &Theme) {
+    let wanted_w = lines.iter().map(|l| l.width()).max().unwrap_or(20).max(text::width(&title) + 4) as u16 + 4;
+    let r = centered(area, wanted_w.min(area.width.saturating_sub(4)), lines.len() as u16 + 2);
+    Clear.render(r, buf);
+    let block = pane_block(title, true, th);
+    let inner = block.inner(r);
+    block.render(r, buf);
+    for (i, l) in lines.into_iter().take(inner.height as usize).enumerate() {
+        let row = Rect { x: inner.x + 1, y: inner.y + i as u16, width: inner.width.saturating_sub(1), height: 1 };
+        l.render(row, buf);
+    }
+}
+
+#[derive(Debug)]
+pub struct HelpWidget<'a> {
+    scope: Scope,
+    lang: Lang,
+    theme: &'a Theme,
+}
+
+impl<'a> HelpWidget<'a> {
+    pub fn new(scope: Scope, lang: Lang, theme: &'a Theme) -> Self {
+        HelpWidget { scope, lang, theme }
+    }
+}
+
+impl Widget for HelpWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (l, th) = (self.lang, self.theme);
+        let rows = keymap::help_rows(self.scope, l);
+        let key_w = rows.iter().map(|(k, _)| text::width(k)).max().unwrap_or(4);
+        let max_text = (area.width as usize).saturating_sub(key_w + 10);
+        let mut lines: Vec<Line<'static>> = rows.into_iter().map(|(k, t)| Line::from(vec![Span::styled(text::pad(&k, key_w), th.bold()), Span::raw("  "), Span::raw(text::fit(t, max_text))])).collect();
+        if self.scope == Scope::Dashboard {
+            lines.push(Line::raw(""));
+            let mut legend = vec![Span::styled(format!("{}: ", l.pick("timeline", "时间线")), th.dim())];
+            for s in [PState::Running, PState::Ready, PState::Blocked, PState::Sleeping, PState::Killed(9)] {
+                let name = match s {
+                    PState::Killed(_) => l.pick("killed", "被杀死"),
+                    PState::Running => l.pick("running", "运行"),
+                    PState::Ready => l.pick("ready", "就绪"),
+                    PState::Blocked => l.pick("blocked", "阻塞"),
+                    _ => l.pick("sleeping", "睡眠"),
+                };
+                legend.push(Span::styled(Theme::glyph(s, false).to_string(), th.state(s, false)));
+                legend.push(Span::raw(format!(" {name}  ")));
+            }
+            lines.push(Line::from(legend));
+        }
+        render_box(area, buf, format!("{} — esc {}", l.pick("Keys", "按键"), l.pick("closes", "关闭")), lines, th);
+    }
+}
+
+#[derive(Debug)]
+pub struct DetailsWidget<'a> {
+    dash: &'a Dashboard,
+    pane: Pane,
+}
+
+impl<'a> DetailsWidget<'a> {
+    pub fn new(dash: &'a Dashboard, pane: Pane) -> Self {
+        DetailsWidget { dash, pane }
+    }
+}
+
+fn kv(k: &str, v: String, th: &Theme) -> Line<'static> {
+    Line::from(vec![Span::styled(text::pad(k, 12), th.dim()), Span::raw(v)])
+}
+
+impl Widget for DetailsWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let d = self.dash;
+        let (m, l, th) = (&d.model, d.lang, &d.theme);
+        let mut lines = Vec::new();
+        let title;
+        if self.pane == Pane::Resources {
+            match d.selected_res() {
+                Some(ResItem::Res(id)) => {
+                    let Some(rs) = m.resources.get(&id) else { return };
+                    title = format!("{} {}", rs.kind.name(), rs.name);
+                    lines.extend(resource_lines(m, rs, l, th, (area.width as usize).saturating_sub(8)));
+                    lines.push(Line::raw(""));
+                    lines.push(kv(l.pick("created by", "创建者"), m.pname(rs.creator), th));
+                    lines.push(kv("value", rs.value.to_string(), th));
+                    lines.push(kv("capacity", rs.capacity.to_string(), th));
+                    lines.push(kv("count", rs.count.to_string(), th));
+                    if !rs.text.is_empty() {
+                        lines.push(kv("text", text::one_line(&rs.text), th));
+                    }
+                }
+                Some(ResItem::File(p)) => {
+                    let Some(f) = m.files.get(&p) else { return };
+                    title = format!("{} {}", l.pick("file", "文件"), f.path);
+                    lines.push(file_line(m, f, l, th));
+                    lines.push(kv(l.pick("content", "内容"), text::one_line(&f.preview), th));
+                }
+                None => return,
+            }
+        } else {
+            let Some(p) = d.selected_lane().and_then(|s| m.processes.get(&s)) else { return };
+            title = format!("{} {} (lane {})", l.pick("process", "进程"), p.name, p.lane);
+            let frozen = d.status.frozen.contains(&p.lane);
+            lines.push(kv("pid / ppid", format!("{} / {}", p.pid, p.ppid), th));
+            lines.push(kv(l.pick("parent", "父进程"), p.parent.map(|x| m.pname(x)).unwrap_or_else(|| "forkscope".into()), th));
+            lines.push(kv("target", format!("{}{}", p.target, if p.daemon { " (daemon)" } else { "" }), th));
+            lines.push(Line::from(vec![Span::styled(text::pad(l.pick("state", "状态"), 12), th.dim()), Span::styled(badge(p, frozen), th.state(p.state, frozen))]));
+            if let Some(w) = wait_text(m, p, l, true) {
+                lines.push(kv(l.pick("waits for", "等待"), w, th));
+            }
+            lines.push(kv(l.pick("line", "行"), p.line.to_string(), th));
+            if let Some(c) = p.exitcode {
+                lines.push(kv("exitcode", c.to_string(), th));
+            }
+            let holds: Vec<String> = p.holds.iter().map(|r| m.rname(*r)).collect();
+            lines.push(kv(l.pick("holds", "持有"), if holds.is_empty() { "-".into() } else { holds.join(", ") }, th));
+            lines.push(kv("ops", format!("{}{}", p.ops, p.last_op.map(|o| format!(" (last: {o})")).unwrap_or_default()), th));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(l.pick("recent states:", "最近的状态:"), th.dim()));
+            for (t, s) in p.history.iter().rev().take(8).rev() {
+                lines.push(Line::from(vec![Span::styled(format!("{:>8}  ", text::secs(*t)), th.dim()), Span::styled(s.label(), th.state(*s, false))]));
+            }
+        }
+        render_box(area, buf, format!("{title} — esc {}", l.pick("closes", "关闭")), lines, th);
+    }
+}

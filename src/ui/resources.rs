@@ -1,0 +1,257 @@
+//! The resources pane: every shared resource drawn from the generic
+//! [`ResourceState`] fields as the model documents them per kind (owner and
+//! waiters of locks, value/capacity gauges of semaphores, event flags, queue
+//! depth bars with the unfinished count, pipes, shared values, pool workers
+//! and pending tasks), then the files the lesson uses, then reported values.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use crate::model::{FileState, Model, ResourceState};
+use crate::shm::record::ResKind;
+
+use super::dashboard::pane_block;
+use super::lanes::scroll_offset;
+use super::state::{Dashboard, Pane, ResItem};
+use super::text::{self, Lang};
+use super::theme::Theme;
+
+/// A gauge of `value` out of `cap` in `w` cells.
+pub fn bar(value: i64, cap: i64, w: usize) -> String {
+    let cap = cap.max(1);
+    let full = ((value.clamp(0, cap) as usize * w) + (cap as usize / 2)) / cap as usize;
+    format!("{}{}", "█".repeat(full.min(w)), "░".repeat(w - full.min(w)))
+}
+
+fn names(m: &Model, lanes: &[u32]) -> String {
+    lanes.iter().map(|l| m.pname(*l)).collect::<Vec<_>>().join(", ")
+}
+
+/// Lines of one resource: a summary line, then what waits / what it holds.
+pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: usize) -> Vec<Line<'static>> {
+    let l = lang;
+    let bar_w = (w / 5).clamp(4, 12);
+    let mut head: Vec<Span<'static>> = vec![Span::styled(text::one_line(&rs.name), th.bold()), Span::styled(format!(" {}", rs.kind.name()), th.dim()), Span::raw("  ")];
+    let mut more: Vec<(String, String, Style)> = Vec::new(); // (label, names, style)
+    let owner = rs.owner.map(|o| (m.pname(o), o));
+    let mut waiters_label = l.pick("waiting", "等待中");
+    let mut waiters2_label = "";
+    match rs.kind {
+        ResKind::Lock | ResKind::RLock => match owner {
+            Some((n, o)) => {
+                head.push(Span::raw(format!("{} ", l.pick("held by", "持有者"))));
+                head.push(Span::styled(n, th.lane(o)));
+                if rs.kind == ResKind::RLock && rs.count > 1 {
+                    head.push(Span::raw(format!(" ×{}", rs.count)));
+                }
+            }
+            None => head.push(Span::styled(l.pick("free", "空闲").to_string(), th.good())),
+        },
+        ResKind::Semaphore | ResKind::BoundedSemaphore => {
+            head.push(Span::raw(format!("{} {}/{}", bar(rs.value, rs.capacity, bar_w), rs.value, rs.capacity)));
+            if !rs.holders.is_empty() {
+                more.push((l.pick("held by", "持有者").into(), names(m, &rs.holders), Style::new()));
+            }
+        }
+        ResKind::Event => {
+            if rs.value != 0 {
+                head.push(Span::styled(l.pick("● set", "● 已设置").to_string(), th.good()));
+            } else {
+                head.push(Span::styled(l.pick("○ clear", "○ 未设置").to_string(), th.dim()));
+            }
+        }
+        ResKind::Condition => {
+            if let Some((n, o)) = owner {
+                head.push(Span::raw(format!("{} ", l.pick("lock held by", "锁的持有者"))));
+                head.push(Span::styled(n, th.lane(o)));
+            }
+            waiters_label = l.pick("in wait", "在 wait 中");
+            waiters2_label = l.pick("re-acquiring", "重新获取锁");
+        }
+        ResKind::Barrier => {
+            head.push(Span::raw(format!("{} {}/{}", bar(rs.value, rs.capacity, bar_w), rs.value, rs.capacity)));
+            if rs.count != 0 {
+                head.push(Span::styled(format!(" {}", l.pick("broken", "已损坏")), th.bad()));
+            }
+        }
+        ResKind::Queue | ResKind::JoinableQueue => {
+            let cap = if rs.capacity > 0 { rs.capacity.to_string() } else { "∞".into() };
+            let gauge_cap = if rs.capacity > 0 { rs.capacity } else { rs.value.max(bar_w as i64) };
+            head.push(Span::raw(format!("{} {}/{cap}", bar(rs.value, gauge_cap, bar_w), rs.value)));
+            if rs.kind == ResKind::JoinableQueue {
+                head.push(Span::raw(format!(" · {} {}", l.pick("unfinished", "未完成"), rs.count)));
+            }
+            if !rs.items.is_empty() {
+                more.push((l.pick("items", "内容").into(), rs.items.iter().map(|s| text::one_line(s)).collect::<Vec<_>>().join(", "), Style::new()));
+            }
+            waiters_label = l.pick("getters waiting", "等待 get");
+            waiters2_label = l.pick("putters waiting", "等待 put");
+        }
+        ResKind::Pipe => {
+            head.push(Span::raw(format!("{} {}", rs.value, l.pick("in transit", "条在途"))));
+            if rs.closed {
+                head.push(Span::styled(format!(" · {}", l.pick("closed", "已关闭")), th.dim()));
+            }
+            if !rs.items.is_empty() {
+                more.push((l.pick("messages", "消息").into(), rs.items.iter().map(|s| text::one_line(s)).collect::<Vec<_>>().join(", "), Style::new()));
+            }
+            waiters_label = l.pick("receiving", "等待 recv");
+        }
+        ResKind::Value | ResKind::Array => {
+            head.push(Span::raw(format!("= {}", text::one_line(&rs.text))));
+            if let Some((n, o)) = owner {
+                head.push(Span::raw(format!(" · {} ", l.pick("lock held by", "锁的持有者"))));
+                head.push(Span::styled(n, th.lane(o)));
+            }
+        }
+        ResKind::Pool => {
+            head.push(Span::raw(match l {
+                Lang::En => format!("{} workers · {} pending · {} running", rs.capacity, rs.value, rs.count),
+                Lang::Zh => format!("{} 个工作进程 · {} 个待办 · {} 个执行中", rs.capacity, rs.value, rs.count),
+            }));
+            if rs.closed {
+                head.push(Span::styled(format!(" · {}", l.pick("closed", "已关闭")), th.dim()));
+            }
+            if !rs.holders.is_empty() {
+                more.push((l.pick("workers", "工作进程").into(), names(m, &rs.holders), Style::new()));
+            }
+            waiters_label = l.pick("in get", "在 get 中");
+            waiters2_label = l.pick("in join", "在 join 中");
+        }
+        ResKind::Socket => {
+            head.push(Span::raw(format!("{} · {} {}", text::one_line(&rs.text), rs.value, l.pick("accepted", "个连接"))));
+        }
+        ResKind::AsyncResult => {
+            if rs.value != 0 {
+                head.push(Span::styled(format!("{}: {}", l.pick("ready", "就绪"), text::one_line(&rs.text)), th.good()));
+            } else {
+                head.push(Span::styled(l.pick("pending", "等待结果").to_string(), th.dim()));
+            }
+            waiters_label = l.pick("in get", "在 get 中");
+        }
+        ResKind::File => head.push(Span::raw(text::one_line(&rs.text))),
+    }
+    if !rs.waiters.is_empty() {
+        more.push((waiters_label.into(), names(m, &rs.waiters), th.bad()));
+    }
+    if !rs.waiters2.is_empty() {
+        let label = if waiters2_label.is_empty() { l.pick("also waiting", "也在等待") } else { waiters2_label };
+        more.push((label.into(), names(m, &rs.waiters2), th.bad()));
+    }
+    let mut out = vec![Line::from(head)];
+    for (label, who, style) in more {
+        let t = text::fit(&format!("  {label}: {who}"), w);
+        out.push(Line::styled(t, style));
+    }
+    out
+}
+
+/// The line of a file: its path, a preview of its content, the last op on it.
+pub fn file_line(m: &Model, f: &FileState, lang: Lang, th: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(text::one_line(&f.path), th.bold()),
+        Span::styled(format!(" {} ", lang.pick("file", "文件")), th.dim()),
+        Span::raw(text::one_line(&f.preview)),
+        Span::styled(format!("  ({} · {})", f.last_op, m.pname(f.last_lane)), th.dim()),
+    ])
+}
+
+/// Every line of the pane at width `w`, with the item it belongs to (`None`:
+/// not selectable). Drawing and mouse hit-testing both use it.
+pub fn pane_lines(d: &Dashboard, w: usize) -> Vec<(Line<'static>, Option<usize>)> {
+    let (m, l, th) = (&d.model, d.lang, &d.theme);
+    let mut lines: Vec<(Line<'static>, Option<usize>)> = Vec::new();
+    for (i, item) in d.res_items().iter().enumerate() {
+        match item {
+            ResItem::Res(id) => {
+                if let Some(rs) = m.resources.get(id) {
+                    for line in resource_lines(m, rs, l, th, w) {
+                        lines.push((line, Some(i)));
+                    }
+                }
+            }
+            ResItem::File(p) => {
+                if let Some(f) = m.files.get(p) {
+                    lines.push((file_line(m, f, l, th), Some(i)));
+                }
+            }
+        }
+    }
+    if !m.reported.is_empty() {
+        let r = m.reported.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(" · ");
+        lines.push((Line::from(vec![Span::styled(format!("{}: ", l.pick("reported", "报告")), th.dim()), Span::styled(r, th.good())]), None));
+    }
+    lines
+}
+
+/// First line shown so that every line of item `sel` is visible (its first
+/// line if they do not all fit).
+pub fn pane_offset(lines: &[(Line<'static>, Option<usize>)], sel: usize, visible: usize) -> usize {
+    let first = lines.iter().position(|(_, it)| *it == Some(sel)).unwrap_or(0);
+    let last = lines.iter().rposition(|(_, it)| *it == Some(sel)).unwrap_or(first);
+    scroll_offset(last, visible).min(first)
+}
+
+/// The item at row `row` of the pane's inside (mouse selection).
+pub fn item_at(d: &Dashboard, inner: Rect, row: u16) -> Option<usize> {
+    let lines = pane_lines(d, inner.width as usize);
+    let sel = d.view.selected_res.min(d.res_items().len().saturating_sub(1));
+    let offset = pane_offset(&lines, sel, inner.height as usize);
+    lines.get(offset + row as usize).and_then(|(_, it)| *it)
+}
+
+#[derive(Debug)]
+pub struct ResourcesWidget<'a> {
+    dash: &'a Dashboard,
+}
+
+impl<'a> ResourcesWidget<'a> {
+    pub fn new(dash: &'a Dashboard) -> Self {
+        ResourcesWidget { dash }
+    }
+}
+
+impl Widget for ResourcesWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let d = self.dash;
+        let (l, th) = (d.lang, &d.theme);
+        let focused = d.view.focus == Pane::Resources;
+        let block = pane_block(l.pick("Resources & files", "资源与文件").into(), focused, th);
+        let inner = block.inner(area);
+        block.render(area, buf);
+        if inner.height == 0 || inner.width < 4 {
+            return;
+        }
+        let lines = pane_lines(d, inner.width as usize);
+        let items = d.res_items();
+        if lines.is_empty() {
+            Line::styled(l.pick("(none yet)", "(暂无)"), th.dim()).render(inner, buf);
+            return;
+        }
+        let sel = d.view.selected_res.min(items.len().saturating_sub(1));
+        let offset = pane_offset(&lines, sel, inner.height as usize);
+        for (row, (line, item)) in lines.into_iter().skip(offset).take(inner.height as usize).enumerate() {
+            let r = Rect { y: inner.y + row as u16, height: 1, ..inner };
+            line.render(r, buf);
+            if item == Some(sel) && !items.is_empty() {
+                buf.set_style(r, if focused { th.selected() } else { Style::new() });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bars_round_and_clamp() {
+        assert_eq!(bar(2, 4, 4), "██░░");
+        assert_eq!(bar(0, 4, 4), "░░░░");
+        assert_eq!(bar(9, 4, 4), "████");
+        assert_eq!(bar(1, 3, 6), "██░░░░");
+    }
+}

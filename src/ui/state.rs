@@ -1,0 +1,289 @@
+//! The dashboard's state, apart from any drawing and from the live run: the
+//! model (built from records only), what the run reports about itself
+//! ([`RunStatus`]), and what the viewer chose ([`ViewState`]: focus,
+//! selection, scrolling, overlays). Intents that only move the view live here;
+//! intents that act on processes are in `session`.
+//!
+//! Snapshot tests build a [`Dashboard`] from recorded records and a fixed
+//! status, so what is drawn does not depend on a live run.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::codec::Value;
+use crate::model::{Deadlock, Model, Record};
+use crate::scenario::Lesson;
+
+use super::text::Lang;
+use super::theme::Theme;
+
+/// What the run is doing, as the header says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Running,
+    Paused,
+    /// Step number `n` is under way (granted, not yet quiescent).
+    Stepping { n: u64 },
+    /// Running until process `lane` ends (`j`).
+    Joining { lane: u32 },
+    /// Every process has ended.
+    Ended,
+}
+
+/// What the live run says about itself (the conductor's counters and gate
+/// settings); the rest of the screen comes from the model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunStatus {
+    pub mode: Mode,
+    /// Steps are statements, not ops.
+    pub statements: bool,
+    pub speed: f64,
+    pub elapsed: Duration,
+    /// Records per second over the last second.
+    pub rate: f64,
+    pub received: u64,
+    pub dropped: u64,
+    pub corrupt: u64,
+    /// Lanes frozen with SIGSTOP.
+    pub frozen: BTreeSet<u32>,
+    /// Nothing changes until the user acts (every process parked, blocked or
+    /// ended): only then is a deadlock in the model a real one.
+    pub settled: bool,
+    /// Time the timeline's right edge stands for (ns since the run started).
+    pub clock_ns: u64,
+}
+
+impl Default for RunStatus {
+    fn default() -> Self {
+        RunStatus {
+            mode: Mode::Paused,
+            statements: false,
+            speed: 1.0,
+            elapsed: Duration::ZERO,
+            rate: 0.0,
+            received: 0,
+            dropped: 0,
+            corrupt: 0,
+            frozen: BTreeSet::new(),
+            settled: false,
+            clock_ns: 0,
+        }
+    }
+}
+
+/// The panes `tab` moves between.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Lanes,
+    Resources,
+    Source,
+    Log,
+}
+
+impl Pane {
+    const ORDER: [Pane; 4] = [Pane::Lanes, Pane::Resources, Pane::Source, Pane::Log];
+
+    pub fn next(self) -> Pane {
+        let i = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Pane::ORDER[(i + 1) % Pane::ORDER.len()]
+    }
+
+    pub fn prev(self) -> Pane {
+        let i = Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0);
+        Pane::ORDER[(i + Pane::ORDER.len() - 1) % Pane::ORDER.len()]
+    }
+}
+
+/// A popup over the panes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    /// Details of the selected process (lanes pane) or resource (resources pane).
+    Details(Pane),
+}
+
+/// How a footer message reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Info,
+    Good,
+    Bad,
+}
+
+/// An item of the resources pane: a shared resource or a file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ResItem {
+    Res(u32),
+    File(String),
+}
+
+/// What the viewer chose.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewState {
+    pub focus: Pane,
+    /// The selected process, by lane (stable while processes come and go).
+    pub selected_lane: Option<u32>,
+    /// Index into [`Dashboard::res_items`].
+    pub selected_res: usize,
+    /// Log lines scrolled up from the newest (0 = follow the end).
+    pub log_scroll: usize,
+    /// First source line shown (0-based); `None` follows the selected process.
+    pub source_scroll: Option<usize>,
+    pub overlay: Option<Overlay>,
+    /// The footer message (replaces the key hints until the next key).
+    pub message: Option<(String, Tone)>,
+}
+
+impl Default for ViewState {
+    fn default() -> Self {
+        ViewState { focus: Pane::Lanes, selected_lane: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None }
+    }
+}
+
+/// Everything the dashboard draws.
+#[derive(Clone, Debug)]
+pub struct Dashboard {
+    pub lesson: Lesson,
+    /// The script, one entry per line, tabs expanded.
+    pub source: Vec<String>,
+    /// `name=value` of every parameter, as the run got them.
+    pub params: String,
+    pub seed: u64,
+    pub lang: Lang,
+    pub theme: Theme,
+    pub model: Model,
+    pub status: RunStatus,
+    pub view: ViewState,
+}
+
+impl Dashboard {
+    pub fn new(lesson: Lesson, params: &BTreeMap<String, Value>, seed: u64, lang: Lang, theme: Theme) -> Dashboard {
+        let source = lesson.script.lines().map(|l| l.replace('\t', "    ")).collect();
+        let params = params.iter().map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ");
+        Dashboard { lesson, source, params, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default() }
+    }
+
+    /// Feeds one record to the model.
+    pub fn apply(&mut self, r: &Record) {
+        self.model.apply(r);
+    }
+
+    /// A fresh model for a restarted run; the view keeps its choices.
+    pub fn reset(&mut self) {
+        self.model = Model::new();
+        self.status = RunStatus::default();
+        self.view.log_scroll = 0;
+        self.view.source_scroll = None;
+    }
+
+    /// Process rows in tree order: (lane, depth).
+    pub fn lane_rows(&self) -> Vec<(u32, usize)> {
+        self.model.tree_order()
+    }
+
+    /// The selected process: the chosen one if it exists, else the first.
+    pub fn selected_lane(&self) -> Option<u32> {
+        let rows = self.lane_rows();
+        match self.view.selected_lane {
+            Some(l) if rows.iter().any(|(r, _)| *r == l) => Some(l),
+            _ => rows.first().map(|(l, _)| *l),
+        }
+    }
+
+    fn selected_row(&self) -> usize {
+        let rows = self.lane_rows();
+        self.selected_lane().and_then(|l| rows.iter().position(|(r, _)| *r == l)).unwrap_or(0)
+    }
+
+    /// Resources by id, then files by path.
+    pub fn res_items(&self) -> Vec<ResItem> {
+        let mut v: Vec<ResItem> = self.model.resources.keys().map(|id| ResItem::Res(*id)).collect();
+        v.extend(self.model.files.keys().map(|p| ResItem::File(p.clone())));
+        v
+    }
+
+    pub fn selected_res(&self) -> Option<ResItem> {
+        let items = self.res_items();
+        items.get(self.view.selected_res.min(items.len().saturating_sub(1))).cloned()
+    }
+
+    /// A deadlock, once the run has settled into it.
+    pub fn deadlock(&self) -> Option<Deadlock> {
+        if self.status.settled { self.model.deadlock() } else { None }
+    }
+
+    pub fn say(&mut self, text: impl Into<String>, tone: Tone) {
+        self.view.message = Some((text.into(), tone));
+    }
+
+    // ── intents that only move the view ──────────────────────────────────
+
+    /// Moves the selection (or scrolls) in the focused pane by `delta` rows.
+    pub fn move_by(&mut self, delta: isize) {
+        match self.view.focus {
+            Pane::Lanes => self.select_row(self.selected_row() as isize + delta),
+            Pane::Resources => {
+                let n = self.res_items().len();
+                self.view.selected_res = (self.view.selected_res as isize + delta).clamp(0, n.saturating_sub(1) as isize) as usize;
+            }
+            Pane::Source => {
+                let max = self.source.len().saturating_sub(1) as isize;
+                let from = self.view.source_scroll.unwrap_or_else(|| self.followed_source_top(10)) as isize;
+                self.view.source_scroll = Some((from + delta).clamp(0, max) as usize);
+            }
+            // Up scrolls back in time.
+            // (Each entry takes at least one line, so that bounds the scroll.)
+            Pane::Log => self.view.log_scroll = (self.view.log_scroll as isize - delta).clamp(0, self.model.log.len().saturating_sub(1) as isize) as usize,
+        }
+    }
+
+    /// Selects the process in row `row` (clamped).
+    pub fn select_row(&mut self, row: isize) {
+        let rows = self.lane_rows();
+        if rows.is_empty() {
+            return;
+        }
+        let row = row.clamp(0, rows.len() as isize - 1) as usize;
+        self.view.selected_lane = Some(rows[row].0);
+        // The source pane follows the newly selected process.
+        self.view.source_scroll = None;
+    }
+
+    /// Top line of the source pane when it follows the selected process:
+    /// its line a third of the way down.
+    pub fn followed_source_top(&self, height: usize) -> usize {
+        let line = self.selected_lane().and_then(|l| self.model.processes.get(&l)).map_or(0, |p| p.line as usize);
+        line.saturating_sub(1).saturating_sub(height / 3).min(self.source.len().saturating_sub(height.max(1)))
+    }
+
+    pub fn next_pane(&mut self) {
+        self.view.focus = self.view.focus.next();
+    }
+
+    pub fn prev_pane(&mut self) {
+        self.view.focus = self.view.focus.prev();
+    }
+
+    pub fn toggle_help(&mut self) {
+        self.view.overlay = if self.view.overlay == Some(Overlay::Help) { None } else { Some(Overlay::Help) };
+    }
+
+    /// Details of what the focused pane selects (processes unless the
+    /// resources pane has the focus).
+    pub fn toggle_details(&mut self) {
+        let pane = if self.view.focus == Pane::Resources && !self.res_items().is_empty() { Pane::Resources } else { Pane::Lanes };
+        self.view.overlay = match self.view.overlay {
+            Some(Overlay::Details(_)) => None,
+            _ => Some(Overlay::Details(pane)),
+        };
+    }
+
+    /// Closes an overlay; false if there was none.
+    pub fn close_overlay(&mut self) -> bool {
+        self.view.overlay.take().is_some()
+    }
+
+    pub fn toggle_lang(&mut self) {
+        self.lang = self.lang.toggle();
+    }
+}

@@ -1,0 +1,225 @@
+//! Widget tests: each pane rendered into a `Buffer` from a model built with
+//! hand-written records, checked for what a viewer must see.
+
+use std::collections::BTreeMap;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use crate::model::{Record, RecordKind, ResourceState};
+use crate::scenario::Lesson;
+use crate::shm::record::{Op, ResKind};
+
+use super::banner::BannerWidget;
+use super::dashboard::{self, buffer_lines};
+use super::lanes::LanesWidget;
+use super::log::LogWidget;
+use super::resources::ResourcesWidget;
+use super::source::SourceWidget;
+use super::state::{Dashboard, Pane, RunStatus};
+use super::text::{self, Lang};
+use super::theme::Theme;
+
+const SCRIPT: &str = "fn worker(a, b) {\n    a.acquire();\n    b.acquire();\n}\nfn main() {\n    let p = 1;\n}\n";
+
+struct Feed {
+    d: Dashboard,
+    seq: u64,
+}
+
+impl Feed {
+    fn new(theme: Theme) -> Feed {
+        let lesson = Lesson { name: "t".into(), origin: "t".into(), script_file: "t.rhai".into(), manifest_file: None, manifest_text: None, script: SCRIPT.into(), manifest: Default::default() };
+        let mut d = Dashboard::new(lesson, &BTreeMap::new(), 0, Lang::En, theme);
+        d.status = RunStatus { settled: true, ..RunStatus::default() };
+        Feed { d, seq: 0 }
+    }
+    fn at(&mut self, lane: u32, line: u32, kind: RecordKind) -> &mut Self {
+        self.seq += 1;
+        // 100 ms apart: one timeline cell each at speed 1.
+        self.d.apply(&Record { seq: self.seq, t_ns: self.seq * 100_000_000, lane, line, gates: 0, kind });
+        self.d.status.clock_ns = self.d.model.now_ns;
+        self
+    }
+    fn spawn(&mut self, parent: u32, child: u32, name: &str) -> &mut Self {
+        self.at(parent, 1, RecordKind::Spawn { child, pid: 100 + child as i32, ppid: 100 + parent as i32, daemon: false, name: name.into(), target: "worker".into() })
+    }
+    fn lock(&mut self, res: u32, name: &str) -> &mut Self {
+        self.at(1, 1, RecordKind::Resource { res, kind: ResKind::Lock, name: name.into(), capacity: 1 })
+    }
+    fn acquired(&mut self, lane: u32, res: u32, line: u32) -> &mut Self {
+        self.at(lane, line, RecordKind::Op { op: Op::Acquire, res: Some(res), other: None, a: 1, b: 1, c: 0, detail: None })
+    }
+    fn blocks(&mut self, lane: u32, res: u32, holder: u32, line: u32) -> &mut Self {
+        self.at(lane, line, RecordKind::Block { op: Op::Acquire, res: Some(res), other: None, holder: Some(holder), timed: false })
+    }
+    fn print(&mut self, lane: u32, text: &str) -> &mut Self {
+        self.at(lane, 2, RecordKind::Print { text: text.into() })
+    }
+}
+
+fn render(w: impl Widget, width: u16, height: u16) -> Vec<String> {
+    let mut buf = Buffer::empty(Rect::new(0, 0, width, height));
+    w.render(buf.area, &mut buf);
+    buffer_lines(&buf)
+}
+
+/// Two workers holding one lock each and waiting for the other's.
+fn crossed_locks(theme: Theme) -> Feed {
+    let mut f = Feed::new(theme);
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "买票人甲").spawn(1, 3, "Process-2").lock(0, "Lock-A").lock(1, "Lock-B");
+    f.acquired(2, 0, 2).acquired(3, 1, 2).blocks(2, 1, 3, 3).blocks(3, 0, 2, 3);
+    f.at(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
+    f
+}
+
+#[test]
+fn lanes_line_up_with_wide_names() {
+    let f = crossed_locks(Theme::colored());
+    let lines = render(LanesWidget::new(&f.d), 90, 8);
+    // The pid column starts at the same column in every row, whatever the
+    // width of the name before it: "买票人甲" is 4 characters but 8 columns.
+    let col = |l: &str, needle: &str| l.find(needle).map(|b| text::width(&l[..b]));
+    let cols: Vec<usize> = [("MainProcess", "101"), ("买票人甲", "102"), ("Process-2", "103")]
+        .iter()
+        .map(|(name, pid)| {
+            let row = lines.iter().find(|l| l.get(4..).is_some_and(|r| r.trim_start_matches(['└', ' ']).starts_with(name))).unwrap_or_else(|| panic!("{name} missing: {lines:#?}"));
+            col(row, pid).unwrap()
+        })
+        .collect();
+    assert!(cols.iter().all(|c| *c == cols[0]), "pid columns {cols:?}:\n{}", lines.join("\n"));
+    for l in &lines {
+        assert_eq!(text::width(l), 90, "{l}");
+    }
+    let row = lines.iter().find(|l| l.contains("└ 买票人甲")).unwrap();
+    assert!(row.contains("blocked") && row.contains("acquire Lock-B, held by Process-2"), "{row}");
+    assert!(row.contains('▓'), "the timeline shows it blocked: {row}");
+}
+
+#[test]
+fn deadlock_banner_names_processes_and_resources() {
+    let f = crossed_locks(Theme::colored());
+    let lines = render(BannerWidget::new(&f.d), 100, 3).join(" ");
+    assert!(lines.contains("DEADLOCK"), "{lines}");
+    for name in ["买票人甲", "Process-2", "Lock-A", "Lock-B"] {
+        assert!(lines.contains(name), "{name} not in {lines}");
+    }
+    // Not settled (a wake-up may be on its way): no banner yet.
+    let mut g = crossed_locks(Theme::colored());
+    g.d.status.settled = false;
+    assert_eq!(BannerWidget::new(&g.d).height(100), 0);
+}
+
+#[test]
+fn misuse_finding_shows_as_a_banner() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess");
+    f.at(1, 3, RecordKind::Finding { message: "MainProcess released Lock-1, which it does not hold".into() });
+    let lines = render(BannerWidget::new(&f.d), 80, 3).join(" ");
+    assert!(lines.contains("! misuse: MainProcess released Lock-1"), "{lines}");
+}
+
+fn res(id: u32, kind: ResKind, name: &str) -> ResourceState {
+    ResourceState::new(id, kind, name, 0, 1)
+}
+
+#[test]
+fn every_kind_is_drawn_from_the_generic_fields() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").spawn(1, 3, "Process-2").spawn(1, 4, "Process-3");
+    let m = &mut f.d.model;
+    let mut s = res(10, ResKind::Semaphore, "KTV");
+    (s.value, s.capacity, s.holders, s.waiters) = (1, 4, vec![2, 3, 4], vec![1]);
+    m.resources.insert(10, s);
+    let mut e = res(11, ResKind::Event, "light");
+    (e.value, e.waiters) = (0, vec![2]);
+    m.resources.insert(11, e);
+    let mut q = res(12, ResKind::JoinableQueue, "q");
+    (q.value, q.capacity, q.count, q.items, q.waiters2) = (2, 4, 3, vec!["'bun 1'".into(), "'bun 2'".into()], vec![3]);
+    m.resources.insert(12, q);
+    let mut p = res(13, ResKind::Pool, "Pool-1");
+    (p.capacity, p.value, p.count, p.holders) = (2, 5, 2, vec![3, 4]);
+    m.resources.insert(13, p);
+    let mut pipe = res(14, ResKind::Pipe, "Pipe-1");
+    (pipe.value, pipe.items, pipe.closed) = (1, vec!["'hello'".into()], true);
+    m.resources.insert(14, pipe);
+    let mut v = res(15, ResKind::Value, "counter");
+    v.text = "42".into();
+    m.resources.insert(15, v);
+    let all = render(ResourcesWidget::new(&f.d), 70, 20).join("\n");
+    for want in ["KTV Semaphore", "███░░░░░░░░░ 1/4", "held by: Process-1, Process-2, Process-3", "waiting: MainProcess", "light Event", "○ clear", "q JoinableQueue", "2/4 · unfinished 3", "items: 'bun 1', 'bun 2'", "putters waiting: Process-2", "2 workers · 5 pending · 2 running", "workers: Process-2, Process-3", "1 in transit · closed", "counter Value  = 42"] {
+        assert!(all.contains(want), "{want:?} missing in:\n{all}");
+    }
+}
+
+#[test]
+fn source_marks_the_selected_line_and_the_others_in_lane_colour() {
+    let mut f = Feed::new(Theme::mono());
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").spawn(1, 3, "Process-2").lock(0, "L");
+    f.acquired(2, 0, 2).blocks(3, 0, 2, 2).at(1, 6, RecordKind::Park);
+    f.d.view.selected_lane = Some(2);
+    let lines = render(SourceWidget::new(&f.d), 40, 9);
+    let l2 = lines.iter().find(|l| l.contains(" 2     a.acquire")).unwrap();
+    assert!(l2.starts_with("│▶3"), "selected first, then lane 3 (its digit without colour): {l2}");
+    let l6 = lines.iter().find(|l| l.contains(" 6     let p")).unwrap();
+    assert!(l6.starts_with("│1 "), "{l6}");
+    assert!(lines[0].contains("Process-1 at line 2"), "{}", lines[0]);
+}
+
+#[test]
+fn log_wraps_wide_text_and_scrolls_back() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess");
+    for i in 0..30 {
+        f.print(1, &format!("第{i}条:子进程的父进程的id是多少"));
+    }
+    let lines = render(LogWidget::new(&f.d), 30, 8);
+    for l in &lines {
+        assert_eq!(text::width(l), 30, "{l}");
+        assert!(l.ends_with('│') || l.ends_with('┐') || l.ends_with('┘'), "the border stays put: {l}");
+    }
+    assert!(lines.iter().any(|l| l.contains("第29条")), "the newest entry is shown: {lines:#?}");
+    f.d.view.log_scroll = 20;
+    let back = render(LogWidget::new(&f.d), 30, 8).join("\n");
+    assert!(!back.contains("第29条") && back.contains("↑20"), "{back}");
+}
+
+#[test]
+fn clicks_select_lanes_and_resources() {
+    let mut f = crossed_locks(Theme::colored());
+    let area = Rect::new(0, 0, 120, 40);
+    let areas = dashboard::layout(area, &f.d);
+    // Lanes: border, column header, then MainProcess, 买票人甲, Process-2.
+    f.d.click(&areas, areas.lanes.x + 5, areas.lanes.y + 4);
+    assert_eq!(f.d.selected_lane(), Some(3));
+    assert_eq!(f.d.view.focus, Pane::Lanes);
+    f.d.click(&areas, areas.resources.x + 3, areas.resources.y + 1);
+    assert_eq!(f.d.view.focus, Pane::Resources);
+    assert_eq!(f.d.view.selected_res, 0);
+    // Lock-A takes two lines (owner, then its waiter): the third line is Lock-B.
+    f.d.click(&areas, areas.resources.x + 3, areas.resources.y + 3);
+    assert_eq!(f.d.view.selected_res, 1);
+    f.d.scroll_at(&areas, areas.lanes.x + 5, areas.lanes.y + 4, -1);
+    assert_eq!(f.d.selected_lane(), Some(2), "the wheel moves the lane selection");
+    assert_eq!(f.d.view.focus, Pane::Resources, "without taking the focus");
+}
+
+#[test]
+fn keys_move_within_the_focused_pane() {
+    let mut f = crossed_locks(Theme::colored());
+    assert_eq!(f.d.selected_lane(), Some(1));
+    f.d.move_by(1);
+    f.d.move_by(1);
+    f.d.move_by(1);
+    assert_eq!(f.d.selected_lane(), Some(3), "clamped at the last process");
+    f.d.next_pane();
+    assert_eq!(f.d.view.focus, Pane::Resources);
+    f.d.move_by(1);
+    assert_eq!(f.d.view.selected_res, 1);
+    f.d.prev_pane();
+    f.d.prev_pane();
+    assert_eq!(f.d.view.focus, Pane::Log);
+    f.d.move_by(-2);
+    assert_eq!(f.d.view.log_scroll, 2);
+}

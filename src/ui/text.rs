@@ -1,0 +1,248 @@
+//! Text measured in terminal columns: wide characters (Chinese) take two
+//! columns, so every cut, pad and wrap here counts with `unicode-width`, the
+//! same measure ratatui uses when it puts text into the buffer. Also the
+//! interface language ([`Lang`]).
+
+use unicode_width::UnicodeWidthChar;
+
+/// The interface language: lesson texts, help and pane titles follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// `zh` gives Chinese; anything else English.
+    pub fn parse(code: &str) -> Lang {
+        if code == "zh" { Lang::Zh } else { Lang::En }
+    }
+
+    /// The code `Texts::get` and the run options take.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    pub fn toggle(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+
+    /// The English or the Chinese of a label.
+    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+}
+
+/// Columns a character takes (control characters: 0; we never print them).
+pub fn char_width(c: char) -> usize {
+    c.width().unwrap_or(0)
+}
+
+/// Columns a string takes.
+pub fn width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+/// One line of `s` with control characters (tabs, newlines) made spaces.
+pub fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// `s` cut to at most `w` columns; a cut string ends with `…`.
+pub fn fit(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    if w == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let cw = char_width(c);
+        if used + cw > w - 1 {
+            break;
+        }
+        used += cw;
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// `s` cut to `w` columns and padded with spaces to exactly `w` columns.
+pub fn pad(s: &str, w: usize) -> String {
+    let mut out = fit(s, w);
+    let used = width(&out);
+    out.extend(std::iter::repeat_n(' ', w.saturating_sub(used)));
+    out
+}
+
+/// `s` right-aligned in `w` columns (cut if longer).
+pub fn pad_left(s: &str, w: usize) -> String {
+    let s = fit(s, w);
+    let mut out: String = std::iter::repeat_n(' ', w.saturating_sub(width(&s))).collect();
+    out.push_str(&s);
+    out
+}
+
+/// Characters that must not begin a line of Chinese text.
+const NO_LINE_START: &str = "，。、；：！？）」』》〉】,.;:!?)";
+
+fn is_wide(c: char) -> bool {
+    char_width(c) > 1
+}
+
+/// Wraps `s` into lines of at most `w` columns. Latin text breaks at spaces
+/// (a word longer than a line is cut); Chinese breaks between any two
+/// characters. Newlines in `s` start new lines.
+pub fn wrap(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(1);
+    let mut out = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        let mut line_w = 0;
+        // Pieces: a run of non-space non-wide chars (a word), one wide char, or spaces.
+        let mut pieces: Vec<String> = Vec::new();
+        let mut cur = String::new();
+        for c in para.chars() {
+            let c = if c.is_control() { ' ' } else { c };
+            if c == ' ' || is_wide(c) {
+                if !cur.is_empty() {
+                    pieces.push(std::mem::take(&mut cur));
+                }
+                pieces.push(c.to_string());
+            } else {
+                cur.push(c);
+            }
+        }
+        if !cur.is_empty() {
+            pieces.push(cur);
+        }
+        for piece in pieces {
+            let pw = width(&piece);
+            if piece == " " {
+                if line_w > 0 && line_w < w {
+                    line.push(' ');
+                    line_w += 1;
+                }
+                continue;
+            }
+            if line_w + pw > w && line_w > 0 {
+                // Chinese punctuation never starts a line: the character
+                // before it moves down with it.
+                let carry = match (piece.chars().next(), line.chars().last()) {
+                    (Some(p), Some(last)) if NO_LINE_START.contains(p) && is_wide(last) && line.chars().count() > 1 => line.pop(),
+                    _ => None,
+                };
+                out.push(line.trim_end().to_string());
+                line = carry.map(String::from).unwrap_or_default();
+                line_w = width(&line);
+            }
+            if pw > w {
+                // A word wider than the line: cut it into line-sized parts.
+                for c in piece.chars() {
+                    let cw = char_width(c);
+                    if line_w + cw > w && line_w > 0 {
+                        out.push(std::mem::take(&mut line));
+                        line_w = 0;
+                    }
+                    line.push(c);
+                    line_w += cw;
+                }
+            } else {
+                line.push_str(&piece);
+                line_w += pw;
+            }
+        }
+        out.push(line.trim_end().to_string());
+    }
+    out
+}
+
+/// Joins the hard-wrapped lines of a manifest text into paragraphs: a single
+/// newline becomes a space between Latin words and nothing between Chinese
+/// characters; a blank line stays a paragraph break.
+pub fn unwrap_paragraphs(s: &str) -> String {
+    let mut out = String::new();
+    for (i, para) in s.trim().split("\n\n").enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut first = true;
+        for line in para.lines() {
+            let line = line.trim();
+            if line.is_empty() {
+                continue;
+            }
+            if !first {
+                let prev_wide = out.chars().last().is_some_and(is_wide);
+                let next_wide = line.chars().next().is_some_and(is_wide);
+                if !(prev_wide || next_wide) {
+                    out.push(' ');
+                }
+            }
+            out.push_str(line);
+            first = false;
+        }
+    }
+    out
+}
+
+/// A short span of time: `50ms`, `0.1s` → `100ms`, `2s`.
+pub fn span(ns: u64) -> String {
+    if ns < 1_000_000_000 { format!("{}ms", ns / 1_000_000) } else { format!("{}s", (ns as f64 / 1e9 * 10.0).round() / 10.0) }
+}
+
+/// Seconds as `1.234s`, or `m:ss` past a minute.
+pub fn secs(ns: u64) -> String {
+    let s = ns as f64 / 1e9;
+    if s < 60.0 { format!("{s:.1}s") } else { format!("{}:{:02}", (s / 60.0) as u64, (s as u64) % 60) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_characters_take_two_columns() {
+        assert_eq!(width("买到票了"), 8);
+        assert_eq!(width("person0买到票了"), 15);
+        assert_eq!(pad("票", 4), "票  ");
+        assert_eq!(width(&pad("person0买到票了", 10)), 10);
+        // A wide char that does not fit whole is dropped, never half-drawn.
+        assert_eq!(fit("买到票了", 6), "买到…");
+        assert_eq!(fit("买到票了", 5), "买到…");
+        assert_eq!(width(&fit("买到票了", 5)), 5);
+        assert_eq!(pad_left("票", 3), " 票");
+    }
+
+    #[test]
+    fn wrap_breaks_latin_at_spaces_and_chinese_anywhere() {
+        assert_eq!(wrap("the quick brown fox", 10), vec!["the quick", "brown fox"]);
+        let lines = wrap("文件中保存着余票数", 8);
+        assert_eq!(lines, vec!["文件中保", "存着余票", "数"]);
+        for l in wrap("Ten buyers 十个买票人(十个进程)各自读文件 and so on", 9) {
+            assert!(width(&l) <= 9, "{l:?}");
+        }
+        assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
+        // "、" does not start a line; "件" goes down with it.
+        assert_eq!(wrap("读文件、稍等", 6), vec!["读文", "件、稍", "等"]);
+        assert_eq!(wrap("a\nb", 10), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn manifest_paragraphs_are_joined() {
+        assert_eq!(unwrap_paragraphs("A file holds\nthe count.\n\nNext."), "A file holds the count.\nNext.");
+        assert_eq!(unwrap_paragraphs("十个买票人\n各自读文件"), "十个买票人各自读文件");
+    }
+}

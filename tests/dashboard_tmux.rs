@@ -1,0 +1,424 @@
+//! End-to-end tests of the dashboard: the REAL binary in a real terminal
+//! (tmux), driven with `send-keys` and read with `capture-pane`. Every test is
+//! bounded in time, kills its tmux server in all cases (a Drop guard), uses
+//! its own tmux socket, and checks that nothing of the run is left: no
+//! process, no /dev/shm segment, no scratch folder.
+//!
+//! tmux must be installed (`.ci/run` installs it).
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{assert_left_nothing, bin};
+
+/// A tmux server of our own, with one pane running `cmd`.
+struct Tmux {
+    socket: String,
+    conductor: std::cell::Cell<i32>,
+}
+
+fn tmux_available() {
+    let ok = Command::new("tmux").arg("-V").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    assert!(ok, "tmux is not installed: the dashboard tests drive the real binary in tmux. Install it (apt-get install tmux; `.ci/run` does this).");
+}
+
+impl Tmux {
+    /// Starts `args` (forkscope's arguments) in a `w`×`h` pane with `env`
+    /// set; the pane reports the exit status and stays open.
+    fn start(name: &str, args: &str, env: &[(&str, &str)], w: u16, h: u16) -> Tmux {
+        tmux_available();
+        let socket = format!("fs-ui-{name}-{}", std::process::id());
+        let envs: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
+        // The inner shell prints its pid and becomes forkscope (exec), so the
+        // conductor's pid stays readable after it exits.
+        let cmd = format!("sh -c 'echo \"conductor $$\"; exec env {envs}{} {args}'; echo \"forkscope exited $?\"; sleep 600", bin());
+        let t = Tmux { socket, conductor: std::cell::Cell::new(0) };
+        let st = t.tmux(&["-f", "/dev/null", "new-session", "-d", "-x", &w.to_string(), "-y", &h.to_string(), "sh", "-c", &cmd]);
+        assert!(st.status.success(), "tmux new-session failed: {}", String::from_utf8_lossy(&st.stderr));
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux").arg("-L").arg(&self.socket).args(args).stdin(Stdio::null()).output().expect("run tmux")
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut a = vec!["send-keys", "-t", "0"];
+        a.extend_from_slice(keys);
+        self.tmux(&a);
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
+    }
+
+    /// Waits until the screen satisfies `ok`; panics with the screen after `limit`.
+    fn wait_for(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
+        let t0 = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            if t0.elapsed() > limit {
+                panic!("waited {limit:?} for {what}; the screen is:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    fn alternate_screen(&self) -> bool {
+        let o = self.tmux(&["display-message", "-p", "-t", "0", "#{alternate_on}"]);
+        String::from_utf8_lossy(&o.stdout).trim() == "1"
+    }
+
+    /// The conductor: the child of the pane's shell (a chain through `env`'s exec).
+    fn conductor(&self) -> i32 {
+        let o = self.tmux(&["display-message", "-p", "-t", "0", "#{pane_pid}"]);
+        let sh: i32 = String::from_utf8_lossy(&o.stdout).trim().parse().expect("pane pid");
+        let t0 = Instant::now();
+        loop {
+            let kids = std::fs::read_to_string(format!("/proc/{sh}/task/{sh}/children")).unwrap_or_default();
+            if let Some(pid) = kids.split_whitespace().filter_map(|p| p.parse::<i32>().ok()).find(|p| std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == "forkscope")) {
+                self.conductor.set(pid);
+                return pid;
+            }
+            assert!(t0.elapsed() < Duration::from_secs(10), "forkscope did not start in the pane:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        // A failed test must not leave the run behind: the conductor takes
+        // its processes with it; then the server goes.
+        let pid = self.conductor.get();
+        if pid > 0 {
+            // SAFETY: plain syscall on a pid we found as the pane's forkscope.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        self.tmux(&["kill-server"]);
+    }
+}
+
+/// Every process whose command line names the run's segment (workers, guard).
+fn run_pids(conductor: i32) -> Vec<i32> {
+    let prefix = format!("forkscope-{conductor}-");
+    let seg = std::fs::read_dir("/dev/shm").unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).find(|n| n.starts_with(&prefix));
+    let Some(seg) = seg else { return vec![] };
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(&seg)))
+        .collect()
+}
+
+/// The lanes pane's rows: (row index, text) of each process row.
+fn lane_rows(screen: &str) -> Vec<String> {
+    let lines: Vec<&str> = screen.lines().collect();
+    let start = lines.iter().position(|l| l.contains(" process ") && l.contains("pid")).expect("the lanes header");
+    lines[start + 1..].iter().take_while(|l| !l.starts_with('└')).map(|l| l.split('│').nth(1).unwrap_or("").to_string()).filter(|r| r.trim().len() > 2).collect()
+}
+
+/// The process name of a lanes row.
+fn row_name(row: &str) -> &str {
+    row.trim_start_matches(['>', ' ', '└']).split_whitespace().next().unwrap_or("")
+}
+
+/// No process anywhere still runs for the run of `conductor` (workers and
+/// the guard name the run's segment, `forkscope-PID-…`, on their command line).
+fn assert_no_process_of(conductor: i32) {
+    let needle = format!("forkscope-{conductor}-");
+    let t0 = Instant::now();
+    loop {
+        let live: Vec<i32> = std::fs::read_dir("/proc")
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+            .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle)))
+            .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|st| st.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z")))
+            .collect();
+        if live.is_empty() {
+            return;
+        }
+        assert!(t0.elapsed() < Duration::from_secs(5), "processes of the run are still alive: {live:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Nothing of the run of `conductor` is left.
+fn assert_clean(conductor: i32, pids: &[i32]) {
+    assert_left_nothing(conductor, pids, Duration::from_secs(5));
+    assert_no_process_of(conductor);
+}
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn step_block_terminate_join_quit() {
+    let t = Tmux::start("main", "run ticket-race --paused --param lock=true --param buyers=3 --speed 4", &[], 120, 40);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+
+    // Step until a buyer waits on the lock.
+    let mut blocked_row = None;
+    for n in 1..=80 {
+        t.keys(&["n"]);
+        let s = t.wait_for(&format!("step {n} to finish"), WAIT, |s| s.contains(&format!("step {n} done")));
+        if let Some(i) = lane_rows(&s).iter().position(|r| r.contains("blocked") && r.contains("Lock-1")) {
+            blocked_row = Some(i);
+            break;
+        }
+    }
+    let row = blocked_row.expect("no buyer blocked on the lock within 80 steps");
+    let s = t.screen();
+    assert!(s.contains("Lock-1 Lock  held by Process-"), "the resource shows its holder:\n{s}");
+    let pids = run_pids(conductor);
+    assert!(pids.len() >= 4, "main, buyers and the guard are real processes: {pids:?}");
+
+    // Select the blocked buyer and terminate it.
+    for _ in 0..row {
+        t.keys(&["Down"]);
+    }
+    let s = t.wait_for("the selection to move", WAIT, |s| lane_rows(s).get(row).is_some_and(|r| r.starts_with('>')));
+    let victim = row_name(&lane_rows(&s)[row]).to_string();
+    t.keys(&["t"]);
+    t.wait_for("the buyer to die by SIGTERM", WAIT, |s| lane_rows(s).iter().any(|r| row_name(r) == victim && r.contains("killed by SIGTERM")));
+
+    // The language changes live.
+    t.keys(&["L"]);
+    t.wait_for("the Chinese header", WAIT, |s| s.contains("已暂停"));
+    t.keys(&["L"]);
+    t.wait_for("the English header", WAIT, |s| s.contains("PAUSED"));
+
+    // Join the lock holder: the run goes on until it exits, then pauses.
+    let s = t.screen();
+    let holder = s.lines().find_map(|l| l.split("held by ").nth(1)).and_then(|r| r.split_whitespace().next()).expect("a holder").to_string();
+    let rows = lane_rows(&s);
+    let hrow = rows.iter().position(|r| row_name(r) == holder).unwrap();
+    assert_ne!(hrow, row, "the holder is not the terminated buyer");
+    for _ in 0..row {
+        t.keys(&["Up"]);
+    }
+    for _ in 0..hrow {
+        t.keys(&["Down"]);
+    }
+    t.wait_for("the holder selected", WAIT, |s| lane_rows(s).get(hrow).is_some_and(|r| r.starts_with('>')));
+    t.keys(&["j"]);
+    let s = t.wait_for("the join to end", WAIT, |s| s.contains(&format!("{holder} exited with code 0")));
+    assert!(s.contains("PAUSED"), "paused after the join:\n{s}");
+    assert!(lane_rows(&s).iter().any(|r| row_name(r) == holder && r.contains("exited 0")), "{s}");
+
+    // Quit: every process ends, the terminal comes back.
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert!(!t.alternate_screen(), "the terminal left the alternate screen");
+    assert_clean(conductor, &pids);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_ends_the_run() {
+    let t = Tmux::start("term", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
+    t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED"));
+    let conductor = t.conductor();
+    t.keys(&["n"]);
+    t.wait_for("a step", WAIT, |s| s.contains("step 1 done"));
+    let pids = run_pids(conductor);
+    assert!(!pids.is_empty());
+    assert!(t.alternate_screen());
+    // SAFETY: plain syscall.
+    unsafe { libc::kill(conductor, libc::SIGTERM) };
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 143"));
+    assert!(!t.alternate_screen(), "the terminal left the alternate screen");
+    assert_clean(conductor, &pids);
+}
+
+#[test]
+fn ctrl_c_quits_cleanly() {
+    let t = Tmux::start("ctrlc", "run ticket-race --param buyers=2 --paused", &[], 100, 30);
+    t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED"));
+    let conductor = t.conductor();
+    let pids = run_pids(conductor);
+    t.keys(&["C-c"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert!(!t.alternate_screen());
+    assert_clean(conductor, &pids);
+}
+
+#[test]
+fn a_panic_restores_the_terminal_and_ends_the_run() {
+    let t = Tmux::start("panic", "run ticket-race --param buyers=2 --paused", &[("FORKSCOPE_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")], 100, 30);
+    let s = t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 101"));
+    assert!(s.contains("deliberate panic"), "the panic message is readable on the normal screen:\n{s}");
+    assert!(!t.alternate_screen());
+    let conductor: i32 = s.lines().find_map(|l| l.strip_prefix("conductor ")).and_then(|p| p.trim().parse().ok()).expect("the conductor's pid");
+    // The run's processes and its segment went with the unwinding.
+    assert_clean(conductor, &[]);
+}
+
+#[test]
+fn picker_opens_without_arguments_and_starts_a_lesson() {
+    let t = Tmux::start("picker", "", &[], 100, 30);
+    t.wait_for("the picker", WAIT, |s| s.contains("Choose a lesson") && s.contains("ticket-race"));
+    // Start the first lesson, paused (tab to the options, down to "start paused", toggle).
+    t.keys(&["Tab"]);
+    let s = t.screen();
+    let opts = s.lines().filter(|l| l.contains(" = ‹")).count();
+    for _ in 1..opts {
+        t.keys(&["Down"]);
+    }
+    t.keys(&["Right"]);
+    t.wait_for("start paused = true", WAIT, |s| s.contains("‹true›") || s.contains("‹true ›"));
+    t.keys(&["Enter"]);
+    t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    let pids = run_pids(conductor);
+    // Esc goes back to the picker and ends the run.
+    t.keys(&["Escape"]);
+    t.wait_for("the picker again", WAIT, |s| s.contains("Choose a lesson"));
+    assert_clean(conductor, &pids);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+}
+
+#[test]
+fn too_small_then_resized() {
+    let t = Tmux::start("small", "run ticket-race --param buyers=2 --paused", &[], 60, 20);
+    t.wait_for("the too-small message", WAIT, |s| s.contains("too small (60×20)"));
+    let conductor = t.conductor();
+    t.tmux(&["resize-window", "-t", "0", "-x", "90", "-y", "30"]);
+    t.wait_for("the dashboard after the resize", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}
+
+#[test]
+fn without_a_terminal_it_says_use_headless() {
+    let out = common::run(&["run", "ticket-race"]);
+    assert_ne!(out.status, 0);
+    assert!(out.stderr.contains("use --headless"), "{}", out.stderr);
+    let out = common::run(&[]);
+    assert_ne!(out.status, 0);
+    assert!(out.stderr.contains("--headless"), "{}", out.stderr);
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: i32) -> u64 {
+    let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
+    let f: Vec<&str> = st.rsplit(')').next().unwrap().split_whitespace().collect();
+    // After the comm: state is field 3; utime and stime are fields 14 and 15.
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+#[test]
+fn redraws_30_times_a_second_while_running_and_idles_when_paused() {
+    let stats = std::env::temp_dir().join(format!("forkscope-ui-stats-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&stats);
+    let lesson = common::lesson_fixture("stream.rhai");
+    let t = Tmux::start("perf", &format!("run {lesson}"), &[("FORKSCOPE_UI_STATS", stats.to_str().unwrap())], 120, 40);
+    t.wait_for("the running dashboard", WAIT, |s| s.contains("RUNNING"));
+    let conductor = t.conductor();
+    // The lesson prints about a thousand lines a second for several seconds.
+    std::thread::sleep(Duration::from_millis(2000));
+    let s = t.screen();
+    assert!(s.contains("RUNNING") && s.contains("line "), "still streaming:\n{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["Space"]);
+    t.wait_for("the pause", WAIT, |s| s.contains("PAUSED"));
+    std::thread::sleep(Duration::from_millis(300));
+    let hz = 100.0; // USER_HZ on Linux
+    let (c0, t0) = (cpu_ticks(conductor), Instant::now());
+    std::thread::sleep(Duration::from_secs(3));
+    let (c1, secs) = (cpu_ticks(conductor), t0.elapsed().as_secs_f64());
+    let cpu = (c1 - c0) as f64 / hz / secs;
+    assert!(cpu < 0.03, "paused, the dashboard used {:.1}% of a CPU", cpu * 100.0);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    let st: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).expect("the stats file")).unwrap();
+    let _ = std::fs::remove_file(&stats);
+    let rate = st["frames_running"].as_f64().unwrap() / st["secs_running"].as_f64().unwrap();
+    let idle = st["frames_paused"].as_f64().unwrap() / st["secs_paused"].as_f64().unwrap();
+    eprintln!("redraws: {rate:.1}/s running, {idle:.1}/s paused; CPU paused {:.2}%", cpu * 100.0);
+    assert!(rate >= 30.0, "{rate:.1} redraws a second while running: {st}");
+    assert!(idle <= 5.0, "{idle:.1} redraws a second while paused: {st}");
+    assert_clean(conductor, &pids);
+}
+
+#[test]
+fn every_other_control_acts_on_the_real_run() {
+    let t = Tmux::start("keys", "run ticket-race --paused --param buyers=2", &[], 120, 40);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    let first_pid = lane_rows(&t.screen())[0].split_whitespace().nth(1).unwrap().to_string();
+
+    t.keys(&["l"]);
+    t.wait_for("statement steps", WAIT, |s| s.contains("statement steps"));
+    t.keys(&["l"]);
+    t.wait_for("op steps", WAIT, |s| s.contains("op steps"));
+    t.keys(&["+"]);
+    t.wait_for("speed ×2", WAIT, |s| s.contains("speed ×2"));
+    t.keys(&["-", "-"]);
+    t.wait_for("speed ×0.5", WAIT, |s| s.contains("speed ×0.5"));
+
+    // s steps the selected process (main): its line moves on.
+    t.keys(&["s"]);
+    t.wait_for("the step", WAIT, |s| s.contains("step 1 done") && s.contains("line 53"));
+
+    // Help and details open over the panes and close with esc.
+    t.keys(&["?"]);
+    t.wait_for("the help", WAIT, |s| s.contains("Keys — esc closes") && s.contains("join the selected process"));
+    t.keys(&["Escape"]);
+    t.wait_for("the help to close", WAIT, |s| !s.contains("Keys — esc closes"));
+    t.keys(&["Enter"]);
+    t.wait_for("the details", WAIT, |s| s.contains("process MainProcess (lane 1)") && s.contains("pid / ppid"));
+    t.keys(&["Escape"]);
+    t.wait_for("the details to close", WAIT, |s| !s.contains("pid / ppid"));
+    t.keys(&["Tab"]);
+    t.wait_for("the focus on resources", WAIT, |s| s.contains("[Resources & files]"));
+    t.keys(&["BTab"]);
+    t.wait_for("the focus back on processes", WAIT, |s| s.contains("[Processes"));
+
+    // z freezes main (SIGSTOP): it cannot be stepped; z thaws it.
+    t.keys(&["z"]);
+    t.wait_for("main stopped", WAIT, |s| lane_rows(s)[0].contains("stopped"));
+    let stat = std::fs::read_to_string(format!("/proc/{first_pid}/stat")).unwrap();
+    assert_eq!(stat.rsplit(')').next().unwrap().split_whitespace().next(), Some("T"), "really stopped: {stat}");
+    t.keys(&["s"]);
+    t.wait_for("the refusal", WAIT, |s| s.contains("it is frozen"));
+    t.keys(&["z"]);
+    t.wait_for("main thawed", WAIT, |s| s.contains("thawed") && lane_rows(s)[0].contains("ready"));
+
+    // r restarts: a new main process, the same seed, paused again.
+    t.keys(&["r"]);
+    let s = t.wait_for("the restart", WAIT, |s| s.contains("restarted (seed 0)") && s.contains("PAUSED") && !lane_rows(s).is_empty() && !lane_rows(s)[0].contains(&first_pid));
+    let pids = run_pids(conductor);
+    assert!(!lane_rows(&s)[0].contains(&first_pid));
+    assert!(!std::path::Path::new(&format!("/proc/{first_pid}")).exists() || std::fs::read_to_string(format!("/proc/{first_pid}/stat")).is_ok_and(|s| s.contains(") Z")), "the first run's main is gone");
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}
+
+#[test]
+fn closing_the_terminal_ends_the_run() {
+    let t = Tmux::start("hangup", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED"));
+    let conductor = t.conductor();
+    t.keys(&["n"]);
+    t.wait_for("a step", WAIT, |s| s.contains("step 1 done"));
+    let mut pids = run_pids(conductor);
+    assert!(!pids.is_empty());
+    pids.push(conductor);
+    // The window goes away: the terminal hangs up under the dashboard.
+    let t0 = Instant::now();
+    t.tmux(&["kill-server"]);
+    assert_left_nothing(conductor, &pids, Duration::from_secs(8));
+    assert_no_process_of(conductor);
+    eprintln!("everything was gone {:?} after the hang-up", t0.elapsed());
+}
