@@ -21,6 +21,10 @@ use crate::conductor::schedule::{Policy, STEP_LIMIT};
 use crate::conductor::{Action, GateError, Run, RunOptions};
 use crate::model::{Model, Record};
 
+/// Steps after which a run drawn at its end is drawn anyway (a lesson that
+/// never ends).
+pub const END_STEP_LIMIT: u64 = 10_000;
+
 /// Which moment of the run to draw.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Moment {
@@ -28,7 +32,7 @@ pub enum Moment {
     Steps(u64),
     /// After running freely this long.
     At(Duration),
-    /// When a round-robin run is over.
+    /// When a round-robin run is over (at most [`END_STEP_LIMIT`] steps).
     End,
 }
 
@@ -75,7 +79,7 @@ pub fn capture(mut opts: RunOptions, moment: Moment) -> anyhow::Result<Captured>
         Moment::Steps(_) | Moment::End => {
             let limit = match moment {
                 Moment::Steps(n) => n,
-                _ => u64::MAX,
+                _ => END_STEP_LIMIT,
             };
             let mut policy = Policy::RoundRobin;
             let mut steps = 0u64;
@@ -111,7 +115,7 @@ pub fn capture(mut opts: RunOptions, moment: Moment) -> anyhow::Result<Captured>
                 (Moment::Steps(n), None) => format!("step {n}"),
                 (Moment::Steps(_), Some(why)) => format!("step {steps} ({why})"),
                 (_, Some(why)) => format!("end, step {steps} ({why})"),
-                (_, None) => format!("end, step {steps}"),
+                (_, None) => format!("step {steps} (the run goes on; drawn at the step limit)"),
             }
         }
     };

@@ -88,11 +88,14 @@ struct Rect {
 
 /// Appends `r`, merging it with the previous one when they continue each other.
 fn push_rect(rects: &mut Vec<Rect>, r: Rect) {
-    if let Some(last) = rects.last_mut() {
-        if last.fill == r.fill && last.y0 == r.y0 && last.y1 == r.y1 && last.x1 == r.x0 {
-            last.x1 = r.x1;
-            return;
-        }
+    if let Some(last) = rects.last_mut()
+        && last.fill == r.fill
+        && last.y0 == r.y0
+        && last.y1 == r.y1
+        && last.x1 == r.x0
+    {
+        last.x1 = r.x1;
+        return;
     }
     rects.push(r);
 }
@@ -103,16 +106,19 @@ fn write_rects(out: &mut String, rects: &[Rect]) {
     }
 }
 
+/// Parts of a cell, in eighths: (x0, y0, x1, y1).
+type Parts = &'static [(u8, u8, u8, u8)];
+
 /// The parts of a cell a block element fills: (x0, y0, x1, y1) in eighths of
 /// the cell, and the ink's strength (1 = solid; shades mix with the background).
-fn block_element(symbol: &str) -> Option<(&'static [(u8, u8, u8, u8)], f32)> {
+fn block_element(symbol: &str) -> Option<(Parts, f32)> {
     let mut it = symbol.chars();
     let (Some(c), None) = (it.next(), it.next()) else { return None };
     const UL: (u8, u8, u8, u8) = (0, 0, 4, 4);
     const UR: (u8, u8, u8, u8) = (4, 0, 8, 4);
     const LL: (u8, u8, u8, u8) = (0, 4, 4, 8);
     const LR: (u8, u8, u8, u8) = (4, 4, 8, 8);
-    const FULL: &[(u8, u8, u8, u8)] = &[(0, 0, 8, 8)];
+    const FULL: Parts = &[(0, 0, 8, 8)];
     Some(match c {
         '▀' => (&[(0, 0, 8, 4)], 1.0),
         '▁' => (&[(0, 7, 8, 8)], 1.0),
@@ -325,7 +331,7 @@ mod tests {
         buf.set_string(6, 0, "EF", Style::new().fg(Color::Red).add_modifier(Modifier::BOLD));
         let s = svg(&buf, Theme::Light);
         assert!(s.contains(r#"<tspan x="12 22 32 42 52">ab cd</tspan>"#), "{s}");
-        assert!(s.contains(r#"<tspan x="72 82" fill="#b3261e" font-weight="bold">EF</tspan>"#), "{s}");
+        assert!(s.contains(r##"<tspan x="72 82" fill="#b3261e" font-weight="bold">EF</tspan>"##), "{s}");
     }
 
     #[test]

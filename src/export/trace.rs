@@ -34,12 +34,16 @@
 //! whose end never comes (the process was killed) is left out, so every `s`
 //! has its `f`.
 
+mod check;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::{Value, json};
 
 use crate::model::{Model, PState, Record, RecordKind};
 use crate::shm::record::{Op, ResKind};
+
+pub use check::{TraceStats, check};
 
 /// Microseconds, as the format wants (with ns precision).
 fn us(t_ns: u64) -> f64 {
@@ -203,17 +207,15 @@ impl Builder<'_> {
                     Op::Put | Op::PutNowait if completes_wake || other.is_some() => {}
                     Op::Put | Op::PutNowait => self.items.entry((id, 0)).or_default().push_back(here),
                     Op::Get | Op::GetNowait => {
-                        if !completes_wake {
-                            if let Some(from) = self.items.get_mut(&(id, 0)).and_then(|q| q.pop_front()) {
-                                self.flow(from, here, "item");
-                            }
+                        if !completes_wake && let Some(from) = self.items.get_mut(&(id, 0)).and_then(|q| q.pop_front()) {
+                            self.flow(from, here, "item");
                         }
                         // This get made room for a blocked putter: its item
                         // entered the queue now, from where its put began.
-                        if let Some(putter) = other {
-                            if let Some(from) = self.blocked_at.get(&(putter, id)).copied() {
-                                self.items.entry((id, 0)).or_default().push_back(from);
-                            }
+                        if let Some(putter) = other
+                            && let Some(from) = self.blocked_at.get(&(putter, id)).copied()
+                        {
+                            self.items.entry((id, 0)).or_default().push_back(from);
                         }
                     }
                     _ => {}
@@ -242,11 +244,11 @@ impl Builder<'_> {
     }
 
     fn waiting(&mut self, t: u64, res: Option<u32>) {
-        if let Some(id) = res {
-            if let Some(rs) = self.model.resources.get(&id) {
-                let n = (rs.waiters.len() + rs.waiters2.len()) as i64;
-                self.counter(t, id, "waiting", n);
-            }
+        if let Some(id) = res
+            && let Some(rs) = self.model.resources.get(&id)
+        {
+            let n = (rs.waiters.len() + rs.waiters2.len()) as i64;
+            self.counter(t, id, "waiting", n);
         }
     }
 
@@ -291,22 +293,19 @@ impl Builder<'_> {
                 self.instant(t, r.lane, format!("{op}{on}"), args);
                 self.op(r, *op, *res, *other, *a, *b, *c, completes_wake);
                 self.waiting(t, *res);
-                if completes_wake {
-                    if let Some((from, name)) = self.woken.remove(&r.lane) {
-                        let here = self.point(t, r.lane);
-                        self.flow(from, here, &name);
-                    }
+                if completes_wake && let Some((from, name)) = self.woken.remove(&r.lane) {
+                    let here = self.point(t, r.lane);
+                    self.flow(from, here, &name);
                 }
                 if let Some(o) = other {
                     lanes.push(*o);
                 }
             }
-            RecordKind::Block { op, res, .. } => {
+            RecordKind::Block { res, .. } => {
                 if let Some(id) = res {
                     let p = self.point(t, r.lane);
                     self.blocked_at.insert((r.lane, *id), p);
                 }
-                let _ = op;
                 self.waiting(t, *res);
             }
             RecordKind::Wake { op, res, woken } => {
