@@ -1,7 +1,9 @@
 //! A frame as a standalone HTML page: one `<pre>` with a small `<style>`, each
 //! run of same-style cells a `<span>` with inline colours. A wide character is
-//! written once (the browser's monospace CJK font gives it two columns; the
-//! font stack asks for fonts where that holds). Copy the `<pre>` into notes.
+//! written once, in a `<span class="w">` exactly two columns (`2ch`) wide:
+//! CJK fonts draw ideographs 1 em wide, not the two columns a terminal gives
+//! them, and without the box every column after one would shift. Copy the
+//! `<pre>` (with the style) into notes.
 
 use std::fmt::Write;
 
@@ -44,32 +46,40 @@ pub fn html(buf: &Buffer, theme: Theme) -> String {
     let mut out = String::with_capacity(32 * 1024);
     out.push_str("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>forkscope</title>\n<style>\n");
     let _ = writeln!(out, "body {{ background: {}; margin: 1em; }}", page.hex());
+    // Line height 1.15: under the height of DejaVu Sans Mono's box-drawing
+    // glyphs (1.188 em), so borders join from line to line.
     let _ = writeln!(
         out,
-        "pre.forkscope {{ font-family: {FONT_FAMILY}; font-size: 14px; line-height: 1.2; color: {}; background: {}; padding: 0.75em; display: inline-block; margin: 0; }}",
+        "pre.forkscope {{ font-family: {FONT_FAMILY}; font-size: 14px; line-height: 1.15; color: {}; background: {}; padding: 0.75em; display: inline-block; margin: 0; }}",
         ink.hex(),
         page.hex()
     );
+    out.push_str("pre.forkscope .w { display: inline-block; width: 2ch; text-align: center; }\n");
     out.push_str("</style>\n</head>\n<body>\n<pre class=\"forkscope\">");
     for y in 0..buf.area.height {
         let glyphs = grid::row(buf, y);
-        let painted: Vec<(&str, String)> = glyphs.iter().map(|g| (g.symbol, span_style(&palette::paint(g.cell, theme), ink))).collect();
+        let painted: Vec<(&str, u16, String)> = glyphs.iter().map(|g| (g.symbol, g.width, span_style(&palette::paint(g.cell, theme), ink))).collect();
         // Trailing plain spaces carry nothing.
-        let end = painted.iter().rposition(|(s, style)| *s != " " || !style.is_empty()).map_or(0, |i| i + 1);
+        let end = painted.iter().rposition(|(s, _, style)| *s != " " || !style.is_empty()).map_or(0, |i| i + 1);
         let mut i = 0;
         while i < end {
-            let style = &painted[i].1;
+            let style = &painted[i].2;
             let mut text = String::new();
-            while i < end && painted[i].1 == *style {
-                text.push_str(painted[i].0);
+            while i < end && painted[i].2 == *style {
+                let (symbol, width, _) = painted[i];
+                if width == 2 {
+                    text.push_str("<span class=\"w\">");
+                    escape(symbol, &mut text);
+                    text.push_str("</span>");
+                } else {
+                    escape(symbol, &mut text);
+                }
                 i += 1;
             }
             if style.is_empty() {
-                escape(&text, &mut out);
+                out.push_str(&text);
             } else {
-                let _ = write!(out, "<span style=\"{style}\">");
-                escape(&text, &mut out);
-                out.push_str("</span>");
+                let _ = write!(out, "<span style=\"{style}\">{text}</span>");
             }
         }
         out.push('\n');
@@ -91,6 +101,6 @@ mod tests {
         buf.set_string(0, 0, "a<b>", Style::default());
         buf.set_string(5, 0, "买票", Style::new().fg(Color::Red));
         let h = html(&buf, Theme::Light);
-        assert!(h.contains("<pre class=\"forkscope\">a&lt;b&gt; <span style=\"color:#b3261e;\">买票</span>\n\n</pre>"), "{h}");
+        assert!(h.contains("<pre class=\"forkscope\">a&lt;b&gt; <span style=\"color:#b3261e;\"><span class=\"w\">买</span><span class=\"w\">票</span></span>\n\n</pre>"), "{h}");
     }
 }

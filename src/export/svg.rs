@@ -285,7 +285,7 @@ pub(crate) fn render(buf: &Buffer, theme: Theme, has_glyph: &dyn Fn(char) -> boo
         out.push_str("</g>\n");
     }
 
-    let _ = writeln!(out, r#"<g font-family="{}" font-size="{}" fill="{}" xml:space="preserve" style="white-space:pre">"#, FONT_FAMILY.replace('\'', "&apos;"), num(FONT_SIZE), ink.hex());
+    let _ = writeln!(out, r#"<g font-family="{}" font-size="{}" fill="{}">"#, FONT_FAMILY.replace('\'', "&apos;"), num(FONT_SIZE), ink.hex());
     for (y, row) in rows.iter().enumerate() {
         let mut line = String::new();
         let mut rw = RowWriter { out: &mut line, default_fg: ink, run: None, spaces: vec![], any: false };
@@ -302,7 +302,9 @@ pub(crate) fn render(buf: &Buffer, theme: Theme, has_glyph: &dyn Fn(char) -> boo
         rw.flush();
         if rw.any {
             let top = (PAD + y as u32 * CELL_H) as f32;
-            let _ = writeln!(out, r#"<text y="{}">{line}</text>"#, num(top + BASELINE));
+            // On each <text>: Chrome does not inherit xml:space from a <g>,
+            // and collapsed spaces would shift every position after them.
+            let _ = writeln!(out, r#"<text y="{}" xml:space="preserve">{line}</text>"#, num(top + BASELINE));
         }
     }
     out.push_str("</g>\n</svg>\n");
@@ -332,6 +334,9 @@ mod tests {
         let s = svg(&buf, Theme::Light);
         assert!(s.contains(r#"<tspan x="12 22 32 42 52">ab cd</tspan>"#), "{s}");
         assert!(s.contains(r##"<tspan x="72 82" fill="#b3261e" font-weight="bold">EF</tspan>"##), "{s}");
+        // Browsers collapse spaces unless each <text> says not to, and a
+        // collapsed space would shift every x after it.
+        assert_eq!(s.matches("<text ").count(), s.matches(r#"<text y="27.9" xml:space="preserve">"#).count());
     }
 
     #[test]
