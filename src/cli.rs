@@ -30,6 +30,9 @@ pub enum Command {
     /// Run a lesson many times under different schedules; stop at the first run
     /// that fails an assert, deadlocks, or ends in a lesson-declared bad outcome.
     Explore(ExploreArgs),
+    /// Run a lesson to a moment and save that frame as a picture (.svg, .png,
+    /// .html or .txt) for course notes.
+    Snapshot(SnapshotArgs),
     /// Internal: a scenario process (started by forkscope itself).
     #[command(hide = true)]
     Worker {
@@ -84,6 +87,45 @@ pub struct RunArgs {
     /// Write the run's schedule and records to FILE (for `forkscope replay`).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Write the run as Chrome trace event JSON to FILE (open it in Perfetto
+    /// or chrome://tracing): a track per process, spans, ops, counters, flows.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Lesson name (see `forkscope list`) or path to a .rhai file.
+    pub lesson: String,
+    /// Set a lesson parameter, e.g. --param lock=true (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Seed for the lesson's random numbers.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Draw the frame after N steps (round robin, one op each); without
+    /// --steps or --at, the frame at the end of the run.
+    #[arg(long, value_name = "N", conflicts_with = "at")]
+    pub steps: Option<u64>,
+    /// Draw the frame after running freely for SECS seconds (not reproducible).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
+    pub at: Option<f64>,
+    /// The picture: FILE.svg, FILE.png, FILE.html or FILE.txt.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Colours: light (white paper, for print) or dark (a terminal).
+    #[arg(long, default_value = "light", value_parser = ["light", "dark"])]
+    pub theme: String,
+    /// Terminal size of the frame, COLUMNSxROWS.
+    #[arg(long, default_value = "100x30", value_name = "WxH")]
+    pub size: String,
+    /// PNG pixels per SVG pixel (1-8).
+    #[arg(long, default_value_t = 2)]
+    pub scale: u32,
+    /// Show the run's real pids (then two snapshots of the same run differ;
+    /// by default pids are renumbered 1000 + lane so they do not).
+    #[arg(long)]
+    pub real_pids: bool,
 }
 
 #[derive(Debug, Args)]

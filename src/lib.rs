@@ -7,6 +7,7 @@ pub mod cli;
 pub mod codec;
 pub mod conductor;
 pub mod explore;
+pub mod export;
 pub mod headless;
 pub mod recording;
 pub mod model;

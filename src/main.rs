@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::Parser;
 
-use forkscope::cli::{Cli, Command, ExploreArgs, ReplayArgs, RunArgs};
+use forkscope::cli::{Cli, Command, ExploreArgs, ReplayArgs, RunArgs, SnapshotArgs};
 use forkscope::conductor::RunOptions;
 use forkscope::conductor::schedule::Policy;
 use forkscope::explore::{ExploreOptions, Explored};
@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Some(Command::Run(args)) => run(args, &cli.lang),
         Some(Command::Replay(args)) => replay(args, &cli.lang),
         Some(Command::Explore(args)) => explore(args, &cli.lang),
+        Some(Command::Snapshot(args)) => snapshot(args, &cli.lang),
         None => dashboard_or_list(&cli.lang),
     };
     ExitCode::from(code.clamp(0, 255) as u8)
@@ -123,6 +124,15 @@ fn run(args: RunArgs, lang: &str) -> i32 {
                     println!("recorded to {} ({} actions{})", path.display(), rec.actions.len(), if rec.reconstructed { ", rebuilt from a free run" } else { "" });
                 }
             }
+            if let Some(path) = &args.trace {
+                let trace = forkscope::export::trace(&f.records, &lesson.name);
+                if let Err(e) = std::fs::write(path, trace.to_string()) {
+                    return fail(format!("{}: {e}", path.display()));
+                }
+                if !args.json {
+                    println!("trace written to {} (open it in Perfetto or chrome://tracing)", path.display());
+                }
+            }
             f.summary.outcome.exit_status()
         }
         Err(e) => fail(e),
@@ -217,6 +227,64 @@ fn explore(args: ExploreArgs, lang: &str) -> i32 {
         }
         Ok(Explored::Clean { runs, elapsed }) => {
             let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): no failed assert, no deadlock, no bad outcome declared by the lesson", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
+            0
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
+    use forkscope::export::{self, Format, snapshot::Moment};
+    if Format::of_path(&args.out).is_none() {
+        return fail(format!("--out {}: unknown picture format (use .svg, .png, .html or .txt)", args.out.display()));
+    }
+    let (width, height) = match export::snapshot::parse_size(&args.size) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if !(1..=export::png::MAX_SCALE).contains(&args.scale) {
+        return fail(format!("--scale {}: must be 1 to {}", args.scale, export::png::MAX_SCALE));
+    }
+    let moment = match (args.steps, secs_option("at", args.at)) {
+        (_, Err(code)) => return code,
+        (Some(n), _) => Moment::Steps(n),
+        (None, Ok(Some(d))) => Moment::At(d),
+        (None, Ok(None)) => Moment::End,
+    };
+    let theme: export::Theme = args.theme.parse().unwrap_or_default();
+    let lesson = match scenario::load(&args.lesson) {
+        Ok(l) => l,
+        Err(e @ scenario::ScenarioError::At { .. }) => {
+            eprintln!("{e}");
+            return 1;
+        }
+        Err(e) => return fail(e),
+    };
+    if let Err(e) = scenario::check::check(&lesson) {
+        eprintln!("{e}");
+        return 1;
+    }
+    let params = match lesson.resolve_params(&args.params) {
+        Ok(p) => p,
+        Err(e) => return fail(e),
+    };
+    let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
+    opts.params = params;
+    opts.seed = args.seed;
+    opts.lang = lang.to_string();
+    forkscope::sys::catch_stop_signals();
+    let mut shot = match export::snapshot::capture(opts, moment) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    if !args.real_pids {
+        export::snapshot::renumber_pids(&mut shot.model);
+    }
+    let info = export::frame::FrameInfo { lesson: lesson.name.clone(), title: lesson.title(lang).to_string(), moment: shot.moment.clone() };
+    let buf = export::frame::render_frame(&shot.model, &info, width, height);
+    match export::write_picture(&buf, &args.out, theme, args.scale) {
+        Ok(()) => {
+            println!("wrote {} ({width}x{height}, {}, {} theme)", args.out.display(), shot.moment, theme.name());
             0
         }
         Err(e) => fail(e),

@@ -1,0 +1,134 @@
+//! Export: pictures and recordings of a run for course notes and slides.
+//!
+//! Everything here works from a drawn frame (a ratatui [`Buffer`]) or from the
+//! run's [`Record`](crate::model::Record)s, never from the terminal, so the
+//! dashboard's screenshot key, `forkscope snapshot` and tests share one path:
+//!
+//! - [`svg`]: text stays text (one `<tspan>` per run of same-style cells, each
+//!   glyph placed at its cell, so CJK lines up), backgrounds as rectangles.
+//! - [`png`]: that SVG rendered in pure Rust (resvg) with only the fonts in
+//!   `assets/fonts/` (compiled in), so every machine draws the same pixels.
+//! - [`html`]: a styled `<pre>`; [`text`]: plain text.
+//! - [`CastWriter`]: an asciicast v2 recording, one frame at a time.
+//! - [`trace()`]: Chrome trace event JSON (Perfetto, chrome://tracing).
+//! - [`frame::render_frame`] and [`snapshot`]: `forkscope snapshot`.
+//!
+//! Same buffer and theme → byte-identical SVG, PNG, HTML and text.
+
+pub mod cast;
+pub mod frame;
+mod grid;
+pub mod html;
+pub mod palette;
+pub mod png;
+pub mod snapshot;
+pub mod svg;
+pub mod trace;
+
+use std::path::Path;
+
+use ratatui::buffer::Buffer;
+
+pub use cast::CastWriter;
+pub use html::html;
+pub use png::png;
+pub use svg::svg;
+pub use trace::trace;
+
+/// Colours of an exported picture.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Theme {
+    /// White background, dark text, colours darkened for contrast: for print.
+    Light,
+    /// A dark terminal, as on screen.
+    #[default]
+    Dark,
+}
+
+impl Theme {
+    pub fn name(self) -> &'static str {
+        match self {
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+impl std::str::FromStr for Theme {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Theme, String> {
+        match s {
+            "light" => Ok(Theme::Light),
+            "dark" => Ok(Theme::Dark),
+            _ => Err(format!("theme {s:?}: expected light or dark")),
+        }
+    }
+}
+
+/// Plain text of a frame: one line per row, trailing spaces trimmed, a wide
+/// (CJK) character once (it covers two cells).
+pub fn text(buf: &Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for g in grid::row(buf, y) {
+            line.push_str(g.symbol);
+        }
+        out.push_str(line.trim_end_matches(' '));
+        out.push('\n');
+    }
+    out
+}
+
+/// What a picture file is, by its extension.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Svg,
+    Png,
+    Html,
+    Text,
+}
+
+impl Format {
+    /// `.svg`, `.png`, `.html`/`.htm`, `.txt` (any case).
+    pub fn of_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        Some(match ext.as_str() {
+            "svg" => Format::Svg,
+            "png" => Format::Png,
+            "html" | "htm" => Format::Html,
+            "txt" => Format::Text,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("{0}: unknown picture format (use .svg, .png, .html or .txt)")]
+    Format(String),
+    #[error("PNG: {0}")]
+    Png(String),
+    #[error("{path}: {source}")]
+    Io { path: String, source: std::io::Error },
+}
+
+/// The bytes of `buf` as `format` (`scale` is for PNG only).
+pub fn encode(buf: &Buffer, format: Format, theme: Theme, scale: u32) -> Result<Vec<u8>, ExportError> {
+    Ok(match format {
+        Format::Svg => svg(buf, theme).into_bytes(),
+        Format::Png => png(buf, theme, scale)?,
+        Format::Html => html(buf, theme).into_bytes(),
+        Format::Text => text(buf).into_bytes(),
+    })
+}
+
+/// Writes `buf` to `path` in the format its extension names.
+pub fn write_picture(buf: &Buffer, path: &Path, theme: Theme, scale: u32) -> Result<(), ExportError> {
+    let format = Format::of_path(path).ok_or_else(|| ExportError::Format(path.display().to_string()))?;
+    let bytes = encode(buf, format, theme, scale)?;
+    std::fs::write(path, bytes).map_err(|source| ExportError::Io { path: path.display().to_string(), source })
+}
+
+#[cfg(test)]
+mod tests;
