@@ -169,3 +169,40 @@ fn a_normal_run_decodes_every_record() {
     assert_eq!(s["corrupt"], 0, "{s}");
     assert_eq!(s["dropped"], 0, "{s}");
 }
+
+/// The join lesson: joined inside the start loop the children run one after
+/// another (each starts after the previous one ended); started first and joined
+/// after, they overlap (all start before any ends).
+#[test]
+fn join_lesson_two_ways() {
+    let order = |mode: &str, extra: &[&str]| -> Vec<(String, u64)> {
+        let mut args = vec!["--param", &format!("mode={mode}")[..]].iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run_json("join", &args);
+        assert_eq!(out.summary()["outcome"], "completed", "{}", out.stderr);
+        out.records()
+            .iter()
+            .filter_map(|r| match r["type"].as_str() {
+                Some("spawn") if r["lane"] == 1 => Some(("start".to_string(), r["child"].as_u64().unwrap())),
+                Some("ended") if r["process"] != 1 => Some(("end".to_string(), r["process"].as_u64().unwrap())),
+                _ => None,
+            })
+            .collect()
+    };
+    for extra in [&["--schedule", "rr"][..], &["--speed", "20"]] {
+        let serial = order("loop", extra);
+        let want: Vec<(String, u64)> = (2..7).flat_map(|l| [("start".to_string(), l), ("end".to_string(), l)]).collect();
+        assert_eq!(serial, want, "mode=loop {extra:?}: one after another");
+        let overlap = order("after", extra);
+        let mut alive = 0i32;
+        let most_alive = overlap.iter().map(|(k, _)| {
+            alive += if k == "start" { 1 } else { -1 };
+            alive
+        }).max().unwrap();
+        // Free running, all five sleep at once; stepping (virtual time) a child
+        // may finish before main starts the last ones, but they still overlap.
+        let want = if extra[0] == "--speed" { 5 } else { 2 };
+        assert!(most_alive >= want, "mode=after {extra:?}: {most_alive} alive at once: {overlap:?}");
+    }
+}
