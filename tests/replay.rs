@@ -89,3 +89,40 @@ fn replay_refuses_foreign_and_damaged_files() {
         std::fs::remove_file(f).unwrap();
     }
 }
+
+#[test]
+fn explore_finds_the_lost_update_and_the_opposite_order_deadlock() {
+    let lost = tmp("lost.fsrec");
+    let out = run(&["explore", "counter", "--param", "lock=false", "--seed", "1", "--out", &lost]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("lost updates"), "{}", out.stdout);
+    let s = run(&["replay", &lost, "--headless", "--json"]).summary();
+    assert!(reported(&s, "actual").as_i64().unwrap() < reported(&s, "expected").as_i64().unwrap(), "the replay loses updates too: {s}");
+
+    let dl = tmp("deadlock.fsrec");
+    let out = run(&["explore", "deadlock", "--seed", "1", "--out", &dl]);
+    assert_eq!(out.status, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("found a deadlock"), "{}", out.stdout);
+    let rep = run(&["replay", &dl, "--headless", "--json"]);
+    assert_eq!(rep.status, 3, "the replay deadlocks too: {}", rep.stderr);
+    let s = rep.summary();
+    assert_eq!(s["outcome"], "deadlock");
+    let f = s["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "deadlock").unwrap();
+    assert!(f["message"].as_str().unwrap().contains("Lock-1 is held by"), "{f}");
+    assert!(!s["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "ended_holding"), "processes forkscope ends after the run are not findings: {s}");
+    for f in [lost, dl] {
+        std::fs::remove_file(f).unwrap();
+    }
+}
+
+#[test]
+fn explore_finds_nothing_in_the_fixed_versions() {
+    for args in [&["counter", "--param", "lock=true", "--param", "times=20"][..], &["deadlock", "--param", "fix=true"]] {
+        let mut a = vec!["explore"];
+        a.extend_from_slice(args);
+        a.extend_from_slice(&["--runs", "16", "--seed", "1"]);
+        let out = run(&a);
+        assert_eq!(out.status, 0, "{args:?}: {}", out.stdout);
+        assert!(out.stdout.contains("nothing went wrong in 16 runs"), "{}", out.stdout);
+    }
+}

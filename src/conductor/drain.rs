@@ -194,6 +194,7 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
         RawKind::Grant => RecordKind::Grant { process: opt_lane(b.other), granularity: b.a as u8 },
         RawKind::Mode => RecordKind::Mode { paused: b.a != 0 },
         RawKind::Signal => RecordKind::Signal { process: opt_lane(b.other)?, signal: b.a as i32 },
+        RawKind::Closing => RecordKind::Closing,
         RawKind::Text => unreachable!("handled above"),
     }, gates)
 }

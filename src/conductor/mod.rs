@@ -549,6 +549,9 @@ impl Run {
         }
         self.shut = true;
         let v = self.view;
+        if !self.all_ended() {
+            self.lane0.emit(&v, RawKind::Closing, OpBody { other: NO_LANE, res: NONE, ..Default::default() });
+        }
         // One at a time, in lane order, each end seen before the next kill: the
         // closing records come in a fixed order (replays compare them).
         for lane in 1..v.lanes_in_use() {

@@ -358,6 +358,7 @@ impl Builder<'_> {
                 self.instant(t, 0, format!("step: {who}"), json!({}));
             }
             RecordKind::Mode { paused } => self.instant(t, 0, if *paused { "paused" } else { "resumed" }.into(), json!({})),
+            RecordKind::Closing => self.instant(t, 0, "run over: ending what is left".into(), json!({})),
             RecordKind::Signal { process, signal } => {
                 self.instant(t, 0, format!("{} to {}", crate::sys::signal_name(*signal), self.model.pname(*process)), json!({}));
             }

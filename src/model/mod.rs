@@ -242,6 +242,8 @@ pub struct Model {
     pub now_ns: u64,
     pub records: u64,
     pub assertion_failed: bool,
+    /// The run is over and forkscope is ending what is left (their ends teach nothing).
+    pub closing: bool,
 }
 
 impl Model {
@@ -432,6 +434,10 @@ impl Model {
             }
             RecordKind::Grant { .. } => self.steps += 1,
             RecordKind::Mode { paused } => self.paused = *paused,
+            RecordKind::Closing => {
+                self.closing = true;
+                self.log(r, 0, LogKind::Event, "the run is over: forkscope ends every process still alive".into());
+            }
             RecordKind::Signal { process, signal } => {
                 let text = format!("you sent {} to {}", crate::sys::signal_name(*signal), self.pname(*process));
                 self.log(r, 0, LogKind::Event, text);
@@ -568,7 +574,7 @@ impl Model {
         let name = self.pname(lane);
         self.log(r, lane, LogKind::Event, format!("{name} {}", state.label()));
         let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane))).collect();
-        if !held.is_empty() {
+        if !held.is_empty() && !self.closing {
             let names: Vec<String> = held.iter().map(|r| self.rname(*r)).collect();
             let daemon = self.processes.get(&lane).is_some_and(|p| p.daemon);
             let how = match state {

@@ -98,6 +98,8 @@ pub enum RecordKind {
     Mode { paused: bool },
     /// Conductor: the user sent `signal` to `process`.
     Signal { process: u32, signal: i32 },
+    /// Conductor: the run is over; forkscope ends every process still alive.
+    Closing,
 }
 
 impl RecordKind {
@@ -120,6 +122,7 @@ impl RecordKind {
             RecordKind::Grant { .. } => "grant",
             RecordKind::Mode { .. } => "mode",
             RecordKind::Signal { .. } => "signal",
+            RecordKind::Closing => "closing",
         }
     }
 }

@@ -74,6 +74,8 @@ pub enum RawKind {
     Signal = 11,
     /// The writer parked at the gate (ready, waiting for a step).
     Park = 12,
+    /// Conductor: the run is over; forkscope now ends every process still alive.
+    Closing = 13,
 }
 
 impl RawKind {
@@ -92,6 +94,7 @@ impl RawKind {
             10 => Mode,
             11 => Signal,
             12 => Park,
+            13 => Closing,
             _ => return None,
         })
     }
