@@ -78,13 +78,10 @@ pub fn poll_readable(fds: &[i32], timeout_ms: i32) -> Vec<usize> {
         .collect()
 }
 
-/// `CLOCK_MONOTONIC` in nanoseconds.
+/// `CLOCK_MONOTONIC` in nanoseconds, cheap (see [`crate::clock`]).
 #[inline]
 pub fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    crate::clock::monotonic_ns()
 }
 
 /// Sends `sig` to `pid`; false if it failed (no such process).
