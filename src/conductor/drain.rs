@@ -242,7 +242,14 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
         },
         RawKind::Wake => RecordKind::Wake { op: op()?, res: opt_res(b.res), woken: opt_lane(b.other)? },
         RawKind::Timeout => RecordKind::Timeout { op: op()?, res: opt_res(b.res), other: opt_lane(b.other) },
-        RawKind::Ended => RecordKind::Ended { process: opt_lane(b.other)?, exitcode: b.a as i32 },
+        RawKind::Ended => {
+            // `b` = 1: the detail lists the resources it held (ids, comma separated).
+            let held = match (b.b, detail.as_deref()) {
+                (1, d) => Some(d.unwrap_or("").split(',').filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().ok().filter(|&id| v.resource(id).is_some())).collect::<Option<Vec<u32>>>()?),
+                _ => None,
+            };
+            RecordKind::Ended { process: opt_lane(b.other)?, exitcode: b.a as i32, held }
+        }
         RawKind::ResourceNew => {
             let slot = v.resource(b.res)?;
             RecordKind::Resource { res: b.res, kind: ResKind::from_raw(b.a as u32)?, name: slot.name.get(), capacity: b.b }

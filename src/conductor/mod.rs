@@ -46,6 +46,8 @@ pub enum RunError {
     Spawn(std::io::Error),
     #[error("cannot start the guard process: {0}")]
     Guard(std::io::Error),
+    #[error("cannot start the conductor's reaper thread: {0}")]
+    Thread(std::io::Error),
     #[error("{0}")]
     Codec(#[from] codec::CodecError),
 }
@@ -234,7 +236,7 @@ impl Run {
         }
 
         run.start_guard()?;
-        run.reaper = Some(reaper::spawn(SendView(v), run.lane0.clone(), run.reaper_stop.clone()));
+        run.reaper = Some(reaper::spawn(SendView(v), run.lane0.clone(), run.reaper_stop.clone()).map_err(RunError::Thread)?);
 
         let lane = v.alloc_lane()?;
         debug_assert_eq!(lane, MAIN_LANE);
