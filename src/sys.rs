@@ -51,6 +51,24 @@ pub fn is_same_live_process(pid: i32, start: u64) -> bool {
     matches!(proc_stat(pid), Some(s) if s.start_time == start && s.state != 'Z' && s.state != 'X')
 }
 
+/// True if `pid` is `ancestor` or one of its descendants (following parents
+/// in `/proc`, at most 64 steps). The conductor is the child subreaper, so
+/// every process of a run, orphans included, is its descendant: a pid read
+/// from the segment that is not cannot be one of the run's.
+pub fn is_descendant_of(pid: i32, ancestor: i32) -> bool {
+    let mut cur = pid;
+    for _ in 0..64 {
+        if cur == ancestor {
+            return true;
+        }
+        match proc_stat(cur) {
+            Some(s) if s.ppid > 0 => cur = s.ppid,
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// `pidfd_open(pid)`: a descriptor that becomes readable when `pid` ends.
 pub fn pidfd_open(pid: i32) -> std::io::Result<OwnedFd> {
     // SAFETY: plain syscall with integer arguments.

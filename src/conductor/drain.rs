@@ -71,14 +71,15 @@ impl Drainer {
         let (mut dropped, mut published) = (0u64, 0u64);
         for lane in 0..lanes {
             let Some(ring) = v.ring(lane) else { continue };
-            dropped += ring.lane.dropped.load(std::sync::atomic::Ordering::Relaxed);
-            published += ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed);
+            // Untrusted counters: they must not overflow ours.
+            dropped = dropped.saturating_add(ring.lane.dropped.load(std::sync::atomic::Ordering::Relaxed));
+            published = published.saturating_add(ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed));
             if ring.pending() == 0 && ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed) == ring.lane.tail.0.load(std::sync::atomic::Ordering::Relaxed) {
                 continue;
             }
             self.raw.clear();
             let rep = ring.pop_into(&mut self.raw, usize::MAX);
-            self.stats.corrupt += rep.skipped;
+            self.stats.corrupt = self.stats.corrupt.saturating_add(rep.skipped);
             self.stats.received += self.raw.len() as u64;
             let raw = std::mem::take(&mut self.raw);
             self.decode_lane(v, lane, &raw);

@@ -402,6 +402,11 @@ impl<'a> View<'a> {
     /// Reads a chain of `len` bytes starting at `first`. `None` if the chain is
     /// broken (bad index, loop, wrong length): the caller treats that as corrupt.
     pub fn read_chain(&self, first: u32, len: u32) -> Option<Vec<u8>> {
+        // A chain cannot hold more than the whole data area: a larger length
+        // is a lie, and trusting it would mean gigabytes of copying.
+        if len as usize > self.geo.blocks as usize * BLOCK_DATA {
+            return None;
+        }
         std::sync::atomic::fence(Acquire);
         let mut out = Vec::with_capacity(len as usize);
         let mut idx = first;

@@ -89,9 +89,10 @@ impl<'a> Ring<'a> {
         for (i, rec) in group.iter().enumerate() {
             // The slot is inside the ring and not visible to the consumer
             // until `head` moves past it below.
-            store_slot(self.slot(head + i as u64), rec);
+            store_slot(self.slot(head.wrapping_add(i as u64)), rec);
         }
-        self.lane.head.0.store(head + n, Release);
+        // Wrapping: another process could have scribbled on the indices.
+        self.lane.head.0.store(head.wrapping_add(n), Release);
         true
     }
 
@@ -111,9 +112,10 @@ impl<'a> Ring<'a> {
             // The slot is inside the ring; the producer published it (release
             // on `head`, acquire above) and will not reuse it until `tail`
             // moves past it.
-            out.push(load_slot(self.slot(tail + i)));
+            out.push(load_slot(self.slot(tail.wrapping_add(i))));
         }
-        self.lane.tail.0.store(tail + n, Release);
+        // `tail` lives in shared memory too: wrap rather than trust it.
+        self.lane.tail.0.store(tail.wrapping_add(n), Release);
         PopReport::default()
     }
 
