@@ -33,16 +33,34 @@ pub fn median_ns(group: &str, id: &str) -> Option<f64> {
     v["median"]["point_estimate"].as_f64()
 }
 
-/// Runs `python3 -c CODE ARGS…` and parses the last line of its output as a
-/// number. `None` (and a note) if python3 is missing or fails.
+/// Runs `python3 SCRIPT ARGS…` (CODE written to a file: multiprocessing's
+/// spawn start method re-imports the main module, which `-c` does not have)
+/// and parses the last line of its output as a number. `None` (and a note) if
+/// python3 is missing, fails, or takes more than two minutes.
 pub fn python_figure(code: &str, args: &[&str], what: &str) -> Option<f64> {
-    let out = match Command::new("python3").arg("-c").arg(code).args(args).output() {
-        Ok(o) => o,
+    let _ = std::fs::create_dir_all(out_dir());
+    let script = out_dir().join(format!("forkscope-baseline-{}.py", std::process::id()));
+    std::fs::write(&script, code).ok()?;
+    let child = Command::new("python3").arg(&script).args(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn();
+    let mut child = match child {
+        Ok(c) => c,
         Err(e) => {
             println!("note: no python3 ({e}): {what} is not measured");
             return None;
         }
     };
+    let t0 = std::time::Instant::now();
+    while child.try_wait().ok()?.is_none() {
+        if t0.elapsed() > Duration::from_secs(120) {
+            let _ = child.kill();
+            let _ = child.wait();
+            println!("note: python3 took over two minutes for {what}: not measured");
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().ok()?;
+    let _ = std::fs::remove_file(&script);
     if !out.status.success() {
         println!("note: python3 failed for {what}: {}", String::from_utf8_lossy(&out.stderr).trim());
         return None;

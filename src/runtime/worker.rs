@@ -109,8 +109,8 @@ fn run(segment: &str, lane: u32) -> Result<Infallible, String> {
 
 /// Runs the target; returns the exit code (0, or 1 after an uncaught error).
 fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
-    let probe = script::base_engine();
-    let ast = match script::compile(&probe, &rt.info.script) {
+    let mut engine = script::base_engine();
+    let ast = match script::compile(&engine, &rt.info.script) {
         Ok(a) => a,
         Err(e) => {
             rt.record_text(TextTag::Error, &format!("SyntaxError: {e}"));
@@ -118,7 +118,7 @@ fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
         }
     };
     let fns = Rc::new(script::fn_table(&ast));
-    let engine = script::worker_engine(rt.clone(), fns.clone());
+    script::install_worker_api(&mut engine, rt.clone(), fns.clone());
     let mut scope = Scope::new();
     let args: Vec<Dynamic> = args.into_iter().map(script::values::from_value).collect();
     let result = engine.run_ast_with_scope(&mut scope, &ast).and_then(|_| {
