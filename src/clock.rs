@@ -95,10 +95,8 @@ fn ticks() -> u64 {
 /// `CLOCK_MONOTONIC` nanoseconds (see the module docs).
 #[inline]
 pub fn monotonic_ns() -> u64 {
-    if TSC_OK.load(Relaxed) != 1 {
-        if TSC_OK.load(Relaxed) == 2 || !tsc_usable() {
-            return exact_ns();
-        }
+    if TSC_OK.load(Relaxed) != 1 && !tsc_usable() {
+        return exact_ns();
     }
     let tsc = ticks();
     let a = ANCHORS.with(Cell::get);

@@ -23,8 +23,7 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use forkscope::conductor::{Run, RunOptions};
-use forkscope::model::{Model, RecordKind};
-use forkscope::shm::layout::NONE;
+use forkscope::model::Model;
 use forkscope::shm::record::{RawKind, RawRecord};
 
 static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
@@ -218,7 +217,6 @@ fn a_live_run_survives_a_scribbled_segment_and_kills_nothing_foreign() {
         let _ = run.ready_lanes();
         for i in &infos {
             let _ = run.steppable(i.lane);
-            let _ = i;
         }
         let _ = model.deadlock();
         slowest = slowest.max(t.elapsed());
@@ -237,5 +235,4 @@ fn a_live_run_survives_a_scribbled_segment_and_kills_nothing_foreign() {
     assert!(forkscope::sys::is_same_live_process(me, my_start), "the conductor did not kill itself");
     assert!(!std::path::Path::new(&format!("/dev/shm/{seg}")).exists(), "segment removed");
     common::assert_left_nothing(me, &pids, Duration::from_secs(2));
-    let _ = (NONE, RecordKind::Park);
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use forkscope::codec::Value;
 use forkscope::conductor::{Run, RunOptions};
-use forkscope::model::{Model, RecordKind};
+use forkscope::model::Model;
 
 const LESSON: &str = r#"
 fn worker(n) {
@@ -108,7 +108,6 @@ fn many_processes_flat_out_exact_accounting_and_no_stall() {
     let ended = model.processes.values().filter(|p| p.exitcode.is_some()).count();
     assert_eq!(ended, PROCS as usize + 1);
     assert!(!model.log.iter().any(|e| matches!(e.kind, forkscope::model::LogKind::Error)), "no script errors");
-    let _ = RecordKind::Park;
     drop(run);
     println!(
         "stress: {PROCS} processes × {ops} ops in {:.1}s; written {written_total}, received {}, dropped {} ({:.1}%); {passes} drain passes, largest {max_batch} records, longest {:.1} ms",
