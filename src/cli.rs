@@ -84,6 +84,11 @@ pub struct RunArgs {
     /// Speed of sleeps: 2 = twice as fast, 0.5 = half.
     #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub speed: f64,
+    /// Advanced: size of the lane table, i.e. how many processes a run may
+    /// have, the conductor's own lane included (default 1024). Starting one
+    /// more process than that fails in the lesson with a clear error.
+    #[arg(long, value_name = "N", hide = true)]
+    pub lanes: Option<u32>,
     /// Write the run's schedule and records to FILE (for `forkscope replay`).
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,

@@ -99,6 +99,12 @@ fn run(args: RunArgs, lang: &str) -> i32 {
         return fail("--schedule and --timeout are for --headless runs; in the dashboard you step (n, s) and stop (q) yourself");
     }
     let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
+    if let Some(n) = args.lanes {
+        if !(3..=65535).contains(&n) {
+            return fail(format!("--lanes {n}: must be between 3 and 65535 (the conductor, main and at least one more)"));
+        }
+        opts.geometry.lanes = n;
+    }
     opts.params = params;
     opts.seed = args.seed;
     opts.paused = args.paused;

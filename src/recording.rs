@@ -169,7 +169,7 @@ pub fn actions_from_records(records: &[Record]) -> Vec<Action> {
             // on, so joining it never blocks: the block is not a step there.
             RecordKind::Block { op: Op::Join, other: Some(o), .. } if signalled.contains(o) => gates = 0,
             RecordKind::Signal { process, signal } => out.push(Action::Signal { lane: *process, signal: *signal }),
-            RecordKind::Ended { process, exitcode } if *exitcode >= 0 => out.push(step(*process)),
+            RecordKind::Ended { process, exitcode, .. } if *exitcode >= 0 => out.push(step(*process)),
             _ => {}
         }
         if r.lane != 0 {

@@ -51,6 +51,24 @@ pub fn is_same_live_process(pid: i32, start: u64) -> bool {
     matches!(proc_stat(pid), Some(s) if s.start_time == start && s.state != 'Z' && s.state != 'X')
 }
 
+/// True if `pid` is `ancestor` or one of its descendants (following parents
+/// in `/proc`, at most 64 steps). The conductor is the child subreaper, so
+/// every process of a run, orphans included, is its descendant: a pid read
+/// from the segment that is not cannot be one of the run's.
+pub fn is_descendant_of(pid: i32, ancestor: i32) -> bool {
+    let mut cur = pid;
+    for _ in 0..64 {
+        if cur == ancestor {
+            return true;
+        }
+        match proc_stat(cur) {
+            Some(s) if s.ppid > 0 => cur = s.ppid,
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// `pidfd_open(pid)`: a descriptor that becomes readable when `pid` ends.
 pub fn pidfd_open(pid: i32) -> std::io::Result<OwnedFd> {
     // SAFETY: plain syscall with integer arguments.
@@ -78,13 +96,10 @@ pub fn poll_readable(fds: &[i32], timeout_ms: i32) -> Vec<usize> {
         .collect()
 }
 
-/// `CLOCK_MONOTONIC` in nanoseconds.
+/// `CLOCK_MONOTONIC` in nanoseconds, cheap (see [`crate::clock`]).
 #[inline]
 pub fn monotonic_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    crate::clock::monotonic_ns()
 }
 
 /// Sends `sig` to `pid`; false if it failed (no such process).

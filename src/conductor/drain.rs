@@ -37,6 +37,12 @@ pub struct Drainer {
     last_seq: Vec<Option<u64>>,
     held: Vec<Record>,
     raw: Vec<RawRecord>,
+    /// (seq, index into `held`): what gets sorted, 16 bytes instead of a whole record.
+    keys: Vec<(u64, u32)>,
+    /// `held` moved out while it is put in order (kept for its capacity).
+    slots: Vec<Option<Record>>,
+    /// Index into `held` by `seq - lowest seq` (dense case of `release`).
+    place: Vec<u32>,
     prev_horizon: u64,
     pub stats: DrainStats,
 }
@@ -65,14 +71,15 @@ impl Drainer {
         let (mut dropped, mut published) = (0u64, 0u64);
         for lane in 0..lanes {
             let Some(ring) = v.ring(lane) else { continue };
-            dropped += ring.lane.dropped.load(std::sync::atomic::Ordering::Relaxed);
-            published += ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed);
+            // Untrusted counters: they must not overflow ours.
+            dropped = dropped.saturating_add(ring.lane.dropped.load(std::sync::atomic::Ordering::Relaxed));
+            published = published.saturating_add(ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed));
             if ring.pending() == 0 && ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed) == ring.lane.tail.0.load(std::sync::atomic::Ordering::Relaxed) {
                 continue;
             }
             self.raw.clear();
             let rep = ring.pop_into(&mut self.raw, usize::MAX);
-            self.stats.corrupt += rep.skipped;
+            self.stats.corrupt = self.stats.corrupt.saturating_add(rep.skipped);
             self.stats.received += self.raw.len() as u64;
             let raw = std::mem::take(&mut self.raw);
             self.decode_lane(v, lane, &raw);
@@ -80,10 +87,62 @@ impl Drainer {
         }
         self.stats.dropped = dropped;
         self.stats.published = published;
-        self.held.sort_by_key(|r| r.seq);
-        let cut = if flush { self.held.len() } else { self.held.partition_point(|r| r.seq < self.prev_horizon) };
-        out.extend(self.held.drain(..cut));
+        self.release(out, flush);
         self.prev_horizon = horizon;
+    }
+
+    /// Sorts `keys` by sequence number. Sequence numbers come from one global
+    /// counter, so what a drain holds is nearly a dense range: then placing
+    /// each key at its offset in the range is a linear-time sort. A sparse
+    /// range or a repeated number (only a hostile writer makes those) falls
+    /// back to a comparison sort.
+    fn order_keys(&mut self) {
+        let n = self.keys.len();
+        let lo = self.keys.iter().map(|k| k.0).min().unwrap_or(0);
+        let hi = self.keys.iter().map(|k| k.0).max().unwrap_or(0);
+        let range = hi - lo;
+        if range < 4 * n as u64 + 64 {
+            self.place.clear();
+            self.place.resize(range as usize + 1, u32::MAX);
+            let mut unique = true;
+            for &(seq, i) in &self.keys {
+                let p = &mut self.place[(seq - lo) as usize];
+                unique &= *p == u32::MAX;
+                *p = i;
+            }
+            if unique {
+                let held = &self.held;
+                self.keys.clear();
+                self.keys.extend(self.place.iter().filter(|&&i| i != u32::MAX).map(|&i| (held[i as usize].seq, i)));
+                return;
+            }
+        }
+        self.keys.sort_by_key(|k| k.0);
+    }
+
+    /// Puts `held` in sequence order and moves the part that is ready to `out`.
+    /// Each lane's records are already in order, so this is a merge of sorted
+    /// runs: the (stable, run-detecting) sort works on 16-byte keys and each
+    /// record moves only twice.
+    fn release(&mut self, out: &mut Vec<Record>, flush: bool) {
+        self.keys.clear();
+        self.keys.extend(self.held.iter().enumerate().map(|(i, r)| (r.seq, i as u32)));
+        if self.keys.windows(2).all(|w| w[0].0 <= w[1].0) {
+            let cut = if flush { self.held.len() } else { self.held.partition_point(|r| r.seq < self.prev_horizon) };
+            out.extend(self.held.drain(..cut));
+            return;
+        }
+        self.order_keys();
+        let cut = if flush { self.keys.len() } else { self.keys.partition_point(|k| k.0 < self.prev_horizon) };
+        self.slots.clear();
+        self.slots.extend(self.held.drain(..).map(Some));
+        out.reserve(cut);
+        for &(_, i) in &self.keys[..cut] {
+            out.extend(self.slots[i as usize].take());
+        }
+        for &(_, i) in &self.keys[cut..] {
+            self.held.extend(self.slots[i as usize].take());
+        }
     }
 
     fn decode_lane(&mut self, v: &View<'_>, lane: u32, raw: &[RawRecord]) {
@@ -186,7 +245,14 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
         },
         RawKind::Wake => RecordKind::Wake { op: op()?, res: opt_res(b.res), woken: opt_lane(b.other)? },
         RawKind::Timeout => RecordKind::Timeout { op: op()?, res: opt_res(b.res), other: opt_lane(b.other) },
-        RawKind::Ended => RecordKind::Ended { process: opt_lane(b.other)?, exitcode: b.a as i32 },
+        RawKind::Ended => {
+            // `b` = 1: the detail lists the resources it held (ids, comma separated).
+            let held = match (b.b, detail.as_deref()) {
+                (1, d) => Some(d.unwrap_or("").split(',').filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().ok().filter(|&id| v.resource(id).is_some())).collect::<Option<Vec<u32>>>()?),
+                _ => None,
+            };
+            RecordKind::Ended { process: opt_lane(b.other)?, exitcode: b.a as i32, held }
+        }
         RawKind::ResourceNew => {
             let slot = v.resource(b.res)?;
             RecordKind::Resource { res: b.res, kind: ResKind::from_raw(b.a as u32)?, name: slot.name.get(), capacity: b.b }
@@ -251,5 +317,38 @@ mod tests {
         assert!(out.is_empty(), "held back for one drain");
         d.drain(&v, &mut out, false);
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn releases_in_sequence_order_dense_sparse_or_repeated() {
+        let seg = Segment::create(Geometry { lanes: 5, ring_cap: 64, resources: 4, blocks: 16 }).unwrap();
+        let v = seg.view();
+        v.control().next_lane.store(5, std::sync::atomic::Ordering::Relaxed);
+        let body = OpBody { op: Op::Compute as u16, other: NO_LANE, res: NONE, ..Default::default() };
+        let push = |lane: u32, seq: u64| {
+            v.ring(lane).unwrap().push(&[RawRecord { seq, lane: lane as u16, kind: RawKind::Op as u16, body: body.encode(), ..RawRecord::EMPTY }]);
+        };
+        let mut d = Drainer::new();
+        let mut out = Vec::new();
+        // Dense, interleaved across lanes.
+        for seq in 0..40u64 {
+            push(1 + (seq % 4) as u32, seq);
+        }
+        d.drain(&v, &mut out, true);
+        assert_eq!(out.iter().map(|r| r.seq).collect::<Vec<_>>(), (0..40).collect::<Vec<_>>());
+        // Sparse: a huge gap forces the comparison sort.
+        out.clear();
+        push(2, 1 << 40);
+        push(1, 50);
+        push(3, 45);
+        d.drain(&v, &mut out, true);
+        assert_eq!(out.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![45, 50, 1 << 40]);
+        // The same number in two lanes (a lie): both kept, in order.
+        out.clear();
+        push(3, (1 << 40) + 7);
+        push(4, (1 << 40) + 7);
+        push(1, (1 << 40) + 3);
+        d.drain(&v, &mut out, true);
+        assert_eq!(out.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![(1 << 40) + 3, (1 << 40) + 7, (1 << 40) + 7]);
     }
 }

@@ -46,6 +46,8 @@ pub enum RunError {
     Spawn(std::io::Error),
     #[error("cannot start the guard process: {0}")]
     Guard(std::io::Error),
+    #[error("cannot start the conductor's reaper thread: {0}")]
+    Thread(std::io::Error),
     #[error("{0}")]
     Codec(#[from] codec::CodecError),
 }
@@ -234,7 +236,7 @@ impl Run {
         }
 
         run.start_guard()?;
-        run.reaper = Some(reaper::spawn(SendView(v), run.lane0.clone(), run.reaper_stop.clone()));
+        run.reaper = Some(reaper::spawn(SendView(v), run.lane0.clone(), run.reaper_stop.clone()).map_err(RunError::Thread)?);
 
         let lane = v.alloc_lane()?;
         debug_assert_eq!(lane, MAIN_LANE);
@@ -500,10 +502,15 @@ impl Run {
         }
     }
 
+    /// The pid of live process `lane`, if it is one we may signal. Lane pids
+    /// are untrusted (any process of the run can write any lane): only a
+    /// process below the conductor, never the conductor itself, can be one of
+    /// the run's (the conductor is the child subreaper, so orphans count).
     fn pid_of(&self, lane: u32) -> Option<i32> {
         let l = self.view.lane(lane)?;
         let pid = l.pid.load(Acquire);
-        (pid > 0 && l.ended.load(Acquire) == 0).then_some(pid)
+        let me = std::process::id() as i32;
+        (pid > 0 && pid != me && l.ended.load(Acquire) == 0 && sys::is_descendant_of(pid, me)).then_some(pid)
     }
 
     /// Sends `signal` to process `lane` (terminate = SIGTERM, kill = SIGKILL).

@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use crate::shm::View;
 use crate::shm::layout::{CONDUCTOR_LANE, NONE, ProcState};
 use crate::shm::mutex;
-use crate::shm::record::{OpBody, RawKind, RawRecord};
+use crate::shm::record::{OpBody, RawKind, RawRecord, TextTag, text_chunks};
 use crate::sys;
 
 /// A [`View`] that may move to the reaper thread. The conductor joins the
@@ -39,9 +39,17 @@ pub struct Lane0(pub Arc<Mutex<()>>);
 
 impl Lane0 {
     pub fn emit(&self, v: &View<'_>, kind: RawKind, body: OpBody) {
+        self.emit_with_detail(v, kind, body, None);
+    }
+
+    /// A record with a `Detail` text group (all or nothing, like any group).
+    pub fn emit_with_detail(&self, v: &View<'_>, kind: RawKind, body: OpBody, detail: Option<&str>) {
         let _g = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        let mut rec = [RawRecord { kind: kind as u16, body: body.encode(), ..RawRecord::EMPTY }];
-        v.emit(CONDUCTOR_LANE, &mut rec);
+        let mut group = vec![RawRecord { kind: kind as u16, body: body.encode(), ..RawRecord::EMPTY }];
+        for chunk in detail.map(|d| text_chunks(TextTag::Detail, d)).unwrap_or_default() {
+            group.push(RawRecord { kind: RawKind::Text as u16, body: chunk, ..RawRecord::EMPTY });
+        }
+        v.emit(CONDUCTOR_LANE, &mut group);
     }
 }
 
@@ -55,14 +63,11 @@ struct Tracked {
 }
 
 /// Starts the reaper. It runs until `stop` is set.
-pub fn spawn(view: SendView, lane0: Lane0, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
-    std::thread::Builder::new()
-        .name("reaper".into())
-        .spawn(move || {
-            let view = view;
-            run(view.0, lane0, stop)
-        })
-        .expect("spawning the reaper thread")
+pub fn spawn(view: SendView, lane0: Lane0, stop: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("reaper".into()).spawn(move || {
+        let view = view;
+        run(view.0, lane0, stop)
+    })
 }
 
 fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
@@ -149,15 +154,23 @@ fn on_end(v: &View<'_>, lane0: &Lane0, lane: u32, pid: i32) {
     let code = exitcode(v, lane, pid);
     let Some(l) = v.lane(lane) else { return };
     l.exit_status.store(code, Release);
-    // Record and repairs first, then `ended`: whoever sees `ended` (the
-    // conductor deciding a step is over) must find the record already there.
-    let body = OpBody { other: lane as u16, res: NONE, a: code as i64, ..Default::default() };
-    lane0.emit(v, RawKind::Ended, body);
+    // What it held, read from the resource table: the truth even if it died
+    // inside an op, before or after writing its record. Free any slot mutex
+    // it died holding first, so the slot is not mid-change while we read.
+    let mut held = Vec::new();
     for id in 0..v.resources_in_use() {
         if let Some(r) = v.resource(id) {
             mutex::force_unlock_if_held_by(&r.mutex, lane);
+            if r.kind.load(Acquire) != 0 && r.owner.load(Acquire) == lane {
+                held.push(id.to_string());
+            }
         }
     }
+    // Record and repairs first, then `ended`: whoever sees `ended` (the
+    // conductor deciding a step is over) must find the record already there.
+    let body = OpBody { other: lane as u16, res: NONE, a: code as i64, b: 1, ..Default::default() };
+    let detail = held.join(",");
+    lane0.emit_with_detail(v, RawKind::Ended, body, (!detail.is_empty()).then_some(detail.as_str()));
     l.ended.store(1, SeqCst);
     l.kill_pending.store(0, SeqCst);
     let parent = l.parent.load(Acquire);

@@ -325,7 +325,7 @@ impl Builder<'_> {
             RecordKind::Error { message } => self.instant(t, r.lane, "error".into(), json!({"line": r.line, "message": message})),
             RecordKind::Assert { message } => self.instant(t, r.lane, "assertion failed".into(), json!({"line": r.line, "message": message})),
             RecordKind::Finding { message } => self.instant(t, r.lane, "finding".into(), json!({"line": r.line, "message": message})),
-            RecordKind::Ended { process, exitcode } => {
+            RecordKind::Ended { process, exitcode, .. } => {
                 lanes.push(*process);
                 let label = self.model.processes.get(process).map(|p| p.state.label()).unwrap_or_else(|| format!("exitcode {exitcode}"));
                 self.instant(t, *process, label, json!({"exitcode": exitcode}));

@@ -422,7 +422,7 @@ impl Model {
             RecordKind::Finding { message } => {
                 self.finding(r, "misuse", message.clone(), vec![r.lane], vec![]);
             }
-            RecordKind::Ended { process, exitcode } => self.apply_ended(r, *process, *exitcode),
+            RecordKind::Ended { process, exitcode, held } => self.apply_ended(r, *process, *exitcode, held.as_deref()),
             RecordKind::Resource { res, kind, name, capacity } => {
                 let value = match kind {
                     ResKind::Semaphore | ResKind::BoundedSemaphore => *capacity,
@@ -550,7 +550,7 @@ impl Model {
         }
     }
 
-    fn apply_ended(&mut self, r: &Record, lane: u32, exitcode: i32) {
+    fn apply_ended(&mut self, r: &Record, lane: u32, exitcode: i32, truth: Option<&[u32]>) {
         let t = r.t_ns;
         let state = if exitcode < 0 { PState::Killed(-exitcode) } else { PState::Exited(exitcode) };
         let holds: Vec<u32> = match self.processes.get_mut(&lane) {
@@ -573,6 +573,33 @@ impl Model {
         }
         let name = self.pname(lane);
         self.log(r, lane, LogKind::Event, format!("{name} {}", state.label()));
+        if let Some(truth) = truth {
+            // The conductor read the resource table after the death: a process
+            // killed inside an op may own what its records do not say yet, or
+            // no longer own what they still say.
+            for res in &holds {
+                if !truth.contains(res) {
+                    if let Some(rs) = self.resources.get_mut(res) {
+                        if rs.owner == Some(lane) {
+                            rs.owner = None;
+                            rs.value = 0;
+                        }
+                    }
+                    if let Some(p) = self.processes.get_mut(&lane) {
+                        p.holds.remove(res);
+                    }
+                }
+            }
+            for &res in truth {
+                let Some(rs) = self.resources.get_mut(&res) else { continue };
+                rs.owner = Some(lane);
+                rs.waiters.retain(|w| *w != lane);
+                if let Some(p) = self.processes.get_mut(&lane) {
+                    p.holds.insert(res);
+                }
+            }
+        }
+        let holds: Vec<u32> = self.processes.get(&lane).map(|p| p.holds.iter().copied().collect()).unwrap_or_default();
         let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane))).collect();
         if !held.is_empty() && !self.closing {
             let names: Vec<String> = held.iter().map(|r| self.rname(*r)).collect();

@@ -85,7 +85,16 @@ pub enum RecordKind {
     /// Something the run teaches by itself (misuse that Python allows, …).
     Finding { message: String },
     /// Conductor: process `process` ended with `exitcode` (-N: killed by signal N).
-    Ended { process: u32, exitcode: i32 },
+    /// `held`: the resources it owned at its end, as the conductor read them
+    /// from the resource table (the truth even if the process died in the
+    /// middle of an op, before or after writing its record); `None` when not
+    /// known, and the model goes by the records.
+    Ended {
+        process: u32,
+        exitcode: i32,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        held: Option<Vec<u32>>,
+    },
     /// A shared resource was created.
     Resource { res: u32, kind: ResKind, name: String, capacity: i64 },
     /// Conductor: one step granted to `process` (`None`: the next ready one).

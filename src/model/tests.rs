@@ -91,7 +91,7 @@ fn joining_an_ended_process_is_not_a_stall() {
     let mut f = Feed::new();
     f.spawn(0, 1, "MainProcess").spawn(1, 2, "child");
     f.at(1, 9, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
-    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: 0 });
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: 0, held: None });
     assert_eq!(f.m.deadlock(), None, "main is about to be woken");
 }
 
@@ -99,12 +99,30 @@ fn joining_an_ended_process_is_not_a_stall() {
 fn ended_while_holding_is_a_finding() {
     let mut f = two_workers();
     f.acquired(2, 0).blocks(3, 0, 2);
-    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9 });
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: None });
     assert_eq!(f.m.processes[&2].state, PState::Killed(9));
     assert_eq!(f.m.resources[&0].owner, Some(2), "a dead owner keeps the lock, as in Python");
     let fi = f.m.findings.iter().find(|x| x.kind == "ended_holding").unwrap();
     assert!(fi.message.contains("Process-1 was killed by SIGKILL while holding Lock-1"), "{}", fi.message);
     assert_eq!(f.m.processes[&2].state.label(), "killed by SIGKILL");
+}
+
+#[test]
+fn the_conductors_reading_of_what_a_dead_process_held_wins() {
+    // Killed after taking the lock but before writing its record: the
+    // records never say so, the resource table does.
+    let mut f = two_workers();
+    f.blocks(3, 0, 2);
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    assert_eq!(f.m.resources[&0].owner, Some(2));
+    let fi = f.m.findings.iter().find(|x| x.kind == "ended_holding").expect("finding");
+    assert!(fi.message.contains("Process-1 was killed by SIGKILL while holding Lock-1"), "{}", fi.message);
+    // Killed after freeing the lock but before writing its release: no finding.
+    let mut f = two_workers();
+    f.acquired(2, 0);
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![]) });
+    assert_eq!(f.m.resources[&0].owner, None);
+    assert!(!f.m.findings.iter().any(|x| x.kind == "ended_holding"));
 }
 
 #[test]

@@ -18,6 +18,13 @@ use crate::shm::layout::{NONE, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind, TextTag};
 
+/// Bumps the slot's `version` for readers that poll. Every writer holds the
+/// slot's mutex, so a plain load and store is enough (no read-modify-write).
+#[inline]
+fn bump_version(slot: &ResourceSlot) {
+    slot.version.store(slot.version.load(Relaxed).wrapping_add(1), Release);
+}
+
 impl Rt {
     /// The slot of resource `id`, checked to be of `kind`.
     pub fn slot(&self, id: u32, kind: ResKind) -> LessonResult<&'static ResourceSlot> {
@@ -61,7 +68,7 @@ impl Rt {
             if owner == NONE {
                 slot.owner.store(self.lane, Relaxed);
                 slot.count.store(1, Relaxed);
-                slot.version.fetch_add(1, Release);
+                bump_version(slot);
                 self.record_op(Op::Acquire, id, NONE, 1, 1, 0, None);
                 return true;
             }
@@ -71,7 +78,7 @@ impl Rt {
             }
             self.me.handoff.store(0, Relaxed);
             waitq::push(&self.v, &slot.waiters[0], self.lane);
-            slot.version.fetch_add(1, Release);
+            bump_version(slot);
             self.record_block(Op::Acquire, id, NONE, owner, timeout.is_some());
         }
         let token = id + 1;
@@ -84,7 +91,7 @@ impl Rt {
                     true
                 } else {
                     waitq::remove(&self.v, &slot.waiters[0], self.lane);
-                    slot.version.fetch_add(1, Release);
+                    bump_version(slot);
                     self.record_timeout(Op::Acquire, id, NONE);
                     false
                 }
@@ -120,7 +127,7 @@ impl Rt {
         match waitq::pop(&self.v, &slot.waiters[0]) {
             Some(next) => {
                 slot.owner.store(next, Relaxed);
-                slot.version.fetch_add(1, Release);
+                bump_version(slot);
                 self.record_op(Op::Release, id, next, 1, 0, 0, None);
                 self.record_wake(Op::Acquire, id, next);
                 if let Some(l) = self.v.lane(next) {
@@ -131,7 +138,7 @@ impl Rt {
             None => {
                 slot.owner.store(NONE, Relaxed);
                 slot.count.store(0, Relaxed);
-                slot.version.fetch_add(1, Release);
+                bump_version(slot);
                 self.record_op(Op::Release, id, NONE, 0, 0, 0, None);
             }
         }

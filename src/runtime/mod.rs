@@ -113,14 +113,18 @@ impl Rt {
     /// Writes a new status (the seqlock makes it whole for readers).
     pub fn set_state(&self, state: ProcState, op: Option<Op>, res: u32, other: u32, deadline_ns: u64) {
         let mut l = self.local.borrow_mut();
-        l.status.state = state as u32;
         if let Some(op) = op {
             l.status.op = op as u32;
         }
         l.status.res = res;
         l.status.other = other;
         l.status.deadline_ns = deadline_ns;
-        l.status.since_ns = self.now_ns();
+        // `since` is when the state was entered: an op that starts while the
+        // process is already running keeps it (and saves a clock read per op).
+        if l.status.state != state as u32 || l.status.since_ns == 0 {
+            l.status.since_ns = self.now_ns();
+        }
+        l.status.state = state as u32;
         self.me.status.write(&l.status);
     }
 

@@ -115,7 +115,16 @@ impl Rt {
             Err(e) => {
                 l.pid.store(-1, Release);
                 self.v.free_chain(chain);
-                return Err(LessonError::os(format!("[Errno {}] {}", e.raw_os_error().unwrap_or(0), e)));
+                // Python's words: `BlockingIOError: [Errno 11] Resource
+                // temporarily unavailable` when fork hits the process limit.
+                let errno = e.raw_os_error().unwrap_or(0);
+                let text = e.to_string();
+                let text = text.split(" (os error").next().unwrap_or(&text).to_string();
+                return Err(if errno == libc::EAGAIN {
+                    LessonError::new("BlockingIOError", format!("[Errno {errno}] {text} (the limit on processes is reached)"))
+                } else {
+                    LessonError::os(format!("[Errno {errno}] {text}"))
+                });
             }
         };
         let pid = child.id() as i32;

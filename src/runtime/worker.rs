@@ -10,6 +10,7 @@
 //! exits the Python way (see `Rt::finish`).
 
 use std::convert::Infallible;
+use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
@@ -49,23 +50,28 @@ fn run(segment: &str, lane: u32) -> Result<Infallible, String> {
     if me.used.load(Acquire) == 0 {
         return Err(format!("lane {lane} was not reserved"));
     }
-    // The spawner writes our Spawn record, then lets us go.
+    // The spawner writes our Spawn record, then lets us go. If the conductor
+    // dies meanwhile (before anyone could kill us by pid or group), give up
+    // at once: no process may outlive it.
     let t0 = Instant::now();
     loop {
         let w = me.wake.0.load(Acquire);
         if me.go.load(Acquire) != 0 {
             break;
         }
+        if !sys::poll_readable(&[pidfd.as_raw_fd()], 0).is_empty() {
+            return Err("the conductor ended before this process was released".into());
+        }
         if t0.elapsed() > Duration::from_secs(10) {
             return Err(format!("lane {lane} was never released by its parent"));
         }
-        futex::wait(&me.wake.0, w, Some(Duration::from_millis(100)));
+        futex::wait(&me.wake.0, w, Some(Duration::from_millis(20)));
     }
     let pid = std::process::id() as i32;
     if me.pid.load(Acquire) != pid {
         return Err(format!("lane {lane} belongs to another process"));
     }
-    watch_conductor(pidfd, ctl.pgid.load(Acquire), segment.to_string());
+    let watcher = watch_conductor(pidfd, ctl.pgid.load(Acquire));
 
     let info: RunInfo = v
         .read_chain(ctl.info_block.load(Acquire), ctl.info_len.load(Acquire))
@@ -85,6 +91,18 @@ fn run(segment: &str, lane: u32) -> Result<Infallible, String> {
     let daemon = me.daemon.load(Acquire) != 0;
     let rt = Rc::new(Rt::new(v, lane, info, segment.to_string(), payload.identity, name, daemon));
     rt.set_state(crate::shm::layout::ProcState::Starting, None, crate::shm::layout::NONE, crate::shm::layout::NONE, 0);
+    if let Err(e) = watcher {
+        // Without its watcher the process could outlive the conductor: it
+        // must not run. Say why on its lane (at the process limit, this is
+        // where a start fails), then end like an uncaught exception.
+        let errno = e.raw_os_error().unwrap_or(0);
+        let text = e.to_string();
+        let text = text.split(" (os error").next().unwrap_or(&text);
+        let kind = if errno == libc::EAGAIN { "BlockingIOError" } else { "OSError" };
+        rt.record_text(TextTag::Error, &format!("{kind}: [Errno {errno}] {text}: cannot start the process's watcher thread (is the limit on processes reached?)"));
+        // SAFETY: ends this process at once; nothing needs unwinding.
+        unsafe { libc::_exit(1) }
+    }
 
     let code = run_script(&rt, &target, payload.args);
     rt.finish(code)
@@ -92,8 +110,8 @@ fn run(segment: &str, lane: u32) -> Result<Infallible, String> {
 
 /// Runs the target; returns the exit code (0, or 1 after an uncaught error).
 fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
-    let probe = script::base_engine();
-    let ast = match script::compile(&probe, &rt.info.script) {
+    let mut engine = script::base_engine();
+    let ast = match script::compile(&engine, &rt.info.script) {
         Ok(a) => a,
         Err(e) => {
             rt.record_text(TextTag::Error, &format!("SyntaxError: {e}"));
@@ -101,7 +119,7 @@ fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
         }
     };
     let fns = Rc::new(script::fn_table(&ast));
-    let engine = script::worker_engine(rt.clone(), fns.clone());
+    script::install_worker_api(&mut engine, rt.clone(), fns.clone());
     let mut scope = Scope::new();
     if target == super::ipc::pool::POOL_WORKER {
         // A pool worker: the script's top level, then the pool's loop.
@@ -131,8 +149,7 @@ fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
 /// The watcher: a thread blocked on the conductor's pidfd. When the conductor
 /// ends (even by SIGKILL), it kills the run's process group, so no process
 /// outlives the run (the guard process removes the segment and folder).
-fn watch_conductor(pidfd: std::os::fd::OwnedFd, pgid: i32, segment: String) {
-    use std::os::fd::AsRawFd;
+fn watch_conductor(pidfd: std::os::fd::OwnedFd, pgid: i32) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("conductor-watch".into())
         .spawn(move || {
@@ -141,12 +158,9 @@ fn watch_conductor(pidfd: std::os::fd::OwnedFd, pgid: i32, segment: String) {
                     break;
                 }
             }
-            // The guard removes the segment and the run's folder; we only
-            // make sure no process of the run lives on.
-            let _ = &segment;
             sys::kill_group(pgid, libc::SIGKILL);
             // SAFETY: ends this process at once.
             unsafe { libc::_exit(137) }
         })
-        .expect("spawning the watcher thread");
+        .map(|_| ())
 }

@@ -330,7 +330,16 @@ pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
             return Err(ScenarioError::Plain(format!("no lesson named '{spec}' and no such file (built-in lessons: {}; `forkscope list` shows them)", names.join(", "))));
         }
     };
-    let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| ScenarioError::Plain(format!("{}: {e}", p.display())));
+    let read = |p: &Path| -> Result<String, ScenarioError> {
+        let bytes = std::fs::read(p).map_err(|e| ScenarioError::Plain(format!("{}: {e}", p.display())))?;
+        String::from_utf8(bytes).map_err(|e| {
+            // Point at the first byte that is not UTF-8.
+            let good = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&e.as_bytes()[..good]);
+            let (line, col) = line_col(&text, good);
+            ScenarioError::at(&p.display().to_string(), line, col, format!("not UTF-8 text (byte 0x{:02x})", e.as_bytes()[good]))
+        })
+    };
     let script = read(&rhai)?;
     let manifest_text = match &toml {
         Some(t) => Some(read(t)?),

@@ -49,7 +49,15 @@ pub fn compile(engine: &Engine, source: &str) -> Result<AST, ParseError> {
 /// The engine a scenario process runs its script with.
 pub fn worker_engine(rt: Rc<Rt>, fns: Rc<FnTable>) -> Engine {
     let mut e = base_engine();
-    api::register(&mut e, rt.clone(), fns, objects::Globals::default());
+    install_worker_api(&mut e, rt, fns);
+    e
+}
+
+/// Turns `e` (a [`base_engine`], perhaps already used to compile the script)
+/// into the engine a scenario process runs with. Building an engine is a good
+/// part of a process's start-up, so a worker builds only one.
+pub fn install_worker_api(e: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
+    api::register(e, rt.clone(), fns, objects::Globals::default());
     // Every statement: remember its line; while paused at statement
     // granularity, it is a checkpoint.
     #[allow(deprecated)]
@@ -67,7 +75,6 @@ pub fn worker_engine(rt: Rc<Rt>, fns: Rc<FnTable>) -> Engine {
             Ok(rhai::debugger::DebuggerCommand::StepInto)
         },
     );
-    e
 }
 
 /// A script error, as the log shows it.

@@ -71,11 +71,14 @@ impl Segment {
     /// Creates a fresh segment with `geo`, writes its header and control block,
     /// and links every data block into the free list.
     pub fn create(geo: Geometry) -> Result<Segment, ShmError> {
+        Segment::create_as(new_name(), geo)
+    }
+
+    fn create_as(name: String, geo: Geometry) -> Result<Segment, ShmError> {
         if !geo.is_sane() {
             return Err(ShmError::Create(format!("impossible geometry {geo:?}")));
         }
         let off = geo.offsets();
-        let name = new_name();
         let shmem = ShmemConf::new()
             .os_id(format!("/{name}"))
             .size(off.total)
@@ -402,6 +405,11 @@ impl<'a> View<'a> {
     /// Reads a chain of `len` bytes starting at `first`. `None` if the chain is
     /// broken (bad index, loop, wrong length): the caller treats that as corrupt.
     pub fn read_chain(&self, first: u32, len: u32) -> Option<Vec<u8>> {
+        // A chain cannot hold more than the whole data area: a larger length
+        // is a lie, and trusting it would mean gigabytes of copying.
+        if len as usize > self.geo.blocks as usize * BLOCK_DATA {
+            return None;
+        }
         std::sync::atomic::fence(Acquire);
         let mut out = Vec::with_capacity(len as usize);
         let mut idx = first;
@@ -528,6 +536,29 @@ mod tests {
         assert!(std::path::Path::new(&path).exists(), "a non-owner must not unlink");
         drop(seg);
         assert!(!std::path::Path::new(&path).exists());
+    }
+
+    #[test]
+    fn creation_is_exclusive_and_private_whatever_the_umask() {
+        // Someone who guessed (or pre-created) the name gets nothing from us:
+        // creation fails and their file is left as it was.
+        let name = format!("{NAME_PREFIX}{}-0-{:032x}", std::process::id(), rand::random::<u128>());
+        let path = format!("/dev/shm/{name}");
+        std::fs::write(&path, b"planted").unwrap();
+        let err = Segment::create_as(name.clone(), small()).unwrap_err();
+        assert!(matches!(err, ShmError::Create(_)), "{err}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"planted");
+        std::fs::remove_file(&path).unwrap();
+        // A permissive umask does not widen the mode.
+        // SAFETY: umask only changes this process's file-creation mask.
+        let old = unsafe { libc::umask(0) };
+        let seg = Segment::create_as(name.clone(), small());
+        // SAFETY: as above, restoring it.
+        unsafe { libc::umask(old) };
+        let seg = seg.unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        drop(seg);
     }
 
     #[test]

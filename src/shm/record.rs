@@ -61,7 +61,8 @@ pub enum RawKind {
     Timeout = 5,
     /// A chunk of text belonging to the record with the same `seq` (see [`TextTag`]).
     Text = 6,
-    /// Conductor: lane `other` has ended; `a` = exitcode (Python style: -N = signal N).
+    /// Conductor: lane `other` has ended; `a` = exitcode (Python style: -N = signal N);
+    /// `b` = 1: a `Detail` text lists the resources it held (ids, comma separated).
     Ended = 7,
     /// A resource was created: `res`, `a` = [`ResKind`], `b` = capacity.
     ResourceNew = 8,

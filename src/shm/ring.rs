@@ -36,6 +36,36 @@ pub struct PopReport {
     pub skipped: u64,
 }
 
+/// Copies a record into a ring slot as eight volatile 64-bit stores (a
+/// volatile copy of the struct itself compiles to 64 single-byte stores).
+#[inline]
+fn store_slot(dst: *mut RawRecord, rec: &RawRecord) {
+    // SAFETY: `RawRecord` is 64 bytes of plain integers with no padding (see
+    // the size assert in `record`), so it is also eight `u64`s; `dst` is a
+    // valid, 64-byte-aligned slot (the caller's contract).
+    let words: [u64; 8] = unsafe { std::mem::transmute(*rec) };
+    let dst = dst as *mut u64;
+    for (i, w) in words.iter().enumerate() {
+        // SAFETY: in bounds of the 64-byte slot, aligned.
+        unsafe { dst.add(i).write_volatile(*w) };
+    }
+}
+
+/// Copies a ring slot out as eight volatile 64-bit loads. Any bytes make a
+/// valid `RawRecord` (its fields are plain integers), so a hostile writer can
+/// only make the decoder reject it.
+#[inline]
+fn load_slot(src: *const RawRecord) -> RawRecord {
+    let src = src as *const u64;
+    let mut words = [0u64; 8];
+    for (i, w) in words.iter_mut().enumerate() {
+        // SAFETY: in bounds of the 64-byte slot, aligned.
+        *w = unsafe { src.add(i).read_volatile() };
+    }
+    // SAFETY: every bit pattern is a valid `RawRecord` (see above).
+    unsafe { std::mem::transmute::<[u64; 8], RawRecord>(words) }
+}
+
 impl<'a> Ring<'a> {
     #[inline]
     fn slot(&self, i: u64) -> *mut RawRecord {
@@ -57,11 +87,12 @@ impl<'a> Ring<'a> {
             return false;
         }
         for (i, rec) in group.iter().enumerate() {
-            // SAFETY: the slot is inside the ring and not visible to the
-            // consumer until `head` moves past it below.
-            unsafe { self.slot(head + i as u64).write_volatile(*rec) };
+            // The slot is inside the ring and not visible to the consumer
+            // until `head` moves past it below.
+            store_slot(self.slot(head.wrapping_add(i as u64)), rec);
         }
-        self.lane.head.0.store(head + n, Release);
+        // Wrapping: another process could have scribbled on the indices.
+        self.lane.head.0.store(head.wrapping_add(n), Release);
         true
     }
 
@@ -78,12 +109,13 @@ impl<'a> Ring<'a> {
         let n = avail.min(max as u64);
         out.reserve(n as usize);
         for i in 0..n {
-            // SAFETY: the slot is inside the ring; the producer published it
-            // (release on `head`, acquire above) and will not reuse it until
-            // `tail` moves past it.
-            out.push(unsafe { self.slot(tail + i).read_volatile() });
+            // The slot is inside the ring; the producer published it (release
+            // on `head`, acquire above) and will not reuse it until `tail`
+            // moves past it.
+            out.push(load_slot(self.slot(tail.wrapping_add(i))));
         }
-        self.lane.tail.0.store(tail + n, Release);
+        // `tail` lives in shared memory too: wrap rather than trust it.
+        self.lane.tail.0.store(tail.wrapping_add(n), Release);
         PopReport::default()
     }
 

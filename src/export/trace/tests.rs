@@ -197,7 +197,7 @@ fn a_waiter_killed_before_it_resumes_leaves_no_half_flow_and_spans_close() {
     s.op(2, Op::Acquire, 1, None, 1, 1, 0);
     s.block(3, Op::Acquire, 1);
     s.op(2, Op::Release, 1, Some(3), 1, 0, 0).wake(2, Op::Acquire, 1, 3);
-    s.push(0, RecordKind::Ended { process: 3, exitcode: -9 });
+    s.push(0, RecordKind::Ended { process: 3, exitcode: -9, held: None });
     let t = trace(&s.records, "kill");
     let stats = check(&t).unwrap();
     assert_eq!(stats.flows, 0);

@@ -1,0 +1,103 @@
+//! Starting 100 processes of a lesson until all of them have reported,
+//! against Python's multiprocessing doing the same (fork and spawn start
+//! methods), measured side by side in the same run.
+//!
+//! - `startup/forkscope_100`: `Run::start` of a lesson whose `main` starts 100
+//!   children that each `report(...)`; timed until the conductor has drained
+//!   all 100 reports. Workers are the real `forkscope` binary (exec, segment
+//!   open, Rhai compile), so this is what a class waits for.
+//! - `startup/python_fork_100`: `multiprocessing` with the fork start method:
+//!   100 `Process(target=child, args=(q, i))` that each `q.put(i)`; timed by
+//!   Python itself from the first `Process` to the 100th `q.get()`.
+//! - spawn (much slower: seconds) is timed once, outside criterion.
+//!
+//! Run: `cargo bench --bench startup`.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use criterion::SamplingMode;
+
+use common::{Row, median_ns, python_figure, report};
+use forkscope::conductor::{Run, RunOptions};
+use forkscope::model::RecordKind;
+
+const LESSON: &str = r#"
+fn child(i) { report(`child_${i}`, i); }
+fn main() {
+    for i in 0..100 { Process("child", [i]).start(); }
+}
+"#;
+
+const PY: &str = r#"
+import multiprocessing as mp, sys, time
+def child(q, i):
+    q.put(i)
+if __name__ == '__main__':
+    ctx = mp.get_context(sys.argv[1])
+    q = ctx.Queue()
+    t = time.perf_counter()
+    ps = [ctx.Process(target=child, args=(q, i)) for i in range(100)]
+    for p in ps: p.start()
+    for _ in range(100): q.get()
+    dt = time.perf_counter() - t
+    for p in ps: p.join()
+    print(dt * 1e9)
+"#;
+
+/// One run of the lesson: nanoseconds from start until 100 reports arrived.
+fn forkscope_once() -> Duration {
+    let mut opts = RunOptions::new("startup", "bench", LESSON);
+    opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
+    let t = Instant::now();
+    let mut run = Run::start(opts).expect("start");
+    let mut recs = Vec::new();
+    let mut reports = 0;
+    while reports < 100 {
+        run.drain(&mut recs, false);
+        reports += recs.drain(..).filter(|r| r.lane >= 2 && matches!(r.kind, RecordKind::Report { .. })).count();
+        assert!(t.elapsed() < Duration::from_secs(60), "only {reports} reports after a minute");
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    let dt = t.elapsed();
+    drop(run);
+    dt
+}
+
+fn python_once(method: &str) -> Option<Duration> {
+    python_figure(PY, &[method], &format!("Python multiprocessing ({method})")).map(|ns| Duration::from_nanos(ns as u64))
+}
+
+fn main() {
+    let mut c = common::criterion();
+    let python = python_once("fork").is_some();
+    {
+        let mut g = c.benchmark_group("startup");
+        g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_secs(2));
+        g.bench_function("forkscope_100", |b| b.iter_custom(|n| (0..n).map(|_| forkscope_once()).sum()));
+        if python {
+            g.bench_function("python_fork_100", |b| b.iter_custom(|n| (0..n).map(|_| python_once("fork").expect("python fork")).sum()));
+        }
+        g.finish();
+    }
+    c.final_summary();
+    let spawn: Vec<Duration> = if python { (0..1).filter_map(|_| python_once("spawn")).collect() } else { Vec::new() };
+    let spawn_median = {
+        let mut s = spawn.clone();
+        s.sort();
+        s.get(s.len() / 2).copied()
+    };
+    let ours = median_ns("startup", "forkscope_100");
+    let fork = if python { median_ns("startup", "python_fork_100") } else { None };
+    let ms = |x: Option<f64>| x.map_or("not measured".into(), |v| format!("{:.0} ms", v / 1e6));
+    let rows = vec![
+        Row::new("100 processes started until all reported (forkscope)", ms(ours), "faster than Python fork", match (ours, fork) {
+            (Some(o), Some(f)) => Some(o < f),
+            _ => None,
+        }),
+        Row::new("  Python multiprocessing, fork", ms(fork), "(baseline)", None),
+        Row::new("  Python multiprocessing, spawn (one run)", ms(spawn_median.map(|d| d.as_nanos() as f64)), "(baseline)", None),
+    ];
+    report("start-up (cargo bench --bench startup)", &rows);
+}

@@ -1,0 +1,92 @@
+//! SIGKILL of the conductor at random moments (seeded): from the first
+//! milliseconds of start-up (segment made, guard not yet started) to the
+//! middle of a run with processes holding a lock. Each time, no process of the
+//! run survives it by more than a second, and the next start removes whatever
+//! the killed run left in /dev/shm and the temp folder.
+
+mod common;
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use common::*;
+
+/// Live (non-zombie) processes whose command line names a segment of
+/// conductor `pid`: every worker and the guard of that run.
+fn processes_of_run(conductor: i32) -> Vec<i32> {
+    let needle = format!("forkscope-{conductor}-");
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|&pid| {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let live = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|t| t.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z"));
+            live && String::from_utf8_lossy(&cmd).contains(&needle)
+        })
+        .collect()
+}
+
+fn leftovers(conductor: i32) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir("/dev/shm").unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&format!("forkscope-{conductor}-"))).collect();
+    v.extend(std::fs::read_dir(std::env::temp_dir()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&format!("forkscope-run-{conductor}-"))));
+    v
+}
+
+#[test]
+fn conductor_killed_at_random_moments_leaves_nothing_alive_and_next_start_sweeps() {
+    let mut rng = ChaCha8Rng::seed_from_u64(20241);
+    let rounds = 24;
+    let mut worst = Duration::ZERO;
+    let mut swept = 0;
+    for round in 0..rounds {
+        // A third of the kills land in the first 15 ms (start-up), the rest
+        // anywhere in the first 600 ms of a run with five buyers and a lock.
+        let delay = if round % 3 == 0 { rng.random_range(0..15) } else { rng.random_range(15..600) };
+        let mut child = Command::new(bin())
+            .args(["run", "ticket-race", "--headless", "--json", "--param", "lock=true", "--param", "buyers=5", "--speed", "4"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let conductor = child.id() as i32;
+        let mut out = child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = out.read_to_string(&mut s);
+            s
+        });
+        std::thread::sleep(Duration::from_millis(delay));
+        let before = processes_of_run(conductor);
+        // SAFETY: plain kill of our own child.
+        unsafe { libc::kill(conductor, libc::SIGKILL) };
+        let killed_at = Instant::now();
+        let _ = child.wait();
+        let _ = reader.join();
+        loop {
+            let alive = processes_of_run(conductor);
+            if alive.is_empty() {
+                break;
+            }
+            assert!(killed_at.elapsed() <= Duration::from_secs(1), "round {round} (killed after {delay} ms): still alive a second later: {alive:?} (run had {before:?})");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        worst = worst.max(killed_at.elapsed());
+        // The guard cleans up if it was started; if the kill came before it
+        // existed, the next start must sweep.
+        std::thread::sleep(Duration::from_millis(50));
+        let left = leftovers(conductor);
+        if !left.is_empty() {
+            swept += 1;
+        }
+        let next = run_json("hello", &["--param", "children=1"]);
+        assert_eq!(next.summary()["outcome"], "completed");
+        assert_eq!(leftovers(conductor), Vec::<String>::new(), "round {round} (killed after {delay} ms): the next start removed {left:?}");
+        assert_left_nothing(next.pid, &pids(&next.summary()), Duration::from_secs(2));
+    }
+    println!("{rounds} conductors killed; the last process of a run ended at most {:.0} ms after; {swept} runs left files that the next start swept", worst.as_secs_f64() * 1e3);
+}

@@ -1,0 +1,105 @@
+//! Running out of something: the process limit (RLIMIT_NPROC), /dev/shm, the
+//! lane table. Each time: a clear message, no panic, the run ends cleanly and
+//! leaves nothing behind.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+/// Runs `prefix… forkscope args…` with the usual time limit.
+fn run_under(prefix: &[&str], args: &[&str]) -> Output {
+    let mut child = Command::new(prefix[0]).args(&prefix[1..]).arg(bin()).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start");
+    let pid = child.id() as i32;
+    // prlimit, setpriv and `exec` in sh all exec: the pid is forkscope's.
+    let out = wait_limited(&mut child, Duration::from_secs(60));
+    Output { pid, ..out }
+}
+
+#[test]
+fn process_limit_reached_is_a_python_error_and_the_run_ends() {
+    // Root ignores RLIMIT_NPROC, so the run drops to an unused uid (which
+    // owns no other process) with `setpriv`, under a limit of 9 processes and
+    // threads: the conductor (2 threads), its guard and main (2) fit, then a
+    // child or two, and the next start fails.
+    if !is_root() || !have("prlimit") || !have("setpriv") {
+        println!("skipped: needs root, prlimit and setpriv to run forkscope as another uid under RLIMIT_NPROC");
+        return;
+    }
+    let prefix = ["prlimit", "--nproc=9:9", "--", "setpriv", "--reuid=54321", "--regid=54321", "--clear-groups"];
+    let out = run_under(&prefix, &["run", "hello", "--headless", "--json", "--param", "children=8"]);
+    if out.stderr.contains("setpriv:") {
+        println!("skipped: setpriv cannot run forkscope as uid 54321: {}", out.stderr.trim());
+        return;
+    }
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "error", "{s}");
+    assert_eq!(out.status, 1);
+    let findings: Vec<String> = s["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap().to_string()).collect();
+    assert!(
+        findings.iter().any(|f| f.contains("BlockingIOError: [Errno 11] Resource temporarily unavailable")),
+        "the failed start says why: {findings:?}"
+    );
+    for p in s["processes"].as_array().unwrap() {
+        assert!(p["exitcode"].is_i64(), "every process ended: {p}");
+    }
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+}
+
+#[test]
+fn dev_shm_full_is_a_clear_error_before_anything_starts() {
+    // A private mount namespace with a 2 MiB /dev/shm: the real one (shared
+    // with everyone on the machine) is never filled.
+    if !is_root() || !have("unshare") {
+        println!("skipped: needs root and unshare for a private, tiny /dev/shm");
+        return;
+    }
+    let prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=2m forkscope-test /dev/shm && exec \"$0\" \"$@\""];
+    let out = run_under(&prefix, &["run", "hello", "--headless"]);
+    if out.stderr.contains("unshare:") || out.stderr.contains("mount:") {
+        println!("skipped: no private mount namespace here: {}", out.stderr.trim());
+        return;
+    }
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    let err = out.stderr.trim();
+    assert!(err.starts_with("forkscope: /dev/shm is full: the run needs"), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!out.stdout.contains("started MainProcess"), "nothing started: {}", out.stdout);
+    assert_left_nothing(out.pid, &[], Duration::from_secs(2));
+}
+
+#[test]
+fn lane_table_full_is_a_python_error_and_the_run_ends() {
+    // 4 lanes: the conductor, main and two children; the third start fails.
+    let out = run_json("hello", &["--lanes", "4", "--param", "children=5"]);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "error");
+    assert_eq!(out.status, 1);
+    let procs = s["processes"].as_array().unwrap();
+    assert_eq!(procs.len(), 3, "main and the two children that fit");
+    let err = out.records().into_iter().find(|r| r["type"] == "error").expect("an error record");
+    assert_eq!(err["message"], "OSError: too many processes: at most 3 per run (the lane table is full) (line 22)");
+    assert_eq!(err["line"], 22, "the line of p.start()");
+    for p in procs {
+        assert!(p["exitcode"].is_i64(), "every process ended: {p}");
+    }
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+    // An impossible table is refused before anything starts.
+    let out = run(&["run", "hello", "--headless", "--lanes", "2"]);
+    assert_eq!(out.status, 2);
+    assert_eq!(out.stderr.trim(), "forkscope: --lanes 2: must be between 3 and 65535 (the conductor, main and at least one more)");
+}

@@ -1,0 +1,238 @@
+//! Hostile input against a live run (library `Run`, real workers):
+//! - files stay in the run's folder: `..`, absolute paths and symbolic links
+//!   (planted in the folder while the run is paused) are refused, and the
+//!   target of a link is untouched;
+//! - the hidden `worker` subcommand refuses to run without a live conductor,
+//!   for a lane that was not reserved, or one that belongs to another process;
+//! - a live run whose segment is scribbled on (seqlocks left odd, impossible
+//!   indices, lying records, wait-queue loops, a lane claiming to be the
+//!   conductor itself) keeps draining, answering and shutting down, and kills
+//!   nothing that is not its own.
+//!
+//! Sockets (loopback only) are being built on another branch: not tested here.
+//! `Run::start` makes the test process the child subreaper, so the tests here
+//! take turns (one mutex).
+
+mod common;
+
+use std::sync::Mutex;
+use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
+
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use forkscope::conductor::{Run, RunOptions};
+use forkscope::model::Model;
+use forkscope::shm::record::{RawKind, RawRecord};
+
+static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn start(script: &str, paused: bool) -> Run {
+    let mut opts = RunOptions::new("hostile", "tests/hostile_run.rs", script);
+    opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
+    opts.paused = paused;
+    Run::start(opts).expect("start")
+}
+
+/// Drains into `model` until every process ended (bounded).
+fn finish(run: &mut Run, model: &mut Model, limit: Duration) {
+    let t0 = Instant::now();
+    let mut recs = Vec::new();
+    loop {
+        let ended = run.all_ended();
+        run.drain(&mut recs, ended);
+        for r in recs.drain(..) {
+            model.apply(&r);
+        }
+        if ended {
+            return;
+        }
+        assert!(t0.elapsed() < limit, "the run did not end within {limit:?}");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+const ESCAPES: &str = r#"
+fn attempt(key, f) {
+    try { f.call(); report(key, "allowed"); } catch (e) { report(key, `${e}`); }
+}
+fn main() {
+    write_text("ok", "fine");
+    report("control", read_text("ok"));
+    attempt("dotdot", || read_text("../x"));
+    attempt("dotdot_inside", || read_text("a/../../x"));
+    attempt("absolute", || read_text("/etc/hostname"));
+    attempt("link_dir", || read_text("link/hostname"));
+    attempt("link_file", || read_text("file_link"));
+    attempt("write_link", || write_text("file_link", "overwritten"));
+    attempt("append_link", || append_text("file_link", "more"));
+    attempt("json_link", || write_json("file_link", #{a: 1}));
+    attempt("list_up", || list_dir(".."));
+    attempt("list_link", || list_dir("link"));
+}
+"#;
+
+#[test]
+fn files_stay_in_the_run_folder_even_with_planted_links() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let outside = std::env::temp_dir().join(format!("forkscope-outside-{}", std::process::id()));
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("hostname"), "secret").unwrap();
+    let mut run = start(ESCAPES, true);
+    // While main waits at its first op, plant links to outside the folder.
+    std::os::unix::fs::symlink(&outside, run.scratch().join("link")).unwrap();
+    std::os::unix::fs::symlink(outside.join("hostname"), run.scratch().join("file_link")).unwrap();
+    run.resume();
+    let mut model = Model::new();
+    finish(&mut run, &mut model, Duration::from_secs(30));
+    drop(run);
+    let got = |k: &str| model.reported.get(k).and_then(|v| v.as_str()).unwrap_or("(nothing)").to_string();
+    assert_eq!(got("control"), "fine");
+    for key in ["dotdot", "dotdot_inside", "absolute", "link_dir", "link_file", "write_link", "append_link", "json_link", "list_up", "list_link"] {
+        let v = got(key);
+        assert!(v.starts_with("PermissionError:"), "{key}: {v}");
+    }
+    assert_eq!(std::fs::read_to_string(outside.join("hostname")).unwrap(), "secret", "the link's target is untouched");
+    std::fs::remove_dir_all(&outside).unwrap();
+}
+
+#[test]
+fn the_worker_subcommand_refuses_without_a_live_conductor_or_a_reserved_lane() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let worker = |seg: &str, lane: &str| common::run(&["worker", "--segment", seg, "--lane", lane]);
+    // A segment whose conductor is dead (a process that has exited).
+    let seg = forkscope::shm::Segment::create(forkscope::shm::layout::Geometry { lanes: 4, ring_cap: 8, resources: 2, blocks: 8 }).unwrap();
+    let mut gone = std::process::Command::new("true").spawn().unwrap();
+    let dead = gone.id() as i32;
+    gone.wait().unwrap();
+    seg.view().control().conductor_pid.store(dead, Relaxed);
+    seg.view().control().conductor_start.store(1, Relaxed);
+    let out = worker(seg.name(), "1");
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("no live conductor for this segment"), "{}", out.stderr);
+    // A live conductor (this test), but the start time does not match: a reused pid.
+    seg.view().control().conductor_pid.store(std::process::id() as i32, Relaxed);
+    let out = worker(seg.name(), "1");
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("no live conductor for this segment"), "{}", out.stderr);
+    drop(seg);
+    // A live run: lanes that are not ours to take.
+    let mut run = start("fn main() { sleep(30); }", false);
+    let name = run.segment_name().to_string();
+    for (lane, why) in [("1", "belongs to another process"), ("7", "was not reserved"), ("99999", "does not exist")] {
+        let out = worker(&name, lane);
+        assert_eq!(out.status, 2, "lane {lane}");
+        assert!(out.stderr.contains(why), "lane {lane}: {}", out.stderr);
+        assert!(out.stderr.contains("internal"), "{}", out.stderr);
+    }
+    let mut model = Model::new();
+    let mut recs = Vec::new();
+    run.drain(&mut recs, false);
+    run.shutdown();
+    for r in recs.drain(..) {
+        model.apply(&r);
+    }
+    assert!(!model.processes.values().any(|p| p.lane > 1), "no impostor joined the run");
+}
+
+const BUSY: &str = r#"
+fn holder(l) { l.acquire(); sleep(30); }
+fn waiter(l) { l.acquire(); }
+fn chatter() { for i in 0..100000 { compute(0); sleep(0.001); } }
+fn main() {
+    let l = Lock();
+    Process("holder", [l]).start();
+    Process("waiter", [l]).start();
+    Process("chatter").start();
+    sleep(30);
+}
+"#;
+
+#[test]
+fn a_live_run_survives_a_scribbled_segment_and_kills_nothing_foreign() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rng = ChaCha8Rng::seed_from_u64(99);
+    let mut run = start(BUSY, false);
+    let me = std::process::id() as i32;
+    let my_start = forkscope::sys::start_time(me).unwrap();
+    let mut model = Model::new();
+    let mut recs = Vec::new();
+    // Let the run get going: 5 processes.
+    let t0 = Instant::now();
+    while model.processes.len() < 4 && t0.elapsed() < Duration::from_secs(20) {
+        run.drain(&mut recs, false);
+        for r in recs.drain(..) {
+            model.apply(&r);
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(model.processes.len() >= 4, "the run got going");
+    // The hostile process's own mapping of the segment.
+    let hostile = forkscope::shm::Segment::open(run.segment_name()).unwrap();
+    let v = hostile.view();
+    let lanes = v.lanes_in_use();
+    let rounds = 300;
+    let mut slowest = Duration::ZERO;
+    for round in 0..rounds {
+        let lane = v.lane(rng.random_range(0..lanes + 2).min(lanes)).unwrap_or_else(|| v.lane(1).unwrap());
+        match rng.random_range(0..10) {
+            // A writer "killed" mid-status-write: the seqlock stays odd.
+            0 => lane.status.seq.store(rng.random::<u32>() | 1, Relaxed),
+            1 => lane.status.state.store(rng.random(), Relaxed),
+            2 => lane.head.0.store(rng.random(), Relaxed),
+            3 => lane.tail.0.store(rng.random(), Relaxed),
+            // Lies: another lane's name, a wild kind, a sequence from the past.
+            4 => {
+                let ring = v.ring(rng.random_range(1..lanes)).unwrap();
+                let rec = RawRecord { seq: rng.random_range(0..1000), kind: rng.random_range(0..20), lane: rng.random(), line: rng.random(), body: rng.random(), ..RawRecord::EMPTY };
+                ring.push(&[rec]);
+            }
+            5 => {
+                // Claim to be the conductor itself, with its real start time.
+                lane.pid.store(me, Relaxed);
+                lane.start_time.store(my_start, Relaxed);
+            }
+            6 => {
+                let r = v.resource(0).unwrap();
+                r.waiters[0].head.store(1, Relaxed);
+                v.lane(1).unwrap().wait_next.store(1, Relaxed); // a loop
+            }
+            7 => v.control().next_lane.store(rng.random(), Relaxed),
+            8 => lane.kill_pending.store(rng.random(), Relaxed),
+            _ => {
+                let mut rec = [RawRecord { kind: RawKind::Ended as u16, lane: 0, body: rng.random(), ..RawRecord::EMPTY }];
+                v.emit(rng.random_range(1..lanes), &mut rec);
+            }
+        }
+        let t = Instant::now();
+        run.drain(&mut recs, round % 7 == 0);
+        for r in recs.drain(..) {
+            model.apply(&r);
+            let _ = serde_json::to_string(&r).unwrap();
+        }
+        let infos = run.lanes();
+        let _ = run.quiescent();
+        let _ = run.all_ended();
+        let _ = run.ready_lanes();
+        for i in &infos {
+            let _ = run.steppable(i.lane);
+        }
+        let _ = model.deadlock();
+        slowest = slowest.max(t.elapsed());
+        // The conductor is still here to say so.
+        assert!(forkscope::sys::is_same_live_process(me, my_start));
+    }
+    // Time spent inside the conductor's own calls: bounded (a hang would be
+    // seconds; this is a liveness bound, not a performance target).
+    assert!(slowest < Duration::from_secs(2), "a conductor call took {slowest:?}");
+    drop(hostile);
+    let pids: Vec<i32> = model.processes.values().map(|p| p.pid).filter(|&p| p > 0 && p != me).collect();
+    let seg = run.segment_name().to_string();
+    let t = Instant::now();
+    drop(run);
+    assert!(t.elapsed() < Duration::from_secs(10), "shutdown took {:?}", t.elapsed());
+    assert!(forkscope::sys::is_same_live_process(me, my_start), "the conductor did not kill itself");
+    assert!(!std::path::Path::new(&format!("/dev/shm/{seg}")).exists(), "segment removed");
+    common::assert_left_nothing(me, &pids, Duration::from_secs(2));
+}
