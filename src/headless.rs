@@ -68,7 +68,9 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     let mut run = Run::start(opts)?;
     let mut model = Model::new();
     let (json, quiet) = (h.json, h.quiet);
-    let mut printed = 0usize;
+    // Log entries printed so far, counted from the run's start (the model may
+    // have trimmed the oldest ones since).
+    let mut printed = 0u64;
     let mut records = Vec::new();
     let mut on_record = |r: &Record, m: &Model| {
         records.push(r.clone());
@@ -80,8 +82,8 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
                 let _ = writeln!(out, "{s}");
             }
         } else {
-            print_log(out, m, printed);
-            printed = m.log.len();
+            print_log(out, m, printed.saturating_sub(m.log_trimmed) as usize);
+            printed = m.log_trimmed + m.log.len() as u64;
         }
     };
     let reason = schedule::drive(&mut run, &mut model, h.policy, h.timeout, &mut on_record);

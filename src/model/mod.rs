@@ -128,6 +128,10 @@ pub struct ProcessState {
 
 /// Most history entries kept per process.
 pub const HISTORY_CAP: usize = 4096;
+/// Most log entries kept (the oldest half goes when it is reached).
+pub const LOG_CAP: usize = 100_000;
+/// Most findings kept.
+pub const FINDINGS_CAP: usize = 1_000;
 
 impl ProcessState {
     fn set_state(&mut self, t: u64, s: PState) {
@@ -244,6 +248,8 @@ pub struct Model {
     pub assertion_failed: bool,
     /// The run is over and forkscope is ending what is left (their ends teach nothing).
     pub closing: bool,
+    /// Log entries dropped from the front so far (see [`LOG_CAP`]).
+    pub log_trimmed: u64,
 }
 
 impl Model {
@@ -265,11 +271,20 @@ impl Model {
 
     fn log(&mut self, r: &Record, lane: u32, kind: LogKind, text: String) {
         self.log.push(LogEntry { seq: r.seq, t_ns: r.t_ns, lane, line: r.line, kind, text });
+        // A lesson printing in an endless loop must not grow the conductor
+        // without bound: the oldest half goes (counted in `log_trimmed`).
+        if self.log.len() > LOG_CAP {
+            self.log.drain(..LOG_CAP / 2);
+            self.log_trimmed += (LOG_CAP / 2) as u64;
+        }
     }
 
     fn finding(&mut self, r: &Record, kind: &str, message: String, processes: Vec<u32>, resources: Vec<u32>) {
         self.log(r, r.lane, LogKind::Finding, message.clone());
-        self.findings.push(Finding { kind: kind.into(), message, processes, resources });
+        // The same misuse in a loop is one lesson, not a thousand findings.
+        if self.findings.len() < FINDINGS_CAP && !self.findings.iter().any(|f| f.kind == kind && f.message == message) {
+            self.findings.push(Finding { kind: kind.into(), message, processes, resources });
+        }
     }
 
     fn proc_mut(&mut self, lane: u32) -> Option<&mut ProcessState> {

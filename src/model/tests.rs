@@ -142,3 +142,19 @@ fn records_serialize_as_tagged_json() {
     let back: Record = serde_json::from_value(j).unwrap();
     assert_eq!(back, r);
 }
+
+#[test]
+fn the_log_and_findings_stay_bounded() {
+    let mut f = Feed::new();
+    f.spawn(0, 1, "MainProcess");
+    for i in 0..(LOG_CAP + 10) {
+        f.at(1, 2, RecordKind::Print { text: format!("line {i}") });
+    }
+    assert!(f.m.log.len() <= LOG_CAP);
+    assert_eq!(f.m.log_trimmed as usize + f.m.log.len(), LOG_CAP + 11, "the spawn line and every print, counted");
+    assert_eq!(f.m.log.last().unwrap().text, format!("line {}", LOG_CAP + 9));
+    for _ in 0..50 {
+        f.at(1, 3, RecordKind::Finding { message: "MainProcess released Lock-1 held by nobody".into() });
+    }
+    assert_eq!(f.m.findings.len(), 1, "the same finding once");
+}
