@@ -89,9 +89,14 @@ pub struct RunArgs {
     /// more process than that fails in the lesson with a clear error.
     #[arg(long, value_name = "N", hide = true)]
     pub lanes: Option<u32>,
-    /// Write the run's schedule and records to FILE (for `forkscope replay`).
+    /// Write the run's schedule and records to FILE (for `forkscope replay`);
+    /// in the dashboard, when it closes.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Record the dashboard as an asciicast v2 file (asciinema play FILE),
+    /// with a marker at each step.
+    #[arg(long, value_name = "FILE", conflicts_with = "headless")]
+    pub cast: Option<PathBuf>,
     /// Write the run as Chrome trace event JSON to FILE (open it in Perfetto
     /// or chrome://tracing): a track per process, spans, ops, counters, flows.
     #[arg(long, value_name = "FILE")]
@@ -146,6 +151,9 @@ pub struct ReplayArgs {
     /// End the replay after this many seconds.
     #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
     pub timeout: Option<f64>,
+    /// Record the dashboard as an asciicast v2 file, with a marker at each step.
+    #[arg(long, value_name = "FILE", conflicts_with = "headless")]
+    pub cast: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -112,7 +112,11 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     opts.lang = lang.to_string();
     opts.speed = args.speed;
     if !args.headless {
-        return forkscope::ui::open_lesson(lesson, opts).unwrap_or_else(fail);
+        if args.trace.is_some() {
+            return fail("--trace is for --headless runs (the dashboard records with --record and --cast)");
+        }
+        let outputs = forkscope::ui::Outputs { cast: args.cast, record: args.record };
+        return forkscope::ui::open_lesson(lesson, opts, outputs).unwrap_or_else(fail);
     }
     forkscope::sys::catch_stop_signals();
     let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang: lang.to_string() };
@@ -168,6 +172,13 @@ fn replay(args: ReplayArgs, lang: &str) -> i32 {
     };
     if !args.headless && !std::io::stdout().is_terminal() {
         return fail("stdout is not a terminal, so there is no dashboard to draw; use --headless (add --json for NDJSON)");
+    }
+    if !args.headless {
+        if args.timeout.is_some() {
+            return fail("--timeout is for --headless replays");
+        }
+        let outputs = forkscope::ui::Outputs { cast: args.cast, record: None };
+        return forkscope::ui::open_replay(&rec, lang, outputs).unwrap_or_else(fail);
     }
     let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
     opts.params = rec.params.clone();

@@ -124,6 +124,16 @@ pub struct ProcessState {
     pub holds: BTreeSet<u32>,
     /// Who ended its last wait, and with what: (waker lane, resource).
     pub woken_by: Option<(u32, Option<u32>)>,
+    /// `ops` when it was woken: the wake is news until its next op after the woken one.
+    pub woken_at_ops: u64,
+}
+
+impl ProcessState {
+    /// Who woke it, while that is still the latest thing that happened to it
+    /// (until it completes an op after the one it was woken in).
+    pub fn fresh_wake(&self) -> Option<(u32, Option<u32>)> {
+        self.woken_by.filter(|_| self.wait.is_none() && self.state.is_live() && self.ops <= self.woken_at_ops + 1)
+    }
 }
 
 /// Most history entries kept per process.
@@ -329,6 +339,7 @@ impl Model {
                     history: vec![(t, PState::Starting)],
                     holds: BTreeSet::new(),
                     woken_by: None,
+                    woken_at_ops: 0,
                 };
                 self.processes.insert(*child, p);
                 if r.lane != 0 {
@@ -371,6 +382,7 @@ impl Model {
                 if let Some(p) = self.proc_mut(*woken) {
                     p.wait = None;
                     p.woken_by = Some((r.lane, *res));
+                    p.woken_at_ops = p.ops;
                 }
                 if let Some(res) = res {
                     let lock_like = self.resources.get(res).is_some_and(|rs| matches!(rs.kind, ResKind::Lock | ResKind::RLock));
@@ -584,6 +596,7 @@ impl Model {
         for p in self.processes.values_mut() {
             if p.wait.as_ref().is_some_and(|w| w.on == Some(lane)) {
                 p.woken_by = Some((lane, None));
+                p.woken_at_ops = p.ops;
             }
         }
         let name = self.pname(lane);

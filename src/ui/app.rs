@@ -12,6 +12,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
 use crate::conductor::RunOptions;
+use crate::export::CastWriter;
 
 use super::dashboard::{self, Areas};
 use super::keymap::{self, Action, Scope};
@@ -26,6 +27,22 @@ use super::theme::Theme;
 /// Least time between two frames that records (not keys) cause: at most 40
 /// a second, however fast records stream.
 const FRAME: Duration = Duration::from_millis(25);
+
+/// What the dashboard writes besides the screen (`--cast`, `--record`).
+#[derive(Debug, Default)]
+pub struct Outputs {
+    /// An asciicast v2 recording of every frame, with a marker at each step.
+    pub cast: Option<std::path::PathBuf>,
+    /// The run's schedule, saved when the dashboard closes (for `forkscope replay`).
+    pub record: Option<std::path::PathBuf>,
+}
+
+/// A cast being written, and the step its last marker was for.
+struct Cast {
+    writer: CastWriter<std::io::BufWriter<std::fs::File>>,
+    path: std::path::PathBuf,
+    marked: u64,
+}
 
 /// How the app ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,6 +82,10 @@ pub struct App {
     stats: FrameStats,
     /// `FORKSCOPE_TEST_PANIC`: panic once a lesson is drawn (tests the panic hook).
     test_panic: bool,
+    cast: Option<Cast>,
+    record: Option<std::path::PathBuf>,
+    /// Lines to print once the terminal is back (what was saved, what failed).
+    pub notes: Vec<String>,
 }
 
 impl std::fmt::Debug for App {
@@ -86,7 +107,27 @@ impl App {
     }
 
     fn new(screen: Screen, picker: Option<PickerState>, lang: Lang, theme: Theme) -> App {
-        App { screen, picker, lang, theme, quit: false, areas: Areas::default(), size: Rect::default(), stats: FrameStats::default(), test_panic: std::env::var_os("FORKSCOPE_TEST_PANIC").is_some() }
+        App { screen, picker, lang, theme, quit: false, areas: Areas::default(), size: Rect::default(), stats: FrameStats::default(), test_panic: std::env::var_os("FORKSCOPE_TEST_PANIC").is_some(), cast: None, record: None, notes: Vec::new() }
+    }
+
+    /// Writes a cast and/or a recording as `outputs` asks; the cast file is
+    /// created now (so a bad path is said before the terminal is taken).
+    pub fn with_outputs(mut self, outputs: Outputs, width: u16, height: u16) -> anyhow::Result<App> {
+        if let Some(path) = outputs.cast {
+            let file = std::fs::File::create(&path).map_err(|e| anyhow::anyhow!("--cast {}: {e}", path.display()))?;
+            let title = match &self.screen {
+                Screen::Dashboard(s) => format!("forkscope {}", s.dash.lesson.name),
+                Screen::Picker => "forkscope".to_string(),
+            };
+            let writer = CastWriter::new(std::io::BufWriter::new(file), width, height, Some(&title), None).map_err(|e| anyhow::anyhow!("--cast {}: {e}", path.display()))?;
+            self.cast = Some(Cast { writer, path, marked: 0 });
+        }
+        if let Some(path) = &outputs.record {
+            // Fail now, not after the lesson, if the file cannot be written.
+            std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| anyhow::anyhow!("--record {}: {e}", path.display()))?;
+        }
+        self.record = outputs.record;
+        Ok(self)
     }
 
     fn session(&mut self) -> Option<&mut Session> {
@@ -101,7 +142,7 @@ impl App {
     /// A frame is drawn only when something on screen changed: a key, new
     /// records, the timeline moving by a cell, the clock's second. While the
     /// run goes it looks for records every frame; paused, four times a second.
-    pub fn run(mut self, terminal: &mut Term) -> anyhow::Result<Exit> {
+    pub fn run(&mut self, terminal: &mut Term) -> anyhow::Result<Exit> {
         let watchdog = super::terminal::Watchdog::start();
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
@@ -179,13 +220,52 @@ impl App {
         if let Some(s) = self.session() {
             s.shutdown();
         }
+        self.save_record();
+        if let Some(c) = self.cast.take() {
+            match c.writer.finish().and_then(|mut w| std::io::Write::flush(&mut w)) {
+                Ok(()) => self.notes.push(format!("session recorded to {} (play it: asciinema play {})", c.path.display(), c.path.display())),
+                Err(e) => self.notes.push(format!("--cast {}: {e}", c.path.display())),
+            }
+        }
         self.write_stats();
         Ok(exit)
+    }
+
+    /// `--record`: saves the run as it is now.
+    fn save_record(&mut self) {
+        let Some(path) = self.record.clone() else { return };
+        let Screen::Dashboard(s) = &self.screen else {
+            self.notes.push(format!("--record {}: no lesson was running, nothing recorded", path.display()));
+            return;
+        };
+        let note = match s.recording("recorded in the dashboard").map_err(|e| e.to_string()).and_then(|rec| rec.save(&path).map(|_| rec).map_err(|e| e.to_string())) {
+            Ok(rec) => format!("recorded to {} ({} steps{}); replay it: forkscope replay {}", path.display(), rec.actions.len(), if rec.reconstructed { ", rebuilt from a free run" } else { "" }, path.display()),
+            Err(e) => format!("--record {}: {e}", path.display()),
+        };
+        self.notes.push(note);
     }
 
     fn draw(&mut self, terminal: &mut Term) -> anyhow::Result<()> {
         let frame = terminal.draw(|f| f.render_widget(&*self, f.area()))?;
         self.size = frame.area;
+        if let Some(c) = self.cast.as_mut() {
+            let steps = match &self.screen {
+                Screen::Dashboard(s) => s.steps(),
+                Screen::Picker => 0,
+            };
+            let t = c.writer.elapsed();
+            let mut res = Ok(());
+            if steps != c.marked {
+                c.marked = steps;
+                if steps > 0 {
+                    res = c.writer.marker_at(t, &format!("step {steps}"));
+                }
+            }
+            if let Err(e) = res.and_then(|_| c.writer.frame_at(t, frame.buffer)) {
+                self.notes.push(format!("--cast {}: {e} (recording stopped)", c.path.display()));
+                self.cast = None;
+            }
+        }
         if let Screen::Dashboard(s) = &self.screen {
             self.areas = dashboard::layout(frame.area, &s.dash);
             if self.test_panic {
@@ -295,6 +375,16 @@ impl App {
                     s.dash.say(format!("cannot restart: {e:#}"), Tone::Bad);
                 }
             }
+            Action::Rewind => {
+                if let Err(e) = s.rewind() {
+                    s.dash.say(format!("cannot go back: {e:#}"), Tone::Bad);
+                }
+            }
+            Action::Screenshot => {
+                let size = self.size;
+                let msg = screenshot(&s.dash, size);
+                s.dash.say(msg.0, msg.1);
+            }
             Action::Faster => s.change_speed(true),
             Action::Slower => s.change_speed(false),
             Action::Up => s.dash.move_by(-1),
@@ -355,6 +445,28 @@ impl App {
             }
         }
     }
+}
+
+/// Saves the dashboard as it is drawn now as SVG and PNG (light theme, for
+/// print) in the current folder: `forkscope-LESSON-stepN.svg` / `.png`
+/// (`-2`, `-3`… if taken). Returns what to say.
+fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
+    let area = Rect::new(0, 0, size.width.max(1), size.height.max(1));
+    let mut buf = Buffer::empty(area);
+    dash.render(area, &mut buf);
+    let base = format!("forkscope-{}-step{}", dash.lesson.name.replace(['/', ' '], "_"), dash.status.steps);
+    let free = |stem: &str| !std::path::Path::new(&format!("{stem}.svg")).exists() && !std::path::Path::new(&format!("{stem}.png")).exists();
+    let stem = (1..1000).map(|i| if i == 1 { base.clone() } else { format!("{base}-{i}") }).find(|s| free(s)).unwrap_or(base);
+    let theme = crate::export::Theme::Light;
+    for ext in ["svg", "png"] {
+        let path = std::path::PathBuf::from(format!("{stem}.{ext}"));
+        if let Err(e) = crate::export::write_picture(&buf, &path, theme, 2) {
+            return (format!("screenshot not saved: {e}"), Tone::Bad);
+        }
+    }
+    let dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
+    let l = dash.lang;
+    (format!("{} {stem}.svg + {stem}.png ({}x{}) {} {dir}", l.pick("screenshot saved:", "截图已保存:"), area.width, area.height, l.pick("in", "于")), Tone::Good)
 }
 
 impl Widget for &App {

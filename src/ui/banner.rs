@@ -23,23 +23,27 @@ impl<'a> BannerWidget<'a> {
         BannerWidget { dash }
     }
 
-    /// (text, is it a deadlock) of every banner entry.
-    fn entries(&self) -> Vec<(String, bool)> {
+    /// (text, tone) of every banner entry: a reached goal (`Some(false)`,
+    /// green), a deadlock (`Some(true)`, red), a finding (`None`).
+    fn entries(&self) -> Vec<(String, Option<bool>)> {
         let l = self.dash.lang;
         let mut out = Vec::new();
+        if let Some(g) = self.dash.status.goals.last() {
+            out.push((format!("★ {} {g}", l.pick("GOAL REACHED:", "挑战完成:")), Some(false)));
+        }
         if let Some(d) = self.dash.deadlock() {
             let what = if d.kind == "cycle" { l.pick("DEADLOCK", "死锁") } else { l.pick("STALLED", "停滞") };
-            out.push((format!("{what}: {}", d.message), true));
+            out.push((format!("{what}: {}", d.message), Some(true)));
         }
         let f = &self.dash.model.findings;
         if let Some(last) = f.last() {
             let more = if f.len() > 1 { format!(" (+{} {})", f.len() - 1, l.pick("more in the log", "条见日志")) } else { String::new() };
-            out.push((format!("! {}: {}{more}", last.kind, last.message), false));
+            out.push((format!("! {}: {}{more}", last.kind, last.message), None));
         }
         out
     }
 
-    fn lines(&self, width: u16) -> Vec<(String, bool)> {
+    fn lines(&self, width: u16) -> Vec<(String, Option<bool>)> {
         let mut out = Vec::new();
         for (t, bad) in self.entries() {
             for l in text::wrap(&text::one_line(&t), (width as usize).saturating_sub(2)) {
@@ -59,10 +63,15 @@ impl<'a> BannerWidget<'a> {
 impl Widget for BannerWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let th = &self.dash.theme;
-        for (i, (l, bad)) in self.lines(area.width).into_iter().enumerate().take(area.height as usize) {
+        for (i, (l, tone)) in self.lines(area.width).into_iter().enumerate().take(area.height as usize) {
             let row = Rect { y: area.y + i as u16, height: 1, ..area };
-            buf.set_style(row, th.banner(bad));
-            Line::styled(l, th.banner(bad)).render(row, buf);
+            let style = match tone {
+                Some(false) => th.goal(),
+                Some(true) => th.banner(true),
+                None => th.banner(false),
+            };
+            buf.set_style(row, style);
+            Line::styled(l, style).render(row, buf);
         }
     }
 }

@@ -23,6 +23,17 @@ pub fn mode_label(dash: &Dashboard) -> String {
     }
 }
 
+/// The step counter: `step 12`, `replay 12/40`, `rewinding 7/11`.
+pub fn step_label(dash: &Dashboard) -> String {
+    let l = dash.lang;
+    let st = &dash.status;
+    match st.follow {
+        Some(f) if f.rewinding() => format!("{} {}/{}", l.pick("rewinding", "后退中"), f.next, f.target),
+        Some(f) if f.replay => format!("{} {}/{}{}", l.pick("replay", "回放"), f.next, f.total, if f.playing { " ▶" } else { "" }),
+        _ => format!("{} {}", l.pick("step", "步"), st.steps),
+    }
+}
+
 /// Speed as `×1`, `×2`, `×0.5`.
 pub fn speed_label(speed: f64) -> String {
     if (speed - speed.round()).abs() < 1e-9 { format!("×{}", speed.round() as i64) } else { format!("×{speed}") }
@@ -46,13 +57,14 @@ impl Widget for HeaderWidget<'_> {
         let running = matches!(st.mode, Mode::Running | Mode::Joining { .. });
         let secs = st.elapsed.as_secs();
         let gran = if st.statements { l.pick("statement steps", "按语句单步") } else { l.pick("op steps", "按操作单步") };
-        let mut spans = vec![
-            Span::styled(format!(" {} ", mode_label(d)), th.mode(running)),
+        let mut spans = vec![Span::styled(format!(" {} ", mode_label(d)), th.mode(running))];
+        spans.push(Span::styled(format!(" {} ", step_label(d)), th.bold()));
+        spans.extend([
             Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)),
             Span::styled("│", th.dim()),
             Span::raw(format!(" {} {} {:.0}/s ", d.model.records, l.pick("rec", "条记录"), st.rate)),
             Span::styled("│", th.dim()),
-        ];
+        ]);
         let dropped = format!(" {} {} ", l.pick("dropped", "丢弃"), st.dropped + st.corrupt);
         spans.push(if st.dropped + st.corrupt > 0 { Span::styled(dropped, th.warn()) } else { Span::raw(dropped) });
         spans.push(Span::styled("│", th.dim()));

@@ -49,6 +49,19 @@ pub fn wait_text(model: &Model, p: &ProcessState, lang: Lang, long: bool) -> Opt
     Some(format!("{}{timed}", w.op))
 }
 
+/// Who woke a process that was just woken: (long, short) — `woken by
+/// Process-1 (Lock-1) · line 34`, `← Process-1`.
+pub fn woken_text(model: &Model, p: &ProcessState, lang: Lang) -> Option<(String, String)> {
+    let (by, res) = p.fresh_wake()?;
+    let who = model.pname(by);
+    let what = res.map(|r| format!(" ({})", model.rname(r))).unwrap_or_default();
+    let long = match lang {
+        Lang::En => format!("woken by {who}{what} · line {}", p.line),
+        Lang::Zh => format!("被 {who} 唤醒{what} · 第 {} 行", p.line),
+    };
+    Some((long, format!("← {who}")))
+}
+
 /// Time one timeline cell stands for: 0.1 s at speed 1, shorter when sleeps
 /// are sped up, so a sleep keeps its length in cells.
 pub fn timeline_tick_ns(speed: f64) -> u64 {
@@ -145,6 +158,7 @@ impl Widget for LanesWidget<'_> {
                 let frozen = d.status.frozen.contains(&lane);
                 let on = match wait_text(m, p, l, true) {
                     Some(long) => (long, wait_text(m, p, l, false).unwrap_or_default()),
+                    None if p.fresh_wake().is_some() => woken_text(m, p, l).unwrap_or_default(),
                     None if p.state.is_live() && p.line > 0 => {
                         let s = match l {
                             Lang::En => format!("line {}", p.line),

@@ -34,6 +34,7 @@ mod tests;
 use crate::conductor::RunOptions;
 use crate::scenario::Lesson;
 
+pub use app::Outputs;
 use app::{App, Exit};
 use session::Session;
 use text::Lang;
@@ -52,19 +53,44 @@ pub fn open_picker(lang: &str) -> anyhow::Result<i32> {
     crate::sys::catch_stop_signals();
     let lang = Lang::parse(lang);
     let theme = Theme::from_env();
-    let (mut term, _guard) = terminal::enter()?;
-    let exit = App::with_picker(lang, theme).run(&mut term)?;
-    Ok(status(exit))
+    run_app(App::with_picker(lang, theme))
+}
+
+/// Runs `app` in the terminal; once the terminal is back, prints its notes.
+fn run_app(app: App) -> anyhow::Result<i32> {
+    let (mut term, guard) = terminal::enter()?;
+    let mut app = app;
+    let exit = app.run(&mut term);
+    drop(term);
+    drop(guard);
+    for n in &app.notes {
+        eprintln!("forkscope: {n}");
+    }
+    Ok(status(exit?))
+}
+
+/// The terminal's size now (80x24 if it cannot be read).
+fn term_size() -> (u16, u16) {
+    crossterm::terminal::size().unwrap_or((80, 24))
+}
+
+/// Opens the dashboard replaying recording `rec` (`forkscope replay FILE`).
+pub fn open_replay(rec: &crate::recording::Recording, lang: &str, outputs: Outputs) -> anyhow::Result<i32> {
+    crate::sys::catch_stop_signals();
+    let lang = Lang::parse(lang);
+    let theme = Theme::from_env();
+    let session = Session::replay(rec, lang, theme)?;
+    let (w, h) = term_size();
+    run_app(App::with_session(session, lang, theme).with_outputs(outputs, w, h)?)
 }
 
 /// Opens the dashboard on `lesson`, started with `options`.
-pub fn open_lesson(lesson: Lesson, options: RunOptions) -> anyhow::Result<i32> {
+pub fn open_lesson(lesson: Lesson, options: RunOptions, outputs: Outputs) -> anyhow::Result<i32> {
     crate::sys::catch_stop_signals();
     let lang = Lang::parse(&options.lang);
     let theme = Theme::from_env();
     // Start the run before taking the terminal, so a failure reads normally.
     let session = Session::start(lesson, options, lang, theme)?;
-    let (mut term, _guard) = terminal::enter()?;
-    let exit = App::with_session(session, lang, theme).run(&mut term)?;
-    Ok(status(exit))
+    let (w, h) = term_size();
+    run_app(App::with_session(session, lang, theme).with_outputs(outputs, w, h)?)
 }

@@ -132,6 +132,10 @@ impl Widget for DetailsWidget<'_> {
             if let Some(w) = wait_text(m, p, l, true) {
                 lines.push(kv(l.pick("waits for", "等待"), w, th));
             }
+            if let Some((by, res)) = p.woken_by {
+                let what = res.map(|r| format!(" ({})", m.rname(r))).unwrap_or_default();
+                lines.push(kv(l.pick("last woken by", "上次唤醒者"), format!("{}{what}", m.pname(by)), th));
+            }
             lines.push(kv(l.pick("line", "行"), p.line.to_string(), th));
             if let Some(c) = p.exitcode {
                 lines.push(kv("exitcode", c.to_string(), th));

@@ -7,12 +7,26 @@
 //! whether the run is quiescent again (the header shows `STEP n…` meanwhile).
 //! A join resumes the run and pauses it again when the model sees the
 //! process end.
+//!
+//! **Steps, rewind and replay.** Every gate action of the run (a step, or a
+//! signal the user sent) counts as one step; the header shows the count.
+//! `b` rewinds one step: the lesson is started again, paused, with the same
+//! seed and parameters, and the run's own schedule minus its last action is
+//! granted again, one action at a time as each settles (a [`Follow`]), so the
+//! state reached is the state the run had then — real processes, not a saved
+//! picture. A run that ran freely has no schedule of grants: its schedule is
+//! rebuilt from its records (as `--record` does for free runs), so rewinding
+//! after running freely lands on the op-by-op interleaving the free run took.
+//! `forkscope replay FILE` opens a session that follows the recording: `n`
+//! performs its next action, space plays the rest, and the header says where
+//! in the recording the run is.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
-use crate::conductor::{Run, RunOptions};
+use crate::conductor::{Action, GateError, Run, RunOptions};
 use crate::model::{PState, Record};
+use crate::recording::Recording;
 use crate::scenario::Lesson;
 
 use super::state::{Dashboard, Mode, Tone};
@@ -48,6 +62,35 @@ struct Step {
     since: Instant,
 }
 
+/// Most records a session keeps to rebuild a free run's schedule (for `b`
+/// and `--record`); a longer free run can no longer be rewound.
+pub const HISTORY_MAX: usize = 300_000;
+
+/// Time between two actions when a replay plays by itself (space), at speed 1.
+const PLAY_PACE: Duration = Duration::from_millis(250);
+
+/// A schedule the session follows: a recording being replayed, or the
+/// run's own schedule being granted again up to a step (a rewind).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Follow {
+    /// The whole schedule.
+    pub plan: Vec<Action>,
+    /// Index of the next action to perform.
+    pub next: usize,
+    /// Actions before this index are performed without waiting for a key (a rewind's target).
+    pub auto_until: usize,
+    /// The plan is a recording (`forkscope replay`): `n` continues it.
+    pub replay: bool,
+    /// A replay playing by itself (space): when it last acted.
+    pub playing: Option<Instant>,
+}
+
+impl Follow {
+    fn rewinding(&self) -> bool {
+        self.next < self.auto_until
+    }
+}
+
 /// A live run on the dashboard.
 pub struct Session {
     run: Run,
@@ -55,11 +98,20 @@ pub struct Session {
     pub dash: Dashboard,
     recs: Vec<Record>,
     step: Option<Step>,
+    /// Gate actions performed in this run (steps and signals): where the run is.
     steps: u64,
     join: Option<u32>,
     rate: RateMeter,
     /// When the run ended (the clock stops there).
     ended_at: Option<Duration>,
+    /// Every record of this run, while there are at most [`HISTORY_MAX`].
+    history: Vec<Record>,
+    history_full: bool,
+    /// The run went without the gate at some point (started running, resumed, joined).
+    ran_free: bool,
+    follow: Option<Follow>,
+    /// Goals of the lesson already announced.
+    goals_seen: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -73,9 +125,78 @@ impl Session {
     pub fn start(lesson: Lesson, options: RunOptions, lang: Lang, theme: Theme) -> anyhow::Result<Session> {
         let run = Run::start(options.clone())?;
         let dash = Dashboard::new(lesson, &options.params, options.seed, lang, theme);
-        let mut s = Session { run, options, dash, recs: Vec::new(), step: None, steps: 0, join: None, rate: RateMeter::default(), ended_at: None };
+        let ran_free = !options.paused;
+        let mut s = Session {
+            run,
+            options,
+            dash,
+            recs: Vec::new(),
+            step: None,
+            steps: 0,
+            join: None,
+            rate: RateMeter::default(),
+            ended_at: None,
+            history: Vec::new(),
+            history_full: false,
+            ran_free,
+            follow: None,
+            goals_seen: BTreeSet::new(),
+        };
         s.update_status();
         Ok(s)
+    }
+
+    /// A session that replays `rec`: started paused, `n` performs the
+    /// recording's next action, space plays the rest.
+    pub fn replay(rec: &Recording, lang: Lang, theme: Theme) -> anyhow::Result<Session> {
+        let lesson = rec.lesson()?;
+        let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
+        opts.params = rec.params.clone();
+        opts.seed = rec.seed;
+        opts.paused = true;
+        opts.statements = rec.statements;
+        opts.lang = lang.code().to_string();
+        let mut s = Session::start(lesson, opts, lang, theme)?;
+        s.follow = Some(Follow { plan: rec.actions.clone(), next: 0, auto_until: 0, replay: true, playing: None });
+        let l = lang;
+        let how = if rec.reconstructed { l.pick(", rebuilt from a free run", ",由自由运行重建") } else { "" };
+        s.dash.say(format!("{} {} {}{how}: {}", l.pick("replaying", "回放"), rec.actions.len(), l.pick("recorded steps", "个记录的步骤"), l.pick("n steps through them, space plays them, b steps back", "n 逐步执行,空格自动播放,b 后退一步")), Tone::Info);
+        s.update_status();
+        Ok(s)
+    }
+
+    /// Gate actions performed so far in this run.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// What the session follows (a replay or a rewind), if anything.
+    pub fn follow(&self) -> Option<&Follow> {
+        self.follow.as_ref()
+    }
+
+    /// The schedule that reproduces this run so far: its gate actions if it
+    /// was only ever stepped, else rebuilt from its records. `None` if a free
+    /// run was too long to keep.
+    pub fn schedule_so_far(&self) -> Option<Vec<Action>> {
+        if !self.ran_free {
+            return Some(self.run.schedule().to_vec());
+        }
+        if self.history_full {
+            return None;
+        }
+        Some(crate::recording::actions_from_records(&self.history))
+    }
+
+    /// The run as a recording (`--record` in the dashboard), or why not.
+    pub fn recording(&self, note: &str) -> Result<Recording, String> {
+        let Some(actions) = self.schedule_so_far() else {
+            return Err(format!("the run had more than {HISTORY_MAX} records: too long to record"));
+        };
+        let mut rec = Recording::of_run(&self.dash.lesson, &self.options.params, self.options.seed, self.options.statements, &actions, &self.history, None, note);
+        rec.actions = actions;
+        rec.reconstructed = self.ran_free;
+        Ok(rec)
     }
 
     pub fn is_paused(&self) -> bool {
@@ -99,15 +220,13 @@ impl Session {
         let quiet = ended || (self.run.is_paused() && self.run.quiescent());
         // Everything published can be released in order once nothing is in flight.
         self.run.drain(&mut self.recs, quiet);
-        let n = self.recs.len() as u64;
-        for r in self.recs.drain(..) {
-            self.dash.model.apply(&r);
-        }
-        self.rate.add(Instant::now(), n);
+        self.absorb();
         if let Some(step) = self.step {
             if quiet {
                 self.step = None;
-                self.dash.say(format!("{} {} {}", self.dash.lang.pick("step", "第"), step.n, self.dash.lang.pick("done", "步完成")), Tone::Info);
+                if !self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+                    self.dash.say(format!("{} {} {}", self.dash.lang.pick("step", "第"), step.n, self.dash.lang.pick("done", "步完成")), Tone::Info);
+                }
             } else if step.since.elapsed() > crate::conductor::schedule::STEP_LIMIT {
                 self.step = None;
                 let msg = self.dash.lang.pick("the step did not finish: a process runs without reaching an op (space resumes, t/k end it)", "这一步没有结束:某个进程一直没有到达下一个操作(空格继续,t/k 结束它)");
@@ -126,8 +245,140 @@ impl Session {
             self.ended_at = Some(self.run.elapsed());
             self.join = None;
         }
+        self.follow_on();
         self.update_status();
+        if self.dash.status.settled && before.0 != self.dash.model.records {
+            self.check_goals();
+        }
         before != (self.dash.model.records, self.dash.status.mode, self.dash.status.settled)
+    }
+
+    /// Feeds drained records to the model and keeps them for the schedule.
+    fn absorb(&mut self) {
+        let n = self.recs.len() as u64;
+        for r in self.recs.drain(..) {
+            self.dash.model.apply(&r);
+            if self.history.len() < HISTORY_MAX {
+                self.history.push(r);
+            } else {
+                self.history_full = true;
+            }
+        }
+        self.rate.add(Instant::now(), n);
+    }
+
+    /// Performs the followed schedule's next actions that are due: while
+    /// rewinding, as many as settle within a few milliseconds (the screen
+    /// still redraws in between); a playing replay, one per pace.
+    fn follow_on(&mut self) {
+        let budget = Instant::now();
+        loop {
+            let Some(f) = self.follow.as_ref() else { return };
+            if self.step.is_some() || !self.run.is_paused() || self.ended_at.is_some() {
+                return;
+            }
+            let due = if f.rewinding() {
+                true
+            } else if let Some(last) = f.playing {
+                last.elapsed() >= PLAY_PACE.div_f64(self.run.speed().max(0.01))
+            } else {
+                false
+            };
+            if !due || f.next >= f.plan.len() {
+                self.follow_done();
+                return;
+            }
+            if !self.follow_next() {
+                return;
+            }
+            if !self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+                return;
+            }
+            // Rewinding: settle this step here while the budget lasts.
+            let left = Duration::from_millis(15).saturating_sub(budget.elapsed());
+            if left.is_zero() || !self.run.settle(&mut self.recs, left) {
+                self.absorb();
+                return;
+            }
+            self.absorb();
+            self.step = None;
+        }
+    }
+
+    /// A followed schedule reached its end or its rewind target.
+    fn follow_done(&mut self) {
+        let l = self.dash.lang;
+        let Some(f) = self.follow.as_mut() else { return };
+        if f.auto_until > 0 && f.next >= f.auto_until {
+            // A rewind arrived.
+            f.auto_until = 0;
+            let msg = format!("{} {} {}", l.pick("back at step", "已回到第"), self.steps, l.pick("(the run was replayed to here; b goes further back)", "步(运行已重放到这里;b 继续后退)"));
+            if !f.replay || f.next >= f.plan.len() {
+                self.follow = None;
+            }
+            self.dash.say(msg, Tone::Good);
+            return;
+        }
+        if f.playing.is_some() && f.next >= f.plan.len() {
+            f.playing = None;
+        }
+        if f.replay && f.next >= f.plan.len() && f.playing.is_none() {
+            self.follow = None;
+            self.dash.say(l.pick("the recording is over: you are stepping freely now", "记录已经回放完毕:现在可以自由单步"), Tone::Good);
+        }
+    }
+
+    /// Performs the followed schedule's next action; false if it could not.
+    fn follow_next(&mut self) -> bool {
+        let Some(f) = self.follow.as_mut() else { return false };
+        let action = f.plan[f.next];
+        f.next += 1;
+        let l = self.dash.lang;
+        match action {
+            Action::Step { lane, granularity } => {
+                if self.run.statements() != (granularity == 1) {
+                    self.run.set_statements(granularity == 1);
+                }
+                match self.run.grant(Some(lane)) {
+                    Ok(_) => {
+                        self.steps += 1;
+                        self.step = Some(Step { n: self.steps, since: Instant::now() });
+                        true
+                    }
+                    Err(e) => {
+                        let who = match &e {
+                            GateError::NotSteppable(..) => e.to_string(),
+                            _ => format!("{}: {e}", self.dash.model.pname(lane)),
+                        };
+                        self.follow = None;
+                        self.dash.say(format!("{} {}: {who}", l.pick("the run went another way than recorded at step", "运行与记录不同,在第"), self.steps + 1), Tone::Bad);
+                        false
+                    }
+                }
+            }
+            Action::Signal { lane, signal } => {
+                self.run.signal(lane, signal);
+                self.steps += 1;
+                self.step = Some(Step { n: self.steps, since: Instant::now() });
+                true
+            }
+        }
+    }
+
+    /// Announces goals of the lesson that the run has now reached.
+    fn check_goals(&mut self) {
+        if self.dash.lesson.manifest.goals.is_empty() {
+            return;
+        }
+        let outcome = self.ended_at.map(|_| "ended");
+        let reached = crate::scenario::condition::goals_reached(&self.dash.lesson, &self.options.params, &self.dash.model, outcome, self.dash.lang.code());
+        for title in reached {
+            if self.goals_seen.insert(title.clone()) {
+                let l = self.dash.lang;
+                self.dash.status.goals.push(title.clone());
+                self.dash.say(format!("★ {} {title} ({} {})", l.pick("Goal reached:", "挑战完成:"), l.pick("in", "用了"), format_steps(self.steps, l)), Tone::Good);
+            }
+        }
     }
 
     fn say_exit(&mut self, name: &str, state: PState) {
@@ -150,6 +401,8 @@ impl Session {
             (None, None, None) if paused => Mode::Paused,
             _ => Mode::Running,
         };
+        st.steps = self.steps;
+        st.follow = self.follow.as_ref().map(|f| super::state::FollowStatus { next: f.next, total: f.plan.len(), target: f.auto_until, replay: f.replay, playing: f.playing.is_some() });
         st.statements = self.run.statements();
         st.speed = self.run.speed();
         st.elapsed = self.ended_at.unwrap_or_else(|| self.run.elapsed());
@@ -178,11 +431,27 @@ impl Session {
 
     pub fn toggle_pause(&mut self) {
         let l = self.dash.lang;
+        if let Some(f) = self.follow.as_mut().filter(|f| f.replay && !f.rewinding() && f.next < f.plan.len()) {
+            // A replay plays (or stops playing) its recorded steps.
+            if f.playing.take().is_some() {
+                self.dash.say(l.pick("replay paused: n steps, space plays on", "回放已暂停:n 单步,空格继续播放"), Tone::Info);
+            } else {
+                f.playing = Some(Instant::now() - PLAY_PACE);
+                self.dash.say(l.pick("playing the recording (space stops)", "正在播放记录(空格停止)"), Tone::Info);
+            }
+            self.update_status();
+            return;
+        }
+        if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+            return;
+        }
         if self.join.take().is_some() {
             self.run.pause();
             self.dash.say(l.pick("join cancelled; paused", "已取消 join;已暂停"), Tone::Info);
         } else if self.run.is_paused() {
             self.step = None;
+            self.leave_recording();
+            self.ran_free = true;
             self.run.resume();
             self.dash.say(l.pick("running", "运行中"), Tone::Info);
         } else {
@@ -210,6 +479,23 @@ impl Session {
             self.dash.say(format!("{} {} {}", l.pick("step", "第"), s.n, l.pick("is still under way", "步还在进行")), Tone::Info);
             return;
         }
+        if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+            return;
+        }
+        if let Some(f) = self.follow.as_mut().filter(|f| f.replay && f.next < f.plan.len()) {
+            let recorded = match f.plan[f.next] {
+                Action::Step { lane, .. } => Some(lane),
+                Action::Signal { .. } => None,
+            };
+            if lane.is_none() || lane == recorded {
+                f.playing = None;
+                self.follow_next();
+                self.dash.view.message = None;
+                self.update_status();
+                return;
+            }
+            self.leave_recording();
+        }
         // With nothing ready, the next step lets the earliest timed wait expire.
         let lane = match lane {
             Some(x) => Some(x),
@@ -228,6 +514,93 @@ impl Session {
             Err(e) => self.dash.say(e.to_string(), Tone::Bad),
         }
         self.update_status();
+    }
+
+    /// The user went their own way: a replay stops following its recording.
+    fn leave_recording(&mut self) {
+        if let Some(f) = self.follow.take().filter(|f| f.replay && f.next < f.plan.len()) {
+            let l = self.dash.lang;
+            self.dash.say(format!("{} {}/{}: {}", l.pick("left the recording at step", "在第"), f.next, f.plan.len(), l.pick("you are stepping freely now", "步离开了记录:现在自由单步")), Tone::Info);
+        }
+    }
+
+    /// Steps back one step (`b`): the lesson starts again, paused, and the
+    /// run's schedule up to the previous step is granted again.
+    pub fn rewind(&mut self) -> anyhow::Result<()> {
+        let l = self.dash.lang;
+        if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+            // Pressed again while rewinding: one step further back.
+            let f = self.follow.as_mut().expect("checked");
+            if f.auto_until > 0 {
+                f.auto_until -= 1;
+                if f.next > f.auto_until {
+                    let target = f.auto_until;
+                    let plan = f.plan.clone();
+                    let replay = f.replay;
+                    return self.rewind_to(plan, target, replay);
+                }
+            }
+            return Ok(());
+        }
+        let Some(schedule) = self.schedule_so_far() else {
+            self.dash.say(format!("{} {HISTORY_MAX} {}", l.pick("this run ran freely for more than", "这次运行自由运行超过了"), l.pick("records: too long to rewind (r restarts)", "条记录:太长,无法后退(r 重新开始)")), Tone::Bad);
+            return Ok(());
+        };
+        if schedule.is_empty() {
+            self.dash.say(l.pick("at step 0: nothing to go back to", "已在第 0 步:无法再后退"), Tone::Info);
+            return Ok(());
+        }
+        let target = schedule.len() - 1;
+        // In a replay, keep the rest of the recording to follow afterwards.
+        let (plan, replay) = match self.follow.as_ref().filter(|f| f.replay) {
+            Some(f) if f.plan.len() >= schedule.len() && f.plan[..schedule.len()] == schedule[..] => (f.plan.clone(), true),
+            _ => (schedule, false),
+        };
+        self.rewind_to(plan, target, replay)
+    }
+
+    fn rewind_to(&mut self, plan: Vec<Action>, target: usize, replay: bool) -> anyhow::Result<()> {
+        let statements = self.run.statements();
+        let mut options = self.options.clone();
+        options.paused = true;
+        options.speed = self.run.speed();
+        options.lang = self.dash.lang.code().to_string();
+        self.fresh_run(options)?;
+        self.ran_free = false;
+        if target > 0 {
+            self.follow = Some(Follow { plan, next: 0, auto_until: target, replay, playing: None });
+        } else {
+            self.follow = replay.then_some(Follow { plan, next: 0, auto_until: 0, replay, playing: None });
+            let l = self.dash.lang;
+            self.dash.say(l.pick("back at step 0: the lesson is about to start", "已回到第 0 步:课程即将开始"), Tone::Good);
+        }
+        if self.run.statements() != statements && target == 0 {
+            self.run.set_statements(statements);
+        }
+        self.update_status();
+        Ok(())
+    }
+
+    /// Ends this run and starts `options` in its place, keeping the view.
+    fn fresh_run(&mut self, options: RunOptions) -> anyhow::Result<()> {
+        self.run.shutdown();
+        self.run = Run::start(options.clone())?;
+        // The options the run started with (rewinds and recordings start from them).
+        self.options.speed = options.speed;
+        self.options.lang = options.lang.clone();
+        self.dash.reset();
+        self.recs.clear();
+        self.history.clear();
+        self.history_full = false;
+        self.ran_free = !options.paused;
+        self.step = None;
+        self.steps = 0;
+        self.join = None;
+        self.ended_at = None;
+        self.follow = None;
+        self.goals_seen.clear();
+        self.rate = RateMeter::default();
+        Ok(())
     }
 
     pub fn step_selected(&mut self) {
@@ -250,7 +623,12 @@ impl Session {
         let Some((lane, name)) = self.selected() else { return };
         let l = self.dash.lang;
         let sname = crate::sys::signal_name(sig);
+        if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+            return;
+        }
+        self.leave_recording();
         if self.run.signal(lane, sig) {
+            self.steps += 1;
             self.dash.say(format!("{} {sname} {} {name}", l.pick("sent", "已发送"), l.pick("to", "给")), Tone::Info);
         } else {
             self.dash.say(format!("{name} {}", l.pick("has already ended", "已经结束了")), Tone::Bad);
@@ -278,9 +656,14 @@ impl Session {
             self.say_exit(&name, state);
             return;
         }
+        if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+            return;
+        }
+        self.leave_recording();
         self.join = Some(lane);
         self.step = None;
         if self.run.is_paused() {
+            self.ran_free = true;
             self.run.resume();
         }
         let l = self.dash.lang;
@@ -307,24 +690,34 @@ impl Session {
         options.statements = self.run.statements();
         options.speed = self.run.speed();
         options.lang = self.dash.lang.code().to_string();
-        self.run.shutdown();
-        self.run = Run::start(options.clone())?;
+        self.fresh_run(options.clone())?;
         self.options = options;
-        self.dash.reset();
-        self.recs.clear();
-        self.step = None;
-        self.steps = 0;
-        self.join = None;
-        self.ended_at = None;
-        self.rate = RateMeter::default();
         let l = self.dash.lang;
         self.dash.say(format!("{} (seed {})", l.pick("restarted", "已重新开始"), self.options.seed), Tone::Info);
         self.update_status();
         Ok(())
     }
 
+    /// Stops following a replay (the user restarts or goes back to the picker).
+    pub fn is_replay(&self) -> bool {
+        self.follow.as_ref().is_some_and(|f| f.replay)
+    }
+
     /// Ends every process and cleans up (also done when the session drops).
+    /// The records of the ending (the closing record, the processes ended)
+    /// go to the model and the history, so a recording saved afterwards
+    /// ends as its replay will.
     pub fn shutdown(&mut self) {
-        self.run.shutdown();
+        self.run.shutdown_into(&mut self.recs);
+        self.absorb();
+    }
+}
+
+/// `12 steps` / `12 步`.
+fn format_steps(n: u64, l: Lang) -> String {
+    match l {
+        Lang::En if n == 1 => "1 step".into(),
+        Lang::En => format!("{n} steps"),
+        Lang::Zh => format!("{n} 步"),
     }
 }

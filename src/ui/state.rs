@@ -51,6 +51,32 @@ pub struct RunStatus {
     pub settled: bool,
     /// Time the timeline's right edge stands for (ns since the run started).
     pub clock_ns: u64,
+    /// Gate actions performed so far (steps and signals): the step counter.
+    pub steps: u64,
+    /// A recording being replayed, or a rewind under way.
+    pub follow: Option<FollowStatus>,
+    /// Titles of the lesson's goals this run has reached (challenge mode).
+    pub goals: Vec<String>,
+}
+
+/// Where the run is in a schedule it follows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FollowStatus {
+    /// Actions performed of it.
+    pub next: usize,
+    pub total: usize,
+    /// A rewind's target step (0: not rewinding).
+    pub target: usize,
+    /// The schedule is a recording (`forkscope replay`).
+    pub replay: bool,
+    /// The replay plays by itself.
+    pub playing: bool,
+}
+
+impl FollowStatus {
+    pub fn rewinding(&self) -> bool {
+        self.next < self.target
+    }
 }
 
 impl Default for RunStatus {
@@ -67,6 +93,9 @@ impl Default for RunStatus {
             frozen: BTreeSet::new(),
             settled: false,
             clock_ns: 0,
+            steps: 0,
+            follow: None,
+            goals: Vec::new(),
         }
     }
 }

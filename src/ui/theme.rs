@@ -127,6 +127,11 @@ impl Theme {
         }
     }
 
+    /// A reached goal (challenge mode): like a level won.
+    pub fn goal(&self) -> Style {
+        if self.color { Style::new().fg(Color::Black).bg(Color::Green).add_modifier(Modifier::BOLD) } else { Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD) }
+    }
+
     /// The mode badge in the header.
     pub fn mode(&self, running: bool) -> Style {
         match (self.color, running) {
