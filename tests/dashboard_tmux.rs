@@ -28,6 +28,11 @@ impl Tmux {
     /// Starts `args` (forkscope's arguments) in a `w`×`h` pane with `env`
     /// set; the pane reports the exit status and stays open.
     fn start(name: &str, args: &str, env: &[(&str, &str)], w: u16, h: u16) -> Tmux {
+        Tmux::start_in(name, args, env, w, h, &std::env::current_dir().unwrap())
+    }
+
+    /// As [`Tmux::start`], with `dir` as forkscope's current folder.
+    fn start_in(name: &str, args: &str, env: &[(&str, &str)], w: u16, h: u16, dir: &std::path::Path) -> Tmux {
         tmux_available();
         let socket = format!("fs-ui-{name}-{}", std::process::id());
         let envs: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
@@ -35,7 +40,7 @@ impl Tmux {
         // conductor's pid stays readable after it exits.
         let cmd = format!("sh -c 'echo \"conductor $$\"; exec env {envs}{} {args}'; echo \"forkscope exited $?\"; sleep 600", bin());
         let t = Tmux { socket, conductor: std::cell::Cell::new(0) };
-        let st = t.tmux(&["-f", "/dev/null", "new-session", "-d", "-x", &w.to_string(), "-y", &h.to_string(), "sh", "-c", &cmd]);
+        let st = t.tmux(&["-f", "/dev/null", "new-session", "-d", "-c", dir.to_str().unwrap(), "-x", &w.to_string(), "-y", &h.to_string(), "sh", "-c", &cmd]);
         assert!(st.status.success(), "tmux new-session failed: {}", String::from_utf8_lossy(&st.stderr));
         t
     }
@@ -421,4 +426,76 @@ fn closing_the_terminal_ends_the_run() {
     assert_left_nothing(conductor, &pids, Duration::from_secs(8));
     assert_no_process_of(conductor);
     eprintln!("everything was gone {:?} after the hang-up", t0.elapsed());
+}
+
+/// The header's step counter, e.g. `step 6` or `replay 2/6`.
+fn header(screen: &str) -> &str {
+    screen.lines().next().unwrap_or("")
+}
+
+#[test]
+fn rewind_screenshot_record_cast_then_replay_in_the_dashboard() {
+    let dir = std::env::temp_dir().join(format!("fs-ui-rewind-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (rec, cast) = (dir.join("r.fsrec"), dir.join("r.cast"));
+    let args = format!("run ticket-race --paused --param lock=false --param buyers=3 --record {} --cast {}", rec.display(), cast.display());
+    let t = Tmux::start_in("rewind", &args, &[], 120, 36, &dir);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
+    let conductor = t.conductor();
+    let mut screens = vec![t.screen()];
+    for n in 1..=6 {
+        t.keys(&["n"]);
+        screens.push(t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")) && header(s).contains(&format!("step {n} "))));
+    }
+    let pids = run_pids(conductor);
+
+    // b: back to step 5, by running the lesson again; the lanes read as they did at step 5.
+    t.keys(&["b"]);
+    let s = t.wait_for("the rewind", WAIT, |s| s.contains("back at step 5") && header(s).contains("step 5 "));
+    let states = |s: &str| lane_rows(s).iter().map(|r| r.split_whitespace().filter(|w| !w.chars().all(|c| c.is_ascii_digit() || "░▓█▒".contains(c))).take(4).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
+    assert_eq!(states(&s), states(&screens[5]), "after b the processes are as they were at step 5:\n{s}\nthen:\n{}", screens[5]);
+    t.keys(&["n"]);
+    t.wait_for("step 6 again", WAIT, |s| s.contains("step 6 done") && header(s).contains("step 6 "));
+
+    // p: the frame as SVG and PNG in the current folder.
+    t.keys(&["p"]);
+    t.wait_for("the screenshot", WAIT, |s| s.contains("screenshot saved"));
+    let svg = std::fs::read_to_string(dir.join("forkscope-ticket-race-step6.svg")).expect("the SVG is written");
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG parses");
+    let text: String = doc.descendants().filter(|n| n.is_text()).map(|n| n.text().unwrap()).collect();
+    assert!(text.contains("PAUSED") && text.contains("MainProcess"), "the SVG holds the frame's text");
+    let png = std::fs::read(dir.join("forkscope-ticket-race-step6.png")).expect("the PNG is written");
+    let info = png::Decoder::new(std::io::Cursor::new(png)).read_info().expect("the PNG decodes").info().clone();
+    assert!(info.width > 120 * 8 && info.height > 36 * 16, "a 120x36 frame at scale 2: {}x{}", info.width, info.height);
+
+    t.keys(&["q"]);
+    let s = t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert!(s.contains("recorded to") && s.contains("(6 steps)"), "{s}");
+    assert_clean(conductor, &pids);
+
+    // The cast: asciicast v2 with a marker at each step (the rewind's too).
+    let c = std::fs::read_to_string(&cast).expect("the cast is written");
+    let mut lines = c.lines();
+    let head: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!((head["version"].as_i64(), head["width"].as_i64(), head["height"].as_i64()), (Some(2), Some(120), Some(36)));
+    let events: Vec<serde_json::Value> = lines.map(|l| serde_json::from_str(l).unwrap()).collect();
+    let markers: Vec<&str> = events.iter().filter(|e| e[1] == "m").map(|e| e[2].as_str().unwrap()).collect();
+    assert!(["step 1", "step 6", "step 5"].iter().all(|m| markers.contains(m)), "markers: {markers:?}");
+    assert!(events.windows(2).all(|w| w[0][0].as_f64() <= w[1][0].as_f64()), "times never go back");
+
+    // The recording opens in the dashboard: n follows it, space plays the rest.
+    let t = Tmux::start_in("replay", &format!("replay {}", rec.display()), &[], 120, 36, &dir);
+    t.wait_for("the replay", WAIT, |s| header(s).contains("replay 0/6"));
+    let conductor = t.conductor();
+    t.keys(&["n"]);
+    t.wait_for("one recorded step", WAIT, |s| header(s).contains("replay 1/6"));
+    t.keys(&["Space"]);
+    let s = t.wait_for("the recording to play out", WAIT, |s| s.contains("the recording is over") && header(s).contains("step 6 "));
+    assert_eq!(states(&s), states(&screens[6]), "the replay reaches the recorded state:\n{s}\nrecorded:\n{}", screens[6]);
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -129,7 +129,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { scope: D, keys: &[C('k')], action: A::Kill, en: "kill the selected process (SIGKILL)", zh: "杀死选中的进程(SIGKILL)", hint: Some(("kill", "杀死")) },
     Binding { scope: D, keys: &[C('z')], action: A::Freeze, en: "freeze / thaw the selected process (SIGSTOP / SIGCONT)", zh: "冻结 / 解冻选中的进程(SIGSTOP / SIGCONT)", hint: None },
     Binding { scope: D, keys: &[C('j')], action: A::Join, en: "join the selected process: run until it exits, then pause", zh: "join 选中的进程:运行到它结束,然后暂停", hint: Some(("join", "join")) },
-    Binding { scope: D, keys: &[C('r')], action: A::Restart, en: "restart the lesson (same seed and parameters)", zh: "重新开始(相同的种子和参数)", hint: Some(("restart", "重来")) },
+    Binding { scope: D, keys: &[C('r')], action: A::Restart, en: "restart the lesson (same seed and parameters)", zh: "重新开始(相同的种子和参数)", hint: None },
     Binding { scope: D, keys: &[C('b')], action: A::Rewind, en: "back one step: replay the run to the step before (the header counts steps)", zh: "后退一步:把运行重放到上一步(标题栏显示步数)", hint: Some(("back", "后退")) },
     Binding { scope: D, keys: &[C('p')], action: A::Screenshot, en: "screenshot: this frame as SVG and PNG (light theme) in the current folder", zh: "截图:把当前画面存为 SVG 和 PNG(浅色主题),放在当前目录", hint: None },
     Binding { scope: D, keys: &[C('+'), C('=')], action: A::Faster, en: "faster sleeps (speed ×2)", zh: "加速 sleep(速度 ×2)", hint: None },

@@ -274,7 +274,8 @@ impl Session {
         let budget = Instant::now();
         loop {
             let Some(f) = self.follow.as_ref() else { return };
-            if self.step.is_some() || !self.run.is_paused() || self.ended_at.is_some() {
+            // A new run's main is still starting: nothing can be granted until it parks.
+            if self.step.is_some() || !self.run.is_paused() || self.ended_at.is_some() || !self.run.quiescent() {
                 return;
             }
             let due = if f.rewinding() {
