@@ -89,6 +89,12 @@ fn text_lines(txt: &str) -> Vec<String> {
     txt.lines().map(str::to_string).collect()
 }
 
+/// The text lines as the SVG's text shows them: block elements (U+2580–259F,
+/// the timeline's `█ ░ ▓`) are drawn as rectangles there, not glyphs.
+fn text_lines_without_blocks(txt: &str) -> Vec<String> {
+    txt.lines().map(|l| l.chars().map(|c| if ('\u{2580}'..='\u{259f}').contains(&c) { ' ' } else { c }).collect::<String>().trim_end().to_string()).collect()
+}
+
 fn png_size(bytes: &[u8]) -> (u32, u32) {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("the PNG decodes");
@@ -106,12 +112,19 @@ fn ticket_race_snapshot_svg_holds_the_frame_text_at_its_cells() {
     snapshot("ticket-race", &args, &dir.join("a.txt"));
     let svg = std::fs::read_to_string(dir.join("a.svg")).unwrap();
     let txt = std::fs::read_to_string(dir.join("a.txt")).unwrap();
-    // At step 26 main has started every buyer, Process-1 holds the lock and
-    // two buyers wait for it: the frame says so, in the text and the SVG.
-    for want in ["holds Lock-1", "held by Process-1 · waiting: Process-2, Process-3", "blocked", "{\"count\":3}"] {
+    // At step 26 Process-1 holds the lock and two buyers wait for it,
+    // blocked: the dashboard's frame says so (the lock's holder and waiters
+    // in the resources pane, each waiter's row in the processes pane), with
+    // the ticket file's count, in the text and the SVG.
+    for want in ["Lock-1 Lock  held by Process-1", "waiting: Process-2, Process-3", "{\"count\":3}", "ticket-race · step 26 · seed 0"] {
         assert!(txt.contains(want), "{want:?} not in the frame:\n{txt}");
     }
-    assert_eq!(grid_from_svg(&svg), text_lines(&txt));
+    for waiter in ["Process-2", "Process-3"] {
+        let row = txt.lines().find(|l| l.contains(&format!("└ {waiter} "))).unwrap_or_else(|| panic!("no row for {waiter}:\n{txt}"));
+        assert!(row.contains("blocked") && row.contains("Lock-1 (Process-1)"), "{waiter} waits for Process-1's lock: {row}");
+    }
+    assert_eq!(grid_from_svg(&svg), text_lines_without_blocks(&txt));
+    assert!(txt.contains('▓') && svg.matches("<rect").count() > 20, "the timeline's cells are rectangles in the SVG");
     assert!(svg.contains("font-family=\"&apos;DejaVu Sans Mono&apos;, &apos;WenQuanYi Micro Hei Mono&apos;"), "names the shipped fonts");
     let _ = std::fs::remove_dir_all(dir);
 }
@@ -157,12 +170,12 @@ fn chinese_names_and_output_line_up_in_svg_and_text() {
     let txt = std::fs::read_to_string(dir.join("z.txt")).unwrap();
     assert!(txt.contains("买票人") && txt.contains("买到票了"), "{txt}");
     let lines = text_lines(&txt);
-    assert_eq!(grid_from_svg(&svg), lines);
-    // The pid column starts at the same display column for the Chinese and
-    // the Latin name: wide characters count two.
+    assert_eq!(grid_from_svg(&svg), text_lines_without_blocks(&txt));
+    // The pid column (renumbered: 1002, 1003) starts at the same display
+    // column for the Chinese and the Latin name: wide characters count two.
     let col = |who: &str| {
-        let l = lines.iter().find(|l| l.contains(who) && l.contains("pid")).unwrap_or_else(|| panic!("no process line for {who}:\n{txt}"));
-        let before = &l[..l.find("pid").unwrap()];
+        let l = lines.iter().find(|l| l.contains(&format!("└ {who} "))).unwrap_or_else(|| panic!("no process row for {who}:\n{txt}"));
+        let before = &l[..l.find(" 100").unwrap() + 1];
         before.chars().map(|c| c.width().unwrap_or(0)).sum::<usize>()
     };
     assert_eq!(col("买票人"), col("buyer"));
@@ -247,19 +260,23 @@ fn asciicast_of_real_frames_follows_v2() {
     let out = run_json("ticket-race", &["--param", "lock=true", "--param", "buyers=3", "--schedule", "rr"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
     let records: Vec<Record> = out.records().into_iter().map(|v| serde_json::from_value(v).expect("a record")).collect();
-    let mut model = Model::new();
     let mut cast = CastWriter::new(Vec::new(), 90, 26, Some("ticket-race"), Some(1_700_000_000)).unwrap();
-    let info = export::frame::FrameInfo { lesson: "ticket-race".into(), title: "Buying tickets".into(), moment: String::new() };
+    // The dashboard's own frames, as its screenshot key and `--cast` draw them.
+    let lesson = forkscope::scenario::load("ticket-race").unwrap();
+    let params = lesson.resolve_params(&["lock=true".into(), "buyers=3".into()]).unwrap();
+    let run = export::snapshot::RunInfo { lesson, params, seed: 0, lang: forkscope::ui::text::Lang::En, statements: false, speed: 1.0 };
+    let mut dash = export::snapshot::dashboard(&run, Model::new(), "rr");
     let mut steps = 0;
     for (i, r) in records.iter().enumerate() {
-        model.apply(r);
+        dash.apply(r);
+        dash.status.clock_ns = dash.model.now_ns;
         if let RecordKind::Grant { .. } = r.kind {
             steps += 1;
             let t = r.t_ns as f64 / 1e9;
             cast.marker_at(t, &format!("step {steps}")).unwrap();
-            cast.frame_at(t, &export::frame::render_frame(&model, &info, 90, 26)).unwrap();
+            cast.frame_at(t, &export::snapshot::frame(&dash, 90, 26)).unwrap();
         } else if i + 1 == records.len() {
-            cast.frame_at(r.t_ns as f64 / 1e9, &export::frame::render_frame(&model, &info, 90, 26)).unwrap();
+            cast.frame_at(r.t_ns as f64 / 1e9, &export::snapshot::frame(&dash, 90, 26)).unwrap();
         }
     }
     let text = String::from_utf8(cast.finish().unwrap()).unwrap();
@@ -313,7 +330,8 @@ fn snapshot_at_seconds_runs_freely_then_leaves_nothing() {
     let o = snapshot("ticket-race", &["--at", "0.3", "--real-pids"], &dir.join("a.txt"));
     assert!(o.stdout.contains("at 0.3 s"), "{}", o.stdout);
     let txt = std::fs::read_to_string(dir.join("a.txt")).unwrap();
-    assert!(txt.contains("MainProcess"), "{txt}");
+    let main = txt.lines().find(|l| l.contains("MainProcess ")).unwrap_or_else(|| panic!("no row for MainProcess:\n{txt}"));
+    assert!(!main.contains(" 1001 "), "real pids: {main}");
     assert!(!txt.contains("pid 1001"), "real pids: {txt}");
     let _ = std::fs::remove_dir_all(dir);
 }

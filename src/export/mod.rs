@@ -11,7 +11,8 @@
 //! - [`html`]: a styled `<pre>`; [`text`]: plain text.
 //! - [`CastWriter`]: an asciicast v2 recording, one frame at a time.
 //! - [`trace()`]: Chrome trace event JSON (Perfetto, chrome://tracing).
-//! - [`frame::render_frame`] and [`snapshot`]: `forkscope snapshot`.
+//! - [`snapshot`]: `forkscope snapshot` (the dashboard's own frame of a
+//!   captured moment; [`snapshot::frame`] draws any [`Dashboard`](crate::ui::state::Dashboard)).
 //!
 //! Same buffer and theme → byte-identical SVG, PNG, HTML and text.
 

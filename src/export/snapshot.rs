@@ -13,13 +13,33 @@
 //! number in printed text, reported values, file previews and findings that
 //! equals a real pid of the run. Same lesson, parameters, seed and steps →
 //! byte-identical file.
+//!
+//! Time, for the same reason: a stepped run's records carry wall-clock times
+//! (how long forkscope took to step, nothing the lesson did), so a stepped
+//! moment is drawn on a virtual clock that counts steps — step N happens at
+//! N × [`STEP_NS`], one timeline cell per step at speed 1. The header's time,
+//! the timeline and the log's times all read that clock. `--at` keeps the
+//! real clock (a free run is not reproducible anyway).
+//!
+//! The frame is the dashboard's own screen ([`frame`] of [`Captured::dashboard`]):
+//! the run paused (or ended) and settled, so a deadlock shows its banner,
+//! and the footer says which moment it is instead of key hints.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::Widget;
+
+use crate::codec::Value;
 use crate::conductor::schedule::{Policy, STEP_LIMIT};
 use crate::conductor::{Action, GateError, Run, RunOptions};
-use crate::model::{Model, Record};
+use crate::model::{Model, Record, RecordKind};
+use crate::scenario::{self, Lesson};
+use crate::ui::state::{Dashboard, Mode, RunStatus, Tone};
+use crate::ui::text::Lang;
+use crate::ui::theme::Theme;
 
 /// Steps after which a run drawn at its end is drawn anyway (a lesson that
 /// never ends).
@@ -36,25 +56,125 @@ pub enum Moment {
     End,
 }
 
+/// Virtual time of one step in a stepped snapshot: one timeline cell at speed 1.
+pub const STEP_NS: u64 = 100_000_000;
+
+/// What was run: the lesson and how (what the dashboard shows besides the model).
+#[derive(Clone, Debug)]
+pub struct RunInfo {
+    pub lesson: Lesson,
+    pub params: BTreeMap<String, Value>,
+    pub seed: u64,
+    pub lang: Lang,
+    pub statements: bool,
+    pub speed: f64,
+}
+
+impl RunInfo {
+    /// From the run's options; the lesson (title, manifest) is loaded again
+    /// from its origin (`builtin:NAME` or the script's path), or made from the
+    /// script alone if that no longer gives the same script.
+    pub fn of(opts: &RunOptions) -> RunInfo {
+        let spec = opts.origin.strip_prefix("builtin:").unwrap_or(&opts.origin);
+        let lesson = match scenario::load(spec) {
+            Ok(l) if l.script == opts.script => l,
+            _ => Lesson::from_parts(&opts.lesson, opts.origin.clone(), opts.origin.clone(), opts.script.clone(), None, None).expect("a lesson without a manifest always builds"),
+        };
+        RunInfo { lesson, params: opts.params.clone(), seed: opts.seed, lang: Lang::parse(&opts.lang), statements: opts.statements, speed: opts.speed }
+    }
+}
+
 /// The run as it was at the moment.
 #[derive(Debug)]
 pub struct Captured {
     pub model: Model,
+    /// The records the model was built from (on the virtual clock if stepped).
     pub records: Vec<Record>,
     /// `step 12`, `at 1.5 s`, `end`, with why it stopped early if it did.
     pub moment: String,
+    pub run: RunInfo,
+}
+
+impl Captured {
+    /// The dashboard showing this moment (see [`dashboard`]).
+    pub fn dashboard(&self) -> Dashboard {
+        dashboard(&self.run, self.model.clone(), &self.moment)
+    }
+}
+
+/// The dashboard at a captured moment, with only deterministic status:
+/// paused (ended if every process has), settled (so a deadlock shows its
+/// banner), the model's own time as the elapsed time, no rate, and in the
+/// footer the moment (`ticket-race · step 26 · seed 0 · lock=true`) instead
+/// of key hints, which mean nothing on paper. Colour always (NO_COLOR is for
+/// terminals; the exporters choose the picture's colours).
+pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
+    let mut dash = Dashboard::new(run.lesson.clone(), &run.params, run.seed, run.lang, Theme::colored());
+    let ended = !model.processes.is_empty() && model.live().next().is_none();
+    dash.status = RunStatus {
+        mode: if ended { Mode::Ended } else { Mode::Paused },
+        statements: run.statements,
+        speed: run.speed,
+        elapsed: Duration::from_nanos(model.now_ns),
+        rate: 0.0,
+        received: model.records,
+        dropped: 0,
+        corrupt: 0,
+        frozen: Default::default(),
+        settled: true,
+        clock_ns: model.now_ns,
+    };
+    dash.model = model;
+    let mut what = format!("{} · {moment} · seed {}", run.lesson.name, run.seed);
+    if !dash.params.is_empty() {
+        what.push_str(&format!(" · {}", dash.params));
+    }
+    dash.view.message = Some((what, Tone::Info));
+    dash
+}
+
+/// Draws `dash` as the dashboard would on a `width`×`height` terminal. The
+/// snapshot command and the dashboard's screenshot key share it.
+pub fn frame(dash: &Dashboard, width: u16, height: u16) -> Buffer {
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    dash.render(area, &mut buf);
+    buf
+}
+
+/// The frame of a captured moment.
+pub fn draw(shot: &Captured, width: u16, height: u16) -> Buffer {
+    frame(&shot.dashboard(), width, height)
+}
+
+thread_local! {
+    static LAST_RUN: std::cell::RefCell<Option<RunInfo>> = const { std::cell::RefCell::new(None) };
+}
+
+/// What the latest [`capture`] on this thread ran: only for
+/// [`super::frame::render_frame`], the old entry point `src/main.rs` still
+/// calls, which gets the model but not the lesson.
+pub(crate) fn last_run() -> Option<RunInfo> {
+    LAST_RUN.with(|l| l.borrow().clone())
 }
 
 /// Runs `opts` to `moment` and returns the model then.
 pub fn capture(mut opts: RunOptions, moment: Moment) -> anyhow::Result<Captured> {
     let stepped = !matches!(moment, Moment::At(_));
     opts.paused = stepped;
+    let info = RunInfo::of(&opts);
+    LAST_RUN.with(|l| *l.borrow_mut() = Some(info.clone()));
     let mut run = Run::start(opts)?;
     let mut model = Model::new();
     let mut records = Vec::new();
     let mut recs = Vec::new();
+    // A stepped run is drawn on the virtual clock: step N at N × STEP_NS.
     let feed = |recs: &mut Vec<Record>, model: &mut Model, records: &mut Vec<Record>| {
-        for r in recs.drain(..) {
+        for mut r in recs.drain(..) {
+            if stepped {
+                let step = model.steps + matches!(r.kind, RecordKind::Grant { .. }) as u64;
+                r.t_ns = step * STEP_NS;
+            }
             model.apply(&r);
             records.push(r);
         }
@@ -120,7 +240,7 @@ pub fn capture(mut opts: RunOptions, moment: Moment) -> anyhow::Result<Captured>
         }
     };
     drop(run);
-    Ok(Captured { model, records, moment: label })
+    Ok(Captured { model, records, moment: label, run: info })
 }
 
 /// Replaces every maximal run of digits in `text` that is a key of `map`.
@@ -210,10 +330,11 @@ pub fn renumber_pids(model: &mut Model) {
 
 /// Parses `--size WxH` (columns x rows).
 pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
-    let bad = || format!("--size {s}: expected COLUMNSxROWS, e.g. 100x30 (columns 40-400, rows 10-200)");
+    use crate::ui::dashboard::{MIN_HEIGHT, MIN_WIDTH};
+    let bad = || format!("--size {s}: expected COLUMNSxROWS, e.g. 100x30 (columns {MIN_WIDTH}-400, rows {MIN_HEIGHT}-200: the dashboard needs at least {MIN_WIDTH}x{MIN_HEIGHT})");
     let (w, h) = s.split_once(['x', 'X']).ok_or_else(bad)?;
     let (w, h): (u16, u16) = (w.trim().parse().map_err(|_| bad())?, h.trim().parse().map_err(|_| bad())?);
-    if !(40..=400).contains(&w) || !(10..=200).contains(&h) {
+    if !(MIN_WIDTH..=400).contains(&w) || !(MIN_HEIGHT..=200).contains(&h) {
         return Err(bad());
     }
     Ok((w, h))
@@ -232,10 +353,49 @@ mod tests {
         assert_eq!(v, serde_json::json!({"pid": 1002, "list": [1003, 7], "s": "pid 1002"}));
     }
 
+    /// The recorded ticket-race run (lock=true, round robin) up to `n` records.
+    fn recorded(n: usize) -> (RunInfo, Model) {
+        let lesson = scenario::load("ticket-race").unwrap();
+        let params = lesson.resolve_params(&["lock=true".into()]).unwrap();
+        let run = RunInfo { lesson, params, seed: 0, lang: Lang::En, statements: false, speed: 1.0 };
+        let mut model = Model::new();
+        let text = include_str!("../../tests/fixtures/ticket-race-lock-rr.ndjson");
+        for l in text.lines().filter(|l| !l.contains("\"type\":\"summary\"")).take(n) {
+            model.apply(&serde_json::from_str::<Record>(l).unwrap());
+        }
+        (run, model)
+    }
+
+    #[test]
+    fn the_frame_is_the_dashboard_with_the_moment_instead_of_key_hints() {
+        let (run, model) = recorded(60);
+        let now = model.now_ns;
+        let dash = dashboard(&run, model, "step 12");
+        assert_eq!(dash.status.mode, Mode::Paused);
+        assert!(dash.status.settled && dash.status.rate == 0.0 && dash.status.clock_ns == now);
+        assert_eq!(dash.status.elapsed, Duration::from_nanos(now));
+        let lines = crate::ui::dashboard::buffer_lines(&frame(&dash, 100, 30));
+        assert!(lines[0].contains("PAUSED") && lines[0].contains("ticket-race"), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("Lock-1")), "{lines:#?}");
+        let footer = lines.last().unwrap();
+        assert!(footer.contains("ticket-race · step 12 · seed 0 · buyers=10 lock=true tickets=3"), "{footer}");
+        assert!(!footer.contains("quit"), "no key hints on paper: {footer}");
+    }
+
+    #[test]
+    fn a_run_where_every_process_ended_is_drawn_ended() {
+        let (run, model) = recorded(usize::MAX);
+        let dash = dashboard(&run, model, "end");
+        assert_eq!(dash.status.mode, Mode::Ended);
+        assert!(crate::ui::dashboard::buffer_lines(&frame(&dash, 80, 24))[0].contains("ENDED"));
+    }
+
     #[test]
     fn sizes() {
         assert_eq!(parse_size("100x30"), Ok((100, 30)));
-        assert!(parse_size("10x30").is_err());
+        assert_eq!(parse_size("80X24"), Ok((80, 24)));
+        assert!(parse_size("79x30").is_err(), "narrower than the dashboard");
+        assert!(parse_size("100x23").is_err(), "shorter than the dashboard");
         assert!(parse_size("100").is_err());
         assert!(parse_size("axb").is_err());
     }

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Regenerates the README's pictures with forkscope itself:
+#
+#   bash docs/pictures.sh
+#
+# Each is `forkscope snapshot` of a stepped run (round robin, pids shown as
+# 1000 + lane), so running this again gives byte-identical files unless the
+# lesson or the dashboard changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --quiet
+forkscope=target/release/forkscope
+
+# ticket-race with its Lock, mid-run: Process-1 holds Lock-1 (and has
+# bought a ticket: the ticket file says {"count":2}), six buyers wait for it,
+# blocked.
+race=(snapshot ticket-race --param lock=true --steps 50 --size 120x32)
+"$forkscope" "${race[@]}" --out docs/ticket-race.png
+"$forkscope" "${race[@]}" --out docs/ticket-race.svg
+
+# The same moment with the interface in Chinese.
+"$forkscope" --lang zh "${race[@]}" --out docs/ticket-race-zh.png
+
+# Two locks taken in opposite order: the run stops where the cycle shows
+# (step 12), under the red DEADLOCK banner.
+"$forkscope" snapshot deadlock --size 110x32 --out docs/deadlock.png
