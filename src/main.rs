@@ -297,8 +297,7 @@ fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
     if !args.real_pids {
         export::snapshot::renumber_pids(&mut shot.model);
     }
-    let info = export::frame::FrameInfo { lesson: lesson.name.clone(), title: lesson.title(lang).to_string(), moment: shot.moment.clone() };
-    let buf = export::frame::render_frame(&shot.model, &info, width, height);
+    let buf = export::snapshot::draw(&shot, width, height);
     match export::write_picture(&buf, &args.out, theme, args.scale) {
         Ok(()) => {
             println!("wrote {} ({width}x{height}, {}, {} theme)", args.out.display(), shot.moment, theme.name());

@@ -17,7 +17,6 @@
 //! Same buffer and theme → byte-identical SVG, PNG, HTML and text.
 
 pub mod cast;
-pub mod frame;
 mod grid;
 pub mod html;
 pub mod palette;

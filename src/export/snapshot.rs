@@ -123,6 +123,9 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
         frozen: Default::default(),
         settled: true,
         clock_ns: model.now_ns,
+        steps: model.steps,
+        follow: None,
+        goals: crate::scenario::condition::goals_reached(&run.lesson, &run.params, &model, None, run.lang.code()),
     };
     dash.model = model;
     let mut what = format!("{} · {moment} · seed {}", run.lesson.name, run.seed);
@@ -147,23 +150,11 @@ pub fn draw(shot: &Captured, width: u16, height: u16) -> Buffer {
     frame(&shot.dashboard(), width, height)
 }
 
-thread_local! {
-    static LAST_RUN: std::cell::RefCell<Option<RunInfo>> = const { std::cell::RefCell::new(None) };
-}
-
-/// What the latest [`capture`] on this thread ran: only for
-/// [`super::frame::render_frame`], the old entry point `src/main.rs` still
-/// calls, which gets the model but not the lesson.
-pub(crate) fn last_run() -> Option<RunInfo> {
-    LAST_RUN.with(|l| l.borrow().clone())
-}
-
 /// Runs `opts` to `moment` and returns the model then.
 pub fn capture(mut opts: RunOptions, moment: Moment) -> anyhow::Result<Captured> {
     let stepped = !matches!(moment, Moment::At(_));
     opts.paused = stepped;
     let info = RunInfo::of(&opts);
-    LAST_RUN.with(|l| *l.borrow_mut() = Some(info.clone()));
     let mut run = Run::start(opts)?;
     let mut model = Model::new();
     let mut records = Vec::new();

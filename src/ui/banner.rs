@@ -33,7 +33,9 @@ impl<'a> BannerWidget<'a> {
         }
         if let Some(d) = self.dash.deadlock() {
             let what = if d.kind == "cycle" { l.pick("DEADLOCK", "死锁") } else { l.pick("STALLED", "停滞") };
-            out.push((format!("{what}: {}", d.message), Some(true)));
+            // The model's message names the kind already ("deadlock: alex waits…").
+            let msg = ["deadlock: ", "stalled: "].iter().find_map(|p| d.message.strip_prefix(p)).unwrap_or(&d.message);
+            out.push((format!("{what}: {msg}"), Some(true)));
         }
         let f = &self.dash.model.findings;
         if let Some(last) = f.last() {
