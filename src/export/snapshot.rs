@@ -125,6 +125,7 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
         clock_ns: model.now_ns,
         steps: model.steps,
         follow: None,
+        ran_free: moment.starts_with("at "),
         goals: crate::scenario::condition::goals_reached(&run.lesson, &run.params, &model, None, run.lang.code()),
     };
     dash.model = model;

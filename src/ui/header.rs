@@ -30,6 +30,8 @@ pub fn step_label(dash: &Dashboard) -> String {
     match st.follow {
         Some(f) if f.rewinding() => format!("{} {}/{}", l.pick("rewinding", "后退中"), f.next, f.target),
         Some(f) if f.replay => format!("{} {}/{}{}", l.pick("replay", "回放"), f.next, f.total, if f.playing { " ▶" } else { "" }),
+        _ if st.ran_free && st.steps == 0 => l.pick("free run", "自由运行").into(),
+        _ if st.ran_free => format!("{} {} + {}", l.pick("step", "步"), st.steps, l.pick("free", "自由")),
         _ => format!("{} {}", l.pick("step", "步"), st.steps),
     }
 }

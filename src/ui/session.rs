@@ -403,6 +403,7 @@ impl Session {
             _ => Mode::Running,
         };
         st.steps = self.steps;
+        st.ran_free = self.ran_free;
         st.follow = self.follow.as_ref().map(|f| super::state::FollowStatus { next: f.next, total: f.plan.len(), target: f.auto_until, replay: f.replay, playing: f.playing.is_some() });
         st.statements = self.run.statements();
         st.speed = self.run.speed();

@@ -57,6 +57,8 @@ pub struct RunStatus {
     pub follow: Option<FollowStatus>,
     /// Titles of the lesson's goals this run has reached (challenge mode).
     pub goals: Vec<String>,
+    /// The run went without the gate at some point (its steps are not all counted).
+    pub ran_free: bool,
 }
 
 /// Where the run is in a schedule it follows.
@@ -96,6 +98,7 @@ impl Default for RunStatus {
             steps: 0,
             follow: None,
             goals: Vec::new(),
+            ran_free: false,
         }
     }
 }
