@@ -22,7 +22,6 @@ use crate::headless::{self, HeadlessOptions};
 use crate::model::summary::Outcome;
 use crate::recording::Recording;
 use crate::scenario::Lesson;
-use crate::scenario::condition::{Facts, holds};
 
 #[derive(Debug, Clone)]
 pub struct ExploreOptions {
@@ -79,16 +78,7 @@ fn judge(lesson: &Lesson, params: &BTreeMap<String, Value>, f: &headless::Finish
         }
         _ => {}
     }
-    let facts = Facts::from_run(params, &f.model, Some(s.outcome.name()));
-    for bad in &lesson.manifest.bad {
-        if holds(&bad.when, &facts).unwrap_or(false) {
-            let vals: Vec<String> = facts.vars.iter().filter(|(k, _)| bad.when.contains(k.as_str())).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
-            let text = bad.message.get(lang);
-            let text = if text.is_empty() { bad.when.as_str() } else { text };
-            return Some(("bad".into(), format!("{text} ({}: {})", bad.when, vals.join(", "))));
-        }
-    }
-    None
+    crate::scenario::condition::bad_outcomes(lesson, params, &f.model, Some(s.outcome.name()), lang).into_iter().next().map(|m| ("bad".into(), m))
 }
 
 /// Explores `lesson`; progress goes to `out`.

@@ -92,6 +92,9 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     let sched = run.schedule().to_vec();
     drop(run);
     let mut summary = Summary::build(&model, &reason, &lesson.name, seed, params_json);
+    for message in crate::scenario::condition::bad_outcomes(lesson, &params, &model, Some(summary.outcome.name()), &h.lang) {
+        summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message, processes: vec![], resources: vec![] });
+    }
     for title in crate::scenario::condition::goals_reached(lesson, &params, &model, Some(summary.outcome.name()), &h.lang) {
         summary.findings.push(crate::model::summary::FindingOut { kind: "goal".into(), message: format!("goal reached: {title}"), processes: vec![], resources: vec![] });
     }

@@ -56,6 +56,11 @@ fn explore_finds_the_oversell_and_its_recording_replays_to_it() {
     assert_eq!(rep.status, 0, "{}", rep.stderr);
     let s = rep.summary();
     assert!(reported(&s, "sold").as_i64().unwrap() > reported(&s, "tickets").as_i64().unwrap(), "the replay oversells too");
+    // The summary names the lesson's bad outcome and the challenge goal it reached.
+    let kinds: Vec<&str> = s["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"bad") && kinds.contains(&"goal"), "findings: {}", s["findings"]);
+    let bad = s["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "bad").unwrap();
+    assert!(bad["message"].as_str().unwrap().contains("oversold") && bad["message"].as_str().unwrap().contains("sold > tickets"), "{bad}");
     std::fs::remove_file(&file).unwrap();
 }
 

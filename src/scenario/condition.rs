@@ -83,6 +83,25 @@ pub fn goals_reached(lesson: &super::Lesson, params: &BTreeMap<String, Value>, m
         .collect()
 }
 
+/// The lesson's bad outcomes (`[[bad]]`) that hold for this run, each as
+/// its message with the values it looked at: `oversold: … (sold > tickets:
+/// sold = 10, tickets = 3)`.
+pub fn bad_outcomes(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Vec<String> {
+    let facts = Facts::from_run(params, model, outcome);
+    lesson
+        .manifest
+        .bad
+        .iter()
+        .filter(|b| holds(&b.when, &facts).unwrap_or(false))
+        .map(|b| {
+            let vals: Vec<String> = facts.vars.iter().filter(|(k, _)| b.when.contains(k.as_str())).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
+            let text = b.message.get(lang);
+            let text = if text.is_empty() { b.when.as_str() } else { text };
+            format!("{text} ({}: {})", b.when, vals.join(", "))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,9 @@ impl<'a> BannerWidget<'a> {
         if let Some(g) = self.dash.status.goals.last() {
             out.push((format!("★ {} {g}", l.pick("GOAL REACHED:", "挑战完成:")), Some(false)));
         }
+        for b in &self.dash.status.bad {
+            out.push((format!("✗ {b}"), Some(true)));
+        }
         if let Some(d) = self.dash.deadlock() {
             let what = if d.kind == "cycle" { l.pick("DEADLOCK", "死锁") } else { l.pick("STALLED", "停滞") };
             // The model's message names the kind already ("deadlock: alex waits…").

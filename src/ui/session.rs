@@ -244,6 +244,13 @@ impl Session {
         if ended && self.ended_at.is_none() {
             self.ended_at = Some(self.run.elapsed());
             self.join = None;
+            // A replay that has played out is over.
+            if let Some(f) = self.follow.as_mut() {
+                f.playing = None;
+                if f.next >= f.plan.len() {
+                    self.follow = None;
+                }
+            }
         }
         self.follow_on();
         self.update_status();
@@ -368,10 +375,16 @@ impl Session {
 
     /// Announces goals of the lesson that the run has now reached.
     fn check_goals(&mut self) {
+        let outcome = self.ended_at.map(|_| "ended");
+        if !self.dash.lesson.manifest.bad.is_empty() {
+            let bad = crate::scenario::condition::bad_outcomes(&self.dash.lesson, &self.options.params, &self.dash.model, outcome, self.dash.lang.code());
+            if bad != self.dash.status.bad {
+                self.dash.status.bad = bad;
+            }
+        }
         if self.dash.lesson.manifest.goals.is_empty() {
             return;
         }
-        let outcome = self.ended_at.map(|_| "ended");
         let reached = crate::scenario::condition::goals_reached(&self.dash.lesson, &self.options.params, &self.dash.model, outcome, self.dash.lang.code());
         for title in reached {
             if self.goals_seen.insert(title.clone()) {

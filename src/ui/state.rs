@@ -59,6 +59,8 @@ pub struct RunStatus {
     pub goals: Vec<String>,
     /// The run went without the gate at some point (its steps are not all counted).
     pub ran_free: bool,
+    /// The lesson's bad outcomes (`[[bad]]`) that hold now, as messages.
+    pub bad: Vec<String>,
 }
 
 /// Where the run is in a schedule it follows.
@@ -99,6 +101,7 @@ impl Default for RunStatus {
             follow: None,
             goals: Vec::new(),
             ran_free: false,
+            bad: Vec::new(),
         }
     }
 }
