@@ -126,7 +126,8 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
         steps: model.steps,
         follow: None,
         ran_free: moment.starts_with("at "),
-        bad: crate::scenario::condition::bad_outcomes(&run.lesson, &run.params, &model, None, run.lang.code()),
+        // As on screen: a bad outcome is how a run ended.
+        bad: if ended { crate::scenario::condition::bad_outcomes(&run.lesson, &run.params, &model, None, run.lang.code()) } else { Vec::new() },
         goals: crate::scenario::condition::goals_reached(&run.lesson, &run.params, &model, None, run.lang.code()),
     };
     dash.model = model;

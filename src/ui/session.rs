@@ -376,7 +376,9 @@ impl Session {
     /// Announces goals of the lesson that the run has now reached.
     fn check_goals(&mut self) {
         let outcome = self.ended_at.map(|_| "ended");
-        if !self.dash.lesson.manifest.bad.is_empty() {
+        // A bad outcome is how a run ended (`!finished` holds all along
+        // until then); a deadlock has its own banner.
+        if !self.dash.lesson.manifest.bad.is_empty() && self.ended_at.is_some() {
             let bad = crate::scenario::condition::bad_outcomes(&self.dash.lesson, &self.options.params, &self.dash.model, outcome, self.dash.lang.code());
             if bad != self.dash.status.bad {
                 self.dash.status.bad = bad;
