@@ -384,7 +384,8 @@ impl Session {
                 self.dash.status.bad = bad;
             }
         }
-        if self.dash.lesson.manifest.goals.is_empty() {
+        // A goal is won by stepping: a run that went by itself won nothing.
+        if self.dash.lesson.manifest.goals.is_empty() || self.ran_free {
             return;
         }
         let reached = crate::scenario::condition::goals_reached(&self.dash.lesson, &self.options.params, &self.dash.model, outcome, self.dash.lang.code());
