@@ -56,10 +56,10 @@ pub enum Explored {
 }
 
 fn policy_for(i: u32, seed: u64) -> (Policy, String) {
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         (Policy::Random(rand::SeedableRng::seed_from_u64(seed)), "random".into())
     } else {
-        let depth = if (i / 2) % 2 == 0 { 2 } else { 3 };
+        let depth = if (i / 2).is_multiple_of(2) { 2 } else { 3 };
         (Policy::Pct(Pct::new(seed, depth, 150)), format!("pct(depth {depth})"))
     }
 }

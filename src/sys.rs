@@ -174,6 +174,35 @@ pub fn set_process_name(name: &str) {
     unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0) };
 }
 
+static STOP_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
+extern "C" fn note_signal(sig: libc::c_int) {
+    STOP_SIGNAL.store(sig, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Turns SIGINT, SIGTERM and SIGHUP into a flag ([`stop_requested`]) so the
+/// program can end its run and restore the terminal instead of dying.
+pub fn catch_stop_signals() {
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: installing an async-signal-safe handler (one atomic store).
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = note_signal as *const () as usize;
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// The stop signal received, if any.
+pub fn stop_requested() -> Option<i32> {
+    match STOP_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
+        0 => None,
+        s => Some(s),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,34 +231,5 @@ mod tests {
         assert_eq!(exitcode_from_wait_status(3 << 8), 3);
         assert_eq!(exitcode_from_wait_status(libc::SIGTERM), -15);
         assert_eq!(signal_name(9), "SIGKILL");
-    }
-}
-
-static STOP_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
-
-extern "C" fn note_signal(sig: libc::c_int) {
-    STOP_SIGNAL.store(sig, std::sync::atomic::Ordering::SeqCst);
-}
-
-/// Turns SIGINT, SIGTERM and SIGHUP into a flag ([`stop_requested`]) so the
-/// program can end its run and restore the terminal instead of dying.
-pub fn catch_stop_signals() {
-    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: installing an async-signal-safe handler (one atomic store).
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = note_signal as *const () as usize;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
-    }
-}
-
-/// The stop signal received, if any.
-pub fn stop_requested() -> Option<i32> {
-    match STOP_SIGNAL.load(std::sync::atomic::Ordering::SeqCst) {
-        0 => None,
-        s => Some(s),
     }
 }

@@ -176,7 +176,7 @@ fn a_normal_run_decodes_every_record() {
 #[test]
 fn join_lesson_two_ways() {
     let order = |mode: &str, extra: &[&str]| -> Vec<(String, u64)> {
-        let mut args = vec!["--param", &format!("mode={mode}")[..]].iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let mut args = ["--param", &format!("mode={mode}")[..]].iter().map(|s| s.to_string()).collect::<Vec<_>>();
         args.extend(extra.iter().map(|s| s.to_string()));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = run_json("join", &args);

@@ -161,11 +161,10 @@ pub fn sweep_stale_scratch() {
         let name = e.file_name().to_string_lossy().into_owned();
         let Some(rest) = name.strip_prefix(SCRATCH_PREFIX) else { continue };
         let mut it = rest.splitn(3, '-');
-        if let (Some(Ok(pid)), Some(Ok(start))) = (it.next().map(str::parse::<i32>), it.next().map(str::parse::<u64>)) {
-            if !sys::is_same_live_process(pid, start) {
+        if let (Some(Ok(pid)), Some(Ok(start))) = (it.next().map(str::parse::<i32>), it.next().map(str::parse::<u64>))
+            && !sys::is_same_live_process(pid, start) {
                 let _ = std::fs::remove_dir_all(e.path());
             }
-        }
     }
 }
 

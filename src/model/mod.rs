@@ -302,11 +302,10 @@ impl Model {
     }
 
     fn set_state(&mut self, lane: u32, t: u64, s: PState) {
-        if let Some(p) = self.processes.get_mut(&lane) {
-            if p.state.is_live() {
+        if let Some(p) = self.processes.get_mut(&lane)
+            && p.state.is_live() {
                 p.set_state(t, s);
             }
-        }
     }
 
     /// Applies one record. Pure: same records, same model.
@@ -314,11 +313,10 @@ impl Model {
         self.records += 1;
         self.now_ns = self.now_ns.max(r.t_ns);
         let t = r.t_ns;
-        if let Some(p) = self.processes.get_mut(&r.lane) {
-            if r.line > 0 {
+        if let Some(p) = self.processes.get_mut(&r.lane)
+            && r.line > 0 {
                 p.line = r.line;
             }
-        }
         match &r.kind {
             RecordKind::Spawn { child, pid, ppid, daemon, name, target } => {
                 let parent = (r.lane != 0).then_some(r.lane);
@@ -357,14 +355,13 @@ impl Model {
                 if let Some(p) = self.proc_mut(r.lane) {
                     p.wait = Some(Wait { op: *op, res: *res, on: *other, holder: *holder, timed: *timed, since_ns: t });
                 }
-                if let Some(res) = res {
-                    if let Some(rs) = self.resources.get_mut(res) {
+                if let Some(res) = res
+                    && let Some(rs) = self.resources.get_mut(res) {
                         let queue = if ipc::second_queue(rs.kind, *op) { &mut rs.waiters2 } else { &mut rs.waiters };
                         if !queue.contains(&r.lane) {
                             queue.push(r.lane);
                         }
                     }
-                }
                 if *op != Op::Sleep {
                     let what = match (res, other) {
                         (Some(res), _) => {
@@ -414,12 +411,11 @@ impl Model {
                 }
             }
             RecordKind::Timeout { op, res, other: _ } => {
-                if let Some(res) = res {
-                    if let Some(rs) = self.resources.get_mut(res) {
+                if let Some(res) = res
+                    && let Some(rs) = self.resources.get_mut(res) {
                         rs.waiters.retain(|w| *w != r.lane);
                         rs.waiters2.retain(|w| *w != r.lane);
                     }
-                }
                 if let Some(p) = self.proc_mut(r.lane) {
                     p.wait = None;
                 }
@@ -527,11 +523,10 @@ impl Model {
                             p.holds.remove(&res);
                         }
                     }
-                    if let Some(o) = other {
-                        if let Some(p) = self.proc_mut(o) {
+                    if let Some(o) = other
+                        && let Some(p) = self.proc_mut(o) {
                             p.holds.insert(res);
                         }
-                    }
                     self.apply_kind(res, &ResOp { lane, op, other, a, b, c, detail });
                 }
             }
@@ -607,12 +602,11 @@ impl Model {
             // no longer own what they still say.
             for res in &holds {
                 if !truth.contains(res) {
-                    if let Some(rs) = self.resources.get_mut(res) {
-                        if rs.owner == Some(lane) {
+                    if let Some(rs) = self.resources.get_mut(res)
+                        && rs.owner == Some(lane) {
                             rs.owner = None;
                             rs.value = 0;
                         }
-                    }
                     if let Some(p) = self.processes.get_mut(&lane) {
                         p.holds.remove(res);
                     }

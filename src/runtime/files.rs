@@ -30,11 +30,10 @@ pub fn confine(root: &Path, path: &str) -> LessonResult<PathBuf> {
         match c {
             Component::Normal(part) => {
                 full.push(part);
-                if let Ok(m) = std::fs::symlink_metadata(&full) {
-                    if m.file_type().is_symlink() {
+                if let Ok(m) = std::fs::symlink_metadata(&full)
+                    && m.file_type().is_symlink() {
                         return refuse("symbolic links are not followed");
                     }
-                }
             }
             Component::CurDir => {}
             Component::ParentDir => return refuse("'..' is not allowed"),

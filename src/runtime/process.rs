@@ -150,12 +150,11 @@ impl Rt {
 
     pub(crate) fn reap_child(&self, lane: u32) {
         let mut local = self.local.borrow_mut();
-        if let Some(c) = local.children.iter_mut().find(|c| c.lane == lane) {
-            if c.reaped.is_none() {
+        if let Some(c) = local.children.iter_mut().find(|c| c.lane == lane)
+            && c.reaped.is_none() {
                 reap(c.pid);
                 c.reaped = Some(self.v.lane(lane).map_or(0, |l| l.exit_status.load(Acquire)));
             }
-        }
     }
 
     /// `p.join()` / `p.join(secs)`. Returns the exitcode if the child ended.

@@ -59,19 +59,16 @@ pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
             ("Fn", false) => Some((0, None, None)),
             _ => None,
         };
-        if let Some((ti, ai, fixed)) = shape {
-            if let Some((target, pos)) = call.args.get(ti).and_then(literal_target) {
+        if let Some((ti, ai, fixed)) = shape
+            && let Some((target, pos)) = call.args.get(ti).and_then(literal_target) {
                 problem = target_problem(file, &fns, &target, pos, name, call.args.get(ai.unwrap_or(usize::MAX)), fixed, ai.is_some());
             }
-        }
-        if name == "param" && !method {
-            if let Some(Expr::StringConstant(s, pos)) = call.args.first() {
-                if !params.contains(&s.as_str()) {
+        if name == "param" && !method
+            && let Some(Expr::StringConstant(s, pos)) = call.args.first()
+                && !params.contains(&s.as_str()) {
                     let has = if params.is_empty() { "it declares none".to_string() } else { format!("it declares: {}", params.join(", ")) };
                     problem = Some(at(file, *pos, format!("unknown parameter '{s}' ({has})")));
                 }
-            }
-        }
         problem.is_none()
     });
     if let Some(p) = problem {

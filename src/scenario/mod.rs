@@ -239,11 +239,10 @@ fn check_value(p: &ParamSpec, v: &ParamValue) -> Result<(), String> {
             return Err(format!("parameter {}: {v} is out of range {range}", p.name));
         }
     }
-    if let ParamValue::Str(s) = v {
-        if !p.choices.is_empty() && !p.choices.contains(s) {
+    if let ParamValue::Str(s) = v
+        && !p.choices.is_empty() && !p.choices.contains(s) {
             return Err(format!("parameter {}: '{s}' is not one of {}", p.name, p.choices.join(", ")));
         }
-    }
     Ok(())
 }
 

@@ -64,14 +64,12 @@ pub fn install_worker_api(e: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
     e.register_debugger(
         |_, d| d,
         move |_ctx, _event, node, _source, pos| {
-            if let ASTNode::Stmt(stmt) = node {
-                if !matches!(stmt, rhai::Stmt::Block(..)) {
-                    if let Some(line) = pos.line() {
+            if let ASTNode::Stmt(stmt) = node
+                && !matches!(stmt, rhai::Stmt::Block(..))
+                    && let Some(line) = pos.line() {
                         rt.set_line(line as u32);
                         rt.checkpoint(Checkpoint::Statement);
                     }
-                }
-            }
             Ok(rhai::debugger::DebuggerCommand::StepInto)
         },
     );
@@ -139,7 +137,7 @@ pub fn describe_error(e: &EvalAltResult, fns: &FnTable) -> ScriptError {
 }
 
 fn not_found_message(sig: &str, fns: &FnTable) -> String {
-    let name = sig.split(|c: char| c == ' ' || c == '(').next().unwrap_or(sig);
+    let name = sig.split([' ', '(']).next().unwrap_or(sig);
     let given = sig.split('(').nth(1).map(|a| a.trim_end_matches(')').split(',').filter(|s| !s.trim().is_empty()).count()).unwrap_or(0);
     match fns.get(name) {
         Some(arities) => {

@@ -423,5 +423,5 @@ const _: () = assert!(std::mem::size_of::<Block>() == 256);
 const _: () = assert!(std::mem::size_of::<Header>() <= PAGE);
 const _: () = assert!(std::mem::size_of::<Control>() <= PAGE);
 const _: () = assert!(std::mem::align_of::<Lane>() == 64);
-const _: () = assert!(std::mem::size_of::<Lane>() % 64 == 0);
-const _: () = assert!(std::mem::size_of::<ResourceSlot>() % 64 == 0);
+const _: () = assert!(std::mem::size_of::<Lane>().is_multiple_of(64));
+const _: () = assert!(std::mem::size_of::<ResourceSlot>().is_multiple_of(64));
