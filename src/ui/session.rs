@@ -64,7 +64,7 @@ struct Step {
 
 /// Most records a session keeps to rebuild a free run's schedule (for `b`
 /// and `--record`); a longer free run can no longer be rewound.
-pub const HISTORY_MAX: usize = 300_000;
+pub const HISTORY_MAX: usize = 100_000;
 
 /// Time between two actions when a replay plays by itself (space), at speed 1.
 const PLAY_PACE: Duration = Duration::from_millis(250);
