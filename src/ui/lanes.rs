@@ -17,8 +17,22 @@ use super::text::{self, Lang};
 use super::theme::Theme;
 
 /// The state badge: `blocked`, `exited 0`, `killed by SIGTERM`, `stopped`.
-pub fn badge(p: &ProcessState, frozen: bool) -> String {
-    if frozen && p.state.is_live() { "stopped".into() } else { p.state.label() }
+pub fn badge(p: &ProcessState, frozen: bool, lang: Lang) -> String {
+    if lang == Lang::En {
+        return if frozen && p.state.is_live() { "stopped".into() } else { p.state.label() };
+    }
+    if frozen && p.state.is_live() {
+        return "已冻结".into();
+    }
+    match p.state {
+        PState::Starting => "启动中".into(),
+        PState::Running => "运行".into(),
+        PState::Ready => "就绪".into(),
+        PState::Blocked => "阻塞".into(),
+        PState::Sleeping => "睡眠".into(),
+        PState::Exited(c) => format!("已结束 {c}"),
+        PState::Killed(s) => format!("被 {} 杀死", crate::sys::signal_name(s)),
+    }
 }
 
 /// What a process waits for, and who holds it. `long` spells it out;
@@ -168,7 +182,7 @@ impl Widget for LanesWidget<'_> {
                     }
                     None => Default::default(),
                 };
-                Some(Row { lane, name: format!("{indent}{}", text::one_line(&p.name)), p, badge: badge(p, frozen), frozen, on })
+                Some(Row { lane, name: format!("{indent}{}", text::one_line(&p.name)), p, badge: badge(p, frozen, l), frozen, on })
             })
             .collect();
 

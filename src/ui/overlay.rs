@@ -128,7 +128,7 @@ impl Widget for DetailsWidget<'_> {
             lines.push(kv("pid / ppid", format!("{} / {}", p.pid, p.ppid), th));
             lines.push(kv(l.pick("parent", "父进程"), p.parent.map(|x| m.pname(x)).unwrap_or_else(|| "forkscope".into()), th));
             lines.push(kv("target", format!("{}{}", p.target, if p.daemon { " (daemon)" } else { "" }), th));
-            lines.push(Line::from(vec![Span::styled(text::pad(l.pick("state", "状态"), 12), th.dim()), Span::styled(badge(p, frozen), th.state(p.state, frozen))]));
+            lines.push(Line::from(vec![Span::styled(text::pad(l.pick("state", "状态"), 12), th.dim()), Span::styled(badge(p, frozen, l), th.state(p.state, frozen))]));
             if let Some(w) = wait_text(m, p, l, true) {
                 lines.push(kv(l.pick("waits for", "等待"), w, th));
             }
