@@ -31,8 +31,13 @@ pub fn step_label(dash: &Dashboard) -> String {
         Some(f) if f.rewinding() => format!("{} {}/{}", l.pick("rewinding", "后退中"), f.next, f.target),
         Some(f) if f.replay => format!("{} {}/{}{}", l.pick("replay", "回放"), f.next, f.total, if f.playing { " ▶" } else { "" }),
         _ if st.ran_free && st.steps == 0 => l.pick("free run", "自由运行").into(),
-        _ if st.ran_free => format!("{} {} + {}", l.pick("step", "步"), st.steps, l.pick("free", "自由")),
-        _ => format!("{} {}", l.pick("step", "步"), st.steps),
+        _ => {
+            let n = match l {
+                Lang::En => format!("step {}", st.steps),
+                Lang::Zh => format!("第 {} 步", st.steps),
+            };
+            if st.ran_free { format!("{n} + {}", l.pick("free", "自由运行")) } else { n }
+        }
     }
 }
 
