@@ -71,6 +71,7 @@ fn storm(seed: u64) -> Storm {
     let mut records = Vec::new();
     let mut batch = Vec::new();
     let mut killed = Vec::new();
+    let mut spared: Vec<u32> = Vec::new();
     let kills = rng.random_range(2..=4);
     // The storm starts once main has started its six workers.
     let mut next_kill: Option<Instant> = None;
@@ -91,7 +92,7 @@ fn storm(seed: u64) -> Storm {
         }
         if killed.len() < kills && next_kill.is_some_and(|t| Instant::now() >= t) {
             // Any live process of the run, main included.
-            let live: Vec<(u32, i32)> = run.lanes().into_iter().filter(|i| !i.ended && i.pid > 0).map(|i| (i.lane, i.pid)).filter(|(l, _)| !killed.iter().any(|(k, _)| k == l)).collect();
+            let live: Vec<(u32, i32)> = run.lanes().into_iter().filter(|i| !i.ended && i.pid > 0).map(|i| (i.lane, i.pid)).filter(|(l, _)| !killed.iter().any(|(k, _)| k == l) && !spared.contains(l)).collect();
             if !live.is_empty() {
                 // Half the time, whoever holds the lock right now.
                 let owner = run.view().resource(0).map_or(NONE, |r| r.owner.load(Acquire));
@@ -101,12 +102,19 @@ fn storm(seed: u64) -> Storm {
                 };
                 let via_run = rng.random_bool(0.5);
                 if via_run {
-                    run.signal(lane, libc::SIGKILL);
+                    // Refused (false) when the process ended between the look
+                    // at the lanes and now: then it was not killed, and the
+                    // run rightly records no signal.
+                    if run.signal(lane, libc::SIGKILL) {
+                        killed.push((lane, true));
+                    } else {
+                        spared.push(lane);
+                    }
                 } else {
                     // SAFETY: plain kill of a process of our run.
                     unsafe { libc::kill(pid, libc::SIGKILL) };
+                    killed.push((lane, false));
                 }
-                killed.push((lane, via_run));
             }
             next_kill = Some(Instant::now() + Duration::from_micros(rng.random_range(200..30_000)));
         }
