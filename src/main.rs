@@ -1,5 +1,6 @@
 //! `forkscope`: parses the command line and dispatches; nothing else.
 
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -63,29 +64,16 @@ fn dashboard_or_list(lang: &str) -> i32 {
 }
 
 fn run(args: RunArgs, lang: &str) -> i32 {
-    let lesson = match scenario::load(&args.lesson) {
-        Ok(l) => l,
-        Err(e @ scenario::ScenarioError::At { .. }) => {
-            eprintln!("{e}");
-            return 1;
-        }
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = scenario::check::check(&lesson) {
-        eprintln!("{e}");
-        return 1;
-    }
-    let params = match lesson.resolve_params(&args.params) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
+    let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     if !(args.speed.is_finite() && args.speed > 0.0 && args.speed <= 1000.0) {
         return fail(format!("--speed {}: must be a number in (0, 1000]", args.speed));
     }
-    let timeout = match args.timeout {
-        Some(t) if !(t.is_finite() && t > 0.0) => return fail(format!("--timeout {t}: must be a positive number of seconds")),
-        Some(t) => Some(Duration::from_secs_f64(t)),
-        None => None,
+    let timeout = match secs_option("timeout", args.timeout) {
+        Ok(t) => t,
+        Err(code) => return code,
     };
     let policy = match args.schedule.as_deref().map(|s| Policy::parse(s, args.seed)) {
         Some(Err(e)) => return fail(e),
@@ -149,6 +137,26 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     }
 }
 
+/// The lesson `name` (built-in or file), checked, with `--param` values
+/// resolved; a mistake in the file is printed as file:line:column (exit 1),
+/// anything else as a usage error (exit 2).
+fn checked_lesson(name: &str, params: &[String]) -> Result<(scenario::Lesson, BTreeMap<String, forkscope::codec::Value>), i32> {
+    let lesson = match scenario::load(name) {
+        Ok(l) => l,
+        Err(e @ scenario::ScenarioError::At { .. }) => {
+            eprintln!("{e}");
+            return Err(1);
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    if let Err(e) = scenario::check::check(&lesson) {
+        eprintln!("{e}");
+        return Err(1);
+    }
+    let params = lesson.resolve_params(params).map_err(fail)?;
+    Ok((lesson, params))
+}
+
 fn secs_option(name: &str, v: Option<f64>) -> Result<Option<Duration>, i32> {
     match v {
         Some(t) if !(t.is_finite() && t > 0.0) => Err(fail(format!("--{name} {t}: must be a positive number of seconds"))),
@@ -180,12 +188,7 @@ fn replay(args: ReplayArgs, lang: &str) -> i32 {
         let outputs = forkscope::ui::Outputs { cast: args.cast, record: None };
         return forkscope::ui::open_replay(&rec, lang, outputs).unwrap_or_else(fail);
     }
-    let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
-    opts.params = rec.params.clone();
-    opts.seed = rec.seed;
-    opts.paused = true;
-    opts.statements = rec.statements;
-    opts.lang = lang.to_string();
+    let opts = rec.run_options(&lesson, lang);
     forkscope::sys::catch_stop_signals();
     let policy = Policy::Replay(rec.actions.iter().copied().collect());
     let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang: lang.to_string() };
@@ -212,21 +215,9 @@ fn replay(args: ReplayArgs, lang: &str) -> i32 {
 }
 
 fn explore(args: ExploreArgs, lang: &str) -> i32 {
-    let lesson = match scenario::load(&args.lesson) {
-        Ok(l) => l,
-        Err(e @ scenario::ScenarioError::At { .. }) => {
-            eprintln!("{e}");
-            return 1;
-        }
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = scenario::check::check(&lesson) {
-        eprintln!("{e}");
-        return 1;
-    }
-    let params = match lesson.resolve_params(&args.params) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
+    let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     if args.runs == 0 {
         return fail("--runs 0: nothing to explore");
@@ -269,21 +260,9 @@ fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
         (None, Ok(None)) => Moment::End,
     };
     let theme: export::Theme = args.theme.parse().unwrap_or_default();
-    let lesson = match scenario::load(&args.lesson) {
-        Ok(l) => l,
-        Err(e @ scenario::ScenarioError::At { .. }) => {
-            eprintln!("{e}");
-            return 1;
-        }
-        Err(e) => return fail(e),
-    };
-    if let Err(e) = scenario::check::check(&lesson) {
-        eprintln!("{e}");
-        return 1;
-    }
-    let params = match lesson.resolve_params(&args.params) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
+    let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
     opts.params = params;

@@ -127,6 +127,18 @@ impl Recording {
         Ok(Lesson::from_parts(&self.lesson, self.origin.clone(), self.script_file.clone(), self.script.clone(), self.manifest_file.clone(), self.manifest_text.as_deref())?)
     }
 
+    /// How to start the recorded run again: its parameters, seed and step
+    /// granularity, paused (the schedule is then granted to it).
+    pub fn run_options(&self, lesson: &Lesson, lang: &str) -> crate::conductor::RunOptions {
+        let mut opts = crate::conductor::RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
+        opts.params = self.params.clone();
+        opts.seed = self.seed;
+        opts.paused = true;
+        opts.statements = self.statements;
+        opts.lang = lang.to_string();
+        opts
+    }
+
     /// A recording of a run of `lesson`.
     #[allow(clippy::too_many_arguments)]
     pub fn of_run(lesson: &Lesson, params: &BTreeMap<String, Value>, seed: u64, statements: bool, schedule: &[Action], records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {

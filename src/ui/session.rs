@@ -150,12 +150,7 @@ impl Session {
     /// recording's next action, space plays the rest.
     pub fn replay(rec: &Recording, lang: Lang, theme: Theme) -> anyhow::Result<Session> {
         let lesson = rec.lesson()?;
-        let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
-        opts.params = rec.params.clone();
-        opts.seed = rec.seed;
-        opts.paused = true;
-        opts.statements = rec.statements;
-        opts.lang = lang.code().to_string();
+        let opts = rec.run_options(&lesson, lang.code());
         let mut s = Session::start(lesson, opts, lang, theme)?;
         s.follow = Some(Follow { plan: rec.actions.clone(), next: 0, auto_until: 0, replay: true, playing: None });
         let l = lang;
