@@ -144,6 +144,13 @@ impl Recording {
     pub fn of_run(lesson: &Lesson, params: &BTreeMap<String, Value>, seed: u64, statements: bool, schedule: &[Action], records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
         let stepped = schedule.iter().any(|a| matches!(a, Action::Step { .. }));
         let (actions, reconstructed) = if stepped { (schedule.to_vec(), false) } else { (actions_from_records(records), true) };
+        Recording::of_actions(lesson, params, seed, statements, actions, reconstructed, records, outcome, note)
+    }
+
+    /// A recording of a run of `lesson` whose schedule is `actions`
+    /// (`reconstructed`: rebuilt from a free run's records).
+    #[allow(clippy::too_many_arguments)]
+    pub fn of_actions(lesson: &Lesson, params: &BTreeMap<String, Value>, seed: u64, statements: bool, actions: Vec<Action>, reconstructed: bool, records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
         Recording {
             lesson: lesson.name.clone(),
             origin: lesson.origin.clone(),

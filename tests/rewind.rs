@@ -33,7 +33,7 @@ fn settle(s: &mut Session) {
     let t0 = Instant::now();
     loop {
         s.tick();
-        let rewinding = s.follow().is_some_and(|f| f.next < f.auto_until);
+        let rewinding = s.follow().is_some_and(|f| f.rewinding());
         if !s.is_stepping() && !rewinding && s.dash.status.settled {
             return;
         }

@@ -126,11 +126,12 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
         steps: model.steps,
         follow: None,
         ran_free: moment.starts_with("at "),
-        // As on screen: a bad outcome is how a run ended.
-        bad: if ended { crate::scenario::condition::bad_outcomes(&run.lesson, &run.params, &model, None, run.lang.code()) } else { Vec::new() },
-        goals: crate::scenario::condition::goals_reached(&run.lesson, &run.params, &model, None, run.lang.code()),
+        bad: Vec::new(),
+        goals: Vec::new(),
     };
     dash.model = model;
+    // As on screen, except that a picture shows the goals of a free run too.
+    (dash.status.bad, dash.status.goals) = dash.verdicts(&run.params, ended, true);
     let mut what = format!("{} · {moment} · seed {}", run.lesson.name, run.seed);
     if !dash.params.is_empty() {
         what.push_str(&format!(" · {}", dash.params));

@@ -70,12 +70,16 @@ pub fn goal_applies(goal: &super::Goal, params: &BTreeMap<String, Value>) -> boo
 
 /// Titles of the lesson's goals that this run has reached.
 pub fn goals_reached(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Vec<String> {
-    let facts = Facts::from_run(params, model, outcome);
+    goals_holding(lesson, params, &Facts::from_run(params, model, outcome), lang)
+}
+
+/// [`goals_reached`] on facts already gathered.
+pub fn goals_holding(lesson: &super::Lesson, params: &BTreeMap<String, Value>, facts: &Facts, lang: &str) -> Vec<String> {
     lesson
         .manifest
         .goals
         .iter()
-        .filter(|g| goal_applies(g, params) && holds(&g.when, &facts).unwrap_or(false))
+        .filter(|g| goal_applies(g, params) && holds(&g.when, facts).unwrap_or(false))
         .map(|g| {
             let t = g.title.get(lang);
             if t.is_empty() { g.when.clone() } else { t.to_string() }
@@ -87,12 +91,16 @@ pub fn goals_reached(lesson: &super::Lesson, params: &BTreeMap<String, Value>, m
 /// its message with the values it looked at: `oversold: … (sold > tickets:
 /// sold = 10, tickets = 3)`.
 pub fn bad_outcomes(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Vec<String> {
-    let facts = Facts::from_run(params, model, outcome);
+    bad_holding(lesson, &Facts::from_run(params, model, outcome), lang)
+}
+
+/// [`bad_outcomes`] on facts already gathered.
+pub fn bad_holding(lesson: &super::Lesson, facts: &Facts, lang: &str) -> Vec<String> {
     lesson
         .manifest
         .bad
         .iter()
-        .filter(|b| holds(&b.when, &facts).unwrap_or(false))
+        .filter(|b| holds(&b.when, facts).unwrap_or(false))
         .map(|b| {
             let vals: Vec<String> = facts.vars.iter().filter(|(k, _)| b.when.contains(k.as_str())).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
             let text = b.message.get(lang);

@@ -86,7 +86,8 @@ pub struct Follow {
 }
 
 impl Follow {
-    fn rewinding(&self) -> bool {
+    /// A rewind is under way (actions are granted without a key).
+    pub fn rewinding(&self) -> bool {
         self.next < self.auto_until
     }
 }
@@ -110,8 +111,6 @@ pub struct Session {
     /// The run went without the gate at some point (started running, resumed, joined).
     ran_free: bool,
     follow: Option<Follow>,
-    /// Goals of the lesson already announced.
-    goals_seen: BTreeSet<String>,
 }
 
 impl std::fmt::Debug for Session {
@@ -140,7 +139,6 @@ impl Session {
             history_full: false,
             ran_free,
             follow: None,
-            goals_seen: BTreeSet::new(),
         };
         s.update_status();
         Ok(s)
@@ -188,10 +186,7 @@ impl Session {
         let Some(actions) = self.schedule_so_far() else {
             return Err(format!("the run had more than {HISTORY_MAX} records: too long to record"));
         };
-        let mut rec = Recording::of_run(&self.dash.lesson, &self.options.params, self.options.seed, self.options.statements, &actions, &self.history, None, note);
-        rec.actions = actions;
-        rec.reconstructed = self.ran_free;
-        Ok(rec)
+        Ok(Recording::of_actions(&self.dash.lesson, &self.options.params, self.options.seed, self.options.statements, actions, self.ran_free, &self.history, None, note))
     }
 
     pub fn is_paused(&self) -> bool {
@@ -370,25 +365,13 @@ impl Session {
 
     /// Announces goals of the lesson that the run has now reached.
     fn check_goals(&mut self) {
-        let outcome = self.ended_at.map(|_| "ended");
-        // A bad outcome is how a run ended (`!finished` holds all along
-        // until then); a deadlock has its own banner.
-        if !self.dash.lesson.manifest.bad.is_empty() && self.ended_at.is_some() {
-            let bad = crate::scenario::condition::bad_outcomes(&self.dash.lesson, &self.options.params, &self.dash.model, outcome, self.dash.lang.code());
-            if bad != self.dash.status.bad {
-                self.dash.status.bad = bad;
-            }
-        }
-        // A goal is won by stepping: a run that went by itself won nothing.
-        if self.dash.lesson.manifest.goals.is_empty() || self.ran_free {
-            return;
-        }
-        let reached = crate::scenario::condition::goals_reached(&self.dash.lesson, &self.options.params, &self.dash.model, outcome, self.dash.lang.code());
+        let (bad, reached) = self.dash.verdicts(&self.options.params, self.ended_at.is_some(), !self.ran_free);
+        self.dash.status.bad = bad;
         for title in reached {
-            if self.goals_seen.insert(title.clone()) {
+            if !self.dash.status.goals.contains(&title) {
                 let l = self.dash.lang;
-                self.dash.status.goals.push(title.clone());
                 self.dash.say(format!("★ {} {title} ({} {})", l.pick("Goal reached:", "挑战完成:"), l.pick("in", "用了"), format_steps(self.steps, l)), Tone::Good);
+                self.dash.status.goals.push(title);
             }
         }
     }
@@ -611,7 +594,6 @@ impl Session {
         self.join = None;
         self.ended_at = None;
         self.follow = None;
-        self.goals_seen.clear();
         self.rate = RateMeter::default();
         Ok(())
     }
@@ -709,11 +691,6 @@ impl Session {
         self.dash.say(format!("{} (seed {})", l.pick("restarted", "已重新开始"), self.options.seed), Tone::Info);
         self.update_status();
         Ok(())
-    }
-
-    /// Stops following a replay (the user restarts or goes back to the picker).
-    pub fn is_replay(&self) -> bool {
-        self.follow.as_ref().is_some_and(|f| f.replay)
     }
 
     /// Ends every process and cleans up (also done when the session drops).

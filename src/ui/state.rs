@@ -247,6 +247,23 @@ impl Dashboard {
         if self.status.settled { self.model.deadlock() } else { None }
     }
 
+    /// What the lesson's manifest says of the run as the model shows it:
+    /// (bad outcomes, goals reached). A bad outcome is how a run ended
+    /// (`!finished` holds all along until then), so only once it has
+    /// `ended`; a goal is won by stepping, so only if the run was `stepped`.
+    pub fn verdicts(&self, params: &BTreeMap<String, Value>, ended: bool, stepped: bool) -> (Vec<String>, Vec<String>) {
+        use crate::scenario::condition;
+        let m = &self.lesson.manifest;
+        if (m.bad.is_empty() || !ended) && (m.goals.is_empty() || !stepped) {
+            return Default::default();
+        }
+        let facts = condition::Facts::from_run(params, &self.model, ended.then_some("ended"));
+        let lang = self.lang.code();
+        let bad = if ended { condition::bad_holding(&self.lesson, &facts, lang) } else { Vec::new() };
+        let goals = if stepped { condition::goals_holding(&self.lesson, params, &facts, lang) } else { Vec::new() };
+        (bad, goals)
+    }
+
     pub fn say(&mut self, text: impl Into<String>, tone: Tone) {
         self.view.message = Some((text.into(), tone));
     }
