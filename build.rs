@@ -1,5 +1,6 @@
 //! Compiles the built-in lessons in: every `assets/scenarios/NAME.rhai` (with
-//! its `NAME.toml`, if any) becomes an entry of `BUILTINS`.
+//! its `NAME.toml`, if any) becomes an entry of `BUILTINS`; and forkscope's
+//! Python side (`python/`), served to CPython by the library.
 
 use std::fmt::Write;
 
@@ -32,5 +33,41 @@ fn main() {
     }
     out.push_str("];\n");
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtins.rs");
+    std::fs::write(dest, out).unwrap();
+    python_sources();
+}
+
+/// Compiles forkscope's Python side in: every `python/**.py` but the tests
+/// becomes an entry of `PY_SOURCES` (path relative to `python/`, text), which
+/// the library serves to the interpreter (see `src/python/abi.rs`).
+fn python_sources() {
+    let root = std::path::PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("python");
+    println!("cargo::rerun-if-changed=python");
+    let mut files = Vec::new();
+    let mut dirs = vec![root.clone()];
+    while let Some(d) = dirs.pop() {
+        println!("cargo::rerun-if-changed={}", d.display());
+        let Ok(rd) = std::fs::read_dir(&d) else { continue };
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if p.is_dir() {
+                if name != "tests" && name != "__pycache__" {
+                    dirs.push(p);
+                }
+            } else if name.ends_with(".py") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    let mut out = String::from("/// forkscope's Python side: (path under `python/`, source).\npub static PY_SOURCES: &[(&str, &str)] = &[\n");
+    for f in &files {
+        let rel = f.strip_prefix(&root).unwrap().to_string_lossy().into_owned();
+        println!("cargo::rerun-if-changed={}", f.display());
+        writeln!(out, "    ({rel:?}, include_str!({:?})),", f.display().to_string()).unwrap();
+    }
+    out.push_str("];\n");
+    let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("python_sources.rs");
     std::fs::write(dest, out).unwrap();
 }

@@ -24,6 +24,9 @@ pub enum Value {
     Map(BTreeMap<String, Value>),
     Blob(Vec<u8>),
     Handle(Handle),
+    /// A Python object as its sender pickled it, with the `repr` the sender
+    /// computed (what the dashboard shows).
+    Pickled { repr: String, bytes: Vec<u8> },
 }
 
 /// A handle names something shared; the receiving process rebuilds the script
@@ -78,6 +81,47 @@ pub struct RunInfo {
     pub scratch: String,
     pub seed: u64,
     pub lang: String,
+    /// The lesson's language: what the processes run.
+    pub language: Language,
+    /// The program's own file, absolute (empty for a built-in): Python's
+    /// `__file__` and `sys.path[0]`, so its sibling modules import.
+    pub source_path: String,
+    /// Run the program in this folder instead of the scratch folder
+    /// (`--in-place`; Python only).
+    pub in_place: Option<String>,
+}
+
+impl RunInfo {
+    /// The working folder of every process: the scratch folder, or the
+    /// program's own folder when run in place.
+    pub fn workdir(&self) -> &str {
+        self.in_place.as_deref().unwrap_or(&self.scratch)
+    }
+}
+
+/// What a lesson is written in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    /// A Rhai script run by forkscope's own engine.
+    #[default]
+    Rhai,
+    /// A Python program run by real CPython.
+    Python,
+}
+
+impl Language {
+    /// The language of a file, by its extension.
+    pub fn of_path(path: &str) -> Language {
+        if path.ends_with(".py") { Language::Python } else { Language::Rhai }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Rhai => "Rhai",
+            Language::Python => "Python",
+        }
+    }
 }
 
 impl Value {
@@ -92,7 +136,7 @@ impl Value {
             Value::Array(a) => !a.is_empty(),
             Value::Map(m) => !m.is_empty(),
             Value::Blob(b) => !b.is_empty(),
-            Value::Char(_) | Value::Handle(_) => true,
+            Value::Char(_) | Value::Handle(_) | Value::Pickled { .. } => true,
         }
     }
 
@@ -111,6 +155,7 @@ impl Value {
             Value::Map(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
             Value::Blob(b) => J::Array(b.iter().map(|x| J::from(*x)).collect()),
             Value::Handle(h) => J::String(format!("{h:?}")),
+            Value::Pickled { repr, .. } => J::String(repr.clone()),
         }
     }
 

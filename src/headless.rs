@@ -41,7 +41,7 @@ fn print_log(out: &mut dyn Write, model: &Model, from: usize) {
         let who = if e.lane == 0 { "forkscope".to_string() } else { model.pname(e.lane) };
         let pid = model.processes.get(&e.lane).map(|p| format!("({})", p.pid)).unwrap_or_default();
         let tag = match e.kind {
-            LogKind::Print => "",
+            LogKind::Print | LogKind::Stderr => "",
             LogKind::Event => "· ",
             LogKind::Error => "✗ ",
             LogKind::Finding => "! ",

@@ -12,6 +12,7 @@ pub mod export;
 pub mod headless;
 pub mod recording;
 pub mod model;
+pub mod python;
 pub mod runtime;
 pub mod scenario;
 pub mod script;

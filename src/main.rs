@@ -18,7 +18,7 @@ use forkscope::scenario;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Some(Command::Worker { segment, lane }) => forkscope::runtime::worker::main(&segment, lane),
+        Some(Command::Worker { segment, lane }) => forkscope::script::worker::main(&segment, lane),
         Some(Command::Guard { segment, scratch }) => forkscope::conductor::guard::main(&segment, &scratch),
         Some(Command::List) => list(&cli.lang),
         Some(Command::Check { file }) => check(&file),
@@ -86,7 +86,7 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     if !args.headless && (args.schedule.is_some() || args.timeout.is_some()) {
         return fail("--schedule and --timeout are for --headless runs; in the dashboard you step (n, s) and stop (q) yourself");
     }
-    let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
+    let mut opts = RunOptions::of_lesson(&lesson);
     if let Some(n) = args.lanes {
         if !(3..=65535).contains(&n) {
             return fail(format!("--lanes {n}: must be between 3 and 65535 (the conductor, main and at least one more)"));
@@ -264,7 +264,7 @@ fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    let mut opts = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
+    let mut opts = RunOptions::of_lesson(&lesson);
     opts.params = params;
     opts.seed = args.seed;
     opts.lang = lang.to_string();

@@ -199,9 +199,10 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
     let mk = |kind: RecordKind, gates: u32| Some(Record { seq: head.seq, t_ns: head.t_ns, lane: head.lane as u32, line: head.line, gates, kind });
     if kind == RawKind::Text {
         let (tag, text) = join_text(group)?;
-        let gates = matches!(tag, TextTag::Print | TextTag::Report) as u32;
+        let gates = matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr) as u32;
         return mk(match tag {
             TextTag::Print => RecordKind::Print { text },
+            TextTag::Stderr => RecordKind::Stderr { text },
             TextTag::Error => RecordKind::Error { message: text },
             TextTag::Assert => RecordKind::Assert { message: text },
             TextTag::Finding => RecordKind::Finding { message: text },

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{self, RunInfo, Value};
+use crate::codec::{self, Language, RunInfo, Value};
 use crate::model::Record;
 use crate::runtime::process::spawn_worker;
 use crate::shm::layout::{CONDUCTOR_LANE, GRAN_OP, GRAN_STATEMENT, Geometry, MAIN_LANE, MODE_PAUSED, MODE_RUNNING, NONE, ProcState};
@@ -44,6 +44,8 @@ pub enum RunError {
     Scratch(std::io::Error),
     #[error("cannot start the lesson's main process: {0}")]
     Spawn(std::io::Error),
+    #[error("{0}")]
+    Python(String),
     #[error("cannot start the guard process: {0}")]
     Guard(std::io::Error),
     #[error("cannot start the conductor's reaper thread: {0}")]
@@ -70,6 +72,12 @@ pub struct RunOptions {
     pub exe: PathBuf,
     /// Sleep speed factor (1.0 = real time).
     pub speed: f64,
+    /// What the script is written in.
+    pub language: Language,
+    /// The program's own file, absolute (empty for a built-in).
+    pub source_path: String,
+    /// Run in this folder instead of the scratch folder (Python's `--in-place`).
+    pub in_place: Option<PathBuf>,
 }
 
 impl RunOptions {
@@ -86,7 +94,20 @@ impl RunOptions {
             geometry: Geometry::default(),
             exe: PathBuf::from("/proc/self/exe"),
             speed: 1.0,
+            language: Language::Rhai,
+            source_path: String::new(),
+            in_place: None,
         }
+    }
+
+    /// The options to run `lesson` (its language and file), the rest defaults.
+    pub fn of_lesson(lesson: &crate::scenario::Lesson) -> RunOptions {
+        let mut o = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
+        o.language = lesson.language;
+        if !lesson.origin.starts_with("builtin:") {
+            o.source_path = std::fs::canonicalize(&lesson.origin).map_or_else(|_| lesson.origin.clone(), |p| p.to_string_lossy().into_owned());
+        }
+        o
     }
 }
 
@@ -225,6 +246,9 @@ impl Run {
             scratch: scratch.to_string_lossy().into_owned(),
             seed: options.seed,
             lang: options.lang.clone(),
+            language: options.language,
+            source_path: options.source_path.clone(),
+            in_place: options.in_place.as_ref().map(|p| p.to_string_lossy().into_owned()),
         };
         let bytes = codec::encode(&info)?;
         let block = v.write_chain(&bytes)?;
@@ -243,7 +267,16 @@ impl Run {
         l.parent.store(NONE, Relaxed);
         l.name.set("MainProcess");
         l.target.set("main");
-        let child = spawn_worker(&options.exe, run.seg.as_ref().expect("segment").name(), lane, true).map_err(RunError::Spawn)?;
+        let seg_name = run.seg.as_ref().expect("segment").name().to_string();
+        let child = match options.language {
+            Language::Rhai => spawn_worker(&options.exe, &seg_name, lane, true).map_err(RunError::Spawn)?,
+            Language::Python => {
+                use std::os::unix::process::CommandExt;
+                let python = crate::python::launch::interpreter().map_err(RunError::Python)?;
+                let lib = crate::python::launch::library(&options.exe).map_err(RunError::Python)?;
+                crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.seed).process_group(0).spawn().map_err(RunError::Spawn)?
+            }
+        };
         let pid = child.id() as i32;
         drop(child);
         run.main_pid = pid;

@@ -321,6 +321,7 @@ impl Builder<'_> {
                 self.waiting(t, *res);
             }
             RecordKind::Print { text } => self.instant(t, r.lane, "print".into(), json!({"line": r.line, "text": text})),
+            RecordKind::Stderr { text } => self.instant(t, r.lane, "stderr".into(), json!({"line": r.line, "text": text})),
             RecordKind::Report { key, value } => self.instant(t, r.lane, format!("report {key}"), json!({"line": r.line, "value": value})),
             RecordKind::Error { message } => self.instant(t, r.lane, "error".into(), json!({"line": r.line, "message": message})),
             RecordKind::Assert { message } => self.instant(t, r.lane, "assertion failed".into(), json!({"line": r.line, "message": message})),

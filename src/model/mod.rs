@@ -196,6 +196,8 @@ pub struct ResourceState {
 #[serde(rename_all = "snake_case")]
 pub enum LogKind {
     Print,
+    /// Standard error output (printed by the lesson, like `Print`).
+    Stderr,
     Event,
     Error,
     Finding,
@@ -426,6 +428,10 @@ impl Model {
             RecordKind::Print { text } => {
                 self.after_op(r.lane, t, Op::Print);
                 self.log(r, r.lane, LogKind::Print, text.clone());
+            }
+            RecordKind::Stderr { text } => {
+                self.after_op(r.lane, t, Op::Print);
+                self.log(r, r.lane, LogKind::Stderr, text.clone());
             }
             RecordKind::Error { message } => {
                 let text = format!("{}: {message}", self.pname(r.lane));

@@ -77,6 +77,8 @@ pub enum RecordKind {
         other: Option<u32>,
     },
     Print { text: String },
+    /// What a process wrote to its standard error (a traceback, `sys.stderr`).
+    Stderr { text: String },
     /// An uncaught script error (the process ends with exit code 1).
     Error { message: String },
     /// The lesson's own `assert` failed.
@@ -122,6 +124,7 @@ impl RecordKind {
             RecordKind::Wake { .. } => "wake",
             RecordKind::Timeout { .. } => "timeout",
             RecordKind::Print { .. } => "print",
+            RecordKind::Stderr { .. } => "stderr",
             RecordKind::Error { .. } => "error",
             RecordKind::Assert { .. } => "assert",
             RecordKind::Report { .. } => "report",

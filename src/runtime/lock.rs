@@ -42,7 +42,9 @@ impl Rt {
     pub fn new_resource(&self, kind: ResKind, name: Option<&str>, capacity: i64, init: impl FnOnce(&ResourceSlot)) -> LessonResult<u32> {
         let next = self.ctl.next_res.load(Relaxed);
         let default = format!("{kind}-{}", next + 1);
-        let id = self.v.alloc_resource(kind, name.unwrap_or(&default), self.lane, capacity, init)?;
+        let chosen = self.local.borrow_mut().next_name.take();
+        let name = name.or(chosen.as_deref()).unwrap_or(&default);
+        let id = self.v.alloc_resource(kind, name, self.lane, capacity, init)?;
         self.record_resource(id, kind, capacity);
         Ok(id)
     }

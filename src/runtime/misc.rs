@@ -65,9 +65,14 @@ impl Rt {
 
     /// `print(...)`: output goes into the log, coloured by process.
     pub fn print_op(&self, text: &str) {
+        self.output_op(TextTag::Print, text);
+    }
+
+    /// Output to standard output (`Print`) or standard error (`Stderr`): one op.
+    pub fn output_op(&self, tag: TextTag, text: &str) {
         self.enter_op(Op::Print, 0);
         self.local.borrow_mut().status.ops += 1;
-        self.record_text(TextTag::Print, text);
+        self.record_text(tag, text);
     }
 
     /// `report(key, value)`: a value the run's summary shows (last one per key wins).

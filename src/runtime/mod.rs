@@ -1,14 +1,16 @@
 //! The child side: what runs inside every scenario process.
 //!
-//! A scenario process is `forkscope worker --segment NAME --lane N`, started by
-//! its parent (or by the conductor, for `main`). [`worker::main`] opens the
-//! segment, checks that a live conductor owns it, and runs the script's target
-//! function. [`Rt`] is the process's handle on its lane: it writes records and
+//! A scenario process is started by its parent (or by the conductor, for
+//! `main`) and attaches to its lane with [`attach`]; a front-end then runs the
+//! lesson in it: Rhai (`crate::script::worker`, `forkscope worker --segment
+//! NAME --lane N`) or Python (`crate::python`, real CPython over the C ABI).
+//! The runtime knows neither language. [`Rt`] is the process's handle on its lane: it writes records and
 //! the status, and passes the gate. Each primitive lives in its own file and is
 //! a set of methods on `Rt`.
 //!
 //! This module never depends on the model or the UI.
 
+pub mod attach;
 pub mod error;
 pub mod files;
 pub mod gate;
@@ -18,7 +20,6 @@ pub mod misc;
 pub mod process;
 pub mod sync;
 pub mod waitq;
-pub mod worker;
 
 use std::cell::RefCell;
 use std::sync::atomic::Ordering::*;
@@ -54,6 +55,8 @@ pub struct Local {
     pub child_counter: u32,
     pub name: String,
     pub daemon: bool,
+    /// The name the next resource this process creates gets (see [`Rt::named`]).
+    pub next_name: Option<String>,
 }
 
 /// The process's runtime: its lane, the run's info, its local state.
@@ -101,6 +104,7 @@ impl Rt {
                 child_counter: 0,
                 name,
                 daemon,
+                next_name: None,
             }),
         }
     }
@@ -191,7 +195,7 @@ impl Rt {
     /// the chunks alone: a head record with an empty body would not decode as
     /// a chunk, and the drainer would count it as corrupt.
     pub fn record_text(&self, tag: TextTag, text: &str) {
-        if matches!(tag, TextTag::Print | TextTag::Report) {
+        if matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr) {
             // A print or report is one op: its step rides on the text itself.
             self.gates.set(0);
         }
@@ -204,6 +208,16 @@ impl Rt {
     pub fn record_resource(&self, res: u32, kind: ResKind, capacity: i64) {
         let body = OpBody { res, a: kind as i64, b: capacity, other: NO_LANE, ..Default::default() };
         self.emit(RawKind::ResourceNew, body, None);
+    }
+
+    /// Runs `make` (which creates one resource) so that the resource is called
+    /// `name` instead of its default `Kind-N`: how a front-end names a
+    /// resource after the variable it is created into.
+    pub fn named<T>(&self, name: Option<&str>, make: impl FnOnce() -> T) -> T {
+        self.local.borrow_mut().next_name = name.filter(|n| !n.is_empty()).map(str::to_string);
+        let out = make();
+        self.local.borrow_mut().next_name = None;
+        out
     }
 
     /// Sets the current script line (1-based).

@@ -89,13 +89,32 @@ impl Rt {
         (id, n)
     }
 
-    /// `p.start()`. Returns the child's lane and pid.
+    /// `p.start()` of a Rhai process: reserve a lane, exec a worker on it,
+    /// release it. Returns the child's lane and pid.
     pub fn process_start(&self, target: &str, args: Vec<Value>, identity: Vec<u32>, name: &str, daemon: bool, line: u32) -> LessonResult<(u32, i32)> {
         self.enter_op(Op::Start, line);
+        self.ipc_check_sendable(&args)?;
+        let (lane, inherit) = self.start_reserve(target, args, identity, name, daemon)?;
+        // The same binary as ours, even if the file was replaced since.
+        let exe = std::path::PathBuf::from("/proc/self/exe");
+        let launched = spawn_worker_inheriting(&exe, &self.seg_name, lane, false, inherit).map(|child| {
+            let pid = child.id() as i32;
+            // We reap with waitpid ourselves; std's handle is not needed.
+            drop(child);
+            pid
+        });
+        self.start_launched(lane, daemon, launched)
+    }
+
+    /// The first half of a start, after its gate: checks that this process may
+    /// have children, reserves the child's lane and writes what it must run.
+    /// Returns the lane and the socket descriptors the child must inherit.
+    /// The caller then launches the process (exec or fork) and calls
+    /// [`Rt::start_launched`].
+    pub fn start_reserve(&self, target: &str, args: Vec<Value>, identity: Vec<u32>, name: &str, daemon: bool) -> LessonResult<(u32, Vec<i32>)> {
         if self.local.borrow().daemon {
             return Err(LessonError::assertion("daemonic processes are not allowed to have children"));
         }
-        self.ipc_check_sendable(&args)?;
         let lane = self.v.alloc_lane()?;
         // Pipe ends and sockets among the arguments are the child's from its start.
         let inherit = self.ipc_before_spawn(lane, &args);
@@ -108,13 +127,22 @@ impl Rt {
         l.target.set(target);
         l.args_len.store(bytes.len() as u32, Relaxed);
         l.args_block.store(chain, Release);
-        // The same binary as ours, even if the file was replaced since.
-        let exe = std::path::PathBuf::from("/proc/self/exe");
-        let child = match spawn_worker_inheriting(&exe, &self.seg_name, lane, false, inherit) {
-            Ok(c) => c,
+        Ok((lane, inherit))
+    }
+
+    /// The second half of a start: `launched` is the new process's pid, or why
+    /// it could not be made. Publishes the pid, writes the `Spawn` record and
+    /// releases the child.
+    pub fn start_launched(&self, lane: u32, daemon: bool, launched: std::io::Result<i32>) -> LessonResult<(u32, i32)> {
+        let l = self.v.lane(lane).expect("a reserved lane is in range");
+        let pid = match launched {
+            Ok(pid) => pid,
             Err(e) => {
                 l.pid.store(-1, Release);
-                self.v.free_chain(chain);
+                let chain = l.args_block.swap(NONE, AcqRel);
+                if chain != NONE {
+                    self.v.free_chain(chain);
+                }
                 // Python's words: `BlockingIOError: [Errno 11] Resource
                 // temporarily unavailable` when fork hits the process limit.
                 let errno = e.raw_os_error().unwrap_or(0);
@@ -127,9 +155,6 @@ impl Rt {
                 });
             }
         };
-        let pid = child.id() as i32;
-        // We reap with waitpid ourselves; std's handle is not needed.
-        drop(child);
         l.start_time.store(crate::sys::start_time(pid).unwrap_or(0), Relaxed);
         l.pid.store(pid, Release);
         let body = OpBody { op: Op::Start as u16, other: super::lane16(lane), res: NONE, a: pid as i64, b: std::process::id() as i64, c: daemon as i64, d: 0 };

@@ -28,6 +28,15 @@ fn at(file: &str, pos: rhai::Position, message: String) -> ScenarioError {
 
 /// Checks `lesson`; the first problem found is the error.
 pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
+    match lesson.language {
+        super::Language::Rhai => check_rhai(lesson)?,
+        // A Python program is checked by the interpreter that will run it.
+        super::Language::Python => crate::python::check::syntax(lesson)?,
+    }
+    check_manifest(lesson)
+}
+
+fn check_rhai(lesson: &Lesson) -> Result<(), ScenarioError> {
     let file = &lesson.script_file;
     let engine = script::base_engine();
     let ast = script::compile(&engine, &lesson.script).map_err(|e| {
@@ -71,10 +80,16 @@ pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
                 }
         problem.is_none()
     });
-    if let Some(p) = problem {
-        return Err(p);
+    match problem {
+        Some(p) => Err(p),
+        None => Ok(()),
     }
-    let mfile = lesson.manifest_file.as_deref().unwrap_or(file);
+}
+
+/// The manifest's `bad`/`goals` expressions compile.
+fn check_manifest(lesson: &Lesson) -> Result<(), ScenarioError> {
+    let engine = script::base_engine();
+    let mfile = lesson.manifest_file.as_deref().unwrap_or(&lesson.script_file);
     let manifest_text = lesson.manifest_text.clone().unwrap_or_default();
     let exprs = lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when));
     for when in exprs {

@@ -1,9 +1,9 @@
 //! Lessons ("scenarios"): a Rhai script plus a TOML manifest.
 //!
 //! Built-in lessons live in `assets/scenarios/NAME.rhai` + `NAME.toml` and are
-//! compiled in (see `build.rs`). Any path works too: `lesson.rhai` with an
-//! optional `lesson.toml` beside it. A bare script runs with its file name as
-//! title and no parameters.
+//! compiled in (see `build.rs`). Any path works too: `lesson.rhai` (or a
+//! Python program, `lesson.py`) with an optional `lesson.toml` beside it. A
+//! bare script runs with its file name as title and no parameters.
 //!
 //! Manifest:
 //!
@@ -36,6 +36,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+pub use crate::codec::Language;
 use crate::codec::Value;
 
 include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
@@ -168,6 +169,8 @@ pub struct Lesson {
     pub manifest: Manifest,
     /// The manifest's text, as read (kept so a recording can carry the lesson whole).
     pub manifest_text: Option<String>,
+    /// What the script is written in (from its file name: `.py` is Python).
+    pub language: Language,
 }
 
 /// A lesson error, pointing at file:line:column.
@@ -253,7 +256,8 @@ impl Lesson {
             (Some(f), Some(t)) => parse_manifest(t, f)?,
             _ => Manifest { title: Texts { en: name.to_string(), zh: name.to_string() }, ..Default::default() },
         };
-        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest, manifest_text: manifest_text.map(str::to_string) })
+        let language = Language::of_path(&script_file);
+        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest, manifest_text: manifest_text.map(str::to_string), language })
     }
 
     pub fn title(&self, lang: &str) -> &str {
@@ -314,15 +318,19 @@ pub fn builtins() -> Vec<Lesson> {
     v
 }
 
-/// Loads a lesson by built-in name or by path (`x.rhai`, or `x.toml` beside it).
+/// Loads a lesson by built-in name or by path (`x.rhai` or `x.py`, or `x.toml`
+/// beside one).
 pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
     if let Some(&(name, script, manifest)) = BUILTINS.iter().find(|(n, _, _)| *n == spec) {
         return Lesson::from_parts(name, format!("builtin:{name}"), format!("assets/scenarios/{name}.rhai"), script.to_string(), manifest.map(|_| format!("assets/scenarios/{name}.toml")), manifest);
     }
     let path = Path::new(spec);
     let (rhai, toml) = match path.extension().and_then(|e| e.to_str()) {
-        Some("toml") => (path.with_extension("rhai"), Some(path.to_path_buf())),
-        Some("rhai") => (path.to_path_buf(), Some(path.with_extension("toml")).filter(|t| t.exists())),
+        Some("toml") => {
+            let py = path.with_extension("py");
+            (if py.exists() { py } else { path.with_extension("rhai") }, Some(path.to_path_buf()))
+        }
+        Some("rhai" | "py") => (path.to_path_buf(), Some(path.with_extension("toml")).filter(|t| t.exists())),
         _ if path.exists() => (path.to_path_buf(), None),
         _ => {
             let names: Vec<&str> = BUILTINS.iter().map(|(n, _, _)| *n).collect();
@@ -330,6 +338,13 @@ pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
         }
     };
     let read = |p: &Path| -> Result<String, ScenarioError> {
+        // Only a regular file: a directory, a FIFO or a device is refused
+        // before it is opened (reading /dev/zero would never end).
+        match std::fs::metadata(p) {
+            Ok(m) if m.is_dir() => return Err(ScenarioError::Plain(format!("{}: is a directory, not a lesson file", p.display()))),
+            Ok(m) if !m.is_file() => return Err(ScenarioError::Plain(format!("{}: not a regular file", p.display()))),
+            _ => {}
+        }
         let bytes = std::fs::read(p).map_err(|e| ScenarioError::Plain(format!("{}: {e}", p.display())))?;
         String::from_utf8(bytes).map_err(|e| {
             // Point at the first byte that is not UTF-8.
@@ -374,7 +389,7 @@ mod tests {
             "m.toml",
         )
         .unwrap();
-        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m, manifest_text: None };
+        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m, manifest_text: None, language: Language::Rhai };
         let p = l.resolve_params(&["lock=true".into(), "tickets=7".into()]).unwrap();
         assert_eq!(p["lock"], Value::Bool(true));
         assert_eq!(p["tickets"], Value::Int(7));

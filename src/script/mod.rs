@@ -7,7 +7,9 @@ pub mod api_ipc;
 pub mod api_pool;
 pub mod api_sync;
 pub mod objects;
+pub mod pool_worker;
 pub mod values;
+pub mod worker;
 
 use std::collections::HashMap;
 use std::rc::Rc;

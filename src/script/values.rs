@@ -77,6 +77,8 @@ pub fn from_value(v: Value) -> Dynamic {
         Value::Map(m) => Dynamic::from_map(m.into_iter().map(|(k, v)| (k.into(), from_value(v))).collect()),
         Value::Blob(b) => Dynamic::from_blob(b),
         Value::Handle(h) => from_handle(h),
+        // Only a Python process makes these; a script sees the repr.
+        Value::Pickled { repr, .. } => repr.into(),
     }
 }
 

@@ -117,6 +117,9 @@ pub enum TextTag {
     Finding = 5,
     /// The lesson's own `assert(cond, msg)` failed: the message.
     Assert = 6,
+    /// What a process wrote to its standard error (Python: `sys.stderr`, a
+    /// traceback); like `Print`, one op.
+    Stderr = 7,
 }
 
 impl TextTag {
@@ -128,6 +131,7 @@ impl TextTag {
             4 => TextTag::Detail,
             5 => TextTag::Finding,
             6 => TextTag::Assert,
+            7 => TextTag::Stderr,
             _ => return None,
         })
     }

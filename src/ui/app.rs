@@ -341,7 +341,7 @@ impl App {
     }
 
     fn start(&mut self, launch: Launch) {
-        let mut opts = RunOptions::new(&launch.lesson.name, &launch.lesson.origin, &launch.lesson.script);
+        let mut opts = RunOptions::of_lesson(&launch.lesson);
         opts.params = launch.params;
         opts.seed = launch.seed;
         opts.paused = launch.paused;

@@ -21,6 +21,7 @@ pub fn entry_lines(m: &Model, e: &LogEntry, w: usize, lang: Lang, th: &Theme, wi
     let who = if e.lane == 0 { "forkscope".to_string() } else { m.pname(e.lane) };
     let (tag, style) = match e.kind {
         LogKind::Print => ("", Style::new()),
+        LogKind::Stderr => ("", th.bad()),
         LogKind::Event => ("· ", th.dim()),
         LogKind::Error => ("✗ ", th.bad()),
         LogKind::Finding => ("! ", th.warn()),

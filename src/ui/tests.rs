@@ -30,7 +30,7 @@ struct Feed {
 
 impl Feed {
     fn new(theme: Theme) -> Feed {
-        let lesson = Lesson { name: "t".into(), origin: "t".into(), script_file: "t.rhai".into(), manifest_file: None, manifest_text: None, script: SCRIPT.into(), manifest: Default::default() };
+        let lesson = Lesson { name: "t".into(), origin: "t".into(), script_file: "t.rhai".into(), manifest_file: None, manifest_text: None, language: Default::default(), script: SCRIPT.into(), manifest: Default::default() };
         let mut d = Dashboard::new(lesson, &BTreeMap::new(), 0, Lang::En, theme);
         d.status = RunStatus { settled: true, ..RunStatus::default() };
         Feed { d, seq: 0 }

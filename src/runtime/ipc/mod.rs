@@ -1,6 +1,6 @@
 //! Communication between processes, each in its own file: Queue /
 //! JoinableQueue ([`queue`]), Pipe ([`pipe`]), Pool ([`pool`], with the
-//! workers' loop in [`pool_worker`]) and AsyncResult ([`result`]), sockets
+//! workers' loop in `crate::script::pool_worker`) and AsyncResult ([`result`]), sockets
 //! ([`socket`]). Values travel as `codec` bytes in the segment's data blocks
 //! ([`fifo`]).
 //!
@@ -23,7 +23,6 @@ pub mod fifo;
 pub mod net;
 pub mod pipe;
 pub mod pool;
-pub mod pool_worker;
 pub mod queue;
 pub mod result;
 pub mod socket;
@@ -82,6 +81,7 @@ pub fn preview(v: &Value) -> String {
             }
             Value::Blob(b) => out.push_str(&format!("b<{} bytes>", b.len())),
             Value::Handle(h) => out.push_str(&format!("<{h:?}>")),
+            Value::Pickled { repr, .. } => out.push_str(repr),
         }
     }
     let mut s = String::new();
@@ -205,6 +205,23 @@ impl Rt {
             }
         }
         Ok(())
+    }
+
+    /// Before a `fork` (Python's fork start method): the child holds every
+    /// pipe end this process holds, as a forked child has a copy of every
+    /// descriptor. Not an op: part of the start.
+    pub fn ipc_inherit_all(&self, child: u32) {
+        for id in 0..self.v.resources_in_use() {
+            let Some(slot) = self.v.resource(id) else { continue };
+            if slot.kind.load(Acquire) != ResKind::Pipe as u32 {
+                continue;
+            }
+            for end in 0..2u8 {
+                if self.pipe_holds(id, end) {
+                    self.pipe_adopt_for(id, end, child);
+                }
+            }
+        }
     }
 
     /// Before starting a child with `args`: it will hold every pipe end among

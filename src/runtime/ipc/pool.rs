@@ -4,7 +4,7 @@
 //!
 //! Workers are daemonic (as Python's are: main's end terminates them), named
 //! `ForkPoolWorker-N` with N from the creator's child counter, and run the
-//! reserved target [`POOL_WORKER`] (see [`super::pool_worker`]): take a task,
+//! reserved target [`POOL_WORKER`] (see `crate::script::pool_worker`): take a task,
 //! call the script function by name, store the outcome in the task's result,
 //! repeat until the pool is closed and the queue empty.
 //!

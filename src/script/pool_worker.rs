@@ -1,5 +1,5 @@
 //! The loop a pool worker runs instead of a script function (its target is
-//! [`super::pool::POOL_WORKER`]): take a task from the pool, call the named
+//! [`crate::runtime::ipc::pool::POOL_WORKER`]): take a task from the pool, call the named
 //! script function with its arguments in this process's engine (whose
 //! top-level statements already ran, as in any process), store the value —
 //! or the error, which the submitter's `get()` raises again — and go on until
@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use rhai::{AST, CallFnOptions, Dynamic, Engine, Scope};
 
-use super::pool::Task;
+use crate::runtime::ipc::pool::Task;
 use crate::codec::{Handle, Value};
 use crate::runtime::Rt;
 use crate::script::{FnTable, describe_error, values};

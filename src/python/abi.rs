@@ -1,0 +1,756 @@
+//! The runtime as a C ABI, for CPython (`ctypes`): `libforkscope.so`.
+//!
+//! One process = one attached [`Rt`], kept in [`PROC`] behind a mutex: every
+//! call locks it, so Python threads of one process take turns (a thread
+//! blocked in an op holds the others back; the course's programs use one
+//! thread per process). ctypes releases the GIL during each call, so a
+//! process blocked here does not stop the interpreter's other threads.
+//!
+//! Conventions: every function returns an `i64`; [`ERR`] means the op raised
+//! — `fs_error` then gives `Kind\tmessage` (Python's exception type and
+//! text); [`NOTHING`] is Python's `None` (an exitcode while alive, a join that
+//! timed out). Texts come in as (pointer, length) of UTF-8 bytes; bytes out
+//! (an item taken from a queue) wait in a buffer that `fs_take` copies out.
+//! A timeout below zero (or NaN) is "no timeout". `line` is the line of the
+//! innermost frame in the user's file (0: keep the current one).
+//!
+//! Nothing here is a second implementation of a primitive: each function is
+//! one call of the runtime, the same that the Rhai front-end makes.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::Ordering::*;
+
+use crate::codec::Value;
+use crate::runtime::ipc::queue::Blocking;
+use crate::runtime::sync::value::Num;
+use crate::runtime::{LessonError, LessonResult, Rt, attach};
+use crate::shm::record::{Op, ResKind, TextTag};
+
+/// The op raised: see `fs_error`.
+pub const ERR: i64 = i64::MIN;
+/// Python's `None`.
+pub const NOTHING: i64 = i64::MIN + 1;
+
+/// The attached runtime of this process.
+struct Attached(Rt);
+
+// SAFETY: the `Rt` is only ever reached through the `PROC` mutex, by one
+// thread at a time; its `RefCell`/`Cell` state is never shared between
+// threads concurrently, and the mutex orders every access.
+unsafe impl Send for Attached {}
+
+static PROC: Mutex<Option<Attached>> = Mutex::new(None);
+
+/// The last error and the last bytes result.
+#[derive(Default)]
+struct Out {
+    error: String,
+    result: Vec<u8>,
+}
+
+static OUT: Mutex<Out> = Mutex::new(Out { error: String::new(), result: Vec::new() });
+
+fn out() -> std::sync::MutexGuard<'static, Out> {
+    OUT.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn fail(kind: &str, message: impl Into<String>) -> i64 {
+    out().error = format!("{kind}\t{}", message.into());
+    ERR
+}
+
+/// Runs `f` on this process's runtime, turning errors and panics into [`ERR`].
+fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
+    let guard = PROC.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(Attached(rt)) = guard.as_ref() else {
+        return fail("RuntimeError", "this process is not attached to a forkscope run");
+    };
+    match catch_unwind(AssertUnwindSafe(|| f(rt))) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => fail(&e.kind, e.message),
+        Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
+    }
+}
+
+/// A (pointer, length) text from Python.
+///
+/// # Safety
+/// `p` points to `n` readable bytes (or `n` is 0), alive for the call.
+unsafe fn text(p: *const u8, n: usize) -> String {
+    if p.is_null() || n == 0 {
+        return String::new();
+    }
+    // SAFETY: guaranteed by the caller (a ctypes bytes object, kept alive).
+    let bytes = unsafe { std::slice::from_raw_parts(p, n) };
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A (pointer, length) byte string from Python.
+///
+/// # Safety
+/// As for [`text`].
+unsafe fn bytes(p: *const u8, n: usize) -> Vec<u8> {
+    if p.is_null() || n == 0 {
+        return Vec::new();
+    }
+    // SAFETY: guaranteed by the caller.
+    unsafe { std::slice::from_raw_parts(p, n) }.to_vec()
+}
+
+fn timeout(t: f64) -> Option<f64> {
+    (t >= 0.0).then_some(t)
+}
+
+fn none_or(x: Option<i64>) -> i64 {
+    x.unwrap_or(NOTHING)
+}
+
+/// Keeps `b` for `fs_take`; returns its length.
+fn give_bytes(b: Vec<u8>) -> i64 {
+    let n = b.len() as i64;
+    out().result = b;
+    n
+}
+
+/// An item out of a queue or pipe: the bytes its sender pickled.
+fn pickled(v: Value) -> LessonResult<i64> {
+    match v {
+        Value::Pickled { bytes, .. } => Ok(give_bytes(bytes)),
+        other => Err(LessonError::type_error(format!("a message that is not a Python object ({})", crate::runtime::ipc::preview(&other)))),
+    }
+}
+
+// ---- source, errors, results ----------------------------------------------
+
+/// forkscope's Python file `path` (relative to `python/`): a pointer to its
+/// UTF-8 text and its length in `*len`; null if there is none.
+///
+/// # Safety
+/// `p`/`n` as for [`text`]; `len` is a valid pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_py_source(p: *const u8, n: usize, len: *mut usize) -> *const u8 {
+    // SAFETY: per this function's contract.
+    let path = unsafe { text(p, n) };
+    match super::source(&path) {
+        Some(s) => {
+            // SAFETY: `len` is valid per this function's contract.
+            unsafe { *len = s.len() };
+            s.as_ptr()
+        }
+        None => std::ptr::null(),
+    }
+}
+
+/// Copies the last error (`Kind\tmessage`) into `buf`; returns its full length.
+///
+/// # Safety
+/// `buf` points to `cap` writable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_error(buf: *mut u8, cap: usize) -> i64 {
+    let o = out();
+    let b = o.error.as_bytes();
+    let n = b.len().min(cap);
+    // SAFETY: `buf` has room for `cap >= n` bytes; the regions cannot overlap.
+    unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), buf, n) };
+    b.len() as i64
+}
+
+/// Copies the last bytes result into `buf` (`cap` = its length, as returned).
+///
+/// # Safety
+/// `buf` points to `cap` writable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_take(buf: *mut u8, cap: usize) -> i64 {
+    let mut o = out();
+    let n = o.result.len().min(cap);
+    // SAFETY: `buf` has room for `cap >= n` bytes; the regions cannot overlap.
+    unsafe { std::ptr::copy_nonoverlapping(o.result.as_ptr(), buf, n) };
+    o.result = Vec::new();
+    n as i64
+}
+
+// ---- attaching --------------------------------------------------------------
+
+/// Attaches this process to `lane` of segment `seg` (the run's main, started
+/// by the conductor).
+///
+/// # Safety
+/// `seg`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_attach(seg: *const u8, n: usize, lane: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let seg = unsafe { text(seg, n) };
+    match attach::attach(&seg, lane) {
+        Ok(a) => {
+            *PROC.lock().unwrap_or_else(|p| p.into_inner()) = Some(Attached(a.rt));
+            0
+        }
+        Err(why) => fail("RuntimeError", why),
+    }
+}
+
+/// In a child made by `os.fork()` after `fs_start_prepare`: becomes lane
+/// `lane` (waits until the parent released it, starts its watcher).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_start_child(lane: u32) -> i64 {
+    let mut g = PROC.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(Attached(parent)) = g.take() else {
+        return fail("RuntimeError", "this process is not attached to a forkscope run");
+    };
+    match attach::adopt_forked(parent.v, &parent.seg_name, lane) {
+        Ok(a) => {
+            *g = Some(Attached(a.rt));
+            0
+        }
+        Err(why) => fail("RuntimeError", why),
+    }
+}
+
+/// Facts about the run and this process, as text (into the bytes buffer):
+/// 0 the program's source, 1 its path, 2 the lesson's name, 3 this process's
+/// name, 4 the parameters as JSON, 5 the working folder, 6 the language of
+/// the dashboard (en/zh), 7 the scratch folder.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_info(which: u32) -> i64 {
+    with_rt(|rt| {
+        let i = &rt.info;
+        let s = match which {
+            0 => i.script.clone(),
+            1 => i.source_path.clone(),
+            2 => i.lesson.clone(),
+            3 => rt.name(),
+            4 => serde_json::to_string(&i.params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>()).unwrap_or_default(),
+            5 => i.workdir().to_string(),
+            6 => i.lang.clone(),
+            7 => i.scratch.clone(),
+            _ => return Err(LessonError::value(format!("no fact {which}"))),
+        };
+        Ok(give_bytes(s.into_bytes()))
+    })
+}
+
+/// Numbers about the run and this process: 0 lane, 1 seed, 2 daemon, 3 the
+/// address of the run mode word, 4 of the step granularity word (both `u32`,
+/// read by Python to know cheaply whether the run is paused / stepped by
+/// statement), 5 parent lane.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_number(which: u32) -> i64 {
+    with_rt(|rt| {
+        Ok(match which {
+            0 => rt.lane as i64,
+            1 => rt.info.seed as i64,
+            2 => rt.local.borrow().daemon as i64,
+            3 => &rt.ctl.mode as *const _ as i64,
+            4 => &rt.ctl.granularity as *const _ as i64,
+            5 => rt.me.parent.load(Acquire) as i64,
+            _ => return Err(LessonError::value(format!("no number {which}"))),
+        })
+    })
+}
+
+// ---- lines, output, time -------------------------------------------------
+
+/// The current line of this process (no gate).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_line(line: u32) -> i64 {
+    with_rt(|rt| {
+        rt.set_line(line);
+        Ok(0)
+    })
+}
+
+/// A statement boundary at `line` (Python's line event): the gate of a
+/// statement step.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_statement(line: u32) -> i64 {
+    with_rt(|rt| {
+        rt.set_line(line);
+        rt.checkpoint(crate::runtime::gate::Checkpoint::Statement);
+        Ok(0)
+    })
+}
+
+/// Output: one op. `stream` 1 is standard output, 2 standard error.
+///
+/// # Safety
+/// `p`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let s = unsafe { text(p, n) };
+    with_rt(|rt| {
+        if line > 0 {
+            rt.set_line(line);
+        }
+        rt.output_op(if stream == 2 { TextTag::Stderr } else { TextTag::Print }, &s);
+        Ok(0)
+    })
+}
+
+/// A text record that is not an op: 2 an uncaught exception (`Kind: message`),
+/// 5 a finding, 6 a failed assertion (an uncaught `AssertionError`).
+///
+/// # Safety
+/// `p`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_text(tag: u8, p: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let s = unsafe { text(p, n) };
+    with_rt(|rt| {
+        if line > 0 {
+            rt.set_line(line);
+        }
+        let tag = match tag {
+            2 => TextTag::Error,
+            5 => TextTag::Finding,
+            6 => TextTag::Assert,
+            _ => return Err(LessonError::value(format!("no text tag {tag}"))),
+        };
+        rt.record_text(tag, &s);
+        Ok(0)
+    })
+}
+
+/// `time.sleep(secs)`; returns 1 if the sleep was virtual (stepped).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_sleep(secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.sleep_op(secs, line).map(|_| 0))
+}
+
+/// Whether the run is paused (time is virtual then).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_paused() -> i64 {
+    with_rt(|rt| Ok(rt.paused() as i64))
+}
+
+// ---- files ----------------------------------------------------------------
+
+fn file_op(code: u32) -> LessonResult<Op> {
+    Ok(match code {
+        0 => Op::ReadText,
+        1 => Op::WriteText,
+        2 => Op::AppendText,
+        3 => Op::ListDir,
+        _ => return Err(LessonError::value(format!("no file op {code}"))),
+    })
+}
+
+/// Before a file op (0 read, 1 write, 2 append, 3 list): the gate.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_file_enter(code: u32, line: u32) -> i64 {
+    with_rt(|rt| {
+        rt.enter_op(file_op(code)?, line);
+        Ok(0)
+    })
+}
+
+/// After a file op: its record (the path, a preview of the file, bytes moved).
+///
+/// # Safety
+/// `path`/`pn` and `pre`/`prn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_file_done(code: u32, path: *const u8, pn: usize, pre: *const u8, prn: usize, nbytes: i64) -> i64 {
+    // SAFETY: per this function's contract.
+    let (path, pre) = unsafe { (text(path, pn), text(pre, prn)) };
+    with_rt(|rt| {
+        let op = file_op(code)?;
+        rt.record_op(op, crate::shm::layout::NONE, crate::shm::layout::NONE, nbytes, 0, 0, Some(&format!("{path}\t{}", crate::runtime::ipc::one_line(&pre))));
+        Ok(0)
+    })
+}
+
+// ---- processes ------------------------------------------------------------
+
+/// `p.start()`, first half: the gate, the checks, the child's lane (returned).
+/// Python then forks; the child calls `fs_start_child`, the parent
+/// `fs_start_commit` (or `fs_start_failed`).
+///
+/// # Safety
+/// `name`/`nn` and `target`/`tn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_start_prepare(name: *const u8, nn: usize, target: *const u8, tn: usize, daemon: u32, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let (name, target) = unsafe { (text(name, nn), text(target, tn)) };
+    with_rt(|rt| {
+        rt.enter_op(Op::Start, line);
+        let (lane, _) = rt.start_reserve(&target, Vec::new(), Vec::new(), &name, daemon != 0)?;
+        // A forked child has a copy of every descriptor: every pipe end.
+        rt.ipc_inherit_all(lane);
+        Ok(lane as i64)
+    })
+}
+
+/// `p.start()`, second half in the parent: the child `pid` exists.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_start_commit(lane: u32, daemon: u32, pid: i32) -> i64 {
+    with_rt(|rt| rt.start_launched(lane, daemon != 0, Ok(pid)).map(|(_, pid)| pid as i64))
+}
+
+/// `p.start()`, second half when `fork` failed with `errno`.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_start_failed(lane: u32, daemon: u32, errno: i32) -> i64 {
+    with_rt(|rt| rt.start_launched(lane, daemon != 0, Err(std::io::Error::from_raw_os_error(errno))).map(|_| 0))
+}
+
+/// `p.join(timeout)`: the exitcode, or `NOTHING` if it timed out.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_join(lane: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.process_join(lane, timeout(secs), line).map(|c| none_or(c.map(i64::from))))
+}
+
+/// `p.is_alive()`.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_is_alive(lane: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.process_is_alive(lane, line).map(i64::from))
+}
+
+/// `p.exitcode` (a query, not an op): `NOTHING` while it runs.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_exitcode(lane: u32) -> i64 {
+    with_rt(|rt| Ok(none_or(rt.exitcode_of(lane).map(i64::from))))
+}
+
+/// `p.terminate()` (15) / `p.kill()` (9).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_signal(lane: u32, sig: i32, line: u32) -> i64 {
+    with_rt(|rt| rt.process_signal(lane, sig, line).map(|_| 0))
+}
+
+/// The end of the process's code: Python's exit handling (daemonic children
+/// terminated, the others joined), then exit with `code`. Does not return.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_finish(code: i32) -> i64 {
+    let guard = PROC.lock().unwrap_or_else(|p| p.into_inner());
+    match guard.as_ref() {
+        Some(Attached(rt)) => rt.finish(code),
+        None => {
+            // SAFETY: ends the process at once.
+            unsafe { libc::_exit(code) }
+        }
+    }
+}
+
+// ---- synchronisation --------------------------------------------------------
+
+/// Runs `make` with the resource name given from Python (empty: the default).
+///
+/// # Safety
+/// `p`/`n` as for [`text`].
+unsafe fn named(rt: &Rt, p: *const u8, n: usize, make: impl FnOnce() -> LessonResult<u32>) -> LessonResult<i64> {
+    // SAFETY: per the caller's contract.
+    let name = unsafe { text(p, n) };
+    rt.named(Some(&name), make).map(i64::from)
+}
+
+/// `Lock()` (kind 0) or `RLock()` (kind 1).
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_lock_new(kind: u32, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || if kind == 1 { rt.rlock_new(line) } else { rt.lock_new(None, line) }) })
+}
+
+/// `acquire(blocking, timeout)` of a Lock (0) or RLock (1): 1 if acquired.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lock_acquire(kind: u32, id: u32, blocking: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| {
+        let got = if kind == 1 { rt.rlock_acquire(id, blocking != 0, timeout(secs), line)? } else { rt.lock_acquire(id, blocking != 0, timeout(secs), line)? };
+        Ok(got as i64)
+    })
+}
+
+/// `release()` of a Lock (0) or RLock (1).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lock_release(kind: u32, id: u32, line: u32) -> i64 {
+    with_rt(|rt| {
+        if kind == 1 { rt.rlock_release(id, line)? } else { rt.lock_release(id, line)? }
+        Ok(0)
+    })
+}
+
+/// `Semaphore(value)` / `BoundedSemaphore(value)`.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_sem_new(value: i64, bounded: u32, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.semaphore_new(value, bounded != 0, line)) })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_sem_acquire(id: u32, blocking: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.semaphore_acquire(id, blocking != 0, timeout(secs), line).map(i64::from))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_sem_release(id: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.semaphore_release(id, line).map(|_| 0))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_sem_value(id: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.semaphore_value(id, line))
+}
+
+/// `Event()`.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_event_new(name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.event_new(line)) })
+}
+
+/// Event ops: 0 set, 1 clear, 2 is_set.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_event_op(id: u32, what: u32, line: u32) -> i64 {
+    with_rt(|rt| match what {
+        0 => rt.event_set(id, line).map(|_| 0),
+        1 => rt.event_clear(id, line).map(|_| 0),
+        _ => rt.event_is_set(id, line).map(i64::from),
+    })
+}
+
+/// `e.wait(timeout)`: 1 if the flag is set.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_event_wait(id: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.event_wait(id, timeout(secs), line).map(i64::from))
+}
+
+/// `Condition(lock)`: `lock_kind` 0 Lock / 1 RLock with `lock` its id, or
+/// `lock` = u32::MAX for a new RLock. Returns the condition's id; its lock
+/// is `fs_cond_lock`.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_cond_new(lock_kind: u32, lock: u32, name: *const u8, n: usize, line: u32) -> i64 {
+    let lock = (lock != u32::MAX).then(|| (if lock_kind == 1 { ResKind::RLock } else { ResKind::Lock }, lock));
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.condition_new(lock, line).map(|(id, _, _)| id)) })
+}
+
+/// The lock of condition `id`: its kind (0 Lock, 1 RLock) times 2^32 plus its id.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_cond_lock(id: u32) -> i64 {
+    with_rt(|rt| {
+        let (kind, lock) = rt.condition_lock(id)?;
+        Ok(((kind == ResKind::RLock) as i64) << 32 | lock as i64)
+    })
+}
+
+/// `c.wait(timeout)`: 1 if notified.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_cond_wait(id: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.condition_wait(id, timeout(secs), line).map(i64::from))
+}
+
+/// `c.notify(n)` / `c.notify_all()` (n < 0).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_cond_notify(id: u32, n: i64, line: u32) -> i64 {
+    with_rt(|rt| rt.condition_notify(id, (n >= 0).then_some(n), line))
+}
+
+/// `Barrier(parties)`.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_barrier_new(parties: i64, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.barrier_new(parties, line)) })
+}
+
+/// `b.wait(timeout)`: the arrival index.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_barrier_wait(id: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.barrier_wait(id, timeout(secs), line))
+}
+
+/// Barrier ops: 0 reset, 1 abort, 2 n_waiting, 3 parties, 4 broken.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_barrier_op(id: u32, what: u32, line: u32) -> i64 {
+    with_rt(|rt| match what {
+        0 | 1 => rt.barrier_reset(id, what == 1, line).map(|_| 0),
+        2 => rt.barrier_waiting(id, line),
+        3 => rt.barrier_info(id).map(|(p, _)| p),
+        _ => rt.barrier_info(id).map(|(_, b)| b as i64),
+    })
+}
+
+// ---- shared memory values ---------------------------------------------------
+
+fn num(bits: i64, float: u32) -> Num {
+    Num::from_bits(bits, float != 0)
+}
+
+/// `Value(typecode, init)`: `bits` is the integer, or the float's bits.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_value_new(bits: i64, float: u32, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.value_new(num(bits, float), float != 0, line).map(|(id, _)| id)) })
+}
+
+/// `Array(typecode, values)`: `values` points to `len` numbers (bits).
+///
+/// # Safety
+/// `values` points to `len` readable `i64`s; `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_array_new(values: *const i64, len: usize, float: u32, name: *const u8, n: usize, line: u32) -> i64 {
+    let nums: Vec<Num> = if len == 0 || values.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: per this function's contract.
+        unsafe { std::slice::from_raw_parts(values, len) }.iter().map(|&b| num(b, float)).collect()
+    };
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.array_new(&nums, float != 0, line).map(|(id, _)| id)) })
+}
+
+/// The RLock of a Value or Array (`get_lock()`).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_shared_lock(id: u32) -> i64 {
+    with_rt(|rt| rt.shared_lock(id).map(i64::from))
+}
+
+/// `v.value` (read): the bits.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_value_load(id: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.value_load(id, line).map(Num::bits))
+}
+
+/// `v.value = x`.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_value_store(id: u32, bits: i64, float: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.value_store(id, num(bits, float), line).map(|_| 0))
+}
+
+/// `len(a)` (a query).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_array_len(id: u32) -> i64 {
+    with_rt(|rt| rt.array_len(id))
+}
+
+/// `a[i]` (read): the bits.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_array_load(id: u32, i: i64, line: u32) -> i64 {
+    with_rt(|rt| rt.array_load(id, i, line).map(Num::bits))
+}
+
+/// `a[i] = x`.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_array_store(id: u32, i: i64, bits: i64, float: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.array_store(id, i, num(bits, float), line).map(|_| 0))
+}
+
+// ---- queues and pipes ---------------------------------------------------------
+
+/// `Queue(maxsize)` / `JoinableQueue(maxsize)`.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_queue_new(joinable: u32, maxsize: i64, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.queue_new(joinable != 0, maxsize, line)) })
+}
+
+/// The message a sender made: its pickle and its repr.
+///
+/// # Safety
+/// Both (pointer, length) pairs as for [`text`].
+unsafe fn message(repr: *const u8, rn: usize, data: *const u8, dn: usize) -> Value {
+    // SAFETY: per the caller's contract.
+    unsafe { Value::Pickled { repr: text(repr, rn), bytes: bytes(data, dn) } }
+}
+
+/// `q.put(obj, block, timeout)` / `put_nowait` (`nowait` = 1).
+///
+/// # Safety
+/// `repr`/`rn` and `data`/`dn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_queue_put(id: u32, repr: *const u8, rn: usize, data: *const u8, dn: usize, block: u32, secs: f64, nowait: u32, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let v = unsafe { message(repr, rn, data, dn) };
+    let how = Blocking { block: block != 0, timeout: timeout(secs), nowait: nowait != 0 };
+    with_rt(|rt| rt.queue_put(id, &v, how, line).map(|_| 0))
+}
+
+/// `q.get(block, timeout)` / `get_nowait`: the item's length (`fs_take` it).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_queue_get(id: u32, block: u32, secs: f64, nowait: u32, line: u32) -> i64 {
+    let how = Blocking { block: block != 0, timeout: timeout(secs), nowait: nowait != 0 };
+    with_rt(|rt| pickled(rt.queue_get(id, how, line)?))
+}
+
+/// Queue queries and ops: 0 qsize, 1 empty, 2 full, 3 task_done, 4 join.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_queue_op(id: u32, what: u32, line: u32) -> i64 {
+    with_rt(|rt| {
+        let v = match what {
+            0 => rt.queue_query(id, Op::Qsize, line)?,
+            1 => rt.queue_query(id, Op::Empty, line)?,
+            2 => rt.queue_query(id, Op::Full, line)?,
+            3 => {
+                rt.queue_task_done(id, line)?;
+                Value::Int(0)
+            }
+            _ => {
+                rt.queue_join(id, line)?;
+                Value::Int(0)
+            }
+        };
+        Ok(match v {
+            Value::Int(i) => i,
+            Value::Bool(b) => b as i64,
+            _ => 0,
+        })
+    })
+}
+
+/// `Pipe(duplex)`: the pipe's id; its ends are 0 and 1.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pipe_new(duplex: u32, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.pipe_new(duplex != 0, line)) })
+}
+
+/// `c.send(obj)` / `c.send_bytes(b)` on `end`.
+///
+/// # Safety
+/// `repr`/`rn` and `data`/`dn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pipe_send(id: u32, end: u8, repr: *const u8, rn: usize, data: *const u8, dn: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let v = unsafe { message(repr, rn, data, dn) };
+    with_rt(|rt| rt.pipe_send(id, end, &v, line).map(|_| 0))
+}
+
+/// `c.recv()` / `c.recv_bytes()` on `end`: the message's length (`fs_take` it).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_pipe_recv(id: u32, end: u8, line: u32) -> i64 {
+    with_rt(|rt| pickled(rt.pipe_recv(id, end, line)?))
+}
+
+/// `c.poll(timeout)`: 1 if a message (or end of file) is there.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_pipe_poll(id: u32, end: u8, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.pipe_poll(id, end, if secs >= 0.0 { secs } else { f64::INFINITY }, line).map(i64::from))
+}
+
+/// `c.close()`.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_pipe_close(id: u32, end: u8, line: u32) -> i64 {
+    with_rt(|rt| rt.pipe_close(id, end, line).map(|_| 0))
+}

@@ -1,0 +1,47 @@
+//! A Python program's syntax, checked by the interpreter that will run it
+//! (`compile()`, nothing executed), reported as file:line:column: message —
+//! Python's own message, e.g. `t.py:3:9: SyntaxError: '(' was never closed`.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::scenario::{Lesson, ScenarioError};
+
+/// Compiles the source read from stdin; prints nothing if it compiles, else
+/// `line TAB column TAB Kind: message`.
+const CHECKER: &str = r#"
+import sys
+src = sys.stdin.buffer.read().decode('utf-8-sig')
+try:
+    compile(src, sys.argv[1], 'exec', dont_inherit=True)
+except SyntaxError as e:
+    print('%s\t%s\t%s: %s' % (e.lineno or 1, e.offset or 1, type(e).__name__, e.msg))
+except ValueError as e:
+    print('1\t1\tSyntaxError: %s' % e)
+"#;
+
+/// Checks the lesson's Python source.
+pub fn syntax(lesson: &Lesson) -> Result<(), ScenarioError> {
+    let python = super::launch::interpreter().map_err(ScenarioError::Plain)?;
+    let file = &lesson.script_file;
+    let mut child = Command::new(&python.path)
+        .args(["-I", "-c", CHECKER, file])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| ScenarioError::Plain(format!("{}: cannot run it: {e}", python.path.display())))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(lesson.script.as_bytes());
+    }
+    let out = child.wait_with_output().map_err(|e| ScenarioError::Plain(e.to_string()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text.lines().next().unwrap_or("");
+    if line.is_empty() {
+        return Ok(());
+    }
+    let mut it = line.splitn(3, '\t');
+    let l = it.next().and_then(|x| x.parse().ok()).unwrap_or(1);
+    let c = it.next().and_then(|x| x.parse().ok()).unwrap_or(1);
+    Err(ScenarioError::at(file, l, c, it.next().unwrap_or("SyntaxError").to_string()))
+}

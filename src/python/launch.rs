@@ -1,0 +1,129 @@
+//! Starting Python: which interpreter, which library, which command.
+//!
+//! The interpreter is `--python PATH` if given, else `python3` on PATH; it must
+//! be CPython 3.9 or newer. The library is `libforkscope.so` beside the
+//! `forkscope` binary (cargo builds both; `FORKSCOPE_LIB` overrides). A run's
+//! main process is `python3 -B -c BOOT` (BOOT = `python/forkscope_boot.py`,
+//! compiled in) with `FORKSCOPE_SEGMENT`, `FORKSCOPE_LANE` and
+//! `FORKSCOPE_LIB` in its environment, and `PYTHONHASHSEED` fixed by the
+//! run's seed so that `hash()` and set order repeat from run to run.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// Oldest Python forkscope runs.
+pub const MIN_VERSION: (u32, u32) = (3, 9);
+
+/// A Python interpreter that can run forkscope's Python side.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Interpreter {
+    pub path: PathBuf,
+    pub version: (u32, u32),
+}
+
+static CHOSEN: OnceLock<Option<PathBuf>> = OnceLock::new();
+static FOUND: OnceLock<Result<Interpreter, String>> = OnceLock::new();
+
+/// Sets the interpreter named by `--python` (call once, before any run).
+pub fn choose(path: Option<PathBuf>) {
+    let _ = CHOSEN.set(path);
+}
+
+/// Looks `name` up on PATH (a name with a `/` is taken as a path).
+fn which(name: &Path) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let executable = |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if name.components().count() > 1 {
+        return executable(name).then(|| name.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| executable(p))
+}
+
+/// Finds and checks `given` (or `python3` on PATH).
+pub fn find(given: Option<&Path>) -> Result<Interpreter, String> {
+    let name = given.unwrap_or(Path::new("python3"));
+    let Some(path) = which(name) else {
+        return Err(match given {
+            Some(p) => format!("--python {}: no such executable file", p.display()),
+            None => "python3 was not found on PATH: forkscope runs Python programs with real CPython (3.9 or newer); install python3, or name an interpreter with --python PATH".to_string(),
+        });
+    };
+    let out = Command::new(&path)
+        .args(["-I", "-c", "import sys; print('%d %d %s' % (sys.version_info[0], sys.version_info[1], sys.implementation.name))"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("{}: cannot run it: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut it = text.split_whitespace();
+    let (Some(Ok(major)), Some(Ok(minor)), Some(imp)) = (it.next().map(str::parse::<u32>), it.next().map(str::parse::<u32>), it.next()) else {
+        return Err(format!("{}: does not answer like a Python interpreter", path.display()));
+    };
+    if imp != "cpython" {
+        return Err(format!("{}: is {imp} {major}.{minor}; forkscope needs CPython", path.display()));
+    }
+    if (major, minor) < MIN_VERSION {
+        return Err(format!("{}: is Python {major}.{minor}; forkscope needs Python {}.{} or newer", path.display(), MIN_VERSION.0, MIN_VERSION.1));
+    }
+    Ok(Interpreter { path, version: (major, minor) })
+}
+
+/// The interpreter of this forkscope process (`--python` or `python3`),
+/// found once.
+pub fn interpreter() -> Result<Interpreter, String> {
+    FOUND.get_or_init(|| find(CHOSEN.get().and_then(|p| p.as_deref()))).clone()
+}
+
+/// `libforkscope.so` beside `exe` (or `FORKSCOPE_LIB`).
+pub fn library(exe: &Path) -> Result<PathBuf, String> {
+    if let Some(p) = std::env::var_os("FORKSCOPE_LIB") {
+        return Ok(PathBuf::from(p));
+    }
+    let exe = std::fs::canonicalize(exe).map_err(|e| format!("{}: {e}", exe.display()))?;
+    let dir = exe.parent().unwrap_or(Path::new("/"));
+    // Beside the binary; a test binary lives one folder down, in deps/.
+    for d in [Some(dir), dir.parent()].into_iter().flatten() {
+        let p = d.join("libforkscope.so");
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    Err(format!("forkscope's Python runtime {} is missing (cargo builds it beside the binary: run `cargo build`)", dir.join("libforkscope.so").display()))
+}
+
+/// The command that starts a Python process on `lane` of segment `seg`.
+pub fn command(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64) -> Command {
+    let boot = super::source("forkscope_boot.py").expect("forkscope_boot.py is compiled in");
+    let mut cmd = Command::new(python);
+    cmd.arg("-B").arg("-c").arg(boot);
+    cmd.env("FORKSCOPE_SEGMENT", seg).env("FORKSCOPE_LANE", lane.to_string()).env("FORKSCOPE_LIB", lib);
+    // hash() of str and bytes, and so set order, repeat with the seed.
+    cmd.env("PYTHONHASHSEED", (seed % 4_294_967_295).to_string());
+    for v in ["PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONBREAKPOINT"] {
+        cmd.env_remove(v);
+    }
+    cmd.stdin(Stdio::null()).stdout(Stdio::null());
+    if std::env::var_os("FORKSCOPE_DEBUG").is_none() {
+        cmd.stderr(Stdio::null());
+    }
+    cmd
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_interpreter_is_a_clear_error() {
+        let e = find(Some(Path::new("/nonexistent/python9"))).unwrap_err();
+        assert_eq!(e, "--python /nonexistent/python9: no such executable file");
+    }
+
+    #[test]
+    fn a_non_python_is_refused() {
+        let e = find(Some(Path::new("/bin/true"))).unwrap_err();
+        assert!(e.contains("does not answer like a Python interpreter"), "{e}");
+    }
+}

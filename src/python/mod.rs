@@ -1,0 +1,24 @@
+//! The Python front-end: real CPython processes on forkscope's runtime.
+//!
+//! - [`launch`] (conductor side): finds the interpreter (`python3` on PATH or
+//!   `--python`) and the shared library, and starts a run's main process as
+//!   `python3 -c BOOT` with the segment and lane in its environment.
+//! - [`check`]: a program's syntax, checked by that interpreter, reported as
+//!   file:line:column like every lesson error.
+//! - [`abi`] (process side): the runtime exported with a small C ABI from
+//!   `libforkscope.so`, which the Python package (`python/`, compiled in and
+//!   served by [`abi`] to the interpreter) calls through `ctypes`.
+//!
+//! Nothing here is Python-specific beyond the boundary: the primitives,
+//! records, gate and hand-off are the runtime's, the same as for Rhai.
+
+pub mod abi;
+pub mod check;
+pub mod launch;
+
+include!(concat!(env!("OUT_DIR"), "/python_sources.rs"));
+
+/// The source of forkscope's Python file `path` (relative to `python/`).
+pub fn source(path: &str) -> Option<&'static str> {
+    PY_SOURCES.iter().find(|(p, _)| *p == path).map(|(_, s)| *s)
+}

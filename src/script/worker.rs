@@ -1,0 +1,75 @@
+//! Entry of a Rhai scenario process: `forkscope worker --segment NAME --lane N`.
+//!
+//! It attaches to its lane (see [`super::attach`]: refusals, the watcher
+//! thread, the run's folder), then runs the script's
+//! top-level statements (each process has its own globals, like Python's spawn
+//! start method re-importing the module), calls the target with its arguments
+//! (a pool worker runs the pool's loop instead, see `ipc::pool_worker`), and
+//! exits the Python way (see `Rt::finish`).
+
+use std::convert::Infallible;
+use std::rc::Rc;
+
+use rhai::{CallFnOptions, Dynamic, Scope};
+
+use crate::codec;
+use crate::runtime::Rt;
+use crate::script;
+use crate::shm::record::TextTag;
+
+/// Runs the worker; returns only on a refusal, with the exit status to use.
+pub fn main(segment: &str, lane: u32) -> i32 {
+    match run(segment, lane) {
+        Ok(never) => match never {},
+        Err(why) => {
+            eprintln!("forkscope worker: {why}");
+            eprintln!("(the worker subcommand is internal: forkscope starts it for each process of a run)");
+            2
+        }
+    }
+}
+
+fn run(segment: &str, lane: u32) -> Result<Infallible, String> {
+    let crate::runtime::attach::Attached { rt, target, payload } = crate::runtime::attach::attach(segment, lane)?;
+    let rt = Rc::new(rt);
+    let code = run_script(&rt, &target, payload.args);
+    rt.finish(code)
+}
+
+/// Runs the target; returns the exit code (0, or 1 after an uncaught error).
+fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
+    let mut engine = script::base_engine();
+    let ast = match script::compile(&engine, &rt.info.script) {
+        Ok(a) => a,
+        Err(e) => {
+            rt.record_text(TextTag::Error, &format!("SyntaxError: {e}"));
+            return 1;
+        }
+    };
+    let fns = Rc::new(script::fn_table(&ast));
+    script::install_worker_api(&mut engine, rt.clone(), fns.clone());
+    let mut scope = Scope::new();
+    if target == crate::runtime::ipc::pool::POOL_WORKER {
+        // A pool worker: the script's top level, then the pool's loop.
+        if let Err(e) = engine.run_ast_with_scope(&mut scope, &ast) {
+            rt.record_text(TextTag::Error, &script::describe_error(&e, &fns).to_string());
+            return 1;
+        }
+        return super::pool_worker::serve(rt, &engine, &ast, &mut scope, &fns, &args);
+    }
+    let args: Vec<Dynamic> = args.into_iter().map(script::values::from_value).collect();
+    let result = engine.run_ast_with_scope(&mut scope, &ast).and_then(|_| {
+        engine.call_fn_with_options::<Dynamic>(CallFnOptions::new().eval_ast(false).rewind_scope(true), &mut scope, &ast, target, args)
+    });
+    match result {
+        Ok(_) => 0,
+        Err(e) => {
+            let err = script::describe_error(&e, &fns);
+            if err.line > 0 {
+                rt.set_line(err.line);
+            }
+            rt.record_text(TextTag::Error, &err.to_string());
+            1
+        }
+    }
+}
