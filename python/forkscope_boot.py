@@ -1,0 +1,77 @@
+# forkscope's boot: a run's Python process starts as `python3 -B -c <this file>`.
+#
+# It loads forkscope's runtime (libforkscope.so, named by FORKSCOPE_LIB),
+# makes forkscope's Python side importable from the library itself (nothing is
+# written to disk, nothing installed), then runs the program (forkscope_rt.main).
+import os
+import sys
+
+
+def _boot():
+    import ctypes
+    import importlib.abc
+    import importlib.util
+    import linecache
+
+    lib = ctypes.CDLL(os.environ.pop("FORKSCOPE_LIB"))
+    lib.fs_py_source.restype = ctypes.c_void_p
+    lib.fs_py_source.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(ctypes.c_size_t)]
+
+    def source(path):
+        b = path.encode()
+        n = ctypes.c_size_t()
+        p = lib.fs_py_source(b, len(b), ctypes.byref(n))
+        return None if not p else ctypes.string_at(p, n.value).decode("utf-8")
+
+    class Loader(importlib.abc.Loader):
+        def __init__(self, filename, text):
+            self.filename = filename
+            self.text = text
+
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            # Tracebacks show our lines too, as they would for the stdlib.
+            linecache.cache[self.filename] = (len(self.text), None, self.text.splitlines(True), self.filename)
+            exec(compile(self.text, self.filename, "exec"), module.__dict__)
+
+        def get_source(self, name):
+            return self.text
+
+    class Missing(importlib.abc.Loader):
+        def create_module(self, spec):
+            return None
+
+        def exec_module(self, module):
+            raise NotImplementedError(
+                "forkscope does not run %s yet (this version runs Process, the locks, "
+                "Event, Condition, Barrier, Value, Array, the queues and Pipe)" % module.__name__
+            )
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname, path=None, target=None):
+            top = fullname.partition(".")[0]
+            if top not in ("multiprocessing", "forkscope_rt"):
+                return None
+            rel = fullname.replace(".", "/")
+            for cand, package in ((rel + "/__init__.py", True), (rel + ".py", False)):
+                text = source(cand)
+                if text is not None:
+                    filename = "<forkscope>/" + cand
+                    spec = importlib.util.spec_from_loader(fullname, Loader(filename, text), origin=filename, is_package=package)
+                    spec.has_location = False
+                    return spec
+            if top == "multiprocessing":
+                return importlib.util.spec_from_loader(fullname, Missing())
+            return None
+
+    sys.meta_path.insert(0, Finder())
+    for name in [m for m in sys.modules if m == "multiprocessing" or m.startswith("multiprocessing.")]:
+        del sys.modules[name]
+    import forkscope_rt.main
+
+    forkscope_rt.main.run_main(lib)
+
+
+_boot()

@@ -1,0 +1,286 @@
+"""forkscope's Python runtime: the binding to libforkscope.so, and what every
+part of forkscope's Python side shares — the user's file, the line a process
+is on, names, errors.
+
+Every call of the library returns an int64; ERR means the op raised (the
+library then says `Kind<TAB>message`, turned here into Python's exception),
+NOTHING is None. See src/python/abi.rs for the functions.
+"""
+import builtins
+import ctypes
+import linecache
+import re
+import sys
+
+ERR = -(1 << 63)
+NOTHING = ERR + 1
+MODE_PAUSED = 1
+GRAN_STATEMENT = 1
+
+lib = None
+# The user's program, as its code objects name it (co_filename).
+USER_FILE = None
+_MODE = None
+_GRAN = None
+
+_I64, _U32, _F64, _SZ, _U8, _I32 = ctypes.c_int64, ctypes.c_uint32, ctypes.c_double, ctypes.c_size_t, ctypes.c_uint8, ctypes.c_int32
+_P = ctypes.c_char_p
+_SIGNATURES = {
+    "fs_attach": (_P, _SZ, _U32),
+    "fs_start_child": (_U32,),
+    "fs_info": (_U32,),
+    "fs_number": (_U32,),
+    "fs_line": (_U32,),
+    "fs_statement": (_U32,),
+    "fs_print": (_U32, _P, _SZ, _U32),
+    "fs_text": (_U8, _P, _SZ, _U32),
+    "fs_sleep": (_F64, _U32),
+    "fs_paused": (),
+    "fs_file_enter": (_U32, _U32),
+    "fs_file_done": (_U32, _P, _SZ, _P, _SZ, _I64),
+    "fs_start_prepare": (_P, _SZ, _P, _SZ, _U32, _U32),
+    "fs_start_commit": (_U32, _U32, _I32),
+    "fs_start_failed": (_U32, _U32, _I32),
+    "fs_join": (_U32, _F64, _U32),
+    "fs_is_alive": (_U32, _U32),
+    "fs_exitcode": (_U32,),
+    "fs_signal": (_U32, _I32, _U32),
+    "fs_finish": (_I32,),
+    "fs_lock_new": (_U32, _P, _SZ, _U32),
+    "fs_lock_acquire": (_U32, _U32, _U32, _F64, _U32),
+    "fs_lock_release": (_U32, _U32, _U32),
+    "fs_sem_new": (_I64, _U32, _P, _SZ, _U32),
+    "fs_sem_acquire": (_U32, _U32, _F64, _U32),
+    "fs_sem_release": (_U32, _U32),
+    "fs_sem_value": (_U32, _U32),
+    "fs_event_new": (_P, _SZ, _U32),
+    "fs_event_op": (_U32, _U32, _U32),
+    "fs_event_wait": (_U32, _F64, _U32),
+    "fs_cond_new": (_U32, _U32, _P, _SZ, _U32),
+    "fs_cond_lock": (_U32,),
+    "fs_cond_wait": (_U32, _F64, _U32),
+    "fs_cond_notify": (_U32, _I64, _U32),
+    "fs_barrier_new": (_I64, _P, _SZ, _U32),
+    "fs_barrier_wait": (_U32, _F64, _U32),
+    "fs_barrier_op": (_U32, _U32, _U32),
+    "fs_value_new": (_I64, _U32, _P, _SZ, _U32),
+    "fs_array_new": (ctypes.POINTER(_I64), _SZ, _U32, _P, _SZ, _U32),
+    "fs_shared_lock": (_U32,),
+    "fs_value_load": (_U32, _U32),
+    "fs_value_store": (_U32, _I64, _U32, _U32),
+    "fs_array_len": (_U32,),
+    "fs_array_load": (_U32, _I64, _U32),
+    "fs_array_store": (_U32, _I64, _I64, _U32, _U32),
+    "fs_queue_new": (_U32, _I64, _P, _SZ, _U32),
+    "fs_queue_put": (_U32, _P, _SZ, _P, _SZ, _U32, _F64, _U32, _U32),
+    "fs_queue_get": (_U32, _U32, _F64, _U32, _U32),
+    "fs_queue_op": (_U32, _U32, _U32),
+    "fs_pipe_new": (_U32, _P, _SZ, _U32),
+    "fs_pipe_send": (_U32, _U8, _P, _SZ, _P, _SZ, _U32),
+    "fs_pipe_recv": (_U32, _U8, _U32),
+    "fs_pipe_poll": (_U32, _U8, _F64, _U32),
+    "fs_pipe_close": (_U32, _U8, _U32),
+    "fs_error": (_P, _SZ),
+    "fs_take": (_P, _SZ),
+}
+
+
+def bind(library):
+    """Declares every function's types on `library` and makes it ours."""
+    global lib
+    for name, args in _SIGNATURES.items():
+        f = getattr(library, name)
+        f.argtypes = list(args)
+        f.restype = _I64
+    lib = library
+
+
+def attach_controls():
+    """The run's mode and step-granularity words, read in place (cheap)."""
+    global _MODE, _GRAN
+    _MODE = _U32.from_address(ok(lib.fs_number(3)))
+    _GRAN = _U32.from_address(ok(lib.fs_number(4)))
+
+
+def paused():
+    return _MODE is not None and _MODE.value == MODE_PAUSED
+
+
+def statement_steps():
+    return _GRAN is not None and _GRAN.value == GRAN_STATEMENT
+
+
+# ---- errors ------------------------------------------------------------------
+
+_ERRNO = re.compile(r"\[Errno (\d+)\] (.*)", re.S)
+
+
+def exception(kind, message):
+    """Python's exception for the runtime's `Kind` and message."""
+    import queue
+    import threading
+
+    special = {
+        "queue.Empty": queue.Empty,
+        "queue.Full": queue.Full,
+        "BrokenBarrierError": threading.BrokenBarrierError,
+        "JSONDecodeError": ValueError,
+    }
+    cls = special.get(kind) or getattr(builtins, kind, None)
+    if not (isinstance(cls, type) and issubclass(cls, BaseException)):
+        return RuntimeError("%s: %s" % (kind, message))
+    if not message:
+        return cls()
+    if issubclass(cls, OSError):
+        m = _ERRNO.match(message)
+        if m:
+            return cls(int(m.group(1)), m.group(2))
+    return cls(message)
+
+
+def last_error():
+    buf = ctypes.create_string_buffer(8192)
+    n = lib.fs_error(buf, 8192)
+    kind, _, message = buf.raw[: min(n, 8192)].decode("utf-8", "replace").partition("\t")
+    return exception(kind, message)
+
+
+def ok(r):
+    """The result of a library call, or its exception raised."""
+    if r == ERR:
+        raise last_error()
+    return r
+
+
+def take(n):
+    """The bytes result (of length `n`) of the last call."""
+    buf = ctypes.create_string_buffer(n)
+    lib.fs_take(buf, n)
+    return buf.raw
+
+
+def info(which):
+    return take(ok(lib.fs_info(which))).decode("utf-8")
+
+
+def text(s):
+    """A text as the library takes it: (bytes, length)."""
+    b = s.encode("utf-8", "surrogatepass")
+    return b, len(b)
+
+
+# ---- lines and statements ----------------------------------------------------
+
+_tracing = False
+
+
+def line():
+    """The line of the innermost frame in the user's file (0 if none)."""
+    if _GRAN is not None and (_GRAN.value == GRAN_STATEMENT) != _tracing:
+        _set_tracing(not _tracing)
+    f = sys._getframe(1)
+    uf = USER_FILE
+    while f is not None:
+        if f.f_code.co_filename == uf:
+            return f.f_lineno
+        f = f.f_back
+    return 0
+
+
+def user_frame():
+    f = sys._getframe(1)
+    while f is not None and f.f_code.co_filename != USER_FILE:
+        f = f.f_back
+    return f
+
+
+def _set_tracing(on):
+    """Statement steps follow Python's line events, only while asked for."""
+    global _tracing
+    _tracing = on
+    mon = getattr(sys, "monitoring", None)
+    if mon is not None:
+        _monitoring(mon, on)
+    else:
+        _settrace(on)
+
+
+_TOOL = None
+
+
+def _monitoring(mon, on):
+    global _TOOL
+    if _TOOL is None:
+        for tool in (mon.DEBUGGER_ID, 3, 4):
+            try:
+                mon.use_tool_id(tool, "forkscope")
+                _TOOL = tool
+                break
+            except ValueError:
+                continue
+        if _TOOL is None:
+            return
+
+        def on_line(code, lineno):
+            if code.co_filename != USER_FILE:
+                return mon.DISABLE
+            lib.fs_statement(lineno)
+
+        mon.register_callback(_TOOL, mon.events.LINE, on_line)
+    mon.set_events(_TOOL, mon.events.LINE if on else 0)
+    if on:
+        mon.restart_events()
+
+
+def _local_trace(frame, event, arg):
+    if event == "line":
+        lib.fs_statement(frame.f_lineno)
+    return _local_trace
+
+
+def _global_trace(frame, event, arg):
+    if frame.f_code.co_filename != USER_FILE:
+        return None
+    return _local_trace
+
+
+def _settrace(on):
+    sys.settrace(_global_trace if on else None)
+    f = sys._getframe(2)
+    while f is not None:
+        if f.f_code.co_filename == USER_FILE:
+            f.f_trace = _local_trace if on else None
+        f = f.f_back
+
+
+# ---- names -------------------------------------------------------------------
+
+_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=(?!=)\s*(.*)$")
+
+
+def assigned_name(source_line, constructor):
+    """`lock` for `lock = Lock()`, `self.q` for `self.q = mp.Queue(3)`,
+    `a, b` for `a, b = Pipe()`; '' when the line does not create the object
+    straight into a variable."""
+    m = _ASSIGN.match(source_line)
+    if not m:
+        return ""
+    if not re.match(r"[\w.]*\b%s\s*\(" % re.escape(constructor), m.group(2)):
+        return ""
+    return ", ".join(p.strip() for p in m.group(1).split(","))
+
+
+def created_name(constructor):
+    """The name of the resource being created on the user's current line."""
+    f = user_frame()
+    if f is None:
+        return ""
+    return assigned_name(linecache.getline(USER_FILE, f.f_lineno), constructor)
+
+
+def short_repr(obj, limit=200):
+    try:
+        r = repr(obj)
+    except Exception as e:  # a broken __repr__ must not break a put
+        r = "<%s object (repr failed: %s)>" % (type(obj).__name__, type(e).__name__)
+    return r if len(r) <= limit else r[: limit - 1] + "…"

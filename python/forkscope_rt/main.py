@@ -1,0 +1,135 @@
+"""Running the user's program: main runs the file as `__main__`; a forked
+child runs its Process's `run()`. Both end the Python way — an uncaught
+exception prints its traceback (one op on the process's stderr) and exits 1,
+`sys.exit(n)` exits n — and then through the runtime's exit handling
+(daemonic children terminated, the others joined), which never returns.
+"""
+import atexit
+import builtins
+import linecache
+import os
+import sys
+import traceback
+import types
+
+import forkscope_rt as rt
+from forkscope_rt import hooks
+
+# Tags of the library's text records.
+_ERROR, _ASSERT = 2, 6
+
+
+def exit_code(e):
+    """The exit status `SystemExit(e.code)` gives, printing a message code."""
+    code = e.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    try:
+        sys.stderr.write(str(code) + "\n")
+        sys.stderr.flush()
+    except Exception:
+        pass
+    return 1
+
+
+def report_exception(prefix=""):
+    """Prints the current exception's traceback as one op on stderr, and
+    records it: a failed `assert` of the user's code as an assertion, any
+    other exception as an error."""
+    etype, value, tb = sys.exc_info()
+    # Our own frames (running the program) are not the user's business.
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith("<forkscope>/forkscope_rt/"):
+        tb = tb.tb_next
+    hooks.flush_streams()
+    text = prefix + "".join(traceback.format_exception(etype, value, tb))
+    try:
+        hooks.write_block(2, text)
+    except Exception:
+        pass
+    last = "".join(traceback.format_exception_only(etype, value)).strip().splitlines()[-1]
+    innermost = None
+    while tb is not None:
+        innermost = tb.tb_frame
+        tb = tb.tb_next
+    user_assert = issubclass(etype, AssertionError) and innermost is not None and innermost.f_code.co_filename == rt.USER_FILE
+    b, n = rt.text(last)
+    rt.lib.fs_text(_ASSERT if user_assert else _ERROR, b, n, rt.line())
+
+
+def run_main(lib):
+    seg = os.environ.pop("FORKSCOPE_SEGMENT", "")
+    lane = int(os.environ.pop("FORKSCOPE_LANE", "0") or 0)
+    rt.bind(lib)
+    b, n = rt.text(seg)
+    if lib.fs_attach(b, n, lane) == rt.ERR:
+        sys.stderr.write("forkscope: %s\n" % rt.last_error())
+        os._exit(2)
+    rt.attach_controls()
+    source = rt.info(0)
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    path = rt.info(1)
+    workdir = rt.info(5)
+    if not path:
+        # A built-in lesson: its file is not on disk; name it as the lesson.
+        path = rt.info(2) + ".py"
+    rt.USER_FILE = path
+    linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+    hooks.install()
+    hooks.seed_random(lane)
+    import multiprocessing.process as mpp
+
+    mpp._init_main()
+    sys.argv = [path]
+    sys.path[0] = os.path.dirname(path) if os.path.isabs(path) else workdir
+    main = types.ModuleType("__main__")
+    main.__file__ = path
+    main.__builtins__ = builtins
+    main.__spec__ = None
+    main.__loader__ = None
+    main.__cached__ = None
+    sys.modules["__main__"] = main
+    code = 0
+    try:
+        program = compile(source, path, "exec", dont_inherit=True)
+        exec(program, main.__dict__)
+    except SystemExit as e:
+        code = exit_code(e)
+    except BaseException:
+        code = 1
+        report_exception()
+    try:
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    hooks.flush_streams()
+    lib.fs_finish(code)
+
+
+def run_child(process, lane):
+    """In a child made by `os.fork()`: become `lane`, run the process, end.
+    Never returns."""
+    lib = rt.lib
+    if lib.fs_start_child(lane) == rt.ERR:
+        os._exit(255)
+    code = 1
+    try:
+        sys.stdout.discard()
+        sys.stderr.discard()
+        hooks.seed_random(lane)
+        import multiprocessing.process as mpp
+
+        mpp._init_child(process)
+        try:
+            process.run()
+            code = 0
+        except SystemExit as e:
+            code = exit_code(e)
+        except BaseException:
+            code = 1
+            report_exception("Process %s:\n" % process.name)
+        hooks.flush_streams()
+    finally:
+        lib.fs_finish(code)

@@ -1,0 +1,6 @@
+"""Not yet: forkscope runs multiprocessing.managers in its next version."""
+from .context import _not_yet
+
+
+def __getattr__(name):
+    _not_yet("multiprocessing.managers.%s" % name)

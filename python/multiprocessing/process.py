@@ -1,0 +1,306 @@
+"""forkscope's `multiprocessing.Process`: real child processes, forked as
+CPython's fork start method does, each on its own lane of the run.
+
+`start()` passes the gate and reserves the child's lane in the runtime,
+then `os.fork()`s; the child attaches to its lane before it runs any of the
+user's code (see forkscope_rt.main.run_child) and the parent writes the
+start record and releases it. join, is_alive, terminate and kill are the
+runtime's ops; names, identities, daemon flags, exit codes and the messages
+of misuse are CPython's.
+"""
+import itertools
+import os
+import signal
+import sys
+
+import forkscope_rt as rt
+from forkscope_rt import ok
+
+__all__ = ["BaseProcess", "current_process", "active_children", "parent_process"]
+
+_current_process = None
+_parent_process = None
+_children = set()
+_process_counter = itertools.count(1)
+
+_exitcode_to_name = {}
+for _name, _signum in list(signal.__dict__.items()):
+    if _name[:3] == "SIG" and "_" not in _name:
+        _exitcode_to_name[-_signum] = "-" + _name
+del _name, _signum
+
+
+def current_process():
+    """The Process object of the current process."""
+    return _current_process
+
+
+def active_children():
+    """The children of the current process that are still alive."""
+    _cleanup()
+    return list(_children)
+
+
+def parent_process():
+    """The parent's Process object, or None in the main process."""
+    return _parent_process
+
+
+def _cleanup():
+    for p in list(_children):
+        if p._lane is not None and rt.lib.fs_exitcode(p._lane) != rt.NOTHING:
+            _children.discard(p)
+
+
+def _target_name(process):
+    t = process._target
+    if t is None:
+        return type(process).__name__ + ".run"
+    return getattr(t, "__qualname__", None) or getattr(t, "__name__", None) or repr(t)
+
+
+class BaseProcess:
+    """Process objects represent activity run in a separate process."""
+
+    _start_method = "fork"
+
+    def __init__(self, group=None, target=None, name=None, args=(), kwargs={}, *, daemon=None):
+        assert group is None, "group argument must be None for now"
+        count = next(_process_counter)
+        self._identity = _current_process._identity + (count,)
+        self._config = _current_process._config.copy()
+        self._parent_pid = os.getpid()
+        self._parent_name = _current_process.name
+        self._lane = None
+        self._pid = None
+        self._closed = False
+        self._target = target
+        self._args = tuple(args)
+        self._kwargs = dict(kwargs)
+        self._name = name or type(self).__name__ + "-" + ":".join(str(i) for i in self._identity)
+        if daemon is not None:
+            self.daemon = daemon
+
+    def _check_closed(self):
+        if self._closed:
+            raise ValueError("process object is closed")
+
+    def run(self):
+        """Method to be run in the child process."""
+        if self._target:
+            self._target(*self._args, **self._kwargs)
+
+    def start(self):
+        """Start the child process."""
+        self._check_closed()
+        assert self._lane is None, "cannot start a process twice"
+        assert self._parent_pid == os.getpid(), "can only start a process object created by current process"
+        _cleanup()
+        from forkscope_rt import hooks, main
+
+        line = rt.line()
+        name, nn = rt.text(self._name)
+        target, tn = rt.text(_target_name(self))
+        daemon = 1 if self.daemon else 0
+        lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, daemon, line))
+        # What was printed so far must not be printed again by the child.
+        hooks.flush_streams()
+        try:
+            pid = os.fork()
+        except OSError as e:
+            ok(rt.lib.fs_start_failed(lane, daemon, e.errno or 0))
+            raise
+        if pid == 0:
+            main.run_child(self, lane)
+        ok(rt.lib.fs_start_commit(lane, daemon, pid))
+        self._lane = lane
+        self._pid = pid
+        _children.add(self)
+
+    def terminate(self):
+        """Terminate the process; sends SIGTERM signal."""
+        self._check_closed()
+        self._signal(signal.SIGTERM)
+
+    def kill(self):
+        """Terminate the process; sends SIGKILL signal."""
+        self._check_closed()
+        self._signal(signal.SIGKILL)
+
+    def _signal(self, sig):
+        if self._lane is None:
+            # CPython: the process was never started, so it has no Popen.
+            raise AttributeError("'NoneType' object has no attribute '%s'" % ("terminate" if sig == signal.SIGTERM else "kill"))
+        ok(rt.lib.fs_signal(self._lane, int(sig), rt.line()))
+
+    def join(self, timeout=None):
+        """Wait until child process terminates."""
+        self._check_closed()
+        assert self._parent_pid == os.getpid(), "can only join a child process"
+        assert self._lane is not None, "can only join a started process"
+        t = -1.0 if timeout is None else max(float(timeout), 0.0)
+        r = ok(rt.lib.fs_join(self._lane, t, rt.line()))
+        if r != rt.NOTHING:
+            _children.discard(self)
+
+    def is_alive(self):
+        """Return whether process is alive."""
+        self._check_closed()
+        if self is _current_process:
+            return True
+        assert self._parent_pid == os.getpid(), "can only test a child process"
+        if self._lane is None:
+            return False
+        alive = bool(ok(rt.lib.fs_is_alive(self._lane, rt.line())))
+        if not alive:
+            _children.discard(self)
+        return alive
+
+    def close(self):
+        """Close the Process object (it must have ended)."""
+        if self._lane is not None and rt.lib.fs_exitcode(self._lane) == rt.NOTHING:
+            raise ValueError("Cannot close a process while it is still running. You should first call join() or terminate().")
+        _children.discard(self)
+        self._closed = True
+
+    @property
+    def name(self):
+        return self._name
+
+    @name.setter
+    def name(self, name):
+        assert isinstance(name, str), "name must be a string"
+        self._name = name
+
+    @property
+    def daemon(self):
+        """Return whether process is a daemon."""
+        return self._config.get("daemon", False)
+
+    @daemon.setter
+    def daemon(self, daemonic):
+        assert self._lane is None, "process has already started"
+        self._config["daemon"] = daemonic
+
+    @property
+    def authkey(self):
+        return self._config["authkey"]
+
+    @authkey.setter
+    def authkey(self, authkey):
+        self._config["authkey"] = bytes(authkey)
+
+    @property
+    def exitcode(self):
+        """Return exit code of process or `None` if it has yet to stop."""
+        self._check_closed()
+        if self._lane is None:
+            return None
+        r = ok(rt.lib.fs_exitcode(self._lane))
+        return None if r == rt.NOTHING else r
+
+    @property
+    def ident(self):
+        """Return identifier (PID) of process or `None` if it has yet to start."""
+        self._check_closed()
+        if self is _current_process:
+            return os.getpid()
+        return self._pid
+
+    pid = ident
+
+    @property
+    def sentinel(self):
+        raise NotImplementedError("forkscope does not give process sentinels (use join() or is_alive())")
+
+    def __repr__(self):
+        exitcode = None
+        if self is _current_process:
+            status = "started"
+        elif self._closed:
+            status = "closed"
+        elif self._parent_pid != os.getpid():
+            status = "unknown"
+        elif self._lane is None:
+            status = "initial"
+        else:
+            r = rt.lib.fs_exitcode(self._lane)
+            exitcode = None if r == rt.NOTHING else r
+            status = "started" if exitcode is None else "stopped"
+        info = [type(self).__name__, "name=%r" % self._name]
+        if self._lane is not None and self is not _current_process:
+            info.append("pid=%s" % self._pid)
+        info.append("parent=%s" % self._parent_pid)
+        info.append(status)
+        if exitcode is not None:
+            info.append("exitcode=%s" % _exitcode_to_name.get(exitcode, exitcode))
+        if self.daemon:
+            info.append("daemon")
+        return "<%s>" % " ".join(info)
+
+    def __reduce__(self):
+        raise TypeError("Pickling a Process object is not supported: pass it to a child at its start (inheritance)")
+
+
+class _MainProcess(BaseProcess):
+    def __init__(self):
+        self._identity = ()
+        self._name = "MainProcess"
+        self._parent_pid = None
+        self._lane = 1
+        self._pid = None
+        self._closed = False
+        self._target = None
+        self._args = ()
+        self._kwargs = {}
+        self._config = {"authkey": bytes(os.urandom(32)), "semprefix": "/mp"}
+
+    def close(self):
+        pass
+
+
+class _ParentProcess(BaseProcess):
+    def __init__(self, name, pid, lane):
+        self._identity = ()
+        self._name = name
+        self._pid = pid
+        self._parent_pid = None
+        self._lane = lane
+        self._closed = False
+        self._config = {}
+        self._target = None
+
+    def is_alive(self):
+        try:
+            os.kill(self._pid, 0)
+        except OSError:
+            return False
+        return True
+
+    @property
+    def ident(self):
+        return self._pid
+
+    pid = ident
+
+    def join(self, timeout=None):
+        raise AssertionError("can only join a child process")
+
+
+def _init_main():
+    global _current_process
+    _current_process = _MainProcess()
+
+
+def _init_child(process):
+    """In a freshly forked child: it is `process` now, with no children yet."""
+    global _current_process, _parent_process, _children, _process_counter
+    _parent_process = _ParentProcess(process._parent_name, process._parent_pid, ok(rt.lib.fs_number(5)))
+    _current_process = process
+    _children = set()
+    _process_counter = itertools.count(1)
+
+
+# CPython names the class `Process`, and subclasses count from its name.
+class Process(BaseProcess):
+    _start_method = "fork"

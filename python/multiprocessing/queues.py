@@ -1,0 +1,115 @@
+"""forkscope's `Queue`, `JoinableQueue` and `SimpleQueue`: items travel in
+the run's shared memory as the sender pickled them (the dashboard shows the
+`repr` the sender computed). put and get are ops; a full or empty queue
+blocks the process, which the dashboard shows blocked on it, and hands items
+to waiting getters in FIFO order.
+
+Unlike CPython, there is no feeder thread: `put` pickles at once, so an
+object that cannot be pickled raises in `put` (CPython prints the error from
+its feeder thread instead).
+"""
+import pickle
+import queue as _queue
+
+import forkscope_rt as rt
+from forkscope_rt import ok
+
+__all__ = ["Queue", "SimpleQueue", "JoinableQueue"]
+
+Empty = _queue.Empty
+Full = _queue.Full
+
+
+def _timeout(timeout):
+    return -1.0 if timeout is None else max(float(timeout), 0.0)
+
+
+class Queue:
+    _joinable = 0
+
+    def __init__(self, maxsize=0, *, ctx=None):
+        if maxsize <= 0:
+            maxsize = 0
+        self._maxsize = maxsize
+        b, n = rt.text(rt.created_name(type(self).__name__))
+        self._id = ok(rt.lib.fs_queue_new(self._joinable, int(maxsize), b, n, rt.line()))
+        self._closed = False
+
+    def __getstate__(self):
+        raise RuntimeError("Queue objects should only be shared between processes through inheritance")
+
+    def _check_closed(self):
+        if self._closed:
+            raise ValueError("Queue %r is closed" % self)
+
+    def put(self, obj, block=True, timeout=None):
+        self._check_closed()
+        self._put(obj, block, timeout, 0)
+
+    def put_nowait(self, obj):
+        self._check_closed()
+        self._put(obj, False, None, 1)
+
+    def _put(self, obj, block, timeout, nowait):
+        data = pickle.dumps(obj)
+        r, rn = rt.text(rt.short_repr(obj))
+        ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1 if block else 0, _timeout(timeout), nowait, rt.line()))
+
+    def get(self, block=True, timeout=None):
+        self._check_closed()
+        return self._get(block, timeout, 0)
+
+    def get_nowait(self):
+        self._check_closed()
+        return self._get(False, None, 1)
+
+    def _get(self, block, timeout, nowait):
+        n = ok(rt.lib.fs_queue_get(self._id, 1 if block else 0, _timeout(timeout), nowait, rt.line()))
+        return pickle.loads(rt.take(n))
+
+    def qsize(self):
+        return ok(rt.lib.fs_queue_op(self._id, 0, rt.line()))
+
+    def empty(self):
+        return bool(ok(rt.lib.fs_queue_op(self._id, 1, rt.line())))
+
+    def full(self):
+        return bool(ok(rt.lib.fs_queue_op(self._id, 2, rt.line())))
+
+    def close(self):
+        self._closed = True
+
+    def join_thread(self):
+        assert self._closed, "Queue {0!r} not closed".format(self)
+
+    def cancel_join_thread(self):
+        pass
+
+    def __repr__(self):
+        return "<%s object at %#x>" % (type(self).__name__, id(self))
+
+
+class JoinableQueue(Queue):
+    _joinable = 1
+
+    def task_done(self):
+        ok(rt.lib.fs_queue_op(self._id, 3, rt.line()))
+
+    def join(self):
+        ok(rt.lib.fs_queue_op(self._id, 4, rt.line()))
+
+
+class SimpleQueue(Queue):
+    def __init__(self, *, ctx=None):
+        super().__init__(0)
+
+    def put(self, obj):
+        self._check_closed()
+        self._put(obj, True, None, 0)
+
+    def get(self):
+        self._check_closed()
+        return self._get(True, None, 0)
+
+    def empty(self):
+        return bool(ok(rt.lib.fs_queue_op(self._id, 1, rt.line())))

@@ -1,0 +1,189 @@
+"""forkscope's `Value` and `Array`: numbers in the run's shared memory. Each
+read and each write is an op, so `counter.value += 1` is two (the lost update
+of the course is there to step through). With `lock=True` (the default) they
+come with an RLock (`get_lock()`), as CPython's synchronized wrappers do.
+"""
+import ctypes
+import struct
+
+import forkscope_rt as rt
+from forkscope_rt import ok
+
+__all__ = ["RawValue", "RawArray", "Value", "Array"]
+
+# typecode -> ctypes type (as CPython's sharedctypes)
+typecode_to_type = {
+    "c": ctypes.c_char, "u": ctypes.c_wchar,
+    "b": ctypes.c_byte, "B": ctypes.c_ubyte,
+    "h": ctypes.c_short, "H": ctypes.c_ushort,
+    "i": ctypes.c_int, "I": ctypes.c_uint,
+    "l": ctypes.c_long, "L": ctypes.c_ulong,
+    "q": ctypes.c_longlong, "Q": ctypes.c_ulonglong,
+    "f": ctypes.c_float, "d": ctypes.c_double,
+    "?": ctypes.c_bool,
+}
+_FLOATS = (ctypes.c_float, ctypes.c_double)
+
+
+def _ctype(typecode_or_type):
+    t = typecode_to_type.get(typecode_or_type, typecode_or_type)
+    if not (isinstance(t, type) and issubclass(t, ctypes._SimpleCData)):
+        raise TypeError("forkscope shares numbers only: %r is not a number type code or ctypes number type" % (typecode_or_type,))
+    return t
+
+
+def _bits(ctype, x):
+    """The 64 bits stored for `x` as `ctype` holds it (wrapping like C)."""
+    v = ctype(x).value
+    if ctype in _FLOATS:
+        return struct.unpack("<q", struct.pack("<d", float(v)))[0], 1
+    if isinstance(v, bytes):
+        v = v[0] if v else 0
+    elif isinstance(v, str):
+        v = ord(v) if v else 0
+    return int(v), 0
+
+
+def _value(ctype, bits):
+    if ctype in _FLOATS:
+        return struct.unpack("<d", struct.pack("<q", bits))[0]
+    if ctype is ctypes.c_char:
+        return bytes([bits & 0xFF])
+    if ctype is ctypes.c_wchar:
+        return chr(bits)
+    if ctype is ctypes.c_bool:
+        return bool(bits)
+    return bits
+
+
+class _SharedNumber:
+    def __getstate__(self):
+        raise RuntimeError("%s objects should only be shared between processes through inheritance" % type(self).__name__)
+
+    def get_lock(self):
+        if self._lock is None:
+            raise AttributeError("'%s' object has no attribute 'get_lock'" % type(self).__name__)
+        return self._lock
+
+    def get_obj(self):
+        return self
+
+    def acquire(self, *args):
+        return self.get_lock().acquire(*args)
+
+    def release(self):
+        return self.get_lock().release()
+
+    def __enter__(self):
+        return self.get_lock().__enter__()
+
+    def __exit__(self, *args):
+        return self.get_lock().__exit__(*args)
+
+
+def _lock_of(id, lock):
+    from .synchronize import RLock
+
+    if lock is False:
+        return None
+    if lock is True or lock is None:
+        return RLock(_id=ok(rt.lib.fs_shared_lock(id)))
+    return lock
+
+
+class SynchronizedValue(_SharedNumber):
+    def __init__(self, ctype, init, lock, name):
+        self._ctype = ctype
+        bits, fl = _bits(ctype, init)
+        b, n = rt.text(name)
+        self._id = ok(rt.lib.fs_value_new(bits, fl, b, n, rt.line()))
+        self._lock = _lock_of(self._id, lock)
+
+    @property
+    def value(self):
+        return _value(self._ctype, ok(rt.lib.fs_value_load(self._id, rt.line())))
+
+    @value.setter
+    def value(self, x):
+        bits, fl = _bits(self._ctype, x)
+        ok(rt.lib.fs_value_store(self._id, bits, fl, rt.line()))
+
+    def __repr__(self):
+        return "<Synchronized wrapper for %s(%r)>" % (self._ctype.__name__, self.value)
+
+
+class SynchronizedArray(_SharedNumber):
+    def __init__(self, ctype, values, lock, name):
+        self._ctype = ctype
+        pairs = [_bits(ctype, x) for x in values]
+        fl = 1 if ctype in _FLOATS else 0
+        arr = (ctypes.c_int64 * max(len(pairs), 1))(*[b for b, _ in pairs])
+        b, n = rt.text(name)
+        self._id = ok(rt.lib.fs_array_new(arr, len(pairs), fl, b, n, rt.line()))
+        self._len = len(pairs)
+        self._lock = _lock_of(self._id, lock)
+
+    def __len__(self):
+        return self._len
+
+    def _index(self, i):
+        if not isinstance(i, int):
+            raise TypeError("indices must be integers")
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("invalid index")
+        return i
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._len))]
+        return _value(self._ctype, ok(rt.lib.fs_array_load(self._id, self._index(i), rt.line())))
+
+    def __setitem__(self, i, x):
+        if isinstance(i, slice):
+            keys = range(*i.indices(self._len))
+            x = list(x)
+            if len(x) != len(keys):
+                raise ValueError("Can only assign sequence of same size")
+            for k, v in zip(keys, x):
+                self[k] = v
+            return
+        bits, fl = _bits(self._ctype, x)
+        ok(rt.lib.fs_array_store(self._id, self._index(i), bits, fl, rt.line()))
+
+    def __iter__(self):
+        for k in range(self._len):
+            yield self[k]
+
+    def __repr__(self):
+        return "<SynchronizedArray wrapper for %s>" % self[:]
+
+
+def Value(typecode_or_type, *args, lock=True, ctx=None):
+    """A shared number (a Value with its RLock unless `lock=False`)."""
+    ctype = _ctype(typecode_or_type)
+    init = args[0] if args else 0
+    return SynchronizedValue(ctype, init, lock, rt.created_name("Value"))
+
+
+def RawValue(typecode_or_type, *args):
+    ctype = _ctype(typecode_or_type)
+    return SynchronizedValue(ctype, args[0] if args else 0, False, rt.created_name("RawValue"))
+
+
+def _initial(size_or_initializer):
+    if isinstance(size_or_initializer, int):
+        return [0] * size_or_initializer
+    return list(size_or_initializer)
+
+
+def Array(typecode_or_type, size_or_initializer, *, lock=True, ctx=None):
+    """A shared array of numbers (with its RLock unless `lock=False`)."""
+    ctype = _ctype(typecode_or_type)
+    return SynchronizedArray(ctype, _initial(size_or_initializer), lock, rt.created_name("Array"))
+
+
+def RawArray(typecode_or_type, size_or_initializer):
+    ctype = _ctype(typecode_or_type)
+    return SynchronizedArray(ctype, _initial(size_or_initializer), False, rt.created_name("RawArray"))

@@ -1,0 +1,214 @@
+"""forkscope's locks, semaphores, events, conditions and barriers: each is a
+real cross-process primitive in the run's shared memory (the runtime's), with
+FIFO hand-off, so that the same schedule always gives the same owner. Named
+after the variable the creating line assigns (`lock = Lock()` → `lock`).
+Like CPython's, they are shared by inheritance (as arguments of a Process,
+or inherited memory), never by pickling.
+"""
+import threading
+
+import forkscope_rt as rt
+from forkscope_rt import ok
+
+__all__ = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier"]
+
+NO_TIMEOUT = -1.0
+
+
+def _timeout(timeout):
+    if timeout is None:
+        return NO_TIMEOUT
+    return max(float(timeout), 0.0)
+
+
+def _name(constructor):
+    return rt.text(rt.created_name(constructor))
+
+
+def assert_inheritance(obj):
+    raise RuntimeError("%s objects should only be shared between processes through inheritance" % type(obj).__name__)
+
+
+class _Shared:
+    def __getstate__(self):
+        assert_inheritance(self)
+
+    def __reduce__(self):
+        assert_inheritance(self)
+
+
+class Lock(_Shared):
+    """A non-recursive lock: any process may release it."""
+
+    _kind = 0
+
+    def __init__(self, *, ctx=None, _id=None):
+        if _id is not None:
+            self._id = _id
+        else:
+            b, n = _name(type(self).__name__)
+            self._id = ok(rt.lib.fs_lock_new(self._kind, b, n, rt.line()))
+
+    def acquire(self, block=True, timeout=None):
+        return bool(ok(rt.lib.fs_lock_acquire(self._kind, self._id, 1 if block else 0, _timeout(timeout), rt.line())))
+
+    def release(self):
+        ok(rt.lib.fs_lock_release(self._kind, self._id, rt.line()))
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *args):
+        return self.release()
+
+    def __repr__(self):
+        return "<%s(id=%d)>" % (type(self).__name__, self._id)
+
+
+class RLock(Lock):
+    """A recursive lock: its owner may take it again, and must release it as often."""
+
+    _kind = 1
+
+
+class Semaphore(_Shared):
+    _bounded = 0
+
+    def __init__(self, value=1, *, ctx=None):
+        if value < 0:
+            raise ValueError("semaphore initial value must be >= 0")
+        b, n = _name(type(self).__name__)
+        self._id = ok(rt.lib.fs_sem_new(int(value), self._bounded, b, n, rt.line()))
+
+    def acquire(self, block=True, timeout=None):
+        return bool(ok(rt.lib.fs_sem_acquire(self._id, 1 if block else 0, _timeout(timeout), rt.line())))
+
+    def release(self):
+        ok(rt.lib.fs_sem_release(self._id, rt.line()))
+
+    def get_value(self):
+        return ok(rt.lib.fs_sem_value(self._id, rt.line()))
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *args):
+        return self.release()
+
+    def __repr__(self):
+        return "<%s(id=%d)>" % (type(self).__name__, self._id)
+
+
+class BoundedSemaphore(Semaphore):
+    _bounded = 1
+
+
+class Event(_Shared):
+    def __init__(self, *, ctx=None):
+        b, n = _name("Event")
+        self._id = ok(rt.lib.fs_event_new(b, n, rt.line()))
+
+    def is_set(self):
+        return bool(ok(rt.lib.fs_event_op(self._id, 2, rt.line())))
+
+    def set(self):
+        ok(rt.lib.fs_event_op(self._id, 0, rt.line()))
+
+    def clear(self):
+        ok(rt.lib.fs_event_op(self._id, 1, rt.line()))
+
+    def wait(self, timeout=None):
+        return bool(ok(rt.lib.fs_event_wait(self._id, _timeout(timeout), rt.line())))
+
+    def __repr__(self):
+        return "<Event(id=%d)>" % self._id
+
+
+class Condition(_Shared):
+    def __init__(self, lock=None, *, ctx=None):
+        if lock is not None and not isinstance(lock, Lock):
+            raise TypeError("forkscope's Condition takes a multiprocessing Lock or RLock")
+        b, n = _name("Condition")
+        if lock is None:
+            self._id = ok(rt.lib.fs_cond_new(1, 0xFFFFFFFF, b, n, rt.line()))
+            packed = ok(rt.lib.fs_cond_lock(self._id))
+            lock = (RLock if packed >> 32 else Lock)(_id=packed & 0xFFFFFFFF)
+        else:
+            self._id = ok(rt.lib.fs_cond_new(lock._kind, lock._id, b, n, rt.line()))
+        self._lock = lock
+        self.acquire = lock.acquire
+        self.release = lock.release
+
+    def __enter__(self):
+        return self._lock.__enter__()
+
+    def __exit__(self, *args):
+        return self._lock.__exit__(*args)
+
+    def wait(self, timeout=None):
+        return bool(ok(rt.lib.fs_cond_wait(self._id, _timeout(timeout), rt.line())))
+
+    def notify(self, n=1):
+        ok(rt.lib.fs_cond_notify(self._id, max(int(n), 0), rt.line()))
+
+    def notify_all(self):
+        ok(rt.lib.fs_cond_notify(self._id, -1, rt.line()))
+
+    def wait_for(self, predicate, timeout=None):
+        result = predicate()
+        if result:
+            return result
+        import time
+
+        endtime = None if timeout is None else time.monotonic() + timeout
+        waittime = timeout
+        while not result:
+            if endtime is not None:
+                waittime = endtime - time.monotonic()
+                if waittime <= 0:
+                    break
+            self.wait(waittime)
+            result = predicate()
+        return result
+
+    def __repr__(self):
+        return "<Condition(%r)>" % (self._lock,)
+
+
+class Barrier(_Shared):
+    def __init__(self, parties, action=None, timeout=None, *, ctx=None):
+        if parties < 1:
+            raise ValueError("parties must be > 0")
+        b, n = _name("Barrier")
+        self._id = ok(rt.lib.fs_barrier_new(int(parties), b, n, rt.line()))
+        self._action = action
+        self._timeout = timeout
+
+    def wait(self, timeout=None):
+        if timeout is None:
+            timeout = self._timeout
+        index = ok(rt.lib.fs_barrier_wait(self._id, _timeout(timeout), rt.line()))
+        if self._action is not None and index == self.parties - 1:
+            self._action()
+        return index
+
+    def reset(self):
+        ok(rt.lib.fs_barrier_op(self._id, 0, rt.line()))
+
+    def abort(self):
+        ok(rt.lib.fs_barrier_op(self._id, 1, rt.line()))
+
+    @property
+    def parties(self):
+        return ok(rt.lib.fs_barrier_op(self._id, 3, 0))
+
+    @property
+    def n_waiting(self):
+        return ok(rt.lib.fs_barrier_op(self._id, 2, rt.line()))
+
+    @property
+    def broken(self):
+        return bool(ok(rt.lib.fs_barrier_op(self._id, 4, 0)))
+
+
+BrokenBarrierError = threading.BrokenBarrierError
