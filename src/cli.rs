@@ -12,17 +12,20 @@ pub struct Cli {
     /// Language of titles and stories: en or zh.
     #[arg(long, global = true, default_value = "en", value_parser = ["en", "zh"])]
     pub lang: String,
+    /// The Python interpreter for Python programs (default: python3 on PATH).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub python: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// One line per built-in lesson: name and title.
     List,
-    /// Run a lesson (a built-in name or a .rhai file).
+    /// Run a lesson (a built-in name, a .rhai lesson or a Python program).
     Run(RunArgs),
     /// Check a lesson file; errors say file:line:column.
     Check {
-        /// The lesson: a .rhai file (its .toml beside it is read too) or a built-in name.
+        /// The lesson: a .rhai or .py file (its .toml beside it is read too) or a built-in name.
         file: String,
     },
     /// Re-run a recording (from --record or explore): same interleaving, same outcome.
@@ -53,7 +56,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Lesson name (see `forkscope list`) or path to a .rhai file.
+    /// Lesson name (see `forkscope list`) or path to a .rhai lesson or a .py program.
     pub lesson: String,
     /// Set a lesson parameter, e.g. --param lock=true (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -101,11 +104,15 @@ pub struct RunArgs {
     /// or chrome://tracing): a track per process, spans, ops, counters, flows.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Python programs: run in the program's own folder (its files are read
+    /// and written there) instead of the run's own scratch folder.
+    #[arg(long)]
+    pub in_place: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Lesson name (see `forkscope list`) or path to a .rhai file.
+    /// Lesson name (see `forkscope list`) or path to a .rhai lesson or a .py program.
     pub lesson: String,
     /// Set a lesson parameter, e.g. --param lock=true (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -158,7 +165,7 @@ pub struct ReplayArgs {
 
 #[derive(Debug, Args)]
 pub struct ExploreArgs {
-    /// Lesson name or path to a .rhai file.
+    /// Lesson name or path to a .rhai lesson or a .py program.
     pub lesson: String,
     /// How many runs to try.
     #[arg(long, default_value_t = 100)]

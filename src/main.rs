@@ -17,6 +17,7 @@ use forkscope::scenario;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    forkscope::python::launch::choose(cli.python.clone());
     let code = match cli.command {
         Some(Command::Worker { segment, lane }) => forkscope::script::worker::main(&segment, lane),
         Some(Command::Guard { segment, scratch }) => forkscope::conductor::guard::main(&segment, &scratch),
@@ -44,6 +45,11 @@ fn list(lang: &str) -> i32 {
 }
 
 fn check(file: &str) -> i32 {
+    if file.ends_with(".py")
+        && let Err(e) = forkscope::python::launch::interpreter()
+    {
+        return fail(e);
+    }
     match scenario::load(file).and_then(|l| scenario::check::check(&l).map(|_| l)) {
         Ok(l) => {
             println!("{}: ok ({} parameters)", l.script_file, l.manifest.params.len());
@@ -87,6 +93,12 @@ fn run(args: RunArgs, lang: &str) -> i32 {
         return fail("--schedule and --timeout are for --headless runs; in the dashboard you step (n, s) and stop (q) yourself");
     }
     let mut opts = RunOptions::of_lesson(&lesson);
+    if args.in_place {
+        if lesson.language != scenario::Language::Python || opts.source_path.is_empty() {
+            return fail("--in-place is for Python programs given as a file");
+        }
+        opts.in_place = std::path::Path::new(&opts.source_path).parent().map(std::path::Path::to_path_buf);
+    }
     if let Some(n) = args.lanes {
         if !(3..=65535).contains(&n) {
             return fail(format!("--lanes {n}: must be between 3 and 65535 (the conductor, main and at least one more)"));
@@ -149,6 +161,12 @@ fn checked_lesson(name: &str, params: &[String]) -> Result<(scenario::Lesson, BT
         }
         Err(e) => return Err(fail(e)),
     };
+    if lesson.language == scenario::Language::Python {
+        // No interpreter, or no runtime library: a usage problem, said in one line.
+        if let Err(e) = forkscope::python::launch::interpreter().and_then(|_| forkscope::python::launch::library(std::path::Path::new("/proc/self/exe"))) {
+            return Err(fail(e));
+        }
+    }
     if let Err(e) = scenario::check::check(&lesson) {
         eprintln!("{e}");
         return Err(1);

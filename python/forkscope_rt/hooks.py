@@ -82,14 +82,14 @@ class LaneStream(io.TextIOBase):
         self._buf = ""
 
 
-def _emit(stream, text):
+def _emit(stream, text, line=None):
     b, n = rt.text(text)
-    ok(rt.lib.fs_print(stream, b, n, rt.line()))
+    ok(rt.lib.fs_print(stream, b, n, rt.line() if line is None else line))
 
 
-def write_block(stream, text):
+def write_block(stream, text, line=None):
     """A whole block (a traceback) as one op."""
-    _emit(stream, text.rstrip("\n"))
+    _emit(stream, text.rstrip("\n"), line)
 
 
 def flush_streams():

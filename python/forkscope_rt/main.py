@@ -39,23 +39,40 @@ def report_exception(prefix=""):
     records it: a failed `assert` of the user's code as an assertion, any
     other exception as an error."""
     etype, value, tb = sys.exc_info()
-    # Our own frames (running the program) are not the user's business.
-    while tb is not None and tb.tb_frame.f_code.co_filename.startswith("<forkscope>/forkscope_rt/"):
-        tb = tb.tb_next
     hooks.flush_streams()
-    text = prefix + "".join(traceback.format_exception(etype, value, tb))
-    try:
-        hooks.write_block(2, text)
-    except Exception:
-        pass
-    last = "".join(traceback.format_exception_only(etype, value)).strip().splitlines()[-1]
+    te = traceback.TracebackException(etype, value, tb)
+    _drop_our_frames(te)
+    text = prefix + "".join(te.format())
+    # The line of the error: the innermost frame of the user's file.
+    line = 0
     innermost = None
     while tb is not None:
         innermost = tb.tb_frame
+        if innermost.f_code.co_filename == rt.USER_FILE:
+            line = tb.tb_lineno
         tb = tb.tb_next
+    try:
+        hooks.write_block(2, text, line or None)
+    except Exception:
+        pass
+    last = "".join(traceback.format_exception_only(etype, value)).strip().splitlines()[-1]
     user_assert = issubclass(etype, AssertionError) and innermost is not None and innermost.f_code.co_filename == rt.USER_FILE
     b, n = rt.text(last)
-    rt.lib.fs_text(_ASSERT if user_assert else _ERROR, b, n, rt.line())
+    rt.lib.fs_text(_ASSERT if user_assert else _ERROR, b, n, line)
+
+
+def _drop_our_frames(te, seen=None):
+    """Frames of forkscope's runtime binding (running the program, raising a
+    runtime error) are not the user's business; CPython's own
+    multiprocessing frames stay, as CPython shows them."""
+    seen = seen if seen is not None else set()
+    if id(te) in seen:
+        return
+    seen.add(id(te))
+    te.stack = traceback.StackSummary.from_list([f for f in te.stack if not f.filename.startswith("<forkscope>/forkscope_rt/")])
+    for nested in (te.__cause__, te.__context__):
+        if nested is not None:
+            _drop_our_frames(nested, seen)
 
 
 def run_main(lib):
