@@ -60,6 +60,9 @@ fn runtime(geo: Geometry) -> (Rt, String) {
         scratch: std::env::temp_dir().to_string_lossy().into_owned(),
         seed: 0,
         lang: "en".into(),
+        language: Default::default(),
+        source_path: String::new(),
+        in_place: None,
     };
     (Rt::new(v, lane, info, name.clone(), vec![], "MainProcess".into(), false), name)
 }

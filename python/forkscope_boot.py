@@ -1,4 +1,5 @@
-# forkscope's boot: a run's Python process starts as `python3 -B -c <this file>`.
+# forkscope's boot: a run's Python process starts as
+# `python3 -B -c <this file> SEGMENT LANE`.
 #
 # It loads forkscope's runtime (libforkscope.so, named by FORKSCOPE_LIB),
 # makes forkscope's Python side importable from the library itself (nothing is

@@ -76,8 +76,8 @@ def _drop_our_frames(te, seen=None):
 
 
 def run_main(lib):
-    seg = os.environ.pop("FORKSCOPE_SEGMENT", "")
-    lane = int(os.environ.pop("FORKSCOPE_LANE", "0") or 0)
+    seg = sys.argv[1] if len(sys.argv) > 1 else ""
+    lane = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 0
     rt.bind(lib)
     b, n = rt.text(seg)
     if lib.fs_attach(b, n, lane) == rt.ERR:

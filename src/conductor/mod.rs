@@ -606,6 +606,12 @@ impl Run {
                 std::thread::sleep(Duration::from_micros(100));
             }
         }
+        // What a program made outside the lesson API (Python's `os.fork`,
+        // `subprocess`) has no lane, but is in the run's process group: it
+        // ends with the run too (the reaper, our subreaper, reaps it).
+        if self.main_pid > 0 {
+            sys::kill_group(self.main_pid, libc::SIGKILL);
+        }
         let t0 = Instant::now();
         let mut rounds = 0;
         while !self.all_ended() && t0.elapsed() < Duration::from_secs(5) {

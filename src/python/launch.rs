@@ -3,9 +3,9 @@
 //! The interpreter is `--python PATH` if given, else `python3` on PATH; it must
 //! be CPython 3.9 or newer. The library is `libforkscope.so` beside the
 //! `forkscope` binary (cargo builds both; `FORKSCOPE_LIB` overrides). A run's
-//! main process is `python3 -B -c BOOT` (BOOT = `python/forkscope_boot.py`,
-//! compiled in) with `FORKSCOPE_SEGMENT`, `FORKSCOPE_LANE` and
-//! `FORKSCOPE_LIB` in its environment, and `PYTHONHASHSEED` fixed by the
+//! main process is `python3 -B -c BOOT SEGMENT LANE` (BOOT =
+//! `python/forkscope_boot.py`, compiled in) with `FORKSCOPE_LIB` in its
+//! environment, and `PYTHONHASHSEED` fixed by the
 //! run's seed so that `hash()` and set order repeat from run to run.
 
 use std::path::{Path, PathBuf};
@@ -97,8 +97,10 @@ pub fn library(exe: &Path) -> Result<PathBuf, String> {
 pub fn command(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64) -> Command {
     let boot = super::source("forkscope_boot.py").expect("forkscope_boot.py is compiled in");
     let mut cmd = Command::new(python);
-    cmd.arg("-B").arg("-c").arg(boot);
-    cmd.env("FORKSCOPE_SEGMENT", seg).env("FORKSCOPE_LANE", lane.to_string()).env("FORKSCOPE_LIB", lib);
+    // The segment and lane as arguments: `ps` shows which run a Python
+    // process belongs to, as it does for a Rhai worker.
+    cmd.arg("-B").arg("-c").arg(boot).arg(seg).arg(lane.to_string());
+    cmd.env("FORKSCOPE_LIB", lib);
     // hash() of str and bytes, and so set order, repeat with the seed.
     cmd.env("PYTHONHASHSEED", (seed % 4_294_967_295).to_string());
     for v in ["PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONBREAKPOINT"] {

@@ -129,7 +129,7 @@ mod tests {
     use crate::scenario::Manifest;
 
     fn lesson(script: &str) -> Lesson {
-        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default(), manifest_text: None }
+        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default(), manifest_text: None, language: Default::default() }
     }
 
     #[test]
