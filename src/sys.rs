@@ -47,6 +47,17 @@ pub fn start_time(pid: i32) -> Option<u64> {
 
 /// True if `pid` exists, is not a zombie, and started at `start` (so it is the
 /// same process, not a reused pid).
+/// Whether our child `pid` has exited (a zombie not yet reaped), without
+/// reaping it (`waitid` with `WNOWAIT`).
+pub fn has_exited(pid: i32) -> bool {
+    // SAFETY: `info` is a valid out-pointer; WNOWAIT leaves the child unreaped.
+    unsafe {
+        let mut info: libc::siginfo_t = std::mem::zeroed();
+        let r = libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT);
+        r == 0 && info.si_pid() == pid
+    }
+}
+
 pub fn is_same_live_process(pid: i32, start: u64) -> bool {
     matches!(proc_stat(pid), Some(s) if s.start_time == start && s.state != 'Z' && s.state != 'X')
 }

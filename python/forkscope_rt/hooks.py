@@ -177,7 +177,7 @@ def _file_content(path):
 def _done(code, path, preview, nbytes):
     p, pn = rt.text(path)
     d, dn = rt.text(preview)
-    ok(rt.lib.fs_file_done(code, p, pn, d, dn, nbytes))
+    ok(rt.lib.fs_file_done(code, p, pn, d, dn, nbytes, rt.line()))
 
 
 class TrackedFile:

@@ -94,6 +94,8 @@ def run_main(lib):
         path = rt.info(2) + ".py"
     rt.USER_FILE = path
     linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+    # Stepped by statement from the start: trace lines from the first one.
+    rt.line()
     hooks.install()
     hooks.seed_random(lane)
     import multiprocessing.process as mpp

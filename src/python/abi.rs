@@ -350,10 +350,13 @@ pub extern "C" fn fs_file_enter(code: u32, line: u32) -> i64 {
 /// # Safety
 /// `path`/`pn` and `pre`/`prn` as for [`text`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fs_file_done(code: u32, path: *const u8, pn: usize, pre: *const u8, prn: usize, nbytes: i64) -> i64 {
+pub unsafe extern "C" fn fs_file_done(code: u32, path: *const u8, pn: usize, pre: *const u8, prn: usize, nbytes: i64, line: u32) -> i64 {
     // SAFETY: per this function's contract.
     let (path, pre) = unsafe { (text(path, pn), text(pre, prn)) };
     with_rt(|rt| {
+        if line > 0 {
+            rt.set_line(line);
+        }
         let op = file_op(code)?;
         rt.record_op(op, crate::shm::layout::NONE, crate::shm::layout::NONE, nbytes, 0, 0, Some(&format!("{path}\t{}", crate::runtime::ipc::one_line(&pre))));
         Ok(0)
@@ -408,7 +411,7 @@ pub extern "C" fn fs_is_alive(lane: u32, line: u32) -> i64 {
 /// `p.exitcode` (a query, not an op): `NOTHING` while it runs.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_exitcode(lane: u32) -> i64 {
-    with_rt(|rt| Ok(none_or(rt.exitcode_of(lane).map(i64::from))))
+    with_rt(|rt| Ok(none_or(rt.child_exitcode(lane).or_else(|| rt.exitcode_of(lane)).map(i64::from))))
 }
 
 /// `p.terminate()` (15) / `p.kill()` (9).

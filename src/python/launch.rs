@@ -83,12 +83,13 @@ pub fn library(exe: &Path) -> Result<PathBuf, String> {
     }
     let exe = std::fs::canonicalize(exe).map_err(|e| format!("{}: {e}", exe.display()))?;
     let dir = exe.parent().unwrap_or(Path::new("/"));
-    // Beside the binary; a test binary lives one folder down, in deps/.
-    for d in [Some(dir), dir.parent()].into_iter().flatten() {
-        let p = d.join("libforkscope.so");
-        if p.is_file() {
-            return Ok(p);
-        }
+    // Beside the binary. In a cargo target folder, `cargo test` builds the
+    // library into deps/ without copying it up (and a test binary lives in
+    // deps/ itself): the newest of these is the one built with the binary.
+    let candidates = [Some(dir.join("libforkscope.so")), Some(dir.join("deps").join("libforkscope.so")), dir.parent().map(|p| p.join("libforkscope.so"))];
+    let newest = candidates.into_iter().flatten().filter_map(|p| Some((std::fs::metadata(&p).ok().filter(|m| m.is_file())?.modified().ok()?, p))).max_by_key(|(t, _)| *t);
+    if let Some((_, p)) = newest {
+        return Ok(p);
     }
     Err(format!("forkscope's Python runtime {} is missing (cargo builds it beside the binary: run `cargo build`)", dir.join("libforkscope.so").display()))
 }

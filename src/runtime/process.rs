@@ -173,6 +173,24 @@ impl Rt {
         (l.ended.load(Acquire) != 0).then(|| l.exit_status.load(Acquire))
     }
 
+    /// Exitcode of our child `lane` if it has ended — as Python's `poll()`
+    /// (`waitpid(WNOHANG)`) answers: a child that has exited counts as
+    /// ended at once, and the answer waits (bounded) only for the conductor
+    /// to record the end, so that its record comes first.
+    pub fn child_exitcode(&self, lane: u32) -> Option<i32> {
+        let l = self.v.lane(lane)?;
+        if l.ended.load(Acquire) == 0 {
+            let child = self.child(lane)?;
+            if child.reaped.is_none() && crate::sys::has_exited(child.pid) {
+                let t0 = std::time::Instant::now();
+                while l.ended.load(Acquire) == 0 && t0.elapsed() < std::time::Duration::from_secs(2) {
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+            }
+        }
+        self.exitcode_of(lane)
+    }
+
     pub(crate) fn reap_child(&self, lane: u32) {
         let mut local = self.local.borrow_mut();
         if let Some(c) = local.children.iter_mut().find(|c| c.lane == lane)
@@ -212,7 +230,7 @@ impl Rt {
     pub fn process_is_alive(&self, lane: u32, line: u32) -> LessonResult<bool> {
         self.enter_op(Op::IsAlive, line);
         let alive = match self.v.lane(lane) {
-            Some(l) => l.pid.load(Acquire) > 0 && l.ended.load(Acquire) == 0,
+            Some(l) => l.pid.load(Acquire) > 0 && self.child_exitcode(lane).is_none() && l.ended.load(Acquire) == 0,
             None => false,
         };
         if !alive && self.child(lane).is_some() {

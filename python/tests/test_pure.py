@@ -1,0 +1,113 @@
+"""Unit tests of forkscope's Python side that need no run: names, errors,
+output lines, exit codes, shared-number encoding. The end-to-end behaviour
+(real processes on the runtime) is tested from Rust, in tests/python.rs.
+
+Run: python3 -m unittest discover -s python/tests -t python
+"""
+import io
+import os
+import signal
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import forkscope_rt as rt  # noqa: E402
+from forkscope_rt import hooks, main  # noqa: E402
+
+
+class Names(unittest.TestCase):
+    def test_a_resource_is_named_after_its_variable(self):
+        self.assertEqual(rt.assigned_name("    lock = Lock()\n", "Lock"), "lock")
+        self.assertEqual(rt.assigned_name("self.q = multiprocessing.Queue(3)", "Queue"), "self.q")
+        self.assertEqual(rt.assigned_name("conn1, conn2 = Pipe()", "Pipe"), "conn1, conn2")
+        self.assertEqual(rt.assigned_name("num = Value('i', 0)  # 共享", "Value"), "num")
+
+    def test_otherwise_the_default(self):
+        self.assertEqual(rt.assigned_name("p = Process(target=f, args=(Lock(),))", "Lock"), "")
+        self.assertEqual(rt.assigned_name("if x == Lock():", "Lock"), "")
+        self.assertEqual(rt.assigned_name("locks.append(Lock())", "Lock"), "")
+        self.assertEqual(rt.assigned_name("lock = RLock()", "Lock"), "")
+
+
+class Errors(unittest.TestCase):
+    def test_runtime_kinds_become_pythons_exceptions(self):
+        import queue
+        import threading
+
+        e = rt.exception("ValueError", "semaphore or lock released too many times")
+        self.assertIs(type(e), ValueError)
+        self.assertEqual(str(e), "semaphore or lock released too many times")
+        self.assertIs(type(rt.exception("queue.Empty", "")), queue.Empty)
+        self.assertIs(type(rt.exception("BrokenBarrierError", "")), threading.BrokenBarrierError)
+        self.assertIs(type(rt.exception("EOFError", "")), EOFError)
+        e = rt.exception("BrokenPipeError", "[Errno 32] Broken pipe")
+        self.assertIsInstance(e, BrokenPipeError)
+        self.assertEqual((e.errno, str(e)), (32, "[Errno 32] Broken pipe"))
+
+    def test_an_unknown_kind_is_a_runtime_error_that_names_it(self):
+        e = rt.exception("Nonsense", "x")
+        self.assertIs(type(e), RuntimeError)
+        self.assertEqual(str(e), "Nonsense: x")
+
+
+class Output(unittest.TestCase):
+    def stream(self):
+        got = []
+        return hooks.LaneStream(1, "<stdout>", emit=lambda s, t: got.append((s, t))), got
+
+    def test_each_complete_line_is_one_output(self):
+        s, got = self.stream()
+        print("hello", 3, file=s)
+        print("a\nb", file=s)
+        self.assertEqual(got, [(1, "hello 3"), (1, "a"), (1, "b")])
+
+    def test_a_partial_line_waits_for_its_newline_or_a_flush(self):
+        s, got = self.stream()
+        print("x", end="", file=s)
+        self.assertEqual(got, [])
+        print("y", file=s)
+        print("z", end="", file=s)
+        s.flush()
+        self.assertEqual(got, [(1, "xy"), (1, "z")])
+
+    def test_bytes_are_refused_as_python_does(self):
+        s, _ = self.stream()
+        with self.assertRaises(TypeError) as c:
+            s.write(b"x")
+        self.assertEqual(str(c.exception), "write() argument must be str, not bytes")
+
+
+class ExitCodes(unittest.TestCase):
+    def test_sys_exit_codes(self):
+        self.assertEqual(main.exit_code(SystemExit()), 0)
+        self.assertEqual(main.exit_code(SystemExit(3)), 3)
+        old = sys.stderr
+        sys.stderr = io.StringIO()
+        try:
+            self.assertEqual(main.exit_code(SystemExit("bye")), 1)
+            self.assertEqual(sys.stderr.getvalue(), "bye\n")
+        finally:
+            sys.stderr = old
+
+
+class SharedNumbers(unittest.TestCase):
+    def test_numbers_wrap_as_c_does_and_floats_round_trip(self):
+        import ctypes
+
+        from multiprocessing import sharedctypes as sc
+
+        self.assertEqual(sc._bits(ctypes.c_int, 2**31), (-(2**31), 0))
+        bits, fl = sc._bits(ctypes.c_double, 0.1)
+        self.assertEqual((sc._value(ctypes.c_double, bits), fl), (0.1, 1))
+        self.assertEqual(sc._value(ctypes.c_char, sc._bits(ctypes.c_char, b"a")[0]), b"a")
+        self.assertIs(sc._value(ctypes.c_bool, 1), True)
+
+    def test_exit_codes_name_their_signal_in_reprs(self):
+        from multiprocessing import process
+
+        self.assertEqual(process._exitcode_to_name[-signal.SIGTERM], "-SIGTERM")
+
+
+if __name__ == "__main__":
+    unittest.main()
