@@ -499,3 +499,63 @@ fn rewind_screenshot_record_cast_then_replay_in_the_dashboard() {
     assert_clean(conductor, &pids);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Python program in the dashboard: the Source pane shows the Python file
+/// with every process's line; `n` and `s` step (by op, then by Python line
+/// after `l`); `b` returns to the state first seen; `p` writes a figure of
+/// the Python source. python3 must be on PATH.
+#[test]
+fn a_python_program_steps_rewinds_and_makes_a_figure() {
+    let ok = Command::new("python3").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    assert!(ok, "python3 is not on PATH: this test runs a Python program in the dashboard");
+    let dir = std::env::temp_dir().join(format!("fs-ui-python-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/programs/ticket_race.py")).unwrap();
+    std::fs::write(dir.join("race.py"), &src).unwrap();
+    let t = Tmux::start_in("python", "run race.py --paused", &[], 120, 40, &dir);
+    // CPython takes a moment to start: main is ready at its first op.
+    let s = t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0") && lane_rows(s).iter().any(|r| r.contains("ready")));
+    let conductor = t.conductor();
+    assert!(s.contains("Source · MainProcess at line 40") && s.contains("def ticket(person, lock):") && s.contains("if __name__ == '__main__':"), "the Source pane shows the Python program:\n{s}");
+    let mut screens = vec![s];
+    for n in 1..=8 {
+        t.keys(&["n"]);
+        screens.push(t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")) && header(s).contains(&format!("step {n} "))));
+    }
+    let s = &screens[8];
+    let rows = lane_rows(s);
+    assert!(rows.len() >= 3 && rows.iter().any(|r| row_name(r) == "Process-1"), "the buyers have lanes:\n{s}");
+    assert!(rows.iter().all(|r| r.contains("line ")), "every process shows its Python line:\n{s}");
+    let pids = run_pids(conductor);
+
+    // s steps the selected process (main).
+    t.keys(&["s"]);
+    t.wait_for("step 9", WAIT, |s| s.contains("step 9 done") && header(s).contains("step 9 "));
+
+    // b: back to step 8, by running the program again.
+    t.keys(&["b"]);
+    let s = t.wait_for("the rewind", WAIT, |s| s.contains("back at step 8") && header(s).contains("step 8 "));
+    let states = |s: &str| lane_rows(s).iter().map(|r| r.split_whitespace().filter(|w| !w.chars().all(|c| c.is_ascii_digit() || "░▓█▒·".contains(c))).take(4).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
+    assert_eq!(states(&s), states(&screens[8]), "after b the processes are as they were at step 8:\n{s}\nthen:\n{}", screens[8]);
+
+    // l: step by statement, one Python line at a time.
+    t.keys(&["l"]);
+    t.wait_for("statement steps", WAIT, |s| header(s).contains("statement"));
+    t.keys(&["n"]);
+    t.wait_for("a statement step", WAIT, |s| s.contains("step 9 done"));
+
+    // p: the frame as SVG and PNG, with the Python source in it.
+    t.keys(&["p"]);
+    t.wait_for("the screenshot", WAIT, |s| s.contains("screenshot saved"));
+    let svg = std::fs::read_to_string(dir.join("forkscope-race-step9.svg")).expect("the SVG is written");
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG parses");
+    let text: String = doc.descendants().filter(|n| n.is_text()).map(|n| n.text().unwrap()).collect();
+    assert!(text.contains("def ticket(person, lock):") || text.contains("__main__"), "the figure shows Python source");
+    assert!(dir.join("forkscope-race-step9.png").is_file());
+
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}
