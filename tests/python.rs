@@ -488,3 +488,85 @@ fn the_python_side_passes_its_own_unit_tests() {
     assert!(out.status.success(), "python/tests failed:\n{err}");
     assert!(err.contains("OK"), "{err}");
 }
+
+#[test]
+fn explore_finds_the_python_deadlock_and_saves_it() {
+    python3();
+    let dir = tempdir("deadlock");
+    let file = repo("tests/python/programs/deadlock.py");
+    let saved = dir.join("dl.fsrec");
+    let out = run_limited(&["explore", file.to_str().unwrap(), "--runs", "30", "--out", saved.to_str().unwrap()], Duration::from_secs(120));
+    assert_eq!(out.status, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("Process-1 waits for fork, Process-2 waits for noodles") || out.stdout.contains("Process-1 waits for noodles, Process-2 waits for fork") || out.stdout.contains("waits for"), "{}", out.stdout);
+    let replay = run_limited(&["replay", saved.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(60));
+    assert_eq!(replay.summary()["outcome"], "deadlock");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn stepped_time_is_virtual_and_random_follows_the_seed() {
+    python3();
+    let file = repo("tests/python/programs/clocks.py");
+    let t0 = Instant::now();
+    let (_, a, _) = forkscope(&file, &["--schedule", "rr", "--seed", "3"], Duration::from_secs(30));
+    assert!(t0.elapsed() < Duration::from_secs(10));
+    assert_eq!(a[0], "slept 1.500 1.500 1.500", "the clocks moved by the virtual sleep exactly");
+    let (_, b, _) = forkscope(&file, &["--schedule", "rr", "--seed", "3"], Duration::from_secs(30));
+    let (_, c, _) = forkscope(&file, &["--schedule", "rr", "--seed", "4"], Duration::from_secs(30));
+    assert_eq!(a[1], b[1], "the same seed, the same random numbers");
+    assert_ne!(a[1], c[1], "another seed, other numbers");
+    // Running freely, time is real.
+    let (_, d, _) = forkscope(&file, &[], Duration::from_secs(30));
+    let slept: f64 = d[0].split_whitespace().nth(1).unwrap().parse().unwrap();
+    assert!((1.49..3.0).contains(&slept), "{d:?}");
+}
+
+/// Every CPython 3.9–3.13 this machine has (on PATH as python3.X, or under
+/// ~/.pyenv) runs the ticket race, stepped by op and by statement.
+#[test]
+fn every_supported_cpython_found_here_runs_it() {
+    python3();
+    let mut found: Vec<PathBuf> = Vec::new();
+    for minor in 9..=13 {
+        let name = format!("python3.{minor}");
+        if let Some(p) = std::env::var_os("PATH").and_then(|path| std::env::split_paths(&path).map(|d| d.join(&name)).find(|p| p.is_file())) {
+            found.push(p);
+        }
+    }
+    if let Some(home) = std::env::var_os("HOME")
+        && let Ok(rd) = std::fs::read_dir(Path::new(&home).join(".pyenv/versions"))
+    {
+        for e in rd.flatten() {
+            let v = e.file_name().to_string_lossy().into_owned();
+            let minor = v.strip_prefix("3.").and_then(|r| r.split('.').next()).and_then(|m| m.parse::<u32>().ok());
+            if minor.is_some_and(|m| (9..=13).contains(&m)) && e.path().join("bin/python3").is_file() {
+                found.push(e.path().join("bin/python3"));
+            }
+        }
+    }
+    // Only those that answer (a pyenv shim of a version not selected does
+    // not), one per version.
+    let mut versions = std::collections::BTreeMap::new();
+    for py in found {
+        let out = Command::new(&py).args(["-c", "import sys; print(sys.version_info[:2])"]).stderr(Stdio::null()).output();
+        if let Ok(o) = out
+            && o.status.success()
+        {
+            versions.entry(String::from_utf8_lossy(&o.stdout).trim().to_string()).or_insert(py);
+        }
+    }
+    let found: Vec<PathBuf> = versions.into_values().collect();
+    eprintln!("CPython interpreters found: {found:?}");
+    let dir = tempdir("versions");
+    let file = ticket_race(false, &dir);
+    for py in &found {
+        for extra in [&["--schedule", "rr"][..], &["--schedule", "rr", "--statements"][..]] {
+            let mut args = vec!["--python", py.to_str().unwrap(), "run", file.to_str().unwrap(), "--headless", "--json"];
+            args.extend_from_slice(extra);
+            let out = run_limited(&args, Duration::from_secs(60));
+            let s = out.summary();
+            assert_eq!(s["outcome"], "assertion", "{} {extra:?}: {s}", py.display());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
