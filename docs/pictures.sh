@@ -25,3 +25,8 @@ race=(snapshot ticket-race --param lock=true --steps 50 --size 120x32)
 # Two locks taken in opposite order: the run stops where the cycle shows
 # (step 12), under the red DEADLOCK banner.
 "$forkscope" snapshot deadlock --size 110x32 --out docs/deadlock.png
+
+# A Python program (tests/python/programs/deadlock.py, plain CPython code):
+# the two locks are named after their variables, each process shows its
+# Python line.
+"$forkscope" snapshot tests/python/programs/deadlock.py --size 110x32 --out docs/python-deadlock.png
