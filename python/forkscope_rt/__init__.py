@@ -48,10 +48,8 @@ _SIGNATURES = {
     "fs_finish": (_I32,),
     "fs_lock_new": (_U32, _P, _SZ, _U32),
     "fs_lock_acquire": (_U32, _U32, _U32, _F64, _U32),
-    "fs_lock_release": (_U32, _U32, _U32),
     "fs_sem_new": (_I64, _U32, _P, _SZ, _U32),
     "fs_sem_acquire": (_U32, _U32, _F64, _U32),
-    "fs_sem_release": (_U32, _U32),
     "fs_sem_value": (_U32, _U32),
     "fs_event_new": (_P, _SZ, _U32),
     "fs_event_op": (_U32, _U32, _U32),
@@ -85,14 +83,23 @@ _SIGNATURES = {
 }
 
 
+# Hot ops whose arguments are all 32-bit: called without ctypes' argument
+# conversion (a Python int goes as a C int), which is most of a call's cost.
+_FAST = ("fs_acquire", "fs_release", "fs_value_load", "fs_event_op", "fs_queue_op", "fs_sem_value")
+fast = None
+
+
 def bind(library):
     """Declares every function's types on `library` and makes it ours."""
-    global lib
+    global lib, fast
     for name, args in _SIGNATURES.items():
         f = getattr(library, name)
         f.argtypes = list(args)
         f.restype = _I64
     lib = library
+    fast = ctypes.CDLL(library._name)
+    for name in _FAST:
+        getattr(fast, name).restype = _I64
 
 
 def attach_controls():
@@ -185,6 +192,20 @@ def line():
             return f.f_lineno
         f = f.f_back
     return 0
+
+
+def caller_line(f):
+    """The line for an op called from frame `f`: its own when it is the
+    user's (the usual case, and the cheapest), else the innermost user frame's."""
+    if f.f_code.co_filename == USER_FILE:
+        if _GRAN is not None and (_GRAN.value == GRAN_STATEMENT) != _tracing:
+            _set_tracing(not _tracing)
+        return f.f_lineno
+    while f is not None:
+        if f.f_code.co_filename == USER_FILE:
+            return f.f_lineno
+        f = f.f_back
+    return line()
 
 
 def user_frame():

@@ -5,10 +5,11 @@ after the variable the creating line assigns (`lock = Lock()` → `lock`).
 Like CPython's, they are shared by inheritance (as arguments of a Process,
 or inherited memory), never by pickling.
 """
+import sys
 import threading
 
 import forkscope_rt as rt
-from forkscope_rt import ok
+from forkscope_rt import ERR, ok
 
 __all__ = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier"]
 
@@ -50,16 +51,27 @@ class Lock(_Shared):
             self._id = ok(rt.lib.fs_lock_new(self._kind, b, n, rt.line()))
 
     def acquire(self, block=True, timeout=None):
-        return bool(ok(rt.lib.fs_lock_acquire(self._kind, self._id, 1 if block else 0, _timeout(timeout), rt.line())))
+        line = rt.caller_line(sys._getframe(1))
+        if block and timeout is None:
+            r = rt.fast.fs_acquire(self._kind, self._id, line)
+            if r == ERR:
+                raise rt.last_error()
+            return True
+        return bool(ok(rt.lib.fs_lock_acquire(self._kind, self._id, 1 if block else 0, _timeout(timeout), line)))
 
     def release(self):
-        ok(rt.lib.fs_lock_release(self._kind, self._id, rt.line()))
+        if rt.fast.fs_release(self._kind, self._id, rt.caller_line(sys._getframe(1))) == ERR:
+            raise rt.last_error()
 
+    # `with lock:` — straight to the library, the hottest path of all.
     def __enter__(self):
-        return self.acquire()
+        if rt.fast.fs_acquire(self._kind, self._id, rt.caller_line(sys._getframe(1))) == ERR:
+            raise rt.last_error()
+        return True
 
     def __exit__(self, *args):
-        return self.release()
+        if rt.fast.fs_release(self._kind, self._id, rt.caller_line(sys._getframe(1))) == ERR:
+            raise rt.last_error()
 
     def __repr__(self):
         return "<%s(id=%d)>" % (type(self).__name__, self._id)
@@ -81,19 +93,28 @@ class Semaphore(_Shared):
         self._id = ok(rt.lib.fs_sem_new(int(value), self._bounded, b, n, rt.line()))
 
     def acquire(self, block=True, timeout=None):
-        return bool(ok(rt.lib.fs_sem_acquire(self._id, 1 if block else 0, _timeout(timeout), rt.line())))
+        line = rt.caller_line(sys._getframe(1))
+        if block and timeout is None:
+            if rt.fast.fs_acquire(2, self._id, line) == ERR:
+                raise rt.last_error()
+            return True
+        return bool(ok(rt.lib.fs_sem_acquire(self._id, 1 if block else 0, _timeout(timeout), line)))
 
     def release(self):
-        ok(rt.lib.fs_sem_release(self._id, rt.line()))
+        if rt.fast.fs_release(2, self._id, rt.caller_line(sys._getframe(1))) == ERR:
+            raise rt.last_error()
 
     def get_value(self):
         return ok(rt.lib.fs_sem_value(self._id, rt.line()))
 
     def __enter__(self):
-        return self.acquire()
+        if rt.fast.fs_acquire(2, self._id, rt.caller_line(sys._getframe(1))) == ERR:
+            raise rt.last_error()
+        return True
 
     def __exit__(self, *args):
-        return self.release()
+        if rt.fast.fs_release(2, self._id, rt.caller_line(sys._getframe(1))) == ERR:
+            raise rt.last_error()
 
     def __repr__(self):
         return "<%s(id=%d)>" % (type(self).__name__, self._id)

@@ -465,11 +465,30 @@ pub extern "C" fn fs_lock_acquire(kind: u32, id: u32, blocking: u32, secs: f64, 
     })
 }
 
-/// `release()` of a Lock (0) or RLock (1).
+/// `acquire()` (blocking, no timeout: the common case, with only 32-bit
+/// arguments so that Python can call it without ctypes' argument
+/// conversion) of a Lock (0), RLock (1) or Semaphore (2).
 #[unsafe(no_mangle)]
-pub extern "C" fn fs_lock_release(kind: u32, id: u32, line: u32) -> i64 {
+pub extern "C" fn fs_acquire(kind: u32, id: u32, line: u32) -> i64 {
     with_rt(|rt| {
-        if kind == 1 { rt.rlock_release(id, line)? } else { rt.lock_release(id, line)? }
+        let got = match kind {
+            0 => rt.lock_acquire(id, true, None, line)?,
+            1 => rt.rlock_acquire(id, true, None, line)?,
+            _ => rt.semaphore_acquire(id, true, None, line)?,
+        };
+        Ok(got as i64)
+    })
+}
+
+/// `release()` of a Lock (0), RLock (1) or Semaphore (2), 32-bit arguments only.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_release(kind: u32, id: u32, line: u32) -> i64 {
+    with_rt(|rt| {
+        match kind {
+            0 => rt.lock_release(id, line)?,
+            1 => rt.rlock_release(id, line)?,
+            _ => rt.semaphore_release(id, line)?,
+        }
         Ok(0)
     })
 }
@@ -487,11 +506,6 @@ pub unsafe extern "C" fn fs_sem_new(value: i64, bounded: u32, name: *const u8, n
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_sem_acquire(id: u32, blocking: u32, secs: f64, line: u32) -> i64 {
     with_rt(|rt| rt.semaphore_acquire(id, blocking != 0, timeout(secs), line).map(i64::from))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn fs_sem_release(id: u32, line: u32) -> i64 {
-    with_rt(|rt| rt.semaphore_release(id, line).map(|_| 0))
 }
 
 #[unsafe(no_mangle)]
