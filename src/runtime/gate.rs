@@ -59,6 +59,14 @@ impl VirtualDeadline {
     }
 }
 
+/// Takes one from `word` unless it is zero: never below zero, whatever the
+/// conductor stored in between (issue: a plain `fetch_sub` after a check
+/// wrapped to u32::MAX when `resume` cleared the grant between the two, and
+/// the process then ignored every later pause).
+pub fn take_one(word: &std::sync::atomic::AtomicU32) -> bool {
+    word.fetch_update(AcqRel, Acquire, |g| g.checked_sub(1)).is_ok()
+}
+
 impl Rt {
     pub fn paused(&self) -> bool {
         self.ctl.mode.load(Relaxed) == MODE_PAUSED
@@ -125,8 +133,9 @@ impl Rt {
             return false;
         }
         self.set_state(ProcState::Running, None, res, other, 0);
-        // Only the conductor adds grants and only we take them.
-        self.me.grant.fetch_sub(1, AcqRel);
+        // Only the conductor adds grants, but it also clears them (resume):
+        // a grant cleared since the check above is simply not there.
+        take_one(&self.me.grant);
         true
     }
 
@@ -246,5 +255,24 @@ impl Rt {
         }
         self.set_state(ProcState::Running, Some(Op::Sleep), NONE, NONE, 0);
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering::*};
+
+    use super::take_one;
+
+    #[test]
+    fn a_grant_cleared_under_the_taker_never_wraps() {
+        let g = AtomicU32::new(1);
+        // The taker saw 1; then `resume` stored 0; then the taker takes.
+        g.store(0, SeqCst);
+        assert!(!take_one(&g));
+        assert_eq!(g.load(SeqCst), 0, "still zero, not u32::MAX");
+        g.store(2, SeqCst);
+        assert!(take_one(&g) && take_one(&g) && !take_one(&g));
+        assert_eq!(g.load(SeqCst), 0);
     }
 }
