@@ -275,7 +275,7 @@ def tracked_open(file, mode="r", *args, **kwargs):
 
 def _not_yet(what):
     def refuse(*args, **kwargs):
-        raise NotImplementedError("forkscope does not run %s yet (it comes with sockets, input(), Pool and Manager)" % what)
+        raise NotImplementedError("forkscope does not run %s yet (it comes with sockets, input() and Manager)" % what)
 
     return refuse
 

@@ -42,5 +42,7 @@ def Manager():
 
 
 def Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None):
-    """Not yet: forkscope runs Pool in its next version."""
-    _context._not_yet("multiprocessing.Pool")
+    """A pool of worker processes (see multiprocessing.pool)."""
+    from .pool import Pool
+
+    return Pool(processes, initializer, initargs, maxtasksperchild)

@@ -8,7 +8,7 @@ from . import process
 
 __all__ = ["BaseContext", "get_context", "set_start_method", "get_start_method", "get_all_start_methods"]
 
-_NOT_YET = "forkscope does not run the %r start method yet (only 'fork'; spawn and forkserver come with Pool and Manager)"
+_NOT_YET = "forkscope does not run the %r start method yet (only 'fork'; spawn and forkserver come with Manager)"
 
 
 class ProcessError(Exception):
@@ -28,7 +28,7 @@ class AuthenticationError(ProcessError):
 
 
 def _not_yet(what):
-    raise NotImplementedError("forkscope does not run %s yet (it comes next, with Manager, sockets, input() and the spawn start method); this version runs Process, the locks, Event, Condition, Barrier, Value, Array, the queues and Pipe" % what)
+    raise NotImplementedError("forkscope does not run %s yet (it comes next, with Manager, sockets, input() and the spawn start method); this version runs Process, the locks, Event, Condition, Barrier, Value, Array, the queues, Pipe and Pool" % what)
 
 
 class BaseContext:
@@ -106,7 +106,9 @@ class BaseContext:
         return SimpleQueue()
 
     def Pool(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None):
-        _not_yet("multiprocessing.Pool")
+        from .pool import Pool
+
+        return Pool(processes, initializer, initargs, maxtasksperchild)
 
     def RawValue(self, typecode_or_type, *args):
         from .sharedctypes import RawValue

@@ -1,6 +1,331 @@
-"""Not yet: forkscope runs multiprocessing.pool in its next version."""
-from .context import _not_yet
+"""forkscope's `multiprocessing.Pool`: the runtime's pool (the same as the
+Rhai lessons'), with workers that are real forked CPython processes
+(`ForkPoolWorker-N`, daemonic children of the pool's creator, each on its own
+lane) running the tasks the pool hands them.
+
+A task is the pickled call `(function, args, kwargs)`; a map is cut into
+chunks as CPython cuts it (`chunksize`), one task per chunk. Results are
+pickled by the worker; an exception travels pickled too and `get()` raises
+it again. Callbacks (and error callbacks) run in the process that submitted
+the task, as CPython's result-handler thread does there: whenever that
+process touches the pool or a result, and while it waits in `join()`.
+"""
+import itertools
+import pickle
+
+import forkscope_rt as rt
+from forkscope_rt import NOTHING, ok
+
+from . import process
+
+__all__ = ["Pool", "ThreadPool", "AsyncResult", "MapResult"]
+
+RUN, CLOSE, TERMINATE = 0, 1, 2
 
 
-def __getattr__(name):
-    _not_yet("multiprocessing.pool.%s" % name)
+def _lanes(lanes):
+    import ctypes
+
+    return (ctypes.c_uint32 * max(len(lanes), 1))(*lanes), len(lanes)
+
+
+def _unpack(n):
+    """A result's bytes: one value, or a map's list of chunk values."""
+    data = rt.take(n)
+    if data[:1] == b"\x00":
+        return pickle.loads(data[1:])
+    out, i = [], 1
+    while i < len(data):
+        size = int.from_bytes(data[i : i + 8], "little")
+        out.append(pickle.loads(data[i + 8 : i + 8 + size]))
+        i += 8 + size
+    return out
+
+
+def _raise_from_worker(e):
+    """The runtime raised a worker's error: raise the worker's own exception."""
+    text = str(e)
+    if "\x00" in text:
+        try:
+            exc = pickle.loads(bytes.fromhex(text.split("\x00", 1)[1]))
+        except Exception:
+            exc = None
+        if isinstance(exc, BaseException):
+            raise exc from None
+    raise e
+
+
+def _worker_loop(pool_id, initializer, initargs):
+    if initializer is not None:
+        initializer(*initargs)
+    lib = rt.lib
+    while True:
+        n = ok(lib.fs_pool_take(pool_id))
+        if n == NOTHING:
+            break
+        func, args, kwargs, chunk = pickle.loads(rt.take(n))
+        try:
+            if chunk:
+                value = [func(*a) for a in args]
+            else:
+                value = func(*args, **kwargs)
+            data, good = pickle.dumps(value), 1
+            shown = rt.short_repr(value)
+        except Exception as exc:
+            good = 0
+            shown = "%s: %s" % (type(exc).__name__, exc)
+            try:
+                data = pickle.dumps(exc)
+            except Exception:
+                data = pickle.dumps(RuntimeError(shown))
+        r, rn = rt.text(shown)
+        ok(lib.fs_pool_finish(pool_id, good, r, rn, data, len(data)))
+
+
+class _PoolWorker(process.BaseProcess):
+    pass
+
+
+class ApplyResult:
+    def __init__(self, pool, rid, callback, error_callback, chunks=None):
+        self._pool = pool
+        self._id = rid
+        self._callback = callback
+        self._error_callback = error_callback
+        self._chunks = chunks
+        self._value = None
+        self._done = False
+
+    def _convert(self, v):
+        if self._chunks is None:
+            return v
+        return list(itertools.chain.from_iterable(v))
+
+    def ready(self):
+        self._pool._run_callbacks()
+        return bool(ok(rt.lib.fs_result_ready(self._id, rt.line())))
+
+    def successful(self):
+        if not self.ready():
+            raise ValueError("{0!r} not ready".format(self))
+        try:
+            self.get(0)
+            return True
+        except Exception:
+            return False
+
+    def wait(self, timeout=None):
+        try:
+            self.get(timeout)
+        except Exception:
+            pass
+
+    def get(self, timeout=None):
+        self._pool._run_callbacks()
+        t = -1.0 if timeout is None else max(float(timeout), 0.0)
+        try:
+            n = ok(rt.lib.fs_result_get(self._id, t, rt.line()))
+        except TimeoutError:
+            import multiprocessing
+
+            raise multiprocessing.TimeoutError from None
+        except Exception as e:
+            _raise_from_worker(e)
+        return self._convert(_unpack(n))
+
+    def _try_callback(self):
+        """Runs this result's callback if it is ready; True if it was."""
+        n = rt.lib.fs_result_if_ready(self._id)
+        if n == NOTHING:
+            return False
+        if n == rt.ERR:
+            err = rt.last_error()
+            try:
+                _raise_from_worker(err)
+            except Exception as exc:
+                if self._error_callback is not None:
+                    self._error_callback(exc)
+            return True
+        if self._callback is not None:
+            self._callback(self._convert(_unpack(n)))
+        return True
+
+
+AsyncResult = ApplyResult
+
+
+class _Failed:
+    """The result of a task that could not be sent to a worker."""
+
+    def __init__(self, exc):
+        self._exc = exc
+
+    def ready(self):
+        return True
+
+    def successful(self):
+        return False
+
+    def wait(self, timeout=None):
+        pass
+
+    def get(self, timeout=None):
+        raise self._exc
+
+
+class MapResult(ApplyResult):
+    pass
+
+
+class Pool:
+    """A pool of worker processes (forked, as with the fork start method)."""
+
+    _wrap_exception = True
+
+    def __init__(self, processes=None, initializer=None, initargs=(), maxtasksperchild=None, context=None):
+        import os
+
+        if processes is None:
+            processes = os.cpu_count() or 1
+        if processes < 1:
+            raise ValueError("Number of processes must be at least 1")
+        if initializer is not None and not callable(initializer):
+            raise TypeError("initializer must be a callable")
+        self._processes = processes
+        self._state = RUN
+        self._callbacks = []
+        b, n = rt.text(rt.created_name("Pool"))
+        self._id = ok(rt.lib.fs_pool_new(processes, b, n, rt.line()))
+        self._pool = []
+        for _ in range(processes):
+            w = _PoolWorker(target=_worker_loop, args=(self._id, initializer, tuple(initargs)))
+            w.name = w.name.replace("_PoolWorker", "ForkPoolWorker")
+            w.daemon = True
+            w.start()
+            self._pool.append(w)
+        lanes, k = _lanes([w._lane for w in self._pool])
+        ok(rt.lib.fs_pool_started(self._id, lanes, k))
+
+    def __reduce__(self):
+        raise NotImplementedError("pool objects cannot be passed between processes or pickled")
+
+    def __repr__(self):
+        return "<multiprocessing.pool.Pool state=%s pool_size=%d>" % (("RUN", "CLOSE", "TERMINATE")[self._state], len(self._pool))
+
+    def _check_running(self):
+        if self._state != RUN:
+            raise ValueError("Pool not running")
+
+    def _run_callbacks(self):
+        """Runs the ready callbacks, in submission order."""
+        while True:
+            for i, r in enumerate(self._callbacks):
+                if r._try_callback():
+                    del self._callbacks[i]
+                    break
+            else:
+                return
+
+    def _submit(self, op, func, calls, callback, error_callback, chunks=None):
+        self._run_callbacks()
+        self._check_running()
+        try:
+            pickled = [pickle.dumps(call) for call in calls]
+        except Exception as exc:
+            # As CPython: a task that cannot be pickled (a plain Queue among
+            # its arguments) fails in its result, not in the submission.
+            if error_callback is not None:
+                error_callback(exc)
+            return _Failed(exc)
+        for call, data in zip(calls, pickled):
+            shown = "%s%s" % (getattr(func, "__name__", "f"), rt.short_repr(tuple(call[1]) if not call[3] else call[1], 60))
+            r, rn = rt.text(shown)
+            ok(rt.lib.fs_pool_arg(r, rn, data, len(data)))
+        name, nn = rt.text(getattr(func, "__qualname__", getattr(func, "__name__", repr(func))))
+        has_cb = callback is not None or error_callback is not None
+        rid = ok(rt.lib.fs_pool_submit(self._id, op, name, nn, 1 if has_cb else 0, rt.line()))
+        result = (MapResult if chunks is not None else ApplyResult)(self, rid, callback, error_callback, chunks)
+        if has_cb:
+            self._callbacks.append(result)
+        return result
+
+    def apply(self, func, args=(), kwds={}):
+        """Calls func(*args, **kwds) in a worker and waits for its result."""
+        self._check_running()
+        return self._submit(0, func, [(func, tuple(args), dict(kwds), False)], None, None).get()
+
+    def apply_async(self, func, args=(), kwds={}, callback=None, error_callback=None):
+        """Calls func(*args, **kwds) in a worker; returns an AsyncResult."""
+        return self._submit(1, func, [(func, tuple(args), dict(kwds), False)], callback, error_callback)
+
+    def _chunks(self, func, iterable, chunksize, star):
+        items = list(iterable)
+        if chunksize is None:
+            chunksize, extra = divmod(len(items), len(self._pool) * 4)
+            if extra:
+                chunksize += 1
+        if chunksize < 1 and items:
+            raise ValueError("Chunksize must be 1+, not {0:n}".format(chunksize))
+        chunksize = max(chunksize, 1)
+        calls = []
+        for i in range(0, len(items), chunksize):
+            part = items[i : i + chunksize]
+            calls.append((func, [tuple(a) for a in part] if star else [(a,) for a in part], {}, True))
+        return calls
+
+    def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
+        return self._submit(2, func, self._chunks(func, iterable, chunksize, False), callback, error_callback, chunks=True)
+
+    def map(self, func, iterable, chunksize=None):
+        """Applies func to every item, in the workers; the list of results in order."""
+        return self.map_async(func, iterable, chunksize).get()
+
+    def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
+        return self._submit(2, func, self._chunks(func, iterable, chunksize, True), callback, error_callback, chunks=True)
+
+    def starmap(self, func, iterable, chunksize=None):
+        return self.starmap_async(func, iterable, chunksize).get()
+
+    def imap(self, func, iterable, chunksize=1):
+        """Like map, as an iterator (the results in order)."""
+        return iter(self.map_async(func, iterable, chunksize).get())
+
+    def imap_unordered(self, func, iterable, chunksize=1):
+        return iter(self.map_async(func, iterable, chunksize).get())
+
+    def close(self):
+        self._run_callbacks()
+        if self._state == RUN:
+            self._state = CLOSE
+            ok(rt.lib.fs_pool_op(self._id, 0, None, 0, rt.line()))
+
+    def terminate(self):
+        self._state = TERMINATE
+        lanes, k = _lanes([w._lane for w in self._pool])
+        ok(rt.lib.fs_pool_op(self._id, 1, lanes, k, rt.line()))
+
+    def join(self):
+        if self._state == RUN:
+            raise ValueError("Pool is still running")
+        lanes, k = _lanes([w._lane for w in self._pool])
+        while True:
+            self._run_callbacks()
+            waiting, m = _lanes([r._id for r in self._callbacks])
+            if ok(rt.lib.fs_pool_join(self._id, lanes, k, waiting, m, rt.line())) == 0:
+                break
+        self._run_callbacks()
+        for w in self._pool:
+            process._children.discard(w)
+
+    def __enter__(self):
+        self._check_running()
+        return self
+
+    def __exit__(self, *exc):
+        self.terminate()
+
+
+def ThreadPool(*args, **kwargs):
+    from .context import _not_yet
+
+    _not_yet("multiprocessing.pool.ThreadPool")

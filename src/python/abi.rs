@@ -771,3 +771,202 @@ pub extern "C" fn fs_pipe_poll(id: u32, end: u8, secs: f64, line: u32) -> i64 {
 pub extern "C" fn fs_pipe_close(id: u32, end: u8, line: u32) -> i64 {
     with_rt(|rt| rt.pipe_close(id, end, line).map(|_| 0))
 }
+
+// ---- pools ----------------------------------------------------------------------
+
+/// A pool call being put together (`fs_pool_arg` adds the calls, each one
+/// pickled message), and the task a pool worker is running.
+#[derive(Default)]
+struct PoolScratch {
+    calls: Vec<Vec<Value>>,
+    task: Option<crate::runtime::ipc::pool::Task>,
+}
+
+static POOL: Mutex<PoolScratch> = Mutex::new(PoolScratch { calls: Vec::new(), task: None });
+
+fn pool_scratch() -> std::sync::MutexGuard<'static, PoolScratch> {
+    POOL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// `Pool(n)`: the pool's id. Python then forks its `n` workers and calls
+/// `fs_pool_started` with their lanes.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pool_new(workers: i64, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.pool_create(workers, line)) })
+}
+
+/// The pool's workers are started: their lanes (`lanes` points to `n`).
+///
+/// # Safety
+/// `lanes` points to `n` readable `u32`s.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pool_started(id: u32, lanes: *const u32, n: usize) -> i64 {
+    // SAFETY: per this function's contract.
+    let lanes = if n == 0 || lanes.is_null() { Vec::new() } else { unsafe { std::slice::from_raw_parts(lanes, n) }.to_vec() };
+    with_rt(|rt| {
+        rt.pool_started(id, &lanes);
+        Ok(0)
+    })
+}
+
+/// Adds one call (a pickled `(function, args, kwargs)`, shown as `repr`) to
+/// the submission being put together.
+///
+/// # Safety
+/// `repr`/`rn` and `data`/`dn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pool_arg(repr: *const u8, rn: usize, data: *const u8, dn: usize) -> i64 {
+    // SAFETY: per this function's contract.
+    let v = unsafe { message(repr, rn, data, dn) };
+    pool_scratch().calls.push(vec![v]);
+    0
+}
+
+/// Submits the calls put together: `op` 0 apply, 1 apply_async, 2 map
+/// (`func` names the function for the dashboard); `callback` 1 if one waits
+/// for the result. Returns the AsyncResult's id.
+///
+/// # Safety
+/// `func`/`fnn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pool_submit(id: u32, op: u32, func: *const u8, fnn: usize, callback: u32, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let func = unsafe { text(func, fnn) };
+    let calls = std::mem::take(&mut pool_scratch().calls);
+    let op = match op {
+        0 => Op::Apply,
+        1 => Op::ApplyAsync,
+        _ => Op::Map,
+    };
+    with_rt(|rt| rt.pool_submit(id, op, &func, calls, callback != 0, line).map(i64::from))
+}
+
+/// A worker takes its next task: the length of its pickled call (`fs_take`
+/// it), or `NOTHING` when the pool tells it to stop.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_pool_take(id: u32) -> i64 {
+    with_rt(|rt| match rt.pool_take(id)? {
+        None => Ok(NOTHING),
+        Some(task) => {
+            let bytes = match task.args.first() {
+                Some(Value::Pickled { bytes, .. }) => bytes.clone(),
+                _ => return Err(LessonError::type_error("a pool task that is not a Python call")),
+            };
+            pool_scratch().task = Some(task);
+            Ok(give_bytes(bytes))
+        }
+    })
+}
+
+/// A worker's task is done: `ok` 1 with its pickled value (shown as
+/// `repr`), or 0 with `repr` = `Kind: message` and `data` the pickled exception.
+///
+/// # Safety
+/// `repr`/`rn` and `data`/`dn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pool_finish(id: u32, ok: u32, repr: *const u8, rn: usize, data: *const u8, dn: usize) -> i64 {
+    // SAFETY: per this function's contract.
+    let (shown, data) = unsafe { (text(repr, rn), bytes(data, dn)) };
+    let Some(task) = pool_scratch().task.take() else {
+        return fail("RuntimeError", "no pool task is running in this process");
+    };
+    let outcome = if ok != 0 {
+        Ok(Value::Pickled { repr: shown, bytes: data })
+    } else {
+        // The text for the dashboard, then the exception itself for `get()`.
+        Err(format!("{shown}\0{}", hex(&data)))
+    };
+    with_rt(|rt| rt.pool_finish(id, &task, outcome).map(|_| 0))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// The value of a ready AsyncResult, for Python: one pickle, or (a map) a
+/// list of them, each behind its 8-byte little-endian length; the first byte
+/// says which (0 one, 1 a list).
+fn result_bytes(v: Value) -> LessonResult<i64> {
+    let one = |v: Value| match v {
+        Value::Pickled { bytes, .. } => Ok(bytes),
+        other => Err(LessonError::type_error(format!("a result that is not a Python object ({})", crate::runtime::ipc::preview(&other)))),
+    };
+    let mut out = Vec::new();
+    match v {
+        Value::Array(items) => {
+            out.push(1);
+            for item in items {
+                let b = one(item)?;
+                out.extend_from_slice(&(b.len() as u64).to_le_bytes());
+                out.extend_from_slice(&b);
+            }
+        }
+        v => {
+            out.push(0);
+            out.extend_from_slice(&one(v)?);
+        }
+    }
+    Ok(give_bytes(out))
+}
+
+/// `r.get(timeout)`: see `result_bytes` (`fs_take` it).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_result_get(rid: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| result_bytes(rt.result_get(rid, timeout(secs), line)?))
+}
+
+/// `r.ready()`.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_result_ready(rid: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.result_ready(rid, line).map(i64::from))
+}
+
+/// For callbacks (a query, no op): the ready value as `fs_result_get`
+/// gives it, or `NOTHING` while it is not ready.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_result_if_ready(rid: u32) -> i64 {
+    with_rt(|rt| match rt.result_if_ready(rid) {
+        None => Ok(NOTHING),
+        Some(v) => result_bytes(v?),
+    })
+}
+
+/// Pool ops: 0 close, 1 terminate (its workers' lanes in `lanes`).
+///
+/// # Safety
+/// `lanes` points to `n` readable `u32`s.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pool_op(id: u32, what: u32, lanes: *const u32, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let lanes = if n == 0 || lanes.is_null() { Vec::new() } else { unsafe { std::slice::from_raw_parts(lanes, n) }.to_vec() };
+    with_rt(|rt| {
+        if what == 0 { rt.pool_close(id, line)? } else { rt.pool_terminate(id, &lanes, line)? }
+        Ok(0)
+    })
+}
+
+/// One step of `pool.join()`: 0 when every worker has ended, 1 when a result
+/// in `results` (those with callbacks) is ready and its callback must run.
+///
+/// # Safety
+/// `lanes` points to `n` and `results` to `m` readable `u32`s.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_pool_join(id: u32, lanes: *const u32, n: usize, results: *const u32, m: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let (lanes, results) = unsafe {
+        (
+            if n == 0 || lanes.is_null() { Vec::new() } else { std::slice::from_raw_parts(lanes, n).to_vec() },
+            if m == 0 || results.is_null() { Vec::new() } else { std::slice::from_raw_parts(results, m).to_vec() },
+        )
+    };
+    with_rt(|rt| {
+        Ok(match rt.pool_join_step(id, &lanes, &results, line)? {
+            crate::runtime::ipc::pool::JoinStep::Done => 0,
+            crate::runtime::ipc::pool::JoinStep::Callbacks => 1,
+        })
+    })
+}

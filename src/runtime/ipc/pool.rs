@@ -86,21 +86,9 @@ impl Rt {
         Fifo::new(self.v, &slot.aux[0], &slot.aux[1])
     }
 
-    /// `Pool(n)`: the pool's id and its workers' lanes.
+    /// `Pool(n)`: the pool's id and its workers' lanes (Rhai workers).
     pub fn pool_new(&self, n: i64, line: u32) -> LessonResult<(u32, Vec<u32>)> {
-        if n < 1 {
-            return Err(LessonError::value("Number of processes must be at least 1"));
-        }
-        if n > 256 {
-            return Err(LessonError::value("at most 256 pool workers"));
-        }
-        self.set_line(line);
-        let id = self.new_resource(ResKind::Pool, None, n, |s| {
-            Fifo::init(&s.aux[0], &s.aux[1]);
-            s.aux[PENDING].store(0, Relaxed);
-            s.aux[STATE].store(RUNNING, Relaxed);
-            s.count.store(0, Relaxed);
-        })?;
+        let id = self.pool_create(n, line)?;
         let mut lanes = Vec::with_capacity(n as usize);
         for i in 0..n {
             let (identity, _) = self.new_child_identity();
@@ -109,9 +97,32 @@ impl Rt {
             let (lane, _pid) = self.process_start(POOL_WORKER, args, identity, &name, true, line)?;
             lanes.push(lane);
         }
-        let list: Vec<String> = lanes.iter().map(u32::to_string).collect();
-        self.record_op(Op::Start, id, NONE, n, 0, 0, Some(&list.join(",")));
+        self.pool_started(id, &lanes);
         Ok((id, lanes))
+    }
+
+    /// The pool itself, before its workers: a front-end then starts `n`
+    /// daemonic workers its own way and calls [`Rt::pool_started`].
+    pub fn pool_create(&self, n: i64, line: u32) -> LessonResult<u32> {
+        if n < 1 {
+            return Err(LessonError::value("Number of processes must be at least 1"));
+        }
+        if n > 256 {
+            return Err(LessonError::value("at most 256 pool workers"));
+        }
+        self.set_line(line);
+        self.new_resource(ResKind::Pool, None, n, |s| {
+            Fifo::init(&s.aux[0], &s.aux[1]);
+            s.aux[PENDING].store(0, Relaxed);
+            s.aux[STATE].store(RUNNING, Relaxed);
+            s.count.store(0, Relaxed);
+        })
+    }
+
+    /// Records the pool's start, with its workers' lanes.
+    pub fn pool_started(&self, id: u32, lanes: &[u32]) {
+        let list: Vec<String> = lanes.iter().map(u32::to_string).collect();
+        self.record_op(Op::Start, id, NONE, lanes.len() as i64, 0, 0, Some(&list.join(",")));
     }
 
     /// Submits tasks: `apply`, `apply_async` (one task) or `map` (one per
@@ -224,7 +235,8 @@ impl Rt {
         self.enter_op(Op::Put, 0);
         let detail = match &outcome {
             Ok(v) => preview(v),
-            Err(e) => one_line(e),
+            // A front-end may carry more after a NUL (Python: the pickled exception).
+            Err(e) => one_line(e.split('\0').next().unwrap_or("")),
         };
         let bytes = codec::encode(&Part { index: task.index, outcome })?;
         let wake_creator = {
@@ -296,10 +308,11 @@ impl Rt {
             if l.ended.load(Acquire) == 0 {
                 l.kill_pending.store(1, Release);
                 crate::sys::kill(c.pid, libc::SIGTERM);
+                // Stepping: the workers' ends belong to this step, one after
+                // the other in lane order, so that a replay sees them so too.
+                self.settle_on(|| l.ended.load(Acquire) != 0);
             }
         }
-        // Stepping: the workers' ends belong to this step.
-        self.settle_on(|| workers.iter().all(|w| self.v.lane(*w).is_none_or(|l| l.ended.load(Acquire) != 0)));
         Ok(())
     }
 

@@ -111,7 +111,7 @@ impl Rt {
         let value = self.result_value(rid, slot);
         let detail = match &value {
             Ok(v) => preview(v),
-            Err(e) => one_line(&e.to_string()),
+            Err(e) => one_line(e.to_string().split('\0').next().unwrap_or("")),
         };
         self.record_op(Op::ResultGet, rid, NONE, 1, 0, waited as i64, Some(&detail));
         value
