@@ -46,7 +46,7 @@ fn list(lang: &str) -> i32 {
 
 fn check(file: &str) -> i32 {
     if file.ends_with(".py")
-        && let Err(e) = forkscope::python::launch::interpreter()
+        && let Err(e) = forkscope::python::launch::chosen()
     {
         return fail(e);
     }
@@ -161,15 +161,19 @@ fn checked_lesson(name: &str, params: &[String]) -> Result<(scenario::Lesson, BT
         }
         Err(e) => return Err(fail(e)),
     };
-    if lesson.language == scenario::Language::Python {
-        // No interpreter, or no runtime library: a usage problem, said in one line.
-        if let Err(e) = forkscope::python::launch::interpreter().and_then(|_| forkscope::python::launch::library(std::path::Path::new("/proc/self/exe"))) {
-            return Err(fail(e));
-        }
+    if lesson.language == scenario::Language::Python
+        && let Err(e) = forkscope::python::launch::library(std::path::Path::new("/proc/self/exe"))
+    {
+        return Err(fail(e));
     }
-    if let Err(e) = scenario::check::check(&lesson) {
-        eprintln!("{e}");
-        return Err(1);
+    match scenario::check::check(&lesson) {
+        Ok(()) => {}
+        Err(e @ scenario::ScenarioError::At { .. }) => {
+            eprintln!("{e}");
+            return Err(1);
+        }
+        // No interpreter, or not one forkscope runs: a usage problem, in one line.
+        Err(e) => return Err(fail(e)),
     }
     let params = lesson.resolve_params(params).map_err(fail)?;
     Ok((lesson, params))

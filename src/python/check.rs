@@ -7,10 +7,12 @@ use std::process::{Command, Stdio};
 
 use crate::scenario::{Lesson, ScenarioError};
 
-/// Compiles the source read from stdin; prints nothing if it compiles, else
-/// `line TAB column TAB Kind: message`.
+/// Prints the interpreter's version (as the version probe does), then
+/// compiles the source read from stdin: nothing more if it compiles, else
+/// `line TAB column TAB Kind: message`. One start of the interpreter for both.
 const CHECKER: &str = r#"
 import sys
+print('%d %d %s' % (sys.version_info[0], sys.version_info[1], sys.implementation.name))
 src = sys.stdin.buffer.read().decode('utf-8-sig')
 try:
     compile(src, sys.argv[1], 'exec', dont_inherit=True)
@@ -20,23 +22,28 @@ except ValueError as e:
     print('1\t1\tSyntaxError: %s' % e)
 "#;
 
-/// Checks the lesson's Python source.
+/// Checks the interpreter (a usage error: `ScenarioError::Plain`) and the
+/// lesson's Python source (`ScenarioError::At`).
 pub fn syntax(lesson: &Lesson) -> Result<(), ScenarioError> {
-    let python = super::launch::interpreter().map_err(ScenarioError::Plain)?;
+    let path = super::launch::chosen().map_err(ScenarioError::Plain)?;
     let file = &lesson.script_file;
-    let mut child = Command::new(&python.path)
+    let mut child = Command::new(&path)
         .args(["-I", "-c", CHECKER, file])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| ScenarioError::Plain(format!("{}: cannot run it: {e}", python.path.display())))?;
+        .map_err(|e| ScenarioError::Plain(format!("{}: cannot run it: {e}", path.display())))?;
     if let Some(mut stdin) = child.stdin.take() {
         let _ = stdin.write_all(lesson.script.as_bytes());
     }
     let out = child.wait_with_output().map_err(|e| ScenarioError::Plain(e.to_string()))?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let line = text.lines().next().unwrap_or("");
+    let mut lines = text.lines();
+    let found = super::launch::check_version(path, lines.next().unwrap_or(""));
+    super::launch::remember(found.clone());
+    found.map_err(ScenarioError::Plain)?;
+    let line = lines.next().unwrap_or("");
     if line.is_empty() {
         return Ok(());
     }

@@ -41,23 +41,39 @@ fn which(name: &Path) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|d| d.join(name)).find(|p| executable(p))
 }
 
+/// Locates `given` (or `python3` on PATH), without running it.
+pub fn locate(given: Option<&Path>) -> Result<PathBuf, String> {
+    let name = given.unwrap_or(Path::new("python3"));
+    which(name).ok_or_else(|| match given {
+        Some(p) => format!("--python {}: no such executable file", p.display()),
+        None => "python3 was not found on PATH: forkscope runs Python programs with real CPython (3.9 or newer); install python3, or name an interpreter with --python PATH".to_string(),
+    })
+}
+
+/// The interpreter `--python` names (or `python3`), located.
+pub fn chosen() -> Result<PathBuf, String> {
+    locate(CHOSEN.get().and_then(|p| p.as_deref()))
+}
+
+/// Prints what [`check_version`] reads: `MAJOR MINOR IMPLEMENTATION`.
+pub const VERSION_PROBE: &str = "import sys; print('%d %d %s' % (sys.version_info[0], sys.version_info[1], sys.implementation.name))";
+
 /// Finds and checks `given` (or `python3` on PATH).
 pub fn find(given: Option<&Path>) -> Result<Interpreter, String> {
-    let name = given.unwrap_or(Path::new("python3"));
-    let Some(path) = which(name) else {
-        return Err(match given {
-            Some(p) => format!("--python {}: no such executable file", p.display()),
-            None => "python3 was not found on PATH: forkscope runs Python programs with real CPython (3.9 or newer); install python3, or name an interpreter with --python PATH".to_string(),
-        });
-    };
+    let path = locate(given)?;
     let out = Command::new(&path)
-        .args(["-I", "-c", "import sys; print('%d %d %s' % (sys.version_info[0], sys.version_info[1], sys.implementation.name))"])
+        .args(["-I", "-c", VERSION_PROBE])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
         .map_err(|e| format!("{}: cannot run it: {e}", path.display()))?;
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut it = text.split_whitespace();
+    check_version(path, String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or(""))
+}
+
+/// The interpreter at `path`, if `probe` (what [`VERSION_PROBE`] printed)
+/// says it is a CPython forkscope runs.
+pub fn check_version(path: PathBuf, probe: &str) -> Result<Interpreter, String> {
+    let mut it = probe.split_whitespace();
     let (Some(Ok(major)), Some(Ok(minor)), Some(imp)) = (it.next().map(str::parse::<u32>), it.next().map(str::parse::<u32>), it.next()) else {
         return Err(format!("{}: does not answer like a Python interpreter", path.display()));
     };
@@ -74,6 +90,12 @@ pub fn find(given: Option<&Path>) -> Result<Interpreter, String> {
 /// found once.
 pub fn interpreter() -> Result<Interpreter, String> {
     FOUND.get_or_init(|| find(CHOSEN.get().and_then(|p| p.as_deref()))).clone()
+}
+
+/// Remembers what a probe that also did other work (the syntax check) found,
+/// so that [`interpreter`] need not start the interpreter again.
+pub fn remember(found: Result<Interpreter, String>) {
+    let _ = FOUND.set(found);
 }
 
 /// `libforkscope.so` beside `exe` (or `FORKSCOPE_LIB`).
