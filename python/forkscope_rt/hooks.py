@@ -291,8 +291,13 @@ def install():
     _install_time()
     builtins.open = tracked_open
     builtins.input = _not_yet("input()")
-    import socket
+    if "socket" in sys.modules:
+        _patch_socket(sys.modules["socket"])
+    else:
+        sys.meta_path.insert(0, _SocketFinder())
 
+
+def _patch_socket(socket):
     class _Socket(socket.socket):
         def __init__(self, *args, **kwargs):
             caller = sys._getframe(1)
@@ -301,3 +306,34 @@ def install():
             super().__init__(*args, **kwargs)
 
     socket.socket = _Socket
+
+
+class _SocketFinder:
+    """Patches `socket` when (if ever) it is imported: most programs never
+    do, and importing it costs a few milliseconds of every start."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "socket":
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec("socket")
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        exec_module = loader.exec_module
+
+        def exec_and_patch(module):
+            exec_module(module)
+            _patch_socket(module)
+
+        class _Loader:
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                exec_and_patch(module)
+
+        spec.loader = _Loader()
+        return spec

@@ -3,15 +3,20 @@ runtime. Every process is a real CPython process; every lock, semaphore,
 event, queue and pipe a real primitive in the run's shared memory, shown
 live by forkscope's dashboard. Installed in place of the standard library's
 package for the programs forkscope runs (see forkscope_boot.py)."""
-import sys as _sys
+# What each public name comes from: loaded on first use (PEP 562), so a
+# program pays for compiling only the parts it uses (forkscope's Python side
+# is compiled from source at each run's start).
+_WHERE = {
+    "Process": "process", "current_process": "process", "active_children": "process", "parent_process": "process",
+    "Pipe": "connection",
+    "Queue": "queues", "JoinableQueue": "queues", "SimpleQueue": "queues",
+    "Array": "sharedctypes", "RawArray": "sharedctypes", "RawValue": "sharedctypes", "Value": "sharedctypes",
+    "Barrier": "synchronize", "BoundedSemaphore": "synchronize", "Condition": "synchronize", "Event": "synchronize",
+    "Lock": "synchronize", "RLock": "synchronize", "Semaphore": "synchronize",
+}
 
 from . import context as _context
 from .context import AuthenticationError, BufferTooShort, ProcessError, TimeoutError, get_all_start_methods, get_context, get_start_method, set_start_method
-from .process import Process, active_children, current_process, parent_process
-from .connection import Pipe
-from .queues import JoinableQueue, Queue, SimpleQueue
-from .sharedctypes import Array, RawArray, RawValue, Value
-from .synchronize import Barrier, BoundedSemaphore, Condition, Event, Lock, RLock, Semaphore
 
 __all__ = [
     "Array", "AuthenticationError", "Barrier", "BoundedSemaphore", "BufferTooShort", "Condition", "Event",
@@ -34,6 +39,21 @@ allow_connection_pickling = _ctx.allow_connection_pickling
 set_executable = _ctx.set_executable
 set_forkserver_preload = _ctx.set_forkserver_preload
 reducer = _ctx.reducer
+
+
+def __getattr__(name):
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError("module 'multiprocessing' has no attribute %r" % name)
+    import importlib
+
+    value = getattr(importlib.import_module("." + where, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_WHERE))
 
 
 def Manager():
