@@ -386,6 +386,28 @@ fn pools_behave_as_in_cpython() {
 }
 
 #[test]
+fn the_spawn_start_method_imports_main_again_as_cpython_does() {
+    python3();
+    let dir = tempdir("spawn");
+    for prog in ["spawn.py", "spawn_without_guard.py"] {
+        let file = repo("tests/python/programs").join(prog);
+        let (code, py_lines) = cpython(&file, &dir, Duration::from_secs(30)).expect("CPython ends");
+        let (s, fs_lines, records) = forkscope(&file, &[], Duration::from_secs(30));
+        let (d, n) = difference(&py_lines, &fs_lines);
+        assert!(n == 0 || same_characters(&py_lines, &fs_lines), "{prog}: {d:?}\nCPython {py_lines:?}\nforkscope {fs_lines:?}");
+        assert_eq!(main_exitcode(&s), Some(code as i64), "{prog}");
+        if prog == "spawn_without_guard.py" {
+            let child = s["processes"].as_array().unwrap().iter().find(|p| p["name"] == "Process-1").unwrap()["exitcode"].clone();
+            assert_eq!(child, 1, "the child fails while bootstrapping");
+            assert!(records.iter().any(|r| r["type"] == "error" && r["message"].as_str().unwrap_or("").starts_with("RuntimeError: An attempt has been made to start a new process before the")), "CPython's bootstrapping error");
+        } else {
+            assert!(fs_lines.iter().any(|l| l == "top level in __mp_main__ Process-1"), "the child ran the top level again: {fs_lines:?}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn statement_steps_follow_python_lines() {
     python3();
     let dir = tempdir("statements");
@@ -440,7 +462,6 @@ fn bad_python_input_is_a_clear_message_and_leaves_nothing() {
     // process's lane, exit 1, no crash or hang.
     for (what, src) in [
         ("multiprocessing.Manager", "import multiprocessing\nm = multiprocessing.Manager()\n"),
-        ("'spawn' start method", "import multiprocessing as mp\nmp.set_start_method('spawn')\n"),
         ("input()", "name = input('name? ')\n"),
         ("socket.socket()", "import socket\ns = socket.socket()\n"),
     ] {

@@ -55,7 +55,9 @@ def report_exception(prefix=""):
         hooks.write_block(2, text, line or None)
     except Exception:
         pass
-    last = "".join(traceback.format_exception_only(etype, value)).strip().splitlines()[-1]
+    # `Kind: first line of the message` (a message may span lines).
+    message = next((l.strip() for l in str(value).splitlines() if l.strip()), "")
+    last = "%s: %s" % (etype.__name__, message) if message else etype.__name__
     user_assert = issubclass(etype, AssertionError) and innermost is not None and innermost.f_code.co_filename == rt.USER_FILE
     b, n = rt.text(last)
     rt.lib.fs_text(_ASSERT if user_assert else _ERROR, b, n, line)
@@ -84,6 +86,7 @@ def run_main(lib):
         sys.stderr.write("forkscope: %s\n" % rt.last_error())
         os._exit(2)
     rt.attach_controls()
+    spawned = rt.take(lib.fs_spawned())
     source = rt.info(0)
     if source.startswith("\ufeff"):
         source = source[1:]
@@ -98,6 +101,8 @@ def run_main(lib):
     rt.line()
     hooks.install()
     hooks.seed_random(lane)
+    if spawned:
+        run_spawned(lib, lane, spawned, source)
     import multiprocessing.process as mpp
 
     mpp._init_main()
@@ -125,6 +130,54 @@ def run_main(lib):
         pass
     hooks.flush_streams()
     lib.fs_finish(code)
+
+
+def run_spawned(lib, lane, data, source):
+    """A child started with the spawn start method: import the main module
+    again as `__mp_main__` (its top-level code runs again here, as on
+    Windows), then run the Process its parent pickled. Never returns."""
+    import pickle
+
+    code = 1
+    try:
+        prep = pickle.loads(data)
+        sys.path[:] = prep["sys_path"]
+        import multiprocessing.process as mpp
+
+        mpp._init_spawned()
+        path = prep["main"]
+        sys.argv = [path]
+        main = types.ModuleType("__mp_main__")
+        main.__file__ = path
+        main.__builtins__ = builtins
+        main.__spec__ = None
+        sys.modules["__main__"] = sys.modules["__mp_main__"] = main
+        try:
+            exec(compile(source, path, "exec", dont_inherit=True), main.__dict__)
+            state = pickle.loads(prep["process"])
+            process = state["cls"].__new__(state["cls"])
+            process.__dict__.update(state["state"])
+        except SystemExit as e:
+            code = exit_code(e)
+            raise
+        except BaseException:
+            code = 1
+            report_exception()
+            raise SystemExit(code)
+        mpp._init_child(process)
+        try:
+            process.run()
+            code = 0
+        except SystemExit as e:
+            code = exit_code(e)
+        except BaseException:
+            code = 1
+            report_exception("Process %s:\n" % process.name)
+    except SystemExit:
+        pass
+    finally:
+        hooks.flush_streams()
+        lib.fs_finish(code)
 
 
 def run_child(process, lane):

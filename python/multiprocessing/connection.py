@@ -22,7 +22,13 @@ class Connection:
         self._closed = False
 
     def __getstate__(self):
-        raise RuntimeError("forkscope: a Connection is shared by inheritance (give it to a Process at its start), not sent in a message")
+        from . import context
+
+        if context._spawning is None:
+            raise RuntimeError("forkscope: a Connection is shared by inheritance (give it to a Process at its start), not sent in a message")
+        if not self._closed:
+            context._spawning.append((self._id, self._end))
+        return dict(self.__dict__)
 
     @property
     def closed(self):

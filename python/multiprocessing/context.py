@@ -1,14 +1,16 @@
-"""Contexts and start methods. forkscope runs the fork start method (the
-default on Linux before Python 3.14); `spawn` and `forkserver` are not there
-yet and say so. `get_context()` returns an object with the same API as the
-module."""
+"""Contexts and start methods, as CPython has them: fork (the default on
+Linux before Python 3.14), spawn and forkserver, chosen by
+`set_start_method` or `get_context(method)`. With spawn (and forkserver,
+which forkscope runs the same way) a child is a new interpreter that imports
+the main module again as `__mp_main__` and runs the Process pickled by its
+parent (see process.py). `get_context()` returns an object with the same API
+as the module."""
 import os
 
 from . import process
 
 __all__ = ["BaseContext", "get_context", "set_start_method", "get_start_method", "get_all_start_methods"]
 
-_NOT_YET = "forkscope does not run the %r start method yet (only 'fork'; spawn and forkserver come with Manager)"
 
 
 class ProcessError(Exception):
@@ -159,26 +161,6 @@ class BaseContext:
     def set_forkserver_preload(self, module_names):
         pass
 
-    def get_context(self, method=None):
-        if method is None or method == "fork":
-            return _fork_context
-        if method in ("spawn", "forkserver"):
-            raise NotImplementedError(_NOT_YET % method)
-        raise ValueError("cannot find context for %r" % method)
-
-    def get_start_method(self, allow_none=False):
-        return "fork"
-
-    def set_start_method(self, method, force=False):
-        if method in (None, "fork"):
-            return
-        if method in ("spawn", "forkserver"):
-            raise NotImplementedError(_NOT_YET % method)
-        raise ValueError("cannot find context for %r" % method)
-
-    def get_all_start_methods(self):
-        return ["fork", "spawn", "forkserver"]
-
     @property
     def reducer(self):
         import pickle
@@ -190,13 +172,77 @@ class ForkProcess(process.BaseProcess):
     _start_method = "fork"
 
 
+class SpawnProcess(process.BaseProcess):
+    _start_method = "spawn"
+
+
+class ForkServerProcess(process.BaseProcess):
+    _start_method = "forkserver"
+
+
 class ForkContext(BaseContext):
     _name = "fork"
+    Process = ForkProcess
+
+
+class SpawnContext(BaseContext):
+    _name = "spawn"
+    Process = SpawnProcess
+
+
+class ForkServerContext(BaseContext):
+    _name = "forkserver"
+    Process = ForkServerProcess
+
+
+_concrete = {"fork": ForkContext(), "spawn": SpawnContext(), "forkserver": ForkServerContext()}
+
+
+class DefaultContext(BaseContext):
+    """The module's own context: the start method is chosen once (by
+    set_start_method, or on first use), as in CPython."""
+
     Process = process.Process
 
+    def __init__(self, default):
+        self._default_context = default
+        self._actual_context = None
 
-_fork_context = ForkContext()
-_default_context = _fork_context
+    def get_context(self, method=None):
+        if method is None:
+            if self._actual_context is None:
+                self._actual_context = self._default_context
+            return self._actual_context
+        if method not in _concrete:
+            raise ValueError("cannot find context for %r" % method)
+        return _concrete[method]
+
+    def set_start_method(self, method, force=False):
+        if self._actual_context is not None and not force:
+            raise RuntimeError("context has already been set")
+        if method is None and force:
+            self._actual_context = None
+            return
+        self._actual_context = self.get_context(method)
+
+    def get_start_method(self, allow_none=False):
+        if self._actual_context is None:
+            if allow_none:
+                return None
+            self._actual_context = self._default_context
+        return self._actual_context._name
+
+    def get_all_start_methods(self):
+        return ["fork", "spawn", "forkserver"]
+
+
+for _c in _concrete.values():
+    _c.get_context = lambda method=None, _c=_c: _c if method is None else _default_context.get_context(method)
+    _c.get_start_method = lambda allow_none=False, _c=_c: _c._name
+    _c.set_start_method = lambda method, force=False: (_ for _ in ()).throw(ValueError("cannot set start method of concrete context"))
+
+# Linux's default before Python 3.14 (forkscope runs 3.9-3.13).
+_default_context = DefaultContext(_concrete["fork"])
 
 
 def get_context(method=None):
@@ -208,12 +254,39 @@ def set_start_method(method, force=False):
 
 
 def get_start_method(allow_none=False):
-    return "fork"
+    return _default_context.get_start_method(allow_none)
 
 
 def get_all_start_methods():
     return _default_context.get_all_start_methods()
 
 
+# Set while a process object is pickled for a spawned child: the run's
+# primitives may be pickled then (they name shared resources), as CPython's
+# may be while spawning; at any other time they refuse, as CPython's do.
+_spawning = None
+
+
 def assert_spawning(obj):
-    raise RuntimeError("%s objects should only be shared between processes through inheritance" % type(obj).__name__)
+    if _spawning is None:
+        raise RuntimeError("%s objects should only be shared between processes through inheritance" % type(obj).__name__)
+
+
+BOOTSTRAP_ERROR = """
+        An attempt has been made to start a new process before the
+        current process has finished its bootstrapping phase.
+
+        This probably means that you are not using fork to start your
+        child processes and you have forgotten to use the proper idiom
+        in the main module:
+
+            if __name__ == '__main__':
+                freeze_support()
+                ...
+
+        The "freeze_support()" line can be omitted if the program
+        is not going to be frozen to produce an executable.
+
+        To fix this issue, refer to the "Safe importing of main module"
+        section in https://docs.python.org/3/library/multiprocessing.html
+        """

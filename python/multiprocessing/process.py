@@ -62,7 +62,8 @@ def _target_name(process):
 class BaseProcess:
     """Process objects represent activity run in a separate process."""
 
-    _start_method = "fork"
+    # None: the module's start method (set_start_method, else fork).
+    _start_method = None
 
     def __init__(self, group=None, target=None, name=None, args=(), kwargs={}, *, daemon=None):
         assert group is None, "group argument must be None for now"
@@ -98,11 +99,16 @@ class BaseProcess:
         _cleanup()
         from forkscope_rt import hooks, main
 
+        from . import context
+
+        method = self._start_method or context._default_context.get_context()._name
         line = rt.line()
         name, nn = rt.text(self._name)
         target, tn = rt.text(_target_name(self))
         daemon = 1 if self.daemon else 0
-        lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, daemon, line))
+        if method != "fork":
+            return self._spawn(name, nn, target, tn, daemon, line)
+        lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, daemon, 1, None, 0, line))
         # What was printed so far must not be printed again by the child.
         hooks.flush_streams()
         try:
@@ -113,6 +119,32 @@ class BaseProcess:
         if pid == 0:
             main.run_child(self, lane)
         ok(rt.lib.fs_start_commit(lane, daemon, pid))
+        self._lane = lane
+        self._pid = pid
+        _children.add(self)
+
+    def _spawn(self, name, nn, target, tn, daemon, line):
+        """The spawn start method: a new interpreter imports the main module
+        again as `__mp_main__`, then runs this Process, pickled."""
+        import pickle
+
+        from . import context
+
+        if getattr(_current_process, "_inheriting", False):
+            raise RuntimeError(context.BOOTSTRAP_ERROR)
+        context._spawning = []
+        try:
+            state = {k: v for k, v in self.__dict__.items()}
+            process = pickle.dumps({"cls": type(self), "state": state})
+        finally:
+            ends, context._spawning = context._spawning, None
+        data = pickle.dumps({"main": rt.USER_FILE, "sys_path": list(sys.path), "process": process})
+        lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, daemon, 0, data, len(data), line))
+        for pipe, end in ends:
+            ok(rt.lib.fs_pipe_adopt(pipe, end, lane))
+        py, pn = rt.text(sys.executable)
+        lib, ln = rt.text(rt.lib._name)
+        pid = ok(rt.lib.fs_start_spawn(lane, daemon, py, pn, lib, ln))
         self._lane = lane
         self._pid = pid
         _children.add(self)
@@ -292,6 +324,22 @@ def _init_main():
     _current_process = _MainProcess()
 
 
+class _Bootstrapping:
+    """The current process of a spawned child while it imports the main
+    module again: starting a process then is CPython's bootstrapping error."""
+
+    _inheriting = True
+    _identity = ()
+    _config = {}
+    name = "MainProcess"
+
+
+def _init_spawned():
+    global _current_process
+    _current_process = _Bootstrapping()
+    _current_process.name = rt.info(3)
+
+
 def _init_child(process):
     """In a freshly forked child: it is `process` now, with no children yet."""
     global _current_process, _parent_process, _children, _process_counter
@@ -303,4 +351,4 @@ def _init_child(process):
 
 # CPython names the class `Process`, and subclasses count from its name.
 class Process(BaseProcess):
-    _start_method = "fork"
+    _start_method = None

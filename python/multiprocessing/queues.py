@@ -36,7 +36,10 @@ class Queue:
         self._closed = False
 
     def __getstate__(self):
-        raise RuntimeError("Queue objects should only be shared between processes through inheritance")
+        from .context import assert_spawning
+
+        assert_spawning(self)
+        return dict(self.__dict__)
 
     def _check_closed(self):
         if self._closed:

@@ -58,7 +58,10 @@ def _value(ctype, bits):
 
 class _SharedNumber:
     def __getstate__(self):
-        raise RuntimeError("%s objects should only be shared between processes through inheritance" % type(self).__name__)
+        from .context import assert_spawning
+
+        assert_spawning(self)
+        return dict(self.__dict__)
 
     def get_lock(self):
         if self._lock is None:

@@ -26,16 +26,13 @@ def _name(constructor):
     return rt.text(rt.created_name(constructor))
 
 
-def assert_inheritance(obj):
-    raise RuntimeError("%s objects should only be shared between processes through inheritance" % type(obj).__name__)
-
-
 class _Shared:
     def __getstate__(self):
-        assert_inheritance(self)
+        # Only while a spawned child's Process is pickled, as in CPython.
+        from .context import assert_spawning
 
-    def __reduce__(self):
-        assert_inheritance(self)
+        assert_spawning(self)
+        return dict(self.__dict__)
 
 
 class Lock(_Shared):

@@ -183,11 +183,25 @@ pub unsafe extern "C" fn fs_attach(seg: *const u8, n: usize, lane: u32) -> i64 {
     let seg = unsafe { text(seg, n) };
     match attach::attach(&seg, lane) {
         Ok(a) => {
+            // A spawned child's Process object, pickled by its parent.
+            if let Some(Value::Pickled { bytes, .. }) = a.payload.args.into_iter().next() {
+                *SPAWNED.lock().unwrap_or_else(|p| p.into_inner()) = bytes;
+            }
             *PROC.lock().unwrap_or_else(|p| p.into_inner()) = Some(Attached(a.rt));
             0
         }
         Err(why) => fail("RuntimeError", why),
     }
+}
+
+/// What a spawned process must run (its pickled Process), empty for main.
+static SPAWNED: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+/// The pickled Process this process was spawned to run: its length
+/// (`fs_take` it); 0 for a run's main.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_spawned() -> i64 {
+    give_bytes(std::mem::take(&mut *SPAWNED.lock().unwrap_or_else(|p| p.into_inner())))
 }
 
 /// In a child made by `os.fork()` after `fs_start_prepare`: becomes lane
@@ -366,21 +380,57 @@ pub unsafe extern "C" fn fs_file_done(code: u32, path: *const u8, pn: usize, pre
 // ---- processes ------------------------------------------------------------
 
 /// `p.start()`, first half: the gate, the checks, the child's lane (returned).
-/// Python then forks; the child calls `fs_start_child`, the parent
-/// `fs_start_commit` (or `fs_start_failed`).
+/// With `fork` 1, Python then forks; the child calls `fs_start_child`, the
+/// parent `fs_start_commit` (or `fs_start_failed`). With `fork` 0 (the spawn
+/// start method), `data` is the pickled Process and the parent calls
+/// `fs_start_spawn`.
 ///
 /// # Safety
-/// `name`/`nn` and `target`/`tn` as for [`text`].
+/// `name`/`nn`, `target`/`tn` and `data`/`dn` as for [`text`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fs_start_prepare(name: *const u8, nn: usize, target: *const u8, tn: usize, daemon: u32, line: u32) -> i64 {
+pub unsafe extern "C" fn fs_start_prepare(name: *const u8, nn: usize, target: *const u8, tn: usize, daemon: u32, fork: u32, data: *const u8, dn: usize, line: u32) -> i64 {
     // SAFETY: per this function's contract.
-    let (name, target) = unsafe { (text(name, nn), text(target, tn)) };
+    let (name, target, data) = unsafe { (text(name, nn), text(target, tn), bytes(data, dn)) };
     with_rt(|rt| {
         rt.enter_op(Op::Start, line);
-        let (lane, _) = rt.start_reserve(&target, Vec::new(), Vec::new(), &name, daemon != 0)?;
-        // A forked child has a copy of every descriptor: every pipe end.
-        rt.ipc_inherit_all(lane);
+        let args = if fork != 0 { Vec::new() } else { vec![Value::Pickled { repr: format!("<{name}>"), bytes: data }] };
+        let (lane, _) = rt.start_reserve(&target, args, Vec::new(), &name, daemon != 0)?;
+        if fork != 0 {
+            // A forked child has a copy of every descriptor: every pipe end.
+            rt.ipc_inherit_all(lane);
+        }
         Ok(lane as i64)
+    })
+}
+
+/// `p.start()` with the spawn start method, second half: starts a new
+/// interpreter (`python`, the same as ours) on `lane`, which attaches to it
+/// and runs the pickled Process. Returns the child's pid.
+///
+/// # Safety
+/// `python`/`pn` and `lib`/`ln` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_start_spawn(lane: u32, daemon: u32, python: *const u8, pn: usize, lib: *const u8, ln: usize) -> i64 {
+    // SAFETY: per this function's contract.
+    let (python, lib) = unsafe { (text(python, pn), text(lib, ln)) };
+    with_rt(|rt| {
+        let launched = super::launch::command(std::path::Path::new(&python), std::path::Path::new(&lib), &rt.seg_name, lane, rt.info.seed).spawn().map(|child| {
+            let pid = child.id() as i32;
+            // Reaped with waitpid like every child of the run.
+            drop(child);
+            pid
+        });
+        rt.start_launched(lane, daemon != 0, launched).map(|(_, pid)| pid as i64)
+    })
+}
+
+/// Makes the child on `lane` a holder of pipe end `end` of `id` (a spawned
+/// child given a Connection among its arguments).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_pipe_adopt(id: u32, end: u8, lane: u32) -> i64 {
+    with_rt(|rt| {
+        rt.pipe_adopt_for(id, end, lane);
+        Ok(0)
     })
 }
 
