@@ -104,6 +104,10 @@ pub struct RunArgs {
     /// or chrome://tracing): a track per process, spans, ops, counters, flows.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// A line for `input()` (repeatable, in order; then end of input). Without
+    /// it, a headless run's `input()` reads forkscope's standard input.
+    #[arg(long, value_name = "TEXT")]
+    pub input: Vec<String>,
     /// Python programs: run in the program's own folder (its files are read
     /// and written there) instead of the run's own scratch folder.
     #[arg(long)]

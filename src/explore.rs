@@ -96,7 +96,7 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         ro.paused = true;
         ro.lang = opts.lang.clone();
         ro.exe = opts.exe.clone();
-        let h = HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), lang: opts.lang.clone() };
+        let h = HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), lang: opts.lang.clone(), input: Some(Vec::new()) };
         let f = headless::run(lesson, ro, h, &mut std::io::sink())?;
         let verdict = judge(lesson, &opts.params, &f, &opts.lang);
         let _ = writeln!(out, "run {:>4}/{}  seed {seed:<6} {pname:<14} {:>5} steps  {}", i + 1, opts.runs, f.summary.steps, verdict.as_ref().map_or(f.summary.outcome.name().to_string(), |(k, _)| format!("FOUND {k}")));

@@ -18,6 +18,8 @@ pub struct HeadlessOptions {
     pub timeout: Option<Duration>,
     pub policy: Option<Policy>,
     pub lang: String,
+    /// What `input()` reads: these lines then end of input; `None`: forkscope's stdin.
+    pub input: Option<Vec<String>>,
 }
 
 /// What a finished headless run leaves.
@@ -66,6 +68,10 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
         let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", lesson.name, lesson.title(&h.lang));
     }
     let mut run = Run::start(opts)?;
+    run.set_input(match h.input {
+        Some(lines) => crate::conductor::Input::new(lines, false),
+        None => crate::conductor::Input::new(Vec::new(), true),
+    });
     let mut model = Model::new();
     let (json, quiet) = (h.json, h.quiet);
     // Log entries printed so far, counted from the run's start (the model may

@@ -119,7 +119,8 @@ fn run(args: RunArgs, lang: &str) -> i32 {
         return forkscope::ui::open_lesson(lesson, opts, outputs).unwrap_or_else(fail);
     }
     forkscope::sys::catch_stop_signals();
-    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang: lang.to_string() };
+    let input = (!args.input.is_empty()).then(|| args.input.clone());
+    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang: lang.to_string(), input };
     let (params, seed, statements) = (opts.params.clone(), opts.seed, opts.statements);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -213,7 +214,7 @@ fn replay(args: ReplayArgs, lang: &str) -> i32 {
     let opts = rec.run_options(&lesson, lang);
     forkscope::sys::catch_stop_signals();
     let policy = Policy::Replay(rec.actions.iter().copied().collect());
-    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang: lang.to_string() };
+    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang: lang.to_string(), input: Some(Vec::new()) };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match headless::run(&lesson, opts, h, &mut out) {

@@ -408,6 +408,39 @@ fn the_spawn_start_method_imports_main_again_as_cpython_does() {
 }
 
 #[test]
+fn input_reads_the_runs_standard_input_as_cpython_reads_stdin() {
+    python3();
+    let file = repo("tests/python/programs/input.py");
+    // CPython, fed two lines on stdin.
+    let out = Command::new(python3()).arg(&file).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().and_then(|mut c| {
+        use std::io::Write;
+        c.stdin.take().unwrap().write_all(b"carol\ndave\n")?;
+        c.wait_with_output()
+    });
+    let py = String::from_utf8_lossy(&out.unwrap().stdout).into_owned();
+    // forkscope, fed the same on its stdin, then with --input.
+    let mut child = Command::new(bin()).args(["run", file.to_str().unwrap(), "--headless", "--json"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(b"carol\ndave\n").unwrap();
+    }
+    let out = wait_limited(&mut child, Duration::from_secs(30));
+    let printed: String = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect::<Vec<_>>().join("\n");
+    // The prompts are output without a newline: compare the text itself.
+    assert_eq!(printed.replace('\n', ""), py.replace('\n', ""), "the same output as CPython's");
+    assert!(printed.contains("hello carol") && printed.contains("child EOFError: EOF when reading a line") && printed.contains("EOFError: EOF when reading a line"));
+    let rec = out.records();
+    assert!(rec.iter().any(|r| r["type"] == "block" && r["op"] == "input"), "main blocked on input");
+    let (s, lines, _) = forkscope(&file, &["--input", "alice"], Duration::from_secs(30));
+    assert_eq!(s["outcome"], "completed");
+    assert!(lines.iter().any(|l| l == "hello alice"), "{lines:?}");
+    // Stepped, a process waiting for input is not a stall.
+    let (s, lines, _) = forkscope(&file, &["--input", "eve", "--schedule", "rr"], Duration::from_secs(30));
+    assert_eq!(s["outcome"], "completed", "{s}");
+    assert!(lines.iter().any(|l| l == "hello eve"));
+}
+
+#[test]
 fn statement_steps_follow_python_lines() {
     python3();
     let dir = tempdir("statements");
@@ -462,7 +495,6 @@ fn bad_python_input_is_a_clear_message_and_leaves_nothing() {
     // process's lane, exit 1, no crash or hang.
     for (what, src) in [
         ("multiprocessing.Manager", "import multiprocessing\nm = multiprocessing.Manager()\n"),
-        ("input()", "name = input('name? ')\n"),
         ("socket.socket()", "import socket\ns = socket.socket()\n"),
     ] {
         let f = dir.join("unsupported.py");

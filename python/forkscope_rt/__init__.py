@@ -36,6 +36,7 @@ _SIGNATURES = {
     "fs_text": (_U8, _P, _SZ, _U32),
     "fs_sleep": (_F64, _U32),
     "fs_paused": (),
+    "fs_input": (_U32,),
     "fs_file_enter": (_U32, _U32),
     "fs_file_done": (_U32, _P, _SZ, _P, _SZ, _I64, _U32),
     "fs_start_prepare": (_P, _SZ, _P, _SZ, _U32, _U32, _P, _SZ, _U32),

@@ -15,7 +15,9 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
   file's content when written data is flushed or closed (as CPython's
   buffered files do) — so the Files pane shows what a process sees.
 - `random` is seeded per process from the run's seed and the process's lane.
-- `input()`, `socket.socket()`: not yet (NotImplementedError, naming it).
+- `input()`: the prompt is output, then the process blocks on input until
+  forkscope hands it a line; EOFError at the end of input, as in CPython.
+- `socket.socket()`: not yet (NotImplementedError, naming it).
 """
 import builtins
 import io
@@ -270,6 +272,30 @@ def tracked_open(file, mode="r", *args, **kwargs):
     return TrackedFile(f, path, code)
 
 
+# ---- input ------------------------------------------------------------------------
+
+
+# A child process's stdin is closed, as CPython's multiprocessing does it
+# (its `input()` raises EOFError at once): only main reads the run's input.
+stdin_closed = False
+
+
+def read_line(prompt=""):
+    """`input()`: the prompt is output (as CPython writes it to stdout), then
+    the process waits, blocked on input, for the line forkscope hands it
+    (typed in the dashboard, `--input`, or forkscope's own stdin)."""
+    line = rt.line()
+    if prompt != "":
+        sys.stdout.write(str(prompt))
+        sys.stdout.flush()
+    if stdin_closed:
+        raise EOFError("EOF when reading a line")
+    n = ok(rt.lib.fs_input(line))
+    if n == rt.NOTHING:
+        raise EOFError("EOF when reading a line")
+    return rt.take(n).decode("utf-8", "replace")
+
+
 # ---- not yet ----------------------------------------------------------------------
 
 
@@ -290,7 +316,7 @@ def install():
     sys.stderr = LaneStream(2, "<stderr>")
     _install_time()
     builtins.open = tracked_open
-    builtins.input = _not_yet("input()")
+    builtins.input = read_line
     if "socket" in sys.modules:
         _patch_socket(sys.modules["socket"])
     else:

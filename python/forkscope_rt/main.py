@@ -139,6 +139,7 @@ def run_spawned(lib, lane, data, source):
     import pickle
 
     code = 1
+    hooks.stdin_closed = True
     try:
         prep = pickle.loads(data)
         sys.path[:] = prep["sys_path"]
@@ -190,6 +191,7 @@ def run_child(process, lane):
     try:
         sys.stdout.discard()
         sys.stderr.discard()
+        hooks.stdin_closed = True
         hooks.seed_random(lane)
         import multiprocessing.process as mpp
 

@@ -153,6 +153,7 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
         if timeout.is_some_and(|t| t0.elapsed() >= t) {
             break EndReason::Timeout;
         }
+        run.feed_input();
         match policy.as_mut() {
             Some(p) => {
                 let settled = run.settle(&mut recs, STEP_LIMIT.min(timeout.map_or(STEP_LIMIT, |t| t.saturating_sub(t0.elapsed()))));

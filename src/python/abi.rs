@@ -332,6 +332,16 @@ pub extern "C" fn fs_sleep(secs: f64, line: u32) -> i64 {
     with_rt(|rt| rt.sleep_op(secs, line).map(|_| 0))
 }
 
+/// `input()`: waits for a line of the run's standard input; its length
+/// (`fs_take` it), or `NOTHING` at the end of input.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_input(line: u32) -> i64 {
+    with_rt(|rt| Ok(match rt.input_op(line)? {
+        Some(text) => give_bytes(text.into_bytes()),
+        None => NOTHING,
+    }))
+}
+
 /// Whether the run is paused (time is virtual then).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_paused() -> i64 {

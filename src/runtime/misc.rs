@@ -38,7 +38,31 @@ pub fn burn(n: u64) -> u64 {
     x
 }
 
+/// What a process waiting in `input()` is handed: a token of its own (no
+/// resource slot: the run's standard input, which the conductor feeds).
+pub const STDIN: u32 = u32::MAX - 2;
+
 impl Rt {
+    /// `input()`: waits until the conductor hands this process a line of the
+    /// run's standard input (the user typing in the dashboard, `--input`,
+    /// forkscope's own stdin); `None` at the end of input. The wait can only
+    /// end from outside the run, so it never counts as a stall.
+    pub fn input_op(&self, line: u32) -> LessonResult<Option<String>> {
+        self.enter_op(Op::Input, line);
+        self.expect_handoff();
+        self.record_block(Op::Input, NONE, NONE, NONE, true);
+        self.wait_until(Op::Input, NONE, NONE, None, || self.handed(STDIN));
+        let got = self.take_mailbox().map(|(first, len)| {
+            let bytes = self.v.read_chain(first, len);
+            self.v.free_chain(first);
+            String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned()
+        });
+        self.set_state(crate::shm::layout::ProcState::Running, None, NONE, NONE, 0);
+        let detail = got.as_deref().map_or_else(|| "EOF".to_string(), super::ipc::one_line);
+        self.record_op(Op::Input, NONE, NONE, got.as_ref().map_or(-1, |s| s.len() as i64), 0, 0, Some(&detail));
+        Ok(got)
+    }
+
     /// `sleep(secs)`.
     pub fn sleep_op(&self, secs: f64, line: u32) -> LessonResult<()> {
         if !secs.is_finite() || secs < 0.0 {

@@ -232,6 +232,9 @@ codes! {
         WriteText = 103 => "write_text",
         AppendText = 104 => "append_text",
         ListDir = 105 => "list_dir",
+        /// `input()`: a line of the run's standard input (`a` = its length,
+        /// −1 at end of input; detail = the line).
+        Input = 106 => "input",
         /// The process's code is over; what follows is Python's exit handling
         /// (terminate daemonic children, join the others). `a` = exit code.
         Exit = 120 => "exit",
