@@ -236,3 +236,53 @@ fn a_live_run_survives_a_scribbled_segment_and_kills_nothing_foreign() {
     assert!(!std::path::Path::new(&format!("/dev/shm/{seg}")).exists(), "segment removed");
     common::assert_left_nothing(me, &pids, Duration::from_secs(2));
 }
+
+/// Main's half-made child, as `Process.start()` leaves it when main is killed
+/// between reserving the lane and publishing the pid: the lane reserved by
+/// main, and a worker already exec'd on it, waiting to be released. Returns
+/// the lane and the worker.
+fn half_started_child(run: &Run) -> (u32, std::process::Child) {
+    let v = run.view();
+    let t0 = Instant::now();
+    while v.lane(1).unwrap().pid.load(Acquire) <= 0 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "main started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let lane = v.alloc_lane(1).expect("a free lane");
+    let worker = std::process::Command::new(common::bin())
+        .args(["worker", "--segment", run.segment_name(), "--lane", &lane.to_string()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .env("FORKSCOPE_DEBUG", "1")
+        .spawn()
+        .expect("start a worker");
+    (lane, worker)
+}
+
+#[test]
+fn hostile_2_a_process_killed_inside_start_lets_the_run_end() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // Headless: main killed mid-start, the run ends on its own.
+    let mut run = start("fn main() { sleep(30); }", false);
+    let (lane, mut worker) = half_started_child(&run);
+    assert!(run.signal(1, libc::SIGKILL));
+    let mut model = Model::new();
+    finish(&mut run, &mut model, Duration::from_secs(3));
+    assert_eq!(run.view().lane(lane).unwrap().pid.load(Acquire), -1, "the half-made lane is marked as never launched");
+    // The worker waiting on that lane gives up at once, with a reason.
+    let out = common::wait_limited(&mut worker, Duration::from_secs(3));
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("ended before releasing it"), "{}", out.stderr);
+    let t = Instant::now();
+    run.shutdown();
+    assert!(t.elapsed() < Duration::from_secs(2), "shutdown took {:?}", t.elapsed());
+
+    // Dashboard: quit (shutdown) with the half-made lane still there does not wait.
+    let mut run = start("fn main() { sleep(30); }", false);
+    let (_, mut worker) = half_started_child(&run);
+    let t = Instant::now();
+    run.shutdown();
+    assert!(t.elapsed() < Duration::from_secs(2), "quit took {:?}", t.elapsed());
+    let _ = common::wait_limited(&mut worker, Duration::from_secs(3));
+}

@@ -261,10 +261,9 @@ impl Run {
         run.start_guard()?;
         run.reaper = Some(reaper::spawn(SendView(v), run.lane0.clone(), run.reaper_stop.clone()).map_err(RunError::Thread)?);
 
-        let lane = v.alloc_lane()?;
+        let lane = v.alloc_lane(NONE)?;
         debug_assert_eq!(lane, MAIN_LANE);
         let l = v.lane(lane).expect("main lane");
-        l.parent.store(NONE, Relaxed);
         l.name.set("MainProcess");
         l.target.set("main");
         let seg_name = run.seg.as_ref().expect("segment").name().to_string();
