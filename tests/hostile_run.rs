@@ -286,3 +286,39 @@ fn hostile_2_a_process_killed_inside_start_lets_the_run_end() {
     assert!(t.elapsed() < Duration::from_secs(2), "quit took {:?}", t.elapsed());
     let _ = common::wait_limited(&mut worker, Duration::from_secs(3));
 }
+
+/// A private folder for one test's lesson files.
+fn lesson_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("forkscope-hostile-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn hostile_3_a_padding_bomb_in_a_condition_is_a_clear_error_and_the_conductor_lives() {
+    let dir = lesson_dir("pad");
+    // A bomb that needs nothing from the run: `check` evaluates it and refuses.
+    std::fs::write(dir.join("bomb.rhai"), "fn main() { report(\"n\", 3000000000); }\n").unwrap();
+    std::fs::write(dir.join("bomb.toml"), "title = { en = \"bomb\" }\n\n[[bad]]\nwhen = '\"\".pad(3000000000, \"x\").len() > 0'\n").unwrap();
+    let bomb = dir.join("bomb.rhai");
+    let out = common::run_limited(&["check", bomb.to_str().unwrap()], Duration::from_secs(20));
+    assert_ne!(out.status, 0);
+    assert!(out.stderr.contains("bomb.toml:4:") && out.stderr.contains("too large"), "{}", out.stderr);
+    // A bomb whose size comes from the run: it passes `check`, and the run
+    // ends with a clear error instead of an abort.
+    std::fs::write(dir.join("late.rhai"), "fn main() { report(\"n\", 3000000000); }\n").unwrap();
+    std::fs::write(dir.join("late.toml"), "title = { en = \"late\" }\n\n[[bad]]\nwhen = '\"\".pad(n, \"x\").len() > 0'\n").unwrap();
+    let late = dir.join("late.rhai");
+    let out = common::run_limited(&["check", late.to_str().unwrap()], Duration::from_secs(20));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let t = Instant::now();
+    let out = common::run_limited(&["run", late.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
+    assert_eq!(out.status, 1, "an error exit, not a signal: {}", out.stderr);
+    assert!(t.elapsed() < Duration::from_secs(20));
+    let s = out.summary();
+    assert_eq!(s["outcome"], "error", "{s}");
+    let msg = s["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "error").map(|f| f["message"].as_str().unwrap().to_string()).unwrap_or_default();
+    assert!(msg.contains("condition failed") && msg.contains("pad(n") && msg.contains("too large"), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -86,16 +86,20 @@ fn check_rhai(lesson: &Lesson) -> Result<(), ScenarioError> {
     }
 }
 
-/// The manifest's `bad`/`goals` expressions compile.
+/// The manifest's `bad`/`goals` expressions compile, and evaluate without
+/// failing over the default parameters (before the run has reported
+/// anything): a condition that breaks a limit is caught here.
 fn check_manifest(lesson: &Lesson) -> Result<(), ScenarioError> {
-    let engine = script::base_engine();
+    let judge = super::condition::Judge::new();
+    let params = lesson.resolve_params(&[]).unwrap_or_default();
+    let facts = super::condition::Facts::from_run(&params, &crate::model::Model::new(), None);
     let mfile = lesson.manifest_file.as_deref().unwrap_or(&lesson.script_file);
     let manifest_text = lesson.manifest_text.clone().unwrap_or_default();
     let exprs = lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when));
     for when in exprs {
-        if let Err(e) = engine.compile_expression(when) {
+        if let Err(e) = judge.holds(when, &facts) {
             let (line, col) = manifest_text.find(when.as_str()).map_or((1, 1), |o| super::line_col(&manifest_text, o));
-            return Err(ScenarioError::at(mfile, line, col, format!("in `{when}`: {}", e.err_type())));
+            return Err(ScenarioError::at(mfile, line, col, e));
         }
     }
     Ok(())
