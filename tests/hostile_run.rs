@@ -322,3 +322,31 @@ fn hostile_3_a_padding_bomb_in_a_condition_is_a_clear_error_and_the_conductor_li
     assert!(msg.contains("condition failed") && msg.contains("pad(n") && msg.contains("too large"), "{s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_4_import_outside_the_lesson_is_refused() {
+    let dir = lesson_dir("import");
+    // A module that would load if `import` resolved files.
+    std::fs::create_dir_all(dir.join("lesson")).unwrap();
+    std::fs::write(dir.join("planted.rhai"), "fn hi() { \"planted code ran\" }\n").unwrap();
+    let planted = dir.join("planted");
+    let cases = [
+        ("absolute", format!("fn main() {{\n    import \"{}\" as m;\n    report(\"m\", m::hi());\n}}\n", planted.display()), 2),
+        ("dotdot", "import \"../planted\" as m;\nfn main() { report(\"m\", m::hi()); }\n".to_string(), 1),
+        ("generated", "fn main() {\n    write_text(\"gen.rhai\", \"fn hi() { 1 }\");\n    import \"gen\" as m;\n    report(\"m\", m::hi());\n}\n".to_string(), 3),
+    ];
+    for (name, script, line) in cases {
+        let file = dir.join("lesson").join(format!("{name}.rhai"));
+        std::fs::write(&file, script).unwrap();
+        let path = file.to_str().unwrap();
+        let want = format!("{path}:{line}:");
+        let out = common::run_limited(&["check", path], Duration::from_secs(20));
+        assert_ne!(out.status, 0, "{name}: {}", out.stdout);
+        assert!(out.stderr.contains(&want) && out.stderr.contains("`import` is not available in a lesson"), "{name}: {}", out.stderr);
+        let out = common::run_limited(&["run", path, "--headless", "--json"], Duration::from_secs(20));
+        assert_ne!(out.status, 0, "{name}: {}", out.stdout);
+        assert!(!out.stdout.contains("planted code ran"), "{name}: {}", out.stdout);
+        assert!(out.stderr.contains("`import` is not available in a lesson"), "{name}: {}", out.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

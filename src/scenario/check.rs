@@ -41,7 +41,7 @@ fn check_rhai(lesson: &Lesson) -> Result<(), ScenarioError> {
     let engine = script::base_engine();
     let ast = script::compile(&engine, &lesson.script).map_err(|e| {
         let pos = e.position();
-        at(file, pos, e.err_type().to_string())
+        at(file, pos, script::parse_error_text(&e))
     })?;
     let fns = script::fn_table(&ast);
     if !fns.get("main").is_some_and(|a| a.contains(&0)) {

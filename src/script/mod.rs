@@ -40,7 +40,26 @@ pub fn base_engine() -> Engine {
     e.set_max_map_size(1 << 20);
     e.set_fail_on_invalid_map_property(true);
     e.disable_symbol("eval");
+    // A lesson is one file: no modules. Rhai's default resolver would load
+    // any `*.rhai` on the machine (absolute and `..` paths) or one the lesson
+    // wrote at run time, past the file confinement and the missing `eval`.
+    // `import` does not parse, and nothing could resolve it anyway.
+    e.disable_symbol("import");
+    e.disable_symbol("export");
+    e.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     e
+}
+
+/// Words for a script that does not compile: the parser's, except where a
+/// lesson meets a door that forkscope closed on purpose.
+pub fn parse_error_text(e: &ParseError) -> String {
+    match e.err_type() {
+        rhai::ParseErrorType::Reserved(word) if word == "import" || word == "export" => {
+            format!("`{word}` is not available in a lesson: a lesson is one file, it cannot load modules")
+        }
+        rhai::ParseErrorType::Reserved(word) if word == "eval" => "`eval` is not available in a lesson".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Compiles a lesson script.
