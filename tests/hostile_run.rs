@@ -350,3 +350,23 @@ fn hostile_4_import_outside_the_lesson_is_refused() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_5_a_3_mb_recording_replays() {
+    let dir = lesson_dir("bigrec");
+    // The recording carries the lesson whole: a 3 MB manifest makes a 3 MB recording.
+    let lesson = dir.join("big.rhai");
+    std::fs::write(&lesson, "fn main() { print(\"hello\"); report(\"done\", true); }\n").unwrap();
+    let filler: String = (0..50_000).map(|i| format!("# filler line {i:06} for a large recording, seventy bytes long...\n")).collect();
+    std::fs::write(dir.join("big.toml"), format!("title = {{ en = \"big\" }}\n{filler}")).unwrap();
+    let rec = dir.join("big.fsrec");
+    let out = common::run_limited(&["run", lesson.to_str().unwrap(), "--headless", "--json", "--record", rec.to_str().unwrap()], Duration::from_secs(30));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let size = std::fs::metadata(&rec).unwrap().len();
+    assert!(size >= 3 << 20, "a {size}-byte recording");
+    let out = common::run_limited(&["replay", rec.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(out.summary()["outcome"], "completed");
+    assert_eq!(out.summary()["reported"]["done"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
