@@ -370,3 +370,27 @@ fn hostile_5_a_3_mb_recording_replays() {
     assert_eq!(out.summary()["reported"]["done"], true);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_7_a_script_too_large_for_the_run_is_refused_clearly() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = lesson_dir("bigscript");
+    let padding: String = (0..12_000).map(|i| format!("// padding line {i:05} of a script that is far too long\n")).collect();
+    let script = format!("fn main() {{ print(\"hi\"); }}\n{padding}");
+    assert!(script.len() > 600 << 10);
+    let file = dir.join("big.rhai");
+    std::fs::write(&file, &script).unwrap();
+    let path = file.to_str().unwrap();
+    for args in [vec!["check", path], vec!["run", path, "--headless", "--json"]] {
+        let out = common::run_limited(&args, Duration::from_secs(20));
+        assert_ne!(out.status, 0, "{args:?}");
+        assert!(out.stderr.contains(&format!("{path}:")) && out.stderr.contains("a lesson script may be at most 512 KiB"), "{args:?}: {}", out.stderr);
+    }
+    // What `check` cannot see (a run started through the library): the
+    // conductor refuses before any process is made, and says why.
+    let mut opts = RunOptions::new("big", "tests/hostile_run.rs", &format!("fn main() {{ }}\n{padding}{padding}"));
+    opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
+    let err = Run::start(opts).err().expect("refused").to_string();
+    assert!(err.contains("too large to run"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -52,6 +52,8 @@ pub enum RunError {
     Thread(std::io::Error),
     #[error("{0}")]
     Codec(#[from] codec::CodecError),
+    #[error("the lesson is too large to run: its script, parameters and paths take {0} bytes, and every process can receive at most {max} bytes", max = codec::MAX_ENCODED)]
+    TooLarge(usize),
 }
 
 /// How to start a run.
@@ -251,6 +253,11 @@ impl Run {
             in_place: options.in_place.as_ref().map(|p| p.to_string_lossy().into_owned()),
         };
         let bytes = codec::encode(&info)?;
+        // Every worker decodes this within the cross-process limit: prove it
+        // here, where the error can be said, not in a worker that cannot.
+        if codec::decode::<RunInfo>(&bytes).is_err() {
+            return Err(RunError::TooLarge(bytes.len()));
+        }
         let block = v.write_chain(&bytes)?;
         ctl.info_len.store(bytes.len() as u32, Relaxed);
         ctl.info_block.store(block, Release);

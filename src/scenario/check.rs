@@ -28,12 +28,33 @@ fn at(file: &str, pos: rhai::Position, message: String) -> ScenarioError {
 
 /// Checks `lesson`; the first problem found is the error.
 pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
+    check_size(lesson)?;
     match lesson.language {
         super::Language::Rhai => check_rhai(lesson)?,
         // A Python program is checked by the interpreter that will run it.
         super::Language::Python => crate::python::check::syntax(lesson)?,
     }
     check_manifest(lesson)
+}
+
+/// Largest lesson script: every process of a run receives it (with the run's
+/// other facts) through the segment, in one value of at most
+/// [`codec::MAX_ENCODED`](crate::codec::MAX_ENCODED) bytes.
+pub const MAX_SCRIPT_BYTES: usize = 512 << 10;
+
+/// The script is small enough to reach every process; the error points at
+/// where it passes the limit.
+fn check_size(lesson: &Lesson) -> Result<(), ScenarioError> {
+    let text = &lesson.script;
+    if text.len() <= MAX_SCRIPT_BYTES {
+        return Ok(());
+    }
+    let mut cut = MAX_SCRIPT_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let (line, col) = super::line_col(text, cut);
+    Err(ScenarioError::at(&lesson.script_file, line, col, format!("the script is {} KiB; a lesson script may be at most {} KiB (every process of the run receives it)", text.len().div_ceil(1024), MAX_SCRIPT_BYTES >> 10)))
 }
 
 fn check_rhai(lesson: &Lesson) -> Result<(), ScenarioError> {
