@@ -394,3 +394,31 @@ fn hostile_7_a_script_too_large_for_the_run_is_refused_clearly() {
     assert!(err.contains("too large to run"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_15_write_text_to_a_folder_path_is_refused_as_python_does() {
+    let dir = lesson_dir("slash");
+    let lesson = dir.join("slash.rhai");
+    std::fs::write(&lesson, r#"
+fn attempt(key, f) {
+    try { f.call(); report(key, "allowed"); } catch (e) { report(key, `${e}`); }
+}
+fn main() {
+    attempt("new", || write_text("sub/", "x"));
+    attempt("append", || append_text("sub/", "x"));
+    attempt("json", || write_json("sub/", 1));
+    write_text("file", "text");
+    attempt("read_file_slash", || read_text("file/"));
+    report("listed", list_dir("."));
+}
+"#).unwrap();
+    let out = common::run_limited(&["run", lesson.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
+    let s = out.summary();
+    let r = &s["reported"];
+    for key in ["new", "append", "json"] {
+        assert_eq!(r[key], "IsADirectoryError: [Errno 21] Is a directory: 'sub/'", "{key}: {s}");
+    }
+    assert_eq!(r["read_file_slash"], "NotADirectoryError: [Errno 20] Not a directory: 'file/'", "{s}");
+    assert_eq!(r["listed"], serde_json::json!(["file"]), "no file `sub` was made: {s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
