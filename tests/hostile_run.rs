@@ -422,3 +422,27 @@ fn main() {
     assert_eq!(r["listed"], serde_json::json!(["file"]), "no file `sub` was made: {s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn hostile_15_a_relative_tmpdir_still_gives_working_files() {
+    let dir = lesson_dir("reltmp");
+    std::fs::create_dir_all(dir.join("rel-tmp")).unwrap();
+    let lesson = dir.join("files.rhai");
+    std::fs::write(&lesson, "fn main() {\n    write_text(\"a\", \"hello\");\n    append_text(\"a\", \"!\");\n    report(\"read\", read_text(\"a\"));\n    report(\"listed\", list_dir(\".\"));\n}\n").unwrap();
+    let mut child = std::process::Command::new(common::bin())
+        .args(["run", "files.rhai", "--headless", "--json"])
+        .current_dir(&dir)
+        .env("TMPDIR", "rel-tmp")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = common::wait_limited(&mut child, Duration::from_secs(30));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let s = out.summary();
+    assert_eq!(s["reported"]["read"], "hello!", "{s}");
+    assert_eq!(s["reported"]["listed"], serde_json::json!(["a"]), "{s}");
+    assert_eq!(std::fs::read_dir(dir.join("rel-tmp")).unwrap().count(), 0, "the run's folder was made there and removed");
+    let _ = std::fs::remove_dir_all(&dir);
+}
