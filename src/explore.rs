@@ -91,7 +91,7 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         }
         let seed = opts.seed.wrapping_add(i as u64);
         let (policy, pname) = policy_for(i, seed);
-        let mut ro = RunOptions::of_lesson(&lesson);
+        let mut ro = RunOptions::of_lesson(lesson);
         ro.params = opts.params.clone();
         ro.seed = seed;
         ro.paused = true;

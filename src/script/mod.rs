@@ -125,14 +125,9 @@ impl std::fmt::Display for ScriptError {
 pub fn describe_error(e: &EvalAltResult, fns: &FnTable) -> ScriptError {
     let mut trace = Vec::new();
     let mut cur = e;
-    loop {
-        match cur {
-            EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) => {
-                trace.push((name.to_string(), pos.line().unwrap_or(0) as u32));
-                cur = inner;
-            }
-            _ => break,
-        }
+    while let EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) = cur {
+        trace.push((name.to_string(), pos.line().unwrap_or(0) as u32));
+        cur = inner;
     }
     let line = cur.position().line().unwrap_or(0) as u32;
     let message = match cur {
