@@ -51,7 +51,7 @@ fn segment(geo: Geometry) -> (View<'static>, String) {
 /// A runtime on lane 1 of a fresh segment, as a worker has it.
 fn runtime(geo: Geometry) -> (Rt, String) {
     let (v, name) = segment(geo);
-    let lane = v.alloc_lane().expect("lane");
+    let lane = v.alloc_lane(NONE).expect("lane");
     let info = RunInfo {
         lesson: "bench".into(),
         origin: "bench".into(),

@@ -55,6 +55,23 @@ fn config() -> impl bincode::config::Config {
     bincode::config::standard().with_limit::<MAX_ENCODED>()
 }
 
+/// What decoding a file (a recording) may allocate in all: files carry far
+/// more than anything that crosses processes, and they are still untrusted.
+pub const MAX_FILE_DECODED: usize = 256 << 20;
+
+fn file_config() -> impl bincode::config::Config {
+    bincode::config::standard().with_limit::<MAX_FILE_DECODED>()
+}
+
+/// [`decode`] for a file's body: the same format, the file's limit.
+pub fn decode_file<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, CodecError> {
+    let (v, used) = bincode::serde::decode_from_slice(bytes, file_config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    if used != bytes.len() {
+        return Err(CodecError::Decode(format!("{} trailing bytes", bytes.len() - used)));
+    }
+    Ok(v)
+}
+
 pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CodecError> {
     bincode::serde::encode_to_vec(v, config()).map_err(|e| CodecError::Encode(e.to_string()))
 }

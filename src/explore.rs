@@ -65,7 +65,7 @@ fn policy_for(i: u32, seed: u64) -> (Policy, String) {
 }
 
 /// Why the run with this summary went wrong, if it did.
-fn judge(lesson: &Lesson, params: &BTreeMap<String, Value>, f: &headless::Finished, lang: &str) -> Option<(String, String)> {
+fn judge(f: &headless::Finished) -> Option<(String, String)> {
     let s = &f.summary;
     match s.outcome {
         Outcome::Assertion => {
@@ -78,7 +78,8 @@ fn judge(lesson: &Lesson, params: &BTreeMap<String, Value>, f: &headless::Finish
         }
         _ => {}
     }
-    crate::scenario::condition::bad_outcomes(lesson, params, &f.model, Some(s.outcome.name()), lang).into_iter().next().map(|m| ("bad".into(), m))
+    // The headless run judged the lesson's conditions already: its findings.
+    s.findings.iter().find(|x| x.kind == "bad").or_else(|| s.findings.iter().find(|x| x.kind == "error")).map(|x| (x.kind.clone(), x.message.clone()))
 }
 
 /// Explores `lesson`; progress goes to `out`.
@@ -90,7 +91,7 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         }
         let seed = opts.seed.wrapping_add(i as u64);
         let (policy, pname) = policy_for(i, seed);
-        let mut ro = RunOptions::of_lesson(&lesson);
+        let mut ro = RunOptions::of_lesson(lesson);
         ro.params = opts.params.clone();
         ro.seed = seed;
         ro.paused = true;
@@ -98,7 +99,7 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         ro.exe = opts.exe.clone();
         let h = HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), lang: opts.lang.clone(), input: Some(Vec::new()) };
         let f = headless::run(lesson, ro, h, &mut std::io::sink())?;
-        let verdict = judge(lesson, &opts.params, &f, &opts.lang);
+        let verdict = judge(&f);
         let _ = writeln!(out, "run {:>4}/{}  seed {seed:<6} {pname:<14} {:>5} steps  {}", i + 1, opts.runs, f.summary.steps, verdict.as_ref().map_or(f.summary.outcome.name().to_string(), |(k, _)| format!("FOUND {k}")));
         if let Some((kind, message)) = verdict {
             let path = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("explore-{}-{seed}.fsrec", lesson.name)));

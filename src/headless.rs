@@ -98,11 +98,19 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     let sched = run.schedule().to_vec();
     drop(run);
     let mut summary = Summary::build(&model, &reason, &lesson.name, seed, params_json);
-    for message in crate::scenario::condition::bad_outcomes(lesson, &params, &model, Some(summary.outcome.name()), &h.lang) {
-        summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message, processes: vec![], resources: vec![] });
+    let judge = crate::scenario::condition::Judge::new();
+    let verdicts = crate::scenario::condition::judge_run(&judge, lesson, &params, &model, Some(summary.outcome.name()), &h.lang);
+    for message in &verdicts.bad {
+        summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message: message.clone(), processes: vec![], resources: vec![] });
     }
-    for title in crate::scenario::condition::goals_reached(lesson, &params, &model, Some(summary.outcome.name()), &h.lang) {
+    for title in &verdicts.goals {
         summary.findings.push(crate::model::summary::FindingOut { kind: "goal".into(), message: format!("goal reached: {title}"), processes: vec![], resources: vec![] });
+    }
+    // A lesson whose conditions fail is a broken lesson: say so, and the run
+    // counts as an error unless something worse already happened.
+    summary.findings.extend(verdicts.error_findings());
+    if !verdicts.errors.is_empty() && summary.outcome == crate::model::summary::Outcome::Completed {
+        summary.outcome = crate::model::summary::Outcome::Error;
     }
     summary.dropped = stats.dropped;
     summary.corrupt = stats.corrupt;

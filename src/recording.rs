@@ -93,6 +93,8 @@ pub enum RecordingError {
     Foreign(String),
     #[error("{path}: recording format version {found}; this forkscope reads version {VERSION}")]
     Version { path: String, found: u32 },
+    #[error("{path}: the recording is too large to replay ({bytes} bytes, {shapes} records; a replay may take {} MiB)", crate::codec::MAX_FILE_DECODED >> 20)]
+    TooLarge { path: String, bytes: usize, shapes: usize },
     #[error("{path}: the recording is damaged ({why})")]
     Corrupt { path: String, why: String },
     #[error("{0}")]
@@ -100,8 +102,13 @@ pub enum RecordingError {
 }
 
 impl Recording {
+    /// Saves the recording; refuses (before writing) one that [`Recording::load`]
+    /// would refuse: what saves, replays.
     pub fn save(&self, path: &Path) -> Result<(), RecordingError> {
         let body = crate::codec::encode(self).map_err(|e| RecordingError::Corrupt { path: path.display().to_string(), why: e.to_string() })?;
+        if crate::codec::decode_file::<Recording>(&body).is_err() {
+            return Err(RecordingError::TooLarge { path: path.display().to_string(), bytes: body.len(), shapes: self.shapes.len() });
+        }
         let mut bytes = Vec::with_capacity(body.len() + 12);
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&VERSION.to_le_bytes());
@@ -111,7 +118,16 @@ impl Recording {
 
     pub fn load(path: &Path) -> Result<Recording, RecordingError> {
         let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| RecordingError::Io { path: p.clone(), source })?;
+        // Bounded: a recording is never larger than what decoding may allocate.
+        let mut bytes = Vec::new();
+        {
+            use std::io::Read;
+            let f = std::fs::File::open(path).map_err(|source| RecordingError::Io { path: p.clone(), source })?;
+            f.take(crate::codec::MAX_FILE_DECODED as u64 + 1).read_to_end(&mut bytes).map_err(|source| RecordingError::Io { path: p.clone(), source })?;
+        }
+        if bytes.len() > crate::codec::MAX_FILE_DECODED {
+            return Err(RecordingError::TooLarge { path: p, bytes: bytes.len(), shapes: 0 });
+        }
         if bytes.len() < 12 || &bytes[..8] != MAGIC {
             return Err(RecordingError::Foreign(p));
         }
@@ -119,7 +135,7 @@ impl Recording {
         if version != VERSION {
             return Err(RecordingError::Version { path: p, found: version });
         }
-        crate::codec::decode(&bytes[12..]).map_err(|e| RecordingError::Corrupt { path: p, why: e.to_string() })
+        crate::codec::decode_file(&bytes[12..]).map_err(|e| RecordingError::Corrupt { path: p, why: e.to_string() })
     }
 
     /// The lesson as recorded.
@@ -282,6 +298,21 @@ mod tests {
         let back = Recording::load(&path).unwrap();
         assert_eq!(back, r);
         assert_eq!(back.lesson().unwrap().name, "ticket-race");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn hostile_5_a_recording_over_3_mb_saves_and_loads() {
+        let mut r = sample();
+        let shape = Shape { kind: "op".into(), lane: 7, op: Some(Op::Compute), res: Some(3), other: None };
+        r.shapes = vec![shape; 400_000];
+        let path = std::env::temp_dir().join(format!("fs-rec-big-{}.fsrec", std::process::id()));
+        r.save(&path).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size >= 3 << 20, "{size} bytes");
+        let back = Recording::load(&path).unwrap();
+        assert_eq!(back.shapes.len(), 400_000);
+        assert_eq!(back, r);
         std::fs::remove_file(&path).unwrap();
     }
 

@@ -236,3 +236,213 @@ fn a_live_run_survives_a_scribbled_segment_and_kills_nothing_foreign() {
     assert!(!std::path::Path::new(&format!("/dev/shm/{seg}")).exists(), "segment removed");
     common::assert_left_nothing(me, &pids, Duration::from_secs(2));
 }
+
+/// Main's half-made child, as `Process.start()` leaves it when main is killed
+/// between reserving the lane and publishing the pid: the lane reserved by
+/// main, and a worker already exec'd on it, waiting to be released. Returns
+/// the lane and the worker.
+fn half_started_child(run: &Run) -> (u32, std::process::Child) {
+    let v = run.view();
+    let t0 = Instant::now();
+    while v.lane(1).unwrap().pid.load(Acquire) <= 0 {
+        assert!(t0.elapsed() < Duration::from_secs(10), "main started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let lane = v.alloc_lane(1).expect("a free lane");
+    let worker = std::process::Command::new(common::bin())
+        .args(["worker", "--segment", run.segment_name(), "--lane", &lane.to_string()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .env("FORKSCOPE_DEBUG", "1")
+        .spawn()
+        .expect("start a worker");
+    (lane, worker)
+}
+
+#[test]
+fn hostile_2_a_process_killed_inside_start_lets_the_run_end() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    // Headless: main killed mid-start, the run ends on its own.
+    let mut run = start("fn main() { sleep(30); }", false);
+    let (lane, mut worker) = half_started_child(&run);
+    assert!(run.signal(1, libc::SIGKILL));
+    let mut model = Model::new();
+    finish(&mut run, &mut model, Duration::from_secs(3));
+    assert_eq!(run.view().lane(lane).unwrap().pid.load(Acquire), -1, "the half-made lane is marked as never launched");
+    // The worker waiting on that lane gives up at once, with a reason.
+    let out = common::wait_limited(&mut worker, Duration::from_secs(3));
+    assert_eq!(out.status, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("ended before releasing it"), "{}", out.stderr);
+    let t = Instant::now();
+    run.shutdown();
+    assert!(t.elapsed() < Duration::from_secs(2), "shutdown took {:?}", t.elapsed());
+
+    // Dashboard: quit (shutdown) with the half-made lane still there does not wait.
+    let mut run = start("fn main() { sleep(30); }", false);
+    let (_, mut worker) = half_started_child(&run);
+    let t = Instant::now();
+    run.shutdown();
+    assert!(t.elapsed() < Duration::from_secs(2), "quit took {:?}", t.elapsed());
+    let _ = common::wait_limited(&mut worker, Duration::from_secs(3));
+}
+
+/// A private folder for one test's lesson files.
+fn lesson_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("forkscope-hostile-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn hostile_3_a_padding_bomb_in_a_condition_is_a_clear_error_and_the_conductor_lives() {
+    let dir = lesson_dir("pad");
+    // A bomb that needs nothing from the run: `check` evaluates it and refuses.
+    std::fs::write(dir.join("bomb.rhai"), "fn main() { report(\"n\", 3000000000); }\n").unwrap();
+    std::fs::write(dir.join("bomb.toml"), "title = { en = \"bomb\" }\n\n[[bad]]\nwhen = '\"\".pad(3000000000, \"x\").len() > 0'\n").unwrap();
+    let bomb = dir.join("bomb.rhai");
+    let out = common::run_limited(&["check", bomb.to_str().unwrap()], Duration::from_secs(20));
+    assert_ne!(out.status, 0);
+    assert!(out.stderr.contains("bomb.toml:4:") && out.stderr.contains("too large"), "{}", out.stderr);
+    // A bomb whose size comes from the run: it passes `check`, and the run
+    // ends with a clear error instead of an abort.
+    std::fs::write(dir.join("late.rhai"), "fn main() { report(\"n\", 3000000000); }\n").unwrap();
+    std::fs::write(dir.join("late.toml"), "title = { en = \"late\" }\n\n[[bad]]\nwhen = '\"\".pad(n, \"x\").len() > 0'\n").unwrap();
+    let late = dir.join("late.rhai");
+    let out = common::run_limited(&["check", late.to_str().unwrap()], Duration::from_secs(20));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let t = Instant::now();
+    let out = common::run_limited(&["run", late.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
+    assert_eq!(out.status, 1, "an error exit, not a signal: {}", out.stderr);
+    assert!(t.elapsed() < Duration::from_secs(20));
+    let s = out.summary();
+    assert_eq!(s["outcome"], "error", "{s}");
+    let msg = s["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "error").map(|f| f["message"].as_str().unwrap().to_string()).unwrap_or_default();
+    assert!(msg.contains("condition failed") && msg.contains("pad(n") && msg.contains("too large"), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_4_import_outside_the_lesson_is_refused() {
+    let dir = lesson_dir("import");
+    // A module that would load if `import` resolved files.
+    std::fs::create_dir_all(dir.join("lesson")).unwrap();
+    std::fs::write(dir.join("planted.rhai"), "fn hi() { \"planted code ran\" }\n").unwrap();
+    let planted = dir.join("planted");
+    let cases = [
+        ("absolute", format!("fn main() {{\n    import \"{}\" as m;\n    report(\"m\", m::hi());\n}}\n", planted.display()), 2),
+        ("dotdot", "import \"../planted\" as m;\nfn main() { report(\"m\", m::hi()); }\n".to_string(), 1),
+        ("generated", "fn main() {\n    write_text(\"gen.rhai\", \"fn hi() { 1 }\");\n    import \"gen\" as m;\n    report(\"m\", m::hi());\n}\n".to_string(), 3),
+    ];
+    for (name, script, line) in cases {
+        let file = dir.join("lesson").join(format!("{name}.rhai"));
+        std::fs::write(&file, script).unwrap();
+        let path = file.to_str().unwrap();
+        let want = format!("{path}:{line}:");
+        let out = common::run_limited(&["check", path], Duration::from_secs(20));
+        assert_ne!(out.status, 0, "{name}: {}", out.stdout);
+        assert!(out.stderr.contains(&want) && out.stderr.contains("`import` is not available in a lesson"), "{name}: {}", out.stderr);
+        let out = common::run_limited(&["run", path, "--headless", "--json"], Duration::from_secs(20));
+        assert_ne!(out.status, 0, "{name}: {}", out.stdout);
+        assert!(!out.stdout.contains("planted code ran"), "{name}: {}", out.stdout);
+        assert!(out.stderr.contains("`import` is not available in a lesson"), "{name}: {}", out.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_5_a_3_mb_recording_replays() {
+    let dir = lesson_dir("bigrec");
+    // The recording carries the lesson whole: a 3 MB manifest makes a 3 MB recording.
+    let lesson = dir.join("big.rhai");
+    std::fs::write(&lesson, "fn main() { print(\"hello\"); report(\"done\", true); }\n").unwrap();
+    let filler: String = (0..50_000).map(|i| format!("# filler line {i:06} for a large recording, seventy bytes long...\n")).collect();
+    std::fs::write(dir.join("big.toml"), format!("title = {{ en = \"big\" }}\n{filler}")).unwrap();
+    let rec = dir.join("big.fsrec");
+    let out = common::run_limited(&["run", lesson.to_str().unwrap(), "--headless", "--json", "--record", rec.to_str().unwrap()], Duration::from_secs(30));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let size = std::fs::metadata(&rec).unwrap().len();
+    assert!(size >= 3 << 20, "a {size}-byte recording");
+    let out = common::run_limited(&["replay", rec.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(out.summary()["outcome"], "completed");
+    assert_eq!(out.summary()["reported"]["done"], true);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_7_a_script_too_large_for_the_run_is_refused_clearly() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = lesson_dir("bigscript");
+    let padding: String = (0..12_000).map(|i| format!("// padding line {i:05} of a script that is far too long\n")).collect();
+    let script = format!("fn main() {{ print(\"hi\"); }}\n{padding}");
+    assert!(script.len() > 600 << 10);
+    let file = dir.join("big.rhai");
+    std::fs::write(&file, &script).unwrap();
+    let path = file.to_str().unwrap();
+    for args in [vec!["check", path], vec!["run", path, "--headless", "--json"]] {
+        let out = common::run_limited(&args, Duration::from_secs(20));
+        assert_ne!(out.status, 0, "{args:?}");
+        assert!(out.stderr.contains(&format!("{path}:")) && out.stderr.contains("a lesson script may be at most 512 KiB"), "{args:?}: {}", out.stderr);
+    }
+    // What `check` cannot see (a run started through the library): the
+    // conductor refuses before any process is made, and says why.
+    let mut opts = RunOptions::new("big", "tests/hostile_run.rs", &format!("fn main() {{ }}\n{padding}{padding}"));
+    opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
+    let err = Run::start(opts).err().expect("refused").to_string();
+    assert!(err.contains("too large to run"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_15_write_text_to_a_folder_path_is_refused_as_python_does() {
+    let dir = lesson_dir("slash");
+    let lesson = dir.join("slash.rhai");
+    std::fs::write(&lesson, r#"
+fn attempt(key, f) {
+    try { f.call(); report(key, "allowed"); } catch (e) { report(key, `${e}`); }
+}
+fn main() {
+    attempt("new", || write_text("sub/", "x"));
+    attempt("append", || append_text("sub/", "x"));
+    attempt("json", || write_json("sub/", 1));
+    write_text("file", "text");
+    attempt("read_file_slash", || read_text("file/"));
+    report("listed", list_dir("."));
+}
+"#).unwrap();
+    let out = common::run_limited(&["run", lesson.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
+    let s = out.summary();
+    let r = &s["reported"];
+    for key in ["new", "append", "json"] {
+        assert_eq!(r[key], "IsADirectoryError: [Errno 21] Is a directory: 'sub/'", "{key}: {s}");
+    }
+    assert_eq!(r["read_file_slash"], "NotADirectoryError: [Errno 20] Not a directory: 'file/'", "{s}");
+    assert_eq!(r["listed"], serde_json::json!(["file"]), "no file `sub` was made: {s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_15_a_relative_tmpdir_still_gives_working_files() {
+    let dir = lesson_dir("reltmp");
+    std::fs::create_dir_all(dir.join("rel-tmp")).unwrap();
+    let lesson = dir.join("files.rhai");
+    std::fs::write(&lesson, "fn main() {\n    write_text(\"a\", \"hello\");\n    append_text(\"a\", \"!\");\n    report(\"read\", read_text(\"a\"));\n    report(\"listed\", list_dir(\".\"));\n}\n").unwrap();
+    let mut child = std::process::Command::new(common::bin())
+        .args(["run", "files.rhai", "--headless", "--json"])
+        .current_dir(&dir)
+        .env("TMPDIR", "rel-tmp")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = common::wait_limited(&mut child, Duration::from_secs(30));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let s = out.summary();
+    assert_eq!(s["reported"]["read"], "hello!", "{s}");
+    assert_eq!(s["reported"]["listed"], serde_json::json!(["a"]), "{s}");
+    assert_eq!(std::fs::read_dir(dir.join("rel-tmp")).unwrap().count(), 0, "the run's folder was made there and removed");
+    let _ = std::fs::remove_dir_all(&dir);
+}

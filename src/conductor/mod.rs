@@ -52,6 +52,8 @@ pub enum RunError {
     Thread(std::io::Error),
     #[error("{0}")]
     Codec(#[from] codec::CodecError),
+    #[error("the lesson is too large to run: its script, parameters and paths take {0} bytes, and every process can receive at most {max} bytes", max = codec::MAX_ENCODED)]
+    TooLarge(usize),
 }
 
 /// How to start a run.
@@ -215,14 +217,23 @@ impl std::fmt::Debug for Run {
     }
 }
 
+/// Where runs make their scratch folders: the system's temporary folder,
+/// made absolute as Python's `tempfile` does (a relative `TMPDIR` is taken
+/// from the current folder), since every process works inside its scratch
+/// folder and a relative path would mean another place there.
+pub fn scratch_parent() -> PathBuf {
+    let t = std::env::temp_dir();
+    std::path::absolute(&t).unwrap_or(t)
+}
+
 /// True if `p` looks like a scratch folder of ours (guards `remove_dir_all`).
 pub fn is_scratch_dir(p: &Path) -> bool {
-    p.parent() == Some(&std::env::temp_dir()) && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(SCRATCH_PREFIX))
+    p.parent() == Some(&scratch_parent()) && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(SCRATCH_PREFIX))
 }
 
 /// Removes scratch folders of runs whose conductor is gone.
 pub fn sweep_stale_scratch() {
-    let Ok(dir) = std::fs::read_dir(std::env::temp_dir()) else { return };
+    let Ok(dir) = std::fs::read_dir(scratch_parent()) else { return };
     for e in dir.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         let Some(rest) = name.strip_prefix(SCRATCH_PREFIX) else { continue };
@@ -238,7 +249,7 @@ fn make_scratch() -> std::io::Result<PathBuf> {
     use std::os::unix::fs::DirBuilderExt;
     let pid = std::process::id() as i32;
     let start = sys::start_time(pid).unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("{SCRATCH_PREFIX}{pid}-{start}-{:016x}", rand::random::<u64>()));
+    let dir = scratch_parent().join(format!("{SCRATCH_PREFIX}{pid}-{start}-{:016x}", rand::random::<u64>()));
     std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
     Ok(dir)
 }
@@ -297,6 +308,11 @@ impl Run {
             in_place: options.in_place.as_ref().map(|p| p.to_string_lossy().into_owned()),
         };
         let bytes = codec::encode(&info)?;
+        // Every worker decodes this within the cross-process limit: prove it
+        // here, where the error can be said, not in a worker that cannot.
+        if codec::decode::<RunInfo>(&bytes).is_err() {
+            return Err(RunError::TooLarge(bytes.len()));
+        }
         let block = v.write_chain(&bytes)?;
         ctl.info_len.store(bytes.len() as u32, Relaxed);
         ctl.info_block.store(block, Release);
@@ -307,10 +323,9 @@ impl Run {
         run.start_guard()?;
         run.reaper = Some(reaper::spawn(SendView(v), run.lane0.clone(), run.reaper_stop.clone()).map_err(RunError::Thread)?);
 
-        let lane = v.alloc_lane()?;
+        let lane = v.alloc_lane(NONE)?;
         debug_assert_eq!(lane, MAIN_LANE);
         let l = v.lane(lane).expect("main lane");
-        l.parent.store(NONE, Relaxed);
         l.name.set("MainProcess");
         l.target.set("main");
         let seg_name = run.seg.as_ref().expect("segment").name().to_string();

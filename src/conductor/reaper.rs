@@ -11,6 +11,9 @@
 //! holding, wakes its parent (who may be joining it), and wakes every blocked
 //! process to look again (its end may have ended their wait, e.g. end of file
 //! on a pipe whose last other holder it was).
+//!
+//! A lane whose parent ended inside `start()` (reserved, pid never published)
+//! is marked as never launched, so that the run can still end.
 
 use std::collections::HashMap;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -88,7 +91,11 @@ fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
             }
             let Some(l) = v.lane(lane) else { continue };
             match l.pid.load(Acquire) {
-                0 => {}
+                0 => {
+                    if abandon_if_orphaned(&v, lane) {
+                        done[lane as usize] = true;
+                    }
+                }
                 pid if pid < 0 => done[lane as usize] = true,
                 pid => match sys::pidfd_open(pid) {
                     Ok(fd) => {
@@ -120,6 +127,31 @@ fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
         }
         reap_adopted_zombies(&v, &done, &mut settled);
     }
+}
+
+/// A lane reserved by a process that ended before it published the child's
+/// pid (killed inside `start()`): no one can finish that start now, so the
+/// lane is marked as never launched (pid -1), as a failed launch is, and
+/// counts as ended. A worker already exec'd on it sees that and gives up
+/// (`attach::wait_released`). True if this call abandoned the lane.
+fn abandon_if_orphaned(v: &View<'_>, lane: u32) -> bool {
+    let Some(l) = v.lane(lane) else { return false };
+    if l.used.load(Acquire) == 0 {
+        return false;
+    }
+    let parent = l.parent.load(Acquire);
+    // `main`'s lane (parent NONE) is the conductor's own: it publishes the pid itself.
+    let parent_ended = parent != NONE && parent != lane && v.lane(parent).is_some_and(|p| p.ended.load(Acquire) != 0);
+    if !parent_ended {
+        return false;
+    }
+    // The parent may have published the pid just before it ended: then the
+    // lane is a process like any other, tracked on the next round.
+    let abandoned = l.pid.compare_exchange(0, -1, AcqRel, Acquire).is_ok();
+    if abandoned {
+        v.wake_lane(lane);
+    }
+    abandoned
 }
 
 /// `waitpid(pid, WNOHANG)`: the wait status if `pid` is our child and has ended.

@@ -15,6 +15,12 @@
 //!   captured moment; [`snapshot::frame`] draws any [`Dashboard`](crate::ui::state::Dashboard)).
 //!
 //! Same buffer and theme → byte-identical SVG, PNG, HTML and text.
+//!
+//! Files are never written through a symbolic link (one planted in the
+//! current folder must not redirect a figure): the screenshot key makes new
+//! files only (`O_CREAT|O_EXCL|O_NOFOLLOW`, the next free name if one is
+//! taken); `snapshot --out` refuses a link and replaces a file by renaming a
+//! new one over it.
 
 pub mod cast;
 mod grid;
@@ -123,11 +129,80 @@ pub fn encode(buf: &Buffer, format: Format, theme: Theme, scale: u32) -> Result<
     })
 }
 
-/// Writes `buf` to `path` in the format its extension names.
+/// Writes `buf` to `path` in the format its extension names, replacing a
+/// file that is there; a symbolic link there is refused, never followed.
 pub fn write_picture(buf: &Buffer, path: &Path, theme: Theme, scale: u32) -> Result<(), ExportError> {
     let format = Format::of_path(path).ok_or_else(|| ExportError::Format(path.display().to_string()))?;
     let bytes = encode(buf, format, theme, scale)?;
-    std::fs::write(path, bytes).map_err(|source| ExportError::Io { path: path.display().to_string(), source })
+    replace_file(path, &bytes).map_err(|source| ExportError::Io { path: path.display().to_string(), source })
+}
+
+/// Creates `path` with `bytes`; fails (`AlreadyExists`) if anything is there,
+/// a dangling symbolic link included.
+pub fn create_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new().write(true).create_new(true).custom_flags(libc::O_NOFOLLOW).mode(0o644).open(path)?;
+    f.write_all(bytes)
+}
+
+/// Writes `bytes` as `path`: into a new file beside it, then renamed over it
+/// (a rename replaces the name, it does not write through it). A symbolic
+/// link at `path` is refused.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(std::io::Error::other("is a symbolic link: refusing to write through it"));
+    }
+    let name = path.file_name().ok_or_else(|| std::io::Error::from(std::io::ErrorKind::IsADirectory))?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    for i in 0..100u32 {
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        tmp_name.push(format!(".{}.{i}.tmp", std::process::id()));
+        let tmp = dir.join(tmp_name);
+        match create_new(&tmp, bytes) {
+            Ok(()) => {
+                return std::fs::rename(&tmp, path).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&tmp);
+                });
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+        }
+    }
+    Err(std::io::Error::from(std::io::ErrorKind::AlreadyExists))
+}
+
+/// Saves `buf` as new files `STEM.svg` and `STEM.png` in `dir`, with the
+/// first free stem of `base`, `base-2`, `base-3`…; a name taken by anything
+/// (a dangling link included) is skipped, never written through. Returns the stem.
+pub fn save_new_pictures(buf: &Buffer, dir: &Path, base: &str, theme: Theme, scale: u32) -> Result<String, ExportError> {
+    let svg_bytes = encode(buf, Format::Svg, theme, scale)?;
+    let png_bytes = encode(buf, Format::Png, theme, scale)?;
+    let io = |path: &Path, source| ExportError::Io { path: path.display().to_string(), source };
+    for i in 1..1000 {
+        let stem = if i == 1 { base.to_string() } else { format!("{base}-{i}") };
+        let svg_path = dir.join(format!("{stem}.svg"));
+        let png_path = dir.join(format!("{stem}.png"));
+        match create_new(&svg_path, &svg_bytes) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(io(&svg_path, e)),
+        }
+        match create_new(&png_path, &png_bytes) {
+            Ok(()) => return Ok(stem),
+            Err(e) => {
+                let _ = std::fs::remove_file(&svg_path);
+                if e.kind() != std::io::ErrorKind::AlreadyExists {
+                    return Err(io(&png_path, e));
+                }
+            }
+        }
+    }
+    Err(io(&dir.join(base), std::io::Error::from(std::io::ErrorKind::AlreadyExists)))
 }
 
 #[cfg(test)]

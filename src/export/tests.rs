@@ -20,3 +20,56 @@ fn formats_by_extension() {
     assert_eq!(Format::of_path(Path::new("x.jpeg")), None);
     assert_eq!(Format::of_path(Path::new("x")), None);
 }
+
+/// A fresh empty folder under the system's temporary folder.
+fn fresh_dir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("forkscope-export-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn small_frame() -> Buffer {
+    let mut buf = Buffer::empty(Rect::new(0, 0, 8, 2));
+    buf.set_string(0, 0, "lock", Style::default());
+    buf
+}
+
+#[test]
+fn hostile_13_screenshot_never_writes_through_a_planted_link() {
+    let dir = fresh_dir("shot");
+    let elsewhere = dir.join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    // Dangling links where the screenshot's names will be: following them
+    // would create files in `elsewhere`.
+    std::os::unix::fs::symlink(elsewhere.join("a.svg"), dir.join("shot.svg")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.join("b.png"), dir.join("shot-2.png")).unwrap();
+    let stem = save_new_pictures(&small_frame(), &dir, "shot", Theme::Light, 1).unwrap();
+    assert_eq!(stem, "shot-3", "names taken by links are skipped");
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing written through a link");
+    assert!(std::fs::symlink_metadata(dir.join("shot.svg")).unwrap().file_type().is_symlink());
+    assert!(!dir.join("shot-2.svg").exists(), "the half of a taken pair is removed again");
+    assert!(std::fs::read_to_string(dir.join("shot-3.svg")).unwrap().contains("<svg"));
+    assert!(std::fs::metadata(dir.join("shot-3.png")).unwrap().len() > 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_13_snapshot_out_refuses_a_symlink_and_replaces_a_file() {
+    let dir = fresh_dir("out");
+    let target = dir.join("target.svg");
+    let link = dir.join("link.svg");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let err = write_picture(&small_frame(), &link, Theme::Light, 1).unwrap_err().to_string();
+    assert!(err.contains("link.svg") && err.contains("symbolic link"), "{err}");
+    assert!(!target.exists(), "nothing written through the dangling link");
+    // A regular file there is replaced, and nothing else is left behind.
+    let file = dir.join("figure.svg");
+    std::fs::write(&file, "old").unwrap();
+    write_picture(&small_frame(), &file, Theme::Light, 1).unwrap();
+    assert!(std::fs::read_to_string(&file).unwrap().contains("<svg"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["figure.svg", "link.svg"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

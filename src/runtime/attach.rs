@@ -66,6 +66,9 @@ fn wait_released(me: &Lane, lane: u32, pidfd: &OwnedFd) -> Result<(), String> {
         if me.go.load(Acquire) != 0 {
             return Ok(());
         }
+        if me.pid.load(Acquire) < 0 {
+            return Err("the process that started this one ended before releasing it".into());
+        }
         if !sys::poll_readable(&[pidfd.as_raw_fd()], 0).is_empty() {
             return Err("the conductor ended before this process was released".into());
         }

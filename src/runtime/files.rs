@@ -40,6 +40,12 @@ pub fn confine(root: &Path, path: &str) -> LessonResult<PathBuf> {
             Component::RootDir | Component::Prefix(_) => return refuse("absolute paths are not allowed"),
         }
     }
+    // `sub/` names a directory: keep the slash (components drop it), so that
+    // the system answers as it does to Python (`open("sub/", "w")`:
+    // IsADirectoryError), instead of a file `sub` being made.
+    if path.ends_with('/') || path.ends_with("/.") {
+        full.as_mut_os_string().push("/");
+    }
     Ok(full)
 }
 
@@ -48,6 +54,8 @@ fn io_error(e: std::io::Error, path: &str) -> LessonError {
         std::io::ErrorKind::NotFound => "FileNotFoundError",
         std::io::ErrorKind::PermissionDenied => "PermissionError",
         std::io::ErrorKind::AlreadyExists => "FileExistsError",
+        std::io::ErrorKind::IsADirectory => "IsADirectoryError",
+        std::io::ErrorKind::NotADirectory => "NotADirectoryError",
         _ => "OSError",
     };
     let errno = e.raw_os_error().unwrap_or(0);

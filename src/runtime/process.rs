@@ -115,13 +115,12 @@ impl Rt {
         if self.local.borrow().daemon {
             return Err(LessonError::assertion("daemonic processes are not allowed to have children"));
         }
-        let lane = self.v.alloc_lane()?;
+        let lane = self.v.alloc_lane(self.lane)?;
         // Pipe ends and sockets among the arguments are the child's from its start.
         let inherit = self.ipc_before_spawn(lane, &args);
         let bytes = codec::encode(&SpawnPayload { args, identity })?;
         let chain = self.v.write_chain(&bytes)?;
         let l = self.v.lane(lane).expect("allocated lane is in range");
-        l.parent.store(self.lane, Relaxed);
         l.daemon.store(daemon as u32, Relaxed);
         l.name.set(name);
         l.target.set(target);

@@ -28,6 +28,7 @@ fn at(file: &str, pos: rhai::Position, message: String) -> ScenarioError {
 
 /// Checks `lesson`; the first problem found is the error.
 pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
+    check_size(lesson)?;
     match lesson.language {
         super::Language::Rhai => check_rhai(lesson)?,
         // A Python program is checked by the interpreter that will run it.
@@ -36,12 +37,32 @@ pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
     check_manifest(lesson)
 }
 
+/// Largest lesson script: every process of a run receives it (with the run's
+/// other facts) through the segment, in one value of at most
+/// [`codec::MAX_ENCODED`](crate::codec::MAX_ENCODED) bytes.
+pub const MAX_SCRIPT_BYTES: usize = 512 << 10;
+
+/// The script is small enough to reach every process; the error points at
+/// where it passes the limit.
+fn check_size(lesson: &Lesson) -> Result<(), ScenarioError> {
+    let text = &lesson.script;
+    if text.len() <= MAX_SCRIPT_BYTES {
+        return Ok(());
+    }
+    let mut cut = MAX_SCRIPT_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let (line, col) = super::line_col(text, cut);
+    Err(ScenarioError::at(&lesson.script_file, line, col, format!("the script is {} KiB; a lesson script may be at most {} KiB (every process of the run receives it)", text.len().div_ceil(1024), MAX_SCRIPT_BYTES >> 10)))
+}
+
 fn check_rhai(lesson: &Lesson) -> Result<(), ScenarioError> {
     let file = &lesson.script_file;
     let engine = script::base_engine();
     let ast = script::compile(&engine, &lesson.script).map_err(|e| {
         let pos = e.position();
-        at(file, pos, e.err_type().to_string())
+        at(file, pos, script::parse_error_text(&e))
     })?;
     let fns = script::fn_table(&ast);
     if !fns.get("main").is_some_and(|a| a.contains(&0)) {
@@ -86,16 +107,20 @@ fn check_rhai(lesson: &Lesson) -> Result<(), ScenarioError> {
     }
 }
 
-/// The manifest's `bad`/`goals` expressions compile.
+/// The manifest's `bad`/`goals` expressions compile, and evaluate without
+/// failing over the default parameters (before the run has reported
+/// anything): a condition that breaks a limit is caught here.
 fn check_manifest(lesson: &Lesson) -> Result<(), ScenarioError> {
-    let engine = script::base_engine();
+    let judge = super::condition::Judge::new();
+    let params = lesson.resolve_params(&[]).unwrap_or_default();
+    let facts = super::condition::Facts::from_run(&params, &crate::model::Model::new(), None);
     let mfile = lesson.manifest_file.as_deref().unwrap_or(&lesson.script_file);
     let manifest_text = lesson.manifest_text.clone().unwrap_or_default();
     let exprs = lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when));
     for when in exprs {
-        if let Err(e) = engine.compile_expression(when) {
+        if let Err(e) = judge.holds(when, &facts) {
             let (line, col) = manifest_text.find(when.as_str()).map_or((1, 1), |o| super::line_col(&manifest_text, o));
-            return Err(ScenarioError::at(mfile, line, col, format!("in `{when}`: {}", e.err_type())));
+            return Err(ScenarioError::at(mfile, line, col, e));
         }
     }
     Ok(())

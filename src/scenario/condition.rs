@@ -6,10 +6,17 @@
 //! the run is deadlocked or stalled now), `steps`, `ended` (processes that have
 //! ended), `outcome` (`""` while running). A variable the run has not produced
 //! yet makes the condition false, not an error.
+//!
+//! A [`Judge`] evaluates them: one engine per run (not one per call), with
+//! the lesson engine's limits on string, array and map sizes, call levels
+//! and expression depth, plus an operation limit. A condition that fails
+//! (a limit hit, a type mismatch) is an error that says which condition and
+//! why, never an abort, a hang or a silent `false`.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
-use rhai::{Dynamic, Engine, Scope};
+use rhai::{AST, Dynamic, Engine, EvalAltResult, Scope};
 
 use crate::codec::Value;
 use crate::model::Model;
@@ -35,22 +42,78 @@ impl Facts {
     }
 }
 
-fn engine() -> Engine {
-    let mut e = Engine::new();
-    e.set_max_operations(10_000);
-    e.set_strict_variables(false);
-    e
+/// Operations one evaluation of a condition may take.
+const MAX_OPERATIONS: u64 = 10_000;
+
+/// Evaluates conditions: one engine (with limits) and each expression
+/// compiled once.
+pub struct Judge {
+    engine: Engine,
+    compiled: RefCell<HashMap<String, Result<AST, String>>>,
 }
 
-/// Whether `expr` holds. `Err` only for an expression that does not compile.
-pub fn holds(expr: &str, facts: &Facts) -> Result<bool, String> {
-    let e = engine();
-    let ast = e.compile_expression(expr).map_err(|err| format!("in `{expr}`: {}", err.err_type()))?;
-    let mut scope = Scope::new();
-    for (k, v) in &facts.vars {
-        scope.push_dynamic(k.as_str(), crate::script::values::from_value(v.clone()));
+impl std::fmt::Debug for Judge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Judge").field("compiled", &self.compiled.borrow().len()).finish()
     }
-    Ok(e.eval_ast_with_scope::<Dynamic>(&mut scope, &ast).ok().and_then(|d| d.as_bool().ok()).unwrap_or(false))
+}
+
+impl Default for Judge {
+    fn default() -> Judge {
+        Judge::new()
+    }
+}
+
+impl Judge {
+    pub fn new() -> Judge {
+        let mut engine = crate::script::base_engine();
+        engine.set_max_operations(MAX_OPERATIONS);
+        engine.set_strict_variables(false);
+        Judge { engine, compiled: RefCell::new(HashMap::new()) }
+    }
+
+    /// Whether `expr` holds over `facts`. A variable the run has not
+    /// produced yet makes it false; `Err` says why the condition failed (it
+    /// does not compile, or its evaluation failed, e.g. a limit).
+    pub fn holds(&self, expr: &str, facts: &Facts) -> Result<bool, String> {
+        let mut cache = self.compiled.borrow_mut();
+        let ast = cache
+            .entry(expr.to_string())
+            .or_insert_with(|| self.engine.compile_expression(expr).map_err(|err| format!("in `{expr}`: {}", err.err_type())))
+            .as_ref()
+            .map_err(Clone::clone)?;
+        let mut scope = Scope::new();
+        for (k, v) in &facts.vars {
+            scope.push_dynamic(k.as_str(), crate::script::values::from_value(v.clone()));
+        }
+        match self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast) {
+            Ok(d) => Ok(d.as_bool().unwrap_or(false)),
+            Err(e) if matches!(*e, EvalAltResult::ErrorVariableNotFound(..)) => Ok(false),
+            Err(e) => Err(format!("in `{expr}`: {}", e.unwrap_inner())),
+        }
+    }
+}
+
+/// What the lesson's conditions say of a run.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Verdicts {
+    /// Bad outcomes that hold, as [`bad_holding`] words them.
+    pub bad: Vec<String>,
+    /// Titles of the goals reached.
+    pub goals: Vec<String>,
+    /// Conditions that failed: `condition failed: in `…`: why`.
+    pub errors: Vec<String>,
+}
+
+impl Verdicts {
+    /// The errors as findings a summary lists (kind `error`).
+    pub fn error_findings(&self) -> impl Iterator<Item = crate::model::summary::FindingOut> + '_ {
+        self.errors.iter().map(|message| crate::model::summary::FindingOut { kind: "error".into(), message: message.clone(), processes: vec![], resources: vec![] })
+    }
+}
+
+fn failed(e: String) -> String {
+    format!("condition failed: {e}")
 }
 
 /// The goal applies to a run with these parameters (a goal may name the
@@ -68,46 +131,46 @@ pub fn goal_applies(goal: &super::Goal, params: &BTreeMap<String, Value>) -> boo
     })
 }
 
-/// Titles of the lesson's goals that this run has reached.
-pub fn goals_reached(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Vec<String> {
-    goals_holding(lesson, params, &Facts::from_run(params, model, outcome), lang)
+/// Titles of the lesson's goals that hold over `facts` (goals that apply to
+/// `params`), and the conditions that failed.
+pub fn goals_holding(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, facts: &Facts, lang: &str, out: &mut Verdicts) {
+    for g in lesson.manifest.goals.iter().filter(|g| goal_applies(g, params)) {
+        match judge.holds(&g.when, facts) {
+            Ok(true) => {
+                let t = g.title.get(lang);
+                out.goals.push(if t.is_empty() { g.when.clone() } else { t.to_string() });
+            }
+            Ok(false) => {}
+            Err(e) => out.errors.push(failed(e)),
+        }
+    }
 }
 
-/// [`goals_reached`] on facts already gathered.
-pub fn goals_holding(lesson: &super::Lesson, params: &BTreeMap<String, Value>, facts: &Facts, lang: &str) -> Vec<String> {
-    lesson
-        .manifest
-        .goals
-        .iter()
-        .filter(|g| goal_applies(g, params) && holds(&g.when, facts).unwrap_or(false))
-        .map(|g| {
-            let t = g.title.get(lang);
-            if t.is_empty() { g.when.clone() } else { t.to_string() }
-        })
-        .collect()
+/// The lesson's bad outcomes (`[[bad]]`) that hold over `facts`, each as its
+/// message with the values it looked at: `oversold: … (sold > tickets:
+/// sold = 10, tickets = 3)`, and the conditions that failed.
+pub fn bad_holding(judge: &Judge, lesson: &super::Lesson, facts: &Facts, lang: &str, out: &mut Verdicts) {
+    for b in &lesson.manifest.bad {
+        match judge.holds(&b.when, facts) {
+            Ok(true) => {
+                let vals: Vec<String> = facts.vars.iter().filter(|(k, _)| b.when.contains(k.as_str())).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
+                let text = b.message.get(lang);
+                let text = if text.is_empty() { b.when.as_str() } else { text };
+                out.bad.push(format!("{text} ({}: {})", b.when, vals.join(", ")));
+            }
+            Ok(false) => {}
+            Err(e) => out.errors.push(failed(e)),
+        }
+    }
 }
 
-/// The lesson's bad outcomes (`[[bad]]`) that hold for this run, each as
-/// its message with the values it looked at: `oversold: … (sold > tickets:
-/// sold = 10, tickets = 3)`.
-pub fn bad_outcomes(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Vec<String> {
-    bad_holding(lesson, &Facts::from_run(params, model, outcome), lang)
-}
-
-/// [`bad_outcomes`] on facts already gathered.
-pub fn bad_holding(lesson: &super::Lesson, facts: &Facts, lang: &str) -> Vec<String> {
-    lesson
-        .manifest
-        .bad
-        .iter()
-        .filter(|b| holds(&b.when, facts).unwrap_or(false))
-        .map(|b| {
-            let vals: Vec<String> = facts.vars.iter().filter(|(k, _)| b.when.contains(k.as_str())).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
-            let text = b.message.get(lang);
-            let text = if text.is_empty() { b.when.as_str() } else { text };
-            format!("{text} ({}: {})", b.when, vals.join(", "))
-        })
-        .collect()
+/// Bad outcomes and goals of a finished run as `model` shows it.
+pub fn judge_run(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Verdicts {
+    let facts = Facts::from_run(params, model, outcome);
+    let mut out = Verdicts::default();
+    bad_holding(judge, lesson, &facts, lang, &mut out);
+    goals_holding(judge, lesson, params, &facts, lang, &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -119,10 +182,25 @@ mod tests {
         let mut f = Facts::default();
         f.vars.insert("tickets".into(), Value::Int(3));
         f.vars.insert("sold".into(), Value::Int(5));
-        assert_eq!(holds("sold > tickets", &f), Ok(true));
-        assert_eq!(holds("sold == tickets", &f), Ok(false));
-        assert_eq!(holds("lost > 0", &f), Ok(false), "not reported yet: false");
-        assert!(holds("sold >", &f).is_err());
-        assert!(holds("loop { }", &f).is_err(), "expressions only: no loops");
+        let j = Judge::new();
+        assert_eq!(j.holds("sold > tickets", &f), Ok(true));
+        assert_eq!(j.holds("sold == tickets", &f), Ok(false));
+        assert_eq!(j.holds("lost > 0", &f), Ok(false), "not reported yet: false");
+        assert!(j.holds("sold >", &f).is_err());
+        assert!(j.holds("loop { }", &f).is_err(), "expressions only: no loops");
+    }
+
+    #[test]
+    fn hostile_3_a_padding_bomb_is_a_clear_error_within_the_lesson_limits() {
+        let j = Judge::new();
+        let f = Facts::default();
+        let t = std::time::Instant::now();
+        let e = j.holds(r#""".pad(3000000000,"x").len() > 0"#, &f).unwrap_err();
+        assert!(e.contains("pad(3000000000") && e.contains("too large"), "{e}");
+        let e = j.holds("[].pad(3000000000, 0).len() > 0", &f).unwrap_err();
+        assert!(e.contains("too large"), "{e}");
+        // The same engine answers the next condition.
+        assert_eq!(j.holds("1 < 2", &f), Ok(true));
+        assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
     }
 }

@@ -212,10 +212,21 @@ fn parse_manifest(text: &str, file: &str) -> Result<Manifest, ScenarioError> {
             let (l, c) = at();
             return Err(ScenarioError::at(file, l, c, format!("parameter '{}' is declared twice", p.name)));
         }
+        // Where this parameter's `key` is written.
+        let key_at = |key: &str| {
+            let name_at = text.find(&format!("\"{}\"", p.name)).unwrap_or(0);
+            text[name_at..].find(key).map_or_else(at, |o| line_col(text, name_at + o))
+        };
+        let not_finite = [("min", p.min), ("max", p.max), ("default", if let ParamValue::Float(f) = p.default { Some(f) } else { None })]
+            .into_iter()
+            .find(|(_, v)| v.is_some_and(|v| !v.is_finite()));
+        if let Some((key, Some(v))) = not_finite {
+            let (l, c) = key_at(key);
+            return Err(ScenarioError::at(file, l, c, format!("parameter {}: {key} must be a finite number, not {v}", p.name)));
+        }
         if let Err(msg) = check_value(p, &p.default) {
             // Point at this parameter's `default`.
-            let name_at = text.find(&format!("\"{}\"", p.name)).unwrap_or(0);
-            let (l, c) = text[name_at..].find("default").map_or_else(at, |o| line_col(text, name_at + o));
+            let (l, c) = key_at("default");
             return Err(ScenarioError::at(file, l, c, format!("default of {msg}")));
         }
     }
@@ -346,12 +357,17 @@ pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
             _ => {}
         }
         let bytes = std::fs::read(p).map_err(|e| ScenarioError::Plain(format!("{}: {e}", p.display())))?;
-        String::from_utf8(bytes).map_err(|e| {
+        let text = String::from_utf8(bytes).map_err(|e| {
             // Point at the first byte that is not UTF-8.
             let good = e.utf8_error().valid_up_to();
             let text = String::from_utf8_lossy(&e.as_bytes()[..good]);
             let (line, col) = line_col(&text, good);
             ScenarioError::at(&p.display().to_string(), line, col, format!("not UTF-8 text (byte 0x{:02x})", e.as_bytes()[good]))
+        })?;
+        // A byte order mark (editors on Windows write one) is not part of the text.
+        Ok(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
         })
     };
     let script = read(&rhai)?;
@@ -372,6 +388,29 @@ mod tests {
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("票价\nx", 7), (2, 1));
         assert_eq!(line_col("票价x", 6), (1, 3));
+    }
+
+    #[test]
+    fn hostile_15_nan_and_infinite_numbers_in_a_manifest_are_refused_at_their_spot() {
+        let m = |body: &str| parse_manifest(&format!("title = {{ en = \"x\" }}\n\n[[params]]\nname = \"speed\"\n{body}"), "m.toml").unwrap_err().to_string();
+        assert_eq!(m("default = 1.0\nmax = nan\n"), "m.toml:6:1: parameter speed: max must be a finite number, not NaN");
+        assert_eq!(m("default = inf\n"), "m.toml:5:1: parameter speed: default must be a finite number, not inf");
+        assert_eq!(m("default = 2.0\nmin = -inf\n"), "m.toml:6:1: parameter speed: min must be a finite number, not -inf");
+        assert!(parse_manifest("title = { en = \"x\" }\n[[params]]\nname = \"speed\"\ndefault = 1.5\nmax = 3\n", "m.toml").is_ok());
+    }
+
+    #[test]
+    fn hostile_15_a_script_with_a_byte_order_mark_loads() {
+        let dir = std::env::temp_dir().join(format!("forkscope-bom-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("bom.rhai");
+        std::fs::write(&file, "\u{feff}fn main() {\n    print(\"hi\");\n}\n").unwrap();
+        std::fs::write(dir.join("bom.toml"), "\u{feff}title = { en = \"bom\" }\n").unwrap();
+        let lesson = load(file.to_str().unwrap()).unwrap();
+        assert!(lesson.script.starts_with("fn main"));
+        assert_eq!(lesson.title("en"), "bom");
+        check::check(&lesson).unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

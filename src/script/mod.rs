@@ -40,7 +40,26 @@ pub fn base_engine() -> Engine {
     e.set_max_map_size(1 << 20);
     e.set_fail_on_invalid_map_property(true);
     e.disable_symbol("eval");
+    // A lesson is one file: no modules. Rhai's default resolver would load
+    // any `*.rhai` on the machine (absolute and `..` paths) or one the lesson
+    // wrote at run time, past the file confinement and the missing `eval`.
+    // `import` does not parse, and nothing could resolve it anyway.
+    e.disable_symbol("import");
+    e.disable_symbol("export");
+    e.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     e
+}
+
+/// Words for a script that does not compile: the parser's, except where a
+/// lesson meets a door that forkscope closed on purpose.
+pub fn parse_error_text(e: &ParseError) -> String {
+    match e.err_type() {
+        rhai::ParseErrorType::Reserved(word) if word == "import" || word == "export" => {
+            format!("`{word}` is not available in a lesson: a lesson is one file, it cannot load modules")
+        }
+        rhai::ParseErrorType::Reserved(word) if word == "eval" => "`eval` is not available in a lesson".to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Compiles a lesson script.
@@ -106,14 +125,9 @@ impl std::fmt::Display for ScriptError {
 pub fn describe_error(e: &EvalAltResult, fns: &FnTable) -> ScriptError {
     let mut trace = Vec::new();
     let mut cur = e;
-    loop {
-        match cur {
-            EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) => {
-                trace.push((name.to_string(), pos.line().unwrap_or(0) as u32));
-                cur = inner;
-            }
-            _ => break,
-        }
+    while let EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) = cur {
+        trace.push((name.to_string(), pos.line().unwrap_or(0) as u32));
+        cur = inner;
     }
     let line = cur.position().line().unwrap_or(0) as u32;
     let message = match cur {
@@ -140,15 +154,38 @@ pub fn describe_error(e: &EvalAltResult, fns: &FnTable) -> ScriptError {
 
 fn not_found_message(sig: &str, fns: &FnTable) -> String {
     let name = sig.split([' ', '(']).next().unwrap_or(sig);
-    let given = sig.split('(').nth(1).map(|a| a.trim_end_matches(')').split(',').filter(|s| !s.trim().is_empty()).count()).unwrap_or(0);
+    let given = given_args(sig);
     match fns.get(name) {
         Some(arities) => {
             let want = arities[0];
             let plural = if want == 1 { "" } else { "s" };
-            format!("TypeError: {name}() takes {want} positional argument{plural} but {given} were given")
+            let were = if given == 1 { "was" } else { "were" };
+            format!("TypeError: {name}() takes {want} positional argument{plural} but {given} {were} given")
         }
         None => format!("NameError: function '{sig}' is not defined"),
     }
+}
+
+/// How many arguments a Rhai signature `f (i64, ())` lists: commas at the
+/// top level of its parentheses (a type may have its own: `()`, `Fn(…)`).
+fn given_args(sig: &str) -> usize {
+    let Some(open) = sig.find('(') else { return 0 };
+    let inner = &sig[open + 1..];
+    let inner = inner.strip_suffix(')').unwrap_or(inner);
+    if inner.trim().is_empty() {
+        return 0;
+    }
+    let mut depth = 0usize;
+    let mut n = 1;
+    for c in inner.chars() {
+        match c {
+            '(' | '[' | '<' => depth += 1,
+            ')' | ']' | '>' => depth = depth.saturating_sub(1),
+            ',' if depth == 0 => n += 1,
+            _ => {}
+        }
+    }
+    n
 }
 
 #[cfg(test)]
@@ -166,5 +203,19 @@ mod tests {
         assert_eq!(d.trace.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(), vec!["g"]);
         let err = e.call_fn::<rhai::Dynamic>(&mut rhai::Scope::new(), &ast, "h", ()).unwrap_err();
         assert_eq!(describe_error(&err, &fns).message, "TypeError: f() takes 1 positional argument but 2 were given");
+    }
+
+    #[test]
+    fn hostile_15_arity_errors_count_unit_arguments_and_say_was_for_one() {
+        let e = base_engine();
+        let said = |src: &str| {
+            let ast = e.compile(src).unwrap();
+            let err = e.call_fn::<rhai::Dynamic>(&mut rhai::Scope::new(), &ast, "main", ()).unwrap_err();
+            describe_error(&err, &fn_table(&ast)).message
+        };
+        assert_eq!(said(r#"fn f() { 1 } fn main() { Fn("f").call(()) }"#), "TypeError: f() takes 0 positional arguments but 1 was given");
+        assert_eq!(said(r#"fn f() { 1 } fn main() { Fn("f").call((), [1, ()]) }"#), "TypeError: f() takes 0 positional arguments but 2 were given");
+        assert_eq!(said("fn f(a) { 1 } fn main() { f() }"), "TypeError: f() takes 1 positional argument but 0 were given");
+        assert_eq!(given_args("f (Fn(), ())"), 2);
     }
 }

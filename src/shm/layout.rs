@@ -313,6 +313,8 @@ pub struct Lane {
     pub used: AtomicU32,
     /// Lane of the process that started this one.
     pub parent: AtomicU32,
+    /// 0 while the start is under way, the process's pid once launched, -1 if
+    /// it never will be (the launch failed, or the parent ended mid-start).
     pub pid: AtomicI32,
     pub daemon: AtomicU32,
     /// Encoded target arguments: first block and byte length.

@@ -285,8 +285,12 @@ impl<'a> View<'a> {
         self.control().next_lane.load(Acquire).min(self.geo.lanes)
     }
 
-    /// Reserves the next lane, or fails when the table is full.
-    pub fn alloc_lane(&self) -> Result<u32, ShmError> {
+    /// Reserves the next lane for a process that `parent` (a lane, or `NONE`
+    /// for the conductor's own `main`) is starting, or fails when the table
+    /// is full. The parent is stored before the lane counts as used, so a
+    /// used lane always names who may still publish its pid (the reaper
+    /// abandons it once that parent has ended).
+    pub fn alloc_lane(&self, parent: u32) -> Result<u32, ShmError> {
         let c = self.control();
         let i = c.next_lane.fetch_add(1, AcqRel);
         if i >= self.geo.lanes {
@@ -294,6 +298,7 @@ impl<'a> View<'a> {
             return Err(ShmError::LanesFull(self.geo.lanes - 1));
         }
         let lane = self.lane(i).expect("checked");
+        lane.parent.store(parent, Relaxed);
         lane.used.store(1, Release);
         Ok(i)
     }

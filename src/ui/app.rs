@@ -449,20 +449,16 @@ impl App {
 
 /// Saves the dashboard as it is drawn now as SVG and PNG (light theme, for
 /// print) in the current folder: `forkscope-LESSON-stepN.svg` / `.png`
-/// (`-2`, `-3`… if taken). Returns what to say.
+/// (`-2`, `-3`… if taken, by anything: a planted link is never written
+/// through). Returns what to say.
 fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
     let area = Rect::new(0, 0, size.width.max(1), size.height.max(1));
     let buf = crate::export::snapshot::frame(dash, area.width, area.height);
     let base = format!("forkscope-{}-step{}", dash.lesson.name.replace(['/', ' '], "_"), dash.status.steps);
-    let free = |stem: &str| !std::path::Path::new(&format!("{stem}.svg")).exists() && !std::path::Path::new(&format!("{stem}.png")).exists();
-    let stem = (1..1000).map(|i| if i == 1 { base.clone() } else { format!("{base}-{i}") }).find(|s| free(s)).unwrap_or(base);
-    let theme = crate::export::Theme::Light;
-    for ext in ["svg", "png"] {
-        let path = std::path::PathBuf::from(format!("{stem}.{ext}"));
-        if let Err(e) = crate::export::write_picture(&buf, &path, theme, 2) {
-            return (format!("screenshot not saved: {e}"), Tone::Bad);
-        }
-    }
+    let stem = match crate::export::save_new_pictures(&buf, std::path::Path::new("."), &base, crate::export::Theme::Light, 2) {
+        Ok(stem) => stem,
+        Err(e) => return (format!("screenshot not saved: {e}"), Tone::Bad),
+    };
     let dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
     let l = dash.lang;
     (format!("{} {stem}.svg + {stem}.png ({}x{}) {} {dir}", l.pick("screenshot saved:", "截图已保存:"), area.width, area.height, l.pick("in", "于")), Tone::Good)

@@ -189,13 +189,15 @@ pub struct Dashboard {
     pub model: Model,
     pub status: RunStatus,
     pub view: ViewState,
+    /// Evaluates the lesson's conditions (one engine for the dashboard's life).
+    pub judge: std::rc::Rc<crate::scenario::condition::Judge>,
 }
 
 impl Dashboard {
     pub fn new(lesson: Lesson, params: &BTreeMap<String, Value>, seed: u64, lang: Lang, theme: Theme) -> Dashboard {
         let source = lesson.script.lines().map(|l| l.replace('\t', "    ")).collect();
         let params = params.iter().map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ");
-        Dashboard { lesson, source, params, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default() }
+        Dashboard { lesson, source, params, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default(), judge: Default::default() }
     }
 
     /// Feeds one record to the model.
@@ -259,9 +261,16 @@ impl Dashboard {
         }
         let facts = condition::Facts::from_run(params, &self.model, ended.then_some("ended"));
         let lang = self.lang.code();
-        let bad = if ended { condition::bad_holding(&self.lesson, &facts, lang) } else { Vec::new() };
-        let goals = if stepped { condition::goals_holding(&self.lesson, params, &facts, lang) } else { Vec::new() };
-        (bad, goals)
+        let mut v = condition::Verdicts::default();
+        if ended {
+            condition::bad_holding(&self.judge, &self.lesson, &facts, lang, &mut v);
+        }
+        if stepped {
+            condition::goals_holding(&self.judge, &self.lesson, params, &facts, lang, &mut v);
+        }
+        // A failing condition shows in the banner with the bad outcomes.
+        v.bad.extend(v.errors);
+        (v.bad, v.goals)
     }
 
     pub fn say(&mut self, text: impl Into<String>, tone: Tone) {
