@@ -84,8 +84,7 @@ class Semaphore(_Shared):
     _bounded = 0
 
     def __init__(self, value=1, *, ctx=None):
-        if value < 0:
-            raise ValueError("semaphore initial value must be >= 0")
+        # A negative value is the runtime's OSError [Errno 22], as CPython's.
         b, n = _name(type(self).__name__)
         self._id = ok(rt.lib.fs_sem_new(int(value), self._bounded, b, n, rt.line()))
 

@@ -487,24 +487,22 @@ impl Run {
 
     /// Feeds the run's standard input ([`Run::set_input`]) to the processes
     /// waiting in `input()`, in lane order; at the end of input they get EOF.
-    pub fn feed_input(&mut self) {
+    /// Returns whether it handed anyone anything.
+    pub fn feed_input(&mut self) -> bool {
         let waiting = self.waiting_for_input();
         if waiting.is_empty() {
-            return;
+            return false;
         }
-        let Some(mut input) = self.input.take() else { return };
+        let Some(mut input) = self.input.take() else { return false };
+        let mut fed = false;
         for lane in waiting {
             match input.next_line() {
-                Some(Some(line)) => {
-                    self.give_input(lane, Some(&line));
-                }
-                Some(None) => {
-                    self.give_input(lane, None);
-                }
+                Some(line) => fed |= self.give_input(lane, line.as_deref()),
                 None => break,
             }
         }
         self.input = Some(input);
+        fed
     }
 
     /// Where `input()` reads from in a run without a dashboard.

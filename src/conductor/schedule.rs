@@ -153,7 +153,6 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
         if timeout.is_some_and(|t| t0.elapsed() >= t) {
             break EndReason::Timeout;
         }
-        run.feed_input();
         match policy.as_mut() {
             Some(p) => {
                 let settled = run.settle(&mut recs, STEP_LIMIT.min(timeout.map_or(STEP_LIMIT, |t| t.saturating_sub(t0.elapsed()))));
@@ -169,6 +168,11 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                 }
                 if let Some(d) = model.deadlock() {
                     break EndReason::Deadlock(d);
+                }
+                // A process waiting in input() gets its line between steps
+                // (then the run settles again before the next step).
+                if run.feed_input() {
+                    continue;
                 }
                 let replaying = matches!(p, Policy::Replay(_));
                 let Some(action) = p.pick(run) else {
@@ -195,6 +199,7 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                 }
             }
             None => {
+                run.feed_input();
                 run.drain(&mut recs, false);
                 feed(&mut recs, model);
                 if run.all_ended() {
