@@ -390,7 +390,7 @@ fn hostile_7_a_script_too_large_for_the_run_is_refused_clearly() {
     // conductor refuses before any process is made, and says why.
     let mut opts = RunOptions::new("big", "tests/hostile_run.rs", &format!("fn main() {{ }}\n{padding}{padding}"));
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
-    let err = Run::start(opts).err().expect("refused").to_string();
+    let err = Run::start(opts).expect_err("refused").to_string();
     assert!(err.contains("too large to run"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }

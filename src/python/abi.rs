@@ -607,7 +607,7 @@ pub extern "C" fn fs_event_wait(id: u32, secs: f64, line: u32) -> i64 {
 /// `name`/`n` as for [`text`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fs_cond_new(lock_kind: u32, lock: u32, name: *const u8, n: usize, line: u32) -> i64 {
-    let lock = (lock != u32::MAX).then(|| (if lock_kind == 1 { ResKind::RLock } else { ResKind::Lock }, lock));
+    let lock = (lock != u32::MAX).then_some((if lock_kind == 1 { ResKind::RLock } else { ResKind::Lock }, lock));
     // SAFETY: per this function's contract.
     with_rt(|rt| unsafe { named(rt, name, n, || rt.condition_new(lock, line).map(|(id, _, _)| id)) })
 }

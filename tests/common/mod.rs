@@ -147,7 +147,7 @@ pub fn shape(records: &[Value]) -> Vec<String> {
             for k in ["op", "res", "other", "woken", "holder", "child", "process", "exitcode", "text", "key", "value", "message", "name", "a"] {
                 // Ports of listen/connect are whatever the kernel gave.
                 let port = k == "a" && (r["op"] == "listen" || r["op"] == "connect");
-                if !r[k].is_null() && !(t == "spawn" && k == "a") && !port {
+                if !(r[k].is_null() || port || t == "spawn" && k == "a") {
                     if t == "print" || t == "report" {
                         // Printed pids differ from run to run.
                         if k == "text" || k == "value" {
