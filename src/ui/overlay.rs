@@ -23,10 +23,28 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
+/// Clears `r` for a popup, and blanks a wide character (CJK) that starts just
+/// left of it: such a character covers the box's first column, so a terminal
+/// would draw it over the left border (the buffer diff skips the cell it
+/// covers) and the text underneath would run into the box.
+fn clear_box(r: Rect, buf: &mut Buffer) {
+    Clear.render(r, buf);
+    if r.x <= buf.area.x {
+        return;
+    }
+    for y in r.top()..r.bottom() {
+        if let Some(cell) = buf.cell_mut((r.x - 1, y))
+            && text::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 fn render_box(area: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'static>>, th: &Theme) {
     let wanted_w = lines.iter().map(|l| l.width()).max().unwrap_or(20).max(text::width(&title) + 4) as u16 + 4;
     let r = centered(area, wanted_w.min(area.width.saturating_sub(4)), lines.len() as u16 + 2);
-    Clear.render(r, buf);
+    clear_box(r, buf);
     let block = pane_block(title, true, th);
     let inner = block.inner(r);
     block.render(r, buf);

@@ -223,3 +223,38 @@ fn keys_move_within_the_focused_pane() {
     f.d.move_by(-2);
     assert_eq!(f.d.view.log_scroll, 2);
 }
+
+/// A screen full of wide characters, then a popup: the popup's left border
+/// shows in every row, and no wide character starts just left of it (it
+/// would cover the border in a terminal and run into the box).
+#[test]
+fn popups_over_wide_characters_keep_their_left_border() {
+    use super::keymap::Scope;
+    use super::overlay::{DetailsWidget, HelpWidget};
+    let f = crossed_locks(Theme::colored());
+    let theme = Theme::colored();
+    for (name, width) in [("help", 80u16), ("help", 81), ("details", 80), ("details", 81), ("details", 120)] {
+        let area = Rect::new(0, 0, width, 24);
+        let mut buf = Buffer::empty(area);
+        for y in 0..area.height {
+            buf.set_string(0, y, "中文的源代码行".repeat(20), ratatui::style::Style::new());
+        }
+        match name {
+            "help" => HelpWidget::new(Scope::Dashboard, Lang::Zh, &theme).render(area, &mut buf),
+            _ => DetailsWidget::new(&f.d, Pane::Lanes).render(area, &mut buf),
+        }
+        // The box's top-left corner.
+        let (bx, by) = (0..area.height).flat_map(|y| (0..area.width).map(move |x| (x, y))).find(|p| buf[*p].symbol() == "┌").unwrap_or_else(|| panic!("{name}: no box"));
+        let bottom = (by..area.height).find(|y| buf[(bx, *y)].symbol() == "└").unwrap_or_else(|| panic!("{name}: no bottom"));
+        for y in by..=bottom {
+            assert!(["┌", "│", "└"].contains(&buf[(bx, y)].symbol()), "{name} {width}: row {y} has {:?} at the border", buf[(bx, y)].symbol());
+            if bx > 0 {
+                assert!(text::width(buf[(bx - 1, y)].symbol()) <= 1, "{name} {width}: a wide character covers the border in row {y}");
+            }
+        }
+        // The text in rows outside the box is untouched.
+        if by > 0 {
+            assert!(buffer_lines(&buf)[by as usize - 1].starts_with("中文的源代码行"));
+        }
+    }
+}
