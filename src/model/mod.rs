@@ -594,10 +594,16 @@ impl Model {
             rs.waiters.retain(|w| *w != lane);
             rs.waiters2.retain(|w| *w != lane);
         }
+        // A join of it is over: the joiner is woken and may go on (its join
+        // record comes at its next step), so it is ready, not blocked.
         for p in self.processes.values_mut() {
-            if p.wait.as_ref().is_some_and(|w| w.on == Some(lane)) {
+            if p.state.is_live() && p.wait.as_ref().is_some_and(|w| w.on == Some(lane)) {
                 p.woken_by = Some((lane, None));
                 p.woken_at_ops = p.ops;
+                if p.wait.as_ref().is_some_and(|w| w.op == Op::Join) {
+                    p.wait = None;
+                    p.set_state(t, PState::Ready);
+                }
             }
         }
         let name = self.pname(lane);
@@ -606,13 +612,15 @@ impl Model {
             // The conductor read the resource table after the death: a process
             // killed inside an op may own what its records do not say yet, or
             // no longer own what they still say.
+            // The table has owners only: units of a Semaphore (its `holders`)
+            // are not in it, and stay held as the records say.
             for res in &holds {
-                if !truth.contains(res) {
-                    if let Some(rs) = self.resources.get_mut(res)
-                        && rs.owner == Some(lane) {
-                            rs.owner = None;
-                            rs.value = 0;
-                        }
+                if !truth.contains(res)
+                    && let Some(rs) = self.resources.get_mut(res)
+                    && rs.owner == Some(lane)
+                {
+                    rs.owner = None;
+                    rs.value = 0;
                     if let Some(p) = self.processes.get_mut(&lane) {
                         p.holds.remove(res);
                     }
@@ -628,7 +636,8 @@ impl Model {
             }
         }
         let holds: Vec<u32> = self.processes.get(&lane).map(|p| p.holds.iter().copied().collect()).unwrap_or_default();
-        let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane))).collect();
+        // Owned (Lock, RLock, a Condition's lock) or a unit taken (Semaphore).
+        let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane) || rs.holders.contains(&lane))).collect();
         if !held.is_empty() && !self.closing {
             let names: Vec<String> = held.iter().map(|r| self.rname(*r)).collect();
             let daemon = self.processes.get(&lane).is_some_and(|p| p.daemon);
