@@ -12,6 +12,7 @@ use crate::model::{Model, PState, ProcessState};
 use crate::shm::record::{Op, ResKind};
 
 use super::dashboard::pane_block;
+use super::resources::holder_name;
 use super::state::{Dashboard, Pane};
 use super::text::{self, Lang};
 use super::theme::Theme;
@@ -50,10 +51,10 @@ pub fn wait_text(model: &Model, p: &ProcessState, lang: Lang, long: bool) -> Opt
         let owner = rs.filter(|r| matches!(r.kind, ResKind::Lock | ResKind::RLock | ResKind::Condition | ResKind::Value | ResKind::Array)).and_then(|r| r.owner).or(w.holder);
         return Some(match (owner, long) {
             (Some(o), true) => match lang {
-                Lang::En => format!("{} {name}, held by {}{timed}", w.op, model.pname(o)),
-                Lang::Zh => format!("{} {name},被 {} 持有{timed}", w.op, model.pname(o)),
+                Lang::En => format!("{} {name}, held by {}{timed}", w.op, holder_name(model, o, lang)),
+                Lang::Zh => format!("{} {name},被 {} 持有{timed}", w.op, holder_name(model, o, lang)),
             },
-            (Some(o), false) => format!("{name} ({})", model.pname(o)),
+            (Some(o), false) => format!("{name} ({})", holder_name(model, o, lang)),
             (None, _) => format!("{} {name}{timed}", w.op),
         });
     }

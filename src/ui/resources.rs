@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::model::{FileState, Model, ResourceState};
+use crate::model::{FileState, Model, PState, ResourceState};
 use crate::shm::record::ResKind;
 
 use super::dashboard::pane_block;
@@ -26,8 +26,23 @@ pub fn bar(value: i64, cap: i64, w: usize) -> String {
     format!("{}{}", "█".repeat(full.min(w)), "░".repeat(w - full.min(w)))
 }
 
+/// A holder's name, marked when it has ended: a dead holder never gives
+/// the resource back, and the pane must not read as if it were still at work.
+pub fn holder_name(m: &Model, lane: u32, l: Lang) -> String {
+    let name = m.pname(lane);
+    match m.processes.get(&lane).map(|p| p.state) {
+        Some(PState::Killed(_)) => format!("{name} ({})", l.pick("killed", "已被杀死")),
+        Some(PState::Exited(_)) => format!("{name} ({})", l.pick("ended", "已结束")),
+        _ => name,
+    }
+}
+
 fn names(m: &Model, lanes: &[u32]) -> String {
     lanes.iter().map(|l| m.pname(*l)).collect::<Vec<_>>().join(", ")
+}
+
+fn holder_names(m: &Model, lanes: &[u32], l: Lang) -> String {
+    lanes.iter().map(|h| holder_name(m, *h, l)).collect::<Vec<_>>().join(", ")
 }
 
 /// Lines of one resource: a summary line, then what waits / what it holds.
@@ -36,7 +51,7 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
     let bar_w = (w / 5).clamp(4, 12);
     let mut head: Vec<Span<'static>> = vec![Span::styled(text::one_line(&rs.name), th.bold()), Span::styled(format!(" {}", rs.kind.name()), th.dim()), Span::raw("  ")];
     let mut more: Vec<(String, String, Style)> = Vec::new(); // (label, names, style)
-    let owner = rs.owner.map(|o| (m.pname(o), o));
+    let owner = rs.owner.map(|o| (holder_name(m, o, l), o));
     let mut waiters_label = l.pick("waiting", "等待中");
     let mut waiters2_label = "";
     match rs.kind {
@@ -53,7 +68,7 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
         ResKind::Semaphore | ResKind::BoundedSemaphore => {
             head.push(Span::raw(format!("{} {}/{}", bar(rs.value, rs.capacity, bar_w), rs.value, rs.capacity)));
             if !rs.holders.is_empty() {
-                more.push((l.pick("held by", "持有者").into(), names(m, &rs.holders), Style::new()));
+                more.push((l.pick("held by", "持有者").into(), holder_names(m, &rs.holders, l), Style::new()));
             }
         }
         ResKind::Event => {

@@ -258,3 +258,37 @@ fn popups_over_wide_characters_keep_their_left_border() {
         }
     }
 }
+
+/// Details of a resource say what its fields mean for its kind: a Lock is
+/// free or held by someone (not `value 0`/`1` and a bare `count`), and a dead
+/// holder is named as dead, in the details and in the pane.
+#[test]
+fn resource_details_speak_of_holders_not_raw_fields() {
+    use super::overlay::DetailsWidget;
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").lock(0, "Lock-1");
+    f.at(1, 1, RecordKind::Resource { res: 1, kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 2 });
+    f.d.view.focus = Pane::Resources;
+    f.d.toggle_details();
+    let details = |d: &Dashboard| render(DetailsWidget::new(d, Pane::Resources), 80, 24).join("\n");
+    let free = details(&f.d);
+    assert!(free.contains("state") && free.contains("free"), "{free}");
+    for raw in ["value", "count", "capacity"] {
+        assert!(!free.contains(raw), "{raw} in\n{free}");
+    }
+    f.acquired(2, 0, 2);
+    f.at(2, 3, RecordKind::Op { op: Op::Acquire, res: Some(1), other: None, a: 1, b: 1, c: 0, detail: None });
+    let held = details(&f.d);
+    assert!(held.contains("held by Process-1") && !held.contains("killed"), "{held}");
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    let dead = details(&f.d);
+    assert!(dead.contains("held by Process-1 (killed)"), "{dead}");
+    f.d.view.selected_res = 1;
+    let sem = details(&f.d);
+    assert!(sem.contains("free units") && sem.contains("1 / 2") && sem.contains("Process-1 (killed)"), "{sem}");
+    let pane = render(ResourcesWidget::new(&f.d), 60, 8).join("\n");
+    assert!(pane.contains("held by Process-1 (killed)") && pane.contains("held by: Process-1 (killed)"), "{pane}");
+    // Both kills are flagged.
+    let flagged: Vec<&str> = f.d.model.findings.iter().filter(|x| x.kind == "ended_holding").map(|x| x.message.as_str()).collect();
+    assert!(flagged.iter().any(|m| m.contains("Lock-1") && m.contains("Semaphore-1")), "{flagged:?}");
+}
