@@ -559,3 +559,38 @@ fn a_python_program_steps_rewinds_and_makes_a_figure() {
     assert_clean(conductor, &pids);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The footer line of the dashboard (the last line of the screen).
+fn footer(screen: &str) -> &str {
+    screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+/// The footer follows the run: `space run` while paused; once every process
+/// has ended, no "running" and no keys for live processes, `r restart`
+/// instead. `esc` in `forkscope run LESSON` opens the lesson picker (on
+/// this lesson), ending the run, as help says.
+#[test]
+fn the_footer_follows_the_run_and_esc_opens_the_picker() {
+    let t = Tmux::start("footer", "run join --paused", &[], 80, 24);
+    let s = t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    t.keys(&["Tab"]);
+    let s2 = t.wait_for("the key hints", WAIT, |s| footer(s).contains("space run"));
+    assert!(!footer(&s2).contains("pause"), "paused, the footer offers to run, not to pause:\n{s}");
+    t.keys(&["Space"]);
+    let s = t.wait_for("the end", WAIT, |s| header(s).contains("ENDED"));
+    let s = if footer(&s).contains("running") { t.wait_for("the footer to follow", Duration::from_secs(2), |s| !footer(s).contains("running")) } else { s };
+    assert!(footer(&s).contains("every process has ended"), "{s}");
+    t.keys(&["Tab"]);
+    let s = t.wait_for("the key hints after the end", WAIT, |s| footer(s).contains("r restart"));
+    for gone in [" pause", " step", " kill", " join"] {
+        assert!(!footer(&s).contains(gone), "{gone} offered after the end:\n{s}");
+    }
+    let pids = run_pids(conductor);
+    t.keys(&["Escape"]);
+    let s = t.wait_for("the picker", WAIT, |s| s.contains("Choose a lesson"));
+    assert!(s.contains("┌join · enter starts it"), "the picker is on the lesson that ran:\n{s}");
+    assert_clean(conductor, &pids);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+}

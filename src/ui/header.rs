@@ -90,11 +90,18 @@ pub struct FooterWidget<'a> {
     scope: Scope,
     lang: Lang,
     theme: &'a Theme,
+    /// The run's mode (the dashboard): the hints follow it.
+    mode: Option<Mode>,
 }
 
 impl<'a> FooterWidget<'a> {
     pub fn new(message: &'a Option<(String, Tone)>, scope: Scope, lang: Lang, theme: &'a Theme) -> Self {
-        FooterWidget { message, scope, lang, theme }
+        FooterWidget { message, scope, lang, theme, mode: None }
+    }
+
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = Some(mode);
+        self
     }
 }
 
@@ -112,7 +119,7 @@ impl Widget for FooterWidget<'_> {
         }
         let mut spans = Vec::new();
         let mut used = 0;
-        for (key, word) in keymap::hints(self.scope, self.lang) {
+        for (key, word) in keymap::hints(self.scope, self.lang, self.mode) {
             let piece = text::width(&key) + text::width(word) + 3;
             if used + piece > w {
                 break;

@@ -234,6 +234,12 @@ impl Session {
         if ended && self.ended_at.is_none() {
             self.ended_at = Some(self.run.elapsed());
             self.join = None;
+            // What the footer said of the run ("running", "step 3 done") is
+            // over; an exit code or a goal stays.
+            if self.dash.view.message.as_ref().is_none_or(|(_, tone)| *tone == Tone::Info) {
+                let l = self.dash.lang;
+                self.dash.say(l.pick("every process has ended: r restarts the lesson, b steps back", "所有进程都已结束:r 重新开始,b 后退一步"), Tone::Info);
+            }
             // A replay that has played out is over.
             if let Some(f) = self.follow.as_mut() {
                 f.playing = None;
