@@ -594,3 +594,29 @@ fn the_footer_follows_the_run_and_esc_opens_the_picker() {
     t.keys(&["q"]);
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
 }
+
+/// `b` after a free run: the steps now count every op of the free run, so
+/// the counter grows; the footer says so and where `b` landed.
+#[test]
+fn back_after_a_free_run_says_where_it_lands() {
+    let t = Tmux::start("backfree", "run ticket-race --paused --param buyers=2", &[], 120, 36);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
+    let conductor = t.conductor();
+    t.keys(&["n"]);
+    t.wait_for("step 1", WAIT, |s| s.contains("step 1 done"));
+    t.keys(&["Space"]);
+    let s = t.wait_for("the free run to end", WAIT, |s| header(s).contains("ENDED"));
+    assert!(header(&s).contains("step 1 + free"), "{}", header(&s));
+    let pids = run_pids(conductor);
+    t.keys(&["b"]);
+    let s = t.wait_for("the rewind", WAIT, |s| footer(s).contains("back to step"));
+    let f = footer(&s);
+    assert!(f.contains("the free run's ops count as steps now"), "{f}");
+    let num = |after: &str| f.split(after).nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse::<u64>().ok()).unwrap_or_else(|| panic!("no number after {after:?}: {f}"));
+    let (n, total) = (num("back to step "), num(" of "));
+    assert_eq!(n + 1, total, "{f}");
+    assert!(header(&s).contains(&format!("step {n} ")), "the header agrees: {}", header(&s));
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}

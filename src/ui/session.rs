@@ -110,6 +110,9 @@ pub struct Session {
     history_full: bool,
     /// The run went without the gate at some point (started running, resumed, joined).
     ran_free: bool,
+    /// A rewind from a run that went free: how many ops it had (they are
+    /// steps now), to say where `b` lands.
+    free_ops: Option<usize>,
     follow: Option<Follow>,
 }
 
@@ -138,6 +141,7 @@ impl Session {
             history: Vec::new(),
             history_full: false,
             ran_free,
+            free_ops: None,
             follow: None,
         };
         s.update_status();
@@ -316,7 +320,15 @@ impl Session {
         if f.auto_until > 0 && f.next >= f.auto_until {
             // A rewind arrived.
             f.auto_until = 0;
-            let msg = format!("{} {} {}", l.pick("back at step", "已回到第"), self.steps, l.pick("(the run was replayed to here; b goes further back)", "步(运行已重放到这里;b 继续后退)"));
+            let msg = match self.free_ops.take() {
+                // The steps now count every op of the free run: say so, or the
+                // counter seems to jump forward on a step back.
+                Some(n) => match l {
+                    Lang::En => format!("back to step {} of {n}: the free run's ops count as steps now", self.steps),
+                    Lang::Zh => format!("后退到第 {} 步(共 {n} 步):自由运行的每个操作现在都算一步", self.steps),
+                },
+                None => format!("{} {} {}", l.pick("back at step", "已回到第"), self.steps, l.pick("(the run was replayed to here; b goes further back)", "步(运行已重放到这里;b 继续后退)")),
+            };
             if !f.replay || f.next >= f.plan.len() {
                 self.follow = None;
             }
@@ -553,12 +565,15 @@ impl Session {
             return Ok(());
         }
         let target = schedule.len() - 1;
+        let free_ops = self.ran_free.then_some(schedule.len());
         // In a replay, keep the rest of the recording to follow afterwards.
         let (plan, replay) = match self.follow.as_ref().filter(|f| f.replay) {
             Some(f) if f.plan.len() >= schedule.len() && f.plan[..schedule.len()] == schedule[..] => (f.plan.clone(), true),
             _ => (schedule, false),
         };
-        self.rewind_to(plan, target, replay)
+        self.rewind_to(plan, target, replay)?;
+        self.free_ops = free_ops.filter(|_| target > 0);
+        Ok(())
     }
 
     fn rewind_to(&mut self, plan: Vec<Action>, target: usize, replay: bool) -> anyhow::Result<()> {
