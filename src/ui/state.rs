@@ -194,7 +194,9 @@ pub struct Dashboard {
 impl Dashboard {
     pub fn new(lesson: Lesson, params: &BTreeMap<String, Value>, seed: u64, lang: Lang, theme: Theme) -> Dashboard {
         let source = lesson.script.lines().map(|l| l.replace('\t', "    ")).collect();
-        let params = params.iter().map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ");
+        // Only what applies to this variant (a `many`-only count is noise in `forever`).
+        let applies = |k: &String| lesson.manifest.params.iter().find(|p| &p.name == k).is_none_or(|p| p.applies(params));
+        let params = params.iter().filter(|(k, _)| applies(k)).map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ");
         Dashboard { lesson, source, params, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default() }
     }
 
