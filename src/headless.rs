@@ -86,6 +86,8 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
             printed = m.log_trimmed + m.log.len() as u64;
         }
     };
+    // Goals are for a student's stepping: only a replayed recording has one.
+    let stepped_by_someone = matches!(h.policy, Some(schedule::Policy::Replay(_)));
     let reason = schedule::drive(&mut run, &mut model, h.policy, h.timeout, &mut on_record);
     let stats = run.stats();
     let elapsed = run.elapsed();
@@ -95,7 +97,8 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     for message in crate::scenario::condition::bad_outcomes(lesson, &params, &model, Some(summary.outcome.name()), &h.lang) {
         summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message, processes: vec![], resources: vec![] });
     }
-    for title in crate::scenario::condition::goals_reached(lesson, &params, &model, Some(summary.outcome.name()), &h.lang) {
+    let goals = if stepped_by_someone { crate::scenario::condition::goals_reached(lesson, &params, &model, Some(summary.outcome.name()), &h.lang) } else { Vec::new() };
+    for title in goals {
         summary.findings.push(crate::model::summary::FindingOut { kind: "goal".into(), message: format!("goal reached: {title}"), processes: vec![], resources: vec![] });
     }
     summary.dropped = stats.dropped;

@@ -599,7 +599,7 @@ fn the_footer_follows_the_run_and_esc_opens_the_picker() {
 /// the counter grows; the footer says so and where `b` landed.
 #[test]
 fn back_after_a_free_run_says_where_it_lands() {
-    let t = Tmux::start("backfree", "run ticket-race --paused --param buyers=2", &[], 120, 36);
+    let t = Tmux::start("backfree", "run ticket-race --paused --param lock=false --param buyers=4", &[], 120, 36);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
     let conductor = t.conductor();
     t.keys(&["n"]);
@@ -616,6 +616,8 @@ fn back_after_a_free_run_says_where_it_lands() {
     let (n, total) = (num("back to step "), num(" of "));
     assert_eq!(n + 1, total, "{f}");
     assert!(header(&s).contains(&format!("step {n} ")), "the header agrees: {}", header(&s));
+    // The free run's ops replayed as steps win no goal (goals are for stepping).
+    assert!(!s.contains("GOAL REACHED"), "{s}");
     t.keys(&["q"]);
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert_clean(conductor, &pids);

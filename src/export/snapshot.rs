@@ -130,8 +130,9 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
         goals: Vec::new(),
     };
     dash.model = model;
-    // As on screen, except that a picture shows the goals of a free run too.
-    (dash.status.bad, dash.status.goals) = dash.verdicts(&run.params, ended, true);
+    // Goals are won by a student stepping; a snapshot's schedule is the
+    // tool's, so a figure shows bad outcomes only.
+    (dash.status.bad, dash.status.goals) = dash.verdicts(&run.params, ended, false);
     let mut what = format!("{} · {moment} · seed {}", run.lesson.name, run.seed);
     if !dash.params.is_empty() {
         what.push_str(&format!(" · {}", dash.params));
@@ -383,6 +384,23 @@ mod tests {
         let dash = dashboard(&run, model, "end");
         assert_eq!(dash.status.mode, Mode::Ended);
         assert!(crate::ui::dashboard::buffer_lines(&frame(&dash, 80, 24))[0].contains("ENDED"));
+    }
+
+    /// Conditions see the outcome headless names (`completed`, not `ended`);
+    /// a figure shows no goal (goals are a student's stepping, not the tool's).
+    #[test]
+    fn conditions_see_completed_and_figures_show_no_goal() {
+        let (mut run, model) = recorded(usize::MAX);
+        let when = "outcome == \"completed\"";
+        run.lesson.manifest.bad = vec![scenario::BadOutcome { when: when.into(), message: scenario::Texts { en: "it completed".into(), zh: "完成".into() } }];
+        run.lesson.manifest.goals = vec![scenario::Goal { when: when.into(), title: scenario::Texts { en: "finish".into(), zh: "完成".into() }, params: Default::default() }];
+        let dash = dashboard(&run, model, "end");
+        assert_eq!(dash.status.bad, ["it completed"]);
+        assert!(dash.status.goals.is_empty(), "{:?}", dash.status.goals);
+        let text = crate::ui::dashboard::buffer_lines(&frame(&dash, 80, 24)).join("\n");
+        assert!(!text.contains("GOAL"), "{text}");
+        // Stepped on screen, the same run reaches the goal.
+        assert_eq!(dash.verdicts(&run.params, true, true).1, ["finish"]);
     }
 
     #[test]

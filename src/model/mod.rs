@@ -368,10 +368,10 @@ impl Model {
                     let what = match (res, other) {
                         (Some(res), _) => {
                             let h = holder.map(|h| format!(" held by {}", self.pname(h))).unwrap_or_default();
-                            format!("{} blocked in {op} on {}{h}", self.pname(r.lane), self.rname(*res))
+                            format!("{} blocked in {} on {}{h}", self.pname(r.lane), op.api_name(), self.rname(*res))
                         }
-                        (None, Some(o)) => format!("{} blocked in {op}({})", self.pname(r.lane), self.pname(*o)),
-                        _ => format!("{} blocked in {op}", self.pname(r.lane)),
+                        (None, Some(o)) => format!("{} blocked in {}({})", self.pname(r.lane), op.api_name(), self.pname(*o)),
+                        _ => format!("{} blocked in {}", self.pname(r.lane), op.api_name()),
                     };
                     self.log(r, r.lane, LogKind::Event, what);
                 }
@@ -422,7 +422,7 @@ impl Model {
                     p.wait = None;
                 }
                 self.set_state(r.lane, t, PState::Running);
-                let text = format!("{}: {op} timed out", self.pname(r.lane));
+                let text = format!("{}: {} timed out", self.pname(r.lane), op.api_name());
                 self.log(r, r.lane, LogKind::Event, text);
             }
             RecordKind::Print { text } => {
@@ -549,7 +549,7 @@ impl Model {
                     if op != Op::AppendText {
                         entry.preview = preview.to_string();
                     } else {
-                        entry.preview = format!("{} …+{}", entry.preview.chars().take(30).collect::<String>(), preview);
+                        entry.preview = appended_preview(&entry.preview, preview);
                     }
                 }
             }
@@ -753,9 +753,9 @@ impl Model {
                 .map(|p| {
                     let w = blocked[&p.lane];
                     match (w.res, w.on) {
-                        (Some(r), _) => format!("{} in {} on {}", p.name, w.op, self.rname(r)),
+                        (Some(r), _) => format!("{} in {} on {}", p.name, w.op.api_name(), self.rname(r)),
                         (None, Some(o)) => format!("{} in join({})", p.name, self.pname(o)),
-                        _ => format!("{} in {}", p.name, w.op),
+                        _ => format!("{} in {}", p.name, w.op.api_name()),
                     }
                 })
                 .collect();
@@ -764,6 +764,29 @@ impl Model {
         }
         None
     }
+}
+
+/// A file's preview after an append: the content's end as far as the
+/// previews tell it (previews are one line, whitespace collapsed, at most 60
+/// characters), `…` where earlier text is left out.
+fn appended_preview(before: &str, appended: &str) -> String {
+    const MAX: usize = 60;
+    let joined = match (before.is_empty(), appended.is_empty()) {
+        (true, _) => appended.to_string(),
+        (_, true) => before.to_string(),
+        _ => format!("{before} {appended}"),
+    };
+    let n = joined.chars().count();
+    if n <= MAX && !before.ends_with('…') {
+        return joined;
+    }
+    let tail: String = joined.chars().skip(n.saturating_sub(MAX - 1)).collect();
+    // A cut `before` leaves a gap: the tail starts after it if it can.
+    let tail = match tail.rfind('…') {
+        Some(i) => tail[i + '…'.len_utf8()..].trim_start().to_string(),
+        None => tail,
+    };
+    format!("…{tail}")
 }
 
 #[cfg(test)]

@@ -153,6 +153,23 @@ fn a_join_is_over_when_the_joined_process_ends() {
 }
 
 #[test]
+fn appends_show_the_end_of_the_file_without_tool_marks() {
+    let mut f = two_workers();
+    let write = |f: &mut Feed, op: Op, text: &str| {
+        f.at(2, 3, RecordKind::Op { op, res: None, other: None, a: text.len() as i64, b: 0, c: 0, detail: Some(format!("guests.txt\t{text}")) });
+    };
+    write(&mut f, Op::WriteText, "guests:");
+    write(&mut f, Op::AppendText, "person0");
+    assert_eq!(f.m.files["guests.txt"].preview, "guests: person0");
+    for i in 1..12 {
+        write(&mut f, Op::AppendText, &format!("person{i}"));
+    }
+    let p = &f.m.files["guests.txt"].preview;
+    assert!(p.starts_with('…') && p.ends_with("person10 person11") && !p.contains('+'), "{p}");
+    assert!(p.chars().count() <= 60, "{p}");
+}
+
+#[test]
 fn tree_order_puts_children_under_parents() {
     let mut f = Feed::new();
     f.spawn(0, 1, "MainProcess").spawn(1, 2, "a").spawn(1, 3, "b").spawn(2, 4, "a:1");

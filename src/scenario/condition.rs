@@ -88,8 +88,9 @@ pub fn goals_holding(lesson: &super::Lesson, params: &BTreeMap<String, Value>, f
 }
 
 /// The lesson's bad outcomes (`[[bad]]`) that hold for this run, each as
-/// its message with the values it looked at: `oversold: … (sold > tickets:
-/// sold = 10, tickets = 3)`.
+/// its message with the values a comparison looked at: `oversold: … (sold
+/// = 10, tickets = 3)` — never the expression itself, which is the lesson
+/// author's, not the class's.
 pub fn bad_outcomes(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Vec<String> {
     bad_holding(lesson, &Facts::from_run(params, model, outcome), lang)
 }
@@ -102,17 +103,40 @@ pub fn bad_holding(lesson: &super::Lesson, facts: &Facts, lang: &str) -> Vec<Str
         .iter()
         .filter(|b| holds(&b.when, facts).unwrap_or(false))
         .map(|b| {
-            let vals: Vec<String> = facts.vars.iter().filter(|(k, _)| b.when.contains(k.as_str())).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
             let text = b.message.get(lang);
-            let text = if text.is_empty() { b.when.as_str() } else { text };
-            format!("{text} ({}: {})", b.when, vals.join(", "))
+            if text.is_empty() {
+                return b.when.clone();
+            }
+            // The numbers a comparison looked at explain the message (`sold =
+            // 10, tickets = 3`); a bare flag (`!finished`) or a word
+            // (`outcome`) adds nothing to it.
+            let compares = ["<", ">", "==", "!="].iter().any(|op| b.when.contains(op));
+            let vals: Vec<String> = facts.vars.iter().filter(|(k, v)| compares && matches!(v, Value::Int(_) | Value::Float(_)) && mentions(&b.when, k)).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
+            if vals.is_empty() { text.to_string() } else { format!("{text} ({})", vals.join(", ")) }
         })
         .collect()
+}
+
+/// `expr` names the variable `name` (as a whole word: `sold` is not in `unsold`).
+fn mentions(expr: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    expr.match_indices(name).any(|(i, _)| !expr[..i].ends_with(word) && !expr[i + name.len()..].starts_with(word))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_outcomes_read_as_their_message_with_the_numbers_compared() {
+        let manifest = "[[bad]]\nwhen = \"sold > tickets\"\nmessage = { en = \"oversold\" }\n[[bad]]\nwhen = \"!finished\"\nmessage = { en = \"they never finished\" }\n";
+        let lesson = crate::scenario::Lesson::from_parts("t", "t".into(), "t.rhai".into(), "fn main() {}".into(), Some("t.toml".into()), Some(manifest)).unwrap();
+        let mut f = Facts::default();
+        for (k, v) in [("sold", Value::Int(5)), ("tickets", Value::Int(3)), ("unsold", Value::Int(0)), ("finished", Value::Bool(false))] {
+            f.vars.insert(k.into(), v);
+        }
+        assert_eq!(bad_holding(&lesson, &f, "en"), ["oversold (sold = 5, tickets = 3)", "they never finished"]);
+    }
 
     #[test]
     fn conditions_over_params_and_reports() {

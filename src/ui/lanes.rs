@@ -51,17 +51,17 @@ pub fn wait_text(model: &Model, p: &ProcessState, lang: Lang, long: bool) -> Opt
         let owner = rs.filter(|r| matches!(r.kind, ResKind::Lock | ResKind::RLock | ResKind::Condition | ResKind::Value | ResKind::Array)).and_then(|r| r.owner).or(w.holder);
         return Some(match (owner, long) {
             (Some(o), true) => match lang {
-                Lang::En => format!("{} {name}, held by {}{timed}", w.op, holder_name(model, o, lang)),
-                Lang::Zh => format!("{} {name},被 {} 持有{timed}", w.op, holder_name(model, o, lang)),
+                Lang::En => format!("{} {name}, held by {}{timed}", w.op.api_name(), holder_name(model, o, lang)),
+                Lang::Zh => format!("{} {name},被 {} 持有{timed}", w.op.api_name(), holder_name(model, o, lang)),
             },
             (Some(o), false) => format!("{name} ({})", holder_name(model, o, lang)),
-            (None, _) => format!("{} {name}{timed}", w.op),
+            (None, _) => format!("{} {name}{timed}", w.op.api_name()),
         });
     }
     if let Some(on) = w.on {
-        return Some(format!("{} {}{timed}", w.op, model.pname(on)));
+        return Some(format!("{} {}{timed}", w.op.api_name(), model.pname(on)));
     }
-    Some(format!("{}{timed}", w.op))
+    Some(format!("{}{timed}", w.op.api_name()))
 }
 
 /// Who woke a process that was just woken: (long, short) — `woken by

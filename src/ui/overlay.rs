@@ -229,7 +229,7 @@ impl Widget for DetailsWidget<'_> {
             }
             let holds: Vec<String> = p.holds.iter().map(|r| m.rname(*r)).collect();
             lines.push(kv(l.pick("holds", "持有"), if holds.is_empty() { "-".into() } else { holds.join(", ") }, th));
-            lines.push(kv("ops", format!("{}{}", p.ops, p.last_op.map(|o| format!(" (last: {o})")).unwrap_or_default()), th));
+            lines.push(kv("ops", format!("{}{}", p.ops, p.last_op.map(|o| format!(" (last: {})", o.api_name())).unwrap_or_default()), th));
             lines.push(Line::raw(""));
             lines.push(Line::styled(l.pick("recent states:", "最近的状态:"), th.dim()));
             for (t, s) in p.history.iter().rev().take(8).rev() {

@@ -170,7 +170,7 @@ pub fn file_line(m: &Model, f: &FileState, lang: Lang, th: &Theme) -> Line<'stat
         Span::styled(text::one_line(&f.path), th.bold()),
         Span::styled(format!(" {} ", lang.pick("file", "文件")), th.dim()),
         Span::raw(text::one_line(&f.preview)),
-        Span::styled(format!("  ({} · {})", f.last_op, m.pname(f.last_lane)), th.dim()),
+        Span::styled(format!("  ({} · {})", f.last_op.api_name(), m.pname(f.last_lane)), th.dim()),
     ])
 }
 

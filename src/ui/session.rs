@@ -155,6 +155,8 @@ impl Session {
         let opts = rec.run_options(&lesson, lang.code());
         let mut s = Session::start(lesson, opts, lang, theme)?;
         s.follow = Some(Follow { plan: rec.actions.clone(), next: 0, auto_until: 0, replay: true, playing: None });
+        // Rebuilt from a free run: nobody stepped it, so it wins no goal.
+        s.ran_free = rec.reconstructed;
         let l = lang;
         let how = if rec.reconstructed { l.pick(", rebuilt from a free run", ",由自由运行重建") } else { "" };
         s.dash.say(format!("{} {} {}{how}: {}", l.pick("replaying", "回放"), rec.actions.len(), l.pick("recorded steps", "个记录的步骤"), l.pick("n steps through them, space plays them, b steps back", "n 逐步执行,空格自动播放,b 后退一步")), Tone::Info);
@@ -573,6 +575,8 @@ impl Session {
         };
         self.rewind_to(plan, target, replay)?;
         self.free_ops = free_ops.filter(|_| target > 0);
+        // Its ops replayed as steps are still the free run's: no goals.
+        self.ran_free = free_ops.is_some();
         Ok(())
     }
 

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::codec::Value;
+use crate::model::summary::{EndReason, Summary};
 use crate::model::{Deadlock, Model, Record};
 use crate::scenario::Lesson;
 
@@ -259,7 +260,10 @@ impl Dashboard {
         if (m.bad.is_empty() || !ended) && (m.goals.is_empty() || !stepped) {
             return Default::default();
         }
-        let facts = condition::Facts::from_run(params, &self.model, ended.then_some("ended"));
+        // The outcome as headless names it (`completed`, `assertion`, `error`),
+        // so a condition on `outcome` holds on screen as it does there.
+        let outcome = ended.then(|| Summary::outcome(&self.model, &EndReason::AllEnded).name());
+        let facts = condition::Facts::from_run(params, &self.model, outcome);
         let lang = self.lang.code();
         let bad = if ended { condition::bad_holding(&self.lesson, &facts, lang) } else { Vec::new() };
         let goals = if stepped { condition::goals_holding(&self.lesson, params, &facts, lang) } else { Vec::new() };

@@ -292,3 +292,17 @@ fn resource_details_speak_of_holders_not_raw_fields() {
     let flagged: Vec<&str> = f.d.model.findings.iter().filter(|x| x.kind == "ended_holding").map(|x| x.message.as_str()).collect();
     assert!(flagged.iter().any(|m| m.contains("Lock-1") && m.contains("Semaphore-1")), "{flagged:?}");
 }
+
+/// What a process waits in reads as the lesson's call (`recv`), not as the
+/// record's unique op name (`recv_socket`), on screen and in the stall banner.
+#[test]
+fn waits_read_as_the_lessons_call() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess");
+    f.at(1, 1, RecordKind::Resource { res: 0, kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
+    f.at(1, 2, RecordKind::Block { op: Op::SockRecv, res: Some(0), other: None, holder: None, timed: false });
+    let lanes = render(LanesWidget::new(&f.d), 100, 6).join("\n");
+    assert!(lanes.contains("recv conn") && !lanes.contains("recv_socket"), "{lanes}");
+    let banner = render(BannerWidget::new(&f.d), 100, 3).join("\n");
+    assert!(banner.contains("MainProcess in recv on conn") && !banner.contains("_socket"), "{banner}");
+}
