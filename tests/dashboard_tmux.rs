@@ -622,3 +622,30 @@ fn back_after_a_free_run_says_where_it_lands() {
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert_clean(conductor, &pids);
 }
+
+/// `j` on a process that can never end (the run deadlocks) stops and says
+/// so instead of waiting for ever; pressed again, it says so at once.
+#[test]
+fn join_says_when_a_process_cannot_end() {
+    let t = Tmux::start("joindead", "run deadlock --paused --param think=0.2", &[], 120, 36);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    t.keys(&["j"]);
+    let s = t.wait_for("the join to give up", WAIT, |s| footer(s).contains("cannot end"));
+    assert!(footer(&s).contains("MainProcess cannot end: it waits on a deadlock; join stopped (k kills it)"), "{s}");
+    assert!(header(&s).contains("PAUSED") && s.contains("DEADLOCK"), "{s}");
+    let pids = run_pids(conductor);
+    // One of the deadlocked pair: at once, and the run stays paused.
+    let rows = lane_rows(&s);
+    let row = rows.iter().position(|r| r.contains("blocked") && !r.contains("MainProcess")).expect("a deadlocked process");
+    for _ in 0..row {
+        t.keys(&["Down"]);
+    }
+    t.wait_for("the selection", WAIT, |s| lane_rows(s).get(row).is_some_and(|r| r.starts_with('>')));
+    t.keys(&["j"]);
+    let s = t.wait_for("the refusal", WAIT, |s| footer(s).contains("it is in a deadlock"));
+    assert!(header(&s).contains("PAUSED"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}

@@ -256,6 +256,15 @@ impl Session {
         }
         self.follow_on();
         self.update_status();
+        // A join that can never end stops, and says why.
+        if let Some(lane) = self.join
+            && let Some(msg) = self.cannot_end(lane, &self.dash.model.pname(lane))
+        {
+            self.join = None;
+            self.run.pause();
+            self.dash.say(format!("{msg}{}", self.dash.lang.pick("; join stopped (k kills it)", ";已停止 join(k 杀死它)")), Tone::Bad);
+            self.update_status();
+        }
         if self.dash.status.settled && before.0 != self.dash.model.records {
             self.check_goals();
         }
@@ -679,6 +688,11 @@ impl Session {
         if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
             return;
         }
+        if let Some(msg) = self.cannot_end(lane, &name) {
+            let l = self.dash.lang;
+            self.dash.say(format!("{msg}{}", l.pick("; a join would wait for ever (k kills it)", ";join 会永远等下去(k 杀死它)")), Tone::Bad);
+            return;
+        }
         self.leave_recording();
         self.join = Some(lane);
         self.step = None;
@@ -689,6 +703,22 @@ impl Session {
         let l = self.dash.lang;
         self.dash.say(format!("{} {name} {}", l.pick("running until", "运行到"), l.pick("ends (space cancels)", "结束为止(空格取消)")), Tone::Info);
         self.update_status();
+    }
+
+    /// Why process `lane` cannot end by itself, if the run has settled in a
+    /// deadlock or stall: a join of it would wait for ever.
+    fn cannot_end(&self, lane: u32, name: &str) -> Option<String> {
+        let d = self.dash.deadlock()?;
+        let l = self.dash.lang;
+        let how = match (d.kind.as_str(), d.processes.contains(&lane)) {
+            ("cycle", true) => l.pick("it is in a deadlock", "它处在死锁中"),
+            ("cycle", false) => l.pick("it waits on a deadlock", "它在等待一个死锁"),
+            _ => l.pick("every process left is blocked and nothing can wake one", "剩下的进程都阻塞了,没有谁能唤醒它们"),
+        };
+        Some(match l {
+            Lang::En => format!("{name} cannot end: {how}"),
+            Lang::Zh => format!("{name} 无法结束:{how}"),
+        })
     }
 
     /// Speeds sleeps up (`up`) or down by two.
