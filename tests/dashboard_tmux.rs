@@ -649,3 +649,41 @@ fn join_says_when_a_process_cannot_end() {
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert_clean(conductor, &pids);
 }
+
+/// The timeline cells of every lanes row (the row's last `n` columns).
+fn timelines(screen: &str, n: usize) -> Vec<String> {
+    lane_rows(screen).iter().map(|r| {
+        let chars: Vec<char> = r.trim_end_matches('│').chars().collect();
+        chars[chars.len().saturating_sub(n)..].iter().collect()
+    }).collect()
+}
+
+/// Time stands still while the teacher talks: paused, the timeline moves one
+/// column per step, so a step after 5 s paused keeps the columns stepped
+/// before it (shifted by one), instead of 5 s of "ready".
+#[test]
+fn a_step_after_a_long_pause_keeps_the_stepped_columns() {
+    let t = Tmux::start("still", "run ticket-race --paused --param buyers=2", &[], 120, 36);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
+    let conductor = t.conductor();
+    for n in 1..=6 {
+        t.keys(&["n"]);
+        t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")) && header(s).contains(&format!("step {n} ")));
+    }
+    let before = t.screen();
+    let pids = run_pids(conductor);
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(timelines(&t.screen(), 12), timelines(&before, 12), "paused, the timeline stands still");
+    t.keys(&["n"]);
+    let after = t.wait_for("step 7", WAIT, |s| s.contains("step 7 done") && header(s).contains("step 7 "));
+    let (b, a) = (timelines(&before, 12), timelines(&after, 12));
+    assert!(b.iter().any(|r| r.trim().chars().collect::<std::collections::BTreeSet<_>>().len() > 1), "the steps drew something: {b:?}");
+    for (rb, ra) in b.iter().zip(&a) {
+        let (rb, ra): (Vec<char>, Vec<char>) = (rb.chars().collect(), ra.chars().collect());
+        assert_eq!(ra[..11], rb[1..], "one column per step: the earlier columns move left by one\nbefore:\n{before}\nafter:\n{after}");
+    }
+    assert!(header(&after).contains("00:00"), "the header's time stands still too: {}", header(&after));
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}

@@ -13,7 +13,7 @@ use crate::shm::record::{Op, ResKind};
 
 use super::dashboard::pane_block;
 use super::resources::holder_name;
-use super::state::{Dashboard, Pane};
+use super::state::{Dashboard, Mode, Pane};
 use super::text::{self, Lang};
 use super::theme::Theme;
 
@@ -199,13 +199,16 @@ impl Widget for LanesWidget<'_> {
         let (on_w, tl_w) = if rest < 24 { (rest, 0) } else { let on = on_max.min(rest * 6 / 10); (on, rest - on - 1) };
 
         let tick = timeline_tick_ns(d.status.speed);
+        // Paused, the screen's clock moves one cell per step (see `session`).
+        let by_steps = matches!(d.status.mode, Mode::Paused | Mode::Stepping { .. }) && !(d.status.ran_free && d.status.steps == 0);
+        let cell_label = if by_steps { l.pick("1 step", "1 步").to_string() } else { text::span(tick) };
         let head = format!(
             " {} {} {} {} {}",
             text::pad(l.pick("process", "进程"), name_w),
             text::pad("pid", pid_w),
             text::pad(l.pick("state", "状态"), state_w),
             text::pad(on_label, on_w),
-            text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), text::span(tick), l.pick("cell", "格")), tl_w),
+            text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), cell_label, l.pick("cell", "格")), tl_w),
         );
         Line::styled(text::fit(head.trim_end(), w), th.dim()).render(Rect { height: 1, ..inner }, buf);
 

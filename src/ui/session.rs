@@ -113,6 +113,8 @@ pub struct Session {
     /// A rewind from a run that went free: how many ops it had (they are
     /// steps now), to say where `b` lands.
     free_ops: Option<usize>,
+    /// The clock the screen shows (timeline, log times, header time).
+    clock: ScreenClock,
     follow: Option<Follow>,
 }
 
@@ -142,6 +144,7 @@ impl Session {
             history_full: false,
             ran_free,
             free_ops: None,
+            clock: ScreenClock::default(),
             follow: None,
         };
         s.update_status();
@@ -274,8 +277,12 @@ impl Session {
     /// Feeds drained records to the model and keeps them for the schedule.
     fn absorb(&mut self) {
         let n = self.recs.len() as u64;
+        let step_ns = super::lanes::timeline_tick_ns(self.run.speed());
+        self.clock.follow(!self.run.is_paused(), self.run.elapsed().as_nanos() as u64);
         for r in self.recs.drain(..) {
-            self.dash.model.apply(&r);
+            // The model sees screen time; the history keeps the run's own.
+            let shown = Record { t_ns: self.clock.place(&r, step_ns), ..r.clone() };
+            self.dash.model.apply(&shown);
             if self.history.len() < HISTORY_MAX {
                 self.history.push(r);
             } else {
@@ -430,7 +437,11 @@ impl Session {
         st.follow = self.follow.as_ref().map(|f| super::state::FollowStatus { next: f.next, total: f.plan.len(), target: f.auto_until, replay: f.replay, playing: f.playing.is_some() });
         st.statements = self.run.statements();
         st.speed = self.run.speed();
-        st.elapsed = self.ended_at.unwrap_or_else(|| self.run.elapsed());
+        self.clock.follow(!self.run.is_paused(), self.run.elapsed().as_nanos() as u64);
+        st.elapsed = match self.ended_at {
+            Some(_) => Duration::from_nanos(st.clock_ns.max(self.dash.model.now_ns)),
+            None => Duration::from_nanos(self.clock.now(self.run.elapsed().as_nanos() as u64).max(self.dash.model.now_ns)),
+        };
         st.rate = self.rate.rate();
         let stats = self.run.stats();
         st.received = stats.received;
@@ -445,6 +456,7 @@ impl Session {
             st.clock_ns = st.clock_ns.max(st.elapsed.as_nanos() as u64);
         }
         st.clock_ns = st.clock_ns.max(self.dash.model.now_ns);
+        st.elapsed = st.elapsed.max(Duration::from_nanos(st.clock_ns));
     }
 
     fn selected(&self) -> Option<(u32, String)> {
@@ -628,6 +640,7 @@ impl Session {
         self.join = None;
         self.ended_at = None;
         self.follow = None;
+        self.clock = ScreenClock::default();
         self.rate = RateMeter::default();
         Ok(())
     }
@@ -755,6 +768,53 @@ impl Session {
     pub fn shutdown(&mut self) {
         self.run.shutdown_into(&mut self.recs);
         self.absorb();
+    }
+}
+
+/// The time the screen shows: the run's own clock while it runs freely, and
+/// while it is paused or stepping a clock that stands still and moves one
+/// timeline cell per step. So the seconds a teacher spends talking before
+/// the next step do not fill every lane with "ready", and the interleaving
+/// just stepped through stays on screen (as in `snapshot` figures).
+#[derive(Clone, Copy, Debug, Default)]
+struct ScreenClock {
+    /// The run went freely at the last look.
+    free: bool,
+    /// Run time left out so far (time spent paused): screen = run − `shift`.
+    shift: u64,
+    /// Screen time reached so far.
+    now: u64,
+}
+
+impl ScreenClock {
+    /// Notes whether the run goes freely at run time `real`: leaving a pause,
+    /// the screen goes on from where it stood.
+    fn follow(&mut self, free: bool, real: u64) {
+        if free == self.free {
+            return;
+        }
+        if free {
+            self.shift = real.saturating_sub(self.now);
+        } else {
+            self.now = self.now.max(real.saturating_sub(self.shift));
+        }
+        self.free = free;
+    }
+
+    /// Screen time at run time `real`.
+    fn now(&self, real: u64) -> u64 {
+        if self.free { self.now.max(real.saturating_sub(self.shift)) } else { self.now }
+    }
+
+    /// Screen time of record `r`: its own less the time paused when free; a
+    /// step (`Grant`) later than the last one when paused.
+    fn place(&mut self, r: &Record, step_ns: u64) -> u64 {
+        if self.free {
+            self.now = self.now.max(r.t_ns.saturating_sub(self.shift));
+        } else if matches!(r.kind, crate::model::RecordKind::Grant { .. }) {
+            self.now += step_ns;
+        }
+        self.now
     }
 }
 
