@@ -687,3 +687,25 @@ fn a_step_after_a_long_pause_keeps_the_stepped_columns() {
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert_clean(conductor, &pids);
 }
+
+/// At 80×24 a stall after the kill of a lock's holder says the kill is the
+/// cause and sums up the waiters, without cutting a word.
+#[test]
+fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
+    let dir = std::env::temp_dir().join(format!("fs-ui-stall-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = "fn holder(l) {\n    l.acquire();\n    sleep(30.0);\n}\nfn waiter(l) {\n    l.acquire();\n}\nfn main() {\n    let l = Lock();\n    let h = Process(\"holder\", [l]);\n    h.start();\n    sleep(0.2);\n    for i in 0..6 {\n        Process(\"waiter\", [l]).start();\n    }\n    sleep(0.2);\n    h.kill();\n    h.join();\n    l.acquire();\n}\n";
+    std::fs::write(dir.join("stall.rhai"), script).unwrap();
+    let t = Tmux::start_in("stall", "run stall.rhai", &[], 80, 24, &dir);
+    let s = t.wait_for("the stall banner", WAIT, |s| s.contains("STALLED"));
+    let conductor = t.conductor();
+    let banner: String = s.lines().skip(1).take_while(|l| !l.starts_with('┌')).map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(banner.starts_with("STALLED: Process-1 was killed while holding Lock-1, so it is never released"), "{s}");
+    assert!(banner.contains("processes in acquire Lock-1, held by Process-1 (killed)"), "{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}

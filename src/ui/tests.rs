@@ -306,3 +306,70 @@ fn waits_read_as_the_lessons_call() {
     let banner = render(BannerWidget::new(&f.d), 100, 3).join("\n");
     assert!(banner.contains("MainProcess in recv on conn") && !banner.contains("_socket"), "{banner}");
 }
+
+/// At 80 columns a stall after the kill of a holder keeps its cause (the
+/// kill) and summarises who waits, instead of a list cut mid-word.
+#[test]
+fn a_stall_banner_at_80_columns_says_the_kill_caused_it() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess").lock(0, "Lock-1");
+    for lane in 2..=11 {
+        f.spawn(1, lane, &format!("Process-{}", lane - 1));
+    }
+    f.acquired(2, 0, 2);
+    for lane in 3..=11 {
+        f.blocks(lane, 0, 2, 2);
+    }
+    f.at(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(3), holder: None, timed: false });
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    for lang in [Lang::En, Lang::Zh] {
+        f.d.lang = lang;
+        let lines = render(BannerWidget::new(&f.d), 80, 3);
+        let text = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+        let want: &[&str] = match lang {
+            Lang::En => &["STALLED: Process-1 was killed while holding Lock-1, so it is never released", "9 processes in acquire Lock-1, held by Process-1 (killed)", "MainProcess in join(Process-2)"],
+            Lang::Zh => &["停滞", "Process-1 在持有 Lock-1 时被杀死了", "9 个进程 在 acquire Lock-1"],
+        };
+        for w in want {
+            assert!(text.contains(w), "{w:?} not in {lines:#?}");
+        }
+        assert!(!text.contains("ended_holding"), "the kill is said once: {lines:#?}");
+    }
+}
+
+/// A cycle too long for the banner names the processes and locks in it.
+#[test]
+fn a_long_deadlock_banner_keeps_every_name_at_80_columns() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess");
+    let n = 6;
+    for i in 0..n {
+        f.lock(i, &format!("fork-of-philosopher-{i}"));
+        f.spawn(1, 2 + i, &format!("philosopher-{i}"));
+    }
+    for i in 0..n {
+        f.acquired(2 + i, i, 2);
+    }
+    for i in 0..n {
+        f.blocks(2 + i, (i + 1) % n, 2 + (i + 1) % n, 3);
+    }
+    let lines = render(BannerWidget::new(&f.d), 80, 3);
+    let text = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    assert!(text.starts_with("DEADLOCK: 6 processes wait for each other in a circle (philosopher-"), "{lines:#?}");
+    assert!(text.ends_with("over 6 resources") && !text.contains('…') || text.contains(" … "), "{lines:#?}");
+    // Three philosophers: every name fits.
+    let mut g = Feed::new(Theme::colored());
+    g.spawn(0, 1, "MainProcess");
+    for i in 0..3 {
+        g.lock(i, &format!("fork-{i}"));
+        g.spawn(1, 2 + i, &format!("philosopher-{i}"));
+        g.acquired(2 + i, i, 2);
+    }
+    for i in 0..3 {
+        g.blocks(2 + i, (i + 1) % 3, 2 + (i + 1) % 3, 3);
+    }
+    let text = render(BannerWidget::new(&g.d), 80, 3).iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    for i in 0..3 {
+        assert!(text.contains(&format!("philosopher-{i}")) && text.contains(&format!("fork-{i}")), "{i}: {text}");
+    }
+}
