@@ -466,7 +466,10 @@ impl App {
 /// (`-2`, `-3`… if taken). Returns what to say.
 fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
     let area = Rect::new(0, 0, size.width.max(1), size.height.max(1));
-    let buf = crate::export::snapshot::frame(dash, area.width, area.height);
+    let mut figure = dash.clone();
+    let moment = super::header::step_label(dash);
+    crate::export::snapshot::as_figure(&mut figure, &moment);
+    let buf = crate::export::snapshot::frame(&figure, area.width, area.height);
     let base = format!("forkscope-{}-step{}", dash.lesson.name.replace(['/', ' '], "_"), dash.status.steps);
     let free = |stem: &str| !std::path::Path::new(&format!("{stem}.svg")).exists() && !std::path::Path::new(&format!("{stem}.png")).exists();
     let stem = (1..1000).map(|i| if i == 1 { base.clone() } else { format!("{base}-{i}") }).find(|s| free(s)).unwrap_or(base);

@@ -66,6 +66,22 @@ impl Widget for HeaderWidget<'_> {
         let gran = if st.statements { l.pick("statement steps", "按语句单步") } else { l.pick("op steps", "按操作单步") };
         let mut spans = vec![Span::styled(format!(" {} ", mode_label(d)), th.mode(running))];
         spans.push(Span::styled(format!(" {} ", step_label(d)), th.bold()));
+        let title = format!("{} — {}", d.lesson.name, d.lesson.title(l.code()));
+        if d.view.figure {
+            // A figure: what the lesson shows, not how the tool is doing; the
+            // title in full (the speed gives way to it if need be).
+            spans.push(Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)));
+            let speed = [Span::styled("│", th.dim()), Span::raw(format!(" {} {} · {gran} ", l.pick("speed", "速度"), speed_label(st.speed)))];
+            let used: usize = spans.iter().chain(speed.iter()).map(|s| text::width(&s.content)).sum::<usize>() + 2;
+            if used + text::width(&title) <= area.width as usize {
+                spans.extend(speed);
+            }
+            spans.push(Span::styled("│ ", th.dim()));
+            let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
+            spans.push(Span::styled(text::fit_words(&title, (area.width as usize).saturating_sub(used)), th.bold()));
+            Line::from(spans).render(area, buf);
+            return;
+        }
         spans.extend([
             Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)),
             Span::styled("│", th.dim()),
@@ -78,7 +94,6 @@ impl Widget for HeaderWidget<'_> {
         spans.push(Span::raw(format!(" {} {} · {gran} ", l.pick("speed", "速度"), speed_label(st.speed))));
         spans.push(Span::styled("│ ", th.dim()));
         let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
-        let title = format!("{} — {}", d.lesson.name, d.lesson.title(l.code()));
         spans.push(Span::styled(text::fit(&title, (area.width as usize).saturating_sub(used)), th.bold()));
         Line::from(spans).render(area, buf);
     }

@@ -168,11 +168,14 @@ pub struct ViewState {
     pub overlay: Option<Overlay>,
     /// The footer message (replaces the key hints until the next key).
     pub message: Option<(String, Tone)>,
+    /// Drawn as a figure for course notes (`p`, `snapshot`): no tool
+    /// counters (records/s, dropped) and the lesson's title in full.
+    pub figure: bool,
 }
 
 impl Default for ViewState {
     fn default() -> Self {
-        ViewState { focus: Pane::Lanes, selected_lane: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None }
+        ViewState { focus: Pane::Lanes, selected_lane: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false }
     }
 }
 
