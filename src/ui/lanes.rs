@@ -124,6 +124,18 @@ pub fn timeline(history: &[(u64, PState)], now_ns: u64, tick_ns: u64, cells: usi
     out
 }
 
+/// What a list hides above and below its window (` ↑ 2 · ↓ 5 more `), for
+/// the pane's bottom border; `None` when all of it shows.
+pub fn more_hint(above: usize, below: usize, lang: Lang) -> Option<String> {
+    let more = lang.pick("more", "项未显示");
+    match (above, below) {
+        (0, 0) => None,
+        (a, 0) => Some(format!(" ↑ {a} {more} ")),
+        (0, b) => Some(format!(" ↓ {b} {more} ")),
+        (a, b) => Some(format!(" ↑ {a} · ↓ {b} {more} ")),
+    }
+}
+
 /// First row shown when row `selected` must be visible in `visible` rows.
 pub fn scroll_offset(selected: usize, visible: usize) -> usize {
     if visible == 0 || selected < visible { 0 } else { selected + 1 - visible }

@@ -211,9 +211,15 @@ impl Widget for &PickerState {
 
         let block = pane_block(l.pick("Lessons", "课程").into(), self.focus == PickerFocus::Lessons, th);
         let inner = block.inner(left);
-        block.render(left, buf);
         let visible = inner.height as usize / 2;
         let offset = super::lanes::scroll_offset(self.selected, visible.max(1));
+        // Lessons below (or above) the fold say so on the border.
+        let below = self.lessons.len().saturating_sub(offset + visible);
+        let block = match super::lanes::more_hint(offset, below, l) {
+            Some(h) => block.title_bottom(Line::styled(h, th.dim())),
+            None => block,
+        };
+        block.render(left, buf);
         for (row, (i, lesson)) in self.lessons.iter().enumerate().skip(offset).take(visible).enumerate() {
             let y = inner.y + row as u16 * 2;
             let w = inner.width as usize;
@@ -353,6 +359,27 @@ mod tests {
         let params = lesson.resolve_params(&["version=many".into()]).unwrap();
         let d = crate::ui::state::Dashboard::new(lesson, &params, 0, Lang::En, Theme::mono());
         assert!(d.params.contains("producers=3") && d.params.contains("consumers=2"), "{}", d.params);
+    }
+
+    /// Lessons below the fold are announced on the list's border.
+    #[test]
+    fn hidden_lessons_are_announced() {
+        use crate::ui::dashboard::buffer_lines;
+        let mut p = picker();
+        p.selected = 0;
+        let screen = |p: &PickerState| {
+            let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+            p.render(buf.area, &mut buf);
+            buffer_lines(&buf)
+        };
+        let shown = |lines: &[String]| p.lessons.iter().filter(|l| lines.iter().any(|x| x.contains(&format!("│  {} ", l.name)) || x.contains(&format!("│  {}│", l.name)))).count();
+        let lines = screen(&p);
+        let hidden = p.lessons.len() - shown(&lines);
+        assert!(hidden > 0, "the test needs more lessons than fit");
+        assert!(lines[22].contains(&format!("↓ {hidden} more")), "{lines:#?}");
+        p.selected = p.lessons.len() - 1;
+        let lines = screen(&p);
+        assert!(lines[22].contains("↑ ") && !lines[22].contains("↓"), "{lines:#?}");
     }
 
     #[test]

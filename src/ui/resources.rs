@@ -236,18 +236,26 @@ impl Widget for ResourcesWidget<'_> {
         let focused = d.view.focus == Pane::Resources;
         let block = pane_block(l.pick("Resources & files", "资源与文件").into(), focused, th);
         let inner = block.inner(area);
-        block.render(area, buf);
         if inner.height == 0 || inner.width < 4 {
+            block.render(area, buf);
             return;
         }
         let lines = pane_lines(d, inner.width as usize);
         let items = d.res_items();
         if lines.is_empty() {
+            block.render(area, buf);
             Line::styled(l.pick("(none yet)", "(暂无)"), th.dim()).render(inner, buf);
             return;
         }
         let sel = d.view.selected_res.min(items.len().saturating_sub(1));
         let offset = pane_offset(&lines, sel, inner.height as usize);
+        // Rows out of the window say so on the border (the selection scrolls).
+        let below = lines.len().saturating_sub(offset + inner.height as usize);
+        let block = match super::lanes::more_hint(offset, below, l) {
+            Some(h) => block.title_bottom(Line::styled(h, th.dim())),
+            None => block,
+        };
+        block.render(area, buf);
         for (row, (line, item)) in lines.into_iter().skip(offset).take(inner.height as usize).enumerate() {
             let r = Rect { y: inner.y + row as u16, height: 1, ..inner };
             line.render(r, buf);

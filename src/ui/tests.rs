@@ -373,3 +373,20 @@ fn a_long_deadlock_banner_keeps_every_name_at_80_columns() {
         assert!(text.contains(&format!("philosopher-{i}")) && text.contains(&format!("fork-{i}")), "{i}: {text}");
     }
 }
+
+/// Resources that do not fit in the pane are announced on its border.
+#[test]
+fn hidden_resources_are_announced() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess");
+    for i in 0..8 {
+        f.lock(i, &format!("Lock-{}", i + 1));
+    }
+    let lines = render(ResourcesWidget::new(&f.d), 50, 6);
+    assert!(lines[5].contains("↓ 4 more"), "{lines:#?}");
+    f.d.view.selected_res = 7;
+    let lines = render(ResourcesWidget::new(&f.d), 50, 6);
+    assert!(lines[5].contains("↑ 4 more"), "{lines:#?}");
+    let lines = render(ResourcesWidget::new(&f.d), 50, 12);
+    assert!(!lines[11].contains("more"), "all shown: {lines:#?}");
+}
