@@ -401,7 +401,10 @@ impl App {
                     p.lang = self.lang;
                 }
             }
-            Action::Back if !s.dash.close_overlay() => return Ok(self.back_to_picker()),
+            Action::Back if !s.dash.close_overlay() => {
+                self.back_to_picker();
+                return Ok(());
+            }
             Action::Quit => self.quit = true,
             _ => {}
         }
