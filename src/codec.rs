@@ -76,8 +76,20 @@ pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CodecError> {
     bincode::serde::encode_to_vec(v, config()).map_err(|e| CodecError::Encode(e.to_string()))
 }
 
+/// A decoding failure in words for the screen (bincode's `Debug` forms,
+/// `UnexpectedEnd { additional: 2260 }`, mean nothing to a class).
+fn decode_error_words(e: &bincode::error::DecodeError) -> String {
+    use bincode::error::DecodeError as E;
+    match e {
+        E::UnexpectedEnd { additional } => format!("the stored value is cut short ({additional} more bytes were expected): it was damaged or did not fit where it was kept"),
+        E::LimitExceeded => format!("the stored value is bigger than the {} KiB a value may take", MAX_ENCODED / 1024),
+        E::Utf8 { .. } => "the stored text is not valid UTF-8".to_string(),
+        _ => "the stored value is damaged (its bytes do not form a value)".to_string(),
+    }
+}
+
 pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (v, used) = bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    let (v, used) = bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(decode_error_words(&e)))?;
     if used != bytes.len() {
         return Err(CodecError::Decode(format!("{} trailing bytes", bytes.len() - used)));
     }
@@ -210,6 +222,17 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         for bytes in [&[0xFFu8; 3][..], &[9, 9, 9, 9, 9, 9, 9, 9, 9, 9], &[], &[7, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]] {
             assert!(decode::<Value>(bytes).is_err());
+        }
+    }
+
+    #[test]
+    fn decoding_errors_read_as_words() {
+        let bytes = encode(&Value::Str("x".repeat(3000))).unwrap();
+        let e = decode::<Value>(&bytes[..500]).unwrap_err().to_string();
+        assert!(e.starts_with("cannot decode value: the stored value is cut short ("), "{e}");
+        for bytes in [&[0xFFu8; 3][..], &[9, 9, 9, 9, 9, 9, 9, 9, 9, 9], &[], &[7, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]] {
+            let e = decode::<Value>(bytes).unwrap_err().to_string();
+            assert!(!e.contains('{') && !e.contains("Unexpected"), "{e}");
         }
     }
 

@@ -92,6 +92,8 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
             printed = m.log_trimmed + m.log.len() as u64;
         }
     };
+    // Goals are for a student's stepping: only a replayed recording has one.
+    let stepped_by_someone = matches!(h.policy, Some(schedule::Policy::Replay(_)));
     let reason = schedule::drive(&mut run, &mut model, h.policy, h.timeout, &mut on_record);
     let stats = run.stats();
     let elapsed = run.elapsed();
@@ -103,7 +105,8 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     for message in &verdicts.bad {
         summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message: message.clone(), processes: vec![], resources: vec![] });
     }
-    for title in &verdicts.goals {
+    let goals: &[String] = if stepped_by_someone { &verdicts.goals } else { &[] };
+    for title in goals {
         summary.findings.push(crate::model::summary::FindingOut { kind: "goal".into(), message: format!("goal reached: {title}"), processes: vec![], resources: vec![] });
     }
     // A lesson whose conditions fail is a broken lesson: say so, and the run

@@ -559,3 +559,153 @@ fn a_python_program_steps_rewinds_and_makes_a_figure() {
     assert_clean(conductor, &pids);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The footer line of the dashboard (the last line of the screen).
+fn footer(screen: &str) -> &str {
+    screen.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("")
+}
+
+/// The footer follows the run: `space run` while paused; once every process
+/// has ended, no "running" and no keys for live processes, `r restart`
+/// instead. `esc` in `forkscope run LESSON` opens the lesson picker (on
+/// this lesson), ending the run, as help says.
+#[test]
+fn the_footer_follows_the_run_and_esc_opens_the_picker() {
+    let t = Tmux::start("footer", "run join --paused", &[], 80, 24);
+    let s = t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    t.keys(&["Tab"]);
+    let s2 = t.wait_for("the key hints", WAIT, |s| footer(s).contains("space run"));
+    assert!(!footer(&s2).contains("pause"), "paused, the footer offers to run, not to pause:\n{s}");
+    t.keys(&["Space"]);
+    let s = t.wait_for("the end", WAIT, |s| header(s).contains("ENDED"));
+    let s = if footer(&s).contains("running") { t.wait_for("the footer to follow", Duration::from_secs(2), |s| !footer(s).contains("running")) } else { s };
+    assert!(footer(&s).contains("every process has ended"), "{s}");
+    t.keys(&["Tab"]);
+    let s = t.wait_for("the key hints after the end", WAIT, |s| footer(s).contains("r restart"));
+    for gone in [" pause", " step", " kill", " join"] {
+        assert!(!footer(&s).contains(gone), "{gone} offered after the end:\n{s}");
+    }
+    let pids = run_pids(conductor);
+    t.keys(&["Escape"]);
+    let s = t.wait_for("the picker", WAIT, |s| s.contains("Choose a lesson"));
+    assert!(s.contains("┌join · enter starts it"), "the picker is on the lesson that ran:\n{s}");
+    assert_clean(conductor, &pids);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+}
+
+/// `b` after a free run: the steps now count every op of the free run, so
+/// the counter grows; the footer says so and where `b` landed.
+#[test]
+fn back_after_a_free_run_says_where_it_lands() {
+    let t = Tmux::start("backfree", "run ticket-race --paused --param lock=false --param buyers=4", &[], 120, 36);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
+    let conductor = t.conductor();
+    t.keys(&["n"]);
+    t.wait_for("step 1", WAIT, |s| s.contains("step 1 done"));
+    t.keys(&["Space"]);
+    let s = t.wait_for("the free run to end", WAIT, |s| header(s).contains("ENDED"));
+    assert!(header(&s).contains("step 1 + free"), "{}", header(&s));
+    let pids = run_pids(conductor);
+    t.keys(&["b"]);
+    let s = t.wait_for("the rewind", WAIT, |s| footer(s).contains("back to step"));
+    let f = footer(&s);
+    assert!(f.contains("the free run's ops count as steps now"), "{f}");
+    let num = |after: &str| f.split(after).nth(1).and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next()).and_then(|n| n.parse::<u64>().ok()).unwrap_or_else(|| panic!("no number after {after:?}: {f}"));
+    let (n, total) = (num("back to step "), num(" of "));
+    assert_eq!(n + 1, total, "{f}");
+    assert!(header(&s).contains(&format!("step {n} ")), "the header agrees: {}", header(&s));
+    // The free run's ops replayed as steps win no goal (goals are for stepping).
+    assert!(!s.contains("GOAL REACHED"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}
+
+/// `j` on a process that can never end (the run deadlocks) stops and says
+/// so instead of waiting for ever; pressed again, it says so at once.
+#[test]
+fn join_says_when_a_process_cannot_end() {
+    let t = Tmux::start("joindead", "run deadlock --paused --param think=0.2", &[], 120, 36);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    t.keys(&["j"]);
+    let s = t.wait_for("the join to give up", WAIT, |s| footer(s).contains("cannot end"));
+    assert!(footer(&s).contains("MainProcess cannot end: it waits on a deadlock; join stopped (k kills it)"), "{s}");
+    assert!(header(&s).contains("PAUSED") && s.contains("DEADLOCK"), "{s}");
+    let pids = run_pids(conductor);
+    // One of the deadlocked pair: at once, and the run stays paused.
+    let rows = lane_rows(&s);
+    let row = rows.iter().position(|r| r.contains("blocked") && !r.contains("MainProcess")).expect("a deadlocked process");
+    for _ in 0..row {
+        t.keys(&["Down"]);
+    }
+    t.wait_for("the selection", WAIT, |s| lane_rows(s).get(row).is_some_and(|r| r.starts_with('>')));
+    t.keys(&["j"]);
+    let s = t.wait_for("the refusal", WAIT, |s| footer(s).contains("it is in a deadlock"));
+    assert!(header(&s).contains("PAUSED"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}
+
+/// The timeline cells of every lanes row (the row's last `n` columns).
+fn timelines(screen: &str, n: usize) -> Vec<String> {
+    lane_rows(screen).iter().map(|r| {
+        let chars: Vec<char> = r.trim_end_matches('│').chars().collect();
+        chars[chars.len().saturating_sub(n)..].iter().collect()
+    }).collect()
+}
+
+/// Time stands still while the teacher talks: paused, the timeline moves one
+/// column per step, so a step after 5 s paused keeps the columns stepped
+/// before it (shifted by one), instead of 5 s of "ready".
+#[test]
+fn a_step_after_a_long_pause_keeps_the_stepped_columns() {
+    let t = Tmux::start("still", "run ticket-race --paused --param buyers=2", &[], 120, 36);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
+    let conductor = t.conductor();
+    for n in 1..=6 {
+        t.keys(&["n"]);
+        t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")) && header(s).contains(&format!("step {n} ")));
+    }
+    let before = t.screen();
+    let pids = run_pids(conductor);
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(timelines(&t.screen(), 12), timelines(&before, 12), "paused, the timeline stands still");
+    t.keys(&["n"]);
+    let after = t.wait_for("step 7", WAIT, |s| s.contains("step 7 done") && header(s).contains("step 7 "));
+    let (b, a) = (timelines(&before, 12), timelines(&after, 12));
+    assert!(b.iter().any(|r| r.trim().chars().collect::<std::collections::BTreeSet<_>>().len() > 1), "the steps drew something: {b:?}");
+    for (rb, ra) in b.iter().zip(&a) {
+        let (rb, ra): (Vec<char>, Vec<char>) = (rb.chars().collect(), ra.chars().collect());
+        assert_eq!(ra[..11], rb[1..], "one column per step: the earlier columns move left by one\nbefore:\n{before}\nafter:\n{after}");
+    }
+    assert!(header(&after).contains("00:00"), "the header's time stands still too: {}", header(&after));
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}
+
+/// At 80×24 a stall after the kill of a lock's holder says the kill is the
+/// cause and sums up the waiters, without cutting a word.
+#[test]
+fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
+    let dir = std::env::temp_dir().join(format!("fs-ui-stall-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = "fn holder(l) {\n    l.acquire();\n    sleep(30.0);\n}\nfn waiter(l) {\n    l.acquire();\n}\nfn main() {\n    let l = Lock();\n    let h = Process(\"holder\", [l]);\n    h.start();\n    sleep(0.2);\n    for i in 0..6 {\n        Process(\"waiter\", [l]).start();\n    }\n    sleep(0.2);\n    h.kill();\n    h.join();\n    l.acquire();\n}\n";
+    std::fs::write(dir.join("stall.rhai"), script).unwrap();
+    let t = Tmux::start_in("stall", "run stall.rhai", &[], 80, 24, &dir);
+    let s = t.wait_for("the stall banner", WAIT, |s| s.contains("STALLED"));
+    let conductor = t.conductor();
+    let banner: String = s.lines().skip(1).take_while(|l| !l.starts_with('┌')).map(str::trim).collect::<Vec<_>>().join(" ");
+    assert!(banner.starts_with("STALLED: Process-1 was killed while holding Lock-1, so it is never released"), "{s}");
+    assert!(banner.contains("processes in acquire Lock-1, held by Process-1 (killed)"), "{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}

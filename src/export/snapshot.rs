@@ -130,14 +130,24 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
         goals: Vec::new(),
     };
     dash.model = model;
-    // As on screen, except that a picture shows the goals of a free run too.
-    (dash.status.bad, dash.status.goals) = dash.verdicts(&run.params, ended, true);
-    let mut what = format!("{} · {moment} · seed {}", run.lesson.name, run.seed);
+    // Goals are won by a student stepping; a snapshot's schedule is the
+    // tool's, so a figure shows bad outcomes only.
+    (dash.status.bad, dash.status.goals) = dash.verdicts(&run.params, ended, false);
+    as_figure(&mut dash, moment);
+    dash
+}
+
+/// Makes `dash` a figure for course notes: no tool counters in the header,
+/// the title in full, and in the footer the moment (`ticket-race · step 26
+/// · seed 0 · lock=true`) instead of key hints. `snapshot` and the
+/// dashboard's `p` both draw through it.
+pub fn as_figure(dash: &mut Dashboard, moment: &str) {
+    let mut what = format!("{} · {moment} · seed {}", dash.lesson.name, dash.seed);
     if !dash.params.is_empty() {
         what.push_str(&format!(" · {}", dash.params));
     }
     dash.view.message = Some((what, Tone::Info));
-    dash
+    dash.view.figure = true;
 }
 
 /// Draws `dash` as the dashboard would on a `width`×`height` terminal. The
@@ -377,12 +387,50 @@ mod tests {
         assert!(!footer.contains("quit"), "no key hints on paper: {footer}");
     }
 
+    /// A figure has no tool noise (records/s, dropped, key hints) and the
+    /// lesson's title and moment in full, at 80 columns too, in both languages.
+    #[test]
+    fn a_figure_has_the_title_and_moment_in_full_and_no_tool_counters() {
+        for lang in [Lang::En, Lang::Zh] {
+            let (mut run, model) = recorded(60);
+            run.lang = lang;
+            let dash = dashboard(&run, model, "step 12");
+            let title = format!("ticket-race — {}", run.lesson.title(lang.code()));
+            for (w, h) in [(80, 24), (120, 40)] {
+                let lines = crate::ui::dashboard::buffer_lines(&frame(&dash, w, h));
+                let (header, footer) = (&lines[0], lines.last().unwrap());
+                for noise in ["rec", "/s", "dropped", "条记录", "丢弃"] {
+                    assert!(!header.contains(noise), "{noise} in {header}");
+                }
+                assert!(header.contains(&title), "{w}: the title in full: {header}");
+                assert!(footer.trim_end().ends_with("ticket-race · step 12 · seed 0 · buyers=10 lock=true tickets=3"), "{footer}");
+            }
+        }
+    }
+
     #[test]
     fn a_run_where_every_process_ended_is_drawn_ended() {
         let (run, model) = recorded(usize::MAX);
         let dash = dashboard(&run, model, "end");
         assert_eq!(dash.status.mode, Mode::Ended);
         assert!(crate::ui::dashboard::buffer_lines(&frame(&dash, 80, 24))[0].contains("ENDED"));
+    }
+
+    /// Conditions see the outcome headless names (`completed`, not `ended`);
+    /// a figure shows no goal (goals are a student's stepping, not the tool's).
+    #[test]
+    fn conditions_see_completed_and_figures_show_no_goal() {
+        let (mut run, model) = recorded(usize::MAX);
+        let when = "outcome == \"completed\"";
+        run.lesson.manifest.bad = vec![scenario::BadOutcome { when: when.into(), message: scenario::Texts { en: "it completed".into(), zh: "完成".into() } }];
+        run.lesson.manifest.goals = vec![scenario::Goal { when: when.into(), title: scenario::Texts { en: "finish".into(), zh: "完成".into() }, params: Default::default() }];
+        let dash = dashboard(&run, model, "end");
+        assert_eq!(dash.status.bad, ["it completed"]);
+        assert!(dash.status.goals.is_empty(), "{:?}", dash.status.goals);
+        let text = crate::ui::dashboard::buffer_lines(&frame(&dash, 80, 24)).join("\n");
+        assert!(!text.contains("GOAL"), "{text}");
+        // Stepped on screen, the same run reaches the goal.
+        assert_eq!(dash.verdicts(&run.params, true, true).1, ["finish"]);
     }
 
     #[test]

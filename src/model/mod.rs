@@ -368,10 +368,10 @@ impl Model {
                     let what = match (res, other) {
                         (Some(res), _) => {
                             let h = holder.map(|h| format!(" held by {}", self.pname(h))).unwrap_or_default();
-                            format!("{} blocked in {op} on {}{h}", self.pname(r.lane), self.rname(*res))
+                            format!("{} blocked in {} on {}{h}", self.pname(r.lane), op.api_name(), self.rname(*res))
                         }
-                        (None, Some(o)) => format!("{} blocked in {op}({})", self.pname(r.lane), self.pname(*o)),
-                        _ => format!("{} blocked in {op}", self.pname(r.lane)),
+                        (None, Some(o)) => format!("{} blocked in {}({})", self.pname(r.lane), op.api_name(), self.pname(*o)),
+                        _ => format!("{} blocked in {}", self.pname(r.lane), op.api_name()),
                     };
                     self.log(r, r.lane, LogKind::Event, what);
                 }
@@ -422,7 +422,7 @@ impl Model {
                     p.wait = None;
                 }
                 self.set_state(r.lane, t, PState::Running);
-                let text = format!("{}: {op} timed out", self.pname(r.lane));
+                let text = format!("{}: {} timed out", self.pname(r.lane), op.api_name());
                 self.log(r, r.lane, LogKind::Event, text);
             }
             RecordKind::Print { text } => {
@@ -549,7 +549,7 @@ impl Model {
                     if op != Op::AppendText {
                         entry.preview = preview.to_string();
                     } else {
-                        entry.preview = format!("{} …+{}", entry.preview.chars().take(30).collect::<String>(), preview);
+                        entry.preview = appended_preview(&entry.preview, preview);
                     }
                 }
             }
@@ -594,10 +594,16 @@ impl Model {
             rs.waiters.retain(|w| *w != lane);
             rs.waiters2.retain(|w| *w != lane);
         }
+        // A join of it is over: the joiner is woken and may go on (its join
+        // record comes at its next step), so it is ready, not blocked.
         for p in self.processes.values_mut() {
-            if p.wait.as_ref().is_some_and(|w| w.on == Some(lane)) {
+            if p.state.is_live() && p.wait.as_ref().is_some_and(|w| w.on == Some(lane)) {
                 p.woken_by = Some((lane, None));
                 p.woken_at_ops = p.ops;
+                if p.wait.as_ref().is_some_and(|w| w.op == Op::Join) {
+                    p.wait = None;
+                    p.set_state(t, PState::Ready);
+                }
             }
         }
         let name = self.pname(lane);
@@ -606,13 +612,15 @@ impl Model {
             // The conductor read the resource table after the death: a process
             // killed inside an op may own what its records do not say yet, or
             // no longer own what they still say.
+            // The table has owners only: units of a Semaphore (its `holders`)
+            // are not in it, and stay held as the records say.
             for res in &holds {
-                if !truth.contains(res) {
-                    if let Some(rs) = self.resources.get_mut(res)
-                        && rs.owner == Some(lane) {
-                            rs.owner = None;
-                            rs.value = 0;
-                        }
+                if !truth.contains(res)
+                    && let Some(rs) = self.resources.get_mut(res)
+                    && rs.owner == Some(lane)
+                {
+                    rs.owner = None;
+                    rs.value = 0;
                     if let Some(p) = self.processes.get_mut(&lane) {
                         p.holds.remove(res);
                     }
@@ -628,7 +636,8 @@ impl Model {
             }
         }
         let holds: Vec<u32> = self.processes.get(&lane).map(|p| p.holds.iter().copied().collect()).unwrap_or_default();
-        let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane))).collect();
+        // Owned (Lock, RLock, a Condition's lock) or a unit taken (Semaphore).
+        let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane) || rs.holders.contains(&lane))).collect();
         if !held.is_empty() && !self.closing {
             let names: Vec<String> = held.iter().map(|r| self.rname(*r)).collect();
             let daemon = self.processes.get(&lane).is_some_and(|p| p.daemon);
@@ -744,9 +753,9 @@ impl Model {
                 .map(|p| {
                     let w = blocked[&p.lane];
                     match (w.res, w.on) {
-                        (Some(r), _) => format!("{} in {} on {}", p.name, w.op, self.rname(r)),
+                        (Some(r), _) => format!("{} in {} on {}", p.name, w.op.api_name(), self.rname(r)),
                         (None, Some(o)) => format!("{} in join({})", p.name, self.pname(o)),
-                        _ => format!("{} in {}", p.name, w.op),
+                        _ => format!("{} in {}", p.name, w.op.api_name()),
                     }
                 })
                 .collect();
@@ -755,6 +764,29 @@ impl Model {
         }
         None
     }
+}
+
+/// A file's preview after an append: the content's end as far as the
+/// previews tell it (previews are one line, whitespace collapsed, at most 60
+/// characters), `…` where earlier text is left out.
+fn appended_preview(before: &str, appended: &str) -> String {
+    const MAX: usize = 60;
+    let joined = match (before.is_empty(), appended.is_empty()) {
+        (true, _) => appended.to_string(),
+        (_, true) => before.to_string(),
+        _ => format!("{before} {appended}"),
+    };
+    let n = joined.chars().count();
+    if n <= MAX && !before.ends_with('…') {
+        return joined;
+    }
+    let tail: String = joined.chars().skip(n.saturating_sub(MAX - 1)).collect();
+    // A cut `before` leaves a gap: the tail starts after it if it can.
+    let tail = match tail.rfind('…') {
+        Some(i) => tail[i + '…'.len_utf8()..].trim_start().to_string(),
+        None => tail,
+    };
+    format!("…{tail}")
 }
 
 #[cfg(test)]

@@ -126,6 +126,50 @@ fn the_conductors_reading_of_what_a_dead_process_held_wins() {
 }
 
 #[test]
+fn killing_a_semaphore_holder_is_a_finding_as_for_a_lock() {
+    // The resource table knows owners only (`held` has no semaphore), with
+    // or without the conductor's reading.
+    for truth in [None, Some(vec![])] {
+        let mut f = Feed::new();
+        f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1");
+        f.at(1, 1, RecordKind::Resource { res: 0, kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 1 });
+        f.at(2, 5, RecordKind::Op { op: Op::Acquire, res: Some(0), other: None, a: 1, b: 0, c: 0, detail: None });
+        f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: truth.clone() });
+        let fi = f.m.findings.iter().find(|x| x.kind == "ended_holding").unwrap_or_else(|| panic!("no finding with {truth:?}"));
+        assert!(fi.message.contains("Process-1 was killed by SIGKILL while holding Semaphore-1"), "{}", fi.message);
+        assert_eq!(f.m.resources[&0].holders, vec![2], "the unit is never given back");
+    }
+}
+
+#[test]
+fn a_join_is_over_when_the_joined_process_ends() {
+    let mut f = two_workers();
+    f.at(1, 9, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
+    assert_eq!(f.m.processes[&1].state, PState::Blocked);
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: 0, held: None });
+    let main = &f.m.processes[&1];
+    assert_eq!((main.state, main.wait.is_none()), (PState::Ready, true), "no longer blocked in join of an exited process");
+    assert_eq!(main.fresh_wake(), Some((2, None)));
+}
+
+#[test]
+fn appends_show_the_end_of_the_file_without_tool_marks() {
+    let mut f = two_workers();
+    let write = |f: &mut Feed, op: Op, text: &str| {
+        f.at(2, 3, RecordKind::Op { op, res: None, other: None, a: text.len() as i64, b: 0, c: 0, detail: Some(format!("guests.txt\t{text}")) });
+    };
+    write(&mut f, Op::WriteText, "guests:");
+    write(&mut f, Op::AppendText, "person0");
+    assert_eq!(f.m.files["guests.txt"].preview, "guests: person0");
+    for i in 1..12 {
+        write(&mut f, Op::AppendText, &format!("person{i}"));
+    }
+    let p = &f.m.files["guests.txt"].preview;
+    assert!(p.starts_with('…') && p.ends_with("person10 person11") && !p.contains('+'), "{p}");
+    assert!(p.chars().count() <= 60, "{p}");
+}
+
+#[test]
 fn tree_order_puts_children_under_parents() {
     let mut f = Feed::new();
     f.spawn(0, 1, "MainProcess").spawn(1, 2, "a").spawn(1, 3, "b").spawn(2, 4, "a:1");

@@ -153,10 +153,18 @@ pub fn bad_holding(judge: &Judge, lesson: &super::Lesson, facts: &Facts, lang: &
     for b in &lesson.manifest.bad {
         match judge.holds(&b.when, facts) {
             Ok(true) => {
-                let vals: Vec<String> = facts.vars.iter().filter(|(k, _)| b.when.contains(k.as_str())).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
                 let text = b.message.get(lang);
-                let text = if text.is_empty() { b.when.as_str() } else { text };
-                out.bad.push(format!("{text} ({}: {})", b.when, vals.join(", ")));
+                if text.is_empty() {
+                    out.bad.push(b.when.clone());
+                    continue;
+                }
+                // The numbers a comparison looked at explain the message (`sold
+                // = 10, tickets = 3`); a bare flag (`!finished`) or a word
+                // (`outcome`) adds nothing to it, nor does the expression,
+                // which is the lesson author's, not the class's.
+                let compares = ["<", ">", "==", "!="].iter().any(|op| b.when.contains(op));
+                let vals: Vec<String> = facts.vars.iter().filter(|(k, v)| compares && matches!(v, Value::Int(_) | Value::Float(_)) && mentions(&b.when, k)).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
+                out.bad.push(if vals.is_empty() { text.to_string() } else { format!("{text} ({})", vals.join(", ")) });
             }
             Ok(false) => {}
             Err(e) => out.errors.push(failed(e)),
@@ -173,9 +181,28 @@ pub fn judge_run(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String
     out
 }
 
+/// `expr` names the variable `name` (as a whole word: `sold` is not in `unsold`).
+fn mentions(expr: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    expr.match_indices(name).any(|(i, _)| !expr[..i].ends_with(word) && !expr[i + name.len()..].starts_with(word))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bad_outcomes_read_as_their_message_with_the_numbers_compared() {
+        let manifest = "[[bad]]\nwhen = \"sold > tickets\"\nmessage = { en = \"oversold\" }\n[[bad]]\nwhen = \"!finished\"\nmessage = { en = \"they never finished\" }\n";
+        let lesson = crate::scenario::Lesson::from_parts("t", "t".into(), "t.rhai".into(), "fn main() {}".into(), Some("t.toml".into()), Some(manifest)).unwrap();
+        let mut f = Facts::default();
+        for (k, v) in [("sold", Value::Int(5)), ("tickets", Value::Int(3)), ("unsold", Value::Int(0)), ("finished", Value::Bool(false))] {
+            f.vars.insert(k.into(), v);
+        }
+        let mut v = Verdicts::default();
+        bad_holding(&Judge::new(), &lesson, &f, "en", &mut v);
+        assert_eq!(v.bad, ["oversold (sold = 5, tickets = 3)", "they never finished"]);
+    }
 
     #[test]
     fn conditions_over_params_and_reports() {

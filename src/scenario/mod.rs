@@ -20,6 +20,7 @@
 //! max = 100
 //! choices = ["loop", "after"]                 # strings: optional choices
 //! help = { en = "…", zh = "…" }
+//! only_if = { version = ["many"] }            # optional: applies only to these values of another parameter
 //!
 //! [[bad]]                                     # a lesson-declared bad outcome
 //! when = "sold > tickets"                     # Rhai expression over params and reported values
@@ -113,6 +114,21 @@ pub struct ParamSpec {
     pub choices: Vec<String>,
     #[serde(default)]
     pub help: Texts,
+    /// The parameter matters only when another (string) parameter has one of
+    /// these values, e.g. `only_if = { version = ["many"] }`: the dashboard
+    /// and figures leave it out of other variants' parameter lists.
+    #[serde(default)]
+    pub only_if: BTreeMap<String, Vec<String>>,
+}
+
+impl ParamSpec {
+    /// Whether this parameter applies to a run with `params`.
+    pub fn applies(&self, params: &BTreeMap<String, Value>) -> bool {
+        self.only_if.iter().all(|(other, values)| match params.get(other) {
+            Some(Value::Str(v)) => values.contains(v),
+            _ => true,
+        })
+    }
 }
 
 /// A lesson-declared bad outcome: `when` holds over params and reported values.
@@ -223,6 +239,16 @@ fn parse_manifest(text: &str, file: &str) -> Result<Manifest, ScenarioError> {
         if let Some((key, Some(v))) = not_finite {
             let (l, c) = key_at(key);
             return Err(ScenarioError::at(file, l, c, format!("parameter {}: {key} must be a finite number, not {v}", p.name)));
+        }
+        for (other, values) in &p.only_if {
+            let Some(q) = m.params.iter().find(|q| &q.name == other) else {
+                let (l, c) = at();
+                return Err(ScenarioError::at(file, l, c, format!("parameter '{}': only_if names '{other}', which is not a parameter", p.name)));
+            };
+            if let Some(v) = values.iter().find(|v| !q.choices.is_empty() && !q.choices.contains(v)) {
+                let (l, c) = at();
+                return Err(ScenarioError::at(file, l, c, format!("parameter '{}': only_if {other} = '{v}', which is not one of {}", p.name, q.choices.join(", "))));
+            }
         }
         if let Err(msg) = check_value(p, &p.default) {
             // Point at this parameter's `default`.
@@ -419,6 +445,19 @@ mod tests {
         assert!(e.to_string().starts_with("m.toml:2:1: unknown field `bogus`"), "{e}");
         let e = parse_manifest("[[params]]\nname = \"n\"\ndefault = 500\nmax = 100\n", "m.toml").unwrap_err();
         assert_eq!(e.to_string(), "m.toml:3:1: default of parameter n: 500 is out of range <= 100");
+    }
+
+    #[test]
+    fn only_if_names_a_parameter_and_its_choices() {
+        let head = "[[params]]\nname = \"version\"\ndefault = \"one\"\nchoices = [\"one\", \"many\"]\n[[params]]\nname = \"n\"\ndefault = 2\n";
+        let m = parse_manifest(&format!("{head}only_if = {{ version = [\"many\"] }}\n"), "m.toml").unwrap();
+        let n = &m.params[1];
+        let with = |v: &str| BTreeMap::from([("version".to_string(), Value::Str(v.into()))]);
+        assert!(n.applies(&with("many")) && !n.applies(&with("one")));
+        let e = parse_manifest(&format!("{head}only_if = {{ verson = [\"many\"] }}\n"), "m.toml").unwrap_err();
+        assert!(e.to_string().contains("only_if names 'verson', which is not a parameter"), "{e}");
+        let e = parse_manifest(&format!("{head}only_if = {{ version = [\"lots\"] }}\n"), "m.toml").unwrap_err();
+        assert!(e.to_string().contains("'lots', which is not one of one, many"), "{e}");
     }
 
     #[test]

@@ -160,6 +160,24 @@ macro_rules! codes {
     };
 }
 
+impl Op {
+    /// The op as the lesson calls it (`conn.recv()` is `recv`, `q.join()` is
+    /// `join`): for the screen, where [`Op::name`]'s unique record names
+    /// (`recv_socket`, `join_queue`) would be tool jargon.
+    pub fn api_name(self) -> &'static str {
+        match self {
+            Op::SockSend => "send",
+            Op::SockRecv => "recv",
+            Op::SockClose => "close",
+            Op::QueueJoin | Op::PoolJoin => "join",
+            Op::ResultGet => "get",
+            Op::PoolClose => "close",
+            Op::PoolTerminate => "terminate",
+            other => other.name(),
+        }
+    }
+}
+
 codes! {
     /// Every op of the lesson API. An op is a call that touches the world outside
     /// the process's own variables (other processes, shared resources, files,

@@ -357,7 +357,6 @@ impl App {
     }
 
     fn dashboard_action(&mut self, a: Action) -> anyhow::Result<()> {
-        let from_picker = self.picker.is_some();
         let Screen::Dashboard(s) = &mut self.screen else { return Ok(()) };
         let page = (self.areas.log.height.max(4) - 3) as isize;
         s.dash.view.message = None;
@@ -402,14 +401,32 @@ impl App {
                     p.lang = self.lang;
                 }
             }
-            Action::Back if !s.dash.close_overlay() && from_picker => {
-                s.shutdown();
-                self.screen = Screen::Picker;
+            Action::Back if !s.dash.close_overlay() => {
+                self.back_to_picker();
+                return Ok(());
             }
             Action::Quit => self.quit = true,
             _ => {}
         }
         Ok(())
+    }
+
+    /// `esc` in the dashboard: ends the run and opens the lesson picker (the
+    /// one it came from, else a new one on this lesson, for `forkscope run`).
+    fn back_to_picker(&mut self) {
+        // A `--record` run is saved before it ends.
+        self.save_record();
+        self.record = None;
+        let Screen::Dashboard(s) = &mut self.screen else { return };
+        s.shutdown();
+        let name = s.dash.lesson.name.clone();
+        let (lang, theme) = (self.lang, self.theme);
+        let fresh = self.picker.is_none();
+        let p = self.picker.get_or_insert_with(|| PickerState::new(crate::scenario::builtins(), lang, theme));
+        if fresh && let Some(i) = p.lessons.iter().position(|l| l.name == name) {
+            p.selected = i;
+        }
+        self.screen = Screen::Picker;
     }
 
     fn on_mouse(&mut self, m: &MouseEvent) {
@@ -453,7 +470,10 @@ impl App {
 /// through). Returns what to say.
 fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
     let area = Rect::new(0, 0, size.width.max(1), size.height.max(1));
-    let buf = crate::export::snapshot::frame(dash, area.width, area.height);
+    let mut figure = dash.clone();
+    let moment = super::header::step_label(dash);
+    crate::export::snapshot::as_figure(&mut figure, &moment);
+    let buf = crate::export::snapshot::frame(&figure, area.width, area.height);
     let base = format!("forkscope-{}-step{}", dash.lesson.name.replace(['/', ' '], "_"), dash.status.steps);
     let stem = match crate::export::save_new_pictures(&buf, std::path::Path::new("."), &base, crate::export::Theme::Light, 2) {
         Ok(stem) => stem,

@@ -7,8 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
+use crate::model::{Deadlock, Model, PState};
+
+use super::resources::holder_name;
 use super::state::Dashboard;
-use super::text;
+use super::text::{self, Lang};
 
 /// Most banner lines.
 const MAX_LINES: usize = 3;
@@ -25,7 +28,7 @@ impl<'a> BannerWidget<'a> {
 
     /// (text, tone) of every banner entry: a reached goal (`Some(false)`,
     /// green), a deadlock (`Some(true)`, red), a finding (`None`).
-    fn entries(&self) -> Vec<(String, Option<bool>)> {
+    fn entries(&self, width: usize) -> Vec<(String, Option<bool>)> {
         let l = self.dash.lang;
         let mut out = Vec::new();
         if let Some(g) = self.dash.status.goals.last() {
@@ -34,14 +37,15 @@ impl<'a> BannerWidget<'a> {
         for b in &self.dash.status.bad {
             out.push((format!("✗ {b}"), Some(true)));
         }
+        let mut cause_shown = false;
         if let Some(d) = self.dash.deadlock() {
-            let what = if d.kind == "cycle" { l.pick("DEADLOCK", "死锁") } else { l.pick("STALLED", "停滞") };
-            // The model's message names the kind already ("deadlock: alex waits…").
-            let msg = ["deadlock: ", "stalled: "].iter().find_map(|p| d.message.strip_prefix(p)).unwrap_or(&d.message);
-            out.push((format!("{what}: {msg}"), Some(true)));
+            let (text, dead) = deadlock_text(&self.dash.model, &d, l, width);
+            cause_shown = dead;
+            out.push((text, Some(true)));
         }
         let f = &self.dash.model.findings;
-        if let Some(last) = f.last() {
+        // The kill that caused the stall is said in its banner already.
+        if let Some(last) = f.last().filter(|x| !(cause_shown && x.kind == "ended_holding")) {
             let more = if f.len() > 1 { format!(" (+{} {})", f.len() - 1, l.pick("more in the log", "条见日志")) } else { String::new() };
             out.push((format!("! {}: {}{more}", last.kind, last.message), None));
         }
@@ -49,19 +53,129 @@ impl<'a> BannerWidget<'a> {
     }
 
     fn lines(&self, width: u16) -> Vec<(String, Option<bool>)> {
-        let mut out = Vec::new();
-        for (t, bad) in self.entries() {
-            for l in text::wrap(&text::one_line(&t), (width as usize).saturating_sub(2)) {
+        let w = (width as usize).saturating_sub(2);
+        let mut out: Vec<(String, Option<bool>)> = Vec::new();
+        for (t, bad) in self.entries(w) {
+            for l in text::wrap(&text::one_line(&t), w) {
                 out.push((format!(" {l}"), bad));
             }
         }
-        out.truncate(MAX_LINES);
+        if out.len() > MAX_LINES {
+            // Say that there is more, at a word.
+            out.truncate(MAX_LINES);
+            if let Some((last, _)) = out.last_mut() {
+                *last = format!(" {}", text::fit_words(&format!("{} …", last.trim()), w));
+            }
+        }
         out
     }
 
     /// Rows the banner takes at `width`.
     pub fn height(&self, width: u16) -> u16 {
         self.lines(width).len() as u16
+    }
+}
+
+/// The deadlock or stall in a few words that keep the cause at any width:
+/// the kill of a holder first when that is why, then who waits on what,
+/// grouped (`9 processes in acquire on Lock-1, held by Process-2 (killed)`)
+/// rather than a list cut mid-word. A cycle reads as the model says it when
+/// that fits in the banner. Also whether a dead holder is the cause.
+fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, bool) {
+    let what = if d.kind == "cycle" { l.pick("DEADLOCK", "死锁") } else { l.pick("STALLED", "停滞") };
+    // Who holds resource `r` (lock owner, or semaphore units' holders).
+    let holders = |r: u32| -> Vec<u32> {
+        let Some(rs) = m.resources.get(&r) else { return vec![] };
+        let mut v: Vec<u32> = rs.owner.into_iter().chain(rs.holders.iter().copied()).collect();
+        v.dedup();
+        v
+    };
+    let dead = |p: &u32| m.processes.get(p).is_some_and(|q| !q.state.is_live());
+    // Waits grouped by what they wait on, in order of first appearance.
+    let mut groups: Vec<(String, Option<u32>, Vec<u32>)> = Vec::new();
+    for lane in &d.processes {
+        let Some(w) = m.processes.get(lane).and_then(|p| p.wait.as_ref()) else { continue };
+        let on = match (w.res, w.on) {
+            (Some(r), _) => format!("{} {}", w.op.api_name(), m.rname(r)),
+            (None, Some(o)) => format!("{}({})", w.op.api_name(), m.pname(o)),
+            _ => w.op.api_name().to_string(),
+        };
+        match groups.iter_mut().find(|g| g.0 == on) {
+            Some(g) => g.2.push(*lane),
+            None => groups.push((on, w.res, vec![*lane])),
+        }
+    }
+    let killed: Vec<(u32, u32)> = groups.iter().filter_map(|g| g.1).flat_map(|r| holders(r).into_iter().filter(dead).map(move |h| (h, r))).collect();
+    let mut parts: Vec<String> = groups
+        .iter()
+        .map(|(on, res, who)| {
+            let who_text = if who.len() <= 2 {
+                who.iter().map(|p| m.pname(*p)).collect::<Vec<_>>().join(", ")
+            } else {
+                match l {
+                    Lang::En => format!("{} processes", who.len()),
+                    Lang::Zh => format!("{} 个进程", who.len()),
+                }
+            };
+            let held = res.map(holders).filter(|h| !h.is_empty()).map(|h| {
+                let names = h.iter().map(|p| holder_name(m, *p, l)).collect::<Vec<_>>().join(", ");
+                match l {
+                    Lang::En => format!(", held by {names}"),
+                    Lang::Zh => format!(",被 {names} 持有"),
+                }
+            });
+            match l {
+                Lang::En => format!("{who_text} in {on}{}", held.unwrap_or_default()),
+                Lang::Zh => format!("{who_text} 在 {on}{}", held.unwrap_or_default()),
+            }
+        })
+        .collect();
+    let cause = killed.first().map(|(h, r)| {
+        let how = m.processes.get(h).map(|p| match p.state {
+            PState::Killed(_) => l.pick("was killed", "被杀死了"),
+            _ => l.pick("ended", "已结束"),
+        });
+        match l {
+            Lang::En => format!("{} {} while holding {}, so it is never released: ", m.pname(*h), how.unwrap_or_default(), m.rname(*r)),
+            Lang::Zh => format!("{} 在持有 {} 时{},它永远不会被释放:", m.pname(*h), m.rname(*r), how.unwrap_or_default()),
+        }
+    });
+    if d.kind == "cycle" && cause.is_none() {
+        let msg = d.message.strip_prefix("deadlock: ").unwrap_or(&d.message);
+        let full = format!("{what}: {msg}");
+        if text::wrap(&full, width).len() <= MAX_LINES {
+            return (full, false);
+        }
+        let names: Vec<String> = d.processes.iter().map(|p| m.pname(*p)).collect();
+        let res: Vec<String> = d.resources.iter().map(|r| m.rname(*r)).collect();
+        let listed = match l {
+            Lang::En => format!("{what}: {} wait for each other ({})", names.join(", "), res.join(", ")),
+            Lang::Zh => format!("{what}:{} 互相等待({})", names.join("、"), res.join("、")),
+        };
+        if text::wrap(&listed, width).len() <= MAX_LINES {
+            return (listed, false);
+        }
+        let (first, last) = (names.first().cloned().unwrap_or_default(), names.last().cloned().unwrap_or_default());
+        return match l {
+            Lang::En => (format!("{what}: {} processes wait for each other in a circle ({first} … {last}) over {} resources", names.len(), res.len()), false),
+            Lang::Zh => (format!("{what}:{} 个进程围成一圈互相等待({first} … {last}),涉及 {} 个资源", names.len(), res.len()), false),
+        };
+    }
+    let lead = cause.clone().unwrap_or_else(|| l.pick("nothing can wake a process: ", "没有谁能唤醒任何进程:").to_string());
+    // Drop groups from the end until the text fits, saying how many are left out.
+    let total = parts.len();
+    loop {
+        let left = total - parts.len();
+        let more = match (left, l) {
+            (0, _) => String::new(),
+            (n, Lang::En) => format!("; {n} more"),
+            (n, Lang::Zh) => format!(";另有 {n} 组"),
+        };
+        let t = format!("{what}: {lead}{}{more}", parts.join("; "));
+        if parts.len() <= 1 || text::wrap(&t, width).len() <= MAX_LINES {
+            return (t, cause.is_some());
+        }
+        parts.pop();
     }
 }
 

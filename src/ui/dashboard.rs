@@ -154,7 +154,7 @@ impl Widget for &Dashboard {
         ResourcesWidget::new(self).render(a.resources, buf);
         SourceWidget::new(self).render(a.source, buf);
         LogWidget::new(self).render(a.log, buf);
-        FooterWidget::new(&self.view.message, Scope::Dashboard, self.lang, &self.theme).render(a.footer, buf);
+        FooterWidget::new(&self.view.message, Scope::Dashboard, self.lang, &self.theme).mode(self.status.mode).render(a.footer, buf);
         match self.view.overlay {
             Some(Overlay::Help) => HelpWidget::new(Scope::Dashboard, self.lang, &self.theme).render(area, buf),
             Some(Overlay::Details(pane)) => DetailsWidget::new(self, pane).render(area, buf),

@@ -66,6 +66,22 @@ impl Widget for HeaderWidget<'_> {
         let gran = if st.statements { l.pick("statement steps", "按语句单步") } else { l.pick("op steps", "按操作单步") };
         let mut spans = vec![Span::styled(format!(" {} ", mode_label(d)), th.mode(running))];
         spans.push(Span::styled(format!(" {} ", step_label(d)), th.bold()));
+        let title = format!("{} — {}", d.lesson.name, d.lesson.title(l.code()));
+        if d.view.figure {
+            // A figure: what the lesson shows, not how the tool is doing; the
+            // title in full (the speed gives way to it if need be).
+            spans.push(Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)));
+            let speed = [Span::styled("│", th.dim()), Span::raw(format!(" {} {} · {gran} ", l.pick("speed", "速度"), speed_label(st.speed)))];
+            let used: usize = spans.iter().chain(speed.iter()).map(|s| text::width(&s.content)).sum::<usize>() + 2;
+            if used + text::width(&title) <= area.width as usize {
+                spans.extend(speed);
+            }
+            spans.push(Span::styled("│ ", th.dim()));
+            let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
+            spans.push(Span::styled(text::fit_words(&title, (area.width as usize).saturating_sub(used)), th.bold()));
+            Line::from(spans).render(area, buf);
+            return;
+        }
         spans.extend([
             Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)),
             Span::styled("│", th.dim()),
@@ -78,7 +94,6 @@ impl Widget for HeaderWidget<'_> {
         spans.push(Span::raw(format!(" {} {} · {gran} ", l.pick("speed", "速度"), speed_label(st.speed))));
         spans.push(Span::styled("│ ", th.dim()));
         let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
-        let title = format!("{} — {}", d.lesson.name, d.lesson.title(l.code()));
         spans.push(Span::styled(text::fit(&title, (area.width as usize).saturating_sub(used)), th.bold()));
         Line::from(spans).render(area, buf);
     }
@@ -90,11 +105,18 @@ pub struct FooterWidget<'a> {
     scope: Scope,
     lang: Lang,
     theme: &'a Theme,
+    /// The run's mode (the dashboard): the hints follow it.
+    mode: Option<Mode>,
 }
 
 impl<'a> FooterWidget<'a> {
     pub fn new(message: &'a Option<(String, Tone)>, scope: Scope, lang: Lang, theme: &'a Theme) -> Self {
-        FooterWidget { message, scope, lang, theme }
+        FooterWidget { message, scope, lang, theme, mode: None }
+    }
+
+    pub fn mode(mut self, mode: Mode) -> Self {
+        self.mode = Some(mode);
+        self
     }
 }
 
@@ -112,7 +134,7 @@ impl Widget for FooterWidget<'_> {
         }
         let mut spans = Vec::new();
         let mut used = 0;
-        for (key, word) in keymap::hints(self.scope, self.lang) {
+        for (key, word) in keymap::hints(self.scope, self.lang, self.mode) {
             let piece = text::width(&key) + text::width(word) + 3;
             if used + piece > w {
                 break;

@@ -8,6 +8,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::state::Mode;
 use super::text::Lang;
 
 /// What a key asks for. The app turns each into one intent method.
@@ -173,9 +174,26 @@ pub fn help_rows(scope: Scope, lang: Lang) -> Vec<(String, &'static str)> {
     BINDINGS.iter().filter(|b| in_scope(b, scope)).map(|b| (b.keys.iter().map(|k| k.label()).collect::<Vec<_>>().join(" "), lang.pick(b.en, b.zh))).collect()
 }
 
-/// Footer hints for `scope`: `key word` pairs.
-pub fn hints(scope: Scope, lang: Lang) -> Vec<(String, &'static str)> {
-    BINDINGS.iter().filter(|b| in_scope(b, scope)).filter_map(|b| b.hint.map(|(en, zh)| (b.keys[0].label(), lang.pick(en, zh)))).collect()
+/// Footer hints for `scope`: `key word` pairs. With the run's `mode` (the
+/// dashboard), the words fit what the run does now: `space run` while
+/// paused, `space pause` while running; once every process has ended, no
+/// key that acts on a live process, and `r restart` instead.
+pub fn hints(scope: Scope, lang: Lang, mode: Option<Mode>) -> Vec<(String, &'static str)> {
+    let paused = matches!(mode, Some(Mode::Paused | Mode::Stepping { .. }));
+    let ended = mode == Some(Mode::Ended);
+    BINDINGS
+        .iter()
+        .filter(|b| in_scope(b, scope))
+        .filter_map(|b| {
+            let word = match b.action {
+                A::TogglePause | A::StepNext | A::Terminate | A::Kill | A::Join if ended => None,
+                A::TogglePause if paused => Some(("run", "运行")),
+                A::Restart if ended => Some(("restart", "重新开始")),
+                _ => b.hint,
+            };
+            word.map(|(en, zh)| (b.keys[0].label(), lang.pick(en, zh)))
+        })
+        .collect()
 }
 
 /// The keymap as a Markdown table (README's "Keys" section is this).
@@ -246,6 +264,19 @@ mod tests {
                     seen.push(*k);
                 }
             }
+        }
+    }
+
+    #[test]
+    fn footer_hints_fit_what_the_run_does() {
+        let words = |mode| hints(Scope::Dashboard, Lang::En, Some(mode)).into_iter().map(|(k, w)| format!("{k} {w}")).collect::<Vec<_>>();
+        assert!(words(Mode::Running).contains(&"space pause".to_string()));
+        let paused = words(Mode::Paused);
+        assert!(paused.contains(&"space run".to_string()) && !paused.contains(&"space pause".to_string()), "{paused:?}");
+        let ended = words(Mode::Ended);
+        assert!(ended.contains(&"r restart".to_string()), "{ended:?}");
+        for gone in ["space", "n step", "k kill", "t term", "j join"] {
+            assert!(!ended.iter().any(|w| w.starts_with(gone)), "{gone} after the end: {ended:?}");
         }
     }
 

@@ -12,7 +12,8 @@ use crate::model::{Model, PState, ProcessState};
 use crate::shm::record::{Op, ResKind};
 
 use super::dashboard::pane_block;
-use super::state::{Dashboard, Pane};
+use super::resources::holder_name;
+use super::state::{Dashboard, Mode, Pane};
 use super::text::{self, Lang};
 use super::theme::Theme;
 
@@ -50,17 +51,17 @@ pub fn wait_text(model: &Model, p: &ProcessState, lang: Lang, long: bool) -> Opt
         let owner = rs.filter(|r| matches!(r.kind, ResKind::Lock | ResKind::RLock | ResKind::Condition | ResKind::Value | ResKind::Array)).and_then(|r| r.owner).or(w.holder);
         return Some(match (owner, long) {
             (Some(o), true) => match lang {
-                Lang::En => format!("{} {name}, held by {}{timed}", w.op, model.pname(o)),
-                Lang::Zh => format!("{} {name},被 {} 持有{timed}", w.op, model.pname(o)),
+                Lang::En => format!("{} {name}, held by {}{timed}", w.op.api_name(), holder_name(model, o, lang)),
+                Lang::Zh => format!("{} {name},被 {} 持有{timed}", w.op.api_name(), holder_name(model, o, lang)),
             },
-            (Some(o), false) => format!("{name} ({})", model.pname(o)),
-            (None, _) => format!("{} {name}{timed}", w.op),
+            (Some(o), false) => format!("{name} ({})", holder_name(model, o, lang)),
+            (None, _) => format!("{} {name}{timed}", w.op.api_name()),
         });
     }
     if let Some(on) = w.on {
-        return Some(format!("{} {}{timed}", w.op, model.pname(on)));
+        return Some(format!("{} {}{timed}", w.op.api_name(), model.pname(on)));
     }
-    Some(format!("{}{timed}", w.op))
+    Some(format!("{}{timed}", w.op.api_name()))
 }
 
 /// Who woke a process that was just woken: (long, short) — `woken by
@@ -121,6 +122,18 @@ pub fn timeline(history: &[(u64, PState)], now_ns: u64, tick_ns: u64, cells: usi
         out.push(best);
     }
     out
+}
+
+/// What a list hides above and below its window (` ↑ 2 · ↓ 5 more `), for
+/// the pane's bottom border; `None` when all of it shows.
+pub fn more_hint(above: usize, below: usize, lang: Lang) -> Option<String> {
+    let more = lang.pick("more", "项未显示");
+    match (above, below) {
+        (0, 0) => None,
+        (a, 0) => Some(format!(" ↑ {a} {more} ")),
+        (0, b) => Some(format!(" ↓ {b} {more} ")),
+        (a, b) => Some(format!(" ↑ {a} · ↓ {b} {more} ")),
+    }
 }
 
 /// First row shown when row `selected` must be visible in `visible` rows.
@@ -198,13 +211,16 @@ impl Widget for LanesWidget<'_> {
         let (on_w, tl_w) = if rest < 24 { (rest, 0) } else { let on = on_max.min(rest * 6 / 10); (on, rest - on - 1) };
 
         let tick = timeline_tick_ns(d.status.speed);
+        // Paused, the screen's clock moves one cell per step (see `session`).
+        let by_steps = matches!(d.status.mode, Mode::Paused | Mode::Stepping { .. }) && !(d.status.ran_free && d.status.steps == 0);
+        let cell_label = if by_steps { l.pick("1 step", "1 步").to_string() } else { text::span(tick) };
         let head = format!(
             " {} {} {} {} {}",
             text::pad(l.pick("process", "进程"), name_w),
             text::pad("pid", pid_w),
             text::pad(l.pick("state", "状态"), state_w),
             text::pad(on_label, on_w),
-            text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), text::span(tick), l.pick("cell", "格")), tl_w),
+            text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), cell_label, l.pick("cell", "格")), tl_w),
         );
         Line::styled(text::fit(head.trim_end(), w), th.dim()).render(Rect { height: 1, ..inner }, buf);
 

@@ -6,12 +6,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Widget};
 
-use crate::model::PState;
+use crate::model::{Model, PState, ResourceState};
+use crate::shm::record::ResKind;
 
 use super::dashboard::pane_block;
 use super::keymap::{self, Scope};
 use super::lanes::{badge, wait_text};
-use super::resources::{file_line, resource_lines};
+use super::resources::{file_line, holder_name, resource_lines};
 use super::state::{Dashboard, Pane, ResItem};
 use super::text::{self, Lang};
 use super::theme::Theme;
@@ -23,10 +24,28 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
 }
 
+/// Clears `r` for a popup, and blanks a wide character (CJK) that starts just
+/// left of it: such a character covers the box's first column, so a terminal
+/// would draw it over the left border (the buffer diff skips the cell it
+/// covers) and the text underneath would run into the box.
+fn clear_box(r: Rect, buf: &mut Buffer) {
+    Clear.render(r, buf);
+    if r.x <= buf.area.x {
+        return;
+    }
+    for y in r.top()..r.bottom() {
+        if let Some(cell) = buf.cell_mut((r.x - 1, y))
+            && text::width(cell.symbol()) > 1
+        {
+            cell.set_symbol(" ");
+        }
+    }
+}
+
 fn render_box(area: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'static>>, th: &Theme) {
     let wanted_w = lines.iter().map(|l| l.width()).max().unwrap_or(20).max(text::width(&title) + 4) as u16 + 4;
     let r = centered(area, wanted_w.min(area.width.saturating_sub(4)), lines.len() as u16 + 2);
-    Clear.render(r, buf);
+    clear_box(r, buf);
     let block = pane_block(title, true, th);
     let inner = block.inner(r);
     block.render(r, buf);
@@ -92,6 +111,77 @@ fn kv(k: &str, v: String, th: &Theme) -> Line<'static> {
     Line::from(vec![Span::styled(text::pad(k, 12), th.dim()), Span::raw(v)])
 }
 
+/// What a resource's generic fields mean for its kind, as labelled rows
+/// (see `model::ResourceState`): a Lock is held by someone or free, not
+/// `value 1`.
+pub fn resource_facts(m: &Model, rs: &ResourceState, l: Lang) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut row = |k: (&str, &str), v: String| out.push((l.pick(k.0, k.1).to_string(), v));
+    let owner = || rs.owner.map(|o| holder_name(m, o, l));
+    match rs.kind {
+        ResKind::Lock => row(("state", "状态"), owner().map_or_else(|| l.pick("free", "空闲").into(), |o| format!("{} {o}", l.pick("held by", "持有者")))),
+        ResKind::RLock => {
+            row(("state", "状态"), owner().map_or_else(|| l.pick("free", "空闲").into(), |o| format!("{} {o}", l.pick("held by", "持有者"))));
+            if rs.owner.is_some() {
+                row(("depth", "重入次数"), match l {
+                    Lang::En => format!("acquired {} times without release", rs.count),
+                    Lang::Zh => format!("获取 {} 次尚未释放", rs.count),
+                });
+            }
+        }
+        ResKind::Semaphore | ResKind::BoundedSemaphore => {
+            row(("free units", "可用名额"), format!("{} / {}", rs.value, rs.capacity));
+            let holders: Vec<String> = rs.holders.iter().map(|h| holder_name(m, *h, l)).collect();
+            row(("held by", "持有者"), if holders.is_empty() { "-".into() } else { holders.join(", ") });
+        }
+        ResKind::Event => row(("flag", "标志"), l.pick(if rs.value != 0 { "set" } else { "clear" }, if rs.value != 0 { "已设置" } else { "未设置" }).into()),
+        ResKind::Condition => {
+            row(("lock", "锁"), m.rname(rs.capacity as u32));
+            row(("lock held by", "锁的持有者"), owner().unwrap_or_else(|| "-".into()));
+        }
+        ResKind::Barrier => {
+            row(("waiting", "等待中"), format!("{} / {}", rs.value, rs.capacity));
+            if rs.count != 0 {
+                row(("state", "状态"), l.pick("broken", "已损坏").into());
+            }
+        }
+        ResKind::Queue | ResKind::JoinableQueue => {
+            let max = if rs.capacity > 0 { rs.capacity.to_string() } else { l.pick("unbounded", "无限").into() };
+            row(("items", "条目"), format!("{} ({} {max})", rs.value, l.pick("maxsize", "最大")));
+            if rs.kind == ResKind::JoinableQueue {
+                row(("unfinished", "未完成"), rs.count.to_string());
+            }
+        }
+        ResKind::Pipe => {
+            row(("in transit", "在途"), rs.value.to_string());
+            row(("ends", "两端"), l.pick(if rs.capacity != 0 { "duplex" } else { "one-way" }, if rs.capacity != 0 { "双向" } else { "单向" }).into());
+        }
+        ResKind::Value | ResKind::Array => {
+            row(("value", "值"), text::one_line(&rs.text));
+            if rs.kind == ResKind::Array {
+                row(("length", "长度"), rs.capacity.to_string());
+            }
+        }
+        ResKind::Pool => {
+            row(("workers", "工作进程"), rs.capacity.to_string());
+            row(("pending", "待办"), rs.value.to_string());
+            row(("running", "执行中"), rs.count.to_string());
+        }
+        ResKind::Socket => {
+            row(("address", "地址"), text::one_line(&rs.text));
+            row(("accepted", "已接受"), rs.value.to_string());
+        }
+        ResKind::AsyncResult => {
+            row(("parts done", "已完成"), format!("{} / {}", rs.count, rs.capacity));
+            if rs.value != 0 {
+                row(("result", "结果"), text::one_line(&rs.text));
+            }
+        }
+        ResKind::File => row(("content", "内容"), text::one_line(&rs.text)),
+    }
+    out
+}
+
 impl Widget for DetailsWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let d = self.dash;
@@ -106,11 +196,8 @@ impl Widget for DetailsWidget<'_> {
                     lines.extend(resource_lines(m, rs, l, th, (area.width as usize).saturating_sub(8)));
                     lines.push(Line::raw(""));
                     lines.push(kv(l.pick("created by", "创建者"), m.pname(rs.creator), th));
-                    lines.push(kv("value", rs.value.to_string(), th));
-                    lines.push(kv("capacity", rs.capacity.to_string(), th));
-                    lines.push(kv("count", rs.count.to_string(), th));
-                    if !rs.text.is_empty() {
-                        lines.push(kv("text", text::one_line(&rs.text), th));
+                    for (k, v) in resource_facts(m, rs, l) {
+                        lines.push(kv(&k, v, th));
                     }
                 }
                 Some(ResItem::File(p)) => {
@@ -142,7 +229,7 @@ impl Widget for DetailsWidget<'_> {
             }
             let holds: Vec<String> = p.holds.iter().map(|r| m.rname(*r)).collect();
             lines.push(kv(l.pick("holds", "持有"), if holds.is_empty() { "-".into() } else { holds.join(", ") }, th));
-            lines.push(kv("ops", format!("{}{}", p.ops, p.last_op.map(|o| format!(" (last: {o})")).unwrap_or_default()), th));
+            lines.push(kv("ops", format!("{}{}", p.ops, p.last_op.map(|o| format!(" (last: {})", o.api_name())).unwrap_or_default()), th));
             lines.push(Line::raw(""));
             lines.push(Line::styled(l.pick("recent states:", "最近的状态:"), th.dim()));
             for (t, s) in p.history.iter().rev().take(8).rev() {

@@ -73,7 +73,21 @@ impl PickerState {
     /// Rows of the options of the selected lesson: (name, help).
     pub fn option_rows(&self) -> Vec<(String, String)> {
         let Some(l) = self.lesson() else { return vec![] };
-        let mut rows: Vec<(String, String)> = l.manifest.params.iter().map(|p| (p.name.clone(), p.help.get(self.lang.code()).to_string())).collect();
+        // A parameter for other variants says so (`only for version many`).
+        let current = self.launch().map(|x| x.params).unwrap_or_default();
+        let mut rows: Vec<(String, String)> = l
+            .manifest
+            .params
+            .iter()
+            .map(|p| {
+                let help = p.help.get(self.lang.code()).to_string();
+                if current.is_empty() || p.applies(&current) {
+                    return (p.name.clone(), help);
+                }
+                let when = p.only_if.iter().map(|(k, v)| format!("{k} {}", v.join("/"))).collect::<Vec<_>>().join(", ");
+                (p.name.clone(), format!("({} {when}) {help}", self.lang.pick("only for", "仅用于")))
+            })
+            .collect();
         rows.push(("seed".into(), self.lang.pick("seed of the lesson's random numbers", "随机数种子").into()));
         rows.push((self.lang.pick("start paused", "暂停开始").into(), self.lang.pick("main waits at its first op: step with n", "main 停在第一个操作:用 n 单步").into()));
         rows
@@ -197,9 +211,15 @@ impl Widget for &PickerState {
 
         let block = pane_block(l.pick("Lessons", "课程").into(), self.focus == PickerFocus::Lessons, th);
         let inner = block.inner(left);
-        block.render(left, buf);
         let visible = inner.height as usize / 2;
         let offset = super::lanes::scroll_offset(self.selected, visible.max(1));
+        // Lessons below (or above) the fold say so on the border.
+        let below = self.lessons.len().saturating_sub(offset + visible);
+        let block = match super::lanes::more_hint(offset, below, l) {
+            Some(h) => block.title_bottom(Line::styled(h, th.dim())),
+            None => block,
+        };
+        block.render(left, buf);
         for (row, (i, lesson)) in self.lessons.iter().enumerate().skip(offset).take(visible).enumerate() {
             let y = inner.y + row as u16 * 2;
             let w = inner.width as usize;
@@ -228,7 +248,10 @@ impl Widget for &PickerState {
         let val_w = vals.iter().map(|v| text::width(v)).max().unwrap_or(4).max(5);
         for (i, (name, help)) in rows.iter().enumerate() {
             let v = vals.get(i).cloned().unwrap_or_default();
-            opts.push(Line::from(vec![Span::raw(format!("  {} = ", text::pad(name, name_w))), Span::styled(format!("‹{}›", text::pad(&v, val_w)), th.bold()), Span::styled(format!("  {help}"), th.dim())]));
+            let left = format!("  {} = ", text::pad(name, name_w));
+            let value = format!("‹{}›", text::pad(&v, val_w));
+            let room = w.saturating_sub(text::width(&left) + text::width(&value) + 2);
+            opts.push(Line::from(vec![Span::raw(left), Span::styled(value, th.bold()), Span::styled(format!("  {}", text::fit_words(help, room)), th.dim())]));
         }
         let notes_text = lesson.manifest.notes.get(l.code());
         let mut notes: Vec<Line<'static>> = Vec::new();
@@ -297,6 +320,66 @@ mod tests {
         assert_eq!(launch.params["buyers"], Value::Int(4));
         assert_eq!(launch.seed, 7);
         assert!(launch.paused);
+    }
+
+    /// At 80 columns every parameter hint ends on a whole word, with `…`
+    /// when cut; a parameter of another variant says which it is for.
+    #[test]
+    fn parameter_hints_are_cut_at_words_and_say_their_variant() {
+        use crate::ui::dashboard::buffer_lines;
+        let mut p = picker();
+        p.selected = p.lessons.iter().position(|l| l.name == "queue").unwrap();
+        let rows = p.option_rows();
+        let producers = &rows.iter().find(|(n, _)| n == "producers").unwrap().1;
+        assert!(producers.starts_with("(only for version many)"), "{producers}");
+        for lang in [Lang::En, Lang::Zh] {
+            p.lang = lang;
+            let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+            (&p).render(buf.area, &mut buf);
+            let screen = buffer_lines(&buf);
+            let hints: Vec<&String> = screen.iter().filter(|l| l.contains(" = ‹")).collect();
+            assert!(hints.len() >= 5, "{screen:#?}");
+            let full: Vec<String> = p.option_rows().into_iter().map(|(_, h)| h).collect();
+            for line in hints {
+                let shown = line.split("›  ").nth(1).unwrap_or("").trim_end_matches(['│', ' ']);
+                if shown.is_empty() || full.iter().any(|h| h == shown) {
+                    continue;
+                }
+                let kept = shown.strip_suffix('…').unwrap_or_else(|| panic!("cut without …: {line}"));
+                let whole = full.iter().find(|h| h.starts_with(kept)).unwrap_or_else(|| panic!("{kept} is not a hint's start"));
+                let next = whole[kept.len()..].chars().next();
+                assert!(lang == Lang::Zh || next.is_some_and(|c| " ,;:".contains(c)), "cut mid-word: {line} ({whole})");
+            }
+        }
+        // Not for this variant: not in the run's parameter list.
+        let lesson = p.lesson().unwrap().clone();
+        let params = lesson.resolve_params(&["version=forever".into()]).unwrap();
+        let d = crate::ui::state::Dashboard::new(lesson.clone(), &params, 0, Lang::En, Theme::mono());
+        assert!(!d.params.contains("producers") && d.params.contains("items"), "{}", d.params);
+        let params = lesson.resolve_params(&["version=many".into()]).unwrap();
+        let d = crate::ui::state::Dashboard::new(lesson, &params, 0, Lang::En, Theme::mono());
+        assert!(d.params.contains("producers=3") && d.params.contains("consumers=2"), "{}", d.params);
+    }
+
+    /// Lessons below the fold are announced on the list's border.
+    #[test]
+    fn hidden_lessons_are_announced() {
+        use crate::ui::dashboard::buffer_lines;
+        let mut p = picker();
+        p.selected = 0;
+        let screen = |p: &PickerState| {
+            let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+            p.render(buf.area, &mut buf);
+            buffer_lines(&buf)
+        };
+        let shown = |lines: &[String]| p.lessons.iter().filter(|l| lines.iter().any(|x| x.contains(&format!("│  {} ", l.name)) || x.contains(&format!("│  {}│", l.name)))).count();
+        let lines = screen(&p);
+        let hidden = p.lessons.len() - shown(&lines);
+        assert!(hidden > 0, "the test needs more lessons than fit");
+        assert!(lines[22].contains(&format!("↓ {hidden} more")), "{lines:#?}");
+        p.selected = p.lessons.len() - 1;
+        let lines = screen(&p);
+        assert!(lines[22].contains("↑ ") && !lines[22].contains("↓"), "{lines:#?}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::model::{FileState, Model, ResourceState};
+use crate::model::{FileState, Model, PState, ResourceState};
 use crate::shm::record::ResKind;
 
 use super::dashboard::pane_block;
@@ -26,8 +26,23 @@ pub fn bar(value: i64, cap: i64, w: usize) -> String {
     format!("{}{}", "█".repeat(full.min(w)), "░".repeat(w - full.min(w)))
 }
 
+/// A holder's name, marked when it has ended: a dead holder never gives
+/// the resource back, and the pane must not read as if it were still at work.
+pub fn holder_name(m: &Model, lane: u32, l: Lang) -> String {
+    let name = m.pname(lane);
+    match m.processes.get(&lane).map(|p| p.state) {
+        Some(PState::Killed(_)) => format!("{name} ({})", l.pick("killed", "已被杀死")),
+        Some(PState::Exited(_)) => format!("{name} ({})", l.pick("ended", "已结束")),
+        _ => name,
+    }
+}
+
 fn names(m: &Model, lanes: &[u32]) -> String {
     lanes.iter().map(|l| m.pname(*l)).collect::<Vec<_>>().join(", ")
+}
+
+fn holder_names(m: &Model, lanes: &[u32], l: Lang) -> String {
+    lanes.iter().map(|h| holder_name(m, *h, l)).collect::<Vec<_>>().join(", ")
 }
 
 /// Lines of one resource: a summary line, then what waits / what it holds.
@@ -36,7 +51,7 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
     let bar_w = (w / 5).clamp(4, 12);
     let mut head: Vec<Span<'static>> = vec![Span::styled(text::one_line(&rs.name), th.bold()), Span::styled(format!(" {}", rs.kind.name()), th.dim()), Span::raw("  ")];
     let mut more: Vec<(String, String, Style)> = Vec::new(); // (label, names, style)
-    let owner = rs.owner.map(|o| (m.pname(o), o));
+    let owner = rs.owner.map(|o| (holder_name(m, o, l), o));
     let mut waiters_label = l.pick("waiting", "等待中");
     let mut waiters2_label = "";
     match rs.kind {
@@ -53,7 +68,7 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
         ResKind::Semaphore | ResKind::BoundedSemaphore => {
             head.push(Span::raw(format!("{} {}/{}", bar(rs.value, rs.capacity, bar_w), rs.value, rs.capacity)));
             if !rs.holders.is_empty() {
-                more.push((l.pick("held by", "持有者").into(), names(m, &rs.holders), Style::new()));
+                more.push((l.pick("held by", "持有者").into(), holder_names(m, &rs.holders, l), Style::new()));
             }
         }
         ResKind::Event => {
@@ -155,7 +170,7 @@ pub fn file_line(m: &Model, f: &FileState, lang: Lang, th: &Theme) -> Line<'stat
         Span::styled(text::one_line(&f.path), th.bold()),
         Span::styled(format!(" {} ", lang.pick("file", "文件")), th.dim()),
         Span::raw(text::one_line(&f.preview)),
-        Span::styled(format!("  ({} · {})", f.last_op, m.pname(f.last_lane)), th.dim()),
+        Span::styled(format!("  ({} · {})", f.last_op.api_name(), m.pname(f.last_lane)), th.dim()),
     ])
 }
 
@@ -221,18 +236,26 @@ impl Widget for ResourcesWidget<'_> {
         let focused = d.view.focus == Pane::Resources;
         let block = pane_block(l.pick("Resources & files", "资源与文件").into(), focused, th);
         let inner = block.inner(area);
-        block.render(area, buf);
         if inner.height == 0 || inner.width < 4 {
+            block.render(area, buf);
             return;
         }
         let lines = pane_lines(d, inner.width as usize);
         let items = d.res_items();
         if lines.is_empty() {
+            block.render(area, buf);
             Line::styled(l.pick("(none yet)", "(暂无)"), th.dim()).render(inner, buf);
             return;
         }
         let sel = d.view.selected_res.min(items.len().saturating_sub(1));
         let offset = pane_offset(&lines, sel, inner.height as usize);
+        // Rows out of the window say so on the border (the selection scrolls).
+        let below = lines.len().saturating_sub(offset + inner.height as usize);
+        let block = match super::lanes::more_hint(offset, below, l) {
+            Some(h) => block.title_bottom(Line::styled(h, th.dim())),
+            None => block,
+        };
+        block.render(area, buf);
         for (row, (line, item)) in lines.into_iter().skip(offset).take(inner.height as usize).enumerate() {
             let r = Rect { y: inner.y + row as u16, height: 1, ..inner };
             line.render(r, buf);

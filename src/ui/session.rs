@@ -110,6 +110,11 @@ pub struct Session {
     history_full: bool,
     /// The run went without the gate at some point (started running, resumed, joined).
     ran_free: bool,
+    /// A rewind from a run that went free: how many ops it had (they are
+    /// steps now), to say where `b` lands.
+    free_ops: Option<usize>,
+    /// The clock the screen shows (timeline, log times, header time).
+    clock: ScreenClock,
     follow: Option<Follow>,
 }
 
@@ -138,6 +143,8 @@ impl Session {
             history: Vec::new(),
             history_full: false,
             ran_free,
+            free_ops: None,
+            clock: ScreenClock::default(),
             follow: None,
         };
         s.update_status();
@@ -151,6 +158,8 @@ impl Session {
         let opts = rec.run_options(&lesson, lang.code());
         let mut s = Session::start(lesson, opts, lang, theme)?;
         s.follow = Some(Follow { plan: rec.actions.clone(), next: 0, auto_until: 0, replay: true, playing: None });
+        // Rebuilt from a free run: nobody stepped it, so it wins no goal.
+        s.ran_free = rec.reconstructed;
         let l = lang;
         let how = if rec.reconstructed { l.pick(", rebuilt from a free run", ",由自由运行重建") } else { "" };
         s.dash.say(format!("{} {} {}{how}: {}", l.pick("replaying", "回放"), rec.actions.len(), l.pick("recorded steps", "个记录的步骤"), l.pick("n steps through them, space plays them, b steps back", "n 逐步执行,空格自动播放,b 后退一步")), Tone::Info);
@@ -234,6 +243,12 @@ impl Session {
         if ended && self.ended_at.is_none() {
             self.ended_at = Some(self.run.elapsed());
             self.join = None;
+            // What the footer said of the run ("running", "step 3 done") is
+            // over; an exit code or a goal stays.
+            if self.dash.view.message.as_ref().is_none_or(|(_, tone)| *tone == Tone::Info) {
+                let l = self.dash.lang;
+                self.dash.say(l.pick("every process has ended: r restarts the lesson, b steps back", "所有进程都已结束:r 重新开始,b 后退一步"), Tone::Info);
+            }
             // A replay that has played out is over.
             if let Some(f) = self.follow.as_mut() {
                 f.playing = None;
@@ -244,6 +259,15 @@ impl Session {
         }
         self.follow_on();
         self.update_status();
+        // A join that can never end stops, and says why.
+        if let Some(lane) = self.join
+            && let Some(msg) = self.cannot_end(lane, &self.dash.model.pname(lane))
+        {
+            self.join = None;
+            self.run.pause();
+            self.dash.say(format!("{msg}{}", self.dash.lang.pick("; join stopped (k kills it)", ";已停止 join(k 杀死它)")), Tone::Bad);
+            self.update_status();
+        }
         if self.dash.status.settled && before.0 != self.dash.model.records {
             self.check_goals();
         }
@@ -253,8 +277,12 @@ impl Session {
     /// Feeds drained records to the model and keeps them for the schedule.
     fn absorb(&mut self) {
         let n = self.recs.len() as u64;
+        let step_ns = super::lanes::timeline_tick_ns(self.run.speed());
+        self.clock.follow(!self.run.is_paused(), self.run.elapsed().as_nanos() as u64);
         for r in self.recs.drain(..) {
-            self.dash.model.apply(&r);
+            // The model sees screen time; the history keeps the run's own.
+            let shown = Record { t_ns: self.clock.place(&r, step_ns), ..r.clone() };
+            self.dash.model.apply(&shown);
             if self.history.len() < HISTORY_MAX {
                 self.history.push(r);
             } else {
@@ -310,7 +338,15 @@ impl Session {
         if f.auto_until > 0 && f.next >= f.auto_until {
             // A rewind arrived.
             f.auto_until = 0;
-            let msg = format!("{} {} {}", l.pick("back at step", "已回到第"), self.steps, l.pick("(the run was replayed to here; b goes further back)", "步(运行已重放到这里;b 继续后退)"));
+            let msg = match self.free_ops.take() {
+                // The steps now count every op of the free run: say so, or the
+                // counter seems to jump forward on a step back.
+                Some(n) => match l {
+                    Lang::En => format!("back to step {} of {n}: the free run's ops count as steps now", self.steps),
+                    Lang::Zh => format!("后退到第 {} 步(共 {n} 步):自由运行的每个操作现在都算一步", self.steps),
+                },
+                None => format!("{} {} {}", l.pick("back at step", "已回到第"), self.steps, l.pick("(the run was replayed to here; b goes further back)", "步(运行已重放到这里;b 继续后退)")),
+            };
             if !f.replay || f.next >= f.plan.len() {
                 self.follow = None;
             }
@@ -401,7 +437,11 @@ impl Session {
         st.follow = self.follow.as_ref().map(|f| super::state::FollowStatus { next: f.next, total: f.plan.len(), target: f.auto_until, replay: f.replay, playing: f.playing.is_some() });
         st.statements = self.run.statements();
         st.speed = self.run.speed();
-        st.elapsed = self.ended_at.unwrap_or_else(|| self.run.elapsed());
+        self.clock.follow(!self.run.is_paused(), self.run.elapsed().as_nanos() as u64);
+        st.elapsed = match self.ended_at {
+            Some(_) => Duration::from_nanos(st.clock_ns.max(self.dash.model.now_ns)),
+            None => Duration::from_nanos(self.clock.now(self.run.elapsed().as_nanos() as u64).max(self.dash.model.now_ns)),
+        };
         st.rate = self.rate.rate();
         let stats = self.run.stats();
         st.received = stats.received;
@@ -416,6 +456,7 @@ impl Session {
             st.clock_ns = st.clock_ns.max(st.elapsed.as_nanos() as u64);
         }
         st.clock_ns = st.clock_ns.max(self.dash.model.now_ns);
+        st.elapsed = st.elapsed.max(Duration::from_nanos(st.clock_ns));
     }
 
     fn selected(&self) -> Option<(u32, String)> {
@@ -547,12 +588,17 @@ impl Session {
             return Ok(());
         }
         let target = schedule.len() - 1;
+        let free_ops = self.ran_free.then_some(schedule.len());
         // In a replay, keep the rest of the recording to follow afterwards.
         let (plan, replay) = match self.follow.as_ref().filter(|f| f.replay) {
             Some(f) if f.plan.len() >= schedule.len() && f.plan[..schedule.len()] == schedule[..] => (f.plan.clone(), true),
             _ => (schedule, false),
         };
-        self.rewind_to(plan, target, replay)
+        self.rewind_to(plan, target, replay)?;
+        self.free_ops = free_ops.filter(|_| target > 0);
+        // Its ops replayed as steps are still the free run's: no goals.
+        self.ran_free = free_ops.is_some();
+        Ok(())
     }
 
     fn rewind_to(&mut self, plan: Vec<Action>, target: usize, replay: bool) -> anyhow::Result<()> {
@@ -594,6 +640,7 @@ impl Session {
         self.join = None;
         self.ended_at = None;
         self.follow = None;
+        self.clock = ScreenClock::default();
         self.rate = RateMeter::default();
         Ok(())
     }
@@ -654,6 +701,11 @@ impl Session {
         if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
             return;
         }
+        if let Some(msg) = self.cannot_end(lane, &name) {
+            let l = self.dash.lang;
+            self.dash.say(format!("{msg}{}", l.pick("; a join would wait for ever (k kills it)", ";join 会永远等下去(k 杀死它)")), Tone::Bad);
+            return;
+        }
         self.leave_recording();
         self.join = Some(lane);
         self.step = None;
@@ -664,6 +716,22 @@ impl Session {
         let l = self.dash.lang;
         self.dash.say(format!("{} {name} {}", l.pick("running until", "运行到"), l.pick("ends (space cancels)", "结束为止(空格取消)")), Tone::Info);
         self.update_status();
+    }
+
+    /// Why process `lane` cannot end by itself, if the run has settled in a
+    /// deadlock or stall: a join of it would wait for ever.
+    fn cannot_end(&self, lane: u32, name: &str) -> Option<String> {
+        let d = self.dash.deadlock()?;
+        let l = self.dash.lang;
+        let how = match (d.kind.as_str(), d.processes.contains(&lane)) {
+            ("cycle", true) => l.pick("it is in a deadlock", "它处在死锁中"),
+            ("cycle", false) => l.pick("it waits on a deadlock", "它在等待一个死锁"),
+            _ => l.pick("every process left is blocked and nothing can wake one", "剩下的进程都阻塞了,没有谁能唤醒它们"),
+        };
+        Some(match l {
+            Lang::En => format!("{name} cannot end: {how}"),
+            Lang::Zh => format!("{name} 无法结束:{how}"),
+        })
     }
 
     /// Speeds sleeps up (`up`) or down by two.
@@ -700,6 +768,53 @@ impl Session {
     pub fn shutdown(&mut self) {
         self.run.shutdown_into(&mut self.recs);
         self.absorb();
+    }
+}
+
+/// The time the screen shows: the run's own clock while it runs freely, and
+/// while it is paused or stepping a clock that stands still and moves one
+/// timeline cell per step. So the seconds a teacher spends talking before
+/// the next step do not fill every lane with "ready", and the interleaving
+/// just stepped through stays on screen (as in `snapshot` figures).
+#[derive(Clone, Copy, Debug, Default)]
+struct ScreenClock {
+    /// The run went freely at the last look.
+    free: bool,
+    /// Run time left out so far (time spent paused): screen = run − `shift`.
+    shift: u64,
+    /// Screen time reached so far.
+    now: u64,
+}
+
+impl ScreenClock {
+    /// Notes whether the run goes freely at run time `real`: leaving a pause,
+    /// the screen goes on from where it stood.
+    fn follow(&mut self, free: bool, real: u64) {
+        if free == self.free {
+            return;
+        }
+        if free {
+            self.shift = real.saturating_sub(self.now);
+        } else {
+            self.now = self.now.max(real.saturating_sub(self.shift));
+        }
+        self.free = free;
+    }
+
+    /// Screen time at run time `real`.
+    fn now(&self, real: u64) -> u64 {
+        if self.free { self.now.max(real.saturating_sub(self.shift)) } else { self.now }
+    }
+
+    /// Screen time of record `r`: its own less the time paused when free; a
+    /// step (`Grant`) later than the last one when paused.
+    fn place(&mut self, r: &Record, step_ns: u64) -> u64 {
+        if self.free {
+            self.now = self.now.max(r.t_ns.saturating_sub(self.shift));
+        } else if matches!(r.kind, crate::model::RecordKind::Grant { .. }) {
+            self.now += step_ns;
+        }
+        self.now
     }
 }
 

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::codec::Value;
+use crate::model::summary::{EndReason, Summary};
 use crate::model::{Deadlock, Model, Record};
 use crate::scenario::Lesson;
 
@@ -167,11 +168,14 @@ pub struct ViewState {
     pub overlay: Option<Overlay>,
     /// The footer message (replaces the key hints until the next key).
     pub message: Option<(String, Tone)>,
+    /// Drawn as a figure for course notes (`p`, `snapshot`): no tool
+    /// counters (records/s, dropped) and the lesson's title in full.
+    pub figure: bool,
 }
 
 impl Default for ViewState {
     fn default() -> Self {
-        ViewState { focus: Pane::Lanes, selected_lane: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None }
+        ViewState { focus: Pane::Lanes, selected_lane: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false }
     }
 }
 
@@ -196,7 +200,9 @@ pub struct Dashboard {
 impl Dashboard {
     pub fn new(lesson: Lesson, params: &BTreeMap<String, Value>, seed: u64, lang: Lang, theme: Theme) -> Dashboard {
         let source = lesson.script.lines().map(|l| l.replace('\t', "    ")).collect();
-        let params = params.iter().map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ");
+        // Only what applies to this variant (a `many`-only count is noise in `forever`).
+        let applies = |k: &String| lesson.manifest.params.iter().find(|p| &p.name == k).is_none_or(|p| p.applies(params));
+        let params = params.iter().filter(|(k, _)| applies(k)).map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ");
         Dashboard { lesson, source, params, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default(), judge: Default::default() }
     }
 
@@ -259,7 +265,10 @@ impl Dashboard {
         if (m.bad.is_empty() || !ended) && (m.goals.is_empty() || !stepped) {
             return Default::default();
         }
-        let facts = condition::Facts::from_run(params, &self.model, ended.then_some("ended"));
+        // The outcome as headless names it (`completed`, `assertion`, `error`),
+        // so a condition on `outcome` holds on screen as it does there.
+        let outcome = ended.then(|| Summary::outcome(&self.model, &EndReason::AllEnded).name());
+        let facts = condition::Facts::from_run(params, &self.model, outcome);
         let lang = self.lang.code();
         let mut v = condition::Verdicts::default();
         if ended {

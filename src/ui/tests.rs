@@ -223,3 +223,170 @@ fn keys_move_within_the_focused_pane() {
     f.d.move_by(-2);
     assert_eq!(f.d.view.log_scroll, 2);
 }
+
+/// A screen full of wide characters, then a popup: the popup's left border
+/// shows in every row, and no wide character starts just left of it (it
+/// would cover the border in a terminal and run into the box).
+#[test]
+fn popups_over_wide_characters_keep_their_left_border() {
+    use super::keymap::Scope;
+    use super::overlay::{DetailsWidget, HelpWidget};
+    let f = crossed_locks(Theme::colored());
+    let theme = Theme::colored();
+    for (name, width) in [("help", 80u16), ("help", 81), ("details", 80), ("details", 81), ("details", 120)] {
+        let area = Rect::new(0, 0, width, 24);
+        let mut buf = Buffer::empty(area);
+        for y in 0..area.height {
+            buf.set_string(0, y, "中文的源代码行".repeat(20), ratatui::style::Style::new());
+        }
+        match name {
+            "help" => HelpWidget::new(Scope::Dashboard, Lang::Zh, &theme).render(area, &mut buf),
+            _ => DetailsWidget::new(&f.d, Pane::Lanes).render(area, &mut buf),
+        }
+        // The box's top-left corner.
+        let (bx, by) = (0..area.height).flat_map(|y| (0..area.width).map(move |x| (x, y))).find(|p| buf[*p].symbol() == "┌").unwrap_or_else(|| panic!("{name}: no box"));
+        let bottom = (by..area.height).find(|y| buf[(bx, *y)].symbol() == "└").unwrap_or_else(|| panic!("{name}: no bottom"));
+        for y in by..=bottom {
+            assert!(["┌", "│", "└"].contains(&buf[(bx, y)].symbol()), "{name} {width}: row {y} has {:?} at the border", buf[(bx, y)].symbol());
+            if bx > 0 {
+                assert!(text::width(buf[(bx - 1, y)].symbol()) <= 1, "{name} {width}: a wide character covers the border in row {y}");
+            }
+        }
+        // The text in rows outside the box is untouched.
+        if by > 0 {
+            assert!(buffer_lines(&buf)[by as usize - 1].starts_with("中文的源代码行"));
+        }
+    }
+}
+
+/// Details of a resource say what its fields mean for its kind: a Lock is
+/// free or held by someone (not `value 0`/`1` and a bare `count`), and a dead
+/// holder is named as dead, in the details and in the pane.
+#[test]
+fn resource_details_speak_of_holders_not_raw_fields() {
+    use super::overlay::DetailsWidget;
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").lock(0, "Lock-1");
+    f.at(1, 1, RecordKind::Resource { res: 1, kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 2 });
+    f.d.view.focus = Pane::Resources;
+    f.d.toggle_details();
+    let details = |d: &Dashboard| render(DetailsWidget::new(d, Pane::Resources), 80, 24).join("\n");
+    let free = details(&f.d);
+    assert!(free.contains("state") && free.contains("free"), "{free}");
+    for raw in ["value", "count", "capacity"] {
+        assert!(!free.contains(raw), "{raw} in\n{free}");
+    }
+    f.acquired(2, 0, 2);
+    f.at(2, 3, RecordKind::Op { op: Op::Acquire, res: Some(1), other: None, a: 1, b: 1, c: 0, detail: None });
+    let held = details(&f.d);
+    assert!(held.contains("held by Process-1") && !held.contains("killed"), "{held}");
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    let dead = details(&f.d);
+    assert!(dead.contains("held by Process-1 (killed)"), "{dead}");
+    f.d.view.selected_res = 1;
+    let sem = details(&f.d);
+    assert!(sem.contains("free units") && sem.contains("1 / 2") && sem.contains("Process-1 (killed)"), "{sem}");
+    let pane = render(ResourcesWidget::new(&f.d), 60, 8).join("\n");
+    assert!(pane.contains("held by Process-1 (killed)") && pane.contains("held by: Process-1 (killed)"), "{pane}");
+    // Both kills are flagged.
+    let flagged: Vec<&str> = f.d.model.findings.iter().filter(|x| x.kind == "ended_holding").map(|x| x.message.as_str()).collect();
+    assert!(flagged.iter().any(|m| m.contains("Lock-1") && m.contains("Semaphore-1")), "{flagged:?}");
+}
+
+/// What a process waits in reads as the lesson's call (`recv`), not as the
+/// record's unique op name (`recv_socket`), on screen and in the stall banner.
+#[test]
+fn waits_read_as_the_lessons_call() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess");
+    f.at(1, 1, RecordKind::Resource { res: 0, kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
+    f.at(1, 2, RecordKind::Block { op: Op::SockRecv, res: Some(0), other: None, holder: None, timed: false });
+    let lanes = render(LanesWidget::new(&f.d), 100, 6).join("\n");
+    assert!(lanes.contains("recv conn") && !lanes.contains("recv_socket"), "{lanes}");
+    let banner = render(BannerWidget::new(&f.d), 100, 3).join("\n");
+    assert!(banner.contains("MainProcess in recv on conn") && !banner.contains("_socket"), "{banner}");
+}
+
+/// At 80 columns a stall after the kill of a holder keeps its cause (the
+/// kill) and summarises who waits, instead of a list cut mid-word.
+#[test]
+fn a_stall_banner_at_80_columns_says_the_kill_caused_it() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess").lock(0, "Lock-1");
+    for lane in 2..=11 {
+        f.spawn(1, lane, &format!("Process-{}", lane - 1));
+    }
+    f.acquired(2, 0, 2);
+    for lane in 3..=11 {
+        f.blocks(lane, 0, 2, 2);
+    }
+    f.at(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(3), holder: None, timed: false });
+    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    for lang in [Lang::En, Lang::Zh] {
+        f.d.lang = lang;
+        let lines = render(BannerWidget::new(&f.d), 80, 3);
+        let text = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+        let want: &[&str] = match lang {
+            Lang::En => &["STALLED: Process-1 was killed while holding Lock-1, so it is never released", "9 processes in acquire Lock-1, held by Process-1 (killed)", "MainProcess in join(Process-2)"],
+            Lang::Zh => &["停滞", "Process-1 在持有 Lock-1 时被杀死了", "9 个进程 在 acquire Lock-1"],
+        };
+        for w in want {
+            assert!(text.contains(w), "{w:?} not in {lines:#?}");
+        }
+        assert!(!text.contains("ended_holding"), "the kill is said once: {lines:#?}");
+    }
+}
+
+/// A cycle too long for the banner names the processes and locks in it.
+#[test]
+fn a_long_deadlock_banner_keeps_every_name_at_80_columns() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess");
+    let n = 6;
+    for i in 0..n {
+        f.lock(i, &format!("fork-of-philosopher-{i}"));
+        f.spawn(1, 2 + i, &format!("philosopher-{i}"));
+    }
+    for i in 0..n {
+        f.acquired(2 + i, i, 2);
+    }
+    for i in 0..n {
+        f.blocks(2 + i, (i + 1) % n, 2 + (i + 1) % n, 3);
+    }
+    let lines = render(BannerWidget::new(&f.d), 80, 3);
+    let text = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    assert!(text.starts_with("DEADLOCK: 6 processes wait for each other in a circle (philosopher-"), "{lines:#?}");
+    assert!(text.ends_with("over 6 resources") && !text.contains('…') || text.contains(" … "), "{lines:#?}");
+    // Three philosophers: every name fits.
+    let mut g = Feed::new(Theme::colored());
+    g.spawn(0, 1, "MainProcess");
+    for i in 0..3 {
+        g.lock(i, &format!("fork-{i}"));
+        g.spawn(1, 2 + i, &format!("philosopher-{i}"));
+        g.acquired(2 + i, i, 2);
+    }
+    for i in 0..3 {
+        g.blocks(2 + i, (i + 1) % 3, 2 + (i + 1) % 3, 3);
+    }
+    let text = render(BannerWidget::new(&g.d), 80, 3).iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    for i in 0..3 {
+        assert!(text.contains(&format!("philosopher-{i}")) && text.contains(&format!("fork-{i}")), "{i}: {text}");
+    }
+}
+
+/// Resources that do not fit in the pane are announced on its border.
+#[test]
+fn hidden_resources_are_announced() {
+    let mut f = Feed::new(Theme::colored());
+    f.spawn(0, 1, "MainProcess");
+    for i in 0..8 {
+        f.lock(i, &format!("Lock-{}", i + 1));
+    }
+    let lines = render(ResourcesWidget::new(&f.d), 50, 6);
+    assert!(lines[5].contains("↓ 4 more"), "{lines:#?}");
+    f.d.view.selected_res = 7;
+    let lines = render(ResourcesWidget::new(&f.d), 50, 6);
+    assert!(lines[5].contains("↑ 4 more"), "{lines:#?}");
+    let lines = render(ResourcesWidget::new(&f.d), 50, 12);
+    assert!(!lines[11].contains("more"), "all shown: {lines:#?}");
+}

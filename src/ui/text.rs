@@ -79,6 +79,22 @@ pub fn fit(s: &str, w: usize) -> String {
     out
 }
 
+/// `s` cut to `w` columns at a word boundary, ending in `…` when cut (mid-word
+/// only when the first word alone is wider than `w`).
+pub fn fit_words(s: &str, w: usize) -> String {
+    if width(s) <= w {
+        return s.to_string();
+    }
+    let cut = fit(s, w);
+    let body = cut.trim_end_matches('…');
+    // Keep whole words only: up to the last space inside the cut, unless the
+    // next character was a space anyway.
+    let next_is_space = s[body.len()..].starts_with(' ');
+    let kept = if next_is_space { body } else { body.rfind(' ').map_or(body, |i| &body[..i]) };
+    let kept = kept.trim_end_matches([' ', ',', ';', ':', '(']);
+    if kept.is_empty() { cut } else { format!("{kept}…") }
+}
+
 /// `s` cut to `w` columns and padded with spaces to exactly `w` columns.
 pub fn pad(s: &str, w: usize) -> String {
     let mut out = fit(s, w);
