@@ -125,7 +125,8 @@ fn run_pids(conductor: i32) -> Vec<i32> {
 /// The lanes pane's rows: (row index, text) of each process row.
 fn lane_rows(screen: &str) -> Vec<String> {
     let lines: Vec<&str> = screen.lines().collect();
-    let start = lines.iter().position(|l| l.contains(" process ") && l.contains("pid")).expect("the lanes header");
+    // Before the first frame there is no lanes pane: no rows.
+    let Some(start) = lines.iter().position(|l| l.contains(" process ") && l.contains("pid")) else { return Vec::new() };
     lines[start + 1..].iter().take_while(|l| !l.starts_with('└')).map(|l| l.split('│').nth(1).unwrap_or("").to_string()).filter(|r| r.trim().len() > 2).collect()
 }
 
@@ -704,6 +705,36 @@ fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
     assert!(banner.starts_with("STALLED: Process-1 was killed while holding Lock-1, so it is never released"), "{s}");
     assert!(banner.contains("processes in acquire Lock-1, held by Process-1 (killed)"), "{s}");
     let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A Python program waiting in `input()`: its lane says so, `i` types a
+/// line for it (enter sends), ctrl-d ends its input (EOFError), as CPython's
+/// input() reads a terminal. python3 must be on PATH.
+#[test]
+fn typing_a_line_for_a_python_input() {
+    let ok = Command::new("python3").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    assert!(ok, "python3 is not on PATH: this test runs a Python program in the dashboard");
+    let dir = std::env::temp_dir().join(format!("fs-ui-input-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ask.py"), "name = input('name? ')\nprint('hello', name)\ntry:\n    input('more? ')\nexcept EOFError as e:\n    print('EOFError:', e)\n").unwrap();
+    let t = Tmux::start_in("input", "run ask.py", &[], 110, 30, &dir);
+    t.wait_for("main waiting for input", WAIT, |s| lane_rows(s).iter().any(|r| r.contains("input: i to type")));
+    let conductor = t.conductor();
+    let pids = run_pids(conductor);
+    t.keys(&["i"]);
+    t.keys(&["a", "l", "i", "c", "e"]);
+    t.wait_for("the line being typed", WAIT, |s| s.contains("input() of MainProcess") && s.contains("alice▏"));
+    t.keys(&["Enter"]);
+    t.wait_for("the line to arrive", WAIT, |s| s.contains("hello alice") && s.contains("more?"));
+    t.keys(&["i"]);
+    t.keys(&["C-d"]);
+    let s = t.wait_for("the end of input", WAIT, |s| s.contains("EOFError: EOF when reading a line") && header(s).contains("ENDED"));
+    assert!(!s.contains("stall") && !s.contains("STALL"), "waiting for input is no stall:\n{s}");
     t.keys(&["q"]);
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert_clean(conductor, &pids);

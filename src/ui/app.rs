@@ -304,6 +304,22 @@ impl App {
                     self.picker_action(a)?;
                 }
             }
+            Screen::Dashboard(s) if s.typing.is_some() => {
+                // Typing a line for input(): every key edits it.
+                use crossterm::event::{KeyCode, KeyModifiers};
+                if k.kind == crossterm::event::KeyEventKind::Release {
+                    return Ok(());
+                }
+                match k.code {
+                    KeyCode::Enter => s.finish_typing(Some(true)),
+                    KeyCode::Esc => s.finish_typing(None),
+                    KeyCode::Char('d') if k.modifiers.contains(KeyModifiers::CONTROL) => s.finish_typing(Some(false)),
+                    KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => s.finish_typing(None),
+                    KeyCode::Backspace => s.type_key(None),
+                    KeyCode::Char(c) => s.type_key(Some(c)),
+                    _ => {}
+                }
+            }
             Screen::Dashboard(_) => {
                 if let Some(a) = keymap::lookup(Scope::Dashboard, k) {
                     self.dashboard_action(a)?;
@@ -384,6 +400,7 @@ impl App {
                 let msg = screenshot(&s.dash, size);
                 s.dash.say(msg.0, msg.1);
             }
+            Action::TypeInput => s.start_typing(),
             Action::Faster => s.change_speed(true),
             Action::Slower => s.change_speed(false),
             Action::Up => s.dash.move_by(-1),

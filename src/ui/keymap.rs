@@ -25,6 +25,8 @@ pub enum Action {
     Restart,
     Rewind,
     Screenshot,
+    /// Type a line for the selected process waiting in `input()`.
+    TypeInput,
     Faster,
     Slower,
     Up,
@@ -132,6 +134,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { scope: D, keys: &[C('j')], action: A::Join, en: "join the selected process: run until it exits, then pause", zh: "join 选中的进程:运行到它结束,然后暂停", hint: Some(("join", "join")) },
     Binding { scope: D, keys: &[C('r')], action: A::Restart, en: "restart the lesson (same seed and parameters)", zh: "重新开始(相同的种子和参数)", hint: None },
     Binding { scope: D, keys: &[C('b')], action: A::Rewind, en: "back one step: replay the run to the step before (the header counts steps)", zh: "后退一步:把运行重放到上一步(标题栏显示步数)", hint: Some(("back", "后退")) },
+    Binding { scope: D, keys: &[C('i')], action: A::TypeInput, en: "type a line for the selected process waiting in input() (enter sends it, esc cancels, ctrl-d ends the input)", zh: "给选中的、在 input() 中等待的进程输入一行(回车发送,esc 取消,ctrl-d 结束输入)", hint: None },
     Binding { scope: D, keys: &[C('p')], action: A::Screenshot, en: "screenshot: this frame as SVG and PNG (light theme) in the current folder", zh: "截图:把当前画面存为 SVG 和 PNG(浅色主题),放在当前目录", hint: None },
     Binding { scope: D, keys: &[C('+'), C('=')], action: A::Faster, en: "faster sleeps (speed ×2)", zh: "加速 sleep(速度 ×2)", hint: None },
     Binding { scope: D, keys: &[C('-'), C('_')], action: A::Slower, en: "slower sleeps (speed ÷2)", zh: "减速 sleep(速度 ÷2)", hint: None },

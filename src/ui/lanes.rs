@@ -43,6 +43,10 @@ pub fn wait_text(model: &Model, p: &ProcessState, lang: Lang, long: bool) -> Opt
     if w.op == Op::Sleep {
         return Some(lang.pick("sleep", "sleep").into());
     }
+    if w.op == Op::Input {
+        // Ended from outside (a line typed), not by a timeout.
+        return Some(lang.pick("input: i to type a line", "input:按 i 输入一行").into());
+    }
     let timed = if w.timed && long { lang.pick(" (with timeout)", "(有超时)") } else { "" };
     if let Some(res) = w.res {
         let rs = model.resources.get(&res);
