@@ -703,7 +703,7 @@ fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
     let conductor = t.conductor();
     let banner: String = s.lines().skip(1).take_while(|l| !l.starts_with('┌')).map(str::trim).collect::<Vec<_>>().join(" ");
     assert!(banner.starts_with("STALLED: Process-1 was killed while holding Lock-1, so it is never released"), "{s}");
-    assert!(banner.contains("processes in acquire Lock-1, held by Process-1 (killed)"), "{s}");
+    assert!(banner.contains("processes in acquire on Lock-1, held by Process-1 (killed)"), "{s}");
     let pids = run_pids(conductor);
     t.keys(&["q"]);
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));

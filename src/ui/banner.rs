@@ -96,7 +96,10 @@ fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, boo
     for lane in &d.processes {
         let Some(w) = m.processes.get(lane).and_then(|p| p.wait.as_ref()) else { continue };
         let on = match (w.res, w.on) {
-            (Some(r), _) => format!("{} {}", w.op.api_name(), m.rname(r)),
+            (Some(r), _) => match l {
+                Lang::En => format!("{} on {}", w.op.api_name(), m.rname(r)),
+                Lang::Zh => format!("{} {}", w.op.api_name(), m.rname(r)),
+            },
             (None, Some(o)) => format!("{}({})", w.op.api_name(), m.pname(o)),
             _ => w.op.api_name().to_string(),
         };

@@ -327,7 +327,7 @@ fn a_stall_banner_at_80_columns_says_the_kill_caused_it() {
         let lines = render(BannerWidget::new(&f.d), 80, 3);
         let text = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
         let want: &[&str] = match lang {
-            Lang::En => &["STALLED: Process-1 was killed while holding Lock-1, so it is never released", "9 processes in acquire Lock-1, held by Process-1 (killed)", "MainProcess in join(Process-2)"],
+            Lang::En => &["STALLED: Process-1 was killed while holding Lock-1, so it is never released", "9 processes in acquire on Lock-1, held by Process-1 (killed)", "MainProcess in join(Process-2)"],
             Lang::Zh => &["停滞", "Process-1 在持有 Lock-1 时被杀死了", "9 个进程 在 acquire Lock-1"],
         };
         for w in want {
