@@ -709,8 +709,7 @@ impl Model {
         for &start in blocked.keys() {
             let mut path = vec![start];
             let mut cur = start;
-            loop {
-                let Some(next) = blocked.get(&cur).and_then(|w| self.wakers(w)).and_then(|v| (v.len() == 1).then(|| v[0])) else { break };
+            while let Some(next) = blocked.get(&cur).and_then(|w| self.wakers(w)).and_then(|v| (v.len() == 1).then(|| v[0])) {
                 if let Some(pos) = path.iter().position(|&p| p == next) {
                     let cycle: Vec<u32> = path[pos..].to_vec();
                     let resources: Vec<u32> = cycle.iter().filter_map(|p| blocked.get(p).and_then(|w| w.res)).collect();
