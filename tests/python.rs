@@ -308,7 +308,13 @@ fn the_course_notes_programs_print_what_cpython_prints() {
                 loop {
                     let i = next.fetch_add(1, Ordering::SeqCst);
                     let Some(e) = todo.get(i) else { break };
-                    let v = compare_notes_program(e);
+                    // These programs race as CPython runs them (sleeps, a
+                    // daemon's last print, terminate right after start):
+                    // a difference must show twice to count.
+                    let v = match compare_notes_program(e) {
+                        Verdict::Same => Verdict::Same,
+                        Verdict::Different(_) => compare_notes_program(e),
+                    };
                     results.lock().unwrap().push((e["file"].as_str().unwrap().to_string(), v));
                 }
             });
