@@ -136,6 +136,12 @@ pub const STEP_LIMIT: Duration = Duration::from_secs(20);
 /// stop signal; every record goes to `model` and then to `on_record`.
 /// With a policy the run must have started paused; it is stepped one process
 /// at a time. Without one it runs freely.
+/// Some process is in `input()` as far as the records say: only then is it
+/// worth reading the lanes for one to feed (the loop runs 2,000 times a second).
+fn waits_for_input(model: &Model) -> bool {
+    model.live().any(|p| p.wait.as_ref().is_some_and(|w| w.op == crate::shm::record::Op::Input))
+}
+
 pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeout: Option<Duration>, on_record: &mut dyn FnMut(&Record, &Model)) -> EndReason {
     let t0 = Instant::now();
     let mut recs = Vec::new();
@@ -171,7 +177,7 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                 }
                 // A process waiting in input() gets its line between steps
                 // (then the run settles again before the next step).
-                if run.feed_input() {
+                if waits_for_input(model) && run.feed_input() {
                     continue;
                 }
                 let replaying = matches!(p, Policy::Replay(_));
@@ -199,7 +205,9 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                 }
             }
             None => {
-                run.feed_input();
+                if waits_for_input(model) {
+                    run.feed_input();
+                }
                 run.drain(&mut recs, false);
                 feed(&mut recs, model);
                 if run.all_ended() {

@@ -471,7 +471,7 @@ pub extern "C" fn fs_is_alive(lane: u32, line: u32) -> i64 {
 /// `p.exitcode` (a query, not an op): `NOTHING` while it runs.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_exitcode(lane: u32) -> i64 {
-    with_rt(|rt| Ok(none_or(rt.child_exitcode(lane).or_else(|| rt.exitcode_of(lane)).map(i64::from))))
+    with_rt(|rt| Ok(none_or(rt.child_exitcode(lane).map(i64::from))))
 }
 
 /// `p.terminate()` (15) / `p.kill()` (9).

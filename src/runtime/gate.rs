@@ -67,6 +67,17 @@ pub fn take_one(word: &std::sync::atomic::AtomicU32) -> bool {
     word.fetch_update(AcqRel, Acquire, |g| g.checked_sub(1)).is_ok()
 }
 
+/// Waits until `cond` holds, at most `limit`, polling with a growing pause
+/// (for what another process does next, with no word to wait on).
+pub fn wait_bounded(limit: Duration, cond: impl Fn() -> bool) {
+    let t0 = std::time::Instant::now();
+    let mut pause = Duration::from_micros(10);
+    while !cond() && t0.elapsed() < limit {
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(1));
+    }
+}
+
 impl Rt {
     pub fn paused(&self) -> bool {
         self.ctl.mode.load(Relaxed) == MODE_PAUSED
@@ -151,14 +162,8 @@ impl Rt {
     /// sets off in another process (a child's first park, a signalled process's
     /// end) happens inside the same step, in a fixed order.
     pub fn settle_on(&self, cond: impl Fn() -> bool) {
-        if !self.paused() {
-            return;
-        }
-        let t0 = std::time::Instant::now();
-        let mut pause = Duration::from_micros(10);
-        while !cond() && t0.elapsed() < Duration::from_secs(10) {
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(1));
+        if self.paused() {
+            wait_bounded(Duration::from_secs(10), cond);
         }
     }
 

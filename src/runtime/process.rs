@@ -172,20 +172,18 @@ impl Rt {
         (l.ended.load(Acquire) != 0).then(|| l.exit_status.load(Acquire))
     }
 
-    /// Exitcode of our child `lane` if it has ended — as Python's `poll()`
-    /// (`waitpid(WNOHANG)`) answers: a child that has exited counts as
-    /// ended at once, and the answer waits (bounded) only for the conductor
-    /// to record the end, so that its record comes first.
+    /// Exitcode of `lane` if it has ended — for our own child, as Python's
+    /// `poll()` (`waitpid(WNOHANG)`) answers: a child that has exited counts
+    /// as ended at once, and the answer waits (bounded) only for the
+    /// conductor to record the end, so that its record comes first.
     pub fn child_exitcode(&self, lane: u32) -> Option<i32> {
         let l = self.v.lane(lane)?;
-        if l.ended.load(Acquire) == 0 {
-            let child = self.child(lane)?;
-            if child.reaped.is_none() && crate::sys::has_exited(child.pid) {
-                let t0 = std::time::Instant::now();
-                while l.ended.load(Acquire) == 0 && t0.elapsed() < std::time::Duration::from_secs(2) {
-                    std::thread::sleep(std::time::Duration::from_micros(200));
-                }
-            }
+        if l.ended.load(Acquire) == 0
+            && let Some(child) = self.child(lane)
+            && child.reaped.is_none()
+            && crate::sys::has_exited(child.pid)
+        {
+            super::gate::wait_bounded(std::time::Duration::from_secs(2), || l.ended.load(Acquire) != 0);
         }
         self.exitcode_of(lane)
     }
@@ -229,7 +227,7 @@ impl Rt {
     pub fn process_is_alive(&self, lane: u32, line: u32) -> LessonResult<bool> {
         self.enter_op(Op::IsAlive, line);
         let alive = match self.v.lane(lane) {
-            Some(l) => l.pid.load(Acquire) > 0 && self.child_exitcode(lane).is_none() && l.ended.load(Acquire) == 0,
+            Some(l) => l.pid.load(Acquire) > 0 && self.child_exitcode(lane).is_none(),
             None => false,
         };
         if !alive && self.child(lane).is_some() {
