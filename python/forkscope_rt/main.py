@@ -34,6 +34,20 @@ def exit_code(e):
     return 1
 
 
+def run_as_python(body, prefix=""):
+    """Runs `body()` and gives the exit status Python would: 0, what
+    `sys.exit` said, or 1 after an uncaught exception's traceback (headed by
+    `prefix`, as a child process's is)."""
+    try:
+        body()
+        return 0
+    except SystemExit as e:
+        return exit_code(e)
+    except BaseException:
+        report_exception(prefix)
+        return 1
+
+
 def report_exception(prefix=""):
     """Prints the current exception's traceback as one op on stderr, and
     records it: a failed `assert` of the user's code as an assertion, any
@@ -115,15 +129,7 @@ def run_main(lib):
     main.__loader__ = None
     main.__cached__ = None
     sys.modules["__main__"] = main
-    code = 0
-    try:
-        program = compile(source, path, "exec", dont_inherit=True)
-        exec(program, main.__dict__)
-    except SystemExit as e:
-        code = exit_code(e)
-    except BaseException:
-        code = 1
-        report_exception()
+    code = run_as_python(lambda: exec(compile(source, path, "exec", dont_inherit=True), main.__dict__))
     try:
         atexit._run_exitfuncs()
     except BaseException:
@@ -153,29 +159,19 @@ def run_spawned(lib, lane, data, source):
         main.__builtins__ = builtins
         main.__spec__ = None
         sys.modules["__main__"] = sys.modules["__mp_main__"] = main
-        try:
+        made = []
+
+        def bootstrap():
             exec(compile(source, path, "exec", dont_inherit=True), main.__dict__)
             state = pickle.loads(prep["process"])
             process = state["cls"].__new__(state["cls"])
             process.__dict__.update(state["state"])
-        except SystemExit as e:
-            code = exit_code(e)
-            raise
-        except BaseException:
-            code = 1
-            report_exception()
-            raise SystemExit(code)
-        mpp._init_child(process)
-        try:
-            process.run()
-            code = 0
-        except SystemExit as e:
-            code = exit_code(e)
-        except BaseException:
-            code = 1
-            report_exception("Process %s:\n" % process.name)
-    except SystemExit:
-        pass
+            made.append(process)
+
+        code = run_as_python(bootstrap)
+        if made:
+            mpp._init_child(made[0])
+            code = run_as_python(made[0].run, "Process %s:\n" % made[0].name)
     finally:
         hooks.flush_streams()
         lib.fs_finish(code)
@@ -196,14 +192,7 @@ def run_child(process, lane):
         import multiprocessing.process as mpp
 
         mpp._init_child(process)
-        try:
-            process.run()
-            code = 0
-        except SystemExit as e:
-            code = exit_code(e)
-        except BaseException:
-            code = 1
-            report_exception("Process %s:\n" % process.name)
+        code = run_as_python(process.run, "Process %s:\n" % process.name)
         hooks.flush_streams()
     finally:
         lib.fs_finish(code)

@@ -35,26 +35,19 @@ class _Shared:
         return dict(self.__dict__)
 
 
-class Lock(_Shared):
-    """A non-recursive lock: any process may release it."""
+class _Acquirable(_Shared):
+    """acquire, release and `with` of a Lock (kind 0), RLock (1) or
+    Semaphore (2): the same calls of the library, by kind."""
 
     _kind = 0
-
-    def __init__(self, *, ctx=None, _id=None):
-        if _id is not None:
-            self._id = _id
-        else:
-            b, n = _name(type(self).__name__)
-            self._id = ok(rt.lib.fs_lock_new(self._kind, b, n, rt.line()))
 
     def acquire(self, block=True, timeout=None):
         line = rt.caller_line(sys._getframe(1))
         if block and timeout is None:
-            r = rt.fast.fs_acquire(self._kind, self._id, line)
-            if r == ERR:
+            if rt.fast.fs_acquire(self._kind, self._id, line) == ERR:
                 raise rt.last_error()
             return True
-        return bool(ok(rt.lib.fs_lock_acquire(self._kind, self._id, 1 if block else 0, _timeout(timeout), line)))
+        return bool(ok(rt.lib.fs_acquire_timed(self._kind, self._id, 1 if block else 0, _timeout(timeout), line)))
 
     def release(self):
         if rt.fast.fs_release(self._kind, self._id, rt.caller_line(sys._getframe(1))) == ERR:
@@ -74,13 +67,27 @@ class Lock(_Shared):
         return "<%s(id=%d)>" % (type(self).__name__, self._id)
 
 
+class Lock(_Acquirable):
+    """A non-recursive lock: any process may release it."""
+
+    _kind = 0
+
+    def __init__(self, *, ctx=None, _id=None):
+        if _id is not None:
+            self._id = _id
+        else:
+            b, n = _name(type(self).__name__)
+            self._id = ok(rt.lib.fs_lock_new(self._kind, b, n, rt.line()))
+
+
 class RLock(Lock):
     """A recursive lock: its owner may take it again, and must release it as often."""
 
     _kind = 1
 
 
-class Semaphore(_Shared):
+class Semaphore(_Acquirable):
+    _kind = 2
     _bounded = 0
 
     def __init__(self, value=1, *, ctx=None):
@@ -88,32 +95,8 @@ class Semaphore(_Shared):
         b, n = _name(type(self).__name__)
         self._id = ok(rt.lib.fs_sem_new(int(value), self._bounded, b, n, rt.line()))
 
-    def acquire(self, block=True, timeout=None):
-        line = rt.caller_line(sys._getframe(1))
-        if block and timeout is None:
-            if rt.fast.fs_acquire(2, self._id, line) == ERR:
-                raise rt.last_error()
-            return True
-        return bool(ok(rt.lib.fs_sem_acquire(self._id, 1 if block else 0, _timeout(timeout), line)))
-
-    def release(self):
-        if rt.fast.fs_release(2, self._id, rt.caller_line(sys._getframe(1))) == ERR:
-            raise rt.last_error()
-
     def get_value(self):
         return ok(rt.lib.fs_sem_value(self._id, rt.line()))
-
-    def __enter__(self):
-        if rt.fast.fs_acquire(2, self._id, rt.caller_line(sys._getframe(1))) == ERR:
-            raise rt.last_error()
-        return True
-
-    def __exit__(self, *args):
-        if rt.fast.fs_release(2, self._id, rt.caller_line(sys._getframe(1))) == ERR:
-            raise rt.last_error()
-
-    def __repr__(self):
-        return "<%s(id=%d)>" % (type(self).__name__, self._id)
 
 
 class BoundedSemaphore(Semaphore):

@@ -516,13 +516,21 @@ pub unsafe extern "C" fn fs_lock_new(kind: u32, name: *const u8, n: usize, line:
     with_rt(|rt| unsafe { named(rt, name, n, || if kind == 1 { rt.rlock_new(line) } else { rt.lock_new(None, line) }) })
 }
 
-/// `acquire(blocking, timeout)` of a Lock (0) or RLock (1): 1 if acquired.
+/// The acquire of a Lock (0), RLock (1) or Semaphore (2).
+fn acquire(rt: &Rt, kind: u32, id: u32, blocking: bool, secs: Option<f64>, line: u32) -> LessonResult<i64> {
+    let got = match kind {
+        0 => rt.lock_acquire(id, blocking, secs, line)?,
+        1 => rt.rlock_acquire(id, blocking, secs, line)?,
+        _ => rt.semaphore_acquire(id, blocking, secs, line)?,
+    };
+    Ok(got as i64)
+}
+
+/// `acquire(blocking, timeout)` of a Lock (0), RLock (1) or Semaphore (2):
+/// 1 if acquired.
 #[unsafe(no_mangle)]
-pub extern "C" fn fs_lock_acquire(kind: u32, id: u32, blocking: u32, secs: f64, line: u32) -> i64 {
-    with_rt(|rt| {
-        let got = if kind == 1 { rt.rlock_acquire(id, blocking != 0, timeout(secs), line)? } else { rt.lock_acquire(id, blocking != 0, timeout(secs), line)? };
-        Ok(got as i64)
-    })
+pub extern "C" fn fs_acquire_timed(kind: u32, id: u32, blocking: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| acquire(rt, kind, id, blocking != 0, timeout(secs), line))
 }
 
 /// `acquire()` (blocking, no timeout: the common case, with only 32-bit
@@ -530,14 +538,7 @@ pub extern "C" fn fs_lock_acquire(kind: u32, id: u32, blocking: u32, secs: f64, 
 /// conversion) of a Lock (0), RLock (1) or Semaphore (2).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_acquire(kind: u32, id: u32, line: u32) -> i64 {
-    with_rt(|rt| {
-        let got = match kind {
-            0 => rt.lock_acquire(id, true, None, line)?,
-            1 => rt.rlock_acquire(id, true, None, line)?,
-            _ => rt.semaphore_acquire(id, true, None, line)?,
-        };
-        Ok(got as i64)
-    })
+    with_rt(|rt| acquire(rt, kind, id, true, None, line))
 }
 
 /// `release()` of a Lock (0), RLock (1) or Semaphore (2), 32-bit arguments only.
@@ -561,11 +562,6 @@ pub extern "C" fn fs_release(kind: u32, id: u32, line: u32) -> i64 {
 pub unsafe extern "C" fn fs_sem_new(value: i64, bounded: u32, name: *const u8, n: usize, line: u32) -> i64 {
     // SAFETY: per this function's contract.
     with_rt(|rt| unsafe { named(rt, name, n, || rt.semaphore_new(value, bounded != 0, line)) })
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn fs_sem_acquire(id: u32, blocking: u32, secs: f64, line: u32) -> i64 {
-    with_rt(|rt| rt.semaphore_acquire(id, blocking != 0, timeout(secs), line).map(i64::from))
 }
 
 #[unsafe(no_mangle)]
