@@ -15,21 +15,6 @@ use rand_chacha::ChaCha8Rng;
 
 use common::*;
 
-/// Live (non-zombie) processes whose command line names a segment of
-/// conductor `pid`: every worker and the guard of that run.
-fn processes_of_run(conductor: i32) -> Vec<i32> {
-    let needle = format!("forkscope-{conductor}-");
-    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
-    dir.flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
-        .filter(|&pid| {
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let live = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|t| t.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z"));
-            live && String::from_utf8_lossy(&cmd).contains(&needle)
-        })
-        .collect()
-}
-
 fn leftovers(conductor: i32) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir("/dev/shm").unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&format!("forkscope-{conductor}-"))).collect();
     v.extend(std::fs::read_dir(std::env::temp_dir()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with(&format!("forkscope-run-{conductor}-"))));
@@ -61,14 +46,14 @@ fn conductor_killed_at_random_moments_leaves_nothing_alive_and_next_start_sweeps
             s
         });
         std::thread::sleep(Duration::from_millis(delay));
-        let before = processes_of_run(conductor);
+        let before = processes_of_run(conductor, "");
         // SAFETY: plain kill of our own child.
         unsafe { libc::kill(conductor, libc::SIGKILL) };
         let killed_at = Instant::now();
         let _ = child.wait();
         let _ = reader.join();
         loop {
-            let alive = processes_of_run(conductor);
+            let alive = processes_of_run(conductor, "");
             if alive.is_empty() {
                 break;
             }

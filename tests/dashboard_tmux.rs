@@ -138,16 +138,9 @@ fn row_name(row: &str) -> &str {
 /// No process anywhere still runs for the run of `conductor` (workers and
 /// the guard name the run's segment, `forkscope-PID-…`, on their command line).
 fn assert_no_process_of(conductor: i32) {
-    let needle = format!("forkscope-{conductor}-");
     let t0 = Instant::now();
     loop {
-        let live: Vec<i32> = std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
-            .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle)))
-            .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|st| st.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z")))
-            .collect();
+        let live = common::processes_of_run(conductor, "");
         if live.is_empty() {
             return;
         }
@@ -501,19 +494,26 @@ fn rewind_screenshot_record_cast_then_replay_in_the_dashboard() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A fresh folder with the Python program `name` in it (python3 must be on
+/// PATH: these tests run Python programs in the dashboard).
+fn python_program(tag: &str, name: &str, source: &str) -> std::path::PathBuf {
+    let ok = Command::new("python3").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    assert!(ok, "python3 is not on PATH: this test runs a Python program in the dashboard");
+    let dir = std::env::temp_dir().join(format!("fs-ui-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), source).unwrap();
+    dir
+}
+
 /// A Python program in the dashboard: the Source pane shows the Python file
 /// with every process's line; `n` and `s` step (by op, then by Python line
 /// after `l`); `b` returns to the state first seen; `p` writes a figure of
 /// the Python source. python3 must be on PATH.
 #[test]
 fn a_python_program_steps_rewinds_and_makes_a_figure() {
-    let ok = Command::new("python3").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    assert!(ok, "python3 is not on PATH: this test runs a Python program in the dashboard");
-    let dir = std::env::temp_dir().join(format!("fs-ui-python-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/programs/ticket_race.py")).unwrap();
-    std::fs::write(dir.join("race.py"), &src).unwrap();
+    let dir = python_program("python", "race.py", &src);
     let t = Tmux::start_in("python", "run race.py --paused", &[], 120, 40, &dir);
     // CPython takes a moment to start: main is ready at its first op.
     let s = t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0") && lane_rows(s).iter().any(|r| r.contains("ready")));
@@ -716,12 +716,7 @@ fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
 /// input() reads a terminal. python3 must be on PATH.
 #[test]
 fn typing_a_line_for_a_python_input() {
-    let ok = Command::new("python3").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    assert!(ok, "python3 is not on PATH: this test runs a Python program in the dashboard");
-    let dir = std::env::temp_dir().join(format!("fs-ui-input-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("ask.py"), "name = input('name? ')\nprint('hello', name)\ntry:\n    input('more? ')\nexcept EOFError as e:\n    print('EOFError:', e)\n").unwrap();
+    let dir = python_program("input", "ask.py", "name = input('name? ')\nprint('hello', name)\ntry:\n    input('more? ')\nexcept EOFError as e:\n    print('EOFError:', e)\n");
     let t = Tmux::start_in("input", "run ask.py", &[], 110, 30, &dir);
     t.wait_for("main waiting for input", WAIT, |s| lane_rows(s).iter().any(|r| r.contains("input: i to type")));
     let conductor = t.conductor();

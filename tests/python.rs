@@ -156,7 +156,9 @@ fn difference(a: &[String], b: &[String]) -> (BTreeMap<String, i64>, i64) {
     (d, n)
 }
 
-/// [`deinterleave`] keeping every line (normalised), not just the kinds.
+/// CPython's lines (normalised) with those that two processes wrote at the
+/// same instant taken apart again, as far as `known` (forkscope's lines)
+/// tells how.
 fn deinterleave_all(lines: &[String], known: &std::collections::BTreeSet<String>) -> Vec<String> {
     fn split(s: &str, known: &std::collections::BTreeSet<String>, out: &mut Vec<String>) -> bool {
         if s.is_empty() {
@@ -183,32 +185,9 @@ fn deinterleave_all(lines: &[String], known: &std::collections::BTreeSet<String>
     all
 }
 
-/// CPython's lines with those that two processes wrote at the same instant
-/// taken apart again, as far as `known` (forkscope's lines) tells how.
+/// The kinds of line [`deinterleave_all`] finds.
 fn deinterleave(lines: &[String], known: &std::collections::BTreeSet<String>) -> std::collections::BTreeSet<String> {
-    fn split(s: &str, known: &std::collections::BTreeSet<String>, out: &mut Vec<String>) -> bool {
-        if s.is_empty() {
-            return true;
-        }
-        for k in known.iter().filter(|k| !k.is_empty() && s.starts_with(k.as_str())) {
-            out.push(k.clone());
-            if split(&s[k.len()..], known, out) {
-                return true;
-            }
-            out.pop();
-        }
-        false
-    }
-    let mut set = std::collections::BTreeSet::new();
-    for l in lines.iter().map(|l| normalise(l)) {
-        let mut parts = Vec::new();
-        if !known.contains(&l) && split(&l, known, &mut parts) {
-            set.extend(parts);
-        } else if !l.is_empty() || known.contains(&l) {
-            set.insert(l);
-        }
-    }
-    set
+    deinterleave_all(lines, known).into_iter().collect()
 }
 
 /// `is_alive()` right after `terminate()` answers True or False as the
@@ -560,14 +539,7 @@ fn processes_made_outside_multiprocessing_end_with_the_run() {
     assert_left_nothing(out.pid, &all, Duration::from_secs(5));
     // No process carries the run's segment on its command line any more
     // (the os.fork child of main does).
-    let needle = format!("forkscope-{}-", out.pid);
-    let live: Vec<i32> = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
-        .filter(|p| std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle)))
-        .filter(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|st| st.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z")))
-        .collect();
+    let live = processes_of_run(out.pid, "");
     assert!(live.is_empty(), "still alive: {live:?}");
 }
 
@@ -579,16 +551,7 @@ fn sigkill_of_forkscope_ends_every_python_process() {
     let mut child = Command::new(bin()).args(["run", file.to_str().unwrap(), "--headless", "--json"]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let conductor = child.id() as i32;
     // Wait until the buyers run (their command lines name the run's segment).
-    let needle = format!("forkscope-{conductor}-");
-    let of_run = || -> Vec<i32> {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .flatten()
-            .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
-            .filter(|p| std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle) && String::from_utf8_lossy(&c).contains("python")))
-            .filter(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|st| st.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z")))
-            .collect()
-    };
+    let of_run = || processes_of_run(conductor, "python");
     let t0 = Instant::now();
     while of_run().len() < 4 {
         assert!(t0.elapsed() < Duration::from_secs(20), "the Python processes did not start");

@@ -131,6 +131,19 @@ pub fn assert_left_nothing(conductor: i32, pids: &[i32], grace: Duration) {
     }
 }
 
+/// Live (non-zombie) processes whose command line names a segment of
+/// conductor `conductor` (`forkscope-PID-…`: its workers, Python processes
+/// and guard) and contains `also` ("" for any).
+pub fn processes_of_run(conductor: i32, also: &str) -> Vec<i32> {
+    let needle = format!("forkscope-{conductor}-");
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(&needle) && String::from_utf8_lossy(&c).contains(also)))
+        .filter(|&pid| alive(pid))
+        .collect()
+}
+
 /// The pids of the processes in a summary.
 pub fn pids(s: &Value) -> Vec<i32> {
     s["processes"].as_array().unwrap().iter().map(|p| p["pid"].as_i64().unwrap() as i32).collect()
