@@ -265,15 +265,6 @@ pub extern "C" fn fs_number(which: u32) -> i64 {
 
 // ---- lines, output, time -------------------------------------------------
 
-/// The current line of this process (no gate).
-#[unsafe(no_mangle)]
-pub extern "C" fn fs_line(line: u32) -> i64 {
-    with_rt(|rt| {
-        rt.set_line(line);
-        Ok(0)
-    })
-}
-
 /// A statement boundary at `line` (Python's line event): the gate of a
 /// statement step.
 #[unsafe(no_mangle)]
@@ -340,12 +331,6 @@ pub extern "C" fn fs_input(line: u32) -> i64 {
         Some(text) => give_bytes(text.into_bytes()),
         None => NOTHING,
     }))
-}
-
-/// Whether the run is paused (time is virtual then).
-#[unsafe(no_mangle)]
-pub extern "C" fn fs_paused() -> i64 {
-    with_rt(|rt| Ok(rt.paused() as i64))
 }
 
 // ---- files ----------------------------------------------------------------
@@ -704,12 +689,6 @@ pub extern "C" fn fs_value_load(id: u32, line: u32) -> i64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_value_store(id: u32, bits: i64, float: u32, line: u32) -> i64 {
     with_rt(|rt| rt.value_store(id, num(bits, float), line).map(|_| 0))
-}
-
-/// `len(a)` (a query).
-#[unsafe(no_mangle)]
-pub extern "C" fn fs_array_len(id: u32) -> i64 {
-    with_rt(|rt| rt.array_len(id))
 }
 
 /// `a[i]` (read): the bits.
