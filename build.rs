@@ -1,6 +1,8 @@
 //! Compiles the built-in lessons in: every `assets/scenarios/NAME.rhai` (with
-//! its `NAME.toml`, if any) becomes an entry of `BUILTINS`; and forkscope's
-//! Python side (`python/`), served to CPython by the library.
+//! its `NAME.toml`, if any) becomes an entry of `BUILTINS`; every
+//! `assets/scenarios/py/NAME.toml` an entry of `PY_LESSONS` and every `.py`
+//! beside them (lesson and variant programs) one of `PY_FILES`; and
+//! forkscope's Python side (`python/`), served to CPython by the library.
 
 use std::fmt::Write;
 
@@ -34,7 +36,34 @@ fn main() {
     out.push_str("];\n");
     let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtins.rs");
     std::fs::write(dest, out).unwrap();
+    python_lessons();
     python_sources();
+}
+
+/// The built-in Python lessons: `assets/scenarios/py/NAME.toml` manifests
+/// (`PY_LESSONS`: name, manifest) and the programs beside them (`PY_FILES`:
+/// file name, text), which the manifests name as `NAME.py` and variant files.
+fn python_lessons() {
+    let root = std::env::var("CARGO_MANIFEST_DIR").unwrap();
+    let dir = std::path::Path::new(&root).join("assets/scenarios/py");
+    println!("cargo::rerun-if-changed={}", dir.display());
+    let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(&dir).map(|d| d.flatten().map(|e| e.path()).collect()).unwrap_or_default();
+    entries.sort();
+    let mut lessons = String::from("/// Built-in Python lessons: (name without `.py`, manifest).\npub static PY_LESSONS: &[(&str, &str)] = &[\n");
+    let mut files = String::from("/// Programs of the built-in Python lessons: (file name, text).\npub static PY_FILES: &[(&str, &str)] = &[\n");
+    for p in &entries {
+        let (Some(stem), Some(ext)) = (p.file_stem().and_then(|s| s.to_str()), p.extension().and_then(|s| s.to_str())) else { continue };
+        println!("cargo::rerun-if-changed={}", p.display());
+        match ext {
+            "toml" => writeln!(lessons, "    ({stem:?}, include_str!({:?})),", p.display().to_string()).unwrap(),
+            "py" => writeln!(files, "    (\"{stem}.py\", include_str!({:?})),", p.display().to_string()).unwrap(),
+            _ => {}
+        }
+    }
+    lessons.push_str("];\n");
+    files.push_str("];\n");
+    let dest = std::path::Path::new(&std::env::var("OUT_DIR").unwrap()).join("py_lessons.rs");
+    std::fs::write(dest, lessons + &files).unwrap();
 }
 
 /// Compiles forkscope's Python side in: every `python/**.py` but the tests

@@ -63,6 +63,7 @@ fn runtime(geo: Geometry) -> (Rt, String) {
         language: Default::default(),
         source_path: String::new(),
         in_place: None,
+        fork_server: false,
     };
     (Rt::new(v, lane, info, name.clone(), vec![], "MainProcess".into(), false), name)
 }
@@ -88,8 +89,8 @@ fn chunked(n: u64, chunk: u64, mut body: impl FnMut(), mut between: impl FnMut()
 fn record_benches(c: &mut criterion::Criterion) {
     let geo = Geometry { lanes: 4, ring_cap: 256, resources: 8, blocks: 64 };
     let (v, name) = segment(geo);
-    let ring = v.ring(1).unwrap();
-    let empty = || ring.lane.tail.0.store(ring.lane.head.0.load(Relaxed), Relaxed);
+    let ring = v.producer(1).unwrap();
+    let empty = || ring.lane().tail.0.store(ring.lane().head.0.load(Relaxed), Relaxed);
     let body = OpBody { op: Op::Compute as u16, other: NO_LANE, res: NONE, ..Default::default() }.encode();
     let mut g = c.benchmark_group("record");
     g.bench_function("emit", |b| {
@@ -121,10 +122,10 @@ fn record_benches(c: &mut criterion::Criterion) {
     let _ = drain.join();
 
     let (rt, rt_name) = runtime(geo);
-    let rring = rt.v.ring(rt.lane).unwrap();
+    let rring = rt.v.producer(rt.lane).unwrap();
     g.bench_function("record_op", |b| {
         b.iter_custom(|n| {
-            chunked(n, 200, || rt.record_op(Op::Compute, NONE, NONE, 0, 0, 0, None), || rring.lane.tail.0.store(rring.lane.head.0.load(Relaxed), Relaxed))
+            chunked(n, 200, || rt.record_op(Op::Compute, NONE, NONE, 0, 0, 0, None), || rring.lane().tail.0.store(rring.lane().head.0.load(Relaxed), Relaxed))
         })
     });
     g.finish();
@@ -140,14 +141,14 @@ fn gate_and_lock_benches(c: &mut criterion::Criterion) {
     g.finish();
 
     let id = rt.lock_new(None, 1).expect("lock");
-    let ring = rt.v.ring(rt.lane).unwrap();
+    let ring = rt.v.producer(rt.lane).unwrap();
     let mut g = c.benchmark_group("lock");
     g.bench_function("acquire_release", |b| {
         b.iter_custom(|n| {
             chunked(n, 100, || {
                 black_box(rt.lock_acquire(id, true, None, 3).expect("acquire"));
                 rt.lock_release(id, 4).expect("release");
-            }, || ring.lane.tail.0.store(ring.lane.head.0.load(Relaxed), Relaxed))
+            }, || ring.lane().tail.0.store(ring.lane().head.0.load(Relaxed), Relaxed))
         })
     });
     g.finish();

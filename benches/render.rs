@@ -68,6 +68,23 @@ fn bench_frames(c: &mut criterion::Criterion) {
     g.finish();
 }
 
+/// `explore`'s options for the benches: `runs` runs from `seed`, quiet.
+fn explore_options(params: &std::collections::BTreeMap<String, forkscope::codec::Value>, seed: u64, runs: u32) -> forkscope::explore::ExploreOptions {
+    forkscope::explore::ExploreOptions {
+        runs,
+        seed,
+        params: params.clone(),
+        lang: "en".into(),
+        out: None,
+        run_timeout: Duration::from_secs(30),
+        exe: env!("CARGO_BIN_EXE_forkscope").into(),
+        preemptions: None,
+        budget: None,
+        progress: false,
+        progress_json: false,
+    }
+}
+
 /// One explore run of ticket-race (real processes, stepped to the end with a
 /// seeded random or PCT schedule), as criterion samples it.
 fn bench_explore(c: &mut criterion::Criterion) {
@@ -79,21 +96,27 @@ fn bench_explore(c: &mut criterion::Criterion) {
     g.bench_function("ticket_race_run", |b| {
         b.iter(|| {
             seed += 1;
-            let opts = forkscope::explore::ExploreOptions {
-                runs: 1,
-                seed,
-                params: params.clone(),
-                lang: "en".into(),
-                out: None,
-                run_timeout: Duration::from_secs(30),
-                exe: env!("CARGO_BIN_EXE_forkscope").into(),
-            };
+            let opts = explore_options(&params, seed, 1);
             let r = forkscope::explore::explore(&lesson, &opts, &mut std::io::sink()).expect("explore");
             assert!(matches!(r, forkscope::explore::Explored::Clean { .. }), "the locked version has no bug to find");
         })
     });
+    // The whole `explore --all` of ticket-race with 3 buyers, 2 tickets and
+    // the lock: 84 runs, 36 interleavings, verified.
+    let small = lesson.resolve_params(&["lock=true".into(), "buyers=3".into(), "tickets=2".into()]).expect("params");
+    let small_lesson = lesson.for_run(&small).expect("the program");
+    g.bench_function("ticket_race_all_3_buyers", |b| {
+        b.iter(|| {
+            let opts = explore_options(&small, 0, 0);
+            let r = forkscope::explore::explore_all(&small_lesson, &opts, &mut std::io::sink()).expect("explore --all");
+            assert_eq!((r.result(), r.runs, r.interleavings), ("verified", ALL_RUNS, 36));
+        })
+    });
     g.finish();
 }
+
+/// Runs of `explore --all` of ticket-race, 3 buyers, 2 tickets, lock.
+const ALL_RUNS: u32 = 84;
 
 fn main() {
     let mut c = criterion();
@@ -105,12 +128,15 @@ fn main() {
     let ms = |x: Option<f64>| x.map_or("not measured".into(), |v| format!("{:.2} ms", v / 1e6));
     let run = median_ns("explore", "ticket_race_run");
     let rate = run.map_or("not measured".into(), |ns| format!("{:.1} runs/s ({:.0} ms a run)", 1e9 / ns, ns / 1e6));
+    let all = median_ns("explore", "ticket_race_all_3_buyers");
+    let all_rate = all.map_or("not measured".into(), |ns| format!("{:.1} runs/s ({:.2} s for the {ALL_RUNS} runs)", ALL_RUNS as f64 * 1e9 / ns, ns / 1e9));
     report(
         "dashboard frames and explore (cargo bench --bench render)",
         &[
             Row::new("one frame, TestBackend 200×60, 200 lanes", ms(f200), "≤ 2 ms", f200.map(|v| v <= 2e6)),
             Row::new("one frame, TestBackend 200×60, 1,000 lanes", ms(f1000), "≤ 8 ms", f1000.map(|v| v <= 8e6)),
             Row::new("explore ticket-race (lock=true, 11 processes, stepped to the end)", rate, "a class can wait for it", None),
+            Row::new("explore --all ticket-race (3 buyers, 2 tickets, lock: 84 runs)", all_rate, "≥ 50 runs/s", all.map(|ns| ALL_RUNS as f64 * 1e9 / ns >= 50.0)),
         ],
     );
 }

@@ -4,8 +4,11 @@
 //!
 //! - `startup/forkscope_100`: `Run::start` of a lesson whose `main` starts 100
 //!   children that each `report(...)`; timed until the conductor has drained
-//!   all 100 reports. Workers are the real `forkscope` binary (exec, segment
-//!   open, Rhai compile), so this is what a class waits for.
+//!   all 100 reports, with the fork server (the default): each process a fork
+//!   of the run's template, which compiled the lesson once. This is what a
+//!   class waits for.
+//! - `startup/forkscope_100_exec`: the same with `--no-fork-server`: every
+//!   process an exec of the binary that builds its engine and compiles.
 //! - `startup/python_fork_100`: `multiprocessing` with the fork start method:
 //!   100 `Process(target=child, args=(q, i))` that each `q.put(i)`; timed by
 //!   Python itself from the first `Process` to the 100th `q.get()`.
@@ -47,9 +50,12 @@ if __name__ == '__main__':
 "#;
 
 /// One run of the lesson: nanoseconds from start until 100 reports arrived.
-fn forkscope_once() -> Duration {
+/// `fork_server`: processes are forks of the run's template (the default),
+/// else each is an exec of the binary (`--no-fork-server`).
+fn forkscope_once(fork_server: bool) -> Duration {
     let mut opts = RunOptions::new("startup", "bench", LESSON);
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
+    opts.fork_server = fork_server;
     let t = Instant::now();
     let mut run = Run::start(opts).expect("start");
     let mut recs = Vec::new();
@@ -75,7 +81,8 @@ fn main() {
     {
         let mut g = c.benchmark_group("startup");
         g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(200)).measurement_time(Duration::from_secs(2));
-        g.bench_function("forkscope_100", |b| b.iter_custom(|n| (0..n).map(|_| forkscope_once()).sum()));
+        g.bench_function("forkscope_100", |b| b.iter_custom(|n| (0..n).map(|_| forkscope_once(true)).sum()));
+        g.bench_function("forkscope_100_exec", |b| b.iter_custom(|n| (0..n).map(|_| forkscope_once(false)).sum()));
         if python {
             g.bench_function("python_fork_100", |b| b.iter_custom(|n| (0..n).map(|_| python_once("fork").expect("python fork")).sum()));
         }
@@ -89,13 +96,24 @@ fn main() {
         s.get(s.len() / 2).copied()
     };
     let ours = median_ns("startup", "forkscope_100");
+    let exec = median_ns("startup", "forkscope_100_exec");
     let fork = if python { median_ns("startup", "python_fork_100") } else { None };
     let ms = |x: Option<f64>| x.map_or("not measured".into(), |v| format!("{:.0} ms", v / 1e6));
+    let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) => format!("{:.2}×", a / b),
+        _ => "not measured".into(),
+    };
     let rows = vec![
-        Row::new("100 processes started until all reported (forkscope)", ms(ours), "faster than Python fork", match (ours, fork) {
-            (Some(o), Some(f)) => Some(o < f),
+        Row::new("100 processes started until all reported (forkscope, fork server)", ms(ours), "(see the ratios)", None),
+        Row::new("  fork server ÷ Python multiprocessing fork", ratio(ours, fork), "≤ 0.5×", match (ours, fork) {
+            (Some(o), Some(f)) => Some(o <= 0.5 * f),
             _ => None,
         }),
+        Row::new("  fork server ÷ exec per process (--no-fork-server)", ratio(ours, exec), "< 1×", match (ours, exec) {
+            (Some(o), Some(e)) => Some(o < e),
+            _ => None,
+        }),
+        Row::new("  exec per process (--no-fork-server)", ms(exec), "(baseline)", None),
         Row::new("  Python multiprocessing, fork", ms(fork), "(baseline)", None),
         Row::new("  Python multiprocessing, spawn (one run)", ms(spawn_median.map(|d| d.as_nanos() as f64)), "(baseline)", None),
     ];

@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 forkscope=target/release/forkscope
 
-# ticket-race with its Lock, mid-run: Process-1 holds Lock-1 (and has
+# ticket-race with its Lock, mid-run: Process-1 holds lock (and has
 # bought a ticket: the ticket file says {"count":2}), six buyers wait for it,
 # blocked.
 race=(snapshot ticket-race --param lock=true --steps 50 --size 120x32)
@@ -25,6 +25,8 @@ race=(snapshot ticket-race --param lock=true --steps 50 --size 120x32)
 # Two locks taken in opposite order: the run stops where the cycle shows
 # (step 12), under the red DEADLOCK banner.
 "$forkscope" snapshot deadlock --size 110x32 --out docs/deadlock.png
+# …and in Chinese: the banner and the log's events are said in Chinese.
+"$forkscope" --lang zh snapshot deadlock --size 110x32 --out docs/deadlock-zh.png
 
 # A Python program (tests/python/programs/deadlock.py, plain CPython code):
 # the two locks are named after their variables, each process shows its

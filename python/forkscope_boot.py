@@ -47,7 +47,7 @@ def _boot():
         def exec_module(self, module):
             raise NotImplementedError(
                 "forkscope does not run %s yet (this version runs Process, the locks, "
-                "Event, Condition, Barrier, Value, Array, the queues, Pipe and Pool)" % module.__name__
+                "Event, Condition, Barrier, Value, Array, the queues, Pipe, Pool, Manager and sockets)" % module.__name__
             )
 
     class Finder(importlib.abc.MetaPathFinder):

@@ -15,12 +15,25 @@ pub struct Cli {
     /// The Python interpreter for Python programs (default: python3 on PATH).
     #[arg(long, global = true, value_name = "PATH")]
     pub python: Option<PathBuf>,
+    /// Start every process of a Rhai lesson with its own exec of forkscope,
+    /// instead of as a fork of the run's prepared template (the fork server).
+    #[arg(long, global = true)]
+    pub no_fork_server: bool,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// One line per built-in lesson: name and title.
+    /// One line per built-in lesson: name and title (Python lessons first).
     List,
+    /// Write a built-in lesson's files (manifest, program, variant programs;
+    /// or .rhai + .toml) into DIR, to edit and run from there.
+    Copy {
+        /// The built-in lesson: `NAME.py` (Python) or `NAME` (Rhai); see `forkscope list`.
+        lesson: String,
+        /// Where to write them (made if missing); no file there is overwritten.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
     /// Run a lesson (a built-in name, a .rhai lesson or a Python program).
     Run(RunArgs),
     /// Check a lesson file; errors say file:line:column.
@@ -44,6 +57,12 @@ pub enum Command {
         #[arg(long)]
         lane: u32,
     },
+    /// Internal: the fork server's template of a run (started by forkscope itself).
+    #[command(hide = true)]
+    Template {
+        #[arg(long)]
+        segment: String,
+    },
     /// Internal: cleans up after a conductor that died (started by forkscope itself).
     #[command(hide = true)]
     Guard {
@@ -64,9 +83,13 @@ pub struct RunArgs {
     /// Seed for the lesson's random numbers (and random schedules).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Start paused: main waits at its first op.
+    /// Start paused: main waits at its first op (the dashboard does so
+    /// unless the lesson's manifest says start = "running").
     #[arg(long)]
     pub paused: bool,
+    /// Open the dashboard running instead of paused on the first op.
+    #[arg(long, conflicts_with = "paused")]
+    pub run: bool,
     /// Print a log and a summary instead of drawing the dashboard.
     #[arg(long)]
     pub headless: bool,
@@ -116,7 +139,9 @@ pub struct RunArgs {
 
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Lesson name (see `forkscope list`) or path to a .rhai lesson or a .py program.
+    /// Lesson name (see `forkscope list`), path to a .rhai lesson or a .py
+    /// program, or a recording (.fsrec, e.g. explore's counterexample: drawn
+    /// after its steps, and the footer names it).
     pub lesson: String,
     /// Set a lesson parameter, e.g. --param lock=true (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -171,9 +196,21 @@ pub struct ReplayArgs {
 pub struct ExploreArgs {
     /// Lesson name or path to a .rhai lesson or a .py program.
     pub lesson: String,
-    /// How many runs to try.
-    #[arg(long, default_value_t = 100)]
-    pub runs: u32,
+    /// How many runs to try (default 100; with --all, no limit: a run
+    /// budget, after which the result says "no bad schedule within N runs").
+    #[arg(long, value_name = "N")]
+    pub runs: Option<u32>,
+    /// Try every inequivalent interleaving (partial-order reduction with sleep
+    /// sets), not a sample: ends "verified" or with the shortest counterexample.
+    #[arg(long)]
+    pub all: bool,
+    /// With --all: at most K preemptions (switches away from a process that
+    /// could go on) per run, as in CHESS.
+    #[arg(long, value_name = "K", requires = "all", allow_negative_numbers = true)]
+    pub preemptions: Option<u32>,
+    /// Print no progress, and one JSON object at the end.
+    #[arg(long)]
+    pub json: bool,
     /// First seed (run i uses seed + i).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -183,4 +220,7 @@ pub struct ExploreArgs {
     /// Where to save the failing run (default: explore-LESSON-SEED.fsrec).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// With --all --json: progress as JSON lines too (the dashboard's `x` reads them).
+    #[arg(long, hide = true, requires = "json")]
+    pub progress_json: bool,
 }

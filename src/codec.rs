@@ -2,8 +2,11 @@
 //! script values (target arguments, queue items, pipe messages, results), handles
 //! to shared resources, and the run's info block. One format: `serde` +
 //! `bincode` 2.0.1 (standard config, with a size limit so hostile bytes cannot
-//! make a reader allocate without bound).
+//! make a reader allocate without bound), and the one rule on how deep a
+//! value may nest ([`MAX_DEPTH`]), so that no encoder, decoder or printer
+//! recurses until the stack overflows.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -11,8 +14,67 @@ use serde::{Deserialize, Serialize};
 /// Most bytes one encoded value may take.
 pub const MAX_ENCODED: usize = 1 << 20;
 
+/// How deep a value may nest (a list in a list in a list…). Every
+/// encoder, decoder and printer of values recurses once per level, and a
+/// process's stack is finite: a 10,000-deep list used to overflow it (the
+/// process died of SIGABRT with no word). CPython stops such a value too
+/// (`RecursionError`); 100 is far more than any lesson nests, and under the
+/// 128 levels the conductor's JSON reader accepts.
+pub const MAX_DEPTH: usize = 100;
+
+/// Refuses a value at `depth` (the outermost value is at depth 1) when it is
+/// deeper than [`MAX_DEPTH`]: the one depth check, for every walk over values.
+pub fn check_depth(depth: usize, doing: &'static str) -> Result<(), CodecError> {
+    if depth > MAX_DEPTH { Err(CodecError::TooDeep(doing)) } else { Ok(()) }
+}
+
+thread_local! {
+    /// How deep the value being encoded or decoded on this thread is now.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// Set when a walk was refused for depth, so the error says so (serde's
+    /// errors carry only text).
+    static TOO_DEEP: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// One level of nesting entered by serde; leaves it when dropped.
+struct Level;
+
+impl Level {
+    fn enter(doing: &'static str) -> Result<Level, CodecError> {
+        let depth = DEPTH.with(|d| d.get()) + 1;
+        if let Err(e) = check_depth(depth, doing) {
+            TOO_DEEP.with(|t| t.set(Some(doing)));
+            return Err(e);
+        }
+        DEPTH.with(|d| d.set(depth));
+        Ok(Level)
+    }
+}
+
+impl Drop for Level {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get() - 1));
+    }
+}
+
+/// Runs one whole encoding or decoding; a refusal for depth comes out as
+/// [`CodecError::TooDeep`] whatever words the format wrapped it in.
+fn walk<T, E: std::fmt::Display>(f: impl FnOnce() -> Result<T, E>, wrap: impl FnOnce(&E) -> CodecError) -> Result<T, CodecError> {
+    TOO_DEEP.with(|t| t.set(None));
+    let r = f();
+    match (r, TOO_DEEP.with(|t| t.take())) {
+        (Ok(v), _) => Ok(v),
+        (Err(_), Some(doing)) => Err(CodecError::TooDeep(doing)),
+        (Err(e), None) => Err(wrap(&e)),
+    }
+}
+
 /// A script value in transit. `Unit` plays Python's `None`.
+///
+/// Its serde forms are derived (`remote = "Self"` makes them plain
+/// functions) and wrapped below, so that every level counts its depth.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(remote = "Self")]
 pub enum Value {
     Unit,
     Bool(bool),
@@ -27,6 +89,20 @@ pub enum Value {
     /// A Python object as its sender pickled it, with the `repr` the sender
     /// computed (what the dashboard shows).
     Pickled { repr: String, bytes: Vec<u8> },
+}
+
+impl Serialize for Value {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let _level = Level::enter("encoding").map_err(serde::ser::Error::custom)?;
+        Value::serialize(self, s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Value, D::Error> {
+        let _level = Level::enter("decoding").map_err(serde::de::Error::custom)?;
+        Value::deserialize(d)
+    }
 }
 
 /// A handle names something shared; the receiving process rebuilds the script
@@ -49,6 +125,9 @@ pub enum CodecError {
     Encode(String),
     #[error("cannot decode value: {0}")]
     Decode(String),
+    /// Carries what was being done: "encoding", "decoding", "printing".
+    #[error("maximum recursion depth exceeded while {0} a value (a value may nest at most {MAX_DEPTH} deep)")]
+    TooDeep(&'static str),
 }
 
 fn config() -> impl bincode::config::Config {
@@ -65,7 +144,7 @@ fn file_config() -> impl bincode::config::Config {
 
 /// [`decode`] for a file's body: the same format, the file's limit.
 pub fn decode_file<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (v, used) = bincode::serde::decode_from_slice(bytes, file_config()).map_err(|e| CodecError::Decode(e.to_string()))?;
+    let (v, used) = walk(|| bincode::serde::decode_from_slice(bytes, file_config()), |e| CodecError::Decode(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::Decode(format!("{} trailing bytes", bytes.len() - used)));
     }
@@ -73,7 +152,7 @@ pub fn decode_file<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, Code
 }
 
 pub fn encode<T: Serialize>(v: &T) -> Result<Vec<u8>, CodecError> {
-    bincode::serde::encode_to_vec(v, config()).map_err(|e| CodecError::Encode(e.to_string()))
+    walk(|| bincode::serde::encode_to_vec(v, config()), |e| CodecError::Encode(e.to_string()))
 }
 
 /// A decoding failure in words for the screen (bincode's `Debug` forms,
@@ -89,7 +168,7 @@ fn decode_error_words(e: &bincode::error::DecodeError) -> String {
 }
 
 pub fn decode<T: for<'de> Deserialize<'de>>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (v, used) = bincode::serde::decode_from_slice(bytes, config()).map_err(|e| CodecError::Decode(decode_error_words(&e)))?;
+    let (v, used) = walk(|| bincode::serde::decode_from_slice(bytes, config()), |e| CodecError::Decode(decode_error_words(e)))?;
     if used != bytes.len() {
         return Err(CodecError::Decode(format!("{} trailing bytes", bytes.len() - used)));
     }
@@ -118,6 +197,9 @@ pub struct RunInfo {
     /// Run the program in this folder instead of the scratch folder
     /// (`--in-place`; Python only).
     pub in_place: Option<String>,
+    /// A fork server's template starts the run's processes (Rhai runs; see
+    /// `runtime::forkserver`); a start falls back to exec if it fails.
+    pub fork_server: bool,
 }
 
 impl RunInfo {
@@ -234,6 +316,22 @@ mod tests {
             let e = decode::<Value>(bytes).unwrap_err().to_string();
             assert!(!e.contains('{') && !e.contains("Unexpected"), "{e}");
         }
+    }
+
+    #[test]
+    fn hostile_11_hostile_bytes_nested_200000_deep_are_refused_not_a_stack_overflow() {
+        // `[6, 1]` is "an array of one value", over and over.
+        let bytes: Vec<u8> = std::iter::repeat_n([6u8, 1], 200_000).flatten().collect();
+        let e = decode::<Value>(&bytes).unwrap_err();
+        assert!(matches!(e, CodecError::TooDeep("decoding")), "{e}");
+        // The counter is back at zero: a plain value still decodes after it.
+        let v = Value::Array(vec![Value::Int(1)]);
+        assert_eq!(decode::<Value>(&encode(&v).unwrap()).unwrap(), v);
+        let mut deep = Value::Unit;
+        for _ in 0..MAX_DEPTH {
+            deep = Value::Array(vec![deep]);
+        }
+        assert!(matches!(encode(&deep), Err(CodecError::TooDeep("encoding"))));
     }
 
     #[test]

@@ -20,6 +20,15 @@ pub struct HeadlessOptions {
     pub lang: String,
     /// What `input()` reads: these lines then end of input; `None`: forkscope's stdin.
     pub input: Option<Vec<String>>,
+    /// Keep every record in [`Finished::records`] (for `--record`, `--trace`,
+    /// a replay's comparison, explore's recordings). Memory then grows with
+    /// the run; without it a headless run is bounded as the dashboard is (the
+    /// model trims its log, `--json` streams each record as it comes): a
+    /// chatty lesson used to grow the conductor by 22 MB/s.
+    pub keep_records: bool,
+    /// Every record also goes here as it comes (`explore --all` reads each
+    /// step's records before it picks the next step).
+    pub tap: Option<std::sync::mpsc::Sender<Record>>,
 }
 
 /// What a finished headless run leaves.
@@ -28,7 +37,7 @@ pub struct Finished {
     pub summary: Summary,
     pub model: Model,
     pub schedule: Vec<crate::conductor::Action>,
-    /// Every record, in order.
+    /// Every record, in order (empty unless [`HeadlessOptions::keep_records`]).
     pub records: Vec<Record>,
     pub reason: EndReason,
 }
@@ -50,7 +59,9 @@ fn print_log(out: &mut dyn Write, model: &Model, from: usize) {
             LogKind::Report => "= ",
         };
         let line = if e.line > 0 { format!(" L{}", e.line) } else { String::new() };
-        let _ = writeln!(out, "[{}] {who}{pid}{line}: {tag}{}", fmt_t(e.t_ns), e.text);
+        // English, whatever `--lang` says: this output is read by programs too.
+        let text = e.event.as_ref().map_or_else(|| e.text.clone(), |ev| crate::words::event_sentence(model, e.lane, ev));
+        let _ = writeln!(out, "[{}] {who}{pid}{line}: {tag}{text}", fmt_t(e.t_ns));
     }
 }
 
@@ -73,13 +84,19 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
         None => crate::conductor::Input::new(Vec::new(), true),
     });
     let mut model = Model::new();
-    let (json, quiet) = (h.json, h.quiet);
+    let (json, quiet, keep) = (h.json, h.quiet, h.keep_records);
+    let tap = h.tap;
     // Log entries printed so far, counted from the run's start (the model may
     // have trimmed the oldest ones since).
     let mut printed = 0u64;
     let mut records = Vec::new();
     let mut on_record = |r: &Record, m: &Model| {
-        records.push(r.clone());
+        if keep {
+            records.push(r.clone());
+        }
+        if let Some(t) = &tap {
+            let _ = t.send(r.clone());
+        }
         if quiet {
             return;
         }
@@ -98,10 +115,11 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     let stats = run.stats();
     let elapsed = run.elapsed();
     let sched = run.schedule().to_vec();
-    drop(run);
     let mut summary = Summary::build(&model, &reason, &lesson.name, seed, params_json);
     let judge = crate::scenario::condition::Judge::new();
-    let verdicts = crate::scenario::condition::judge_run(&judge, lesson, &params, &model, Some(summary.outcome.name()), &h.lang);
+    // Judged before the run goes, while its folder holds the files it wrote.
+    let verdicts = crate::scenario::condition::judge_run(&judge, lesson, &params, &model, Some(summary.outcome.name()), Some(run.workdir()), &h.lang);
+    drop(run);
     for message in &verdicts.bad {
         summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message: message.clone(), processes: vec![], resources: vec![] });
     }
@@ -122,16 +140,16 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     } else if json {
         writeln!(out, "{}", serde_json::to_string(&summary)?)?;
     } else {
-        print_summary(out, &summary, &reason);
+        print_summary(out, &model, &summary, &reason);
     }
     Ok(Finished { summary, model, schedule: sched, records, reason })
 }
 
-fn print_summary(out: &mut dyn Write, s: &Summary, reason: &EndReason) {
+fn print_summary(out: &mut dyn Write, model: &Model, s: &Summary, reason: &EndReason) {
     let _ = writeln!(out, "── summary ──────────────────────────────");
     let _ = writeln!(out, "outcome:   {}", s.outcome.name());
     if let EndReason::Deadlock(d) = reason {
-        let _ = writeln!(out, "           {}", d.message);
+        let _ = writeln!(out, "           {}", crate::words::deadlock(model, d, crate::words::Lang::En));
     }
     let _ = writeln!(out, "processes: {}", s.processes.len());
     for p in &s.processes {
@@ -146,7 +164,7 @@ fn print_summary(out: &mut dyn Write, s: &Summary, reason: &EndReason) {
     if s.reported.is_empty() {
         let _ = writeln!(out, "reported:  (nothing)");
     } else {
-        let r: Vec<String> = s.reported.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        let r: Vec<String> = s.reported.iter().map(|(k, v)| format!("{k} = {}", crate::model::summary::show_value(v))).collect();
         let _ = writeln!(out, "reported:  {}", r.join(", "));
     }
     if s.findings.is_empty() {
@@ -157,6 +175,28 @@ fn print_summary(out: &mut dyn Write, s: &Summary, reason: &EndReason) {
             let _ = writeln!(out, "  [{}] {}", f.kind, f.message);
         }
     }
-    let drops = if s.dropped > 0 { format!(", {} dropped", s.dropped) } else { String::new() };
+    let mut drops = if s.dropped > 0 { format!(", {} dropped", s.dropped) } else { String::new() };
+    if s.corrupt > 0 {
+        // Records that arrived unreadable: say so, or a missing report looks like a lesson's bug.
+        drops.push_str(&format!(", {} corrupt", s.corrupt));
+    }
     let _ = writeln!(out, "records:   {}{drops}; steps: {}; {:.3}s", s.records, s.steps, s.elapsed_s);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_6_the_summary_says_how_many_records_arrived_corrupt() {
+        let mut s = Summary::build(&Model::new(), &EndReason::AllEnded, "x", 0, Default::default());
+        let text = |s: &Summary| {
+            let mut out = Vec::new();
+            print_summary(&mut out, &Model::new(), s, &EndReason::AllEnded);
+            String::from_utf8(out).unwrap()
+        };
+        assert!(!text(&s).contains("corrupt"));
+        s.corrupt = 64;
+        assert!(text(&s).contains(", 64 corrupt;"), "{}", text(&s));
+    }
 }

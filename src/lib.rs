@@ -17,5 +17,8 @@ pub mod runtime;
 pub mod scenario;
 pub mod script;
 pub mod shm;
+pub mod snapshot;
 pub mod sys;
 pub mod ui;
+pub mod vocab;
+pub mod words;

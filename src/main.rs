@@ -18,10 +18,15 @@ use forkscope::scenario;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     forkscope::python::launch::choose(cli.python.clone());
+    if cli.no_fork_server {
+        forkscope::conductor::without_fork_server();
+    }
     let code = match cli.command {
         Some(Command::Worker { segment, lane }) => forkscope::script::worker::main(&segment, lane),
+        Some(Command::Template { segment }) => forkscope::script::template::main(&segment),
         Some(Command::Guard { segment, scratch }) => forkscope::conductor::guard::main(&segment, &scratch),
         Some(Command::List) => list(&cli.lang),
+        Some(Command::Copy { lesson, dir }) => copy(&lesson, &dir),
         Some(Command::Check { file }) => check(&file),
         Some(Command::Run(args)) => run(args, &cli.lang),
         Some(Command::Replay(args)) => replay(args, &cli.lang),
@@ -38,10 +43,36 @@ fn fail(msg: impl std::fmt::Display) -> i32 {
 }
 
 fn list(lang: &str) -> i32 {
-    for l in scenario::builtins() {
-        println!("{:<20} {}", l.name, l.title(lang));
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    for l in scenario::python_builtins().into_iter().chain(scenario::builtins()) {
+        // A reader that stops early (`forkscope list | head`) is no error.
+        if writeln!(out, "{:<20} {}", l.name, l.title(lang)).is_err() {
+            return 0;
+        }
     }
     0
+}
+
+fn copy(name: &str, dir: &std::path::Path) -> i32 {
+    let lesson = match scenario::load(name) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    match scenario::copy::copy(&lesson, dir) {
+        Ok(written) => {
+            for p in &written {
+                println!("wrote {}", p.display());
+            }
+            let main = &written[0];
+            match lesson.language {
+                scenario::Language::Python => println!("run it: forkscope run {} (or python3 {})", main.display(), main.display()),
+                scenario::Language::Rhai => println!("run it: forkscope run {}", main.display()),
+            }
+            0
+        }
+        Err(e) => fail(e),
+    }
 }
 
 fn check(file: &str) -> i32 {
@@ -94,7 +125,7 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     }
     let mut opts = RunOptions::of_lesson(&lesson);
     if args.in_place {
-        if lesson.language != scenario::Language::Python || opts.source_path.is_empty() {
+        if lesson.language != scenario::Language::Python || lesson.is_builtin() {
             return fail("--in-place is for Python programs given as a file");
         }
         opts.in_place = std::path::Path::new(&opts.source_path).parent().map(std::path::Path::to_path_buf);
@@ -107,7 +138,8 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     }
     opts.params = params;
     opts.seed = args.seed;
-    opts.paused = args.paused;
+    // The dashboard opens paused on main's first op unless the lesson or `--run` says otherwise.
+    opts.paused = args.paused || (!args.headless && !args.run && lesson.manifest.start == scenario::StartMode::Paused);
     opts.statements = args.statements;
     opts.lang = lang.to_string();
     opts.speed = args.speed;
@@ -120,7 +152,8 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     }
     forkscope::sys::catch_stop_signals();
     let input = (!args.input.is_empty()).then(|| args.input.clone());
-    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang: lang.to_string(), input };
+    let keep_records = args.record.is_some() || args.trace.is_some();
+    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang: lang.to_string(), input, keep_records, tap: None };
     let (params, seed, statements) = (opts.params.clone(), opts.seed, opts.statements);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -177,6 +210,8 @@ fn checked_lesson(name: &str, params: &[String]) -> Result<(scenario::Lesson, BT
         Err(e) => return Err(fail(e)),
     }
     let params = lesson.resolve_params(params).map_err(fail)?;
+    // The program the run executes and shows: its variant, its constants set.
+    let lesson = lesson.for_run(&params).map_err(fail)?;
     Ok((lesson, params))
 }
 
@@ -214,7 +249,7 @@ fn replay(args: ReplayArgs, lang: &str) -> i32 {
     let opts = rec.run_options(&lesson, lang);
     forkscope::sys::catch_stop_signals();
     let policy = Policy::Replay(rec.actions.iter().copied().collect());
-    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang: lang.to_string(), input: Some(Vec::new()) };
+    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang: lang.to_string(), input: Some(Vec::new()), keep_records: true, tap: None };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match headless::run(&lesson, opts, h, &mut out) {
@@ -242,34 +277,76 @@ fn explore(args: ExploreArgs, lang: &str) -> i32 {
         Ok(x) => x,
         Err(code) => return code,
     };
-    if args.runs == 0 {
+    if args.runs == Some(0) {
         return fail("--runs 0: nothing to explore");
     }
     forkscope::sys::catch_stop_signals();
-    let opts = ExploreOptions { runs: args.runs, seed: args.seed, params, lang: lang.to_string(), out: args.out, run_timeout: Duration::from_secs(30), exe: "/proc/self/exe".into() };
+    let progress = args.all && !args.json && std::io::stdout().is_terminal();
+    let opts = ExploreOptions {
+        runs: args.runs.unwrap_or(100),
+        seed: args.seed,
+        params,
+        lang: lang.to_string(),
+        out: args.out,
+        run_timeout: Duration::from_secs(30),
+        exe: "/proc/self/exe".into(),
+        preemptions: args.preemptions,
+        budget: args.runs,
+        progress,
+        progress_json: args.all && args.progress_json,
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     use std::io::Write;
-    match forkscope::explore::explore(&lesson, &opts, &mut out) {
+    if args.all {
+        return match forkscope::explore::explore_all(&lesson, &opts, &mut out) {
+            Ok(r) => {
+                if args.json {
+                    let _ = writeln!(out, "{}", forkscope::explore::report::all_json(&r, &opts));
+                } else {
+                    let _ = write!(out, "{}", forkscope::explore::report::all_text(&r, &opts));
+                }
+                if r.found.is_some() { 1 } else { 0 }
+            }
+            Err(e) => fail(e),
+        };
+    }
+    let mut sink = std::io::sink();
+    let progress_out: &mut dyn Write = if args.json { &mut sink } else { &mut out };
+    match forkscope::explore::explore(&lesson, &opts, progress_out) {
         Ok(Explored::Found(f)) => {
-            let _ = writeln!(out, "\nfound a {} in run {} (seed {}, {} schedule, {} steps):\n  {}", f.kind, f.run, f.seed, f.policy, f.steps, f.message);
-            let _ = writeln!(out, "saved to {}\nreplay it: forkscope replay {}", f.saved.display(), f.saved.display());
+            if args.json {
+                let _ = writeln!(out, "{}", forkscope::explore::report::found_json(&f, "sample"));
+            } else {
+                let _ = writeln!(out, "\nfound a {} in run {} (seed {}, {} schedule, {} steps):\n  {}", f.kind, f.run, f.seed, f.policy, f.found_steps, f.message);
+                let _ = writeln!(out, "minimised: {} steps chosen ({} in all, then every process runs on)", f.chosen, f.steps);
+                let _ = writeln!(out, "saved to {}\nreplay it: forkscope replay {}", f.saved.display(), f.saved.display());
+            }
             1
         }
         Ok(Explored::Clean { runs, elapsed }) => {
-            let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): no failed assert, no deadlock, no bad outcome declared by the lesson", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
+            if args.json {
+                let _ = writeln!(out, "{}", serde_json::json!({"type": "explore", "mode": "sample", "result": "clean", "runs": runs, "elapsed_s": elapsed.as_secs_f64()}));
+            } else {
+                let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): no failed assert, no deadlock, no bad outcome declared by the lesson", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
+            }
             0
         }
         Err(e) => fail(e),
     }
 }
 
+fn moment_is_free(m: &forkscope::snapshot::Moment) -> bool {
+    matches!(m, forkscope::snapshot::Moment::At(_))
+}
+
 fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
-    use forkscope::export::{self, Format, snapshot::Moment};
+    use forkscope::export::{self, Format};
+    use forkscope::snapshot::Moment;
     if Format::of_path(&args.out).is_none() {
         return fail(format!("--out {}: unknown picture format (use .svg, .png, .html or .txt)", args.out.display()));
     }
-    let (width, height) = match export::snapshot::parse_size(&args.size) {
+    let (width, height) = match forkscope::snapshot::parse_size(&args.size) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -283,23 +360,47 @@ fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
         (None, Ok(None)) => Moment::End,
     };
     let theme: export::Theme = args.theme.parse().unwrap_or_default();
-    let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
-        Ok(x) => x,
-        Err(code) => return code,
+    // A recording (`explore`'s counterexample, `--record`): its schedule, its
+    // parameters and seed, and the footer says where it came from.
+    let (opts, policy, note) = if args.lesson.ends_with(".fsrec") {
+        if !args.params.is_empty() || args.seed != 0 {
+            return fail(format!("{}: a recording has its own parameters and seed (no --param or --seed with it)", args.lesson));
+        }
+        if moment_is_free(&moment) {
+            return fail("--at: a recording is drawn after a number of its steps (--steps N) or at its end, not at a time");
+        }
+        let rec = match forkscope::recording::Recording::load(std::path::Path::new(&args.lesson)) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        let lesson = match rec.lesson() {
+            Ok(l) => l,
+            Err(e) => return fail(e),
+        };
+        let opts = rec.run_options(&lesson, lang);
+        let note = Some(rec.figure_note().unwrap_or_else(|| format!("replay of {}", args.lesson)));
+        (opts, forkscope::conductor::schedule::Policy::Replay(rec.actions.into()), note)
+    } else {
+        let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
+        let mut opts = RunOptions::of_lesson(&lesson);
+        opts.params = params;
+        opts.seed = args.seed;
+        opts.lang = lang.to_string();
+        (opts, forkscope::conductor::schedule::Policy::RoundRobin, None)
     };
-    let mut opts = RunOptions::of_lesson(&lesson);
-    opts.params = params;
-    opts.seed = args.seed;
-    opts.lang = lang.to_string();
     forkscope::sys::catch_stop_signals();
-    let mut shot = match export::snapshot::capture(opts, moment) {
+    let mut shot = match forkscope::snapshot::capture_with(opts, moment, policy) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    shot.note = note;
     if !args.real_pids {
-        export::snapshot::renumber_pids(&mut shot.model);
+        forkscope::snapshot::renumber_pids(&mut shot.model);
     }
-    let buf = export::snapshot::draw(&shot, width, height);
+    let buf = forkscope::snapshot::draw(&shot, width, height);
     match export::write_picture(&buf, &args.out, theme, args.scale) {
         Ok(()) => {
             println!("wrote {} ({width}x{height}, {}, {} theme)", args.out.display(), shot.moment, theme.name());

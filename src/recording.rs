@@ -116,6 +116,13 @@ impl Recording {
         std::fs::write(path, bytes).map_err(|source| RecordingError::Io { path: path.display().to_string(), source })
     }
 
+    /// What a figure's footer says of this recording: the head of an explore
+    /// counterexample's note (`explore --all: shortest counterexample, 9
+    /// steps`), else nothing.
+    pub fn figure_note(&self) -> Option<String> {
+        self.note.starts_with("explore").then(|| self.note.split(" — ").next().unwrap_or(&self.note).to_string())
+    }
+
     pub fn load(path: &Path) -> Result<Recording, RecordingError> {
         let p = path.display().to_string();
         // Bounded: a recording is never larger than what decoding may allocate.

@@ -21,6 +21,18 @@ fn list_shows_the_built_in_lessons() {
     assert!(zh.stdout.contains("模拟抢票"), "{}", zh.stdout);
 }
 
+/// `forkscope list | head -1`: a reader that stops early is no panic. (Here
+/// the reader is gone before forkscope writes a line: its output is a pipe
+/// whose other end is already closed.)
+#[test]
+fn list_into_a_reader_that_stops_early_ends_quietly() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(bin()).arg("list").stdout(writer).stderr(std::process::Stdio::piped()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !err.contains("panicked"), "{:?}: {err}", out.status);
+}
+
 #[test]
 fn check_accepts_every_built_in_lesson() {
     let list = run(&["list"]);
@@ -39,7 +51,7 @@ const INVALID: &[(&str, &str)] = &[
     ("wrong_arity.rhai", "tests/invalid/wrong_arity.rhai:3:13: work() takes 1 argument but Process gives it 2"),
     ("unknown_param.rhai", "tests/invalid/unknown_param.rhai:2:17: unknown parameter 'tickets' (it declares none)"),
     ("out_of_range.rhai", "tests/invalid/out_of_range.toml:5:1: default of parameter tickets: 500 is out of range 0..=100"),
-    ("unknown_key.rhai", "tests/invalid/unknown_key.toml:2:1: unknown field `colour`, expected one of `order`, `title`, `story`, `notes`, `params`, `bad`, `goals`"),
+    ("unknown_key.rhai", "tests/invalid/unknown_key.toml:2:1: unknown field `colour`, expected one of `order`, `title`, `story`, `notes`, `params`, `bad`, `goals`, `section`, `variants`, `start`"),
 ];
 
 #[test]
@@ -143,4 +155,177 @@ fn killing_the_conductor_leaves_no_process_and_no_segment() {
         let _ = child.wait();
         assert_left_nothing(conductor, &pids, Duration::from_secs(2));
     }
+}
+
+/// A folder of its own for a test, removed when it ends.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        let d = std::env::temp_dir().join(format!("forkscope-cli-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        TempDir(d)
+    }
+    fn write(&self, f: &str, text: &str) {
+        std::fs::write(self.0.join(f), text).unwrap();
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn forkscope_in(dir: &TempDir, args: &[&str]) -> Output {
+    let out = Command::new(bin()).args(args).current_dir(&dir.0).stdin(Stdio::null()).output().unwrap();
+    Output { status: out.status.code().unwrap_or(-1), stdout: String::from_utf8_lossy(&out.stdout).into_owned(), stderr: String::from_utf8_lossy(&out.stderr).into_owned(), pid: 0 }
+}
+
+#[test]
+fn python_lessons_are_listed_first_by_their_file_name() {
+    let out = run(&["list"]);
+    let names: Vec<&str> = out.stdout.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    let python = names.iter().take_while(|n| n.ends_with(".py")).count();
+    assert!(python >= 1 && names.contains(&"ticket-race.py"), "{}", out.stdout);
+    assert!(names[python..].iter().all(|n| !n.ends_with(".py")), "Python lessons first, then Rhai: {}", out.stdout);
+    assert!(names[python..].contains(&"ticket-race"), "{}", out.stdout);
+}
+
+/// A lesson with two variants and a constant each, as a teacher writes one.
+fn join_lesson(d: &TempDir) {
+    d.write("j.toml", "title = { en = \"join\" }\n\n[[variants]]\nname = \"loop\"\nfile = \"j.py\"\n\n[[variants]]\nname = \"after\"\nfile = \"j-after.py\"\n\n[[params]]\nname = \"children\"\ndefault = 2\nmin = 1\nmax = 5\n");
+    d.write("j.py", "from multiprocessing import Process\n\nCHILDREN = 2\n\ndef f(i):\n    print('child', i)\n\nif __name__ == '__main__':\n    for i in range(CHILDREN):\n        p = Process(target=f, args=(i,))\n        p.start()\n        p.join()\n    print('loop', CHILDREN)\n");
+    d.write("j-after.py", "from multiprocessing import Process\n\nCHILDREN = 2\n\ndef f(i):\n    print('child', i)\n\nif __name__ == '__main__':\n    ps = [Process(target=f, args=(i,)) for i in range(CHILDREN)]\n    for p in ps:\n        p.start()\n    for p in ps:\n        p.join()\n    print('after', CHILDREN)\n");
+}
+
+#[test]
+fn a_variant_and_a_constant_choose_what_runs() {
+    let d = TempDir::new("variants");
+    join_lesson(&d);
+    let out = forkscope_in(&d, &["check", "j.py"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "j.py: ok (2 parameters)");
+    let out = forkscope_in(&d, &["run", "j.py", "--headless", "--param", "variant=after", "--param", "children=3"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(": after 3") && out.stdout.contains("child 2") && !out.stdout.contains("loop"), "{}", out.stdout);
+    let out = forkscope_in(&d, &["run", "j.py", "--headless"]);
+    assert!(out.stdout.contains(": loop 2"), "the first variant is the default: {}", out.stdout);
+    // A variant file run by itself is a program of its own.
+    let out = forkscope_in(&d, &["run", "j-after.py", "--headless"]);
+    assert!(out.stdout.contains(": after 2"), "{}", out.stdout);
+    let out = forkscope_in(&d, &["run", "j.py", "--headless", "--param", "variant=x"]);
+    assert_eq!(out.status, 2);
+    assert_eq!(out.stderr.trim(), "forkscope: --param variant=x: parameter variant: 'x' is not one of loop, after");
+    // The file must agree with the manifest's default: python3 runs it as written.
+    d.write("j-after.py", "CHILDREN = 4\n");
+    let out = forkscope_in(&d, &["check", "j.py"]);
+    assert_eq!(out.status, 1);
+    assert_eq!(out.stderr.trim(), "j-after.py:1:12: CHILDREN = 4, but the manifest's default for parameter children is 2 (`python3` runs the file as written, so the two must agree)");
+    d.write("j-after.py", "print(1)\n");
+    let out = forkscope_in(&d, &["run", "j.py", "--headless"]);
+    assert_eq!(out.status, 1);
+    assert!(out.stderr.trim().starts_with("j.toml:12:8: parameter children sets the constant CHILDREN, but"), "{}", out.stderr);
+}
+
+#[test]
+fn python_conditions_judge_output_files_exit_codes_and_constants() {
+    let d = TempDir::new("conditions");
+    d.write("c.py", "import sys\nfrom multiprocessing import Process\n\nLIMIT = 1\n\ndef child():\n    print('hello from the child')\n    sys.exit(3)\n\nif __name__ == '__main__':\n    with open('out.txt', 'w') as f:\n        f.write('first line\\n' + 'x' * 100 + '\\nsecond line\\n')\n    print('hello from main')\n    p = Process(target=child)\n    p.start()\n    p.join()\n    print('bye')\n");
+    d.write("c.toml", "title = { en = \"c\" }\n\n[[params]]\nname = \"limit\"\ndefault = 1\n\n[[bad]]\nwhen = 'count(\"hello\") > LIMIT && exitcode(\"Process-1\") == 3 && exitcode(\"nobody\") == () && file(\"out.txt\").contains(\"second line\") && file(\"none\") == \"\" && output.ends_with(\"bye\") && limit == LIMIT'\nmessage = { en = \"too many hellos\" }\n");
+    let out = forkscope_in(&d, &["run", "c.py", "--headless", "--json"]);
+    let s = out.summary();
+    let bad: Vec<&str> = s["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == "bad").map(|f| f["message"].as_str().unwrap()).collect();
+    assert_eq!(bad, ["too many hellos (count(\"hello\") = 2, limit = 1, LIMIT = 1)"], "{s}");
+    // With the limit raised (the program's constant set to 2), it does not hold.
+    let out = forkscope_in(&d, &["run", "c.py", "--headless", "--json", "--param", "limit=2"]);
+    let s = out.summary();
+    assert!(s["findings"].as_array().unwrap().iter().all(|f| f["kind"] != "bad"), "{s}");
+}
+
+#[test]
+fn copy_writes_a_built_in_lesson_out_and_never_overwrites() {
+    let d = TempDir::new("copy");
+    let out = forkscope_in(&d, &["copy", "ticket-race.py", "lessons"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("wrote lessons/ticket-race.py\nwrote lessons/ticket-race.toml\n"), "{}", out.stdout);
+    assert!(out.stdout.contains("run it: forkscope run lessons/ticket-race.py (or python3 lessons/ticket-race.py)"), "{}", out.stdout);
+    let copied = out.stdout.clone();
+    let out = forkscope_in(&d, &["check", "lessons/ticket-race.py"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    // The copy runs as the built-in does, parameters and conditions included.
+    let copy = forkscope_in(&d, &["run", "lessons/ticket-race.py", "--headless", "--json", "--schedule", "rr", "--param", "buyers=3"]);
+    let builtin = forkscope_in(&d, &["run", "ticket-race.py", "--headless", "--json", "--schedule", "rr", "--param", "buyers=3"]);
+    let (a, b) = (copy.summary(), builtin.summary());
+    assert_eq!((&a["outcome"], &a["findings"], a["processes"].as_array().map(Vec::len)), (&b["outcome"], &b["findings"], b["processes"].as_array().map(Vec::len)));
+    // And it is plain Python: python3 runs it as written (the defaults).
+    let py = Command::new("python3").arg("lessons/ticket-race.py").current_dir(&d.0).stdin(Stdio::null()).output().expect("python3 is on PATH");
+    let printed = String::from_utf8_lossy(&py.stdout);
+    assert!(py.status.success(), "{printed}{}", String::from_utf8_lossy(&py.stderr));
+    assert!(printed.lines().any(|l| l.contains("买到票")), "{printed}");
+    // A second copy refuses, writes nothing and leaves the edited files alone
+    // (the manifest kept, the program and its variants' programs moved away).
+    d.write("lessons/ticket-race.toml", "edited");
+    let written: Vec<&str> = copied.lines().filter_map(|l| l.strip_prefix("wrote ")).collect();
+    assert!(written.len() > 2 && written.iter().all(|f| f.starts_with("lessons/ticket-race")), "the program, the manifest and the variants' programs: {written:?}");
+    for f in written.iter().filter(|f| f.ends_with(".py")) {
+        std::fs::remove_file(d.0.join(f)).unwrap();
+    }
+    let out = forkscope_in(&d, &["copy", "ticket-race.py", "lessons"]);
+    assert_eq!(out.status, 2);
+    assert_eq!(out.stderr.trim(), "forkscope: lessons/ticket-race.toml already exists: nothing written (copy into another folder, or move it away)");
+    assert!(!d.0.join("lessons/ticket-race.py").exists());
+    assert_eq!(std::fs::read_to_string(d.0.join("lessons/ticket-race.toml")).unwrap(), "edited");
+    // A Rhai built-in, into the current folder.
+    let out = forkscope_in(&d, &["copy", "join"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().take(2).collect::<Vec<_>>(), ["wrote ./join.rhai", "wrote ./join.toml"]);
+    assert_eq!(forkscope_in(&d, &["check", "join.rhai"]).status, 0);
+    let out = forkscope_in(&d, &["copy", "join.rhai"]);
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.contains("join.rhai is a file already, not a built-in lesson"), "{}", out.stderr);
+    let out = forkscope_in(&d, &["copy", "nothing-like-it"]);
+    assert_eq!(out.status, 2);
+    assert!(out.stderr.starts_with("forkscope: no lesson named 'nothing-like-it'"), "{}", out.stderr);
+}
+
+/// explore judges a Python lesson's `[[bad]]` from what it printed: it finds
+/// the oversell without the lock and nothing with it.
+#[test]
+fn explore_finds_a_python_oversell_from_its_output_and_nothing_in_the_fixed_version() {
+    let d = TempDir::new("explore");
+    d.write("sell.py", "import time\nfrom multiprocessing import Process, Lock, Value, Barrier\n\nTICKETS = 1\nUSE_LOCK = False\n\ndef buy(left, lock, ready, name):\n    ready.wait()\n    if USE_LOCK:\n        lock.acquire()\n    n = left.value\n    time.sleep(0.01)\n    if n > 0:\n        left.value = n - 1\n        print(name, 'bought')\n    if USE_LOCK:\n        lock.release()\n\nif __name__ == '__main__':\n    left = Value('i', TICKETS)\n    lock = Lock()\n    ready = Barrier(2)\n    ps = [Process(target=buy, args=(left, lock, ready, 'buyer%d' % i)) for i in range(2)]\n    for p in ps:\n        p.start()\n    for p in ps:\n        p.join()\n");
+    d.write("sell.toml", "title = { en = \"sell\" }\n\n[[params]]\nname = \"lock\"\nconstant = \"USE_LOCK\"\ndefault = false\n\n[[params]]\nname = \"tickets\"\ndefault = 1\n\n[[bad]]\nwhen = 'count(\"bought\") > TICKETS'\nmessage = { en = \"oversold\" }\n");
+    // (The barrier gets both buyers started before either reads.)
+    let out = forkscope_in(&d, &["explore", "sell.py", "--runs", "20", "--out", "found.fsrec"]);
+    assert_eq!(out.status, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("found a bad in run") && out.stdout.contains("oversold (count(\"bought\") = 2, TICKETS = 1)"), "{}", out.stdout);
+    // The saved run replays to the same oversell.
+    let out = forkscope_in(&d, &["replay", "found.fsrec", "--headless"]);
+    assert!(out.stdout.contains("[bad] oversold") && out.stdout.contains("replay matched the recording"), "{}", out.stdout);
+    let out = forkscope_in(&d, &["explore", "sell.py", "--runs", "8", "--param", "lock=true"]);
+    assert_eq!(out.status, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("nothing went wrong in 8 runs"), "{}", out.stdout);
+}
+
+/// A reported float reads as people write it (`0.3`, not
+/// `0.30000000000000004`) in the log and the summary; `--json` keeps the
+/// exact value.
+#[test]
+fn reported_floats_are_formatted_but_json_is_exact() {
+    let dir = std::env::temp_dir().join(format!("fs-cli-float-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let lesson = dir.join("float.rhai");
+    std::fs::write(&lesson, "fn main() {\n    report(\"x\", 0.1 + 0.2);\n    report(\"t\", 0.2283592299999988);\n    report(\"n\", 2.0);\n}\n").unwrap();
+    let lesson = lesson.to_str().unwrap();
+    let out = run(&["run", lesson, "--headless"]);
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("report x = 0.3\n") || out.stdout.contains("report x = 0.3 "), "{}", out.stdout);
+    assert!(out.stdout.contains("n = 2.0, t = 0.2284, x = 0.3"), "{}", out.stdout);
+    assert!(!out.stdout.contains("0.30000000000000004") && !out.stdout.contains("99999"), "{}", out.stdout);
+    let json = run(&["run", lesson, "--headless", "--json"]);
+    assert_eq!(json.summary()["reported"]["x"], serde_json::json!(0.30000000000000004));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -206,3 +206,73 @@ fn join_lesson_two_ways() {
         assert!(most_alive >= want, "mode=after {extra:?}: {most_alive} alive at once: {overlap:?}");
     }
 }
+
+/// The fork server (issue 14): every process of a Rhai run is a fork of the
+/// run's template (`forkscope template --segment …`, the conductor's child
+/// and the run's group leader), not an exec of its own; `--no-fork-server`
+/// keeps the exec path, where each process is its starter's OS child. Either
+/// way `getppid()` names the process that started it (multiprocessing's
+/// `parent_process().pid`), and nothing is left behind.
+#[test]
+fn fork_server_starts_every_process_as_a_fork_of_the_run_template() {
+    use std::io::BufRead;
+    let ppid = |pid: i32| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok().and_then(|t| t.rsplit(')').next()?.split_whitespace().nth(1)?.parse::<i32>().ok());
+    let cmdline = |pid: i32| std::fs::read(format!("/proc/{pid}/cmdline")).map(|c| String::from_utf8_lossy(&c).replace('\0', " ")).unwrap_or_default();
+    let check = move |fork_server: bool| {
+        let mut args = vec!["run".to_string(), lesson_fixture("fork_server.rhai"), "--headless".into(), "--json".into(), "--timeout".into(), "60".into()];
+        if !fork_server {
+            args.insert(0, "--no-fork-server".into());
+        }
+        let mut child = std::process::Command::new(bin()).args(&args).stdin(std::process::Stdio::null()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().unwrap();
+        let conductor = child.id() as i32;
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut pids = Vec::new();
+        while pids.len() < 3 {
+            let l = lines.next().expect("the run ended before its three processes started").unwrap();
+            let v: serde_json::Value = serde_json::from_str(&l).unwrap();
+            if v["type"] == "spawn" {
+                pids.push(v["pid"].as_i64().unwrap() as i32);
+            }
+        }
+        // All three wait for the file `go`: alive while we look.
+        let (main, kids) = (pids[0], &pids[1..]);
+        if fork_server {
+            let template = ppid(main).unwrap();
+            assert!(cmdline(template).contains("template --segment forkscope-"), "main's OS parent is the template: {}", cmdline(template));
+            assert_eq!(ppid(template), Some(conductor), "the template is the conductor's child");
+            for &k in kids {
+                assert_eq!(ppid(k), Some(template), "a child is a fork of the template");
+                assert!(cmdline(k).contains("template --segment"), "{}", cmdline(k));
+            }
+            // Only a lane's starter gets a process from the template: not us,
+            // for a lane that runs already or one never reserved.
+            let seg = cmdline(template).split_whitespace().last().unwrap().to_string();
+            for lane in [2, 3, 60] {
+                let asked = forkscope::runtime::forkserver::request(&seg, lane);
+                assert!(asked.is_err(), "the template forked lane {lane} for a stranger: {asked:?}");
+            }
+        } else {
+            assert_eq!(ppid(main), Some(conductor));
+            for &k in kids {
+                assert_eq!(ppid(k), Some(main), "exec'd: the starter is the OS parent");
+                assert!(cmdline(k).contains("worker --segment"), "{}", cmdline(k));
+            }
+        }
+        std::fs::write(format!("/proc/{main}/cwd/go"), "").unwrap();
+        let rest: Vec<String> = lines.map_while(Result::ok).collect();
+        assert_eq!(child.wait().unwrap().code(), Some(0));
+        let s: serde_json::Value = serde_json::from_str(rest.last().expect("a summary")).unwrap();
+        assert_eq!(s["outcome"], "completed", "{s}");
+        assert_eq!(reported(&s, "main_pid").as_i64(), Some(main as i64));
+        assert_eq!(reported(&s, "ppid_of_main").as_i64(), Some(conductor as i64));
+        for i in 0..2 {
+            assert_eq!(reported(&s, &format!("ppid_of_child_{i}")).as_i64(), Some(main as i64), "getppid() names the starter");
+        }
+        assert_left_nothing(conductor, &pids, Duration::from_secs(5));
+    };
+    std::thread::scope(|sc| {
+        let with = sc.spawn(|| check(true));
+        check(false);
+        with.join().unwrap();
+    });
+}

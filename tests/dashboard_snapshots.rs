@@ -111,7 +111,15 @@ fn ended_120x40() {
 fn help_overlay_80x24() {
     let mut d = dashboard(contention(), Lang::En, Theme::colored());
     d.view.overlay = Some(Overlay::Help);
+    let top = buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n");
+    assert!(top.contains("more · ↑↓ scroll"), "the help is taller than 80×24 and says so:\n{top}");
     assert_snapshot!(screen(&d, 80, 24).backend());
+    // Scrolled to its end, the last keys and the legend show.
+    for _ in 0..20 {
+        d.move_by(1);
+    }
+    let end = buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n");
+    assert!(end.contains("the lesson: its story") && end.contains("quit (ends every process") && end.contains("timeline:"), "{end}");
 }
 
 #[test]
@@ -212,4 +220,290 @@ fn free_running_timeline_120x40() {
     // Some buyer slept (~) and then waited for the lock (▓) on its timeline.
     assert!(lines.iter().any(|l| l.contains("Process-") && l.contains('~') && l.contains('▓')), "{text}");
     assert_snapshot!(t.backend());
+}
+
+/// The lesson's explanation (`e`): title, story, what to look for and this
+/// run's parameters, in either language, at the smallest and a usual size.
+fn explanation(lang: Lang, w: u16, h: u16) -> Terminal<TestBackend> {
+    let mut d = dashboard(contention(), lang, Theme::colored());
+    d.toggle_explanation();
+    let t = screen(&d, w, h);
+    let lines = buffer_lines(t.backend().buffer());
+    for l in &lines {
+        assert_eq!(text::width(l), w as usize, "{l}");
+    }
+    let all = lines.join("\n");
+    let (story, look) = match lang {
+        Lang::En => ("The story", "What to look for"),
+        Lang::Zh => ("故事", "观察要点"),
+    };
+    assert!(all.contains(story) && all.contains(look) && all.contains("buyers=10"), "{all}");
+    t
+}
+
+#[test]
+fn explanation_80x24() {
+    assert_snapshot!(explanation(Lang::En, 80, 24).backend());
+}
+
+#[test]
+fn explanation_120x40() {
+    assert_snapshot!(explanation(Lang::En, 120, 40).backend());
+}
+
+#[test]
+fn explanation_in_chinese_80x24() {
+    assert_snapshot!(explanation(Lang::Zh, 80, 24).backend());
+}
+
+#[test]
+fn explanation_in_chinese_120x40() {
+    assert_snapshot!(explanation(Lang::Zh, 120, 40).backend());
+}
+
+/// A longer explanation (deadlock's, with its challenge) does not fit at
+/// 80×24: the bottom border says how much more is below; scrolled to its
+/// end, it shows what did not fit (its last line: this run's parameters).
+#[test]
+fn explanation_scrolls_to_its_end() {
+    let lesson = scenario::load("deadlock").unwrap();
+    let params = [("fix", Value::Bool(false)), ("think", Value::Float(0.5))].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut d = Dashboard::new(lesson, &params, 0, Lang::En, Theme::colored());
+    d.toggle_explanation();
+    let all = buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n");
+    assert!(all.contains("more · ↑↓ scroll") && !all.contains("This run:"), "{all}");
+    for _ in 0..40 {
+        d.move_by(1);
+    }
+    let all = buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n");
+    assert!(all.contains("This run: fix=false") && all.contains("★ Step alex and egon") && all.contains(" ↑ 7 more") && !all.contains(" ↓ "), "{all}");
+    // Closing and opening again starts from the top.
+    d.toggle_explanation();
+    d.toggle_explanation();
+    assert!(buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n").contains("The story"));
+}
+
+/// The first point of the recording where three buyers have ended.
+fn three_ended() -> usize {
+    let recs = records();
+    let mut d = dashboard(0, Lang::En, Theme::mono());
+    for (i, r) in recs.iter().enumerate() {
+        d.apply(r);
+        if d.model.processes.values().filter(|p| !p.state.is_live()).count() >= 3 {
+            return i + 1;
+        }
+    }
+    panic!("the recording never has three buyers ended");
+}
+
+/// At 80×24 the eleven processes of ticket-race overflow the list: the
+/// ended ones fold away (the title says how many and that `f` shows them),
+/// so every live one is on screen; `f` brings them back. At 120×40 they fit
+/// and nothing is folded.
+fn folded(lang: Lang) {
+    let mut d = dashboard(three_ended(), lang, Theme::colored());
+    let t = screen(&d, 80, 24);
+    let all = buffer_lines(t.backend().buffer()).join("\n");
+    let live: Vec<String> = d.model.processes.values().filter(|p| p.state.is_live()).map(|p| p.name.clone()).collect();
+    let ended: Vec<String> = d.model.processes.values().filter(|p| !p.state.is_live() && p.lane != d.selected_lane().unwrap()).map(|p| p.name.clone()).collect();
+    let rows = |all: &str, name: &str| all.lines().filter(|l| l.split_whitespace().any(|w| w.trim_start_matches(['│', '>', '└']) == name)).count();
+    for n in &live {
+        assert!(rows(&all, n) >= 1, "{n} is live and shown:\n{all}");
+    }
+    let hint = match lang {
+        Lang::En => format!("{} ended folded: f shows", ended.len()),
+        Lang::Zh => format!("{} 个已结束的已折叠:f 显示", ended.len()),
+    };
+    assert!(all.contains(&hint), "{hint}\n{all}");
+    assert_snapshot!(format!("folded_{}_80x24", lang.code()), t.backend());
+    // Moving the selection goes through the rows on screen, not the folded ones.
+    d.view.lanes_capacity = 9;
+    d.select_row(1);
+    let second = all.lines().nth(4).and_then(|l| l.split_whitespace().nth(2)).unwrap().to_string();
+    assert_eq!(d.model.pname(d.selected_lane().unwrap()), second, "{all}");
+    d.toggle_ended();
+    let all = buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n");
+    assert!(!all.contains("folded") && !all.contains("折叠:"), "{all}");
+    d.toggle_ended();
+    let t = screen(&d, 120, 40);
+    let all = buffer_lines(t.backend().buffer()).join("\n");
+    for n in live.iter().chain(&ended) {
+        assert!(rows(&all, n) >= 1, "{n} fits at 120×40:\n{all}");
+    }
+    assert_snapshot!(format!("folded_{}_120x40", lang.code()), t.backend());
+}
+
+#[test]
+fn ended_processes_fold_away_when_the_list_overflows() {
+    folded(Lang::En);
+}
+
+#[test]
+fn ended_processes_fold_away_in_chinese() {
+    folded(Lang::Zh);
+}
+
+/// `o`: the log shows the program's own output only (its prints), without
+/// forkscope's events; the title says so and how to get everything back.
+fn prints_only(lang: Lang, w: u16, h: u16) {
+    let mut d = dashboard(contention(), lang, Theme::colored());
+    d.toggle_prints_only();
+    let t = screen(&d, w, h);
+    let all = buffer_lines(t.backend().buffer()).join("\n");
+    let (title, event) = match lang {
+        Lang::En => ("program output only (o)", "started"),
+        Lang::Zh => ("只看程序输出(o)", "started"),
+    };
+    assert!(all.contains(title), "{all}");
+    assert!(all.contains("查询余票"), "the prints stay:\n{all}");
+    let log: Vec<&str> = all.lines().filter(|l| l.contains(": · ") || l.contains(event) && l.contains("pid")).collect();
+    assert!(log.is_empty(), "no event in the log: {log:?}\n{all}");
+    assert_snapshot!(format!("prints_only_{}_{w}x{h}", lang.code()), t.backend());
+}
+
+#[test]
+fn prints_only_in_the_log() {
+    prints_only(Lang::En, 80, 24);
+    prints_only(Lang::En, 120, 40);
+    prints_only(Lang::Zh, 80, 24);
+    prints_only(Lang::Zh, 120, 40);
+}
+
+/// ASCII words (three letters or more) in `s` other than `keep`: English
+/// that forkscope left in a Chinese screen. Names, API calls and signal
+/// names are the program's or Python's, and stay.
+fn english_words(s: &str, keep: &[&str]) -> Vec<String> {
+    s.split(|c: char| !c.is_ascii_alphabetic()).filter(|w| w.len() >= 3 && !keep.contains(w)).map(str::to_string).collect()
+}
+
+/// The deadlock lesson, recorded once with `forkscope run deadlock
+/// --headless --json --schedule rr` up to forkscope's closing: alex holds
+/// noodles and waits for fork, egon the other way round.
+fn deadlocked(lang: Lang) -> Dashboard {
+    let lesson = scenario::load("deadlock").unwrap();
+    let params = [("fix", Value::Bool(false)), ("think", Value::Float(0.5))].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let mut d = Dashboard::new(lesson, &params, 0, lang, Theme::colored());
+    let text = include_str!("fixtures/deadlock-rr.ndjson");
+    for l in text.lines() {
+        d.apply(&serde_json::from_str(l).unwrap_or_else(|e| panic!("bad fixture line {l}: {e}")));
+    }
+    d.status = RunStatus { mode: Mode::Paused, settled: true, elapsed: Duration::from_secs(3), clock_ns: d.model.now_ns, received: text.lines().count() as u64, ..RunStatus::default() };
+    d.view.focus = Pane::Log;
+    d
+}
+
+/// `l` from terminal column `col` on (wide characters take two).
+fn from_column(l: &str, col: usize) -> String {
+    let mut used = 0;
+    l.chars()
+        .skip_while(|c| {
+            let skip = used < col;
+            used += text::char_width(*c);
+            skip
+        })
+        .collect()
+}
+
+/// The banner (rows under the header, above the panes) and the log pane's rows.
+fn banner_and_log(lines: &[String]) -> (String, String) {
+    let banner = lines.iter().skip(1).take_while(|l| !l.starts_with('┌')).cloned().collect::<Vec<_>>().join(" ");
+    // The log is the last box of the lower half: from its top-left corner to the right.
+    let top = lines.iter().rposition(|l| l.contains("日志 · ") || l.contains("Log · ")).expect("the log pane");
+    let at = lines[top].rfind('┌').map(|i| text::width(&lines[top][..i])).unwrap();
+    let log = lines[top + 1..lines.len() - 2].iter().map(|l| from_column(l, at)).collect::<Vec<_>>().join("\n");
+    (banner, log)
+}
+
+fn deadlock_screen(lang: Lang, w: u16, h: u16) -> (Terminal<TestBackend>, Vec<String>) {
+    let t = screen(&deadlocked(lang), w, h);
+    let lines = buffer_lines(t.backend().buffer());
+    for l in &lines {
+        assert_eq!(text::width(l), w as usize, "{l}");
+    }
+    (t, lines)
+}
+
+#[test]
+fn deadlock_80x24() {
+    let (t, lines) = deadlock_screen(Lang::En, 80, 24);
+    let (banner, log) = banner_and_log(&lines);
+    assert!(banner.contains("DEADLOCK: alex waits for fork, egon waits for noodles"), "{banner}");
+    assert!(log.contains("blocked in acquire"), "{log}");
+    assert_snapshot!(t.backend());
+}
+
+#[test]
+fn deadlock_120x40() {
+    let (t, lines) = deadlock_screen(Lang::En, 120, 40);
+    let (banner, log) = banner_and_log(&lines);
+    assert!(banner.contains("fork is held by egon, noodles is held by alex"), "{banner}");
+    assert!(log.contains("started alex"), "{log}");
+    assert_snapshot!(t.backend());
+}
+
+/// Everything forkscope writes on the screen is Chinese: the banner, the
+/// log's events, the header and the footer; the program's prints, names and
+/// API calls stay as they are.
+fn deadlock_in_chinese(w: u16, h: u16) {
+    let (t, lines) = deadlock_screen(Lang::Zh, w, h);
+    let (banner, log) = banner_and_log(&lines);
+    assert!(banner.starts_with(" 死锁:alex 在等 fork"), "{banner}");
+    assert!(log.contains("阻塞在 acquire") && log.contains("拿到"), "{log}");
+    let keep = ["alex", "egon", "fork", "noodles", "acquire", "join", "MainProcess", "forkscope", "pid", "finished", "false"];
+    assert_eq!(english_words(&banner, &keep), Vec::<String>::new(), "{banner}");
+    assert_eq!(english_words(&log, &keep), Vec::<String>::new(), "{log}");
+    let header_footer = format!("{}\n{}", lines[0], lines[lines.len() - 1]);
+    // The lesson's name, keys (space, esc) and a sleep's speed unit stay.
+    assert_eq!(english_words(&header_footer, &["deadlock", "space", "join"]), Vec::<String>::new(), "{header_footer}");
+    assert_snapshot!(format!("deadlock_in_chinese_{w}x{h}"), t.backend());
+}
+
+#[test]
+fn deadlock_in_chinese_80x24() {
+    deadlock_in_chinese(80, 24);
+}
+
+#[test]
+fn deadlock_in_chinese_120x40() {
+    deadlock_in_chinese(120, 40);
+}
+
+#[test]
+fn contention_in_chinese_80x24() {
+    let d = dashboard(contention(), Lang::Zh, Theme::colored());
+    let t = screen(&d, 80, 24);
+    let lines = buffer_lines(t.backend().buffer());
+    let (_, log) = banner_and_log(&lines);
+    assert!(log.contains("阻塞在 acquire Lock-1"), "{log}");
+    assert_snapshot!(t.backend());
+}
+
+/// A process's details in Chinese: every label and value forkscope writes.
+fn details_in_chinese(w: u16, h: u16) {
+    let mut d = dashboard(contention(), Lang::Zh, Theme::colored());
+    let blocked = d.model.processes.values().find(|p| p.state == PState::Blocked).unwrap().lane;
+    d.view.selected_lane = Some(blocked);
+    d.toggle_details();
+    let t = screen(&d, w, h);
+    let lines = buffer_lines(t.backend().buffer());
+    // The box: from its top-left corner to its bottom.
+    let top = lines.iter().position(|l| l.contains("┌[进程 Process-")).expect("the details box");
+    let at = lines[top].find("┌[进程").map(|i| text::width(&lines[top][..i])).unwrap();
+    // Up to the box's right border.
+    let inner: Vec<String> = lines[top..].iter().map(|l| from_column(l, at)).take_while(|l| !l.starts_with('└')).map(|l| l.split('│').nth(1).unwrap_or(&l).to_string()).collect();
+    let inner = inner.join("\n");
+    assert!(inner.contains("目标函数") && inner.contains("操作数") && inner.contains("阻塞"), "{inner}");
+    let keep = ["Process", "MainProcess", "Lock", "pid", "ppid", "acquire", "print", "ticket", "forkscope", "esc"];
+    assert_eq!(english_words(&inner, &keep), Vec::<String>::new(), "{inner}");
+    assert_snapshot!(format!("details_in_chinese_{w}x{h}"), t.backend());
+}
+
+#[test]
+fn details_in_chinese_80x24() {
+    details_in_chinese(80, 24);
+}
+
+#[test]
+fn details_in_chinese_120x40() {
+    details_in_chinese(120, 40);
 }

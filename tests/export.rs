@@ -116,12 +116,12 @@ fn ticket_race_snapshot_svg_holds_the_frame_text_at_its_cells() {
     // blocked: the dashboard's frame says so (the lock's holder and waiters
     // in the resources pane, each waiter's row in the processes pane), with
     // the ticket file's count, in the text and the SVG.
-    for want in ["Lock-1 Lock  held by Process-1", "waiting: Process-2, Process-3", "{\"count\":3}", "ticket-race · step 26 · seed 0"] {
+    for want in ["lock Lock  held by Process-1", "waiting: Process-2, Process-3", "{\"count\":3}", "ticket-race · step 26 · seed 0"] {
         assert!(txt.contains(want), "{want:?} not in the frame:\n{txt}");
     }
     for waiter in ["Process-2", "Process-3"] {
         let row = txt.lines().find(|l| l.contains(&format!("└ {waiter} "))).unwrap_or_else(|| panic!("no row for {waiter}:\n{txt}"));
-        assert!(row.contains("blocked") && row.contains("Lock-1 (Process-1)"), "{waiter} waits for Process-1's lock: {row}");
+        assert!(row.contains("blocked") && row.contains("lock (Process-1)"), "{waiter} waits for Process-1's lock: {row}");
     }
     assert_eq!(grid_from_svg(&svg), text_lines_without_blocks(&txt));
     assert!(txt.contains('▓') && svg.matches("<rect").count() > 20, "the timeline's cells are rectangles in the SVG");
@@ -247,8 +247,8 @@ fn trace_of_a_real_run_is_well_formed_with_flows_and_counters() {
     assert_eq!(stats.flows, 3, "{stats:?}");
     assert!(stats.spans > 20 && stats.instants > 20 && stats.counters > 2, "{stats:?}");
     let events = t["traceEvents"].as_array().unwrap();
-    assert!(events.iter().any(|e| e["ph"] == "X" && e["name"].as_str().unwrap().starts_with("blocked: acquire Lock-1 (held by Process-")));
-    let held: Vec<i64> = events.iter().filter(|e| e["ph"] == "C" && e["name"] == "Lock Lock-1: value").map(|e| e["args"]["value"].as_i64().unwrap()).collect();
+    assert!(events.iter().any(|e| e["ph"] == "X" && e["name"].as_str().unwrap().starts_with("blocked: acquire lock (held by Process-")));
+    let held: Vec<i64> = events.iter().filter(|e| e["ph"] == "C" && e["name"] == "Lock lock: value").map(|e| e["args"]["value"].as_i64().unwrap()).collect();
     assert_eq!(held.first(), Some(&0));
     assert_eq!(held.last(), Some(&0), "released at the end");
     assert!(held.contains(&1));
@@ -264,8 +264,8 @@ fn asciicast_of_real_frames_follows_v2() {
     // The dashboard's own frames, as its screenshot key and `--cast` draw them.
     let lesson = forkscope::scenario::load("ticket-race").unwrap();
     let params = lesson.resolve_params(&["lock=true".into(), "buyers=3".into()]).unwrap();
-    let run = export::snapshot::RunInfo { lesson, params, seed: 0, lang: forkscope::ui::text::Lang::En, statements: false, speed: 1.0 };
-    let mut dash = export::snapshot::dashboard(&run, Model::new(), "rr");
+    let run = forkscope::snapshot::RunInfo { lesson, params, seed: 0, lang: forkscope::ui::text::Lang::En, statements: false, speed: 1.0 };
+    let mut dash = forkscope::snapshot::dashboard(&run, Model::new(), "rr");
     let mut steps = 0;
     for (i, r) in records.iter().enumerate() {
         dash.apply(r);
@@ -274,9 +274,9 @@ fn asciicast_of_real_frames_follows_v2() {
             steps += 1;
             let t = r.t_ns as f64 / 1e9;
             cast.marker_at(t, &format!("step {steps}")).unwrap();
-            cast.frame_at(t, &export::snapshot::frame(&dash, 90, 26)).unwrap();
+            cast.frame_at(t, &forkscope::snapshot::frame(&dash, 90, 26)).unwrap();
         } else if i + 1 == records.len() {
-            cast.frame_at(r.t_ns as f64 / 1e9, &export::snapshot::frame(&dash, 90, 26)).unwrap();
+            cast.frame_at(r.t_ns as f64 / 1e9, &forkscope::snapshot::frame(&dash, 90, 26)).unwrap();
         }
     }
     let text = String::from_utf8(cast.finish().unwrap()).unwrap();

@@ -184,7 +184,7 @@ fn a_live_run_survives_a_scribbled_segment_and_kills_nothing_foreign() {
             3 => lane.tail.0.store(rng.random(), Relaxed),
             // Lies: another lane's name, a wild kind, a sequence from the past.
             4 => {
-                let ring = v.ring(rng.random_range(1..lanes)).unwrap();
+                let ring = v.producer(rng.random_range(1..lanes)).unwrap();
                 let rec = RawRecord { seq: rng.random_range(0..1000), kind: rng.random_range(0..20), lane: rng.random(), line: rng.random(), body: rng.random(), ..RawRecord::EMPTY };
                 ring.push(&[rec]);
             }
@@ -424,6 +424,157 @@ fn main() {
 }
 
 #[test]
+fn hostile_11_a_10000_deep_value_is_a_recursion_error_everywhere_it_goes() {
+    let dir = lesson_dir("deep");
+    let lesson = dir.join("deep.rhai");
+    std::fs::write(&lesson, r#"
+fn child(x) { report("child_ran", true); }
+fn attempt(key, f) {
+    try { f.call(); report(key, "allowed"); } catch (e) { report(key, `${e}`); }
+}
+fn main() {
+    let a = [];
+    for i in 0..10000 { a = [take(a)]; }
+    attempt("print", || print(a));
+    attempt("report", || report("deep", a));
+    attempt("write_json", || write_json("deep.json", a));
+    let q = Queue();
+    attempt("queue", || q.put(a));
+    let ends = Pipe();
+    attempt("pipe", || ends[0].send(a));
+    attempt("argument", || { let p = Process(child, [a]); p.start(); p.join(); });
+    let fine = [];
+    for i in 0..99 { fine = [take(fine)]; }
+    attempt("depth_100", || { q.put(fine); report("came_back", q.get() == fine); });
+}
+"#).unwrap();
+    let out = common::run_limited(&["run", lesson.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(90));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let s = out.summary();
+    let r = &s["reported"];
+    assert_eq!(r["print"], "RecursionError: maximum recursion depth exceeded while printing a value (a value may nest at most 100 deep)", "{s}");
+    for key in ["report", "write_json", "queue", "pipe", "argument"] {
+        assert_eq!(r[key], "RecursionError: maximum recursion depth exceeded while encoding a value (a value may nest at most 100 deep)", "{key}: {s}");
+    }
+    assert_eq!(r["depth_100"], "allowed", "{s}");
+    assert_eq!(r["came_back"], true, "{s}");
+    assert!(r.get("child_ran").is_none() && r.get("deep").is_none(), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_6_a_report_that_cannot_travel_is_an_error_in_the_lesson_not_a_lost_value() {
+    let dir = lesson_dir("bigreport");
+    let lesson = dir.join("big.rhai");
+    std::fs::write(&lesson, r#"
+fn attempt(key, f) {
+    try { f.call(); report(key, "allowed"); } catch (e) { report(key, `${e}`); }
+}
+fn main() {
+    let ints = [];
+    for i in 0..1000 { ints.push(i); }
+    attempt("thousand", || report("ints", ints));
+    let deep = [];
+    for i in 0..126 { deep = [take(deep)]; }
+    attempt("deep127", || report("deep", deep));
+    report("hundred", ints.extract(0, 100));
+    report("ints", ints);
+}
+"#).unwrap();
+    let out = common::run_limited(&["run", lesson.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
+    assert_eq!(out.status, 1, "the uncaught error ends the run as an error: {}", out.stderr);
+    let s = out.summary();
+    let r = &s["reported"];
+    let thousand = r["thousand"].as_str().unwrap_or_default();
+    assert!(thousand.starts_with("ValueError: report 'ints' is too large: 3896 bytes as JSON with its key, a report may take at most 2304"), "{s}");
+    assert_eq!(r["deep127"], "RecursionError: maximum recursion depth exceeded while encoding a value (a value may nest at most 100 deep)", "{s}");
+    assert_eq!(r["hundred"].as_array().map(Vec::len), Some(100), "a report under the cap travels: {s}");
+    assert_eq!(s["corrupt"], 0, "nothing arrived unreadable: {s}");
+    let error = s["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "error").map(|f| f["message"].as_str().unwrap().to_string()).unwrap_or_default();
+    assert!(error.contains("report 'ints' is too large"), "the uncaught one is the run's error: {s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_10_g_is_held_to_the_engine_size_limits() {
+    let dir = lesson_dir("globals");
+    let lesson = dir.join("globals.rhai");
+    // Each store is within the limits (a 600,000-byte string, a 600,000-int
+    // array); two of them are not, as in a map. Before, G took them all: a
+    // worker held 2.5 GB.
+    std::fs::write(&lesson, r#"
+fn strings() {
+    let s = "x";
+    s.pad(600000, "y");
+    for i in 0..50 { G[`s${i}`] = s + i; report("strings", i + 1); }
+}
+fn arrays() {
+    for i in 0..50 { let a = []; a.pad(600000, i); G[`a${i}`] = a; report("arrays", i + 1); }
+}
+fn main() {
+    G.n = 1;
+    G.n += 1;
+    G.list = [];
+    for i in 0..3 { G.list.push(i); }
+    G.list = ();
+    report("small", `${G.n} ${G.list}`);
+    let p = Process(strings);
+    let q = Process(arrays);
+    p.start(); q.start();
+    p.join(); q.join();
+    report("codes", [p.exitcode, q.exitcode]);
+}
+"#).unwrap();
+    let out = common::run_limited(&["run", lesson.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(60));
+    let s = out.summary();
+    let r = &s["reported"];
+    assert_eq!(r["small"], "2 ", "small stores, `+=` and a push through G still work: {s}");
+    assert_eq!(r["strings"], 1, "{s}");
+    assert_eq!(r["arrays"], 1, "{s}");
+    assert_eq!(r["codes"], serde_json::json!([1, 1]), "{s}");
+    let errors: Vec<String> = s["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == "error").map(|f| f["message"].as_str().unwrap().to_string()).collect();
+    assert!(errors.iter().any(|e| e.contains("Length of string too large")), "{s}");
+    assert!(errors.iter().any(|e| e.contains("Size of array/BLOB too large")), "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hostile_14_a_run_may_write_only_so_much() {
+    let dir = lesson_dir("quota");
+    let lesson = dir.join("quota.rhai");
+    // Two processes append 1 MiB at a time (80 MiB if nothing stops them).
+    std::fs::write(&lesson, r#"
+fn filler(name) {
+    let mib = "x";
+    mib.pad(1048576, "x");
+    let n = 0;
+    try {
+        for i in 0..40 { append_text(name, mib); n += 1; }
+        report(name, "allowed");
+    } catch (e) { report(name, `${e}`); }
+    report(`${name}_mib`, n);
+}
+fn main() {
+    let p = Process(filler, ["a"]);
+    let q = Process(filler, ["b"]);
+    p.start(); p.join();
+    q.start(); q.join();
+    write_text("a", "small again");
+    report("rewritten", read_text("a"));
+}
+"#).unwrap();
+    let out = common::run_limited(&["run", lesson.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(60));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let s = out.summary();
+    let r = &s["reported"];
+    assert_eq!(r["a_mib"], 40, "one process alone stays under the quota: {s}");
+    assert_eq!(r["b_mib"], 24, "the run's 64 MiB are shared: {s}");
+    assert_eq!(r["b"], "OSError: [Errno 28] No space left on device: 'b' (a run's files may hold at most 64 MiB in all)", "{s}");
+    assert_eq!(r["rewritten"], "small again", "rewriting a file frees what it held: {s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn hostile_15_a_relative_tmpdir_still_gives_working_files() {
     let dir = lesson_dir("reltmp");
     std::fs::create_dir_all(dir.join("rel-tmp")).unwrap();
@@ -445,4 +596,146 @@ fn hostile_15_a_relative_tmpdir_still_gives_working_files() {
     assert_eq!(s["reported"]["listed"], serde_json::json!(["a"]), "{s}");
     assert_eq!(std::fs::read_dir(dir.join("rel-tmp")).unwrap().count(), 0, "the run's folder was made there and removed");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A process in a group of its own that sleeps, with `tag` on its command line.
+fn sleeper(tag: &str) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    std::process::Command::new("python3").args(["-c", "import time; time.sleep(60)", tag]).process_group(0).spawn().expect("python3 (the guard test's sleepers are python3 processes)")
+}
+
+fn alive(child: &mut std::process::Child) -> bool {
+    child.try_wait().unwrap().is_none()
+}
+
+/// Hostile #1: the guard used to SIGKILL whatever group id and lane pids it
+/// read from the segment, which the run's own processes can write: after pid
+/// reuse (or a scribble), an unrelated group. Now it kills the group only if
+/// the conductor named it on the guard's pipe and its leader is still that
+/// process, and a lane's pid only if that process carries the run's segment
+/// name. Here a bystander's pid is planted in the segment (as the group and
+/// as a lane, with its true start time); a stale group that the conductor
+/// named before its pid was reused is named too: the guard spares both, and
+/// still kills what is provably the run's.
+#[test]
+fn hostile_1_the_guard_spares_a_bystander_group_planted_in_the_segment() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    use std::io::Write;
+    use forkscope::shm::Segment;
+    use forkscope::shm::layout::Geometry;
+    let seg = Segment::create(Geometry { lanes: 8, ring_cap: 16, resources: 8, blocks: 64 }).expect("segment");
+    let name = seg.name().to_string();
+    let mut bystander = sleeper("bystander");
+    let mut reused = sleeper("reused");
+    let mut ours = sleeper(&name);
+    let start = |c: &std::process::Child| std::fs::read_to_string(format!("/proc/{}/stat", c.id())).unwrap().rsplit(')').next().unwrap().split_whitespace().nth(19).unwrap().parse::<u64>().unwrap();
+    let v = seg.view();
+    v.control().pgid.store(bystander.id() as i32, SeqCst);
+    for (pid, st) in [(bystander.id() as i32, start(&bystander)), (ours.id() as i32, start(&ours))] {
+        let lane = v.alloc_lane(forkscope::shm::layout::NONE).expect("lane");
+        let l = v.lane(lane).unwrap();
+        l.start_time.store(st, SeqCst);
+        l.pid.store(pid, SeqCst);
+    }
+    let mut guard = std::process::Command::new(env!("CARGO_BIN_EXE_forkscope"))
+        .args(["guard", "--segment", &name, "--scratch", "/nonexistent-forkscope-scratch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The conductor named `reused`'s group, but with another start time:
+    // the pid has been reused since.
+    writeln!(guard.stdin.as_mut().unwrap(), "{} {}", reused.id(), start(&reused) + 1).unwrap();
+    drop(guard.stdin.take());
+    let out = common::wait_limited(&mut guard, Duration::from_secs(10));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    std::thread::sleep(Duration::from_millis(100));
+    let (b, r, o) = (alive(&mut bystander), alive(&mut reused), alive(&mut ours));
+    for c in [&mut bystander, &mut reused, &mut ours] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    assert!(b, "the guard killed a bystander whose pid was planted in the segment");
+    assert!(r, "the guard killed a group whose leader is no longer the run's");
+    assert!(!o, "the guard spared a process of the run");
+    assert!(!std::path::Path::new("/dev/shm").join(&name).exists(), "the guard left the segment");
+}
+
+/// Hostile #12: the stale sweep judged a segment and a scratch folder by the
+/// pid in their names, so it removed those of a live run in another pid
+/// namespace (where that pid means another process, or none). Now a live run
+/// holds a lock on both, seen from every namespace.
+#[test]
+fn hostile_12_a_run_in_another_pid_namespace_keeps_its_segment_and_folder() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let can = std::process::Command::new("unshare").args(["--pid", "--fork", "--mount-proc", "true"]).status().is_ok_and(|s| s.success());
+    assert!(can, "this test needs `unshare --pid --fork --mount-proc` (util-linux, run as root, as CI does)");
+    let dir = lesson_dir("pidns");
+    let lesson = dir.join("wait.rhai");
+    std::fs::write(&lesson, "fn main() {\n    write_text(\"mine\", \"kept\");\n    sleep(3);\n    report(\"read\", read_text(\"mine\"));\n}\n").unwrap();
+    let before: std::collections::BTreeSet<String> = std::fs::read_dir("/dev/shm").unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    let mut inner = std::process::Command::new("unshare")
+        .args(["--pid", "--fork", "--mount-proc", env!("CARGO_BIN_EXE_forkscope"), "run", lesson.to_str().unwrap(), "--headless", "--json", "--timeout", "30"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Its segment, once made: the name holds its pid in its namespace, 1
+    // (`unshare --fork` makes forkscope the namespace's first process).
+    let t0 = Instant::now();
+    let seg = loop {
+        let now: Vec<String> = std::fs::read_dir("/dev/shm").unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("forkscope-1-") && !before.contains(n)).collect();
+        if let [one] = &now[..] {
+            break one.clone();
+        }
+        assert!(t0.elapsed() < Duration::from_secs(20), "the run in the new namespace made no segment: {now:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    // A run here sweeps stale segments and folders as it starts.
+    let out = common::run_limited(&["run", "hello", "--headless"], Duration::from_secs(60));
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    assert!(std::path::Path::new("/dev/shm").join(&seg).exists(), "the sweep removed the segment of a live run in another pid namespace");
+    let out = common::wait_limited(&mut inner, Duration::from_secs(60));
+    let summary = out.summary();
+    assert_eq!(summary["outcome"], "completed", "{summary}");
+    assert_eq!(summary["reported"]["read"], "kept", "the run's folder was removed under it");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The fork server's template is every process's OS parent, and it reaps
+/// one only after the conductor has seen its end. Ending a run kills the
+/// template too; the processes it had not reaped then became the
+/// conductor's (the subreaper) and stayed zombies: a dashboard restarting
+/// run after run collected them. Now ending the run reaps them.
+#[test]
+fn ending_a_run_leaves_no_zombie_of_the_template_behind() {
+    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let script = r#"
+fn napper() { sleep(100); }
+fn main() {
+    for i in 0..12 { Process("napper", []).start(); }
+    sleep(100);
+}
+"#;
+    for _ in 0..3 {
+        let mut run = start(script, false);
+        let mut model = Model::new();
+        let mut recs = Vec::new();
+        let t0 = Instant::now();
+        // Every process started and asleep.
+        while model.processes.values().filter(|p| p.pid > 0 && p.state == forkscope::model::PState::Sleeping).count() < 13 {
+            run.drain(&mut recs, false);
+            for r in recs.drain(..) {
+                model.apply(&r);
+            }
+            assert!(t0.elapsed() < Duration::from_secs(30), "the processes did not all start");
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let pids: Vec<i32> = model.processes.values().map(|p| p.pid).collect();
+        drop(run);
+        let zombies: Vec<i32> = pids.iter().copied().filter(|p| std::path::Path::new(&format!("/proc/{p}")).exists()).collect();
+        assert!(zombies.is_empty(), "left behind (zombies of ours): {zombies:?}");
+    }
 }

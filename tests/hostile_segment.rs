@@ -118,18 +118,18 @@ fn apply(v: &View<'_>, p: &Poke) {
             }
         }
         Poke::Slot(l, s, bytes) => {
-            let Some(ring) = v.ring(*l as u32) else { return };
-            let i = *s as usize % ring.cap as usize;
+            let Some(ring) = v.producer(*l as u32) else { return };
+            let i = *s as u64 % ring.cap() as u64;
             let mut words = [0u64; 8];
             for (k, w) in words.iter_mut().enumerate() {
                 *w = u64::from_le_bytes(bytes[k * 8..k * 8 + 8].try_into().unwrap());
             }
             // SAFETY: slot `i` is inside the ring; a hostile process writes
             // its own ring's memory exactly like this.
-            unsafe { (ring.slots.add(i) as *mut [u64; 8]).write_volatile(words) };
+            unsafe { (ring.slot_ptr(i) as *mut [u64; 8]).write_volatile(words) };
         }
         Poke::Record(l, kind, writer, seq, body) => {
-            let Some(ring) = v.ring(*l as u32) else { return };
+            let Some(ring) = v.producer(*l as u32) else { return };
             let mut b = [0u8; 40];
             b.copy_from_slice(body);
             // Half the time a known op code, so more records get through.
@@ -143,7 +143,7 @@ fn apply(v: &View<'_>, p: &Poke) {
             ring.push(&[RawRecord { seq: *seq, t_ns: *seq / 3, kind: *kind, lane: *writer % 10, line: body[35] as u32, body: b }]);
         }
         Poke::Text(l, tag, text, cut) => {
-            let Some(ring) = v.ring(*l as u32) else { return };
+            let Some(ring) = v.producer(*l as u32) else { return };
             let seq = v.control().seq.0.fetch_add(1, Relaxed);
             let tag = match tag {
                 1 => TextTag::Print,

@@ -173,7 +173,8 @@ fn kill_storm_every_death_and_what_it_held_is_reported() {
             assert!(p.exitcode.is_some(), "seed {seed}: the lock's owner {owner} ended");
             assert_eq!(holding, vec![(owner, vec![0])], "seed {seed}: the finding names {} and Lock-1", p.name);
             let f = m.findings.iter().find(|f| f.kind == "ended_holding").unwrap();
-            assert!(f.message.contains(&format!("{} was killed by SIGKILL while holding Lock-1", p.name)) || f.message.contains(&format!("{} ended while holding Lock-1", p.name)), "{}", f.message);
+            let msg = forkscope::words::finding(m, f, forkscope::words::Lang::En);
+            assert!(msg.contains(&format!("{} was killed by SIGKILL while holding Lock-1", p.name)) || msg.contains(&format!("{} ended while holding Lock-1", p.name)), "{msg}");
             assert_eq!(m.resources[&0].owner, Some(owner), "seed {seed}: the model agrees with the table");
             holders += 1;
         }

@@ -319,9 +319,9 @@ fn deadlock_lesson_ends_with_the_cycle_named() {
         procs.sort();
         res.sort();
         assert_eq!(procs, ["alex", "egon"]);
-        assert_eq!(res, ["Lock-1", "Lock-2"]);
+        assert_eq!(res, ["fork", "noodles"], "the locks have the story's names");
         let msg = f["message"].as_str().unwrap();
-        assert!(msg.contains("Lock-1 is held by alex") && msg.contains("Lock-2 is held by egon"), "{msg}");
+        assert!(msg.contains("noodles is held by alex") && msg.contains("fork is held by egon"), "{msg}");
         assert_eq!(reported(&s, "finished"), false);
         assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
     }
@@ -348,7 +348,7 @@ fn philosophers_unfixed_deadlock_in_a_cycle_of_five() {
     assert_eq!(f["processes"].as_array().unwrap().len(), 5, "{f}");
     let mut res: Vec<&str> = f["resources"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
     res.sort();
-    assert_eq!(res, ["Lock-1", "Lock-2", "Lock-3", "Lock-4", "Lock-5"]);
+    assert_eq!(res, ["fork1", "fork2", "fork3", "fork4", "fork5"]);
     assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
 }
 
@@ -512,4 +512,31 @@ fn every_sync_lesson_is_listed_and_checks() {
             }
         }
     }
+}
+
+/// `#{name: "…"}` after a primitive's arguments names the resource, for
+/// every primitive; without it (or with `name: ()`) the default `Kind-N`.
+/// A wrong option or name is a TypeError at its line.
+#[test]
+fn every_primitive_can_be_named() {
+    let out = run_json(&lesson_fixture("named_resources.rhai"), &[]);
+    completed(&out);
+    let names: Vec<String> = out.records().iter().filter(|r| r["type"] == "resource").map(|r| r["name"].as_str().unwrap_or("").to_string()).collect();
+    for want in ["fork", "re", "seats", "bs", "green", "cond", "cond2", "gate", "count", "ratio", "arr", "arr3", "buns", "buns3", "jobs", "tube", "oneway", "workers", "door"] {
+        assert!(names.iter().any(|n| n == want), "{want} missing: {names:?}");
+    }
+    // Condition() makes its own RLock: the name is the condition's, not the lock's.
+    assert!(names.iter().any(|n| n.starts_with("RLock-")), "{names:?}");
+    assert_eq!(names.iter().filter(|n| n.starts_with("Lock-")).count(), 2, "Lock() and Lock(#{{name: ()}}) keep the default: {names:?}");
+    let dir = std::env::temp_dir().join(format!("fs-named-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (body, msg) in [("Lock(#{nam: \"x\"})", "TypeError: Lock() got an unexpected option 'nam' (it takes #{name: \"…\"}) (line 2)"), ("Queue(#{name: 3})", "TypeError: Queue(): name must be a non-empty string, not i64 (line 2)"), ("Event(#{name: \"\"})", "TypeError: Event(): name must be a non-empty string, not an empty one (line 2)")] {
+        let f = dir.join("bad.rhai");
+        std::fs::write(&f, format!("fn main() {{\n    let x = {body};\n}}\n")).unwrap();
+        let out = run_json(f.to_str().unwrap(), &[]);
+        assert_eq!(out.status, 1, "{body}");
+        let s = out.summary();
+        assert!(s["findings"].as_array().unwrap().iter().any(|f| f["message"].as_str().unwrap_or("").ends_with(msg)), "{body}: {s}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }

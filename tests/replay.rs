@@ -12,9 +12,11 @@ fn tmp(name: &str) -> String {
 
 /// Lessons whose free runs cannot be rebuilt exactly from their records:
 /// socket data and connections arrive through the kernel, not through ops, and
-/// a pool worker may take a task in a different order than the records show.
+/// a pool worker may take a task in a different order than the records show;
+/// the Python terminate lesson's `terminate()` lands wherever the child is in
+/// CPython's own code (the notes' race), which no op of the record pins down.
 /// Their stepped recordings replay exactly (checked below like every lesson).
-const FREE_RUN_NOT_EXACT: &[&str] = &["echo-server", "pool"];
+const FREE_RUN_NOT_EXACT: &[&str] = &["echo-server", "pool", "echo-server.py", "chat-server.py", "pool.py", "manager-queue.py", "terminate.py"];
 
 /// Every built-in lesson: a stepped run and a free run, each recorded, replay
 /// to the same record sequence and the same outcome.
@@ -113,7 +115,7 @@ fn explore_finds_the_lost_update_and_the_opposite_order_deadlock() {
     let s = rep.summary();
     assert_eq!(s["outcome"], "deadlock");
     let f = s["findings"].as_array().unwrap().iter().find(|f| f["kind"] == "deadlock").unwrap();
-    assert!(f["message"].as_str().unwrap().contains("Lock-1 is held by"), "{f}");
+    assert!(f["message"].as_str().unwrap().contains("noodles is held by"), "{f}");
     assert!(!s["findings"].as_array().unwrap().iter().any(|f| f["kind"] == "ended_holding"), "processes forkscope ends after the run are not findings: {s}");
     for f in [lost, dl] {
         std::fs::remove_file(f).unwrap();

@@ -46,7 +46,7 @@ fn settle(s: &mut Session) {
 /// renumbered and every clock time and counter of timing left out.
 fn essence(m: &Model) -> serde_json::Value {
     let mut m = m.clone();
-    forkscope::export::snapshot::renumber_pids(&mut m);
+    forkscope::snapshot::renumber_pids(&mut m);
     let mut v = serde_json::to_value(&m).unwrap();
     fn strip(v: &mut serde_json::Value) {
         match v {

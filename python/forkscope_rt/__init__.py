@@ -89,6 +89,14 @@ _SIGNATURES = {
     "fs_result_if_ready": (_U32,),
     "fs_pool_op": (_U32, _U32, ctypes.POINTER(_U32), _SZ, _U32),
     "fs_pool_join": (_U32, ctypes.POINTER(_U32), _SZ, ctypes.POINTER(_U32), _SZ, _U32),
+    "fs_sock_listen": (_I32, _I32, _P, _SZ, _U32),
+    "fs_sock_accept": (_U32, _I32, _F64, _P, _SZ, _U32),
+    "fs_sock_enter": (_U32,),
+    "fs_sock_connected": (_I32, _I64, _I32, _F64, _P, _SZ),
+    "fs_sock_send": (_U32, _I32, _P, _SZ, _I32, _U32),
+    "fs_sock_recv": (_U32, _I32, _I64, _I32, _F64, _U32),
+    "fs_sock_close": (_U32, _I32, _U32, _U32),
+    "fs_sock_shutdown": (_U32, _I32, _I32, _U32),
     "fs_error": (_P, _SZ),
     "fs_take": (_P, _SZ),
 }
@@ -193,9 +201,12 @@ _tracing = False
 
 
 def line():
-    """The line of the innermost frame in the user's file (0 if none)."""
+    """The line of the innermost frame in the user's file (0 if none), or
+    the line a manager process is serving (see `serving`)."""
     if _GRAN is not None and (_GRAN.value == GRAN_STATEMENT) != _tracing:
         _set_tracing(not _tracing)
+    if _serving is not None:
+        return _serving[1]
     f = sys._getframe(1)
     uf = USER_FILE
     while f is not None:
@@ -287,6 +298,19 @@ def _settrace(on):
 
 # ---- names -------------------------------------------------------------------
 
+# Set in a manager process while it serves a request: the name the requester
+# gave the object (its variable) and the requester's line, which the
+# manager's ops carry instead of its own (it runs none of the user's lines).
+_serving = None
+
+
+def serving(name, line_no):
+    """Makes this process's next creations and ops those of a request: the
+    object is called `name` ('' for the runtime's default), at `line_no`."""
+    global _serving
+    _serving = (name, line_no)
+
+
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=(?!=)\s*(.*)$")
 
 
@@ -297,13 +321,16 @@ def assigned_name(source_line, constructor):
     m = _ASSIGN.match(source_line)
     if not m:
         return ""
-    if not re.match(r"[\w.]*\b%s\s*\(" % re.escape(constructor), m.group(2)):
+    # `Queue(`, `mp.Queue(`, and through a call: `Manager().Queue(`.
+    if not re.match(r"(?:[\w.]|\(\))*\b%s\s*\(" % re.escape(constructor), m.group(2)):
         return ""
     return ", ".join(p.strip() for p in m.group(1).split(","))
 
 
 def created_name(constructor):
     """The name of the resource being created on the user's current line."""
+    if _serving is not None:
+        return _serving[0]
     f = user_frame()
     if f is None:
         return ""

@@ -17,7 +17,8 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
 - `random` is seeded per process from the run's seed and the process's lane.
 - `input()`: the prompt is output, then the process blocks on input until
   forkscope hands it a line; EOFError at the end of input, as in CPython.
-- `socket.socket()`: not yet (NotImplementedError, naming it).
+- `socket.socket()`: the program's own CPython sockets, made resources of
+  the run when they listen or connect (see forkscope_rt.sockets).
 """
 import builtins
 import io
@@ -296,16 +297,6 @@ def read_line(prompt=""):
     return rt.take(n).decode("utf-8", "replace")
 
 
-# ---- not yet ----------------------------------------------------------------------
-
-
-def _not_yet(what):
-    def refuse(*args, **kwargs):
-        raise NotImplementedError("forkscope does not run %s yet (it comes with sockets, input() and Manager)" % what)
-
-    return refuse
-
-
 def seed_random(lane):
     seed = ok(rt.lib.fs_number(1)) & 0xFFFFFFFFFFFFFFFF
     random.seed((seed * 1_000_003 + lane) & 0xFFFFFFFFFFFFFFFF)
@@ -324,14 +315,9 @@ def install():
 
 
 def _patch_socket(socket):
-    class _Socket(socket.socket):
-        def __init__(self, *args, **kwargs):
-            caller = sys._getframe(1)
-            if caller.f_code.co_filename == rt.USER_FILE:
-                _not_yet("socket.socket()")()
-            super().__init__(*args, **kwargs)
+    from forkscope_rt import sockets
 
-    socket.socket = _Socket
+    sockets.install(socket)
 
 
 class _SocketFinder:

@@ -91,6 +91,17 @@ def _drop_our_frames(te, seen=None):
             _drop_our_frames(nested, seen)
 
 
+def end_managers():
+    """Shuts down the managers this process started, as CPython's exit does
+    before it joins the children (their proxies fail from then on)."""
+    managers = sys.modules.get("multiprocessing.managers")
+    if managers is not None:
+        try:
+            managers._shutdown_all()
+        except BaseException:
+            report_exception()
+
+
 def run_main(lib):
     seg = sys.argv[1] if len(sys.argv) > 1 else ""
     lane = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 0
@@ -134,6 +145,7 @@ def run_main(lib):
         atexit._run_exitfuncs()
     except BaseException:
         pass
+    end_managers()
     hooks.flush_streams()
     lib.fs_finish(code)
 
@@ -172,6 +184,7 @@ def run_spawned(lib, lane, data, source):
         if made:
             mpp._init_child(made[0])
             code = run_as_python(made[0].run, "Process %s:\n" % made[0].name)
+        end_managers()
     finally:
         hooks.flush_streams()
         lib.fs_finish(code)
@@ -193,6 +206,7 @@ def run_child(process, lane):
 
         mpp._init_child(process)
         code = run_as_python(process.run, "Process %s:\n" % process.name)
+        end_managers()
         hooks.flush_streams()
     finally:
         lib.fs_finish(code)

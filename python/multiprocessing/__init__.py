@@ -57,8 +57,9 @@ def __dir__():
 
 
 def Manager():
-    """Not yet: forkscope runs Manager in its next version."""
-    _context._not_yet("multiprocessing.Manager")
+    """A started SyncManager: a manager process serving shared objects (see
+    multiprocessing.managers)."""
+    return _ctx.Manager()
 
 
 def Pool(processes=None, initializer=None, initargs=(), maxtasksperchild=None):

@@ -30,7 +30,7 @@ class AuthenticationError(ProcessError):
 
 
 def _not_yet(what):
-    raise NotImplementedError("forkscope does not run %s yet (it comes next, with Manager, sockets, input() and the spawn start method); this version runs Process, the locks, Event, Condition, Barrier, Value, Array, the queues, Pipe and Pool" % what)
+    raise NotImplementedError("forkscope does not run %s yet; this version runs Process, the locks, Event, Condition, Barrier, Value, Array, the queues, Pipe, Pool, Manager and sockets" % what)
 
 
 class BaseContext:
@@ -50,7 +50,12 @@ class BaseContext:
         return n
 
     def Manager(self):
-        _not_yet("multiprocessing.Manager")
+        """A started SyncManager (see multiprocessing.managers)."""
+        from .managers import SyncManager
+
+        m = SyncManager(ctx=self.get_context())
+        m.start()
+        return m
 
     def Pipe(self, duplex=True):
         from .connection import Pipe

@@ -1,6 +1,917 @@
-"""Not yet: forkscope runs multiprocessing.managers in its next version."""
-from .context import _not_yet
+"""forkscope's `Manager()` / `SyncManager`: a real manager process
+(`SyncManager-N`, a child of the process that starts it, on its own lane)
+and proxies that may be pickled anywhere in the run (Process and Pool
+arguments, a spawned child, a message on a queue).
+
+How it is built (CPython's protocol, forkscope's channels):
+
+- **Requests.** The manager serves one request queue (a run's queue, made by
+  the starting process and named `SyncManager-N requests`); each process (each
+  thread) that talks to it has its own reply queue (`SyncManager-N replies to
+  Process-2`), made on its first request. A request is a put, its answer a
+  get: both are ops the dashboard shows, stepping stays deterministic, and
+  the manager's lane idles blocked on its request queue. A request carries
+  the requester's line: the manager's ops show the line they serve.
+- **Objects in the manager.** `dict`, `list`, `Namespace`, `Value`, `Array`
+  and types given to `register` live in the manager process; a proxy's method
+  is a request and a reply, as in CPython (values cross pickled; exceptions
+  such as KeyError are raised again in the caller).
+- **Primitives.** `Queue`, `JoinableQueue`, `Lock`, `RLock`, `Semaphore`,
+  `BoundedSemaphore`, `Event`, `Condition` and `Barrier` are the runtime's own
+  primitives, made by the manager process (so its lane is their creator) and
+  named after the variable of the creating line (`q = m.Queue()` → `q`).
+  Their proxies call the runtime directly, so a process waiting on a managed
+  queue or lock is blocked on that resource like any other; the errors of
+  misuse are those of the `threading`/`queue` objects a CPython manager holds.
+  Only their `str()` goes to the manager, which reads their state there.
+- **Ends.** `shutdown()`, leaving `with`, the manager's garbage collection,
+  or the end of the process that started it (before its children are
+  joined, as in CPython) stop the manager: it answers what is still queued
+  with EOFError and exits 0. A request to a stopped manager raises
+  BrokenPipeError (FileNotFoundError from a process that never talked to it).
+
+Not as CPython: the manager serves one request at a time (CPython serves each
+connection in a thread), so a method of a registered type that blocks holds
+up every other request; objects live until the manager stops (no reference
+counting); managers are in the run only (no `address` to connect to from
+elsewhere, no `get_server()`/`connect()`).
+"""
+import array
+import os
+import pickle
+import signal
+import threading
+import traceback
+import types
+import weakref
+
+import forkscope_rt as rt
+
+from . import process, queues, synchronize
+from .context import ProcessError
+
+__all__ = ["BaseManager", "SyncManager", "BaseProxy", "Token", "Namespace", "Value", "Array", "RemoteError", "MakeProxyType", "AutoProxy"]
+
+
+class RemoteError(Exception):
+    def __str__(self):
+        return "\n" + "-" * 75 + "\n" + str(self.args[0]) + "-" * 75
+
+
+class State:
+    __slots__ = ["value"]
+    INITIAL = 0
+    STARTED = 1
+    SHUTDOWN = 2
+
+
+class Token:
+    """Names a shared object: its typeid, its manager's address, its id there.
+    The address is (manager's name, its lane, its request queue)."""
+
+    __slots__ = ("typeid", "address", "id")
+
+    def __init__(self, typeid, address, id):
+        (self.typeid, self.address, self.id) = (typeid, address, id)
+
+    def __getstate__(self):
+        return (self.typeid, self.address, self.id)
+
+    def __setstate__(self, state):
+        (self.typeid, self.address, self.id) = state
+
+    def __repr__(self):
+        return "%s(typeid=%r, address=%r, id=%r)" % (type(self).__name__, self.typeid, self.address, self.id)
+
+
+# ---- the channel: a request queue per manager, a reply queue per caller -----
+
+# (address, pid, thread) -> the reply queue of this thread for that manager.
+_replies = {}
+
+
+def _named(name, make):
+    """`make()` creates a resource called `name` (on the current line)."""
+    saved = rt._serving
+    rt.serving(name, rt.line() if saved is None else saved[1])
+    try:
+        return make()
+    finally:
+        rt._serving = saved
+
+
+def _ask(address, request, shown):
+    """Sends `request` to the manager at `address` and waits for its answer,
+    (kind, value)."""
+    name, lane, requests = address
+    key = (address, os.getpid(), threading.get_ident())
+    reply = _replies.get(key)
+    if rt.lib.fs_exitcode(lane) != rt.NOTHING:
+        # CPython: the connection was closed / the socket file is gone.
+        if reply is not None:
+            raise BrokenPipeError(32, "Broken pipe")
+        raise FileNotFoundError(2, "No such file or directory")
+    if reply is None:
+        me = process.current_process()
+        reply = _named("%s replies to %s" % (name, me.name), queues.Queue)
+        _replies[key] = reply
+    queues.Queue._of(requests)._put((reply._id, rt.line()) + request, True, None, 0, shown)
+    return reply._get(True, None, 0)
+
+
+def _answer(kind, result):
+    if kind == "#RETURN":
+        return result
+    if kind == "#ERROR":
+        raise result
+    if kind == "#TRACEBACK":
+        raise RemoteError(result)
+    raise ValueError("Unrecognized message type %r" % kind)
+
+
+def _args_shown(args, kwds):
+    parts = [rt.short_repr(a, 60) for a in args] + ["%s=%s" % (k, rt.short_repr(v, 60)) for k, v in kwds.items()]
+    return ", ".join(parts)
+
+
+# ---- the manager process -------------------------------------------------------
+
+
+def _public_methods(obj):
+    return tuple(name for name in dir(obj) if name[0] != "_" and callable(getattr(obj, name, None)))
+
+
+def _local(arg):
+    """In the manager: a primitive's proxy given as an argument (a
+    Condition's lock) stands for the primitive itself."""
+    return arg._obj if isinstance(arg, _PrimitiveProxy) else arg
+
+
+def _shared(obj):
+    """A runtime primitive, pickled to be handed to other processes (its
+    runtime id; allowed here as while spawning, see context.assert_spawning)."""
+    from . import context
+
+    saved, context._spawning = context._spawning, []
+    try:
+        return pickle.dumps(obj)
+    finally:
+        context._spawning = saved
+
+
+class _Server:
+    """The manager process's state: the objects it holds, by id."""
+
+    def __init__(self, registry):
+        self.registry = registry
+        # id -> (object, typeid, exposed, method_to_typeid, creation args)
+        self.objects = {}
+
+    def serve(self, requests):
+        while True:
+            msg = requests._get(True, None, 0)
+            reply, line, what = msg[:3]
+            rt.serving("", line)
+            try:
+                if what == "shutdown":
+                    answer = ("#RETURN", None)
+                elif what == "create":
+                    answer = self.create(*msg[3:])
+                else:
+                    answer = self.call(*msg[3:])
+            except BaseException as e:
+                answer = ("#ERROR", e)
+            self.send(reply, answer)
+            if what == "shutdown":
+                break
+        # Whoever is still waiting hears that the manager is gone.
+        import queue
+
+        while True:
+            try:
+                msg = requests._get(False, None, 1)
+            except queue.Empty:
+                break
+            self.send(msg[0], ("#ERROR", EOFError()))
+
+    def send(self, reply, answer):
+        kind, value = answer
+        q = queues.Queue._of(reply)
+        if kind in ("#ERROR", "#RETURN"):
+            shown = rt.short_repr(value)
+        else:
+            # A new shared object: its typeid (its id is an address, which
+            # differs from run to run; records must not).
+            shown = "new %s" % self.objects[value[0] if kind != "#PROXY" else value[1]][1]
+        try:
+            q._put(answer, True, None, 0, shown)
+        except Exception:
+            q._put(("#TRACEBACK", traceback.format_exc()), True, None, 0, "RemoteError")
+
+    def keep(self, obj, typeid, exposed, m2t, made=()):
+        oid = "%x" % id(obj)
+        if exposed is None:
+            exposed = _public_methods(obj)
+        self.objects[oid] = (obj, typeid, tuple(exposed), m2t, made)
+        return oid, tuple(exposed)
+
+    def create(self, typeid, args, kwds, name):
+        made, exposed, m2t, proxytype = self.registry[typeid]
+        args = tuple(_local(a) for a in args)
+        kwds = {k: _local(v) for k, v in kwds.items()}
+        if made is None:
+            if len(args) != 1 or kwds:
+                raise TypeError("a typeid registered without a callable is created from one object")
+            obj = args[0]
+        else:
+            saved = rt._serving
+            rt.serving(name, saved[1])
+            try:
+                obj = made(*args, **kwds)
+            finally:
+                rt._serving = saved
+        oid, exposed = self.keep(obj, typeid, exposed, m2t, (args, kwds))
+        if getattr(proxytype, "_direct", False) or typeid in _PRIMITIVES:
+            return ("#PRIM", (oid, exposed, _shared(obj)))
+        return ("#OBJ", (oid, exposed))
+
+    def call(self, oid, method, args, kwds):
+        try:
+            obj, typeid, exposed, m2t, made = self.objects[oid]
+        except KeyError:
+            raise KeyError("object with id %r not in this manager" % oid) from None
+        if method == "#GETVALUE":
+            return ("#RETURN", obj)
+        if method == "__repr__" and typeid in _PRIMITIVES:
+            return ("#RETURN", _PRIMITIVES[typeid](obj, oid, made))
+        if method in ("__repr__", "__str__") and method not in exposed:
+            return ("#RETURN", repr(obj) if method == "__repr__" else str(obj))
+        if method not in exposed:
+            raise AttributeError("method %r of %r object is not in exposed=%r" % (method, type(obj), exposed))
+        result = getattr(obj, method)(*args, **kwds)
+        typeid = m2t and m2t.get(method)
+        if typeid:
+            _, rexposed, rm2t, proxytype = self.registry[typeid]
+            roid, rexposed = self.keep(result, typeid, rexposed, rm2t)
+            return ("#PROXY", (typeid, roid, rexposed, proxytype))
+        return ("#RETURN", result)
+
+
+def _run_server(registry, requests, initializer=None, initargs=()):
+    """The manager process's target: serves until shut down."""
+    # As CPython's: Ctrl-C in the terminal is for the program, not its manager.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    rt.serving("", rt.line())
+    if initializer is not None:
+        initializer(*initargs)
+    _Server(registry).serve(requests)
+
+
+# ---- managers ----------------------------------------------------------------
+
+# (pid, finalizer) of every manager started here: the end of the process
+# that started one shuts it down (see forkscope_rt.main).
+_started = []
+
+
+def _shutdown_all():
+    """Shuts down the managers this process started and has not shut down."""
+    for pid, stop in list(_started):
+        if pid == os.getpid():
+            stop()
+
+
+def _finalize_manager(process_, address, state, pid):
+    if os.getpid() != pid:
+        return  # a forked child's copy of the manager object
+    if process_.is_alive():
+        try:
+            _ask(address, ("shutdown",), "shutdown")
+        except Exception:
+            pass
+        process_.join()
+    state.value = State.SHUTDOWN
+
+
+def _not_here(what):
+    raise NotImplementedError("forkscope's managers run in the run only: %s is not available (start one with Manager() or manager.start())" % what)
+
+
+class BaseManager:
+    """Base class for managers."""
+
+    _registry = {}
+
+    def __init__(self, address=None, authkey=None, serializer="pickle", ctx=None, *, shutdown_timeout=1.0):
+        if authkey is None:
+            authkey = process.current_process().authkey
+        self._address = address
+        self._authkey = bytes(authkey)
+        self._state = State()
+        self._state.value = State.INITIAL
+        self._serializer = serializer
+        from . import context
+
+        self._ctx = ctx or context.get_context()
+        self._shutdown_timeout = shutdown_timeout
+        self._process = None
+
+    def _check_initial(self):
+        if self._state.value != State.INITIAL:
+            if self._state.value == State.STARTED:
+                raise ProcessError("Already started server")
+            if self._state.value == State.SHUTDOWN:
+                raise ProcessError("Manager has shut down")
+            raise ProcessError("Unknown state {!r}".format(self._state.value))
+
+    def get_server(self):
+        self._check_initial()
+        _not_here("get_server()")
+
+    def connect(self):
+        _not_here("connect()")
+
+    def start(self, initializer=None, initargs=()):
+        """Starts the manager process."""
+        self._check_initial()
+        if initializer is not None and not callable(initializer):
+            raise TypeError("initializer must be a callable")
+        self._process = self._ctx.Process(target=_run_server)
+        ident = ":".join(str(i) for i in self._process._identity)
+        name = type(self).__name__ + "-" + ident
+        self._process.name = name
+        requests = _named(name + " requests", queues.Queue)
+        self._process._args = (self._registry, requests, initializer, tuple(initargs))
+        self._process.start()
+        self._address = (name, self._process._lane, requests._id)
+        self._state.value = State.STARTED
+        self.shutdown = weakref.finalize(self, _finalize_manager, self._process, self._address, self._state, os.getpid())
+        _started.append((os.getpid(), self.shutdown))
+
+    def _create(self, typeid, /, *args, **kwds):
+        """Creates a shared object in the manager: (token, exposed, shared
+        primitive or None)."""
+        assert self._state.value == State.STARTED, "server not yet started"
+        name = kwds.pop("_forkscope_name", "")
+        kind, value = _ask(self._address, ("create", typeid, args, kwds, name), "create %s(%s)" % (typeid, _args_shown(args, kwds)))
+        if kind == "#PRIM":
+            oid, exposed, state = value
+            return Token(typeid, self._address, oid), exposed, state
+        if kind == "#OBJ":
+            oid, exposed = value
+            return Token(typeid, self._address, oid), exposed, None
+        _answer(kind, value)
+
+    def join(self, timeout=None):
+        """Joins the manager process (if it has been started)."""
+        if self._process is not None:
+            self._process.join(timeout)
+            if not self._process.is_alive():
+                self._process = None
+
+    def __enter__(self):
+        if self._state.value == State.INITIAL:
+            self.start()
+        if self._state.value != State.STARTED:
+            if self._state.value == State.SHUTDOWN:
+                raise ProcessError("Manager has shut down")
+            raise ProcessError("Unknown state {!r}".format(self._state.value))
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.shutdown()
+
+    @property
+    def address(self):
+        return self._address
+
+    @classmethod
+    def register(cls, typeid, callable=None, proxytype=None, exposed=None, method_to_typeid=None, create_method=True):
+        """Registers a type (or callable) with the manager class."""
+        if "_registry" not in cls.__dict__:
+            cls._registry = cls._registry.copy()
+        if proxytype is None:
+            proxytype = AutoProxy
+        exposed = exposed or getattr(proxytype, "_exposed_", None)
+        method_to_typeid = method_to_typeid or getattr(proxytype, "_method_to_typeid_", None)
+        if method_to_typeid:
+            for key, value in list(method_to_typeid.items()):
+                assert type(key) is str, "%r is not a string" % key
+                assert type(value) is str, "%r is not a string" % value
+        cls._registry[typeid] = (callable, exposed, method_to_typeid, proxytype)
+        if create_method:
+
+            def temp(self, /, *args, **kwds):
+                name = rt.created_name(typeid)
+                token, exp, state = self._create(typeid, *args, _forkscope_name=name, **kwds)
+                extra = {"state": state} if state is not None else {}
+                proxy = proxytype(token, self._serializer, manager=self, authkey=self._authkey, exposed=exp, **extra)
+                object.__setattr__(proxy, "_shown", name)
+                return proxy
+
+            temp.__name__ = typeid
+            setattr(cls, typeid, temp)
+
+
+# ---- proxies -----------------------------------------------------------------
+
+
+class BaseProxy:
+    """A base for proxies of shared objects."""
+
+    _shown = ""
+
+    def __init__(self, token, serializer="pickle", manager=None, authkey=None, exposed=None, incref=True, manager_owned=False):
+        self._token = token
+        self._id = token.id
+        self._manager = manager
+        self._serializer = serializer
+        self._owned_by_manager = manager_owned
+        if authkey is not None:
+            self._authkey = bytes(authkey)
+        elif manager is not None:
+            self._authkey = manager._authkey
+        else:
+            # A spawned child unpickles its Process's proxies while it is
+            # still bootstrapping (no authkey yet).
+            self._authkey = getattr(process.current_process(), "authkey", None)
+
+    def _callmethod(self, methodname, args=(), kwds={}):
+        """Calls a method of the referent in the manager; a copy of its result."""
+        shown = "%s.%s(%s)" % (self._shown or self._token.typeid, methodname, _args_shown(args, kwds))
+        kind, result = _ask(self._token.address, ("call", self._id, methodname, tuple(args), dict(kwds)), shown)
+        if kind == "#PROXY":
+            typeid, oid, exposed, proxytype = result
+            return proxytype(Token(typeid, self._token.address, oid), self._serializer, manager=self._manager, authkey=self._authkey, exposed=exposed)
+        return _answer(kind, result)
+
+    def _getvalue(self):
+        """A copy of the referent's value."""
+        return self._callmethod("#GETVALUE")
+
+    def _rebuild_args(self):
+        kwds = {"shown": self._shown}
+        if getattr(self, "_isauto", False):
+            kwds["exposed"] = self._exposed_
+            return AutoProxy, kwds
+        return type(self), kwds
+
+    def __reduce__(self):
+        func, kwds = self._rebuild_args()
+        return (RebuildProxy, (func, self._token, self._serializer, kwds))
+
+    def __deepcopy__(self, memo):
+        return self._getvalue()
+
+    def __repr__(self):
+        return "<%s object, typeid %r at %#x>" % (type(self).__name__, self._token.typeid, id(self))
+
+    def __str__(self):
+        """The referent's representation (or a fall-back if that fails)."""
+        try:
+            return self._callmethod("__repr__")
+        except Exception:
+            return repr(self)[:-1] + "; '__str__()' failed>"
+
+
+def RebuildProxy(func, token, serializer, kwds):
+    """Unpickles a proxy."""
+    kwds = dict(kwds)
+    shown = kwds.pop("shown", "")
+    proxy = func(token, serializer, incref=False, **kwds)
+    object.__setattr__(proxy, "_shown", shown)
+    return proxy
+
+
+def _remote(name):
+    def method(self, /, *args, **kwds):
+        return self._callmethod(name, args, kwds)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def MakeProxyType(name, exposed, _cache={}):
+    """A proxy type whose methods are the names in `exposed`."""
+    exposed = tuple(exposed)
+    try:
+        return _cache[(name, exposed)]
+    except KeyError:
+        pass
+    ProxyType = type(name, (BaseProxy,), {meth: _remote(meth) for meth in exposed})
+    ProxyType._exposed_ = exposed
+    _cache[(name, exposed)] = ProxyType
+    return ProxyType
+
+
+def AutoProxy(token, serializer, manager=None, authkey=None, exposed=None, incref=True, manager_owned=False, state=None):
+    """A proxy for `token` with the methods the manager exposes."""
+    if exposed is None:
+        raise ValueError("forkscope's AutoProxy needs the exposed methods (the manager gives them at creation)")
+    if state is not None:
+        ProxyType = _direct_type("AutoProxy[%s]" % token.typeid, _QueueProxy, exposed)
+        proxy = ProxyType(token, serializer, manager=manager, authkey=authkey, state=state)
+    else:
+        ProxyType = MakeProxyType("AutoProxy[%s]" % token.typeid, exposed)
+        proxy = ProxyType(token, serializer, manager=manager, authkey=authkey, manager_owned=manager_owned)
+    proxy._isauto = True
+    return proxy
+
+
+# ---- proxies of the runtime's primitives --------------------------------------
+
+
+class _PrimitiveProxy(BaseProxy):
+    """A proxy of a primitive the manager made in the run's shared memory:
+    its calls go straight to the runtime (only str() asks the manager)."""
+
+    _direct = True
+
+    def __init__(self, token, serializer="pickle", manager=None, authkey=None, exposed=None, incref=True, manager_owned=False, state=None):
+        super().__init__(token, serializer, manager, authkey, exposed, incref, manager_owned)
+        self._state = state
+        self._obj = pickle.loads(state)
+
+    def _rebuild_args(self):
+        func, kwds = super()._rebuild_args()
+        kwds["state"] = self._state
+        return func, kwds
+
+    # What `threading`'s objects (those a CPython manager holds) say where
+    # forkscope's multiprocessing ones say otherwise: (type, message) -> exception.
+    _threading_errors = {}
+
+    def _do(self, method, *args):
+        try:
+            return getattr(self._obj, method)(*args)
+        except (AssertionError, ValueError) as e:
+            make = self._threading_errors.get((self._token.typeid, method, type(e), str(e)))
+            if make is None:
+                raise
+            raise make() from None
+
+
+_RELEASE_ERROR = "semaphore or lock released too many times"
+_RLOCK_ERROR = "attempt to release recursive lock not owned by thread"
+
+
+class AcquirerProxy(_PrimitiveProxy):
+    _exposed_ = ("acquire", "release")
+    _threading_errors = {
+        ("Lock", "release", ValueError, _RELEASE_ERROR): lambda: RuntimeError("release unlocked lock"),
+        ("RLock", "release", AssertionError, _RLOCK_ERROR): lambda: RuntimeError("cannot release un-acquired lock"),
+        ("BoundedSemaphore", "release", ValueError, _RELEASE_ERROR): lambda: ValueError("Semaphore released too many times"),
+        ("Condition", "release", ValueError, _RELEASE_ERROR): lambda: RuntimeError("release unlocked lock"),
+        ("Condition", "release", AssertionError, _RLOCK_ERROR): lambda: RuntimeError("cannot release un-acquired lock"),
+        ("Condition", "wait", AssertionError, "lock is not owned"): lambda: RuntimeError("cannot wait on un-acquired lock"),
+        ("Condition", "notify", AssertionError, "lock is not owned"): lambda: RuntimeError("cannot notify on un-acquired lock"),
+        ("Condition", "notify_all", AssertionError, "lock is not owned"): lambda: RuntimeError("cannot notify on un-acquired lock"),
+    }
+
+    def acquire(self, blocking=True, timeout=None):
+        # threading's checks: a Lock's (_thread) or a Semaphore's (Python).
+        semaphore = self._token.typeid in ("Semaphore", "BoundedSemaphore")
+        if not blocking and timeout is not None and (semaphore or timeout != -1):
+            raise ValueError("can't specify timeout for non-blocking acquire" if semaphore else "can't specify a timeout for a non-blocking call")
+        if not semaphore and timeout is not None and timeout < 0 and timeout != -1:
+            raise ValueError("timeout value must be positive")
+        return self._do("acquire", blocking, None if timeout == -1 else timeout)
+
+    def release(self):
+        return self._do("release")
+
+    def __enter__(self):
+        return self._do("acquire")
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        return self._do("release")
+
+
+class ConditionProxy(AcquirerProxy):
+    _exposed_ = ("acquire", "release", "wait", "notify", "notify_all")
+
+    def wait(self, timeout=None):
+        return self._do("wait", timeout)
+
+    def notify(self, n=1):
+        return self._do("notify", n)
+
+    def notify_all(self):
+        return self._do("notify_all")
+
+    def wait_for(self, predicate, timeout=None):
+        return self._obj.wait_for(predicate, timeout)
+
+
+class EventProxy(_PrimitiveProxy):
+    _exposed_ = ("is_set", "set", "clear", "wait")
+
+    def is_set(self):
+        return self._obj.is_set()
+
+    def set(self):
+        return self._obj.set()
+
+    def clear(self):
+        return self._obj.clear()
+
+    def wait(self, timeout=None):
+        return self._obj.wait(timeout)
+
+
+class BarrierProxy(_PrimitiveProxy):
+    _exposed_ = ("__getattribute__", "wait", "abort", "reset")
+
+    def wait(self, timeout=None):
+        return self._obj.wait(timeout)
+
+    def abort(self):
+        return self._obj.abort()
+
+    def reset(self):
+        return self._obj.reset()
+
+    @property
+    def parties(self):
+        return self._obj.parties
+
+    @property
+    def n_waiting(self):
+        return self._obj.n_waiting
+
+    @property
+    def broken(self):
+        return self._obj.broken
+
+
+class _QueueProxy(_PrimitiveProxy):
+    """A managed Queue: CPython's manager holds a `queue.Queue` (so it has
+    task_done and join too); here the run's joinable queue."""
+
+    def put(self, obj, block=True, timeout=None):
+        return self._obj.put(obj, block, timeout)
+
+    def put_nowait(self, obj):
+        return self._obj.put_nowait(obj)
+
+    def get(self, block=True, timeout=None):
+        return self._obj.get(block, timeout)
+
+    def get_nowait(self):
+        return self._obj.get_nowait()
+
+    def qsize(self):
+        return self._obj.qsize()
+
+    def empty(self):
+        return self._obj.empty()
+
+    def full(self):
+        return self._obj.full()
+
+    def task_done(self):
+        return self._obj.task_done()
+
+    def join(self):
+        return self._obj.join()
+
+
+def _direct_type(name, base, exposed, _cache={}):
+    """`base` named as an AutoProxy is (`AutoProxy[Queue]`)."""
+    exposed = tuple(exposed)
+    try:
+        return _cache[(name, exposed)]
+    except KeyError:
+        pass
+    ProxyType = _cache[(name, exposed)] = type(name, (base,), {"_exposed_": exposed})
+    return ProxyType
+
+
+_QUEUE_METHODS = ("empty", "full", "get", "get_nowait", "join", "put", "put_nowait", "qsize", "task_done")
+
+
+def _queue(maxsize=0):
+    return queues.JoinableQueue(maxsize)
+
+
+def _lock_state(lock):
+    """A lock's state, read by trying it (the manager never holds one)."""
+    free = lock.acquire(False)
+    if free:
+        lock.release()
+    return "unlocked" if free else "locked"
+
+
+def _repr_lock(obj, oid, made):
+    return "<%s _thread.lock object at 0x%s>" % (_lock_state(obj), oid)
+
+
+def _repr_rlock(obj, oid, made):
+    state = _lock_state(obj)
+    return "<unlocked _thread.RLock object owner=0 count=0 at 0x%s>" % oid if state == "unlocked" else "<locked _thread.RLock object at 0x%s>" % oid
+
+
+def _repr_semaphore(obj, oid, made):
+    return "<threading.Semaphore at 0x%s: value=%d>" % (oid, obj.get_value())
+
+
+def _repr_bounded(obj, oid, made):
+    args, kwds = made
+    initial = args[0] if args else kwds.get("value", 1)
+    return "<threading.BoundedSemaphore at 0x%s: value=%d/%d>" % (oid, obj.get_value(), initial)
+
+
+def _repr_event(obj, oid, made):
+    return "<threading.Event at 0x%s: %s>" % (oid, "set" if obj.is_set() else "unset")
+
+
+def _repr_condition(obj, oid, made):
+    lock = obj._lock
+    shown = _repr_rlock if isinstance(lock, synchronize.RLock) else _repr_lock
+    return "<Condition(%s)>" % shown(lock, "%x" % id(lock), made)
+
+
+def _repr_barrier(obj, oid, made):
+    if obj.broken:
+        return "<threading.Barrier at 0x%s: broken>" % oid
+    return "<threading.Barrier at 0x%s: waiters=%d/%d>" % (oid, obj.n_waiting, obj.parties)
+
+
+def _repr_queue(obj, oid, made):
+    return "<queue.Queue object at 0x%s>" % oid
+
+
+# typeid -> its str() as the manager's threading/queue object gives it.
+_PRIMITIVES = {
+    "Queue": _repr_queue,
+    "JoinableQueue": _repr_queue,
+    "Lock": _repr_lock,
+    "RLock": _repr_rlock,
+    "Semaphore": _repr_semaphore,
+    "BoundedSemaphore": _repr_bounded,
+    "Event": _repr_event,
+    "Condition": _repr_condition,
+    "Barrier": _repr_barrier,
+}
+
+
+# ---- the objects a SyncManager holds in its process ----------------------------
+
+
+class Namespace:
+    def __init__(self, /, **kwds):
+        self.__dict__.update(kwds)
+
+    def __repr__(self):
+        shown = sorted("%s=%r" % (k, v) for k, v in self.__dict__.items() if not k.startswith("_"))
+        return "%s(%s)" % (type(self).__name__, ", ".join(shown))
+
+
+class Value:
+    def __init__(self, typecode, value, lock=True):
+        self._typecode = typecode
+        self._value = value
+
+    def get(self):
+        return self._value
+
+    def set(self, value):
+        self._value = value
+
+    def __repr__(self):
+        return "%s(%r, %r)" % (type(self).__name__, self._typecode, self._value)
+
+    value = property(get, set)
+
+
+def Array(typecode, sequence, lock=True):
+    return array.array(typecode, sequence)
+
+
+class IteratorProxy(BaseProxy):
+    _exposed_ = ("__next__", "send", "throw", "close")
+
+    def __iter__(self):
+        return self
+
+    def __next__(self, *args):
+        return self._callmethod("__next__", args)
+
+    def send(self, *args):
+        return self._callmethod("send", args)
+
+    def throw(self, *args):
+        return self._callmethod("throw", args)
+
+    def close(self, *args):
+        return self._callmethod("close", args)
+
+
+class NamespaceProxy(BaseProxy):
+    _exposed_ = ("__getattribute__", "__setattr__", "__delattr__")
+
+    def __getattr__(self, key):
+        if key[0] == "_":
+            return object.__getattribute__(self, key)
+        return object.__getattribute__(self, "_callmethod")("__getattribute__", (key,))
+
+    def __setattr__(self, key, value):
+        if key[0] == "_":
+            return object.__setattr__(self, key, value)
+        return object.__getattribute__(self, "_callmethod")("__setattr__", (key, value))
+
+    def __delattr__(self, key):
+        if key[0] == "_":
+            return object.__delattr__(self, key)
+        return object.__getattribute__(self, "_callmethod")("__delattr__", (key,))
+
+
+class ValueProxy(BaseProxy):
+    _exposed_ = ("get", "set")
+
+    def get(self):
+        return self._callmethod("get")
+
+    def set(self, value):
+        return self._callmethod("set", (value,))
+
+    value = property(get, set)
+
+    __class_getitem__ = classmethod(types.GenericAlias)
+
+
+BaseListProxy = MakeProxyType("BaseListProxy", (
+    "__add__", "__contains__", "__delitem__", "__getitem__", "__len__", "__mul__", "__reversed__", "__rmul__",
+    "__setitem__", "append", "count", "extend", "index", "insert", "pop", "remove", "reverse", "sort", "__imul__",
+))
+
+
+class ListProxy(BaseListProxy):
+    def __iadd__(self, value):
+        self._callmethod("extend", (value,))
+        return self
+
+    def __imul__(self, value):
+        self._callmethod("__imul__", (value,))
+        return self
+
+
+DictProxy = MakeProxyType("DictProxy", (
+    "__contains__", "__delitem__", "__getitem__", "__iter__", "__len__", "__setitem__", "clear", "copy", "get",
+    "items", "keys", "pop", "popitem", "setdefault", "update", "values",
+))
+DictProxy._method_to_typeid_ = {"__iter__": "Iterator"}
+
+ArrayProxy = MakeProxyType("ArrayProxy", ("__len__", "__getitem__", "__setitem__"))
+
+
+class _DictWithLists(dict):
+    """A CPython manager's dict answers keys/values/items with lists."""
+
+    def keys(self):
+        return list(super().keys())
+
+    def values(self):
+        return list(super().values())
+
+    def items(self):
+        return list(super().items())
+
+    def __reduce__(self):
+        return (dict, (dict(self),))
+
+
+def _pool(*args, **kwds):
+    raise NotImplementedError("forkscope does not run a Pool inside a manager: use multiprocessing.Pool")
+
+
+class SyncManager(BaseManager):
+    """A manager of the synchronisation primitives, queues, `dict`, `list`,
+    `Namespace`, `Value` and `Array`. `multiprocessing.Manager()` gives a
+    started one."""
+
+
+SyncManager.register("Queue", _queue, AutoProxy, exposed=_QUEUE_METHODS)
+SyncManager.register("JoinableQueue", _queue, AutoProxy, exposed=_QUEUE_METHODS)
+SyncManager.register("Event", synchronize.Event, EventProxy)
+SyncManager.register("Lock", synchronize.Lock, AcquirerProxy)
+SyncManager.register("RLock", synchronize.RLock, AcquirerProxy)
+SyncManager.register("Semaphore", synchronize.Semaphore, AcquirerProxy)
+SyncManager.register("BoundedSemaphore", synchronize.BoundedSemaphore, AcquirerProxy)
+SyncManager.register("Condition", synchronize.Condition, ConditionProxy)
+SyncManager.register("Barrier", synchronize.Barrier, BarrierProxy)
+SyncManager.register("Pool", _pool)
+SyncManager.register("list", list, ListProxy)
+SyncManager.register("dict", _DictWithLists, DictProxy)
+SyncManager.register("Value", Value, ValueProxy)
+SyncManager.register("Array", Array, ArrayProxy)
+SyncManager.register("Namespace", Namespace, NamespaceProxy)
+SyncManager.register("Iterator", proxytype=IteratorProxy, create_method=False)
 
 
 def __getattr__(name):
-    _not_yet("multiprocessing.managers.%s" % name)
+    if name in ("SharedMemoryManager", "SharedMemoryServer"):
+        from .context import _not_yet
+
+        _not_yet("multiprocessing.managers.%s" % name)
+    raise AttributeError("module 'multiprocessing.managers' has no attribute %r" % name)

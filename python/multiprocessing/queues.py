@@ -35,6 +35,13 @@ class Queue:
         self._id = ok(rt.lib.fs_queue_new(self._joinable, int(maxsize), b, n, rt.line()))
         self._closed = False
 
+    @classmethod
+    def _of(cls, id, maxsize=0):
+        """This process's handle on the run's queue `id` (made elsewhere)."""
+        q = cls.__new__(cls)
+        q._id, q._maxsize, q._closed = id, maxsize, False
+        return q
+
     def __getstate__(self):
         from .context import assert_spawning
 
@@ -53,9 +60,10 @@ class Queue:
         self._check_closed()
         self._put(obj, False, None, 1)
 
-    def _put(self, obj, block, timeout, nowait):
+    def _put(self, obj, block, timeout, nowait, shown=None):
+        """`shown`: what the dashboard shows of the item (its repr if None)."""
         data = pickle.dumps(obj)
-        r, rn = rt.text(rt.short_repr(obj))
+        r, rn = rt.text(rt.short_repr(obj) if shown is None else shown)
         ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1 if block else 0, _timeout(timeout), nowait, rt.line()))
 
     def get(self, block=True, timeout=None):

@@ -22,6 +22,8 @@ class Names(unittest.TestCase):
         self.assertEqual(rt.assigned_name("self.q = multiprocessing.Queue(3)", "Queue"), "self.q")
         self.assertEqual(rt.assigned_name("conn1, conn2 = Pipe()", "Pipe"), "conn1, conn2")
         self.assertEqual(rt.assigned_name("num = Value('i', 0)  # 共享", "Value"), "num")
+        self.assertEqual(rt.assigned_name("q = Manager().Queue()  # 使用Manager中的Queue", "Queue"), "q")
+        self.assertEqual(rt.assigned_name("d = mp.get_context().Manager().dict()", "dict"), "d")
 
     def test_otherwise_the_default(self):
         self.assertEqual(rt.assigned_name("p = Process(target=f, args=(Lock(),))", "Lock"), "")
@@ -107,6 +109,64 @@ class SharedNumbers(unittest.TestCase):
         from multiprocessing import process
 
         self.assertEqual(process._exitcode_to_name[-signal.SIGTERM], "-SIGTERM")
+
+
+class ManagedObjects(unittest.TestCase):
+    """What a manager holds and how its proxies travel (the manager process
+    itself is tested end to end, tests/python.rs)."""
+
+    def test_the_objects_print_as_cpythons(self):
+        from multiprocessing import managers
+
+        self.assertEqual(repr(managers.Namespace(b=2, a="x", _hidden=1)), "Namespace(a='x', b=2)")
+        self.assertEqual(repr(managers.Value("i", 3)), "Value('i', 3)")
+        self.assertEqual(repr(managers.Array("i", [1, 2])), "array('i', [1, 2])")
+        self.assertEqual(repr(managers.Token("dict", ("SyncManager-1", 2, 0), "7f")), "Token(typeid='dict', address=('SyncManager-1', 2, 0), id='7f')")
+        d = managers._DictWithLists(a=1)
+        self.assertEqual((d.keys(), d.values(), d.items()), (["a"], [1], [("a", 1)]))
+
+    def test_a_proxy_pickles_as_its_token_and_name(self):
+        import pickle
+
+        from multiprocessing import managers
+
+        token = managers.Token("dict", ("SyncManager-1", 2, 0), "7f")
+        proxy = managers.DictProxy(token, "pickle")
+        proxy._shown = "d"
+        again = pickle.loads(pickle.dumps(proxy))
+        self.assertIs(type(again), managers.DictProxy)
+        self.assertEqual((again._token.typeid, again._token.address, again._id, again._shown), ("dict", ("SyncManager-1", 2, 0), "7f", "d"))
+        self.assertTrue(repr(again).startswith("<DictProxy object, typeid 'dict' at 0x"))
+        auto = managers.AutoProxy(managers.Token("Counter", ("M-1", 2, 0), "7e"), "pickle", exposed=("inc",))
+        again = pickle.loads(pickle.dumps(auto))
+        self.assertEqual((type(again).__name__, again._exposed_), ("AutoProxy[Counter]", ("inc",)))
+
+
+class Sockets(unittest.TestCase):
+    def test_a_socket_made_in_a_with_is_named_after_its_target(self):
+        from forkscope_rt import sockets
+
+        m = sockets._WITH.match("    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as srv:\n")
+        self.assertEqual(m.group(1), "srv")
+        self.assertIsNone(sockets._WITH.match("with open('f') as srv:"))
+
+    def test_data_must_be_bytes_like_as_cpython_says(self):
+        from forkscope_rt import sockets
+
+        self.assertEqual(sockets._data(bytearray(b"ab")), b"ab")
+        self.assertEqual(sockets._data(memoryview(b"cd")), b"cd")
+        with self.assertRaises(TypeError) as e:
+            sockets._data("text")
+        self.assertEqual(str(e.exception), "a bytes-like object is required, not 'str'")
+
+    def test_the_class_reads_as_cpythons(self):
+        import socket
+
+        from forkscope_rt import sockets
+
+        cls = sockets.make_class(socket)
+        self.assertTrue(issubclass(cls, socket.socket))
+        self.assertEqual((cls.__module__, cls.__qualname__, cls.__name__), ("socket", "socket", "socket"))
 
 
 if __name__ == "__main__":

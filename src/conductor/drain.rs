@@ -70,11 +70,11 @@ impl Drainer {
         }
         let (mut dropped, mut published) = (0u64, 0u64);
         for lane in 0..lanes {
-            let Some(ring) = v.ring(lane) else { continue };
+            let Some(ring) = v.consumer(lane) else { continue };
             // Untrusted counters: they must not overflow ours.
-            dropped = dropped.saturating_add(ring.lane.dropped.load(std::sync::atomic::Ordering::Relaxed));
-            published = published.saturating_add(ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed));
-            if ring.pending() == 0 && ring.lane.head.0.load(std::sync::atomic::Ordering::Relaxed) == ring.lane.tail.0.load(std::sync::atomic::Ordering::Relaxed) {
+            dropped = dropped.saturating_add(ring.lane().dropped.load(std::sync::atomic::Ordering::Relaxed));
+            published = published.saturating_add(ring.lane().head.0.load(std::sync::atomic::Ordering::Relaxed));
+            if ring.pending() == 0 && ring.lane().head.0.load(std::sync::atomic::Ordering::Relaxed) == ring.lane().tail.0.load(std::sync::atomic::Ordering::Relaxed) {
                 continue;
             }
             self.raw.clear();
@@ -291,7 +291,7 @@ mod tests {
         }
         v.emit(1, &mut group);
         // A lie: lane 2's ring holds a record claiming lane 1.
-        let ring = v.ring(2).unwrap();
+        let ring = v.producer(2).unwrap();
         ring.push(&[RawRecord { seq: 99, lane: 1, kind: RawKind::Op as u16, body: sleep.encode(), ..RawRecord::EMPTY }]);
         // Garbage kind.
         ring.push(&[RawRecord { seq: 100, lane: 2, kind: 999, ..RawRecord::EMPTY }]);
@@ -327,7 +327,7 @@ mod tests {
         v.control().next_lane.store(5, std::sync::atomic::Ordering::Relaxed);
         let body = OpBody { op: Op::Compute as u16, other: NO_LANE, res: NONE, ..Default::default() };
         let push = |lane: u32, seq: u64| {
-            v.ring(lane).unwrap().push(&[RawRecord { seq, lane: lane as u16, kind: RawKind::Op as u16, body: body.encode(), ..RawRecord::EMPTY }]);
+            v.producer(lane).unwrap().push(&[RawRecord { seq, lane: lane as u16, kind: RawKind::Op as u16, body: body.encode(), ..RawRecord::EMPTY }]);
         };
         let mut d = Drainer::new();
         let mut out = Vec::new();

@@ -5,12 +5,18 @@
 //! (close-on-exec, so no scenario process holds it). When the conductor ends —
 //! normally or by SIGKILL — the pipe reports end-of-file. If the conductor had
 //! already cleaned up (`Control::clean`), the guard just exits; otherwise it
-//! kills the run's process group and any process still listed in the lanes
-//! (checked by pid *and* start time), and removes the segment and the run's
-//! scratch folder. So even `kill -9` of forkscope leaves nothing behind.
+//! kills the run's process group and any process still listed in the lanes,
+//! and removes the segment and the run's scratch folder. So even `kill -9` of
+//! forkscope leaves nothing behind.
+//!
+//! It signals only what it can prove is the run's: the group the conductor
+//! named on the pipe (not the segment, which the run's processes can write),
+//! if its leader is still that process; a lane's pid only if that process
+//! has the lane's start time and the segment's name on its command line.
 
 use std::io::Read;
 use std::sync::atomic::Ordering::*;
+use std::time::{Duration, Instant};
 
 use crate::shm::Segment;
 use crate::sys;
@@ -19,12 +25,22 @@ use crate::sys;
 pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
     // SAFETY: setsid has no preconditions; failing (already a leader) is harmless.
     unsafe { libc::setsid() };
-    let mut buf = [0u8; 64];
+    // Everything that needs a lookup is done now, while the conductor lives:
+    // when it dies (perhaps amid a thousand busy processes, with the CPU
+    // hard to get) only the kills are left to do. The locks keep any sweep
+    // off the segment and the folder until the guard is done with them.
+    let seg = Segment::open(segment).ok().map(|mut s| {
+        let _ = s.hold_alive();
+        s
+    });
+    let _scratch_alive = crate::conductor::is_scratch_dir(scratch).then(|| sys::hold_alive(scratch).ok());
+    let mut said = Vec::new();
+    let mut buf = [0u8; 256];
     let mut stdin = std::io::stdin();
     loop {
         match stdin.read(&mut buf) {
             Ok(0) => break,
-            Ok(_) => continue,
+            Ok(n) => said.extend_from_slice(&buf[..n]),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }
@@ -34,24 +50,70 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
             let _ = std::fs::remove_dir_all(scratch);
         }
     };
-    let Ok(seg) = Segment::open(segment) else {
+    let Some(seg) = seg else {
         remove_scratch();
         return 0;
     };
     let v = seg.view();
-    let ctl = v.control();
-    if ctl.clean.load(Acquire) != 0 {
+    if v.control().clean.load(Acquire) != 0 {
         return 0;
     }
-    sys::kill_group(ctl.pgid.load(Acquire), libc::SIGKILL);
-    for lane in 1..v.lanes_in_use() {
-        let Some(l) = v.lane(lane) else { continue };
-        let pid = l.pid.load(Acquire);
-        if pid > 0 && l.ended.load(Acquire) == 0 && sys::start_time(pid) == Some(l.start_time.load(Acquire)) {
-            sys::kill(pid, libc::SIGKILL);
+    let group = run_group(&String::from_utf8_lossy(&said));
+    // A few rounds, while a lane's process still lives (a process may have
+    // been forking as the first kills went out). Killed processes may stay
+    // zombies for a while (their reaper is gone with the conductor): those
+    // count as ended.
+    let t0 = Instant::now();
+    for round in 0.. {
+        if let Some(g) = group {
+            sys::kill_group(g, libc::SIGKILL);
         }
+        let mut live = false;
+        for lane in 1..v.lanes_in_use() {
+            let Some(l) = v.lane(lane) else { continue };
+            let pid = l.pid.load(Acquire);
+            if pid > 0 && l.ended.load(Acquire) == 0 && is_the_runs(pid, l.start_time.load(Acquire), segment) {
+                sys::kill(pid, libc::SIGKILL);
+                live = true;
+            }
+        }
+        if (!live && round > 0) || t0.elapsed() > Duration::from_secs(2) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
     crate::shm::unlink(segment);
     remove_scratch();
     0
+}
+
+/// The run's process group, from what the conductor told the guard on its
+/// pipe (`PGID START` lines; the last one counts), if it is provably still
+/// the run's: its leader is alive with that start time, or no process has
+/// that pid any more (the kernel never gives a process a pid that a group
+/// still uses as its id, so a group of that id is still the run's). A
+/// leader with another start time means the pid was reused: not ours.
+fn run_group(said: &str) -> Option<i32> {
+    let last = said.lines().rev().find(|l| !l.trim().is_empty())?;
+    let mut it = last.split_whitespace();
+    let pgid: i32 = it.next()?.parse().ok()?;
+    let start: u64 = it.next()?.parse().ok()?;
+    if pgid <= 1 {
+        return None;
+    }
+    match sys::proc_stat(pgid) {
+        None => Some(pgid),
+        Some(st) if start != 0 && st.start_time == start => Some(pgid),
+        Some(_) => None,
+    }
+}
+
+/// Whether `pid`, read from a lane (which any process of the run can
+/// scribble on), is provably a process of this run: the same start time as
+/// the lane says, and the segment's name on its command line (every
+/// process of a run is started with it: `forkscope worker SEGMENT …`,
+/// `python3 -c BOOT SEGMENT LANE`, or is a fork of one).
+/// A zombie is not: it has ended already.
+fn is_the_runs(pid: i32, start: u64, segment: &str) -> bool {
+    sys::proc_stat(pid).is_some_and(|st| st.start_time == start && st.state != 'Z' && st.state != 'X') && sys::cmdline(pid).is_some_and(|c| c.contains(segment))
 }

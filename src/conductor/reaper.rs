@@ -20,21 +20,11 @@ use std::os::fd::{AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::{Arc, Mutex};
 
-use crate::shm::View;
+use crate::shm::{Segment, View};
 use crate::shm::layout::{CONDUCTOR_LANE, NONE, ProcState};
 use crate::shm::mutex;
 use crate::shm::record::{OpBody, RawKind, RawRecord, TextTag, text_chunks};
 use crate::sys;
-
-/// A [`View`] that may move to the reaper thread. The conductor joins the
-/// thread before it unmaps the segment (see `Run::drop`), so the view never
-/// outlives the mapping.
-#[derive(Clone, Copy, Debug)]
-pub struct SendView(pub View<'static>);
-
-// SAFETY: everything reachable through the view is atomics or data published
-// through atomics; the mapping outlives the thread (joined before unmapping).
-unsafe impl Send for SendView {}
 
 /// Writes records on the conductor's lane; several threads share it, one at a time.
 #[derive(Clone, Debug, Default)]
@@ -66,14 +56,16 @@ struct Tracked {
 }
 
 /// Starts the reaper. It runs until `stop` is set.
-pub fn spawn(view: SendView, lane0: Lane0, stop: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new().name("reaper".into()).spawn(move || {
-        let view = view;
-        run(view.0, lane0, stop)
-    })
+/// It owns a share of the segment, so the mapping outlives it whatever the
+/// conductor does meanwhile.
+/// `wake` (a pipe's read end) ends its wait at once when written to: the
+/// conductor sets `stop`, then writes, and the reaper makes its last pass
+/// and returns without sleeping out its poll.
+pub fn spawn(seg: Arc<Segment>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("reaper".into()).spawn(move || run(seg.view(), lane0, stop, wake))
 }
 
-fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
+fn run(v: View<'_>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader) {
     let mut tracked: HashMap<u32, Tracked> = HashMap::new();
     let mut done = vec![false; v.geometry().lanes as usize];
     let mut settled = vec![false; v.geometry().lanes as usize];
@@ -110,13 +102,11 @@ fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
             }
         }
         let lanes: Vec<u32> = tracked.keys().copied().collect();
-        let fds: Vec<i32> = lanes.iter().map(|l| tracked[l].fd.as_raw_fd()).collect();
-        let ready = if fds.is_empty() {
-            std::thread::sleep(std::time::Duration::from_millis(idle_ms as u64));
-            Vec::new()
-        } else {
-            sys::poll_readable(&fds, idle_ms)
-        };
+        // The wake pipe last: indices below it are the lanes'.
+        let mut fds: Vec<i32> = lanes.iter().map(|l| tracked[l].fd.as_raw_fd()).collect();
+        fds.push(wake.as_raw_fd());
+        let mut ready = sys::poll_readable(&fds, idle_ms);
+        ready.retain(|&i| i < lanes.len());
         idle_ms = if ready.is_empty() && tracked.len() == tracked_before { (idle_ms * 2).min(IDLE_MAX_MS) } else { IDLE_MIN_MS };
         for i in ready {
             let lane = lanes[i];
@@ -127,6 +117,9 @@ fn run(v: View<'static>, lane0: Lane0, stop: Arc<AtomicBool>) {
         }
         reap_adopted_zombies(&v, &done, &mut settled);
     }
+    // Stopped once every process had ended: their ends are all reported, and
+    // the orphans among them re-parented to us; reap those now.
+    reap_adopted_zombies(&v, &done, &mut settled);
 }
 
 /// A lane reserved by a process that ended before it published the child's

@@ -17,8 +17,10 @@ use crate::model::summary::EndReason;
 use crate::model::{Model, Record};
 use crate::shm::layout::ProcState;
 
+/// Chooses the next action from what the run shows now; `None` ends the run.
+pub type Chooser = Box<dyn FnMut(&Run) -> Option<Action>>;
+
 /// A stepping policy.
-#[derive(Debug)]
 pub enum Policy {
     /// The next ready process after the last one stepped.
     RoundRobin,
@@ -32,6 +34,22 @@ pub enum Policy {
     /// process gets a random priority; the highest ready one runs; at `depth - 1`
     /// random steps the running process drops to the lowest priority so far.
     Pct(Pct),
+    /// Whatever this function says (`explore --all` decides each step from
+    /// the records of the steps before it).
+    Call(Chooser),
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Policy::RoundRobin => f.write_str("RoundRobin"),
+            Policy::Random(_) => f.write_str("Random"),
+            Policy::List(l, rest) => f.debug_tuple("List").field(l).field(rest).finish(),
+            Policy::Replay(a) => f.debug_tuple("Replay").field(&a.len()).finish(),
+            Policy::Pct(p) => p.fmt(f),
+            Policy::Call(_) => f.write_str("Call"),
+        }
+    }
 }
 
 /// State of a [`Policy::Pct`].
@@ -110,6 +128,7 @@ impl Policy {
             }
             Policy::Replay(actions) => actions.pop_front(),
             Policy::Pct(p) => p.pick(run).map(step),
+            Policy::Call(choose) => choose(run),
         }
     }
 }

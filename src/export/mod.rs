@@ -2,7 +2,11 @@
 //!
 //! Everything here works from a drawn frame (a ratatui [`Buffer`]) or from the
 //! run's [`Record`](crate::model::Record)s, never from the terminal, so the
-//! dashboard's screenshot key, `forkscope snapshot` and tests share one path:
+//! dashboard's screenshot key, `forkscope snapshot` (the command, in
+//! [`crate::snapshot`], which runs a lesson and builds the dashboard it
+//! draws) and tests share one path. It is a leaf: nothing here knows the
+//! dashboard (`tests::export_is_a_leaf`).
+//!
 //!
 //! - [`svg`]: text stays text (one `<tspan>` per run of same-style cells, each
 //!   glyph placed at its cell, so CJK lines up), backgrounds as rectangles.
@@ -11,8 +15,6 @@
 //! - [`html`]: a styled `<pre>`; [`text`]: plain text.
 //! - [`CastWriter`]: an asciicast v2 recording, one frame at a time.
 //! - [`trace()`]: Chrome trace event JSON (Perfetto, chrome://tracing).
-//! - [`snapshot`]: `forkscope snapshot` (the dashboard's own frame of a
-//!   captured moment; [`snapshot::frame`] draws any [`Dashboard`](crate::ui::state::Dashboard)).
 //!
 //! Same buffer and theme → byte-identical SVG, PNG, HTML and text.
 //!
@@ -27,7 +29,6 @@ mod grid;
 pub mod html;
 pub mod palette;
 pub mod png;
-pub mod snapshot;
 pub mod svg;
 pub mod trace;
 

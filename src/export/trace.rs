@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use serde_json::{Value, json};
 
 use crate::model::{Model, PState, Record, RecordKind};
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Op, ResKind};
 
 pub use check::{TraceStats, check};
 
@@ -145,7 +145,7 @@ impl Builder<'_> {
             },
             PState::Exited(_) | PState::Killed(_) => return None,
         };
-        let args = json!({"line": p.line, "state": p.state.label()});
+        let args = json!({"line": p.line, "state": crate::words::state(p.state, crate::words::Lang::En)});
         Some((name, args))
     }
 
@@ -328,7 +328,7 @@ impl Builder<'_> {
             RecordKind::Finding { message } => self.instant(t, r.lane, "finding".into(), json!({"line": r.line, "message": message})),
             RecordKind::Ended { process, exitcode, .. } => {
                 lanes.push(*process);
-                let label = self.model.processes.get(process).map(|p| p.state.label()).unwrap_or_else(|| format!("exitcode {exitcode}"));
+                let label = self.model.processes.get(process).map(|p| crate::words::state(p.state, crate::words::Lang::En)).unwrap_or_else(|| format!("exitcode {exitcode}"));
                 self.instant(t, *process, label, json!({"exitcode": exitcode}));
                 // A killed process that was woken never completes its wait.
                 self.woken.remove(process);

@@ -3,7 +3,7 @@
 //! what each op record's values mean: the `//!` docs of `runtime::ipc::*`.)
 
 use super::{Model, ResOp, ResourceState};
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Op, ResKind};
 
 /// Most messages a socket keeps for display.
 const SOCKET_ITEMS: usize = 8;
@@ -20,6 +20,13 @@ pub fn second_queue(kind: ResKind, op: Op) -> bool {
 
 /// Applies a completed op on resource `id`.
 pub fn apply(model: &mut Model, id: u32, op: &ResOp<'_>) {
+    // An accepted connection is shown with its client's address (`b` is its id).
+    if op.op == Op::Accept
+        && model.resources.get(&id).is_some_and(|rs| rs.kind == ResKind::Socket)
+        && let Some(conn) = u32::try_from(op.b).ok().and_then(|c| model.resources.get_mut(&c))
+    {
+        conn.text = format!("← {}", op.detail.unwrap_or(""));
+    }
     let Some(rs) = model.resources.get_mut(&id) else { return };
     // The op completed: whoever made it no longer waits here (a wait that
     // ended without a `Wake`, like a socket that became readable).
@@ -83,7 +90,8 @@ fn pipe(rs: &mut ResourceState, op: &ResOp<'_>) {
                 let prefix = format!("→{end} ");
                 rs.items.retain(|m| !m.starts_with(&prefix));
                 rs.closed = true;
-                rs.text = if rs.text.is_empty() { format!("end {end} closed") } else { "both ends closed".into() };
+                // Which ends are closed, as bits (end 0 = 1, end 1 = 2): the views say it.
+                rs.count |= 1 << end.clamp(0, 1);
             }
         }
         Op::Poll => {}
@@ -150,133 +158,115 @@ fn socket(rs: &mut ResourceState, op: &ResOp<'_>) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{PState, Record, RecordKind};
+    use super::super::{PState, RecordKind};
     use super::*;
 
-    struct Feed {
-        m: Model,
-        seq: u64,
+    use crate::model::feed::Feed;
+
+    /// MainProcess (lane 1) and its children Process-1 and Process-2.
+    fn feed() -> Feed {
+        let mut f = Feed::new();
+        f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").spawn(1, 3, "Process-2");
+        f
     }
 
-    impl Feed {
-        fn new() -> Feed {
-            let mut f = Feed { m: Model::new(), seq: 0 };
-            for (parent, child, name) in [(0, 1, "MainProcess"), (1, 2, "Process-1"), (1, 3, "Process-2")] {
-                f.at(parent, RecordKind::Spawn { child, pid: 100 + child as i32, ppid: 100 + parent as i32, daemon: false, name: name.into(), target: "f".into() });
-            }
-            f
-        }
-        fn at(&mut self, lane: u32, kind: RecordKind) -> &mut Self {
-            self.seq += 1;
-            self.m.apply(&Record { seq: self.seq, t_ns: self.seq, lane, line: 1, gates: 0, kind });
-            self
-        }
-        fn res(&mut self, res: u32, kind: ResKind, capacity: i64) -> &mut Self {
-            self.at(1, RecordKind::Resource { res, kind, name: format!("{kind}-{}", res + 1), capacity })
-        }
-        #[allow(clippy::too_many_arguments)]
-        fn op(&mut self, lane: u32, op: Op, res: u32, other: Option<u32>, a: i64, b: i64, c: i64, detail: &str) -> &mut Self {
-            self.at(lane, RecordKind::Op { op, res: Some(res), other, a, b, c, detail: (!detail.is_empty()).then(|| detail.to_string()) })
-        }
-        fn block(&mut self, lane: u32, op: Op, res: u32) -> &mut Self {
-            self.at(lane, RecordKind::Block { op, res: Some(res), other: None, holder: None, timed: false })
-        }
-        fn wake(&mut self, lane: u32, op: Op, res: u32, woken: u32) -> &mut Self {
-            self.at(lane, RecordKind::Wake { op, res: Some(res), woken })
-        }
+    /// Resource `res` of `kind`, made by main, named as the runtime names it.
+    fn res(f: &mut Feed, res: u32, kind: ResKind, capacity: i64) {
+        f.res(1, res, kind, &format!("{kind}-{}", res + 1), capacity);
     }
 
     #[test]
     fn a_bounded_queue_tracks_items_getters_and_putters() {
-        let mut f = Feed::new();
-        f.res(0, ResKind::Queue, 1);
-        f.block(2, Op::Get, 0);
+        let mut f = feed();
+        res(&mut f, 0, ResKind::Queue, 1);
+        f.block_at(2, 1, Op::Get, 0, None);
         assert_eq!(f.m.resources[&0].waiters, vec![2]);
         // Handed straight to the getter: never in the queue.
-        f.op(1, Op::Put, 0, Some(2), 0, 0, 1, "'包子0'").wake(1, Op::Get, 0, 2);
+        f.op_at(1, 1, Op::Put, 0, Some(2), (0, 0, 1), Some("'包子0'")).wake(1, Op::Get, 0, 2);
         assert!(f.m.resources[&0].items.is_empty());
         assert!(f.m.resources[&0].waiters.is_empty());
-        f.op(2, Op::Get, 0, None, 0, 0, 1, "'包子0'");
-        f.op(1, Op::Put, 0, None, 1, 0, 0, "'包子1'");
-        f.block(1, Op::Put, 0);
+        f.op_at(2, 1, Op::Get, 0, None, (0, 0, 1), Some("'包子0'"));
+        f.op_at(1, 1, Op::Put, 0, None, (1, 0, 0), Some("'包子1'"));
+        f.block_at(1, 1, Op::Put, 0, None);
         assert_eq!(f.m.resources[&0].waiters2, vec![1], "a putter on a full queue waits in the second queue");
         assert_eq!(f.m.processes[&1].state, PState::Blocked);
         // The getter takes 包子1 and moves the putter's 包子2 in.
-        f.op(3, Op::Get, 0, Some(1), 1, 0, 0, "'包子1'\t'包子2'").wake(3, Op::Put, 0, 1);
+        f.op_at(3, 1, Op::Get, 0, Some(1), (1, 0, 0), Some("'包子1'\t'包子2'")).wake(3, Op::Put, 0, 1);
         assert_eq!(f.m.resources[&0].items, vec!["'包子2'".to_string()]);
         assert!(f.m.resources[&0].waiters2.is_empty());
-        f.op(1, Op::Put, 0, None, 1, 0, 2, "'包子2'");
+        f.op_at(1, 1, Op::Put, 0, None, (1, 0, 2), Some("'包子2'"));
         assert_eq!(f.m.resources[&0].items.len(), 1, "the putter's completion does not add it twice");
         assert_eq!(f.m.resources[&0].value, 1);
         // An error (queue.Empty) changes nothing.
-        f.op(2, Op::GetNowait, 0, None, 1, 0, -1, "queue.Empty");
+        f.op_at(2, 1, Op::GetNowait, 0, None, (1, 0, -1), Some("queue.Empty"));
         assert_eq!(f.m.resources[&0].items.len(), 1);
     }
 
     #[test]
     fn joinable_queue_counts_unfinished_and_joiners_wait_second() {
-        let mut f = Feed::new();
-        f.res(0, ResKind::JoinableQueue, 0);
-        f.op(2, Op::Put, 0, None, 1, 1, 0, "'x'");
-        f.block(1, Op::QueueJoin, 0);
+        let mut f = feed();
+        res(&mut f, 0, ResKind::JoinableQueue, 0);
+        f.op_at(2, 1, Op::Put, 0, None, (1, 1, 0), Some("'x'"));
+        f.block_at(1, 1, Op::QueueJoin, 0, None);
         assert_eq!(f.m.resources[&0].waiters2, vec![1]);
         assert_eq!(f.m.resources[&0].count, 1);
-        f.op(3, Op::Get, 0, None, 0, 1, 0, "'x'").op(3, Op::TaskDone, 0, None, 0, 0, 0, "").wake(3, Op::QueueJoin, 0, 1);
+        f.op_at(3, 1, Op::Get, 0, None, (0, 1, 0), Some("'x'")).op_at(3, 1, Op::TaskDone, 0, None, (0, 0, 0), None).wake(3, Op::QueueJoin, 0, 1);
         assert_eq!(f.m.resources[&0].count, 0);
         assert!(f.m.resources[&0].waiters2.is_empty());
     }
 
     #[test]
     fn pipe_messages_go_to_their_end_and_close_shows() {
-        let mut f = Feed::new();
-        f.res(0, ResKind::Pipe, 1);
-        f.op(1, Op::Send, 0, None, 1, 0, 0, "'hello'").op(2, Op::Send, 0, None, 2, 1, 0, "'reply'");
+        let mut f = feed();
+        res(&mut f, 0, ResKind::Pipe, 1);
+        f.op_at(1, 1, Op::Send, 0, None, (1, 0, 0), Some("'hello'")).op_at(2, 1, Op::Send, 0, None, (2, 1, 0), Some("'reply'"));
         assert_eq!(f.m.resources[&0].items, vec!["→1 'hello'".to_string(), "→0 'reply'".to_string()]);
-        f.op(1, Op::Recv, 0, None, 1, 0, 0, "'reply'");
+        f.op_at(1, 1, Op::Recv, 0, None, (1, 0, 0), Some("'reply'"));
         assert_eq!(f.m.resources[&0].items, vec!["→1 'hello'".to_string()]);
-        f.op(1, Op::Close, 0, None, 1, 1, 1, "");
+        f.op_at(1, 1, Op::Close, 0, None, (1, 1, 1), None);
         assert!(!f.m.resources[&0].closed, "another process still holds end 1");
-        f.op(2, Op::Close, 0, None, 0, 1, 0, "");
+        f.op_at(2, 1, Op::Close, 0, None, (0, 1, 0), None);
         assert!(f.m.resources[&0].closed);
-        assert_eq!(f.m.resources[&0].text, "end 1 closed");
+        assert_eq!(f.m.resources[&0].count, 2, "end 1 closed");
         assert!(f.m.resources[&0].items.is_empty());
     }
 
     #[test]
     fn pool_workers_pending_running_and_join_waiter() {
-        let mut f = Feed::new();
-        f.res(0, ResKind::Pool, 2);
-        f.op(1, Op::Start, 0, None, 2, 0, 0, "2,3");
+        let mut f = feed();
+        res(&mut f, 0, ResKind::Pool, 2);
+        f.op_at(1, 1, Op::Start, 0, None, (2, 0, 0), Some("2,3"));
         assert_eq!(f.m.resources[&0].holders, vec![2, 3]);
-        f.block(2, Op::Get, 0);
+        f.block_at(2, 1, Op::Get, 0, None);
         assert_eq!(f.m.resources[&0].waiters, vec![2]);
-        f.op(1, Op::ApplyAsync, 0, None, 0, 1, 1, "task(1)").wake(1, Op::Get, 0, 2);
+        f.op_at(1, 1, Op::ApplyAsync, 0, None, (0, 1, 1), Some("task(1)")).wake(1, Op::Get, 0, 2);
         assert_eq!((f.m.resources[&0].value, f.m.resources[&0].count), (0, 1));
-        f.op(1, Op::PoolClose, 0, None, 0, 1, 0, "");
+        f.op_at(1, 1, Op::PoolClose, 0, None, (0, 1, 0), None);
         f.at(1, RecordKind::Block { op: Op::PoolJoin, res: Some(0), other: Some(2), holder: None, timed: false });
         assert_eq!(f.m.resources[&0].waiters2, vec![1]);
         assert!(f.m.resources[&0].closed);
-        f.res(1, ResKind::AsyncResult, 1);
-        f.op(2, Op::Put, 1, None, 1, 1, 0, "1");
+        res(&mut f, 1, ResKind::AsyncResult, 1);
+        f.op_at(2, 1, Op::Put, 1, None, (1, 1, 0), Some("1"));
         assert_eq!((f.m.resources[&1].value, f.m.resources[&1].text.as_str()), (1, "1"));
     }
 
     #[test]
     fn a_socket_shows_its_address_and_last_messages() {
-        let mut f = Feed::new();
-        f.res(0, ResKind::Socket, 0);
-        f.op(1, Op::Listen, 0, None, 9001, 0, 0, "127.0.0.1:9001");
-        f.block(1, Op::Accept, 0);
-        f.op(1, Op::Accept, 0, None, 1, 1, 40000, "127.0.0.1:40000");
+        let mut f = feed();
+        res(&mut f, 0, ResKind::Socket, 0);
+        f.op_at(1, 1, Op::Listen, 0, None, (9001, 0, 0), Some("127.0.0.1:9001"));
+        f.block_at(1, 1, Op::Accept, 0, None);
+        res(&mut f, 1, ResKind::Socket, 0);
+        f.op_at(1, 1, Op::Accept, 0, None, (1, 1, 40000), Some("127.0.0.1:40000"));
         assert!(f.m.resources[&0].waiters.is_empty(), "completing the op ends the wait, woken or not");
         assert_eq!((f.m.resources[&0].text.as_str(), f.m.resources[&0].value), ("127.0.0.1:9001", 1));
-        f.res(1, ResKind::Socket, 0);
+        assert_eq!(f.m.resources[&1].text, "← 127.0.0.1:40000", "the accepted connection shows its client");
         for i in 0..10 {
-            f.op(2, Op::SockSend, 1, None, 5, 0, 0, &format!("m{i}"));
+            f.op_at(2, 1, Op::SockSend, 1, None, (5, 0, 0), Some(&format!("m{i}")));
         }
         assert_eq!(f.m.resources[&1].items.len(), SOCKET_ITEMS);
         assert_eq!(f.m.resources[&1].items.last().unwrap(), "→ m9");
-        f.op(2, Op::SockClose, 1, None, 0, 0, 0, "");
+        f.op_at(2, 1, Op::SockClose, 1, None, (0, 0, 0), None);
         assert!(f.m.resources[&1].closed);
     }
 }

@@ -6,7 +6,15 @@
 //! It holds the processes (tree, state, current line, exit), the resources
 //! (owner, waiters, values), the wait-for graph that [`Model::deadlock`] checks,
 //! the log, reported values and findings.
+//!
+//! It writes no sentence: what forkscope saw is kept as kinds and ids
+//! ([`LogEvent`], [`Said`], [`Deadlock`]'s [`DeadWait`]s), and `crate::words`
+//! says it in English or Chinese, so the dashboard can switch language at any
+//! time (`L`) and headless output stays English. Only what the run itself
+//! wrote (prints, stderr, error and assert messages) is text here.
 
+#[cfg(test)]
+pub mod feed;
 pub mod ipc;
 pub mod record;
 pub mod summary;
@@ -51,7 +59,7 @@ use serde::Serialize;
 
 pub use record::{Record, RecordKind};
 
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Op, ResKind};
 
 /// A process's state as the records tell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -73,18 +81,6 @@ impl PState {
         !matches!(self, PState::Exited(_) | PState::Killed(_))
     }
 
-    /// Short label: `ready`, `blocked`, `exited 0`, `killed by SIGTERM`.
-    pub fn label(self) -> String {
-        match self {
-            PState::Starting => "starting".into(),
-            PState::Running => "running".into(),
-            PState::Ready => "ready".into(),
-            PState::Blocked => "blocked".into(),
-            PState::Sleeping => "sleeping".into(),
-            PState::Exited(c) => format!("exited {c}"),
-            PState::Killed(s) => format!("killed by {}", crate::sys::signal_name(s)),
-        }
-    }
 }
 
 /// What a blocked process waits for.
@@ -167,7 +163,7 @@ impl ProcessState {
 /// | Condition | | its lock's resource id | | its lock's holder | | in `wait` | notified, re-acquiring the lock | |
 /// | Barrier | parties waiting | parties | broken 0/1 | | | waiters | | |
 /// | Queue, JoinableQueue | depth | maxsize (0 = unbounded) | unfinished tasks | | | getters | putters, and processes in `join()` | items: previews, oldest first |
-/// | Pipe | messages in transit | 1 duplex, 0 one-way | | | | receivers (`recv`, `poll`) | | items: previews prefixed `→0 `/`→1 ` (the end they travel to); `closed` + `text` (`end 1 closed`) once an end has no holder |
+/// | Pipe | messages in transit | 1 duplex, 0 one-way | ends closed: bit 0 end 0, bit 1 end 1 | | | receivers (`recv`, `poll`) | | items: previews prefixed `→0 `/`→1 ` (the end they travel to); `closed` once an end has no holder |
 /// | Value, Array | integer value if any | length | its lock's resource id | its lock's holder | | its lock's waiters | | `text`: current value; items: elements |
 /// | Pool | pending tasks | workers | running tasks | | worker lanes | idle workers waiting for a task | the creator in `join()` | `closed` after close()/terminate(); `text`: last task taken |
 /// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address; items: last messages (`→ sent`, `← received`); `closed` |
@@ -204,6 +200,7 @@ pub enum LogKind {
     Report,
 }
 
+/// One line of the log: what a process wrote, or what forkscope saw happen.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogEntry {
     pub seq: u64,
@@ -211,27 +208,95 @@ pub struct LogEntry {
     pub lane: u32,
     pub line: u32,
     pub kind: LogKind,
+    /// What the program wrote, as it wrote it (`Print`, `Stderr`, `Error`);
+    /// empty for the rest.
     pub text: String,
+    /// What forkscope saw (`Event`, `Report`, `Finding`), as kinds and ids:
+    /// `crate::words` says it in a language.
+    pub event: Option<LogEvent>,
+}
+
+/// Something forkscope saw happen, kept as kinds and ids (no sentence): the
+/// views say it in their language (`crate::words::event`). The process the
+/// entry is about is the entry's `lane`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogEvent {
+    /// It (or forkscope, lane 0) started `child`.
+    Started { child: u32, pid: i32, daemon: bool },
+    /// It blocked in `op` on resource `res` (held by `holder`) or on process `on`.
+    Blocked { op: Op, res: Option<u32>, on: Option<u32>, holder: Option<u32> },
+    /// Its op woke `woken`, who waited in `op` on `res`; `handed`: the
+    /// lock-like `res` is now `woken`'s.
+    Woke { woken: u32, op: Op, res: u32, handed: bool },
+    /// Its wait in `op` ended by timeout.
+    TimedOut { op: Op },
+    /// It sent `signal` to `to` (`terminate()`, `kill()`).
+    Sent { signal: i32, to: u32 },
+    /// Its `join(secs)` of `on` timed out.
+    GaveUpJoin { on: u32 },
+    /// It joined `on`, which had ended with `exitcode`.
+    Joined { on: u32, exitcode: i64 },
+    /// It ended.
+    Ended { state: PState },
+    /// The run is over: forkscope ends what is left (lane 0).
+    Closing,
+    /// The user sent `signal` to `to` from the dashboard (lane 0).
+    UserSent { signal: i32, to: u32 },
+    /// It reported `key` = `value`.
+    Report { key: String, value: serde_json::Value },
+    /// A finding (see [`Finding`]).
+    Finding(Said),
+}
+
+/// What a finding says, as kinds and ids, or as the run's own text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Said {
+    /// Text the run wrote (a misuse the runtime noticed), shown as it is.
+    Text(String),
+    /// Text the run wrote about process `lane` (its error, its failed assert).
+    Of { lane: u32, text: String },
+    /// `lane` ended (by `signal`, or by itself) while holding `res`: they are
+    /// never released.
+    EndedHolding { lane: u32, signal: Option<i32>, daemon: bool, res: Vec<u32> },
+    /// `lane` released Lock `res`, which `holder` held (Python allows it for
+    /// a `multiprocessing.Lock`; it is almost always a mistake).
+    ReleasedOthers { lane: u32, res: u32, holder: u32 },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// `error`, `assertion`, `ended_holding`, `release_not_held`, `deadlock`, …
+    /// `error`, `assertion`, `ended_holding`, `misuse`, …
     pub kind: String,
-    pub message: String,
+    pub said: Said,
     pub processes: Vec<u32>,
     pub resources: Vec<u32>,
 }
 
+/// One process of a deadlock, as it waited when the deadlock was found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DeadWait {
+    pub lane: u32,
+    pub op: Op,
+    /// The resource it waits on, and who owned it then.
+    pub res: Option<u32>,
+    pub owner: Option<u32>,
+    /// The process it joins.
+    pub on: Option<u32>,
+}
+
 /// A deadlock: a cycle in the wait-for graph, or a stall (every live process
 /// waits, untimed, and none of them can be woken by anyone outside the set).
+/// `crate::words::deadlock` says it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Deadlock {
     /// `cycle` or `stall`.
     pub kind: String,
     pub processes: Vec<u32>,
     pub resources: Vec<u32>,
-    pub message: String,
+    /// Each process of the cycle (in its order) or of the stall.
+    pub waits: Vec<DeadWait>,
 }
 
 /// A file the lesson touched: last op on it and a preview of its content.
@@ -282,7 +347,21 @@ impl Model {
     }
 
     fn log(&mut self, r: &Record, lane: u32, kind: LogKind, text: String) {
-        self.log.push(LogEntry { seq: r.seq, t_ns: r.t_ns, lane, line: r.line, kind, text });
+        self.push_log(LogEntry { seq: r.seq, t_ns: r.t_ns, lane, line: r.line, kind, text, event: None });
+    }
+
+    /// Logs what forkscope saw `lane` do (`Event`; a report or finding by its kind).
+    fn event(&mut self, r: &Record, lane: u32, event: LogEvent) {
+        let kind = match event {
+            LogEvent::Report { .. } => LogKind::Report,
+            LogEvent::Finding(_) => LogKind::Finding,
+            _ => LogKind::Event,
+        };
+        self.push_log(LogEntry { seq: r.seq, t_ns: r.t_ns, lane, line: r.line, kind, text: String::new(), event: Some(event) });
+    }
+
+    fn push_log(&mut self, e: LogEntry) {
+        self.log.push(e);
         // A lesson printing in an endless loop must not grow the conductor
         // without bound: the oldest half goes (counted in `log_trimmed`).
         if self.log.len() > LOG_CAP {
@@ -291,11 +370,11 @@ impl Model {
         }
     }
 
-    fn finding(&mut self, r: &Record, kind: &str, message: String, processes: Vec<u32>, resources: Vec<u32>) {
-        self.log(r, r.lane, LogKind::Finding, message.clone());
+    fn finding(&mut self, r: &Record, kind: &str, said: Said, processes: Vec<u32>, resources: Vec<u32>) {
+        self.event(r, r.lane, LogEvent::Finding(said.clone()));
         // The same misuse in a loop is one lesson, not a thousand findings.
-        if self.findings.len() < FINDINGS_CAP && !self.findings.iter().any(|f| f.kind == kind && f.message == message) {
-            self.findings.push(Finding { kind: kind.into(), message, processes, resources });
+        if self.findings.len() < FINDINGS_CAP && !self.findings.iter().any(|f| f.kind == kind && f.said == said) {
+            self.findings.push(Finding { kind: kind.into(), said, processes, resources });
         }
     }
 
@@ -345,9 +424,7 @@ impl Model {
                 if r.lane != 0 {
                     self.after_op(r.lane, t, Op::Start);
                 }
-                let who = if r.lane == 0 { "forkscope".to_string() } else { self.pname(r.lane) };
-                let d = if *daemon { " (daemon)" } else { "" };
-                self.log(r, r.lane, LogKind::Event, format!("{who} started {name}{d}, pid {pid}"));
+                self.event(r, r.lane, LogEvent::Started { child: *child, pid: *pid, daemon: *daemon });
             }
             RecordKind::Park => self.set_state(r.lane, t, PState::Ready),
             RecordKind::Op { op, res, other, a, b, c, detail } => self.apply_op(r, *op, *res, *other, *a, *b, *c, detail.as_deref()),
@@ -365,15 +442,8 @@ impl Model {
                         }
                     }
                 if *op != Op::Sleep {
-                    let what = match (res, other) {
-                        (Some(res), _) => {
-                            let h = holder.map(|h| format!(" held by {}", self.pname(h))).unwrap_or_default();
-                            format!("{} blocked in {} on {}{h}", self.pname(r.lane), op.api_name(), self.rname(*res))
-                        }
-                        (None, Some(o)) => format!("{} blocked in {}({})", self.pname(r.lane), op.api_name(), self.pname(*o)),
-                        _ => format!("{} blocked in {}", self.pname(r.lane), op.api_name()),
-                    };
-                    self.log(r, r.lane, LogKind::Event, what);
+                    let on = if res.is_some() { None } else { *other };
+                    self.event(r, r.lane, LogEvent::Blocked { op: *op, res: *res, on, holder: holder.filter(|_| res.is_some()) });
                 }
             }
             RecordKind::Wake { op, res, woken } => {
@@ -404,12 +474,7 @@ impl Model {
                             p.holds.remove(res);
                         }
                     }
-                    let text = if lock_like {
-                        format!("{} woke {}: {} is handed to it", self.pname(r.lane), self.pname(*woken), self.rname(*res))
-                    } else {
-                        format!("{} woke {} (waiting in {} on {})", self.pname(r.lane), self.pname(*woken), op, self.rname(*res))
-                    };
-                    self.log(r, r.lane, LogKind::Event, text);
+                    self.event(r, r.lane, LogEvent::Woke { woken: *woken, op: *op, res: *res, handed: lock_like });
                 }
             }
             RecordKind::Timeout { op, res, other: _ } => {
@@ -422,8 +487,7 @@ impl Model {
                     p.wait = None;
                 }
                 self.set_state(r.lane, t, PState::Running);
-                let text = format!("{}: {} timed out", self.pname(r.lane), op.api_name());
-                self.log(r, r.lane, LogKind::Event, text);
+                self.event(r, r.lane, LogEvent::TimedOut { op: *op });
             }
             RecordKind::Print { text } => {
                 self.after_op(r.lane, t, Op::Print);
@@ -434,22 +498,20 @@ impl Model {
                 self.log(r, r.lane, LogKind::Stderr, text.clone());
             }
             RecordKind::Error { message } => {
-                let text = format!("{}: {message}", self.pname(r.lane));
-                self.findings.push(Finding { kind: "error".into(), message: text.clone(), processes: vec![r.lane], resources: vec![] });
+                self.findings.push(Finding { kind: "error".into(), said: Said::Of { lane: r.lane, text: message.clone() }, processes: vec![r.lane], resources: vec![] });
                 self.log(r, r.lane, LogKind::Error, message.clone());
             }
             RecordKind::Assert { message } => {
                 self.assertion_failed = true;
-                let text = format!("{}: {message}", self.pname(r.lane));
-                self.findings.push(Finding { kind: "assertion".into(), message: text, processes: vec![r.lane], resources: vec![] });
+                self.findings.push(Finding { kind: "assertion".into(), said: Said::Of { lane: r.lane, text: message.clone() }, processes: vec![r.lane], resources: vec![] });
             }
             RecordKind::Report { key, value } => {
                 self.after_op(r.lane, t, Op::Report);
                 self.reported.insert(key.clone(), value.clone());
-                self.log(r, r.lane, LogKind::Report, format!("report {key} = {value}"));
+                self.event(r, r.lane, LogEvent::Report { key: key.clone(), value: value.clone() });
             }
             RecordKind::Finding { message } => {
-                self.finding(r, "misuse", message.clone(), vec![r.lane], vec![]);
+                self.finding(r, "misuse", Said::Text(message.clone()), vec![r.lane], vec![]);
             }
             RecordKind::Ended { process, exitcode, held } => self.apply_ended(r, *process, *exitcode, held.as_deref()),
             RecordKind::Resource { res, kind, name, capacity } => {
@@ -465,11 +527,10 @@ impl Model {
             RecordKind::Mode { paused } => self.paused = *paused,
             RecordKind::Closing => {
                 self.closing = true;
-                self.log(r, 0, LogKind::Event, "the run is over: forkscope ends every process still alive".into());
+                self.event(r, 0, LogEvent::Closing);
             }
             RecordKind::Signal { process, signal } => {
-                let text = format!("you sent {} to {}", crate::sys::signal_name(*signal), self.pname(*process));
-                self.log(r, 0, LogKind::Event, text);
+                self.event(r, 0, LogEvent::UserSent { signal: *signal, to: *process });
             }
         }
         // Derived fields of the sync kinds (a Value shows its lock's holder, …).
@@ -515,6 +576,12 @@ impl Model {
             Op::Release => {
                 if let Some(res) = res {
                     let prev = self.resources.get(&res).and_then(|rs| rs.owner);
+                    if let Some(holder) = prev
+                        && holder != lane
+                        && self.resources.get(&res).is_some_and(|rs| rs.kind == ResKind::Lock)
+                    {
+                        self.finding(r, "misuse", Said::ReleasedOthers { lane, res, holder }, vec![lane, holder], vec![res]);
+                    }
                     if let Some(rs) = self.resources.get_mut(&res) {
                         if matches!(rs.kind, ResKind::Lock | ResKind::RLock) {
                             rs.owner = other;
@@ -555,14 +622,13 @@ impl Model {
             }
             Op::Terminate | Op::Kill => {
                 if let Some(o) = other {
-                    let text = format!("{} sent {} to {}", self.pname(lane), crate::sys::signal_name(a as i32), self.pname(o));
-                    self.log(r, lane, LogKind::Event, text);
+                    self.event(r, lane, LogEvent::Sent { signal: a as i32, to: o });
                 }
             }
             Op::Join => {
                 if let Some(o) = other {
-                    let text = if b == 1 { format!("{} gave up joining {} (timeout)", self.pname(lane), self.pname(o)) } else { format!("{} joined {} (exitcode {a})", self.pname(lane), self.pname(o)) };
-                    self.log(r, lane, LogKind::Event, text);
+                    let ev = if b == 1 { LogEvent::GaveUpJoin { on: o } } else { LogEvent::Joined { on: o, exitcode: a } };
+                    self.event(r, lane, ev);
                 }
             }
             _ => {}
@@ -606,8 +672,7 @@ impl Model {
                 }
             }
         }
-        let name = self.pname(lane);
-        self.log(r, lane, LogKind::Event, format!("{name} {}", state.label()));
+        self.event(r, lane, LogEvent::Ended { state });
         if let Some(truth) = truth {
             // The conductor read the resource table after the death: a process
             // killed inside an op may own what its records do not say yet, or
@@ -639,15 +704,13 @@ impl Model {
         // Owned (Lock, RLock, a Condition's lock) or a unit taken (Semaphore).
         let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane) || rs.holders.contains(&lane))).collect();
         if !held.is_empty() && !self.closing {
-            let names: Vec<String> = held.iter().map(|r| self.rname(*r)).collect();
             let daemon = self.processes.get(&lane).is_some_and(|p| p.daemon);
-            let how = match state {
-                PState::Killed(s) if daemon => format!("was killed by {} (a daemon, ended with main's code) inside its critical section, holding", crate::sys::signal_name(s)),
-                PState::Killed(s) => format!("was killed by {} while holding", crate::sys::signal_name(s)),
-                _ => "ended while holding".to_string(),
+            let signal = match state {
+                PState::Killed(s) => Some(s),
+                _ => None,
             };
-            let msg = format!("{name} {how} {}: it is never released, so whoever waits for it waits forever", names.join(", "));
-            self.finding(r, "ended_holding", msg, vec![lane], held);
+            let said = Said::EndedHolding { lane, signal, daemon, res: held.clone() };
+            self.finding(r, "ended_holding", said, vec![lane], held);
         }
     }
 
@@ -696,6 +759,12 @@ impl Model {
         }
     }
 
+    /// How `lane` waits, for a [`Deadlock`].
+    fn dead_wait(&self, lane: u32, w: &Wait) -> DeadWait {
+        let owner = w.res.and_then(|r| self.resources.get(&r)).and_then(|rs| rs.owner);
+        DeadWait { lane, op: w.op, res: w.res, owner, on: if w.res.is_some() { None } else { w.on } }
+    }
+
     /// Checks the wait-for graph for a cycle, then for a stall.
     pub fn deadlock(&self) -> Option<Deadlock> {
         let blocked: BTreeMap<u32, &Wait> = self
@@ -713,27 +782,8 @@ impl Model {
                 if let Some(pos) = path.iter().position(|&p| p == next) {
                     let cycle: Vec<u32> = path[pos..].to_vec();
                     let resources: Vec<u32> = cycle.iter().filter_map(|p| blocked.get(p).and_then(|w| w.res)).collect();
-                    let parts: Vec<String> = cycle
-                        .iter()
-                        .map(|p| {
-                            let w = blocked[p];
-                            let what = match (w.res, w.on) {
-                                (Some(r), _) => self.rname(r),
-                                (None, Some(o)) => format!("join({})", self.pname(o)),
-                                _ => "?".into(),
-                            };
-                            format!("{} waits for {what}", self.pname(*p))
-                        })
-                        .collect();
-                    let holders: Vec<String> = cycle
-                        .iter()
-                        .filter_map(|p| blocked.get(p).and_then(|w| w.res).and_then(|r| self.resources.get(&r)).and_then(|rs| rs.owner.map(|o| format!("{} is held by {}", rs.name, self.pname(o)))))
-                        .collect();
-                    let mut message = format!("deadlock: {}", parts.join(", "));
-                    if !holders.is_empty() {
-                        message.push_str(&format!("; {}", holders.join(", ")));
-                    }
-                    return Some(Deadlock { kind: "cycle".into(), processes: cycle, resources, message });
+                    let waits = cycle.iter().map(|p| self.dead_wait(*p, blocked[p])).collect();
+                    return Some(Deadlock { kind: "cycle".into(), processes: cycle, resources, waits });
                 }
                 if !blocked.contains_key(&next) {
                     break;
@@ -747,19 +797,8 @@ impl Model {
         if !live.is_empty() && live.len() == blocked.len() {
             let processes: Vec<u32> = live.iter().map(|p| p.lane).collect();
             let resources: Vec<u32> = blocked.values().filter_map(|w| w.res).collect::<BTreeSet<_>>().into_iter().collect();
-            let parts: Vec<String> = live
-                .iter()
-                .map(|p| {
-                    let w = blocked[&p.lane];
-                    match (w.res, w.on) {
-                        (Some(r), _) => format!("{} in {} on {}", p.name, w.op.api_name(), self.rname(r)),
-                        (None, Some(o)) => format!("{} in join({})", p.name, self.pname(o)),
-                        _ => format!("{} in {}", p.name, w.op.api_name()),
-                    }
-                })
-                .collect();
-            let message = format!("stalled: every process left is blocked and nothing can wake one ({})", parts.join("; "));
-            return Some(Deadlock { kind: "stall".into(), processes, resources, message });
+            let waits = live.iter().map(|p| self.dead_wait(p.lane, blocked[&p.lane])).collect();
+            return Some(Deadlock { kind: "stall".into(), processes, resources, waits });
         }
         None
     }

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Op, ResKind};
 
 /// A decoded record. `lane` is the process that wrote it (0 = conductor).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

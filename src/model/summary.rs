@@ -1,11 +1,12 @@
 //! The closing summary of a run: outcome, processes, reported values, findings.
-//! The headless runner prints it; `--json` ends with it as one object.
+//! The headless runner prints it; `--json` ends with it as one object. Its
+//! messages are English (`crate::words` says the model's findings).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Deadlock, Finding, Model, PState};
+use super::{Deadlock, Model, PState};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -100,7 +101,7 @@ impl Summary {
             EndReason::Timeout => Outcome::Timeout,
             EndReason::Stopped(_) => Outcome::Error,
             EndReason::AllEnded if model.assertion_failed => Outcome::Assertion,
-            EndReason::AllEnded => match model.processes.get(&crate::shm::layout::MAIN_LANE).map(|p| p.state) {
+            EndReason::AllEnded => match model.processes.get(&crate::vocab::MAIN_LANE).map(|p| p.state) {
                 Some(PState::Exited(0)) => Outcome::Completed,
                 _ => Outcome::Error,
             },
@@ -109,11 +110,19 @@ impl Summary {
 
     pub fn build(model: &Model, reason: &EndReason, lesson: &str, seed: u64, params: BTreeMap<String, serde_json::Value>) -> Summary {
         let outcome = Summary::outcome(model, reason);
-        let mut findings: Vec<Finding> = model.findings.clone();
+        // The summary is read by programs and compared by tests: English.
+        let en = crate::words::Lang::En;
+        let out = |kind: &str, message: String, processes: &[u32], resources: &[u32]| FindingOut {
+            kind: kind.into(),
+            message,
+            processes: processes.iter().map(|p| model.pname(*p)).collect(),
+            resources: resources.iter().map(|r| model.rname(*r)).collect(),
+        };
+        let mut findings: Vec<FindingOut> = model.findings.iter().map(|f| out(&f.kind, crate::words::finding(model, f, en), &f.processes, &f.resources)).collect();
         match reason {
-            EndReason::Deadlock(d) => findings.push(Finding { kind: "deadlock".into(), message: d.message.clone(), processes: d.processes.clone(), resources: d.resources.clone() }),
-            EndReason::Timeout => findings.push(Finding { kind: "timeout".into(), message: "the run went past its time limit; every process was ended".into(), processes: vec![], resources: vec![] }),
-            EndReason::Stopped(why) => findings.push(Finding { kind: "stopped".into(), message: why.clone(), processes: vec![], resources: vec![] }),
+            EndReason::Deadlock(d) => findings.push(out("deadlock", crate::words::deadlock(model, d, en), &d.processes, &d.resources)),
+            EndReason::Timeout => findings.push(out("timeout", "the run went past its time limit; every process was ended".into(), &[], &[])),
+            EndReason::Stopped(why) => findings.push(out("stopped", why.clone(), &[], &[])),
             EndReason::AllEnded => {}
         }
         Summary {
@@ -129,20 +138,58 @@ impl Summary {
                 .map(|p| ProcessSummary { name: p.name.clone(), pid: p.pid, ppid: p.ppid, exitcode: p.exitcode, lane: p.lane, parent: p.parent, daemon: p.daemon })
                 .collect(),
             reported: model.reported.clone(),
-            findings: findings
-                .iter()
-                .map(|f| FindingOut {
-                    kind: f.kind.clone(),
-                    message: f.message.clone(),
-                    processes: f.processes.iter().map(|p| model.pname(*p)).collect(),
-                    resources: f.resources.iter().map(|r| model.rname(*r)).collect(),
-                })
-                .collect(),
+            findings,
             steps: model.steps,
             records: model.records,
             dropped: 0,
             corrupt: 0,
             elapsed_s: 0.0,
         }
+    }
+}
+
+/// A reported value as people read it: JSON, but a float with four
+/// significant digits and no trailing zeros (`0.2284`, not
+/// `0.2283592299999988`). `--json` keeps the exact value.
+pub fn show_value(v: &serde_json::Value) -> String {
+    use serde_json::Value as J;
+    match v {
+        J::Number(n) if n.is_f64() => n.as_f64().map_or_else(|| n.to_string(), show_float),
+        J::Array(a) => format!("[{}]", a.iter().map(show_value).collect::<Vec<_>>().join(", ")),
+        J::Object(o) => format!("{{{}}}", o.iter().map(|(k, v)| format!("{}: {}", J::String(k.clone()), show_value(v))).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
+    }
+}
+
+/// `x` with four significant digits (one to six decimals), trailing zeros
+/// cut; a whole float keeps its `.0`, as Python prints it.
+pub fn show_float(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{x:.1}");
+    }
+    let decimals = (3 - x.abs().log10().floor() as i64).clamp(1, 6) as usize;
+    let s = format!("{x:.decimals$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    if s == "0" || s == "-0" { format!("{x:.1e}") } else { s }
+}
+
+#[cfg(test)]
+mod show_tests {
+    use super::*;
+
+    #[test]
+    fn reported_floats_read_as_people_write_them() {
+        assert_eq!(show_float(0.2283592299999988), "0.2284");
+        assert_eq!(show_float(2.0), "2.0");
+        assert_eq!(show_float(12.345678), "12.35");
+        assert_eq!(show_float(-1234.56), "-1234.6");
+        assert_eq!(show_float(0.000012345), "0.000012");
+        assert_eq!(show_float(1e-9), "1.0e-9");
+        let v = serde_json::json!({"t": [0.30000000000000004, 3], "s": "x", "ok": true});
+        assert_eq!(show_value(&v), r#"{"ok": true, "s": "x", "t": [0.3, 3]}"#);
+        assert_eq!(show_value(&serde_json::json!(7)), "7");
     }
 }

@@ -10,7 +10,7 @@
 //! derived fields (a Value's lock holder, a Barrier's waiting count) in step.
 
 use super::{Model, ResOp};
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Op, ResKind};
 
 /// Applies a completed op on resource `id`.
 pub fn apply(model: &mut Model, id: u32, op: &ResOp<'_>) {
@@ -237,53 +237,51 @@ pub fn after_record(model: &mut Model, res: Option<u32>, ended: Option<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{PState, Record, RecordKind};
+    use crate::model::{PState, RecordKind};
 
-    struct Feed {
-        m: Model,
-        seq: u64,
+    use crate::model::feed::Feed;
+
+    /// `names` in lanes 1… (the first started by forkscope, the rest by it).
+    fn feed(names: &[&str]) -> Feed {
+        let mut f = Feed::new();
+        for (i, n) in names.iter().enumerate() {
+            let lane = i as u32 + 1;
+            f.spawn(if lane == 1 { 0 } else { 1 }, lane, n);
+        }
+        f
     }
 
-    impl Feed {
-        fn new(names: &[&str]) -> Feed {
-            let mut f = Feed { m: Model::new(), seq: 0 };
-            for (i, n) in names.iter().enumerate() {
-                let lane = i as u32 + 1;
-                let parent = if lane == 1 { 0 } else { 1 };
-                f.at(parent, RecordKind::Spawn { child: lane, pid: 100 + lane as i32, ppid: 100, daemon: false, name: n.to_string(), target: "f".into() });
-            }
-            f
-        }
-        fn at(&mut self, lane: u32, kind: RecordKind) -> &mut Self {
-            self.seq += 1;
-            self.m.apply(&Record { seq: self.seq, t_ns: self.seq * 1000, lane, line: 1, gates: 0, kind });
-            self
-        }
-        fn res(&mut self, lane: u32, res: u32, kind: ResKind, name: &str, capacity: i64) -> &mut Self {
-            self.at(lane, RecordKind::Resource { res, kind, name: name.into(), capacity })
-        }
-        #[allow(clippy::too_many_arguments)]
-        fn op(&mut self, lane: u32, op: Op, res: u32, other: Option<u32>, a: i64, b: i64, c: i64) -> &mut Self {
-            self.at(lane, RecordKind::Op { op, res: Some(res), other, a, b, c, detail: None })
-        }
-        fn block(&mut self, lane: u32, op: Op, res: u32, holder: Option<u32>) -> &mut Self {
-            self.at(lane, RecordKind::Block { op, res: Some(res), other: None, holder, timed: false })
-        }
-        fn wake(&mut self, lane: u32, op: Op, res: u32, woken: u32) -> &mut Self {
-            self.at(lane, RecordKind::Wake { op, res: Some(res), woken })
-        }
+    /// A Lock released by a process that does not hold it (Python allows
+    /// it): the model finds that from the records, as kinds and ids (the
+    /// runtime used to send an English sentence), said in either language.
+    #[test]
+    fn a_lock_released_by_another_process_is_a_misuse_in_either_language() {
+        use crate::model::Said;
+        use crate::words::{self, Lang};
+        let mut f = feed(&["MainProcess", "a", "b"]);
+        f.res(1, 0, ResKind::Lock, "fork", 1);
+        f.op_at(2, 1, Op::Acquire, 0, None, (1, 0, 0), None).op_at(3, 1, Op::Release, 0, None, (1, 0, 0), None);
+        let found = &f.m.findings[0];
+        assert_eq!((found.kind.as_str(), &found.said), ("misuse", &Said::ReleasedOthers { lane: 3, res: 0, holder: 2 }));
+        assert_eq!(words::finding(&f.m, found, Lang::En), "b released fork, which a holds");
+        assert_eq!(words::finding(&f.m, found, Lang::Zh), "b 释放了 a 持有的 fork");
+        assert_eq!(f.m.resources[&0].owner, None);
+        assert!(!f.m.processes[&2].holds.contains(&0));
+        // The holder releasing its own lock is no misuse.
+        f.op_at(2, 1, Op::Acquire, 0, None, (1, 0, 0), None).op_at(2, 1, Op::Release, 0, None, (1, 0, 0), None);
+        assert_eq!(f.m.findings.len(), 1);
     }
 
     #[test]
     fn rlock_depth_keeps_its_owner_until_the_last_release() {
-        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        let mut f = feed(&["MainProcess", "a", "b"]);
         f.res(1, 0, ResKind::RLock, "RLock-1", 1);
-        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(2, Op::Acquire, 0, None, 1, 2, 0).block(3, Op::Acquire, 0, Some(2));
-        f.op(2, Op::Release, 0, None, 1, 0, 0);
+        f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(2, 1, Op::Acquire, 0, None, (1, 2, 0), None).block_at(3, 1, Op::Acquire, 0, Some(2));
+        f.op_at(2, 1, Op::Release, 0, None, (1, 0, 0), None);
         let r = &f.m.resources[&0];
         assert_eq!((r.owner, r.value, r.count), (Some(2), 1, 1));
         assert!(f.m.processes[&2].holds.contains(&0));
-        f.op(2, Op::Release, 0, Some(3), 1, 0, 0).wake(2, Op::Acquire, 0, 3);
+        f.op_at(2, 1, Op::Release, 0, Some(3), (1, 0, 0), None).wake(2, Op::Acquire, 0, 3);
         let r = &f.m.resources[&0];
         assert_eq!(r.owner, Some(3));
         assert!(r.waiters.is_empty());
@@ -293,25 +291,26 @@ mod tests {
 
     #[test]
     fn two_rlocks_in_opposite_order_are_a_cycle() {
-        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        let mut f = feed(&["MainProcess", "a", "b"]);
         f.res(1, 0, ResKind::RLock, "RLock-1", 1).res(1, 1, ResKind::RLock, "RLock-2", 1);
-        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(2, Op::Acquire, 0, None, 1, 2, 0).op(3, Op::Acquire, 1, None, 1, 1, 0);
+        f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(2, 1, Op::Acquire, 0, None, (1, 2, 0), None).op_at(3, 1, Op::Acquire, 1, None, (1, 1, 0), None);
         // a let go of one level of RLock-1: still its owner.
-        f.op(2, Op::Release, 0, None, 1, 0, 0);
-        f.block(2, Op::Acquire, 1, Some(3)).block(3, Op::Acquire, 0, Some(2));
+        f.op_at(2, 1, Op::Release, 0, None, (1, 0, 0), None);
+        f.block_at(2, 1, Op::Acquire, 1, Some(3)).block_at(3, 1, Op::Acquire, 0, Some(2));
         let d = f.m.deadlock().expect("a cycle");
         assert_eq!(d.kind, "cycle");
-        assert!(d.message.contains("RLock-1 is held by a") && d.message.contains("RLock-2 is held by b"), "{}", d.message);
+        let msg = crate::words::deadlock(&f.m, &d, crate::words::Lang::En);
+        assert!(msg.contains("RLock-1 is held by a") && msg.contains("RLock-2 is held by b"), "{msg}");
     }
 
     #[test]
     fn two_single_unit_semaphores_in_opposite_order_are_a_cycle() {
-        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        let mut f = feed(&["MainProcess", "a", "b"]);
         f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 1).res(1, 1, ResKind::BoundedSemaphore, "BoundedSemaphore-2", 1);
-        f.op(2, Op::Acquire, 0, None, 1, 0, 0).op(3, Op::Acquire, 1, None, 1, 0, 0);
-        f.block(2, Op::Acquire, 1, None);
+        f.op_at(2, 1, Op::Acquire, 0, None, (1, 0, 0), None).op_at(3, 1, Op::Acquire, 1, None, (1, 0, 0), None);
+        f.block_at(2, 1, Op::Acquire, 1, None);
         assert_eq!(f.m.deadlock(), None);
-        f.block(3, Op::Acquire, 0, None);
+        f.block_at(3, 1, Op::Acquire, 0, None);
         let d = f.m.deadlock().expect("a cycle");
         assert_eq!(d.kind, "cycle");
         assert_eq!(d.resources.len(), 2);
@@ -319,91 +318,91 @@ mod tests {
 
     #[test]
     fn a_semaphore_with_units_left_or_several_holders_names_no_single_waker() {
-        let mut f = Feed::new(&["MainProcess", "a", "b", "c"]);
+        let mut f = feed(&["MainProcess", "a", "b", "c"]);
         f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 2).res(1, 1, ResKind::Lock, "Lock-2", 1);
         // a holds the lock; b and c hold the two units.
-        f.op(2, Op::Acquire, 1, None, 1, 1, 0).op(3, Op::Acquire, 0, None, 1, 1, 0).op(4, Op::Acquire, 0, None, 1, 0, 0);
-        f.block(2, Op::Acquire, 0, None).block(3, Op::Acquire, 1, Some(2));
+        f.op_at(2, 1, Op::Acquire, 1, None, (1, 1, 0), None).op_at(3, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(4, 1, Op::Acquire, 0, None, (1, 0, 0), None);
+        f.block_at(2, 1, Op::Acquire, 0, None).block_at(3, 1, Op::Acquire, 1, Some(2));
         // a waits for the semaphore, whose units b and c hold: c could release, so no cycle.
         assert_eq!(f.m.deadlock(), None);
     }
 
     #[test]
     fn semaphore_holders_follow_acquire_release_and_hand_off() {
-        let mut f = Feed::new(&["MainProcess", "a", "b", "c"]);
+        let mut f = feed(&["MainProcess", "a", "b", "c"]);
         f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 2);
         assert_eq!(f.m.resources[&0].value, 2);
-        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(3, Op::Acquire, 0, None, 1, 0, 0).block(4, Op::Acquire, 0, None);
+        f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(3, 1, Op::Acquire, 0, None, (1, 0, 0), None).block_at(4, 1, Op::Acquire, 0, None);
         assert_eq!(f.m.resources[&0].holders, vec![2, 3]);
         assert_eq!(f.m.resources[&0].waiters, vec![4]);
-        f.op(2, Op::Release, 0, Some(4), 0, 0, 0).wake(2, Op::Acquire, 0, 4);
+        f.op_at(2, 1, Op::Release, 0, Some(4), (0, 0, 0), None).wake(2, Op::Acquire, 0, 4);
         assert_eq!(f.m.resources[&0].holders, vec![3, 4]);
-        f.op(4, Op::Acquire, 0, None, 1, 0, 1);
+        f.op_at(4, 1, Op::Acquire, 0, None, (1, 0, 1), None);
         assert_eq!(f.m.resources[&0].holders, vec![3, 4], "a hand-off is counted once");
         assert_eq!(f.m.processes[&4].state, PState::Running);
-        f.op(3, Op::Release, 0, None, 1, 0, 0);
+        f.op_at(3, 1, Op::Release, 0, None, (1, 0, 0), None);
         assert_eq!(f.m.resources[&0].value, 1);
         assert!(!f.m.processes[&3].holds.contains(&0));
     }
 
     #[test]
     fn event_flag_and_waiters() {
-        let mut f = Feed::new(&["MainProcess", "car0", "car1"]);
+        let mut f = feed(&["MainProcess", "car0", "car1"]);
         f.res(1, 0, ResKind::Event, "Event-1", 0);
-        f.block(2, Op::Wait, 0, None).block(3, Op::Wait, 0, None);
+        f.block_at(2, 1, Op::Wait, 0, None).block_at(3, 1, Op::Wait, 0, None);
         assert_eq!(f.m.resources[&0].waiters, vec![2, 3]);
-        f.op(1, Op::Set, 0, Some(2), 2, 0, 0).wake(1, Op::Wait, 0, 2).wake(1, Op::Wait, 0, 3);
+        f.op_at(1, 1, Op::Set, 0, Some(2), (2, 0, 0), None).wake(1, Op::Wait, 0, 2).wake(1, Op::Wait, 0, 3);
         assert_eq!(f.m.resources[&0].value, 1);
         assert!(f.m.resources[&0].waiters.is_empty());
         assert_eq!(f.m.processes[&3].state, PState::Ready);
-        f.op(1, Op::Clear, 0, None, 0, 0, 0);
+        f.op_at(1, 1, Op::Clear, 0, None, (0, 0, 0), None);
         assert_eq!(f.m.resources[&0].value, 0);
     }
 
     #[test]
     fn condition_shows_its_locks_holder_and_who_was_notified() {
-        let mut f = Feed::new(&["MainProcess", "waiter", "notifier"]);
+        let mut f = feed(&["MainProcess", "waiter", "notifier"]);
         f.res(1, 0, ResKind::RLock, "RLock-1", 1).res(1, 1, ResKind::Condition, "Condition-2", 0);
-        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(2, Op::Release, 0, None, 0, 0, 0).block(2, Op::Wait, 1, None);
+        f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(2, 1, Op::Release, 0, None, (0, 0, 0), None).block_at(2, 1, Op::Wait, 1, None);
         assert_eq!(f.m.resources[&1].waiters, vec![2]);
-        f.op(3, Op::Acquire, 0, None, 1, 1, 0);
+        f.op_at(3, 1, Op::Acquire, 0, None, (1, 1, 0), None);
         assert_eq!(f.m.resources[&1].owner, Some(3), "the condition shows its lock's holder");
-        f.op(3, Op::Notify, 1, Some(2), 1, 0, 0).wake(3, Op::Wait, 1, 2);
+        f.op_at(3, 1, Op::Notify, 1, Some(2), (1, 0, 0), None).wake(3, Op::Wait, 1, 2);
         assert!(f.m.resources[&1].waiters.is_empty());
         assert_eq!(f.m.resources[&1].waiters2, vec![2]);
         // The notified process re-acquires: blocked on the lock its notifier holds.
-        f.block(2, Op::Acquire, 0, Some(3));
-        f.op(3, Op::Release, 0, Some(2), 1, 0, 0).wake(3, Op::Acquire, 0, 2);
+        f.block_at(2, 1, Op::Acquire, 0, Some(3));
+        f.op_at(3, 1, Op::Release, 0, Some(2), (1, 0, 0), None).wake(3, Op::Acquire, 0, 2);
         assert_eq!(f.m.resources[&1].owner, Some(2));
-        f.op(2, Op::Acquire, 0, None, 1, 1, 0).op(2, Op::Wait, 1, None, 1, 0, 0);
+        f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(2, 1, Op::Wait, 1, None, (1, 0, 0), None);
         assert!(f.m.resources[&1].waiters2.is_empty());
     }
 
     #[test]
     fn value_and_array_show_their_contents_and_lock() {
-        let mut f = Feed::new(&["MainProcess", "a", "b"]);
+        let mut f = feed(&["MainProcess", "a", "b"]);
         f.res(1, 0, ResKind::Value, "Value-1", 1).res(1, 1, ResKind::RLock, "Value-1 lock", 1);
         f.at(1, RecordKind::Op { op: Op::Store, res: Some(0), other: None, a: 0, b: -1, c: 0, detail: Some(r#"{"lock":1,"values":[0]}"#.into()) });
-        f.op(2, Op::Store, 0, None, 41, -1, 0);
+        f.op_at(2, 1, Op::Store, 0, None, (41, -1, 0), None);
         assert_eq!((f.m.resources[&0].value, f.m.resources[&0].text.as_str()), (41, "41"));
-        f.op(2, Op::Acquire, 1, None, 1, 1, 0).block(3, Op::Acquire, 1, Some(2));
+        f.op_at(2, 1, Op::Acquire, 1, None, (1, 1, 0), None).block_at(3, 1, Op::Acquire, 1, Some(2));
         assert_eq!(f.m.resources[&0].owner, Some(2));
         assert_eq!(f.m.resources[&0].waiters, vec![3]);
         f.res(1, 2, ResKind::Array, "Array-3", 3).res(1, 3, ResKind::RLock, "Array-3 lock", 1);
         f.at(1, RecordKind::Op { op: Op::Store, res: Some(2), other: None, a: 1.5f64.to_bits() as i64, b: -1, c: 1, detail: Some(r#"{"lock":3,"values":[1.5,1.5,1.5]}"#.into()) });
-        f.op(1, Op::Store, 2, None, 7.0f64.to_bits() as i64, 2, 1);
+        f.op_at(1, 1, Op::Store, 2, None, (7.0f64.to_bits() as i64, 2, 1), None);
         assert_eq!(f.m.resources[&2].items, vec!["1.5", "1.5", "7.0"]);
         assert_eq!(f.m.resources[&2].text, "[1.5, 1.5, 7.0]");
     }
 
     #[test]
     fn barrier_counts_its_waiting_parties() {
-        let mut f = Feed::new(&["MainProcess", "a", "b", "c"]);
+        let mut f = feed(&["MainProcess", "a", "b", "c"]);
         f.res(1, 0, ResKind::Barrier, "Barrier-1", 3);
         f.at(2, RecordKind::Block { op: Op::Wait, res: Some(0), other: None, holder: None, timed: true });
-        f.block(3, Op::Wait, 0, None);
+        f.block_at(3, 1, Op::Wait, 0, None);
         assert_eq!(f.m.resources[&0].value, 2);
-        f.op(4, Op::Wait, 0, Some(2), 1, 2, 1).wake(4, Op::Wait, 0, 2).wake(4, Op::Wait, 0, 3);
+        f.op_at(4, 1, Op::Wait, 0, Some(2), (1, 2, 1), None).wake(4, Op::Wait, 0, 2).wake(4, Op::Wait, 0, 3);
         assert_eq!(f.m.resources[&0].value, 0);
     }
 }

@@ -132,7 +132,13 @@ fn pickled(v: Value) -> LessonResult<i64> {
 pub unsafe extern "C" fn fs_py_source(p: *const u8, n: usize, len: *mut usize) -> *const u8 {
     // SAFETY: per this function's contract.
     let path = unsafe { text(p, n) };
-    match super::source(&path) {
+    // For work on the Python side: `FORKSCOPE_PYTHON_SRC=python/` serves the
+    // files from that folder instead of the compiled-in copies, so an edit
+    // needs no rebuild. (The text is leaked: a process reads each file once.)
+    let from_disk = std::env::var_os("FORKSCOPE_PYTHON_SRC")
+        .and_then(|dir| std::fs::read_to_string(std::path::Path::new(&dir).join(&path)).ok())
+        .map(|s| &*Box::leak(s.into_boxed_str()));
+    match from_disk.or_else(|| super::source(&path)) {
         Some(s) => {
             // SAFETY: `len` is valid per this function's contract.
             unsafe { *len = s.len() };
@@ -1004,4 +1010,87 @@ pub unsafe extern "C" fn fs_pool_join(id: u32, lanes: *const u32, n: usize, resu
             crate::runtime::ipc::pool::JoinStep::Callbacks => 1,
         })
     })
+}
+
+// ---- sockets --------------------------------------------------------------------
+//
+// The program's own `socket.socket()` objects make their descriptors; these
+// calls make them resources of the run and do the blocking calls through the
+// runtime's waits (see `runtime::ipc::socket`). `fd` is the object's
+// `fileno()`.
+
+/// `sock.listen(backlog)`: the socket's resource id.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_sock_listen(fd: i32, backlog: i32, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.sock_listen_fd(fd, backlog, line)) })
+}
+
+/// `sock.accept()`: the connection's resource id times 2^32 plus its
+/// descriptor (close-on-exec, blocking, as CPython's).
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_sock_accept(id: u32, fd: i32, secs: f64, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let name = unsafe { text(name, n) };
+    with_rt(|rt| {
+        let (cid, conn) = rt.named(Some(&name), || rt.sock_accept(id, fd, timeout(secs), line))?;
+        Ok((cid as i64) << 32 | conn as i64)
+    })
+}
+
+/// The gate of `sock.connect(addr)`, before Python starts the connection.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_sock_enter(line: u32) -> i64 {
+    with_rt(|rt| {
+        rt.sock_enter(Op::Connect, line);
+        Ok(0)
+    })
+}
+
+/// `sock.connect(addr)`, after `fs_sock_enter` and the non-blocking
+/// connect to `port` that ended with `err` (0 or an errno): waits until the
+/// connection is made; the socket's resource id.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_sock_connected(fd: i32, port: i64, err: i32, secs: f64, name: *const u8, n: usize) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.sock_connected(fd, port, err, timeout(secs))) })
+}
+
+/// `sock.send(data, flags)` / `sendall`: every byte is sent; how many.
+///
+/// # Safety
+/// `data`/`dn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_sock_send(id: u32, fd: i32, data: *const u8, dn: usize, flags: i32, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let data = unsafe { bytes(data, dn) };
+    with_rt(|rt| rt.sock_send(id, fd, &data, flags, line))
+}
+
+/// `sock.recv(bufsize, flags)`: the bytes' length (`fs_take` them).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_sock_recv(id: u32, fd: i32, bufsize: i64, flags: i32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| Ok(give_bytes(rt.sock_recv(id, fd, bufsize, flags, timeout(secs), line)?)))
+}
+
+/// `sock.close()` (`gc` 0), or the garbage collector's close (`gc` 1, not
+/// an op): the runtime closes `fd`, which Python has let go of.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_sock_close(id: u32, fd: i32, gc: u32, line: u32) -> i64 {
+    with_rt(|rt| if gc != 0 { rt.sock_release(id, fd) } else { rt.sock_close(id, fd, line) }.map(|_| 0))
+}
+
+/// `sock.shutdown(how)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_sock_shutdown(id: u32, fd: i32, how: i32, line: u32) -> i64 {
+    with_rt(|rt| rt.sock_shutdown(id, fd, how, line).map(|_| 0))
 }

@@ -90,7 +90,7 @@ fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd) -> Re
     if me.pid.load(Acquire) != pid {
         return Err(format!("lane {lane} belongs to another process"));
     }
-    let watcher = watch_conductor(pidfd, ctl.pgid.load(Acquire));
+    let watcher = watch_conductor(pidfd, ctl.pgid.load(Acquire), &ctl.orphaned);
 
     let info: RunInfo = v
         .read_chain(ctl.info_block.load(Acquire), ctl.info_len.load(Acquire))
@@ -126,9 +126,11 @@ fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd) -> Re
 }
 
 /// The watcher: a thread blocked on the conductor's pidfd. When the conductor
-/// ends (even by SIGKILL), it kills the run's process group, so no process
-/// outlives the run (the guard process removes the segment and folder).
-fn watch_conductor(pidfd: OwnedFd, pgid: i32) -> std::io::Result<()> {
+/// ends (even by SIGKILL), the first watcher to see it kills the run's
+/// process group (the guard does too), so no process outlives the run; every
+/// other watcher ends only its own process. The guard process removes the
+/// segment and folder.
+fn watch_conductor(pidfd: OwnedFd, pgid: i32, orphaned: &'static std::sync::atomic::AtomicU32) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("conductor-watch".into())
         .spawn(move || {
@@ -137,7 +139,9 @@ fn watch_conductor(pidfd: OwnedFd, pgid: i32) -> std::io::Result<()> {
                     break;
                 }
             }
-            sys::kill_group(pgid, libc::SIGKILL);
+            if orphaned.swap(1, AcqRel) == 0 {
+                sys::kill_group(pgid, libc::SIGKILL);
+            }
             // SAFETY: ends this process at once.
             unsafe { libc::_exit(137) }
         })

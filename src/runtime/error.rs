@@ -53,7 +53,10 @@ impl From<crate::shm::ShmError> for LessonError {
 
 impl From<crate::codec::CodecError> for LessonError {
     fn from(e: crate::codec::CodecError) -> Self {
-        LessonError::type_error(e.to_string())
+        match e {
+            crate::codec::CodecError::TooDeep(_) => LessonError::new("RecursionError", e.to_string()),
+            _ => LessonError::type_error(e.to_string()),
+        }
     }
 }
 

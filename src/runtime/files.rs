@@ -18,6 +18,21 @@ use crate::shm::record::Op;
 /// Most bytes a lesson file may hold.
 pub const MAX_FILE: u64 = 4 << 20;
 
+/// Most bytes the files of a run may hold in all (every process's writes,
+/// in the run's folder). A class's lessons write kilobytes; a lesson
+/// appending in a loop wrote 200 MiB in half a second before there was one.
+pub const RUN_QUOTA: u64 = 64 << 20;
+
+/// Bytes the files under `dir` hold (links are not followed).
+fn folder_bytes(dir: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .filter_map(|e| Some((e.path(), std::fs::symlink_metadata(e.path()).ok()?)))
+        .map(|(p, m)| if m.is_dir() { folder_bytes(&p) } else { m.len() })
+        .sum()
+}
+
 /// Checks `path` against the confinement rules; returns it joined to `root`.
 pub fn confine(root: &Path, path: &str) -> LessonResult<PathBuf> {
     let refuse = |why: &str| Err(LessonError::new("PermissionError", format!("{why}: '{path}' (files stay in the run's folder)")));
@@ -85,7 +100,19 @@ impl Rt {
     }
 
     fn write_file(&self, path: &str, text: &str, append: bool) -> LessonResult<()> {
-        let full = confine(&self.scratch(), path)?;
+        let root = self.scratch();
+        let full = confine(&root, path)?;
+        // The run's quota, like a full disk: what the folder holds, less what
+        // truncating this file frees, plus what is written. (Processes writing
+        // at the same moment may overshoot it by a write each; it bounds a
+        // run, it is not an accountant.)
+        let freed = if append { 0 } else { std::fs::symlink_metadata(&full).map_or(0, |m| m.len()) };
+        if folder_bytes(&root).saturating_sub(freed) + text.len() as u64 > RUN_QUOTA {
+            return Err(LessonError::os(format!(
+                "[Errno 28] No space left on device: '{path}' (a run's files may hold at most {} MiB in all)",
+                RUN_QUOTA >> 20
+            )));
+        }
         let mut o = std::fs::OpenOptions::new();
         o.write(true).create(true).custom_flags(libc::O_NOFOLLOW).mode(0o600);
         if append {

@@ -108,6 +108,20 @@ impl Rt {
         self.set_state(ProcState::Running, Some(op), NONE, NONE, 0);
     }
 
+    /// [`Rt::enter_op`] for an op that waits on `res` (or on process `other`)
+    /// for as long as it takes: while parked at the gate the process shows
+    /// it (status op, res, other), so `explore --all` knows it would wait
+    /// before it steps it (see `Run::next_wait`).
+    pub fn enter_wait_op(&self, op: Op, res: u32, other: u32, line: u32) {
+        {
+            let mut l = self.local.borrow_mut();
+            l.status.op = op as u32;
+            l.status.res = res;
+            l.status.other = other;
+        }
+        self.enter_op(op, line);
+    }
+
     /// Parks as `ready` until granted a step or the run resumes. `record`:
     /// write a `Park` record (not after a wake-up: the waker's `Wake` record
     /// already says this process is ready, and only the stepped process may

@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering::*;
 use super::{LessonError, LessonResult, Rt, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ResourceSlot};
 use crate::shm::mutex::Guard;
-use crate::shm::record::{Op, ResKind, TextTag};
+use crate::shm::record::{Op, ResKind};
 
 /// Bumps the slot's `version` for readers that poll. Every writer holds the
 /// slot's mutex, so a plain load and store is enough (no read-modify-write).
@@ -57,7 +57,11 @@ impl Rt {
     /// `lock.acquire()`, `lock.acquire(false)`, `lock.acquire(timeout=secs)`.
     pub fn lock_acquire(&self, id: u32, blocking: bool, timeout: Option<f64>, line: u32) -> LessonResult<bool> {
         let slot = self.slot(id, ResKind::Lock)?;
-        self.enter_op(Op::Acquire, line);
+        if blocking && timeout.is_none() {
+            self.enter_wait_op(Op::Acquire, id, NONE, line);
+        } else {
+            self.enter_op(Op::Acquire, line);
+        }
         Ok(self.lock_take(slot, id, blocking, timeout))
     }
 
@@ -122,10 +126,8 @@ impl Rt {
         if owner == NONE {
             return Err(LessonError::value("semaphore or lock released too many times"));
         }
-        if owner != self.lane {
-            let text = format!("{} released {} held by {}", self.name(), slot.name.get(), self.lane_name(owner));
-            self.record_text(TextTag::Finding, &text);
-        }
+        // Released by another process than its holder (Python allows it):
+        // the model sees that from the release record and says so.
         match waitq::pop(&self.v, &slot.waiters[0]) {
             Some(next) => {
                 slot.owner.store(next, Relaxed);

@@ -19,6 +19,13 @@ fn thread_cpu_secs() -> f64 {
 /// (measured in CPU time, not wall time: on a busy machine the thread is
 /// preempted, and a wall-clock measure would make `compute(ms)` far less work).
 pub fn calibrate_compute() -> u64 {
+    // Once per conductor: `explore` starts hundreds of runs, and the machine
+    // does not change speed between them (a few ms each).
+    static CALIBRATED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *CALIBRATED.get_or_init(calibrate_now)
+}
+
+fn calibrate_now() -> u64 {
     let t = thread_cpu_secs();
     let n = 2_000_000;
     std::hint::black_box(burn(n));
@@ -106,8 +113,18 @@ impl Rt {
         }
         self.enter_op(Op::Report, line);
         let json = serde_json::to_string(&value.to_json()).map_err(|e| LessonError::type_error(e.to_string()))?;
+        let text = format!("{key}\t{json}");
+        // A report travels as one text record, which holds so much: a longer
+        // one would arrive cut, unreadable, and be lost without a word.
+        let cap = crate::shm::record::TEXT_CHUNK * crate::shm::record::MAX_CHUNKS;
+        if text.len() > cap {
+            return Err(LessonError::value(format!(
+                "report '{key}' is too large: {} bytes as JSON with its key, a report may take at most {cap}; report a summary instead (its len, sum or a slice)",
+                text.len()
+            )));
+        }
         self.local.borrow_mut().status.ops += 1;
-        self.record_text(TextTag::Report, &format!("{key}\t{json}"));
+        self.record_text(TextTag::Report, &text);
         Ok(())
     }
 }

@@ -13,6 +13,7 @@
 pub mod attach;
 pub mod error;
 pub mod files;
+pub mod forkserver;
 pub mod gate;
 pub mod ipc;
 pub mod lock;
@@ -57,6 +58,9 @@ pub struct Local {
     pub daemon: bool,
     /// The name the next resource this process creates gets (see [`Rt::named`]).
     pub next_name: Option<String>,
+    /// CPU milliseconds (user, system) of joined children whose OS parent
+    /// was not this process (see `Lane::cpu_user_ms`).
+    pub children_cpu_ms: (u64, u64),
 }
 
 /// The process's runtime: its lane, the run's info, its local state.
@@ -105,6 +109,7 @@ impl Rt {
                 name,
                 daemon,
                 next_name: None,
+                children_cpu_ms: (0, 0),
             }),
         }
     }
@@ -133,7 +138,7 @@ impl Rt {
     }
 
     pub fn state(&self) -> ProcState {
-        ProcState::from_u32(self.local.borrow().status.state).unwrap_or(ProcState::Running)
+        ProcState::from_raw(self.local.borrow().status.state).unwrap_or(ProcState::Running)
     }
 
     fn count_op(&self) {
@@ -229,6 +234,17 @@ impl Rt {
     /// The process's Python-style name.
     pub fn name(&self) -> String {
         self.local.borrow().name.clone()
+    }
+
+    /// The pid of the process that started this one (the conductor for
+    /// `main`): multiprocessing's `parent_process().pid`. It is the OS parent
+    /// too, unless the run's fork server started this process (then that is
+    /// the run's template, as with Python's forkserver start method).
+    pub fn parent_pid(&self) -> i32 {
+        match self.me.parent.load(Acquire) {
+            NONE => self.v.control().conductor_pid.load(Acquire),
+            parent => self.v.lane(parent).map_or(0, |p| p.pid.load(Acquire)),
+        }
     }
 
     pub fn lane_name(&self, lane: u32) -> String {

@@ -1,8 +1,11 @@
 //! `Process`: start, join, is_alive, terminate, kill — real child processes.
 //!
 //! `start` reserves a lane, writes the child's identity and arguments into the
-//! segment, and starts `forkscope worker` (exec of this same binary; never a
-//! bare fork: the conductor is multi-threaded). The child waits on its lane's
+//! segment, and asks the run's template for a fork on that lane (the fork
+//! server, see `super::forkserver`); without one, for a child that must
+//! inherit sockets, or should the request fail, it starts `forkscope worker`
+//! (exec of this same binary; never a bare fork of the starter: it is
+//! multi-threaded). Either way the child waits on its lane's
 //! `go` word until the parent has written the `Spawn` record, so the record
 //! always comes before anything the child does.
 //!
@@ -66,11 +69,34 @@ pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: b
     cmd.spawn()
 }
 
-/// Reaps `pid` if it is our child (ignores "not our child").
-pub fn reap(pid: i32) {
+/// Reaps `pid` if it is our child; false if it is not (the fork server's
+/// template is its OS parent).
+pub fn reap(pid: i32) -> bool {
     let mut status = 0;
     // SAFETY: plain syscall with a valid out-pointer.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
+    unsafe { libc::waitpid(pid, &mut status, 0) == pid }
+}
+
+/// CPU seconds (user, system) of `who` (`RUSAGE_SELF`, `RUSAGE_CHILDREN`):
+/// `getrusage`, zeros if it fails.
+pub fn cpu_secs(who: libc::c_int) -> (f64, f64) {
+    // SAFETY: rusage is plain old data; all zeros is a valid value.
+    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `u` is a valid out-pointer for getrusage.
+    if unsafe { libc::getrusage(who, &mut u) } != 0 {
+        return (0.0, 0.0);
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (secs(u.ru_utime), secs(u.ru_stime))
+}
+
+/// CPU time (user, system) of this process and of its reaped descendants,
+/// in milliseconds.
+pub fn cpu_ms_with_children() -> (u32, u32) {
+    let (su, ss) = cpu_secs(libc::RUSAGE_SELF);
+    let (cu, cs) = cpu_secs(libc::RUSAGE_CHILDREN);
+    let ms = |s: f64| (s * 1000.0).min(u32::MAX as f64) as u32;
+    (ms(su + cu), ms(ss + cs))
 }
 
 impl Rt {
@@ -95,6 +121,14 @@ impl Rt {
         self.enter_op(Op::Start, line);
         self.ipc_check_sendable(&args)?;
         let (lane, inherit) = self.start_reserve(target, args, identity, name, daemon)?;
+        // A fork of the run's template (sockets to inherit aside: those go
+        // by exec, which keeps their numbers); else, or should it fail, exec.
+        if self.info.fork_server
+            && inherit.is_empty()
+            && let Ok(pid) = super::forkserver::request(&self.seg_name, lane)
+        {
+            return self.start_launched(lane, daemon, Ok(pid));
+        }
         // The same binary as ours, even if the file was replaced since.
         let exe = std::path::PathBuf::from("/proc/self/exe");
         let launched = spawn_worker_inheriting(&exe, &self.seg_name, lane, false, inherit).map(|child| {
@@ -162,7 +196,10 @@ impl Rt {
         self.v.wake_lane(lane);
         self.local.borrow_mut().children.push(ChildInfo { lane, pid, daemon, reaped: None });
         // Stepping: the child's first park belongs to this step, before ours.
-        self.settle_on(|| l.parks.load(SeqCst) > 0 || l.ended.load(Acquire) != 0);
+        // Stepped by statement, a child whose first code is not the user's (a
+        // manager's server, `target=q.get`) may wait in an op before any park.
+        let waiting = |st: crate::shm::layout::StatusSnapshot| st.state == ProcState::Blocked as u32 || st.state == ProcState::Sleeping as u32;
+        self.settle_on(|| l.parks.load(SeqCst) > 0 || l.ended.load(Acquire) != 0 || l.status.read(16).is_some_and(waiting));
         Ok((lane, pid))
     }
 
@@ -189,17 +226,27 @@ impl Rt {
     }
 
     pub(crate) fn reap_child(&self, lane: u32) {
-        let mut local = self.local.borrow_mut();
+        let mut guard = self.local.borrow_mut();
+        let local = &mut *guard;
         if let Some(c) = local.children.iter_mut().find(|c| c.lane == lane)
             && c.reaped.is_none() {
-                reap(c.pid);
+                if !reap(c.pid) && let Some(l) = self.v.lane(lane) {
+                    // Not our OS child: its CPU time is not in our
+                    // RUSAGE_CHILDREN; it said what it used as it exited.
+                    local.children_cpu_ms.0 += l.cpu_user_ms.load(Acquire) as u64;
+                    local.children_cpu_ms.1 += l.cpu_system_ms.load(Acquire) as u64;
+                }
                 c.reaped = Some(self.v.lane(lane).map_or(0, |l| l.exit_status.load(Acquire)));
             }
     }
 
     /// `p.join()` / `p.join(secs)`. Returns the exitcode if the child ended.
     pub fn process_join(&self, lane: u32, timeout: Option<f64>, line: u32) -> LessonResult<Option<i32>> {
-        self.enter_op(Op::Join, line);
+        if timeout.is_none() {
+            self.enter_wait_op(Op::Join, NONE, lane, line);
+        } else {
+            self.enter_op(Op::Join, line);
+        }
         if self.child(lane).is_none() {
             return Err(LessonError::assertion("can only join a child process"));
         }
@@ -282,6 +329,10 @@ impl Rt {
         // schedule for a replay to reach the same interleaving.
         self.checkpoint(super::gate::Checkpoint::Op);
         self.set_state(ProcState::Exiting, Some(Op::Exit), NONE, NONE, 0);
+        let (user, system) = cpu_ms_with_children();
+        let (cu, cs) = self.local.borrow().children_cpu_ms;
+        self.me.cpu_user_ms.store(user.saturating_add(cu.min(u32::MAX as u64) as u32), Release);
+        self.me.cpu_system_ms.store(system.saturating_add(cs.min(u32::MAX as u64) as u32), Release);
         // SAFETY: _exit ends the process at once; nothing of ours needs unwinding
         // (the segment is shared memory and stays for the conductor).
         unsafe { libc::_exit(code) }

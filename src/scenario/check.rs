@@ -31,10 +31,33 @@ pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
     check_size(lesson)?;
     match lesson.language {
         super::Language::Rhai => check_rhai(lesson)?,
-        // A Python program is checked by the interpreter that will run it.
-        super::Language::Python => crate::python::check::syntax(lesson)?,
+        super::Language::Python => check_python(lesson)?,
     }
     check_manifest(lesson)
+}
+
+/// A Python lesson: every program (the lesson's own and each variant's)
+/// compiles, as checked by the interpreter that will run it, and has the
+/// constants its parameters set (see [`super::program`]).
+fn check_python(lesson: &Lesson) -> Result<(), ScenarioError> {
+    crate::python::check::syntax(lesson)?;
+    let own = std::path::Path::new(&lesson.script_file).file_name().map(|f| f.to_string_lossy().into_owned());
+    if let Some(first) = lesson.manifest.variants.first()
+        && Some(&first.file) != own.as_ref()
+    {
+        let text = lesson.manifest_text.as_deref().unwrap_or("");
+        let (l, c) = super::line_col(text, text.find(&format!("\"{}\"", first.file)).unwrap_or(0));
+        let own = own.unwrap_or_default();
+        return Err(ScenarioError::at(lesson.manifest_file.as_deref().unwrap_or(""), l, c, format!("the first variant is the default, so its file is the lesson's own program {own} (`python3 {own}` runs it), not {}", first.file)));
+    }
+    for v in lesson.variants.iter().filter(|v| v.file != lesson.script_file) {
+        let mut other = lesson.clone();
+        other.script.clone_from(&v.text);
+        other.script_file.clone_from(&v.file);
+        check_size(&other)?;
+        crate::python::check::syntax(&other)?;
+    }
+    super::program::check_constants(lesson)
 }
 
 /// Largest lesson script: every process of a run receives it (with the run's
@@ -59,6 +82,12 @@ fn check_size(lesson: &Lesson) -> Result<(), ScenarioError> {
 
 fn check_rhai(lesson: &Lesson) -> Result<(), ScenarioError> {
     let file = &lesson.script_file;
+    let python_only = if !lesson.manifest.variants.is_empty() { Some("[[variants]]") } else { lesson.manifest.params.iter().any(|p| p.constant.is_some()).then_some("constant") };
+    if let Some(key) = python_only {
+        let text = lesson.manifest_text.as_deref().unwrap_or("");
+        let (l, c) = super::line_col(text, text.find(key).unwrap_or(0));
+        return Err(ScenarioError::at(lesson.manifest_file.as_deref().unwrap_or(file), l, c, format!("{key} is for Python lessons (a Rhai lesson reads its parameters with param(\"name\"))")));
+    }
     let engine = script::base_engine();
     let ast = script::compile(&engine, &lesson.script).map_err(|e| {
         let pos = e.position();
@@ -118,7 +147,7 @@ fn check_manifest(lesson: &Lesson) -> Result<(), ScenarioError> {
     let manifest_text = lesson.manifest_text.clone().unwrap_or_default();
     let exprs = lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when));
     for when in exprs {
-        if let Err(e) = judge.holds(when, &facts) {
+        if let Err(e) = judge.holds_for(lesson, when, &facts) {
             let (line, col) = manifest_text.find(when.as_str()).map_or((1, 1), |o| super::line_col(&manifest_text, o));
             return Err(ScenarioError::at(mfile, line, col, e));
         }
@@ -154,7 +183,7 @@ mod tests {
     use crate::scenario::Manifest;
 
     fn lesson(script: &str) -> Lesson {
-        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default(), manifest_text: None, language: Default::default() }
+        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default(), manifest_text: None, language: Default::default(), variants: vec![] }
     }
 
     #[test]
@@ -172,5 +201,17 @@ mod tests {
             assert!(e.contains(want), "for {src:?}: got {e:?}, want {want:?}");
         }
         assert!(check(&lesson("fn w(a) {}\nfn main() { Process(\"w\", [1]).start(); }")).is_ok());
+    }
+
+    #[test]
+    fn hostile_15_a_60000_entry_map_literal_is_refused_where_it_passes_the_limit() {
+        // Rhai's parser takes seconds on it (each key against every earlier
+        // one), in `check` and in every process; the limit stops it before.
+        let entries: Vec<String> = (0..60_000).map(|i| format!("k{i:x}:0")).collect();
+        let src = format!("fn main() {{\n    let m = #{{{}}};\n}}\n", entries.join(","));
+        assert!(src.len() < MAX_SCRIPT_BYTES, "within the size limit: only the entry limit can refuse it");
+        let e = check(&lesson(&src)).expect_err("refused").to_string();
+        let col = "    let m = #{".len() + entries[..crate::script::cost::MAX_MAP_ENTRIES].iter().map(|e| e.len() + 1).sum::<usize>() + 1;
+        assert!(e.starts_with(&format!("t.rhai:2:{col}: a map literal may have at most 256 entries")), "{e}");
     }
 }

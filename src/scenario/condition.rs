@@ -4,8 +4,17 @@
 //! Variables: every parameter by name, every reported value by name (a
 //! reported value wins over a parameter of the same name), `deadlock` (true if
 //! the run is deadlocked or stalled now), `steps`, `ended` (processes that have
-//! ended), `outcome` (`""` while running). A variable the run has not produced
-//! yet makes the condition false, not an error.
+//! ended), `outcome` (`""` while running), `output` (what the processes
+//! printed to stdout, lines joined by `\n`), and for a Python lesson every
+//! parameter also under the name of the constant it sets (`TICKETS`). A
+//! variable the run has not produced yet makes the condition false, not an
+//! error.
+//!
+//! Functions, so that a Python program needs no forkscope call to be judged:
+//! `count("text")` (printed lines that contain it), `file("name")` (the text
+//! of that file in the run's folder as the run last saw it, `""` if none),
+//! `exitcode("Process-2")` (that process's exit code; `()` while it is alive
+//! or unknown).
 //!
 //! A [`Judge`] evaluates them: one engine per run (not one per call), with
 //! the lesson engine's limits on string, array and map sizes, call levels
@@ -15,21 +24,54 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::rc::Rc;
 
 use rhai::{AST, Dynamic, Engine, EvalAltResult, Scope};
 
 use crate::codec::Value;
-use crate::model::Model;
+use crate::model::{LogKind, Model};
 
 /// What a condition can look at.
 #[derive(Debug, Clone, Default)]
 pub struct Facts {
     pub vars: BTreeMap<String, Value>,
+    /// What the run printed, for `count`, `file` and `exitcode` (shared: a
+    /// judge holds on to it while it evaluates).
+    pub run: Rc<RunFacts>,
 }
 
+/// What a run printed, wrote and ended with, as the model saw it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunFacts {
+    /// Lines printed to stdout, in order: (lane, line).
+    pub printed: Vec<(u32, String)>,
+    /// Files by the path the program used: their text as the run last saw
+    /// it (the run's folder when it could be read, else the model's preview).
+    pub files: BTreeMap<String, String>,
+    /// Exit codes by process name (`None` while alive).
+    pub exitcodes: BTreeMap<String, Option<i32>>,
+}
+
+/// Largest file `file("name")` reads from the run's folder.
+const MAX_FILE_BYTES: u64 = 1 << 20;
+
 impl Facts {
+    /// Facts for `lesson`'s conditions from `params` and the run as `model`
+    /// sees it: what it printed only if a condition reads it (a long run's
+    /// output is not copied for conditions that never look at it).
+    pub fn for_lesson(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>) -> Facts {
+        let conditions = || lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when));
+        let printed = conditions().any(|w| w.contains("count(") || mentions(w, "output"));
+        Facts::gather(params, model, outcome, printed)
+    }
+
     /// Facts from `params` and the run as `model` sees it.
     pub fn from_run(params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>) -> Facts {
+        Facts::gather(params, model, outcome, true)
+    }
+
+    fn gather(params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, printed: bool) -> Facts {
         let mut vars = params.clone();
         for (k, v) in &model.reported {
             vars.insert(k.clone(), Value::from_json(v));
@@ -38,8 +80,46 @@ impl Facts {
         vars.insert("steps".into(), Value::Int(model.steps as i64));
         vars.insert("ended".into(), Value::Int(model.processes.values().filter(|p| !p.state.is_live()).count() as i64));
         vars.insert("outcome".into(), Value::Str(outcome.unwrap_or("").to_string()));
-        Facts { vars }
+        let printed: Vec<(u32, String)> = if printed { model.log.iter().filter(|e| e.kind == LogKind::Print).map(|e| (e.lane, e.text.clone())).collect() } else { Vec::new() };
+        vars.insert("output".into(), Value::Str(printed.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n")));
+        let files = model.files.iter().map(|(k, f)| (k.clone(), f.preview.clone())).collect();
+        let exitcodes = model.processes.values().map(|p| (p.name.clone(), if p.state.is_live() { None } else { p.exitcode })).collect();
+        Facts { vars, run: Rc::new(RunFacts { printed, files, exitcodes }) }
     }
+
+    /// The files the run touched as they are now in its folder `workdir`
+    /// (what a preview cannot hold: every line, in full). Call it while the
+    /// folder is still there; a file that cannot be read keeps its preview.
+    pub fn read_files(&mut self, workdir: &Path) {
+        let run = Rc::make_mut(&mut self.run);
+        for (path, text) in run.files.iter_mut() {
+            use std::io::Read;
+            let Ok(f) = std::fs::File::open(workdir.join(path)) else { continue };
+            let mut bytes = Vec::new();
+            if f.take(MAX_FILE_BYTES).read_to_end(&mut bytes).is_ok() {
+                *text = String::from_utf8_lossy(&bytes).into_owned();
+            }
+        }
+    }
+}
+
+/// A Python lesson's parameters under their constants' names (`TICKETS`),
+/// where no fact has that name already.
+fn constant_vars(lesson: &super::Lesson, facts: &Facts) -> Vec<(String, Value)> {
+    if lesson.language != super::Language::Python {
+        return Vec::new();
+    }
+    lesson
+        .manifest
+        .params
+        .iter()
+        .filter(|p| p.name != super::VARIANT)
+        .filter_map(|p| {
+            let c = p.constant_name();
+            let v = facts.vars.get(&p.name)?;
+            (!facts.vars.contains_key(&c)).then(|| (c, v.clone()))
+        })
+        .collect()
 }
 
 /// Operations one evaluation of a condition may take.
@@ -50,6 +130,8 @@ const MAX_OPERATIONS: u64 = 10_000;
 pub struct Judge {
     engine: Engine,
     compiled: RefCell<HashMap<String, Result<AST, String>>>,
+    /// What `count`, `file` and `exitcode` read: the facts being judged.
+    current: Rc<RefCell<Rc<RunFacts>>>,
 }
 
 impl std::fmt::Debug for Judge {
@@ -69,13 +151,35 @@ impl Judge {
         let mut engine = crate::script::base_engine();
         engine.set_max_operations(MAX_OPERATIONS);
         engine.set_strict_variables(false);
-        Judge { engine, compiled: RefCell::new(HashMap::new()) }
+        let current: Rc<RefCell<Rc<RunFacts>>> = Rc::default();
+        let run = current.clone();
+        engine.register_fn("count", move |text: &str| -> i64 { run.borrow().printed.iter().filter(|(_, l)| l.contains(text)).count() as i64 });
+        let run = current.clone();
+        engine.register_fn("file", move |name: &str| -> String { run.borrow().files.get(name).cloned().unwrap_or_default() });
+        let run = current.clone();
+        engine.register_fn("exitcode", move |name: &str| -> Dynamic {
+            match run.borrow().exitcodes.get(name) {
+                Some(Some(code)) => Dynamic::from(*code as i64),
+                _ => Dynamic::UNIT,
+            }
+        });
+        Judge { engine, compiled: RefCell::new(HashMap::new()), current }
+    }
+
+    /// Whether `expr`, one of `lesson`'s conditions, holds over `facts` (a
+    /// Python lesson's parameters also under their constants' names).
+    pub fn holds_for(&self, lesson: &super::Lesson, expr: &str, facts: &Facts) -> Result<bool, String> {
+        self.holds_with(expr, facts, &constant_vars(lesson, facts))
     }
 
     /// Whether `expr` holds over `facts`. A variable the run has not
     /// produced yet makes it false; `Err` says why the condition failed (it
     /// does not compile, or its evaluation failed, e.g. a limit).
     pub fn holds(&self, expr: &str, facts: &Facts) -> Result<bool, String> {
+        self.holds_with(expr, facts, &[])
+    }
+
+    fn holds_with(&self, expr: &str, facts: &Facts, extra: &[(String, Value)]) -> Result<bool, String> {
         let mut cache = self.compiled.borrow_mut();
         let ast = cache
             .entry(expr.to_string())
@@ -83,9 +187,11 @@ impl Judge {
             .as_ref()
             .map_err(Clone::clone)?;
         let mut scope = Scope::new();
-        for (k, v) in &facts.vars {
+        // Only the variables it names: `output` may be long.
+        for (k, v) in facts.vars.iter().chain(extra.iter().map(|(k, v)| (k, v))).filter(|(k, _)| mentions(expr, k)) {
             scope.push_dynamic(k.as_str(), crate::script::values::from_value(v.clone()));
         }
+        *self.current.borrow_mut() = facts.run.clone();
         match self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast) {
             Ok(d) => Ok(d.as_bool().unwrap_or(false)),
             Err(e) if matches!(*e, EvalAltResult::ErrorVariableNotFound(..)) => Ok(false),
@@ -135,7 +241,7 @@ pub fn goal_applies(goal: &super::Goal, params: &BTreeMap<String, Value>) -> boo
 /// `params`), and the conditions that failed.
 pub fn goals_holding(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, facts: &Facts, lang: &str, out: &mut Verdicts) {
     for g in lesson.manifest.goals.iter().filter(|g| goal_applies(g, params)) {
-        match judge.holds(&g.when, facts) {
+        match judge.holds_for(lesson, &g.when, facts) {
             Ok(true) => {
                 let t = g.title.get(lang);
                 out.goals.push(if t.is_empty() { g.when.clone() } else { t.to_string() });
@@ -150,8 +256,9 @@ pub fn goals_holding(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<St
 /// message with the values it looked at: `oversold: … (sold > tickets:
 /// sold = 10, tickets = 3)`, and the conditions that failed.
 pub fn bad_holding(judge: &Judge, lesson: &super::Lesson, facts: &Facts, lang: &str, out: &mut Verdicts) {
+    let constants = constant_vars(lesson, facts);
     for b in &lesson.manifest.bad {
-        match judge.holds(&b.when, facts) {
+        match judge.holds_with(&b.when, facts, &constants) {
             Ok(true) => {
                 let text = b.message.get(lang);
                 if text.is_empty() {
@@ -163,7 +270,9 @@ pub fn bad_holding(judge: &Judge, lesson: &super::Lesson, facts: &Facts, lang: &
                 // (`outcome`) adds nothing to it, nor does the expression,
                 // which is the lesson author's, not the class's.
                 let compares = ["<", ">", "==", "!="].iter().any(|op| b.when.contains(op));
-                let vals: Vec<String> = facts.vars.iter().filter(|(k, v)| compares && matches!(v, Value::Int(_) | Value::Float(_)) && mentions(&b.when, k)).map(|(k, v)| format!("{k} = {}", v.to_json())).collect();
+                let vals: Vec<String> = facts.vars.iter().chain(constants.iter().map(|(k, v)| (k, v))).filter(|(k, v)| compares && matches!(v, Value::Int(_) | Value::Float(_)) && mentions(&b.when, k)).map(|(k, v)| format!("{k} = {}", crate::model::summary::show_value(&v.to_json()))).collect();
+                let mut vals = vals;
+                vals.splice(0..0, counts_in(&b.when, &facts.run));
                 out.bad.push(if vals.is_empty() { text.to_string() } else { format!("{text} ({})", vals.join(", ")) });
             }
             Ok(false) => {}
@@ -172,12 +281,47 @@ pub fn bad_holding(judge: &Judge, lesson: &super::Lesson, facts: &Facts, lang: &
     }
 }
 
+/// Some condition of the lesson reads a file (`file("name")`): worth reading them.
+pub fn reads_files(lesson: &super::Lesson) -> bool {
+    lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when)).any(|w| w.contains("file("))
+}
+
+/// What the lesson's conditions can see of a run as `model` shows it;
+/// `workdir`, the run's folder if it is still there, gives files their full
+/// text (read only if some condition reads a file).
+pub fn facts_of_run(lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, workdir: Option<&Path>) -> Facts {
+    let mut facts = Facts::for_lesson(lesson, params, model, outcome);
+    if let Some(w) = workdir.filter(|_| reads_files(lesson)) {
+        facts.read_files(w);
+    }
+    facts
+}
+
 /// Bad outcomes and goals of a finished run as `model` shows it.
-pub fn judge_run(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, lang: &str) -> Verdicts {
-    let facts = Facts::from_run(params, model, outcome);
+/// `workdir`, the run's folder if it is still there, gives files their full text.
+pub fn judge_run(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, workdir: Option<&Path>, lang: &str) -> Verdicts {
+    let facts = facts_of_run(lesson, params, model, outcome, workdir);
     let mut out = Verdicts::default();
     bad_holding(judge, lesson, &facts, lang, &mut out);
     goals_holding(judge, lesson, params, &facts, lang, &mut out);
+    out
+}
+
+/// Each `count("text")` of `expr` with its value (`count("买到票") = 5`): the
+/// number a bad outcome over printed lines compares.
+fn counts_in(expr: &str, run: &RunFacts) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, _) in expr.match_indices("count(") {
+        let rest = &expr[i + "count(".len()..];
+        let Some(q) = rest.chars().next().filter(|c| *c == '"' || *c == '\'') else { continue };
+        let Some(end) = rest[1..].find(q) else { continue };
+        let text = &rest[1..1 + end];
+        if expr[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_') || text.contains('\\') {
+            continue;
+        }
+        let n = run.printed.iter().filter(|(_, l)| l.contains(text)).count();
+        out.push(format!("count({q}{text}{q}) = {n}"));
+    }
     out
 }
 
@@ -202,6 +346,28 @@ mod tests {
         let mut v = Verdicts::default();
         bad_holding(&Judge::new(), &lesson, &f, "en", &mut v);
         assert_eq!(v.bad, ["oversold (sold = 5, tickets = 3)", "they never finished"]);
+    }
+
+    #[test]
+    fn conditions_over_what_a_python_program_printed_wrote_and_exited_with() {
+        let run = RunFacts {
+            printed: vec![(2, "person1买到票了".into()), (3, "person2没买到票".into()), (4, "person3买到票了".into())],
+            files: BTreeMap::from([("ticket".to_string(), "{\"count\": 0}\n".to_string())]),
+            exitcodes: BTreeMap::from([("Process-1".to_string(), Some(3)), ("Process-2".to_string(), None)]),
+        };
+        let mut f = Facts { run: Rc::new(run), ..Facts::default() };
+        f.vars.insert("tickets".into(), Value::Int(1));
+        let j = Judge::new();
+        assert_eq!(j.holds(r#"count("买到票了") == 2 && count("票") == 3 && count("nobody") == 0"#, &f), Ok(true));
+        assert_eq!(j.holds(r#"file("ticket").contains("count") && file("ticket").ends_with("0}\n") && file("gone") == """#, &f), Ok(true));
+        assert_eq!(j.holds(r#"exitcode("Process-1") == 3 && exitcode("Process-2") == () && exitcode("Process-9") == ()"#, &f), Ok(true));
+        assert!(j.holds(r#"count(3) > 0"#, &f).is_err(), "count takes text");
+        // Constants: a Python lesson's parameter under its constant's name.
+        let manifest = "[[params]]\nname = \"tickets\"\ndefault = 1\n[[bad]]\nwhen = 'count(\"买到票了\") > TICKETS'\nmessage = { en = \"oversold\" }\n";
+        let lesson = crate::scenario::Lesson::from_parts("t", "t.py".into(), "t.py".into(), "TICKETS = 1\n".into(), Some("t.toml".into()), Some(manifest)).unwrap();
+        let mut v = Verdicts::default();
+        bad_holding(&j, &lesson, &f, "en", &mut v);
+        assert_eq!(v.bad, [r#"oversold (count("买到票了") = 2, TICKETS = 1)"#]);
     }
 
     #[test]

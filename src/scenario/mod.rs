@@ -1,9 +1,14 @@
-//! Lessons ("scenarios"): a Rhai script plus a TOML manifest.
+//! Lessons ("scenarios"): a Rhai script or a Python program, plus a TOML manifest.
 //!
-//! Built-in lessons live in `assets/scenarios/NAME.rhai` + `NAME.toml` and are
+//! Built-in lessons live in `assets/scenarios/NAME.rhai` + `NAME.toml` (named
+//! `NAME`) and `assets/scenarios/py/NAME.py` + `NAME.toml` (named `NAME.py`),
 //! compiled in (see `build.rs`). Any path works too: `lesson.rhai` (or a
-//! Python program, `lesson.py`) with an optional `lesson.toml` beside it. A
-//! bare script runs with its file name as title and no parameters.
+//! Python program, `lesson.py`) with an optional `lesson.toml` beside it; a
+//! file wins over a built-in of the same name. A bare script runs with its
+//! file name as title and no parameters.
+//!
+//! A Python lesson's parameters set the program's top-level constants and
+//! `[[variants]]` name further programs beside it (see [`program`]).
 //!
 //! Manifest:
 //!
@@ -21,6 +26,16 @@
 //! choices = ["loop", "after"]                 # strings: optional choices
 //! help = { en = "…", zh = "…" }
 //! only_if = { version = ["many"] }            # optional: applies only to these values of another parameter
+//! constant = "TICKETS"                        # Python: the top-level constant it sets (default: NAME upper-cased, - → _)
+//!
+//! section = { en = "…", zh = "…" }            # Python built-ins: where in the course notes it comes from
+//!
+//! [[variants]]                                # Python: further programs; the first is the default
+//! name = "loop"                               # a value of the `variant` parameter (made by the loader)
+//! file = "join-loop.py"                       # beside the manifest
+//! title = { en = "…", zh = "…" }
+//! section = { en = "…", zh = "…" }            # optional
+//! notes_program = "04_join_in_loop.py"        # optional: the tests/python/notes program it is
 //!
 //! [[bad]]                                     # a lesson-declared bad outcome
 //! when = "sold > tickets"                     # Rhai expression over params and reported values
@@ -31,6 +46,8 @@
 
 pub mod check;
 pub mod condition;
+pub mod copy;
+pub mod program;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -41,6 +58,7 @@ pub use crate::codec::Language;
 use crate::codec::Value;
 
 include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
+include!(concat!(env!("OUT_DIR"), "/py_lessons.rs"));
 
 /// Text in English and Chinese.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -119,9 +137,24 @@ pub struct ParamSpec {
     /// and figures leave it out of other variants' parameter lists.
     #[serde(default)]
     pub only_if: BTreeMap<String, Vec<String>>,
+    /// Python: the top-level constant this parameter sets (see [`ParamSpec::constant_name`]).
+    #[serde(default)]
+    pub constant: Option<String>,
 }
 
 impl ParamSpec {
+    /// The Python constant it sets: `constant`, else the name upper-cased
+    /// with `-` as `_` (`tickets` → `TICKETS`).
+    pub fn constant_name(&self) -> String {
+        self.constant.clone().unwrap_or_else(|| self.name.to_uppercase().replace('-', "_"))
+    }
+
+    /// Whether it applies to the program of variant `variant` (its `only_if`
+    /// on `variant`, if any, names it).
+    pub fn applies_to_variant(&self, variant: &str) -> bool {
+        self.only_if.get(VARIANT).is_none_or(|vs| vs.iter().any(|v| v == variant))
+    }
+
     /// Whether this parameter applies to a run with `params`.
     pub fn applies(&self, params: &BTreeMap<String, Value>) -> bool {
         self.only_if.iter().all(|(other, values)| match params.get(other) {
@@ -129,6 +162,26 @@ impl ParamSpec {
             _ => true,
         })
     }
+}
+
+/// The parameter the loader makes for a lesson with `[[variants]]`.
+pub const VARIANT: &str = "variant";
+
+/// A further program of a Python lesson, chosen by its `variant` parameter.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    /// The program, beside the manifest.
+    pub file: String,
+    #[serde(default)]
+    pub title: Texts,
+    /// Where in the course notes it comes from.
+    #[serde(default)]
+    pub section: Texts,
+    /// The `tests/python/notes` program it is.
+    #[serde(default)]
+    pub notes_program: Option<String>,
 }
 
 /// A lesson-declared bad outcome: `when` holds over params and reported values.
@@ -168,6 +221,25 @@ pub struct Manifest {
     pub bad: Vec<BadOutcome>,
     #[serde(default)]
     pub goals: Vec<Goal>,
+    /// Where in the course notes the lesson comes from.
+    #[serde(default)]
+    pub section: Texts,
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+    /// How the dashboard opens the lesson (`start = "running"`; `--run` and
+    /// `--paused` override it).
+    #[serde(default)]
+    pub start: StartMode,
+}
+
+/// How the dashboard opens a lesson: paused on main's first op, so a class
+/// can follow from the first step, or running (a lesson about timings).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StartMode {
+    #[default]
+    Paused,
+    Running,
 }
 
 /// A loaded lesson.
@@ -187,6 +259,20 @@ pub struct Lesson {
     pub manifest_text: Option<String>,
     /// What the script is written in (from its file name: `.py` is Python).
     pub language: Language,
+    /// The programs of its `[[variants]]`, in the manifest's order (empty
+    /// without variants, and in a lesson made ready to run by
+    /// [`Lesson::for_run`], whose `script` is the one that runs).
+    pub variants: Vec<Program>,
+}
+
+/// One program of a lesson with variants.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Program {
+    /// The variant's name.
+    pub name: String,
+    /// How errors name its file.
+    pub file: String,
+    pub text: String,
 }
 
 /// A lesson error, pointing at file:line:column.
@@ -218,6 +304,8 @@ fn parse_manifest(text: &str, file: &str) -> Result<Manifest, ScenarioError> {
         let (line, col) = e.span().map_or((1, 1), |s| line_col(text, s.start));
         ScenarioError::at(file, line, col, e.message().trim().to_string())
     })?;
+    let mut m = m;
+    program::add_variant_param(&mut m, text, file)?;
     for (i, p) in m.params.iter().enumerate() {
         let at = || {
             let needle = format!("\"{}\"", p.name);
@@ -250,6 +338,11 @@ fn parse_manifest(text: &str, file: &str) -> Result<Manifest, ScenarioError> {
                 return Err(ScenarioError::at(file, l, c, format!("parameter '{}': only_if {other} = '{v}', which is not one of {}", p.name, q.choices.join(", "))));
             }
         }
+        if let Some(c) = &p.constant
+            && !program::is_identifier(c) {
+                let (l, c2) = key_at("constant");
+                return Err(ScenarioError::at(file, l, c2, format!("parameter {}: constant '{c}' is not a Python name", p.name)));
+            }
         if let Err(msg) = check_value(p, &p.default) {
             // Point at this parameter's `default`.
             let (l, c) = key_at("default");
@@ -294,12 +387,17 @@ impl Lesson {
             _ => Manifest { title: Texts { en: name.to_string(), zh: name.to_string() }, ..Default::default() },
         };
         let language = Language::of_path(&script_file);
-        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest, manifest_text: manifest_text.map(str::to_string), language })
+        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest, manifest_text: manifest_text.map(str::to_string), language, variants: Vec::new() })
     }
 
     pub fn title(&self, lang: &str) -> &str {
         let t = self.manifest.title.get(lang);
         if t.is_empty() { &self.name } else { t }
+    }
+
+    /// A built-in lesson (compiled in), not a file.
+    pub fn is_builtin(&self) -> bool {
+        self.origin.starts_with("builtin:")
     }
 
     /// Applies `k=v` strings over the defaults.
@@ -355,13 +453,41 @@ pub fn builtins() -> Vec<Lesson> {
     v
 }
 
+/// Every built-in Python lesson (named `NAME.py`), in `order`.
+pub fn python_builtins() -> Vec<Lesson> {
+    let mut v: Vec<Lesson> = PY_LESSONS
+        .iter()
+        .map(|(name, _)| python_builtin(name).unwrap_or_else(|e| panic!("built-in lesson {name}.py is broken: {e}")))
+        .collect();
+    v.sort_by(|a, b| a.manifest.order.cmp(&b.manifest.order).then(a.name.cmp(&b.name)));
+    v
+}
+
+/// The built-in Python lesson `stem` (`ticket-race` for `ticket-race.py`).
+fn python_builtin(stem: &str) -> Result<Lesson, ScenarioError> {
+    let (_, manifest) = PY_LESSONS.iter().find(|(n, _)| *n == stem).ok_or_else(|| ScenarioError::Plain(format!("no built-in Python lesson {stem}.py")))?;
+    let file = |f: &str| format!("assets/scenarios/py/{f}");
+    let main = format!("{stem}.py");
+    let read = |f: &str| PY_FILES.iter().find(|(n, _)| *n == f).map(|(_, t)| t.to_string()).ok_or_else(|| format!("{} does not exist", file(f)));
+    let script = read(&main).map_err(|e| ScenarioError::at(&file(&format!("{stem}.toml")), 1, 1, format!("the lesson's program: {e}")))?;
+    let mut lesson = Lesson::from_parts(&main, format!("builtin:{main}"), file(&main), script, Some(file(&format!("{stem}.toml"))), Some(manifest))?;
+    program::load_variants(&mut lesson, |f| read(f).map(|t| (file(f), t)))?;
+    Ok(lesson)
+}
+
 /// Loads a lesson by built-in name or by path (`x.rhai` or `x.py`, or `x.toml`
-/// beside one).
+/// beside one). `NAME.py` is the built-in Python lesson when no such file exists.
 pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
     if let Some(&(name, script, manifest)) = BUILTINS.iter().find(|(n, _, _)| *n == spec) {
         return Lesson::from_parts(name, format!("builtin:{name}"), format!("assets/scenarios/{name}.rhai"), script.to_string(), manifest.map(|_| format!("assets/scenarios/{name}.toml")), manifest);
     }
     let path = Path::new(spec);
+    if let Some(stem) = spec.strip_suffix(".py")
+        && PY_LESSONS.iter().any(|(n, _)| *n == stem)
+        && std::fs::symlink_metadata(path).is_err()
+    {
+        return python_builtin(stem);
+    }
     let (rhai, toml) = match path.extension().and_then(|e| e.to_str()) {
         Some("toml") => {
             let py = path.with_extension("py");
@@ -370,7 +496,7 @@ pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
         Some("rhai" | "py") => (path.to_path_buf(), Some(path.with_extension("toml")).filter(|t| t.exists())),
         _ if path.exists() => (path.to_path_buf(), None),
         _ => {
-            let names: Vec<&str> = BUILTINS.iter().map(|(n, _, _)| *n).collect();
+            let names: Vec<String> = PY_LESSONS.iter().map(|(n, _)| format!("{n}.py")).chain(BUILTINS.iter().map(|(n, _, _)| n.to_string())).collect();
             return Err(ScenarioError::Plain(format!("no lesson named '{spec}' and no such file (built-in lessons: {}; `forkscope list` shows them)", names.join(", "))));
         }
     };
@@ -402,12 +528,37 @@ pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
         None => None,
     };
     let name = rhai.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| spec.to_string());
-    Lesson::from_parts(&name, rhai.display().to_string(), rhai.display().to_string(), script, toml.map(|t| t.display().to_string()), manifest_text.as_deref())
+    let mut lesson = Lesson::from_parts(&name, rhai.display().to_string(), rhai.display().to_string(), script, toml.map(|t| t.display().to_string()), manifest_text.as_deref())?;
+    let dir = rhai.parent().map(Path::to_path_buf).unwrap_or_default();
+    program::load_variants(&mut lesson, |f| {
+        let p = dir.join(f);
+        if std::fs::symlink_metadata(&p).is_err() {
+            return Err(format!("{} does not exist", p.display()));
+        }
+        read(&p).map(|t| (p.display().to_string(), t)).map_err(|e| e.to_string())
+    })?;
+    Ok(lesson)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every built-in Python lesson loads with its variants, names the
+    /// section of the notes it comes from (in both languages), and sets
+    /// constants its programs have; its name is its file's.
+    #[test]
+    fn built_in_python_lessons_are_complete() {
+        let all = python_builtins();
+        assert!(!all.is_empty());
+        for l in &all {
+            assert!(l.name.ends_with(".py") && l.is_builtin() && l.language == Language::Python, "{}", l.name);
+            assert!(!l.manifest.section.en.is_empty() && !l.manifest.section.zh.is_empty(), "{}: a built-in names its section of the notes", l.name);
+            assert_eq!(l.variants.len(), l.manifest.variants.len(), "{}", l.name);
+            program::check_constants(l).unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(load(&l.name).unwrap(), *l, "`{}` names it", l.name);
+        }
+    }
 
     #[test]
     fn line_col_counts_chars() {
@@ -448,6 +599,16 @@ mod tests {
     }
 
     #[test]
+    fn a_lesson_opens_paused_unless_its_manifest_says_running() {
+        assert_eq!(parse_manifest("title = { en = \"x\" }\n", "m.toml").unwrap().start, StartMode::Paused);
+        assert_eq!(parse_manifest("start = \"running\"\n", "m.toml").unwrap().start, StartMode::Running);
+        let e = parse_manifest("start = \"fast\"\n", "m.toml").unwrap_err().to_string();
+        assert!(e.starts_with("m.toml:1:9: unknown variant `fast`, expected `paused` or `running`"), "{e}");
+        let starts: Vec<(String, StartMode)> = builtins().into_iter().filter(|l| l.manifest.start == StartMode::Running).map(|l| (l.name, l.manifest.start)).collect();
+        assert_eq!(starts, [("cpu-vs-io".to_string(), StartMode::Running)], "only the timing lesson opens running");
+    }
+
+    #[test]
     fn only_if_names_a_parameter_and_its_choices() {
         let head = "[[params]]\nname = \"version\"\ndefault = \"one\"\nchoices = [\"one\", \"many\"]\n[[params]]\nname = \"n\"\ndefault = 2\n";
         let m = parse_manifest(&format!("{head}only_if = {{ version = [\"many\"] }}\n"), "m.toml").unwrap();
@@ -467,7 +628,7 @@ mod tests {
             "m.toml",
         )
         .unwrap();
-        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m, manifest_text: None, language: Language::Rhai };
+        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m, manifest_text: None, language: Language::Rhai, variants: vec![] };
         let p = l.resolve_params(&["lock=true".into(), "tickets=7".into()]).unwrap();
         assert_eq!(p["lock"], Value::Bool(true));
         assert_eq!(p["tickets"], Value::Int(7));

@@ -73,6 +73,7 @@ pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>, globals: Glob
     register_lock(engine, rt.clone());
     super::api_sync::register(engine, rt.clone());
     super::api_ipc::register(engine, rt.clone(), fns);
+    super::api_names::register(engine, rt.clone());
     register_misc(engine, rt, globals);
 }
 
@@ -208,8 +209,10 @@ fn register_process(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
         p
     });
     engine.register_fn("getpid", || std::process::id() as INT);
-    // SAFETY: getppid has no preconditions.
-    engine.register_fn("getppid", || unsafe { libc::getppid() } as INT);
+    // The process that started this one, whether it is the OS parent (exec)
+    // or the fork server's template is (see `Rt::parent_pid`).
+    let r = rt.clone();
+    engine.register_fn("getppid", move || r.parent_pid() as INT);
 }
 
 fn register_lock(engine: &mut Engine, rt: Rc<Rt>) {
@@ -252,6 +255,11 @@ fn register_lock(engine: &mut Engine, rt: Rc<Rt>) {
 }
 
 fn register_misc(engine: &mut Engine, rt: Rc<Rt>, globals: Globals) {
+    // Arrays and maps print through our walker (bounded depth, linear time).
+    for name in ["print", "debug", "to_string", "to_debug"] {
+        engine.register_fn(name, |ctx: NativeCallContext, a: &mut Array| -> R<String> { lift(&ctx, super::values::show_array(&ctx, a)) });
+        engine.register_fn(name, |ctx: NativeCallContext, m: &mut Map| -> R<String> { lift(&ctx, super::values::show_map(&ctx, m)) });
+    }
     // Exact INT and FLOAT signatures: Rhai's own `sleep` would win over a
     // `Dynamic` parameter, and it must not (ours passes the gate and records).
     let r = rt.clone();
@@ -364,11 +372,11 @@ fn register_misc(engine: &mut Engine, rt: Rc<Rt>, globals: Globals) {
     // works on the value the variable resolver hands out; it changes the
     // shared map behind the handle, which is the point.
     engine.register_type_with_name::<Globals>("Globals");
-    engine.register_indexer_get(|g: &mut Globals, k: &str| g.0.borrow().get(k).cloned().unwrap_or(Dynamic::UNIT));
-    FuncRegistration::new_index_setter().with_purity(true).register_into_engine(engine, |g: &mut Globals, k: &str, v: Dynamic| {
-        g.0.borrow_mut().insert(k.into(), v);
+    engine.register_indexer_get(|g: &mut Globals, k: &str| g.get(k));
+    FuncRegistration::new_index_setter().with_purity(true).register_into_engine(engine, |ctx: NativeCallContext, g: &mut Globals, k: &str, v: Dynamic| -> R<()> {
+        g.set(ctx.engine(), ctx.call_position(), k, v)
     });
-    engine.register_fn("to_string", |g: &mut Globals| format!("{:?}", g.0.borrow()));
+    engine.register_fn("to_string", |g: &mut Globals| g.show());
     #[allow(deprecated)]
     engine.on_var(move |name, _, _| Ok((name == "G").then(|| Dynamic::from(globals.clone()))));
 }

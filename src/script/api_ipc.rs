@@ -63,25 +63,19 @@ pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
     engine.register_fn("now", move || -> FLOAT { r.now_ns() as f64 / 1e9 });
     engine.register_fn("cpu_count", || -> INT { std::thread::available_parallelism().map_or(1, |n| n.get()) as INT });
     let r = rt;
-    engine.register_fn("times", move || -> rhai::Map { times(r.now_ns()) });
+    engine.register_fn("times", move || -> rhai::Map { times(r.now_ns(), r.local.borrow().children_cpu_ms) });
 }
 
 /// `times()`, like Python's `os.times()`: CPU seconds used by this process
 /// (`user`, `system`) and by its children that have been joined
 /// (`children_user`, `children_system`), and `elapsed` (= `now()`).
-fn times(now_ns: u64) -> rhai::Map {
-    fn usage(who: libc::c_int) -> (f64, f64) {
-        // SAFETY: rusage is plain old data; all zeros is a valid value.
-        let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-        // SAFETY: `u` is a valid out-pointer for getrusage.
-        if unsafe { libc::getrusage(who, &mut u) } != 0 {
-            return (0.0, 0.0);
-        }
-        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-        (secs(u.ru_utime), secs(u.ru_stime))
-    }
-    let (user, system) = usage(libc::RUSAGE_SELF);
-    let (cu, cs) = usage(libc::RUSAGE_CHILDREN);
+/// `forked_children_ms`: joined children that the fork server's template,
+/// not this process, reaped (see `Lane::cpu_user_ms`).
+fn times(now_ns: u64, forked_children_ms: (u64, u64)) -> rhai::Map {
+    use crate::runtime::process::cpu_secs;
+    let (user, system) = cpu_secs(libc::RUSAGE_SELF);
+    let (cu, cs) = cpu_secs(libc::RUSAGE_CHILDREN);
+    let (cu, cs) = (cu + forked_children_ms.0 as f64 / 1e3, cs + forked_children_ms.1 as f64 / 1e3);
     let mut m = rhai::Map::new();
     for (k, v) in [("user", user), ("system", system), ("children_user", cu), ("children_system", cs), ("elapsed", now_ns as f64 / 1e9)] {
         m.insert(k.into(), Dynamic::from_float(v));
@@ -271,13 +265,13 @@ fn register_socket(engine: &mut Engine, rt: Rc<Rt>) {
     engine.register_fn("accept", move |ctx: NativeCallContext, s: &mut SocketObj, t: INT| a(&ctx, s, Some(t as f64)));
     engine.register_fn("accept", move |ctx: NativeCallContext, s: &mut SocketObj, t: FLOAT| accept(&ctx, s, Some(t)));
     let r = rt.clone();
-    engine.register_fn("send", move |ctx: NativeCallContext, s: &mut SocketObj, text: &str| -> R<INT> { lift(&ctx, r.sock_send(s.id, s.fd.get(), text, line(&ctx))) });
+    engine.register_fn("send", move |ctx: NativeCallContext, s: &mut SocketObj, text: &str| -> R<INT> { lift(&ctx, r.sock_send(s.id, s.fd.get(), text.as_bytes(), 0, line(&ctx))) });
     engine.register_fn("send", |ctx: NativeCallContext, _s: &mut SocketObj, v: Dynamic| -> R<INT> {
         Err(raise(LessonError::type_error(format!("a text is required, not '{}' (sockets carry text here)", v.type_name())), ctx.call_position()))
     });
     let recv = {
         let r = rt.clone();
-        move |ctx: &NativeCallContext, s: &SocketObj, n: INT, t: Option<f64>| -> R<String> { lift(ctx, r.sock_recv(s.id, s.fd.get(), n, t, line(ctx))) }
+        move |ctx: &NativeCallContext, s: &SocketObj, n: INT, t: Option<f64>| -> R<String> { lift(ctx, r.sock_recv(s.id, s.fd.get(), n, 0, t, line(ctx))).map(|b| String::from_utf8_lossy(&b).into_owned()) }
     };
     let rv = recv.clone();
     engine.register_fn("recv", move |ctx: NativeCallContext, s: &mut SocketObj, n: INT| rv(&ctx, s, n, None));

@@ -4,10 +4,13 @@
 
 pub mod api;
 pub mod api_ipc;
+pub mod api_names;
 pub mod api_pool;
 pub mod api_sync;
+pub mod cost;
 pub mod objects;
 pub mod pool_worker;
+pub mod template;
 pub mod values;
 pub mod worker;
 
@@ -62,8 +65,10 @@ pub fn parse_error_text(e: &ParseError) -> String {
     }
 }
 
-/// Compiles a lesson script.
+/// Compiles a lesson script, within the limits that keep its parse linear
+/// (see [`cost`]).
 pub fn compile(engine: &Engine, source: &str) -> Result<AST, ParseError> {
+    cost::check(engine, source)?;
     engine.compile(source)
 }
 

@@ -13,33 +13,43 @@ use crate::shm::record::ResKind;
 
 /// Converts a script value to a transferable one.
 pub fn to_value(d: &Dynamic) -> Result<Value, LessonError> {
-    let d = d.flatten_clone();
+    to_value_at(d, 1)
+}
+
+/// [`to_value`] of a value at `depth`. Containers are read in place (a copy
+/// per level made a deep value cost the square of its size), and a value
+/// deeper than the codec allows is refused before the walk can exhaust the stack.
+fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, LessonError> {
+    crate::codec::check_depth(depth, "encoding")?;
+    if d.is_shared() {
+        // A captured variable: its own copy, once.
+        return to_value_at(&d.flatten_clone(), depth);
+    }
     if d.is_unit() {
         return Ok(Value::Unit);
     }
-    if let Some(b) = d.clone().try_cast::<bool>() {
+    if let Ok(b) = d.as_bool() {
         return Ok(Value::Bool(b));
     }
-    if let Some(i) = d.clone().try_cast::<rhai::INT>() {
+    if let Ok(i) = d.as_int() {
         return Ok(Value::Int(i));
     }
-    if let Some(f) = d.clone().try_cast::<rhai::FLOAT>() {
+    if let Ok(f) = d.as_float() {
         return Ok(Value::Float(f));
     }
-    if let Some(c) = d.clone().try_cast::<char>() {
+    if let Ok(c) = d.as_char() {
         return Ok(Value::Char(c));
     }
-    if d.is_string() {
-        return Ok(Value::Str(d.into_string().unwrap_or_default()));
+    if let Some(s) = d.read_lock::<rhai::ImmutableString>() {
+        return Ok(Value::Str(s.to_string()));
     }
-    if d.is_array() {
-        let a = d.cast::<Array>();
-        return a.iter().map(to_value).collect::<Result<Vec<_>, _>>().map(Value::Array);
+    if let Some(a) = d.read_lock::<Array>() {
+        return a.iter().map(|x| to_value_at(x, depth + 1)).collect::<Result<Vec<_>, _>>().map(Value::Array);
     }
-    if d.is_map() {
-        let m = d.cast::<Map>();
-        return m.iter().map(|(k, v)| Ok((k.to_string(), to_value(v)?))).collect::<Result<_, _>>().map(Value::Map);
+    if let Some(m) = d.read_lock::<Map>() {
+        return m.iter().map(|(k, v)| Ok((k.to_string(), to_value_at(v, depth + 1)?))).collect::<Result<_, _>>().map(Value::Map);
     }
+    let d = d.clone();
     if d.is_blob() {
         return Ok(Value::Blob(d.cast::<rhai::Blob>()));
     }
@@ -94,4 +104,67 @@ fn from_handle(h: Handle) -> Dynamic {
         },
         _ => Dynamic::UNIT,
     }
+}
+
+/// An array or map as text, as Rhai prints it (`[1, "a"]`, `#{"k": 2}`),
+/// but walked once with the codec's depth rule: Rhai's own printer made a
+/// new call context per level, and a 5,000-deep list took minutes to print.
+/// Leaves still print through the script's `to_debug`, so objects show as
+/// everywhere else.
+pub fn show_array(ctx: &rhai::NativeCallContext, a: &Array) -> Result<String, LessonError> {
+    let mut out = String::new();
+    array_into(ctx, a, 1, &mut out)?;
+    Ok(out)
+}
+
+/// [`show_array`] for a map.
+pub fn show_map(ctx: &rhai::NativeCallContext, m: &Map) -> Result<String, LessonError> {
+    let mut out = String::new();
+    map_into(ctx, m, 1, &mut out)?;
+    Ok(out)
+}
+
+fn array_into(ctx: &rhai::NativeCallContext, a: &Array, depth: usize, out: &mut String) -> Result<(), LessonError> {
+    crate::codec::check_depth(depth, "printing")?;
+    out.push('[');
+    for (i, x) in a.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        show_into(ctx, x, depth + 1, out)?;
+    }
+    out.push(']');
+    Ok(())
+}
+
+fn map_into(ctx: &rhai::NativeCallContext, m: &Map, depth: usize, out: &mut String) -> Result<(), LessonError> {
+    crate::codec::check_depth(depth, "printing")?;
+    out.push_str("#{");
+    for (i, (k, v)) in m.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(&format!("{:?}: ", k.as_str()));
+        show_into(ctx, v, depth + 1, out)?;
+    }
+    out.push('}');
+    Ok(())
+}
+
+fn show_into(ctx: &rhai::NativeCallContext, d: &Dynamic, depth: usize, out: &mut String) -> Result<(), LessonError> {
+    if d.is_shared() {
+        return show_into(ctx, &d.flatten_clone(), depth, out);
+    }
+    if let Some(a) = d.read_lock::<Array>() {
+        return array_into(ctx, &a, depth, out);
+    }
+    if let Some(m) = d.read_lock::<Map>() {
+        return map_into(ctx, &m, depth, out);
+    }
+    let mut leaf = d.clone();
+    match ctx.call_native_fn_raw("to_debug", true, &mut [&mut leaf]).map(Dynamic::into_immutable_string) {
+        Ok(Ok(s)) => out.push_str(&s),
+        _ => out.push_str(&leaf.to_string()),
+    }
+    Ok(())
 }

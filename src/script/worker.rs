@@ -30,16 +30,25 @@ pub fn main(segment: &str, lane: u32) -> i32 {
 }
 
 fn run(segment: &str, lane: u32) -> Result<Infallible, String> {
-    let crate::runtime::attach::Attached { rt, target, payload } = crate::runtime::attach::attach(segment, lane)?;
+    let attached = crate::runtime::attach::attach(segment, lane)?;
+    let engine = script::base_engine();
+    let ast = script::compile(&engine, &attached.rt.info.script);
+    run_attached(attached, engine, ast)
+}
+
+/// Runs an attached process to its end, with an engine and the lesson as
+/// compiled by it (here, or once for the whole run by the fork server's
+/// template, see [`super::template`]).
+pub fn run_attached(attached: crate::runtime::attach::Attached, engine: rhai::Engine, ast: Result<rhai::AST, rhai::ParseError>) -> ! {
+    let crate::runtime::attach::Attached { rt, target, payload } = attached;
     let rt = Rc::new(rt);
-    let code = run_script(&rt, &target, payload.args);
+    let code = run_script(&rt, engine, ast, &target, payload.args);
     rt.finish(code)
 }
 
 /// Runs the target; returns the exit code (0, or 1 after an uncaught error).
-fn run_script(rt: &Rc<Rt>, target: &str, args: Vec<codec::Value>) -> i32 {
-    let mut engine = script::base_engine();
-    let ast = match script::compile(&engine, &rt.info.script) {
+fn run_script(rt: &Rc<Rt>, mut engine: rhai::Engine, ast: Result<rhai::AST, rhai::ParseError>, target: &str, args: Vec<codec::Value>) -> i32 {
+    let ast = match ast {
         Ok(a) => a,
         Err(e) => {
             rt.record_text(TextTag::Error, &format!("SyntaxError: {e}"));

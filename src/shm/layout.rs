@@ -24,10 +24,9 @@ use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU32, AtomicU64, Or
 use super::record::RawRecord;
 
 pub const MAGIC: u64 = u64::from_le_bytes(*b"FRKSCOPE");
-pub const LAYOUT_VERSION: u32 = 1;
+pub const LAYOUT_VERSION: u32 = 2;
 pub const NONE: u32 = u32::MAX;
-pub const CONDUCTOR_LANE: u32 = 0;
-pub const MAIN_LANE: u32 = 1;
+pub use crate::vocab::{CONDUCTOR_LANE, MAIN_LANE};
 pub const PAGE: usize = 4096;
 
 /// Sizes fixed at creation.
@@ -130,11 +129,19 @@ pub struct Control {
     /// Run info (bincode of `RunInfo`): first block and byte length.
     pub info_block: AtomicU32,
     pub info_len: AtomicU32,
-    /// Free-block stack head: `tag << 32 | index` (index `NONE` = empty).
+    /// Free-block stack head: `tag << 32 | index` (index `NONE` = empty):
+    /// blocks given back. Blocks never used yet come from `blocks_fresh`.
     pub free_blocks: AtomicU64,
+    /// First block never handed out: the blocks above it are untouched (so
+    /// their pages are never allocated unless a run needs them).
+    pub blocks_fresh: AtomicU32,
     /// Blocks currently allocated (for display and leak checks).
     pub blocks_used: AtomicU32,
-    _pad: u32,
+    /// Set by the first process whose watcher sees the conductor gone: that
+    /// one kills the run's group, the others only end themselves (a
+    /// thousand watchers each killing a group of a thousand made the kernel
+    /// take seconds to end them).
+    pub orphaned: AtomicU32,
     /// Loop iterations of `compute` per millisecond, calibrated by the conductor.
     pub compute_per_ms: AtomicU64,
     /// Global record sequence; one `fetch_add` per record. Own cache line.
@@ -150,54 +157,7 @@ pub const MODE_PAUSED: u32 = 1;
 pub const GRAN_OP: u32 = 0;
 pub const GRAN_STATEMENT: u32 = 1;
 
-/// What a process is doing, as its own status record says.
-#[repr(u32)]
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ProcState {
-    /// Slot reserved, process not yet at its first checkpoint.
-    Starting = 1,
-    /// Executing script code or an op.
-    Running = 2,
-    /// Parked at the gate, waiting for a step (or for the run to resume).
-    Ready = 3,
-    /// Waiting inside a blocking op (on `res`, or on lane `other` for join).
-    Blocked = 4,
-    /// In `sleep`.
-    Sleeping = 5,
-    /// Its code is over; it is about to exit with `exit_code`.
-    Exiting = 6,
-    /// The conductor saw it end.
-    Ended = 7,
-}
-
-impl ProcState {
-    pub fn from_u32(v: u32) -> Option<ProcState> {
-        use ProcState::*;
-        Some(match v {
-            1 => Starting,
-            2 => Running,
-            3 => Ready,
-            4 => Blocked,
-            5 => Sleeping,
-            6 => Exiting,
-            7 => Ended,
-            _ => return None,
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ProcState::Starting => "starting",
-            ProcState::Running => "running",
-            ProcState::Ready => "ready",
-            ProcState::Blocked => "blocked",
-            ProcState::Sleeping => "sleeping",
-            ProcState::Exiting => "exiting",
-            ProcState::Ended => "ended",
-        }
-    }
-}
+pub use crate::vocab::ProcState;
 
 /// A lane's status, written only by its process under a seqlock: `seq` is odd
 /// while a write is in progress. Readers retry a bounded number of times.
@@ -355,7 +315,12 @@ pub struct Lane {
     /// The `wakes` value this process has looked at: while blocked, `wakes !=
     /// wakes_seen` means it was woken and is about to move (not quiescent).
     pub wakes_seen: AtomicU32,
-    _pad: [u32; 2],
+    /// CPU milliseconds (user, system) the process and its reaped
+    /// descendants used, written by the process itself as it exits: what
+    /// `times()` of a parent that is not its OS parent (the fork server's
+    /// template is) counts for it once joined.
+    pub cpu_user_ms: AtomicU32,
+    pub cpu_system_ms: AtomicU32,
 
     /// Written by the owner only, under its seqlock.
     pub status: Status,

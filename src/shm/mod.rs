@@ -6,9 +6,14 @@
 //! (`O_CREAT|O_EXCL`), mode 0600, under a name no one can guess:
 //! `/forkscope-<conductor pid>-<its start time>-<128 random bits>`. The pid and
 //! start time in the name let [`sweep_stale`] tell a segment whose conductor is
-//! gone (killed by SIGKILL, say) from a live one. After creation the whole file
-//! is allocated with `posix_fallocate`, so a full `/dev/shm` is a clear error at
-//! start rather than a SIGBUS later.
+//! gone (killed by SIGKILL, say) from a live one. The segment is sparse: a
+//! page takes memory once a run touches it (a few lanes' rings, the blocks
+//! and resources it uses: about 1 MiB for a class lesson, of 21 MiB mapped),
+//! and creating it costs no zeroing of the rest (a third of a short run's
+//! start when it was all allocated up front). `/dev/shm` must have room for
+//! the whole segment when the run starts, or that is a clear error then; a
+//! `/dev/shm` that other programs fill during the run could still leave a
+//! process a SIGBUS on a page it touches for the first time.
 
 pub mod futex;
 pub mod layout;
@@ -23,7 +28,7 @@ use shared_memory::{Shmem, ShmemConf, ShmemError};
 
 use layout::*;
 use record::{RawRecord, ResKind};
-use ring::Ring;
+use ring::{Consumer, Producer};
 
 /// Prefix of every segment name (in `/dev/shm`).
 pub const NAME_PREFIX: &str = "forkscope-";
@@ -49,10 +54,23 @@ pub enum ShmError {
 /// A mapped segment. The conductor's copy owns the name and unlinks it on drop.
 pub struct Segment {
     shmem: Shmem,
+    /// The conductor's (and the guard's) shared lock on the segment's file:
+    /// while it is held, no sweep removes the segment (see [`sweep_stale`]).
+    alive: Option<std::os::fd::OwnedFd>,
     name: String,
     geo: Geometry,
     off: Offsets,
 }
+
+// SAFETY: `Shmem` is neither Send nor Sync only because it holds raw
+// pointers to the mapping. The mapping is process-wide (any thread may use
+// it and unmap it), and everything read or written through it goes through
+// a `View`, whose types are atomics or `UnsafeCell`s written under the
+// segment's own protocols (seqlock, single-producer rings, slot mutexes),
+// which are made for concurrent writers anyway: other processes.
+unsafe impl Send for Segment {}
+// SAFETY: as for `Send`: `&Segment` only hands out `View`s.
+unsafe impl Sync for Segment {}
 
 impl std::fmt::Debug for Segment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -84,14 +102,15 @@ impl Segment {
             .size(off.total)
             .create()
             .map_err(|e| ShmError::Create(e.to_string()))?;
-        let seg = Segment { shmem, name, geo, off };
+        let mut seg = Segment { shmem, name, geo, off, alive: None };
+        seg.hold_alive()?;
         seg.reserve_space()?;
         seg.init();
         Ok(seg)
     }
 
-    /// Allocates every page now (tmpfs files are sparse: a full /dev/shm would
-    /// otherwise show up as SIGBUS on first touch).
+    /// Checks that `/dev/shm` has room for the whole segment (its pages are
+    /// allocated as the run touches them; see the module docs).
     fn reserve_space(&self) -> Result<(), ShmError> {
         use std::os::fd::AsRawFd;
         let path = format!("/dev/shm/{}", self.name);
@@ -100,15 +119,15 @@ impl Segment {
             .write(true)
             .open(&path)
             .map_err(|e| ShmError::Create(format!("{path}: {e}")))?;
-        // SAFETY: valid descriptor, plain integer arguments.
-        let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, self.off.total as libc::off_t) };
-        if rc != 0 {
-            let err = std::io::Error::from_raw_os_error(rc);
-            return Err(if rc == libc::ENOSPC {
-                ShmError::NoSpace(err, self.off.total)
-            } else {
-                ShmError::Create(format!("{path}: {err}"))
-            });
+        // SAFETY: a zeroed statvfs is a valid out-parameter; valid descriptor.
+        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: as above.
+        if unsafe { libc::fstatvfs(file.as_raw_fd(), &mut st) } != 0 {
+            return Err(ShmError::Create(format!("{path}: {}", std::io::Error::last_os_error())));
+        }
+        let free = (st.f_bavail as u128) * (st.f_frsize.max(1) as u128);
+        if free < self.off.total as u128 {
+            return Err(ShmError::NoSpace(std::io::Error::from_raw_os_error(libc::ENOSPC), self.off.total));
         }
         // Whatever the umask said, only the owner may use it.
         // SAFETY: valid descriptor.
@@ -130,19 +149,13 @@ impl Segment {
         h.block_size.store(std::mem::size_of::<Block>() as u32, Relaxed);
         h.control_size.store(std::mem::size_of::<Control>() as u32, Relaxed);
         h.total_size.store(self.off.total as u64, Relaxed);
-        for i in 0..self.geo.blocks {
-            let b = v.block(i).expect("block in range");
-            b.next.store(if i + 1 < self.geo.blocks { i + 1 } else { NONE }, Relaxed);
-        }
-        for i in 0..self.geo.lanes {
-            let lane = v.lane(i).expect("lane in range");
-            lane.parent.store(NONE, Relaxed);
-            lane.wait_next.store(NONE, Relaxed);
-            lane.args_block.store(NONE, Relaxed);
-            lane.mailbox_block.store(NONE, Relaxed);
-        }
+        // Blocks and lanes are set up as they are handed out (`blocks_fresh`,
+        // `alloc_lane`): nothing here touches their pages. The conductor's
+        // lane is never handed out.
+        init_lane(v.lane(CONDUCTOR_LANE).expect("the conductor's lane"), NONE);
         let c = v.control();
-        c.free_blocks.store(0, Relaxed);
+        c.free_blocks.store(NONE as u64, Relaxed);
+        c.blocks_fresh.store(0, Relaxed);
         c.next_lane.store(MAIN_LANE, Relaxed);
         c.speed_milli.store(1000, Relaxed);
         c.info_block.store(NONE, Relaxed);
@@ -198,11 +211,20 @@ impl Segment {
         if off.total as u64 != h.total_size.load(Relaxed) || off.total > len {
             return Err(bad(format!("size {} does not match its geometry ({})", len, off.total)));
         }
-        Ok(Segment { shmem, name: name.to_string(), geo, off })
+        Ok(Segment { shmem, name: name.to_string(), geo, off, alive: None })
     }
 
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Says "a live run uses this segment" to every sweep, in any pid
+    /// namespace, until this `Segment` is dropped (the conductor from
+    /// creation; the guard until it has cleaned up).
+    pub fn hold_alive(&mut self) -> Result<(), ShmError> {
+        let path = std::path::Path::new("/dev/shm").join(&self.name);
+        self.alive = Some(crate::sys::hold_alive(&path).map_err(|e| ShmError::Create(format!("{}: {e}", path.display())))?);
+        Ok(())
     }
 
     pub fn geometry(&self) -> Geometry {
@@ -262,13 +284,28 @@ impl<'a> View<'a> {
         (i < self.geo.lanes).then(|| self.at(self.off.lanes + i as usize * std::mem::size_of::<Lane>()))
     }
 
-    pub fn ring(&self, i: u32) -> Option<Ring<'a>> {
+    /// Lane `i`'s ring slots.
+    fn ring_slots(&self, i: u32) -> Option<(&'a Lane, *mut RawRecord)> {
         let lane = self.lane(i)?;
         let offset = self.off.rings + i as usize * self.geo.ring_cap as usize * std::mem::size_of::<RawRecord>();
         // SAFETY: `offset` is inside the mapping (the rings region holds
         // `lanes * ring_cap` records).
         let slots = unsafe { self.base.add(offset) as *mut RawRecord };
-        Some(Ring { lane, slots, cap: self.geo.ring_cap })
+        Some((lane, slots))
+    }
+
+    /// The writing end of lane `i`'s ring: for its process.
+    pub fn producer(&self, i: u32) -> Option<Producer<'a>> {
+        let (lane, slots) = self.ring_slots(i)?;
+        // SAFETY: lane `i`'s `ring_cap` slots, inside the mapping, which outlives 'a.
+        Some(unsafe { Producer::new(lane, slots, self.geo.ring_cap) })
+    }
+
+    /// The reading end of lane `i`'s ring: for the conductor.
+    pub fn consumer(&self, i: u32) -> Option<Consumer<'a>> {
+        let (lane, slots) = self.ring_slots(i)?;
+        // SAFETY: as for `producer`.
+        Some(unsafe { Consumer::new(lane, slots, self.geo.ring_cap) })
     }
 
     pub fn resource(&self, id: u32) -> Option<&'a ResourceSlot> {
@@ -298,7 +335,7 @@ impl<'a> View<'a> {
             return Err(ShmError::LanesFull(self.geo.lanes - 1));
         }
         let lane = self.lane(i).expect("checked");
-        lane.parent.store(parent, Relaxed);
+        init_lane(lane, parent);
         lane.used.store(1, Release);
         Ok(i)
     }
@@ -345,7 +382,7 @@ impl<'a> View<'a> {
         let mut cur = c.free_blocks.load(Acquire);
         loop {
             let idx = cur as u32;
-            let block = self.block(idx)?;
+            let Some(block) = self.block(idx) else { return self.fresh_block() };
             let next = block.next.load(Relaxed);
             let new = ((cur >> 32).wrapping_add(1) << 32) | next as u64;
             match c.free_blocks.compare_exchange_weak(cur, new, AcqRel, Acquire) {
@@ -356,6 +393,18 @@ impl<'a> View<'a> {
                 Err(v) => cur = v,
             }
         }
+    }
+
+    /// A block never handed out before, if any is left.
+    fn fresh_block(&self) -> Option<u32> {
+        let c = self.control();
+        let idx = c.blocks_fresh.fetch_add(1, AcqRel);
+        if idx >= self.geo.blocks {
+            c.blocks_fresh.store(self.geo.blocks, Relaxed);
+            return None;
+        }
+        c.blocks_used.fetch_add(1, Relaxed);
+        Some(idx)
     }
 
     fn push_free_block(&self, idx: u32) {
@@ -452,7 +501,7 @@ impl<'a> View<'a> {
     /// Writes one record group into `lane`'s ring, stamping sequence and time.
     /// All records of the group share one sequence number.
     pub fn emit(&self, lane: u32, group: &mut [RawRecord]) -> bool {
-        let Some(ring) = self.ring(lane) else { return false };
+        let Some(ring) = self.producer(lane) else { return false };
         let c = self.control();
         let seq = c.seq.0.fetch_add(1, Relaxed);
         let t = crate::sys::monotonic_ns().saturating_sub(c.run_start_ns.load(Relaxed));
@@ -502,7 +551,11 @@ pub fn sweep_stale() -> usize {
         if entry.metadata().map(|m| m.uid() != me).unwrap_or(true) {
             continue;
         }
-        if crate::sys::is_same_live_process(pid, start) {
+        // Only what is provably dead: no live run holds its lock (which a run
+        // in another pid namespace, where the pid in the name means nothing
+        // here, holds too), and no live process has that pid and start time
+        // (a run of an older build, or one a moment before it took the lock).
+        if crate::sys::is_held_alive(&entry.path()) || crate::sys::is_same_live_process(pid, start) {
             continue;
         }
         if std::fs::remove_file(entry.path()).is_ok() {
@@ -510,6 +563,14 @@ pub fn sweep_stale() -> usize {
         }
     }
     removed
+}
+
+/// A lane's links, none yet, and its parent.
+fn init_lane(lane: &Lane, parent: u32) {
+    lane.parent.store(parent, Relaxed);
+    lane.wait_next.store(NONE, Relaxed);
+    lane.args_block.store(NONE, Relaxed);
+    lane.mailbox_block.store(NONE, Relaxed);
 }
 
 /// Unlinks the segment `name` (used by the guard after the conductor died).
@@ -526,6 +587,33 @@ mod tests {
 
     fn small() -> Geometry {
         Geometry { lanes: 8, ring_cap: 16, resources: 8, blocks: 64 }
+    }
+
+    /// Creating a segment allocates none of its lanes, rings and blocks: a
+    /// run pays (time and memory) for what it touches. It was all
+    /// allocated up front, a third of a short run's start.
+    #[test]
+    fn a_new_segment_takes_memory_only_for_what_is_touched() {
+        use std::os::unix::fs::MetadataExt;
+        let seg = Segment::create(Geometry::default()).unwrap();
+        let path = format!("/dev/shm/{}", seg.name());
+        let allocated = || std::fs::metadata(&path).unwrap().blocks() * 512;
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size > 16 << 20, "the default segment is large: {size}");
+        assert!(allocated() < 256 << 10, "a new segment allocated {} bytes of {size}", allocated());
+        // Used: a lane and a chain of blocks. Blocks handed out, given back and handed out again.
+        let v = seg.view();
+        let lane = v.alloc_lane(NONE).unwrap();
+        assert_eq!(v.lane(lane).unwrap().args_block.load(Relaxed), NONE, "a lane's links start empty");
+        let first = v.write_chain(&[7u8; 3 * BLOCK_DATA]).unwrap();
+        assert_eq!(v.control().blocks_used.load(Relaxed), 3);
+        assert_eq!(v.read_chain(first, 3 * BLOCK_DATA as u32).unwrap(), vec![7u8; 3 * BLOCK_DATA]);
+        v.free_chain(first);
+        assert_eq!(v.control().blocks_used.load(Relaxed), 0);
+        let again = v.write_chain(&[9u8; 4 * BLOCK_DATA]).unwrap();
+        assert_eq!(v.read_chain(again, 4 * BLOCK_DATA as u32).unwrap(), vec![9u8; 4 * BLOCK_DATA]);
+        assert_eq!(v.control().blocks_used.load(Relaxed), 4);
+        assert!(allocated() < 512 << 10, "{} bytes allocated after a little use", allocated());
     }
 
     #[test]
@@ -593,11 +681,30 @@ mod tests {
         assert_eq!(v.control().blocks_used.load(Relaxed), 0, "a failed write frees what it took");
     }
 
+    /// Issue 15, "the ring as separate producer and consumer types": a
+    /// lane's process holds the writing end, the conductor the reading end.
+    #[test]
+    fn the_ring_has_a_producer_end_and_a_consumer_end() {
+        let seg = Segment::create(small()).unwrap();
+        let v = seg.view();
+        let (writer, reader) = (v.producer(3).unwrap(), v.consumer(3).unwrap());
+        let rec = |seq| RawRecord { seq, kind: RawKind::Op as u16, ..RawRecord::EMPTY };
+        assert!(writer.push(&[rec(1), rec(2)]));
+        assert!(writer.push(&[rec(3)]));
+        assert_eq!(reader.pending(), 3);
+        let mut out = Vec::new();
+        assert_eq!(reader.pop_into(&mut out, 2), ring::PopReport::default());
+        assert_eq!(out.iter().map(|r| r.seq).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(reader.pending(), 1);
+        assert!(std::ptr::eq(writer.lane(), reader.lane()));
+        assert!(v.producer(small().lanes).is_none() && v.consumer(small().lanes).is_none());
+    }
+
     #[test]
     fn full_ring_drops_whole_groups_and_counts() {
         let seg = Segment::create(small()).unwrap();
         let v = seg.view();
-        let ring = v.ring(1).unwrap();
+        let ring = v.consumer(1).unwrap();
         let mut rec = RawRecord::EMPTY;
         rec.kind = RawKind::Op as u16;
         rec.body = OpBody { op: 12, ..Default::default() }.encode();
@@ -605,7 +712,7 @@ mod tests {
             assert!(v.emit(1, &mut [rec]));
         }
         assert!(!v.emit(1, &mut [rec, rec]));
-        assert_eq!(ring.lane.dropped.load(Relaxed), 2);
+        assert_eq!(ring.lane().dropped.load(Relaxed), 2);
         let mut out = Vec::new();
         ring.pop_into(&mut out, 100);
         assert_eq!(out.len(), 16);
@@ -617,8 +724,8 @@ mod tests {
     fn impossible_ring_indices_are_skipped_not_trusted() {
         let seg = Segment::create(small()).unwrap();
         let v = seg.view();
-        let ring = v.ring(2).unwrap();
-        ring.lane.head.0.store(1 << 40, Relaxed);
+        let ring = v.consumer(2).unwrap();
+        ring.lane().head.0.store(1 << 40, Relaxed);
         let mut out = Vec::new();
         let rep = ring.pop_into(&mut out, 100);
         assert!(out.is_empty());

@@ -4,8 +4,13 @@
 //! the lane's process: records published) and `tail` (written only by the
 //! conductor: records consumed). Slot `i` lives at `i & (cap - 1)`.
 //!
+//! The two ends are two types: a lane's process holds its [`Producer`]
+//! ([`View::producer`](super::View::producer)), the conductor a
+//! [`Consumer`] ([`View::consumer`](super::View::consumer)), so that neither
+//! can call the other's half by mistake.
+//!
 //! Contract:
-//! - The producer never blocks. [`Ring::push`] appends a whole group of records or
+//! - The producer never blocks. [`Producer::push`] appends a whole group of records or
 //!   none of them; when the group does not fit it adds the group's size to
 //!   `dropped` and returns `false`. So `head + dropped` = records written.
 //! - A record becomes visible only when `head` is stored (release) after its
@@ -22,11 +27,74 @@ use super::record::RawRecord;
 
 /// One lane's ring: its indices (in the [`Lane`]) and its slots.
 #[derive(Clone, Copy, Debug)]
-pub struct Ring<'a> {
-    pub lane: &'a Lane,
-    pub slots: *mut RawRecord,
+struct Ring<'a> {
+    lane: &'a Lane,
+    slots: *mut RawRecord,
     /// Power of two.
-    pub cap: u32,
+    cap: u32,
+}
+
+/// The writing end of a lane's ring (the lane's process).
+#[derive(Clone, Copy, Debug)]
+pub struct Producer<'a>(Ring<'a>);
+
+/// The reading end of a lane's ring (the conductor).
+#[derive(Clone, Copy, Debug)]
+pub struct Consumer<'a>(Ring<'a>);
+
+impl<'a> Producer<'a> {
+    /// # Safety
+    /// `slots` points at `cap` (a power of two) 64-byte-aligned records that
+    /// stay mapped for `'a`, this lane's ring.
+    pub(super) unsafe fn new(lane: &'a Lane, slots: *mut RawRecord, cap: u32) -> Self {
+        Producer(Ring { lane, slots, cap })
+    }
+
+    /// Appends all of `group` or, if it does not fit, none of it (counting it
+    /// as dropped). Never blocks.
+    #[inline]
+    pub fn push(&self, group: &[RawRecord]) -> bool {
+        self.0.push(group)
+    }
+
+    /// The lane whose ring this is.
+    pub fn lane(&self) -> &'a Lane {
+        self.0.lane
+    }
+
+    /// Slots in the ring (a power of two).
+    pub fn cap(&self) -> u32 {
+        self.0.cap
+    }
+
+    /// Where record `i` (counted from the ring's start, wrapping) lives; a
+    /// raw pointer, for tests that write a ring as a hostile process would.
+    pub fn slot_ptr(&self, i: u64) -> *mut RawRecord {
+        self.0.slot(i)
+    }
+}
+
+impl<'a> Consumer<'a> {
+    /// # Safety
+    /// As [`Producer::new`].
+    pub(super) unsafe fn new(lane: &'a Lane, slots: *mut RawRecord, cap: u32) -> Self {
+        Consumer(Ring { lane, slots, cap })
+    }
+
+    /// Moves every published record into `out` (at most `max`).
+    pub fn pop_into(&self, out: &mut Vec<RawRecord>, max: usize) -> PopReport {
+        self.0.pop_into(out, max)
+    }
+
+    /// Records published and not yet consumed (0 if the indices are impossible).
+    pub fn pending(&self) -> u64 {
+        self.0.pending()
+    }
+
+    /// The lane whose ring this is (its untrusted counters).
+    pub fn lane(&self) -> &'a Lane {
+        self.0.lane
+    }
 }
 
 /// What a consumer pass found besides records.
@@ -74,10 +142,8 @@ impl<'a> Ring<'a> {
         unsafe { self.slots.add((i & (self.cap as u64 - 1)) as usize) }
     }
 
-    /// Producer only. Appends all of `group` or, if it does not fit, none of it
-    /// (counting it as dropped). Never blocks.
     #[inline]
-    pub fn push(&self, group: &[RawRecord]) -> bool {
+    fn push(&self, group: &[RawRecord]) -> bool {
         let n = group.len() as u64;
         let head = self.lane.head.0.load(Relaxed);
         let tail = self.lane.tail.0.load(Acquire);
@@ -96,8 +162,7 @@ impl<'a> Ring<'a> {
         true
     }
 
-    /// Consumer only. Moves every published record into `out` (at most `max`).
-    pub fn pop_into(&self, out: &mut Vec<RawRecord>, max: usize) -> PopReport {
+    fn pop_into(&self, out: &mut Vec<RawRecord>, max: usize) -> PopReport {
         let tail = self.lane.tail.0.load(Relaxed);
         let head = self.lane.head.0.load(Acquire);
         let avail = head.wrapping_sub(tail);
@@ -119,8 +184,7 @@ impl<'a> Ring<'a> {
         PopReport::default()
     }
 
-    /// Records published and not yet consumed (0 if the indices are impossible).
-    pub fn pending(&self) -> u64 {
+    fn pending(&self) -> u64 {
         let d = self.lane.head.0.load(Acquire).wrapping_sub(self.lane.tail.0.load(Relaxed));
         if d > self.cap as u64 { 0 } else { d }
     }

@@ -86,6 +86,8 @@ pub struct App {
     record: Option<std::path::PathBuf>,
     /// Lines to print once the terminal is back (what was saved, what failed).
     pub notes: Vec<String>,
+    /// `x`: a search of every interleaving under way.
+    explore: Option<super::explore::Job>,
 }
 
 impl std::fmt::Debug for App {
@@ -97,7 +99,7 @@ impl std::fmt::Debug for App {
 impl App {
     /// An app that opens on the lesson picker.
     pub fn with_picker(lang: Lang, theme: Theme) -> App {
-        let picker = PickerState::new(crate::scenario::builtins(), lang, theme);
+        let picker = PickerState::builtin(lang, theme);
         App::new(Screen::Picker, Some(picker), lang, theme)
     }
 
@@ -107,7 +109,7 @@ impl App {
     }
 
     fn new(screen: Screen, picker: Option<PickerState>, lang: Lang, theme: Theme) -> App {
-        App { screen, picker, lang, theme, quit: false, areas: Areas::default(), size: Rect::default(), stats: FrameStats::default(), test_panic: std::env::var_os("FORKSCOPE_TEST_PANIC").is_some(), cast: None, record: None, notes: Vec::new() }
+        App { screen, picker, lang, theme, quit: false, areas: Areas::default(), size: Rect::default(), stats: FrameStats::default(), test_panic: std::env::var_os("FORKSCOPE_TEST_PANIC").is_some(), cast: None, record: None, notes: Vec::new(), explore: None }
     }
 
     /// Writes a cast and/or a recording as `outputs` asks; the cast file is
@@ -148,9 +150,21 @@ impl App {
         let mut last_draw = Instant::now() - FRAME;
         let mut last_clock = (u64::MAX, u64::MAX);
         let mut last_loop = Instant::now();
+        let mut last_size = None;
         let exit = loop {
             if let Some(sig) = crate::sys::stop_requested() {
                 break Exit::Signal(sig);
+            }
+            if super::terminal::follow_job_control(terminal)? {
+                dirty = true;
+            }
+            // A resize is an event, but one that comes before crossterm
+            // listens for SIGWINCH (right after the first frame, on a loaded
+            // machine) is never reported: look at the size itself (an ioctl).
+            let size = terminal.size().ok();
+            if size != last_size {
+                last_size = size;
+                dirty = true;
             }
             // Never ask crossterm for events from a terminal that is gone (it would spin).
             if super::terminal::hung_up() {
@@ -177,6 +191,9 @@ impl App {
                 }
             }
             self.stats.secs_ticking += tick_start.elapsed().as_secs_f64();
+            if self.poll_explore() {
+                dirty = true;
+            }
             if dirty && last_draw.elapsed() >= FRAME {
                 // Frames are paced from their start, so drawing time does not slow the rate.
                 let started = Instant::now();
@@ -266,8 +283,9 @@ impl App {
                 self.cast = None;
             }
         }
-        if let Screen::Dashboard(s) = &self.screen {
+        if let Screen::Dashboard(s) = &mut self.screen {
             self.areas = dashboard::layout(frame.area, &s.dash);
+            s.dash.view.lanes_capacity = self.areas.lanes.height.saturating_sub(3) as usize;
             if self.test_panic {
                 panic!("deliberate panic (FORKSCOPE_TEST_PANIC is set): the terminal must be restored");
             }
@@ -347,6 +365,7 @@ impl App {
                 self.lang = p.lang;
             }
             Action::Quit => self.quit = true,
+            Action::SwitchList => p.switch_list(),
             Action::Start => match p.launch() {
                 Ok(launch) => self.start(launch),
                 Err(e) => p.message = Some((e, Tone::Bad)),
@@ -366,7 +385,7 @@ impl App {
             Ok(s) => self.screen = Screen::Dashboard(Box::new(s)),
             Err(e) => {
                 if let Some(p) = self.picker.as_mut() {
-                    p.message = Some((format!("cannot start: {e:#}"), Tone::Bad));
+                    p.message = Some((format!("{} {e:#}", self.lang.pick("cannot start:", "无法开始:")), Tone::Bad));
                 }
             }
         }
@@ -387,12 +406,14 @@ impl App {
             Action::Join => s.join_selected(),
             Action::Restart => {
                 if let Err(e) = s.restart() {
-                    s.dash.say(format!("cannot restart: {e:#}"), Tone::Bad);
+                    let l = s.dash.lang;
+                    s.dash.say(format!("{} {e:#}", l.pick("cannot restart:", "无法重新开始:")), Tone::Bad);
                 }
             }
             Action::Rewind => {
                 if let Err(e) = s.rewind() {
-                    s.dash.say(format!("cannot go back: {e:#}"), Tone::Bad);
+                    let l = s.dash.lang;
+                    s.dash.say(format!("{} {e:#}", l.pick("cannot go back:", "无法后退:")), Tone::Bad);
                 }
             }
             Action::Screenshot => {
@@ -401,6 +422,7 @@ impl App {
                 s.dash.say(msg.0, msg.1);
             }
             Action::TypeInput => s.start_typing(),
+            Action::ExploreAll => self.toggle_explore(),
             Action::Faster => s.change_speed(true),
             Action::Slower => s.change_speed(false),
             Action::Up => s.dash.move_by(-1),
@@ -411,8 +433,12 @@ impl App {
             Action::NextPane => s.dash.next_pane(),
             Action::PrevPane => s.dash.prev_pane(),
             Action::Help => s.dash.toggle_help(),
+            Action::Explain => s.dash.toggle_explanation(),
+            Action::ShowEnded => s.dash.toggle_ended(),
+            Action::PrintsOnly => s.dash.toggle_prints_only(),
             Action::Language => {
                 s.dash.toggle_lang();
+                s.relanguage();
                 self.lang = s.dash.lang;
                 if let Some(p) = self.picker.as_mut() {
                     p.lang = self.lang;
@@ -428,20 +454,80 @@ impl App {
         Ok(())
     }
 
+    /// `x`: starts `explore --all` of the open lesson (its parameters, its
+    /// seed), or stops the one under way.
+    fn toggle_explore(&mut self) {
+        let Screen::Dashboard(s) = &mut self.screen else { return };
+        let l = s.dash.lang;
+        if let Some(job) = self.explore.as_mut() {
+            job.stop();
+            s.dash.say(l.pick("stopping the search…", "正在停止搜索……"), Tone::Info);
+            return;
+        }
+        let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
+        let out = super::explore::counterexample_path(&dir, &s.dash.lesson.name, s.options().seed);
+        match super::explore::Job::start(s.options(), &out) {
+            Ok(job) => {
+                self.explore = Some(job);
+                s.dash.explored = Some(super::explore::Shown::Running(Default::default()));
+                s.dash.say(l.pick("exploring every interleaving of this lesson in the background; the run here goes on", "正在后台穷举这一课的所有交错;这里的运行照常继续"), Tone::Info);
+            }
+            Err(e) => s.dash.say(format!("{} {e}", l.pick("cannot start explore --all:", "无法开始 explore --all:")), Tone::Bad),
+        }
+    }
+
+    /// Takes what the search said; true if the screen changed. A
+    /// counterexample opens as a replay of the saved recording.
+    fn poll_explore(&mut self) -> bool {
+        use super::explore::{Outcome, Polled, Shown};
+        let Some(polled) = self.explore.as_mut().and_then(|j| j.poll()) else { return false };
+        if !matches!(polled, Polled::Progress(_)) {
+            self.explore = None;
+        }
+        let (lang, theme) = (self.lang, self.theme);
+        let Screen::Dashboard(s) = &mut self.screen else { return false };
+        let l = s.dash.lang;
+        match polled {
+            Polled::Progress(p) => s.dash.explored = Some(Shown::Running(p)),
+            Polled::Ended(said) => {
+                s.dash.explored = None;
+                s.dash.say(format!("explore --all: {said}"), Tone::Bad);
+            }
+            Polled::Done(o @ Outcome::Counterexample { .. }) => {
+                let Outcome::Counterexample { saved, .. } = &o else { unreachable!() };
+                match crate::recording::Recording::load(saved).map_err(anyhow::Error::from).and_then(|rec| Session::replay(&rec, lang, theme)) {
+                    Ok(mut replay) => {
+                        s.shutdown();
+                        replay.dash.explored = Some(Shown::Done(o));
+                        self.screen = Screen::Dashboard(Box::new(replay));
+                    }
+                    Err(e) => {
+                        s.dash.explored = Some(Shown::Done(o));
+                        s.dash.say(format!("{} {e:#}", l.pick("the counterexample does not open:", "反例无法打开:")), Tone::Bad);
+                    }
+                }
+            }
+            Polled::Done(o) => s.dash.explored = Some(Shown::Done(o)),
+        }
+        true
+    }
+
     /// `esc` in the dashboard: ends the run and opens the lesson picker (the
     /// one it came from, else a new one on this lesson, for `forkscope run`).
     fn back_to_picker(&mut self) {
         // A `--record` run is saved before it ends.
         self.save_record();
         self.record = None;
+        // The search was of this lesson: it stops with it.
+        self.explore = None;
         let Screen::Dashboard(s) = &mut self.screen else { return };
         s.shutdown();
         let name = s.dash.lesson.name.clone();
         let (lang, theme) = (self.lang, self.theme);
         let fresh = self.picker.is_none();
-        let p = self.picker.get_or_insert_with(|| PickerState::new(crate::scenario::builtins(), lang, theme));
-        if fresh && let Some(i) = p.lessons.iter().position(|l| l.name == name) {
-            p.selected = i;
+        let p = self.picker.get_or_insert_with(|| PickerState::builtin(lang, theme));
+        if fresh {
+            p.select_named(&name);
         }
         self.screen = Screen::Picker;
     }
@@ -489,12 +575,12 @@ fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
     let area = Rect::new(0, 0, size.width.max(1), size.height.max(1));
     let mut figure = dash.clone();
     let moment = super::header::step_label(dash);
-    crate::export::snapshot::as_figure(&mut figure, &moment);
-    let buf = crate::export::snapshot::frame(&figure, area.width, area.height);
+    crate::snapshot::as_figure(&mut figure, &moment);
+    let buf = crate::snapshot::frame(&figure, area.width, area.height);
     let base = format!("forkscope-{}-step{}", dash.lesson.name.replace(['/', ' '], "_"), dash.status.steps);
     let stem = match crate::export::save_new_pictures(&buf, std::path::Path::new("."), &base, crate::export::Theme::Light, 2) {
         Ok(stem) => stem,
-        Err(e) => return (format!("screenshot not saved: {e}"), Tone::Bad),
+        Err(e) => return (format!("{} {e}", dash.lang.pick("screenshot not saved:", "截图没有保存:")), Tone::Bad),
     };
     let dir = std::env::current_dir().map(|d| d.display().to_string()).unwrap_or_default();
     let l = dash.lang;

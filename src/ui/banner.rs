@@ -43,11 +43,16 @@ impl<'a> BannerWidget<'a> {
             cause_shown = dead;
             out.push((text, Some(true)));
         }
+        // After what went wrong in this run, which the result may be the cause of.
+        if let Some(x) = &self.dash.explored {
+            out.push(x.banner(l));
+        }
         let f = &self.dash.model.findings;
         // The kill that caused the stall is said in its banner already.
         if let Some(last) = f.last().filter(|x| !(cause_shown && x.kind == "ended_holding")) {
             let more = if f.len() > 1 { format!(" (+{} {})", f.len() - 1, l.pick("more in the log", "条见日志")) } else { String::new() };
-            out.push((format!("! {}: {}{more}", last.kind, last.message), None));
+            let (kind, said) = (crate::words::finding_kind(&last.kind, l), crate::words::finding(&self.dash.model, last, l));
+            out.push((format!("! {kind}{}{said}{more}", l.pick(": ", ":")), None));
         }
         out
     }
@@ -144,8 +149,7 @@ fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, boo
         }
     });
     if d.kind == "cycle" && cause.is_none() {
-        let msg = d.message.strip_prefix("deadlock: ").unwrap_or(&d.message);
-        let full = format!("{what}: {msg}");
+        let full = format!("{what}{}{}", l.pick(": ", ":"), crate::words::deadlock_body(m, d, l));
         if text::wrap(&full, width).len() <= MAX_LINES {
             return (full, false);
         }

@@ -10,6 +10,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Paragraph, Widget};
 
 use super::banner::BannerWidget;
+use super::explain::ExplainWidget;
 use super::header::{FooterWidget, HeaderWidget};
 use super::lanes::{LanesWidget, scroll_offset};
 use super::log::LogWidget;
@@ -90,7 +91,7 @@ impl Dashboard {
                 // The first inner row is the column header.
                 if y > inner.y && y < inner.bottom() {
                     let visible = inner.height.saturating_sub(1) as usize;
-                    let rows = self.lane_rows();
+                    let rows = self.shown_rows(visible).0;
                     let sel = self.selected_lane().and_then(|l| rows.iter().position(|(r, _)| *r == l)).unwrap_or(0);
                     let row = scroll_offset(sel, visible) + (y - inner.y - 1) as usize;
                     if row < rows.len() {
@@ -156,8 +157,9 @@ impl Widget for &Dashboard {
         LogWidget::new(self).render(a.log, buf);
         FooterWidget::new(&self.view.message, Scope::Dashboard, self.lang, &self.theme).mode(self.status.mode).render(a.footer, buf);
         match self.view.overlay {
-            Some(Overlay::Help) => HelpWidget::new(Scope::Dashboard, self.lang, &self.theme).render(area, buf),
+            Some(Overlay::Help) => HelpWidget::new(Scope::Dashboard, self.lang, &self.theme).scroll(self.view.overlay_scroll).render(area, buf),
             Some(Overlay::Details(pane)) => DetailsWidget::new(self, pane).render(area, buf),
+            Some(Overlay::Lesson) => ExplainWidget::new(self).render(area, buf),
             None => {}
         }
     }

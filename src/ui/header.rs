@@ -82,6 +82,10 @@ impl Widget for HeaderWidget<'_> {
             Line::from(spans).render(area, buf);
             return;
         }
+        if st.mode == Mode::Paused && st.follow.is_none() {
+            // Paused (a lesson opens so): how to go on, where the eye is.
+            spans.push(Span::styled(l.pick("· n: step, space: run ", "· n:单步,空格:运行 "), th.good()));
+        }
         spans.extend([
             Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)),
             Span::styled("│", th.dim()),

@@ -38,6 +38,14 @@ pub enum Action {
     PrevPane,
     Language,
     Help,
+    /// The lesson's explanation (story, what to look for, challenge).
+    Explain,
+    /// Search every interleaving of the lesson (`explore --all`), or stop the search.
+    ExploreAll,
+    /// Show or fold the ended processes of an overflowing list.
+    ShowEnded,
+    /// The log: the program's own output only, or everything.
+    PrintsOnly,
     /// Close the overlay; from the dashboard, back to the picker (if it came from there).
     Back,
     Quit,
@@ -48,6 +56,8 @@ pub enum Action {
     Type(char),
     Erase,
     Start,
+    /// Picker: show the Rhai lessons instead of the Python ones, and back.
+    SwitchList,
 }
 
 /// Where a binding applies.
@@ -76,7 +86,7 @@ impl Key {
             Key::Char(' ') => "space".into(),
             Key::Char(c) => c.to_string(),
             Key::Ctrl(c) => format!("Ctrl-{c}"),
-            Key::Typed => "0-9 . -".into(),
+            Key::Typed => "a-z 0-9".into(),
             Key::Code(code) => match code {
                 KeyCode::Up => "↑".into(),
                 KeyCode::Down => "↓".into(),
@@ -135,7 +145,10 @@ pub const BINDINGS: &[Binding] = &[
     Binding { scope: D, keys: &[C('r')], action: A::Restart, en: "restart the lesson (same seed and parameters)", zh: "重新开始(相同的种子和参数)", hint: None },
     Binding { scope: D, keys: &[C('b')], action: A::Rewind, en: "back one step: replay the run to the step before (the header counts steps)", zh: "后退一步:把运行重放到上一步(标题栏显示步数)", hint: Some(("back", "后退")) },
     Binding { scope: D, keys: &[C('i')], action: A::TypeInput, en: "type a line for the selected process waiting in input() (enter sends it, esc cancels, ctrl-d ends the input)", zh: "给选中的、在 input() 中等待的进程输入一行(回车发送,esc 取消,ctrl-d 结束输入)", hint: None },
+    Binding { scope: D, keys: &[C('x')], action: A::ExploreAll, en: "explore every interleaving of this lesson (explore --all): verified, or the shortest bad schedule opened as a replay; x again stops", zh: "穷举这一课的所有交错(explore --all):得到验证,或者把最短的坏调度作为回放打开;再按 x 停止", hint: None },
     Binding { scope: D, keys: &[C('p')], action: A::Screenshot, en: "screenshot: this frame as SVG and PNG (light theme) in the current folder", zh: "截图:把当前画面存为 SVG 和 PNG(浅色主题),放在当前目录", hint: None },
+    Binding { scope: D, keys: &[C('o')], action: A::PrintsOnly, en: "log: the program's own output only / everything", zh: "日志:只看程序自己的输出 / 全部", hint: None },
+    Binding { scope: D, keys: &[C('f')], action: A::ShowEnded, en: "processes: show / fold the ended ones (folded when the list overflows)", zh: "进程:显示 / 折叠已结束的(列表放不下时折叠)", hint: None },
     Binding { scope: D, keys: &[C('+'), C('=')], action: A::Faster, en: "faster sleeps (speed ×2)", zh: "加速 sleep(速度 ×2)", hint: None },
     Binding { scope: D, keys: &[C('-'), C('_')], action: A::Slower, en: "slower sleeps (speed ÷2)", zh: "减速 sleep(速度 ÷2)", hint: None },
     Binding { scope: Both, keys: &[Code(KeyCode::Up), C('K')], action: A::Up, en: "select up (or scroll the focused pane)", zh: "向上选择(或滚动当前窗格)", hint: None },
@@ -149,11 +162,13 @@ pub const BINDINGS: &[Binding] = &[
     Binding { scope: P, keys: &[Code(KeyCode::Right)], action: A::Increase, en: "next value of the selected parameter", zh: "选中参数的下一个值", hint: None },
     Binding { scope: P, keys: &[Code(KeyCode::Left)], action: A::Decrease, en: "previous value of the selected parameter", zh: "选中参数的上一个值", hint: None },
     Binding { scope: P, keys: &[Code(KeyCode::Backspace)], action: A::Erase, en: "erase a character of the value", zh: "删除参数值的一个字符", hint: None },
+    Binding { scope: P, keys: &[C('R')], action: A::SwitchList, en: "Python lessons / Rhai lessons", zh: "Python 课程 / Rhai 课程", hint: Some(("Rhai/Python", "Rhai/Python")) },
     Binding { scope: Both, keys: &[C('L')], action: A::Language, en: "language: English / 中文", zh: "语言:English / 中文", hint: Some(("en/中文", "en/中文")) },
+    Binding { scope: D, keys: &[C('e')], action: A::Explain, en: "the lesson: its story, what to look for, the challenge (↑↓ scroll)", zh: "这一课:故事、看什么、挑战(↑↓ 滚动)", hint: Some(("lesson", "这一课")) },
     Binding { scope: Both, keys: &[C('?')], action: A::Help, en: "this help", zh: "帮助", hint: Some(("help", "帮助")) },
-    Binding { scope: Both, keys: &[Code(KeyCode::Esc)], action: A::Back, en: "close help or details; back to the lesson picker", zh: "关闭帮助或详情;回到课程列表", hint: None },
+    Binding { scope: Both, keys: &[Code(KeyCode::Esc)], action: A::Back, en: "close help, details or the lesson; back to the lesson picker", zh: "关闭帮助、详情或课程说明;回到课程列表", hint: None },
     Binding { scope: Both, keys: &[C('q'), Ctrl('c')], action: A::Quit, en: "quit (ends every process, cleans up)", zh: "退出(结束所有进程并清理)", hint: Some(("quit", "退出")) },
-    Binding { scope: P, keys: &[Key::Typed], action: A::Type('\0'), en: "type a value for the selected parameter", zh: "输入选中参数的值", hint: None },
+    Binding { scope: P, keys: &[Key::Typed], action: A::Type('\0'), en: "lesson list: a lesson's key (shown beside it) selects it, a digit picks its variant; options: type a value", zh: "课程列表:按课程旁的键选中它,数字选择变体;选项:输入参数值", hint: None },
 ];
 
 fn in_scope(b: &Binding, scope: Scope) -> bool {
@@ -255,6 +270,11 @@ mod tests {
         assert_eq!(p('q'), Some(A::Quit));
         assert_eq!(p('n'), Some(A::Type('n')), "n steps only in the dashboard");
         assert_eq!(lookup(Scope::Picker, &key(KeyCode::Enter, KeyModifiers::NONE)), Some(A::Start));
+        assert_eq!(lookup(Scope::Picker, &key(KeyCode::Char('R'), KeyModifiers::SHIFT)), Some(A::SwitchList));
+        // No lesson hot key is a key the picker binds to something else.
+        for c in crate::ui::picker::HOT_KEYS.chars() {
+            assert_eq!(p(c), Some(A::Type(c)), "hot key {c}");
+        }
     }
 
     #[test]

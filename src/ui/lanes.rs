@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::model::{Model, PState, ProcessState};
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Op, ResKind};
 
 use super::dashboard::pane_block;
 use super::resources::holder_name;
@@ -19,21 +19,10 @@ use super::theme::Theme;
 
 /// The state badge: `blocked`, `exited 0`, `killed by SIGTERM`, `stopped`.
 pub fn badge(p: &ProcessState, frozen: bool, lang: Lang) -> String {
-    if lang == Lang::En {
-        return if frozen && p.state.is_live() { "stopped".into() } else { p.state.label() };
-    }
     if frozen && p.state.is_live() {
-        return "已冻结".into();
+        return lang.pick("stopped", "已冻结").into();
     }
-    match p.state {
-        PState::Starting => "启动中".into(),
-        PState::Running => "运行".into(),
-        PState::Ready => "就绪".into(),
-        PState::Blocked => "阻塞".into(),
-        PState::Sleeping => "睡眠".into(),
-        PState::Exited(c) => format!("已结束 {c}"),
-        PState::Killed(s) => format!("被 {} 杀死", crate::sys::signal_name(s)),
-    }
+    crate::words::state(p.state, lang)
 }
 
 /// What a process waits for, and who holds it. `long` spells it out;
@@ -171,8 +160,21 @@ impl Widget for LanesWidget<'_> {
         let (m, l, th) = (&d.model, d.lang, &d.theme);
         let focused = d.view.focus == Pane::Lanes;
         let live = m.live().count();
-        let title = format!("{} · {} {} {live} {}", l.pick("Processes", "进程"), m.processes.len(), l.pick("total,", "个,"), l.pick("live", "运行中"));
-        let run_info = format!(" seed {}{}{} ", d.seed, if d.params.is_empty() { "" } else { " · " }, d.params);
+        let visible = area.height.saturating_sub(3) as usize;
+        let (shown, folded) = d.shown_rows(visible);
+        let title = format!("{} · {} {} {live} {}", l.pick("Processes", "进程"), m.processes.len(), l.pick("total,", "个,"), l.pick("live", "存活"));
+        // The bottom border: what is folded away (and the key), then the run's seed and parameters.
+        let fold = if folded > 0 {
+            match l {
+                Lang::En => format!(" {folded} ended folded: f shows ·"),
+                Lang::Zh => format!(" {folded} 个已结束的已折叠:f 显示 ·"),
+            }
+        } else if d.view.show_ended && d.lane_rows().len() > visible {
+            l.pick(" f folds the ended ·", " f 折叠已结束的 ·").to_string()
+        } else {
+            String::new()
+        };
+        let run_info = format!("{fold} {} {}{}{} ", l.pick("seed", "种子"), d.seed, if d.params.is_empty() { "" } else { " · " }, d.params);
         let block = pane_block(title, focused, th).title_bottom(Line::styled(text::fit(&run_info, area.width.saturating_sub(4) as usize), th.dim()));
         let inner = block.inner(area);
         block.render(area, buf);
@@ -180,8 +182,7 @@ impl Widget for LanesWidget<'_> {
             return;
         }
         let selected = d.selected_lane();
-        let rows: Vec<Row> = d
-            .lane_rows()
+        let rows: Vec<Row> = shown
             .into_iter()
             .filter_map(|(lane, depth)| {
                 let p = m.processes.get(&lane)?;

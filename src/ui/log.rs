@@ -1,5 +1,6 @@
 //! The log pane: what the processes printed and the notable records, newest
-//! at the bottom, each line in its process's colour, wrapped to the pane's
+//! at the bottom (forkscope's own lines said by `crate::words` in the chosen
+//! language, the program's as it wrote them), each line in its process's colour, wrapped to the pane's
 //! width (wide characters counted as two columns). Scrolling goes back in
 //! time; only the entries that fit are wrapped, so a long log costs nothing.
 
@@ -27,20 +28,23 @@ pub fn entry_lines(m: &Model, e: &LogEntry, w: usize, lang: Lang, th: &Theme, wi
         LogKind::Finding => ("! ", th.warn()),
         LogKind::Report => ("= ", th.good()),
     };
-    let _ = lang;
     let time = if with_time { format!("{:>6} ", text::secs(e.t_ns)) } else { String::new() };
     let prefix_w = text::width(&time) + text::width(&who) + 2;
-    // Events name their process first; the line already starts with it.
-    let text = match e.kind {
-        LogKind::Event => e.text.strip_prefix(&format!("{who} ")).unwrap_or(&e.text),
-        _ => &e.text,
-    };
+    // What the program wrote stays as written; what forkscope saw is said
+    // in the viewer's language (the line names the process already).
+    let text = e.event.as_ref().map_or_else(|| e.text.clone(), |ev| crate::words::event(m, ev, lang));
     let body = format!("{tag}{text}");
     let first_w = w.saturating_sub(prefix_w).max(8);
     let mut wrapped = text::wrap(&body, first_w);
     // Continuation lines get the full width less an indent.
     if wrapped.len() > 1 {
-        let rest = wrapped[1..].join(" ");
+        // The rest of the text as it was (not the cut lines joined again,
+        // which would put a space inside a cut word or between Chinese
+        // characters), wrapped to the wider width.
+        let first = wrapped[0].chars().count();
+        let rest: String = body.chars().skip(first).collect();
+        let rest = rest.trim_start_matches(' ');
+        let rest = rest.strip_prefix('\n').unwrap_or(rest).to_string();
         wrapped.truncate(1);
         wrapped.extend(text::wrap(&rest, w.saturating_sub(2).max(8)));
     }
@@ -56,6 +60,12 @@ pub fn entry_lines(m: &Model, e: &LogEntry, w: usize, lang: Lang, th: &Theme, wi
             }
         })
         .collect()
+}
+
+/// What the program itself wrote (its prints and its stderr), as opposed to
+/// what forkscope notes about the run.
+pub fn is_program_output(e: &LogEntry) -> bool {
+    matches!(e.kind, LogKind::Print | LogKind::Stderr)
 }
 
 #[derive(Debug)]
@@ -74,7 +84,12 @@ impl Widget for LogWidget<'_> {
         let d = self.dash;
         let (m, l, th) = (&d.model, d.lang, &d.theme);
         let scroll = d.view.log_scroll;
-        let mut title = format!("{} · {}", l.pick("Log", "日志"), m.log.len());
+        let own = |e: &&LogEntry| !d.view.prints_only || is_program_output(e);
+        let mut title = if d.view.prints_only {
+            format!("{} · {} · {}", l.pick("Log", "日志"), l.pick("program output only (o)", "只看程序输出(o)"), m.log.iter().filter(own).count())
+        } else {
+            format!("{} · {}", l.pick("Log", "日志"), m.log.len())
+        };
         if scroll > 0 {
             title.push_str(&format!(" · ↑{scroll}"));
         }
@@ -88,7 +103,7 @@ impl Widget for LogWidget<'_> {
         let with_time = w >= 50;
         // Newest entries first, until the screen plus the scroll is full.
         let mut lines: Vec<Line<'static>> = Vec::new();
-        for e in m.log.iter().rev() {
+        for e in m.log.iter().rev().filter(own) {
             let mut el = entry_lines(m, e, w, l, th, with_time);
             el.reverse();
             lines.extend(el);

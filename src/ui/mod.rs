@@ -7,13 +7,15 @@
 //! records, plus the run's status and the viewer's choices) apart from any
 //! drawing; [`session`] owns the live run and turns intents into gate
 //! actions; one widget per pane (`header`, `banner`, `lanes`, `resources`,
-//! `source`, `log`, `overlay`, `picker`) draws from the state; [`keymap`] is
+//! `source`, `log`, `overlay`, `explain`, `picker`) draws from the state; [`keymap`] is
 //! the one table of keys; [`theme`] the colours (NO_COLOR honoured);
 //! [`terminal`] takes the terminal and always gives it back.
 
 pub mod app;
 pub mod banner;
 pub mod dashboard;
+pub mod explain;
+pub mod explore;
 pub mod header;
 pub mod keymap;
 pub mod lanes;

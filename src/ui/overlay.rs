@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Widget};
 
 use crate::model::{Model, PState, ResourceState};
-use crate::shm::record::ResKind;
+use crate::vocab::ResKind;
 
 use super::dashboard::pane_block;
 use super::keymap::{self, Scope};
-use super::lanes::{badge, wait_text};
+use super::lanes::{badge, more_hint, wait_text};
 use super::resources::{file_line, holder_name, resource_lines};
 use super::state::{Dashboard, Pane, ResItem};
 use super::text::{self, Lang};
@@ -28,7 +28,7 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
 /// left of it: such a character covers the box's first column, so a terminal
 /// would draw it over the left border (the buffer diff skips the cell it
 /// covers) and the text underneath would run into the box.
-fn clear_box(r: Rect, buf: &mut Buffer) {
+pub fn clear_box(r: Rect, buf: &mut Buffer) {
     Clear.render(r, buf);
     if r.x <= buf.area.x {
         return;
@@ -42,14 +42,28 @@ fn clear_box(r: Rect, buf: &mut Buffer) {
     }
 }
 
-fn render_box(area: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'static>>, th: &Theme) {
+/// Draws `lines` in a box titled `title` in the middle of `area`, from line
+/// `scroll` on; a box too short for them says on its bottom border how many
+/// lines are out of view (↑↓ scroll them).
+pub fn render_box(area: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'static>>, scroll: usize, th: &Theme, lang: Lang) {
     let wanted_w = lines.iter().map(|l| l.width()).max().unwrap_or(20).max(text::width(&title) + 4) as u16 + 4;
     let r = centered(area, wanted_w.min(area.width.saturating_sub(4)), lines.len() as u16 + 2);
+    render_lines_in(r, buf, title, lines, scroll, th, lang);
+}
+
+/// [`render_box`] into the box `r`.
+pub fn render_lines_in(r: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'static>>, scroll: usize, th: &Theme, lang: Lang) {
     clear_box(r, buf);
-    let block = pane_block(title, true, th);
+    let visible = r.height.saturating_sub(2) as usize;
+    let top = scroll.min(lines.len().saturating_sub(visible));
+    let below = lines.len().saturating_sub(top + visible);
+    let mut block = pane_block(title, true, th);
+    if let Some(hint) = more_hint(top, below, lang) {
+        block = block.title_bottom(Line::styled(format!("{hint}· {} ", lang.pick("↑↓ scroll", "↑↓ 滚动")), th.dim()).right_aligned());
+    }
     let inner = block.inner(r);
     block.render(r, buf);
-    for (i, l) in lines.into_iter().take(inner.height as usize).enumerate() {
+    for (i, l) in lines.into_iter().skip(top).take(inner.height as usize).enumerate() {
         let row = Rect { x: inner.x + 1, y: inner.y + i as u16, width: inner.width.saturating_sub(1), height: 1 };
         l.render(row, buf);
     }
@@ -58,13 +72,21 @@ fn render_box(area: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'stat
 #[derive(Debug)]
 pub struct HelpWidget<'a> {
     scope: Scope,
+    /// First row shown (the help is taller than an 80×24 screen).
+    scroll: usize,
     lang: Lang,
     theme: &'a Theme,
 }
 
 impl<'a> HelpWidget<'a> {
     pub fn new(scope: Scope, lang: Lang, theme: &'a Theme) -> Self {
-        HelpWidget { scope, lang, theme }
+        HelpWidget { scope, lang, theme, scroll: 0 }
+    }
+
+    /// Shows the help from row `scroll` on.
+    pub fn scroll(mut self, scroll: usize) -> Self {
+        self.scroll = scroll;
+        self
     }
 }
 
@@ -91,7 +113,7 @@ impl Widget for HelpWidget<'_> {
             }
             lines.push(Line::from(legend));
         }
-        render_box(area, buf, format!("{} — esc {}", l.pick("Keys", "按键"), l.pick("closes", "关闭")), lines, th);
+        render_box(area, buf, format!("{} — esc {}", l.pick("Keys", "按键"), l.pick("closes", "关闭")), lines, self.scroll, th, l);
     }
 }
 
@@ -155,6 +177,17 @@ pub fn resource_facts(m: &Model, rs: &ResourceState, l: Lang) -> Vec<(String, St
         ResKind::Pipe => {
             row(("in transit", "在途"), rs.value.to_string());
             row(("ends", "两端"), l.pick(if rs.capacity != 0 { "duplex" } else { "one-way" }, if rs.capacity != 0 { "双向" } else { "单向" }).into());
+            let closed = match rs.count & 3 {
+                0 => None,
+                3 => Some(l.pick("both ends", "两端都已关闭").to_string()),
+                b => Some(match l {
+                    Lang::En => format!("end {}", b - 1),
+                    Lang::Zh => format!("端 {} 已关闭", b - 1),
+                }),
+            };
+            if let Some(c) = closed {
+                row(("closed", "关闭"), c);
+            }
         }
         ResKind::Value | ResKind::Array => {
             row(("value", "值"), text::one_line(&rs.text));
@@ -169,7 +202,10 @@ pub fn resource_facts(m: &Model, rs: &ResourceState, l: Lang) -> Vec<(String, St
         }
         ResKind::Socket => {
             row(("address", "地址"), text::one_line(&rs.text));
-            row(("accepted", "已接受"), rs.value.to_string());
+            // A connection (`← client`, `→ server`) accepts nothing itself.
+            if !rs.text.starts_with(['←', '→']) {
+                row(("accepted", "已接受"), rs.value.to_string());
+            }
         }
         ResKind::AsyncResult => {
             row(("parts done", "已完成"), format!("{} / {}", rs.count, rs.capacity));
@@ -210,11 +246,14 @@ impl Widget for DetailsWidget<'_> {
             }
         } else {
             let Some(p) = d.selected_lane().and_then(|s| m.processes.get(&s)) else { return };
-            title = format!("{} {} (lane {})", l.pick("process", "进程"), p.name, p.lane);
+            title = match l {
+                Lang::En => format!("process {} (lane {})", p.name, p.lane),
+                Lang::Zh => format!("进程 {}(泳道 {})", p.name, p.lane),
+            };
             let frozen = d.status.frozen.contains(&p.lane);
             lines.push(kv("pid / ppid", format!("{} / {}", p.pid, p.ppid), th));
             lines.push(kv(l.pick("parent", "父进程"), p.parent.map(|x| m.pname(x)).unwrap_or_else(|| "forkscope".into()), th));
-            lines.push(kv("target", format!("{}{}", p.target, if p.daemon { " (daemon)" } else { "" }), th));
+            lines.push(kv(l.pick("target", "目标函数"), format!("{}{}", p.target, if p.daemon { l.pick(" (daemon)", "(守护进程)") } else { "" }), th));
             lines.push(Line::from(vec![Span::styled(text::pad(l.pick("state", "状态"), 12), th.dim()), Span::styled(badge(p, frozen, l), th.state(p.state, frozen))]));
             if let Some(w) = wait_text(m, p, l, true) {
                 lines.push(kv(l.pick("waits for", "等待"), w, th));
@@ -225,17 +264,18 @@ impl Widget for DetailsWidget<'_> {
             }
             lines.push(kv(l.pick("line", "行"), p.line.to_string(), th));
             if let Some(c) = p.exitcode {
-                lines.push(kv("exitcode", c.to_string(), th));
+                lines.push(kv(l.pick("exitcode", "退出码"), c.to_string(), th));
             }
             let holds: Vec<String> = p.holds.iter().map(|r| m.rname(*r)).collect();
             lines.push(kv(l.pick("holds", "持有"), if holds.is_empty() { "-".into() } else { holds.join(", ") }, th));
-            lines.push(kv("ops", format!("{}{}", p.ops, p.last_op.map(|o| format!(" (last: {})", o.api_name())).unwrap_or_default()), th));
+            let last = p.last_op.map(|o| format!("{}{}{}", l.pick(" (last: ", "(最近:"), o.api_name(), l.pick(")", ")"))).unwrap_or_default();
+            lines.push(kv(l.pick("ops", "操作数"), format!("{}{last}", p.ops), th));
             lines.push(Line::raw(""));
             lines.push(Line::styled(l.pick("recent states:", "最近的状态:"), th.dim()));
             for (t, s) in p.history.iter().rev().take(8).rev() {
-                lines.push(Line::from(vec![Span::styled(format!("{:>8}  ", text::secs(*t)), th.dim()), Span::styled(s.label(), th.state(*s, false))]));
+                lines.push(Line::from(vec![Span::styled(format!("{:>8}  ", text::secs(*t)), th.dim()), Span::styled(crate::words::state(*s, l), th.state(*s, false))]));
             }
         }
-        render_box(area, buf, format!("{title} — esc {}", l.pick("closes", "关闭")), lines, th);
+        render_box(area, buf, format!("{title} — esc {}", l.pick("closes", "关闭")), lines, d.view.overlay_scroll, th, l);
     }
 }

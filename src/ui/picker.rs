@@ -2,6 +2,12 @@
 //! language, and its parameters (plus the seed and "start paused") editable
 //! before the run starts. [`PickerState`] holds the choices;
 //! `impl Widget for &PickerState` draws them.
+//!
+//! It shows the Python lessons (the course notes' own programs) and switches
+//! to the Rhai ones and back with one key; without a Python interpreter it
+//! shows the Rhai lessons and says why. Every lesson has a hot key shown
+//! beside it and every variant a digit, so any program of the notes starts in
+//! three keys: the lesson's key, the variant's digit, enter.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::codec::Value;
-use crate::scenario::{Lesson, ParamValue};
+use crate::scenario::{Language, Lesson, ParamValue, VARIANT};
 
 use super::dashboard::{pane_block, render_too_small, too_small};
 use super::header::FooterWidget;
@@ -37,9 +43,32 @@ pub struct Launch {
     pub paused: bool,
 }
 
+/// Hot keys of the lessons, in list order: letters the picker does not use
+/// for anything else (`q` quits; `J`, `K`, `L` and `R` are bound).
+pub const HOT_KEYS: &str = "abcdefghijklmnoprstuvwxyzABCDEFGHIMNOPSTUVWXYZ";
+
+/// The hot key of the lesson in row `i` of a list, if it has one.
+pub fn hot_key(i: usize) -> Option<char> {
+    HOT_KEYS.chars().nth(i)
+}
+
+/// The list not shown, kept as it was left: its lessons, their option
+/// values and the selected row.
+#[derive(Clone, Debug)]
+pub struct OtherList {
+    pub lessons: Vec<Lesson>,
+    pub values: Vec<Vec<String>>,
+    pub selected: usize,
+}
+
 #[derive(Clone, Debug)]
 pub struct PickerState {
+    /// The lessons shown (all of one language).
     pub lessons: Vec<Lesson>,
+    /// The other language's list, if there is one to switch to.
+    pub other: Option<OtherList>,
+    /// Why the Python lessons are not offered (no interpreter), in one line.
+    pub no_python: Option<String>,
     pub selected: usize,
     pub focus: PickerFocus,
     /// Selected row of the options (parameters, then seed, then paused).
@@ -52,22 +81,109 @@ pub struct PickerState {
     pub message: Option<(String, Tone)>,
 }
 
+/// Each lesson's options as text: its parameters' defaults, the seed, "start paused".
+fn default_values(lessons: &[Lesson]) -> Vec<Vec<String>> {
+    lessons
+        .iter()
+        .map(|l| {
+            let mut v: Vec<String> = l.manifest.params.iter().map(|p| p.default.to_string()).collect();
+            v.push("0".into());
+            // As `forkscope run` opens it: paused, unless the lesson says it runs.
+            v.push((l.manifest.start == crate::scenario::StartMode::Paused).to_string());
+            v
+        })
+        .collect()
+}
+
 impl PickerState {
+    /// A picker over `lessons` alone.
     pub fn new(lessons: Vec<Lesson>, lang: Lang, theme: Theme) -> PickerState {
-        let values = lessons
-            .iter()
-            .map(|l| {
-                let mut v: Vec<String> = l.manifest.params.iter().map(|p| p.default.to_string()).collect();
-                v.push("0".into());
-                v.push("false".into());
-                v
-            })
-            .collect();
-        PickerState { lessons, selected: 0, focus: PickerFocus::Lessons, option: 0, values, lang, theme, help: false, message: None }
+        let values = default_values(&lessons);
+        PickerState { lessons, other: None, no_python: None, selected: 0, focus: PickerFocus::Lessons, option: 0, values, lang, theme, help: false, message: None }
+    }
+
+    /// The Python lessons, and the Rhai ones a key away; with `no_python`
+    /// (why there is no interpreter), the Rhai lessons alone, saying why.
+    pub fn with_lists(python: Vec<Lesson>, rhai: Vec<Lesson>, no_python: Option<String>, lang: Lang, theme: Theme) -> PickerState {
+        if no_python.is_some() || python.is_empty() {
+            return PickerState { no_python, ..PickerState::new(rhai, lang, theme) };
+        }
+        let other = OtherList { values: default_values(&rhai), lessons: rhai, selected: 0 };
+        PickerState { other: Some(other), ..PickerState::new(python, lang, theme) }
+    }
+
+    /// The built-in lessons: Python first if this machine can run them.
+    pub fn builtin(lang: Lang, theme: Theme) -> PickerState {
+        let no_python = crate::python::launch::interpreter().err();
+        PickerState::with_lists(crate::scenario::python_builtins(), crate::scenario::builtins(), no_python, lang, theme)
+    }
+
+    /// The language of the lessons shown.
+    pub fn language(&self) -> Language {
+        self.lessons.first().map_or(Language::Rhai, |l| l.language)
+    }
+
+    /// Shows the other list (Python ↔ Rhai), as it was left.
+    pub fn switch_list(&mut self) {
+        let Some(other) = self.other.take() else {
+            self.message = Some((self.no_python.clone().unwrap_or_else(|| self.lang.pick("there are no other lessons to switch to", "没有别的课程可切换").into()), Tone::Bad));
+            return;
+        };
+        let shown = OtherList { lessons: std::mem::replace(&mut self.lessons, other.lessons), values: std::mem::replace(&mut self.values, other.values), selected: self.selected };
+        self.selected = other.selected.min(self.lessons.len().saturating_sub(1));
+        self.other = Some(shown);
+        self.option = 0;
+        self.focus = PickerFocus::Lessons;
+    }
+
+    /// Selects the lesson named `name`, switching lists if it is in the other one.
+    pub fn select_named(&mut self, name: &str) {
+        if !self.lessons.iter().any(|l| l.name == name) && self.other.as_ref().is_some_and(|o| o.lessons.iter().any(|l| l.name == name)) {
+            self.switch_list();
+        }
+        if let Some(i) = self.lessons.iter().position(|l| l.name == name) {
+            self.selected = i;
+        }
     }
 
     fn lesson(&self) -> Option<&Lesson> {
         self.lessons.get(self.selected)
+    }
+
+    /// The lesson list's hot key `c`: selects that lesson.
+    fn hot_key(&mut self, c: char) -> bool {
+        match HOT_KEYS.find(c).map(|b| HOT_KEYS[..b].chars().count()) {
+            Some(i) if i < self.lessons.len() => {
+                self.selected = i;
+                self.option = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Digit `d` (1-9) picks the selected lesson's `d`-th variant.
+    fn pick_variant(&mut self, d: usize) {
+        let Some(lesson) = self.lesson() else { return };
+        let Some((i, p)) = lesson.manifest.params.iter().enumerate().find(|(_, p)| p.name == VARIANT) else {
+            self.message = Some((self.lang.pick("this lesson has no variants", "这一课没有变体").into(), Tone::Info));
+            return;
+        };
+        let Some(choice) = d.checked_sub(1).and_then(|k| p.choices.get(k)).cloned() else {
+            let n = p.choices.len();
+            self.message = Some((format!("{} 1-{n}", self.lang.pick("variants are", "变体编号为")), Tone::Info));
+            return;
+        };
+        let s = self.selected;
+        if let Some(v) = self.values.get_mut(s).and_then(|v| v.get_mut(i)) {
+            *v = choice;
+        }
+    }
+
+    /// The selected lesson's variants as `1 name  2 name …`, empty without.
+    pub fn variant_keys(lesson: &Lesson) -> String {
+        let Some(p) = lesson.manifest.params.iter().find(|p| p.name == VARIANT) else { return String::new() };
+        p.choices.iter().enumerate().take(9).map(|(i, c)| format!("{} {c}", i + 1)).collect::<Vec<_>>().join("  ")
     }
 
     /// Rows of the options of the selected lesson: (name, help).
@@ -159,9 +275,15 @@ impl PickerState {
         }
     }
 
-    /// Types `c` into the selected option (numbers and free text).
+    /// Types `c` into the selected option (numbers and free text); in the
+    /// lesson list, a hot key selects its lesson and a digit its variant.
     pub fn type_char(&mut self, c: char) {
         if self.focus != PickerFocus::Options {
+            if let Some(d) = c.to_digit(10) {
+                self.pick_variant(d as usize);
+            } else if !self.hot_key(c) {
+                self.message = Some((format!("{c}: {}", self.lang.pick("no lesson has this key", "没有课程使用这个键")), Tone::Info));
+            }
             return;
         }
         let Some(lesson) = self.lesson().cloned() else { return };
@@ -194,6 +316,8 @@ impl PickerState {
         let given: Vec<String> = lesson.manifest.params.iter().zip(vals).map(|(p, v)| format!("{}={v}", p.name)).collect();
         let params = lesson.resolve_params(&given).map_err(|e| e.to_string())?;
         let seed = vals[n].parse::<u64>().map_err(|_| format!("seed {}: must be a whole number ≥ 0", vals[n]))?;
+        // The program the run executes and shows: its variant, its constants set.
+        let lesson = lesson.for_run(&params).map_err(|e| e.to_string())?;
         Ok(Launch { lesson, params, seed, paused: vals[n + 1] == "true" })
     }
 }
@@ -206,10 +330,26 @@ impl Widget for &PickerState {
         }
         let (l, th) = (self.lang, &self.theme);
         let [head, body, foot] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
-        Line::from(vec![Span::styled(" forkscope ", th.mode(true)), Span::raw(" "), Span::styled(l.pick("Choose a lesson: every process you will see is a real one.", "选择一课:你将看到的每个进程都是真实的进程。"), th.bold())]).render(head, buf);
+        let head_text = match &self.no_python {
+            // Why the Python lessons are missing, in the one line there is.
+            Some(why) => {
+                // The reason's first clause (`python3 was not found on PATH`) fits a line.
+                let why = why.split(": ").next().unwrap_or(why);
+                Span::styled(format!("{} {why}", l.pick("Rhai lessons only:", "只有 Rhai 课程:")), th.warn())
+            }
+            None => Span::styled(l.pick("Choose a lesson: every process you will see is a real one.", "选择一课:你将看到的每个进程都是真实的进程。"), th.bold()),
+        };
+        Line::from(vec![Span::styled(" forkscope ", th.mode(true)), Span::raw(" "), head_text]).render(head, buf);
         let [left, right] = Layout::horizontal([Constraint::Percentage(34), Constraint::Fill(1)]).areas(body);
 
-        let block = pane_block(l.pick("Lessons", "课程").into(), self.focus == PickerFocus::Lessons, th);
+        let list_title = match (self.language(), &self.other) {
+            (Language::Python, Some(_)) => l.pick("Python lessons · R: Rhai", "Python 课程 · R:Rhai").to_string(),
+            (Language::Rhai, Some(_)) => l.pick("Rhai lessons · R: Python", "Rhai 课程 · R:Python").to_string(),
+            (Language::Python, None) => l.pick("Python lessons", "Python 课程").to_string(),
+            (Language::Rhai, None) if self.no_python.is_some() => l.pick("Rhai lessons", "Rhai 课程").to_string(),
+            (Language::Rhai, None) => l.pick("Lessons", "课程").to_string(),
+        };
+        let block = pane_block(list_title, self.focus == PickerFocus::Lessons, th);
         let inner = block.inner(left);
         let visible = inner.height as usize / 2;
         let offset = super::lanes::scroll_offset(self.selected, visible.max(1));
@@ -225,8 +365,11 @@ impl Widget for &PickerState {
             let w = inner.width as usize;
             let sel = i == self.selected;
             let r = Rect { y, height: 1, ..inner };
-            Line::styled(text::fit(&format!("{} {}", if sel { ">" } else { " " }, lesson.title(l.code())), w), th.bold()).render(r, buf);
-            Line::styled(text::fit(&format!("  {}", lesson.name), w), th.dim()).render(Rect { y: y + 1, ..r }, buf);
+            let key = hot_key(i).map_or_else(|| "  ".to_string(), |k| format!("{k} "));
+            Line::styled(text::fit(&format!("{}{key}{}", if sel { ">" } else { " " }, lesson.title(l.code())), w), th.bold()).render(r, buf);
+            let variants = PickerState::variant_keys(lesson);
+            let second = if variants.is_empty() { format!("   {}", lesson.name) } else { format!("   {} · {variants}", lesson.name) };
+            Line::styled(text::fit(&second, w), th.dim()).render(Rect { y: y + 1, ..r }, buf);
             if sel {
                 buf.set_style(r, if self.focus == PickerFocus::Lessons { th.selected() } else { th.selected_unfocused() });
             }
@@ -239,7 +382,20 @@ impl Widget for &PickerState {
         let w = inner.width.saturating_sub(1) as usize;
         let h = inner.height as usize;
         // Title and story, then the options (always shown), then the notes if room is left.
-        let mut top: Vec<Line<'static>> = vec![Line::styled(text::fit(lesson.title(l.code()), w), th.bold()), Line::raw("")];
+        let mut top: Vec<Line<'static>> = vec![Line::styled(text::fit(lesson.title(l.code()), w), th.bold())];
+        // Where in the course notes it comes from, and the variant chosen.
+        let section = lesson.manifest.section.get(l.code());
+        if !section.is_empty() {
+            top.push(Line::styled(text::fit(section, w), th.dim()));
+        }
+        let chosen = lesson.manifest.params.iter().position(|p| p.name == VARIANT).and_then(|i| self.values[self.selected].get(i));
+        if let Some(v) = chosen.and_then(|c| lesson.manifest.variants.iter().find(|v| &v.name == c)) {
+            let (title, section) = (v.title.get(l.code()), v.section.get(l.code()));
+            let title = if title.is_empty() { v.name.as_str() } else { title };
+            let text = if section.is_empty() { format!("{}: {title}", l.pick("variant", "变体")) } else { format!("{}: {title} ({section})", l.pick("variant", "变体")) };
+            top.push(Line::styled(text::fit(&text, w), th.dim()));
+        }
+        top.push(Line::raw(""));
         top.extend(text::wrap(&text::unwrap_paragraphs(lesson.manifest.story.get(l.code())), w).into_iter().map(Line::raw));
         let mut opts: Vec<Line<'static>> = vec![Line::raw(""), Line::styled(text::fit(l.pick("Before you start (tab, then ↑↓ ←→ or type):", "开始之前(tab,然后 ↑↓ ←→ 或直接输入):"), w), th.bold())];
         let rows = self.option_rows();
@@ -312,6 +468,8 @@ mod tests {
         p.type_char('4');
         p.option = 3;
         p.type_char('7');
+        // A lesson opens paused unless it says it runs; the option turns it.
+        assert!(p.launch().unwrap().paused);
         p.option = 4;
         p.adjust(1);
         let launch = p.launch().unwrap();
@@ -319,7 +477,7 @@ mod tests {
         assert_eq!(launch.params["tickets"], Value::Int(0));
         assert_eq!(launch.params["buyers"], Value::Int(4));
         assert_eq!(launch.seed, 7);
-        assert!(launch.paused);
+        assert!(!launch.paused);
     }
 
     /// At 80 columns every parameter hint ends on a whole word, with `…`
@@ -372,7 +530,7 @@ mod tests {
             p.render(buf.area, &mut buf);
             buffer_lines(&buf)
         };
-        let shown = |lines: &[String]| p.lessons.iter().filter(|l| lines.iter().any(|x| x.contains(&format!("│  {} ", l.name)) || x.contains(&format!("│  {}│", l.name)))).count();
+        let shown = |lines: &[String]| p.lessons.iter().filter(|l| lines.iter().any(|x| x.contains(&format!("│   {} ", l.name)) || x.contains(&format!("│   {}│", l.name)))).count();
         let lines = screen(&p);
         let hidden = p.lessons.len() - shown(&lines);
         assert!(hidden > 0, "the test needs more lessons than fit");
@@ -380,6 +538,65 @@ mod tests {
         p.selected = p.lessons.len() - 1;
         let lines = screen(&p);
         assert!(lines[22].contains("↑ ") && !lines[22].contains("↓"), "{lines:#?}");
+    }
+
+    /// A Python lesson with two variants, from files (as a copy of a built-in is).
+    fn python_lesson(dir: &std::path::Path) -> Lesson {
+        std::fs::create_dir_all(dir).unwrap();
+        let manifest = "title = { en = \"Join\" }\n[[variants]]\nname = \"loop\"\nfile = \"j.py\"\n[[variants]]\nname = \"after\"\nfile = \"j-after.py\"\ntitle = { en = \"join after all\" }\nsection = { en = \"notes 000\" }\n[[params]]\nname = \"children\"\ndefault = 2\n";
+        std::fs::write(dir.join("j.toml"), manifest).unwrap();
+        std::fs::write(dir.join("j.py"), "CHILDREN = 2\nprint('loop')\n").unwrap();
+        std::fs::write(dir.join("j-after.py"), "CHILDREN = 2\nprint('after')\n").unwrap();
+        crate::scenario::load(dir.join("j.py").to_str().unwrap()).unwrap()
+    }
+
+    /// Python lessons first; one key shows the Rhai ones and back, each list
+    /// as it was left; a hot key, a digit and enter start any variant.
+    #[test]
+    fn python_first_then_rhai_and_three_keys_to_any_variant() {
+        let dir = std::env::temp_dir().join(format!("forkscope-picker-{}", std::process::id()));
+        let py = python_lesson(&dir);
+        let mut p = PickerState::with_lists(vec![py.clone(), py], crate::scenario::builtins(), None, Lang::En, Theme::mono());
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(p.language(), Language::Python);
+        p.type_char('b'); // the second lesson's hot key
+        assert_eq!(p.selected, 1);
+        p.type_char('2'); // its second variant
+        let launch = p.launch().unwrap();
+        assert_eq!(launch.params["variant"], Value::Str("after".into()));
+        assert!(launch.lesson.script.contains("print('after')") && launch.lesson.script_file.ends_with("j-after.py"), "{:?}", launch.lesson.script_file);
+        let screen = {
+            use crate::ui::dashboard::buffer_lines;
+            let mut buf = Buffer::empty(Rect::new(0, 0, 100, 30));
+            (&p).render(buf.area, &mut buf);
+            buffer_lines(&buf).join("\n")
+        };
+        assert!(screen.contains("Python lessons · R: Rhai") && screen.contains(">b Join") && screen.contains("j · 1 loop  2 after"), "{screen}");
+        assert!(screen.contains("variant: join after all (notes 000)"), "{screen}");
+        p.switch_list();
+        assert_eq!(p.language(), Language::Rhai);
+        assert_eq!(p.lessons[p.selected].name, "hello");
+        p.type_char('9');
+        assert!(p.message.as_ref().is_some_and(|(m, _)| m.contains("no variants")), "{:?}", p.message);
+        p.switch_list();
+        assert_eq!((p.language(), p.selected), (Language::Python, 1), "the Python list as it was left");
+        assert_eq!(p.launch().unwrap().params["variant"], Value::Str("after".into()));
+        p.select_named("queue");
+        assert_eq!((p.language(), p.lessons[p.selected].name.as_str()), (Language::Rhai, "queue"));
+    }
+
+    #[test]
+    fn without_python_the_rhai_lessons_show_and_say_why() {
+        let why = "python3 was not found on PATH: forkscope runs Python programs with real CPython".to_string();
+        let mut p = PickerState::with_lists(crate::scenario::python_builtins(), crate::scenario::builtins(), Some(why), Lang::En, Theme::mono());
+        assert_eq!(p.language(), Language::Rhai);
+        let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
+        (&p).render(buf.area, &mut buf);
+        let lines = crate::ui::dashboard::buffer_lines(&buf);
+        assert!(lines[0].contains("Rhai lessons only: python3 was not found on PATH"), "{lines:#?}");
+        p.switch_list();
+        assert_eq!(p.language(), Language::Rhai, "nothing to switch to");
+        assert!(p.message.as_ref().is_some_and(|(m, _)| m.starts_with("python3 was not found")), "{:?}", p.message);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::model::{FileState, Model, PState, ResourceState};
-use crate::shm::record::ResKind;
+use crate::vocab::ResKind;
 
 use super::dashboard::pane_block;
 use super::lanes::scroll_offset;
@@ -136,6 +136,9 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
             waiters_label = l.pick("in get", "在 get 中");
             waiters2_label = l.pick("in join", "在 join 中");
         }
+        // A connection shows its other end (`← client`, `→ server`); a
+        // listening socket its address and the connections it accepted.
+        ResKind::Socket if rs.text.starts_with(['←', '→']) => head.push(Span::raw(text::one_line(&rs.text))),
         ResKind::Socket => {
             head.push(Span::raw(format!("{} · {} {}", text::one_line(&rs.text), rs.value, l.pick("accepted", "个连接"))));
         }
@@ -196,7 +199,7 @@ pub fn pane_lines(d: &Dashboard, w: usize) -> Vec<(Line<'static>, Option<usize>)
         }
     }
     if !m.reported.is_empty() {
-        let r = m.reported.iter().map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(" · ");
+        let r = m.reported.iter().map(|(k, v)| format!("{k} = {}", crate::model::summary::show_value(v))).collect::<Vec<_>>().join(" · ");
         lines.push((Line::from(vec![Span::styled(format!("{}: ", l.pick("reported", "报告")), th.dim()), Span::styled(r, th.good())]), None));
     }
     lines

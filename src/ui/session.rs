@@ -119,6 +119,9 @@ pub struct Session {
     /// A line being typed for a process waiting in `input()`: its lane, its
     /// name, the text so far.
     pub typing: Option<(u32, String, String)>,
+    /// The schedule is a tool's (a replay of explore's counterexample): it
+    /// wins no goal, which are for a student stepping (until `r`).
+    tools_schedule: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -150,6 +153,7 @@ impl Session {
             clock: ScreenClock::default(),
             follow: None,
             typing: None,
+            tools_schedule: false,
         };
         s.update_status();
         Ok(s)
@@ -164,11 +168,18 @@ impl Session {
         s.follow = Some(Follow { plan: rec.actions.clone(), next: 0, auto_until: 0, replay: true, playing: None });
         // Rebuilt from a free run: nobody stepped it, so it wins no goal.
         s.ran_free = rec.reconstructed;
+        s.dash.figure_note = rec.figure_note();
+        s.tools_schedule = s.dash.figure_note.is_some();
         let l = lang;
         let how = if rec.reconstructed { l.pick(", rebuilt from a free run", ",由自由运行重建") } else { "" };
         s.dash.say(format!("{} {} {}{how}: {}", l.pick("replaying", "回放"), rec.actions.len(), l.pick("recorded steps", "个记录的步骤"), l.pick("n steps through them, space plays them, b steps back", "n 逐步执行,空格自动播放,b 后退一步")), Tone::Info);
         s.update_status();
         Ok(s)
+    }
+
+    /// How the run was started (lesson origin, parameters, seed).
+    pub fn options(&self) -> &RunOptions {
+        &self.options
     }
 
     /// Gate actions performed so far in this run.
@@ -394,8 +405,8 @@ impl Session {
                     }
                     Err(e) => {
                         let who = match &e {
-                            GateError::NotSteppable(..) => e.to_string(),
-                            _ => format!("{}: {e}", self.dash.model.pname(lane)),
+                            GateError::NotSteppable(..) => self.gate_error(&e, lane),
+                            _ => format!("{}: {}", self.dash.model.pname(lane), self.gate_error(&e, lane)),
                         };
                         self.follow = None;
                         self.dash.say(format!("{} {}: {who}", l.pick("the run went another way than recorded at step", "运行与记录不同,在第"), self.steps + 1), Tone::Bad);
@@ -412,9 +423,21 @@ impl Session {
         }
     }
 
+    /// The viewer switched language (`L`): the goals reached and the bad
+    /// outcomes, which are the manifest's words, are said again in it; a
+    /// message on screen in the other language goes.
+    pub fn relanguage(&mut self) {
+        let (bad, reached) = self.dash.verdicts(&self.options.params, self.ended_at.is_some(), !self.ran_free && !self.tools_schedule, Some(self.run.workdir()));
+        self.dash.status.bad = bad;
+        if reached.len() == self.dash.status.goals.len() {
+            self.dash.status.goals = reached;
+        }
+        self.dash.view.message = None;
+    }
+
     /// Announces goals of the lesson that the run has now reached.
     fn check_goals(&mut self) {
-        let (bad, reached) = self.dash.verdicts(&self.options.params, self.ended_at.is_some(), !self.ran_free);
+        let (bad, reached) = self.dash.verdicts(&self.options.params, self.ended_at.is_some(), !self.ran_free && !self.tools_schedule, Some(self.run.workdir()));
         self.dash.status.bad = bad;
         for title in reached {
             if !self.dash.status.goals.contains(&title) {
@@ -425,11 +448,39 @@ impl Session {
         }
     }
 
+    /// Why a step of `lane` was refused, in the viewer's language: the
+    /// conductor's reason in English, in Chinese the process's state as the
+    /// model shows it.
+    fn gate_error(&self, e: &GateError, lane: u32) -> String {
+        let l = self.dash.lang;
+        if l == Lang::En {
+            return e.to_string();
+        }
+        match e {
+            GateError::NotPaused => "运行没有暂停".into(),
+            GateError::NothingReady => "没有就绪的进程可以单步".into(),
+            GateError::NotSteppable(name, _) => {
+                let why = match self.dash.model.processes.get(&lane) {
+                    _ if self.dash.status.frozen.contains(&lane) => "已冻结".to_string(),
+                    Some(p) => crate::words::state(p.state, l),
+                    None => "没有这个进程".to_string(),
+                };
+                format!("{name} 现在不能单步({why})")
+            }
+        }
+    }
+
     fn say_exit(&mut self, name: &str, state: PState) {
         let l = self.dash.lang;
         let (text, tone) = match state {
             PState::Exited(c) => (format!("{name} {} {c}", l.pick("exited with code", "已结束,退出码")), if c == 0 { Tone::Good } else { Tone::Bad }),
-            PState::Killed(s) => (format!("{name} {} {} (exitcode -{s})", l.pick("was killed by", "被信号杀死:"), crate::sys::signal_name(s)), Tone::Bad),
+            PState::Killed(s) => (
+                match l {
+                    Lang::En => format!("{name} was killed by {} (exitcode -{s})", crate::sys::signal_name(s)),
+                    Lang::Zh => format!("{name} 被 {} 杀死(退出码 -{s})", crate::sys::signal_name(s)),
+                },
+                Tone::Bad,
+            ),
             _ => return,
         };
         self.dash.say(text, tone);
@@ -561,7 +612,7 @@ impl Session {
                 self.step = Some(Step { n: self.steps, since: Instant::now() });
                 self.dash.view.message = None;
             }
-            Err(e) => self.dash.say(e.to_string(), Tone::Bad),
+            Err(e) => self.dash.say(self.gate_error(&e, lane), Tone::Bad),
         }
         self.update_status();
     }
@@ -675,7 +726,10 @@ impl Session {
         let Some((_, name, text)) = &self.typing else { return };
         let l = self.dash.lang;
         let hint = l.pick("enter sends · esc cancels · ctrl-d ends the input", "回车发送 · esc 取消 · ctrl-d 结束输入");
-        let msg = format!("input() of {name} ({hint}): {text}▏");
+        let msg = match l {
+            Lang::En => format!("input() of {name} ({hint}): {text}▏"),
+            Lang::Zh => format!("{name} 的 input()({hint}):{text}▏"),
+        };
         self.dash.say(msg, Tone::Info);
     }
 
@@ -820,8 +874,9 @@ impl Session {
         options.lang = self.dash.lang.code().to_string();
         self.fresh_run(options.clone())?;
         self.options = options;
+        self.tools_schedule = false;
         let l = self.dash.lang;
-        self.dash.say(format!("{} (seed {})", l.pick("restarted", "已重新开始"), self.options.seed), Tone::Info);
+        self.dash.say(format!("{} ({} {})", l.pick("restarted", "已重新开始"), l.pick("seed", "种子"), self.options.seed), Tone::Info);
         self.update_status();
         Ok(())
     }

@@ -134,6 +134,8 @@ impl Pane {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Overlay {
     Help,
+    /// The lesson's explanation: story, what to look for, challenge (`e`).
+    Lesson,
     /// Details of the selected process (lanes pane) or resource (resources pane).
     Details(Pane),
 }
@@ -171,11 +173,21 @@ pub struct ViewState {
     /// Drawn as a figure for course notes (`p`, `snapshot`): no tool
     /// counters (records/s, dropped) and the lesson's title in full.
     pub figure: bool,
+    /// Ended processes stay in the list even when it overflows (`f`).
+    pub show_ended: bool,
+    /// Process rows the lanes pane showed at the last draw (0: not drawn yet),
+    /// so that moving the selection skips the rows folded away.
+    pub lanes_capacity: usize,
+    /// The log shows only what the program wrote (prints, stderr), not
+    /// forkscope's events (`o`).
+    pub prints_only: bool,
+    /// First line shown of the open overlay (help, details, the lesson scroll when long).
+    pub overlay_scroll: usize,
 }
 
 impl Default for ViewState {
     fn default() -> Self {
-        ViewState { focus: Pane::Lanes, selected_lane: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false }
+        ViewState { focus: Pane::Lanes, selected_lane: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false }
     }
 }
 
@@ -187,6 +199,8 @@ pub struct Dashboard {
     pub source: Vec<String>,
     /// `name=value` of every parameter, as the run got them.
     pub params: String,
+    /// The parameters themselves (which goals apply to this variant).
+    pub param_values: BTreeMap<String, Value>,
     pub seed: u64,
     pub lang: Lang,
     pub theme: Theme,
@@ -195,6 +209,12 @@ pub struct Dashboard {
     pub view: ViewState,
     /// Evaluates the lesson's conditions (one engine for the dashboard's life).
     pub judge: std::rc::Rc<crate::scenario::condition::Judge>,
+    /// `x`: the search of every interleaving, under way or its result (kept
+    /// over restarts and rewinds: it is about the lesson, not one run).
+    pub explored: Option<super::explore::Shown>,
+    /// What a figure's footer says of where the run came from (a replay of
+    /// an explore counterexample: the head of its recording's note).
+    pub figure_note: Option<String>,
 }
 
 impl Dashboard {
@@ -202,8 +222,9 @@ impl Dashboard {
         let source = lesson.script.lines().map(|l| l.replace('\t', "    ")).collect();
         // Only what applies to this variant (a `many`-only count is noise in `forever`).
         let applies = |k: &String| lesson.manifest.params.iter().find(|p| &p.name == k).is_none_or(|p| p.applies(params));
+        let param_values = params.clone();
         let params = params.iter().filter(|(k, _)| applies(k)).map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ");
-        Dashboard { lesson, source, params, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default(), judge: Default::default() }
+        Dashboard { lesson, source, params, param_values, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default(), judge: Default::default(), explored: None, figure_note: None }
     }
 
     /// Feeds one record to the model.
@@ -233,8 +254,36 @@ impl Dashboard {
         }
     }
 
-    fn selected_row(&self) -> usize {
+    /// The rows the lanes pane shows in `capacity` rows, and how many ended
+    /// processes it folded away: when the list overflows, the ended ones go
+    /// (but the selected one), unless `f` asked to see them (0: no limit).
+    pub fn shown_rows(&self, capacity: usize) -> (Vec<(u32, usize)>, usize) {
         let rows = self.lane_rows();
+        // Once every process has ended there is nothing else to make room for.
+        let any_live = self.model.processes.values().any(|p| p.state.is_live());
+        if self.view.show_ended || capacity == 0 || rows.len() <= capacity || !any_live {
+            return (rows, 0);
+        }
+        let selected = self.selected_lane();
+        let ended = |lane: u32| self.model.processes.get(&lane).is_some_and(|p| !p.state.is_live());
+        let shown: Vec<(u32, usize)> = rows.iter().copied().filter(|(lane, _)| !ended(*lane) || Some(*lane) == selected).collect();
+        let folded = rows.len() - shown.len();
+        (shown, folded)
+    }
+
+    /// Shows or folds the ended processes of an overflowing list.
+    pub fn toggle_ended(&mut self) {
+        self.view.show_ended = !self.view.show_ended;
+    }
+
+    /// The log: the program's own output only, or everything.
+    pub fn toggle_prints_only(&mut self) {
+        self.view.prints_only = !self.view.prints_only;
+        self.view.log_scroll = 0;
+    }
+
+    fn selected_row(&self) -> usize {
+        let rows = self.shown_rows(self.view.lanes_capacity).0;
         self.selected_lane().and_then(|l| rows.iter().position(|(r, _)| *r == l)).unwrap_or(0)
     }
 
@@ -259,7 +308,9 @@ impl Dashboard {
     /// (bad outcomes, goals reached). A bad outcome is how a run ended
     /// (`!finished` holds all along until then), so only once it has
     /// `ended`; a goal is won by stepping, so only if the run was `stepped`.
-    pub fn verdicts(&self, params: &BTreeMap<String, Value>, ended: bool, stepped: bool) -> (Vec<String>, Vec<String>) {
+    /// `workdir`, the run's folder while it is there, gives `file("name")`
+    /// the files' full text.
+    pub fn verdicts(&self, params: &BTreeMap<String, Value>, ended: bool, stepped: bool, workdir: Option<&std::path::Path>) -> (Vec<String>, Vec<String>) {
         use crate::scenario::condition;
         let m = &self.lesson.manifest;
         if (m.bad.is_empty() || !ended) && (m.goals.is_empty() || !stepped) {
@@ -268,7 +319,7 @@ impl Dashboard {
         // The outcome as headless names it (`completed`, `assertion`, `error`),
         // so a condition on `outcome` holds on screen as it does there.
         let outcome = ended.then(|| Summary::outcome(&self.model, &EndReason::AllEnded).name());
-        let facts = condition::Facts::from_run(params, &self.model, outcome);
+        let facts = condition::facts_of_run(&self.lesson, params, &self.model, outcome, workdir);
         let lang = self.lang.code();
         let mut v = condition::Verdicts::default();
         if ended {
@@ -290,6 +341,11 @@ impl Dashboard {
 
     /// Moves the selection (or scrolls) in the focused pane by `delta` rows.
     pub fn move_by(&mut self, delta: isize) {
+        if self.view.overlay.is_some() {
+            // An open overlay scrolls (its widget clamps the end).
+            self.view.overlay_scroll = (self.view.overlay_scroll as isize + delta).clamp(0, 1000) as usize;
+            return;
+        }
         match self.view.focus {
             Pane::Lanes => self.select_row(self.selected_row() as isize + delta),
             Pane::Resources => {
@@ -309,7 +365,7 @@ impl Dashboard {
 
     /// Selects the process in row `row` (clamped).
     pub fn select_row(&mut self, row: isize) {
-        let rows = self.lane_rows();
+        let rows = self.shown_rows(self.view.lanes_capacity).0;
         if rows.is_empty() {
             return;
         }
@@ -335,13 +391,21 @@ impl Dashboard {
     }
 
     pub fn toggle_help(&mut self) {
+        self.view.overlay_scroll = 0;
         self.view.overlay = if self.view.overlay == Some(Overlay::Help) { None } else { Some(Overlay::Help) };
+    }
+
+    /// Shows or hides the lesson's explanation (from its top).
+    pub fn toggle_explanation(&mut self) {
+        self.view.overlay_scroll = 0;
+        self.view.overlay = if self.view.overlay == Some(Overlay::Lesson) { None } else { Some(Overlay::Lesson) };
     }
 
     /// Details of what the focused pane selects (processes unless the
     /// resources pane has the focus).
     pub fn toggle_details(&mut self) {
         let pane = if self.view.focus == Pane::Resources && !self.res_items().is_empty() { Pane::Resources } else { Pane::Lanes };
+        self.view.overlay_scroll = 0;
         self.view.overlay = match self.view.overlay {
             Some(Overlay::Details(_)) => None,
             _ => Some(Overlay::Details(pane)),

@@ -4,6 +4,17 @@
 //! SIGTERM, an error) and from the panic hook, before the panic message is
 //! printed, so a panic leaves a usable shell with the message readable.
 //!
+//! Ctrl-Z suspends the dashboard as it does any terminal program: raw mode
+//! keeps the terminal's suspend character (Ctrl-C stays a key, see
+//! [`keep_suspend_key`]), SIGTSTP only raises a flag, and the event loop
+//! calls [`follow_job_control`], which gives the terminal back, stops the
+//! process, and on SIGCONT (`fg`) takes the terminal again and redraws the
+//! whole screen. A SIGCONT after a stop we could not see (SIGSTOP, which
+//! cannot be caught; the shell may have reset the terminal meanwhile) takes
+//! the terminal again and redraws too. The run's processes are in process
+//! groups of their own, so the suspend character stops the dashboard, not
+//! the lesson.
+//!
 //! A terminal that goes away (the window closed, `tmux kill-server`) is a
 //! trap: crossterm 0.29 then reads end-of-file from it in a loop that never
 //! returns. The event loop checks [`hung_up`] before it asks crossterm for
@@ -30,6 +41,10 @@ static ACTIVE: AtomicBool = AtomicBool::new(false);
 static HOOK: Once = Once::new();
 /// Standard input is the terminal (so a hang-up shows on it).
 static STDIN_TTY: AtomicBool = AtomicBool::new(false);
+/// A SIGTSTP arrived and the event loop has not suspended yet.
+static SUSPEND_ASKED: AtomicBool = AtomicBool::new(false);
+/// A SIGCONT arrived and the event loop has not taken the terminal again yet.
+static CONTINUED: AtomicBool = AtomicBool::new(false);
 
 /// Gives the terminal back when dropped.
 #[derive(Debug)]
@@ -52,12 +67,95 @@ pub fn enter() -> std::io::Result<(Term, TerminalGuard)> {
     });
     // SAFETY: isatty on a file descriptor number; no memory involved.
     STDIN_TTY.store(unsafe { libc::isatty(0) } == 1, Ordering::SeqCst);
-    enable_raw_mode()?;
-    ACTIVE.store(true, Ordering::SeqCst);
     let guard = TerminalGuard;
-    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture, Hide)?;
+    take_over()?;
     let term = Terminal::new(CrosstermBackend::new(stdout()))?;
     Ok((term, guard))
+}
+
+/// Raw mode, the alternate screen, mouse capture, no cursor; Ctrl-Z suspends.
+fn take_over() -> std::io::Result<()> {
+    enable_raw_mode()?;
+    ACTIVE.store(true, Ordering::SeqCst);
+    keep_suspend_key();
+    catch_suspend(true);
+    execute!(stdout(), EnterAlternateScreen, EnableMouseCapture, Hide)
+}
+
+/// Raw mode turns off the terminal's signal characters; this turns the
+/// suspend character (Ctrl-Z, or whatever `stty susp` says) back on, so the
+/// kernel sends SIGTSTP as in any other program. Interrupt and quit stay
+/// disabled: Ctrl-C is the dashboard's quit key (it must end the run
+/// cleanly), `Ctrl-\` nothing. Best effort: on failure Ctrl-Z is just a key.
+fn keep_suspend_key() {
+    let tty;
+    let fd = if STDIN_TTY.load(Ordering::SeqCst) {
+        0
+    } else {
+        // crossterm's raw mode applies to the controlling terminal when
+        // standard input is not one; so does this.
+        match std::fs::File::open("/dev/tty") {
+            Ok(f) => {
+                tty = f;
+                std::os::fd::AsRawFd::as_raw_fd(&tty)
+            }
+            Err(_) => return,
+        }
+    };
+    // SAFETY: an all-zero termios is a valid value for tcgetattr to fill.
+    let mut t: libc::termios = unsafe { std::mem::zeroed() };
+    // SAFETY: `fd` is open for the duration; `t` is a valid out-pointer.
+    if unsafe { libc::tcgetattr(fd, &mut t) } != 0 {
+        return;
+    }
+    t.c_lflag |= libc::ISIG;
+    t.c_cc[libc::VINTR] = libc::_POSIX_VDISABLE;
+    t.c_cc[libc::VQUIT] = libc::_POSIX_VDISABLE;
+    // SAFETY: as above; `t` is the terminal's own settings, changed in three fields.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &t) };
+}
+
+extern "C" fn note_job_control(sig: libc::c_int) {
+    let flag = if sig == libc::SIGTSTP { &SUSPEND_ASKED } else { &CONTINUED };
+    flag.store(true, Ordering::SeqCst);
+}
+
+/// SIGTSTP and SIGCONT raise [`SUSPEND_ASKED`] and [`CONTINUED`] (`on`), or
+/// act as by default: stop, continue.
+fn catch_suspend(on: bool) {
+    for sig in [libc::SIGTSTP, libc::SIGCONT] {
+        // SAFETY: installs either the default action or a handler that only
+        // stores to an atomic (async-signal-safe).
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = if on { note_job_control as *const () as usize } else { libc::SIG_DFL };
+            sa.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut sa.sa_mask);
+            libc::sigaction(sig, &sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// If a SIGTSTP came (Ctrl-Z): gives the terminal back and stops the
+/// process as SIGTSTP does by default. Then, and after any other SIGCONT,
+/// takes the terminal again and clears `term`, so that the next frame
+/// redraws every cell (the alternate screen comes back empty, or with what
+/// the shell wrote). Returns whether the screen must be drawn.
+pub fn follow_job_control(term: &mut Term) -> std::io::Result<bool> {
+    let suspend = SUSPEND_ASKED.swap(false, Ordering::SeqCst);
+    let continued = CONTINUED.swap(false, Ordering::SeqCst);
+    if !(suspend || continued) || !ACTIVE.load(Ordering::SeqCst) {
+        return Ok(false);
+    }
+    restore();
+    if suspend {
+        // SAFETY: plain syscall; SIGTSTP's default action (restore() put it
+        // back) stops the whole process here until SIGCONT.
+        unsafe { libc::raise(libc::SIGTSTP) };
+    }
+    take_over()?;
+    term.clear()?;
+    Ok(true)
 }
 
 /// Gives the terminal back (once; later calls do nothing). Errors are
@@ -68,6 +166,8 @@ pub fn restore() {
         let _ = execute!(out, DisableMouseCapture, LeaveAlternateScreen, Show);
         let _ = disable_raw_mode();
         let _ = out.flush();
+        // The terminal is the shell's again: Ctrl-Z stops us as it would by default.
+        catch_suspend(false);
     }
 }
 

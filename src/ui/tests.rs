@@ -9,7 +9,7 @@ use ratatui::widgets::Widget;
 
 use crate::model::{Record, RecordKind, ResourceState};
 use crate::scenario::Lesson;
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Op, ResKind};
 
 use super::banner::BannerWidget;
 use super::dashboard::{self, buffer_lines};
@@ -23,40 +23,22 @@ use super::theme::Theme;
 
 const SCRIPT: &str = "fn worker(a, b) {\n    a.acquire();\n    b.acquire();\n}\nfn main() {\n    let p = 1;\n}\n";
 
-struct Feed {
-    d: Dashboard,
-    seq: u64,
+use crate::model::feed::{Feed, Takes};
+
+impl Takes for Dashboard {
+    fn take(&mut self, r: &Record) {
+        self.apply(r);
+        self.status.clock_ns = self.model.now_ns;
+    }
 }
 
-impl Feed {
-    fn new(theme: Theme) -> Feed {
-        let lesson = Lesson { name: "t".into(), origin: "t".into(), script_file: "t.rhai".into(), manifest_file: None, manifest_text: None, language: Default::default(), script: SCRIPT.into(), manifest: Default::default() };
-        let mut d = Dashboard::new(lesson, &BTreeMap::new(), 0, Lang::En, theme);
-        d.status = RunStatus { settled: true, ..RunStatus::default() };
-        Feed { d, seq: 0 }
-    }
-    fn at(&mut self, lane: u32, line: u32, kind: RecordKind) -> &mut Self {
-        self.seq += 1;
-        // 100 ms apart: one timeline cell each at speed 1.
-        self.d.apply(&Record { seq: self.seq, t_ns: self.seq * 100_000_000, lane, line, gates: 0, kind });
-        self.d.status.clock_ns = self.d.model.now_ns;
-        self
-    }
-    fn spawn(&mut self, parent: u32, child: u32, name: &str) -> &mut Self {
-        self.at(parent, 1, RecordKind::Spawn { child, pid: 100 + child as i32, ppid: 100 + parent as i32, daemon: false, name: name.into(), target: "worker".into() })
-    }
-    fn lock(&mut self, res: u32, name: &str) -> &mut Self {
-        self.at(1, 1, RecordKind::Resource { res, kind: ResKind::Lock, name: name.into(), capacity: 1 })
-    }
-    fn acquired(&mut self, lane: u32, res: u32, line: u32) -> &mut Self {
-        self.at(lane, line, RecordKind::Op { op: Op::Acquire, res: Some(res), other: None, a: 1, b: 1, c: 0, detail: None })
-    }
-    fn blocks(&mut self, lane: u32, res: u32, holder: u32, line: u32) -> &mut Self {
-        self.at(lane, line, RecordKind::Block { op: Op::Acquire, res: Some(res), other: None, holder: Some(holder), timed: false })
-    }
-    fn print(&mut self, lane: u32, text: &str) -> &mut Self {
-        self.at(lane, 2, RecordKind::Print { text: text.into() })
-    }
+/// A settled dashboard of a small lesson, fed records 100 ms apart (one
+/// timeline cell each at speed 1).
+fn feed(theme: Theme) -> Feed<Dashboard> {
+    let lesson = Lesson { name: "t".into(), origin: "t".into(), script_file: "t.rhai".into(), manifest_file: None, manifest_text: None, language: Default::default(), script: SCRIPT.into(), manifest: Default::default(), variants: vec![] };
+    let mut d = Dashboard::new(lesson, &BTreeMap::new(), 0, Lang::En, theme);
+    d.status = RunStatus { settled: true, ..RunStatus::default() };
+    Feed::over(d, 100_000_000)
 }
 
 fn render(w: impl Widget, width: u16, height: u16) -> Vec<String> {
@@ -66,18 +48,18 @@ fn render(w: impl Widget, width: u16, height: u16) -> Vec<String> {
 }
 
 /// Two workers holding one lock each and waiting for the other's.
-fn crossed_locks(theme: Theme) -> Feed {
-    let mut f = Feed::new(theme);
-    f.spawn(0, 1, "MainProcess").spawn(1, 2, "买票人甲").spawn(1, 3, "Process-2").lock(0, "Lock-A").lock(1, "Lock-B");
+fn crossed_locks(theme: Theme) -> Feed<Dashboard> {
+    let mut f = feed(theme);
+    f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "买票人甲", "worker", false).spawn_as(1, 3, "Process-2", "worker", false).res(1, 0, ResKind::Lock, "Lock-A", 1).res(1, 1, ResKind::Lock, "Lock-B", 1);
     f.acquired(2, 0, 2).acquired(3, 1, 2).blocks(2, 1, 3, 3).blocks(3, 0, 2, 3);
-    f.at(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
+    f.at_line(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
     f
 }
 
 #[test]
 fn lanes_line_up_with_wide_names() {
     let f = crossed_locks(Theme::colored());
-    let lines = render(LanesWidget::new(&f.d), 90, 8);
+    let lines = render(LanesWidget::new(&f.m), 90, 8);
     // The pid column starts at the same column in every row, whatever the
     // width of the name before it: "买票人甲" is 4 characters but 8 columns.
     let col = |l: &str, needle: &str| l.find(needle).map(|b| text::width(&l[..b]));
@@ -100,23 +82,23 @@ fn lanes_line_up_with_wide_names() {
 #[test]
 fn deadlock_banner_names_processes_and_resources() {
     let f = crossed_locks(Theme::colored());
-    let lines = render(BannerWidget::new(&f.d), 100, 3).join(" ");
+    let lines = render(BannerWidget::new(&f.m), 100, 3).join(" ");
     assert!(lines.contains("DEADLOCK"), "{lines}");
     for name in ["买票人甲", "Process-2", "Lock-A", "Lock-B"] {
         assert!(lines.contains(name), "{name} not in {lines}");
     }
     // Not settled (a wake-up may be on its way): no banner yet.
     let mut g = crossed_locks(Theme::colored());
-    g.d.status.settled = false;
-    assert_eq!(BannerWidget::new(&g.d).height(100), 0);
+    g.m.status.settled = false;
+    assert_eq!(BannerWidget::new(&g.m).height(100), 0);
 }
 
 #[test]
 fn misuse_finding_shows_as_a_banner() {
-    let mut f = Feed::new(Theme::colored());
-    f.spawn(0, 1, "MainProcess");
-    f.at(1, 3, RecordKind::Finding { message: "MainProcess released Lock-1, which it does not hold".into() });
-    let lines = render(BannerWidget::new(&f.d), 80, 3).join(" ");
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false);
+    f.at_line(1, 3, RecordKind::Finding { message: "MainProcess released Lock-1, which it does not hold".into() });
+    let lines = render(BannerWidget::new(&f.m), 80, 3).join(" ");
     assert!(lines.contains("! misuse: MainProcess released Lock-1"), "{lines}");
 }
 
@@ -126,9 +108,9 @@ fn res(id: u32, kind: ResKind, name: &str) -> ResourceState {
 
 #[test]
 fn every_kind_is_drawn_from_the_generic_fields() {
-    let mut f = Feed::new(Theme::colored());
-    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").spawn(1, 3, "Process-2").spawn(1, 4, "Process-3");
-    let m = &mut f.d.model;
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).spawn_as(1, 3, "Process-2", "worker", false).spawn_as(1, 4, "Process-3", "worker", false);
+    let m = &mut f.m.model;
     let mut s = res(10, ResKind::Semaphore, "KTV");
     (s.value, s.capacity, s.holders, s.waiters) = (1, 4, vec![2, 3, 4], vec![1]);
     m.resources.insert(10, s);
@@ -147,7 +129,7 @@ fn every_kind_is_drawn_from_the_generic_fields() {
     let mut v = res(15, ResKind::Value, "counter");
     v.text = "42".into();
     m.resources.insert(15, v);
-    let all = render(ResourcesWidget::new(&f.d), 70, 20).join("\n");
+    let all = render(ResourcesWidget::new(&f.m), 70, 20).join("\n");
     for want in ["KTV Semaphore", "███░░░░░░░░░ 1/4", "held by: Process-1, Process-2, Process-3", "waiting: MainProcess", "light Event", "○ clear", "q JoinableQueue", "2/4 · unfinished 3", "items: 'bun 1', 'bun 2'", "putters waiting: Process-2", "2 workers · 5 pending · 2 running", "workers: Process-2, Process-3", "1 in transit · closed", "counter Value  = 42"] {
         assert!(all.contains(want), "{want:?} missing in:\n{all}");
     }
@@ -155,11 +137,11 @@ fn every_kind_is_drawn_from_the_generic_fields() {
 
 #[test]
 fn source_marks_the_selected_line_and_the_others_in_lane_colour() {
-    let mut f = Feed::new(Theme::mono());
-    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").spawn(1, 3, "Process-2").lock(0, "L");
-    f.acquired(2, 0, 2).blocks(3, 0, 2, 2).at(1, 6, RecordKind::Park);
-    f.d.view.selected_lane = Some(2);
-    let lines = render(SourceWidget::new(&f.d), 40, 9);
+    let mut f = feed(Theme::mono());
+    f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).spawn_as(1, 3, "Process-2", "worker", false).res(1, 0, ResKind::Lock, "L", 1);
+    f.acquired(2, 0, 2).blocks(3, 0, 2, 2).at_line(1, 6, RecordKind::Park);
+    f.m.view.selected_lane = Some(2);
+    let lines = render(SourceWidget::new(&f.m), 40, 9);
     let l2 = lines.iter().find(|l| l.contains(" 2     a.acquire")).unwrap();
     assert!(l2.starts_with("│▶3"), "selected first, then lane 3 (its digit without colour): {l2}");
     let l6 = lines.iter().find(|l| l.contains(" 6     let p")).unwrap();
@@ -169,19 +151,19 @@ fn source_marks_the_selected_line_and_the_others_in_lane_colour() {
 
 #[test]
 fn log_wraps_wide_text_and_scrolls_back() {
-    let mut f = Feed::new(Theme::colored());
-    f.spawn(0, 1, "MainProcess");
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false);
     for i in 0..30 {
-        f.print(1, &format!("第{i}条:子进程的父进程的id是多少"));
+        f.at_line(1, 2, RecordKind::Print { text: format!("第{i}条:子进程的父进程的id是多少") });
     }
-    let lines = render(LogWidget::new(&f.d), 30, 8);
+    let lines = render(LogWidget::new(&f.m), 30, 8);
     for l in &lines {
         assert_eq!(text::width(l), 30, "{l}");
         assert!(l.ends_with('│') || l.ends_with('┐') || l.ends_with('┘'), "the border stays put: {l}");
     }
     assert!(lines.iter().any(|l| l.contains("第29条")), "the newest entry is shown: {lines:#?}");
-    f.d.view.log_scroll = 20;
-    let back = render(LogWidget::new(&f.d), 30, 8).join("\n");
+    f.m.view.log_scroll = 20;
+    let back = render(LogWidget::new(&f.m), 30, 8).join("\n");
     assert!(!back.contains("第29条") && back.contains("↑20"), "{back}");
 }
 
@@ -189,39 +171,39 @@ fn log_wraps_wide_text_and_scrolls_back() {
 fn clicks_select_lanes_and_resources() {
     let mut f = crossed_locks(Theme::colored());
     let area = Rect::new(0, 0, 120, 40);
-    let areas = dashboard::layout(area, &f.d);
+    let areas = dashboard::layout(area, &f.m);
     // Lanes: border, column header, then MainProcess, 买票人甲, Process-2.
-    f.d.click(&areas, areas.lanes.x + 5, areas.lanes.y + 4);
-    assert_eq!(f.d.selected_lane(), Some(3));
-    assert_eq!(f.d.view.focus, Pane::Lanes);
-    f.d.click(&areas, areas.resources.x + 3, areas.resources.y + 1);
-    assert_eq!(f.d.view.focus, Pane::Resources);
-    assert_eq!(f.d.view.selected_res, 0);
+    f.m.click(&areas, areas.lanes.x + 5, areas.lanes.y + 4);
+    assert_eq!(f.m.selected_lane(), Some(3));
+    assert_eq!(f.m.view.focus, Pane::Lanes);
+    f.m.click(&areas, areas.resources.x + 3, areas.resources.y + 1);
+    assert_eq!(f.m.view.focus, Pane::Resources);
+    assert_eq!(f.m.view.selected_res, 0);
     // Lock-A takes two lines (owner, then its waiter): the third line is Lock-B.
-    f.d.click(&areas, areas.resources.x + 3, areas.resources.y + 3);
-    assert_eq!(f.d.view.selected_res, 1);
-    f.d.scroll_at(&areas, areas.lanes.x + 5, areas.lanes.y + 4, -1);
-    assert_eq!(f.d.selected_lane(), Some(2), "the wheel moves the lane selection");
-    assert_eq!(f.d.view.focus, Pane::Resources, "without taking the focus");
+    f.m.click(&areas, areas.resources.x + 3, areas.resources.y + 3);
+    assert_eq!(f.m.view.selected_res, 1);
+    f.m.scroll_at(&areas, areas.lanes.x + 5, areas.lanes.y + 4, -1);
+    assert_eq!(f.m.selected_lane(), Some(2), "the wheel moves the lane selection");
+    assert_eq!(f.m.view.focus, Pane::Resources, "without taking the focus");
 }
 
 #[test]
 fn keys_move_within_the_focused_pane() {
     let mut f = crossed_locks(Theme::colored());
-    assert_eq!(f.d.selected_lane(), Some(1));
-    f.d.move_by(1);
-    f.d.move_by(1);
-    f.d.move_by(1);
-    assert_eq!(f.d.selected_lane(), Some(3), "clamped at the last process");
-    f.d.next_pane();
-    assert_eq!(f.d.view.focus, Pane::Resources);
-    f.d.move_by(1);
-    assert_eq!(f.d.view.selected_res, 1);
-    f.d.prev_pane();
-    f.d.prev_pane();
-    assert_eq!(f.d.view.focus, Pane::Log);
-    f.d.move_by(-2);
-    assert_eq!(f.d.view.log_scroll, 2);
+    assert_eq!(f.m.selected_lane(), Some(1));
+    f.m.move_by(1);
+    f.m.move_by(1);
+    f.m.move_by(1);
+    assert_eq!(f.m.selected_lane(), Some(3), "clamped at the last process");
+    f.m.next_pane();
+    assert_eq!(f.m.view.focus, Pane::Resources);
+    f.m.move_by(1);
+    assert_eq!(f.m.view.selected_res, 1);
+    f.m.prev_pane();
+    f.m.prev_pane();
+    assert_eq!(f.m.view.focus, Pane::Log);
+    f.m.move_by(-2);
+    assert_eq!(f.m.view.log_scroll, 2);
 }
 
 /// A screen full of wide characters, then a popup: the popup's left border
@@ -241,7 +223,7 @@ fn popups_over_wide_characters_keep_their_left_border() {
         }
         match name {
             "help" => HelpWidget::new(Scope::Dashboard, Lang::Zh, &theme).render(area, &mut buf),
-            _ => DetailsWidget::new(&f.d, Pane::Lanes).render(area, &mut buf),
+            _ => DetailsWidget::new(&f.m, Pane::Lanes).render(area, &mut buf),
         }
         // The box's top-left corner.
         let (bx, by) = (0..area.height).flat_map(|y| (0..area.width).map(move |x| (x, y))).find(|p| buf[*p].symbol() == "┌").unwrap_or_else(|| panic!("{name}: no box"));
@@ -265,31 +247,31 @@ fn popups_over_wide_characters_keep_their_left_border() {
 #[test]
 fn resource_details_speak_of_holders_not_raw_fields() {
     use super::overlay::DetailsWidget;
-    let mut f = Feed::new(Theme::colored());
-    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").lock(0, "Lock-1");
-    f.at(1, 1, RecordKind::Resource { res: 1, kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 2 });
-    f.d.view.focus = Pane::Resources;
-    f.d.toggle_details();
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).res(1, 0, ResKind::Lock, "Lock-1", 1);
+    f.at_line(1, 1, RecordKind::Resource { res: 1, kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 2 });
+    f.m.view.focus = Pane::Resources;
+    f.m.toggle_details();
     let details = |d: &Dashboard| render(DetailsWidget::new(d, Pane::Resources), 80, 24).join("\n");
-    let free = details(&f.d);
+    let free = details(&f.m);
     assert!(free.contains("state") && free.contains("free"), "{free}");
     for raw in ["value", "count", "capacity"] {
         assert!(!free.contains(raw), "{raw} in\n{free}");
     }
     f.acquired(2, 0, 2);
-    f.at(2, 3, RecordKind::Op { op: Op::Acquire, res: Some(1), other: None, a: 1, b: 1, c: 0, detail: None });
-    let held = details(&f.d);
+    f.at_line(2, 3, RecordKind::Op { op: Op::Acquire, res: Some(1), other: None, a: 1, b: 1, c: 0, detail: None });
+    let held = details(&f.m);
     assert!(held.contains("held by Process-1") && !held.contains("killed"), "{held}");
-    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
-    let dead = details(&f.d);
+    f.at_line(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    let dead = details(&f.m);
     assert!(dead.contains("held by Process-1 (killed)"), "{dead}");
-    f.d.view.selected_res = 1;
-    let sem = details(&f.d);
+    f.m.view.selected_res = 1;
+    let sem = details(&f.m);
     assert!(sem.contains("free units") && sem.contains("1 / 2") && sem.contains("Process-1 (killed)"), "{sem}");
-    let pane = render(ResourcesWidget::new(&f.d), 60, 8).join("\n");
+    let pane = render(ResourcesWidget::new(&f.m), 60, 8).join("\n");
     assert!(pane.contains("held by Process-1 (killed)") && pane.contains("held by: Process-1 (killed)"), "{pane}");
     // Both kills are flagged.
-    let flagged: Vec<&str> = f.d.model.findings.iter().filter(|x| x.kind == "ended_holding").map(|x| x.message.as_str()).collect();
+    let flagged: Vec<String> = f.m.model.findings.iter().filter(|x| x.kind == "ended_holding").map(|x| crate::words::finding(&f.m.model, x, Lang::En)).collect();
     assert!(flagged.iter().any(|m| m.contains("Lock-1") && m.contains("Semaphore-1")), "{flagged:?}");
 }
 
@@ -297,22 +279,46 @@ fn resource_details_speak_of_holders_not_raw_fields() {
 /// record's unique op name (`recv_socket`), on screen and in the stall banner.
 #[test]
 fn waits_read_as_the_lessons_call() {
-    let mut f = Feed::new(Theme::colored());
-    f.spawn(0, 1, "MainProcess");
-    f.at(1, 1, RecordKind::Resource { res: 0, kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
-    f.at(1, 2, RecordKind::Block { op: Op::SockRecv, res: Some(0), other: None, holder: None, timed: false });
-    let lanes = render(LanesWidget::new(&f.d), 100, 6).join("\n");
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false);
+    f.at_line(1, 1, RecordKind::Resource { res: 0, kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
+    f.at_line(1, 2, RecordKind::Block { op: Op::SockRecv, res: Some(0), other: None, holder: None, timed: false });
+    let lanes = render(LanesWidget::new(&f.m), 100, 6).join("\n");
     assert!(lanes.contains("recv conn") && !lanes.contains("recv_socket"), "{lanes}");
-    let banner = render(BannerWidget::new(&f.d), 100, 3).join("\n");
+    let banner = render(BannerWidget::new(&f.m), 100, 3).join("\n");
     assert!(banner.contains("MainProcess in recv on conn") && !banner.contains("_socket"), "{banner}");
+}
+
+/// A listening socket shows its address and the connections it accepted;
+/// an accepted connection its client's address (not a count of its own).
+#[test]
+fn sockets_show_their_addresses() {
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false);
+    f.at_line(1, 1, RecordKind::Resource { res: 0, kind: ResKind::Socket, name: "sk".into(), capacity: 0 });
+    f.at_line(1, 1, RecordKind::Op { op: Op::Listen, res: Some(0), other: None, a: 9001, b: 0, c: 0, detail: Some("127.0.0.1:9001".into()) });
+    f.at_line(1, 2, RecordKind::Resource { res: 1, kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
+    f.at_line(1, 2, RecordKind::Op { op: Op::Accept, res: Some(0), other: None, a: 1, b: 1, c: 40000, detail: Some("127.0.0.1:40000".into()) });
+    let pane = render(ResourcesWidget::new(&f.m), 60, 6).join("\n");
+    assert!(pane.contains("127.0.0.1:9001 · 1 accepted"), "{pane}");
+    assert!(pane.contains("← 127.0.0.1:40000") && pane.matches("accepted").count() == 1, "{pane}");
+    use super::overlay::DetailsWidget;
+    f.m.view.focus = Pane::Resources;
+    f.m.toggle_details();
+    let details = |d: &Dashboard| render(DetailsWidget::new(d, Pane::Resources), 80, 24).join("\n");
+    let sk = details(&f.m);
+    assert!(sk.contains("127.0.0.1:9001") && sk.contains("accepted"), "{sk}");
+    f.m.view.selected_res = 1;
+    let conn = details(&f.m);
+    assert!(conn.contains("← 127.0.0.1:40000") && !conn.contains("accepted"), "{conn}");
 }
 
 /// At 80 columns a stall after the kill of a holder keeps its cause (the
 /// kill) and summarises who waits, instead of a list cut mid-word.
 #[test]
 fn a_stall_banner_at_80_columns_says_the_kill_caused_it() {
-    let mut f = Feed::new(Theme::colored());
-    f.spawn(0, 1, "MainProcess").lock(0, "Lock-1");
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false).res(1, 0, ResKind::Lock, "Lock-1", 1);
     for lane in 2..=11 {
         f.spawn(1, lane, &format!("Process-{}", lane - 1));
     }
@@ -320,11 +326,11 @@ fn a_stall_banner_at_80_columns_says_the_kill_caused_it() {
     for lane in 3..=11 {
         f.blocks(lane, 0, 2, 2);
     }
-    f.at(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(3), holder: None, timed: false });
-    f.at(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    f.at_line(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(3), holder: None, timed: false });
+    f.at_line(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
     for lang in [Lang::En, Lang::Zh] {
-        f.d.lang = lang;
-        let lines = render(BannerWidget::new(&f.d), 80, 3);
+        f.m.lang = lang;
+        let lines = render(BannerWidget::new(&f.m), 80, 3);
         let text = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
         let want: &[&str] = match lang {
             Lang::En => &["STALLED: Process-1 was killed while holding Lock-1, so it is never released", "9 processes in acquire on Lock-1, held by Process-1 (killed)", "MainProcess in join(Process-2)"],
@@ -340,11 +346,11 @@ fn a_stall_banner_at_80_columns_says_the_kill_caused_it() {
 /// A cycle too long for the banner names the processes and locks in it.
 #[test]
 fn a_long_deadlock_banner_keeps_every_name_at_80_columns() {
-    let mut f = Feed::new(Theme::colored());
-    f.spawn(0, 1, "MainProcess");
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false);
     let n = 6;
     for i in 0..n {
-        f.lock(i, &format!("fork-of-philosopher-{i}"));
+        f.res(1, i, ResKind::Lock, &format!("fork-of-philosopher-{i}"), 1);
         f.spawn(1, 2 + i, &format!("philosopher-{i}"));
     }
     for i in 0..n {
@@ -353,22 +359,22 @@ fn a_long_deadlock_banner_keeps_every_name_at_80_columns() {
     for i in 0..n {
         f.blocks(2 + i, (i + 1) % n, 2 + (i + 1) % n, 3);
     }
-    let lines = render(BannerWidget::new(&f.d), 80, 3);
+    let lines = render(BannerWidget::new(&f.m), 80, 3);
     let text = lines.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
     assert!(text.starts_with("DEADLOCK: 6 processes wait for each other in a circle (philosopher-"), "{lines:#?}");
     assert!(text.ends_with("over 6 resources") && !text.contains('…') || text.contains(" … "), "{lines:#?}");
     // Three philosophers: every name fits.
-    let mut g = Feed::new(Theme::colored());
-    g.spawn(0, 1, "MainProcess");
+    let mut g = feed(Theme::colored());
+    g.spawn_as(0, 1, "MainProcess", "worker", false);
     for i in 0..3 {
-        g.lock(i, &format!("fork-{i}"));
+        g.res(1, i, ResKind::Lock, &format!("fork-{i}"), 1);
         g.spawn(1, 2 + i, &format!("philosopher-{i}"));
         g.acquired(2 + i, i, 2);
     }
     for i in 0..3 {
         g.blocks(2 + i, (i + 1) % 3, 2 + (i + 1) % 3, 3);
     }
-    let text = render(BannerWidget::new(&g.d), 80, 3).iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    let text = render(BannerWidget::new(&g.m), 80, 3).iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
     for i in 0..3 {
         assert!(text.contains(&format!("philosopher-{i}")) && text.contains(&format!("fork-{i}")), "{i}: {text}");
     }
@@ -377,16 +383,66 @@ fn a_long_deadlock_banner_keeps_every_name_at_80_columns() {
 /// Resources that do not fit in the pane are announced on its border.
 #[test]
 fn hidden_resources_are_announced() {
-    let mut f = Feed::new(Theme::colored());
-    f.spawn(0, 1, "MainProcess");
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false);
     for i in 0..8 {
-        f.lock(i, &format!("Lock-{}", i + 1));
+        f.res(1, i, ResKind::Lock, &format!("Lock-{}", i + 1), 1);
     }
-    let lines = render(ResourcesWidget::new(&f.d), 50, 6);
+    let lines = render(ResourcesWidget::new(&f.m), 50, 6);
     assert!(lines[5].contains("↓ 4 more"), "{lines:#?}");
-    f.d.view.selected_res = 7;
-    let lines = render(ResourcesWidget::new(&f.d), 50, 6);
+    f.m.view.selected_res = 7;
+    let lines = render(ResourcesWidget::new(&f.m), 50, 6);
     assert!(lines[5].contains("↑ 4 more"), "{lines:#?}");
-    let lines = render(ResourcesWidget::new(&f.d), 50, 12);
+    let lines = render(ResourcesWidget::new(&f.m), 50, 12);
     assert!(!lines[11].contains("more"), "all shown: {lines:#?}");
+}
+
+/// The log says forkscope's events in the viewer's language, switching with
+/// it (no English kept from when they happened), and leaves prints as printed.
+#[test]
+fn the_log_speaks_the_chosen_language() {
+    let mut f = crossed_locks(Theme::mono());
+    f.at_line(2, 2, RecordKind::Print { text: ("hello from the lesson").into() });
+    f.at_line(0, 1, RecordKind::Signal { process: 3, signal: 9 });
+    let en = render(LogWidget::new(&f.m), 100, 14).join("\n");
+    assert!(en.contains("started 买票人甲, pid 102") && en.contains("blocked in acquire on Lock-B held by Process-2") && en.contains("you sent SIGKILL to Process-2"), "{en}");
+    f.m.toggle_lang();
+    let zh = render(LogWidget::new(&f.m), 100, 14).join("\n");
+    for want in ["启动了 买票人甲,pid 102", "阻塞在 acquire Lock-B(被 Process-2 持有)", "你向 Process-2 发送了 SIGKILL", "hello from the lesson"] {
+        assert!(zh.contains(want), "{want} not in\n{zh}");
+    }
+    for gone in ["started", "blocked", "you sent"] {
+        assert!(!zh.contains(gone), "{gone} left in\n{zh}");
+    }
+}
+
+/// A Chinese event wrapped over lines comes back without spaces inside
+/// its words (`持有`, not `持 有`), at any width.
+#[test]
+fn wrapped_chinese_events_keep_their_words_whole() {
+    let mut f = crossed_locks(Theme::mono());
+    f.m.toggle_lang();
+    for w in [24u16, 30, 37, 45] {
+        let lines = render(LogWidget::new(&f.m), w, 16);
+        let joined: String = lines.iter().map(|l| l.trim_matches(|c| c == '│' || c == ' ')).collect::<Vec<_>>().join("");
+        assert!(joined.replace(' ', "").contains("被Process-2持有"), "width {w}: {lines:#?}");
+        for l in &lines {
+            assert!(!l.contains("持 有") && !l.contains("阻 塞") && !l.contains(" ,"), "width {w}: a space inside a word: {l}");
+        }
+    }
+}
+
+/// The deadlock banner and a finding's banner in Chinese.
+#[test]
+fn banners_in_chinese() {
+    let mut f = crossed_locks(Theme::mono());
+    f.m.toggle_lang();
+    let lines = render(BannerWidget::new(&f.m), 100, 3).join(" ");
+    assert!(lines.contains("死锁:买票人甲 在等 Lock-B,Process-2 在等 Lock-A;Lock-B 被 Process-2 持有,Lock-A 被 买票人甲 持有"), "{lines}");
+    let mut g = feed(Theme::mono());
+    g.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).res(1, 0, ResKind::Lock, "Lock-1", 1).acquired(2, 0, 2);
+    g.at_line(0, 1, RecordKind::Ended { process: 2, exitcode: -9, held: None });
+    g.m.toggle_lang();
+    let lines = render(BannerWidget::new(&g.m), 100, 3).join(" ");
+    assert!(lines.contains("! 持有时结束:Process-1 持有 Lock-1 时被 SIGKILL 杀死"), "{lines}");
 }

@@ -1,46 +1,12 @@
 //! Text measured in terminal columns: wide characters (Chinese) take two
 //! columns, so every cut, pad and wrap here counts with `unicode-width`, the
 //! same measure ratatui uses when it puts text into the buffer. Also the
-//! interface language ([`Lang`]).
+//! interface language ([`Lang`], from `crate::words`).
 
 use unicode_width::UnicodeWidthChar;
 
-/// The interface language: lesson texts, help and pane titles follow it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-impl Lang {
-    /// `zh` gives Chinese; anything else English.
-    pub fn parse(code: &str) -> Lang {
-        if code == "zh" { Lang::Zh } else { Lang::En }
-    }
-
-    /// The code `Texts::get` and the run options take.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh",
-        }
-    }
-
-    pub fn toggle(self) -> Lang {
-        match self {
-            Lang::En => Lang::Zh,
-            Lang::Zh => Lang::En,
-        }
-    }
-
-    /// The English or the Chinese of a label.
-    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
-        match self {
-            Lang::En => en,
-            Lang::Zh => zh,
-        }
-    }
-}
+/// The interface language (lives with the sentences it chooses between).
+pub use crate::words::Lang;
 
 /// Columns a character takes (control characters: 0; we never print them).
 pub fn char_width(c: char) -> usize {

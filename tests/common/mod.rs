@@ -8,6 +8,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+mod cpython;
+#[allow(unused_imports)]
+pub use cpython::*;
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_forkscope")
 }
@@ -95,7 +99,7 @@ pub fn reported(s: &Value, key: &str) -> Value {
     s["reported"][key].clone()
 }
 
-fn alive(pid: i32) -> bool {
+pub fn alive(pid: i32) -> bool {
     // A zombie counts as gone: it runs nothing.
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         Ok(t) => t.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z"),

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::*;
 use crate::model::{Record, RecordKind};
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Op, ResKind};
 
 struct Script {
     records: Vec<Record>,

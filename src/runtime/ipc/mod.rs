@@ -208,9 +208,10 @@ impl Rt {
     }
 
     /// Before a `fork` (Python's fork start method): the child holds every
-    /// pipe end this process holds, as a forked child has a copy of every
-    /// descriptor. Not an op: part of the start.
+    /// pipe end and socket this process holds, as a forked child has a copy
+    /// of every descriptor. Not an op: part of the start.
     pub fn ipc_inherit_all(&self, child: u32) {
+        self.sock_inherit_all();
         for id in 0..self.v.resources_in_use() {
             let Some(slot) = self.v.resource(id) else { continue };
             if slot.kind.load(Acquire) != ResKind::Pipe as u32 {

@@ -1,5 +1,6 @@
 //! Thin wrappers over the socket system calls the lesson's sockets use
-//! (IPv4 loopback only), and Python's names for their errors.
+//! (IPv4: loopback only for Rhai; any address a Python program binds), and
+//! Python's names for their errors.
 
 use crate::runtime::{LessonError, LessonResult};
 
@@ -72,6 +73,45 @@ pub fn port_of(fd: i32, peer: bool) -> Option<u16> {
     (rc == 0 && addr.sin_family == libc::AF_INET as libc::sa_family_t).then(|| u16::from_be(addr.sin_port))
 }
 
+/// A socket's own (`peer` false) or peer's address as `ip:port`.
+pub fn addr_of(fd: i32, peer: bool) -> Option<String> {
+    // SAFETY: sockaddr_in is plain old data; all zeros is a valid value.
+    let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
+    let mut len = ADDR_LEN;
+    let p = &mut addr as *mut libc::sockaddr_in as *mut libc::sockaddr;
+    // SAFETY: `p` points at `len` writable bytes.
+    let rc = unsafe { if peer { libc::getpeername(fd, p, &mut len) } else { libc::getsockname(fd, p, &mut len) } };
+    (rc == 0 && addr.sin_family == libc::AF_INET as libc::sa_family_t).then(|| format!("{}:{}", std::net::Ipv4Addr::from(u32::from_be(addr.sin_addr.s_addr)), u16::from_be(addr.sin_port)))
+}
+
+/// Sets `O_NONBLOCK` on `fd` (a listening socket: a connection seen by poll
+/// may be taken by another holder of the socket before our accept).
+pub fn set_nonblocking(fd: i32) -> LessonResult<()> {
+    // SAFETY: plain fcntl calls on a descriptor number.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    if flags & libc::O_NONBLOCK == 0 {
+        // SAFETY: as above.
+        check(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
+    }
+    Ok(())
+}
+
+/// The pending error of a socket (`SO_ERROR`: how a non-blocking connect ended).
+pub fn so_error(fd: i32) -> i32 {
+    let mut err: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `err` is a writable c_int of `len` bytes.
+    let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ERROR, &mut err as *mut libc::c_int as *mut libc::c_void, &mut len) };
+    if rc < 0 { std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EBADF) } else { err }
+}
+
+/// Whether `fd` can be written to within `ms` (a connect in progress has ended).
+pub fn writable(fd: i32, ms: i32) -> bool {
+    let mut p = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
+    // SAFETY: one valid pollfd.
+    unsafe { libc::poll(&mut p, 1, ms) > 0 && p.revents & (libc::POLLOUT | libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 }
+}
+
 pub fn readable(fd: i32, ms: i32) -> bool {
     !crate::sys::poll_readable(&[fd], ms).is_empty()
 }
@@ -103,5 +143,7 @@ mod tests {
         assert!(!is_socket_on(l.as_raw_fd(), port.wrapping_add(1)));
         assert!(!is_socket_on(-1, port));
         assert!(!is_socket_on(9999, port));
+        assert_eq!(addr_of(l.as_raw_fd(), false), Some(format!("127.0.0.1:{port}")));
+        assert_eq!(addr_of(l.as_raw_fd(), true), None, "a listener has no peer");
     }
 }

@@ -64,7 +64,10 @@ pub struct Task {
 impl Task {
     pub fn preview(&self) -> String {
         let args = preview(&Value::Array(self.args.clone()));
-        one_line(&format!("{}({})", self.func, &args[1..args.len().saturating_sub(1)]))
+        // The list's brackets off; a long list ends with '…', not ']'.
+        let inner = args.strip_prefix('[').unwrap_or(&args);
+        let inner = inner.strip_suffix(']').unwrap_or(inner);
+        one_line(&format!("{}({inner})", self.func))
     }
 }
 
@@ -373,5 +376,14 @@ mod tests {
     fn task_preview_reads_like_a_call() {
         let t = Task { func: "task".into(), args: vec![Value::Int(3), Value::Str("x".into())], result: 0, index: 0 };
         assert_eq!(t.preview(), "task(3, 'x')");
+    }
+
+    #[test]
+    fn a_long_task_preview_is_cut_on_a_character() {
+        // A pool task given a manager's proxy: its long repr is cut with '…'.
+        let long = "<AutoProxy[Queue] object, typeid 'Queue' at 0x7f58ed979b10> ".repeat(4);
+        let t = Task { func: "writer".into(), args: vec![Value::Str(long)], result: 0, index: 0 };
+        let p = t.preview();
+        assert!(p.starts_with("writer('<AutoProxy[Queue]") && p.contains('…'), "{p}");
     }
 }

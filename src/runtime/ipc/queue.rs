@@ -167,7 +167,11 @@ impl Rt {
     pub fn queue_get(&self, id: u32, how: Blocking, line: u32) -> LessonResult<Value> {
         let (slot, _) = self.queue_slot(id)?;
         let op = if how.nowait { Op::GetNowait } else { Op::Get };
-        self.enter_op(op, line);
+        if how.block && !how.nowait && how.timeout.is_none() {
+            self.enter_wait_op(op, id, NONE, line);
+        } else {
+            self.enter_op(op, line);
+        }
         let fifo = self.queue_fifo(slot);
         {
             let _g = Guard::new(&slot.mutex, self.lane);

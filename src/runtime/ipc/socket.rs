@@ -1,7 +1,13 @@
-//! Sockets on loopback: `listen(port)`, `srv.accept()`, `connect(port)`,
-//! `conn.send(text)`, `conn.recv(n)`, `close()` — real TCP sockets, bound to
-//! 127.0.0.1 only, so a real client from outside the run (`nc 127.0.0.1 PORT`)
-//! can talk to a lesson's server.
+//! Sockets: `listen(port)`, `srv.accept()`, `connect(port)`,
+//! `conn.send(text)`, `conn.recv(n)`, `close()` — real TCP sockets, so a real
+//! client from outside the run (`nc 127.0.0.1 PORT`) can talk to a lesson's
+//! server. Rhai's are bound to 127.0.0.1 only and carry text. Python's are
+//! the program's own `socket.socket()` objects (any address it binds, bytes):
+//! Python makes, binds and connects the descriptor, and hands it here at
+//! `listen` ([`Rt::sock_listen_fd`]) or once its non-blocking `connect` was
+//! issued ([`Rt::sock_connected`]); from then on it is the same resource,
+//! with the same waits, as a Rhai socket. With Python's fork start method a
+//! child holds every socket its parent holds ([`Rt::sock_inherit_all`]).
 //!
 //! Descriptors are the process's own (`SOCK_CLOEXEC`). A socket given to a
 //! child as a `Process` argument is inherited for real: the spawn clears
@@ -24,7 +30,8 @@
 //! (recording the `Wake`), so under a schedule the run is as deterministic as
 //! with queues. Anything else — a client from outside, a peer killed by a
 //! signal — is noticed by polling the descriptor every [`SLICE`], paused or
-//! not. Such waits are recorded as *timed* (they can end without any process
+//! not (as is a `connect` in progress, which only the kernel ends). Such
+//! waits are recorded as *timed* (they can end without any process
 //! of the run), so the stall detector never calls a server waiting for
 //! outside clients stuck. `terminate()` works as for any process (SIGTERM).
 
@@ -32,7 +39,7 @@ use std::cell::RefCell;
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
-use super::net::{self, bad_fd, check, close_fd, os_error, port_of, readable, timed_out};
+use super::net::{self, addr_of, bad_fd, check, close_fd, os_error, port_of, readable, timed_out, writable};
 use super::one_line;
 use crate::runtime::{LessonError, LessonResult, Rt, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
@@ -120,9 +127,11 @@ impl Rt {
         }
     }
 
-    /// Blocks in `op` until `fd` is readable (or a process of the run says it
-    /// will be). `Err` on timeout.
-    fn sock_wait(&self, id: u32, slot: &'static ResourceSlot, fd: i32, op: Op, timeout: Option<f64>) -> LessonResult<()> {
+    /// Blocks in `op` until `fd` is readable (or, `writing`, writable: a
+    /// connect in progress has ended), or a process of the run says it will
+    /// be. `Err` on timeout.
+    fn sock_wait(&self, id: u32, slot: &'static ResourceSlot, fd: i32, op: Op, timeout: Option<f64>, writing: bool) -> LessonResult<()> {
+        let ready = |ms| if writing { writable(fd, ms) } else { readable(fd, ms) };
         {
             let _g = Guard::new(&slot.mutex, self.lane);
             self.expect_handoff();
@@ -130,7 +139,7 @@ impl Rt {
             slot.version.fetch_add(1, Release);
             self.record_block(op, id, NONE, NONE, true);
         }
-        let end = self.wait_until_every(op, id, NONE, timeout, Some(SLICE), || self.handed(id) || readable(fd, 0));
+        let end = self.wait_until_every(op, id, NONE, timeout, Some(SLICE), || self.handed(id) || ready(0));
         let handed = {
             let _g = Guard::new(&slot.mutex, self.lane);
             self.handed(id) || {
@@ -141,7 +150,7 @@ impl Rt {
         };
         self.take_mailbox();
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
-        if readable(fd, 0) || (handed && readable(fd, LAND_MS)) {
+        if ready(0) || (handed && ready(LAND_MS)) {
             return Ok(());
         }
         if end == WaitEnd::TimedOut {
@@ -160,30 +169,42 @@ impl Rt {
         }
         self.enter_op(Op::Listen, line);
         let fd = net::new_socket()?;
-        let setup = || -> LessonResult<u16> {
+        let setup = || -> LessonResult<u32> {
             let one: libc::c_int = 1;
             // SAFETY: `one` is a valid c_int option value of the given size.
             check(unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one as *const libc::c_int as *const libc::c_void, std::mem::size_of::<libc::c_int>() as libc::socklen_t) })?;
             net::bind_loopback(fd, port as u16)?;
-            // SAFETY: plain syscalls on our descriptor.
-            check(unsafe { libc::listen(fd, 128) })?;
-            // Non-blocking: a connection seen by poll may be taken by another
-            // holder of the socket before our accept.
-            // SAFETY: as above.
-            check(unsafe { libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK) })?;
-            port_of(fd, false).ok_or_else(|| os_error(std::io::Error::last_os_error()))
+            self.sock_listening(fd, 128)
         };
-        let port = match setup() {
-            Ok(p) => p,
+        match setup() {
+            Ok(id) => Ok((id, fd)),
             Err(e) => {
                 close_fd(fd);
-                return Err(e);
+                Err(e)
             }
-        };
+        }
+    }
+
+    /// Python's `sock.listen(backlog)` on the program's bound socket `fd`:
+    /// the socket becomes a resource (its id), shown with its address.
+    pub fn sock_listen_fd(&self, fd: i32, backlog: i32, line: u32) -> LessonResult<u32> {
+        self.enter_op(Op::Listen, line);
+        if fd < 0 {
+            return Err(bad_fd());
+        }
+        self.sock_listening(fd, backlog)
+    }
+
+    /// `fd` (bound) listens, and becomes a listening socket resource.
+    fn sock_listening(&self, fd: i32, backlog: i32) -> LessonResult<u32> {
+        // SAFETY: a plain syscall on a descriptor number.
+        check(unsafe { libc::listen(fd, backlog) })?;
+        net::set_nonblocking(fd)?;
+        let port = port_of(fd, false).ok_or_else(|| os_error(std::io::Error::last_os_error()))?;
         let id = self.new_resource(ResKind::Socket, None, 0, |s| init_slot(s, port, LISTENER, 0))?;
         remember(id, fd);
-        self.record_op(Op::Listen, id, NONE, port as i64, 0, 0, Some(&format!("127.0.0.1:{port}")));
-        Ok((id, fd))
+        self.record_op(Op::Listen, id, NONE, port as i64, 0, 0, Some(&addr_of(fd, false).unwrap_or_default()));
+        Ok(id)
     }
 
     /// `srv.accept()` / `srv.accept(secs)`: the new connection (id, descriptor).
@@ -196,6 +217,8 @@ impl Rt {
         if slot.aux[ROLE].load(Relaxed) != LISTENER {
             return Err(os_error(std::io::Error::from_raw_os_error(libc::EINVAL)));
         }
+        // Python may have made it blocking again (`settimeout(None)`).
+        net::set_nonblocking(fd)?;
         let conn = loop {
             // SAFETY: accept4 on our descriptor; no address wanted.
             let c = unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
@@ -206,7 +229,7 @@ impl Rt {
             if e.raw_os_error() != Some(libc::EAGAIN) && e.raw_os_error() != Some(libc::EINTR) {
                 return Err(os_error(e));
             }
-            self.sock_wait(id, slot, fd, Op::Accept, timeout)?;
+            self.sock_wait(id, slot, fd, Op::Accept, timeout, false)?;
         };
         let (local, peer) = (port_of(conn, false).unwrap_or(0), port_of(conn, true).unwrap_or(0));
         let cid = match self.new_resource(ResKind::Socket, None, 0, |s| init_slot(s, local, CONN, peer)) {
@@ -217,23 +240,38 @@ impl Rt {
             }
         };
         remember(cid, conn);
-        // A client of this run made its socket before connecting: link the two ends.
-        if let Some(client) = self.sock_find(|s| s.aux[ROLE].load(Relaxed) == CONN && s.aux[PORT].load(Relaxed) == peer as u64 && s.aux[PEER_PORT].load(Relaxed) == local as u64 && s.aux[PEER].load(Relaxed) == 0, cid) {
-            if let Ok(cs) = self.sock_slot(client) {
-                let _g = Guard::new(&cs.mutex, self.lane);
-                cs.aux[PEER].store(cid as u64 + 1, Relaxed);
-            }
-            if let Ok(ours) = self.sock_slot(cid) {
-                ours.aux[PEER].store(client as u64 + 1, Relaxed);
-            }
-        }
+        self.sock_link(cid);
         let count = {
             let _g = Guard::new(&slot.mutex, self.lane);
             slot.version.fetch_add(1, Release);
             slot.count.fetch_add(1, Relaxed) + 1
         };
-        self.record_op(Op::Accept, id, NONE, count, cid as i64, peer as i64, Some(&format!("127.0.0.1:{peer}")));
+        self.record_op(Op::Accept, id, NONE, count, cid as i64, peer as i64, Some(&addr_of(conn, true).unwrap_or_default()));
         Ok((cid, conn))
+    }
+
+    /// Links connection `id` with its other end when that is a socket of
+    /// this run too (a client's connection and the one its server accepted:
+    /// each one's port is the other's peer port). Whichever of the two is
+    /// made second finds the first.
+    fn sock_link(&self, id: u32) {
+        let Ok(me) = self.sock_slot(id) else { return };
+        let (port, peer_port) = (me.aux[PORT].load(Relaxed), me.aux[PEER_PORT].load(Relaxed));
+        let Some(other) = self.sock_find(|s| s.aux[ROLE].load(Relaxed) == CONN && s.aux[PORT].load(Relaxed) == peer_port && s.aux[PEER_PORT].load(Relaxed) == port && s.aux[PEER].load(Relaxed) == 0, id) else { return };
+        if let Ok(os) = self.sock_slot(other) {
+            let _g = Guard::new(&os.mutex, self.lane);
+            os.aux[PEER].store(id as u64 + 1, Relaxed);
+        }
+        let _g = Guard::new(&me.mutex, self.lane);
+        me.aux[PEER].store(other as u64 + 1, Relaxed);
+    }
+
+    /// A process of the run connected to `port`: the first process in
+    /// `accept` on a listener of the run on that port is woken.
+    fn sock_wake_listener(&self, port: u64, except: u32) {
+        if let Some(listener) = self.sock_find(|s| s.aux[ROLE].load(Relaxed) == LISTENER && s.aux[PORT].load(Relaxed) == port && s.aux[CLOSED].load(Relaxed) == 0, except) {
+            self.sock_wake_first(listener, Op::Accept);
+        }
     }
 
     /// The last socket resource (other than `except`) matching `pred`.
@@ -278,34 +316,84 @@ impl Rt {
         }
         remember(id, fd);
         self.record_op(Op::Connect, id, NONE, port, local as i64, 0, Some(&format!("127.0.0.1:{port}")));
-        if let Some(listener) = self.sock_find(|s| s.aux[ROLE].load(Relaxed) == LISTENER && s.aux[PORT].load(Relaxed) == port as u64 && s.aux[CLOSED].load(Relaxed) == 0, id) {
-            self.sock_wake_first(listener, Op::Accept);
-        }
+        self.sock_wake_listener(port as u64, id);
         Ok((id, fd))
     }
 
-    /// `conn.send(text)`: sends every byte; returns how many.
-    pub fn sock_send(&self, id: u32, fd: i32, text: &str, line: u32) -> LessonResult<i64> {
+    /// The gate of a Python socket op whose system call Python makes itself
+    /// (`connect`: CPython parses the address and starts the connection).
+    pub fn sock_enter(&self, op: Op, line: u32) {
+        self.enter_op(op, line);
+    }
+
+    /// Python's `sock.connect(addr)`, after its gate ([`Rt::sock_enter`]):
+    /// the program's socket `fd` started a non-blocking connect to `port`,
+    /// which ended at once with `err` (0: connected; `EINPROGRESS`: under
+    /// way). The socket becomes a resource; while the connection is under
+    /// way the process is blocked in `connect` on it. Returns its id.
+    pub fn sock_connected(&self, fd: i32, port: i64, err: i32, timeout: Option<f64>) -> LessonResult<u32> {
+        if fd < 0 {
+            return Err(bad_fd());
+        }
+        if err != 0 && err != libc::EINPROGRESS {
+            let e = os_error(std::io::Error::from_raw_os_error(err));
+            self.record_op(Op::Connect, NONE, NONE, port, 0, -1, Some(&e.to_string()));
+            return Err(e);
+        }
+        let local = port_of(fd, false).unwrap_or(0);
+        let id = self.new_resource(ResKind::Socket, None, 0, |s| init_slot(s, local, CONN, port as u16))?;
+        let slot = self.sock_slot(id)?;
+        let failed = |e: LessonError| -> LessonResult<u32> {
+            slot.aux[CLOSED].store(1, Relaxed);
+            slot.aux[HOLDERS].store(0, Relaxed);
+            self.record_op(Op::Connect, id, NONE, port, local as i64, -1, Some(&e.to_string()));
+            Err(e)
+        };
+        if err == libc::EINPROGRESS {
+            while !writable(fd, 0) {
+                if let Err(e) = self.sock_wait(id, slot, fd, Op::Connect, timeout, true) {
+                    return failed(e);
+                }
+            }
+            let e = net::so_error(fd);
+            if e != 0 {
+                return failed(os_error(std::io::Error::from_raw_os_error(e)));
+            }
+        }
+        remember(id, fd);
+        self.sock_link(id);
+        self.record_op(Op::Connect, id, NONE, port, local as i64, 0, Some(&addr_of(fd, true).unwrap_or_else(|| format!("port {port}"))));
+        self.sock_wake_listener(port as u64, id);
+        Ok(id)
+    }
+
+    /// `conn.send(data)` (`flags` as for send(2)): sends every byte;
+    /// returns how many.
+    pub fn sock_send(&self, id: u32, fd: i32, bytes: &[u8], flags: i32, line: u32) -> LessonResult<i64> {
         let slot = self.sock_slot(id)?;
         self.enter_op(Op::SockSend, line);
         if fd < 0 {
             return Err(bad_fd());
         }
-        let bytes = text.as_bytes();
         let mut sent = 0;
         while sent < bytes.len() {
             // SAFETY: the pointer and length describe `bytes[sent..]`.
-            let n = unsafe { libc::send(fd, bytes[sent..].as_ptr() as *const libc::c_void, bytes.len() - sent, libc::MSG_NOSIGNAL) };
+            let n = unsafe { libc::send(fd, bytes[sent..].as_ptr() as *const libc::c_void, bytes.len() - sent, flags | libc::MSG_NOSIGNAL) };
             if n < 0 {
                 let e = std::io::Error::last_os_error();
-                if e.raw_os_error() == Some(libc::EINTR) {
-                    continue;
+                match e.raw_os_error() {
+                    Some(libc::EINTR) => continue,
+                    // A socket Python made non-blocking (a timeout), its buffer full.
+                    Some(libc::EAGAIN) => {
+                        writable(fd, SLICE.as_millis() as i32);
+                        continue;
+                    }
+                    _ => return Err(os_error(e)),
                 }
-                return Err(os_error(e));
             }
             sent += n as usize;
         }
-        self.record_op(Op::SockSend, id, NONE, sent as i64, 0, 0, Some(&one_line(text)));
+        self.record_op(Op::SockSend, id, NONE, sent as i64, 0, 0, Some(&one_line(&String::from_utf8_lossy(bytes))));
         let peer = slot.aux[PEER].load(Relaxed);
         if sent > 0 && peer > 0 {
             self.sock_wake_first(peer as u32 - 1, Op::SockRecv);
@@ -313,8 +401,9 @@ impl Rt {
         Ok(sent as i64)
     }
 
-    /// `conn.recv(n)`: up to `n` bytes as text; `""` once the peer has closed.
-    pub fn sock_recv(&self, id: u32, fd: i32, n: i64, timeout: Option<f64>, line: u32) -> LessonResult<String> {
+    /// `conn.recv(n)` (`flags` as for recv(2)): up to `n` bytes; none once
+    /// the peer has closed.
+    pub fn sock_recv(&self, id: u32, fd: i32, n: i64, flags: i32, timeout: Option<f64>, line: u32) -> LessonResult<Vec<u8>> {
         let slot = self.sock_slot(id)?;
         if n < 0 {
             return Err(LessonError::value("negative buffersize in recv"));
@@ -329,19 +418,19 @@ impl Rt {
                 break 0;
             }
             // SAFETY: `buf` has `buf.len()` writable bytes.
-            let r = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), libc::MSG_DONTWAIT) };
+            let r = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), flags | libc::MSG_DONTWAIT) };
             if r >= 0 {
                 break r as usize;
             }
             let e = std::io::Error::last_os_error();
             match e.raw_os_error() {
-                Some(libc::EAGAIN) | Some(libc::EINTR) => self.sock_wait(id, slot, fd, Op::SockRecv, timeout)?,
+                Some(libc::EAGAIN) | Some(libc::EINTR) => self.sock_wait(id, slot, fd, Op::SockRecv, timeout, false)?,
                 _ => return Err(os_error(e)),
             }
         };
-        let text = String::from_utf8_lossy(&buf[..got]).into_owned();
-        self.record_op(Op::SockRecv, id, NONE, got as i64, 0, 0, Some(&one_line(&text)));
-        Ok(text)
+        buf.truncate(got);
+        self.record_op(Op::SockRecv, id, NONE, got as i64, 0, 0, Some(&one_line(&String::from_utf8_lossy(&buf))));
+        Ok(buf)
     }
 
     /// `close()`: this process's descriptor closes; when no process holds it
@@ -349,6 +438,41 @@ impl Rt {
     pub fn sock_close(&self, id: u32, fd: i32, line: u32) -> LessonResult<()> {
         self.enter_op(Op::SockClose, line);
         self.sock_drop(id, fd, None)
+    }
+
+    /// A Python socket object closed by the garbage collector (CPython
+    /// closes its descriptor then): as `close()`, but not an op of the program.
+    pub fn sock_release(&self, id: u32, fd: i32) -> LessonResult<()> {
+        self.sock_drop(id, fd, Some("closed (garbage collected)"))
+    }
+
+    /// Python's `sock.shutdown(how)`: the connection stops one way or both;
+    /// a peer of the run in `recv` is woken (it reads the end). Recorded as
+    /// a `close` that leaves the descriptor held.
+    pub fn sock_shutdown(&self, id: u32, fd: i32, how: i32, line: u32) -> LessonResult<()> {
+        let slot = self.sock_slot(id)?;
+        self.enter_op(Op::SockClose, line);
+        if fd < 0 {
+            return Err(bad_fd());
+        }
+        // SAFETY: a plain syscall on a descriptor number.
+        check(unsafe { libc::shutdown(fd, how) })?;
+        let held = slot.aux[HOLDERS].load(Relaxed).max(1);
+        self.record_op(Op::SockClose, id, NONE, held as i64, 0, 0, Some(&format!("shutdown({})", ["SHUT_RD", "SHUT_WR", "SHUT_RDWR"].get(how as usize).unwrap_or(&"?"))));
+        let peer = slot.aux[PEER].load(Relaxed);
+        if how != libc::SHUT_RD && peer > 0 {
+            self.sock_wake_first(peer as u32 - 1, Op::SockRecv);
+        }
+        Ok(())
+    }
+
+    /// Before Python forks a child: it holds every socket this process holds
+    /// (a forked child has a copy of every descriptor). Not an op.
+    pub(crate) fn sock_inherit_all(&self) {
+        let open: Vec<u32> = OPEN.with(|o| o.borrow().iter().map(|(id, _)| *id).collect());
+        for id in open {
+            self.sock_share(id);
+        }
     }
 
     fn sock_drop(&self, id: u32, fd: i32, detail: Option<&str>) -> LessonResult<()> {

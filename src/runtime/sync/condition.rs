@@ -49,8 +49,14 @@ impl Rt {
             }
             Some((k, _)) => return Err(LessonError::type_error(format!("Condition() takes a Lock or an RLock, not a {k}"))),
             // Python's default: a new RLock, made first so that the
-            // condition's `Resource` record can name it.
-            None => (ResKind::RLock, self.rlock_new(line)?),
+            // condition's `Resource` record can name it. The name the
+            // program gave (`cond = Condition()`) is the condition's.
+            None => {
+                let given = self.local.borrow_mut().next_name.take();
+                let made = self.rlock_new(line);
+                self.local.borrow_mut().next_name = given;
+                (ResKind::RLock, made?)
+            }
         };
         let id = self.new_resource(ResKind::Condition, None, lock as i64, |s| {
             s.aux[0].store(lock as u64, Relaxed);

@@ -38,7 +38,11 @@ impl Rt {
     /// `r.acquire()`, `r.acquire(false)`, `r.acquire(secs)`.
     pub fn rlock_acquire(&self, id: u32, blocking: bool, timeout: Option<f64>, line: u32) -> LessonResult<bool> {
         let slot = self.slot(id, ResKind::RLock)?;
-        self.enter_op(Op::Acquire, line);
+        if blocking && timeout.is_none() {
+            self.enter_wait_op(Op::Acquire, id, NONE, line);
+        } else {
+            self.enter_op(Op::Acquire, line);
+        }
         Ok(self.rlock_take(slot, id, blocking, timeout, 1))
     }
 

@@ -41,7 +41,11 @@ impl Rt {
     /// `s.acquire()`, `s.acquire(false)`, `s.acquire(secs)`.
     pub fn semaphore_acquire(&self, id: u32, blocking: bool, timeout: Option<f64>, line: u32) -> LessonResult<bool> {
         let slot = self.sem_slot(id)?;
-        self.enter_op(Op::Acquire, line);
+        if blocking && timeout.is_none() {
+            self.enter_wait_op(Op::Acquire, id, NONE, line);
+        } else {
+            self.enter_op(Op::Acquire, line);
+        }
         {
             let _g = Guard::new(&slot.mutex, self.lane);
             let value = slot.count.load(Relaxed);

@@ -20,7 +20,7 @@ fn rig() -> Vec<Rt> {
     let name = seg.name().to_string();
     let v = seg.leak();
     crate::shm::unlink(&name);
-    let info = RunInfo { lesson: "t".into(), origin: "t".into(), script: String::new(), params: Default::default(), scratch: "/tmp".into(), seed: 1, lang: "en".into(), language: Default::default(), source_path: String::new(), in_place: None };
+    let info = RunInfo { lesson: "t".into(), origin: "t".into(), script: String::new(), params: Default::default(), scratch: "/tmp".into(), seed: 1, lang: "en".into(), language: Default::default(), source_path: String::new(), in_place: None, fork_server: false };
     (1..=3).map(|lane| Rt::new(v, lane, info.clone(), name.clone(), vec![], format!("P{lane}"), false)).collect()
 }
 
@@ -97,6 +97,15 @@ fn event_set_hands_every_waiter_the_token() {
     assert!(rts[0].event_wait(e, None, 5).unwrap(), "set: wait returns at once");
     rts[0].event_clear(e, 6).unwrap();
     assert!(!rts[0].event_is_set(e, 7).unwrap());
+}
+
+#[test]
+fn a_named_condition_keeps_its_name_not_its_own_rlock() {
+    let rts = rig();
+    // `cond = Condition()`: the name is the condition's; its RLock gets a default one.
+    let (c, _, lock) = rts[0].named(Some("cond"), || rts[0].condition_new(None, 1)).unwrap();
+    assert_eq!(rts[0].slot(c, ResKind::Condition).unwrap().name.get(), "cond");
+    assert_ne!(rts[0].slot(lock, ResKind::RLock).unwrap().name.get(), "cond");
 }
 
 #[test]

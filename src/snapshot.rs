@@ -35,7 +35,7 @@ use ratatui::widgets::Widget;
 use crate::codec::Value;
 use crate::conductor::schedule::{Policy, STEP_LIMIT};
 use crate::conductor::{Action, GateError, Run, RunOptions};
-use crate::model::{Model, Record, RecordKind};
+use crate::model::{LogEvent, Model, Record, RecordKind, Said};
 use crate::scenario::{self, Lesson};
 use crate::ui::state::{Dashboard, Mode, RunStatus, Tone};
 use crate::ui::text::Lang;
@@ -76,7 +76,8 @@ impl RunInfo {
     /// script alone if that no longer gives the same script.
     pub fn of(opts: &RunOptions) -> RunInfo {
         let spec = opts.origin.strip_prefix("builtin:").unwrap_or(&opts.origin);
-        let lesson = match scenario::load(spec) {
+        // The program as the run got it: its variant, its constants set.
+        let lesson = match scenario::load(spec).and_then(|l| l.for_run(&opts.params)) {
             Ok(l) if l.script == opts.script => l,
             _ => Lesson::from_parts(&opts.lesson, opts.origin.clone(), opts.origin.clone(), opts.script.clone(), None, None).expect("a lesson without a manifest always builds"),
         };
@@ -91,14 +92,70 @@ pub struct Captured {
     /// The records the model was built from (on the virtual clock if stepped).
     pub records: Vec<Record>,
     /// `step 12`, `at 1.5 s`, `end`, with why it stopped early if it did.
-    pub moment: String,
+    pub moment: Shown,
     pub run: RunInfo,
+    /// Where the run came from, for the footer (a recording's [`figure_note`](crate::recording::Recording::figure_note)).
+    pub note: Option<String>,
+}
+
+/// Which moment of the run a figure shows, said in the figure's language
+/// (`Display`: English, as the command line reports it).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Shown {
+    /// `--at SECS`: the run paused there (or ended before).
+    At { secs: f64, all_ended: bool },
+    /// `--steps N`, reached.
+    Step(u64),
+    /// The stepping stopped after `steps` (`end`: it was asked to go to the end).
+    Stopped { steps: u64, why: Stop, end: bool },
+    /// Stepped to the end, which the step limit cut short.
+    Limit(u64),
+}
+
+/// Why stepping stopped before it was asked to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stop {
+    AllEnded,
+    Deadlock,
+    NothingSteppable,
+}
+
+impl Shown {
+    pub fn say(self, l: Lang) -> String {
+        let why = |w: Stop| match w {
+            Stop::AllEnded => l.pick("all ended", "全部结束"),
+            Stop::Deadlock => l.pick("deadlock", "死锁"),
+            Stop::NothingSteppable => l.pick("nothing can be stepped", "没有可以单步的进程"),
+        };
+        match (self, l) {
+            (Shown::At { secs, all_ended }, Lang::En) => format!("at {secs:.1} s{}", if all_ended { " (all ended)" } else { "" }),
+            (Shown::At { secs, all_ended }, Lang::Zh) => format!("第 {secs:.1} 秒{}", if all_ended { "(全部结束)" } else { "" }),
+            (Shown::Step(n), Lang::En) => format!("step {n}"),
+            (Shown::Step(n), Lang::Zh) => format!("第 {n} 步"),
+            (Shown::Stopped { steps, why: w, end }, Lang::En) => format!("{}step {steps} ({})", if end { "end, " } else { "" }, why(w)),
+            (Shown::Stopped { steps, why: w, end }, Lang::Zh) => format!("{}第 {steps} 步({})", if end { "结束," } else { "" }, why(w)),
+            (Shown::Limit(n), Lang::En) => format!("step {n} (the run goes on; drawn at the step limit)"),
+            (Shown::Limit(n), Lang::Zh) => format!("第 {n} 步(运行还在继续;画到步数上限为止)"),
+        }
+    }
+}
+
+impl std::fmt::Display for Shown {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.say(Lang::En))
+    }
 }
 
 impl Captured {
     /// The dashboard showing this moment (see [`dashboard`]).
     pub fn dashboard(&self) -> Dashboard {
-        dashboard(&self.run, self.model.clone(), &self.moment)
+        let moment = self.moment.say(self.run.lang);
+        let mut dash = dashboard(&self.run, self.model.clone(), &moment);
+        if self.note.is_some() {
+            dash.figure_note = self.note.clone();
+            as_figure(&mut dash, &moment);
+        }
+        dash
     }
 }
 
@@ -132,7 +189,7 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
     dash.model = model;
     // Goals are won by a student stepping; a snapshot's schedule is the
     // tool's, so a figure shows bad outcomes only.
-    (dash.status.bad, dash.status.goals) = dash.verdicts(&run.params, ended, false);
+    (dash.status.bad, dash.status.goals) = dash.verdicts(&run.params, ended, false, None);
     as_figure(&mut dash, moment);
     dash
 }
@@ -142,9 +199,14 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
 /// · seed 0 · lock=true`) instead of key hints. `snapshot` and the
 /// dashboard's `p` both draw through it.
 pub fn as_figure(dash: &mut Dashboard, moment: &str) {
-    let mut what = format!("{} · {moment} · seed {}", dash.lesson.name, dash.seed);
+    let mut what = format!("{} · {moment} · {} {}", dash.lesson.name, dash.lang.pick("seed", "种子"), dash.seed);
     if !dash.params.is_empty() {
         what.push_str(&format!(" · {}", dash.params));
+    }
+    match (&dash.explored, &dash.figure_note) {
+        (Some(crate::ui::explore::Shown::Done(o)), _) => what.push_str(&format!(" · {}", o.label(dash.lang))),
+        (_, Some(note)) => what.push_str(&format!(" · {note}")),
+        _ => {}
     }
     dash.view.message = Some((what, Tone::Info));
     dash.view.figure = true;
@@ -165,7 +227,14 @@ pub fn draw(shot: &Captured, width: u16, height: u16) -> Buffer {
 }
 
 /// Runs `opts` to `moment` and returns the model then.
-pub fn capture(mut opts: RunOptions, moment: Moment) -> anyhow::Result<Captured> {
+pub fn capture(opts: RunOptions, moment: Moment) -> anyhow::Result<Captured> {
+    capture_with(opts, moment, Policy::RoundRobin)
+}
+
+/// Runs `opts` to `moment`, stepped by `policy` (a recording's schedule:
+/// [`Policy::Replay`]; round robin where it has ended), and returns the
+/// model then.
+pub fn capture_with(mut opts: RunOptions, moment: Moment, mut policy: Policy) -> anyhow::Result<Captured> {
     let stepped = !matches!(moment, Moment::At(_));
     opts.paused = stepped;
     let info = RunInfo::of(&opts);
@@ -199,14 +268,13 @@ pub fn capture(mut opts: RunOptions, moment: Moment) -> anyhow::Result<Captured>
             run.pause();
             run.settle(&mut recs, Duration::from_secs(2));
             feed(&mut recs, &mut model, &mut records);
-            if run.all_ended() { format!("at {:.1} s (all ended)", d.as_secs_f64()) } else { format!("at {:.1} s", d.as_secs_f64()) }
+            Shown::At { secs: d.as_secs_f64(), all_ended: run.all_ended() }
         }
         Moment::Steps(_) | Moment::End => {
             let limit = match moment {
                 Moment::Steps(n) => n,
                 _ => END_STEP_LIMIT,
             };
-            let mut policy = Policy::RoundRobin;
             let mut steps = 0u64;
             let why = loop {
                 if let Some(sig) = crate::sys::stop_requested() {
@@ -218,34 +286,50 @@ pub fn capture(mut opts: RunOptions, moment: Moment) -> anyhow::Result<Captured>
                 }
                 feed(&mut recs, &mut model, &mut records);
                 if run.all_ended() {
-                    break Some("all ended");
+                    break Some(Stop::AllEnded);
                 }
                 if model.deadlock().is_some() {
-                    break Some("deadlock");
+                    break Some(Stop::Deadlock);
                 }
                 if steps >= limit {
                     break None;
                 }
-                match policy.pick(&run) {
-                    Some(Action::Step { lane, .. }) => match run.grant(Some(lane)) {
-                        Ok(_) => steps += 1,
-                        Err(GateError::NotSteppable(..)) => {}
-                        Err(e) => anyhow::bail!("{e}"),
-                    },
-                    Some(Action::Signal { .. }) => {}
-                    None => break Some("nothing can be stepped"),
+                let action = match policy.pick(&run) {
+                    // A recording played out: the rest of the run goes round robin.
+                    None if matches!(policy, Policy::Replay(_)) => {
+                        policy = Policy::RoundRobin;
+                        policy.pick(&run)
+                    }
+                    a => a,
+                };
+                match action {
+                    Some(Action::Step { lane, granularity }) => {
+                        if run.statements() != (granularity == 1) {
+                            run.set_statements(granularity == 1);
+                        }
+                        match run.grant(Some(lane)) {
+                            Ok(_) => steps += 1,
+                            Err(GateError::NotSteppable(..)) => {}
+                            Err(e) => anyhow::bail!("{e}"),
+                        }
+                    }
+                    Some(Action::Signal { lane, signal }) => {
+                        run.signal(lane, signal);
+                        steps += 1;
+                    }
+                    None => break Some(Stop::NothingSteppable),
                 }
             };
             match (moment, why) {
-                (Moment::Steps(n), None) => format!("step {n}"),
-                (Moment::Steps(_), Some(why)) => format!("step {steps} ({why})"),
-                (_, Some(why)) => format!("end, step {steps} ({why})"),
-                (_, None) => format!("step {steps} (the run goes on; drawn at the step limit)"),
+                (Moment::Steps(n), None) => Shown::Step(n),
+                (Moment::Steps(_), Some(why)) => Shown::Stopped { steps, why, end: false },
+                (_, Some(why)) => Shown::Stopped { steps, why, end: true },
+                (_, None) => Shown::Limit(steps),
             }
         }
     };
     drop(run);
-    Ok(Captured { model, records, moment: label, run: info })
+    Ok(Captured { model, records, moment: label, run: info, note: None })
 }
 
 /// Replaces every maximal run of digits in `text` that is a key of `map`.
@@ -313,12 +397,18 @@ pub fn renumber_pids(model: &mut Model) {
     }
     for e in &mut model.log {
         e.text = renumber_text(&e.text, &map);
+        match &mut e.event {
+            Some(LogEvent::Started { pid: p, .. }) => *p = pid(*p),
+            Some(LogEvent::Report { value, .. }) => renumber_json(value, &map),
+            Some(LogEvent::Finding(said)) => renumber_said(said, &map),
+            _ => {}
+        }
     }
     for v in model.reported.values_mut() {
         renumber_json(v, &map);
     }
     for f in &mut model.findings {
-        f.message = renumber_text(&f.message, &map);
+        renumber_said(&mut f.said, &map);
     }
     let files: BTreeMap<String, _> = std::mem::take(&mut model.files);
     for (k, mut f) in files {
@@ -330,6 +420,14 @@ pub fn renumber_pids(model: &mut Model) {
         for i in &mut rs.items {
             *i = renumber_text(i, &map);
         }
+    }
+}
+
+/// The run's own text in a finding, renumbered.
+fn renumber_said(said: &mut Said, map: &HashMap<i64, i64>) {
+    match said {
+        Said::Text(t) | Said::Of { text: t, .. } => *t = renumber_text(t, map),
+        Said::EndedHolding { .. } | Said::ReleasedOthers { .. } => {}
     }
 }
 
@@ -364,7 +462,7 @@ mod tests {
         let params = lesson.resolve_params(&["lock=true".into()]).unwrap();
         let run = RunInfo { lesson, params, seed: 0, lang: Lang::En, statements: false, speed: 1.0 };
         let mut model = Model::new();
-        let text = include_str!("../../tests/fixtures/ticket-race-lock-rr.ndjson");
+        let text = include_str!("../tests/fixtures/ticket-race-lock-rr.ndjson");
         for l in text.lines().filter(|l| !l.contains("\"type\":\"summary\"")).take(n) {
             model.apply(&serde_json::from_str::<Record>(l).unwrap());
         }
@@ -394,7 +492,8 @@ mod tests {
         for lang in [Lang::En, Lang::Zh] {
             let (mut run, model) = recorded(60);
             run.lang = lang;
-            let dash = dashboard(&run, model, "step 12");
+            let moment = Shown::Step(12).say(lang);
+            let dash = dashboard(&run, model, &moment);
             let title = format!("ticket-race — {}", run.lesson.title(lang.code()));
             for (w, h) in [(80, 24), (120, 40)] {
                 let lines = crate::ui::dashboard::buffer_lines(&frame(&dash, w, h));
@@ -403,9 +502,19 @@ mod tests {
                     assert!(!header.contains(noise), "{noise} in {header}");
                 }
                 assert!(header.contains(&title), "{w}: the title in full: {header}");
-                assert!(footer.trim_end().ends_with("ticket-race · step 12 · seed 0 · buyers=10 lock=true tickets=3"), "{footer}");
+                let want = format!("ticket-race · {moment} · {} 0 · buyers=10 lock=true tickets=3", lang.pick("seed", "种子"));
+                assert!(footer.trim_end().ends_with(&want), "{footer}");
             }
         }
+    }
+
+    /// The moment a figure shows, in its language.
+    #[test]
+    fn the_moment_is_said_in_the_figures_language() {
+        let end = Shown::Stopped { steps: 12, why: Stop::Deadlock, end: true };
+        assert_eq!(end.to_string(), "end, step 12 (deadlock)");
+        assert_eq!(end.say(Lang::Zh), "结束,第 12 步(死锁)");
+        assert_eq!(Shown::At { secs: 1.0, all_ended: true }.say(Lang::Zh), "第 1.0 秒(全部结束)");
     }
 
     #[test]
@@ -430,7 +539,7 @@ mod tests {
         let text = crate::ui::dashboard::buffer_lines(&frame(&dash, 80, 24)).join("\n");
         assert!(!text.contains("GOAL"), "{text}");
         // Stepped on screen, the same run reaches the goal.
-        assert_eq!(dash.verdicts(&run.params, true, true).1, ["finish"]);
+        assert_eq!(dash.verdicts(&run.params, true, true, None).1, ["finish"]);
     }
 
     #[test]

@@ -1,0 +1,422 @@
+//! `explore --all`: every inequivalent interleaving of a lesson, each run
+//! once, by dynamic partial-order reduction with sleep sets.
+//!
+//! The search is stateless, as in Flanagan & Godefroid (POPL 2005): it keeps
+//! the current run as a stack of *nodes* (the state before each step: which
+//! processes could step, which were chosen there before, which must still be
+//! tried) and re-runs the lesson from its start for every new interleaving,
+//! granting the steps of a prefix and then choosing afresh. Real processes,
+//! real primitives: a run is a real run of the lesson, stepped.
+//!
+//! After each run it finds the *races*: two steps of different processes that
+//! are dependent ([`super::footprint`]) and not ordered by happens-before
+//! (program order, a `start`, or a chain of dependent steps; vector clocks).
+//! For a race (j, e) it adds to the node before j a process that can begin
+//! the reversed order — the *initials* of the steps between j and e that lead
+//! to e (source sets, Abdulla et al. POPL 2014) — unless one of them is
+//! already tried or to be tried there. Sleep sets (Godefroid) keep a process
+//! that was tried at a node asleep in the runs below its siblings for as long
+//! as nothing dependent on its step happens: a run that could only go on by
+//! waking one ends early (counted as a run, not as an interleaving).
+//!
+//! **Waits.** A process about to wait (a held lock, an empty queue, a live
+//! child to join) is *disabled* in the classic model, and a wait that begins
+//! too early is only a longer way to the same interleaving: the lock is
+//! handed to the first waiter at its release, exactly as if the waiter had
+//! taken it then. The gate does not say what a parked process will do next,
+//! so explore learns it: when a step ends in a wait with no timeout while
+//! another process could have stepped, that run is dropped, the process is
+//! marked as waiting at that node, and the run is made again with another
+//! choice (these runs count as runs). A wait is taken only when every process
+//! that can step would wait (a barrier, a condition, a deadlock). Races whose
+//! reversal would start with a waiting process are not reversible (the two
+//! steps were never both possible) and are skipped.
+//!
+//! **Bounds.** `--preemptions K` (CHESS's context bounding) refuses a step to
+//! another process while the one stepped last could go on, beyond K times in
+//! a run; `--runs N` ends the search after N runs. When either cut something,
+//! the result is "no bad schedule within K preemptions / N runs", never
+//! "verified" (and with a preemption bound the reduction itself may skip
+//! interleavings within the bound: it is a bounded search, as in CHESS).
+//!
+//! The first run that goes wrong (the same judgement as random exploration:
+//! a failed assert, a deadlock, a `[[bad]]` condition) ends the search; it is
+//! then minimised ([`super::minimise`]).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+use std::sync::mpsc;
+
+use super::footprint::{Footprint, World};
+use crate::conductor::Action;
+use crate::conductor::schedule::Policy;
+use crate::model::{Record, RecordKind};
+
+/// The state before one step of the current run.
+#[derive(Debug, Default, Clone)]
+struct Node {
+    /// Processes that could take a step here (sorted).
+    enabled: Vec<u32>,
+    /// Processes known to begin a wait with no timeout if stepped here, with
+    /// the step that began it (what it waits on).
+    waits: BTreeMap<u32, Footprint>,
+    /// Processes to try here.
+    backtrack: BTreeSet<u32>,
+    /// Processes tried here already, with their step.
+    done: Vec<(u32, Footprint)>,
+    /// Processes asleep here, with the step they would take.
+    sleep: Vec<(u32, Footprint)>,
+    /// The process stepped here in the current run.
+    chosen: u32,
+    /// Its step, once it ran.
+    foot: Option<Footprint>,
+    /// Preemptions in the current run before this step.
+    preemptions: u32,
+    /// Processes guessed to wait if stepped here (see [`Search::seen`]).
+    guessed: BTreeSet<u32>,
+}
+
+impl Node {
+    fn allowed(&self) -> Vec<u32> {
+        let free: Vec<u32> = self.enabled.iter().copied().filter(|l| !self.waits.contains_key(l)).collect();
+        if free.is_empty() { self.enabled.clone() } else { free }
+    }
+    fn is_done(&self, lane: u32) -> bool {
+        self.done.iter().any(|(l, _)| *l == lane)
+    }
+    fn asleep(&self, lane: u32) -> bool {
+        self.sleep.iter().any(|(l, _)| *l == lane)
+    }
+}
+
+/// How a run of the search ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunEnd {
+    /// It ran to its end: one more interleaving.
+    Complete,
+    /// A process began a wait while another could step: made again.
+    Waited,
+    /// Every process that could step was asleep: the rest is equivalent to a run made before.
+    Asleep,
+    /// The preemption bound allowed no step.
+    Bounded,
+    /// The prefix did not repeat the way it went before.
+    Diverged,
+}
+
+/// The search's state, shared with the chooser that steps a run.
+#[derive(Debug)]
+pub struct Search {
+    nodes: Vec<Node>,
+    /// Nodes whose choice is fixed for the next run (a prefix to repeat).
+    replay: usize,
+    /// Grants given in the current run.
+    pos: usize,
+    end: Option<RunEnd>,
+    rx: Option<mpsc::Receiver<Record>>,
+    /// Records of the run before its first grant.
+    before: Vec<Record>,
+    /// The world as the current run's steps left it, and each process's
+    /// steps so far in it.
+    world: World,
+    taken: BTreeMap<u32, usize>,
+    /// The n-th step of a process, as seen in some run: a guess at what it
+    /// does next, so that the first choice at a new node avoids a process
+    /// that would only begin a wait (a guess: it orders choices, nothing more).
+    seen: BTreeMap<(u32, usize), Footprint>,
+    /// Processes whose last step ended in a wait (stepped again, they complete it).
+    woken: BTreeSet<u32>,
+    /// `--preemptions`.
+    pub bound: Option<u32>,
+    /// A bound refused something the search wanted to try.
+    pub cut: bool,
+}
+
+/// Whether stepping `lane` at `node` after `prev` is a preemption.
+fn preempts(node: &Node, prev: Option<u32>, lane: u32) -> bool {
+    prev.is_some_and(|p| p != lane && node.enabled.contains(&p))
+}
+
+impl Search {
+    pub fn new(bound: Option<u32>) -> Search {
+        Search { nodes: Vec::new(), replay: 0, pos: 0, end: None, rx: None, before: Vec::new(), world: World::default(), taken: BTreeMap::new(), seen: BTreeMap::new(), woken: BTreeSet::new(), bound, cut: false }
+    }
+
+    /// Interleavings still to try (known so far: one per open choice).
+    pub fn open(&self) -> usize {
+        self.nodes.iter().map(|n| n.backtrack.iter().filter(|l| !n.is_done(**l) && **l != n.chosen).count()).sum()
+    }
+
+    /// The lanes stepped in the current run, in order.
+    pub fn lanes(&self) -> Vec<u32> {
+        self.nodes.iter().take(self.pos).map(|n| n.chosen).collect()
+    }
+
+    fn prev(&self, i: usize) -> Option<u32> {
+        i.checked_sub(1).map(|p| self.nodes[p].chosen)
+    }
+
+    /// Begins a run: returns the policy that steps it.
+    pub fn policy(this: &Rc<RefCell<Search>>) -> (Policy, mpsc::Sender<Record>) {
+        let (tx, rx) = mpsc::channel();
+        {
+            let mut s = this.borrow_mut();
+            s.rx = Some(rx);
+            s.pos = 0;
+            s.end = None;
+            s.world = World::default();
+            s.taken.clear();
+            s.woken.clear();
+        }
+        let me = this.clone();
+        (Policy::Call(Box::new(move |run| me.borrow_mut().choose(run))), tx)
+    }
+
+    /// The records that arrived since the last call, minus grants.
+    fn arrived(&mut self) -> Vec<Record> {
+        self.rx.as_ref().map(|rx| rx.try_iter().filter(|r| !matches!(r.kind, RecordKind::Grant { .. })).collect()).unwrap_or_default()
+    }
+
+    /// Takes in the step that just ran (records since its grant). False if
+    /// the run must stop here (a wait begun too early).
+    fn took_step(&mut self, records: &[Record]) -> bool {
+        let Some(i) = self.pos.checked_sub(1) else {
+            // What main did before its first gate belongs to its first step.
+            self.before = records.to_vec();
+            return true;
+        };
+        let records = if i == 0 { [std::mem::take(&mut self.before), records.to_vec()].concat() } else { records.to_vec() };
+        let records = &records[..];
+        let n = &mut self.nodes[i];
+        let foot = Footprint::of_step(n.chosen, records);
+        let k = self.taken.entry(n.chosen).or_default();
+        self.seen.insert((n.chosen, *k), foot.clone());
+        *k += 1;
+        self.world.apply(&foot);
+        if foot.blocked {
+            self.woken.insert(foot.lane);
+        } else {
+            self.woken.remove(&foot.lane);
+        }
+        if foot.blocked && !n.waits.contains_key(&n.chosen) {
+            let others = n.enabled.iter().any(|l| *l != n.chosen && !n.waits.contains_key(l));
+            if others {
+                n.waits.insert(n.chosen, foot);
+                self.end = Some(RunEnd::Waited);
+                return false;
+            }
+        }
+        n.foot = Some(foot);
+        true
+    }
+
+    fn choose(&mut self, run: &crate::conductor::Run) -> Option<Action> {
+        let records = self.arrived();
+        if !self.took_step(&records) {
+            return None;
+        }
+        let i = self.pos;
+        let enabled: Vec<u32> = run.lanes().into_iter().filter(|l| run.steppable(l.lane).is_ok()).map(|l| l.lane).collect();
+        let lane = if i < self.replay {
+            let lane = self.nodes[i].chosen;
+            if !enabled.contains(&lane) {
+                self.end = Some(RunEnd::Diverged);
+                return None;
+            }
+            lane
+        } else {
+            let prev = self.prev(i);
+            let mut node = Node { enabled, ..Default::default() };
+            if let Some(p) = i.checked_sub(1) {
+                let parent = &self.nodes[p];
+                let step = parent.foot.as_ref().expect("the step before ran");
+                node.preemptions = parent.preemptions + preempts(parent, self.prev(p), parent.chosen) as u32;
+                node.sleep = parent.sleep.iter().chain(parent.done.iter()).filter(|(l, f)| *l != parent.chosen && !f.dependent(step)).cloned().collect();
+                // A process that would wait still waits after a step that
+                // does not touch what it waits on.
+                node.waits = parent.waits.iter().filter(|(l, f)| **l != parent.chosen && !f.dependent(step)).map(|(l, f)| (*l, f.clone())).collect();
+            }
+            // A process that shows at its gate that it would wait, and is not
+            // one just woken to complete its wait, is not enabled here.
+            for &l in &node.enabled {
+                if self.woken.contains(&l) {
+                    node.waits.remove(&l);
+                    continue;
+                }
+                if let Some((op, res, other)) = run.next_wait(l) {
+                    let f = Footprint::waiting(l, op, res, other);
+                    if !self.world.allows(&f) {
+                        node.waits.insert(l, f);
+                    }
+                }
+            }
+            let within = |l: u32| self.bound.is_none_or(|b| node.preemptions + preempts(&node, prev, l) as u32 <= b);
+            let awake: Vec<u32> = node.allowed().into_iter().filter(|l| !node.asleep(*l)).collect();
+            let choices: Vec<u32> = awake.iter().copied().filter(|l| within(*l)).collect();
+            // Fewest preemptions first: the process stepped last goes on;
+            // else the newest process (a parent usually waits for its children).
+            let waits_next = |l: &u32| self.seen.get(&(*l, self.taken.get(l).copied().unwrap_or(0))).is_some_and(|f| !self.world.allows(f));
+            node.guessed = node.enabled.iter().copied().filter(|l| waits_next(l)).collect();
+            let go_on: Vec<u32> = choices.iter().copied().filter(|l| !node.guessed.contains(l)).collect();
+            let first = |c: &[u32]| prev.filter(|p| c.contains(p)).or_else(|| c.last().copied());
+            let Some(lane) = first(&go_on).or_else(|| first(&choices)) else {
+                if node.enabled.is_empty() {
+                    return None;
+                }
+                self.end = Some(if awake.is_empty() { RunEnd::Asleep } else { RunEnd::Bounded });
+                if !awake.is_empty() {
+                    self.cut = true;
+                }
+                self.nodes.truncate(i);
+                return None;
+            };
+            node.chosen = lane;
+            node.backtrack.insert(lane);
+            self.nodes.truncate(i);
+            self.nodes.push(node);
+            lane
+        };
+        self.pos += 1;
+        Some(Action::Step { lane, granularity: 0 })
+    }
+
+    /// After a run: takes in its last step, finds its races, and readies the
+    /// next run. Returns how the run ended and whether there is a next run.
+    pub fn finish(&mut self) -> (RunEnd, bool) {
+        let records = self.arrived();
+        let end = match self.end {
+            Some(e) => e,
+            None => {
+                self.took_step(&records);
+                RunEnd::Complete
+            }
+        };
+        self.rx = None;
+        // The events of this run: steps that ran to their end.
+        let len = self.nodes.iter().take(self.pos).take_while(|n| n.foot.is_some()).count();
+        self.nodes.truncate(self.pos.max(len).min(self.nodes.len()));
+        self.races(len);
+        (end, self.next(end))
+    }
+
+    /// Source-set race detection over the first `len` steps.
+    fn races(&mut self, len: usize) {
+        let lanes = self.nodes[..len].iter().map(|n| n.chosen).max().map_or(0, |m| m as usize + 1);
+        let mut vc: Vec<Vec<usize>> = Vec::with_capacity(len);
+        let mut last: BTreeMap<u32, usize> = BTreeMap::new();
+        let mut spawner: BTreeMap<u32, usize> = BTreeMap::new();
+        let mut races = Vec::new();
+        // The world before each step.
+        let mut worlds = Vec::with_capacity(len);
+        let mut w = super::footprint::World::default();
+        for n in &self.nodes[..len] {
+            worlds.push(w.clone());
+            w.apply(n.foot.as_ref().expect("ran"));
+        }
+        for e in 0..len {
+            let (lane, foot) = (self.nodes[e].chosen, self.nodes[e].foot.clone().expect("ran"));
+            let mut c = match last.get(&lane).or_else(|| spawner.get(&lane)) {
+                Some(&p) => vc[p].clone(),
+                None => vec![0; lanes],
+            };
+            for j in (0..e).rev() {
+                let other = &self.nodes[j];
+                if other.chosen == lane || !other.foot.as_ref().expect("ran").dependent(&foot) {
+                    continue;
+                }
+                // Never both possible (e had to wait for j): no race, and
+                // an earlier step may be the one e races with.
+                if !worlds[j].allows(&foot) {
+                    continue;
+                }
+                if c[other.chosen as usize] <= j {
+                    races.push((j, e));
+                }
+                for (x, y) in c.iter_mut().zip(&vc[j]) {
+                    *x = (*x).max(*y);
+                }
+            }
+            c[lane as usize] = e + 1;
+            vc.push(c);
+            last.insert(lane, e);
+            for ch in &foot.spawned {
+                spawner.insert(*ch, e);
+            }
+        }
+        let chosen: Vec<u32> = self.nodes[..len].iter().map(|n| n.chosen).collect();
+        let hb = |a: usize, b: usize, vc: &Vec<Vec<usize>>| vc[b].get(chosen[a] as usize).is_some_and(|&x| x > a);
+        for (j, e) in races {
+            // The steps between j and e that lead to e but do not follow j, then e.
+            let v: Vec<usize> = (j + 1..e).filter(|&k| !hb(j, k, &vc) && hb(k, e, &vc)).chain([e]).collect();
+            let mut initials = BTreeSet::new();
+            let mut seen = BTreeSet::new();
+            for (x, &k) in v.iter().enumerate() {
+                let lane = chosen[k];
+                // An initial whose step would have to wait before j cannot begin the reversal.
+                if seen.insert(lane) && !v[..x].iter().any(|&k2| hb(k2, k, &vc)) && worlds[j].allows(self.nodes[k].foot.as_ref().expect("ran")) {
+                    initials.insert(lane);
+                }
+            }
+            if initials.is_empty() {
+                continue;
+            }
+            let node = &mut self.nodes[j];
+            if initials.iter().any(|l| node.backtrack.contains(l) || node.is_done(*l) || node.asleep(*l) || *l == node.chosen) {
+                continue;
+            }
+            let allowed = node.allowed();
+            for l in initials {
+                if allowed.contains(&l) && !node.waits.contains_key(&l) {
+                    node.backtrack.insert(l);
+                }
+            }
+        }
+    }
+
+    /// Picks the deepest node with something left to try; false when the search is over.
+    fn next(&mut self, end: RunEnd) -> bool {
+        let mut waited = end == RunEnd::Waited;
+        while let Some(i) = self.nodes.len().checked_sub(1) {
+            let prev = self.prev(i);
+            let bound = self.bound;
+            let n = &mut self.nodes[i];
+            if waited {
+                // The choice here began a wait: it is not an interleaving of its own.
+                waited = false;
+                n.backtrack.remove(&n.chosen);
+                if n.done.is_empty() && !n.backtrack.iter().any(|l| !n.waits.contains_key(l)) {
+                    // Nothing here ran yet: the next best choice stands in.
+                    let awake: Vec<u32> = n.allowed().into_iter().filter(|l| !n.asleep(*l)).collect();
+                    if let Some(&l) = awake.iter().rfind(|l| !n.guessed.contains(l)).or(awake.last()) {
+                        n.backtrack.insert(l);
+                    }
+                }
+            } else if let Some(f) = n.foot.take()
+                && !n.is_done(n.chosen)
+            {
+                n.done.push((n.chosen, f));
+            }
+            let mut pick = None;
+            for &l in n.backtrack.iter().rev() {
+                if n.is_done(l) || n.asleep(l) || (n.waits.contains_key(&l) && n.allowed().len() != n.enabled.len()) {
+                    continue;
+                }
+                if bound.is_some_and(|b| n.preemptions + preempts(n, prev, l) as u32 > b) {
+                    self.cut = true;
+                    continue;
+                }
+                pick = Some(l);
+                break;
+            }
+            if let Some(l) = pick {
+                n.chosen = l;
+                n.foot = None;
+                self.replay = i + 1;
+                return true;
+            }
+            self.nodes.pop();
+        }
+        false
+    }
+}

@@ -1,0 +1,322 @@
+//! What one step of a run touched, read from the records it wrote, and when
+//! two steps are *dependent* (their order can change what happens).
+//!
+//! A step is one grant: everything the granted process did from its gate to
+//! its next gate (or until it blocked or ended), plus what the conductor wrote
+//! meanwhile about it (its end). The objects a step can touch:
+//!
+//! - a resource (`res` of an op, block, wake or timeout record): a lock,
+//!   semaphore, event, condition, barrier, queue, pipe, value, pool, socket.
+//!   Pure reads (`v.value`, `is_set`, `qsize`, `empty`, `full`, `poll`,
+//!   `ready`) read it; every other op on it writes it;
+//! - a file, by its path (`read_*` read it, `write_*`/`append_text` write it)
+//!   and the run's folder (`list_dir` reads it; a write *adds* to it: writes
+//!   of different files commute with each other, not with a listing);
+//! - a process: each step of process P reads "P"; its end, and a
+//!   terminate/kill of it, write it; `join`/`is_alive` of it read it;
+//! - a reported key (`report(k, v)`: the last value wins), the run's input,
+//!   and the counters that number new resources and new processes (two
+//!   processes creating resources get their numbers in the order they ran).
+//!
+//! Output (`print`, stderr), `sleep` (virtual while stepping) and `compute`
+//! touch nothing shared: the order of two processes' printed lines is not an
+//! outcome explore tells apart. Two steps of different processes are
+//! dependent when they touch one object and not both only read it (or only
+//! add to it).
+
+use crate::model::{Record, RecordKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::shm::record::{Op, ResKind};
+
+/// Something shared a step can touch.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Obj {
+    Res(u32),
+    File(String),
+    /// The run's folder, as `list_dir` sees it.
+    Dir,
+    Proc(u32),
+    Report(String),
+    Input,
+    /// The counter that numbers new resources.
+    NewResource,
+    /// The counter that numbers new processes (lanes).
+    NewProcess,
+}
+
+/// How a step touched an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Access {
+    Read,
+    /// A change that commutes with other `Add`s (a new file in the folder).
+    Add,
+    Write,
+}
+
+fn conflict(a: Access, b: Access) -> bool {
+    !(a == b && a != Access::Write)
+}
+
+/// One step's footprint.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Footprint {
+    /// The process stepped.
+    pub lane: u32,
+    /// Sorted by object.
+    pub touches: Vec<(Obj, Access)>,
+    /// Processes this step started.
+    pub spawned: Vec<u32>,
+    /// The step ended with the process blocked in a wait with no timeout.
+    pub blocked: bool,
+    /// What it did to resources, in order, for [`World`].
+    pub effects: Vec<Effect>,
+}
+
+/// One change a step made that decides whether a later wait can go on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// A resource of `kind` was made, holding `capacity` (a semaphore's value).
+    Created { res: u32, kind: ResKind, capacity: i64 },
+    /// Op record of the stepped process (values as [`Op`] documents them).
+    Op { op: Op, res: u32, a: i64, b: i64 },
+    /// A lock handed to `woken` at a release.
+    Handed { res: u32, woken: u32 },
+    /// The stepped process joined `child`.
+    Joined { child: u32 },
+    Ended { process: u32 },
+    /// The stepped process began a wait in `op` on `res` (or for process `other`).
+    Waits { op: Op, res: Option<u32>, other: Option<u32> },
+}
+
+/// Ops that only look at their resource.
+fn reads_only(op: Op) -> bool {
+    matches!(op, Op::Load | Op::IsSet | Op::Qsize | Op::Empty | Op::Full | Op::Poll | Op::Ready)
+}
+
+/// The path of a file op (its detail is `path`, a tab, a preview).
+fn path_of(detail: &Option<String>) -> String {
+    detail.as_deref().and_then(|d| d.split('\t').next()).unwrap_or("").to_string()
+}
+
+impl Footprint {
+    /// The footprint of a step of `lane` that wrote `records` (the grant record excluded).
+    pub fn of_step(lane: u32, records: &[Record]) -> Footprint {
+        let mut t: Vec<(Obj, Access)> = vec![(Obj::Proc(lane), Access::Read)];
+        let mut spawned = Vec::new();
+        let mut blocked = false;
+        let mut effects = Vec::new();
+        for r in records {
+            match &r.kind {
+                RecordKind::Resource { res, kind, capacity, .. } => effects.push(Effect::Created { res: *res, kind: *kind, capacity: *capacity }),
+                RecordKind::Op { op: Op::Join, other: Some(c), .. } if r.lane == lane => effects.push(Effect::Joined { child: *c }),
+                RecordKind::Op { op, res: Some(res), a, b, .. } if r.lane == lane => effects.push(Effect::Op { op: *op, res: *res, a: *a, b: *b }),
+                RecordKind::Wake { op: Op::Acquire, res: Some(res), woken } => effects.push(Effect::Handed { res: *res, woken: *woken }),
+                RecordKind::Ended { process, .. } => effects.push(Effect::Ended { process: *process }),
+                RecordKind::Block { op, res, other, timed: false, .. } if r.lane == lane && *op != Op::Sleep => effects.push(Effect::Waits { op: *op, res: *res, other: *other }),
+                _ => {}
+            }
+            if r.lane == lane && !matches!(r.kind, RecordKind::Park) {
+                // Anything after a block (the conductor's view of it) keeps it blocked.
+                blocked = false;
+            }
+            match &r.kind {
+                RecordKind::Spawn { child, .. } => {
+                    spawned.push(*child);
+                    t.push((Obj::Proc(*child), Access::Write));
+                    t.push((Obj::NewProcess, Access::Write));
+                }
+                RecordKind::Op { op, res, other, detail, .. } => match op {
+                    Op::ReadJson | Op::ReadText => t.push((Obj::File(path_of(detail)), Access::Read)),
+                    Op::ListDir => t.push((Obj::Dir, Access::Read)),
+                    Op::WriteJson | Op::WriteText | Op::AppendText => {
+                        t.push((Obj::File(path_of(detail)), Access::Write));
+                        t.push((Obj::Dir, Access::Add));
+                    }
+                    Op::Join | Op::IsAlive => t.extend(other.map(|o| (Obj::Proc(o), Access::Read))),
+                    Op::Terminate | Op::Kill => t.extend(other.map(|o| (Obj::Proc(o), Access::Write))),
+                    Op::Input => t.push((Obj::Input, Access::Write)),
+                    Op::Print | Op::Sleep | Op::Compute | Op::Report | Op::Exit => {}
+                    op => t.extend(res.map(|r| (Obj::Res(r), if reads_only(*op) { Access::Read } else { Access::Write }))),
+                },
+                RecordKind::Block { op, res, other, timed, .. } if *op != Op::Sleep => {
+                    t.extend(res.map(|r| (Obj::Res(r), Access::Write)));
+                    t.extend(other.map(|o| (Obj::Proc(o), Access::Read)));
+                    blocked = r.lane == lane && !timed;
+                }
+                RecordKind::Wake { res, .. } => t.extend(res.map(|r| (Obj::Res(r), Access::Write))),
+                RecordKind::Timeout { res, other, .. } => {
+                    t.extend(res.map(|r| (Obj::Res(r), Access::Write)));
+                    t.extend(other.map(|o| (Obj::Proc(o), Access::Read)));
+                }
+                RecordKind::Report { key, .. } => t.push((Obj::Report(key.clone()), Access::Write)),
+                RecordKind::Resource { .. } => t.push((Obj::NewResource, Access::Write)),
+                RecordKind::Ended { process, held, .. } => {
+                    t.push((Obj::Proc(*process), Access::Write));
+                    for r in held.iter().flatten() {
+                        t.push((Obj::Res(*r), Access::Write));
+                    }
+                }
+                _ => {}
+            }
+        }
+        // One entry per object, the strongest access.
+        t.sort();
+        let mut touches: Vec<(Obj, Access)> = Vec::with_capacity(t.len());
+        for (o, a) in t {
+            match touches.last_mut() {
+                Some((lo, la)) if *lo == o => *la = (*la).max(a),
+                _ => touches.push((o, a)),
+            }
+        }
+        Footprint { lane, touches, spawned, blocked, effects }
+    }
+
+    /// The step of a process that would begin a wait in `op` on `res` (or
+    /// for process `other`), as its gate shows it.
+    pub fn waiting(lane: u32, op: Op, res: Option<u32>, other: Option<u32>) -> Footprint {
+        let mut touches = vec![(Obj::Proc(lane), Access::Read)];
+        touches.extend(res.map(|r| (Obj::Res(r), Access::Write)));
+        touches.extend(other.map(|o| (Obj::Proc(o), Access::Read)));
+        touches.sort();
+        Footprint { lane, touches, spawned: Vec::new(), blocked: true, effects: vec![Effect::Waits { op, res, other }] }
+    }
+
+    /// Whether the order of these two steps (of different processes) can
+    /// matter. Steps of one process are always ordered.
+    pub fn dependent(&self, other: &Footprint) -> bool {
+        if self.lane == other.lane {
+            return true;
+        }
+        let (mut i, mut j) = (0, 0);
+        while i < self.touches.len() && j < other.touches.len() {
+            let (a, b) = (&self.touches[i], &other.touches[j]);
+            match a.0.cmp(&b.0) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    if conflict(a.1, b.1) {
+                        return true;
+                    }
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// What decides whether a wait can go on, as the steps so far left it:
+/// who holds each lock, each semaphore's value, each queue's depth, which
+/// processes ended. Explore uses it to tell when two dependent steps could
+/// never both be possible at once (a release and another's acquire of the
+/// same lock; a child's end and its parent's join): such a pair is no race.
+#[derive(Clone, Debug, Default)]
+pub struct World {
+    kinds: BTreeMap<u32, ResKind>,
+    holder: BTreeMap<u32, u32>,
+    /// A semaphore's value or a queue's depth.
+    value: BTreeMap<u32, i64>,
+    ended: BTreeSet<u32>,
+}
+
+impl World {
+    /// The world after `f`.
+    pub fn apply(&mut self, f: &Footprint) {
+        for e in &f.effects {
+            match *e {
+                Effect::Created { res, kind, capacity } => {
+                    self.kinds.insert(res, kind);
+                    if matches!(kind, ResKind::Semaphore | ResKind::BoundedSemaphore) {
+                        self.value.insert(res, capacity);
+                    }
+                }
+                Effect::Op { op, res, a, b } => match (self.kinds.get(&res), op) {
+                    (Some(ResKind::Lock | ResKind::RLock), Op::Acquire) if a == 1 => {
+                        self.holder.insert(res, f.lane);
+                    }
+                    (Some(ResKind::Lock | ResKind::RLock), Op::Release) if a == 0 => {
+                        self.holder.remove(&res);
+                    }
+                    (Some(ResKind::Semaphore | ResKind::BoundedSemaphore), Op::Acquire) => {
+                        self.value.insert(res, b);
+                    }
+                    (Some(ResKind::Semaphore | ResKind::BoundedSemaphore), Op::Release) => {
+                        self.value.insert(res, a);
+                    }
+                    (Some(ResKind::Queue | ResKind::JoinableQueue), Op::Put | Op::Get | Op::PutNowait | Op::GetNowait) => {
+                        self.value.insert(res, a);
+                    }
+                    _ => {}
+                },
+                Effect::Handed { res, woken } => {
+                    self.holder.insert(res, woken);
+                }
+                Effect::Joined { .. } | Effect::Waits { .. } => {}
+                Effect::Ended { process } => {
+                    self.ended.insert(process);
+                }
+            }
+        }
+    }
+
+    /// Whether the step `f` could have been taken in this world (false: it
+    /// would have had to wait).
+    pub fn allows(&self, f: &Footprint) -> bool {
+        f.effects.iter().all(|e| match *e {
+            Effect::Op { op: Op::Acquire, res, a: 1, .. } | Effect::Waits { op: Op::Acquire, res: Some(res), .. } => match self.kinds.get(&res) {
+                Some(ResKind::Lock | ResKind::RLock) => self.holder.get(&res).is_none_or(|h| *h == f.lane),
+                Some(ResKind::Semaphore | ResKind::BoundedSemaphore) => self.value.get(&res).is_none_or(|v| *v > 0),
+                _ => true,
+            },
+            Effect::Op { op: Op::Get, res, .. } | Effect::Waits { op: Op::Get, res: Some(res), .. } => !matches!(self.kinds.get(&res), Some(ResKind::Queue | ResKind::JoinableQueue)) || self.value.get(&res).is_none_or(|v| *v > 0),
+            Effect::Joined { child } | Effect::Waits { op: Op::Join, other: Some(child), .. } => self.ended.contains(&child),
+            _ => true,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(lane: u32, kind: RecordKind) -> Record {
+        Record { seq: 0, t_ns: 0, lane, line: 0, gates: 0, kind }
+    }
+    fn op(lane: u32, op: Op, res: Option<u32>, detail: Option<&str>) -> Record {
+        rec(lane, RecordKind::Op { op, res, other: None, a: 0, b: 0, c: 0, detail: detail.map(str::to_string) })
+    }
+
+    #[test]
+    fn steps_on_one_lock_are_dependent_and_prints_are_not() {
+        let a = Footprint::of_step(2, &[op(2, Op::Acquire, Some(0), None)]);
+        let b = Footprint::of_step(3, &[op(3, Op::Release, Some(0), None)]);
+        let p = Footprint::of_step(3, &[rec(3, RecordKind::Print { text: "hi".into() })]);
+        assert!(a.dependent(&b));
+        assert!(!a.dependent(&p));
+    }
+
+    #[test]
+    fn reads_commute_and_writes_of_different_files_commute() {
+        let r1 = Footprint::of_step(2, &[op(2, Op::ReadJson, None, Some("ticket\t{}"))]);
+        let r2 = Footprint::of_step(3, &[op(3, Op::ReadJson, None, Some("ticket\t{}"))]);
+        let w = Footprint::of_step(3, &[op(3, Op::WriteJson, None, Some("ticket\t{}"))]);
+        let other = Footprint::of_step(4, &[op(4, Op::WriteText, None, Some("b\t"))]);
+        let list = Footprint::of_step(5, &[op(5, Op::ListDir, None, Some(".\t"))]);
+        assert!(!r1.dependent(&r2));
+        assert!(r1.dependent(&w));
+        assert!(!w.dependent(&other));
+        assert!(list.dependent(&w) && !list.dependent(&r1));
+    }
+
+    #[test]
+    fn an_untimed_block_marks_the_step_blocked_and_a_join_depends_on_the_end() {
+        let b = Footprint::of_step(1, &[rec(1, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false })]);
+        assert!(b.blocked);
+        let end = Footprint::of_step(2, &[rec(0, RecordKind::Ended { process: 2, exitcode: 0, held: Some(vec![]) })]);
+        assert!(b.dependent(&end));
+        let timed = Footprint::of_step(1, &[rec(1, RecordKind::Block { op: Op::Acquire, res: Some(0), other: None, holder: Some(2), timed: true })]);
+        assert!(!timed.blocked);
+    }
+}

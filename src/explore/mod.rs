@@ -1,0 +1,311 @@
+//! `forkscope explore`: run a lesson many times under different schedules and
+//! stop at the first run that goes wrong.
+//!
+//! Two searches: sampling (below, the default) and, with `--all`, every
+//! inequivalent interleaving ([`dpor`]: partial-order reduction read from the
+//! records of each step, [`footprint`]). Whichever finds a bad run, the run is
+//! then made smaller ([`minimise`]: the shortest prefix of its schedule that
+//! still goes wrong when every process then runs on without preemption, and
+//! without the grants that do not matter) and saved as a recording labelled
+//! with its length.
+//!
+//! Run i uses seed `seed + i` for both the lesson's random numbers and the
+//! schedule; even runs use a random schedule (each step to a ready process
+//! chosen uniformly), odd runs a PCT schedule (random priorities with
+//! `depth - 1` priority drops, as in CHESS and shuttle), alternating depth 2
+//! and 3. A run goes wrong when its outcome is `assertion` (a failed `assert`)
+//! or `deadlock`, or when one of the lesson's `[[bad]]` conditions holds at the
+//! end. The failing run is saved as a recording that `forkscope replay` (and
+//! the dashboard) open.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::codec::Value;
+use crate::conductor::RunOptions;
+use crate::conductor::schedule::{Pct, Policy};
+use crate::headless::{self, HeadlessOptions};
+use crate::model::summary::Outcome;
+use crate::model::Record;
+use crate::recording::Recording;
+use crate::scenario::Lesson;
+
+pub mod dpor;
+pub mod footprint;
+pub mod minimise;
+pub mod report;
+
+#[derive(Debug, Clone)]
+pub struct ExploreOptions {
+    pub runs: u32,
+    pub seed: u64,
+    pub params: BTreeMap<String, Value>,
+    pub lang: String,
+    /// Where to save the failing run (default: `explore-LESSON-SEED.fsrec`).
+    pub out: Option<PathBuf>,
+    /// Time limit of one run.
+    pub run_timeout: Duration,
+    pub exe: PathBuf,
+    /// `--all`: the preemption bound (`None`: none).
+    pub preemptions: Option<u32>,
+    /// `--all`: the run budget (`None`: none).
+    pub budget: Option<u32>,
+    /// Write a progress line (a terminal), rewritten in place.
+    pub progress: bool,
+    /// `--all`: write progress as JSON lines instead (`{"type": "progress",
+    /// …}`, five a second: what the dashboard's `x` reads).
+    pub progress_json: bool,
+}
+
+/// What went wrong in a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// `assertion`, `deadlock` or `bad`.
+    pub kind: String,
+    pub message: String,
+    pub run: u32,
+    pub seed: u64,
+    pub policy: String,
+    pub saved: PathBuf,
+    /// Steps of the saved (minimised) run.
+    pub steps: u64,
+    /// Steps of the run as found.
+    pub found_steps: u64,
+    /// Grants the minimised schedule chooses (then every process runs on
+    /// without preemption): the counterexample's length.
+    pub chosen: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Explored {
+    Found(Failure),
+    Clean { runs: u32, elapsed: Duration },
+}
+
+/// What `explore --all` ends with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AllExplored {
+    /// Runs made (interleavings, and runs dropped early: a wait begun too
+    /// early, a run that could only repeat an earlier one).
+    pub runs: u32,
+    /// Inequivalent interleavings run to their end.
+    pub interleavings: u32,
+    pub elapsed: Duration,
+    /// A bound cut the search (then no "verified").
+    pub cut_by_preemptions: bool,
+    pub cut_by_runs: bool,
+    pub found: Option<Failure>,
+    /// Runs spent minimising the counterexample.
+    pub minimise_runs: u32,
+    /// Bad interleavings seen (the counterexample is the one of fewest
+    /// steps among them, then minimised).
+    pub bad_interleavings: u32,
+    /// After the first bad one, the search went on to its end (else it
+    /// stopped looking, see [`MORE_AFTER_FOUND`], or the budget stopped it):
+    /// the counterexample is then the shortest of every bad interleaving.
+    pub searched_all: bool,
+    /// The outcomes the interleavings reached: what the run reported (its
+    /// `report`s, as a JSON object) and how many interleavings reached it.
+    pub outcomes: BTreeMap<String, u32>,
+}
+
+impl AllExplored {
+    /// `verified`, `counterexample` or `bounded`.
+    pub fn result(&self) -> &'static str {
+        if self.found.is_some() {
+            "counterexample"
+        } else if self.cut_by_preemptions || self.cut_by_runs {
+            "bounded"
+        } else {
+            "verified"
+        }
+    }
+}
+
+/// After the first bad interleaving, `explore --all` looks on for a shorter
+/// one for as many runs again as it took to find it, and at least this many.
+pub const MORE_AFTER_FOUND: u32 = 200;
+
+fn policy_for(i: u32, seed: u64) -> (Policy, String) {
+    if i.is_multiple_of(2) {
+        (Policy::Random(rand::SeedableRng::seed_from_u64(seed)), "random".into())
+    } else {
+        let depth = if (i / 2).is_multiple_of(2) { 2 } else { 3 };
+        (Policy::Pct(Pct::new(seed, depth, 150)), format!("pct(depth {depth})"))
+    }
+}
+
+/// Why the run with this summary went wrong, if it did.
+pub fn judge(f: &headless::Finished) -> Option<(String, String)> {
+    let s = &f.summary;
+    match s.outcome {
+        Outcome::Assertion => {
+            let msg = s.findings.iter().find(|x| x.kind == "assertion").map_or("an assert failed".into(), |x| x.message.clone());
+            return Some(("assertion".into(), msg));
+        }
+        Outcome::Deadlock => {
+            let msg = s.findings.iter().find(|x| x.kind == "deadlock").map_or("deadlock".into(), |x| x.message.clone());
+            return Some(("deadlock".into(), msg));
+        }
+        _ => {}
+    }
+    // The headless run judged the lesson's conditions already: its findings.
+    s.findings.iter().find(|x| x.kind == "bad").or_else(|| s.findings.iter().find(|x| x.kind == "error")).map(|x| (x.kind.clone(), x.message.clone()))
+}
+
+/// Explores `lesson`; progress goes to `out`.
+pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<Explored> {
+    let t0 = Instant::now();
+    for i in 0..opts.runs {
+        if crate::sys::stop_requested().is_some() {
+            anyhow::bail!("stopped");
+        }
+        let seed = opts.seed.wrapping_add(i as u64);
+        let (policy, pname) = policy_for(i, seed);
+        let f = run_once(lesson, opts, seed, policy, None)?;
+        if crate::sys::stop_requested().is_some() {
+            anyhow::bail!("stopped after {i} runs");
+        }
+        let verdict = judge(&f);
+        let _ = writeln!(out, "run {:>4}/{}  seed {seed:<6} {pname:<14} {:>5} steps  {}", i + 1, opts.runs, f.summary.steps, verdict.as_ref().map_or(f.summary.outcome.name().to_string(), |(k, _)| format!("FOUND {k}")));
+        if let Some((kind, message)) = verdict {
+            let (failure, _) = save_minimised(lesson, opts, seed, f, kind, message, i + 1, pname)?;
+            return Ok(Explored::Found(failure));
+        }
+    }
+    Ok(Explored::Clean { runs: opts.runs, elapsed: t0.elapsed() })
+}
+
+/// One run of `lesson` with `seed`, stepped by `policy`; every record also
+/// goes to `tap`.
+pub fn run_once(lesson: &Lesson, opts: &ExploreOptions, seed: u64, policy: Policy, tap: Option<std::sync::mpsc::Sender<Record>>) -> anyhow::Result<headless::Finished> {
+    let mut ro = RunOptions::of_lesson(lesson);
+    ro.params = opts.params.clone();
+    ro.seed = seed;
+    ro.paused = true;
+    ro.lang = opts.lang.clone();
+    ro.exe = opts.exe.clone();
+    let h = HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), lang: opts.lang.clone(), input: Some(Vec::new()), keep_records: true, tap };
+    headless::run(lesson, ro, h, &mut std::io::sink())
+}
+
+/// Minimises the bad run `f` and saves it; also returns the runs minimising took.
+#[allow(clippy::too_many_arguments)]
+fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, seed: u64, f: headless::Finished, kind: String, message: String, run: u32, policy: String) -> anyhow::Result<(Failure, u32)> {
+    let found_steps = f.summary.steps;
+    let lanes: Vec<u32> = f.schedule.iter().filter_map(|a| match a { crate::conductor::Action::Step { lane, .. } => Some(*lane), _ => None }).collect();
+    let m = minimise::minimise(lesson, opts, seed, &lanes, &kind, f)?;
+    let path = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("explore-{}-{seed}.fsrec", lesson.name)));
+    let (kind, message) = judge(&m.run).unwrap_or((kind, message));
+    // The head (before " — ") names the recording in a figure's footer.
+    let how = if policy == "all" { "explore --all: shortest counterexample" } else { "explore: counterexample" };
+    let note = format!("{how}, {} steps — {kind}: {message} ({} steps chosen, {} in all; found in a run of {found_steps})", m.chosen.len(), m.chosen.len(), m.run.summary.steps);
+    let rec = Recording::of_run(lesson, &opts.params, seed, false, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
+    rec.save(&path)?;
+    Ok((Failure { kind, message, run, seed, policy, saved: path, steps: m.run.summary.steps, found_steps, chosen: m.chosen.len() }, m.runs))
+}
+
+/// `explore --all`: every inequivalent interleaving (see [`dpor`]), within
+/// the bounds; progress on `out` when asked. After the first bad
+/// interleaving it goes on (to the end, or for as many runs again as the
+/// first took and at least [`MORE_AFTER_FOUND`], within the budget) and
+/// keeps the bad one of fewest steps, which it then minimises.
+pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<AllExplored> {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let t0 = Instant::now();
+    let search = Rc::new(RefCell::new(dpor::Search::new(opts.preemptions)));
+    let (mut runs, mut interleavings) = (0u32, 0u32);
+    let mut outcomes: BTreeMap<String, u32> = BTreeMap::new();
+    let mut cut_by_runs = false;
+    let mut shown = Instant::now();
+    // The bad interleaving of fewest steps so far: (run, the run, kind, message).
+    let mut shortest: Option<(u32, headless::Finished, String, String)> = None;
+    let (mut bad, mut look_until, mut exhausted) = (0u32, u32::MAX, false);
+    loop {
+        if crate::sys::stop_requested().is_some() {
+            anyhow::bail!("stopped");
+        }
+        if opts.budget.is_some_and(|b| runs >= b) {
+            cut_by_runs = true;
+            break;
+        }
+        if runs >= look_until {
+            break;
+        }
+        let (policy, tap) = dpor::Search::policy(&search);
+        let f = run_once(lesson, opts, opts.seed, policy, Some(tap))?;
+        // A stop (Ctrl-C, SIGTERM) cut that run short: what it reached says
+        // nothing, and the search is not over — never "verified".
+        if crate::sys::stop_requested().is_some() {
+            progress_done(out, opts);
+            anyhow::bail!("stopped after {runs} runs: not verified");
+        }
+        runs += 1;
+        let (end, more) = search.borrow_mut().finish();
+        if end == dpor::RunEnd::Diverged {
+            anyhow::bail!("the lesson did not repeat the way it went with the same schedule (does it read the clock or something outside the run?): explore --all needs runs that repeat");
+        }
+        if end == dpor::RunEnd::Complete {
+            interleavings += 1;
+            let reported = serde_json::to_string(&f.summary.reported).unwrap_or_default();
+            *outcomes.entry(reported).or_default() += 1;
+            if let Some((kind, message)) = judge(&f) {
+                bad += 1;
+                if bad == 1 {
+                    look_until = runs.saturating_add(runs.max(MORE_AFTER_FOUND));
+                }
+                if shortest.as_ref().is_none_or(|(_, s, _, _)| f.summary.steps < s.summary.steps) {
+                    shortest = Some((runs, f, kind, message));
+                }
+            }
+        }
+        if (opts.progress || opts.progress_json) && shown.elapsed() >= Duration::from_millis(200) {
+            shown = Instant::now();
+            let rate = runs as f64 / t0.elapsed().as_secs_f64().max(1e-3);
+            let open = search.borrow().open();
+            if opts.progress_json {
+                let _ = writeln!(out, "{}", serde_json::json!({"type": "progress", "runs": runs, "runs_per_s": (rate * 10.0).round() / 10.0, "interleavings": interleavings, "open": open, "bad": bad}));
+            } else {
+                let found = if bad > 0 { format!(", {bad} bad (looking for a shorter one)") } else { String::new() };
+                let _ = write!(out, "\r\x1b[Kexplore --all: {runs} runs, {rate:.1} runs/s, {interleavings} interleavings{found}, at least {open} to try");
+            }
+            let _ = out.flush();
+        }
+        if !more {
+            exhausted = true;
+            break;
+        }
+    }
+    progress_done(out, opts);
+    let cut_by_preemptions = search.borrow().cut;
+    let (found, minimise_runs) = match shortest {
+        Some((run, f, kind, message)) => {
+            let (failure, mruns) = save_minimised(lesson, opts, opts.seed, f, kind, message, run, "all".into())?;
+            (Some(failure), mruns)
+        }
+        None => (None, 0),
+    };
+    Ok(AllExplored {
+        outcomes,
+        runs,
+        interleavings,
+        elapsed: t0.elapsed(),
+        cut_by_preemptions,
+        // With a counterexample the bounds say only how far the look for a shorter one went.
+        cut_by_runs: cut_by_runs && found.is_none(),
+        found,
+        minimise_runs,
+        bad_interleavings: bad,
+        searched_all: exhausted && !cut_by_preemptions,
+    })
+}
+
+fn progress_done(out: &mut dyn Write, opts: &ExploreOptions) {
+    if opts.progress {
+        let _ = write!(out, "\r\x1b[K");
+        let _ = out.flush();
+    }
+}

@@ -1,0 +1,93 @@
+//! What `explore` prints at its end: a sentence or two for a person, or one
+//! JSON object (`--json`).
+//!
+//! The JSON object of `explore --all` has `type` = `"explore"`, `mode` =
+//! `"all"`, `result` (`verified`, `counterexample` or `bounded`),
+//! `interleavings`, `runs`, `elapsed_s`, the bounds (`preemptions`, `budget`:
+//! a number or null), `cut` (`{"preemptions": bool, "runs": bool}`: which
+//! bound cut the search) and `counterexample` (null, or `kind`, `message`,
+//! `steps` = steps the saved schedule chooses, `steps_in_all`, `found_steps`
+//! = steps of the bad interleaving it was made from (the one of fewest steps
+//! among the bad ones seen), `bad_interleavings`, `shortest_of_all` (the
+//! search ran to its end after the first bad one, so it is the shortest of
+//! them all), `run`, `saved`), and `outcomes`: each distinct set of reported values
+//! (`reported`, as in a run's summary) with the number of `interleavings`
+//! that reached it. Sampling (`explore` without `--all`) gives `mode` =
+//! `"sample"`, `result` = `clean` (with `runs`) or `counterexample`.
+
+use super::{AllExplored, ExploreOptions, Failure};
+
+/// The counterexample as a JSON object.
+pub fn found_json(f: &Failure, mode: &str) -> serde_json::Value {
+    let c = serde_json::json!({
+        "kind": f.kind,
+        "message": f.message,
+        "steps": f.chosen,
+        "steps_in_all": f.steps,
+        "found_steps": f.found_steps,
+        "run": f.run,
+        "seed": f.seed,
+        "saved": f.saved.display().to_string(),
+    });
+    if mode == "all" {
+        return c;
+    }
+    serde_json::json!({"type": "explore", "mode": mode, "result": "counterexample", "counterexample": c})
+}
+
+/// `explore --all`'s summary object.
+pub fn all_json(r: &AllExplored, opts: &ExploreOptions) -> serde_json::Value {
+    serde_json::json!({
+        "type": "explore",
+        "mode": "all",
+        "result": r.result(),
+        "interleavings": r.interleavings,
+        "runs": r.runs,
+        "minimise_runs": r.minimise_runs,
+        "elapsed_s": (r.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+        "preemptions": opts.preemptions,
+        "budget": opts.budget,
+        "cut": {"preemptions": r.cut_by_preemptions, "runs": r.cut_by_runs},
+        "counterexample": r.found.as_ref().map(|f| {
+            let mut c = found_json(f, "all");
+            c["bad_interleavings"] = r.bad_interleavings.into();
+            c["shortest_of_all"] = r.searched_all.into();
+            c
+        }),
+        "outcomes": r.outcomes.iter().map(|(k, n)| serde_json::json!({"reported": serde_json::from_str::<serde_json::Value>(k).unwrap_or_default(), "interleavings": n})).collect::<Vec<_>>(),
+    })
+}
+
+/// What cut the search, as "K preemptions / N runs".
+fn bounds(r: &AllExplored, opts: &ExploreOptions) -> String {
+    let mut b = Vec::new();
+    if r.cut_by_preemptions {
+        b.push(format!("{} preemptions", opts.preemptions.unwrap_or(0)));
+    }
+    if r.cut_by_runs {
+        b.push(format!("{} runs", opts.budget.unwrap_or(0)));
+    }
+    b.join(" / ")
+}
+
+/// `explore --all`'s closing lines.
+pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
+    let secs = r.elapsed.as_secs_f64();
+    let ran = format!("{} inequivalent interleavings ran ({} runs, {secs:.1}s)", r.interleavings, r.runs);
+    match (&r.found, r.result()) {
+        (Some(f), _) => format!(
+            "counterexample: {}: {}\n  the shortest bad schedule: {} steps chosen ({} in all, then every process runs on), from the bad interleaving of fewest steps ({}) of the {} {}; {ran}\nsaved to {}\nreplay it: forkscope replay {}\n",
+            f.kind,
+            f.message,
+            f.chosen,
+            f.steps,
+            f.found_steps,
+            r.bad_interleavings,
+            if r.searched_all { "bad ones among all interleavings" } else { "bad ones found before the search stopped looking" },
+            f.saved.display(),
+            f.saved.display()
+        ),
+        (None, "verified") => format!("verified: all {ran}: no failed assert, no deadlock, no bad outcome declared by the lesson\n"),
+        _ => format!("no bad schedule within {}: {ran}; not verified: the bound cut the search\n", bounds(r, opts)),
+    }
+}

@@ -1,0 +1,309 @@
+//! `x` in the dashboard: every inequivalent interleaving of the open lesson
+//! (`explore --all`), while the dashboard goes on.
+//!
+//! The search runs in a child, `forkscope explore LESSON --all --json
+//! --progress-json --runs N` with the session's parameters, seed and
+//! language: its own conductor and runs, so that nothing of the dashboard's
+//! run (its reaper, its process group) meets the search's hundreds of runs.
+//! Its progress lines show in the banner; its summary object ends it.
+//! Verified (or nothing bad within the budget) stays in the banner, and the
+//! figures (`p`) name it in their footer; a counterexample opens as a replay
+//! of the saved recording, named the same way. `x` again stops the search
+//! (SIGTERM: "stopped after N runs", never "verified").
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, TryRecvError};
+
+use crate::codec::Value;
+use crate::conductor::RunOptions;
+use crate::scenario::Language;
+
+use super::text::Lang;
+
+/// The run budget of a search started from the dashboard: a lesson too big
+/// to finish within it ends "no bad schedule within N runs".
+pub const BUDGET: u32 = 2000;
+
+/// Where the search is, as its last progress line said.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Progress {
+    pub runs: u64,
+    pub runs_per_s: f64,
+    pub interleavings: u64,
+    /// Interleavings known to be left to try (at least).
+    pub open: u64,
+    /// Bad interleavings met so far (the search looks on for a shorter one).
+    pub bad: u64,
+}
+
+/// How a search ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    /// Every inequivalent interleaving ran, none bad.
+    Verified { interleavings: u64, runs: u64, secs: f64 },
+    /// The budget cut the search: nothing bad within it.
+    Bounded { interleavings: u64, runs: u64 },
+    /// The shortest bad schedule found, minimised, saved.
+    Counterexample { kind: String, message: String, steps: u64, in_all: u64, saved: PathBuf, interleavings: u64 },
+}
+
+/// What the dashboard shows of a search.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Shown {
+    Running(Progress),
+    Done(Outcome),
+}
+
+impl Outcome {
+    /// The figure footer's words (`explore --all: verified, 36 interleavings`).
+    pub fn label(&self, l: Lang) -> String {
+        match self {
+            Outcome::Verified { interleavings, .. } => format!("explore --all: {} {interleavings} {}", l.pick("verified,", "已验证,"), l.pick("interleavings", "种交错")),
+            Outcome::Bounded { runs, .. } => format!("explore --all: {} {runs} {}", l.pick("nothing bad within", "在"), l.pick("runs", "次运行内没有发现问题")),
+            Outcome::Counterexample { steps, .. } => format!("explore --all: {} {steps} {}", l.pick("shortest counterexample,", "最短反例,"), l.pick("steps", "步")),
+        }
+    }
+
+    /// The banner's sentence; `Some(true)` red, `Some(false)` green, `None` plain.
+    pub fn banner(&self, l: Lang) -> (String, Option<bool>) {
+        match self {
+            Outcome::Verified { interleavings, runs, secs } => (
+                match l {
+                    Lang::En => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({runs} runs, {secs:.1} s), none bad"),
+                    Lang::Zh => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
+                },
+                Some(false),
+            ),
+            Outcome::Bounded { interleavings, runs } => (
+                match l {
+                    Lang::En => format!("explore --all: no bad schedule within {runs} runs ({interleavings} interleavings): not verified, there are more"),
+                    Lang::Zh => format!("explore --all:{runs} 次运行内({interleavings} 种交错)没有坏的调度:未验证,交错还有更多"),
+                },
+                None,
+            ),
+            // What went wrong is the lesson's own banner once the replay gets there.
+            Outcome::Counterexample { steps, in_all, saved, .. } => {
+                let file = saved.file_name().map_or_else(|| saved.display().to_string(), |f| f.to_string_lossy().into_owned());
+                (
+                    match l {
+                        Lang::En => format!("✗ COUNTEREXAMPLE (explore --all): the shortest bad schedule, {steps} steps chosen ({in_all} in all), replayed here; saved as {file}"),
+                        Lang::Zh => format!("✗ 反例(explore --all):最短的坏调度,选择 {steps} 步(共 {in_all} 步),在这里回放;已保存为 {file}"),
+                    },
+                    Some(true),
+                )
+            }
+        }
+    }
+}
+
+impl Shown {
+    pub fn banner(&self, l: Lang) -> (String, Option<bool>) {
+        match self {
+            Shown::Running(p) => {
+                let bad = match (p.bad, l) {
+                    (0, _) => String::new(),
+                    (n, Lang::En) => format!(", {n} bad (looking for a shorter one)"),
+                    (n, Lang::Zh) => format!(",{n} 种是坏的(在找更短的)"),
+                };
+                (
+                    match l {
+                        Lang::En => format!("… explore --all: {} runs ({:.1} runs/s), {} interleavings{bad}, at least {} to try — x stops", p.runs, p.runs_per_s, p.interleavings, p.open),
+                        Lang::Zh => format!("… explore --all:{} 次运行(每秒 {:.1} 次),{} 种交错{bad},至少还有 {} 种 —— x 停止", p.runs, p.runs_per_s, p.interleavings, p.open),
+                    },
+                    None,
+                )
+            }
+            Shown::Done(o) => o.banner(l),
+        }
+    }
+}
+
+/// What a poll of the search found.
+#[derive(Debug)]
+pub enum Polled {
+    Progress(Progress),
+    Done(Outcome),
+    /// Stopped (`x`), or it could not explore: what it said.
+    Ended(String),
+}
+
+/// A search under way.
+#[derive(Debug)]
+pub struct Job {
+    child: Child,
+    lines: Receiver<String>,
+    stderr: Receiver<String>,
+    stopping: bool,
+    last: Progress,
+}
+
+/// `NAME=VALUE` as `--param` reads it.
+fn param_arg(name: &str, v: &Value) -> String {
+    match v {
+        Value::Str(s) => format!("{name}={s}"),
+        other => format!("{name}={}", other.to_json()),
+    }
+}
+
+/// A new file in `dir` for the counterexample: `forkscope-explore-LESSON-seedS.fsrec`,
+/// `-2`, `-3`… if taken.
+pub fn counterexample_path(dir: &Path, lesson: &str, seed: u64) -> PathBuf {
+    let base = format!("forkscope-explore-{}-seed{seed}", lesson.replace(['/', ' '], "_"));
+    (1..)
+        .map(|k| dir.join(if k == 1 { format!("{base}.fsrec") } else { format!("{base}-{k}.fsrec") }))
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+        .expect("some name is free")
+}
+
+impl Job {
+    /// Starts `explore --all` of what `options` runs; the counterexample,
+    /// if any, goes to `out`.
+    pub fn start(options: &RunOptions, out: &Path) -> std::io::Result<Job> {
+        let spec = options.origin.strip_prefix("builtin:").unwrap_or(&options.origin);
+        let mut cmd = Command::new(&options.exe);
+        if !options.fork_server {
+            cmd.arg("--no-fork-server");
+        }
+        cmd.args(["explore", spec, "--all", "--json", "--progress-json", "--runs", &BUDGET.to_string(), "--seed", &options.seed.to_string(), "--lang", &options.lang, "--out"]);
+        cmd.arg(out);
+        for (k, v) in &options.params {
+            cmd.arg("--param").arg(param_arg(k, v));
+        }
+        if options.language == Language::Python
+            && let Ok(python) = crate::python::launch::chosen()
+        {
+            cmd.arg("--python").arg(python);
+        }
+        let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn()?;
+        let lines = reader(child.stdout.take().expect("piped"));
+        let stderr = reader(child.stderr.take().expect("piped"));
+        Ok(Job { child, lines, stderr, stopping: false, last: Progress::default() })
+    }
+
+    /// Asks the search to stop (it says how far it got).
+    pub fn stop(&mut self) {
+        if !self.stopping {
+            self.stopping = true;
+            crate::sys::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+    }
+
+    pub fn stopping(&self) -> bool {
+        self.stopping
+    }
+
+    /// What the search said since the last poll: its progress, its end.
+    pub fn poll(&mut self) -> Option<Polled> {
+        let mut fresh = None;
+        loop {
+            match self.lines.try_recv() {
+                Ok(line) => {
+                    let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else { continue };
+                    if v["type"] == "progress" {
+                        let n = |k: &str| v[k].as_u64().unwrap_or(0);
+                        self.last = Progress { runs: n("runs"), runs_per_s: v["runs_per_s"].as_f64().unwrap_or(0.0), interleavings: n("interleavings"), open: n("open"), bad: n("bad") };
+                        fresh = Some(Polled::Progress(self.last.clone()));
+                    } else if v["type"] == "explore" {
+                        let _ = self.child.wait();
+                        return Some(match outcome(&v) {
+                            Some(o) => Polled::Done(o),
+                            None => Polled::Ended(format!("explore --all said: {line}")),
+                        });
+                    }
+                }
+                Err(TryRecvError::Empty) => return fresh,
+                Err(TryRecvError::Disconnected) => {
+                    // It ended without a summary: stopped, or refused the lesson.
+                    let _ = self.child.wait();
+                    let said: Vec<String> = self.stderr.try_iter().collect();
+                    let said = said.join(" ");
+                    let said = said.trim().trim_start_matches("forkscope: ").to_string();
+                    return Some(Polled::Ended(if said.is_empty() { format!("stopped after {} runs: not verified", self.last.runs) } else { said }));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Job {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            crate::sys::kill(self.child.id() as i32, libc::SIGTERM);
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn reader(r: impl std::io::Read + Send + 'static) -> Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(r).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// The summary object of `explore --all --json` (see `explore::report`).
+fn outcome(v: &serde_json::Value) -> Option<Outcome> {
+    let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or(0);
+    let (interleavings, runs) = (n(v, "interleavings"), n(v, "runs"));
+    match v["result"].as_str()? {
+        "verified" => Some(Outcome::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0) }),
+        "bounded" => Some(Outcome::Bounded { interleavings, runs }),
+        "counterexample" => {
+            let c = &v["counterexample"];
+            Some(Outcome::Counterexample {
+                kind: c["kind"].as_str()?.to_string(),
+                message: c["message"].as_str().unwrap_or_default().to_string(),
+                steps: n(c, "steps"),
+                in_all: n(c, "steps_in_all"),
+                saved: PathBuf::from(c["saved"].as_str()?),
+                interleavings,
+            })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_object_reads_as_its_outcome() {
+        let v = serde_json::json!({"type": "explore", "mode": "all", "result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5});
+        assert_eq!(outcome(&v), Some(Outcome::Verified { interleavings: 36, runs: 84, secs: 6.5 }));
+        let v = serde_json::json!({"type": "explore", "mode": "all", "result": "counterexample", "interleavings": 3, "runs": 5,
+            "counterexample": {"kind": "bad", "message": "sold 3 of 2", "steps": 9, "steps_in_all": 30, "saved": "x.fsrec"}});
+        let o = outcome(&v).unwrap();
+        assert_eq!(o.label(Lang::En), "explore --all: shortest counterexample, 9 steps");
+        assert!(o.banner(Lang::Zh).0.contains("最短的坏调度,选择 9 步(共 30 步)"), "{:?}", o.banner(Lang::Zh));
+        assert!(o.banner(Lang::En).0.ends_with("saved as x.fsrec"), "{:?}", o.banner(Lang::En));
+        assert_eq!(outcome(&serde_json::json!({"result": "bounded", "interleavings": 10, "runs": 2000})).unwrap().label(Lang::En), "explore --all: nothing bad within 2000 runs");
+        assert_eq!(outcome(&serde_json::json!({"result": "what"})), None);
+    }
+
+    #[test]
+    fn parameters_are_passed_as_the_command_line_reads_them() {
+        assert_eq!(param_arg("variant", &Value::Str("race".into())), "variant=race");
+        assert_eq!(param_arg("lock", &Value::Bool(true)), "lock=true");
+        assert_eq!(param_arg("n", &Value::Int(3)), "n=3");
+    }
+
+    #[test]
+    fn a_counterexample_never_takes_a_name_in_use() {
+        let dir = std::env::temp_dir().join(format!("forkscope-cx-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let first = counterexample_path(&dir, "ticket-race", 0);
+        assert_eq!(first.file_name().unwrap(), "forkscope-explore-ticket-race-seed0.fsrec");
+        std::os::unix::fs::symlink("/nonexistent/planted", &first).unwrap();
+        assert_eq!(counterexample_path(&dir, "ticket-race", 0).file_name().unwrap(), "forkscope-explore-ticket-race-seed0-2.fsrec");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,250 @@
+//! The sentences forkscope writes about a run, in English or Chinese.
+//!
+//! The model keeps what happened as kinds and ids ([`LogEvent`], [`Said`],
+//! [`Deadlock`], [`PState`]); this module says it in a [`Lang`]. The
+//! dashboard says it in the language the viewer chose (`L` toggles);
+//! headless output, `--json` and the exporters' text stay English
+//! (machine-read, and compared by tests). What a lesson itself printed, its
+//! error messages and the names of processes and resources are never
+//! translated: they are the program's.
+//!
+//! Chinese follows the course notes' vocabulary: 进程, 锁, 阻塞, 唤醒, 持有,
+//! 释放, 终止, 守护进程, 退出码, 死锁.
+
+use crate::model::{Deadlock, Finding, LogEvent, Model, PState, Said};
+
+/// The interface language: lesson texts, help, pane titles and every
+/// sentence of this module follow it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lang {
+    En,
+    Zh,
+}
+
+impl Lang {
+    /// `zh` gives Chinese; anything else English.
+    pub fn parse(code: &str) -> Lang {
+        if code == "zh" { Lang::Zh } else { Lang::En }
+    }
+
+    /// The code `Texts::get` and the run options take.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    pub fn toggle(self) -> Lang {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+
+    /// The English or the Chinese of a label.
+    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
+        match self {
+            Lang::En => en,
+            Lang::Zh => zh,
+        }
+    }
+}
+
+fn sig(s: i32) -> String {
+    crate::sys::signal_name(s)
+}
+
+/// A process's state in a word or two: `ready`, `exited 0`, `killed by
+/// SIGTERM` (就绪, 已结束 0, 被 SIGTERM 杀死).
+pub fn state(s: PState, l: Lang) -> String {
+    match (s, l) {
+        (PState::Starting, _) => l.pick("starting", "启动中").into(),
+        (PState::Running, _) => l.pick("running", "运行").into(),
+        (PState::Ready, _) => l.pick("ready", "就绪").into(),
+        (PState::Blocked, _) => l.pick("blocked", "阻塞").into(),
+        (PState::Sleeping, _) => l.pick("sleeping", "睡眠").into(),
+        (PState::Exited(c), Lang::En) => format!("exited {c}"),
+        (PState::Exited(c), Lang::Zh) => format!("已结束 {c}"),
+        (PState::Killed(s), Lang::En) => format!("killed by {}", sig(s)),
+        (PState::Killed(s), Lang::Zh) => format!("被 {} 杀死", sig(s)),
+    }
+}
+
+/// What `lane` did or saw, without its name (the log writes the name before
+/// it): `started Process-1, pid 7`, `woke Process-2: Lock-1 is handed to it`.
+pub fn event(m: &Model, ev: &LogEvent, l: Lang) -> String {
+    let p = |lane: u32| m.pname(lane);
+    let r = |res: u32| m.rname(res);
+    match (ev, l) {
+        (LogEvent::Started { child, pid, daemon }, Lang::En) => format!("started {}{}, pid {pid}", p(*child), if *daemon { " (daemon)" } else { "" }),
+        (LogEvent::Started { child, pid, daemon }, Lang::Zh) => format!("启动了 {}{},pid {pid}", p(*child), if *daemon { "(守护进程)" } else { "" }),
+        (LogEvent::Blocked { op, res: Some(res), holder, .. }, Lang::En) => {
+            format!("blocked in {} on {}{}", op.api_name(), r(*res), holder.map(|h| format!(" held by {}", p(h))).unwrap_or_default())
+        }
+        (LogEvent::Blocked { op, res: Some(res), holder, .. }, Lang::Zh) => {
+            format!("阻塞在 {} {}{}", op.api_name(), r(*res), holder.map(|h| format!("(被 {} 持有)", p(h))).unwrap_or_default())
+        }
+        (LogEvent::Blocked { op, on: Some(o), .. }, Lang::En) => format!("blocked in {}({})", op.api_name(), p(*o)),
+        (LogEvent::Blocked { op, on: Some(o), .. }, Lang::Zh) => format!("阻塞在 {}({})", op.api_name(), p(*o)),
+        (LogEvent::Blocked { op, .. }, Lang::En) => format!("blocked in {}", op.api_name()),
+        (LogEvent::Blocked { op, .. }, Lang::Zh) => format!("阻塞在 {}", op.api_name()),
+        (LogEvent::Woke { woken, res, handed: true, .. }, Lang::En) => format!("woke {}: {} is handed to it", p(*woken), r(*res)),
+        (LogEvent::Woke { woken, res, handed: true, .. }, Lang::Zh) => format!("唤醒了 {}:{} 交给了它", p(*woken), r(*res)),
+        (LogEvent::Woke { woken, op, res, .. }, Lang::En) => format!("woke {} (waiting in {} on {})", p(*woken), op.api_name(), r(*res)),
+        (LogEvent::Woke { woken, op, res, .. }, Lang::Zh) => format!("唤醒了 {}(它在 {} {} 中等待)", p(*woken), op.api_name(), r(*res)),
+        (LogEvent::TimedOut { op }, Lang::En) => format!("{} timed out", op.api_name()),
+        (LogEvent::TimedOut { op }, Lang::Zh) => format!("{} 超时", op.api_name()),
+        (LogEvent::Sent { signal, to }, Lang::En) => format!("sent {} to {}", sig(*signal), p(*to)),
+        (LogEvent::Sent { signal, to }, Lang::Zh) => format!("向 {} 发送了 {}", p(*to), sig(*signal)),
+        (LogEvent::GaveUpJoin { on }, Lang::En) => format!("gave up joining {} (timeout)", p(*on)),
+        (LogEvent::GaveUpJoin { on }, Lang::Zh) => format!("join {} 超时,不再等待", p(*on)),
+        (LogEvent::Joined { on, exitcode }, Lang::En) => format!("joined {} (exitcode {exitcode})", p(*on)),
+        (LogEvent::Joined { on, exitcode }, Lang::Zh) => format!("join 了 {}(退出码 {exitcode})", p(*on)),
+        (LogEvent::Ended { state: s }, _) => match (s, l) {
+            (PState::Exited(c), Lang::Zh) => format!("已结束,退出码 {c}"),
+            _ => state(*s, l),
+        },
+        (LogEvent::Closing, Lang::En) => "the run is over: forkscope ends every process still alive".into(),
+        (LogEvent::Closing, Lang::Zh) => "运行结束了:forkscope 结束所有还活着的进程".into(),
+        (LogEvent::UserSent { signal, to }, Lang::En) => format!("you sent {} to {}", sig(*signal), p(*to)),
+        (LogEvent::UserSent { signal, to }, Lang::Zh) => format!("你向 {} 发送了 {}", p(*to), sig(*signal)),
+        (LogEvent::Report { key, value }, _) => format!("{} {key} = {}", l.pick("report", "报告"), crate::model::summary::show_value(value)),
+        (LogEvent::Finding(s), _) => said(m, s, l),
+    }
+}
+
+/// An event as one English sentence with its subject, as headless prints it
+/// (`Process-1 started Process-2, pid 7`; the conductor's own lines and
+/// reports have none).
+pub fn event_sentence(m: &Model, lane: u32, ev: &LogEvent) -> String {
+    let body = event(m, ev, Lang::En);
+    match ev {
+        LogEvent::Closing | LogEvent::UserSent { .. } | LogEvent::Report { .. } | LogEvent::Finding(_) => body,
+        LogEvent::TimedOut { .. } => format!("{}: {body}", m.pname(lane)),
+        _ => format!("{} {body}", m.pname(lane)),
+    }
+}
+
+/// What a finding says (its subject included).
+pub fn said(m: &Model, s: &Said, l: Lang) -> String {
+    match s {
+        Said::Text(t) => t.clone(),
+        Said::Of { lane, text } => format!("{}: {text}", m.pname(*lane)),
+        Said::EndedHolding { lane, signal, daemon, res } => {
+            let name = m.pname(*lane);
+            let sep = l.pick(", ", "、");
+            let names = res.iter().map(|r| m.rname(*r)).collect::<Vec<_>>().join(sep);
+            match (l, signal) {
+                (Lang::En, Some(s)) if *daemon => format!("{name} was killed by {} (a daemon, ended with main's code) inside its critical section, holding {names}: it is never released, so whoever waits for it waits forever", sig(*s)),
+                (Lang::En, Some(s)) => format!("{name} was killed by {} while holding {names}: it is never released, so whoever waits for it waits forever", sig(*s)),
+                (Lang::En, None) => format!("{name} ended while holding {names}: it is never released, so whoever waits for it waits forever"),
+                (Lang::Zh, Some(s)) if *daemon => format!("{name}(守护进程,随主进程的代码结束)在临界区里被 {} 杀死,还持有 {names}:它永远不会被释放,等它的进程会一直等下去", sig(*s)),
+                (Lang::Zh, Some(s)) => format!("{name} 持有 {names} 时被 {} 杀死:它永远不会被释放,等它的进程会一直等下去", sig(*s)),
+                (Lang::Zh, None) => format!("{name} 结束时还持有 {names}:它永远不会被释放,等它的进程会一直等下去"),
+            }
+        }
+        Said::ReleasedOthers { lane, res, holder } => {
+            let (name, r, h) = (m.pname(*lane), m.rname(*res), m.pname(*holder));
+            match l {
+                Lang::En => format!("{name} released {r}, which {h} holds"),
+                Lang::Zh => format!("{name} 释放了 {h} 持有的 {r}"),
+            }
+        }
+    }
+}
+
+/// A finding's message (its kind aside).
+pub fn finding(m: &Model, f: &Finding, l: Lang) -> String {
+    said(m, &f.said, l)
+}
+
+/// A finding's kind as a reader names it: `error` (错误), `ended_holding`
+/// (持有时结束), …; a kind this module does not know stays as it is.
+pub fn finding_kind(kind: &str, l: Lang) -> &str {
+    if l == Lang::En {
+        return kind;
+    }
+    match kind {
+        "error" => "错误",
+        "assertion" => "断言失败",
+        "ended_holding" => "持有时结束",
+        "misuse" => "误用",
+        "deadlock" => "死锁",
+        "timeout" => "超时",
+        other => other,
+    }
+}
+
+/// A deadlock without its leading word: who waits for what and who holds
+/// it (a cycle), or who is blocked where (a stall).
+pub fn deadlock_body(m: &Model, d: &Deadlock, l: Lang) -> String {
+    let p = |lane: u32| m.pname(lane);
+    let r = |res: u32| m.rname(res);
+    if d.kind == "cycle" {
+        let waits: Vec<String> = d
+            .waits
+            .iter()
+            .map(|w| {
+                let what = match (w.res, w.on) {
+                    (Some(res), _) => r(res),
+                    (None, Some(o)) => format!("join({})", p(o)),
+                    _ => "?".into(),
+                };
+                match l {
+                    Lang::En => format!("{} waits for {what}", p(w.lane)),
+                    Lang::Zh => format!("{} 在等 {what}", p(w.lane)),
+                }
+            })
+            .collect();
+        let holders: Vec<String> = d
+            .waits
+            .iter()
+            .filter_map(|w| {
+                let (res, owner) = (w.res?, w.owner?);
+                Some(match l {
+                    Lang::En => format!("{} is held by {}", r(res), p(owner)),
+                    Lang::Zh => format!("{} 被 {} 持有", r(res), p(owner)),
+                })
+            })
+            .collect();
+        let (comma, semi) = (l.pick(", ", ","), l.pick("; ", ";"));
+        let mut s = waits.join(comma);
+        if !holders.is_empty() {
+            s.push_str(semi);
+            s.push_str(&holders.join(comma));
+        }
+        return s;
+    }
+    let parts: Vec<String> = d
+        .waits
+        .iter()
+        .map(|w| match ((w.res, w.on), l) {
+            ((Some(res), _), Lang::En) => format!("{} in {} on {}", p(w.lane), w.op.api_name(), r(res)),
+            ((Some(res), _), Lang::Zh) => format!("{} 在 {} {}", p(w.lane), w.op.api_name(), r(res)),
+            ((None, Some(o)), Lang::En) => format!("{} in join({})", p(w.lane), p(o)),
+            ((None, Some(o)), Lang::Zh) => format!("{} 在 join({})", p(w.lane), p(o)),
+            (_, Lang::En) => format!("{} in {}", p(w.lane), w.op.api_name()),
+            (_, Lang::Zh) => format!("{} 在 {}", p(w.lane), w.op.api_name()),
+        })
+        .collect();
+    match l {
+        Lang::En => format!("every process left is blocked and nothing can wake one ({})", parts.join("; ")),
+        Lang::Zh => format!("剩下的进程都阻塞了,没有谁能唤醒它们({})", parts.join(";")),
+    }
+}
+
+/// A deadlock as one sentence: `deadlock: A waits for Lock-1, …` or
+/// `stalled: every process left is blocked …` (headless, `--json`).
+pub fn deadlock(m: &Model, d: &Deadlock, l: Lang) -> String {
+    let lead = match (d.kind.as_str(), l) {
+        ("cycle", Lang::En) => "deadlock: ",
+        ("cycle", Lang::Zh) => "死锁:",
+        (_, Lang::En) => "stalled: ",
+        (_, Lang::Zh) => "停滞:",
+    };
+    format!("{lead}{}", deadlock_body(m, d, l))
+}
+
+#[cfg(test)]
+mod tests;
