@@ -2,7 +2,7 @@
 //! and the guarantees about cleanup (conductor killed, stale segments, the
 //! internal worker subcommand).
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -12,6 +12,7 @@ use common::*;
 
 #[test]
 fn list_shows_the_built_in_lessons() {
+    let _share = crate::common::share();
     let out = run(&["list"]);
     assert_eq!(out.status, 0);
     for name in ["hello", "join", "ticket-race"] {
@@ -26,6 +27,7 @@ fn list_shows_the_built_in_lessons() {
 /// whose other end is already closed.)
 #[test]
 fn list_into_a_reader_that_stops_early_ends_quietly() {
+    let _share = crate::common::share();
     let (reader, writer) = std::io::pipe().unwrap();
     drop(reader);
     let out = std::process::Command::new(bin()).arg("list").stdout(writer).stderr(std::process::Stdio::piped()).output().unwrap();
@@ -35,6 +37,7 @@ fn list_into_a_reader_that_stops_early_ends_quietly() {
 
 #[test]
 fn check_accepts_every_built_in_lesson() {
+    let _share = crate::common::share();
     let list = run(&["list"]);
     for line in list.stdout.lines() {
         let name = line.split_whitespace().next().unwrap();
@@ -56,6 +59,7 @@ const INVALID: &[(&str, &str)] = &[
 
 #[test]
 fn invalid_lessons_get_their_exact_message() {
+    let _share = crate::common::share();
     let dir = format!("{}/tests/invalid", env!("CARGO_MANIFEST_DIR"));
     let mut seen: Vec<String> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".rhai")).collect();
     seen.sort();
@@ -75,6 +79,7 @@ fn invalid_lessons_get_their_exact_message() {
 
 #[test]
 fn bad_parameters_and_options_are_refused_clearly() {
+    let _share = crate::common::share();
     let cases: &[(&[&str], &str)] = &[
         (&["run", "ticket-race", "--headless", "--param", "tickets=1000"], "forkscope: --param tickets=1000: parameter tickets: 1000 is out of range 0..=100"),
         (&["run", "ticket-race", "--headless", "--param", "nope=1"], "forkscope: --param nope=1: lesson ticket-race has no parameter 'nope' (it has: lock, tickets, buyers)"),
@@ -95,6 +100,7 @@ fn bad_parameters_and_options_are_refused_clearly() {
 
 #[test]
 fn without_a_terminal_it_says_use_headless() {
+    let _share = crate::common::share();
     for args in [&[][..], &["run", "hello"]] {
         let out = run(args);
         assert_eq!(out.status, 2, "{args:?}");
@@ -104,6 +110,7 @@ fn without_a_terminal_it_says_use_headless() {
 
 #[test]
 fn the_worker_subcommand_refuses_without_a_live_conductor() {
+    let _share = crate::common::share();
     let out = run(&["worker", "--segment", "forkscope-1-1-00", "--lane", "1"]);
     assert_eq!(out.status, 2);
     assert!(out.stderr.contains("forkscope worker:"), "{}", out.stderr);
@@ -114,6 +121,7 @@ fn the_worker_subcommand_refuses_without_a_live_conductor() {
 
 #[test]
 fn stale_segments_of_a_dead_run_are_swept_at_the_next_start() {
+    let _share = crate::common::share();
     // A leftover named after a conductor that no longer exists (pid 1 never
     // has this start time).
     let stale = format!("/dev/shm/forkscope-1-1-{:032x}", std::process::id());
@@ -125,6 +133,7 @@ fn stale_segments_of_a_dead_run_are_swept_at_the_next_start() {
 
 #[test]
 fn killing_the_conductor_leaves_no_process_and_no_segment() {
+    let _share = crate::common::share();
     for delay_records in [3usize, 25] {
         let mut child = Command::new(bin())
             .args(["run", "ticket-race", "--headless", "--json", "--param", "lock=true"])
@@ -185,6 +194,7 @@ fn forkscope_in(dir: &TempDir, args: &[&str]) -> Output {
 
 #[test]
 fn python_lessons_are_listed_first_by_their_file_name() {
+    let _share = crate::common::share();
     let out = run(&["list"]);
     let names: Vec<&str> = out.stdout.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
     let python = names.iter().take_while(|n| n.ends_with(".py")).count();
@@ -202,6 +212,7 @@ fn join_lesson(d: &TempDir) {
 
 #[test]
 fn a_variant_and_a_constant_choose_what_runs() {
+    let _share = crate::common::share();
     let d = TempDir::new("variants");
     join_lesson(&d);
     let out = forkscope_in(&d, &["check", "j.py"]);
@@ -231,6 +242,7 @@ fn a_variant_and_a_constant_choose_what_runs() {
 
 #[test]
 fn python_conditions_judge_output_files_exit_codes_and_constants() {
+    let _share = crate::common::share();
     let d = TempDir::new("conditions");
     d.write("c.py", "import sys\nfrom multiprocessing import Process\n\nLIMIT = 1\n\ndef child():\n    print('hello from the child')\n    sys.exit(3)\n\nif __name__ == '__main__':\n    with open('out.txt', 'w') as f:\n        f.write('first line\\n' + 'x' * 100 + '\\nsecond line\\n')\n    print('hello from main')\n    p = Process(target=child)\n    p.start()\n    p.join()\n    print('bye')\n");
     d.write("c.toml", "title = { en = \"c\" }\n\n[[params]]\nname = \"limit\"\ndefault = 1\n\n[[bad]]\nwhen = 'count(\"hello\") > LIMIT && exitcode(\"Process-1\") == 3 && exitcode(\"nobody\") == () && file(\"out.txt\").contains(\"second line\") && file(\"none\") == \"\" && output.ends_with(\"bye\") && limit == LIMIT'\nmessage = { en = \"too many hellos\" }\n");
@@ -246,6 +258,7 @@ fn python_conditions_judge_output_files_exit_codes_and_constants() {
 
 #[test]
 fn copy_writes_a_built_in_lesson_out_and_never_overwrites() {
+    let _share = crate::common::share();
     let d = TempDir::new("copy");
     let out = forkscope_in(&d, &["copy", "ticket-race.py", "lessons"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
@@ -294,6 +307,7 @@ fn copy_writes_a_built_in_lesson_out_and_never_overwrites() {
 /// the oversell without the lock and nothing with it.
 #[test]
 fn explore_finds_a_python_oversell_from_its_output_and_nothing_in_the_fixed_version() {
+    let _share = crate::common::share();
     let d = TempDir::new("explore");
     d.write("sell.py", "import time\nfrom multiprocessing import Process, Lock, Value, Barrier\n\nTICKETS = 1\nUSE_LOCK = False\n\ndef buy(left, lock, ready, name):\n    ready.wait()\n    if USE_LOCK:\n        lock.acquire()\n    n = left.value\n    time.sleep(0.01)\n    if n > 0:\n        left.value = n - 1\n        print(name, 'bought')\n    if USE_LOCK:\n        lock.release()\n\nif __name__ == '__main__':\n    left = Value('i', TICKETS)\n    lock = Lock()\n    ready = Barrier(2)\n    ps = [Process(target=buy, args=(left, lock, ready, 'buyer%d' % i)) for i in range(2)]\n    for p in ps:\n        p.start()\n    for p in ps:\n        p.join()\n");
     d.write("sell.toml", "title = { en = \"sell\" }\n\n[[params]]\nname = \"lock\"\nconstant = \"USE_LOCK\"\ndefault = false\n\n[[params]]\nname = \"tickets\"\ndefault = 1\n\n[[bad]]\nwhen = 'count(\"bought\") > TICKETS'\nmessage = { en = \"oversold\" }\n");
@@ -314,6 +328,7 @@ fn explore_finds_a_python_oversell_from_its_output_and_nothing_in_the_fixed_vers
 /// exact value.
 #[test]
 fn reported_floats_are_formatted_but_json_is_exact() {
+    let _share = crate::common::share();
     let dir = std::env::temp_dir().join(format!("fs-cli-float-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

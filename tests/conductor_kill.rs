@@ -4,7 +4,7 @@
 //! run survives it by more than a second, and the next start removes whatever
 //! the killed run left in /dev/shm and the temp folder.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -23,6 +23,7 @@ fn leftovers(conductor: i32) -> Vec<String> {
 
 #[test]
 fn conductor_killed_at_random_moments_leaves_nothing_alive_and_next_start_sweeps() {
+    let _alone = crate::common::heavy();
     let mut rng = ChaCha8Rng::seed_from_u64(20241);
     let rounds = 24;
     let mut worst = Duration::ZERO;

@@ -1,7 +1,7 @@
 //! End-to-end tests of the core: real processes, shared memory, the gate,
 //! headless output, and cleanup.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -9,6 +9,7 @@ use common::*;
 
 #[test]
 fn hello_children_report_main_as_their_parent() {
+    let _share = crate::common::share();
     let out = run_json("hello", &[]);
     assert_eq!(out.status, 0, "{}", out.stderr);
     let s = out.summary();
@@ -31,6 +32,7 @@ fn hello_children_report_main_as_their_parent() {
 
 #[test]
 fn ticket_race_without_lock_oversells_under_a_fixed_schedule() {
+    let _share = crate::common::share();
     for sched in ["rr", "1,1,1,1,2,3,4,2,3,4"] {
         let out = run_json("ticket-race", &["--param", "lock=false", "--schedule", sched]);
         let s = out.summary();
@@ -43,6 +45,7 @@ fn ticket_race_without_lock_oversells_under_a_fixed_schedule() {
 
 #[test]
 fn ticket_race_with_lock_sells_exactly_the_tickets() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "5"], &["--speed", "20", "--param", "buyers=6"]] {
         let mut args = vec!["--param", "lock=true"];
         args.extend_from_slice(extra);
@@ -56,6 +59,7 @@ fn ticket_race_with_lock_sells_exactly_the_tickets() {
 
 #[test]
 fn ticket_race_cli_contract_from_the_issue() {
+    let _share = crate::common::share();
     // `forkscope run ticket-race --headless --json --param lock=false --seed 1`
     let out = run_json("ticket-race", &["--param", "lock=false", "--seed", "1", "--speed", "5"]);
     let s = out.summary();
@@ -72,6 +76,7 @@ fn ticket_race_cli_contract_from_the_issue() {
 
 #[test]
 fn same_schedule_and_seed_give_the_same_record_sequence() {
+    let _share = crate::common::share();
     let a = run_json("ticket-race", &["--param", "lock=true", "--param", "buyers=4", "--schedule", "random", "--seed", "7"]);
     let b = run_json("ticket-race", &["--param", "lock=true", "--param", "buyers=4", "--schedule", "random", "--seed", "7"]);
     let (sa, sb) = (shape(&a.records()), shape(&b.records()));
@@ -83,6 +88,7 @@ fn same_schedule_and_seed_give_the_same_record_sequence() {
 
 #[test]
 fn daemon_ends_with_mains_code_while_a_normal_child_runs_on() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("daemon.rhai"), &["--speed", "10"]);
     let s = out.summary();
     assert_eq!(s["outcome"], "completed");
@@ -101,6 +107,7 @@ fn daemon_ends_with_mains_code_while_a_normal_child_runs_on() {
 
 #[test]
 fn a_daemon_cannot_start_a_child_same_text_as_python() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("daemon_child.rhai"), &[]);
     let s = out.summary();
     assert_eq!(s["outcome"], "completed", "main itself is fine");
@@ -113,6 +120,7 @@ fn a_daemon_cannot_start_a_child_same_text_as_python() {
 
 #[test]
 fn a_child_blocked_on_the_lock_is_reported_with_the_holder() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("lock_block.rhai"), &["--schedule", "rr"]);
     let s = out.summary();
     assert_eq!(s["outcome"], "completed");
@@ -129,6 +137,7 @@ fn a_child_blocked_on_the_lock_is_reported_with_the_holder() {
 
 #[test]
 fn killing_the_holder_of_a_lock_is_reported_and_the_run_goes_on() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("kill_holder.rhai"), &["--speed", "4"]);
     let s = out.summary();
     assert_eq!(s["outcome"], "completed", "{}", out.stdout);
@@ -141,6 +150,7 @@ fn killing_the_holder_of_a_lock_is_reported_and_the_run_goes_on() {
 
 #[test]
 fn timeout_ends_every_process_and_exits_non_zero() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("forever.rhai"), &["--timeout", "1"]);
     assert_eq!(out.status, 5);
     let s = out.summary();
@@ -153,6 +163,7 @@ fn timeout_ends_every_process_and_exits_non_zero() {
 
 #[test]
 fn stepping_by_statement_takes_more_steps_than_by_op() {
+    let _share = crate::common::share();
     let ops = run_json("hello", &["--schedule", "rr"]).summary();
     let stmts = run_json("hello", &["--schedule", "rr", "--statements"]).summary();
     assert_eq!(ops["outcome"], "completed");
@@ -162,6 +173,7 @@ fn stepping_by_statement_takes_more_steps_than_by_op() {
 
 #[test]
 fn a_normal_run_decodes_every_record() {
+    let _share = crate::common::share();
     // Prints and reports travel as text groups; none may be counted as corrupt.
     let out = run_json("hello", &["--schedule", "rr"]);
     let s = out.summary();
@@ -175,6 +187,7 @@ fn a_normal_run_decodes_every_record() {
 /// after, they overlap (all start before any ends).
 #[test]
 fn join_lesson_two_ways() {
+    let _share = crate::common::share();
     let order = |mode: &str, extra: &[&str]| -> Vec<(String, u64)> {
         let mut args = ["--param", &format!("mode={mode}")[..]].iter().map(|s| s.to_string()).collect::<Vec<_>>();
         args.extend(extra.iter().map(|s| s.to_string()));
@@ -215,6 +228,7 @@ fn join_lesson_two_ways() {
 /// `parent_process().pid`), and nothing is left behind.
 #[test]
 fn fork_server_starts_every_process_as_a_fork_of_the_run_template() {
+    let _share = crate::common::share();
     use std::io::BufRead;
     let ppid = |pid: i32| std::fs::read_to_string(format!("/proc/{pid}/stat")).ok().and_then(|t| t.rsplit(')').next()?.split_whitespace().nth(1)?.parse::<i32>().ok());
     let cmdline = |pid: i32| std::fs::read(format!("/proc/{pid}/cmdline")).map(|c| String::from_utf8_lossy(&c).replace('\0', " ")).unwrap_or_default();

@@ -4,7 +4,7 @@
 //! so they are deterministic: no live process is involved.
 //!
 //! Update after an intended change of the screen with
-//! `INSTA_UPDATE=always cargo test --test dashboard_snapshots` and review the diff.
+//! `INSTA_UPDATE=always cargo test --release --test suite dashboard_snapshots::` and review the diff.
 
 use std::time::Duration;
 
@@ -61,6 +61,7 @@ fn screen(d: &Dashboard, w: u16, h: u16) -> Terminal<TestBackend> {
 
 #[test]
 fn contention_120x40() {
+    let _share = crate::common::share();
     let mut d = dashboard(contention(), Lang::En, Theme::colored());
     d.view.selected_lane = Some(3);
     let t = screen(&d, 120, 40);
@@ -72,6 +73,7 @@ fn contention_120x40() {
 
 #[test]
 fn contention_80x24() {
+    let _share = crate::common::share();
     let d = dashboard(contention(), Lang::En, Theme::colored());
     let t = screen(&d, 80, 24);
     let lines = buffer_lines(t.backend().buffer());
@@ -81,6 +83,7 @@ fn contention_80x24() {
 
 #[test]
 fn contention_in_chinese_120x40() {
+    let _share = crate::common::share();
     let mut d = dashboard(contention(), Lang::Zh, Theme::colored());
     d.view.focus = Pane::Log;
     let t = screen(&d, 120, 40);
@@ -96,6 +99,7 @@ fn contention_in_chinese_120x40() {
 
 #[test]
 fn ended_120x40() {
+    let _share = crate::common::share();
     let all = records().len();
     let mut d = dashboard(all, Lang::En, Theme::colored());
     d.status.mode = Mode::Ended;
@@ -109,6 +113,7 @@ fn ended_120x40() {
 
 #[test]
 fn help_overlay_80x24() {
+    let _share = crate::common::share();
     let mut d = dashboard(contention(), Lang::En, Theme::colored());
     d.view.overlay = Some(Overlay::Help);
     let top = buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n");
@@ -124,6 +129,7 @@ fn help_overlay_80x24() {
 
 #[test]
 fn details_of_a_blocked_process_100x30() {
+    let _share = crate::common::share();
     let mut d = dashboard(contention(), Lang::En, Theme::colored());
     let blocked = d.model.processes.values().find(|p| p.state == PState::Blocked).unwrap().lane;
     d.view.selected_lane = Some(blocked);
@@ -136,6 +142,7 @@ fn details_of_a_blocked_process_100x30() {
 
 #[test]
 fn too_small_says_so_and_never_panics() {
+    let _share = crate::common::share();
     let d = dashboard(contention(), Lang::En, Theme::colored());
     assert_snapshot!(screen(&d, 60, 10).backend());
     // Every size from nothing to just below the minimum draws without a panic.
@@ -152,6 +159,7 @@ fn too_small_says_so_and_never_panics() {
 
 #[test]
 fn no_color_paints_nothing_in_colour() {
+    let _share = crate::common::share();
     let d = dashboard(contention(), Lang::En, Theme::mono());
     let t = screen(&d, 120, 40);
     let buf = t.backend().buffer();
@@ -181,6 +189,7 @@ fn picker_screen(p: &PickerState, w: u16, h: u16) -> Terminal<TestBackend> {
 
 #[test]
 fn picker_80x24() {
+    let _share = crate::common::share();
     let t = picker_screen(&picker(Lang::En), 80, 24);
     let text = buffer_lines(t.backend().buffer()).join("\n");
     assert!(text.contains("Buying tickets"));
@@ -190,6 +199,7 @@ fn picker_80x24() {
 
 #[test]
 fn picker_in_chinese_100x30() {
+    let _share = crate::common::share();
     let t = picker_screen(&picker(Lang::Zh), 100, 30);
     let lines = buffer_lines(t.backend().buffer());
     for l in &lines {
@@ -202,6 +212,7 @@ fn picker_in_chinese_100x30() {
 
 #[test]
 fn free_running_timeline_120x40() {
+    let _share = crate::common::share();
     // Recorded running freely: `--param lock=true --param buyers=4 --speed 2`.
     let text = include_str!("fixtures/ticket-race-lock-free.ndjson");
     let recs: Vec<Record> = text.lines().filter(|l| !l.contains("\"type\":\"summary\"")).map(|l| serde_json::from_str(l).unwrap()).collect();
@@ -243,21 +254,25 @@ fn explanation(lang: Lang, w: u16, h: u16) -> Terminal<TestBackend> {
 
 #[test]
 fn explanation_80x24() {
+    let _share = crate::common::share();
     assert_snapshot!(explanation(Lang::En, 80, 24).backend());
 }
 
 #[test]
 fn explanation_120x40() {
+    let _share = crate::common::share();
     assert_snapshot!(explanation(Lang::En, 120, 40).backend());
 }
 
 #[test]
 fn explanation_in_chinese_80x24() {
+    let _share = crate::common::share();
     assert_snapshot!(explanation(Lang::Zh, 80, 24).backend());
 }
 
 #[test]
 fn explanation_in_chinese_120x40() {
+    let _share = crate::common::share();
     assert_snapshot!(explanation(Lang::Zh, 120, 40).backend());
 }
 
@@ -266,6 +281,7 @@ fn explanation_in_chinese_120x40() {
 /// end, it shows what did not fit (its last line: this run's parameters).
 #[test]
 fn explanation_scrolls_to_its_end() {
+    let _share = crate::common::share();
     let lesson = scenario::load("deadlock").unwrap();
     let params = [("fix", Value::Bool(false)), ("think", Value::Float(0.5))].into_iter().map(|(k, v)| (k.to_string(), v)).collect();
     let mut d = Dashboard::new(lesson, &params, 0, Lang::En, Theme::colored());
@@ -335,11 +351,13 @@ fn folded(lang: Lang) {
 
 #[test]
 fn ended_processes_fold_away_when_the_list_overflows() {
+    let _share = crate::common::share();
     folded(Lang::En);
 }
 
 #[test]
 fn ended_processes_fold_away_in_chinese() {
+    let _share = crate::common::share();
     folded(Lang::Zh);
 }
 
@@ -363,6 +381,7 @@ fn prints_only(lang: Lang, w: u16, h: u16) {
 
 #[test]
 fn prints_only_in_the_log() {
+    let _share = crate::common::share();
     prints_only(Lang::En, 80, 24);
     prints_only(Lang::En, 120, 40);
     prints_only(Lang::Zh, 80, 24);
@@ -425,6 +444,7 @@ fn deadlock_screen(lang: Lang, w: u16, h: u16) -> (Terminal<TestBackend>, Vec<St
 
 #[test]
 fn deadlock_80x24() {
+    let _share = crate::common::share();
     let (t, lines) = deadlock_screen(Lang::En, 80, 24);
     let (banner, log) = banner_and_log(&lines);
     assert!(banner.contains("DEADLOCK: alex waits for fork, egon waits for noodles"), "{banner}");
@@ -434,6 +454,7 @@ fn deadlock_80x24() {
 
 #[test]
 fn deadlock_120x40() {
+    let _share = crate::common::share();
     let (t, lines) = deadlock_screen(Lang::En, 120, 40);
     let (banner, log) = banner_and_log(&lines);
     assert!(banner.contains("fork is held by egon, noodles is held by alex"), "{banner}");
@@ -460,16 +481,19 @@ fn deadlock_in_chinese(w: u16, h: u16) {
 
 #[test]
 fn deadlock_in_chinese_80x24() {
+    let _share = crate::common::share();
     deadlock_in_chinese(80, 24);
 }
 
 #[test]
 fn deadlock_in_chinese_120x40() {
+    let _share = crate::common::share();
     deadlock_in_chinese(120, 40);
 }
 
 #[test]
 fn contention_in_chinese_80x24() {
+    let _share = crate::common::share();
     let d = dashboard(contention(), Lang::Zh, Theme::colored());
     let t = screen(&d, 80, 24);
     let lines = buffer_lines(t.backend().buffer());
@@ -500,10 +524,12 @@ fn details_in_chinese(w: u16, h: u16) {
 
 #[test]
 fn details_in_chinese_80x24() {
+    let _share = crate::common::share();
     details_in_chinese(80, 24);
 }
 
 #[test]
 fn details_in_chinese_120x40() {
+    let _share = crate::common::share();
     details_in_chinese(120, 40);
 }

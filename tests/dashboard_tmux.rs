@@ -6,7 +6,7 @@
 //!
 //! tmux must be installed (`.ci/run` installs it).
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -177,6 +177,7 @@ const WAIT: Duration = Duration::from_secs(20);
 
 #[test]
 fn step_block_terminate_join_quit() {
+    let _share = crate::common::share();
     let t = Tmux::start("main", "run ticket-race --paused --param lock=true --param buyers=3 --speed 4", &[], 120, 40);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
@@ -239,6 +240,7 @@ fn step_block_terminate_join_quit() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_ends_the_run() {
+    let _share = crate::common::share();
     let t = Tmux::start("term", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
     t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED"));
     let conductor = t.conductor();
@@ -256,6 +258,7 @@ fn sigterm_restores_the_terminal_and_ends_the_run() {
 
 #[test]
 fn ctrl_c_quits_cleanly() {
+    let _share = crate::common::share();
     let t = Tmux::start("ctrlc", "run ticket-race --param buyers=2 --paused", &[], 100, 30);
     t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED"));
     let conductor = t.conductor();
@@ -268,6 +271,7 @@ fn ctrl_c_quits_cleanly() {
 
 #[test]
 fn ctrl_z_gives_the_shell_its_terminal_and_fg_redraws() {
+    let _share = crate::common::share();
     let t = Tmux::shell("tstp", 100, 30);
     t.wait_for("the shell's prompt", WAIT, |s| s.contains("ready$"));
     t.type_line(&format!("{} run ticket-race --param buyers=2 --paused", bin()));
@@ -313,6 +317,7 @@ fn ctrl_z_gives_the_shell_its_terminal_and_fg_redraws() {
 
 #[test]
 fn after_a_sigstop_fg_takes_the_terminal_again_and_redraws() {
+    let _share = crate::common::share();
     let t = Tmux::shell("stop", 100, 30);
     t.wait_for("the shell's prompt", WAIT, |s| s.contains("ready$"));
     t.type_line(&format!("{} run ticket-race --param buyers=2 --paused", bin()));
@@ -338,6 +343,7 @@ fn after_a_sigstop_fg_takes_the_terminal_again_and_redraws() {
 
 #[test]
 fn a_panic_restores_the_terminal_and_ends_the_run() {
+    let _share = crate::common::share();
     let t = Tmux::start("panic", "run ticket-race --param buyers=2 --paused", &[("FORKSCOPE_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")], 100, 30);
     let s = t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 101"));
     assert!(s.contains("deliberate panic"), "the panic message is readable on the normal screen:\n{s}");
@@ -349,6 +355,7 @@ fn a_panic_restores_the_terminal_and_ends_the_run() {
 
 #[test]
 fn picker_opens_without_arguments_and_starts_a_lesson() {
+    let _share = crate::common::share();
     let t = Tmux::start("picker", "", &[], 100, 30);
     t.wait_for("the picker", WAIT, |s| s.contains("Choose a lesson") && s.contains("ticket-race"));
     // The first lesson opens paused: its "start paused" option says so.
@@ -367,6 +374,7 @@ fn picker_opens_without_arguments_and_starts_a_lesson() {
 
 #[test]
 fn too_small_then_resized() {
+    let _share = crate::common::share();
     let t = Tmux::start("small", "run ticket-race --param buyers=2 --paused", &[], 60, 20);
     t.wait_for("the too-small message", WAIT, |s| s.contains("too small (60×20)"));
     let conductor = t.conductor();
@@ -380,6 +388,7 @@ fn too_small_then_resized() {
 
 #[test]
 fn without_a_terminal_it_says_use_headless() {
+    let _share = crate::common::share();
     let out = common::run(&["run", "ticket-race"]);
     assert_ne!(out.status, 0);
     assert!(out.stderr.contains("use --headless"), "{}", out.stderr);
@@ -398,6 +407,7 @@ fn cpu_ticks(pid: i32) -> u64 {
 
 #[test]
 fn redraws_30_times_a_second_while_running_and_idles_when_paused() {
+    let _share = crate::common::share();
     let stats = std::env::temp_dir().join(format!("forkscope-ui-stats-{}.json", std::process::id()));
     let _ = std::fs::remove_file(&stats);
     let lesson = common::lesson_fixture("stream.rhai");
@@ -432,6 +442,7 @@ fn redraws_30_times_a_second_while_running_and_idles_when_paused() {
 
 #[test]
 fn every_other_control_acts_on_the_real_run() {
+    let _share = crate::common::share();
     let t = Tmux::start("keys", "run ticket-race --paused --param buyers=2", &[], 120, 40);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
@@ -487,6 +498,7 @@ fn every_other_control_acts_on_the_real_run() {
 
 #[test]
 fn closing_the_terminal_ends_the_run() {
+    let _share = crate::common::share();
     let t = Tmux::start("hangup", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED"));
     let conductor = t.conductor();
@@ -510,6 +522,7 @@ fn header(screen: &str) -> &str {
 
 #[test]
 fn rewind_screenshot_record_cast_then_replay_in_the_dashboard() {
+    let _share = crate::common::share();
     let dir = std::env::temp_dir().join(format!("fs-ui-rewind-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -593,6 +606,7 @@ fn python_program(tag: &str, name: &str, source: &str) -> std::path::PathBuf {
 /// the Python source. python3 must be on PATH.
 #[test]
 fn a_python_program_steps_rewinds_and_makes_a_figure() {
+    let _share = crate::common::share();
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/programs/ticket_race.py")).unwrap();
     let dir = python_program("python", "race.py", &src);
     let t = Tmux::start_in("python", "run race.py --paused", &[], 120, 40, &dir);
@@ -653,6 +667,7 @@ fn footer(screen: &str) -> &str {
 /// this lesson), ending the run, as help says.
 #[test]
 fn the_footer_follows_the_run_and_esc_opens_the_picker() {
+    let _share = crate::common::share();
     let t = Tmux::start("footer", "run join --paused", &[], 80, 24);
     let s = t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
@@ -681,6 +696,7 @@ fn the_footer_follows_the_run_and_esc_opens_the_picker() {
 /// the counter grows; the footer says so and where `b` landed.
 #[test]
 fn back_after_a_free_run_says_where_it_lands() {
+    let _share = crate::common::share();
     let t = Tmux::start("backfree", "run ticket-race --paused --param lock=false --param buyers=4", &[], 120, 36);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
     let conductor = t.conductor();
@@ -709,6 +725,7 @@ fn back_after_a_free_run_says_where_it_lands() {
 /// so instead of waiting for ever; pressed again, it says so at once.
 #[test]
 fn join_says_when_a_process_cannot_end() {
+    let _share = crate::common::share();
     let t = Tmux::start("joindead", "run deadlock --paused --param think=0.2", &[], 120, 36);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
@@ -745,6 +762,7 @@ fn timelines(screen: &str, n: usize) -> Vec<String> {
 /// before it (shifted by one), instead of 5 s of "ready".
 #[test]
 fn a_step_after_a_long_pause_keeps_the_stepped_columns() {
+    let _share = crate::common::share();
     let t = Tmux::start("still", "run ticket-race --paused --param buyers=2", &[], 120, 36);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
     let conductor = t.conductor();
@@ -774,6 +792,7 @@ fn a_step_after_a_long_pause_keeps_the_stepped_columns() {
 /// cause and sums up the waiters, without cutting a word.
 #[test]
 fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
+    let _share = crate::common::share();
     let dir = std::env::temp_dir().join(format!("fs-ui-stall-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -797,6 +816,7 @@ fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
 /// input() reads a terminal. python3 must be on PATH.
 #[test]
 fn typing_a_line_for_a_python_input() {
+    let _share = crate::common::share();
     let dir = python_program("input", "ask.py", "name = input('name? ')\nprint('hello', name)\ntry:\n    input('more? ')\nexcept EOFError as e:\n    print('EOFError:', e)\n");
     let t = Tmux::start_in("input", "run ask.py --run", &[], 110, 30, &dir);
     t.wait_for("main waiting for input", WAIT, |s| lane_rows(s).iter().any(|r| r.contains("input: i to type")));
@@ -832,6 +852,7 @@ fn hot_key_of(screen: &str, name: &str) -> String {
 /// lessons.
 #[test]
 fn the_picker_opens_on_python_lessons_and_runs_one_as_python() {
+    let _share = crate::common::share();
     let t = Tmux::start("pypicker", "", &[], 120, 40);
     let s = t.wait_for("the picker", WAIT, |s| s.contains("Python lessons · R: Rhai") && s.contains("ticket-race.py"));
     let first = s.lines().find_map(|l| l.split('│').nth(1).map(str::trim).filter(|c| c.ends_with(".py") || c.contains(".py ·"))).unwrap_or_default().to_string();
@@ -894,6 +915,7 @@ fn the_picker_opens_on_python_lessons_and_runs_one_as_python() {
 /// says why in its top line, and they run.
 #[test]
 fn without_python3_the_picker_offers_the_rhai_lessons_and_says_why() {
+    let _share = crate::common::share();
     let empty = std::env::temp_dir().join(format!("fs-ui-nopath-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
     let t = Tmux::start("nopython", "", &[("PATH", empty.to_str().unwrap())], 100, 30);
@@ -920,6 +942,7 @@ fn without_python3_the_picker_offers_the_rhai_lessons_and_says_why() {
 /// scrolls it; `e` closes it. A Python program's docstring is its story.
 #[test]
 fn the_lesson_explains_itself_on_screen() {
+    let _share = crate::common::share();
     let t = Tmux::start("explain", "run deadlock --paused", &[], 80, 24);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
@@ -964,6 +987,7 @@ fn the_lesson_explains_itself_on_screen() {
 /// `start = "running"`.
 #[test]
 fn a_lesson_opens_paused_unless_told_to_run() {
+    let _share = crate::common::share();
     let t = Tmux::start("opens", "run ticket-race --param buyers=2", &[], 100, 30);
     let s = t.wait_for("the paused dashboard", WAIT, |s| header(s).contains("PAUSED") && s.contains("MainProcess"));
     assert!(header(&s).contains("step 0") && header(&s).contains("n: step, space: run"), "{s}");
@@ -1026,6 +1050,7 @@ fn svg_rows(svg: &str) -> Vec<String> {
 /// same text at the same places but for the pids (a live run's are its own).
 #[test]
 fn p_and_snapshot_draw_the_same_frame() {
+    let _share = crate::common::share();
     let dir = std::env::temp_dir().join(format!("fs-ui-same-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -1059,6 +1084,7 @@ fn p_and_snapshot_draw_the_same_frame() {
 /// PATH (`.ci/run` installs netcat-openbsd), and python3.
 #[test]
 fn a_python_socket_server_lesson_answers_nc_from_outside() {
+    let _share = crate::common::share();
     let has_nc = std::process::Command::new("sh").args(["-c", "command -v nc"]).output().is_ok_and(|o| o.status.success());
     assert!(has_nc, "nc (netcat) is not on PATH: this test talks to the lesson's server with it; install netcat-openbsd (.ci/run does)");
     let t = Tmux::start("nc", "run echo-server.py --param outside=1 --run", &[], 120, 36);
@@ -1106,6 +1132,7 @@ fn log_pane(screen: &str) -> String {
 /// printed, and only names, API calls and signal names remain Latin.
 #[test]
 fn l_turns_everything_forkscope_writes_chinese() {
+    let _share = crate::common::share();
     let dir = std::env::temp_dir().join(format!("fs-ui-lang-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -1147,6 +1174,7 @@ fn l_turns_everything_forkscope_writes_chinese() {
 /// it was reached, so a Chinese banner led into an English goal.
 #[test]
 fn l_says_a_goal_already_reached_in_the_new_language() {
+    let _share = crate::common::share();
     let t = Tmux::start("goallang", "run deadlock --paused", &[], 100, 30);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
@@ -1185,6 +1213,7 @@ fn explore_child(conductor: i32) -> Option<i32> {
 /// replay, which plays to the oversell.
 #[test]
 fn x_explores_every_interleaving_and_opens_the_shortest_counterexample() {
+    let _share = crate::common::share();
     let dir = std::env::temp_dir().join(format!("fs-ui-xall-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();

@@ -2,7 +2,7 @@
 //! lane table. Each time: a clear message, no panic, the run ends cleanly and
 //! leaves nothing behind.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -29,6 +29,7 @@ fn run_under(prefix: &[&str], args: &[&str]) -> Output {
 
 #[test]
 fn process_limit_reached_is_a_python_error_and_the_run_ends() {
+    let _alone = crate::common::heavy();
     // Root ignores RLIMIT_NPROC, so the run drops to an unused uid (which
     // owns no other process) with `setpriv`, under a limit of 9 processes and
     // threads: the conductor (2 threads), its guard and main (2) fit, then a
@@ -60,6 +61,7 @@ fn process_limit_reached_is_a_python_error_and_the_run_ends() {
 
 #[test]
 fn dev_shm_full_is_a_clear_error_before_anything_starts() {
+    let _alone = crate::common::heavy();
     // A private mount namespace with a 2 MiB /dev/shm: the real one (shared
     // with everyone on the machine) is never filled.
     if !is_root() || !have("unshare") {
@@ -83,6 +85,7 @@ fn dev_shm_full_is_a_clear_error_before_anything_starts() {
 
 #[test]
 fn lane_table_full_is_a_python_error_and_the_run_ends() {
+    let _alone = crate::common::heavy();
     // 4 lanes: the conductor, main and two children; the third start fails.
     let out = run_json("hello", &["--lanes", "4", "--param", "children=5"]);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);

@@ -5,7 +5,7 @@
 //! bad outcome, bounds, and bad input. Each case is a few seconds at most;
 //! the test harness runs them side by side.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -42,6 +42,7 @@ fn replay(file: &std::path::Path) -> (String, String) {
 
 #[test]
 fn two_processes_taking_one_lock_once_have_exactly_two_interleavings() {
+    let _share = crate::common::share();
     let (status, v) = explore_all(&[&lesson_fixture("two_lock.rhai")]);
     assert_eq!(status, 0, "{v}");
     assert_eq!(v["result"], "verified", "{v}");
@@ -53,6 +54,7 @@ fn two_processes_taking_one_lock_once_have_exactly_two_interleavings() {
 
 #[test]
 fn two_processes_writing_different_files_have_one_interleaving() {
+    let _share = crate::common::share();
     let (status, v) = explore_all(&[&lesson_fixture("two_files.rhai")]);
     assert_eq!(status, 0, "{v}");
     assert_eq!(v["result"], "verified", "{v}");
@@ -63,6 +65,7 @@ fn two_processes_writing_different_files_have_one_interleaving() {
 /// with `--schedule`, reaches exactly the outcomes the reduced search reaches.
 #[test]
 fn the_reduced_search_reaches_the_outcomes_brute_force_reaches() {
+    let _share = crate::common::share();
     let lesson = lesson_fixture("tiny_value.rhai");
     let (status, v) = explore_all(&[&lesson]);
     assert_eq!(status, 0, "{v}");
@@ -103,6 +106,7 @@ fn the_reduced_search_reaches_the_outcomes_brute_force_reaches() {
 
 #[test]
 fn ticket_race_with_the_lock_is_verified_with_its_count() {
+    let _share = crate::common::share();
     let (status, v) = explore_all(&["ticket-race", "--param", "buyers=3", "--param", "tickets=2", "--param", "lock=true"]);
     assert_eq!(status, 0, "{v}");
     assert_eq!(v["result"], "verified", "{v}");
@@ -114,6 +118,7 @@ fn ticket_race_with_the_lock_is_verified_with_its_count() {
 
 #[test]
 fn ticket_race_without_the_lock_gives_the_shortest_oversell_which_replays() {
+    let _share = crate::common::share();
     let file = saved("ticket");
     let (status, v) = explore_all(&["ticket-race", "--param", "buyers=3", "--param", "tickets=2", "--param", "lock=false", "--out", file.to_str().unwrap()]);
     assert_eq!(status, 1, "{v}");
@@ -146,6 +151,7 @@ fn ticket_race_without_the_lock_gives_the_shortest_oversell_which_replays() {
 
 #[test]
 fn counter_gives_the_shortest_lost_update() {
+    let _share = crate::common::share();
     let file = saved("counter");
     let (status, v) = explore_all(&["counter", "--param", "processes=2", "--param", "times=1", "--out", file.to_str().unwrap()]);
     assert_eq!(status, 1, "{v}");
@@ -156,6 +162,7 @@ fn counter_gives_the_shortest_lost_update() {
 
 #[test]
 fn deadlock_gives_the_shortest_deadlock() {
+    let _share = crate::common::share();
     let file = saved("deadlock");
     let (status, v) = explore_all(&["deadlock", "--out", file.to_str().unwrap()]);
     assert_eq!(status, 1, "{v}");
@@ -169,6 +176,7 @@ fn deadlock_gives_the_shortest_deadlock() {
 
 #[test]
 fn the_python_ticket_race_gives_a_counterexample_that_replays() {
+    let _share = crate::common::share();
     let file = saved("python");
     let (status, v) = explore_all(&["ticket-race.py", "--param", "variant=race", "--param", "buyers=2", "--param", "tickets=1", "--out", file.to_str().unwrap()]);
     assert_eq!(status, 1, "{v}");
@@ -182,6 +190,7 @@ fn the_python_ticket_race_gives_a_counterexample_that_replays() {
 
 #[test]
 fn a_bound_that_cuts_the_search_never_says_verified() {
+    let _share = crate::common::share();
     let (status, v) = explore_all(&["ticket-race", "--param", "buyers=3", "--param", "tickets=2", "--runs", "3"]);
     assert_eq!(status, 0, "{v}");
     assert_eq!(v["result"], "bounded", "{v}");
@@ -196,6 +205,7 @@ fn a_bound_that_cuts_the_search_never_says_verified() {
 
 #[test]
 fn a_nonsense_bound_is_refused_with_exit_2() {
+    let _share = crate::common::share();
     for (args, says) in [
         (&["explore", "ticket-race", "--all", "--preemptions", "many"][..], "--preemptions"),
         (&["explore", "ticket-race", "--all", "--preemptions", "-1"][..], "--preemptions"),
@@ -214,6 +224,7 @@ fn a_nonsense_bound_is_refused_with_exit_2() {
 /// stopped, not verified, and exits non-zero.
 #[test]
 fn a_search_stopped_by_a_signal_never_says_verified() {
+    let _share = crate::common::share();
     use std::io::Read;
     // The default ticket-race (more buyers than the tests above): minutes of
     // interleavings, so the search is surely under way when it is stopped.
@@ -242,6 +253,7 @@ fn a_search_stopped_by_a_signal_never_says_verified() {
 /// (the reader sees the write and writes ten files), the other 12.
 #[test]
 fn the_counterexample_is_the_shortest_bad_interleaving_not_the_first() {
+    let _share = crate::common::share();
     let file = saved("long-or-short");
     let (status, v) = explore_all(&[&lesson_fixture("long_or_short.rhai"), "--out", file.to_str().unwrap()]);
     assert_eq!(status, 1, "{v}");

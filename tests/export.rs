@@ -3,7 +3,7 @@
 //! expected size, same inputs give identical files), traces from real runs,
 //! asciicast recordings of real frames, and Chinese text lined up.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -105,6 +105,7 @@ fn png_size(bytes: &[u8]) -> (u32, u32) {
 
 #[test]
 fn ticket_race_snapshot_svg_holds_the_frame_text_at_its_cells() {
+    let _share = crate::common::share();
     let dir = out_dir("svg");
     let args = ["--param", "lock=true", "--steps", "26"];
     let o = snapshot("ticket-race", &args, &dir.join("a.svg"));
@@ -131,6 +132,7 @@ fn ticket_race_snapshot_svg_holds_the_frame_text_at_its_cells() {
 
 #[test]
 fn same_inputs_give_byte_identical_snapshots() {
+    let _share = crate::common::share();
     let dir = out_dir("same");
     for (ext, extra) in [("png", &["--theme", "dark", "--scale", "1"][..]), ("svg", &[][..]), ("html", &[][..])] {
         let a = dir.join(format!("a.{ext}"));
@@ -151,6 +153,7 @@ fn same_inputs_give_byte_identical_snapshots() {
 
 #[test]
 fn png_snapshot_decodes_at_the_expected_size() {
+    let _share = crate::common::share();
     let dir = out_dir("png");
     let out = dir.join("f.png");
     snapshot("ticket-race", &["--steps", "10", "--size", "80x24", "--scale", "2"], &out);
@@ -161,6 +164,7 @@ fn png_snapshot_decodes_at_the_expected_size() {
 
 #[test]
 fn chinese_names_and_output_line_up_in_svg_and_text() {
+    let _share = crate::common::share();
     let dir = out_dir("zh");
     let lesson = lesson_fixture("buyers_zh.rhai");
     snapshot(&lesson, &[], &dir.join("z.svg"));
@@ -209,6 +213,7 @@ fn decode(bytes: &[u8]) -> (Vec<u8>, u32) {
 
 #[test]
 fn chinese_glyphs_render_in_their_two_cells_and_missing_ones_as_a_box() {
+    let _share = crate::common::share();
     use export::svg::{CELL_H, CELL_W, PAD};
     // Row 0: 买到票了 in columns 0-7, then '|' in column 8.
     // Row 1: a Hangul syllable (no shipped font has it), then '|' in column 2.
@@ -234,6 +239,7 @@ fn chinese_glyphs_render_in_their_two_cells_and_missing_ones_as_a_box() {
 
 #[test]
 fn trace_of_a_real_run_is_well_formed_with_flows_and_counters() {
+    let _share = crate::common::share();
     let dir = out_dir("trace");
     let file = dir.join("t.json");
     let o = run(&["run", "ticket-race", "--headless", "--param", "lock=true", "--param", "buyers=4", "--schedule", "rr", "--trace", file.to_str().unwrap()]);
@@ -257,6 +263,7 @@ fn trace_of_a_real_run_is_well_formed_with_flows_and_counters() {
 
 #[test]
 fn asciicast_of_real_frames_follows_v2() {
+    let _share = crate::common::share();
     let out = run_json("ticket-race", &["--param", "lock=true", "--param", "buyers=3", "--schedule", "rr"]);
     assert_eq!(out.status, 0, "{}", out.stderr);
     let records: Vec<Record> = out.records().into_iter().map(|v| serde_json::from_value(v).expect("a record")).collect();
@@ -306,6 +313,7 @@ fn asciicast_of_real_frames_follows_v2() {
 
 #[test]
 fn bad_snapshot_arguments_are_refused_clearly() {
+    let _share = crate::common::share();
     let dir = out_dir("bad");
     let o = run(&["snapshot", "ticket-race", "--out", dir.join("x.jpg").to_str().unwrap()]);
     assert_eq!(o.status, 2);
@@ -326,6 +334,7 @@ fn bad_snapshot_arguments_are_refused_clearly() {
 
 #[test]
 fn snapshot_at_seconds_runs_freely_then_leaves_nothing() {
+    let _share = crate::common::share();
     let dir = out_dir("at");
     let o = snapshot("ticket-race", &["--at", "0.3", "--real-pids"], &dir.join("a.txt"));
     assert!(o.stdout.contains("at 0.3 s"), "{}", o.stdout);
@@ -338,6 +347,7 @@ fn snapshot_at_seconds_runs_freely_then_leaves_nothing() {
 
 #[test]
 fn themes_differ_and_light_is_white() {
+    let _share = crate::common::share();
     let mut buf = Buffer::empty(Rect::new(0, 0, 10, 1));
     buf.set_string(0, 0, "ok", Style::new().fg(Color::Yellow));
     let light = export::svg(&buf, Theme::Light);

@@ -205,6 +205,7 @@ proptest! {
 
 #[test]
 fn absurd_nesting_and_size_are_errors_not_crashes() {
+    let _share = crate::common::share();
     let dir = Dir::new("nesting");
     let cases: Vec<String> = vec![
         format!("fn main() {{ let x = {}1{}; }}", "(".repeat(20_000), ")".repeat(20_000)),

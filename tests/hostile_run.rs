@@ -10,12 +10,11 @@
 //!   nothing that is not its own.
 //!
 //! Sockets (loopback only) are being built on another branch: not tested here.
-//! `Run::start` makes the test process the child subreaper, so the tests here
-//! take turns (one mutex).
+//! The tests that start a run in this process take `common::heavy()`: they
+//! run alone, as `Run::start` makes the test process the child subreaper.
 
-mod common;
+use crate::common;
 
-use std::sync::Mutex;
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
@@ -25,8 +24,6 @@ use rand_chacha::ChaCha8Rng;
 use forkscope::conductor::{Run, RunOptions};
 use forkscope::model::Model;
 use forkscope::shm::record::{RawKind, RawRecord};
-
-static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn start(script: &str, paused: bool) -> Run {
     let mut opts = RunOptions::new("hostile", "tests/hostile_run.rs", script);
@@ -75,7 +72,7 @@ fn main() {
 
 #[test]
 fn files_stay_in_the_run_folder_even_with_planted_links() {
-    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::heavy();
     let outside = std::env::temp_dir().join(format!("forkscope-outside-{}", std::process::id()));
     std::fs::create_dir_all(&outside).unwrap();
     std::fs::write(outside.join("hostname"), "secret").unwrap();
@@ -99,7 +96,7 @@ fn files_stay_in_the_run_folder_even_with_planted_links() {
 
 #[test]
 fn the_worker_subcommand_refuses_without_a_live_conductor_or_a_reserved_lane() {
-    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::heavy();
     let worker = |seg: &str, lane: &str| common::run(&["worker", "--segment", seg, "--lane", lane]);
     // A segment whose conductor is dead (a process that has exited).
     let seg = forkscope::shm::Segment::create(forkscope::shm::layout::Geometry { lanes: 4, ring_cap: 8, resources: 2, blocks: 8 }).unwrap();
@@ -151,7 +148,7 @@ fn main() {
 
 #[test]
 fn a_live_run_survives_a_scribbled_segment_and_kills_nothing_foreign() {
-    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::heavy();
     let mut rng = ChaCha8Rng::seed_from_u64(99);
     let mut run = start(BUSY, false);
     let me = std::process::id() as i32;
@@ -262,7 +259,7 @@ fn half_started_child(run: &Run) -> (u32, std::process::Child) {
 
 #[test]
 fn hostile_2_a_process_killed_inside_start_lets_the_run_end() {
-    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::heavy();
     // Headless: main killed mid-start, the run ends on its own.
     let mut run = start("fn main() { sleep(30); }", false);
     let (lane, mut worker) = half_started_child(&run);
@@ -297,6 +294,7 @@ fn lesson_dir(tag: &str) -> std::path::PathBuf {
 
 #[test]
 fn hostile_3_a_padding_bomb_in_a_condition_is_a_clear_error_and_the_conductor_lives() {
+    let _share = crate::common::share();
     let dir = lesson_dir("pad");
     // A bomb that needs nothing from the run: `check` evaluates it and refuses.
     std::fs::write(dir.join("bomb.rhai"), "fn main() { report(\"n\", 3000000000); }\n").unwrap();
@@ -325,6 +323,7 @@ fn hostile_3_a_padding_bomb_in_a_condition_is_a_clear_error_and_the_conductor_li
 
 #[test]
 fn hostile_4_import_outside_the_lesson_is_refused() {
+    let _share = crate::common::share();
     let dir = lesson_dir("import");
     // A module that would load if `import` resolved files.
     std::fs::create_dir_all(dir.join("lesson")).unwrap();
@@ -353,6 +352,7 @@ fn hostile_4_import_outside_the_lesson_is_refused() {
 
 #[test]
 fn hostile_5_a_3_mb_recording_replays() {
+    let _share = crate::common::share();
     let dir = lesson_dir("bigrec");
     // The recording carries the lesson whole: a 3 MB manifest makes a 3 MB recording.
     let lesson = dir.join("big.rhai");
@@ -373,7 +373,7 @@ fn hostile_5_a_3_mb_recording_replays() {
 
 #[test]
 fn hostile_7_a_script_too_large_for_the_run_is_refused_clearly() {
-    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::heavy();
     let dir = lesson_dir("bigscript");
     let padding: String = (0..12_000).map(|i| format!("// padding line {i:05} of a script that is far too long\n")).collect();
     let script = format!("fn main() {{ print(\"hi\"); }}\n{padding}");
@@ -397,6 +397,7 @@ fn hostile_7_a_script_too_large_for_the_run_is_refused_clearly() {
 
 #[test]
 fn hostile_15_write_text_to_a_folder_path_is_refused_as_python_does() {
+    let _share = crate::common::share();
     let dir = lesson_dir("slash");
     let lesson = dir.join("slash.rhai");
     std::fs::write(&lesson, r#"
@@ -425,6 +426,7 @@ fn main() {
 
 #[test]
 fn hostile_11_a_10000_deep_value_is_a_recursion_error_everywhere_it_goes() {
+    let _share = crate::common::share();
     let dir = lesson_dir("deep");
     let lesson = dir.join("deep.rhai");
     std::fs::write(&lesson, r#"
@@ -464,6 +466,7 @@ fn main() {
 
 #[test]
 fn hostile_6_a_report_that_cannot_travel_is_an_error_in_the_lesson_not_a_lost_value() {
+    let _share = crate::common::share();
     let dir = lesson_dir("bigreport");
     let lesson = dir.join("big.rhai");
     std::fs::write(&lesson, r#"
@@ -497,6 +500,7 @@ fn main() {
 
 #[test]
 fn hostile_10_g_is_held_to_the_engine_size_limits() {
+    let _share = crate::common::share();
     let dir = lesson_dir("globals");
     let lesson = dir.join("globals.rhai");
     // Each store is within the limits (a 600,000-byte string, a 600,000-int
@@ -540,6 +544,7 @@ fn main() {
 
 #[test]
 fn hostile_14_a_run_may_write_only_so_much() {
+    let _share = crate::common::share();
     let dir = lesson_dir("quota");
     let lesson = dir.join("quota.rhai");
     // Two processes append 1 MiB at a time (80 MiB if nothing stops them).
@@ -576,6 +581,7 @@ fn main() {
 
 #[test]
 fn hostile_15_a_relative_tmpdir_still_gives_working_files() {
+    let _share = crate::common::share();
     let dir = lesson_dir("reltmp");
     std::fs::create_dir_all(dir.join("rel-tmp")).unwrap();
     let lesson = dir.join("files.rhai");
@@ -619,7 +625,7 @@ fn alive(child: &mut std::process::Child) -> bool {
 /// still kills what is provably the run's.
 #[test]
 fn hostile_1_the_guard_spares_a_bystander_group_planted_in_the_segment() {
-    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::heavy();
     use std::io::Write;
     use forkscope::shm::Segment;
     use forkscope::shm::layout::Geometry;
@@ -668,7 +674,7 @@ fn hostile_1_the_guard_spares_a_bystander_group_planted_in_the_segment() {
 /// holds a lock on both, seen from every namespace.
 #[test]
 fn hostile_12_a_run_in_another_pid_namespace_keeps_its_segment_and_folder() {
-    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::heavy();
     let can = std::process::Command::new("unshare").args(["--pid", "--fork", "--mount-proc", "true"]).status().is_ok_and(|s| s.success());
     assert!(can, "this test needs `unshare --pid --fork --mount-proc` (util-linux, run as root, as CI does)");
     let dir = lesson_dir("pidns");
@@ -711,7 +717,7 @@ fn hostile_12_a_run_in_another_pid_namespace_keeps_its_segment_and_folder() {
 /// run after run collected them. Now ending the run reaps them.
 #[test]
 fn ending_a_run_leaves_no_zombie_of_the_template_behind() {
-    let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::heavy();
     let script = r#"
 fn napper() { sleep(100); }
 fn main() {

@@ -136,6 +136,7 @@ fn storm(seed: u64) -> Storm {
 
 #[test]
 fn kill_storm_every_death_and_what_it_held_is_reported() {
+    let _alone = crate::common::heavy();
     let (mut deaths, mut holders, mut total_kills) = (0, 0, 0);
     for seed in 0..16u64 {
         let s = storm(seed);

@@ -2,7 +2,7 @@
 //! JoinableQueue, Pipe, Pool, sockets, CPU- vs I/O-bound work. Real processes;
 //! races are forced through `--schedule`, never left to luck.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -39,6 +39,7 @@ fn completed(out: &Output) -> Value {
 
 #[test]
 fn queue_sentinel_every_bun_is_eaten_exactly_once_under_any_schedule() {
+    let _share = crate::common::share();
     for sched in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "1"], &["--schedule", "random", "--seed", "2"], &["--speed", "200"]] {
         let mut args = vec!["--param", "version=sentinel"];
         args.extend_from_slice(sched);
@@ -56,6 +57,7 @@ fn queue_sentinel_every_bun_is_eaten_exactly_once_under_any_schedule() {
 
 #[test]
 fn queue_many_producers_and_consumers_share_out_every_item_once() {
+    let _share = crate::common::share();
     for seed in ["3", "4"] {
         let out = run_json("queue", &["--param", "version=many", "--param", "items=4", "--param", "producers=3", "--param", "consumers=2", "--schedule", "random", "--seed", seed]);
         let s = completed(&out);
@@ -75,6 +77,7 @@ fn queue_many_producers_and_consumers_share_out_every_item_once() {
 
 #[test]
 fn queue_forever_ends_as_a_stall_naming_the_blocked_processes() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &["--speed", "200"]] {
         let mut args = vec!["--param", "version=forever"];
         args.extend_from_slice(extra);
@@ -101,6 +104,7 @@ fn queue_forever_ends_as_a_stall_naming_the_blocked_processes() {
 
 #[test]
 fn queue_lesson_is_deterministic_under_a_schedule_and_seed() {
+    let _share = crate::common::share();
     let args = ["--param", "version=many", "--param", "items=3", "--schedule", "random", "--seed", "11"];
     let a = run_json("queue", &args);
     let b = run_json("queue", &args);
@@ -113,6 +117,7 @@ fn queue_lesson_is_deterministic_under_a_schedule_and_seed() {
 
 #[test]
 fn a_blocked_getter_is_handed_the_item_and_a_blocked_putters_item_is_moved_in() {
+    let _share = crate::common::share();
     // 1: main starts the getter; 2: the getter blocks on the empty queue;
     // 1: main's put hands "first" to it; 1: "queued" fills the queue; 1: main
     // starts the putter; 3: the putter blocks (full); 1: main's get takes
@@ -140,6 +145,7 @@ fn a_blocked_getter_is_handed_the_item_and_a_blocked_putters_item_is_moved_in() 
 
 #[test]
 fn misuse_gets_pythons_messages() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("ipc_misuse.rhai"), &[]);
     let s = completed(&out);
     let expect = [
@@ -177,6 +183,7 @@ fn misuse_gets_pythons_messages() {
 
 #[test]
 fn joinable_queue_main_waits_until_every_task_is_done_then_the_daemon_ends() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "5", "--param", "consumers=2"], &["--speed", "100"]] {
         let out = run_json("joinable-queue", extra);
         let s = completed(&out);
@@ -201,6 +208,7 @@ fn joinable_queue_main_waits_until_every_task_is_done_then_the_daemon_ends() {
 
 #[test]
 fn pipe_two_way_messages_then_eof_error_after_close() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &[]] {
         let out = run_json("pipe", extra);
         let s = completed(&out);
@@ -217,6 +225,7 @@ fn pipe_two_way_messages_then_eof_error_after_close() {
 
 #[test]
 fn pipe_without_closing_the_unused_end_never_sees_eof_and_stalls() {
+    let _share = crate::common::share();
     let out = run_json("pipe", &["--param", "close_unused=false", "--schedule", "rr"]);
     let s = out.summary();
     assert_eq!(s["outcome"], "deadlock");
@@ -228,6 +237,7 @@ fn pipe_without_closing_the_unused_end_never_sees_eof_and_stalls() {
 
 #[test]
 fn a_pipe_end_held_only_by_a_killed_process_counts_as_closed() {
+    let _share = crate::common::share();
     // Scheduled: 1 main starts middle; 2 middle starts holder; 1 main closes
     // its copy; 1 main blocks in recv; 3 holder blocks; 2 middle closes its
     // copy, sleeps, kills the holder.
@@ -252,6 +262,7 @@ fn max_running(recs: &[Value]) -> i64 {
 
 #[test]
 fn pool_results_are_right_in_every_mode_and_apply_is_serial() {
+    let _share = crate::common::share();
     let squares: Vec<i64> = (0..8).map(|i| i * i).collect();
     for mode in ["apply", "async", "map", "callback"] {
         let out = run_json("pool", &["--param", &format!("mode={mode}"), "--param", "tasks=8", "--schedule", "rr"]);
@@ -286,6 +297,7 @@ fn pool_results_are_right_in_every_mode_and_apply_is_serial() {
 
 #[test]
 fn pool_async_is_faster_than_apply_in_real_time() {
+    let _share = crate::common::share();
     let time = |mode: &str| {
         let out = run_json("pool", &["--param", &format!("mode={mode}"), "--param", "tasks=8", "--speed", "5"]);
         reported(&completed(&out), "elapsed").as_f64().unwrap()
@@ -300,6 +312,7 @@ fn pool_async_is_faster_than_apply_in_real_time() {
 
 #[test]
 fn echo_server_answers_every_client_with_a_process_per_connection() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "random", "--seed", "2"][..], &["--schedule", "rr"], &[]] {
         let out = run_json("echo-server", extra);
         let s = completed(&out);
@@ -321,6 +334,7 @@ fn echo_server_answers_every_client_with_a_process_per_connection() {
 
 #[test]
 fn echo_server_is_deterministic_under_a_schedule_but_for_port_numbers() {
+    let _share = crate::common::share();
     let strip = |recs: Vec<Value>| -> Vec<Value> {
         recs.into_iter()
             .map(|mut r| {
@@ -344,6 +358,7 @@ fn echo_server_is_deterministic_under_a_schedule_but_for_port_numbers() {
 
 #[test]
 fn a_process_blocked_in_accept_obeys_terminate_and_virtual_time() {
+    let _share = crate::common::share();
     // Stepped, accept(100) times out at its step (no real wait); running at
     // --speed 1000 it waits 0.1 s.
     for extra in [&["--schedule", "rr"][..], &["--speed", "1000"]] {
@@ -384,6 +399,7 @@ fn wait_for_report(lines: &mut impl Iterator<Item = std::io::Result<String>>, ke
 
 #[test]
 fn a_real_client_from_outside_talks_to_the_echo_server() {
+    let _share = crate::common::share();
     let mut child = Command::new(bin())
         .args(["run", "echo-server", "--headless", "--json", "--param", "clients=2", "--param", "serve=3", "--timeout", "40"])
         .stdin(Stdio::null())
@@ -432,6 +448,7 @@ fn timed_run(args: &[&str]) -> (Value, impl Fn(&str) -> f64) {
 
 #[test]
 fn io_bound_work_keeps_getting_faster_with_more_processes() {
+    let _share = crate::common::share();
     let (_, f) = timed_run(&["--param", "work=io", "--param", "tasks=8", "--param", "ms=300"]);
     // Waiting overlaps: 8 waits of 0.3 s take 2.4 s in one process and about
     // 0.3 s (plus starting the processes) in eight.
@@ -443,6 +460,7 @@ fn io_bound_work_keeps_getting_faster_with_more_processes() {
 
 #[test]
 fn cpu_bound_work_never_keeps_more_cores_busy_than_the_machine_has() {
+    let _share = crate::common::share();
     let (s, f) = timed_run(&["--param", "work=cpu", "--param", "tasks=4", "--param", "ms=40"]);
     let cores = reported(&s, "cores").as_f64().unwrap();
     assert!(cores >= 1.0);
@@ -461,6 +479,7 @@ fn cpu_bound_work_never_keeps_more_cores_busy_than_the_machine_has() {
 
 #[test]
 fn the_communication_lessons_pass_check_and_are_listed() {
+    let _share = crate::common::share();
     let list = run(&["list"]);
     for name in ["queue", "joinable-queue", "pipe", "pool", "echo-server", "cpu-vs-io"] {
         assert!(list.stdout.lines().any(|l| l.starts_with(name)), "{name} listed");

@@ -2,7 +2,7 @@
 //! lesson runs headless with real processes, races are forced through the
 //! gate's `--schedule`, and each test asserts what the lesson teaches.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -60,6 +60,7 @@ fn completed(out: &Output) -> Value {
 
 #[test]
 fn named_processes_run_under_their_names() {
+    let _share = crate::common::share();
     let out = run_json("named-processes", &["--schedule", "rr"]);
     let s = completed(&out);
     let names: Vec<&str> = s["processes"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
@@ -85,6 +86,7 @@ fn named_processes_run_under_their_names() {
 
 #[test]
 fn daemon_lesson_ends_the_daemon_with_mains_code_but_not_the_normal_child() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &["--speed", "5"]] {
         // Free running at speed 5: main prints at 0.6 s, func2 ends at 1 s.
         let out = run_json("daemon", extra);
@@ -107,6 +109,7 @@ fn daemon_lesson_ends_the_daemon_with_mains_code_but_not_the_normal_child() {
 
 #[test]
 fn daemon_lesson_a_daemon_starting_a_child_fails_like_python() {
+    let _share = crate::common::share();
     let out = run_json("daemon", &["--param", "daemon_child=true", "--schedule", "rr"]);
     let s = completed(&out);
     let daemon = process(&s, "Process-1");
@@ -121,6 +124,7 @@ fn daemon_lesson_a_daemon_starting_a_child_fails_like_python() {
 
 #[test]
 fn terminate_lesson_exitcode_is_minus_15_and_dead_after_join() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &["--param", "moment=0.3"]] {
         let out = run_json("terminate", extra);
         let s = completed(&out);
@@ -139,6 +143,7 @@ fn terminate_lesson_exitcode_is_minus_15_and_dead_after_join() {
 
 #[test]
 fn isolation_lesson_the_childs_change_stays_in_the_child() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &[], &["--param", "join=false", "--schedule", "random", "--seed", "3"]] {
         let out = run_json("isolation", extra);
         let s = completed(&out);
@@ -151,6 +156,7 @@ fn isolation_lesson_the_childs_change_stays_in_the_child() {
 
 #[test]
 fn write_files_lesson_main_lists_every_file_after_join() {
+    let _share = crate::common::share();
     let out = run_json("write-files", &["--schedule", "random", "--seed", "2"]);
     let s = completed(&out);
     assert_eq!(int(&s, "listed"), 10);
@@ -165,6 +171,7 @@ fn write_files_lesson_main_lists_every_file_after_join() {
 
 #[test]
 fn write_files_lesson_without_join_main_can_list_too_early() {
+    let _share = crate::common::share();
     // Main goes first every time it can: it lists the folder before any writer has written.
     let main_first = vec!["1"; 30].join(",");
     let out = run_json("write-files", &["--param", "join=false", "--schedule", &main_first]);
@@ -176,6 +183,7 @@ fn write_files_lesson_without_join_main_can_list_too_early() {
 
 #[test]
 fn lock_join_lesson_lock_and_join_make_work_serial() {
+    let _share = crate::common::share();
     for mode in ["lock", "join"] {
         for sched in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "9"]] {
             let mut args = vec!["--param", &format!("mode={mode}")].into_iter().map(String::from).collect::<Vec<_>>();
@@ -200,6 +208,7 @@ fn lock_join_lesson_lock_and_join_make_work_serial() {
 
 #[test]
 fn ktv_lesson_never_more_than_four_inside_and_four_reached() {
+    let _share = crate::common::share();
     for sched in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "1"], &["--schedule", "random", "--seed", "2"]] {
         let out = run_json("ktv", sched);
         let s = completed(&out);
@@ -224,6 +233,7 @@ fn ktv_lesson_never_more_than_four_inside_and_four_reached() {
 
 #[test]
 fn ktv_lesson_without_the_semaphore_everyone_walks_in() {
+    let _share = crate::common::share();
     let out = run_json("ktv", &["--param", "semaphore=false", "--schedule", "rr"]);
     let s = completed(&out);
     assert!(int(&s, "max_inside") > 4, "{}", s["reported"]);
@@ -233,6 +243,7 @@ fn ktv_lesson_without_the_semaphore_everyone_walks_in() {
 
 #[test]
 fn traffic_light_lesson_cars_wait_on_red_and_pass_on_green() {
+    let _share = crate::common::share();
     for seed in ["4", "8"] {
         // (These seeds make several cars meet the same red light.)
         traffic_light_run(&["--schedule", "random", "--seed", seed], true);
@@ -276,6 +287,7 @@ fn traffic_light_run(args: &[&str], several: bool) {
 
 #[test]
 fn counter_lesson_loses_updates_without_the_lock() {
+    let _share = crate::common::share();
     // main starts both, then blocks in join; each worker loads before either stores.
     let out = run_json("counter", &["--param", "processes=2", "--param", "times=1", "--schedule", "1,1,1,2,3,2,3"]);
     let s = completed(&out);
@@ -289,6 +301,7 @@ fn counter_lesson_loses_updates_without_the_lock() {
 
 #[test]
 fn counter_lesson_loses_nothing_with_the_lock() {
+    let _share = crate::common::share();
     for sched in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "4"], &["--schedule", "1,1,1,1,1,2,3,2,3,4,5,4,5"], &[]] {
         let mut args = vec!["--param", "lock=true"];
         args.extend_from_slice(sched);
@@ -306,6 +319,7 @@ fn deadlock_finding(s: &Value) -> Value {
 
 #[test]
 fn deadlock_lesson_ends_with_the_cycle_named() {
+    let _share = crate::common::share();
     // Free running (the last one), each takes its first lock, then thinks
     // 0.5 s: far longer than the other needs to start and take its own.
     for extra in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "6"], &[]] {
@@ -329,6 +343,7 @@ fn deadlock_lesson_ends_with_the_cycle_named() {
 
 #[test]
 fn deadlock_lesson_fixed_order_completes() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "6"], &["--speed", "10"]] {
         let mut args = vec!["--param", "fix=true"];
         args.extend_from_slice(extra);
@@ -341,6 +356,7 @@ fn deadlock_lesson_fixed_order_completes() {
 
 #[test]
 fn philosophers_unfixed_deadlock_in_a_cycle_of_five() {
+    let _share = crate::common::share();
     let out = run_json("philosophers", &["--schedule", "rr"]);
     let s = out.summary();
     assert_eq!(s["outcome"], "deadlock");
@@ -354,6 +370,7 @@ fn philosophers_unfixed_deadlock_in_a_cycle_of_five() {
 
 #[test]
 fn philosophers_fixed_always_complete() {
+    let _share = crate::common::share();
     for fix in ["ordered", "seats"] {
         for sched in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "1"], &["--schedule", "random", "--seed", "2"], &["--speed", "10"]] {
             let fixp = format!("fix={fix}");
@@ -379,6 +396,7 @@ fn philosophers_fixed_always_complete() {
 
 #[test]
 fn misuse_gets_pythons_messages() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("sync_misuse.rhai"), &["--schedule", "rr"]);
     let s = completed(&out);
     let errors: Vec<Value> = out.records().into_iter().filter(|r| r["type"] == "error").collect();
@@ -400,6 +418,7 @@ fn misuse_gets_pythons_messages() {
 
 #[test]
 fn condition_waiters_get_notified_items_and_timed_wait_returns_false() {
+    let _share = crate::common::share();
     for sched in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "3"], &["--schedule", "random", "--seed", "4"], &["--speed", "4"]] {
         let out = run_json(&lesson_fixture("condition.rhai"), sched);
         let s = completed(&out);
@@ -417,6 +436,7 @@ fn condition_waiters_get_notified_items_and_timed_wait_returns_false() {
 
 #[test]
 fn barrier_gives_each_party_an_index_and_breaks_on_timeout() {
+    let _share = crate::common::share();
     for sched in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "8"], &[]] {
         let out = run_json(&lesson_fixture("barrier.rhai"), sched);
         let s = completed(&out);
@@ -433,6 +453,7 @@ fn barrier_gives_each_party_an_index_and_breaks_on_timeout() {
 
 #[test]
 fn rlock_is_handed_over_only_after_the_last_release() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("rlock_handoff.rhai"), &["--schedule", "rr"]);
     let s = completed(&out);
     let (owner, waiter) = (lane(&s, "owner"), lane(&s, "waiter"));
@@ -451,6 +472,7 @@ fn rlock_is_handed_over_only_after_the_last_release() {
 
 #[test]
 fn a_cycle_through_a_conditions_lock_is_a_deadlock() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "2"]] {
         let out = run_json(&lesson_fixture("cond_cycle.rhai"), extra);
         let s = out.summary();
@@ -464,6 +486,7 @@ fn a_cycle_through_a_conditions_lock_is_a_deadlock() {
 
 #[test]
 fn timed_waits_end_by_their_timeout_even_while_stepping() {
+    let _share = crate::common::share();
     for extra in [&["--schedule", "rr"][..], &["--schedule", "random", "--seed", "5", "--statements"], &[]] {
         let out = run_json(&lesson_fixture("timeouts.rhai"), extra);
         let s = completed(&out);
@@ -478,6 +501,7 @@ fn timed_waits_end_by_their_timeout_even_while_stepping() {
 
 #[test]
 fn same_schedule_and_seed_give_the_same_records_for_semaphore_and_value() {
+    let _share = crate::common::share();
     for (lesson, params) in [("ktv", &["--param", "people=6"][..]), ("counter", &["--param", "processes=3", "--param", "times=20"])] {
         let run = |seed: &str| {
             let mut args = params.to_vec();
@@ -497,6 +521,7 @@ const LESSONS: [&str; 11] = ["named-processes", "daemon", "terminate", "isolatio
 
 #[test]
 fn every_sync_lesson_is_listed_and_checks() {
+    let _share = crate::common::share();
     let list = run(&["list"]);
     assert_eq!(list.status, 0);
     for l in LESSONS {
@@ -519,6 +544,7 @@ fn every_sync_lesson_is_listed_and_checks() {
 /// A wrong option or name is a TypeError at its line.
 #[test]
 fn every_primitive_can_be_named() {
+    let _share = crate::common::share();
     let out = run_json(&lesson_fixture("named_resources.rhai"), &[]);
     completed(&out);
     let names: Vec<String> = out.records().iter().filter(|r| r["type"] == "resource").map(|r| r["name"].as_str().unwrap_or("").to_string()).collect();

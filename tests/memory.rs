@@ -6,7 +6,7 @@
 //! Debug builds skip it (1,000 debug workers take minutes to start on two
 //! cores); `cargo test --release`, CI's command, runs it.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -34,16 +34,6 @@ fn end_with_sigterm(child: &mut std::process::Child, mut lines: std::io::Lines<B
     assert_left_nothing(conductor, pids, Duration::from_secs(5));
 }
 
-/// The three tests here start a thousand processes or a chatty run each:
-/// run side by side (cargo's threads), one would time the others' load —
-/// hostile_8 measured 5.06 s in CI while the thousand-process test was
-/// starting its workers beside it. Each takes this lock first.
-static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 fn status_kib(pid: i32, key: &str) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = text.lines().find(|l| l.starts_with(key))?;
@@ -53,7 +43,7 @@ fn status_kib(pid: i32, key: &str) -> Option<u64> {
 #[test]
 #[cfg_attr(debug_assertions, ignore = "1,000 debug-build workers take minutes to start; run with --release")]
 fn conductor_stays_under_64_mib_with_1000_live_processes() {
-    let _serial = one_at_a_time();
+    let _alone = crate::common::heavy();
     let mut child = Command::new(bin())
         .args(["run", &lesson_fixture("thousand.rhai"), "--headless", "--json", "--timeout", "300"])
         .stdin(Stdio::null())
@@ -145,7 +135,7 @@ fn end_busy_run(n: u32, signal: i32) -> (Duration, Option<i32>) {
 #[test]
 #[cfg_attr(debug_assertions, ignore = "1,000 debug-build workers take minutes to start; run with --release")]
 fn hostile_8_a_thousand_busy_processes_end_at_once() {
-    let _serial = one_at_a_time();
+    let _alone = crate::common::heavy();
     let (term, code) = end_busy_run(999, libc::SIGTERM);
     assert!(code.is_some(), "the conductor did not end by itself on SIGTERM");
     let (kill, _) = end_busy_run(999, libc::SIGKILL);
@@ -161,7 +151,7 @@ fn hostile_8_a_thousand_busy_processes_end_at_once() {
 /// its resident set is still under 64 MiB.
 #[test]
 fn hostile_9_a_chatty_headless_run_keeps_the_conductor_bounded() {
-    let _serial = one_at_a_time();
+    let _alone = crate::common::heavy();
     let dir = std::env::temp_dir().join(format!("forkscope-chatty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let lesson = dir.join("chatty.rhai");

@@ -21,7 +21,7 @@
 //! python3 must be on PATH (it is on every machine the tests run on); if it
 //! is not, these tests fail saying so.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -58,6 +58,7 @@ fn compare_notes_program(entry: &Value) -> Verdict {
 
 #[test]
 fn the_course_notes_programs_print_what_cpython_prints() {
+    let _share = crate::common::share();
     python3();
     let catalogue: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(repo("tests/python/notes/catalogue.json")).unwrap()).unwrap();
     // What this version runs: tier 1, and the Pool, Manager and files programs of tier 2 (the socket pairs have their own test below).
@@ -77,6 +78,7 @@ fn ticket_race(lock: bool, dir: &Path) -> PathBuf {
 
 #[test]
 fn the_python_ticket_race_oversells_under_a_schedule_and_repeats_exactly() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("race");
     let file = ticket_race(false, &dir);
@@ -103,6 +105,7 @@ fn the_python_ticket_race_oversells_under_a_schedule_and_repeats_exactly() {
 
 #[test]
 fn explore_finds_the_python_oversell_and_nothing_with_the_lock() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("explore");
     let race = ticket_race(false, &dir);
@@ -123,6 +126,7 @@ fn explore_finds_the_python_oversell_and_nothing_with_the_lock() {
 
 #[test]
 fn processes_behave_as_in_cpython() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("semantics");
     let file = repo("tests/python/programs/semantics.py");
@@ -144,6 +148,7 @@ fn processes_behave_as_in_cpython() {
 
 #[test]
 fn pools_behave_as_in_cpython() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("pool");
     for prog in ["pool.py", "pool_plain_queue.py"] {
@@ -169,6 +174,7 @@ fn pools_behave_as_in_cpython() {
 
 #[test]
 fn managers_behave_as_in_cpython() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("manager");
     let file = repo("tests/python/programs/manager.py");
@@ -202,6 +208,7 @@ fn managers_behave_as_in_cpython() {
 
 #[test]
 fn a_process_waiting_on_a_managed_queue_or_lock_is_blocked_on_it() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("manager-blocked");
     let file = repo("tests/python/programs/manager_blocked.py");
@@ -240,6 +247,7 @@ fn a_process_waiting_on_a_managed_queue_or_lock_is_blocked_on_it() {
 
 #[test]
 fn the_spawn_start_method_imports_main_again_as_cpython_does() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("spawn");
     for prog in ["spawn.py", "spawn_without_guard.py"] {
@@ -262,6 +270,7 @@ fn the_spawn_start_method_imports_main_again_as_cpython_does() {
 
 #[test]
 fn input_reads_the_runs_standard_input_as_cpython_reads_stdin() {
+    let _share = crate::common::share();
     python3();
     let file = repo("tests/python/programs/input.py");
     // CPython, fed two lines on stdin.
@@ -295,6 +304,7 @@ fn input_reads_the_runs_standard_input_as_cpython_reads_stdin() {
 
 #[test]
 fn statement_steps_follow_python_lines() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("statements");
     let file = dir.join("count.py");
@@ -311,6 +321,7 @@ fn statement_steps_follow_python_lines() {
 
 #[test]
 fn bad_python_input_is_a_clear_message_and_leaves_nothing() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("bad");
     let syntax = dir.join("syntax.py");
@@ -363,6 +374,7 @@ fn bad_python_input_is_a_clear_message_and_leaves_nothing() {
 
 #[test]
 fn processes_made_outside_multiprocessing_end_with_the_run() {
+    let _share = crate::common::share();
     python3();
     let file = repo("tests/python/programs/escape.py");
     let out = run_limited(&["run", file.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
@@ -380,6 +392,7 @@ fn processes_made_outside_multiprocessing_end_with_the_run() {
 
 #[test]
 fn sigkill_of_forkscope_ends_every_python_process() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("sigkill");
     let file = ticket_race(true, &dir);
@@ -401,6 +414,7 @@ fn sigkill_of_forkscope_ends_every_python_process() {
 
 #[test]
 fn the_python_side_passes_its_own_unit_tests() {
+    let _share = crate::common::share();
     let out = Command::new(python3()).args(["-m", "unittest", "discover", "-s", "python/tests", "-t", "python"]).current_dir(env!("CARGO_MANIFEST_DIR")).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "python/tests failed:\n{err}");
@@ -409,6 +423,7 @@ fn the_python_side_passes_its_own_unit_tests() {
 
 #[test]
 fn explore_finds_the_python_deadlock_and_saves_it() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("deadlock");
     let file = repo("tests/python/programs/deadlock.py");
@@ -423,6 +438,7 @@ fn explore_finds_the_python_deadlock_and_saves_it() {
 
 #[test]
 fn stepped_time_is_virtual_and_random_follows_the_seed() {
+    let _share = crate::common::share();
     python3();
     let file = repo("tests/python/programs/clocks.py");
     let t0 = Instant::now();
@@ -443,6 +459,7 @@ fn stepped_time_is_virtual_and_random_follows_the_seed() {
 /// ~/.pyenv) runs the ticket race, stepped by op and by statement.
 #[test]
 fn every_supported_cpython_found_here_runs_it() {
+    let _share = crate::common::share();
     python3();
     let mut found: Vec<PathBuf> = Vec::new();
     for minor in 9..=13 {
@@ -650,6 +667,7 @@ fn socket_pair_forkscope(server: &Path, client: &Path, stdin: &str) -> (Side, Si
 
 #[test]
 fn the_notes_socket_servers_and_clients_talk_as_in_cpython() {
+    let _share = crate::common::share();
     python3();
     let catalogue: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(repo("tests/python/notes/catalogue.json")).unwrap()).unwrap();
     let servers: Vec<&Value> = catalogue.iter().filter(|e| e["socket"]["role"] == "server").collect();
@@ -709,6 +727,7 @@ fn catalogue_entry(file: &str) -> Value {
 
 #[test]
 fn sockets_behave_as_in_cpython() {
+    let _share = crate::common::share();
     python3();
     let dir = tempdir("sockets");
     let file = repo("tests/python/programs/sockets.py");
@@ -741,6 +760,7 @@ fn sockets_behave_as_in_cpython() {
 
 #[test]
 fn a_client_from_outside_talks_to_a_python_server_shown_blocked_on_its_socket() {
+    let _share = crate::common::share();
     use std::io::{Read, Write};
     python3();
     let port = free_port();

@@ -21,7 +21,7 @@
 //!
 //! They mostly sleep: the comparisons run side by side on threads.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -256,6 +256,7 @@ fn compare_all(todo: Vec<Case>) {
 
 #[test]
 fn every_python_lesson_passes_check() {
+    let _share = crate::common::share();
     python3();
     for name in manifests().keys() {
         let out = run(&["check", &format!("{name}.py")]);
@@ -265,6 +266,7 @@ fn every_python_lesson_passes_check() {
 
 #[test]
 fn every_python_lesson_prints_what_cpython_prints() {
+    let _share = crate::common::share();
     python3();
     let todo: Vec<Case> = cases().into_iter().filter(|c| !needs_manager_or_sockets(c)).collect();
     assert!(todo.len() >= 55, "every variant of every lesson: {}", todo.len());
@@ -273,6 +275,7 @@ fn every_python_lesson_prints_what_cpython_prints() {
 
 #[test]
 fn the_manager_and_socket_lessons_print_what_cpython_prints() {
+    let _share = crate::common::share();
     python3();
     let todo: Vec<Case> = cases().into_iter().filter(needs_manager_or_sockets).collect();
     assert_eq!(todo.len(), 6, "manager-queue, echo-server and chat-server, two variants each");
@@ -293,6 +296,7 @@ fn explore(lesson: &str, args: &[&str]) -> (i32, String) {
 
 #[test]
 fn explore_finds_the_bad_outcomes_in_python_and_nothing_in_their_fixes() {
+    let _share = crate::common::share();
     python3();
     // (lesson, bad variant's arguments, what it finds, fixed variant's arguments)
     let pairs: [(&str, &[&str], &str, &[&str]); 3] = [
@@ -323,6 +327,7 @@ fn explore_finds_the_bad_outcomes_in_python_and_nothing_in_their_fixes() {
 /// variant for each.
 #[test]
 fn every_notes_program_is_a_lesson_and_the_readme_says_which() {
+    let _share = crate::common::share();
     let catalogue: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(repo("tests/python/notes/catalogue.json")).unwrap()).unwrap();
     let mut shown: BTreeMap<String, String> = BTreeMap::new();
     for (name, m) in manifests() {
@@ -360,6 +365,7 @@ fn every_notes_program_is_a_lesson_and_the_readme_says_which() {
 /// and every change from the notes' text is marked or a lesson parameter.
 #[test]
 fn the_lesson_programs_are_plain_python() {
+    let _share = crate::common::share();
     let dir = repo("assets/scenarios/py");
     let stdlib = ["os", "time", "json", "random", "socket", "multiprocessing"];
     for e in std::fs::read_dir(&dir).unwrap().flatten() {
@@ -387,6 +393,7 @@ fn the_lesson_programs_are_plain_python() {
 /// printed.
 #[test]
 fn a_socket_server_lesson_answers_a_client_from_outside() {
+    let _share = crate::common::share();
     use std::io::{BufRead, BufReader, Read, Write};
     python3();
     let mut child = std::process::Command::new(bin())

@@ -1,6 +1,6 @@
 //! Record, replay and explore, end to end.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -22,9 +22,12 @@ const FREE_RUN_NOT_EXACT: &[&str] = &["echo-server", "pool", "echo-server.py", "
 /// to the same record sequence and the same outcome.
 #[test]
 fn every_lesson_replays_to_the_same_records() {
+    let _share = crate::common::share();
     let list = run(&["list"]);
-    for line in list.stdout.lines() {
-        let name = line.split_whitespace().next().unwrap();
+    let names: Vec<&str> = list.stdout.lines().map(|l| l.split_whitespace().next().unwrap()).collect();
+    // Four lessons side by side: they mostly sleep, and each run is stepped
+    // by its own conductor (the schedule, not the timing, decides a replay).
+    side_by_side(4, &names, |&name| {
         let hows: &[(&str, &[&str])] = if FREE_RUN_NOT_EXACT.contains(&name) {
             &[("stepped", &["--schedule", "random", "--seed", "3"])]
         } else {
@@ -44,11 +47,12 @@ fn every_lesson_replays_to_the_same_records() {
             }
             std::fs::remove_file(&file).unwrap();
         }
-    }
+    });
 }
 
 #[test]
 fn explore_finds_the_oversell_and_its_recording_replays_to_it() {
+    let _share = crate::common::share();
     let file = tmp("oversell.fsrec");
     let out = run(&["explore", "ticket-race", "--param", "lock=false", "--seed", "1", "--out", &file]);
     assert_eq!(out.status, 1, "{}", out.stdout);
@@ -68,6 +72,7 @@ fn explore_finds_the_oversell_and_its_recording_replays_to_it() {
 
 #[test]
 fn explore_finds_nothing_wrong_with_the_lock_and_says_so() {
+    let _share = crate::common::share();
     let out = run(&["explore", "ticket-race", "--param", "lock=true", "--param", "buyers=5", "--runs", "20", "--seed", "1"]);
     assert_eq!(out.status, 0, "{}", out.stdout);
     assert!(out.stdout.contains("nothing went wrong in 20 runs"), "{}", out.stdout);
@@ -75,6 +80,7 @@ fn explore_finds_nothing_wrong_with_the_lock_and_says_so() {
 
 #[test]
 fn replay_refuses_foreign_and_damaged_files() {
+    let _share = crate::common::share();
     let foreign = tmp("foreign.fsrec");
     std::fs::write(&foreign, "{\"type\":\"summary\"}").unwrap();
     let out = run(&["replay", &foreign, "--headless"]);
@@ -99,6 +105,7 @@ fn replay_refuses_foreign_and_damaged_files() {
 
 #[test]
 fn explore_finds_the_lost_update_and_the_opposite_order_deadlock() {
+    let _share = crate::common::share();
     let lost = tmp("lost.fsrec");
     let out = run(&["explore", "counter", "--param", "lock=false", "--seed", "1", "--out", &lost]);
     assert_eq!(out.status, 1, "{}", out.stdout);
@@ -124,6 +131,7 @@ fn explore_finds_the_lost_update_and_the_opposite_order_deadlock() {
 
 #[test]
 fn explore_finds_nothing_in_the_fixed_versions() {
+    let _share = crate::common::share();
     for args in [&["counter", "--param", "lock=true", "--param", "times=20"][..], &["deadlock", "--param", "fix=true"]] {
         let mut a = vec!["explore"];
         a.extend_from_slice(args);

@@ -90,6 +90,7 @@ fn back(s: &mut Session) {
 /// the same count, a lock nobody takes) lands on the states seen going forward.
 #[test]
 fn rewind_lands_on_the_state_first_seen_at_that_step() {
+    let _share = crate::common::share();
     let mut s = session("ticket-race", &[("lock", Value::Bool(false)), ("buyers", Value::Int(3))]);
     settle(&mut s);
     let mut states = BTreeMap::from([(0, essence(&s.dash.model))]);
@@ -130,6 +131,7 @@ fn rewind_lands_on_the_state_first_seen_at_that_step() {
 /// killed process back at the state it had, and stepping on repeats the kill.
 #[test]
 fn rewind_across_a_kill_and_into_a_deadlock() {
+    let _share = crate::common::share();
     let mut s = session("deadlock", &[]);
     settle(&mut s);
     let mut states = BTreeMap::new();
@@ -173,6 +175,7 @@ fn rewind_across_a_kill_and_into_a_deadlock() {
 /// and switching to statement steps (l) are replayed as they were taken.
 #[test]
 fn rewind_replays_chosen_processes_and_statement_steps() {
+    let _share = crate::common::share();
     let mut s = session("counter", &[("processes", Value::Int(2)), ("times", Value::Int(2))]);
     settle(&mut s);
     let mut states = BTreeMap::new();

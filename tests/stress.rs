@@ -50,6 +50,7 @@ fn ops() -> i64 {
 
 #[test]
 fn many_processes_flat_out_exact_accounting_and_no_stall() {
+    let _alone = crate::common::heavy();
     let ops = ops();
     let mut opts = RunOptions::new("stress", "tests/stress.rs", LESSON);
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();

@@ -247,26 +247,13 @@ pub fn compare_hang(py: Option<i32>, s: &Value, want: &str) -> Verdict {
 /// as CPython runs them too (sleeps, a daemon's last print, terminate right
 /// after start). Fails naming every case that still differs.
 pub fn compare_side_by_side<T: Sync>(what: &str, cases: &[T], label: impl Fn(&T) -> String + Sync, compare: impl Fn(&T) -> Verdict + Sync) {
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::new());
-    std::thread::scope(|s| {
-        for _ in 0..10 {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::SeqCst);
-                    let Some(c) = cases.get(i) else { break };
-                    let v = match compare(c) {
-                        Verdict::Same => Verdict::Same,
-                        Verdict::Different(_) => compare(c),
-                    };
-                    results.lock().unwrap().push((label(c), v));
-                }
-            });
-        }
+    let results = super::side_by_side(10, cases, |c| {
+        let v = match compare(c) {
+            Verdict::Same => Verdict::Same,
+            Verdict::Different(_) => compare(c),
+        };
+        (label(c), v)
     });
-    let results = results.into_inner().unwrap();
     let bad: Vec<String> = results.iter().filter(|(_, v)| *v != Verdict::Same).map(|(f, v)| format!("{f}: {v:?}")).collect();
     assert!(bad.is_empty(), "{} of {} {what} differ from CPython:\n{}", bad.len(), results.len(), bad.join("\n"));
 }

@@ -12,6 +12,48 @@ mod cpython;
 #[allow(unused_imports)]
 pub use cpython::*;
 
+/// The suite is one test binary, its tests on cargo's threads side by side.
+/// A test that starts hundreds of processes, fills a resource or times how
+/// fast a run ends takes `heavy()` and runs alone; every other test takes
+/// `share()` first. (Two heavy tests side by side made one time the other's
+/// load: hostile_8 measured 5.06 s in CI while the thousand-process test was
+/// starting its workers beside it.)
+static TURNS: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Run alone: no other test of the suite runs until this guard is dropped.
+pub fn heavy() -> std::sync::RwLockWriteGuard<'static, ()> {
+    TURNS.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Run beside other light tests, never beside a heavy one.
+pub fn share() -> std::sync::RwLockReadGuard<'static, ()> {
+    TURNS.read().unwrap_or_else(|e| e.into_inner())
+}
+
+/// `f` on every case, `threads` of them side by side (the course's programs
+/// mostly sleep); the results in the order of the cases.
+pub fn side_by_side<T: Sync, R: Send>(threads: usize, cases: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(c) = cases.get(i) else { break };
+                    let r = f(c);
+                    results.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_forkscope")
 }

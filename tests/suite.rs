@@ -1,0 +1,28 @@
+//! forkscope's end-to-end tests, one test binary: a fresh clone's
+//! `cargo test --release` compiles and links the tests once, not once per file.
+//! Each module is one subject; `common` holds what they share, and its
+//! `heavy()` / `share()` decide which tests may run side by side.
+
+mod common;
+
+mod cli;
+mod conductor_kill;
+#[path = "core.rs"]
+mod core_runtime;
+mod dashboard_snapshots;
+mod dashboard_tmux;
+mod exhaustion;
+mod explore_all;
+mod export;
+mod hostile_lessons;
+mod hostile_run;
+mod hostile_segment;
+mod kill_storm;
+mod lessons_ipc;
+mod lessons_sync;
+mod memory;
+mod python;
+mod python_lessons;
+mod replay;
+mod rewind;
+mod stress;
