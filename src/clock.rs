@@ -33,10 +33,9 @@ const LEARN_NS: u64 = 1_000_000;
 /// `CLOCK_MONOTONIC` through `clock_gettime` (the vDSO): exact, slower.
 #[inline]
 pub fn exact_ns() -> u64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid out-pointer.
-    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
-    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    // CLOCK_MONOTONIC cannot fail on Linux.
+    let ts = nix::time::clock_gettime(nix::time::ClockId::CLOCK_MONOTONIC).unwrap_or(nix::sys::time::TimeSpec::new(0, 0));
+    ts.tv_sec() as u64 * 1_000_000_000 + ts.tv_nsec() as u64
 }
 
 /// 0 = not checked yet, 1 = TSC usable, 2 = not usable.

@@ -1,7 +1,14 @@
 //! Small wrappers over Linux calls that std does not have: `/proc/PID/stat`,
-//! pidfds, the monotonic clock, signal names, process-group kill.
+//! pidfds, the monotonic clock, signal names, process-group kill, waiting for
+//! a child. The calls go through `nix`'s safe wrappers; `libc` only where nix
+//! has none (`pidfd_open`, `_exit`).
 
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
+
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
+use nix::sys::wait::{Id, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
 
 /// The fields of `/proc/PID/stat` we use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,19 +52,58 @@ pub fn start_time(pid: i32) -> Option<u64> {
     proc_stat(pid).map(|s| s.start_time)
 }
 
-/// True if `pid` exists, is not a zombie, and started at `start` (so it is the
-/// same process, not a reused pid).
 /// Whether our child `pid` has exited (a zombie not yet reaped), without
 /// reaping it (`waitid` with `WNOWAIT`).
 pub fn has_exited(pid: i32) -> bool {
-    // SAFETY: `info` is a valid out-pointer; WNOWAIT leaves the child unreaped.
-    unsafe {
-        let mut info: libc::siginfo_t = std::mem::zeroed();
-        let r = libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT);
-        r == 0 && info.si_pid() == pid
+    if pid <= 0 {
+        return false;
+    }
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    matches!(nix::sys::wait::waitid(Id::Pid(Pid::from_raw(pid)), flags), Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..)))
+}
+
+/// What [`wait_child`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Reaped now; its Python exitcode (the exit code, or -N for signal N).
+    Ended(i32),
+    /// Still running (only without `block`).
+    Running,
+    /// Not our child (any more): another reaped it, or it never was.
+    NotOurs,
+}
+
+/// Reaps our child `pid` (`waitpid`), waiting for it to end if `block`.
+pub fn wait_child(pid: i32, block: bool) -> Wait {
+    if pid <= 0 {
+        return Wait::NotOurs;
+    }
+    let flags = if block { None } else { Some(WaitPidFlag::WNOHANG) };
+    loop {
+        match nix::sys::wait::waitpid(Pid::from_raw(pid), flags) {
+            Err(Errno::EINTR) => continue,
+            Ok(WaitStatus::StillAlive) => return Wait::Running,
+            Ok(st) => match exitcode_of(st) {
+                Some(code) => return Wait::Ended(code),
+                // Stopped or continued: not an end (we never ask for those).
+                None if block => continue,
+                None => return Wait::Running,
+            },
+            Err(_) => return Wait::NotOurs,
+        }
     }
 }
 
+fn exitcode_of(st: WaitStatus) -> Option<i32> {
+    match st {
+        WaitStatus::Exited(_, code) => Some(code),
+        WaitStatus::Signaled(_, sig, _) => Some(-(sig as i32)),
+        _ => None,
+    }
+}
+
+/// True if `pid` exists, is not a zombie, and started at `start` (so it is the
+/// same process, not a reused pid).
 pub fn is_same_live_process(pid: i32, start: u64) -> bool {
     matches!(proc_stat(pid), Some(s) if s.start_time == start && s.state != 'Z' && s.state != 'X')
 }
@@ -93,18 +139,37 @@ pub fn pidfd_open(pid: i32) -> std::io::Result<OwnedFd> {
 
 /// Polls `fds` for readability, `timeout_ms` (-1 = forever). Returns the
 /// indices that are readable (or hung up).
-pub fn poll_readable(fds: &[i32], timeout_ms: i32) -> Vec<usize> {
-    let mut pfds: Vec<libc::pollfd> = fds.iter().map(|&fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 }).collect();
-    // SAFETY: `pfds` is a valid array of `pfds.len()` pollfd structs.
-    let n = unsafe { libc::poll(pfds.as_mut_ptr(), pfds.len() as libc::nfds_t, timeout_ms) };
-    if n <= 0 {
+pub fn poll_readable(fds: &[BorrowedFd<'_>], timeout_ms: i32) -> Vec<usize> {
+    use nix::poll::{PollFlags, PollTimeout};
+    poll_any(fds, PollFlags::POLLIN, PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::NONE))
+}
+
+/// Polls one descriptor for `events`, `timeout_ms` (-1 = forever): what it
+/// reported (hang-up and errors included), or `None` when the time ran out.
+pub fn poll_one(fd: BorrowedFd<'_>, events: nix::poll::PollFlags, timeout_ms: i32) -> Option<nix::poll::PollFlags> {
+    use nix::poll::{PollFd, PollTimeout};
+    let mut p = [PollFd::new(fd, events)];
+    match nix::poll::poll(&mut p, PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::NONE)) {
+        Ok(n) if n > 0 => p[0].revents(),
+        _ => None,
+    }
+}
+
+fn poll_any(fds: &[BorrowedFd<'_>], events: nix::poll::PollFlags, timeout: nix::poll::PollTimeout) -> Vec<usize> {
+    use nix::poll::{PollFd, PollFlags};
+    let mut pfds: Vec<PollFd<'_>> = fds.iter().map(|&fd| PollFd::new(fd, events)).collect();
+    if !matches!(nix::poll::poll(&mut pfds, timeout), Ok(n) if n > 0) {
         return Vec::new();
     }
-    pfds.iter()
-        .enumerate()
-        .filter(|(_, p)| p.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0)
-        .map(|(i, _)| i)
-        .collect()
+    let ready = events | PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
+    pfds.iter().enumerate().filter(|(_, p)| p.revents().is_some_and(|r| r.intersects(ready))).map(|(i, _)| i).collect()
+}
+
+/// Ends this process at once with `code` (`_exit`: no destructors, no
+/// atexit handlers, no flushing of what a forked child shares with its parent).
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: `_exit` has no preconditions; nix has no wrapper for it.
+    unsafe { libc::_exit(code) }
 }
 
 /// `CLOCK_MONOTONIC` in nanoseconds, cheap (see [`crate::clock`]).
@@ -118,8 +183,7 @@ pub fn kill(pid: i32, sig: i32) -> bool {
     if pid <= 0 {
         return false;
     }
-    // SAFETY: plain syscall.
-    unsafe { libc::kill(pid, sig) == 0 }
+    nix::sys::signal::kill(Pid::from_raw(pid), Signal::try_from(sig).ok()).is_ok()
 }
 
 /// Sends `sig` to every process of group `pgid`.
@@ -127,39 +191,26 @@ pub fn kill_group(pgid: i32, sig: i32) -> bool {
     if pgid <= 1 {
         return false;
     }
-    // SAFETY: plain syscall; a negative pid addresses the group.
-    unsafe { libc::kill(-pgid, sig) == 0 }
+    nix::sys::signal::killpg(Pid::from_raw(pgid), Signal::try_from(sig).ok()).is_ok()
 }
 
 /// Takes a shared `flock` on `path` (a file or a folder) and keeps it while
 /// the returned descriptor lives (close-on-exec: a child that execs does not
 /// inherit it). It tells any process, in any pid namespace, that a live run
 /// uses `path`: see [`is_held_alive`].
-pub fn hold_alive(path: &std::path::Path) -> std::io::Result<OwnedFd> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
-    // SAFETY: `c` is a valid NUL-terminated path; plain flags.
-    let fd = unsafe { libc::open(c.as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NOFOLLOW) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: the kernel just returned this descriptor to us; we own it.
-    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-    // SAFETY: a valid descriptor we own.
-    if unsafe { libc::flock(fd.as_raw_fd(), libc::LOCK_SH) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(fd)
+pub fn hold_alive(path: &std::path::Path) -> std::io::Result<nix::fcntl::Flock<OwnedFd>> {
+    use nix::fcntl::{Flock, FlockArg, OFlag};
+    let fd = nix::fcntl::open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW, nix::sys::stat::Mode::empty())?;
+    Flock::lock(fd, FlockArg::LockShared).map_err(|(_, e)| e.into())
 }
 
 /// True if a process holds a [`hold_alive`] lock on `path` now (an exclusive
 /// lock cannot be had). False if `path` cannot be opened.
 pub fn is_held_alive(path: &std::path::Path) -> bool {
+    use nix::fcntl::{Flock, FlockArg};
     let Ok(f) = std::fs::File::open(path) else { return false };
-    // SAFETY: a valid descriptor; LOCK_NB never blocks. The lock, if taken,
-    // goes with the descriptor at the end of this function.
-    let r = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EWOULDBLOCK)
+    // The lock, if taken, goes with the file at the end of this function.
+    matches!(Flock::lock(f, FlockArg::LockExclusiveNonblock), Err((_, Errno::EWOULDBLOCK)))
 }
 
 /// The command line of `pid` (`/proc/PID/cmdline`), its arguments joined by spaces.
@@ -194,20 +245,13 @@ pub fn signal_name(sig: i32) -> String {
 
 /// Turns a wait status into a Python exitcode: the exit code, or -N for signal N.
 pub fn exitcode_from_wait_status(status: i32) -> i32 {
-    if libc::WIFSIGNALED(status) {
-        -libc::WTERMSIG(status)
-    } else if libc::WIFEXITED(status) {
-        libc::WEXITSTATUS(status)
-    } else {
-        // Stopped/continued statuses are not ends; callers do not pass them.
-        0
-    }
+    // Stopped/continued statuses are not ends; callers do not pass them.
+    WaitStatus::from_raw(Pid::from_raw(0), status).ok().and_then(exitcode_of).unwrap_or(0)
 }
 
 /// Becomes the child subreaper: orphaned descendants are re-parented to us.
 pub fn set_child_subreaper() -> bool {
-    // SAFETY: prctl with integer arguments.
-    unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 }
+    nix::sys::prctl::set_child_subreaper(true).is_ok()
 }
 
 /// Sets the calling thread's name as `ps`/`top` show it (15 bytes at most).
@@ -216,10 +260,9 @@ pub fn set_process_name(name: &str) {
     while !name.is_char_boundary(n) {
         n -= 1;
     }
-    let mut buf = [0u8; 16];
-    buf[..n].copy_from_slice(&name.as_bytes()[..n]);
-    // SAFETY: `buf` is NUL-terminated and lives through the call.
-    unsafe { libc::prctl(libc::PR_SET_NAME, buf.as_ptr() as libc::c_ulong, 0, 0, 0) };
+    if let Ok(c) = std::ffi::CString::new(&name.as_bytes()[..n]) {
+        let _ = nix::sys::prctl::set_name(&c);
+    }
 }
 
 static STOP_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
@@ -231,16 +274,19 @@ extern "C" fn note_signal(sig: libc::c_int) {
 /// Turns SIGINT, SIGTERM and SIGHUP into a flag ([`stop_requested`]) so the
 /// program can end its run and restore the terminal instead of dying.
 pub fn catch_stop_signals() {
-    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: installing an async-signal-safe handler (one atomic store).
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = note_signal as *const () as usize;
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
+    for sig in [Signal::SIGINT, Signal::SIGTERM, Signal::SIGHUP] {
+        on_signal(sig, Some(note_signal));
     }
+}
+
+/// Installs `handler` for `sig` (restarting interrupted calls), or the
+/// default action with `None`.
+pub fn on_signal(sig: Signal, handler: Option<extern "C" fn(libc::c_int)>) {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet};
+    let how = handler.map_or(SigHandler::SigDfl, SigHandler::Handler);
+    // SAFETY: every handler given here is async-signal-safe (it stores to an
+    // atomic and returns), and none is installed where another is relied on.
+    unsafe { nix::sys::signal::sigaction(sig, &SigAction::new(how, SaFlags::SA_RESTART, SigSet::empty())) }.ok();
 }
 
 /// The stop signal received, if any.
@@ -257,8 +303,7 @@ pub fn fine_timer_slack() {
     thread_local!(static SET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
     SET.with(|s| {
         if !s.replace(true) {
-            // SAFETY: PR_SET_TIMERSLACK takes a plain integer; it cannot fail harmfully.
-            unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1000 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong, 0 as libc::c_ulong) };
+            let _ = nix::sys::prctl::set_timerslack(1000);
         }
     });
 }
@@ -284,6 +329,52 @@ mod tests {
         let s = proc_stat(me).unwrap();
         assert!(is_same_live_process(me, s.start_time));
         assert!(!is_same_live_process(me, s.start_time + 1));
+    }
+
+    #[test]
+    fn wait_child_tells_an_end_from_a_running_child_and_from_a_stranger() {
+        use std::process::Command;
+        let ok = Command::new("true").spawn().unwrap();
+        assert_eq!(wait_child(ok.id() as i32, true), Wait::Ended(0));
+        let killed = Command::new("sh").args(["-c", "kill -9 $$"]).spawn().unwrap();
+        assert_eq!(wait_child(killed.id() as i32, true), Wait::Ended(-9));
+        let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = sleeper.id() as i32;
+        assert_eq!(wait_child(pid, false), Wait::Running);
+        assert!(!has_exited(pid));
+        assert!(kill(pid, libc::SIGTERM));
+        while !has_exited(pid) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // has_exited leaves it for the reaper: still there to reap.
+        assert_eq!(wait_child(pid, false), Wait::Ended(-15));
+        assert!(sleeper.try_wait().is_err(), "wait_child reaped it");
+        // The parent of this process is not its child.
+        assert_eq!(wait_child(std::os::unix::process::parent_id() as i32, false), Wait::NotOurs);
+        assert_eq!(wait_child(0, true), Wait::NotOurs);
+    }
+
+    #[test]
+    fn a_held_path_is_seen_held_and_free_once_let_go() {
+        let dir = std::env::temp_dir().join(format!("fs-sys-held-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(!is_held_alive(&dir));
+        let held = hold_alive(&dir).unwrap();
+        assert!(is_held_alive(&dir));
+        drop(held);
+        assert!(!is_held_alive(&dir));
+        std::fs::remove_dir(&dir).unwrap();
+    }
+
+    #[test]
+    fn poll_sees_a_pipe_become_readable() {
+        use std::io::Write;
+        use std::os::fd::AsFd;
+        let (r, mut w) = std::io::pipe().unwrap();
+        assert!(poll_readable(&[r.as_fd()], 0).is_empty());
+        w.write_all(b"x").unwrap();
+        assert_eq!(poll_readable(&[r.as_fd()], 1000), vec![0]);
+        assert!(poll_one(w.as_fd(), nix::poll::PollFlags::POLLOUT, 0).is_some());
     }
 
     #[test]

@@ -23,8 +23,8 @@ use crate::sys;
 
 /// Runs the guard; returns the exit status.
 pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
-    // SAFETY: setsid has no preconditions; failing (already a leader) is harmless.
-    unsafe { libc::setsid() };
+    // Failing (already a leader) is harmless.
+    let _ = nix::unistd::setsid();
     // Everything that needs a lookup is done now, while the conductor lives:
     // when it dies (perhaps amid a thousand busy processes, with the CPU
     // hard to get) only the kills are left to do. The locks keep any sweep

@@ -185,7 +185,7 @@ pub struct Run {
     template: Option<i32>,
     scratch: PathBuf,
     /// Our shared lock on the scratch folder (see `sweep_stale_scratch`).
-    _scratch_alive: std::os::fd::OwnedFd,
+    _scratch_alive: nix::fcntl::Flock<std::os::fd::OwnedFd>,
     drainer: Drainer,
     schedule: Vec<Action>,
     last_granted: u32,
@@ -435,16 +435,12 @@ impl Run {
     fn end_template(&mut self) {
         if let Some(pid) = self.template.take() {
             sys::kill(pid, libc::SIGKILL);
-            let mut status = 0;
-            // SAFETY: reaping our own child.
-            unsafe { libc::waitpid(pid, &mut status, 0) };
+            sys::wait_child(pid, true);
             let v = self.seg.view();
             for lane in 1..v.lanes_in_use() {
                 let pid = v.lane(lane).map_or(0, |l| l.pid.load(Acquire));
-                if pid > 0 {
-                    // SAFETY: reaping a zombie that is our child now, without blocking; not ours: ECHILD.
-                    unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-                }
+                // A zombie that is our child now is reaped; not ours: nothing.
+                sys::wait_child(pid, false);
             }
         }
     }
@@ -894,9 +890,7 @@ impl Run {
         v.control().clean.store(1, SeqCst);
         if let Some((pid, writer)) = self.guard.take() {
             drop(writer);
-            let mut status = 0;
-            // SAFETY: reaping our own guard child.
-            unsafe { libc::waitpid(pid, &mut status, 0) };
+            sys::wait_child(pid, true);
         }
     }
 

@@ -16,7 +16,7 @@
 //! is marked as never launched, so that the run can still end.
 
 use std::collections::HashMap;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering::*};
 use std::sync::{Arc, Mutex};
 
@@ -103,8 +103,8 @@ fn run(v: View<'_>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeRead
         }
         let lanes: Vec<u32> = tracked.keys().copied().collect();
         // The wake pipe last: indices below it are the lanes'.
-        let mut fds: Vec<i32> = lanes.iter().map(|l| tracked[l].fd.as_raw_fd()).collect();
-        fds.push(wake.as_raw_fd());
+        let mut fds: Vec<std::os::fd::BorrowedFd<'_>> = lanes.iter().map(|l| tracked[l].fd.as_fd()).collect();
+        fds.push(wake.as_fd());
         let mut ready = sys::poll_readable(&fds, idle_ms);
         ready.retain(|&i| i < lanes.len());
         idle_ms = if ready.is_empty() && tracked.len() == tracked_before { (idle_ms * 2).min(IDLE_MAX_MS) } else { IDLE_MIN_MS };
@@ -149,16 +149,16 @@ fn abandon_if_orphaned(v: &View<'_>, lane: u32) -> bool {
 
 /// `waitpid(pid, WNOHANG)`: the wait status if `pid` is our child and has ended.
 fn try_reap(pid: i32) -> Option<i32> {
-    let mut status = 0;
-    // SAFETY: plain syscall with a valid out-pointer.
-    let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-    (r == pid).then_some(status)
+    match sys::wait_child(pid, false) {
+        sys::Wait::Ended(code) => Some(code),
+        _ => None,
+    }
 }
 
 /// The Python exitcode of ended process `pid` (see the module docs).
 fn exitcode(v: &View<'_>, lane: u32, pid: i32) -> i32 {
-    if let Some(status) = try_reap(pid) {
-        return sys::exitcode_from_wait_status(status);
+    if let Some(code) = try_reap(pid) {
+        return code;
     }
     let start = v.lane(lane).map_or(0, |l| l.start_time.load(Acquire));
     match sys::proc_stat(pid) {

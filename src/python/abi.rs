@@ -478,10 +478,7 @@ pub extern "C" fn fs_finish(code: i32) -> i64 {
     let guard = PROC.lock().unwrap_or_else(|p| p.into_inner());
     match guard.as_ref() {
         Some(Attached(rt)) => rt.finish(code),
-        None => {
-            // SAFETY: ends the process at once.
-            unsafe { libc::_exit(code) }
-        }
+        None => crate::sys::exit_now(code),
     }
 }
 

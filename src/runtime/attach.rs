@@ -10,7 +10,7 @@
 //! [`adopt_forked`] does the same for a process that is a `fork` of its
 //! parent (Python's fork start method): it already has the segment mapped.
 
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
@@ -69,7 +69,7 @@ fn wait_released(me: &Lane, lane: u32, pidfd: &OwnedFd) -> Result<(), String> {
         if me.pid.load(Acquire) < 0 {
             return Err("the process that started this one ended before releasing it".into());
         }
-        if !sys::poll_readable(&[pidfd.as_raw_fd()], 0).is_empty() {
+        if !sys::poll_readable(&[pidfd.as_fd()], 0).is_empty() {
             return Err("the conductor ended before this process was released".into());
         }
         if t0.elapsed() > Duration::from_secs(10) {
@@ -119,8 +119,8 @@ fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd) -> Re
         let text = text.split(" (os error").next().unwrap_or(&text);
         let kind = if errno == libc::EAGAIN { "BlockingIOError" } else { "OSError" };
         rt.record_text(TextTag::Error, &format!("{kind}: [Errno {errno}] {text}: cannot start the process's watcher thread (is the limit on processes reached?)"));
-        // SAFETY: ends this process at once; nothing needs unwinding.
-        unsafe { libc::_exit(1) }
+        // At once: nothing needs unwinding.
+        sys::exit_now(1)
     }
     Ok(Attached { rt, target, payload })
 }
@@ -135,15 +135,14 @@ fn watch_conductor(pidfd: OwnedFd, pgid: i32, orphaned: &'static std::sync::atom
         .name("conductor-watch".into())
         .spawn(move || {
             loop {
-                if !sys::poll_readable(&[pidfd.as_raw_fd()], -1).is_empty() {
+                if !sys::poll_readable(&[pidfd.as_fd()], -1).is_empty() {
                     break;
                 }
             }
             if orphaned.swap(1, AcqRel) == 0 {
                 sys::kill_group(pgid, libc::SIGKILL);
             }
-            // SAFETY: ends this process at once.
-            unsafe { libc::_exit(137) }
+            sys::exit_now(137)
         })
         .map(|_| ())
 }

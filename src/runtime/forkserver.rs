@@ -26,7 +26,7 @@
 //! falls back to exec (`--no-fork-server` uses exec throughout).
 
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, FromRawFd, OwnedFd};
 use std::os::linux::net::SocketAddrExt;
 use std::os::unix::net::{SocketAddr, UnixListener, UnixStream};
 use std::sync::atomic::Ordering::*;
@@ -62,11 +62,7 @@ pub fn request(segment: &str, lane: u32) -> std::io::Result<i32> {
 
 /// The pid of the peer of a connected Unix socket.
 fn peer_pid(s: &UnixStream) -> Option<i32> {
-    let mut cred = libc::ucred { pid: 0, uid: 0, gid: 0 };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: getsockopt with an out-buffer of the right size.
-    let r = unsafe { libc::getsockopt(s.as_raw_fd(), libc::SOL_SOCKET, libc::SO_PEERCRED, (&raw mut cred).cast(), &mut len) };
-    (r == 0).then_some(cred.pid)
+    nix::sys::socket::getsockopt(s, nix::sys::socket::sockopt::PeerCredentials).ok().map(|c| c.pid())
 }
 
 /// Why a request is refused (as an errno for the answer), or `None` if the
@@ -94,13 +90,10 @@ pub fn serve(listener: OwnedFd, v: View<'static>, conductor: OwnedFd, mut become
             if v.lane(lane).is_some_and(|l| l.ended.load(Acquire) == 0) {
                 return true;
             }
-            let mut status = 0;
-            // SAFETY: reaping our own child, without blocking.
-            let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-            r == 0
+            sys::wait_child(pid, false) == sys::Wait::Running
         });
         let wait = if children.is_empty() { -1 } else { 10 };
-        let ready = sys::poll_readable(&[listener.as_raw_fd(), conductor.as_raw_fd()], wait);
+        let ready = sys::poll_readable(&[listener.as_fd(), conductor.as_fd()], wait);
         if ready.contains(&1) {
             return 0;
         }
@@ -117,25 +110,24 @@ pub fn serve(listener: OwnedFd, v: View<'static>, conductor: OwnedFd, mut become
         let answer = match peer_pid(&conn).map_or(Some(libc::EPERM), |peer| refusal(&v, lane, peer)) {
             Some(errno) => -errno,
             // SAFETY: this process is single-threaded (see the module docs).
-            None => match unsafe { libc::fork() } {
-                0 => {
+            None => match unsafe { nix::unistd::fork() } {
+                Ok(nix::unistd::ForkResult::Child) => {
                     drop(conn);
                     drop(listener);
                     drop(conductor);
                     // stdin was the listener: the process gets /dev/null, as an exec'd worker does.
                     if let Ok(null) = std::fs::File::open("/dev/null") {
-                        // SAFETY: dup2 onto descriptor 0, which is free now.
-                        unsafe { libc::dup2(null.as_raw_fd(), 0) };
+                        let _ = nix::unistd::dup2_stdin(&null);
                     }
                     let code = become_lane(lane);
-                    // SAFETY: the child ends here; nothing of the template's may run on.
-                    unsafe { libc::_exit(code) }
+                    // The child ends here; nothing of the template's may run on.
+                    sys::exit_now(code)
                 }
-                pid if pid > 0 => {
-                    children.push((pid, lane));
-                    pid
+                Ok(nix::unistd::ForkResult::Parent { child }) => {
+                    children.push((child.as_raw(), lane));
+                    child.as_raw()
                 }
-                _ => -std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EAGAIN),
+                Err(e) => -(e as i32),
             },
         };
         let _ = conn.write_all(&answer.to_le_bytes());

@@ -9,10 +9,8 @@ use crate::shm::record::{Op, TextTag};
 
 /// CPU time of the calling thread, in seconds.
 fn thread_cpu_secs() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid out-pointer; the clock id is a constant.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+    let Ok(ts) = nix::time::clock_gettime(nix::time::ClockId::CLOCK_THREAD_CPUTIME_ID) else { return 0.0 };
+    ts.tv_sec() as f64 + ts.tv_nsec() as f64 / 1e9
 }
 
 /// Loop iterations of [`burn`] per millisecond of CPU on this machine

@@ -51,9 +51,10 @@ pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: b
         unsafe {
             cmd.pre_exec(move || {
                 for &fd in &inherit {
-                    if libc::fcntl(fd, libc::F_SETFD, 0) < 0 {
-                        return Err(std::io::Error::last_os_error());
-                    }
+                    // SAFETY: `fd` is one of the run's sockets, open in the parent
+                    // and so in this child until exec.
+                    let fd = std::os::fd::BorrowedFd::borrow_raw(fd);
+                    nix::fcntl::fcntl(fd, nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::empty()))?;
                 }
                 Ok(())
             });
@@ -72,29 +73,23 @@ pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: b
 /// Reaps `pid` if it is our child; false if it is not (the fork server's
 /// template is its OS parent).
 pub fn reap(pid: i32) -> bool {
-    let mut status = 0;
-    // SAFETY: plain syscall with a valid out-pointer.
-    unsafe { libc::waitpid(pid, &mut status, 0) == pid }
+    matches!(crate::sys::wait_child(pid, true), crate::sys::Wait::Ended(_))
 }
 
 /// CPU seconds (user, system) of `who` (`RUSAGE_SELF`, `RUSAGE_CHILDREN`):
 /// `getrusage`, zeros if it fails.
-pub fn cpu_secs(who: libc::c_int) -> (f64, f64) {
-    // SAFETY: rusage is plain old data; all zeros is a valid value.
-    let mut u: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `u` is a valid out-pointer for getrusage.
-    if unsafe { libc::getrusage(who, &mut u) } != 0 {
-        return (0.0, 0.0);
-    }
-    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    (secs(u.ru_utime), secs(u.ru_stime))
+pub fn cpu_secs(who: nix::sys::resource::UsageWho) -> (f64, f64) {
+    use nix::sys::time::TimeValLike;
+    let Ok(u) = nix::sys::resource::getrusage(who) else { return (0.0, 0.0) };
+    let secs = |t: nix::sys::time::TimeVal| t.num_microseconds() as f64 / 1e6;
+    (secs(u.user_time()), secs(u.system_time()))
 }
 
 /// CPU time (user, system) of this process and of its reaped descendants,
 /// in milliseconds.
 pub fn cpu_ms_with_children() -> (u32, u32) {
-    let (su, ss) = cpu_secs(libc::RUSAGE_SELF);
-    let (cu, cs) = cpu_secs(libc::RUSAGE_CHILDREN);
+    let (su, ss) = cpu_secs(nix::sys::resource::UsageWho::RUSAGE_SELF);
+    let (cu, cs) = cpu_secs(nix::sys::resource::UsageWho::RUSAGE_CHILDREN);
     let ms = |s: f64| (s * 1000.0).min(u32::MAX as f64) as u32;
     (ms(su + cu), ms(ss + cs))
 }
@@ -333,8 +328,8 @@ impl Rt {
         let (cu, cs) = self.local.borrow().children_cpu_ms;
         self.me.cpu_user_ms.store(user.saturating_add(cu.min(u32::MAX as u64) as u32), Release);
         self.me.cpu_system_ms.store(system.saturating_add(cs.min(u32::MAX as u64) as u32), Release);
-        // SAFETY: _exit ends the process at once; nothing of ours needs unwinding
-        // (the segment is shared memory and stays for the conductor).
-        unsafe { libc::_exit(code) }
+        // At once: nothing of ours needs unwinding (the segment is shared
+        // memory and stays for the conductor).
+        crate::sys::exit_now(code)
     }
 }

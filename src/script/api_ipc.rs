@@ -73,8 +73,8 @@ pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
 /// not this process, reaped (see `Lane::cpu_user_ms`).
 fn times(now_ns: u64, forked_children_ms: (u64, u64)) -> rhai::Map {
     use crate::runtime::process::cpu_secs;
-    let (user, system) = cpu_secs(libc::RUSAGE_SELF);
-    let (cu, cs) = cpu_secs(libc::RUSAGE_CHILDREN);
+    let (user, system) = cpu_secs(nix::sys::resource::UsageWho::RUSAGE_SELF);
+    let (cu, cs) = cpu_secs(nix::sys::resource::UsageWho::RUSAGE_CHILDREN);
     let (cu, cs) = (cu + forked_children_ms.0 as f64 / 1e3, cs + forked_children_ms.1 as f64 / 1e3);
     let mut m = rhai::Map::new();
     for (k, v) in [("user", user), ("system", system), ("children_user", cu), ("children_system", cs), ("elapsed", now_ns as f64 / 1e9)] {

@@ -58,10 +58,5 @@ fn prepare(segment: &str) -> Result<i32, String> {
 }
 
 fn is_listening_socket(fd: &OwnedFd) -> bool {
-    use std::os::fd::AsRawFd;
-    let mut on: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: getsockopt with an out-buffer of the right size.
-    let r = unsafe { libc::getsockopt(fd.as_raw_fd(), libc::SOL_SOCKET, libc::SO_ACCEPTCONN, (&raw mut on).cast(), &mut len) };
-    r == 0 && on != 0
+    nix::sys::socket::getsockopt(fd, nix::sys::socket::sockopt::AcceptConn).unwrap_or(false)
 }

@@ -56,7 +56,7 @@ pub struct Segment {
     shmem: Shmem,
     /// The conductor's (and the guard's) shared lock on the segment's file:
     /// while it is held, no sweep removes the segment (see [`sweep_stale`]).
-    alive: Option<std::os::fd::OwnedFd>,
+    alive: Option<nix::fcntl::Flock<std::os::fd::OwnedFd>>,
     name: String,
     geo: Geometry,
     off: Offsets,
@@ -112,26 +112,19 @@ impl Segment {
     /// Checks that `/dev/shm` has room for the whole segment (its pages are
     /// allocated as the run touches them; see the module docs).
     fn reserve_space(&self) -> Result<(), ShmError> {
-        use std::os::fd::AsRawFd;
         let path = format!("/dev/shm/{}", self.name);
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .open(&path)
             .map_err(|e| ShmError::Create(format!("{path}: {e}")))?;
-        // SAFETY: a zeroed statvfs is a valid out-parameter; valid descriptor.
-        let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-        // SAFETY: as above.
-        if unsafe { libc::fstatvfs(file.as_raw_fd(), &mut st) } != 0 {
-            return Err(ShmError::Create(format!("{path}: {}", std::io::Error::last_os_error())));
-        }
-        let free = (st.f_bavail as u128) * (st.f_frsize.max(1) as u128);
+        let st = nix::sys::statvfs::fstatvfs(&file).map_err(|e| ShmError::Create(format!("{path}: {}", std::io::Error::from(e))))?;
+        let free = (st.blocks_available() as u128) * (st.fragment_size().max(1) as u128);
         if free < self.off.total as u128 {
             return Err(ShmError::NoSpace(std::io::Error::from_raw_os_error(libc::ENOSPC), self.off.total));
         }
         // Whatever the umask said, only the owner may use it.
-        // SAFETY: valid descriptor.
-        unsafe { libc::fchmod(file.as_raw_fd(), 0o600) };
+        let _ = nix::sys::stat::fchmod(&file, nix::sys::stat::Mode::from_bits_truncate(0o600));
         Ok(())
     }
 
@@ -537,8 +530,7 @@ impl<'a> View<'a> {
 /// any more), owned by us. Returns how many it removed.
 pub fn sweep_stale() -> usize {
     let Ok(dir) = std::fs::read_dir("/dev/shm") else { return 0 };
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
+    let me = nix::unistd::geteuid().as_raw();
     let mut removed = 0;
     for entry in dir.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -643,11 +635,10 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"planted");
         std::fs::remove_file(&path).unwrap();
         // A permissive umask does not widen the mode.
-        // SAFETY: umask only changes this process's file-creation mask.
-        let old = unsafe { libc::umask(0) };
+        use nix::sys::stat::{Mode, umask};
+        let old = umask(Mode::empty());
         let seg = Segment::create_as(name.clone(), small());
-        // SAFETY: as above, restoring it.
-        unsafe { libc::umask(old) };
+        umask(old);
         let seg = seg.unwrap();
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);

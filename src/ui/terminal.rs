@@ -65,8 +65,7 @@ pub fn enter() -> std::io::Result<(Term, TerminalGuard)> {
             previous(info);
         }));
     });
-    // SAFETY: isatty on a file descriptor number; no memory involved.
-    STDIN_TTY.store(unsafe { libc::isatty(0) } == 1, Ordering::SeqCst);
+    STDIN_TTY.store(std::io::IsTerminal::is_terminal(&std::io::stdin()), Ordering::SeqCst);
     let guard = TerminalGuard;
     take_over()?;
     let term = Terminal::new(CrosstermBackend::new(stdout()))?;
@@ -88,31 +87,28 @@ fn take_over() -> std::io::Result<()> {
 /// disabled: Ctrl-C is the dashboard's quit key (it must end the run
 /// cleanly), `Ctrl-\` nothing. Best effort: on failure Ctrl-Z is just a key.
 fn keep_suspend_key() {
-    let tty;
+    use nix::sys::termios::{LocalFlags, SetArg, SpecialCharacterIndices};
+    use std::os::fd::AsFd;
+    let (tty, stdin);
     let fd = if STDIN_TTY.load(Ordering::SeqCst) {
-        0
+        stdin = std::io::stdin();
+        stdin.as_fd()
     } else {
         // crossterm's raw mode applies to the controlling terminal when
         // standard input is not one; so does this.
         match std::fs::File::open("/dev/tty") {
             Ok(f) => {
                 tty = f;
-                std::os::fd::AsRawFd::as_raw_fd(&tty)
+                tty.as_fd()
             }
             Err(_) => return,
         }
     };
-    // SAFETY: an all-zero termios is a valid value for tcgetattr to fill.
-    let mut t: libc::termios = unsafe { std::mem::zeroed() };
-    // SAFETY: `fd` is open for the duration; `t` is a valid out-pointer.
-    if unsafe { libc::tcgetattr(fd, &mut t) } != 0 {
-        return;
-    }
-    t.c_lflag |= libc::ISIG;
-    t.c_cc[libc::VINTR] = libc::_POSIX_VDISABLE;
-    t.c_cc[libc::VQUIT] = libc::_POSIX_VDISABLE;
-    // SAFETY: as above; `t` is the terminal's own settings, changed in three fields.
-    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &t) };
+    let Ok(mut t) = nix::sys::termios::tcgetattr(fd) else { return };
+    t.local_flags |= LocalFlags::ISIG;
+    t.control_chars[SpecialCharacterIndices::VINTR as usize] = libc::_POSIX_VDISABLE;
+    t.control_chars[SpecialCharacterIndices::VQUIT as usize] = libc::_POSIX_VDISABLE;
+    let _ = nix::sys::termios::tcsetattr(fd, SetArg::TCSANOW, &t);
 }
 
 extern "C" fn note_job_control(sig: libc::c_int) {
@@ -123,16 +119,9 @@ extern "C" fn note_job_control(sig: libc::c_int) {
 /// SIGTSTP and SIGCONT raise [`SUSPEND_ASKED`] and [`CONTINUED`] (`on`), or
 /// act as by default: stop, continue.
 fn catch_suspend(on: bool) {
-    for sig in [libc::SIGTSTP, libc::SIGCONT] {
-        // SAFETY: installs either the default action or a handler that only
-        // stores to an atomic (async-signal-safe).
-        unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = if on { note_job_control as *const () as usize } else { libc::SIG_DFL };
-            sa.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut sa.sa_mask);
-            libc::sigaction(sig, &sa, std::ptr::null_mut());
-        }
+    use nix::sys::signal::Signal;
+    for sig in [Signal::SIGTSTP, Signal::SIGCONT] {
+        crate::sys::on_signal(sig, on.then_some(note_job_control as extern "C" fn(libc::c_int)));
     }
 }
 
@@ -149,9 +138,9 @@ pub fn follow_job_control(term: &mut Term) -> std::io::Result<bool> {
     }
     restore();
     if suspend {
-        // SAFETY: plain syscall; SIGTSTP's default action (restore() put it
-        // back) stops the whole process here until SIGCONT.
-        unsafe { libc::raise(libc::SIGTSTP) };
+        // SIGTSTP's default action (restore() put it back) stops the whole
+        // process here until SIGCONT.
+        let _ = nix::sys::signal::raise(nix::sys::signal::Signal::SIGTSTP);
     }
     take_over()?;
     term.clear()?;
@@ -176,10 +165,17 @@ pub fn hung_up() -> bool {
     if !STDIN_TTY.load(Ordering::SeqCst) {
         return false;
     }
-    let mut p = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd, zero timeout.
-    let n = unsafe { libc::poll(&mut p, 1, 0) };
-    n > 0 && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0
+    matches!(poll_stdin(0), Some(r) if r.intersects(hang_up()))
+}
+
+fn hang_up() -> nix::poll::PollFlags {
+    use nix::poll::PollFlags;
+    PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL
+}
+
+fn poll_stdin(timeout_ms: i32) -> Option<nix::poll::PollFlags> {
+    use std::os::fd::AsFd;
+    crate::sys::poll_one(std::io::stdin().as_fd(), nix::poll::PollFlags::POLLIN, timeout_ms)
 }
 
 /// What waiting on the terminal found.
@@ -197,15 +193,10 @@ pub fn wait_input(timeout: std::time::Duration) -> Input {
     if !STDIN_TTY.load(Ordering::SeqCst) {
         return Input::Ready;
     }
-    let mut p = libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 };
-    // SAFETY: one valid pollfd.
-    let n = unsafe { libc::poll(&mut p, 1, timeout.as_millis().min(i32::MAX as u128) as i32) };
-    if n > 0 && p.revents & (libc::POLLHUP | libc::POLLERR | libc::POLLNVAL) != 0 {
-        Input::HungUp
-    } else if n > 0 {
-        Input::Ready
-    } else {
-        Input::Timeout
+    match poll_stdin(timeout.as_millis().min(i32::MAX as u128) as i32) {
+        Some(r) if r.intersects(hang_up()) => Input::HungUp,
+        Some(_) => Input::Ready,
+        None => Input::Timeout,
     }
 }
 
@@ -231,9 +222,9 @@ impl Watchdog {
                     (Some(_), None) => since = Some(std::time::Instant::now()),
                     (Some(sig), Some(t)) if t.elapsed() > GRACE && !d.load(Ordering::SeqCst) => {
                         restore();
-                        // SAFETY: ends the process at once; the guard process and the
-                        // workers notice the conductor is gone and clean up.
-                        unsafe { libc::_exit(128 + sig) };
+                        // At once: the guard process and the workers notice the
+                        // conductor is gone and clean up.
+                        crate::sys::exit_now(128 + sig);
                     }
                     _ => {}
                 }

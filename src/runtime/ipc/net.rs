@@ -2,6 +2,10 @@
 //! (IPv4: loopback only for Rhai; any address a Python program binds), and
 //! Python's names for their errors.
 
+use std::os::fd::{BorrowedFd, FromRawFd, IntoRawFd, OwnedFd};
+
+use nix::sys::socket::SockaddrIn;
+
 use crate::runtime::{LessonError, LessonResult};
 
 /// An I/O error as Python names it: `ConnectionRefusedError: [Errno 111] Connection refused`.
@@ -29,98 +33,92 @@ pub fn timed_out() -> LessonError {
     LessonError::new("TimeoutError", "timed out")
 }
 
-/// A syscall's return code, or its error.
-pub fn check(rc: libc::c_int) -> LessonResult<libc::c_int> {
-    if rc < 0 { Err(os_error(std::io::Error::last_os_error())) } else { Ok(rc) }
+/// A call's result, its error as Python names it.
+pub fn check<T>(r: nix::Result<T>) -> LessonResult<T> {
+    r.map_err(|e| os_error(e.into()))
 }
 
-pub fn loopback(port: u16) -> libc::sockaddr_in {
-    libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: port.to_be(),
-        sin_addr: libc::in_addr { s_addr: u32::from_ne_bytes([127, 0, 0, 1]) },
-        sin_zero: [0; 8],
-    }
+/// `127.0.0.1:port`.
+pub fn loopback(port: u16) -> SockaddrIn {
+    SockaddrIn::new(127, 0, 0, 1, port)
 }
 
-pub const ADDR_LEN: libc::socklen_t = std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+/// `f` with the socket `fd` of the run's handle table, borrowed for the call.
+pub fn with_fd<R>(fd: i32, f: impl FnOnce(BorrowedFd<'_>) -> R) -> R {
+    debug_assert!(fd >= 0);
+    // SAFETY: the descriptors given here are the lesson's open sockets: this
+    // thread holds them in its handle table and closes them only through
+    // `close_fd`, never during `f`; the borrow cannot outlive the call.
+    f(unsafe { BorrowedFd::borrow_raw(fd) })
+}
 
 /// A new TCP socket (close-on-exec).
 pub fn new_socket() -> LessonResult<i32> {
-    // SAFETY: plain syscall with integer arguments.
-    check(unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) })
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, socket};
+    check(socket(AddressFamily::Inet, SockType::Stream, SockFlag::SOCK_CLOEXEC, None)).map(IntoRawFd::into_raw_fd)
 }
 
 pub fn bind_loopback(fd: i32, port: u16) -> LessonResult<()> {
-    let addr = loopback(port);
-    // SAFETY: `addr` is a valid sockaddr_in of ADDR_LEN bytes.
-    check(unsafe { libc::bind(fd, &addr as *const libc::sockaddr_in as *const libc::sockaddr, ADDR_LEN) }).map(|_| ())
+    check(nix::sys::socket::bind(fd, &loopback(port)))
 }
 
 pub fn close_fd(fd: i32) {
-    // SAFETY: closing a descriptor this process owns.
-    unsafe { libc::close(fd) };
+    if fd >= 0 {
+        // SAFETY: the handle table owned `fd` and gives it up here; nothing
+        // uses the number after this call.
+        drop(unsafe { OwnedFd::from_raw_fd(fd) });
+    }
+}
+
+/// A socket's own (`peer` false) or peer's IPv4 address.
+fn inet_addr(fd: i32, peer: bool) -> Option<SockaddrIn> {
+    use nix::sys::socket::{getpeername, getsockname};
+    if peer { getpeername(fd).ok() } else { getsockname(fd).ok() }
 }
 
 /// The port of a socket's own (`peer` false) or peer's address.
 pub fn port_of(fd: i32, peer: bool) -> Option<u16> {
-    // SAFETY: sockaddr_in is plain old data; all zeros is a valid value.
-    let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-    let mut len = ADDR_LEN;
-    let p = &mut addr as *mut libc::sockaddr_in as *mut libc::sockaddr;
-    // SAFETY: `p` points at `len` writable bytes.
-    let rc = unsafe { if peer { libc::getpeername(fd, p, &mut len) } else { libc::getsockname(fd, p, &mut len) } };
-    (rc == 0 && addr.sin_family == libc::AF_INET as libc::sa_family_t).then(|| u16::from_be(addr.sin_port))
+    inet_addr(fd, peer).map(|a| a.port())
 }
 
 /// A socket's own (`peer` false) or peer's address as `ip:port`.
 pub fn addr_of(fd: i32, peer: bool) -> Option<String> {
-    // SAFETY: sockaddr_in is plain old data; all zeros is a valid value.
-    let mut addr: libc::sockaddr_in = unsafe { std::mem::zeroed() };
-    let mut len = ADDR_LEN;
-    let p = &mut addr as *mut libc::sockaddr_in as *mut libc::sockaddr;
-    // SAFETY: `p` points at `len` writable bytes.
-    let rc = unsafe { if peer { libc::getpeername(fd, p, &mut len) } else { libc::getsockname(fd, p, &mut len) } };
-    (rc == 0 && addr.sin_family == libc::AF_INET as libc::sa_family_t).then(|| format!("{}:{}", std::net::Ipv4Addr::from(u32::from_be(addr.sin_addr.s_addr)), u16::from_be(addr.sin_port)))
+    inet_addr(fd, peer).map(|a| format!("{}:{}", a.ip(), a.port()))
 }
 
 /// Sets `O_NONBLOCK` on `fd` (a listening socket: a connection seen by poll
 /// may be taken by another holder of the socket before our accept).
 pub fn set_nonblocking(fd: i32) -> LessonResult<()> {
-    // SAFETY: plain fcntl calls on a descriptor number.
-    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
-    if flags & libc::O_NONBLOCK == 0 {
-        // SAFETY: as above.
-        check(unsafe { libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) })?;
-    }
-    Ok(())
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+    with_fd(fd, |fd| {
+        let flags = OFlag::from_bits_retain(check(fcntl(fd, FcntlArg::F_GETFL))?);
+        if !flags.contains(OFlag::O_NONBLOCK) {
+            check(fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)))?;
+        }
+        Ok(())
+    })
 }
 
 /// The pending error of a socket (`SO_ERROR`: how a non-blocking connect ended).
 pub fn so_error(fd: i32) -> i32 {
-    let mut err: libc::c_int = 0;
-    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `err` is a writable c_int of `len` bytes.
-    let rc = unsafe { libc::getsockopt(fd, libc::SOL_SOCKET, libc::SO_ERROR, &mut err as *mut libc::c_int as *mut libc::c_void, &mut len) };
-    if rc < 0 { std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EBADF) } else { err }
+    with_fd(fd, |fd| nix::sys::socket::getsockopt(&fd, nix::sys::socket::sockopt::SocketError)).unwrap_or_else(|e| e as i32)
 }
 
 /// Whether `fd` can be written to within `ms` (a connect in progress has ended).
 pub fn writable(fd: i32, ms: i32) -> bool {
-    let mut p = libc::pollfd { fd, events: libc::POLLOUT, revents: 0 };
-    // SAFETY: one valid pollfd.
-    unsafe { libc::poll(&mut p, 1, ms) > 0 && p.revents & (libc::POLLOUT | libc::POLLERR | libc::POLLHUP | libc::POLLNVAL) != 0 }
+    use nix::poll::PollFlags;
+    let ends = PollFlags::POLLOUT | PollFlags::POLLERR | PollFlags::POLLHUP | PollFlags::POLLNVAL;
+    with_fd(fd, |fd| crate::sys::poll_one(fd, PollFlags::POLLOUT, ms)).is_some_and(|r| r.intersects(ends))
 }
 
 pub fn readable(fd: i32, ms: i32) -> bool {
-    !crate::sys::poll_readable(&[fd], ms).is_empty()
+    with_fd(fd, |fd| !crate::sys::poll_readable(&[fd], ms).is_empty())
 }
 
 /// Whether `fd` in this process is the socket whose local port is `port` (an
-/// inherited descriptor, checked before use).
+/// inherited descriptor, checked before use; a number not open has no port).
 pub fn is_socket_on(fd: i32, port: u16) -> bool {
-    // SAFETY: F_GETFD on any integer is harmless; -1 means no such descriptor.
-    fd >= 0 && unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0 && port_of(fd, false) == Some(port)
+    fd >= 0 && port_of(fd, false) == Some(port)
 }
 
 #[cfg(test)]

@@ -39,6 +39,9 @@ use std::cell::RefCell;
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
+use nix::errno::Errno;
+use nix::sys::socket::MsgFlags;
+
 use super::net::{self, addr_of, bad_fd, check, close_fd, os_error, port_of, readable, timed_out, writable};
 use super::one_line;
 use crate::runtime::{LessonError, LessonResult, Rt, WaitEnd, waitq};
@@ -170,9 +173,7 @@ impl Rt {
         self.enter_op(Op::Listen, line);
         let fd = net::new_socket()?;
         let setup = || -> LessonResult<u32> {
-            let one: libc::c_int = 1;
-            // SAFETY: `one` is a valid c_int option value of the given size.
-            check(unsafe { libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one as *const libc::c_int as *const libc::c_void, std::mem::size_of::<libc::c_int>() as libc::socklen_t) })?;
+            check(net::with_fd(fd, |fd| nix::sys::socket::setsockopt(&fd, nix::sys::socket::sockopt::ReuseAddr, &true)))?;
             net::bind_loopback(fd, port as u16)?;
             self.sock_listening(fd, 128)
         };
@@ -197,8 +198,10 @@ impl Rt {
 
     /// `fd` (bound) listens, and becomes a listening socket resource.
     fn sock_listening(&self, fd: i32, backlog: i32) -> LessonResult<u32> {
-        // SAFETY: a plain syscall on a descriptor number.
-        check(unsafe { libc::listen(fd, backlog) })?;
+        // As CPython: a negative backlog is 0; the kernel caps a large one.
+        use nix::sys::socket::Backlog;
+        let backlog = Backlog::new(backlog.clamp(0, i32::from(Backlog::MAXCONN))).unwrap_or(Backlog::MAXCONN);
+        check(net::with_fd(fd, |fd| nix::sys::socket::listen(&fd, backlog)))?;
         net::set_nonblocking(fd)?;
         let port = port_of(fd, false).ok_or_else(|| os_error(std::io::Error::last_os_error()))?;
         let id = self.new_resource(ResKind::Socket, None, 0, |s| init_slot(s, port, LISTENER, 0))?;
@@ -220,16 +223,11 @@ impl Rt {
         // Python may have made it blocking again (`settimeout(None)`).
         net::set_nonblocking(fd)?;
         let conn = loop {
-            // SAFETY: accept4 on our descriptor; no address wanted.
-            let c = unsafe { libc::accept4(fd, std::ptr::null_mut(), std::ptr::null_mut(), libc::SOCK_CLOEXEC) };
-            if c >= 0 {
-                break c;
+            match nix::sys::socket::accept4(fd, nix::sys::socket::SockFlag::SOCK_CLOEXEC) {
+                Ok(c) => break c,
+                Err(Errno::EAGAIN | Errno::EINTR) => self.sock_wait(id, slot, fd, Op::Accept, timeout, false)?,
+                Err(e) => return Err(os_error(e.into())),
             }
-            let e = std::io::Error::last_os_error();
-            if e.raw_os_error() != Some(libc::EAGAIN) && e.raw_os_error() != Some(libc::EINTR) {
-                return Err(os_error(e));
-            }
-            self.sock_wait(id, slot, fd, Op::Accept, timeout, false)?;
         };
         let (local, peer) = (port_of(conn, false).unwrap_or(0), port_of(conn, true).unwrap_or(0));
         let cid = match self.new_resource(ResKind::Socket, None, 0, |s| init_slot(s, local, CONN, peer)) {
@@ -302,11 +300,8 @@ impl Rt {
                 return Err(e);
             }
         };
-        let addr = net::loopback(port as u16);
-        // SAFETY: `addr` is a valid sockaddr_in of ADDR_LEN bytes.
-        let rc = unsafe { libc::connect(fd, &addr as *const libc::sockaddr_in as *const libc::sockaddr, net::ADDR_LEN) };
-        if rc < 0 {
-            let e = os_error(std::io::Error::last_os_error());
+        if let Err(e) = nix::sys::socket::connect(fd, &net::loopback(port as u16)) {
+            let e = os_error(e.into());
             close_fd(fd);
             if let Ok(s) = self.sock_slot(id) {
                 s.aux[CLOSED].store(1, Relaxed);
@@ -375,23 +370,18 @@ impl Rt {
         if fd < 0 {
             return Err(bad_fd());
         }
+        let flags = MsgFlags::from_bits_retain(flags) | MsgFlags::MSG_NOSIGNAL;
         let mut sent = 0;
         while sent < bytes.len() {
-            // SAFETY: the pointer and length describe `bytes[sent..]`.
-            let n = unsafe { libc::send(fd, bytes[sent..].as_ptr() as *const libc::c_void, bytes.len() - sent, flags | libc::MSG_NOSIGNAL) };
-            if n < 0 {
-                let e = std::io::Error::last_os_error();
-                match e.raw_os_error() {
-                    Some(libc::EINTR) => continue,
-                    // A socket Python made non-blocking (a timeout), its buffer full.
-                    Some(libc::EAGAIN) => {
-                        writable(fd, SLICE.as_millis() as i32);
-                        continue;
-                    }
-                    _ => return Err(os_error(e)),
+            match nix::sys::socket::send(fd, &bytes[sent..], flags) {
+                Ok(n) => sent += n,
+                Err(Errno::EINTR) => continue,
+                // A socket Python made non-blocking (a timeout), its buffer full.
+                Err(Errno::EAGAIN) => {
+                    writable(fd, SLICE.as_millis() as i32);
                 }
+                Err(e) => return Err(os_error(e.into())),
             }
-            sent += n as usize;
         }
         self.record_op(Op::SockSend, id, NONE, sent as i64, 0, 0, Some(&one_line(&String::from_utf8_lossy(bytes))));
         let peer = slot.aux[PEER].load(Relaxed);
@@ -417,15 +407,10 @@ impl Rt {
             if buf.is_empty() {
                 break 0;
             }
-            // SAFETY: `buf` has `buf.len()` writable bytes.
-            let r = unsafe { libc::recv(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len(), flags | libc::MSG_DONTWAIT) };
-            if r >= 0 {
-                break r as usize;
-            }
-            let e = std::io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::EAGAIN) | Some(libc::EINTR) => self.sock_wait(id, slot, fd, Op::SockRecv, timeout, false)?,
-                _ => return Err(os_error(e)),
+            match nix::sys::socket::recv(fd, &mut buf, MsgFlags::from_bits_retain(flags) | MsgFlags::MSG_DONTWAIT) {
+                Ok(r) => break r,
+                Err(Errno::EAGAIN | Errno::EINTR) => self.sock_wait(id, slot, fd, Op::SockRecv, timeout, false)?,
+                Err(e) => return Err(os_error(e.into())),
             }
         };
         buf.truncate(got);
@@ -455,8 +440,14 @@ impl Rt {
         if fd < 0 {
             return Err(bad_fd());
         }
-        // SAFETY: a plain syscall on a descriptor number.
-        check(unsafe { libc::shutdown(fd, how) })?;
+        use nix::sys::socket::Shutdown;
+        let way = match how {
+            libc::SHUT_RD => Shutdown::Read,
+            libc::SHUT_WR => Shutdown::Write,
+            libc::SHUT_RDWR => Shutdown::Both,
+            _ => return Err(os_error(std::io::Error::from_raw_os_error(libc::EINVAL))),
+        };
+        check(nix::sys::socket::shutdown(fd, way))?;
         let held = slot.aux[HOLDERS].load(Relaxed).max(1);
         self.record_op(Op::SockClose, id, NONE, held as i64, 0, 0, Some(&format!("shutdown({})", ["SHUT_RD", "SHUT_WR", "SHUT_RDWR"].get(how as usize).unwrap_or(&"?"))));
         let peer = slot.aux[PEER].load(Relaxed);
