@@ -19,6 +19,16 @@ struct Tmux {
     conductor: std::cell::Cell<i32>,
 }
 
+/// A tmux socket no other server uses, ever: one per `Tmux`, never reused.
+/// A test that starts servers one after another under one name had its
+/// next `new-session` reach the server the previous `kill-server` was still
+/// ending ("server exited unexpectedly", seen in CI).
+fn socket_name(name: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    format!("fs-ui-{name}-{}-{n}", std::process::id())
+}
+
 fn tmux_available() {
     let ok = Command::new("tmux").arg("-V").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
     assert!(ok, "tmux is not installed: the dashboard tests drive the real binary in tmux. Install it (apt-get install tmux; `.ci/run` does this).");
@@ -34,7 +44,7 @@ impl Tmux {
     /// As [`Tmux::start`], with `dir` as forkscope's current folder.
     fn start_in(name: &str, args: &str, env: &[(&str, &str)], w: u16, h: u16, dir: &std::path::Path) -> Tmux {
         tmux_available();
-        let socket = format!("fs-ui-{name}-{}", std::process::id());
+        let socket = socket_name(name);
         let envs: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
         // The inner shell prints its pid and becomes forkscope (exec), so the
         // conductor's pid stays readable after it exits.
@@ -46,7 +56,7 @@ impl Tmux {
     /// for what happens between forkscope and the shell (Ctrl-Z, `fg`).
     fn shell(name: &str, w: u16, h: u16) -> Tmux {
         tmux_available();
-        let socket = format!("fs-ui-{name}-{}", std::process::id());
+        let socket = socket_name(name);
         Tmux::pane(&socket, "PS1='ready$ ' exec bash --norc --noprofile -i", w, h, &std::env::current_dir().unwrap())
     }
 
