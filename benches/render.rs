@@ -23,6 +23,7 @@ use forkscope::ui::text::Lang;
 use forkscope::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use forkscope::vocab::{Lane, ResId};
 
 fn dashboard(lanes: u32) -> Dashboard {
     let lesson = scenario::load("ticket-race").expect("built-in lesson");
@@ -31,22 +32,22 @@ fn dashboard(lanes: u32) -> Dashboard {
     let mut seq = 0u64;
     let mut push = |d: &mut Dashboard, lane: u32, line: u32, kind: RecordKind| {
         seq += 1;
-        d.apply(&Record { seq, t_ns: seq * 2_000_000, lane, line, gates: 1, kind });
+        d.apply(&Record { seq, t_ns: seq * 2_000_000, lane: Lane(lane), line, gates: 1, kind });
     };
-    push(&mut d, 0, 0, RecordKind::Spawn { child: 1, pid: 1000, ppid: 999, daemon: false, name: "MainProcess".into(), target: "main".into() });
-    push(&mut d, 1, 54, RecordKind::Resource { res: 0, kind: ResKind::Lock, name: "Lock-1".into(), capacity: 1 });
+    push(&mut d, 0, 0, RecordKind::Spawn { child: Lane(1), pid: 1000, ppid: 999, daemon: false, name: "MainProcess".into(), target: "main".into() });
+    push(&mut d, 1, 54, RecordKind::Resource { res: ResId(0), kind: ResKind::Lock, name: "Lock-1".into(), capacity: 1 });
     for i in 0..lanes - 1 {
         let child = i + 2;
-        push(&mut d, 1, 58, RecordKind::Spawn { child, pid: 2000 + child as i32, ppid: 1000, daemon: false, name: format!("Process-{}", i + 1), target: "ticket".into() });
+        push(&mut d, 1, 58, RecordKind::Spawn { child: Lane(child), pid: 2000 + child as i32, ppid: 1000, daemon: false, name: format!("Process-{}", i + 1), target: "ticket".into() });
     }
-    push(&mut d, 2, 46, RecordKind::Op { op: Op::Acquire, res: Some(0), other: None, a: 1, b: 1, c: 0, detail: None });
+    push(&mut d, 2, 46, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 0, detail: None });
     for round in 0..6 {
         for child in 3..lanes + 1 {
             if child % 2 == 0 {
                 push(&mut d, child, 27, RecordKind::Print { text: format!("person{child}查询余票 3 (round {round})") });
                 push(&mut d, child, 26, RecordKind::Block { op: Op::Sleep, res: None, other: None, holder: None, timed: true });
             } else if round == 0 {
-                push(&mut d, child, 46, RecordKind::Block { op: Op::Acquire, res: Some(0), other: None, holder: Some(2), timed: false });
+                push(&mut d, child, 46, RecordKind::Block { op: Op::Acquire, res: Some(ResId(0)), other: None, holder: Some(Lane(2)), timed: false });
             }
         }
     }

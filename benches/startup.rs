@@ -25,6 +25,7 @@ use criterion::SamplingMode;
 use common::{Row, median_ns, python_figure, report};
 use forkscope::conductor::{Run, RunOptions};
 use forkscope::model::RecordKind;
+use forkscope::vocab::Lane;
 
 const LESSON: &str = r#"
 fn child(i) { report(`child_${i}`, i); }
@@ -62,7 +63,7 @@ fn forkscope_once(fork_server: bool) -> Duration {
     let mut reports = 0;
     while reports < 100 {
         run.drain(&mut recs, false);
-        reports += recs.drain(..).filter(|r| r.lane >= 2 && matches!(r.kind, RecordKind::Report { .. })).count();
+        reports += recs.drain(..).filter(|r| r.lane >= Lane(2) && matches!(r.kind, RecordKind::Report { .. })).count();
         assert!(t.elapsed() < Duration::from_secs(60), "only {reports} reports after a minute");
         std::thread::sleep(Duration::from_micros(200));
     }

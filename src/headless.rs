@@ -49,7 +49,7 @@ fn fmt_t(ns: u64) -> String {
 /// Prints new log entries of `model` (from `from` on) as text lines.
 fn print_log(out: &mut dyn Write, model: &Model, from: usize) {
     for e in &model.log[from..] {
-        let who = if e.lane == 0 { "forkscope".to_string() } else { model.pname(e.lane) };
+        let who = if e.lane == crate::vocab::Lane::CONDUCTOR { "forkscope".to_string() } else { model.pname(e.lane) };
         let pid = model.processes.get(&e.lane).map(|p| format!("({})", p.pid)).unwrap_or_default();
         let tag = match e.kind {
             LogKind::Print | LogKind::Stderr => "",

@@ -24,7 +24,7 @@ use crate::conductor::Action;
 use crate::model::summary::Outcome;
 use crate::model::{Record, RecordKind};
 use crate::scenario::{Lesson, ScenarioError};
-use crate::shm::record::Op;
+use crate::vocab::{Lane, Op, ResId};
 
 pub const MAGIC: &[u8; 8] = b"FRKSREC\n";
 pub const VERSION: u32 = 1;
@@ -33,11 +33,11 @@ pub const VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Shape {
     pub kind: String,
-    pub lane: u32,
+    pub lane: Lane,
     pub op: Option<Op>,
-    pub res: Option<u32>,
+    pub res: Option<ResId>,
     /// The other process involved (child, woken, holder, ended one…).
-    pub other: Option<u32>,
+    pub other: Option<Lane>,
 }
 
 impl Shape {
@@ -199,7 +199,7 @@ impl Recording {
 /// it), and the user's signals are replayed as such.
 pub fn actions_from_records(records: &[Record]) -> Vec<Action> {
     let mut out = Vec::new();
-    let step = |lane: u32| Action::Step { lane, granularity: 0 };
+    let step = |lane: Lane| Action::Step { lane, granularity: 0 };
     let mut signalled = std::collections::BTreeSet::new();
     for r in records {
         let mut gates = r.gates;
@@ -214,7 +214,7 @@ pub fn actions_from_records(records: &[Record]) -> Vec<Action> {
             RecordKind::Ended { process, exitcode, .. } if *exitcode >= 0 => out.push(step(*process)),
             _ => {}
         }
-        if r.lane != 0 {
+        if r.lane != Lane::CONDUCTOR {
             out.extend(std::iter::repeat_n(step(r.lane), gates as usize));
         }
     }
@@ -236,7 +236,7 @@ pub fn first_difference(a: &[Shape], b: &[Shape], loose: bool) -> Option<(usize,
             return v.to_vec();
         }
         let mut out = Vec::with_capacity(v.len());
-        let mut began: std::collections::BTreeSet<u32> = std::collections::BTreeSet::new();
+        let mut began: std::collections::BTreeSet<Lane> = std::collections::BTreeSet::new();
         for s in v {
             match (s.kind.as_str(), s.op) {
                 ("block", Some(Op::Sleep)) => {
@@ -294,7 +294,7 @@ mod tests {
 
     fn sample() -> Recording {
         let lesson = crate::scenario::load("ticket-race").unwrap();
-        Recording::of_run(&lesson, &BTreeMap::new(), 3, false, &[Action::Step { lane: 1, granularity: 0 }, Action::Signal { lane: 2, signal: 15 }], &[], Some(Outcome::Completed), "test")
+        Recording::of_run(&lesson, &BTreeMap::new(), 3, false, &[Action::Step { lane: Lane(1), granularity: 0 }, Action::Signal { lane: Lane(2), signal: 15 }], &[], Some(Outcome::Completed), "test")
     }
 
     #[test]
@@ -311,7 +311,7 @@ mod tests {
     #[test]
     fn hostile_5_a_recording_over_3_mb_saves_and_loads() {
         let mut r = sample();
-        let shape = Shape { kind: "op".into(), lane: 7, op: Some(Op::Compute), res: Some(3), other: None };
+        let shape = Shape { kind: "op".into(), lane: Lane(7), op: Some(Op::Compute), res: Some(ResId(3)), other: None };
         r.shapes = vec![shape; 400_000];
         let path = std::env::temp_dir().join(format!("fs-rec-big-{}.fsrec", std::process::id()));
         r.save(&path).unwrap();

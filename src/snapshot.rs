@@ -378,7 +378,7 @@ pub fn pid_map(model: &Model) -> HashMap<i64, i64> {
     let mut map = HashMap::new();
     for p in model.processes.values() {
         if p.pid > 0 {
-            map.insert(p.pid as i64, 1000 + p.lane as i64);
+            map.insert(p.pid as i64, 1000 + p.lane.0 as i64);
         }
         if p.parent.is_none() && p.ppid > 0 {
             map.insert(p.ppid as i64, 1000);

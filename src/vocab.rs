@@ -6,10 +6,53 @@
 
 use std::fmt;
 
-/// The conductor's own lane (its records: spawns, ends, grants).
+/// The conductor's own lane (its records: spawns, ends, grants), as the
+/// wire format numbers it; the views say [`Lane::CONDUCTOR`].
 pub const CONDUCTOR_LANE: u32 = 0;
-/// `main`'s lane.
+/// `main`'s lane, as the wire format numbers it; the views say [`Lane::MAIN`].
 pub const MAIN_LANE: u32 = 1;
+
+/// A process of the run, by its lane: the number the run gave it when it
+/// started (0 is the conductor, 1 is `main`), kept for the whole run and in
+/// every record, recording and view. Serialised as the bare number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct Lane(pub u32);
+
+impl Lane {
+    pub const CONDUCTOR: Lane = Lane(CONDUCTOR_LANE);
+    pub const MAIN: Lane = Lane(MAIN_LANE);
+
+    /// The lane as an index into per-lane tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for Lane {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// A shared resource of the run (a Lock, a Queue, a socket…), by the number
+/// the run gave it when it was made. Serialised as the bare number.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ResId(pub u32);
+
+impl ResId {
+    /// The resource as an index into per-resource tables.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl fmt::Display for ResId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 macro_rules! codes {
     ($(#[$m:meta])* $name:ident : $repr:ty { $($(#[$vm:meta])* $v:ident = $n:literal => $s:literal,)* }) => {

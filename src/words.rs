@@ -12,6 +12,7 @@
 //! 释放, 终止, 守护进程, 退出码, 死锁.
 
 use crate::model::{Deadlock, Finding, LogEvent, Model, PState, Said};
+use crate::vocab::{Lane, ResId};
 
 /// The interface language: lesson texts, help, pane titles and every
 /// sentence of this module follow it.
@@ -74,8 +75,8 @@ pub fn state(s: PState, l: Lang) -> String {
 /// What `lane` did or saw, without its name (the log writes the name before
 /// it): `started Process-1, pid 7`, `woke Process-2: Lock-1 is handed to it`.
 pub fn event(m: &Model, ev: &LogEvent, l: Lang) -> String {
-    let p = |lane: u32| m.pname(lane);
-    let r = |res: u32| m.rname(res);
+    let p = |lane: Lane| m.pname(lane);
+    let r = |res: ResId| m.rname(res);
     match (ev, l) {
         (LogEvent::Started { child, pid, daemon }, Lang::En) => format!("started {}{}, pid {pid}", p(*child), if *daemon { " (daemon)" } else { "" }),
         (LogEvent::Started { child, pid, daemon }, Lang::Zh) => format!("启动了 {}{},pid {pid}", p(*child), if *daemon { "(守护进程)" } else { "" }),
@@ -117,7 +118,7 @@ pub fn event(m: &Model, ev: &LogEvent, l: Lang) -> String {
 /// An event as one English sentence with its subject, as headless prints it
 /// (`Process-1 started Process-2, pid 7`; the conductor's own lines and
 /// reports have none).
-pub fn event_sentence(m: &Model, lane: u32, ev: &LogEvent) -> String {
+pub fn event_sentence(m: &Model, lane: Lane, ev: &LogEvent) -> String {
     let body = event(m, ev, Lang::En);
     match ev {
         LogEvent::Closing | LogEvent::UserSent { .. } | LogEvent::Report { .. } | LogEvent::Finding(_) => body,
@@ -179,8 +180,8 @@ pub fn finding_kind(kind: &str, l: Lang) -> &str {
 /// A deadlock without its leading word: who waits for what and who holds
 /// it (a cycle), or who is blocked where (a stall).
 pub fn deadlock_body(m: &Model, d: &Deadlock, l: Lang) -> String {
-    let p = |lane: u32| m.pname(lane);
-    let r = |res: u32| m.rname(res);
+    let p = |lane: Lane| m.pname(lane);
+    let r = |res: ResId| m.rname(res);
     if d.kind == "cycle" {
         let waits: Vec<String> = d
             .waits

@@ -22,6 +22,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
+use forkscope::vocab::Lane;
 
 fn records() -> Vec<Record> {
     let text = include_str!("fixtures/ticket-race-lock-rr.ndjson");
@@ -63,7 +64,7 @@ fn screen(d: &Dashboard, w: u16, h: u16) -> Terminal<TestBackend> {
 fn contention_120x40() {
     let _share = crate::common::share();
     let mut d = dashboard(contention(), Lang::En, Theme::colored());
-    d.view.selected_lane = Some(3);
+    d.view.selected_lane = Some(Lane(3));
     let t = screen(&d, 120, 40);
     let text = buffer_lines(t.backend().buffer()).join("\n");
     assert!(text.contains("blocked"), "{text}");

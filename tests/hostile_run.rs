@@ -24,6 +24,7 @@ use rand_chacha::ChaCha8Rng;
 use forkscope::conductor::{Run, RunOptions};
 use forkscope::model::Model;
 use forkscope::shm::record::{RawKind, RawRecord};
+use forkscope::vocab::Lane;
 
 fn start(script: &str, paused: bool) -> Run {
     let mut opts = RunOptions::new("hostile", "tests/hostile_run.rs", script);
@@ -130,7 +131,7 @@ fn the_worker_subcommand_refuses_without_a_live_conductor_or_a_reserved_lane() {
     for r in recs.drain(..) {
         model.apply(&r);
     }
-    assert!(!model.processes.values().any(|p| p.lane > 1), "no impostor joined the run");
+    assert!(!model.processes.values().any(|p| p.lane > Lane(1)), "no impostor joined the run");
 }
 
 const BUSY: &str = r#"
@@ -263,7 +264,7 @@ fn hostile_2_a_process_killed_inside_start_lets_the_run_end() {
     // Headless: main killed mid-start, the run ends on its own.
     let mut run = start("fn main() { sleep(30); }", false);
     let (lane, mut worker) = half_started_child(&run);
-    assert!(run.signal(1, libc::SIGKILL));
+    assert!(run.signal(Lane(1), libc::SIGKILL));
     let mut model = Model::new();
     finish(&mut run, &mut model, Duration::from_secs(3));
     assert_eq!(run.view().lane(lane).unwrap().pid.load(Acquire), -1, "the half-made lane is marked as never launched");

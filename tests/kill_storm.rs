@@ -25,6 +25,7 @@ use forkscope::conductor::{Run, RunOptions};
 use forkscope::model::{Model, Record, RecordKind};
 use forkscope::shm::layout::NONE;
 use forkscope::shm::record::Op;
+use forkscope::vocab::{Lane, ResId};
 
 const LESSON: &str = r#"
 fn worker(l, n) {
@@ -92,7 +93,7 @@ fn storm(seed: u64) -> Storm {
         }
         if killed.len() < kills && next_kill.is_some_and(|t| Instant::now() >= t) {
             // Any live process of the run, main included.
-            let live: Vec<(u32, i32)> = run.lanes().into_iter().filter(|i| !i.ended && i.pid > 0).map(|i| (i.lane, i.pid)).filter(|(l, _)| !killed.iter().any(|(k, _)| k == l) && !spared.contains(l)).collect();
+            let live: Vec<(u32, i32)> = run.lanes().into_iter().filter(|i| !i.ended && i.pid > 0).map(|i| (i.lane.0, i.pid)).filter(|(l, _)| !killed.iter().any(|(k, _)| k == l) && !spared.contains(l)).collect();
             if !live.is_empty() {
                 // Half the time, whoever holds the lock right now.
                 let owner = run.view().resource(0).map_or(NONE, |r| r.owner.load(Acquire));
@@ -105,7 +106,7 @@ fn storm(seed: u64) -> Storm {
                     // Refused (false) when the process ended between the look
                     // at the lanes and now: then it was not killed, and the
                     // run rightly records no signal.
-                    if run.signal(lane, libc::SIGKILL) {
+                    if run.signal(Lane(lane), libc::SIGKILL) {
                         killed.push((lane, true));
                     } else {
                         spared.push(lane);
@@ -151,32 +152,32 @@ fn kill_storm_every_death_and_what_it_held_is_reported() {
         // Every kill: exitcode -9, unless the process had already finished
         // its code (its exit op is recorded) and got out first.
         for &(lane, via_run) in &s.killed {
-            let p = &m.processes[&lane];
-            let exited_first = s.records.iter().any(|r| r.lane == lane && matches!(r.kind, RecordKind::Op { op: Op::Exit, .. }));
+            let p = &m.processes[&Lane(lane)];
+            let exited_first = s.records.iter().any(|r| r.lane == Lane(lane) && matches!(r.kind, RecordKind::Op { op: Op::Exit, .. }));
             match p.exitcode {
                 Some(-9) => deaths += 1,
                 Some(c) => assert!(exited_first && c >= 0, "seed {seed}: killed {} (via_run {via_run}) ended with {c}", p.name),
                 None => unreachable!(),
             }
             if via_run {
-                assert!(s.records.iter().any(|r| matches!(r.kind, RecordKind::Signal { process, signal: 9 } if process == lane)), "seed {seed}: the kill is in the records");
+                assert!(s.records.iter().any(|r| matches!(r.kind, RecordKind::Signal { process, signal: 9 } if process == Lane(lane))), "seed {seed}: the kill is in the records");
             }
         }
         total_kills += s.killed.len();
         // What it held: the lock's owner at the end is the one that died
         // holding it; the findings say exactly that.
-        let holding: Vec<(u32, Vec<u32>)> = m.findings.iter().filter(|f| f.kind == "ended_holding").map(|f| (f.processes[0], f.resources.clone())).collect();
+        let holding: Vec<(u32, Vec<u32>)> = m.findings.iter().filter(|f| f.kind == "ended_holding").map(|f| (f.processes[0].0, f.resources.iter().map(|r| r.0).collect())).collect();
         if s.lock_owner_at_end == NONE {
             assert!(holding.is_empty(), "seed {seed}: nobody holds the lock, yet findings say {holding:?}");
         } else {
             let owner = s.lock_owner_at_end;
-            let p = &m.processes[&owner];
+            let p = &m.processes[&Lane(owner)];
             assert!(p.exitcode.is_some(), "seed {seed}: the lock's owner {owner} ended");
             assert_eq!(holding, vec![(owner, vec![0])], "seed {seed}: the finding names {} and Lock-1", p.name);
             let f = m.findings.iter().find(|f| f.kind == "ended_holding").unwrap();
             let msg = forkscope::words::finding(m, f, forkscope::words::Lang::En);
             assert!(msg.contains(&format!("{} was killed by SIGKILL while holding Lock-1", p.name)) || msg.contains(&format!("{} ended while holding Lock-1", p.name)), "{msg}");
-            assert_eq!(m.resources[&0].owner, Some(owner), "seed {seed}: the model agrees with the table");
+            assert_eq!(m.resources[&ResId(0)].owner, Some(Lane(owner)), "seed {seed}: the model agrees with the table");
             holders += 1;
         }
         let lanes: BTreeSet<u32> = s.killed.iter().map(|k| k.0).collect();

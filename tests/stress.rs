@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use forkscope::codec::Value;
 use forkscope::conductor::{Run, RunOptions};
 use forkscope::model::Model;
+use forkscope::vocab::Lane;
 
 const LESSON: &str = r#"
 fn worker(n) {
@@ -86,7 +87,7 @@ fn many_processes_flat_out_exact_accounting_and_no_stall() {
     let stats = run.stats();
     let v = run.view();
     // Per lane: received (what the model saw) + dropped = written.
-    let workers: Vec<u32> = model.processes.values().filter(|p| p.target == "worker").map(|p| p.lane).collect();
+    let workers: Vec<u32> = model.processes.values().filter(|p| p.target == "worker").map(|p| p.lane.0).collect();
     assert_eq!(workers.len(), PROCS as usize, "every worker started");
     let mut written_total = 0u64;
     for lane in 0..v.lanes_in_use() {
@@ -98,9 +99,9 @@ fn many_processes_flat_out_exact_accounting_and_no_stall() {
         let (head, dropped) = (l.head.0.load(Acquire), l.dropped.load(Acquire));
         let written = ops as u64 + 1; // ops × compute, then the exit op
         assert_eq!(head + dropped, written, "lane {lane}: head {head} + dropped {dropped}");
-        let received = model.processes[&lane].ops;
+        let received = model.processes[&Lane(lane)].ops;
         assert_eq!(received + dropped, written, "lane {lane}: received {received} + dropped {dropped}");
-        assert_eq!(model.processes[&lane].exitcode, Some(0), "lane {lane} ended normally");
+        assert_eq!(model.processes[&Lane(lane)].exitcode, Some(0), "lane {lane} ended normally");
     }
     assert_eq!(stats.corrupt, 0);
     assert_eq!(stats.received, stats.published, "everything published was received");

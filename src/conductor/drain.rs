@@ -18,6 +18,7 @@ use crate::model::{Record, RecordKind};
 use crate::shm::View;
 use crate::shm::layout::NONE;
 use crate::shm::record::{NO_LANE, OpBody, Op, RawKind, RawRecord, ResKind, TextBody, TextTag};
+use crate::vocab::{Lane, ResId};
 
 /// Counters of what draining has seen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -47,12 +48,12 @@ pub struct Drainer {
     pub stats: DrainStats,
 }
 
-fn opt_lane(l: u16) -> Option<u32> {
-    (l != NO_LANE).then_some(l as u32)
+fn opt_lane(l: u16) -> Option<Lane> {
+    (l != NO_LANE).then_some(Lane(l as u32))
 }
 
-fn opt_res(r: u32) -> Option<u32> {
-    (r != NONE).then_some(r)
+fn opt_res(r: u32) -> Option<ResId> {
+    (r != NONE).then_some(ResId(r))
 }
 
 impl Drainer {
@@ -196,7 +197,7 @@ fn join_text(chunks: &[RawRecord]) -> Option<(TextTag, String)> {
 pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
     let head = group.first()?;
     let kind = RawKind::from_u16(head.kind)?;
-    let mk = |kind: RecordKind, gates: u32| Some(Record { seq: head.seq, t_ns: head.t_ns, lane: head.lane as u32, line: head.line, gates, kind });
+    let mk = |kind: RecordKind, gates: u32| Some(Record { seq: head.seq, t_ns: head.t_ns, lane: Lane(head.lane as u32), line: head.line, gates, kind });
     if kind == RawKind::Text {
         let (tag, text) = join_text(group)?;
         let gates = matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr) as u32;
@@ -232,7 +233,7 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
     mk(match kind {
         RawKind::Spawn => {
             let child = opt_lane(b.other)?;
-            let l = v.lane(child)?;
+            let l = v.lane(child.0)?;
             RecordKind::Spawn { child, pid: b.a as i32, ppid: b.b as i32, daemon: b.c != 0, name: l.name.get(), target: l.target.get() }
         }
         RawKind::Park => RecordKind::Park,
@@ -241,7 +242,7 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
             op: op()?,
             res: opt_res(b.res),
             other: opt_lane(b.other),
-            holder: (0..lanes as i64).contains(&b.a).then_some(b.a as u32),
+            holder: (0..lanes as i64).contains(&b.a).then_some(Lane(b.a as u32)),
             timed: b.b != 0,
         },
         RawKind::Wake => RecordKind::Wake { op: op()?, res: opt_res(b.res), woken: opt_lane(b.other)? },
@@ -249,14 +250,14 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
         RawKind::Ended => {
             // `b` = 1: the detail lists the resources it held (ids, comma separated).
             let held = match (b.b, detail.as_deref()) {
-                (1, d) => Some(d.unwrap_or("").split(',').filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().ok().filter(|&id| v.resource(id).is_some())).collect::<Option<Vec<u32>>>()?),
+                (1, d) => Some(d.unwrap_or("").split(',').filter(|s| !s.is_empty()).map(|s| s.parse::<u32>().ok().filter(|&id| v.resource(id).is_some()).map(ResId)).collect::<Option<Vec<ResId>>>()?),
                 _ => None,
             };
             RecordKind::Ended { process: opt_lane(b.other)?, exitcode: b.a as i32, held }
         }
         RawKind::ResourceNew => {
             let slot = v.resource(b.res)?;
-            RecordKind::Resource { res: b.res, kind: ResKind::from_raw(b.a as u32)?, name: slot.name.get(), capacity: b.b }
+            RecordKind::Resource { res: ResId(b.res), kind: ResKind::from_raw(b.a as u32)?, name: slot.name.get(), capacity: b.b }
         }
         RawKind::Grant => RecordKind::Grant { process: opt_lane(b.other), granularity: b.a as u8 },
         RawKind::Mode => RecordKind::Mode { paused: b.a != 0 },

@@ -29,6 +29,7 @@ use crate::codec::{self, Language, RunInfo, Value};
 use crate::model::Record;
 use crate::runtime::process::spawn_worker;
 use crate::shm::layout::{CONDUCTOR_LANE, GRAN_OP, GRAN_STATEMENT, Geometry, MAIN_LANE, MODE_PAUSED, MODE_RUNNING, NONE, ProcState};
+use crate::vocab::{Lane, ResId};
 use crate::shm::record::{NO_LANE, OpBody, RawKind};
 use crate::shm::{Segment, ShmError, View};
 use crate::sys;
@@ -138,9 +139,9 @@ impl RunOptions {
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// One step of `lane` at `granularity` (0 op, 1 statement).
-    Step { lane: u32, granularity: u32 },
+    Step { lane: Lane, granularity: u32 },
     /// A signal sent by the user.
-    Signal { lane: u32, signal: i32 },
+    Signal { lane: Lane, signal: i32 },
 }
 
 /// Why a grant was refused.
@@ -157,7 +158,7 @@ pub enum GateError {
 /// What the conductor reads of a lane, for quiescence and display.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LaneInfo {
-    pub lane: u32,
+    pub lane: Lane,
     pub pid: i32,
     pub state: Option<ProcState>,
     /// A timed wait or sleep is pending (ns since start, 0 = none).
@@ -188,8 +189,8 @@ pub struct Run {
     _scratch_alive: nix::fcntl::Flock<std::os::fd::OwnedFd>,
     drainer: Drainer,
     schedule: Vec<Action>,
-    last_granted: u32,
-    frozen: BTreeSet<u32>,
+    last_granted: Lane,
+    frozen: BTreeSet<Lane>,
     started: Instant,
     shut: bool,
     pub options: RunOptions,
@@ -339,7 +340,7 @@ impl Run {
             _scratch_alive: scratch_alive,
             drainer: Drainer::new(),
             schedule: Vec::new(),
-            last_granted: 0,
+            last_granted: Lane::CONDUCTOR,
             frozen: BTreeSet::new(),
             started: Instant::now(),
             shut: false,
@@ -561,7 +562,7 @@ impl Run {
     }
 
     /// Lanes waiting in `input()` for a line nobody has handed them yet.
-    pub fn waiting_for_input(&self) -> Vec<u32> {
+    pub fn waiting_for_input(&self) -> Vec<Lane> {
         let v = &self.seg.view();
         (1..v.lanes_in_use())
             .filter(|&lane| {
@@ -572,15 +573,17 @@ impl Run {
                     && s.op == crate::shm::record::Op::Input as u32
                     && l.handoff.load(Acquire) == 0
             })
+            .map(Lane)
             .collect()
     }
 
     /// Hands `lane`, waiting in `input()`, a line (`None`: end of input, its
     /// `input()` raises EOFError). False if it is not waiting for one.
-    pub fn give_input(&mut self, lane: u32, line: Option<&str>) -> bool {
+    pub fn give_input(&mut self, lane: Lane, line: Option<&str>) -> bool {
         if !self.waiting_for_input().contains(&lane) {
             return false;
         }
+        let lane = lane.0;
         let seg = self.seg.clone();
         let v = seg.view();
         let Some(l) = v.lane(lane) else { return false };
@@ -631,12 +634,12 @@ impl Run {
                 let l = v.lane(lane)?;
                 let snap = l.status.read(64);
                 Some(LaneInfo {
-                    lane,
+                    lane: Lane(lane),
                     pid: l.pid.load(Acquire),
                     state: snap.and_then(|s| ProcState::from_raw(s.state)),
                     deadline_ns: snap.map_or(0, |s| s.deadline_ns),
                     ended: l.ended.load(Acquire) != 0,
-                    frozen: self.frozen.contains(&lane),
+                    frozen: self.frozen.contains(&Lane(lane)),
                 })
             })
             .collect()
@@ -665,7 +668,7 @@ impl Run {
             if pid == 0 || l.kill_pending.load(Acquire) != 0 {
                 return false;
             }
-            if self.frozen.contains(&lane) {
+            if self.frozen.contains(&Lane(lane)) {
                 continue;
             }
             if l.grant.load(Acquire) != 0 {
@@ -692,7 +695,9 @@ impl Run {
 
     /// Whether `lane` can take a step now: parked, sleeping, or blocked with a
     /// timeout (the step makes the timeout expire).
-    pub fn steppable(&self, lane: u32) -> Result<(), GateError> {
+    pub fn steppable(&self, lane: Lane) -> Result<(), GateError> {
+        let frozen = self.frozen.contains(&lane);
+        let lane = lane.0;
         let name = self.seg.view().lane(lane).map(|l| l.name.get()).unwrap_or_else(|| format!("#{lane}"));
         let l = self.seg.view().lane(lane).ok_or_else(|| GateError::NotSteppable(name.clone(), "no such process".into()))?;
         if lane == CONDUCTOR_LANE || lane >= self.seg.view().lanes_in_use() || l.pid.load(Acquire) <= 0 {
@@ -701,7 +706,7 @@ impl Run {
         if l.ended.load(Acquire) != 0 {
             return Err(GateError::NotSteppable(name, "it has ended".into()));
         }
-        if self.frozen.contains(&lane) {
+        if frozen {
             return Err(GateError::NotSteppable(name, "it is frozen".into()));
         }
         let s = l.status.read(64).ok_or_else(|| GateError::NotSteppable(name.clone(), "its status is unreadable".into()))?;
@@ -717,21 +722,21 @@ impl Run {
     /// What a parked process will wait for if stepped, as it shows at the
     /// gate: an op that waits for as long as it takes (`acquire`, `get`,
     /// `join`) with its resource or process. `None`: not parked at one.
-    pub fn next_wait(&self, lane: u32) -> Option<(crate::shm::record::Op, Option<u32>, Option<u32>)> {
+    pub fn next_wait(&self, lane: Lane) -> Option<(crate::shm::record::Op, Option<ResId>, Option<Lane>)> {
         use crate::shm::record::Op;
-        let l = self.seg.view().lane(lane)?;
+        let l = self.seg.view().lane(lane.0)?;
         let s = l.status.read(64)?;
         if ProcState::from_raw(s.state) != Some(ProcState::Ready) {
             return None;
         }
         let op = Op::from_raw(s.op as u16).filter(|op| matches!(op, Op::Acquire | Op::Get | Op::Join))?;
         let some = |v: u32| (v != NONE).then_some(v);
-        let (res, other) = (some(s.res), some(s.other));
+        let (res, other) = (some(s.res).map(ResId), some(s.other).map(Lane));
         (res.is_some() || other.is_some()).then_some((op, res, other))
     }
 
     /// Lanes that are parked or sleeping (what "step the next ready one" picks from).
-    pub fn ready_lanes(&self) -> Vec<u32> {
+    pub fn ready_lanes(&self) -> Vec<Lane> {
         self.lanes()
             .into_iter()
             .filter(|i| !i.ended && !i.frozen && i.pid > 0 && matches!(i.state, Some(ProcState::Ready | ProcState::Sleeping)))
@@ -740,14 +745,14 @@ impl Run {
     }
 
     /// The next ready lane after the last one granted, round robin.
-    pub fn next_ready(&self) -> Option<u32> {
+    pub fn next_ready(&self) -> Option<Lane> {
         let ready = self.ready_lanes();
         ready.iter().copied().find(|&l| l > self.last_granted).or_else(|| ready.first().copied())
     }
 
     /// Grants one step to `lane` (or, with `None`, to the next ready one).
     /// Returns the lane granted. The step is over when [`Run::quiescent`].
-    pub fn grant(&mut self, lane: Option<u32>) -> Result<u32, GateError> {
+    pub fn grant(&mut self, lane: Option<Lane>) -> Result<Lane, GateError> {
         if !self.is_paused() {
             return Err(GateError::NotPaused);
         }
@@ -757,10 +762,10 @@ impl Run {
         };
         self.steppable(lane)?;
         let gran = self.seg.view().control().granularity.load(Relaxed);
-        self.lane0.emit(&self.seg.view(), RawKind::Grant, OpBody { other: lane as u16, res: NONE, a: gran as i64, ..Default::default() });
-        let l = self.seg.view().lane(lane).expect("checked");
+        self.lane0.emit(&self.seg.view(), RawKind::Grant, OpBody { other: lane.0 as u16, res: NONE, a: gran as i64, ..Default::default() });
+        let l = self.seg.view().lane(lane.0).expect("checked");
         l.grant.fetch_add(1, SeqCst);
-        self.seg.view().nudge_lane(lane);
+        self.seg.view().nudge_lane(lane.0);
         self.last_granted = lane;
         self.schedule.push(Action::Step { lane, granularity: gran });
         Ok(lane)
@@ -799,21 +804,21 @@ impl Run {
     /// are untrusted (any process of the run can write any lane): only a
     /// process below the conductor, never the conductor itself, can be one of
     /// the run's (the conductor is the child subreaper, so orphans count).
-    fn pid_of(&self, lane: u32) -> Option<i32> {
-        let l = self.seg.view().lane(lane)?;
+    fn pid_of(&self, lane: Lane) -> Option<i32> {
+        let l = self.seg.view().lane(lane.0)?;
         let pid = l.pid.load(Acquire);
         let me = std::process::id() as i32;
         (pid > 0 && pid != me && l.ended.load(Acquire) == 0 && sys::is_descendant_of(pid, me)).then_some(pid)
     }
 
     /// Sends `signal` to process `lane` (terminate = SIGTERM, kill = SIGKILL).
-    pub fn signal(&mut self, lane: u32, signal: i32) -> bool {
+    pub fn signal(&mut self, lane: Lane, signal: i32) -> bool {
         let Some(pid) = self.pid_of(lane) else { return false };
-        let l = self.seg.view().lane(lane).expect("checked");
+        let l = self.seg.view().lane(lane.0).expect("checked");
         if signal == libc::SIGTERM || signal == libc::SIGKILL {
             l.kill_pending.store(1, SeqCst);
         }
-        self.lane0.emit(&self.seg.view(), RawKind::Signal, OpBody { other: lane as u16, res: NONE, a: signal as i64, ..Default::default() });
+        self.lane0.emit(&self.seg.view(), RawKind::Signal, OpBody { other: lane.0 as u16, res: NONE, a: signal as i64, ..Default::default() });
         self.schedule.push(Action::Signal { lane, signal });
         let ok = sys::kill(pid, signal);
         if signal == libc::SIGTERM && self.frozen.contains(&lane) {
@@ -825,7 +830,7 @@ impl Run {
     }
 
     /// Freezes (SIGSTOP) or thaws (SIGCONT) process `lane`.
-    pub fn freeze(&mut self, lane: u32, on: bool) -> bool {
+    pub fn freeze(&mut self, lane: Lane, on: bool) -> bool {
         let Some(pid) = self.pid_of(lane) else { return false };
         let sig = if on { libc::SIGSTOP } else { libc::SIGCONT };
         if on {
@@ -833,11 +838,11 @@ impl Run {
         } else {
             self.frozen.remove(&lane);
         }
-        self.lane0.emit(&self.seg.view(), RawKind::Signal, OpBody { other: lane as u16, res: NONE, a: sig as i64, ..Default::default() });
+        self.lane0.emit(&self.seg.view(), RawKind::Signal, OpBody { other: lane.0 as u16, res: NONE, a: sig as i64, ..Default::default() });
         sys::kill(pid, sig)
     }
 
-    pub fn is_frozen(&self, lane: u32) -> bool {
+    pub fn is_frozen(&self, lane: Lane) -> bool {
         self.frozen.contains(&lane)
     }
 
@@ -902,7 +907,7 @@ impl Run {
         }
         let v = self.seg.view();
         for lane in 1..v.lanes_in_use() {
-            let Some(pid) = self.pid_of(lane) else { continue };
+            let Some(pid) = self.pid_of(Lane(lane)) else { continue };
             let l = v.lane(lane).expect("in range");
             if l.ended.load(Acquire) == 0 && sys::start_time(pid) == Some(l.start_time.load(Acquire)) {
                 l.kill_pending.store(1, SeqCst);
@@ -996,14 +1001,14 @@ mod tests {
     #[test]
     fn ends_after_closing_come_in_lane_order() {
         use crate::model::RecordKind;
-        let rec = |seq: u64, kind: RecordKind| Record { seq, t_ns: seq * 10, lane: 0, line: 0, gates: 0, kind };
-        let end = |p: u32| RecordKind::Ended { process: p, exitcode: -9, held: None };
+        let rec = |seq: u64, kind: RecordKind| Record { seq, t_ns: seq * 10, lane: Lane(0), line: 0, gates: 0, kind };
+        let end = |p: u32| RecordKind::Ended { process: Lane(p), exitcode: -9, held: None };
         let mut v = [rec(1, RecordKind::Closing), rec(2, end(3)), rec(3, RecordKind::Park), rec(4, end(1)), rec(5, end(2))];
         in_lane_order(&mut v[..]);
-        let said: Vec<(u64, u64, Option<u32>)> = v
+        let said: Vec<(u64, u64, Option<Lane>)> = v
             .iter()
             .map(|r| (r.seq, r.t_ns, if let RecordKind::Ended { process, .. } = r.kind { Some(process) } else { None }))
             .collect();
-        assert_eq!(said, [(1, 10, None), (2, 20, Some(1)), (3, 30, None), (4, 40, Some(2)), (5, 50, Some(3))]);
+        assert_eq!(said, [(1, 10, None), (2, 20, Some(Lane(1))), (3, 30, None), (4, 40, Some(Lane(2))), (5, 50, Some(Lane(3)))]);
     }
 }

@@ -16,6 +16,7 @@ use super::{Action, GateError, Run};
 use crate::model::summary::EndReason;
 use crate::model::{Model, Record};
 use crate::shm::layout::ProcState;
+use crate::vocab::Lane;
 
 /// Chooses the next action from what the run shows now; `None` ends the run.
 pub type Chooser = Box<dyn FnMut(&Run) -> Option<Action>>;
@@ -27,7 +28,7 @@ pub enum Policy {
     /// A ready process chosen at random (seeded).
     Random(ChaCha8Rng),
     /// These lanes first (in order, skipping ones that cannot step), then the rest policy.
-    List(VecDeque<u32>, Box<Policy>),
+    List(VecDeque<Lane>, Box<Policy>),
     /// Exactly these actions, then stop (a replay).
     Replay(VecDeque<Action>),
     /// PCT (probabilistic concurrency testing, as in CHESS/shuttle): every
@@ -56,7 +57,7 @@ impl std::fmt::Debug for Policy {
 #[derive(Debug)]
 pub struct Pct {
     rng: ChaCha8Rng,
-    priority: BTreeMap<u32, u64>,
+    priority: BTreeMap<Lane, u64>,
     change_at: Vec<u64>,
     next_low: u64,
     step: u64,
@@ -71,7 +72,7 @@ impl Pct {
         Pct { rng, priority: BTreeMap::new(), change_at, next_low: depth as u64, step: 0 }
     }
 
-    fn pick(&mut self, run: &Run) -> Option<u32> {
+    fn pick(&mut self, run: &Run) -> Option<Lane> {
         let ready = run.ready_lanes();
         if ready.is_empty() {
             return earliest_timeout(run);
@@ -102,8 +103,8 @@ impl Policy {
             list => {
                 let lanes = list
                     .split(',')
-                    .map(|s| s.trim().parse::<u32>().map_err(|_| format!("--schedule {spec}: expected rr, random, pct, or a comma list of process lanes (1 = main)")))
-                    .collect::<Result<VecDeque<u32>, String>>()?;
+                    .map(|s| s.trim().parse::<u32>().map(Lane).map_err(|_| format!("--schedule {spec}: expected rr, random, pct, or a comma list of process lanes (1 = main)")))
+                    .collect::<Result<VecDeque<Lane>, String>>()?;
                 Ok(Policy::List(lanes, Box::new(Policy::RoundRobin)))
             }
         }
@@ -111,7 +112,7 @@ impl Policy {
 
     /// What to do next, or `None` if nothing can step (or a replay is over).
     pub fn pick(&mut self, run: &Run) -> Option<Action> {
-        let step = |lane: u32| Action::Step { lane, granularity: if run.statements() { 1 } else { 0 } };
+        let step = |lane: Lane| Action::Step { lane, granularity: if run.statements() { 1 } else { 0 } };
         match self {
             Policy::RoundRobin => run.next_ready().or_else(|| earliest_timeout(run)).map(step),
             Policy::Random(rng) => {
@@ -135,12 +136,12 @@ impl Policy {
 
 /// What "step the next ready one" steps: the next ready process after the
 /// last one stepped or, with none ready, the one whose timed wait ends first.
-pub fn next_steppable(run: &Run) -> Option<u32> {
+pub fn next_steppable(run: &Run) -> Option<Lane> {
     run.next_ready().or_else(|| earliest_timeout(run))
 }
 
 /// The blocked process whose timed wait would end first.
-fn earliest_timeout(run: &Run) -> Option<u32> {
+fn earliest_timeout(run: &Run) -> Option<Lane> {
     run.lanes()
         .into_iter()
         .filter(|i| !i.ended && !i.frozen && i.state == Some(ProcState::Blocked) && i.deadline_ns != 0)

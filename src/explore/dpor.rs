@@ -52,40 +52,41 @@ use super::footprint::{Footprint, World};
 use crate::conductor::Action;
 use crate::conductor::schedule::Policy;
 use crate::model::{Record, RecordKind};
+use crate::vocab::Lane;
 
 /// The state before one step of the current run.
 #[derive(Debug, Default, Clone)]
 struct Node {
     /// Processes that could take a step here (sorted).
-    enabled: Vec<u32>,
+    enabled: Vec<Lane>,
     /// Processes known to begin a wait with no timeout if stepped here, with
     /// the step that began it (what it waits on).
-    waits: BTreeMap<u32, Footprint>,
+    waits: BTreeMap<Lane, Footprint>,
     /// Processes to try here.
-    backtrack: BTreeSet<u32>,
+    backtrack: BTreeSet<Lane>,
     /// Processes tried here already, with their step.
-    done: Vec<(u32, Footprint)>,
+    done: Vec<(Lane, Footprint)>,
     /// Processes asleep here, with the step they would take.
-    sleep: Vec<(u32, Footprint)>,
+    sleep: Vec<(Lane, Footprint)>,
     /// The process stepped here in the current run.
-    chosen: u32,
+    chosen: Lane,
     /// Its step, once it ran.
     foot: Option<Footprint>,
     /// Preemptions in the current run before this step.
     preemptions: u32,
     /// Processes guessed to wait if stepped here (see [`Search::seen`]).
-    guessed: BTreeSet<u32>,
+    guessed: BTreeSet<Lane>,
 }
 
 impl Node {
-    fn allowed(&self) -> Vec<u32> {
-        let free: Vec<u32> = self.enabled.iter().copied().filter(|l| !self.waits.contains_key(l)).collect();
+    fn allowed(&self) -> Vec<Lane> {
+        let free: Vec<Lane> = self.enabled.iter().copied().filter(|l| !self.waits.contains_key(l)).collect();
         if free.is_empty() { self.enabled.clone() } else { free }
     }
-    fn is_done(&self, lane: u32) -> bool {
+    fn is_done(&self, lane: Lane) -> bool {
         self.done.iter().any(|(l, _)| *l == lane)
     }
-    fn asleep(&self, lane: u32) -> bool {
+    fn asleep(&self, lane: Lane) -> bool {
         self.sleep.iter().any(|(l, _)| *l == lane)
     }
 }
@@ -120,13 +121,13 @@ pub struct Search {
     /// The world as the current run's steps left it, and each process's
     /// steps so far in it.
     world: World,
-    taken: BTreeMap<u32, usize>,
+    taken: BTreeMap<Lane, usize>,
     /// The n-th step of a process, as seen in some run: a guess at what it
     /// does next, so that the first choice at a new node avoids a process
     /// that would only begin a wait (a guess: it orders choices, nothing more).
-    seen: BTreeMap<(u32, usize), Footprint>,
+    seen: BTreeMap<(Lane, usize), Footprint>,
     /// Processes whose last step ended in a wait (stepped again, they complete it).
-    woken: BTreeSet<u32>,
+    woken: BTreeSet<Lane>,
     /// `--preemptions`.
     pub bound: Option<u32>,
     /// A bound refused something the search wanted to try.
@@ -134,7 +135,7 @@ pub struct Search {
 }
 
 /// Whether stepping `lane` at `node` after `prev` is a preemption.
-fn preempts(node: &Node, prev: Option<u32>, lane: u32) -> bool {
+fn preempts(node: &Node, prev: Option<Lane>, lane: Lane) -> bool {
     prev.is_some_and(|p| p != lane && node.enabled.contains(&p))
 }
 
@@ -149,11 +150,11 @@ impl Search {
     }
 
     /// The lanes stepped in the current run, in order.
-    pub fn lanes(&self) -> Vec<u32> {
+    pub fn lanes(&self) -> Vec<Lane> {
         self.nodes.iter().take(self.pos).map(|n| n.chosen).collect()
     }
 
-    fn prev(&self, i: usize) -> Option<u32> {
+    fn prev(&self, i: usize) -> Option<Lane> {
         i.checked_sub(1).map(|p| self.nodes[p].chosen)
     }
 
@@ -217,7 +218,7 @@ impl Search {
             return None;
         }
         let i = self.pos;
-        let enabled: Vec<u32> = run.lanes().into_iter().filter(|l| run.steppable(l.lane).is_ok()).map(|l| l.lane).collect();
+        let enabled: Vec<Lane> = run.lanes().into_iter().filter(|l| run.steppable(l.lane).is_ok()).map(|l| l.lane).collect();
         let lane = if i < self.replay {
             let lane = self.nodes[i].chosen;
             if !enabled.contains(&lane) {
@@ -251,15 +252,15 @@ impl Search {
                     }
                 }
             }
-            let within = |l: u32| self.bound.is_none_or(|b| node.preemptions + preempts(&node, prev, l) as u32 <= b);
-            let awake: Vec<u32> = node.allowed().into_iter().filter(|l| !node.asleep(*l)).collect();
-            let choices: Vec<u32> = awake.iter().copied().filter(|l| within(*l)).collect();
+            let within = |l: Lane| self.bound.is_none_or(|b| node.preemptions + preempts(&node, prev, l) as u32 <= b);
+            let awake: Vec<Lane> = node.allowed().into_iter().filter(|l| !node.asleep(*l)).collect();
+            let choices: Vec<Lane> = awake.iter().copied().filter(|l| within(*l)).collect();
             // Fewest preemptions first: the process stepped last goes on;
             // else the newest process (a parent usually waits for its children).
-            let waits_next = |l: &u32| self.seen.get(&(*l, self.taken.get(l).copied().unwrap_or(0))).is_some_and(|f| !self.world.allows(f));
+            let waits_next = |l: &Lane| self.seen.get(&(*l, self.taken.get(l).copied().unwrap_or(0))).is_some_and(|f| !self.world.allows(f));
             node.guessed = node.enabled.iter().copied().filter(|l| waits_next(l)).collect();
-            let go_on: Vec<u32> = choices.iter().copied().filter(|l| !node.guessed.contains(l)).collect();
-            let first = |c: &[u32]| prev.filter(|p| c.contains(p)).or_else(|| c.last().copied());
+            let go_on: Vec<Lane> = choices.iter().copied().filter(|l| !node.guessed.contains(l)).collect();
+            let first = |c: &[Lane]| prev.filter(|p| c.contains(p)).or_else(|| c.last().copied());
             let Some(lane) = first(&go_on).or_else(|| first(&choices)) else {
                 if node.enabled.is_empty() {
                     return None;
@@ -302,10 +303,10 @@ impl Search {
 
     /// Source-set race detection over the first `len` steps.
     fn races(&mut self, len: usize) {
-        let lanes = self.nodes[..len].iter().map(|n| n.chosen).max().map_or(0, |m| m as usize + 1);
+        let lanes = self.nodes[..len].iter().map(|n| n.chosen).max().map_or(0, |m| m.index() + 1);
         let mut vc: Vec<Vec<usize>> = Vec::with_capacity(len);
-        let mut last: BTreeMap<u32, usize> = BTreeMap::new();
-        let mut spawner: BTreeMap<u32, usize> = BTreeMap::new();
+        let mut last: BTreeMap<Lane, usize> = BTreeMap::new();
+        let mut spawner: BTreeMap<Lane, usize> = BTreeMap::new();
         let mut races = Vec::new();
         // The world before each step.
         let mut worlds = Vec::with_capacity(len);
@@ -330,22 +331,22 @@ impl Search {
                 if !worlds[j].allows(&foot) {
                     continue;
                 }
-                if c[other.chosen as usize] <= j {
+                if c[other.chosen.index()] <= j {
                     races.push((j, e));
                 }
                 for (x, y) in c.iter_mut().zip(&vc[j]) {
                     *x = (*x).max(*y);
                 }
             }
-            c[lane as usize] = e + 1;
+            c[lane.index()] = e + 1;
             vc.push(c);
             last.insert(lane, e);
             for ch in &foot.spawned {
                 spawner.insert(*ch, e);
             }
         }
-        let chosen: Vec<u32> = self.nodes[..len].iter().map(|n| n.chosen).collect();
-        let hb = |a: usize, b: usize, vc: &Vec<Vec<usize>>| vc[b].get(chosen[a] as usize).is_some_and(|&x| x > a);
+        let chosen: Vec<Lane> = self.nodes[..len].iter().map(|n| n.chosen).collect();
+        let hb = |a: usize, b: usize, vc: &Vec<Vec<usize>>| vc[b].get(chosen[a].index()).is_some_and(|&x| x > a);
         for (j, e) in races {
             // The steps between j and e that lead to e but do not follow j, then e.
             let v: Vec<usize> = (j + 1..e).filter(|&k| !hb(j, k, &vc) && hb(k, e, &vc)).chain([e]).collect();
@@ -387,7 +388,7 @@ impl Search {
                 n.backtrack.remove(&n.chosen);
                 if n.done.is_empty() && !n.backtrack.iter().any(|l| !n.waits.contains_key(l)) {
                     // Nothing here ran yet: the next best choice stands in.
-                    let awake: Vec<u32> = n.allowed().into_iter().filter(|l| !n.asleep(*l)).collect();
+                    let awake: Vec<Lane> = n.allowed().into_iter().filter(|l| !n.asleep(*l)).collect();
                     if let Some(&l) = awake.iter().rfind(|l| !n.guessed.contains(l)).or(awake.last()) {
                         n.backtrack.insert(l);
                     }

@@ -27,16 +27,16 @@
 use crate::model::{Record, RecordKind};
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::shm::record::{Op, ResKind};
+use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// Something shared a step can touch.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Obj {
-    Res(u32),
+    Res(ResId),
     File(String),
     /// The run's folder, as `list_dir` sees it.
     Dir,
-    Proc(u32),
+    Proc(Lane),
     Report(String),
     Input,
     /// The counter that numbers new resources.
@@ -62,11 +62,11 @@ fn conflict(a: Access, b: Access) -> bool {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Footprint {
     /// The process stepped.
-    pub lane: u32,
+    pub lane: Lane,
     /// Sorted by object.
     pub touches: Vec<(Obj, Access)>,
     /// Processes this step started.
-    pub spawned: Vec<u32>,
+    pub spawned: Vec<Lane>,
     /// The step ended with the process blocked in a wait with no timeout.
     pub blocked: bool,
     /// What it did to resources, in order, for [`World`].
@@ -77,16 +77,18 @@ pub struct Footprint {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// A resource of `kind` was made, holding `capacity` (a semaphore's value).
-    Created { res: u32, kind: ResKind, capacity: i64 },
-    /// Op record of the stepped process (values as [`Op`] documents them).
-    Op { op: Op, res: u32, a: i64, b: i64 },
+    Created { res: ResId, kind: ResKind, capacity: i64 },
+    /// Op record of the stepped process: whether it succeeded, and the
+    /// count after (a lock's or semaphore's, [`crate::model::ResOp::count_after`]; a
+    /// queue's depth, [`crate::model::ResOp::depth_after`]).
+    Op { op: Op, res: ResId, succeeded: bool, after: i64 },
     /// A lock handed to `woken` at a release.
-    Handed { res: u32, woken: u32 },
+    Handed { res: ResId, woken: Lane },
     /// The stepped process joined `child`.
-    Joined { child: u32 },
-    Ended { process: u32 },
+    Joined { child: Lane },
+    Ended { process: Lane },
     /// The stepped process began a wait in `op` on `res` (or for process `other`).
-    Waits { op: Op, res: Option<u32>, other: Option<u32> },
+    Waits { op: Op, res: Option<ResId>, other: Option<Lane> },
 }
 
 /// Ops that only look at their resource.
@@ -101,7 +103,7 @@ fn path_of(detail: &Option<String>) -> String {
 
 impl Footprint {
     /// The footprint of a step of `lane` that wrote `records` (the grant record excluded).
-    pub fn of_step(lane: u32, records: &[Record]) -> Footprint {
+    pub fn of_step(lane: Lane, records: &[Record]) -> Footprint {
         let mut t: Vec<(Obj, Access)> = vec![(Obj::Proc(lane), Access::Read)];
         let mut spawned = Vec::new();
         let mut blocked = false;
@@ -110,7 +112,14 @@ impl Footprint {
             match &r.kind {
                 RecordKind::Resource { res, kind, capacity, .. } => effects.push(Effect::Created { res: *res, kind: *kind, capacity: *capacity }),
                 RecordKind::Op { op: Op::Join, other: Some(c), .. } if r.lane == lane => effects.push(Effect::Joined { child: *c }),
-                RecordKind::Op { op, res: Some(res), a, b, .. } if r.lane == lane => effects.push(Effect::Op { op: *op, res: *res, a: *a, b: *b }),
+                RecordKind::Op { .. } if r.lane == lane => {
+                    if let Some(done) = r.res_op()
+                        && let Some(res) = done.res
+                    {
+                        let after = if matches!(done.op, Op::Acquire | Op::Release) { done.count_after() } else { done.depth_after() };
+                        effects.push(Effect::Op { op: done.op, res, succeeded: done.succeeded(), after });
+                    }
+                }
                 RecordKind::Wake { op: Op::Acquire, res: Some(res), woken } => effects.push(Effect::Handed { res: *res, woken: *woken }),
                 RecordKind::Ended { process, .. } => effects.push(Effect::Ended { process: *process }),
                 RecordKind::Block { op, res, other, timed: false, .. } if r.lane == lane && *op != Op::Sleep => effects.push(Effect::Waits { op: *op, res: *res, other: *other }),
@@ -174,7 +183,7 @@ impl Footprint {
 
     /// The step of a process that would begin a wait in `op` on `res` (or
     /// for process `other`), as its gate shows it.
-    pub fn waiting(lane: u32, op: Op, res: Option<u32>, other: Option<u32>) -> Footprint {
+    pub fn waiting(lane: Lane, op: Op, res: Option<ResId>, other: Option<Lane>) -> Footprint {
         let mut touches = vec![(Obj::Proc(lane), Access::Read)];
         touches.extend(res.map(|r| (Obj::Res(r), Access::Write)));
         touches.extend(other.map(|o| (Obj::Proc(o), Access::Read)));
@@ -214,11 +223,11 @@ impl Footprint {
 /// same lock; a child's end and its parent's join): such a pair is no race.
 #[derive(Clone, Debug, Default)]
 pub struct World {
-    kinds: BTreeMap<u32, ResKind>,
-    holder: BTreeMap<u32, u32>,
+    kinds: BTreeMap<ResId, ResKind>,
+    holder: BTreeMap<ResId, Lane>,
     /// A semaphore's value or a queue's depth.
-    value: BTreeMap<u32, i64>,
-    ended: BTreeSet<u32>,
+    value: BTreeMap<ResId, i64>,
+    ended: BTreeSet<Lane>,
 }
 
 impl World {
@@ -232,21 +241,21 @@ impl World {
                         self.value.insert(res, capacity);
                     }
                 }
-                Effect::Op { op, res, a, b } => match (self.kinds.get(&res), op) {
-                    (Some(ResKind::Lock | ResKind::RLock), Op::Acquire) if a == 1 => {
+                Effect::Op { op, res, succeeded, after } => match (self.kinds.get(&res), op) {
+                    (Some(ResKind::Lock | ResKind::RLock), Op::Acquire) if succeeded => {
                         self.holder.insert(res, f.lane);
                     }
-                    (Some(ResKind::Lock | ResKind::RLock), Op::Release) if a == 0 => {
+                    (Some(ResKind::Lock | ResKind::RLock), Op::Release) if after == 0 => {
                         self.holder.remove(&res);
                     }
                     (Some(ResKind::Semaphore | ResKind::BoundedSemaphore), Op::Acquire) => {
-                        self.value.insert(res, b);
+                        self.value.insert(res, after);
                     }
                     (Some(ResKind::Semaphore | ResKind::BoundedSemaphore), Op::Release) => {
-                        self.value.insert(res, a);
+                        self.value.insert(res, after);
                     }
                     (Some(ResKind::Queue | ResKind::JoinableQueue), Op::Put | Op::Get | Op::PutNowait | Op::GetNowait) => {
-                        self.value.insert(res, a);
+                        self.value.insert(res, after);
                     }
                     _ => {}
                 },
@@ -265,7 +274,7 @@ impl World {
     /// would have had to wait).
     pub fn allows(&self, f: &Footprint) -> bool {
         f.effects.iter().all(|e| match *e {
-            Effect::Op { op: Op::Acquire, res, a: 1, .. } | Effect::Waits { op: Op::Acquire, res: Some(res), .. } => match self.kinds.get(&res) {
+            Effect::Op { op: Op::Acquire, res, succeeded: true, .. } | Effect::Waits { op: Op::Acquire, res: Some(res), .. } => match self.kinds.get(&res) {
                 Some(ResKind::Lock | ResKind::RLock) => self.holder.get(&res).is_none_or(|h| *h == f.lane),
                 Some(ResKind::Semaphore | ResKind::BoundedSemaphore) => self.value.get(&res).is_none_or(|v| *v > 0),
                 _ => true,
@@ -282,28 +291,28 @@ mod tests {
     use super::*;
 
     fn rec(lane: u32, kind: RecordKind) -> Record {
-        Record { seq: 0, t_ns: 0, lane, line: 0, gates: 0, kind }
+        Record { seq: 0, t_ns: 0, lane: Lane(lane), line: 0, gates: 0, kind }
     }
     fn op(lane: u32, op: Op, res: Option<u32>, detail: Option<&str>) -> Record {
-        rec(lane, RecordKind::Op { op, res, other: None, a: 0, b: 0, c: 0, detail: detail.map(str::to_string) })
+        rec(lane, RecordKind::Op { op, res: res.map(ResId), other: None, a: 0, b: 0, c: 0, detail: detail.map(str::to_string) })
     }
 
     #[test]
     fn steps_on_one_lock_are_dependent_and_prints_are_not() {
-        let a = Footprint::of_step(2, &[op(2, Op::Acquire, Some(0), None)]);
-        let b = Footprint::of_step(3, &[op(3, Op::Release, Some(0), None)]);
-        let p = Footprint::of_step(3, &[rec(3, RecordKind::Print { text: "hi".into() })]);
+        let a = Footprint::of_step(Lane(2), &[op(2, Op::Acquire, Some(0), None)]);
+        let b = Footprint::of_step(Lane(3), &[op(3, Op::Release, Some(0), None)]);
+        let p = Footprint::of_step(Lane(3), &[rec(3, RecordKind::Print { text: "hi".into() })]);
         assert!(a.dependent(&b));
         assert!(!a.dependent(&p));
     }
 
     #[test]
     fn reads_commute_and_writes_of_different_files_commute() {
-        let r1 = Footprint::of_step(2, &[op(2, Op::ReadJson, None, Some("ticket\t{}"))]);
-        let r2 = Footprint::of_step(3, &[op(3, Op::ReadJson, None, Some("ticket\t{}"))]);
-        let w = Footprint::of_step(3, &[op(3, Op::WriteJson, None, Some("ticket\t{}"))]);
-        let other = Footprint::of_step(4, &[op(4, Op::WriteText, None, Some("b\t"))]);
-        let list = Footprint::of_step(5, &[op(5, Op::ListDir, None, Some(".\t"))]);
+        let r1 = Footprint::of_step(Lane(2), &[op(2, Op::ReadJson, None, Some("ticket\t{}"))]);
+        let r2 = Footprint::of_step(Lane(3), &[op(3, Op::ReadJson, None, Some("ticket\t{}"))]);
+        let w = Footprint::of_step(Lane(3), &[op(3, Op::WriteJson, None, Some("ticket\t{}"))]);
+        let other = Footprint::of_step(Lane(4), &[op(4, Op::WriteText, None, Some("b\t"))]);
+        let list = Footprint::of_step(Lane(5), &[op(5, Op::ListDir, None, Some(".\t"))]);
         assert!(!r1.dependent(&r2));
         assert!(r1.dependent(&w));
         assert!(!w.dependent(&other));
@@ -312,11 +321,11 @@ mod tests {
 
     #[test]
     fn an_untimed_block_marks_the_step_blocked_and_a_join_depends_on_the_end() {
-        let b = Footprint::of_step(1, &[rec(1, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false })]);
+        let b = Footprint::of_step(Lane(1), &[rec(1, RecordKind::Block { op: Op::Join, res: None, other: Some(Lane(2)), holder: None, timed: false })]);
         assert!(b.blocked);
-        let end = Footprint::of_step(2, &[rec(0, RecordKind::Ended { process: 2, exitcode: 0, held: Some(vec![]) })]);
+        let end = Footprint::of_step(Lane(2), &[rec(0, RecordKind::Ended { process: Lane(2), exitcode: 0, held: Some(vec![]) })]);
         assert!(b.dependent(&end));
-        let timed = Footprint::of_step(1, &[rec(1, RecordKind::Block { op: Op::Acquire, res: Some(0), other: None, holder: Some(2), timed: true })]);
+        let timed = Footprint::of_step(Lane(1), &[rec(1, RecordKind::Block { op: Op::Acquire, res: Some(ResId(0)), other: None, holder: Some(Lane(2)), timed: true })]);
         assert!(!timed.blocked);
     }
 }

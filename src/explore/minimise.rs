@@ -13,6 +13,7 @@ use crate::conductor::schedule::{self, Policy};
 use crate::conductor::{Action, Run};
 use crate::headless::Finished;
 use crate::scenario::Lesson;
+use crate::vocab::Lane;
 
 use super::{ExploreOptions, judge, run_once};
 
@@ -23,7 +24,7 @@ pub const DROP_TRIES: usize = 16;
 #[derive(Debug)]
 pub struct Minimised {
     /// The lanes it chooses.
-    pub chosen: Vec<u32>,
+    pub chosen: Vec<Lane>,
     /// The run they make.
     pub run: Finished,
     /// Runs it took to find.
@@ -43,9 +44,9 @@ fn run_on() -> Policy {
 }
 
 /// Minimises `bad` (a run of `lanes` that went wrong with `kind`).
-pub fn minimise(lesson: &Lesson, opts: &ExploreOptions, seed: u64, lanes: &[u32], kind: &str, bad: Finished) -> anyhow::Result<Minimised> {
+pub fn minimise(lesson: &Lesson, opts: &ExploreOptions, seed: u64, lanes: &[Lane], kind: &str, bad: Finished) -> anyhow::Result<Minimised> {
     let mut runs = 0u32;
-    let mut attempt = |list: &[u32]| -> anyhow::Result<Option<Finished>> {
+    let mut attempt = |list: &[Lane]| -> anyhow::Result<Option<Finished>> {
         runs += 1;
         let f = run_once(lesson, opts, seed, Policy::List(list.iter().copied().collect(), Box::new(run_on())), None)?;
         Ok(judge(&f).filter(|(k, _)| k == kind).map(|_| f))

@@ -29,6 +29,7 @@ use crate::conductor::schedule::{Pct, Policy};
 use crate::headless::{self, HeadlessOptions};
 use crate::model::summary::Outcome;
 use crate::model::Record;
+use crate::vocab::Lane;
 use crate::recording::Recording;
 use crate::scenario::Lesson;
 
@@ -195,7 +196,7 @@ pub fn run_once(lesson: &Lesson, opts: &ExploreOptions, seed: u64, policy: Polic
 #[allow(clippy::too_many_arguments)]
 fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, seed: u64, f: headless::Finished, kind: String, message: String, run: u32, policy: String) -> anyhow::Result<(Failure, u32)> {
     let found_steps = f.summary.steps;
-    let lanes: Vec<u32> = f.schedule.iter().filter_map(|a| match a { crate::conductor::Action::Step { lane, .. } => Some(*lane), _ => None }).collect();
+    let lanes: Vec<Lane> = f.schedule.iter().filter_map(|a| match a { crate::conductor::Action::Step { lane, .. } => Some(*lane), _ => None }).collect();
     let m = minimise::minimise(lesson, opts, seed, &lanes, &kind, f)?;
     let path = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("explore-{}-{seed}.fsrec", lesson.name)));
     let (kind, message) = judge(&m.run).unwrap_or((kind, message));

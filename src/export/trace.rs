@@ -40,8 +40,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde_json::{Value, json};
 
-use crate::model::{Model, PState, Record, RecordKind};
-use crate::vocab::{Op, ResKind};
+use crate::model::{Model, PState, Record, RecordKind, ResOp};
+use crate::vocab::{Lane, Op, ResId, ResKind};
 
 pub use check::{TraceStats, check};
 
@@ -55,7 +55,7 @@ fn us(t_ns: u64) -> f64 {
 struct Point {
     t: u64,
     group: i64,
-    lane: u32,
+    lane: Lane,
 }
 
 #[derive(Debug)]
@@ -69,17 +69,17 @@ struct Builder<'r> {
     model: Model,
     events: Vec<Value>,
     /// Group pid of each lane's track.
-    group: HashMap<u32, i64>,
+    group: HashMap<Lane, i64>,
     root: i64,
     groups_named: BTreeMap<i64, usize>,
-    open: BTreeMap<u32, Span>,
-    counters: HashMap<(u32, &'static str), i64>,
+    open: BTreeMap<Lane, Span>,
+    counters: HashMap<(ResId, &'static str), i64>,
     /// Woken lane → where the wake came from and under what name.
-    woken: HashMap<u32, (Point, String)>,
+    woken: HashMap<Lane, (Point, String)>,
     /// Queued items per (resource, direction): where each was put.
-    items: HashMap<(u32, i64), VecDeque<Point>>,
+    items: HashMap<(ResId, i64), VecDeque<Point>>,
     /// A lane's last blocking record per resource (where a blocked put began).
-    blocked_at: HashMap<(u32, u32), Point>,
+    blocked_at: HashMap<(Lane, ResId), Point>,
     next_flow: u64,
     title: &'r str,
 }
@@ -95,16 +95,16 @@ impl Builder<'_> {
         self.events.push(json!({"ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0, "args": {"sort_index": index}}));
     }
 
-    fn point(&self, t: u64, lane: u32) -> Point {
+    fn point(&self, t: u64, lane: Lane) -> Point {
         Point { t, group: self.group.get(&lane).copied().unwrap_or(self.root), lane }
     }
 
-    fn instant(&mut self, t: u64, lane: u32, name: String, args: Value) {
+    fn instant(&mut self, t: u64, lane: Lane, name: String, args: Value) {
         let p = self.point(t, lane);
         self.events.push(json!({"ph": "i", "s": "t", "name": name, "cat": "op", "ts": us(t), "pid": p.group, "tid": lane, "args": args}));
     }
 
-    fn counter(&mut self, t: u64, res: u32, what: &'static str, value: i64) {
+    fn counter(&mut self, t: u64, res: ResId, what: &'static str, value: i64) {
         if self.counters.get(&(res, what)) == Some(&value) {
             return;
         }
@@ -124,7 +124,7 @@ impl Builder<'_> {
     }
 
     /// The span a process in state `s` is in, or `None` once it has ended.
-    fn span_of(&self, lane: u32) -> Option<(String, Value)> {
+    fn span_of(&self, lane: Lane) -> Option<(String, Value)> {
         let p = self.model.processes.get(&lane)?;
         let name = match p.state {
             PState::Starting => "starting".to_string(),
@@ -149,7 +149,7 @@ impl Builder<'_> {
         Some((name, args))
     }
 
-    fn close(&mut self, lane: u32, t: u64) {
+    fn close(&mut self, lane: Lane, t: u64) {
         if let Some(s) = self.open.remove(&lane) {
             let group = self.group.get(&lane).copied().unwrap_or(self.root);
             self.events.push(json!({"ph": "X", "name": s.name, "cat": "state", "ts": us(s.start), "dur": us(t.saturating_sub(s.start)), "pid": group, "tid": lane, "args": s.args}));
@@ -158,7 +158,7 @@ impl Builder<'_> {
 
     /// Re-reads `lane`'s state after a record at `t`: ends its span and opens
     /// the next when the state (or what it waits for) changed.
-    fn update_span(&mut self, lane: u32, t: u64) {
+    fn update_span(&mut self, lane: Lane, t: u64) {
         let now = self.span_of(lane);
         match (&now, self.open.get(&lane)) {
             (Some((name, _)), Some(open)) if *name == open.name => {}
@@ -171,34 +171,33 @@ impl Builder<'_> {
         }
     }
 
-    fn res_kind(&self, res: Option<u32>) -> Option<ResKind> {
+    fn res_kind(&self, res: Option<ResId>) -> Option<ResKind> {
         res.and_then(|r| self.model.resources.get(&r)).map(|rs| rs.kind)
     }
 
     /// Counters and item flows of an op record (after the model applied it).
-    #[allow(clippy::too_many_arguments)]
-    fn op(&mut self, r: &Record, op: Op, res: Option<u32>, other: Option<u32>, a: i64, b: i64, c: i64, completes_wake: bool) {
-        let Some(id) = res else { return };
-        let Some(kind) = self.res_kind(res) else { return };
+    fn op(&mut self, r: &Record, done: &ResOp<'_>, completes_wake: bool) {
+        let (op, other) = (done.op, done.other);
+        let Some(id) = done.res else { return };
+        let Some(kind) = self.res_kind(done.res) else { return };
         let t = r.t_ns;
         match kind {
             ResKind::Lock | ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore => match op {
-                Op::Acquire => self.counter(t, id, "value", b),
-                Op::Release => self.counter(t, id, "value", a),
+                Op::Acquire | Op::Release => self.counter(t, id, "value", done.count_after()),
                 _ => {}
             },
             ResKind::Event => match op {
                 Op::Set => self.counter(t, id, "set", 1),
                 Op::Clear => self.counter(t, id, "set", 0),
-                Op::IsSet => self.counter(t, id, "set", a),
-                Op::Wait if a == 1 => self.counter(t, id, "set", 1),
+                Op::IsSet => self.counter(t, id, "set", done.flag()),
+                Op::Wait if done.succeeded() => self.counter(t, id, "set", 1),
                 _ => {}
             },
             ResKind::Queue | ResKind::JoinableQueue => {
                 if matches!(op, Op::Put | Op::PutNowait | Op::Get | Op::GetNowait | Op::Qsize | Op::Empty | Op::Full | Op::TaskDone | Op::QueueJoin) {
-                    self.counter(t, id, "depth", a);
+                    self.counter(t, id, "depth", done.depth_after());
                     if kind == ResKind::JoinableQueue {
-                        self.counter(t, id, "unfinished", b);
+                        self.counter(t, id, "unfinished", done.unfinished_after());
                     }
                 }
                 let here = self.point(t, r.lane);
@@ -223,15 +222,14 @@ impl Builder<'_> {
             }
             ResKind::Pipe => {
                 if matches!(op, Op::Send | Op::Recv | Op::Poll | Op::Close) {
-                    self.counter(t, id, "in transit", a);
+                    self.counter(t, id, "in transit", done.depth_after());
                 }
-                let end = if b == 0 || b == 1 { b } else { 0 };
+                let end = done.pipe_end();
                 let here = self.point(t, r.lane);
                 match op {
                     Op::Send if completes_wake || other.is_some() => {}
                     Op::Send => self.items.entry((id, 1 - end)).or_default().push_back(here),
-                    // c = 2: end of file, no message.
-                    Op::Recv if !completes_wake && c != 2 => {
+                    Op::Recv if !completes_wake && !done.at_eof() => {
                         if let Some(from) = self.items.get_mut(&(id, end)).and_then(|q| q.pop_front()) {
                             self.flow(from, here, "item");
                         }
@@ -243,7 +241,7 @@ impl Builder<'_> {
         }
     }
 
-    fn waiting(&mut self, t: u64, res: Option<u32>) {
+    fn waiting(&mut self, t: u64, res: Option<ResId>) {
         if let Some(id) = res
             && let Some(rs) = self.model.resources.get(&id)
         {
@@ -258,7 +256,7 @@ impl Builder<'_> {
         let completes_wake = matches!(r.kind, RecordKind::Op { .. }) && self.woken.contains_key(&r.lane);
         if let RecordKind::Spawn { child, pid, ppid, name, daemon, .. } = &r.kind {
             let group = *ppid as i64;
-            if r.lane == 0 {
+            if r.lane == Lane::CONDUCTOR {
                 self.root = group;
                 self.name_group(group, format!("forkscope: {}", self.title));
                 self.events.push(json!({"ph": "M", "name": "thread_name", "pid": group, "tid": 0, "args": {"name": format!("forkscope (conductor) · pid {ppid}")}}));
@@ -277,12 +275,13 @@ impl Builder<'_> {
         match &r.kind {
             RecordKind::Spawn { child, name, pid, .. } => {
                 lanes.push(*child);
-                if r.lane != 0 {
+                if r.lane != Lane::CONDUCTOR {
                     self.instant(t, r.lane, format!("start {name}"), json!({"line": r.line, "child": name, "pid": pid}));
                 }
             }
-            RecordKind::Op { op, res, other, a, b, c, detail } => {
+            RecordKind::Op { op, res, other, detail, .. } => {
                 let on = res.map(|x| format!(" {}", self.model.rname(x))).or_else(|| other.map(|o| format!(" {}", self.model.pname(o)))).unwrap_or_default();
+                let (a, b, c) = r.res_op().map_or((0, 0, 0), |d| d.raw());
                 let mut args = json!({"line": r.line, "a": a, "b": b, "c": c});
                 if let Some(d) = detail {
                     args["detail"] = d.clone().into();
@@ -291,7 +290,9 @@ impl Builder<'_> {
                     args["other"] = self.model.pname(*o).into();
                 }
                 self.instant(t, r.lane, format!("{op}{on}"), args);
-                self.op(r, *op, *res, *other, *a, *b, *c, completes_wake);
+                if let Some(done) = r.res_op() {
+                    self.op(r, &done, completes_wake);
+                }
                 self.waiting(t, *res);
                 if completes_wake && let Some((from, name)) = self.woken.remove(&r.lane) {
                     let here = self.point(t, r.lane);
@@ -332,7 +333,7 @@ impl Builder<'_> {
                 self.instant(t, *process, label, json!({"exitcode": exitcode}));
                 // A killed process that was woken never completes its wait.
                 self.woken.remove(process);
-                let held: Vec<u32> = self.model.resources.keys().copied().collect();
+                let held: Vec<ResId> = self.model.resources.keys().copied().collect();
                 for id in held {
                     self.waiting(t, Some(id));
                 }
@@ -356,19 +357,19 @@ impl Builder<'_> {
             }
             RecordKind::Grant { process, .. } => {
                 let who = process.map(|p| self.model.pname(p)).unwrap_or_else(|| "the next ready process".into());
-                self.instant(t, 0, format!("step: {who}"), json!({}));
+                self.instant(t, Lane::CONDUCTOR, format!("step: {who}"), json!({}));
             }
-            RecordKind::Mode { paused } => self.instant(t, 0, if *paused { "paused" } else { "resumed" }.into(), json!({})),
-            RecordKind::Closing => self.instant(t, 0, "run over: ending what is left".into(), json!({})),
+            RecordKind::Mode { paused } => self.instant(t, Lane::CONDUCTOR, if *paused { "paused" } else { "resumed" }.into(), json!({})),
+            RecordKind::Closing => self.instant(t, Lane::CONDUCTOR, "run over: ending what is left".into(), json!({})),
             RecordKind::Signal { process, signal } => {
-                self.instant(t, 0, format!("{} to {}", crate::sys::signal_name(*signal), self.model.pname(*process)), json!({}));
+                self.instant(t, Lane::CONDUCTOR, format!("{} to {}", crate::sys::signal_name(*signal), self.model.pname(*process)), json!({}));
             }
             RecordKind::Park => {}
         }
         lanes.sort_unstable();
         lanes.dedup();
         for lane in lanes {
-            if lane != 0 {
+            if lane != Lane::CONDUCTOR {
                 self.update_span(lane, t);
             }
         }
@@ -394,7 +395,7 @@ pub fn trace(records: &[Record], title: &str) -> Value {
     };
     // The conductor's pid is main's parent: known from main's spawn record.
     if let Some(ppid) = records.iter().find_map(|r| match &r.kind {
-        RecordKind::Spawn { ppid, .. } if r.lane == 0 => Some(*ppid),
+        RecordKind::Spawn { ppid, .. } if r.lane == Lane::CONDUCTOR => Some(*ppid),
         _ => None,
     }) {
         b.root = ppid as i64;
@@ -403,7 +404,7 @@ pub fn trace(records: &[Record], title: &str) -> Value {
         b.record(r);
     }
     let end = records.iter().map(|r| r.t_ns).max().unwrap_or(0);
-    let lanes: Vec<u32> = b.open.keys().copied().collect();
+    let lanes: Vec<Lane> = b.open.keys().copied().collect();
     for lane in lanes {
         b.close(lane, end);
     }

@@ -2,10 +2,11 @@
 //! a [`Model`] (or anything else that takes records, such as the dashboard),
 //! for the unit tests of the model, the words and the views. One `Feed`
 //! serves them all; each test module keeps only the fixtures of its own
-//! story (which processes, which resources).
+//! story (which processes, which resources). It takes lanes and resource
+//! ids as plain numbers, as a test reads best.
 
 use crate::model::{Model, Record, RecordKind};
-use crate::vocab::{Op, ResKind};
+use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// What a feed feeds.
 pub trait Takes {
@@ -41,7 +42,7 @@ impl<T: Takes> Feed<T> {
     /// One record of `lane` at source line `line`.
     pub fn at_line(&mut self, lane: u32, line: u32, kind: RecordKind) -> &mut Self {
         self.seq += 1;
-        self.m.take(&Record { seq: self.seq, t_ns: self.seq * self.step_ns, lane, line, gates: 0, kind });
+        self.m.take(&Record { seq: self.seq, t_ns: self.seq * self.step_ns, lane: Lane(lane), line, gates: 0, kind });
         self
     }
 
@@ -52,7 +53,7 @@ impl<T: Takes> Feed<T> {
 
     /// `parent` starts `child` (pid 100 + lane, as its parent's), running `target`.
     pub fn spawn_as(&mut self, parent: u32, child: u32, name: &str, target: &str, daemon: bool) -> &mut Self {
-        self.at(parent, RecordKind::Spawn { child, pid: 100 + child as i32, ppid: 100 + parent as i32, daemon, name: name.into(), target: target.into() })
+        self.at(parent, RecordKind::Spawn { child: Lane(child), pid: 100 + child as i32, ppid: 100 + parent as i32, daemon, name: name.into(), target: target.into() })
     }
 
     /// `parent` starts `child`, running `f`.
@@ -62,23 +63,23 @@ impl<T: Takes> Feed<T> {
 
     /// `lane` creates resource `res`.
     pub fn res(&mut self, lane: u32, res: u32, kind: ResKind, name: &str, capacity: i64) -> &mut Self {
-        self.at(lane, RecordKind::Resource { res, kind, name: name.into(), capacity })
+        self.at(lane, RecordKind::Resource { res: ResId(res), kind, name: name.into(), capacity })
     }
 
     /// An op of `lane` on `res`, at `line`.
     #[allow(clippy::too_many_arguments)]
     pub fn op_at(&mut self, lane: u32, line: u32, op: Op, res: u32, other: Option<u32>, (a, b, c): (i64, i64, i64), detail: Option<&str>) -> &mut Self {
-        self.at_line(lane, line, RecordKind::Op { op, res: Some(res), other, a, b, c, detail: detail.map(str::to_string) })
+        self.at_line(lane, line, RecordKind::Op { op, res: Some(ResId(res)), other: other.map(Lane), a, b, c, detail: detail.map(str::to_string) })
     }
 
     /// `lane` blocks in `op` on `res` (held by `holder`), at `line`.
     pub fn block_at(&mut self, lane: u32, line: u32, op: Op, res: u32, holder: Option<u32>) -> &mut Self {
-        self.at_line(lane, line, RecordKind::Block { op, res: Some(res), other: None, holder, timed: false })
+        self.at_line(lane, line, RecordKind::Block { op, res: Some(ResId(res)), other: None, holder: holder.map(Lane), timed: false })
     }
 
     /// `lane`'s `op` on `res` wakes `woken`.
     pub fn wake(&mut self, lane: u32, op: Op, res: u32, woken: u32) -> &mut Self {
-        self.at(lane, RecordKind::Wake { op, res: Some(res), woken })
+        self.at(lane, RecordKind::Wake { op, res: Some(ResId(res)), woken: Lane(woken) })
     }
 
     /// `lane` takes Lock `res`, at `line`.

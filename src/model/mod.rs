@@ -21,7 +21,7 @@ pub mod summary;
 pub mod sync;
 
 impl ResourceState {
-    pub fn new(id: u32, kind: ResKind, name: &str, capacity: i64, creator: u32) -> ResourceState {
+    pub fn new(id: ResId, kind: ResKind, name: &str, capacity: i64, creator: Lane) -> ResourceState {
         ResourceState {
             id,
             kind,
@@ -41,16 +41,149 @@ impl ResourceState {
     }
 }
 
-/// A completed op on a resource, as `sync::apply` / `ipc::apply` receive it.
+/// A completed op, as an `Op` record carries it, read through names: the
+/// record's generic values (`a b c`, whose meaning depends on the op, see
+/// [`Op`]) are private, and each accessor says which value it is for which
+/// ops. [`Record::res_op`] makes one; the model (`sync`, `ipc`), the trace
+/// exporter and explore read ops only this way.
 #[derive(Clone, Copy, Debug)]
 pub struct ResOp<'a> {
-    pub lane: u32,
+    pub lane: Lane,
     pub op: Op,
-    pub other: Option<u32>,
-    pub a: i64,
-    pub b: i64,
-    pub c: i64,
+    pub res: Option<ResId>,
+    /// The other process: the child (start, join, is_alive), the target
+    /// (terminate, kill), the process a release or a put/send handed to.
+    pub other: Option<Lane>,
+    a: i64,
+    b: i64,
+    c: i64,
+    /// The op's text: an item's preview, a file's path and preview, an address…
     pub detail: Option<&'a str>,
+}
+
+impl<'a> ResOp<'a> {
+    /// `acquire`: got the lock or unit (false: a timeout or a non-blocking
+    /// miss). `wait` (Event, Condition, Barrier): the condition held (false:
+    /// a timeout).
+    pub fn succeeded(&self) -> bool {
+        self.a == 1
+    }
+
+    /// `acquire`, `release`: the count after (a Lock's 1 or 0, an RLock's
+    /// depth, a Semaphore's value). `load` of a Semaphore: its value.
+    pub fn count_after(&self) -> i64 {
+        if self.op == Op::Acquire { self.b } else { self.a }
+    }
+
+    /// `acquire` of a Semaphore: the unit was handed over by a release,
+    /// whose record already gave it to this process.
+    pub fn was_handed(&self) -> bool {
+        self.c == 1
+    }
+
+    /// Queue ops: its depth after; Pipe ops: messages in transit after;
+    /// Pool ops: pending tasks after; `accept`: connections accepted.
+    pub fn depth_after(&self) -> i64 {
+        self.a
+    }
+
+    /// Queue ops: unfinished tasks after (a JoinableQueue); Pool ops:
+    /// running tasks after.
+    pub fn unfinished_after(&self) -> i64 {
+        self.b
+    }
+
+    /// The item went through the buffer: `put`, `send` queued it (rather
+    /// than handing it straight to a waiting receiver, or failing); `get`,
+    /// `recv` took it from the queue (rather than from a putter's hand, or
+    /// at end of file). A Pipe's `close`: no holder of that end is left.
+    pub fn through_buffer(&self) -> bool {
+        self.c == 0
+    }
+
+    /// `recv` of a Pipe: end of file, no message.
+    pub fn at_eof(&self) -> bool {
+        self.c == 2
+    }
+
+    /// `accept`: the accepted connection (its socket resource).
+    pub fn connection(&self) -> Option<ResId> {
+        u32::try_from(self.b).ok().map(ResId)
+    }
+
+    /// Pipe ops: the end used (0 or 1).
+    pub fn pipe_end(&self) -> i64 {
+        self.b & 1
+    }
+
+    /// `get` of a Pool's task or an AsyncResult: it had a result (negative:
+    /// it raised, or timed out).
+    pub fn got_result(&self) -> bool {
+        self.c >= 0
+    }
+
+    /// `put` of an AsyncResult: parts done, and parts in all.
+    pub fn parts(&self) -> (i64, i64) {
+        (self.a, self.b)
+    }
+
+    /// `connect`: it failed.
+    pub fn refused(&self) -> bool {
+        self.c < 0
+    }
+
+    /// `join`: the child's exit code.
+    pub fn exitcode(&self) -> i64 {
+        self.a
+    }
+
+    /// `join(timeout)`: it gave up, the child still alive.
+    pub fn gave_up(&self) -> bool {
+        self.b == 1
+    }
+
+    /// `terminate`, `kill`: the signal sent.
+    pub fn signal(&self) -> i32 {
+        self.a as i32
+    }
+
+    /// A flag read or left: `is_set`, `ready`, `is_alive`; a socket's
+    /// `close` (0: the last holder closed it); a Barrier's `set`: broken.
+    pub fn flag(&self) -> i64 {
+        self.a
+    }
+
+    /// `load`, `store` of a Value or Array: the number's bits (an integer,
+    /// or an `f64`'s bits when [`Self::is_float`]).
+    pub fn bits(&self) -> i64 {
+        self.a
+    }
+
+    /// `load`, `store` of an Array: the index (negative: the whole array).
+    pub fn index(&self) -> i64 {
+        self.b
+    }
+
+    /// `load`, `store`: the number is a float.
+    pub fn is_float(&self) -> bool {
+        self.c & 1 == 1
+    }
+
+    /// The raw values, for a view that shows them as they are (the trace's
+    /// `args`).
+    pub fn raw(&self) -> (i64, i64, i64) {
+        (self.a, self.b, self.c)
+    }
+}
+
+impl Record {
+    /// The op this record says completed, if it is an `Op` record.
+    pub fn res_op(&self) -> Option<ResOp<'_>> {
+        match &self.kind {
+            RecordKind::Op { op, res, other, a, b, c, detail } => Some(ResOp { lane: self.lane, op: *op, res: *res, other: *other, a: *a, b: *b, c: *c, detail: detail.as_deref() }),
+            _ => None,
+        }
+    }
 }
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,7 +192,7 @@ use serde::Serialize;
 
 pub use record::{Record, RecordKind};
 
-use crate::vocab::{Op, ResKind};
+use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// A process's state as the records tell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -88,11 +221,11 @@ impl PState {
 pub struct Wait {
     pub op: Op,
     /// The resource, if it waits on one.
-    pub res: Option<u32>,
+    pub res: Option<ResId>,
     /// The process, if it waits on one (join).
-    pub on: Option<u32>,
+    pub on: Option<Lane>,
     /// Who held the resource when it blocked.
-    pub holder: Option<u32>,
+    pub holder: Option<Lane>,
     /// The wait ends by itself (timeout or sleep).
     pub timed: bool,
     pub since_ns: u64,
@@ -100,11 +233,11 @@ pub struct Wait {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ProcessState {
-    pub lane: u32,
+    pub lane: Lane,
     pub name: String,
     pub pid: i32,
     pub ppid: i32,
-    pub parent: Option<u32>,
+    pub parent: Option<Lane>,
     pub daemon: bool,
     pub target: String,
     pub state: PState,
@@ -117,9 +250,9 @@ pub struct ProcessState {
     /// State changes: (time ns, state), oldest first (bounded).
     pub history: Vec<(u64, PState)>,
     /// Lock-like resources it holds.
-    pub holds: BTreeSet<u32>,
+    pub holds: BTreeSet<ResId>,
     /// Who ended its last wait, and with what: (waker lane, resource).
-    pub woken_by: Option<(u32, Option<u32>)>,
+    pub woken_by: Option<(Lane, Option<ResId>)>,
     /// `ops` when it was woken: the wake is news until its next op after the woken one.
     pub woken_at_ops: u64,
 }
@@ -127,7 +260,7 @@ pub struct ProcessState {
 impl ProcessState {
     /// Who woke it, while that is still the latest thing that happened to it
     /// (until it completes an op after the one it was woken in).
-    pub fn fresh_wake(&self) -> Option<(u32, Option<u32>)> {
+    pub fn fresh_wake(&self) -> Option<(Lane, Option<ResId>)> {
         self.woken_by.filter(|_| self.wait.is_none() && self.state.is_live() && self.ops <= self.woken_at_ops + 1)
     }
 }
@@ -170,17 +303,17 @@ impl ProcessState {
 /// | AsyncResult | ready 0/1 | parts (1, or a map's length) | parts done | | | in `get` | | `text`: result (or its error) |
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceState {
-    pub id: u32,
+    pub id: ResId,
     pub kind: ResKind,
     pub name: String,
     pub capacity: i64,
-    pub creator: u32,
-    pub owner: Option<u32>,
-    pub holders: Vec<u32>,
+    pub creator: Lane,
+    pub owner: Option<Lane>,
+    pub holders: Vec<Lane>,
     /// Processes blocked on it, in arrival order.
-    pub waiters: Vec<u32>,
+    pub waiters: Vec<Lane>,
     /// A second queue of blocked processes (putters on a full queue, …).
-    pub waiters2: Vec<u32>,
+    pub waiters2: Vec<Lane>,
     pub value: i64,
     pub count: i64,
     pub items: Vec<String>,
@@ -205,7 +338,7 @@ pub enum LogKind {
 pub struct LogEntry {
     pub seq: u64,
     pub t_ns: u64,
-    pub lane: u32,
+    pub lane: Lane,
     pub line: u32,
     pub kind: LogKind,
     /// What the program wrote, as it wrote it (`Print`, `Stderr`, `Error`);
@@ -223,26 +356,26 @@ pub struct LogEntry {
 #[serde(rename_all = "snake_case")]
 pub enum LogEvent {
     /// It (or forkscope, lane 0) started `child`.
-    Started { child: u32, pid: i32, daemon: bool },
+    Started { child: Lane, pid: i32, daemon: bool },
     /// It blocked in `op` on resource `res` (held by `holder`) or on process `on`.
-    Blocked { op: Op, res: Option<u32>, on: Option<u32>, holder: Option<u32> },
+    Blocked { op: Op, res: Option<ResId>, on: Option<Lane>, holder: Option<Lane> },
     /// Its op woke `woken`, who waited in `op` on `res`; `handed`: the
     /// lock-like `res` is now `woken`'s.
-    Woke { woken: u32, op: Op, res: u32, handed: bool },
+    Woke { woken: Lane, op: Op, res: ResId, handed: bool },
     /// Its wait in `op` ended by timeout.
     TimedOut { op: Op },
     /// It sent `signal` to `to` (`terminate()`, `kill()`).
-    Sent { signal: i32, to: u32 },
+    Sent { signal: i32, to: Lane },
     /// Its `join(secs)` of `on` timed out.
-    GaveUpJoin { on: u32 },
+    GaveUpJoin { on: Lane },
     /// It joined `on`, which had ended with `exitcode`.
-    Joined { on: u32, exitcode: i64 },
+    Joined { on: Lane, exitcode: i64 },
     /// It ended.
     Ended { state: PState },
     /// The run is over: forkscope ends what is left (lane 0).
     Closing,
     /// The user sent `signal` to `to` from the dashboard (lane 0).
-    UserSent { signal: i32, to: u32 },
+    UserSent { signal: i32, to: Lane },
     /// It reported `key` = `value`.
     Report { key: String, value: serde_json::Value },
     /// A finding (see [`Finding`]).
@@ -256,13 +389,13 @@ pub enum Said {
     /// Text the run wrote (a misuse the runtime noticed), shown as it is.
     Text(String),
     /// Text the run wrote about process `lane` (its error, its failed assert).
-    Of { lane: u32, text: String },
+    Of { lane: Lane, text: String },
     /// `lane` ended (by `signal`, or by itself) while holding `res`: they are
     /// never released.
-    EndedHolding { lane: u32, signal: Option<i32>, daemon: bool, res: Vec<u32> },
+    EndedHolding { lane: Lane, signal: Option<i32>, daemon: bool, res: Vec<ResId> },
     /// `lane` released Lock `res`, which `holder` held (Python allows it for
     /// a `multiprocessing.Lock`; it is almost always a mistake).
-    ReleasedOthers { lane: u32, res: u32, holder: u32 },
+    ReleasedOthers { lane: Lane, res: ResId, holder: Lane },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -270,20 +403,20 @@ pub struct Finding {
     /// `error`, `assertion`, `ended_holding`, `misuse`, …
     pub kind: String,
     pub said: Said,
-    pub processes: Vec<u32>,
-    pub resources: Vec<u32>,
+    pub processes: Vec<Lane>,
+    pub resources: Vec<ResId>,
 }
 
 /// One process of a deadlock, as it waited when the deadlock was found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct DeadWait {
-    pub lane: u32,
+    pub lane: Lane,
     pub op: Op,
     /// The resource it waits on, and who owned it then.
-    pub res: Option<u32>,
-    pub owner: Option<u32>,
+    pub res: Option<ResId>,
+    pub owner: Option<Lane>,
     /// The process it joins.
-    pub on: Option<u32>,
+    pub on: Option<Lane>,
 }
 
 /// A deadlock: a cycle in the wait-for graph, or a stall (every live process
@@ -293,8 +426,8 @@ pub struct DeadWait {
 pub struct Deadlock {
     /// `cycle` or `stall`.
     pub kind: String,
-    pub processes: Vec<u32>,
-    pub resources: Vec<u32>,
+    pub processes: Vec<Lane>,
+    pub resources: Vec<ResId>,
     /// Each process of the cycle (in its order) or of the stall.
     pub waits: Vec<DeadWait>,
 }
@@ -304,14 +437,14 @@ pub struct Deadlock {
 pub struct FileState {
     pub path: String,
     pub preview: String,
-    pub last_lane: u32,
+    pub last_lane: Lane,
     pub last_op: Op,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Model {
-    pub processes: BTreeMap<u32, ProcessState>,
-    pub resources: BTreeMap<u32, ResourceState>,
+    pub processes: BTreeMap<Lane, ProcessState>,
+    pub resources: BTreeMap<ResId, ResourceState>,
     pub files: BTreeMap<String, FileState>,
     pub log: Vec<LogEntry>,
     pub reported: BTreeMap<String, serde_json::Value>,
@@ -335,23 +468,23 @@ impl Model {
     }
 
     /// Name of a process (or `conductor`, or `#lane`).
-    pub fn pname(&self, lane: u32) -> String {
-        if lane == 0 {
+    pub fn pname(&self, lane: Lane) -> String {
+        if lane == Lane::CONDUCTOR {
             return "forkscope".into();
         }
         self.processes.get(&lane).map(|p| p.name.clone()).unwrap_or_else(|| format!("#{lane}"))
     }
 
-    pub fn rname(&self, res: u32) -> String {
+    pub fn rname(&self, res: ResId) -> String {
         self.resources.get(&res).map(|r| r.name.clone()).unwrap_or_else(|| format!("resource {res}"))
     }
 
-    fn log(&mut self, r: &Record, lane: u32, kind: LogKind, text: String) {
+    fn log(&mut self, r: &Record, lane: Lane, kind: LogKind, text: String) {
         self.push_log(LogEntry { seq: r.seq, t_ns: r.t_ns, lane, line: r.line, kind, text, event: None });
     }
 
     /// Logs what forkscope saw `lane` do (`Event`; a report or finding by its kind).
-    fn event(&mut self, r: &Record, lane: u32, event: LogEvent) {
+    fn event(&mut self, r: &Record, lane: Lane, event: LogEvent) {
         let kind = match event {
             LogEvent::Report { .. } => LogKind::Report,
             LogEvent::Finding(_) => LogKind::Finding,
@@ -370,7 +503,7 @@ impl Model {
         }
     }
 
-    fn finding(&mut self, r: &Record, kind: &str, said: Said, processes: Vec<u32>, resources: Vec<u32>) {
+    fn finding(&mut self, r: &Record, kind: &str, said: Said, processes: Vec<Lane>, resources: Vec<ResId>) {
         self.event(r, r.lane, LogEvent::Finding(said.clone()));
         // The same misuse in a loop is one lesson, not a thousand findings.
         if self.findings.len() < FINDINGS_CAP && !self.findings.iter().any(|f| f.kind == kind && f.said == said) {
@@ -378,11 +511,11 @@ impl Model {
         }
     }
 
-    fn proc_mut(&mut self, lane: u32) -> Option<&mut ProcessState> {
+    fn proc_mut(&mut self, lane: Lane) -> Option<&mut ProcessState> {
         self.processes.get_mut(&lane)
     }
 
-    fn set_state(&mut self, lane: u32, t: u64, s: PState) {
+    fn set_state(&mut self, lane: Lane, t: u64, s: PState) {
         if let Some(p) = self.processes.get_mut(&lane)
             && p.state.is_live() {
                 p.set_state(t, s);
@@ -400,7 +533,7 @@ impl Model {
             }
         match &r.kind {
             RecordKind::Spawn { child, pid, ppid, daemon, name, target } => {
-                let parent = (r.lane != 0).then_some(r.lane);
+                let parent = (r.lane != Lane::CONDUCTOR).then_some(r.lane);
                 let p = ProcessState {
                     lane: *child,
                     name: name.clone(),
@@ -421,13 +554,17 @@ impl Model {
                     woken_at_ops: 0,
                 };
                 self.processes.insert(*child, p);
-                if r.lane != 0 {
+                if r.lane != Lane::CONDUCTOR {
                     self.after_op(r.lane, t, Op::Start);
                 }
                 self.event(r, r.lane, LogEvent::Started { child: *child, pid: *pid, daemon: *daemon });
             }
             RecordKind::Park => self.set_state(r.lane, t, PState::Ready),
-            RecordKind::Op { op, res, other, a, b, c, detail } => self.apply_op(r, *op, *res, *other, *a, *b, *c, detail.as_deref()),
+            RecordKind::Op { .. } => {
+                if let Some(op) = r.res_op() {
+                    self.apply_op(r, &op);
+                }
+            }
             RecordKind::Block { op, res, other, holder, timed } => {
                 let state = if *op == Op::Sleep { PState::Sleeping } else { PState::Blocked };
                 self.set_state(r.lane, t, state);
@@ -527,10 +664,10 @@ impl Model {
             RecordKind::Mode { paused } => self.paused = *paused,
             RecordKind::Closing => {
                 self.closing = true;
-                self.event(r, 0, LogEvent::Closing);
+                self.event(r, Lane::CONDUCTOR, LogEvent::Closing);
             }
             RecordKind::Signal { process, signal } => {
-                self.event(r, 0, LogEvent::UserSent { signal: *signal, to: *process });
+                self.event(r, Lane::CONDUCTOR, LogEvent::UserSent { signal: *signal, to: *process });
             }
         }
         // Derived fields of the sync kinds (a Value shows its lock's holder, …).
@@ -542,7 +679,7 @@ impl Model {
     }
 
     /// An op completed: the process is running its code again.
-    fn after_op(&mut self, lane: u32, t: u64, op: Op) {
+    fn after_op(&mut self, lane: Lane, t: u64, op: Op) {
         if let Some(p) = self.processes.get_mut(&lane) {
             p.ops += 1;
             p.last_op = Some(op);
@@ -553,24 +690,23 @@ impl Model {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn apply_op(&mut self, r: &Record, op: Op, res: Option<u32>, other: Option<u32>, a: i64, b: i64, c: i64, detail: Option<&str>) {
-        let lane = r.lane;
+    fn apply_op(&mut self, r: &Record, done: &ResOp<'_>) {
+        let (lane, op, res, other, detail) = (done.lane, done.op, done.res, done.other, done.detail);
         self.after_op(lane, r.t_ns, op);
         match op {
-            Op::Acquire if a == 1 => {
+            Op::Acquire if done.succeeded() => {
                 if let Some(res) = res {
                     if let Some(rs) = self.resources.get_mut(&res) {
                         rs.waiters.retain(|w| *w != lane);
                         if matches!(rs.kind, ResKind::Lock | ResKind::RLock) {
                             rs.owner = Some(lane);
                         }
-                        rs.value = b;
+                        rs.value = done.count_after();
                     }
                     if let Some(p) = self.proc_mut(lane) {
                         p.holds.insert(res);
                     }
-                    self.apply_kind(res, &ResOp { lane, op, other, a, b, c, detail });
+                    self.apply_kind(res, done);
                 }
             }
             Op::Release => {
@@ -586,7 +722,7 @@ impl Model {
                         if matches!(rs.kind, ResKind::Lock | ResKind::RLock) {
                             rs.owner = other;
                         }
-                        rs.value = a;
+                        rs.value = done.count_after();
                         if let Some(o) = other {
                             rs.waiters.retain(|w| *w != o);
                         }
@@ -600,13 +736,13 @@ impl Model {
                         && let Some(p) = self.proc_mut(o) {
                             p.holds.insert(res);
                         }
-                    self.apply_kind(res, &ResOp { lane, op, other, a, b, c, detail });
+                    self.apply_kind(res, done);
                 }
             }
             _ if res.is_some_and(|id| self.resources.get(&id).is_some_and(|rs| !matches!(rs.kind, ResKind::Lock))) => {
                 // Every other kind of resource: see `sync` and `ipc`.
                 let id = res.expect("checked");
-                self.apply_kind(id, &ResOp { lane, op, other, a, b, c, detail });
+                self.apply_kind(id, done);
             }
             Op::ReadJson | Op::WriteJson | Op::ReadText | Op::WriteText | Op::AppendText => {
                 if let Some((path, preview)) = detail.and_then(|d| d.split_once('\t')) {
@@ -622,12 +758,12 @@ impl Model {
             }
             Op::Terminate | Op::Kill => {
                 if let Some(o) = other {
-                    self.event(r, lane, LogEvent::Sent { signal: a as i32, to: o });
+                    self.event(r, lane, LogEvent::Sent { signal: done.signal(), to: o });
                 }
             }
             Op::Join => {
                 if let Some(o) = other {
-                    let ev = if b == 1 { LogEvent::GaveUpJoin { on: o } } else { LogEvent::Joined { on: o, exitcode: a } };
+                    let ev = if done.gave_up() { LogEvent::GaveUpJoin { on: o } } else { LogEvent::Joined { on: o, exitcode: done.exitcode() } };
                     self.event(r, lane, ev);
                 }
             }
@@ -636,7 +772,7 @@ impl Model {
     }
 
     /// What an op does to resource `id` beyond what all kinds share: see `sync` and `ipc`.
-    fn apply_kind(&mut self, id: u32, ctx: &ResOp<'_>) {
+    fn apply_kind(&mut self, id: ResId, ctx: &ResOp<'_>) {
         match self.resources.get(&id).map(|rs| rs.kind) {
             None | Some(ResKind::Lock) => {}
             Some(ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore | ResKind::Event | ResKind::Condition | ResKind::Barrier | ResKind::Value | ResKind::Array) => sync::apply(self, id, ctx),
@@ -644,10 +780,10 @@ impl Model {
         }
     }
 
-    fn apply_ended(&mut self, r: &Record, lane: u32, exitcode: i32, truth: Option<&[u32]>) {
+    fn apply_ended(&mut self, r: &Record, lane: Lane, exitcode: i32, truth: Option<&[ResId]>) {
         let t = r.t_ns;
         let state = if exitcode < 0 { PState::Killed(-exitcode) } else { PState::Exited(exitcode) };
-        let holds: Vec<u32> = match self.processes.get_mut(&lane) {
+        let holds: Vec<ResId> = match self.processes.get_mut(&lane) {
             Some(p) => {
                 p.exitcode = Some(exitcode);
                 p.wait = None;
@@ -700,9 +836,9 @@ impl Model {
                 }
             }
         }
-        let holds: Vec<u32> = self.processes.get(&lane).map(|p| p.holds.iter().copied().collect()).unwrap_or_default();
+        let holds: Vec<ResId> = self.processes.get(&lane).map(|p| p.holds.iter().copied().collect()).unwrap_or_default();
         // Owned (Lock, RLock, a Condition's lock) or a unit taken (Semaphore).
-        let held: Vec<u32> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane) || rs.holders.contains(&lane))).collect();
+        let held: Vec<ResId> = holds.into_iter().filter(|res| self.resources.get(res).is_some_and(|rs| rs.owner == Some(lane) || rs.holders.contains(&lane))).collect();
         if !held.is_empty() && !self.closing {
             let daemon = self.processes.get(&lane).is_some_and(|p| p.daemon);
             let signal = match state {
@@ -720,14 +856,14 @@ impl Model {
     }
 
     /// Lanes in tree order: each process followed by its children (by lane).
-    pub fn tree_order(&self) -> Vec<(u32, usize)> {
+    pub fn tree_order(&self) -> Vec<(Lane, usize)> {
         let mut out = Vec::with_capacity(self.processes.len());
-        let mut children: BTreeMap<Option<u32>, Vec<u32>> = BTreeMap::new();
+        let mut children: BTreeMap<Option<Lane>, Vec<Lane>> = BTreeMap::new();
         for p in self.processes.values() {
             let parent = p.parent.filter(|pp| self.processes.contains_key(pp));
             children.entry(parent).or_default().push(p.lane);
         }
-        fn walk(of: Option<u32>, depth: usize, children: &BTreeMap<Option<u32>, Vec<u32>>, out: &mut Vec<(u32, usize)>) {
+        fn walk(of: Option<Lane>, depth: usize, children: &BTreeMap<Option<Lane>, Vec<Lane>>, out: &mut Vec<(Lane, usize)>) {
             if let Some(kids) = children.get(&of) {
                 for &k in kids {
                     out.push((k, depth));
@@ -744,7 +880,7 @@ impl Model {
     /// those waits are on the lock itself), the one process holding every
     /// taken unit of a Semaphore, the joined process. `None`: anyone might
     /// (an Event's `set`, a Condition's `notify`, a Barrier's last party).
-    fn wakers(&self, w: &Wait) -> Option<Vec<u32>> {
+    fn wakers(&self, w: &Wait) -> Option<Vec<Lane>> {
         if let Some(on) = w.on {
             return Some(vec![on]);
         }
@@ -752,7 +888,7 @@ impl Model {
         match rs.kind {
             ResKind::Lock | ResKind::RLock => rs.owner.map(|o| vec![o]),
             ResKind::Semaphore | ResKind::BoundedSemaphore if rs.value == 0 => {
-                let holders: BTreeSet<u32> = rs.holders.iter().copied().collect();
+                let holders: BTreeSet<Lane> = rs.holders.iter().copied().collect();
                 (holders.len() == 1).then(|| holders.into_iter().collect())
             }
             _ => None,
@@ -760,14 +896,14 @@ impl Model {
     }
 
     /// How `lane` waits, for a [`Deadlock`].
-    fn dead_wait(&self, lane: u32, w: &Wait) -> DeadWait {
+    fn dead_wait(&self, lane: Lane, w: &Wait) -> DeadWait {
         let owner = w.res.and_then(|r| self.resources.get(&r)).and_then(|rs| rs.owner);
         DeadWait { lane, op: w.op, res: w.res, owner, on: if w.res.is_some() { None } else { w.on } }
     }
 
     /// Checks the wait-for graph for a cycle, then for a stall.
     pub fn deadlock(&self) -> Option<Deadlock> {
-        let blocked: BTreeMap<u32, &Wait> = self
+        let blocked: BTreeMap<Lane, &Wait> = self
             .live()
             .filter(|p| p.state == PState::Blocked)
             .filter_map(|p| p.wait.as_ref().filter(|w| !w.timed).map(|w| (p.lane, w)))
@@ -780,8 +916,8 @@ impl Model {
             let mut cur = start;
             while let Some(next) = blocked.get(&cur).and_then(|w| self.wakers(w)).and_then(|v| (v.len() == 1).then(|| v[0])) {
                 if let Some(pos) = path.iter().position(|&p| p == next) {
-                    let cycle: Vec<u32> = path[pos..].to_vec();
-                    let resources: Vec<u32> = cycle.iter().filter_map(|p| blocked.get(p).and_then(|w| w.res)).collect();
+                    let cycle: Vec<Lane> = path[pos..].to_vec();
+                    let resources: Vec<ResId> = cycle.iter().filter_map(|p| blocked.get(p).and_then(|w| w.res)).collect();
                     let waits = cycle.iter().map(|p| self.dead_wait(*p, blocked[p])).collect();
                     return Some(Deadlock { kind: "cycle".into(), processes: cycle, resources, waits });
                 }
@@ -795,8 +931,8 @@ impl Model {
         // Stall: everyone left waits without a timeout.
         let live: Vec<&ProcessState> = self.live().collect();
         if !live.is_empty() && live.len() == blocked.len() {
-            let processes: Vec<u32> = live.iter().map(|p| p.lane).collect();
-            let resources: Vec<u32> = blocked.values().filter_map(|w| w.res).collect::<BTreeSet<_>>().into_iter().collect();
+            let processes: Vec<Lane> = live.iter().map(|p| p.lane).collect();
+            let resources: Vec<ResId> = blocked.values().filter_map(|w| w.res).collect::<BTreeSet<_>>().into_iter().collect();
             let waits = live.iter().map(|p| self.dead_wait(p.lane, blocked[&p.lane])).collect();
             return Some(Deadlock { kind: "stall".into(), processes, resources, waits });
         }

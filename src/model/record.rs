@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::vocab::{Op, ResKind};
+use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// A decoded record. `lane` is the process that wrote it (0 = conductor).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -12,7 +12,7 @@ pub struct Record {
     pub seq: u64,
     /// Nanoseconds since the run started.
     pub t_ns: u64,
-    pub lane: u32,
+    pub lane: Lane,
     /// Script line the writer was on (0 = none).
     pub line: u32,
     /// Steps the writer took since its previous record (gate passes,
@@ -32,16 +32,16 @@ fn is_zero(n: &u32) -> bool {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RecordKind {
     /// The writer started process `child`.
-    Spawn { child: u32, pid: i32, ppid: i32, daemon: bool, name: String, target: String },
+    Spawn { child: Lane, pid: i32, ppid: i32, daemon: bool, name: String, target: String },
     /// The writer parked at the gate: ready, waiting for a step.
     Park,
     /// An op completed (values per op: see [`Op`]).
     Op {
         op: Op,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        res: Option<u32>,
+        res: Option<ResId>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        other: Option<u32>,
+        other: Option<Lane>,
         a: i64,
         b: i64,
         c: i64,
@@ -53,11 +53,11 @@ pub enum RecordKind {
     Block {
         op: Op,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        res: Option<u32>,
+        res: Option<ResId>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        other: Option<u32>,
+        other: Option<Lane>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        holder: Option<u32>,
+        holder: Option<Lane>,
         /// The wait has a timeout (or is a sleep): it ends by itself.
         timed: bool,
     },
@@ -65,16 +65,16 @@ pub enum RecordKind {
     Wake {
         op: Op,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        res: Option<u32>,
-        woken: u32,
+        res: Option<ResId>,
+        woken: Lane,
     },
     /// The writer's wait ended by timeout.
     Timeout {
         op: Op,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        res: Option<u32>,
+        res: Option<ResId>,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        other: Option<u32>,
+        other: Option<Lane>,
     },
     Print { text: String },
     /// What a process wrote to its standard error (a traceback, `sys.stderr`).
@@ -92,23 +92,23 @@ pub enum RecordKind {
     /// middle of an op, before or after writing its record); `None` when not
     /// known, and the model goes by the records.
     Ended {
-        process: u32,
+        process: Lane,
         exitcode: i32,
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        held: Option<Vec<u32>>,
+        held: Option<Vec<ResId>>,
     },
     /// A shared resource was created.
-    Resource { res: u32, kind: ResKind, name: String, capacity: i64 },
+    Resource { res: ResId, kind: ResKind, name: String, capacity: i64 },
     /// Conductor: one step granted to `process` (`None`: the next ready one).
     Grant {
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        process: Option<u32>,
+        process: Option<Lane>,
         granularity: u8,
     },
     /// Conductor: the run was paused or resumed.
     Mode { paused: bool },
     /// Conductor: the user sent `signal` to `process`.
-    Signal { process: u32, signal: i32 },
+    Signal { process: Lane, signal: i32 },
     /// Conductor: the run is over; forkscope ends every process still alive.
     Closing,
 }

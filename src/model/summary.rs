@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Deadlock, Model, PState};
+use crate::vocab::{Lane, ResId};
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -60,8 +61,8 @@ pub struct ProcessSummary {
     pub ppid: i32,
     /// Python exitcode (-N: killed by signal N); null if it never ended.
     pub exitcode: Option<i32>,
-    pub lane: u32,
-    pub parent: Option<u32>,
+    pub lane: Lane,
+    pub parent: Option<Lane>,
     pub daemon: bool,
 }
 
@@ -101,7 +102,7 @@ impl Summary {
             EndReason::Timeout => Outcome::Timeout,
             EndReason::Stopped(_) => Outcome::Error,
             EndReason::AllEnded if model.assertion_failed => Outcome::Assertion,
-            EndReason::AllEnded => match model.processes.get(&crate::vocab::MAIN_LANE).map(|p| p.state) {
+            EndReason::AllEnded => match model.processes.get(&Lane::MAIN).map(|p| p.state) {
                 Some(PState::Exited(0)) => Outcome::Completed,
                 _ => Outcome::Error,
             },
@@ -112,7 +113,7 @@ impl Summary {
         let outcome = Summary::outcome(model, reason);
         // The summary is read by programs and compared by tests: English.
         let en = crate::words::Lang::En;
-        let out = |kind: &str, message: String, processes: &[u32], resources: &[u32]| FindingOut {
+        let out = |kind: &str, message: String, processes: &[Lane], resources: &[ResId]| FindingOut {
             kind: kind.into(),
             message,
             processes: processes.iter().map(|p| model.pname(*p)).collect(),

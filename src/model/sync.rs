@@ -10,10 +10,10 @@
 //! derived fields (a Value's lock holder, a Barrier's waiting count) in step.
 
 use super::{Model, ResOp};
-use crate::vocab::{Op, ResKind};
+use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// Applies a completed op on resource `id`.
-pub fn apply(model: &mut Model, id: u32, op: &ResOp<'_>) {
+pub fn apply(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     let Some(kind) = model.resources.get(&id).map(|r| r.kind) else { return };
     match kind {
         ResKind::RLock => rlock(model, id, op),
@@ -26,23 +26,23 @@ pub fn apply(model: &mut Model, id: u32, op: &ResOp<'_>) {
     }
 }
 
-fn rlock(model: &mut Model, id: u32, op: &ResOp<'_>) {
+fn rlock(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     match op.op {
-        Op::Acquire if op.a == 1 => {
+        Op::Acquire if op.succeeded() => {
             if let Some(rs) = model.resources.get_mut(&id) {
-                rs.count = op.b;
+                rs.count = op.count_after();
             }
         }
         Op::Release => {
             if let Some(rs) = model.resources.get_mut(&id) {
-                rs.count = op.a;
+                rs.count = op.count_after();
                 // Released one level of several: still the owner's.
-                if op.other.is_none() && op.a > 0 {
+                if op.other.is_none() && op.count_after() > 0 {
                     rs.owner = Some(op.lane);
                 }
             }
             if op.other.is_none()
-                && op.a > 0
+                && op.count_after() > 0
                 && let Some(p) = model.processes.get_mut(&op.lane)
             {
                 p.holds.insert(id);
@@ -52,19 +52,19 @@ fn rlock(model: &mut Model, id: u32, op: &ResOp<'_>) {
     }
 }
 
-fn semaphore(model: &mut Model, id: u32, op: &ResOp<'_>) {
+fn semaphore(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     let Some(rs) = model.resources.get_mut(&id) else { return };
     let still_holds = match op.op {
         Op::Acquire => {
-            rs.value = op.b;
+            rs.value = op.count_after();
             // c = 1: handed over by a release, whose record already added it.
-            if op.a == 1 && op.c == 0 {
+            if op.succeeded() && !op.was_handed() {
                 rs.holders.push(op.lane);
             }
             return;
         }
         Op::Release => {
-            rs.value = op.a;
+            rs.value = op.count_after();
             if let Some(i) = rs.holders.iter().position(|h| *h == op.lane) {
                 rs.holders.remove(i);
             }
@@ -74,7 +74,7 @@ fn semaphore(model: &mut Model, id: u32, op: &ResOp<'_>) {
             rs.holders.contains(&op.lane)
         }
         Op::Load => {
-            rs.value = op.a;
+            rs.value = op.count_after();
             return;
         }
         _ => return,
@@ -85,17 +85,17 @@ fn semaphore(model: &mut Model, id: u32, op: &ResOp<'_>) {
     }
 }
 
-fn event(model: &mut Model, id: u32, op: &ResOp<'_>) {
+fn event(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     let Some(rs) = model.resources.get_mut(&id) else { return };
     match op.op {
         Op::Set => rs.value = 1,
         Op::Clear => rs.value = 0,
-        Op::IsSet => rs.value = op.a,
+        Op::IsSet => rs.value = op.flag(),
         _ => {}
     }
 }
 
-fn condition(model: &mut Model, id: u32, op: &ResOp<'_>) {
+fn condition(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     let Some(rs) = model.resources.get_mut(&id) else { return };
     match op.op {
         // Notified processes leave `wait` and re-acquire the lock (waiters2)
@@ -109,7 +109,7 @@ fn condition(model: &mut Model, id: u32, op: &ResOp<'_>) {
             }
         }
         Op::NotifyAll => {
-            let all: Vec<u32> = rs.waiters.drain(..).collect();
+            let all: Vec<Lane> = rs.waiters.drain(..).collect();
             for w in all {
                 if !rs.waiters2.contains(&w) {
                     rs.waiters2.push(w);
@@ -124,11 +124,11 @@ fn condition(model: &mut Model, id: u32, op: &ResOp<'_>) {
     }
 }
 
-fn barrier(model: &mut Model, id: u32, op: &ResOp<'_>) {
+fn barrier(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     let Some(rs) = model.resources.get_mut(&id) else { return };
     match op.op {
-        Op::Wait if op.a == 0 => rs.count = 1,
-        Op::Set => rs.count = op.a,
+        Op::Wait if !op.succeeded() => rs.count = 1,
+        Op::Set => rs.count = op.flag(),
         _ => {}
     }
 }
@@ -154,13 +154,13 @@ fn show_num(n: Num) -> String {
     }
 }
 
-fn shared(model: &mut Model, id: u32, op: &ResOp<'_>) {
+fn shared(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     let Some(rs) = model.resources.get_mut(&id) else { return };
     if !matches!(op.op, Op::Load | Op::Store) {
         return;
     }
-    let float = op.c & 1 == 1;
-    let n = Num::from_bits(op.a, float);
+    let float = op.is_float();
+    let n = Num::from_bits(op.bits(), float);
     // Creation: the lock and every first value.
     if let Some(d) = op.detail.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) {
         if let Some(lock) = d["lock"].as_u64() {
@@ -170,9 +170,9 @@ fn shared(model: &mut Model, id: u32, op: &ResOp<'_>) {
             rs.items = vals.iter().map(|v| if float { v.as_f64().map(|f| show_num(Num::Float(f))).unwrap_or_default() } else { v.to_string() }).collect();
         }
     }
-    match (rs.kind, op.b) {
+    match (rs.kind, op.index()) {
         (ResKind::Value, _) => {
-            rs.value = if float { 0 } else { op.a };
+            rs.value = if float { 0 } else { op.bits() };
             rs.text = show_num(n);
         }
         (ResKind::Array, i) if i >= 0 => {
@@ -194,7 +194,7 @@ fn shared(model: &mut Model, id: u32, op: &ResOp<'_>) {
 /// copies each lock's holder (and, for Value/Array, its waiters) onto the
 /// Condition, Value and Array that use it; counts a Barrier's waiting
 /// parties; forgets ended processes in a Condition's second queue.
-pub fn after_record(model: &mut Model, res: Option<u32>, ended: Option<u32>) {
+pub fn after_record(model: &mut Model, res: Option<ResId>, ended: Option<Lane>) {
     if let Some(lane) = ended {
         for rs in model.resources.values_mut().filter(|r| r.kind == ResKind::Condition) {
             rs.waiters2.retain(|w| *w != lane);
@@ -212,13 +212,13 @@ pub fn after_record(model: &mut Model, res: Option<u32>, ended: Option<u32>) {
     if !lock_changed {
         return;
     }
-    let links: Vec<(u32, u32, bool)> = model
+    let links: Vec<(ResId, ResId, bool)> = model
         .resources
         .values()
         .filter_map(|rs| match rs.kind {
-            ResKind::Condition => Some((rs.id, rs.capacity as u32, false)),
+            ResKind::Condition => Some((rs.id, ResId(rs.capacity as u32), false)),
             // `count` is set (non-zero) once the creation record named the lock.
-            ResKind::Value | ResKind::Array if rs.count > 0 => Some((rs.id, rs.count as u32, true)),
+            ResKind::Value | ResKind::Array if rs.count > 0 => Some((rs.id, ResId(rs.count as u32), true)),
             _ => None,
         })
         .filter(|(_, lock, _)| res.is_none_or(|r| r == *lock))
@@ -262,11 +262,11 @@ mod tests {
         f.res(1, 0, ResKind::Lock, "fork", 1);
         f.op_at(2, 1, Op::Acquire, 0, None, (1, 0, 0), None).op_at(3, 1, Op::Release, 0, None, (1, 0, 0), None);
         let found = &f.m.findings[0];
-        assert_eq!((found.kind.as_str(), &found.said), ("misuse", &Said::ReleasedOthers { lane: 3, res: 0, holder: 2 }));
+        assert_eq!((found.kind.as_str(), &found.said), ("misuse", &Said::ReleasedOthers { lane: Lane(3), res: ResId(0), holder: Lane(2) }));
         assert_eq!(words::finding(&f.m, found, Lang::En), "b released fork, which a holds");
         assert_eq!(words::finding(&f.m, found, Lang::Zh), "b 释放了 a 持有的 fork");
-        assert_eq!(f.m.resources[&0].owner, None);
-        assert!(!f.m.processes[&2].holds.contains(&0));
+        assert_eq!(f.m.resources[&ResId(0)].owner, None);
+        assert!(!f.m.processes[&Lane(2)].holds.contains(&ResId(0)));
         // The holder releasing its own lock is no misuse.
         f.op_at(2, 1, Op::Acquire, 0, None, (1, 0, 0), None).op_at(2, 1, Op::Release, 0, None, (1, 0, 0), None);
         assert_eq!(f.m.findings.len(), 1);
@@ -278,15 +278,15 @@ mod tests {
         f.res(1, 0, ResKind::RLock, "RLock-1", 1);
         f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(2, 1, Op::Acquire, 0, None, (1, 2, 0), None).block_at(3, 1, Op::Acquire, 0, Some(2));
         f.op_at(2, 1, Op::Release, 0, None, (1, 0, 0), None);
-        let r = &f.m.resources[&0];
-        assert_eq!((r.owner, r.value, r.count), (Some(2), 1, 1));
-        assert!(f.m.processes[&2].holds.contains(&0));
+        let r = &f.m.resources[&ResId(0)];
+        assert_eq!((r.owner, r.value, r.count), (Some(Lane(2)), 1, 1));
+        assert!(f.m.processes[&Lane(2)].holds.contains(&ResId(0)));
         f.op_at(2, 1, Op::Release, 0, Some(3), (1, 0, 0), None).wake(2, Op::Acquire, 0, 3);
-        let r = &f.m.resources[&0];
-        assert_eq!(r.owner, Some(3));
+        let r = &f.m.resources[&ResId(0)];
+        assert_eq!(r.owner, Some(Lane(3)));
         assert!(r.waiters.is_empty());
-        assert!(!f.m.processes[&2].holds.contains(&0));
-        assert!(f.m.processes[&3].holds.contains(&0));
+        assert!(!f.m.processes[&Lane(2)].holds.contains(&ResId(0)));
+        assert!(f.m.processes[&Lane(3)].holds.contains(&ResId(0)));
     }
 
     #[test]
@@ -331,18 +331,18 @@ mod tests {
     fn semaphore_holders_follow_acquire_release_and_hand_off() {
         let mut f = feed(&["MainProcess", "a", "b", "c"]);
         f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 2);
-        assert_eq!(f.m.resources[&0].value, 2);
+        assert_eq!(f.m.resources[&ResId(0)].value, 2);
         f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(3, 1, Op::Acquire, 0, None, (1, 0, 0), None).block_at(4, 1, Op::Acquire, 0, None);
-        assert_eq!(f.m.resources[&0].holders, vec![2, 3]);
-        assert_eq!(f.m.resources[&0].waiters, vec![4]);
+        assert_eq!(f.m.resources[&ResId(0)].holders, vec![Lane(2), Lane(3)]);
+        assert_eq!(f.m.resources[&ResId(0)].waiters, vec![Lane(4)]);
         f.op_at(2, 1, Op::Release, 0, Some(4), (0, 0, 0), None).wake(2, Op::Acquire, 0, 4);
-        assert_eq!(f.m.resources[&0].holders, vec![3, 4]);
+        assert_eq!(f.m.resources[&ResId(0)].holders, vec![Lane(3), Lane(4)]);
         f.op_at(4, 1, Op::Acquire, 0, None, (1, 0, 1), None);
-        assert_eq!(f.m.resources[&0].holders, vec![3, 4], "a hand-off is counted once");
-        assert_eq!(f.m.processes[&4].state, PState::Running);
+        assert_eq!(f.m.resources[&ResId(0)].holders, vec![Lane(3), Lane(4)], "a hand-off is counted once");
+        assert_eq!(f.m.processes[&Lane(4)].state, PState::Running);
         f.op_at(3, 1, Op::Release, 0, None, (1, 0, 0), None);
-        assert_eq!(f.m.resources[&0].value, 1);
-        assert!(!f.m.processes[&3].holds.contains(&0));
+        assert_eq!(f.m.resources[&ResId(0)].value, 1);
+        assert!(!f.m.processes[&Lane(3)].holds.contains(&ResId(0)));
     }
 
     #[test]
@@ -350,13 +350,13 @@ mod tests {
         let mut f = feed(&["MainProcess", "car0", "car1"]);
         f.res(1, 0, ResKind::Event, "Event-1", 0);
         f.block_at(2, 1, Op::Wait, 0, None).block_at(3, 1, Op::Wait, 0, None);
-        assert_eq!(f.m.resources[&0].waiters, vec![2, 3]);
+        assert_eq!(f.m.resources[&ResId(0)].waiters, vec![Lane(2), Lane(3)]);
         f.op_at(1, 1, Op::Set, 0, Some(2), (2, 0, 0), None).wake(1, Op::Wait, 0, 2).wake(1, Op::Wait, 0, 3);
-        assert_eq!(f.m.resources[&0].value, 1);
-        assert!(f.m.resources[&0].waiters.is_empty());
-        assert_eq!(f.m.processes[&3].state, PState::Ready);
+        assert_eq!(f.m.resources[&ResId(0)].value, 1);
+        assert!(f.m.resources[&ResId(0)].waiters.is_empty());
+        assert_eq!(f.m.processes[&Lane(3)].state, PState::Ready);
         f.op_at(1, 1, Op::Clear, 0, None, (0, 0, 0), None);
-        assert_eq!(f.m.resources[&0].value, 0);
+        assert_eq!(f.m.resources[&ResId(0)].value, 0);
     }
 
     #[test]
@@ -364,45 +364,45 @@ mod tests {
         let mut f = feed(&["MainProcess", "waiter", "notifier"]);
         f.res(1, 0, ResKind::RLock, "RLock-1", 1).res(1, 1, ResKind::Condition, "Condition-2", 0);
         f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(2, 1, Op::Release, 0, None, (0, 0, 0), None).block_at(2, 1, Op::Wait, 1, None);
-        assert_eq!(f.m.resources[&1].waiters, vec![2]);
+        assert_eq!(f.m.resources[&ResId(1)].waiters, vec![Lane(2)]);
         f.op_at(3, 1, Op::Acquire, 0, None, (1, 1, 0), None);
-        assert_eq!(f.m.resources[&1].owner, Some(3), "the condition shows its lock's holder");
+        assert_eq!(f.m.resources[&ResId(1)].owner, Some(Lane(3)), "the condition shows its lock's holder");
         f.op_at(3, 1, Op::Notify, 1, Some(2), (1, 0, 0), None).wake(3, Op::Wait, 1, 2);
-        assert!(f.m.resources[&1].waiters.is_empty());
-        assert_eq!(f.m.resources[&1].waiters2, vec![2]);
+        assert!(f.m.resources[&ResId(1)].waiters.is_empty());
+        assert_eq!(f.m.resources[&ResId(1)].waiters2, vec![Lane(2)]);
         // The notified process re-acquires: blocked on the lock its notifier holds.
         f.block_at(2, 1, Op::Acquire, 0, Some(3));
         f.op_at(3, 1, Op::Release, 0, Some(2), (1, 0, 0), None).wake(3, Op::Acquire, 0, 2);
-        assert_eq!(f.m.resources[&1].owner, Some(2));
+        assert_eq!(f.m.resources[&ResId(1)].owner, Some(Lane(2)));
         f.op_at(2, 1, Op::Acquire, 0, None, (1, 1, 0), None).op_at(2, 1, Op::Wait, 1, None, (1, 0, 0), None);
-        assert!(f.m.resources[&1].waiters2.is_empty());
+        assert!(f.m.resources[&ResId(1)].waiters2.is_empty());
     }
 
     #[test]
     fn value_and_array_show_their_contents_and_lock() {
         let mut f = feed(&["MainProcess", "a", "b"]);
         f.res(1, 0, ResKind::Value, "Value-1", 1).res(1, 1, ResKind::RLock, "Value-1 lock", 1);
-        f.at(1, RecordKind::Op { op: Op::Store, res: Some(0), other: None, a: 0, b: -1, c: 0, detail: Some(r#"{"lock":1,"values":[0]}"#.into()) });
+        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(0)), other: None, a: 0, b: -1, c: 0, detail: Some(r#"{"lock":1,"values":[0]}"#.into()) });
         f.op_at(2, 1, Op::Store, 0, None, (41, -1, 0), None);
-        assert_eq!((f.m.resources[&0].value, f.m.resources[&0].text.as_str()), (41, "41"));
+        assert_eq!((f.m.resources[&ResId(0)].value, f.m.resources[&ResId(0)].text.as_str()), (41, "41"));
         f.op_at(2, 1, Op::Acquire, 1, None, (1, 1, 0), None).block_at(3, 1, Op::Acquire, 1, Some(2));
-        assert_eq!(f.m.resources[&0].owner, Some(2));
-        assert_eq!(f.m.resources[&0].waiters, vec![3]);
+        assert_eq!(f.m.resources[&ResId(0)].owner, Some(Lane(2)));
+        assert_eq!(f.m.resources[&ResId(0)].waiters, vec![Lane(3)]);
         f.res(1, 2, ResKind::Array, "Array-3", 3).res(1, 3, ResKind::RLock, "Array-3 lock", 1);
-        f.at(1, RecordKind::Op { op: Op::Store, res: Some(2), other: None, a: 1.5f64.to_bits() as i64, b: -1, c: 1, detail: Some(r#"{"lock":3,"values":[1.5,1.5,1.5]}"#.into()) });
+        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(2)), other: None, a: 1.5f64.to_bits() as i64, b: -1, c: 1, detail: Some(r#"{"lock":3,"values":[1.5,1.5,1.5]}"#.into()) });
         f.op_at(1, 1, Op::Store, 2, None, (7.0f64.to_bits() as i64, 2, 1), None);
-        assert_eq!(f.m.resources[&2].items, vec!["1.5", "1.5", "7.0"]);
-        assert_eq!(f.m.resources[&2].text, "[1.5, 1.5, 7.0]");
+        assert_eq!(f.m.resources[&ResId(2)].items, vec!["1.5", "1.5", "7.0"]);
+        assert_eq!(f.m.resources[&ResId(2)].text, "[1.5, 1.5, 7.0]");
     }
 
     #[test]
     fn barrier_counts_its_waiting_parties() {
         let mut f = feed(&["MainProcess", "a", "b", "c"]);
         f.res(1, 0, ResKind::Barrier, "Barrier-1", 3);
-        f.at(2, RecordKind::Block { op: Op::Wait, res: Some(0), other: None, holder: None, timed: true });
+        f.at(2, RecordKind::Block { op: Op::Wait, res: Some(ResId(0)), other: None, holder: None, timed: true });
         f.block_at(3, 1, Op::Wait, 0, None);
-        assert_eq!(f.m.resources[&0].value, 2);
+        assert_eq!(f.m.resources[&ResId(0)].value, 2);
         f.op_at(4, 1, Op::Wait, 0, Some(2), (1, 2, 1), None).wake(4, Op::Wait, 0, 2).wake(4, Op::Wait, 0, 3);
-        assert_eq!(f.m.resources[&0].value, 0);
+        assert_eq!(f.m.resources[&ResId(0)].value, 0);
     }
 }

@@ -45,7 +45,7 @@ pub struct Facts {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RunFacts {
     /// Lines printed to stdout, in order: (lane, line).
-    pub printed: Vec<(u32, String)>,
+    pub printed: Vec<(crate::vocab::Lane, String)>,
     /// Files by the path the program used: their text as the run last saw
     /// it (the run's folder when it could be read, else the model's preview).
     pub files: BTreeMap<String, String>,
@@ -80,7 +80,7 @@ impl Facts {
         vars.insert("steps".into(), Value::Int(model.steps as i64));
         vars.insert("ended".into(), Value::Int(model.processes.values().filter(|p| !p.state.is_live()).count() as i64));
         vars.insert("outcome".into(), Value::Str(outcome.unwrap_or("").to_string()));
-        let printed: Vec<(u32, String)> = if printed { model.log.iter().filter(|e| e.kind == LogKind::Print).map(|e| (e.lane, e.text.clone())).collect() } else { Vec::new() };
+        let printed: Vec<(crate::vocab::Lane, String)> = if printed { model.log.iter().filter(|e| e.kind == LogKind::Print).map(|e| (e.lane, e.text.clone())).collect() } else { Vec::new() };
         vars.insert("output".into(), Value::Str(printed.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>().join("\n")));
         let files = model.files.iter().map(|(k, f)| (k.clone(), f.preview.clone())).collect();
         let exitcodes = model.processes.values().map(|p| (p.name.clone(), if p.state.is_live() { None } else { p.exitcode })).collect();
@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn conditions_over_what_a_python_program_printed_wrote_and_exited_with() {
         let run = RunFacts {
-            printed: vec![(2, "person1买到票了".into()), (3, "person2没买到票".into()), (4, "person3买到票了".into())],
+            printed: vec![(crate::vocab::Lane(2), "person1买到票了".into()), (crate::vocab::Lane(3), "person2没买到票".into()), (crate::vocab::Lane(4), "person3买到票了".into())],
             files: BTreeMap::from([("ticket".to_string(), "{\"count\": 0}\n".to_string())]),
             exitcodes: BTreeMap::from([("Process-1".to_string(), Some(3)), ("Process-2".to_string(), None)]),
         };

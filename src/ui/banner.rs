@@ -8,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Widget;
 
 use crate::model::{Deadlock, Model, PState};
+use crate::vocab::{Lane, ResId};
 
 use super::resources::holder_name;
 use super::state::Dashboard;
@@ -89,15 +90,15 @@ impl<'a> BannerWidget<'a> {
 fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, bool) {
     let what = if d.kind == "cycle" { l.pick("DEADLOCK", "死锁") } else { l.pick("STALLED", "停滞") };
     // Who holds resource `r` (lock owner, or semaphore units' holders).
-    let holders = |r: u32| -> Vec<u32> {
+    let holders = |r: ResId| -> Vec<Lane> {
         let Some(rs) = m.resources.get(&r) else { return vec![] };
-        let mut v: Vec<u32> = rs.owner.into_iter().chain(rs.holders.iter().copied()).collect();
+        let mut v: Vec<Lane> = rs.owner.into_iter().chain(rs.holders.iter().copied()).collect();
         v.dedup();
         v
     };
-    let dead = |p: &u32| m.processes.get(p).is_some_and(|q| !q.state.is_live());
+    let dead = |p: &Lane| m.processes.get(p).is_some_and(|q| !q.state.is_live());
     // Waits grouped by what they wait on, in order of first appearance.
-    let mut groups: Vec<(String, Option<u32>, Vec<u32>)> = Vec::new();
+    let mut groups: Vec<(String, Option<ResId>, Vec<Lane>)> = Vec::new();
     for lane in &d.processes {
         let Some(w) = m.processes.get(lane).and_then(|p| p.wait.as_ref()) else { continue };
         let on = match (w.res, w.on) {
@@ -113,7 +114,7 @@ fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, boo
             None => groups.push((on, w.res, vec![*lane])),
         }
     }
-    let killed: Vec<(u32, u32)> = groups.iter().filter_map(|g| g.1).flat_map(|r| holders(r).into_iter().filter(dead).map(move |h| (h, r))).collect();
+    let killed: Vec<(Lane, ResId)> = groups.iter().filter_map(|g| g.1).flat_map(|r| holders(r).into_iter().filter(dead).map(move |h| (h, r))).collect();
     let mut parts: Vec<String> = groups
         .iter()
         .map(|(on, res, who)| {

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::model::{Model, PState, ProcessState};
-use crate::vocab::{Op, ResKind};
+use crate::vocab::{Lane, Op, ResKind};
 
 use super::dashboard::pane_block;
 use super::resources::holder_name;
@@ -146,7 +146,7 @@ impl<'a> LanesWidget<'a> {
 }
 
 struct Row<'a> {
-    lane: u32,
+    lane: Lane,
     name: String,
     p: &'a ProcessState,
     badge: String,

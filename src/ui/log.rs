@@ -11,6 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::model::{LogEntry, LogKind, Model};
+use crate::vocab::Lane;
 
 use super::dashboard::pane_block;
 use super::state::{Dashboard, Pane};
@@ -19,7 +20,7 @@ use super::theme::Theme;
 
 /// Lines of one entry at width `w`: `name: text`, wrapped, continuation indented.
 pub fn entry_lines(m: &Model, e: &LogEntry, w: usize, lang: Lang, th: &Theme, with_time: bool) -> Vec<Line<'static>> {
-    let who = if e.lane == 0 { "forkscope".to_string() } else { m.pname(e.lane) };
+    let who = if e.lane == Lane::CONDUCTOR { "forkscope".to_string() } else { m.pname(e.lane) };
     let (tag, style) = match e.kind {
         LogKind::Print => ("", Style::new()),
         LogKind::Stderr => ("", th.bad()),
@@ -48,7 +49,7 @@ pub fn entry_lines(m: &Model, e: &LogEntry, w: usize, lang: Lang, th: &Theme, wi
         wrapped.truncate(1);
         wrapped.extend(text::wrap(&rest, w.saturating_sub(2).max(8)));
     }
-    let lane_style = if e.lane == 0 { th.dim() } else { th.lane(e.lane) };
+    let lane_style = if e.lane == Lane::CONDUCTOR { th.dim() } else { th.lane(e.lane) };
     wrapped
         .into_iter()
         .enumerate()

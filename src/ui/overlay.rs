@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Widget};
 
 use crate::model::{Model, PState, ResourceState};
-use crate::vocab::ResKind;
+use crate::vocab::{ResId, ResKind};
 
 use super::dashboard::pane_block;
 use super::keymap::{self, Scope};
@@ -158,7 +158,7 @@ pub fn resource_facts(m: &Model, rs: &ResourceState, l: Lang) -> Vec<(String, St
         }
         ResKind::Event => row(("flag", "标志"), l.pick(if rs.value != 0 { "set" } else { "clear" }, if rs.value != 0 { "已设置" } else { "未设置" }).into()),
         ResKind::Condition => {
-            row(("lock", "锁"), m.rname(rs.capacity as u32));
+            row(("lock", "锁"), m.rname(ResId(rs.capacity as u32)));
             row(("lock held by", "锁的持有者"), owner().unwrap_or_else(|| "-".into()));
         }
         ResKind::Barrier => {

@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::model::{FileState, Model, PState, ResourceState};
-use crate::vocab::ResKind;
+use crate::vocab::{Lane, ResKind};
 
 use super::dashboard::pane_block;
 use super::lanes::scroll_offset;
@@ -28,7 +28,7 @@ pub fn bar(value: i64, cap: i64, w: usize) -> String {
 
 /// A holder's name, marked when it has ended: a dead holder never gives
 /// the resource back, and the pane must not read as if it were still at work.
-pub fn holder_name(m: &Model, lane: u32, l: Lang) -> String {
+pub fn holder_name(m: &Model, lane: Lane, l: Lang) -> String {
     let name = m.pname(lane);
     match m.processes.get(&lane).map(|p| p.state) {
         Some(PState::Killed(_)) => format!("{name} ({})", l.pick("killed", "已被杀死")),
@@ -37,11 +37,11 @@ pub fn holder_name(m: &Model, lane: u32, l: Lang) -> String {
     }
 }
 
-fn names(m: &Model, lanes: &[u32]) -> String {
+fn names(m: &Model, lanes: &[Lane]) -> String {
     lanes.iter().map(|l| m.pname(*l)).collect::<Vec<_>>().join(", ")
 }
 
-fn holder_names(m: &Model, lanes: &[u32], l: Lang) -> String {
+fn holder_names(m: &Model, lanes: &[Lane], l: Lang) -> String {
     lanes.iter().map(|h| holder_name(m, *h, l)).collect::<Vec<_>>().join(", ")
 }
 

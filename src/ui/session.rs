@@ -28,6 +28,7 @@ use crate::conductor::{Action, GateError, Run, RunOptions};
 use crate::model::{PState, Record};
 use crate::recording::Recording;
 use crate::scenario::Lesson;
+use crate::vocab::Lane;
 
 use super::state::{Dashboard, Mode, Tone};
 use super::text::Lang;
@@ -101,7 +102,7 @@ pub struct Session {
     step: Option<Step>,
     /// Gate actions performed in this run (steps and signals): where the run is.
     steps: u64,
-    join: Option<u32>,
+    join: Option<Lane>,
     rate: RateMeter,
     /// When the run ended (the clock stops there).
     ended_at: Option<Duration>,
@@ -118,7 +119,7 @@ pub struct Session {
     follow: Option<Follow>,
     /// A line being typed for a process waiting in `input()`: its lane, its
     /// name, the text so far.
-    pub typing: Option<(u32, String, String)>,
+    pub typing: Option<(Lane, String, String)>,
     /// The schedule is a tool's (a replay of explore's counterexample): it
     /// wins no goal, which are for a student stepping (until `r`).
     tools_schedule: bool,
@@ -451,7 +452,7 @@ impl Session {
     /// Why a step of `lane` was refused, in the viewer's language: the
     /// conductor's reason in English, in Chinese the process's state as the
     /// model shows it.
-    fn gate_error(&self, e: &GateError, lane: u32) -> String {
+    fn gate_error(&self, e: &GateError, lane: Lane) -> String {
         let l = self.dash.lang;
         if l == Lang::En {
             return e.to_string();
@@ -511,7 +512,7 @@ impl Session {
         st.received = stats.received;
         st.dropped = stats.dropped;
         st.corrupt = stats.corrupt;
-        st.frozen = self.dash.model.processes.keys().copied().filter(|l| self.run.is_frozen(*l)).collect::<BTreeSet<u32>>();
+        st.frozen = self.dash.model.processes.keys().copied().filter(|l| self.run.is_frozen(*l)).collect::<BTreeSet<Lane>>();
         st.settled = self.step.is_none() && (self.ended_at.is_some() || self.run.quiescent());
         // The timeline's right edge: the run's clock while it runs; paused
         // (or ended) it stands still, and moves only with the records of steps.
@@ -523,7 +524,7 @@ impl Session {
         st.elapsed = st.elapsed.max(Duration::from_nanos(st.clock_ns));
     }
 
-    fn selected(&self) -> Option<(u32, String)> {
+    fn selected(&self) -> Option<(Lane, String)> {
         let lane = self.dash.selected_lane()?;
         Some((lane, self.dash.model.pname(lane)))
     }
@@ -563,7 +564,7 @@ impl Session {
     }
 
     /// One step of `lane`, or of the next ready process (`None`).
-    pub fn step(&mut self, lane: Option<u32>) {
+    pub fn step(&mut self, lane: Option<Lane>) {
         let l = self.dash.lang;
         if self.ended_at.is_some() {
             self.dash.say(l.pick("every process has ended: r restarts the lesson", "所有进程都已结束:r 重新开始"), Tone::Info);
@@ -839,7 +840,7 @@ impl Session {
 
     /// Why process `lane` cannot end by itself, if the run has settled in a
     /// deadlock or stall: a join of it would wait for ever.
-    fn cannot_end(&self, lane: u32, name: &str) -> Option<String> {
+    fn cannot_end(&self, lane: Lane, name: &str) -> Option<String> {
         let d = self.dash.deadlock()?;
         let l = self.dash.lang;
         let how = match (d.kind.as_str(), d.processes.contains(&lane)) {

@@ -4,6 +4,7 @@
 //! its lane number).
 
 use std::collections::BTreeMap;
+use crate::vocab::Lane;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -46,7 +47,7 @@ impl Widget for SourceWidget<'_> {
             return;
         }
         // Lanes at each line; the selected one first.
-        let mut at: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+        let mut at: BTreeMap<usize, Vec<Lane>> = BTreeMap::new();
         for p in m.live().filter(|p| p.line > 0) {
             at.entry(p.line as usize).or_default().push(p.lane);
         }
@@ -67,7 +68,7 @@ impl Widget for SourceWidget<'_> {
                     Some(_) if k == MARKS - 1 && lanes.len() > MARKS => spans.push(Span::raw("+")),
                     Some(&lane) if Some(lane) == sel => spans.push(Span::styled("▶", th.lane(lane))),
                     Some(&lane) if th.color => spans.push(Span::styled("●", th.lane(lane))),
-                    Some(&lane) => spans.push(Span::raw(char::from(b'0' + (lane % 10) as u8).to_string())),
+                    Some(&lane) => spans.push(Span::raw(char::from(b'0' + (lane.0 % 10) as u8).to_string())),
                     None => spans.push(Span::raw(" ")),
                 }
             }

@@ -14,6 +14,7 @@ use crate::codec::Value;
 use crate::model::summary::{EndReason, Summary};
 use crate::model::{Deadlock, Model, Record};
 use crate::scenario::Lesson;
+use crate::vocab::{Lane, ResId};
 
 use super::text::Lang;
 use super::theme::Theme;
@@ -26,7 +27,7 @@ pub enum Mode {
     /// Step number `n` is under way (granted, not yet quiescent).
     Stepping { n: u64 },
     /// Running until process `lane` ends (`j`).
-    Joining { lane: u32 },
+    Joining { lane: Lane },
     /// Every process has ended.
     Ended,
 }
@@ -46,7 +47,7 @@ pub struct RunStatus {
     pub dropped: u64,
     pub corrupt: u64,
     /// Lanes frozen with SIGSTOP.
-    pub frozen: BTreeSet<u32>,
+    pub frozen: BTreeSet<Lane>,
     /// Nothing changes until the user acts (every process parked, blocked or
     /// ended): only then is a deadlock in the model a real one.
     pub settled: bool,
@@ -151,7 +152,7 @@ pub enum Tone {
 /// An item of the resources pane: a shared resource or a file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ResItem {
-    Res(u32),
+    Res(ResId),
     File(String),
 }
 
@@ -160,7 +161,7 @@ pub enum ResItem {
 pub struct ViewState {
     pub focus: Pane,
     /// The selected process, by lane (stable while processes come and go).
-    pub selected_lane: Option<u32>,
+    pub selected_lane: Option<Lane>,
     /// Index into [`Dashboard::res_items`].
     pub selected_res: usize,
     /// Log lines scrolled up from the newest (0 = follow the end).
@@ -241,12 +242,12 @@ impl Dashboard {
     }
 
     /// Process rows in tree order: (lane, depth).
-    pub fn lane_rows(&self) -> Vec<(u32, usize)> {
+    pub fn lane_rows(&self) -> Vec<(Lane, usize)> {
         self.model.tree_order()
     }
 
     /// The selected process: the chosen one if it exists, else the first.
-    pub fn selected_lane(&self) -> Option<u32> {
+    pub fn selected_lane(&self) -> Option<Lane> {
         let rows = self.lane_rows();
         match self.view.selected_lane {
             Some(l) if rows.iter().any(|(r, _)| *r == l) => Some(l),
@@ -257,7 +258,7 @@ impl Dashboard {
     /// The rows the lanes pane shows in `capacity` rows, and how many ended
     /// processes it folded away: when the list overflows, the ended ones go
     /// (but the selected one), unless `f` asked to see them (0: no limit).
-    pub fn shown_rows(&self, capacity: usize) -> (Vec<(u32, usize)>, usize) {
+    pub fn shown_rows(&self, capacity: usize) -> (Vec<(Lane, usize)>, usize) {
         let rows = self.lane_rows();
         // Once every process has ended there is nothing else to make room for.
         let any_live = self.model.processes.values().any(|p| p.state.is_live());
@@ -265,8 +266,8 @@ impl Dashboard {
             return (rows, 0);
         }
         let selected = self.selected_lane();
-        let ended = |lane: u32| self.model.processes.get(&lane).is_some_and(|p| !p.state.is_live());
-        let shown: Vec<(u32, usize)> = rows.iter().copied().filter(|(lane, _)| !ended(*lane) || Some(*lane) == selected).collect();
+        let ended = |lane: Lane| self.model.processes.get(&lane).is_some_and(|p| !p.state.is_live());
+        let shown: Vec<(Lane, usize)> = rows.iter().copied().filter(|(lane, _)| !ended(*lane) || Some(*lane) == selected).collect();
         let folded = rows.len() - shown.len();
         (shown, folded)
     }

@@ -9,7 +9,7 @@ use ratatui::widgets::Widget;
 
 use crate::model::{Record, RecordKind, ResourceState};
 use crate::scenario::Lesson;
-use crate::vocab::{Op, ResKind};
+use crate::vocab::{Lane, Op, ResId, ResKind};
 
 use super::banner::BannerWidget;
 use super::dashboard::{self, buffer_lines};
@@ -52,7 +52,7 @@ fn crossed_locks(theme: Theme) -> Feed<Dashboard> {
     let mut f = feed(theme);
     f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "买票人甲", "worker", false).spawn_as(1, 3, "Process-2", "worker", false).res(1, 0, ResKind::Lock, "Lock-A", 1).res(1, 1, ResKind::Lock, "Lock-B", 1);
     f.acquired(2, 0, 2).acquired(3, 1, 2).blocks(2, 1, 3, 3).blocks(3, 0, 2, 3);
-    f.at_line(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(2), holder: None, timed: false });
+    f.at_line(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(Lane(2)), holder: None, timed: false });
     f
 }
 
@@ -103,7 +103,7 @@ fn misuse_finding_shows_as_a_banner() {
 }
 
 fn res(id: u32, kind: ResKind, name: &str) -> ResourceState {
-    ResourceState::new(id, kind, name, 0, 1)
+    ResourceState::new(ResId(id), kind, name, 0, Lane(1))
 }
 
 #[test]
@@ -112,23 +112,23 @@ fn every_kind_is_drawn_from_the_generic_fields() {
     f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).spawn_as(1, 3, "Process-2", "worker", false).spawn_as(1, 4, "Process-3", "worker", false);
     let m = &mut f.m.model;
     let mut s = res(10, ResKind::Semaphore, "KTV");
-    (s.value, s.capacity, s.holders, s.waiters) = (1, 4, vec![2, 3, 4], vec![1]);
-    m.resources.insert(10, s);
+    (s.value, s.capacity, s.holders, s.waiters) = (1, 4, vec![Lane(2), Lane(3), Lane(4)], vec![Lane(1)]);
+    m.resources.insert(ResId(10), s);
     let mut e = res(11, ResKind::Event, "light");
-    (e.value, e.waiters) = (0, vec![2]);
-    m.resources.insert(11, e);
+    (e.value, e.waiters) = (0, vec![Lane(2)]);
+    m.resources.insert(ResId(11), e);
     let mut q = res(12, ResKind::JoinableQueue, "q");
-    (q.value, q.capacity, q.count, q.items, q.waiters2) = (2, 4, 3, vec!["'bun 1'".into(), "'bun 2'".into()], vec![3]);
-    m.resources.insert(12, q);
+    (q.value, q.capacity, q.count, q.items, q.waiters2) = (2, 4, 3, vec!["'bun 1'".into(), "'bun 2'".into()], vec![Lane(3)]);
+    m.resources.insert(ResId(12), q);
     let mut p = res(13, ResKind::Pool, "Pool-1");
-    (p.capacity, p.value, p.count, p.holders) = (2, 5, 2, vec![3, 4]);
-    m.resources.insert(13, p);
+    (p.capacity, p.value, p.count, p.holders) = (2, 5, 2, vec![Lane(3), Lane(4)]);
+    m.resources.insert(ResId(13), p);
     let mut pipe = res(14, ResKind::Pipe, "Pipe-1");
     (pipe.value, pipe.items, pipe.closed) = (1, vec!["'hello'".into()], true);
-    m.resources.insert(14, pipe);
+    m.resources.insert(ResId(14), pipe);
     let mut v = res(15, ResKind::Value, "counter");
     v.text = "42".into();
-    m.resources.insert(15, v);
+    m.resources.insert(ResId(15), v);
     let all = render(ResourcesWidget::new(&f.m), 70, 20).join("\n");
     for want in ["KTV Semaphore", "███░░░░░░░░░ 1/4", "held by: Process-1, Process-2, Process-3", "waiting: MainProcess", "light Event", "○ clear", "q JoinableQueue", "2/4 · unfinished 3", "items: 'bun 1', 'bun 2'", "putters waiting: Process-2", "2 workers · 5 pending · 2 running", "workers: Process-2, Process-3", "1 in transit · closed", "counter Value  = 42"] {
         assert!(all.contains(want), "{want:?} missing in:\n{all}");
@@ -140,7 +140,7 @@ fn source_marks_the_selected_line_and_the_others_in_lane_colour() {
     let mut f = feed(Theme::mono());
     f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).spawn_as(1, 3, "Process-2", "worker", false).res(1, 0, ResKind::Lock, "L", 1);
     f.acquired(2, 0, 2).blocks(3, 0, 2, 2).at_line(1, 6, RecordKind::Park);
-    f.m.view.selected_lane = Some(2);
+    f.m.view.selected_lane = Some(Lane(2));
     let lines = render(SourceWidget::new(&f.m), 40, 9);
     let l2 = lines.iter().find(|l| l.contains(" 2     a.acquire")).unwrap();
     assert!(l2.starts_with("│▶3"), "selected first, then lane 3 (its digit without colour): {l2}");
@@ -174,7 +174,7 @@ fn clicks_select_lanes_and_resources() {
     let areas = dashboard::layout(area, &f.m);
     // Lanes: border, column header, then MainProcess, 买票人甲, Process-2.
     f.m.click(&areas, areas.lanes.x + 5, areas.lanes.y + 4);
-    assert_eq!(f.m.selected_lane(), Some(3));
+    assert_eq!(f.m.selected_lane(), Some(Lane(3)));
     assert_eq!(f.m.view.focus, Pane::Lanes);
     f.m.click(&areas, areas.resources.x + 3, areas.resources.y + 1);
     assert_eq!(f.m.view.focus, Pane::Resources);
@@ -183,18 +183,18 @@ fn clicks_select_lanes_and_resources() {
     f.m.click(&areas, areas.resources.x + 3, areas.resources.y + 3);
     assert_eq!(f.m.view.selected_res, 1);
     f.m.scroll_at(&areas, areas.lanes.x + 5, areas.lanes.y + 4, -1);
-    assert_eq!(f.m.selected_lane(), Some(2), "the wheel moves the lane selection");
+    assert_eq!(f.m.selected_lane(), Some(Lane(2)), "the wheel moves the lane selection");
     assert_eq!(f.m.view.focus, Pane::Resources, "without taking the focus");
 }
 
 #[test]
 fn keys_move_within_the_focused_pane() {
     let mut f = crossed_locks(Theme::colored());
-    assert_eq!(f.m.selected_lane(), Some(1));
+    assert_eq!(f.m.selected_lane(), Some(Lane(1)));
     f.m.move_by(1);
     f.m.move_by(1);
     f.m.move_by(1);
-    assert_eq!(f.m.selected_lane(), Some(3), "clamped at the last process");
+    assert_eq!(f.m.selected_lane(), Some(Lane(3)), "clamped at the last process");
     f.m.next_pane();
     assert_eq!(f.m.view.focus, Pane::Resources);
     f.m.move_by(1);
@@ -249,7 +249,7 @@ fn resource_details_speak_of_holders_not_raw_fields() {
     use super::overlay::DetailsWidget;
     let mut f = feed(Theme::colored());
     f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).res(1, 0, ResKind::Lock, "Lock-1", 1);
-    f.at_line(1, 1, RecordKind::Resource { res: 1, kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 2 });
+    f.at_line(1, 1, RecordKind::Resource { res: ResId(1), kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 2 });
     f.m.view.focus = Pane::Resources;
     f.m.toggle_details();
     let details = |d: &Dashboard| render(DetailsWidget::new(d, Pane::Resources), 80, 24).join("\n");
@@ -259,10 +259,10 @@ fn resource_details_speak_of_holders_not_raw_fields() {
         assert!(!free.contains(raw), "{raw} in\n{free}");
     }
     f.acquired(2, 0, 2);
-    f.at_line(2, 3, RecordKind::Op { op: Op::Acquire, res: Some(1), other: None, a: 1, b: 1, c: 0, detail: None });
+    f.at_line(2, 3, RecordKind::Op { op: Op::Acquire, res: Some(ResId(1)), other: None, a: 1, b: 1, c: 0, detail: None });
     let held = details(&f.m);
     assert!(held.contains("held by Process-1") && !held.contains("killed"), "{held}");
-    f.at_line(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    f.at_line(0, 0, RecordKind::Ended { process: Lane(2), exitcode: -9, held: Some(vec![ResId(0)]) });
     let dead = details(&f.m);
     assert!(dead.contains("held by Process-1 (killed)"), "{dead}");
     f.m.view.selected_res = 1;
@@ -281,8 +281,8 @@ fn resource_details_speak_of_holders_not_raw_fields() {
 fn waits_read_as_the_lessons_call() {
     let mut f = feed(Theme::colored());
     f.spawn_as(0, 1, "MainProcess", "worker", false);
-    f.at_line(1, 1, RecordKind::Resource { res: 0, kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
-    f.at_line(1, 2, RecordKind::Block { op: Op::SockRecv, res: Some(0), other: None, holder: None, timed: false });
+    f.at_line(1, 1, RecordKind::Resource { res: ResId(0), kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
+    f.at_line(1, 2, RecordKind::Block { op: Op::SockRecv, res: Some(ResId(0)), other: None, holder: None, timed: false });
     let lanes = render(LanesWidget::new(&f.m), 100, 6).join("\n");
     assert!(lanes.contains("recv conn") && !lanes.contains("recv_socket"), "{lanes}");
     let banner = render(BannerWidget::new(&f.m), 100, 3).join("\n");
@@ -295,10 +295,10 @@ fn waits_read_as_the_lessons_call() {
 fn sockets_show_their_addresses() {
     let mut f = feed(Theme::colored());
     f.spawn_as(0, 1, "MainProcess", "worker", false);
-    f.at_line(1, 1, RecordKind::Resource { res: 0, kind: ResKind::Socket, name: "sk".into(), capacity: 0 });
-    f.at_line(1, 1, RecordKind::Op { op: Op::Listen, res: Some(0), other: None, a: 9001, b: 0, c: 0, detail: Some("127.0.0.1:9001".into()) });
-    f.at_line(1, 2, RecordKind::Resource { res: 1, kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
-    f.at_line(1, 2, RecordKind::Op { op: Op::Accept, res: Some(0), other: None, a: 1, b: 1, c: 40000, detail: Some("127.0.0.1:40000".into()) });
+    f.at_line(1, 1, RecordKind::Resource { res: ResId(0), kind: ResKind::Socket, name: "sk".into(), capacity: 0 });
+    f.at_line(1, 1, RecordKind::Op { op: Op::Listen, res: Some(ResId(0)), other: None, a: 9001, b: 0, c: 0, detail: Some("127.0.0.1:9001".into()) });
+    f.at_line(1, 2, RecordKind::Resource { res: ResId(1), kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
+    f.at_line(1, 2, RecordKind::Op { op: Op::Accept, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 40000, detail: Some("127.0.0.1:40000".into()) });
     let pane = render(ResourcesWidget::new(&f.m), 60, 6).join("\n");
     assert!(pane.contains("127.0.0.1:9001 · 1 accepted"), "{pane}");
     assert!(pane.contains("← 127.0.0.1:40000") && pane.matches("accepted").count() == 1, "{pane}");
@@ -326,8 +326,8 @@ fn a_stall_banner_at_80_columns_says_the_kill_caused_it() {
     for lane in 3..=11 {
         f.blocks(lane, 0, 2, 2);
     }
-    f.at_line(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(3), holder: None, timed: false });
-    f.at_line(0, 0, RecordKind::Ended { process: 2, exitcode: -9, held: Some(vec![0]) });
+    f.at_line(1, 6, RecordKind::Block { op: Op::Join, res: None, other: Some(Lane(3)), holder: None, timed: false });
+    f.at_line(0, 0, RecordKind::Ended { process: Lane(2), exitcode: -9, held: Some(vec![ResId(0)]) });
     for lang in [Lang::En, Lang::Zh] {
         f.m.lang = lang;
         let lines = render(BannerWidget::new(&f.m), 80, 3);
@@ -403,7 +403,7 @@ fn hidden_resources_are_announced() {
 fn the_log_speaks_the_chosen_language() {
     let mut f = crossed_locks(Theme::mono());
     f.at_line(2, 2, RecordKind::Print { text: ("hello from the lesson").into() });
-    f.at_line(0, 1, RecordKind::Signal { process: 3, signal: 9 });
+    f.at_line(0, 1, RecordKind::Signal { process: Lane(3), signal: 9 });
     let en = render(LogWidget::new(&f.m), 100, 14).join("\n");
     assert!(en.contains("started 买票人甲, pid 102") && en.contains("blocked in acquire on Lock-B held by Process-2") && en.contains("you sent SIGKILL to Process-2"), "{en}");
     f.m.toggle_lang();
@@ -441,7 +441,7 @@ fn banners_in_chinese() {
     assert!(lines.contains("死锁:买票人甲 在等 Lock-B,Process-2 在等 Lock-A;Lock-B 被 Process-2 持有,Lock-A 被 买票人甲 持有"), "{lines}");
     let mut g = feed(Theme::mono());
     g.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).res(1, 0, ResKind::Lock, "Lock-1", 1).acquired(2, 0, 2);
-    g.at_line(0, 1, RecordKind::Ended { process: 2, exitcode: -9, held: None });
+    g.at_line(0, 1, RecordKind::Ended { process: Lane(2), exitcode: -9, held: None });
     g.m.toggle_lang();
     let lines = render(BannerWidget::new(&g.m), 100, 3).join(" ");
     assert!(lines.contains("! 持有时结束:Process-1 持有 Lock-1 时被 SIGKILL 杀死"), "{lines}");

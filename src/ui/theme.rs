@@ -75,8 +75,8 @@ impl Theme {
     }
 
     /// The colour of a process's lane (its name, its log lines, its source marker).
-    pub fn lane(&self, lane: u32) -> Style {
-        self.fg(LANE_COLORS[lane as usize % LANE_COLORS.len()])
+    pub fn lane(&self, lane: crate::vocab::Lane) -> Style {
+        self.fg(LANE_COLORS[lane.index() % LANE_COLORS.len()])
     }
 
     /// The selected row of the focused pane.

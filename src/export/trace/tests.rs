@@ -20,29 +20,29 @@ impl Script {
     fn push(&mut self, lane: u32, kind: RecordKind) -> &mut Self {
         let seq = self.records.len() as u64 + 1;
         // 1 ms apart, so every record has its own time.
-        self.records.push(Record { seq, t_ns: seq * 1_000_000, lane, line: 1, gates: 0, kind });
+        self.records.push(Record { seq, t_ns: seq * 1_000_000, lane: Lane(lane), line: 1, gates: 0, kind });
         self
     }
 
     fn spawn(&mut self, by: u32, child: u32, pid: i32, ppid: i32, name: &str) -> &mut Self {
-        self.push(by, RecordKind::Spawn { child, pid, ppid, daemon: false, name: name.into(), target: "t".into() })
+        self.push(by, RecordKind::Spawn { child: Lane(child), pid, ppid, daemon: false, name: name.into(), target: "t".into() })
     }
 
     fn res(&mut self, by: u32, res: u32, kind: ResKind, name: &str, capacity: i64) -> &mut Self {
-        self.push(by, RecordKind::Resource { res, kind, name: name.into(), capacity })
+        self.push(by, RecordKind::Resource { res: ResId(res), kind, name: name.into(), capacity })
     }
 
     #[allow(clippy::too_many_arguments)]
     fn op(&mut self, lane: u32, op: Op, res: u32, other: Option<u32>, a: i64, b: i64, c: i64) -> &mut Self {
-        self.push(lane, RecordKind::Op { op, res: Some(res), other, a, b, c, detail: None })
+        self.push(lane, RecordKind::Op { op, res: Some(ResId(res)), other: other.map(Lane), a, b, c, detail: None })
     }
 
     fn block(&mut self, lane: u32, op: Op, res: u32) -> &mut Self {
-        self.push(lane, RecordKind::Block { op, res: Some(res), other: None, holder: None, timed: false })
+        self.push(lane, RecordKind::Block { op, res: Some(ResId(res)), other: None, holder: None, timed: false })
     }
 
     fn wake(&mut self, lane: u32, op: Op, res: u32, woken: u32) -> &mut Self {
-        self.push(lane, RecordKind::Wake { op, res: Some(res), woken })
+        self.push(lane, RecordKind::Wake { op, res: Some(ResId(res)), woken: Lane(woken) })
     }
 
     /// Time of the last record, in trace microseconds.
@@ -197,7 +197,7 @@ fn a_waiter_killed_before_it_resumes_leaves_no_half_flow_and_spans_close() {
     s.op(2, Op::Acquire, 1, None, 1, 1, 0);
     s.block(3, Op::Acquire, 1);
     s.op(2, Op::Release, 1, Some(3), 1, 0, 0).wake(2, Op::Acquire, 1, 3);
-    s.push(0, RecordKind::Ended { process: 3, exitcode: -9, held: None });
+    s.push(0, RecordKind::Ended { process: Lane(3), exitcode: -9, held: None });
     let t = trace(&s.records, "kill");
     let stats = check(&t).unwrap();
     assert_eq!(stats.flows, 0);
