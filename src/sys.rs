@@ -332,6 +332,8 @@ mod tests {
     }
 
     #[test]
+    // The children are reaped by `wait_child`, the function under test.
+    #[allow(clippy::zombie_processes)]
     fn wait_child_tells_an_end_from_a_running_child_and_from_a_stranger() {
         use std::process::Command;
         let ok = Command::new("true").spawn().unwrap();
