@@ -20,8 +20,12 @@
 //! `forkscope replay FILE` opens a session that follows the recording: `n`
 //! performs its next action, space plays the rest, and the header says where
 //! in the recording the run is.
+//!
+//! Files: `follow` (replays and rewinds), `typing` (a line for `input()`),
+//! `clock` (the time the screen shows, the record rate); this file starts,
+//! ticks and steers the run.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use crate::conductor::{Action, GateError, Run, RunOptions};
@@ -30,31 +34,20 @@ use crate::recording::Recording;
 use crate::scenario::Lesson;
 use crate::vocab::Lane;
 
+mod clock;
+mod follow;
+mod typing;
+
+use clock::{RateMeter, ScreenClock};
+pub use follow::Follow;
+use follow::PLAY_PACE;
+
 use super::state::{Dashboard, Mode, Tone};
 use super::text::Lang;
 use super::theme::Theme;
 
 /// Fastest and slowest sleep speeds `+` and `-` reach.
 const SPEED_RANGE: (f64, f64) = (1.0 / 16.0, 64.0);
-
-/// Records per second over the last second.
-#[derive(Debug, Default)]
-struct RateMeter {
-    samples: VecDeque<(Instant, u64)>,
-}
-
-impl RateMeter {
-    fn add(&mut self, now: Instant, n: u64) {
-        self.samples.push_back((now, n));
-        while self.samples.front().is_some_and(|(t, _)| now.duration_since(*t) > Duration::from_secs(1)) {
-            self.samples.pop_front();
-        }
-    }
-
-    fn rate(&self) -> f64 {
-        self.samples.iter().map(|(_, n)| *n).sum::<u64>() as f64
-    }
-}
 
 /// A step in flight.
 #[derive(Debug, Clone, Copy)]
@@ -66,32 +59,6 @@ struct Step {
 /// Most records a session keeps to rebuild a free run's schedule (for `b`
 /// and `--record`); a longer free run can no longer be rewound.
 pub const HISTORY_MAX: usize = 100_000;
-
-/// Time between two actions when a replay plays by itself (space), at speed 1.
-const PLAY_PACE: Duration = Duration::from_millis(250);
-
-/// A schedule the session follows: a recording being replayed, or the
-/// run's own schedule being granted again up to a step (a rewind).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Follow {
-    /// The whole schedule.
-    pub plan: Vec<Action>,
-    /// Index of the next action to perform.
-    pub next: usize,
-    /// Actions before this index are performed without waiting for a key (a rewind's target).
-    pub auto_until: usize,
-    /// The plan is a recording (`forkscope replay`): `n` continues it.
-    pub replay: bool,
-    /// A replay playing by itself (space): when it last acted.
-    pub playing: Option<Instant>,
-}
-
-impl Follow {
-    /// A rewind is under way (actions are granted without a key).
-    pub fn rewinding(&self) -> bool {
-        self.next < self.auto_until
-    }
-}
 
 /// A live run on the dashboard.
 pub struct Session {
@@ -317,113 +284,6 @@ impl Session {
         self.rate.add(Instant::now(), n);
     }
 
-    /// Performs the followed schedule's next actions that are due: while
-    /// rewinding, as many as settle within a few milliseconds (the screen
-    /// still redraws in between); a playing replay, one per pace.
-    fn follow_on(&mut self) {
-        let budget = Instant::now();
-        loop {
-            let Some(f) = self.follow.as_ref() else { return };
-            // A new run's main is still starting: nothing can be granted until it parks.
-            if self.step.is_some() || !self.run.is_paused() || self.ended_at.is_some() || !self.run.quiescent() {
-                return;
-            }
-            let due = if f.rewinding() {
-                true
-            } else if let Some(last) = f.playing {
-                last.elapsed() >= PLAY_PACE.div_f64(self.run.speed().max(0.01))
-            } else {
-                false
-            };
-            if !due || f.next >= f.plan.len() {
-                self.follow_done();
-                return;
-            }
-            if !self.follow_next() {
-                return;
-            }
-            if !self.follow.as_ref().is_some_and(|f| f.rewinding()) {
-                return;
-            }
-            // Rewinding: settle this step here while the budget lasts.
-            let left = Duration::from_millis(15).saturating_sub(budget.elapsed());
-            if left.is_zero() || !self.run.settle(&mut self.recs, left) {
-                self.absorb();
-                return;
-            }
-            self.absorb();
-            self.step = None;
-        }
-    }
-
-    /// A followed schedule reached its end or its rewind target.
-    fn follow_done(&mut self) {
-        let l = self.dash.lang;
-        let Some(f) = self.follow.as_mut() else { return };
-        if f.auto_until > 0 && f.next >= f.auto_until {
-            // A rewind arrived.
-            f.auto_until = 0;
-            let msg = match self.free_ops.take() {
-                // The steps now count every op of the free run: say so, or the
-                // counter seems to jump forward on a step back.
-                Some(n) => match l {
-                    Lang::En => format!("back to step {} of {n}: the free run's ops count as steps now", self.steps),
-                    Lang::Zh => format!("后退到第 {} 步(共 {n} 步):自由运行的每个操作现在都算一步", self.steps),
-                },
-                None => format!("{} {} {}", l.pick("back at step", "已回到第"), self.steps, l.pick("(the run was replayed to here; b goes further back)", "步(运行已重放到这里;b 继续后退)")),
-            };
-            if !f.replay || f.next >= f.plan.len() {
-                self.follow = None;
-            }
-            self.dash.say(msg, Tone::Good);
-            return;
-        }
-        if f.playing.is_some() && f.next >= f.plan.len() {
-            f.playing = None;
-        }
-        if f.replay && f.next >= f.plan.len() && f.playing.is_none() {
-            self.follow = None;
-            self.dash.say(l.pick("the recording is over: you are stepping freely now", "记录已经回放完毕:现在可以自由单步"), Tone::Good);
-        }
-    }
-
-    /// Performs the followed schedule's next action; false if it could not.
-    fn follow_next(&mut self) -> bool {
-        let Some(f) = self.follow.as_mut() else { return false };
-        let action = f.plan[f.next];
-        f.next += 1;
-        let l = self.dash.lang;
-        match action {
-            Action::Step { lane, granularity } => {
-                if self.run.statements() != (granularity == 1) {
-                    self.run.set_statements(granularity == 1);
-                }
-                match self.run.grant(Some(lane)) {
-                    Ok(_) => {
-                        self.steps += 1;
-                        self.step = Some(Step { n: self.steps, since: Instant::now() });
-                        true
-                    }
-                    Err(e) => {
-                        let who = match &e {
-                            GateError::NotSteppable(..) => self.gate_error(&e, lane),
-                            _ => format!("{}: {}", self.dash.model.pname(lane), self.gate_error(&e, lane)),
-                        };
-                        self.follow = None;
-                        self.dash.say(format!("{} {}: {who}", l.pick("the run went another way than recorded at step", "运行与记录不同,在第"), self.steps + 1), Tone::Bad);
-                        false
-                    }
-                }
-            }
-            Action::Signal { lane, signal } => {
-                self.run.signal(lane, signal);
-                self.steps += 1;
-                self.step = Some(Step { n: self.steps, since: Instant::now() });
-                true
-            }
-        }
-    }
-
     /// The viewer switched language (`L`): the goals reached and the bad
     /// outcomes, which are the manifest's words, are said again in it; a
     /// message on screen in the other language goes.
@@ -618,76 +478,6 @@ impl Session {
         self.update_status();
     }
 
-    /// The user went their own way: a replay stops following its recording.
-    fn leave_recording(&mut self) {
-        if let Some(f) = self.follow.take().filter(|f| f.replay && f.next < f.plan.len()) {
-            let l = self.dash.lang;
-            self.dash.say(format!("{} {}/{}: {}", l.pick("left the recording at step", "在第"), f.next, f.plan.len(), l.pick("you are stepping freely now", "步离开了记录:现在自由单步")), Tone::Info);
-        }
-    }
-
-    /// Steps back one step (`b`): the lesson starts again, paused, and the
-    /// run's schedule up to the previous step is granted again.
-    pub fn rewind(&mut self) -> anyhow::Result<()> {
-        let l = self.dash.lang;
-        if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
-            // Pressed again while rewinding: one step further back.
-            let f = self.follow.as_mut().expect("checked");
-            if f.auto_until > 0 {
-                f.auto_until -= 1;
-                if f.next > f.auto_until {
-                    let target = f.auto_until;
-                    let plan = f.plan.clone();
-                    let replay = f.replay;
-                    return self.rewind_to(plan, target, replay);
-                }
-            }
-            return Ok(());
-        }
-        let Some(schedule) = self.schedule_so_far() else {
-            self.dash.say(format!("{} {HISTORY_MAX} {}", l.pick("this run ran freely for more than", "这次运行自由运行超过了"), l.pick("records: too long to rewind (r restarts)", "条记录:太长,无法后退(r 重新开始)")), Tone::Bad);
-            return Ok(());
-        };
-        if schedule.is_empty() {
-            self.dash.say(l.pick("at step 0: nothing to go back to", "已在第 0 步:无法再后退"), Tone::Info);
-            return Ok(());
-        }
-        let target = schedule.len() - 1;
-        let free_ops = self.ran_free.then_some(schedule.len());
-        // In a replay, keep the rest of the recording to follow afterwards.
-        let (plan, replay) = match self.follow.as_ref().filter(|f| f.replay) {
-            Some(f) if f.plan.len() >= schedule.len() && f.plan[..schedule.len()] == schedule[..] => (f.plan.clone(), true),
-            _ => (schedule, false),
-        };
-        self.rewind_to(plan, target, replay)?;
-        self.free_ops = free_ops.filter(|_| target > 0);
-        // Its ops replayed as steps are still the free run's: no goals.
-        self.ran_free = free_ops.is_some();
-        Ok(())
-    }
-
-    fn rewind_to(&mut self, plan: Vec<Action>, target: usize, replay: bool) -> anyhow::Result<()> {
-        let statements = self.run.statements();
-        let mut options = self.options.clone();
-        options.paused = true;
-        options.speed = self.run.speed();
-        options.lang = self.dash.lang.code().to_string();
-        self.fresh_run(options)?;
-        self.ran_free = false;
-        if target > 0 {
-            self.follow = Some(Follow { plan, next: 0, auto_until: target, replay, playing: None });
-        } else {
-            self.follow = replay.then_some(Follow { plan, next: 0, auto_until: 0, replay, playing: None });
-            let l = self.dash.lang;
-            self.dash.say(l.pick("back at step 0: the lesson is about to start", "已回到第 0 步:课程即将开始"), Tone::Good);
-        }
-        if self.run.statements() != statements && target == 0 {
-            self.run.set_statements(statements);
-        }
-        self.update_status();
-        Ok(())
-    }
-
     /// Ends this run and starts `options` in its place, keeping the view.
     fn fresh_run(&mut self, options: RunOptions) -> anyhow::Result<()> {
         self.run.shutdown();
@@ -708,61 +498,6 @@ impl Session {
         self.clock = ScreenClock::default();
         self.rate = RateMeter::default();
         Ok(())
-    }
-
-    /// `i`: starts typing a line for the selected process, if it waits in `input()`.
-    pub fn start_typing(&mut self) {
-        let Some((lane, name)) = self.selected() else { return };
-        let l = self.dash.lang;
-        if !self.run.waiting_for_input().contains(&lane) {
-            self.dash.say(format!("{name} {}", l.pick("is not waiting in input()", "没有在 input() 中等待")), Tone::Bad);
-            return;
-        }
-        self.typing = Some((lane, name, String::new()));
-        self.show_typing();
-    }
-
-    /// The line being typed, in the footer's message.
-    pub fn show_typing(&mut self) {
-        let Some((_, name, text)) = &self.typing else { return };
-        let l = self.dash.lang;
-        let hint = l.pick("enter sends · esc cancels · ctrl-d ends the input", "回车发送 · esc 取消 · ctrl-d 结束输入");
-        let msg = match l {
-            Lang::En => format!("input() of {name} ({hint}): {text}▏"),
-            Lang::Zh => format!("{name} 的 input()({hint}):{text}▏"),
-        };
-        self.dash.say(msg, Tone::Info);
-    }
-
-    /// Edits the line being typed: a character, or `None` to erase one.
-    pub fn type_key(&mut self, c: Option<char>) {
-        if let Some((_, _, text)) = self.typing.as_mut() {
-            match c {
-                Some(c) => text.push(c),
-                None => {
-                    text.pop();
-                }
-            }
-        }
-        self.show_typing();
-    }
-
-    /// Ends typing: `Some(true)` sends the line, `Some(false)` ends the
-    /// process's input (its `input()` raises EOFError), `None` cancels.
-    pub fn finish_typing(&mut self, send: Option<bool>) {
-        let Some((lane, name, text)) = self.typing.take() else { return };
-        let l = self.dash.lang;
-        let Some(send) = send else {
-            self.dash.say(l.pick("input cancelled", "已取消输入"), Tone::Info);
-            return;
-        };
-        let line = send.then_some(text.as_str());
-        if self.run.give_input(lane, line) {
-            let what = if send { format!("{} {name}: {text}", l.pick("typed for", "已输入给")) } else { format!("{} {name}", l.pick("end of input for", "输入结束:")) };
-            self.dash.say(what, Tone::Info);
-        } else {
-            self.dash.say(format!("{name} {}", l.pick("no longer waits for input", "不再等待输入")), Tone::Bad);
-        }
     }
 
     pub fn step_selected(&mut self) {
@@ -889,53 +624,6 @@ impl Session {
     pub fn shutdown(&mut self) {
         self.run.shutdown_into(&mut self.recs);
         self.absorb();
-    }
-}
-
-/// The time the screen shows: the run's own clock while it runs freely, and
-/// while it is paused or stepping a clock that stands still and moves one
-/// timeline cell per step. So the seconds a teacher spends talking before
-/// the next step do not fill every lane with "ready", and the interleaving
-/// just stepped through stays on screen (as in `snapshot` figures).
-#[derive(Clone, Copy, Debug, Default)]
-struct ScreenClock {
-    /// The run went freely at the last look.
-    free: bool,
-    /// Run time left out so far (time spent paused): screen = run − `shift`.
-    shift: u64,
-    /// Screen time reached so far.
-    now: u64,
-}
-
-impl ScreenClock {
-    /// Notes whether the run goes freely at run time `real`: leaving a pause,
-    /// the screen goes on from where it stood.
-    fn follow(&mut self, free: bool, real: u64) {
-        if free == self.free {
-            return;
-        }
-        if free {
-            self.shift = real.saturating_sub(self.now);
-        } else {
-            self.now = self.now.max(real.saturating_sub(self.shift));
-        }
-        self.free = free;
-    }
-
-    /// Screen time at run time `real`.
-    fn now(&self, real: u64) -> u64 {
-        if self.free { self.now.max(real.saturating_sub(self.shift)) } else { self.now }
-    }
-
-    /// Screen time of record `r`: its own less the time paused when free; a
-    /// step (`Grant`) later than the last one when paused.
-    fn place(&mut self, r: &Record, step_ns: u64) -> u64 {
-        if self.free {
-            self.now = self.now.max(r.t_ns.saturating_sub(self.shift));
-        } else if matches!(r.kind, crate::model::RecordKind::Grant { .. }) {
-            self.now += step_ns;
-        }
-        self.now
     }
 }
 
