@@ -11,11 +11,20 @@
 //! [`Run::quiescent`], signals and freeze. Dropping the run (or
 //! [`Run::shutdown`]) ends every process, waits for the reaper to see each end,
 //! and removes the segment and the scratch folder.
+//!
+//! Files: `gate` (what can step, grants, settling, signals), `input` (lines
+//! for `input()`), `end` (the end of a run), `scratch` (run folders),
+//! `drain` (records out of the rings), `reaper`, `guard`, `schedule`; this
+//! file starts a run.
 
 pub mod drain;
+mod end;
+mod gate;
 pub mod guard;
+mod input;
 pub mod reaper;
 pub mod schedule;
+mod scratch;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -35,6 +44,11 @@ use crate::shm::{Segment, ShmError, View};
 use crate::sys;
 
 pub use drain::{DrainStats, Drainer};
+pub use input::Input;
+pub use scratch::{is_scratch_dir, scratch_parent, sweep_stale_scratch};
+use scratch::make_scratch;
+#[cfg(test)]
+use end::in_lane_order;
 use reaper::Lane0;
 
 /// Prefix of a run's scratch folder (in the system's temp folder).
@@ -201,83 +215,9 @@ pub struct Run {
     panic_in_shutdown: bool,
 }
 
-/// The standard input of a headless run: the `--input` lines, then
-/// forkscope's own stdin (read by a thread, so the run never blocks on it).
-#[derive(Debug)]
-pub struct Input {
-    given: std::collections::VecDeque<String>,
-    stdin: Option<std::sync::mpsc::Receiver<String>>,
-}
-
-impl Input {
-    /// `lines` first; then, if `stdin`, forkscope's standard input.
-    pub fn new(lines: Vec<String>, stdin: bool) -> Input {
-        let stdin = stdin.then(|| {
-            let (tx, rx) = std::sync::mpsc::channel();
-            let _ = std::thread::Builder::new().name("stdin".into()).spawn(move || {
-                use std::io::BufRead;
-                for line in std::io::stdin().lock().lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-            rx
-        });
-        Input { given: lines.into(), stdin }
-    }
-
-    /// The next line (`Some(None)`: end of input; `None`: none yet).
-    fn next_line(&mut self) -> Option<Option<String>> {
-        if let Some(l) = self.given.pop_front() {
-            return Some(Some(l));
-        }
-        match &self.stdin {
-            None => Some(None),
-            Some(rx) => match rx.try_recv() {
-                Ok(l) => Some(Some(l)),
-                Err(std::sync::mpsc::TryRecvError::Empty) => None,
-                Err(std::sync::mpsc::TryRecvError::Disconnected) => Some(None),
-            },
-        }
-    }
-}
-
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Run").field("lesson", &self.options.lesson).field("main_pid", &self.main_pid).finish()
-    }
-}
-
-/// Where runs make their scratch folders: the system's temporary folder,
-/// made absolute as Python's `tempfile` does (a relative `TMPDIR` is taken
-/// from the current folder), since every process works inside its scratch
-/// folder and a relative path would mean another place there.
-pub fn scratch_parent() -> PathBuf {
-    let t = std::env::temp_dir();
-    std::path::absolute(&t).unwrap_or(t)
-}
-
-/// True if `p` looks like a scratch folder of ours (guards `remove_dir_all`).
-pub fn is_scratch_dir(p: &Path) -> bool {
-    p.parent() == Some(&scratch_parent()) && p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(SCRATCH_PREFIX))
-}
-
-/// Removes scratch folders of runs whose conductor is gone.
-pub fn sweep_stale_scratch() {
-    let Ok(dir) = std::fs::read_dir(scratch_parent()) else { return };
-    for e in dir.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = name.strip_prefix(SCRATCH_PREFIX) else { continue };
-        let mut it = rest.splitn(3, '-');
-        // As for segments: only a folder no live run holds (in any pid
-        // namespace) and whose conductor is gone.
-        if let (Some(Ok(pid)), Some(Ok(start))) = (it.next().map(str::parse::<i32>), it.next().map(str::parse::<u64>))
-            && !sys::is_held_alive(&e.path())
-            && !sys::is_same_live_process(pid, start) {
-                let _ = std::fs::remove_dir_all(e.path());
-            }
     }
 }
 
@@ -296,20 +236,6 @@ fn start_template(exe: &Path, segment: &str) -> std::io::Result<i32> {
     let pid = cmd.spawn()?.id() as i32;
     Ok(pid)
 }
-
-fn make_scratch() -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::DirBuilderExt;
-    let pid = std::process::id() as i32;
-    let start = sys::start_time(pid).unwrap_or(0);
-    let dir = scratch_parent().join(format!("{SCRATCH_PREFIX}{pid}-{start}-{:016x}", rand::random::<u64>()));
-    std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
-    Ok(dir)
-}
-
-/// How long [`Run::settle`] looks again at once (yielding) before it sleeps
-/// between looks: a step of ticket-race takes about 0.2 ms; explore --all
-/// ran 41 runs/s with sleeps alone, 54 with this.
-const SETTLE_SPIN: Duration = Duration::from_micros(300);
 
 impl Run {
     /// Starts a run (see the module docs).
@@ -430,22 +356,6 @@ impl Run {
         Ok(run)
     }
 
-    /// Ends the template (if any) and reaps it, and then the processes it
-    /// had not reaped yet: they are ours now (the child subreaper), and a
-    /// dashboard that starts run after run must not collect zombies.
-    fn end_template(&mut self) {
-        if let Some(pid) = self.template.take() {
-            sys::kill(pid, libc::SIGKILL);
-            sys::wait_child(pid, true);
-            let v = self.seg.view();
-            for lane in 1..v.lanes_in_use() {
-                let pid = v.lane(lane).map_or(0, |l| l.pid.load(Acquire));
-                // A zombie that is our child now is reaped; not ours: nothing.
-                sys::wait_child(pid, false);
-            }
-        }
-    }
-
     fn start_guard(&mut self) -> Result<(), RunError> {
         let (reader, writer) = std::io::pipe().map_err(RunError::Guard)?;
         let name = self.seg.name().to_string();
@@ -561,410 +471,6 @@ impl Run {
         self.nudge_all();
     }
 
-    /// Lanes waiting in `input()` for a line nobody has handed them yet.
-    pub fn waiting_for_input(&self) -> Vec<Lane> {
-        let v = &self.seg.view();
-        (1..v.lanes_in_use())
-            .filter(|&lane| {
-                let Some(l) = v.lane(lane) else { return false };
-                let Some(s) = l.status.read(64) else { return false };
-                l.ended.load(Acquire) == 0
-                    && s.state == ProcState::Blocked as u32
-                    && s.op == crate::shm::record::Op::Input as u32
-                    && l.handoff.load(Acquire) == 0
-            })
-            .map(Lane)
-            .collect()
-    }
-
-    /// Hands `lane`, waiting in `input()`, a line (`None`: end of input, its
-    /// `input()` raises EOFError). False if it is not waiting for one.
-    pub fn give_input(&mut self, lane: Lane, line: Option<&str>) -> bool {
-        if !self.waiting_for_input().contains(&lane) {
-            return false;
-        }
-        let lane = lane.0;
-        let seg = self.seg.clone();
-        let v = seg.view();
-        let Some(l) = v.lane(lane) else { return false };
-        let (first, len) = match line {
-            Some(text) => match v.write_chain(text.as_bytes()) {
-                Ok(first) => (first, text.len() as u32),
-                Err(_) => return false,
-            },
-            None => (NONE, 0),
-        };
-        l.mailbox_len.store(len, Relaxed);
-        l.mailbox_block.store(first, Release);
-        l.handoff.store(crate::runtime::ipc::token(crate::runtime::misc::STDIN), Release);
-        v.wake_lane(lane);
-        true
-    }
-
-    /// Feeds the run's standard input ([`Run::set_input`]) to the processes
-    /// waiting in `input()`, in lane order; at the end of input they get EOF.
-    /// Returns whether it handed anyone anything.
-    pub fn feed_input(&mut self) -> bool {
-        let waiting = self.waiting_for_input();
-        if waiting.is_empty() {
-            return false;
-        }
-        let Some(mut input) = self.input.take() else { return false };
-        let mut fed = false;
-        for lane in waiting {
-            match input.next_line() {
-                Some(line) => fed |= self.give_input(lane, line.as_deref()),
-                None => break,
-            }
-        }
-        self.input = Some(input);
-        fed
-    }
-
-    /// Where `input()` reads from in a run without a dashboard.
-    pub fn set_input(&mut self, input: Input) {
-        self.input = Some(input);
-    }
-
-    /// What the conductor reads of every lane in use (lane 0 excluded).
-    pub fn lanes(&self) -> Vec<LaneInfo> {
-        let v = &self.seg.view();
-        (1..v.lanes_in_use())
-            .filter_map(|lane| {
-                let l = v.lane(lane)?;
-                let snap = l.status.read(64);
-                Some(LaneInfo {
-                    lane: Lane(lane),
-                    pid: l.pid.load(Acquire),
-                    state: snap.and_then(|s| ProcState::from_raw(s.state)),
-                    deadline_ns: snap.map_or(0, |s| s.deadline_ns),
-                    ended: l.ended.load(Acquire) != 0,
-                    frozen: self.frozen.contains(&Lane(lane)),
-                })
-            })
-            .collect()
-    }
-
-    /// Every process has ended (and the reaper has seen it).
-    pub fn all_ended(&self) -> bool {
-        let v = &self.seg.view();
-        (1..v.lanes_in_use()).all(|lane| v.lane(lane).is_none_or(|l| l.ended.load(Acquire) != 0 || l.pid.load(Acquire) < 0))
-    }
-
-    /// Nothing will change until the user acts: every live process is parked,
-    /// blocked with no wake-up pending, sleeping while paused, or frozen; no
-    /// grant or signal is still in flight.
-    pub fn quiescent(&self) -> bool {
-        let v = &self.seg.view();
-        for lane in 1..v.lanes_in_use() {
-            let Some(l) = v.lane(lane) else { continue };
-            if l.ended.load(Acquire) != 0 {
-                continue;
-            }
-            let pid = l.pid.load(Acquire);
-            if pid < 0 {
-                continue;
-            }
-            if pid == 0 || l.kill_pending.load(Acquire) != 0 {
-                return false;
-            }
-            if self.frozen.contains(&Lane(lane)) {
-                continue;
-            }
-            if l.grant.load(Acquire) != 0 {
-                return false;
-            }
-            let Some(s) = l.status.read(64) else { return false };
-            match ProcState::from_raw(s.state) {
-                Some(ProcState::Ready) => {}
-                Some(ProcState::Sleeping) if self.is_paused() => {}
-                Some(ProcState::Blocked) => {
-                    if l.wakes.load(SeqCst) != l.wakes_seen.load(SeqCst) {
-                        return false;
-                    }
-                    // Joining a process that has ended: it is about to be woken.
-                    if s.op == crate::shm::record::Op::Join as u32 && v.lane(s.other).is_some_and(|o| o.ended.load(Acquire) != 0) {
-                        return false;
-                    }
-                }
-                _ => return false,
-            }
-        }
-        true
-    }
-
-    /// Whether `lane` can take a step now: parked, sleeping, or blocked with a
-    /// timeout (the step makes the timeout expire).
-    pub fn steppable(&self, lane: Lane) -> Result<(), GateError> {
-        let frozen = self.frozen.contains(&lane);
-        let lane = lane.0;
-        let name = self.seg.view().lane(lane).map(|l| l.name.get()).unwrap_or_else(|| format!("#{lane}"));
-        let l = self.seg.view().lane(lane).ok_or_else(|| GateError::NotSteppable(name.clone(), "no such process".into()))?;
-        if lane == CONDUCTOR_LANE || lane >= self.seg.view().lanes_in_use() || l.pid.load(Acquire) <= 0 {
-            return Err(GateError::NotSteppable(name, "no such process".into()));
-        }
-        if l.ended.load(Acquire) != 0 {
-            return Err(GateError::NotSteppable(name, "it has ended".into()));
-        }
-        if frozen {
-            return Err(GateError::NotSteppable(name, "it is frozen".into()));
-        }
-        let s = l.status.read(64).ok_or_else(|| GateError::NotSteppable(name.clone(), "its status is unreadable".into()))?;
-        match ProcState::from_raw(s.state) {
-            Some(ProcState::Ready | ProcState::Sleeping) => Ok(()),
-            Some(ProcState::Blocked) if s.deadline_ns != 0 => Ok(()),
-            Some(ProcState::Blocked) => Err(GateError::NotSteppable(name, "it is blocked with no timeout".into())),
-            Some(st) => Err(GateError::NotSteppable(name, format!("it is {}", st.name()))),
-            None => Err(GateError::NotSteppable(name, "it is starting".into())),
-        }
-    }
-
-    /// What a parked process will wait for if stepped, as it shows at the
-    /// gate: an op that waits for as long as it takes (`acquire`, `get`,
-    /// `join`) with its resource or process. `None`: not parked at one.
-    pub fn next_wait(&self, lane: Lane) -> Option<(crate::shm::record::Op, Option<ResId>, Option<Lane>)> {
-        use crate::shm::record::Op;
-        let l = self.seg.view().lane(lane.0)?;
-        let s = l.status.read(64)?;
-        if ProcState::from_raw(s.state) != Some(ProcState::Ready) {
-            return None;
-        }
-        let op = Op::from_raw(s.op as u16).filter(|op| matches!(op, Op::Acquire | Op::Get | Op::Join))?;
-        let some = |v: u32| (v != NONE).then_some(v);
-        let (res, other) = (some(s.res).map(ResId), some(s.other).map(Lane));
-        (res.is_some() || other.is_some()).then_some((op, res, other))
-    }
-
-    /// Lanes that are parked or sleeping (what "step the next ready one" picks from).
-    pub fn ready_lanes(&self) -> Vec<Lane> {
-        self.lanes()
-            .into_iter()
-            .filter(|i| !i.ended && !i.frozen && i.pid > 0 && matches!(i.state, Some(ProcState::Ready | ProcState::Sleeping)))
-            .map(|i| i.lane)
-            .collect()
-    }
-
-    /// The next ready lane after the last one granted, round robin.
-    pub fn next_ready(&self) -> Option<Lane> {
-        let ready = self.ready_lanes();
-        ready.iter().copied().find(|&l| l > self.last_granted).or_else(|| ready.first().copied())
-    }
-
-    /// Grants one step to `lane` (or, with `None`, to the next ready one).
-    /// Returns the lane granted. The step is over when [`Run::quiescent`].
-    pub fn grant(&mut self, lane: Option<Lane>) -> Result<Lane, GateError> {
-        if !self.is_paused() {
-            return Err(GateError::NotPaused);
-        }
-        let lane = match lane {
-            Some(l) => l,
-            None => self.next_ready().ok_or(GateError::NothingReady)?,
-        };
-        self.steppable(lane)?;
-        let gran = self.seg.view().control().granularity.load(Relaxed);
-        self.lane0.emit(&self.seg.view(), RawKind::Grant, OpBody { other: lane.0 as u16, res: NONE, a: gran as i64, ..Default::default() });
-        let l = self.seg.view().lane(lane.0).expect("checked");
-        l.grant.fetch_add(1, SeqCst);
-        self.seg.view().nudge_lane(lane.0);
-        self.last_granted = lane;
-        self.schedule.push(Action::Step { lane, granularity: gran });
-        Ok(lane)
-    }
-
-    /// Waits (draining into `out`) until the run is quiescent or everything
-    /// ended; false if `max` passed first.
-    pub fn settle(&mut self, out: &mut Vec<Record>, max: Duration) -> bool {
-        let t0 = Instant::now();
-        let mut pause = Duration::from_micros(20);
-        // A step is mostly done in well under a millisecond (`explore`
-        // makes thousands): look again at once, yielding, for that long,
-        // then sleep between looks. The sleeps keep to their length
-        // (timer slack) rather than the kernel's default 50 µs more.
-        sys::fine_timer_slack();
-        loop {
-            if self.all_ended() || self.quiescent() {
-                // Let the reaper finish reporting, then release everything in order.
-                self.drain(out, true);
-                return true;
-            }
-            self.drain(out, false);
-            if t0.elapsed() > max {
-                return false;
-            }
-            if t0.elapsed() < SETTLE_SPIN {
-                std::thread::yield_now();
-                continue;
-            }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_micros(250));
-        }
-    }
-
-    /// The pid of live process `lane`, if it is one we may signal. Lane pids
-    /// are untrusted (any process of the run can write any lane): only a
-    /// process below the conductor, never the conductor itself, can be one of
-    /// the run's (the conductor is the child subreaper, so orphans count).
-    fn pid_of(&self, lane: Lane) -> Option<i32> {
-        let l = self.seg.view().lane(lane.0)?;
-        let pid = l.pid.load(Acquire);
-        let me = std::process::id() as i32;
-        (pid > 0 && pid != me && l.ended.load(Acquire) == 0 && sys::is_descendant_of(pid, me)).then_some(pid)
-    }
-
-    /// Sends `signal` to process `lane` (terminate = SIGTERM, kill = SIGKILL).
-    pub fn signal(&mut self, lane: Lane, signal: i32) -> bool {
-        let Some(pid) = self.pid_of(lane) else { return false };
-        let l = self.seg.view().lane(lane.0).expect("checked");
-        if signal == libc::SIGTERM || signal == libc::SIGKILL {
-            l.kill_pending.store(1, SeqCst);
-        }
-        self.lane0.emit(&self.seg.view(), RawKind::Signal, OpBody { other: lane.0 as u16, res: NONE, a: signal as i64, ..Default::default() });
-        self.schedule.push(Action::Signal { lane, signal });
-        let ok = sys::kill(pid, signal);
-        if signal == libc::SIGTERM && self.frozen.contains(&lane) {
-            // A stopped process only acts on SIGTERM once continued.
-            sys::kill(pid, libc::SIGCONT);
-            self.frozen.remove(&lane);
-        }
-        ok
-    }
-
-    /// Freezes (SIGSTOP) or thaws (SIGCONT) process `lane`.
-    pub fn freeze(&mut self, lane: Lane, on: bool) -> bool {
-        let Some(pid) = self.pid_of(lane) else { return false };
-        let sig = if on { libc::SIGSTOP } else { libc::SIGCONT };
-        if on {
-            self.frozen.insert(lane);
-        } else {
-            self.frozen.remove(&lane);
-        }
-        self.lane0.emit(&self.seg.view(), RawKind::Signal, OpBody { other: lane.0 as u16, res: NONE, a: sig as i64, ..Default::default() });
-        sys::kill(pid, sig)
-    }
-
-    pub fn is_frozen(&self, lane: Lane) -> bool {
-        self.frozen.contains(&lane)
-    }
-
-    /// Ends every process (SIGKILL), waits for the reaper to see each end,
-    /// drains what is left into `out`, and cleans up (but for the scratch
-    /// folder, which goes with the `Run`). Idempotent.
-    pub fn shutdown_into(&mut self, out: &mut Vec<Record>) {
-        if self.shut {
-            return;
-        }
-        self.shut = true;
-        #[cfg(test)]
-        assert!(!self.panic_in_shutdown, "test: a panic inside shutdown");
-        let seg = self.seg.clone();
-        let v = seg.view();
-        if !self.all_ended() {
-            self.lane0.emit(&v, RawKind::Closing, OpBody { other: NO_LANE, res: NONE, ..Default::default() });
-        }
-        // Every process at once: a run of a thousand busy processes (or a
-        // fork bomb) ends within a moment, not one kill and wait after the
-        // other. The group first, so that nothing forks meanwhile; what a
-        // program made outside the lesson API (Python's `os.fork`,
-        // `subprocess`) has no lane but is in the group too (the reaper, our
-        // subreaper, reaps it). Then every lane whose process is provably
-        // still the run's (same start time), in case it left the group.
-        let from = out.len();
-        let t0 = Instant::now();
-        let mut round = 0;
-        loop {
-            if round % 50 == 0 {
-                self.kill_everything();
-            }
-            round += 1;
-            self.drain(out, false);
-            if self.all_ended() || t0.elapsed() >= Duration::from_secs(5) {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        // Stop the reaper (it reaps the adopted zombies on its way out).
-        self.stop_reaper();
-        if let Some(h) = self.reaper.take() {
-            let _ = h.join();
-        }
-        self.drain(out, true);
-        if let Some(closing) = out[from..].iter().position(|r| matches!(r.kind, crate::model::RecordKind::Closing)) {
-            in_lane_order(&mut out[from + closing..]);
-        }
-        self.end_template();
-        v.control().clean.store(1, SeqCst);
-        if let Some((pid, writer)) = self.guard.take() {
-            drop(writer);
-            sys::wait_child(pid, true);
-        }
-    }
-
-    /// SIGKILL to the run's process group and to every lane's process that
-    /// is still the one the run started (its start time proves it).
-    fn kill_everything(&self) {
-        if self.pgid > 0 {
-            sys::kill_group(self.pgid, libc::SIGKILL);
-        }
-        let v = self.seg.view();
-        for lane in 1..v.lanes_in_use() {
-            let Some(pid) = self.pid_of(Lane(lane)) else { continue };
-            let l = v.lane(lane).expect("in range");
-            if l.ended.load(Acquire) == 0 && sys::start_time(pid) == Some(l.start_time.load(Acquire)) {
-                l.kill_pending.store(1, SeqCst);
-                sys::kill(pid, libc::SIGKILL);
-            }
-        }
-    }
-
-    /// Tells the reaper to stop, and wakes it from its wait.
-    fn stop_reaper(&mut self) {
-        self.reaper_stop.store(true, Release);
-        if let Some(mut w) = self.reaper_wake.take() {
-            use std::io::Write;
-            let _ = w.write_all(b"x");
-        }
-    }
-
-    pub fn shutdown(&mut self) {
-        let mut sink = Vec::new();
-        self.shutdown_into(&mut sink);
-    }
-}
-
-/// The ends seen after a run's `Closing` record, put in lane order: every
-/// process is killed at once, so the reaper sees their ends in whatever order
-/// the kernel delivers them, but the records of a closing must come in a fixed
-/// order (a replay compares them). Each record keeps the place (sequence
-/// number and time) it had; only which end is said there changes.
-fn in_lane_order(records: &mut [Record]) {
-    use crate::model::RecordKind;
-    let at: Vec<usize> = (0..records.len()).filter(|&i| matches!(records[i].kind, RecordKind::Ended { .. })).collect();
-    let mut ends: Vec<Record> = at.iter().map(|&i| records[i].clone()).collect();
-    ends.sort_by_key(|r| match r.kind {
-        RecordKind::Ended { process, .. } => process,
-        _ => unreachable!("only ends were taken"),
-    });
-    for (&i, mut end) in at.iter().zip(ends) {
-        end.seq = records[i].seq;
-        end.t_ns = records[i].t_ns;
-        records[i] = end;
-    }
-}
-
-impl Drop for Run {
-    fn drop(&mut self) {
-        self.shutdown();
-        // Had shutdown been cut short (a panic inside it), the reaper would
-        // still run: it owns the segment too, so nothing is unmapped under
-        // it. Stop it, so that it lets go and the last owner unlinks the
-        // segment.
-        self.stop_reaper();
-        // The folder goes last: after the end, a lesson's conditions still
-        // read the files the run left there (`file("name")`).
-        if is_scratch_dir(&self.scratch) {
-            let _ = std::fs::remove_dir_all(&self.scratch);
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,142 @@
+//! The end of a run: every process at once, the reaper stopped, the
+//! template reaped, the segment and the folder gone.
+
+use super::*;
+
+impl Run {
+    /// Ends the template (if any) and reaps it, and then the processes it
+    /// had not reaped yet: they are ours now (the child subreaper), and a
+    /// dashboard that starts run after run must not collect zombies.
+    pub(super) fn end_template(&mut self) {
+        if let Some(pid) = self.template.take() {
+            sys::kill(pid, libc::SIGKILL);
+            sys::wait_child(pid, true);
+            let v = self.seg.view();
+            for lane in 1..v.lanes_in_use() {
+                let pid = v.lane(lane).map_or(0, |l| l.pid.load(Acquire));
+                // A zombie that is our child now is reaped; not ours: nothing.
+                sys::wait_child(pid, false);
+            }
+        }
+    }
+
+    /// Ends every process (SIGKILL), waits for the reaper to see each end,
+    /// drains what is left into `out`, and cleans up (but for the scratch
+    /// folder, which goes with the `Run`). Idempotent.
+    pub fn shutdown_into(&mut self, out: &mut Vec<Record>) {
+        if self.shut {
+            return;
+        }
+        self.shut = true;
+        #[cfg(test)]
+        assert!(!self.panic_in_shutdown, "test: a panic inside shutdown");
+        let seg = self.seg.clone();
+        let v = seg.view();
+        if !self.all_ended() {
+            self.lane0.emit(&v, RawKind::Closing, OpBody { other: NO_LANE, res: NONE, ..Default::default() });
+        }
+        // Every process at once: a run of a thousand busy processes (or a
+        // fork bomb) ends within a moment, not one kill and wait after the
+        // other. The group first, so that nothing forks meanwhile; what a
+        // program made outside the lesson API (Python's `os.fork`,
+        // `subprocess`) has no lane but is in the group too (the reaper, our
+        // subreaper, reaps it). Then every lane whose process is provably
+        // still the run's (same start time), in case it left the group.
+        let from = out.len();
+        let t0 = Instant::now();
+        let mut round = 0;
+        loop {
+            if round % 50 == 0 {
+                self.kill_everything();
+            }
+            round += 1;
+            self.drain(out, false);
+            if self.all_ended() || t0.elapsed() >= Duration::from_secs(5) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        // Stop the reaper (it reaps the adopted zombies on its way out).
+        self.stop_reaper();
+        if let Some(h) = self.reaper.take() {
+            let _ = h.join();
+        }
+        self.drain(out, true);
+        if let Some(closing) = out[from..].iter().position(|r| matches!(r.kind, crate::model::RecordKind::Closing)) {
+            in_lane_order(&mut out[from + closing..]);
+        }
+        self.end_template();
+        v.control().clean.store(1, SeqCst);
+        if let Some((pid, writer)) = self.guard.take() {
+            drop(writer);
+            sys::wait_child(pid, true);
+        }
+    }
+
+    /// SIGKILL to the run's process group and to every lane's process that
+    /// is still the one the run started (its start time proves it).
+    pub(super) fn kill_everything(&self) {
+        if self.pgid > 0 {
+            sys::kill_group(self.pgid, libc::SIGKILL);
+        }
+        let v = self.seg.view();
+        for lane in 1..v.lanes_in_use() {
+            let Some(pid) = self.pid_of(Lane(lane)) else { continue };
+            let l = v.lane(lane).expect("in range");
+            if l.ended.load(Acquire) == 0 && sys::start_time(pid) == Some(l.start_time.load(Acquire)) {
+                l.kill_pending.store(1, SeqCst);
+                sys::kill(pid, libc::SIGKILL);
+            }
+        }
+    }
+
+    /// Tells the reaper to stop, and wakes it from its wait.
+    pub(super) fn stop_reaper(&mut self) {
+        self.reaper_stop.store(true, Release);
+        if let Some(mut w) = self.reaper_wake.take() {
+            use std::io::Write;
+            let _ = w.write_all(b"x");
+        }
+    }
+
+    pub fn shutdown(&mut self) {
+        let mut sink = Vec::new();
+        self.shutdown_into(&mut sink);
+    }
+}
+
+/// The ends seen after a run's `Closing` record, put in lane order: every
+/// process is killed at once, so the reaper sees their ends in whatever order
+/// the kernel delivers them, but the records of a closing must come in a fixed
+/// order (a replay compares them). Each record keeps the place (sequence
+/// number and time) it had; only which end is said there changes.
+pub(super) fn in_lane_order(records: &mut [Record]) {
+    use crate::model::RecordKind;
+    let at: Vec<usize> = (0..records.len()).filter(|&i| matches!(records[i].kind, RecordKind::Ended { .. })).collect();
+    let mut ends: Vec<Record> = at.iter().map(|&i| records[i].clone()).collect();
+    ends.sort_by_key(|r| match r.kind {
+        RecordKind::Ended { process, .. } => process,
+        _ => unreachable!("only ends were taken"),
+    });
+    for (&i, mut end) in at.iter().zip(ends) {
+        end.seq = records[i].seq;
+        end.t_ns = records[i].t_ns;
+        records[i] = end;
+    }
+}
+
+impl Drop for Run {
+    fn drop(&mut self) {
+        self.shutdown();
+        // Had shutdown been cut short (a panic inside it), the reaper would
+        // still run: it owns the segment too, so nothing is unmapped under
+        // it. Stop it, so that it lets go and the last owner unlinks the
+        // segment.
+        self.stop_reaper();
+        // The folder goes last: after the end, a lesson's conditions still
+        // read the files the run left there (`file("name")`).
+        if is_scratch_dir(&self.scratch) {
+            let _ = std::fs::remove_dir_all(&self.scratch);
+        }
+    }
+}
