@@ -189,7 +189,7 @@ impl Judge {
         let mut scope = Scope::new();
         // Only the variables it names: `output` may be long.
         for (k, v) in facts.vars.iter().chain(extra.iter().map(|(k, v)| (k, v))).filter(|(k, _)| mentions(expr, k)) {
-            scope.push_dynamic(k.as_str(), crate::script::values::from_value(v.clone()));
+            scope.push_dynamic(k.as_str(), crate::script::values::from_data(v.clone()));
         }
         *self.current.borrow_mut() = facts.run.clone();
         match self.engine.eval_ast_with_scope::<Dynamic>(&mut scope, ast) {

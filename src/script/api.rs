@@ -337,7 +337,7 @@ fn register_misc(engine: &mut Engine, rt: Rc<Rt>, globals: Globals) {
     let r = rt.clone();
     engine.register_fn("param", move |ctx: NativeCallContext, name: &str| -> R<Dynamic> {
         match r.info.params.get(name) {
-            Some(v) => Ok(from_value(v.clone())),
+            Some(v) => Ok(from_value(&r, v.clone())),
             None => {
                 let known: Vec<&str> = r.info.params.keys().map(String::as_str).collect();
                 let msg = if known.is_empty() { format!("unknown parameter '{name}' (this lesson has none)") } else { format!("unknown parameter '{name}' (this lesson has: {})", known.join(", ")) };
@@ -347,7 +347,7 @@ fn register_misc(engine: &mut Engine, rt: Rc<Rt>, globals: Globals) {
     });
 
     let r = rt.clone();
-    engine.register_fn("read_json", move |ctx: NativeCallContext, p: &str| -> R<Dynamic> { lift(&ctx, r.read_json(p, line(&ctx))).map(from_value) });
+    engine.register_fn("read_json", move |ctx: NativeCallContext, p: &str| -> R<Dynamic> { lift(&ctx, r.read_json(p, line(&ctx))).map(|v| from_value(&r, v)) });
     let r = rt.clone();
     engine.register_fn("write_json", move |ctx: NativeCallContext, p: &str, v: Dynamic| -> R<()> {
         let v = lift(&ctx, to_value(&v))?;

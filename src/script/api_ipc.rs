@@ -9,7 +9,7 @@
 //! seconds (`q.get(2)`, `q.put(v, 0.5)`), a bool is Python's `block`
 //! (`q.get(false)`, `q.put(v, true, 2)`).
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, NativeCallContext};
@@ -17,10 +17,9 @@ use rhai::{Array, Dynamic, Engine, FLOAT, INT, NativeCallContext};
 use super::FnTable;
 use super::api::{R, lift, line, raise};
 use super::values::{from_value, to_value};
-use crate::codec::Handle;
 use crate::runtime::ipc::queue::Blocking;
 use crate::runtime::{LessonError, Rt};
-use crate::shm::record::{Op, ResKind};
+use crate::shm::record::Op;
 
 /// A `Queue` or `JoinableQueue`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,14 +46,7 @@ pub struct SocketObj {
     pub listening: bool,
 }
 
-thread_local! {
-    /// The process's runtime, for handles received in values (a pipe end
-    /// received is held from then on; a socket is checked).
-    static RT: RefCell<Option<Rc<Rt>>> = const { RefCell::new(None) };
-}
-
 pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
-    RT.with(|r| *r.borrow_mut() = Some(rt.clone()));
     register_queue(engine, rt.clone());
     register_pipe(engine, rt.clone());
     register_socket(engine, rt.clone());
@@ -81,42 +73,6 @@ fn times(now_ns: u64, forked_children_ms: (u64, u64)) -> rhai::Map {
         m.insert(k.into(), Dynamic::from_float(v));
     }
     m
-}
-
-/// The handle of a script object of these kinds, if `d` is one.
-pub fn to_handle(d: &Dynamic) -> Option<Handle> {
-    if let Some(q) = d.clone().try_cast::<QueueObj>() {
-        let kind = if q.joinable { ResKind::JoinableQueue } else { ResKind::Queue };
-        return Some(Handle::Resource { kind: kind as u32, id: q.id });
-    }
-    if let Some(c) = d.clone().try_cast::<ConnectionObj>() {
-        return Some(Handle::PipeEnd { id: c.id, end: c.end, duplex: c.duplex });
-    }
-    if let Some(s) = d.clone().try_cast::<SocketObj>() {
-        return Some(Handle::Socket { fd: s.fd.get(), id: s.id, listening: s.listening });
-    }
-    None
-}
-
-/// The script object for a received handle of these kinds, if it is one.
-pub fn from_handle(h: &Handle) -> Option<Dynamic> {
-    match *h {
-        Handle::Resource { kind, id } if kind == ResKind::Queue as u32 => Some(Dynamic::from(QueueObj { id, joinable: false })),
-        Handle::Resource { kind, id } if kind == ResKind::JoinableQueue as u32 => Some(Dynamic::from(QueueObj { id, joinable: true })),
-        Handle::PipeEnd { id, end, duplex } => {
-            RT.with(|r| {
-                if let Some(rt) = r.borrow().as_ref() {
-                    rt.pipe_adopt_for(id, end, rt.lane);
-                }
-            });
-            Some(Dynamic::from(ConnectionObj { id, end: end & 1, duplex }))
-        }
-        Handle::Socket { fd, id, listening } => {
-            let fd = RT.with(|r| r.borrow().as_ref().map_or(-1, |rt| rt.sock_adopt(id, fd)));
-            Some(Dynamic::from(SocketObj { id, fd: Rc::new(Cell::new(fd)), listening }))
-        }
-        _ => None,
-    }
 }
 
 fn no_attribute(ctx: &NativeCallContext, ty: &str, attr: &str) -> Box<rhai::EvalAltResult> {
@@ -164,7 +120,7 @@ fn register_queue(engine: &mut Engine, rt: Rc<Rt>) {
 
     let get = {
         let r = rt.clone();
-        move |ctx: &NativeCallContext, q: &QueueObj, how: Blocking| -> R<Dynamic> { lift(ctx, r.queue_get(q.id, how, line(ctx))).map(from_value) }
+        move |ctx: &NativeCallContext, q: &QueueObj, how: Blocking| -> R<Dynamic> { lift(ctx, r.queue_get(q.id, how, line(ctx))).map(|v| from_value(&r, v)) }
     };
     let g = get.clone();
     engine.register_fn("get", move |ctx: NativeCallContext, q: &mut QueueObj| g(&ctx, q, Blocking::FOREVER));
@@ -183,7 +139,7 @@ fn register_queue(engine: &mut Engine, rt: Rc<Rt>) {
 
     for (name, op) in [("qsize", Op::Qsize), ("empty", Op::Empty), ("full", Op::Full)] {
         let r = rt.clone();
-        engine.register_fn(name, move |ctx: NativeCallContext, q: &mut QueueObj| -> R<Dynamic> { lift(&ctx, r.queue_query(q.id, op, line(&ctx))).map(from_value) });
+        engine.register_fn(name, move |ctx: NativeCallContext, q: &mut QueueObj| -> R<Dynamic> { lift(&ctx, r.queue_query(q.id, op, line(&ctx))).map(|v| from_value(&r, v)) });
     }
     let r = rt.clone();
     engine.register_fn("task_done", move |ctx: NativeCallContext, q: &mut QueueObj| -> R<()> {
@@ -223,7 +179,7 @@ fn register_pipe(engine: &mut Engine, rt: Rc<Rt>) {
         lift(&ctx, r.pipe_send(c.id, c.end, &v, line(&ctx)))
     });
     let r = rt.clone();
-    engine.register_fn("recv", move |ctx: NativeCallContext, c: &mut ConnectionObj| -> R<Dynamic> { lift(&ctx, r.pipe_recv(c.id, c.end, line(&ctx))).map(from_value) });
+    engine.register_fn("recv", move |ctx: NativeCallContext, c: &mut ConnectionObj| -> R<Dynamic> { lift(&ctx, r.pipe_recv(c.id, c.end, line(&ctx))).map(|v| from_value(&r, v)) });
     let r = rt.clone();
     engine.register_fn("poll", move |ctx: NativeCallContext, c: &mut ConnectionObj| -> R<bool> { lift(&ctx, r.pipe_poll(c.id, c.end, 0.0, line(&ctx))) });
     let r = rt.clone();

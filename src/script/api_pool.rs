@@ -58,7 +58,7 @@ fn run_callbacks(ctx: &NativeCallContext, rt: &Rt) -> R<()> {
         let Some(p) = next else { return Ok(()) };
         if let Some(Ok(v)) = rt.result_if_ready(p.result) {
             let f = FnPtr::new(p.func.as_str()).map_err(|e| raise(LessonError::type_error(e.to_string()), ctx.call_position()))?;
-            let _ = f.call_within_context::<Dynamic>(ctx, (from_value(v),))?;
+            let _ = f.call_within_context::<Dynamic>(ctx, (from_value(rt, v),))?;
         }
     }
 }
@@ -103,7 +103,7 @@ pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
             let v = lift(ctx, r.result_get(rid, t, line(ctx)));
             // Python runs a result's callback before its get() returns.
             run_callbacks(ctx, &r)?;
-            v.map(from_value)
+            v.map(|v| from_value(&r, v))
         }
     };
 

@@ -14,7 +14,6 @@ use std::rc::Rc;
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, NativeCallContext};
 
 use super::api::{R, lift, line, raise, secs};
-use crate::codec::Handle;
 use crate::runtime::sync::value::{Num, typecode_is_float};
 use crate::runtime::{LessonError, Rt};
 use crate::shm::record::ResKind;
@@ -28,49 +27,6 @@ pub fn register(engine: &mut Engine, rt: Rc<Rt>) {
     register_barrier(engine, rt.clone());
     register_value(engine, rt.clone());
     register_array(engine, rt);
-}
-
-/// The handle of a script object of these kinds, if `d` is one.
-pub fn to_handle(d: &Dynamic) -> Option<Handle> {
-    let res = |kind: ResKind, id: u32| Some(Handle::Resource { kind: kind as u32, id });
-    if let Some(o) = d.clone().try_cast::<RLockObj>() {
-        return res(ResKind::RLock, o.id);
-    }
-    if let Some(o) = d.clone().try_cast::<SemaphoreObj>() {
-        return res(if o.bounded { ResKind::BoundedSemaphore } else { ResKind::Semaphore }, o.id);
-    }
-    if let Some(o) = d.clone().try_cast::<EventObj>() {
-        return res(ResKind::Event, o.id);
-    }
-    if let Some(o) = d.clone().try_cast::<ConditionObj>() {
-        return res(ResKind::Condition, o.id);
-    }
-    if let Some(o) = d.clone().try_cast::<BarrierObj>() {
-        return res(ResKind::Barrier, o.id);
-    }
-    if let Some(o) = d.clone().try_cast::<ValueObj>() {
-        return res(ResKind::Value, o.id);
-    }
-    if let Some(o) = d.clone().try_cast::<ArrayObj>() {
-        return res(ResKind::Array, o.id);
-    }
-    None
-}
-
-/// The script object for a received handle of these kinds, if it is one.
-pub fn from_handle(h: &Handle) -> Option<Dynamic> {
-    let Handle::Resource { kind, id } = *h else { return None };
-    Some(match ResKind::from_raw(kind)? {
-        ResKind::RLock => Dynamic::from(RLockObj { id }),
-        ResKind::Semaphore => Dynamic::from(SemaphoreObj { id, bounded: false }),
-        ResKind::BoundedSemaphore => Dynamic::from(SemaphoreObj { id, bounded: true }),
-        ResKind::Event => Dynamic::from(EventObj { id }),
-        ResKind::Condition => Dynamic::from(ConditionObj { id }),
-        ResKind::Barrier => Dynamic::from(BarrierObj { id }),
-        ResKind::Value => Dynamic::from(ValueObj { id }),
-        ResKind::Array => Dynamic::from(ArrayObj { id }),
-        _ => return None,
-    })
 }
 
 /// A timeout argument: seconds, or `()` for none.

@@ -33,7 +33,7 @@ pub fn serve(rt: &Rc<Rt>, engine: &Engine, ast: &AST, scope: &mut Scope, fns: &F
                 return 1;
             }
         };
-        let outcome = run_task(engine, ast, scope, fns, &task);
+        let outcome = run_task(rt, engine, ast, scope, fns, &task);
         if let Err(e) = rt.pool_finish(pool, &task, outcome) {
             rt.record_text(TextTag::Error, &e.to_string());
             return 1;
@@ -43,8 +43,8 @@ pub fn serve(rt: &Rc<Rt>, engine: &Engine, ast: &AST, scope: &mut Scope, fns: &F
 
 /// Calls the task's function; its error becomes `Kind: message`, as Python's
 /// pool sends an exception back to the caller.
-fn run_task(engine: &Engine, ast: &AST, scope: &mut Scope, fns: &FnTable, task: &Task) -> Result<Value, String> {
-    let args: Vec<Dynamic> = task.args.iter().cloned().map(values::from_value).collect();
+fn run_task(rt: &Rt, engine: &Engine, ast: &AST, scope: &mut Scope, fns: &FnTable, task: &Task) -> Result<Value, String> {
+    let args: Vec<Dynamic> = task.args.iter().cloned().map(|v| values::from_value(rt, v)).collect();
     let opts = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     match engine.call_fn_with_options::<Dynamic>(opts, scope, ast, &task.func, args) {
         Ok(v) => values::to_value(&v).map_err(|e| e.to_string()),

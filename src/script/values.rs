@@ -6,9 +6,14 @@
 
 use rhai::{Array, Dynamic, Map};
 
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::api_ipc::{ConnectionObj, QueueObj, SocketObj};
+use super::api_sync::{ArrayObj, BarrierObj, ConditionObj, EventObj, RLockObj, SemaphoreObj, ValueObj};
 use super::objects::{Globals, LockObj, ProcessObj};
 use crate::codec::{Handle, Value};
-use crate::runtime::LessonError;
+use crate::runtime::{LessonError, Rt};
 use crate::shm::record::ResKind;
 
 /// Converts a script value to a transferable one.
@@ -53,17 +58,8 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, LessonError> {
     if d.is_blob() {
         return Ok(Value::Blob(d.cast::<rhai::Blob>()));
     }
-    if let Some(p) = d.clone().try_cast::<ProcessObj>() {
-        return match p.lane() {
-            Some(lane) => Ok(Value::Handle(Handle::Process { lane })),
-            None => Err(LessonError::type_error("cannot send a Process that has not been started")),
-        };
-    }
-    if let Some(l) = d.clone().try_cast::<LockObj>() {
-        return Ok(Value::Handle(Handle::Resource { kind: ResKind::Lock as u32, id: l.id }));
-    }
-    if let Some(h) = super::api_sync::to_handle(&d).or_else(|| super::api_ipc::to_handle(&d)) {
-        return Ok(Value::Handle(h));
+    if let Some(h) = to_handle(&d) {
+        return h.map(Value::Handle);
     }
     if d.is::<Globals>() {
         return Err(LessonError::type_error("cannot send the process's globals G; send a value instead"));
@@ -74,8 +70,18 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, LessonError> {
     Err(LessonError::type_error(format!("cannot pickle '{}' object", d.type_name())))
 }
 
-/// Rebuilds a script value received from another process.
-pub fn from_value(v: Value) -> Dynamic {
+/// Rebuilds a script value that process `rt` received from another.
+pub fn from_value(rt: &Rt, v: Value) -> Dynamic {
+    rebuild(v, &|h| from_handle(rt, h))
+}
+
+/// Rebuilds plain data outside any process of the run (a lesson's
+/// conditions, read by the conductor): a handle there is `()`.
+pub fn from_data(v: Value) -> Dynamic {
+    rebuild(v, &|_| Dynamic::UNIT)
+}
+
+fn rebuild(v: Value, handle: &dyn Fn(Handle) -> Dynamic) -> Dynamic {
     match v {
         Value::Unit => Dynamic::UNIT,
         Value::Bool(b) => b.into(),
@@ -83,26 +89,87 @@ pub fn from_value(v: Value) -> Dynamic {
         Value::Float(f) => f.into(),
         Value::Char(c) => c.into(),
         Value::Str(s) => s.into(),
-        Value::Array(a) => Dynamic::from_array(a.into_iter().map(from_value).collect()),
-        Value::Map(m) => Dynamic::from_map(m.into_iter().map(|(k, v)| (k.into(), from_value(v))).collect()),
+        Value::Array(a) => Dynamic::from_array(a.into_iter().map(|v| rebuild(v, handle)).collect()),
+        Value::Map(m) => Dynamic::from_map(m.into_iter().map(|(k, v)| (k.into(), rebuild(v, handle))).collect()),
         Value::Blob(b) => Dynamic::from_blob(b),
-        Value::Handle(h) => from_handle(h),
+        Value::Handle(h) => handle(h),
         // Only a Python process makes these; a script sees the repr.
         Value::Pickled { repr, .. } => repr.into(),
     }
 }
 
-fn from_handle(h: Handle) -> Dynamic {
-    if let Some(d) = super::api_sync::from_handle(&h).or_else(|| super::api_ipc::from_handle(&h)) {
-        return d;
+/// The one table of what crosses to another process as a handle: each
+/// script object that stands for something shared, and the handle it
+/// travels as ([`from_handle`] is its inverse). `None`: not such an object.
+fn to_handle(d: &Dynamic) -> Option<Result<Handle, LessonError>> {
+    let res = |kind: ResKind, id: u32| Some(Ok(Handle::Resource { kind: kind as u32, id }));
+    if let Some(p) = d.clone().try_cast::<ProcessObj>() {
+        return Some(p.lane().map(|lane| Handle::Process { lane }).ok_or_else(|| LessonError::type_error("cannot send a Process that has not been started")));
     }
+    if let Some(o) = d.clone().try_cast::<LockObj>() {
+        return res(ResKind::Lock, o.id);
+    }
+    if let Some(o) = d.clone().try_cast::<RLockObj>() {
+        return res(ResKind::RLock, o.id);
+    }
+    if let Some(o) = d.clone().try_cast::<SemaphoreObj>() {
+        return res(if o.bounded { ResKind::BoundedSemaphore } else { ResKind::Semaphore }, o.id);
+    }
+    if let Some(o) = d.clone().try_cast::<EventObj>() {
+        return res(ResKind::Event, o.id);
+    }
+    if let Some(o) = d.clone().try_cast::<ConditionObj>() {
+        return res(ResKind::Condition, o.id);
+    }
+    if let Some(o) = d.clone().try_cast::<BarrierObj>() {
+        return res(ResKind::Barrier, o.id);
+    }
+    if let Some(o) = d.clone().try_cast::<ValueObj>() {
+        return res(ResKind::Value, o.id);
+    }
+    if let Some(o) = d.clone().try_cast::<ArrayObj>() {
+        return res(ResKind::Array, o.id);
+    }
+    if let Some(q) = d.clone().try_cast::<QueueObj>() {
+        return res(if q.joinable { ResKind::JoinableQueue } else { ResKind::Queue }, q.id);
+    }
+    if let Some(c) = d.clone().try_cast::<ConnectionObj>() {
+        return Some(Ok(Handle::PipeEnd { id: c.id, end: c.end, duplex: c.duplex }));
+    }
+    if let Some(s) = d.clone().try_cast::<SocketObj>() {
+        return Some(Ok(Handle::Socket { fd: s.fd.get(), id: s.id, listening: s.listening }));
+    }
+    None
+}
+
+/// The script object for a handle received by this process (`rt`): a pipe
+/// end received is held by it from then on; a socket's descriptor is
+/// checked. Unknown handles become `()`.
+fn from_handle(rt: &Rt, h: Handle) -> Dynamic {
     match h {
         Handle::Process { lane } => Dynamic::from(ProcessObj::remote(lane)),
         Handle::Resource { kind, id } => match ResKind::from_raw(kind) {
             Some(ResKind::Lock) => Dynamic::from(LockObj { id }),
+            Some(ResKind::RLock) => Dynamic::from(RLockObj { id }),
+            Some(ResKind::Semaphore) => Dynamic::from(SemaphoreObj { id, bounded: false }),
+            Some(ResKind::BoundedSemaphore) => Dynamic::from(SemaphoreObj { id, bounded: true }),
+            Some(ResKind::Event) => Dynamic::from(EventObj { id }),
+            Some(ResKind::Condition) => Dynamic::from(ConditionObj { id }),
+            Some(ResKind::Barrier) => Dynamic::from(BarrierObj { id }),
+            Some(ResKind::Value) => Dynamic::from(ValueObj { id }),
+            Some(ResKind::Array) => Dynamic::from(ArrayObj { id }),
+            Some(ResKind::Queue) => Dynamic::from(QueueObj { id, joinable: false }),
+            Some(ResKind::JoinableQueue) => Dynamic::from(QueueObj { id, joinable: true }),
             _ => Dynamic::UNIT,
         },
-        _ => Dynamic::UNIT,
+        Handle::PipeEnd { id, end, duplex } => {
+            rt.pipe_adopt_for(id, end, rt.lane);
+            Dynamic::from(ConnectionObj { id, end: end & 1, duplex })
+        }
+        Handle::Socket { fd, id, listening } => {
+            let fd = rt.sock_adopt(id, fd);
+            Dynamic::from(SocketObj { id, fd: Rc::new(Cell::new(fd)), listening })
+        }
     }
 }
 
@@ -167,4 +234,43 @@ fn show_into(ctx: &rhai::NativeCallContext, d: &Dynamic, depth: usize, out: &mut
         _ => out.push_str(&leaf.to_string()),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Handles have one table ([`super::to_handle`], [`super::from_handle`])
+    /// and a received value is rebuilt with the process's runtime in hand:
+    /// no other file of the script side converts handles, and none keeps
+    /// the runtime in a thread-local (api_ipc did, for received pipe ends
+    /// and sockets; api_sync and api_ipc each had half of the table).
+    #[test]
+    fn handles_have_one_table_and_no_thread_local_runtime() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/script");
+        let mut seen = 0;
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.extension().is_none_or(|x| x != "rs") {
+                continue;
+            }
+            seen += 1;
+            let text = std::fs::read_to_string(&p).unwrap();
+            let code: Vec<&str> = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect();
+            let code = code.join("\n");
+            if p.file_name().is_some_and(|n| n != "values.rs") {
+                for f in ["fn to_handle", "fn from_handle"] {
+                    assert!(!code.contains(f), "{}: {f} belongs in values.rs", p.display());
+                }
+            }
+            // A thread-local holding the runtime: `thread_local!` with `Rt` inside.
+            let mut rest = code.as_str();
+            let needle = ["thread_", "local!"].concat();
+            while let Some(i) = rest.find(&needle) {
+                let block = &rest[i..];
+                let end = block.find("\n}").unwrap_or(block.len());
+                assert!(!block[..end].contains("Rt>"), "{}: a thread-local runtime: {}", p.display(), &block[..end]);
+                rest = &block[end..];
+            }
+        }
+        assert!(seen > 10, "read the sources ({seen} files)");
+    }
 }

@@ -66,7 +66,7 @@ fn run_script(rt: &Rc<Rt>, mut engine: rhai::Engine, ast: Result<rhai::AST, rhai
         }
         return super::pool_worker::serve(rt, &engine, &ast, &mut scope, &fns, &args);
     }
-    let args: Vec<Dynamic> = args.into_iter().map(script::values::from_value).collect();
+    let args: Vec<Dynamic> = args.into_iter().map(|v| script::values::from_value(rt, v)).collect();
     let result = engine.run_ast_with_scope(&mut scope, &ast).and_then(|_| {
         engine.call_fn_with_options::<Dynamic>(CallFnOptions::new().eval_ast(false).rewind_scope(true), &mut scope, &ast, target, args)
     });
