@@ -1,0 +1,194 @@
+//! [`View`]: typed access to a mapped segment's regions, every index
+//! checked; lanes and resources allocated; records emitted.
+
+use std::marker::PhantomData;
+use std::sync::atomic::Ordering::*;
+
+use super::layout::*;
+use super::record::{RawRecord, ResKind};
+use super::ring::{Consumer, Producer};
+use super::{Segment, ShmError};
+
+/// Typed access to a mapped segment. Every accessor checks its index.
+#[derive(Clone, Copy)]
+pub struct View<'a> {
+    pub(super) base: *mut u8,
+    pub(super) geo: Geometry,
+    pub(super) off: Offsets,
+    pub(super) _seg: PhantomData<&'a Segment>,
+}
+
+impl std::fmt::Debug for View<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("View").field("geo", &self.geo).finish()
+    }
+}
+
+/// A lane's links, none yet, and its parent.
+pub(super) fn init_lane(lane: &Lane, parent: u32) {
+    lane.parent.store(parent, Relaxed);
+    lane.wait_next.store(NONE, Relaxed);
+    lane.args_block.store(NONE, Relaxed);
+    lane.mailbox_block.store(NONE, Relaxed);
+}
+
+impl<'a> View<'a> {
+    pub fn geometry(&self) -> Geometry {
+        self.geo
+    }
+
+    pub(super) fn at<T>(&self, offset: usize) -> &'a T {
+        debug_assert!(offset + std::mem::size_of::<T>() <= self.off.total);
+        // SAFETY: callers pass offsets inside the mapping (derived from the
+        // validated geometry), aligned for `T` (regions are page aligned and
+        // strides are multiples of the alignment); the mapping outlives 'a, and
+        // every `T` here is made of atomics or `UnsafeCell`s, so shared
+        // references to memory other processes write are sound.
+        unsafe { &*(self.base.add(offset) as *const T) }
+    }
+
+    pub fn header(&self) -> &'a Header {
+        self.at(0)
+    }
+
+    pub fn control(&self) -> &'a Control {
+        self.at(self.off.control)
+    }
+
+    pub fn lane(&self, i: u32) -> Option<&'a Lane> {
+        (i < self.geo.lanes).then(|| self.at(self.off.lanes + i as usize * std::mem::size_of::<Lane>()))
+    }
+
+    /// Lane `i`'s ring slots.
+    pub(super) fn ring_slots(&self, i: u32) -> Option<(&'a Lane, *mut RawRecord)> {
+        let lane = self.lane(i)?;
+        let offset = self.off.rings + i as usize * self.geo.ring_cap as usize * std::mem::size_of::<RawRecord>();
+        // SAFETY: `offset` is inside the mapping (the rings region holds
+        // `lanes * ring_cap` records).
+        let slots = unsafe { self.base.add(offset) as *mut RawRecord };
+        Some((lane, slots))
+    }
+
+    /// The writing end of lane `i`'s ring: for its process.
+    pub fn producer(&self, i: u32) -> Option<Producer<'a>> {
+        let (lane, slots) = self.ring_slots(i)?;
+        // SAFETY: lane `i`'s `ring_cap` slots, inside the mapping, which outlives 'a.
+        Some(unsafe { Producer::new(lane, slots, self.geo.ring_cap) })
+    }
+
+    /// The reading end of lane `i`'s ring: for the conductor.
+    pub fn consumer(&self, i: u32) -> Option<Consumer<'a>> {
+        let (lane, slots) = self.ring_slots(i)?;
+        // SAFETY: as for `producer`.
+        Some(unsafe { Consumer::new(lane, slots, self.geo.ring_cap) })
+    }
+
+    pub fn resource(&self, id: u32) -> Option<&'a ResourceSlot> {
+        (id < self.geo.resources)
+            .then(|| self.at(self.off.resources + id as usize * std::mem::size_of::<ResourceSlot>()))
+    }
+
+    pub fn block(&self, i: u32) -> Option<&'a Block> {
+        (i < self.geo.blocks).then(|| self.at(self.off.blocks + i as usize * std::mem::size_of::<Block>()))
+    }
+
+    /// Lanes handed out so far (lane 0 included), capped at the table size.
+    pub fn lanes_in_use(&self) -> u32 {
+        self.control().next_lane.load(Acquire).min(self.geo.lanes)
+    }
+
+    /// Reserves the next lane for a process that `parent` (a lane, or `NONE`
+    /// for the conductor's own `main`) is starting, or fails when the table
+    /// is full. The parent is stored before the lane counts as used, so a
+    /// used lane always names who may still publish its pid (the reaper
+    /// abandons it once that parent has ended).
+    pub fn alloc_lane(&self, parent: u32) -> Result<u32, ShmError> {
+        let c = self.control();
+        let i = c.next_lane.fetch_add(1, AcqRel);
+        if i >= self.geo.lanes {
+            c.next_lane.store(self.geo.lanes, Relaxed);
+            return Err(ShmError::LanesFull(self.geo.lanes - 1));
+        }
+        let lane = self.lane(i).expect("checked");
+        init_lane(lane, parent);
+        lane.used.store(1, Release);
+        Ok(i)
+    }
+
+    /// Creates resource slot of `kind` named `name`, created by `lane`. The
+    /// caller fills the kind-specific fields through `init` before the kind is
+    /// published.
+    pub fn alloc_resource(
+        &self,
+        kind: ResKind,
+        name: &str,
+        lane: u32,
+        capacity: i64,
+        init: impl FnOnce(&ResourceSlot),
+    ) -> Result<u32, ShmError> {
+        let c = self.control();
+        let id = c.next_res.fetch_add(1, AcqRel);
+        if id >= self.geo.resources {
+            c.next_res.store(self.geo.resources, Relaxed);
+            return Err(ShmError::ResourcesFull(self.geo.resources));
+        }
+        let r = self.resource(id).expect("checked");
+        r.creator.store(lane, Relaxed);
+        r.owner.store(NONE, Relaxed);
+        r.capacity.store(capacity, Relaxed);
+        for q in &r.waiters {
+            q.head.store(NONE, Relaxed);
+            q.tail.store(NONE, Relaxed);
+            q.len.store(0, Relaxed);
+        }
+        r.name.set(name);
+        init(r);
+        r.kind.store(kind as u32, Release);
+        Ok(id)
+    }
+
+    /// Resources created so far.
+    pub fn resources_in_use(&self) -> u32 {
+        self.control().next_res.load(Acquire).min(self.geo.resources)
+    }
+
+
+
+
+
+
+
+    /// Writes one record group into `lane`'s ring, stamping sequence and time.
+    /// All records of the group share one sequence number.
+    pub fn emit(&self, lane: u32, group: &mut [RawRecord]) -> bool {
+        let Some(ring) = self.producer(lane) else { return false };
+        let c = self.control();
+        let seq = c.seq.0.fetch_add(1, Relaxed);
+        let t = crate::sys::monotonic_ns().saturating_sub(c.run_start_ns.load(Relaxed));
+        for r in group.iter_mut() {
+            r.seq = seq;
+            r.t_ns = t;
+            r.lane = lane as u16;
+        }
+        ring.push(group)
+    }
+
+    /// Wakes `lane` because something it may wait for changed: counts a
+    /// wake-up (`wakes`), then bumps its wake word and wakes it.
+    pub fn wake_lane(&self, lane: u32) {
+        if let Some(l) = self.lane(lane) {
+            l.wakes.fetch_add(1, SeqCst);
+            l.wake.0.fetch_add(1, SeqCst);
+            super::futex::wake_all(&l.wake.0);
+        }
+    }
+
+    /// Makes `lane` look again at the run mode (pause, resume, speed): bumps
+    /// its wake word without counting a wake-up.
+    pub fn nudge_lane(&self, lane: u32) {
+        if let Some(l) = self.lane(lane) {
+            l.wake.0.fetch_add(1, SeqCst);
+            super::futex::wake_all(&l.wake.0);
+        }
+    }
+}
