@@ -22,3 +22,4 @@ pub mod sys;
 pub mod ui;
 pub mod vocab;
 pub mod words;
+pub mod worker;

@@ -22,8 +22,8 @@ fn main() -> ExitCode {
         forkscope::conductor::without_fork_server();
     }
     let code = match cli.command {
-        Some(Command::Worker { segment, lane }) => forkscope::script::worker::main(&segment, lane),
-        Some(Command::Template { segment }) => forkscope::script::template::main(&segment),
+        Some(Command::Worker { segment, lane }) => forkscope::worker::main(&segment, lane),
+        Some(Command::Template { segment }) => forkscope::worker::template::main(&segment),
         Some(Command::Guard { segment, scratch }) => forkscope::conductor::guard::main(&segment, &scratch),
         Some(Command::List) => list(&cli.lang),
         Some(Command::Copy { lesson, dir }) => copy(&lesson, &dir),

@@ -6,7 +6,7 @@
 //! with that socket as its stdin, in a new process group: the run's group.
 //! The template does once, per run, what every process used to do on its own
 //! (for Rhai: build the engine and compile the lesson; see
-//! `script::template`), then serves: a request is the lane to start (4 bytes),
+//! `worker::template`), then serves: a request is the lane to start (4 bytes),
 //! the answer the new process's pid (4 bytes; a negative value is `-errno`).
 //! For each request it forks; the child drops the template's descriptors and
 //! becomes the lane's process (`attach::adopt_forked`), exactly as an exec'd

@@ -2,7 +2,7 @@
 //!
 //! A scenario process is started by its parent (or by the conductor, for
 //! `main`) and attaches to its lane with [`attach`]; a front-end then runs the
-//! lesson in it: Rhai (`crate::script::worker`, `forkscope worker --segment
+//! lesson in it: Rhai (`crate::worker`, `forkscope worker --segment
 //! NAME --lane N`) or Python (`crate::python`, real CPython over the C ABI).
 //! The runtime knows neither language. [`Rt`] is the process's handle on its lane: it writes records and
 //! the status, and passes the gate. Each primitive lives in its own file and is

@@ -10,9 +10,7 @@ pub mod api_sync;
 pub mod cost;
 pub mod objects;
 pub mod pool_worker;
-pub mod template;
 pub mod values;
-pub mod worker;
 
 use std::collections::HashMap;
 use std::rc::Rc;

@@ -1,6 +1,10 @@
-//! Entry of a Rhai scenario process: `forkscope worker --segment NAME --lane N`.
+//! Entry of a Rhai scenario process: `forkscope worker --segment NAME --lane N`,
+//! and of the run's fork-server template ([`template`]). It sits above both
+//! halves of a process: the runtime (`crate::runtime`: the segment, the
+//! gate, the primitives) and the script engine (`crate::script`: Rhai and
+//! the lesson API), which know nothing of each other's start.
 //!
-//! It attaches to its lane (see [`super::attach`]: refusals, the watcher
+//! It attaches to its lane (see `runtime::attach`: refusals, the watcher
 //! thread, the run's folder), then runs the script's
 //! top-level statements (each process has its own globals, like Python's spawn
 //! start method re-importing the module), calls the target with its arguments
@@ -16,6 +20,8 @@ use crate::codec;
 use crate::runtime::Rt;
 use crate::script;
 use crate::shm::record::TextTag;
+
+pub mod template;
 
 /// Runs the worker; returns only on a refusal, with the exit status to use.
 pub fn main(segment: &str, lane: u32) -> i32 {
@@ -38,7 +44,7 @@ fn run(segment: &str, lane: u32) -> Result<Infallible, String> {
 
 /// Runs an attached process to its end, with an engine and the lesson as
 /// compiled by it (here, or once for the whole run by the fork server's
-/// template, see [`super::template`]).
+/// template, see [`template`]).
 pub fn run_attached(attached: crate::runtime::attach::Attached, engine: rhai::Engine, ast: Result<rhai::AST, rhai::ParseError>) -> ! {
     let crate::runtime::attach::Attached { rt, target, payload } = attached;
     let rt = Rc::new(rt);
@@ -64,7 +70,7 @@ fn run_script(rt: &Rc<Rt>, mut engine: rhai::Engine, ast: Result<rhai::AST, rhai
             rt.record_text(TextTag::Error, &script::describe_error(&e, &fns).to_string());
             return 1;
         }
-        return super::pool_worker::serve(rt, &engine, &ast, &mut scope, &fns, &args);
+        return script::pool_worker::serve(rt, &engine, &ast, &mut scope, &fns, &args);
     }
     let args: Vec<Dynamic> = args.into_iter().map(|v| script::values::from_value(rt, v)).collect();
     let result = engine.run_ast_with_scope(&mut scope, &ast).and_then(|_| {
@@ -80,5 +86,39 @@ fn run_script(rt: &Rc<Rt>, mut engine: rhai::Engine, ast: Result<rhai::AST, rhai
             rt.record_text(TextTag::Error, &err.to_string());
             1
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The layers: the process entry (here) uses the runtime and the script
+    /// engine; the script engine uses the runtime; the runtime uses neither,
+    /// and neither holds a process's entry (the worker's `main` was in
+    /// `script`, the fork server's template too).
+    #[test]
+    fn the_worker_entry_sits_above_runtime_and_script() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+        let mut seen = 0;
+        for (dir, must_not) in [("runtime", &["crate::script", "crate::worker"][..]), ("script", &["crate::worker"][..])] {
+            let mut files = vec![std::path::Path::new(root).join(dir)];
+            while let Some(p) = files.pop() {
+                if p.is_dir() {
+                    files.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
+                    continue;
+                }
+                if p.extension().is_none_or(|e| e != "rs") {
+                    continue;
+                }
+                seen += 1;
+                for (i, line) in std::fs::read_to_string(&p).unwrap().lines().enumerate() {
+                    let code = line.split("//").next().unwrap_or("");
+                    for m in must_not {
+                        assert!(!code.contains(m), "{}:{}: {line}", p.display(), i + 1);
+                    }
+                    assert!(!code.contains(&["pub fn ", "main("].concat()), "{}:{}: a process entry belongs in crate::worker", p.display(), i + 1);
+                }
+            }
+        }
+        assert!(seen > 30, "read the sources ({seen} files)");
     }
 }

@@ -4,7 +4,7 @@
 //! opens the segment, reads the run info, builds the engine and compiles the
 //! lesson once; then every process of the run — `main` and each child — is a
 //! fork of it that attaches to its lane and runs the compiled lesson
-//! ([`super::worker::run_attached`]), instead of an exec that builds and
+//! ([`super::run_attached`]), instead of an exec that builds and
 //! compiles again.
 
 use std::os::fd::{FromRawFd, OwnedFd};
@@ -52,7 +52,7 @@ fn prepare(segment: &str) -> Result<i32, String> {
     // Each forked child takes them (its own copy: the template never does).
     let mut prepared = Some((engine, ast));
     Ok(forkserver::serve(listener, v, pidfd, move |lane| match (attach::adopt_forked(v, segment, lane), prepared.take()) {
-        (Ok(attached), Some((engine, ast))) => super::worker::run_attached(attached, engine, ast),
+        (Ok(attached), Some((engine, ast))) => super::run_attached(attached, engine, ast),
         _ => 2,
     }))
 }
