@@ -160,7 +160,7 @@ fn run(args: RunArgs, lang: &str) -> i32 {
     match headless::run(&lesson, opts, h, &mut out) {
         Ok(f) => {
             if let Some(path) = &args.record {
-                let rec = Recording::of_run(&lesson, &params, seed, statements, &f.schedule, &f.records, Some(f.summary.outcome), "recorded with --record");
+                let rec = Recording::of_run(&forkscope::recording::RunOf { lesson: &lesson, params: &params, seed, statements }, &f.schedule, &f.records, Some(f.summary.outcome), "recorded with --record");
                 if let Err(e) = rec.save(path) {
                     return fail(e);
                 }

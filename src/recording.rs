@@ -65,6 +65,16 @@ impl Shape {
     }
 }
 
+/// What a recording is of: the lesson and how it was started.
+#[derive(Clone, Copy, Debug)]
+pub struct RunOf<'a> {
+    pub lesson: &'a Lesson,
+    pub params: &'a BTreeMap<String, Value>,
+    pub seed: u64,
+    /// Stepped by statements rather than by ops.
+    pub statements: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Recording {
     pub lesson: String,
@@ -162,18 +172,17 @@ impl Recording {
         opts
     }
 
-    /// A recording of a run of `lesson`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn of_run(lesson: &Lesson, params: &BTreeMap<String, Value>, seed: u64, statements: bool, schedule: &[Action], records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
+    /// A recording of a run (`of`) whose schedule was `schedule`.
+    pub fn of_run(of: &RunOf<'_>, schedule: &[Action], records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
         let stepped = schedule.iter().any(|a| matches!(a, Action::Step { .. }));
         let (actions, reconstructed) = if stepped { (schedule.to_vec(), false) } else { (actions_from_records(records), true) };
-        Recording::of_actions(lesson, params, seed, statements, actions, reconstructed, records, outcome, note)
+        Recording::of_actions(of, actions, reconstructed, records, outcome, note)
     }
 
-    /// A recording of a run of `lesson` whose schedule is `actions`
+    /// A recording of a run (`of`) whose schedule is `actions`
     /// (`reconstructed`: rebuilt from a free run's records).
-    #[allow(clippy::too_many_arguments)]
-    pub fn of_actions(lesson: &Lesson, params: &BTreeMap<String, Value>, seed: u64, statements: bool, actions: Vec<Action>, reconstructed: bool, records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
+    pub fn of_actions(of: &RunOf<'_>, actions: Vec<Action>, reconstructed: bool, records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
+        let RunOf { lesson, params, seed, statements } = *of;
         Recording {
             lesson: lesson.name.clone(),
             origin: lesson.origin.clone(),
@@ -294,7 +303,7 @@ mod tests {
 
     fn sample() -> Recording {
         let lesson = crate::scenario::load("ticket-race").unwrap();
-        Recording::of_run(&lesson, &BTreeMap::new(), 3, false, &[Action::Step { lane: Lane(1), granularity: 0 }, Action::Signal { lane: Lane(2), signal: 15 }], &[], Some(Outcome::Completed), "test")
+        Recording::of_run(&RunOf { lesson: &lesson, params: &BTreeMap::new(), seed: 3, statements: false }, &[Action::Step { lane: Lane(1), granularity: 0 }, Action::Signal { lane: Lane(2), signal: 15 }], &[], Some(Outcome::Completed), "test")
     }
 
     #[test]

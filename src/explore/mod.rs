@@ -29,6 +29,7 @@ use crate::conductor::schedule::{Pct, Policy};
 use crate::headless::{self, HeadlessOptions};
 use crate::model::summary::Outcome;
 use crate::model::Record;
+use crate::recording::RunOf;
 use crate::vocab::Lane;
 use crate::recording::Recording;
 use crate::scenario::Lesson;
@@ -172,7 +173,7 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         let verdict = judge(&f);
         let _ = writeln!(out, "run {:>4}/{}  seed {seed:<6} {pname:<14} {:>5} steps  {}", i + 1, opts.runs, f.summary.steps, verdict.as_ref().map_or(f.summary.outcome.name().to_string(), |(k, _)| format!("FOUND {k}")));
         if let Some((kind, message)) = verdict {
-            let (failure, _) = save_minimised(lesson, opts, seed, f, kind, message, i + 1, pname)?;
+            let (failure, _) = save_minimised(lesson, opts, Bad { f, kind, message, run: i + 1, seed, policy: pname })?;
             return Ok(Explored::Found(failure));
         }
     }
@@ -192,9 +193,21 @@ pub fn run_once(lesson: &Lesson, opts: &ExploreOptions, seed: u64, policy: Polic
     headless::run(lesson, ro, h, &mut std::io::sink())
 }
 
-/// Minimises the bad run `f` and saves it; also returns the runs minimising took.
-#[allow(clippy::too_many_arguments)]
-fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, seed: u64, f: headless::Finished, kind: String, message: String, run: u32, policy: String) -> anyhow::Result<(Failure, u32)> {
+/// A bad run explore found: the run, what was wrong, and how it was found.
+struct Bad {
+    f: headless::Finished,
+    kind: String,
+    message: String,
+    /// Which run of the search it was (1 = the first).
+    run: u32,
+    seed: u64,
+    /// The schedule policy that found it (`all` for `explore --all`).
+    policy: String,
+}
+
+/// Minimises the bad run and saves it; also returns the runs minimising took.
+fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad) -> anyhow::Result<(Failure, u32)> {
+    let Bad { f, kind, message, run, seed, policy } = bad;
     let found_steps = f.summary.steps;
     let lanes: Vec<Lane> = f.schedule.iter().filter_map(|a| match a { crate::conductor::Action::Step { lane, .. } => Some(*lane), _ => None }).collect();
     let m = minimise::minimise(lesson, opts, seed, &lanes, &kind, f)?;
@@ -203,7 +216,7 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, seed: u64, f: headless
     // The head (before " — ") names the recording in a figure's footer.
     let how = if policy == "all" { "explore --all: shortest counterexample" } else { "explore: counterexample" };
     let note = format!("{how}, {} steps — {kind}: {message} ({} steps chosen, {} in all; found in a run of {found_steps})", m.chosen.len(), m.chosen.len(), m.run.summary.steps);
-    let rec = Recording::of_run(lesson, &opts.params, seed, false, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
+    let rec = Recording::of_run(&RunOf { lesson, params: &opts.params, seed, statements: false }, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
     rec.save(&path)?;
     Ok((Failure { kind, message, run, seed, policy, saved: path, steps: m.run.summary.steps, found_steps, chosen: m.chosen.len() }, m.runs))
 }
@@ -284,7 +297,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
     let cut_by_preemptions = search.borrow().cut;
     let (found, minimise_runs) = match shortest {
         Some((run, f, kind, message)) => {
-            let (failure, mruns) = save_minimised(lesson, opts, opts.seed, f, kind, message, run, "all".into())?;
+            let (failure, mruns) = save_minimised(lesson, opts, Bad { f, kind, message, run, seed: opts.seed, policy: "all".into() })?;
             (Some(failure), mruns)
         }
         None => (None, 0),

@@ -120,7 +120,8 @@ fn check_rhai(lesson: &Lesson) -> Result<(), ScenarioError> {
         };
         if let Some((ti, ai, fixed)) = shape
             && let Some((target, pos)) = call.args.get(ti).and_then(literal_target) {
-                problem = target_problem(file, &fns, &target, pos, name, call.args.get(ai.unwrap_or(usize::MAX)), fixed, ai.is_some());
+                let site = TargetCall { call: name, args: call.args.get(ai.unwrap_or(usize::MAX)), fixed, takes_array: ai.is_some() };
+                problem = target_problem(file, &fns, &target, pos, &site);
             }
         if name == "param" && !method
             && let Some(Expr::StringConstant(s, pos)) = call.args.first()
@@ -155,8 +156,20 @@ fn check_manifest(lesson: &Lesson) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-#[allow(clippy::too_many_arguments)]
-fn target_problem(file: &str, fns: &FnTable, target: &str, pos: rhai::Position, call: &str, args: Option<&Expr>, fixed: Option<usize>, takes_array: bool) -> Option<ScenarioError> {
+/// A call that names a function as a process's or a task's target.
+struct TargetCall<'a> {
+    /// `Process`, `apply`, `map`, `Fn`…
+    call: &'a str,
+    /// Its argument list, if it gives one.
+    args: Option<&'a Expr>,
+    /// The target's arity when the call fixes it (`map`: 1).
+    fixed: Option<usize>,
+    /// The call takes an argument list (none given: no arguments).
+    takes_array: bool,
+}
+
+fn target_problem(file: &str, fns: &FnTable, target: &str, pos: rhai::Position, site: &TargetCall<'_>) -> Option<ScenarioError> {
+    let TargetCall { call, args, fixed, takes_array } = *site;
     let Some(arities) = fns.get(target) else {
         return Some(at(file, pos, format!("unknown function '{target}' used as a target of {call}")));
     };

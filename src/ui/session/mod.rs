@@ -178,7 +178,8 @@ impl Session {
         let Some(actions) = self.schedule_so_far() else {
             return Err(format!("the run had more than {HISTORY_MAX} records: too long to record"));
         };
-        Ok(Recording::of_actions(&self.dash.lesson, &self.options.params, self.options.seed, self.options.statements, actions, self.ran_free, &self.history, None, note))
+        let of = crate::recording::RunOf { lesson: &self.dash.lesson, params: &self.options.params, seed: self.options.seed, statements: self.options.statements };
+        Ok(Recording::of_actions(&of, actions, self.ran_free, &self.history, None, note))
     }
 
     pub fn is_paused(&self) -> bool {
