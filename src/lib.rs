@@ -18,6 +18,8 @@ pub mod scenario;
 pub mod script;
 pub mod shm;
 pub mod snapshot;
+#[cfg(test)]
+mod sources;
 pub mod sys;
 pub mod ui;
 pub mod vocab;

@@ -224,21 +224,14 @@ mod tests {
     /// the words and the exporters use this module, never the wire format.
     #[test]
     fn the_views_do_not_read_the_wire_format() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
-        let mut files: Vec<std::path::PathBuf> = ["model", "ui", "export", "words"].iter().map(|d| std::path::Path::new(root).join(d)).collect();
-        let mut seen = 0;
+        let files = crate::sources::rust_files(&["model", "ui", "export", "words"]);
         let wire = format!("crate::{}", "shm");
-        while let Some(p) = files.pop() {
-            if p.is_dir() {
-                files.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
-            } else if p.extension().is_some_and(|e| e == "rs") {
-                seen += 1;
-                for (i, line) in std::fs::read_to_string(&p).unwrap().lines().enumerate() {
-                    let code = line.split("//").next().unwrap_or("");
-                    assert!(!code.contains(&wire), "{}:{}: {line}", p.display(), i + 1);
-                }
+        for (p, text) in &files {
+            for (i, line) in text.lines().enumerate() {
+                assert!(!crate::sources::code(line).contains(&wire), "{}:{}: {line}", p.display(), i + 1);
             }
         }
+        let seen = files.len();
         assert!(seen > 20, "read the sources ({seen} files)");
     }
 }

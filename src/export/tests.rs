@@ -79,23 +79,16 @@ fn hostile_13_snapshot_out_refuses_a_symlink_and_replaces_a_file() {
 /// `crate::snapshot`); the dashboard uses export, not the other way round.
 #[test]
 fn export_is_a_leaf() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/export");
-    let mut files = vec![std::path::PathBuf::from(dir)];
-    let mut seen = 0;
-    while let Some(p) = files.pop() {
-        if p.is_dir() {
-            files.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
-        } else if p.extension().is_some_and(|e| e == "rs") {
-            seen += 1;
-            let text = std::fs::read_to_string(&p).unwrap();
-            for (i, line) in text.lines().enumerate() {
-                let code = line.split("//").next().unwrap_or("");
-                for module in ["ui", "snapshot", "conductor"] {
-                    let dep = format!("crate::{module}");
-                    assert!(!code.contains(&dep), "{}:{}: export uses {dep}: {line}", p.display(), i + 1);
-                }
+    let files = crate::sources::rust_files(&["export"]);
+    for (p, text) in &files {
+        for (i, line) in text.lines().enumerate() {
+            let code = crate::sources::code(line);
+            for module in ["ui", "snapshot", "conductor"] {
+                let dep = format!("crate::{module}");
+                assert!(!code.contains(&dep), "{}:{}: export uses {dep}: {line}", p.display(), i + 1);
             }
         }
     }
+    let seen = files.len();
     assert!(seen >= 8, "read the export sources ({seen} files)");
 }

@@ -245,16 +245,9 @@ mod tests {
     /// and sockets; api_sync and api_ipc each had half of the table).
     #[test]
     fn handles_have_one_table_and_no_thread_local_runtime() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/script");
-        let mut seen = 0;
-        for e in std::fs::read_dir(dir).unwrap().flatten() {
-            let p = e.path();
-            if p.extension().is_none_or(|x| x != "rs") {
-                continue;
-            }
-            seen += 1;
-            let text = std::fs::read_to_string(&p).unwrap();
-            let code: Vec<&str> = text.lines().map(|l| l.split("//").next().unwrap_or("")).collect();
+        let files = crate::sources::rust_files(&["script"]);
+        for (p, text) in &files {
+            let code: Vec<&str> = text.lines().map(crate::sources::code).collect();
             let code = code.join("\n");
             if p.file_name().is_some_and(|n| n != "values.rs") {
                 for f in ["fn to_handle", "fn from_handle"] {
@@ -271,6 +264,7 @@ mod tests {
                 rest = &block[end..];
             }
         }
+        let seen = files.len();
         assert!(seen > 5, "read the sources ({seen} files)");
     }
 }

@@ -97,21 +97,12 @@ mod tests {
     /// `script`, the fork server's template too).
     #[test]
     fn the_worker_entry_sits_above_runtime_and_script() {
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
         let mut seen = 0;
         for (dir, must_not) in [("runtime", &["crate::script", "crate::worker"][..]), ("script", &["crate::worker"][..])] {
-            let mut files = vec![std::path::Path::new(root).join(dir)];
-            while let Some(p) = files.pop() {
-                if p.is_dir() {
-                    files.extend(std::fs::read_dir(&p).unwrap().flatten().map(|e| e.path()));
-                    continue;
-                }
-                if p.extension().is_none_or(|e| e != "rs") {
-                    continue;
-                }
+            for (p, text) in crate::sources::rust_files(&[dir]) {
                 seen += 1;
-                for (i, line) in std::fs::read_to_string(&p).unwrap().lines().enumerate() {
-                    let code = line.split("//").next().unwrap_or("");
+                for (i, line) in text.lines().enumerate() {
+                    let code = crate::sources::code(line);
                     for m in must_not {
                         assert!(!code.contains(m), "{}:{}: {line}", p.display(), i + 1);
                     }
