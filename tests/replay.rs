@@ -14,9 +14,14 @@ fn tmp(name: &str) -> String {
 /// socket data and connections arrive through the kernel, not through ops, and
 /// a pool worker may take a task in a different order than the records show;
 /// the Python terminate lesson's `terminate()` lands wherever the child is in
-/// CPython's own code (the notes' race), which no op of the record pins down.
+/// CPython's own code (the notes' race), which no op of the record pins down;
+/// in the Python ticket race, 查票 reads the file without the lock while a
+/// buyer rewrites it, and a file op's effect falls between its gate and its
+/// record, so the records of a free run can order a read and a truncation
+/// the other way round from what happened (a replay then fails with the
+/// JSONDecodeError the run missed: seen once in CI).
 /// Their stepped recordings replay exactly (checked below like every lesson).
-const FREE_RUN_NOT_EXACT: &[&str] = &["echo-server", "pool", "echo-server.py", "chat-server.py", "pool.py", "manager-queue.py", "terminate.py"];
+const FREE_RUN_NOT_EXACT: &[&str] = &["echo-server", "pool", "echo-server.py", "chat-server.py", "pool.py", "manager-queue.py", "terminate.py", "ticket-race.py"];
 
 /// Every built-in lesson: a stepped run and a free run, each recorded, replay
 /// to the same record sequence and the same outcome.
