@@ -207,10 +207,17 @@ fn compare(c: &Case) -> Verdict {
             // first) or raises ConnectionResetError (its RST did), a race
             // of the kernel's on loopback, in CPython as under forkscope.
             let eof = |l: &String| c.lesson != "chat-server" || l != "b''";
+            // Whether counter.py's free race loses updates is the race's to
+            // decide, in CPython as under forkscope (one CPython run in five
+            // loses some here; forkscope, under load, more often): the line
+            // that says how many is left out (CI failed once on it after six
+            // tries), and its neighbour, "应该是 E, 实际是 A", is compared.
+            let race_says = |l: &String| c.lesson != "counter" || !l.starts_with("丢失了");
+            let kept = |l: &String| eof(l) && race_says(l);
             let python = || {
                 let mut py = cpython(&copy, &dir, limit);
                 if let Some((_, lines)) = py.as_mut() {
-                    lines.retain(eof);
+                    lines.retain(kept);
                 }
                 py
             };
@@ -218,7 +225,7 @@ fn compare(c: &Case) -> Verdict {
             extra.extend(["--timeout".into(), "60".into()]);
             let args: Vec<&str> = extra.iter().map(String::as_str).collect();
             let (s, mut fs_lines, _) = forkscope(&prog, &args, limit + Duration::from_secs(15));
-            fs_lines.retain(eof);
+            fs_lines.retain(kept);
             let features: Vec<&str> = c.features.iter().map(String::as_str).collect();
             let mut verdict = compare_completed(py, &s, &fs_lines, &features);
             // A free race decides what such a program prints (counter.py
