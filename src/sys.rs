@@ -140,8 +140,13 @@ pub fn pidfd_open(pid: i32) -> std::io::Result<OwnedFd> {
 /// Polls `fds` for readability, `timeout_ms` (-1 = forever). Returns the
 /// indices that are readable (or hung up).
 pub fn poll_readable(fds: &[BorrowedFd<'_>], timeout_ms: i32) -> Vec<usize> {
-    use nix::poll::{PollFlags, PollTimeout};
-    poll_any(fds, PollFlags::POLLIN, PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::NONE))
+    use nix::poll::{PollFd, PollFlags, PollTimeout};
+    let mut pfds: Vec<PollFd<'_>> = fds.iter().map(|&fd| PollFd::new(fd, PollFlags::POLLIN)).collect();
+    if !matches!(nix::poll::poll(&mut pfds, PollTimeout::try_from(timeout_ms).unwrap_or(PollTimeout::NONE)), Ok(n) if n > 0) {
+        return Vec::new();
+    }
+    let ready = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
+    pfds.iter().enumerate().filter(|(_, p)| p.revents().is_some_and(|r| r.intersects(ready))).map(|(i, _)| i).collect()
 }
 
 /// Polls one descriptor for `events`, `timeout_ms` (-1 = forever): what it
@@ -153,16 +158,6 @@ pub fn poll_one(fd: BorrowedFd<'_>, events: nix::poll::PollFlags, timeout_ms: i3
         Ok(n) if n > 0 => p[0].revents(),
         _ => None,
     }
-}
-
-fn poll_any(fds: &[BorrowedFd<'_>], events: nix::poll::PollFlags, timeout: nix::poll::PollTimeout) -> Vec<usize> {
-    use nix::poll::{PollFd, PollFlags};
-    let mut pfds: Vec<PollFd<'_>> = fds.iter().map(|&fd| PollFd::new(fd, events)).collect();
-    if !matches!(nix::poll::poll(&mut pfds, timeout), Ok(n) if n > 0) {
-        return Vec::new();
-    }
-    let ready = events | PollFlags::POLLHUP | PollFlags::POLLERR | PollFlags::POLLNVAL;
-    pfds.iter().enumerate().filter(|(_, p)| p.revents().is_some_and(|r| r.intersects(ready))).map(|(i, _)| i).collect()
 }
 
 /// Ends this process at once with `code` (`_exit`: no destructors, no

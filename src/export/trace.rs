@@ -279,27 +279,26 @@ impl Builder<'_> {
                     self.instant(t, r.lane, format!("start {name}"), json!({"line": r.line, "child": name, "pid": pid}));
                 }
             }
-            RecordKind::Op { op, res, other, detail, .. } => {
-                let on = res.map(|x| format!(" {}", self.model.rname(x))).or_else(|| other.map(|o| format!(" {}", self.model.pname(o)))).unwrap_or_default();
-                let (a, b, c) = r.res_op().map_or((0, 0, 0), |d| d.raw());
+            RecordKind::Op { .. } => {
+                let done = r.res_op().expect("an op record");
+                let on = done.res.map(|x| format!(" {}", self.model.rname(x))).or_else(|| done.other.map(|o| format!(" {}", self.model.pname(o)))).unwrap_or_default();
+                let (a, b, c) = done.raw();
                 let mut args = json!({"line": r.line, "a": a, "b": b, "c": c});
-                if let Some(d) = detail {
-                    args["detail"] = d.clone().into();
+                if let Some(d) = done.detail {
+                    args["detail"] = d.into();
                 }
-                if let Some(o) = other {
-                    args["other"] = self.model.pname(*o).into();
+                if let Some(o) = done.other {
+                    args["other"] = self.model.pname(o).into();
                 }
-                self.instant(t, r.lane, format!("{op}{on}"), args);
-                if let Some(done) = r.res_op() {
-                    self.op(r, &done, completes_wake);
-                }
-                self.waiting(t, *res);
+                self.instant(t, r.lane, format!("{}{on}", done.op), args);
+                self.op(r, &done, completes_wake);
+                self.waiting(t, done.res);
                 if completes_wake && let Some((from, name)) = self.woken.remove(&r.lane) {
                     let here = self.point(t, r.lane);
                     self.flow(from, here, &name);
                 }
-                if let Some(o) = other {
-                    lanes.push(*o);
+                if let Some(o) = done.other {
+                    lanes.push(o);
                 }
             }
             RecordKind::Block { res, .. } => {
