@@ -11,6 +11,10 @@
 //! - `python_procs`: main starts 100 `multiprocessing.Process(target=f)`
 //!   (`f` does nothing; start method fork, which is all forkscope runs) and
 //!   joins them; again minus the program that starts none, per process.
+//! - `python_print`: main prints N short lines (`print('line', i)`),
+//!   running free; minus the program that prints none, per line. Every line
+//!   reaches forkscope's log (a full ring makes the writer wait for the
+//!   collector), so this is the price of output that is never dropped.
 //! - `python_sleep`: a course-style program running free: 10 processes each
 //!   `time.sleep(0.5)` then print, main joins them. The figure is the whole
 //!   wall time, start-up included (sleep-bound: forkscope should add little).
@@ -37,6 +41,8 @@ use common::{Row, median_ns, report};
 /// Iterations of `with lock: pass`: enough that CPython's share (about
 /// 0.2 µs each) stands well above the noise of a ~30 ms start-up.
 const LOCK_N: u64 = 200_000;
+/// Lines printed by `python_print`.
+const PRINT_N: u64 = 50_000;
 /// Processes started and joined.
 const PROCS_N: u64 = 100;
 /// Longest a single run may take before it is killed and counted a failure.
@@ -75,6 +81,16 @@ if __name__ == '__main__':
         p.start()
     for p in ps:
         p.join()
+    print('done')
+"#
+    )
+}
+
+fn print_program(n: u64) -> String {
+    format!(
+        r#"if __name__ == '__main__':
+    for i in range({n}):
+        print('line', i)
     print('done')
 "#
     )
@@ -331,12 +347,17 @@ fn main() {
         Case { id: "procs_0", prog: env.write("procs_0.py", &procs_program(0)), runners: both() },
         Case { id: "procs_n", prog: env.write(&format!("procs_{PROCS_N}.py"), &procs_program(PROCS_N)), runners: both() },
     ];
+    let mut print = [
+        Case { id: "print_0", prog: env.write("print_0.py", &print_program(0)), runners: both() },
+        Case { id: "print_n", prog: env.write(&format!("print_{PRINT_N}.py"), &print_program(PRINT_N)), runners: both() },
+    ];
     let mut sleep = [Case { id: "sleep", prog: env.write("sleep_10x0.5s.py", SLEEP_PROGRAM), runners: both() }];
-    let clean = preflight(&env, &mut lock) & preflight(&env, &mut procs) & preflight(&env, &mut sleep);
+    let clean = preflight(&env, &mut lock) & preflight(&env, &mut procs) & preflight(&env, &mut print) & preflight(&env, &mut sleep);
 
     let mut c = common::criterion();
     let lock_m = measure(&mut c, &env, "python_lock", Duration::from_secs(3), &lock);
     let procs_m = measure(&mut c, &env, "python_procs", Duration::from_secs(5), &procs);
+    let print_m = measure(&mut c, &env, "python_print", Duration::from_secs(4), &print);
     let sleep_m = measure(&mut c, &env, "python_sleep", Duration::from_secs(6), &sleep);
     c.final_summary();
 
@@ -344,6 +365,8 @@ fn main() {
     const FS: usize = 1;
     let lock_it = [CPY, FS].map(|r| per_unit(lock_m[1][r], lock_m[0][r], LOCK_N));
     let proc_each = [CPY, FS].map(|r| per_unit(procs_m[1][r], procs_m[0][r], PROCS_N));
+    let print_each = [CPY, FS].map(|r| per_unit(print_m[1][r], print_m[0][r], PRINT_N));
+    let print_r = ratio(print_each[FS], print_each[CPY]);
     let start = [CPY, FS].map(|r| lock_m[0][r]);
     let wall = [CPY, FS].map(|r| sleep_m[0][r]);
     let (lock_r, proc_r, start_r, wall_r) = (ratio(lock_it[FS], lock_it[CPY]), ratio(proc_each[FS], proc_each[CPY]), ratio(start[FS], start[CPY]), ratio(wall[FS], wall[CPY]));
@@ -353,6 +376,7 @@ fn main() {
     println!();
     println!("with lock ({LOCK_N} iterations, start-up subtracted): forkscope {}/iter, CPython {}/iter: {}", us(lock_it[FS]), us(lock_it[CPY]), fmt_ratio(lock_r));
     println!("100 processes started and joined (start-up subtracted): forkscope {}/process, CPython {}/process: {}", us(proc_each[FS]), us(proc_each[CPY]), fmt_ratio(proc_r));
+    println!("print ({PRINT_N} lines, start-up subtracted): forkscope {}/line, CPython {}/line: {}", us(print_each[FS]), us(print_each[CPY]), fmt_ratio(print_r));
     println!("10 × sleep(0.5) then print, wall time: forkscope {}, CPython {}: {}", ms(wall[FS]), ms(wall[CPY]), fmt_ratio(wall_r));
     println!("start-up (the lock program with N = 0): forkscope {}, CPython {}: {}", ms(start[FS]), ms(start[CPY]), fmt_ratio(start_r));
     if !clean {
@@ -366,6 +390,9 @@ fn main() {
         Row::new("starting 100 processes, per process, forkscope ÷ CPython (fork)", fmt_ratio(proc_r), "≤ 1.3×", proc_r.map(|r| r <= 1.3)),
         Row::new("  forkscope", us(proc_each[FS]), "(for reference)", None),
         Row::new("  CPython", us(proc_each[CPY]), "(baseline)", None),
+        Row::new("`print` of a short line running free, per line, forkscope ÷ CPython", fmt_ratio(print_r), "(for reference)", None),
+        Row::new("  forkscope", us(print_each[FS]), "(for reference)", None),
+        Row::new("  CPython", us(print_each[CPY]), "(baseline)", None),
         Row::new("10 × sleep(0.5) running free, wall time, forkscope ÷ CPython", fmt_ratio(wall_r), "≤ 1.1×", wall_r.map(|r| r <= 1.1)),
         Row::new("  forkscope", ms(wall[FS]), "(for reference)", None),
         Row::new("  CPython", ms(wall[CPY]), "(baseline)", None),

@@ -135,6 +135,9 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     }
     summary.dropped = stats.dropped;
     summary.corrupt = stats.corrupt;
+    if let Some(message) = crate::words::lost_records(stats.dropped, stats.corrupt) {
+        summary.findings.push(crate::model::summary::FindingOut { kind: "lost".into(), message, processes: vec![], resources: vec![] });
+    }
     summary.elapsed_s = (elapsed.as_secs_f64() * 1000.0).round() / 1000.0;
     if quiet {
     } else if json {

@@ -160,6 +160,22 @@ pub fn finding(m: &Model, f: &Finding, l: Lang) -> String {
     said(m, &f.said, l)
 }
 
+/// The summary's word on records that never arrived whole: `dropped` (a
+/// writer's ring stayed full with no conductor collecting: only a segment
+/// nobody drains, or a writer scribbling on its own ring's indices) and
+/// `corrupt` (arrived unreadable). `None` when every record arrived. English:
+/// the headless summary is read by programs too.
+pub fn lost_records(dropped: u64, corrupt: u64) -> Option<String> {
+    let mut parts = Vec::new();
+    if dropped > 0 {
+        parts.push(format!("{dropped} records were dropped (a ring stayed full)"));
+    }
+    if corrupt > 0 {
+        parts.push(format!("{corrupt} records arrived unreadable"));
+    }
+    (!parts.is_empty()).then(|| format!("{}: the log and the model may miss what they said", parts.join(", ")))
+}
+
 /// A finding's kind as a reader names it: `error` (错误), `ended_holding`
 /// (持有时结束), …; a kind this module does not know stays as it is.
 pub fn finding_kind(kind: &str, l: Lang) -> &str {
@@ -173,6 +189,7 @@ pub fn finding_kind(kind: &str, l: Lang) -> &str {
         "misuse" => "误用",
         "deadlock" => "死锁",
         "timeout" => "超时",
+        "lost" => "记录丢失",
         other => other,
     }
 }

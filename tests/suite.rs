@@ -21,6 +21,7 @@ mod kill_storm;
 mod lessons_ipc;
 mod lessons_sync;
 mod memory;
+mod nothing_lost;
 mod python;
 mod python_lessons;
 mod replay;

@@ -18,6 +18,8 @@ use crate::model::{Record, RecordKind};
 use crate::shm::View;
 use crate::shm::layout::NONE;
 use crate::shm::record::{NO_LANE, OpBody, Op, RawKind, RawRecord, ResKind, TextBody, TextTag};
+
+use super::collect::Store;
 use crate::vocab::{Lane, ResId};
 
 /// Counters of what draining has seen.
@@ -37,7 +39,6 @@ pub struct DrainStats {
 pub struct Drainer {
     last_seq: Vec<Option<u64>>,
     held: Vec<Record>,
-    raw: Vec<RawRecord>,
     /// (seq, index into `held`): what gets sorted, 16 bytes instead of a whole record.
     keys: Vec<(u64, u32)>,
     /// `held` moved out while it is put in order (kept for its capacity).
@@ -46,7 +47,18 @@ pub struct Drainer {
     place: Vec<u32>,
     prev_horizon: u64,
     pub stats: DrainStats,
+    /// Raw records the collector took from the rings (shared with it).
+    store: Store,
+    /// Per lane: a text whose first groups came ([`TEXT_MORE`](crate::shm::record::TEXT_MORE)) and whose
+    /// last has not yet: its tag and bytes so far.
+    partial: Vec<Option<(TextTag, Vec<u8>)>>,
 }
+
+/// Bytes of one text held while its groups come, past which what came so
+/// far is released as a record of its own (a program writing a line of
+/// gigabytes keeps the conductor's memory bounded; nothing is lost, the
+/// line arrives in pieces).
+pub const PARTIAL_CAP: usize = 8 << 20;
 
 fn opt_lane(l: u16) -> Option<Lane> {
     (l != NO_LANE).then_some(Lane(l as u32))
@@ -61,6 +73,13 @@ impl Drainer {
         Drainer::default()
     }
 
+    /// A drainer that shares `store` with the run's collector (see
+    /// `collect`): it takes what the collector took from the rings, and
+    /// pops the rings itself for the rest.
+    pub fn with_store(store: Store) -> Drainer {
+        Drainer { store, ..Drainer::default() }
+    }
+
     /// Takes every published record from every lane; appends the ones that are
     /// ready, in order, to `out`.
     pub fn drain(&mut self, v: &View<'_>, out: &mut Vec<Record>, flush: bool) {
@@ -68,6 +87,7 @@ impl Drainer {
         let lanes = v.lanes_in_use();
         if self.last_seq.len() < lanes as usize {
             self.last_seq.resize(lanes as usize, None);
+            self.partial.resize_with(lanes as usize, || None);
         }
         let (mut dropped, mut published) = (0u64, 0u64);
         for lane in 0..lanes {
@@ -75,16 +95,36 @@ impl Drainer {
             // Untrusted counters: they must not overflow ours.
             dropped = dropped.saturating_add(ring.lane().dropped.load(std::sync::atomic::Ordering::Relaxed));
             published = published.saturating_add(ring.lane().head.0.load(std::sync::atomic::Ordering::Relaxed));
-            if ring.pending() == 0 && ring.lane().head.0.load(std::sync::atomic::Ordering::Relaxed) == ring.lane().tail.0.load(std::sync::atomic::Ordering::Relaxed) {
+        }
+        // Everything published so far, the collector's share included.
+        let mut taken = {
+            let mut c = self.store.lock();
+            c.pass(v, usize::MAX);
+            c.held = 0;
+            for skipped in c.skipped.iter_mut() {
+                self.stats.corrupt = self.stats.corrupt.saturating_add(std::mem::take(skipped));
+            }
+            std::mem::take(&mut c.lanes)
+        };
+        for (lane, raw) in taken.iter_mut().enumerate().take(lanes as usize) {
+            if raw.is_empty() {
                 continue;
             }
-            self.raw.clear();
-            let rep = ring.pop_into(&mut self.raw, usize::MAX);
-            self.stats.corrupt = self.stats.corrupt.saturating_add(rep.skipped);
-            self.stats.received += self.raw.len() as u64;
-            let raw = std::mem::take(&mut self.raw);
-            self.decode_lane(v, lane, &raw);
-            self.raw = raw;
+            self.stats.received += raw.len() as u64;
+            self.decode_lane(v, lane as u32, raw);
+            raw.clear();
+        }
+        // The buffers go back, for their capacity (the collector may have
+        // started new ones meanwhile: keep whichever holds records).
+        {
+            let mut c = self.store.lock();
+            for (lane, buf) in taken.into_iter().enumerate() {
+                match c.lanes.get_mut(lane) {
+                    Some(b) if b.is_empty() => *b = buf,
+                    Some(_) => {}
+                    None => c.lanes.push(buf),
+                }
+            }
         }
         self.stats.dropped = dropped;
         self.stats.published = published;
@@ -165,6 +205,41 @@ impl Drainer {
                 self.stats.corrupt += group.len() as u64;
                 continue;
             }
+            if head.kind == RawKind::Text as u16 {
+                // A text in several groups: hold the first ones, join at the last.
+                let Some((tag, more, bytes)) = join_bytes(group) else {
+                    self.stats.corrupt += group.len() as u64;
+                    continue;
+                };
+                self.last_seq[lane as usize] = Some(head.seq);
+                let slot = &mut self.partial[lane as usize];
+                let mut text = match slot.take() {
+                    Some((t, mut so_far)) if t == tag => {
+                        so_far.extend_from_slice(&bytes);
+                        so_far
+                    }
+                    Some((t, so_far)) => {
+                        // Another text began before this one ended: only a
+                        // lying writer does that. Keep what came, as it came.
+                        self.stats.corrupt += 1;
+                        self.held.extend(text_record(head, t, so_far));
+                        bytes
+                    }
+                    None => bytes,
+                };
+                if more && text.len() < PARTIAL_CAP {
+                    *slot = Some((tag, text));
+                    continue;
+                }
+                if more {
+                    // Past the cap: release it in pieces, at a UTF-8 boundary.
+                    let keep = utf8_tail(&text);
+                    let rest = text.split_off(text.len() - keep);
+                    *slot = Some((tag, rest));
+                }
+                self.held.extend(text_record(head, tag, text));
+                continue;
+            }
             match decode_group(v, group) {
                 Some(rec) => {
                     self.last_seq[lane as usize] = Some(head.seq);
@@ -176,8 +251,9 @@ impl Drainer {
     }
 }
 
-/// Joins the text chunks of a group; `None` if they are not a complete, ordered set.
-fn join_text(chunks: &[RawRecord]) -> Option<(TextTag, String)> {
+/// Joins the text chunks of a group: its tag, whether the text goes on in
+/// the next group, its bytes; `None` if they are not a complete, ordered set.
+fn join_bytes(chunks: &[RawRecord]) -> Option<(TextTag, bool, Vec<u8>)> {
     let first = TextBody::decode(&chunks.first()?.body)?;
     if chunks.len() != first.count as usize {
         return None;
@@ -190,7 +266,49 @@ fn join_text(chunks: &[RawRecord]) -> Option<(TextTag, String)> {
         }
         bytes.extend_from_slice(t.data());
     }
-    Some((TextTag::from_u8(first.tag)?, String::from_utf8_lossy(&bytes).into_owned()))
+    Some((first.text_tag()?, first.more(), bytes))
+}
+
+/// As [`join_bytes`], for a group that must be whole (an op's detail).
+fn join_text(chunks: &[RawRecord]) -> Option<(TextTag, String)> {
+    match join_bytes(chunks)? {
+        (tag, false, bytes) => Some((tag, String::from_utf8_lossy(&bytes).into_owned())),
+        (_, true, _) => None,
+    }
+}
+
+/// Bytes at the end of `b` that begin a UTF-8 character not yet complete.
+fn utf8_tail(b: &[u8]) -> usize {
+    for back in 1..=3.min(b.len()) {
+        let byte = b[b.len() - back];
+        if byte & 0xC0 != 0x80 {
+            let need = if byte >= 0xF0 { 4 } else if byte >= 0xE0 { 3 } else if byte >= 0xC0 { 2 } else { 1 };
+            return if need > back { back } else { 0 };
+        }
+    }
+    0
+}
+
+/// The record of a whole standalone text (`head`: its last group's first chunk).
+fn text_record(head: &RawRecord, tag: TextTag, bytes: Vec<u8>) -> Option<Record> {
+    let text = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    };
+    let gates = matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr) as u32;
+    let kind = match tag {
+        TextTag::Print => RecordKind::Print { text },
+        TextTag::Stderr => RecordKind::Stderr { text },
+        TextTag::Error => RecordKind::Error { message: text },
+        TextTag::Assert => RecordKind::Assert { message: text },
+        TextTag::Finding => RecordKind::Finding { message: text },
+        TextTag::Report => {
+            let (key, json) = text.split_once('\t')?;
+            RecordKind::Report { key: key.to_string(), value: serde_json::from_str(json).ok()? }
+        }
+        TextTag::Detail => return None,
+    };
+    Some(Record { seq: head.seq, t_ns: head.t_ns, lane: Lane(head.lane as u32), line: head.line, gates, kind })
 }
 
 /// Decodes one record group. `None` if anything in it is inconsistent.
@@ -199,20 +317,10 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
     let kind = RawKind::from_u16(head.kind)?;
     let mk = |kind: RecordKind, gates: u32| Some(Record { seq: head.seq, t_ns: head.t_ns, lane: Lane(head.lane as u32), line: head.line, gates, kind });
     if kind == RawKind::Text {
-        let (tag, text) = join_text(group)?;
-        let gates = matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr) as u32;
-        return mk(match tag {
-            TextTag::Print => RecordKind::Print { text },
-            TextTag::Stderr => RecordKind::Stderr { text },
-            TextTag::Error => RecordKind::Error { message: text },
-            TextTag::Assert => RecordKind::Assert { message: text },
-            TextTag::Finding => RecordKind::Finding { message: text },
-            TextTag::Report => {
-                let (key, json) = text.split_once('\t')?;
-                RecordKind::Report { key: key.to_string(), value: serde_json::from_str(json).ok()? }
-            }
-            TextTag::Detail => return None,
-        }, gates);
+        return match join_bytes(group)? {
+            (tag, false, bytes) => text_record(head, tag, bytes),
+            (_, true, _) => None,
+        };
     }
     let b = OpBody::decode(&head.body);
     let detail = if group.len() > 1 {

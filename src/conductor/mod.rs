@@ -17,6 +17,7 @@
 //! `drain` (records out of the rings), `reaper`, `guard`, `schedule`; this
 //! file starts a run.
 
+pub mod collect;
 pub mod drain;
 mod end;
 mod gate;
@@ -202,6 +203,8 @@ pub struct Run {
     /// Our shared lock on the scratch folder (see `sweep_stale_scratch`).
     _scratch_alive: nix::fcntl::Flock<std::os::fd::OwnedFd>,
     drainer: Drainer,
+    /// Empties the rings as writers ask (see `collect`); stops when dropped.
+    collector: Option<collect::Collector>,
     schedule: Vec<Action>,
     last_granted: Lane,
     frozen: BTreeSet<Lane>,
@@ -265,6 +268,7 @@ impl Run {
             scratch: scratch.clone(),
             _scratch_alive: scratch_alive,
             drainer: Drainer::new(),
+            collector: None,
             schedule: Vec::new(),
             last_granted: Lane::CONDUCTOR,
             frozen: BTreeSet::new(),
@@ -312,6 +316,9 @@ impl Run {
             run.lane0.emit(&v, RawKind::Mode, OpBody { other: NO_LANE, res: NONE, a: 1, ..Default::default() });
         }
 
+        let store = collect::Store::default();
+        run.drainer = Drainer::with_store(store.clone());
+        run.collector = Some(collect::Collector::start(seg.clone(), store).map_err(RunError::Thread)?);
         run.start_guard()?;
         let (wake_r, wake_w) = std::io::pipe().map_err(RunError::Thread)?;
         run.reaper_wake = Some(wake_w);

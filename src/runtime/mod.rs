@@ -31,7 +31,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::codec::RunInfo;
 use crate::shm::View;
 use crate::shm::layout::{Control, Lane, NONE, ProcState, StatusSnapshot};
-use crate::shm::record::{NO_LANE, OpBody, Op, RawKind, RawRecord, ResKind, TextTag, text_chunks};
+use crate::shm::record::{NO_LANE, OpBody, Op, RawKind, RawRecord, ResKind, TextTag, text_chunks, text_groups};
 
 pub use error::{LessonError, LessonResult};
 
@@ -196,17 +196,22 @@ impl Rt {
         self.emit(RawKind::Timeout, body, None);
     }
 
-    /// Writes a standalone text group (print, error, report, …). The group is
-    /// the chunks alone: a head record with an empty body would not decode as
-    /// a chunk, and the drainer would count it as corrupt.
+    /// Writes a standalone text (print, error, report, …), all of it: as
+    /// many groups as it takes, each small enough for the ring (see
+    /// [`text_groups`]). The groups are the chunks alone: a head record with
+    /// an empty body would not decode as a chunk, and the drainer would
+    /// count it as corrupt.
     pub fn record_text(&self, tag: TextTag, text: &str) {
         if matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr) {
             // A print or report is one op: its step rides on the text itself.
             self.gates.set(0);
         }
         let line = self.me.line.load(Relaxed);
-        let mut group: Vec<RawRecord> = text_chunks(tag, text).into_iter().map(|body| RawRecord { kind: RawKind::Text as u16, line, body, ..RawRecord::EMPTY }).collect();
-        self.v.emit(self.lane, &mut group);
+        let per_group = self.v.producer(self.lane).map_or(1, |r| r.cap() as usize / 2);
+        for chunks in text_groups(tag, text, per_group) {
+            let mut group: Vec<RawRecord> = chunks.into_iter().map(|body| RawRecord { kind: RawKind::Text as u16, line, body, ..RawRecord::EMPTY }).collect();
+            self.v.emit(self.lane, &mut group);
+        }
     }
 
     /// Records a new resource.

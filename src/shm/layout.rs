@@ -24,7 +24,7 @@ use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU32, AtomicU64, Or
 use super::record::RawRecord;
 
 pub const MAGIC: u64 = u64::from_le_bytes(*b"FRKSCOPE");
-pub const LAYOUT_VERSION: u32 = 2;
+pub const LAYOUT_VERSION: u32 = 3;
 pub const NONE: u32 = u32::MAX;
 pub use crate::vocab::{CONDUCTOR_LANE, MAIN_LANE};
 pub const PAGE: usize = 4096;
@@ -146,6 +146,12 @@ pub struct Control {
     pub compute_per_ms: AtomicU64,
     /// Global record sequence; one `fetch_add` per record. Own cache line.
     pub seq: Padded<AtomicU64>,
+    /// 1 while the conductor's collector empties the rings: a writer whose
+    /// ring is full may then wait for room (see `ring`); 0: it drops.
+    pub collector: AtomicU32,
+    /// The collector's doorbell: a writer whose ring passes half full (or
+    /// is full) bumps it and wakes the collector. Own cache line.
+    pub bell: Padded<AtomicU32>,
 }
 
 #[repr(C, align(64))]

@@ -11,7 +11,10 @@
 //! in one record; they travel as a group of `Text` records that share the
 //! sequence number of the record they belong to. The writer reserves room for
 //! the whole group before writing any of it, so a group is either all there or
-//! dropped as a whole.
+//! not at all. An op's detail is one group, cut with an ellipsis past
+//! [`MAX_CHUNKS`] chunks; what a program says (output, errors, reports) is
+//! never cut: a longer text is several groups in a row, each but the last
+//! marked [`TEXT_MORE`] in its tag byte, and the drainer joins them.
 
 
 /// Bytes of a record body.
@@ -20,6 +23,9 @@ pub const BODY: usize = 40;
 pub const TEXT_CHUNK: usize = BODY - 4;
 /// Most chunks one text may take (longer texts are cut, with an ellipsis).
 pub const MAX_CHUNKS: usize = 64;
+/// Set in a text chunk's tag byte: the text goes on in this lane's next
+/// text group (see [`text_groups`]).
+pub const TEXT_MORE: u8 = 0x80;
 /// "No lane" / "no resource" in `u16`/`u32` fields.
 pub const NO_LANE: u16 = u16::MAX;
 pub const NO_RES: u32 = u32::MAX;
@@ -196,7 +202,7 @@ impl TextBody {
     /// `None` if the chunk's own fields are inconsistent.
     pub fn decode(b: &[u8; BODY]) -> Option<TextBody> {
         let (tag, index, count, len) = (b[0], b[1], b[2], b[3]);
-        if TextTag::from_u8(tag).is_none() || count == 0 || index >= count || len as usize > TEXT_CHUNK {
+        if TextTag::from_u8(tag & !TEXT_MORE).is_none() || count == 0 || index >= count || len as usize > TEXT_CHUNK {
             return None;
         }
         let mut bytes = [0u8; TEXT_CHUNK];
@@ -207,10 +213,52 @@ impl TextBody {
     pub fn data(&self) -> &[u8] {
         &self.bytes[..self.len as usize]
     }
+
+    /// The text's tag, without the [`TEXT_MORE`] mark.
+    pub fn text_tag(&self) -> Option<TextTag> {
+        TextTag::from_u8(self.tag & !TEXT_MORE)
+    }
+
+    /// The text goes on in the lane's next text group.
+    pub fn more(&self) -> bool {
+        self.tag & TEXT_MORE != 0
+    }
 }
 
-/// Splits `text` into at most [`MAX_CHUNKS`] text bodies, cutting on a char
-/// boundary and ending a cut text with "…".
+/// Splits all of `text` into groups of at most `per_group` chunks (at least
+/// one, at most [`MAX_CHUNKS`]); every group but the last is marked
+/// [`TEXT_MORE`]. Cuts fall anywhere in the bytes: the drainer joins the
+/// groups before it reads the text as UTF-8.
+pub fn text_groups(tag: TextTag, text: &str, per_group: usize) -> Vec<Vec<[u8; BODY]>> {
+    let per_group = per_group.clamp(1, MAX_CHUNKS);
+    let bytes = text.as_bytes();
+    let group_bytes = per_group * TEXT_CHUNK;
+    let groups = bytes.len().div_ceil(group_bytes).max(1);
+    (0..groups)
+        .map(|g| {
+            let part = &bytes[(g * group_bytes).min(bytes.len())..((g + 1) * group_bytes).min(bytes.len())];
+            let tag = tag as u8 | if g + 1 < groups { TEXT_MORE } else { 0 };
+            chunk_bytes(tag, part)
+        })
+        .collect()
+}
+
+/// The text bodies of one group holding `bytes` (at most [`MAX_CHUNKS`] chunks' worth).
+fn chunk_bytes(tag: u8, bytes: &[u8]) -> Vec<[u8; BODY]> {
+    let count = bytes.len().div_ceil(TEXT_CHUNK).max(1);
+    (0..count)
+        .map(|i| {
+            let part = &bytes[(i * TEXT_CHUNK).min(bytes.len())..((i + 1) * TEXT_CHUNK).min(bytes.len())];
+            let mut chunk = [0u8; TEXT_CHUNK];
+            chunk[..part.len()].copy_from_slice(part);
+            TextBody { tag, index: i as u8, count: count as u8, len: part.len() as u8, bytes: chunk }.encode()
+        })
+        .collect()
+}
+
+/// Splits `text` into at most [`MAX_CHUNKS`] text bodies (one group),
+/// cutting on a char boundary and ending a cut text with "…": for an op's
+/// detail, a preview. A program's own text goes by [`text_groups`].
 pub fn text_chunks(tag: TextTag, text: &str) -> Vec<[u8; BODY]> {
     let max = TEXT_CHUNK * MAX_CHUNKS;
     let owned;
@@ -224,16 +272,7 @@ pub fn text_chunks(tag: TextTag, text: &str) -> Vec<[u8; BODY]> {
     } else {
         text
     };
-    let bytes = text.as_bytes();
-    let count = bytes.len().div_ceil(TEXT_CHUNK).max(1);
-    (0..count)
-        .map(|i| {
-            let part = &bytes[(i * TEXT_CHUNK).min(bytes.len())..((i + 1) * TEXT_CHUNK).min(bytes.len())];
-            let mut chunk = [0u8; TEXT_CHUNK];
-            chunk[..part.len()].copy_from_slice(part);
-            TextBody { tag: tag as u8, index: i as u8, count: count as u8, len: part.len() as u8, bytes: chunk }.encode()
-        })
-        .collect()
+    chunk_bytes(tag as u8, text.as_bytes())
 }
 
 #[cfg(test)]
@@ -255,6 +294,25 @@ mod tests {
             joined.extend_from_slice(TextBody::decode(c).unwrap().data());
         }
         assert_eq!(String::from_utf8(joined).unwrap(), s);
+    }
+
+    #[test]
+    fn a_long_text_is_several_groups_that_join_to_all_of_it() {
+        let s = "子进程 ".repeat(10_000);
+        let groups = text_groups(TextTag::Stderr, &s, 4);
+        assert_eq!(groups.len(), s.len().div_ceil(4 * TEXT_CHUNK));
+        let mut joined = Vec::new();
+        for (g, group) in groups.iter().enumerate() {
+            assert!(group.len() <= 4);
+            for c in group {
+                let t = TextBody::decode(c).unwrap();
+                assert_eq!(t.text_tag(), Some(TextTag::Stderr));
+                assert_eq!(t.more(), g + 1 < groups.len(), "only the last group ends the text");
+                joined.extend_from_slice(t.data());
+            }
+        }
+        assert_eq!(String::from_utf8(joined).unwrap(), s);
+        assert_eq!(text_groups(TextTag::Print, "", 64), vec![text_chunks(TextTag::Print, "")]);
     }
 
     #[test]

@@ -10,9 +10,16 @@
 //! can call the other's half by mistake.
 //!
 //! Contract:
-//! - The producer never blocks. [`Producer::push`] appends a whole group of records or
+//! - [`Producer::push`] never blocks: it appends a whole group of records or
 //!   none of them; when the group does not fit it adds the group's size to
 //!   `dropped` and returns `false`. So `head + dropped` = records written.
+//! - Waiting is the caller's choice, made before it pushes:
+//!   [`Producer::room`] says whether a group fits now, would fit once the
+//!   consumer takes what is there ([`Room::Full`]), or never can (a group
+//!   larger than the ring, or indices a hostile process scribbled on). The
+//!   segment's writer ([`View::emit`](super::View::emit)) waits while the
+//!   conductor's collector runs, so what a program says is never dropped
+//!   (see `conductor::collect`).
 //! - A record becomes visible only when `head` is stored (release) after its
 //!   slot was written: a producer killed mid-write leaves at most an unpublished
 //!   slot, never a torn published one.
@@ -57,6 +64,12 @@ impl<'a> Producer<'a> {
         self.0.push(group)
     }
 
+    /// Whether a group of `n` records fits now (see [`Room`]).
+    #[inline]
+    pub fn room(&self, n: usize) -> Room {
+        self.0.room(n as u64)
+    }
+
     /// The lane whose ring this is.
     pub fn lane(&self) -> &'a Lane {
         self.0.lane
@@ -95,6 +108,18 @@ impl<'a> Consumer<'a> {
     pub fn lane(&self) -> &'a Lane {
         self.0.lane
     }
+}
+
+/// Whether a group fits in a ring (the producer's view).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Room {
+    /// It fits now; `half`: pushing it takes the ring from under half full
+    /// to half full or more (the moment to ask the consumer to come).
+    Fits { half: bool },
+    /// It fits once the consumer has taken what is there.
+    Full,
+    /// It never fits: larger than the ring, or impossible indices.
+    Never,
 }
 
 /// What a consumer pass found besides records.
@@ -140,6 +165,19 @@ impl<'a> Ring<'a> {
         // SAFETY: the index is masked to `cap`, and `slots` points at `cap`
         // records inside the mapping (checked when the view was built).
         unsafe { self.slots.add((i & (self.cap as u64 - 1)) as usize) }
+    }
+
+    #[inline]
+    fn room(&self, n: u64) -> Room {
+        let cap = self.cap as u64;
+        let used = self.lane.head.0.load(Relaxed).wrapping_sub(self.lane.tail.0.load(Acquire));
+        if used > cap || n > cap {
+            Room::Never
+        } else if cap - used >= n {
+            Room::Fits { half: used < cap / 2 && used + n >= cap / 2 }
+        } else {
+            Room::Full
+        }
     }
 
     #[inline]

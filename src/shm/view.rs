@@ -6,7 +6,12 @@ use std::sync::atomic::Ordering::*;
 
 use super::layout::*;
 use super::record::{RawRecord, ResKind};
-use super::ring::{Consumer, Producer};
+use super::ring::{Consumer, Producer, Room};
+
+/// How long the conductor's own writes wait for room in its lane's ring
+/// before they drop (only a process scribbling on the indices makes them wait
+/// that long: the collector empties lane 0 first).
+pub const CONDUCTOR_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 use super::{Segment, ShmError};
 
 /// Typed access to a mapped segment. Every accessor checks its index.
@@ -160,9 +165,36 @@ impl<'a> View<'a> {
 
     /// Writes one record group into `lane`'s ring, stamping sequence and time.
     /// All records of the group share one sequence number.
+    ///
+    /// Nothing is dropped while the conductor's collector runs: when the
+    /// group does not fit, the writer rings the collector's bell and waits
+    /// for room (the conductor's own lane at most [`CONDUCTOR_WAIT`], so a
+    /// process scribbling on its indices cannot hang the conductor). The
+    /// sequence number is taken once there is room, so a waiting writer
+    /// holds back no one's records. Without a collector (a segment no
+    /// conductor drains, tests) a full ring drops the group, counted.
     pub fn emit(&self, lane: u32, group: &mut [RawRecord]) -> bool {
         let Some(ring) = self.producer(lane) else { return false };
         let c = self.control();
+        let mut pause = std::time::Duration::from_micros(20);
+        let mut waited = std::time::Duration::ZERO;
+        loop {
+            match ring.room(group.len()) {
+                Room::Fits { half } => {
+                    if half && c.collector.load(Relaxed) == 1 {
+                        self.ring_bell();
+                    }
+                    break;
+                }
+                Room::Full if c.collector.load(Acquire) == 1 && !(lane == CONDUCTOR_LANE && waited >= CONDUCTOR_WAIT) => {
+                    self.ring_bell();
+                    std::thread::sleep(pause);
+                    waited += pause;
+                    pause = (pause * 2).min(std::time::Duration::from_millis(1));
+                }
+                Room::Full | Room::Never => break,
+            }
+        }
         let seq = c.seq.0.fetch_add(1, Relaxed);
         let t = crate::sys::monotonic_ns().saturating_sub(c.run_start_ns.load(Relaxed));
         for r in group.iter_mut() {
@@ -171,6 +203,13 @@ impl<'a> View<'a> {
             r.lane = lane as u16;
         }
         ring.push(group)
+    }
+
+    /// Asks the collector to empty the rings now.
+    pub fn ring_bell(&self) {
+        let c = self.control();
+        c.bell.0.fetch_add(1, Release);
+        super::futex::wake_all(&c.bell.0);
     }
 
     /// Wakes `lane` because something it may wait for changed: counts a
