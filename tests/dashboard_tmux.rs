@@ -1107,33 +1107,29 @@ fn p_and_snapshot_draw_the_same_frame() {
 
 /// A socket server lesson in Python, in the dashboard, answers a person
 /// outside the run: its main shows blocked in accept on the socket, the
-/// Resources pane shows the socket with its address, and `nc` (from outside,
-/// as a student would type it) gets the upper-cased echo. netcat must be on
-/// PATH (`.ci/run` installs netcat-openbsd), and python3.
+/// Resources pane shows the socket with its address, and a client from
+/// outside (what a student types with `nc 127.0.0.1 PORT`; here the test's
+/// own `TcpStream`, so nothing beyond Rust's std is needed) gets the
+/// upper-cased echo.
 #[test]
-fn a_python_socket_server_lesson_answers_nc_from_outside() {
+fn a_python_socket_server_lesson_answers_a_client_from_outside() {
+    use std::io::{Read, Write};
     let _share = crate::common::share();
-    let has_nc = std::process::Command::new("sh").args(["-c", "command -v nc"]).output().is_ok_and(|o| o.status.success());
-    assert!(has_nc, "nc (netcat) is not on PATH: this test talks to the lesson's server with it; install netcat-openbsd (.ci/run does)");
-    let t = Tmux::start("nc", "run echo-server.py --param outside=1 --run", &[], 120, 36);
+    let t = Tmux::start("outside", "run echo-server.py --param outside=1 --run", &[], 120, 36);
     let s = t.wait_for("the server waiting for its outside client", WAIT, |s| {
         lane_rows(s).iter().any(|r| r.contains("MainProcess") && r.contains("accept server")) && s.contains("server Socket  127.0.0.1:") && s.contains("waiting: MainProcess")
     });
     let conductor = t.conductor();
     let pids = run_pids(conductor);
     let port: u16 = s.split("server Socket  127.0.0.1:").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port on screen:\n{s}"));
-    let mut nc = std::process::Command::new("nc")
-        .args(["-N", "-w", "20", "127.0.0.1", &port.to_string()])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        nc.stdin.take().unwrap().write_all(b"hello nc\n").unwrap();
-    }
-    let out = nc.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "HELLO NC\n", "what nc got back");
+    // As `nc -N` does: send a line, close our side, read the answer until the server closes.
+    let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect to the lesson's server on port {port}: {e}"));
+    client.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    client.write_all(b"hello outside\n").unwrap();
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).unwrap_or_else(|e| panic!("reading the server's answer (got {answer:?} so far): {e}"));
+    assert_eq!(answer, "HELLO OUTSIDE\n", "what the outside client got back");
     let s = t.wait_for("the lesson to end", WAIT, |s| header(s).contains("ENDED"));
     assert!(s.contains("2 accepted"), "the server counted its two clients:\n{s}");
     t.keys(&["q"]);
