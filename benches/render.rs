@@ -1,17 +1,31 @@
 //! Rendering one dashboard frame (TestBackend, 200×60) with 200 and 1,000
-//! lanes, against the targets of issue 7 (≤ 2 ms and ≤ 8 ms), and how many
-//! explore runs of ticket-race a class waits for per second (issue 5).
+//! lanes, against the targets of issue 7 (≤ 2 ms and ≤ 8 ms), how many
+//! explore runs of ticket-race a class waits for per second (issue 5), and
+//! the real dashboard in a terminal: how often it redraws a run that streams
+//! prints, and how little CPU it uses paused.
 //!
 //! The frame is fed from records built like a real run's: main starts N
 //! processes, half of them block on a lock held by one of them, the others
 //! print and sleep, every process has a timeline of state changes.
+//!
+//! The terminal figures come from one session of the real binary on a
+//! pseudo-terminal (120×40) of our own, timed once outside criterion (a
+//! session takes about 6 s): `tests/lessons/stream.rhai` (a print, then a
+//! 1 ms sleep, over and over) runs for 2.5 s, then space pauses it for 3 s,
+//! then `q`. The redraw counts are the dashboard's own
+//! (`FORKSCOPE_UI_STATS`), the CPU is the conductor's (all its threads, from
+//! /proc's schedstat), running and paused in the same session. A filter
+//! that does not match `dashboard_terminal` leaves it out.
 //!
 //! `cargo bench --bench render`
 
 mod common;
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::io::{Read, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use common::{Row, criterion, median_ns, report};
 use forkscope::codec::Value;
@@ -116,14 +130,163 @@ fn bench_explore(c: &mut criterion::Criterion) {
     g.finish();
 }
 
+/// What one session of the dashboard in a terminal measured.
+#[derive(Debug)]
+struct TerminalFigures {
+    /// Frames drawn a second (the dashboard's own count), running and paused.
+    redraws_running: f64,
+    redraws_paused: f64,
+    /// The conductor's CPU, as a share of one CPU, running and paused.
+    cpu_running: f64,
+    cpu_paused: f64,
+    /// Time spent drawing a frame in the terminal (ms), averaged.
+    draw_ms: f64,
+}
+
+/// CPU time of every thread of `pid`, in seconds (schedstat: nanoseconds,
+/// where utime + stime count 10 ms ticks: too coarse for an idle second).
+fn cpu_secs(pid: i32) -> f64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return 0.0 };
+    let ns: u64 = tasks
+        .flatten()
+        .filter_map(|t| std::fs::read_to_string(t.path().join("schedstat")).ok())
+        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .sum();
+    ns as f64 / 1e9
+}
+
+/// Waits (at most `limit`) until `flag` is set.
+fn wait_flag(flag: &AtomicBool, limit: Duration) -> bool {
+    let t0 = Instant::now();
+    while !flag.load(Ordering::Relaxed) {
+        if t0.elapsed() > limit {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    true
+}
+
+/// One session of the real dashboard on a pseudo-terminal of our own: the
+/// stream lesson running, then paused, then `q`. `Err` says what went wrong.
+fn dashboard_in_a_terminal() -> Result<TerminalFigures, String> {
+    use std::os::unix::process::CommandExt;
+    let size = nix::pty::Winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
+    let pty = nix::pty::openpty(&size, None).map_err(|e| format!("openpty: {e}"))?;
+    let stats = common::out_dir().join(format!("forkscope-ui-stats-{}.json", std::process::id()));
+    let _ = std::fs::create_dir_all(common::out_dir());
+    let _ = std::fs::remove_file(&stats);
+    let lesson = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lessons/stream.rhai");
+    let slave = |what: &str| pty.slave.try_clone().map_err(|e| format!("{what}: {e}"));
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_forkscope"));
+    cmd.args(["run", lesson, "--run"]).env("FORKSCOPE_UI_STATS", &stats).env("TERM", "xterm-256color").env_remove("NO_COLOR");
+    cmd.stdin(slave("stdin")?).stdout(slave("stdout")?).stderr(slave("stderr")?);
+    // SAFETY: only async-signal-safe calls between fork and exec: a session
+    // of its own, whose controlling terminal is the pty (its stdin).
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| format!("start forkscope: {e}"))?;
+    // Only the child holds the terminal's end: once it exits, reads of ours end.
+    drop(cmd);
+    drop(pty.slave);
+    let pid = child.id() as i32;
+    let (running, paused) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    // Everything the dashboard writes is read (a full pty would stall it);
+    // the header's words say when it runs and when it paused.
+    let mut master_in = std::fs::File::from(pty.master.try_clone().map_err(|e| format!("pty: {e}"))?);
+    let reader = {
+        let (running, paused) = (running.clone(), paused.clone());
+        std::thread::spawn(move || {
+            let (mut buf, mut tail) = (vec![0u8; 1 << 16], Vec::new());
+            while let Ok(n) = master_in.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                tail.extend_from_slice(&buf[..n]);
+                let seen = |w: &[u8]| tail.windows(w.len()).any(|x| x == w);
+                if seen(b"RUNNING") {
+                    running.store(true, Ordering::Relaxed);
+                }
+                if seen(b"PAUSED") {
+                    paused.store(true, Ordering::Relaxed);
+                }
+                let keep = tail.len().saturating_sub(8);
+                tail.drain(..keep);
+            }
+        })
+    };
+    let mut keys = std::fs::File::from(pty.master);
+    let result = (|| {
+        if !wait_flag(&running, Duration::from_secs(20)) {
+            return Err("the dashboard never showed RUNNING".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(500));
+        let (c0, t0) = (cpu_secs(pid), Instant::now());
+        std::thread::sleep(Duration::from_secs(2));
+        let cpu_running = (cpu_secs(pid) - c0) / t0.elapsed().as_secs_f64();
+        keys.write_all(b" ").map_err(|e| format!("space: {e}"))?;
+        if !wait_flag(&paused, Duration::from_secs(10)) {
+            return Err("the dashboard never showed PAUSED".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        let (c0, t0) = (cpu_secs(pid), Instant::now());
+        std::thread::sleep(Duration::from_secs(3));
+        let cpu_paused = (cpu_secs(pid) - c0) / t0.elapsed().as_secs_f64();
+        Ok((cpu_running, cpu_paused))
+    })();
+    let _ = keys.write_all(b"q");
+    let t0 = Instant::now();
+    while child.try_wait().ok().flatten().is_none() {
+        if t0.elapsed() > Duration::from_secs(15) {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("forkscope did not quit on q within 15 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(keys);
+    let _ = reader.join();
+    let (cpu_running, cpu_paused) = result?;
+    let text = std::fs::read_to_string(&stats).map_err(|e| format!("the stats file {}: {e}", stats.display()))?;
+    let _ = std::fs::remove_file(&stats);
+    let st: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("the stats file: {e}"))?;
+    let f = |k: &str| st[k].as_f64().unwrap_or(0.0);
+    let frames = f("frames_running") + f("frames_paused");
+    Ok(TerminalFigures {
+        redraws_running: f("frames_running") / f("secs_running").max(1e-9),
+        redraws_paused: f("frames_paused") / f("secs_paused").max(1e-9),
+        cpu_running,
+        cpu_paused,
+        draw_ms: f("secs_drawing") * 1e3 / frames.max(1.0),
+    })
+}
+
 /// Runs of `explore --all` of ticket-race, 3 buyers, 2 tickets, lock.
 const ALL_RUNS: u32 = 84;
+
+/// Whether the command line's filter (criterion's positional argument), if
+/// any, selects `id`.
+fn selected(id: &str) -> bool {
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    filters.is_empty() || filters.iter().any(|f| id.contains(f.as_str()))
+}
 
 fn main() {
     let mut c = criterion();
     bench_frames(&mut c);
     bench_explore(&mut c);
     c.final_summary();
+    let terminal = if selected("dashboard_terminal") {
+        dashboard_in_a_terminal().map_err(|e| println!("note: the dashboard in a terminal was not measured: {e}")).ok()
+    } else {
+        None
+    };
     let f200 = median_ns("render", "frame_200x60_200_lanes");
     let f1000 = median_ns("render", "frame_200x60_1000_lanes");
     let ms = |x: Option<f64>| x.map_or("not measured".into(), |v| format!("{:.2} ms", v / 1e6));
@@ -131,6 +294,8 @@ fn main() {
     let rate = run.map_or("not measured".into(), |ns| format!("{:.1} runs/s ({:.0} ms a run)", 1e9 / ns, ns / 1e6));
     let all = median_ns("explore", "ticket_race_all_3_buyers");
     let all_rate = all.map_or("not measured".into(), |ns| format!("{:.1} runs/s ({:.2} s for the {ALL_RUNS} runs)", ALL_RUNS as f64 * 1e9 / ns, ns / 1e9));
+    let t = terminal.as_ref();
+    let fig = |f: &dyn Fn(&TerminalFigures) -> String| t.map_or("not measured".into(), f);
     report(
         "dashboard frames and explore (cargo bench --bench render)",
         &[
@@ -138,6 +303,12 @@ fn main() {
             Row::new("one frame, TestBackend 200×60, 1,000 lanes", ms(f1000), "≤ 8 ms", f1000.map(|v| v <= 8e6)),
             Row::new("explore ticket-race (lock=true, 11 processes, stepped to the end)", rate, "a class can wait for it", None),
             Row::new("explore --all ticket-race (3 buyers, 2 tickets, lock: 84 runs)", all_rate, "≥ 50 runs/s", all.map(|ns| ALL_RUNS as f64 * 1e9 / ns >= 50.0)),
+            Row::new("dashboard in a 120×40 terminal, a run printing a line every ms: redraws a second", fig(&|t| format!("{:.1}/s", t.redraws_running)), "≥ 30/s", t.map(|t| t.redraws_running >= 30.0)),
+            Row::new("  the same run paused: redraws a second", fig(&|t| format!("{:.2}/s", t.redraws_paused)), "≤ 5/s", t.map(|t| t.redraws_paused <= 5.0)),
+            Row::new("  conductor CPU running (draining, drawing)", fig(&|t| format!("{:.1} % of a CPU", t.cpu_running * 100.0)), "(baseline)", None),
+            Row::new("  conductor CPU paused", fig(&|t| format!("{:.2} % of a CPU", t.cpu_paused * 100.0)), "< 3 % of a CPU", t.map(|t| t.cpu_paused < 0.03)),
+            Row::new("  paused ÷ running CPU (same session)", fig(&|t| format!("{:.3}×", t.cpu_paused / t.cpu_running.max(1e-9))), "—", None),
+            Row::new("  one frame drawn to the terminal (average)", fig(&|t| format!("{:.2} ms", t.draw_ms)), "(see TestBackend above)", None),
         ],
     );
 }

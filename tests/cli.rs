@@ -159,8 +159,8 @@ fn killing_the_conductor_leaves_no_process_and_no_segment() {
             assert!(t0.elapsed() < Duration::from_secs(20), "the run did not get going");
         }
         assert!(pids.len() >= 5);
-        // SAFETY-free: plain kill of our own child.
-        let _ = Command::new("kill").args(["-9", &conductor.to_string()]).status();
+        // SIGKILL (std's kill), not the `kill` program: procps may be missing.
+        child.kill().expect("SIGKILL to the conductor");
         let _ = child.wait();
         assert_left_nothing(conductor, &pids, Duration::from_secs(2));
     }

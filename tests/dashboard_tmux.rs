@@ -424,46 +424,43 @@ fn without_a_terminal_it_says_use_headless() {
     assert!(out.stderr.contains("--headless"), "{}", out.stderr);
 }
 
-/// utime + stime of a process, in clock ticks.
-fn cpu_ticks(pid: i32) -> u64 {
-    let st = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("stat");
-    let f: Vec<&str> = st.rsplit(')').next().unwrap().split_whitespace().collect();
-    // After the comm: state is field 3; utime and stime are fields 14 and 15.
-    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+/// The highest `line N` the lesson `stream.rhai` printed that is on the screen.
+fn last_streamed_line(screen: &str) -> Option<u64> {
+    screen.split("line ").skip(1).filter_map(|r| r.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()).max()
 }
 
+/// A run streaming prints: the dashboard keeps showing new lines while it
+/// runs; paused (space), the screen stands still; resumed, new lines come
+/// again; `q` ends it all. (How often it redraws and the CPU it uses while
+/// paused are figures of `cargo bench --bench render`, not asserted here.)
 #[test]
-fn redraws_30_times_a_second_while_running_and_idles_when_paused() {
+fn a_streaming_run_moves_on_screen_stands_still_paused_and_moves_again() {
     let _share = crate::common::share();
-    let stats = std::env::temp_dir().join(format!("forkscope-ui-stats-{}.json", std::process::id()));
-    let _ = std::fs::remove_file(&stats);
     let lesson = common::lesson_fixture("stream.rhai");
-    let t = Tmux::start("perf", &format!("run {lesson} --run"), &[("FORKSCOPE_UI_STATS", stats.to_str().unwrap())], 120, 40);
-    t.wait_for("the running dashboard", WAIT, |s| s.contains("RUNNING"));
+    let t = Tmux::start("stream", &format!("run {lesson} --run"), &[], 120, 40);
+    let s = t.wait_for("the running dashboard showing prints", WAIT, |s| header(s).contains("RUNNING") && last_streamed_line(s).is_some());
     let conductor = t.conductor();
-    // The lesson prints about a thousand lines a second for several seconds.
-    std::thread::sleep(Duration::from_millis(2000));
-    let s = t.screen();
-    assert!(s.contains("RUNNING") && s.contains("line "), "still streaming:\n{s}");
     let pids = run_pids(conductor);
+    let first = last_streamed_line(&s).unwrap();
+    t.wait_for(&format!("a line after line {first} while running"), WAIT, |s| last_streamed_line(s).is_some_and(|n| n > first));
     t.keys(&["Space"]);
-    t.wait_for("the pause", WAIT, |s| s.contains("PAUSED"));
-    std::thread::sleep(Duration::from_millis(300));
-    let hz = 100.0; // USER_HZ on Linux
-    let (c0, t0) = (cpu_ticks(conductor), Instant::now());
-    std::thread::sleep(Duration::from_secs(3));
-    let (c1, secs) = (cpu_ticks(conductor), t0.elapsed().as_secs_f64());
-    let cpu = (c1 - c0) as f64 / hz / secs;
-    assert!(cpu < 0.03, "paused, the dashboard used {:.1}% of a CPU", cpu * 100.0);
+    t.wait_for("the pause", WAIT, |s| header(s).contains("PAUSED"));
+    // Paused, nothing moves: two looks 500 ms apart show the same lines
+    // (a run still streaming onto the screen never gives two such looks).
+    let t0 = Instant::now();
+    let still = loop {
+        let a = t.screen();
+        std::thread::sleep(Duration::from_millis(500));
+        let b = t.screen();
+        if header(&b).contains("PAUSED") && last_streamed_line(&a) == last_streamed_line(&b) && log_pane(&a) == log_pane(&b) {
+            break last_streamed_line(&b).unwrap();
+        }
+        assert!(t0.elapsed() < WAIT, "paused, the screen still moves:\n{a}\n---\n{b}");
+    };
+    t.keys(&["Space"]);
+    t.wait_for(&format!("a line after line {still} once resumed"), WAIT, |s| header(s).contains("RUNNING") && last_streamed_line(s).is_some_and(|n| n > still));
     t.keys(&["q"]);
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    let st: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).expect("the stats file")).unwrap();
-    let _ = std::fs::remove_file(&stats);
-    let rate = st["frames_running"].as_f64().unwrap() / st["secs_running"].as_f64().unwrap();
-    let idle = st["frames_paused"].as_f64().unwrap() / st["secs_paused"].as_f64().unwrap();
-    eprintln!("redraws: {rate:.1}/s running, {idle:.1}/s paused; CPU paused {:.2}%", cpu * 100.0);
-    assert!(rate >= 30.0, "{rate:.1} redraws a second while running: {st}");
-    assert!(idle <= 5.0, "{idle:.1} redraws a second while paused: {st}");
     assert_clean(conductor, &pids);
 }
 
@@ -1107,33 +1104,29 @@ fn p_and_snapshot_draw_the_same_frame() {
 
 /// A socket server lesson in Python, in the dashboard, answers a person
 /// outside the run: its main shows blocked in accept on the socket, the
-/// Resources pane shows the socket with its address, and `nc` (from outside,
-/// as a student would type it) gets the upper-cased echo. netcat must be on
-/// PATH (`.ci/run` installs netcat-openbsd), and python3.
+/// Resources pane shows the socket with its address, and a client from
+/// outside (what a student types with `nc 127.0.0.1 PORT`; here the test's
+/// own `TcpStream`, so nothing beyond Rust's std is needed) gets the
+/// upper-cased echo.
 #[test]
-fn a_python_socket_server_lesson_answers_nc_from_outside() {
+fn a_python_socket_server_lesson_answers_a_client_from_outside() {
+    use std::io::{Read, Write};
     let _share = crate::common::share();
-    let has_nc = std::process::Command::new("sh").args(["-c", "command -v nc"]).output().is_ok_and(|o| o.status.success());
-    assert!(has_nc, "nc (netcat) is not on PATH: this test talks to the lesson's server with it; install netcat-openbsd (.ci/run does)");
-    let t = Tmux::start("nc", "run echo-server.py --param outside=1 --run", &[], 120, 36);
+    let t = Tmux::start("outside", "run echo-server.py --param outside=1 --run", &[], 120, 36);
     let s = t.wait_for("the server waiting for its outside client", WAIT, |s| {
         lane_rows(s).iter().any(|r| r.contains("MainProcess") && r.contains("accept server")) && s.contains("server Socket  127.0.0.1:") && s.contains("waiting: MainProcess")
     });
     let conductor = t.conductor();
     let pids = run_pids(conductor);
     let port: u16 = s.split("server Socket  127.0.0.1:").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port on screen:\n{s}"));
-    let mut nc = std::process::Command::new("nc")
-        .args(["-N", "-w", "20", "127.0.0.1", &port.to_string()])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        nc.stdin.take().unwrap().write_all(b"hello nc\n").unwrap();
-    }
-    let out = nc.wait_with_output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "HELLO NC\n", "what nc got back");
+    // As `nc -N` does: send a line, close our side, read the answer until the server closes.
+    let mut client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("connect to the lesson's server on port {port}: {e}"));
+    client.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    client.write_all(b"hello outside\n").unwrap();
+    client.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut answer = String::new();
+    client.read_to_string(&mut answer).unwrap_or_else(|e| panic!("reading the server's answer (got {answer:?} so far): {e}"));
+    assert_eq!(answer, "HELLO OUTSIDE\n", "what the outside client got back");
     let s = t.wait_for("the lesson to end", WAIT, |s| header(s).contains("ENDED"));
     assert!(s.contains("2 accepted"), "the server counted its two clients:\n{s}");
     t.keys(&["q"]);

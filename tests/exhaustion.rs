@@ -1,6 +1,12 @@
 //! Running out of something: the process limit (RLIMIT_NPROC), /dev/shm, the
 //! lane table. Each time: a clear message, no panic, the run ends cleanly and
 //! leaves nothing behind.
+//!
+//! The first two need root and util-linux (`prlimit`, `setpriv`, `unshare`),
+//! as this project's machines and CI have: without them they fail and say
+//! what is missing (they never pass without checking). Elsewhere, leave them
+//! out by name: `cargo test --release -- --skip exhaustion::process_limit
+//! --skip exhaustion::dev_shm`.
 
 use crate::common;
 
@@ -9,13 +15,29 @@ use std::time::Duration;
 
 use common::*;
 
-fn is_root() -> bool {
+fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
+    unsafe { libc::geteuid() }
 }
 
 fn have(tool: &str) -> bool {
     Command::new(tool).arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+/// Fails the test unless it runs as root with every tool of `tools`, naming
+/// what this machine lacks; `what` says what the test does with them.
+fn require_root_and(what: &str, tools: &[&str]) {
+    let mut missing: Vec<String> = Vec::new();
+    if euid() != 0 {
+        missing.push(format!("root (the tests run as uid {})", euid()));
+    }
+    missing.extend(tools.iter().filter(|t| !have(t)).map(|t| format!("`{t}` (util-linux)")));
+    let tools = tools.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ");
+    assert!(
+        missing.is_empty(),
+        "this test {what}: it needs root and {tools}; missing here: {}. Run the tests as root with util-linux installed (`bash .ci/run` installs it), or leave this test out with --skip",
+        missing.join(", ")
+    );
 }
 
 /// Runs `prefix… forkscope args…` with the usual time limit.
@@ -34,16 +56,10 @@ fn process_limit_reached_is_a_python_error_and_the_run_ends() {
     // owns no other process) with `setpriv`, under a limit of 9 processes and
     // threads: the conductor (2 threads), its guard and main (2) fit, then a
     // child or two, and the next start fails.
-    if !is_root() || !have("prlimit") || !have("setpriv") {
-        println!("skipped: needs root, prlimit and setpriv to run forkscope as another uid under RLIMIT_NPROC");
-        return;
-    }
+    require_root_and("runs forkscope as another uid under RLIMIT_NPROC", &["prlimit", "setpriv"]);
     let prefix = ["prlimit", "--nproc=9:9", "--", "setpriv", "--reuid=54321", "--regid=54321", "--clear-groups"];
     let out = run_under(&prefix, &["run", "hello", "--headless", "--json", "--param", "children=8"]);
-    if out.stderr.contains("setpriv:") {
-        println!("skipped: setpriv cannot run forkscope as uid 54321: {}", out.stderr.trim());
-        return;
-    }
+    assert!(!out.stderr.contains("setpriv:") && !out.stderr.contains("prlimit:"), "prlimit/setpriv could not run forkscope as uid 54321 under the limit: {}", out.stderr.trim());
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     let s = out.summary();
     assert_eq!(s["outcome"], "error", "{s}");
@@ -64,16 +80,10 @@ fn dev_shm_full_is_a_clear_error_before_anything_starts() {
     let _alone = crate::common::heavy();
     // A private mount namespace with a 2 MiB /dev/shm: the real one (shared
     // with everyone on the machine) is never filled.
-    if !is_root() || !have("unshare") {
-        println!("skipped: needs root and unshare for a private, tiny /dev/shm");
-        return;
-    }
+    require_root_and("mounts a private, tiny /dev/shm", &["unshare"]);
     let prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=2m forkscope-test /dev/shm && exec \"$0\" \"$@\""];
     let out = run_under(&prefix, &["run", "hello", "--headless"]);
-    if out.stderr.contains("unshare:") || out.stderr.contains("mount:") {
-        println!("skipped: no private mount namespace here: {}", out.stderr.trim());
-        return;
-    }
+    assert!(!out.stderr.contains("unshare:") && !out.stderr.contains("mount:"), "no private mount namespace with a tmpfs /dev/shm here (root without CAP_SYS_ADMIN, e.g. in a container?): {}", out.stderr.trim());
     assert_eq!(out.status, 2, "{}", out.stderr);
     let err = out.stderr.trim();
     assert!(err.starts_with("forkscope: /dev/shm is full: the run needs"), "{err}");

@@ -455,21 +455,23 @@ fn stepped_time_is_virtual_and_random_follows_the_seed() {
     assert!((1.49..3.0).contains(&slept), "{d:?}");
 }
 
-/// Every CPython 3.9–3.13 this machine has (on PATH as python3.X, or under
-/// ~/.pyenv) runs the ticket race, stepped by op and by statement.
+/// Every CPython 3.9–3.13 this machine has (`python3` and `python3.X` on
+/// PATH, and pyenv's versions under `$PYENV_ROOT` or `~/.pyenv`) runs the
+/// ticket race, stepped by op and by statement. It must find at least two
+/// versions: one would only test the interpreter every other test uses.
 #[test]
 fn every_supported_cpython_found_here_runs_it() {
     let _share = crate::common::share();
     python3();
     let mut found: Vec<PathBuf> = Vec::new();
+    let on_path = |name: &str| std::env::var_os("PATH").and_then(|path| std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()));
+    found.extend(on_path("python3"));
     for minor in 9..=13 {
-        let name = format!("python3.{minor}");
-        if let Some(p) = std::env::var_os("PATH").and_then(|path| std::env::split_paths(&path).map(|d| d.join(&name)).find(|p| p.is_file())) {
-            found.push(p);
-        }
+        found.extend(on_path(&format!("python3.{minor}")));
     }
-    if let Some(home) = std::env::var_os("HOME")
-        && let Ok(rd) = std::fs::read_dir(Path::new(&home).join(".pyenv/versions"))
+    let pyenv = std::env::var_os("PYENV_ROOT").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pyenv")));
+    if let Some(root) = &pyenv
+        && let Ok(rd) = std::fs::read_dir(root.join("versions"))
     {
         for e in rd.flatten() {
             let v = e.file_name().to_string_lossy().into_owned();
@@ -480,18 +482,31 @@ fn every_supported_cpython_found_here_runs_it() {
         }
     }
     // Only those that answer (a pyenv shim of a version not selected does
-    // not), one per version.
+    // not) with a supported version, one per version.
     let mut versions = std::collections::BTreeMap::new();
+    let mut others = Vec::new();
     for py in found {
-        let out = Command::new(&py).args(["-c", "import sys; print(sys.version_info[:2])"]).stderr(Stdio::null()).output();
-        if let Ok(o) = out
-            && o.status.success()
-        {
-            versions.entry(String::from_utf8_lossy(&o.stdout).trim().to_string()).or_insert(py);
+        let out = Command::new(&py).args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).stderr(Stdio::null()).output();
+        let v = out.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        match v.as_deref().and_then(|v| v.strip_prefix("3.")).and_then(|m| m.parse::<u32>().ok()) {
+            Some(minor) if (9..=13).contains(&minor) => {
+                versions.entry(minor).or_insert(py);
+            }
+            _ => others.push(format!("{} ({})", py.display(), v.unwrap_or_else(|| "does not run".into()))),
         }
     }
+    let list = versions.iter().map(|(m, p)| format!("3.{m} at {}", p.display())).collect::<Vec<_>>().join(", ");
+    eprintln!("CPython interpreters found: {list}");
+    assert!(
+        versions.len() >= 2,
+        "at least two of CPython 3.9–3.13 are needed to test more than one version; found {}{}. \
+         Looked for python3 and python3.9 … python3.13 on PATH and in {}/versions. \
+         Get more with pyenv (`pyenv install 3.9 3.13`) or your system's python3.X packages",
+        if list.is_empty() { "none".to_string() } else { list },
+        if others.is_empty() { String::new() } else { format!(" (unsupported or not running: {})", others.join(", ")) },
+        pyenv.as_deref().map_or("~/.pyenv".into(), |p| p.display().to_string()),
+    );
     let found: Vec<PathBuf> = versions.into_values().collect();
-    eprintln!("CPython interpreters found: {found:?}");
     let dir = tempdir("versions");
     let file = ticket_race(false, &dir);
     for py in &found {

@@ -57,7 +57,7 @@ enum Screen {
     Dashboard(Box<Session>),
 }
 
-/// Frames drawn, for `FORKSCOPE_UI_STATS` (the redraw-rate test).
+/// Frames drawn, for `FORKSCOPE_UI_STATS` (the redraw-rate figures of `cargo bench --bench render`).
 #[derive(Debug, Default)]
 struct FrameStats {
     frames_running: u64,
