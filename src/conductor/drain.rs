@@ -49,6 +49,8 @@ pub struct Drainer {
     pub stats: DrainStats,
     /// Raw records the collector took from the rings (shared with it).
     store: Store,
+    /// Most records one drain releases (see [`Drainer::set_budget`]).
+    budget: usize,
     /// Per lane: a text whose first groups came ([`TEXT_MORE`](crate::shm::record::TEXT_MORE)) and whose
     /// last has not yet: its tag and bytes so far.
     partial: Vec<Option<(TextTag, Vec<u8>)>>,
@@ -70,14 +72,21 @@ fn opt_res(r: u32) -> Option<ResId> {
 
 impl Drainer {
     pub fn new() -> Drainer {
-        Drainer::default()
+        Drainer { budget: usize::MAX, ..Drainer::default() }
     }
 
     /// A drainer that shares `store` with the run's collector (see
     /// `collect`): it takes what the collector took from the rings, and
     /// pops the rings itself for the rest.
     pub fn with_store(store: Store) -> Drainer {
-        Drainer { store, ..Drainer::default() }
+        Drainer { store, budget: usize::MAX, ..Drainer::default() }
+    }
+
+    /// At most `n` records leave one [`drain`](Self::drain) (the dashboard
+    /// applies what it drains between two frames: a flood must not freeze
+    /// it). What is held back comes at the next drains, in order.
+    pub fn set_budget(&mut self, n: usize) {
+        self.budget = n.max(1);
     }
 
     /// Takes every published record from every lane; appends the ones that are
@@ -95,6 +104,14 @@ impl Drainer {
             // Untrusted counters: they must not overflow ours.
             dropped = dropped.saturating_add(ring.lane().dropped.load(std::sync::atomic::Ordering::Relaxed));
             published = published.saturating_add(ring.lane().head.0.load(std::sync::atomic::Ordering::Relaxed));
+        }
+        if self.held.len() >= self.budget {
+            // The reader is behind: take nothing new (the collector holds it,
+            // and past its limit the writers wait), release what is held.
+            self.stats.dropped = dropped;
+            self.stats.published = published;
+            self.release(out, flush);
+            return;
         }
         // Everything published so far, the collector's share included.
         let mut taken = {
@@ -170,11 +187,11 @@ impl Drainer {
         self.keys.extend(self.held.iter().enumerate().map(|(i, r)| (r.seq, i as u32)));
         if self.keys.windows(2).all(|w| w[0].0 <= w[1].0) {
             let cut = if flush { self.held.len() } else { self.held.partition_point(|r| r.seq < self.prev_horizon) };
-            out.extend(self.held.drain(..cut));
+            out.extend(self.held.drain(..cut.min(self.budget)));
             return;
         }
         self.order_keys();
-        let cut = if flush { self.keys.len() } else { self.keys.partition_point(|k| k.0 < self.prev_horizon) };
+        let cut = if flush { self.keys.len() } else { self.keys.partition_point(|k| k.0 < self.prev_horizon) }.min(self.budget);
         self.slots.clear();
         self.slots.extend(self.held.drain(..).map(Some));
         out.reserve(cut);
@@ -427,6 +444,36 @@ mod tests {
         assert!(out.is_empty(), "held back for one drain");
         d.drain(&v, &mut out, false);
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn a_budget_releases_a_flood_over_several_drains_in_order_and_whole() {
+        let seg = Segment::create(Geometry { lanes: 4, ring_cap: 1024, resources: 4, blocks: 16 }).unwrap();
+        let v = seg.view();
+        v.control().next_lane.store(4, std::sync::atomic::Ordering::Relaxed);
+        for i in 0..90 {
+            let body = OpBody { op: Op::Compute as u16, other: NO_LANE, res: NONE, a: i, ..Default::default() };
+            v.emit(1 + (i as u32 % 3), &mut [op_rec(RawKind::Op, body)]);
+        }
+        // A text of several groups (each but the last marked to go on).
+        let long = "长".repeat(3000);
+        for chunks in crate::shm::record::text_groups(TextTag::Print, &long, 8) {
+            let mut group: Vec<RawRecord> = chunks.into_iter().map(|body| RawRecord { kind: RawKind::Text as u16, body, ..RawRecord::EMPTY }).collect();
+            assert!(v.emit(2, &mut group));
+        }
+        let mut d = Drainer::new();
+        d.set_budget(40);
+        let (mut out, mut sizes) = (Vec::new(), Vec::new());
+        for _ in 0..4 {
+            let before = out.len();
+            d.drain(&v, &mut out, true);
+            sizes.push(out.len() - before);
+        }
+        assert_eq!(sizes, vec![40, 40, 11, 0], "at most the budget a drain");
+        let ops: Vec<i64> = out.iter().filter_map(|r| match r.kind { RecordKind::Op { a, .. } => Some(a), _ => None }).collect();
+        assert_eq!(ops, (0..90).collect::<Vec<_>>(), "in order, none lost");
+        assert!(matches!(&out.last().unwrap().kind, RecordKind::Print { text } if *text == long), "the long text joined whole");
+        assert_eq!(d.stats.corrupt, 0);
     }
 
     #[test]

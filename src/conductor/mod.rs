@@ -420,6 +420,11 @@ impl Run {
         self.drainer.drain(&self.seg.view(), out, flush);
     }
 
+    /// At most `n` records per [`drain`](Self::drain) (see [`Drainer::set_budget`]).
+    pub fn set_drain_budget(&mut self, n: usize) {
+        self.drainer.set_budget(n);
+    }
+
     pub fn stats(&self) -> DrainStats {
         self.drainer.stats
     }

@@ -42,6 +42,10 @@ use clock::{RateMeter, ScreenClock};
 pub use follow::Follow;
 use follow::PLAY_PACE;
 
+/// Most records one tick takes from the run (a flood of output is shown
+/// over several frames, never freezing one; the writers wait meanwhile).
+const DRAIN_BUDGET: usize = 100_000;
+
 use super::state::{Dashboard, Mode, Tone};
 use super::text::Lang;
 use super::theme::Theme;
@@ -101,7 +105,8 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// Starts `lesson` with `options` and a dashboard for it.
     pub fn start(lesson: Lesson, options: RunOptions, lang: Lang, theme: Theme) -> anyhow::Result<Session> {
-        let run = Run::start(options.clone())?;
+        let mut run = Run::start(options.clone())?;
+        run.set_drain_budget(DRAIN_BUDGET);
         let dash = Dashboard::new(lesson, &options.params, options.seed, lang, theme);
         let ran_free = !options.paused;
         let mut s = Session {
@@ -483,6 +488,7 @@ impl Session {
     fn fresh_run(&mut self, options: RunOptions) -> anyhow::Result<()> {
         self.run.shutdown();
         self.run = Run::start(options.clone())?;
+        self.run.set_drain_budget(DRAIN_BUDGET);
         // The options the run started with (rewinds and recordings start from them).
         self.options.speed = options.speed;
         self.options.lang = options.lang.clone();
