@@ -123,7 +123,12 @@ impl Drainer {
             }
             std::mem::take(&mut c.lanes)
         };
-        for (lane, raw) in taken.iter_mut().enumerate().take(lanes as usize) {
+        // The pass may have met lanes started since `lanes` was read.
+        if self.last_seq.len() < taken.len() {
+            self.last_seq.resize(taken.len(), None);
+            self.partial.resize_with(taken.len(), || None);
+        }
+        for (lane, raw) in taken.iter_mut().enumerate() {
             if raw.is_empty() {
                 continue;
             }
@@ -136,6 +141,7 @@ impl Drainer {
         {
             let mut c = self.store.lock();
             for (lane, buf) in taken.into_iter().enumerate() {
+                debug_assert!(buf.is_empty(), "every record taken was decoded");
                 match c.lanes.get_mut(lane) {
                     Some(b) if b.is_empty() => *b = buf,
                     Some(_) => {}
@@ -444,6 +450,32 @@ mod tests {
         assert!(out.is_empty(), "held back for one drain");
         d.drain(&v, &mut out, false);
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn records_the_collector_took_from_a_lane_newer_than_the_drain_are_drained_too() {
+        // The collector may meet a lane that started after the drain read
+        // how many lanes there are: those records must be drained with the
+        // rest, not set aside (put back beside what the collector took next,
+        // they were lost).
+        let seg = Segment::create(Geometry { lanes: 4, ring_cap: 16, resources: 4, blocks: 16 }).unwrap();
+        let v = seg.view();
+        v.control().next_lane.store(3, std::sync::atomic::Ordering::Relaxed);
+        let store = Store::default();
+        let body = OpBody { op: Op::Compute as u16, other: NO_LANE, res: NONE, ..Default::default() };
+        {
+            let mut c = store.lock();
+            c.lanes.resize_with(4, Vec::new);
+            c.skipped.resize(4, 0);
+            c.lanes[3].push(RawRecord { seq: 0, lane: 3, kind: RawKind::Op as u16, body: body.encode(), ..RawRecord::EMPTY });
+            c.held = 1;
+        }
+        let mut d = Drainer::with_store(store.clone());
+        let mut out = Vec::new();
+        d.drain(&v, &mut out, true);
+        assert_eq!(out.len(), 1, "lane 3's record, drained at once");
+        assert_eq!(out[0].lane, Lane(3));
+        assert!(store.lock().lanes.iter().all(Vec::is_empty));
     }
 
     #[test]
