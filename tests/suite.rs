@@ -22,6 +22,7 @@ mod lessons_ipc;
 mod lessons_sync;
 mod memory;
 mod python;
+mod python_abi;
 mod python_lessons;
 mod replay;
 mod rewind;

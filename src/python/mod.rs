@@ -13,8 +13,11 @@
 //! records, gate and hand-off are the runtime's, the same as for Rhai.
 
 pub mod abi;
+#[cfg(test)]
+mod abi_table;
 pub mod check;
 pub mod launch;
+pub mod names;
 
 include!(concat!(env!("OUT_DIR"), "/python_sources.rs"));
 
