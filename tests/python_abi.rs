@@ -1,13 +1,17 @@
 //! The boundary between CPython and the runtime (`src/python/abi.rs`), end
 //! to end with real CPython processes: results and errors are the calling
 //! thread's, of any size; a selector outside its names is refused; a
-//! shared number can be any value. (The table that ties the Python
+//! shared number can be any value; a sleep paused midway moves the
+//! program's clocks as the record says. (The table that ties the Python
 //! side's signatures and names to the Rust side is checked by the library's
 //! unit tests, `python::abi_table`.)
 
 use crate::common;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
+
+use forkscope::conductor::{Run, RunOptions};
+use forkscope::shm::layout::ProcState;
 
 use common::*;
 
@@ -198,5 +202,72 @@ if __name__ == "__main__":
     let (_, py) = cpython(&file, &dir, Duration::from_secs(30)).expect("CPython ends");
     let (s, lines, _) = forkscope(&file, &["--timeout", "30"], Duration::from_secs(60));
     assert_eq!(lines, py, "{s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A sleep begun while the run runs freely and ended by a step after a
+/// pause (the dashboard's space, then n) was partly virtual, and its record
+/// says so: the program's clock moves on by the whole sleep, as it does
+/// when the sleep is stepped from its start. (Before, the Python side
+/// guessed "real" from the mode before the call, and its clock moved on
+/// only by the few milliseconds before the pause.)
+#[test]
+fn a_sleep_paused_midway_and_stepped_moves_the_programs_clock_by_all_of_it() {
+    let _share = common::share();
+    python3();
+    let dir = tempdir("abi-sleep");
+    let file = program(
+        &dir,
+        "sleeper.py",
+        r#"import time
+
+t0 = time.time()
+time.sleep(5)
+print("slept %.3f" % (time.time() - t0))
+"#,
+    );
+    let lesson = forkscope::scenario::load(file.to_str().unwrap()).expect("the program loads");
+    let mut opts = RunOptions::of_lesson(&lesson);
+    opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
+    let t0 = Instant::now();
+    let mut run = Run::start(opts).expect("start");
+    let mut recs = Vec::new();
+    let sleeping = |run: &Run| run.lanes().iter().any(|l| l.state == Some(ProcState::Sleeping));
+    while !sleeping(&run) {
+        run.drain(&mut recs, false);
+        assert!(t0.elapsed() < Duration::from_secs(20), "main never began its sleep");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    run.pause();
+    let main = run.lanes()[0].lane;
+    // The sleeper sees the pause (its deadline freezes), then takes the step.
+    let t_pause = Instant::now();
+    loop {
+        run.drain(&mut recs, false);
+        if run.grant(Some(main)).is_ok() {
+            break;
+        }
+        assert!(t_pause.elapsed() < Duration::from_secs(10), "the sleeping process never became steppable");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    // The step is taken (the sleep ends) before the run goes on: resuming
+    // first would take back a grant not yet used.
+    assert!(run.settle(&mut recs, Duration::from_secs(10)), "the step did not settle");
+    let held = t_pause.elapsed().as_secs_f64();
+    run.resume();
+    while !run.all_ended() {
+        run.drain(&mut recs, false);
+        assert!(t0.elapsed() < Duration::from_secs(30), "the run did not end");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    run.drain(&mut recs, true);
+    run.shutdown_into(&mut recs);
+    let json: Vec<serde_json::Value> = recs.iter().map(|r| serde_json::to_value(r).unwrap()).collect();
+    let sleep = json.iter().find(|r| r["type"] == "op" && r["op"] == "sleep").expect("the sleep's record");
+    assert_eq!(sleep["b"], 1, "the record says the sleep ended virtually: {sleep}");
+    let printed: Vec<&str> = json.iter().filter(|r| r["type"] == "print").filter_map(|r| r["text"].as_str()).collect();
+    let slept: f64 = printed.first().and_then(|l| l.strip_prefix("slept ")).and_then(|x| x.parse().ok()).unwrap_or_else(|| panic!("{printed:?}"));
+    assert!(slept >= 4.99 && slept <= 5.0 + held + 1.0, "the clock moved on by {slept} s across a 5 s sleep paused and stepped within {held:.3} s");
+    assert!(t0.elapsed() < Duration::from_secs(4), "the sleep ended on the step, not after 5 s");
     let _ = std::fs::remove_dir_all(&dir);
 }

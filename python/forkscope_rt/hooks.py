@@ -122,10 +122,9 @@ def sleep(secs):
     secs = float(secs)
     if secs != secs:
         raise ValueError("Invalid value NaN (not a number)")
-    was_paused = rt.paused()
-    ok(rt.lib.fs_sleep(secs, rt.line()))
-    if was_paused:
-        _virtual += secs
+    # The part of the sleep that was virtual (a step, or what was left of it
+    # when the run was paused during it): the clocks move on by that much.
+    _virtual += ok(rt.lib.fs_sleep(secs, rt.line())) / 1e9
 
 
 def _clock(name, scale):

@@ -360,10 +360,13 @@ pub unsafe extern "C" fn fs_text(tag: u8, p: *const u8, n: usize, line: u32) -> 
     })
 }
 
-/// `time.sleep(secs)`; returns 1 if the sleep was virtual (stepped).
+/// `time.sleep(secs)`: how much of it was virtual, in nanoseconds of the
+/// program's time — all of it when it was a step, what was left when the
+/// run was paused during it, 0 when it was all real. The program's clocks
+/// move on by that much more than the real clock did.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_sleep(secs: f64, line: u32) -> i64 {
-    with_rt(|rt| rt.sleep_op(secs, line).map(|_| 0))
+    with_rt(|rt| rt.sleep_op(secs, line).map(|v| v.map_or(0, |s| (s * 1e9).round() as i64)))
 }
 
 /// `input()`: waits for a line of the run's standard input; its length
