@@ -4,7 +4,9 @@ is on, names, errors.
 
 Every call of the library returns an int64; ERR means the op raised (the
 library then says `Kind<TAB>message`, turned here into Python's exception),
-NOTHING is None. See src/python/abi.rs for the functions.
+NOTHING is None. See src/python/abi.rs for the functions; their signatures
+and the named numbers they take are in `_abi` (generated from the Rust side).
+Errors and bytes results are kept per thread by the library.
 """
 import builtins
 import ctypes
@@ -21,9 +23,10 @@ USER_FILE = None
 _MODE = None
 _GRAN = None
 
-# The library's functions, for calls without ctypes' argument conversion (a
-# Python int goes as a C int, which is most of a call's cost): those whose
-# arguments are all narrow integers (_abi.NARROW), the hot ones among them.
+# The library again, for calls without ctypes' argument conversion (a Python
+# int goes as a C int; conversion is most of a call's cost): only functions
+# whose arguments are all narrow integers (_abi.NARROW) may be called through
+# it. `with lock:` does (fs_acquire, fs_release).
 fast = None
 
 
