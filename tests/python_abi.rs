@@ -40,6 +40,13 @@ N = 3000
 
 
 def worker(tag, q, full, bad):
+    try:
+        work(tag, q, full, bad)
+    except BaseException as e:
+        bad.append("%s raised %r" % (tag, e))
+
+
+def work(tag, q, full, bad):
     for i in range(N):
         q.put((tag, i))
         got = q.get()
@@ -70,13 +77,16 @@ if __name__ == "__main__":
     for t in ts:
         t.join()
     print("mix-ups:", len(bad), bad[:3])
+    raise SystemExit(min(len(bad), 100))
 "#,
     );
     let (code, py) = cpython(&file, &dir, Duration::from_secs(60)).expect("CPython ends");
     assert_eq!((code, py.as_slice()), (0, ["mix-ups: 0 []".to_string()].as_slice()));
     let (s, lines, _) = forkscope(&file, &["--timeout", "60"], Duration::from_secs(90));
-    assert_eq!(lines, py, "{s}");
-    assert_eq!(main_exitcode(&s), Some(0), "{s}");
+    // The exit status is the number of mix-ups. (The closing line can be
+    // among the records a full ring drops while the threads run flat out.)
+    assert_eq!(main_exitcode(&s), Some(0), "{lines:?} {s}");
+    assert!(lines.is_empty() || lines == py, "{lines:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -129,7 +139,7 @@ fn a_selector_without_a_name_is_refused_naming_the_function_and_value() {
     let dir = tempdir("abi-selectors");
     let file = program(
         &dir,
-        "selectors.py",
+        "refused.py",
         r#"import multiprocessing as mp
 
 import forkscope_rt as rt
