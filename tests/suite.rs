@@ -23,6 +23,7 @@ mod lessons_sync;
 mod memory;
 mod nothing_lost;
 mod python;
+mod python_abi;
 mod python_lessons;
 mod replay;
 mod rewind;

@@ -4,7 +4,9 @@ is on, names, errors.
 
 Every call of the library returns an int64; ERR means the op raised (the
 library then says `Kind<TAB>message`, turned here into Python's exception),
-NOTHING is None. See src/python/abi.rs for the functions.
+NOTHING is None. See src/python/abi.rs for the functions; their signatures
+and the named numbers they take are in `_abi` (generated from the Rust side).
+Errors and bytes results are kept per thread by the library.
 """
 import builtins
 import ctypes
@@ -12,10 +14,8 @@ import linecache
 import re
 import sys
 
-ERR = -(1 << 63)
-NOTHING = ERR + 1
-MODE_PAUSED = 1
-GRAN_STATEMENT = 1
+from forkscope_rt import _abi
+from forkscope_rt._abi import RESULT_ERR as ERR, RESULT_NOTHING as NOTHING
 
 lib = None
 # The user's program, as its code objects name it (co_filename).
@@ -23,117 +23,40 @@ USER_FILE = None
 _MODE = None
 _GRAN = None
 
-_I64, _U32, _F64, _SZ, _U8, _I32 = ctypes.c_int64, ctypes.c_uint32, ctypes.c_double, ctypes.c_size_t, ctypes.c_uint8, ctypes.c_int32
-_P = ctypes.c_char_p
-_SIGNATURES = {
-    "fs_attach": (_P, _SZ, _U32),
-    "fs_start_child": (_U32,),
-    "fs_info": (_U32,),
-    "fs_number": (_U32,),
-    "fs_statement": (_U32,),
-    "fs_print": (_U32, _P, _SZ, _U32),
-    "fs_text": (_U8, _P, _SZ, _U32),
-    "fs_sleep": (_F64, _U32),
-    "fs_input": (_U32,),
-    "fs_file_enter": (_U32, _U32),
-    "fs_file_done": (_U32, _P, _SZ, _P, _SZ, _I64, _U32),
-    "fs_start_prepare": (_P, _SZ, _P, _SZ, _U32, _U32, _P, _SZ, _U32),
-    "fs_start_spawn": (_U32, _U32, _P, _SZ, _P, _SZ),
-    "fs_pipe_adopt": (_U32, _U8, _U32),
-    "fs_spawned": (),
-    "fs_start_commit": (_U32, _U32, _I32),
-    "fs_start_failed": (_U32, _U32, _I32),
-    "fs_join": (_U32, _F64, _U32),
-    "fs_is_alive": (_U32, _U32),
-    "fs_exitcode": (_U32,),
-    "fs_signal": (_U32, _I32, _U32),
-    "fs_finish": (_I32,),
-    "fs_lock_new": (_U32, _P, _SZ, _U32),
-    "fs_acquire_timed": (_U32, _U32, _U32, _F64, _U32),
-    "fs_sem_new": (_I64, _U32, _P, _SZ, _U32),
-    "fs_sem_value": (_U32, _U32),
-    "fs_event_new": (_P, _SZ, _U32),
-    "fs_event_op": (_U32, _U32, _U32),
-    "fs_event_wait": (_U32, _F64, _U32),
-    "fs_cond_new": (_U32, _U32, _P, _SZ, _U32),
-    "fs_cond_lock": (_U32,),
-    "fs_cond_wait": (_U32, _F64, _U32),
-    "fs_cond_notify": (_U32, _I64, _U32),
-    "fs_barrier_new": (_I64, _P, _SZ, _U32),
-    "fs_barrier_wait": (_U32, _F64, _U32),
-    "fs_barrier_op": (_U32, _U32, _U32),
-    "fs_value_new": (_I64, _U32, _P, _SZ, _U32),
-    "fs_array_new": (ctypes.POINTER(_I64), _SZ, _U32, _P, _SZ, _U32),
-    "fs_shared_lock": (_U32,),
-    "fs_value_load": (_U32, _U32),
-    "fs_value_store": (_U32, _I64, _U32, _U32),
-    "fs_array_load": (_U32, _I64, _U32),
-    "fs_array_store": (_U32, _I64, _I64, _U32, _U32),
-    "fs_queue_new": (_U32, _I64, _P, _SZ, _U32),
-    "fs_queue_put": (_U32, _P, _SZ, _P, _SZ, _U32, _F64, _U32, _U32),
-    "fs_queue_get": (_U32, _U32, _F64, _U32, _U32),
-    "fs_queue_op": (_U32, _U32, _U32),
-    "fs_pipe_new": (_U32, _P, _SZ, _U32),
-    "fs_pipe_send": (_U32, _U8, _P, _SZ, _P, _SZ, _U32),
-    "fs_pipe_recv": (_U32, _U8, _U32),
-    "fs_pipe_poll": (_U32, _U8, _F64, _U32),
-    "fs_pipe_close": (_U32, _U8, _U32),
-    "fs_pool_new": (_I64, _P, _SZ, _U32),
-    "fs_pool_started": (_U32, ctypes.POINTER(_U32), _SZ),
-    "fs_pool_arg": (_P, _SZ, _P, _SZ),
-    "fs_pool_submit": (_U32, _U32, _P, _SZ, _U32, _U32),
-    "fs_pool_take": (_U32,),
-    "fs_pool_finish": (_U32, _U32, _P, _SZ, _P, _SZ),
-    "fs_result_get": (_U32, _F64, _U32),
-    "fs_result_ready": (_U32, _U32),
-    "fs_result_if_ready": (_U32,),
-    "fs_pool_op": (_U32, _U32, ctypes.POINTER(_U32), _SZ, _U32),
-    "fs_pool_join": (_U32, ctypes.POINTER(_U32), _SZ, ctypes.POINTER(_U32), _SZ, _U32),
-    "fs_sock_listen": (_I32, _I32, _P, _SZ, _U32),
-    "fs_sock_accept": (_U32, _I32, _F64, _P, _SZ, _U32),
-    "fs_sock_enter": (_U32,),
-    "fs_sock_connected": (_I32, _I64, _I32, _F64, _P, _SZ),
-    "fs_sock_send": (_U32, _I32, _P, _SZ, _I32, _U32),
-    "fs_sock_recv": (_U32, _I32, _I64, _I32, _F64, _U32),
-    "fs_sock_close": (_U32, _I32, _U32, _U32),
-    "fs_sock_shutdown": (_U32, _I32, _I32, _U32),
-    "fs_error": (_P, _SZ),
-    "fs_take": (_P, _SZ),
-}
-
-
-# Hot ops whose arguments are all 32-bit: called without ctypes' argument
-# conversion (a Python int goes as a C int), which is most of a call's cost.
-_FAST = ("fs_acquire", "fs_release", "fs_value_load", "fs_event_op", "fs_queue_op", "fs_sem_value")
+# The library again, for calls without ctypes' argument conversion (a Python
+# int goes as a C int; conversion is most of a call's cost): only functions
+# whose arguments are all narrow integers (_abi.NARROW) may be called through
+# it. `with lock:` does (fs_acquire, fs_release).
 fast = None
 
 
 def bind(library):
-    """Declares every function's types on `library` and makes it ours."""
+    """Declares every function's types on `library` (from _abi, generated
+    from the Rust side) and makes it ours."""
     global lib, fast
-    for name, args in _SIGNATURES.items():
+    for name, (args, restype) in _abi.SIGNATURES.items():
         f = getattr(library, name)
         f.argtypes = list(args)
-        f.restype = _I64
+        f.restype = restype
     lib = library
     fast = ctypes.CDLL(library._name)
-    for name in _FAST:
-        getattr(fast, name).restype = _I64
+    for name in _abi.NARROW:
+        getattr(fast, name).restype = _abi.SIGNATURES[name][1]
 
 
 def attach_controls():
     """The run's mode and step-granularity words, read in place (cheap)."""
     global _MODE, _GRAN
-    _MODE = _U32.from_address(ok(lib.fs_number(3)))
-    _GRAN = _U32.from_address(ok(lib.fs_number(4)))
+    _MODE = ctypes.c_uint32.from_address(ok(lib.fs_number(_abi.NUMBER_MODE_WORD)))
+    _GRAN = ctypes.c_uint32.from_address(ok(lib.fs_number(_abi.NUMBER_GRANULARITY_WORD)))
 
 
 def paused():
-    return _MODE is not None and _MODE.value == MODE_PAUSED
+    return _MODE is not None and _MODE.value == _abi.MODE_PAUSED
 
 
 def statement_steps():
-    return _GRAN is not None and _GRAN.value == GRAN_STATEMENT
+    return _GRAN is not None and _GRAN.value == _abi.GRAN_STATEMENT
 
 
 # ---- errors ------------------------------------------------------------------
@@ -165,9 +88,13 @@ def exception(kind, message):
 
 
 def last_error():
-    buf = ctypes.create_string_buffer(8192)
-    n = lib.fs_error(buf, 8192)
-    kind, _, message = buf.raw[: min(n, 8192)].decode("utf-8", "replace").partition("\t")
+    """The exception of this thread's last failed call, whatever its size."""
+    n = lib.fs_error(None, 0)
+    buf = ctypes.create_string_buffer(n)
+    lib.fs_error(buf, n)
+    kind, _, message = buf.raw.decode("utf-8", "replace").partition("\t")
+    if not kind:
+        return SystemError("forkscope: a call failed and left no error (a bug in forkscope)")
     return exception(kind, message)
 
 
@@ -179,13 +106,14 @@ def ok(r):
 
 
 def take(n):
-    """The bytes result (of length `n`) of the last call."""
+    """The bytes result (of length `n`) of this thread's last call."""
     buf = ctypes.create_string_buffer(n)
     lib.fs_take(buf, n)
     return buf.raw
 
 
 def info(which):
+    """A fact about the run (`_abi.INFO_*`), as text."""
     return take(ok(lib.fs_info(which))).decode("utf-8")
 
 
@@ -198,12 +126,13 @@ def text(s):
 # ---- lines and statements ----------------------------------------------------
 
 _tracing = False
+_STATEMENT = _abi.GRAN_STATEMENT
 
 
 def line():
     """The line of the innermost frame in the user's file (0 if none), or
     the line a manager process is serving (see `serving`)."""
-    if _GRAN is not None and (_GRAN.value == GRAN_STATEMENT) != _tracing:
+    if _GRAN is not None and (_GRAN.value == _STATEMENT) != _tracing:
         _set_tracing(not _tracing)
     if _serving is not None:
         return _serving[1]
@@ -220,7 +149,7 @@ def caller_line(f):
     """The line for an op called from frame `f`: its own when it is the
     user's (the usual case, and the cheapest), else the innermost user frame's."""
     if f.f_code.co_filename == USER_FILE:
-        if _GRAN is not None and (_GRAN.value == GRAN_STATEMENT) != _tracing:
+        if _GRAN is not None and (_GRAN.value == _STATEMENT) != _tracing:
             _set_tracing(not _tracing)
         return f.f_lineno
     while f is not None:

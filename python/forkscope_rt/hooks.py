@@ -122,10 +122,9 @@ def sleep(secs):
     secs = float(secs)
     if secs != secs:
         raise ValueError("Invalid value NaN (not a number)")
-    was_paused = rt.paused()
-    ok(rt.lib.fs_sleep(secs, rt.line()))
-    if was_paused:
-        _virtual += secs
+    # The part of the sleep that was virtual (a step, or what was left of it
+    # when the run was paused during it): the clocks move on by that much.
+    _virtual += ok(rt.lib.fs_sleep(secs, rt.line())) / 1e9
 
 
 def _clock(name, scale):
@@ -157,7 +156,7 @@ def _install_time():
 
 # ---- files ------------------------------------------------------------------------
 
-READ, WRITE, APPEND = 0, 1, 2
+READ, WRITE, APPEND = rt._abi.FILE_READ, rt._abi.FILE_WRITE, rt._abi.FILE_APPEND
 _real_open = builtins.open
 PREVIEW = 200
 
@@ -298,13 +297,13 @@ def read_line(prompt=""):
 
 
 def seed_random(lane):
-    seed = ok(rt.lib.fs_number(1)) & 0xFFFFFFFFFFFFFFFF
+    seed = ok(rt.lib.fs_number(rt._abi.NUMBER_SEED)) & 0xFFFFFFFFFFFFFFFF
     random.seed((seed * 1_000_003 + lane) & 0xFFFFFFFFFFFFFFFF)
 
 
 def install():
-    sys.stdout = LaneStream(1, "<stdout>")
-    sys.stderr = LaneStream(2, "<stderr>")
+    sys.stdout = LaneStream(rt._abi.STREAM_STDOUT, "<stdout>")
+    sys.stderr = LaneStream(rt._abi.STREAM_STDERR, "<stderr>")
     _install_time()
     builtins.open = tracked_open
     builtins.input = read_line

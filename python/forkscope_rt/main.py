@@ -16,7 +16,7 @@ import forkscope_rt as rt
 from forkscope_rt import hooks
 
 # Tags of the library's text records.
-_ERROR, _ASSERT = 2, 6
+_ERROR, _ASSERT = rt._abi.TEXT_ERROR, rt._abi.TEXT_ASSERT
 
 
 def exit_code(e):
@@ -66,7 +66,7 @@ def report_exception(prefix=""):
             line = tb.tb_lineno
         tb = tb.tb_next
     try:
-        hooks.write_block(2, text, line or None)
+        hooks.write_block(rt._abi.STREAM_STDERR, text, line or None)
     except Exception:
         pass
     # `Kind: first line of the message` (a message may span lines).
@@ -112,14 +112,14 @@ def run_main(lib):
         os._exit(2)
     rt.attach_controls()
     spawned = rt.take(lib.fs_spawned())
-    source = rt.info(0)
+    source = rt.info(rt._abi.INFO_SCRIPT)
     if source.startswith("\ufeff"):
         source = source[1:]
-    path = rt.info(1)
-    workdir = rt.info(5)
+    path = rt.info(rt._abi.INFO_SOURCE_PATH)
+    workdir = rt.info(rt._abi.INFO_WORKDIR)
     if not path:
         # A built-in lesson: its file is not on disk; name it as the lesson.
-        path = rt.info(2) + ".py"
+        path = rt.info(rt._abi.INFO_LESSON) + ".py"
     rt.USER_FILE = path
     linecache.cache[path] = (len(source), None, source.splitlines(True), path)
     # Stepped by statement from the start: trace lines from the first one.

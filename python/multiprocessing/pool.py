@@ -252,11 +252,11 @@ class Pool:
     def apply(self, func, args=(), kwds={}):
         """Calls func(*args, **kwds) in a worker and waits for its result."""
         self._check_running()
-        return self._submit(0, func, [(func, tuple(args), dict(kwds), False)], None, None).get()
+        return self._submit(rt._abi.SUBMIT_APPLY, func, [(func, tuple(args), dict(kwds), False)], None, None).get()
 
     def apply_async(self, func, args=(), kwds={}, callback=None, error_callback=None):
         """Calls func(*args, **kwds) in a worker; returns an AsyncResult."""
-        return self._submit(1, func, [(func, tuple(args), dict(kwds), False)], callback, error_callback)
+        return self._submit(rt._abi.SUBMIT_APPLY_ASYNC, func, [(func, tuple(args), dict(kwds), False)], callback, error_callback)
 
     def _chunks(self, func, iterable, chunksize, star):
         items = list(iterable)
@@ -274,14 +274,14 @@ class Pool:
         return calls
 
     def map_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
-        return self._submit(2, func, self._chunks(func, iterable, chunksize, False), callback, error_callback, chunks=True)
+        return self._submit(rt._abi.SUBMIT_MAP, func, self._chunks(func, iterable, chunksize, False), callback, error_callback, chunks=True)
 
     def map(self, func, iterable, chunksize=None):
         """Applies func to every item, in the workers; the list of results in order."""
         return self.map_async(func, iterable, chunksize).get()
 
     def starmap_async(self, func, iterable, chunksize=None, callback=None, error_callback=None):
-        return self._submit(2, func, self._chunks(func, iterable, chunksize, True), callback, error_callback, chunks=True)
+        return self._submit(rt._abi.SUBMIT_MAP, func, self._chunks(func, iterable, chunksize, True), callback, error_callback, chunks=True)
 
     def starmap(self, func, iterable, chunksize=None):
         return self.starmap_async(func, iterable, chunksize).get()
@@ -297,12 +297,12 @@ class Pool:
         self._run_callbacks()
         if self._state == RUN:
             self._state = CLOSE
-            ok(rt.lib.fs_pool_op(self._id, 0, None, 0, rt.line()))
+            ok(rt.lib.fs_pool_op(self._id, rt._abi.POOL_CLOSE, None, 0, rt.line()))
 
     def terminate(self):
         self._state = TERMINATE
         lanes, k = _lanes([w._lane for w in self._pool])
-        ok(rt.lib.fs_pool_op(self._id, 1, lanes, k, rt.line()))
+        ok(rt.lib.fs_pool_op(self._id, rt._abi.POOL_TERMINATE, lanes, k, rt.line()))
 
     def join(self):
         if self._state == RUN:

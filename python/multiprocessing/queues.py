@@ -12,7 +12,7 @@ import pickle
 import queue as _queue
 
 import forkscope_rt as rt
-from forkscope_rt import ok
+from forkscope_rt import _abi, ok
 
 __all__ = ["Queue", "SimpleQueue", "JoinableQueue"]
 
@@ -79,13 +79,13 @@ class Queue:
         return pickle.loads(rt.take(n))
 
     def qsize(self):
-        return ok(rt.lib.fs_queue_op(self._id, 0, rt.line()))
+        return ok(rt.lib.fs_queue_op(self._id, _abi.QUEUE_QSIZE, rt.line()))
 
     def empty(self):
-        return bool(ok(rt.lib.fs_queue_op(self._id, 1, rt.line())))
+        return bool(ok(rt.lib.fs_queue_op(self._id, _abi.QUEUE_EMPTY, rt.line())))
 
     def full(self):
-        return bool(ok(rt.lib.fs_queue_op(self._id, 2, rt.line())))
+        return bool(ok(rt.lib.fs_queue_op(self._id, _abi.QUEUE_FULL, rt.line())))
 
     def close(self):
         self._closed = True
@@ -104,10 +104,10 @@ class JoinableQueue(Queue):
     _joinable = 1
 
     def task_done(self):
-        ok(rt.lib.fs_queue_op(self._id, 3, rt.line()))
+        ok(rt.lib.fs_queue_op(self._id, _abi.QUEUE_TASK_DONE, rt.line()))
 
     def join(self):
-        ok(rt.lib.fs_queue_op(self._id, 4, rt.line()))
+        ok(rt.lib.fs_queue_op(self._id, _abi.QUEUE_JOIN, rt.line()))
 
 
 class SimpleQueue(Queue):
@@ -123,4 +123,4 @@ class SimpleQueue(Queue):
         return self._get(True, None, 0)
 
     def empty(self):
-        return bool(ok(rt.lib.fs_queue_op(self._id, 1, rt.line())))
+        return bool(ok(rt.lib.fs_queue_op(self._id, _abi.QUEUE_EMPTY, rt.line())))

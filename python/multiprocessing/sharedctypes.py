@@ -104,7 +104,9 @@ class SynchronizedValue(_SharedNumber):
 
     @property
     def value(self):
-        return _value(self._ctype, ok(rt.lib.fs_value_load(self._id, rt.line())))
+        bits = ctypes.c_int64()
+        ok(rt.lib.fs_value_load(self._id, rt.line(), ctypes.byref(bits)))
+        return _value(self._ctype, bits.value)
 
     @value.setter
     def value(self, x):
@@ -141,7 +143,9 @@ class SynchronizedArray(_SharedNumber):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(self._len))]
-        return _value(self._ctype, ok(rt.lib.fs_array_load(self._id, self._index(i), rt.line())))
+        bits = ctypes.c_int64()
+        ok(rt.lib.fs_array_load(self._id, self._index(i), rt.line(), ctypes.byref(bits)))
+        return _value(self._ctype, bits.value)
 
     def __setitem__(self, i, x):
         if isinstance(i, slice):

@@ -9,7 +9,7 @@ import sys
 import threading
 
 import forkscope_rt as rt
-from forkscope_rt import ERR, ok
+from forkscope_rt import ERR, _abi, ok
 
 __all__ = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier"]
 
@@ -39,7 +39,7 @@ class _Acquirable(_Shared):
     """acquire, release and `with` of a Lock (kind 0), RLock (1) or
     Semaphore (2): the same calls of the library, by kind."""
 
-    _kind = 0
+    _kind = _abi.KIND_LOCK
 
     def acquire(self, block=True, timeout=None):
         line = rt.caller_line(sys._getframe(1))
@@ -70,7 +70,7 @@ class _Acquirable(_Shared):
 class Lock(_Acquirable):
     """A non-recursive lock: any process may release it."""
 
-    _kind = 0
+    _kind = _abi.KIND_LOCK
 
     def __init__(self, *, ctx=None, _id=None):
         if _id is not None:
@@ -83,11 +83,11 @@ class Lock(_Acquirable):
 class RLock(Lock):
     """A recursive lock: its owner may take it again, and must release it as often."""
 
-    _kind = 1
+    _kind = _abi.KIND_RLOCK
 
 
 class Semaphore(_Acquirable):
-    _kind = 2
+    _kind = _abi.KIND_SEMAPHORE
     _bounded = 0
 
     def __init__(self, value=1, *, ctx=None):
@@ -109,13 +109,13 @@ class Event(_Shared):
         self._id = ok(rt.lib.fs_event_new(b, n, rt.line()))
 
     def is_set(self):
-        return bool(ok(rt.lib.fs_event_op(self._id, 2, rt.line())))
+        return bool(ok(rt.lib.fs_event_op(self._id, _abi.EVENT_IS_SET, rt.line())))
 
     def set(self):
-        ok(rt.lib.fs_event_op(self._id, 0, rt.line()))
+        ok(rt.lib.fs_event_op(self._id, _abi.EVENT_SET, rt.line()))
 
     def clear(self):
-        ok(rt.lib.fs_event_op(self._id, 1, rt.line()))
+        ok(rt.lib.fs_event_op(self._id, _abi.EVENT_CLEAR, rt.line()))
 
     def wait(self, timeout=None):
         return bool(ok(rt.lib.fs_event_wait(self._id, _timeout(timeout), rt.line())))
@@ -130,9 +130,9 @@ class Condition(_Shared):
             raise TypeError("forkscope's Condition takes a multiprocessing Lock or RLock")
         b, n = _name("Condition")
         if lock is None:
-            self._id = ok(rt.lib.fs_cond_new(1, 0xFFFFFFFF, b, n, rt.line()))
+            self._id = ok(rt.lib.fs_cond_new(_abi.KIND_RLOCK, _abi.COND_NEW_RLOCK, b, n, rt.line()))
             packed = ok(rt.lib.fs_cond_lock(self._id))
-            lock = (RLock if packed >> 32 else Lock)(_id=packed & 0xFFFFFFFF)
+            lock = (RLock if packed >> 32 == _abi.KIND_RLOCK else Lock)(_id=packed & 0xFFFFFFFF)
         else:
             self._id = ok(rt.lib.fs_cond_new(lock._kind, lock._id, b, n, rt.line()))
         self._lock = lock
@@ -193,22 +193,22 @@ class Barrier(_Shared):
         return index
 
     def reset(self):
-        ok(rt.lib.fs_barrier_op(self._id, 0, rt.line()))
+        ok(rt.lib.fs_barrier_op(self._id, _abi.BARRIER_RESET, rt.line()))
 
     def abort(self):
-        ok(rt.lib.fs_barrier_op(self._id, 1, rt.line()))
+        ok(rt.lib.fs_barrier_op(self._id, _abi.BARRIER_ABORT, rt.line()))
 
     @property
     def parties(self):
-        return ok(rt.lib.fs_barrier_op(self._id, 3, 0))
+        return ok(rt.lib.fs_barrier_op(self._id, _abi.BARRIER_PARTIES, 0))
 
     @property
     def n_waiting(self):
-        return ok(rt.lib.fs_barrier_op(self._id, 2, rt.line()))
+        return ok(rt.lib.fs_barrier_op(self._id, _abi.BARRIER_N_WAITING, rt.line()))
 
     @property
     def broken(self):
-        return bool(ok(rt.lib.fs_barrier_op(self._id, 4, 0)))
+        return bool(ok(rt.lib.fs_barrier_op(self._id, _abi.BARRIER_BROKEN, 0)))
 
 
 BrokenBarrierError = threading.BrokenBarrierError

@@ -11,12 +11,22 @@
 //! text); [`NOTHING`] is Python's `None` (an exitcode while alive, a join that
 //! timed out). Texts come in as (pointer, length) of UTF-8 bytes; bytes out
 //! (an item taken from a queue) wait in a buffer that `fs_take` copies out.
+//! The error and the bytes wait *per thread* (the OS thread that made the
+//! call, which is the Python thread's): another Python thread's op in
+//! between cannot replace them. Both are of any size. A number that can be
+//! any `i64` (a shared value's bits) comes back through an out-pointer, so
+//! that no value is mistaken for [`ERR`].
 //! A timeout below zero (or NaN) is "no timeout". `line` is the line of the
-//! innermost frame in the user's file (0: keep the current one).
+//! innermost frame in the user's file (0: keep the current one). Selector
+//! arguments take the values of [`super::names`] and nothing else.
+//!
+//! The Python side's table of these functions (`forkscope_rt/_abi.py`) is
+//! generated from this file; `abi_table`'s test fails when it is stale.
 //!
 //! Nothing here is a second implementation of a primitive: each function is
 //! one call of the runtime, the same that the Rhai front-end makes.
 
+use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
 use std::sync::atomic::Ordering::*;
@@ -27,10 +37,12 @@ use crate::runtime::sync::value::Num;
 use crate::runtime::{LessonError, LessonResult, Rt, attach};
 use crate::shm::record::{Op, ResKind, TextTag};
 
+use super::names::{self, unknown};
+
 /// The op raised: see `fs_error`.
-pub const ERR: i64 = i64::MIN;
+pub const ERR: i64 = names::result::ERR;
 /// Python's `None`.
-pub const NOTHING: i64 = i64::MIN + 1;
+pub const NOTHING: i64 = names::result::NOTHING;
 
 /// The attached runtime of this process.
 struct Attached(Rt);
@@ -42,21 +54,20 @@ unsafe impl Send for Attached {}
 
 static PROC: Mutex<Option<Attached>> = Mutex::new(None);
 
-/// The last error and the last bytes result.
+/// This thread's last error and last bytes result, until Python takes them.
 #[derive(Default)]
 struct Out {
-    error: String,
+    error: Vec<u8>,
     result: Vec<u8>,
 }
 
-static OUT: Mutex<Out> = Mutex::new(Out { error: String::new(), result: Vec::new() });
-
-fn out() -> std::sync::MutexGuard<'static, Out> {
-    OUT.lock().unwrap_or_else(|p| p.into_inner())
+thread_local! {
+    static OUT: RefCell<Out> = RefCell::new(Out::default());
 }
 
 fn fail(kind: &str, message: impl Into<String>) -> i64 {
-    out().error = format!("{kind}\t{}", message.into());
+    let e = format!("{kind}\t{}", message.into()).into_bytes();
+    OUT.with_borrow_mut(|o| o.error = e);
     ERR
 }
 
@@ -109,7 +120,7 @@ fn none_or(x: Option<i64>) -> i64 {
 /// Keeps `b` for `fs_take`; returns its length.
 fn give_bytes(b: Vec<u8>) -> i64 {
     let n = b.len() as i64;
-    out().result = b;
+    OUT.with_borrow_mut(|o| o.result = b);
     n
 }
 
@@ -148,32 +159,49 @@ pub unsafe extern "C" fn fs_py_source(p: *const u8, n: usize, len: *mut usize) -
     }
 }
 
-/// Copies the last error (`Kind\tmessage`) into `buf`; returns its full length.
+/// Copies up to `cap` bytes of `from` into `buf`; empties `from` when all of
+/// it fit. Returns the full length.
 ///
 /// # Safety
-/// `buf` points to `cap` writable bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn fs_error(buf: *mut u8, cap: usize) -> i64 {
-    let o = out();
-    let b = o.error.as_bytes();
-    let n = b.len().min(cap);
-    // SAFETY: `buf` has room for `cap >= n` bytes; the regions cannot overlap.
-    unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), buf, n) };
-    b.len() as i64
+/// `buf` points to `cap` writable bytes (or `cap` is 0).
+unsafe fn copy_out(from: &mut Vec<u8>, buf: *mut u8, cap: usize) -> i64 {
+    let len = from.len();
+    let n = len.min(cap);
+    if n > 0 && !buf.is_null() {
+        // SAFETY: `buf` has room for `cap >= n` bytes; the regions cannot overlap.
+        unsafe { std::ptr::copy_nonoverlapping(from.as_ptr(), buf, n) };
+    }
+    if cap >= len {
+        *from = Vec::new();
+    }
+    len as i64
 }
 
-/// Copies the last bytes result into `buf` (`cap` = its length, as returned).
+/// This thread's last error (`Kind\tmessage`): its full length, and as much
+/// of it as fits copied into `buf`; taken when it all fit (`cap` 0 asks
+/// for the length only).
 ///
 /// # Safety
-/// `buf` points to `cap` writable bytes.
+/// `buf` points to `cap` writable bytes (or `cap` is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_error(buf: *mut u8, cap: usize) -> i64 {
+    // SAFETY: per this function's contract.
+    OUT.with_borrow_mut(|o| unsafe { copy_out(&mut o.error, buf, cap) })
+}
+
+/// Copies this thread's last bytes result into `buf` (`cap` = its length,
+/// as returned by the call that made it) and lets it go.
+///
+/// # Safety
+/// `buf` points to `cap` writable bytes (or `cap` is 0).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fs_take(buf: *mut u8, cap: usize) -> i64 {
-    let mut o = out();
-    let n = o.result.len().min(cap);
-    // SAFETY: `buf` has room for `cap >= n` bytes; the regions cannot overlap.
-    unsafe { std::ptr::copy_nonoverlapping(o.result.as_ptr(), buf, n) };
-    o.result = Vec::new();
-    n as i64
+    OUT.with_borrow_mut(|o| {
+        // SAFETY: per this function's contract.
+        let n = unsafe { copy_out(&mut o.result, buf, cap) }.min(cap as i64);
+        o.result = Vec::new();
+        n
+    })
 }
 
 // ---- attaching --------------------------------------------------------------
@@ -227,44 +255,47 @@ pub extern "C" fn fs_start_child(lane: u32) -> i64 {
     }
 }
 
-/// Facts about the run and this process, as text (into the bytes buffer):
-/// 0 the program's source, 1 its path, 2 the lesson's name, 3 this process's
-/// name, 4 the parameters as JSON, 5 the working folder, 6 the language of
-/// the dashboard (en/zh), 7 the scratch folder.
+/// Facts about the run and this process, as text (into the bytes buffer),
+/// by `info::`: SCRIPT the program's source, SOURCE_PATH its path, LESSON
+/// the lesson's name, NAME this process's name, PARAMS the parameters as
+/// JSON, WORKDIR the working folder, LANG the language of the dashboard
+/// (en/zh), SCRATCH the scratch folder.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_info(which: u32) -> i64 {
+    use names::info::*;
     with_rt(|rt| {
         let i = &rt.info;
         let s = match which {
-            0 => i.script.clone(),
-            1 => i.source_path.clone(),
-            2 => i.lesson.clone(),
-            3 => rt.name(),
-            4 => serde_json::to_string(&i.params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>()).unwrap_or_default(),
-            5 => i.workdir().to_string(),
-            6 => i.lang.clone(),
-            7 => i.scratch.clone(),
-            _ => return Err(LessonError::value(format!("no fact {which}"))),
+            SCRIPT => i.script.clone(),
+            SOURCE_PATH => i.source_path.clone(),
+            LESSON => i.lesson.clone(),
+            NAME => rt.name(),
+            PARAMS => serde_json::to_string(&i.params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>()).unwrap_or_default(),
+            WORKDIR => i.workdir().to_string(),
+            LANG => i.lang.clone(),
+            SCRATCH => i.scratch.clone(),
+            _ => return Err(unknown("fs_info", "fact (info)", which)),
         };
         Ok(give_bytes(s.into_bytes()))
     })
 }
 
-/// Numbers about the run and this process: 0 lane, 1 seed, 2 daemon, 3 the
-/// address of the run mode word, 4 of the step granularity word (both `u32`,
-/// read by Python to know cheaply whether the run is paused / stepped by
-/// statement), 5 parent lane.
+/// Numbers about the run and this process, by `number::`: LANE, SEED,
+/// DAEMON, MODE_WORD the address of the run mode word, GRANULARITY_WORD of
+/// the step granularity word (both `u32`, read by Python to know cheaply
+/// whether the run is paused / stepped by statement), PARENT the parent lane.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_number(which: u32) -> i64 {
+    use names::number::*;
     with_rt(|rt| {
         Ok(match which {
-            0 => rt.lane as i64,
-            1 => rt.info.seed as i64,
-            2 => rt.local.borrow().daemon as i64,
-            3 => &rt.ctl.mode as *const _ as i64,
-            4 => &rt.ctl.granularity as *const _ as i64,
-            5 => rt.me.parent.load(Acquire) as i64,
-            _ => return Err(LessonError::value(format!("no number {which}"))),
+            LANE => rt.lane as i64,
+            SEED => rt.info.seed as i64,
+            DAEMON => rt.local.borrow().daemon as i64,
+            MODE_WORD => &rt.ctl.mode as *const _ as i64,
+            GRANULARITY_WORD => &rt.ctl.granularity as *const _ as i64,
+            PARENT => rt.me.parent.load(Acquire) as i64,
+            _ => return Err(unknown("fs_number", "number", which)),
         })
     })
 }
@@ -282,7 +313,7 @@ pub extern "C" fn fs_statement(line: u32) -> i64 {
     })
 }
 
-/// Output: one op. `stream` 1 is standard output, 2 standard error.
+/// Output: one op. `stream`: `stream::STDOUT` or `stream::STDERR`.
 ///
 /// # Safety
 /// `p`/`n` as for [`text`].
@@ -291,16 +322,22 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
     // SAFETY: per this function's contract.
     let s = unsafe { text(p, n) };
     with_rt(|rt| {
+        let tag = match stream {
+            names::stream::STDOUT => TextTag::Print,
+            names::stream::STDERR => TextTag::Stderr,
+            _ => return Err(unknown("fs_print", "stream", stream)),
+        };
         if line > 0 {
             rt.set_line(line);
         }
-        rt.output_op(if stream == 2 { TextTag::Stderr } else { TextTag::Print }, &s);
+        rt.output_op(tag, &s);
         Ok(0)
     })
 }
 
-/// A text record that is not an op: 2 an uncaught exception (`Kind: message`),
-/// 5 a finding, 6 a failed assertion (an uncaught `AssertionError`).
+/// A text record that is not an op (`text::`): `ERROR` an uncaught exception
+/// (`Kind: message`), `FINDING` a finding, `ASSERT` a failed assertion (an
+/// uncaught `AssertionError`).
 ///
 /// # Safety
 /// `p`/`n` as for [`text`].
@@ -313,20 +350,23 @@ pub unsafe extern "C" fn fs_text(tag: u8, p: *const u8, n: usize, line: u32) -> 
             rt.set_line(line);
         }
         let tag = match tag {
-            2 => TextTag::Error,
-            5 => TextTag::Finding,
-            6 => TextTag::Assert,
-            _ => return Err(LessonError::value(format!("no text tag {tag}"))),
+            names::text::ERROR => TextTag::Error,
+            names::text::FINDING => TextTag::Finding,
+            names::text::ASSERT => TextTag::Assert,
+            _ => return Err(unknown("fs_text", "text tag", tag)),
         };
         rt.record_text(tag, &s);
         Ok(0)
     })
 }
 
-/// `time.sleep(secs)`; returns 1 if the sleep was virtual (stepped).
+/// `time.sleep(secs)`: how much of it was virtual, in nanoseconds of the
+/// program's time — all of it when it was a step, what was left when the
+/// run was paused during it, 0 when it was all real. The program's clocks
+/// move on by that much more than the real clock did.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_sleep(secs: f64, line: u32) -> i64 {
-    with_rt(|rt| rt.sleep_op(secs, line).map(|_| 0))
+    with_rt(|rt| rt.sleep_op(secs, line).map(|v| v.map_or(0, |s| (s * 1e9).round() as i64)))
 }
 
 /// `input()`: waits for a line of the run's standard input; its length
@@ -341,21 +381,21 @@ pub extern "C" fn fs_input(line: u32) -> i64 {
 
 // ---- files ----------------------------------------------------------------
 
-fn file_op(code: u32) -> LessonResult<Op> {
+fn file_op(function: &str, code: u32) -> LessonResult<Op> {
     Ok(match code {
-        0 => Op::ReadText,
-        1 => Op::WriteText,
-        2 => Op::AppendText,
-        3 => Op::ListDir,
-        _ => return Err(LessonError::value(format!("no file op {code}"))),
+        names::file::READ => Op::ReadText,
+        names::file::WRITE => Op::WriteText,
+        names::file::APPEND => Op::AppendText,
+        names::file::LIST => Op::ListDir,
+        _ => return Err(unknown(function, "file op", code)),
     })
 }
 
-/// Before a file op (0 read, 1 write, 2 append, 3 list): the gate.
+/// Before a file op (`file::` READ, WRITE, APPEND, LIST): the gate.
 #[unsafe(no_mangle)]
-pub extern "C" fn fs_file_enter(code: u32, line: u32) -> i64 {
+pub extern "C" fn fs_file_enter(op: u32, line: u32) -> i64 {
     with_rt(|rt| {
-        rt.enter_op(file_op(code)?, line);
+        rt.enter_op(file_op("fs_file_enter", op)?, line);
         Ok(0)
     })
 }
@@ -365,14 +405,14 @@ pub extern "C" fn fs_file_enter(code: u32, line: u32) -> i64 {
 /// # Safety
 /// `path`/`pn` and `pre`/`prn` as for [`text`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fs_file_done(code: u32, path: *const u8, pn: usize, pre: *const u8, prn: usize, nbytes: i64, line: u32) -> i64 {
+pub unsafe extern "C" fn fs_file_done(op: u32, path: *const u8, pn: usize, pre: *const u8, prn: usize, nbytes: i64, line: u32) -> i64 {
     // SAFETY: per this function's contract.
     let (path, pre) = unsafe { (text(path, pn), text(pre, prn)) };
     with_rt(|rt| {
         if line > 0 {
             rt.set_line(line);
         }
-        let op = file_op(code)?;
+        let op = file_op("fs_file_done", op)?;
         rt.record_op(op, crate::shm::layout::NONE, crate::shm::layout::NONE, nbytes, 0, 0, Some(&format!("{path}\t{}", crate::runtime::ipc::one_line(&pre))));
         Ok(0)
     })
@@ -494,49 +534,57 @@ unsafe fn named(rt: &Rt, p: *const u8, n: usize, make: impl FnOnce() -> LessonRe
     rt.named(Some(&name), make).map(i64::from)
 }
 
-/// `Lock()` (kind 0) or `RLock()` (kind 1).
+/// `Lock()` (`kind::LOCK`) or `RLock()` (`kind::RLOCK`).
 ///
 /// # Safety
 /// `name`/`n` as for [`text`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fs_lock_new(kind: u32, name: *const u8, n: usize, line: u32) -> i64 {
     // SAFETY: per this function's contract.
-    with_rt(|rt| unsafe { named(rt, name, n, || if kind == 1 { rt.rlock_new(line) } else { rt.lock_new(None, line) }) })
+    with_rt(|rt| unsafe {
+        named(rt, name, n, || match kind {
+            names::kind::LOCK => rt.lock_new(None, line),
+            names::kind::RLOCK => rt.rlock_new(line),
+            _ => Err(unknown("fs_lock_new", "lock kind", kind)),
+        })
+    })
 }
 
-/// The acquire of a Lock (0), RLock (1) or Semaphore (2).
-fn acquire(rt: &Rt, kind: u32, id: u32, blocking: bool, secs: Option<f64>, line: u32) -> LessonResult<i64> {
+/// The acquire of a Lock, RLock or Semaphore (`kind::`).
+fn acquire(rt: &Rt, function: &str, kind: u32, id: u32, blocking: bool, secs: Option<f64>, line: u32) -> LessonResult<i64> {
     let got = match kind {
-        0 => rt.lock_acquire(id, blocking, secs, line)?,
-        1 => rt.rlock_acquire(id, blocking, secs, line)?,
-        _ => rt.semaphore_acquire(id, blocking, secs, line)?,
+        names::kind::LOCK => rt.lock_acquire(id, blocking, secs, line)?,
+        names::kind::RLOCK => rt.rlock_acquire(id, blocking, secs, line)?,
+        names::kind::SEMAPHORE => rt.semaphore_acquire(id, blocking, secs, line)?,
+        _ => return Err(unknown(function, "lock kind", kind)),
     };
     Ok(got as i64)
 }
 
-/// `acquire(blocking, timeout)` of a Lock (0), RLock (1) or Semaphore (2):
+/// `acquire(blocking, timeout)` of a Lock, RLock or Semaphore (`kind::`):
 /// 1 if acquired.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_acquire_timed(kind: u32, id: u32, blocking: u32, secs: f64, line: u32) -> i64 {
-    with_rt(|rt| acquire(rt, kind, id, blocking != 0, timeout(secs), line))
+    with_rt(|rt| acquire(rt, "fs_acquire_timed", kind, id, blocking != 0, timeout(secs), line))
 }
 
 /// `acquire()` (blocking, no timeout: the common case, with only 32-bit
 /// arguments so that Python can call it without ctypes' argument
-/// conversion) of a Lock (0), RLock (1) or Semaphore (2).
+/// conversion) of a Lock, RLock or Semaphore (`kind::`).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_acquire(kind: u32, id: u32, line: u32) -> i64 {
-    with_rt(|rt| acquire(rt, kind, id, true, None, line))
+    with_rt(|rt| acquire(rt, "fs_acquire", kind, id, true, None, line))
 }
 
-/// `release()` of a Lock (0), RLock (1) or Semaphore (2), 32-bit arguments only.
+/// `release()` of a Lock, RLock or Semaphore (`kind::`), 32-bit arguments only.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_release(kind: u32, id: u32, line: u32) -> i64 {
     with_rt(|rt| {
         match kind {
-            0 => rt.lock_release(id, line)?,
-            1 => rt.rlock_release(id, line)?,
-            _ => rt.semaphore_release(id, line)?,
+            names::kind::LOCK => rt.lock_release(id, line)?,
+            names::kind::RLOCK => rt.rlock_release(id, line)?,
+            names::kind::SEMAPHORE => rt.semaphore_release(id, line)?,
+            _ => return Err(unknown("fs_release", "lock kind", kind)),
         }
         Ok(0)
     })
@@ -567,13 +615,14 @@ pub unsafe extern "C" fn fs_event_new(name: *const u8, n: usize, line: u32) -> i
     with_rt(|rt| unsafe { named(rt, name, n, || rt.event_new(line)) })
 }
 
-/// Event ops: 0 set, 1 clear, 2 is_set.
+/// Event ops (`event::`): SET, CLEAR, IS_SET.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_event_op(id: u32, what: u32, line: u32) -> i64 {
     with_rt(|rt| match what {
-        0 => rt.event_set(id, line).map(|_| 0),
-        1 => rt.event_clear(id, line).map(|_| 0),
-        _ => rt.event_is_set(id, line).map(i64::from),
+        names::event::SET => rt.event_set(id, line).map(|_| 0),
+        names::event::CLEAR => rt.event_clear(id, line).map(|_| 0),
+        names::event::IS_SET => rt.event_is_set(id, line).map(i64::from),
+        _ => Err(unknown("fs_event_op", "event op", what)),
     })
 }
 
@@ -583,25 +632,31 @@ pub extern "C" fn fs_event_wait(id: u32, secs: f64, line: u32) -> i64 {
     with_rt(|rt| rt.event_wait(id, timeout(secs), line).map(i64::from))
 }
 
-/// `Condition(lock)`: `lock_kind` 0 Lock / 1 RLock with `lock` its id, or
-/// `lock` = u32::MAX for a new RLock. Returns the condition's id; its lock
-/// is `fs_cond_lock`.
+/// `Condition(lock)`: `lock_kind` `kind::LOCK` / `kind::RLOCK` with `lock`
+/// its id, or `lock` = `cond::NEW_RLOCK` for a new RLock. Returns the
+/// condition's id; its lock is `fs_cond_lock`.
 ///
 /// # Safety
 /// `name`/`n` as for [`text`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fs_cond_new(lock_kind: u32, lock: u32, name: *const u8, n: usize, line: u32) -> i64 {
-    let lock = (lock != u32::MAX).then_some((if lock_kind == 1 { ResKind::RLock } else { ResKind::Lock }, lock));
+    let kind = match lock_kind {
+        names::kind::LOCK => ResKind::Lock,
+        names::kind::RLOCK => ResKind::RLock,
+        _ => return with_rt(|_| Err(unknown("fs_cond_new", "lock kind", lock_kind))),
+    };
+    let lock = (lock != names::cond::NEW_RLOCK).then_some((kind, lock));
     // SAFETY: per this function's contract.
     with_rt(|rt| unsafe { named(rt, name, n, || rt.condition_new(lock, line).map(|(id, _, _)| id)) })
 }
 
-/// The lock of condition `id`: its kind (0 Lock, 1 RLock) times 2^32 plus its id.
+/// The lock of condition `id`: its kind (`kind::LOCK` or `kind::RLOCK`) times 2^32 plus its id.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_cond_lock(id: u32) -> i64 {
     with_rt(|rt| {
         let (kind, lock) = rt.condition_lock(id)?;
-        Ok(((kind == ResKind::RLock) as i64) << 32 | lock as i64)
+        let kind = if kind == ResKind::RLock { names::kind::RLOCK } else { names::kind::LOCK };
+        Ok((kind as i64) << 32 | lock as i64)
     })
 }
 
@@ -633,14 +688,16 @@ pub extern "C" fn fs_barrier_wait(id: u32, secs: f64, line: u32) -> i64 {
     with_rt(|rt| rt.barrier_wait(id, timeout(secs), line))
 }
 
-/// Barrier ops: 0 reset, 1 abort, 2 n_waiting, 3 parties, 4 broken.
+/// Barrier ops (`barrier::`): RESET, ABORT, N_WAITING, PARTIES, BROKEN.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_barrier_op(id: u32, what: u32, line: u32) -> i64 {
+    use names::barrier::*;
     with_rt(|rt| match what {
-        0 | 1 => rt.barrier_reset(id, what == 1, line).map(|_| 0),
-        2 => rt.barrier_waiting(id, line),
-        3 => rt.barrier_info(id).map(|(p, _)| p),
-        _ => rt.barrier_info(id).map(|(_, b)| b as i64),
+        RESET | ABORT => rt.barrier_reset(id, what == ABORT, line).map(|_| 0),
+        N_WAITING => rt.barrier_waiting(id, line),
+        PARTIES => rt.barrier_info(id).map(|(p, _)| p),
+        BROKEN => rt.barrier_info(id).map(|(_, b)| b as i64),
+        _ => Err(unknown("fs_barrier_op", "barrier op", what)),
     })
 }
 
@@ -682,10 +739,26 @@ pub extern "C" fn fs_shared_lock(id: u32) -> i64 {
     with_rt(|rt| rt.shared_lock(id).map(i64::from))
 }
 
-/// `v.value` (read): the bits.
+/// Writes `bits` to `out` (a shared number can be any `i64`, [`ERR`] too).
+///
+/// # Safety
+/// `out` is a valid pointer, or null.
+unsafe fn put_bits(out: *mut i64, bits: i64) -> i64 {
+    if !out.is_null() {
+        // SAFETY: per this function's contract.
+        unsafe { *out = bits };
+    }
+    0
+}
+
+/// `v.value` (read): the bits, into `*out`; returns 0.
+///
+/// # Safety
+/// `out` is a valid pointer.
 #[unsafe(no_mangle)]
-pub extern "C" fn fs_value_load(id: u32, line: u32) -> i64 {
-    with_rt(|rt| rt.value_load(id, line).map(Num::bits))
+pub unsafe extern "C" fn fs_value_load(id: u32, line: u32, out: *mut i64) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| rt.value_load(id, line).map(|n| unsafe { put_bits(out, n.bits()) }))
 }
 
 /// `v.value = x`.
@@ -694,10 +767,14 @@ pub extern "C" fn fs_value_store(id: u32, bits: i64, float: u32, line: u32) -> i
     with_rt(|rt| rt.value_store(id, num(bits, float), line).map(|_| 0))
 }
 
-/// `a[i]` (read): the bits.
+/// `a[i]` (read): the bits, into `*out`; returns 0.
+///
+/// # Safety
+/// `out` is a valid pointer.
 #[unsafe(no_mangle)]
-pub extern "C" fn fs_array_load(id: u32, i: i64, line: u32) -> i64 {
-    with_rt(|rt| rt.array_load(id, i, line).map(Num::bits))
+pub unsafe extern "C" fn fs_array_load(id: u32, i: i64, line: u32, out: *mut i64) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| rt.array_load(id, i, line).map(|n| unsafe { put_bits(out, n.bits()) }))
 }
 
 /// `a[i] = x`.
@@ -746,22 +823,24 @@ pub extern "C" fn fs_queue_get(id: u32, block: u32, secs: f64, nowait: u32, line
     with_rt(|rt| pickled(rt.queue_get(id, how, line)?))
 }
 
-/// Queue queries and ops: 0 qsize, 1 empty, 2 full, 3 task_done, 4 join.
+/// Queue queries and ops (`queue::`): QSIZE, EMPTY, FULL, TASK_DONE, JOIN.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_queue_op(id: u32, what: u32, line: u32) -> i64 {
+    use names::queue::*;
     with_rt(|rt| {
         let v = match what {
-            0 => rt.queue_query(id, Op::Qsize, line)?,
-            1 => rt.queue_query(id, Op::Empty, line)?,
-            2 => rt.queue_query(id, Op::Full, line)?,
-            3 => {
+            QSIZE => rt.queue_query(id, Op::Qsize, line)?,
+            EMPTY => rt.queue_query(id, Op::Empty, line)?,
+            FULL => rt.queue_query(id, Op::Full, line)?,
+            TASK_DONE => {
                 rt.queue_task_done(id, line)?;
                 Value::Int(0)
             }
-            _ => {
+            JOIN => {
                 rt.queue_join(id, line)?;
                 Value::Int(0)
             }
+            _ => return Err(unknown("fs_queue_op", "queue op", what)),
         };
         Ok(match v {
             Value::Int(i) => i,
@@ -812,18 +891,22 @@ pub extern "C" fn fs_pipe_close(id: u32, end: u8, line: u32) -> i64 {
 
 // ---- pools ----------------------------------------------------------------------
 
-/// A pool call being put together (`fs_pool_arg` adds the calls, each one
-/// pickled message), and the task a pool worker is running.
+/// The task a pool worker is running.
 #[derive(Default)]
 struct PoolScratch {
-    calls: Vec<Vec<Value>>,
     task: Option<crate::runtime::ipc::pool::Task>,
 }
 
-static POOL: Mutex<PoolScratch> = Mutex::new(PoolScratch { calls: Vec::new(), task: None });
+static POOL: Mutex<PoolScratch> = Mutex::new(PoolScratch { task: None });
 
 fn pool_scratch() -> std::sync::MutexGuard<'static, PoolScratch> {
     POOL.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+thread_local! {
+    /// The pool call this thread is putting together (`fs_pool_arg` adds
+    /// the calls, each one pickled message; `fs_pool_submit` sends them).
+    static CALLS: RefCell<Vec<Vec<Value>>> = const { RefCell::new(Vec::new()) };
 }
 
 /// `Pool(n)`: the pool's id. Python then forks its `n` workers and calls
@@ -860,13 +943,13 @@ pub unsafe extern "C" fn fs_pool_started(id: u32, lanes: *const u32, n: usize) -
 pub unsafe extern "C" fn fs_pool_arg(repr: *const u8, rn: usize, data: *const u8, dn: usize) -> i64 {
     // SAFETY: per this function's contract.
     let v = unsafe { message(repr, rn, data, dn) };
-    pool_scratch().calls.push(vec![v]);
+    CALLS.with_borrow_mut(|c| c.push(vec![v]));
     0
 }
 
-/// Submits the calls put together: `op` 0 apply, 1 apply_async, 2 map
-/// (`func` names the function for the dashboard); `callback` 1 if one waits
-/// for the result. Returns the AsyncResult's id.
+/// Submits the calls this thread put together: `op` (`submit::`) APPLY,
+/// APPLY_ASYNC or MAP (`func` names the function for the dashboard);
+/// `callback` 1 if one waits for the result. Returns the AsyncResult's id.
 ///
 /// # Safety
 /// `func`/`fnn` as for [`text`].
@@ -874,11 +957,12 @@ pub unsafe extern "C" fn fs_pool_arg(repr: *const u8, rn: usize, data: *const u8
 pub unsafe extern "C" fn fs_pool_submit(id: u32, op: u32, func: *const u8, fnn: usize, callback: u32, line: u32) -> i64 {
     // SAFETY: per this function's contract.
     let func = unsafe { text(func, fnn) };
-    let calls = std::mem::take(&mut pool_scratch().calls);
+    let calls = CALLS.with_borrow_mut(std::mem::take);
     let op = match op {
-        0 => Op::Apply,
-        1 => Op::ApplyAsync,
-        _ => Op::Map,
+        names::submit::APPLY => Op::Apply,
+        names::submit::APPLY_ASYNC => Op::ApplyAsync,
+        names::submit::MAP => Op::Map,
+        _ => return with_rt(|_| Err(unknown("fs_pool_submit", "pool submission", op))),
     };
     with_rt(|rt| rt.pool_submit(id, op, &func, calls, callback != 0, line).map(i64::from))
 }
@@ -973,7 +1057,7 @@ pub extern "C" fn fs_result_if_ready(rid: u32) -> i64 {
     })
 }
 
-/// Pool ops: 0 close, 1 terminate (its workers' lanes in `lanes`).
+/// Pool ops (`pool::`): CLOSE, TERMINATE (its workers' lanes in `lanes`).
 ///
 /// # Safety
 /// `lanes` points to `n` readable `u32`s.
@@ -982,7 +1066,11 @@ pub unsafe extern "C" fn fs_pool_op(id: u32, what: u32, lanes: *const u32, n: us
     // SAFETY: per this function's contract.
     let lanes = if n == 0 || lanes.is_null() { Vec::new() } else { unsafe { std::slice::from_raw_parts(lanes, n) }.to_vec() };
     with_rt(|rt| {
-        if what == 0 { rt.pool_close(id, line)? } else { rt.pool_terminate(id, &lanes, line)? }
+        match what {
+            names::pool::CLOSE => rt.pool_close(id, line)?,
+            names::pool::TERMINATE => rt.pool_terminate(id, &lanes, line)?,
+            _ => return Err(unknown("fs_pool_op", "pool op", what)),
+        }
         Ok(0)
     })
 }

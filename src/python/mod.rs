@@ -8,13 +8,19 @@
 //! - [`abi`] (process side): the runtime exported with a small C ABI from
 //!   `libforkscope.so`, which the Python package (`python/`, compiled in and
 //!   served by [`abi`] to the interpreter) calls through `ctypes`.
+//! - [`names`]: the named numbers the boundary's selectors take; the Python
+//!   side's table of signatures and names (`forkscope_rt/_abi.py`) is
+//!   generated from them and from `abi.rs` (`abi_table`, a test).
 //!
 //! Nothing here is Python-specific beyond the boundary: the primitives,
 //! records, gate and hand-off are the runtime's, the same as for Rhai.
 
 pub mod abi;
+#[cfg(test)]
+mod abi_table;
 pub mod check;
 pub mod launch;
+pub mod names;
 
 include!(concat!(env!("OUT_DIR"), "/python_sources.rs"));
 

@@ -246,11 +246,14 @@ impl Rt {
         ns as u64
     }
 
-    /// `sleep(secs)`. Returns whether it completed virtually (while stepping).
-    pub fn sleep_for(&self, secs: f64) -> bool {
+    /// `sleep(secs)`. Returns the part of it, in seconds of lesson time,
+    /// that was virtual (`Some`: it ended on a step; all of it when it
+    /// began while stepping, what was left of it when the run was paused
+    /// during it), or `None` when it was all real.
+    pub fn sleep_for(&self, secs: f64) -> Option<f64> {
         if self.paused() {
             // We passed the gate on a grant: the sleep is this step.
-            return true;
+            return Some(secs.max(0.0));
         }
         let mut deadline = VirtualDeadline::new(self, self.scaled_ns(secs));
         self.record_block(Op::Sleep, NONE, NONE, NONE, true);
@@ -261,7 +264,9 @@ impl Rt {
             if self.ctl.mode.load(Acquire) == MODE_PAUSED {
                 deadline.freeze(now);
                 if self.take_grant(NONE, NONE) {
-                    return true;
+                    // What was left when the pause froze it, back in lesson time.
+                    let left_ns = deadline.left_ns.unwrap_or(0) as f64;
+                    return Some((left_ns * self.speed() / 1e9).min(secs.max(0.0)));
                 }
                 futex::wait(&self.me.wake.0, w, None);
                 continue;
@@ -273,7 +278,12 @@ impl Rt {
             futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(deadline.at_ns - now)));
         }
         self.set_state(ProcState::Running, Some(Op::Sleep), NONE, NONE, 0);
-        false
+        None
+    }
+
+    /// The run's speed factor (`--speed`), as `scaled_ns` applies it.
+    fn speed(&self) -> f64 {
+        self.ctl.speed_milli.load(Relaxed).max(1) as f64 / 1000.0
     }
 }
 

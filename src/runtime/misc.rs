@@ -69,14 +69,15 @@ impl Rt {
     }
 
     /// `sleep(secs)`.
-    pub fn sleep_op(&self, secs: f64, line: u32) -> LessonResult<()> {
+    /// Returns the part of the sleep that was virtual, as `sleep_for`.
+    pub fn sleep_op(&self, secs: f64, line: u32) -> LessonResult<Option<f64>> {
         if !secs.is_finite() || secs < 0.0 {
             return Err(LessonError::value("sleep length must be non-negative"));
         }
         self.enter_op(Op::Sleep, line);
         let virtual_ = self.sleep_for(secs);
-        self.record_op(Op::Sleep, NONE, NONE, (secs * 1e6) as i64, virtual_ as i64, 0, None);
-        Ok(())
+        self.record_op(Op::Sleep, NONE, NONE, (secs * 1e6) as i64, virtual_.is_some() as i64, 0, None);
+        Ok(virtual_)
     }
 
     /// `compute(ms)`: about `ms` milliseconds of real CPU work on an idle core

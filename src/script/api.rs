@@ -263,9 +263,9 @@ fn register_misc(engine: &mut Engine, rt: Rc<Rt>, globals: Globals) {
     // Exact INT and FLOAT signatures: Rhai's own `sleep` would win over a
     // `Dynamic` parameter, and it must not (ours passes the gate and records).
     let r = rt.clone();
-    engine.register_fn("sleep", move |ctx: NativeCallContext, s: INT| -> R<()> { lift(&ctx, r.sleep_op(s as f64, line(&ctx))) });
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: INT| -> R<()> { lift(&ctx, r.sleep_op(s as f64, line(&ctx)).map(|_| ())) });
     let r = rt.clone();
-    engine.register_fn("sleep", move |ctx: NativeCallContext, s: FLOAT| -> R<()> { lift(&ctx, r.sleep_op(s, line(&ctx))) });
+    engine.register_fn("sleep", move |ctx: NativeCallContext, s: FLOAT| -> R<()> { lift(&ctx, r.sleep_op(s, line(&ctx)).map(|_| ())) });
     let r = rt.clone();
     engine.register_fn("compute", move |ctx: NativeCallContext, ms: INT| -> R<()> { lift(&ctx, r.compute_op(ms as f64, line(&ctx))) });
     let r = rt.clone();
