@@ -260,5 +260,8 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
     };
     run.shutdown_into(&mut recs);
     feed(&mut recs, model);
+    let unseen: Vec<Lane> = model.live().map(|p| p.lane).collect();
+    recs.extend(run.unrecorded_ends(&unseen));
+    feed(&mut recs, model);
     reason
 }
