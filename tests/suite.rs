@@ -23,6 +23,7 @@ mod lessons_sync;
 mod memory;
 mod python;
 mod python_lessons;
+mod python_streams;
 mod replay;
 mod rewind;
 mod stress;
