@@ -109,7 +109,7 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     if !h.json && !h.quiet {
         let ps: Vec<String> = params_json.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let ps = if ps.is_empty() { String::new() } else { format!(", {}", ps.join(" ")) };
-        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(&lesson.title(&h.lang)));
+        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(lesson.title(&h.lang)));
     }
     let mut run = Run::start(opts)?;
     run.set_input(match h.input {

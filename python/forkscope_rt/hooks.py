@@ -282,7 +282,10 @@ class Capture:
         # The thread that runs the program (the reader thread is not it).
         self.main = _thread.get_ident()
         self.pipes = {}
+        # The reader thread's (blocking) and the check before each line (one
+        # poll object cannot be polled by two threads at once).
         self.poll = select.poll()
+        self.check = select.poll()
         for target in (1, 2):
             r, w = os.pipe()
             os.dup2(w, target)
@@ -291,6 +294,7 @@ class Capture:
             # [descriptor it stands for, decoder, partial line]
             self.pipes[r] = [target, codecs.getincrementaldecoder("utf-8")("replace"), ""]
             self.poll.register(r, select.POLLIN)
+            self.check.register(r, select.POLLIN)
         _thread.start_new_thread(self._serve, ())
 
     def _serve(self):
@@ -308,6 +312,9 @@ class Capture:
 
     def drain(self, final=False):
         """Emits what arrived (call with `lock` held)."""
+        # One poll when nothing came (the usual case, before every print).
+        if not self.check.poll(0) and not (final and any(p[2] for p in self.pipes.values())):
+            return
         for r, pipe in list(self.pipes.items()):
             target, decoder, partial = pipe
             chunks = []
@@ -328,6 +335,7 @@ class Capture:
                 # Every write end is closed (the program closed or replaced
                 # its descriptor): nothing more will come.
                 self.poll.unregister(r)
+                self.check.unregister(r)
                 del self.pipes[r]
                 os.close(r)
                 chunks.append(decoder.decode(b"", True))
