@@ -369,7 +369,7 @@ def _main_thread_line():
     reader thread that found it."""
     if _capture is None:
         return 0
-    f = sys._current_frames().get(_capture.main if _capture is not None else None)
+    f = sys._current_frames().get(_capture.main)
     while f is not None:
         if f.f_code.co_filename == rt.USER_FILE:
             return f.f_lineno
