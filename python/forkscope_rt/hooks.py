@@ -93,7 +93,7 @@ class LaneStream(io.TextIOBase):
     def write(self, s):
         if not isinstance(s, str):
             raise TypeError("write() argument must be str, not %s" % type(s).__name__)
-        if self.closed:
+        if self.closed or self.buffer.closed:
             raise ValueError("I/O operation on closed file.")
         if not s:
             return 0
@@ -134,6 +134,16 @@ class LaneStream(io.TextIOBase):
     def discard(self):
         self._parts = []
         self._shown_partial = False
+
+    def close(self):
+        # As a TextIOWrapper: its buffer closes with it (and one closed
+        # under it, by another wrapper, closes it too).
+        if not self.closed:
+            try:
+                self.flush()
+            finally:
+                super().close()
+                self.buffer.close()
 
     def reconfigure(self, *, encoding=None, errors=None, newline=None, line_buffering=None, write_through=None):
         import codecs
@@ -190,6 +200,8 @@ class LaneBuffer(io.BufferedIOBase):
         return self._text.fileno()
 
     def write(self, b):
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
         if isinstance(b, str):
             raise TypeError("a bytes-like object is required, not 'str'")
         data = bytes(memoryview(b))

@@ -1,6 +1,7 @@
 # Output that does not pass through print(): the real file descriptors 1
 # and 2 (os.write, a subprocess, os.system), sys.stdout.buffer, and a
 # reconfigured sys.stdout. Everything shows, in the order written.
+import io
 import os
 import subprocess
 import sys
@@ -41,3 +42,6 @@ if __name__ == "__main__":
     # the program prints nothing: the subprocess must not wait for it.
     subprocess.run(["sh", "-c", "head -c 200000 /dev/zero | tr '\\0' x >&2; echo >&2"])
     print("last line")
+    # The idiom that re-wraps the binary stream (as on Windows, for UTF-8).
+    sys.stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", line_buffering=True)
+    print("through a TextIOWrapper of sys.stdout.buffer: ü")
