@@ -277,7 +277,9 @@ class Capture:
       shows it;
     - a reader thread (a bare `_thread`, invisible to `threading`), for what
       arrives while the program prints nothing — so a subprocess that writes
-      more than a pipe holds never waits for the program.
+      more than a pipe holds does not wait for the program (except while the
+      program is blocked inside an op: the runtime's ops of one process take
+      turns, and the reader's lines are ops too).
 
     One lock orders the two. A partial line waits for its newline, for the
     process's next line of its own, or for its end. Standard output and
