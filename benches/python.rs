@@ -18,6 +18,9 @@
 //! - `python_sleep`: a course-style program running free: 10 processes each
 //!   `time.sleep(0.5)` then print, main joins them. The figure is the whole
 //!   wall time, start-up included (sleep-bound: forkscope should add little).
+//! - `python_partial`: `print(i, end=" ")` 100,000 times, one line in the
+//!   end: the whole wall time. Each write adds to a partial line, which must
+//!   cost the same however long the line already is (it once took 16 s).
 //!
 //! The programs are written into a fresh folder under the temp dir, removed
 //! at the end. The interpreter is python3 from PATH, resolved once to the
@@ -94,6 +97,13 @@ fn print_program(n: u64) -> String {
     print('done')
 "#
     )
+}
+
+/// `print(i, end=" ")` this many times: one long partial line.
+const PARTIAL_N: u64 = 100_000;
+
+fn partial_program(n: u64) -> String {
+    format!("for i in range({n}):\n    print(i, end=' ')\nprint()\n")
 }
 
 const SLEEP_PROGRAM: &str = r#"import multiprocessing
@@ -352,13 +362,15 @@ fn main() {
         Case { id: "print_n", prog: env.write(&format!("print_{PRINT_N}.py"), &print_program(PRINT_N)), runners: both() },
     ];
     let mut sleep = [Case { id: "sleep", prog: env.write("sleep_10x0.5s.py", SLEEP_PROGRAM), runners: both() }];
-    let clean = preflight(&env, &mut lock) & preflight(&env, &mut procs) & preflight(&env, &mut print) & preflight(&env, &mut sleep);
+    let mut partial = [Case { id: "partial", prog: env.write("partial.py", &partial_program(PARTIAL_N)), runners: both() }];
+    let clean = preflight(&env, &mut lock) & preflight(&env, &mut procs) & preflight(&env, &mut print) & preflight(&env, &mut sleep) & preflight(&env, &mut partial);
 
     let mut c = common::criterion();
     let lock_m = measure(&mut c, &env, "python_lock", Duration::from_secs(3), &lock);
     let procs_m = measure(&mut c, &env, "python_procs", Duration::from_secs(5), &procs);
     let print_m = measure(&mut c, &env, "python_print", Duration::from_secs(4), &print);
     let sleep_m = measure(&mut c, &env, "python_sleep", Duration::from_secs(6), &sleep);
+    let partial_m = measure(&mut c, &env, "python_partial", Duration::from_secs(5), &partial);
     c.final_summary();
 
     const CPY: usize = 0;
@@ -369,6 +381,8 @@ fn main() {
     let print_r = ratio(print_each[FS], print_each[CPY]);
     let start = [CPY, FS].map(|r| lock_m[0][r]);
     let wall = [CPY, FS].map(|r| sleep_m[0][r]);
+    let partial_wall = [CPY, FS].map(|r| partial_m[0][r]);
+    let partial_r = ratio(partial_wall[FS], partial_wall[CPY]);
     let (lock_r, proc_r, start_r, wall_r) = (ratio(lock_it[FS], lock_it[CPY]), ratio(proc_each[FS], proc_each[CPY]), ratio(start[FS], start[CPY]), ratio(wall[FS], wall[CPY]));
 
     let us = |x| fmt(x, 1e3, "µs", 2);
@@ -378,6 +392,7 @@ fn main() {
     println!("100 processes started and joined (start-up subtracted): forkscope {}/process, CPython {}/process: {}", us(proc_each[FS]), us(proc_each[CPY]), fmt_ratio(proc_r));
     println!("print ({PRINT_N} lines, start-up subtracted): forkscope {}/line, CPython {}/line: {}", us(print_each[FS]), us(print_each[CPY]), fmt_ratio(print_r));
     println!("10 × sleep(0.5) then print, wall time: forkscope {}, CPython {}: {}", ms(wall[FS]), ms(wall[CPY]), fmt_ratio(wall_r));
+    println!("{PARTIAL_N} × print(i, end=' '), wall time: forkscope {}, CPython {}: {}", ms(partial_wall[FS]), ms(partial_wall[CPY]), fmt_ratio(partial_r));
     println!("start-up (the lock program with N = 0): forkscope {}, CPython {}: {}", ms(start[FS]), ms(start[CPY]), fmt_ratio(start_r));
     if !clean {
         println!("(some runs failed: see the notes above)");
@@ -396,6 +411,9 @@ fn main() {
         Row::new("10 × sleep(0.5) running free, wall time, forkscope ÷ CPython", fmt_ratio(wall_r), "≤ 1.1×", wall_r.map(|r| r <= 1.1)),
         Row::new("  forkscope", ms(wall[FS]), "(for reference)", None),
         Row::new("  CPython", ms(wall[CPY]), "(baseline)", None),
+        Row::new("100,000 × print(i, end=' '): one partial line, wall time, forkscope ÷ CPython", fmt_ratio(partial_r), "≤ 3×", partial_r.map(|r| r <= 3.0)),
+        Row::new("  forkscope", ms(partial_wall[FS]), "(for reference)", None),
+        Row::new("  CPython", ms(partial_wall[CPY]), "(baseline)", None),
         Row::new("start-up of a program that does nothing, forkscope ÷ CPython", fmt_ratio(start_r), "(for reference)", None),
         Row::new("  forkscope", ms(start[FS]), "(for reference)", None),
         Row::new("  CPython", ms(start[CPY]), "(baseline)", None),

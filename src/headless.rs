@@ -1,5 +1,15 @@
 //! Runs without a screen: a readable log and a closing summary, or with
 //! `--json` one JSON object per line (every record, then the summary).
+//!
+//! The text log is the program's output shown on forkscope's terminal, so
+//! nothing a program says may act on that terminal or pass for forkscope's
+//! own words: control characters (escape sequences: a clipboard write, a
+//! title, clearing the screen; `\r`, backspace, bell) and the characters that
+//! reorder text (bidirectional overrides, line separators) are shown escaped,
+//! as Python's `repr` shows them (`\x1b`, `\r`, `\u202e`); a text of several
+//! lines (a traceback) has its later lines indented, so that no line a
+//! program writes can start like a line of the log. `--json` keeps the exact
+//! text, escaped as JSON escapes it.
 
 use std::io::Write;
 use std::time::Duration;
@@ -42,6 +52,28 @@ pub struct Finished {
     pub reason: EndReason,
 }
 
+/// `text` made harmless for the text log (see the module doc); tabs stay.
+pub fn harmless(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\n    "),
+            '\t' => out.push('\t'),
+            '\r' => out.push_str("\\r"),
+            '\u{1b}' => out.push_str("\\x1b"),
+            c if (c as u32) < 0x100 && c.is_control() => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn fmt_t(ns: u64) -> String {
     format!("{:>8.3}s", ns as f64 / 1e9)
 }
@@ -61,6 +93,7 @@ fn print_log(out: &mut dyn Write, model: &Model, from: usize) {
         let line = if e.line > 0 { format!(" L{}", e.line) } else { String::new() };
         // English, whatever `--lang` says: this output is read by programs too.
         let text = e.event.as_ref().map_or_else(|| e.text.clone(), |ev| crate::words::event_sentence(model, e.lane, ev));
+        let (who, text) = (harmless(&who), harmless(&text));
         let _ = writeln!(out, "[{}] {who}{pid}{line}: {tag}{text}", fmt_t(e.t_ns));
     }
 }
@@ -76,7 +109,7 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     if !h.json && !h.quiet {
         let ps: Vec<String> = params_json.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let ps = if ps.is_empty() { String::new() } else { format!(", {}", ps.join(" ")) };
-        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", lesson.name, lesson.title(&h.lang));
+        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(lesson.title(&h.lang)));
     }
     let mut run = Run::start(opts)?;
     run.set_input(match h.input {
@@ -152,30 +185,31 @@ fn print_summary(out: &mut dyn Write, model: &Model, s: &Summary, reason: &EndRe
     let _ = writeln!(out, "── summary ──────────────────────────────");
     let _ = writeln!(out, "outcome:   {}", s.outcome.name());
     if let EndReason::Deadlock(d) = reason {
-        let _ = writeln!(out, "           {}", crate::words::deadlock(model, d, crate::words::Lang::En));
+        let _ = writeln!(out, "           {}", harmless(&crate::words::deadlock(model, d, crate::words::Lang::En)));
     }
     let _ = writeln!(out, "processes: {}", s.processes.len());
     for p in &s.processes {
         let code = match p.exitcode {
+            Some(c) if c < 0 && p.killed_at_end => format!("killed by forkscope at the end of the run ({})", crate::sys::signal_name(-c)),
             Some(c) if c < 0 => format!("killed by {}", crate::sys::signal_name(-c)),
             Some(c) => format!("exitcode {c}"),
             None => "never ended".into(),
         };
         let d = if p.daemon { " daemon" } else { "" };
-        let _ = writeln!(out, "  {:<16} pid {:<7} ppid {:<7} {code}{d}", p.name, p.pid, p.ppid);
+        let _ = writeln!(out, "  {:<16} pid {:<7} ppid {:<7} {code}{d}", harmless(&p.name), p.pid, p.ppid);
     }
     if s.reported.is_empty() {
         let _ = writeln!(out, "reported:  (nothing)");
     } else {
         let r: Vec<String> = s.reported.iter().map(|(k, v)| format!("{k} = {}", crate::model::summary::show_value(v))).collect();
-        let _ = writeln!(out, "reported:  {}", r.join(", "));
+        let _ = writeln!(out, "reported:  {}", harmless(&r.join(", ")));
     }
     if s.findings.is_empty() {
         let _ = writeln!(out, "findings:  none");
     } else {
         let _ = writeln!(out, "findings:");
         for f in &s.findings {
-            let _ = writeln!(out, "  [{}] {}", f.kind, f.message);
+            let _ = writeln!(out, "  [{}] {}", f.kind, harmless(&f.message));
         }
     }
     let mut drops = if s.dropped > 0 { format!(", {} dropped", s.dropped) } else { String::new() };
@@ -189,6 +223,55 @@ fn print_summary(out: &mut dyn Write, model: &Model, s: &Summary, reason: &EndRe
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escape_sequences_and_carriage_returns_cannot_forge_log_lines() {
+        // A clipboard write (OSC 52), a title, clearing the screen, a bell, a
+        // carriage return that would overwrite the line's own prefix.
+        let hostile = "\x1b]52;c;ZXZpbA==\x07\x1b]0;title\x07\x1b[2J\x1b[H\r[   0.001s] forkscope: · all is well\x08\u{9b}";
+        let shown = harmless(hostile);
+        assert!(!shown.chars().any(|c| c.is_control()), "{shown:?}");
+        assert_eq!(shown, "\\x1b]52;c;ZXZpbA==\\x07\\x1b]0;title\\x07\\x1b[2J\\x1b[H\\r[   0.001s] forkscope: · all is well\\x08\\x9b");
+        // Bidirectional overrides and separators are shown, not obeyed.
+        assert_eq!(harmless("a\u{202e}b\u{2028}c"), "a\\u202eb\\u2028c");
+        // A later line of a text (a traceback, an exception's message) is
+        // indented: it cannot pass for a line of the log.
+        assert_eq!(harmless("Traceback:\n[   0.002s] forkscope: · forged"), "Traceback:\n    [   0.002s] forkscope: · forged");
+        // What is harmless stays as it is.
+        assert_eq!(harmless("子进程 hello\tworld é"), "子进程 hello\tworld é");
+    }
+
+    #[test]
+    fn the_text_log_shows_a_program_line_escaped() {
+        use crate::model::{Record, RecordKind};
+        use crate::vocab::Lane;
+        let mut m = Model::new();
+        let rec = |seq, kind| Record { seq, t_ns: 0, lane: Lane(1), line: 3, gates: 0, kind };
+        m.apply(&Record { lane: Lane::CONDUCTOR, ..rec(1, RecordKind::Spawn { child: Lane(1), pid: 42, ppid: 1, daemon: false, name: "Main\x1b[31m".into(), target: "main".into() }) });
+        m.apply(&rec(2, RecordKind::Print { text: "\x1b[2J\rforged".into() }));
+        let mut out = Vec::new();
+        print_log(&mut out, &m, 0);
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains('\x1b') && !text.contains('\r'), "{text:?}");
+        assert!(text.ends_with("Main\\x1b[31m(42) L3: \\x1b[2J\\rforged\n"), "{text:?}");
+    }
+
+    #[test]
+    fn processes_killed_at_the_end_of_the_run_say_so() {
+        use crate::model::summary::ProcessSummary;
+        use crate::vocab::Lane;
+        let mut s = Summary::build(&Model::new(), &EndReason::Timeout, "x", 0, Default::default());
+        let p = |name: &str, exitcode, killed_at_end| ProcessSummary { name: name.into(), pid: 7, ppid: 1, exitcode, killed_at_end, lane: Lane(1), parent: None, daemon: false };
+        s.processes = vec![p("bomb-1", Some(-9), true), p("victim", Some(-15), false), p("gone", None, false)];
+        let mut out = Vec::new();
+        print_summary(&mut out, &Model::new(), &s, &EndReason::Timeout);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("bomb-1           pid 7       ppid 1       killed by forkscope at the end of the run (SIGKILL)"), "{text}");
+        assert!(text.contains("victim           pid 7       ppid 1       killed by SIGTERM"), "{text}");
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["processes"][0]["killed_at_end"], true);
+        assert!(json["processes"][1].get("killed_at_end").is_none());
+    }
 
     #[test]
     fn hostile_6_the_summary_says_how_many_records_arrived_corrupt() {

@@ -25,6 +25,7 @@ use forkscope::conductor::{Run, RunOptions};
 use forkscope::model::Model;
 use forkscope::shm::record::{RawKind, RawRecord};
 use forkscope::vocab::Lane;
+use serde_json::Value;
 
 fn start(script: &str, paused: bool) -> Run {
     let mut opts = RunOptions::new("hostile", "tests/hostile_run.rs", script);
@@ -745,4 +746,29 @@ fn main() {
         let zombies: Vec<i32> = pids.iter().copied().filter(|p| std::path::Path::new(&format!("/proc/{p}")).exists()).collect();
         assert!(zombies.is_empty(), "left behind (zombies of ours): {zombies:?}");
     }
+}
+
+#[test]
+fn the_processes_of_a_fork_bomb_killed_at_the_end_say_so_in_the_summary() {
+    let _alone = common::heavy();
+    let bomb = common::lesson_fixture("fork_bomb.rhai");
+    let out = common::run_limited(&["run", &bomb, "--headless", "--json", "--timeout", "3"], Duration::from_secs(60));
+    let s = out.summary();
+    assert_eq!(s["outcome"], "timeout", "{s}");
+    let procs = s["processes"].as_array().unwrap();
+    assert!(procs.len() > 500, "the bomb filled the lane table: {} processes", procs.len());
+    // Each end is known, though a thousand came at once at the close.
+    let unknown: Vec<&str> = procs.iter().filter(|p| p["exitcode"].is_null()).map(|p| p["name"].as_str().unwrap()).collect();
+    assert!(unknown.is_empty(), "{} processes 'never ended': {:?}", unknown.len(), &unknown[..unknown.len().min(5)]);
+    // The sleepers were killed by forkscope at the end (the others failed
+    // to start a child: the lane table was full, exitcode 1).
+    let killed: Vec<&Value> = procs.iter().filter(|p| p["exitcode"] == -9).collect();
+    assert!(killed.len() > 100, "{} killed", killed.len());
+    assert!(killed.iter().all(|p| p["killed_at_end"] == true), "{killed:?}");
+    common::assert_left_nothing(out.pid, &common::pids(&s), Duration::from_secs(5));
+    // The text summary says what happened to them.
+    let out = common::run_limited(&["run", &bomb, "--headless", "--timeout", "3"], Duration::from_secs(60));
+    assert!(!out.stdout.contains("never ended"), "{}", &out.stdout[out.stdout.len().saturating_sub(2000)..]);
+    assert!(out.stdout.contains("killed by forkscope at the end of the run (SIGKILL)"));
+    common::assert_left_nothing(out.pid, &[], Duration::from_secs(5));
 }

@@ -25,6 +25,7 @@ mod nothing_lost;
 mod python;
 mod python_abi;
 mod python_lessons;
+mod python_streams;
 mod replay;
 mod rewind;
 mod stress;

@@ -240,20 +240,101 @@ def serving(name, line_no):
     _serving = (name, line_no)
 
 
-_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=(?!=)\s*(.*)$")
+_ASSIGN = re.compile(r"^\s*([^\W\d][\w.]*(?:\s*,\s*[^\W\d][\w.]*)*)\s*=(?!=)\s*(.*)$")
 
 
-def assigned_name(source_line, constructor):
+def assigned_name(source_line, constructor, column=None, nth=None):
     """`lock` for `lock = Lock()`, `self.q` for `self.q = mp.Queue(3)`,
     `a, b` for `a, b = Pipe()`; '' when the line does not create the object
-    straight into a variable."""
+    straight into a variable. With as many targets as expressions
+    (`tasks, results = Queue(), Queue()`), each object gets its own: the one
+    whose expression holds byte `column` of the line (where the call being
+    made starts), or else the `nth` created on the line."""
     m = _ASSIGN.match(source_line)
     if not m:
         return ""
-    # `Queue(`, `mp.Queue(`, and through a call: `Manager().Queue(`.
-    if not re.match(r"(?:[\w.]|\(\))*\b%s\s*\(" % re.escape(constructor), m.group(2)):
+    targets = [p.strip() for p in m.group(1).split(",")]
+    if len(targets) > 1:
+        parts = _top_level_parts(source_line, m.start(2))
+        if len(parts) == len(targets):
+            raw = source_line.encode("utf-8")
+            if column is not None:
+                index = next((i for i, (a, b) in enumerate(parts) if a <= column < b), None)
+            else:
+                index = nth
+            if index is None or index >= len(parts):
+                return ""
+            a, b = parts[index]
+            return targets[index] if _calls(raw[a:b].decode("utf-8", "replace"), constructor) else ""
+    if not _calls(m.group(2), constructor):
         return ""
-    return ", ".join(p.strip() for p in m.group(1).split(","))
+    return ", ".join(targets)
+
+
+def _calls(expression, constructor):
+    # `Queue(`, `mp.Queue(`, and through a call: `Manager().Queue(`.
+    return re.match(r"\s*(?:[\w.]|\(\))*\b%s\s*\(" % re.escape(constructor), expression) is not None
+
+
+def _top_level_parts(line, start):
+    """The byte spans of the comma-separated expressions of `line` from
+    character `start` on (commas inside brackets or strings do not count)."""
+    raw = line.encode("utf-8")
+    at = len(line[:start].encode("utf-8"))
+    parts, depth, quote, begin = [], 0, None, at
+    i = at
+    while i < len(raw):
+        c = raw[i : i + 1]
+        if quote:
+            if c == b"\\":
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in (b"'", b'"'):
+            quote = c
+        elif c in (b"(", b"[", b"{"):
+            depth += 1
+        elif c in (b")", b"]", b"}"):
+            depth -= 1
+        elif c == b"#" and depth == 0:
+            break
+        elif c == b"," and depth == 0:
+            parts.append((begin, i))
+            begin = i + 1
+        i += 1
+    parts.append((begin, i))
+    return [(a, b) for a, b in parts if raw[a:b].strip()] if len(parts) > 1 else parts
+
+
+# Code object -> its instructions' source positions (3.11+).
+_POSITIONS = {}
+# (frame id, line) -> the instruction offsets of the creating calls seen on
+# that line in its current execution (before 3.11, which has no columns).
+_CALLS_SEEN = {}
+
+
+def _call_place(f):
+    """(byte column, None) where the call frame `f` is making starts, or
+    (None, n): it is the n-th creating call on its line."""
+    positions = getattr(f.f_code, "co_positions", None)
+    if positions is not None:
+        cached = _POSITIONS.get(f.f_code)
+        if cached is None:
+            if len(_POSITIONS) > 1000:
+                _POSITIONS.clear()
+            cached = _POSITIONS[f.f_code] = list(positions())
+        i = f.f_lasti // 2
+        if 0 <= i < len(cached) and cached[i][2] is not None:
+            return cached[i][2], None
+    key = (id(f), f.f_lineno)
+    seen = _CALLS_SEEN.get(key)
+    if seen is None or f.f_lasti < seen[-1]:
+        if len(_CALLS_SEEN) > 1000:
+            _CALLS_SEEN.clear()
+        seen = _CALLS_SEEN[key] = [f.f_lasti]
+    elif f.f_lasti not in seen:
+        seen.append(f.f_lasti)
+    return None, seen.index(f.f_lasti)
 
 
 def created_name(constructor):
@@ -263,7 +344,8 @@ def created_name(constructor):
     f = user_frame()
     if f is None:
         return ""
-    return assigned_name(linecache.getline(USER_FILE, f.f_lineno), constructor)
+    column, nth = _call_place(f)
+    return assigned_name(linecache.getline(USER_FILE, f.f_lineno), constructor, column, nth)
 
 
 def short_repr(obj, limit=200):

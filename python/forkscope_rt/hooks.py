@@ -4,7 +4,13 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
 
 - Output: each complete line written to `sys.stdout` is one op (a print
   record); to `sys.stderr`, one op too (a stderr record). A traceback is one
-  op. A partial line waits for its newline, or for `flush()`.
+  op. A partial line waits for its newline, or for `flush()`. The program may
+  replace `sys.stdout` / `sys.stderr` (a tee class, a file):
+  `sys.__stdout__` / `sys.__stderr__` are forkscope's streams, and a
+  traceback goes where `sys.stderr` points, as in CPython.
+- The real descriptors 1 and 2 are read too (`Capture`): what `os.write`,
+  a subprocess or `os.system` writes there shows as the process's output,
+  in order with its `print()`s.
 - `time.sleep(s)` is an op of the runtime: while the run is stepped it takes
   no wall time (virtual time). The clocks a program reads (`time.time`,
   `monotonic`, `perf_counter` and their `_ns` forms) add the virtual seconds
@@ -17,6 +23,7 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
 - `random` is seeded per process from the run's seed and the process's lane.
 - `input()`: the prompt is output, then the process blocks on input until
   forkscope hands it a line; EOFError at the end of input, as in CPython.
+  `getpass.getpass()` the same, the line not echoed.
 - `socket.socket()`: the program's own CPython sockets, made resources of
   the run when they listen or connect (see forkscope_rt.sockets).
 """
@@ -35,26 +42,44 @@ from forkscope_rt import ok
 
 
 class LaneStream(io.TextIOBase):
-    """`sys.stdout` / `sys.stderr` of a process: lines become ops."""
+    """`sys.stdout` / `sys.stderr` of a process (and `sys.__stdout__` /
+    `sys.__stderr__`): lines become ops. `buffer` takes bytes (decoded in the
+    stream's encoding), `fileno()` is the real descriptor (1 or 2: see
+    `Capture`), `reconfigure()` takes what CPython's does."""
 
     def __init__(self, stream, name, emit=None):
         super().__init__()
         self._stream = stream
         self._name = name
-        self._buf = ""
+        # The partial line, in pieces: joined once, when its newline comes
+        # (joining at every write made many `end=" "` prints quadratic).
+        self._parts = []
+        # A flushed partial line is shown: the newline that ends it later
+        # adds no empty line (as on a terminal: `input()`'s prompt, getpass).
+        self._shown_partial = False
         self._emit = emit or _emit
+        self._encoding = "utf-8"
+        self._errors = "strict" if stream == 1 else "backslashreplace"
+        self._newline = None
+        self.line_buffering = False
+        self.write_through = False
+        self.buffer = LaneBuffer(self)
 
     @property
     def name(self):
         return self._name
 
     @property
+    def mode(self):
+        return "w"
+
+    @property
     def encoding(self):
-        return "utf-8"
+        return self._encoding
 
     @property
     def errors(self):
-        return "strict"
+        return self._errors
 
     def writable(self):
         return True
@@ -62,32 +87,146 @@ class LaneStream(io.TextIOBase):
     def isatty(self):
         return False
 
+    def fileno(self):
+        return self._stream
+
     def write(self, s):
         if not isinstance(s, str):
             raise TypeError("write() argument must be str, not %s" % type(s).__name__)
+        if self.closed or self.buffer.closed:
+            raise ValueError("I/O operation on closed file.")
         if not s:
             return 0
-        buf = self._buf + s
-        if "\n" in buf:
-            *lines, self._buf = buf.split("\n")
-            for text in lines:
-                self._emit(self._stream, text)
-        else:
-            self._buf = buf
-        return len(s)
+        n = len(s)
+        if self._encoding != "utf-8":
+            # What the encoding cannot say fails or is replaced, as in CPython.
+            s = s.encode(self._encoding, self._errors).decode(self._encoding, "replace")
+        if self._shown_partial:
+            self._shown_partial = False
+            if s[0] == "\n" and not self._parts:
+                s = s[1:]
+                if not s:
+                    return n
+        if "\n" not in s:
+            self._parts.append(s)
+            return n
+        lines = s.split("\n")
+        if self._parts:
+            self._parts.append(lines[0])
+            lines[0] = "".join(self._parts)
+            self._parts = []
+        last = lines.pop()
+        for text in lines:
+            self._emit(self._stream, text)
+        if last:
+            self._parts.append(last)
+        return n
 
     def flush(self):
-        if self._buf:
-            text, self._buf = self._buf, ""
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        if self._parts:
+            text = "".join(self._parts)
+            self._parts = []
             self._emit(self._stream, text)
+            self._shown_partial = True
 
     def discard(self):
-        self._buf = ""
+        self._parts = []
+        self._shown_partial = False
+
+    def close(self):
+        # As a TextIOWrapper: its buffer closes with it (and one closed
+        # under it, by another wrapper, closes it too).
+        if not self.closed:
+            try:
+                self.flush()
+            finally:
+                super().close()
+                self.buffer.close()
+
+    def reconfigure(self, *, encoding=None, errors=None, newline=None, line_buffering=None, write_through=None):
+        import codecs
+
+        if newline is not None and newline not in ("", "\n", "\r", "\r\n"):
+            raise ValueError("illegal newline value: %r" % (newline,))
+        for value, what in ((encoding, "encoding"), (errors, "errors")):
+            if value is not None and not isinstance(value, str):
+                raise TypeError("reconfigure() argument '%s' must be str or None, not %s" % (what, type(value).__name__))
+        if encoding is not None:
+            encoding = codecs.lookup(encoding).name
+        self.flush()
+        if encoding is not None:
+            self._encoding = "utf-8" if encoding == "utf-8" else encoding
+            self._errors = errors if errors is not None else "strict"
+            self.buffer._decoder = None
+        elif errors is not None:
+            self._errors = errors
+        if newline is not None:
+            self._newline = newline
+        if line_buffering is not None:
+            self.line_buffering = bool(line_buffering)
+        if write_through is not None:
+            self.write_through = bool(write_through)
+
+    def __repr__(self):
+        return "<_io.TextIOWrapper name='%s' mode='w' encoding='%s'>" % (self._name, self._encoding)
+
+
+class LaneBuffer(io.BufferedIOBase):
+    """`sys.stdout.buffer`: bytes written here are the text stream's, decoded
+    in its encoding (a character cut between two writes waits for its end)."""
+
+    def __init__(self, text):
+        super().__init__()
+        self._text = text
+        self._decoder = None
+
+    @property
+    def name(self):
+        return self._text.name
+
+    @property
+    def mode(self):
+        return "wb"
+
+    def writable(self):
+        return True
+
+    def isatty(self):
+        return False
+
+    def fileno(self):
+        return self._text.fileno()
+
+    def write(self, b):
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        if isinstance(b, str):
+            raise TypeError("a bytes-like object is required, not 'str'")
+        data = bytes(memoryview(b))
+        if self._decoder is None:
+            import codecs
+
+            self._decoder = codecs.getincrementaldecoder(self._text.encoding)("replace")
+        self._text.write(self._decoder.decode(data))
+        return len(data)
+
+    def flush(self):
+        self._text.flush()
 
 
 def _emit(stream, text, line=None):
     b, n = rt.text(text)
-    ok(rt.lib.fs_print(stream, b, n, rt.line() if line is None else line))
+    cap = _capture
+    if cap is None:
+        ok(rt.lib.fs_print(stream, b, n, rt.line() if line is None else line))
+        return
+    line = rt.line() if line is None else line
+    # What reached the real descriptors before this line comes before it.
+    with cap.lock:
+        cap.drain()
+        ok(rt.lib.fs_print(stream, b, n, line))
 
 
 def write_block(stream, text, line=None):
@@ -95,12 +234,190 @@ def write_block(stream, text, line=None):
     _emit(stream, text.rstrip("\n"), line)
 
 
+# This process's own `sys.stdout` and `sys.stderr` (the program may replace
+# `sys.stdout`; these still end the process's partial lines).
+_streams = ()
+
+
 def flush_streams():
-    for s in (sys.stdout, sys.stderr):
+    """Flushes what the program's streams hold (its own `sys.stdout`, a tee
+    class, and forkscope's underneath), then what reached the descriptors."""
+    seen = []
+    for s in (sys.stdout, sys.stderr) + tuple(_streams):
+        if s is None or any(s is x for x in seen):
+            continue
+        seen.append(s)
         try:
             s.flush()
         except Exception:
             pass
+    cap = _capture
+    if cap is not None:
+        try:
+            with cap.lock:
+                cap.drain(final=True)
+        except Exception:
+            pass
+
+
+# ---- the real descriptors 1 and 2 ----------------------------------------------
+
+
+class Capture:
+    """What a process writes to its real file descriptors 1 and 2, under
+    `sys.stdout`: `os.write(1, …)`, a subprocess (`subprocess.run`,
+    `os.system`), C code. Each is a pipe whose read end only this process
+    holds: a subprocess inherits the write end, as it would a terminal. What
+    arrives is read as lines, each one output op of this process (standard
+    output or standard error), by
+
+    - this process itself, before each line it writes through `sys.stdout` /
+      `sys.stderr` (and when it ends): whatever was written to the
+      descriptors before a `print()` is shown before it, as a terminal
+      shows it;
+    - a reader thread (a bare `_thread`, invisible to `threading`), for what
+      arrives while the program prints nothing — so a subprocess that writes
+      more than a pipe holds does not wait for the program (except while the
+      program is blocked inside an op: the runtime's ops of one process take
+      turns, and the reader's lines are ops too).
+
+    One lock orders the two. A partial line waits for its newline, for the
+    process's next line of its own, or for its end. Standard output and
+    standard error are two pipes: the order between them within one read is
+    approximate (output first).
+    """
+
+    def __init__(self):
+        import _thread
+        import codecs
+        import select
+
+        self.lock = _thread.allocate_lock()
+        # The thread that runs the program (the reader thread is not it).
+        self.main = _thread.get_ident()
+        self.pipes = {}
+        # The reader thread's (blocking) and the check before each line (one
+        # poll object cannot be polled by two threads at once).
+        self.poll = select.poll()
+        self.check = select.poll()
+        for target in (1, 2):
+            r, w = os.pipe()
+            os.dup2(w, target)
+            os.close(w)
+            os.set_blocking(r, False)
+            # [descriptor it stands for, decoder, partial line]
+            self.pipes[r] = [target, codecs.getincrementaldecoder("utf-8")("replace"), ""]
+            self.poll.register(r, select.POLLIN)
+            self.check.register(r, select.POLLIN)
+        _thread.start_new_thread(self._serve, ())
+
+    def _serve(self):
+        while self.pipes:
+            try:
+                self.poll.poll()
+            except Exception:
+                return
+            try:
+                with self.lock:
+                    self.drain()
+            except Exception:
+                # The run is over (or this process is ending): stop reading.
+                return
+
+    def drain(self, final=False):
+        """Emits what arrived (call with `lock` held)."""
+        # One poll when nothing came (the usual case, before every print).
+        if not self.check.poll(0) and not (final and any(p[2] for p in self.pipes.values())):
+            return
+        for r, pipe in list(self.pipes.items()):
+            target, decoder, partial = pipe
+            chunks = []
+            ended = False
+            while True:
+                try:
+                    data = os.read(r, 1 << 16)
+                except BlockingIOError:
+                    break
+                except OSError:
+                    ended = True
+                    break
+                if not data:
+                    ended = True
+                    break
+                chunks.append(decoder.decode(data))
+            if ended:
+                # Every write end is closed (the program closed or replaced
+                # its descriptor): nothing more will come.
+                self.poll.unregister(r)
+                self.check.unregister(r)
+                del self.pipes[r]
+                os.close(r)
+                chunks.append(decoder.decode(b"", True))
+            text = partial + "".join(chunks)
+            lines = text.split("\n")
+            partial = lines.pop()
+            if (final or ended) and partial:
+                lines.append(partial)
+                partial = ""
+            pipe[2] = partial
+            if lines:
+                at = _main_thread_line()
+            for line in lines:
+                b, n = rt.text(line)
+                ok(rt.lib.fs_print(target, b, n, at))
+
+    def abandon(self):
+        """In a forked child: these pipes are the parent's (and its reader
+        thread is not here); close this process's copies of their read ends."""
+        for r in list(self.pipes):
+            try:
+                os.close(r)
+            except OSError:
+                pass
+        self.pipes = {}
+
+
+def _main_thread_line():
+    """The line the process's main thread is on in the user's file (0: keep
+    the lane's): raw output belongs to the line that caused it, not to the
+    reader thread that found it."""
+    if _capture is None:
+        return 0
+    f = sys._current_frames().get(_capture.main)
+    while f is not None:
+        if f.f_code.co_filename == rt.USER_FILE:
+            return f.f_lineno
+        f = f.f_back
+    return 0
+
+
+_capture = None
+# In a forked child, until it calls `capture_descriptors`: its parent's
+# capture (whose reader thread did not come along, whose lock may have been
+# held at the fork).
+_parents = None
+
+
+def capture_descriptors():
+    """Makes fd 1 and 2 of this process its own pipes, read into its lane.
+    A child made by `os.fork()` writes into its parent's pipes (a
+    subprocess forked to exec must keep them) until it calls this: then it
+    has its own, and stops holding its parent's read ends."""
+    global _capture, _parents
+    for old in (_capture, _parents):
+        if old is not None:
+            old.abandon()
+    _parents = None
+    _capture = Capture()
+
+
+def _after_fork_in_child():
+    global _capture, _parents
+    if _capture is not None:
+        _parents, _capture = _capture, None
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # ---- time ------------------------------------------------------------------------
@@ -288,12 +605,32 @@ def read_line(prompt=""):
     if prompt != "":
         sys.stdout.write(str(prompt))
         sys.stdout.flush()
+    return _read(rt.lib.fs_input, line)
+
+
+def _read(op, line):
     if stdin_closed:
         raise EOFError("EOF when reading a line")
-    n = ok(rt.lib.fs_input(line))
+    n = ok(op(line))
     if n == rt.NOTHING:
         raise EOFError("EOF when reading a line")
     return rt.take(n).decode("utf-8", "replace")
+
+
+def getpass(prompt="Password: ", stream=None):
+    """`getpass.getpass()`: a line of the run's input, as `input()` reads
+    it, but not echoed — the log shows the prompt and the end of the line,
+    as a terminal shows them, and the input op says "(not echoed)". (CPython's
+    own would open the controlling terminal, which belongs to forkscope.)"""
+    line = rt.line()
+    out = stream if stream is not None else sys.stderr
+    out.write(prompt)
+    out.flush()
+    try:
+        return _read(rt.lib.fs_input_secret, line)
+    finally:
+        out.write("\n")
+        out.flush()
 
 
 def seed_random(lane):
@@ -302,15 +639,19 @@ def seed_random(lane):
 
 
 def install():
-    sys.stdout = LaneStream(rt._abi.STREAM_STDOUT, "<stdout>")
-    sys.stderr = LaneStream(rt._abi.STREAM_STDERR, "<stderr>")
+    global _streams
+    _streams = (LaneStream(rt._abi.STREAM_STDOUT, "<stdout>"), LaneStream(rt._abi.STREAM_STDERR, "<stderr>"))
+    sys.stdout = sys.__stdout__ = _streams[0]
+    sys.stderr = sys.__stderr__ = _streams[1]
+    capture_descriptors()
     _install_time()
     builtins.open = tracked_open
     builtins.input = read_line
-    if "socket" in sys.modules:
-        _patch_socket(sys.modules["socket"])
-    else:
-        sys.meta_path.insert(0, _SocketFinder())
+    for name, patch in _PATCHES.items():
+        if name in sys.modules:
+            patch(sys.modules[name])
+        else:
+            sys.meta_path.insert(0, _PatchFinder(name, patch))
 
 
 def _patch_socket(socket):
@@ -319,25 +660,39 @@ def _patch_socket(socket):
     sockets.install(socket)
 
 
-class _SocketFinder:
-    """Patches `socket` when (if ever) it is imported: most programs never
-    do, and importing it costs a few milliseconds of every start."""
+def _patch_getpass(module):
+    module.getpass = getpass
+
+
+# Modules patched when (if ever) they are imported.
+_PATCHES = {"socket": _patch_socket, "getpass": _patch_getpass}
+
+
+class _PatchFinder:
+    """Patches a module when (if ever) it is imported: most programs never
+    import `socket` or `getpass`, and importing them costs a few
+    milliseconds of every start."""
+
+    def __init__(self, name, patch):
+        self._name = name
+        self._patch = patch
 
     def find_spec(self, fullname, path=None, target=None):
-        if fullname != "socket":
+        if fullname != self._name:
             return None
         sys.meta_path.remove(self)
         import importlib.util
 
-        spec = importlib.util.find_spec("socket")
+        spec = importlib.util.find_spec(fullname)
         if spec is None or spec.loader is None:
             return spec
         loader = spec.loader
         exec_module = loader.exec_module
+        patch = self._patch
 
         def exec_and_patch(module):
             exec_module(module)
-            _patch_socket(module)
+            patch(module)
 
         class _Loader:
             def create_module(self, spec):

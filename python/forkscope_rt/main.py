@@ -54,7 +54,20 @@ def report_exception(prefix=""):
     other exception as an error."""
     etype, value, tb = sys.exc_info()
     hooks.flush_streams()
-    te = traceback.TracebackException(etype, value, tb)
+    # As CPython prints an uncaught exception: the innermost
+    # `sys.tracebacklimit` entries (1000 unless set). The traceback module
+    # looks at every entry it is given, even to keep the last few (a
+    # million-deep recursion took half a minute); CPython skips to them.
+    limit = getattr(sys, "tracebacklimit", None)
+    limit = max(1000 if not isinstance(limit, int) else limit, 0)
+    depth, shown = 0, tb
+    t = tb
+    while t is not None:
+        depth += 1
+        t = t.tb_next
+    for _ in range(depth - limit):
+        shown = shown.tb_next
+    te = traceback.TracebackException(etype, value, shown, limit=limit)
     _drop_our_frames(te)
     text = prefix + "".join(te.format())
     # The line of the error: the innermost frame of the user's file.
@@ -66,7 +79,13 @@ def report_exception(prefix=""):
             line = tb.tb_lineno
         tb = tb.tb_next
     try:
-        hooks.write_block(rt._abi.STREAM_STDERR, text, line or None)
+        if isinstance(sys.stderr, hooks.LaneStream):
+            hooks.write_block(rt._abi.STREAM_STDERR, text, line or None)
+        else:
+            # The program replaced sys.stderr (a file, a tee): the
+            # traceback goes there, as CPython writes it.
+            sys.stderr.write(text)
+            sys.stderr.flush()
     except Exception:
         pass
     # `Kind: first line of the message` (a message may span lines).
@@ -198,8 +217,12 @@ def run_child(process, lane):
         os._exit(255)
     code = 1
     try:
-        sys.stdout.discard()
-        sys.stderr.discard()
+        # The parent's partial lines are the parent's to print; its pipes
+        # for fd 1 and 2 too (the program's own replacements of
+        # sys.stdout, sys.stderr are left as they are, as a fork leaves them).
+        for s in hooks._streams:
+            s.discard()
+        hooks.capture_descriptors()
         hooks.stdin_closed = True
         hooks.seed_random(lane)
         import multiprocessing.process as mpp

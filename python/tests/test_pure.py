@@ -25,6 +25,16 @@ class Names(unittest.TestCase):
         self.assertEqual(rt.assigned_name("q = Manager().Queue()  # 使用Manager中的Queue", "Queue"), "q")
         self.assertEqual(rt.assigned_name("d = mp.get_context().Manager().dict()", "dict"), "d")
 
+    def test_objects_made_side_by_side_get_their_own_names(self):
+        line = "tasks, results = Queue(), Queue()\n"
+        self.assertEqual(rt.assigned_name(line, "Queue", nth=0), "tasks")
+        self.assertEqual(rt.assigned_name(line, "Queue", nth=1), "results")
+        self.assertEqual(rt.assigned_name(line, "Queue", column=line.index("Queue")), "tasks")
+        self.assertEqual(rt.assigned_name(line, "Queue", column=line.rindex("Queue")), "results")
+        self.assertEqual(rt.assigned_name("a, b = mp.Lock(), f(1, 2)", "Lock", nth=0), "a")
+        self.assertEqual(rt.assigned_name("a, b = mp.Lock(), f(1, 2)", "Lock", nth=1), "")
+        self.assertEqual(rt.assigned_name("q1, 名 = Queue('名,b'), Queue()", "Queue", column=len("q1, 名 = Queue('名,b'), ".encode())), "名")
+
     def test_otherwise_the_default(self):
         self.assertEqual(rt.assigned_name("p = Process(target=f, args=(Lock(),))", "Lock"), "")
         self.assertEqual(rt.assigned_name("if x == Lock():", "Lock"), "")
@@ -72,6 +82,39 @@ class Output(unittest.TestCase):
         print("z", end="", file=s)
         s.flush()
         self.assertEqual(got, [(1, "xy"), (1, "z")])
+
+    def test_the_newline_after_a_shown_prompt_adds_no_empty_line(self):
+        s, got = self.stream()
+        print("Password: ", end="", file=s, flush=True)
+        print(file=s)
+        print("next", file=s)
+        self.assertEqual(got, [(1, "Password: "), (1, "next")])
+
+    def test_many_partial_lines_make_one_line(self):
+        # (Their cost, linear in the count: `cargo bench --bench python`.)
+        s, got = self.stream()
+        for i in range(1000):
+            print(i, end=" ", file=s)
+        self.assertEqual(got, [])
+        print(file=s)
+        self.assertEqual(got, [(1, " ".join(map(str, range(1000))) + " ")])
+
+    def test_sys_stdout_buffer_takes_bytes_and_reconfigure_works(self):
+        s, got = self.stream()
+        s.buffer.write("caf".encode())
+        s.buffer.write("é\n".encode()[:1])
+        s.buffer.write("é\n".encode()[1:])
+        with self.assertRaises(TypeError):
+            s.buffer.write("text")
+        s.reconfigure(encoding="ascii", errors="replace", line_buffering=True)
+        print("é", file=s)
+        self.assertEqual((s.encoding, s.errors, s.line_buffering), ("ascii", "replace", True))
+        with self.assertRaises(LookupError):
+            s.reconfigure(encoding="no-such-codec")
+        with self.assertRaises(ValueError):
+            s.reconfigure(newline="x")
+        self.assertEqual(got, [(1, "café"), (1, "?")])
+        self.assertEqual((s.fileno(), s.buffer.fileno()), (1, 1))
 
     def test_bytes_are_refused_as_python_does(self):
         s, _ = self.stream()

@@ -73,6 +73,30 @@ impl Run {
         }
     }
 
+    /// The ends of `lanes` that no record brought (a ring that was full when
+    /// a thousand processes ended at once dropped them), read from the lanes
+    /// after [`Run::shutdown_into`]: each process's end as the reaper saw it.
+    /// Without them a summary would say a killed process "never ended".
+    pub fn unrecorded_ends(&self, lanes: &[Lane]) -> Vec<Record> {
+        let v = self.seg.view();
+        let ctl = v.control();
+        let now = sys::monotonic_ns().saturating_sub(ctl.run_start_ns.load(Relaxed));
+        lanes
+            .iter()
+            .filter_map(|&lane| {
+                let l = v.lane(lane.0)?;
+                (l.ended.load(Acquire) != 0).then(|| Record {
+                    seq: ctl.seq.0.fetch_add(1, SeqCst),
+                    t_ns: now,
+                    lane: Lane::CONDUCTOR,
+                    line: 0,
+                    gates: 0,
+                    kind: crate::model::RecordKind::Ended { process: lane, exitcode: l.exit_status.load(Acquire), held: None },
+                })
+            })
+            .collect()
+    }
+
     /// SIGKILL to the run's process group and to every lane's process that
     /// is still the one the run started (its start time proves it).
     pub(super) fn kill_everything(&self) {

@@ -197,7 +197,7 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                 }
                 // A process waiting in input() gets its line between steps
                 // (then the run settles again before the next step).
-                if waits_for_input(model) && run.feed_input() {
+                if waits_for_input(model) && (run.feed_input() || run.input_awaited()) {
                     continue;
                 }
                 let replaying = matches!(p, Policy::Replay(_));
@@ -259,6 +259,9 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
         }
     };
     run.shutdown_into(&mut recs);
+    feed(&mut recs, model);
+    let unseen: Vec<Lane> = model.live().map(|p| p.lane).collect();
+    recs.extend(run.unrecorded_ends(&unseen));
     feed(&mut recs, model);
     reason
 }

@@ -156,6 +156,7 @@ impl Model {
                     line: 0,
                     wait: None,
                     exitcode: None,
+                    killed_at_close: false,
                     ops: 0,
                     last_op: None,
                     history: vec![(t, PState::Starting)],
@@ -396,6 +397,8 @@ impl Model {
         let holds: Vec<ResId> = match self.processes.get_mut(&lane) {
             Some(p) => {
                 p.exitcode = Some(exitcode);
+                // After `Closing`, forkscope's own SIGKILL ended it.
+                p.killed_at_close = self.closing && exitcode < 0;
                 p.wait = None;
                 p.set_state(t, state);
                 p.holds.iter().copied().collect()

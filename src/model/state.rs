@@ -58,6 +58,9 @@ pub struct ProcessState {
     pub wait: Option<Wait>,
     /// Python exitcode once ended.
     pub exitcode: Option<i32>,
+    /// It was killed by forkscope itself, at the end of the run (it was
+    /// still running when the run closed).
+    pub killed_at_close: bool,
     pub ops: u64,
     pub last_op: Option<Op>,
     /// State changes: (time ns, state), oldest first (bounded).

@@ -61,6 +61,9 @@ pub struct ProcessSummary {
     pub ppid: i32,
     /// Python exitcode (-N: killed by signal N); null if it never ended.
     pub exitcode: Option<i32>,
+    /// forkscope killed it when the run ended (it was still running then).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub killed_at_end: bool,
     pub lane: Lane,
     pub parent: Option<Lane>,
     pub daemon: bool,
@@ -136,7 +139,7 @@ impl Summary {
                 .tree_order()
                 .into_iter()
                 .filter_map(|(lane, _)| model.processes.get(&lane))
-                .map(|p| ProcessSummary { name: p.name.clone(), pid: p.pid, ppid: p.ppid, exitcode: p.exitcode, lane: p.lane, parent: p.parent, daemon: p.daemon })
+                .map(|p| ProcessSummary { name: p.name.clone(), pid: p.pid, ppid: p.ppid, exitcode: p.exitcode, killed_at_end: p.killed_at_close, lane: p.lane, parent: p.parent, daemon: p.daemon })
                 .collect(),
             reported: model.reported.clone(),
             findings,

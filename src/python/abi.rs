@@ -373,7 +373,17 @@ pub extern "C" fn fs_sleep(secs: f64, line: u32) -> i64 {
 /// (`fs_take` it), or `NOTHING` at the end of input.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_input(line: u32) -> i64 {
-    with_rt(|rt| Ok(match rt.input_op(line)? {
+    with_rt(|rt| Ok(match rt.input_op(line, false)? {
+        Some(text) => give_bytes(text.into_bytes()),
+        None => NOTHING,
+    }))
+}
+
+/// `getpass.getpass()`: as `fs_input`, but the line is not echoed into the
+/// records (the op's detail says so instead).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_input_secret(line: u32) -> i64 {
+    with_rt(|rt| Ok(match rt.input_op(line, true)? {
         Some(text) => give_bytes(text.into_bytes()),
         None => NOTHING,
     }))

@@ -47,24 +47,46 @@ pub fn burn(n: u64) -> u64 {
 /// resource slot: the run's standard input, which the conductor feeds).
 pub const STDIN: u32 = u32::MAX - 2;
 
+/// Set in the length of a piece of input handed to a process: the piece
+/// ends its line (see `conductor::input`).
+pub const LINE_ENDS: u32 = 1 << 31;
+
 impl Rt {
     /// `input()`: waits until the conductor hands this process a line of the
     /// run's standard input (the user typing in the dashboard, `--input`,
-    /// forkscope's own stdin); `None` at the end of input. The wait can only
-    /// end from outside the run, so it never counts as a stall.
-    pub fn input_op(&self, line: u32) -> LessonResult<Option<String>> {
+    /// forkscope's own stdin); `None` at the end of input. A long line comes
+    /// in pieces (see `conductor::input`): the process waits again after each
+    /// until the one that ends the line. The wait can only end from outside
+    /// the run, so it never counts as a stall.
+    /// `secret` (`getpass`): the line is not echoed into the records either
+    /// (a terminal does not show a password).
+    pub fn input_op(&self, line: u32, secret: bool) -> LessonResult<Option<String>> {
         self.enter_op(Op::Input, line);
         self.expect_handoff();
         self.record_block(Op::Input, NONE, NONE, NONE, true);
-        self.wait_until(Op::Input, NONE, NONE, None, || self.handed(STDIN));
-        let got = self.take_mailbox().map(|(first, len)| {
-            let bytes = self.v.read_chain(first, len);
+        let mut got: Option<Vec<u8>> = None;
+        loop {
+            self.wait_until(Op::Input, NONE, NONE, None, || self.handed(STDIN));
+            // Nothing handed: the end of input (a line cut short by it ends there).
+            let Some((first, len)) = self.take_mailbox() else { break };
+            let n = len & !LINE_ENDS;
+            let bytes = self.v.read_chain(first, n);
             self.v.free_chain(first);
-            String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned()
-        });
+            got.get_or_insert_with(Vec::new).extend_from_slice(&bytes.unwrap_or_default());
+            if len & LINE_ENDS != 0 {
+                break;
+            }
+            self.expect_handoff();
+        }
+        let got = got.map(|b| String::from_utf8_lossy(&b).into_owned());
         self.set_state(crate::shm::layout::ProcState::Running, None, NONE, NONE, 0);
-        let detail = got.as_deref().map_or_else(|| "EOF".to_string(), super::ipc::one_line);
-        self.record_op(Op::Input, NONE, NONE, got.as_ref().map_or(-1, |s| s.len() as i64), 0, 0, Some(&detail));
+        let detail = match &got {
+            None => "EOF".to_string(),
+            Some(_) if secret => "(not echoed)".to_string(),
+            Some(s) => super::ipc::one_line(s),
+        };
+        let len = got.as_ref().map_or(-1, |s| if secret { 0 } else { s.len() as i64 });
+        self.record_op(Op::Input, NONE, NONE, len, 0, 0, Some(&detail));
         Ok(got)
     }
 

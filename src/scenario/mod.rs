@@ -477,6 +477,75 @@ fn python_builtin(stem: &str) -> Result<Lesson, ScenarioError> {
 
 /// Loads a lesson by built-in name or by path (`x.rhai` or `x.py`, or `x.toml`
 /// beside one). `NAME.py` is the built-in Python lesson when no such file exists.
+/// The encoding a Python source declares (PEP 263): a comment in its first
+/// line, or in its second when the first is blank or a comment, that matches
+/// `coding[:=]\s*([-\w.]+)`. Lower case, `_` as `-`.
+pub fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    for (i, line) in bytes.split(|&b| b == b'\n').take(2).enumerate() {
+        let line = line.strip_prefix(b"\xef\xbb\xbf".as_slice()).filter(|_| i == 0).unwrap_or(line);
+        let t: &[u8] = {
+            let start = line.iter().position(|&b| !matches!(b, b' ' | b'\t' | b'\x0c')).unwrap_or(line.len());
+            &line[start..]
+        };
+        if t.first() == Some(&b'#') {
+            let mut rest = t;
+            while let Some(at) = rest.windows(6).position(|w| w == b"coding") {
+                let after = &rest[at + 6..];
+                if let Some((&(b':' | b'='), name)) = after.split_first() {
+                    let start = name.iter().position(|&b| !matches!(b, b' ' | b'\t')).unwrap_or(name.len());
+                    let name = &name[start..];
+                    let len = name.iter().position(|&b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))).unwrap_or(name.len());
+                    if len > 0 {
+                        return Some(String::from_utf8_lossy(&name[..len]).to_ascii_lowercase().replace('_', "-"));
+                    }
+                }
+                rest = after;
+            }
+        } else if !t.iter().all(|b| b.is_ascii_whitespace()) {
+            // Code on the first line: the second is not looked at.
+            return None;
+        }
+    }
+    None
+}
+
+/// A Python source's bytes as UTF-8: decoded from the encoding it declares
+/// (Latin-1 here; any other by the interpreter that will run it, with
+/// Python's own codecs), or as they are when it declares none or UTF-8.
+fn python_source_utf8(p: &Path, bytes: Vec<u8>) -> Result<Vec<u8>, ScenarioError> {
+    let Some(enc) = declared_encoding(&bytes) else { return Ok(bytes) };
+    let family = |names: &[&str]| names.iter().any(|n| enc == *n || enc.starts_with(&format!("{n}-")));
+    if family(&["utf-8", "utf8"]) {
+        return Ok(bytes);
+    }
+    if family(&["latin-1", "iso-8859-1", "iso-latin-1"]) || ["latin1", "l1", "iso8859-1", "8859", "cp819", "latin", "iso-ir-100", "csisolatin1"].contains(&enc.as_str()) {
+        return Ok(bytes.iter().map(|&b| b as char).collect::<String>().into_bytes());
+    }
+    const DECODE: &str = "import sys; sys.stdout.buffer.write(sys.stdin.buffer.read().decode(sys.argv[1]).encode('utf-8', 'surrogatepass'))";
+    let where_ = p.display().to_string();
+    let python = crate::python::launch::chosen().map_err(ScenarioError::Plain)?;
+    let mut child = std::process::Command::new(&python)
+        .args(["-I", "-c", DECODE, &enc])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| ScenarioError::Plain(format!("{}: cannot run it: {e}", python.display())))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        let _ = stdin.write_all(&bytes);
+    });
+    let out = child.wait_with_output().map_err(|e| ScenarioError::Plain(e.to_string()))?;
+    let _ = feeder.join();
+    if out.status.success() {
+        return Ok(out.stdout);
+    }
+    // Python's words: `unknown encoding: x`, `'cp1252' codec can't decode …`.
+    let why = String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").split_once(": ").map_or(String::new(), |(_, m)| m.to_string());
+    Err(ScenarioError::at(&where_, 1, 1, format!("SyntaxError: encoding problem: {enc} ({why})")))
+}
+
 pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
     if let Some(&(name, script, manifest)) = BUILTINS.iter().find(|(n, _, _)| *n == spec) {
         return Lesson::from_parts(name, format!("builtin:{name}"), format!("assets/scenarios/{name}.rhai"), script.to_string(), manifest.map(|_| format!("assets/scenarios/{name}.toml")), manifest);
@@ -509,6 +578,11 @@ pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
             _ => {}
         }
         let bytes = std::fs::read(p).map_err(|e| ScenarioError::Plain(format!("{}: {e}", p.display())))?;
+        // A Python source may declare its encoding (PEP 263), as Python reads it.
+        let bytes = match p.extension().and_then(|e| e.to_str()) {
+            Some("py") => python_source_utf8(p, bytes)?,
+            _ => bytes,
+        };
         let text = String::from_utf8(bytes).map_err(|e| {
             // Point at the first byte that is not UTF-8.
             let good = e.utf8_error().valid_up_to();
@@ -543,6 +617,31 @@ pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_python_source_declares_its_encoding_as_pep_263_says() {
+        assert_eq!(declared_encoding(b"# -*- coding: latin-1 -*-\nx = 1\n").as_deref(), Some("latin-1"));
+        assert_eq!(declared_encoding(b"#!/usr/bin/env python3\n# vim: set fileencoding=ISO_8859_15 :\n").as_deref(), Some("iso-8859-15"));
+        assert_eq!(declared_encoding(b"\n# coding=utf8\n").as_deref(), Some("utf8"));
+        assert_eq!(declared_encoding(b"x = 1\n# coding: latin-1\n"), None, "code on the first line: the second is not read");
+        assert_eq!(declared_encoding(b"print('coding: latin-1')\n"), None);
+        assert_eq!(declared_encoding(b"# just a comment\nx = 1\n"), None);
+    }
+
+    #[test]
+    fn a_latin_1_python_source_is_read_as_python_reads_it() {
+        let dir = std::env::temp_dir().join(format!("fs-latin1-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("caf.py");
+        // "café" in Latin-1 (0xe9), and "Ã©" (0xc3 0xa9, which is UTF-8 for é).
+        std::fs::write(&file, b"# -*- coding: latin-1 -*-\nprint('caf\xe9', '\xc3\xa9')\n").unwrap();
+        let lesson = load(file.to_str().unwrap()).unwrap();
+        assert!(lesson.script.contains("print('café', 'Ã©')"), "{}", lesson.script);
+        std::fs::write(&file, b"print('caf\xe9')\n").unwrap();
+        let e = load(file.to_str().unwrap()).unwrap_err().to_string();
+        assert!(e.contains("not UTF-8 text (byte 0xe9)"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// Every built-in Python lesson loads with its variants, names the
     /// section of the notes it comes from (in both languages), and sets

@@ -2,6 +2,16 @@
 //! columns, so every cut, pad and wrap here counts with `unicode-width`, the
 //! same measure ratatui uses when it puts text into the buffer. Also the
 //! interface language ([`Lang`], from `crate::words`).
+//!
+//! Invisible format characters (a soft hyphen, zero-width spaces and
+//! joiners, bidirectional marks, a byte-order mark, tags) measure 0 columns,
+//! but terminals do not agree: many draw a soft hyphen in a column of its
+//! own, and ratatui appends a zero-width character to the cell before it,
+//! so one of them in a line pushed that pane's right border out of line.
+//! The text functions here ([`one_line`], [`fit`] and so [`pad`], [`wrap`])
+//! leave them out: what reaches the screen is measured the same by us, by
+//! ratatui and by the terminal. (A joiner inside an emoji sequence goes too:
+//! its emoji are then drawn side by side, as most terminals draw them.)
 
 use unicode_width::UnicodeWidthChar;
 
@@ -18,13 +28,31 @@ pub fn width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 
-/// One line of `s` with control characters (tabs, newlines) made spaces.
-pub fn one_line(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+/// An invisible format character (see the module doc): general category Cf
+/// and the other zero-width default-ignorables a terminal may still draw.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{ad}' | '\u{34f}' | '\u{600}'..='\u{605}' | '\u{61c}' | '\u{6dd}' | '\u{70f}' | '\u{890}'..='\u{891}' | '\u{8e2}'
+        | '\u{115f}' | '\u{1160}' | '\u{17b4}' | '\u{17b5}' | '\u{180b}'..='\u{180f}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}'
+        | '\u{2060}'..='\u{206f}' | '\u{3164}' | '\u{fe00}'..='\u{fe0f}' | '\u{feff}' | '\u{ffa0}' | '\u{fff0}'..='\u{fffb}'
+        | '\u{110bd}' | '\u{110cd}' | '\u{13430}'..='\u{1343f}' | '\u{1bca0}'..='\u{1bca3}' | '\u{1d173}'..='\u{1d17a}' | '\u{e0000}'..='\u{e0fff}')
 }
 
-/// `s` cut to at most `w` columns; a cut string ends with `…`.
+/// `s` without its invisible format characters (borrowed when it has none).
+pub fn visible(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(is_invisible) { s.chars().filter(|&c| !is_invisible(c)).collect::<String>().into() } else { s.into() }
+}
+
+/// One line of `s` with control characters (tabs, newlines) made spaces and
+/// invisible format characters left out.
+pub fn one_line(s: &str) -> String {
+    s.chars().filter(|&c| !is_invisible(c)).map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+/// `s` cut to at most `w` columns; a cut string ends with `…`. Invisible
+/// format characters are left out.
 pub fn fit(s: &str, w: usize) -> String {
+    let s = &*visible(s);
     if width(s) <= w {
         return s.to_string();
     }
@@ -48,6 +76,7 @@ pub fn fit(s: &str, w: usize) -> String {
 /// `s` cut to `w` columns at a word boundary, ending in `…` when cut (mid-word
 /// only when the first word alone is wider than `w`).
 pub fn fit_words(s: &str, w: usize) -> String {
+    let s = &*visible(s);
     if width(s) <= w {
         return s.to_string();
     }
@@ -96,7 +125,7 @@ pub fn wrap(s: &str, w: usize) -> Vec<String> {
         // Pieces: a run of non-space non-wide chars (a word), one wide char, or spaces.
         let mut pieces: Vec<String> = Vec::new();
         let mut cur = String::new();
-        for c in para.chars() {
+        for c in para.chars().filter(|&c| !is_invisible(c)) {
             let c = if c.is_control() { ' ' } else { c };
             if c == ' ' || is_wide(c) {
                 if !cur.is_empty() {
@@ -194,6 +223,33 @@ pub fn secs(ns: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_soft_hyphen_or_a_zero_width_character_cannot_push_a_border_out() {
+        use ratatui::buffer::Buffer;
+        use ratatui::layout::Rect;
+        use ratatui::text::{Line, Span};
+        use ratatui::widgets::Widget;
+        let hostile = ["soft\u{ad}hyphen\u{ad}\u{ad}", "zero\u{200b}width\u{200d}join\u{feff}", "rtl\u{202e}mark\u{2066}", "emoji \u{1f468}\u{200d}\u{1f469} \u{2764}\u{fe0f}"];
+        for text in hostile {
+            for cut in [fit(text, 30), pad(text, 30), one_line(text), fit_words(text, 30)] {
+                assert!(!cut.chars().any(is_invisible), "{text:?} → {cut:?}");
+            }
+            // A pane's row: the padded text, then its right border. Each cell
+            // holds what it shows, so the border is where it was measured.
+            let mut buf = Buffer::empty(Rect::new(0, 0, 32, 1));
+            Line::from(vec![Span::raw(pad(text, 30)), Span::raw("│")]).render(Rect::new(0, 0, 32, 1), &mut buf);
+            assert_eq!(buf[(30, 0)].symbol(), "│", "{text:?}");
+            for x in 0..32 {
+                let cell = buf[(x, 0)].symbol();
+                assert!(!cell.chars().any(is_invisible), "{text:?}: cell {x} holds {cell:?}");
+                // What the terminal is sent measures what ratatui counted.
+                assert!(width(cell) <= 2, "{text:?}: cell {x} holds {cell:?}");
+            }
+        }
+        let wrapped = wrap("a\u{ad}b c\u{200b}d", 10);
+        assert_eq!(wrapped, ["ab cd"]);
+    }
 
     #[test]
     fn wide_characters_take_two_columns() {
