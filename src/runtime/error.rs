@@ -47,7 +47,12 @@ impl std::error::Error for LessonError {}
 
 impl From<crate::shm::ShmError> for LessonError {
     fn from(e: crate::shm::ShmError) -> Self {
-        LessonError::os(e.to_string())
+        use crate::shm::ShmError as E;
+        match e {
+            // What CPython raises when a value does not fit in memory.
+            E::DataFull { .. } | E::TooLarge(_) | E::NoRoom { .. } => LessonError::new("MemoryError", e.to_string()),
+            e => LessonError::os(e.to_string()),
+        }
     }
 }
 

@@ -17,10 +17,12 @@
 //!
 //! Files: `segment` (create, open, check, sweep, unlink), `view` (typed
 //! access, lanes and resources, emitting records), `chain` (variable-length
-//! data in blocks), `ring` (each lane's records), `layout` (the regions),
+//! data in blocks), `companion` (the data area's arenas and spills, which
+//! let it grow with what a run sends), `ring` (each lane's records), `layout` (the regions),
 //! `record` (the wire format), `mutex` and `futex`.
 
 mod chain;
+pub mod companion;
 pub mod futex;
 pub mod layout;
 pub mod mutex;
@@ -45,8 +47,12 @@ pub enum ShmError {
     Open { name: String, why: String },
     #[error("shared-memory segment {name} is not a forkscope segment of this version: {why}")]
     Layout { name: String, why: String },
-    #[error("the data area of the shared-memory segment is full ({used} of {total} blocks in use)")]
+    #[error("out of memory for values crossing processes: the data area cannot grow ({used} of {total} blocks in use)")]
     DataFull { used: u32, total: u32 },
+    #[error("a value of {} cannot cross processes: one message may take at most 4 GiB", companion::size_words(*.0))]
+    TooLarge(u64),
+    #[error("out of memory for a value of {} crossing processes: /dev/shm has no room for it ({why})", companion::size_words(*.need))]
+    NoRoom { need: u64, why: String },
     #[error("too many shared resources: at most {0} per run")]
     ResourcesFull(u32),
     #[error("too many processes: at most {0} per run (the lane table is full)")]

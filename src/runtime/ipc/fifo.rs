@@ -118,7 +118,7 @@ impl<'a> Fifo<'a> {
     pub fn peek_all(&self) -> Vec<Option<Vec<u8>>> {
         let mut out = Vec::new();
         let mut node = idx(self.head);
-        for _ in 0..self.v.geometry().blocks {
+        for _ in 0..self.v.block_capacity() {
             if node == NONE {
                 break;
             }
@@ -131,7 +131,7 @@ impl<'a> Fifo<'a> {
 
     /// Frees every item.
     pub fn clear(&self) {
-        for _ in 0..self.v.geometry().blocks {
+        for _ in 0..self.v.block_capacity() {
             let Some((first, _)) = self.pop_chain() else { break };
             self.v.free_chain(first);
         }
