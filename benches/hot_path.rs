@@ -11,6 +11,9 @@
 //! - `lock/acquire_release`: an uncontended `Rt::lock_acquire` +
 //!   `Rt::lock_release`, records and status included, against Python's
 //!   `multiprocessing.Lock` (timeit in python3, when it exists);
+//! - `queue/put_get`: `Rt::queue_put` + `Rt::queue_get` of a small item (an
+//!   int) with no one waiting, records included: the path every small queue
+//!   item takes through the data area's blocks (big ones spill);
 //! - `drain/drain_apply`: `Drainer::drain` + `Model::apply` of full rings.
 //!
 //! Rings are emptied between timed chunks (untimed), as the conductor would.
@@ -152,6 +155,20 @@ fn gate_and_lock_benches(c: &mut criterion::Criterion) {
         })
     });
     g.finish();
+
+    let q = rt.queue_new(false, 0, 1).expect("queue");
+    let item = forkscope::codec::Value::Int(12345);
+    let how = forkscope::runtime::ipc::queue::Blocking::FOREVER;
+    let mut g = c.benchmark_group("queue");
+    g.bench_function("put_get", |b| {
+        b.iter_custom(|n| {
+            chunked(n, 100, || {
+                rt.queue_put(q, black_box(&item), how, 3).expect("put");
+                black_box(rt.queue_get(q, how, 4).expect("get"));
+            }, || ring.lane().tail.0.store(ring.lane().head.0.load(Relaxed), Relaxed))
+        })
+    });
+    g.finish();
     forkscope::shm::unlink(&name);
 }
 
@@ -245,6 +262,7 @@ fn main() {
     let record_op = median_ns("record", "record_op");
     let checkpoint = median_ns("gate", "checkpoint");
     let lock = median_ns("lock", "acquire_release");
+    let queue = median_ns("queue", "put_get");
     let drain = median_ns("drain", "drain_apply/16384").map(|t| 16384.0 / t * 1e9);
     let ratio = match (emit, pipe) {
         (Some(e), Some(p)) => Some(p / e),
@@ -266,6 +284,7 @@ fn main() {
             (Some(l), Some(p)) => Some(l < p),
             _ => None,
         }),
+        Row::new("Queue put+get of a small item, records included", ns(queue), "≤ 1 µs", queue.map(|q| q <= 1000.0)),
         Row::new("drain lanes + apply to the model", drain.map_or("not measured".into(), |d| format!("{:.1} M records/s", d / 1e6)), "≥ 10 M records/s", drain.map(|d| d >= 10e6)),
     ];
     report("hot paths (cargo bench --bench hot_path)", &rows);

@@ -72,16 +72,20 @@ impl View<'_> {
 
     /// Makes sure the data area holds block index `want`: makes the next
     /// arena, or waits for the process making it. False if it cannot grow.
+    /// The words it goes by are untrusted (the conductor writes chains too):
+    /// a `want` past the next arena is a broken counter, not a reason to
+    /// make arenas, and a maker that takes more than a second is not waited for.
     #[cold]
     fn grow(&self, want: u32) -> bool {
         let c = self.control();
         let me = std::process::id() as i32;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
         loop {
             let made = self.arenas_made();
             if want < self.block_capacity() {
                 return true;
             }
-            if made >= MAX_ARENAS {
+            if made >= MAX_ARENAS || want > self.block_capacity() || std::time::Instant::now() > deadline {
                 return false;
             }
             match c.arena_maker.compare_exchange(0, me, Acquire, Relaxed) {
