@@ -11,6 +11,10 @@
 //! - `lock/acquire_release`: an uncontended `Rt::lock_acquire` +
 //!   `Rt::lock_release`, records and status included, against Python's
 //!   `multiprocessing.Lock` (timeit in python3, when it exists);
+//! - `queue/put_get`: `Rt::queue_put` + `Rt::queue_get` of a small item (an
+//!   int) with no one waiting, records included: the path every small queue
+//!   item takes through the data area's blocks (big ones spill), against
+//!   Python's `multiprocessing.Queue` (timeit in python3, when it exists);
 //! - `drain/drain_apply`: `Drainer::drain` + `Model::apply` of full rings.
 //!
 //! Rings are emptied between timed chunks (untimed), as the conductor would.
@@ -152,6 +156,20 @@ fn gate_and_lock_benches(c: &mut criterion::Criterion) {
         })
     });
     g.finish();
+
+    let q = rt.queue_new(false, 0, 1).expect("queue");
+    let item = forkscope::codec::Value::Int(12345);
+    let how = forkscope::runtime::ipc::queue::Blocking::FOREVER;
+    let mut g = c.benchmark_group("queue");
+    g.bench_function("put_get", |b| {
+        b.iter_custom(|n| {
+            chunked(n, 100, || {
+                rt.queue_put(q, black_box(&item), how, 3).expect("put");
+                black_box(rt.queue_get(q, how, 4).expect("get"));
+            }, || ring.lane().tail.0.store(ring.lane().head.0.load(Relaxed), Relaxed))
+        })
+    });
+    g.finish();
     forkscope::shm::unlink(&name);
 }
 
@@ -230,6 +248,15 @@ if __name__ == '__main__':
     print(statistics.median(runs) / 200000 * 1e9)
 ";
 
+/// Python's Queue, a put and a get of a small item, timed by timeit.
+const PY_QUEUE: &str = "
+import multiprocessing as mp, statistics, timeit
+if __name__ == '__main__':
+    q = mp.Queue()
+    runs = timeit.repeat('q.put(12345); q.get()', globals={'q': q}, number=20000, repeat=5)
+    print(statistics.median(runs) / 20000 * 1e9)
+";
+
 fn main() {
     let mut c = common::criterion();
     record_benches(&mut c);
@@ -239,12 +266,14 @@ fn main() {
 
     let py_lock = python_figure(PY_LOCK, &["l.acquire(); l.release()"], "Python's multiprocessing.Lock");
     let py_with = python_figure(PY_LOCK, &["with l: pass"], "Python's multiprocessing.Lock (with)");
+    let py_queue = python_figure(PY_QUEUE, &[], "Python's multiprocessing.Queue");
     let emit = median_ns("record", "emit");
     let clock = median_ns("record", "clock");
     let pipe = median_ns("record", "pipe64");
     let record_op = median_ns("record", "record_op");
     let checkpoint = median_ns("gate", "checkpoint");
     let lock = median_ns("lock", "acquire_release");
+    let queue = median_ns("queue", "put_get");
     let drain = median_ns("drain", "drain_apply/16384").map(|t| 16384.0 / t * 1e9);
     let ratio = match (emit, pipe) {
         (Some(e), Some(p)) => Some(p / e),
@@ -264,6 +293,11 @@ fn main() {
         }),
         Row::new("  Python multiprocessing.Lock: `with l: pass`", ns(py_with), "slower than ours", match (lock, py_with) {
             (Some(l), Some(p)) => Some(l < p),
+            _ => None,
+        }),
+        Row::new("Queue put+get of a small item, records included", ns(queue), "≤ 3 µs", queue.map(|q| q <= 3000.0)),
+        Row::new("  Python multiprocessing.Queue: `q.put(12345); q.get()`", ns(py_queue), "slower than ours", match (queue, py_queue) {
+            (Some(q), Some(p)) => Some(q < p),
             _ => None,
         }),
         Row::new("drain lanes + apply to the model", drain.map_or("not measured".into(), |d| format!("{:.1} M records/s", d / 1e6)), "≥ 10 M records/s", drain.map(|d| d >= 10e6)),

@@ -94,6 +94,43 @@ fn dev_shm_full_is_a_clear_error_before_anything_starts() {
 }
 
 #[test]
+fn values_that_do_not_fit_in_dev_shm_are_a_memory_error_at_the_sender() {
+    let _alone = crate::common::heavy();
+    // A private 24 MiB /dev/shm: room for the segment (21 MiB, sparse) and
+    // one arena, not for a 40 MiB item nor a queue of 100,000 ints.
+    if !is_root() || !have("unshare") {
+        println!("skipped: needs root and unshare for a private, small /dev/shm");
+        return;
+    }
+    let prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=24m forkscope-test /dev/shm && exec \"$0\" \"$@\""];
+    let file = repo("tests/python/programs/large_data_no_room.py");
+    let out = run_under(&prefix, &["run", file.to_str().unwrap(), "--headless", "--json"]);
+    if out.stderr.contains("unshare:") || out.stderr.contains("mount:") {
+        println!("skipped: no private mount namespace here: {}", out.stderr.trim());
+        return;
+    }
+    let s = out.summary();
+    let printed: Vec<String> = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect();
+    assert_eq!(
+        printed,
+        [
+            "put: MemoryError out of memory for a value of 40.0 MiB crossing processes: /dev/shm has no room for it (No space left on device (os error 28))",
+            "then: small True",
+            "send: MemoryError",
+            "then: small",
+            "a queue of over 20,000 ints, then: MemoryError",
+            "back: True True",
+            "result: MemoryError",
+        ],
+        "each refused where it was sent, then the run goes on: {s}"
+    );
+    assert_eq!(s["outcome"], "completed", "no deadlock, no error: {s}");
+    assert_eq!(out.status, 0);
+    // The private /dev/shm went with its namespace; nothing in the real one.
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+}
+
+#[test]
 fn lane_table_full_is_a_python_error_and_the_run_ends() {
     let _alone = crate::common::heavy();
     // 4 lanes: the conductor, main and two children; the third start fails.

@@ -18,6 +18,7 @@ mod hostile_lessons;
 mod hostile_run;
 mod hostile_segment;
 mod kill_storm;
+mod large_data;
 mod lessons_ipc;
 mod lessons_sync;
 mod memory;

@@ -59,7 +59,7 @@ class LaneStream(io.TextIOBase):
         self._shown_partial = False
         self._emit = emit or _emit
         self._encoding = "utf-8"
-        self._errors = "strict" if stream == 1 else "backslashreplace"
+        self._errors = "strict" if stream == rt._abi.STREAM_STDOUT else "backslashreplace"
         self._newline = None
         self.line_buffering = False
         self.write_through = False
@@ -362,9 +362,10 @@ class Capture:
             pipe[2] = partial
             if lines:
                 at = _main_thread_line()
+            stream = rt._abi.STREAM_STDOUT if target == 1 else rt._abi.STREAM_STDERR
             for line in lines:
                 b, n = rt.text(line)
-                ok(rt.lib.fs_print(target, b, n, at))
+                ok(rt.lib.fs_print(stream, b, n, at))
 
     def abandon(self):
         """In a forked child: these pipes are the parent's (and its reader

@@ -306,7 +306,7 @@ impl Run {
         let bytes = codec::encode(&info)?;
         // Every worker decodes this within the cross-process limit: prove it
         // here, where the error can be said, not in a worker that cannot.
-        if codec::decode::<RunInfo>(&bytes).is_err() {
+        if bytes.len() > codec::MAX_ENCODED || codec::decode::<RunInfo>(&bytes).is_err() {
             return Err(RunError::TooLarge(bytes.len()));
         }
         let block = v.write_chain(&bytes)?;

@@ -47,7 +47,12 @@ impl std::error::Error for LessonError {}
 
 impl From<crate::shm::ShmError> for LessonError {
     fn from(e: crate::shm::ShmError) -> Self {
-        LessonError::os(e.to_string())
+        use crate::shm::ShmError as E;
+        match e {
+            // What CPython raises when a value does not fit in memory.
+            E::DataFull { .. } | E::TooLarge(_) | E::NoRoom { .. } => LessonError::new("MemoryError", e.to_string()),
+            e => LessonError::os(e.to_string()),
+        }
     }
 }
 
@@ -61,3 +66,21 @@ impl From<crate::codec::CodecError> for LessonError {
 }
 
 pub type LessonResult<T> = Result<T, LessonError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shm::ShmError;
+
+    /// A value that cannot be stored is what CPython raises for a value
+    /// that does not fit in memory, said once, with its size.
+    #[test]
+    fn a_value_that_cannot_be_stored_is_a_memory_error() {
+        let e = LessonError::from(ShmError::NoRoom { need: 5 << 20, why: "No space left on device (os error 28)".into() });
+        assert_eq!(e.kind, "MemoryError");
+        assert_eq!(e.message, "out of memory for a value of 5.0 MiB crossing processes: /dev/shm has no room for it (No space left on device (os error 28))");
+        assert_eq!(LessonError::from(ShmError::TooLarge(5 << 30)).to_string(), "MemoryError: a value of 5.0 GiB cannot cross processes: one message may take at most 4 GiB");
+        assert_eq!(LessonError::from(ShmError::DataFull { used: 3, total: 3 }).kind, "MemoryError");
+        assert_eq!(LessonError::from(ShmError::ResourcesFull(9)).kind, "OSError");
+    }
+}

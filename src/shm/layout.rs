@@ -9,6 +9,11 @@
 //!        blocks_off Block × blocks        data area (spawn arguments, queue items, run info)
 //! ```
 //!
+//! The data area grows: block indices at and above `blocks` live in
+//! extension arenas, companion objects of the segment (`<name>.a<k>`, each
+//! [`ARENA_BYTES`]), and a payload too big for blocks lives in an object of
+//! its own (`<name>.s<n>`); see `chain`.
+//!
 //! Every shared field is an atomic, so a process reading what another writes is
 //! never a data race in Rust's sense; plain byte payloads (`Block::data`, ring
 //! slots) are published through an atomic with release/acquire ordering and read
@@ -137,6 +142,13 @@ pub struct Control {
     pub blocks_fresh: AtomicU32,
     /// Blocks currently allocated (for display and leak checks).
     pub blocks_used: AtomicU32,
+    /// Extension arenas of blocks made so far (see `chain`): the data area
+    /// grows by one when its blocks are all in use. At most [`MAX_ARENAS`].
+    pub arenas: AtomicU32,
+    /// Pid of the process making the next arena, 0 when none is.
+    pub arena_maker: AtomicI32,
+    /// Next number for a payload spilled into its own object (see `chain`).
+    pub spill_next: AtomicU64,
     /// Set by the first process whose watcher sees the conductor gone: that
     /// one kills the run's group, the others only end themselves (a
     /// thousand watchers each killing a group of a thousand made the kernel
@@ -377,6 +389,13 @@ pub struct ResourceSlot {
 /// Payload bytes per block.
 pub const BLOCK_DATA: usize = 248;
 
+/// Blocks per extension arena, as a power of two: 2^16 blocks, 16 MiB.
+pub const ARENA_SHIFT: u32 = 16;
+/// Most extension arenas a run may make (64 GiB of blocks with the main area's).
+pub const MAX_ARENAS: u32 = 4096;
+/// Bytes of one extension arena's file.
+pub const ARENA_BYTES: usize = (1usize << ARENA_SHIFT) * std::mem::size_of::<Block>();
+
 /// A data block: a link, a length, and bytes. Chains of blocks hold values.
 #[repr(C)]
 #[derive(Debug)]
@@ -393,6 +412,8 @@ pub struct Block {
 unsafe impl Sync for Block {}
 
 const _: () = assert!(std::mem::size_of::<Block>() == 256);
+// Every block index (main area up to 2^24, then the arenas) stays below `NONE`.
+const _: () = assert!((1u64 << 24) + ((MAX_ARENAS as u64) << ARENA_SHIFT) < NONE as u64);
 const _: () = assert!(std::mem::size_of::<Header>() <= PAGE);
 const _: () = assert!(std::mem::size_of::<Control>() <= PAGE);
 const _: () = assert!(std::mem::align_of::<Lane>() == 64);

@@ -17,10 +17,12 @@
 //!
 //! Files: `segment` (create, open, check, sweep, unlink), `view` (typed
 //! access, lanes and resources, emitting records), `chain` (variable-length
-//! data in blocks), `ring` (each lane's records), `layout` (the regions),
+//! data in blocks), `companion` (the data area's arenas and spills, which
+//! let it grow with what a run sends), `ring` (each lane's records), `layout` (the regions),
 //! `record` (the wire format), `mutex` and `futex`.
 
 mod chain;
+pub mod companion;
 pub mod futex;
 pub mod layout;
 pub mod mutex;
@@ -45,8 +47,12 @@ pub enum ShmError {
     Open { name: String, why: String },
     #[error("shared-memory segment {name} is not a forkscope segment of this version: {why}")]
     Layout { name: String, why: String },
-    #[error("the data area of the shared-memory segment is full ({used} of {total} blocks in use)")]
+    #[error("out of memory for values crossing processes: the data area cannot grow ({used} of {total} blocks in use)")]
     DataFull { used: u32, total: u32 },
+    #[error("a value of {} cannot cross processes: one message may take at most 4 GiB", companion::size_words(*.0))]
+    TooLarge(u64),
+    #[error("out of memory for a value of {} crossing processes: /dev/shm has no room for it ({why})", companion::size_words(*.need))]
+    NoRoom { need: u64, why: String },
     #[error("too many shared resources: at most {0} per run")]
     ResourcesFull(u32),
     #[error("too many processes: at most {0} per run (the lane table is full)")]
@@ -162,9 +168,96 @@ mod tests {
         assert!(v.read_chain(h, 1001).is_none());
         v.free_chain(h);
         assert_eq!(v.control().blocks_used.load(Relaxed), 0);
-        let big = vec![1u8; 64 * BLOCK_DATA + 1];
-        assert!(matches!(v.write_chain(&big), Err(ShmError::DataFull { .. })));
-        assert_eq!(v.control().blocks_used.load(Relaxed), 0, "a failed write frees what it took");
+    }
+
+    fn companions(name: &str) -> Vec<String> {
+        let mut out: Vec<String> = std::fs::read_dir("/dev/shm")
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(&format!("{name}.")))
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// The data area is not a fixed size: past the segment's own blocks it
+    /// grows an arena, whose blocks chain like any others, and whose file
+    /// goes with the segment.
+    #[test]
+    fn the_data_area_grows_past_its_blocks_into_an_arena() {
+        let seg = Segment::create(small()).unwrap();
+        let name = seg.name().to_string();
+        let v = seg.view();
+        let data: Vec<u8> = (0..60 * BLOCK_DATA as u32).map(|i| (i * 7) as u8).collect();
+        let chains: Vec<u32> = (0..4).map(|_| v.write_chain(&data).unwrap()).collect();
+        assert_eq!(v.arenas_made(), 1, "240 blocks of a 64-block area");
+        assert_eq!(companions(&name), [format!("{name}.a0")]);
+        assert!(chains.iter().any(|&c| c >= small().blocks), "{chains:?}");
+        for &c in &chains {
+            assert_eq!(v.read_chain(c, data.len() as u32).unwrap(), data);
+            v.free_chain(c);
+        }
+        assert_eq!(v.control().blocks_used.load(Relaxed), 0);
+        // Another process (here: another mapping) reads what lives in the arena.
+        let c = v.write_chain(&data).unwrap();
+        let other = Segment::open(&name).unwrap();
+        assert_eq!(other.view().read_chain(c, data.len() as u32).unwrap(), data);
+        drop(other);
+        drop(seg);
+        assert!(companions(&name).is_empty(), "the owner removes its arenas");
+    }
+
+    /// A big payload goes into an object of its own, which freeing its
+    /// chain removes; its chain is one block.
+    #[test]
+    fn a_big_payload_spills_and_its_spill_goes_when_freed() {
+        let seg = Segment::create(small()).unwrap();
+        let name = seg.name().to_string();
+        let v = seg.view();
+        let big: Vec<u8> = (0..5u32 << 20).map(|i| (i % 251) as u8).collect();
+        let c = v.write_chain(&big).unwrap();
+        assert!(v.is_spilled(c));
+        assert_eq!(v.control().blocks_used.load(Relaxed), 1);
+        assert_eq!(companions(&name).len(), 1);
+        assert_eq!(v.read_chain(c, big.len() as u32).unwrap(), big);
+        assert!(v.read_chain(c, big.len() as u32 - 1).is_none(), "a wrong length is a broken chain");
+        v.free_chain(c);
+        assert!(companions(&name).is_empty());
+        assert_eq!(v.control().blocks_used.load(Relaxed), 0);
+        // Left over at the end (a reader that died): the owner removes it.
+        v.write_chain(&big).unwrap();
+        drop(seg);
+        assert!(companions(&name).is_empty());
+    }
+
+    /// A chain claiming a spill that is not there, or another size, reads as
+    /// broken: the reference is a number the reader makes a name of.
+    #[test]
+    fn a_forged_spill_reference_reads_as_broken() {
+        let seg = Segment::create(small()).unwrap();
+        let v = seg.view();
+        let c = v.write_chain(&vec![3u8; 100 << 10]).unwrap();
+        let b = v.block(c).unwrap();
+        // SAFETY: test only; the block is ours and no one reads it meanwhile.
+        unsafe { (*b.data.get())[0] ^= 0x55 };
+        assert!(v.read_chain(c, 100 << 10).is_none());
+        assert!(v.read_chain(c, u32::MAX).is_none());
+    }
+
+    /// The sweep removes the companions of a dead run, not a live one's.
+    #[test]
+    fn sweep_removes_companions_of_dead_conductors_only() {
+        let live = Segment::create(small()).unwrap();
+        live.view().write_chain(&vec![1u8; 100 << 10]).unwrap();
+        let stale = format!("{NAME_PREFIX}1-1-{:032x}", rand::random::<u128>());
+        for suffix in ["", ".a0", ".s7"] {
+            std::fs::write(format!("/dev/shm/{stale}{suffix}"), b"x").unwrap();
+        }
+        sweep_stale();
+        assert!(companions(&stale).is_empty());
+        assert!(!std::path::Path::new(&format!("/dev/shm/{stale}")).exists());
+        assert_eq!(companions(live.name()).len(), 1);
     }
 
     /// Issue 15, "the ring as separate producer and consumer types": a

@@ -9,6 +9,7 @@ use shared_memory::{Shmem, ShmemConf, ShmemError};
 use super::layout::*;
 use super::record::RawRecord;
 use super::view::init_lane;
+use super::companion::{Companions, remove_companions};
 use super::{NAME_PREFIX, ShmError, View};
 
 /// A mapped segment. The conductor's copy owns the name and unlinks it on drop.
@@ -20,6 +21,9 @@ pub struct Segment {
     name: String,
     geo: Geometry,
     off: Offsets,
+    /// Arenas and spills; boxed, so views keep pointing at it when the
+    /// segment moves.
+    comp: Box<Companions>,
 }
 
 impl std::fmt::Debug for Segment {
@@ -52,7 +56,8 @@ impl Segment {
             .size(off.total)
             .create()
             .map_err(|e| ShmError::Create(e.to_string()))?;
-        let mut seg = Segment { shmem, name, geo, off, alive: None };
+        let comp = Box::new(Companions::new(&name));
+        let mut seg = Segment { shmem, name, geo, off, alive: None, comp };
         seg.hold_alive()?;
         seg.reserve_space()?;
         seg.init();
@@ -102,6 +107,8 @@ impl Segment {
         c.next_lane.store(MAIN_LANE, Relaxed);
         c.speed_milli.store(1000, Relaxed);
         c.info_block.store(NONE, Relaxed);
+        c.arenas.store(0, Relaxed);
+        c.arena_maker.store(0, Relaxed);
         // The magic goes last: a reader that sees it sees the rest.
         h.magic.store(MAGIC, Release);
     }
@@ -154,7 +161,7 @@ impl Segment {
         if off.total as u64 != h.total_size.load(Relaxed) || off.total > len {
             return Err(bad(format!("size {} does not match its geometry ({})", len, off.total)));
         }
-        Ok(Segment { shmem, name: name.to_string(), geo, off, alive: None })
+        Ok(Segment { shmem, name: name.to_string(), geo, off, alive: None, comp: Box::new(Companions::new(name)) })
     }
 
     pub fn name(&self) -> &str {
@@ -175,13 +182,23 @@ impl Segment {
     }
 
     pub fn view(&self) -> View<'_> {
-        View { base: self.shmem.as_ptr(), geo: self.geo, off: self.off, _seg: PhantomData }
+        View { base: self.shmem.as_ptr(), geo: self.geo, off: self.off, comp: &self.comp, _seg: PhantomData }
     }
 
     /// Keeps the segment mapped for the rest of the process (workers).
     pub fn leak(self) -> View<'static> {
         let seg: &'static Segment = Box::leak(Box::new(self));
         seg.view()
+    }
+}
+
+impl Drop for Segment {
+    /// The owner (the conductor's copy) removes the segment's companions
+    /// with it; `shared_memory` unlinks the segment itself.
+    fn drop(&mut self) {
+        if self.shmem.is_owner() {
+            remove_companions(&self.name);
+        }
     }
 }
 
@@ -206,7 +223,13 @@ pub fn sweep_stale() -> usize {
         // in another pid namespace, where the pid in the name means nothing
         // here, holds too), and no live process has that pid and start time
         // (a run of an older build, or one a moment before it took the lock).
-        if crate::sys::is_held_alive(&entry.path()) || crate::sys::is_same_live_process(pid, start) {
+        // A companion (`<segment>.a0`, `<segment>.s3`) lives as long as its
+        // segment: the segment's lock speaks for it.
+        let held = match name.split_once('.') {
+            Some((segment, _)) => crate::sys::is_held_alive(&std::path::Path::new("/dev/shm").join(segment)),
+            None => crate::sys::is_held_alive(&entry.path()),
+        };
+        if held || crate::sys::is_same_live_process(pid, start) {
             continue;
         }
         if std::fs::remove_file(entry.path()).is_ok() {
@@ -216,9 +239,11 @@ pub fn sweep_stale() -> usize {
     removed
 }
 
-/// Unlinks the segment `name` (used by the guard after the conductor died).
+/// Unlinks the segment `name` and its companions (used by the guard after
+/// the conductor died).
 pub fn unlink(name: &str) {
     if name.starts_with(NAME_PREFIX) && !name.contains('/') {
         let _ = std::fs::remove_file(format!("/dev/shm/{name}"));
+        remove_companions(name);
     }
 }

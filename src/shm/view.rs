@@ -6,6 +6,7 @@ use std::sync::atomic::Ordering::*;
 
 use super::layout::*;
 use super::record::{RawRecord, ResKind};
+use super::companion::Companions;
 use super::ring::{Consumer, Producer, Room};
 
 /// How long the conductor's own writes wait for room in its lane's ring
@@ -20,6 +21,8 @@ pub struct View<'a> {
     pub(super) base: *mut u8,
     pub(super) geo: Geometry,
     pub(super) off: Offsets,
+    /// The segment's arenas and spills (see `companion`).
+    pub(super) comp: &'a Companions,
     pub(super) _seg: PhantomData<&'a Segment>,
 }
 
@@ -93,8 +96,40 @@ impl<'a> View<'a> {
             .then(|| self.at(self.off.resources + id as usize * std::mem::size_of::<ResourceSlot>()))
     }
 
+    /// Block `i`: in the main area, or (`i >= blocks`) in an extension arena.
+    #[inline]
     pub fn block(&self, i: u32) -> Option<&'a Block> {
-        (i < self.geo.blocks).then(|| self.at(self.off.blocks + i as usize * std::mem::size_of::<Block>()))
+        if i < self.geo.blocks {
+            return Some(self.at(self.off.blocks + i as usize * std::mem::size_of::<Block>()));
+        }
+        self.arena_block(i)
+    }
+
+    /// A block of an arena made so far, mapping the arena on first use.
+    #[cold]
+    fn arena_block(&self, i: u32) -> Option<&'a Block> {
+        let rel = i.checked_sub(self.geo.blocks)?;
+        let k = rel >> ARENA_SHIFT;
+        if k >= self.arenas_made() {
+            return None;
+        }
+        let base = self.comp.arena(k)?;
+        let offset = (rel & ((1 << ARENA_SHIFT) - 1)) as usize * std::mem::size_of::<Block>();
+        // SAFETY: the arena's mapping is `ARENA_BYTES` long, holds 2^ARENA_SHIFT
+        // blocks, is page aligned, and stays mapped while the segment (and so
+        // 'a) lives; a `Block` is atomics and an `UnsafeCell`.
+        Some(unsafe { &*(base.add(offset) as *const Block) })
+    }
+
+    /// Extension arenas made so far (at most [`MAX_ARENAS`]).
+    pub fn arenas_made(&self) -> u32 {
+        self.control().arenas.load(Acquire).min(MAX_ARENAS)
+    }
+
+    /// Blocks the data area has now, the arenas' included: the bound of
+    /// every walk over blocks.
+    pub fn block_capacity(&self) -> u32 {
+        self.geo.blocks + (self.arenas_made() << ARENA_SHIFT)
     }
 
     /// Lanes handed out so far (lane 0 included), capped at the table size.

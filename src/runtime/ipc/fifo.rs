@@ -118,7 +118,7 @@ impl<'a> Fifo<'a> {
     pub fn peek_all(&self) -> Vec<Option<Vec<u8>>> {
         let mut out = Vec::new();
         let mut node = idx(self.head);
-        for _ in 0..self.v.geometry().blocks {
+        for _ in 0..self.v.block_capacity() {
             if node == NONE {
                 break;
             }
@@ -131,7 +131,7 @@ impl<'a> Fifo<'a> {
 
     /// Frees every item.
     pub fn clear(&self) {
-        for _ in 0..self.v.geometry().blocks {
+        for _ in 0..self.v.block_capacity() {
             let Some((first, _)) = self.pop_chain() else { break };
             self.v.free_chain(first);
         }
@@ -187,16 +187,20 @@ mod tests {
     }
 
     #[test]
-    fn a_full_data_area_is_an_error_and_leaks_nothing() {
+    fn a_queue_longer_than_the_data_area_grows_it_and_leaks_nothing() {
         let seg = Segment::create(Geometry { lanes: 4, ring_cap: 8, resources: 1, blocks: 3 }).unwrap();
         let v = seg.view();
         let r = v.resource(0).unwrap();
         Fifo::init(&r.aux[0], &r.aux[1]);
         let f = Fifo::new(v, &r.aux[0], &r.aux[1]);
-        f.push_bytes(b"a").unwrap();
-        assert!(f.push_bytes(b"b").is_err(), "the value fits, its node does not");
-        assert_eq!(v.control().blocks_used.load(Relaxed), 2);
-        assert_eq!(f.pop_bytes(), Some(Some(b"a".to_vec())));
+        for i in 0..20_000u32 {
+            f.push_bytes(&i.to_le_bytes()).unwrap();
+        }
+        assert_eq!(v.arenas_made(), 1);
+        for i in 0..20_000u32 {
+            assert_eq!(f.pop_bytes(), Some(Some(i.to_le_bytes().to_vec())));
+        }
         assert_eq!(f.pop_bytes(), None);
+        assert_eq!(v.control().blocks_used.load(Relaxed), 0);
     }
 }

@@ -2,7 +2,9 @@
 //! JoinableQueue ([`queue`]), Pipe ([`pipe`]), Pool ([`pool`], with the
 //! workers' loop in `crate::script::pool_worker`) and AsyncResult ([`result`]), sockets
 //! ([`socket`]). Values travel as `codec` bytes in the segment's data blocks
-//! ([`fifo`]).
+//! ([`fifo`]), of any size: the data area grows and big values spill into
+//! objects of their own (`crate::shm::companion`), so only memory caps them,
+//! and a value that cannot be stored is a `MemoryError` where it is sent.
 //!
 //! The pattern is the Lock's (see `runtime::lock`): waiters queue FIFO in the
 //! resource slot; whoever makes the wait end pops the first waiter, records

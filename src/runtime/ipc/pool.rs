@@ -242,9 +242,21 @@ impl Rt {
             Err(e) => one_line(e.split('\0').next().unwrap_or("")),
         };
         let bytes = codec::encode(&Part { index: task.index, outcome })?;
+        // A value that cannot be stored fails the task, not the pool: its
+        // result raises the error in `get()` (CPython's pool sends a result
+        // it cannot pickle back as an error too), and whoever waits for it
+        // is not left waiting for ever.
+        let (chain, len, detail) = match self.v.write_chain(&bytes) {
+            Ok(chain) => (chain, bytes.len() as u32, detail),
+            Err(e) => {
+                let e = LessonError::from(e).to_string();
+                let bytes = codec::encode(&Part { index: task.index, outcome: Err(e.clone()) })?;
+                (self.v.write_chain(&bytes)?, bytes.len() as u32, one_line(&e))
+            }
+        };
         let wake_creator = {
             let _g = Guard::new(&res.mutex, self.lane);
-            Fifo::new(self.v, &res.aux[0], &res.aux[1]).push_bytes(&bytes)?;
+            Fifo::new(self.v, &res.aux[0], &res.aux[1]).push_chain(chain, len).inspect_err(|_| self.v.free_chain(chain))?;
             let done = res.count.fetch_add(1, Relaxed) + 1;
             let parts = res.capacity.load(Relaxed);
             res.version.fetch_add(1, Release);
