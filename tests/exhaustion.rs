@@ -98,17 +98,11 @@ fn values_that_do_not_fit_in_dev_shm_are_a_memory_error_at_the_sender() {
     let _alone = crate::common::heavy();
     // A private 24 MiB /dev/shm: room for the segment (21 MiB, sparse) and
     // one arena, not for a 40 MiB item nor a queue of 100,000 ints.
-    if !is_root() || !have("unshare") {
-        println!("skipped: needs root and unshare for a private, small /dev/shm");
-        return;
-    }
+    require_root_and("mounts a private, small /dev/shm", &["unshare"]);
     let prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=24m forkscope-test /dev/shm && exec \"$0\" \"$@\""];
     let file = repo("tests/python/programs/large_data_no_room.py");
     let out = run_under(&prefix, &["run", file.to_str().unwrap(), "--headless", "--json"]);
-    if out.stderr.contains("unshare:") || out.stderr.contains("mount:") {
-        println!("skipped: no private mount namespace here: {}", out.stderr.trim());
-        return;
-    }
+    assert!(!out.stderr.contains("unshare:") && !out.stderr.contains("mount:"), "no private mount namespace with a tmpfs /dev/shm here (root without CAP_SYS_ADMIN, e.g. in a container?): {}", out.stderr.trim());
     let s = out.summary();
     let printed: Vec<String> = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect();
     assert_eq!(
