@@ -126,3 +126,37 @@ fn processes_that_leave_the_group_and_their_parent_end_with_a_killed_conductor()
     assert_left_nothing(conductor, &[], Duration::from_secs(2));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// The library's C ABI is reachable from the program (ctypes): it can name
+/// any pid as the child it started. forkscope must neither wait on it nor
+/// signal it — not at the end of the run, not after — and say so.
+#[test]
+fn a_bystander_named_as_a_child_through_the_library_is_not_killed() {
+    let _share = common::share();
+    let d = dir("bystander");
+    let mut bystander = Command::new("sleep").arg("976").spawn().unwrap();
+    let src = format!(
+        r#"import ctypes
+lib = next(l.split()[-1] for l in open("/proc/self/maps") if l.rstrip().endswith("libforkscope.so"))
+lib = ctypes.CDLL(lib)
+lib.fs_start_prepare.restype = ctypes.c_int64
+lane = lib.fs_start_prepare(b"victim", 6, b"t", 1, 0, 1, None, 0, 0)
+lib.fs_start_commit(ctypes.c_uint32(lane), 0, ctypes.c_int32({pid}))
+print("named")
+"#,
+        pid = bystander.id()
+    );
+    let file = d.join("bystander.py");
+    std::fs::write(&file, src).unwrap();
+    let out = run_limited(&["run", file.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(30));
+    let s = out.summary();
+    let findings = s["findings"].to_string();
+    assert!(findings.contains(&format!("pid {} was given as this process, but it is not a process of this run", bystander.id())), "{findings}");
+    std::thread::sleep(Duration::from_millis(300));
+    let alive = bystander.try_wait().unwrap().is_none();
+    let _ = bystander.kill();
+    let _ = bystander.wait();
+    assert!(alive, "forkscope killed a bystander named through the library");
+    assert_left_nothing(out.pid, &[], Duration::from_secs(2));
+    let _ = std::fs::remove_dir_all(&d);
+}
