@@ -306,7 +306,13 @@ fn explore(args: ExploreArgs, lang: &str) -> i32 {
                 } else {
                     let _ = write!(out, "{}", forkscope::explore::report::all_text(&r, &opts));
                 }
-                if r.found.is_some() { 1 } else { 0 }
+                if r.found.is_some() {
+                    1
+                } else if r.failed.is_some() {
+                    2
+                } else {
+                    0
+                }
             }
             Err(e) => fail(e),
         };
@@ -331,6 +337,14 @@ fn explore(args: ExploreArgs, lang: &str) -> i32 {
                 let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): no failed assert, no deadlock, no bad outcome declared by the lesson", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
             }
             0
+        }
+        Ok(Explored::Failed { failed, runs, elapsed }) => {
+            if args.json {
+                let _ = writeln!(out, "{}", failed.json("sample", runs, elapsed));
+            } else {
+                let _ = writeln!(out, "\nexplore stopped: {}", failed.text());
+            }
+            2
         }
         Err(e) => fail(e),
     }

@@ -160,3 +160,35 @@ print("named")
     assert_left_nothing(out.pid, &[], Duration::from_secs(2));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `explore` must not call a program clean when its runs fail: a process
+/// that spins without reaching an op (no step ever finishes), or a main that
+/// exits with an error. It stops at the first failed run and says why.
+#[test]
+fn explore_does_not_call_a_program_clean_when_its_runs_fail() {
+    let _share = common::share();
+    let d = dir("explore-failed");
+    let exits = d.join("exits.py");
+    std::fs::write(&exits, "import sys\nsys.exit(3)\n").unwrap();
+    for mode in [&["--runs", "5"][..], &["--all"][..]] {
+        let mut args = vec!["explore", exits.to_str().unwrap(), "--json"];
+        args.extend(mode);
+        let out = run_limited(&args, Duration::from_secs(60));
+        let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+        assert_eq!(v["result"], "failed", "{mode:?}: {v}");
+        assert_eq!(v["runs"], 1, "{v}");
+        assert_eq!(v["failed"]["outcome"], "error", "{v}");
+        assert_eq!(v["failed"]["message"], "MainProcess exited with 3", "{v}");
+        assert_eq!(out.status, 2, "{v}");
+    }
+    // The case found: a child that never reaches an op again.
+    let spin = d.join("spin.py");
+    std::fs::write(&spin, "from multiprocessing import Process\ndef f():\n    while True:\n        pass\nif __name__ == \"__main__\":\n    p = Process(target=f)\n    p.start()\n    p.join()\n").unwrap();
+    let out = run_limited(&["explore", spin.to_str().unwrap(), "--runs", "5"], Duration::from_secs(90));
+    assert!(!out.stdout.contains("nothing went wrong"), "{}", out.stdout);
+    assert!(out.stdout.contains("explore stopped: run 1 (seed 0, random schedule) ended in error"), "{}", out.stdout);
+    assert!(out.stdout.contains("a step did not finish in time"), "{}", out.stdout);
+    assert_eq!(out.status, 2);
+    assert_left_nothing(out.pid, &[], Duration::from_secs(2));
+    let _ = std::fs::remove_dir_all(&d);
+}

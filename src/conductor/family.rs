@@ -42,12 +42,34 @@ pub struct Member {
 
 /// Whether `pid` was started with the mark of run `segment`.
 pub fn is_marked(pid: i32, segment: &str) -> bool {
+    mark_of(pid, segment) == Some(true)
+}
+
+/// [`is_marked`], or `None` if the environment cannot be read or is empty:
+/// a process in the middle of `exec` shows none for a moment (its new
+/// memory is in place before its environment is copied into it, and its
+/// parent may already be told that the exec went well).
+fn mark_of(pid: i32, segment: &str) -> Option<bool> {
     if pid <= 0 || segment.is_empty() {
-        return false;
+        return Some(false);
     }
-    let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else { return false };
+    let env = std::fs::read(format!("/proc/{pid}/environ")).ok().filter(|e| !e.is_empty())?;
     let want = format!("{RUN_ENV}={segment}");
-    env.split(|&b| b == 0).any(|entry| entry == want.as_bytes())
+    Some(env.split(|&b| b == 0).any(|entry| entry == want.as_bytes()))
+}
+
+/// Whether a pid a lane names is a process of run `segment`: `Some(true)`
+/// if it is of the family, `Some(false)` if it is not, `None` if that
+/// cannot be said yet (it shows no environment: an `exec` under way; ask
+/// again a moment later).
+pub fn verdict(pid: i32, segment: &str) -> Option<bool> {
+    if is_of_run(pid, segment) {
+        return Some(true);
+    }
+    match mark_of(pid, segment) {
+        None if sys::proc_stat(pid).is_some_and(|s| s.state != 'Z' && s.state != 'X') => None,
+        _ => Some(false),
+    }
 }
 
 /// Whether `pid` is a live process of run `segment`: marked, or a

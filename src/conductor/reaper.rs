@@ -78,6 +78,7 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
     let mut tracked: HashMap<u32, Tracked> = HashMap::new();
     let mut done = vec![false; v.geometry().lanes as usize];
     let mut settled = vec![false; v.geometry().lanes as usize];
+    let mut unsure: HashMap<u32, std::time::Instant> = HashMap::new();
     done[CONDUCTOR_LANE as usize] = true;
     // The poll's timeout only bounds how late a new process is noticed (an
     // end is noticed at once: its pidfd wakes the poll). It starts short and
@@ -98,7 +99,10 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
                     }
                 }
                 pid if pid < 0 => done[lane as usize] = true,
-                pid if !of_the_run(pid, seg_name) => {
+                pid if of_the_run(pid, seg_name).is_none() && unsure.entry(lane).or_insert_with(std::time::Instant::now).elapsed() < UNSURE_FOR => {
+                    // An exec under way: look again on the next round.
+                }
+                pid if of_the_run(pid, seg_name) != Some(true) => {
                     // A pid no process of the run can be (`fs_start_commit`
                     // called with anyone's pid): the lane had no process.
                     // Not watched, never signalled; its start failed.
@@ -155,15 +159,20 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
 /// Whether `pid`, published in a lane (which any process of the run can
 /// write), can be a process of the run: of its family (`family`), or ended
 /// already with a parent that is (then its end is read as any other's).
-fn of_the_run(pid: i32, seg_name: &str) -> bool {
+/// `None`: not known yet (see `family::verdict`).
+fn of_the_run(pid: i32, seg_name: &str) -> Option<bool> {
     let me = std::process::id() as i32;
     match sys::proc_stat(pid) {
         // Gone: its end is reported as before (the pidfd cannot be had).
-        None => true,
-        Some(st) if st.state == 'Z' || st.state == 'X' => st.ppid == me || super::family::is_of_run(st.ppid, seg_name),
-        Some(_) => super::family::is_of_run(pid, seg_name),
+        None => Some(true),
+        Some(st) if st.state == 'Z' || st.state == 'X' => Some(st.ppid == me || super::family::is_of_run(st.ppid, seg_name)),
+        Some(_) => super::family::verdict(pid, seg_name),
     }
 }
+
+/// How long a lane's pid may stay of unknown family (see [`of_the_run`])
+/// before it counts as not the run's.
+const UNSURE_FOR: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A lane reserved by a process that ended before it published the child's
 /// pid (killed inside `start()`): no one can finish that start now, so the
