@@ -192,3 +192,20 @@ fn explore_does_not_call_a_program_clean_when_its_runs_fail() {
     assert_left_nothing(out.pid, &[], Duration::from_secs(2));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A program that truncates the run's segment under the conductor (its
+/// name is the run's mark in the environment): forkscope used to die of
+/// SIGBUS, exit 135 and no word. It ends with a message now, and the run
+/// with it.
+#[test]
+fn a_program_that_truncates_the_segment_ends_the_run_with_a_message() {
+    let _share = common::share();
+    let d = dir("truncate");
+    let file = d.join("trunc.py");
+    std::fs::write(&file, "import os, time\nprint('before', flush=True)\nos.truncate('/dev/shm/' + os.environ['FORKSCOPE_RUN'], 4096)\nfor i in range(1000):\n    print('after', i)\n    time.sleep(0.01)\n").unwrap();
+    let out = run_limited(&["run", file.to_str().unwrap(), "--headless"], Duration::from_secs(30));
+    assert_eq!(out.status, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("forkscope: the run's shared memory went away under it"), "{}", out.stderr);
+    assert_left_nothing(out.pid, &[], Duration::from_secs(2));
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -57,11 +57,28 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
         remove_scratch();
         return 0;
     };
+    let group = run_group(&String::from_utf8_lossy(&said));
+    if !seg.intact() {
+        // Truncated under the run (reading it now would be a SIGBUS): the
+        // group and the family are known without it.
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(2) {
+            if let Some(g) = group {
+                sys::kill_group(g, libc::SIGKILL);
+            }
+            if crate::conductor::family::kill_all(segment, &[]) == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        crate::shm::unlink(segment);
+        remove_scratch();
+        return 0;
+    }
     let v = seg.view();
     if v.control().clean.load(Acquire) != 0 {
         return 0;
     }
-    let group = run_group(&String::from_utf8_lossy(&said));
     // A few rounds, while a lane's process still lives (a process may have
     // been forking as the first kills went out). Killed processes may stay
     // zombies for a while (their reaper is gone with the conductor): those
