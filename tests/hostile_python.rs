@@ -209,3 +209,36 @@ fn a_program_that_truncates_the_segment_ends_the_run_with_a_message() {
     assert_left_nothing(out.pid, &[], Duration::from_secs(2));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// A `Process` bomb fills the lane table with a thousand processes, each
+/// busy retrying `start()`: the conductor had 2% of the CPU left, and a
+/// Ctrl-C (or `q`) took from 17 s to minutes to end the run. The run's
+/// processes are in a session of their own now, which the scheduler weighs
+/// as one against the conductor's (autogroup). A behaviour check with a
+/// generous bound, not a speed benchmark.
+#[test]
+fn a_process_bomb_does_not_starve_the_conductor() {
+    let _alone = common::heavy();
+    let d = dir("bomb");
+    let file = d.join("bomb.py");
+    std::fs::write(&file, "from multiprocessing import Process\ndef bomb():\n    while True:\n        try:\n            Process(target=bomb).start()\n        except Exception:\n            pass\nif __name__ == \"__main__\":\n    bomb()\n").unwrap();
+    let mut child = Command::new(bin()).args(["run", file.to_str().unwrap(), "--headless", "--timeout", "60"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let conductor = child.id() as i32;
+    // Until the bomb has filled most of the lane table (or 20 s).
+    let t0 = Instant::now();
+    while t0.elapsed() < Duration::from_secs(20) && common::family_of(conductor) < 600 {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let grown = common::family_of(conductor);
+    // SAFETY: plain kill of our own child.
+    unsafe { libc::kill(conductor, libc::SIGINT) };
+    let asked = Instant::now();
+    let out = wait_limited(&mut child, Duration::from_secs(30));
+    let took = asked.elapsed();
+    assert!(took < Duration::from_secs(5), "with {grown} processes, the run took {took:?} to end after Ctrl-C");
+    assert_eq!(out.status, 1);
+    assert_left_nothing(conductor, &[], Duration::from_secs(2));
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(processes_of_run(conductor, ""), Vec::<i32>::new(), "processes of the run outlived it");
+    let _ = std::fs::remove_dir_all(&d);
+}
