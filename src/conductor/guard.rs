@@ -12,10 +12,7 @@
 //! It signals only what it can prove is the run's: the group the conductor
 //! named on the pipe (not the segment, which the run's processes can write),
 //! if its leader is still that process; a lane's pid only if that process
-//! has the lane's start time and the segment's name on its command line;
-//! and every process of the run's family (`conductor::family`: it carries
-//! the run's mark in its environment, or descends from one that does),
-//! however it left the group.
+//! has the lane's start time and the segment's name on its command line.
 
 use std::io::Read;
 use std::sync::atomic::Ordering::*;
@@ -57,28 +54,11 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
         remove_scratch();
         return 0;
     };
-    let group = run_group(&String::from_utf8_lossy(&said));
-    if !seg.intact() {
-        // Truncated under the run (reading it now would be a SIGBUS): the
-        // group and the family are known without it.
-        let t0 = Instant::now();
-        while t0.elapsed() < Duration::from_secs(2) {
-            if let Some(g) = group {
-                sys::kill_group(g, libc::SIGKILL);
-            }
-            if crate::conductor::family::kill_all(segment, &[]) == 0 {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        crate::shm::unlink(segment);
-        remove_scratch();
-        return 0;
-    }
     let v = seg.view();
     if v.control().clean.load(Acquire) != 0 {
         return 0;
     }
+    let group = run_group(&String::from_utf8_lossy(&said));
     // A few rounds, while a lane's process still lives (a process may have
     // been forking as the first kills went out). Killed processes may stay
     // zombies for a while (their reaper is gone with the conductor): those
@@ -96,11 +76,6 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
                 sys::kill(pid, libc::SIGKILL);
                 live = true;
             }
-        }
-        // What left the group and its parent (`setsid`, a double fork) was
-        // re-parented away from the run; it still carries the run's mark.
-        if crate::conductor::family::kill_all(segment, &[]) > 0 {
-            live = true;
         }
         if (!live && round > 0) || t0.elapsed() > Duration::from_secs(2) {
             break;
