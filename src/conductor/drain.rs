@@ -51,10 +51,17 @@ pub struct Drainer {
     store: Store,
     /// Most records one drain releases (see [`Drainer::set_budget`]).
     budget: usize,
+    /// Per lane: its ring counters were found impossible (counted once).
+    scribbled: Vec<bool>,
     /// Per lane: a text whose first groups came ([`TEXT_MORE`](crate::shm::record::TEXT_MORE)) and whose
     /// last has not yet: its tag and bytes so far.
     partial: Vec<Option<(TextTag, Vec<u8>)>>,
 }
+
+/// A ring counter (records written, dropped) past this is impossible: no
+/// run writes a trillion records. The sum of 65,535 lanes' counters below it
+/// cannot overflow a `u64`.
+pub const IMPOSSIBLE_COUNT: u64 = 1 << 40;
 
 /// Bytes of one text held while its groups come, past which what came so
 /// far is released as a record of its own (a program writing a line of
@@ -99,11 +106,24 @@ impl Drainer {
             self.partial.resize_with(lanes as usize, || None);
         }
         let (mut dropped, mut published) = (0u64, 0u64);
+        if self.scribbled.len() < lanes as usize {
+            self.scribbled.resize(lanes as usize, false);
+        }
         for lane in 0..lanes {
             let Some(ring) = v.consumer(lane) else { continue };
-            // Untrusted counters: they must not overflow ours.
-            dropped = dropped.saturating_add(ring.lane().dropped.load(std::sync::atomic::Ordering::Relaxed));
-            published = published.saturating_add(ring.lane().head.0.load(std::sync::atomic::Ordering::Relaxed));
+            // Untrusted counters: a count no run could reach is a scribble,
+            // counted once as corrupt, never added (it showed as
+            // 18446744073709551615 dropped).
+            let d = ring.lane().dropped.load(std::sync::atomic::Ordering::Relaxed);
+            let h = ring.lane().head.0.load(std::sync::atomic::Ordering::Relaxed);
+            if d > IMPOSSIBLE_COUNT || h > IMPOSSIBLE_COUNT {
+                if !std::mem::replace(&mut self.scribbled[lane as usize], true) {
+                    self.stats.corrupt += 1;
+                }
+                continue;
+            }
+            dropped += d;
+            published += h;
         }
         if self.held.len() >= self.budget {
             // The reader is behind: take nothing new (the collector holds it,
@@ -450,6 +470,21 @@ mod tests {
         assert!(out.is_empty(), "held back for one drain");
         d.drain(&v, &mut out, false);
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn scribbled_ring_counters_are_corrupt_once_not_a_count() {
+        let seg = Segment::create(Geometry { lanes: 4, ring_cap: 16, resources: 4, blocks: 16 }).unwrap();
+        let v = seg.view();
+        v.control().next_lane.store(3, std::sync::atomic::Ordering::Relaxed);
+        v.lane(2).unwrap().dropped.store(u64::MAX, std::sync::atomic::Ordering::Relaxed);
+        v.lane(1).unwrap().dropped.store(7, std::sync::atomic::Ordering::Relaxed);
+        let mut d = Drainer::new();
+        let mut out = Vec::new();
+        d.drain(&v, &mut out, true);
+        d.drain(&v, &mut out, true);
+        assert_eq!(d.stats.dropped, 7, "only the believable count");
+        assert_eq!(d.stats.corrupt, 1, "the scribbled lane, once");
     }
 
     #[test]
