@@ -66,7 +66,7 @@ pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: b
         cmd.stderr(Stdio::null());
     }
     if group_leader {
-        cmd.process_group(0);
+        crate::sys::in_new_session(&mut cmd);
     }
     cmd.spawn()
 }
