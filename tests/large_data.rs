@@ -79,7 +79,9 @@ fn start_holding() -> (std::process::Child, i32) {
 
 #[test]
 fn spilled_values_and_arenas_are_gone_after_sigkill_of_the_conductor() {
-    let _share = common::share();
+    // Alone: any run another test starts meanwhile sweeps a dead run's
+    // files, and this test looks at them before the sweep it makes itself.
+    let _alone = common::heavy();
     python3();
     // The guard cleans up after its conductor.
     let (mut child, conductor) = start_holding();
