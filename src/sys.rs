@@ -14,26 +14,6 @@ use nix::unistd::Pid;
 /// run's segment name (unguessable, one per run). See `conductor::family`.
 pub const RUN_ENV: &str = "FORKSCOPE_RUN";
 
-/// Starts `cmd`'s process in a session of its own (so in a process group of
-/// its own, which it leads): the run's. The scheduler shares the CPU between
-/// sessions first where it groups tasks by session (autogroup, the default
-/// of most Linux desktops), so the conductor keeps its share however many
-/// busy processes the run makes (a fork bomb of a thousand left it 2%:
-/// minutes to end the run). No privilege is needed.
-pub fn in_new_session(cmd: &mut std::process::Command) -> &mut std::process::Command {
-    use std::os::unix::process::CommandExt;
-    // SAFETY: the closure runs in the child between fork and exec and only
-    // calls setsid, which is async-signal-safe; it allocates nothing.
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        })
-    }
-}
-
 /// The fields of `/proc/PID/stat` we use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProcStat {

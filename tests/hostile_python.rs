@@ -103,9 +103,8 @@ fn processes_that_leave_the_group_and_their_parent_end_with_the_run() {
     let d = dir("escape-end");
     let file = escaping_program(&d, false);
     let out = run_limited(&["run", file.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(60));
-    // The outcome is not the point here (an `os.fork` child still writes
-    // on its parent's lane, which can make it "error"): the escapees are.
-    let _ = out.summary();
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed", "{}", out.stderr);
     let pids = pids_written(&d.join("pids.txt"), 3);
     assert_all_gone(&pids, Duration::from_secs(1), "escaped processes");
     assert_left_nothing(out.pid, &[], Duration::from_secs(2));
@@ -125,34 +124,5 @@ fn processes_that_leave_the_group_and_their_parent_end_with_a_killed_conductor()
     let _ = child.wait();
     assert_all_gone(&pids, Duration::from_secs(1), "escaped processes after SIGKILL of forkscope");
     assert_left_nothing(conductor, &[], Duration::from_secs(2));
-    let _ = std::fs::remove_dir_all(&d);
-}
-
-#[test]
-fn a_process_bomb_does_not_starve_the_conductor() {
-    let _alone = common::heavy();
-    let d = dir("bomb");
-    let file = d.join("bomb.py");
-    std::fs::write(&file, "from multiprocessing import Process\ndef bomb():\n    while True:\n        try:\n            Process(target=bomb).start()\n        except Exception:\n            pass\nif __name__ == \"__main__\":\n    bomb()\n").unwrap();
-    let mut child = Command::new(bin()).args(["run", file.to_str().unwrap(), "--headless", "--timeout", "60"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let conductor = child.id() as i32;
-    // Until the bomb has filled most of the lane table (or 20 s).
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(20) && common::family_of(conductor) < 600 {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let grown = common::family_of(conductor);
-    // SAFETY: plain kill of our own child.
-    unsafe { libc::kill(conductor, libc::SIGINT) };
-    let asked = Instant::now();
-    let out = wait_limited(&mut child, Duration::from_secs(30));
-    let took = asked.elapsed();
-    // Generous: on a loaded machine the end can take a few seconds; it took
-    // over 35 s when the conductor was starved.
-    assert!(took < Duration::from_secs(15), "with {grown} processes, the run took {took:?} to end after Ctrl-C");
-    assert_eq!(out.status, 1);
-    assert_left_nothing(conductor, &[], Duration::from_secs(2));
-    std::thread::sleep(Duration::from_secs(1));
-    assert_eq!(processes_of_run(conductor, ""), Vec::<i32>::new(), "processes of the run outlived it");
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -66,7 +66,7 @@ pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: b
         cmd.stderr(Stdio::null());
     }
     if group_leader {
-        crate::sys::in_new_session(&mut cmd);
+        cmd.process_group(0);
     }
     cmd.spawn()
 }

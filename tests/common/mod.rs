@@ -220,32 +220,3 @@ pub fn shape(records: &[Value]) -> Vec<String> {
         })
         .collect()
 }
-
-/// How many live processes are below `conductor` (following parent links).
-pub fn family_of(conductor: i32) -> usize {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
-    let parents: std::collections::HashMap<i32, i32> = dir
-        .flatten()
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
-        .filter(|&p| alive(p))
-        .filter_map(|p| {
-            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
-            let ppid = stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()?;
-            Some((p, ppid))
-        })
-        .collect();
-    parents
-        .keys()
-        .filter(|&&p| {
-            let mut cur = p;
-            for _ in 0..64 {
-                match parents.get(&cur) {
-                    Some(&pp) if pp == conductor => return true,
-                    Some(&pp) => cur = pp,
-                    None => return false,
-                }
-            }
-            false
-        })
-        .count()
-}
