@@ -10,10 +10,6 @@ use nix::sys::signal::Signal;
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 
-/// The environment variable that marks a run's processes; its value is the
-/// run's segment name (unguessable, one per run). See `conductor::family`.
-pub const RUN_ENV: &str = "FORKSCOPE_RUN";
-
 /// The fields of `/proc/PID/stat` we use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProcStat {

@@ -20,7 +20,6 @@
 pub mod collect;
 pub mod drain;
 mod end;
-pub mod family;
 mod gate;
 pub mod guard;
 mod input;
@@ -231,7 +230,6 @@ fn start_template(exe: &Path, segment: &str) -> std::io::Result<i32> {
     use std::os::unix::process::CommandExt;
     let listener = crate::runtime::forkserver::listen(segment)?;
     let mut cmd = std::process::Command::new(exe);
-    cmd.env(family::RUN_ENV, segment);
     cmd.arg("template").arg("--segment").arg(segment).stdin(std::os::fd::OwnedFd::from(listener)).stdout(std::process::Stdio::null()).process_group(0);
     if std::env::var_os("FORKSCOPE_DEBUG").is_none() {
         cmd.stderr(std::process::Stdio::null());
