@@ -13,6 +13,12 @@
 //!   100 `Process(target=child, args=(q, i))` that each `q.put(i)`; timed by
 //!   Python itself from the first `Process` to the 100th `q.get()`.
 //! - spawn (much slower: seconds) is timed once, outside criterion.
+//! - the end of a run of 1,000 busy processes (`tests/lessons/thousand_busy.rhai`),
+//!   timed once each outside criterion (starting them takes a while): from
+//!   SIGTERM of the conductor (its shutdown) and from its SIGKILL (the
+//!   guard's) until none of them runs any more, against the kernel ending
+//!   1,000 busy forks of one Python process by a single `killpg` (baseline,
+//!   same run). Goal: 1 s.
 //!
 //! Run: `cargo bench --bench startup`.
 
@@ -72,6 +78,80 @@ fn forkscope_once(fork_server: bool) -> Duration {
     dt
 }
 
+const BUSY_PY: &str = r#"
+import ctypes, os, signal, sys, time
+n = int(sys.argv[1])
+os.setpgid(0, 0)
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+signal.alarm(100)
+libc = ctypes.CDLL(None)
+go, ready = os.pipe()
+kids = []
+for _ in range(n):
+    pid = os.fork()
+    if pid == 0:
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: never outlive the baseline
+        if os.getppid() == 1:
+            os._exit(1)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.close(ready)
+        os.read(go, 1)
+        while True:
+            pass
+    kids.append(pid)
+os.close(ready)
+time.sleep(0.3)
+t = time.perf_counter()
+os.killpg(0, signal.SIGTERM)
+for pid in kids:
+    os.waitpid(pid, 0)
+print((time.perf_counter() - t) * 1e9)
+"#;
+
+fn alive(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(t) => t.rsplit(')').next().and_then(|r| r.split_whitespace().next()) != Some("Z"),
+        Err(_) => false,
+    }
+}
+
+/// A run of `n` + 1 busy processes, ended by `signal` to the conductor once
+/// all spin: the time until none of them runs (a zombie runs nothing).
+fn busy_run_end(n: u32, signal: i32) -> Option<Duration> {
+    use std::io::BufRead;
+    let lesson = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lessons/thousand_busy.rhai");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_forkscope"))
+        .args(["run", lesson, "--param", &format!("n={n}"), "--headless", "--json", "--timeout", "600"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let mut lines = std::io::BufReader::new(child.stdout.take()?).lines();
+    let mut pids = Vec::new();
+    for l in lines.by_ref() {
+        let v: serde_json::Value = serde_json::from_str(&l.ok()?).ok()?;
+        if v["type"] == "spawn" {
+            pids.push(v["pid"].as_i64()? as i32);
+        }
+        if v["type"] == "report" && v["key"] == "started" {
+            break;
+        }
+    }
+    let drain = std::thread::spawn(move || for _ in lines {});
+    std::thread::sleep(Duration::from_millis(300));
+    // SAFETY: a plain kill of our own child.
+    unsafe { libc::kill(child.id() as i32, signal) };
+    let t = Instant::now();
+    while pids.iter().any(|&p| alive(p)) && t.elapsed() < Duration::from_secs(120) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let dt = t.elapsed();
+    let _ = child.wait();
+    let _ = drain.join();
+    Some(dt)
+}
+
 fn python_once(method: &str) -> Option<Duration> {
     python_figure(PY, &[method], &format!("Python multiprocessing ({method})")).map(|ns| Duration::from_nanos(ns as u64))
 }
@@ -96,6 +176,9 @@ fn main() {
         s.sort();
         s.get(s.len() / 2).copied()
     };
+    let term = busy_run_end(999, libc::SIGTERM);
+    let kill = busy_run_end(999, libc::SIGKILL);
+    let kernel = python_figure(BUSY_PY, &["1000"], "1,000 busy forks ended by one killpg");
     let ours = median_ns("startup", "forkscope_100");
     let exec = median_ns("startup", "forkscope_100_exec");
     let fork = if python { median_ns("startup", "python_fork_100") } else { None };
@@ -118,5 +201,15 @@ fn main() {
         Row::new("  Python multiprocessing, fork", ms(fork), "(baseline)", None),
         Row::new("  Python multiprocessing, spawn (one run)", ms(spawn_median.map(|d| d.as_nanos() as f64)), "(baseline)", None),
     ];
+    let secs = |d: Option<Duration>| d.map(|d| d.as_nanos() as f64);
+    let s = |x: Option<f64>| x.map_or("not measured".into(), |v| format!("{:.2} s", v / 1e9));
+    let mut rows = rows;
+    rows.extend([
+        Row::new("1,000 busy processes ended after SIGTERM of the conductor", s(secs(term)), "≤ 1 s", secs(term).map(|t| t <= 1e9)),
+        Row::new("  after SIGKILL of the conductor (the guard)", s(secs(kill)), "≤ 1 s", secs(kill).map(|t| t <= 1e9)),
+        Row::new("  SIGTERM ÷ the kernel ending 1,000 busy forks (one killpg)", ratio(secs(term), kernel), "(see above)", None),
+        Row::new("  SIGKILL ÷ the kernel ending 1,000 busy forks (one killpg)", ratio(secs(kill), kernel), "(see above)", None),
+        Row::new("  the kernel ending 1,000 busy forks of python3 (one killpg)", s(kernel), "(baseline)", None),
+    ]);
     report("start-up (cargo bench --bench startup)", &rows);
 }
