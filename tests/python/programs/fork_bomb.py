@@ -14,5 +14,6 @@ codes = []
 for pid in children:
     _, status = os.waitpid(pid, 0)
     codes.append(os.waitstatus_to_exitcode(status))
-print("a process with", len(children), "children, their exit codes", codes)
+# One write per line: the eight processes print at once.
+sys.stdout.write("a process with %d children, their exit codes %s\n" % (len(children), codes))
 sys.exit(len(children))
