@@ -167,3 +167,21 @@ fn exec_subprocess_forkpty_and_a_fork_inside_a_process_still_work_beside_bare_fo
     assert_eq!(raw["lane"], procs["MainProcess/fork-2"].0, "{raw}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_pool_worker_and_a_daemonic_process_may_fork_as_in_cpython() {
+    let _share = common::share();
+    python3();
+    let dir = tempdir("fork-daemon");
+    let file = repo("tests/python/programs/fork_in_daemon.py");
+    let (code, py_lines) = cpython(&file, &dir, LIMIT).expect("CPython ends");
+    let (s, fs_lines, _) = forkscope(&file, &[], LIMIT);
+    assert_eq!(fs_lines, py_lines, "the same lines in the same order");
+    assert_eq!(py_lines, ["[1, 2, 3]", "fork of a daemon", "daemon exit 0"]);
+    assert_eq!(main_exitcode(&s), Some(code as i64));
+    assert_eq!(s["outcome"], "completed", "{s}");
+    assert_clean(&s);
+    let forks: Vec<String> = processes(&s).into_keys().filter(|n| n.contains("/fork-")).collect();
+    assert_eq!(forks.len(), 4, "three tasks' forks and the daemon's: {forks:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -28,6 +28,7 @@ SIGNATURES = {
     "fs_start_spawn": ((c_uint32, c_uint32, c_char_p, c_size_t, c_char_p, c_size_t), c_int64),
     "fs_pipe_adopt": ((c_uint32, c_uint8, c_uint32), c_int64),
     "fs_start_commit": ((c_uint32, c_uint32, c_int32), c_int64),
+    "fs_fork_prepare": ((c_char_p, c_size_t, c_uint32), c_int64),
     "fs_fork_commit": ((c_uint32, c_int32), c_int64),
     "fs_wait_any": ((POINTER(c_uint32), c_size_t, c_uint32, c_uint32), c_int64),
     "fs_start_failed": ((c_uint32, c_uint32, c_int32), c_int64),

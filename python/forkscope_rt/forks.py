@@ -56,8 +56,7 @@ def fork():
     line = rt.line()
     _forks += 1
     name, nn = rt.text("%s/fork-%d" % (rt.info(rt._abi.INFO_NAME), _forks))
-    target, tn = rt.text("os.fork")
-    lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, 0, 1, None, 0, line))
+    lane = ok(rt.lib.fs_fork_prepare(name, nn, line))
     try:
         pid = real_fork()
     except OSError as e:

@@ -144,6 +144,12 @@ impl Rt {
         if self.local.borrow().daemon {
             return Err(LessonError::assertion("daemonic processes are not allowed to have children"));
         }
+        self.reserve_child_lane(target, args, identity, name, daemon)
+    }
+
+    /// [`Rt::start_reserve`] without its check: a bare `os.fork()` is
+    /// allowed in a daemonic process (a Pool's worker too), as in CPython.
+    pub fn reserve_child_lane(&self, target: &str, args: Vec<Value>, identity: Vec<u32>, name: &str, daemon: bool) -> LessonResult<(u32, Vec<i32>)> {
         let lane = self.v.alloc_lane(self.lane)?;
         // Pipe ends and sockets among the arguments are the child's from its start.
         let inherit = self.ipc_before_spawn(lane, &args);
