@@ -185,3 +185,22 @@ fn a_pool_worker_and_a_daemonic_process_may_fork_as_in_cpython() {
     assert_eq!(forks.len(), 4, "three tasks' forks and the daemon's: {forks:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_child_forked_by_a_thread_ends_when_that_thread_does() {
+    let _share = common::share();
+    python3();
+    let dir = tempdir("fork-thread");
+    let file = repo("tests/python/programs/fork_in_thread.py");
+    let (code, py_lines) = cpython(&file, &dir, LIMIT).expect("CPython ends");
+    for extra in [&[][..], &["--schedule", "rr"][..]] {
+        let (s, fs_lines, _) = forkscope(&file, extra, LIMIT);
+        assert_eq!(fs_lines, py_lines, "the same lines in the same order ({extra:?})");
+        assert_eq!(main_exitcode(&s), Some(code as i64));
+        assert_eq!(s["outcome"], "completed", "not a timeout: the children end ({extra:?}): {s}");
+        assert_clean(&s);
+        let procs = processes(&s);
+        assert_eq!((procs["MainProcess/fork-1"].1, procs["MainProcess/fork-2"].1), (0, 0), "{s}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

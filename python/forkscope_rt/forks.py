@@ -20,9 +20,11 @@ of forkscope: before the exec its descriptors 1 and 2 go back to its parent's
 capture, so the program's output shows as the parent's (as a `subprocess`'s
 does), and the child's lane ends when that program does, with its exit code.
 `os.forkpty()` and `subprocess` (their children exec at once) are left as
-they are.
+they are. A child forked by a thread other than main ends when that thread
+does, as in CPython (its only thread).
 """
 import os
+import sys
 
 import forkscope_rt as rt
 from forkscope_rt import hooks, ok
@@ -57,6 +59,10 @@ def fork():
     _forks += 1
     name, nn = rt.text("%s/fork-%d" % (rt.info(rt._abi.INFO_NAME), _forks))
     lane = ok(rt.lib.fs_fork_prepare(name, nn, line))
+    threading = sys.modules.get("threading")
+    thread = None
+    if threading is not None and threading.current_thread() is not threading.main_thread():
+        thread = threading.current_thread()
     try:
         pid = real_fork()
     except OSError as e:
@@ -72,10 +78,26 @@ def fork():
         _inherited = (os.dup(1), os.dup(2))
         hooks.capture_descriptors()
         hooks.seed_random(lane)
+        if thread is not None and not isinstance(thread, threading._DummyThread):
+            _end_with(thread)
         return 0
     ok(rt.lib.fs_fork_commit(lane, pid))
     _children[pid] = lane
     return pid
+
+
+def _end_with(thread):
+    """In a child forked by a thread other than main: that thread is its only
+    one, and the child ends with it (exit status 0, as in CPython, even after
+    an exception in the thread)."""
+    delete = thread._delete
+
+    def _delete():
+        delete()
+        hooks.flush_streams()
+        rt.lib.fs_finish(0)
+
+    thread._delete = _delete
 
 
 def _status(code):
