@@ -2,8 +2,9 @@
 //! with a lane of its own (`PARENT/fork-N`), its own prints, ops and exit
 //! code, stepped by the gate; `os.wait` / `os.waitpid` give CPython's
 //! statuses. Beside plain `python3`: children ending every way, a Lock the
-//! parent holds, a fork bomb, a race stepped and explored; and what forks
-//! without a lane (exec, subprocess, forkpty) still works.
+//! parent holds, a fork bomb, a race stepped and explored, forks made by a
+//! Pool worker, a daemonic process and a thread; and what forks without a
+//! lane (exec, subprocess, forkpty) still works.
 
 use crate::common;
 
