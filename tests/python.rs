@@ -381,8 +381,9 @@ fn processes_made_outside_multiprocessing_end_with_the_run() {
     let s = out.summary();
     let text = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect::<Vec<_>>();
     let sleeper: i32 = text.iter().find_map(|l| l.strip_prefix("started ")).expect("the program printed its subprocess's pid").parse().unwrap();
+    let child_sleeper: i32 = text.iter().find_map(|l| l.strip_prefix("child started ")).expect("the forked child printed its subprocess's pid").parse().unwrap();
     let mut all = pids(&s);
-    all.push(sleeper);
+    all.extend([sleeper, child_sleeper]);
     assert_left_nothing(out.pid, &all, Duration::from_secs(5));
     // No process carries the run's segment on its command line any more
     // (the os.fork child of main does).

@@ -25,6 +25,7 @@ mod memory;
 mod nothing_lost;
 mod python;
 mod python_abi;
+mod python_fork;
 mod python_lessons;
 mod python_streams;
 mod replay;

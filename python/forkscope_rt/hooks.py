@@ -26,6 +26,8 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
   `getpass.getpass()` the same, the line not echoed.
 - `socket.socket()`: the program's own CPython sockets, made resources of
   the run when they listen or connect (see forkscope_rt.sockets).
+- `os.fork()`, `os.wait()`, `os.waitpid()`: a forked child is a process of
+  the run with its own lane (see forkscope_rt.forks).
 """
 import builtins
 import io
@@ -412,6 +414,23 @@ def capture_descriptors():
     _capture = Capture()
 
 
+_real_exit = os._exit
+
+
+def _exit(status):
+    """`os._exit(status)`: what already reached fd 1 and 2 is shown first (on
+    a terminal it would be there already), then the real one. (Partial lines
+    of `sys.stdout` are lost, as CPython loses its buffer.)"""
+    cap = _capture
+    if cap is not None:
+        try:
+            with cap.lock:
+                cap.drain(final=True)
+        except Exception:
+            pass
+    _real_exit(status)
+
+
 def _after_fork_in_child():
     global _capture, _parents
     if _capture is not None:
@@ -648,6 +667,10 @@ def install():
     _install_time()
     builtins.open = tracked_open
     builtins.input = read_line
+    os._exit = _exit
+    from forkscope_rt import forks
+
+    forks.install()
     for name, patch in _PATCHES.items():
         if name in sys.modules:
             patch(sys.modules[name])

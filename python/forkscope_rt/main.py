@@ -13,7 +13,7 @@ import traceback
 import types
 
 import forkscope_rt as rt
-from forkscope_rt import hooks
+from forkscope_rt import forks, hooks
 
 # Tags of the library's text records.
 _ERROR, _ASSERT = rt._abi.TEXT_ERROR, rt._abi.TEXT_ASSERT
@@ -223,6 +223,7 @@ def run_child(process, lane):
         for s in hooks._streams:
             s.discard()
         hooks.capture_descriptors()
+        forks.forget()
         hooks.stdin_closed = True
         hooks.seed_random(lane)
         import multiprocessing.process as mpp

@@ -97,7 +97,7 @@ class BaseProcess:
         assert self._lane is None, "cannot start a process twice"
         assert self._parent_pid == os.getpid(), "can only start a process object created by current process"
         _cleanup()
-        from forkscope_rt import hooks, main
+        from forkscope_rt import forks, hooks, main
 
         from . import context
 
@@ -112,7 +112,7 @@ class BaseProcess:
         # What was printed so far must not be printed again by the child.
         hooks.flush_streams()
         try:
-            pid = os.fork()
+            pid = forks.real_fork()
         except OSError as e:
             ok(rt.lib.fs_start_failed(lane, daemon, e.errno or 0))
             raise

@@ -491,6 +491,51 @@ pub extern "C" fn fs_start_commit(lane: u32, daemon: u32, pid: i32) -> i64 {
     with_rt(|rt| rt.start_launched(lane, daemon != 0, Ok(pid)).map(|(_, pid)| pid as i64))
 }
 
+/// `os.fork()`, first half: as `fs_start_prepare` with `fork` 1, for a
+/// child that is no `Process` (named `name`; a daemonic process may make
+/// one). Then the child calls `fs_start_child`, the parent `fs_fork_commit`
+/// (or `fs_start_failed`).
+///
+/// # Safety
+/// `name`/`nn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_fork_prepare(name: *const u8, nn: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let name = unsafe { text(name, nn) };
+    with_rt(|rt| {
+        rt.enter_op(Op::Start, line);
+        let (lane, _) = rt.reserve_child_lane("os.fork", Vec::new(), Vec::new(), &name, false)?;
+        // A forked child has a copy of every descriptor: every pipe end.
+        rt.ipc_inherit_all(lane);
+        Ok(lane as i64)
+    })
+}
+
+/// `os.fork()`, second half in the parent: as `fs_start_commit`, for a
+/// child that is no `Process`: the parent's exit neither terminates nor
+/// joins it.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_fork_commit(lane: u32, pid: i32) -> i64 {
+    with_rt(|rt| {
+        let (_, pid) = rt.start_launched(lane, false, Ok(pid))?;
+        rt.mark_bare_fork(lane);
+        Ok(pid as i64)
+    })
+}
+
+/// `os.wait()` / `os.waitpid()` on children made by `os.fork()` (`lanes`
+/// points to `n`): the lane of the child reaped (its exitcode is then
+/// `fs_exitcode`), or `NOTHING` if none had ended and `block` is 0.
+///
+/// # Safety
+/// `lanes` points to `n` readable `u32`s.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_wait_any(lanes: *const u32, n: usize, block: u32, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let lanes = if n == 0 || lanes.is_null() { Vec::new() } else { unsafe { std::slice::from_raw_parts(lanes, n) }.to_vec() };
+    with_rt(|rt| rt.process_wait_any(&lanes, block != 0, line).map(|r| none_or(r.map(|(lane, _)| i64::from(lane)))))
+}
+
 /// `p.start()`, second half when `fork` failed with `errno`.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_start_failed(lane: u32, daemon: u32, errno: i32) -> i64 {

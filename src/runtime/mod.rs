@@ -41,6 +41,9 @@ pub struct ChildInfo {
     pub lane: u32,
     pub pid: i32,
     pub daemon: bool,
+    /// Made by a bare `os.fork()` (not a `Process`): the process's exit
+    /// neither terminates nor joins it, as CPython's does not.
+    pub bare: bool,
     /// Exitcode once reaped.
     pub reaped: Option<i32>,
 }

@@ -144,6 +144,12 @@ impl Rt {
         if self.local.borrow().daemon {
             return Err(LessonError::assertion("daemonic processes are not allowed to have children"));
         }
+        self.reserve_child_lane(target, args, identity, name, daemon)
+    }
+
+    /// [`Rt::start_reserve`] without its check: a bare `os.fork()` is
+    /// allowed in a daemonic process (a Pool's worker too), as in CPython.
+    pub fn reserve_child_lane(&self, target: &str, args: Vec<Value>, identity: Vec<u32>, name: &str, daemon: bool) -> LessonResult<(u32, Vec<i32>)> {
         let lane = self.v.alloc_lane(self.lane)?;
         // Pipe ends and sockets among the arguments are the child's from its start.
         let inherit = self.ipc_before_spawn(lane, &args);
@@ -189,7 +195,7 @@ impl Rt {
         self.emit(RawKind::Spawn, body, None);
         l.go.store(1, Release);
         self.v.wake_lane(lane);
-        self.local.borrow_mut().children.push(ChildInfo { lane, pid, daemon, reaped: None });
+        self.local.borrow_mut().children.push(ChildInfo { lane, pid, daemon, bare: false, reaped: None });
         // Stepping: the child's first park belongs to this step, before ours.
         // Stepped by statement, a child whose first code is not the user's (a
         // manager's server, `target=q.get`) may wait in an op before any park.
@@ -265,6 +271,54 @@ impl Rt {
         Ok(Some(code))
     }
 
+    /// Marks the child on `lane` as made by a bare `os.fork()` (see
+    /// [`ChildInfo::bare`]).
+    pub fn mark_bare_fork(&self, lane: u32) {
+        if let Some(c) = self.local.borrow_mut().children.iter_mut().find(|c| c.lane == lane) {
+            c.bare = true;
+        }
+    }
+
+    /// `os.wait()` / `os.waitpid()` on children made by `os.fork()`: the
+    /// first of `lanes` (in their order) that has ended is reaped, and its
+    /// lane and exitcode returned; with `block`, waits (a `join` op, shown
+    /// waiting on the first lane) until one has; without, `None` if none
+    /// has (as `WNOHANG`, a child that has exited counts as ended: see
+    /// [`Rt::child_exitcode`]). The same schedule reaps the same child.
+    pub fn process_wait_any(&self, lanes: &[u32], block: bool, line: u32) -> LessonResult<Option<(u32, i32)>> {
+        let no_child = || LessonError::new("ChildProcessError", "[Errno 10] No child processes");
+        let &first = lanes.first().ok_or_else(no_child)?;
+        if block {
+            self.enter_wait_op(Op::Join, NONE, first, line);
+        } else {
+            self.enter_op(Op::Join, line);
+        }
+        if lanes.iter().any(|&l| self.child(l).is_none_or(|c| c.reaped.is_some())) {
+            return Err(no_child());
+        }
+        let ended = || lanes.iter().copied().find(|&l| self.v.lane(l).is_some_and(|x| x.ended.load(Acquire) != 0));
+        let lane = match ended() {
+            Some(l) => l,
+            None if !block => match lanes.iter().copied().find(|&l| self.child_exitcode(l).is_some()) {
+                Some(l) => l,
+                None => {
+                    self.record_op(Op::Join, NONE, first, 0, 1, 0, None);
+                    return Ok(None);
+                }
+            },
+            None => {
+                self.record_block(Op::Join, NONE, first, NONE, false);
+                self.wait_until(Op::Join, NONE, first, None, || ended().is_some());
+                ended().expect("a wait without timeout ends with a child ended")
+            }
+        };
+        self.reap_child(lane);
+        let code = self.v.lane(lane).map_or(0, |l| l.exit_status.load(Acquire));
+        self.record_op(Op::Join, NONE, lane, code as i64, 0, 0, None);
+        self.set_state(ProcState::Running, None, NONE, NONE, 0);
+        Ok(Some((lane, code)))
+    }
+
     /// `p.is_alive()`.
     pub fn process_is_alive(&self, lane: u32, line: u32) -> LessonResult<bool> {
         self.enter_op(Op::IsAlive, line);
@@ -304,12 +358,12 @@ impl Rt {
         self.enter_op(Op::Exit, 0);
         self.record_op(Op::Exit, NONE, NONE, code as i64, 0, 0, None);
         let children = self.local.borrow().children.clone();
-        for c in children.iter().filter(|c| c.daemon && c.reaped.is_none()) {
+        for c in children.iter().filter(|c| c.daemon && !c.bare && c.reaped.is_none()) {
             if self.exitcode_of(c.lane).is_none() {
                 let _ = self.process_signal(c.lane, libc::SIGTERM, 0);
             }
         }
-        for c in children.iter().filter(|c| c.reaped.is_none()) {
+        for c in children.iter().filter(|c| !c.bare && c.reaped.is_none()) {
             let _ = self.process_join(c.lane, None, 0);
         }
         // Then its descriptors close: pipe ends and sockets it still holds.
