@@ -93,17 +93,21 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
                 continue;
             }
             let Some(l) = v.lane(lane) else { continue };
-            match l.pid.load(Acquire) {
+            let pid = l.pid.load(Acquire);
+            // Whether the process is the run's: asked once a round while it
+            // cannot be said (see `family::verdict`).
+            let judged = if pid > 0 { verdict(pid, seg_name, own) } else { Some(true) };
+            match pid {
                 0 => {
                     if abandon_if_orphaned(&v, lane) {
                         done[lane as usize] = true;
                     }
                 }
                 pid if pid < 0 => done[lane as usize] = true,
-                pid if verdict(pid, seg_name, own).is_none() && unsure.entry(lane).or_insert_with(std::time::Instant::now).elapsed() < UNSURE_FOR => {
+                _ if judged.is_none() && unsure.entry(lane).or_insert_with(std::time::Instant::now).elapsed() < UNSURE_FOR => {
                     // An exec under way: look again on the next round.
                 }
-                pid if verdict(pid, seg_name, own) != Some(true) => {
+                pid if judged != Some(true) => {
                     // A pid no process of the run can be (`fs_start_commit`
                     // called with anyone's pid): the lane had no process.
                     // Not watched, never signalled; its start failed.
