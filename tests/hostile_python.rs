@@ -252,3 +252,46 @@ fn a_forkscope_started_inside_a_run_passes_on_only_its_own_mark() {
     assert_left_nothing(pid, &[], Duration::from_secs(2));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// `explore` must not call a program clean when its runs fail: a process
+/// that spins without reaching an op (no step ever finishes), or a main that
+/// exits with an error. It stops at the first failed run and says why.
+#[test]
+fn explore_does_not_call_a_program_clean_when_its_runs_fail() {
+    let _share = common::share();
+    let d = dir("explore-failed");
+    let exits = d.join("exits.py");
+    std::fs::write(&exits, "import sys\nsys.exit(3)\n").unwrap();
+    for mode in [&["--runs", "5"][..], &["--all"][..]] {
+        let mut args = vec!["explore", exits.to_str().unwrap(), "--json"];
+        args.extend(mode);
+        // In the test's folder: a run judged bad is saved beside the command.
+        let out = run_limited_in(&d, &args, Duration::from_secs(60));
+        let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+        assert_eq!(v["result"], "failed", "{mode:?}: {v}");
+        assert_eq!(v["runs"], 1, "{v}");
+        assert_eq!(v["failed"]["outcome"], "error", "{v}");
+        assert_eq!(v["failed"]["message"], "MainProcess exited with 3", "{v}");
+        assert_eq!(out.status, 2, "{v}");
+    }
+    // The case found: a child that never reaches an op again.
+    let spin = d.join("spin.py");
+    std::fs::write(&spin, "from multiprocessing import Process\ndef f():\n    while True:\n        pass\nif __name__ == \"__main__\":\n    p = Process(target=f)\n    p.start()\n    p.join()\n").unwrap();
+    let out = run_limited_in(&d, &["explore", spin.to_str().unwrap(), "--runs", "5"], Duration::from_secs(90));
+    assert!(!out.stdout.contains("nothing went wrong"), "{}", out.stdout);
+    assert!(out.stdout.contains("explore stopped: run 1 (seed 0, random schedule) ended in error"), "{}", out.stdout);
+    assert!(out.stdout.contains("a step did not finish in time"), "{}", out.stdout);
+    assert_eq!(out.status, 2);
+    assert_left_nothing(out.pid, &[], Duration::from_secs(2));
+    let out = run_limited_in(&d, &["explore", spin.to_str().unwrap(), "--runs", "5", "--json"], Duration::from_secs(90));
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
+    assert_eq!((v["result"].as_str(), v["runs"].as_u64(), out.status), (Some("failed"), Some(1), 2), "{v}");
+    // Run alone under the round-robin schedule it makes no progress either,
+    // and says so (not "completed").
+    let out = run_limited_in(&d, &["run", spin.to_str().unwrap(), "--headless", "--json", "--schedule", "rr"], Duration::from_secs(90));
+    assert_ne!(out.summary()["outcome"], "completed", "{}", out.stdout);
+    assert_ne!(out.status, 0);
+    let saved: Vec<_> = std::fs::read_dir(&d).unwrap().flatten().map(|e| e.file_name()).filter(|n| n.to_string_lossy().ends_with(".fsrec")).collect();
+    assert!(saved.is_empty(), "explore saved a run it could not judge: {saved:?}");
+    let _ = std::fs::remove_dir_all(&d);
+}
