@@ -17,6 +17,15 @@ use forkscope::scenario;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Some(Command::Worker { .. } | Command::Template { .. })) {
+        // A forkscope started inside a run (a program's subprocess, a shell
+        // it opened) inherits that run's mark. What it starts is not to
+        // carry it on: its own run's processes carry its own mark (set on
+        // each), its guard and helpers none. (It is still of the outer run
+        // itself, as every descendant of a run is, and ends with it.)
+        // SAFETY: nothing else runs yet: no thread reads the environment.
+        unsafe { std::env::remove_var(forkscope::sys::RUN_ENV) };
+    }
     forkscope::python::launch::choose(cli.python.clone());
     if cli.no_fork_server {
         forkscope::conductor::without_fork_server();
@@ -306,7 +315,13 @@ fn explore(args: ExploreArgs, lang: &str) -> i32 {
                 } else {
                     let _ = write!(out, "{}", forkscope::explore::report::all_text(&r, &opts));
                 }
-                if r.found.is_some() { 1 } else { 0 }
+                if r.found.is_some() {
+                    1
+                } else if r.failed.is_some() {
+                    2
+                } else {
+                    0
+                }
             }
             Err(e) => fail(e),
         };
@@ -331,6 +346,14 @@ fn explore(args: ExploreArgs, lang: &str) -> i32 {
                 let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): no failed assert, no deadlock, no bad outcome declared by the lesson", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
             }
             0
+        }
+        Ok(Explored::Failed { failed, runs, elapsed }) => {
+            if args.json {
+                let _ = writeln!(out, "{}", failed.json("sample", runs, elapsed));
+            } else {
+                let _ = writeln!(out, "\nexplore stopped: {}", failed.text());
+            }
+            2
         }
         Err(e) => fail(e),
     }

@@ -3,12 +3,16 @@
 //! a child. The calls go through `nix`'s safe wrappers; `libc` only where nix
 //! has none (`pidfd_open`, `_exit`).
 
-use std::os::fd::{BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use nix::sys::wait::{Id, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
+
+/// The environment variable that marks a run's processes; its value is the
+/// run's segment name (unguessable, one per run). See `conductor::family`.
+pub const RUN_ENV: &str = "FORKSCOPE_RUN";
 
 /// The fields of `/proc/PID/stat` we use.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,6 +183,19 @@ pub fn kill(pid: i32, sig: i32) -> bool {
         return false;
     }
     nix::sys::signal::kill(Pid::from_raw(pid), Signal::try_from(sig).ok()).is_ok()
+}
+
+/// SIGKILL to `pid` only if it is still the process that started at
+/// `start_time` (clock ticks since boot): a pidfd is taken first, so that
+/// the process checked is the one signalled, never another that got its pid
+/// since it was seen. Whether it was signalled.
+pub fn kill_if_same(pid: i32, start_time: u64) -> bool {
+    let Ok(fd) = pidfd_open(pid) else { return false };
+    if self::start_time(pid) != Some(start_time) {
+        return false;
+    }
+    // SAFETY: plain syscall: a pidfd we own, a signal number, no siginfo.
+    unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd.as_raw_fd(), libc::SIGKILL, std::ptr::null::<libc::siginfo_t>(), 0) == 0 }
 }
 
 /// Sends `sig` to every process of group `pgid`.

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{lesson_fixture, run_limited, tempdir};
+use common::{lesson_fixture, run_limited, run_limited_in, tempdir};
 use serde_json::Value;
 
 const LIMIT: Duration = Duration::from_secs(240);
@@ -21,7 +21,12 @@ fn explore_all(args: &[&str]) -> (i32, Value) {
     let mut all = vec!["explore"];
     all.extend_from_slice(args);
     all.extend_from_slice(&["--all", "--json"]);
-    let out = run_limited(&all, LIMIT);
+    // In a folder of its own: a counterexample found without `--out` is
+    // saved beside the command.
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let cwd = tempdir(&format!("explore-all-cwd{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+    let out = run_limited_in(&cwd, &all, LIMIT);
+    let _ = std::fs::remove_dir_all(&cwd);
     let last = out.stdout.lines().last().unwrap_or_else(|| panic!("no output: {}", out.stderr));
     let v: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", out.stdout, out.stderr));
     assert_eq!(v["type"], "explore", "{v}");

@@ -15,6 +15,7 @@ mod exhaustion;
 mod explore_all;
 mod export;
 mod hostile_lessons;
+mod hostile_python;
 mod hostile_run;
 mod hostile_segment;
 mod kill_storm;

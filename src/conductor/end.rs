@@ -41,17 +41,24 @@ impl Run {
         // program made outside the lesson API (Python's `os.fork`,
         // `subprocess`) has no lane but is in the group too (the reaper, our
         // subreaper, reaps it). Then every lane whose process is provably
-        // still the run's (same start time), in case it left the group.
+        // still the run's (same start time, of the family), in case it left
+        // the group, and the whole family: what left the group and its
+        // parent too (`setsid`, a double fork) still carries the run's mark.
+        // The end waits until a sweep finds none of it alive.
         let from = out.len();
         let t0 = Instant::now();
         let mut round = 0;
+        let mut strays = usize::MAX;
         loop {
             if round % 50 == 0 {
                 self.kill_everything();
             }
+            if round % 5 == 0 || strays > 0 {
+                strays = self.kill_family();
+            }
             round += 1;
             self.drain(out, false);
-            if self.all_ended() || t0.elapsed() >= Duration::from_secs(5) {
+            if (self.all_ended() && strays == 0) || t0.elapsed() >= Duration::from_secs(5) {
                 break;
             }
             std::thread::sleep(Duration::from_millis(2));
@@ -98,7 +105,9 @@ impl Run {
     }
 
     /// SIGKILL to the run's process group and to every lane's process that
-    /// is still the one the run started (its start time proves it).
+    /// is still the one the run started (its start time proves it) and of
+    /// the run's family (a lane's pid is written by the run's processes: it
+    /// may name anyone).
     pub(super) fn kill_everything(&self) {
         if self.pgid > 0 {
             sys::kill_group(self.pgid, libc::SIGKILL);
@@ -107,11 +116,27 @@ impl Run {
         for lane in 1..v.lanes_in_use() {
             let Some(pid) = self.pid_of(Lane(lane)) else { continue };
             let l = v.lane(lane).expect("in range");
-            if l.ended.load(Acquire) == 0 && sys::start_time(pid) == Some(l.start_time.load(Acquire)) {
+            if l.ended.load(Acquire) == 0 && sys::start_time(pid) == Some(l.start_time.load(Acquire)) && self.is_of_run(pid) {
                 l.kill_pending.store(1, SeqCst);
                 sys::kill(pid, libc::SIGKILL);
             }
         }
+    }
+
+    /// Whether `pid` is a live process of the run: one the conductor started
+    /// itself (`main`, the template), or of the run's family.
+    fn is_of_run(&self, pid: i32) -> bool {
+        pid == self.main_pid || self.template == Some(pid) || family::is_of_run(pid, self.seg.name())
+    }
+
+    /// SIGKILL to every live process of the run's family (see `family`),
+    /// and reaps the dead ones adopted by us that no lane stands for.
+    /// Returns how many were alive.
+    pub(super) fn kill_family(&self) -> usize {
+        let v = self.seg.view();
+        let mut lanes: Vec<i32> = (1..v.lanes_in_use()).filter_map(|l| v.lane(l)).map(|l| l.pid.load(Acquire)).filter(|&p| p > 0).collect();
+        lanes.extend(self.template);
+        family::kill_all(self.seg.name(), &lanes)
     }
 
     /// Tells the reaper to stop, and wakes it from its wait.

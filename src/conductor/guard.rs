@@ -12,7 +12,10 @@
 //! It signals only what it can prove is the run's: the group the conductor
 //! named on the pipe (not the segment, which the run's processes can write),
 //! if its leader is still that process; a lane's pid only if that process
-//! has the lane's start time and the segment's name on its command line.
+//! has the lane's start time and the segment's name on its command line;
+//! and every process of the run's family (`conductor::family`: it carries
+//! the run's mark in its environment, or descends from one that does),
+//! however it left the group.
 
 use std::io::Read;
 use std::sync::atomic::Ordering::*;
@@ -76,6 +79,11 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
                 sys::kill(pid, libc::SIGKILL);
                 live = true;
             }
+        }
+        // What left the group and its parent (`setsid`, a double fork) was
+        // re-parented away from the run; it still carries the run's mark.
+        if crate::conductor::family::kill_all(segment, &[]) > 0 {
+            live = true;
         }
         if (!live && round > 0) || t0.elapsed() > Duration::from_secs(2) {
             break;

@@ -20,6 +20,7 @@
 pub mod collect;
 pub mod drain;
 mod end;
+pub mod family;
 mod gate;
 pub mod guard;
 mod input;
@@ -195,6 +196,10 @@ pub struct Run {
     reaper_wake: Option<std::io::PipeWriter>,
     guard: Option<(i32, std::io::PipeWriter)>,
     pub main_pid: i32,
+    /// The pids the conductor started itself (`main`, the template), shared
+    /// with the reaper: the run's without a look at their environment (see
+    /// `family::verdict`).
+    own: Arc<std::sync::Mutex<Vec<i32>>>,
     /// The run's process group: the template's (fork server), else `main`'s.
     pgid: i32,
     /// The fork server's template, our child.
@@ -230,6 +235,7 @@ fn start_template(exe: &Path, segment: &str) -> std::io::Result<i32> {
     use std::os::unix::process::CommandExt;
     let listener = crate::runtime::forkserver::listen(segment)?;
     let mut cmd = std::process::Command::new(exe);
+    cmd.env(family::RUN_ENV, segment);
     cmd.arg("template").arg("--segment").arg(segment).stdin(std::os::fd::OwnedFd::from(listener)).stdout(std::process::Stdio::null()).process_group(0);
     if std::env::var_os("FORKSCOPE_DEBUG").is_none() {
         cmd.stderr(std::process::Stdio::null());
@@ -263,6 +269,7 @@ impl Run {
             reaper_wake: None,
             guard: None,
             main_pid: 0,
+            own: Arc::default(),
             pgid: 0,
             template: None,
             scratch: scratch.clone(),
@@ -322,7 +329,7 @@ impl Run {
         run.start_guard()?;
         let (wake_r, wake_w) = std::io::pipe().map_err(RunError::Thread)?;
         run.reaper_wake = Some(wake_w);
-        run.reaper = Some(reaper::spawn(seg.clone(), run.lane0.clone(), run.reaper_stop.clone(), wake_r).map_err(RunError::Thread)?);
+        run.reaper = Some(reaper::spawn(seg.clone(), run.lane0.clone(), run.reaper_stop.clone(), wake_r, run.own.clone()).map_err(RunError::Thread)?);
 
         let lane = v.alloc_lane(NONE)?;
         debug_assert_eq!(lane, MAIN_LANE);
@@ -332,6 +339,7 @@ impl Run {
         let seg_name = seg.name().to_string();
         if info.fork_server {
             run.template = start_template(&options.exe, &seg_name).ok();
+            run.own.lock().unwrap_or_else(|e| e.into_inner()).extend(run.template);
         }
         // From the template if there is one; should it fail, by exec, as without.
         let forked = run.template.and_then(|_| crate::runtime::forkserver::request(&seg_name, lane).ok());
@@ -346,6 +354,7 @@ impl Run {
             }
         };
         run.main_pid = pid;
+        run.own.lock().unwrap_or_else(|e| e.into_inner()).push(pid);
         run.pgid = match (forked, run.template) {
             (Some(_), Some(template)) => template,
             _ => {

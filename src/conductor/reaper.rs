@@ -46,6 +46,15 @@ impl Lane0 {
     }
 }
 
+impl Lane0 {
+    /// A text group (an error the conductor found) on the conductor's lane.
+    pub fn emit_text(&self, v: &View<'_>, tag: TextTag, text: &str) {
+        let _g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut group: Vec<RawRecord> = text_chunks(tag, text).into_iter().map(|body| RawRecord { kind: RawKind::Text as u16, body, ..RawRecord::EMPTY }).collect();
+        v.emit(CONDUCTOR_LANE, &mut group);
+    }
+}
+
 /// Bounds of the reaper's poll timeout (ms).
 const IDLE_MIN_MS: i32 = 2;
 const IDLE_MAX_MS: i32 = 20;
@@ -61,14 +70,16 @@ struct Tracked {
 /// `wake` (a pipe's read end) ends its wait at once when written to: the
 /// conductor sets `stop`, then writes, and the reaper makes its last pass
 /// and returns without sleeping out its poll.
-pub fn spawn(seg: Arc<Segment>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new().name("reaper".into()).spawn(move || run(seg.view(), lane0, stop, wake))
+/// `own`: the pids the conductor started itself (see `family::verdict`).
+pub fn spawn(seg: Arc<Segment>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader, own: Arc<std::sync::Mutex<Vec<i32>>>) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("reaper".into()).spawn(move || run(seg.view(), seg.name(), lane0, stop, wake, &own))
 }
 
-fn run(v: View<'_>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader) {
+fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader, own: &std::sync::Mutex<Vec<i32>>) {
     let mut tracked: HashMap<u32, Tracked> = HashMap::new();
     let mut done = vec![false; v.geometry().lanes as usize];
     let mut settled = vec![false; v.geometry().lanes as usize];
+    let mut unsure: HashMap<u32, std::time::Instant> = HashMap::new();
     done[CONDUCTOR_LANE as usize] = true;
     // The poll's timeout only bounds how late a new process is noticed (an
     // end is noticed at once: its pidfd wakes the poll). It starts short and
@@ -82,13 +93,41 @@ fn run(v: View<'_>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeRead
                 continue;
             }
             let Some(l) = v.lane(lane) else { continue };
-            match l.pid.load(Acquire) {
+            let pid = l.pid.load(Acquire);
+            // Whether the process is the run's: asked once a round while it
+            // cannot be said (see `family::verdict`).
+            let judged = if pid > 0 { verdict(pid, seg_name, own) } else { Some(true) };
+            match pid {
                 0 => {
                     if abandon_if_orphaned(&v, lane) {
                         done[lane as usize] = true;
                     }
                 }
                 pid if pid < 0 => done[lane as usize] = true,
+                _ if judged.is_none() && unsure.entry(lane).or_insert_with(std::time::Instant::now).elapsed() < UNSURE_FOR => {
+                    // An exec under way: look again on the next round.
+                }
+                pid if judged != Some(true) => {
+                    // A pid no process of the run can be (`fs_start_commit`
+                    // called with anyone's pid): the lane had no process.
+                    // Not watched, never signalled; its start failed.
+                    let name = v.lane(lane).map(|l| l.name.get()).unwrap_or_default();
+                    lane0.emit_text(&v, TextTag::Error, &format!("{name}: pid {pid} was given as this process, but it is not a process of this run: forkscope neither watches nor signals it"));
+                    if let Some(l) = v.lane(lane) {
+                        l.exit_status.store(255, Release);
+                    }
+                    let body = OpBody { other: lane as u16, res: NONE, a: 255, b: 1, ..Default::default() };
+                    lane0.emit(&v, RawKind::Ended, body);
+                    if let Some(l) = v.lane(lane) {
+                        l.ended.store(1, SeqCst);
+                        let parent = l.parent.load(Acquire);
+                        if parent != NONE {
+                            v.wake_lane(parent);
+                        }
+                    }
+                    v.wake_lane(lane);
+                    done[lane as usize] = true;
+                }
                 pid => match sys::pidfd_open(pid) {
                     Ok(fd) => {
                         tracked.insert(lane, Tracked { pid, fd });
@@ -121,6 +160,19 @@ fn run(v: View<'_>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeRead
     // the orphans among them re-parented to us; reap those now.
     reap_adopted_zombies(&v, &done, &mut settled);
 }
+
+/// Whether `pid`, published in a lane (which any process of the run can
+/// write), is a process of the run (see `family::verdict`).
+fn verdict(pid: i32, seg_name: &str, own: &std::sync::Mutex<Vec<i32>>) -> Option<bool> {
+    let own = own.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    super::family::verdict(pid, seg_name, &own)
+}
+
+/// How long a lane's pid may stay of unknown family (see [`verdict`]: a
+/// child of the conductor that shows no environment) before it counts as
+/// not the run's. An exec ends in a moment, but on a machine under heavy
+/// load it can wait seconds for a CPU.
+const UNSURE_FOR: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// A lane reserved by a process that ended before it published the child's
 /// pid (killed inside `start()`): no one can finish that start now, so the

@@ -80,10 +80,68 @@ pub struct Failure {
     pub chosen: usize,
 }
 
+/// A run that did not end by itself, or ended in an error no finding
+/// explains (a run that made no progress until its time limit, a step that
+/// never finished): explore cannot judge it, so it stops there and says so —
+/// never "clean" or "verified" over runs it could not judge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFailed {
+    /// The lesson (its name, or its file).
+    pub lesson: String,
+    /// Which run of the search it was (1 = the first).
+    pub run: u32,
+    pub seed: u64,
+    pub policy: String,
+    /// The run's outcome (`timeout`, `error`).
+    pub outcome: String,
+    /// Why, as the run's summary said (its findings), or its processes' ends.
+    pub message: String,
+    pub steps: u64,
+}
+
+impl RunFailed {
+    /// A sentence for a person.
+    pub fn text(&self) -> String {
+        format!(
+            "run {} (seed {}, {} schedule) ended in {} after {} steps: {}\nexplore stops at a run that fails: it cannot call a program clean when its runs fail (see this one alone: forkscope run {} --seed {} --paused, and step it)",
+            self.run, self.seed, self.policy, self.outcome, self.steps, self.message, self.lesson, self.seed
+        )
+    }
+
+    pub fn json(&self, mode: &str, runs: u32, elapsed: Duration) -> serde_json::Value {
+        serde_json::json!({"type": "explore", "mode": mode, "result": "failed", "runs": runs, "elapsed_s": elapsed.as_secs_f64(),
+            "failed": {"run": self.run, "seed": self.seed, "policy": self.policy, "outcome": self.outcome, "message": self.message, "steps": self.steps}})
+    }
+}
+
+/// Whether a run that is not bad (see [`judge`]) failed: it did not end by
+/// itself (timeout, stopped), or ended in an error.
+pub fn failed_run(lesson: &Lesson, f: &headless::Finished, run: u32, seed: u64, policy: &str) -> Option<RunFailed> {
+    let s = &f.summary;
+    if matches!(s.outcome, Outcome::Completed | Outcome::Deadlock | Outcome::Assertion) {
+        return None;
+    }
+    let mut why: Vec<String> = s.findings.iter().filter(|x| matches!(x.kind.as_str(), "timeout" | "stopped" | "error")).map(|x| x.message.clone()).collect();
+    if why.is_empty() {
+        why = s.findings.iter().map(|x| format!("{}: {}", x.kind, x.message)).collect();
+    }
+    if why.is_empty() {
+        let main = s.processes.iter().find(|p| p.lane == Lane::MAIN);
+        why.push(match main.and_then(|p| p.exitcode) {
+            Some(code) => format!("{} exited with {code}", main.map_or("MainProcess", |p| p.name.as_str())),
+            None => "MainProcess never ended".into(),
+        });
+    }
+    let lesson = if lesson.is_builtin() { lesson.name.clone() } else { lesson.origin.clone() };
+    Some(RunFailed { lesson, run, seed, policy: policy.into(), outcome: s.outcome.name().into(), message: why.join("; "), steps: s.steps })
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Explored {
     Found(Failure),
     Clean { runs: u32, elapsed: Duration },
+    /// A run failed (see [`RunFailed`]) after `runs` runs.
+    Failed { failed: RunFailed, runs: u32, elapsed: Duration },
 }
 
 /// What `explore --all` ends with.
@@ -111,13 +169,17 @@ pub struct AllExplored {
     /// The outcomes the interleavings reached: what the run reported (its
     /// `report`s, as a JSON object) and how many interleavings reached it.
     pub outcomes: BTreeMap<String, u32>,
+    /// A run failed: the search stopped there (see [`RunFailed`]).
+    pub failed: Option<RunFailed>,
 }
 
 impl AllExplored {
-    /// `verified`, `counterexample` or `bounded`.
+    /// `verified`, `counterexample`, `bounded` or `failed`.
     pub fn result(&self) -> &'static str {
         if self.found.is_some() {
             "counterexample"
+        } else if self.failed.is_some() {
+            "failed"
         } else if self.cut_by_preemptions || self.cut_by_runs {
             "bounded"
         } else {
@@ -175,6 +237,9 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         if let Some((kind, message)) = verdict {
             let (failure, _) = save_minimised(lesson, opts, Bad { f, kind, message, run: i + 1, seed, policy: pname })?;
             return Ok(Explored::Found(failure));
+        }
+        if let Some(failed) = failed_run(lesson, &f, i + 1, seed, &pname) {
+            return Ok(Explored::Failed { failed, runs: i + 1, elapsed: t0.elapsed() });
         }
     }
     Ok(Explored::Clean { runs: opts.runs, elapsed: t0.elapsed() })
@@ -234,6 +299,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
     let (mut runs, mut interleavings) = (0u32, 0u32);
     let mut outcomes: BTreeMap<String, u32> = BTreeMap::new();
     let mut cut_by_runs = false;
+    let mut failed = None;
     let mut shown = Instant::now();
     // The bad interleaving of fewest steps so far: (run, the run, kind, message).
     let mut shortest: Option<(u32, headless::Finished, String, String)> = None;
@@ -261,6 +327,15 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
         let (end, more) = search.borrow_mut().finish();
         if end == dpor::RunEnd::Diverged {
             anyhow::bail!("the lesson did not repeat the way it went with the same schedule (does it read the clock or something outside the run?): explore --all needs runs that repeat");
+        }
+        // A run cut short by the search itself (a wait begun too early, …)
+        // ends stopped by design; one that ran to its end, or out of time, is judged.
+        if judge(&f).is_none()
+            && (end == dpor::RunEnd::Complete || f.summary.outcome == Outcome::Timeout)
+            && let Some(f) = failed_run(lesson, &f, runs, opts.seed, "all")
+        {
+            failed = Some(f);
+            break;
         }
         if end == dpor::RunEnd::Complete {
             interleavings += 1;
@@ -314,6 +389,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
         minimise_runs,
         bad_interleavings: bad,
         searched_all: exhausted && !cut_by_preemptions,
+        failed,
     })
 }
 

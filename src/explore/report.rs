@@ -14,6 +14,12 @@
 //! (`reported`, as in a run's summary) with the number of `interleavings`
 //! that reached it. Sampling (`explore` without `--all`) gives `mode` =
 //! `"sample"`, `result` = `clean` (with `runs`) or `counterexample`.
+//!
+//! Either mode stops at a run that fails — that does not end by itself (its
+//! time limit, a step that never finished) or ends in an error no finding
+//! explains — and says so: `result` = `failed`, with `runs`, `elapsed_s` and
+//! `failed` (`run`, `seed`, `policy`, `outcome`, `message`, `steps`); exit
+//! status 2. Such a run is never counted as clean.
 
 use super::{AllExplored, ExploreOptions, Failure};
 
@@ -37,6 +43,9 @@ pub fn found_json(f: &Failure, mode: &str) -> serde_json::Value {
 
 /// `explore --all`'s summary object.
 pub fn all_json(r: &AllExplored, opts: &ExploreOptions) -> serde_json::Value {
+    if let Some(failed) = &r.failed {
+        return failed.json("all", r.runs, r.elapsed);
+    }
     serde_json::json!({
         "type": "explore",
         "mode": "all",
@@ -74,6 +83,9 @@ fn bounds(r: &AllExplored, opts: &ExploreOptions) -> String {
 pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
     let secs = r.elapsed.as_secs_f64();
     let ran = format!("{} inequivalent interleavings ran ({} runs, {secs:.1}s)", r.interleavings, r.runs);
+    if let Some(failed) = &r.failed {
+        return format!("explore --all stopped: {}\n", failed.text());
+    }
     match (&r.found, r.result()) {
         (Some(f), _) => format!(
             "counterexample: {}: {}\n  the shortest bad schedule: {} steps chosen ({} in all, then every process runs on), from the bad interleaving of fewest steps ({}) of the {} {}; {ran}\nsaved to {}\nreplay it: forkscope replay {}\n",

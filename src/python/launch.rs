@@ -124,6 +124,9 @@ pub fn command(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64) -> Co
     // process belongs to, as it does for a Rhai worker.
     cmd.arg("-B").arg("-c").arg(boot).arg(seg).arg(lane.to_string());
     cmd.env("FORKSCOPE_LIB", lib);
+    // The run's mark: every process of the run, however it detaches, is
+    // found by it at the end (`conductor::family`).
+    cmd.env(crate::sys::RUN_ENV, seg);
     // hash() of str and bytes, and so set order, repeat with the seed.
     cmd.env("PYTHONHASHSEED", (seed % 4_294_967_295).to_string());
     for v in ["PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONBREAKPOINT"] {

@@ -61,6 +61,7 @@ pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: b
         }
     }
     cmd.arg("worker").arg("--segment").arg(seg).arg("--lane").arg(lane.to_string()).stdin(Stdio::null()).stdout(Stdio::null());
+    cmd.env(crate::sys::RUN_ENV, seg);
     if std::env::var_os("FORKSCOPE_DEBUG").is_none() {
         cmd.stderr(Stdio::null());
     }

@@ -98,6 +98,15 @@ pub fn run_limited(args: &[&str], limit: Duration) -> Output {
     Output { pid, ..out }
 }
 
+/// [`run_limited`] in folder `dir`: what the command writes beside it (a
+/// recording `explore` saves by default) goes there, not into the crate.
+pub fn run_limited_in(dir: &std::path::Path, args: &[&str], limit: Duration) -> Output {
+    let mut child = Command::new(bin()).args(args).current_dir(dir).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start forkscope");
+    let pid = child.id() as i32;
+    let out = wait_limited(&mut child, limit);
+    Output { pid, ..out }
+}
+
 pub fn wait_limited(child: &mut Child, limit: Duration) -> Output {
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
