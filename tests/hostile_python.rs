@@ -50,8 +50,9 @@ fn assert_all_gone(pids: &[i32], grace: Duration, what: &str) {
 }
 
 /// A program whose processes leave the run every way Python offers: a
-/// `subprocess` in a session of its own, a double fork whose grandchild calls
-/// `setsid()`, and a `Process` that moves to a group of its own and starts a
+/// `subprocess` in a session of its own, a double fork whose child calls
+/// `setsid()` and whose grandchild starts a subprocess there and ends (a
+/// fork child is a process of the run, which lasts while one lives), and a `Process` that moves to a group of its own and starts a
 /// subprocess there. Each writes its pid to `pids.txt`; then main `waits`
 /// (sleeps) or ends.
 fn escaping_program(d: &Path, then_sleep: bool) -> PathBuf {
@@ -78,8 +79,7 @@ if __name__ == "__main__":
     if pid == 0:
         os.setsid()
         if os.fork() == 0:
-            note(os.getpid())
-            time.sleep(979)
+            note(subprocess.Popen(["sleep", "979"]).pid)
         os._exit(0)
     os.waitpid(pid, 0)
     q = Process(target=own_group)
