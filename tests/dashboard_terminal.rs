@@ -59,14 +59,15 @@ impl vt100::Callbacks for Answers {
 }
 
 /// Writes all of `bytes` to the master (typing, or the terminal's answers).
-fn write_all(master: &OwnedFd, mut bytes: &[u8]) {
+fn write_all(master: &OwnedFd, mut bytes: &[u8]) -> nix::Result<()> {
     while !bytes.is_empty() {
         match nix::unistd::write(master, bytes) {
             Ok(n) => bytes = &bytes[n..],
             Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => panic!("writing to the terminal: {e}"),
+            Err(e) => return Err(e),
         }
     }
+    Ok(())
 }
 
 /// Sets close-on-exec on `fd`: no child but the pane's gets either side.
@@ -207,7 +208,8 @@ impl Terminal {
                                 p.process(&buf[..n]);
                                 std::mem::take(&mut p.callbacks_mut().0)
                             };
-                            write_all(&master, &answers);
+                            // A terminal whose programs are all gone has no one to answer.
+                            let _ = write_all(&master, &answers);
                         }
                         Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {}
                         // EIO: no process has the terminal open any more.
@@ -229,7 +231,7 @@ impl Terminal {
     /// Writes `bytes` to the terminal, as typing does.
     fn write(&self, bytes: &[u8]) {
         let master = self.master.lock().unwrap().clone().expect("the terminal is open");
-        write_all(&master, bytes);
+        write_all(&master, bytes).unwrap_or_else(|e| panic!("typing into the terminal: {e}"));
     }
 
     /// Waits until `name` has the terminal: its process group is the
