@@ -201,12 +201,13 @@ impl Env {
         cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::from(err_file));
         let t = Instant::now();
         let mut child = cmd.spawn().map_err(|e| format!("cannot start {:?}: {e}", cmd.get_program()))?;
-        // A watchdog kills the run if it overstays (plain `kill`, no unsafe).
+        // A watchdog kills the run if it overstays (nix's safe kill: no
+        // `kill` program, which procps brings and a slim Debian lacks).
         let (done, wait_done) = mpsc::channel::<()>();
         let pid = child.id();
         let watchdog = std::thread::spawn(move || {
             if wait_done.recv_timeout(RUN_LIMIT).is_err() {
-                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), nix::sys::signal::Signal::SIGKILL);
                 true
             } else {
                 false

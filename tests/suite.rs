@@ -10,7 +10,7 @@ mod conductor_kill;
 #[path = "core.rs"]
 mod core_runtime;
 mod dashboard_snapshots;
-mod dashboard_tmux;
+mod dashboard_terminal;
 mod exhaustion;
 mod explore_all;
 mod export;

@@ -1,70 +1,257 @@
-//! End-to-end tests of the dashboard: the REAL binary in a real terminal
-//! (tmux), driven with `send-keys` and read with `capture-pane`. Every test is
-//! bounded in time, kills its tmux server in all cases (a Drop guard), uses
-//! its own tmux socket, and checks that nothing of the run is left: no
-//! process, no /dev/shm segment, no scratch folder.
+//! End-to-end tests of the dashboard: the REAL binary in a real terminal,
+//! a pseudo-terminal the test opens itself. The child gets the pty's slave
+//! as its controlling terminal (its own session, `TIOCSCTTY`), so raw mode,
+//! SIGWINCH, Ctrl-Z and a shell's job control are the kernel's own; keys are
+//! the bytes a terminal sends for them, written to the master; a reader
+//! thread drains the master continuously into a terminal emulator (the
+//! `vt100` crate), whose screen is what the tests read. Every test is
+//! bounded in time, ends what it started in all cases (a Drop guard), and
+//! checks that nothing of the run is left: no process, no /dev/shm segment,
+//! no scratch folder.
 //!
-//! tmux must be installed (`.ci/run` installs it).
+//! Nothing needs installing: `sh` runs the command and `bash` is the shell
+//! of the job-control tests (both are in every Debian/Ubuntu).
 
 use crate::common;
 
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{assert_left_nothing, bin};
 
-/// A tmux server of our own, with one pane running `cmd`.
-struct Tmux {
-    socket: String,
+/// A terminal of our own: a pseudo-terminal whose slave side is the
+/// controlling terminal of `sh -c CMD` (the "pane"), whose master side a
+/// reader thread feeds into an emulated screen.
+struct Terminal {
+    /// The master side; `None` once the terminal was closed ([`Terminal::hang_up`]).
+    master: Mutex<Option<Arc<OwnedFd>>>,
+    screen: Arc<Mutex<vt100::Parser<Answers>>>,
+    stop: Arc<AtomicBool>,
+    reader: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The pane's process: `sh`, the session leader.
+    child: Mutex<std::process::Child>,
     conductor: std::cell::Cell<i32>,
 }
 
-/// A tmux socket no other server uses, ever: one per `Tmux`, never reused.
-/// A test that starts servers one after another under one name had its
-/// next `new-session` reach the server the previous `kill-server` was still
-/// ending ("server exited unexpectedly", seen in CI).
-fn socket_name(name: &str) -> String {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    format!("fs-ui-{name}-{}-{n}", std::process::id())
+/// What the terminal answers to the program's queries, as a terminal does:
+/// the cursor position (DSR 6, crossterm asks it), "terminal OK" (DSR 5)
+/// and what kind of terminal it is (DA). Filled while the output is read,
+/// written back by the reader.
+#[derive(Default)]
+struct Answers(Vec<u8>);
+
+impl vt100::Callbacks for Answers {
+    fn unhandled_csi(&mut self, screen: &mut vt100::Screen, i1: Option<u8>, _i2: Option<u8>, params: &[&[u16]], c: char) {
+        match (i1, c, params) {
+            (None, 'n', [[6]]) => {
+                let (row, col) = screen.cursor_position();
+                self.0.extend_from_slice(format!("\x1b[{};{}R", row + 1, col + 1).as_bytes());
+            }
+            (None, 'n', [[5]]) => self.0.extend_from_slice(b"\x1b[0n"),
+            (None, 'c', [] | [[0]]) => self.0.extend_from_slice(b"\x1b[?1;2c"),
+            _ => {}
+        }
+    }
 }
 
-fn tmux_available() {
-    let ok = Command::new("tmux").arg("-V").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    assert!(ok, "tmux is not installed: the dashboard tests drive the real binary in tmux. Install it (apt-get install tmux; `.ci/run` does this).");
+/// Writes all of `bytes` to the master (typing, or the terminal's answers).
+fn write_all(master: &OwnedFd, mut bytes: &[u8]) -> nix::Result<()> {
+    while !bytes.is_empty() {
+        match nix::unistd::write(master, bytes) {
+            Ok(n) => bytes = &bytes[n..],
+            Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
-impl Tmux {
-    /// Starts `args` (forkscope's arguments) in a `w`×`h` pane with `env`
-    /// set; the pane reports the exit status and stays open.
-    fn start(name: &str, args: &str, env: &[(&str, &str)], w: u16, h: u16) -> Tmux {
-        Tmux::start_in(name, args, env, w, h, &std::env::current_dir().unwrap())
+/// Sets close-on-exec on `fd`: no child but the pane's gets either side.
+fn cloexec(fd: &OwnedFd) {
+    use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+    fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).expect("FD_CLOEXEC on the pty");
+}
+
+fn nonzero(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).expect("a terminal is at least one cell")
+}
+
+/// Tells the pty its size (the kernel sends SIGWINCH to its foreground group).
+fn set_size(master: &OwnedFd, w: u16, h: u16) {
+    let ws = libc::winsize { ws_row: h, ws_col: w, ws_xpixel: 0, ws_ypixel: 0 };
+    // SAFETY: TIOCSWINSZ reads one `winsize` from the pointer, which is valid for the call.
+    let r = unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCSWINSZ, &ws) };
+    assert_eq!(r, 0, "TIOCSWINSZ: {}", std::io::Error::last_os_error());
+}
+
+/// The bytes a terminal (xterm) sends for a tmux-style key name; `None` for
+/// a name that is not a key (it is typed as it is, as `send-keys` does).
+/// `app_cursor`: the program asked for application cursor keys (DECCKM).
+fn key_bytes(key: &str, app_cursor: bool) -> Option<Vec<u8>> {
+    let csi_or_ss3 = |c: char| if app_cursor { format!("\x1bO{c}") } else { format!("\x1b[{c}") };
+    let b = match key {
+        "Enter" => "\r".to_string(),
+        "Escape" => "\x1b".to_string(),
+        "Tab" => "\t".to_string(),
+        "BTab" => "\x1b[Z".to_string(),
+        "Space" => " ".to_string(),
+        "BSpace" => "\x7f".to_string(),
+        "Up" => csi_or_ss3('A'),
+        "Down" => csi_or_ss3('B'),
+        "Right" => csi_or_ss3('C'),
+        "Left" => csi_or_ss3('D'),
+        "Home" => csi_or_ss3('H'),
+        "End" => csi_or_ss3('F'),
+        "PageUp" | "PPage" => "\x1b[5~".to_string(),
+        "PageDown" | "NPage" => "\x1b[6~".to_string(),
+        "Insert" | "IC" => "\x1b[2~".to_string(),
+        "Delete" | "DC" => "\x1b[3~".to_string(),
+        "F1" => "\x1bOP".to_string(),
+        "F2" => "\x1bOQ".to_string(),
+        "F3" => "\x1bOR".to_string(),
+        "F4" => "\x1bOS".to_string(),
+        "F5" => "\x1b[15~".to_string(),
+        "F6" => "\x1b[17~".to_string(),
+        "F7" => "\x1b[18~".to_string(),
+        "F8" => "\x1b[19~".to_string(),
+        "F9" => "\x1b[20~".to_string(),
+        "F10" => "\x1b[21~".to_string(),
+        "F11" => "\x1b[23~".to_string(),
+        "F12" => "\x1b[24~".to_string(),
+        _ => {
+            // C-x: the control character of a letter (and C-@ … C-_).
+            let c = key.strip_prefix("C-").filter(|r| r.chars().count() == 1)?.chars().next()?.to_ascii_uppercase();
+            if !('@'..='_').contains(&c) {
+                return None;
+            }
+            return Some(vec![c as u8 - b'@']);
+        }
+    };
+    Some(b.into_bytes())
+}
+
+impl Terminal {
+    /// Starts `args` (forkscope's arguments) in a `w`×`h` terminal with
+    /// `env` set; the pane reports the exit status and stays open.
+    fn start(name: &str, args: &str, env: &[(&str, &str)], w: u16, h: u16) -> Terminal {
+        Terminal::start_in(name, args, env, w, h, &std::env::current_dir().unwrap())
     }
 
-    /// As [`Tmux::start`], with `dir` as forkscope's current folder.
-    fn start_in(name: &str, args: &str, env: &[(&str, &str)], w: u16, h: u16, dir: &std::path::Path) -> Tmux {
-        tmux_available();
-        let socket = socket_name(name);
+    /// As [`Terminal::start`], with `dir` as forkscope's current folder.
+    fn start_in(_name: &str, args: &str, env: &[(&str, &str)], w: u16, h: u16, dir: &std::path::Path) -> Terminal {
         let envs: String = env.iter().map(|(k, v)| format!("{k}={v} ")).collect();
         // The inner shell prints its pid and becomes forkscope (exec), so the
         // conductor's pid stays readable after it exits.
         let cmd = format!("sh -c 'echo \"conductor $$\"; exec env {envs}{} {args}'; echo \"forkscope exited $?\"; sleep 600", bin());
-        Tmux::pane(&socket, &cmd, w, h, dir)
+        Terminal::pane(&cmd, w, h, dir)
     }
 
-    /// A pane with an interactive shell with job control (prompt `ready$ `),
-    /// for what happens between forkscope and the shell (Ctrl-Z, `fg`).
-    fn shell(name: &str, w: u16, h: u16) -> Tmux {
-        tmux_available();
-        let socket = socket_name(name);
-        Tmux::pane(&socket, "PS1='ready$ ' exec bash --norc --noprofile -i", w, h, &std::env::current_dir().unwrap())
+    /// A terminal with an interactive shell with job control (prompt
+    /// `ready$ `), for what happens between forkscope and the shell (Ctrl-Z, `fg`).
+    fn shell(_name: &str, w: u16, h: u16) -> Terminal {
+        let bash = Command::new("bash").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+        assert!(bash, "this test needs `bash` (the shell whose job control it drives; every Debian/Ubuntu has it): not found on PATH");
+        Terminal::pane("PS1='ready$ ' exec bash --norc --noprofile -i", w, h, &std::env::current_dir().unwrap())
     }
 
-    fn pane(socket: &str, cmd: &str, w: u16, h: u16, dir: &std::path::Path) -> Tmux {
-        let t = Tmux { socket: socket.to_string(), conductor: std::cell::Cell::new(0) };
-        let st = t.tmux(&["-f", "/dev/null", "new-session", "-d", "-c", dir.to_str().unwrap(), "-x", &w.to_string(), "-y", &h.to_string(), "sh", "-c", cmd]);
-        assert!(st.status.success(), "tmux new-session failed: {}", String::from_utf8_lossy(&st.stderr));
-        t
+    fn pane(cmd: &str, w: u16, h: u16, dir: &std::path::Path) -> Terminal {
+        let ws = nix::pty::Winsize { ws_row: h, ws_col: w, ws_xpixel: 0, ws_ypixel: 0 };
+        let pty = nix::pty::openpty(Some(&ws), None).expect("openpty");
+        cloexec(&pty.master);
+        cloexec(&pty.slave);
+        let slave = pty.slave;
+        let mut c = Command::new("sh");
+        c.arg("-c").arg(cmd).current_dir(dir);
+        c.env("TERM", "xterm-256color").env_remove("TMUX").env_remove("TMUX_PANE");
+        c.stdin(Stdio::from(slave.try_clone().unwrap())).stdout(Stdio::from(slave.try_clone().unwrap())).stderr(Stdio::from(slave));
+        // SAFETY: only async-signal-safe calls between fork and exec. The
+        // child leads a new session and takes its stdin, the slave, as
+        // controlling terminal, as a terminal window's shell does.
+        unsafe {
+            c.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = c.spawn().expect("start the terminal's sh");
+        // `c` holds the last copies of the slave in this process: gone, the
+        // master reads EIO once every process of the terminal closed it.
+        drop(c);
+        let master = Arc::new(pty.master);
+        let screen = Arc::new(Mutex::new(vt100::Parser::new_with_callbacks(nonzero(h), nonzero(w), 0, Answers::default())));
+        let stop = Arc::new(AtomicBool::new(false));
+        let reader = {
+            let (master, screen, stop) = (master.clone(), screen.clone(), stop.clone());
+            std::thread::spawn(move || {
+                use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+                let mut buf = vec![0u8; 1 << 16];
+                // Drains the master (a full pty buffer would block the
+                // dashboard's writes) until told to stop or every slave is closed.
+                while !stop.load(Ordering::SeqCst) {
+                    let mut fds = [PollFd::new(master.as_fd(), PollFlags::POLLIN)];
+                    match poll(&mut fds, PollTimeout::from(50u16)) {
+                        Ok(0) | Err(nix::errno::Errno::EINTR) => continue,
+                        Ok(_) => {}
+                        Err(_) => break,
+                    }
+                    match nix::unistd::read(&*master, &mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            let answers = {
+                                let mut p = screen.lock().unwrap_or_else(|e| e.into_inner());
+                                p.process(&buf[..n]);
+                                std::mem::take(&mut p.callbacks_mut().0)
+                            };
+                            // A terminal whose programs are all gone has no one to answer.
+                            let _ = write_all(&master, &answers);
+                        }
+                        Err(nix::errno::Errno::EINTR | nix::errno::Errno::EAGAIN) => {}
+                        // EIO: no process has the terminal open any more.
+                        Err(_) => break,
+                    }
+                }
+            })
+        };
+        Terminal {
+            master: Mutex::new(Some(master)),
+            screen,
+            stop,
+            reader: Mutex::new(Some(reader)),
+            child: Mutex::new(child),
+            conductor: std::cell::Cell::new(0),
+        }
+    }
+
+    /// Writes `bytes` to the terminal, as typing does.
+    fn write(&self, bytes: &[u8]) {
+        let master = self.master.lock().unwrap().clone().expect("the terminal is open");
+        write_all(&master, bytes).unwrap_or_else(|e| panic!("typing into the terminal: {e}"));
+    }
+
+    /// Waits until `name` has the terminal: its process group is the
+    /// terminal's foreground, and the terminal is in its normal mode (lines,
+    /// echo), as the shell hands it to a job. (Typed before, the text meets
+    /// the shell's line editor's mode and is not a line of the job's.)
+    fn wait_for_foreground(&self, name: &str, limit: Duration) {
+        use nix::sys::termios::{LocalFlags, tcgetattr};
+        let master = self.master.lock().unwrap().clone().expect("the terminal is open");
+        let t0 = Instant::now();
+        loop {
+            let group = nix::unistd::tcgetpgrp(&*master).map(|g| g.as_raw()).unwrap_or(0);
+            let comm = std::fs::read_to_string(format!("/proc/{group}/comm")).unwrap_or_default();
+            let cooked = tcgetattr(&*master).is_ok_and(|t| t.local_flags.contains(LocalFlags::ICANON | LocalFlags::ECHO));
+            if comm.trim() == name && cooked {
+                return;
+            }
+            assert!(t0.elapsed() < limit, "waited {limit:?} for {name} to have the terminal; the foreground is {group} ({}):\n{}", comm.trim(), self.screen());
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Types `text` literally, then enter.
@@ -73,25 +260,40 @@ impl Tmux {
         self.keys(&["Enter"]);
     }
 
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux").arg("-L").arg(&self.socket).args(args).stdin(Stdio::null()).output().expect("run tmux")
-    }
-
+    /// Presses `keys`, as tmux's `send-keys` names them (`Enter`, `Down`,
+    /// `C-c`, `BSpace`, …; anything else is typed as it is); after `-l`,
+    /// every argument is typed as it is. Each key is one write, as a
+    /// terminal sends one key press.
     fn keys(&self, keys: &[&str]) {
-        let mut a = vec!["send-keys", "-t", "0"];
-        a.extend_from_slice(keys);
-        self.tmux(&a);
+        let literal = keys.first() == Some(&"-l");
+        for k in keys.iter().skip(usize::from(literal)) {
+            let app_cursor = self.screen.lock().unwrap_or_else(|e| e.into_inner()).screen().application_cursor();
+            let bytes = if literal { None } else { key_bytes(k, app_cursor) };
+            self.write(&bytes.unwrap_or_else(|| k.as_bytes().to_vec()));
+        }
     }
 
+    /// The screen as text, a line per row (trailing blanks cut), as tmux's
+    /// `capture-pane -p` gives it.
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "0"]).stdout).into_owned()
+        let p = self.screen.lock().unwrap_or_else(|e| e.into_inner());
+        let (_, cols) = p.screen().size();
+        p.screen().rows(0, cols.get()).map(|r| format!("{}\n", r.trim_end())).collect()
+    }
+
+    /// The terminal's new size: the emulated screen, then the pty (SIGWINCH).
+    fn resize(&self, w: u16, h: u16) {
+        self.screen.lock().unwrap_or_else(|e| e.into_inner()).set_size(nonzero(h), nonzero(w));
+        let master = self.master.lock().unwrap().clone().expect("the terminal is open");
+        set_size(&master, w, h);
     }
 
     /// Waits until the screen satisfies `ok`; panics with the screen after
     /// `limit`. The screen returned is a whole frame where one can be had:
-    /// tmux may show a frame half drawn (its top new, its bottom old), so
-    /// once `ok` holds it looks again until two looks agree (a screen that
-    /// keeps changing, a running clock, is taken as it is after 120 ms).
+    /// the reader may have taken in a frame half drawn (its top new, its
+    /// bottom old), so once `ok` holds it looks again until two looks agree
+    /// (a screen that keeps changing, a running clock, is taken as it is
+    /// after 120 ms).
     fn wait_for(&self, what: &str, limit: Duration, ok: impl Fn(&str) -> bool) -> String {
         let t0 = Instant::now();
         loop {
@@ -120,14 +322,12 @@ impl Tmux {
     }
 
     fn alternate_screen(&self) -> bool {
-        let o = self.tmux(&["display-message", "-p", "-t", "0", "#{alternate_on}"]);
-        String::from_utf8_lossy(&o.stdout).trim() == "1"
+        self.screen.lock().unwrap_or_else(|e| e.into_inner()).screen().alternate_screen()
     }
 
-    /// The conductor: the child of the pane's shell (a chain through `env`'s exec).
+    /// The conductor: the child of the terminal's shell (a chain through `env`'s exec).
     fn conductor(&self) -> i32 {
-        let o = self.tmux(&["display-message", "-p", "-t", "0", "#{pane_pid}"]);
-        let sh: i32 = String::from_utf8_lossy(&o.stdout).trim().parse().expect("pane pid");
+        let sh = self.child.lock().unwrap().id() as i32;
         let t0 = Instant::now();
         loop {
             let kids = std::fs::read_to_string(format!("/proc/{sh}/task/{sh}/children")).unwrap_or_default();
@@ -135,23 +335,51 @@ impl Tmux {
                 self.conductor.set(pid);
                 return pid;
             }
-            assert!(t0.elapsed() < Duration::from_secs(10), "forkscope did not start in the pane:\n{}", self.screen());
+            assert!(t0.elapsed() < Duration::from_secs(10), "forkscope did not start in the terminal:\n{}", self.screen());
             std::thread::sleep(Duration::from_millis(20));
         }
     }
+
+    /// The window goes away: the master is closed, the kernel hangs up the
+    /// terminal (SIGHUP to its session leader, EIO to its readers).
+    fn hang_up(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(r) = self.reader.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = r.join();
+        }
+        self.master.lock().unwrap_or_else(|e| e.into_inner()).take();
+    }
 }
 
-impl Drop for Tmux {
+impl Drop for Terminal {
     fn drop(&mut self) {
         // A failed test must not leave the run behind: the conductor takes
-        // its processes with it; then the server goes.
+        // its processes with it; then the terminal goes, and with it
+        // whatever else ran in it (its session).
         let pid = self.conductor.get();
         if pid > 0 {
-            // SAFETY: plain syscall on a pid we found as the pane's forkscope.
+            // SAFETY: plain syscall on a pid we found as the terminal's forkscope.
             unsafe { libc::kill(pid, libc::SIGKILL) };
         }
-        self.tmux(&["kill-server"]);
+        self.hang_up();
+        let mut child = self.child.lock().unwrap_or_else(|e| e.into_inner());
+        let sid = child.id() as i32;
+        for p in session_members(sid) {
+            // SAFETY: plain syscall on a process of the terminal's session.
+            unsafe { libc::kill(p, libc::SIGKILL) };
+        }
+        let _ = child.kill();
+        let _ = child.wait();
     }
+}
+
+/// The processes of session `sid` (what ran in a terminal).
+fn session_members(sid: i32) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| s.rsplit(')').next().and_then(|r| r.split_whitespace().nth(3)).and_then(|x| x.parse::<i32>().ok()) == Some(sid)))
+        .collect()
 }
 
 /// Every process whose command line names the run's segment (workers, guard).
@@ -205,7 +433,7 @@ const WAIT: Duration = Duration::from_secs(20);
 #[test]
 fn step_block_terminate_join_quit() {
     let _share = crate::common::share();
-    let t = Tmux::start("main", "run ticket-race --paused --param lock=true --param buyers=3 --speed 4", &[], 120, 40);
+    let t = Terminal::start("main", "run ticket-race --paused --param lock=true --param buyers=3 --speed 4", &[], 120, 40);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
 
@@ -268,7 +496,7 @@ fn step_block_terminate_join_quit() {
 #[test]
 fn sigterm_restores_the_terminal_and_ends_the_run() {
     let _share = crate::common::share();
-    let t = Tmux::start("term", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
+    let t = Terminal::start("term", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
     t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED"));
     let conductor = t.conductor();
     t.keys(&["n"]);
@@ -286,7 +514,7 @@ fn sigterm_restores_the_terminal_and_ends_the_run() {
 #[test]
 fn ctrl_c_quits_cleanly() {
     let _share = crate::common::share();
-    let t = Tmux::start("ctrlc", "run ticket-race --param buyers=2 --paused", &[], 100, 30);
+    let t = Terminal::start("ctrlc", "run ticket-race --param buyers=2 --paused", &[], 100, 30);
     t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED"));
     let conductor = t.conductor();
     let pids = run_pids(conductor);
@@ -299,7 +527,7 @@ fn ctrl_c_quits_cleanly() {
 #[test]
 fn ctrl_z_gives_the_shell_its_terminal_and_fg_redraws() {
     let _share = crate::common::share();
-    let t = Tmux::shell("tstp", 100, 30);
+    let t = Terminal::shell("tstp", 100, 30);
     t.wait_for("the shell's prompt", WAIT, |s| s.contains("ready$"));
     t.type_line(&format!("{} run ticket-race --param buyers=2 --paused", bin()));
     t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
@@ -315,6 +543,7 @@ fn ctrl_z_gives_the_shell_its_terminal_and_fg_redraws() {
     // The terminal is the shell's again, in its normal mode: the terminal
     // echoes what is typed to `cat`, and enter ends the line.
     t.type_line("cat");
+    t.wait_for_foreground("cat", WAIT);
     t.keys(&["-l", "typed-text"]);
     t.wait_for("the typed text echoed", WAIT, |s| s.lines().filter(|l| l.trim() == "typed-text").count() == 1);
     t.keys(&["Enter"]);
@@ -345,7 +574,7 @@ fn ctrl_z_gives_the_shell_its_terminal_and_fg_redraws() {
 #[test]
 fn after_a_sigstop_fg_takes_the_terminal_again_and_redraws() {
     let _share = crate::common::share();
-    let t = Tmux::shell("stop", 100, 30);
+    let t = Terminal::shell("stop", 100, 30);
     t.wait_for("the shell's prompt", WAIT, |s| s.contains("ready$"));
     t.type_line(&format!("{} run ticket-race --param buyers=2 --paused", bin()));
     t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
@@ -371,7 +600,7 @@ fn after_a_sigstop_fg_takes_the_terminal_again_and_redraws() {
 #[test]
 fn a_panic_restores_the_terminal_and_ends_the_run() {
     let _share = crate::common::share();
-    let t = Tmux::start("panic", "run ticket-race --param buyers=2 --paused", &[("FORKSCOPE_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")], 100, 30);
+    let t = Terminal::start("panic", "run ticket-race --param buyers=2 --paused", &[("FORKSCOPE_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")], 100, 30);
     let s = t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 101"));
     assert!(s.contains("deliberate panic"), "the panic message is readable on the normal screen:\n{s}");
     assert!(!t.alternate_screen());
@@ -383,7 +612,7 @@ fn a_panic_restores_the_terminal_and_ends_the_run() {
 #[test]
 fn picker_opens_without_arguments_and_starts_a_lesson() {
     let _share = crate::common::share();
-    let t = Tmux::start("picker", "", &[], 100, 30);
+    let t = Terminal::start("picker", "", &[], 100, 30);
     t.wait_for("the picker", WAIT, |s| s.contains("Choose a lesson") && s.contains("ticket-race"));
     // The first lesson opens paused: its "start paused" option says so.
     t.wait_for("start paused = true", WAIT, |s| s.contains("start paused = ‹true›") || s.contains("start paused = ‹true ›"));
@@ -402,10 +631,10 @@ fn picker_opens_without_arguments_and_starts_a_lesson() {
 #[test]
 fn too_small_then_resized() {
     let _share = crate::common::share();
-    let t = Tmux::start("small", "run ticket-race --param buyers=2 --paused", &[], 60, 20);
+    let t = Terminal::start("small", "run ticket-race --param buyers=2 --paused", &[], 60, 20);
     t.wait_for("the too-small message", WAIT, |s| s.contains("too small (60×20)"));
     let conductor = t.conductor();
-    t.tmux(&["resize-window", "-t", "0", "-x", "90", "-y", "30"]);
+    t.resize(90, 30);
     t.wait_for("the dashboard after the resize", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let pids = run_pids(conductor);
     t.keys(&["q"]);
@@ -437,7 +666,7 @@ fn last_streamed_line(screen: &str) -> Option<u64> {
 fn a_streaming_run_moves_on_screen_stands_still_paused_and_moves_again() {
     let _share = crate::common::share();
     let lesson = common::lesson_fixture("stream.rhai");
-    let t = Tmux::start("stream", &format!("run {lesson} --run"), &[], 120, 40);
+    let t = Terminal::start("stream", &format!("run {lesson} --run"), &[], 120, 40);
     let s = t.wait_for("the running dashboard showing prints", WAIT, |s| header(s).contains("RUNNING") && last_streamed_line(s).is_some());
     let conductor = t.conductor();
     let pids = run_pids(conductor);
@@ -467,7 +696,7 @@ fn a_streaming_run_moves_on_screen_stands_still_paused_and_moves_again() {
 #[test]
 fn every_other_control_acts_on_the_real_run() {
     let _share = crate::common::share();
-    let t = Tmux::start("keys", "run ticket-race --paused --param buyers=2", &[], 120, 40);
+    let t = Terminal::start("keys", "run ticket-race --paused --param buyers=2", &[], 120, 40);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
     let first_pid = lane_rows(&t.screen())[0].split_whitespace().nth(1).unwrap().to_string();
@@ -523,7 +752,7 @@ fn every_other_control_acts_on_the_real_run() {
 #[test]
 fn closing_the_terminal_ends_the_run() {
     let _share = crate::common::share();
-    let t = Tmux::start("hangup", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
+    let t = Terminal::start("hangup", "run ticket-race --param buyers=3 --paused", &[], 100, 30);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED"));
     let conductor = t.conductor();
     t.keys(&["n"]);
@@ -533,7 +762,7 @@ fn closing_the_terminal_ends_the_run() {
     pids.push(conductor);
     // The window goes away: the terminal hangs up under the dashboard.
     let t0 = Instant::now();
-    t.tmux(&["kill-server"]);
+    t.hang_up();
     assert_left_nothing(conductor, &pids, Duration::from_secs(8));
     assert_no_process_of(conductor);
     eprintln!("everything was gone {:?} after the hang-up", t0.elapsed());
@@ -552,7 +781,7 @@ fn rewind_screenshot_record_cast_then_replay_in_the_dashboard() {
     std::fs::create_dir_all(&dir).unwrap();
     let (rec, cast) = (dir.join("r.fsrec"), dir.join("r.cast"));
     let args = format!("run ticket-race --paused --param lock=false --param buyers=3 --record {} --cast {}", rec.display(), cast.display());
-    let t = Tmux::start_in("rewind", &args, &[], 120, 36, &dir);
+    let t = Terminal::start_in("rewind", &args, &[], 120, 36, &dir);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
     let conductor = t.conductor();
     let mut screens = vec![t.screen()];
@@ -597,7 +826,7 @@ fn rewind_screenshot_record_cast_then_replay_in_the_dashboard() {
     assert!(events.windows(2).all(|w| w[0][0].as_f64() <= w[1][0].as_f64()), "times never go back");
 
     // The recording opens in the dashboard: n follows it, space plays the rest.
-    let t = Tmux::start_in("replay", &format!("replay {}", rec.display()), &[], 120, 36, &dir);
+    let t = Terminal::start_in("replay", &format!("replay {}", rec.display()), &[], 120, 36, &dir);
     t.wait_for("the replay", WAIT, |s| header(s).contains("replay 0/6"));
     let conductor = t.conductor();
     t.keys(&["n"]);
@@ -633,7 +862,7 @@ fn a_python_program_steps_rewinds_and_makes_a_figure() {
     let _share = crate::common::share();
     let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/python/programs/ticket_race.py")).unwrap();
     let dir = python_program("python", "race.py", &src);
-    let t = Tmux::start_in("python", "run race.py --paused", &[], 120, 40, &dir);
+    let t = Terminal::start_in("python", "run race.py --paused", &[], 120, 40, &dir);
     // CPython takes a moment to start: main is ready at its first op.
     let s = t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0") && lane_rows(s).iter().any(|r| r.contains("ready")));
     let conductor = t.conductor();
@@ -692,7 +921,7 @@ fn footer(screen: &str) -> &str {
 #[test]
 fn the_footer_follows_the_run_and_esc_opens_the_picker() {
     let _share = crate::common::share();
-    let t = Tmux::start("footer", "run join --paused", &[], 80, 24);
+    let t = Terminal::start("footer", "run join --paused", &[], 80, 24);
     let s = t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
     t.keys(&["Tab"]);
@@ -703,7 +932,8 @@ fn the_footer_follows_the_run_and_esc_opens_the_picker() {
     let s = if footer(&s).contains("running") { t.wait_for("the footer to follow", Duration::from_secs(2), |s| !footer(s).contains("running")) } else { s };
     assert!(footer(&s).contains("every process has ended"), "{s}");
     t.keys(&["Tab"]);
-    let s = t.wait_for("the key hints after the end", WAIT, |s| footer(s).contains("r restart"));
+    // The hints, not the message the end left (it names `r` too).
+    let s = t.wait_for("the key hints after the end", WAIT, |s| footer(s).contains("r restart") && !footer(s).contains("every process has ended"));
     for gone in [" pause", " step", " kill", " join"] {
         assert!(!footer(&s).contains(gone), "{gone} offered after the end:\n{s}");
     }
@@ -721,7 +951,7 @@ fn the_footer_follows_the_run_and_esc_opens_the_picker() {
 #[test]
 fn back_after_a_free_run_says_where_it_lands() {
     let _share = crate::common::share();
-    let t = Tmux::start("backfree", "run ticket-race --paused --param lock=false --param buyers=4", &[], 120, 36);
+    let t = Terminal::start("backfree", "run ticket-race --paused --param lock=false --param buyers=4", &[], 120, 36);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
     let conductor = t.conductor();
     t.keys(&["n"]);
@@ -750,7 +980,7 @@ fn back_after_a_free_run_says_where_it_lands() {
 #[test]
 fn join_says_when_a_process_cannot_end() {
     let _share = crate::common::share();
-    let t = Tmux::start("joindead", "run deadlock --paused --param think=0.2", &[], 120, 36);
+    let t = Terminal::start("joindead", "run deadlock --paused --param think=0.2", &[], 120, 36);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
     t.keys(&["j"]);
@@ -787,7 +1017,7 @@ fn timelines(screen: &str, n: usize) -> Vec<String> {
 #[test]
 fn a_step_after_a_long_pause_keeps_the_stepped_columns() {
     let _share = crate::common::share();
-    let t = Tmux::start("still", "run ticket-race --paused --param buyers=2", &[], 120, 36);
+    let t = Terminal::start("still", "run ticket-race --paused --param buyers=2", &[], 120, 36);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0"));
     let conductor = t.conductor();
     for n in 1..=6 {
@@ -822,7 +1052,7 @@ fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
     std::fs::create_dir_all(&dir).unwrap();
     let script = "fn holder(l) {\n    l.acquire();\n    sleep(30.0);\n}\nfn waiter(l) {\n    l.acquire();\n}\nfn main() {\n    let l = Lock();\n    let h = Process(\"holder\", [l]);\n    h.start();\n    sleep(0.2);\n    for i in 0..6 {\n        Process(\"waiter\", [l]).start();\n    }\n    sleep(0.2);\n    h.kill();\n    h.join();\n    l.acquire();\n}\n";
     std::fs::write(dir.join("stall.rhai"), script).unwrap();
-    let t = Tmux::start_in("stall", "run stall.rhai --run", &[], 80, 24, &dir);
+    let t = Terminal::start_in("stall", "run stall.rhai --run", &[], 80, 24, &dir);
     let s = t.wait_for("the stall banner", WAIT, |s| s.contains("STALLED"));
     let conductor = t.conductor();
     let banner: String = s.lines().skip(1).take_while(|l| !l.starts_with('┌')).map(str::trim).collect::<Vec<_>>().join(" ");
@@ -842,7 +1072,7 @@ fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
 fn typing_a_line_for_a_python_input() {
     let _share = crate::common::share();
     let dir = python_program("input", "ask.py", "name = input('name? ')\nprint('hello', name)\ntry:\n    input('more? ')\nexcept EOFError as e:\n    print('EOFError:', e)\n");
-    let t = Tmux::start_in("input", "run ask.py --run", &[], 110, 30, &dir);
+    let t = Terminal::start_in("input", "run ask.py --run", &[], 110, 30, &dir);
     t.wait_for("main waiting for input", WAIT, |s| lane_rows(s).iter().any(|r| r.contains("input: i to type")));
     let conductor = t.conductor();
     let pids = run_pids(conductor);
@@ -877,7 +1107,7 @@ fn hot_key_of(screen: &str, name: &str) -> String {
 #[test]
 fn the_picker_opens_on_python_lessons_and_runs_one_as_python() {
     let _share = crate::common::share();
-    let t = Tmux::start("pypicker", "", &[], 120, 40);
+    let t = Terminal::start("pypicker", "", &[], 120, 40);
     let s = t.wait_for("the picker", WAIT, |s| s.contains("Python lessons · R: Rhai") && s.contains("ticket-race.py"));
     let first = s.lines().find_map(|l| l.split('│').nth(1).map(str::trim).filter(|c| c.ends_with(".py") || c.contains(".py ·"))).unwrap_or_default().to_string();
     assert!(first.contains(".py"), "Python lessons first:\n{s}");
@@ -942,7 +1172,7 @@ fn without_python3_the_picker_offers_the_rhai_lessons_and_says_why() {
     let _share = crate::common::share();
     let empty = std::env::temp_dir().join(format!("fs-ui-nopath-{}", std::process::id()));
     std::fs::create_dir_all(&empty).unwrap();
-    let t = Tmux::start("nopython", "", &[("PATH", empty.to_str().unwrap())], 100, 30);
+    let t = Terminal::start("nopython", "", &[("PATH", empty.to_str().unwrap())], 100, 30);
     let s = t.wait_for("the picker", WAIT, |s| s.contains("Rhai lessons"));
     let _ = std::fs::remove_dir(&empty);
     assert!(s.lines().next().unwrap_or("").contains("Rhai lessons only: python3 was not found on PATH"), "{s}");
@@ -967,7 +1197,7 @@ fn without_python3_the_picker_offers_the_rhai_lessons_and_says_why() {
 #[test]
 fn the_lesson_explains_itself_on_screen() {
     let _share = crate::common::share();
-    let t = Tmux::start("explain", "run deadlock --paused", &[], 80, 24);
+    let t = Terminal::start("explain", "run deadlock --paused", &[], 80, 24);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
     t.keys(&["e"]);
@@ -980,7 +1210,7 @@ fn the_lesson_explains_itself_on_screen() {
     let s = t.wait_for("the end of the explanation", WAIT, |s| s.contains("This run: fix=false"));
     assert!(s.contains("Challenge") && s.contains("★ Step alex and egon into the deadlock"), "{s}");
     t.keys(&["L"]);
-    // One frame, whole: tmux can show a frame half drawn (the title already
+    // One frame, whole: a terminal can show a frame half drawn (the title already
     // Chinese, the last lines still English; seen in CI).
     t.wait_for("the explanation in Chinese, to its last line", WAIT, |s| s.contains("这一课 — e / esc 关闭") && s.contains("本次运行:fix=false"));
     t.keys(&["e"]);
@@ -992,7 +1222,7 @@ fn the_lesson_explains_itself_on_screen() {
     assert_clean(conductor, &pids);
 
     let dir = python_program("explain", "race.py", "\"\"\"Two buyers race for the last ticket.\"\"\"\nimport multiprocessing as mp\n\ndef buy():\n    print('bought')\n\nif __name__ == '__main__':\n    p = mp.Process(target=buy)\n    p.start()\n    p.join()\n");
-    let t = Tmux::start_in("explainpy", "run race.py --paused", &[], 100, 30, &dir);
+    let t = Terminal::start_in("explainpy", "run race.py --paused", &[], 100, 30, &dir);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
     t.keys(&["e"]);
@@ -1013,7 +1243,7 @@ fn the_lesson_explains_itself_on_screen() {
 #[test]
 fn a_lesson_opens_paused_unless_told_to_run() {
     let _share = crate::common::share();
-    let t = Tmux::start("opens", "run ticket-race --param buyers=2", &[], 100, 30);
+    let t = Terminal::start("opens", "run ticket-race --param buyers=2", &[], 100, 30);
     let s = t.wait_for("the paused dashboard", WAIT, |s| header(s).contains("PAUSED") && s.contains("MainProcess"));
     assert!(header(&s).contains("step 0") && header(&s).contains("n: step, space: run"), "{s}");
     let conductor = t.conductor();
@@ -1033,7 +1263,7 @@ fn a_lesson_opens_paused_unless_told_to_run() {
         if let Some(m) = manifest {
             std::fs::write(dir.join("long.toml"), m).unwrap();
         }
-        let t = Tmux::start_in("opensrun", args, &[], 100, 30, &dir);
+        let t = Terminal::start_in("opensrun", args, &[], 100, 30, &dir);
         let s = t.wait_for("the running dashboard", WAIT, |s| header(s).contains("RUNNING"));
         assert!(!header(&s).contains("n: step"), "{args}: {s}");
         let conductor = t.conductor();
@@ -1079,7 +1309,7 @@ fn p_and_snapshot_draw_the_same_frame() {
     let dir = std::env::temp_dir().join(format!("fs-ui-same-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let t = Tmux::start_in("same", "run ticket-race --param lock=true", &[], 120, 36, &dir);
+    let t = Terminal::start_in("same", "run ticket-race --param lock=true", &[], 120, 36, &dir);
     t.wait_for("the paused dashboard", WAIT, |s| header(s).contains("PAUSED") && header(s).contains("step 0"));
     let conductor = t.conductor();
     for n in 1..=26 {
@@ -1112,7 +1342,7 @@ fn p_and_snapshot_draw_the_same_frame() {
 fn a_python_socket_server_lesson_answers_a_client_from_outside() {
     use std::io::{Read, Write};
     let _share = crate::common::share();
-    let t = Tmux::start("outside", "run echo-server.py --param outside=1 --run", &[], 120, 36);
+    let t = Terminal::start("outside", "run echo-server.py --param outside=1 --run", &[], 120, 36);
     let s = t.wait_for("the server waiting for its outside client", WAIT, |s| {
         lane_rows(s).iter().any(|r| r.contains("MainProcess") && r.contains("accept server")) && s.contains("server Socket  127.0.0.1:") && s.contains("waiting: MainProcess")
     });
@@ -1159,7 +1389,7 @@ fn l_turns_everything_forkscope_writes_chinese() {
     std::fs::create_dir_all(&dir).unwrap();
     let script = "fn holder(l) {\n    l.acquire();\n    print(\"拿到了锁\");\n    sleep(30.0);\n}\nfn waiter(l) {\n    l.acquire();\n    print(\"不会打印\");\n}\nfn main() {\n    let l = Lock();\n    report(\"票\", 1);\n    let h = Process(\"holder\", [l]);\n    h.start();\n    sleep(0.2);\n    print(\"试一下\");\n    let got = l.acquire(0.05);\n    for i in 0..2 {\n        Process(\"waiter\", [l]).start();\n    }\n    sleep(0.2);\n    h.kill();\n    h.join();\n    l.acquire();\n}\n";
     std::fs::write(dir.join("zh.rhai"), script).unwrap();
-    let t = Tmux::start_in("lang", "run zh.rhai --run", &[], 120, 40, &dir);
+    let t = Terminal::start_in("lang", "run zh.rhai --run", &[], 120, 40, &dir);
     t.wait_for("the stall banner", WAIT, |s| s.contains("STALLED"));
     let conductor = t.conductor();
     // Kill a waiter from the dashboard: "you sent SIGKILL to Process-2".
@@ -1196,7 +1426,7 @@ fn l_turns_everything_forkscope_writes_chinese() {
 #[test]
 fn l_says_a_goal_already_reached_in_the_new_language() {
     let _share = crate::common::share();
-    let t = Tmux::start("goallang", "run deadlock --paused", &[], 100, 30);
+    let t = Terminal::start("goallang", "run deadlock --paused", &[], 100, 30);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
     for _ in 0..40 {
@@ -1239,7 +1469,7 @@ fn x_explores_every_interleaving_and_opens_the_shortest_counterexample() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let lesson = "run ticket-race --paused --param buyers=3 --param tickets=2";
-    let t = Tmux::start_in("xall", &format!("{lesson} --param lock=true"), &[], 120, 36, &dir);
+    let t = Terminal::start_in("xall", &format!("{lesson} --param lock=true"), &[], 120, 36, &dir);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
     t.keys(&["x"]);
@@ -1271,7 +1501,7 @@ fn x_explores_every_interleaving_and_opens_the_shortest_counterexample() {
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert_clean(conductor, &pids);
 
-    let t = Tmux::start_in("xcx", &format!("{lesson} --param lock=false"), &[], 120, 36, &dir);
+    let t = Terminal::start_in("xcx", &format!("{lesson} --param lock=false"), &[], 120, 36, &dir);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
     t.keys(&["x"]);
