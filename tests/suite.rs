@@ -29,4 +29,5 @@ mod python_lessons;
 mod python_streams;
 mod replay;
 mod rewind;
+mod run_damage;
 mod stress;
