@@ -23,6 +23,7 @@ mod lessons_ipc;
 mod lessons_sync;
 mod memory;
 mod nothing_lost;
+mod process_bomb;
 mod python;
 mod python_abi;
 mod python_lessons;
