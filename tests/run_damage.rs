@@ -56,3 +56,50 @@ fn a_program_that_truncates_the_segment_ends_the_run_with_a_message() {
     assert_left_nothing(out.pid, &run_pids, Duration::from_secs(3));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Main moves its own lane's ring index 2^33 records ahead (a scribble on
+/// the segment, which it may write like any file): the conductor skips what
+/// it cannot read. It counted the jump itself as records (4294967295
+/// unreadable) and called them only "unreadable"; now at most a ring's worth
+/// is counted, and the summary says the shared memory was damaged by a
+/// process of the run.
+#[test]
+fn a_scribbled_ring_index_is_named_as_damage_not_counted_as_records() {
+    use forkscope::shm::layout::{Geometry, Lane};
+    let _share = common::share();
+    let d = dir("scribble");
+    let file = d.join("scribble.py");
+    let geo = Geometry::default();
+    let head = geo.offsets().lanes + std::mem::size_of::<Lane>() + std::mem::offset_of!(Lane, head);
+    let program = format!(
+        "import struct\n{FIND_SEGMENT}print('before', flush=True)\nwith open(seg, 'r+b') as f:\n    f.seek({head})\n    h, = struct.unpack('<Q', f.read(8))\n    f.seek({head})\n    f.write(struct.pack('<Q', h + (1 << 33)))\nfor i in range(5):\n    print('after', i)\n"
+    );
+    std::fs::write(&file, program).unwrap();
+    let out = run_limited(&["run", file.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(60));
+    let s = out.summary();
+    let corrupt = s["corrupt"].as_u64().unwrap();
+    assert!(corrupt > 0 && corrupt <= geo.ring_cap as u64, "at most a ring's worth unreadable, not the jump: {s}");
+    let findings: Vec<String> = s["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap().to_string()).collect();
+    assert!(findings.iter().any(|f| f.contains("the run's shared memory was damaged by a process of the run")), "{findings:?}");
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(3));
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// Main ends with a non-zero code and no traceback: the outcome is `error`,
+/// and the summary says why (it said nothing).
+#[test]
+fn an_error_outcome_always_says_why() {
+    let _share = common::share();
+    let d = dir("exitcode");
+    let file = d.join("exit3.py");
+    std::fs::write(&file, "import os\nprint('bye', flush=True)\nos._exit(3)\n").unwrap();
+    let out = run_limited(&["run", file.to_str().unwrap(), "--headless", "--json"], Duration::from_secs(60));
+    let s = out.summary();
+    assert_eq!(s["outcome"], "error", "{s}");
+    let findings: Vec<String> = s["findings"].as_array().unwrap().iter().map(|f| f["message"].as_str().unwrap().to_string()).collect();
+    assert!(!findings.is_empty(), "an error with no word: {s}");
+    assert!(findings.iter().any(|f| f.contains("MainProcess exited with code 3")), "{findings:?}");
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(3));
+    let _ = std::fs::remove_dir_all(&d);
+}
