@@ -171,6 +171,9 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     if let Some(message) = crate::words::lost_records(stats.dropped, stats.corrupt) {
         summary.findings.push(crate::model::summary::FindingOut { kind: "lost".into(), message, processes: vec![], resources: vec![] });
     }
+    if let Some(message) = unexplained_error(&model, &summary, stats.corrupt) {
+        summary.findings.push(crate::model::summary::FindingOut { kind: "error".into(), message, processes: vec![model.pname(crate::vocab::Lane::MAIN)], resources: vec![] });
+    }
     summary.elapsed_s = (elapsed.as_secs_f64() * 1000.0).round() / 1000.0;
     if quiet {
     } else if json {
@@ -179,6 +182,29 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
         print_summary(out, &model, &summary, &reason);
     }
     Ok(Finished { summary, model, schedule: sched, records, reason })
+}
+
+/// Why a run whose outcome is `error` ended so, when no finding says it
+/// (every such end must): how main ended as far as the records say, and
+/// whether the run's shared memory was damaged by one of its processes
+/// (main's end may then be among what could not be read).
+fn unexplained_error(model: &Model, s: &Summary, corrupt: u64) -> Option<String> {
+    use crate::model::PState;
+    if s.outcome != crate::model::summary::Outcome::Error || s.findings.iter().any(|f| f.kind != "lost") {
+        return None;
+    }
+    let main = model.pname(crate::vocab::Lane::MAIN);
+    let how = match model.processes.get(&crate::vocab::Lane::MAIN).map(|p| p.state) {
+        Some(PState::Exited(code)) => format!("{main} exited with code {code}"),
+        Some(PState::Killed(sig)) => format!("{main} was killed by {}", crate::sys::signal_name(sig)),
+        Some(_) => format!("{main}'s end was never recorded"),
+        None => "MainProcess never started as far as the records say".to_string(),
+    };
+    Some(if corrupt > 0 {
+        format!("{how}; the run's shared memory was damaged by a process of the run ({corrupt} records unreadable), so what the run did is not fully known")
+    } else {
+        how
+    })
 }
 
 fn print_summary(out: &mut dyn Write, model: &Model, s: &Summary, reason: &EndReason) {

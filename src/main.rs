@@ -30,6 +30,9 @@ fn main() -> ExitCode {
     if cli.no_fork_server {
         forkscope::conductor::without_fork_server();
     }
+    if matches!(cli.command, None | Some(Command::Run(_) | Command::Replay(_) | Command::Explore(_) | Command::Snapshot(_))) {
+        forkscope::ui::terminal::catch_bus_error();
+    }
     let code = match cli.command {
         Some(Command::Worker { segment, lane }) => forkscope::worker::main(&segment, lane),
         Some(Command::Template { segment }) => forkscope::worker::template::main(&segment),

@@ -281,6 +281,40 @@ static STOP_SIGNAL: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32:
 
 extern "C" fn note_signal(sig: libc::c_int) {
     STOP_SIGNAL.store(sig, std::sync::atomic::Ordering::SeqCst);
+    freeze_run_groups();
+}
+
+/// The process groups of the runs this process conducts (0: a free slot).
+/// A stop signal freezes them at once, in its handler: a run of a thousand
+/// busy processes (a `Process` bomb) then takes no more CPU from the
+/// conductor, which ends the run as usual (SIGKILL ends a stopped process).
+static RUN_GROUPS: [std::sync::atomic::AtomicI32; 64] = [const { std::sync::atomic::AtomicI32::new(0) }; 64];
+
+/// Counts `pgid` among the run groups a stop signal freezes (until
+/// [`forget_run_group`]).
+pub fn note_run_group(pgid: i32) {
+    use std::sync::atomic::Ordering::SeqCst;
+    if pgid > 1 {
+        let _ = RUN_GROUPS.iter().find(|s| s.compare_exchange(0, pgid, SeqCst, SeqCst).is_ok());
+    }
+}
+
+pub fn forget_run_group(pgid: i32) {
+    use std::sync::atomic::Ordering::SeqCst;
+    for s in &RUN_GROUPS {
+        let _ = s.compare_exchange(pgid, 0, SeqCst, SeqCst);
+    }
+}
+
+/// SIGSTOP to every run group noted; async-signal-safe (loads and kill).
+fn freeze_run_groups() {
+    for s in &RUN_GROUPS {
+        let g = s.load(std::sync::atomic::Ordering::SeqCst);
+        if g > 1 {
+            // SAFETY: kill has no memory preconditions and is async-signal-safe.
+            unsafe { libc::kill(-g, libc::SIGSTOP) };
+        }
+    }
 }
 
 /// Turns SIGINT, SIGTERM and SIGHUP into a flag ([`stop_requested`]) so the

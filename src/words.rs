@@ -171,7 +171,7 @@ pub fn lost_records(dropped: u64, corrupt: u64) -> Option<String> {
         parts.push(format!("{dropped} records were dropped (a ring stayed full)"));
     }
     if corrupt > 0 {
-        parts.push(format!("{corrupt} records arrived unreadable"));
+        parts.push(format!("{corrupt} records arrived unreadable (the run's shared memory was damaged by a process of the run)"));
     }
     (!parts.is_empty()).then(|| format!("{}: the log and the model may miss what they said", parts.join(", ")))
 }

@@ -1519,3 +1519,27 @@ fn x_explores_every_interleaving_and_opens_the_shortest_counterexample() {
     assert_clean(conductor, &pids);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A program that truncates the run's segment (its name is on main's
+/// command line): the conductor's next read of a lane is a
+/// SIGBUS. forkscope gives the terminal back — main screen, cursor shown,
+/// mouse reporting off — says why, and its guard ends the run.
+#[test]
+fn a_truncated_segment_restores_the_terminal_and_says_why() {
+    let _share = crate::common::share();
+    let dir = std::env::temp_dir().join(format!("fs-ui-trunc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("trunc.py"), "import os, time\nprint('before', flush=True)\ntime.sleep(1)\nseg = next(a for a in open('/proc/self/cmdline', 'rb').read().split(b'\\0') if a.startswith(b'forkscope-')).decode()\nos.truncate('/dev/shm/' + seg, 4096)\nfor i in range(1000):\n    print('after', i)\n    time.sleep(0.01)\n").unwrap();
+    let t = Tmux::start_in("trunc", "run trunc.py", &[], 120, 30, &dir);
+    t.wait_for("the dashboard", WAIT, |s| s.contains("PAUSED"));
+    let conductor = t.conductor();
+    t.keys(&["Space"]);
+    let s = t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited"));
+    assert!(s.contains("forkscope exited 1"), "{s}");
+    assert!(s.contains("the run's shared memory went away under it"), "the message is readable:\n{s}");
+    assert!(!t.alternate_screen(), "the terminal is still on the alternate screen");
+    let flags = t.tmux(&["display-message", "-p", "-t", "0", "#{cursor_flag} #{mouse_any_flag}"]);
+    assert_eq!(String::from_utf8_lossy(&flags.stdout).trim(), "1 0", "cursor shown, mouse reporting off");
+    assert_clean(conductor, &[]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -96,10 +96,11 @@ fn dev_shm_full_is_a_clear_error_before_anything_starts() {
 #[test]
 fn values_that_do_not_fit_in_dev_shm_are_a_memory_error_at_the_sender() {
     let _alone = crate::common::heavy();
-    // A private 24 MiB /dev/shm: room for the segment (21 MiB, sparse) and
-    // one arena, not for a 40 MiB item nor a queue of 100,000 ints.
+    // A private 40 MiB /dev/shm: room for the segment (21 MiB, every page
+    // reserved at the start) and one arena (16 MiB, reserved when made),
+    // not for a second arena, a 40 MiB item nor a queue of 100,000 ints.
     require_root_and("mounts a private, small /dev/shm", &["unshare"]);
-    let prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=24m forkscope-test /dev/shm && exec \"$0\" \"$@\""];
+    let prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=40m forkscope-test /dev/shm && exec \"$0\" \"$@\""];
     let file = repo("tests/python/programs/large_data_no_room.py");
     let out = run_under(&prefix, &["run", file.to_str().unwrap(), "--headless", "--json"]);
     assert!(!out.stderr.contains("unshare:") && !out.stderr.contains("mount:"), "no private mount namespace with a tmpfs /dev/shm here (root without CAP_SYS_ADMIN, e.g. in a container?): {}", out.stderr.trim());
@@ -121,6 +122,29 @@ fn values_that_do_not_fit_in_dev_shm_are_a_memory_error_at_the_sender() {
     assert_eq!(s["outcome"], "completed", "no deadlock, no error: {s}");
     assert_eq!(out.status, 0);
     // The private /dev/shm went with its namespace; nothing in the real one.
+    assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
+}
+
+/// /dev/shm filled by someone else during the run: a page of the segment
+/// first touched after that (a new process's lane and ring) used to be a
+/// SIGBUS that killed forkscope (exit 135, no word) and the process. Every
+/// page is reserved at the start now: the run goes on, and only a value
+/// that needs new room is refused, as a MemoryError where it is sent.
+#[test]
+fn dev_shm_filled_during_the_run_faults_nothing() {
+    let _alone = crate::common::heavy();
+    require_root_and("mounts a private, small /dev/shm", &["unshare"]);
+    let prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=32m forkscope-test /dev/shm && exec \"$0\" \"$@\""];
+    let file = repo("tests/python/programs/dev_shm_filled_during_the_run.py");
+    let out = run_under(&prefix, &["run", file.to_str().unwrap(), "--headless", "--json"]);
+    assert!(!out.stderr.contains("unshare:") && !out.stderr.contains("mount:"), "no private mount namespace with a tmpfs /dev/shm here (root without CAP_SYS_ADMIN, e.g. in a container?): {}", out.stderr.trim());
+    assert_eq!(out.status, 0, "{}", out.stderr);
+    let s = out.summary();
+    let printed: Vec<String> = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect();
+    assert_eq!(printed.iter().filter(|p| p.starts_with("child ")).count(), 40 * 50, "every child's every line: {s}");
+    let main: Vec<&String> = printed.iter().filter(|p| !p.starts_with("child ")).collect();
+    assert_eq!(main, ["filled: True", "back: True True", "big: MemoryError"], "{s}");
+    assert_eq!(s["outcome"], "completed", "{s}");
     assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
 }
 

@@ -63,6 +63,7 @@ impl Run {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
+        sys::forget_run_group(self.pgid);
         // Stop the reaper (it reaps the adopted zombies on its way out).
         self.stop_reaper();
         if let Some(h) = self.reaper.take() {
@@ -102,6 +103,11 @@ impl Run {
                 })
             })
             .collect()
+    }
+
+    /// The run's process group (0 before it has one).
+    pub fn group(&self) -> i32 {
+        self.pgid
     }
 
     /// SIGKILL to the run's process group and to every lane's process that

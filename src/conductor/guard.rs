@@ -57,11 +57,29 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
         remove_scratch();
         return 0;
     };
+    let group = run_group(&String::from_utf8_lossy(&said));
+    if !seg.intact() {
+        // Truncated under the run (reading a lane now would be a SIGBUS):
+        // the group, and every live process started with the segment's
+        // name on its command line, are known without it.
+        let t0 = Instant::now();
+        while t0.elapsed() < Duration::from_secs(2) {
+            if let Some(g) = group {
+                sys::kill_group(g, libc::SIGKILL);
+            }
+            if kill_named(segment) == 0 {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        crate::shm::unlink(segment);
+        remove_scratch();
+        return 0;
+    }
     let v = seg.view();
     if v.control().clean.load(Acquire) != 0 {
         return 0;
     }
-    let group = run_group(&String::from_utf8_lossy(&said));
     // A few rounds, while a lane's process still lives (a process may have
     // been forking as the first kills went out). Killed processes may stay
     // zombies for a while (their reaper is gone with the conductor): those
@@ -124,4 +142,23 @@ fn run_group(said: &str) -> Option<i32> {
 /// A zombie is not: it has ended already.
 fn is_the_runs(pid: i32, start: u64, segment: &str) -> bool {
     sys::proc_stat(pid).is_some_and(|st| st.start_time == start && st.state != 'Z' && st.state != 'X') && sys::cmdline(pid).is_some_and(|c| c.contains(segment))
+}
+
+/// SIGKILLs every live process of this user (but the guard) whose command
+/// line names `segment` (every process of a run is started with it, or is a
+/// fork of one that was); returns how many it signalled.
+fn kill_named(segment: &str) -> usize {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+    let me = std::process::id() as i32;
+    let mut n = 0;
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else { continue };
+        if pid == me || !sys::proc_stat(pid).is_some_and(|st| st.state != 'Z' && st.state != 'X') {
+            continue;
+        }
+        if sys::cmdline(pid).is_some_and(|c| c.contains(segment)) && sys::kill(pid, libc::SIGKILL) {
+            n += 1;
+        }
+    }
+    n
 }

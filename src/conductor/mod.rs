@@ -363,6 +363,7 @@ impl Run {
             }
         };
         ctl.pgid.store(run.pgid, Release);
+        sys::note_run_group(run.pgid);
         run.tell_guard(run.pgid);
         l.start_time.store(sys::start_time(pid).unwrap_or(0), Relaxed);
         l.pid.store(pid, Release);

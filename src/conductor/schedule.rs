@@ -172,6 +172,19 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
         }
     };
     let mut deadlock_since: Option<(Instant, u64)> = None;
+    // The time limit is kept by a thread of its own, which at the deadline
+    // freezes the run's group (SIGSTOP): a loop below starved of the CPU
+    // by a thousand busy processes (a `Process` bomb) still ends the run on
+    // time, as it gets the CPU back at once.
+    let (limit_done, limit_wait) = std::sync::mpsc::channel::<()>();
+    let group = run.group();
+    let limit = timeout.filter(|_| group > 1).map(|t| {
+        std::thread::spawn(move || {
+            if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = limit_wait.recv_timeout(t) {
+                crate::sys::kill_group(group, libc::SIGSTOP);
+            }
+        })
+    });
     let reason = loop {
         if let Some(sig) = crate::sys::stop_requested() {
             break EndReason::Stopped(format!("stopped by {}", crate::sys::signal_name(sig)));
@@ -258,6 +271,10 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
             }
         }
     };
+    drop(limit_done);
+    if let Some(h) = limit {
+        let _ = h.join();
+    }
     run.shutdown_into(&mut recs);
     feed(&mut recs, model);
     let unseen: Vec<Lane> = model.live().map(|p| p.lane).collect();

@@ -205,9 +205,11 @@ impl<'a> Ring<'a> {
         let head = self.lane.head.0.load(Acquire);
         let avail = head.wrapping_sub(tail);
         if avail > self.cap as u64 {
-            // Impossible for an honest producer: skip it all.
+            // Impossible for an honest producer: skip it all. At most a
+            // ring's worth of records was there to lose (the jump itself is a
+            // scribble, not a count: it showed as 4294967295 unreadable).
             self.lane.tail.0.store(head, Release);
-            return PopReport { skipped: avail.min(u32::MAX as u64) };
+            return PopReport { skipped: avail.min(self.cap as u64) };
         }
         let n = avail.min(max as u64);
         out.reserve(n as usize);

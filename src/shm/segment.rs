@@ -1,4 +1,4 @@
-//! The segment itself: created exclusively and sparse, opened and checked,
+//! The segment itself: created exclusively with every page reserved, opened and checked,
 //! held alive, swept when its conductor is gone, unlinked.
 
 use std::marker::PhantomData;
@@ -64,8 +64,8 @@ impl Segment {
         Ok(seg)
     }
 
-    /// Checks that `/dev/shm` has room for the whole segment (its pages are
-    /// allocated as the run touches them; see the module docs).
+    /// Allocates every page of the segment now (see the module docs): a
+    /// clear error if `/dev/shm` has no room for it.
     pub(super) fn reserve_space(&self) -> Result<(), ShmError> {
         let path = format!("/dev/shm/{}", self.name);
         let file = std::fs::OpenOptions::new()
@@ -73,14 +73,28 @@ impl Segment {
             .write(true)
             .open(&path)
             .map_err(|e| ShmError::Create(format!("{path}: {e}")))?;
-        let st = nix::sys::statvfs::fstatvfs(&file).map_err(|e| ShmError::Create(format!("{path}: {}", std::io::Error::from(e))))?;
-        let free = (st.blocks_available() as u128) * (st.fragment_size().max(1) as u128);
-        if free < self.off.total as u128 {
-            return Err(ShmError::NoSpace(std::io::Error::from_raw_os_error(libc::ENOSPC), self.off.total));
+        // Every page is allocated now, not as the run first touches it: a
+        // `/dev/shm` that fills up during the run cannot take a page the
+        // run needs (the touch would be a SIGBUS).
+        match nix::fcntl::posix_fallocate(&file, 0, self.off.total as libc::off_t) {
+            Ok(()) => {}
+            Err(nix::errno::Errno::ENOSPC) => return Err(ShmError::NoSpace(std::io::Error::from_raw_os_error(libc::ENOSPC), self.off.total)),
+            Err(e) => return Err(ShmError::Create(format!("{path}: {}", std::io::Error::from(e)))),
         }
         // Whatever the umask said, only the owner may use it.
         let _ = nix::sys::stat::fchmod(&file, nix::sys::stat::Mode::from_bits_truncate(0o600));
         Ok(())
+    }
+
+    /// Whether the segment's file is still as long as its mapping: a
+    /// process of the run can truncate it, and then reading a page past
+    /// its new end is a SIGBUS. (A file gone from `/dev/shm` is still
+    /// mapped whole: intact.)
+    pub fn intact(&self) -> bool {
+        match std::fs::metadata(format!("/dev/shm/{}", self.name)) {
+            Ok(m) => m.len() >= self.off.total as u64,
+            Err(_) => true,
+        }
     }
 
     pub(super) fn init(&self) {

@@ -72,8 +72,21 @@ pub fn enter() -> std::io::Result<(Term, TerminalGuard)> {
     Ok((term, guard))
 }
 
+/// The terminal's settings before raw mode, for [`catch_bus_error`]'s
+/// handler (a plain load there: it may not lock or allocate).
+static COOKED: std::sync::OnceLock<(i32, libc::termios)> = std::sync::OnceLock::new();
+
 /// Raw mode, the alternate screen, mouse capture, no cursor; Ctrl-Z suspends.
 fn take_over() -> std::io::Result<()> {
+    for fd in [libc::STDIN_FILENO, libc::STDOUT_FILENO] {
+        // SAFETY: a zeroed termios is a valid out-parameter; tcgetattr fills it.
+        let mut t: libc::termios = unsafe { std::mem::zeroed() };
+        // SAFETY: `fd` is a standard descriptor; `t` is a valid termios.
+        if unsafe { libc::tcgetattr(fd, &mut t) } == 0 {
+            let _ = COOKED.set((fd, t));
+            break;
+        }
+    }
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
     keep_suspend_key();
@@ -158,6 +171,43 @@ pub fn restore() {
         // The terminal is the shell's again: Ctrl-Z stops us as it would by default.
         catch_suspend(false);
     }
+}
+
+/// What the SIGBUS handler says (set once, before it is installed).
+static BUS_MESSAGE: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+
+extern "C" fn on_bus_error(_: libc::c_int) {
+    // Only async-signal-safe calls here: tcsetattr, write, _exit.
+    if ACTIVE.load(Ordering::SeqCst) {
+        if let Some((fd, t)) = COOKED.get() {
+            // SAFETY: `t` is the termios read from `fd` before raw mode.
+            unsafe { libc::tcsetattr(*fd, libc::TCSANOW, t) };
+        }
+        // Mouse reporting off (every mode crossterm turns on), the cursor
+        // shown, the main screen back.
+        let undo = b"\x1b[?1006l\x1b[?1015l\x1b[?1003l\x1b[?1002l\x1b[?1000l\x1b[?25h\x1b[?1049l";
+        // SAFETY: writing a static buffer to stdout.
+        unsafe { libc::write(libc::STDOUT_FILENO, undo.as_ptr().cast(), undo.len()) };
+    }
+    if let Some(m) = BUS_MESSAGE.get() {
+        // SAFETY: writing a buffer that lives for the whole program.
+        unsafe { libc::write(libc::STDERR_FILENO, m.as_ptr().cast(), m.len()) };
+    }
+    // The run's guard ends its processes and removes what is left.
+    // SAFETY: _exit is async-signal-safe and ends the process at once.
+    unsafe { libc::_exit(1) }
+}
+
+/// A SIGBUS (the run's shared memory truncated under it, by a process of
+/// the run or a full `/dev/shm`) gives the terminal back and ends forkscope
+/// with a message, instead of killing it with the terminal left in raw mode
+/// and the alternate screen. The run's guard then ends the run's processes
+/// and removes the segment and folder, as after any death of the conductor.
+pub fn catch_bus_error() {
+    let _ = BUS_MESSAGE.set(
+        b"forkscope: the run's shared memory went away under it (its file in /dev/shm was truncated, by a process of the run or for want of room): the run cannot go on; its processes are ended\n".to_vec(),
+    );
+    crate::sys::on_signal(nix::sys::signal::Signal::SIGBUS, Some(on_bus_error));
 }
 
 /// The terminal on standard input has hung up.

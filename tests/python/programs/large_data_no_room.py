@@ -1,4 +1,4 @@
-"""Run with a /dev/shm of 24 MiB: values that do not fit raise MemoryError
+"""Run with a /dev/shm of 40 MiB: values that do not fit raise MemoryError
 where they are sent, once, and the run goes on."""
 import time
 from multiprocessing import Pipe, Pool, Queue
