@@ -67,7 +67,9 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
             if let Some(g) = group {
                 sys::kill_group(g, libc::SIGKILL);
             }
-            if kill_named(segment) == 0 {
+            // Those named with the segment, and what left the group
+            // carrying the run's mark.
+            if kill_named(segment) + crate::conductor::family::kill_all(segment, &[]) == 0 {
                 break;
             }
             std::thread::sleep(Duration::from_millis(10));
