@@ -254,8 +254,10 @@ fn a_forkscope_started_inside_a_run_passes_on_only_its_own_mark() {
 }
 
 /// `explore` must not call a program clean when its runs fail: a process
-/// that spins without reaching an op (no step ever finishes), or a main that
-/// exits with an error. It stops at the first failed run and says why.
+/// that spins without reaching an op (no step ever finishes) fails the run,
+/// and explore stops there and says why. A main that exits with an error
+/// code is a bad outcome the program itself declared (every error outcome
+/// has a finding saying why): a counterexample, saved and replayable.
 #[test]
 fn explore_does_not_call_a_program_clean_when_its_runs_fail() {
     let _share = common::share();
@@ -268,11 +270,12 @@ fn explore_does_not_call_a_program_clean_when_its_runs_fail() {
         // In the test's folder: a run judged bad is saved beside the command.
         let out = run_limited_in(&d, &args, Duration::from_secs(60));
         let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap_or_else(|e| panic!("{e}: {}", out.stdout));
-        assert_eq!(v["result"], "failed", "{mode:?}: {v}");
-        assert_eq!(v["runs"], 1, "{v}");
-        assert_eq!(v["failed"]["outcome"], "error", "{v}");
-        assert_eq!(v["failed"]["message"], "MainProcess exited with 3", "{v}");
-        assert_eq!(out.status, 2, "{v}");
+        assert_eq!(v["result"], "counterexample", "{mode:?}: {v}");
+        assert_eq!(v["counterexample"]["kind"], "error", "{v}");
+        assert_eq!(v["counterexample"]["message"], "MainProcess exited with code 3", "{v}");
+        let saved = d.join(v["counterexample"]["saved"].as_str().expect("saved"));
+        assert!(saved.is_file(), "{v}");
+        std::fs::remove_file(&saved).unwrap();
     }
     // The case found: a child that never reaches an op again.
     let spin = d.join("spin.py");

@@ -103,7 +103,10 @@ pub fn verdict(pid: i32, segment: &str, own: &[i32]) -> Option<bool> {
     for _ in 0..3 {
         let Some(st) = sys::proc_stat(pid) else { return Some(true) };
         if st.state == 'Z' || st.state == 'X' {
-            return Some(st.ppid == me || is_of_run(st.ppid, segment));
+            // Ended: nothing can be signalled or waited for wrongly any more
+            // (a zombie's parent may be mid-exit itself, at the end of a
+            // run, and show nothing either).
+            return Some(true);
         }
         if is_of_run(pid, segment) {
             return Some(true);
@@ -123,11 +126,14 @@ pub fn verdict(pid: i32, segment: &str, own: &[i32]) -> Option<bool> {
     }
     match sys::proc_stat(pid) {
         None => Some(true),
-        Some(st) if st.state == 'Z' || st.state == 'X' => Some(st.ppid == me || is_of_run(st.ppid, segment)),
-        // Our child, with no environment or ours: its exec is under way.
-        Some(st) if st.ppid == me => None,
-        // No environment and not ours: a kernel thread, or someone else's.
-        Some(_) => Some(false),
+        Some(st) if st.state == 'Z' || st.state == 'X' => Some(true),
+        // A kernel thread has no environment ever.
+        Some(st) if pid == 2 || st.ppid == 2 => Some(false),
+        // Our child with no environment or ours (its exec under way), or a
+        // process ending (its memory, environment included, is gone before
+        // it is a zombie — at the end of a run its parent may be ending too,
+        // not yet handing it to us): look again a moment later.
+        Some(_) => None,
     }
 }
 
