@@ -22,6 +22,12 @@
 //!   end: the whole wall time. Each write adds to a partial line, which must
 //!   cost the same however long the line already is (it once took 16 s).
 //!
+//! With `FORKSCOPE_BEFORE=/path/to/an/older/forkscope` (a binary with its
+//! `libforkscope.so` beside it), the lock and print cases are also timed
+//! under that binary in the same run, and the closing lines compare this
+//! build with it: how much a change costs, measured on the same machine in
+//! the same minutes.
+//!
 //! The programs are written into a fresh folder under the temp dir, removed
 //! at the end. The interpreter is python3 from PATH, resolved once to the
 //! real executable (`sys.executable`: a pyenv shim alone adds ~50 ms to every
@@ -149,6 +155,8 @@ impl Drop for TempDir {
 enum Runner {
     CPython,
     Forkscope,
+    /// The binary named by `FORKSCOPE_BEFORE`.
+    Before,
 }
 
 impl Runner {
@@ -156,6 +164,7 @@ impl Runner {
         match self {
             Runner::CPython => "cpython",
             Runner::Forkscope => "forkscope",
+            Runner::Before => "before",
         }
     }
 }
@@ -165,6 +174,7 @@ impl Runner {
 struct Env {
     python: PathBuf,
     exe: PathBuf,
+    before: Option<PathBuf>,
     dir: PathBuf,
 }
 
@@ -178,14 +188,15 @@ impl Env {
     fn command(&self, runner: Runner, prog: &Path) -> Command {
         let mut cmd = match runner {
             Runner::CPython => Command::new(&self.python),
-            Runner::Forkscope => {
-                let mut c = Command::new(&self.exe);
+            Runner::Forkscope | Runner::Before => {
+                let exe = if runner == Runner::Before { self.before.as_ref().unwrap_or(&self.exe) } else { &self.exe };
+                let mut c = Command::new(exe);
                 c.arg("run");
                 c
             }
         };
         cmd.arg(prog);
-        if runner == Runner::Forkscope {
+        if runner != Runner::CPython {
             cmd.arg("--headless").arg("--python").arg(&self.python);
         }
         cmd.current_dir(&self.dir);
@@ -285,8 +296,8 @@ fn preflight(env: &Env, cases: &mut [Case]) -> bool {
 /// Times each case in a criterion group; returns the cases' medians (ns per
 /// whole run), `None` for those not measured in this run (a failed runner, or
 /// a bench filtered out on the command line).
-fn measure(c: &mut Criterion, env: &Env, group: &str, measurement: Duration, cases: &[Case]) -> Vec<[Option<f64>; 2]> {
-    let ran: Vec<[Cell<bool>; 2]> = cases.iter().map(|_| [Cell::new(false), Cell::new(false)]).collect();
+fn measure(c: &mut Criterion, env: &Env, group: &str, measurement: Duration, cases: &[Case]) -> Vec<[Option<f64>; 3]> {
+    let ran: Vec<[Cell<bool>; 3]> = cases.iter().map(|_| [Cell::new(false), Cell::new(false), Cell::new(false)]).collect();
     {
         let mut g = c.benchmark_group(group);
         g.sampling_mode(SamplingMode::Flat).sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(measurement);
@@ -306,7 +317,7 @@ fn measure(c: &mut Criterion, env: &Env, group: &str, measurement: Duration, cas
         .zip(&ran)
         .map(|(case, flags)| {
             let m = |r: Runner| if flags[r as usize].get() { median_ns(group, &format!("{}_{}", r.id(), case.id)) } else { None };
-            [m(Runner::CPython), m(Runner::Forkscope)]
+            [m(Runner::CPython), m(Runner::Forkscope), m(Runner::Before)]
         })
         .collect()
 }
@@ -346,21 +357,32 @@ fn main() {
             return;
         }
     };
-    let env = Env { python, exe, dir: tmp.0.clone() };
+    let before = std::env::var_os("FORKSCOPE_BEFORE").map(PathBuf::from).filter(|p| {
+        let ok = p.is_file();
+        if !ok {
+            println!("note: FORKSCOPE_BEFORE={} is not a file: no before/after comparison", p.display());
+        }
+        ok
+    });
+    let env = Env { python, exe, before, dir: tmp.0.clone() };
     println!("CPython {version}: {} (python3 on PATH); forkscope: {}", env.python.display(), env.exe.display());
+    if let Some(b) = &env.before {
+        println!("before: {} (FORKSCOPE_BEFORE), timed beside this build on the lock and print cases", b.display());
+    }
+    let with_before = || if env.before.is_some() { vec![Runner::CPython, Runner::Forkscope, Runner::Before] } else { vec![Runner::CPython, Runner::Forkscope] };
 
     let both = || vec![Runner::CPython, Runner::Forkscope];
     let mut lock = [
-        Case { id: "lock_0", prog: env.write("lock_0.py", &lock_program(0)), runners: both() },
-        Case { id: "lock_n", prog: env.write(&format!("lock_{LOCK_N}.py"), &lock_program(LOCK_N)), runners: both() },
+        Case { id: "lock_0", prog: env.write("lock_0.py", &lock_program(0)), runners: with_before() },
+        Case { id: "lock_n", prog: env.write(&format!("lock_{LOCK_N}.py"), &lock_program(LOCK_N)), runners: with_before() },
     ];
     let mut procs = [
         Case { id: "procs_0", prog: env.write("procs_0.py", &procs_program(0)), runners: both() },
         Case { id: "procs_n", prog: env.write(&format!("procs_{PROCS_N}.py"), &procs_program(PROCS_N)), runners: both() },
     ];
     let mut print = [
-        Case { id: "print_0", prog: env.write("print_0.py", &print_program(0)), runners: both() },
-        Case { id: "print_n", prog: env.write(&format!("print_{PRINT_N}.py"), &print_program(PRINT_N)), runners: both() },
+        Case { id: "print_0", prog: env.write("print_0.py", &print_program(0)), runners: with_before() },
+        Case { id: "print_n", prog: env.write(&format!("print_{PRINT_N}.py"), &print_program(PRINT_N)), runners: with_before() },
     ];
     let mut sleep = [Case { id: "sleep", prog: env.write("sleep_10x0.5s.py", SLEEP_PROGRAM), runners: both() }];
     let mut partial = [Case { id: "partial", prog: env.write("partial.py", &partial_program(PARTIAL_N)), runners: both() }];
@@ -376,6 +398,7 @@ fn main() {
 
     const CPY: usize = 0;
     const FS: usize = 1;
+    const BEFORE: usize = 2;
     let lock_it = [CPY, FS].map(|r| per_unit(lock_m[1][r], lock_m[0][r], LOCK_N));
     let proc_each = [CPY, FS].map(|r| per_unit(procs_m[1][r], procs_m[0][r], PROCS_N));
     let print_each = [CPY, FS].map(|r| per_unit(print_m[1][r], print_m[0][r], PRINT_N));
@@ -419,6 +442,17 @@ fn main() {
         Row::new("  forkscope", ms(start[FS]), "(for reference)", None),
         Row::new("  CPython", ms(start[CPY]), "(baseline)", None),
     ];
+    let mut rows = rows;
+    if env.before.is_some() {
+        let lock_b = per_unit(lock_m[1][BEFORE], lock_m[0][BEFORE], LOCK_N);
+        let print_b = per_unit(print_m[1][BEFORE], print_m[0][BEFORE], PRINT_N);
+        rows.extend([
+            Row::new("`with lock: pass`, per iteration, this build ÷ FORKSCOPE_BEFORE", fmt_ratio(ratio(lock_it[FS], lock_b)), "(for reference)", None),
+            Row::new("  FORKSCOPE_BEFORE", us(lock_b), "(baseline)", None),
+            Row::new("`print` of a short line, per line, this build ÷ FORKSCOPE_BEFORE", fmt_ratio(ratio(print_each[FS], print_b)), "(for reference)", None),
+            Row::new("  FORKSCOPE_BEFORE", us(print_b), "(baseline)", None),
+        ]);
+    }
     report("Python programs against CPython (cargo bench --bench python)", &rows);
     drop(tmp);
 }
