@@ -253,6 +253,11 @@ def flush_streams():
             s.flush()
         except Exception:
             pass
+    _drain_capture()
+
+
+def _drain_capture():
+    """Shows what already reached fd 1 and 2 (the capture pipes' reader)."""
     cap = _capture
     if cap is not None:
         try:
@@ -421,13 +426,7 @@ def _exit(status):
     """`os._exit(status)`: what already reached fd 1 and 2 is shown first (on
     a terminal it would be there already), then the real one. (Partial lines
     of `sys.stdout` are lost, as CPython loses its buffer.)"""
-    cap = _capture
-    if cap is not None:
-        try:
-            with cap.lock:
-                cap.drain(final=True)
-        except Exception:
-            pass
+    _drain_capture()
     _real_exit(status)
 
 
