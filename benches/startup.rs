@@ -19,6 +19,14 @@
 //!   guard's) until none of them runs any more, against the kernel ending
 //!   1,000 busy forks of one Python process by a single `killpg` (baseline,
 //!   same run). Goal: 1 s.
+//! - `q` in the dashboard amid the same 1,000 busy processes (a real pty,
+//!   120×36, the terminal's session as a user's): from the key until none of
+//!   them runs. The conductor's UI thread must get the CPU to read the key;
+//!   the run's processes are in a session of their own, which the scheduler
+//!   weighs as one against the conductor's where it groups by session
+//!   (autogroup). Against the same kernel baseline; with
+//!   `FORKSCOPE_BEFORE=/path/to/an/older/forkscope` also under that binary,
+//!   in the same run.
 //!
 //! Run: `cargo bench --bench startup`.
 
@@ -152,6 +160,96 @@ fn busy_run_end(n: u32, signal: i32) -> Option<Duration> {
     Some(dt)
 }
 
+/// The live processes below `root` (following parent links).
+fn descendants(root: i32) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let parents: std::collections::HashMap<i32, i32> = dir
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter_map(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+            let ppid = stat.rsplit(')').next()?.split_whitespace().nth(1)?.parse().ok()?;
+            Some((p, ppid))
+        })
+        .collect();
+    parents
+        .keys()
+        .copied()
+        .filter(|&p| {
+            let mut cur = p;
+            for _ in 0..64 {
+                match parents.get(&cur) {
+                    Some(&pp) if pp == root => return alive(p),
+                    Some(&pp) => cur = pp,
+                    None => return false,
+                }
+            }
+            false
+        })
+        .collect()
+}
+
+/// `exe`'s dashboard in a pty (its own session, as a terminal's shell
+/// starts it) running `n` + 1 busy processes; once all spin, `q`: the time
+/// until none of them runs (`None` if they never all started).
+fn dashboard_quit_amid(exe: &std::path::Path, n: u32) -> Option<Duration> {
+    use std::io::{Read, Write};
+    use std::os::unix::process::CommandExt;
+    let lesson = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lessons/thousand_busy.rhai");
+    let ws = nix::pty::Winsize { ws_row: 36, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
+    let pty = nix::pty::openpty(Some(&ws), None).ok()?;
+    let slave = pty.slave;
+    let mut cmd = std::process::Command::new(exe);
+    cmd.args(["run", lesson, "--param", &format!("n={n}")]).env("TERM", "xterm-256color");
+    cmd.stdin(std::process::Stdio::from(slave.try_clone().ok()?)).stdout(std::process::Stdio::from(slave.try_clone().ok()?)).stderr(std::process::Stdio::from(slave));
+    // SAFETY: only async-signal-safe calls between fork and exec: the child
+    // leads a new session with the slave (its stdin) as controlling terminal.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY, 0) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().ok()?;
+    drop(cmd);
+    let master = std::fs::File::from(pty.master);
+    let mut reader = master.try_clone().ok()?;
+    // The screen is read and dropped (a terminal that never reads would
+    // block the dashboard's writes); it ends at EIO once the terminal closes.
+    let drain = std::thread::spawn(move || {
+        let mut buf = vec![0u8; 1 << 16];
+        while matches!(reader.read(&mut buf), Ok(k) if k > 0) {}
+    });
+    let root = child.id() as i32;
+    let mut w = &master;
+    // The dashboard opens paused: space lets the run go.
+    std::thread::sleep(Duration::from_millis(1500));
+    let _ = w.write_all(b" ");
+    let t0 = Instant::now();
+    let mut pids = descendants(root);
+    while pids.len() < n as usize + 1 && t0.elapsed() < Duration::from_secs(180) {
+        std::thread::sleep(Duration::from_millis(200));
+        pids = descendants(root);
+    }
+    let started = pids.len() > n as usize;
+    std::thread::sleep(Duration::from_millis(300));
+    let t = Instant::now();
+    let _ = w.write_all(b"q");
+    while (child.try_wait().ok()?.is_none() || pids.iter().any(|&p| alive(p))) && t.elapsed() < Duration::from_secs(300) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let dt = t.elapsed();
+    if child.try_wait().ok()?.is_none() {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    drop(master);
+    let _ = drain.join();
+    started.then_some(dt)
+}
+
 fn python_once(method: &str) -> Option<Duration> {
     python_figure(PY, &[method], &format!("Python multiprocessing ({method})")).map(|ns| Duration::from_nanos(ns as u64))
 }
@@ -178,6 +276,10 @@ fn main() {
     };
     let term = busy_run_end(999, libc::SIGTERM);
     let kill = busy_run_end(999, libc::SIGKILL);
+    let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_forkscope"));
+    let quit = dashboard_quit_amid(&exe, 999);
+    let before = std::env::var_os("FORKSCOPE_BEFORE").map(std::path::PathBuf::from).filter(|p| p.is_file());
+    let quit_before = before.as_deref().and_then(|b| dashboard_quit_amid(b, 999));
     let kernel = python_figure(BUSY_PY, &["1000"], "1,000 busy forks ended by one killpg");
     let ours = median_ns("startup", "forkscope_100");
     let exec = median_ns("startup", "forkscope_100_exec");
@@ -209,6 +311,9 @@ fn main() {
         Row::new("  after SIGKILL of the conductor (the guard)", s(secs(kill)), "≤ 1 s", secs(kill).map(|t| t <= 1e9)),
         Row::new("  SIGTERM ÷ the kernel ending 1,000 busy forks (one killpg)", ratio(secs(term), kernel), "(see above)", None),
         Row::new("  SIGKILL ÷ the kernel ending 1,000 busy forks (one killpg)", ratio(secs(kill), kernel), "(see above)", None),
+        Row::new("`q` in the dashboard amid 1,000 busy processes, until none runs", s(secs(quit)), "≤ 1 s", secs(quit).map(|t| t <= 1e9)),
+        Row::new("  `q` ÷ the kernel ending 1,000 busy forks (one killpg)", ratio(secs(quit), kernel), "(see above)", None),
+        Row::new("  `q` under FORKSCOPE_BEFORE (the older build, same run)", s(secs(quit_before)), "(before)", None),
         Row::new("  the kernel ending 1,000 busy forks of python3 (one killpg)", s(kernel), "(baseline)", None),
     ]);
     report("start-up (cargo bench --bench startup)", &rows);

@@ -1563,3 +1563,35 @@ fn a_truncated_segment_restores_the_terminal_and_says_why() {
     assert_clean(conductor, &[]);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Why a `Process` bomb cannot starve the dashboard: the run's processes
+/// (a Python main, its `Process` child, its `os.fork` child) are in a
+/// session of their own, apart from forkscope's. Where the scheduler groups
+/// tasks by session (autogroup, the default of most Linux systems) it then
+/// shares the CPU between the two sessions, not between a thousand busy
+/// processes and the conductor (0.1 % of it: `q` took seconds, or minutes
+/// beside other load). How fast `q` ends a bomb is a benchmark (`cargo bench
+/// --bench startup`), not this test.
+#[test]
+fn the_dashboards_run_is_in_a_session_apart_from_forkscope() {
+    let _share = crate::common::share();
+    let src = "import os, time\nfrom multiprocessing import Process\n\nif __name__ == '__main__':\n    Process(target=time.sleep, args=(60,)).start()\n    if os.fork() == 0:\n        time.sleep(60)\n        os._exit(0)\n    print('all started')\n    time.sleep(60)\n";
+    let dir = python_program("session", "sleepers.py", src);
+    let t = Terminal::start_in("session", "run sleepers.py --run", &[], 120, 36, &dir);
+    t.wait_for("the three processes", WAIT, |s| s.contains("all started") && lane_rows(s).len() >= 3);
+    let conductor = t.conductor();
+    let guard = |p: &i32| std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == b"guard"));
+    let pids = run_pids(conductor);
+    let run: Vec<i32> = pids.iter().copied().filter(|p| !guard(p)).collect();
+    // SAFETY: plain syscalls.
+    let sid = |p: i32| unsafe { libc::getsid(p) };
+    let sessions: Vec<i32> = run.iter().map(|&p| sid(p)).collect();
+    let forkscopes = sid(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(run.len(), 3, "main and its two children: {run:?} of {pids:?}");
+    assert!(sessions.iter().all(|&s| s == sessions[0] && run.contains(&s)), "the run's processes share one session, led by main: {run:?} in {sessions:?}");
+    assert_ne!(sessions[0], forkscopes, "the run's session is not forkscope's");
+}

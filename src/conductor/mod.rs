@@ -2,7 +2,8 @@
 //!
 //! [`Run::start`] sweeps stale segments, creates the run's segment and scratch
 //! folder, writes the run info, starts the guard and the reaper thread, becomes
-//! the child subreaper, and starts `main` (lane 1) in a new process group: for
+//! the child subreaper, and starts `main` (lane 1) in a process group of its
+//! own (in the dashboard, a session of its own; see `sys::as_run_leader`): for
 //! a Rhai run, as a fork of the run's template, which it execs first as that
 //! group's leader (the fork server, `runtime::forkserver`; without it, or
 //! should it fail, `main` is an exec of its own and leads the group). The
@@ -232,11 +233,11 @@ impl std::fmt::Debug for Run {
 /// Execs the fork server's template of a run (see `runtime::forkserver`):
 /// in a new process group, the run's, with the listening socket as its stdin.
 fn start_template(exe: &Path, segment: &str) -> std::io::Result<i32> {
-    use std::os::unix::process::CommandExt;
     let listener = crate::runtime::forkserver::listen(segment)?;
     let mut cmd = std::process::Command::new(exe);
     cmd.env(family::RUN_ENV, segment);
-    cmd.arg("template").arg("--segment").arg(segment).stdin(std::os::fd::OwnedFd::from(listener)).stdout(std::process::Stdio::null()).process_group(0);
+    cmd.arg("template").arg("--segment").arg(segment).stdin(std::os::fd::OwnedFd::from(listener)).stdout(std::process::Stdio::null());
+    sys::as_run_leader(&mut cmd);
     if std::env::var_os("FORKSCOPE_DEBUG").is_none() {
         cmd.stderr(std::process::Stdio::null());
     }
@@ -347,10 +348,9 @@ impl Run {
             (Some(pid), _) => pid,
             (None, Language::Rhai) => spawn_worker(&options.exe, &seg_name, lane, true).map_err(RunError::Spawn)?.id() as i32,
             (None, Language::Python) => {
-                use std::os::unix::process::CommandExt;
                 let python = crate::python::launch::interpreter().map_err(RunError::Python)?;
                 let lib = crate::python::launch::library(&options.exe).map_err(RunError::Python)?;
-                crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.seed).process_group(0).spawn().map_err(RunError::Spawn)?.id() as i32
+                sys::as_run_leader(&mut crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.seed)).spawn().map_err(RunError::Spawn)?.id() as i32
             }
         };
         run.main_pid = pid;

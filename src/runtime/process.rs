@@ -66,7 +66,7 @@ pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: b
         cmd.stderr(Stdio::null());
     }
     if group_leader {
-        cmd.process_group(0);
+        crate::sys::as_run_leader(&mut cmd);
     }
     cmd.spawn()
 }
