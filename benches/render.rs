@@ -86,6 +86,7 @@ fn bench_frames(c: &mut criterion::Criterion) {
 /// `explore`'s options for the benches: `runs` runs from `seed`, quiet.
 fn explore_options(params: &std::collections::BTreeMap<String, forkscope::codec::Value>, seed: u64, runs: u32) -> forkscope::explore::ExploreOptions {
     forkscope::explore::ExploreOptions {
+        bad: None,
         runs,
         seed,
         params: params.clone(),

@@ -220,6 +220,11 @@ pub struct ExploreArgs {
     /// Where to save the failing run (default: explore-LESSON-SEED.fsrec).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Hunt only this bad outcome: one of the lesson's `[[bad]]` by name
+    /// (the ticket race's `oversold`), or `assertion`, `deadlock`, `error`.
+    /// Runs that go wrong another way count as runs that went well.
+    #[arg(long, value_name = "NAME")]
+    pub bad: Option<String>,
     /// With --all --json: progress as JSON lines too (the dashboard's `x` reads them).
     #[arg(long, hide = true, requires = "json")]
     pub progress_json: bool,

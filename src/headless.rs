@@ -153,12 +153,12 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     // Judged before the run goes, while its folder holds the files it wrote.
     let verdicts = crate::scenario::condition::judge_run(&judge, lesson, &params, &model, Some(summary.outcome.name()), Some(run.workdir()), &h.lang);
     drop(run);
-    for message in &verdicts.bad {
-        summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message: message.clone(), processes: vec![], resources: vec![] });
+    for (message, name) in verdicts.bad.iter().zip(&verdicts.bad_names) {
+        summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message: message.clone(), processes: vec![], resources: vec![], name: Some(name.clone()) });
     }
     let goals: &[String] = if stepped_by_someone { &verdicts.goals } else { &[] };
     for title in goals {
-        summary.findings.push(crate::model::summary::FindingOut { kind: "goal".into(), message: format!("goal reached: {title}"), processes: vec![], resources: vec![] });
+        summary.findings.push(crate::model::summary::FindingOut { kind: "goal".into(), message: format!("goal reached: {title}"), processes: vec![], resources: vec![], name: None });
     }
     // A lesson whose conditions fail is a broken lesson: say so, and the run
     // counts as an error unless something worse already happened.
@@ -169,10 +169,10 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     summary.dropped = stats.dropped;
     summary.corrupt = stats.corrupt;
     if let Some(message) = crate::words::lost_records(stats.dropped, stats.corrupt) {
-        summary.findings.push(crate::model::summary::FindingOut { kind: "lost".into(), message, processes: vec![], resources: vec![] });
+        summary.findings.push(crate::model::summary::FindingOut { kind: "lost".into(), message, processes: vec![], resources: vec![], name: None });
     }
     if let Some(message) = unexplained_error(&model, &summary, stats.corrupt) {
-        summary.findings.push(crate::model::summary::FindingOut { kind: "error".into(), message, processes: vec![model.pname(crate::vocab::Lane::MAIN)], resources: vec![] });
+        summary.findings.push(crate::model::summary::FindingOut { kind: "error".into(), message, processes: vec![model.pname(crate::vocab::Lane::MAIN)], resources: vec![], name: None });
     }
     summary.elapsed_s = (elapsed.as_secs_f64() * 1000.0).round() / 1000.0;
     if quiet {

@@ -292,9 +292,16 @@ fn explore(args: ExploreArgs, lang: &str) -> i32 {
     if args.runs == Some(0) {
         return fail("--runs 0: nothing to explore");
     }
+    let bad = match args.bad.as_deref().map(|b| if b == "assert" { "assertion" } else { b }) {
+        Some(b) if !lesson.manifest.bad_names().iter().any(|n| n == b) => {
+            return fail(format!("--bad {b}: the lesson {} has no bad outcome of that name; it has {}", lesson.name, lesson.manifest.bad_names().join(", ")));
+        }
+        b => b.map(str::to_string),
+    };
     forkscope::sys::catch_stop_signals();
     let progress = args.all && !args.json && std::io::stdout().is_terminal();
     let opts = ExploreOptions {
+        bad,
         runs: args.runs.unwrap_or(100),
         seed: args.seed,
         params,
@@ -344,9 +351,10 @@ fn explore(args: ExploreArgs, lang: &str) -> i32 {
         }
         Ok(Explored::Clean { runs, elapsed }) => {
             if args.json {
-                let _ = writeln!(out, "{}", serde_json::json!({"type": "explore", "mode": "sample", "result": "clean", "runs": runs, "elapsed_s": elapsed.as_secs_f64()}));
+                let _ = writeln!(out, "{}", serde_json::json!({"type": "explore", "mode": "sample", "result": "clean", "runs": runs, "elapsed_s": elapsed.as_secs_f64(), "bad": opts.bad}));
             } else {
-                let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): no failed assert, no deadlock, no bad outcome declared by the lesson", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
+                let what = opts.bad.as_deref().map_or("no failed assert, no deadlock, no bad outcome declared by the lesson".to_string(), |n| format!("none gave {n} (the one bad outcome asked for)"));
+                let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): {what}", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
             }
             0
         }

@@ -531,7 +531,7 @@ mod tests {
     fn conditions_see_completed_and_figures_show_no_goal() {
         let (mut run, model) = recorded(usize::MAX);
         let when = "outcome == \"completed\"";
-        run.lesson.manifest.bad = vec![scenario::BadOutcome { when: when.into(), message: scenario::Texts { en: "it completed".into(), zh: "完成".into() } }];
+        run.lesson.manifest.bad = vec![scenario::BadOutcome { name: String::new(), when: when.into(), message: scenario::Texts { en: "it completed".into(), zh: "完成".into() } }];
         run.lesson.manifest.goals = vec![scenario::Goal { when: when.into(), title: scenario::Texts { en: "finish".into(), zh: "完成".into() }, params: Default::default() }];
         let dash = dashboard(&run, model, "end");
         assert_eq!(dash.status.bad, ["it completed"]);

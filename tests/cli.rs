@@ -54,6 +54,8 @@ const INVALID: &[(&str, &str)] = &[
     ("wrong_arity.rhai", "tests/invalid/wrong_arity.rhai:3:13: work() takes 1 argument but Process gives it 2"),
     ("unknown_param.rhai", "tests/invalid/unknown_param.rhai:2:17: unknown parameter 'tickets' (it declares none)"),
     ("out_of_range.rhai", "tests/invalid/out_of_range.toml:5:1: default of parameter tickets: 500 is out of range 0..=100"),
+    ("bad_name_taken.rhai", "tests/invalid/bad_name_taken.toml:4:9: the [[bad]] name \"deadlock\" is taken: every lesson has the bad outcomes assertion, deadlock, error (explore --bad NAME)"),
+    ("bad_name_twice.rhai", "tests/invalid/bad_name_twice.toml:8:9: two [[bad]] are named \"lost\": explore --bad NAME must tell them apart"),
     ("unknown_key.rhai", "tests/invalid/unknown_key.toml:2:1: unknown field `colour`, expected one of `order`, `title`, `story`, `notes`, `params`, `bad`, `goals`, `section`, `variants`, `start`"),
 ];
 

@@ -15,7 +15,7 @@ use crate::headless::Finished;
 use crate::scenario::Lesson;
 use crate::vocab::Lane;
 
-use super::{ExploreOptions, judge, run_once};
+use super::{ExploreOptions, judge_for, run_once};
 
 /// Most single-grant drops tried.
 pub const DROP_TRIES: usize = 16;
@@ -49,7 +49,7 @@ pub fn minimise(lesson: &Lesson, opts: &ExploreOptions, seed: u64, lanes: &[Lane
     let mut attempt = |list: &[Lane]| -> anyhow::Result<Option<Finished>> {
         runs += 1;
         let f = run_once(lesson, opts, seed, Policy::List(list.iter().copied().collect(), Box::new(run_on())), None)?;
-        Ok(judge(&f).filter(|(k, _)| k == kind).map(|_| f))
+        Ok(judge_for(&f, opts.bad.as_deref()).filter(|(k, _)| k == kind).map(|_| f))
     };
     let (mut best, mut best_run) = (lanes.to_vec(), bad);
     // The shortest prefix (going wrong is not monotone in the prefix: this

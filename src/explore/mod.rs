@@ -59,6 +59,10 @@ pub struct ExploreOptions {
     /// `--all`: write progress as JSON lines instead (`{"type": "progress",
     /// …}`, five a second: what the dashboard's `x` reads).
     pub progress_json: bool,
+    /// `--bad NAME`: the one bad outcome to hunt (a `[[bad]]`'s name, or
+    /// `assertion`, `deadlock`, `error`); a run bad in another way counts as
+    /// one that went well. `None`: any.
+    pub bad: Option<String>,
 }
 
 /// What went wrong in a run.
@@ -219,6 +223,21 @@ pub fn judge(f: &headless::Finished) -> Option<(String, String)> {
     s.findings.iter().find(|x| x.kind == "bad").or_else(|| s.findings.iter().find(|x| x.kind == "error")).map(|x| (x.kind.clone(), x.message.clone()))
 }
 
+/// [`judge`], when `want` names the bad outcome to hunt (see
+/// [`ExploreOptions::bad`]): only that one counts.
+pub fn judge_for(f: &headless::Finished, want: Option<&str>) -> Option<(String, String)> {
+    let Some(want) = want else { return judge(f) };
+    let s = &f.summary;
+    let finding = |kind: &str| s.findings.iter().find(|x| x.kind == kind).map(|x| x.message.clone());
+    match want {
+        "assertion" => (s.outcome == Outcome::Assertion).then(|| ("assertion".into(), finding("assertion").unwrap_or_else(|| "an assert failed".into()))),
+        "deadlock" => (s.outcome == Outcome::Deadlock).then(|| ("deadlock".into(), finding("deadlock").unwrap_or_else(|| "deadlock".into()))),
+        // An error that is not the failed assert's own report.
+        "error" => finding("error").filter(|_| s.outcome != Outcome::Assertion).map(|m| ("error".into(), m)),
+        name => s.findings.iter().find(|x| x.kind == "bad" && x.name.as_deref() == Some(name)).map(|x| ("bad".into(), x.message.clone())),
+    }
+}
+
 /// Explores `lesson`; progress goes to `out`.
 pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<Explored> {
     let t0 = Instant::now();
@@ -232,11 +251,15 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         if crate::sys::stop_requested().is_some() {
             anyhow::bail!("stopped after {i} runs");
         }
-        let verdict = judge(&f);
+        let verdict = judge_for(&f, opts.bad.as_deref());
         let _ = writeln!(out, "run {:>4}/{}  seed {seed:<6} {pname:<14} {:>5} steps  {}", i + 1, opts.runs, f.summary.steps, verdict.as_ref().map_or(f.summary.outcome.name().to_string(), |(k, _)| format!("FOUND {k}")));
         if let Some((kind, message)) = verdict {
             let (failure, _) = save_minimised(lesson, opts, Bad { f, kind, message, run: i + 1, seed, policy: pname })?;
             return Ok(Explored::Found(failure));
+        }
+        // Hunting one bad outcome, a run that went wrong another way is judged: not failed.
+        if opts.bad.is_some() && judge(&f).is_some() {
+            continue;
         }
         if let Some(failed) = failed_run(lesson, &f, i + 1, seed, &pname) {
             return Ok(Explored::Failed { failed, runs: i + 1, elapsed: t0.elapsed() });
@@ -277,7 +300,7 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad) -> anyhow::R
     let lanes: Vec<Lane> = f.schedule.iter().filter_map(|a| match a { crate::conductor::Action::Step { lane, .. } => Some(*lane), _ => None }).collect();
     let m = minimise::minimise(lesson, opts, seed, &lanes, &kind, f)?;
     let path = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("explore-{}-{seed}.fsrec", lesson.name)));
-    let (kind, message) = judge(&m.run).unwrap_or((kind, message));
+    let (kind, message) = judge_for(&m.run, opts.bad.as_deref()).unwrap_or((kind, message));
     // The head (before " — ") names the recording in a figure's footer.
     let how = if policy == "all" { "explore --all: shortest counterexample" } else { "explore: counterexample" };
     let note = format!("{how}, {} steps — {kind}: {message} ({} steps chosen, {} in all; found in a run of {found_steps})", m.chosen.len(), m.chosen.len(), m.run.summary.steps);
@@ -341,7 +364,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
             interleavings += 1;
             let reported = serde_json::to_string(&f.summary.reported).unwrap_or_default();
             *outcomes.entry(reported).or_default() += 1;
-            if let Some((kind, message)) = judge(&f) {
+            if let Some((kind, message)) = judge_for(&f, opts.bad.as_deref()) {
                 bad += 1;
                 if bad == 1 {
                     look_until = runs.saturating_add(runs.max(MORE_AFTER_FOUND));

@@ -13,7 +13,9 @@
 //! them all), `run`, `saved`), and `outcomes`: each distinct set of reported values
 //! (`reported`, as in a run's summary) with the number of `interleavings`
 //! that reached it. Sampling (`explore` without `--all`) gives `mode` =
-//! `"sample"`, `result` = `clean` (with `runs`) or `counterexample`.
+//! `"sample"`, `result` = `clean` (with `runs`) or `counterexample`. With
+//! `--bad NAME`, `bad` is that name (else null), and `verified`/`clean` say
+//! only that no schedule tried gives that one bad outcome.
 //!
 //! Either mode stops at a run that fails — that does not end by itself (its
 //! time limit, a step that never finished) or ends in an error no finding
@@ -57,6 +59,7 @@ pub fn all_json(r: &AllExplored, opts: &ExploreOptions) -> serde_json::Value {
         "preemptions": opts.preemptions,
         "budget": opts.budget,
         "cut": {"preemptions": r.cut_by_preemptions, "runs": r.cut_by_runs},
+        "bad": opts.bad,
         "counterexample": r.found.as_ref().map(|f| {
             let mut c = found_json(f, "all");
             c["bad_interleavings"] = r.bad_interleavings.into();
@@ -99,7 +102,10 @@ pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
             f.saved.display(),
             f.saved.display()
         ),
-        (None, "verified") => format!("verified: all {ran}: no failed assert, no deadlock, no bad outcome declared by the lesson\n"),
-        _ => format!("no bad schedule within {}: {ran}; not verified: the bound cut the search\n", bounds(r, opts)),
+        (None, "verified") => match &opts.bad {
+            Some(name) => format!("verified: all {ran}: none gives {name} (the one bad outcome asked for: --bad {name})\n"),
+            None => format!("verified: all {ran}: no failed assert, no deadlock, no bad outcome declared by the lesson\n"),
+        },
+        _ => format!("no {} within {}: {ran}; not verified: the bound cut the search\n", opts.bad.as_deref().map_or("bad schedule".to_string(), |n| format!("schedule giving {n}")), bounds(r, opts)),
     }
 }

@@ -95,6 +95,10 @@ pub struct FindingOut {
     pub processes: Vec<String>,
     #[serde(default)]
     pub resources: Vec<String>,
+    /// A lesson's bad outcome (kind `bad`): its name (`oversold`), what
+    /// `explore --bad NAME` hunts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl Summary {
@@ -121,6 +125,7 @@ impl Summary {
             message,
             processes: processes.iter().map(|p| model.pname(*p)).collect(),
             resources: resources.iter().map(|r| model.rname(*r)).collect(),
+            name: None,
         };
         let mut findings: Vec<FindingOut> = model.findings.iter().map(|f| out(&f.kind, crate::words::finding(model, f, en), &f.processes, &f.resources)).collect();
         match reason {

@@ -146,6 +146,26 @@ fn check_manifest(lesson: &Lesson) -> Result<(), ScenarioError> {
     let facts = super::condition::Facts::from_run(&params, &crate::model::Model::new(), None);
     let mfile = lesson.manifest_file.as_deref().unwrap_or(&lesson.script_file);
     let manifest_text = lesson.manifest_text.clone().unwrap_or_default();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, b) in lesson.manifest.bad.iter().enumerate() {
+        let name = lesson.manifest.bad_name(i);
+        let problem = if !name.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '_') {
+            Some(format!("a [[bad]] name is one word of letters, digits, `-` and `_` (explore --bad NAME): {name:?}"))
+        } else if super::RESERVED_BAD.contains(&name.as_str()) || name == "assert" {
+            Some(format!("the [[bad]] name {name:?} is taken: every lesson has the bad outcomes {} (explore --bad NAME)", super::RESERVED_BAD.join(", ")))
+        } else if !seen.insert(name.clone()) {
+            Some(format!("two [[bad]] are named {name:?}: explore --bad NAME must tell them apart"))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            // A second of one name is at its last mention; any other problem at its first.
+            let quoted = format!("\"{}\"", b.name);
+            let at = if b.name.is_empty() { manifest_text.find(b.when.as_str()) } else if problem.starts_with("two ") { manifest_text.rfind(&quoted).map(|o| o + 1) } else { manifest_text.find(&quoted).map(|o| o + 1) };
+            let (line, col) = at.map_or((1, 1), |o| super::line_col(&manifest_text, o));
+            return Err(ScenarioError::at(mfile, line, col, problem));
+        }
+    }
     let exprs = lesson.manifest.bad.iter().map(|b| &b.when).chain(lesson.manifest.goals.iter().map(|g| &g.when));
     for when in exprs {
         if let Err(e) = judge.holds_for(lesson, when, &facts) {

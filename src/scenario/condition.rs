@@ -205,6 +205,8 @@ impl Judge {
 pub struct Verdicts {
     /// Bad outcomes that hold, as [`bad_holding`] words them.
     pub bad: Vec<String>,
+    /// Their names (`Manifest::bad_name`), in the same order.
+    pub bad_names: Vec<String>,
     /// Titles of the goals reached.
     pub goals: Vec<String>,
     /// Conditions that failed: `condition failed: in `…`: why`.
@@ -214,7 +216,7 @@ pub struct Verdicts {
 impl Verdicts {
     /// The errors as findings a summary lists (kind `error`).
     pub fn error_findings(&self) -> impl Iterator<Item = crate::model::summary::FindingOut> + '_ {
-        self.errors.iter().map(|message| crate::model::summary::FindingOut { kind: "error".into(), message: message.clone(), processes: vec![], resources: vec![] })
+        self.errors.iter().map(|message| crate::model::summary::FindingOut { kind: "error".into(), message: message.clone(), processes: vec![], resources: vec![], name: None })
     }
 }
 
@@ -257,9 +259,10 @@ pub fn goals_holding(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<St
 /// sold = 10, tickets = 3)`, and the conditions that failed.
 pub fn bad_holding(judge: &Judge, lesson: &super::Lesson, facts: &Facts, lang: &str, out: &mut Verdicts) {
     let constants = constant_vars(lesson, facts);
-    for b in &lesson.manifest.bad {
+    for (i, b) in lesson.manifest.bad.iter().enumerate() {
         match judge.holds_with(&b.when, facts, &constants) {
             Ok(true) => {
+                out.bad_names.push(lesson.manifest.bad_name(i));
                 let text = b.message.get(lang);
                 if text.is_empty() {
                     out.bad.push(b.when.clone());

@@ -188,9 +188,35 @@ pub struct Variant {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BadOutcome {
+    /// What `explore --bad NAME` hunts it by (`oversold`): a word of
+    /// letters, digits, `-` and `_`, unique in the lesson, none of the
+    /// outcomes every lesson has (see [`RESERVED_BAD`]). Left out, it is
+    /// `bad-N` (its place among the lesson's `[[bad]]`, from 1).
+    #[serde(default)]
+    pub name: String,
     pub when: String,
     #[serde(default)]
     pub message: Texts,
+}
+
+/// The bad outcomes every lesson has, beside its own `[[bad]]`: an assert
+/// that failed, a deadlock, an error (an uncaught exception, a crash).
+pub const RESERVED_BAD: [&str; 3] = ["assertion", "deadlock", "error"];
+
+impl Manifest {
+    /// The name of the `i`-th `[[bad]]` (its own, or `bad-N`).
+    pub fn bad_name(&self, i: usize) -> String {
+        match self.bad.get(i).map(|b| b.name.as_str()) {
+            Some(n) if !n.is_empty() => n.to_string(),
+            _ => format!("bad-{}", i + 1),
+        }
+    }
+
+    /// Every bad outcome `explore --bad` can hunt in this lesson: its own
+    /// `[[bad]]` names, then [`RESERVED_BAD`].
+    pub fn bad_names(&self) -> Vec<String> {
+        (0..self.bad.len()).map(|i| self.bad_name(i)).chain(RESERVED_BAD.iter().map(|s| s.to_string())).collect()
+    }
 }
 
 /// A challenge: a goal the student reaches by stepping (see `when`).
@@ -617,6 +643,18 @@ pub fn load(spec: &str) -> Result<Lesson, ScenarioError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_built_in_bad_outcome_has_a_name_of_its_own() {
+        for lesson in builtins().into_iter().chain(python_builtins()) {
+            for (i, b) in lesson.manifest.bad.iter().enumerate() {
+                assert!(!b.name.is_empty(), "{}: [[bad]] {} has no name (explore --bad NAME hunts it by name)", lesson.name, i + 1);
+            }
+            assert!(check::check(&lesson).is_ok(), "{}", lesson.name);
+        }
+        let race = python_builtins().into_iter().find(|l| l.name == "ticket-race.py").unwrap();
+        assert_eq!(race.manifest.bad_names(), ["oversold", "assertion", "deadlock", "error"]);
+    }
 
     #[test]
     fn a_python_source_declares_its_encoding_as_pep_263_says() {
