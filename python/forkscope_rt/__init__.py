@@ -127,13 +127,20 @@ def text(s):
 
 _tracing = False
 _STATEMENT = _abi.GRAN_STATEMENT
+# sys.monitoring (3.12+) traces every thread at once; sys.settrace only the
+# thread that calls it, so there each thread asks whether it is traced.
+_MON = getattr(sys, "monitoring", None)
+
+
+def _traced():
+    return _tracing if _MON is not None else sys.gettrace() is _global_trace
 
 
 def line():
     """The line of the innermost frame in the user's file (0 if none), or
     the line a manager process is serving (see `serving`)."""
-    if _GRAN is not None and (_GRAN.value == _STATEMENT) != _tracing:
-        _set_tracing(not _tracing)
+    if _GRAN is not None and (_GRAN.value == _STATEMENT) != (_tracing if _MON is not None else sys.gettrace() is _global_trace):
+        _set_tracing(not _traced())
     if _serving is not None:
         return _serving[1]
     f = sys._getframe(1)
@@ -149,8 +156,8 @@ def caller_line(f):
     """The line for an op called from frame `f`: its own when it is the
     user's (the usual case, and the cheapest), else the innermost user frame's."""
     if f.f_code.co_filename == USER_FILE:
-        if _GRAN is not None and (_GRAN.value == _STATEMENT) != _tracing:
-            _set_tracing(not _tracing)
+        if _GRAN is not None and (_GRAN.value == _STATEMENT) != (_tracing if _MON is not None else sys.gettrace() is _global_trace):
+            _set_tracing(not _traced())
         return f.f_lineno
     while f is not None:
         if f.f_code.co_filename == USER_FILE:

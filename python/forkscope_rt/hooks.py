@@ -667,9 +667,10 @@ def install():
     builtins.open = tracked_open
     builtins.input = read_line
     os._exit = _exit
-    from forkscope_rt import forks
+    from forkscope_rt import forks, threads
 
     forks.install()
+    threads.install()
     for name, patch in _PATCHES.items():
         if name in sys.modules:
             patch(sys.modules[name])

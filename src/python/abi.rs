@@ -1,10 +1,15 @@
 //! The runtime as a C ABI, for CPython (`ctypes`): `libforkscope.so`.
 //!
-//! One process = one attached [`Rt`], kept in [`PROC`] behind a mutex: every
-//! call locks it, so Python threads of one process take turns (a thread
-//! blocked in an op holds the others back; the course's programs use one
-//! thread per process). ctypes releases the GIL during each call, so a
-//! process blocked here does not stop the interpreter's other threads.
+//! One process = one attached [`Rt`] on the process's lane, kept in
+//! [`PROC`] behind a mutex, and one more [`Rt`] per thread the program
+//! starts (`threading.Thread`: see `runtime::thread`), on the thread's own
+//! lane, kept by that thread ([`MINE`]): a call uses the calling thread's
+//! runtime if it has one, else the process's. So a thread blocked in an op
+//! holds back no other thread with a lane of its own; threads without one
+//! (the main thread, forkscope's own reader thread, threads made below
+//! `threading`) take turns on the process's. ctypes releases the GIL during
+//! each call, so a thread blocked here does not stop the interpreter's
+//! other threads.
 //!
 //! Conventions: every function returns an `i64`; [`ERR`] means the op raised
 //! — `fs_error` then gives `Kind\tmessage` (Python's exception type and
@@ -48,11 +53,21 @@ pub const NOTHING: i64 = names::result::NOTHING;
 struct Attached(Rt);
 
 // SAFETY: the `Rt` is only ever reached through the `PROC` mutex, by one
-// thread at a time; its `RefCell`/`Cell` state is never shared between
-// threads concurrently, and the mutex orders every access.
+// thread at a time, or (a thread's, waiting in `THREADS`) handed once to
+// the thread that owns it from then on; its `RefCell`/`Cell` state is never
+// shared between threads concurrently, and the mutex orders every access.
 unsafe impl Send for Attached {}
 
 static PROC: Mutex<Option<Attached>> = Mutex::new(None);
+
+/// Runtimes made for threads being started (by lane), until each new
+/// thread takes its own (`fs_thread_attach`).
+static THREADS: Mutex<Vec<(u32, Attached)>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// The runtime of this thread's own lane, if it has one.
+    static MINE: RefCell<Option<Rt>> = const { RefCell::new(None) };
+}
 
 /// This thread's last error and last bytes result, until Python takes them.
 #[derive(Default)]
@@ -71,17 +86,25 @@ fn fail(kind: &str, message: impl Into<String>) -> i64 {
     ERR
 }
 
-/// Runs `f` on this process's runtime, turning errors and panics into [`ERR`].
+/// Runs `f` on the calling thread's runtime (its own lane's, else the
+/// process's), turning errors and panics into [`ERR`].
 fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
+    let run = |rt: &Rt, f: Box<dyn FnOnce(&Rt) -> LessonResult<i64> + '_>| match catch_unwind(AssertUnwindSafe(|| f(rt))) {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => fail(&e.kind, e.message),
+        Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
+    };
+    let mut f = Some(f);
+    let mine = MINE.with_borrow(|m| m.as_ref().map(|rt| run(rt, Box::new(f.take().expect("not taken yet")))));
+    if let Some(v) = mine {
+        return v;
+    }
+    let Some(f) = f else { return fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)") };
     let guard = PROC.lock().unwrap_or_else(|p| p.into_inner());
     let Some(Attached(rt)) = guard.as_ref() else {
         return fail("RuntimeError", "this process is not attached to a forkscope run");
     };
-    match catch_unwind(AssertUnwindSafe(|| f(rt))) {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => fail(&e.kind, e.message),
-        Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
-    }
+    run(rt, Box::new(f))
 }
 
 /// A (pointer, length) text from Python.
@@ -243,7 +266,11 @@ pub extern "C" fn fs_spawned() -> i64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_start_child(lane: u32) -> i64 {
     let mut g = PROC.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(Attached(parent)) = g.take() else {
+    // Forked by a thread with a lane of its own: the child is that thread
+    // alone, on the child's lane (the other threads' runtimes are gone).
+    let forker = MINE.with_borrow_mut(Option::take);
+    THREADS.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    let Some(parent) = forker.or_else(|| g.take().map(|Attached(rt)| rt)) else {
         return fail("RuntimeError", "this process is not attached to a forkscope run");
     };
     match attach::adopt_forked(parent.v, &parent.seg_name, lane) {
@@ -575,6 +602,78 @@ pub extern "C" fn fs_finish(code: i32) -> i64 {
         Some(Attached(rt)) => rt.finish(code),
         None => crate::sys::exit_now(code),
     }
+}
+
+// ---- threads ----------------------------------------------------------------------
+
+/// `t.start()`, first half (in the starting thread): the gate and the
+/// thread's lane, named `name` after this process (`MainProcess/Thread-1`).
+/// Python then starts the OS thread, which calls `fs_thread_attach(lane)`,
+/// and this thread `fs_thread_commit` (or `fs_thread_failed`).
+///
+/// # Safety
+/// `name`/`nn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_thread_prepare(name: *const u8, nn: usize, daemon: u32, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let name = unsafe { text(name, nn) };
+    with_rt(|rt| {
+        let full = format!("{}/{name}", rt.lane_name(rt.home));
+        let (lane, trt) = rt.thread_prepare(&full, daemon != 0, line)?;
+        THREADS.lock().unwrap_or_else(|p| p.into_inner()).push((lane, Attached(trt)));
+        Ok(lane as i64)
+    })
+}
+
+/// `t.start()`, second half, once the OS thread exists.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_commit(lane: u32, daemon: u32) -> i64 {
+    with_rt(|rt| rt.thread_commit(lane, daemon != 0).map(|_| 0))
+}
+
+/// `t.start()` failed to make the OS thread: the lane never runs.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_failed(lane: u32) -> i64 {
+    THREADS.lock().unwrap_or_else(|p| p.into_inner()).retain(|(l, _)| *l != lane);
+    with_rt(|rt| {
+        rt.thread_failed(lane);
+        Ok(0)
+    })
+}
+
+/// In the new thread: becomes lane `lane` (waits until its starter released it).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_attach(lane: u32) -> i64 {
+    let taken = {
+        let mut t = THREADS.lock().unwrap_or_else(|p| p.into_inner());
+        t.iter().position(|(l, _)| *l == lane).map(|i| t.swap_remove(i).1)
+    };
+    let Some(Attached(rt)) = taken else {
+        return fail("RuntimeError", format!("lane {lane} is no thread being started"));
+    };
+    if let Err(why) = rt.thread_attach() {
+        return fail("RuntimeError", why);
+    }
+    MINE.with_borrow_mut(|m| *m = Some(rt));
+    0
+}
+
+/// The end of this thread's code: its lane ends (see `runtime::thread`).
+/// The thread uses the process's runtime from then on.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_end() -> i64 {
+    let Some(rt) = MINE.with_borrow_mut(Option::take) else { return 0 };
+    match catch_unwind(AssertUnwindSafe(|| rt.thread_end())) {
+        Ok(()) => 0,
+        Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
+    }
+}
+
+/// `t.join(timeout)` of the thread on `lane`: 1 if it has ended, 0 if the
+/// timeout passed first.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_join(lane: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.thread_join(lane, timeout(secs), line).map(i64::from))
 }
 
 // ---- synchronisation --------------------------------------------------------
