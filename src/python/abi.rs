@@ -1,7 +1,7 @@
 //! The runtime as a C ABI, for CPython (`ctypes`): `libforkscope.so`.
 //!
 //! One process = one attached [`Rt`] on the process's lane, kept in
-//! [`PROC`] behind a mutex, and one more [`Rt`] per thread the program
+//! [`PROC`] (behind a mutex of its own), and one more [`Rt`] per thread the program
 //! starts (`threading.Thread`: see `runtime::thread`), on the thread's own
 //! lane, kept by that thread ([`MINE`]): a call uses the calling thread's
 //! runtime if it has one, else the process's. So a thread blocked in an op
@@ -34,6 +34,7 @@
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
+use std::sync::atomic::AtomicPtr;
 use std::sync::atomic::Ordering::*;
 
 use crate::codec::Value;
@@ -49,16 +50,40 @@ pub const ERR: i64 = names::result::ERR;
 /// Python's `None`.
 pub const NOTHING: i64 = names::result::NOTHING;
 
-/// The attached runtime of this process.
+/// A thread's runtime waiting in [`THREADS`] for its thread.
 struct Attached(Rt);
 
-// SAFETY: the `Rt` is only ever reached through the `PROC` mutex, by one
-// thread at a time, or (a thread's, waiting in `THREADS`) handed once to
-// the thread that owns it from then on; its `RefCell`/`Cell` state is never
-// shared between threads concurrently, and the mutex orders every access.
+// SAFETY: an `Attached` is handed once, through the `THREADS` mutex, to the
+// thread that owns its `Rt` from then on; its `RefCell`/`Cell` state is
+// never shared between threads.
 unsafe impl Send for Attached {}
 
-static PROC: Mutex<Option<Attached>> = Mutex::new(None);
+/// The process's runtime, reached by one thread at a time (`turn`).
+struct ProcCell {
+    turn: Mutex<()>,
+    rt: Rt,
+}
+
+// SAFETY: `rt` is only reached while holding `turn` (or in a forked child,
+// which has one thread), so its `RefCell`/`Cell` state is never used by two
+// threads at once, and the mutex orders every access.
+unsafe impl Sync for ProcCell {}
+
+/// The process's [`ProcCell`], set once attached. Not a mutex around the
+/// runtime: a child forked by one thread while another waits in an op
+/// (holding the turn) would inherit it locked for ever; the child puts a
+/// cell of its own here instead (the old one is left, as the parent's
+/// memory is in a fork).
+static PROC: AtomicPtr<ProcCell> = AtomicPtr::new(std::ptr::null_mut());
+
+fn proc_cell() -> Option<&'static ProcCell> {
+    // SAFETY: PROC is null or a leaked `Box<ProcCell>`, never freed.
+    unsafe { PROC.load(Acquire).as_ref() }
+}
+
+fn set_proc(rt: Rt) {
+    PROC.store(Box::into_raw(Box::new(ProcCell { turn: Mutex::new(()), rt })), Release);
+}
 
 /// Runtimes made for threads being started (by lane), until each new
 /// thread takes its own (`fs_thread_attach`).
@@ -100,11 +125,11 @@ fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
         return v;
     }
     let Some(f) = f else { return fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)") };
-    let guard = PROC.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(Attached(rt)) = guard.as_ref() else {
+    let Some(cell) = proc_cell() else {
         return fail("RuntimeError", "this process is not attached to a forkscope run");
     };
-    run(rt, Box::new(f))
+    let _turn = cell.turn.lock().unwrap_or_else(|p| p.into_inner());
+    run(&cell.rt, Box::new(f))
 }
 
 /// A (pointer, length) text from Python.
@@ -244,7 +269,7 @@ pub unsafe extern "C" fn fs_attach(seg: *const u8, n: usize, lane: u32) -> i64 {
             if let Some(Value::Pickled { bytes, .. }) = a.payload.args.into_iter().next() {
                 *SPAWNED.lock().unwrap_or_else(|p| p.into_inner()) = bytes;
             }
-            *PROC.lock().unwrap_or_else(|p| p.into_inner()) = Some(Attached(a.rt));
+            set_proc(a.rt);
             0
         }
         Err(why) => fail("RuntimeError", why),
@@ -265,17 +290,18 @@ pub extern "C" fn fs_spawned() -> i64 {
 /// `lane` (waits until the parent released it, starts its watcher).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_start_child(lane: u32) -> i64 {
-    let mut g = PROC.lock().unwrap_or_else(|p| p.into_inner());
-    // Forked by a thread with a lane of its own: the child is that thread
-    // alone, on the child's lane (the other threads' runtimes are gone).
+    // The child has one thread, the one that forked: its runtime (its own
+    // lane's, or the process's) is the parent's; no lock is taken (another
+    // thread of the parent may have held one at the fork).
     let forker = MINE.with_borrow_mut(Option::take);
-    THREADS.lock().unwrap_or_else(|p| p.into_inner()).clear();
-    let Some(parent) = forker.or_else(|| g.take().map(|Attached(rt)| rt)) else {
-        return fail("RuntimeError", "this process is not attached to a forkscope run");
+    let parent = match (&forker, proc_cell()) {
+        (Some(rt), _) => (rt.v, rt.seg_name.clone()),
+        (None, Some(cell)) => (cell.rt.v, cell.rt.seg_name.clone()),
+        (None, None) => return fail("RuntimeError", "this process is not attached to a forkscope run"),
     };
-    match attach::adopt_forked(parent.v, &parent.seg_name, lane) {
+    match attach::adopt_forked(parent.0, &parent.1, lane) {
         Ok(a) => {
-            *g = Some(Attached(a.rt));
+            set_proc(a.rt);
             0
         }
         Err(why) => fail("RuntimeError", why),
@@ -597,9 +623,11 @@ pub extern "C" fn fs_signal(lane: u32, sig: i32, line: u32) -> i64 {
 /// terminated, the others joined), then exit with `code`. Does not return.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_finish(code: i32) -> i64 {
-    let guard = PROC.lock().unwrap_or_else(|p| p.into_inner());
-    match guard.as_ref() {
-        Some(Attached(rt)) => rt.finish(code),
+    match proc_cell() {
+        Some(cell) => {
+            let _turn = cell.turn.lock().unwrap_or_else(|p| p.into_inner());
+            cell.rt.finish(code)
+        }
         None => crate::sys::exit_now(code),
     }
 }
@@ -618,7 +646,7 @@ pub unsafe extern "C" fn fs_thread_prepare(name: *const u8, nn: usize, daemon: u
     // SAFETY: per this function's contract.
     let name = unsafe { text(name, nn) };
     with_rt(|rt| {
-        let full = format!("{}/{name}", rt.lane_name(rt.home));
+        let full = format!("{}/{name}", rt.name());
         let (lane, trt) = rt.thread_prepare(&full, daemon != 0, line)?;
         THREADS.lock().unwrap_or_else(|p| p.into_inner()).push((lane, Attached(trt)));
         Ok(lane as i64)

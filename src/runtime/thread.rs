@@ -35,11 +35,13 @@ impl Rt {
         l.thread.store(1, Relaxed);
         l.name.set(name);
         l.target.set("threading.Thread");
-        let (identity, process_daemon) = {
+        // The process's identity, name and daemon flag: what the thread's
+        // `current_process()` is (its lane has the thread's own name).
+        let (identity, process_name, process_daemon) = {
             let local = self.local.borrow();
-            (local.identity.clone(), local.daemon)
+            (local.identity.clone(), local.name.clone(), local.daemon)
         };
-        let mut rt = Rt::new(self.v, lane, self.info.clone(), self.seg_name.clone(), identity, name.to_string(), process_daemon);
+        let mut rt = Rt::new(self.v, lane, self.info.clone(), self.seg_name.clone(), identity, process_name, process_daemon);
         rt.home = self.home;
         rt.family = self.family.clone();
         Ok((lane, rt))
