@@ -74,9 +74,6 @@ def _laned_delete(thread, delete):
         thread.__dict__.pop("_delete", None)
         try:
             if "_fs_lane" in thread.__dict__:
-                from forkscope_rt import hooks
-
-                hooks.flush_streams()
                 rt.lib.fs_thread_end()
         finally:
             delete()
@@ -159,6 +156,9 @@ def wait_for_threads():
 def install():
     import threading
 
+    from forkscope_rt import thread_sync
+
+    thread_sync.install(threading)
     _real["start"] = threading.Thread.start
     _real["join"] = threading.Thread.join
     threading.Thread.start = start
