@@ -197,3 +197,117 @@ fn threads_printing_while_stepped_each_print_on_their_own_lane_and_never_hold_ea
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn threadings_own_locks_events_and_conditions_are_resources_named_after_their_variables() {
+    let _share = common::share();
+    python3();
+    let dir = tempdir("thread-lock");
+    let file = repo("tests/python/programs/thread_lock.py");
+    let (code, py_lines) = cpython(&file, &dir, LIMIT).expect("CPython ends");
+    for extra in [&[][..], &["--schedule", "rr"][..]] {
+        let (s, fs_lines, records) = forkscope(&file, extra, LIMIT);
+        assert_eq!(fs_lines, py_lines, "the same lines, threading's errors and all ({extra:?})");
+        assert_eq!(main_exitcode(&s), Some(code as i64));
+        assert_clean(&s);
+        let made: Vec<(&str, &str)> = records.iter().filter(|r| r["type"] == "resource").map(|r| (r["name"].as_str().unwrap(), r["kind"].as_str().unwrap())).collect();
+        for want in [("lock", "lock"), ("ready", "event"), ("cond", "condition")] {
+            assert!(made.contains(&want), "{want:?} in {made:?} ({extra:?})");
+        }
+        if !extra.is_empty() {
+            // Stepped, the threads wait on them as on multiprocessing's.
+            let l = lanes(&s);
+            let w0 = l["MainProcess/w0"].0;
+            let ready = records.iter().find(|r| r["type"] == "resource" && r["name"] == "ready").unwrap()["res"].clone();
+            let lock = records.iter().find(|r| r["type"] == "resource" && r["name"] == "lock").unwrap()["res"].clone();
+            assert!(records.iter().any(|r| r["type"] == "block" && r["lane"] == w0 && r["res"] == ready), "w0 waits on ready");
+            assert!(records.iter().any(|r| r["type"] == "block" && r["op"] == "acquire" && r["res"] == lock), "a thread waits for lock");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_threads_lesson_shares_main_s_global_loses_updates_without_its_lock_and_explore_says_so() {
+    let _share = common::share();
+    python3();
+    let dir = tempdir("threads-lesson");
+    let src = repo("assets/scenarios/py");
+    for (variant, file, want) in [("share", "threads.py", None), ("race", "threads-race.py", Some("应该是 0, 实际是 9")), ("lock", "threads-lock.py", Some("应该是 0, 实际是 0"))] {
+        let (_, py_lines) = cpython(&src.join(file), &dir, LIMIT).expect("CPython ends");
+        let out = run_limited(&["run", "threads.py", "--headless", "--json", "--param", &format!("variant={variant}")], LIMIT);
+        let s = out.summary();
+        assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(5));
+        let fs_lines: Vec<String> = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect();
+        let norm = |v: &[String]| v.iter().map(|l| normalise(l)).collect::<Vec<_>>();
+        assert_eq!(norm(&fs_lines), norm(&py_lines), "{variant}");
+        if let Some(w) = want {
+            assert_eq!(fs_lines[0], w, "{variant}");
+        } else {
+            // The thread changed main's n, in the same process.
+            let pid = s["processes"][0]["pid"].as_i64().unwrap();
+            assert_eq!(fs_lines, [format!("pid : {pid} 0"), format!("{pid} 0")], "{s}");
+        }
+    }
+    let explore = |variant: &str| {
+        let saved = dir.join(format!("{variant}.fsrec"));
+        let out = run_limited(&["explore", "threads.py", "--all", "--json", "--param", &format!("variant={variant}"), "--param", "threads=2", "--out", saved.to_str().unwrap()], Duration::from_secs(240));
+        let v: Value = serde_json::from_str(out.stdout.lines().last().unwrap_or("")).unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr));
+        (out.status, v)
+    };
+    let (status, v) = explore("race");
+    assert_eq!((status, v["result"].as_str()), (1, Some("counterexample")), "{v}");
+    assert!(v["counterexample"]["message"].as_str().unwrap().contains("lost updates"), "{v}");
+    let (status, v) = explore("lock");
+    assert_eq!((status, v["result"].as_str()), (0, Some("verified")), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// CPython 3.9 and 3.13 (pyenv's or `python3.X` on PATH), where this machine
+/// has them: 3.9 and 3.10 end a thread without `Thread._delete`, 3.13 joins
+/// through a thread handle.
+#[test]
+fn threads_are_lanes_on_the_oldest_and_newest_cpython_found_here() {
+    let _share = common::share();
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+    let root = std::env::var_os("PYENV_ROOT").map(std::path::PathBuf::from).unwrap_or_else(|| home.join(".pyenv"));
+    let find = |minor: u32| -> Option<std::path::PathBuf> {
+        let on_path = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(format!("python3.{minor}"))).find(|p| p.is_file()));
+        on_path.or_else(|| {
+            let mut vs: Vec<_> = std::fs::read_dir(root.join("versions")).ok()?.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&format!("3.{minor}."))).map(|e| e.path().join("bin/python3")).filter(|p| p.is_file()).collect();
+            vs.sort();
+            vs.pop()
+        })
+    };
+    let mut tested = 0;
+    for minor in [9, 13] {
+        let Some(py) = find(minor) else {
+            eprintln!("note: no CPython 3.{minor} here: not tested");
+            continue;
+        };
+        tested += 1;
+        let py = py.to_str().unwrap();
+        let run = |prog: &str, extra: &[&str]| {
+            let file = repo(&format!("tests/python/programs/{prog}"));
+            let mut args = vec!["--python", py, "run", file.to_str().unwrap(), "--headless", "--json"];
+            args.extend_from_slice(extra);
+            let out = run_limited(&args, LIMIT);
+            let s = out.summary();
+            assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(5));
+            let lines: Vec<String> = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect();
+            (s, lines)
+        };
+        let (s, lines) = run("thread_event.py", &[]);
+        assert_eq!((s["outcome"].as_str(), &lines[..]), (Some("completed"), &["thread saw a".to_string(), "main saw b".to_string()][..]), "3.{minor}: {s}");
+        let (s, lines) = run("thread_end.py", &[]);
+        assert_eq!(s["outcome"], "completed", "3.{minor}: {s}");
+        assert_eq!(lines.last().map(String::as_str), Some("late thread done"), "3.{minor}");
+        let errors: Vec<&str> = s["findings"].as_array().unwrap().iter().filter_map(|f| f["message"].as_str()).collect();
+        assert_eq!(errors, ["MainProcess/boomer: ValueError: boom in a thread"], "3.{minor}: {s}");
+        let (s, _) = run("thread_race.py", &["--schedule", "rr", "--statements"]);
+        assert_eq!(s["outcome"], "assertion", "3.{minor}: {s}");
+        let (s, _) = run("fork_in_thread.py", &[]);
+        assert_eq!(s["outcome"], "completed", "3.{minor}: the forked child ends with its thread: {s}");
+    }
+    eprintln!("CPython versions tested for threads: {tested}");
+}

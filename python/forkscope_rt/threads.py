@@ -42,12 +42,11 @@ def start(self):
     invoke = self.__dict__.get("_invoke_excepthook")
     if invoke is not None:
         self._invoke_excepthook = _excepthook(invoke)
-    delete = self._delete
-    self._delete = _laned_delete(self, delete)
+        self._fs_hooked = True
     try:
         _real["start"](self)
     except BaseException:
-        for name in ("run", "_delete", "_fs_lane"):
+        for name in ("run", "_fs_lane", "_fs_hooked"):
             self.__dict__.pop(name, None)
         if invoke is not None:
             self._invoke_excepthook = invoke
@@ -61,24 +60,30 @@ def _laned_run(thread, run, lane):
         thread.__dict__.pop("run", None)
         if rt.lib.fs_thread_attach(lane) == rt.ERR:
             thread.__dict__.pop("_fs_lane", None)
-        else:
-            # Stepped by statement: trace this thread's lines from its first.
-            rt.line()
-        run()
+            return run()
+        # Stepped by statement: trace this thread's lines from its first.
+        rt.line()
+        try:
+            run()
+        except BaseException:
+            # `threading` prints it (see _excepthook), then the lane ends.
+            if not thread.__dict__.get("_fs_hooked"):
+                _end(thread)
+            raise
+        _end(thread)
 
     return laned
 
 
-def _laned_delete(thread, delete):
-    def _delete():
-        thread.__dict__.pop("_delete", None)
-        try:
-            if "_fs_lane" in thread.__dict__:
-                rt.lib.fs_thread_end()
-        finally:
-            delete()
+def _end(thread):
+    """The thread's lane ends; in a child this thread forked, the child
+    does (see `forks._end_with`)."""
+    rt.lib.fs_thread_end()
+    if thread.__dict__.get("_fs_end_process"):
+        from forkscope_rt import hooks
 
-    return _delete
+        hooks.flush_streams()
+        rt.lib.fs_finish(0)
 
 
 def _excepthook(invoke):
@@ -87,36 +92,44 @@ def _excepthook(invoke):
     thread's error."""
 
     def invoke_excepthook(thread):
-        import threading
-
-        from forkscope_rt import hooks
-
-        etype, value, tb = sys.exc_info()
-        if etype is None or issubclass(etype, SystemExit) or threading.excepthook is not threading.__excepthook__ or not isinstance(sys.stderr, hooks.LaneStream):
-            return invoke(thread)
         try:
-            import traceback
-
-            from forkscope_rt import main
-
-            te = traceback.TracebackException(etype, value, tb)
-            main._drop_our_frames(te)
-            text = "Exception in thread %s:\n%s" % (thread.name, "".join(te.format()))
-            line = 0
-            t = tb
-            while t is not None:
-                if t.tb_frame.f_code.co_filename == rt.USER_FILE:
-                    line = t.tb_lineno
-                t = t.tb_next
-            hooks.flush_streams()
-            hooks.write_block(rt._abi.STREAM_STDERR, text, line or None)
-            message = next((l.strip() for l in str(value).splitlines() if l.strip()), "")
-            b, n = rt.text("%s: %s" % (etype.__name__, message) if message else etype.__name__)
-            rt.lib.fs_text(rt._abi.TEXT_ERROR, b, n, line)
+            _print_uncaught(invoke, thread)
         finally:
-            del etype, value, tb
+            if "_fs_lane" in thread.__dict__:
+                _end(thread)
 
     return invoke_excepthook
+
+
+def _print_uncaught(invoke, thread):
+    import threading
+
+    from forkscope_rt import hooks
+
+    etype, value, tb = sys.exc_info()
+    if etype is None or issubclass(etype, SystemExit) or threading.excepthook is not _real.get("excepthook") or not isinstance(sys.stderr, hooks.LaneStream):
+        return invoke(thread)
+    try:
+        import traceback
+
+        from forkscope_rt import main
+
+        te = traceback.TracebackException(etype, value, tb)
+        main._drop_our_frames(te)
+        text = "Exception in thread %s:\n%s" % (thread.name, "".join(te.format()))
+        line = 0
+        t = tb
+        while t is not None:
+            if t.tb_frame.f_code.co_filename == rt.USER_FILE:
+                line = t.tb_lineno
+            t = t.tb_next
+        hooks.flush_streams()
+        hooks.write_block(rt._abi.STREAM_STDERR, text, line or None)
+        message = next((l.strip() for l in str(value).splitlines() if l.strip()), "")
+        b, n = rt.text("%s: %s" % (etype.__name__, message) if message else etype.__name__)
+        rt.lib.fs_text(rt._abi.TEXT_ERROR, b, n, line)
+    finally:
+        del etype, value, tb
 
 
 def join(self, timeout=None):
@@ -159,6 +172,7 @@ def install():
     from forkscope_rt import thread_sync
 
     thread_sync.install(threading)
+    _real["excepthook"] = threading.excepthook
     _real["start"] = threading.Thread.start
     _real["join"] = threading.Thread.join
     threading.Thread.start = start
