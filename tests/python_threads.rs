@@ -182,14 +182,16 @@ fn threads_printing_while_stepped_each_print_on_their_own_lane_and_never_hold_ea
     for extra in [&[][..], &["--schedule", "rr"][..]] {
         let (s, fs_lines, records) = forkscope(&file, extra, LIMIT);
         assert_eq!(s["outcome"], "completed", "every step ends ({extra:?}): {s}");
-        assert_eq!(multiset(&fs_lines), multiset(&py_lines), "the same lines ({extra:?})");
-        let l = lanes(&s);
-        for (name, i) in [("MainProcess/Thread-1 (w)", 0), ("MainProcess/Thread-2 (w)", 1)] {
-            let mine = records.iter().filter(|r| r["type"] == "print" && r["lane"] == l[name].0).count();
-            let said = fs_lines.iter().filter(|t| t.starts_with(&format!("thread {i} "))).count();
-            assert_eq!((mine, said), (3, 3), "{name}: its three lines on its own lane ({extra:?})");
-        }
+        // Free, two threads may mix a line with the other's (`print` writes
+        // the text, then the newline), as CPython's may: the same characters.
+        assert!(same_characters(&fs_lines, &py_lines), "{fs_lines:?} / {py_lines:?}");
         if !extra.is_empty() {
+            let l = lanes(&s);
+            for (name, i) in [("MainProcess/Thread-1 (w)", 0), ("MainProcess/Thread-2 (w)", 1)] {
+                let mine = records.iter().filter(|r| r["type"] == "print" && r["lane"] == l[name].0).count();
+                let said = fs_lines.iter().filter(|t| t.starts_with(&format!("thread {i} "))).count();
+                assert_eq!((mine, said), (3, 3), "{name}: its three lines on its own lane ({extra:?})");
+            }
             // Round robin interleaves the two threads' prints.
             let at = |t: &str| fs_lines.iter().position(|l| l == t).unwrap();
             assert!(at("thread 1 line 0") < at("thread 0 line 2"), "{fs_lines:?}");
@@ -271,12 +273,16 @@ fn threads_are_lanes_on_the_oldest_and_newest_cpython_found_here() {
     let _share = common::share();
     let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
     let root = std::env::var_os("PYENV_ROOT").map(std::path::PathBuf::from).unwrap_or_else(|| home.join(".pyenv"));
+    // One that answers with that version (a pyenv shim of a version not
+    // selected does not).
     let find = |minor: u32| -> Option<std::path::PathBuf> {
-        let on_path = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(format!("python3.{minor}"))).find(|p| p.is_file()));
-        on_path.or_else(|| {
-            let mut vs: Vec<_> = std::fs::read_dir(root.join("versions")).ok()?.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&format!("3.{minor}."))).map(|e| e.path().join("bin/python3")).filter(|p| p.is_file()).collect();
-            vs.sort();
-            vs.pop()
+        let mut found: Vec<std::path::PathBuf> = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).map(|d| d.join(format!("python3.{minor}"))).filter(|p| p.is_file()).collect()).unwrap_or_default();
+        if let Ok(rd) = std::fs::read_dir(root.join("versions")) {
+            found.extend(rd.flatten().filter(|e| e.file_name().to_string_lossy().starts_with(&format!("3.{minor}."))).map(|e| e.path().join("bin/python3")).filter(|p| p.is_file()));
+        }
+        found.into_iter().find(|py| {
+            let out = Command::new(py).args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).stderr(Stdio::null()).output();
+            out.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == format!("3.{minor}"))
         })
     };
     let mut tested = 0;
