@@ -111,17 +111,20 @@ fn fail(kind: &str, message: impl Into<String>) -> i64 {
     ERR
 }
 
-/// Runs `f` on the calling thread's runtime (its own lane's, else the
-/// process's), turning errors and panics into [`ERR`].
-fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
-    let run = |rt: &Rt, f: Box<dyn FnOnce(&Rt) -> LessonResult<i64> + '_>| match catch_unwind(AssertUnwindSafe(|| f(rt))) {
+/// Runs `f` on `rt`, turning errors and panics into [`ERR`].
+fn run_on(rt: &Rt, f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
+    match catch_unwind(AssertUnwindSafe(|| f(rt))) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => fail(&e.kind, e.message),
         Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
-    };
+    }
+}
+
+/// Runs `f` on the calling thread's runtime (its own lane's, else the
+/// process's), turning errors and panics into [`ERR`].
+fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
     let mut f = Some(f);
-    let mine = MINE.with_borrow(|m| m.as_ref().map(|rt| run(rt, Box::new(f.take().expect("not taken yet")))));
-    if let Some(v) = mine {
+    if let Some(v) = MINE.with_borrow(|m| m.as_ref().map(|rt| run_on(rt, f.take().expect("not taken yet")))) {
         return v;
     }
     let Some(f) = f else { return fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)") };
@@ -129,7 +132,7 @@ fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
         return fail("RuntimeError", "this process is not attached to a forkscope run");
     };
     let _turn = cell.turn.lock().unwrap_or_else(|p| p.into_inner());
-    run(&cell.rt, Box::new(f))
+    run_on(&cell.rt, f)
 }
 
 /// A (pointer, length) text from Python.
