@@ -374,7 +374,7 @@ fn every_notes_program_is_a_lesson_and_the_readme_says_which() {
 fn the_lesson_programs_are_plain_python() {
     let _share = crate::common::share();
     let dir = repo("assets/scenarios/py");
-    let stdlib = ["os", "time", "json", "random", "socket", "multiprocessing"];
+    let stdlib = ["os", "time", "json", "random", "socket", "multiprocessing", "threading"];
     for e in std::fs::read_dir(&dir).unwrap().flatten() {
         let p = e.path();
         if p.extension().is_none_or(|x| x != "py") {

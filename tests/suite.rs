@@ -30,6 +30,7 @@ mod python_abi;
 mod python_fork;
 mod python_lessons;
 mod python_streams;
+mod python_threads;
 mod replay;
 mod rewind;
 mod run_damage;

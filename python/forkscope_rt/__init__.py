@@ -127,13 +127,22 @@ def text(s):
 
 _tracing = False
 _STATEMENT = _abi.GRAN_STATEMENT
+# sys.monitoring (3.12+) traces every thread at once; sys.settrace only the
+# thread that calls it, so there each thread asks whether it is traced.
+# A free run (not stepped by statement) pays for neither: `_tracing` is
+# the process's switch; while it is on, a thread whose own trace is not set
+# sets it at its next op, and a thread still tracing after it went off
+# drops its trace at its next line.
+_MON = getattr(sys, "monitoring", None)
 
 
 def line():
     """The line of the innermost frame in the user's file (0 if none), or
     the line a manager process is serving (see `serving`)."""
-    if _GRAN is not None and (_GRAN.value == _STATEMENT) != _tracing:
-        _set_tracing(not _tracing)
+    if _GRAN is not None:
+        want = _GRAN.value == _STATEMENT
+        if want != _tracing or (want and _MON is None and sys.gettrace() is not _global_trace):
+            _set_tracing(want)
     if _serving is not None:
         return _serving[1]
     f = sys._getframe(1)
@@ -149,8 +158,10 @@ def caller_line(f):
     """The line for an op called from frame `f`: its own when it is the
     user's (the usual case, and the cheapest), else the innermost user frame's."""
     if f.f_code.co_filename == USER_FILE:
-        if _GRAN is not None and (_GRAN.value == _STATEMENT) != _tracing:
-            _set_tracing(not _tracing)
+        if _GRAN is not None:
+            want = _GRAN.value == _STATEMENT
+            if want != _tracing or (want and _MON is None and sys.gettrace() is not _global_trace):
+                _set_tracing(want)
         return f.f_lineno
     while f is not None:
         if f.f_code.co_filename == USER_FILE:
@@ -206,6 +217,10 @@ def _monitoring(mon, on):
 
 def _local_trace(frame, event, arg):
     if event == "line":
+        if not _tracing:
+            sys.settrace(None)
+            frame.f_trace = None
+            return None
         lib.fs_statement(frame.f_lineno)
     return _local_trace
 

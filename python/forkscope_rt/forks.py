@@ -90,6 +90,9 @@ def _end_with(thread):
     """In a child forked by a thread other than main: that thread is its only
     one, and the child ends with it (exit status 0, as in CPython, even after
     an exception in the thread)."""
+    # Python 3.9 and 3.10 call no `_delete` at a thread's end: a thread
+    # with a lane ends the child at its end instead (`threads._end`).
+    thread._fs_end_process = True
     delete = thread._delete
 
     def _delete():

@@ -226,9 +226,11 @@ def _emit(stream, text, line=None):
         return
     line = rt.line() if line is None else line
     # What reached the real descriptors before this line comes before it.
+    # The line itself is printed outside the lock: its op may wait at the
+    # gate, and another thread (a lane of its own) must still print then.
     with cap.lock:
         cap.drain()
-        ok(rt.lib.fs_print(stream, b, n, line))
+    ok(rt.lib.fs_print(stream, b, n, line))
 
 
 def write_block(stream, text, line=None):
@@ -667,9 +669,10 @@ def install():
     builtins.open = tracked_open
     builtins.input = read_line
     os._exit = _exit
-    from forkscope_rt import forks
+    from forkscope_rt import forks, threads
 
     forks.install()
+    threads.install()
     for name, patch in _PATCHES.items():
         if name in sys.modules:
             patch(sys.modules[name])

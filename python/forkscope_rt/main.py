@@ -13,7 +13,7 @@ import traceback
 import types
 
 import forkscope_rt as rt
-from forkscope_rt import forks, hooks
+from forkscope_rt import forks, hooks, threads
 
 # Tags of the library's text records.
 _ERROR, _ASSERT = rt._abi.TEXT_ERROR, rt._abi.TEXT_ASSERT
@@ -160,6 +160,7 @@ def run_main(lib):
     main.__cached__ = None
     sys.modules["__main__"] = main
     code = run_as_python(lambda: exec(compile(source, path, "exec", dont_inherit=True), main.__dict__))
+    threads.wait_for_threads()
     try:
         atexit._run_exitfuncs()
     except BaseException:
@@ -203,6 +204,7 @@ def run_spawned(lib, lane, data, source):
         if made:
             mpp._init_child(made[0])
             code = run_as_python(made[0].run, "Process %s:\n" % made[0].name)
+        threads.wait_for_threads()
         end_managers()
     finally:
         hooks.flush_streams()
@@ -230,6 +232,7 @@ def run_child(process, lane):
 
         mpp._init_child(process)
         code = run_as_python(process.run, "Process %s:\n" % process.name)
+        threads.wait_for_threads()
         end_managers()
         hooks.flush_streams()
     finally:

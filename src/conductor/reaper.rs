@@ -140,13 +140,34 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
                 },
             }
         }
-        let lanes: Vec<u32> = tracked.keys().copied().collect();
+        // A thread's lane ends when its thread says it has ended (its
+        // process goes on); the pidfd below tells its process's end.
+        let mut threads = false;
+        for (lane, pid) in tracked.iter().map(|(l, t)| (*l, t.pid)).collect::<Vec<_>>() {
+            let Some(l) = v.lane(lane) else { continue };
+            if l.thread.load(Acquire) == 0 {
+                continue;
+            }
+            threads = true;
+            if l.status.read(64).is_some_and(|s| s.state == ProcState::Exiting as u32) {
+                tracked.remove(&lane);
+                on_end(&v, &lane0, lane, pid);
+                done[lane as usize] = true;
+            }
+        }
+        // In lane order: a process's end is told before its threads'.
+        let mut lanes: Vec<u32> = tracked.keys().copied().collect();
+        lanes.sort_unstable();
         // The wake pipe last: indices below it are the lanes'.
         let mut fds: Vec<std::os::fd::BorrowedFd<'_>> = lanes.iter().map(|l| tracked[l].fd.as_fd()).collect();
         fds.push(wake.as_fd());
         let mut ready = sys::poll_readable(&fds, idle_ms);
         ready.retain(|&i| i < lanes.len());
         idle_ms = if ready.is_empty() && tracked.len() == tracked_before { (idle_ms * 2).min(IDLE_MAX_MS) } else { IDLE_MIN_MS };
+        if threads {
+            // A thread's end wakes no pidfd: look often while threads live.
+            idle_ms = IDLE_MIN_MS;
+        }
         for i in ready {
             let lane = lanes[i];
             if let Some(t) = tracked.remove(&lane) {
@@ -228,8 +249,20 @@ fn exitcode(v: &View<'_>, lane: u32, pid: i32) -> i32 {
 }
 
 fn on_end(v: &View<'_>, lane0: &Lane0, lane: u32, pid: i32) {
-    let code = exitcode(v, lane, pid);
     let Some(l) = v.lane(lane) else { return };
+    let code = if l.thread.load(Acquire) != 0 {
+        // A thread: 0 when it ended by itself, else its process's exitcode
+        // (told first: lanes are handled in order).
+        match l.status.read(64) {
+            Some(s) if s.state == ProcState::Exiting as u32 => s.exit_code,
+            _ => {
+                let home = v.lane(l.parent.load(Acquire)).filter(|h| h.ended.load(Acquire) != 0);
+                home.map_or_else(|| exitcode(v, lane, pid), |h| h.exit_status.load(Acquire))
+            }
+        }
+    } else {
+        exitcode(v, lane, pid)
+    };
     l.exit_status.store(code, Release);
     // What it held, read from the resource table: the truth even if it died
     // inside an op, before or after writing its record. Free any slot mutex

@@ -1,10 +1,15 @@
 //! The runtime as a C ABI, for CPython (`ctypes`): `libforkscope.so`.
 //!
-//! One process = one attached [`Rt`], kept in [`PROC`] behind a mutex: every
-//! call locks it, so Python threads of one process take turns (a thread
-//! blocked in an op holds the others back; the course's programs use one
-//! thread per process). ctypes releases the GIL during each call, so a
-//! process blocked here does not stop the interpreter's other threads.
+//! One process = one attached [`Rt`] on the process's lane, kept in
+//! [`PROC`] (behind a mutex of its own), and one more [`Rt`] per thread the program
+//! starts (`threading.Thread`: see `runtime::thread`), on the thread's own
+//! lane, kept by that thread ([`MINE`]): a call uses the calling thread's
+//! runtime if it has one, else the process's. So a thread blocked in an op
+//! holds back no other thread with a lane of its own; threads without one
+//! (the main thread, forkscope's own reader thread, threads made below
+//! `threading`) take turns on the process's. ctypes releases the GIL during
+//! each call, so a thread blocked here does not stop the interpreter's
+//! other threads.
 //!
 //! Conventions: every function returns an `i64`; [`ERR`] means the op raised
 //! — `fs_error` then gives `Kind\tmessage` (Python's exception type and
@@ -29,6 +34,7 @@
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Mutex;
+use std::sync::atomic::AtomicPtr;
 use std::sync::atomic::Ordering::*;
 
 use crate::codec::Value;
@@ -44,15 +50,49 @@ pub const ERR: i64 = names::result::ERR;
 /// Python's `None`.
 pub const NOTHING: i64 = names::result::NOTHING;
 
-/// The attached runtime of this process.
+/// A thread's runtime waiting in [`THREADS`] for its thread.
 struct Attached(Rt);
 
-// SAFETY: the `Rt` is only ever reached through the `PROC` mutex, by one
-// thread at a time; its `RefCell`/`Cell` state is never shared between
-// threads concurrently, and the mutex orders every access.
+// SAFETY: an `Attached` is handed once, through the `THREADS` mutex, to the
+// thread that owns its `Rt` from then on; its `RefCell`/`Cell` state is
+// never shared between threads.
 unsafe impl Send for Attached {}
 
-static PROC: Mutex<Option<Attached>> = Mutex::new(None);
+/// The process's runtime, reached by one thread at a time (`turn`).
+struct ProcCell {
+    turn: Mutex<()>,
+    rt: Rt,
+}
+
+// SAFETY: `rt` is only reached while holding `turn` (or in a forked child,
+// which has one thread), so its `RefCell`/`Cell` state is never used by two
+// threads at once, and the mutex orders every access.
+unsafe impl Sync for ProcCell {}
+
+/// The process's [`ProcCell`], set once attached. Not a mutex around the
+/// runtime: a child forked by one thread while another waits in an op
+/// (holding the turn) would inherit it locked for ever; the child puts a
+/// cell of its own here instead (the old one is left, as the parent's
+/// memory is in a fork).
+static PROC: AtomicPtr<ProcCell> = AtomicPtr::new(std::ptr::null_mut());
+
+fn proc_cell() -> Option<&'static ProcCell> {
+    // SAFETY: PROC is null or a leaked `Box<ProcCell>`, never freed.
+    unsafe { PROC.load(Acquire).as_ref() }
+}
+
+fn set_proc(rt: Rt) {
+    PROC.store(Box::into_raw(Box::new(ProcCell { turn: Mutex::new(()), rt })), Release);
+}
+
+/// Runtimes made for threads being started (by lane), until each new
+/// thread takes its own (`fs_thread_attach`).
+static THREADS: Mutex<Vec<(u32, Attached)>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// The runtime of this thread's own lane, if it has one.
+    static MINE: RefCell<Option<Rt>> = const { RefCell::new(None) };
+}
 
 /// This thread's last error and last bytes result, until Python takes them.
 #[derive(Default)]
@@ -71,17 +111,28 @@ fn fail(kind: &str, message: impl Into<String>) -> i64 {
     ERR
 }
 
-/// Runs `f` on this process's runtime, turning errors and panics into [`ERR`].
-fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
-    let guard = PROC.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(Attached(rt)) = guard.as_ref() else {
-        return fail("RuntimeError", "this process is not attached to a forkscope run");
-    };
+/// Runs `f` on `rt`, turning errors and panics into [`ERR`].
+fn run_on(rt: &Rt, f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
     match catch_unwind(AssertUnwindSafe(|| f(rt))) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => fail(&e.kind, e.message),
         Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
     }
+}
+
+/// Runs `f` on the calling thread's runtime (its own lane's, else the
+/// process's), turning errors and panics into [`ERR`].
+fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
+    let mut f = Some(f);
+    if let Some(v) = MINE.with_borrow(|m| m.as_ref().map(|rt| run_on(rt, f.take().expect("not taken yet")))) {
+        return v;
+    }
+    let Some(f) = f else { return fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)") };
+    let Some(cell) = proc_cell() else {
+        return fail("RuntimeError", "this process is not attached to a forkscope run");
+    };
+    let _turn = cell.turn.lock().unwrap_or_else(|p| p.into_inner());
+    run_on(&cell.rt, f)
 }
 
 /// A (pointer, length) text from Python.
@@ -221,7 +272,7 @@ pub unsafe extern "C" fn fs_attach(seg: *const u8, n: usize, lane: u32) -> i64 {
             if let Some(Value::Pickled { bytes, .. }) = a.payload.args.into_iter().next() {
                 *SPAWNED.lock().unwrap_or_else(|p| p.into_inner()) = bytes;
             }
-            *PROC.lock().unwrap_or_else(|p| p.into_inner()) = Some(Attached(a.rt));
+            set_proc(a.rt);
             0
         }
         Err(why) => fail("RuntimeError", why),
@@ -242,13 +293,18 @@ pub extern "C" fn fs_spawned() -> i64 {
 /// `lane` (waits until the parent released it, starts its watcher).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_start_child(lane: u32) -> i64 {
-    let mut g = PROC.lock().unwrap_or_else(|p| p.into_inner());
-    let Some(Attached(parent)) = g.take() else {
-        return fail("RuntimeError", "this process is not attached to a forkscope run");
+    // The child has one thread, the one that forked: its runtime (its own
+    // lane's, or the process's) is the parent's; no lock is taken (another
+    // thread of the parent may have held one at the fork).
+    let forker = MINE.with_borrow_mut(Option::take);
+    let parent = match (&forker, proc_cell()) {
+        (Some(rt), _) => (rt.v, rt.seg_name.clone()),
+        (None, Some(cell)) => (cell.rt.v, cell.rt.seg_name.clone()),
+        (None, None) => return fail("RuntimeError", "this process is not attached to a forkscope run"),
     };
-    match attach::adopt_forked(parent.v, &parent.seg_name, lane) {
+    match attach::adopt_forked(parent.0, &parent.1, lane) {
         Ok(a) => {
-            *g = Some(Attached(a.rt));
+            set_proc(a.rt);
             0
         }
         Err(why) => fail("RuntimeError", why),
@@ -570,11 +626,85 @@ pub extern "C" fn fs_signal(lane: u32, sig: i32, line: u32) -> i64 {
 /// terminated, the others joined), then exit with `code`. Does not return.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_finish(code: i32) -> i64 {
-    let guard = PROC.lock().unwrap_or_else(|p| p.into_inner());
-    match guard.as_ref() {
-        Some(Attached(rt)) => rt.finish(code),
+    match proc_cell() {
+        Some(cell) => {
+            let _turn = cell.turn.lock().unwrap_or_else(|p| p.into_inner());
+            cell.rt.finish(code)
+        }
         None => crate::sys::exit_now(code),
     }
+}
+
+// ---- threads ----------------------------------------------------------------------
+
+/// `t.start()`, first half (in the starting thread): the gate and the
+/// thread's lane, named `name` after this process (`MainProcess/Thread-1`).
+/// Python then starts the OS thread, which calls `fs_thread_attach(lane)`,
+/// and this thread `fs_thread_commit` (or `fs_thread_failed`).
+///
+/// # Safety
+/// `name`/`nn` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_thread_prepare(name: *const u8, nn: usize, daemon: u32, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let name = unsafe { text(name, nn) };
+    with_rt(|rt| {
+        let full = format!("{}/{name}", rt.name());
+        let (lane, trt) = rt.thread_prepare(&full, daemon != 0, line)?;
+        THREADS.lock().unwrap_or_else(|p| p.into_inner()).push((lane, Attached(trt)));
+        Ok(lane as i64)
+    })
+}
+
+/// `t.start()`, second half, once the OS thread exists.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_commit(lane: u32, daemon: u32) -> i64 {
+    with_rt(|rt| rt.thread_commit(lane, daemon != 0).map(|_| 0))
+}
+
+/// `t.start()` failed to make the OS thread: the lane never runs.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_failed(lane: u32) -> i64 {
+    THREADS.lock().unwrap_or_else(|p| p.into_inner()).retain(|(l, _)| *l != lane);
+    with_rt(|rt| {
+        rt.thread_failed(lane);
+        Ok(0)
+    })
+}
+
+/// In the new thread: becomes lane `lane` (waits until its starter released it).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_attach(lane: u32) -> i64 {
+    let taken = {
+        let mut t = THREADS.lock().unwrap_or_else(|p| p.into_inner());
+        t.iter().position(|(l, _)| *l == lane).map(|i| t.swap_remove(i).1)
+    };
+    let Some(Attached(rt)) = taken else {
+        return fail("RuntimeError", format!("lane {lane} is no thread being started"));
+    };
+    if let Err(why) = rt.thread_attach() {
+        return fail("RuntimeError", why);
+    }
+    MINE.with_borrow_mut(|m| *m = Some(rt));
+    0
+}
+
+/// The end of this thread's code: its lane ends (see `runtime::thread`).
+/// The thread uses the process's runtime from then on.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_end() -> i64 {
+    let Some(rt) = MINE.with_borrow_mut(Option::take) else { return 0 };
+    match catch_unwind(AssertUnwindSafe(|| rt.thread_end())) {
+        Ok(()) => 0,
+        Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
+    }
+}
+
+/// `t.join(timeout)` of the thread on `lane`: 1 if it has ended, 0 if the
+/// timeout passed first.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_thread_join(lane: u32, secs: f64, line: u32) -> i64 {
+    with_rt(|rt| rt.thread_join(lane, timeout(secs), line).map(i64::from))
 }
 
 // ---- synchronisation --------------------------------------------------------

@@ -20,6 +20,7 @@ pub mod lock;
 pub mod misc;
 pub mod process;
 pub mod sync;
+pub mod thread;
 pub mod waitq;
 
 use std::cell::RefCell;
@@ -53,24 +54,38 @@ pub struct ChildInfo {
 pub struct Local {
     pub status: StatusSnapshot,
     pub rng: ChaCha8Rng,
-    pub children: Vec<ChildInfo>,
     /// Python's `_identity`: main is `[]`, its first child `[1]`, that one's second child `[1, 2]`.
     pub identity: Vec<u32>,
     pub child_counter: u32,
     pub name: String,
+    /// The process's daemon flag (a thread's runtime has its process's).
     pub daemon: bool,
     /// The name the next resource this process creates gets (see [`Rt::named`]).
     pub next_name: Option<String>,
+}
+
+/// What the threads of one process share: its children (any thread may
+/// join a child another started, as in CPython) and their CPU time.
+#[derive(Debug, Default)]
+pub struct Family {
+    pub children: Vec<ChildInfo>,
     /// CPU milliseconds (user, system) of joined children whose OS parent
     /// was not this process (see `Lane::cpu_user_ms`).
     pub children_cpu_ms: (u64, u64),
 }
 
-/// The process's runtime: its lane, the run's info, its local state.
+/// The runtime of a process, or of one thread of it (see [`thread`]): its
+/// lane, the run's info, its local state.
 #[derive(Debug)]
 pub struct Rt {
     pub v: View<'static>,
+    /// The lane this runtime writes: the process's, or a thread's own.
     pub lane: u32,
+    /// The process's lane (= `lane` but in a thread's runtime): what holds
+    /// the process's descriptors (pipe ends).
+    pub home: u32,
+    /// Shared by the runtimes of the process's threads.
+    pub family: std::sync::Arc<std::sync::Mutex<Family>>,
     pub me: &'static Lane,
     pub ctl: &'static Control,
     pub info: RunInfo,
@@ -98,6 +113,8 @@ impl Rt {
         Rt {
             v,
             lane,
+            home: lane,
+            family: Default::default(),
             me,
             ctl,
             info,
@@ -106,13 +123,11 @@ impl Rt {
             local: RefCell::new(Local {
                 status: StatusSnapshot { state: ProcState::Starting as u32, res: NONE, other: NONE, ..Default::default() },
                 rng,
-                children: Vec::new(),
                 identity,
                 child_counter: 0,
                 name,
                 daemon,
                 next_name: None,
-                children_cpu_ms: (0, 0),
             }),
         }
     }
@@ -253,6 +268,11 @@ impl Rt {
             NONE => self.v.control().conductor_pid.load(Acquire),
             parent => self.v.lane(parent).map_or(0, |p| p.pid.load(Acquire)),
         }
+    }
+
+    /// This process's children (shared by its threads).
+    pub fn family(&self) -> std::sync::MutexGuard<'_, Family> {
+        self.family.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn lane_name(&self, lane: u32) -> String {

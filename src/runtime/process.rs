@@ -97,7 +97,7 @@ pub fn cpu_ms_with_children() -> (u32, u32) {
 
 impl Rt {
     fn child(&self, lane: u32) -> Option<ChildInfo> {
-        self.local.borrow().children.iter().find(|c| c.lane == lane).cloned()
+        self.family().children.iter().find(|c| c.lane == lane).cloned()
     }
 
     /// Python's `_identity` and default name for the next `Process(...)` this
@@ -196,7 +196,10 @@ impl Rt {
         self.emit(RawKind::Spawn, body, None);
         l.go.store(1, Release);
         self.v.wake_lane(lane);
-        self.local.borrow_mut().children.push(ChildInfo { lane, pid, daemon, bare: false, reaped: None });
+        // A thread is no child process: nothing to join, reap or signal.
+        if l.thread.load(Acquire) == 0 {
+            self.family().children.push(ChildInfo { lane, pid, daemon, bare: false, reaped: None });
+        }
         // Stepping: the child's first park belongs to this step, before ours.
         // Stepped by statement, a child whose first code is not the user's (a
         // manager's server, `target=q.get`) may wait in an op before any park.
@@ -228,7 +231,7 @@ impl Rt {
     }
 
     pub(crate) fn reap_child(&self, lane: u32) {
-        let mut guard = self.local.borrow_mut();
+        let mut guard = self.family();
         let local = &mut *guard;
         if let Some(c) = local.children.iter_mut().find(|c| c.lane == lane)
             && c.reaped.is_none() {
@@ -275,7 +278,7 @@ impl Rt {
     /// Marks the child on `lane` as made by a bare `os.fork()` (see
     /// [`ChildInfo::bare`]).
     pub fn mark_bare_fork(&self, lane: u32) {
-        if let Some(c) = self.local.borrow_mut().children.iter_mut().find(|c| c.lane == lane) {
+        if let Some(c) = self.family().children.iter_mut().find(|c| c.lane == lane) {
             c.bare = true;
         }
     }
@@ -358,7 +361,7 @@ impl Rt {
     pub fn finish(&self, code: i32) -> ! {
         self.enter_op(Op::Exit, 0);
         self.record_op(Op::Exit, NONE, NONE, code as i64, 0, 0, None);
-        let children = self.local.borrow().children.clone();
+        let children = self.family().children.clone();
         for c in children.iter().filter(|c| c.daemon && !c.bare && c.reaped.is_none()) {
             if self.exitcode_of(c.lane).is_none() {
                 let _ = self.process_signal(c.lane, libc::SIGTERM, 0);
@@ -380,7 +383,7 @@ impl Rt {
         self.checkpoint(super::gate::Checkpoint::Op);
         self.set_state(ProcState::Exiting, Some(Op::Exit), NONE, NONE, 0);
         let (user, system) = cpu_ms_with_children();
-        let (cu, cs) = self.local.borrow().children_cpu_ms;
+        let (cu, cs) = self.family().children_cpu_ms;
         self.me.cpu_user_ms.store(user.saturating_add(cu.min(u32::MAX as u64) as u32), Release);
         self.me.cpu_system_ms.store(system.saturating_add(cs.min(u32::MAX as u64) as u32), Release);
         // At once: nothing of ours needs unwinding (the segment is shared

@@ -55,7 +55,7 @@ pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
     engine.register_fn("now", move || -> FLOAT { r.now_ns() as f64 / 1e9 });
     engine.register_fn("cpu_count", || -> INT { std::thread::available_parallelism().map_or(1, |n| n.get()) as INT });
     let r = rt;
-    engine.register_fn("times", move || -> rhai::Map { times(r.now_ns(), r.local.borrow().children_cpu_ms) });
+    engine.register_fn("times", move || -> rhai::Map { times(r.now_ns(), r.family().children_cpu_ms) });
 }
 
 /// `times()`, like Python's `os.times()`: CPU seconds used by this process

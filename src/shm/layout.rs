@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU32, AtomicU64, Or
 use super::record::RawRecord;
 
 pub const MAGIC: u64 = u64::from_le_bytes(*b"FRKSCOPE");
-pub const LAYOUT_VERSION: u32 = 3;
+pub const LAYOUT_VERSION: u32 = 4;
 pub const NONE: u32 = u32::MAX;
 pub use crate::vocab::{CONDUCTOR_LANE, MAIN_LANE};
 pub const PAGE: usize = 4096;
@@ -295,6 +295,10 @@ pub struct Lane {
     /// it never will be (the launch failed, or the parent ended mid-start).
     pub pid: AtomicI32,
     pub daemon: AtomicU32,
+    /// 1: a thread of its parent's process (a Python `threading.Thread`),
+    /// not a process of its own: it shares its process's pid, and its end
+    /// is when its status says `exiting` (or when the process ends).
+    pub thread: AtomicU32,
     /// Encoded target arguments: first block and byte length.
     pub args_block: AtomicU32,
     pub args_len: AtomicU32,

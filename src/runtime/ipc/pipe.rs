@@ -112,7 +112,7 @@ impl Rt {
         })?;
         let slot = self.slot(id, ResKind::Pipe)?;
         let _g = Guard::new(&slot.mutex, self.lane);
-        self.pipe_set_holders(slot, &[(self.lane, 0), (self.lane, 1)])?;
+        self.pipe_set_holders(slot, &[(self.home, 0), (self.home, 1)])?;
         Ok(id)
     }
 
@@ -136,13 +136,13 @@ impl Rt {
     pub(crate) fn pipe_holds(&self, id: u32, end: u8) -> bool {
         let Ok(slot) = self.slot(id, ResKind::Pipe) else { return false };
         let _g = Guard::new(&slot.mutex, self.lane);
-        self.pipe_holders(slot).contains(&(self.lane, end & 1))
+        self.pipe_holders(slot).contains(&(self.home, end & 1))
     }
 
     /// Checks that this process may use `end` for `op`. Under the mutex.
     fn pipe_check(&self, slot: &ResourceSlot, end: u8, sending: bool) -> LessonResult<Vec<(u32, u8)>> {
         let holders = self.pipe_holders(slot);
-        if !holders.contains(&(self.lane, end)) {
+        if !holders.contains(&(self.home, end)) {
             return Err(closed_error());
         }
         if !Self::pipe_duplex(slot) {
@@ -317,7 +317,7 @@ impl Rt {
         let _g = Guard::new(&slot.mutex, self.lane);
         let mut holders = self.pipe_holders(slot);
         let before = holders.len();
-        holders.retain(|h| *h != (self.lane, end));
+        holders.retain(|h| *h != (self.home, end));
         if holders.len() == before {
             return;
         }
@@ -350,7 +350,7 @@ impl Rt {
             }
             let held: Vec<u8> = {
                 let _g = Guard::new(&slot.mutex, self.lane);
-                self.pipe_holders(slot).iter().filter(|(l, _)| *l == self.lane).map(|(_, e)| *e).collect()
+                self.pipe_holders(slot).iter().filter(|(l, _)| *l == self.home).map(|(_, e)| *e).collect()
             };
             for end in held {
                 self.pipe_drop_end(id, slot, end, Some("closed at exit"));

@@ -317,7 +317,7 @@ impl Rt {
             slot.version.fetch_add(1, Release);
             self.record_op(Op::PoolTerminate, id, NONE, 0, slot.count.load(Relaxed), 0, None);
         }
-        let children = self.local.borrow().children.clone();
+        let children = self.family().children.clone();
         for c in children.iter().filter(|c| workers.contains(&c.lane) && c.reaped.is_none()) {
             let Some(l) = self.v.lane(c.lane) else { continue };
             if l.ended.load(Acquire) == 0 {

@@ -1,0 +1,149 @@
+"""`threading`'s Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition
+and Barrier, made by the program's own code, as resources of the run.
+
+`threading.Lock()` called from the user's file gives the runtime's lock (the
+one `multiprocessing.Lock` is), with `threading`'s interface: its arguments
+(`acquire(blocking=True, timeout=-1)`), its errors (`RuntimeError: release
+unlocked lock`), `Semaphore.release(n)`. So a thread waiting on one is
+blocked on that resource — in the Resources pane (named after its variable,
+`lock = threading.Lock()` → `lock`), in the wait-for graph and deadlock
+findings, stepped by the gate — as a process waiting on a `multiprocessing`
+one is. What the standard library makes for itself (`queue.Queue`'s, a
+`Thread`'s own, `threading`'s internals) stays CPython's: only a call from
+the user's file gets a twin. Unlike CPython's, these are in shared memory: a
+forked child shares them with its parent (CPython's child has a copy).
+"""
+import sys
+
+import forkscope_rt as rt
+
+
+def _user_call(f):
+    return f is not None and f.f_code.co_filename == rt.USER_FILE
+
+
+def _timeout(blocking, timeout):
+    if timeout is None:
+        timeout = -1
+    if not blocking and timeout != -1:
+        raise ValueError("can't specify a timeout for a non-blocking call")
+    if timeout < 0 and timeout != -1:
+        raise ValueError("timeout value must be a non-negative number")
+    return None if timeout == -1 else timeout
+
+
+def _twins():
+    from multiprocessing import synchronize as mps
+
+    class Lock(mps.Lock):
+        def acquire(self, blocking=True, timeout=-1):
+            return mps.Lock.acquire(self, blocking, _timeout(blocking, timeout))
+
+        def release(self):
+            try:
+                mps.Lock.release(self)
+            except (ValueError, AssertionError):
+                raise RuntimeError("release unlocked lock") from None
+
+        def __exit__(self, *args):
+            self.release()
+
+        acquire_lock = acquire
+        release_lock = release
+
+        def __repr__(self):
+            return "<forkscope threading.Lock object at %#x>" % id(self)
+
+    class RLock(mps.RLock):
+        def acquire(self, blocking=True, timeout=-1):
+            return mps.RLock.acquire(self, blocking, _timeout(blocking, timeout))
+
+        def release(self):
+            try:
+                mps.RLock.release(self)
+            except (ValueError, AssertionError):
+                raise RuntimeError("cannot release un-acquired lock") from None
+
+        def __exit__(self, *args):
+            self.release()
+
+        def __repr__(self):
+            return "<forkscope threading.RLock object at %#x>" % id(self)
+
+    class Semaphore(mps.Semaphore):
+        def __init__(self, value=1):
+            if value < 0:
+                raise ValueError("semaphore initial value must be >= 0")
+            mps.Semaphore.__init__(self, value)
+
+        def acquire(self, blocking=True, timeout=None):
+            if not blocking and timeout is not None:
+                raise ValueError("can't specify timeout for non-blocking acquire")
+            return mps.Semaphore.acquire(self, blocking, timeout)
+
+        def release(self, n=1):
+            if n < 1:
+                raise ValueError("n must be one or more")
+            for _ in range(n):
+                try:
+                    mps.Semaphore.release(self)
+                except (ValueError, AssertionError):
+                    raise ValueError("Semaphore released too many times") from None
+
+        def __exit__(self, *args):
+            self.release()
+
+        def __repr__(self):
+            return "<forkscope threading.%s object at %#x: value=%d>" % (type(self).__name__, id(self), self.get_value())
+
+    class BoundedSemaphore(Semaphore):
+        _bounded = 1
+
+    class Event(mps.Event):
+        def __init__(self):
+            mps.Event.__init__(self)
+
+        isSet = mps.Event.is_set
+
+        def __repr__(self):
+            return "<forkscope threading.Event object at %#x: %s>" % (id(self), "set" if self.is_set() else "unset")
+
+    class Condition(mps.Condition):
+        def __init__(self, lock=None):
+            mps.Condition.__init__(self, lock)
+
+        notifyAll = mps.Condition.notify_all
+
+    class Barrier(mps.Barrier):
+        def __init__(self, parties, action=None, timeout=None):
+            mps.Barrier.__init__(self, parties, action, timeout)
+
+    for cls in (Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier):
+        cls.__module__ = "threading"
+        cls.__qualname__ = cls.__name__
+    return {c.__name__: c for c in (Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier)}
+
+
+def _factory(threading, name, twins):
+    real = getattr(threading, name)
+
+    def make(*args, **kwargs):
+        if _user_call(sys._getframe(1)):
+            return twins()[name](*args, **kwargs)
+        return real(*args, **kwargs)
+
+    make.__name__ = make.__qualname__ = name
+    make.__doc__ = real.__doc__
+    return make
+
+
+def install(threading):
+    cache = {}
+
+    def twins():
+        if not cache:
+            cache.update(_twins())
+        return cache
+
+    for name in ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event", "Condition", "Barrier"):
+        setattr(threading, name, _factory(threading, name, twins))
