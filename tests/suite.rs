@@ -27,6 +27,7 @@ mod nothing_lost;
 mod process_bomb;
 mod python;
 mod python_abi;
+mod python_differences;
 mod python_fork;
 mod python_lessons;
 mod python_streams;

@@ -182,7 +182,7 @@ def run_spawned(lib, lane, data, source):
         sys.path[:] = prep["sys_path"]
         import multiprocessing.process as mpp
 
-        mpp._init_spawned()
+        mpp._init_spawned(prep)
         path = prep["main"]
         sys.argv = [path]
         main = types.ModuleType("__mp_main__")
@@ -230,6 +230,7 @@ def run_child(process, lane):
 
         mpp._init_child(process)
         code = run_as_python(process.run, "Process %s:\n" % process.name)
+        run_as_python(lambda: mpp._exit_child(code))
         end_managers()
         hooks.flush_streams()
     finally:

@@ -246,7 +246,7 @@ pub extern "C" fn fs_start_child(lane: u32) -> i64 {
     let Some(Attached(parent)) = g.take() else {
         return fail("RuntimeError", "this process is not attached to a forkscope run");
     };
-    match attach::adopt_forked(parent.v, &parent.seg_name, lane) {
+    match attach::adopt_forked_in_place(parent.v, &parent.seg_name, lane) {
         Ok(a) => {
             *g = Some(Attached(a.rt));
             0
