@@ -9,6 +9,7 @@ mod cli;
 mod conductor_kill;
 #[path = "core.rs"]
 mod core_runtime;
+mod cpython_suite;
 mod dashboard_snapshots;
 mod dashboard_terminal;
 mod exhaustion;
