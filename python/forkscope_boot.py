@@ -11,6 +11,7 @@ import sys
 def _boot():
     import ctypes
     import importlib.abc
+    import importlib.machinery
     import importlib.util
     import linecache
 
@@ -40,16 +41,6 @@ def _boot():
         def get_source(self, name):
             return self.text
 
-    class Missing(importlib.abc.Loader):
-        def create_module(self, spec):
-            return None
-
-        def exec_module(self, module):
-            raise NotImplementedError(
-                "forkscope does not run %s yet (this version runs Process, the locks, "
-                "Event, Condition, Barrier, Value, Array, the queues, Pipe, Pool, Manager and sockets)" % module.__name__
-            )
-
     class Finder(importlib.abc.MetaPathFinder):
         def find_spec(self, fullname, path=None, target=None):
             top = fullname.partition(".")[0]
@@ -64,7 +55,13 @@ def _boot():
                     spec.has_location = False
                     return spec
             if top == "multiprocessing":
-                return importlib.util.spec_from_loader(fullname, Missing())
+                # A submodule forkscope has no file of its own for
+                # (`dummy`, `util`, `shared_memory`, ...): CPython's own,
+                # from the interpreter's standard library, running on
+                # forkscope's package; a name CPython lacks too is
+                # CPython's ModuleNotFoundError.
+                where = os.path.join(os.path.dirname(os.__file__), *fullname.split(".")[:-1])
+                return importlib.machinery.PathFinder.find_spec(fullname, [where])
             return None
 
     sys.meta_path.insert(0, Finder())

@@ -9,6 +9,7 @@ mod cli;
 mod conductor_kill;
 #[path = "core.rs"]
 mod core_runtime;
+mod cpython_suite;
 mod dashboard_snapshots;
 mod dashboard_terminal;
 mod exhaustion;
@@ -27,6 +28,7 @@ mod nothing_lost;
 mod process_bomb;
 mod python;
 mod python_abi;
+mod python_differences;
 mod python_fork;
 mod python_lessons;
 mod python_streams;

@@ -183,7 +183,7 @@ def run_spawned(lib, lane, data, source):
         sys.path[:] = prep["sys_path"]
         import multiprocessing.process as mpp
 
-        mpp._init_spawned()
+        mpp._init_spawned(prep)
         path = prep["main"]
         sys.argv = [path]
         main = types.ModuleType("__mp_main__")
@@ -232,7 +232,11 @@ def run_child(process, lane):
 
         mpp._init_child(process)
         code = run_as_python(process.run, "Process %s:\n" % process.name)
+        # Its threads that are not daemons, each wait an op (CPython joins
+        # them in _exit_child's threading._shutdown, after util's
+        # finalizers: by then there are none left to join).
         threads.wait_for_threads()
+        run_as_python(lambda: mpp._exit_child(code))
         end_managers()
         hooks.flush_streams()
     finally:

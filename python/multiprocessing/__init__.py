@@ -38,10 +38,11 @@ log_to_stderr = _ctx.log_to_stderr
 allow_connection_pickling = _ctx.allow_connection_pickling
 set_executable = _ctx.set_executable
 set_forkserver_preload = _ctx.set_forkserver_preload
-reducer = _ctx.reducer
 
 
 def __getattr__(name):
+    if name == "reducer":
+        return _ctx.reducer
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError("module 'multiprocessing' has no attribute %r" % name)

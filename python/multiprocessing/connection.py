@@ -10,7 +10,7 @@ import pickle
 import forkscope_rt as rt
 from forkscope_rt import ok
 
-__all__ = ["Pipe", "Connection"]
+__all__ = ["Client", "Listener", "Pipe", "wait"]
 
 
 class Connection:
@@ -123,3 +123,32 @@ def Pipe(duplex=True):
     if duplex:
         return Connection(pid, 0, True, True), Connection(pid, 1, True, True)
     return Connection(pid, 0, True, False), Connection(pid, 1, False, True)
+
+
+def _not_yet(what):
+    raise NotImplementedError("forkscope does not run multiprocessing.connection.%s yet (its connections are Pipe() ends in shared memory, with no file descriptor)" % what)
+
+
+def wait(object_list, timeout=None):
+    """CPython's: wait until an object of `object_list` is ready."""
+    _not_yet("wait()")
+
+
+class Listener:
+    """CPython's: a socket or named-pipe listener for Client connections."""
+
+    def __init__(self, *args, **kwargs):
+        _not_yet("Listener")
+
+
+def Client(*args, **kwargs):
+    """CPython's: a connection to a Listener."""
+    _not_yet("Client()")
+
+
+def deliver_challenge(connection, authkey, *args, **kwargs):
+    _not_yet("deliver_challenge()")
+
+
+def answer_challenge(connection, authkey, *args, **kwargs):
+    _not_yet("answer_challenge()")

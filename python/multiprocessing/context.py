@@ -141,21 +141,16 @@ class BaseContext:
         pass
 
     def get_logger(self):
-        import logging
+        """CPython's `multiprocessing.util.get_logger`."""
+        from .util import get_logger
 
-        return logging.getLogger("multiprocessing")
+        return get_logger()
 
     def log_to_stderr(self, level=None):
-        import logging
-        import sys
+        """CPython's `multiprocessing.util.log_to_stderr`."""
+        from .util import log_to_stderr
 
-        logger = self.get_logger()
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("[%(levelname)s/%(processName)s] %(message)s"))
-        logger.addHandler(handler)
-        if level:
-            logger.setLevel(level)
-        return logger
+        return log_to_stderr(level)
 
     def allow_connection_pickling(self):
         pass
@@ -164,13 +159,21 @@ class BaseContext:
         pass
 
     def set_forkserver_preload(self, module_names):
-        pass
+        if not all(type(mod) is str for mod in module_names):
+            raise TypeError("module_names must be a list of strings")
 
     @property
     def reducer(self):
-        import pickle
+        """CPython's `multiprocessing.reduction` (ForkingPickler, register,
+        DupFd): how objects are pickled for other processes."""
+        return globals().get("reduction") or __getattr__("reduction")
 
-        return pickle
+    @reducer.setter
+    def reducer(self, reduction):
+        globals()["reduction"] = reduction
+
+    def _check_available(self):
+        pass
 
 
 class ForkProcess(process.BaseProcess):
@@ -270,6 +273,57 @@ def get_all_start_methods():
 # primitives may be pickled then (they name shared resources), as CPython's
 # may be while spawning; at any other time they refuse, as CPython's do.
 _spawning = None
+
+
+_CPYTHON_OWN = "_forkscope_cpython_multiprocessing"
+
+
+def cpython_own(submodule):
+    """A module of CPython's own `multiprocessing` package, loaded beside
+    forkscope's under a private name: its primitives are CPython's (real
+    semaphores and pipes), which work within one process (a ThreadPool's
+    queues) but are not the run's resources."""
+    import importlib
+    import importlib.util
+    import sys
+
+    if _CPYTHON_OWN not in sys.modules:
+        where = os.path.join(os.path.dirname(os.__file__), "multiprocessing")
+        spec = importlib.util.spec_from_file_location(_CPYTHON_OWN, os.path.join(where, "__init__.py"), submodule_search_locations=[where])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[_CPYTHON_OWN] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[_CPYTHON_OWN]
+            raise
+        # Its errors are this package's (`except multiprocessing.TimeoutError`).
+        for name in ("ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError"):
+            setattr(module, name, globals()[name])
+            setattr(module.context, name, globals()[name])
+    return importlib.import_module(_CPYTHON_OWN + "." + submodule)
+
+
+def get_spawning_popen():
+    """What CPython's reduction asks while a spawned child's Process is
+    pickled; forkscope's spawn has no Popen object, so: None."""
+    return None
+
+
+def set_spawning_popen(popen):
+    pass
+
+
+def __getattr__(name):
+    # CPython's own `reduction` module, on first use (most programs never
+    # need it, and it imports `socket`).
+    if name == "reduction":
+        import importlib
+
+        value = importlib.import_module(__name__.rpartition(".")[0] + ".reduction")
+        globals()[name] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
 
 
 def assert_spawning(obj):

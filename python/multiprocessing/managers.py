@@ -100,10 +100,22 @@ def _named(name, make):
         rt._serving = saved
 
 
+# In a manager process: (its request queue's id, its server).
+_self_server = None
+
+
 def _ask(address, request, shown):
     """Sends `request` to the manager at `address` and waits for its answer,
     (kind, value)."""
     name, lane, requests = address
+    if _self_server is not None and _self_server[0] == requests and request[0] == "call":
+        # The manager calling an object of its own (a callback of a Pool it
+        # holds): answered here, as CPython's server (a thread per client)
+        # would; this one has one thread, which is busy with the caller.
+        kind, value = _self_server[1].answer(request)
+        if kind in ("#RETURN", "#ERROR"):
+            value = pickle.loads(pickle.dumps(value))
+        return kind, value
     key = (address, os.getpid(), threading.get_ident())
     reply = _replies.get(key)
     if rt.lib.fs_exitcode(lane) != rt.NOTHING:
@@ -172,15 +184,7 @@ class _Server:
             msg = requests._get(True, None, 0)
             reply, line, what = msg[:3]
             rt.serving("", line)
-            try:
-                if what == "shutdown":
-                    answer = ("#RETURN", None)
-                elif what == "create":
-                    answer = self.create(*msg[3:])
-                else:
-                    answer = self.call(*msg[3:])
-            except BaseException as e:
-                answer = ("#ERROR", e)
+            answer = self.answer(msg[2:])
             self.send(reply, answer)
             if what == "shutdown":
                 break
@@ -194,11 +198,29 @@ class _Server:
                 break
             self.send(msg[0], ("#ERROR", EOFError()))
 
+    def answer(self, request):
+        """The answer to `request` (what, args…): (kind, value)."""
+        what = request[0]
+        try:
+            if what == "shutdown":
+                return ("#RETURN", None)
+            if what == "create":
+                # As CPython's server: a failed creation is its traceback.
+                try:
+                    return self.create(*request[1:])
+                except Exception:
+                    return ("#TRACEBACK", traceback.format_exc())
+            return self.call(*request[1:])
+        except BaseException as e:
+            return ("#ERROR", e)
+
     def send(self, reply, answer):
         kind, value = answer
         q = queues.Queue._of(reply)
         if kind in ("#ERROR", "#RETURN"):
             shown = rt.short_repr(value)
+        elif kind == "#TRACEBACK":
+            shown = "RemoteError"
         else:
             # A new shared object: its typeid (its id is an address, which
             # differs from run to run; records must not).
@@ -236,18 +258,24 @@ class _Server:
         return ("#OBJ", (oid, exposed))
 
     def call(self, oid, method, args, kwds):
+        # As CPython's server: an unknown object or a method that is not
+        # exposed is the server's own error, sent back as its traceback
+        # (RemoteError), not as the caller's exception.
         try:
-            obj, typeid, exposed, m2t, made = self.objects[oid]
-        except KeyError:
-            raise KeyError("object with id %r not in this manager" % oid) from None
+            try:
+                obj, typeid, exposed, m2t, made = self.objects[oid]
+            except KeyError:
+                raise KeyError(oid) from None
+            if method not in exposed and method not in ("#GETVALUE", "__repr__", "__str__"):
+                raise AttributeError("method %r of %r object is not in exposed=%r" % (method, type(obj), exposed))
+        except (KeyError, AttributeError):
+            return ("#TRACEBACK", traceback.format_exc())
         if method == "#GETVALUE":
             return ("#RETURN", obj)
         if method == "__repr__" and typeid in _PRIMITIVES:
             return ("#RETURN", _PRIMITIVES[typeid](obj, oid, made))
         if method in ("__repr__", "__str__") and method not in exposed:
             return ("#RETURN", repr(obj) if method == "__repr__" else str(obj))
-        if method not in exposed:
-            raise AttributeError("method %r of %r object is not in exposed=%r" % (method, type(obj), exposed))
         result = getattr(obj, method)(*args, **kwds)
         typeid = m2t and m2t.get(method)
         if typeid:
@@ -264,7 +292,10 @@ def _run_server(registry, requests, initializer=None, initargs=()):
     rt.serving("", rt.line())
     if initializer is not None:
         initializer(*initargs)
-    _Server(registry).serve(requests)
+    global _self_server
+    server = _Server(registry)
+    _self_server = (requests._id, server)
+    server.serve(requests)
 
 
 # ---- managers ----------------------------------------------------------------
@@ -882,7 +913,28 @@ class _DictWithLists(dict):
 
 
 def _pool(*args, **kwds):
-    raise NotImplementedError("forkscope does not run a Pool inside a manager: use multiprocessing.Pool")
+    """A Pool in the manager process (its workers are the manager's children)."""
+    from .pool import Pool
+
+    return Pool(*args, **kwds)
+
+
+BasePoolProxy = MakeProxyType("PoolProxy", (
+    "apply", "apply_async", "close", "imap", "imap_unordered", "join", "map", "map_async", "starmap", "starmap_async",
+    "terminate",
+))
+BasePoolProxy._method_to_typeid_ = {
+    "apply_async": "AsyncResult", "map_async": "AsyncResult", "starmap_async": "AsyncResult",
+    "imap": "Iterator", "imap_unordered": "Iterator",
+}
+
+
+class PoolProxy(BasePoolProxy):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_val, exc_tb):
+        self.terminate()
 
 
 class SyncManager(BaseManager):
@@ -900,13 +952,14 @@ SyncManager.register("Semaphore", synchronize.Semaphore, AcquirerProxy)
 SyncManager.register("BoundedSemaphore", synchronize.BoundedSemaphore, AcquirerProxy)
 SyncManager.register("Condition", synchronize.Condition, ConditionProxy)
 SyncManager.register("Barrier", synchronize.Barrier, BarrierProxy)
-SyncManager.register("Pool", _pool)
+SyncManager.register("Pool", _pool, PoolProxy)
 SyncManager.register("list", list, ListProxy)
 SyncManager.register("dict", _DictWithLists, DictProxy)
 SyncManager.register("Value", Value, ValueProxy)
 SyncManager.register("Array", Array, ArrayProxy)
 SyncManager.register("Namespace", Namespace, NamespaceProxy)
 SyncManager.register("Iterator", proxytype=IteratorProxy, create_method=False)
+SyncManager.register("AsyncResult", create_method=False)
 
 
 def __getattr__(name):

@@ -18,9 +18,10 @@ from forkscope_rt import NOTHING, ok
 
 from . import process
 
-__all__ = ["Pool", "ThreadPool", "AsyncResult", "MapResult"]
+__all__ = ["Pool", "ThreadPool", "AsyncResult", "MapResult", "RemoteTraceback", "MaybeEncodingError"]
 
-RUN, CLOSE, TERMINATE = 0, 1, 2
+# CPython's states (its ThreadPool, the tests, read them).
+INIT, RUN, CLOSE, TERMINATE = "INIT", "RUN", "CLOSE", "TERMINATE"
 
 
 def _lanes(lanes):
@@ -43,16 +44,65 @@ def _unpack(n):
 
 
 def _raise_from_worker(e):
-    """The runtime raised a worker's error: raise the worker's own exception."""
-    text = str(e)
+    """The runtime raised a worker's error: raise the worker's own exception.
+    (Its message is `shown NUL hex-pickle`; `str()` of a KeyError quotes and
+    escapes its message, so read the argument itself.)"""
+    text = e.args[0] if e.args and isinstance(e.args[0], str) else str(e)
     if "\x00" in text:
         try:
             exc = pickle.loads(bytes.fromhex(text.split("\x00", 1)[1]))
         except Exception:
             exc = None
         if isinstance(exc, BaseException):
-            raise exc from None
+            # Its cause is the worker's traceback (RemoteTraceback), as CPython shows it.
+            raise exc from exc.__cause__
     raise e
+
+
+class RemoteTraceback(Exception):
+    """A worker's traceback, as text: the cause of the exception `get()`
+    raises again ("The above exception was the direct cause …")."""
+
+    def __init__(self, tb):
+        self.tb = tb
+
+    def __str__(self):
+        return self.tb
+
+
+class ExceptionWithTraceback:
+    """A worker's exception with its traceback, pickled together."""
+
+    def __init__(self, exc, tb):
+        import traceback
+
+        tb = "".join(traceback.format_exception(type(exc), exc, tb))
+        self.exc = exc
+        self.tb = '\n"""\n%s"""' % tb
+
+    def __reduce__(self):
+        return rebuild_exc, (self.exc, self.tb)
+
+
+def rebuild_exc(exc, tb):
+    exc.__cause__ = RemoteTraceback(tb)
+    return exc
+
+
+class MaybeEncodingError(Exception):
+    """Wraps possible unpickleable errors, so they can be safely sent
+    through the socket."""
+
+    def __init__(self, exc, value):
+        self.exc = repr(exc)
+        self.value = repr(value)
+        super(MaybeEncodingError, self).__init__(self.exc, self.value)
+
+    def __str__(self):
+        return "Error sending result: '%s'. Reason: '%s'" % (self.value, self.exc)
+
+    def __repr__(self):
+        return "<%s: %s>" % (self.__class__.__name__, self)
 
 
 def _worker_loop(pool_id, initializer, initargs):
@@ -69,15 +119,21 @@ def _worker_loop(pool_id, initializer, initargs):
                 value = [func(*a) for a in args]
             else:
                 value = func(*args, **kwargs)
-            data, good = pickle.dumps(value), 1
-            shown = rt.short_repr(value)
         except Exception as exc:
             good = 0
             shown = "%s: %s" % (type(exc).__name__, exc)
             try:
-                data = pickle.dumps(exc)
+                data = pickle.dumps(ExceptionWithTraceback(exc, exc.__traceback__))
             except Exception:
                 data = pickle.dumps(RuntimeError(shown))
+        else:
+            try:
+                data, good = pickle.dumps(value), 1
+                shown = rt.short_repr(value)
+            except Exception as exc:
+                # As CPython's worker: a result that cannot be pickled.
+                err = MaybeEncodingError(exc, value)
+                good, shown, data = 0, "%s: %s" % (type(err).__name__, err), pickle.dumps(err)
         r, rn = rt.text(shown)
         ok(lib.fs_pool_finish(pool_id, good, r, rn, data, len(data)))
 
@@ -130,8 +186,13 @@ class ApplyResult:
 
             raise multiprocessing.TimeoutError from None
         except Exception as e:
+            # As CPython's result handler: the callbacks of what is ready
+            # have run before get() returns.
+            self._pool._run_callbacks()
             _raise_from_worker(e)
-        return self._convert(_unpack(n))
+        value = self._convert(_unpack(n))
+        self._pool._run_callbacks()
+        return value
 
     def _try_callback(self):
         """Runs this result's callback if it is ready; True if it was."""
@@ -189,10 +250,12 @@ class Pool:
             processes = os.cpu_count() or 1
         if processes < 1:
             raise ValueError("Number of processes must be at least 1")
+        if maxtasksperchild is not None and (not isinstance(maxtasksperchild, int) or maxtasksperchild <= 0):
+            raise ValueError("maxtasksperchild must be a positive int or None")
         if initializer is not None and not callable(initializer):
             raise TypeError("initializer must be a callable")
         self._processes = processes
-        self._state = RUN
+        self._state = INIT
         self._callbacks = []
         b, n = rt.text(rt.created_name("Pool"))
         self._id = ok(rt.lib.fs_pool_new(processes, b, n, rt.line()))
@@ -205,12 +268,20 @@ class Pool:
             self._pool.append(w)
         lanes, k = _lanes([w._lane for w in self._pool])
         ok(rt.lib.fs_pool_started(self._id, lanes, k))
+        self._state = RUN
 
     def __reduce__(self):
         raise NotImplementedError("pool objects cannot be passed between processes or pickled")
 
     def __repr__(self):
-        return "<multiprocessing.pool.Pool state=%s pool_size=%d>" % (("RUN", "CLOSE", "TERMINATE")[self._state], len(self._pool))
+        return "<multiprocessing.pool.Pool state=%s pool_size=%d>" % (self._state, len(self._pool))
+
+    def __del__(self, _warn=None, RUN=RUN):
+        # As CPython: a pool left running when it is collected says so.
+        if getattr(self, "_state", None) == RUN:
+            import warnings
+
+            warnings.warn("unclosed running multiprocessing pool %r" % (self,), ResourceWarning, source=self)
 
     def _check_running(self):
         if self._state != RUN:
@@ -325,7 +396,14 @@ class Pool:
         self.terminate()
 
 
-def ThreadPool(*args, **kwargs):
-    from .context import _not_yet
+def __getattr__(name):
+    # A pool of threads in this one process: CPython's own ThreadPool (and
+    # the queues, pipe and wait it runs on), private to this process; its
+    # threads run the tasks here, as in CPython.
+    if name == "ThreadPool":
+        from .context import cpython_own
 
-    _not_yet("multiprocessing.pool.ThreadPool")
+        value = cpython_own("pool").ThreadPool
+        globals()[name] = value
+        return value
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

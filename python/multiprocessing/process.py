@@ -12,6 +12,7 @@ import itertools
 import os
 import signal
 import sys
+from _weakrefset import WeakSet
 
 import forkscope_rt as rt
 from forkscope_rt import ok
@@ -22,6 +23,9 @@ _current_process = None
 _parent_process = None
 _children = set()
 _process_counter = itertools.count(1)
+# Every Process started here and not yet collected, as CPython keeps them
+# (its test suite checks that none is left dangling).
+_dangling = WeakSet()
 
 _exitcode_to_name = {}
 for _name, _signum in list(signal.__dict__.items()):
@@ -122,6 +126,15 @@ class BaseProcess:
         self._lane = lane
         self._pid = pid
         _children.add(self)
+        _dangling.add(self)
+        self._forget_target()
+
+    def _forget_target(self):
+        # As CPython: once started, the parent keeps no reference to the
+        # target and its arguments (the child has its own copy).
+        self._target = None
+        self._args = ()
+        self._kwargs = {}
 
     def _spawn(self, name, nn, target, tn, daemon, line):
         """The spawn start method: a new interpreter imports the main module
@@ -138,7 +151,14 @@ class BaseProcess:
             process = pickle.dumps({"cls": type(self), "state": state})
         finally:
             ends, context._spawning = context._spawning, None
-        data = pickle.dumps({"main": rt.USER_FILE, "sys_path": list(sys.path), "process": process})
+        try:
+            cwd = os.getcwd()
+        except OSError:
+            cwd = None
+        # As CPython's preparation data: the child starts in this process's
+        # folder, with its start method.
+        method = context._default_context.get_start_method()
+        data = pickle.dumps({"main": rt.USER_FILE, "sys_path": list(sys.path), "process": process, "cwd": cwd, "start_method": method})
         lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, daemon, 0, data, len(data), line))
         for pipe, end in ends:
             ok(rt.lib.fs_pipe_adopt(pipe, end, lane))
@@ -148,6 +168,8 @@ class BaseProcess:
         self._lane = lane
         self._pid = pid
         _children.add(self)
+        _dangling.add(self)
+        self._forget_target()
 
     def terminate(self):
         """Terminate the process; sends SIGTERM signal."""
@@ -242,6 +264,15 @@ class BaseProcess:
     pid = ident
 
     @property
+    def _popen(self):
+        """CPython's handle on a started child, as CPython's own modules
+        (util's exit function) reach it: None before start() and in the
+        process itself."""
+        if self._lane is None or self is _current_process or self._parent_pid != os.getpid():
+            return None
+        return _Popen(self)
+
+    @property
     def sentinel(self):
         raise NotImplementedError("forkscope does not give process sentinels (use join() or is_alive())")
 
@@ -274,6 +305,57 @@ class BaseProcess:
         raise TypeError("Pickling a Process object is not supported: pass it to a child at its start (inheritance)")
 
 
+class _Popen:
+    """A started child's terminate, kill, wait and poll (CPython's Popen),
+    by its Process's own ops."""
+
+    method = "fork"
+
+    def __init__(self, process):
+        self._process = process
+        self.pid = process._pid
+
+    @property
+    def returncode(self):
+        return self._process.exitcode
+
+    def poll(self, flag=os.WNOHANG):
+        if flag & os.WNOHANG:
+            return self._process.exitcode
+        return self.wait()
+
+    def wait(self, timeout=None):
+        self._process.join(timeout)
+        return self._process.exitcode
+
+    def terminate(self):
+        self._process._signal(signal.SIGTERM)
+
+    def kill(self):
+        self._process._signal(signal.SIGKILL)
+
+    def close(self):
+        pass
+
+
+def _exit_child(exitcode):
+    """The end of a child's run, as CPython's `_bootstrap` ends it: the
+    finalizers CPython's `multiprocessing.util` keeps (if a program used
+    it), its daemonic children terminated, the others joined, then its
+    threads that are not daemons joined."""
+    util = sys.modules.get(__name__.rpartition(".")[0] + ".util")
+    threading = sys.modules.get("threading")
+    try:
+        if util is not None:
+            util._exit_function()
+    finally:
+        # Its threads that are not daemons end first, as in CPython.
+        if threading is not None:
+            threading._shutdown()
+        if util is not None:
+            util.info("process exiting with exitcode %d" % exitcode)
+
+
 class _MainProcess(BaseProcess):
     def __init__(self):
         self._identity = ()
@@ -303,11 +385,24 @@ class _ParentProcess(BaseProcess):
         self._target = None
 
     def is_alive(self):
+        # As CPython's sentinel: a parent that has ended (a zombie not yet
+        # reaped too) is not alive; its pidfd is readable then.
+        import select
+
         try:
-            os.kill(self._pid, 0)
-        except OSError:
+            fd = os.pidfd_open(self._pid)
+        except ProcessLookupError:
             return False
-        return True
+        except (AttributeError, OSError):
+            try:
+                os.kill(self._pid, 0)
+            except OSError:
+                return False
+            return True
+        try:
+            return not select.select([fd], [], [], 0)[0]
+        finally:
+            os.close(fd)
 
     @property
     def ident(self):
@@ -316,7 +411,18 @@ class _ParentProcess(BaseProcess):
     pid = ident
 
     def join(self, timeout=None):
-        raise AssertionError("can only join a child process")
+        """Wait until the parent process ends (CPython waits on its
+        sentinel; here, on a pidfd of it)."""
+        import select
+
+        try:
+            fd = os.pidfd_open(self._pid)
+        except (AttributeError, OSError):
+            return
+        try:
+            select.select([fd], [], [], timeout)
+        finally:
+            os.close(fd)
 
 
 def _init_main():
@@ -334,10 +440,23 @@ class _Bootstrapping:
     name = "MainProcess"
 
 
-def _init_spawned():
+def _init_spawned(prep=None):
+    """A spawned child, before it imports the main module again: its
+    parent's folder and start method (CPython's `spawn.prepare`)."""
     global _current_process
     _current_process = _Bootstrapping()
     _current_process.name = rt.info(rt._abi.INFO_NAME)
+    if prep is None:
+        return
+    if prep.get("cwd"):
+        try:
+            os.chdir(prep["cwd"])
+        except OSError:
+            pass
+    if prep.get("start_method"):
+        from . import context
+
+        context.set_start_method(prep["start_method"], force=True)
 
 
 def _init_child(process):
@@ -347,6 +466,19 @@ def _init_child(process):
     _current_process = process
     _children = set()
     _process_counter = itertools.count(1)
+    if process._start_method is not None:
+        # As CPython's `_bootstrap`: a child of a context's Process (fork,
+        # spawn, forkserver) uses that start method from then on.
+        from . import context
+
+        context._default_context._actual_context = context._concrete[process._start_method]
+    # As CPython's `_bootstrap`: the parent's finalizers are not the
+    # child's, and what registered for after a fork runs now.
+    util = sys.modules.get(__name__.rpartition(".")[0] + ".util")
+    if util is not None:
+        util._finalizer_registry.clear()
+        util._run_after_forkers()
+        util.info("child process calling self.run()")
 
 
 # CPython names the class `Process`, and subclasses count from its name.

@@ -9,7 +9,7 @@ import struct
 import forkscope_rt as rt
 from forkscope_rt import ok
 
-__all__ = ["RawValue", "RawArray", "Value", "Array"]
+__all__ = ["RawValue", "RawArray", "Value", "Array", "copy", "synchronized"]
 
 # typecode -> ctypes type (as CPython's sharedctypes)
 typecode_to_type = {
@@ -56,51 +56,60 @@ def _value(ctype, bits):
     return bits
 
 
-class _SharedNumber:
+class _Shared:
     def __getstate__(self):
         from .context import assert_spawning
 
         assert_spawning(self)
         return dict(self.__dict__)
 
+
+class _Locked:
+    """What CPython's synchronized wrappers add to a raw shared object: its
+    lock. (`lock=False` and the Raw* functions give the raw object, which
+    has none, as in CPython.)"""
+
     def get_lock(self):
-        if self._lock is None:
-            raise AttributeError("'%s' object has no attribute 'get_lock'" % type(self).__name__)
         return self._lock
 
     def get_obj(self):
-        return self
+        """The raw shared object under the lock (the same memory)."""
+        raw_type = _RawArray if isinstance(self, _RawArray) else _RawValue
+        raw = raw_type.__new__(raw_type)
+        raw.__dict__.update((k, v) for k, v in self.__dict__.items() if k != "_lock")
+        return raw
 
     def acquire(self, *args):
-        return self.get_lock().acquire(*args)
+        return self._lock.acquire(*args)
 
     def release(self):
-        return self.get_lock().release()
+        return self._lock.release()
 
     def __enter__(self):
-        return self.get_lock().__enter__()
+        return self._lock.__enter__()
 
     def __exit__(self, *args):
-        return self.get_lock().__exit__(*args)
+        return self._lock.__exit__(*args)
 
 
 def _lock_of(id, lock):
     from .synchronize import RLock
 
-    if lock is False:
-        return None
     if lock is True or lock is None:
         return RLock(_id=ok(rt.lib.fs_shared_lock(id)))
+    if not hasattr(lock, "acquire"):
+        raise AttributeError("%r has no method 'acquire'" % lock)
     return lock
 
 
-class SynchronizedValue(_SharedNumber):
-    def __init__(self, ctype, init, lock, name):
+class _RawValue(_Shared):
+    """A shared number without a lock (CPython's raw ctypes object)."""
+
+    def __init__(self, ctype, init, name):
         self._ctype = ctype
         bits, fl = _bits(ctype, init)
         b, n = rt.text(name)
         self._id = ok(rt.lib.fs_value_new(bits, fl, b, n, rt.line()))
-        self._lock = _lock_of(self._id, lock)
 
     @property
     def value(self):
@@ -114,11 +123,22 @@ class SynchronizedValue(_SharedNumber):
         ok(rt.lib.fs_value_store(self._id, bits, fl, rt.line()))
 
     def __repr__(self):
+        return "%s(%r)" % (self._ctype.__name__, self.value)
+
+
+class SynchronizedValue(_Locked, _RawValue):
+    def __init__(self, ctype, init, lock, name):
+        _RawValue.__init__(self, ctype, init, name)
+        self._lock = _lock_of(self._id, lock)
+
+    def __repr__(self):
         return "<Synchronized wrapper for %s(%r)>" % (self._ctype.__name__, self.value)
 
 
-class SynchronizedArray(_SharedNumber):
-    def __init__(self, ctype, values, lock, name):
+class _RawArray(_Shared):
+    """A shared array of numbers without a lock (CPython's raw ctypes array)."""
+
+    def __init__(self, ctype, values, name):
         self._ctype = ctype
         pairs = [_bits(ctype, x) for x in values]
         fl = 1 if ctype in _FLOATS else 0
@@ -126,7 +146,6 @@ class SynchronizedArray(_SharedNumber):
         b, n = rt.text(name)
         self._id = ok(rt.lib.fs_array_new(arr, len(pairs), fl, b, n, rt.line()))
         self._len = len(pairs)
-        self._lock = _lock_of(self._id, lock)
 
     def __len__(self):
         return self._len
@@ -164,19 +183,30 @@ class SynchronizedArray(_SharedNumber):
             yield self[k]
 
     def __repr__(self):
-        return "<SynchronizedArray wrapper for %s>" % self[:]
+        return "<multiprocessing.sharedctypes.%s_Array_%d object at %#x>" % (self._ctype.__name__, self._len, id(self))
+
+
+class SynchronizedArray(_Locked, _RawArray):
+    def __init__(self, ctype, values, lock, name):
+        _RawArray.__init__(self, ctype, values, name)
+        self._lock = _lock_of(self._id, lock)
+
+    def __repr__(self):
+        return "<SynchronizedArray wrapper for %s>" % _RawArray.__repr__(self)
 
 
 def Value(typecode_or_type, *args, lock=True, ctx=None):
     """A shared number (a Value with its RLock unless `lock=False`)."""
     ctype = _ctype(typecode_or_type)
     init = args[0] if args else 0
+    if lock is False:
+        return _RawValue(ctype, init, rt.created_name("Value"))
     return SynchronizedValue(ctype, init, lock, rt.created_name("Value"))
 
 
 def RawValue(typecode_or_type, *args):
     ctype = _ctype(typecode_or_type)
-    return SynchronizedValue(ctype, args[0] if args else 0, False, rt.created_name("RawValue"))
+    return _RawValue(ctype, args[0] if args else 0, rt.created_name("RawValue"))
 
 
 def _initial(size_or_initializer):
@@ -188,9 +218,36 @@ def _initial(size_or_initializer):
 def Array(typecode_or_type, size_or_initializer, *, lock=True, ctx=None):
     """A shared array of numbers (with its RLock unless `lock=False`)."""
     ctype = _ctype(typecode_or_type)
+    if lock is False:
+        return _RawArray(ctype, _initial(size_or_initializer), rt.created_name("Array"))
     return SynchronizedArray(ctype, _initial(size_or_initializer), lock, rt.created_name("Array"))
 
 
 def RawArray(typecode_or_type, size_or_initializer):
     ctype = _ctype(typecode_or_type)
-    return SynchronizedArray(ctype, _initial(size_or_initializer), False, rt.created_name("RawArray"))
+    return _RawArray(ctype, _initial(size_or_initializer), rt.created_name("RawArray"))
+
+
+def copy(obj):
+    """A new raw shared object with `obj`'s type and contents."""
+    if isinstance(obj, _RawArray):
+        return RawArray(obj._ctype, list(obj))
+    if isinstance(obj, _RawValue):
+        return RawValue(obj._ctype, obj.value)
+    raise TypeError("forkscope copies its shared numbers and arrays only, not %r" % (obj,))
+
+
+def synchronized(obj, lock=None, ctx=None):
+    """`obj` (a raw shared object) with a lock: the same memory."""
+    if isinstance(obj, _Locked):
+        raise TypeError("object already synchronized")
+    if isinstance(obj, _RawArray):
+        cls = SynchronizedArray
+    elif isinstance(obj, _RawValue):
+        cls = SynchronizedValue
+    else:
+        raise TypeError("forkscope synchronizes its shared numbers and arrays only, not %r" % (obj,))
+    s = cls.__new__(cls)
+    s.__dict__.update(obj.__dict__)
+    s._lock = _lock_of(s._id, lock)
+    return s

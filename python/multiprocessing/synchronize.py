@@ -98,9 +98,19 @@ class Semaphore(_Acquirable):
     def get_value(self):
         return ok(rt.lib.fs_sem_value(self._id, rt.line()))
 
+    def __repr__(self):
+        return "<%s(value=%s)>" % (type(self).__name__, self.get_value())
+
 
 class BoundedSemaphore(Semaphore):
     _bounded = 1
+
+    def __init__(self, value=1, *, ctx=None):
+        Semaphore.__init__(self, value)
+        self._maxvalue = value
+
+    def __repr__(self):
+        return "<%s(value=%s, maxvalue=%s)>" % (type(self).__name__, self.get_value(), self._maxvalue)
 
 
 class Event(_Shared):
@@ -121,7 +131,10 @@ class Event(_Shared):
         return bool(ok(rt.lib.fs_event_wait(self._id, _timeout(timeout), rt.line())))
 
     def __repr__(self):
-        return "<Event(id=%d)>" % self._id
+        # CPython's: its state since 3.11, object's default before.
+        if sys.version_info < (3, 11):
+            return "<multiprocessing.synchronize.Event object at %#x>" % id(self)
+        return "<%s at %#x %s>" % (type(self).__qualname__, id(self), "set" if self.is_set() else "unset")
 
 
 class Condition(_Shared):

@@ -302,7 +302,7 @@ pub extern "C" fn fs_start_child(lane: u32) -> i64 {
         (None, Some(cell)) => (cell.rt.v, cell.rt.seg_name.clone()),
         (None, None) => return fail("RuntimeError", "this process is not attached to a forkscope run"),
     };
-    match attach::adopt_forked(parent.0, &parent.1, lane) {
+    match attach::adopt_forked_in_place(parent.0, &parent.1, lane) {
         Ok(a) => {
             set_proc(a.rt);
             0

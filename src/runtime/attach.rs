@@ -36,7 +36,7 @@ pub fn attach(segment: &str, lane: u32) -> Result<Attached, String> {
     let seg = Segment::open(segment).map_err(|e| e.to_string())?;
     let v = seg.leak();
     let pidfd = conductor_pidfd(&v)?;
-    attach_view(v, segment, lane, pidfd)
+    attach_view(v, segment, lane, pidfd, true)
 }
 
 /// The conductor's pidfd, once it is proven to be the segment's live conductor.
@@ -54,7 +54,15 @@ fn conductor_pidfd(v: &View<'static>) -> Result<OwnedFd, String> {
 /// mapped (inherited), the lane was reserved by the parent before `fork`.
 pub fn adopt_forked(v: View<'static>, segment: &str, lane: u32) -> Result<Attached, String> {
     let pidfd = conductor_pidfd(&v)?;
-    attach_view(v, segment, lane, pidfd)
+    attach_view(v, segment, lane, pidfd, true)
+}
+
+/// [`adopt_forked`] for a child the program itself forked (a Python
+/// `Process` with the fork start method, `os.fork()`): it keeps its parent's
+/// working directory, as a fork does.
+pub fn adopt_forked_in_place(v: View<'static>, segment: &str, lane: u32) -> Result<Attached, String> {
+    let pidfd = conductor_pidfd(&v)?;
+    attach_view(v, segment, lane, pidfd, false)
 }
 
 /// Waits until the spawner released `me` (its `go` word), bounded, giving up at
@@ -79,7 +87,9 @@ fn wait_released(me: &Lane, lane: u32, pidfd: &OwnedFd) -> Result<(), String> {
     }
 }
 
-fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd) -> Result<Attached, String> {
+/// `enter_workdir`: a process started afresh (main, a worker, a spawned
+/// child) enters the run's folder.
+fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd, enter_workdir: bool) -> Result<Attached, String> {
     let ctl = v.control();
     let me = v.lane(lane).ok_or_else(|| format!("lane {lane} does not exist"))?;
     if me.used.load(Acquire) == 0 {
@@ -103,7 +113,9 @@ fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd) -> Re
             .ok_or("the arguments in the segment are broken")
             .and_then(|b| codec::decode(&b).map_err(|_| "the arguments in the segment are broken"))?,
     };
-    std::env::set_current_dir(info.workdir()).map_err(|e| format!("cannot enter the run's folder {}: {e}", info.workdir()))?;
+    if enter_workdir {
+        std::env::set_current_dir(info.workdir()).map_err(|e| format!("cannot enter the run's folder {}: {e}", info.workdir()))?;
+    }
     let name = me.name.get();
     let target = me.target.get();
     sys::set_process_name(&name);

@@ -257,3 +257,34 @@ pub fn compare_side_by_side<T: Sync>(what: &str, cases: &[T], label: impl Fn(&T)
     let bad: Vec<String> = results.iter().filter(|(_, v)| *v != Verdict::Same).map(|(f, v)| format!("{f}: {v:?}")).collect();
     assert!(bad.is_empty(), "{} of {} {what} differ from CPython:\n{}", bad.len(), results.len(), bad.join("\n"));
 }
+
+/// Every CPython 3.9–3.13 this machine has, one per version: `python3` and
+/// `python3.X` on PATH, and pyenv's versions under `$PYENV_ROOT` or
+/// `~/.pyenv` — only those that answer with a supported version.
+pub fn supported_cpythons() -> BTreeMap<u32, PathBuf> {
+    let mut found: Vec<PathBuf> = Vec::new();
+    let on_path = |name: &str| std::env::var_os("PATH").and_then(|path| std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file()));
+    found.extend(on_path("python3"));
+    for minor in 9..=13 {
+        found.extend(on_path(&format!("python3.{minor}")));
+    }
+    let pyenv = std::env::var_os("PYENV_ROOT").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".pyenv")));
+    if let Some(root) = &pyenv
+        && let Ok(rd) = std::fs::read_dir(root.join("versions"))
+    {
+        let mut dirs: Vec<PathBuf> = rd.flatten().map(|e| e.path().join("bin/python3")).filter(|p| p.is_file()).collect();
+        dirs.sort();
+        found.extend(dirs);
+    }
+    let mut versions = BTreeMap::new();
+    for py in found {
+        let out = Command::new(&py).args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"]).stderr(Stdio::null()).output();
+        let v = out.ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        if let Some(minor) = v.as_deref().and_then(|v| v.strip_prefix("3.")).and_then(|m| m.parse::<u32>().ok())
+            && (9..=13).contains(&minor)
+        {
+            versions.entry(minor).or_insert(py);
+        }
+    }
+    versions
+}

@@ -1,0 +1,96 @@
+//! Small differences a class sees between forkscope and plain CPython, each
+//! a program of tests/python/differences that prints what it checks, run
+//! under `python3` and under `forkscope run … --headless` side by side and
+//! compared line by line (tests/common/cpython.rs): a forked child's working
+//! directory after the parent's `os.chdir`, a pool worker's exception as it
+//! was raised, `Value(…, lock=False)` without `get_lock`, what `print()`
+//! shows for an Event or a semaphore, a spawned child's start method and
+//! folder, and a manager's RemoteError for a method it does not expose.
+
+use std::time::Duration;
+
+use crate::common::*;
+
+fn compare(file: &str) -> Verdict {
+    let path = repo("tests/python/differences").join(file);
+    let dir = tempdir(file.trim_end_matches(".py"));
+    let py = cpython(&path, &dir, Duration::from_secs(30));
+    let (s, lines, _) = forkscope(&path, &["--timeout", "30"], Duration::from_secs(60));
+    let _ = std::fs::remove_dir_all(&dir);
+    compare_completed(py, &s, &lines, &[])
+}
+
+#[test]
+fn small_differences_print_what_cpython_prints() {
+    let _share = share();
+    python3();
+    let mut files: Vec<String> = std::fs::read_dir(repo("tests/python/differences")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".py")).collect();
+    files.sort();
+    for want in ["cwd_after_chdir.py", "pool_worker_exception.py", "value_without_lock.py", "primitive_reprs.py", "spawned_start_method.py", "manager_unexposed_method.py"] {
+        assert!(files.iter().any(|f| f == want), "tests/python/differences/{want} is missing");
+    }
+    compare_side_by_side("programs of tests/python/differences", &files, |f| f.clone(), |f| compare(f));
+}
+
+/// An API forkscope cannot run yet says so by name and ends the run with
+/// that error at once — never a hang or a spin (CPython's ProcessPoolExecutor
+/// span at 100 % CPU in its manager thread) — on every CPython 3.9–3.13 this
+/// machine has (3.13's executor reaches `multiprocessing.util`, the others
+/// a SimpleQueue's `_reader`). A `multiprocessing` submodule forkscope has
+/// no file of its own for is CPython's own (`multiprocessing.dummy`,
+/// `multiprocessing.util`), and one CPython lacks too is CPython's
+/// ModuleNotFoundError.
+#[test]
+fn an_api_forkscope_cannot_run_says_so_and_ends_the_run() {
+    let _share = share();
+    python3();
+    let dir = tempdir("unsupported-apis");
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "executor_map.py",
+            "from concurrent.futures import ProcessPoolExecutor\n\ndef sq(x):\n    return x * x\n\nif __name__ == '__main__':\n    with ProcessPoolExecutor(max_workers=2) as ex:\n        print(list(ex.map(sq, range(5))))\n",
+            "NotImplementedError: forkscope does not run concurrent.futures.ProcessPoolExecutor yet",
+        ),
+        (
+            "executor_submit.py",
+            "import concurrent.futures as cf\n\ndef sq(x):\n    return x * x\n\nif __name__ == '__main__':\n    print(cf.ProcessPoolExecutor().submit(sq, 3).result())\n",
+            "NotImplementedError: forkscope does not run concurrent.futures.ProcessPoolExecutor yet",
+        ),
+        ("missing_submodule.py", "import multiprocessing.no_such_module\n", "ModuleNotFoundError: No module named 'multiprocessing.no_such_module'"),
+        ("wait.py", "from multiprocessing import Pipe\nfrom multiprocessing.connection import wait\na, b = Pipe()\nwait([a], 1)\n", "NotImplementedError: forkscope does not run multiprocessing.connection.wait()"),
+    ];
+    let versions = supported_cpythons();
+    assert!(!versions.is_empty(), "no CPython 3.9–3.13 found");
+    eprintln!("CPython versions tested: {:?}", versions.keys().map(|m| format!("3.{m}")).collect::<Vec<_>>());
+    for (file, src, want) in cases {
+        let f = dir.join(file);
+        std::fs::write(&f, src).unwrap();
+        for py in versions.values() {
+            let t0 = std::time::Instant::now();
+            let out = run_limited(&["--python", py.to_str().unwrap(), "run", f.to_str().unwrap(), "--headless", "--json", "--timeout", "60"], Duration::from_secs(90));
+            let s = out.summary();
+            let errors: Vec<String> = out.records().iter().filter(|r| r["type"] == "error").map(|r| r["message"].as_str().unwrap_or("").to_string()).collect();
+            assert_eq!((s["outcome"].as_str(), main_exitcode(&s)), (Some("error"), Some(1)), "{file} on {}: {s}", py.display());
+            assert!(errors.iter().any(|e| e.starts_with(want)), "{file} on {}: want {want:?}, errors {errors:?}", py.display());
+            // Ended by the error, not by the time limit.
+            assert!(t0.elapsed() < Duration::from_secs(45), "{file} on {}: took {:?}", py.display(), t0.elapsed());
+            assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(5));
+        }
+    }
+    // What forkscope has no file of its own for is CPython's own module.
+    let f = dir.join("cpython_own.py");
+    std::fs::write(
+        &f,
+        "import multiprocessing.dummy as d, multiprocessing.util as u\nfrom multiprocessing.pool import ThreadPool\n\
+         print(d.__file__.endswith('multiprocessing/dummy/__init__.py'), u.__file__.endswith('multiprocessing/util.py'), u.get_logger().name)\n\
+         with ThreadPool(2) as tp:\n    print(tp.map(abs, [-1, -2, 3]))\n",
+    )
+    .unwrap();
+    for py in versions.values() {
+        let out = run_limited(&["--python", py.to_str().unwrap(), "run", f.to_str().unwrap(), "--headless", "--json", "--timeout", "60"], Duration::from_secs(90));
+        let s = out.summary();
+        let lines: Vec<String> = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap_or("").to_string()).collect();
+        assert_eq!(lines, ["True True multiprocessing", "[1, 2, 3]"], "on {}: {s}", py.display());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
