@@ -230,8 +230,18 @@ impl Widget for LanesWidget<'_> {
         Line::styled(text::fit(head.trim_end(), w), th.dim()).render(Rect { height: 1, ..inner }, buf);
 
         let visible = inner.height as usize - 1;
-        let sel_row = rows.iter().position(|r| Some(r.lane) == selected).unwrap_or(0);
+        // The chosen process is not in this run (yet): a row after the last says so.
+        let missing = d.missing_selection();
+        let sel_row = if missing.is_some() { rows.len() } else { rows.iter().position(|r| Some(r.lane) == selected).unwrap_or(0) };
         let offset = scroll_offset(sel_row, visible);
+        if let Some(id) = missing.filter(|_| sel_row >= offset && sel_row - offset < visible) {
+            let y = inner.y + 1 + (sel_row - offset) as u16;
+            let why = if d.status.mode == Mode::Ended { l.pick("not in this run", "不在这次运行中") } else { l.pick("not in this run yet", "这次运行中还没有出现") };
+            let line = Line::from(vec![Span::raw(">"), Span::styled(text::pad(&text::one_line(&id.name), name_w), th.dim()), Span::raw(" "), Span::styled(why.to_string(), th.dim())]);
+            let row = Rect { y, height: 1, ..inner };
+            line.render(row, buf);
+            buf.set_style(Rect { width: (fixed + on_w).min(w) as u16, ..row }, if focused { th.selected() } else { th.selected_unfocused() });
+        }
         for (i, r) in rows.iter().enumerate().skip(offset).take(visible) {
             let y = inner.y + 1 + (i - offset) as u16;
             let is_sel = Some(r.lane) == selected;

@@ -446,3 +446,31 @@ fn banners_in_chinese() {
     let lines = render(BannerWidget::new(&g.m), 100, 3).join(" ");
     assert!(lines.contains("! 持有时结束:Process-1 持有 Lock-1 时被 SIGKILL 杀死"), "{lines}");
 }
+
+#[test]
+fn the_selection_follows_its_process_into_a_new_run_and_says_when_it_is_missing() {
+    use std::time::{Duration, Instant};
+    let mut f = feed(Theme::mono());
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").spawn(1, 3, "Process-2");
+    f.m.move_by(2);
+    assert_eq!(f.m.selected_lane(), Some(Lane(3)));
+    // A new run: the same processes start in another order (other lanes).
+    f.m.reset();
+    f.spawn(0, 1, "MainProcess");
+    f.m.follow_selection(Instant::now());
+    assert_eq!(f.m.selected_lane(), None, "not MainProcess: the chosen process is missing");
+    assert_eq!(f.m.missing_selection().map(|i| i.name.as_str()), Some("Process-2"));
+    let lanes = render(LanesWidget::new(&f.m), 80, 8).join("\n");
+    assert!(lanes.contains(">Process-2") && lanes.contains("not in this run yet"), "{lanes}");
+    f.spawn(1, 2, "Process-2").spawn(1, 3, "Process-1");
+    let t0 = Instant::now();
+    f.m.follow_selection(t0);
+    assert_eq!(f.m.selected_lane(), Some(Lane(2)), "Process-2 again, on its new lane");
+    // Its row just changed: t names the target first, the second t acts.
+    assert!(!f.m.confirm_target('t', Lane(2), "SIGTERM to Process-2", t0 + Duration::from_millis(300)));
+    let (msg, _) = f.m.view.message.clone().unwrap();
+    assert!(msg.starts_with("SIGTERM to Process-2? The selection just changed: t again"), "{msg}");
+    assert!(f.m.confirm_target('t', Lane(2), "SIGTERM to Process-2", t0 + Duration::from_millis(400)));
+    // A second after the change, a key acts at once.
+    assert!(f.m.confirm_target('k', Lane(2), "SIGKILL to Process-2", t0 + Duration::from_millis(1100)));
+}
