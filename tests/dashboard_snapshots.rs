@@ -534,3 +534,19 @@ fn details_in_chinese_120x40() {
     let _share = crate::common::share();
     details_in_chinese(120, 40);
 }
+
+/// A goal and a bad outcome above a deadlock at 80×24: the deadlock says
+/// itself in the rows left to it (who waits for each other), not cut
+/// in the middle of its cause.
+#[test]
+fn a_deadlock_under_other_banners_keeps_its_cause_at_80x24() {
+    let _share = crate::common::share();
+    let mut d = deadlocked(Lang::En);
+    d.status.goals = vec!["Deadlock them".into()];
+    d.status.bad = vec!["the noodles were never eaten".into()];
+    let t = screen(&d, 80, 24);
+    let lines = buffer_lines(t.backend().buffer());
+    let (banner, _) = banner_and_log(&lines);
+    assert!(banner.contains("DEADLOCK: alex, egon wait for each other (noodles, fork)") || banner.contains("DEADLOCK: alex, egon wait for each other (fork, noodles)"), "{banner}");
+    assert!(!banner.contains('…'), "nothing cut: {banner}");
+}

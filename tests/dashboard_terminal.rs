@@ -552,6 +552,34 @@ fn the_selection_stays_on_its_process_across_a_restart() {
     assert_clean(conductor, &pids);
 }
 
+/// At 80×24 the ticket race's 11 live processes do not fit the lanes pane:
+/// its border says how many are hidden and where, and the resource lines
+/// shorten names instead of cutting them at the edge.
+#[test]
+fn at_80x24_hidden_processes_are_counted_and_names_are_shortened() {
+    let _share = crate::common::share();
+    let t = Terminal::start("hidden", "run ticket-race --paused --param buyers=10", &[], 80, 24);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    // Stepping main alone starts the buyers one by one.
+    let mut s = String::new();
+    for n in 1..=40 {
+        t.keys(&["s"]);
+        s = t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")));
+        if s.contains("11 total, 11 live") {
+            break;
+        }
+    }
+    assert!(s.contains("11 total, 11 live"), "the buyers did not all start:\n{s}");
+    assert_eq!(lane_rows(&s).len(), 9, "{s}");
+    let border = s.lines().find(|l| l.starts_with("└ ") || l.starts_with("└─")).unwrap_or("");
+    assert!(border.contains("↓ 2 more live"), "the lanes border counts the hidden rows:\n{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}
+
 #[test]
 fn sigterm_restores_the_terminal_and_ends_the_run() {
     let _share = crate::common::share();

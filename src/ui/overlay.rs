@@ -239,7 +239,7 @@ impl Widget for DetailsWidget<'_> {
                 Some(ResItem::File(p)) => {
                     let Some(f) = m.files.get(&p) else { return };
                     title = format!("{} {}", l.pick("file", "文件"), f.path);
-                    lines.push(file_line(m, f, l, th));
+                    lines.push(file_line(m, f, l, th, (area.width as usize).saturating_sub(8)));
                     lines.push(kv(l.pick("content", "内容"), text::one_line(&f.preview), th));
                 }
                 None => return,

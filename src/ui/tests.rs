@@ -474,3 +474,28 @@ fn the_selection_follows_its_process_into_a_new_run_and_says_when_it_is_missing(
     // A second after the change, a key acts at once.
     assert!(f.m.confirm_target('k', Lane(2), "SIGKILL to Process-2", t0 + Duration::from_millis(1100)));
 }
+
+#[test]
+fn lanes_and_resources_say_what_they_cannot_show() {
+    let mut f = feed(Theme::mono());
+    f.spawn(0, 1, "MainProcess").res(1, 0, ResKind::Lock, "noodle_lock", 1);
+    for i in 2..=11 {
+        f.spawn(1, i, &format!("Process-{}", i - 1));
+    }
+    f.acquired(2, 0, 2);
+    for i in 3..=11 {
+        f.blocks(i, 0, 2, 3);
+    }
+    // The lanes pane of an 80×24 screen: 9 process rows for 11 live processes.
+    let lanes = render(LanesWidget::new(&f.m), 50, 12);
+    assert!(lanes[11].contains("↓ 2 more live"), "{lanes:#?}");
+    f.m.move_by(10);
+    let lanes = render(LanesWidget::new(&f.m), 50, 12);
+    assert!(lanes[11].contains("↑ 2 more live"), "scrolled to the last: {lanes:#?}");
+    // A resource line too wide shortens the names, not what it says of them.
+    let res = render(ResourcesWidget::new(&f.m), 30, 6);
+    assert!(res[1].contains("held by Process-1"), "{res:#?}");
+    assert!(res[2].contains("waiting: Process-2, +8"), "{res:#?}");
+    let res = render(ResourcesWidget::new(&f.m), 24, 6);
+    assert!(res[1].contains("noo…  held by Process…"), "{res:#?}");
+}
