@@ -499,3 +499,30 @@ fn lanes_and_resources_say_what_they_cannot_show() {
     let res = render(ResourcesWidget::new(&f.m), 24, 6);
     assert!(res[1].contains("noo…  held by Process…"), "{res:#?}");
 }
+
+#[test]
+fn the_log_shows_output_as_a_terminal_does() {
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false);
+    f.at_line(1, 2, RecordKind::Print { text: "\x1b[1;31m红灯亮 \x1b[0m".into() });
+    f.at_line(1, 3, RecordKind::Print { text: format!("    indented {}", "word ".repeat(12).trim_end()) });
+    let tb = "Process Process-1:\nTraceback (most recent call last):\n  File \"/usr/lib/python3.11/multiprocessing/process.py\", line 314, in _bootstrap\n    self.run()\n  File \"<forkscope>/multiprocessing/process.py\", line 92, in run\n    self._target(*self._args, **self._kwargs)\n  File \"/home/teacher/notes/crash.py\", line 4, in work\n    return x[n]\n           ~^^^\nKeyError: 1";
+    f.at_line(1, 4, RecordKind::Stderr { text: tb.into() });
+    let mut buf = Buffer::empty(Rect::new(0, 0, 44, 20));
+    LogWidget::new(&f.m).render(buf.area, &mut buf);
+    let lines = buffer_lines(&buf);
+    let all = lines.join("\n");
+    assert!(!all.contains("[1;31m") && !all.contains('\x1b') && all.contains("红灯亮"), "{all}");
+    // The colour is the program's: red, bold.
+    let row = lines.iter().position(|l| l.contains("红灯亮")).unwrap();
+    let col = buf.content[row * 44..].iter().position(|c| c.symbol() == "红").unwrap();
+    assert_eq!(buf.content[row * 44 + col].fg, ratatui::style::Color::Indexed(1), "{all}");
+    // The indented line wraps under its indent, each word once.
+    let words: usize = lines.iter().map(|l| l.matches("word").count()).sum();
+    assert_eq!(words, 12, "no word repeated or lost:\n{all}");
+    let cont = lines.iter().find(|l| l.contains("word") && !l.contains("indented")).unwrap();
+    assert!(cont.starts_with("│      word"), "the continuation keeps the indent: {cont:?}\n{all}");
+    // The traceback: the program's frame by its file name, Python's folded.
+    assert!(all.contains("File \"crash.py\", line 4, in work") && all.contains("… 2 frames inside Python"), "{all}");
+    assert!(!all.contains("/usr/lib") && !all.contains("self.run()"), "{all}");
+}

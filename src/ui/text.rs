@@ -159,7 +159,7 @@ pub fn pad_left(s: &str, w: usize) -> String {
 }
 
 /// Characters that must not begin a line of Chinese text.
-const NO_LINE_START: &str = "，。、；：！？）」』》〉】,.;:!?)";
+pub const NO_LINE_START: &str = "，。、；：！？）」』》〉】,.;:!?)";
 
 fn is_wide(c: char) -> bool {
     char_width(c) > 1
