@@ -550,3 +550,13 @@ fn a_deadlock_under_other_banners_keeps_its_cause_at_80x24() {
     assert!(banner.contains("DEADLOCK: alex, egon wait for each other (noodles, fork)") || banner.contains("DEADLOCK: alex, egon wait for each other (fork, noodles)"), "{banner}");
     assert!(!banner.contains('…'), "nothing cut: {banner}");
 }
+
+/// At 120 columns the header says the lesson's title whole: the tool's
+/// counters (`dropped 0`, the record rate) give way to it first.
+#[test]
+fn the_header_keeps_the_lesson_title_whole_at_120_columns() {
+    let _share = crate::common::share();
+    let (_, lines) = deadlock_screen(Lang::En, 120, 40);
+    assert!(lines[0].contains("Deadlock: two locks taken in opposite order") && lines[0].contains("op steps"), "{}", lines[0]);
+    assert!(!lines[0].contains('…'), "{}", lines[0]);
+}

@@ -822,6 +822,13 @@ fn every_other_control_acts_on_the_real_run() {
     assert_eq!(stat.rsplit(')').next().unwrap().split_whitespace().next(), Some("T"), "really stopped: {stat}");
     t.keys(&["s"]);
     t.wait_for("the refusal", WAIT, |s| s.contains("it is frozen"));
+    // j on a frozen process would wait for ever: it says so instead.
+    t.keys(&["j"]);
+    let s = t.wait_for("the join refused", WAIT, |s| footer(s).contains("MainProcess is frozen (SIGSTOP): it cannot end"));
+    assert!(header(&s).contains("PAUSED"), "no join under way:\n{s}");
+    t.keys(&["?"]);
+    t.wait_for("the legend names stopped", WAIT, |s| s.contains("‖ stopped (z)"));
+    t.keys(&["Escape"]);
     t.keys(&["z"]);
     t.wait_for("main thawed", WAIT, |s| s.contains("thawed") && lane_rows(s)[0].contains("ready"));
 

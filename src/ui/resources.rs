@@ -157,9 +157,15 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
     if !rs.waiters.is_empty() {
         more.push((waiters_label.into(), names(m, &rs.waiters), th.bad()));
     }
-    if !rs.waiters2.is_empty() {
+    // A queue's second line holds its putters and its `join()` waiters: said apart.
+    let joining = |w: &Lane| matches!(rs.kind, ResKind::Queue | ResKind::JoinableQueue) && m.processes.get(w).and_then(|p| p.wait.as_ref()).is_some_and(|x| x.op == crate::vocab::Op::QueueJoin);
+    let (joiners, second): (Vec<Lane>, Vec<Lane>) = rs.waiters2.iter().partition(|w| joining(w));
+    if !second.is_empty() {
         let label = if waiters2_label.is_empty() { l.pick("also waiting", "也在等待") } else { waiters2_label };
-        more.push((label.into(), names(m, &rs.waiters2), th.bad()));
+        more.push((label.into(), names(m, &second), th.bad()));
+    }
+    if !joiners.is_empty() {
+        more.push((l.pick("in join (tasks unfinished)", "在 join 中(任务未完成)").into(), names(m, &joiners), th.bad()));
     }
     text::fit_parts(&mut head, w);
     let mut out = vec![Line::from(head.into_iter().map(|(t, _, st)| Span::styled(t, st)).collect::<Vec<_>>())];

@@ -314,7 +314,9 @@ impl Dashboard {
         }
         let seen = (self.selected_lane(), self.selected_row());
         if self.view.selection_seen != Some(seen) {
-            if self.view.selection_seen.is_some() {
+            // The first process appearing, nobody chosen yet, is no change under the hand.
+            let was = self.view.selection_seen.and_then(|(lane, _)| lane);
+            if was.is_some() || self.view.chosen.is_some() {
                 self.view.selection_changed = Some(now);
                 self.view.pending = None;
             }

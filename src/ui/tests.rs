@@ -526,3 +526,12 @@ fn the_log_shows_output_as_a_terminal_does() {
     assert!(all.contains("File \"crash.py\", line 4, in work") && all.contains("… 2 frames inside Python"), "{all}");
     assert!(!all.contains("/usr/lib") && !all.contains("self.run()"), "{all}");
 }
+
+#[test]
+fn a_joinable_queue_join_waiter_is_not_a_putter() {
+    let mut f = feed(Theme::mono());
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").res(1, 0, ResKind::JoinableQueue, "q", 0);
+    f.block_at(1, 5, Op::QueueJoin, 0, None);
+    let all = render(ResourcesWidget::new(&f.m), 60, 6).join("\n");
+    assert!(all.contains("in join (tasks unfinished): MainProcess") && !all.contains("putters"), "{all}");
+}

@@ -587,6 +587,15 @@ impl Session {
             self.dash.say(format!("{msg}{}", l.pick("; a join would wait for ever (k kills it)", ";join 会永远等下去(k 杀死它)")), Tone::Bad);
             return;
         }
+        if self.run.is_frozen(lane) {
+            let l = self.dash.lang;
+            let msg = match l {
+                Lang::En => format!("{name} is frozen (SIGSTOP): it cannot end, a join would wait for ever; z thaws it"),
+                Lang::Zh => format!("{name} 已被冻结(SIGSTOP):它无法结束,join 会永远等下去;按 z 解冻"),
+            };
+            self.dash.say(msg, Tone::Bad);
+            return;
+        }
         self.leave_recording();
         self.join = Some(lane);
         self.step = None;
