@@ -214,6 +214,10 @@ fn print_summary(out: &mut dyn Write, model: &Model, s: &Summary, reason: &EndRe
         let _ = writeln!(out, "           {}", harmless(&crate::words::deadlock(model, d, crate::words::Lang::En)));
     }
     let _ = writeln!(out, "processes: {}", s.processes.len());
+    // The name column is as wide as the widest name (in terminal columns:
+    // a Chinese character takes two), at least 16.
+    let col = |t: &str| unicode_width::UnicodeWidthStr::width(t);
+    let name_w = s.processes.iter().map(|p| col(&harmless(&p.name))).max().unwrap_or(0).max(16);
     for p in &s.processes {
         let code = match p.exitcode {
             Some(c) if c < 0 && p.killed_at_end => format!("killed by forkscope at the end of the run ({})", crate::sys::signal_name(-c)),
@@ -222,7 +226,9 @@ fn print_summary(out: &mut dyn Write, model: &Model, s: &Summary, reason: &EndRe
             None => "never ended".into(),
         };
         let d = if p.daemon { " daemon" } else { "" };
-        let _ = writeln!(out, "  {:<16} pid {:<7} ppid {:<7} {code}{d}", harmless(&p.name), p.pid, p.ppid);
+        let name = harmless(&p.name);
+        let pad = " ".repeat(name_w - col(&name));
+        let _ = writeln!(out, "  {name}{pad} pid {:<7} ppid {:<7} {code}{d}", p.pid, p.ppid);
     }
     if s.reported.is_empty() {
         let _ = writeln!(out, "reported:  (nothing)");

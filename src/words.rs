@@ -58,6 +58,17 @@ fn sig(s: i32) -> String {
 
 /// A process's state in a word or two: `ready`, `exited 0`, `killed by
 /// SIGTERM` (就绪, 已结束 0, 被 SIGTERM 杀死).
+/// `a deadlock`, `an assertion`: English's article before `word`.
+pub fn a_or_an(word: &str) -> String {
+    let vowel = word.chars().next().is_some_and(|c| "aeiouAEIOU".contains(c));
+    format!("{} {word}", if vowel { "an" } else { "a" })
+}
+
+/// `1 interleaving`, `36 interleavings`: `n` and the English noun, singular or plural.
+pub fn count(n: u64, noun: &str) -> String {
+    if n == 1 { format!("1 {noun}") } else { format!("{n} {noun}s") }
+}
+
 pub fn state(s: PState, l: Lang) -> String {
     match (s, l) {
         (PState::Starting, _) => l.pick("starting", "启动中").into(),

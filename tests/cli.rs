@@ -346,3 +346,24 @@ fn reported_floats_are_formatted_but_json_is_exact() {
     assert_eq!(json.summary()["reported"]["x"], serde_json::json!(0.30000000000000004));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The headless summary's columns line up whatever the names: Chinese
+/// characters take two columns, and a name longer than 16 widens the column.
+#[test]
+fn the_headless_summary_aligns_chinese_and_long_names() {
+    let _share = crate::common::share();
+    let dir = std::env::temp_dir().join(format!("fs-cli-names-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = "fn buy(who) {\n    print(who);\n}\nfn main() {\n    let a = Process(\"buy\", [\"x\"], #{name: \"买票人甲\"});\n    let b = Process(\"buy\", [\"y\"], #{name: \"a_buyer_with_a_long_name\"});\n    a.start();\n    b.start();\n    a.join();\n    b.join();\n}\n";
+    let path = dir.join("names.rhai");
+    std::fs::write(&path, script).unwrap();
+    let out = run_limited(&["run", path.to_str().unwrap(), "--headless", "--timeout", "20"], Duration::from_secs(30));
+    assert_eq!(out.status, 0, "{}{}", out.stdout, out.stderr);
+    let rows: Vec<&str> = out.stdout.lines().skip_while(|l| !l.starts_with("processes:")).skip(1).take_while(|l| l.starts_with("  ")).collect();
+    assert_eq!(rows.len(), 3, "{}", out.stdout);
+    let col = |l: &str| unicode_width::UnicodeWidthStr::width(&l[..l.find(" pid ").unwrap()]);
+    let cols: Vec<usize> = rows.iter().map(|l| col(l)).collect();
+    assert!(cols.iter().all(|c| *c == cols[0]), "the pid column moves: {cols:?}\n{}", rows.join("\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -534,3 +534,29 @@ fn details_in_chinese_120x40() {
     let _share = crate::common::share();
     details_in_chinese(120, 40);
 }
+
+/// A goal and a bad outcome above a deadlock at 80×24: the deadlock says
+/// itself in the rows left to it (who waits for each other), not cut
+/// in the middle of its cause.
+#[test]
+fn a_deadlock_under_other_banners_keeps_its_cause_at_80x24() {
+    let _share = crate::common::share();
+    let mut d = deadlocked(Lang::En);
+    d.status.goals = vec!["Deadlock them".into()];
+    d.status.bad = vec!["the noodles were never eaten".into()];
+    let t = screen(&d, 80, 24);
+    let lines = buffer_lines(t.backend().buffer());
+    let (banner, _) = banner_and_log(&lines);
+    assert!(banner.contains("DEADLOCK: alex, egon wait for each other (noodles, fork)") || banner.contains("DEADLOCK: alex, egon wait for each other (fork, noodles)"), "{banner}");
+    assert!(!banner.contains('…'), "nothing cut: {banner}");
+}
+
+/// At 120 columns the header says the lesson's title whole: the tool's
+/// counters (`dropped 0`, the record rate) give way to it first.
+#[test]
+fn the_header_keeps_the_lesson_title_whole_at_120_columns() {
+    let _share = crate::common::share();
+    let (_, lines) = deadlock_screen(Lang::En, 120, 40);
+    assert!(lines[0].contains("Deadlock: two locks taken in opposite order") && lines[0].contains("op steps"), "{}", lines[0]);
+    assert!(!lines[0].contains('…'), "{}", lines[0]);
+}

@@ -465,6 +465,10 @@ fn step_block_terminate_join_quit() {
     }
     let s = t.wait_for("the selection to move", WAIT, |s| lane_rows(s).get(row).is_some_and(|r| r.starts_with('>')));
     let victim = row_name(&lane_rows(&s)[row]).to_string();
+    // The selection just moved: the first t names its target, the second sends.
+    t.keys(&["t"]);
+    t.wait_for("t to name its target", WAIT, |s| footer(s).contains(&format!("SIGTERM to {victim}? The selection just changed: t again")));
+    assert!(lane_rows(&t.screen()).iter().any(|r| row_name(r) == victim && r.contains("blocked")), "nothing sent yet");
     t.keys(&["t"]);
     t.wait_for("the buyer to die by SIGTERM", WAIT, |s| lane_rows(s).iter().any(|r| row_name(r) == victim && r.contains("killed by SIGTERM")));
 
@@ -496,6 +500,83 @@ fn step_block_terminate_join_quit() {
     t.keys(&["q"]);
     t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert!(!t.alternate_screen(), "the terminal left the alternate screen");
+    assert_clean(conductor, &pids);
+}
+
+/// The selected process stays selected across `r`: until the new run has
+/// it, the pane says it is missing (and keys act on nobody, not on
+/// MainProcess); once it starts again the selection is on it, and `t`
+/// terminates it, not the process that took its old row or lane.
+#[test]
+fn the_selection_stays_on_its_process_across_a_restart() {
+    let _share = crate::common::share();
+    let t = Terminal::start("ident", "run ticket-race --paused --param buyers=3", &[], 120, 36);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    let step_until_process_2 = |from: usize| {
+        for n in from.. {
+            assert!(n < from + 40, "Process-2 did not start within 40 steps:\n{}", t.screen());
+            t.keys(&["n"]);
+            let s = t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")));
+            if let Some(i) = lane_rows(&s).iter().position(|r| row_name(r) == "Process-2" && !r.contains("not in this run")) {
+                return i;
+            }
+        }
+        unreachable!()
+    };
+    let row = step_until_process_2(1);
+    for _ in 0..row {
+        t.keys(&["Down"]);
+    }
+    t.wait_for("Process-2 selected", WAIT, |s| lane_rows(s).get(row).is_some_and(|r| r.starts_with('>') && row_name(r) == "Process-2"));
+    t.keys(&["r"]);
+    let s = t.wait_for("the restart", WAIT, |s| footer(s).contains("restarted") && header(s).contains("step 0"));
+    let rows = lane_rows(&s);
+    assert!(rows.iter().any(|r| r.starts_with(">Process-2") && r.contains("not in this run yet")), "{s}");
+    assert!(!rows.iter().any(|r| r.starts_with('>') && row_name(r) == "MainProcess"), "the cursor is not on MainProcess:\n{s}");
+    t.keys(&["t"]);
+    t.wait_for("the key to act on nobody", WAIT, |s| footer(s).contains("Process-2 is not in this run (yet): nothing done"));
+    let row = step_until_process_2(1);
+    t.wait_for("Process-2 selected again", WAIT, |s| lane_rows(s).get(row).is_some_and(|r| r.starts_with('>') && row_name(r) == "Process-2"));
+    let pids = run_pids(conductor);
+    // Its row appeared just now, so the first t may only name it.
+    t.keys(&["t"]);
+    let s2 = t.wait_for("t to act or to ask", WAIT, |s| footer(s).contains("SIGTERM to Process-2? ") || footer(s).contains("sent SIGTERM to Process-2"));
+    if footer(&s2).contains("SIGTERM to Process-2? ") {
+        t.keys(&["t"]);
+    }
+    let s = t.wait_for("Process-2 terminated", WAIT, |s| lane_rows(s).iter().any(|r| row_name(r) == "Process-2" && r.contains("killed by SIGTERM")));
+    assert!(lane_rows(&s).iter().filter(|r| r.contains("killed")).count() == 1, "only Process-2:\n{s}");
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}
+
+/// At 80×24 the ticket race's 11 live processes do not fit the lanes pane:
+/// its border says how many are hidden and where, and the resource lines
+/// shorten names instead of cutting them at the edge.
+#[test]
+fn at_80x24_hidden_processes_are_counted_and_names_are_shortened() {
+    let _share = crate::common::share();
+    let t = Terminal::start("hidden", "run ticket-race --paused --param buyers=10", &[], 80, 24);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    // Stepping main alone starts the buyers one by one.
+    let mut s = String::new();
+    for n in 1..=40 {
+        t.keys(&["s"]);
+        s = t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")));
+        if s.contains("11 total, 11 live") {
+            break;
+        }
+    }
+    assert!(s.contains("11 total, 11 live"), "the buyers did not all start:\n{s}");
+    assert_eq!(lane_rows(&s).len(), 9, "{s}");
+    let border = s.lines().find(|l| l.starts_with("└ ") || l.starts_with("└─")).unwrap_or("");
+    assert!(border.contains("↓ 2 more live"), "the lanes border counts the hidden rows:\n{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
     assert_clean(conductor, &pids);
 }
 
@@ -741,6 +822,13 @@ fn every_other_control_acts_on_the_real_run() {
     assert_eq!(stat.rsplit(')').next().unwrap().split_whitespace().next(), Some("T"), "really stopped: {stat}");
     t.keys(&["s"]);
     t.wait_for("the refusal", WAIT, |s| s.contains("it is frozen"));
+    // j on a frozen process would wait for ever: it says so instead.
+    t.keys(&["j"]);
+    let s = t.wait_for("the join refused", WAIT, |s| footer(s).contains("MainProcess is frozen (SIGSTOP): it cannot end"));
+    assert!(header(&s).contains("PAUSED"), "no join under way:\n{s}");
+    t.keys(&["?"]);
+    t.wait_for("the legend names stopped", WAIT, |s| s.contains("‖ stopped (z)"));
+    t.keys(&["Escape"]);
     t.keys(&["z"]);
     t.wait_for("main thawed", WAIT, |s| s.contains("thawed") && lane_rows(s)[0].contains("ready"));
 
@@ -1416,6 +1504,8 @@ fn l_turns_everything_forkscope_writes_chinese() {
     // Kill a waiter from the dashboard: "you sent SIGKILL to Process-2".
     t.keys(&["Down", "Down"]);
     t.wait_for("Process-2 selected", WAIT, |s| s.contains(">└ Process-2"));
+    t.keys(&["k"]);
+    t.wait_for("k to name its target", WAIT, |s| footer(s).contains("SIGKILL to Process-2?"));
     t.keys(&["k"]);
     let en = t.wait_for("the kill in the log", WAIT, |s| log_pane(s).contains("you sent SIGKILL to Process-2"));
     let log = log_pane(&en);

@@ -112,7 +112,7 @@ fn explore_finds_the_python_oversell_and_nothing_with_the_lock() {
     let saved = dir.join("found.fsrec");
     let out = run_limited(&["explore", race.to_str().unwrap(), "--runs", "30", "--out", saved.to_str().unwrap()], Duration::from_secs(120));
     assert_eq!(out.status, 1, "explore found something: {}{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("found a assertion") && out.stdout.contains("oversold"), "{}", out.stdout);
+    assert!(out.stdout.contains("found an assertion") && out.stdout.contains("oversold"), "{}", out.stdout);
     let replay = run_limited(&["replay", saved.to_str().unwrap(), "--headless"], Duration::from_secs(60));
     assert!(replay.stdout.contains("replay matched the recording"), "{}", replay.stdout);
     assert!(replay.stdout.contains("oversold"), "{}", replay.stdout);

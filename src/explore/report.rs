@@ -85,7 +85,7 @@ fn bounds(r: &AllExplored, opts: &ExploreOptions) -> String {
 /// `explore --all`'s closing lines.
 pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
     let secs = r.elapsed.as_secs_f64();
-    let ran = format!("{} inequivalent interleavings ran ({} runs, {secs:.1}s)", r.interleavings, r.runs);
+    let ran = format!("{} ran ({}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), crate::words::count(r.runs.into(), "run"));
     if let Some(failed) = &r.failed {
         return format!("explore --all stopped: {}\n", failed.text());
     }

@@ -395,6 +395,10 @@ impl App {
         let Screen::Dashboard(s) = &mut self.screen else { return Ok(()) };
         let page = (self.areas.log.height.max(4) - 3) as isize;
         s.dash.view.message = None;
+        // A signal key waiting for its second press is cancelled by any other key.
+        if !matches!(a, Action::Terminate | Action::Kill | Action::Freeze) {
+            s.dash.view.pending = None;
+        }
         match a {
             Action::TogglePause => s.toggle_pause(),
             Action::StepNext => s.step(None),
@@ -499,6 +503,8 @@ impl App {
                     Ok(mut replay) => {
                         s.shutdown();
                         replay.dash.explored = Some(Shown::Done(o));
+                        // The same process stays selected in the replay.
+                        replay.dash.view.chosen = s.dash.view.chosen.clone();
                         self.screen = Screen::Dashboard(Box::new(replay));
                     }
                     Err(e) => {

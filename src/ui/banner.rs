@@ -38,22 +38,31 @@ impl<'a> BannerWidget<'a> {
         for b in &self.dash.status.bad {
             out.push((format!("✗ {b}"), Some(true)));
         }
+        let rows = |t: &str| text::wrap(&text::one_line(t), width).len();
+        let explored = self.dash.explored.as_ref().map(|x| x.banner(l));
         let mut cause_shown = false;
         if let Some(d) = self.dash.deadlock() {
-            let (text, dead) = deadlock_text(&self.dash.model, &d, l, width);
+            // The deadlock says itself in the rows the others leave it.
+            let taken: usize = out.iter().chain(explored.iter()).map(|(t, _)| rows(t)).sum();
+            let (text, dead) = deadlock_text(&self.dash.model, &d, l, width, MAX_LINES.saturating_sub(taken).max(1));
             cause_shown = dead;
             out.push((text, Some(true)));
         }
         // After what went wrong in this run, which the result may be the cause of.
-        if let Some(x) = &self.dash.explored {
-            out.push(x.banner(l));
-        }
+        out.extend(explored);
         let f = &self.dash.model.findings;
         // The kill that caused the stall is said in its banner already.
         if let Some(last) = f.last().filter(|x| !(cause_shown && x.kind == "ended_holding")) {
             let more = if f.len() > 1 { format!(" (+{} {})", f.len() - 1, l.pick("more in the log", "条见日志")) } else { String::new() };
             let (kind, said) = (crate::words::finding_kind(&last.kind, l), crate::words::finding(&self.dash.model, last, l));
-            out.push((format!("! {kind}{}{said}{more}", l.pick(": ", ":")), None));
+            let whole = format!("! {kind}{}{said}{more}", l.pick(": ", ":"));
+            let left = MAX_LINES.saturating_sub(out.iter().map(|(t, _)| rows(t)).sum());
+            // Whole, or where to read it: never cut in the middle of what it says.
+            if rows(&whole) <= left || out.is_empty() {
+                out.push((whole, None));
+            } else if left > 0 {
+                out.push((format!("! {kind} ({} {})", f.len(), l.pick("in the log", "条,见日志")), None));
+            }
         }
         out
     }
@@ -86,8 +95,8 @@ impl<'a> BannerWidget<'a> {
 /// the kill of a holder first when that is why, then who waits on what,
 /// grouped (`9 processes in acquire on Lock-1, held by Process-2 (killed)`)
 /// rather than a list cut mid-word. A cycle reads as the model says it when
-/// that fits in the banner. Also whether a dead holder is the cause.
-fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, bool) {
+/// that fits in `budget` rows of the banner. Also whether a dead holder is the cause.
+fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize, budget: usize) -> (String, bool) {
     let what = if d.kind == "cycle" { l.pick("DEADLOCK", "死锁") } else { l.pick("STALLED", "停滞") };
     // Who holds resource `r` (lock owner, or semaphore units' holders).
     let holders = |r: ResId| -> Vec<Lane> {
@@ -151,7 +160,7 @@ fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, boo
     });
     if d.kind == "cycle" && cause.is_none() {
         let full = format!("{what}{}{}", l.pick(": ", ":"), crate::words::deadlock_body(m, d, l));
-        if text::wrap(&full, width).len() <= MAX_LINES {
+        if text::wrap(&full, width).len() <= budget {
             return (full, false);
         }
         let names: Vec<String> = d.processes.iter().map(|p| m.pname(*p)).collect();
@@ -160,7 +169,7 @@ fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, boo
             Lang::En => format!("{what}: {} wait for each other ({})", names.join(", "), res.join(", ")),
             Lang::Zh => format!("{what}:{} 互相等待({})", names.join("、"), res.join("、")),
         };
-        if text::wrap(&listed, width).len() <= MAX_LINES {
+        if text::wrap(&listed, width).len() <= budget {
             return (listed, false);
         }
         let (first, last) = (names.first().cloned().unwrap_or_default(), names.last().cloned().unwrap_or_default());
@@ -180,7 +189,7 @@ fn deadlock_text(m: &Model, d: &Deadlock, l: Lang, width: usize) -> (String, boo
             (n, Lang::Zh) => format!(";另有 {n} 组"),
         };
         let t = format!("{what}: {lead}{}{more}", parts.join("; "));
-        if parts.len() <= 1 || text::wrap(&t, width).len() <= MAX_LINES {
+        if parts.len() <= 1 || text::wrap(&t, width).len() <= budget {
             return (t, cause.is_some());
         }
         parts.pop();

@@ -55,7 +55,7 @@ pub fn layout(area: Rect, dash: &Dashboard) -> Areas {
     let [header, banner, body, footer] = Layout::vertical([Constraint::Length(1), Constraint::Length(banner_h), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
     // Lanes want a row per process (plus borders and the column header);
     // the source and the log keep at least 8 rows.
-    let want = dash.lane_rows().len() as u16 + 3;
+    let want = dash.lane_rows().len() as u16 + 3 + u16::from(dash.missing_selection().is_some());
     let top_h = want.max(dash.res_items().len() as u16 + 3).max(6).min(body.height * 55 / 100).min(body.height.saturating_sub(8));
     let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Fill(1)]).areas(body);
     let [lanes, resources] = Layout::horizontal([Constraint::Percentage(62), Constraint::Fill(1)]).areas(top);

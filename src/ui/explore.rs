@@ -60,7 +60,10 @@ impl Outcome {
     /// The figure footer's words (`explore --all: verified, 36 interleavings`).
     pub fn label(&self, l: Lang) -> String {
         match self {
-            Outcome::Verified { interleavings, .. } => format!("explore --all: {} {interleavings} {}", l.pick("verified,", "已验证,"), l.pick("interleavings", "种交错")),
+            Outcome::Verified { interleavings, .. } => match l {
+                Lang::En => format!("explore --all: verified, {}", crate::words::count(*interleavings, "interleaving")),
+                Lang::Zh => format!("explore --all: 已验证,{interleavings} 种交错"),
+            },
             Outcome::Bounded { runs, .. } => format!("explore --all: {} {runs} {}", l.pick("nothing bad within", "在"), l.pick("runs", "次运行内没有发现问题")),
             Outcome::Counterexample { steps, .. } => format!("explore --all: {} {steps} {}", l.pick("shortest counterexample,", "最短反例,"), l.pick("steps", "步")),
         }
@@ -71,7 +74,8 @@ impl Outcome {
         match self {
             Outcome::Verified { interleavings, runs, secs } => (
                 match l {
-                    Lang::En => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({runs} runs, {secs:.1} s), none bad"),
+                    Lang::En if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
+                    Lang::En => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
                     Lang::Zh => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
                 },
                 Some(false),

@@ -86,19 +86,50 @@ impl Widget for HeaderWidget<'_> {
             // Paused (a lesson opens so): how to go on, where the eye is.
             spans.push(Span::styled(l.pick("· n: step, space: run ", "· n:单步,空格:运行 "), th.good()));
         }
-        spans.extend([
-            Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)),
-            Span::styled("│", th.dim()),
-            Span::raw(format!(" {} {} {:.0}/s ", d.model.records, l.pick("rec", "条记录"), st.rate)),
-            Span::styled("│", th.dim()),
-        ]);
-        let dropped = format!(" {} {} ", l.pick("dropped", "丢弃"), st.dropped + st.corrupt);
-        spans.push(if st.dropped + st.corrupt > 0 { Span::styled(dropped, th.warn()) } else { Span::raw(dropped) });
-        spans.push(Span::styled("│", th.dim()));
-        spans.push(Span::raw(format!(" {} {} · {gran} ", l.pick("speed", "速度"), speed_label(st.speed))));
+        spans.extend([Span::raw(format!(" {:02}:{:02} ", secs / 60, secs % 60)), Span::styled("│", th.dim())]);
+        // The tool's counters give way to the lesson's title when the line is
+        // short: first `dropped 0` (nothing lost; a count above 0 stays), then
+        // the record rate; then the title loses the lesson's file name, then
+        // the step granularity goes; what is left is cut at a word.
+        let lost = st.dropped + st.corrupt;
+        let dropped = format!(" {} {lost} ", l.pick("dropped", "丢弃"));
+        let rec = format!(" {} {} {:.0}/s ", d.model.records, l.pick("rec", "条记录"), st.rate);
+        let speed = format!(" {} {} ", l.pick("speed", "速度"), speed_label(st.speed));
+        let with_gran = format!("{speed}· {gran} ");
+        let short_title = d.lesson.title(l.code()).to_string();
+        let fixed: usize = spans.iter().map(|s| text::width(&s.content)).sum::<usize>() + 2;
+        let fits = |t: &str, parts: &[&String]| fixed + text::width(t) + parts.iter().map(|p| text::width(p) + 1).sum::<usize>() <= area.width as usize;
+        let keep_dropped = lost > 0;
+        let candidates: [(&String, bool, bool, &String); 6] = [
+            (&title, true, true, &with_gran),
+            (&title, true, keep_dropped, &with_gran),
+            (&title, false, keep_dropped, &with_gran),
+            (&short_title, true, keep_dropped, &with_gran),
+            (&short_title, false, keep_dropped, &with_gran),
+            (&short_title, false, keep_dropped, &speed),
+        ];
+        let pick = candidates.iter().find(|(t, r, dr, sp)| {
+            let mut parts: Vec<&String> = vec![*sp];
+            if *r {
+                parts.push(&rec);
+            }
+            if *dr {
+                parts.push(&dropped);
+            }
+            fits(t, &parts)
+        });
+        let (title, show_rec, show_dropped, speed_text) = pick.copied().unwrap_or((&short_title, false, keep_dropped, &speed));
+        if show_rec {
+            spans.extend([Span::raw(rec.clone()), Span::styled("│", th.dim())]);
+        }
+        if show_dropped {
+            spans.push(if lost > 0 { Span::styled(dropped.clone(), th.warn()) } else { Span::raw(dropped.clone()) });
+            spans.push(Span::styled("│", th.dim()));
+        }
+        spans.push(Span::raw(speed_text.clone()));
         spans.push(Span::styled("│ ", th.dim()));
         let used: usize = spans.iter().map(|s| text::width(&s.content)).sum();
-        spans.push(Span::styled(text::fit(&title, (area.width as usize).saturating_sub(used)), th.bold()));
+        spans.push(Span::styled(text::fit_words(title, (area.width as usize).saturating_sub(used)), th.bold()));
         Line::from(spans).render(area, buf);
     }
 }

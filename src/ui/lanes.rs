@@ -129,6 +129,20 @@ pub fn more_hint(above: usize, below: usize, lang: Lang) -> Option<String> {
     }
 }
 
+/// What the lanes pane hides above and below its window, for its bottom
+/// border: (hidden, of them live) each way; `↓ 2 more live ·` when every
+/// hidden one is live. Empty when all of it shows.
+pub fn hidden_hint(above: (usize, usize), below: (usize, usize), lang: Lang) -> String {
+    let part = |arrow: &str, (n, live): (usize, usize)| match (lang, n == live) {
+        (Lang::En, true) => format!("{arrow} {n} more live"),
+        (Lang::En, false) => format!("{arrow} {n} more ({live} live)"),
+        (Lang::Zh, true) => format!("{arrow} 还有 {n} 个存活"),
+        (Lang::Zh, false) => format!("{arrow} 还有 {n} 个({live} 个存活)"),
+    };
+    let parts: Vec<String> = [("↑", above), ("↓", below)].into_iter().filter(|(_, h)| h.0 > 0).map(|(a, h)| part(a, h)).collect();
+    if parts.is_empty() { String::new() } else { format!(" {} ·", parts.join(" · ")) }
+}
+
 /// First row shown when row `selected` must be visible in `visible` rows.
 pub fn scroll_offset(selected: usize, visible: usize) -> usize {
     if visible == 0 || selected < visible { 0 } else { selected + 1 - visible }
@@ -174,14 +188,23 @@ impl Widget for LanesWidget<'_> {
         } else {
             String::new()
         };
-        let run_info = format!("{fold} {} {}{}{} ", l.pick("seed", "种子"), d.seed, if d.params.is_empty() { "" } else { " · " }, d.params);
+        // Rows out of the window (the selection scrolls it) are said first.
+        let selected = d.selected_lane();
+        let missing = d.missing_selection();
+        let sel_row = if missing.is_some() { shown.len() } else { shown.iter().position(|(r, _)| Some(*r) == selected).unwrap_or(0) };
+        let offset = scroll_offset(sel_row, visible);
+        let is_live = |lane: &Lane| m.processes.get(lane).is_some_and(|p| p.state.is_live());
+        let hidden = |range: &[(Lane, usize)]| (range.len(), range.iter().filter(|(lane, _)| is_live(lane)).count());
+        let above = hidden(&shown[..offset.min(shown.len())]);
+        let below = hidden(&shown[(offset + visible).min(shown.len())..]);
+        let scrolled = hidden_hint(above, below, l);
+        let run_info = format!("{scrolled}{fold} {} {}{}{} ", l.pick("seed", "种子"), d.seed, if d.params.is_empty() { "" } else { " · " }, d.params);
         let block = pane_block(title, focused, th).title_bottom(Line::styled(text::fit(&run_info, area.width.saturating_sub(4) as usize), th.dim()));
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height == 0 || inner.width < 10 {
             return;
         }
-        let selected = d.selected_lane();
         let rows: Vec<Row> = shown
             .into_iter()
             .filter_map(|(lane, depth)| {
@@ -229,9 +252,15 @@ impl Widget for LanesWidget<'_> {
         );
         Line::styled(text::fit(head.trim_end(), w), th.dim()).render(Rect { height: 1, ..inner }, buf);
 
-        let visible = inner.height as usize - 1;
-        let sel_row = rows.iter().position(|r| Some(r.lane) == selected).unwrap_or(0);
-        let offset = scroll_offset(sel_row, visible);
+        // The chosen process is not in this run (yet): a row after the last says so.
+        if let Some(id) = missing.filter(|_| sel_row >= offset && sel_row - offset < visible) {
+            let y = inner.y + 1 + (sel_row - offset) as u16;
+            let why = if d.status.mode == Mode::Ended { l.pick("not in this run", "不在这次运行中") } else { l.pick("not in this run yet", "这次运行中还没有出现") };
+            let line = Line::from(vec![Span::raw(">"), Span::styled(text::pad(&text::one_line(&id.name), name_w), th.dim()), Span::raw(" "), Span::styled(why.to_string(), th.dim())]);
+            let row = Rect { y, height: 1, ..inner };
+            line.render(row, buf);
+            buf.set_style(Rect { width: (fixed + on_w).min(w) as u16, ..row }, if focused { th.selected() } else { th.selected_unfocused() });
+        }
         for (i, r) in rows.iter().enumerate().skip(offset).take(visible) {
             let y = inner.y + 1 + (i - offset) as u16;
             let is_sel = Some(r.lane) == selected;

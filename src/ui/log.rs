@@ -13,12 +13,17 @@ use ratatui::widgets::Widget;
 use crate::model::{LogEntry, LogKind, Model};
 use crate::vocab::Lane;
 
+use super::ansi::{self, Cell};
 use super::dashboard::pane_block;
 use super::state::{Dashboard, Pane};
 use super::text::{self, Lang};
 use super::theme::Theme;
 
-/// Lines of one entry at width `w`: `name: text`, wrapped, continuation indented.
+/// Lines of one entry at width `w`: `name: text`, wrapped, continuation
+/// indented. What the program wrote is shown as a terminal shows it (its
+/// colours as colours, no raw escape codes, `\r` overwriting), a traceback
+/// with its paths relative to the program and Python's own frames folded;
+/// an indented line keeps its indent when it wraps.
 pub fn entry_lines(m: &Model, e: &LogEntry, w: usize, lang: Lang, th: &Theme, with_time: bool) -> Vec<Line<'static>> {
     let who = if e.lane == Lane::CONDUCTOR { "forkscope".to_string() } else { m.pname(e.lane) };
     let (tag, style) = match e.kind {
@@ -33,34 +38,157 @@ pub fn entry_lines(m: &Model, e: &LogEntry, w: usize, lang: Lang, th: &Theme, wi
     let prefix_w = text::width(&time) + text::width(&who) + 2;
     // What the program wrote stays as written; what forkscope saw is said
     // in the viewer's language (the line names the process already).
-    let text = e.event.as_ref().map_or_else(|| e.text.clone(), |ev| crate::words::event(m, ev, lang));
-    let body = format!("{tag}{text}");
+    let paragraphs: Vec<Vec<Cell>> = match &e.event {
+        Some(ev) => crate::words::event(m, ev, lang).split('\n').map(|p| p.chars().map(|c| (c, Style::new())).collect()).collect(),
+        None if is_program_output(e) => ansi::render(&tidy_traceback(&e.text, lang)),
+        None => ansi::render(&e.text),
+    };
     let first_w = w.saturating_sub(prefix_w).max(8);
-    let mut wrapped = text::wrap(&body, first_w);
-    // Continuation lines get the full width less an indent.
-    if wrapped.len() > 1 {
-        // The rest of the text as it was (not the cut lines joined again,
-        // which would put a space inside a cut word or between Chinese
-        // characters), wrapped to the wider width.
-        let first = wrapped[0].chars().count();
-        let rest: String = body.chars().skip(first).collect();
-        let rest = rest.trim_start_matches(' ');
-        let rest = rest.strip_prefix('\n').unwrap_or(rest).to_string();
-        wrapped.truncate(1);
-        wrapped.extend(text::wrap(&rest, w.saturating_sub(2).max(8)));
+    let rest_w = w.saturating_sub(2).max(8);
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
+    for (i, para) in paragraphs.into_iter().enumerate() {
+        let para: Vec<Cell> = if i == 0 { tag.chars().map(|c| (c, Style::new())).chain(para).collect() } else { para };
+        rows.extend(wrap_cells(&para, if i == 0 { first_w } else { rest_w }, rest_w));
     }
     let lane_style = if e.lane == Lane::CONDUCTOR { th.dim() } else { th.lane(e.lane) };
-    wrapped
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            if i == 0 {
-                Line::from(vec![Span::styled(time.clone(), th.dim()), Span::styled(who.clone(), lane_style), Span::raw(": "), Span::styled(t, style)])
-            } else {
-                Line::from(vec![Span::raw("  "), Span::styled(t, style)])
+    // A cell the program styled keeps its style; the others take the entry's.
+    let spans = |row: Vec<Cell>| -> Vec<Span<'static>> {
+        let mut out: Vec<Span<'static>> = Vec::new();
+        let mut run = String::new();
+        let mut run_style: Option<Style> = None;
+        for (c, st) in row {
+            // Without colour (NO_COLOR) the program's colours go too.
+            let st = if st == Style::new() || !th.color { style } else { style.patch(st) };
+            if run_style != Some(st) && !run.is_empty() {
+                out.push(Span::styled(std::mem::take(&mut run), run_style.unwrap_or_default()));
             }
+            run_style = Some(st);
+            run.push(c);
+        }
+        if !run.is_empty() {
+            out.push(Span::styled(run, run_style.unwrap_or_default()));
+        }
+        out
+    };
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, row)| {
+            let mut head = if i == 0 { vec![Span::styled(time.clone(), th.dim()), Span::styled(who.clone(), lane_style), Span::raw(": ")] } else { vec![Span::raw("  ")] };
+            head.extend(spans(row));
+            Line::from(head)
         })
         .collect()
+}
+
+/// Rows of one line of text: the first at most `first_w` columns, the
+/// others `rest_w` less the line's own indent, which they repeat. Latin
+/// text breaks at the last space that fits (the space is not repeated);
+/// a word longer than a row, or wide characters, break anywhere.
+pub fn wrap_cells(cells: &[Cell], first_w: usize, rest_w: usize) -> Vec<Vec<Cell>> {
+    let indent = cells.iter().take_while(|(c, _)| *c == ' ').count().min(rest_w / 2);
+    let mut rows = Vec::new();
+    let mut pos = 0;
+    while pos < cells.len() || rows.is_empty() {
+        let first = rows.is_empty();
+        let avail = if first { first_w } else { rest_w.saturating_sub(indent).max(4) };
+        let mut end = pos;
+        let mut used = 0;
+        while end < cells.len() && used + text::char_width(cells[end].0) <= avail {
+            used += text::char_width(cells[end].0);
+            end += 1;
+        }
+        if end == pos && end < cells.len() {
+            end += 1; // one character wider than the row: it goes alone
+        }
+        let mut next = end;
+        if end < cells.len() && cells[end].0 != ' ' {
+            // Break at the last place that may break after the indent: a
+            // space (which goes), or beside a wide character — but not before
+            // punctuation that never starts a line.
+            let from = pos + if first { indent } else { 0 };
+            let wide = |k: usize| text::char_width(cells[k].0) > 1;
+            let may = |k: usize| cells[k].0 == ' ' || ((wide(k) || wide(k - 1)) && !text::NO_LINE_START.contains(cells[k].0));
+            if let Some(k) = (from + 1..=end).rev().find(|&k| may(k)) {
+                end = k;
+                next = if cells[k].0 == ' ' { k + 1 } else { k };
+            }
+        } else if end < cells.len() {
+            next = end + 1; // the space at the break goes
+        }
+        let mut row: Vec<Cell> = if first { Vec::new() } else { vec![(' ', Style::new()); indent] };
+        row.extend_from_slice(&cells[pos..end]);
+        rows.push(row);
+        pos = next;
+    }
+    rows
+}
+
+/// A traceback as a class reads it: the program's own frames with paths
+/// relative to it (its file name), Python's own frames (the standard
+/// library, forkscope's `multiprocessing`, `<frozen …>`) folded into one
+/// line that counts them. Other text is returned as it is.
+pub fn tidy_traceback(text: &str, lang: Lang) -> String {
+    if !text.contains("File \"") {
+        return text.to_string();
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut folded = 0usize;
+    let mut fold_indent = String::new();
+    let mut in_fold: Option<usize> = None; // the indent of the folded File line
+    let flush = |out: &mut Vec<String>, folded: &mut usize, indent: &str| {
+        if *folded > 0 {
+            out.push(match lang {
+                Lang::En => format!("{indent}… {folded} {} inside Python", if *folded == 1 { "frame" } else { "frames" }),
+                Lang::Zh => format!("{indent}…… Python 内部的 {folded} 层调用"),
+            });
+            *folded = 0;
+        }
+    };
+    for line in text.split('\n') {
+        let indent_n = line.len() - line.trim_start().len();
+        if let Some(fi) = in_fold {
+            if indent_n > fi && !line.trim_start().starts_with("File \"") {
+                continue; // the folded frame's source line and its carets
+            }
+            in_fold = None;
+        }
+        match frame_path(line) {
+            Some((path, rest)) => {
+                let indent = &line[..indent_n];
+                if is_python_own(path) {
+                    if folded == 0 {
+                        fold_indent = indent.to_string();
+                    }
+                    folded += 1;
+                    in_fold = Some(indent_n);
+                    continue;
+                }
+                flush(&mut out, &mut folded, &fold_indent);
+                let short = path.rsplit('/').next().unwrap_or(path);
+                out.push(format!("{indent}File \"{short}\"{rest}"));
+            }
+            None => {
+                flush(&mut out, &mut folded, &fold_indent);
+                out.push(line.to_string());
+            }
+        }
+    }
+    flush(&mut out, &mut folded, &fold_indent);
+    out.join("\n")
+}
+
+/// `  File "PATH", line 4, in work` → (PATH, `, line 4, in work`).
+fn frame_path(line: &str) -> Option<(&str, &str)> {
+    let rest = line.trim_start().strip_prefix("File \"")?;
+    let q = rest.find('"')?;
+    let after = &rest[q + 1..];
+    after.starts_with(", line ").then(|| (&rest[..q], after))
+}
+
+/// A frame of Python itself, not of the program: the standard library,
+/// site-packages, forkscope's own modules, frozen modules.
+fn is_python_own(path: &str) -> bool {
+    path.starts_with('<') || path.contains("/lib/python") || path.contains("/site-packages/") || path.contains("/forkscope_rt/")
 }
 
 /// What the program itself wrote (its prints and its stderr), as opposed to

@@ -11,6 +11,7 @@
 //! the one table of keys; [`theme`] the colours (NO_COLOR honoured);
 //! [`terminal`] takes the terminal and always gives it back.
 
+pub mod ansi;
 pub mod app;
 pub mod banner;
 pub mod dashboard;

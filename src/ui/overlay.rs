@@ -111,6 +111,9 @@ impl Widget for HelpWidget<'_> {
                 legend.push(Span::styled(Theme::glyph(s, false).to_string(), th.state(s, false)));
                 legend.push(Span::raw(format!(" {name}  ")));
             }
+            // Frozen with `z` (SIGSTOP): the state badge says `stopped`.
+            legend.push(Span::styled(Theme::glyph(PState::Running, true).to_string(), th.state(PState::Running, true)));
+            legend.push(Span::raw(format!(" {}  ", l.pick("stopped (z)", "已冻结(z)"))));
             lines.push(Line::from(legend));
         }
         render_box(area, buf, format!("{} — esc {}", l.pick("Keys", "按键"), l.pick("closes", "关闭")), lines, self.scroll, th, l);
@@ -239,7 +242,7 @@ impl Widget for DetailsWidget<'_> {
                 Some(ResItem::File(p)) => {
                     let Some(f) = m.files.get(&p) else { return };
                     title = format!("{} {}", l.pick("file", "文件"), f.path);
-                    lines.push(file_line(m, f, l, th));
+                    lines.push(file_line(m, f, l, th, (area.width as usize).saturating_sub(8)));
                     lines.push(kv(l.pick("content", "内容"), text::one_line(&f.preview), th));
                 }
                 None => return,

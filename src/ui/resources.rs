@@ -16,7 +16,7 @@ use crate::vocab::{Lane, ResKind};
 use super::dashboard::pane_block;
 use super::lanes::scroll_offset;
 use super::state::{Dashboard, Pane, ResItem};
-use super::text::{self, Lang};
+use super::text::{self, Lang, Part};
 use super::theme::Theme;
 
 /// A gauge of `value` out of `cap` in `w` cells.
@@ -37,98 +37,100 @@ pub fn holder_name(m: &Model, lane: Lane, l: Lang) -> String {
     }
 }
 
-fn names(m: &Model, lanes: &[Lane]) -> String {
-    lanes.iter().map(|l| m.pname(*l)).collect::<Vec<_>>().join(", ")
+fn names(m: &Model, lanes: &[Lane]) -> Vec<String> {
+    lanes.iter().map(|l| m.pname(*l)).collect()
 }
 
-fn holder_names(m: &Model, lanes: &[Lane], l: Lang) -> String {
-    lanes.iter().map(|h| holder_name(m, *h, l)).collect::<Vec<_>>().join(", ")
+fn holder_names(m: &Model, lanes: &[Lane], l: Lang) -> Vec<String> {
+    lanes.iter().map(|h| holder_name(m, *h, l)).collect()
 }
 
 /// Lines of one resource: a summary line, then what waits / what it holds.
 pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: usize) -> Vec<Line<'static>> {
     let l = lang;
     let bar_w = (w / 5).clamp(4, 12);
-    let mut head: Vec<Span<'static>> = vec![Span::styled(text::one_line(&rs.name), th.bold()), Span::styled(format!(" {}", rs.kind.name()), th.dim()), Span::raw("  ")];
-    let mut more: Vec<(String, String, Style)> = Vec::new(); // (label, names, style)
+    // (text, what shortening may do to it, style): see `text::fit_parts`.
+    let mut head: Vec<(String, Part, Style)> = vec![(text::one_line(&rs.name), Part::Name, th.bold()), (format!(" {}", rs.kind.name()), Part::Droppable, th.dim()), ("  ".into(), Part::Keep, Style::new())];
+    let mut more: Vec<(String, Vec<String>, Style)> = Vec::new(); // (label, names, style)
     let owner = rs.owner.map(|o| (holder_name(m, o, l), o));
     let mut waiters_label = l.pick("waiting", "等待中");
     let mut waiters2_label = "";
     match rs.kind {
         ResKind::Lock | ResKind::RLock => match owner {
             Some((n, o)) => {
-                head.push(Span::raw(format!("{} ", l.pick("held by", "持有者"))));
-                head.push(Span::styled(n, th.lane(o)));
+                head.push((format!("{} ", l.pick("held by", "持有者")), Part::Keep, Style::new()));
+                head.push((n, Part::Name, th.lane(o)));
                 if rs.kind == ResKind::RLock && rs.count > 1 {
-                    head.push(Span::raw(format!(" ×{}", rs.count)));
+                    head.push((format!(" ×{}", rs.count), Part::Keep, Style::new()));
                 }
             }
-            None => head.push(Span::styled(l.pick("free", "空闲").to_string(), th.good())),
+            None => head.push((l.pick("free", "空闲").to_string(), Part::Keep, th.good())),
         },
         ResKind::Semaphore | ResKind::BoundedSemaphore => {
-            head.push(Span::raw(format!("{} {}/{}", bar(rs.value, rs.capacity, bar_w), rs.value, rs.capacity)));
+            head.push((format!("{} {}/{}", bar(rs.value, rs.capacity, bar_w), rs.value, rs.capacity), Part::Keep, Style::new()));
             if !rs.holders.is_empty() {
                 more.push((l.pick("held by", "持有者").into(), holder_names(m, &rs.holders, l), Style::new()));
             }
         }
         ResKind::Event => {
             if rs.value != 0 {
-                head.push(Span::styled(l.pick("● set", "● 已设置").to_string(), th.good()));
+                head.push((l.pick("● set", "● 已设置").to_string(), Part::Keep, th.good()));
             } else {
-                head.push(Span::styled(l.pick("○ clear", "○ 未设置").to_string(), th.dim()));
+                head.push((l.pick("○ clear", "○ 未设置").to_string(), Part::Keep, th.dim()));
             }
         }
         ResKind::Condition => {
             if let Some((n, o)) = owner {
-                head.push(Span::raw(format!("{} ", l.pick("lock held by", "锁的持有者"))));
-                head.push(Span::styled(n, th.lane(o)));
+                head.push((format!("{} ", l.pick("lock held by", "锁的持有者")), Part::Keep, Style::new()));
+                head.push((n, Part::Name, th.lane(o)));
             }
             waiters_label = l.pick("in wait", "在 wait 中");
             waiters2_label = l.pick("re-acquiring", "重新获取锁");
         }
         ResKind::Barrier => {
-            head.push(Span::raw(format!("{} {}/{}", bar(rs.value, rs.capacity, bar_w), rs.value, rs.capacity)));
+            head.push((format!("{} {}/{}", bar(rs.value, rs.capacity, bar_w), rs.value, rs.capacity), Part::Keep, Style::new()));
             if rs.count != 0 {
-                head.push(Span::styled(format!(" {}", l.pick("broken", "已损坏")), th.bad()));
+                head.push((format!(" {}", l.pick("broken", "已损坏")), Part::Keep, th.bad()));
             }
         }
         ResKind::Queue | ResKind::JoinableQueue => {
             let cap = if rs.capacity > 0 { rs.capacity.to_string() } else { "∞".into() };
             let gauge_cap = if rs.capacity > 0 { rs.capacity } else { rs.value.max(bar_w as i64) };
-            head.push(Span::raw(format!("{} {}/{cap}", bar(rs.value, gauge_cap, bar_w), rs.value)));
+            head.push((format!("{} {}/{cap}", bar(rs.value, gauge_cap, bar_w), rs.value), Part::Keep, Style::new()));
             if rs.kind == ResKind::JoinableQueue {
-                head.push(Span::raw(format!(" · {} {}", l.pick("unfinished", "未完成"), rs.count)));
+                head.push((format!(" · {} {}", l.pick("unfinished", "未完成"), rs.count), Part::Keep, Style::new()));
             }
             if !rs.items.is_empty() {
-                more.push((l.pick("items", "内容").into(), rs.items.iter().map(|s| text::one_line(s)).collect::<Vec<_>>().join(", "), Style::new()));
+                more.push((l.pick("items", "内容").into(), rs.items.iter().map(|s| text::one_line(s)).collect::<Vec<_>>(), Style::new()));
             }
             waiters_label = l.pick("getters waiting", "等待 get");
             waiters2_label = l.pick("putters waiting", "等待 put");
         }
         ResKind::Pipe => {
-            head.push(Span::raw(format!("{} {}", rs.value, l.pick("in transit", "条在途"))));
+            head.push((format!("{} {}", rs.value, l.pick("in transit", "条在途")), Part::Keep, Style::new()));
             if rs.closed {
-                head.push(Span::styled(format!(" · {}", l.pick("closed", "已关闭")), th.dim()));
+                head.push((format!(" · {}", l.pick("closed", "已关闭")), Part::Keep, th.dim()));
             }
             if !rs.items.is_empty() {
-                more.push((l.pick("messages", "消息").into(), rs.items.iter().map(|s| text::one_line(s)).collect::<Vec<_>>().join(", "), Style::new()));
+                more.push((l.pick("messages", "消息").into(), rs.items.iter().map(|s| text::one_line(s)).collect::<Vec<_>>(), Style::new()));
             }
             waiters_label = l.pick("receiving", "等待 recv");
         }
         ResKind::Value | ResKind::Array => {
-            head.push(Span::raw(format!("= {}", text::one_line(&rs.text))));
+            head.push((format!("= {}", text::one_line(&rs.text)), Part::Keep, Style::new()));
             if let Some((n, o)) = owner {
-                head.push(Span::raw(format!(" · {} ", l.pick("lock held by", "锁的持有者"))));
-                head.push(Span::styled(n, th.lane(o)));
+                head.push((format!(" · {} ", l.pick("lock held by", "锁的持有者")), Part::Keep, Style::new()));
+                head.push((n, Part::Name, th.lane(o)));
             }
         }
         ResKind::Pool => {
-            head.push(Span::raw(match l {
+            let said = match l {
                 Lang::En => format!("{} workers · {} pending · {} running", rs.capacity, rs.value, rs.count),
                 Lang::Zh => format!("{} 个工作进程 · {} 个待办 · {} 个执行中", rs.capacity, rs.value, rs.count),
-            }));
+            };
+            head.push((said, Part::Keep, Style::new()));
             if rs.closed {
-                head.push(Span::styled(format!(" · {}", l.pick("closed", "已关闭")), th.dim()));
+                head.push((format!(" · {}", l.pick("closed", "已关闭")), Part::Keep, th.dim()));
             }
             if !rs.holders.is_empty() {
                 more.push((l.pick("workers", "工作进程").into(), names(m, &rs.holders), Style::new()));
@@ -138,43 +140,58 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
         }
         // A connection shows its other end (`← client`, `→ server`); a
         // listening socket its address and the connections it accepted.
-        ResKind::Socket if rs.text.starts_with(['←', '→']) => head.push(Span::raw(text::one_line(&rs.text))),
+        ResKind::Socket if rs.text.starts_with(['←', '→']) => head.push((text::one_line(&rs.text), Part::Keep, Style::new())),
         ResKind::Socket => {
-            head.push(Span::raw(format!("{} · {} {}", text::one_line(&rs.text), rs.value, l.pick("accepted", "个连接"))));
+            head.push((format!("{} · {} {}", text::one_line(&rs.text), rs.value, l.pick("accepted", "个连接")), Part::Keep, Style::new()));
         }
         ResKind::AsyncResult => {
             if rs.value != 0 {
-                head.push(Span::styled(format!("{}: {}", l.pick("ready", "就绪"), text::one_line(&rs.text)), th.good()));
+                head.push((format!("{}: {}", l.pick("ready", "就绪"), text::one_line(&rs.text)), Part::Keep, th.good()));
             } else {
-                head.push(Span::styled(l.pick("pending", "等待结果").to_string(), th.dim()));
+                head.push((l.pick("pending", "等待结果").to_string(), Part::Keep, th.dim()));
             }
             waiters_label = l.pick("in get", "在 get 中");
         }
-        ResKind::File => head.push(Span::raw(text::one_line(&rs.text))),
+        ResKind::File => head.push((text::one_line(&rs.text), Part::Keep, Style::new())),
     }
     if !rs.waiters.is_empty() {
         more.push((waiters_label.into(), names(m, &rs.waiters), th.bad()));
     }
-    if !rs.waiters2.is_empty() {
+    // A queue's second line holds its putters and its `join()` waiters: said apart.
+    let joining = |w: &Lane| matches!(rs.kind, ResKind::Queue | ResKind::JoinableQueue) && m.processes.get(w).and_then(|p| p.wait.as_ref()).is_some_and(|x| x.op == crate::vocab::Op::QueueJoin);
+    let (joiners, second): (Vec<Lane>, Vec<Lane>) = rs.waiters2.iter().partition(|w| joining(w));
+    if !second.is_empty() {
         let label = if waiters2_label.is_empty() { l.pick("also waiting", "也在等待") } else { waiters2_label };
-        more.push((label.into(), names(m, &rs.waiters2), th.bad()));
+        more.push((label.into(), names(m, &second), th.bad()));
     }
-    let mut out = vec![Line::from(head)];
+    if !joiners.is_empty() {
+        more.push((l.pick("in join (tasks unfinished)", "在 join 中(任务未完成)").into(), names(m, &joiners), th.bad()));
+    }
+    text::fit_parts(&mut head, w);
+    let mut out = vec![Line::from(head.into_iter().map(|(t, _, st)| Span::styled(t, st)).collect::<Vec<_>>())];
     for (label, who, style) in more {
-        let t = text::fit(&format!("  {label}: {who}"), w);
-        out.push(Line::styled(t, style));
+        out.push(Line::styled(text::fit_names(&format!("  {label}: "), &who, w), style));
     }
     out
 }
 
 /// The line of a file: its path, a preview of its content, the last op on it.
-pub fn file_line(m: &Model, f: &FileState, lang: Lang, th: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(text::one_line(&f.path), th.bold()),
-        Span::styled(format!(" {} ", lang.pick("file", "文件")), th.dim()),
-        Span::raw(text::one_line(&f.preview)),
-        Span::styled(format!("  ({} · {})", f.last_op.api_name(), m.pname(f.last_lane)), th.dim()),
-    ])
+/// At `w` columns the path and the preview are shortened (after the word
+/// `file` and the last op go), never cut by the pane's edge.
+pub fn file_line(m: &Model, f: &FileState, lang: Lang, th: &Theme, w: usize) -> Line<'static> {
+    let mut parts = vec![
+        (text::one_line(&f.path), Part::Name, th.bold()),
+        (format!(" {} ", lang.pick("file", "文件")), Part::Droppable, th.dim()),
+        (text::one_line(&f.preview), Part::Name, Style::new()),
+        (format!("  ({} · {})", f.last_op.api_name(), m.pname(f.last_lane)), Part::Droppable, th.dim()),
+    ];
+    text::fit_parts(&mut parts, w);
+    if parts.len() == 2 {
+        // The word `file` went: a space between the path and the preview.
+        parts.insert(1, (" ".into(), Part::Keep, Style::new()));
+        text::fit_parts(&mut parts, w);
+    }
+    Line::from(parts.into_iter().map(|(t, _, st)| Span::styled(t, st)).collect::<Vec<_>>())
 }
 
 /// Every line of the pane at width `w`, with the item it belongs to (`None`:
@@ -193,7 +210,7 @@ pub fn pane_lines(d: &Dashboard, w: usize) -> Vec<(Line<'static>, Option<usize>)
             }
             ResItem::File(p) => {
                 if let Some(f) = m.files.get(p) {
-                    lines.push((file_line(m, f, l, th), Some(i)));
+                    lines.push((file_line(m, f, l, th, w), Some(i)));
                 }
             }
         }

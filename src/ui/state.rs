@@ -8,7 +8,7 @@
 //! status, so what is drawn does not depend on a live run.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::codec::Value;
 use crate::model::summary::{EndReason, Summary};
@@ -156,12 +156,50 @@ pub enum ResItem {
     File(String),
 }
 
+/// Who a process is, across runs of the same lesson (`r`, `b`, replays),
+/// where its lane may differ: its name, and how many processes before it
+/// (in lane order) had the same name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub name: String,
+    pub nth: usize,
+}
+
+impl Identity {
+    /// The identity of process `lane` in `model`.
+    pub fn of(model: &Model, lane: Lane) -> Option<Identity> {
+        let name = &model.processes.get(&lane)?.name;
+        let nth = model.processes.range(..lane).filter(|(_, p)| &p.name == name).count();
+        Some(Identity { name: name.clone(), nth })
+    }
+
+    /// The process of `model` that has this identity.
+    pub fn find(&self, model: &Model) -> Option<Lane> {
+        model.processes.values().filter(|p| p.name == self.name).nth(self.nth).map(|p| p.lane)
+    }
+}
+
+/// How long after the selection changed a key that signals the selected
+/// process (`t`, `k`, `z`) first names its target and waits for a second press.
+pub const CONFIRM_WINDOW: Duration = Duration::from_secs(1);
+
 /// What the viewer chose.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ViewState {
     pub focus: Pane,
     /// The selected process, by lane (stable while processes come and go).
     pub selected_lane: Option<Lane>,
+    /// Who the viewer selected (`None`: nobody yet, the first process is
+    /// selected): a restarted or rewound run selects that process again as
+    /// soon as it exists, and until then the selection says it is missing.
+    pub chosen: Option<Identity>,
+    /// When the selected process, or its row, last changed.
+    pub selection_changed: Option<Instant>,
+    /// The selection as last seen: (process, row), to notice changes.
+    pub selection_seen: Option<(Option<Lane>, usize)>,
+    /// A signal key pressed once on a selection that had just changed: the
+    /// key and its target, which a second press of the key acts on.
+    pub pending: Option<(char, Lane)>,
     /// Index into [`Dashboard::res_items`].
     pub selected_res: usize,
     /// Log lines scrolled up from the newest (0 = follow the end).
@@ -188,7 +226,7 @@ pub struct ViewState {
 
 impl Default for ViewState {
     fn default() -> Self {
-        ViewState { focus: Pane::Lanes, selected_lane: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false }
+        ViewState { focus: Pane::Lanes, selected_lane: None, chosen: None, selection_changed: None, selection_seen: None, pending: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false }
     }
 }
 
@@ -239,6 +277,10 @@ impl Dashboard {
         self.status = RunStatus::default();
         self.view.log_scroll = 0;
         self.view.source_scroll = None;
+        // A lane number means another process in another run: the selection
+        // is found again by who it is (see `follow_selection`).
+        self.view.selected_lane = None;
+        self.view.pending = None;
     }
 
     /// Process rows in tree order: (lane, depth).
@@ -246,13 +288,75 @@ impl Dashboard {
         self.model.tree_order()
     }
 
-    /// The selected process: the chosen one if it exists, else the first.
+    /// The selected process: the chosen one if it exists; `None` if the
+    /// chosen one is not in this run (yet); the first if none was chosen.
     pub fn selected_lane(&self) -> Option<Lane> {
-        let rows = self.lane_rows();
-        match self.view.selected_lane {
-            Some(l) if rows.iter().any(|(r, _)| *r == l) => Some(l),
-            _ => rows.first().map(|(l, _)| *l),
+        if let Some(l) = self.view.selected_lane.filter(|l| self.model.processes.contains_key(l)) {
+            return Some(l);
         }
+        if self.view.chosen.is_some() {
+            return None;
+        }
+        self.lane_rows().first().map(|(l, _)| *l)
+    }
+
+    /// The process the viewer chose that this run does not have (yet).
+    pub fn missing_selection(&self) -> Option<&Identity> {
+        self.view.chosen.as_ref().filter(|_| self.selected_lane().is_none())
+    }
+
+    /// Binds the chosen process to its lane in this run once it exists, and
+    /// notes when the selected process or its row changed (at `now`): a key
+    /// that signals it asks for a second press within [`CONFIRM_WINDOW`].
+    pub fn follow_selection(&mut self, now: Instant) {
+        if let Some(id) = self.view.chosen.as_ref().filter(|_| self.view.selected_lane.is_none_or(|l| !self.model.processes.contains_key(&l))) {
+            self.view.selected_lane = id.find(&self.model);
+        }
+        let seen = (self.selected_lane(), self.selected_row());
+        if self.view.selection_seen != Some(seen) {
+            // The first process appearing, nobody chosen yet, is no change under the hand.
+            let was = self.view.selection_seen.and_then(|(lane, _)| lane);
+            if was.is_some() || self.view.chosen.is_some() {
+                self.view.selection_changed = Some(now);
+                self.view.pending = None;
+            }
+            self.view.selection_seen = Some(seen);
+        }
+    }
+
+    /// Whether a key (`key`) that signals process `lane` acts now: yes,
+    /// unless the selection changed within [`CONFIRM_WINDOW`] before `now`;
+    /// then the first press names the target in the footer (`what`, e.g.
+    /// "SIGTERM to Process-2") and a second press of the same key acts.
+    pub fn confirm_target(&mut self, key: char, lane: Lane, what: &str, now: Instant) -> bool {
+        if self.view.pending.take() == Some((key, lane)) {
+            return true;
+        }
+        let recent = self.view.selection_changed.is_some_and(|t| now.saturating_duration_since(t) < CONFIRM_WINDOW);
+        if !recent {
+            return true;
+        }
+        self.view.pending = Some((key, lane));
+        let l = self.lang;
+        let msg = match l {
+            Lang::En => format!("{what}? The selection just changed: {key} again to confirm, another key cancels"),
+            Lang::Zh => format!("{what}?选中的进程刚刚变了:再按 {key} 确认,按其他键取消"),
+        };
+        self.say(msg, Tone::Bad);
+        false
+    }
+
+    /// What the footer says when a key acts on a selected process that
+    /// this run does not have.
+    pub fn say_missing(&mut self) {
+        let Some(id) = self.missing_selection() else { return };
+        let name = id.name.clone();
+        let l = self.lang;
+        let msg = match l {
+            Lang::En => format!("{name} is not in this run (yet): nothing done (↑↓ select another process)"),
+            Lang::Zh => format!("{name} 不在这次运行中(还没有出现):什么也没做(↑↓ 选择别的进程)"),
+        };
+        self.say(msg, Tone::Bad);
     }
 
     /// The rows the lanes pane shows in `capacity` rows, and how many ended
@@ -283,9 +387,15 @@ impl Dashboard {
         self.view.log_scroll = 0;
     }
 
+    /// The selected row of the lanes pane; a missing selection is the row
+    /// after the last, where the pane says it is missing.
     fn selected_row(&self) -> usize {
         let rows = self.shown_rows(self.view.lanes_capacity).0;
-        self.selected_lane().and_then(|l| rows.iter().position(|(r, _)| *r == l)).unwrap_or(0)
+        match self.selected_lane() {
+            Some(l) => rows.iter().position(|(r, _)| *r == l).unwrap_or(0),
+            None if self.view.chosen.is_some() => rows.len(),
+            None => 0,
+        }
     }
 
     /// Resources by id, then files by path.
@@ -372,6 +482,9 @@ impl Dashboard {
         }
         let row = row.clamp(0, rows.len() as isize - 1) as usize;
         self.view.selected_lane = Some(rows[row].0);
+        self.view.chosen = Identity::of(&self.model, rows[row].0);
+        self.view.selection_changed = Some(Instant::now());
+        self.view.pending = None;
         // The source pane follows the newly selected process.
         self.view.source_scroll = None;
     }

@@ -446,3 +446,92 @@ fn banners_in_chinese() {
     let lines = render(BannerWidget::new(&g.m), 100, 3).join(" ");
     assert!(lines.contains("! 持有时结束:Process-1 持有 Lock-1 时被 SIGKILL 杀死"), "{lines}");
 }
+
+#[test]
+fn the_selection_follows_its_process_into_a_new_run_and_says_when_it_is_missing() {
+    use std::time::{Duration, Instant};
+    let mut f = feed(Theme::mono());
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").spawn(1, 3, "Process-2");
+    f.m.move_by(2);
+    assert_eq!(f.m.selected_lane(), Some(Lane(3)));
+    // A new run: the same processes start in another order (other lanes).
+    f.m.reset();
+    f.spawn(0, 1, "MainProcess");
+    f.m.follow_selection(Instant::now());
+    assert_eq!(f.m.selected_lane(), None, "not MainProcess: the chosen process is missing");
+    assert_eq!(f.m.missing_selection().map(|i| i.name.as_str()), Some("Process-2"));
+    let lanes = render(LanesWidget::new(&f.m), 80, 8).join("\n");
+    assert!(lanes.contains(">Process-2") && lanes.contains("not in this run yet"), "{lanes}");
+    f.spawn(1, 2, "Process-2").spawn(1, 3, "Process-1");
+    let t0 = Instant::now();
+    f.m.follow_selection(t0);
+    assert_eq!(f.m.selected_lane(), Some(Lane(2)), "Process-2 again, on its new lane");
+    // Its row just changed: t names the target first, the second t acts.
+    assert!(!f.m.confirm_target('t', Lane(2), "SIGTERM to Process-2", t0 + Duration::from_millis(300)));
+    let (msg, _) = f.m.view.message.clone().unwrap();
+    assert!(msg.starts_with("SIGTERM to Process-2? The selection just changed: t again"), "{msg}");
+    assert!(f.m.confirm_target('t', Lane(2), "SIGTERM to Process-2", t0 + Duration::from_millis(400)));
+    // A second after the change, a key acts at once.
+    assert!(f.m.confirm_target('k', Lane(2), "SIGKILL to Process-2", t0 + Duration::from_millis(1100)));
+}
+
+#[test]
+fn lanes_and_resources_say_what_they_cannot_show() {
+    let mut f = feed(Theme::mono());
+    f.spawn(0, 1, "MainProcess").res(1, 0, ResKind::Lock, "noodle_lock", 1);
+    for i in 2..=11 {
+        f.spawn(1, i, &format!("Process-{}", i - 1));
+    }
+    f.acquired(2, 0, 2);
+    for i in 3..=11 {
+        f.blocks(i, 0, 2, 3);
+    }
+    // The lanes pane of an 80×24 screen: 9 process rows for 11 live processes.
+    let lanes = render(LanesWidget::new(&f.m), 50, 12);
+    assert!(lanes[11].contains("↓ 2 more live"), "{lanes:#?}");
+    f.m.move_by(10);
+    let lanes = render(LanesWidget::new(&f.m), 50, 12);
+    assert!(lanes[11].contains("↑ 2 more live"), "scrolled to the last: {lanes:#?}");
+    // A resource line too wide shortens the names, not what it says of them.
+    let res = render(ResourcesWidget::new(&f.m), 30, 6);
+    assert!(res[1].contains("held by Process-1"), "{res:#?}");
+    assert!(res[2].contains("waiting: Process-2, +8"), "{res:#?}");
+    let res = render(ResourcesWidget::new(&f.m), 24, 6);
+    assert!(res[1].contains("noo…  held by Process…"), "{res:#?}");
+}
+
+#[test]
+fn the_log_shows_output_as_a_terminal_does() {
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false);
+    f.at_line(1, 2, RecordKind::Print { text: "\x1b[1;31m红灯亮 \x1b[0m".into() });
+    f.at_line(1, 3, RecordKind::Print { text: format!("    indented {}", "word ".repeat(12).trim_end()) });
+    let tb = "Process Process-1:\nTraceback (most recent call last):\n  File \"/usr/lib/python3.11/multiprocessing/process.py\", line 314, in _bootstrap\n    self.run()\n  File \"<forkscope>/multiprocessing/process.py\", line 92, in run\n    self._target(*self._args, **self._kwargs)\n  File \"/home/teacher/notes/crash.py\", line 4, in work\n    return x[n]\n           ~^^^\nKeyError: 1";
+    f.at_line(1, 4, RecordKind::Stderr { text: tb.into() });
+    let mut buf = Buffer::empty(Rect::new(0, 0, 44, 20));
+    LogWidget::new(&f.m).render(buf.area, &mut buf);
+    let lines = buffer_lines(&buf);
+    let all = lines.join("\n");
+    assert!(!all.contains("[1;31m") && !all.contains('\x1b') && all.contains("红灯亮"), "{all}");
+    // The colour is the program's: red, bold.
+    let row = lines.iter().position(|l| l.contains("红灯亮")).unwrap();
+    let col = buf.content[row * 44..].iter().position(|c| c.symbol() == "红").unwrap();
+    assert_eq!(buf.content[row * 44 + col].fg, ratatui::style::Color::Indexed(1), "{all}");
+    // The indented line wraps under its indent, each word once.
+    let words: usize = lines.iter().map(|l| l.matches("word").count()).sum();
+    assert_eq!(words, 12, "no word repeated or lost:\n{all}");
+    let cont = lines.iter().find(|l| l.contains("word") && !l.contains("indented")).unwrap();
+    assert!(cont.starts_with("│      word"), "the continuation keeps the indent: {cont:?}\n{all}");
+    // The traceback: the program's frame by its file name, Python's folded.
+    assert!(all.contains("File \"crash.py\", line 4, in work") && all.contains("… 2 frames inside Python"), "{all}");
+    assert!(!all.contains("/usr/lib") && !all.contains("self.run()"), "{all}");
+}
+
+#[test]
+fn a_joinable_queue_join_waiter_is_not_a_putter() {
+    let mut f = feed(Theme::mono());
+    f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1").res(1, 0, ResKind::JoinableQueue, "q", 0);
+    f.block_at(1, 5, Op::QueueJoin, 0, None);
+    let all = render(ResourcesWidget::new(&f.m), 60, 6).join("\n");
+    assert!(all.contains("in join (tasks unfinished): MainProcess") && !all.contains("putters"), "{all}");
+}

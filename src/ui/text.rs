@@ -73,6 +73,58 @@ pub fn fit(s: &str, w: usize) -> String {
     out
 }
 
+/// `prefix` then `names` joined by commas, within `w` columns: the names
+/// that do not fit are counted (`waiting: Process-2, Process-3, +7`), and a
+/// lone name too long is shortened; never a name cut by the edge.
+pub fn fit_names(prefix: &str, names: &[String], w: usize) -> String {
+    let full = format!("{prefix}{}", names.join(", "));
+    if width(&full) <= w || names.is_empty() {
+        return fit(&full, w);
+    }
+    for k in (1..names.len()).rev() {
+        let t = format!("{prefix}{}, +{}", names[..k].join(", "), names.len() - k);
+        if width(&t) <= w {
+            return t;
+        }
+    }
+    let tail = if names.len() > 1 { format!(", +{}", names.len() - 1) } else { String::new() };
+    let room = w.saturating_sub(width(prefix) + width(&tail)).max(4);
+    fit(&format!("{prefix}{}{tail}", fit(&names[0], room)), w)
+}
+
+/// Shortens the parts of a line to fit `w` columns, the least needed
+/// first: the `droppable` parts go (the last first), then the `names` are shortened (the
+/// widest first, to no fewer than 4 columns each); what is said of them (a
+/// state, a cause) stays whole. Parts are (text, kind, anything carried along: a style).
+pub fn fit_parts<S>(parts: &mut Vec<(String, Part, S)>, w: usize) {
+    let total = |p: &Vec<(String, Part, S)>| p.iter().map(|(t, _, _)| width(t)).sum::<usize>();
+    if total(parts) <= w {
+        return;
+    }
+    // The last droppable part first (the least needed is said last).
+    while total(parts) > w {
+        let Some(i) = parts.iter().rposition(|(_, k, _)| *k == Part::Droppable) else { break };
+        parts.remove(i);
+    }
+    while total(parts) > w {
+        let Some(i) = parts.iter().enumerate().filter(|(_, (t, k, _))| *k == Part::Name && width(t) > 4).max_by_key(|(_, (t, _, _))| width(t)).map(|(i, _)| i) else { break };
+        let over = total(parts) - w;
+        let cur = width(&parts[i].0);
+        parts[i].0 = fit(&parts[i].0, cur.saturating_sub(over).max(4).min(cur - 1));
+    }
+}
+
+/// What [`fit_parts`] may do with a part of a line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// A name: shortened with `…` when the line is too wide.
+    Name,
+    /// Left out first when the line is too wide.
+    Droppable,
+    /// Kept whole.
+    Keep,
+}
+
 /// `s` cut to `w` columns at a word boundary, ending in `…` when cut (mid-word
 /// only when the first word alone is wider than `w`).
 pub fn fit_words(s: &str, w: usize) -> String {
@@ -107,7 +159,7 @@ pub fn pad_left(s: &str, w: usize) -> String {
 }
 
 /// Characters that must not begin a line of Chinese text.
-const NO_LINE_START: &str = "，。、；：！？）」』》〉】,.;:!?)";
+pub const NO_LINE_START: &str = "，。、；：！？）」』》〉】,.;:!?)";
 
 fn is_wide(c: char) -> bool {
     char_width(c) > 1
@@ -223,6 +275,25 @@ pub fn secs(ns: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_of_names_counts_what_does_not_fit_instead_of_cutting_a_name() {
+        let names: Vec<String> = (2..=10).map(|i| format!("Process-{i}")).collect();
+        assert_eq!(fit_names("  waiting: ", &names, 28), "  waiting: Process-2, +8");
+        assert_eq!(fit_names("  waiting: ", &names[..1], 28), "  waiting: Process-2");
+        assert_eq!(fit_names("  waiting: ", &["a_rather_long_process_name".to_string(), "b".to_string()], 24), "  waiting: a_rather…, +1");
+    }
+
+    #[test]
+    fn a_line_too_wide_drops_the_extras_then_shortens_names_never_the_state() {
+        let mut parts = vec![("noodle_lock".to_string(), Part::Name, ()), (" Lock".into(), Part::Droppable, ()), ("  held by ".into(), Part::Keep, ()), ("alexander".into(), Part::Name, ())];
+        fit_parts(&mut parts, 28);
+        let line: String = parts.iter().map(|p| p.0.as_str()).collect();
+        assert_eq!(line, "noodle_l…  held by alexander", "the widest name is shortened first");
+        fit_parts(&mut parts, 22);
+        let line: String = parts.iter().map(|p| p.0.as_str()).collect();
+        assert!(width(&line) <= 22 && line.contains("  held by ") && line.starts_with("nood"), "{line}");
+    }
 
     #[test]
     fn a_soft_hyphen_or_a_zero_width_character_cannot_push_a_border_out() {

@@ -145,3 +145,11 @@ fn states_and_finding_kinds() {
     assert_eq!(finding(&f.m, &f.m.findings[0], Lang::Zh), "MainProcess: ValueError: bad");
     assert_eq!(f.m.log.last().unwrap().text, "ValueError: bad");
 }
+
+#[test]
+fn english_counts_and_articles_agree() {
+    assert_eq!(a_or_an("assertion"), "an assertion");
+    assert_eq!(a_or_an("deadlock"), "a deadlock");
+    assert_eq!(count(1, "inequivalent interleaving"), "1 inequivalent interleaving");
+    assert_eq!(count(36, "inequivalent interleaving"), "36 inequivalent interleavings");
+}

@@ -218,6 +218,7 @@ impl Session {
         // Everything published can be released in order once nothing is in flight.
         self.run.drain(&mut self.recs, quiet);
         self.absorb();
+        self.dash.follow_selection(Instant::now());
         if let Some(step) = self.step {
             if quiet {
                 self.step = None;
@@ -390,8 +391,13 @@ impl Session {
         st.elapsed = st.elapsed.max(Duration::from_nanos(st.clock_ns));
     }
 
-    fn selected(&self) -> Option<(Lane, String)> {
-        let lane = self.dash.selected_lane()?;
+    /// The selected process; if the one chosen is not in this run, the
+    /// footer says so and there is none (no other process is acted on).
+    fn selected(&mut self) -> Option<(Lane, String)> {
+        let Some(lane) = self.dash.selected_lane() else {
+            self.dash.say_missing();
+            return None;
+        };
         Some((lane, self.dash.model.pname(lane)))
     }
 
@@ -508,6 +514,10 @@ impl Session {
     }
 
     pub fn step_selected(&mut self) {
+        if self.dash.missing_selection().is_some() {
+            self.dash.say_missing();
+            return;
+        }
         match self.selected() {
             Some((lane, _)) => self.step(Some(lane)),
             None => self.step(None),
@@ -530,6 +540,11 @@ impl Session {
         if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
             return;
         }
+        let key = if sig == libc::SIGKILL { 'k' } else { 't' };
+        let what = format!("{sname} {} {name}", l.pick("to", "给"));
+        if !self.dash.confirm_target(key, lane, &what, Instant::now()) {
+            return;
+        }
         self.leave_recording();
         if self.run.signal(lane, sig) {
             self.steps += 1;
@@ -544,6 +559,10 @@ impl Session {
         let Some((lane, name)) = self.selected() else { return };
         let l = self.dash.lang;
         let on = !self.run.is_frozen(lane);
+        let what = format!("{} {name}", if on { l.pick("SIGSTOP (freeze)", "SIGSTOP(冻结)") } else { l.pick("SIGCONT (thaw)", "SIGCONT(解冻)") });
+        if !self.dash.confirm_target('z', lane, &what, Instant::now()) {
+            return;
+        }
         if self.run.freeze(lane, on) {
             self.dash.say(format!("{name} {}", if on { l.pick("frozen (SIGSTOP): z thaws it", "已冻结(SIGSTOP):z 解冻") } else { l.pick("thawed (SIGCONT)", "已解冻(SIGCONT)") }), Tone::Info);
         } else {
@@ -566,6 +585,15 @@ impl Session {
         if let Some(msg) = self.cannot_end(lane, &name) {
             let l = self.dash.lang;
             self.dash.say(format!("{msg}{}", l.pick("; a join would wait for ever (k kills it)", ";join 会永远等下去(k 杀死它)")), Tone::Bad);
+            return;
+        }
+        if self.run.is_frozen(lane) {
+            let l = self.dash.lang;
+            let msg = match l {
+                Lang::En => format!("{name} is frozen (SIGSTOP): it cannot end, a join would wait for ever; z thaws it"),
+                Lang::Zh => format!("{name} 已被冻结(SIGSTOP):它无法结束,join 会永远等下去;按 z 解冻"),
+            };
+            self.dash.say(msg, Tone::Bad);
             return;
         }
         self.leave_recording();
