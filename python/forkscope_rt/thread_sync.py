@@ -126,6 +126,23 @@ def _twins():
 
 def _factory(threading, name, twins):
     real = getattr(threading, name)
+    # (3.13's `Lock` is the type `_thread.lock`, which takes no subclass:
+    # a factory, as `Lock` was before.)
+    if isinstance(real, type) and real.__flags__ & (1 << 10):  # Py_TPFLAGS_BASETYPE
+        # A class (Semaphore, Event, Condition, Barrier…): stays one, so the
+        # standard library can subclass it (`multiprocessing.synchronize`'s
+        # `class Barrier(threading.Barrier)`); only the user's own call of
+        # it gets the twin.
+        class Made(real):
+            def __new__(cls, *args, **kwargs):
+                if cls is Made and _user_call(sys._getframe(1)):
+                    return twins()[name](*args, **kwargs)
+                return super().__new__(cls)
+
+        Made.__name__ = Made.__qualname__ = name
+        Made.__module__ = real.__module__
+        Made.__doc__ = real.__doc__
+        return Made
 
     def make(*args, **kwargs):
         if _user_call(sys._getframe(1)):
