@@ -79,6 +79,19 @@ fn lanes_line_up_with_wide_names() {
     assert!(row.contains('▓'), "the timeline shows it blocked: {row}");
 }
 
+/// A thread's (or an `os.fork` child's) row under its process shows its own
+/// name, not its process's again: `Thread-2 (func)`, not `MainProcess/Thr…`.
+#[test]
+fn a_thread_under_its_process_shows_its_own_name() {
+    let mut f = feed(Theme::colored());
+    f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "MainProcess/Thread-1 (func)", "worker", false).spawn_as(1, 3, "MainProcess/Thread-2 (func)", "worker", false);
+    let lines = render(LanesWidget::new(&f.m), 70, 6);
+    for name in ["└ Thread-1 (func)", "└ Thread-2 (func)"] {
+        assert!(lines.iter().any(|l| l.contains(name)), "{name}:\n{}", lines.join("\n"));
+    }
+    assert!(!lines.iter().any(|l| l.contains("MainProcess/")), "{}", lines.join("\n"));
+}
+
 #[test]
 fn deadlock_banner_names_processes_and_resources() {
     let f = crossed_locks(Theme::colored());
