@@ -828,7 +828,9 @@ fn every_other_control_acts_on_the_real_run() {
     assert!(header(&s).contains("PAUSED"), "no join under way:\n{s}");
     t.keys(&["?"]);
     t.wait_for("the legend names stopped", WAIT, |s| s.contains("‖ stopped (z)"));
+    // Escape alone, then z: written together they read as Alt-z.
     t.keys(&["Escape"]);
+    t.wait_for("the help to close", WAIT, |s| !s.contains("Keys — esc closes"));
     t.keys(&["z"]);
     t.wait_for("main thawed", WAIT, |s| s.contains("thawed") && lane_rows(s)[0].contains("ready"));
 
