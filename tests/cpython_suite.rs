@@ -4,7 +4,9 @@
 //! tests/python/cpython_suite.py) runs under plain `python3` and under
 //! `forkscope run … --headless` side by side, and every test that passes
 //! under CPython must pass under forkscope — except those listed, each with
-//! its reason, in tests/cpython-suite-known.txt. A listed test that passes now
+//! its reason, in tests/cpython-suite-known.txt (a reason that starts with
+//! `flaky:` marks a test that passes in some runs only: either way is
+//! accepted until its cause is found). A listed test that passes now
 //! fails this test too (take it off the list: the list only shrinks).
 //!
 //! The suite's classes run in many runs at once (most of the suite sleeps),
@@ -223,7 +225,9 @@ fn cpython_multiprocessing_suite_passes_under_forkscope() {
     for (side, o) in side_by_side(AT_ONCE, &jobs, |(side, tests)| (*side, outcomes(*side, tests))) {
         if side == Side::CPython { py2.extend(o) } else { fs2.extend(o) }
     }
-    let fixed: Vec<&String> = known.keys().filter(|id| passes(&fs, id) && passes(&fs2, id) && (passes(&py, id) || passes(&py2, id))).collect();
+    // A test listed as `flaky:` passes in some runs and not in others (its
+    // cause not found yet): neither its failing nor its passing counts.
+    let fixed: Vec<&String> = known.iter().filter(|(_, why)| !why.starts_with("flaky:")).map(|(id, _)| id).filter(|id| passes(&fs, id) && passes(&fs2, id) && (passes(&py, id) || passes(&py2, id))).collect();
     for (first, second) in [(&mut py, py2), (&mut fs, fs2)] {
         for (id, o) in second {
             if o.0 == "pass" || !first.contains_key(&id) {
