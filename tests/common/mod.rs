@@ -229,3 +229,10 @@ pub fn shape(records: &[Value]) -> Vec<String> {
         })
         .collect()
 }
+
+/// A run's summary (`--json`) says no record was dropped or damaged: nothing
+/// one process (or thread) wrote went into another lane's ring, or was lost.
+pub fn assert_no_record_lost(s: &serde_json::Value) {
+    assert_eq!(s["dropped"], 0, "{s}");
+    assert_eq!(s["corrupt"], 0, "{s}");
+}
