@@ -148,7 +148,7 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     let stats = run.stats();
     let elapsed = run.elapsed();
     let sched = run.schedule().to_vec();
-    let mut summary = Summary::build(&model, &reason, &lesson.name, seed, params_json);
+    let mut summary = crate::words::summary(&model, &reason, &lesson.name, seed, params_json);
     let judge = crate::scenario::condition::Judge::new();
     // Judged before the run goes, while its folder holds the files it wrote.
     let verdicts = crate::scenario::condition::judge_run(&judge, lesson, &params, &model, Some(summary.outcome.name()), Some(run.workdir()), &h.lang);
@@ -292,7 +292,7 @@ mod tests {
     fn processes_killed_at_the_end_of_the_run_say_so() {
         use crate::model::summary::ProcessSummary;
         use crate::vocab::Lane;
-        let mut s = Summary::build(&Model::new(), &EndReason::Timeout, "x", 0, Default::default());
+        let mut s = crate::words::summary(&Model::new(), &EndReason::Timeout, "x", 0, Default::default());
         let p = |name: &str, exitcode, killed_at_end| ProcessSummary { name: name.into(), pid: 7, ppid: 1, exitcode, killed_at_end, lane: Lane(1), parent: None, daemon: false };
         s.processes = vec![p("bomb-1", Some(-9), true), p("victim", Some(-15), false), p("gone", None, false)];
         let mut out = Vec::new();
@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn hostile_6_the_summary_says_how_many_records_arrived_corrupt() {
-        let mut s = Summary::build(&Model::new(), &EndReason::AllEnded, "x", 0, Default::default());
+        let mut s = crate::words::summary(&Model::new(), &EndReason::AllEnded, "x", 0, Default::default());
         let text = |s: &Summary| {
             let mut out = Vec::new();
             print_summary(&mut out, &Model::new(), s, &EndReason::AllEnded);

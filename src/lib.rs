@@ -20,6 +20,8 @@ pub mod shm;
 pub mod snapshot;
 #[cfg(test)]
 mod sources;
+#[cfg(test)]
+mod layering;
 pub mod sys;
 pub mod ui;
 pub mod vocab;

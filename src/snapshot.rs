@@ -29,15 +29,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
-use ratatui::widgets::Widget;
 
 use crate::codec::Value;
 use crate::conductor::schedule::{Policy, STEP_LIMIT};
 use crate::conductor::{Action, GateError, Run, RunOptions};
 use crate::model::{LogEvent, Model, Record, RecordKind, Said};
 use crate::scenario::{self, Lesson};
-use crate::ui::state::{Dashboard, Mode, RunStatus, Tone};
+use crate::ui::state::{Dashboard, Mode, RunStatus};
 use crate::ui::text::Lang;
 use crate::ui::theme::Theme;
 
@@ -153,7 +151,7 @@ impl Captured {
         let mut dash = dashboard(&self.run, self.model.clone(), &moment);
         if self.note.is_some() {
             dash.figure_note = self.note.clone();
-            as_figure(&mut dash, &moment);
+            crate::ui::figure::as_figure(&mut dash, &moment);
         }
         dash
     }
@@ -190,40 +188,13 @@ pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
     // Goals are won by a student stepping; a snapshot's schedule is the
     // tool's, so a figure shows bad outcomes only.
     (dash.status.bad, dash.status.goals) = dash.verdicts(&run.params, ended, false, None);
-    as_figure(&mut dash, moment);
+    crate::ui::figure::as_figure(&mut dash, moment);
     dash
-}
-
-/// Makes `dash` a figure for course notes: no tool counters in the header,
-/// the title in full, and in the footer the moment (`ticket-race · step 26
-/// · seed 0 · lock=true`) instead of key hints. `snapshot` and the
-/// dashboard's `p` both draw through it.
-pub fn as_figure(dash: &mut Dashboard, moment: &str) {
-    let mut what = format!("{} · {moment} · {} {}", dash.lesson.name, dash.lang.pick("seed", "种子"), dash.seed);
-    if !dash.params.is_empty() {
-        what.push_str(&format!(" · {}", dash.params));
-    }
-    match (&dash.explored, &dash.figure_note) {
-        (Some(crate::ui::explore::Shown::Done(o)), _) => what.push_str(&format!(" · {}", o.label(dash.lang))),
-        (_, Some(note)) => what.push_str(&format!(" · {note}")),
-        _ => {}
-    }
-    dash.view.message = Some((what, Tone::Info));
-    dash.view.figure = true;
-}
-
-/// Draws `dash` as the dashboard would on a `width`×`height` terminal. The
-/// snapshot command and the dashboard's screenshot key share it.
-pub fn frame(dash: &Dashboard, width: u16, height: u16) -> Buffer {
-    let area = Rect::new(0, 0, width, height);
-    let mut buf = Buffer::empty(area);
-    dash.render(area, &mut buf);
-    buf
 }
 
 /// The frame of a captured moment.
 pub fn draw(shot: &Captured, width: u16, height: u16) -> Buffer {
-    frame(&shot.dashboard(), width, height)
+    crate::ui::figure::frame(&shot.dashboard(), width, height)
 }
 
 /// Runs `opts` to `moment` and returns the model then.
@@ -446,6 +417,7 @@ pub fn parse_size(s: &str) -> Result<(u16, u16), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ui::figure::frame;
 
     #[test]
     fn only_whole_numbers_that_are_pids_change() {
@@ -477,7 +449,7 @@ mod tests {
         assert_eq!(dash.status.mode, Mode::Paused);
         assert!(dash.status.settled && dash.status.rate == 0.0 && dash.status.clock_ns == now);
         assert_eq!(dash.status.elapsed, Duration::from_nanos(now));
-        let lines = crate::ui::dashboard::buffer_lines(&frame(&dash, 100, 30));
+        let lines = crate::ui::common::buffer_lines(&frame(&dash, 100, 30));
         assert!(lines[0].contains("PAUSED") && lines[0].contains("ticket-race"), "{lines:#?}");
         assert!(lines.iter().any(|l| l.contains("Lock-1")), "{lines:#?}");
         let footer = lines.last().unwrap();
@@ -496,7 +468,7 @@ mod tests {
             let dash = dashboard(&run, model, &moment);
             let title = format!("ticket-race — {}", run.lesson.title(lang.code()));
             for (w, h) in [(80, 24), (120, 40)] {
-                let lines = crate::ui::dashboard::buffer_lines(&frame(&dash, w, h));
+                let lines = crate::ui::common::buffer_lines(&frame(&dash, w, h));
                 let (header, footer) = (&lines[0], lines.last().unwrap());
                 for noise in ["rec", "/s", "dropped", "条记录", "丢弃"] {
                     assert!(!header.contains(noise), "{noise} in {header}");
@@ -522,7 +494,7 @@ mod tests {
         let (run, model) = recorded(usize::MAX);
         let dash = dashboard(&run, model, "end");
         assert_eq!(dash.status.mode, Mode::Ended);
-        assert!(crate::ui::dashboard::buffer_lines(&frame(&dash, 80, 24))[0].contains("ENDED"));
+        assert!(crate::ui::common::buffer_lines(&frame(&dash, 80, 24))[0].contains("ENDED"));
     }
 
     /// Conditions see the outcome headless names (`completed`, not `ended`);
@@ -536,7 +508,7 @@ mod tests {
         let dash = dashboard(&run, model, "end");
         assert_eq!(dash.status.bad, ["it completed"]);
         assert!(dash.status.goals.is_empty(), "{:?}", dash.status.goals);
-        let text = crate::ui::dashboard::buffer_lines(&frame(&dash, 80, 24)).join("\n");
+        let text = crate::ui::common::buffer_lines(&frame(&dash, 80, 24)).join("\n");
         assert!(!text.contains("GOAL"), "{text}");
         // Stepped on screen, the same run reaches the goal.
         assert_eq!(dash.verdicts(&run.params, true, true, None).1, ["finish"]);

@@ -217,21 +217,3 @@ codes! {
         Ended = 7 => "ended",
     }
 }
-
-#[cfg(test)]
-mod tests {
-    /// Issue 15, "a neutral vocabulary out of shm": the model, the views,
-    /// the words and the exporters use this module, never the wire format.
-    #[test]
-    fn the_views_do_not_read_the_wire_format() {
-        let files = crate::sources::rust_files(&["model", "ui", "export", "words"]);
-        let wire = format!("crate::{}", "shm");
-        for (p, text) in &files {
-            for (i, line) in text.lines().enumerate() {
-                assert!(!crate::sources::code(line).contains(&wire), "{}:{}: {line}", p.display(), i + 1);
-            }
-        }
-        let seen = files.len();
-        assert!(seen > 20, "read the sources ({seen} files)");
-    }
-}

@@ -11,6 +11,7 @@
 //! Chinese follows the course notes' vocabulary: 进程, 锁, 阻塞, 唤醒, 持有,
 //! 释放, 终止, 守护进程, 退出码, 死锁.
 
+use crate::model::summary::{EndReason, FindingOut, ProcessSummary, Summary};
 use crate::model::{Deadlock, Finding, LogEvent, Model, PState, Said};
 use crate::vocab::{Lane, ResId};
 
@@ -273,6 +274,48 @@ pub fn deadlock(m: &Model, d: &Deadlock, l: Lang) -> String {
         (_, Lang::Zh) => "停滞:",
     };
     format!("{lead}{}", deadlock_body(m, d, l))
+}
+
+/// The closing summary of a run that ended for `reason`, its findings said
+/// in English: the summary is read by programs and compared by tests.
+pub fn summary(model: &Model, reason: &EndReason, lesson: &str, seed: u64, params: std::collections::BTreeMap<String, serde_json::Value>) -> Summary {
+    let outcome = Summary::outcome(model, reason);
+    // The summary is read by programs and compared by tests: English.
+    let en = Lang::En;
+    let out = |kind: &str, message: String, processes: &[Lane], resources: &[ResId]| FindingOut {
+        kind: kind.into(),
+        message,
+        processes: processes.iter().map(|p| model.pname(*p)).collect(),
+        resources: resources.iter().map(|r| model.rname(*r)).collect(),
+        name: None,
+    };
+    let mut findings: Vec<FindingOut> = model.findings.iter().map(|f| out(&f.kind, finding(model, f, en), &f.processes, &f.resources)).collect();
+    match reason {
+        EndReason::Deadlock(d) => findings.push(out("deadlock", deadlock(model, d, en), &d.processes, &d.resources)),
+        EndReason::Timeout => findings.push(out("timeout", "the run went past its time limit; every process was ended".into(), &[], &[])),
+        EndReason::Stopped(why) => findings.push(out("stopped", why.clone(), &[], &[])),
+        EndReason::AllEnded => {}
+    }
+    Summary {
+        kind: "summary".into(),
+        lesson: lesson.into(),
+        seed,
+        params,
+        outcome,
+        processes: model
+            .tree_order()
+            .into_iter()
+            .filter_map(|(lane, _)| model.processes.get(&lane))
+            .map(|p| ProcessSummary { name: p.name.clone(), pid: p.pid, ppid: p.ppid, exitcode: p.exitcode, killed_at_end: p.killed_at_close, lane: p.lane, parent: p.parent, daemon: p.daemon })
+            .collect(),
+        reported: model.reported.clone(),
+        findings,
+        steps: model.steps,
+        records: model.records,
+        dropped: 0,
+        corrupt: 0,
+        elapsed_s: 0.0,
+    }
 }
 
 #[cfg(test)]

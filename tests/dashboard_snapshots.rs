@@ -11,7 +11,7 @@ use std::time::Duration;
 use forkscope::codec::Value;
 use forkscope::model::{PState, Record};
 use forkscope::scenario;
-use forkscope::ui::dashboard::buffer_lines;
+use forkscope::ui::common::buffer_lines;
 use forkscope::ui::picker::{PickerFocus, PickerState};
 use forkscope::ui::state::{Dashboard, Mode, Overlay, Pane, RunStatus};
 use forkscope::ui::text::{self, Lang};

@@ -281,9 +281,9 @@ fn asciicast_of_real_frames_follows_v2() {
             steps += 1;
             let t = r.t_ns as f64 / 1e9;
             cast.marker_at(t, &format!("step {steps}")).unwrap();
-            cast.frame_at(t, &forkscope::snapshot::frame(&dash, 90, 26)).unwrap();
+            cast.frame_at(t, &forkscope::ui::figure::frame(&dash, 90, 26)).unwrap();
         } else if i + 1 == records.len() {
-            cast.frame_at(r.t_ns as f64 / 1e9, &forkscope::snapshot::frame(&dash, 90, 26)).unwrap();
+            cast.frame_at(r.t_ns as f64 / 1e9, &forkscope::ui::figure::frame(&dash, 90, 26)).unwrap();
         }
     }
     let text = String::from_utf8(cast.finish().unwrap()).unwrap();

@@ -18,7 +18,7 @@ use proptest::prelude::*;
 use forkscope::codec::{self, RunInfo};
 use forkscope::conductor::Drainer;
 use forkscope::model::Model;
-use forkscope::model::summary::{EndReason, Summary};
+use forkscope::model::summary::EndReason;
 use forkscope::shm::layout::{Geometry, NONE};
 use forkscope::shm::record::{Op, RawKind, RawRecord, text_chunks, TextTag};
 use forkscope::shm::{Segment, View};
@@ -227,7 +227,7 @@ fn conductor_reads(v: &View<'_>, drainer: &mut Drainer, model: &mut Model, flush
     }
     let _ = model.deadlock();
     let _ = model.tree_order();
-    let s = Summary::build(model, &EndReason::AllEnded, "fuzz", 0, Default::default());
+    let s = forkscope::words::summary(model, &EndReason::AllEnded, "fuzz", 0, Default::default());
     let _ = serde_json::to_string(&s).expect("the summary serializes");
 }
 

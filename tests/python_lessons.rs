@@ -17,7 +17,7 @@
 //! the tickets that is `safe`: the notes' own program, `lock`, still reads
 //! the file unlocked while a buyer rewrites it, and explore finds that too). Every
 //! program of tests/python/notes is a lesson or a variant (`notes_program`),
-//! and the README's table says which.
+//! and docs/lessons.md's table says which.
 //!
 //! They mostly sleep: the comparisons run side by side on threads.
 
@@ -330,10 +330,10 @@ fn explore_finds_the_bad_outcomes_in_python_and_nothing_in_their_fixes() {
 }
 
 /// Every notes program is a lesson or a variant (`notes_program`; a client
-/// is in its server's lesson), and the README's table names that lesson and
+/// is in its server's lesson), and docs/lessons.md's table names that lesson and
 /// variant for each.
 #[test]
-fn every_notes_program_is_a_lesson_and_the_readme_says_which() {
+fn every_notes_program_is_a_lesson_and_the_lessons_page_says_which() {
     let _share = crate::common::share();
     let catalogue: Vec<Value> = serde_json::from_str(&std::fs::read_to_string(repo("tests/python/notes/catalogue.json")).unwrap()).unwrap();
     let mut shown: BTreeMap<String, String> = BTreeMap::new();
@@ -349,7 +349,7 @@ fn every_notes_program_is_a_lesson_and_the_readme_says_which() {
             }
         }
     }
-    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let readme = std::fs::read_to_string(repo("docs/lessons.md")).unwrap();
     let mut missing = Vec::new();
     for e in &catalogue {
         let file = e["file"].as_str().unwrap();
@@ -361,8 +361,8 @@ fn every_notes_program_is_a_lesson_and_the_readme_says_which() {
         let row = readme.lines().find(|l| l.starts_with(&format!("| {file} |")));
         match row {
             Some(r) if r.contains(how.as_str()) => {}
-            Some(r) => missing.push(format!("README row of {file} should name {how}: {r}")),
-            None => missing.push(format!("README has no row `| {file} | …` (it is {how})")),
+            Some(r) => missing.push(format!("docs/lessons.md row of {file} should name {how}: {r}")),
+            None => missing.push(format!("docs/lessons.md has no row `| {file} | …` (it is {how})")),
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));

@@ -1,13 +1,14 @@
 //! The closing summary of a run: outcome, processes, reported values, findings.
 //! The headless runner prints it; `--json` ends with it as one object. Its
-//! messages are English (`crate::words` says the model's findings).
+//! messages are English: `crate::words::summary` builds it, saying the
+//! model's findings (the model keeps kinds and ids).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Deadlock, Model, PState};
-use crate::vocab::{Lane, ResId};
+use crate::vocab::Lane;
 
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,45 +117,6 @@ impl Summary {
         }
     }
 
-    pub fn build(model: &Model, reason: &EndReason, lesson: &str, seed: u64, params: BTreeMap<String, serde_json::Value>) -> Summary {
-        let outcome = Summary::outcome(model, reason);
-        // The summary is read by programs and compared by tests: English.
-        let en = crate::words::Lang::En;
-        let out = |kind: &str, message: String, processes: &[Lane], resources: &[ResId]| FindingOut {
-            kind: kind.into(),
-            message,
-            processes: processes.iter().map(|p| model.pname(*p)).collect(),
-            resources: resources.iter().map(|r| model.rname(*r)).collect(),
-            name: None,
-        };
-        let mut findings: Vec<FindingOut> = model.findings.iter().map(|f| out(&f.kind, crate::words::finding(model, f, en), &f.processes, &f.resources)).collect();
-        match reason {
-            EndReason::Deadlock(d) => findings.push(out("deadlock", crate::words::deadlock(model, d, en), &d.processes, &d.resources)),
-            EndReason::Timeout => findings.push(out("timeout", "the run went past its time limit; every process was ended".into(), &[], &[])),
-            EndReason::Stopped(why) => findings.push(out("stopped", why.clone(), &[], &[])),
-            EndReason::AllEnded => {}
-        }
-        Summary {
-            kind: "summary".into(),
-            lesson: lesson.into(),
-            seed,
-            params,
-            outcome,
-            processes: model
-                .tree_order()
-                .into_iter()
-                .filter_map(|(lane, _)| model.processes.get(&lane))
-                .map(|p| ProcessSummary { name: p.name.clone(), pid: p.pid, ppid: p.ppid, exitcode: p.exitcode, killed_at_end: p.killed_at_close, lane: p.lane, parent: p.parent, daemon: p.daemon })
-                .collect(),
-            reported: model.reported.clone(),
-            findings,
-            steps: model.steps,
-            records: model.records,
-            dropped: 0,
-            corrupt: 0,
-            elapsed_s: 0.0,
-        }
-    }
 }
 
 /// A reported value as people read it: JSON, but a float with four

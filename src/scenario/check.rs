@@ -39,8 +39,17 @@ pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
 /// A Python lesson: every program (the lesson's own and each variant's)
 /// compiles, as checked by the interpreter that will run it, and has the
 /// constants its parameters set (see [`super::program`]).
+/// The lesson's program checked by the interpreter that will run it.
+fn python_syntax(lesson: &Lesson) -> Result<(), ScenarioError> {
+    use crate::python::check::{syntax, Problem};
+    syntax(&lesson.script_file, &lesson.script).map_err(|p| match p {
+        Problem::Interpreter(why) => ScenarioError::Plain(why),
+        Problem::At { line, column, message } => ScenarioError::at(&lesson.script_file, line, column, message),
+    })
+}
+
 fn check_python(lesson: &Lesson) -> Result<(), ScenarioError> {
-    crate::python::check::syntax(lesson)?;
+    python_syntax(lesson)?;
     let own = std::path::Path::new(&lesson.script_file).file_name().map(|f| f.to_string_lossy().into_owned());
     if let Some(first) = lesson.manifest.variants.first()
         && Some(&first.file) != own.as_ref()
@@ -55,7 +64,7 @@ fn check_python(lesson: &Lesson) -> Result<(), ScenarioError> {
         other.script.clone_from(&v.text);
         other.script_file.clone_from(&v.file);
         check_size(&other)?;
-        crate::python::check::syntax(&other)?;
+        python_syntax(&other)?;
     }
     super::program::check_constants(lesson)
 }

@@ -15,36 +15,13 @@ use std::rc::Rc;
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, NativeCallContext};
 
 use super::FnTable;
-use super::api::{R, lift, line, raise};
+use super::common::{R, lift, line, raise};
 use super::values::{from_value, to_value};
 use crate::runtime::ipc::queue::Blocking;
 use crate::runtime::{LessonError, Rt};
 use crate::shm::record::Op;
 
-/// A `Queue` or `JoinableQueue`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct QueueObj {
-    pub id: u32,
-    pub joinable: bool,
-}
-
-/// One end of a pipe (Python's `Connection`). Clones are the same connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ConnectionObj {
-    pub id: u32,
-    pub end: u8,
-    pub duplex: bool,
-}
-
-/// A socket: listening (`listen`) or connected (`connect`, `accept`). Clones
-/// share the descriptor cell, so closing one closes them all.
-#[derive(Clone, Debug)]
-pub struct SocketObj {
-    pub id: u32,
-    /// This process's descriptor; -1 once closed (or if not usable here).
-    pub fd: Rc<Cell<i32>>,
-    pub listening: bool,
-}
+pub use super::objects::{ConnectionObj, QueueObj, SocketObj};
 
 pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
     register_queue(engine, rt.clone());

@@ -12,7 +12,7 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
-use super::api::{R, raise};
+use super::common::{R, raise};
 use crate::runtime::{LessonError, Rt};
 
 /// Every constructor and how many positional arguments it takes before the map.

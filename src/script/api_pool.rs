@@ -14,7 +14,7 @@ use std::rc::Rc;
 use rhai::{Array, Dynamic, Engine, FLOAT, FnPtr, INT, NativeCallContext};
 
 use super::FnTable;
-use super::api::{R, lift, line, raise, target_name};
+use super::common::{R, lift, line, raise, target_name};
 use super::values::{from_value, to_value};
 use crate::codec::Value;
 use crate::runtime::ipc::pool::JoinStep;

@@ -1,5 +1,5 @@
 //! Script registrations for RLock, Semaphore, BoundedSemaphore, Event,
-//! Condition, Barrier, Value, Array (the objects are in [`objects`]).
+//! Condition, Barrier, Value, Array (the objects are in [`super::objects`]).
 //!
 //! Shaped like Python's `multiprocessing`: `acquire()`, `acquire(false)`,
 //! `acquire(secs)`, `acquire(blocking, secs)`; `wait()`, `wait(secs)`;
@@ -7,17 +7,15 @@
 //! `Lock`, numeric arguments are registered with exact `INT` and `FLOAT`
 //! signatures so no built-in of Rhai's wins over ours.
 
-pub mod objects;
-
 use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Engine, FLOAT, INT, NativeCallContext};
 
-use super::api::{R, lift, line, raise, secs};
+use super::common::{R, lift, line, raise, secs};
 use crate::runtime::sync::value::{Num, typecode_is_float};
 use crate::runtime::{LessonError, Rt};
 use crate::shm::record::ResKind;
-pub use objects::{ArrayObj, BarrierObj, ConditionObj, EventObj, RLockObj, SemaphoreObj, ValueObj};
+pub use super::objects::{ArrayObj, BarrierObj, ConditionObj, EventObj, RLockObj, SemaphoreObj, ValueObj};
 
 pub fn register(engine: &mut Engine, rt: Rc<Rt>) {
     register_rlock(engine, rt.clone());

@@ -7,6 +7,7 @@ pub mod api_ipc;
 pub mod api_names;
 pub mod api_pool;
 pub mod api_sync;
+pub mod common;
 pub mod cost;
 pub mod objects;
 pub mod pool_worker;

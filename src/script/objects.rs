@@ -141,3 +141,75 @@ impl Globals {
         format!("{:?}", self.map.borrow())
     }
 }
+
+/// A `Queue` or `JoinableQueue`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QueueObj {
+    pub id: u32,
+    pub joinable: bool,
+}
+
+/// One end of a pipe (Python's `Connection`). Clones are the same connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectionObj {
+    pub id: u32,
+    pub end: u8,
+    pub duplex: bool,
+}
+
+/// A socket: listening (`listen`) or connected (`connect`, `accept`). Clones
+/// share the descriptor cell, so closing one closes them all.
+#[derive(Clone, Debug)]
+pub struct SocketObj {
+    pub id: u32,
+    /// This process's descriptor; -1 once closed (or if not usable here).
+    pub fd: Rc<Cell<i32>>,
+    pub listening: bool,
+}
+
+// The synchronisation primitives: thin, copyable handles naming a resource
+// slot; their behaviour lives in `runtime::sync`, and a copy sent to another
+// process names the same resource.
+
+/// An `RLock` (also what `v.get_lock()` returns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RLockObj {
+    pub id: u32,
+}
+
+/// A `Semaphore` or a `BoundedSemaphore`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SemaphoreObj {
+    pub id: u32,
+    pub bounded: bool,
+}
+
+/// An `Event`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EventObj {
+    pub id: u32,
+}
+
+/// A `Condition` (its lock is found through its slot).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConditionObj {
+    pub id: u32,
+}
+
+/// A `Barrier`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BarrierObj {
+    pub id: u32,
+}
+
+/// A shared `Value`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ValueObj {
+    pub id: u32,
+}
+
+/// A shared `Array`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArrayObj {
+    pub id: u32,
+}

@@ -9,9 +9,7 @@ use rhai::{Array, Dynamic, Map};
 use std::cell::Cell;
 use std::rc::Rc;
 
-use super::api_ipc::{ConnectionObj, QueueObj, SocketObj};
-use super::api_sync::{ArrayObj, BarrierObj, ConditionObj, EventObj, RLockObj, SemaphoreObj, ValueObj};
-use super::objects::{Globals, LockObj, ProcessObj};
+use super::objects::{ArrayObj, BarrierObj, ConditionObj, ConnectionObj, EventObj, Globals, LockObj, ProcessObj, QueueObj, RLockObj, SemaphoreObj, SocketObj, ValueObj};
 use crate::codec::{Handle, Value};
 use crate::runtime::{LessonError, Rt};
 use crate::shm::record::ResKind;

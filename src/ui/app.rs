@@ -16,7 +16,7 @@ use crate::export::CastWriter;
 
 use super::dashboard::{self, Areas};
 use super::keymap::{self, Action, Scope};
-use super::lanes::scroll_offset;
+use super::common::scroll_offset;
 use super::picker::{Launch, PickerFocus, PickerState};
 use super::session::Session;
 use super::state::Tone;
@@ -184,7 +184,7 @@ impl App {
                     dirty = true;
                 }
                 let st = &s.dash.status;
-                let clock = (st.elapsed.as_secs(), st.clock_ns / super::lanes::timeline_tick_ns(st.speed));
+                let clock = (st.elapsed.as_secs(), st.clock_ns / super::common::timeline_tick_ns(st.speed));
                 if clock != last_clock {
                     last_clock = clock;
                     dirty = true;
@@ -581,8 +581,8 @@ fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
     let area = Rect::new(0, 0, size.width.max(1), size.height.max(1));
     let mut figure = dash.clone();
     let moment = super::header::step_label(dash);
-    crate::snapshot::as_figure(&mut figure, &moment);
-    let buf = crate::snapshot::frame(&figure, area.width, area.height);
+    super::figure::as_figure(&mut figure, &moment);
+    let buf = super::figure::frame(&figure, area.width, area.height);
     let base = format!("forkscope-{}-step{}", dash.lesson.name.replace(['/', ' '], "_"), dash.status.steps);
     let stem = match crate::export::save_new_pictures(&buf, std::path::Path::new("."), &base, crate::export::Theme::Light, 2) {
         Ok(stem) => stem,

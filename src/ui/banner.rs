@@ -10,7 +10,7 @@ use ratatui::widgets::Widget;
 use crate::model::{Deadlock, Model, PState};
 use crate::vocab::{Lane, ResId};
 
-use super::resources::holder_name;
+use super::common::holder_name;
 use super::state::Dashboard;
 use super::text::{self, Lang};
 

@@ -5,25 +5,22 @@
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
-use ratatui::style::Style;
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Borders, Paragraph, Widget};
+use ratatui::widgets::Widget;
 
+use super::common::{render_too_small, too_small};
 use super::banner::BannerWidget;
 use super::explain::ExplainWidget;
 use super::header::{FooterWidget, HeaderWidget};
-use super::lanes::{LanesWidget, scroll_offset};
+use super::lanes::LanesWidget;
+use super::common::scroll_offset;
 use super::log::LogWidget;
 use super::overlay::{DetailsWidget, HelpWidget};
 use super::resources::{self, ResourcesWidget};
 use super::source::SourceWidget;
 use super::state::{Dashboard, Overlay, Pane};
-use super::text::{self, Lang};
-use super::theme::Theme;
 use super::keymap::Scope;
 
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub use super::common::{MIN_HEIGHT, MIN_WIDTH};
 
 /// Where each part of the dashboard goes.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,10 +42,6 @@ impl Areas {
     }
 }
 
-pub fn too_small(area: Rect) -> bool {
-    area.width < MIN_WIDTH || area.height < MIN_HEIGHT
-}
-
 /// Splits `area`: header, banner, lanes | resources over source | log, footer.
 pub fn layout(area: Rect, dash: &Dashboard) -> Areas {
     let banner_h = BannerWidget::new(dash).height(area.width);
@@ -61,22 +54,6 @@ pub fn layout(area: Rect, dash: &Dashboard) -> Areas {
     let [lanes, resources] = Layout::horizontal([Constraint::Percentage(62), Constraint::Fill(1)]).areas(top);
     let [source, log] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(bottom);
     Areas { header, banner, lanes, resources, source, log, footer }
-}
-
-/// A pane's frame: its title, bold borders when it has the focus.
-pub fn pane_block(title: String, focused: bool, theme: &Theme) -> Block<'static> {
-    let t = if focused { format!("[{title}]") } else { title };
-    Block::new().borders(Borders::ALL).border_style(theme.border(focused)).title(Line::styled(t, theme.bold()))
-}
-
-/// The message shown instead of the dashboard in a terminal that is too small.
-pub fn render_too_small(area: Rect, buf: &mut Buffer, lang: Lang) {
-    let msg = match lang {
-        Lang::En => format!("The terminal is too small ({}×{}). forkscope needs at least {MIN_WIDTH}×{MIN_HEIGHT}: make the window bigger (or the font smaller). q quits.", area.width, area.height),
-        Lang::Zh => format!("终端太小({}×{})。forkscope 至少需要 {MIN_WIDTH}×{MIN_HEIGHT}:请放大窗口(或缩小字体)。按 q 退出。", area.width, area.height),
-    };
-    let lines: Vec<Line> = text::wrap(&msg, area.width as usize).into_iter().map(Line::from).collect();
-    Paragraph::new(lines).style(Style::new()).render(area, buf);
 }
 
 impl Dashboard {
@@ -118,28 +95,6 @@ impl Dashboard {
         self.move_by(if matches!(pane, Pane::Lanes | Pane::Resources) { delta } else { delta * 3 });
         self.view.focus = keep;
     }
-}
-
-/// What a buffer shows, one string per row (a wide character once, not
-/// followed by the blank cell it covers): for tests and text exports.
-pub fn buffer_lines(buf: &Buffer) -> Vec<String> {
-    let w = buf.area.width as usize;
-    buf.content
-        .chunks(w.max(1))
-        .map(|row| {
-            let mut s = String::new();
-            let mut skip = 0usize;
-            for c in row {
-                if skip > 0 {
-                    skip -= 1;
-                    continue;
-                }
-                s.push_str(c.symbol());
-                skip = text::width(c.symbol()).saturating_sub(1);
-            }
-            s
-        })
-        .collect()
 }
 
 impl Widget for &Dashboard {

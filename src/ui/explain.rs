@@ -11,7 +11,7 @@ use ratatui::widgets::Widget;
 
 use crate::codec::Language;
 
-use super::overlay::{centered, render_lines_in};
+use super::common::{centered, render_lines_in};
 use super::state::Dashboard;
 use super::text::{self, Lang};
 

@@ -9,53 +9,13 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::model::{Model, PState, ProcessState};
-use crate::vocab::{Lane, Op, ResKind};
+use crate::vocab::Lane;
 
-use super::dashboard::pane_block;
-use super::resources::holder_name;
+use super::common::{badge, scroll_offset, timeline_tick_ns, wait_text};
+use super::common::pane_block;
 use super::state::{Dashboard, Mode, Pane};
 use super::text::{self, Lang};
 use super::theme::Theme;
-
-/// The state badge: `blocked`, `exited 0`, `killed by SIGTERM`, `stopped`.
-pub fn badge(p: &ProcessState, frozen: bool, lang: Lang) -> String {
-    if frozen && p.state.is_live() {
-        return lang.pick("stopped", "已冻结").into();
-    }
-    crate::words::state(p.state, lang)
-}
-
-/// What a process waits for, and who holds it. `long` spells it out;
-/// otherwise it is short enough for a narrow column.
-pub fn wait_text(model: &Model, p: &ProcessState, lang: Lang, long: bool) -> Option<String> {
-    let w = p.wait.as_ref()?;
-    if w.op == Op::Sleep {
-        return Some(lang.pick("sleep", "sleep").into());
-    }
-    if w.op == Op::Input {
-        // Ended from outside (a line typed), not by a timeout.
-        return Some(lang.pick("input: i to type a line", "input:按 i 输入一行").into());
-    }
-    let timed = if w.timed && long { lang.pick(" (with timeout)", "(有超时)") } else { "" };
-    if let Some(res) = w.res {
-        let rs = model.resources.get(&res);
-        let name = model.rname(res);
-        // The current owner of a lock-like resource, else who held it at the block.
-        let owner = rs.filter(|r| matches!(r.kind, ResKind::Lock | ResKind::RLock | ResKind::Condition | ResKind::Value | ResKind::Array)).and_then(|r| r.owner).or(w.holder);
-        return Some(match (owner, long) {
-            (Some(o), true) => match lang {
-                Lang::En => format!("{} {name}, held by {}{timed}", w.op.api_name(), holder_name(model, o, lang)),
-                Lang::Zh => format!("{} {name},被 {} 持有{timed}", w.op.api_name(), holder_name(model, o, lang)),
-            },
-            (Some(o), false) => format!("{name} ({})", holder_name(model, o, lang)),
-            (None, _) => format!("{} {name}{timed}", w.op.api_name()),
-        });
-    }
-    if let Some(on) = w.on {
-        return Some(format!("{} {}{timed}", w.op.api_name(), model.pname(on)));
-    }
-    Some(format!("{}{timed}", w.op.api_name()))
-}
 
 /// Who woke a process that was just woken: (long, short) — `woken by
 /// Process-1 (Lock-1) · line 34`, `← Process-1`.
@@ -68,12 +28,6 @@ pub fn woken_text(model: &Model, p: &ProcessState, lang: Lang) -> Option<(String
         Lang::Zh => format!("被 {who} 唤醒{what} · 第 {} 行", p.line),
     };
     Some((long, format!("← {who}")))
-}
-
-/// Time one timeline cell stands for: 0.1 s at speed 1, shorter when sleeps
-/// are sped up, so a sleep keeps its length in cells.
-pub fn timeline_tick_ns(speed: f64) -> u64 {
-    ((100_000_000.0 / speed.max(0.001)) as u64).clamp(1_000_000, 1_000_000_000)
 }
 
 /// Which of the states seen within one cell to show: the one that matters most.
@@ -117,18 +71,6 @@ pub fn timeline(history: &[(u64, PState)], now_ns: u64, tick_ns: u64, cells: usi
     out
 }
 
-/// What a list hides above and below its window (` ↑ 2 · ↓ 5 more `), for
-/// the pane's bottom border; `None` when all of it shows.
-pub fn more_hint(above: usize, below: usize, lang: Lang) -> Option<String> {
-    let more = lang.pick("more", "项未显示");
-    match (above, below) {
-        (0, 0) => None,
-        (a, 0) => Some(format!(" ↑ {a} {more} ")),
-        (0, b) => Some(format!(" ↓ {b} {more} ")),
-        (a, b) => Some(format!(" ↑ {a} · ↓ {b} {more} ")),
-    }
-}
-
 /// What the lanes pane hides above and below its window, for its bottom
 /// border: (hidden, of them live) each way; `↓ 2 more live ·` when every
 /// hidden one is live. Empty when all of it shows.
@@ -141,11 +83,6 @@ pub fn hidden_hint(above: (usize, usize), below: (usize, usize), lang: Lang) -> 
     };
     let parts: Vec<String> = [("↑", above), ("↓", below)].into_iter().filter(|(_, h)| h.0 > 0).map(|(a, h)| part(a, h)).collect();
     if parts.is_empty() { String::new() } else { format!(" {} ·", parts.join(" · ")) }
-}
-
-/// First row shown when row `selected` must be visible in `visible` rows.
-pub fn scroll_offset(selected: usize, visible: usize) -> usize {
-    if visible == 0 || selected < visible { 0 } else { selected + 1 - visible }
 }
 
 #[derive(Debug)]

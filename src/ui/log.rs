@@ -14,7 +14,7 @@ use crate::model::{LogEntry, LogKind, Model};
 use crate::vocab::Lane;
 
 use super::ansi::{self, Cell};
-use super::dashboard::pane_block;
+use super::common::pane_block;
 use super::state::{Dashboard, Pane};
 use super::text::{self, Lang};
 use super::theme::Theme;

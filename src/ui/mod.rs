@@ -12,11 +12,13 @@
 //! [`terminal`] takes the terminal and always gives it back.
 
 pub mod ansi;
+pub mod common;
 pub mod app;
 pub mod banner;
 pub mod dashboard;
 pub mod explain;
 pub mod explore;
+pub mod figure;
 pub mod header;
 pub mod keymap;
 pub mod lanes;

@@ -4,43 +4,19 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Widget};
+use ratatui::widgets::Widget;
 
 use crate::model::{Model, PState, ResourceState};
 use crate::vocab::{ResId, ResKind};
 
-use super::dashboard::pane_block;
+use super::common::{centered, render_lines_in};
 use super::keymap::{self, Scope};
-use super::lanes::{badge, more_hint, wait_text};
-use super::resources::{file_line, holder_name, resource_lines};
+use super::common::{badge, wait_text};
+use super::resources::{file_line, resource_lines};
+use super::common::holder_name;
 use super::state::{Dashboard, Pane, ResItem};
 use super::text::{self, Lang};
 use super::theme::Theme;
-
-/// A box of at most `w`×`h` in the middle of `area`.
-pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h }
-}
-
-/// Clears `r` for a popup, and blanks a wide character (CJK) that starts just
-/// left of it: such a character covers the box's first column, so a terminal
-/// would draw it over the left border (the buffer diff skips the cell it
-/// covers) and the text underneath would run into the box.
-pub fn clear_box(r: Rect, buf: &mut Buffer) {
-    Clear.render(r, buf);
-    if r.x <= buf.area.x {
-        return;
-    }
-    for y in r.top()..r.bottom() {
-        if let Some(cell) = buf.cell_mut((r.x - 1, y))
-            && text::width(cell.symbol()) > 1
-        {
-            cell.set_symbol(" ");
-        }
-    }
-}
 
 /// Draws `lines` in a box titled `title` in the middle of `area`, from line
 /// `scroll` on; a box too short for them says on its bottom border how many
@@ -49,24 +25,6 @@ pub fn render_box(area: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'
     let wanted_w = lines.iter().map(|l| l.width()).max().unwrap_or(20).max(text::width(&title) + 4) as u16 + 4;
     let r = centered(area, wanted_w.min(area.width.saturating_sub(4)), lines.len() as u16 + 2);
     render_lines_in(r, buf, title, lines, scroll, th, lang);
-}
-
-/// [`render_box`] into the box `r`.
-pub fn render_lines_in(r: Rect, buf: &mut Buffer, title: String, lines: Vec<Line<'static>>, scroll: usize, th: &Theme, lang: Lang) {
-    clear_box(r, buf);
-    let visible = r.height.saturating_sub(2) as usize;
-    let top = scroll.min(lines.len().saturating_sub(visible));
-    let below = lines.len().saturating_sub(top + visible);
-    let mut block = pane_block(title, true, th);
-    if let Some(hint) = more_hint(top, below, lang) {
-        block = block.title_bottom(Line::styled(format!("{hint}· {} ", lang.pick("↑↓ scroll", "↑↓ 滚动")), th.dim()).right_aligned());
-    }
-    let inner = block.inner(r);
-    block.render(r, buf);
-    for (i, l) in lines.into_iter().skip(top).take(inner.height as usize).enumerate() {
-        let row = Rect { x: inner.x + 1, y: inner.y + i as u16, width: inner.width.saturating_sub(1), height: 1 };
-        l.render(row, buf);
-    }
 }
 
 #[derive(Debug)]

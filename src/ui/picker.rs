@@ -19,7 +19,7 @@ use ratatui::widgets::Widget;
 use crate::codec::Value;
 use crate::scenario::{Language, Lesson, ParamValue, VARIANT};
 
-use super::dashboard::{pane_block, render_too_small, too_small};
+use super::common::{pane_block, render_too_small, too_small};
 use super::header::FooterWidget;
 use super::keymap::Scope;
 use super::overlay::HelpWidget;
@@ -352,10 +352,10 @@ impl Widget for &PickerState {
         let block = pane_block(list_title, self.focus == PickerFocus::Lessons, th);
         let inner = block.inner(left);
         let visible = inner.height as usize / 2;
-        let offset = super::lanes::scroll_offset(self.selected, visible.max(1));
+        let offset = super::common::scroll_offset(self.selected, visible.max(1));
         // Lessons below (or above) the fold say so on the border.
         let below = self.lessons.len().saturating_sub(offset + visible);
-        let block = match super::lanes::more_hint(offset, below, l) {
+        let block = match super::common::more_hint(offset, below, l) {
             Some(h) => block.title_bottom(Line::styled(h, th.dim())),
             None => block,
         };
@@ -484,7 +484,7 @@ mod tests {
     /// when cut; a parameter of another variant says which it is for.
     #[test]
     fn parameter_hints_are_cut_at_words_and_say_their_variant() {
-        use crate::ui::dashboard::buffer_lines;
+        use crate::ui::common::buffer_lines;
         let mut p = picker();
         p.selected = p.lessons.iter().position(|l| l.name == "queue").unwrap();
         let rows = p.option_rows();
@@ -522,7 +522,7 @@ mod tests {
     /// Lessons below the fold are announced on the list's border.
     #[test]
     fn hidden_lessons_are_announced() {
-        use crate::ui::dashboard::buffer_lines;
+        use crate::ui::common::buffer_lines;
         let mut p = picker();
         p.selected = 0;
         let screen = |p: &PickerState| {
@@ -566,7 +566,7 @@ mod tests {
         assert_eq!(launch.params["variant"], Value::Str("after".into()));
         assert!(launch.lesson.script.contains("print('after')") && launch.lesson.script_file.ends_with("j-after.py"), "{:?}", launch.lesson.script_file);
         let screen = {
-            use crate::ui::dashboard::buffer_lines;
+            use crate::ui::common::buffer_lines;
             let mut buf = Buffer::empty(Rect::new(0, 0, 100, 30));
             (&p).render(buf.area, &mut buf);
             buffer_lines(&buf).join("\n")
@@ -592,7 +592,7 @@ mod tests {
         assert_eq!(p.language(), Language::Rhai);
         let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
         (&p).render(buf.area, &mut buf);
-        let lines = crate::ui::dashboard::buffer_lines(&buf);
+        let lines = crate::ui::common::buffer_lines(&buf);
         assert!(lines[0].contains("Rhai lessons only: python3 was not found on PATH"), "{lines:#?}");
         p.switch_list();
         assert_eq!(p.language(), Language::Rhai, "nothing to switch to");

@@ -10,11 +10,12 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::model::{FileState, Model, PState, ResourceState};
+use crate::model::{FileState, Model, ResourceState};
 use crate::vocab::{Lane, ResKind};
 
-use super::dashboard::pane_block;
-use super::lanes::scroll_offset;
+use super::common::{holder_name, holder_names};
+use super::common::pane_block;
+use super::common::scroll_offset;
 use super::state::{Dashboard, Pane, ResItem};
 use super::text::{self, Lang, Part};
 use super::theme::Theme;
@@ -26,23 +27,8 @@ pub fn bar(value: i64, cap: i64, w: usize) -> String {
     format!("{}{}", "█".repeat(full.min(w)), "░".repeat(w - full.min(w)))
 }
 
-/// A holder's name, marked when it has ended: a dead holder never gives
-/// the resource back, and the pane must not read as if it were still at work.
-pub fn holder_name(m: &Model, lane: Lane, l: Lang) -> String {
-    let name = m.pname(lane);
-    match m.processes.get(&lane).map(|p| p.state) {
-        Some(PState::Killed(_)) => format!("{name} ({})", l.pick("killed", "已被杀死")),
-        Some(PState::Exited(_)) => format!("{name} ({})", l.pick("ended", "已结束")),
-        _ => name,
-    }
-}
-
 fn names(m: &Model, lanes: &[Lane]) -> Vec<String> {
     lanes.iter().map(|l| m.pname(*l)).collect()
-}
-
-fn holder_names(m: &Model, lanes: &[Lane], l: Lang) -> Vec<String> {
-    lanes.iter().map(|h| holder_name(m, *h, l)).collect()
 }
 
 /// Lines of one resource: a summary line, then what waits / what it holds.
@@ -271,7 +257,7 @@ impl Widget for ResourcesWidget<'_> {
         let offset = pane_offset(&lines, sel, inner.height as usize);
         // Rows out of the window say so on the border (the selection scrolls).
         let below = lines.len().saturating_sub(offset + inner.height as usize);
-        let block = match super::lanes::more_hint(offset, below, l) {
+        let block = match super::common::more_hint(offset, below, l) {
             Some(h) => block.title_bottom(Line::styled(h, th.dim())),
             None => block,
         };

@@ -11,7 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::dashboard::pane_block;
+use super::common::pane_block;
 use super::state::{Dashboard, Pane};
 use super::text;
 

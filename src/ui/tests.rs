@@ -12,7 +12,8 @@ use crate::scenario::Lesson;
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
 use super::banner::BannerWidget;
-use super::dashboard::{self, buffer_lines};
+use super::dashboard;
+use super::common::buffer_lines;
 use super::lanes::LanesWidget;
 use super::log::LogWidget;
 use super::resources::ResourcesWidget;

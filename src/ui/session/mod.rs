@@ -276,7 +276,7 @@ impl Session {
     /// Feeds drained records to the model and keeps them for the schedule.
     fn absorb(&mut self) {
         let n = self.recs.len() as u64;
-        let step_ns = super::lanes::timeline_tick_ns(self.run.speed());
+        let step_ns = super::common::timeline_tick_ns(self.run.speed());
         self.clock.follow(!self.run.is_paused(), self.run.elapsed().as_nanos() as u64);
         for r in self.recs.drain(..) {
             // The model sees screen time; the history keeps the run's own.
