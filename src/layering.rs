@@ -372,6 +372,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["explore"],
     &["ui"],
     &["snapshot"],
+    &["commands"],
 ];
 
 /// Modules that are test support, outside the layers.

@@ -4,6 +4,7 @@
 //! module's `//!` header says what it owns.
 
 pub mod cli;
+pub mod commands;
 pub mod clock;
 pub mod codec;
 pub mod conductor;

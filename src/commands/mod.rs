@@ -1,0 +1,95 @@
+//! The work of each `forkscope` command, from its parsed arguments to its
+//! exit status: `main.rs` parses and calls [`dispatch`]. What the commands
+//! share: usage errors ([`fail`]), a lesson checked with its parameters
+//! resolved ([`checked_lesson`]), a number of seconds ([`secs_option`]).
+
+mod explore;
+mod lessons;
+mod replay;
+mod run;
+mod snapshot;
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use crate::cli::{Cli, Command};
+use crate::scenario;
+
+/// Runs the command `cli` parsed; returns the exit status.
+pub fn dispatch(cli: Cli) -> i32 {
+    crate::python::launch::choose(cli.python.clone());
+    if cli.no_fork_server {
+        crate::conductor::without_fork_server();
+    }
+    if matches!(cli.command, None | Some(Command::Run(_) | Command::Replay(_) | Command::Explore(_) | Command::Snapshot(_))) {
+        crate::ui::terminal::catch_bus_error();
+    }
+    match cli.command {
+        Some(Command::Worker { segment, lane }) => crate::worker::main(&segment, lane),
+        Some(Command::Template { segment }) => crate::worker::template::main(&segment),
+        Some(Command::Guard { segment, scratch }) => crate::conductor::guard::main(&segment, &scratch),
+        Some(Command::List) => lessons::list(&cli.lang),
+        Some(Command::Copy { lesson, dir }) => lessons::copy(&lesson, &dir),
+        Some(Command::Check { file }) => lessons::check(&file),
+        Some(Command::Run(args)) => run::run(args, &cli.lang),
+        Some(Command::Replay(args)) => replay::replay(args, &cli.lang),
+        Some(Command::Explore(args)) => explore::explore(args, &cli.lang),
+        Some(Command::Snapshot(args)) => snapshot::snapshot(args, &cli.lang),
+        None => dashboard_or_list(&cli.lang),
+    }
+}
+
+/// A usage error: said on stderr, exit status 2.
+pub fn fail(msg: impl std::fmt::Display) -> i32 {
+    eprintln!("forkscope: {msg}");
+    2
+}
+
+fn dashboard_or_list(lang: &str) -> i32 {
+    if !std::io::stdout().is_terminal() {
+        return fail("stdout is not a terminal, so there is no dashboard to draw; use `forkscope run LESSON --headless` (add --json for NDJSON)");
+    }
+    crate::ui::open_picker(lang).unwrap_or_else(fail)
+}
+
+/// The lesson `name` (built-in or file), checked, with `--param` values
+/// resolved; a mistake in the file is printed as file:line:column (exit 1),
+/// anything else as a usage error (exit 2).
+pub fn checked_lesson(name: &str, params: &[String]) -> Result<(scenario::Lesson, BTreeMap<String, crate::codec::Value>), i32> {
+    let lesson = match scenario::load(name) {
+        Ok(l) => l,
+        Err(e @ scenario::ScenarioError::At { .. }) => {
+            eprintln!("{e}");
+            return Err(1);
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    if lesson.language == scenario::Language::Python
+        && let Err(e) = crate::python::launch::library(std::path::Path::new("/proc/self/exe"))
+    {
+        return Err(fail(e));
+    }
+    match scenario::check::check(&lesson) {
+        Ok(()) => {}
+        Err(e @ scenario::ScenarioError::At { .. }) => {
+            eprintln!("{e}");
+            return Err(1);
+        }
+        // No interpreter, or not one forkscope runs: a usage problem, in one line.
+        Err(e) => return Err(fail(e)),
+    }
+    let params = lesson.resolve_params(params).map_err(fail)?;
+    // The program the run executes and shows: its variant, its constants set.
+    let lesson = lesson.for_run(&params).map_err(fail)?;
+    Ok((lesson, params))
+}
+
+/// A `--NAME SECS` option: a positive number of seconds, or a usage error.
+pub fn secs_option(name: &str, v: Option<f64>) -> Result<Option<Duration>, i32> {
+    match v {
+        Some(t) if !(t.is_finite() && t > 0.0) => Err(fail(format!("--{name} {t}: must be a positive number of seconds"))),
+        Some(t) => Ok(Some(Duration::from_secs_f64(t))),
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,80 @@
+//! `forkscope snapshot`: a lesson or a recording drawn at a moment, written
+//! as a picture.
+
+use super::{checked_lesson, fail, secs_option};
+use crate::cli::SnapshotArgs;
+use crate::conductor::RunOptions;
+
+fn moment_is_free(m: &crate::snapshot::Moment) -> bool {
+    matches!(m, crate::snapshot::Moment::At(_))
+}
+
+pub fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
+    use crate::export::{self, Format};
+    use crate::snapshot::Moment;
+    if Format::of_path(&args.out).is_none() {
+        return fail(format!("--out {}: unknown picture format (use .svg, .png, .html or .txt)", args.out.display()));
+    }
+    let (width, height) = match crate::snapshot::parse_size(&args.size) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    if !(1..=export::png::MAX_SCALE).contains(&args.scale) {
+        return fail(format!("--scale {}: must be 1 to {}", args.scale, export::png::MAX_SCALE));
+    }
+    let moment = match (args.steps, secs_option("at", args.at)) {
+        (_, Err(code)) => return code,
+        (Some(n), _) => Moment::Steps(n),
+        (None, Ok(Some(d))) => Moment::At(d),
+        (None, Ok(None)) => Moment::End,
+    };
+    let theme: export::Theme = args.theme.parse().unwrap_or_default();
+    // A recording (`explore`'s counterexample, `--record`): its schedule, its
+    // parameters and seed, and the footer says where it came from.
+    let (opts, policy, note) = if args.lesson.ends_with(".fsrec") {
+        if !args.params.is_empty() || args.seed != 0 {
+            return fail(format!("{}: a recording has its own parameters and seed (no --param or --seed with it)", args.lesson));
+        }
+        if moment_is_free(&moment) {
+            return fail("--at: a recording is drawn after a number of its steps (--steps N) or at its end, not at a time");
+        }
+        let rec = match crate::recording::Recording::load(std::path::Path::new(&args.lesson)) {
+            Ok(r) => r,
+            Err(e) => return fail(e),
+        };
+        let lesson = match rec.lesson() {
+            Ok(l) => l,
+            Err(e) => return fail(e),
+        };
+        let opts = rec.run_options(&lesson, lang);
+        let note = Some(rec.figure_note().unwrap_or_else(|| format!("replay of {}", args.lesson)));
+        (opts, crate::conductor::schedule::Policy::Replay(rec.actions.into()), note)
+    } else {
+        let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
+            Ok(x) => x,
+            Err(code) => return code,
+        };
+        let mut opts = RunOptions::of_lesson(&lesson);
+        opts.params = params;
+        opts.seed = args.seed;
+        opts.lang = lang.to_string();
+        (opts, crate::conductor::schedule::Policy::RoundRobin, None)
+    };
+    crate::sys::catch_stop_signals();
+    let mut shot = match crate::snapshot::capture_with(opts, moment, policy) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    shot.note = note;
+    if !args.real_pids {
+        crate::snapshot::renumber_pids(&mut shot.model);
+    }
+    let buf = crate::snapshot::draw(&shot, width, height);
+    match export::write_picture(&buf, &args.out, theme, args.scale) {
+        Ok(()) => {
+            println!("wrote {} ({width}x{height}, {}, {} theme)", args.out.display(), shot.moment, theme.name());
+            0
+        }
+        Err(e) => fail(e),
+    }
+}
