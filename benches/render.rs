@@ -1,6 +1,6 @@
 //! Rendering one dashboard frame (TestBackend, 200×60) with 200 and 1,000
-//! lanes, against the targets of issue 7 (≤ 2 ms and ≤ 8 ms), how many
-//! explore runs of ticket-race a class waits for per second (issue 5), and
+//! lanes, against their targets (≤ 2 ms and ≤ 8 ms), how many
+//! explore runs of ticket-race a class waits for per second, and
 //! the real dashboard in a terminal: how often it redraws a run that streams
 //! prints, and how little CPU it uses paused.
 //!

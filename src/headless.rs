@@ -306,7 +306,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_6_the_summary_says_how_many_records_arrived_corrupt() {
+    fn the_summary_says_how_many_records_arrived_corrupt() {
         let mut s = crate::words::summary(&Model::new(), &EndReason::AllEnded, "x", 0, Default::default());
         let text = |s: &Summary| {
             let mut out = Vec::new();

@@ -318,7 +318,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_5_a_recording_over_3_mb_saves_and_loads() {
+    fn a_recording_over_3_mb_saves_and_loads() {
         let mut r = sample();
         let shape = Shape { kind: "op".into(), lane: Lane(7), op: Some(Op::Compute), res: Some(ResId(3)), other: None };
         r.shapes = vec![shape; 400_000];

@@ -220,7 +220,7 @@ fn join_lesson_two_ways() {
     }
 }
 
-/// The fork server (issue 14): every process of a Rhai run is a fork of the
+/// The fork server: every process of a Rhai run is a fork of the
 /// run's template (`forkscope template --segment …`, the conductor's child
 /// and the run's group leader), not an exec of its own; `--no-fork-server`
 /// keeps the exec path, where each process is its starter's OS child. Either

@@ -1570,7 +1570,7 @@ fn explore_child(conductor: i32) -> Option<i32> {
     kids.split_whitespace().filter_map(|p| p.parse::<i32>().ok()).find(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).is_ok_and(|c| c.split('\0').any(|a| a == "explore")))
 }
 
-/// Issue 14 item 5: `x` explores every interleaving of the open lesson
+/// `x` explores every interleaving of the open lesson
 /// while the dashboard goes on. With the lock: verified with its count, and
 /// a figure (`p`) names the result in its footer; `x` twice stops a search
 /// (never "verified"). Without the lock: the shortest oversell opens as a

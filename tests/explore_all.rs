@@ -268,7 +268,7 @@ fn a_search_stopped_by_a_signal_never_says_verified() {
     assert_ne!(status.code(), Some(0));
 }
 
-/// Issue 14 item 2: the counterexample is the bad interleaving of fewest
+/// The counterexample is the bad interleaving of fewest
 /// steps among those explored, not the first one met. Every interleaving of
 /// the fixture fails its assert; the first the search meets takes 22 steps
 /// (the reader sees the write and writes ten files), the other 12.

@@ -260,7 +260,7 @@ fn half_started_child(run: &Run) -> (u32, std::process::Child) {
 }
 
 #[test]
-fn hostile_2_a_process_killed_inside_start_lets_the_run_end() {
+fn a_process_killed_inside_start_lets_the_run_end() {
     let _alone = crate::common::heavy();
     // Headless: main killed mid-start, the run ends on its own.
     let mut run = start("fn main() { sleep(30); }", false);
@@ -295,7 +295,7 @@ fn lesson_dir(tag: &str) -> std::path::PathBuf {
 }
 
 #[test]
-fn hostile_3_a_padding_bomb_in_a_condition_is_a_clear_error_and_the_conductor_lives() {
+fn a_padding_bomb_in_a_condition_is_a_clear_error_and_the_conductor_lives() {
     let _share = crate::common::share();
     let dir = lesson_dir("pad");
     // A bomb that needs nothing from the run: `check` evaluates it and refuses.
@@ -324,7 +324,7 @@ fn hostile_3_a_padding_bomb_in_a_condition_is_a_clear_error_and_the_conductor_li
 }
 
 #[test]
-fn hostile_4_import_outside_the_lesson_is_refused() {
+fn import_outside_the_lesson_is_refused() {
     let _share = crate::common::share();
     let dir = lesson_dir("import");
     // A module that would load if `import` resolved files.
@@ -353,7 +353,7 @@ fn hostile_4_import_outside_the_lesson_is_refused() {
 }
 
 #[test]
-fn hostile_5_a_3_mb_recording_replays() {
+fn a_3_mb_recording_replays() {
     let _share = crate::common::share();
     let dir = lesson_dir("bigrec");
     // The recording carries the lesson whole: a 3 MB manifest makes a 3 MB recording.
@@ -374,7 +374,7 @@ fn hostile_5_a_3_mb_recording_replays() {
 }
 
 #[test]
-fn hostile_7_a_script_too_large_for_the_run_is_refused_clearly() {
+fn a_script_too_large_for_the_run_is_refused_clearly() {
     let _alone = crate::common::heavy();
     let dir = lesson_dir("bigscript");
     let padding: String = (0..12_000).map(|i| format!("// padding line {i:05} of a script that is far too long\n")).collect();
@@ -398,7 +398,7 @@ fn hostile_7_a_script_too_large_for_the_run_is_refused_clearly() {
 }
 
 #[test]
-fn hostile_15_write_text_to_a_folder_path_is_refused_as_python_does() {
+fn write_text_to_a_folder_path_is_refused_as_python_does() {
     let _share = crate::common::share();
     let dir = lesson_dir("slash");
     let lesson = dir.join("slash.rhai");
@@ -427,7 +427,7 @@ fn main() {
 }
 
 #[test]
-fn hostile_11_a_10000_deep_value_is_a_recursion_error_everywhere_it_goes() {
+fn a_10000_deep_value_is_a_recursion_error_everywhere_it_goes() {
     let _share = crate::common::share();
     let dir = lesson_dir("deep");
     let lesson = dir.join("deep.rhai");
@@ -467,7 +467,7 @@ fn main() {
 }
 
 #[test]
-fn hostile_6_a_report_that_cannot_travel_is_an_error_in_the_lesson_not_a_lost_value() {
+fn a_report_that_cannot_travel_is_an_error_in_the_lesson_not_a_lost_value() {
     let _share = crate::common::share();
     let dir = lesson_dir("bigreport");
     let lesson = dir.join("big.rhai");
@@ -501,7 +501,7 @@ fn main() {
 }
 
 #[test]
-fn hostile_10_g_is_held_to_the_engine_size_limits() {
+fn g_is_held_to_the_engine_size_limits() {
     let _share = crate::common::share();
     let dir = lesson_dir("globals");
     let lesson = dir.join("globals.rhai");
@@ -545,7 +545,7 @@ fn main() {
 }
 
 #[test]
-fn hostile_14_a_run_may_write_only_so_much() {
+fn a_run_may_write_only_so_much() {
     let _share = crate::common::share();
     let dir = lesson_dir("quota");
     let lesson = dir.join("quota.rhai");
@@ -582,7 +582,7 @@ fn main() {
 }
 
 #[test]
-fn hostile_15_a_relative_tmpdir_still_gives_working_files() {
+fn a_relative_tmpdir_still_gives_working_files() {
     let _share = crate::common::share();
     let dir = lesson_dir("reltmp");
     std::fs::create_dir_all(dir.join("rel-tmp")).unwrap();
@@ -626,7 +626,7 @@ fn alive(child: &mut std::process::Child) -> bool {
 /// named before its pid was reused is named too: the guard spares both, and
 /// still kills what is provably the run's.
 #[test]
-fn hostile_1_the_guard_spares_a_bystander_group_planted_in_the_segment() {
+fn the_guard_spares_a_bystander_group_planted_in_the_segment() {
     let _alone = crate::common::heavy();
     use std::io::Write;
     use forkscope::shm::Segment;
@@ -675,7 +675,7 @@ fn hostile_1_the_guard_spares_a_bystander_group_planted_in_the_segment() {
 /// namespace (where that pid means another process, or none). Now a live run
 /// holds a lock on both, seen from every namespace.
 #[test]
-fn hostile_12_a_run_in_another_pid_namespace_keeps_its_segment_and_folder() {
+fn a_run_in_another_pid_namespace_keeps_its_segment_and_folder() {
     let _alone = crate::common::heavy();
     let can = std::process::Command::new("unshare").args(["--pid", "--fork", "--mount-proc", "true"]).status().is_ok_and(|s| s.success());
     assert!(can, "this test needs `unshare --pid --fork --mount-proc` (util-linux, run as root, as CI does)");

@@ -136,7 +136,7 @@ fn end_busy_run(n: u32, signal: i32) -> (Duration, Option<i32>) {
 /// `cargo bench --bench startup` (goal: 1 s).
 #[test]
 #[cfg_attr(debug_assertions, ignore = "1,000 debug-build workers take minutes to start; run with --release")]
-fn hostile_8_a_thousand_busy_processes_end_at_once() {
+fn a_thousand_busy_processes_end_at_once() {
     let _alone = crate::common::heavy();
     let (term, code) = end_busy_run(999, libc::SIGTERM);
     assert!(code.is_some(), "the conductor did not end by itself on SIGTERM");
@@ -152,7 +152,7 @@ fn hostile_8_a_thousand_busy_processes_end_at_once() {
 /// trimmed) and `--json` streams: after 600,000 records (≈ 120 MB if kept)
 /// its resident set is still under 64 MiB.
 #[test]
-fn hostile_9_a_chatty_headless_run_keeps_the_conductor_bounded() {
+fn a_chatty_headless_run_keeps_the_conductor_bounded() {
     let _alone = crate::common::heavy();
     let dir = std::env::temp_dir().join(format!("forkscope-chatty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -159,7 +159,7 @@ fn cases() -> Vec<Case> {
     out
 }
 
-/// The lessons that need the Manager and sockets (issue 12 items 2 and 3).
+/// The lessons that need the Manager and sockets.
 fn needs_manager_or_sockets(c: &Case) -> bool {
     matches!(c.lesson.as_str(), "manager-queue" | "echo-server" | "chat-server")
 }

@@ -499,7 +499,7 @@ impl Run {
 mod tests {
     use super::*;
 
-    /// Issue 15, race 2: a panic between the start of shutdown and the end of
+    /// A panic between the start of shutdown and the end of
     /// the reaper used to unmap the segment under the reaper (SIGSEGV of the
     /// whole process). The reaper owns the segment too now: it goes on safely,
     /// stops, and the segment is still unlinked.

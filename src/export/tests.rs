@@ -36,7 +36,7 @@ fn small_frame() -> Buffer {
 }
 
 #[test]
-fn hostile_13_screenshot_never_writes_through_a_planted_link() {
+fn screenshot_never_writes_through_a_planted_link() {
     let dir = fresh_dir("shot");
     let elsewhere = dir.join("elsewhere");
     std::fs::create_dir(&elsewhere).unwrap();
@@ -55,7 +55,7 @@ fn hostile_13_screenshot_never_writes_through_a_planted_link() {
 }
 
 #[test]
-fn hostile_13_snapshot_out_refuses_a_symlink_and_replaces_a_file() {
+fn snapshot_out_refuses_a_symlink_and_replaces_a_file() {
     let dir = fresh_dir("out");
     let target = dir.join("target.svg");
     let link = dir.join("link.svg");
@@ -74,7 +74,7 @@ fn hostile_13_snapshot_out_refuses_a_symlink_and_replaces_a_file() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Issue 15, "export a leaf": nothing in `export` knows the dashboard (the
+/// Export is a leaf: nothing in `export` knows the dashboard (the
 /// `snapshot` command, which runs a lesson and builds one, lives in
 /// `crate::snapshot`); the dashboard uses export, not the other way round.
 #[test]

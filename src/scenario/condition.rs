@@ -387,7 +387,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_3_a_padding_bomb_is_a_clear_error_within_the_lesson_limits() {
+    fn a_padding_bomb_is_a_clear_error_within_the_lesson_limits() {
         let j = Judge::new();
         let f = Facts::default();
         let t = std::time::Instant::now();

@@ -705,7 +705,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_15_nan_and_infinite_numbers_in_a_manifest_are_refused_at_their_spot() {
+    fn nan_and_infinite_numbers_in_a_manifest_are_refused_at_their_spot() {
         let m = |body: &str| parse_manifest(&format!("title = {{ en = \"x\" }}\n\n[[params]]\nname = \"speed\"\n{body}"), "m.toml").unwrap_err().to_string();
         assert_eq!(m("default = 1.0\nmax = nan\n"), "m.toml:6:1: parameter speed: max must be a finite number, not NaN");
         assert_eq!(m("default = inf\n"), "m.toml:5:1: parameter speed: default must be a finite number, not inf");
@@ -714,7 +714,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_15_a_script_with_a_byte_order_mark_loads() {
+    fn a_script_with_a_byte_order_mark_loads() {
         let dir = std::env::temp_dir().join(format!("forkscope-bom-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("bom.rhai");

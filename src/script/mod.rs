@@ -210,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn hostile_15_arity_errors_count_unit_arguments_and_say_was_for_one() {
+    fn arity_errors_count_unit_arguments_and_say_was_for_one() {
         let e = base_engine();
         let said = |src: &str| {
             let ast = e.compile(src).unwrap();

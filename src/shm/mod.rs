@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(companions(live.name()).len(), 1);
     }
 
-    /// Issue 15, "the ring as separate producer and consumer types": a
+    /// The ring as separate producer and consumer types: a
     /// lane's process holds the writing end, the conductor the reading end.
     #[test]
     fn the_ring_has_a_producer_end_and_a_consumer_end() {

@@ -16,7 +16,7 @@ pub use cpython::*;
 /// A test that starts hundreds of processes, fills a resource or times how
 /// fast a run ends takes `heavy()` and runs alone; every other test takes
 /// `share()` first. (Two heavy tests side by side made one time the other's
-/// load: hostile_8 measured 5.06 s in CI while the thousand-process test was
+/// load: the busy-processes test (memory::a_thousand_busy_processes_end_at_once) measured 5.06 s in CI while the thousand-process test was
 /// starting its workers beside it.)
 static TURNS: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
