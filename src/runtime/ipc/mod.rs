@@ -21,6 +21,7 @@
 //! mutex. No record announces
 //! it; every record names the resource itself.
 
+pub mod conn;
 pub mod fifo;
 pub mod net;
 pub mod pipe;
