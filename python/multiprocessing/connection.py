@@ -51,7 +51,7 @@ class Connection(_cp.Connection):
         super().__init__(handle, readable, writable)
         if _id is None:
             b, n = rt.text(rt.created_name("Client") or rt.created_name("accept"))
-            _id = ok(rt.lib.fs_conn_new(1, b, n, rt.line()))
+            _id = ok(rt.lib.fs_conn_new(2, b, n, rt.line()))
         self._id = _id
         self._end = _end
 
@@ -84,7 +84,10 @@ class Connection(_cp.Connection):
         n = ok(rt.lib.fs_conn_recv(self._id, self._end, self._handle, -1 if maxsize is None else maxsize, rt.line()))
         if n == rt.NOTHING:
             return None
-        return io.BytesIO(rt.take(n))
+        buf = io.BytesIO(rt.take(n))
+        # As CPython's: positioned after the message (recv_bytes_into reads its size there).
+        buf.seek(0, io.SEEK_END)
+        return buf
 
     def _poll(self, timeout):
         return bool(_wait([self], timeout))

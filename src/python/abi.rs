@@ -1076,15 +1076,16 @@ pub extern "C" fn fs_pipe_close(id: u32, end: u8, line: u32) -> i64 {
 
 // ---- connections on descriptors (see runtime::ipc::conn) -----------------------
 
-/// A connection resource (`Pipe()` on descriptors, a `Listener`'s or
-/// `Client`'s connection, `duplex` 1 or 0): its id.
+/// A connection resource: `Pipe()` on descriptors (`duplex` 1 or 0), or a
+/// `Listener`'s or `Client`'s connection (`duplex` 2, waited for by
+/// polling): its id.
 ///
 /// # Safety
 /// `name`/`n` as for [`text`].
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn fs_conn_new(duplex: u32, name: *const u8, n: usize, line: u32) -> i64 {
     // SAFETY: per this function's contract.
-    with_rt(|rt| unsafe { named(rt, name, n, || rt.conn_new(duplex != 0, line)) })
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.conn_new(duplex != 0, duplex == 2, line)) })
 }
 
 /// `c.send_bytes(data)` on `end` of `id`, descriptor `fd`; `repr` is shown.

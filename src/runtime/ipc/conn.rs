@@ -47,6 +47,10 @@ use crate::shm::record::{Op, ResKind};
 /// lane above them waits by polling.
 const WAIT_LANES: u32 = 128;
 
+/// `aux[6]` of a connection whose reader must poll (an empty holders chain
+/// to the shared-memory pipe's code, whatever its first block).
+const POLLED: u32 = NONE - 1;
+
 /// One descriptor a `wait()` waits on: a pipe end of the run (`id`, `end`),
 /// or only a descriptor (`id` = `NONE`).
 #[derive(Clone, Copy, Debug)]
@@ -122,15 +126,15 @@ impl Rt {
         self.slot(id, ResKind::Pipe)
     }
 
-    /// A new connection resource (`Pipe()`, a `Listener`'s or `Client`'s
-    /// connection): its id.
-    pub fn conn_new(&self, duplex: bool, line: u32) -> LessonResult<u32> {
+    /// A new connection resource (`Pipe()`; `polled`: a `Listener`'s or
+    /// `Client`'s connection, whose peer's sends wake no one here): its id.
+    pub fn conn_new(&self, duplex: bool, polled: bool, line: u32) -> LessonResult<u32> {
         self.set_line(line);
         self.new_resource(ResKind::Pipe, None, duplex as i64, |s| {
             for w in &s.aux[0..6] {
                 w.store(0, Relaxed);
             }
-            s.aux[6].store(NONE as u64, Relaxed);
+            s.aux[6].store(if polled { POLLED } else { NONE } as u64, Relaxed);
             s.aux[7].store(NONE as u64, Relaxed);
             s.count.store(0, Relaxed);
         })
@@ -286,7 +290,7 @@ impl Rt {
             return Ok(flags(now));
         }
         let me = self.lane;
-        if me >= WAIT_LANES {
+        if me >= WAIT_LANES || slots.iter().flatten().any(|s| s.aux[6].load(Relaxed) as u32 == POLLED) {
             polled = true;
         }
         let res = on.iter().find(|w| w.id != NONE).map_or(NONE, |w| w.id);
