@@ -4,7 +4,8 @@
 //! and over process sentinels, a 20 MB message. Each program runs under
 //! plain CPython and under `forkscope run … --headless` and must print the
 //! same lines and exit the same way — on the default `python3` and on every
-//! other CPython 3.9–3.13 this machine has (pyenv's).
+//! other CPython 3.9–3.13 this machine has (pyenv's); stepped, a small
+//! executor program gives the same records twice.
 
 use std::path::Path;
 use std::process::Command;
@@ -110,4 +111,34 @@ fn the_executor_and_wait_are_no_longer_refused() {
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Stepped by op and by statement (round robin), a small executor program
+/// prints what CPython prints and gives the same records twice: the waits
+/// `concurrent.futures` makes on its own `threading` objects (a Future's
+/// result, the shutdown lock) show the thread blocked while stepping, and
+/// whoever wakes it waits until it has parked.
+#[test]
+fn a_small_executor_program_stepped_gives_the_same_records_twice() {
+    let _share = share();
+    python3();
+    let file = repo("tests/python/programs/executor_small.py");
+    let dir = tempdir("executor-stepped");
+    let (code, want) = cpython(&file, &dir, LIMIT).expect("CPython ends");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 0);
+    for extra in [&["--schedule", "rr"][..], &["--schedule", "rr", "--statements"][..]] {
+        let mut shapes = Vec::new();
+        for _ in 0..2 {
+            let mut args = extra.to_vec();
+            args.extend(["--timeout", "100"]);
+            let (s, lines, records) = forkscope(&file, &args, Duration::from_secs(150));
+            assert_eq!((s["outcome"].as_str(), main_exitcode(&s)), (Some("completed"), Some(0)), "{extra:?}: {s}");
+            assert_eq!(lines, want, "{extra:?}");
+            assert_no_record_lost(&s);
+            assert!(records.iter().any(|r| r["type"] == "grant"), "it was stepped ({extra:?})");
+            shapes.push(shape(&records));
+        }
+        assert_eq!(shapes[0], shapes[1], "the same schedule gives the same records ({extra:?})");
+    }
 }

@@ -691,7 +691,13 @@ def _patch_getpass(module):
 
 
 # Modules patched when (if ever) they are imported.
-_PATCHES = {"socket": _patch_socket, "getpass": _patch_getpass}
+def _patch_futures(module):
+    from forkscope_rt import libwait
+
+    libwait.patch(module)
+
+
+_PATCHES = {"socket": _patch_socket, "getpass": _patch_getpass, "concurrent.futures._base": _patch_futures, "concurrent.futures.process": _patch_futures}
 
 
 class _PatchFinder:

@@ -1137,6 +1137,31 @@ pub extern "C" fn fs_conn_close(id: u32, end: u8, fd: i32, gc: u32, line: u32) -
     with_rt(|rt| rt.conn_close(id, end, fd, gc != 0, line).map(|_| 0))
 }
 
+/// A wait in a library's own `threading` object begins (see
+/// `runtime::ipc::libwait`): `NOTHING` running free, else this lane's park count.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lib_wait_begin(line: u32) -> i64 {
+    with_rt(|rt| Ok(rt.lib_wait_begin(line).map_or(NOTHING, |p| p as i64)))
+}
+
+/// That wait ended (after `fs_lib_wait_begin` gave a count).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lib_wait_end() -> i64 {
+    with_rt(|rt| {
+        rt.lib_wait_end();
+        Ok(0)
+    })
+}
+
+/// After waking `lane` from such a wait: waits until it parked.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lib_settle(lane: u32, parks: i64) -> i64 {
+    with_rt(|rt| {
+        rt.lib_settle(lane, parks.max(0) as u64);
+        Ok(0)
+    })
+}
+
 // ---- pools ----------------------------------------------------------------------
 
 /// The task a pool worker is running.

@@ -23,6 +23,7 @@
 
 pub mod conn;
 pub mod fifo;
+pub mod libwait;
 pub mod net;
 pub mod pipe;
 pub mod pool;
