@@ -166,3 +166,8 @@ BUFSIZE = _cp.BUFSIZE
 CONNECTION_TIMEOUT = _cp.CONNECTION_TIMEOUT
 families = _cp.families
 default_family = _cp.default_family
+
+
+def __getattr__(name):
+    # The rest is CPython's (`_CHALLENGE`, `SocketListener`, …).
+    return getattr(_cp, name)
