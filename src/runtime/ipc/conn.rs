@@ -144,7 +144,9 @@ impl Rt {
     fn conn_wake(&self, slot: &ResourceSlot, id: u32, end: u8, op: Op) -> u32 {
         let mut first = NONE;
         for (k, w) in bits(slot, end).iter().enumerate() {
-            let mut b = w.swap(0, Relaxed);
+            // The bits stay: a lane whose wait is not over (a close that
+            // was not its end of file) waits on; each lane clears its own.
+            let mut b = w.load(Relaxed);
             while b != 0 {
                 let lane = k as u32 * 64 + b.trailing_zeros();
                 b &= b - 1;

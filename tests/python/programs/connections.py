@@ -1,7 +1,8 @@
 # multiprocessing.connection as CPython runs it: a 20 MB message through a
 # Pipe, end of file once the last writer closed, wait() over connections and
 # process sentinels, a Listener/Client pair with an authkey, fileno,
-# recv_bytes_into and poll.
+# recv_bytes_into and poll; a duplex Pipe whose child closes its copy of
+# the parent's end while the parent waits there.
 from multiprocessing import Pipe, Process
 from multiprocessing.connection import Client, Listener, wait
 
@@ -17,6 +18,14 @@ def talker(address):
     with Client(address, authkey=b"secret") as c:
         c.send(["hello", 42])
         print("client got", c.recv())
+
+
+def upper(parent_end, child_end):
+    # Closing its copy of the parent's end wakes the parent waiting there,
+    # which must wait on (it is not its end of file).
+    parent_end.close()
+    for s in iter(child_end.recv, None):
+        child_end.send(s.upper())
 
 
 def child(conn, n):
@@ -63,6 +72,15 @@ if __name__ == "__main__":
             print("server got", conn.recv())
             conn.send("welcome")
         t.join()
+
+    mine, theirs = Pipe()
+    u = Process(target=upper, args=(mine, theirs))
+    u.start()
+    for word in ("hello", "world"):
+        mine.send(word)
+        print("upper", mine.recv())
+    mine.send(None)
+    u.join()
 
     print("fileno is an int", isinstance(r.fileno(), int))
     a, b = Pipe()
