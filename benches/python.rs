@@ -22,6 +22,11 @@
 //!   end: the whole wall time. Each write adds to a partial line, which must
 //!   cost the same however long the line already is (it once took 16 s).
 //!
+//! - `python_executor`: `concurrent.futures.ProcessPoolExecutor(4).map` of
+//!   1,000 small tasks (`x + 1`), summed: the whole wall time, start-up
+//!   included. Every task and result crosses a pipe or a queue of the run
+//!   (an op each), so this is the price of showing them.
+//!
 //! With `FORKSCOPE_BEFORE=/path/to/an/older/forkscope` (a binary with its
 //! `libforkscope.so` beside it), the lock and print cases are also timed
 //! under that binary in the same run, and the closing lines compare this
@@ -130,6 +135,18 @@ if __name__ == '__main__':
     for p in ps:
         p.join()
     print('all done')
+"#;
+
+/// `ProcessPoolExecutor.map` of 1,000 small tasks (CPython's executor,
+/// forkscope's connections and queues underneath).
+const EXECUTOR_PROGRAM: &str = r#"from concurrent.futures import ProcessPoolExecutor
+
+def f(x):
+    return x + 1
+
+if __name__ == '__main__':
+    with ProcessPoolExecutor(max_workers=4) as ex:
+        print(sum(ex.map(f, range(1000))))
 "#;
 
 /// A folder under the temp dir that is removed when dropped.
@@ -386,7 +403,8 @@ fn main() {
     ];
     let mut sleep = [Case { id: "sleep", prog: env.write("sleep_10x0.5s.py", SLEEP_PROGRAM), runners: both() }];
     let mut partial = [Case { id: "partial", prog: env.write("partial.py", &partial_program(PARTIAL_N)), runners: both() }];
-    let clean = preflight(&env, &mut lock) & preflight(&env, &mut procs) & preflight(&env, &mut print) & preflight(&env, &mut sleep) & preflight(&env, &mut partial);
+    let mut executor = [Case { id: "executor", prog: env.write("executor_map_1000.py", EXECUTOR_PROGRAM), runners: both() }];
+    let clean = preflight(&env, &mut lock) & preflight(&env, &mut procs) & preflight(&env, &mut print) & preflight(&env, &mut sleep) & preflight(&env, &mut partial) & preflight(&env, &mut executor);
 
     let mut c = common::criterion();
     let lock_m = measure(&mut c, &env, "python_lock", Duration::from_secs(3), &lock);
@@ -394,6 +412,7 @@ fn main() {
     let print_m = measure(&mut c, &env, "python_print", Duration::from_secs(4), &print);
     let sleep_m = measure(&mut c, &env, "python_sleep", Duration::from_secs(6), &sleep);
     let partial_m = measure(&mut c, &env, "python_partial", Duration::from_secs(5), &partial);
+    let executor_m = measure(&mut c, &env, "python_executor", Duration::from_secs(5), &executor);
     c.final_summary();
 
     const CPY: usize = 0;
@@ -407,6 +426,8 @@ fn main() {
     let wall = [CPY, FS].map(|r| sleep_m[0][r]);
     let partial_wall = [CPY, FS].map(|r| partial_m[0][r]);
     let partial_r = ratio(partial_wall[FS], partial_wall[CPY]);
+    let executor_wall = [CPY, FS].map(|r| executor_m[0][r]);
+    let executor_r = ratio(executor_wall[FS], executor_wall[CPY]);
     let (lock_r, proc_r, start_r, wall_r) = (ratio(lock_it[FS], lock_it[CPY]), ratio(proc_each[FS], proc_each[CPY]), ratio(start[FS], start[CPY]), ratio(wall[FS], wall[CPY]));
 
     let us = |x| fmt(x, 1e3, "µs", 2);
@@ -417,6 +438,7 @@ fn main() {
     println!("print ({PRINT_N} lines, start-up subtracted): forkscope {}/line, CPython {}/line: {}", us(print_each[FS]), us(print_each[CPY]), fmt_ratio(print_r));
     println!("10 × sleep(0.5) then print, wall time: forkscope {}, CPython {}: {}", ms(wall[FS]), ms(wall[CPY]), fmt_ratio(wall_r));
     println!("{PARTIAL_N} × print(i, end=' '), wall time: forkscope {}, CPython {}: {}", ms(partial_wall[FS]), ms(partial_wall[CPY]), fmt_ratio(partial_r));
+    println!("ProcessPoolExecutor(4).map of 1,000 small tasks, wall time: forkscope {}, CPython {}: {}", ms(executor_wall[FS]), ms(executor_wall[CPY]), fmt_ratio(executor_r));
     println!("start-up (the lock program with N = 0): forkscope {}, CPython {}: {}", ms(start[FS]), ms(start[CPY]), fmt_ratio(start_r));
     if !clean {
         println!("(some runs failed: see the notes above)");
@@ -438,6 +460,9 @@ fn main() {
         Row::new("100,000 × print(i, end=' '): one partial line, wall time, forkscope ÷ CPython", fmt_ratio(partial_r), "≤ 3×", partial_r.map(|r| r <= 3.0)),
         Row::new("  forkscope", ms(partial_wall[FS]), "(for reference)", None),
         Row::new("  CPython", ms(partial_wall[CPY]), "(baseline)", None),
+        Row::new("ProcessPoolExecutor(4).map of 1,000 small tasks, wall time, forkscope ÷ CPython", fmt_ratio(executor_r), "(for reference)", None),
+        Row::new("  forkscope", ms(executor_wall[FS]), "(for reference)", None),
+        Row::new("  CPython", ms(executor_wall[CPY]), "(baseline)", None),
         Row::new("start-up of a program that does nothing, forkscope ÷ CPython", fmt_ratio(start_r), "(for reference)", None),
         Row::new("  forkscope", ms(start[FS]), "(for reference)", None),
         Row::new("  CPython", ms(start[CPY]), "(baseline)", None),

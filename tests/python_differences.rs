@@ -32,32 +32,20 @@ fn small_differences_print_what_cpython_prints() {
     compare_side_by_side("programs of tests/python/differences", &files, |f| f.clone(), |f| compare(f));
 }
 
-/// An API forkscope cannot run yet says so by name and ends the run with
-/// that error at once — never a hang or a spin (CPython's ProcessPoolExecutor
-/// span at 100 % CPU in its manager thread) — on every CPython 3.9–3.13 this
-/// machine has (3.13's executor reaches `multiprocessing.util`, the others
-/// a SimpleQueue's `_reader`). A `multiprocessing` submodule forkscope has
-/// no file of its own for is CPython's own (`multiprocessing.dummy`,
+/// An API forkscope cannot run says so by name and ends the run with that
+/// error at once — never a hang or a spin — on every CPython 3.9–3.13 this
+/// machine has. A `multiprocessing` submodule forkscope has no file of its
+/// own for is CPython's own (`multiprocessing.dummy`,
 /// `multiprocessing.util`), and one CPython lacks too is CPython's
-/// ModuleNotFoundError.
+/// ModuleNotFoundError. (ProcessPoolExecutor and `connection.wait`, refused
+/// once, run: tests/python_executor.rs.)
 #[test]
 fn an_api_forkscope_cannot_run_says_so_and_ends_the_run() {
     let _share = share();
     python3();
     let dir = tempdir("unsupported-apis");
-    let cases: [(&str, &str, &str); 4] = [
-        (
-            "executor_map.py",
-            "from concurrent.futures import ProcessPoolExecutor\n\ndef sq(x):\n    return x * x\n\nif __name__ == '__main__':\n    with ProcessPoolExecutor(max_workers=2) as ex:\n        print(list(ex.map(sq, range(5))))\n",
-            "NotImplementedError: forkscope does not run concurrent.futures.ProcessPoolExecutor yet",
-        ),
-        (
-            "executor_submit.py",
-            "import concurrent.futures as cf\n\ndef sq(x):\n    return x * x\n\nif __name__ == '__main__':\n    print(cf.ProcessPoolExecutor().submit(sq, 3).result())\n",
-            "NotImplementedError: forkscope does not run concurrent.futures.ProcessPoolExecutor yet",
-        ),
+    let cases: [(&str, &str, &str); 1] = [
         ("missing_submodule.py", "import multiprocessing.no_such_module\n", "ModuleNotFoundError: No module named 'multiprocessing.no_such_module'"),
-        ("wait.py", "from multiprocessing import Pipe\nfrom multiprocessing.connection import wait\na, b = Pipe()\nwait([a], 1)\n", "NotImplementedError: forkscope does not run multiprocessing.connection.wait()"),
     ];
     let versions = supported_cpythons();
     assert!(!versions.is_empty(), "no CPython 3.9–3.13 found");

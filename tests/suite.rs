@@ -30,6 +30,7 @@ mod process_bomb;
 mod python;
 mod python_abi;
 mod python_differences;
+mod python_executor;
 mod python_fork;
 mod python_lessons;
 mod python_streams;

@@ -690,21 +690,14 @@ def _patch_getpass(module):
     module.getpass = getpass
 
 
-def _patch_process_pool(module):
-    # CPython's executor runs on what forkscope's multiprocessing does not
-    # have yet (connections with file descriptors, a thread waiting on them
-    # and on the workers' sentinels): it says so at once rather than spin.
-    def refuse(self, *args, **kwargs):
-        raise NotImplementedError(
-            "forkscope does not run concurrent.futures.ProcessPoolExecutor yet "
-            "(use multiprocessing.Pool: apply_async, map, imap)"
-        )
-
-    module.ProcessPoolExecutor.__init__ = refuse
-
-
 # Modules patched when (if ever) they are imported.
-_PATCHES = {"socket": _patch_socket, "getpass": _patch_getpass, "concurrent.futures.process": _patch_process_pool}
+def _patch_futures(module):
+    from forkscope_rt import libwait
+
+    libwait.patch(module)
+
+
+_PATCHES = {"socket": _patch_socket, "getpass": _patch_getpass, "concurrent.futures._base": _patch_futures, "concurrent.futures.process": _patch_futures}
 
 
 class _PatchFinder:

@@ -154,6 +154,18 @@ def wait_for_threads():
     if threading is None:
         return
     me = threading.current_thread()
+    # As `threading._shutdown`: the threading atexit calls first (an
+    # executor's tells its manager thread to finish), once.
+    calls = getattr(threading, "_threading_atexits", None)
+    if calls:
+        threading._threading_atexits = []
+        if hasattr(threading, "_SHUTTING_DOWN"):
+            threading._SHUTTING_DOWN = True
+        for call in reversed(calls):
+            try:
+                call()
+            except BaseException:
+                pass
     laned = [t for t in threading.enumerate() if t is not me and not t.daemon and "_fs_lane" in t.__dict__]
     for t in sorted(laned, key=lambda t: t.__dict__["_fs_lane"]):
         try:

@@ -15,6 +15,8 @@ _WHERE = {
     "Lock": "synchronize", "RLock": "synchronize", "Semaphore": "synchronize",
 }
 
+_SUBMODULES = ("util", "connection", "queues", "process", "synchronize", "sharedctypes", "managers", "pool")
+
 from . import context as _context
 from .context import AuthenticationError, BufferTooShort, ProcessError, TimeoutError, get_all_start_methods, get_context, get_start_method, set_start_method
 
@@ -43,6 +45,12 @@ set_forkserver_preload = _ctx.set_forkserver_preload
 def __getattr__(name):
     if name == "reducer":
         return _ctx.reducer
+    if name in _SUBMODULES:
+        # As in CPython, where its own modules import them (an executor
+        # reaches `multiprocessing.util` without importing it).
+        import importlib
+
+        return importlib.import_module("." + name, __name__)
     where = _WHERE.get(name)
     if where is None:
         raise AttributeError("module 'multiprocessing' has no attribute %r" % name)

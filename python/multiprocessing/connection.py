@@ -1,154 +1,173 @@
-"""forkscope's `Pipe()`: two connections over the run's shared memory.
-Messages are pickled by `send` (raw bytes by `send_bytes`), and `recv` blocks
-the process until one arrives. End of file is as with descriptors: `recv` on
-an empty pipe raises EOFError once no live process holds the other end (a
-forked child holds every end its parent held at `start()`, until it closes
-it or ends).
+"""`multiprocessing.connection` under forkscope: CPython's own module
+(`Listener`, `Client`, the authentication challenge, `Connection`'s checks,
+`send`/`recv` pickling and `recv_bytes_into`), with its connections on real
+file descriptors as in CPython — a socket pair for `Pipe()`, `os.pipe()` for
+`Pipe(duplex=False)`, a socket for a `Listener`'s or `Client`'s — so
+`fileno()`, `wait()`, a process's `sentinel` and messages of any size work.
+
+Underneath, the reads and writes are the runtime's (src/runtime/ipc/conn.rs):
+each connection is a Pipe resource of the run; `send` is an op showing the
+`repr` its sender computed, a `recv`, `poll` or `wait()` that would block is
+the process (or thread) blocked on the pipe, woken through the gate by the
+sender, so a schedule fixes who reads what.
+
+A connection is shared by inheritance (a forked child holds every
+descriptor; a spawned child inherits the ends given to its `Process`), not
+sent in a message.
 """
-import pickle
+import ctypes
+import io
+import os
+import socket
 
 import forkscope_rt as rt
 from forkscope_rt import ok
 
+from . import context as _context
+
+_cp = _context.cpython_own("connection")
+
 __all__ = ["Client", "Listener", "Pipe", "wait"]
 
+_NONE = 0xFFFFFFFF
+# The descriptors that are process sentinels (a process's end wakes every
+# waiting lane: no need to poll them).
+_sentinels = set()
 
-class Connection:
-    def __init__(self, id, end, readable, writable):
-        self._id = id
-        self._end = end
-        self._readable = readable
-        self._writable = writable
-        self._closed = False
+
+def _shown_bytes(buf):
+    n = len(buf)
+    return rt.short_repr(bytes(buf)) if n <= 200 else rt.short_repr(bytes(buf[:200]))
+
+
+class Connection(_cp.Connection):
+    """CPython's connection on a descriptor; its reads and writes are ops of the run."""
+
+    _id = None
+    _end = 0
+    _shown = None
+
+    def __init__(self, handle, readable=True, writable=True, _id=None, _end=0):
+        super().__init__(handle, readable, writable)
+        if _id is None:
+            b, n = rt.text(rt.created_name("Client") or rt.created_name("accept"))
+            _id = ok(rt.lib.fs_conn_new(2, b, n, rt.line()))
+        self._id = _id
+        self._end = _end
 
     def __getstate__(self):
-        from . import context
-
-        if context._spawning is None:
+        if _context._spawning is None:
             raise RuntimeError("forkscope: a Connection is shared by inheritance (give it to a Process at its start), not sent in a message")
-        if not self._closed:
-            context._spawning.append((self._id, self._end))
+        if self._handle is not None:
+            _context._spawning.append(self._handle)
         return dict(self.__dict__)
 
-    @property
-    def closed(self):
-        return self._closed
-
-    @property
-    def readable(self):
-        return self._readable
-
-    @property
-    def writable(self):
-        return self._writable
-
-    def _check(self, reading):
-        if self._closed:
-            raise OSError("handle is closed")
-        if reading and not self._readable:
-            raise OSError("connection is write-only")
-        if not reading and not self._writable:
-            raise OSError("connection is read-only")
-
-    def _send(self, data, shown):
-        r, rn = rt.text(shown)
-        ok(rt.lib.fs_pipe_send(self._id, self._end, r, rn, data, len(data), rt.line()))
+    def __setstate__(self, state):
+        self.__dict__.update(state)
 
     def send(self, obj):
-        self._check(False)
-        self._send(pickle.dumps(obj), rt.short_repr(obj))
+        self._check_closed()
+        self._check_writable()
+        self._shown = rt.short_repr(obj)
+        try:
+            super().send(obj)
+        finally:
+            self._shown = None
 
-    def send_bytes(self, buf, offset=0, size=None):
-        self._check(False)
-        m = memoryview(buf).cast("B")
-        if offset < 0:
-            raise ValueError("offset is negative")
-        if offset > len(m):
-            raise ValueError("buffer length < offset")
-        if size is None:
-            size = len(m) - offset
-        elif size < 0:
-            raise ValueError("size is negative")
-        elif offset + size > len(m):
-            raise ValueError("buffer length < offset + size")
-        data = bytes(m[offset : offset + size])
-        self._send(data, rt.short_repr(data))
+    def _send_bytes(self, buf):
+        shown = self._shown if self._shown is not None else _shown_bytes(buf)
+        r, rn = rt.text(shown)
+        data = buf if isinstance(buf, bytes) else bytes(buf)
+        ok(rt.lib.fs_conn_send(self._id, self._end, self._handle, r, rn, data, len(data), rt.line()))
 
-    def _recv(self):
-        n = ok(rt.lib.fs_pipe_recv(self._id, self._end, rt.line()))
-        return rt.take(n)
+    def _recv_bytes(self, maxsize=None):
+        n = ok(rt.lib.fs_conn_recv(self._id, self._end, self._handle, -1 if maxsize is None else maxsize, rt.line()))
+        if n == rt.NOTHING:
+            return None
+        buf = io.BytesIO(rt.take(n))
+        # As CPython's: positioned after the message (recv_bytes_into reads its size there).
+        buf.seek(0, io.SEEK_END)
+        return buf
 
-    def recv(self):
-        self._check(True)
-        return pickle.loads(self._recv())
+    def _poll(self, timeout):
+        return bool(_wait([self], timeout))
 
-    def recv_bytes(self, maxlength=None):
-        self._check(True)
-        if maxlength is not None and maxlength < 0:
-            raise ValueError("negative maxlength")
-        data = self._recv()
-        if maxlength is not None and len(data) > maxlength:
-            self.close()
-            raise OSError("bad message length")
-        return data
+    def _close(self, _close=None):
+        ok(rt.lib.fs_conn_close(self._id, self._end, self._handle, 0, rt.line()))
 
-    def poll(self, timeout=0.0):
-        self._check(True)
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
-        return bool(ok(rt.lib.fs_pipe_poll(self._id, self._end, t, rt.line())))
-
-    def close(self):
-        if not self._closed:
-            self._closed = True
-            ok(rt.lib.fs_pipe_close(self._id, self._end, rt.line()))
-
-    def fileno(self):
-        raise NotImplementedError("forkscope's connections have no file descriptor")
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *args):
-        self.close()
+    def __del__(self):
+        if self._handle is not None:
+            h, self._handle = self._handle, None
+            try:
+                rt.lib.fs_conn_close(self._id, self._end, h, 1, 0)
+            except Exception:
+                pass
 
     def __repr__(self):
         return "<multiprocessing.connection.Connection object at %#x>" % id(self)
 
 
+Connection.__module__ = "multiprocessing.connection"
+Connection.__qualname__ = "Connection"
+# CPython's Listener, Client and rebuild functions make this class.
+_cp.Connection = Connection
+
+
 def Pipe(duplex=True):
     """Returns a pair (conn1, conn2) of Connection objects; with
     duplex=False conn1 only receives and conn2 only sends."""
-    b, n = rt.text(rt.created_name("Pipe"))
-    pid = ok(rt.lib.fs_pipe_new(1 if duplex else 0, b, n, rt.line()))
+    b, n = rt.text(rt.created_name("Pipe") or rt.created_name("SimpleQueue"))
+    pid = ok(rt.lib.fs_conn_new(1 if duplex else 0, b, n, rt.line()))
     if duplex:
-        return Connection(pid, 0, True, True), Connection(pid, 1, True, True)
-    return Connection(pid, 0, True, False), Connection(pid, 1, False, True)
+        s1, s2 = socket.socketpair()
+        s1.setblocking(True)
+        s2.setblocking(True)
+        return Connection(s1.detach(), _id=pid, _end=0), Connection(s2.detach(), _id=pid, _end=1)
+    fd1, fd2 = os.pipe()
+    return Connection(fd1, writable=False, _id=pid, _end=0), Connection(fd2, readable=False, _id=pid, _end=1)
 
 
-def _not_yet(what):
-    raise NotImplementedError("forkscope does not run multiprocessing.connection.%s yet (its connections are Pipe() ends in shared memory, with no file descriptor)" % what)
+def _wait(objects, timeout):
+    pairs = []
+    polled = 0
+    for o in objects:
+        if isinstance(o, Connection) and o._handle is not None:
+            pairs += [o._handle, o._id | (o._end << 32)]
+            continue
+        fd = o if isinstance(o, int) else o.fileno()
+        pairs += [fd, _NONE]
+        if fd not in _sentinels:
+            polled = 1
+    n = len(objects)
+    on = (ctypes.c_int64 * max(len(pairs), 1))(*pairs)
+    out = (ctypes.c_int64 * max(n, 1))()
+    secs = -1.0 if timeout is None else max(float(timeout), 0.0)
+    ok(rt.lib.fs_conn_wait(on, n, out, secs, polled, rt.line()))
+    return [o for i, o in enumerate(objects) if out[i]]
 
 
 def wait(object_list, timeout=None):
-    """CPython's: wait until an object of `object_list` is ready."""
-    _not_yet("wait()")
+    """Wait till an object in object_list is ready/readable. Returns list of
+    those objects in object_list which are ready/readable."""
+    return _wait(list(object_list), timeout)
 
 
-class Listener:
-    """CPython's: a socket or named-pipe listener for Client connections."""
+_cp.wait = wait
 
-    def __init__(self, *args, **kwargs):
-        _not_yet("Listener")
+Listener = _cp.Listener
+Client = _cp.Client
+deliver_challenge = _cp.deliver_challenge
+answer_challenge = _cp.answer_challenge
+address_type = _cp.address_type
+arbitrary_address = _cp.arbitrary_address
+rebuild_connection = getattr(_cp, "rebuild_connection", None)
+reduce_connection = getattr(_cp, "reduce_connection", None)
+BUFSIZE = _cp.BUFSIZE
+CONNECTION_TIMEOUT = _cp.CONNECTION_TIMEOUT
+families = _cp.families
+default_family = _cp.default_family
 
 
-def Client(*args, **kwargs):
-    """CPython's: a connection to a Listener."""
-    _not_yet("Client()")
-
-
-def deliver_challenge(connection, authkey, *args, **kwargs):
-    _not_yet("deliver_challenge()")
-
-
-def answer_challenge(connection, authkey, *args, **kwargs):
-    _not_yet("answer_challenge()")
+def __getattr__(name):
+    # The rest is CPython's (`_CHALLENGE`, `SocketListener`, …).
+    return getattr(_cp, name)

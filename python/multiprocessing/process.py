@@ -160,11 +160,21 @@ class BaseProcess:
         method = context._default_context.get_start_method()
         data = pickle.dumps({"main": rt.USER_FILE, "sys_path": list(sys.path), "process": process, "cwd": cwd, "start_method": method})
         lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, daemon, 0, data, len(data), line))
-        for pipe, end in ends:
-            ok(rt.lib.fs_pipe_adopt(pipe, end, lane))
+        # The connections among its arguments: their descriptors are
+        # inherited (under the same numbers) by this child only.
+        fds = sorted(set(ends))
+        for fd in fds:
+            os.set_inheritable(fd, True)
         py, pn = rt.text(sys.executable)
         lib, ln = rt.text(rt.lib._name)
-        pid = ok(rt.lib.fs_start_spawn(lane, daemon, py, pn, lib, ln))
+        try:
+            pid = ok(rt.lib.fs_start_spawn(lane, daemon, py, pn, lib, ln))
+        finally:
+            for fd in fds:
+                try:
+                    os.set_inheritable(fd, False)
+                except OSError:
+                    pass
         self._lane = lane
         self._pid = pid
         _children.add(self)
@@ -215,6 +225,12 @@ class BaseProcess:
         if self._lane is not None and rt.lib.fs_exitcode(self._lane) == rt.NOTHING:
             raise ValueError("Cannot close a process while it is still running. You should first call join() or terminate().")
         _children.discard(self)
+        fd = self.__dict__.pop("_fs_sentinel", None)
+        if fd is not None:
+            from .connection import _sentinels
+
+            _sentinels.discard(fd)
+            os.close(fd)
         self._closed = True
 
     @property
@@ -274,7 +290,24 @@ class BaseProcess:
 
     @property
     def sentinel(self):
-        raise NotImplementedError("forkscope does not give process sentinels (use join() or is_alive())")
+        """A descriptor that becomes readable when the process ends (a
+        pidfd of it; CPython's is a pipe only the child writes to)."""
+        self._check_closed()
+        if self._lane is None or self is _current_process or self._parent_pid != os.getpid():
+            raise ValueError("process not started") from None
+        fd = self.__dict__.get("_fs_sentinel")
+        if fd is None:
+            try:
+                fd = os.pidfd_open(self._pid)
+            except (AttributeError, OSError):
+                # Already reaped (or no pidfd): a descriptor readable now.
+                fd, w = os.pipe()
+                os.close(w)
+            from .connection import _sentinels
+
+            _sentinels.add(fd)
+            self._fs_sentinel = fd
+        return fd
 
     def __repr__(self):
         exitcode = None

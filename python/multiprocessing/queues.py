@@ -4,7 +4,10 @@ the run's shared memory as the sender pickled them (the dashboard shows the
 blocks the process, which the dashboard shows blocked on it, and hands items
 to waiting getters in FIFO order.
 
-Unlike CPython, there is no feeder thread: `put` pickles at once, so an
+`SimpleQueue` is CPython's: a one-way `Pipe()` on real descriptors (see
+connection.py), whose messages the dashboard shows on that pipe.
+
+Unlike CPython, `Queue` has no feeder thread: `put` pickles at once, so an
 object that cannot be pickled raises in `put` (CPython prints the error from
 its feeder thread instead).
 """
@@ -110,17 +113,43 @@ class JoinableQueue(Queue):
         ok(rt.lib.fs_queue_op(self._id, _abi.QUEUE_JOIN, rt.line()))
 
 
-class SimpleQueue(Queue):
+class SimpleQueue:
+    """CPython's SimpleQueue: a one-way Pipe (real descriptors: its
+    `_reader` can be waited on, as ProcessPoolExecutor does) and a lock for
+    its readers; a put is one message (the pipe lets one writer at a time)."""
+
     def __init__(self, *, ctx=None):
-        super().__init__(0)
+        from .connection import Pipe
+        from .synchronize import Lock
 
-    def put(self, obj):
-        self._check_closed()
-        self._put(obj, True, None, 0)
+        self._reader, self._writer = Pipe(duplex=False)
+        self._rlock = Lock()
+        self._poll = self._reader.poll
 
-    def get(self):
-        self._check_closed()
-        return self._get(True, None, 0)
+    def close(self):
+        self._reader.close()
+        self._writer.close()
 
     def empty(self):
-        return bool(ok(rt.lib.fs_queue_op(self._id, _abi.QUEUE_EMPTY, rt.line())))
+        return not self._poll()
+
+    def __getstate__(self):
+        from .context import assert_spawning
+
+        assert_spawning(self)
+        return dict(self.__dict__)
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._poll = self._reader.poll
+
+    def get(self):
+        with self._rlock:
+            res = self._reader.recv_bytes()
+        return pickle.loads(res)
+
+    def put(self, obj):
+        self._writer.send(obj)
+
+    def __repr__(self):
+        return "<%s object at %#x>" % (type(self).__name__, id(self))

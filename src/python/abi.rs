@@ -1074,6 +1074,94 @@ pub extern "C" fn fs_pipe_close(id: u32, end: u8, line: u32) -> i64 {
     with_rt(|rt| rt.pipe_close(id, end, line).map(|_| 0))
 }
 
+// ---- connections on descriptors (see runtime::ipc::conn) -----------------------
+
+/// A connection resource: `Pipe()` on descriptors (`duplex` 1 or 0), or a
+/// `Listener`'s or `Client`'s connection (`duplex` 2, waited for by
+/// polling): its id.
+///
+/// # Safety
+/// `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_conn_new(duplex: u32, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.conn_new(duplex != 0, duplex == 2, line)) })
+}
+
+/// `c.send_bytes(data)` on `end` of `id`, descriptor `fd`; `repr` is shown.
+///
+/// # Safety
+/// `repr`/`rn` as for [`text`]; `data` points to `dn` readable bytes (or is null with `dn` 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_conn_send(id: u32, end: u8, fd: i32, repr: *const u8, rn: usize, data: *const u8, dn: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let shown = unsafe { text(repr, rn) };
+    // SAFETY: per this function's contract.
+    let data: &[u8] = if data.is_null() || dn == 0 { &[] } else { unsafe { std::slice::from_raw_parts(data, dn) } };
+    with_rt(|rt| rt.conn_send(id, end, fd, &shown, data, line).map(|_| 0))
+}
+
+/// `c.recv_bytes(maxlength)` (`maxlength` < 0: any): the message's length
+/// (`fs_take` it), or `NOTHING` when it is longer than `maxlength`.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_conn_recv(id: u32, end: u8, fd: i32, maxlength: i64, line: u32) -> i64 {
+    with_rt(|rt| Ok(rt.conn_recv(id, end, fd, maxlength, line)?.map_or(NOTHING, give_bytes)))
+}
+
+/// `wait(objects, secs)` / `c.poll(secs)` (`secs` < 0: for ever): `on` holds
+/// `n` pairs (descriptor, pipe id + end times 2^32, or `NONE` for a plain
+/// descriptor); `out[i]` is set to 1 for each ready one. How many are ready.
+/// `polled`: some descriptor is of nothing the run wakes.
+///
+/// # Safety
+/// `on` points to `2 * n` readable `i64`s, `out` to `n` writable ones.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_conn_wait(on: *const i64, n: usize, out: *mut i64, secs: f64, polled: u32, line: u32) -> i64 {
+    use crate::runtime::ipc::conn::WaitOn;
+    // SAFETY: per this function's contract.
+    let raw = if n == 0 || on.is_null() { &[][..] } else { unsafe { std::slice::from_raw_parts(on, 2 * n) } };
+    let list: Vec<WaitOn> = raw.chunks(2).map(|p| WaitOn { fd: p[0] as i32, id: p[1] as u32, end: ((p[1] >> 32) & 1) as u8 }).collect();
+    with_rt(|rt| {
+        let ready = rt.conn_wait(&list, timeout(secs), polled != 0, line)?;
+        for (i, r) in ready.iter().enumerate() {
+            // SAFETY: per this function's contract, `i` < `n`.
+            unsafe { *out.add(i) = i64::from(*r) };
+        }
+        Ok(ready.iter().filter(|r| **r).count() as i64)
+    })
+}
+
+/// `c.close()` on `end` of `id` (`gc` 1: the garbage collector's, not an op).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_conn_close(id: u32, end: u8, fd: i32, gc: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.conn_close(id, end, fd, gc != 0, line).map(|_| 0))
+}
+
+/// A wait in a library's own `threading` object begins (see
+/// `runtime::ipc::libwait`): `NOTHING` running free, else this lane's park count.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lib_wait_begin(line: u32) -> i64 {
+    with_rt(|rt| Ok(rt.lib_wait_begin(line).map_or(NOTHING, |p| p as i64)))
+}
+
+/// That wait ended (after `fs_lib_wait_begin` gave a count).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lib_wait_end() -> i64 {
+    with_rt(|rt| {
+        rt.lib_wait_end();
+        Ok(0)
+    })
+}
+
+/// After waking `lane` from such a wait: waits until it parked.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lib_settle(lane: u32, parks: i64) -> i64 {
+    with_rt(|rt| {
+        rt.lib_settle(lane, parks.max(0) as u64);
+        Ok(0)
+    })
+}
+
 // ---- pools ----------------------------------------------------------------------
 
 /// The task a pool worker is running.

@@ -1,7 +1,9 @@
 //! Communication between processes, each in its own file: Queue /
-//! JoinableQueue ([`queue`]), Pipe ([`pipe`]), Pool ([`pool`], with the
+//! JoinableQueue ([`queue`]), Pipe ([`pipe`]; Python's connections are on
+//! real descriptors, [`conn`]), Pool ([`pool`], with the
 //! workers' loop in `crate::script::pool_worker`) and AsyncResult ([`result`]), sockets
-//! ([`socket`]). Values travel as `codec` bytes in the segment's data blocks
+//! ([`socket`]), and the waits of `concurrent.futures` on its own threading
+//! objects while stepping ([`libwait`]). Values travel as `codec` bytes in the segment's data blocks
 //! ([`fifo`]), of any size: the data area grows and big values spill into
 //! objects of their own (`crate::shm::companion`), so only memory caps them,
 //! and a value that cannot be stored is a `MemoryError` where it is sent.
@@ -21,7 +23,9 @@
 //! mutex. No record announces
 //! it; every record names the resource itself.
 
+pub mod conn;
 pub mod fifo;
+pub mod libwait;
 pub mod net;
 pub mod pipe;
 pub mod pool;
