@@ -9,7 +9,7 @@
 //! [`after_record`] after every record that touched a resource, to keep the
 //! derived fields (a Value's lock holder, a Barrier's waiting count) in step.
 
-use super::{Model, ResOp};
+use super::{ACCESS_CAP, Access, Model, ResOp};
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// Applies a completed op on resource `id`.
@@ -170,6 +170,21 @@ fn shared(model: &mut Model, id: ResId, op: &ResOp<'_>) {
             rs.items = vals.iter().map(|v| if float { v.as_f64().map(|f| show_num(Num::Float(f))).unwrap_or_default() } else { v.to_string() }).collect();
         }
     }
+    // A read or a write (not the creation, which carries the detail): in
+    // the log, and in the resource's recent history.
+    let index = match (rs.kind, op.index()) {
+        (ResKind::Value, _) => Some(None),
+        (ResKind::Array, i) if i >= 0 => Some(Some(i)),
+        _ => None,
+    };
+    let access = index.filter(|_| op.detail.is_none()).map(|index| Access { lane: op.lane, write: op.op == Op::Store, index, value: show_num(n), step: model.steps, t_ns: model.now_ns });
+    let Some(rs) = model.resources.get_mut(&id) else { return };
+    if let Some(a) = &access {
+        if rs.accesses.len() >= ACCESS_CAP {
+            rs.accesses.remove(0);
+        }
+        rs.accesses.push(a.clone());
+    }
     match (rs.kind, op.index()) {
         (ResKind::Value, _) => {
             rs.value = if float { 0 } else { op.bits() };
@@ -187,6 +202,9 @@ fn shared(model: &mut Model, id: ResId, op: &ResOp<'_>) {
         }
         (ResKind::Array, _) => rs.text = format!("[{}]", rs.items.join(", ")),
         _ => {}
+    }
+    if let Some(a) = access {
+        model.shared_access(id, a);
     }
 }
 

@@ -45,6 +45,26 @@ fn holder_names(m: &Model, lanes: &[Lane], l: Lang) -> Vec<String> {
     lanes.iter().map(|h| holder_name(m, *h, l)).collect()
 }
 
+/// A shared Value's or Array's recent reads and writes, newest first:
+/// `Process-2 wrote 900 @4` (@ the step it came after; none in a free run).
+pub fn accesses(m: &Model, rs: &ResourceState, l: Lang) -> Vec<String> {
+    rs.accesses
+        .iter()
+        .rev()
+        .map(|a| {
+            let verb = match (a.write, l) {
+                (true, Lang::En) => "wrote",
+                (false, Lang::En) => "read",
+                (true, Lang::Zh) => "写入",
+                (false, Lang::Zh) => "读取",
+            };
+            let at = a.index.map(|i| format!("[{i}]=")).unwrap_or_default();
+            let step = if a.step > 0 { format!(" @{}", a.step) } else { String::new() };
+            format!("{} {verb} {at}{}{step}", m.pname(a.lane), text::one_line(&a.value))
+        })
+        .collect()
+}
+
 /// Lines of one resource: a summary line, then what waits / what it holds.
 pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: usize) -> Vec<Line<'static>> {
     let l = lang;
@@ -121,6 +141,9 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
             if let Some((n, o)) = owner {
                 head.push((format!(" · {} ", l.pick("lock held by", "锁的持有者")), Part::Keep, Style::new()));
                 head.push((n, Part::Name, th.lane(o)));
+            }
+            if !rs.accesses.is_empty() {
+                more.push((l.pick("recent", "最近").into(), accesses(m, rs, l), Style::new()));
             }
         }
         ResKind::Pool => {
