@@ -198,7 +198,9 @@ _reprs = None
 def _own(obj):
     """The run's own objects by their type (and name), else None."""
     t = type(obj)
-    if not (getattr(t, "__module__", "") or "").startswith(_OWN_MODULES):
+    # A subclass of one (the program's own Process class) too: its repr
+    # would show pids, which differ from run to run.
+    if not any((getattr(k, "__module__", "") or "").startswith(_OWN_MODULES) for k in getattr(t, "__mro__", (t,))):
         return None
     kind = getattr(t, "_fs_kind", t.__name__)
     name = getattr(obj, "_name", None) or getattr(obj, "name", None)
