@@ -193,6 +193,7 @@ _in_locals = set()
 # they show by their type (and name) only.
 _OWN_MODULES = ("multiprocessing", "forkscope_rt", "threading", "queue", "concurrent")
 _reprs = None
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 def _own(obj):
@@ -227,14 +228,17 @@ def _short(obj):
         r = _own(obj) or _reprs.repr(obj)
     except Exception as e:  # a broken __repr__ must not break the program
         r = "<%s object (repr failed: %s)>" % (type(obj).__name__, type(e).__name__)
-    r = r.replace("\n", " ").replace("\t", " ")
+    # An address differs from run to run (and says nothing to a class):
+    # `<Thing object>` rather than `<Thing object at 0x7f…>`.
+    r = _ADDRESS.sub("", r.replace("\n", " ").replace("\t", " "))
     return r if len(r) <= REPR_MAX else r[: REPR_MAX - 1] + "…"
 
 
 def _shown(name, value):
     """Whether a variable is one Python Tutor would show: not a module, a
     function or a class (the program's furniture), not a dunder name."""
-    if name.startswith("__") or "\t" in name or "\n" in name:
+    # `.0`, a comprehension's hidden iterator, is not the program's name.
+    if name.startswith("__") or not name.isidentifier():
         return False
     return not isinstance(value, (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType))
 

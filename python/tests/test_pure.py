@@ -267,6 +267,7 @@ class Variables(unittest.TestCase):
         self.assertEqual(rt._short(Value()), "<Value balance>")
         self.assertEqual(rt._short([Value()]), "[<Value balance>]")
         self.assertEqual(rt._short("a\nb"), "'a\\nb'")
+        self.assertEqual(rt._short(object()), "<object object>", "no address: it differs from run to run")
 
 
 if __name__ == "__main__":
