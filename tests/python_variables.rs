@@ -115,7 +115,7 @@ fn a_figure_shows_the_variables_pane() {
     assert!(text.contains("Variables · Process-2"), "{text}");
     assert!(text.contains("withdraw · line 6"), "{text}");
     assert!(text.contains("* old = 900"), "{text}");
-    assert!(text.contains("recent: Process-2 read 900"), "{text}");
+    assert!(text.contains("  Process-2 read 900 @") && text.contains("  Process-1 wrote 900 @"), "who read and wrote what, one a line:\n{text}");
     insta::assert_snapshot!(text);
     let bad = run_limited(&["snapshot", file.to_str().unwrap(), "--steps", "2", "--variables", "Process-9", "--out", txt.to_str().unwrap()], Duration::from_secs(60));
     assert_ne!(bad.status, 0);

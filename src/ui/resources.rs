@@ -47,6 +47,7 @@ fn holder_names(m: &Model, lanes: &[Lane], l: Lang) -> Vec<String> {
 
 /// A shared Value's or Array's recent reads and writes, newest first:
 /// `Process-2 wrote 900 @4` (@ the step it came after; none in a free run).
+/// The pane shows the [`RECENT_SHOWN`] newest, one a line.
 pub fn accesses(m: &Model, rs: &ResourceState, l: Lang) -> Vec<String> {
     rs.accesses
         .iter()
@@ -142,9 +143,6 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
                 head.push((format!(" · {} ", l.pick("lock held by", "锁的持有者")), Part::Keep, Style::new()));
                 head.push((n, Part::Name, th.lane(o)));
             }
-            if !rs.accesses.is_empty() {
-                more.push((l.pick("recent", "最近").into(), accesses(m, rs, l), Style::new()));
-            }
         }
         ResKind::Pool => {
             let said = match l {
@@ -195,8 +193,18 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
     for (label, who, style) in more {
         out.push(Line::styled(text::fit_names(&format!("  {label}: "), &who, w), style));
     }
+    // A shared number's latest reads and writes, one a line (a lost update
+    // reads down the pane): the newest first.
+    if matches!(rs.kind, ResKind::Value | ResKind::Array) {
+        for a in accesses(m, rs, l).into_iter().take(RECENT_SHOWN) {
+            out.push(Line::styled(text::fit(&format!("  {a}"), w), th.dim()));
+        }
+    }
     out
 }
+
+/// Reads and writes shown under a Value or Array (the model keeps more).
+pub const RECENT_SHOWN: usize = 3;
 
 /// The line of a file: its path, a preview of its content, the last op on it.
 /// At `w` columns the path and the preview are shortened (after the word
