@@ -172,6 +172,10 @@ pub struct SnapshotArgs {
     /// by default pids are renumbered 1000 + lane so they do not).
     #[arg(long)]
     pub real_pids: bool,
+    /// Show the variables pane (Python programs): of process PROCESS (its
+    /// name, e.g. Process-2), or else of the process that stepped last.
+    #[arg(long, value_name = "PROCESS", num_args = 0..=1, default_missing_value = "")]
+    pub variables: Option<String>,
 }
 
 #[derive(Debug, Args)]

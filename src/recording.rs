@@ -58,10 +58,11 @@ impl Shape {
     }
 
     /// Records that only say how the run was scheduled (present when stepping,
-    /// absent when running free).
+    /// absent when running free). A Python process's variables are taken
+    /// at its steps only.
     pub fn is_scheduling(&self) -> bool {
         // A sleep blocks in real time but completes at its step when stepped.
-        matches!(self.kind.as_str(), "park" | "grant" | "mode") || (self.kind == "block" && self.op == Some(Op::Sleep))
+        matches!(self.kind.as_str(), "park" | "grant" | "mode" | "locals") || (self.kind == "block" && self.op == Some(Op::Sleep))
     }
 }
 

@@ -122,6 +122,18 @@ pub fn event(m: &Model, ev: &LogEvent, l: Lang) -> String {
         (LogEvent::Closing, Lang::Zh) => "运行结束了:forkscope 结束所有还活着的进程".into(),
         (LogEvent::UserSent { signal, to }, Lang::En) => format!("you sent {} to {}", sig(*signal), p(*to)),
         (LogEvent::UserSent { signal, to }, Lang::Zh) => format!("你向 {} 发送了 {}", p(*to), sig(*signal)),
+        (LogEvent::Shared { write, res, index, value }, _) => {
+            let place = match index {
+                None => format!("{}.value", r(*res)),
+                Some(i) => format!("{}[{i}]", r(*res)),
+            };
+            match (write, l) {
+                (false, Lang::En) => format!("read {place} = {value}"),
+                (true, Lang::En) => format!("wrote {place} = {value}"),
+                (false, Lang::Zh) => format!("读取 {place} = {value}"),
+                (true, Lang::Zh) => format!("写入 {place} = {value}"),
+            }
+        }
         (LogEvent::Report { key, value }, _) => format!("{} {key} = {}", l.pick("report", "报告"), crate::model::summary::show_value(value)),
         (LogEvent::Finding(s), _) => said(m, s, l),
     }

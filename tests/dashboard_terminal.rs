@@ -1687,3 +1687,44 @@ fn the_dashboards_run_is_in_a_session_apart_from_forkscope() {
     assert!(sessions.iter().all(|&s| s == sessions[0] && run.contains(&s)), "the run's processes share one session, led by main: {run:?} in {sessions:?}");
     assert_ne!(sessions[0], forkscopes, "the run's session is not forkscope's");
 }
+
+/// `v` shows the selected Python process's variables under the source: a
+/// buyer of the shared-Value race, after its read, shows `old` (marked as
+/// changed) and the log says what it read; `v` again hides the pane.
+#[test]
+fn the_variables_pane_shows_the_selected_python_process_locals() {
+    let _share = crate::common::share();
+    let src = "from multiprocessing import Process, Value\n\n\ndef withdraw(balance):\n    old = balance.value\n    balance.value = old - 100\n\n\nif __name__ == \"__main__\":\n    balance = Value(\"i\", 1000)\n    ps = [Process(target=withdraw, args=(balance,)) for _ in range(2)]\n    for p in ps:\n        p.start()\n    for p in ps:\n        p.join()\n    print(\"balance\", balance.value)\n";
+    let dir = python_program("vars", "bank.py", src);
+    let t = Terminal::start_in("vars", "run bank.py --paused", &[], 120, 36, &dir);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && header(s).contains("step 0") && lane_rows(s).iter().any(|r| r.contains("ready")));
+    let conductor = t.conductor();
+    t.keys(&["v"]);
+    t.wait_for("the variables pane", WAIT, |s| s.contains("Variables · MainProcess") && s.contains("<module> · line"));
+    let mut n = 1;
+    loop {
+        assert!(n < 30, "Process-1 did not read balance within 30 steps:\n{}", t.screen());
+        t.keys(&["n"]);
+        let s = t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")) && header(s).contains(&format!("step {n} ")));
+        if s.contains("Process-1: · read balance.value = 1000") {
+            break;
+        }
+        n += 1;
+    }
+    let pids = run_pids(conductor);
+    let s = t.screen();
+    let row = lane_rows(&s).iter().position(|r| row_name(r) == "Process-1").expect("Process-1 has a row");
+    for _ in 0..row {
+        t.keys(&["Down"]);
+    }
+    let s = t.wait_for("Process-1's variables", WAIT, |s| s.contains("Variables · Process-1"));
+    assert!(s.contains("withdraw · line 6"), "{s}");
+    assert!(s.contains("* old = 1000"), "its new variable, marked:\n{s}");
+    assert!(s.contains("  balance = <Value balance>"), "{s}");
+    t.keys(&["v"]);
+    t.wait_for("the pane hidden", WAIT, |s| !s.contains("Variables · "));
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -35,6 +35,7 @@ mod python_fork;
 mod python_lessons;
 mod python_streams;
 mod python_threads;
+mod python_variables;
 mod replay;
 mod rewind;
 mod run_damage;

@@ -8,11 +8,13 @@ NOTHING is None. See src/python/abi.rs for the functions; their signatures
 and the named numbers they take are in `_abi` (generated from the Rust side).
 Errors and bytes results are kept per thread by the library.
 """
+import _thread
 import builtins
 import ctypes
 import linecache
 import re
 import sys
+import types
 
 from forkscope_rt import _abi
 from forkscope_rt._abi import RESULT_ERR as ERR, RESULT_NOTHING as NOTHING
@@ -149,6 +151,8 @@ def line():
     uf = USER_FILE
     while f is not None:
         if f.f_code.co_filename == uf:
+            if _MODE is not None and _MODE.value == _PAUSED:
+                send_locals(f)
             return f.f_lineno
         f = f.f_back
     return 0
@@ -162,12 +166,125 @@ def caller_line(f):
             want = _GRAN.value == _STATEMENT
             if want != _tracing or (want and _MON is None and sys.gettrace() is not _global_trace):
                 _set_tracing(want)
+        if _MODE is not None and _MODE.value == _PAUSED:
+            send_locals(f)
         return f.f_lineno
     while f is not None:
         if f.f_code.co_filename == USER_FILE:
+            if _MODE is not None and _MODE.value == _PAUSED:
+                send_locals(f)
             return f.f_lineno
         f = f.f_back
     return line()
+
+
+# ---- variables ---------------------------------------------------------------
+
+_PAUSED = _abi.MODE_PAUSED
+# Bounds of what one step sends (the model bounds it again).
+REPR_MAX = 60
+VARS_MAX = 12
+FRAMES_MAX = 4
+# Threads computing their variables now: a repr that makes an op (a
+# shared Value's) must not compute them again inside.
+_in_locals = set()
+# Types whose instances are the run's own objects (a Value, a Queue, a
+# Process): their repr may be an op, or the state of another process, so
+# they show by their type (and name) only.
+_OWN_MODULES = ("multiprocessing", "forkscope_rt", "threading", "queue", "concurrent")
+_reprs = None
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _own(obj):
+    """The run's own objects by their type (and name), else None."""
+    t = type(obj)
+    # A subclass of one (the program's own Process class) too: its repr
+    # would show pids, which differ from run to run.
+    if not any((getattr(k, "__module__", "") or "").startswith(_OWN_MODULES) for k in getattr(t, "__mro__", (t,))):
+        return None
+    kind = getattr(t, "_fs_kind", t.__name__)
+    name = getattr(obj, "_name", None) or getattr(obj, "name", None)
+    if isinstance(name, str) and name:
+        return "<%s %s>" % (kind, name)
+    return "<%s>" % kind
+
+
+def _short(obj):
+    global _reprs
+    if _reprs is None:
+        import reprlib
+
+        class Reprs(reprlib.Repr):
+            def repr_instance(self, x, level):
+                own = _own(x)
+                return own if own is not None else reprlib.Repr.repr_instance(self, x, level)
+
+        _reprs = Reprs()
+        _reprs.maxstring = REPR_MAX
+        _reprs.maxother = REPR_MAX
+        _reprs.maxlevel = 2
+    try:
+        r = _own(obj) or _reprs.repr(obj)
+    except Exception as e:  # a broken __repr__ must not break the program
+        r = "<%s object (repr failed: %s)>" % (type(obj).__name__, type(e).__name__)
+    # An address differs from run to run (and says nothing to a class):
+    # `<Thing object>` rather than `<Thing object at 0x7f…>`.
+    r = _ADDRESS.sub("", r.replace("\n", " ").replace("\t", " "))
+    return r if len(r) <= REPR_MAX else r[: REPR_MAX - 1] + "…"
+
+
+def _shown(name, value):
+    """Whether a variable is one Python Tutor would show: not a module, a
+    function or a class (the program's furniture), not a dunder name."""
+    # `.0`, a comprehension's hidden iterator, is not the program's name.
+    if name.startswith("__") or not name.isidentifier():
+        return False
+    return not isinstance(value, (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType))
+
+
+def locals_text(f):
+    """The variables of frame `f` and its callers in the user's file,
+    innermost first, as the `Locals` record carries them (see
+    src/model/locals.rs): names and bounded reprs, a bounded number of each."""
+    out = []
+    frames = 0
+    while f is not None and frames < FRAMES_MAX:
+        if f.f_code.co_filename == USER_FILE:
+            frames += 1
+            out.append("F\t%s\t%d" % (f.f_code.co_name, f.f_lineno))
+            shown = 0
+            left = 0
+            for name, value in list(f.f_locals.items()):
+                if not _shown(name, value):
+                    continue
+                if shown < VARS_MAX:
+                    out.append("V\t%s\t%s" % (name, _short(value)))
+                    shown += 1
+                else:
+                    left += 1
+            if left:
+                out.append("M\t%d" % left)
+        f = f.f_back
+    return "\n".join(out)
+
+
+def send_locals(f):
+    """Gives the runtime this thread's variables at the op it is about to
+    take (frame `f`, the innermost in the user's file). Called only while
+    the run is paused (stepped): the runtime records them if the op parks
+    at the gate, once per step."""
+    me = _thread.get_ident()
+    if me in _in_locals:
+        return
+    _in_locals.add(me)
+    try:
+        b, n = text(locals_text(f))
+        lib.fs_text(_abi.TEXT_LOCALS, b, n, 0)
+    except Exception:
+        pass
+    finally:
+        _in_locals.discard(me)
 
 
 def user_frame():
@@ -207,6 +324,8 @@ def _monitoring(mon, on):
         def on_line(code, lineno):
             if code.co_filename != USER_FILE:
                 return mon.DISABLE
+            if _MODE is not None and _MODE.value == _PAUSED:
+                send_locals(sys._getframe(1))
             lib.fs_statement(lineno)
 
         mon.register_callback(_TOOL, mon.events.LINE, on_line)
@@ -221,6 +340,8 @@ def _local_trace(frame, event, arg):
             sys.settrace(None)
             frame.f_trace = None
             return None
+        if _MODE is not None and _MODE.value == _PAUSED:
+            send_locals(frame)
         lib.fs_statement(frame.f_lineno)
     return _local_trace
 

@@ -105,8 +105,13 @@ def _lock_of(id, lock):
 class _RawValue(_Shared):
     """A shared number without a lock (CPython's raw ctypes object)."""
 
+    # How the variables pane shows it (`<Value balance>`: its repr would
+    # read it, an op).
+    _fs_kind = "Value"
+
     def __init__(self, ctype, init, name):
         self._ctype = ctype
+        self._name = name
         bits, fl = _bits(ctype, init)
         b, n = rt.text(name)
         self._id = ok(rt.lib.fs_value_new(bits, fl, b, n, rt.line()))
@@ -138,8 +143,11 @@ class SynchronizedValue(_Locked, _RawValue):
 class _RawArray(_Shared):
     """A shared array of numbers without a lock (CPython's raw ctypes array)."""
 
+    _fs_kind = "Array"
+
     def __init__(self, ctype, values, name):
         self._ctype = ctype
+        self._name = name
         pairs = [_bits(ctype, x) for x in values]
         fl = 1 if ctype in _FLOATS else 0
         arr = (ctypes.c_int64 * max(len(pairs), 1))(*[b for b, _ in pairs])

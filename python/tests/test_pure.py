@@ -212,5 +212,63 @@ class Sockets(unittest.TestCase):
         self.assertEqual((cls.__module__, cls.__qualname__, cls.__name__), ("socket", "socket", "socket"))
 
 
+
+class Variables(unittest.TestCase):
+    """What the variables pane gets of a frame (src/model/locals.rs reads it)."""
+
+    def setUp(self):
+        self._user = rt.USER_FILE
+        rt.USER_FILE = __file__
+
+    def tearDown(self):
+        rt.USER_FILE = self._user
+
+    def test_names_and_bounded_reprs_innermost_frame_first(self):
+        def withdraw(balance):
+            old = 1000
+            text = "x" * 500
+            return sys._getframe(0)
+
+        frame = withdraw(7)
+        lines = rt.locals_text(frame).split("\n")
+        self.assertEqual(lines[0], "F\twithdraw\t%d" % (frame.f_lineno,))
+        self.assertIn("V\tbalance\t7", lines)
+        self.assertIn("V\told\t1000", lines)
+        text = next(l for l in lines if l.startswith("V\ttext\t"))
+        self.assertLessEqual(len(text.split("\t", 2)[2]), rt.REPR_MAX)
+        # Its caller (this test, in the same file) follows.
+        self.assertTrue(any(l.startswith("F\ttest_names_and_bounded_reprs") for l in lines[1:]), lines)
+
+    def test_modules_functions_classes_and_dunders_are_left_out_and_the_count_is_bounded(self):
+        n = rt.VARS_MAX + 3
+        body = ["import json", "def helper(): pass", "class Thing: pass", "__hidden = 1"]
+        body += ["v%02d = %d" % (i, i) for i in range(n)]
+        body.append("import sys; frame = sys._getframe(0)")
+        ns = {}
+        exec(compile("\n".join(body), __file__, "exec"), ns)
+        lines = rt.locals_text(ns["frame"]).split("\n")
+        self.assertEqual(lines[0], "F\t<module>\t%d" % len(body))
+        lines = lines[: next(i for i, l in enumerate(lines) if i and l.startswith("F\t"))]
+        names = [l.split("\t")[1] for l in lines if l.startswith("V\t")]
+        self.assertEqual(names, ["v%02d" % i for i in range(rt.VARS_MAX)])
+        self.assertIn("M\t%d" % (n + 1 - rt.VARS_MAX), lines, "the rest counted (the frame itself is one)")
+
+    def test_the_runs_own_objects_show_by_kind_and_name_without_an_op(self):
+        class Value:
+            _fs_kind = "Value"
+            __module__ = "multiprocessing.sharedctypes"
+
+            def __init__(self):
+                self._name = "balance"
+
+            def __repr__(self):
+                raise AssertionError("reading a shared Value is an op: its repr must not be called")
+
+        self.assertEqual(rt._short(Value()), "<Value balance>")
+        self.assertEqual(rt._short([Value()]), "[<Value balance>]")
+        self.assertEqual(rt._short("a\nb"), "'a\\nb'")
+        self.assertEqual(rt._short(object()), "<object object>", "no address: it differs from run to run")
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -69,7 +69,17 @@ pub fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
     if !args.real_pids {
         crate::snapshot::renumber_pids(&mut shot.model);
     }
-    let buf = crate::snapshot::draw(&shot, width, height);
+    let mut dash = shot.dashboard();
+    if let Some(who) = &args.variables {
+        let lane = if who.is_empty() { dash.model.last_stepped() } else { dash.model.processes.values().find(|p| &p.name == who).map(|p| p.lane) };
+        match lane {
+            Some(lane) => dash.view.selected_lane = Some(lane),
+            None if who.is_empty() => {}
+            None => return fail(format!("--variables {who}: no process of that name in this run (names: {})", dash.model.processes.values().map(|p| p.name.as_str()).collect::<Vec<_>>().join(", "))),
+        }
+        dash.view.show_vars = true;
+    }
+    let buf = crate::ui::figure::frame(&dash, width, height);
     match export::write_picture(&buf, &args.out, theme, args.scale) {
         Ok(()) => {
             println!("wrote {} ({width}x{height}, {}, {} theme)", args.out.display(), shot.moment, theme.name());

@@ -345,6 +345,7 @@ fn text_record(head: &RawRecord, tag: TextTag, bytes: Vec<u8>) -> Option<Record>
         TextTag::Error => RecordKind::Error { message: text },
         TextTag::Assert => RecordKind::Assert { message: text },
         TextTag::Finding => RecordKind::Finding { message: text },
+        TextTag::Locals => RecordKind::Locals { text },
         TextTag::Report => {
             let (key, json) = text.split_once('\t')?;
             RecordKind::Report { key: key.to_string(), value: serde_json::from_str(json).ok()? }

@@ -326,6 +326,8 @@ impl Builder<'_> {
             RecordKind::Error { message } => self.instant(t, r.lane, "error".into(), json!({"line": r.line, "message": message})),
             RecordKind::Assert { message } => self.instant(t, r.lane, "assertion failed".into(), json!({"line": r.line, "message": message})),
             RecordKind::Finding { message } => self.instant(t, r.lane, "finding".into(), json!({"line": r.line, "message": message})),
+            // Variables are the dashboard's, not a moment of the timeline.
+            RecordKind::Locals { .. } => {}
             RecordKind::Ended { process, exitcode, .. } => {
                 lanes.push(*process);
                 let label = self.model.processes.get(process).map(|p| crate::words::state(p.state, crate::words::Lang::En)).unwrap_or_else(|| format!("exitcode {exitcode}"));

@@ -60,6 +60,9 @@ pub enum LogEvent {
     Closing,
     /// The user sent `signal` to `to` from the dashboard (lane 0).
     UserSent { signal: i32, to: Lane },
+    /// It read (or wrote, `write`) shared `res` (`index`: an Array's
+    /// element; `None`: a Value's `.value`): `value`, as Python shows it.
+    Shared { write: bool, res: ResId, index: Option<i64>, value: String },
     /// It reported `key` = `value`.
     Report { key: String, value: serde_json::Value },
     /// A finding (see [`Finding`]).

@@ -23,6 +23,7 @@ mod deadlock;
 #[cfg(test)]
 pub mod feed;
 pub mod ipc;
+pub mod locals;
 mod log;
 mod op;
 pub mod record;
@@ -38,7 +39,7 @@ pub use deadlock::{DeadWait, Deadlock};
 pub use log::{Finding, LogEntry, LogEvent, LogKind, Said};
 pub use op::ResOp;
 pub use record::{Record, RecordKind};
-pub use state::{FINDINGS_CAP, HISTORY_CAP, LOG_CAP, PState, ProcessState, ResourceState, Wait};
+pub use state::{ACCESS_CAP, Access, FINDINGS_CAP, HISTORY_CAP, LOG_CAP, PState, ProcessState, ResourceState, Wait};
 
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
@@ -70,6 +71,13 @@ pub struct Model {
     pub closing: bool,
     /// Log entries dropped from the front so far (see [`LOG_CAP`]).
     pub log_trimmed: u64,
+    /// Each process's variables at its latest step (Python, while stepped:
+    /// see [`locals`]).
+    pub locals: BTreeMap<Lane, locals::Vars>,
+    /// The record being applied: (seq, line), for the log entries that the
+    /// kinds' own updates (`sync`) write.
+    #[serde(skip)]
+    applying: (u64, u32),
 }
 
 impl Model {
@@ -136,6 +144,7 @@ impl Model {
     pub fn apply(&mut self, r: &Record) {
         self.records += 1;
         self.now_ns = self.now_ns.max(r.t_ns);
+        self.applying = (r.seq, r.line);
         let t = r.t_ns;
         if let Some(p) = self.processes.get_mut(&r.lane)
             && r.line > 0 {
@@ -260,6 +269,11 @@ impl Model {
             }
             RecordKind::Finding { message } => {
                 self.finding(r, "misuse", Said::Text(message.clone()), vec![r.lane], vec![]);
+            }
+            RecordKind::Locals { text } => {
+                let vars = self.locals.entry(r.lane).or_default();
+                vars.step(locals::parse(text));
+                vars.seq = r.seq;
             }
             RecordKind::Ended { process, exitcode, held } => self.apply_ended(r, *process, *exitcode, held.as_deref()),
             RecordKind::Resource { res, kind, name, capacity } => {
@@ -461,6 +475,18 @@ impl Model {
             let said = Said::EndedHolding { lane, signal, daemon, res: held.clone() };
             self.finding(r, "ended_holding", said, vec![lane], held);
         }
+    }
+
+    /// A read or write of a shared Value or Array element, in the log.
+    fn shared_access(&mut self, res: ResId, a: Access) {
+        let (seq, line) = self.applying;
+        let event = LogEvent::Shared { write: a.write, res, index: a.index, value: a.value };
+        self.push_log(LogEntry { seq, t_ns: a.t_ns, lane: a.lane, line, kind: LogKind::Event, text: String::new(), event: Some(event) });
+    }
+
+    /// The process whose variables were taken last (the one that stepped last).
+    pub fn last_stepped(&self) -> Option<Lane> {
+        self.locals.iter().max_by_key(|(_, v)| v.seq).map(|(l, _)| *l)
     }
 
     /// Live processes.

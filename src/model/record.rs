@@ -84,6 +84,9 @@ pub enum RecordKind {
     /// The lesson's own `assert` failed.
     Assert { message: String },
     Report { key: String, value: serde_json::Value },
+    /// The writer's variables: the locals of its frames in the program's own
+    /// file, at the op it is about to take (see `model::locals`). Not an op.
+    Locals { text: String },
     /// Something the run teaches by itself (misuse that Python allows, …).
     Finding { message: String },
     /// Conductor: process `process` ended with `exitcode` (-N: killed by signal N).
@@ -129,6 +132,7 @@ impl RecordKind {
             RecordKind::Assert { .. } => "assert",
             RecordKind::Report { .. } => "report",
             RecordKind::Finding { .. } => "finding",
+            RecordKind::Locals { .. } => "locals",
             RecordKind::Ended { .. } => "ended",
             RecordKind::Resource { .. } => "resource",
             RecordKind::Grant { .. } => "grant",

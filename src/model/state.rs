@@ -135,7 +135,27 @@ pub struct ResourceState {
     pub items: Vec<String>,
     pub text: String,
     pub closed: bool,
+    /// Value, Array: the latest reads and writes, oldest first (at most
+    /// [`ACCESS_CAP`]): who read or wrote what, at which step.
+    pub accesses: Vec<Access>,
 }
+
+/// A read or a write of a shared Value or Array element.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Access {
+    pub lane: Lane,
+    pub write: bool,
+    /// The element (an Array's), `None` for a Value.
+    pub index: Option<i64>,
+    /// The number read or written, as Python shows it.
+    pub value: String,
+    /// Steps granted before it (`Model::steps`): 0 in a free run.
+    pub step: u64,
+    pub t_ns: u64,
+}
+
+/// Most reads and writes kept per shared Value or Array.
+pub const ACCESS_CAP: usize = 16;
 
 impl ResourceState {
     pub fn new(id: ResId, kind: ResKind, name: &str, capacity: i64, creator: Lane) -> ResourceState {
@@ -154,6 +174,7 @@ impl ResourceState {
             items: vec![],
             text: String::new(),
             closed: false,
+            accesses: vec![],
         }
     }
 }

@@ -9,7 +9,7 @@
 //! [`after_record`] after every record that touched a resource, to keep the
 //! derived fields (a Value's lock holder, a Barrier's waiting count) in step.
 
-use super::{Model, ResOp};
+use super::{ACCESS_CAP, Access, Model, ResOp};
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// Applies a completed op on resource `id`.
@@ -170,6 +170,21 @@ fn shared(model: &mut Model, id: ResId, op: &ResOp<'_>) {
             rs.items = vals.iter().map(|v| if float { v.as_f64().map(|f| show_num(Num::Float(f))).unwrap_or_default() } else { v.to_string() }).collect();
         }
     }
+    // A read or a write (not the creation, which carries the detail): in
+    // the log, and in the resource's recent history.
+    let index = match (rs.kind, op.index()) {
+        (ResKind::Value, _) => Some(None),
+        (ResKind::Array, i) if i >= 0 => Some(Some(i)),
+        _ => None,
+    };
+    let access = index.filter(|_| op.detail.is_none()).map(|index| Access { lane: op.lane, write: op.op == Op::Store, index, value: show_num(n), step: model.steps, t_ns: model.now_ns });
+    let Some(rs) = model.resources.get_mut(&id) else { return };
+    if let Some(a) = &access {
+        if rs.accesses.len() >= ACCESS_CAP {
+            rs.accesses.remove(0);
+        }
+        rs.accesses.push(a.clone());
+    }
     match (rs.kind, op.index()) {
         (ResKind::Value, _) => {
             rs.value = if float { 0 } else { op.bits() };
@@ -187,6 +202,9 @@ fn shared(model: &mut Model, id: ResId, op: &ResOp<'_>) {
         }
         (ResKind::Array, _) => rs.text = format!("[{}]", rs.items.join(", ")),
         _ => {}
+    }
+    if let Some(a) = access {
+        model.shared_access(id, a);
     }
 }
 
@@ -393,6 +411,36 @@ mod tests {
         f.op_at(1, 1, Op::Store, 2, None, (7.0f64.to_bits() as i64, 2, 1), None);
         assert_eq!(f.m.resources[&ResId(2)].items, vec!["1.5", "1.5", "7.0"]);
         assert_eq!(f.m.resources[&ResId(2)].text, "[1.5, 1.5, 7.0]");
+    }
+
+    /// A lost update, step by step: each read and write is in the log with
+    /// its value, and the Value keeps who read or wrote what, at which step.
+    #[test]
+    fn reads_and_writes_of_a_value_are_logged_with_their_values_and_kept() {
+        use crate::model::LogEvent;
+        let mut f = feed(&["MainProcess", "Process-1", "Process-2"]);
+        f.res(1, 0, ResKind::Value, "balance", 1).res(1, 1, ResKind::RLock, "balance lock", 1);
+        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(0)), other: None, a: 1000, b: -1, c: 0, detail: Some(r#"{"lock":1,"values":[1000]}"#.into()) });
+        f.op_at(2, 5, Op::Load, 0, None, (1000, -1, 0), None).op_at(3, 5, Op::Load, 0, None, (1000, -1, 0), None);
+        f.op_at(2, 6, Op::Store, 0, None, (900, -1, 0), None).op_at(3, 6, Op::Store, 0, None, (900, -1, 0), None);
+        let said: Vec<(Lane, bool, String)> = f.m.log.iter().filter_map(|e| match &e.event {
+            Some(LogEvent::Shared { write, value, index: None, .. }) => Some((e.lane, *write, value.clone())),
+            _ => None,
+        }).collect();
+        let want = [(2, false, "1000"), (3, false, "1000"), (2, true, "900"), (3, true, "900")].map(|(l, w, v)| (Lane(l), w, v.to_string()));
+        assert_eq!(said, want, "the creation is not a read or a write; the four accesses are");
+        let words: Vec<String> = f.m.log.iter().filter_map(|e| e.event.as_ref().map(|ev| crate::words::event_sentence(&f.m, e.lane, ev))).filter(|s| s.contains("balance")).collect();
+        assert_eq!(words, ["Process-1 read balance.value = 1000", "Process-2 read balance.value = 1000", "Process-1 wrote balance.value = 900", "Process-2 wrote balance.value = 900"]);
+        let kept: Vec<(Lane, bool, &str)> = f.m.resources[&ResId(0)].accesses.iter().map(|a| (a.lane, a.write, a.value.as_str())).collect();
+        assert_eq!(kept.len(), 4);
+        assert_eq!(kept[3], (Lane(3), true, "900"));
+        // Bounded: the oldest go first.
+        for i in 0..(crate::model::ACCESS_CAP as i64 + 5) {
+            f.op_at(2, 6, Op::Store, 0, None, (i, -1, 0), None);
+        }
+        let acc = &f.m.resources[&ResId(0)].accesses;
+        assert_eq!(acc.len(), crate::model::ACCESS_CAP);
+        assert_eq!(acc.last().unwrap().value, (crate::model::ACCESS_CAP as i64 + 4).to_string());
     }
 
     #[test]

@@ -393,7 +393,8 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
 
 /// A text record that is not an op (`text::`): `ERROR` an uncaught exception
 /// (`Kind: message`), `FINDING` a finding, `ASSERT` a failed assertion (an
-/// uncaught `AssertionError`).
+/// uncaught `AssertionError`), `LOCALS` the variables of the caller's frames
+/// (see `model::locals`).
 ///
 /// # Safety
 /// `p`/`n` as for [`text`].
@@ -409,6 +410,10 @@ pub unsafe extern "C" fn fs_text(tag: u8, p: *const u8, n: usize, line: u32) -> 
             names::text::ERROR => TextTag::Error,
             names::text::FINDING => TextTag::Finding,
             names::text::ASSERT => TextTag::Assert,
+            names::text::LOCALS => {
+                rt.set_locals(s.to_string());
+                return Ok(0);
+            }
             _ => return Err(unknown("fs_text", "text tag", tag)),
         };
         rt.record_text(tag, &s);

@@ -44,7 +44,7 @@ groups! {
     /// `fs_print`: the stream written.
     stream: u32 { STDOUT = 1, STDERR = 2 }
     /// `fs_text`: a text record that is not an op.
-    text: u8 { ERROR = 2, FINDING = 5, ASSERT = 6 }
+    text: u8 { ERROR = 2, FINDING = 5, ASSERT = 6, LOCALS = 8 }
     /// `fs_file_enter` / `fs_file_done`: the file op.
     file: u32 { READ = 0, WRITE = 1, APPEND = 2, LIST = 3 }
     /// `fs_lock_new`, `fs_acquire*`, `fs_release`, `fs_cond_new`: the kind of lock.
@@ -81,7 +81,7 @@ mod tests {
     #[test]
     fn the_text_tags_are_the_records() {
         use crate::shm::record::TextTag;
-        assert_eq!((text::ERROR, text::FINDING, text::ASSERT), (TextTag::Error as u8, TextTag::Finding as u8, TextTag::Assert as u8));
+        assert_eq!((text::ERROR, text::FINDING, text::ASSERT, text::LOCALS), (TextTag::Error as u8, TextTag::Finding as u8, TextTag::Assert as u8, TextTag::Locals as u8));
     }
 
     #[test]

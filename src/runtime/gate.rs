@@ -23,7 +23,7 @@ use std::time::Duration;
 use super::{Rt, WaitEnd};
 use crate::shm::futex;
 use crate::shm::layout::{GRAN_OP, GRAN_STATEMENT, MODE_PAUSED, MODE_RUNNING, NONE, ProcState};
-use crate::shm::record::Op;
+use crate::shm::record::{Op, TextTag};
 
 /// What kind of checkpoint a process is at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,8 +94,22 @@ impl Rt {
             Checkpoint::Statement => GRAN_STATEMENT,
         };
         if self.ctl.granularity.load(Relaxed) == wanted {
+            // The variables at this step, once: a front-end may give them
+            // more than once for one op (each `line()` it computes).
+            let locals = self.local.borrow_mut().pending_locals.take();
+            if let Some(text) = locals {
+                self.record_text(TextTag::Locals, &text);
+            }
             self.park(true);
         }
+    }
+
+    /// The variables of the op or statement this process is about to take
+    /// (see `model::locals` for the text): kept until its checkpoint, and
+    /// recorded there if it parks (a stepped run), so one step writes them
+    /// once, however many times the front-end gave them.
+    pub fn set_locals(&self, text: String) {
+        self.local.borrow_mut().pending_locals = Some(text);
     }
 
     /// An op's entry: set the line, pass the gate, and show the op as running.

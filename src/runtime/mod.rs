@@ -62,6 +62,10 @@ pub struct Local {
     pub daemon: bool,
     /// The name the next resource this process creates gets (see [`Rt::named`]).
     pub next_name: Option<String>,
+    /// The variables a front-end gave for the op (or statement) this process
+    /// is about to take: written as a `Locals` record only if it parks at
+    /// the gate there (see [`Rt::set_locals`]).
+    pub pending_locals: Option<String>,
 }
 
 /// What the threads of one process share: its children (any thread may
@@ -128,6 +132,7 @@ impl Rt {
                 name,
                 daemon,
                 next_name: None,
+                pending_locals: None,
             }),
         }
     }

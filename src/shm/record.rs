@@ -125,6 +125,9 @@ pub enum TextTag {
     /// What a process wrote to its standard error (Python: `sys.stderr`, a
     /// traceback); like `Print`, one op.
     Stderr = 7,
+    /// The locals of the writer's frames in the program's own file, at the
+    /// op it is about to take (not an op): see `model::locals` for the text.
+    Locals = 8,
 }
 
 impl TextTag {
@@ -137,6 +140,7 @@ impl TextTag {
             5 => TextTag::Finding,
             6 => TextTag::Assert,
             7 => TextTag::Stderr,
+            8 => TextTag::Locals,
             _ => return None,
         })
     }

@@ -440,6 +440,7 @@ impl App {
             Action::Explain => s.dash.toggle_explanation(),
             Action::ShowEnded => s.dash.toggle_ended(),
             Action::PrintsOnly => s.dash.toggle_prints_only(),
+            Action::Variables => s.dash.toggle_variables(),
             Action::Language => {
                 s.dash.toggle_lang();
                 s.relanguage();

@@ -18,6 +18,7 @@ use super::overlay::{DetailsWidget, HelpWidget};
 use super::resources::{self, ResourcesWidget};
 use super::source::SourceWidget;
 use super::state::{Dashboard, Overlay, Pane};
+use super::variables::VariablesWidget;
 use super::keymap::Scope;
 
 pub use super::common::{MIN_HEIGHT, MIN_WIDTH};
@@ -30,6 +31,8 @@ pub struct Areas {
     pub lanes: Rect,
     pub resources: Rect,
     pub source: Rect,
+    /// The variables pane (`v`), under the source; empty when hidden.
+    pub variables: Rect,
     pub log: Rect,
     pub footer: Rect,
 }
@@ -53,7 +56,13 @@ pub fn layout(area: Rect, dash: &Dashboard) -> Areas {
     let [top, bottom] = Layout::vertical([Constraint::Length(top_h), Constraint::Fill(1)]).areas(body);
     let [lanes, resources] = Layout::horizontal([Constraint::Percentage(62), Constraint::Fill(1)]).areas(top);
     let [source, log] = Layout::horizontal([Constraint::Percentage(50), Constraint::Fill(1)]).areas(bottom);
-    Areas { header, banner, lanes, resources, source, log, footer }
+    let (source, variables) = if dash.view.show_vars {
+        let [s, v] = Layout::vertical([Constraint::Percentage(50), Constraint::Fill(1)]).areas(source);
+        (s, v)
+    } else {
+        (source, Rect::default())
+    };
+    Areas { header, banner, lanes, resources, source, variables, log, footer }
 }
 
 impl Dashboard {
@@ -109,6 +118,9 @@ impl Widget for &Dashboard {
         LanesWidget::new(self).render(a.lanes, buf);
         ResourcesWidget::new(self).render(a.resources, buf);
         SourceWidget::new(self).render(a.source, buf);
+        if !a.variables.is_empty() {
+            VariablesWidget::new(self).render(a.variables, buf);
+        }
         LogWidget::new(self).render(a.log, buf);
         FooterWidget::new(&self.view.message, Scope::Dashboard, self.lang, &self.theme).mode(self.status.mode).render(a.footer, buf);
         match self.view.overlay {

@@ -46,6 +46,8 @@ pub enum Action {
     ShowEnded,
     /// The log: the program's own output only, or everything.
     PrintsOnly,
+    /// Show or hide the variables pane.
+    Variables,
     /// Close the overlay; from the dashboard, back to the picker (if it came from there).
     Back,
     Quit,
@@ -148,6 +150,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { scope: D, keys: &[C('x')], action: A::ExploreAll, en: "explore every interleaving of this lesson (explore --all): verified, or the shortest bad schedule opened as a replay; x again stops", zh: "穷举这一课的所有交错(explore --all):得到验证,或者把最短的坏调度作为回放打开;再按 x 停止", hint: None },
     Binding { scope: D, keys: &[C('p')], action: A::Screenshot, en: "screenshot: this frame as SVG and PNG (light theme) in the current folder", zh: "截图:把当前画面存为 SVG 和 PNG(浅色主题),放在当前目录", hint: None },
     Binding { scope: D, keys: &[C('o')], action: A::PrintsOnly, en: "log: the program's own output only / everything", zh: "日志:只看程序自己的输出 / 全部", hint: None },
+    Binding { scope: D, keys: &[C('v')], action: A::Variables, en: "variables: show / hide the selected process's variables (Python; taken at each step while paused, * = changed)", zh: "变量:显示 / 隐藏选中进程的变量(Python;暂停时每一步记下,* = 变了)", hint: None },
     Binding { scope: D, keys: &[C('f')], action: A::ShowEnded, en: "processes: show / fold the ended ones (folded when the list overflows)", zh: "进程:显示 / 折叠已结束的(列表放不下时折叠)", hint: None },
     Binding { scope: D, keys: &[C('+'), C('=')], action: A::Faster, en: "faster sleeps (speed ×2)", zh: "加速 sleep(速度 ×2)", hint: None },
     Binding { scope: D, keys: &[C('-'), C('_')], action: A::Slower, en: "slower sleeps (speed ÷2)", zh: "减速 sleep(速度 ÷2)", hint: None },

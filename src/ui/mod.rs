@@ -32,6 +32,7 @@ pub mod state;
 pub mod terminal;
 pub mod text;
 pub mod theme;
+pub mod variables;
 
 #[cfg(test)]
 mod tests;

@@ -31,6 +31,27 @@ fn names(m: &Model, lanes: &[Lane]) -> Vec<String> {
     lanes.iter().map(|l| m.pname(*l)).collect()
 }
 
+/// A shared Value's or Array's recent reads and writes, newest first:
+/// `Process-2 wrote 900 @4` (@ the step it came after; none in a free run).
+/// The pane shows the [`RECENT_SHOWN`] newest, one a line.
+pub fn accesses(m: &Model, rs: &ResourceState, l: Lang) -> Vec<String> {
+    rs.accesses
+        .iter()
+        .rev()
+        .map(|a| {
+            let verb = match (a.write, l) {
+                (true, Lang::En) => "wrote",
+                (false, Lang::En) => "read",
+                (true, Lang::Zh) => "写入",
+                (false, Lang::Zh) => "读取",
+            };
+            let at = a.index.map(|i| format!("[{i}]=")).unwrap_or_default();
+            let step = if a.step > 0 { format!(" @{}", a.step) } else { String::new() };
+            format!("{} {verb} {at}{}{step}", m.pname(a.lane), text::one_line(&a.value))
+        })
+        .collect()
+}
+
 /// Lines of one resource: a summary line, then what waits / what it holds.
 pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: usize) -> Vec<Line<'static>> {
     let l = lang;
@@ -158,8 +179,18 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
     for (label, who, style) in more {
         out.push(Line::styled(text::fit_names(&format!("  {label}: "), &who, w), style));
     }
+    // A shared number's latest reads and writes, one a line (a lost update
+    // reads down the pane): the newest first.
+    if matches!(rs.kind, ResKind::Value | ResKind::Array) {
+        for a in accesses(m, rs, l).into_iter().take(RECENT_SHOWN) {
+            out.push(Line::styled(text::fit(&format!("  {a}"), w), th.dim()));
+        }
+    }
     out
 }
+
+/// Reads and writes shown under a Value or Array (the model keeps more).
+pub const RECENT_SHOWN: usize = 3;
 
 /// The line of a file: its path, a preview of its content, the last op on it.
 /// At `w` columns the path and the preview are shortened (after the word

@@ -220,13 +220,15 @@ pub struct ViewState {
     /// The log shows only what the program wrote (prints, stderr), not
     /// forkscope's events (`o`).
     pub prints_only: bool,
+    /// `v`: the variables pane shown (under the source).
+    pub show_vars: bool,
     /// First line shown of the open overlay (help, details, the lesson scroll when long).
     pub overlay_scroll: usize,
 }
 
 impl Default for ViewState {
     fn default() -> Self {
-        ViewState { focus: Pane::Lanes, selected_lane: None, chosen: None, selection_changed: None, selection_seen: None, pending: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false }
+        ViewState { focus: Pane::Lanes, selected_lane: None, chosen: None, selection_changed: None, selection_seen: None, pending: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false, show_vars: false }
     }
 }
 
@@ -379,6 +381,11 @@ impl Dashboard {
     /// Shows or folds the ended processes of an overflowing list.
     pub fn toggle_ended(&mut self) {
         self.view.show_ended = !self.view.show_ended;
+    }
+
+    /// Shows or hides the variables pane.
+    pub fn toggle_variables(&mut self) {
+        self.view.show_vars = !self.view.show_vars;
     }
 
     /// The log: the program's own output only, or everything.

@@ -549,3 +549,30 @@ fn a_joinable_queue_join_waiter_is_not_a_putter() {
     let all = render(ResourcesWidget::new(&f.m), 60, 6).join("\n");
     assert!(all.contains("in join (tasks unfinished): MainProcess") && !all.contains("putters"), "{all}");
 }
+
+/// `v`: the selected process's variables under the source, a `*` on what
+/// changed since its previous step; a Rhai lesson's pane says they are
+/// shown for Python programs.
+#[test]
+fn the_variables_pane_shows_the_selected_process_frames_and_marks_changes() {
+    let mut f = feed(Theme::mono());
+    f.spawn_as(0, 1, "MainProcess", "main", false).spawn_as(1, 2, "Process-1", "withdraw", false);
+    f.m.view.show_vars = true;
+    let screen = |d: &Dashboard| {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 100, 30));
+        d.render(buf.area, &mut buf);
+        buffer_lines(&buf).join("\n")
+    };
+    assert!(screen(&f.m).contains("Variables are shown for Python programs."), "{}", screen(&f.m));
+    f.m.lesson.language = crate::codec::Language::Python;
+    f.m.view.selected_lane = Some(Lane(2));
+    f.at_line(2, 5, RecordKind::Locals { text: "F\twithdraw\t5\nV\tbalance\t<Value balance>".into() });
+    f.at_line(2, 6, RecordKind::Locals { text: "F\twithdraw\t6\nV\tbalance\t<Value balance>\nV\told\t1000".into() });
+    let s = screen(&f.m);
+    assert!(s.contains("Variables · Process-1"), "{s}");
+    assert!(s.contains("withdraw · line 6"), "{s}");
+    assert!(s.contains("* old = 1000"), "what changed is marked:\n{s}");
+    assert!(s.contains("  balance = <Value balance>"), "what did not change is not:\n{s}");
+    f.m.view.selected_lane = Some(Lane(1));
+    assert!(screen(&f.m).contains("(none yet"), "{}", screen(&f.m));
+}

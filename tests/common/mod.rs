@@ -216,8 +216,9 @@ pub fn shape(records: &[Value]) -> Vec<String> {
                 // Ports of listen/connect are whatever the kernel gave.
                 let port = k == "a" && (r["op"] == "listen" || r["op"] == "connect");
                 if !(r[k].is_null() || port || t == "spawn" && k == "a") {
-                    if t == "print" || t == "report" {
-                        // Printed pids differ from run to run.
+                    if t == "print" || t == "report" || t == "locals" {
+                        // Printed pids differ from run to run (and a
+                        // variable may hold one).
                         if k == "text" || k == "value" {
                             continue;
                         }
