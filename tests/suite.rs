@@ -14,6 +14,7 @@ mod dashboard_snapshots;
 mod dashboard_terminal;
 mod exhaustion;
 mod explore_all;
+mod explore_why;
 mod export;
 mod hostile_lessons;
 mod hostile_python;

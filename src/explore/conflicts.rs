@@ -1,0 +1,253 @@
+//! Why a counterexample went wrong: the conflicting operations whose order
+//! made it bad, and the order they were in on a run that went well.
+//!
+//! An *access* is one op of a process on something shared: a file (by its
+//! path: `read_*` read it, `write_*`/`append_text` write it, and `open(…,
+//! "w")`, recorded as a write of nothing, empties it) or a resource (pure
+//! reads — `load`, `is_set`, `qsize`, … — read it; every other op on it writes
+//! it), as in [`super::footprint`]. Two accesses *conflict* when they are of
+//! different processes, on one thing, and not both reads.
+//!
+//! An access is the same in two runs when it is the same process's (by name)
+//! n-th access to the same thing (by name) with the same op kind. A conflicting
+//! pair whose order in the bad run is the reverse of its order in the good run
+//! is a *reversed race*: the order that made the difference. Reversed races
+//! are grouped by their earlier access `x` (of process P): the run went wrong
+//! because `x` came *before* Q's accesses `before` (in the good run they came
+//! first), and — when Q's last conflicting access ahead of `x` is in the same
+//! order in both runs — *after* that one. When some `x` is the last read of a
+//! process before it writes the same thing (a read-modify-write: the value
+//! it writes comes from what it read), only those groups are kept: they are
+//! the ones the outcome depends on; when the run ended in waits that never
+//! ended (a deadlock), only the groups with such a wait; else every group
+//! (at most [`MOST`], the last ones).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::headless::Finished;
+use crate::model::RecordKind;
+use crate::vocab::Op;
+
+/// Most groups kept.
+pub const MOST: usize = 3;
+
+/// One op of a process on something shared, as a run did it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Access {
+    pub process: String,
+    /// The op (`read_text`, `write_json`, `acquire`, …), or `truncate`: an
+    /// `open(…, "w")` that emptied the file.
+    pub op: String,
+    /// The resource's name, or the file's path.
+    pub resource: String,
+    /// The line of the program it was on (0: none known).
+    pub line: u32,
+    /// The step of the run it ran in (the n-th grant, 1 = the first).
+    pub step: u64,
+    /// It changes the thing (else it only reads it).
+    #[serde(default)]
+    pub write: bool,
+    /// It is the process's n-th access (0 = the first) to this thing.
+    #[serde(default)]
+    pub nth: usize,
+}
+
+impl Access {
+    /// Who, what, which: the same access in another run.
+    fn key(&self) -> (&str, &str, usize, bool) {
+        (&self.process, &self.resource, self.nth, self.write)
+    }
+    fn conflicts(&self, o: &Access) -> bool {
+        self.process != o.process && self.resource == o.resource && (self.write || o.write)
+    }
+}
+
+/// One reason: `op` came after `after` (as it did on a good run) and before
+/// `before` (which came first on the good run).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Why {
+    pub op: Access,
+    pub after: Option<Access>,
+    pub before: Vec<Access>,
+}
+
+/// The conflicts of a bad run against a good one.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conflicts {
+    pub why: Vec<Why>,
+    /// Every access named, in the order the bad run ran them.
+    pub bad_order: Vec<Access>,
+    /// The same accesses as the good run made them, in its order.
+    pub good_order: Vec<Access>,
+}
+
+impl Conflicts {
+    /// The step of the bad run that completes the conflict: the last access
+    /// named runs in it.
+    pub fn completing_step(&self) -> Option<u64> {
+        self.bad_order.iter().map(|a| a.step).max()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.why.is_empty()
+    }
+}
+
+/// The path of a file op (its detail is `path`, a tab, a preview) and whether the preview is empty.
+fn path_and_empty(detail: &Option<String>) -> (String, bool) {
+    let d = detail.as_deref().unwrap_or("");
+    let mut it = d.splitn(2, '\t');
+    let path = it.next().unwrap_or("").to_string();
+    (path, it.next().is_none_or(str::is_empty))
+}
+
+fn reads_only(op: Op) -> bool {
+    matches!(op, Op::Load | Op::IsSet | Op::Qsize | Op::Empty | Op::Full | Op::Poll | Op::Ready)
+}
+
+/// Every access of a run, in the order it ran them (the run kept its
+/// records). A wait with no timeout that never ended (a deadlock) is an
+/// access too, `wait:OP` (`wait:acquire`): the op it could not complete.
+pub fn accesses(f: &Finished) -> Vec<Access> {
+    let mut out: Vec<(Access, Option<(crate::vocab::Lane, Op, crate::vocab::ResId)>)> = Vec::new();
+    let mut step = 0u64;
+    for r in &f.records {
+        let (op, res, detail) = match &r.kind {
+            RecordKind::Grant { .. } => {
+                step += 1;
+                continue;
+            }
+            RecordKind::Op { op, res, detail, .. } => (*op, *res, detail),
+            RecordKind::Block { op, res: Some(res), timed: false, .. } if *op != Op::Sleep => {
+                let process = f.model.pname(r.lane);
+                let access = Access { process, op: format!("wait:{}", op.name()), resource: f.model.rname(*res), line: r.line, step, write: !reads_only(*op), nth: 0 };
+                out.push((access, Some((r.lane, *op, *res))));
+                continue;
+            }
+            _ => continue,
+        };
+        let (resource, name, write) = match op {
+            Op::ReadJson | Op::ReadText => (path_and_empty(detail).0, op.name().to_string(), false),
+            Op::WriteJson | Op::WriteText => {
+                let (path, empty) = path_and_empty(detail);
+                (path, if empty { "truncate".to_string() } else { op.name().to_string() }, true)
+            }
+            Op::AppendText => (path_and_empty(detail).0, op.name().to_string(), true),
+            Op::Start | Op::Join | Op::IsAlive | Op::Terminate | Op::Kill | Op::Print | Op::Sleep | Op::Compute | Op::Report | Op::Exit | Op::Input | Op::ListDir => continue,
+            op => match res {
+                Some(res) => (f.model.rname(res), op.name().to_string(), !reads_only(op)),
+                None => continue,
+            },
+        };
+        if let Some(k) = out.iter().rposition(|(_, w)| w.is_some_and(|(l, o, rs)| l == r.lane && o == op && Some(rs) == res)) {
+            // The wait ended in this op: the op is the access.
+            out.remove(k);
+        }
+        let process = f.model.pname(r.lane);
+        out.push((Access { process, op: name, resource, line: r.line, step, write, nth: 0 }, None));
+    }
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    out.into_iter()
+        .map(|(mut a, _)| {
+            let n = counts.entry((a.process.clone(), a.resource.clone())).or_default();
+            a.nth = *n;
+            *n += 1;
+            a
+        })
+        .collect()
+}
+
+/// The reversed races of `bad` against `good`: (index in bad of the earlier, of the later).
+fn reversed(bad: &[Access], good: &[Access]) -> Vec<(usize, usize)> {
+    let at: BTreeMap<_, usize> = good.iter().enumerate().map(|(i, a)| (a.key(), i)).collect();
+    let mut out = Vec::new();
+    for (i, x) in bad.iter().enumerate() {
+        for (j, y) in bad.iter().enumerate().skip(i + 1) {
+            if x.conflicts(y)
+                && let (Some(gx), Some(gy)) = (at.get(&x.key()), at.get(&y.key()))
+                && gy < gx
+            {
+                out.push((i, j));
+            }
+        }
+    }
+    out
+}
+
+/// Why `bad` went wrong where `good` did not (both runs kept their records).
+pub fn explain(bad: &Finished, good: &Finished) -> Conflicts {
+    explain_accesses(&accesses(bad), &accesses(good))
+}
+
+/// [`explain`], from the runs' accesses.
+pub fn explain_accesses(bad: &[Access], good: &[Access]) -> Conflicts {
+    let races = reversed(bad, good);
+    // Grouped by the earlier access, and by the process it came before.
+    let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
+    for (i, j) in races {
+        groups.entry((i, bad[j].process.clone())).or_default().push(j);
+    }
+    // The last read of a process before its own write of the same thing.
+    let feeds_a_write = |i: usize| {
+        let x = &bad[i];
+        !x.write && bad[i + 1..].iter().find(|a| a.process == x.process && a.resource == x.resource).is_some_and(|a| a.write)
+    };
+    // A wait that never ended (a deadlock) and what came before it.
+    let stuck = |i: usize, js: &[usize]| bad[i].op.starts_with("wait:") || js.iter().any(|j| bad[*j].op.starts_with("wait:"));
+    let waits = groups.iter().any(|((i, _), js)| stuck(*i, js));
+    let rmw = groups.keys().any(|(i, _)| feeds_a_write(*i));
+    let mut why = Vec::new();
+    for ((i, q), js) in groups {
+        if (waits && !stuck(i, &js)) || (!waits && rmw && !feeds_a_write(i)) {
+            continue;
+        }
+        let x = &bad[i];
+        let after = bad[..i].iter().rev().find(|a| a.process == q && a.conflicts(x)).cloned();
+        why.push(Why { op: x.clone(), after, before: js.iter().map(|j| bad[*j].clone()).collect() });
+    }
+    // The reasons that complete last matter most when they are too many.
+    if why.len() > MOST {
+        why.drain(..why.len() - MOST);
+    }
+    let mut named: Vec<&Access> = why.iter().flat_map(|w| std::iter::once(&w.op).chain(w.after.iter()).chain(w.before.iter())).collect();
+    named.sort_by_key(|a| bad.iter().position(|b| b == *a));
+    named.dedup();
+    let bad_order: Vec<Access> = named.into_iter().cloned().collect();
+    let mut good_order: Vec<Access> = good.iter().filter(|g| bad_order.iter().any(|b| b.key() == g.key())).cloned().collect();
+    good_order.dedup();
+    Conflicts { why, bad_order, good_order }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acc(process: &str, op: &str, line: u32, step: u64, nth: usize) -> Access {
+        let write = !op.starts_with("read");
+        Access { process: process.into(), op: op.into(), resource: "ticket".into(), line, step, write, nth }
+    }
+
+    #[test]
+    fn a_read_between_anothers_read_and_write_is_the_lost_update() {
+        let good = vec![acc("P1", "read_text", 15, 1, 0), acc("P1", "truncate", 22, 2, 1), acc("P1", "write_text", 23, 3, 2), acc("P2", "read_text", 15, 4, 0), acc("P2", "truncate", 22, 5, 1), acc("P2", "write_text", 23, 6, 2)];
+        let bad = vec![acc("P1", "read_text", 15, 1, 0), acc("P2", "read_text", 15, 2, 0), acc("P1", "truncate", 22, 3, 1), acc("P1", "write_text", 23, 4, 2), acc("P2", "truncate", 22, 5, 1), acc("P2", "write_text", 23, 6, 2)];
+        let c = explain_accesses(&bad, &good);
+        assert_eq!(c.why.len(), 1, "{c:?}");
+        assert_eq!((c.why[0].op.process.as_str(), c.why[0].op.line), ("P2", 15));
+        assert_eq!(c.why[0].after, None);
+        assert_eq!(c.why[0].before.iter().map(|a| a.line).collect::<Vec<_>>(), [22, 23]);
+        assert_eq!(c.completing_step(), Some(4));
+        assert_eq!(c.good_order.iter().map(|a| (a.process.as_str(), a.line)).collect::<Vec<_>>(), [("P1", 22), ("P1", 23), ("P2", 15)]);
+    }
+
+    #[test]
+    fn a_read_of_an_emptied_file_comes_after_the_emptying_and_before_the_write() {
+        let good = vec![acc("P1", "truncate", 22, 1, 0), acc("P1", "write_text", 23, 2, 1), acc("P2", "read_text", 10, 3, 0)];
+        let bad = vec![acc("P1", "truncate", 22, 1, 0), acc("P2", "read_text", 10, 2, 0), acc("P1", "write_text", 23, 3, 1)];
+        let c = explain_accesses(&bad, &good);
+        assert_eq!(c.why.len(), 1, "{c:?}");
+        assert_eq!(c.why[0].after.as_ref().map(|a| a.line), Some(22));
+        assert_eq!(c.why[0].before.iter().map(|a| a.line).collect::<Vec<_>>(), [23]);
+    }
+}
