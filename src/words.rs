@@ -337,6 +337,8 @@ pub fn conflict(w: &crate::explore::conflicts::Why, l: Lang) -> String {
         Lang::Zh => format!("{}它{}", access_verb(&a.op, l), access_where(a, l)),
     }).collect();
     match (l, &w.after) {
+        (Lang::En, Some(a)) if before.is_empty() => format!("{} {} {}{} after {}", x.process, access_verb(&x.op, l), x.resource, access_where(x, l), access_said(a, false, l)),
+        (Lang::Zh, Some(a)) if before.is_empty() => format!("{} 在 {} 之后{}了 {}{}", x.process, access_said(a, false, l).replace('它', &format!(" {}", a.resource)), access_verb(&x.op, l), x.resource, access_where(x, l)),
         (Lang::En, Some(a)) => format!("{} {} {}{} after {} and before {q} {}", x.process, access_verb(&x.op, l), x.resource, access_where(x, l), access_said(a, false, l), before.join(" and ")),
         (Lang::En, None) => format!("{} {} {}{} before {q} {}", x.process, access_verb(&x.op, l), x.resource, access_where(x, l), before.join(" and ")),
         (Lang::Zh, Some(a)) => format!("{} 在 {} 之后、{q} {}之前{}了 {}{}", x.process, access_said(a, false, l).replace('它', &format!(" {}", a.resource)), before.join("、"), access_verb(&x.op, l), x.resource, access_where(x, l)),

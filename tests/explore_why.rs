@@ -100,3 +100,20 @@ fn the_rhai_ticket_race_says_why_in_english_and_chinese() {
     assert!(text.lines().any(|l| l.trim().starts_with("原因:") && l.contains("之前读取了 ticket(第 31 行)")), "{text}");
     assert!(text.contains("在一次正常的运行中:"), "{text}");
 }
+
+/// The notes' program (the lock around buying only): 查票 read the file
+/// (line 10) after a buyer emptied it to rewrite it (`open("ticket", "w")`,
+/// line 21) and before the buyer's write reached it — JSONDecodeError.
+#[test]
+fn the_python_decode_error_names_the_read_between_the_emptying_and_the_write() {
+    let _share = crate::common::share();
+    let (_, v) = explore("pyerr", &["ticket-race.py", "--param", "variant=lock", "--param", "buyers=2", "--param", "tickets=1", "--bad", "error", "--json"]);
+    let c = &v.expect("JSON")["counterexample"];
+    assert!(c["message"].as_str().unwrap().contains("JSONDecodeError"), "{c}");
+    assert_eq!(
+        ops(&c["conflicts"]),
+        [op("Process-2", "truncate", "ticket", 21), op("Process-1", "read_text", "ticket", 10), op("Process-2", "write_text", "ticket", 21)],
+        "{c}"
+    );
+    assert_eq!(c["why"]["en"][0], "Process-1 read ticket (line 10) after Process-2 emptied it (line 21, open 'w') and before Process-2 wrote it (line 21)", "{c}");
+}

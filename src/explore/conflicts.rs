@@ -12,10 +12,12 @@
 //! n-th access to the same thing (by name) with the same op kind. A conflicting
 //! pair whose order in the bad run is the reverse of its order in the good run
 //! is a *reversed race*: the order that made the difference. Reversed races
-//! are grouped by their earlier access `x` (of process P): the run went wrong
-//! because `x` came *before* Q's accesses `before` (in the good run they came
-//! first), and — when Q's last conflicting access ahead of `x` is in the same
-//! order in both runs — *after* that one. When some `x` is the last read of a
+//! are grouped by their subject `x` (of process P) — the one that only reads
+//! when the other writes, else the earlier — and the other process Q: the
+//! run went wrong because `x` came *after* Q's last conflicting access ahead
+//! of it and *before* Q's reversed accesses after it (or, when Q's reversed
+//! accesses all came before `x`, Q's next conflicting one): "Process-1 read
+//! ticket after Process-2 emptied it and before Process-2 wrote it". When some `x` is the last read of a
 //! process before it writes the same thing (a read-modify-write: the value
 //! it writes comes from what it read), only those groups are kept: they are
 //! the ones the outcome depends on; when the run ended in waits that never
@@ -183,10 +185,12 @@ pub fn explain(bad: &Finished, good: &Finished) -> Conflicts {
 /// [`explain`], from the runs' accesses.
 pub fn explain_accesses(bad: &[Access], good: &[Access]) -> Conflicts {
     let races = reversed(bad, good);
-    // Grouped by the earlier access, and by the process it came before.
+    // Grouped by their subject — the read when one of the two only reads
+    // (what it read is what went wrong), else the earlier — and the other process.
     let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
     for (i, j) in races {
-        groups.entry((i, bad[j].process.clone())).or_default().push(j);
+        let (subject, other) = if bad[i].write && !bad[j].write { (j, i) } else { (i, j) };
+        groups.entry((subject, bad[other].process.clone())).or_default().push(other);
     }
     // The last read of a process before its own write of the same thing.
     let feeds_a_write = |i: usize| {
@@ -204,7 +208,13 @@ pub fn explain_accesses(bad: &[Access], good: &[Access]) -> Conflicts {
         }
         let x = &bad[i];
         let after = bad[..i].iter().rev().find(|a| a.process == q && a.conflicts(x)).cloned();
-        why.push(Why { op: x.clone(), after, before: js.iter().map(|j| bad[*j].clone()).collect() });
+        // What the subject came before: the reversed ones after it; when
+        // they were all before it, the other's next conflicting access.
+        let mut before: Vec<Access> = js.iter().filter(|j| **j > i).map(|j| bad[*j].clone()).collect();
+        if before.is_empty() {
+            before.extend(bad[i + 1..].iter().find(|a| a.process == q && a.conflicts(x)).cloned());
+        }
+        why.push(Why { op: x.clone(), after, before });
     }
     // The reasons that complete last matter most when they are too many.
     if why.len() > MOST {
@@ -239,6 +249,17 @@ mod tests {
         assert_eq!(c.why[0].before.iter().map(|a| a.line).collect::<Vec<_>>(), [22, 23]);
         assert_eq!(c.completing_step(), Some(4));
         assert_eq!(c.good_order.iter().map(|a| (a.process.as_str(), a.line)).collect::<Vec<_>>(), [("P1", 22), ("P1", 23), ("P2", 15)]);
+    }
+
+    #[test]
+    fn a_read_that_the_good_run_made_first_still_says_which_writes_it_fell_between() {
+        let good = vec![acc("P1", "read_text", 10, 1, 0), acc("P2", "truncate", 21, 2, 0), acc("P2", "write_text", 22, 3, 1)];
+        let bad = vec![acc("P2", "truncate", 21, 1, 0), acc("P1", "read_text", 10, 2, 0), acc("P2", "write_text", 22, 3, 1)];
+        let c = explain_accesses(&bad, &good);
+        assert_eq!(c.why.len(), 1, "{c:?}");
+        assert_eq!((c.why[0].op.process.as_str(), c.why[0].op.line), ("P1", 10));
+        assert_eq!(c.why[0].after.as_ref().map(|a| a.line), Some(21));
+        assert_eq!(c.why[0].before.iter().map(|a| a.line).collect::<Vec<_>>(), [22]);
     }
 
     #[test]

@@ -328,7 +328,7 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
 }
 
 /// The conflicts of the bad run `bad` against the run that went well that
-/// explains it in the fewest ops (of `goods`, the first runs that went well,
+/// explains it in the fewest reasons, then ops (of `goods`, the first runs that went well,
 /// in the order the search made them; when none, the run in which every
 /// process runs on without preemption, if that one goes well).
 fn explain(lesson: &Lesson, opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::Finished]) -> anyhow::Result<conflicts::Conflicts> {
@@ -347,7 +347,7 @@ fn explain(lesson: &Lesson, opts: &ExploreOptions, bad: &headless::Finished, goo
         .iter()
         .map(|g| conflicts::explain_accesses(&bad, &conflicts::accesses(g)))
         .filter(|c| !c.is_empty())
-        .min_by_key(|c| c.bad_order.len());
+        .min_by_key(|c| (c.why.len(), c.bad_order.len()));
     Ok(best.unwrap_or_default())
 }
 
