@@ -108,11 +108,14 @@ fn reads_only(op: Op) -> bool {
     matches!(op, Op::Load | Op::IsSet | Op::Qsize | Op::Empty | Op::Full | Op::Poll | Op::Ready)
 }
 
+/// A wait that has not ended yet: the process, the op, the resource.
+type Waiting = (crate::vocab::Lane, Op, crate::vocab::ResId);
+
 /// Every access of a run, in the order it ran them (the run kept its
 /// records). A wait with no timeout that never ended (a deadlock) is an
 /// access too, `wait:OP` (`wait:acquire`): the op it could not complete.
 pub fn accesses(f: &Finished) -> Vec<Access> {
-    let mut out: Vec<(Access, Option<(crate::vocab::Lane, Op, crate::vocab::ResId)>)> = Vec::new();
+    let mut out: Vec<(Access, Option<Waiting>)> = Vec::new();
     let mut step = 0u64;
     for r in &f.records {
         let (op, res, detail) = match &r.kind {

@@ -47,7 +47,8 @@ pub struct Progress {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     /// Every inequivalent interleaving ran, none bad.
-    Verified { interleavings: u64, runs: u64, secs: f64 },
+    /// `bad`: the one bad outcome hunted (`--bad`), if one was.
+    Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String> },
     /// The budget cut the search: nothing bad within it.
     Bounded { interleavings: u64, runs: u64 },
     /// The shortest bad schedule found, minimised, saved.
@@ -198,11 +199,13 @@ impl Outcome {
     /// The banner's sentence; `Some(true)` red, `Some(false)` green, `None` plain.
     pub fn banner(&self, l: Lang) -> (String, Option<bool>) {
         match self {
-            Outcome::Verified { interleavings, runs, secs } => (
-                match l {
-                    Lang::En if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
-                    Lang::En => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
-                    Lang::Zh => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
+            Outcome::Verified { interleavings, runs, secs, bad } => (
+                match (l, bad) {
+                    (Lang::En, None) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
+                    (Lang::En, None) => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
+                    (Lang::En, Some(b)) => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none gives {b}", crate::words::count(*runs, "run")),
+                    (Lang::Zh, None) => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
+                    (Lang::Zh, Some(b)) => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种得到 {b}"),
                 },
                 Some(false),
             ),
@@ -394,7 +397,7 @@ fn outcome(v: &serde_json::Value) -> Option<Outcome> {
     let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or(0);
     let (interleavings, runs) = (n(v, "interleavings"), n(v, "runs"));
     match v["result"].as_str()? {
-        "verified" => Some(Outcome::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0) }),
+        "verified" => Some(Outcome::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0), bad: v["bad"].as_str().map(str::to_string) }),
         "bounded" => Some(Outcome::Bounded { interleavings, runs }),
         "counterexample" => {
             let c = &v["counterexample"];
@@ -423,7 +426,9 @@ mod tests {
     #[test]
     fn the_summary_object_reads_as_its_outcome() {
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5});
-        assert_eq!(outcome(&v), Some(Outcome::Verified { interleavings: 36, runs: 84, secs: 6.5 }));
+        assert_eq!(outcome(&v), Some(Outcome::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: None }));
+        let hunted = outcome(&serde_json::json!({"result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5, "bad": "oversold"})).unwrap();
+        assert!(hunted.banner(Lang::En).0.ends_with("none gives oversold"), "{:?}", hunted.banner(Lang::En));
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "counterexample", "interleavings": 3, "runs": 5,
             "counterexample": {"kind": "bad", "message": "sold 3 of 2", "steps": 9, "steps_in_all": 30, "saved": "x.fsrec"}});
         let o = outcome(&v).unwrap();
