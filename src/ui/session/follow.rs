@@ -124,13 +124,13 @@ impl Session {
                 if self.run.statements() != (granularity == 1) {
                     self.run.set_statements(granularity == 1);
                 }
-                let replaying = f.replay && !f.rewinding();
+                let (replaying, playing) = (f.replay && !f.rewinding(), f.playing.is_some());
                 match self.run.grant(Some(lane)) {
                     Ok(_) => {
                         self.steps += 1;
                         self.step = Some(Step { n: self.steps, since: Instant::now() });
                         if replaying {
-                            self.follow_stepped(lane);
+                            self.follow_stepped(lane, playing);
                         }
                         true
                     }
@@ -154,12 +154,13 @@ impl Session {
         }
     }
 
-    /// A replay stepped `lane`: the selection (and with it the Source pane)
-    /// follows the process that just stepped, and the step that completes a
+    /// A replay stepped `lane`: while it plays by itself, the selection (and
+    /// with it the Source pane) follows the process that just stepped (`n`
+    /// leaves the selection to the hand); the step that completes a
     /// counterexample's conflict says so.
-    fn follow_stepped(&mut self, lane: crate::vocab::Lane) {
+    fn follow_stepped(&mut self, lane: crate::vocab::Lane, playing: bool) {
         let d = &mut self.dash;
-        if d.model.processes.contains_key(&lane) {
+        if playing && d.model.processes.contains_key(&lane) {
             d.view.selected_lane = Some(lane);
             d.view.chosen = super::super::state::Identity::of(&d.model, lane);
             d.view.source_scroll = None;
