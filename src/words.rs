@@ -330,5 +330,102 @@ pub fn summary(model: &Model, reason: &EndReason, lesson: &str, seed: u64, param
     }
 }
 
+/// What an op did to the thing it touched, as a verb: `read`, `emptied`
+/// (an `open(…, "w")`), `wrote`, `acquired`… (读取, 清空, 写入, 获取…).
+pub fn access_verb(op: &str, l: Lang) -> &'static str {
+    let (en, zh) = match op {
+        "read_json" | "read_text" | "load" | "is_set" | "qsize" | "empty" | "full" | "poll" | "ready" => ("read", "读取"),
+        "truncate" => ("emptied", "清空"),
+        "write_json" | "write_text" | "store" => ("wrote", "写入"),
+        "append_text" => ("appended to", "追加写入"),
+        "acquire" => ("acquired", "获取"),
+        "release" => ("released", "释放"),
+        "put" | "put_nowait" => ("put into", "放入"),
+        "get" | "get_nowait" => ("took from", "取出"),
+        "send" | "send_socket" => ("sent on", "发送到"),
+        "recv" | "recv_socket" => ("received from", "接收自"),
+        "set" => ("set", "设置"),
+        "clear" => ("cleared", "清除"),
+        "wait" => ("waited on", "等待"),
+        "notify" | "notify_all" => ("notified", "通知"),
+        "wait:acquire" => ("tried to acquire", "试图获取"),
+        "wait:get" => ("waited to take from", "等待从中取出"),
+        "wait:put" => ("waited to put into", "等待放入"),
+        "wait:recv" => ("waited to receive from", "等待接收自"),
+        w if w.starts_with("wait:") => ("waited on", "等待"),
+        _ => ("used", "使用"),
+    };
+    l.pick(en, zh)
+}
+
+/// `(line 22, open 'w')` (`(第 22 行,open 'w')`): where an access was; empty when nothing is known.
+fn access_where(a: &crate::model::conflict::Access, l: Lang) -> String {
+    let open = if a.op == "truncate" { Some("open 'w'") } else { None };
+    match (a.line, open, l) {
+        (0, None, _) => String::new(),
+        (0, Some(o), Lang::En) => format!(" ({o})"),
+        (0, Some(o), Lang::Zh) => format!("({o})"),
+        (n, None, Lang::En) => format!(" (line {n})"),
+        (n, None, Lang::Zh) => format!("(第 {n} 行)"),
+        (n, Some(o), Lang::En) => format!(" (line {n}, {o})"),
+        (n, Some(o), Lang::Zh) => format!("(第 {n} 行,{o})"),
+    }
+}
+
+/// `Process-1 emptied it (line 22, open 'w')`, or with the thing named.
+fn access_said(a: &crate::model::conflict::Access, named: bool, l: Lang) -> String {
+    let what = if named { a.resource.clone() } else { l.pick("it", "它").to_string() };
+    match l {
+        Lang::En => format!("{} {} {what}{}", a.process, access_verb(&a.op, l), access_where(a, l)),
+        Lang::Zh => format!("{} {}{}{what}{}", a.process, access_verb(&a.op, l), if named { " " } else { "" }, access_where(a, l)),
+    }
+}
+
+/// Why a counterexample went wrong, one reason: "Process-3 read ticket
+/// (line 12) after Process-2 emptied it (line 20, open 'w') and before
+/// Process-2 wrote it (line 21)".
+pub fn conflict(w: &crate::model::conflict::Why, l: Lang) -> String {
+    let x = &w.op;
+    let q = w.before.first().map_or("", |a| a.process.as_str());
+    let before: Vec<String> = w.before.iter().map(|a| match l {
+        Lang::En => format!("{} it{}", access_verb(&a.op, l), access_where(a, l)),
+        Lang::Zh => format!("{}它{}", access_verb(&a.op, l), access_where(a, l)),
+    }).collect();
+    match (l, &w.after) {
+        (Lang::En, Some(a)) if before.is_empty() => format!("{} {} {}{} after {}", x.process, access_verb(&x.op, l), x.resource, access_where(x, l), access_said(a, false, l)),
+        (Lang::Zh, Some(a)) if before.is_empty() => format!("{} 在 {} 之后{}了 {}{}", x.process, access_said(a, false, l).replace('它', &format!(" {}", a.resource)), access_verb(&x.op, l), x.resource, access_where(x, l)),
+        (Lang::En, Some(a)) => format!("{} {} {}{} after {} and before {q} {}", x.process, access_verb(&x.op, l), x.resource, access_where(x, l), access_said(a, false, l), before.join(" and ")),
+        (Lang::En, None) => format!("{} {} {}{} before {q} {}", x.process, access_verb(&x.op, l), x.resource, access_where(x, l), before.join(" and ")),
+        (Lang::Zh, Some(a)) => format!("{} 在 {} 之后、{q} {}之前{}了 {}{}", x.process, access_said(a, false, l).replace('它', &format!(" {}", a.resource)), before.join("、"), access_verb(&x.op, l), x.resource, access_where(x, l)),
+        (Lang::Zh, None) => format!("{} 在 {q} {}之前{}了 {}{}", x.process, before.join("、").replacen('它', &format!(" {}", x.resource), 1), access_verb(&x.op, l), x.resource, access_where(x, l)),
+    }
+}
+
+/// The order the same accesses had on a run that went well.
+pub fn good_order(c: &crate::model::conflict::Conflicts, l: Lang) -> String {
+    let ops: Vec<String> = c.good_order.iter().map(|a| access_said(a, true, l)).collect();
+    match l {
+        Lang::En => format!("on a run that went well: {}", ops.join(", then ")),
+        Lang::Zh => format!("在一次正常的运行中:{}", ops.join(",然后 ")),
+    }
+}
+
+/// Every sentence of why a counterexample went wrong, then the good order.
+pub fn conflicts(c: &crate::model::conflict::Conflicts, l: Lang) -> Vec<String> {
+    if c.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<String> = Vec::new();
+    for s in c.why.iter().map(|w| conflict(w, l)) {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    if !c.good_order.is_empty() {
+        out.push(good_order(c, l));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

@@ -15,6 +15,7 @@ mod dashboard_terminal;
 mod docs_examples;
 mod exhaustion;
 mod explore_all;
+mod explore_why;
 mod export;
 mod hostile_lessons;
 mod hostile_python;

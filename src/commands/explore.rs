@@ -67,6 +67,7 @@ pub fn explore(args: ExploreArgs, lang: &str) -> i32 {
                 let _ = writeln!(out, "{}", crate::explore::report::found_json(&f, "sample"));
             } else {
                 let _ = writeln!(out, "\nfound {} in run {} (seed {}, {} schedule, {} steps):\n  {}", crate::words::a_or_an(&f.kind), f.run, f.seed, f.policy, f.found_steps, f.message);
+                let _ = write!(out, "{}", crate::explore::report::why_text(&f, &opts.lang));
                 let _ = writeln!(out, "minimised: {} steps chosen ({} in all, then every process runs on)", f.chosen, f.steps);
                 let _ = writeln!(out, "saved to {}\nreplay it: forkscope replay {}", f.saved.display(), f.saved.display());
             }

@@ -32,7 +32,7 @@ pub struct Minimised {
 }
 
 /// Steps the last process stepped while it can, else the first that can.
-fn run_on() -> Policy {
+pub fn run_on() -> Policy {
     Policy::Call(Box::new(|run: &Run| {
         let last = run.schedule().iter().rev().find_map(|a| match a {
             Action::Step { lane, .. } => Some(*lane),

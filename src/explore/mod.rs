@@ -37,6 +37,7 @@ use crate::scenario::Lesson;
 pub mod dpor;
 pub mod footprint;
 pub mod minimise;
+pub mod conflicts;
 pub mod report;
 
 #[derive(Debug, Clone)]
@@ -82,6 +83,20 @@ pub struct Failure {
     /// Grants the minimised schedule chooses (then every process runs on
     /// without preemption): the counterexample's length.
     pub chosen: usize,
+    /// The conflicting ops whose order made it bad, against a run that went
+    /// well (see [`conflicts`]; empty when no run went well).
+    pub conflicts: conflicts::Conflicts,
+}
+
+/// Runs that went well kept to explain a counterexample against (the one
+/// that explains it in the fewest ops is used).
+pub const GOOD_KEPT: usize = 4;
+
+/// Keeps `f` among the runs that went well, while there is room.
+fn keep_good(goods: &mut Vec<headless::Finished>, f: headless::Finished) {
+    if goods.len() < GOOD_KEPT && judge(&f).is_none() && matches!(f.summary.outcome, Outcome::Completed) {
+        goods.push(f);
+    }
 }
 
 /// A run that did not end by itself, or ended in an error no finding
@@ -241,6 +256,7 @@ pub fn judge_for(f: &headless::Finished, want: Option<&str>) -> Option<(String, 
 /// Explores `lesson`; progress goes to `out`.
 pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<Explored> {
     let t0 = Instant::now();
+    let mut goods = Vec::new();
     for i in 0..opts.runs {
         if crate::sys::stop_requested().is_some() {
             anyhow::bail!("stopped");
@@ -254,7 +270,7 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         let verdict = judge_for(&f, opts.bad.as_deref());
         let _ = writeln!(out, "run {:>4}/{}  seed {seed:<6} {pname:<14} {:>5} steps  {}", i + 1, opts.runs, f.summary.steps, verdict.as_ref().map_or(f.summary.outcome.name().to_string(), |(k, _)| format!("FOUND {k}")));
         if let Some((kind, message)) = verdict {
-            let (failure, _) = save_minimised(lesson, opts, Bad { f, kind, message, run: i + 1, seed, policy: pname })?;
+            let (failure, _) = save_minimised(lesson, opts, Bad { f, kind, message, run: i + 1, seed, policy: pname }, &goods)?;
             return Ok(Explored::Found(failure));
         }
         // Hunting one bad outcome, a run that went wrong another way is judged: not failed.
@@ -264,6 +280,7 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
         if let Some(failed) = failed_run(lesson, &f, i + 1, seed, &pname) {
             return Ok(Explored::Failed { failed, runs: i + 1, elapsed: t0.elapsed() });
         }
+        keep_good(&mut goods, f);
     }
     Ok(Explored::Clean { runs: opts.runs, elapsed: t0.elapsed() })
 }
@@ -294,7 +311,7 @@ struct Bad {
 }
 
 /// Minimises the bad run and saves it; also returns the runs minimising took.
-fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad) -> anyhow::Result<(Failure, u32)> {
+fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[headless::Finished]) -> anyhow::Result<(Failure, u32)> {
     let Bad { f, kind, message, run, seed, policy } = bad;
     let found_steps = f.summary.steps;
     let lanes: Vec<Lane> = f.schedule.iter().filter_map(|a| match a { crate::conductor::Action::Step { lane, .. } => Some(*lane), _ => None }).collect();
@@ -306,7 +323,32 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad) -> anyhow::R
     let note = format!("{how}, {} steps — {kind}: {message} ({} steps chosen, {} in all; found in a run of {found_steps})", m.chosen.len(), m.chosen.len(), m.run.summary.steps);
     let rec = Recording::of_run(&RunOf { lesson, params: &opts.params, seed, statements: false }, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
     rec.save(&path)?;
-    Ok((Failure { kind, message, run, seed, policy, saved: path, steps: m.run.summary.steps, found_steps, chosen: m.chosen.len() }, m.runs))
+    let conflicts = explain(lesson, opts, &m.run, goods)?;
+    Ok((Failure { kind, message, run, seed, policy, saved: path, steps: m.run.summary.steps, found_steps, chosen: m.chosen.len(), conflicts }, m.runs))
+}
+
+/// The conflicts of the bad run `bad` against the run that went well that
+/// explains it in the fewest reasons, then ops (of `goods`, the first runs that went well,
+/// in the order the search made them; when none, the run in which every
+/// process runs on without preemption, if that one goes well).
+fn explain(lesson: &Lesson, opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::Finished]) -> anyhow::Result<conflicts::Conflicts> {
+    let serial;
+    let goods = if goods.is_empty() {
+        serial = run_once(lesson, opts, opts.seed, minimise::run_on(), None)?;
+        if judge(&serial).is_some() || serial.summary.outcome != Outcome::Completed {
+            return Ok(conflicts::Conflicts::default());
+        }
+        std::slice::from_ref(&serial)
+    } else {
+        goods
+    };
+    let bad = conflicts::accesses(bad);
+    let best = goods
+        .iter()
+        .map(|g| conflicts::explain_accesses(&bad, &conflicts::accesses(g)))
+        .filter(|c| !c.is_empty())
+        .min_by_key(|c| (c.why.len(), c.bad_order.len()));
+    Ok(best.unwrap_or_default())
 }
 
 /// `explore --all`: every inequivalent interleaving (see [`dpor`]), within
@@ -327,6 +369,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
     // The bad interleaving of fewest steps so far: (run, the run, kind, message).
     let mut shortest: Option<(u32, headless::Finished, String, String)> = None;
     let (mut bad, mut look_until, mut exhausted) = (0u32, u32::MAX, false);
+    let mut goods = Vec::new();
     loop {
         if crate::sys::stop_requested().is_some() {
             anyhow::bail!("stopped");
@@ -372,6 +415,8 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
                 if shortest.as_ref().is_none_or(|(_, s, _, _)| f.summary.steps < s.summary.steps) {
                     shortest = Some((runs, f, kind, message));
                 }
+            } else {
+                keep_good(&mut goods, f);
             }
         }
         if (opts.progress || opts.progress_json) && shown.elapsed() >= Duration::from_millis(200) {
@@ -395,7 +440,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
     let cut_by_preemptions = search.borrow().cut;
     let (found, minimise_runs) = match shortest {
         Some((run, f, kind, message)) => {
-            let (failure, mruns) = save_minimised(lesson, opts, Bad { f, kind, message, run, seed: opts.seed, policy: "all".into() })?;
+            let (failure, mruns) = save_minimised(lesson, opts, Bad { f, kind, message, run, seed: opts.seed, policy: "all".into() }, &goods)?;
             (Some(failure), mruns)
         }
         None => (None, 0),

@@ -10,7 +10,12 @@
 //! = steps of the bad interleaving it was made from (the one of fewest steps
 //! among the bad ones seen), `bad_interleavings`, `shortest_of_all` (the
 //! search ran to its end after the first bad one, so it is the shortest of
-//! them all), `run`, `saved`), and `outcomes`: each distinct set of reported values
+//! them all), `run`, `saved`, and why it went wrong: `conflicts` — the conflicting ops
+//! whose order made it bad, in the order they ran, each `process`, `op`,
+//! `resource` (a resource's name or a file's path), `line` and `step` —,
+//! `good_order` (the same ops as a run that went well made them, in its
+//! order), `completing_step` (the step of the last of them) and `why` (the
+//! sentences, `en` and `zh`)), and `outcomes`: each distinct set of reported values
 //! (`reported`, as in a run's summary) with the number of `interleavings`
 //! that reached it. Sampling (`explore` without `--all`) gives `mode` =
 //! `"sample"`, `result` = `clean` (with `runs`) or `counterexample`. With
@@ -23,7 +28,21 @@
 //! `failed` (`run`, `seed`, `policy`, `outcome`, `message`, `steps`); exit
 //! status 2. Such a run is never counted as clean.
 
+use super::conflicts::Access;
 use super::{AllExplored, ExploreOptions, Failure};
+use crate::words::Lang;
+
+/// One conflicting op: `process`, `op`, `resource`, `line`, and the `step`
+/// of the run it ran in.
+fn access_json(a: &Access) -> serde_json::Value {
+    serde_json::json!({"process": a.process, "op": a.op, "resource": a.resource, "line": a.line, "step": a.step})
+}
+
+/// Why the counterexample went wrong, a line each (`  why: …`), in `lang`; empty when unknown.
+pub fn why_text(f: &Failure, lang: &str) -> String {
+    let l = Lang::parse(lang);
+    crate::words::conflicts(&f.conflicts, l).iter().map(|s| format!("  {} {s}\n", l.pick("why:", "原因:"))).collect()
+}
 
 /// The counterexample as a JSON object.
 pub fn found_json(f: &Failure, mode: &str) -> serde_json::Value {
@@ -36,6 +55,10 @@ pub fn found_json(f: &Failure, mode: &str) -> serde_json::Value {
         "run": f.run,
         "seed": f.seed,
         "saved": f.saved.display().to_string(),
+        "conflicts": f.conflicts.bad_order.iter().map(access_json).collect::<Vec<_>>(),
+        "good_order": f.conflicts.good_order.iter().map(access_json).collect::<Vec<_>>(),
+        "completing_step": f.conflicts.completing_step(),
+        "why": {"en": crate::words::conflicts(&f.conflicts, Lang::En), "zh": crate::words::conflicts(&f.conflicts, Lang::Zh)},
     });
     if mode == "all" {
         return c;
@@ -91,9 +114,10 @@ pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
     }
     match (&r.found, r.result()) {
         (Some(f), _) => format!(
-            "counterexample: {}: {}\n  the shortest bad schedule: {} steps chosen ({} in all, then every process runs on), from the bad interleaving of fewest steps ({}) of the {} {}; {ran}\nsaved to {}\nreplay it: forkscope replay {}\n",
+            "counterexample: {}: {}\n{}  the shortest bad schedule: {} steps chosen ({} in all, then every process runs on), from the bad interleaving of fewest steps ({}) of the {} {}; {ran}\nsaved to {}\nreplay it: forkscope replay {}\n",
             f.kind,
             f.message,
+            why_text(f, &opts.lang),
             f.chosen,
             f.steps,
             f.found_steps,

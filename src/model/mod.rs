@@ -19,6 +19,7 @@
 //! kind of resource does with its ops), `summary` (the end of a run); this
 //! file applies records.
 
+pub mod conflict;
 mod deadlock;
 #[cfg(test)]
 pub mod feed;

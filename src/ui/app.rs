@@ -88,6 +88,8 @@ pub struct App {
     pub notes: Vec<String>,
     /// `x`: a search of every interleaving under way.
     explore: Option<super::explore::Job>,
+    /// `x`: the question before it starts (which bad outcome to hunt).
+    hunt: Option<super::explore::Choice>,
 }
 
 impl std::fmt::Debug for App {
@@ -109,7 +111,7 @@ impl App {
     }
 
     fn new(screen: Screen, picker: Option<PickerState>, lang: Lang, theme: Theme) -> App {
-        App { screen, picker, lang, theme, quit: false, areas: Areas::default(), size: Rect::default(), stats: FrameStats::default(), test_panic: std::env::var_os("FORKSCOPE_TEST_PANIC").is_some(), cast: None, record: None, notes: Vec::new(), explore: None }
+        App { screen, picker, lang, theme, quit: false, areas: Areas::default(), size: Rect::default(), stats: FrameStats::default(), test_panic: std::env::var_os("FORKSCOPE_TEST_PANIC").is_some(), cast: None, record: None, notes: Vec::new(), explore: None, hunt: None }
     }
 
     /// Writes a cast and/or a recording as `outputs` asks; the cast file is
@@ -338,6 +340,7 @@ impl App {
                     _ => {}
                 }
             }
+            Screen::Dashboard(_) if self.hunt.is_some() => self.on_hunt_key(k),
             Screen::Dashboard(_) => {
                 if let Some(a) = keymap::lookup(Scope::Dashboard, k) {
                     self.dashboard_action(a)?;
@@ -459,8 +462,8 @@ impl App {
         Ok(())
     }
 
-    /// `x`: starts `explore --all` of the open lesson (its parameters, its
-    /// seed), or stops the one under way.
+    /// `x`: stops the search under way; else, on a lesson with bad outcomes
+    /// of its own, asks which to hunt first; else starts `explore --all`.
     fn toggle_explore(&mut self) {
         let Screen::Dashboard(s) = &mut self.screen else { return };
         let l = s.dash.lang;
@@ -469,13 +472,62 @@ impl App {
             s.dash.say(l.pick("stopping the search…", "正在停止搜索……"), Tone::Info);
             return;
         }
+        match super::explore::Choice::of(&s.dash.lesson) {
+            Some(choice) => self.hunt = Some(choice),
+            None => self.start_explore(None),
+        }
+    }
+
+    /// A key while the question before `x` is open: ↑↓ (J K) or a digit
+    /// choose, enter starts, esc (or q) cancels; nothing else happens.
+    fn on_hunt_key(&mut self, k: &KeyEvent) {
+        use crossterm::event::KeyCode;
+        if k.kind == crossterm::event::KeyEventKind::Release {
+            return;
+        }
+        let Some(c) = self.hunt.as_mut() else { return };
+        match k.code {
+            KeyCode::Up | KeyCode::Char('K') => c.up(),
+            KeyCode::Down | KeyCode::Char('J') => c.down(),
+            KeyCode::Char(d @ '1'..='9') => {
+                let i = d as usize - '1' as usize;
+                if i < c.options.len() {
+                    c.selected = i;
+                }
+            }
+            KeyCode::Enter => {
+                let bad = c.chosen();
+                self.hunt = None;
+                self.start_explore(bad);
+            }
+            KeyCode::Esc | KeyCode::Char('q') => {
+                self.hunt = None;
+                if let Screen::Dashboard(s) = &mut self.screen {
+                    let l = s.dash.lang;
+                    s.dash.say(l.pick("explore --all cancelled", "已取消 explore --all"), Tone::Info);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Starts `explore --all` of the open lesson (its parameters, its seed),
+    /// hunting `bad` (else any bad outcome).
+    fn start_explore(&mut self, bad: Option<String>) {
+        let Screen::Dashboard(s) = &mut self.screen else { return };
+        let l = s.dash.lang;
         let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
         let out = super::explore::counterexample_path(&dir, &s.dash.lesson.name, s.options().seed);
-        match super::explore::Job::start(s.options(), &out) {
+        match super::explore::Job::start(s.options(), &out, bad.as_deref()) {
             Ok(job) => {
                 self.explore = Some(job);
                 s.dash.explored = Some(super::explore::Shown::Running(Default::default()));
-                s.dash.say(l.pick("exploring every interleaving of this lesson in the background; the run here goes on", "正在后台穷举这一课的所有交错;这里的运行照常继续"), Tone::Info);
+                let what = match (&bad, l) {
+                    (Some(b), Lang::En) => format!("hunting {b}: "),
+                    (Some(b), Lang::Zh) => format!("寻找 {b}:"),
+                    (None, _) => String::new(),
+                };
+                s.dash.say(format!("{what}{}", l.pick("exploring every interleaving of this lesson in the background; the run here goes on", "正在后台穷举这一课的所有交错;这里的运行照常继续")), Tone::Info);
             }
             Err(e) => s.dash.say(format!("{} {e}", l.pick("cannot start explore --all:", "无法开始 explore --all:")), Tone::Bad),
         }
@@ -503,6 +555,12 @@ impl App {
                 match crate::recording::Recording::load(saved).map_err(anyhow::Error::from).and_then(|rec| Session::replay(&rec, lang, theme)) {
                     Ok(mut replay) => {
                         s.shutdown();
+                        if let Outcome::Counterexample { why, .. } = &o
+                            && !why.en.is_empty()
+                        {
+                            let said = why.sentences(l).join(l.pick("; ", ";"));
+                            replay.dash.say(format!("{} {said}", l.pick("why:", "原因:")), Tone::Bad);
+                        }
                         replay.dash.explored = Some(Shown::Done(o));
                         // The same process stays selected in the replay.
                         replay.dash.view.chosen = s.dash.view.chosen.clone();
@@ -527,6 +585,7 @@ impl App {
         self.record = None;
         // The search was of this lesson: it stops with it.
         self.explore = None;
+        self.hunt = None;
         let Screen::Dashboard(s) = &mut self.screen else { return };
         s.shutdown();
         let name = s.dash.lesson.name.clone();
@@ -597,7 +656,12 @@ fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
 impl Widget for &App {
     fn render(self, area: Rect, buf: &mut Buffer) {
         match &self.screen {
-            Screen::Dashboard(s) => (&s.dash).render(area, buf),
+            Screen::Dashboard(s) => {
+                (&s.dash).render(area, buf);
+                if let Some(c) = &self.hunt {
+                    super::explore::ChoiceWidget { choice: c, lang: s.dash.lang, theme: &s.dash.theme }.render(area, buf);
+                }
+            }
             Screen::Picker => {
                 if let Some(p) = &self.picker {
                     p.render(area, buf);

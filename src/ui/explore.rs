@@ -8,8 +8,13 @@
 //! Its progress lines show in the banner; its summary object ends it.
 //! Verified (or nothing bad within the budget) stays in the banner, and the
 //! figures (`p`) name it in their footer; a counterexample opens as a replay
-//! of the saved recording, named the same way. `x` again stops the search
+//! of the saved recording, named the same way, its banner saying which bad
+//! outcome it is and why (the conflicting ops). `x` again stops the search
 //! (SIGTERM: "stopped after N runs", never "verified").
+//!
+//! On a lesson that declares bad outcomes of its own (`[[bad]]`), `x` first
+//! asks which to hunt ([`Choice`]: those, `assertion`, `deadlock`, `error`,
+//! or `any`), keys only; esc cancels.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -42,11 +47,133 @@ pub struct Progress {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
     /// Every inequivalent interleaving ran, none bad.
-    Verified { interleavings: u64, runs: u64, secs: f64 },
+    /// `bad`: the one bad outcome hunted (`--bad`), if one was.
+    Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String> },
     /// The budget cut the search: nothing bad within it.
     Bounded { interleavings: u64, runs: u64 },
     /// The shortest bad schedule found, minimised, saved.
-    Counterexample { kind: String, message: String, steps: u64, in_all: u64, saved: PathBuf, interleavings: u64 },
+    Counterexample {
+        kind: String,
+        message: String,
+        steps: u64,
+        in_all: u64,
+        saved: PathBuf,
+        interleavings: u64,
+        /// Why it went wrong (the conflicting ops and their good order), in English and in Chinese.
+        why: Why,
+    },
+}
+
+/// Why a counterexample went wrong, as the search said it (`why` of its summary).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Why {
+    pub en: Vec<String>,
+    pub zh: Vec<String>,
+    /// The step of the replay that completes the conflict.
+    pub completing_step: Option<u64>,
+}
+
+impl Why {
+    pub fn sentences(&self, l: Lang) -> &[String] {
+        match l {
+            Lang::En => &self.en,
+            Lang::Zh => if self.zh.is_empty() { &self.en } else { &self.zh },
+        }
+    }
+
+    /// What the footer says when the replay reaches the completing step.
+    pub fn mark(&self, l: Lang) -> Option<String> {
+        let (n, first) = (self.completing_step?, self.sentences(l).first()?);
+        Some(match l {
+            Lang::En => format!("⚑ step {n} completes the conflict: {first}"),
+            Lang::Zh => format!("⚑ 第 {n} 步完成了冲突:{first}"),
+        })
+    }
+}
+
+/// The choice before `x`: which bad outcome to hunt (a lesson's `[[bad]]`
+/// names, then `assertion`, `deadlock`, `error`, and `any`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    /// The names, `any` last.
+    pub options: Vec<String>,
+    /// What each means, in English and Chinese.
+    pub labels: Vec<(String, String)>,
+    pub selected: usize,
+}
+
+impl Choice {
+    /// The choice for `lesson`; `None` when the lesson declares no bad
+    /// outcome of its own (then `x` hunts any, as it always did).
+    pub fn of(lesson: &crate::scenario::Lesson) -> Option<Choice> {
+        let m = &lesson.manifest;
+        if m.bad.is_empty() {
+            return None;
+        }
+        let mut options = m.bad_names();
+        options.push("any".into());
+        let labels = options
+            .iter()
+            .enumerate()
+            .map(|(i, name)| match (m.bad.get(i), name.as_str()) {
+                (Some(b), _) => (b.message.get("en").to_string(), b.message.get("zh").to_string()),
+                (None, "assertion") => ("a failed assert".into(), "断言失败".into()),
+                (None, "deadlock") => ("a deadlock (or every process stuck)".into(), "死锁(或所有进程都卡住)".into()),
+                (None, "error") => ("an error: an uncaught exception, a crash".into(), "错误:未捕获的异常、崩溃".into()),
+                _ => ("any of these".into(), "以上任何一种".into()),
+            })
+            .collect();
+        Some(Choice { options, labels, selected: 0 })
+    }
+
+    pub fn up(&mut self) {
+        self.selected = self.selected.saturating_sub(1);
+    }
+
+    pub fn down(&mut self) {
+        self.selected = (self.selected + 1).min(self.options.len().saturating_sub(1));
+    }
+
+    /// What to pass as `--bad` (`None`: any).
+    pub fn chosen(&self) -> Option<String> {
+        self.options.get(self.selected).filter(|o| o.as_str() != "any").cloned()
+    }
+
+    /// The lines of the question, the selected one marked `▶`.
+    pub fn lines(&self, l: Lang) -> Vec<(String, bool)> {
+        let mut out = vec![(l.pick("Hunt which bad outcome? (↑↓ or 1-9, enter starts, esc cancels)", "找哪一种坏结果?(↑↓ 或 1-9,回车开始,esc 取消)").to_string(), false)];
+        for (i, (o, (en, zh))) in self.options.iter().zip(&self.labels).enumerate() {
+            let mark = if i == self.selected { "▶" } else { " " };
+            out.push((format!("{mark} {}. {o} — {}", i + 1, l.pick(en, zh)), i == self.selected));
+        }
+        out
+    }
+}
+
+/// The choice drawn over the dashboard, in a box at its middle.
+#[derive(Debug)]
+pub struct ChoiceWidget<'a> {
+    pub choice: &'a Choice,
+    pub lang: Lang,
+    pub theme: &'a super::theme::Theme,
+}
+
+impl ratatui::widgets::Widget for ChoiceWidget<'_> {
+    fn render(self, area: ratatui::layout::Rect, buf: &mut ratatui::buffer::Buffer) {
+        use ratatui::widgets::{Block, Borders, Clear};
+        let lines = self.choice.lines(self.lang);
+        let w = (lines.iter().map(|(t, _)| super::text::width(t)).max().unwrap_or(20) + 4).min(area.width as usize) as u16;
+        let h = (lines.len() as u16 + 2).min(area.height);
+        let r = ratatui::layout::Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+        Clear.render(r, buf);
+        let block = Block::default().borders(Borders::ALL).title(format!(" x: explore --all {}", self.lang.pick("— which bad outcome ", "—— 哪一种坏结果 ")));
+        let inner = block.inner(r);
+        block.render(r, buf);
+        for (i, (t, sel)) in lines.iter().enumerate().take(inner.height as usize) {
+            let style = if *sel { self.theme.bold() } else { ratatui::style::Style::new() };
+            ratatui::text::Line::styled(super::text::fit(t, inner.width as usize), style).render(ratatui::layout::Rect { y: inner.y + i as u16, height: 1, ..inner }, buf);
+        }
+    }
 }
 
 /// What the dashboard shows of a search.
@@ -72,11 +199,13 @@ impl Outcome {
     /// The banner's sentence; `Some(true)` red, `Some(false)` green, `None` plain.
     pub fn banner(&self, l: Lang) -> (String, Option<bool>) {
         match self {
-            Outcome::Verified { interleavings, runs, secs } => (
-                match l {
-                    Lang::En if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
-                    Lang::En => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
-                    Lang::Zh => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
+            Outcome::Verified { interleavings, runs, secs, bad } => (
+                match (l, bad) {
+                    (Lang::En, None) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
+                    (Lang::En, None) => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
+                    (Lang::En, Some(b)) => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none gives {b}", crate::words::count(*runs, "run")),
+                    (Lang::Zh, None) => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
+                    (Lang::Zh, Some(b)) => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种得到 {b}"),
                 },
                 Some(false),
             ),
@@ -88,12 +217,14 @@ impl Outcome {
                 None,
             ),
             // What went wrong is the lesson's own banner once the replay gets there.
-            Outcome::Counterexample { steps, in_all, saved, .. } => {
+            // Which bad outcome it is (its message), and why, first of all.
+            Outcome::Counterexample { steps, in_all, saved, message, why, .. } => {
                 let file = saved.file_name().map_or_else(|| saved.display().to_string(), |f| f.to_string_lossy().into_owned());
+                let because = why.sentences(l).first().map(|w| format!(" — {} {w}", l.pick("why:", "原因:"))).unwrap_or_default();
                 (
                     match l {
-                        Lang::En => format!("✗ COUNTEREXAMPLE (explore --all): the shortest bad schedule, {steps} steps chosen ({in_all} in all), replayed here; saved as {file}"),
-                        Lang::Zh => format!("✗ 反例(explore --all):最短的坏调度,选择 {steps} 步(共 {in_all} 步),在这里回放;已保存为 {file}"),
+                        Lang::En => format!("✗ COUNTEREXAMPLE (explore --all): {message}{because}; the shortest bad schedule, {steps} steps chosen ({in_all} in all), replayed here; saved as {file}"),
+                        Lang::Zh => format!("✗ 反例(explore --all):{message}{because};最短的坏调度,选择 {steps} 步(共 {in_all} 步),在这里回放;已保存为 {file}"),
                     },
                     Some(true),
                 )
@@ -164,7 +295,8 @@ pub fn counterexample_path(dir: &Path, lesson: &str, seed: u64) -> PathBuf {
 impl Job {
     /// Starts `explore --all` of what `options` runs; the counterexample,
     /// if any, goes to `out`.
-    pub fn start(options: &RunOptions, out: &Path) -> std::io::Result<Job> {
+    /// `bad`: the one bad outcome to hunt (`--bad`), else any.
+    pub fn start(options: &RunOptions, out: &Path, bad: Option<&str>) -> std::io::Result<Job> {
         let spec = options.origin.strip_prefix("builtin:").unwrap_or(&options.origin);
         let mut cmd = Command::new(&options.exe);
         if !options.fork_server {
@@ -172,6 +304,9 @@ impl Job {
         }
         cmd.args(["explore", spec, "--all", "--json", "--progress-json", "--runs", &BUDGET.to_string(), "--seed", &options.seed.to_string(), "--lang", &options.lang, "--out"]);
         cmd.arg(out);
+        if let Some(bad) = bad {
+            cmd.arg("--bad").arg(bad);
+        }
         for (k, v) in &options.params {
             cmd.arg("--param").arg(param_arg(k, v));
         }
@@ -253,12 +388,16 @@ fn reader(r: impl std::io::Read + Send + 'static) -> Receiver<String> {
     rx
 }
 
+fn strings(v: &serde_json::Value) -> Vec<String> {
+    v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
 /// The summary object of `explore --all --json` (see `explore::report`).
 fn outcome(v: &serde_json::Value) -> Option<Outcome> {
     let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or(0);
     let (interleavings, runs) = (n(v, "interleavings"), n(v, "runs"));
     match v["result"].as_str()? {
-        "verified" => Some(Outcome::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0) }),
+        "verified" => Some(Outcome::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0), bad: v["bad"].as_str().map(str::to_string) }),
         "bounded" => Some(Outcome::Bounded { interleavings, runs }),
         "counterexample" => {
             let c = &v["counterexample"];
@@ -269,6 +408,11 @@ fn outcome(v: &serde_json::Value) -> Option<Outcome> {
                 in_all: n(c, "steps_in_all"),
                 saved: PathBuf::from(c["saved"].as_str()?),
                 interleavings,
+                why: Why {
+                    en: strings(&c["why"]["en"]),
+                    zh: strings(&c["why"]["zh"]),
+                    completing_step: c["completing_step"].as_u64(),
+                },
             })
         }
         _ => None,
@@ -282,13 +426,21 @@ mod tests {
     #[test]
     fn the_summary_object_reads_as_its_outcome() {
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5});
-        assert_eq!(outcome(&v), Some(Outcome::Verified { interleavings: 36, runs: 84, secs: 6.5 }));
+        assert_eq!(outcome(&v), Some(Outcome::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: None }));
+        let hunted = outcome(&serde_json::json!({"result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5, "bad": "oversold"})).unwrap();
+        assert!(hunted.banner(Lang::En).0.ends_with("none gives oversold"), "{:?}", hunted.banner(Lang::En));
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "counterexample", "interleavings": 3, "runs": 5,
             "counterexample": {"kind": "bad", "message": "sold 3 of 2", "steps": 9, "steps_in_all": 30, "saved": "x.fsrec"}});
         let o = outcome(&v).unwrap();
         assert_eq!(o.label(Lang::En), "explore --all: shortest counterexample, 9 steps");
         assert!(o.banner(Lang::Zh).0.contains("最短的坏调度,选择 9 步(共 30 步)"), "{:?}", o.banner(Lang::Zh));
         assert!(o.banner(Lang::En).0.ends_with("saved as x.fsrec"), "{:?}", o.banner(Lang::En));
+        let v = serde_json::json!({"result": "counterexample", "counterexample": {"kind": "bad", "message": "oversold: more", "steps": 9, "steps_in_all": 30, "saved": "x.fsrec",
+            "completing_step": 24, "why": {"en": ["P1 read ticket (line 16) before P2 wrote it (line 22)"], "zh": ["P1 在 P2 写入它之前读取了 ticket"]}}});
+        let o = outcome(&v).unwrap();
+        assert!(o.banner(Lang::En).0.starts_with("✗ COUNTEREXAMPLE (explore --all): oversold: more — why: P1 read ticket (line 16) before P2 wrote it (line 22);"), "{:?}", o.banner(Lang::En));
+        let Outcome::Counterexample { why, .. } = &o else { panic!() };
+        assert_eq!(why.mark(Lang::Zh).unwrap(), "⚑ 第 24 步完成了冲突:P1 在 P2 写入它之前读取了 ticket");
         assert_eq!(outcome(&serde_json::json!({"result": "bounded", "interleavings": 10, "runs": 2000})).unwrap().label(Lang::En), "explore --all: nothing bad within 2000 runs");
         assert_eq!(outcome(&serde_json::json!({"result": "what"})), None);
     }

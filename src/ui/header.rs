@@ -29,7 +29,7 @@ pub fn step_label(dash: &Dashboard) -> String {
     let st = &dash.status;
     match st.follow {
         Some(f) if f.rewinding() => format!("{} {}/{}", l.pick("rewinding", "后退中"), f.next, f.target),
-        Some(f) if f.replay => format!("{} {}/{}{}", l.pick("replay", "回放"), f.next, f.total, if f.playing { " ▶" } else { "" }),
+        Some(f) if f.replay => format!("{} {}/{}{}", l.pick("replay", "回放"), f.next, f.total, if f.playing { format!(" ▶ {}s", f.pace_ms as f64 / 1000.0) } else { String::new() }),
         _ if st.ran_free && st.steps == 0 => l.pick("free run", "自由运行").into(),
         _ => {
             let n = match l {

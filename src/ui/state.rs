@@ -77,6 +77,8 @@ pub struct FollowStatus {
     pub replay: bool,
     /// The replay plays by itself.
     pub playing: bool,
+    /// Its pace: milliseconds between two steps when it plays.
+    pub pace_ms: u64,
 }
 
 impl FollowStatus {

@@ -50,7 +50,7 @@ impl Session {
             let due = if f.rewinding() {
                 true
             } else if let Some(last) = f.playing {
-                last.elapsed() >= PLAY_PACE.div_f64(self.run.speed().max(0.01))
+                last.elapsed() >= self.play_pace()
             } else {
                 false
             };
@@ -61,7 +61,11 @@ impl Session {
             if !self.follow_next() {
                 return;
             }
-            if !self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+            if let Some(f) = self.follow.as_mut().filter(|f| !f.rewinding()) {
+                // The pace counts from this step: one step per pace, never a rush to the end.
+                if f.playing.is_some() {
+                    f.playing = Some(Instant::now());
+                }
                 return;
             }
             // Rewinding: settle this step here while the budget lasts.
@@ -102,7 +106,10 @@ impl Session {
         }
         if f.replay && f.next >= f.plan.len() && f.playing.is_none() {
             self.follow = None;
-            self.dash.say(l.pick("the recording is over: you are stepping freely now", "记录已经回放完毕:现在可以自由单步"), Tone::Good);
+            // What went wrong (the step that completed the conflict) stays said.
+            if self.dash.view.message.as_ref().is_none_or(|(_, tone)| *tone != Tone::Bad) {
+                self.dash.say(l.pick("the recording is over: you are stepping freely now", "记录已经回放完毕:现在可以自由单步"), Tone::Good);
+            }
         }
     }
 
@@ -117,10 +124,14 @@ impl Session {
                 if self.run.statements() != (granularity == 1) {
                     self.run.set_statements(granularity == 1);
                 }
+                let (replaying, playing) = (f.replay && !f.rewinding(), f.playing.is_some());
                 match self.run.grant(Some(lane)) {
                     Ok(_) => {
                         self.steps += 1;
                         self.step = Some(Step { n: self.steps, since: Instant::now() });
+                        if replaying {
+                            self.follow_stepped(lane, playing);
+                        }
                         true
                     }
                     Err(e) => {
@@ -141,6 +152,31 @@ impl Session {
                 true
             }
         }
+    }
+
+    /// A replay stepped `lane`: while it plays by itself, the selection (and
+    /// with it the Source pane) follows the process that just stepped (`n`
+    /// leaves the selection to the hand); the step that completes a
+    /// counterexample's conflict says so.
+    fn follow_stepped(&mut self, lane: crate::vocab::Lane, playing: bool) {
+        let d = &mut self.dash;
+        if playing && d.model.processes.contains_key(&lane) {
+            d.view.selected_lane = Some(lane);
+            d.view.chosen = super::super::state::Identity::of(&d.model, lane);
+            d.view.source_scroll = None;
+        }
+        if let Some(super::super::explore::Shown::Done(super::super::explore::Outcome::Counterexample { why, .. })) = &d.explored
+            && why.completing_step == Some(self.steps)
+            && let Some(mark) = why.mark(d.lang)
+        {
+            d.say(mark, Tone::Bad);
+        }
+    }
+
+    /// Time between two steps of a replay playing by itself: a quarter of a
+    /// second at speed 1 (`+` and `-` halve and double it).
+    pub fn play_pace(&self) -> Duration {
+        PLAY_PACE.div_f64(self.run.speed().max(0.01))
     }
 
     /// The user went their own way: a replay stops following its recording.

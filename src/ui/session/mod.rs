@@ -222,7 +222,9 @@ impl Session {
         if let Some(step) = self.step {
             if quiet {
                 self.step = None;
-                if !self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+                // The mark of the step that completed a counterexample's conflict stays until a key.
+                let marked = self.dash.view.message.as_ref().is_some_and(|(m, tone)| *tone == Tone::Bad && m.starts_with('⚑'));
+                if !self.follow.as_ref().is_some_and(|f| f.rewinding()) && !marked {
                     self.dash.say(format!("{} {} {}", self.dash.lang.pick("step", "第"), step.n, self.dash.lang.pick("done", "步完成")), Tone::Info);
                 }
             } else if step.since.elapsed() > crate::conductor::schedule::STEP_LIMIT {
@@ -356,6 +358,7 @@ impl Session {
 
     fn update_status(&mut self) {
         let paused = self.run.is_paused();
+        let pace_ms = self.play_pace().as_millis() as u64;
         let st = &mut self.dash.status;
         st.mode = match (self.ended_at, self.step, self.join) {
             (Some(_), _, _) => Mode::Ended,
@@ -366,7 +369,7 @@ impl Session {
         };
         st.steps = self.steps;
         st.ran_free = self.ran_free;
-        st.follow = self.follow.as_ref().map(|f| super::state::FollowStatus { next: f.next, total: f.plan.len(), target: f.auto_until, replay: f.replay, playing: f.playing.is_some() });
+        st.follow = self.follow.as_ref().map(|f| super::state::FollowStatus { next: f.next, total: f.plan.len(), target: f.auto_until, replay: f.replay, playing: f.playing.is_some(), pace_ms });
         st.statements = self.run.statements();
         st.speed = self.run.speed();
         self.clock.follow(!self.run.is_paused(), self.run.elapsed().as_nanos() as u64);
@@ -410,8 +413,12 @@ impl Session {
             if f.playing.take().is_some() {
                 self.dash.say(l.pick("replay paused: n steps, space plays on", "回放已暂停:n 单步,空格继续播放"), Tone::Info);
             } else {
-                f.playing = Some(Instant::now() - PLAY_PACE);
-                self.dash.say(l.pick("playing the recording (space stops)", "正在播放记录(空格停止)"), Tone::Info);
+                f.playing = Some(Instant::now().checked_sub(PLAY_PACE * 64).unwrap_or_else(Instant::now));
+                let pace = self.play_pace().as_secs_f64();
+                self.dash.say(match l {
+                    Lang::En => format!("playing the recording: a step every {pace} s (+ faster, - slower, space stops)"),
+                    Lang::Zh => format!("正在播放记录:每 {pace} 秒一步(+ 加快,- 减慢,空格停止)"),
+                }, Tone::Info);
             }
             self.update_status();
             return;
@@ -631,7 +638,16 @@ impl Session {
         self.run.set_speed(s);
         self.options.speed = s;
         let l = self.dash.lang;
-        self.dash.say(format!("{} {}", l.pick("sleep speed", "sleep 速度"), super::header::speed_label(s)), Tone::Info);
+        if self.follow.as_ref().is_some_and(|f| f.replay) {
+            // A replay steps: its sleeps take no time, its pace is what changes.
+            let pace = self.play_pace().as_secs_f64();
+            self.dash.say(match l {
+                Lang::En => format!("replay pace: a step every {pace} s when space plays it (+ faster, - slower)"),
+                Lang::Zh => format!("回放速度:空格播放时每 {pace} 秒一步(+ 加快,- 减慢)"),
+            }, Tone::Info);
+        } else {
+            self.dash.say(format!("{} {}", l.pick("sleep speed", "sleep 速度"), super::header::speed_label(s)), Tone::Info);
+        }
         self.update_status();
     }
 

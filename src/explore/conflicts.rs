@@ -1,0 +1,216 @@
+//! Why a counterexample went wrong: the conflicting operations whose order
+//! made it bad, and the order they were in on a run that went well.
+//!
+//! An *access* is one op of a process on something shared: a file (by its
+//! path: `read_*` read it, `write_*`/`append_text` write it, and `open(…,
+//! "w")`, recorded as a write of nothing, empties it) or a resource (pure
+//! reads — `load`, `is_set`, `qsize`, … — read it; every other op on it writes
+//! it), as in [`super::footprint`]. Two accesses *conflict* when they are of
+//! different processes, on one thing, and not both reads.
+//!
+//! An access is the same in two runs when it is the same process's (by name)
+//! n-th access to the same thing (by name) with the same op kind. A conflicting
+//! pair whose order in the bad run is the reverse of its order in the good run
+//! is a *reversed race*: the order that made the difference. Reversed races
+//! are grouped by their subject `x` (of process P) — the one that only reads
+//! when the other writes, else the earlier — and the other process Q: the
+//! run went wrong because `x` came *after* Q's last conflicting access ahead
+//! of it and *before* Q's reversed accesses after it (or, when Q's reversed
+//! accesses all came before `x`, Q's next conflicting one): "Process-1 read
+//! ticket after Process-2 emptied it and before Process-2 wrote it". When some `x` is the last read of a
+//! process before it writes the same thing (a read-modify-write: the value
+//! it writes comes from what it read), only those groups are kept: they are
+//! the ones the outcome depends on; when the run ended in waits that never
+//! ended (a deadlock), only the groups with such a wait; else every group
+//! (at most [`MOST`], the last ones).
+
+use std::collections::BTreeMap;
+
+use crate::headless::Finished;
+use crate::model::RecordKind;
+use crate::vocab::Op;
+
+/// Most groups kept.
+pub const MOST: usize = 3;
+
+pub use crate::model::conflict::{Access, Conflicts, Why};
+
+/// The path of a file op (its detail is `path`, a tab, a preview) and whether the preview is empty.
+fn path_and_empty(detail: &Option<String>) -> (String, bool) {
+    let d = detail.as_deref().unwrap_or("");
+    let mut it = d.splitn(2, '\t');
+    let path = it.next().unwrap_or("").to_string();
+    (path, it.next().is_none_or(str::is_empty))
+}
+
+fn reads_only(op: Op) -> bool {
+    matches!(op, Op::Load | Op::IsSet | Op::Qsize | Op::Empty | Op::Full | Op::Poll | Op::Ready)
+}
+
+/// A wait that has not ended yet: the process, the op, the resource.
+type Waiting = (crate::vocab::Lane, Op, crate::vocab::ResId);
+
+/// Every access of a run, in the order it ran them (the run kept its
+/// records). A wait with no timeout that never ended (a deadlock) is an
+/// access too, `wait:OP` (`wait:acquire`): the op it could not complete.
+pub fn accesses(f: &Finished) -> Vec<Access> {
+    let mut out: Vec<(Access, Option<Waiting>)> = Vec::new();
+    let mut step = 0u64;
+    for r in &f.records {
+        let (op, res, detail) = match &r.kind {
+            RecordKind::Grant { .. } => {
+                step += 1;
+                continue;
+            }
+            RecordKind::Op { op, res, detail, .. } => (*op, *res, detail),
+            RecordKind::Block { op, res: Some(res), timed: false, .. } if *op != Op::Sleep => {
+                let process = f.model.pname(r.lane);
+                let access = Access { process, op: format!("wait:{}", op.name()), resource: f.model.rname(*res), line: r.line, step, write: !reads_only(*op), nth: 0 };
+                out.push((access, Some((r.lane, *op, *res))));
+                continue;
+            }
+            _ => continue,
+        };
+        let (resource, name, write) = match op {
+            Op::ReadJson | Op::ReadText => (path_and_empty(detail).0, op.name().to_string(), false),
+            Op::WriteJson | Op::WriteText => {
+                let (path, empty) = path_and_empty(detail);
+                (path, if empty { "truncate".to_string() } else { op.name().to_string() }, true)
+            }
+            Op::AppendText => (path_and_empty(detail).0, op.name().to_string(), true),
+            Op::Start | Op::Join | Op::IsAlive | Op::Terminate | Op::Kill | Op::Print | Op::Sleep | Op::Compute | Op::Report | Op::Exit | Op::Input | Op::ListDir => continue,
+            op => match res {
+                Some(res) => (f.model.rname(res), op.name().to_string(), !reads_only(op)),
+                None => continue,
+            },
+        };
+        if let Some(k) = out.iter().rposition(|(_, w)| w.is_some_and(|(l, o, rs)| l == r.lane && o == op && Some(rs) == res)) {
+            // The wait ended in this op: the op is the access.
+            out.remove(k);
+        }
+        let process = f.model.pname(r.lane);
+        out.push((Access { process, op: name, resource, line: r.line, step, write, nth: 0 }, None));
+    }
+    let mut counts: BTreeMap<(String, String), usize> = BTreeMap::new();
+    out.into_iter()
+        .map(|(mut a, _)| {
+            let n = counts.entry((a.process.clone(), a.resource.clone())).or_default();
+            a.nth = *n;
+            *n += 1;
+            a
+        })
+        .collect()
+}
+
+/// The reversed races of `bad` against `good`: (index in bad of the earlier, of the later).
+fn reversed(bad: &[Access], good: &[Access]) -> Vec<(usize, usize)> {
+    let at: BTreeMap<_, usize> = good.iter().enumerate().map(|(i, a)| (a.key(), i)).collect();
+    let mut out = Vec::new();
+    for (i, x) in bad.iter().enumerate() {
+        for (j, y) in bad.iter().enumerate().skip(i + 1) {
+            if x.conflicts(y)
+                && let (Some(gx), Some(gy)) = (at.get(&x.key()), at.get(&y.key()))
+                && gy < gx
+            {
+                out.push((i, j));
+            }
+        }
+    }
+    out
+}
+
+/// Why `bad` went wrong where `good` did not (both runs kept their records).
+pub fn explain(bad: &Finished, good: &Finished) -> Conflicts {
+    explain_accesses(&accesses(bad), &accesses(good))
+}
+
+/// [`explain`], from the runs' accesses.
+pub fn explain_accesses(bad: &[Access], good: &[Access]) -> Conflicts {
+    let races = reversed(bad, good);
+    // Grouped by their subject — the read when one of the two only reads
+    // (what it read is what went wrong), else the earlier — and the other process.
+    let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
+    for (i, j) in races {
+        let (subject, other) = if bad[i].write && !bad[j].write { (j, i) } else { (i, j) };
+        groups.entry((subject, bad[other].process.clone())).or_default().push(other);
+    }
+    // The last read of a process before its own write of the same thing.
+    let feeds_a_write = |i: usize| {
+        let x = &bad[i];
+        !x.write && bad[i + 1..].iter().find(|a| a.process == x.process && a.resource == x.resource).is_some_and(|a| a.write)
+    };
+    // A wait that never ended (a deadlock) and what came before it.
+    let stuck = |i: usize, js: &[usize]| bad[i].op.starts_with("wait:") || js.iter().any(|j| bad[*j].op.starts_with("wait:"));
+    let waits = groups.iter().any(|((i, _), js)| stuck(*i, js));
+    let rmw = groups.keys().any(|(i, _)| feeds_a_write(*i));
+    let mut why = Vec::new();
+    for ((i, q), js) in groups {
+        if (waits && !stuck(i, &js)) || (!waits && rmw && !feeds_a_write(i)) {
+            continue;
+        }
+        let x = &bad[i];
+        let after = bad[..i].iter().rev().find(|a| a.process == q && a.conflicts(x)).cloned();
+        // What the subject came before: the reversed ones after it; when
+        // they were all before it, the other's next conflicting access.
+        let mut before: Vec<Access> = js.iter().filter(|j| **j > i).map(|j| bad[*j].clone()).collect();
+        if before.is_empty() {
+            before.extend(bad[i + 1..].iter().find(|a| a.process == q && a.conflicts(x)).cloned());
+        }
+        why.push(Why { op: x.clone(), after, before });
+    }
+    // The reasons that complete last matter most when they are too many.
+    if why.len() > MOST {
+        why.drain(..why.len() - MOST);
+    }
+    let mut named: Vec<&Access> = why.iter().flat_map(|w| std::iter::once(&w.op).chain(w.after.iter()).chain(w.before.iter())).collect();
+    named.sort_by_key(|a| bad.iter().position(|b| b == *a));
+    named.dedup();
+    let bad_order: Vec<Access> = named.into_iter().cloned().collect();
+    let mut good_order: Vec<Access> = good.iter().filter(|g| bad_order.iter().any(|b| b.key() == g.key())).cloned().collect();
+    good_order.dedup();
+    Conflicts { why, bad_order, good_order }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn acc(process: &str, op: &str, line: u32, step: u64, nth: usize) -> Access {
+        let write = !op.starts_with("read");
+        Access { process: process.into(), op: op.into(), resource: "ticket".into(), line, step, write, nth }
+    }
+
+    #[test]
+    fn a_read_between_anothers_read_and_write_is_the_lost_update() {
+        let good = vec![acc("P1", "read_text", 15, 1, 0), acc("P1", "truncate", 22, 2, 1), acc("P1", "write_text", 23, 3, 2), acc("P2", "read_text", 15, 4, 0), acc("P2", "truncate", 22, 5, 1), acc("P2", "write_text", 23, 6, 2)];
+        let bad = vec![acc("P1", "read_text", 15, 1, 0), acc("P2", "read_text", 15, 2, 0), acc("P1", "truncate", 22, 3, 1), acc("P1", "write_text", 23, 4, 2), acc("P2", "truncate", 22, 5, 1), acc("P2", "write_text", 23, 6, 2)];
+        let c = explain_accesses(&bad, &good);
+        assert_eq!(c.why.len(), 1, "{c:?}");
+        assert_eq!((c.why[0].op.process.as_str(), c.why[0].op.line), ("P2", 15));
+        assert_eq!(c.why[0].after, None);
+        assert_eq!(c.why[0].before.iter().map(|a| a.line).collect::<Vec<_>>(), [22, 23]);
+        assert_eq!(c.completing_step(), Some(4));
+        assert_eq!(c.good_order.iter().map(|a| (a.process.as_str(), a.line)).collect::<Vec<_>>(), [("P1", 22), ("P1", 23), ("P2", 15)]);
+    }
+
+    #[test]
+    fn a_read_that_the_good_run_made_first_still_says_which_writes_it_fell_between() {
+        let good = vec![acc("P1", "read_text", 10, 1, 0), acc("P2", "truncate", 21, 2, 0), acc("P2", "write_text", 22, 3, 1)];
+        let bad = vec![acc("P2", "truncate", 21, 1, 0), acc("P1", "read_text", 10, 2, 0), acc("P2", "write_text", 22, 3, 1)];
+        let c = explain_accesses(&bad, &good);
+        assert_eq!(c.why.len(), 1, "{c:?}");
+        assert_eq!((c.why[0].op.process.as_str(), c.why[0].op.line), ("P1", 10));
+        assert_eq!(c.why[0].after.as_ref().map(|a| a.line), Some(21));
+        assert_eq!(c.why[0].before.iter().map(|a| a.line).collect::<Vec<_>>(), [22]);
+    }
+
+    #[test]
+    fn a_read_of_an_emptied_file_comes_after_the_emptying_and_before_the_write() {
+        let good = vec![acc("P1", "truncate", 22, 1, 0), acc("P1", "write_text", 23, 2, 1), acc("P2", "read_text", 10, 3, 0)];
+        let bad = vec![acc("P1", "truncate", 22, 1, 0), acc("P2", "read_text", 10, 2, 0), acc("P1", "write_text", 23, 3, 1)];
+        let c = explain_accesses(&bad, &good);
+        assert_eq!(c.why.len(), 1, "{c:?}");
+        assert_eq!(c.why[0].after.as_ref().map(|a| a.line), Some(22));
+        assert_eq!(c.why[0].before.iter().map(|a| a.line).collect::<Vec<_>>(), [23]);
+    }
+}
