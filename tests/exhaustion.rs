@@ -111,8 +111,6 @@ fn values_that_do_not_fit_in_dev_shm_are_a_memory_error_at_the_sender() {
         [
             "put: MemoryError out of memory for a value of 40.0 MiB crossing processes: /dev/shm has no room for it (No space left on device (os error 28))",
             "then: small True",
-            "send: MemoryError",
-            "then: small",
             "a queue of over 20,000 ints, then: MemoryError",
             "back: True True",
             "result: MemoryError",

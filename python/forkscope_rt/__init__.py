@@ -204,7 +204,13 @@ def _own(obj):
     if not any((getattr(k, "__module__", "") or "").startswith(_OWN_MODULES) for k in getattr(t, "__mro__", (t,))):
         return None
     kind = getattr(t, "_fs_kind", t.__name__)
-    name = getattr(obj, "_name", None) or getattr(obj, "name", None)
+    if any("__getattr__" in vars(k) for k in t.__mro__[:-1]):
+        # A manager's proxy forwards an unknown attribute to the manager: a
+        # request, an op inside the op being taken. Only its own __dict__.
+        d = getattr(obj, "__dict__", None) or {}
+        name = d.get("_name")
+    else:
+        name = getattr(obj, "_name", None) or getattr(obj, "name", None)
     if isinstance(name, str) and name:
         return "<%s %s>" % (kind, name)
     return "<%s>" % kind

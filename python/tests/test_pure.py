@@ -269,6 +269,18 @@ class Variables(unittest.TestCase):
         self.assertEqual(rt._short("a\nb"), "'a\\nb'")
         self.assertEqual(rt._short(object()), "<object object>", "no address: it differs from run to run")
 
+    def test_a_managers_proxy_shows_by_kind_without_a_request(self):
+        # A proxy forwards an unknown attribute (`name`) to its manager: a
+        # request made inside the op being taken broke a stepped manager run.
+        class NamespaceProxy:
+            __module__ = "multiprocessing.managers"
+
+            def __getattr__(self, key):
+                raise AssertionError("a request to the manager for %r" % key)
+
+        self.assertEqual(rt._short(NamespaceProxy()), "<NamespaceProxy>")
+        self.assertEqual(rt._short({"ns": NamespaceProxy()}), "{'ns': <NamespaceProxy>}")
+
 
 if __name__ == "__main__":
     unittest.main()
