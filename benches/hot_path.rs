@@ -63,7 +63,7 @@ fn runtime(geo: Geometry) -> (Rt, String) {
         params: Default::default(),
         scratch: std::env::temp_dir().to_string_lossy().into_owned(),
         seed: 0,
-        lang: "en".into(),
+        lang: forkscope::vocab::Lang::En,
         language: Default::default(),
         source_path: String::new(),
         in_place: None,

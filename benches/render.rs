@@ -90,7 +90,7 @@ fn explore_options(params: &std::collections::BTreeMap<String, forkscope::codec:
         runs,
         seed,
         params: params.clone(),
-        lang: "en".into(),
+        lang: forkscope::vocab::Lang::En,
         out: None,
         run_timeout: Duration::from_secs(30),
         exe: env!("CARGO_BIN_EXE_forkscope").into(),

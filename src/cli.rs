@@ -10,8 +10,8 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// Language of titles and stories: en or zh.
-    #[arg(long, global = true, default_value = "en", value_parser = ["en", "zh"])]
-    pub lang: String,
+    #[arg(long, global = true, default_value = "en")]
+    pub lang: crate::vocab::Lang,
     /// The Python interpreter for Python programs (default: python3 on PATH).
     #[arg(long, global = true, value_name = "PATH")]
     pub python: Option<PathBuf>,

@@ -249,7 +249,7 @@ pub struct RunInfo {
     /// The run's scratch folder: the cwd of every process; files stay inside.
     pub scratch: String,
     pub seed: u64,
-    pub lang: String,
+    pub lang: crate::vocab::Lang,
     /// The lesson's language: what the processes run.
     pub language: Language,
     /// The program's own file, absolute (empty for a built-in): Python's

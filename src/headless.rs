@@ -27,7 +27,7 @@ pub struct HeadlessOptions {
     pub quiet: bool,
     pub timeout: Option<Duration>,
     pub policy: Option<Policy>,
-    pub lang: String,
+    pub lang: crate::vocab::Lang,
     /// What `input()` reads: these lines then end of input; `None`: forkscope's stdin.
     pub input: Option<Vec<String>>,
     /// Keep every record in [`Finished::records`] (for `--record`, `--trace`,
@@ -109,7 +109,7 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     if !h.json && !h.quiet {
         let ps: Vec<String> = params_json.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let ps = if ps.is_empty() { String::new() } else { format!(", {}", ps.join(" ")) };
-        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(lesson.title(&h.lang)));
+        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(lesson.title(h.lang)));
     }
     let mut run = Run::start(opts)?;
     run.set_input(match h.input {
@@ -151,7 +151,7 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     let mut summary = crate::words::summary(&model, &reason, &lesson.name, seed, params_json);
     let judge = crate::scenario::condition::Judge::new();
     // Judged before the run goes, while its folder holds the files it wrote.
-    let verdicts = crate::scenario::condition::judge_run(&judge, lesson, &params, &model, Some(summary.outcome.name()), Some(run.workdir()), &h.lang);
+    let verdicts = crate::scenario::condition::judge_run(&judge, lesson, &params, &model, Some(summary.outcome.name()), Some(run.workdir()), h.lang);
     drop(run);
     for (message, name) in verdicts.bad.iter().zip(&verdicts.bad_names) {
         summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message: message.clone(), processes: vec![], resources: vec![], name: Some(name.clone()) });

@@ -358,9 +358,10 @@ pub fn crate_uses() -> BTreeMap<ModPath, BTreeSet<ModPath>> {
 
 /// The layers of docs/ARCHITECTURE.md, bottom first.
 pub const LAYERS: &[&[&str]] = &[
-    &["clock", "cli"],
+    &["clock"],
     &["sys"],
-    &["vocab", "codec"],
+    &["vocab"],
+    &["codec"],
     &["shm"],
     &["runtime"],
     &["script", "python"],
@@ -372,6 +373,7 @@ pub const LAYERS: &[&[&str]] = &[
     &["explore"],
     &["ui"],
     &["snapshot"],
+    &["cli"],
     &["commands"],
 ];
 

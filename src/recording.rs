@@ -163,13 +163,13 @@ impl Recording {
 
     /// How to start the recorded run again: its parameters, seed and step
     /// granularity, paused (the schedule is then granted to it).
-    pub fn run_options(&self, lesson: &Lesson, lang: &str) -> crate::conductor::RunOptions {
+    pub fn run_options(&self, lesson: &Lesson, lang: crate::vocab::Lang) -> crate::conductor::RunOptions {
         let mut opts = crate::conductor::RunOptions::of_lesson(lesson);
         opts.params = self.params.clone();
         opts.seed = self.seed;
         opts.paused = true;
         opts.statements = self.statements;
-        opts.lang = lang.to_string();
+        opts.lang = lang;
         opts
     }
 

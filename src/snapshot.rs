@@ -79,7 +79,7 @@ impl RunInfo {
             Ok(l) if l.script == opts.script => l,
             _ => Lesson::from_parts(&opts.lesson, opts.origin.clone(), opts.origin.clone(), opts.script.clone(), None, None).expect("a lesson without a manifest always builds"),
         };
-        RunInfo { lesson, params: opts.params.clone(), seed: opts.seed, lang: Lang::parse(&opts.lang), statements: opts.statements, speed: opts.speed }
+        RunInfo { lesson, params: opts.params.clone(), seed: opts.seed, lang: opts.lang, statements: opts.statements, speed: opts.speed }
     }
 }
 
@@ -466,7 +466,7 @@ mod tests {
             run.lang = lang;
             let moment = Shown::Step(12).say(lang);
             let dash = dashboard(&run, model, &moment);
-            let title = format!("ticket-race — {}", run.lesson.title(lang.code()));
+            let title = format!("ticket-race — {}", run.lesson.title(lang));
             for (w, h) in [(80, 24), (120, 40)] {
                 let lines = crate::ui::common::buffer_lines(&frame(&dash, w, h));
                 let (header, footer) = (&lines[0], lines.last().unwrap());

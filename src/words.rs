@@ -15,43 +15,7 @@ use crate::model::summary::{EndReason, FindingOut, ProcessSummary, Summary};
 use crate::model::{Deadlock, Finding, LogEvent, Model, PState, Said};
 use crate::vocab::{Lane, ResId};
 
-/// The interface language: lesson texts, help, pane titles and every
-/// sentence of this module follow it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Zh,
-}
-
-impl Lang {
-    /// `zh` gives Chinese; anything else English.
-    pub fn parse(code: &str) -> Lang {
-        if code == "zh" { Lang::Zh } else { Lang::En }
-    }
-
-    /// The code `Texts::get` and the run options take.
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Zh => "zh",
-        }
-    }
-
-    pub fn toggle(self) -> Lang {
-        match self {
-            Lang::En => Lang::Zh,
-            Lang::Zh => Lang::En,
-        }
-    }
-
-    /// The English or the Chinese of a label.
-    pub fn pick<'a>(self, en: &'a str, zh: &'a str) -> &'a str {
-        match self {
-            Lang::En => en,
-            Lang::Zh => zh,
-        }
-    }
-}
+pub use crate::vocab::Lang;
 
 fn sig(s: i32) -> String {
     crate::sys::signal_name(s)

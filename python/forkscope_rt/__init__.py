@@ -203,6 +203,8 @@ def _own(obj):
     # would show pids, which differ from run to run.
     if not any((getattr(k, "__module__", "") or "").startswith(_OWN_MODULES) for k in getattr(t, "__mro__", (t,))):
         return None
+    if getattr(t, "_fs_repr_ok", False):
+        return None
     kind = getattr(t, "_fs_kind", t.__name__)
     if any("__getattr__" in vars(k) for k in t.__mro__[:-1]):
         # A manager's proxy forwards an unknown attribute to the manager: a

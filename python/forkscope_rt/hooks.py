@@ -524,6 +524,10 @@ class TrackedFile:
     """A file opened by the user's code: CPython's own file object, with the
     moments data moves recorded."""
 
+    # Its repr is CPython's file's (no op, the same every run): the
+    # variables pane shows it as `python3` would, not by this class's name.
+    _fs_repr_ok = True
+
     def __init__(self, f, path, code):
         self._f = f
         self._path = path

@@ -281,6 +281,16 @@ class Variables(unittest.TestCase):
         self.assertEqual(rt._short(NamespaceProxy()), "<NamespaceProxy>")
         self.assertEqual(rt._short({"ns": NamespaceProxy()}), "{'ns': <NamespaceProxy>}")
 
+    def test_a_file_the_program_opened_shows_as_cpython_shows_it(self):
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "ticket")
+            with open(path, "w") as raw:
+                f = hooks.TrackedFile(raw, path, 0)
+                self.assertEqual(rt._short(f), rt._short(raw))
+                self.assertTrue(rt._short(f).startswith("<_io.TextIOWrapper name="), rt._short(f))
+
 
 if __name__ == "__main__":
     unittest.main()

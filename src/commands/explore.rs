@@ -7,7 +7,7 @@ use super::{checked_lesson, fail};
 use crate::cli::ExploreArgs;
 use crate::explore::{ExploreOptions, Explored};
 
-pub fn explore(args: ExploreArgs, lang: &str) -> i32 {
+pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
     let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
         Ok(x) => x,
         Err(code) => return code,
@@ -28,7 +28,7 @@ pub fn explore(args: ExploreArgs, lang: &str) -> i32 {
         runs: args.runs.unwrap_or(100),
         seed: args.seed,
         params,
-        lang: lang.to_string(),
+        lang,
         out: args.out,
         run_timeout: Duration::from_secs(30),
         exe: "/proc/self/exe".into(),
@@ -67,7 +67,7 @@ pub fn explore(args: ExploreArgs, lang: &str) -> i32 {
                 let _ = writeln!(out, "{}", crate::explore::report::found_json(&f, "sample"));
             } else {
                 let _ = writeln!(out, "\nfound {} in run {} (seed {}, {} schedule, {} steps):\n  {}", crate::words::a_or_an(&f.kind), f.run, f.seed, f.policy, f.found_steps, f.message);
-                let _ = write!(out, "{}", crate::explore::report::why_text(&f, &opts.lang));
+                let _ = write!(out, "{}", crate::explore::report::why_text(&f, opts.lang));
                 let _ = writeln!(out, "minimised: {} steps chosen ({} in all, then every process runs on)", f.chosen, f.steps);
                 let _ = writeln!(out, "saved to {}\nreplay it: forkscope replay {}", f.saved.display(), f.saved.display());
             }

@@ -3,7 +3,7 @@
 use super::fail;
 use crate::scenario;
 
-pub fn list(lang: &str) -> i32 {
+pub fn list(lang: crate::vocab::Lang) -> i32 {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
     for l in scenario::python_builtins().into_iter().chain(scenario::builtins()) {

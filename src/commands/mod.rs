@@ -29,14 +29,14 @@ pub fn dispatch(cli: Cli) -> i32 {
         Some(Command::Worker { segment, lane }) => crate::worker::main(&segment, lane),
         Some(Command::Template { segment }) => crate::worker::template::main(&segment),
         Some(Command::Guard { segment, scratch }) => crate::conductor::guard::main(&segment, &scratch),
-        Some(Command::List) => lessons::list(&cli.lang),
+        Some(Command::List) => lessons::list(cli.lang),
         Some(Command::Copy { lesson, dir }) => lessons::copy(&lesson, &dir),
         Some(Command::Check { file }) => lessons::check(&file),
-        Some(Command::Run(args)) => run::run(args, &cli.lang),
-        Some(Command::Replay(args)) => replay::replay(args, &cli.lang),
-        Some(Command::Explore(args)) => explore::explore(args, &cli.lang),
-        Some(Command::Snapshot(args)) => snapshot::snapshot(args, &cli.lang),
-        None => dashboard_or_list(&cli.lang),
+        Some(Command::Run(args)) => run::run(args, cli.lang),
+        Some(Command::Replay(args)) => replay::replay(args, cli.lang),
+        Some(Command::Explore(args)) => explore::explore(args, cli.lang),
+        Some(Command::Snapshot(args)) => snapshot::snapshot(args, cli.lang),
+        None => dashboard_or_list(cli.lang),
     }
 }
 
@@ -46,7 +46,7 @@ pub fn fail(msg: impl std::fmt::Display) -> i32 {
     2
 }
 
-fn dashboard_or_list(lang: &str) -> i32 {
+fn dashboard_or_list(lang: crate::vocab::Lang) -> i32 {
     if !std::io::stdout().is_terminal() {
         return fail("stdout is not a terminal, so there is no dashboard to draw; use `forkscope run LESSON --headless` (add --json for NDJSON)");
     }

@@ -9,7 +9,7 @@ use crate::conductor::schedule::Policy;
 use crate::headless::{self, HeadlessOptions};
 use crate::recording::{Recording, Shape, first_difference};
 
-pub fn replay(args: ReplayArgs, lang: &str) -> i32 {
+pub fn replay(args: ReplayArgs, lang: crate::vocab::Lang) -> i32 {
     let rec = match Recording::load(&args.file) {
         Ok(r) => r,
         Err(e) => return fail(e),
@@ -35,7 +35,7 @@ pub fn replay(args: ReplayArgs, lang: &str) -> i32 {
     let opts = rec.run_options(&lesson, lang);
     crate::sys::catch_stop_signals();
     let policy = Policy::Replay(rec.actions.iter().copied().collect());
-    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang: lang.to_string(), input: Some(Vec::new()), keep_records: true, tap: None };
+    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang, input: Some(Vec::new()), keep_records: true, tap: None };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match headless::run(&lesson, opts, h, &mut out) {

@@ -11,7 +11,7 @@ use crate::headless::{self, HeadlessOptions};
 use crate::recording::Recording;
 use crate::scenario;
 
-pub fn run(args: RunArgs, lang: &str) -> i32 {
+pub fn run(args: RunArgs, lang: crate::vocab::Lang) -> i32 {
     let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
         Ok(x) => x,
         Err(code) => return code,
@@ -52,7 +52,7 @@ pub fn run(args: RunArgs, lang: &str) -> i32 {
     // The dashboard opens paused on main's first op unless the lesson or `--run` says otherwise.
     opts.paused = args.paused || (!args.headless && !args.run && lesson.manifest.start == scenario::StartMode::Paused);
     opts.statements = args.statements;
-    opts.lang = lang.to_string();
+    opts.lang = lang;
     opts.speed = args.speed;
     if !args.headless {
         if args.trace.is_some() {
@@ -64,7 +64,7 @@ pub fn run(args: RunArgs, lang: &str) -> i32 {
     crate::sys::catch_stop_signals();
     let input = (!args.input.is_empty()).then(|| args.input.clone());
     let keep_records = args.record.is_some() || args.trace.is_some();
-    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang: lang.to_string(), input, keep_records, tap: None };
+    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy, lang, input, keep_records, tap: None };
     let (params, seed, statements) = (opts.params.clone(), opts.seed, opts.statements);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -9,7 +9,7 @@ fn moment_is_free(m: &crate::snapshot::Moment) -> bool {
     matches!(m, crate::snapshot::Moment::At(_))
 }
 
-pub fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
+pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
     use crate::export::{self, Format};
     use crate::snapshot::Moment;
     if Format::of_path(&args.out).is_none() {
@@ -57,7 +57,7 @@ pub fn snapshot(args: SnapshotArgs, lang: &str) -> i32 {
         let mut opts = RunOptions::of_lesson(&lesson);
         opts.params = params;
         opts.seed = args.seed;
-        opts.lang = lang.to_string();
+        opts.lang = lang;
         (opts, crate::conductor::schedule::Policy::RoundRobin, None)
     };
     crate::sys::catch_stop_signals();

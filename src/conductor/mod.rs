@@ -89,7 +89,7 @@ pub struct RunOptions {
     pub paused: bool,
     /// Step by statement instead of by op.
     pub statements: bool,
-    pub lang: String,
+    pub lang: crate::vocab::Lang,
     pub geometry: Geometry,
     /// The `forkscope` binary that runs workers.
     pub exe: PathBuf,
@@ -124,7 +124,7 @@ impl RunOptions {
             seed: 0,
             paused: false,
             statements: false,
-            lang: "en".into(),
+            lang: crate::vocab::Lang::En,
             geometry: Geometry::default(),
             exe: PathBuf::from("/proc/self/exe"),
             speed: 1.0,
@@ -305,7 +305,7 @@ impl Run {
             params: options.params.clone(),
             scratch: scratch.to_string_lossy().into_owned(),
             seed: options.seed,
-            lang: options.lang.clone(),
+            lang: options.lang,
             language: options.language,
             source_path: options.source_path.clone(),
             in_place: options.in_place.as_ref().map(|p| p.to_string_lossy().into_owned()),

@@ -45,7 +45,7 @@ pub struct ExploreOptions {
     pub runs: u32,
     pub seed: u64,
     pub params: BTreeMap<String, Value>,
-    pub lang: String,
+    pub lang: crate::vocab::Lang,
     /// Where to save the failing run (default: `explore-LESSON-SEED.fsrec`).
     pub out: Option<PathBuf>,
     /// Time limit of one run.
@@ -292,9 +292,9 @@ pub fn run_once(lesson: &Lesson, opts: &ExploreOptions, seed: u64, policy: Polic
     ro.params = opts.params.clone();
     ro.seed = seed;
     ro.paused = true;
-    ro.lang = opts.lang.clone();
+    ro.lang = opts.lang;
     ro.exe = opts.exe.clone();
-    let h = HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), lang: opts.lang.clone(), input: Some(Vec::new()), keep_records: true, tap };
+    let h = HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), lang: opts.lang, input: Some(Vec::new()), keep_records: true, tap };
     headless::run(lesson, ro, h, &mut std::io::sink())
 }
 

@@ -39,8 +39,7 @@ fn access_json(a: &Access) -> serde_json::Value {
 }
 
 /// Why the counterexample went wrong, a line each (`  why: …`), in `lang`; empty when unknown.
-pub fn why_text(f: &Failure, lang: &str) -> String {
-    let l = Lang::parse(lang);
+pub fn why_text(f: &Failure, l: Lang) -> String {
     crate::words::conflicts(&f.conflicts, l).iter().map(|s| format!("  {} {s}\n", l.pick("why:", "原因:"))).collect()
 }
 
@@ -117,7 +116,7 @@ pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
             "counterexample: {}: {}\n{}  the shortest bad schedule: {} steps chosen ({} in all, then every process runs on), from the bad interleaving of fewest steps ({}) of the {} {}; {ran}\nsaved to {}\nreplay it: forkscope replay {}\n",
             f.kind,
             f.message,
-            why_text(f, &opts.lang),
+            why_text(f, opts.lang),
             f.chosen,
             f.steps,
             f.found_steps,

@@ -328,7 +328,7 @@ pub extern "C" fn fs_info(which: u32) -> i64 {
             NAME => rt.name(),
             PARAMS => serde_json::to_string(&i.params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>()).unwrap_or_default(),
             WORKDIR => i.workdir().to_string(),
-            LANG => i.lang.clone(),
+            LANG => i.lang.code().to_string(),
             SCRATCH => i.scratch.clone(),
             _ => return Err(unknown("fs_info", "fact (info)", which)),
         };

@@ -241,7 +241,7 @@ pub fn goal_applies(goal: &super::Goal, params: &BTreeMap<String, Value>) -> boo
 
 /// Titles of the lesson's goals that hold over `facts` (goals that apply to
 /// `params`), and the conditions that failed.
-pub fn goals_holding(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, facts: &Facts, lang: &str, out: &mut Verdicts) {
+pub fn goals_holding(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, facts: &Facts, lang: crate::vocab::Lang, out: &mut Verdicts) {
     for g in lesson.manifest.goals.iter().filter(|g| goal_applies(g, params)) {
         match judge.holds_for(lesson, &g.when, facts) {
             Ok(true) => {
@@ -257,7 +257,7 @@ pub fn goals_holding(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<St
 /// The lesson's bad outcomes (`[[bad]]`) that hold over `facts`, each as its
 /// message with the values it looked at: `oversold: … (sold > tickets:
 /// sold = 10, tickets = 3)`, and the conditions that failed.
-pub fn bad_holding(judge: &Judge, lesson: &super::Lesson, facts: &Facts, lang: &str, out: &mut Verdicts) {
+pub fn bad_holding(judge: &Judge, lesson: &super::Lesson, facts: &Facts, lang: crate::vocab::Lang, out: &mut Verdicts) {
     let constants = constant_vars(lesson, facts);
     for (i, b) in lesson.manifest.bad.iter().enumerate() {
         match judge.holds_with(&b.when, facts, &constants) {
@@ -302,7 +302,7 @@ pub fn facts_of_run(lesson: &super::Lesson, params: &BTreeMap<String, Value>, mo
 
 /// Bad outcomes and goals of a finished run as `model` shows it.
 /// `workdir`, the run's folder if it is still there, gives files their full text.
-pub fn judge_run(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, workdir: Option<&Path>, lang: &str) -> Verdicts {
+pub fn judge_run(judge: &Judge, lesson: &super::Lesson, params: &BTreeMap<String, Value>, model: &Model, outcome: Option<&str>, workdir: Option<&Path>, lang: crate::vocab::Lang) -> Verdicts {
     let facts = facts_of_run(lesson, params, model, outcome, workdir);
     let mut out = Verdicts::default();
     bad_holding(judge, lesson, &facts, lang, &mut out);
@@ -347,7 +347,7 @@ mod tests {
             f.vars.insert(k.into(), v);
         }
         let mut v = Verdicts::default();
-        bad_holding(&Judge::new(), &lesson, &f, "en", &mut v);
+        bad_holding(&Judge::new(), &lesson, &f, crate::vocab::Lang::En, &mut v);
         assert_eq!(v.bad, ["oversold (sold = 5, tickets = 3)", "they never finished"]);
     }
 
@@ -369,7 +369,7 @@ mod tests {
         let manifest = "[[params]]\nname = \"tickets\"\ndefault = 1\n[[bad]]\nwhen = 'count(\"买到票了\") > TICKETS'\nmessage = { en = \"oversold\" }\n";
         let lesson = crate::scenario::Lesson::from_parts("t", "t.py".into(), "t.py".into(), "TICKETS = 1\n".into(), Some("t.toml".into()), Some(manifest)).unwrap();
         let mut v = Verdicts::default();
-        bad_holding(&j, &lesson, &f, "en", &mut v);
+        bad_holding(&j, &lesson, &f, crate::vocab::Lang::En, &mut v);
         assert_eq!(v.bad, [r#"oversold (count("买到票了") = 2, TICKETS = 1)"#]);
     }
 

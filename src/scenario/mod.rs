@@ -71,9 +71,9 @@ pub struct Texts {
 }
 
 impl Texts {
-    /// The text in `lang` (`en` or `zh`), falling back to the other one.
-    pub fn get(&self, lang: &str) -> &str {
-        let (first, second) = if lang == "zh" { (&self.zh, &self.en) } else { (&self.en, &self.zh) };
+    /// The text in `lang`, falling back to the other one.
+    pub fn get(&self, lang: crate::vocab::Lang) -> &str {
+        let (first, second) = if lang == crate::vocab::Lang::Zh { (&self.zh, &self.en) } else { (&self.en, &self.zh) };
         if first.is_empty() { second } else { first }
     }
 }
@@ -416,7 +416,7 @@ impl Lesson {
         Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest, manifest_text: manifest_text.map(str::to_string), language, variants: Vec::new() })
     }
 
-    pub fn title(&self, lang: &str) -> &str {
+    pub fn title(&self, lang: crate::vocab::Lang) -> &str {
         let t = self.manifest.title.get(lang);
         if t.is_empty() { &self.name } else { t }
     }
@@ -722,7 +722,7 @@ mod tests {
         std::fs::write(dir.join("bom.toml"), "\u{feff}title = { en = \"bom\" }\n").unwrap();
         let lesson = load(file.to_str().unwrap()).unwrap();
         assert!(lesson.script.starts_with("fn main"));
-        assert_eq!(lesson.title("en"), "bom");
+        assert_eq!(lesson.title(crate::vocab::Lang::En), "bom");
         check::check(&lesson).unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }

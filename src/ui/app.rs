@@ -383,7 +383,7 @@ impl App {
         opts.params = launch.params;
         opts.seed = launch.seed;
         opts.paused = launch.paused;
-        opts.lang = self.lang.code().to_string();
+        opts.lang = self.lang;
         match Session::start(launch.lesson, opts, self.lang, self.theme) {
             Ok(s) => self.screen = Screen::Dashboard(Box::new(s)),
             Err(e) => {

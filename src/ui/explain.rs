@@ -51,7 +51,7 @@ pub fn module_docstring(source: &str) -> String {
 pub fn explanation_lines(d: &Dashboard, w: usize) -> Vec<Line<'static>> {
     let (l, th) = (d.lang, &d.theme);
     let m = &d.lesson.manifest;
-    let code = l.code();
+    let code = l;
     let mut lines: Vec<Line<'static>> = Vec::new();
     let section = |lines: &mut Vec<Line<'static>>, head: &str, body: &str| {
         if body.trim().is_empty() {
@@ -155,9 +155,9 @@ mod lessons {
         for lesson in crate::scenario::builtins() {
             for lang in [Lang::En, Lang::Zh] {
                 let m = &lesson.manifest;
-                assert!(!m.story.get(lang.code()).trim().is_empty(), "{} has no {lang:?} story", lesson.name);
-                assert!(!m.notes.get(lang.code()).trim().is_empty(), "{} has no {lang:?} notes", lesson.name);
-                assert!(!m.notes.get(lang.code()).contains("wait-for graph") && !m.notes.get(lang.code()).contains("等待关系图"), "{}: no such graph on screen", lesson.name);
+                assert!(!m.story.get(lang).trim().is_empty(), "{} has no {lang:?} story", lesson.name);
+                assert!(!m.notes.get(lang).trim().is_empty(), "{} has no {lang:?} notes", lesson.name);
+                assert!(!m.notes.get(lang).contains("wait-for graph") && !m.notes.get(lang).contains("等待关系图"), "{}: no such graph on screen", lesson.name);
                 let d = Dashboard::new(lesson.clone(), &Default::default(), 0, lang, Theme::mono());
                 let text: String = explanation_lines(&d, 70).iter().map(|l| l.to_string()).collect::<Vec<_>>().join("\n");
                 assert!(text.contains(lang.pick("What to look for", "观察要点")), "{}:\n{text}", lesson.name);

@@ -116,7 +116,7 @@ impl Choice {
             .iter()
             .enumerate()
             .map(|(i, name)| match (m.bad.get(i), name.as_str()) {
-                (Some(b), _) => (b.message.get("en").to_string(), b.message.get("zh").to_string()),
+                (Some(b), _) => (b.message.get(Lang::En).to_string(), b.message.get(Lang::Zh).to_string()),
                 (None, "assertion") => ("a failed assert".into(), "断言失败".into()),
                 (None, "deadlock") => ("a deadlock (or every process stuck)".into(), "死锁(或所有进程都卡住)".into()),
                 (None, "error") => ("an error: an uncaught exception, a crash".into(), "错误:未捕获的异常、崩溃".into()),
@@ -302,7 +302,7 @@ impl Job {
         if !options.fork_server {
             cmd.arg("--no-fork-server");
         }
-        cmd.args(["explore", spec, "--all", "--json", "--progress-json", "--runs", &BUDGET.to_string(), "--seed", &options.seed.to_string(), "--lang", &options.lang, "--out"]);
+        cmd.args(["explore", spec, "--all", "--json", "--progress-json", "--runs", &BUDGET.to_string(), "--seed", &options.seed.to_string(), "--lang", options.lang.code(), "--out"]);
         cmd.arg(out);
         if let Some(bad) = bad {
             cmd.arg("--bad").arg(bad);

@@ -66,7 +66,7 @@ impl Widget for HeaderWidget<'_> {
         let gran = if st.statements { l.pick("statement steps", "按语句单步") } else { l.pick("op steps", "按操作单步") };
         let mut spans = vec![Span::styled(format!(" {} ", mode_label(d)), th.mode(running))];
         spans.push(Span::styled(format!(" {} ", step_label(d)), th.bold()));
-        let title = format!("{} — {}", d.lesson.name, d.lesson.title(l.code()));
+        let title = format!("{} — {}", d.lesson.name, d.lesson.title(l));
         if d.view.figure {
             // A figure: what the lesson shows, not how the tool is doing; the
             // title in full (the speed gives way to it if need be).
@@ -96,7 +96,7 @@ impl Widget for HeaderWidget<'_> {
         let rec = format!(" {} {} {:.0}/s ", d.model.records, l.pick("rec", "条记录"), st.rate);
         let speed = format!(" {} {} ", l.pick("speed", "速度"), speed_label(st.speed));
         let with_gran = format!("{speed}· {gran} ");
-        let short_title = d.lesson.title(l.code()).to_string();
+        let short_title = d.lesson.title(l).to_string();
         let fixed: usize = spans.iter().map(|s| text::width(&s.content)).sum::<usize>() + 2;
         let fits = |t: &str, parts: &[&String]| fixed + text::width(t) + parts.iter().map(|p| text::width(p) + 1).sum::<usize>() <= area.width as usize;
         let keep_dropped = lost > 0;

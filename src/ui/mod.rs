@@ -55,11 +55,10 @@ fn status(exit: Exit) -> i32 {
 }
 
 /// Opens the lesson picker (`forkscope` with no arguments).
-pub fn open_picker(lang: &str) -> anyhow::Result<i32> {
+pub fn open_picker(lang: Lang) -> anyhow::Result<i32> {
     crate::sys::catch_stop_signals();
     // A person must be able to stop any run: see `sys::as_run_leader`.
     crate::sys::runs_in_own_session();
-    let lang = Lang::parse(lang);
     let theme = Theme::from_env();
     run_app(App::with_picker(lang, theme))
 }
@@ -83,11 +82,10 @@ fn term_size() -> (u16, u16) {
 }
 
 /// Opens the dashboard replaying recording `rec` (`forkscope replay FILE`).
-pub fn open_replay(rec: &crate::recording::Recording, lang: &str, outputs: Outputs) -> anyhow::Result<i32> {
+pub fn open_replay(rec: &crate::recording::Recording, lang: Lang, outputs: Outputs) -> anyhow::Result<i32> {
     crate::sys::catch_stop_signals();
     // A person must be able to stop any run: see `sys::as_run_leader`.
     crate::sys::runs_in_own_session();
-    let lang = Lang::parse(lang);
     let theme = Theme::from_env();
     let session = Session::replay(rec, lang, theme)?;
     let (w, h) = term_size();
@@ -99,7 +97,7 @@ pub fn open_lesson(lesson: Lesson, options: RunOptions, outputs: Outputs) -> any
     crate::sys::catch_stop_signals();
     // A person must be able to stop any run: see `sys::as_run_leader`.
     crate::sys::runs_in_own_session();
-    let lang = Lang::parse(&options.lang);
+    let lang = options.lang;
     let theme = Theme::from_env();
     // Start the run before taking the terminal, so a failure reads normally.
     let session = Session::start(lesson, options, lang, theme)?;

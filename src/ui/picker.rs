@@ -196,7 +196,7 @@ impl PickerState {
             .params
             .iter()
             .map(|p| {
-                let help = p.help.get(self.lang.code()).to_string();
+                let help = p.help.get(self.lang).to_string();
                 if current.is_empty() || p.applies(&current) {
                     return (p.name.clone(), help);
                 }
@@ -366,7 +366,7 @@ impl Widget for &PickerState {
             let sel = i == self.selected;
             let r = Rect { y, height: 1, ..inner };
             let key = hot_key(i).map_or_else(|| "  ".to_string(), |k| format!("{k} "));
-            Line::styled(text::fit(&format!("{}{key}{}", if sel { ">" } else { " " }, lesson.title(l.code())), w), th.bold()).render(r, buf);
+            Line::styled(text::fit(&format!("{}{key}{}", if sel { ">" } else { " " }, lesson.title(l)), w), th.bold()).render(r, buf);
             let variants = PickerState::variant_keys(lesson);
             let second = if variants.is_empty() { format!("   {}", lesson.name) } else { format!("   {} · {variants}", lesson.name) };
             Line::styled(text::fit(&second, w), th.dim()).render(Rect { y: y + 1, ..r }, buf);
@@ -382,21 +382,21 @@ impl Widget for &PickerState {
         let w = inner.width.saturating_sub(1) as usize;
         let h = inner.height as usize;
         // Title and story, then the options (always shown), then the notes if room is left.
-        let mut top: Vec<Line<'static>> = vec![Line::styled(text::fit(lesson.title(l.code()), w), th.bold())];
+        let mut top: Vec<Line<'static>> = vec![Line::styled(text::fit(lesson.title(l), w), th.bold())];
         // Where in the course notes it comes from, and the variant chosen.
-        let section = lesson.manifest.section.get(l.code());
+        let section = lesson.manifest.section.get(l);
         if !section.is_empty() {
             top.push(Line::styled(text::fit(section, w), th.dim()));
         }
         let chosen = lesson.manifest.params.iter().position(|p| p.name == VARIANT).and_then(|i| self.values[self.selected].get(i));
         if let Some(v) = chosen.and_then(|c| lesson.manifest.variants.iter().find(|v| &v.name == c)) {
-            let (title, section) = (v.title.get(l.code()), v.section.get(l.code()));
+            let (title, section) = (v.title.get(l), v.section.get(l));
             let title = if title.is_empty() { v.name.as_str() } else { title };
             let text = if section.is_empty() { format!("{}: {title}", l.pick("variant", "变体")) } else { format!("{}: {title} ({section})", l.pick("variant", "变体")) };
             top.push(Line::styled(text::fit(&text, w), th.dim()));
         }
         top.push(Line::raw(""));
-        top.extend(text::wrap(&text::unwrap_paragraphs(lesson.manifest.story.get(l.code())), w).into_iter().map(Line::raw));
+        top.extend(text::wrap(&text::unwrap_paragraphs(lesson.manifest.story.get(l)), w).into_iter().map(Line::raw));
         let mut opts: Vec<Line<'static>> = vec![Line::raw(""), Line::styled(text::fit(l.pick("Before you start (tab, then ↑↓ ←→ or type):", "开始之前(tab,然后 ↑↓ ←→ 或直接输入):"), w), th.bold())];
         let rows = self.option_rows();
         let name_w = rows.iter().map(|(n, _)| text::width(n)).max().unwrap_or(4);
@@ -409,7 +409,7 @@ impl Widget for &PickerState {
             let room = w.saturating_sub(text::width(&left) + text::width(&value) + 2);
             opts.push(Line::from(vec![Span::raw(left), Span::styled(value, th.bold()), Span::styled(format!("  {}", text::fit_words(help, room)), th.dim())]));
         }
-        let notes_text = lesson.manifest.notes.get(l.code());
+        let notes_text = lesson.manifest.notes.get(l);
         let mut notes: Vec<Line<'static>> = Vec::new();
         if !notes_text.is_empty() {
             notes.push(Line::raw(""));

@@ -440,7 +440,7 @@ impl Dashboard {
         // so a condition on `outcome` holds on screen as it does there.
         let outcome = ended.then(|| Summary::outcome(&self.model, &EndReason::AllEnded).name());
         let facts = condition::facts_of_run(&self.lesson, params, &self.model, outcome, workdir);
-        let lang = self.lang.code();
+        let lang = self.lang;
         let mut v = condition::Verdicts::default();
         if ended {
             condition::bad_holding(&self.judge, &self.lesson, &facts, lang, &mut v);

@@ -20,7 +20,7 @@ fn rig() -> Vec<Rt> {
     let name = seg.name().to_string();
     let v = seg.leak();
     crate::shm::unlink(&name);
-    let info = RunInfo { lesson: "t".into(), origin: "t".into(), script: String::new(), params: Default::default(), scratch: "/tmp".into(), seed: 1, lang: "en".into(), language: Default::default(), source_path: String::new(), in_place: None, fork_server: false };
+    let info = RunInfo { lesson: "t".into(), origin: "t".into(), script: String::new(), params: Default::default(), scratch: "/tmp".into(), seed: 1, lang: Default::default(), language: Default::default(), source_path: String::new(), in_place: None, fork_server: false };
     (1..=3).map(|lane| Rt::new(v, lane, info.clone(), name.clone(), vec![], format!("P{lane}"), false)).collect()
 }
 

@@ -136,7 +136,7 @@ impl Session {
     /// recording's next action, space plays the rest.
     pub fn replay(rec: &Recording, lang: Lang, theme: Theme) -> anyhow::Result<Session> {
         let lesson = rec.lesson()?;
-        let opts = rec.run_options(&lesson, lang.code());
+        let opts = rec.run_options(&lesson, lang);
         let mut s = Session::start(lesson, opts, lang, theme)?;
         s.follow = Some(Follow { plan: rec.actions.clone(), next: 0, auto_until: 0, replay: true, playing: None });
         // Rebuilt from a free run: nobody stepped it, so it wins no goal.
@@ -504,7 +504,7 @@ impl Session {
         self.run.set_drain_budget(DRAIN_BUDGET);
         // The options the run started with (rewinds and recordings start from them).
         self.options.speed = options.speed;
-        self.options.lang = options.lang.clone();
+        self.options.lang = options.lang;
         self.dash.reset();
         self.recs.clear();
         self.history.clear();
@@ -658,7 +658,7 @@ impl Session {
         options.paused = if self.ended_at.is_some() { self.options.paused } else { self.run.is_paused() };
         options.statements = self.run.statements();
         options.speed = self.run.speed();
-        options.lang = self.dash.lang.code().to_string();
+        options.lang = self.dash.lang;
         self.fresh_run(options.clone())?;
         self.options = options;
         self.tools_schedule = false;
