@@ -314,11 +314,24 @@ impl Rt {
                 s.version.fetch_add(1, Release);
             }
         };
-        set(true);
-        self.record_block(op, res, NONE, NONE, polled || timeout.is_some());
-        let end = self.wait_until_every(op, res, NONE, timeout, polled.then_some(SLICE), || !ready_now(on, &slots).is_empty());
-        set(false);
-        self.take_mailbox();
+        let end = loop {
+            set(true);
+            self.record_block(op, res, NONE, NONE, polled || timeout.is_some());
+            // A close wakes every waiter of the pipe, and one whose end is
+            // still held by someone (a child keeping its copy of the
+            // parent's end) has nothing to read: its wait is not over, and
+            // it says so again (a new block), or the run would see it woken
+            // and never find the deadlock CPython hangs in.
+            let seen = self.me.wakes.load(SeqCst);
+            let again = timeout.is_none();
+            let end = self.wait_until_every(op, res, NONE, timeout, polled.then_some(SLICE), || !ready_now(on, &slots).is_empty() || (again && self.me.wakes.load(SeqCst) != seen));
+            set(false);
+            self.take_mailbox();
+            if !again || end != WaitEnd::Done || !ready_now(on, &slots).is_empty() {
+                break end;
+            }
+            self.expect_handoff();
+        };
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
         let ready = flags(ready_now(on, &slots));
         if end == WaitEnd::TimedOut && !ready.iter().any(|r| *r) {
