@@ -12,7 +12,7 @@ use std::path::Path;
 /// A module path inside the crate, as segments (`["ui", "lanes"]`).
 pub type ModPath = Vec<String>;
 
-/// The module a file under `src/` is: `src/ui/lanes.rs` → `ui::lanes`,
+/// The module a file under `src/` is: `src/ui/panes/lanes.rs` → `ui::panes::lanes`,
 /// `src/ui/mod.rs` → `ui`, `src/lib.rs` → the crate root (empty).
 pub fn module_of(rel: &Path) -> ModPath {
     let mut segs: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into_owned()).collect();
@@ -384,8 +384,8 @@ const TEST_SUPPORT: &[&str] = &["sources", "layering"];
 const VIEWS: &[&str] = &["model", "words", "ui", "export", "headless", "explore", "snapshot"];
 
 /// The module graph: top-level edges (`ui` → `model`) and, inside each
-/// top-level module, the edges between its submodules (`ui::lanes` →
-/// `ui::state`), each with one file that makes it.
+/// module, the edges between its submodules at any depth (`ui::panes` →
+/// `ui::state`, `ui::panes::overlay` → `ui::panes::resources`), each with one file that makes it.
 #[derive(Clone, Debug, Default)]
 pub struct Graph {
     pub top: BTreeMap<(String, String), String>,
@@ -407,8 +407,13 @@ impl Graph {
                 let from = m.join("::");
                 if a != b {
                     g.top.entry((a.clone(), b.clone())).or_insert(from);
-                } else if m.len() >= 2 && u.len() >= 2 && m[1] != u[1] && is_module(&u[..2]) {
-                    g.siblings.entry((format!("{a}::{}", m[1]), format!("{a}::{}", u[1]))).or_insert(from);
+                } else {
+                    // Siblings at any depth: below their common parent,
+                    // the two children the edge runs between.
+                    let k = m.iter().zip(u.iter()).take_while(|(x, y)| x == y).count();
+                    if k < m.len() && k < u.len() && is_module(&u[..=k]) {
+                        g.siblings.entry((m[..=k].join("::"), u[..=k].join("::"))).or_insert(from);
+                    }
                 }
             }
         }
@@ -554,6 +559,20 @@ mod tests {
         said(plant(Some(("ui", "shm")), &[]), "views speak vocab");
         said(plant(Some(("runtime", "worker")), &[]), "entry above");
         said(plant(None, &[("planted::a", "planted::b"), ("planted::b", "planted::a")]), "no sibling cycle");
+        said(plant(None, &[("planted::deep::a", "planted::deep::b"), ("planted::deep::b", "planted::deep::a")]), "no sibling cycle");
+    }
+
+    #[test]
+    fn siblings_are_found_at_any_depth() {
+        let mut uses: BTreeMap<ModPath, BTreeSet<ModPath>> = BTreeMap::new();
+        uses.entry(p("ui::panes::overlay")).or_default().insert(p("ui::panes::resources::file_line"));
+        uses.entry(p("ui::panes::resources")).or_default().insert(p("ui::panes::overlay::x"));
+        uses.entry(p("ui::panes::lanes")).or_default().insert(p("ui::state::View"));
+        uses.entry(p("ui::state")).or_default();
+        let g = Graph::of(&uses);
+        assert!(g.siblings.contains_key(&("ui::panes::overlay".to_string(), "ui::panes::resources".to_string())), "{:?}", g.siblings);
+        assert!(g.siblings.contains_key(&("ui::panes".to_string(), "ui::state".to_string())), "{:?}", g.siblings);
+        assert!(g.violations().iter().any(|v| v.contains("no sibling cycle") && v.contains("ui::panes::overlay")), "{:?}", g.violations());
     }
 
     #[test]

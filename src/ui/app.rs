@@ -640,7 +640,7 @@ impl App {
 fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
     let area = Rect::new(0, 0, size.width.max(1), size.height.max(1));
     let mut figure = dash.clone();
-    let moment = super::header::step_label(dash);
+    let moment = super::panes::header::step_label(dash);
     super::figure::as_figure(&mut figure, &moment);
     let buf = super::figure::frame(&figure, area.width, area.height);
     let base = format!("forkscope-{}-step{}", dash.lesson.name.replace(['/', ' '], "_"), dash.status.steps);

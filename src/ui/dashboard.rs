@@ -8,17 +8,17 @@ use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::widgets::Widget;
 
 use super::common::{render_too_small, too_small};
-use super::banner::BannerWidget;
-use super::explain::ExplainWidget;
-use super::header::{FooterWidget, HeaderWidget};
-use super::lanes::LanesWidget;
+use super::panes::banner::BannerWidget;
+use super::panes::explain::ExplainWidget;
+use super::panes::header::{FooterWidget, HeaderWidget};
+use super::panes::lanes::LanesWidget;
 use super::common::scroll_offset;
-use super::log::LogWidget;
-use super::overlay::{DetailsWidget, HelpWidget};
-use super::resources::{self, ResourcesWidget};
-use super::source::SourceWidget;
+use super::panes::log::LogWidget;
+use super::panes::overlay::{DetailsWidget, HelpWidget};
+use super::panes::resources::{self, ResourcesWidget};
+use super::panes::source::SourceWidget;
 use super::state::{Dashboard, Overlay, Pane};
-use super::variables::VariablesWidget;
+use super::panes::variables::VariablesWidget;
 use super::keymap::Scope;
 
 pub use super::common::{MIN_HEIGHT, MIN_WIDTH};

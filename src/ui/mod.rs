@@ -13,26 +13,19 @@
 
 pub mod ansi;
 pub mod common;
+pub mod describe;
 pub mod app;
-pub mod banner;
 pub mod dashboard;
-pub mod explain;
 pub mod explore;
 pub mod figure;
-pub mod header;
 pub mod keymap;
-pub mod lanes;
-pub mod log;
-pub mod overlay;
+pub mod panes;
 pub mod picker;
-pub mod resources;
 pub mod session;
-pub mod source;
 pub mod state;
 pub mod terminal;
 pub mod text;
 pub mod theme;
-pub mod variables;
 
 #[cfg(test)]
 mod tests;

@@ -20,9 +20,9 @@ use crate::codec::Value;
 use crate::scenario::{Language, Lesson, ParamValue, VARIANT};
 
 use super::common::{pane_block, render_too_small, too_small};
-use super::header::FooterWidget;
+use super::panes::header::FooterWidget;
 use super::keymap::Scope;
-use super::overlay::HelpWidget;
+use super::panes::overlay::HelpWidget;
 use super::state::Tone;
 use super::text::{self, Lang};
 use super::theme::Theme;

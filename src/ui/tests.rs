@@ -11,13 +11,13 @@ use crate::model::{Record, RecordKind, ResourceState};
 use crate::scenario::Lesson;
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
-use super::banner::BannerWidget;
+use super::panes::banner::BannerWidget;
 use super::dashboard;
 use super::common::buffer_lines;
-use super::lanes::LanesWidget;
-use super::log::LogWidget;
-use super::resources::ResourcesWidget;
-use super::source::SourceWidget;
+use super::panes::lanes::LanesWidget;
+use super::panes::log::LogWidget;
+use super::panes::resources::ResourcesWidget;
+use super::panes::source::SourceWidget;
 use super::state::{Dashboard, Pane, RunStatus};
 use super::text::{self, Lang};
 use super::theme::Theme;
@@ -226,7 +226,7 @@ fn keys_move_within_the_focused_pane() {
 #[test]
 fn popups_over_wide_characters_keep_their_left_border() {
     use super::keymap::Scope;
-    use super::overlay::{DetailsWidget, HelpWidget};
+    use super::panes::overlay::{DetailsWidget, HelpWidget};
     let f = crossed_locks(Theme::colored());
     let theme = Theme::colored();
     for (name, width) in [("help", 80u16), ("help", 81), ("details", 80), ("details", 81), ("details", 120)] {
@@ -260,7 +260,7 @@ fn popups_over_wide_characters_keep_their_left_border() {
 /// holder is named as dead, in the details and in the pane.
 #[test]
 fn resource_details_speak_of_holders_not_raw_fields() {
-    use super::overlay::DetailsWidget;
+    use super::panes::overlay::DetailsWidget;
     let mut f = feed(Theme::colored());
     f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).res(1, 0, ResKind::Lock, "Lock-1", 1);
     f.at_line(1, 1, RecordKind::Resource { res: ResId(1), kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 2 });
@@ -316,7 +316,7 @@ fn sockets_show_their_addresses() {
     let pane = render(ResourcesWidget::new(&f.m), 60, 6).join("\n");
     assert!(pane.contains("127.0.0.1:9001 · 1 accepted"), "{pane}");
     assert!(pane.contains("← 127.0.0.1:40000") && pane.matches("accepted").count() == 1, "{pane}");
-    use super::overlay::DetailsWidget;
+    use super::panes::overlay::DetailsWidget;
     f.m.view.focus = Pane::Resources;
     f.m.toggle_details();
     let details = |d: &Dashboard| render(DetailsWidget::new(d, Pane::Resources), 80, 24).join("\n");

@@ -646,7 +646,7 @@ impl Session {
                 Lang::Zh => format!("回放速度:空格播放时每 {pace} 秒一步(+ 加快,- 减慢)"),
             }, Tone::Info);
         } else {
-            self.dash.say(format!("{} {}", l.pick("sleep speed", "sleep 速度"), super::header::speed_label(s)), Tone::Info);
+            self.dash.say(format!("{} {}", l.pick("sleep speed", "sleep 速度"), crate::ui::panes::header::speed_label(s)), Tone::Info);
         }
         self.update_status();
     }

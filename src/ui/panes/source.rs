@@ -11,9 +11,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::common::pane_block;
-use super::state::{Dashboard, Pane};
-use super::text;
+use crate::ui::common::pane_block;
+use crate::ui::state::{Dashboard, Pane};
+use crate::ui::text;
 
 /// Marker columns before the line numbers.
 const MARKS: usize = 3;

@@ -11,9 +11,9 @@ use ratatui::widgets::Widget;
 
 use crate::codec::Language;
 
-use super::common::{centered, render_lines_in};
-use super::state::Dashboard;
-use super::text::{self, Lang};
+use crate::ui::common::{centered, render_lines_in};
+use crate::ui::state::Dashboard;
+use crate::ui::text::{self, Lang};
 
 /// Widest the explanation gets: longer lines read badly.
 const MAX_WIDTH: u16 = 96;

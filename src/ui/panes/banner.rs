@@ -10,9 +10,9 @@ use ratatui::widgets::Widget;
 use crate::model::{Deadlock, Model, PState};
 use crate::vocab::{Lane, ResId};
 
-use super::common::holder_name;
-use super::state::Dashboard;
-use super::text::{self, Lang};
+use crate::ui::common::holder_name;
+use crate::ui::state::Dashboard;
+use crate::ui::text::{self, Lang};
 
 /// Most banner lines.
 const MAX_LINES: usize = 3;

@@ -13,9 +13,9 @@ use ratatui::widgets::Widget;
 
 use crate::codec::Language;
 
-use super::common::pane_block;
-use super::state::Dashboard;
-use super::text::{self, Lang};
+use crate::ui::common::pane_block;
+use crate::ui::state::Dashboard;
+use crate::ui::text::{self, Lang};
 
 /// The pane's lines at width `w` (without its frame).
 pub fn lines(d: &Dashboard, w: usize) -> Vec<Line<'static>> {

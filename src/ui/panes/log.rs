@@ -13,11 +13,11 @@ use ratatui::widgets::Widget;
 use crate::model::{LogEntry, LogKind, Model};
 use crate::vocab::Lane;
 
-use super::ansi::{self, Cell};
-use super::common::pane_block;
-use super::state::{Dashboard, Pane};
-use super::text::{self, Lang};
-use super::theme::Theme;
+use crate::ui::ansi::{self, Cell};
+use crate::ui::common::pane_block;
+use crate::ui::state::{Dashboard, Pane};
+use crate::ui::text::{self, Lang};
+use crate::ui::theme::Theme;
 
 /// Lines of one entry at width `w`: `name: text`, wrapped, continuation
 /// indented. What the program wrote is shown as a terminal shows it (its

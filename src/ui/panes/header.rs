@@ -6,10 +6,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use super::keymap::{self, Scope};
-use super::state::{Dashboard, Mode, Tone};
-use super::text::{self, Lang};
-use super::theme::Theme;
+use crate::ui::keymap::{self, Scope};
+use crate::ui::state::{Dashboard, Mode, Tone};
+use crate::ui::text::{self, Lang};
+use crate::ui::theme::Theme;
 
 /// The mode as the header shows it.
 pub fn mode_label(dash: &Dashboard) -> String {

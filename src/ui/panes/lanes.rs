@@ -11,11 +11,11 @@ use ratatui::widgets::Widget;
 use crate::model::{Model, PState, ProcessState};
 use crate::vocab::Lane;
 
-use super::common::{badge, scroll_offset, timeline_tick_ns, wait_text};
-use super::common::pane_block;
-use super::state::{Dashboard, Mode, Pane};
-use super::text::{self, Lang};
-use super::theme::Theme;
+use crate::ui::common::{badge, scroll_offset, timeline_tick_ns, wait_text};
+use crate::ui::common::pane_block;
+use crate::ui::state::{Dashboard, Mode, Pane};
+use crate::ui::text::{self, Lang};
+use crate::ui::theme::Theme;
 
 /// Who woke a process that was just woken: (long, short) — `woken by
 /// Process-1 (Lock-1) · line 34`, `← Process-1`.

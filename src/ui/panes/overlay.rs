@@ -9,14 +9,14 @@ use ratatui::widgets::Widget;
 use crate::model::{Model, PState, ResourceState};
 use crate::vocab::{ResId, ResKind};
 
-use super::common::{centered, render_lines_in};
-use super::keymap::{self, Scope};
-use super::common::{badge, wait_text};
-use super::resources::{file_line, resource_lines};
-use super::common::holder_name;
-use super::state::{Dashboard, Pane, ResItem};
-use super::text::{self, Lang};
-use super::theme::Theme;
+use crate::ui::common::{centered, render_lines_in};
+use crate::ui::keymap::{self, Scope};
+use crate::ui::common::{badge, wait_text};
+use crate::ui::describe::{file_line, resource_lines};
+use crate::ui::common::holder_name;
+use crate::ui::state::{Dashboard, Pane, ResItem};
+use crate::ui::text::{self, Lang};
+use crate::ui::theme::Theme;
 
 /// Draws `lines` in a box titled `title` in the middle of `area`, from line
 /// `scroll` on; a box too short for them says on its bottom border how many
