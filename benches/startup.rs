@@ -68,7 +68,7 @@ if __name__ == '__main__':
 /// `fork_server`: processes are forks of the run's template (the default),
 /// else each is an exec of the binary (`--no-fork-server`).
 fn forkscope_once(fork_server: bool) -> Duration {
-    let mut opts = RunOptions::new("startup", "bench", LESSON);
+    let mut opts = RunOptions::of_script("startup", "bench", LESSON);
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
     opts.fork_server = fork_server;
     let t = Instant::now();

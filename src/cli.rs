@@ -1,8 +1,11 @@
 //! The command line (clap).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+
+use crate::conductor::schedule::Schedule;
 
 #[derive(Debug, Parser)]
 #[command(name = "forkscope", version, about = "Watch real processes run a concurrency lesson: step them, pause them, break them.")]
@@ -73,16 +76,44 @@ pub enum Command {
     },
 }
 
+/// The lesson's parameters and seed (run, snapshot, explore).
+#[derive(Debug, Args)]
+pub struct ParamArgs {
+    /// Set a lesson parameter, e.g. --param lock=true (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Seed for the lesson's random numbers and random schedules (explore:
+    /// the first run's; run i uses seed + i).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Where a run or replay goes: the dashboard, or headless text/NDJSON.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print a log and a summary instead of drawing the dashboard.
+    #[arg(long)]
+    pub headless: bool,
+    /// With --headless: one JSON object per line (records, then a summary).
+    #[arg(long, requires = "headless")]
+    pub json: bool,
+    /// With --headless: end the run after this many seconds (outcome `timeout`).
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = positive_secs)]
+    pub timeout: Option<Duration>,
+    /// Record the dashboard as an asciicast v2 file (asciinema play FILE),
+    /// with a marker at each step.
+    #[arg(long, value_name = "FILE", conflicts_with = "headless")]
+    pub cast: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Lesson name (see `forkscope list`) or path to a .rhai lesson or a .py program.
     pub lesson: String,
-    /// Set a lesson parameter, e.g. --param lock=true (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-    /// Seed for the lesson's random numbers (and random schedules).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub with: ParamArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Start paused: main waits at its first op (the dashboard does so
     /// unless the lesson's manifest says start = "running").
     #[arg(long)]
@@ -90,39 +121,26 @@ pub struct RunArgs {
     /// Open the dashboard running instead of paused on the first op.
     #[arg(long, conflicts_with = "paused")]
     pub run: bool,
-    /// Print a log and a summary instead of drawing the dashboard.
-    #[arg(long)]
-    pub headless: bool,
-    /// With --headless: one JSON object per line (records, then a summary).
-    #[arg(long, requires = "headless")]
-    pub json: bool,
-    /// End the run after this many seconds (outcome `timeout`).
-    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
-    pub timeout: Option<f64>,
     /// Step the processes one op at a time: rr (round robin), random (seeded),
     /// pct (seeded random priorities), or a comma list of lanes to step first
     /// (1 = main), then round robin.
     #[arg(long, value_name = "POLICY")]
-    pub schedule: Option<String>,
+    pub schedule: Option<Schedule>,
     /// Step by script statement instead of by op.
     #[arg(long)]
     pub statements: bool,
     /// Speed of sleeps: 2 = twice as fast, 0.5 = half.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true, value_parser = speed)]
     pub speed: f64,
     /// Advanced: size of the lane table, i.e. how many processes a run may
     /// have, the conductor's own lane included (default 1024). Starting one
     /// more process than that fails in the lesson with a clear error.
-    #[arg(long, value_name = "N", hide = true)]
+    #[arg(long, value_name = "N", hide = true, value_parser = lanes)]
     pub lanes: Option<u32>,
     /// Write the run's schedule and records to FILE (for `forkscope replay`);
     /// in the dashboard, when it closes.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
-    /// Record the dashboard as an asciicast v2 file (asciinema play FILE),
-    /// with a marker at each step.
-    #[arg(long, value_name = "FILE", conflicts_with = "headless")]
-    pub cast: Option<PathBuf>,
     /// Write the run as Chrome trace event JSON to FILE (open it in Perfetto
     /// or chrome://tracing): a track per process, spans, ops, counters, flows.
     #[arg(long, value_name = "FILE")]
@@ -143,19 +161,15 @@ pub struct SnapshotArgs {
     /// program, or a recording (.fsrec, e.g. explore's counterexample: drawn
     /// after its steps, and the footer names it).
     pub lesson: String,
-    /// Set a lesson parameter, e.g. --param lock=true (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
-    /// Seed for the lesson's random numbers.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub with: ParamArgs,
     /// Draw the frame after N steps (round robin, one op each); without
     /// --steps or --at, the frame at the end of the run.
     #[arg(long, value_name = "N", conflicts_with = "at")]
     pub steps: Option<u64>,
     /// Draw the frame after running freely for SECS seconds (not reproducible).
-    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
-    pub at: Option<f64>,
+    #[arg(long, value_name = "SECS", allow_negative_numbers = true, value_parser = positive_secs)]
+    pub at: Option<Duration>,
     /// The picture: FILE.svg, FILE.png, FILE.html or FILE.txt.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -166,7 +180,7 @@ pub struct SnapshotArgs {
     #[arg(long, default_value = "100x30", value_name = "WxH")]
     pub size: String,
     /// PNG pixels per SVG pixel (1-8).
-    #[arg(long, default_value_t = 2)]
+    #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=crate::export::png::MAX_SCALE as i64))]
     pub scale: u32,
     /// Show the run's real pids (then two snapshots of the same run differ;
     /// by default pids are renumbered 1000 + lane so they do not).
@@ -182,18 +196,8 @@ pub struct SnapshotArgs {
 pub struct ReplayArgs {
     /// A recording made by `run --record` or `explore`.
     pub file: PathBuf,
-    /// Print a log and a summary instead of drawing the dashboard.
-    #[arg(long)]
-    pub headless: bool,
-    /// With --headless: one JSON object per line.
-    #[arg(long, requires = "headless")]
-    pub json: bool,
-    /// End the replay after this many seconds.
-    #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
-    pub timeout: Option<f64>,
-    /// Record the dashboard as an asciicast v2 file, with a marker at each step.
-    #[arg(long, value_name = "FILE", conflicts_with = "headless")]
-    pub cast: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -202,7 +206,7 @@ pub struct ExploreArgs {
     pub lesson: String,
     /// How many runs to try (default 100; with --all, no limit: a run
     /// budget, after which the result says "no bad schedule within N runs").
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = runs)]
     pub runs: Option<u32>,
     /// Try every inequivalent interleaving (partial-order reduction with sleep
     /// sets), not a sample: ends "verified" or with the shortest counterexample.
@@ -215,12 +219,8 @@ pub struct ExploreArgs {
     /// Print no progress, and one JSON object at the end.
     #[arg(long)]
     pub json: bool,
-    /// First seed (run i uses seed + i).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Set a lesson parameter (repeatable).
-    #[arg(long = "param", value_name = "NAME=VALUE")]
-    pub params: Vec<String>,
+    #[command(flatten)]
+    pub with: ParamArgs,
     /// Where to save the failing run (default: explore-LESSON-SEED.fsrec).
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -232,4 +232,37 @@ pub struct ExploreArgs {
     /// With --all --json: progress as JSON lines too (the dashboard's `x` reads them).
     #[arg(long, hide = true, requires = "json")]
     pub progress_json: bool,
+}
+
+/// `--timeout`, `--at`: a positive number of seconds.
+fn positive_secs(v: &str) -> Result<Duration, String> {
+    match v.trim().parse::<f64>() {
+        Ok(t) if t.is_finite() && t > 0.0 && t < 1e9 => Ok(Duration::from_secs_f64(t)),
+        _ => Err("must be a positive number of seconds".into()),
+    }
+}
+
+/// `--speed`: a factor in (0, 1000].
+fn speed(v: &str) -> Result<f64, String> {
+    match v.trim().parse::<f64>() {
+        Ok(s) if s.is_finite() && s > 0.0 && s <= 1000.0 => Ok(s),
+        _ => Err("must be a number in (0, 1000]".into()),
+    }
+}
+
+/// `--lanes`: room for the conductor, main and at least one more.
+fn lanes(v: &str) -> Result<u32, String> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if (3..=65535).contains(&n) => Ok(n),
+        _ => Err("must be between 3 and 65535 (the conductor, main and at least one more)".into()),
+    }
+}
+
+/// `explore --runs`: at least one.
+fn runs(v: &str) -> Result<u32, String> {
+    match v.trim().parse::<u32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        Ok(_) => Err("nothing to explore in 0 runs: at least 1".into()),
+        Err(_) => Err("expected a number of runs".into()),
+    }
 }

@@ -18,7 +18,6 @@ use crate::conductor::schedule::{self, Policy};
 use crate::conductor::{Run, RunOptions};
 use crate::model::summary::{EndReason, Summary};
 use crate::model::{LogKind, Model, Record};
-use crate::scenario::Lesson;
 
 #[derive(Debug)]
 pub struct HeadlessOptions {
@@ -26,8 +25,9 @@ pub struct HeadlessOptions {
     /// Print nothing while running (explore prints its own progress).
     pub quiet: bool,
     pub timeout: Option<Duration>,
+    /// The policy that steps the run: the spec's `--schedule`, a replay's
+    /// actions, explore's choices; `None`: it runs free.
     pub policy: Option<Policy>,
-    pub lang: crate::vocab::Lang,
     /// What `input()` reads: these lines then end of input; `None`: forkscope's stdin.
     pub input: Option<Vec<String>>,
     /// Keep every record in [`Finished::records`] (for `--record`, `--trace`,
@@ -98,18 +98,18 @@ fn print_log(out: &mut dyn Write, model: &Model, from: usize) {
     }
 }
 
-/// Runs `lesson` headless, writing to `out`.
-pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> anyhow::Result<Finished> {
+/// Runs `opts.spec` headless, writing to `out`.
+pub fn run(mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> anyhow::Result<Finished> {
     if h.policy.is_some() {
         opts.paused = true;
     }
-    let params = opts.params.clone();
-    let params_json: std::collections::BTreeMap<String, serde_json::Value> = opts.params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
-    let seed = opts.seed;
+    let spec = opts.spec.clone();
+    let (lesson, params, seed, lang) = (&spec.lesson, &spec.params, spec.seed, spec.lang);
+    let params_json: std::collections::BTreeMap<String, serde_json::Value> = params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
     if !h.json && !h.quiet {
         let ps: Vec<String> = params_json.iter().map(|(k, v)| format!("{k}={v}")).collect();
         let ps = if ps.is_empty() { String::new() } else { format!(", {}", ps.join(" ")) };
-        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(lesson.title(h.lang)));
+        let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(lesson.title(lang)));
     }
     let mut run = Run::start(opts)?;
     run.set_input(match h.input {
@@ -151,7 +151,7 @@ pub fn run(lesson: &Lesson, mut opts: RunOptions, h: HeadlessOptions, out: &mut 
     let mut summary = crate::words::summary(&model, &reason, &lesson.name, seed, params_json);
     let judge = crate::scenario::condition::Judge::new();
     // Judged before the run goes, while its folder holds the files it wrote.
-    let verdicts = crate::scenario::condition::judge_run(&judge, lesson, &params, &model, Some(summary.outcome.name()), Some(run.workdir()), h.lang);
+    let verdicts = crate::scenario::condition::judge_run(&judge, lesson, params, &model, Some(summary.outcome.name()), Some(run.workdir()), lang);
     drop(run);
     for (message, name) in verdicts.bad.iter().zip(&verdicts.bad_names) {
         summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message: message.clone(), processes: vec![], resources: vec![], name: Some(name.clone()) });

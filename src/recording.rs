@@ -20,7 +20,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::codec::Value;
-use crate::conductor::Action;
+use crate::conductor::{Action, RunOptions, RunSpec};
 use crate::model::summary::Outcome;
 use crate::model::{Record, RecordKind};
 use crate::scenario::{Lesson, ScenarioError};
@@ -64,16 +64,6 @@ impl Shape {
         // A sleep blocks in real time but completes at its step when stepped.
         matches!(self.kind.as_str(), "park" | "grant" | "mode" | "locals") || (self.kind == "block" && self.op == Some(Op::Sleep))
     }
-}
-
-/// What a recording is of: the lesson and how it was started.
-#[derive(Clone, Copy, Debug)]
-pub struct RunOf<'a> {
-    pub lesson: &'a Lesson,
-    pub params: &'a BTreeMap<String, Value>,
-    pub seed: u64,
-    /// Stepped by statements rather than by ops.
-    pub statements: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -161,20 +151,22 @@ impl Recording {
         Ok(Lesson::from_parts(&self.lesson, self.origin.clone(), self.script_file.clone(), self.script.clone(), self.manifest_file.clone(), self.manifest_text.as_deref())?)
     }
 
-    /// How to start the recorded run again: its parameters, seed and step
-    /// granularity, paused (the schedule is then granted to it).
-    pub fn run_options(&self, lesson: &Lesson, lang: crate::vocab::Lang) -> crate::conductor::RunOptions {
-        let mut opts = crate::conductor::RunOptions::of_lesson(lesson);
-        opts.params = self.params.clone();
-        opts.seed = self.seed;
+    /// The recorded run: its lesson, parameters, seed and step granularity,
+    /// said in `lang`.
+    pub fn spec(&self, lang: crate::vocab::Lang) -> Result<RunSpec, RecordingError> {
+        Ok(RunSpec { params: self.params.clone(), seed: self.seed, statements: self.statements, lang, ..RunSpec::of(self.lesson()?) })
+    }
+
+    /// How to start the recorded run again: its spec, paused (the schedule
+    /// is then granted to it).
+    pub fn run_options(&self, lang: crate::vocab::Lang) -> Result<RunOptions, RecordingError> {
+        let mut opts = RunOptions::new(self.spec(lang)?);
         opts.paused = true;
-        opts.statements = self.statements;
-        opts.lang = lang;
-        opts
+        Ok(opts)
     }
 
     /// A recording of a run (`of`) whose schedule was `schedule`.
-    pub fn of_run(of: &RunOf<'_>, schedule: &[Action], records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
+    pub fn of_run(of: &RunSpec, schedule: &[Action], records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
         let stepped = schedule.iter().any(|a| matches!(a, Action::Step { .. }));
         let (actions, reconstructed) = if stepped { (schedule.to_vec(), false) } else { (actions_from_records(records), true) };
         Recording::of_actions(of, actions, reconstructed, records, outcome, note)
@@ -182,8 +174,8 @@ impl Recording {
 
     /// A recording of a run (`of`) whose schedule is `actions`
     /// (`reconstructed`: rebuilt from a free run's records).
-    pub fn of_actions(of: &RunOf<'_>, actions: Vec<Action>, reconstructed: bool, records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
-        let RunOf { lesson, params, seed, statements } = *of;
+    pub fn of_actions(of: &RunSpec, actions: Vec<Action>, reconstructed: bool, records: &[Record], outcome: Option<Outcome>, note: &str) -> Recording {
+        let RunSpec { lesson, params, seed, statements, .. } = of;
         Recording {
             lesson: lesson.name.clone(),
             origin: lesson.origin.clone(),
@@ -192,8 +184,8 @@ impl Recording {
             manifest_file: lesson.manifest_file.clone(),
             manifest_text: lesson.manifest_text.clone(),
             params: params.clone(),
-            seed,
-            statements,
+            seed: *seed,
+            statements: *statements,
             actions,
             reconstructed,
             outcome,
@@ -304,7 +296,7 @@ mod tests {
 
     fn sample() -> Recording {
         let lesson = crate::scenario::load("ticket-race").unwrap();
-        Recording::of_run(&RunOf { lesson: &lesson, params: &BTreeMap::new(), seed: 3, statements: false }, &[Action::Step { lane: Lane(1), granularity: 0 }, Action::Signal { lane: Lane(2), signal: 15 }], &[], Some(Outcome::Completed), "test")
+        Recording::of_run(&RunSpec { seed: 3, ..RunSpec::of(lesson) }, &[Action::Step { lane: Lane(1), granularity: 0 }, Action::Signal { lane: Lane(2), signal: 15 }], &[], Some(Outcome::Completed), "test")
     }
 
     #[test]

@@ -30,11 +30,11 @@ use std::time::{Duration, Instant};
 
 use ratatui::buffer::Buffer;
 
-use crate::codec::Value;
 use crate::conductor::schedule::{Policy, STEP_LIMIT};
-use crate::conductor::{Action, GateError, Run, RunOptions};
+use crate::conductor::{Action, GateError, Run, RunOptions, RunSpec};
+#[cfg(test)]
+use crate::scenario;
 use crate::model::{LogEvent, Model, Record, RecordKind, Said};
-use crate::scenario::{self, Lesson};
 use crate::ui::state::{Dashboard, Mode, RunStatus};
 use crate::ui::text::Lang;
 use crate::ui::theme::Theme;
@@ -57,32 +57,6 @@ pub enum Moment {
 /// Virtual time of one step in a stepped snapshot: one timeline cell at speed 1.
 pub const STEP_NS: u64 = 100_000_000;
 
-/// What was run: the lesson and how (what the dashboard shows besides the model).
-#[derive(Clone, Debug)]
-pub struct RunInfo {
-    pub lesson: Lesson,
-    pub params: BTreeMap<String, Value>,
-    pub seed: u64,
-    pub lang: Lang,
-    pub statements: bool,
-    pub speed: f64,
-}
-
-impl RunInfo {
-    /// From the run's options; the lesson (title, manifest) is loaded again
-    /// from its origin (`builtin:NAME` or the script's path), or made from the
-    /// script alone if that no longer gives the same script.
-    pub fn of(opts: &RunOptions) -> RunInfo {
-        let spec = opts.origin.strip_prefix("builtin:").unwrap_or(&opts.origin);
-        // The program as the run got it: its variant, its constants set.
-        let lesson = match scenario::load(spec).and_then(|l| l.for_run(&opts.params)) {
-            Ok(l) if l.script == opts.script => l,
-            _ => Lesson::from_parts(&opts.lesson, opts.origin.clone(), opts.origin.clone(), opts.script.clone(), None, None).expect("a lesson without a manifest always builds"),
-        };
-        RunInfo { lesson, params: opts.params.clone(), seed: opts.seed, lang: opts.lang, statements: opts.statements, speed: opts.speed }
-    }
-}
-
 /// The run as it was at the moment.
 #[derive(Debug)]
 pub struct Captured {
@@ -91,7 +65,10 @@ pub struct Captured {
     pub records: Vec<Record>,
     /// `step 12`, `at 1.5 s`, `end`, with why it stopped early if it did.
     pub moment: Shown,
-    pub run: RunInfo,
+    /// Which run it is.
+    pub run: RunSpec,
+    /// Its sleep speed factor.
+    pub speed: f64,
     /// Where the run came from, for the footer (a recording's [`figure_note`](crate::recording::Recording::figure_note)).
     pub note: Option<String>,
 }
@@ -149,6 +126,7 @@ impl Captured {
     pub fn dashboard(&self) -> Dashboard {
         let moment = self.moment.say(self.run.lang);
         let mut dash = dashboard(&self.run, self.model.clone(), &moment);
+        dash.status.speed = self.speed;
         if self.note.is_some() {
             dash.figure_note = self.note.clone();
             crate::ui::figure::as_figure(&mut dash, &moment);
@@ -163,13 +141,13 @@ impl Captured {
 /// footer the moment (`ticket-race · step 26 · seed 0 · lock=true`) instead
 /// of key hints, which mean nothing on paper. Colour always (NO_COLOR is for
 /// terminals; the exporters choose the picture's colours).
-pub fn dashboard(run: &RunInfo, model: Model, moment: &str) -> Dashboard {
+pub fn dashboard(run: &RunSpec, model: Model, moment: &str) -> Dashboard {
     let mut dash = Dashboard::new(run.lesson.clone(), &run.params, run.seed, run.lang, Theme::colored());
     let ended = !model.processes.is_empty() && model.live().next().is_none();
     dash.status = RunStatus {
         mode: if ended { Mode::Ended } else { Mode::Paused },
         statements: run.statements,
-        speed: run.speed,
+        speed: 1.0,
         elapsed: Duration::from_nanos(model.now_ns),
         rate: 0.0,
         received: model.records,
@@ -208,7 +186,7 @@ pub fn capture(opts: RunOptions, moment: Moment) -> anyhow::Result<Captured> {
 pub fn capture_with(mut opts: RunOptions, moment: Moment, mut policy: Policy) -> anyhow::Result<Captured> {
     let stepped = !matches!(moment, Moment::At(_));
     opts.paused = stepped;
-    let info = RunInfo::of(&opts);
+    let (info, speed) = (opts.spec.clone(), opts.speed);
     let mut run = Run::start(opts)?;
     let mut model = Model::new();
     let mut records = Vec::new();
@@ -300,7 +278,7 @@ pub fn capture_with(mut opts: RunOptions, moment: Moment, mut policy: Policy) ->
         }
     };
     drop(run);
-    Ok(Captured { model, records, moment: label, run: info, note: None })
+    Ok(Captured { model, records, moment: label, run: info, speed, note: None })
 }
 
 /// Replaces every maximal run of digits in `text` that is a key of `map`.
@@ -429,10 +407,10 @@ mod tests {
     }
 
     /// The recorded ticket-race run (lock=true, round robin) up to `n` records.
-    fn recorded(n: usize) -> (RunInfo, Model) {
+    fn recorded(n: usize) -> (RunSpec, Model) {
         let lesson = scenario::load("ticket-race").unwrap();
         let params = lesson.resolve_params(&["lock=true".into()]).unwrap();
-        let run = RunInfo { lesson, params, seed: 0, lang: Lang::En, statements: false, speed: 1.0 };
+        let run = RunSpec { params, ..RunSpec::of(lesson) };
         let mut model = Model::new();
         let text = include_str!("../tests/fixtures/ticket-race-lock-rr.ndjson");
         for l in text.lines().filter(|l| !l.contains("\"type\":\"summary\"")).take(n) {

@@ -88,9 +88,11 @@ fn bad_parameters_and_options_are_refused_clearly() {
         (&["run", "ticket-race", "--headless", "--param", "lock=maybe"], "forkscope: --param lock=maybe: lock must be true or false"),
         (&["run", "ticket-race", "--headless", "--param", "lock"], "forkscope: --param lock: expected NAME=VALUE"),
         (&["run", "no-such-lesson", "--headless"], "forkscope: no lesson named 'no-such-lesson' and no such file"),
-        (&["run", "hello", "--headless", "--timeout", "-1"], "forkscope: --timeout -1: must be a positive number of seconds"),
-        (&["run", "hello", "--headless", "--speed", "0"], "forkscope: --speed 0: must be a number in (0, 1000]"),
-        (&["run", "hello", "--headless", "--schedule", "x,y"], "forkscope: --schedule x,y: expected rr, random, pct, or a comma list of process lanes (1 = main)"),
+        (&["run", "hello", "--headless", "--timeout", "-1"], "error: invalid value '-1' for '--timeout <SECS>': must be a positive number of seconds"),
+        (&["run", "hello", "--headless", "--speed", "0"], "error: invalid value '0' for '--speed <SPEED>': must be a number in (0, 1000]"),
+        (&["run", "hello", "--headless", "--schedule", "x,y"], "error: invalid value 'x,y' for '--schedule <POLICY>': expected rr, random, pct, or a comma list of process lanes (1 = main)"),
+        (&["snapshot", "hello", "--out", "x.svg", "--scale", "9"], "error: invalid value '9' for '--scale <SCALE>': 9 is not in 1..=8"),
+        (&["snapshot", "hello", "--out", "x.svg", "--at", "0"], "error: invalid value '0' for '--at <SECS>': must be a positive number of seconds"),
     ];
     for (args, msg) in cases {
         let out = run(args);

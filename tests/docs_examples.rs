@@ -96,9 +96,9 @@ fn fault(cmd: &str) -> Option<String> {
         Err(e) => return Some(format!("does not parse: {}", e.render().to_string().lines().next().unwrap_or(""))),
     };
     let (lesson, params, bad): (Option<&str>, &[String], Option<&str>) = match &cli.command {
-        Some(Cmd::Run(a)) => (Some(&a.lesson), &a.params, None),
-        Some(Cmd::Explore(a)) => (Some(&a.lesson), &a.params, a.bad.as_deref()),
-        Some(Cmd::Snapshot(a)) => (Some(&a.lesson), &a.params, None),
+        Some(Cmd::Run(a)) => (Some(&a.lesson), &a.with.params, None),
+        Some(Cmd::Explore(a)) => (Some(&a.lesson), &a.with.params, a.bad.as_deref()),
+        Some(Cmd::Snapshot(a)) => (Some(&a.lesson), &a.with.params, None),
         Some(Cmd::Check { file }) => (Some(file), &[], None),
         Some(Cmd::Copy { lesson, .. }) => (Some(lesson), &[], None),
         _ => (None, &[], None),
@@ -151,7 +151,7 @@ fn the_headless_runs_of_built_in_lessons_end_well() {
             let argv = words(&cmd);
             let cli = Cli::try_parse_from(&argv).ok()?;
             let Some(Cmd::Run(a)) = &cli.command else { return None };
-            if !a.headless || readers_own(&a.lesson) || a.record.is_some() || a.trace.is_some() || a.cast.is_some() {
+            if !a.output.headless || readers_own(&a.lesson) || a.record.is_some() || a.trace.is_some() || a.output.cast.is_some() {
                 return None;
             }
             Some((format!("{at}: `{cmd}`"), argv[1..].to_vec()))

@@ -230,7 +230,7 @@ fn a_nonsense_bound_is_refused_with_exit_2() {
     for (args, says) in [
         (&["explore", "ticket-race", "--all", "--preemptions", "many"][..], "--preemptions"),
         (&["explore", "ticket-race", "--all", "--preemptions", "-1"][..], "--preemptions"),
-        (&["explore", "ticket-race", "--all", "--runs", "0"][..], "--runs 0"),
+        (&["explore", "ticket-race", "--all", "--runs", "0"][..], "'0' for '--runs <N>': nothing to explore in 0 runs"),
         (&["explore", "ticket-race", "--preemptions", "2"][..], "--all"),
     ] {
         let out = run_limited(args, LIMIT);

@@ -271,7 +271,7 @@ fn asciicast_of_real_frames_follows_v2() {
     // The dashboard's own frames, as its screenshot key and `--cast` draw them.
     let lesson = forkscope::scenario::load("ticket-race").unwrap();
     let params = lesson.resolve_params(&["lock=true".into(), "buyers=3".into()]).unwrap();
-    let run = forkscope::snapshot::RunInfo { lesson, params, seed: 0, lang: forkscope::ui::text::Lang::En, statements: false, speed: 1.0 };
+    let run = forkscope::conductor::RunSpec { params, ..forkscope::conductor::RunSpec::of(lesson) };
     let mut dash = forkscope::snapshot::dashboard(&run, Model::new(), "rr");
     let mut steps = 0;
     for (i, r) in records.iter().enumerate() {
@@ -325,7 +325,7 @@ fn bad_snapshot_arguments_are_refused_clearly() {
     assert_eq!(o.status, 2, "{}", o.stderr);
     let o = run(&["snapshot", "ticket-race", "--scale", "0", "--out", dir.join("x.png").to_str().unwrap()]);
     assert_eq!(o.status, 2);
-    assert!(o.stderr.contains("--scale 0"), "{}", o.stderr);
+    assert!(o.stderr.contains("'0' for '--scale <SCALE>'"), "{}", o.stderr);
     let o = run(&["snapshot", "no-such-lesson", "--out", dir.join("x.svg").to_str().unwrap()]);
     assert_ne!(o.status, 0);
     assert!(!dir.join("x.svg").exists());

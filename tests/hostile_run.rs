@@ -28,7 +28,7 @@ use forkscope::vocab::Lane;
 use serde_json::Value;
 
 fn start(script: &str, paused: bool) -> Run {
-    let mut opts = RunOptions::new("hostile", "tests/hostile_run.rs", script);
+    let mut opts = RunOptions::of_script("hostile", "tests/hostile_run.rs", script);
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
     opts.paused = paused;
     Run::start(opts).expect("start")
@@ -390,7 +390,7 @@ fn a_script_too_large_for_the_run_is_refused_clearly() {
     }
     // What `check` cannot see (a run started through the library): the
     // conductor refuses before any process is made, and says why.
-    let mut opts = RunOptions::new("big", "tests/hostile_run.rs", &format!("fn main() {{ }}\n{padding}{padding}"));
+    let mut opts = RunOptions::of_script("big", "tests/hostile_run.rs", &format!("fn main() {{ }}\n{padding}{padding}"));
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
     let err = Run::start(opts).expect_err("refused").to_string();
     assert!(err.contains("too large to run"), "{err}");

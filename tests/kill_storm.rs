@@ -65,7 +65,7 @@ struct Storm {
 
 fn storm(seed: u64) -> Storm {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut opts = RunOptions::new("storm", "tests/kill_storm.rs", LESSON);
+    let mut opts = RunOptions::of_script("storm", "tests/kill_storm.rs", LESSON);
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
     let mut run = Run::start(opts).expect("start");
     let mut model = Model::new();

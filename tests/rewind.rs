@@ -12,20 +12,19 @@ use forkscope::codec::Value;
 use forkscope::conductor::{Action, RunOptions};
 use forkscope::model::Model;
 use forkscope::ui::session::Session;
-use forkscope::ui::text::Lang;
 use forkscope::ui::theme::Theme;
 
 /// The session's run with `params`, started paused, workers from the real binary.
 fn session(lesson: &str, params: &[(&str, Value)]) -> Session {
     let l = forkscope::scenario::load(lesson).expect("built-in lesson");
-    let mut opts = RunOptions::new(&l.name, &l.origin, &l.script);
+    let mut opts = RunOptions::of_lesson(&l);
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
     opts.paused = true;
-    opts.params = l.resolve_params(&[]).unwrap();
+    opts.spec.params = l.resolve_params(&[]).unwrap();
     for (k, v) in params {
-        opts.params.insert(k.to_string(), v.clone());
+        opts.spec.params.insert(k.to_string(), v.clone());
     }
-    Session::start(l, opts, Lang::En, Theme::mono()).expect("start")
+    Session::start(opts, Theme::mono()).expect("start")
 }
 
 /// Selects `lane` as a teacher does who looked before pressing `k`: not

@@ -54,9 +54,9 @@ fn ops() -> i64 {
 fn many_processes_flat_out_exact_accounting_and_no_stall() {
     let _alone = crate::common::heavy();
     let ops = ops();
-    let mut opts = RunOptions::new("stress", "tests/stress.rs", LESSON);
+    let mut opts = RunOptions::of_script("stress", "tests/stress.rs", LESSON);
     opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
-    opts.params = BTreeMap::from([("procs".to_string(), Value::Int(PROCS)), ("ops".to_string(), Value::Int(ops))]);
+    opts.spec.params = BTreeMap::from([("procs".to_string(), Value::Int(PROCS)), ("ops".to_string(), Value::Int(ops))]);
     let t0 = Instant::now();
     let mut run = Run::start(opts).expect("start");
     let cap = run.view().geometry().ring_cap as usize;

@@ -3,18 +3,16 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use super::{checked_lesson, fail};
+use super::{fail, spec};
 use crate::cli::ExploreArgs;
 use crate::explore::{ExploreOptions, Explored};
 
 pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
-    let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
-        Ok(x) => x,
+    let spec = match spec(&args.lesson, &args.with, lang) {
+        Ok(s) => s,
         Err(code) => return code,
     };
-    if args.runs == Some(0) {
-        return fail("--runs 0: nothing to explore");
-    }
+    let lesson = &spec.lesson;
     let bad = match args.bad.as_deref().map(|b| if b == "assert" { "assertion" } else { b }) {
         Some(b) if !lesson.manifest.bad_names().iter().any(|n| n == b) => {
             return fail(format!("--bad {b}: the lesson {} has no bad outcome of that name; it has {}", lesson.name, lesson.manifest.bad_names().join(", ")));
@@ -26,8 +24,8 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
     let opts = ExploreOptions {
         bad,
         runs: args.runs.unwrap_or(100),
-        seed: args.seed,
-        params,
+        seed: spec.seed,
+        params: spec.params.clone(),
         lang,
         out: args.out,
         run_timeout: Duration::from_secs(30),
@@ -41,7 +39,7 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
     let mut out = stdout.lock();
     use std::io::Write;
     if args.all {
-        return match crate::explore::explore_all(&lesson, &opts, &mut out) {
+        return match crate::explore::explore_all(lesson, &opts, &mut out) {
             Ok(r) => {
                 if args.json {
                     let _ = writeln!(out, "{}", crate::explore::report::all_json(&r, &opts));
@@ -61,7 +59,7 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
     }
     let mut sink = std::io::sink();
     let progress_out: &mut dyn Write = if args.json { &mut sink } else { &mut out };
-    match crate::explore::explore(&lesson, &opts, progress_out) {
+    match crate::explore::explore(lesson, &opts, progress_out) {
         Ok(Explored::Found(f)) => {
             if args.json {
                 let _ = writeln!(out, "{}", crate::explore::report::found_json(&f, "sample"));
@@ -78,7 +76,7 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
                 let _ = writeln!(out, "{}", serde_json::json!({"type": "explore", "mode": "sample", "result": "clean", "runs": runs, "elapsed_s": elapsed.as_secs_f64(), "bad": opts.bad}));
             } else {
                 let what = opts.bad.as_deref().map_or("no failed assert, no deadlock, no bad outcome declared by the lesson".to_string(), |n| format!("none gave {n} (the one bad outcome asked for)"));
-                let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): {what}", args.seed, args.seed + runs as u64 - 1, elapsed.as_secs_f64());
+                let _ = writeln!(out, "\nnothing went wrong in {runs} runs (seeds {}..{}, random and PCT schedules, {:.1}s): {what}", spec.seed, spec.seed + runs as u64 - 1, elapsed.as_secs_f64());
             }
             0
         }

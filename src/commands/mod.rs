@@ -1,7 +1,7 @@
 //! The work of each `forkscope` command, from its parsed arguments to its
 //! exit status: `main.rs` parses and calls [`dispatch`]. What the commands
-//! share: usage errors ([`fail`]), a lesson checked with its parameters
-//! resolved ([`checked_lesson`]), a number of seconds ([`secs_option`]).
+//! share: usage errors ([`fail`]), and the run spec: a lesson checked, its
+//! parameters resolved ([`spec`]).
 
 mod explore;
 mod lessons;
@@ -9,12 +9,12 @@ mod replay;
 mod run;
 mod snapshot;
 
-use std::collections::BTreeMap;
 use std::io::IsTerminal;
-use std::time::Duration;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, ParamArgs};
+use crate::conductor::RunSpec;
 use crate::scenario;
+use crate::vocab::Lang;
 
 /// Runs the command `cli` parsed; returns the exit status.
 pub fn dispatch(cli: Cli) -> i32 {
@@ -53,10 +53,12 @@ fn dashboard_or_list(lang: crate::vocab::Lang) -> i32 {
     crate::ui::open_picker(lang).unwrap_or_else(fail)
 }
 
-/// The lesson `name` (built-in or file), checked, with `--param` values
-/// resolved; a mistake in the file is printed as file:line:column (exit 1),
-/// anything else as a usage error (exit 2).
-pub fn checked_lesson(name: &str, params: &[String]) -> Result<(scenario::Lesson, BTreeMap<String, crate::codec::Value>), i32> {
+/// The run of lesson `name` (built-in or file) with `with`'s parameters and
+/// seed, in `lang`: the lesson checked, its `--param` values resolved, its
+/// program the one the run executes (its variant, its constants set). A
+/// mistake in the file is printed as file:line:column (exit 1), anything else
+/// as a usage error (exit 2).
+pub fn spec(name: &str, with: &ParamArgs, lang: Lang) -> Result<RunSpec, i32> {
     let lesson = match scenario::load(name) {
         Ok(l) => l,
         Err(e @ scenario::ScenarioError::At { .. }) => {
@@ -79,17 +81,7 @@ pub fn checked_lesson(name: &str, params: &[String]) -> Result<(scenario::Lesson
         // No interpreter, or not one forkscope runs: a usage problem, in one line.
         Err(e) => return Err(fail(e)),
     }
-    let params = lesson.resolve_params(params).map_err(fail)?;
-    // The program the run executes and shows: its variant, its constants set.
+    let params = lesson.resolve_params(&with.params).map_err(fail)?;
     let lesson = lesson.for_run(&params).map_err(fail)?;
-    Ok((lesson, params))
-}
-
-/// A `--NAME SECS` option: a positive number of seconds, or a usage error.
-pub fn secs_option(name: &str, v: Option<f64>) -> Result<Option<Duration>, i32> {
-    match v {
-        Some(t) if !(t.is_finite() && t > 0.0) => Err(fail(format!("--{name} {t}: must be a positive number of seconds"))),
-        Some(t) => Ok(Some(Duration::from_secs_f64(t))),
-        None => Ok(None),
-    }
+    Ok(RunSpec { params, seed: with.seed, lang, ..RunSpec::of(lesson) })
 }

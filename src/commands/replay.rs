@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use super::{fail, secs_option};
+use super::fail;
 use crate::cli::ReplayArgs;
 use crate::conductor::schedule::Policy;
 use crate::headless::{self, HeadlessOptions};
@@ -14,36 +14,32 @@ pub fn replay(args: ReplayArgs, lang: crate::vocab::Lang) -> i32 {
         Ok(r) => r,
         Err(e) => return fail(e),
     };
-    let lesson = match rec.lesson() {
-        Ok(l) => l,
+    let opts = match rec.run_options(lang) {
+        Ok(o) => o,
         Err(e) => return fail(e),
     };
-    let timeout = match secs_option("timeout", args.timeout) {
-        Ok(t) => t,
-        Err(code) => return code,
-    };
-    if !args.headless && !std::io::stdout().is_terminal() {
+    let out = &args.output;
+    if !out.headless && !std::io::stdout().is_terminal() {
         return fail("stdout is not a terminal, so there is no dashboard to draw; use --headless (add --json for NDJSON)");
     }
-    if !args.headless {
-        if args.timeout.is_some() {
+    if !out.headless {
+        if out.timeout.is_some() {
             return fail("--timeout is for --headless replays");
         }
-        let outputs = crate::ui::Outputs { cast: args.cast, record: None };
+        let outputs = crate::ui::Outputs { cast: out.cast.clone(), record: None };
         return crate::ui::open_replay(&rec, lang, outputs).unwrap_or_else(fail);
     }
-    let opts = rec.run_options(&lesson, lang);
     crate::sys::catch_stop_signals();
     let policy = Policy::Replay(rec.actions.iter().copied().collect());
-    let h = HeadlessOptions { json: args.json, quiet: false, timeout, policy: Some(policy), lang, input: Some(Vec::new()), keep_records: true, tap: None };
+    let h = HeadlessOptions { json: out.json, quiet: false, timeout: out.timeout, policy: Some(policy), input: Some(Vec::new()), keep_records: true, tap: None };
     let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    match headless::run(&lesson, opts, h, &mut out) {
+    let mut w = stdout.lock();
+    match headless::run(opts, h, &mut w) {
         Ok(f) => {
             let shapes: Vec<Shape> = f.records.iter().map(Shape::of).collect();
             match first_difference(&rec.shapes, &shapes, rec.reconstructed) {
                 None => {
-                    if !args.json {
+                    if !out.json {
                         println!("replay matched the recording: {} records, same order", shapes.len());
                     }
                     f.summary.outcome.exit_status()

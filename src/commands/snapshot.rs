@@ -1,7 +1,7 @@
 //! `forkscope snapshot`: a lesson or a recording drawn at a moment, written
 //! as a picture.
 
-use super::{checked_lesson, fail, secs_option};
+use super::{fail, spec};
 use crate::cli::SnapshotArgs;
 use crate::conductor::RunOptions;
 
@@ -19,20 +19,16 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    if !(1..=export::png::MAX_SCALE).contains(&args.scale) {
-        return fail(format!("--scale {}: must be 1 to {}", args.scale, export::png::MAX_SCALE));
-    }
-    let moment = match (args.steps, secs_option("at", args.at)) {
-        (_, Err(code)) => return code,
+    let moment = match (args.steps, args.at) {
         (Some(n), _) => Moment::Steps(n),
-        (None, Ok(Some(d))) => Moment::At(d),
-        (None, Ok(None)) => Moment::End,
+        (None, Some(d)) => Moment::At(d),
+        (None, None) => Moment::End,
     };
     let theme: export::Theme = args.theme.parse().unwrap_or_default();
     // A recording (`explore`'s counterexample, `--record`): its schedule, its
     // parameters and seed, and the footer says where it came from.
     let (opts, policy, note) = if args.lesson.ends_with(".fsrec") {
-        if !args.params.is_empty() || args.seed != 0 {
+        if !args.with.params.is_empty() || args.with.seed != 0 {
             return fail(format!("{}: a recording has its own parameters and seed (no --param or --seed with it)", args.lesson));
         }
         if moment_is_free(&moment) {
@@ -42,23 +38,18 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
             Ok(r) => r,
             Err(e) => return fail(e),
         };
-        let lesson = match rec.lesson() {
-            Ok(l) => l,
+        let opts = match rec.run_options(lang) {
+            Ok(o) => o,
             Err(e) => return fail(e),
         };
-        let opts = rec.run_options(&lesson, lang);
         let note = Some(rec.figure_note().unwrap_or_else(|| format!("replay of {}", args.lesson)));
         (opts, crate::conductor::schedule::Policy::Replay(rec.actions.into()), note)
     } else {
-        let (lesson, params) = match checked_lesson(&args.lesson, &args.params) {
-            Ok(x) => x,
+        let spec = match spec(&args.lesson, &args.with, lang) {
+            Ok(s) => s,
             Err(code) => return code,
         };
-        let mut opts = RunOptions::of_lesson(&lesson);
-        opts.params = params;
-        opts.seed = args.seed;
-        opts.lang = lang;
-        (opts, crate::conductor::schedule::Policy::RoundRobin, None)
+        (RunOptions::new(spec), crate::conductor::schedule::Policy::RoundRobin, None)
     };
     crate::sys::catch_stop_signals();
     let mut shot = match crate::snapshot::capture_with(opts, moment, policy) {

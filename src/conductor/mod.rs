@@ -28,8 +28,9 @@ mod input;
 pub mod reaper;
 pub mod schedule;
 mod scratch;
+pub mod spec;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::*};
@@ -37,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{self, Language, RunInfo, Value};
+use crate::codec::{self, Language, RunInfo};
 use crate::model::Record;
 use crate::runtime::process::spawn_worker;
 use crate::shm::layout::{CONDUCTOR_LANE, GRAN_OP, GRAN_STATEMENT, Geometry, MAIN_LANE, MODE_PAUSED, MODE_RUNNING, NONE, ProcState};
@@ -49,6 +50,7 @@ use crate::sys;
 pub use drain::{DrainStats, Drainer};
 pub use input::Input;
 pub use scratch::{is_scratch_dir, scratch_parent, sweep_stale_scratch};
+pub use spec::RunSpec;
 use scratch::make_scratch;
 #[cfg(test)]
 use end::in_lane_order;
@@ -77,28 +79,18 @@ pub enum RunError {
     TooLarge(usize),
 }
 
-/// How to start a run.
+/// How to start a run: which run ([`RunSpec`]) and how the conductor
+/// starts it.
 #[derive(Clone, Debug)]
 pub struct RunOptions {
-    pub lesson: String,
-    pub origin: String,
-    pub script: String,
-    pub params: BTreeMap<String, Value>,
-    pub seed: u64,
+    pub spec: RunSpec,
     /// Start paused: `main` parks at its first op.
     pub paused: bool,
-    /// Step by statement instead of by op.
-    pub statements: bool,
-    pub lang: crate::vocab::Lang,
     pub geometry: Geometry,
     /// The `forkscope` binary that runs workers.
     pub exe: PathBuf,
     /// Sleep speed factor (1.0 = real time).
     pub speed: f64,
-    /// What the script is written in.
-    pub language: Language,
-    /// The program's own file, absolute (empty for a built-in).
-    pub source_path: String,
     /// Run in this folder instead of the scratch folder (Python's `--in-place`).
     pub in_place: Option<PathBuf>,
     /// Start a Rhai run's processes as forks of a prepared template (see
@@ -115,39 +107,20 @@ pub fn without_fork_server() {
 }
 
 impl RunOptions {
-    pub fn new(lesson: &str, origin: &str, script: &str) -> RunOptions {
-        RunOptions {
-            lesson: lesson.into(),
-            origin: origin.into(),
-            script: script.into(),
-            params: BTreeMap::new(),
-            seed: 0,
-            paused: false,
-            statements: false,
-            lang: crate::vocab::Lang::En,
-            geometry: Geometry::default(),
-            exe: PathBuf::from("/proc/self/exe"),
-            speed: 1.0,
-            language: Language::Rhai,
-            source_path: String::new(),
-            in_place: None,
-            fork_server: !NO_FORK_SERVER.load(Relaxed),
-        }
+    /// The options to run `spec`, the rest defaults.
+    pub fn new(spec: RunSpec) -> RunOptions {
+        RunOptions { spec, paused: false, geometry: Geometry::default(), exe: PathBuf::from("/proc/self/exe"), speed: 1.0, in_place: None, fork_server: !NO_FORK_SERVER.load(Relaxed) }
     }
 
-    /// The options to run `lesson` (its language and file), the rest defaults.
+    /// The options to run `lesson` with its defaults.
     pub fn of_lesson(lesson: &crate::scenario::Lesson) -> RunOptions {
-        let mut o = RunOptions::new(&lesson.name, &lesson.origin, &lesson.script);
-        o.language = lesson.language;
-        if !lesson.is_builtin() {
-            o.source_path = std::fs::canonicalize(&lesson.origin).map_or_else(|_| lesson.origin.clone(), |p| p.to_string_lossy().into_owned());
-        } else if lesson.language == crate::scenario::Language::Python {
-            // A built-in program is not on disk: Python names it by its file
-            // name (`join-loop.py`), as `python3 join-loop.py` would, and
-            // finds sibling modules in the run's folder.
-            o.source_path = std::path::Path::new(&lesson.script_file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        }
-        o
+        RunOptions::new(RunSpec::of(lesson.clone()))
+    }
+
+    /// A Rhai script given as text (`name`, from `origin`), without a manifest.
+    pub fn of_script(name: &str, origin: &str, script: &str) -> RunOptions {
+        let lesson = crate::scenario::Lesson::from_parts(name, origin.into(), origin.into(), script.into(), None, None).expect("a lesson without a manifest always builds");
+        RunOptions::of_lesson(&lesson)
     }
 }
 
@@ -226,7 +199,7 @@ pub struct Run {
 
 impl std::fmt::Debug for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Run").field("lesson", &self.options.lesson).field("main_pid", &self.main_pid).finish()
+        f.debug_struct("Run").field("lesson", &self.options.spec.lesson.name).field("main_pid", &self.main_pid).finish()
     }
 }
 
@@ -293,23 +266,24 @@ impl Run {
         ctl.conductor_pid.store(me, Relaxed);
         ctl.conductor_start.store(sys::start_time(me).unwrap_or(0), Relaxed);
         ctl.run_start_ns.store(sys::monotonic_ns(), Relaxed);
-        ctl.seed.store(options.seed, Relaxed);
+        ctl.seed.store(options.spec.seed, Relaxed);
         ctl.speed_milli.store(((options.speed * 1000.0) as u32).clamp(1, 1_000_000), Relaxed);
-        ctl.granularity.store(if options.statements { GRAN_STATEMENT } else { GRAN_OP }, Relaxed);
+        ctl.granularity.store(if options.spec.statements { GRAN_STATEMENT } else { GRAN_OP }, Relaxed);
         ctl.mode.store(if options.paused { MODE_PAUSED } else { MODE_RUNNING }, Relaxed);
         ctl.compute_per_ms.store(crate::runtime::misc::calibrate_compute(), Relaxed);
+        let spec = &options.spec;
         let info = RunInfo {
-            lesson: options.lesson.clone(),
-            origin: options.origin.clone(),
-            script: options.script.clone(),
-            params: options.params.clone(),
+            lesson: spec.lesson.name.clone(),
+            origin: spec.lesson.origin.clone(),
+            script: spec.lesson.script.clone(),
+            params: spec.params.clone(),
             scratch: scratch.to_string_lossy().into_owned(),
-            seed: options.seed,
-            lang: options.lang,
-            language: options.language,
-            source_path: options.source_path.clone(),
+            seed: spec.seed,
+            lang: spec.lang,
+            language: spec.lesson.language,
+            source_path: spec.source_path(),
             in_place: options.in_place.as_ref().map(|p| p.to_string_lossy().into_owned()),
-            fork_server: options.fork_server && options.language == Language::Rhai,
+            fork_server: options.fork_server && spec.lesson.language == Language::Rhai,
         };
         let bytes = codec::encode(&info)?;
         // Every worker decodes this within the cross-process limit: prove it
@@ -344,13 +318,13 @@ impl Run {
         }
         // From the template if there is one; should it fail, by exec, as without.
         let forked = run.template.and_then(|_| crate::runtime::forkserver::request(&seg_name, lane).ok());
-        let pid = match (forked, options.language) {
+        let pid = match (forked, options.spec.lesson.language) {
             (Some(pid), _) => pid,
             (None, Language::Rhai) => spawn_worker(&options.exe, &seg_name, lane, true).map_err(RunError::Spawn)?.id() as i32,
             (None, Language::Python) => {
                 let python = crate::python::launch::interpreter().map_err(RunError::Python)?;
                 let lib = crate::python::launch::library(&options.exe).map_err(RunError::Python)?;
-                sys::as_run_leader(&mut crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.seed)).spawn().map_err(RunError::Spawn)?.id() as i32
+                sys::as_run_leader(&mut crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.spec.seed)).spawn().map_err(RunError::Spawn)?.id() as i32
             }
         };
         run.main_pid = pid;
@@ -505,7 +479,7 @@ mod tests {
     /// stops, and the segment is still unlinked.
     #[test]
     fn race_2_a_panic_inside_shutdown_does_not_unmap_the_segment_under_the_reaper() {
-        let mut options = RunOptions::new("t", "t", "");
+        let mut options = RunOptions::of_script("t", "t", "");
         // main (and the guard) end at once: only the reaper is left running.
         options.exe = PathBuf::from("/bin/true");
         let mut run = Run::start(options).expect("start");

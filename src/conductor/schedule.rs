@@ -21,6 +21,49 @@ use crate::vocab::Lane;
 /// Chooses the next action from what the run shows now; `None` ends the run.
 pub type Chooser = Box<dyn FnMut(&Run) -> Option<Action>>;
 
+/// A stepping policy as the command line names it (`--schedule`): what a
+/// run spec keeps; [`Schedule::policy`] makes the policy that steps.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Schedule {
+    /// `rr`: round robin.
+    RoundRobin,
+    /// `random`: a ready process at random, seeded by the run's seed.
+    Random,
+    /// `pct`: seeded random priorities (depth 3).
+    Pct,
+    /// `2,3,1`: these lanes first (1 = main), then round robin.
+    First(Vec<Lane>),
+}
+
+impl std::str::FromStr for Schedule {
+    type Err = String;
+
+    fn from_str(spec: &str) -> Result<Schedule, String> {
+        match spec.trim() {
+            "rr" | "round-robin" => Ok(Schedule::RoundRobin),
+            "random" => Ok(Schedule::Random),
+            "pct" => Ok(Schedule::Pct),
+            list => list
+                .split(',')
+                .map(|s| s.trim().parse::<u32>().map(Lane).map_err(|_| "expected rr, random, pct, or a comma list of process lanes (1 = main)".to_string()))
+                .collect::<Result<Vec<Lane>, String>>()
+                .map(Schedule::First),
+        }
+    }
+}
+
+impl Schedule {
+    /// The policy that steps a run of seed `seed` so.
+    pub fn policy(&self, seed: u64) -> Policy {
+        match self {
+            Schedule::RoundRobin => Policy::RoundRobin,
+            Schedule::Random => Policy::Random(ChaCha8Rng::seed_from_u64(seed)),
+            Schedule::Pct => Policy::Pct(Pct::new(seed, 3, 200)),
+            Schedule::First(lanes) => Policy::List(lanes.iter().copied().collect(), Box::new(Policy::RoundRobin)),
+        }
+    }
+}
+
 /// A stepping policy.
 pub enum Policy {
     /// The next ready process after the last one stepped.
@@ -94,22 +137,6 @@ impl Pct {
 }
 
 impl Policy {
-    /// `rr`, `random`, `pct`, or a comma list of lanes (`1,2,2,3`) followed by round robin.
-    pub fn parse(spec: &str, seed: u64) -> Result<Policy, String> {
-        match spec.trim() {
-            "rr" | "round-robin" => Ok(Policy::RoundRobin),
-            "random" => Ok(Policy::Random(ChaCha8Rng::seed_from_u64(seed))),
-            "pct" => Ok(Policy::Pct(Pct::new(seed, 3, 200))),
-            list => {
-                let lanes = list
-                    .split(',')
-                    .map(|s| s.trim().parse::<u32>().map(Lane).map_err(|_| format!("--schedule {spec}: expected rr, random, pct, or a comma list of process lanes (1 = main)")))
-                    .collect::<Result<VecDeque<Lane>, String>>()?;
-                Ok(Policy::List(lanes, Box::new(Policy::RoundRobin)))
-            }
-        }
-    }
-
     /// What to do next, or `None` if nothing can step (or a replay is over).
     pub fn pick(&mut self, run: &Run) -> Option<Action> {
         let step = |lane: Lane| Action::Step { lane, granularity: if run.statements() { 1 } else { 0 } };

@@ -24,12 +24,11 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::codec::Value;
-use crate::conductor::RunOptions;
+use crate::conductor::{RunOptions, RunSpec};
 use crate::conductor::schedule::{Pct, Policy};
 use crate::headless::{self, HeadlessOptions};
 use crate::model::summary::Outcome;
 use crate::model::Record;
-use crate::recording::RunOf;
 use crate::vocab::Lane;
 use crate::recording::Recording;
 use crate::scenario::Lesson;
@@ -288,14 +287,12 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
 /// One run of `lesson` with `seed`, stepped by `policy`; every record also
 /// goes to `tap`.
 pub fn run_once(lesson: &Lesson, opts: &ExploreOptions, seed: u64, policy: Policy, tap: Option<std::sync::mpsc::Sender<Record>>) -> anyhow::Result<headless::Finished> {
-    let mut ro = RunOptions::of_lesson(lesson);
-    ro.params = opts.params.clone();
-    ro.seed = seed;
+    let spec = RunSpec { params: opts.params.clone(), seed, lang: opts.lang, ..RunSpec::of(lesson.clone()) };
+    let mut ro = RunOptions::new(spec);
     ro.paused = true;
-    ro.lang = opts.lang;
     ro.exe = opts.exe.clone();
-    let h = HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), lang: opts.lang, input: Some(Vec::new()), keep_records: true, tap };
-    headless::run(lesson, ro, h, &mut std::io::sink())
+    let h = HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), input: Some(Vec::new()), keep_records: true, tap };
+    headless::run(ro, h, &mut std::io::sink())
 }
 
 /// A bad run explore found: the run, what was wrong, and how it was found.
@@ -321,7 +318,7 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
     // The head (before " — ") names the recording in a figure's footer.
     let how = if policy == "all" { "explore --all: shortest counterexample" } else { "explore: counterexample" };
     let note = format!("{how}, {} steps — {kind}: {message} ({} steps chosen, {} in all; found in a run of {found_steps})", m.chosen.len(), m.chosen.len(), m.run.summary.steps);
-    let rec = Recording::of_run(&RunOf { lesson, params: &opts.params, seed, statements: false }, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
+    let rec = Recording::of_run(&RunSpec { params: opts.params.clone(), seed, lang: opts.lang, ..RunSpec::of(lesson.clone()) }, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
     rec.save(&path)?;
     let conflicts = explain(lesson, opts, &m.run, goods)?;
     Ok((Failure { kind, message, run, seed, policy, saved: path, steps: m.run.summary.steps, found_steps, chosen: m.chosen.len(), conflicts }, m.runs))

@@ -11,7 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::Widget;
 
-use crate::conductor::RunOptions;
+use crate::conductor::{RunOptions, RunSpec};
 use crate::export::CastWriter;
 
 use super::dashboard::{self, Areas};
@@ -379,12 +379,10 @@ impl App {
     }
 
     fn start(&mut self, launch: Launch) {
-        let mut opts = RunOptions::of_lesson(&launch.lesson);
-        opts.params = launch.params;
-        opts.seed = launch.seed;
+        let spec = RunSpec { params: launch.params, seed: launch.seed, lang: self.lang, ..RunSpec::of(launch.lesson) };
+        let mut opts = RunOptions::new(spec);
         opts.paused = launch.paused;
-        opts.lang = self.lang;
-        match Session::start(launch.lesson, opts, self.lang, self.theme) {
+        match Session::start(opts, self.theme) {
             Ok(s) => self.screen = Screen::Dashboard(Box::new(s)),
             Err(e) => {
                 if let Some(p) = self.picker.as_mut() {
@@ -517,7 +515,7 @@ impl App {
         let Screen::Dashboard(s) = &mut self.screen else { return };
         let l = s.dash.lang;
         let dir = std::env::current_dir().unwrap_or_else(|_| ".".into());
-        let out = super::explore::counterexample_path(&dir, &s.dash.lesson.name, s.options().seed);
+        let out = super::explore::counterexample_path(&dir, &s.dash.lesson.name, s.options().spec.seed);
         match super::explore::Job::start(s.options(), &out, bad.as_deref()) {
             Ok(job) => {
                 self.explore = Some(job);

@@ -297,20 +297,20 @@ impl Job {
     /// if any, goes to `out`.
     /// `bad`: the one bad outcome to hunt (`--bad`), else any.
     pub fn start(options: &RunOptions, out: &Path, bad: Option<&str>) -> std::io::Result<Job> {
-        let spec = options.origin.strip_prefix("builtin:").unwrap_or(&options.origin);
+        let spec = options.spec.lesson.origin.strip_prefix("builtin:").unwrap_or(&options.spec.lesson.origin);
         let mut cmd = Command::new(&options.exe);
         if !options.fork_server {
             cmd.arg("--no-fork-server");
         }
-        cmd.args(["explore", spec, "--all", "--json", "--progress-json", "--runs", &BUDGET.to_string(), "--seed", &options.seed.to_string(), "--lang", options.lang.code(), "--out"]);
+        cmd.args(["explore", spec, "--all", "--json", "--progress-json", "--runs", &BUDGET.to_string(), "--seed", &options.spec.seed.to_string(), "--lang", options.spec.lang.code(), "--out"]);
         cmd.arg(out);
         if let Some(bad) = bad {
             cmd.arg("--bad").arg(bad);
         }
-        for (k, v) in &options.params {
+        for (k, v) in &options.spec.params {
             cmd.arg("--param").arg(param_arg(k, v));
         }
-        if options.language == Language::Python
+        if options.spec.lesson.language == Language::Python
             && let Ok(python) = crate::python::launch::chosen()
         {
             cmd.arg("--python").arg(python);

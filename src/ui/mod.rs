@@ -31,7 +31,6 @@ pub mod theme;
 mod tests;
 
 use crate::conductor::RunOptions;
-use crate::scenario::Lesson;
 
 pub use app::Outputs;
 use app::{App, Exit};
@@ -85,15 +84,15 @@ pub fn open_replay(rec: &crate::recording::Recording, lang: Lang, outputs: Outpu
     run_app(App::with_session(session, lang, theme).with_outputs(outputs, w, h)?)
 }
 
-/// Opens the dashboard on `lesson`, started with `options`.
-pub fn open_lesson(lesson: Lesson, options: RunOptions, outputs: Outputs) -> anyhow::Result<i32> {
+/// Opens the dashboard on the run `options` start.
+pub fn open_lesson(options: RunOptions, outputs: Outputs) -> anyhow::Result<i32> {
     crate::sys::catch_stop_signals();
     // A person must be able to stop any run: see `sys::as_run_leader`.
     crate::sys::runs_in_own_session();
-    let lang = options.lang;
+    let lang = options.spec.lang;
     let theme = Theme::from_env();
     // Start the run before taking the terminal, so a failure reads normally.
-    let session = Session::start(lesson, options, lang, theme)?;
+    let session = Session::start(options, theme)?;
     let (w, h) = term_size();
     run_app(App::with_session(session, lang, theme).with_outputs(outputs, w, h)?)
 }

@@ -249,6 +249,17 @@ fn timeline_spans(history: &[(u64, PState)], now: u64, tick: u64, cells: usize, 
     spans
 }
 
+/// A process's name as its row shows it: under its parent, a thread's or an
+/// `os.fork` child's name without the parent's (`MainProcess/Thread-1
+/// (worker)` → `Thread-1 (worker)`), whose row is right above.
+fn short_name<'a>(m: &Model, p: &'a ProcessState) -> &'a str {
+    let parent = p.parent.and_then(|l| m.processes.get(&l)).map(|q| q.name.as_str());
+    match parent {
+        Some(q) => p.name.strip_prefix(q).and_then(|r| r.strip_prefix('/')).filter(|r| !r.is_empty()).unwrap_or(&p.name),
+        None => &p.name,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -277,16 +288,5 @@ mod tests {
         assert_eq!(scroll_offset(4, 5), 0);
         assert_eq!(scroll_offset(5, 5), 1);
         assert_eq!(scroll_offset(10, 5), 6);
-    }
-}
-
-/// A process's name as its row shows it: under its parent, a thread's or an
-/// `os.fork` child's name without the parent's (`MainProcess/Thread-1
-/// (worker)` → `Thread-1 (worker)`), whose row is right above.
-fn short_name<'a>(m: &Model, p: &'a ProcessState) -> &'a str {
-    let parent = p.parent.and_then(|l| m.processes.get(&l)).map(|q| q.name.as_str());
-    match parent {
-        Some(q) => p.name.strip_prefix(q).and_then(|r| r.strip_prefix('/')).filter(|r| !r.is_empty()).unwrap_or(&p.name),
-        None => &p.name,
     }
 }

@@ -232,7 +232,7 @@ impl Session {
         let mut options = self.options.clone();
         options.paused = true;
         options.speed = self.run.speed();
-        options.lang = self.dash.lang;
+        options.spec.lang = self.dash.lang;
         self.fresh_run(options)?;
         self.ran_free = false;
         if target > 0 {

@@ -31,7 +31,6 @@ use std::time::{Duration, Instant};
 use crate::conductor::{Action, GateError, Run, RunOptions};
 use crate::model::{PState, Record};
 use crate::recording::Recording;
-use crate::scenario::Lesson;
 use crate::vocab::Lane;
 
 mod clock;
@@ -103,11 +102,12 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Starts `lesson` with `options` and a dashboard for it.
-    pub fn start(lesson: Lesson, options: RunOptions, lang: Lang, theme: Theme) -> anyhow::Result<Session> {
+    /// Starts the run `options` start, and a dashboard for it.
+    pub fn start(options: RunOptions, theme: Theme) -> anyhow::Result<Session> {
         let mut run = Run::start(options.clone())?;
         run.set_drain_budget(DRAIN_BUDGET);
-        let dash = Dashboard::new(lesson, &options.params, options.seed, lang, theme);
+        let spec = &options.spec;
+        let dash = Dashboard::new(spec.lesson.clone(), &spec.params, spec.seed, spec.lang, theme);
         let ran_free = !options.paused;
         let mut s = Session {
             run,
@@ -135,9 +135,7 @@ impl Session {
     /// A session that replays `rec`: started paused, `n` performs the
     /// recording's next action, space plays the rest.
     pub fn replay(rec: &Recording, lang: Lang, theme: Theme) -> anyhow::Result<Session> {
-        let lesson = rec.lesson()?;
-        let opts = rec.run_options(&lesson, lang);
-        let mut s = Session::start(lesson, opts, lang, theme)?;
+        let mut s = Session::start(rec.run_options(lang)?, theme)?;
         s.follow = Some(Follow { plan: rec.actions.clone(), next: 0, auto_until: 0, replay: true, playing: None });
         // Rebuilt from a free run: nobody stepped it, so it wins no goal.
         s.ran_free = rec.reconstructed;
@@ -183,8 +181,7 @@ impl Session {
         let Some(actions) = self.schedule_so_far() else {
             return Err(format!("the run had more than {HISTORY_MAX} records: too long to record"));
         };
-        let of = crate::recording::RunOf { lesson: &self.dash.lesson, params: &self.options.params, seed: self.options.seed, statements: self.options.statements };
-        Ok(Recording::of_actions(&of, actions, self.ran_free, &self.history, None, note))
+        Ok(Recording::of_actions(&self.options.spec, actions, self.ran_free, &self.history, None, note))
     }
 
     pub fn is_paused(&self) -> bool {
@@ -297,7 +294,7 @@ impl Session {
     /// outcomes, which are the manifest's words, are said again in it; a
     /// message on screen in the other language goes.
     pub fn relanguage(&mut self) {
-        let (bad, reached) = self.dash.verdicts(&self.options.params, self.ended_at.is_some(), !self.ran_free && !self.tools_schedule, Some(self.run.workdir()));
+        let (bad, reached) = self.dash.verdicts(&self.options.spec.params, self.ended_at.is_some(), !self.ran_free && !self.tools_schedule, Some(self.run.workdir()));
         self.dash.status.bad = bad;
         if reached.len() == self.dash.status.goals.len() {
             self.dash.status.goals = reached;
@@ -307,7 +304,7 @@ impl Session {
 
     /// Announces goals of the lesson that the run has now reached.
     fn check_goals(&mut self) {
-        let (bad, reached) = self.dash.verdicts(&self.options.params, self.ended_at.is_some(), !self.ran_free && !self.tools_schedule, Some(self.run.workdir()));
+        let (bad, reached) = self.dash.verdicts(&self.options.spec.params, self.ended_at.is_some(), !self.ran_free && !self.tools_schedule, Some(self.run.workdir()));
         self.dash.status.bad = bad;
         for title in reached {
             if !self.dash.status.goals.contains(&title) {
@@ -504,7 +501,7 @@ impl Session {
         self.run.set_drain_budget(DRAIN_BUDGET);
         // The options the run started with (rewinds and recordings start from them).
         self.options.speed = options.speed;
-        self.options.lang = options.lang;
+        self.options.spec.lang = options.spec.lang;
         self.dash.reset();
         self.recs.clear();
         self.history.clear();
@@ -656,14 +653,14 @@ impl Session {
     pub fn restart(&mut self) -> anyhow::Result<()> {
         let mut options = self.options.clone();
         options.paused = if self.ended_at.is_some() { self.options.paused } else { self.run.is_paused() };
-        options.statements = self.run.statements();
+        options.spec.statements = self.run.statements();
         options.speed = self.run.speed();
-        options.lang = self.dash.lang;
+        options.spec.lang = self.dash.lang;
         self.fresh_run(options.clone())?;
         self.options = options;
         self.tools_schedule = false;
         let l = self.dash.lang;
-        self.dash.say(format!("{} ({} {})", l.pick("restarted", "已重新开始"), l.pick("seed", "种子"), self.options.seed), Tone::Info);
+        self.dash.say(format!("{} ({} {})", l.pick("restarted", "已重新开始"), l.pick("seed", "种子"), self.options.spec.seed), Tone::Info);
         self.update_status();
         Ok(())
     }
