@@ -500,6 +500,213 @@ fn cycles(edges: &BTreeMap<(String, String), String>) -> Vec<Vec<String>> {
     out
 }
 
+/// The Python side (`python/`, the package CPython imports) keeps the same
+/// rules: one direction between its parts, no cycle among a package's
+/// modules. Imports inside functions (loaded when first needed) count too.
+pub mod python {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::Path;
+
+    /// Its parts from the bottom up. A part is a module or, for
+    /// `multiprocessing`, the whole package (its modules are checked for
+    /// cycles among themselves).
+    pub const LAYERS: &[&[&str]] = &[
+        &["forkscope_rt._abi"],
+        &["forkscope_rt"],
+        &["forkscope_rt.hooks"],
+        &["forkscope_rt.ending", "forkscope_rt.forks", "forkscope_rt.sockets", "forkscope_rt.libwait"],
+        &["forkscope_rt.threads"],
+        &["multiprocessing"],
+        &["forkscope_rt.thread_sync"],
+        &["forkscope_rt.install"],
+        &["forkscope_rt.main"],
+        &["forkscope_boot"],
+    ];
+
+    /// The part a module belongs to.
+    pub fn part(module: &str) -> &str {
+        if module == "multiprocessing" || module.starts_with("multiprocessing.") { "multiprocessing" } else { module }
+    }
+
+    /// The text of a Python file without its strings and comments (each
+    /// replaced by a space, lines kept).
+    pub fn code_only(text: &str) -> String {
+        let b: Vec<char> = text.chars().collect();
+        let mut out = String::with_capacity(text.len());
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            if c == '#' {
+                while i < b.len() && b[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            if c == '"' || c == '\'' {
+                let triple = i + 2 < b.len() && b[i + 1] == c && b[i + 2] == c;
+                let q = if triple { 3 } else { 1 };
+                i += q;
+                while i < b.len() {
+                    if b[i] == '\\' {
+                        i += 2;
+                        continue;
+                    }
+                    if b[i] == '\n' {
+                        out.push('\n');
+                        if !triple {
+                            break;
+                        }
+                    }
+                    if b[i] == c && (!triple || (i + 2 < b.len() && b[i + 1] == c && b[i + 2] == c)) {
+                        i += q;
+                        break;
+                    }
+                    i += 1;
+                }
+                out.push(' ');
+                continue;
+            }
+            out.push(c);
+            i += 1;
+        }
+        out
+    }
+
+    /// The modules of ours (`forkscope_rt`, `multiprocessing`) that `module`
+    /// (a package if `package`) imports in `code`, among `known`.
+    pub fn imports(module: &str, package: bool, code: &str, known: &BTreeSet<String>) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        // Statements, with parenthesised continuation lines joined.
+        let mut stmts: Vec<String> = Vec::new();
+        let mut open = 0i32;
+        for line in code.lines() {
+            if open > 0 {
+                if let Some(last) = stmts.last_mut() {
+                    last.push(' ');
+                    last.push_str(line.trim());
+                }
+            } else {
+                stmts.push(line.trim().to_string());
+            }
+            open += line.matches('(').count() as i32 - line.matches(')').count() as i32;
+            open = open.max(0);
+        }
+        let here: Vec<&str> = module.split('.').collect();
+        let base = if package { here.clone() } else { here[..here.len() - 1].to_vec() };
+        let mut add = |m: String| {
+            let mut m = m;
+            while !m.is_empty() {
+                if known.contains(&m) {
+                    out.insert(m);
+                    return;
+                }
+                m = m.rsplit_once('.').map_or(String::new(), |(a, _)| a.to_string());
+            }
+        };
+        for st in stmts {
+            for st in st.split(';').map(str::trim) {
+                if let Some(rest) = st.strip_prefix("import ") {
+                    for item in rest.split(',') {
+                        let name = item.split_whitespace().next().unwrap_or("");
+                        add(name.to_string());
+                    }
+                } else if let Some(rest) = st.strip_prefix("from ") {
+                    let Some((from, names)) = rest.split_once(" import ") else { continue };
+                    let from = from.trim();
+                    let dots = from.chars().take_while(|&c| c == '.').count();
+                    let target = if dots == 0 {
+                        from.to_string()
+                    } else {
+                        let up = base.len().saturating_sub(dots - 1);
+                        let mut parts: Vec<&str> = base[..up].to_vec();
+                        if from.len() > dots {
+                            parts.push(&from[dots..]);
+                        }
+                        parts.join(".")
+                    };
+                    for item in names.trim_matches(|c| c == '(' || c == ')' || c == ' ').split(',') {
+                        let name = item.split_whitespace().next().unwrap_or("").trim_matches(|c| c == '(' || c == ')');
+                        if name.is_empty() || name == "*" {
+                            continue;
+                        }
+                        // `from X import name`: the module X.name, or X
+                        // itself; a module of CPython's own (`.util`) is not ours.
+                        let sub = format!("{target}.{name}");
+                        if known.contains(&sub) {
+                            add(sub);
+                        } else if known.contains(&target) {
+                            add(target.clone());
+                        }
+                    }
+                }
+            }
+        }
+        out.remove(module);
+        out
+    }
+
+    /// Every module of `python/` (not its tests) and what it imports of ours.
+    pub fn uses() -> BTreeMap<String, BTreeSet<String>> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("python");
+        let mut files = Vec::new();
+        let mut todo = vec![root.clone()];
+        while let Some(d) = todo.pop() {
+            for e in std::fs::read_dir(&d).expect("python/ is readable").flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    if p.file_name().is_some_and(|n| n != "tests" && n != "__pycache__") {
+                        todo.push(p);
+                    }
+                } else if p.extension().is_some_and(|x| x == "py") {
+                    files.push(p);
+                }
+            }
+        }
+        let name = |p: &Path| {
+            let rel = p.strip_prefix(&root).unwrap().with_extension("");
+            let parts: Vec<String> = rel.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+            let package = parts.last().is_some_and(|l| l == "__init__");
+            let parts = if package { &parts[..parts.len() - 1] } else { &parts[..] };
+            (parts.join("."), package)
+        };
+        let known: BTreeSet<String> = files.iter().map(|p| name(p).0).collect();
+        files.iter().map(|p| {
+            let (m, package) = name(p);
+            let code = code_only(&std::fs::read_to_string(p).expect("a python file"));
+            let named = imports(&m, package, &code, &known);
+            (m, named)
+        }).collect()
+    }
+
+    /// Every broken rule, said as a sentence.
+    pub fn violations(uses: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+        let layer = |m: &str| LAYERS.iter().position(|l| l.contains(&part(m)));
+        let mut out = Vec::new();
+        let mut siblings = BTreeMap::new();
+        for (a, named) in uses {
+            for b in named {
+                let (pa, pb) = (part(a), part(b));
+                if pa == pb {
+                    if pa == "multiprocessing" {
+                        siblings.insert((a.clone(), b.clone()), a.clone());
+                    }
+                    continue;
+                }
+                match (layer(a), layer(b)) {
+                    (Some(la), Some(lb)) if la <= lb => out.push(format!("one direction: {a} (layer {la}) imports {b} (layer {lb})")),
+                    (None, _) => out.push(format!("one direction: {a} is in no layer of docs/ARCHITECTURE.md")),
+                    (_, None) => out.push(format!("one direction: {b} is in no layer of docs/ARCHITECTURE.md (imported by {a})")),
+                    _ => {}
+                }
+            }
+        }
+        for cycle in super::cycles(&siblings) {
+            out.push(format!("no sibling cycle: {} → {}", cycle.join(" → "), cycle[0]));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -536,6 +743,36 @@ mod tests {
         assert!(uses.len() > 100, "read the sources ({} modules)", uses.len());
         let broken = Graph::of(&uses).violations();
         assert!(broken.is_empty(), "the layering of docs/ARCHITECTURE.md is broken:\n{}", broken.join("\n"));
+    }
+
+    #[test]
+    fn the_python_side_keeps_every_layering_rule() {
+        let uses = python::uses();
+        assert!(uses.len() > 20, "read python/ ({} modules)", uses.len());
+        assert!(uses["multiprocessing.context"].contains("multiprocessing.process"), "{:?}", uses["multiprocessing.context"]);
+        let broken = python::violations(&uses);
+        if std::env::var_os("FORKSCOPE_LAYERS").is_some() {
+            for (m, named) in &uses {
+                eprintln!("{m} -> {}", named.iter().cloned().collect::<Vec<_>>().join(", "));
+            }
+        }
+        assert!(broken.is_empty(), "the layering of python/ (docs/ARCHITECTURE.md) is broken:\n{}", broken.join("\n"));
+        // Planted: a runtime module that imports multiprocessing, and a cycle.
+        let mut planted = uses.clone();
+        planted.get_mut("forkscope_rt.hooks").unwrap().insert("multiprocessing.synchronize".into());
+        planted.get_mut("multiprocessing.process").unwrap().insert("multiprocessing.context".into());
+        let v = python::violations(&planted);
+        assert!(v.iter().any(|s| s.contains("one direction: forkscope_rt.hooks")), "{v:?}");
+        assert!(v.iter().any(|s| s.contains("no sibling cycle") && s.contains("multiprocessing.context")), "{v:?}");
+    }
+
+    #[test]
+    fn python_imports_are_read_as_python_reads_them() {
+        let known: BTreeSet<String> = ["forkscope_rt", "forkscope_rt.hooks", "forkscope_rt._abi", "multiprocessing", "multiprocessing.context", "multiprocessing._common"].into_iter().map(String::from).collect();
+        let code = python::code_only("import os\n\"\"\"\nfrom forkscope_rt import main\n\"\"\"\nfrom . import _common, context as c  # from forkscope_rt import x\nfrom forkscope_rt import (\n    _abi,\n    ok,\n)\ndef f():\n    import forkscope_rt.hooks\n");
+        let got = python::imports("multiprocessing.queues", false, &code, &known);
+        let want: BTreeSet<String> = ["multiprocessing._common", "multiprocessing.context", "forkscope_rt._abi", "forkscope_rt", "forkscope_rt.hooks"].into_iter().map(String::from).collect();
+        assert_eq!(got, want);
     }
 
     /// Each rule fails on a violation planted into the real graph.

@@ -186,3 +186,19 @@ def forget():
     _forks = 0
     _children = {}
     _inherited = None
+
+
+def become_child(lane):
+    """In a child just forked by a start method's Popen: become `lane` (or
+    end at once if the run refuses), with the parent's partial lines and its
+    pipes for fd 1 and 2 left to the parent (the program's own replacements
+    of sys.stdout and sys.stderr stay, as a fork leaves them), no forked
+    children, no input, and its own random numbers."""
+    if rt.lib.fs_start_child(lane) == rt.ERR:
+        os._exit(255)
+    for s in hooks._streams:
+        s.discard()
+    hooks.capture_descriptors()
+    forget()
+    hooks.stdin_closed = True
+    hooks.seed_random(lane)

@@ -658,12 +658,9 @@ def getpass(prompt="Password: ", stream=None):
         out.flush()
 
 
-def seed_random(lane):
-    seed = ok(rt.lib.fs_number(rt._abi.NUMBER_SEED)) & 0xFFFFFFFFFFFFFFFF
-    random.seed((seed * 1_000_003 + lane) & 0xFFFFFFFFFFFFFFFF)
-
-
 def install():
+    """Lane streams for stdout and stderr, the run's clocks and sleeps,
+    `open`, `input` and `os._exit` (see `install.install` for the rest)."""
     global _streams
     _streams = (LaneStream(rt._abi.STREAM_STDOUT, "<stdout>"), LaneStream(rt._abi.STREAM_STDERR, "<stderr>"))
     sys.stdout = sys.__stdout__ = _streams[0]
@@ -673,69 +670,10 @@ def install():
     builtins.open = tracked_open
     builtins.input = read_line
     os._exit = _exit
-    from forkscope_rt import forks, threads
-
-    forks.install()
-    threads.install()
-    for name, patch in _PATCHES.items():
-        if name in sys.modules:
-            patch(sys.modules[name])
-        else:
-            sys.meta_path.insert(0, _PatchFinder(name, patch))
 
 
-def _patch_socket(socket):
-    from forkscope_rt import sockets
-
-    sockets.install(socket)
-
-
-def _patch_getpass(module):
-    module.getpass = getpass
+def seed_random(lane):
+    seed = ok(rt.lib.fs_number(rt._abi.NUMBER_SEED)) & 0xFFFFFFFFFFFFFFFF
+    random.seed((seed * 1_000_003 + lane) & 0xFFFFFFFFFFFFFFFF)
 
 
-# Modules patched when (if ever) they are imported.
-def _patch_futures(module):
-    from forkscope_rt import libwait
-
-    libwait.patch(module)
-
-
-_PATCHES = {"socket": _patch_socket, "getpass": _patch_getpass, "concurrent.futures._base": _patch_futures, "concurrent.futures.process": _patch_futures}
-
-
-class _PatchFinder:
-    """Patches a module when (if ever) it is imported: most programs never
-    import `socket` or `getpass`, and importing them costs a few
-    milliseconds of every start."""
-
-    def __init__(self, name, patch):
-        self._name = name
-        self._patch = patch
-
-    def find_spec(self, fullname, path=None, target=None):
-        if fullname != self._name:
-            return None
-        sys.meta_path.remove(self)
-        import importlib.util
-
-        spec = importlib.util.find_spec(fullname)
-        if spec is None or spec.loader is None:
-            return spec
-        loader = spec.loader
-        exec_module = loader.exec_module
-        patch = self._patch
-
-        def exec_and_patch(module):
-            exec_module(module)
-            patch(module)
-
-        class _Loader:
-            def create_module(self, spec):
-                return loader.create_module(spec)
-
-            def exec_module(self, module):
-                exec_and_patch(module)
-
-        spec.loader = _Loader()
-        return spec

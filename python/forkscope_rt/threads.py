@@ -112,10 +112,10 @@ def _print_uncaught(invoke, thread):
     try:
         import traceback
 
-        from forkscope_rt import main
+        from forkscope_rt import ending
 
         te = traceback.TracebackException(etype, value, tb)
-        main._drop_our_frames(te)
+        ending.drop_our_frames(te)
         text = "Exception in thread %s:\n%s" % (thread.name, "".join(te.format()))
         line = 0
         t = tb
@@ -181,9 +181,6 @@ def wait_for_threads():
 def install():
     import threading
 
-    from forkscope_rt import thread_sync
-
-    thread_sync.install(threading)
     _real["excepthook"] = threading.excepthook
     _real["start"] = threading.Thread.start
     _real["join"] = threading.Thread.join

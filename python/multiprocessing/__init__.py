@@ -7,7 +7,7 @@ package for the programs forkscope runs (see forkscope_boot.py)."""
 # program pays for compiling only the parts it uses (forkscope's Python side
 # is compiled from source at each run's start).
 _WHERE = {
-    "Process": "process", "current_process": "process", "active_children": "process", "parent_process": "process",
+    "Process": "context", "current_process": "process", "active_children": "process", "parent_process": "process",
     "Pipe": "connection",
     "Queue": "queues", "JoinableQueue": "queues", "SimpleQueue": "queues",
     "Array": "sharedctypes", "RawArray": "sharedctypes", "RawValue": "sharedctypes", "Value": "sharedctypes",

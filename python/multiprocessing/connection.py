@@ -23,9 +23,9 @@ import socket
 import forkscope_rt as rt
 from forkscope_rt import ok
 
-from . import context as _context
+from . import _common
 
-_cp = _context.cpython_own("connection")
+_cp = _common.cpython_own("connection")
 
 __all__ = ["Client", "Listener", "Pipe", "wait"]
 
@@ -56,10 +56,10 @@ class Connection(_cp.Connection):
         self._end = _end
 
     def __getstate__(self):
-        if _context._spawning is None:
+        if _common.spawning is None:
             raise RuntimeError("forkscope: a Connection is shared by inheritance (give it to a Process at its start), not sent in a message")
         if self._handle is not None:
-            _context._spawning.append(self._handle)
+            _common.spawning.append(self._handle)
         return dict(self.__dict__)
 
     def __setstate__(self, state):

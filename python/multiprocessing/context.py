@@ -7,30 +7,21 @@ parent (see process.py). `get_context()` returns an object with the same API
 as the module."""
 import os
 
-from . import process
+from . import _common, process
+from ._common import (  # noqa: F401  (CPython's context has them)
+    BOOTSTRAP_ERROR,
+    AuthenticationError,
+    BufferTooShort,
+    ProcessError,
+    TimeoutError,
+    assert_spawning,
+    cpython_own,
+    get_spawning_popen,
+    set_spawning_popen,
+)
 
 __all__ = ["BaseContext", "get_context", "set_start_method", "get_start_method", "get_all_start_methods"]
 
-
-
-class ProcessError(Exception):
-    pass
-
-
-class BufferTooShort(ProcessError):
-    pass
-
-
-class TimeoutError(ProcessError):
-    pass
-
-
-class AuthenticationError(ProcessError):
-    pass
-
-
-def _not_yet(what):
-    raise NotImplementedError("forkscope does not run %s yet; this version runs Process, the locks, Event, Condition, Barrier, Value, Array, the queues, Pipe, Pool, Manager and sockets" % what)
 
 
 class BaseContext:
@@ -176,16 +167,48 @@ class BaseContext:
         pass
 
 
+class Process(process.BaseProcess):
+    """A process of the module's own start method (fork unless set)."""
+
+    _start_method = None
+
+    @staticmethod
+    def _Popen(process_obj):
+        return _default_context.get_context().Process._Popen(process_obj)
+
+
 class ForkProcess(process.BaseProcess):
     _start_method = "fork"
+
+    @staticmethod
+    def _Popen(process_obj):
+        from .popen_fork import Popen
+
+        return Popen(process_obj)
 
 
 class SpawnProcess(process.BaseProcess):
     _start_method = "spawn"
 
+    @staticmethod
+    def _Popen(process_obj):
+        from .popen_spawn_posix import Popen
+
+        return Popen(process_obj, _default_context.get_start_method())
+
 
 class ForkServerProcess(process.BaseProcess):
+    """forkscope starts it as it starts a spawned one: a new interpreter."""
+
     _start_method = "forkserver"
+
+    @staticmethod
+    def _Popen(process_obj):
+        from .popen_spawn_posix import Popen
+
+        popen = Popen(process_obj, _default_context.get_start_method())
+        popen.method = "forkserver"
+        return popen
 
 
 class ForkContext(BaseContext):
@@ -210,13 +233,20 @@ class DefaultContext(BaseContext):
     """The module's own context: the start method is chosen once (by
     set_start_method, or on first use), as in CPython."""
 
-    Process = process.Process
+    Process = Process
 
     def __init__(self, default):
         self._default_context = default
         self._actual_context = None
 
+    def _inherit(self):
+        # A child made by a context's Process keeps its start method.
+        if _common.forced_start_method is not None:
+            self._actual_context = _concrete[_common.forced_start_method]
+            _common.forced_start_method = None
+
     def get_context(self, method=None):
+        self._inherit()
         if method is None:
             if self._actual_context is None:
                 self._actual_context = self._default_context
@@ -226,6 +256,7 @@ class DefaultContext(BaseContext):
         return _concrete[method]
 
     def set_start_method(self, method, force=False):
+        self._inherit()
         if self._actual_context is not None and not force:
             raise RuntimeError("context has already been set")
         if method is None and force:
@@ -234,6 +265,7 @@ class DefaultContext(BaseContext):
         self._actual_context = self.get_context(method)
 
     def get_start_method(self, allow_none=False):
+        self._inherit()
         if self._actual_context is None:
             if allow_none:
                 return None
@@ -251,6 +283,7 @@ for _c in _concrete.values():
 
 # Linux's default before Python 3.14 (forkscope runs 3.9-3.13).
 _default_context = DefaultContext(_concrete["fork"])
+_common.default_context = _default_context
 
 
 def get_context(method=None):
@@ -269,51 +302,6 @@ def get_all_start_methods():
     return _default_context.get_all_start_methods()
 
 
-# Set while a process object is pickled for a spawned child: the run's
-# primitives may be pickled then (they name shared resources), as CPython's
-# may be while spawning; at any other time they refuse, as CPython's do.
-_spawning = None
-
-
-_CPYTHON_OWN = "_forkscope_cpython_multiprocessing"
-
-
-def cpython_own(submodule):
-    """A module of CPython's own `multiprocessing` package, loaded beside
-    forkscope's under a private name: its primitives are CPython's (real
-    semaphores and pipes), which work within one process (a ThreadPool's
-    queues) but are not the run's resources."""
-    import importlib
-    import importlib.util
-    import sys
-
-    if _CPYTHON_OWN not in sys.modules:
-        where = os.path.join(os.path.dirname(os.__file__), "multiprocessing")
-        spec = importlib.util.spec_from_file_location(_CPYTHON_OWN, os.path.join(where, "__init__.py"), submodule_search_locations=[where])
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[_CPYTHON_OWN] = module
-        try:
-            spec.loader.exec_module(module)
-        except BaseException:
-            del sys.modules[_CPYTHON_OWN]
-            raise
-        # Its errors are this package's (`except multiprocessing.TimeoutError`).
-        for name in ("ProcessError", "BufferTooShort", "TimeoutError", "AuthenticationError"):
-            setattr(module, name, globals()[name])
-            setattr(module.context, name, globals()[name])
-    return importlib.import_module(_CPYTHON_OWN + "." + submodule)
-
-
-def get_spawning_popen():
-    """What CPython's reduction asks while a spawned child's Process is
-    pickled; forkscope's spawn has no Popen object, so: None."""
-    return None
-
-
-def set_spawning_popen(popen):
-    pass
-
-
 def __getattr__(name):
     # CPython's own `reduction` module, on first use (most programs never
     # need it, and it imports `socket`).
@@ -324,28 +312,3 @@ def __getattr__(name):
         globals()[name] = value
         return value
     raise AttributeError("module %r has no attribute %r" % (__name__, name))
-
-
-def assert_spawning(obj):
-    if _spawning is None:
-        raise RuntimeError("%s objects should only be shared between processes through inheritance" % type(obj).__name__)
-
-
-BOOTSTRAP_ERROR = """
-        An attempt has been made to start a new process before the
-        current process has finished its bootstrapping phase.
-
-        This probably means that you are not using fork to start your
-        child processes and you have forgotten to use the proper idiom
-        in the main module:
-
-            if __name__ == '__main__':
-                freeze_support()
-                ...
-
-        The "freeze_support()" line can be omitted if the program
-        is not going to be frozen to produce an executable.
-
-        To fix this issue, refer to the "Safe importing of main module"
-        section in https://docs.python.org/3/library/multiprocessing.html
-        """

@@ -47,8 +47,8 @@ import weakref
 
 import forkscope_rt as rt
 
-from . import process, queues, synchronize
-from .context import ProcessError
+from . import _common, process, queues, synchronize
+from ._common import ProcessError
 
 __all__ = ["BaseManager", "SyncManager", "BaseProxy", "Token", "Namespace", "Value", "Array", "RemoteError", "MakeProxyType", "AutoProxy"]
 
@@ -161,14 +161,12 @@ def _local(arg):
 
 def _shared(obj):
     """A runtime primitive, pickled to be handed to other processes (its
-    runtime id; allowed here as while spawning, see context.assert_spawning)."""
-    from . import context
-
-    saved, context._spawning = context._spawning, []
+    runtime id; allowed here as while spawning, see _common.assert_spawning)."""
+    saved, _common.spawning = _common.spawning, []
     try:
         return pickle.dumps(obj)
     finally:
-        context._spawning = saved
+        _common.spawning = saved
 
 
 class _Server:
@@ -301,7 +299,7 @@ def _run_server(registry, requests, initializer=None, initargs=()):
 # ---- managers ----------------------------------------------------------------
 
 # (pid, finalizer) of every manager started here: the end of the process
-# that started one shuts it down (see forkscope_rt.main).
+# that started one shuts it down (see forkscope_rt.ending).
 _started = []
 
 
@@ -341,9 +339,7 @@ class BaseManager:
         self._state = State()
         self._state.value = State.INITIAL
         self._serializer = serializer
-        from . import context
-
-        self._ctx = ctx or context.get_context()
+        self._ctx = ctx or _common.default_context.get_context()
         self._shutdown_timeout = shutdown_timeout
         self._process = None
 
@@ -964,7 +960,7 @@ SyncManager.register("AsyncResult", create_method=False)
 
 def __getattr__(name):
     if name in ("SharedMemoryManager", "SharedMemoryServer"):
-        from .context import _not_yet
+        from ._common import not_yet as _not_yet
 
         _not_yet("multiprocessing.managers.%s" % name)
     raise AttributeError("module 'multiprocessing.managers' has no attribute %r" % name)

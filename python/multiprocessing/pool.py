@@ -16,7 +16,7 @@ import pickle
 import forkscope_rt as rt
 from forkscope_rt import NOTHING, ok
 
-from . import process
+from . import _common, process
 
 __all__ = ["Pool", "ThreadPool", "AsyncResult", "MapResult", "RemoteTraceback", "MaybeEncodingError"]
 
@@ -139,7 +139,12 @@ def _worker_loop(pool_id, initializer, initargs):
 
 
 class _PoolWorker(process.BaseProcess):
-    pass
+    """A worker, started by the module's own start method (CPython's pool
+    starts `ctx.Process`)."""
+
+    @staticmethod
+    def _Popen(process_obj):
+        return _common.default_context.get_context().Process._Popen(process_obj)
 
 
 class ApplyResult:
@@ -182,9 +187,7 @@ class ApplyResult:
         try:
             n = ok(rt.lib.fs_result_get(self._id, t, rt.line()))
         except TimeoutError:
-            import multiprocessing
-
-            raise multiprocessing.TimeoutError from None
+            raise _common.TimeoutError from None
         except Exception as e:
             # As CPython's result handler: the callbacks of what is ready
             # have run before get() returns.
@@ -401,9 +404,8 @@ def __getattr__(name):
     # the queues, pipe and wait it runs on), private to this process; its
     # threads run the tasks here, as in CPython.
     if name == "ThreadPool":
-        from .context import cpython_own
 
-        value = cpython_own("pool").ThreadPool
+        value = _common.cpython_own("pool").ThreadPool
         globals()[name] = value
         return value
     raise AttributeError("module %r has no attribute %r" % (__name__, name))

@@ -1,12 +1,12 @@
-"""forkscope's `multiprocessing.Process`: real child processes, forked as
-CPython's fork start method does, each on its own lane of the run.
+"""forkscope's `multiprocessing.process`: `BaseProcess`, real child
+processes each on its own lane of the run, with CPython's seams.
 
-`start()` passes the gate and reserves the child's lane in the runtime,
-then `os.fork()`s; the child attaches to its lane before it runs any of the
-user's code (see forkscope_rt.main.run_child) and the parent writes the
-start record and releases it. join, is_alive, terminate and kill are the
-runtime's ops; names, identities, daemon flags, exit codes and the messages
-of misuse are CPython's.
+`start()` asks the start method's `Popen` (`self._Popen`, given by the
+context's Process classes: popen_fork, popen_spawn_posix) to start the
+child; the child runs `_bootstrap()`, which runs the process and ends it as
+CPython's does. join, exitcode, terminate and kill go through the Popen (the
+runtime's ops on the child's lane); names, identities, daemon flags, exit
+codes and the messages of misuse are CPython's.
 """
 import itertools
 import os
@@ -16,6 +16,8 @@ from _weakrefset import WeakSet
 
 import forkscope_rt as rt
 from forkscope_rt import ok
+
+from . import _common
 
 __all__ = ["BaseProcess", "current_process", "active_children", "parent_process"]
 
@@ -56,18 +58,14 @@ def _cleanup():
             _children.discard(p)
 
 
-def _target_name(process):
-    t = process._target
-    if t is None:
-        return type(process).__name__ + ".run"
-    return getattr(t, "__qualname__", None) or getattr(t, "__name__", None) or repr(t)
-
-
 class BaseProcess:
     """Process objects represent activity run in a separate process."""
 
     # None: the module's start method (set_start_method, else fork).
     _start_method = None
+    # The start method's handle on the started child (None before start()
+    # and in the child itself).
+    _popen = None
 
     def __init__(self, group=None, target=None, name=None, args=(), kwargs={}, *, daemon=None):
         assert group is None, "group argument must be None for now"
@@ -78,6 +76,7 @@ class BaseProcess:
         self._parent_name = _current_process.name
         self._lane = None
         self._pid = None
+        self._popen = None
         self._closed = False
         self._target = target
         self._args = tuple(args)
@@ -95,91 +94,26 @@ class BaseProcess:
         if self._target:
             self._target(*self._args, **self._kwargs)
 
+    @staticmethod
+    def _Popen(process_obj):
+        raise NotImplementedError
+
     def start(self):
         """Start the child process."""
         self._check_closed()
-        assert self._lane is None, "cannot start a process twice"
+        assert self._popen is None, "cannot start a process twice"
         assert self._parent_pid == os.getpid(), "can only start a process object created by current process"
         _cleanup()
-        from forkscope_rt import forks, hooks, main
-
-        from . import context
-
-        method = self._start_method or context._default_context.get_context()._name
-        line = rt.line()
-        name, nn = rt.text(self._name)
-        target, tn = rt.text(_target_name(self))
-        daemon = 1 if self.daemon else 0
-        if method != "fork":
-            return self._spawn(name, nn, target, tn, daemon, line)
-        lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, daemon, 1, None, 0, line))
-        # What was printed so far must not be printed again by the child.
-        hooks.flush_streams()
-        try:
-            pid = forks.real_fork()
-        except OSError as e:
-            ok(rt.lib.fs_start_failed(lane, daemon, e.errno or 0))
-            raise
-        if pid == 0:
-            main.run_child(self, lane)
-        ok(rt.lib.fs_start_commit(lane, daemon, pid))
-        self._lane = lane
-        self._pid = pid
+        self._popen = self._Popen(self)
+        self._lane = self._popen.lane
+        self._pid = self._popen.pid
         _children.add(self)
         _dangling.add(self)
-        self._forget_target()
-
-    def _forget_target(self):
         # As CPython: once started, the parent keeps no reference to the
         # target and its arguments (the child has its own copy).
         self._target = None
         self._args = ()
         self._kwargs = {}
-
-    def _spawn(self, name, nn, target, tn, daemon, line):
-        """The spawn start method: a new interpreter imports the main module
-        again as `__mp_main__`, then runs this Process, pickled."""
-        import pickle
-
-        from . import context
-
-        if getattr(_current_process, "_inheriting", False):
-            raise RuntimeError(context.BOOTSTRAP_ERROR)
-        context._spawning = []
-        try:
-            state = {k: v for k, v in self.__dict__.items()}
-            process = pickle.dumps({"cls": type(self), "state": state})
-        finally:
-            ends, context._spawning = context._spawning, None
-        try:
-            cwd = os.getcwd()
-        except OSError:
-            cwd = None
-        # As CPython's preparation data: the child starts in this process's
-        # folder, with its start method.
-        method = context._default_context.get_start_method()
-        data = pickle.dumps({"main": rt.USER_FILE, "sys_path": list(sys.path), "process": process, "cwd": cwd, "start_method": method})
-        lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, daemon, 0, data, len(data), line))
-        # The connections among its arguments: their descriptors are
-        # inherited (under the same numbers) by this child only.
-        fds = sorted(set(ends))
-        for fd in fds:
-            os.set_inheritable(fd, True)
-        py, pn = rt.text(sys.executable)
-        lib, ln = rt.text(rt.lib._name)
-        try:
-            pid = ok(rt.lib.fs_start_spawn(lane, daemon, py, pn, lib, ln))
-        finally:
-            for fd in fds:
-                try:
-                    os.set_inheritable(fd, False)
-                except OSError:
-                    pass
-        self._lane = lane
-        self._pid = pid
-        _children.add(self)
-        _dangling.add(self)
-        self._forget_target()
 
     def terminate(self):
         """Terminate the process; sends SIGTERM signal."""
@@ -192,19 +126,17 @@ class BaseProcess:
         self._signal(signal.SIGKILL)
 
     def _signal(self, sig):
-        if self._lane is None:
+        if self._popen is None:
             # CPython: the process was never started, so it has no Popen.
             raise AttributeError("'NoneType' object has no attribute '%s'" % ("terminate" if sig == signal.SIGTERM else "kill"))
-        ok(rt.lib.fs_signal(self._lane, int(sig), rt.line()))
+        self._popen._send_signal(sig)
 
     def join(self, timeout=None):
         """Wait until child process terminates."""
         self._check_closed()
         assert self._parent_pid == os.getpid(), "can only join a child process"
-        assert self._lane is not None, "can only join a started process"
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
-        r = ok(rt.lib.fs_join(self._lane, t, rt.line()))
-        if r != rt.NOTHING:
+        assert self._popen is not None, "can only join a started process"
+        if self._popen.wait(timeout) is not None:
             _children.discard(self)
 
     def is_alive(self):
@@ -264,10 +196,9 @@ class BaseProcess:
     def exitcode(self):
         """Return exit code of process or `None` if it has yet to stop."""
         self._check_closed()
-        if self._lane is None:
+        if self._popen is None:
             return None
-        r = ok(rt.lib.fs_exitcode(self._lane))
-        return None if r == rt.NOTHING else r
+        return self._popen.poll()
 
     @property
     def ident(self):
@@ -278,15 +209,6 @@ class BaseProcess:
         return self._pid
 
     pid = ident
-
-    @property
-    def _popen(self):
-        """CPython's handle on a started child, as CPython's own modules
-        (util's exit function) reach it: None before start() and in the
-        process itself."""
-        if self._lane is None or self is _current_process or self._parent_pid != os.getpid():
-            return None
-        return _Popen(self)
 
     @property
     def sentinel(self):
@@ -334,41 +256,24 @@ class BaseProcess:
             info.append("daemon")
         return "<%s>" % " ".join(info)
 
+    def _bootstrap(self):
+        """In the child, once it is its lane: become this process, run it,
+        and end as CPython's `_bootstrap` ends a child (util's finalizers,
+        its children, its threads); returns the exit code."""
+        from forkscope_rt import ending, threads
+
+        _init_child(self)
+        code = ending.run_as_python(self.run, "Process %s:\n" % self.name)
+        # Its threads that are not daemons, each wait an op (CPython joins
+        # them in _exit_child's threading._shutdown, after util's
+        # finalizers: by then there are none left to join).
+        threads.wait_for_threads()
+        ending.run_as_python(lambda: _exit_child(code))
+        ending.end_managers()
+        return code
+
     def __reduce__(self):
         raise TypeError("Pickling a Process object is not supported: pass it to a child at its start (inheritance)")
-
-
-class _Popen:
-    """A started child's terminate, kill, wait and poll (CPython's Popen),
-    by its Process's own ops."""
-
-    method = "fork"
-
-    def __init__(self, process):
-        self._process = process
-        self.pid = process._pid
-
-    @property
-    def returncode(self):
-        return self._process.exitcode
-
-    def poll(self, flag=os.WNOHANG):
-        if flag & os.WNOHANG:
-            return self._process.exitcode
-        return self.wait()
-
-    def wait(self, timeout=None):
-        self._process.join(timeout)
-        return self._process.exitcode
-
-    def terminate(self):
-        self._process._signal(signal.SIGTERM)
-
-    def kill(self):
-        self._process._signal(signal.SIGKILL)
-
-    def close(self):
-        pass
 
 
 def _exit_child(exitcode):
@@ -487,9 +392,7 @@ def _init_spawned(prep=None):
         except OSError:
             pass
     if prep.get("start_method"):
-        from . import context
-
-        context.set_start_method(prep["start_method"], force=True)
+        _common.forced_start_method = prep["start_method"]
 
 
 def _init_child(process):
@@ -502,9 +405,7 @@ def _init_child(process):
     if process._start_method is not None:
         # As CPython's `_bootstrap`: a child of a context's Process (fork,
         # spawn, forkserver) uses that start method from then on.
-        from . import context
-
-        context._default_context._actual_context = context._concrete[process._start_method]
+        _common.forced_start_method = process._start_method
     # As CPython's `_bootstrap`: the parent's finalizers are not the
     # child's, and what registered for after a fork runs now.
     util = sys.modules.get(__name__.rpartition(".")[0] + ".util")
@@ -512,8 +413,3 @@ def _init_child(process):
         util._finalizer_registry.clear()
         util._run_after_forkers()
         util.info("child process calling self.run()")
-
-
-# CPython names the class `Process`, and subclasses count from its name.
-class Process(BaseProcess):
-    _start_method = None

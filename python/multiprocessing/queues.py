@@ -46,7 +46,7 @@ class Queue:
         return q
 
     def __getstate__(self):
-        from .context import assert_spawning
+        from ._common import assert_spawning
 
         assert_spawning(self)
         return dict(self.__dict__)
@@ -134,7 +134,7 @@ class SimpleQueue:
         return not self._poll()
 
     def __getstate__(self):
-        from .context import assert_spawning
+        from ._common import assert_spawning
 
         assert_spawning(self)
         return dict(self.__dict__)

@@ -58,7 +58,7 @@ def _value(ctype, bits):
 
 class _Shared:
     def __getstate__(self):
-        from .context import assert_spawning
+        from ._common import assert_spawning
 
         assert_spawning(self)
         return dict(self.__dict__)

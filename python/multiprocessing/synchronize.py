@@ -29,7 +29,7 @@ def _name(constructor):
 class _Shared:
     def __getstate__(self):
         # Only while a spawned child's Process is pickled, as in CPython.
-        from .context import assert_spawning
+        from ._common import assert_spawning
 
         assert_spawning(self)
         return dict(self.__dict__)

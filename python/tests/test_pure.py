@@ -13,7 +13,7 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import forkscope_rt as rt  # noqa: E402
-from forkscope_rt import hooks, main  # noqa: E402
+from forkscope_rt import ending, hooks  # noqa: E402
 
 
 class Names(unittest.TestCase):
@@ -125,12 +125,12 @@ class Output(unittest.TestCase):
 
 class ExitCodes(unittest.TestCase):
     def test_sys_exit_codes(self):
-        self.assertEqual(main.exit_code(SystemExit()), 0)
-        self.assertEqual(main.exit_code(SystemExit(3)), 3)
+        self.assertEqual(ending.exit_code(SystemExit()), 0)
+        self.assertEqual(ending.exit_code(SystemExit(3)), 3)
         old = sys.stderr
         sys.stderr = io.StringIO()
         try:
-            self.assertEqual(main.exit_code(SystemExit("bye")), 1)
+            self.assertEqual(ending.exit_code(SystemExit("bye")), 1)
             self.assertEqual(sys.stderr.getvalue(), "bye\n")
         finally:
             sys.stderr = old

@@ -1,0 +1,82 @@
+"""Installs forkscope's Python side into the interpreter, before the
+program runs: the lane streams and hooks (`hooks`), `os.fork` (`forks`),
+threads as lanes (`threads`) with threading's primitives as the run's
+resources (`thread_sync`, built on multiprocessing's), and the modules
+patched when (if ever) the program imports them: `socket`, `getpass`,
+`concurrent.futures`.
+"""
+import sys
+
+from forkscope_rt import forks, hooks, thread_sync, threads
+
+
+def install():
+    import threading
+
+    hooks.install()
+    forks.install()
+    thread_sync.install(threading)
+    threads.install()
+    for name, patch in _PATCHES.items():
+        if name in sys.modules:
+            patch(sys.modules[name])
+        else:
+            sys.meta_path.insert(0, _PatchFinder(name, patch))
+
+
+def _patch_socket(socket):
+    # Imported when needed: forkscope's Python side is compiled at each start.
+    from forkscope_rt import sockets
+
+    sockets.install(socket)
+
+
+def _patch_getpass(module):
+    module.getpass = hooks.getpass
+
+
+# Modules patched when (if ever) they are imported.
+def _patch_futures(module):
+    from forkscope_rt import libwait
+
+    libwait.patch(module)
+
+
+_PATCHES = {"socket": _patch_socket, "getpass": _patch_getpass, "concurrent.futures._base": _patch_futures, "concurrent.futures.process": _patch_futures}
+
+
+class _PatchFinder:
+    """Patches a module when (if ever) it is imported: most programs never
+    import `socket` or `getpass`, and importing them costs a few
+    milliseconds of every start."""
+
+    def __init__(self, name, patch):
+        self._name = name
+        self._patch = patch
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != self._name:
+            return None
+        sys.meta_path.remove(self)
+        import importlib.util
+
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        loader = spec.loader
+        exec_module = loader.exec_module
+        patch = self._patch
+
+        def exec_and_patch(module):
+            exec_module(module)
+            patch(module)
+
+        class _Loader:
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                exec_and_patch(module)
+
+        spec.loader = _Loader()
+        return spec
