@@ -5,13 +5,13 @@
 //!   sequence included (`View::emit`), against `record/clock` (a bare
 //!   `CLOCK_MONOTONIC` read) and `record/pipe64` (the same 64 bytes written
 //!   into a pipe that a reader thread drains);
-//! - `record/record_op`: the same through the runtime (`Rt::record_op`), as an
+//! - `record/record_op`: the same through the runtime (`LaneRuntime::record_op`), as an
 //!   op writes it;
-//! - `gate/checkpoint`: `Rt::checkpoint` while running (one relaxed load);
-//! - `lock/acquire_release`: an uncontended `Rt::lock_acquire` +
-//!   `Rt::lock_release`, records and status included, against Python's
+//! - `gate/checkpoint`: `LaneRuntime::checkpoint` while running (one relaxed load);
+//! - `lock/acquire_release`: an uncontended `LaneRuntime::lock_acquire` +
+//!   `LaneRuntime::lock_release`, records and status included, against Python's
 //!   `multiprocessing.Lock` (timeit in python3, when it exists);
-//! - `queue/put_get`: `Rt::queue_put` + `Rt::queue_get` of a small item (an
+//! - `queue/put_get`: `LaneRuntime::queue_put` + `LaneRuntime::queue_get` of a small item (an
 //!   int) with no one waiting, records included: the path every small queue
 //!   item takes through the data area's blocks (big ones spill), against
 //!   Python's `multiprocessing.Queue` (timeit in python3, when it exists);
@@ -35,7 +35,7 @@ use common::{Row, median_ns, ns, python_figure, report};
 use forkscope::codec::RunInfo;
 use forkscope::conductor::Drainer;
 use forkscope::model::Model;
-use forkscope::runtime::Rt;
+use forkscope::runtime::LaneRuntime;
 use forkscope::runtime::gate::Checkpoint;
 use forkscope::shm::layout::{Geometry, NONE};
 use forkscope::shm::record::{NO_LANE, Op, OpBody, RawKind, RawRecord, ResKind};
@@ -53,7 +53,7 @@ fn segment(geo: Geometry) -> (View<'static>, String) {
 }
 
 /// A runtime on lane 1 of a fresh segment, as a worker has it.
-fn runtime(geo: Geometry) -> (Rt, String) {
+fn runtime(geo: Geometry) -> (LaneRuntime, String) {
     let (v, name) = segment(geo);
     let lane = v.alloc_lane(NONE).expect("lane");
     let info = RunInfo {
@@ -69,7 +69,7 @@ fn runtime(geo: Geometry) -> (Rt, String) {
         in_place: None,
         fork_server: false,
     };
-    (Rt::new(v, lane, info, name.clone(), vec![], "MainProcess".into(), false), name)
+    (LaneRuntime::new(v, lane, info, name.clone(), vec![], "MainProcess".into(), false), name)
 }
 
 /// Runs `n` times `body` in chunks of at most `chunk`, timing only the chunks;
@@ -281,11 +281,11 @@ fn main() {
     };
     let rows = vec![
         Row::new("one record into a lane (`View::emit`, clock included)", ns(emit), "≤ 40 ns", emit.map(|e| e <= 40.0)),
-        Row::new("  the same through `Rt::record_op`", ns(record_op), "(for reference)", None),
+        Row::new("  the same through `LaneRuntime::record_op`", ns(record_op), "(for reference)", None),
         Row::new("  baseline: clock read (`sys::monotonic_ns`)", ns(clock), "(for reference)", None),
         Row::new("  baseline: 64-byte pipe write, reader draining", ns(pipe), "(for reference)", None),
         Row::new("  pipe write ÷ lane record", ratio.map_or("not measured".into(), |r| format!("{r:.1}×")), "≥ 20×", ratio.map(|r| r >= 20.0)),
-        Row::new("gate checkpoint while running (`Rt::checkpoint`)", ns(checkpoint), "≤ 5 ns", checkpoint.map(|c| c <= 5.0)),
+        Row::new("gate checkpoint while running (`LaneRuntime::checkpoint`)", ns(checkpoint), "≤ 5 ns", checkpoint.map(|c| c <= 5.0)),
         Row::new("Lock acquire+release, records included", ns(lock), "≤ 150 ns", lock.map(|l| l <= 150.0)),
         Row::new("  Python multiprocessing.Lock: `l.acquire(); l.release()`", ns(py_lock), "slower than ours", match (lock, py_lock) {
             (Some(l), Some(p)) => Some(l < p),

@@ -12,7 +12,7 @@ use crate::conductor::schedule::Schedule;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Language of titles and stories: en or zh.
+    /// Engine of titles and stories: en or zh.
     #[arg(long, global = true, default_value = "en")]
     pub lang: crate::vocab::Lang,
     /// The Python interpreter for Python programs (default: python3 on PATH).

@@ -251,7 +251,7 @@ pub struct RunInfo {
     pub seed: u64,
     pub lang: crate::vocab::Lang,
     /// The lesson's language: what the processes run.
-    pub language: Language,
+    pub engine: Engine,
     /// The program's own file, absolute (empty for a built-in): Python's
     /// `__file__` and `sys.path[0]`, so its sibling modules import.
     pub source_path: String,
@@ -271,10 +271,11 @@ impl RunInfo {
     }
 }
 
-/// What a lesson is written in.
+/// What a lesson is written in, and so what runs it: forkscope's Rhai engine
+/// or CPython (not to be confused with `vocab::Lang`, the language it is said in).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Language {
+pub enum Engine {
     /// A Rhai script run by forkscope's own engine.
     #[default]
     Rhai,
@@ -282,16 +283,16 @@ pub enum Language {
     Python,
 }
 
-impl Language {
+impl Engine {
     /// The language of a file, by its extension.
-    pub fn of_path(path: &str) -> Language {
-        if path.ends_with(".py") { Language::Python } else { Language::Rhai }
+    pub fn of_path(path: &str) -> Engine {
+        if path.ends_with(".py") { Engine::Python } else { Engine::Rhai }
     }
 
     pub fn name(self) -> &'static str {
         match self {
-            Language::Rhai => "Rhai",
-            Language::Python => "Python",
+            Engine::Rhai => "Rhai",
+            Engine::Python => "Python",
         }
     }
 }

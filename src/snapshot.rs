@@ -64,7 +64,7 @@ pub struct Captured {
     /// The records the model was built from (on the virtual clock if stepped).
     pub records: Vec<Record>,
     /// `step 12`, `at 1.5 s`, `end`, with why it stopped early if it did.
-    pub moment: Shown,
+    pub moment: Reached,
     /// Which run it is.
     pub run: RunSpec,
     /// Its sleep speed factor.
@@ -76,7 +76,7 @@ pub struct Captured {
 /// Which moment of the run a figure shows, said in the figure's language
 /// (`Display`: English, as the command line reports it).
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Shown {
+pub enum Reached {
     /// `--at SECS`: the run paused there (or ended before).
     At { secs: f64, all_ended: bool },
     /// `--steps N`, reached.
@@ -95,7 +95,7 @@ pub enum Stop {
     NothingSteppable,
 }
 
-impl Shown {
+impl Reached {
     pub fn say(self, l: Lang) -> String {
         let why = |w: Stop| match w {
             Stop::AllEnded => l.pick("all ended", "全部结束"),
@@ -103,19 +103,19 @@ impl Shown {
             Stop::NothingSteppable => l.pick("nothing can be stepped", "没有可以单步的进程"),
         };
         match (self, l) {
-            (Shown::At { secs, all_ended }, Lang::En) => format!("at {secs:.1} s{}", if all_ended { " (all ended)" } else { "" }),
-            (Shown::At { secs, all_ended }, Lang::Zh) => format!("第 {secs:.1} 秒{}", if all_ended { "(全部结束)" } else { "" }),
-            (Shown::Step(n), Lang::En) => format!("step {n}"),
-            (Shown::Step(n), Lang::Zh) => format!("第 {n} 步"),
-            (Shown::Stopped { steps, why: w, end }, Lang::En) => format!("{}step {steps} ({})", if end { "end, " } else { "" }, why(w)),
-            (Shown::Stopped { steps, why: w, end }, Lang::Zh) => format!("{}第 {steps} 步({})", if end { "结束," } else { "" }, why(w)),
-            (Shown::Limit(n), Lang::En) => format!("step {n} (the run goes on; drawn at the step limit)"),
-            (Shown::Limit(n), Lang::Zh) => format!("第 {n} 步(运行还在继续;画到步数上限为止)"),
+            (Reached::At { secs, all_ended }, Lang::En) => format!("at {secs:.1} s{}", if all_ended { " (all ended)" } else { "" }),
+            (Reached::At { secs, all_ended }, Lang::Zh) => format!("第 {secs:.1} 秒{}", if all_ended { "(全部结束)" } else { "" }),
+            (Reached::Step(n), Lang::En) => format!("step {n}"),
+            (Reached::Step(n), Lang::Zh) => format!("第 {n} 步"),
+            (Reached::Stopped { steps, why: w, end }, Lang::En) => format!("{}step {steps} ({})", if end { "end, " } else { "" }, why(w)),
+            (Reached::Stopped { steps, why: w, end }, Lang::Zh) => format!("{}第 {steps} 步({})", if end { "结束," } else { "" }, why(w)),
+            (Reached::Limit(n), Lang::En) => format!("step {n} (the run goes on; drawn at the step limit)"),
+            (Reached::Limit(n), Lang::Zh) => format!("第 {n} 步(运行还在继续;画到步数上限为止)"),
         }
     }
 }
 
-impl std::fmt::Display for Shown {
+impl std::fmt::Display for Reached {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.say(Lang::En))
     }
@@ -217,7 +217,7 @@ pub fn capture_with(mut opts: RunOptions, moment: Moment, mut policy: Policy) ->
             run.pause();
             run.settle(&mut recs, Duration::from_secs(2));
             feed(&mut recs, &mut model, &mut records);
-            Shown::At { secs: d.as_secs_f64(), all_ended: run.all_ended() }
+            Reached::At { secs: d.as_secs_f64(), all_ended: run.all_ended() }
         }
         Moment::Steps(_) | Moment::End => {
             let limit = match moment {
@@ -270,10 +270,10 @@ pub fn capture_with(mut opts: RunOptions, moment: Moment, mut policy: Policy) ->
                 }
             };
             match (moment, why) {
-                (Moment::Steps(n), None) => Shown::Step(n),
-                (Moment::Steps(_), Some(why)) => Shown::Stopped { steps, why, end: false },
-                (_, Some(why)) => Shown::Stopped { steps, why, end: true },
-                (_, None) => Shown::Limit(steps),
+                (Moment::Steps(n), None) => Reached::Step(n),
+                (Moment::Steps(_), Some(why)) => Reached::Stopped { steps, why, end: false },
+                (_, Some(why)) => Reached::Stopped { steps, why, end: true },
+                (_, None) => Reached::Limit(steps),
             }
         }
     };
@@ -442,7 +442,7 @@ mod tests {
         for lang in [Lang::En, Lang::Zh] {
             let (mut run, model) = recorded(60);
             run.lang = lang;
-            let moment = Shown::Step(12).say(lang);
+            let moment = Reached::Step(12).say(lang);
             let dash = dashboard(&run, model, &moment);
             let title = format!("ticket-race — {}", run.lesson.title(lang));
             for (w, h) in [(80, 24), (120, 40)] {
@@ -461,10 +461,10 @@ mod tests {
     /// The moment a figure shows, in its language.
     #[test]
     fn the_moment_is_said_in_the_figures_language() {
-        let end = Shown::Stopped { steps: 12, why: Stop::Deadlock, end: true };
+        let end = Reached::Stopped { steps: 12, why: Stop::Deadlock, end: true };
         assert_eq!(end.to_string(), "end, step 12 (deadlock)");
         assert_eq!(end.say(Lang::Zh), "结束,第 12 步(死锁)");
-        assert_eq!(Shown::At { secs: 1.0, all_ended: true }.say(Lang::Zh), "第 1.0 秒(全部结束)");
+        assert_eq!(Reached::At { secs: 1.0, all_ended: true }.say(Lang::Zh), "第 1.0 秒(全部结束)");
     }
 
     #[test]

@@ -109,7 +109,7 @@ pub fn has_exited(pid: i32) -> bool {
 
 /// What [`wait_child`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wait {
+pub enum ChildWait {
     /// Reaped now; its Python exitcode (the exit code, or -N for signal N).
     Ended(i32),
     /// Still running (only without `block`).
@@ -119,22 +119,22 @@ pub enum Wait {
 }
 
 /// Reaps our child `pid` (`waitpid`), waiting for it to end if `block`.
-pub fn wait_child(pid: i32, block: bool) -> Wait {
+pub fn wait_child(pid: i32, block: bool) -> ChildWait {
     if pid <= 0 {
-        return Wait::NotOurs;
+        return ChildWait::NotOurs;
     }
     let flags = if block { None } else { Some(WaitPidFlag::WNOHANG) };
     loop {
         match nix::sys::wait::waitpid(Pid::from_raw(pid), flags) {
             Err(Errno::EINTR) => continue,
-            Ok(WaitStatus::StillAlive) => return Wait::Running,
+            Ok(WaitStatus::StillAlive) => return ChildWait::Running,
             Ok(st) => match exitcode_of(st) {
-                Some(code) => return Wait::Ended(code),
+                Some(code) => return ChildWait::Ended(code),
                 // Stopped or continued: not an end (we never ask for those).
                 None if block => continue,
-                None => return Wait::Running,
+                None => return ChildWait::Running,
             },
-            Err(_) => return Wait::NotOurs,
+            Err(_) => return ChildWait::NotOurs,
         }
     }
 }
@@ -424,23 +424,23 @@ mod tests {
     fn wait_child_tells_an_end_from_a_running_child_and_from_a_stranger() {
         use std::process::Command;
         let ok = Command::new("true").spawn().unwrap();
-        assert_eq!(wait_child(ok.id() as i32, true), Wait::Ended(0));
+        assert_eq!(wait_child(ok.id() as i32, true), ChildWait::Ended(0));
         let killed = Command::new("sh").args(["-c", "kill -9 $$"]).spawn().unwrap();
-        assert_eq!(wait_child(killed.id() as i32, true), Wait::Ended(-9));
+        assert_eq!(wait_child(killed.id() as i32, true), ChildWait::Ended(-9));
         let mut sleeper = Command::new("sleep").arg("30").spawn().unwrap();
         let pid = sleeper.id() as i32;
-        assert_eq!(wait_child(pid, false), Wait::Running);
+        assert_eq!(wait_child(pid, false), ChildWait::Running);
         assert!(!has_exited(pid));
         assert!(kill(pid, libc::SIGTERM));
         while !has_exited(pid) {
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         // has_exited leaves it for the reaper: still there to reap.
-        assert_eq!(wait_child(pid, false), Wait::Ended(-15));
+        assert_eq!(wait_child(pid, false), ChildWait::Ended(-15));
         assert!(sleeper.try_wait().is_err(), "wait_child reaped it");
         // The parent of this process is not its child.
-        assert_eq!(wait_child(std::os::unix::process::parent_id() as i32, false), Wait::NotOurs);
-        assert_eq!(wait_child(0, true), Wait::NotOurs);
+        assert_eq!(wait_child(std::os::unix::process::parent_id() as i32, false), ChildWait::NotOurs);
+        assert_eq!(wait_child(0, true), ChildWait::NotOurs);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use common::*;
-use forkscope::export::{self, CastWriter, Theme};
+use forkscope::export::{self, CastWriter, Paper};
 use forkscope::model::{Model, Record, RecordKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -220,7 +220,7 @@ fn chinese_glyphs_render_in_their_two_cells_and_missing_ones_as_a_box() {
     let mut buf = Buffer::empty(Rect::new(0, 0, 12, 2));
     buf.set_string(0, 0, "买到票了|", Style::default());
     buf.set_string(0, 1, "한|", Style::default());
-    let bytes = export::png(&buf, Theme::Light, 1).unwrap();
+    let bytes = export::png(&buf, Paper::Light, 1).unwrap();
     let (px, w) = decode(&bytes);
     let cell = |col: u32, row: u32, cols: u32| ink(&px, w, PAD + col * CELL_W, PAD + row * CELL_H, PAD + (col + cols) * CELL_W, PAD + (row + 1) * CELL_H);
     for i in 0..4 {
@@ -233,7 +233,7 @@ fn chinese_glyphs_render_in_their_two_cells_and_missing_ones_as_a_box() {
     let svg = std::str::from_utf8(&bytes).is_err();
     assert!(svg, "binary PNG");
     // The SVG keeps the real character for viewers that have a font for it.
-    assert!(export::svg(&buf, Theme::Light).contains('한'));
+    assert!(export::svg(&buf, Paper::Light).contains('한'));
     assert!(!export::png::has_glyph('한') && export::png::has_glyph('买') && export::png::has_glyph('│'));
 }
 
@@ -350,8 +350,8 @@ fn themes_differ_and_light_is_white() {
     let _share = crate::common::share();
     let mut buf = Buffer::empty(Rect::new(0, 0, 10, 1));
     buf.set_string(0, 0, "ok", Style::new().fg(Color::Yellow));
-    let light = export::svg(&buf, Theme::Light);
-    let dark = export::svg(&buf, Theme::Dark);
+    let light = export::svg(&buf, Paper::Light);
+    let dark = export::svg(&buf, Paper::Dark);
     assert!(light.contains(r##"fill="#ffffff""##));
     assert_ne!(light, dark);
 }

@@ -155,7 +155,7 @@ if __name__ == "__main__":
         lambda: rt.lib.fs_pool_submit(pool._id, 7, b"f", 1, 0, 0),
         lambda: rt.lib.fs_barrier_op(0, 9, 0),
         lambda: rt.lib.fs_print(3, b"x", 1, 0),
-        lambda: rt.lib.fs_info(99),
+        lambda: rt.lib.fs_run_text(99),
     ):
         try:
             rt.ok(call())
@@ -176,7 +176,7 @@ if __name__ == "__main__":
         "fs_pool_submit: unknown pool submission 7",
         "fs_barrier_op: unknown barrier op 9",
         "fs_print: unknown stream 3",
-        "fs_info: unknown fact (info) 99",
+        "fs_run_text: unknown fact (info) 99",
     ]
     .iter()
     .map(|m| format!("ValueError: {m} {names}"))

@@ -65,12 +65,12 @@ fn a_program_that_truncates_the_segment_ends_the_run_with_a_message() {
 /// process of the run.
 #[test]
 fn a_scribbled_ring_index_is_named_as_damage_not_counted_as_records() {
-    use forkscope::shm::layout::{Geometry, Lane};
+    use forkscope::shm::layout::{Geometry, LaneSlot};
     let _share = common::share();
     let d = dir("scribble");
     let file = d.join("scribble.py");
     let geo = Geometry::default();
-    let head = geo.offsets().lanes + std::mem::size_of::<Lane>() + std::mem::offset_of!(Lane, head);
+    let head = geo.offsets().lanes + std::mem::size_of::<LaneSlot>() + std::mem::offset_of!(LaneSlot, head);
     let program = format!(
         "import struct\n{FIND_SEGMENT}print('before', flush=True)\nwith open(seg, 'r+b') as f:\n    f.seek({head})\n    h, = struct.unpack('<Q', f.read(8))\n    f.seek({head})\n    f.write(struct.pack('<Q', h + (1 << 33)))\nfor i in range(5):\n    print('after', i)\n"
     );

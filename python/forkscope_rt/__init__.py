@@ -49,8 +49,8 @@ def bind(library):
 def attach_controls():
     """The run's mode and step-granularity words, read in place (cheap)."""
     global _MODE, _GRAN
-    _MODE = ctypes.c_uint32.from_address(ok(lib.fs_number(_abi.NUMBER_MODE_WORD)))
-    _GRAN = ctypes.c_uint32.from_address(ok(lib.fs_number(_abi.NUMBER_GRANULARITY_WORD)))
+    _MODE = ctypes.c_uint32.from_address(ok(lib.fs_run_number(_abi.NUMBER_MODE_WORD)))
+    _GRAN = ctypes.c_uint32.from_address(ok(lib.fs_run_number(_abi.NUMBER_GRANULARITY_WORD)))
 
 
 def paused():
@@ -110,13 +110,13 @@ def ok(r):
 def take(n):
     """The bytes result (of length `n`) of this thread's last call."""
     buf = ctypes.create_string_buffer(n)
-    lib.fs_take(buf, n)
+    lib.fs_take_bytes(buf, n)
     return buf.raw
 
 
 def info(which):
     """A fact about the run (`_abi.INFO_*`), as text."""
-    return take(ok(lib.fs_info(which))).decode("utf-8")
+    return take(ok(lib.fs_run_text(which))).decode("utf-8")
 
 
 def text(s):

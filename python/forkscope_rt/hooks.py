@@ -673,7 +673,7 @@ def install():
 
 
 def seed_random(lane):
-    seed = ok(rt.lib.fs_number(rt._abi.NUMBER_SEED)) & 0xFFFFFFFFFFFFFFFF
+    seed = ok(rt.lib.fs_run_number(rt._abi.NUMBER_SEED)) & 0xFFFFFFFFFFFFFFFF
     random.seed((seed * 1_000_003 + lane) & 0xFFFFFFFFFFFFFFFF)
 
 

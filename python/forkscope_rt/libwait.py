@@ -26,7 +26,7 @@ def _begin():
     p = rt.lib.fs_lib_wait_begin(rt.line())
     if p in (rt.NOTHING, rt.ERR):
         return None
-    return (rt.lib.fs_number(_abi.NUMBER_LANE), p)
+    return (rt.lib.fs_run_number(_abi.NUMBER_LANE), p)
 
 
 def _settle(woken):

@@ -398,7 +398,7 @@ def _init_spawned(prep=None):
 def _init_child(process):
     """In a freshly forked child: it is `process` now, with no children yet."""
     global _current_process, _parent_process, _children, _process_counter
-    _parent_process = _ParentProcess(process._parent_name, process._parent_pid, ok(rt.lib.fs_number(rt._abi.NUMBER_PARENT)))
+    _parent_process = _ParentProcess(process._parent_name, process._parent_pid, ok(rt.lib.fs_run_number(rt._abi.NUMBER_PARENT)))
     _current_process = process
     _children = set()
     _process_counter = itertools.count(1)

@@ -26,9 +26,9 @@ pub fn copy(name: &str, dir: &std::path::Path) -> i32 {
                 println!("wrote {}", p.display());
             }
             let main = &written[0];
-            match lesson.language {
-                scenario::Language::Python => println!("run it: forkscope run {} (or python3 {})", main.display(), main.display()),
-                scenario::Language::Rhai => println!("run it: forkscope run {}", main.display()),
+            match lesson.engine {
+                scenario::Engine::Python => println!("run it: forkscope run {} (or python3 {})", main.display(), main.display()),
+                scenario::Engine::Rhai => println!("run it: forkscope run {}", main.display()),
             }
             0
         }

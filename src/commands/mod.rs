@@ -67,7 +67,7 @@ pub fn spec(name: &str, with: &ParamArgs, lang: Lang) -> Result<RunSpec, i32> {
         }
         Err(e) => return Err(fail(e)),
     };
-    if lesson.language == scenario::Language::Python
+    if lesson.engine == scenario::Engine::Python
         && let Err(e) = crate::python::launch::library(std::path::Path::new("/proc/self/exe"))
     {
         return Err(fail(e));

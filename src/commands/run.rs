@@ -28,7 +28,7 @@ pub fn run(args: RunArgs, lang: crate::vocab::Lang) -> i32 {
     let mut opts = RunOptions::new(spec);
     if args.in_place {
         let lesson = &opts.spec.lesson;
-        if lesson.language != scenario::Language::Python || lesson.is_builtin() {
+        if lesson.engine != scenario::Engine::Python || lesson.is_builtin() {
             return fail("--in-place is for Python programs given as a file");
         }
         opts.in_place = std::path::PathBuf::from(opts.spec.source_path()).parent().map(std::path::Path::to_path_buf);

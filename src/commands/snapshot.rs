@@ -24,7 +24,7 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
         (None, Some(d)) => Moment::At(d),
         (None, None) => Moment::End,
     };
-    let theme: export::Theme = args.theme.parse().unwrap_or_default();
+    let theme: export::Paper = args.theme.parse().unwrap_or_default();
     // A recording (`explore`'s counterexample, `--record`): its schedule, its
     // parameters and seed, and the footer says where it came from.
     let (opts, policy, note) = if args.lesson.ends_with(".fsrec") {

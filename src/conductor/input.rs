@@ -11,7 +11,7 @@
 //! A line travels to its process in pieces through the segment's data area:
 //! the lane's mailbox holds the piece's length, with [`LINE_ENDS`] set on the
 //! last one (an empty line is an empty last piece; end of input is a hand-off
-//! with no piece). The process (`Rt::input_op`) waits again after each piece
+//! with no piece). The process (`LaneRuntime::input_op`) waits again after each piece
 //! until its line ends, so a line of any length arrives whole, as CPython
 //! reads it; while a line is being handed over, its process gets the next
 //! pieces and no other. A piece that does not fit in the data area just now
@@ -25,7 +25,7 @@ use super::*;
 /// The most bytes of a line read (and handed over) at once.
 pub const PIECE: usize = 256 * 1024;
 
-use crate::runtime::misc::LINE_ENDS;
+use crate::runtime::plain::LINE_ENDS;
 
 /// The smallest piece worth cutting a piece down to when the data area is
 /// short of room (a smaller one waits for room instead).
@@ -224,7 +224,7 @@ impl Run {
         };
         l.mailbox_len.store(len, Relaxed);
         l.mailbox_block.store(first, Release);
-        l.handoff.store(crate::runtime::ipc::token(crate::runtime::misc::STDIN), Release);
+        l.handoff.store(crate::runtime::ipc::token(crate::runtime::plain::STDIN), Release);
         v.wake_lane(lane.0);
         Some(n)
     }

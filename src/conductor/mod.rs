@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{self, Language, RunInfo};
+use crate::codec::{self, Engine, RunInfo};
 use crate::model::Record;
 use crate::runtime::process::spawn_worker;
 use crate::shm::layout::{CONDUCTOR_LANE, GRAN_OP, GRAN_STATEMENT, Geometry, MAIN_LANE, MODE_PAUSED, MODE_RUNNING, NONE, ProcState};
@@ -270,7 +270,7 @@ impl Run {
         ctl.speed_milli.store(((options.speed * 1000.0) as u32).clamp(1, 1_000_000), Relaxed);
         ctl.granularity.store(if options.spec.statements { GRAN_STATEMENT } else { GRAN_OP }, Relaxed);
         ctl.mode.store(if options.paused { MODE_PAUSED } else { MODE_RUNNING }, Relaxed);
-        ctl.compute_per_ms.store(crate::runtime::misc::calibrate_compute(), Relaxed);
+        ctl.compute_per_ms.store(crate::runtime::plain::calibrate_compute(), Relaxed);
         let spec = &options.spec;
         let info = RunInfo {
             lesson: spec.lesson.name.clone(),
@@ -280,10 +280,10 @@ impl Run {
             scratch: scratch.to_string_lossy().into_owned(),
             seed: spec.seed,
             lang: spec.lang,
-            language: spec.lesson.language,
+            engine: spec.lesson.engine,
             source_path: spec.source_path(),
             in_place: options.in_place.as_ref().map(|p| p.to_string_lossy().into_owned()),
-            fork_server: options.fork_server && spec.lesson.language == Language::Rhai,
+            fork_server: options.fork_server && spec.lesson.engine == Engine::Rhai,
         };
         let bytes = codec::encode(&info)?;
         // Every worker decodes this within the cross-process limit: prove it
@@ -318,10 +318,10 @@ impl Run {
         }
         // From the template if there is one; should it fail, by exec, as without.
         let forked = run.template.and_then(|_| crate::runtime::forkserver::request(&seg_name, lane).ok());
-        let pid = match (forked, options.spec.lesson.language) {
+        let pid = match (forked, options.spec.lesson.engine) {
             (Some(pid), _) => pid,
-            (None, Language::Rhai) => spawn_worker(&options.exe, &seg_name, lane, true).map_err(RunError::Spawn)?.id() as i32,
-            (None, Language::Python) => {
+            (None, Engine::Rhai) => spawn_worker(&options.exe, &seg_name, lane, true).map_err(RunError::Spawn)?.id() as i32,
+            (None, Engine::Python) => {
                 let python = crate::python::launch::interpreter().map_err(RunError::Python)?;
                 let lib = crate::python::launch::library(&options.exe).map_err(RunError::Python)?;
                 sys::as_run_leader(&mut crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.spec.seed)).spawn().map_err(RunError::Spawn)?.id() as i32

@@ -223,7 +223,7 @@ fn abandon_if_orphaned(v: &View<'_>, lane: u32) -> bool {
 /// `waitpid(pid, WNOHANG)`: the wait status if `pid` is our child and has ended.
 fn try_reap(pid: i32) -> Option<i32> {
     match sys::wait_child(pid, false) {
-        sys::Wait::Ended(code) => Some(code),
+        sys::ChildWait::Ended(code) => Some(code),
         _ => None,
     }
 }

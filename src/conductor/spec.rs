@@ -44,7 +44,7 @@ impl RunSpec {
         let l = &self.lesson;
         if !l.is_builtin() {
             std::fs::canonicalize(&l.origin).map_or_else(|_| l.origin.clone(), |p| p.to_string_lossy().into_owned())
-        } else if l.language == crate::scenario::Language::Python {
+        } else if l.engine == crate::scenario::Engine::Python {
             std::path::Path::new(&l.script_file).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default()
         } else {
             String::new()

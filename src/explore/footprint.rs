@@ -47,15 +47,15 @@ pub enum Obj {
 
 /// How a step touched an object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Access {
+pub enum AccessKind {
     Read,
     /// A change that commutes with other `Add`s (a new file in the folder).
     Add,
     Write,
 }
 
-fn conflict(a: Access, b: Access) -> bool {
-    !(a == b && a != Access::Write)
+fn conflict(a: AccessKind, b: AccessKind) -> bool {
+    !(a == b && a != AccessKind::Write)
 }
 
 /// One step's footprint.
@@ -64,7 +64,7 @@ pub struct Footprint {
     /// The process stepped.
     pub lane: Lane,
     /// Sorted by object.
-    pub touches: Vec<(Obj, Access)>,
+    pub touches: Vec<(Obj, AccessKind)>,
     /// Processes this step started.
     pub spawned: Vec<Lane>,
     /// The step ended with the process blocked in a wait with no timeout.
@@ -104,7 +104,7 @@ fn path_of(detail: &Option<String>) -> String {
 impl Footprint {
     /// The footprint of a step of `lane` that wrote `records` (the grant record excluded).
     pub fn of_step(lane: Lane, records: &[Record]) -> Footprint {
-        let mut t: Vec<(Obj, Access)> = vec![(Obj::Proc(lane), Access::Read)];
+        let mut t: Vec<(Obj, AccessKind)> = vec![(Obj::Proc(lane), AccessKind::Read)];
         let mut spawned = Vec::new();
         let mut blocked = false;
         let mut effects = Vec::new();
@@ -132,38 +132,38 @@ impl Footprint {
             match &r.kind {
                 RecordKind::Spawn { child, .. } => {
                     spawned.push(*child);
-                    t.push((Obj::Proc(*child), Access::Write));
-                    t.push((Obj::NewProcess, Access::Write));
+                    t.push((Obj::Proc(*child), AccessKind::Write));
+                    t.push((Obj::NewProcess, AccessKind::Write));
                 }
                 RecordKind::Op { op, res, other, detail, .. } => match op {
-                    Op::ReadJson | Op::ReadText => t.push((Obj::File(path_of(detail)), Access::Read)),
-                    Op::ListDir => t.push((Obj::Dir, Access::Read)),
+                    Op::ReadJson | Op::ReadText => t.push((Obj::File(path_of(detail)), AccessKind::Read)),
+                    Op::ListDir => t.push((Obj::Dir, AccessKind::Read)),
                     Op::WriteJson | Op::WriteText | Op::AppendText => {
-                        t.push((Obj::File(path_of(detail)), Access::Write));
-                        t.push((Obj::Dir, Access::Add));
+                        t.push((Obj::File(path_of(detail)), AccessKind::Write));
+                        t.push((Obj::Dir, AccessKind::Add));
                     }
-                    Op::Join | Op::IsAlive => t.extend(other.map(|o| (Obj::Proc(o), Access::Read))),
-                    Op::Terminate | Op::Kill => t.extend(other.map(|o| (Obj::Proc(o), Access::Write))),
-                    Op::Input => t.push((Obj::Input, Access::Write)),
+                    Op::Join | Op::IsAlive => t.extend(other.map(|o| (Obj::Proc(o), AccessKind::Read))),
+                    Op::Terminate | Op::Kill => t.extend(other.map(|o| (Obj::Proc(o), AccessKind::Write))),
+                    Op::Input => t.push((Obj::Input, AccessKind::Write)),
                     Op::Print | Op::Sleep | Op::Compute | Op::Report | Op::Exit => {}
-                    op => t.extend(res.map(|r| (Obj::Res(r), if reads_only(*op) { Access::Read } else { Access::Write }))),
+                    op => t.extend(res.map(|r| (Obj::Res(r), if reads_only(*op) { AccessKind::Read } else { AccessKind::Write }))),
                 },
                 RecordKind::Block { op, res, other, timed, .. } if *op != Op::Sleep => {
-                    t.extend(res.map(|r| (Obj::Res(r), Access::Write)));
-                    t.extend(other.map(|o| (Obj::Proc(o), Access::Read)));
+                    t.extend(res.map(|r| (Obj::Res(r), AccessKind::Write)));
+                    t.extend(other.map(|o| (Obj::Proc(o), AccessKind::Read)));
                     blocked = r.lane == lane && !timed;
                 }
-                RecordKind::Wake { res, .. } => t.extend(res.map(|r| (Obj::Res(r), Access::Write))),
+                RecordKind::Wake { res, .. } => t.extend(res.map(|r| (Obj::Res(r), AccessKind::Write))),
                 RecordKind::Timeout { res, other, .. } => {
-                    t.extend(res.map(|r| (Obj::Res(r), Access::Write)));
-                    t.extend(other.map(|o| (Obj::Proc(o), Access::Read)));
+                    t.extend(res.map(|r| (Obj::Res(r), AccessKind::Write)));
+                    t.extend(other.map(|o| (Obj::Proc(o), AccessKind::Read)));
                 }
-                RecordKind::Report { key, .. } => t.push((Obj::Report(key.clone()), Access::Write)),
-                RecordKind::Resource { .. } => t.push((Obj::NewResource, Access::Write)),
+                RecordKind::Report { key, .. } => t.push((Obj::Report(key.clone()), AccessKind::Write)),
+                RecordKind::Resource { .. } => t.push((Obj::NewResource, AccessKind::Write)),
                 RecordKind::Ended { process, held, .. } => {
-                    t.push((Obj::Proc(*process), Access::Write));
+                    t.push((Obj::Proc(*process), AccessKind::Write));
                     for r in held.iter().flatten() {
-                        t.push((Obj::Res(*r), Access::Write));
+                        t.push((Obj::Res(*r), AccessKind::Write));
                     }
                 }
                 _ => {}
@@ -171,7 +171,7 @@ impl Footprint {
         }
         // One entry per object, the strongest access.
         t.sort();
-        let mut touches: Vec<(Obj, Access)> = Vec::with_capacity(t.len());
+        let mut touches: Vec<(Obj, AccessKind)> = Vec::with_capacity(t.len());
         for (o, a) in t {
             match touches.last_mut() {
                 Some((lo, la)) if *lo == o => *la = (*la).max(a),
@@ -184,9 +184,9 @@ impl Footprint {
     /// The step of a process that would begin a wait in `op` on `res` (or
     /// for process `other`), as its gate shows it.
     pub fn waiting(lane: Lane, op: Op, res: Option<ResId>, other: Option<Lane>) -> Footprint {
-        let mut touches = vec![(Obj::Proc(lane), Access::Read)];
-        touches.extend(res.map(|r| (Obj::Res(r), Access::Write)));
-        touches.extend(other.map(|o| (Obj::Proc(o), Access::Read)));
+        let mut touches = vec![(Obj::Proc(lane), AccessKind::Read)];
+        touches.extend(res.map(|r| (Obj::Res(r), AccessKind::Write)));
+        touches.extend(other.map(|o| (Obj::Proc(o), AccessKind::Read)));
         touches.sort();
         Footprint { lane, touches, spawned: Vec::new(), blocked: true, effects: vec![Effect::Waits { op, res, other }] }
     }

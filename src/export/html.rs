@@ -9,7 +9,7 @@ use std::fmt::Write;
 
 use ratatui::buffer::Buffer;
 
-use super::Theme;
+use super::Paper;
 use super::grid;
 use super::palette::{self, Paint};
 use super::svg::{FONT_FAMILY, escape};
@@ -41,7 +41,7 @@ fn span_style(p: &Paint, ink: palette::Rgb) -> String {
 }
 
 /// `buf` as an HTML page.
-pub fn html(buf: &Buffer, theme: Theme) -> String {
+pub fn html(buf: &Buffer, theme: Paper) -> String {
     let (page, ink) = palette::defaults(theme);
     let mut out = String::with_capacity(32 * 1024);
     out.push_str("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>forkscope</title>\n<style>\n");
@@ -100,7 +100,7 @@ mod tests {
         let mut buf = Buffer::empty(Rect::new(0, 0, 16, 2));
         buf.set_string(0, 0, "a<b>", Style::default());
         buf.set_string(5, 0, "买票", Style::new().fg(Color::Red));
-        let h = html(&buf, Theme::Light);
+        let h = html(&buf, Paper::Light);
         assert!(h.contains("<pre class=\"forkscope\">a&lt;b&gt; <span style=\"color:#b3261e;\"><span class=\"w\">买</span><span class=\"w\">票</span></span>\n\n</pre>"), "{h}");
     }
 }

@@ -42,9 +42,9 @@ pub use png::png;
 pub use svg::svg;
 pub use trace::trace;
 
-/// Colours of an exported picture.
+/// The paper of an exported picture: its colours (`--theme light|dark`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum Theme {
+pub enum Paper {
     /// White background, dark text, colours darkened for contrast: for print.
     Light,
     /// A dark terminal, as on screen.
@@ -52,21 +52,21 @@ pub enum Theme {
     Dark,
 }
 
-impl Theme {
+impl Paper {
     pub fn name(self) -> &'static str {
         match self {
-            Theme::Light => "light",
-            Theme::Dark => "dark",
+            Paper::Light => "light",
+            Paper::Dark => "dark",
         }
     }
 }
 
-impl std::str::FromStr for Theme {
+impl std::str::FromStr for Paper {
     type Err = String;
-    fn from_str(s: &str) -> Result<Theme, String> {
+    fn from_str(s: &str) -> Result<Paper, String> {
         match s {
-            "light" => Ok(Theme::Light),
-            "dark" => Ok(Theme::Dark),
+            "light" => Ok(Paper::Light),
+            "dark" => Ok(Paper::Dark),
             _ => Err(format!("theme {s:?}: expected light or dark")),
         }
     }
@@ -121,7 +121,7 @@ pub enum ExportError {
 }
 
 /// The bytes of `buf` as `format` (`scale` is for PNG only).
-pub fn encode(buf: &Buffer, format: Format, theme: Theme, scale: u32) -> Result<Vec<u8>, ExportError> {
+pub fn encode(buf: &Buffer, format: Format, theme: Paper, scale: u32) -> Result<Vec<u8>, ExportError> {
     Ok(match format {
         Format::Svg => svg(buf, theme).into_bytes(),
         Format::Png => png(buf, theme, scale)?,
@@ -132,7 +132,7 @@ pub fn encode(buf: &Buffer, format: Format, theme: Theme, scale: u32) -> Result<
 
 /// Writes `buf` to `path` in the format its extension names, replacing a
 /// file that is there; a symbolic link there is refused, never followed.
-pub fn write_picture(buf: &Buffer, path: &Path, theme: Theme, scale: u32) -> Result<(), ExportError> {
+pub fn write_picture(buf: &Buffer, path: &Path, theme: Paper, scale: u32) -> Result<(), ExportError> {
     let format = Format::of_path(path).ok_or_else(|| ExportError::Format(path.display().to_string()))?;
     let bytes = encode(buf, format, theme, scale)?;
     replace_file(path, &bytes).map_err(|source| ExportError::Io { path: path.display().to_string(), source })
@@ -180,7 +180,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Saves `buf` as new files `STEM.svg` and `STEM.png` in `dir`, with the
 /// first free stem of `base`, `base-2`, `base-3`…; a name taken by anything
 /// (a dangling link included) is skipped, never written through. Returns the stem.
-pub fn save_new_pictures(buf: &Buffer, dir: &Path, base: &str, theme: Theme, scale: u32) -> Result<String, ExportError> {
+pub fn save_new_pictures(buf: &Buffer, dir: &Path, base: &str, theme: Paper, scale: u32) -> Result<String, ExportError> {
     let svg_bytes = encode(buf, Format::Svg, theme, scale)?;
     let png_bytes = encode(buf, Format::Png, theme, scale)?;
     let io = |path: &Path, source| ExportError::Io { path: path.display().to_string(), source };

@@ -1,5 +1,5 @@
 //! Turns a cell's ratatui colours and modifiers into the RGB a picture uses,
-//! per [`Theme`].
+//! per [`Paper`].
 //!
 //! The 16 named colours come from a palette per theme: the light one is for
 //! paper (dark, saturated text; pale tints for coloured backgrounds), the dark
@@ -12,7 +12,7 @@
 use ratatui::buffer::Cell;
 use ratatui::style::{Color, Modifier};
 
-use super::Theme;
+use super::Paper;
 
 /// An sRGB colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -141,15 +141,15 @@ const LIGHT: Palette = Palette {
     ],
 };
 
-fn palette(theme: Theme) -> &'static Palette {
+fn palette(theme: Paper) -> &'static Palette {
     match theme {
-        Theme::Light => &LIGHT,
-        Theme::Dark => &DARK,
+        Paper::Light => &LIGHT,
+        Paper::Dark => &DARK,
     }
 }
 
 /// The theme's page colour and default text colour.
-pub fn defaults(theme: Theme) -> (Rgb, Rgb) {
+pub fn defaults(theme: Paper) -> (Rgb, Rgb) {
     let p = palette(theme);
     (p.bg, p.fg)
 }
@@ -188,7 +188,7 @@ fn xterm(i: u8) -> Rgb {
 }
 
 /// `c` as text (`bg == false`) or as a background; `None` for `Reset`.
-fn resolve_color(c: Color, theme: Theme, bg: bool) -> Option<Rgb> {
+fn resolve_color(c: Color, theme: Paper, bg: bool) -> Option<Rgb> {
     let p = palette(theme);
     let table = if bg { &p.named_bg } else { &p.named };
     match c {
@@ -230,7 +230,7 @@ pub fn readable(fg: Rgb, bg: Rgb) -> Rgb {
 }
 
 /// The paint of `cell` under `theme`.
-pub fn paint(cell: &Cell, theme: Theme) -> Paint {
+pub fn paint(cell: &Cell, theme: Paper) -> Paint {
     let p = palette(theme);
     let m = cell.modifier;
     let mut fg = resolve_color(cell.fg, theme, false).unwrap_or(p.fg);
@@ -272,7 +272,7 @@ mod tests {
 
     #[test]
     fn every_named_colour_is_readable_on_both_pages() {
-        for theme in [Theme::Light, Theme::Dark] {
+        for theme in [Paper::Light, Paper::Dark] {
             let (page, _) = defaults(theme);
             for i in 0..16u8 {
                 let p = paint(&cell(Style::new().fg(Color::Indexed(i))), theme);
@@ -283,18 +283,18 @@ mod tests {
 
     #[test]
     fn light_theme_darkens_pale_rgb_text() {
-        let p = paint(&cell(Style::new().fg(Color::Rgb(255, 255, 120))), Theme::Light);
+        let p = paint(&cell(Style::new().fg(Color::Rgb(255, 255, 120))), Paper::Light);
         assert!(p.fg.contrast(Rgb(255, 255, 255)) >= MIN_CONTRAST);
-        let p = paint(&cell(Style::new().fg(Color::Indexed(230))), Theme::Light);
+        let p = paint(&cell(Style::new().fg(Color::Indexed(230))), Paper::Light);
         assert!(p.fg.contrast(Rgb(255, 255, 255)) >= MIN_CONTRAST);
     }
 
     #[test]
     fn reversed_swaps_and_dim_fades() {
-        let (page, ink) = defaults(Theme::Light);
-        let p = paint(&cell(Style::new().add_modifier(Modifier::REVERSED)), Theme::Light);
+        let (page, ink) = defaults(Paper::Light);
+        let p = paint(&cell(Style::new().add_modifier(Modifier::REVERSED)), Paper::Light);
         assert_eq!((p.fg, p.bg), (page, Some(ink)));
-        let p = paint(&cell(Style::new().add_modifier(Modifier::DIM)), Theme::Light);
+        let p = paint(&cell(Style::new().add_modifier(Modifier::DIM)), Paper::Light);
         assert!(p.fg.contrast(page) < ink.contrast(page));
         assert_eq!(p.bg, None);
     }

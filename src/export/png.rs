@@ -14,7 +14,7 @@ use ratatui::buffer::Buffer;
 use resvg::tiny_skia;
 use resvg::usvg::{self, fontdb};
 
-use super::{ExportError, Theme, svg};
+use super::{ExportError, Paper, svg};
 
 /// The shipped fonts: (file name, bytes).
 pub const FONTS: [(&str, &[u8]); 3] = [
@@ -61,7 +61,7 @@ pub fn size(buf: &Buffer, scale: u32) -> (u32, u32) {
 }
 
 /// `buf` as PNG bytes, `scale` device pixels per SVG px (1 to [`MAX_SCALE`]).
-pub fn png(buf: &Buffer, theme: Theme, scale: u32) -> Result<Vec<u8>, ExportError> {
+pub fn png(buf: &Buffer, theme: Paper, scale: u32) -> Result<Vec<u8>, ExportError> {
     if !(1..=MAX_SCALE).contains(&scale) {
         return Err(ExportError::Png(format!("scale {scale}: must be 1 to {MAX_SCALE}")));
     }

@@ -20,7 +20,7 @@ use std::fmt::Write;
 
 use ratatui::buffer::Buffer;
 
-use super::Theme;
+use super::Paper;
 use super::grid::{self, Glyph};
 use super::palette::{self, Paint, Rgb};
 
@@ -48,7 +48,7 @@ pub fn size(buf: &Buffer) -> (u32, u32) {
 }
 
 /// `buf` as a standalone SVG document.
-pub fn svg(buf: &Buffer, theme: Theme) -> String {
+pub fn svg(buf: &Buffer, theme: Paper) -> String {
     render(buf, theme, &|_| true)
 }
 
@@ -245,7 +245,7 @@ impl RowWriter<'_> {
 
 /// The SVG of `buf`; `has_glyph` says which characters the renderer can draw
 /// (the PNG path draws the others as `□`).
-pub(crate) fn render(buf: &Buffer, theme: Theme, has_glyph: &dyn Fn(char) -> bool) -> String {
+pub(crate) fn render(buf: &Buffer, theme: Paper, has_glyph: &dyn Fn(char) -> bool) -> String {
     let (w, h) = size(buf);
     let (page, ink) = palette::defaults(theme);
     let mut out = String::with_capacity(64 * 1024);
@@ -331,7 +331,7 @@ mod tests {
         let mut buf = Buffer::empty(R::new(0, 0, 20, 1));
         buf.set_string(0, 0, "ab cd", Style::default());
         buf.set_string(6, 0, "EF", Style::new().fg(Color::Red).add_modifier(Modifier::BOLD));
-        let s = svg(&buf, Theme::Light);
+        let s = svg(&buf, Paper::Light);
         assert!(s.contains(r#"<tspan x="12 22 32 42 52">ab cd</tspan>"#), "{s}");
         assert!(s.contains(r##"<tspan x="72 82" fill="#b3261e" font-weight="bold">EF</tspan>"##), "{s}");
         // Browsers collapse spaces unless each <text> says not to, and a
@@ -343,7 +343,7 @@ mod tests {
     fn wide_glyphs_take_two_cells() {
         let mut buf = Buffer::empty(R::new(0, 0, 10, 1));
         buf.set_string(0, 0, "买票x", Style::default());
-        let s = svg(&buf, Theme::Dark);
+        let s = svg(&buf, Paper::Dark);
         assert!(s.contains(r#"<tspan x="13.5 33.5 52">买票x</tspan>"#), "{s}");
     }
 
@@ -351,7 +351,7 @@ mod tests {
     fn blocks_are_rectangles_and_backgrounds_merge() {
         let mut buf = Buffer::empty(R::new(0, 0, 6, 1));
         buf.set_string(0, 0, "███", Style::new().fg(Color::Green).bg(Color::Blue));
-        let s = svg(&buf, Theme::Light);
+        let s = svg(&buf, Paper::Light);
         // One background rect and one bar, both three cells wide; no text.
         assert_eq!(s.matches(r#"width="30" height="20""#).count(), 2, "{s}");
         assert!(!s.contains("<text"), "{s}");
@@ -361,7 +361,7 @@ mod tests {
     fn markup_in_text_is_escaped() {
         let mut buf = Buffer::empty(R::new(0, 0, 12, 1));
         buf.set_string(0, 0, "<a & 'b'>", Style::default());
-        let s = svg(&buf, Theme::Light);
+        let s = svg(&buf, Paper::Light);
         assert!(s.contains("&lt;a &amp; &apos;b&apos;&gt;"), "{s}");
     }
 }

@@ -44,7 +44,7 @@ fn screenshot_never_writes_through_a_planted_link() {
     // would create files in `elsewhere`.
     std::os::unix::fs::symlink(elsewhere.join("a.svg"), dir.join("shot.svg")).unwrap();
     std::os::unix::fs::symlink(elsewhere.join("b.png"), dir.join("shot-2.png")).unwrap();
-    let stem = save_new_pictures(&small_frame(), &dir, "shot", Theme::Light, 1).unwrap();
+    let stem = save_new_pictures(&small_frame(), &dir, "shot", Paper::Light, 1).unwrap();
     assert_eq!(stem, "shot-3", "names taken by links are skipped");
     assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0, "nothing written through a link");
     assert!(std::fs::symlink_metadata(dir.join("shot.svg")).unwrap().file_type().is_symlink());
@@ -60,13 +60,13 @@ fn snapshot_out_refuses_a_symlink_and_replaces_a_file() {
     let target = dir.join("target.svg");
     let link = dir.join("link.svg");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let err = write_picture(&small_frame(), &link, Theme::Light, 1).unwrap_err().to_string();
+    let err = write_picture(&small_frame(), &link, Paper::Light, 1).unwrap_err().to_string();
     assert!(err.contains("link.svg") && err.contains("symbolic link"), "{err}");
     assert!(!target.exists(), "nothing written through the dangling link");
     // A regular file there is replaced, and nothing else is left behind.
     let file = dir.join("figure.svg");
     std::fs::write(&file, "old").unwrap();
-    write_picture(&small_frame(), &file, Theme::Light, 1).unwrap();
+    write_picture(&small_frame(), &file, Paper::Light, 1).unwrap();
     assert!(std::fs::read_to_string(&file).unwrap().contains("<svg"));
     let mut names: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
     names.sort();

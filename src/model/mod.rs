@@ -40,7 +40,7 @@ pub use deadlock::{DeadWait, Deadlock};
 pub use log::{Finding, LogEntry, LogEvent, LogKind, Said};
 pub use op::ResOp;
 pub use record::{Record, RecordKind};
-pub use state::{ACCESS_CAP, Access, FINDINGS_CAP, HISTORY_CAP, LOG_CAP, PState, ProcessState, ResourceState, Wait};
+pub use state::{ACCESS_CAP, ValueAccess, FINDINGS_CAP, HISTORY_CAP, LOG_CAP, PState, ProcessState, ResourceState, Wait};
 
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
@@ -479,7 +479,7 @@ impl Model {
     }
 
     /// A read or write of a shared Value or Array element, in the log.
-    fn shared_access(&mut self, res: ResId, a: Access) {
+    fn shared_access(&mut self, res: ResId, a: ValueAccess) {
         let (seq, line) = self.applying;
         let event = LogEvent::Shared { write: a.write, res, index: a.index, value: a.value };
         self.push_log(LogEntry { seq, t_ns: a.t_ns, lane: a.lane, line, kind: LogKind::Event, text: String::new(), event: Some(event) });

@@ -137,12 +137,12 @@ pub struct ResourceState {
     pub closed: bool,
     /// Value, Array: the latest reads and writes, oldest first (at most
     /// [`ACCESS_CAP`]): who read or wrote what, at which step.
-    pub accesses: Vec<Access>,
+    pub accesses: Vec<ValueAccess>,
 }
 
 /// A read or a write of a shared Value or Array element.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Access {
+pub struct ValueAccess {
     pub lane: Lane,
     pub write: bool,
     /// The element (an Array's), `None` for a Value.

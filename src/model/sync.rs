@@ -9,7 +9,7 @@
 //! [`after_record`] after every record that touched a resource, to keep the
 //! derived fields (a Value's lock holder, a Barrier's waiting count) in step.
 
-use super::{ACCESS_CAP, Access, Model, ResOp};
+use super::{ACCESS_CAP, ValueAccess, Model, ResOp};
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// Applies a completed op on resource `id`.
@@ -177,7 +177,7 @@ fn shared(model: &mut Model, id: ResId, op: &ResOp<'_>) {
         (ResKind::Array, i) if i >= 0 => Some(Some(i)),
         _ => None,
     };
-    let access = index.filter(|_| op.detail.is_none()).map(|index| Access { lane: op.lane, write: op.op == Op::Store, index, value: show_num(n), step: model.steps, t_ns: model.now_ns });
+    let access = index.filter(|_| op.detail.is_none()).map(|index| ValueAccess { lane: op.lane, write: op.op == Op::Store, index, value: show_num(n), step: model.steps, t_ns: model.now_ns });
     let Some(rs) = model.resources.get_mut(&id) else { return };
     if let Some(a) = &access {
         if rs.accesses.len() >= ACCESS_CAP {

@@ -1,7 +1,7 @@
 //! The runtime as a C ABI, for CPython (`ctypes`): `libforkscope.so`.
 //!
-//! One process = one attached [`Rt`] on the process's lane, kept in
-//! [`PROC`] (behind a mutex of its own), and one more [`Rt`] per thread the program
+//! One process = one attached [`LaneRuntime`] on the process's lane, kept in
+//! [`PROC`] (behind a mutex of its own), and one more [`LaneRuntime`] per thread the program
 //! starts (`threading.Thread`: see `runtime::thread`), on the thread's own
 //! lane, kept by that thread ([`MINE`]): a call uses the calling thread's
 //! runtime if it has one, else the process's. So a thread blocked in an op
@@ -15,7 +15,7 @@
 //! — `fs_error` then gives `Kind\tmessage` (Python's exception type and
 //! text); [`NOTHING`] is Python's `None` (an exitcode while alive, a join that
 //! timed out). Texts come in as (pointer, length) of UTF-8 bytes; bytes out
-//! (an item taken from a queue) wait in a buffer that `fs_take` copies out.
+//! (an item taken from a queue) wait in a buffer that `fs_take_bytes` copies out.
 //! The error and the bytes wait *per thread* (the OS thread that made the
 //! call, which is the Python thread's): another Python thread's op in
 //! between cannot replace them. Both are of any size. A number that can be
@@ -40,7 +40,7 @@ use std::sync::atomic::Ordering::*;
 use crate::codec::Value;
 use crate::runtime::ipc::queue::Blocking;
 use crate::runtime::sync::value::Num;
-use crate::runtime::{LessonError, LessonResult, Rt, attach};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, attach};
 use crate::shm::record::{Op, ResKind, TextTag};
 
 use super::names::{self, unknown};
@@ -51,17 +51,17 @@ pub const ERR: i64 = names::result::ERR;
 pub const NOTHING: i64 = names::result::NOTHING;
 
 /// A thread's runtime waiting in [`THREADS`] for its thread.
-struct Attached(Rt);
+struct Attached(LaneRuntime);
 
 // SAFETY: an `Attached` is handed once, through the `THREADS` mutex, to the
-// thread that owns its `Rt` from then on; its `RefCell`/`Cell` state is
+// thread that owns its `LaneRuntime` from then on; its `RefCell`/`Cell` state is
 // never shared between threads.
 unsafe impl Send for Attached {}
 
 /// The process's runtime, reached by one thread at a time (`turn`).
 struct ProcCell {
     turn: Mutex<()>,
-    rt: Rt,
+    rt: LaneRuntime,
 }
 
 // SAFETY: `rt` is only reached while holding `turn` (or in a forked child,
@@ -81,7 +81,7 @@ fn proc_cell() -> Option<&'static ProcCell> {
     unsafe { PROC.load(Acquire).as_ref() }
 }
 
-fn set_proc(rt: Rt) {
+fn set_proc(rt: LaneRuntime) {
     PROC.store(Box::into_raw(Box::new(ProcCell { turn: Mutex::new(()), rt })), Release);
 }
 
@@ -91,7 +91,7 @@ static THREADS: Mutex<Vec<(u32, Attached)>> = Mutex::new(Vec::new());
 
 thread_local! {
     /// The runtime of this thread's own lane, if it has one.
-    static MINE: RefCell<Option<Rt>> = const { RefCell::new(None) };
+    static MINE: RefCell<Option<LaneRuntime>> = const { RefCell::new(None) };
 }
 
 /// This thread's last error and last bytes result, until Python takes them.
@@ -112,7 +112,7 @@ fn fail(kind: &str, message: impl Into<String>) -> i64 {
 }
 
 /// Runs `f` on `rt`, turning errors and panics into [`ERR`].
-fn run_on(rt: &Rt, f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
+fn run_on(rt: &LaneRuntime, f: impl FnOnce(&LaneRuntime) -> LessonResult<i64>) -> i64 {
     match catch_unwind(AssertUnwindSafe(|| f(rt))) {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => fail(&e.kind, e.message),
@@ -122,7 +122,7 @@ fn run_on(rt: &Rt, f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
 
 /// Runs `f` on the calling thread's runtime (its own lane's, else the
 /// process's), turning errors and panics into [`ERR`].
-fn with_rt(f: impl FnOnce(&Rt) -> LessonResult<i64>) -> i64 {
+fn with_rt(f: impl FnOnce(&LaneRuntime) -> LessonResult<i64>) -> i64 {
     let mut f = Some(f);
     if let Some(v) = MINE.with_borrow(|m| m.as_ref().map(|rt| run_on(rt, f.take().expect("not taken yet")))) {
         return v;
@@ -168,7 +168,7 @@ fn none_or(x: Option<i64>) -> i64 {
     x.unwrap_or(NOTHING)
 }
 
-/// Keeps `b` for `fs_take`; returns its length.
+/// Keeps `b` for `fs_take_bytes`; returns its length.
 fn give_bytes(b: Vec<u8>) -> i64 {
     let n = b.len() as i64;
     OUT.with_borrow_mut(|o| o.result = b);
@@ -246,7 +246,7 @@ pub unsafe extern "C" fn fs_error(buf: *mut u8, cap: usize) -> i64 {
 /// # Safety
 /// `buf` points to `cap` writable bytes (or `cap` is 0).
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fs_take(buf: *mut u8, cap: usize) -> i64 {
+pub unsafe extern "C" fn fs_take_bytes(buf: *mut u8, cap: usize) -> i64 {
     OUT.with_borrow_mut(|o| {
         // SAFETY: per this function's contract.
         let n = unsafe { copy_out(&mut o.result, buf, cap) }.min(cap as i64);
@@ -283,7 +283,7 @@ pub unsafe extern "C" fn fs_attach(seg: *const u8, n: usize, lane: u32) -> i64 {
 static SPAWNED: Mutex<Vec<u8>> = Mutex::new(Vec::new());
 
 /// The pickled Process this process was spawned to run: its length
-/// (`fs_take` it); 0 for a run's main.
+/// (`fs_take_bytes` it); 0 for a run's main.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_spawned() -> i64 {
     give_bytes(std::mem::take(&mut *SPAWNED.lock().unwrap_or_else(|p| p.into_inner())))
@@ -317,7 +317,7 @@ pub extern "C" fn fs_start_child(lane: u32) -> i64 {
 /// JSON, WORKDIR the working folder, LANG the language of the dashboard
 /// (en/zh), SCRATCH the scratch folder.
 #[unsafe(no_mangle)]
-pub extern "C" fn fs_info(which: u32) -> i64 {
+pub extern "C" fn fs_run_text(which: u32) -> i64 {
     use names::info::*;
     with_rt(|rt| {
         let i = &rt.info;
@@ -330,7 +330,7 @@ pub extern "C" fn fs_info(which: u32) -> i64 {
             WORKDIR => i.workdir().to_string(),
             LANG => i.lang.code().to_string(),
             SCRATCH => i.scratch.clone(),
-            _ => return Err(unknown("fs_info", "fact (info)", which)),
+            _ => return Err(unknown("fs_run_text", "fact (info)", which)),
         };
         Ok(give_bytes(s.into_bytes()))
     })
@@ -341,7 +341,7 @@ pub extern "C" fn fs_info(which: u32) -> i64 {
 /// the step granularity word (both `u32`, read by Python to know cheaply
 /// whether the run is paused / stepped by statement), PARENT the parent lane.
 #[unsafe(no_mangle)]
-pub extern "C" fn fs_number(which: u32) -> i64 {
+pub extern "C" fn fs_run_number(which: u32) -> i64 {
     use names::number::*;
     with_rt(|rt| {
         Ok(match which {
@@ -351,7 +351,7 @@ pub extern "C" fn fs_number(which: u32) -> i64 {
             MODE_WORD => &rt.ctl.mode as *const _ as i64,
             GRANULARITY_WORD => &rt.ctl.granularity as *const _ as i64,
             PARENT => rt.me.parent.load(Acquire) as i64,
-            _ => return Err(unknown("fs_number", "number", which)),
+            _ => return Err(unknown("fs_run_number", "number", which)),
         })
     })
 }
@@ -431,7 +431,7 @@ pub extern "C" fn fs_sleep(secs: f64, line: u32) -> i64 {
 }
 
 /// `input()`: waits for a line of the run's standard input; its length
-/// (`fs_take` it), or `NOTHING` at the end of input.
+/// (`fs_take_bytes` it), or `NOTHING` at the end of input.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_input(line: u32) -> i64 {
     with_rt(|rt| Ok(match rt.input_op(line, false)? {
@@ -718,7 +718,7 @@ pub extern "C" fn fs_thread_join(lane: u32, secs: f64, line: u32) -> i64 {
 ///
 /// # Safety
 /// `p`/`n` as for [`text`].
-unsafe fn named(rt: &Rt, p: *const u8, n: usize, make: impl FnOnce() -> LessonResult<u32>) -> LessonResult<i64> {
+unsafe fn named(rt: &LaneRuntime, p: *const u8, n: usize, make: impl FnOnce() -> LessonResult<u32>) -> LessonResult<i64> {
     // SAFETY: per the caller's contract.
     let name = unsafe { text(p, n) };
     rt.named(Some(&name), make).map(i64::from)
@@ -741,7 +741,7 @@ pub unsafe extern "C" fn fs_lock_new(kind: u32, name: *const u8, n: usize, line:
 }
 
 /// The acquire of a Lock, RLock or Semaphore (`kind::`).
-fn acquire(rt: &Rt, function: &str, kind: u32, id: u32, blocking: bool, secs: Option<f64>, line: u32) -> LessonResult<i64> {
+fn acquire(rt: &LaneRuntime, function: &str, kind: u32, id: u32, blocking: bool, secs: Option<f64>, line: u32) -> LessonResult<i64> {
     let got = match kind {
         names::kind::LOCK => rt.lock_acquire(id, blocking, secs, line)?,
         names::kind::RLOCK => rt.rlock_acquire(id, blocking, secs, line)?,
@@ -1006,7 +1006,7 @@ pub unsafe extern "C" fn fs_queue_put(id: u32, repr: *const u8, rn: usize, data:
     with_rt(|rt| rt.queue_put(id, &v, how, line).map(|_| 0))
 }
 
-/// `q.get(block, timeout)` / `get_nowait`: the item's length (`fs_take` it).
+/// `q.get(block, timeout)` / `get_nowait`: the item's length (`fs_take_bytes` it).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_queue_get(id: u32, block: u32, secs: f64, nowait: u32, line: u32) -> i64 {
     let how = Blocking { block: block != 0, timeout: timeout(secs), nowait: nowait != 0 };
@@ -1061,7 +1061,7 @@ pub unsafe extern "C" fn fs_pipe_send(id: u32, end: u8, repr: *const u8, rn: usi
     with_rt(|rt| rt.pipe_send(id, end, &v, line).map(|_| 0))
 }
 
-/// `c.recv()` / `c.recv_bytes()` on `end`: the message's length (`fs_take` it).
+/// `c.recv()` / `c.recv_bytes()` on `end`: the message's length (`fs_take_bytes` it).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_pipe_recv(id: u32, end: u8, line: u32) -> i64 {
     with_rt(|rt| pickled(rt.pipe_recv(id, end, line)?))
@@ -1107,7 +1107,7 @@ pub unsafe extern "C" fn fs_conn_send(id: u32, end: u8, fd: i32, repr: *const u8
 }
 
 /// `c.recv_bytes(maxlength)` (`maxlength` < 0: any): the message's length
-/// (`fs_take` it), or `NOTHING` when it is longer than `maxlength`.
+/// (`fs_take_bytes` it), or `NOTHING` when it is longer than `maxlength`.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_conn_recv(id: u32, end: u8, fd: i32, maxlength: i64, line: u32) -> i64 {
     with_rt(|rt| Ok(rt.conn_recv(id, end, fd, maxlength, line)?.map_or(NOTHING, give_bytes)))
@@ -1245,7 +1245,7 @@ pub unsafe extern "C" fn fs_pool_submit(id: u32, op: u32, func: *const u8, fnn: 
     with_rt(|rt| rt.pool_submit(id, op, &func, calls, callback != 0, line).map(i64::from))
 }
 
-/// A worker takes its next task: the length of its pickled call (`fs_take`
+/// A worker takes its next task: the length of its pickled call (`fs_take_bytes`
 /// it), or `NOTHING` when the pool tells it to stop.
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_pool_take(id: u32) -> i64 {
@@ -1313,7 +1313,7 @@ fn result_bytes(v: Value) -> LessonResult<i64> {
     Ok(give_bytes(out))
 }
 
-/// `r.get(timeout)`: see `result_bytes` (`fs_take` it).
+/// `r.get(timeout)`: see `result_bytes` (`fs_take_bytes` it).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_result_get(rid: u32, secs: f64, line: u32) -> i64 {
     with_rt(|rt| result_bytes(rt.result_get(rid, timeout(secs), line)?))
@@ -1439,7 +1439,7 @@ pub unsafe extern "C" fn fs_sock_send(id: u32, fd: i32, data: *const u8, dn: usi
     with_rt(|rt| rt.sock_send(id, fd, &data, flags, line))
 }
 
-/// `sock.recv(bufsize, flags)`: the bytes' length (`fs_take` them).
+/// `sock.recv(bufsize, flags)`: the bytes' length (`fs_take_bytes` them).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_sock_recv(id: u32, fd: i32, bufsize: i64, flags: i32, secs: f64, line: u32) -> i64 {
     with_rt(|rt| Ok(give_bytes(rt.sock_recv(id, fd, bufsize, flags, timeout(secs), line)?)))

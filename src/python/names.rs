@@ -37,9 +37,9 @@ groups! {
     mode: u32 { RUNNING = 0, PAUSED = 1 }
     /// The step granularity word (`number::GRANULARITY_WORD`).
     gran: u32 { OP = 0, STATEMENT = 1 }
-    /// `fs_info`: facts about the run and this process, as text.
+    /// `fs_run_text`: facts about the run and this process, as text.
     info: u32 { SCRIPT = 0, SOURCE_PATH = 1, LESSON = 2, NAME = 3, PARAMS = 4, WORKDIR = 5, LANG = 6, SCRATCH = 7 }
-    /// `fs_number`: numbers about the run and this process.
+    /// `fs_run_number`: numbers about the run and this process.
     number: u32 { LANE = 0, SEED = 1, DAEMON = 2, MODE_WORD = 3, GRANULARITY_WORD = 4, PARENT = 5 }
     /// `fs_print`: the stream written.
     stream: u32 { STDOUT = 1, STDERR = 2 }

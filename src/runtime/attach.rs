@@ -14,10 +14,10 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
-use super::Rt;
+use super::LaneRuntime;
 use super::process::SpawnPayload;
 use crate::codec::{self, RunInfo};
-use crate::shm::layout::{Lane, NONE, ProcState};
+use crate::shm::layout::{LaneSlot, NONE, ProcState};
 use crate::shm::record::TextTag;
 use crate::shm::{Segment, View, futex};
 use crate::sys;
@@ -25,7 +25,7 @@ use crate::sys;
 /// A process attached to its lane.
 #[derive(Debug)]
 pub struct Attached {
-    pub rt: Rt,
+    pub rt: LaneRuntime,
     /// What the lane's spawn record asks it to run (a function name).
     pub target: String,
     pub payload: SpawnPayload,
@@ -67,7 +67,7 @@ pub fn adopt_forked_in_place(v: View<'static>, segment: &str, lane: u32) -> Resu
 
 /// Waits until the spawner released `me` (its `go` word), bounded, giving up at
 /// once if the conductor dies meanwhile: no process may outlive it.
-fn wait_released(me: &Lane, lane: u32, pidfd: &OwnedFd) -> Result<(), String> {
+fn wait_released(me: &LaneSlot, lane: u32, pidfd: &OwnedFd) -> Result<(), String> {
     let t0 = Instant::now();
     loop {
         let w = me.wake.0.load(Acquire);
@@ -120,7 +120,7 @@ fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd, enter
     let target = me.target.get();
     sys::set_process_name(&name);
     let daemon = me.daemon.load(Acquire) != 0;
-    let rt = Rt::new(v, lane, info, segment.to_string(), payload.identity.clone(), name, daemon);
+    let rt = LaneRuntime::new(v, lane, info, segment.to_string(), payload.identity.clone(), name, daemon);
     rt.set_state(ProcState::Starting, None, NONE, NONE, 0);
     if let Err(e) = watcher {
         // Without its watcher the process could outlive the conductor: it

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
 
-use super::{LessonError, LessonResult, Rt};
+use super::{LessonError, LessonResult, LaneRuntime};
 use crate::codec::Value;
 use crate::shm::layout::NONE;
 use crate::shm::record::Op;
@@ -85,7 +85,7 @@ fn preview(s: &str) -> String {
     if one_line.chars().count() > 60 { format!("{}…", one_line.chars().take(59).collect::<String>()) } else { one_line }
 }
 
-impl Rt {
+impl LaneRuntime {
     fn scratch(&self) -> PathBuf {
         PathBuf::from(&self.info.scratch)
     }

@@ -90,7 +90,7 @@ pub fn serve(listener: OwnedFd, v: View<'static>, conductor: OwnedFd, mut become
             if v.lane(lane).is_some_and(|l| l.ended.load(Acquire) == 0) {
                 return true;
             }
-            sys::wait_child(pid, false) == sys::Wait::Running
+            sys::wait_child(pid, false) == sys::ChildWait::Running
         });
         let wait = if children.is_empty() { -1 } else { 10 };
         let ready = sys::poll_readable(&[listener.as_fd(), conductor.as_fd()], wait);

@@ -1,6 +1,6 @@
 //! The gate: where pause and step hold a process, and how it waits.
 //!
-//! - Running: [`Rt::checkpoint`] is one relaxed atomic load of the run mode.
+//! - Running: [`LaneRuntime::checkpoint`] is one relaxed atomic load of the run mode.
 //! - Paused: a process arriving at a checkpoint of the chosen granularity (an op,
 //!   or a statement) parks in state `ready` on its lane's wake word until the
 //!   conductor grants it a step or resumes the run. To consume a grant it first
@@ -14,13 +14,13 @@
 //!   step. When the run resumes, a sleep or timeout that was interrupted goes on
 //!   with the time it had left.
 //!
-//! Every wait is on the process's own lane word ([`crate::shm::layout::Lane::wake`]);
+//! Every wait is on the process's own lane word ([`crate::shm::layout::LaneSlot::wake`]);
 //! anyone who changes what a process waits for bumps that word and wakes it.
 
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
-use super::{Rt, WaitEnd};
+use super::{LaneRuntime, WaitEnd};
 use crate::shm::futex;
 use crate::shm::layout::{GRAN_OP, GRAN_STATEMENT, MODE_PAUSED, MODE_RUNNING, NONE, ProcState};
 use crate::shm::record::{Op, TextTag};
@@ -44,7 +44,7 @@ struct VirtualDeadline {
 }
 
 impl VirtualDeadline {
-    fn new(rt: &Rt, len_ns: u64) -> Self {
+    fn new(rt: &LaneRuntime, len_ns: u64) -> Self {
         VirtualDeadline { at_ns: rt.now_ns().saturating_add(len_ns), left_ns: None }
     }
     fn freeze(&mut self, now: u64) {
@@ -78,7 +78,7 @@ pub fn wait_bounded(limit: Duration, cond: impl Fn() -> bool) {
     }
 }
 
-impl Rt {
+impl LaneRuntime {
     pub fn paused(&self) -> bool {
         self.ctl.mode.load(Relaxed) == MODE_PAUSED
     }
@@ -122,7 +122,7 @@ impl Rt {
         self.set_state(ProcState::Running, Some(op), NONE, NONE, 0);
     }
 
-    /// [`Rt::enter_op`] for an op that waits on `res` (or on process `other`)
+    /// [`LaneRuntime::enter_op`] for an op that waits on `res` (or on process `other`)
     /// for as long as it takes: while parked at the gate the process shows
     /// it (status op, res, other), so `explore --all` knows it would wait
     /// before it steps it (see `Run::next_wait`).
@@ -202,7 +202,7 @@ impl Rt {
         self.wait_until_every(op, res, other, timeout, None, done)
     }
 
-    /// [`Rt::wait_until`], also re-checking `done` every `every` (real time,
+    /// [`LaneRuntime::wait_until`], also re-checking `done` every `every` (real time,
     /// paused or not): for waits that something outside the run's processes
     /// can end without waking this lane (a socket: a connection or bytes from
     /// another program).

@@ -13,7 +13,7 @@
 
 use std::sync::atomic::Ordering::*;
 
-use super::{LessonError, LessonResult, Rt, WaitEnd, waitq};
+use super::{LessonError, LessonResult, LaneRuntime, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -25,7 +25,7 @@ fn bump_version(slot: &ResourceSlot) {
     slot.version.store(slot.version.load(Relaxed).wrapping_add(1), Release);
 }
 
-impl Rt {
+impl LaneRuntime {
     /// The slot of resource `id`, checked to be of `kind`.
     pub fn slot(&self, id: u32, kind: ResKind) -> LessonResult<&'static ResourceSlot> {
         let slot = self

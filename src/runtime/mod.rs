@@ -4,9 +4,9 @@
 //! `main`) and attaches to its lane with [`attach`]; a front-end then runs the
 //! lesson in it: Rhai (`crate::worker`, `forkscope worker --segment
 //! NAME --lane N`) or Python (`crate::python`, real CPython over the C ABI).
-//! The runtime knows neither language. [`Rt`] is the process's handle on its lane: it writes records and
+//! The runtime knows neither language. [`LaneRuntime`] is the process's handle on its lane: it writes records and
 //! the status, and passes the gate. Each primitive lives in its own file and is
-//! a set of methods on `Rt`.
+//! a set of methods on `LaneRuntime`.
 //!
 //! This module never depends on the model or the UI.
 
@@ -17,7 +17,7 @@ pub mod forkserver;
 pub mod gate;
 pub mod ipc;
 pub mod lock;
-pub mod misc;
+pub mod plain;
 pub mod process;
 pub mod sync;
 pub mod thread;
@@ -31,7 +31,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::codec::RunInfo;
 use crate::shm::View;
-use crate::shm::layout::{Control, Lane, NONE, ProcState, StatusSnapshot};
+use crate::shm::layout::{Control, LaneSlot, NONE, ProcState, StatusSnapshot};
 use crate::shm::record::{NO_LANE, OpBody, Op, RawKind, RawRecord, ResKind, TextTag, text_chunks, text_groups};
 
 pub use error::{LessonError, LessonResult};
@@ -60,11 +60,11 @@ pub struct Local {
     pub name: String,
     /// The process's daemon flag (a thread's runtime has its process's).
     pub daemon: bool,
-    /// The name the next resource this process creates gets (see [`Rt::named`]).
+    /// The name the next resource this process creates gets (see [`LaneRuntime::named`]).
     pub next_name: Option<String>,
     /// The variables a front-end gave for the op (or statement) this process
     /// is about to take: written as a `Locals` record only if it parks at
-    /// the gate there (see [`Rt::set_locals`]).
+    /// the gate there (see [`LaneRuntime::set_locals`]).
     pub pending_locals: Option<String>,
 }
 
@@ -74,14 +74,14 @@ pub struct Local {
 pub struct Family {
     pub children: Vec<ChildInfo>,
     /// CPU milliseconds (user, system) of joined children whose OS parent
-    /// was not this process (see `Lane::cpu_user_ms`).
+    /// was not this process (see `LaneSlot::cpu_user_ms`).
     pub children_cpu_ms: (u64, u64),
 }
 
 /// The runtime of a process, or of one thread of it (see [`thread`]): its
 /// lane, the run's info, its local state.
 #[derive(Debug)]
-pub struct Rt {
+pub struct LaneRuntime {
     pub v: View<'static>,
     /// The lane this runtime writes: the process's, or a thread's own.
     pub lane: u32,
@@ -90,13 +90,13 @@ pub struct Rt {
     pub home: u32,
     /// Shared by the runtimes of the process's threads.
     pub family: std::sync::Arc<std::sync::Mutex<Family>>,
-    pub me: &'static Lane,
+    pub me: &'static LaneSlot,
     pub ctl: &'static Control,
     pub info: RunInfo,
     pub seg_name: String,
     pub local: RefCell<Local>,
     /// Steps this process has taken (gate passes, completions after a wake-up,
-    /// timeouts) since its last record; see [`Rt::emit`].
+    /// timeouts) since its last record; see [`LaneRuntime::emit`].
     pub gates: std::cell::Cell<u32>,
 }
 
@@ -109,12 +109,12 @@ pub enum WaitEnd {
     TimedOut,
 }
 
-impl Rt {
-    pub fn new(v: View<'static>, lane: u32, info: RunInfo, seg_name: String, identity: Vec<u32>, name: String, daemon: bool) -> Rt {
+impl LaneRuntime {
+    pub fn new(v: View<'static>, lane: u32, info: RunInfo, seg_name: String, identity: Vec<u32>, name: String, daemon: bool) -> LaneRuntime {
         let me = v.lane(lane).expect("lane checked by the caller");
         let ctl = v.control();
         let rng = ChaCha8Rng::seed_from_u64(info.seed ^ (lane as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        Rt {
+        LaneRuntime {
             v,
             lane,
             home: lane,

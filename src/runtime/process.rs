@@ -20,7 +20,7 @@ use std::sync::atomic::Ordering::*;
 
 use serde::{Deserialize, Serialize};
 
-use super::{ChildInfo, LessonError, LessonResult, Rt, WaitEnd};
+use super::{ChildInfo, LessonError, LessonResult, LaneRuntime, WaitEnd};
 use crate::codec::{self, Value};
 use crate::shm::layout::{NONE, ProcState};
 use crate::shm::record::{OpBody, Op, RawKind};
@@ -74,7 +74,7 @@ pub fn spawn_worker_inheriting(exe: &Path, seg: &str, lane: u32, group_leader: b
 /// Reaps `pid` if it is our child; false if it is not (the fork server's
 /// template is its OS parent).
 pub fn reap(pid: i32) -> bool {
-    matches!(crate::sys::wait_child(pid, true), crate::sys::Wait::Ended(_))
+    matches!(crate::sys::wait_child(pid, true), crate::sys::ChildWait::Ended(_))
 }
 
 /// CPU seconds (user, system) of `who` (`RUSAGE_SELF`, `RUSAGE_CHILDREN`):
@@ -95,7 +95,7 @@ pub fn cpu_ms_with_children() -> (u32, u32) {
     (ms(su + cu), ms(ss + cs))
 }
 
-impl Rt {
+impl LaneRuntime {
     fn child(&self, lane: u32) -> Option<ChildInfo> {
         self.family().children.iter().find(|c| c.lane == lane).cloned()
     }
@@ -140,7 +140,7 @@ impl Rt {
     /// have children, reserves the child's lane and writes what it must run.
     /// Returns the lane and the socket descriptors the child must inherit.
     /// The caller then launches the process (exec or fork) and calls
-    /// [`Rt::start_launched`].
+    /// [`LaneRuntime::start_launched`].
     pub fn start_reserve(&self, target: &str, args: Vec<Value>, identity: Vec<u32>, name: &str, daemon: bool) -> LessonResult<(u32, Vec<i32>)> {
         if self.local.borrow().daemon {
             return Err(LessonError::assertion("daemonic processes are not allowed to have children"));
@@ -148,7 +148,7 @@ impl Rt {
         self.reserve_child_lane(target, args, identity, name, daemon)
     }
 
-    /// [`Rt::start_reserve`] without its check: a bare `os.fork()` is
+    /// [`LaneRuntime::start_reserve`] without its check: a bare `os.fork()` is
     /// allowed in a daemonic process (a Pool's worker too), as in CPython.
     pub fn reserve_child_lane(&self, target: &str, args: Vec<Value>, identity: Vec<u32>, name: &str, daemon: bool) -> LessonResult<(u32, Vec<i32>)> {
         let lane = self.v.alloc_lane(self.lane)?;
@@ -288,7 +288,7 @@ impl Rt {
     /// lane and exitcode returned; with `block`, waits (a `join` op, shown
     /// waiting on the first lane) until one has; without, `None` if none
     /// has (as `WNOHANG`, a child that has exited counts as ended: see
-    /// [`Rt::child_exitcode`]). The same schedule reaps the same child.
+    /// [`LaneRuntime::child_exitcode`]). The same schedule reaps the same child.
     pub fn process_wait_any(&self, lanes: &[u32], block: bool, line: u32) -> LessonResult<Option<(u32, i32)>> {
         let no_child = || LessonError::new("ChildProcessError", "[Errno 10] No child processes");
         let &first = lanes.first().ok_or_else(no_child)?;

@@ -3,31 +3,31 @@
 //! own line, state, waits and records, stepped by the same gate.
 //!
 //! A thread's lane is reserved by the thread that starts it
-//! ([`Rt::thread_prepare`], which also makes the new thread's runtime: it
+//! ([`LaneRuntime::thread_prepare`], which also makes the new thread's runtime: it
 //! shares the process's [`super::Family`] and pipe ends, through `home`),
-//! then the OS thread is made, then [`Rt::thread_commit`] publishes the
+//! then the OS thread is made, then [`LaneRuntime::thread_commit`] publishes the
 //! lane (the process's pid, the `Spawn` record) and releases it; the new
-//! thread waits for that in [`Rt::thread_attach`] before its first op.
-//! Its end is [`Rt::thread_end`]: an `exit` op, a step of its own while
+//! thread waits for that in [`LaneRuntime::thread_attach`] before its first op.
+//! Its end is [`LaneRuntime::thread_end`]: an `exit` op, a step of its own while
 //! stepping, then the status `exiting`, which the conductor's reaper takes
 //! as the lane's end (exitcode 0: a thread has none; an uncaught exception
 //! is printed, as CPython's `threading.excepthook` does). The process's end
 //! ends every thread lane it still has (they share its pid).
-//! [`Rt::thread_join`] is `Thread.join()`: an op that waits for that end,
+//! [`LaneRuntime::thread_join`] is `Thread.join()`: an op that waits for that end,
 //! like a process's `join`.
 
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
-use super::{LessonError, LessonResult, Rt, WaitEnd};
+use super::{LessonError, LessonResult, LaneRuntime, WaitEnd};
 use crate::shm::futex;
 use crate::shm::layout::{NONE, ProcState};
 use crate::shm::record::Op;
 
-impl Rt {
+impl LaneRuntime {
     /// `t.start()`, first half: the gate, the thread's lane (named `name`,
     /// under this process), and the runtime the new thread will use.
-    pub fn thread_prepare(&self, name: &str, daemon: bool, line: u32) -> LessonResult<(u32, Rt)> {
+    pub fn thread_prepare(&self, name: &str, daemon: bool, line: u32) -> LessonResult<(u32, LaneRuntime)> {
         self.enter_op(Op::Start, line);
         let lane = self.v.alloc_lane(self.home)?;
         let l = self.v.lane(lane).expect("allocated lane is in range");
@@ -41,7 +41,7 @@ impl Rt {
             let local = self.local.borrow();
             (local.identity.clone(), local.name.clone(), local.daemon)
         };
-        let mut rt = Rt::new(self.v, lane, self.info.clone(), self.seg_name.clone(), identity, process_name, process_daemon);
+        let mut rt = LaneRuntime::new(self.v, lane, self.info.clone(), self.seg_name.clone(), identity, process_name, process_daemon);
         rt.home = self.home;
         rt.family = self.family.clone();
         Ok((lane, rt))

@@ -29,9 +29,9 @@ fn at(file: &str, pos: rhai::Position, message: String) -> ScenarioError {
 /// Checks `lesson`; the first problem found is the error.
 pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
     check_size(lesson)?;
-    match lesson.language {
-        super::Language::Rhai => check_rhai(lesson)?,
-        super::Language::Python => check_python(lesson)?,
+    match lesson.engine {
+        super::Engine::Rhai => check_rhai(lesson)?,
+        super::Engine::Python => check_python(lesson)?,
     }
     check_manifest(lesson)
 }
@@ -225,7 +225,7 @@ mod tests {
     use crate::scenario::Manifest;
 
     fn lesson(script: &str) -> Lesson {
-        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default(), manifest_text: None, language: Default::default(), variants: vec![] }
+        Lesson { name: "t".into(), origin: "t.rhai".into(), script_file: "t.rhai".into(), manifest_file: None, script: script.into(), manifest: Manifest::default(), manifest_text: None, engine: Default::default(), variants: vec![] }
     }
 
     #[test]

@@ -106,7 +106,7 @@ impl Facts {
 /// A Python lesson's parameters under their constants' names (`TICKETS`),
 /// where no fact has that name already.
 fn constant_vars(lesson: &super::Lesson, facts: &Facts) -> Vec<(String, Value)> {
-    if lesson.language != super::Language::Python {
+    if lesson.engine != super::Engine::Python {
         return Vec::new();
     }
     lesson

@@ -54,7 +54,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-pub use crate::codec::Language;
+pub use crate::codec::Engine;
 use crate::codec::Value;
 
 include!(concat!(env!("OUT_DIR"), "/builtins.rs"));
@@ -284,7 +284,7 @@ pub struct Lesson {
     /// The manifest's text, as read (kept so a recording can carry the lesson whole).
     pub manifest_text: Option<String>,
     /// What the script is written in (from its file name: `.py` is Python).
-    pub language: Language,
+    pub engine: Engine,
     /// The programs of its `[[variants]]`, in the manifest's order (empty
     /// without variants, and in a lesson made ready to run by
     /// [`Lesson::for_run`], whose `script` is the one that runs).
@@ -412,8 +412,8 @@ impl Lesson {
             (Some(f), Some(t)) => parse_manifest(t, f)?,
             _ => Manifest { title: Texts { en: name.to_string(), zh: name.to_string() }, ..Default::default() },
         };
-        let language = Language::of_path(&script_file);
-        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest, manifest_text: manifest_text.map(str::to_string), language, variants: Vec::new() })
+        let engine = Engine::of_path(&script_file);
+        Ok(Lesson { name: name.to_string(), origin, script_file, manifest_file, script, manifest, manifest_text: manifest_text.map(str::to_string), engine, variants: Vec::new() })
     }
 
     pub fn title(&self, lang: crate::vocab::Lang) -> &str {
@@ -689,7 +689,7 @@ mod tests {
         let all = python_builtins();
         assert!(!all.is_empty());
         for l in &all {
-            assert!(l.name.ends_with(".py") && l.is_builtin() && l.language == Language::Python, "{}", l.name);
+            assert!(l.name.ends_with(".py") && l.is_builtin() && l.engine == Engine::Python, "{}", l.name);
             assert!(!l.manifest.section.en.is_empty() && !l.manifest.section.zh.is_empty(), "{}: a built-in names its section of the notes", l.name);
             assert_eq!(l.variants.len(), l.manifest.variants.len(), "{}", l.name);
             program::check_constants(l).unwrap_or_else(|e| panic!("{e}"));
@@ -765,7 +765,7 @@ mod tests {
             "m.toml",
         )
         .unwrap();
-        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m, manifest_text: None, language: Language::Rhai, variants: vec![] };
+        let l = Lesson { name: "t".into(), origin: "x".into(), script_file: "x".into(), manifest_file: None, script: String::new(), manifest: m, manifest_text: None, engine: Engine::Rhai, variants: vec![] };
         let p = l.resolve_params(&["lock=true".into(), "tickets=7".into()]).unwrap();
         assert_eq!(p["lock"], Value::Bool(true));
         assert_eq!(p["tickets"], Value::Int(7));

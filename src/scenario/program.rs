@@ -355,7 +355,7 @@ impl Lesson {
     /// parameter's value. A Rhai lesson is returned as it is.
     pub fn for_run(&self, params: &BTreeMap<String, Value>) -> Result<Lesson, ScenarioError> {
         let mut l = self.clone();
-        if self.language != super::Language::Python {
+        if self.engine != super::Engine::Python {
             return Ok(l);
         }
         let variant = match params.get(VARIANT) {

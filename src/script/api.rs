@@ -12,7 +12,7 @@ use super::objects::{Globals, LockObj, ProcessObj};
 use super::values::{from_value, to_value};
 use super::FnTable;
 use super::common::{R, lift, line, raise, secs, target_name};
-use crate::runtime::{LessonError, Rt};
+use crate::runtime::{LessonError, LaneRuntime};
 
 fn opt_secs(ctx: &NativeCallContext, d: Dynamic) -> R<Option<f64>> {
     let s = secs(ctx, &d)?;
@@ -20,7 +20,7 @@ fn opt_secs(ctx: &NativeCallContext, d: Dynamic) -> R<Option<f64>> {
 }
 
 /// Registers the whole API for a process running on `rt`.
-pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>, globals: Globals) {
+pub fn register(engine: &mut Engine, rt: Rc<LaneRuntime>, fns: Rc<FnTable>, globals: Globals) {
     register_process(engine, rt.clone(), fns.clone());
     register_lock(engine, rt.clone());
     super::api_sync::register(engine, rt.clone());
@@ -29,10 +29,10 @@ pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>, globals: Glob
     register_misc(engine, rt, globals);
 }
 
-fn register_process(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
+fn register_process(engine: &mut Engine, rt: Rc<LaneRuntime>, fns: Rc<FnTable>) {
     engine.register_type_with_name::<ProcessObj>("Process");
 
-    fn make(rt: &Rt, ctx: &NativeCallContext, fns: &FnTable, target: Dynamic, args: Array, opts: Map) -> R<ProcessObj> {
+    fn make(rt: &LaneRuntime, ctx: &NativeCallContext, fns: &FnTable, target: Dynamic, args: Array, opts: Map) -> R<ProcessObj> {
         let target = target_name(ctx, fns, &target)?;
         let (identity, default_name) = rt.new_child_identity();
         // name: () is Python's name=None: the default name.
@@ -162,12 +162,12 @@ fn register_process(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
     });
     engine.register_fn("getpid", || std::process::id() as INT);
     // The process that started this one, whether it is the OS parent (exec)
-    // or the fork server's template is (see `Rt::parent_pid`).
+    // or the fork server's template is (see `LaneRuntime::parent_pid`).
     let r = rt.clone();
     engine.register_fn("getppid", move || r.parent_pid() as INT);
 }
 
-fn register_lock(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_lock(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<LockObj>("Lock");
     let r = rt.clone();
     engine.register_fn("Lock", move |ctx: NativeCallContext| -> R<LockObj> {
@@ -206,7 +206,7 @@ fn register_lock(engine: &mut Engine, rt: Rc<Rt>) {
     engine.register_fn("to_debug", show);
 }
 
-fn register_misc(engine: &mut Engine, rt: Rc<Rt>, globals: Globals) {
+fn register_misc(engine: &mut Engine, rt: Rc<LaneRuntime>, globals: Globals) {
     // Arrays and maps print through our walker (bounded depth, linear time).
     for name in ["print", "debug", "to_string", "to_debug"] {
         engine.register_fn(name, |ctx: NativeCallContext, a: &mut Array| -> R<String> { lift(&ctx, super::values::show_array(&ctx, a)) });

@@ -18,12 +18,12 @@ use super::FnTable;
 use super::common::{R, lift, line, raise};
 use super::values::{from_value, to_value};
 use crate::runtime::ipc::queue::Blocking;
-use crate::runtime::{LessonError, Rt};
+use crate::runtime::{LessonError, LaneRuntime};
 use crate::shm::record::Op;
 
 pub use super::objects::{ConnectionObj, QueueObj, SocketObj};
 
-pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
+pub fn register(engine: &mut Engine, rt: Rc<LaneRuntime>, fns: Rc<FnTable>) {
     register_queue(engine, rt.clone());
     register_pipe(engine, rt.clone());
     register_socket(engine, rt.clone());
@@ -56,11 +56,11 @@ fn no_attribute(ctx: &NativeCallContext, ty: &str, attr: &str) -> Box<rhai::Eval
     raise(LessonError::new("AttributeError", format!("'{ty}' object has no attribute '{attr}'")), ctx.call_position())
 }
 
-fn show_resource(rt: &Rt, id: u32) -> String {
+fn show_resource(rt: &LaneRuntime, id: u32) -> String {
     rt.v.resource(id).map(|s| format!("<{}>", s.name.get())).unwrap_or_default()
 }
 
-fn register_queue(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_queue(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<QueueObj>("Queue");
     for (name, joinable) in [("Queue", false), ("JoinableQueue", true)] {
         let r = rt.clone();
@@ -138,7 +138,7 @@ fn register_queue(engine: &mut Engine, rt: Rc<Rt>) {
     engine.register_fn("to_debug", show);
 }
 
-fn register_pipe(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_pipe(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<ConnectionObj>("Connection");
     let make = {
         let r = rt.clone();
@@ -171,7 +171,7 @@ fn register_pipe(engine: &mut Engine, rt: Rc<Rt>) {
     engine.register_fn("to_debug", show);
 }
 
-fn register_socket(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_socket(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<SocketObj>("socket");
     let r = rt.clone();
     engine.register_fn("listen", move |ctx: NativeCallContext, port: INT| -> R<SocketObj> {

@@ -5,7 +5,7 @@
 //! Python program's resources are named after their variables.
 //!
 //! Each overload takes the map off, then calls the primitive's own
-//! constructor with the rest inside [`Rt::named`]: one path for every
+//! constructor with the rest inside [`LaneRuntime::named`]: one path for every
 //! primitive, nothing of their construction repeated here.
 
 use std::rc::Rc;
@@ -13,7 +13,7 @@ use std::rc::Rc;
 use rhai::{Dynamic, Engine, Map, NativeCallContext};
 
 use super::common::{R, raise};
-use crate::runtime::{LessonError, Rt};
+use crate::runtime::{LessonError, LaneRuntime};
 
 /// Every constructor and how many positional arguments it takes before the map.
 const CONSTRUCTORS: &[(&str, usize)] = &[
@@ -59,14 +59,14 @@ fn chosen_name(ctx: &NativeCallContext, ctor: &str, opts: &Map) -> R<Option<Stri
 }
 
 /// Calls `ctor(args)` with the resource it makes named after `opts`.
-fn make(rt: &Rt, ctx: &NativeCallContext, ctor: &str, mut args: Vec<Dynamic>, opts: &Map) -> R<Dynamic> {
+fn make(rt: &LaneRuntime, ctx: &NativeCallContext, ctor: &str, mut args: Vec<Dynamic>, opts: &Map) -> R<Dynamic> {
     let name = chosen_name(ctx, ctor, opts)?;
     let mut refs: Vec<&mut Dynamic> = args.iter_mut().collect();
     rt.named(name.as_deref(), || ctx.call_native_fn_raw(ctor, false, &mut refs))
 }
 
 /// Registers the named overload of every constructor.
-pub fn register(engine: &mut Engine, rt: Rc<Rt>) {
+pub fn register(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     for &(ctor, arity) in CONSTRUCTORS {
         let r = rt.clone();
         match arity {

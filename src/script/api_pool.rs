@@ -18,7 +18,7 @@ use super::common::{R, lift, line, raise, target_name};
 use super::values::{from_value, to_value};
 use crate::codec::Value;
 use crate::runtime::ipc::pool::JoinStep;
-use crate::runtime::{LessonError, Rt};
+use crate::runtime::{LessonError, LaneRuntime};
 use crate::shm::record::Op;
 
 /// A `Pool`: its resource and its workers' lanes. Only its creator has one
@@ -48,7 +48,7 @@ thread_local! {
 }
 
 /// Runs every callback whose result is ready, in submission order.
-fn run_callbacks(ctx: &NativeCallContext, rt: &Rt) -> R<()> {
+fn run_callbacks(ctx: &NativeCallContext, rt: &LaneRuntime) -> R<()> {
     loop {
         let next = CALLBACKS.with(|c| {
             let mut c = c.borrow_mut();
@@ -67,7 +67,7 @@ fn pending_for(pool: u32) -> Vec<u32> {
     CALLBACKS.with(|c| c.borrow().iter().filter(|p| p.pool == pool).map(|p| p.result).collect())
 }
 
-pub fn register(engine: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
+pub fn register(engine: &mut Engine, rt: Rc<LaneRuntime>, fns: Rc<FnTable>) {
     engine.register_type_with_name::<PoolObj>("Pool");
     engine.register_type_with_name::<AsyncResultObj>("AsyncResult");
 

@@ -13,11 +13,11 @@ use rhai::{Array, Dynamic, Engine, FLOAT, INT, NativeCallContext};
 
 use super::common::{R, lift, line, raise, secs};
 use crate::runtime::sync::value::{Num, typecode_is_float};
-use crate::runtime::{LessonError, Rt};
+use crate::runtime::{LessonError, LaneRuntime};
 use crate::shm::record::ResKind;
 pub use super::objects::{ArrayObj, BarrierObj, ConditionObj, EventObj, RLockObj, SemaphoreObj, ValueObj};
 
-pub fn register(engine: &mut Engine, rt: Rc<Rt>) {
+pub fn register(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     register_rlock(engine, rt.clone());
     register_semaphore(engine, rt.clone());
     register_event(engine, rt.clone());
@@ -34,11 +34,11 @@ fn timeout(ctx: &NativeCallContext, d: &Dynamic) -> R<Option<f64>> {
 }
 
 /// What an acquire-like call does: (rt, id, blocking, timeout, line).
-type AcquireFn = fn(&Rt, u32, bool, Option<f64>, u32) -> Result<bool, LessonError>;
+type AcquireFn = fn(&LaneRuntime, u32, bool, Option<f64>, u32) -> Result<bool, LessonError>;
 
 /// Registers `acquire()`, `acquire(blocking)`, `acquire(secs)` and
 /// `acquire(blocking, secs)` on `T`.
-fn register_acquire<T: Clone + 'static>(engine: &mut Engine, rt: &Rc<Rt>, id: fn(&T) -> u32, f: AcquireFn) {
+fn register_acquire<T: Clone + 'static>(engine: &mut Engine, rt: &Rc<LaneRuntime>, id: fn(&T) -> u32, f: AcquireFn) {
     let r = rt.clone();
     engine.register_fn("acquire", move |ctx: NativeCallContext, o: &mut T| -> R<bool> { lift(&ctx, f(&r, id(o), true, None, line(&ctx))) });
     let r = rt.clone();
@@ -55,7 +55,7 @@ fn register_acquire<T: Clone + 'static>(engine: &mut Engine, rt: &Rc<Rt>, id: fn
 }
 
 /// Registers `wait()`, `wait(secs)` on `T` (`f`: rt, id, timeout, line).
-fn register_wait<T: Clone + 'static, V: rhai::Variant + Clone>(engine: &mut Engine, rt: &Rc<Rt>, id: fn(&T) -> u32, f: fn(&Rt, u32, Option<f64>, u32) -> Result<V, LessonError>) {
+fn register_wait<T: Clone + 'static, V: rhai::Variant + Clone>(engine: &mut Engine, rt: &Rc<LaneRuntime>, id: fn(&T) -> u32, f: fn(&LaneRuntime, u32, Option<f64>, u32) -> Result<V, LessonError>) {
     let r = rt.clone();
     engine.register_fn("wait", move |ctx: NativeCallContext, o: &mut T| -> R<V> { lift(&ctx, f(&r, id(o), None, line(&ctx))) });
     let r = rt.clone();
@@ -68,14 +68,14 @@ fn register_wait<T: Clone + 'static, V: rhai::Variant + Clone>(engine: &mut Engi
 }
 
 /// `to_string` / `to_debug` as `<Name>` (reading a value would be an op).
-fn register_show<T: Clone + 'static>(engine: &mut Engine, rt: &Rc<Rt>, id: fn(&T) -> u32) {
+fn register_show<T: Clone + 'static>(engine: &mut Engine, rt: &Rc<LaneRuntime>, id: fn(&T) -> u32) {
     let r = rt.clone();
     let show = move |o: &mut T| -> String { r.v.resource(id(o)).map(|s| format!("<{}>", s.name.get())).unwrap_or_default() };
     engine.register_fn("to_string", show.clone());
     engine.register_fn("to_debug", show);
 }
 
-fn register_rlock(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_rlock(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<RLockObj>("RLock");
     let r = rt.clone();
     engine.register_fn("RLock", move |ctx: NativeCallContext| -> R<RLockObj> { lift(&ctx, r.rlock_new(line(&ctx))).map(|id| RLockObj { id }) });
@@ -85,7 +85,7 @@ fn register_rlock(engine: &mut Engine, rt: Rc<Rt>) {
     register_show::<RLockObj>(engine, &rt, |o| o.id);
 }
 
-fn register_semaphore(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_semaphore(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<SemaphoreObj>("Semaphore");
     for (name, bounded) in [("Semaphore", false), ("BoundedSemaphore", true)] {
         let r = rt.clone();
@@ -103,7 +103,7 @@ fn register_semaphore(engine: &mut Engine, rt: Rc<Rt>) {
     register_show::<SemaphoreObj>(engine, &rt, |o| o.id);
 }
 
-fn register_event(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_event(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<EventObj>("Event");
     let r = rt.clone();
     engine.register_fn("Event", move |ctx: NativeCallContext| -> R<EventObj> { lift(&ctx, r.event_new(line(&ctx))).map(|id| EventObj { id }) });
@@ -117,7 +117,7 @@ fn register_event(engine: &mut Engine, rt: Rc<Rt>) {
     register_show::<EventObj>(engine, &rt, |o| o.id);
 }
 
-fn register_condition(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_condition(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<ConditionObj>("Condition");
     let r = rt.clone();
     engine.register_fn("Condition", move |ctx: NativeCallContext| -> R<ConditionObj> { lift(&ctx, r.condition_new(None, line(&ctx))).map(|(id, ..)| ConditionObj { id }) });
@@ -160,7 +160,7 @@ fn register_condition(engine: &mut Engine, rt: Rc<Rt>) {
     register_show::<ConditionObj>(engine, &rt, |o| o.id);
 }
 
-fn register_barrier(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_barrier(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<BarrierObj>("Barrier");
     let r = rt.clone();
     engine.register_fn("Barrier", move |ctx: NativeCallContext, n: INT| -> R<BarrierObj> { lift(&ctx, r.barrier_new(n, line(&ctx))).map(|id| BarrierObj { id }) });
@@ -199,7 +199,7 @@ fn num(ctx: &NativeCallContext, d: &Dynamic) -> R<Num> {
     Err(raise(LessonError::type_error(format!("a number is required, not {}", d.type_name())), ctx.call_position()))
 }
 
-fn register_value(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_value(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<ValueObj>("Synchronized");
     let r = rt.clone();
     let make = move |ctx: &NativeCallContext, init: Num, float: bool| -> R<ValueObj> { lift(ctx, r.value_new(init, float, line(ctx))).map(|(id, _)| ValueObj { id }) };
@@ -228,7 +228,7 @@ fn register_value(engine: &mut Engine, rt: Rc<Rt>) {
     register_show::<ValueObj>(engine, &rt, |o| o.id);
 }
 
-fn register_array(engine: &mut Engine, rt: Rc<Rt>) {
+fn register_array(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<ArrayObj>("SynchronizedArray");
     let r = rt.clone();
     let make = move |ctx: &NativeCallContext, values: Vec<Num>, float: bool| -> R<ArrayObj> { lift(ctx, r.array_new(&values, float, line(ctx))).map(|(id, _)| ArrayObj { id }) };

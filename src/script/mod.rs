@@ -18,7 +18,7 @@ use std::rc::Rc;
 
 use rhai::{AST, ASTNode, Engine, EvalAltResult, ParseError};
 
-use crate::runtime::Rt;
+use crate::runtime::LaneRuntime;
 use crate::runtime::gate::Checkpoint;
 
 /// Script functions by name, with the parameter counts they are defined with.
@@ -72,7 +72,7 @@ pub fn compile(engine: &Engine, source: &str) -> Result<AST, ParseError> {
 }
 
 /// The engine a scenario process runs its script with.
-pub fn worker_engine(rt: Rc<Rt>, fns: Rc<FnTable>) -> Engine {
+pub fn worker_engine(rt: Rc<LaneRuntime>, fns: Rc<FnTable>) -> Engine {
     let mut e = base_engine();
     install_worker_api(&mut e, rt, fns);
     e
@@ -81,7 +81,7 @@ pub fn worker_engine(rt: Rc<Rt>, fns: Rc<FnTable>) -> Engine {
 /// Turns `e` (a [`base_engine`], perhaps already used to compile the script)
 /// into the engine a scenario process runs with. Building an engine is a good
 /// part of a process's start-up, so a worker builds only one.
-pub fn install_worker_api(e: &mut Engine, rt: Rc<Rt>, fns: Rc<FnTable>) {
+pub fn install_worker_api(e: &mut Engine, rt: Rc<LaneRuntime>, fns: Rc<FnTable>) {
     api::register(e, rt.clone(), fns, objects::Globals::default());
     // Every statement: remember its line; while paused at statement
     // granularity, it is a checkpoint.

@@ -11,12 +11,12 @@ use rhai::{AST, CallFnOptions, Dynamic, Engine, Scope};
 
 use crate::runtime::ipc::pool::Task;
 use crate::codec::{Handle, Value};
-use crate::runtime::Rt;
+use crate::runtime::LaneRuntime;
 use crate::script::{FnTable, describe_error, values};
 use crate::shm::record::{ResKind, TextTag};
 
 /// Runs the worker loop; returns the process's exit code.
-pub fn serve(rt: &Rc<Rt>, engine: &Engine, ast: &AST, scope: &mut Scope, fns: &FnTable, args: &[Value]) -> i32 {
+pub fn serve(rt: &Rc<LaneRuntime>, engine: &Engine, ast: &AST, scope: &mut Scope, fns: &FnTable, args: &[Value]) -> i32 {
     let pool = match args.first() {
         Some(Value::Handle(Handle::Resource { kind, id })) if *kind == ResKind::Pool as u32 => *id,
         _ => {
@@ -43,7 +43,7 @@ pub fn serve(rt: &Rc<Rt>, engine: &Engine, ast: &AST, scope: &mut Scope, fns: &F
 
 /// Calls the task's function; its error becomes `Kind: message`, as Python's
 /// pool sends an exception back to the caller.
-fn run_task(rt: &Rt, engine: &Engine, ast: &AST, scope: &mut Scope, fns: &FnTable, task: &Task) -> Result<Value, String> {
+fn run_task(rt: &LaneRuntime, engine: &Engine, ast: &AST, scope: &mut Scope, fns: &FnTable, task: &Task) -> Result<Value, String> {
     let args: Vec<Dynamic> = task.args.iter().cloned().map(|v| values::from_value(rt, v)).collect();
     let opts = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     match engine.call_fn_with_options::<Dynamic>(opts, scope, ast, &task.func, args) {

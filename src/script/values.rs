@@ -11,7 +11,7 @@ use std::rc::Rc;
 
 use super::objects::{ArrayObj, BarrierObj, ConditionObj, ConnectionObj, EventObj, Globals, LockObj, ProcessObj, QueueObj, RLockObj, SemaphoreObj, SocketObj, ValueObj};
 use crate::codec::{Handle, Value};
-use crate::runtime::{LessonError, Rt};
+use crate::runtime::{LessonError, LaneRuntime};
 use crate::shm::record::ResKind;
 
 /// Converts a script value to a transferable one.
@@ -69,7 +69,7 @@ fn to_value_at(d: &Dynamic, depth: usize) -> Result<Value, LessonError> {
 }
 
 /// Rebuilds a script value that process `rt` received from another.
-pub fn from_value(rt: &Rt, v: Value) -> Dynamic {
+pub fn from_value(rt: &LaneRuntime, v: Value) -> Dynamic {
     rebuild(v, &|h| from_handle(rt, h))
 }
 
@@ -143,7 +143,7 @@ fn to_handle(d: &Dynamic) -> Option<Result<Handle, LessonError>> {
 /// The script object for a handle received by this process (`rt`): a pipe
 /// end received is held by it from then on; a socket's descriptor is
 /// checked. Unknown handles become `()`.
-fn from_handle(rt: &Rt, h: Handle) -> Dynamic {
+fn from_handle(rt: &LaneRuntime, h: Handle) -> Dynamic {
     match h {
         Handle::Process { lane } => Dynamic::from(ProcessObj::remote(lane)),
         Handle::Resource { kind, id } => match ResKind::from_raw(kind) {
@@ -252,13 +252,13 @@ mod tests {
                     assert!(!code.contains(f), "{}: {f} belongs in values.rs", p.display());
                 }
             }
-            // A thread-local holding the runtime: `thread_local!` with `Rt` inside.
+            // A thread-local holding the runtime: `thread_local!` with `LaneRuntime` inside.
             let mut rest = code.as_str();
             let needle = ["thread_", "local!"].concat();
             while let Some(i) = rest.find(&needle) {
                 let block = &rest[i..];
                 let end = block.find("\n}").unwrap_or(block.len());
-                assert!(!block[..end].contains("Rt>"), "{}: a thread-local runtime: {}", p.display(), &block[..end]);
+                assert!(!block[..end].contains("LaneRuntime>"), "{}: a thread-local runtime: {}", p.display(), &block[..end]);
                 rest = &block[end..];
             }
         }

@@ -3,7 +3,7 @@
 //! ```text
 //! offset 0          Header      magic, layout version, geometry, offsets
 //!        4096       Control     mode, grants, epoch, global sequence, allocators
-//!        lanes_off  Lane × lanes          identity, wake words, seqlock status, ring indices
+//!        lanes_off  LaneSlot × lanes          identity, wake words, seqlock status, ring indices
 //!        rings_off  RawRecord × ring_cap × lanes   one single-producer ring per lane
 //!        res_off    ResourceSlot × resources
 //!        blocks_off Block × blocks        data area (spawn arguments, queue items, run info)
@@ -72,7 +72,7 @@ impl Geometry {
     pub fn offsets(&self) -> Offsets {
         let control = PAGE;
         let lanes = control + page_up(std::mem::size_of::<Control>());
-        let rings = lanes + page_up(self.lanes as usize * std::mem::size_of::<Lane>());
+        let rings = lanes + page_up(self.lanes as usize * std::mem::size_of::<LaneSlot>());
         let resources = rings + page_up(self.lanes as usize * self.ring_cap as usize * std::mem::size_of::<RawRecord>());
         let blocks = resources + page_up(self.resources as usize * std::mem::size_of::<ResourceSlot>());
         let total = blocks + page_up(self.blocks as usize * std::mem::size_of::<Block>());
@@ -285,7 +285,7 @@ impl ShortText {
 /// One process slot.
 #[repr(C, align(64))]
 #[derive(Debug)]
-pub struct Lane {
+pub struct LaneSlot {
     // Identity: written by the spawner before `go`, read-only afterwards.
     /// 0 free, 1 reserved.
     pub used: AtomicU32,
@@ -356,7 +356,7 @@ pub struct Lane {
     pub tail: Padded<AtomicU64>,
 }
 
-/// A waiting queue: lanes linked through `Lane::wait_next`, FIFO.
+/// A waiting queue: lanes linked through `LaneSlot::wait_next`, FIFO.
 #[repr(C)]
 #[derive(Debug)]
 pub struct WaitQueue {
@@ -420,6 +420,6 @@ const _: () = assert!(std::mem::size_of::<Block>() == 256);
 const _: () = assert!((1u64 << 24) + ((MAX_ARENAS as u64) << ARENA_SHIFT) < NONE as u64);
 const _: () = assert!(std::mem::size_of::<Header>() <= PAGE);
 const _: () = assert!(std::mem::size_of::<Control>() <= PAGE);
-const _: () = assert!(std::mem::align_of::<Lane>() == 64);
-const _: () = assert!(std::mem::size_of::<Lane>().is_multiple_of(64));
+const _: () = assert!(std::mem::align_of::<LaneSlot>() == 64);
+const _: () = assert!(std::mem::size_of::<LaneSlot>().is_multiple_of(64));
 const _: () = assert!(std::mem::size_of::<ResourceSlot>().is_multiple_of(64));

@@ -29,13 +29,13 @@
 
 use std::sync::atomic::Ordering::*;
 
-use super::layout::Lane;
+use super::layout::LaneSlot;
 use super::record::RawRecord;
 
-/// One lane's ring: its indices (in the [`Lane`]) and its slots.
+/// One lane's ring: its indices (in the [`LaneSlot`]) and its slots.
 #[derive(Clone, Copy, Debug)]
 struct Ring<'a> {
-    lane: &'a Lane,
+    lane: &'a LaneSlot,
     slots: *mut RawRecord,
     /// Power of two.
     cap: u32,
@@ -53,7 +53,7 @@ impl<'a> Producer<'a> {
     /// # Safety
     /// `slots` points at `cap` (a power of two) 64-byte-aligned records that
     /// stay mapped for `'a`, this lane's ring.
-    pub(super) unsafe fn new(lane: &'a Lane, slots: *mut RawRecord, cap: u32) -> Self {
+    pub(super) unsafe fn new(lane: &'a LaneSlot, slots: *mut RawRecord, cap: u32) -> Self {
         Producer(Ring { lane, slots, cap })
     }
 
@@ -71,7 +71,7 @@ impl<'a> Producer<'a> {
     }
 
     /// The lane whose ring this is.
-    pub fn lane(&self) -> &'a Lane {
+    pub fn lane(&self) -> &'a LaneSlot {
         self.0.lane
     }
 
@@ -90,7 +90,7 @@ impl<'a> Producer<'a> {
 impl<'a> Consumer<'a> {
     /// # Safety
     /// As [`Producer::new`].
-    pub(super) unsafe fn new(lane: &'a Lane, slots: *mut RawRecord, cap: u32) -> Self {
+    pub(super) unsafe fn new(lane: &'a LaneSlot, slots: *mut RawRecord, cap: u32) -> Self {
         Consumer(Ring { lane, slots, cap })
     }
 
@@ -105,7 +105,7 @@ impl<'a> Consumer<'a> {
     }
 
     /// The lane whose ring this is (its untrusted counters).
-    pub fn lane(&self) -> &'a Lane {
+    pub fn lane(&self) -> &'a LaneSlot {
         self.0.lane
     }
 }

@@ -105,7 +105,7 @@ impl Segment {
         h.ring_cap.store(self.geo.ring_cap, Relaxed);
         h.resources.store(self.geo.resources, Relaxed);
         h.blocks.store(self.geo.blocks, Relaxed);
-        h.lane_size.store(std::mem::size_of::<Lane>() as u32, Relaxed);
+        h.lane_size.store(std::mem::size_of::<LaneSlot>() as u32, Relaxed);
         h.record_size.store(std::mem::size_of::<RawRecord>() as u32, Relaxed);
         h.resource_size.store(std::mem::size_of::<ResourceSlot>() as u32, Relaxed);
         h.block_size.store(std::mem::size_of::<Block>() as u32, Relaxed);
@@ -153,7 +153,7 @@ impl Segment {
             return Err(bad(format!("layout version {} (this build: {LAYOUT_VERSION})", h.version.load(Relaxed))));
         }
         let sizes = [
-            (h.lane_size.load(Relaxed), std::mem::size_of::<Lane>()),
+            (h.lane_size.load(Relaxed), std::mem::size_of::<LaneSlot>()),
             (h.record_size.load(Relaxed), std::mem::size_of::<RawRecord>()),
             (h.resource_size.load(Relaxed), std::mem::size_of::<ResourceSlot>()),
             (h.block_size.load(Relaxed), std::mem::size_of::<Block>()),

@@ -33,7 +33,7 @@ impl std::fmt::Debug for View<'_> {
 }
 
 /// A lane's links, none yet, and its parent.
-pub(super) fn init_lane(lane: &Lane, parent: u32) {
+pub(super) fn init_lane(lane: &LaneSlot, parent: u32) {
     lane.parent.store(parent, Relaxed);
     lane.wait_next.store(NONE, Relaxed);
     lane.args_block.store(NONE, Relaxed);
@@ -63,12 +63,12 @@ impl<'a> View<'a> {
         self.at(self.off.control)
     }
 
-    pub fn lane(&self, i: u32) -> Option<&'a Lane> {
-        (i < self.geo.lanes).then(|| self.at(self.off.lanes + i as usize * std::mem::size_of::<Lane>()))
+    pub fn lane(&self, i: u32) -> Option<&'a LaneSlot> {
+        (i < self.geo.lanes).then(|| self.at(self.off.lanes + i as usize * std::mem::size_of::<LaneSlot>()))
     }
 
     /// Lane `i`'s ring slots.
-    pub(super) fn ring_slots(&self, i: u32) -> Option<(&'a Lane, *mut RawRecord)> {
+    pub(super) fn ring_slots(&self, i: u32) -> Option<(&'a LaneSlot, *mut RawRecord)> {
         let lane = self.lane(i)?;
         let offset = self.off.rings + i as usize * self.geo.ring_cap as usize * std::mem::size_of::<RawRecord>();
         // SAFETY: `offset` is inside the mapping (the rings region holds

@@ -15,7 +15,7 @@ use crate::conductor::{RunOptions, RunSpec};
 use crate::export::CastWriter;
 
 use super::dashboard::{self, Areas};
-use super::keymap::{self, Action, Scope};
+use super::keymap::{self, Intent, Scope};
 use super::common::scroll_offset;
 use super::picker::{Launch, PickerFocus, PickerState};
 use super::session::Session;
@@ -215,10 +215,10 @@ impl App {
             // Wait on the terminal ourselves (a hang-up is seen here), then let
             // crossterm parse what came, and the resizes it noticed.
             let crossterm_wait = match super::terminal::wait_input(wait) {
-                super::terminal::Input::HungUp => break Exit::Signal(libc::SIGHUP),
-                super::terminal::Input::Ready if !super::terminal::hung_up() => wait,
-                super::terminal::Input::Ready => break Exit::Signal(libc::SIGHUP),
-                super::terminal::Input::Timeout => Duration::ZERO,
+                super::terminal::Readiness::HungUp => break Exit::Signal(libc::SIGHUP),
+                super::terminal::Readiness::Ready if !super::terminal::hung_up() => wait,
+                super::terminal::Readiness::Ready => break Exit::Signal(libc::SIGHUP),
+                super::terminal::Readiness::Timeout => Duration::ZERO,
             };
             if event::poll(crossterm_wait)? {
                 // Take every pending event, then draw once.
@@ -350,26 +350,26 @@ impl App {
         Ok(())
     }
 
-    fn picker_action(&mut self, a: Action) -> anyhow::Result<()> {
+    fn picker_action(&mut self, a: Intent) -> anyhow::Result<()> {
         let Some(p) = self.picker.as_mut() else { return Ok(()) };
         p.message = None;
         match a {
-            Action::Up => p.up(),
-            Action::Down => p.down(),
-            Action::NextPane | Action::PrevPane => p.switch_focus(),
-            Action::Increase => p.adjust(1),
-            Action::Decrease => p.adjust(-1),
-            Action::Type(c) => p.type_char(c),
-            Action::Erase => p.erase(),
-            Action::Help => p.help = !p.help,
-            Action::Back => p.help = false,
-            Action::Language => {
+            Intent::Up => p.up(),
+            Intent::Down => p.down(),
+            Intent::NextPane | Intent::PrevPane => p.switch_focus(),
+            Intent::Increase => p.adjust(1),
+            Intent::Decrease => p.adjust(-1),
+            Intent::Type(c) => p.type_char(c),
+            Intent::Erase => p.erase(),
+            Intent::Help => p.help = !p.help,
+            Intent::Back => p.help = false,
+            Intent::Language => {
                 p.lang = p.lang.toggle();
                 self.lang = p.lang;
             }
-            Action::Quit => self.quit = true,
-            Action::SwitchList => p.switch_list(),
-            Action::Start => match p.launch() {
+            Intent::Quit => self.quit = true,
+            Intent::SwitchList => p.switch_list(),
+            Intent::Start => match p.launch() {
                 Ok(launch) => self.start(launch),
                 Err(e) => p.message = Some((e, Tone::Bad)),
             },
@@ -392,57 +392,57 @@ impl App {
         }
     }
 
-    fn dashboard_action(&mut self, a: Action) -> anyhow::Result<()> {
+    fn dashboard_action(&mut self, a: Intent) -> anyhow::Result<()> {
         let Screen::Dashboard(s) = &mut self.screen else { return Ok(()) };
         let page = (self.areas.log.height.max(4) - 3) as isize;
         s.dash.view.message = None;
         // A signal key waiting for its second press is cancelled by any other key.
-        if !matches!(a, Action::Terminate | Action::Kill | Action::Freeze) {
+        if !matches!(a, Intent::Terminate | Intent::Kill | Intent::Freeze) {
             s.dash.view.pending = None;
         }
         match a {
-            Action::TogglePause => s.toggle_pause(),
-            Action::StepNext => s.step(None),
-            Action::StepSelected => s.step_selected(),
-            Action::ToggleStatements => s.toggle_statements(),
-            Action::Terminate => s.signal(libc::SIGTERM),
-            Action::Kill => s.signal(libc::SIGKILL),
-            Action::Freeze => s.toggle_freeze(),
-            Action::Join => s.join_selected(),
-            Action::Restart => {
+            Intent::TogglePause => s.toggle_pause(),
+            Intent::StepNext => s.step(None),
+            Intent::StepSelected => s.step_selected(),
+            Intent::ToggleStatements => s.toggle_statements(),
+            Intent::Terminate => s.signal(libc::SIGTERM),
+            Intent::Kill => s.signal(libc::SIGKILL),
+            Intent::Freeze => s.toggle_freeze(),
+            Intent::Join => s.join_selected(),
+            Intent::Restart => {
                 if let Err(e) = s.restart() {
                     let l = s.dash.lang;
                     s.dash.say(format!("{} {e:#}", l.pick("cannot restart:", "无法重新开始:")), Tone::Bad);
                 }
             }
-            Action::Rewind => {
+            Intent::Rewind => {
                 if let Err(e) = s.rewind() {
                     let l = s.dash.lang;
                     s.dash.say(format!("{} {e:#}", l.pick("cannot go back:", "无法后退:")), Tone::Bad);
                 }
             }
-            Action::Screenshot => {
+            Intent::Screenshot => {
                 let size = self.size;
                 let msg = screenshot(&s.dash, size);
                 s.dash.say(msg.0, msg.1);
             }
-            Action::TypeInput => s.start_typing(),
-            Action::ExploreAll => self.toggle_explore(),
-            Action::Faster => s.change_speed(true),
-            Action::Slower => s.change_speed(false),
-            Action::Up => s.dash.move_by(-1),
-            Action::Down => s.dash.move_by(1),
-            Action::PageUp => s.dash.move_by(-page),
-            Action::PageDown => s.dash.move_by(page),
-            Action::Details => s.dash.toggle_details(),
-            Action::NextPane => s.dash.next_pane(),
-            Action::PrevPane => s.dash.prev_pane(),
-            Action::Help => s.dash.toggle_help(),
-            Action::Explain => s.dash.toggle_explanation(),
-            Action::ShowEnded => s.dash.toggle_ended(),
-            Action::PrintsOnly => s.dash.toggle_prints_only(),
-            Action::Variables => s.dash.toggle_variables(),
-            Action::Language => {
+            Intent::TypeInput => s.start_typing(),
+            Intent::ExploreAll => self.toggle_explore(),
+            Intent::Faster => s.change_speed(true),
+            Intent::Slower => s.change_speed(false),
+            Intent::Up => s.dash.move_by(-1),
+            Intent::Down => s.dash.move_by(1),
+            Intent::PageUp => s.dash.move_by(-page),
+            Intent::PageDown => s.dash.move_by(page),
+            Intent::Details => s.dash.toggle_details(),
+            Intent::NextPane => s.dash.next_pane(),
+            Intent::PrevPane => s.dash.prev_pane(),
+            Intent::Help => s.dash.toggle_help(),
+            Intent::Explain => s.dash.toggle_explanation(),
+            Intent::ShowEnded => s.dash.toggle_ended(),
+            Intent::PrintsOnly => s.dash.toggle_prints_only(),
+            Intent::Variables => s.dash.toggle_variables(),
+            Intent::Language => {
                 s.dash.toggle_lang();
                 s.relanguage();
                 self.lang = s.dash.lang;
@@ -450,11 +450,11 @@ impl App {
                     p.lang = self.lang;
                 }
             }
-            Action::Back if !s.dash.close_overlay() => {
+            Intent::Back if !s.dash.close_overlay() => {
                 self.back_to_picker();
                 return Ok(());
             }
-            Action::Quit => self.quit = true,
+            Intent::Quit => self.quit = true,
             _ => {}
         }
         Ok(())
@@ -519,7 +519,7 @@ impl App {
         match super::explore::Job::start(s.options(), &out, bad.as_deref()) {
             Ok(job) => {
                 self.explore = Some(job);
-                s.dash.explored = Some(super::explore::Shown::Running(Default::default()));
+                s.dash.explored = Some(super::explore::SearchView::Running(Default::default()));
                 let what = match (&bad, l) {
                     (Some(b), Lang::En) => format!("hunting {b}: "),
                     (Some(b), Lang::Zh) => format!("寻找 {b}:"),
@@ -534,7 +534,7 @@ impl App {
     /// Takes what the search said; true if the screen changed. A
     /// counterexample opens as a replay of the saved recording.
     fn poll_explore(&mut self) -> bool {
-        use super::explore::{Outcome, Polled, Shown};
+        use super::explore::{Polled, SearchView, Verdict};
         let Some(polled) = self.explore.as_mut().and_then(|j| j.poll()) else { return false };
         if !matches!(polled, Polled::Progress(_)) {
             self.explore = None;
@@ -543,34 +543,34 @@ impl App {
         let Screen::Dashboard(s) = &mut self.screen else { return false };
         let l = s.dash.lang;
         match polled {
-            Polled::Progress(p) => s.dash.explored = Some(Shown::Running(p)),
+            Polled::Progress(p) => s.dash.explored = Some(SearchView::Running(p)),
             Polled::Ended(said) => {
                 s.dash.explored = None;
                 s.dash.say(format!("explore --all: {said}"), Tone::Bad);
             }
-            Polled::Done(o @ Outcome::Counterexample { .. }) => {
-                let Outcome::Counterexample { saved, .. } = &o else { unreachable!() };
+            Polled::Done(o @ Verdict::Counterexample { .. }) => {
+                let Verdict::Counterexample { saved, .. } = &o else { unreachable!() };
                 match crate::recording::Recording::load(saved).map_err(anyhow::Error::from).and_then(|rec| Session::replay(&rec, lang, theme)) {
                     Ok(mut replay) => {
                         s.shutdown();
-                        if let Outcome::Counterexample { why, .. } = &o
+                        if let Verdict::Counterexample { why, .. } = &o
                             && !why.en.is_empty()
                         {
                             let said = why.sentences(l).join(l.pick("; ", ";"));
                             replay.dash.say(format!("{} {said}", l.pick("why:", "原因:")), Tone::Bad);
                         }
-                        replay.dash.explored = Some(Shown::Done(o));
+                        replay.dash.explored = Some(SearchView::Done(o));
                         // The same process stays selected in the replay.
                         replay.dash.view.chosen = s.dash.view.chosen.clone();
                         self.screen = Screen::Dashboard(Box::new(replay));
                     }
                     Err(e) => {
-                        s.dash.explored = Some(Shown::Done(o));
+                        s.dash.explored = Some(SearchView::Done(o));
                         s.dash.say(format!("{} {e:#}", l.pick("the counterexample does not open:", "反例无法打开:")), Tone::Bad);
                     }
                 }
             }
-            Polled::Done(o) => s.dash.explored = Some(Shown::Done(o)),
+            Polled::Done(o) => s.dash.explored = Some(SearchView::Done(o)),
         }
         true
     }
@@ -642,7 +642,7 @@ fn screenshot(dash: &super::state::Dashboard, size: Rect) -> (String, Tone) {
     super::figure::as_figure(&mut figure, &moment);
     let buf = super::figure::frame(&figure, area.width, area.height);
     let base = format!("forkscope-{}-step{}", dash.lesson.name.replace(['/', ' '], "_"), dash.status.steps);
-    let stem = match crate::export::save_new_pictures(&buf, std::path::Path::new("."), &base, crate::export::Theme::Light, 2) {
+    let stem = match crate::export::save_new_pictures(&buf, std::path::Path::new("."), &base, crate::export::Paper::Light, 2) {
         Ok(stem) => stem,
         Err(e) => return (format!("{} {e}", dash.lang.pick("screenshot not saved:", "截图没有保存:")), Tone::Bad),
     };

@@ -23,7 +23,7 @@ use std::sync::mpsc::{Receiver, TryRecvError};
 
 use crate::codec::Value;
 use crate::conductor::RunOptions;
-use crate::scenario::Language;
+use crate::scenario::Engine;
 
 use super::text::Lang;
 
@@ -45,7 +45,7 @@ pub struct Progress {
 
 /// How a search ended.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Outcome {
+pub enum Verdict {
     /// Every inequivalent interleaving ran, none bad.
     /// `bad`: the one bad outcome hunted (`--bad`), if one was.
     Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String> },
@@ -60,20 +60,20 @@ pub enum Outcome {
         saved: PathBuf,
         interleavings: u64,
         /// Why it went wrong (the conflicting ops and their good order), in English and in Chinese.
-        why: Why,
+        why: Explanation,
     },
 }
 
 /// Why a counterexample went wrong, as the search said it (`why` of its summary).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Why {
+pub struct Explanation {
     pub en: Vec<String>,
     pub zh: Vec<String>,
     /// The step of the replay that completes the conflict.
     pub completing_step: Option<u64>,
 }
 
-impl Why {
+impl Explanation {
     pub fn sentences(&self, l: Lang) -> &[String] {
         match l {
             Lang::En => &self.en,
@@ -178,28 +178,28 @@ impl ratatui::widgets::Widget for ChoiceWidget<'_> {
 
 /// What the dashboard shows of a search.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Shown {
+pub enum SearchView {
     Running(Progress),
-    Done(Outcome),
+    Done(Verdict),
 }
 
-impl Outcome {
+impl Verdict {
     /// The figure footer's words (`explore --all: verified, 36 interleavings`).
     pub fn label(&self, l: Lang) -> String {
         match self {
-            Outcome::Verified { interleavings, .. } => match l {
+            Verdict::Verified { interleavings, .. } => match l {
                 Lang::En => format!("explore --all: verified, {}", crate::words::count(*interleavings, "interleaving")),
                 Lang::Zh => format!("explore --all: 已验证,{interleavings} 种交错"),
             },
-            Outcome::Bounded { runs, .. } => format!("explore --all: {} {runs} {}", l.pick("nothing bad within", "在"), l.pick("runs", "次运行内没有发现问题")),
-            Outcome::Counterexample { steps, .. } => format!("explore --all: {} {steps} {}", l.pick("shortest counterexample,", "最短反例,"), l.pick("steps", "步")),
+            Verdict::Bounded { runs, .. } => format!("explore --all: {} {runs} {}", l.pick("nothing bad within", "在"), l.pick("runs", "次运行内没有发现问题")),
+            Verdict::Counterexample { steps, .. } => format!("explore --all: {} {steps} {}", l.pick("shortest counterexample,", "最短反例,"), l.pick("steps", "步")),
         }
     }
 
     /// The banner's sentence; `Some(true)` red, `Some(false)` green, `None` plain.
     pub fn banner(&self, l: Lang) -> (String, Option<bool>) {
         match self {
-            Outcome::Verified { interleavings, runs, secs, bad } => (
+            Verdict::Verified { interleavings, runs, secs, bad } => (
                 match (l, bad) {
                     (Lang::En, None) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
                     (Lang::En, None) => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
@@ -209,7 +209,7 @@ impl Outcome {
                 },
                 Some(false),
             ),
-            Outcome::Bounded { interleavings, runs } => (
+            Verdict::Bounded { interleavings, runs } => (
                 match l {
                     Lang::En => format!("explore --all: no bad schedule within {runs} runs ({interleavings} interleavings): not verified, there are more"),
                     Lang::Zh => format!("explore --all:{runs} 次运行内({interleavings} 种交错)没有坏的调度:未验证,交错还有更多"),
@@ -218,7 +218,7 @@ impl Outcome {
             ),
             // What went wrong is the lesson's own banner once the replay gets there.
             // Which bad outcome it is (its message), and why, first of all.
-            Outcome::Counterexample { steps, in_all, saved, message, why, .. } => {
+            Verdict::Counterexample { steps, in_all, saved, message, why, .. } => {
                 let file = saved.file_name().map_or_else(|| saved.display().to_string(), |f| f.to_string_lossy().into_owned());
                 let because = why.sentences(l).first().map(|w| format!(" — {} {w}", l.pick("why:", "原因:"))).unwrap_or_default();
                 (
@@ -233,10 +233,10 @@ impl Outcome {
     }
 }
 
-impl Shown {
+impl SearchView {
     pub fn banner(&self, l: Lang) -> (String, Option<bool>) {
         match self {
-            Shown::Running(p) => {
+            SearchView::Running(p) => {
                 let bad = match (p.bad, l) {
                     (0, _) => String::new(),
                     (n, Lang::En) => format!(", {n} bad (looking for a shorter one)"),
@@ -250,7 +250,7 @@ impl Shown {
                     None,
                 )
             }
-            Shown::Done(o) => o.banner(l),
+            SearchView::Done(o) => o.banner(l),
         }
     }
 }
@@ -259,7 +259,7 @@ impl Shown {
 #[derive(Debug)]
 pub enum Polled {
     Progress(Progress),
-    Done(Outcome),
+    Done(Verdict),
     /// Stopped (`x`), or it could not explore: what it said.
     Ended(String),
 }
@@ -310,7 +310,7 @@ impl Job {
         for (k, v) in &options.spec.params {
             cmd.arg("--param").arg(param_arg(k, v));
         }
-        if options.spec.lesson.language == Language::Python
+        if options.spec.lesson.engine == Engine::Python
             && let Ok(python) = crate::python::launch::chosen()
         {
             cmd.arg("--python").arg(python);
@@ -393,22 +393,22 @@ fn strings(v: &serde_json::Value) -> Vec<String> {
 }
 
 /// The summary object of `explore --all --json` (see `explore::report`).
-fn outcome(v: &serde_json::Value) -> Option<Outcome> {
+fn outcome(v: &serde_json::Value) -> Option<Verdict> {
     let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or(0);
     let (interleavings, runs) = (n(v, "interleavings"), n(v, "runs"));
     match v["result"].as_str()? {
-        "verified" => Some(Outcome::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0), bad: v["bad"].as_str().map(str::to_string) }),
-        "bounded" => Some(Outcome::Bounded { interleavings, runs }),
+        "verified" => Some(Verdict::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0), bad: v["bad"].as_str().map(str::to_string) }),
+        "bounded" => Some(Verdict::Bounded { interleavings, runs }),
         "counterexample" => {
             let c = &v["counterexample"];
-            Some(Outcome::Counterexample {
+            Some(Verdict::Counterexample {
                 kind: c["kind"].as_str()?.to_string(),
                 message: c["message"].as_str().unwrap_or_default().to_string(),
                 steps: n(c, "steps"),
                 in_all: n(c, "steps_in_all"),
                 saved: PathBuf::from(c["saved"].as_str()?),
                 interleavings,
-                why: Why {
+                why: Explanation {
                     en: strings(&c["why"]["en"]),
                     zh: strings(&c["why"]["zh"]),
                     completing_step: c["completing_step"].as_u64(),
@@ -426,7 +426,7 @@ mod tests {
     #[test]
     fn the_summary_object_reads_as_its_outcome() {
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5});
-        assert_eq!(outcome(&v), Some(Outcome::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: None }));
+        assert_eq!(outcome(&v), Some(Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: None }));
         let hunted = outcome(&serde_json::json!({"result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5, "bad": "oversold"})).unwrap();
         assert!(hunted.banner(Lang::En).0.ends_with("none gives oversold"), "{:?}", hunted.banner(Lang::En));
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "counterexample", "interleavings": 3, "runs": 5,
@@ -439,7 +439,7 @@ mod tests {
             "completing_step": 24, "why": {"en": ["P1 read ticket (line 16) before P2 wrote it (line 22)"], "zh": ["P1 在 P2 写入它之前读取了 ticket"]}}});
         let o = outcome(&v).unwrap();
         assert!(o.banner(Lang::En).0.starts_with("✗ COUNTEREXAMPLE (explore --all): oversold: more — why: P1 read ticket (line 16) before P2 wrote it (line 22);"), "{:?}", o.banner(Lang::En));
-        let Outcome::Counterexample { why, .. } = &o else { panic!() };
+        let Verdict::Counterexample { why, .. } = &o else { panic!() };
         assert_eq!(why.mark(Lang::Zh).unwrap(), "⚑ 第 24 步完成了冲突:P1 在 P2 写入它之前读取了 ticket");
         assert_eq!(outcome(&serde_json::json!({"result": "bounded", "interleavings": 10, "runs": 2000})).unwrap().label(Lang::En), "explore --all: nothing bad within 2000 runs");
         assert_eq!(outcome(&serde_json::json!({"result": "what"})), None);

@@ -18,7 +18,7 @@ pub fn as_figure(dash: &mut Dashboard, moment: &str) {
         what.push_str(&format!(" · {}", dash.params));
     }
     match (&dash.explored, &dash.figure_note) {
-        (Some(super::explore::Shown::Done(o)), _) => what.push_str(&format!(" · {}", o.label(dash.lang))),
+        (Some(super::explore::SearchView::Done(o)), _) => what.push_str(&format!(" · {}", o.label(dash.lang))),
         (_, Some(note)) => what.push_str(&format!(" · {note}")),
         _ => {}
     }

@@ -13,7 +13,7 @@ use super::text::Lang;
 
 /// What a key asks for. The app turns each into one intent method.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
+pub enum Intent {
     TogglePause,
     StepNext,
     StepSelected,
@@ -123,14 +123,14 @@ impl Key {
 pub struct Binding {
     pub scope: Scope,
     pub keys: &'static [Key],
-    pub action: Action,
+    pub action: Intent,
     pub en: &'static str,
     pub zh: &'static str,
     /// Short word for the footer, if the key is worth a hint there.
     pub hint: Option<(&'static str, &'static str)>,
 }
 
-use Action as A;
+use Intent as A;
 use Key::{Char as C, Code, Ctrl};
 use Scope::{Both, Dashboard as D, Picker as P};
 
@@ -179,7 +179,7 @@ fn in_scope(b: &Binding, scope: Scope) -> bool {
 }
 
 /// The action `ev` asks for in `scope`, if any. Key releases are ignored.
-pub fn lookup(scope: Scope, ev: &KeyEvent) -> Option<Action> {
+pub fn lookup(scope: Scope, ev: &KeyEvent) -> Option<Intent> {
     if ev.kind == KeyEventKind::Release {
         return None;
     }

@@ -17,7 +17,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use crate::codec::Value;
-use crate::scenario::{Language, Lesson, ParamValue, VARIANT};
+use crate::scenario::{Engine, Lesson, ParamValue, VARIANT};
 
 use super::common::{pane_block, render_too_small, too_small};
 use super::panes::header::FooterWidget;
@@ -119,8 +119,8 @@ impl PickerState {
     }
 
     /// The language of the lessons shown.
-    pub fn language(&self) -> Language {
-        self.lessons.first().map_or(Language::Rhai, |l| l.language)
+    pub fn engine(&self) -> Engine {
+        self.lessons.first().map_or(Engine::Rhai, |l| l.engine)
     }
 
     /// Shows the other list (Python ↔ Rhai), as it was left.
@@ -342,12 +342,12 @@ impl Widget for &PickerState {
         Line::from(vec![Span::styled(" forkscope ", th.mode(true)), Span::raw(" "), head_text]).render(head, buf);
         let [left, right] = Layout::horizontal([Constraint::Percentage(34), Constraint::Fill(1)]).areas(body);
 
-        let list_title = match (self.language(), &self.other) {
-            (Language::Python, Some(_)) => l.pick("Python lessons · R: Rhai", "Python 课程 · R:Rhai").to_string(),
-            (Language::Rhai, Some(_)) => l.pick("Rhai lessons · R: Python", "Rhai 课程 · R:Python").to_string(),
-            (Language::Python, None) => l.pick("Python lessons", "Python 课程").to_string(),
-            (Language::Rhai, None) if self.no_python.is_some() => l.pick("Rhai lessons", "Rhai 课程").to_string(),
-            (Language::Rhai, None) => l.pick("Lessons", "课程").to_string(),
+        let list_title = match (self.engine(), &self.other) {
+            (Engine::Python, Some(_)) => l.pick("Python lessons · R: Rhai", "Python 课程 · R:Rhai").to_string(),
+            (Engine::Rhai, Some(_)) => l.pick("Rhai lessons · R: Python", "Rhai 课程 · R:Python").to_string(),
+            (Engine::Python, None) => l.pick("Python lessons", "Python 课程").to_string(),
+            (Engine::Rhai, None) if self.no_python.is_some() => l.pick("Rhai lessons", "Rhai 课程").to_string(),
+            (Engine::Rhai, None) => l.pick("Lessons", "课程").to_string(),
         };
         let block = pane_block(list_title, self.focus == PickerFocus::Lessons, th);
         let inner = block.inner(left);
@@ -558,7 +558,7 @@ mod tests {
         let py = python_lesson(&dir);
         let mut p = PickerState::with_lists(vec![py.clone(), py], crate::scenario::builtins(), None, Lang::En, Theme::mono());
         let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(p.language(), Language::Python);
+        assert_eq!(p.engine(), Engine::Python);
         p.type_char('b'); // the second lesson's hot key
         assert_eq!(p.selected, 1);
         p.type_char('2'); // its second variant
@@ -574,28 +574,28 @@ mod tests {
         assert!(screen.contains("Python lessons · R: Rhai") && screen.contains(">b Join") && screen.contains("j · 1 loop  2 after"), "{screen}");
         assert!(screen.contains("variant: join after all (notes 000)"), "{screen}");
         p.switch_list();
-        assert_eq!(p.language(), Language::Rhai);
+        assert_eq!(p.engine(), Engine::Rhai);
         assert_eq!(p.lessons[p.selected].name, "hello");
         p.type_char('9');
         assert!(p.message.as_ref().is_some_and(|(m, _)| m.contains("no variants")), "{:?}", p.message);
         p.switch_list();
-        assert_eq!((p.language(), p.selected), (Language::Python, 1), "the Python list as it was left");
+        assert_eq!((p.engine(), p.selected), (Engine::Python, 1), "the Python list as it was left");
         assert_eq!(p.launch().unwrap().params["variant"], Value::Str("after".into()));
         p.select_named("queue");
-        assert_eq!((p.language(), p.lessons[p.selected].name.as_str()), (Language::Rhai, "queue"));
+        assert_eq!((p.engine(), p.lessons[p.selected].name.as_str()), (Engine::Rhai, "queue"));
     }
 
     #[test]
     fn without_python_the_rhai_lessons_show_and_say_why() {
         let why = "python3 was not found on PATH: forkscope runs Python programs with real CPython".to_string();
         let mut p = PickerState::with_lists(crate::scenario::python_builtins(), crate::scenario::builtins(), Some(why), Lang::En, Theme::mono());
-        assert_eq!(p.language(), Language::Rhai);
+        assert_eq!(p.engine(), Engine::Rhai);
         let mut buf = Buffer::empty(Rect::new(0, 0, 80, 24));
         (&p).render(buf.area, &mut buf);
         let lines = crate::ui::common::buffer_lines(&buf);
         assert!(lines[0].contains("Rhai lessons only: python3 was not found on PATH"), "{lines:#?}");
         p.switch_list();
-        assert_eq!(p.language(), Language::Rhai, "nothing to switch to");
+        assert_eq!(p.engine(), Engine::Rhai, "nothing to switch to");
         assert!(p.message.as_ref().is_some_and(|(m, _)| m.starts_with("python3 was not found")), "{:?}", p.message);
     }
 

@@ -254,7 +254,7 @@ pub struct Dashboard {
     pub judge: std::rc::Rc<crate::scenario::condition::Judge>,
     /// `x`: the search of every interleaving, under way or its result (kept
     /// over restarts and rewinds: it is about the lesson, not one run).
-    pub explored: Option<super::explore::Shown>,
+    pub explored: Option<super::explore::SearchView>,
     /// What a figure's footer says of where the run came from (a replay of
     /// an explore counterexample: the head of its recording's note).
     pub figure_note: Option<String>,

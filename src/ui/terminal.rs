@@ -230,7 +230,7 @@ fn poll_stdin(timeout_ms: i32) -> Option<nix::poll::PollFlags> {
 
 /// What waiting on the terminal found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Input {
+pub enum Readiness {
     /// Bytes to read (or the terminal is not standard input: ask crossterm).
     Ready,
     Timeout,
@@ -239,14 +239,14 @@ pub enum Input {
 
 /// Waits up to `timeout` for input on the terminal without crossterm, so a
 /// hang-up during the wait is seen here and not inside crossterm's loop.
-pub fn wait_input(timeout: std::time::Duration) -> Input {
+pub fn wait_input(timeout: std::time::Duration) -> Readiness {
     if !STDIN_TTY.load(Ordering::SeqCst) {
-        return Input::Ready;
+        return Readiness::Ready;
     }
     match poll_stdin(timeout.as_millis().min(i32::MAX as u128) as i32) {
-        Some(r) if r.intersects(hang_up()) => Input::HungUp,
-        Some(_) => Input::Ready,
-        None => Input::Timeout,
+        Some(r) if r.intersects(hang_up()) => Readiness::HungUp,
+        Some(_) => Readiness::Ready,
+        None => Readiness::Timeout,
     }
 }
 

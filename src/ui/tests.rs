@@ -36,7 +36,7 @@ impl Takes for Dashboard {
 /// A settled dashboard of a small lesson, fed records 100 ms apart (one
 /// timeline cell each at speed 1).
 fn feed(theme: Theme) -> Feed<Dashboard> {
-    let lesson = Lesson { name: "t".into(), origin: "t".into(), script_file: "t.rhai".into(), manifest_file: None, manifest_text: None, language: Default::default(), script: SCRIPT.into(), manifest: Default::default(), variants: vec![] };
+    let lesson = Lesson { name: "t".into(), origin: "t".into(), script_file: "t.rhai".into(), manifest_file: None, manifest_text: None, engine: Default::default(), script: SCRIPT.into(), manifest: Default::default(), variants: vec![] };
     let mut d = Dashboard::new(lesson, &BTreeMap::new(), 0, Lang::En, theme);
     d.status = RunStatus { settled: true, ..RunStatus::default() };
     Feed::over(d, 100_000_000)
@@ -564,7 +564,7 @@ fn the_variables_pane_shows_the_selected_process_frames_and_marks_changes() {
         buffer_lines(&buf).join("\n")
     };
     assert!(screen(&f.m).contains("Variables are shown for Python programs."), "{}", screen(&f.m));
-    f.m.lesson.language = crate::codec::Language::Python;
+    f.m.lesson.engine = crate::codec::Engine::Python;
     f.m.view.selected_lane = Some(Lane(2));
     f.at_line(2, 5, RecordKind::Locals { text: "F\twithdraw\t5\nV\tbalance\t<Value balance>".into() });
     f.at_line(2, 6, RecordKind::Locals { text: "F\twithdraw\t6\nV\tbalance\t<Value balance>\nV\told\t1000".into() });

@@ -9,7 +9,7 @@
 //! top-level statements (each process has its own globals, like Python's spawn
 //! start method re-importing the module), calls the target with its arguments
 //! (a pool worker runs the pool's loop instead, see `ipc::pool_worker`), and
-//! exits the Python way (see `Rt::finish`).
+//! exits the Python way (see `LaneRuntime::finish`).
 
 use std::convert::Infallible;
 use std::rc::Rc;
@@ -17,7 +17,7 @@ use std::rc::Rc;
 use rhai::{CallFnOptions, Dynamic, Scope};
 
 use crate::codec;
-use crate::runtime::Rt;
+use crate::runtime::LaneRuntime;
 use crate::script;
 use crate::shm::record::TextTag;
 
@@ -53,7 +53,7 @@ pub fn run_attached(attached: crate::runtime::attach::Attached, engine: rhai::En
 }
 
 /// Runs the target; returns the exit code (0, or 1 after an uncaught error).
-fn run_script(rt: &Rc<Rt>, mut engine: rhai::Engine, ast: Result<rhai::AST, rhai::ParseError>, target: &str, args: Vec<codec::Value>) -> i32 {
+fn run_script(rt: &Rc<LaneRuntime>, mut engine: rhai::Engine, ast: Result<rhai::AST, rhai::ParseError>, target: &str, args: Vec<codec::Value>) -> i32 {
     let ast = match ast {
         Ok(a) => a,
         Err(e) => {

@@ -38,7 +38,7 @@ use std::sync::atomic::Ordering::*;
 
 use super::net::{bad_fd, close_fd, os_error, with_fd};
 use super::socket::SLICE;
-use crate::runtime::{LessonError, LessonResult, Rt, WaitEnd};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, WaitEnd};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -121,7 +121,7 @@ fn ready_now(on: &[WaitOn], slots: &[Option<&'static ResourceSlot>]) -> Vec<usiz
     r
 }
 
-impl Rt {
+impl LaneRuntime {
     fn conn_slot(&self, id: u32) -> LessonResult<&'static ResourceSlot> {
         self.slot(id, ResKind::Pipe)
     }
@@ -362,7 +362,7 @@ impl Rt {
     }
 }
 
-fn res_count(rt: &Rt, id: u32) -> i64 {
+fn res_count(rt: &LaneRuntime, id: u32) -> i64 {
     if id == NONE {
         return 0;
     }

@@ -7,18 +7,18 @@
 //! on no resource: no record explains its end), so the step is over and
 //! the gate steps the others; the notifier, once it has let go of the
 //! condition's lock, waits (bounded) for each lane it woke to park as
-//! ready ([`Rt::lib_settle`]), so who is ready when the next step is chosen
+//! ready ([`LaneRuntime::lib_settle`]), so who is ready when the next step is chosen
 //! is fixed, and the same schedule gives the same records.
 
 use std::sync::atomic::Ordering::*;
 
-use crate::runtime::Rt;
+use crate::runtime::LaneRuntime;
 use crate::shm::layout::{NONE, ProcState};
 use crate::shm::record::Op;
 
-impl Rt {
+impl LaneRuntime {
     /// A library wait begins: `None` running free (nothing to do), else
-    /// this lane's park count (for [`Rt::lib_settle`]); the lane shows blocked.
+    /// this lane's park count (for [`LaneRuntime::lib_settle`]); the lane shows blocked.
     pub fn lib_wait_begin(&self, line: u32) -> Option<u64> {
         if !self.paused() {
             return None;

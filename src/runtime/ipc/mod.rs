@@ -35,7 +35,7 @@ pub mod socket;
 
 use std::sync::atomic::Ordering::*;
 
-use super::{LessonError, LessonResult, Rt};
+use super::{LessonError, LessonResult, LaneRuntime};
 use crate::codec::{self, Value};
 use crate::shm::layout::{NONE, ResourceSlot};
 use crate::shm::record::ResKind;
@@ -122,7 +122,7 @@ pub fn token(id: u32) -> u32 {
     id.wrapping_add(1)
 }
 
-impl Rt {
+impl LaneRuntime {
     /// Hands a value chain (or nothing) to lane `to` for resource `id`: fills
     /// its mailbox, then sets its `handoff`. Call under the resource's mutex,
     /// with `to` popped from the resource's waiters; record the `Wake`, then

@@ -39,7 +39,7 @@ use std::sync::atomic::Ordering::*;
 use super::fifo::Fifo;
 use super::{HIDDEN, decode_item, preview};
 use crate::codec::{self, Value};
-use crate::runtime::{LessonError, LessonResult, Rt, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -59,7 +59,7 @@ fn pack(first: u32, len: u32) -> u64 {
     first as u64 | (len as u64) << 32
 }
 
-impl Rt {
+impl LaneRuntime {
     fn pipe_fifo(&self, slot: &'static ResourceSlot, end: u8) -> Fifo<'static> {
         let i = 2 * (end as usize & 1);
         Fifo::new(self.v, &slot.aux[i], &slot.aux[i + 1])

@@ -33,10 +33,10 @@ use std::sync::atomic::Ordering::*;
 use serde::{Deserialize, Serialize};
 
 use super::fifo::Fifo;
-use super::result::{CALLBACK, IS_MAP, POOL, Part};
+use super::result::{CALLBACK, IS_MAP, POOL, ResultPart};
 use super::{one_line, preview};
 use crate::codec::{self, Handle, Value};
-use crate::runtime::{LessonError, LessonResult, Rt, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -80,7 +80,7 @@ pub enum JoinStep {
     Callbacks,
 }
 
-impl Rt {
+impl LaneRuntime {
     fn pool_slot(&self, id: u32) -> LessonResult<&'static ResourceSlot> {
         self.slot(id, ResKind::Pool)
     }
@@ -105,7 +105,7 @@ impl Rt {
     }
 
     /// The pool itself, before its workers: a front-end then starts `n`
-    /// daemonic workers its own way and calls [`Rt::pool_started`].
+    /// daemonic workers its own way and calls [`LaneRuntime::pool_started`].
     pub fn pool_create(&self, n: i64, line: u32) -> LessonResult<u32> {
         if n < 1 {
             return Err(LessonError::value("Number of processes must be at least 1"));
@@ -241,7 +241,7 @@ impl Rt {
             // A front-end may carry more after a NUL (Python: the pickled exception).
             Err(e) => one_line(e.split('\0').next().unwrap_or("")),
         };
-        let bytes = codec::encode(&Part { index: task.index, outcome })?;
+        let bytes = codec::encode(&ResultPart { index: task.index, outcome })?;
         // A value that cannot be stored fails the task, not the pool: its
         // result raises the error in `get()` (CPython's pool sends a result
         // it cannot pickle back as an error too), and whoever waits for it
@@ -250,7 +250,7 @@ impl Rt {
             Ok(chain) => (chain, bytes.len() as u32, detail),
             Err(e) => {
                 let e = LessonError::from(e).to_string();
-                let bytes = codec::encode(&Part { index: task.index, outcome: Err(e.clone()) })?;
+                let bytes = codec::encode(&ResultPart { index: task.index, outcome: Err(e.clone()) })?;
                 (self.v.write_chain(&bytes)?, bytes.len() as u32, one_line(&e))
             }
         };

@@ -27,7 +27,7 @@ use std::sync::atomic::Ordering::*;
 use super::fifo::Fifo;
 use super::{decode_item, preview};
 use crate::codec::{self, Value};
-use crate::runtime::{LessonError, LessonResult, Rt, WaitEnd, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -64,7 +64,7 @@ impl Blocking {
     }
 }
 
-impl Rt {
+impl LaneRuntime {
     fn queue_slot(&self, id: u32) -> LessonResult<(&'static ResourceSlot, bool)> {
         match self.slot(id, ResKind::JoinableQueue) {
             Ok(s) => Ok((s, true)),

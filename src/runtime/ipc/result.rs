@@ -1,5 +1,5 @@
 //! `AsyncResult`: what `apply`, `apply_async` and `map` return — filled by
-//! the pool's workers (`Rt::pool_finish`), read by the submitter.
+//! the pool's workers (`LaneRuntime::pool_finish`), read by the submitter.
 //!
 //! AsyncResult slot (one per `apply`/`apply_async`, one per `map`):
 //! `capacity` = parts (1, or the map's length); `count` = parts done;
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::fifo::Fifo;
 use super::{one_line, preview};
 use crate::codec::{self, Value};
-use crate::runtime::{LessonError, LessonResult, Rt, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -29,7 +29,7 @@ pub(crate) const IS_MAP: usize = 4;
 
 /// One finished part of a result: the function's value, or its error (`Kind: message`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Part {
+pub struct ResultPart {
     pub index: u32,
     pub outcome: Result<Value, String>,
 }
@@ -42,7 +42,7 @@ fn reraise(text: &str) -> LessonError {
     }
 }
 
-impl Rt {
+impl LaneRuntime {
     pub(crate) fn result_is_ready(slot: &ResourceSlot) -> bool {
         slot.count.load(Acquire) >= slot.capacity.load(Relaxed)
     }
@@ -56,7 +56,7 @@ impl Rt {
         let mut parts = Vec::with_capacity(items.len());
         for item in items {
             let bytes = item.ok_or_else(|| LessonError::os(format!("result {rid} in shared memory is unreadable")))?;
-            parts.push(codec::decode::<Part>(&bytes)?);
+            parts.push(codec::decode::<ResultPart>(&bytes)?);
         }
         parts.sort_by_key(|p| p.index);
         let mut values = Vec::with_capacity(parts.len());

@@ -4,10 +4,10 @@
 //! server. Rhai's are bound to 127.0.0.1 only and carry text. Python's are
 //! the program's own `socket.socket()` objects (any address it binds, bytes):
 //! Python makes, binds and connects the descriptor, and hands it here at
-//! `listen` ([`Rt::sock_listen_fd`]) or once its non-blocking `connect` was
-//! issued ([`Rt::sock_connected`]); from then on it is the same resource,
+//! `listen` ([`LaneRuntime::sock_listen_fd`]) or once its non-blocking `connect` was
+//! issued ([`LaneRuntime::sock_connected`]); from then on it is the same resource,
 //! with the same waits, as a Rhai socket. With Python's fork start method a
-//! child holds every socket its parent holds ([`Rt::sock_inherit_all`]).
+//! child holds every socket its parent holds ([`LaneRuntime::sock_inherit_all`]).
 //!
 //! Descriptors are the process's own (`SOCK_CLOEXEC`). A socket given to a
 //! child as a `Process` argument is inherited for real: the spawn clears
@@ -44,7 +44,7 @@ use nix::sys::socket::MsgFlags;
 
 use super::net::{self, addr_of, bad_fd, check, close_fd, os_error, port_of, readable, timed_out, writable};
 use super::one_line;
-use crate::runtime::{LessonError, LessonResult, Rt, WaitEnd, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -87,7 +87,7 @@ fn init_slot(s: &ResourceSlot, port: u16, role: u64, peer_port: u16) {
     s.count.store(0, Relaxed);
 }
 
-impl Rt {
+impl LaneRuntime {
     fn sock_slot(&self, id: u32) -> LessonResult<&'static ResourceSlot> {
         self.slot(id, ResKind::Socket)
     }
@@ -321,7 +321,7 @@ impl Rt {
         self.enter_op(op, line);
     }
 
-    /// Python's `sock.connect(addr)`, after its gate ([`Rt::sock_enter`]):
+    /// Python's `sock.connect(addr)`, after its gate ([`LaneRuntime::sock_enter`]):
     /// the program's socket `fd` started a non-blocking connect to `port`,
     /// which ended at once with `err` (0: connected; `EINPROGRESS`: under
     /// way). The socket becomes a resource; while the connection is under

@@ -16,7 +16,7 @@
 use std::sync::atomic::Ordering::*;
 
 use super::{BROKEN, token};
-use crate::runtime::{LessonError, LessonResult, Rt, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -25,7 +25,7 @@ fn broken_error() -> LessonError {
     LessonError::new("BrokenBarrierError", "")
 }
 
-impl Rt {
+impl LaneRuntime {
     /// `Barrier(parties)`.
     pub fn barrier_new(&self, parties: i64, line: u32) -> LessonResult<u32> {
         self.set_line(line);

@@ -27,7 +27,7 @@
 use std::sync::atomic::Ordering::*;
 
 use super::token;
-use crate::runtime::{LessonError, LessonResult, Rt, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -37,7 +37,7 @@ pub const WAIT_UNOWNED: &str = "must acquire() condition before using wait()";
 /// Python's text for `notify` without holding the lock.
 pub const NOTIFY_UNOWNED: &str = "lock is not owned";
 
-impl Rt {
+impl LaneRuntime {
     /// `Condition(lock)` (`lock` = its kind and id) or `Condition()` (`None`:
     /// a new RLock). Returns the condition's id and its lock's.
     pub fn condition_new(&self, lock: Option<(ResKind, u32)>, line: u32) -> LessonResult<(u32, ResKind, u32)> {

@@ -12,12 +12,12 @@
 use std::sync::atomic::Ordering::*;
 
 use super::token;
-use crate::runtime::{LessonResult, Rt, waitq};
+use crate::runtime::{LessonResult, LaneRuntime, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
 
-impl Rt {
+impl LaneRuntime {
     pub fn event_new(&self, line: u32) -> LessonResult<u32> {
         self.set_line(line);
         self.new_resource(ResKind::Event, None, 0, |s| s.count.store(0, Relaxed))

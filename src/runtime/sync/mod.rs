@@ -7,7 +7,7 @@
 //! `Block` record while still holding the mutex; whoever ends the wait pops the
 //! first live waiter, writes its own records (`Op`, `Wake`), hands over
 //! directly by setting the waiter's `handoff` word to a token, and wakes it.
-//! The woken process writes nothing until [`crate::runtime::Rt::wait_until`]
+//! The woken process writes nothing until [`crate::runtime::LaneRuntime::wait_until`]
 //! returns (while paused that is at its own next step). So the same schedule
 //! always gives the same owner, the same records, the same outcome.
 //!
@@ -23,7 +23,7 @@ pub mod value;
 
 use std::sync::atomic::Ordering::*;
 
-use super::{Rt, WaitEnd, waitq};
+use super::{LaneRuntime, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::Op;
@@ -36,7 +36,7 @@ pub fn token(id: u32) -> u32 {
     id + 1
 }
 
-impl Rt {
+impl LaneRuntime {
     /// Hands `value` (a token) to `lane` and wakes it. The caller holds the
     /// slot's mutex and has already written its records.
     pub(crate) fn hand_over(&self, lane: u32, value: u32) {
@@ -46,7 +46,7 @@ impl Rt {
         self.v.wake_lane(lane);
     }
 
-    /// Waits, after [`Rt::record_block`], until this lane is handed a token
+    /// Waits, after [`LaneRuntime::record_block`], until this lane is handed a token
     /// that `accept` takes, or the timeout passes. On a timeout it re-checks
     /// under the slot's mutex (a hand-off may have raced it), else leaves the
     /// FIFO `waiters[queue]`, records the timeout and runs `on_timeout` (still

@@ -16,7 +16,7 @@
 use std::sync::atomic::Ordering::*;
 
 use super::{never_waits, token};
-use crate::runtime::{LessonError, LessonResult, Rt};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -24,7 +24,7 @@ use crate::shm::record::{Op, ResKind};
 /// Python's text for a release by a process that does not own the RLock.
 pub const NOT_OWNED: &str = "attempt to release recursive lock not owned by thread";
 
-impl Rt {
+impl LaneRuntime {
     pub fn rlock_new(&self, line: u32) -> LessonResult<u32> {
         self.set_line(line);
         self.new_resource(ResKind::RLock, None, 1, |_| {})

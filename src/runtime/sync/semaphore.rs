@@ -16,12 +16,12 @@
 use std::sync::atomic::Ordering::*;
 
 use super::{never_waits, token};
-use crate::runtime::{LessonError, LessonResult, Rt, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
 
-impl Rt {
+impl LaneRuntime {
     /// `Semaphore(n)` / `BoundedSemaphore(n)`.
     pub fn semaphore_new(&self, value: i64, bounded: bool, line: u32) -> LessonResult<u32> {
         self.set_line(line);

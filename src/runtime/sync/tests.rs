@@ -1,4 +1,4 @@
-//! The primitives in one process, on a real segment: several `Rt`s stand for
+//! The primitives in one process, on a real segment: several `LaneRuntime`s stand for
 //! several lanes. Waiters are queued by hand (a test cannot block), which is
 //! enough to check hand-offs, FIFO order and Python's errors; blocking for
 //! real is checked end to end in `tests/lessons_sync.rs`.
@@ -8,29 +8,29 @@ use std::sync::atomic::Ordering::*;
 use super::token;
 use crate::codec::RunInfo;
 use crate::runtime::sync::value::Num;
-use crate::runtime::{Rt, waitq};
+use crate::runtime::{LaneRuntime, waitq};
 use crate::shm::Segment;
 use crate::shm::layout::{Geometry, NONE};
 use crate::shm::record::ResKind;
 
 /// Three runtimes (lanes 1, 2, 3) on one fresh segment, already unlinked
 /// from /dev/shm (the mapping stays for the test's life).
-fn rig() -> Vec<Rt> {
+fn rig() -> Vec<LaneRuntime> {
     let seg = Segment::create(Geometry { lanes: 8, ring_cap: 256, resources: 32, blocks: 64 }).unwrap();
     let name = seg.name().to_string();
     let v = seg.leak();
     crate::shm::unlink(&name);
-    let info = RunInfo { lesson: "t".into(), origin: "t".into(), script: String::new(), params: Default::default(), scratch: "/tmp".into(), seed: 1, lang: Default::default(), language: Default::default(), source_path: String::new(), in_place: None, fork_server: false };
-    (1..=3).map(|lane| Rt::new(v, lane, info.clone(), name.clone(), vec![], format!("P{lane}"), false)).collect()
+    let info = RunInfo { lesson: "t".into(), origin: "t".into(), script: String::new(), params: Default::default(), scratch: "/tmp".into(), seed: 1, lang: Default::default(), engine: Default::default(), source_path: String::new(), in_place: None, fork_server: false };
+    (1..=3).map(|lane| LaneRuntime::new(v, lane, info.clone(), name.clone(), vec![], format!("P{lane}"), false)).collect()
 }
 
 /// Queues `lane` on `waiters[0]` of `id` as a blocked acquirer/waiter would be.
-fn queue(rt: &Rt, id: u32, kind: ResKind, lane: u32) {
+fn queue(rt: &LaneRuntime, id: u32, kind: ResKind, lane: u32) {
     let slot = rt.slot(id, kind).unwrap();
     waitq::push(&rt.v, &slot.waiters[0], lane);
 }
 
-fn handoff(rt: &Rt, lane: u32) -> u32 {
+fn handoff(rt: &LaneRuntime, lane: u32) -> u32 {
     rt.v.lane(lane).unwrap().handoff.load(Acquire)
 }
 

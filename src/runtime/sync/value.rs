@@ -23,7 +23,7 @@
 
 use std::sync::atomic::Ordering::*;
 
-use crate::runtime::{LessonError, LessonResult, Rt};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime};
 use crate::shm::layout::{NONE, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -88,7 +88,7 @@ fn encode(nums: &[Num]) -> Vec<u8> {
     nums.iter().flat_map(|n| n.bits().to_le_bytes()).collect()
 }
 
-impl Rt {
+impl LaneRuntime {
     /// Creates the RLock of a Value/Array, then the resource, then the
     /// creation record.
     fn shared_new(&self, kind: ResKind, values: &[Num], float: bool, line: u32) -> LessonResult<(u32, u32)> {

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::codec::Language;
+use crate::codec::Engine;
 
 use crate::ui::common::{centered, render_lines_in};
 use crate::ui::state::Dashboard;
@@ -67,7 +67,7 @@ pub fn explanation_lines(d: &Dashboard, w: usize) -> Vec<Line<'static>> {
         lines.push(Line::styled(t, th.bold()));
     }
     let mut story = m.story.get(code).to_string();
-    if story.trim().is_empty() && d.lesson.language == Language::Python {
+    if story.trim().is_empty() && d.lesson.engine == Engine::Python {
         story = module_docstring(&d.lesson.script);
     }
     section(&mut lines, l.pick("The story", "故事"), &story);

@@ -11,7 +11,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-use crate::codec::Language;
+use crate::codec::Engine;
 
 use crate::ui::common::pane_block;
 use crate::ui::state::Dashboard;
@@ -21,7 +21,7 @@ use crate::ui::text::{self, Lang};
 pub fn lines(d: &Dashboard, w: usize) -> Vec<Line<'static>> {
     let (m, l, th) = (&d.model, d.lang, &d.theme);
     let note = |s: &str| vec![Line::styled(s.to_string(), th.dim())];
-    if d.lesson.language != Language::Python {
+    if d.lesson.engine != Engine::Python {
         return note(l.pick("Variables are shown for Python programs.", "变量只对 Python 程序显示。"));
     }
     let Some(lane) = d.selected_lane() else {

@@ -165,7 +165,7 @@ impl Session {
             d.view.chosen = super::super::state::Identity::of(&d.model, lane);
             d.view.source_scroll = None;
         }
-        if let Some(super::super::explore::Shown::Done(super::super::explore::Outcome::Counterexample { why, .. })) = &d.explored
+        if let Some(super::super::explore::SearchView::Done(super::super::explore::Verdict::Counterexample { why, .. })) = &d.explored
             && why.completing_step == Some(self.steps)
             && let Some(mark) = why.mark(d.lang)
         {

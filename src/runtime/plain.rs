@@ -1,8 +1,9 @@
-//! Ops that touch only time and output: sleep, compute, print, report.
+//! The plain ops, which touch no shared resource, only time and output:
+//! sleep, compute, print, report.
 
 use std::sync::atomic::Ordering::*;
 
-use super::{LessonError, LessonResult, Rt};
+use super::{LessonError, LessonResult, LaneRuntime};
 use crate::codec::Value;
 use crate::shm::layout::NONE;
 use crate::shm::record::{Op, TextTag};
@@ -51,7 +52,7 @@ pub const STDIN: u32 = u32::MAX - 2;
 /// ends its line (see `conductor::input`).
 pub const LINE_ENDS: u32 = 1 << 31;
 
-impl Rt {
+impl LaneRuntime {
     /// `input()`: waits until the conductor hands this process a line of the
     /// run's standard input (the user typing in the dashboard, `--input`,
     /// forkscope's own stdin); `None` at the end of input. A long line comes
