@@ -64,7 +64,7 @@ fn runtime(geo: Geometry) -> (LaneRuntime, String) {
         scratch: std::env::temp_dir().to_string_lossy().into_owned(),
         seed: 0,
         lang: forkscope::vocab::Lang::En,
-        language: Default::default(),
+        engine: Default::default(),
         source_path: String::new(),
         in_place: None,
         fork_server: false,
