@@ -357,6 +357,16 @@ fn explain(lesson: &Lesson, opts: &ExploreOptions, bad: &headless::Finished, goo
 /// first took and at least [`MORE_AFTER_FOUND`], within the budget) and
 /// keeps the bad one of fewest steps, which it then minimises.
 pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<AllExplored> {
+    // Every run has the same seed: a Python run's main process is forked
+    // from one ready interpreter (see `python::launch`), which ends here.
+    struct Zygote;
+    impl Drop for Zygote {
+        fn drop(&mut self) {
+            crate::python::launch::use_zygote(false);
+        }
+    }
+    crate::python::launch::use_zygote(true);
+    let _zygote = Zygote;
     use std::cell::RefCell;
     use std::rc::Rc;
     let t0 = Instant::now();
