@@ -437,7 +437,9 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
                 let _ = writeln!(out, "{}", serde_json::json!({"type": "progress", "runs": runs, "runs_per_s": (rate * 10.0).round() / 10.0, "interleavings": interleavings, "open": open, "bad": bad}));
             } else {
                 let found = if bad > 0 { format!(", {bad} bad (looking for a shorter one)") } else { String::new() };
-                let _ = write!(out, "\r\x1b[Kexplore --all: {runs} runs, {rate:.1} runs/s, {interleavings} interleavings{found}, at least {open} to try");
+                // What is left is known only as the choices found so far (each
+                // a run or more, and those runs find more): no total.
+                let _ = write!(out, "\r\x1b[Kexplore --all: {runs} runs, {rate:.1} runs/s, {interleavings} interleavings{found}; {open} choices known left, how many runs in all unknown");
             }
             let _ = out.flush();
         }
