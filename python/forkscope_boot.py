@@ -4,8 +4,108 @@
 # It loads forkscope's runtime (libforkscope.so, named by FORKSCOPE_LIB),
 # makes forkscope's Python side importable from the library itself (nothing is
 # written to disk, nothing installed), then runs the program (forkscope_rt.main).
+#
+# As `python3 -B -c <this file> --zygote` it stops there instead, ready, and
+# serves (see `_zygote`): each request forks a process that goes on from this
+# very point as a process started by the first form would.
 import os
 import sys
+
+# Code objects of forkscope's Python files, by file name (see `compiled`).
+_CODE = {}
+
+
+def _zygote():
+    """A ready interpreter that forks the main process of a run on request
+    (`explore` makes hundreds of runs; the interpreter and forkscope's Python
+    side load once). Requests come on stdin, one a line,
+    `SEGMENT<TAB>LANE<TAB>SESSION<TAB>CWD`; each is answered on stdout with
+    the new process's pid, or a negative number if none was made. Ends at
+    the end of stdin (its starter is gone).
+
+    The new process is made by a double fork: its parent ends at once, so it
+    becomes a child of its starter (the conductor is the child subreaper), as
+    a process it started itself would be. It then takes what a fresh start
+    would have had: its own process group (`SESSION` 1: its own session),
+    stdin and stdout on /dev/null, the starter's working folder, the run's
+    mark in the environment it was started with (written over this process's
+    placeholder in place: `/proc/PID/environ` shows it), `sys.argv` (and
+    `sys.orig_argv`) of `-c <boot> SEGMENT LANE`. PYTHONHASHSEED was the
+    run's at the zygote's start (the starter keeps one zygote per seed).
+    Nothing of the user's program has been imported: the child returns here
+    and runs it, from its first line, as a fresh start does."""
+    import ctypes
+
+    mark = "FORKSCOPE_RUN"
+    placeholder = sys.argv[2].encode()
+    # Where the run's name goes: over the placeholder this process was
+    # started with, in its arguments and in its environment, in place —
+    # what /proc/PID/cmdline and /proc/PID/environ show (fields 48-51 of
+    # /proc/PID/stat say where those are).
+    with open("/proc/self/stat", "rb") as f:
+        fields = f.read().rpartition(b")")[2].split()
+    arg_start, arg_end, env_start, env_end = (int(x) for x in fields[45:49])
+    args = ctypes.string_at(arg_start, arg_end - arg_start)
+    env = ctypes.string_at(env_start, env_end - env_start)
+    at_arg = args.rfind(b"\0" + placeholder + b"\0")
+    at_env = (b"\0" + env).find(b"\0" + mark.encode() + b"=" + placeholder + b"\0")
+    where = None
+    if at_arg >= 0 and at_env >= 0:
+        where = (arg_start + at_arg + 1, env_start + at_env + len(mark) + 1)
+    room = len(placeholder)
+    requests, answers = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    pending = b""
+    while True:
+        while b"\n" not in pending:
+            got = os.read(requests, 4096)
+            if not got:
+                os._exit(0)
+            pending += got
+        line, _, pending = pending.partition(b"\n")
+        seg, lane, session, cwd = line.decode("utf-8", "surrogateescape").split("\t", 3)
+        encoded = seg.encode()
+        if where is None or len(encoded) > room:
+            os.write(answers, b"-22\n")
+            continue
+        r, w = os.pipe()
+        middle = os.fork()
+        if middle == 0:
+            try:
+                if os.fork() == 0:
+                    os.close(r)
+                    os.close(requests)
+                    os.close(answers)
+                    if session == "1":
+                        os.setsid()
+                    else:
+                        os.setpgid(0, 0)
+                    os.chdir(cwd)
+                    for at in where:
+                        ctypes.memmove(at, encoded + b"\0", len(encoded) + 1)
+                    os.environ[mark] = seg
+                    sys.argv = [sys.argv[0], seg, lane]
+                    if hasattr(sys, "orig_argv"):
+                        sys.orig_argv = sys.orig_argv[:-2] + [seg, lane]
+                    os.write(w, str(os.getpid()).encode())
+                    os.close(w)
+                    return
+            except BaseException:
+                pass
+            os._exit(0)
+        os.close(w)
+        os.waitpid(middle, 0)
+        pid = b""
+        while True:
+            got = os.read(r, 32)
+            if not got:
+                break
+            pid += got
+        os.close(r)
+        os.write(answers, (pid or b"-1") + b"\n")
 
 
 def _boot():
@@ -36,10 +136,29 @@ def _boot():
         def exec_module(self, module):
             # Tracebacks show our lines too, as they would for the stdlib.
             linecache.cache[self.filename] = (len(self.text), None, self.text.splitlines(True), self.filename)
-            exec(compile(self.text, self.filename, "exec"), module.__dict__)
+            exec(compiled(self.filename, self.text), module.__dict__)
 
         def get_source(self, name):
             return self.text
+
+    def compiled(filename, text):
+        # A zygote compiled our files once (see _zygote): the same code
+        # objects, run afresh in each module that imports them.
+        code = _CODE.get(filename)
+        if code is None or code[0] != text:
+            code = _CODE[filename] = (text, compile(text, filename, "exec"))
+        return code[1]
+
+    def precompile():
+        # forkscope's multiprocessing has the names of CPython's; our own
+        # modules that load on first use. A file not named here still
+        # compiles when imported.
+        names = ["multiprocessing/" + n for n in sorted(os.listdir(os.path.join(os.path.dirname(os.__file__), "multiprocessing")))]
+        names += ["forkscope_rt/%s.py" % n for n in ("sockets", "thread_sync", "libwait")]
+        for name in names:
+            text = source(name)
+            if text is not None:
+                compiled("<forkscope>/" + name, text)
 
     class Finder(importlib.abc.MetaPathFinder):
         def find_spec(self, fullname, path=None, target=None):
@@ -69,6 +188,9 @@ def _boot():
         del sys.modules[name]
     import forkscope_rt.main
 
+    if sys.argv[1:2] == ["--zygote"]:
+        precompile()
+        _zygote()
     forkscope_rt.main.run_main(lib)
 
 

@@ -19,7 +19,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub python: Option<PathBuf>,
     /// Start every process of a Rhai lesson with its own exec of forkscope,
-    /// instead of as a fork of the run's prepared template (the fork server).
+    /// instead of as a fork of the run's prepared template (the fork server);
+    /// and in explore, every Python run's main process with its own start of
+    /// the interpreter, instead of as a fork of a ready one (the zygote).
     #[arg(long, global = true)]
     pub no_fork_server: bool,
 }

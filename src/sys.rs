@@ -23,6 +23,11 @@ pub fn runs_in_own_session() {
     OWN_SESSION.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
+/// Whether a run's processes get a session of their own (see [`as_run_leader`]).
+pub fn own_session() -> bool {
+    OWN_SESSION.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Starts `cmd`'s process as the leader of a run's process group: with
 /// [`runs_in_own_session`] (the dashboard), of a session of its own, else
 /// of a group in the conductor's session.

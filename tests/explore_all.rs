@@ -320,3 +320,117 @@ fn bad_name_hunts_the_bad_outcome_asked_for() {
     assert_eq!((out.status, v["counterexample"]["kind"].as_str()), (1, Some("bad")), "{v}");
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
 }
+
+/// The facts `fresh_start.py` wrote (one file per process per run) in
+/// `dir`, each without whether it came from the zygote; and how many did.
+fn fresh_start_facts(dir: &std::path::Path) -> (BTreeSet<String>, usize) {
+    let mut facts = BTreeSet::new();
+    let mut from_zygote = 0;
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        if !e.file_name().to_string_lossy().starts_with("facts-") {
+            continue;
+        }
+        let mut v: Value = serde_json::from_str(&std::fs::read_to_string(e.path()).unwrap()).unwrap();
+        from_zygote += usize::from(v["from_zygote"] == true);
+        v.as_object_mut().unwrap().remove("from_zygote");
+        facts.insert(v.to_string());
+        std::fs::remove_file(e.path()).unwrap();
+    }
+    (facts, from_zygote)
+}
+
+/// A Python run of `explore --all` starts from a ready interpreter (a fork
+/// of explore's zygote), and finds what a fresh start of the interpreter
+/// finds: its arguments, file, `sys.path[0]`, folder, the run's mark in
+/// the environment it was started with and its name in its command line,
+/// its parent (forkscope), its own process group, the hash seed, the same
+/// open descriptors, exactly the same modules loaded when the program's
+/// first line runs, and the program's own module imported afresh — and
+/// the search counts the same. With `--no-fork-server` every run is a
+/// fresh start.
+#[test]
+fn a_python_run_forked_from_the_ready_interpreter_starts_as_a_fresh_one() {
+    let _share = crate::common::share();
+    let dir = tempdir("explore-fresh-start");
+    for f in ["fresh_start.py", "fresh_helper.py"] {
+        std::fs::copy(lesson_fixture(&format!("fresh_start/{f}")), dir.join(f)).unwrap();
+    }
+    let program = dir.join("fresh_start.py");
+    let (status, fresh) = explore_all(&[program.to_str().unwrap(), "--no-fork-server"]);
+    assert_eq!((status, fresh["result"].as_str()), (0, Some("verified")), "{fresh}");
+    let (fresh_facts, zygote_runs) = fresh_start_facts(&dir);
+    assert_eq!(zygote_runs, 0, "--no-fork-server started a run from the zygote");
+    let (status, forked) = explore_all(&[program.to_str().unwrap()]);
+    assert_eq!((status, forked["result"].as_str()), (0, Some("verified")), "{forked}");
+    let (forked_facts, zygote_runs) = fresh_start_facts(&dir);
+    // Main and its child in each of the two interleavings.
+    assert_eq!(zygote_runs, 4, "the runs did not start from the zygote");
+    assert_eq!((&forked["interleavings"], &forked["runs"]), (&fresh["interleavings"], &fresh["runs"]));
+    assert_eq!(fresh_facts.len(), 2, "main and child: {fresh_facts:#?}");
+    for f in &fresh_facts {
+        for fact in ["argv", "orig_argv", "path0", "cwd_is_scratch", "mark_in_environ", "mark_in_cmdline", "own_group"] {
+            assert!(f.contains(&format!("\"{fact}\":true")), "{fact}: {f}");
+        }
+        assert!(f.contains("\"helper_before\":false") && f.contains("\"parent\":\"forkscope explore\"") || f.contains("\"role\":\"child\""), "{f}");
+    }
+    assert_eq!(forked_facts, fresh_facts);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The zygote ends with its explore: at the end, when the search is
+/// stopped (SIGINT, as Ctrl-C), and when explore is killed outright; and no
+/// segment, folder or process of a run is left behind.
+#[test]
+fn the_ready_interpreter_ends_with_its_explore_however_it_ends() {
+    let _share = crate::common::share();
+    let zygotes_of = |pid: i32| -> Vec<i32> {
+        let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+        dir.flatten()
+            .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+            .filter(|p| {
+                let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+                let ppid = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|x| x.parse::<i32>().ok());
+                ppid == Some(pid) && std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == b"--zygote"))
+            })
+            .collect()
+    };
+    let cwd = tempdir("explore-zygote-end");
+    // The safe ticket race at its defaults: minutes of interleavings, surely
+    // under way when stopped; two buyers and one ticket: a few seconds.
+    let cases: [(&[&str], Option<i32>); 3] =
+        [(&["variant=safe"], Some(libc::SIGINT)), (&["variant=safe"], Some(libc::SIGKILL)), (&["variant=lock", "buyers=2", "tickets=1"], None)];
+    for (params, signal) in cases {
+        let mut args = vec!["explore", "ticket-race.py", "--all", "--json"];
+        for p in params {
+            args.extend(["--param", p]);
+        }
+        let mut child = std::process::Command::new(common::bin())
+            .args(&args)
+            .current_dir(&cwd)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        let t0 = std::time::Instant::now();
+        let mut zygotes = Vec::new();
+        while zygotes.is_empty() && t0.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(20));
+            zygotes = zygotes_of(pid);
+        }
+        assert_eq!(zygotes.len(), 1, "no zygote seen under explore {pid} {params:?}");
+        if let Some(signal) = signal {
+            std::thread::sleep(Duration::from_millis(500));
+            // SAFETY: a plain kill of our own child.
+            unsafe { libc::kill(pid, signal) };
+        }
+        let out = common::wait_limited(&mut child, LIMIT);
+        match signal {
+            Some(_) => assert_ne!(out.status, 0, "{}", out.stdout),
+            None => assert!(out.stdout.contains("\"result\""), "{}", out.stdout),
+        }
+        common::assert_left_nothing(pid, &zygotes, Duration::from_secs(10));
+    }
+    let _ = std::fs::remove_dir_all(&cwd);
+}

@@ -94,7 +94,9 @@ pub struct RunOptions {
     /// Run in this folder instead of the scratch folder (Python's `--in-place`).
     pub in_place: Option<PathBuf>,
     /// Start a Rhai run's processes as forks of a prepared template (see
-    /// `runtime::forkserver`); false: each is an exec of `exe`.
+    /// `runtime::forkserver`), and a Python run's main process as a fork of
+    /// a ready interpreter where one is kept (`python::launch`'s zygote);
+    /// false: each is an exec.
     pub fork_server: bool,
 }
 
@@ -324,7 +326,11 @@ impl Run {
             (None, Engine::Python) => {
                 let python = crate::python::launch::interpreter().map_err(RunError::Python)?;
                 let lib = crate::python::launch::library(&options.exe).map_err(RunError::Python)?;
-                sys::as_run_leader(&mut crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.spec.seed)).spawn().map_err(RunError::Spawn)?.id() as i32
+                let zygote = if options.fork_server { crate::python::launch::zygote_start(&python.path, &lib, &seg_name, lane, options.spec.seed, sys::own_session()) } else { None };
+                match zygote {
+                    Some(pid) => pid,
+                    None => sys::as_run_leader(&mut crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.spec.seed)).spawn().map_err(RunError::Spawn)?.id() as i32,
+                }
             }
         };
         run.main_pid = pid;

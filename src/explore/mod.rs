@@ -354,6 +354,16 @@ fn explain(lesson: &Lesson, opts: &ExploreOptions, bad: &headless::Finished, goo
 /// first took and at least [`MORE_AFTER_FOUND`], within the budget) and
 /// keeps the bad one of fewest steps, which it then minimises.
 pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<AllExplored> {
+    // Every run has the same seed: a Python run's main process is forked
+    // from one ready interpreter (see `python::launch`), which ends here.
+    struct Zygote;
+    impl Drop for Zygote {
+        fn drop(&mut self) {
+            crate::python::launch::use_zygote(false);
+        }
+    }
+    crate::python::launch::use_zygote(true);
+    let _zygote = Zygote;
     use std::cell::RefCell;
     use std::rc::Rc;
     let t0 = Instant::now();
@@ -424,7 +434,9 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
                 let _ = writeln!(out, "{}", serde_json::json!({"type": "progress", "runs": runs, "runs_per_s": (rate * 10.0).round() / 10.0, "interleavings": interleavings, "open": open, "bad": bad}));
             } else {
                 let found = if bad > 0 { format!(", {bad} bad (looking for a shorter one)") } else { String::new() };
-                let _ = write!(out, "\r\x1b[Kexplore --all: {runs} runs, {rate:.1} runs/s, {interleavings} interleavings{found}, at least {open} to try");
+                // What is left is known only as the choices found so far (each
+                // a run or more, and those runs find more): no total.
+                let _ = write!(out, "\r\x1b[Kexplore --all: {runs} runs, {rate:.1} runs/s, {interleavings} interleavings{found}; {open} choices known left, how many runs in all unknown");
             }
             let _ = out.flush();
         }

@@ -7,10 +7,23 @@
 //! `python/forkscope_boot.py`, compiled in) with `FORKSCOPE_LIB` in its
 //! environment, and `PYTHONHASHSEED` fixed by the
 //! run's seed so that `hash()` and set order repeat from run to run.
+//!
+//! Where many runs start one after another (`explore`), a run's main
+//! process can instead be forked from a *zygote* ([`zygote_start`]): the
+//! same command with `--zygote` in place of the segment and lane, which
+//! loads the interpreter and forkscope's Python side once, stops where the
+//! program would start, and forks a process per request that goes on from
+//! there exactly as the exec'd one would (its environment, arguments,
+//! folder, process group and parent as for an exec: see `_zygote` in the
+//! boot). One zygote per forkscope process and hash seed; it ends with the
+//! forkscope process (at the end of its stdin) or at [`zygote_end`]. Any
+//! failure falls back to the exec.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::io::{BufRead, BufReader, Write};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::{Mutex, OnceLock};
 
 /// Oldest Python forkscope runs.
 pub const MIN_VERSION: (u32, u32) = (3, 9);
@@ -128,7 +141,7 @@ pub fn command(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64) -> Co
     // found by it at the end (`conductor::family`).
     cmd.env(crate::sys::RUN_ENV, seg);
     // hash() of str and bytes, and so set order, repeat with the seed.
-    cmd.env("PYTHONHASHSEED", (seed % 4_294_967_295).to_string());
+    cmd.env("PYTHONHASHSEED", hash_seed(seed).to_string());
     for v in ["PYTHONSTARTUP", "PYTHONINSPECT", "PYTHONBREAKPOINT"] {
         cmd.env_remove(v);
     }
@@ -137,6 +150,114 @@ pub fn command(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64) -> Co
         cmd.stderr(Stdio::null());
     }
     cmd
+}
+
+/// A running zygote (see the module docs).
+struct Zygote {
+    child: std::process::Child,
+    requests: std::process::ChildStdin,
+    answers: BufReader<std::process::ChildStdout>,
+    /// What it was started for: the interpreter, the library, the hash seed,
+    /// and the length of its mark's placeholder.
+    key: (PathBuf, PathBuf, u64, usize),
+}
+
+impl Drop for Zygote {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+static ZYGOTE: Mutex<Option<Zygote>> = Mutex::new(None);
+static ZYGOTE_ON: AtomicBool = AtomicBool::new(false);
+
+/// Runs of this process start their main Python process from a zygote from
+/// now on (`false`: by exec again, and the zygote ends).
+pub fn use_zygote(on: bool) {
+    ZYGOTE_ON.store(on, Relaxed);
+    if !on {
+        zygote_end();
+    }
+}
+
+/// Ends the zygote, if there is one (it would also end with this process).
+pub fn zygote_end() {
+    let z = ZYGOTE.lock().unwrap_or_else(|e| e.into_inner()).take();
+    drop(z);
+}
+
+/// The hash seed of a run of `seed` (what `PYTHONHASHSEED` says).
+fn hash_seed(seed: u64) -> u64 {
+    seed % 4_294_967_295
+}
+
+/// The main process of run `seg` on `lane`, forked from the zygote (started
+/// first if there is none for this interpreter, library and seed) into the
+/// run's own group (`own_session`: its own session). `None` if zygotes are
+/// off or anything failed: the caller execs instead.
+pub fn zygote_start(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64, own_session: bool) -> Option<i32> {
+    if !ZYGOTE_ON.load(Relaxed) {
+        return None;
+    }
+    let key = (python.to_path_buf(), lib.to_path_buf(), hash_seed(seed), seg.len());
+    let mut slot = ZYGOTE.lock().unwrap_or_else(|e| e.into_inner());
+    if slot.as_ref().is_some_and(|z| z.key != key) {
+        *slot = None;
+    }
+    if slot.is_none() {
+        // The environment of `command`'s; the zygote serves the segment and lane.
+        let cmd = command(python, lib, seg, lane, seed);
+        let boot = super::source("forkscope_boot.py").expect("forkscope_boot.py is compiled in");
+        let mut z = Command::new(python);
+        // The run's name goes over a placeholder as long as the segment's
+        // (every segment of this process has a name of that length), in
+        // its arguments (what `ps` shows) and its environment (the run's
+        // mark, see `conductor::family`).
+        let placeholder = ".".repeat(seg.len());
+        z.arg("-B").arg("-c").arg(boot).arg("--zygote").arg(&placeholder);
+        for (k, v) in cmd.get_envs() {
+            match v {
+                Some(v) => z.env(k, v),
+                None => z.env_remove(k),
+            };
+        }
+        z.env(crate::sys::RUN_ENV, &placeholder);
+        z.stdin(Stdio::piped()).stdout(Stdio::piped());
+        if std::env::var_os("FORKSCOPE_DEBUG").is_none() {
+            z.stderr(Stdio::null());
+        }
+        // Its own group: a Ctrl-C at the terminal is the runs' (and
+        // forkscope's) to get, not the zygote's.
+        std::os::unix::process::CommandExt::process_group(&mut z, 0);
+        let mut child = z.spawn().ok()?;
+        let requests = child.stdin.take()?;
+        let answers = BufReader::new(child.stdout.take()?);
+        *slot = Some(Zygote { child, requests, answers, key });
+    }
+    let z = slot.as_mut()?;
+    let cwd = std::env::current_dir().ok()?;
+    let line = format!("{seg}\t{lane}\t{}\t{}\n", u8::from(own_session), cwd.to_str()?);
+    let answer = (|| {
+        z.requests.write_all(line.as_bytes()).ok()?;
+        // A zygote that stopped answering must not hang a start.
+        use std::os::fd::AsFd;
+        if z.answers.buffer().is_empty() && crate::sys::poll_readable(&[z.answers.get_ref().as_fd()], 10_000).is_empty() {
+            return None;
+        }
+        let mut got = String::new();
+        z.answers.read_line(&mut got).ok()?;
+        got.trim().parse::<i32>().ok()
+    })();
+    match answer {
+        Some(pid) if pid > 0 => Some(pid),
+        Some(_) => None,
+        None => {
+            // Broken: end it; the next run starts another.
+            *slot = None;
+            None
+        }
+    }
 }
 
 #[cfg(test)]

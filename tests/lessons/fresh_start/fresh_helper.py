@@ -1,0 +1,2 @@
+# Imported by fresh_start.py: its top level must run in every run.
+RUNS = 1
