@@ -60,9 +60,6 @@ class _Feeding:
         self.pid = os.getpid()
         self.lock = threading.Lock()
         self.buffer = deque()
-        # Pickled items in the buffer: a later put goes behind them (the
-        # unpicklable ones are dropped, nothing goes behind those).
-        self.pending = 0
         self.thread = None
         self.cancelled = False
         self.finalizer = None
@@ -127,16 +124,17 @@ class Queue:
         shown = rt.short_repr(obj)
         r, rn = rt.text(shown)
         with f.lock:
-            busy = f.pending > 0
+            busy = bool(f.buffer)
         try:
             data = pickle.dumps(obj)
         except Exception:
             data = None
         if data is None or busy:
-            # Behind what this process's feeder still has to write, or for
-            # the feeder to pickle again and print the error, as CPython's
-            # does: the put is an op, its task counted (a JoinableQueue).
-            ok(rt.lib.fs_queue_put(self._id, r, rn, b"", 0, 1 if block else 0, _timeout(timeout), nowait, _abi.FEED_COUNT, rt.line()))
+            # For the feeder to pickle again and print the error, as
+            # CPython's does, or behind what it still has to write: the put
+            # is an op, its task counted (a JoinableQueue).
+            feed = _abi.FEED_COUNT if data is None else _abi.FEED_BEHIND
+            ok(rt.lib.fs_queue_put(self._id, r, rn, b"", 0, 1 if block else 0, _timeout(timeout), nowait, feed, rt.line()))
             return self._to_feeder(f, (obj if data is None else None, data, shown))
         put = ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1 if block else 0, _timeout(timeout), nowait, _abi.FEED_TRY, rt.line()))
         if put == rt.NOTHING:
@@ -146,7 +144,6 @@ class Queue:
         start = None
         with f.lock:
             f.buffer.append(item)
-            f.pending += item[1] is not None
             if f.thread is None:
                 start = f.thread = threading.Thread(target=Queue._feed, args=(self, f), name="QueueFeederThread", daemon=True)
                 # CPython's thread: a lane of the run, as the program's own are.
@@ -168,7 +165,6 @@ class Queue:
                     f.thread = None
                     return
                 obj, data, shown = f.buffer[0]
-            pickled = data is not None
             try:
                 if data is None:
                     data = pickle.dumps(obj)
@@ -181,7 +177,6 @@ class Queue:
             ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1, -1.0, 0, _abi.FEED_FEEDER, rt.line()))
             with f.lock:
                 f.buffer.popleft()
-                f.pending -= pickled
 
     @staticmethod
     def _on_queue_feeder_error(e, obj):

@@ -995,8 +995,8 @@ unsafe fn message(repr: *const u8, rn: usize, data: *const u8, dn: usize) -> Val
 }
 
 /// `q.put(obj, block, timeout)` / `put_nowait` (`nowait` = 1), by whom
-/// `feed` says (`feed::`: DIRECT, TRY, FEEDER, COUNT): 0, or NOTHING when a
-/// TRY did not fit the pipe, and for a COUNT (the process's feeder thread puts it).
+/// `feed` says (`feed::`: DIRECT, TRY, FEEDER, COUNT, BEHIND): 0, or NOTHING when a
+/// TRY did not fit the pipe, and for a COUNT or BEHIND (the process's feeder thread puts it).
 ///
 /// # Safety
 /// `repr`/`rn` and `data`/`dn` as for [`text`].
@@ -1008,6 +1008,7 @@ pub unsafe extern "C" fn fs_queue_put(id: u32, repr: *const u8, rn: usize, data:
         names::feed::TRY => Feed::Try,
         names::feed::FEEDER => Feed::Feeder,
         names::feed::COUNT => Feed::Count,
+        names::feed::BEHIND => Feed::Behind,
         _ => return with_rt(|_| Err::<i64, _>(unknown("fs_queue_put", "feed", feed))),
     };
     // SAFETY: per this function's contract.

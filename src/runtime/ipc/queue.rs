@@ -6,7 +6,9 @@
 //! [`Fifo`]'s head and tail; `aux[2]` = unfinished tasks (JoinableQueue: +1 per
 //! put, −1 per `task_done`); `aux[3]` = the hidden slot whose `waiters[0]`
 //! holds the processes in `join()` (`NONE` until someone waits there); `aux[4]` =
-//! the encoded bytes of the items in the queue. `waiters[0]` = getters blocked on an empty
+//! the encoded bytes of the items in the queue; `aux[5]` = items that feeder
+//! threads hold, to put (`qsize()` and `full()` count them, as CPython's
+//! semaphore does). `waiters[0]` = getters blocked on an empty
 //! queue, `waiters[1]` = putters blocked on a full one.
 //!
 //! A Python `Queue` has CPython's feeder thread ([`Feed`]): the items it
@@ -44,6 +46,7 @@ use crate::shm::record::{Op, ResKind};
 const UNFINISHED: usize = 2;
 const JOINERS: usize = 3;
 const BYTES: usize = 4;
+const HELD: usize = 5;
 
 /// What CPython's feeder can write before a reader reads: a Linux pipe's
 /// default capacity.
@@ -65,10 +68,14 @@ pub enum Feed {
     /// The feeder thread's put: waits for room in the pipe (its task was
     /// counted by the `put` that gave it the item).
     Feeder,
-    /// A Python program's `put` while its process's feeder still has items
-    /// to write (this one goes behind them), or of an item that cannot be
-    /// pickled: nothing is put (`Ok(false)`); a JoinableQueue counts its task.
+    /// A Python program's `put` of an item that cannot be pickled (the
+    /// feeder says so and drops it): nothing is put (`Ok(false)`); a
+    /// JoinableQueue counts its task, as CPython's does.
     Count,
+    /// A Python program's `put` while its process's feeder still has items
+    /// to write: this one goes behind them (`Ok(false)`), its task counted,
+    /// and `qsize()` counts it until the feeder puts it.
+    Behind,
 }
 
 /// `queue.Empty`.
@@ -122,6 +129,7 @@ impl Rt {
             s.aux[UNFINISHED].store(0, Relaxed);
             s.aux[JOINERS].store(NONE as u64, Relaxed);
             s.aux[BYTES].store(0, Relaxed);
+            s.aux[HELD].store(0, Relaxed);
         })?;
         Ok(id)
     }
@@ -137,15 +145,23 @@ impl Rt {
         let (slot, joinable) = self.queue_slot(id)?;
         // A task is counted once: by the put, not again by its feeder.
         let counts = joinable && feed != Feed::Feeder;
-        // (`Feed::Count` counts and returns before.)
+        // (`Feed::Count` and `Feed::Behind` count and return before.)
+        let held = |slot: &ResourceSlot| {
+            if feed == Feed::Feeder {
+                slot.aux[HELD].store(slot.aux[HELD].load(Relaxed).saturating_sub(1), Relaxed);
+            }
+        };
         let op = if how.nowait { Op::PutNowait } else { Op::Put };
         self.enter_op(op, line);
-        if feed == Feed::Count {
+        if matches!(feed, Feed::Count | Feed::Behind) {
+            let _g = Guard::new(&slot.mutex, self.lane);
             if joinable {
-                let _g = Guard::new(&slot.mutex, self.lane);
                 slot.aux[UNFINISHED].fetch_add(1, Relaxed);
-                slot.version.fetch_add(1, Release);
             }
+            if feed == Feed::Behind {
+                slot.aux[HELD].fetch_add(1, Relaxed);
+            }
+            slot.version.fetch_add(1, Release);
             return Ok(false);
         }
         self.ipc_check_sendable(std::slice::from_ref(value))?;
@@ -160,6 +176,7 @@ impl Rt {
             let depth = slot.count.load(Relaxed);
             let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64 + counts as i64;
             if let Some(getter) = waitq::pop(&self.v, &slot.waiters[0]) {
+                held(slot);
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
                 slot.version.fetch_add(1, Release);
                 self.record_op(op, id, getter, depth, unfinished, 1, Some(&pv));
@@ -175,12 +192,14 @@ impl Rt {
                 // For the feeder thread; its task is counted now, as CPython's put counts it.
                 self.v.free_chain(chain);
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
+                slot.aux[HELD].fetch_add(1, Relaxed);
                 slot.version.fetch_add(1, Release);
                 return Ok(false);
             }
             if (cap <= 0 || depth < cap) && fits {
                 fifo.push_chain(chain, len).inspect_err(|_| self.v.free_chain(chain))?;
                 slot.aux[BYTES].store(bytes + len as u64, Relaxed);
+                held(slot);
                 slot.count.store(depth + 1, Relaxed);
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
                 slot.version.fetch_add(1, Release);
@@ -255,6 +274,9 @@ impl Rt {
                         Ok(()) => {
                             depth += 1;
                             slot.aux[BYTES].fetch_add(len as u64, Relaxed);
+                            if feeder {
+                                slot.aux[HELD].store(slot.aux[HELD].load(Relaxed).saturating_sub(1), Relaxed);
+                            }
                             // A feeder's task was counted by its put (a putter
                             // blocked on maxsize is never a feeder of a pipe with room).
                             if self.slot(id, ResKind::JoinableQueue).is_ok() && !feeder {
@@ -291,7 +313,11 @@ impl Rt {
             // reads what its feeder is still writing.
             if let Some(putter) = waitq::pop(&self.v, &slot.waiters[1]) {
                 let pl = self.v.lane(putter).expect("a popped waiter's lane is in range");
-                let chain = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed) & !FEEDER_BIT);
+                let (first, len) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
+                if len & FEEDER_BIT != 0 {
+                    slot.aux[HELD].store(slot.aux[HELD].load(Relaxed).saturating_sub(1), Relaxed);
+                }
+                let chain = (first, len & !FEEDER_BIT);
                 let value = self.read_handed(chain);
                 let got = value.as_ref().map(preview).unwrap_or_else(|e| e.to_string());
                 let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64;
@@ -345,10 +371,12 @@ impl Rt {
             let _g = Guard::new(&slot.mutex, self.lane);
             (slot.count.load(Relaxed), slot.capacity.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64)
         };
+        // What feeders hold counts as CPython's semaphore counts it (not for `empty()`, its pipe's poll).
+        let held = slot.aux[HELD].load(Relaxed) as i64;
         let answer = match op {
             Op::Empty => Value::Bool(depth == 0),
-            Op::Full => Value::Bool(cap > 0 && depth >= cap),
-            _ => Value::Int(depth),
+            Op::Full => Value::Bool(cap > 0 && depth + held >= cap),
+            _ => Value::Int(depth + held),
         };
         self.record_op(op, id, NONE, depth, unfinished, 0, None);
         Ok(answer)
