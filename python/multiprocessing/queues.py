@@ -65,6 +65,11 @@ class _Feeding:
         self.finalizer = None
 
 
+class _Reader:
+    def close(self):
+        pass
+
+
 class Queue:
     _joinable = 0
     _direct = False
@@ -225,6 +230,18 @@ class Queue:
 
     def cancel_join_thread(self):
         self._feeder_side().cancelled = True
+
+    @property
+    def _reader(self):
+        """Stands for CPython's reader end, which `concurrent.futures` closes
+        when its pool is broken (its workers are gone: nothing reads)."""
+        return _Reader()
+
+    def _terminate_broken(self):
+        """CPython 3.12+'s: the queue closed on error. Its feeder is not
+        waited for (no one reads what it holds)."""
+        self.close()
+        self.cancel_join_thread()
 
     def __repr__(self):
         return "<%s object at %#x>" % (type(self).__name__, id(self))
