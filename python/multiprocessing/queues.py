@@ -179,7 +179,15 @@ class Queue:
                 self._on_queue_feeder_error(e, obj)
                 continue
             r, rn = rt.text(shown)
-            ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1, -1.0, 0, _abi.FEED_FEEDER, rt.line()))
+            try:
+                ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1, -1.0, 0, _abi.FEED_FEEDER, rt.line()))
+            except Exception as e:
+                # As CPython's feeder when its write fails (a MemoryError:
+                # no room for the item in /dev/shm): reported, dropped.
+                with f.lock:
+                    f.buffer.popleft()
+                self._on_queue_feeder_error(e, obj if obj is not None else data)
+                continue
             with f.lock:
                 f.buffer.popleft()
 
