@@ -139,7 +139,9 @@ fn dev_shm_filled_during_the_run_faults_nothing() {
     let printed: Vec<String> = out.records().iter().filter(|r| r["type"] == "print").map(|r| r["text"].as_str().unwrap().to_string()).collect();
     assert_eq!(printed.iter().filter(|p| p.starts_with("child ")).count(), 40 * 50, "every child's every line: {s}");
     let main: Vec<&String> = printed.iter().filter(|p| !p.starts_with("child ")).collect();
-    assert_eq!(main, ["filled: True", "back: True True", "big: MemoryError"], "{s}");
+    assert_eq!(main, ["filled: True", "back: True True", "big: sent"], "{s}");
+    let feeder = s["processes"].as_array().unwrap().iter().find(|p| p["name"] == "MainProcess/QueueFeederThread").expect("the feeder's lane")["lane"].clone();
+    assert!(out.records().iter().any(|r| r["type"] == "stderr" && r["lane"] == feeder && r["text"].as_str().is_some_and(|t| t.starts_with("MemoryError"))), "the feeder says MemoryError: {s}");
     assert_eq!(s["outcome"], "completed", "{s}");
     assert_left_nothing(out.pid, &pids(&s), Duration::from_secs(2));
 }

@@ -39,6 +39,9 @@ __all__ = ["Queue", "SimpleQueue", "JoinableQueue"]
 Empty = _queue.Empty
 Full = _queue.Full
 
+# runtime::ipc::queue::PIPE_BYTES: what a queue's pipe holds.
+_PIPE_BYTES = 65536
+
 
 def _timeout(timeout):
     return -1.0 if timeout is None else max(float(timeout), 0.0)
@@ -134,10 +137,11 @@ class Queue:
             data = pickle.dumps(obj)
         except Exception:
             data = None
-        if data is None or busy:
+        if data is None or busy or len(data) > _PIPE_BYTES:
             # For the feeder to pickle again and print the error, as
-            # CPython's does, or behind what it still has to write: the put
-            # is an op, its task counted (a JoinableQueue).
+            # CPython's does, or behind what it still has to write, or too
+            # big for the pipe (the feeder stores it: a MemoryError is
+            # its): the put is an op, its task counted (a JoinableQueue).
             feed = _abi.FEED_COUNT if data is None else _abi.FEED_BEHIND
             ok(rt.lib.fs_queue_put(self._id, r, rn, b"", 0, 1 if block else 0, _timeout(timeout), nowait, feed, rt.line()))
             return self._to_feeder(f, (obj if data is None else None, data, shown))
