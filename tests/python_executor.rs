@@ -68,6 +68,23 @@ fn a_process_pool_executor_program_runs_as_under_cpython() {
     }
 }
 
+/// A worker killed (SIGKILL) while it runs a task breaks the pool: the
+/// task's future raises `BrokenProcessPool`, and so does a later `submit`,
+/// as in CPython (its manager thread closes the call queue's reader, or
+/// calls `_terminate_broken()` on 3.12+, which forkscope's Queue has).
+#[test]
+fn a_killed_worker_breaks_the_executor_as_in_cpython() {
+    let _share = share();
+    python3();
+    let file = repo("tests/python/programs/executor_broken.py");
+    for py in versions() {
+        let (s, records) = same_as_cpython(&py, &file);
+        assert_eq!(s["outcome"], "completed", "{}: {s}", py.display());
+        let errors: Vec<&str> = records.iter().filter(|r| r["type"] == "error").filter_map(|r| r["message"].as_str()).collect();
+        assert!(errors.is_empty(), "no thread failed ({}): {errors:?}", py.display());
+    }
+}
+
 /// A `Pipe` carries a 20 MB message (no cap but memory) and gives end of
 /// file once the last writer closed; `wait()` over connections and over
 /// process sentinels; a `Listener`/`Client` pair with an authkey;

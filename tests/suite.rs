@@ -34,6 +34,7 @@ mod python_differences;
 mod python_executor;
 mod python_fork;
 mod python_lessons;
+mod python_queues;
 mod python_streams;
 mod python_threads;
 mod python_variables;

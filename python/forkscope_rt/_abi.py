@@ -67,7 +67,7 @@ SIGNATURES = {
     "fs_array_load": ((c_uint32, c_int64, c_uint32, POINTER(c_int64)), c_int64),
     "fs_array_store": ((c_uint32, c_int64, c_int64, c_uint32, c_uint32), c_int64),
     "fs_queue_new": ((c_uint32, c_int64, c_char_p, c_size_t, c_uint32), c_int64),
-    "fs_queue_put": ((c_uint32, c_char_p, c_size_t, c_char_p, c_size_t, c_uint32, c_double, c_uint32, c_uint32), c_int64),
+    "fs_queue_put": ((c_uint32, c_char_p, c_size_t, c_char_p, c_size_t, c_uint32, c_double, c_uint32, c_uint32, c_uint32), c_int64),
     "fs_queue_get": ((c_uint32, c_uint32, c_double, c_uint32, c_uint32), c_int64),
     "fs_queue_op": ((c_uint32, c_uint32, c_uint32), c_int64),
     "fs_pipe_new": ((c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
@@ -220,6 +220,13 @@ QUEUE_EMPTY = 1
 QUEUE_FULL = 2
 QUEUE_TASK_DONE = 3
 QUEUE_JOIN = 4
+
+# feed
+FEED_DIRECT = 0
+FEED_TRY = 1
+FEED_FEEDER = 2
+FEED_COUNT = 3
+FEED_BEHIND = 4
 
 # submit
 SUBMIT_APPLY = 0

@@ -14,8 +14,9 @@ and changes nothing about its process's exit code. The process's end ends
 every lane its threads still have; before it, main waits for the non-daemon
 threads (as CPython's `threading._shutdown` does), each wait an op.
 
-Threads that forkscope's own Python package starts have no lane (it starts
-none today; the capture's reader is a bare `_thread`, invisible here).
+Threads that forkscope's own Python package starts have no lane (the
+capture's reader is a bare `_thread`, invisible here), except those that
+stand for CPython's own (a `Queue`'s feeder thread), marked `_fs_laned`.
 """
 import sys
 
@@ -31,7 +32,7 @@ def _from_forkscope(f):
 
 def start(self):
     """`Thread.start()`: the thread with a lane of its own."""
-    if rt.lib is None or not getattr(self, "_initialized", False) or self._started.is_set() or _from_forkscope(sys._getframe(1)):
+    if rt.lib is None or not getattr(self, "_initialized", False) or self._started.is_set() or (_from_forkscope(sys._getframe(1)) and not getattr(self, "_fs_laned", False)):
         return _real["start"](self)
     line = rt.line()
     b, n = rt.text(self.name)

@@ -718,7 +718,10 @@ _QUEUE_METHODS = ("empty", "full", "get", "get_nowait", "join", "put", "put_nowa
 
 
 def _queue(maxsize=0):
-    return queues.JoinableQueue(maxsize)
+    q = queues.JoinableQueue(maxsize)
+    # CPython's manager holds a queue.Queue: a put is the call itself, no feeder.
+    q._direct = True
+    return q
 
 
 def _lock_state(lock):

@@ -241,6 +241,45 @@ class MapResult(ApplyResult):
     pass
 
 
+class IMapIterator:
+    """What `imap` returns: `next(timeout)` waits up to `timeout` for the
+    next result (`multiprocessing.TimeoutError` if it is not there), raises
+    a worker's exception or the input's at its place, then goes on."""
+
+    def __init__(self, results, error, single):
+        import collections
+
+        self._results = collections.deque(results)
+        self._error = error
+        self._single = single
+
+    def __iter__(self):
+        return self
+
+    def next(self, timeout=None):
+        import multiprocessing
+
+        if not self._results:
+            if self._error is not None:
+                e, self._error = self._error, None
+                raise e
+            raise StopIteration
+        try:
+            value = self._results[0].get(timeout)
+        except multiprocessing.TimeoutError:
+            raise
+        except BaseException:
+            self._results.popleft()
+            raise
+        self._results.popleft()
+        return value[0] if self._single else value
+
+    __next__ = next
+
+
+IMapUnorderedIterator = IMapIterator
+
+
 class Pool:
     """A pool of worker processes (forked, as with the fork start method)."""
 
@@ -360,12 +399,37 @@ class Pool:
     def starmap(self, func, iterable, chunksize=None):
         return self.starmap_async(func, iterable, chunksize).get()
 
+    def _imap(self, func, iterable, chunksize):
+        """The chunks' results (a map task each, in order) and the error the
+        iterable raised, if it did: `next()` raises it after the results
+        before it, as CPython's task handler sets it at its chunk."""
+        self._check_running()
+        if chunksize < 1:
+            raise ValueError("Chunksize must be 1+, not {0:n}".format(chunksize))
+        results, error = [], None
+        try:
+            it = iter(iterable)
+            while True:
+                part = tuple(itertools.islice(it, chunksize))
+                if not part:
+                    break
+                results.append(self._submit(rt._abi.SUBMIT_MAP, func, [(func, [(a,) for a in part], {}, True)], None, None, chunks=True))
+        except Exception as e:
+            error = e
+        itr = IMapIterator(results, error, chunksize == 1)
+        if chunksize == 1:
+            return itr
+        # As CPython: a generator over the chunks (no next(timeout)).
+        return (item for chunk in itr for item in chunk)
+
     def imap(self, func, iterable, chunksize=1):
-        """Like map, as an iterator (the results in order)."""
-        return iter(self.map_async(func, iterable, chunksize).get())
+        """Like map, as an iterator (the results in order): an
+        IMapIterator (`next(timeout)`) when chunksize is 1."""
+        return self._imap(func, iterable, chunksize)
 
     def imap_unordered(self, func, iterable, chunksize=1):
-        return iter(self.map_async(func, iterable, chunksize).get())
+        """Like imap; here the results come in the order of the input."""
+        return self._imap(func, iterable, chunksize)
 
     def close(self):
         self._run_callbacks()

@@ -994,16 +994,27 @@ unsafe fn message(repr: *const u8, rn: usize, data: *const u8, dn: usize) -> Val
     unsafe { Value::Pickled { repr: text(repr, rn), bytes: bytes(data, dn) } }
 }
 
-/// `q.put(obj, block, timeout)` / `put_nowait` (`nowait` = 1).
+/// `q.put(obj, block, timeout)` / `put_nowait` (`nowait` = 1), by whom
+/// `feed` says (`feed::`: DIRECT, TRY, FEEDER, COUNT, BEHIND): 0, or NOTHING when a
+/// TRY did not fit the pipe, and for a COUNT or BEHIND (the process's feeder thread puts it).
 ///
 /// # Safety
 /// `repr`/`rn` and `data`/`dn` as for [`text`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fs_queue_put(id: u32, repr: *const u8, rn: usize, data: *const u8, dn: usize, block: u32, secs: f64, nowait: u32, line: u32) -> i64 {
+pub unsafe extern "C" fn fs_queue_put(id: u32, repr: *const u8, rn: usize, data: *const u8, dn: usize, block: u32, secs: f64, nowait: u32, feed: u32, line: u32) -> i64 {
+    use crate::runtime::ipc::queue::Feed;
+    let feed = match feed {
+        names::feed::DIRECT => Feed::Direct,
+        names::feed::TRY => Feed::Try,
+        names::feed::FEEDER => Feed::Feeder,
+        names::feed::COUNT => Feed::Count,
+        names::feed::BEHIND => Feed::Behind,
+        _ => return with_rt(|_| Err::<i64, _>(unknown("fs_queue_put", "feed", feed))),
+    };
     // SAFETY: per this function's contract.
     let v = unsafe { message(repr, rn, data, dn) };
     let how = Blocking { block: block != 0, timeout: timeout(secs), nowait: nowait != 0 };
-    with_rt(|rt| rt.queue_put(id, &v, how, line).map(|_| 0))
+    with_rt(|rt| rt.queue_put_fed(id, &v, how, feed, line).map(|put| if put { 0 } else { NOTHING }))
 }
 
 /// `q.get(block, timeout)` / `get_nowait`: the item's length (`fs_take_bytes` it).

@@ -57,6 +57,8 @@ groups! {
     barrier: u32 { RESET = 0, ABORT = 1, N_WAITING = 2, PARTIES = 3, BROKEN = 4 }
     /// `fs_queue_op`.
     queue: u32 { QSIZE = 0, EMPTY = 1, FULL = 2, TASK_DONE = 3, JOIN = 4 }
+    /// `fs_queue_put`: who puts (`runtime::ipc::queue::Feed`).
+    feed: u32 { DIRECT = 0, TRY = 1, FEEDER = 2, COUNT = 3, BEHIND = 4 }
     /// `fs_pool_submit`.
     submit: u32 { APPLY = 0, APPLY_ASYNC = 1, MAP = 2 }
     /// `fs_pool_op`.

@@ -5,8 +5,19 @@
 //! unbounded, as Python treats `maxsize <= 0`); `aux[0]`/`aux[1]` = the
 //! [`Fifo`]'s head and tail; `aux[2]` = unfinished tasks (JoinableQueue: +1 per
 //! put, −1 per `task_done`); `aux[3]` = the hidden slot whose `waiters[0]`
-//! holds the processes in `join()` (`NONE` until someone waits there). `waiters[0]` = getters blocked on an empty
+//! holds the processes in `join()` (`NONE` until someone waits there); `aux[4]` =
+//! the encoded bytes of the items in the queue; `aux[5]` = items that feeder
+//! threads hold, to put (`qsize()` and `full()` count them, as CPython's
+//! semaphore does). `waiters[0]` = getters blocked on an empty
 //! queue, `waiters[1]` = putters blocked on a full one.
+//!
+//! A Python `Queue` has CPython's feeder thread ([`Feed`]): the items it
+//! holds are bounded, as CPython's pipe is, by [`PIPE_BYTES`] of pickled
+//! data, not only by `maxsize`. A `put` that does not fit says so
+//! ([`Feed::Try`]: nothing recorded, the item goes to the process's feeder
+//! thread), and the feeder's own put ([`Feed::Feeder`]) waits as a putter
+//! until a get makes room, or a getter takes its item straight from it: the
+//! docs' join-before-get deadlock is the feeder blocked here.
 //!
 //! Hand-offs fix who gets what: a put finding a blocked getter gives it the
 //! item directly (mailbox) — the item never enters the queue; a putter blocked
@@ -34,6 +45,38 @@ use crate::shm::record::{Op, ResKind};
 
 const UNFINISHED: usize = 2;
 const JOINERS: usize = 3;
+const BYTES: usize = 4;
+const HELD: usize = 5;
+
+/// What CPython's feeder can write before a reader reads: a Linux pipe's
+/// default capacity.
+pub const PIPE_BYTES: u64 = 65536;
+
+/// In a blocked putter's `mailbox_len`: it is a feeder thread (its task
+/// was counted by the put that gave it the item). Items are under 2 GiB.
+const FEEDER_BIT: u32 = 1 << 31;
+
+/// Who puts, and whether the pipe's capacity applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Feed {
+    /// A Rhai lesson's or a manager's queue: `maxsize` only.
+    Direct,
+    /// A Python program's `put`: an item that does not fit the pipe is not
+    /// put (`Ok(false)`), its JoinableQueue task counted already; the
+    /// process's feeder thread puts it.
+    Try,
+    /// The feeder thread's put: waits for room in the pipe (its task was
+    /// counted by the `put` that gave it the item).
+    Feeder,
+    /// A Python program's `put` of an item that cannot be pickled (the
+    /// feeder says so and drops it): nothing is put (`Ok(false)`); a
+    /// JoinableQueue counts its task, as CPython's does.
+    Count,
+    /// A Python program's `put` while its process's feeder still has items
+    /// to write: this one goes behind them (`Ok(false)`), its task counted,
+    /// and `qsize()` counts it until the feeder puts it.
+    Behind,
+}
 
 /// `queue.Empty`.
 pub fn empty_error() -> LessonError {
@@ -85,15 +128,42 @@ impl LaneRuntime {
             s.count.store(0, Relaxed);
             s.aux[UNFINISHED].store(0, Relaxed);
             s.aux[JOINERS].store(NONE as u64, Relaxed);
+            s.aux[BYTES].store(0, Relaxed);
+            s.aux[HELD].store(0, Relaxed);
         })?;
         Ok(id)
     }
 
     /// `q.put(v)`, `q.put(v, block, timeout)`, `q.put_nowait(v)`.
     pub fn queue_put(&self, id: u32, value: &Value, how: Blocking, line: u32) -> LessonResult<()> {
+        self.queue_put_fed(id, value, how, Feed::Direct, line).map(|_| ())
+    }
+
+    /// [`Rt::queue_put`] as `feed` says: `Ok(false)` = not put, for the
+    /// feeder thread (the pipe is full).
+    pub fn queue_put_fed(&self, id: u32, value: &Value, how: Blocking, feed: Feed, line: u32) -> LessonResult<bool> {
         let (slot, joinable) = self.queue_slot(id)?;
+        // A task is counted once: by the put, not again by its feeder.
+        let counts = joinable && feed != Feed::Feeder;
+        // (`Feed::Count` and `Feed::Behind` count and return before.)
+        let held = |slot: &ResourceSlot| {
+            if feed == Feed::Feeder {
+                slot.aux[HELD].store(slot.aux[HELD].load(Relaxed).saturating_sub(1), Relaxed);
+            }
+        };
         let op = if how.nowait { Op::PutNowait } else { Op::Put };
         self.enter_op(op, line);
+        if matches!(feed, Feed::Count | Feed::Behind) {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            if joinable {
+                slot.aux[UNFINISHED].fetch_add(1, Relaxed);
+            }
+            if feed == Feed::Behind {
+                slot.aux[HELD].fetch_add(1, Relaxed);
+            }
+            slot.version.fetch_add(1, Release);
+            return Ok(false);
+        }
         self.ipc_check_sendable(std::slice::from_ref(value))?;
         let bytes = codec::encode(value)?;
         let len = bytes.len() as u32;
@@ -104,34 +174,47 @@ impl LaneRuntime {
         {
             let _g = Guard::new(&slot.mutex, self.lane);
             let depth = slot.count.load(Relaxed);
-            let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64 + joinable as i64;
+            let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64 + counts as i64;
             if let Some(getter) = waitq::pop(&self.v, &slot.waiters[0]) {
+                held(slot);
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
                 slot.version.fetch_add(1, Release);
                 self.record_op(op, id, getter, depth, unfinished, 1, Some(&pv));
                 self.give(getter, id, Some((chain, len)));
                 self.record_wake(Op::Get, id, getter);
                 self.v.wake_lane(getter);
-                return Ok(());
+                return Ok(true);
             }
             let cap = slot.capacity.load(Relaxed);
-            if cap <= 0 || depth < cap {
+            let bytes = slot.aux[BYTES].load(Relaxed);
+            let fits = feed == Feed::Direct || bytes == 0 && (len as u64) <= PIPE_BYTES || bytes + len as u64 <= PIPE_BYTES;
+            if (cap <= 0 || depth < cap) && !fits && feed == Feed::Try {
+                // For the feeder thread; its task is counted now, as CPython's put counts it.
+                self.v.free_chain(chain);
+                slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
+                slot.aux[HELD].fetch_add(1, Relaxed);
+                slot.version.fetch_add(1, Release);
+                return Ok(false);
+            }
+            if (cap <= 0 || depth < cap) && fits {
                 fifo.push_chain(chain, len).inspect_err(|_| self.v.free_chain(chain))?;
+                slot.aux[BYTES].store(bytes + len as u64, Relaxed);
+                held(slot);
                 slot.count.store(depth + 1, Relaxed);
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
                 slot.version.fetch_add(1, Release);
                 self.record_op(op, id, NONE, depth + 1, unfinished, 0, Some(&pv));
-                return Ok(());
+                return Ok(true);
             }
             if !how.waits() {
                 self.v.free_chain(chain);
-                self.record_op(op, id, NONE, depth, unfinished - joinable as i64, -1, Some("queue.Full"));
+                self.record_op(op, id, NONE, depth, unfinished - counts as i64, -1, Some("queue.Full"));
                 return Err(full_error());
             }
             // Full: the item waits in our own mailbox; the getter that makes
             // room moves it to the tail and wakes us.
             self.expect_handoff();
-            self.me.mailbox_len.store(len, Relaxed);
+            self.me.mailbox_len.store(if feed == Feed::Feeder && len < FEEDER_BIT { len | FEEDER_BIT } else { len }, Relaxed);
             self.me.mailbox_block.store(chain, Release);
             waitq::push(&self.v, &slot.waiters[1], self.lane);
             slot.version.fetch_add(1, Release);
@@ -160,7 +243,7 @@ impl LaneRuntime {
         self.take_mailbox();
         let (depth, unfinished) = (slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64);
         self.record_op(op, id, NONE, depth, unfinished, 2, Some(&pv));
-        Ok(())
+        Ok(true)
     }
 
     /// `q.get()`, `q.get(block, timeout)`, `q.get_nowait()`.
@@ -176,6 +259,8 @@ impl LaneRuntime {
         {
             let _g = Guard::new(&slot.mutex, self.lane);
             if let Some(item) = fifo.pop_bytes() {
+                let taken = item.as_ref().map_or(0, |b| b.len() as u64);
+                slot.aux[BYTES].store(slot.aux[BYTES].load(Relaxed).saturating_sub(taken), Relaxed);
                 let mut depth = slot.count.load(Relaxed).saturating_sub(1).max(0);
                 let mut unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64;
                 let value = decode_item(item);
@@ -184,10 +269,17 @@ impl LaneRuntime {
                 if let Some(putter) = waitq::pop(&self.v, &slot.waiters[1]) {
                     let pl = self.v.lane(putter).expect("a popped waiter's lane is in range");
                     let (first, len) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
+                    let (len, feeder) = (len & !FEEDER_BIT, len & FEEDER_BIT != 0);
                     match fifo.push_chain(first, len) {
                         Ok(()) => {
                             depth += 1;
-                            if self.slot(id, ResKind::JoinableQueue).is_ok() {
+                            slot.aux[BYTES].fetch_add(len as u64, Relaxed);
+                            if feeder {
+                                slot.aux[HELD].store(slot.aux[HELD].load(Relaxed).saturating_sub(1), Relaxed);
+                            }
+                            // A feeder's task was counted by its put (a putter
+                            // blocked on maxsize is never a feeder of a pipe with room).
+                            if self.slot(id, ResKind::JoinableQueue).is_ok() && !feeder {
                                 unfinished += 1;
                             }
                             let pv = self.v.read_chain(first, len).map(|b| decode_item(Some(b)).map(|v| preview(&v)).unwrap_or_else(|e| e.to_string())).unwrap_or_default();
@@ -195,7 +287,7 @@ impl LaneRuntime {
                         }
                         Err(_) => {
                             // No block for the node: the putter keeps waiting, item and all.
-                            pl.mailbox_len.store(len, Relaxed);
+                            pl.mailbox_len.store(if feeder { len | FEEDER_BIT } else { len }, Relaxed);
                             pl.mailbox_block.store(first, Release);
                             waitq::push(&self.v, &slot.waiters[1], putter);
                         }
@@ -214,6 +306,26 @@ impl LaneRuntime {
                     }
                     None => self.record_op(op, id, NONE, depth, unfinished, 0, Some(&got)),
                 }
+                return value;
+            }
+            // Empty, and a feeder waits with an item too big for the pipe:
+            // the getter reads it from the feeder, as CPython's reader
+            // reads what its feeder is still writing.
+            if let Some(putter) = waitq::pop(&self.v, &slot.waiters[1]) {
+                let pl = self.v.lane(putter).expect("a popped waiter's lane is in range");
+                let (first, len) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
+                if len & FEEDER_BIT != 0 {
+                    slot.aux[HELD].store(slot.aux[HELD].load(Relaxed).saturating_sub(1), Relaxed);
+                }
+                let chain = (first, len & !FEEDER_BIT);
+                let value = self.read_handed(chain);
+                let got = value.as_ref().map(preview).unwrap_or_else(|e| e.to_string());
+                let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64;
+                slot.version.fetch_add(1, Release);
+                self.record_op(op, id, putter, 0, unfinished, 1, Some(&got));
+                self.give(putter, id, None);
+                self.record_wake(Op::Put, id, putter);
+                self.v.wake_lane(putter);
                 return value;
             }
             if !how.waits() {
@@ -259,10 +371,12 @@ impl LaneRuntime {
             let _g = Guard::new(&slot.mutex, self.lane);
             (slot.count.load(Relaxed), slot.capacity.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64)
         };
+        // What feeders hold counts as CPython's semaphore counts it (not for `empty()`, its pipe's poll).
+        let held = slot.aux[HELD].load(Relaxed) as i64;
         let answer = match op {
             Op::Empty => Value::Bool(depth == 0),
-            Op::Full => Value::Bool(cap > 0 && depth >= cap),
-            _ => Value::Int(depth),
+            Op::Full => Value::Bool(cap > 0 && depth + held >= cap),
+            _ => Value::Int(depth + held),
         };
         self.record_op(op, id, NONE, depth, unfinished, 0, None);
         Ok(answer)
