@@ -632,9 +632,11 @@ pub mod python {
                         // `from X import name`: the module X.name, or X
                         // itself; a module of CPython's own (`.util`) is not ours.
                         let sub = format!("{target}.{name}");
+                        // `from . import util`: a submodule, ours or CPython's.
+                        let submodule_only = dots > 0 && from.len() == dots;
                         if known.contains(&sub) {
                             add(sub);
-                        } else if known.contains(&target) {
+                        } else if known.contains(&target) && !submodule_only {
                             add(target.clone());
                         }
                     }
@@ -769,7 +771,7 @@ mod tests {
     #[test]
     fn python_imports_are_read_as_python_reads_them() {
         let known: BTreeSet<String> = ["forkscope_rt", "forkscope_rt.hooks", "forkscope_rt._abi", "multiprocessing", "multiprocessing.context", "multiprocessing._common"].into_iter().map(String::from).collect();
-        let code = python::code_only("import os\n\"\"\"\nfrom forkscope_rt import main\n\"\"\"\nfrom . import _common, context as c  # from forkscope_rt import x\nfrom forkscope_rt import (\n    _abi,\n    ok,\n)\ndef f():\n    import forkscope_rt.hooks\n");
+        let code = python::code_only("import os\nfrom . import util\n\"\"\"\nfrom forkscope_rt import main\n\"\"\"\nfrom . import _common, context as c  # from forkscope_rt import x\nfrom forkscope_rt import (\n    _abi,\n    ok,\n)\ndef f():\n    import forkscope_rt.hooks\n");
         let got = python::imports("multiprocessing.queues", false, &code, &known);
         let want: BTreeSet<String> = ["multiprocessing._common", "multiprocessing.context", "forkscope_rt._abi", "forkscope_rt", "forkscope_rt.hooks"].into_iter().map(String::from).collect();
         assert_eq!(got, want);

@@ -257,8 +257,6 @@ class IMapIterator:
         return self
 
     def next(self, timeout=None):
-        import multiprocessing
-
         if not self._results:
             if self._error is not None:
                 e, self._error = self._error, None
@@ -266,7 +264,7 @@ class IMapIterator:
             raise StopIteration
         try:
             value = self._results[0].get(timeout)
-        except multiprocessing.TimeoutError:
+        except _common.TimeoutError:
             raise
         except BaseException:
             self._results.popleft()

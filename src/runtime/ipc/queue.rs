@@ -139,7 +139,7 @@ impl LaneRuntime {
         self.queue_put_fed(id, value, how, Feed::Direct, line).map(|_| ())
     }
 
-    /// [`Rt::queue_put`] as `feed` says: `Ok(false)` = not put, for the
+    /// [`LaneRuntime::queue_put`] as `feed` says: `Ok(false)` = not put, for the
     /// feeder thread (the pipe is full).
     pub fn queue_put_fed(&self, id: u32, value: &Value, how: Blocking, feed: Feed, line: u32) -> LessonResult<bool> {
         let (slot, joinable) = self.queue_slot(id)?;
