@@ -1810,3 +1810,30 @@ fn the_variables_pane_shows_the_selected_python_process_locals() {
     assert_clean(conductor, &pids);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `c` switches the log pane to the Console: a replay of two processes
+/// printing `*` and `#` in turn (`end="", flush=True`) shows `*#*#*#` on one
+/// line, as a terminal does, where the log has a line per print; `c` again
+/// brings the log back.
+#[test]
+fn c_shows_the_output_as_a_terminal_shows_it() {
+    let _share = crate::common::share();
+    let (dir, _file, rec) = crate::python_console::recorded("console-key");
+    let t = Terminal::start_in("console", &format!("replay {}", rec.display()), &[], 100, 30, &dir);
+    t.wait_for("the replay", WAIT, |s| header(s).contains("replay 0/"));
+    let conductor = t.conductor();
+    t.keys(&["Space"]);
+    let s = t.wait_for("the recording to play out", Duration::from_secs(60), |s| header(s).contains("ENDED"));
+    assert!(!s.contains("*#*#*#"), "the log has a line per print:\n{s}");
+    t.keys(&["c"]);
+    let s = t.wait_for("the console", WAIT, |s| s.contains("Console"));
+    assert!(s.contains("│*#*#*#") && s.contains("│loading 100%") && s.contains("│red light"), "{s}");
+    assert!(!s.contains("│loading 10%") && !s.contains("│\\rloading"), "{s}");
+    t.keys(&["c"]);
+    t.wait_for("the log again", WAIT, |s| !s.contains("Console") && s.contains("Log"));
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}

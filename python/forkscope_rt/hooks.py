@@ -106,6 +106,9 @@ class LaneStream(io.TextIOBase):
         if self._shown_partial:
             self._shown_partial = False
             if s[0] == "\n" and not self._parts:
+                # The newline that ends the shown partial line: no empty
+                # line in the log, but the console's cursor goes down.
+                self._emit(self._stream, None)
                 s = s[1:]
                 if not s:
                     return n
@@ -130,7 +133,7 @@ class LaneStream(io.TextIOBase):
         if self._parts:
             text = "".join(self._parts)
             self._parts = []
-            self._emit(self._stream, text)
+            self._emit(self._stream, text, part=True)
             self._shown_partial = True
 
     def discard(self):
@@ -218,7 +221,15 @@ class LaneBuffer(io.BufferedIOBase):
         self._text.flush()
 
 
-def _emit(stream, text, line=None):
+def _emit(stream, text, line=None, part=False):
+    """One line of `stream` (an op); `part`: a partial line flushed, which
+    the stream's next text continues; `text` None: the newline that ends a
+    partial line shown before (not an op: the console's cursor moves on)."""
+    if text is None:
+        ok(rt.lib.fs_text(rt._abi.TEXT_LINE_END, b"", 0, 0))
+        return
+    if part:
+        stream = rt._abi.STREAM_STDOUT_PART if stream == rt._abi.STREAM_STDOUT else rt._abi.STREAM_STDERR_PART
     b, n = rt.text(text)
     cap = _capture
     if cap is None:

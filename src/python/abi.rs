@@ -369,7 +369,9 @@ pub extern "C" fn fs_statement(line: u32) -> i64 {
     })
 }
 
-/// Output: one op. `stream`: `stream::STDOUT` or `stream::STDERR`.
+/// Output: one op. `stream`: `stream::STDOUT` or `stream::STDERR` (a whole
+/// line), `stream::STDOUT_PART` or `stream::STDERR_PART` (a partial line
+/// flushed).
 ///
 /// # Safety
 /// `p`/`n` as for [`text`].
@@ -381,6 +383,8 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
         let tag = match stream {
             names::stream::STDOUT => TextTag::Print,
             names::stream::STDERR => TextTag::Stderr,
+            names::stream::STDOUT_PART => TextTag::PrintPart,
+            names::stream::STDERR_PART => TextTag::StderrPart,
             _ => return Err(unknown("fs_print", "stream", stream)),
         };
         if line > 0 {
@@ -393,7 +397,8 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
 
 /// A text record that is not an op (`text::`): `ERROR` an uncaught exception
 /// (`Kind: message`), `FINDING` a finding, `ASSERT` a failed assertion (an
-/// uncaught `AssertionError`), `LOCALS` the variables of the caller's frames
+/// uncaught `AssertionError`), `LINE_END` the newline that ends a partial
+/// line shown before (empty text), `LOCALS` the variables of the caller's frames
 /// (see `model::locals`).
 ///
 /// # Safety
@@ -410,6 +415,7 @@ pub unsafe extern "C" fn fs_text(tag: u8, p: *const u8, n: usize, line: u32) -> 
             names::text::ERROR => TextTag::Error,
             names::text::FINDING => TextTag::Finding,
             names::text::ASSERT => TextTag::Assert,
+            names::text::LINE_END => TextTag::LineEnd,
             names::text::LOCALS => {
                 rt.set_locals(s.to_string());
                 return Ok(0);

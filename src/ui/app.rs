@@ -444,6 +444,7 @@ impl App {
             Action::ShowEnded => s.dash.toggle_ended(),
             Action::PrintsOnly => s.dash.toggle_prints_only(),
             Action::Variables => s.dash.toggle_variables(),
+            Action::Console => s.dash.toggle_console(),
             Action::Language => {
                 s.dash.toggle_lang();
                 s.relanguage();

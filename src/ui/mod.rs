@@ -13,6 +13,7 @@
 
 pub mod ansi;
 pub mod common;
+pub mod console;
 pub mod app;
 pub mod banner;
 pub mod dashboard;
