@@ -1837,3 +1837,26 @@ fn c_shows_the_output_as_a_terminal_shows_it() {
     assert_clean(conductor, &pids);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `b` after a free run of three seconds: the header's clock shows the
+/// run's time at the step it went back to (00:02 or 00:03), not the steps
+/// counted a timeline cell each (00:00; 01:23 after a long run).
+#[test]
+fn back_after_a_free_run_shows_the_runs_time_at_that_step() {
+    let _share = crate::common::share();
+    let dir = crate::common::tempdir("rewind-clock");
+    let file = dir.join("ticks.py");
+    std::fs::write(&file, "import time\n\nfor i in range(3):\n    time.sleep(1)\n    print('tick', i)\n").unwrap();
+    let t = Terminal::start_in("rewind-clock", &format!("run {} --run", file.display()), &[], 120, 36, &dir);
+    let s = t.wait_for("the free run to end", Duration::from_secs(60), |s| header(s).contains("ENDED"));
+    assert!(header(&s).contains("00:03"), "{s}");
+    let conductor = t.conductor();
+    t.keys(&["b"]);
+    let s = t.wait_for("the rewind", Duration::from_secs(60), |s| header(s).contains("PAUSED") && s.contains("back to step"));
+    assert!(header(&s).contains("00:02") || header(&s).contains("00:03"), "the run's time at that step:\n{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}

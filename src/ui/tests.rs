@@ -576,3 +576,18 @@ fn the_variables_pane_shows_the_selected_process_frames_and_marks_changes() {
     f.m.view.selected_lane = Some(Lane(1));
     assert!(screen(&f.m).contains("(none yet"), "{}", screen(&f.m));
 }
+
+/// A stepped run keeps its timeline's scale (a cell a step) when it ends; a
+/// free run's cells are time, before and after its end.
+#[test]
+fn a_stepped_run_keeps_its_timeline_scale_when_it_ends() {
+    use super::state::Mode;
+    let mut f = crossed_locks(Theme::mono());
+    f.m.status.steps = 6;
+    for (mode, ran_free, want) in [(Mode::Paused, false, "1 step/cell"), (Mode::Ended, false, "1 step/cell"), (Mode::Ended, true, "100ms/cell")] {
+        f.m.status.mode = mode;
+        f.m.status.ran_free = ran_free;
+        let rows = render(LanesWidget::new(&f.m), 120, 8);
+        assert!(rows[1].contains(want), "{mode:?}, ran free {ran_free}: {rows:#?}");
+    }
+}
