@@ -1860,3 +1860,35 @@ fn back_after_a_free_run_shows_the_runs_time_at_that_step() {
     assert_clean(conductor, &pids);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A program stepped once, left paused for two seconds (a class talking),
+/// then let go: its clocks leave the paused time out, so it prints about its
+/// own running time (0.30 s, as python3 does), not the pause's.
+#[test]
+fn a_program_let_go_after_a_pause_times_only_its_own_running() {
+    let _share = crate::common::share();
+    let dir = crate::common::tempdir("paused-clock");
+    let file = dir.join("timed.py");
+    std::fs::write(&file, "import time\n\nt0 = time.time()\ntime.sleep(0.2)\ntime.sleep(0.1)\nprint(f'used {time.time() - t0:.2f} s')\n").unwrap();
+    let t = Terminal::start_in("paused-clock", &format!("run {}", file.display()), &[], 120, 36, &dir);
+    t.wait_for("the paused dashboard", WAIT, |s| header(s).contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    // (A key before main has parked at its first op is refused: press again.)
+    let t0 = Instant::now();
+    while !header(&t.screen()).contains("step 1") {
+        assert!(t0.elapsed() < WAIT, "no step 1:\n{}", t.screen());
+        t.keys(&["n"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    t.wait_for("step 1 to settle", WAIT, |s| header(s).contains("PAUSED"));
+    std::thread::sleep(Duration::from_secs(2));
+    t.keys(&["Space"]);
+    let s = t.wait_for("the program's end", Duration::from_secs(60), |s| header(s).contains("ENDED") && s.contains("used "));
+    let used: f64 = s.split("used ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{s}"));
+    assert!((0.25..1.0).contains(&used), "the paused seconds are not the program's (python3: 0.30): used {used}\n{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -339,7 +339,9 @@ pub extern "C" fn fs_info(which: u32) -> i64 {
 /// Numbers about the run and this process, by `number::`: LANE, SEED,
 /// DAEMON, MODE_WORD the address of the run mode word, GRANULARITY_WORD of
 /// the step granularity word (both `u32`, read by Python to know cheaply
-/// whether the run is paused / stepped by statement), PARENT the parent lane.
+/// whether the run is paused / stepped by statement), PARENT the parent lane,
+/// PAUSED_NS the nanoseconds the run has spent paused so far (the program's
+/// clocks leave them out).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_number(which: u32) -> i64 {
     use names::number::*;
@@ -351,6 +353,7 @@ pub extern "C" fn fs_number(which: u32) -> i64 {
             MODE_WORD => &rt.ctl.mode as *const _ as i64,
             GRANULARITY_WORD => &rt.ctl.granularity as *const _ as i64,
             PARENT => rt.me.parent.load(Acquire) as i64,
+            PAUSED_NS => rt.ctl.paused_ns(crate::clock::monotonic_ns()) as i64,
             _ => return Err(unknown("fs_number", "number", which)),
         })
     })

@@ -40,7 +40,7 @@ groups! {
     /// `fs_info`: facts about the run and this process, as text.
     info: u32 { SCRIPT = 0, SOURCE_PATH = 1, LESSON = 2, NAME = 3, PARAMS = 4, WORKDIR = 5, LANG = 6, SCRATCH = 7 }
     /// `fs_number`: numbers about the run and this process.
-    number: u32 { LANE = 0, SEED = 1, DAEMON = 2, MODE_WORD = 3, GRANULARITY_WORD = 4, PARENT = 5 }
+    number: u32 { LANE = 0, SEED = 1, DAEMON = 2, MODE_WORD = 3, GRANULARITY_WORD = 4, PARENT = 5, PAUSED_NS = 6 }
     /// `fs_print`: the stream written; `_PART`: a partial line flushed
     /// (what the stream writes next continues it).
     stream: u32 { STDOUT = 1, STDERR = 2, STDOUT_PART = 3, STDERR_PART = 4 }
