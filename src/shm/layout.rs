@@ -200,7 +200,7 @@ impl Control {
             let seq = self.paused_seq.load(SeqCst);
             let total = self.paused_total_ns.load(SeqCst);
             let since = self.paused_since_ns.load(SeqCst);
-            if seq % 2 == 0 && self.paused_seq.load(SeqCst) == seq {
+            if seq.is_multiple_of(2) && self.paused_seq.load(SeqCst) == seq {
                 return total + if since == 0 { 0 } else { now.saturating_sub(since) };
             }
             std::hint::spin_loop();
