@@ -58,7 +58,7 @@ fn dashboard(lanes: u32) -> Dashboard {
     for round in 0..6 {
         for child in 3..lanes + 1 {
             if child % 2 == 0 {
-                push(&mut d, child, 27, RecordKind::Print { text: format!("person{child}查询余票 3 (round {round})") });
+                push(&mut d, child, 27, RecordKind::Print { text: format!("person{child}查询余票 3 (round {round})"), part: false });
                 push(&mut d, child, 26, RecordKind::Block { op: Op::Sleep, res: None, other: None, holder: None, timed: true });
             } else if round == 0 {
                 push(&mut d, child, 46, RecordKind::Block { op: Op::Acquire, res: Some(ResId(0)), other: None, holder: Some(Lane(2)), timed: false });

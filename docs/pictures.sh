@@ -32,3 +32,7 @@ race=(snapshot ticket-race --param lock=true --steps 50 --size 120x32)
 # the two locks are named after their variables, each process shows its
 # Python line.
 "$forkscope" snapshot tests/python/programs/deadlock.py --size 110x32 --out docs/python-deadlock.png
+
+# The notes' traffic light (the forever variant) with the log pane as the
+# Console: the program's ANSI colours as colours, as a terminal shows them.
+"$forkscope" snapshot assets/scenarios/py/traffic-light-forever.py --steps 40 --console --size 100x30 --out docs/traffic-light-console.png

@@ -192,6 +192,10 @@ pub struct SnapshotArgs {
     /// name, e.g. Process-2), or else of the process that stepped last.
     #[arg(long, value_name = "PROCESS", num_args = 0..=1, default_missing_value = "")]
     pub variables: Option<String>,
+    /// Show the Console in the log pane: what the processes wrote, as a
+    /// terminal shows it (the dashboard's `c`).
+    #[arg(long)]
+    pub console: bool,
 }
 
 #[derive(Debug, Args)]

@@ -280,7 +280,7 @@ mod tests {
         let mut m = Model::new();
         let rec = |seq, kind| Record { seq, t_ns: 0, lane: Lane(1), line: 3, gates: 0, kind };
         m.apply(&Record { lane: Lane::CONDUCTOR, ..rec(1, RecordKind::Spawn { child: Lane(1), pid: 42, ppid: 1, daemon: false, name: "Main\x1b[31m".into(), target: "main".into() }) });
-        m.apply(&rec(2, RecordKind::Print { text: "\x1b[2J\rforged".into() }));
+        m.apply(&rec(2, RecordKind::Print { text: "\x1b[2J\rforged".into(), part: false }));
         let mut out = Vec::new();
         print_log(&mut out, &m, 0);
         let text = String::from_utf8(out).unwrap();

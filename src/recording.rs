@@ -200,6 +200,17 @@ impl Recording {
 /// record (`gates`); a process's end is one more step (unless a signal ended
 /// it), and the user's signals are replayed as such.
 pub fn actions_from_records(records: &[Record]) -> Vec<Action> {
+    timed_actions(records).into_iter().map(|(a, _)| a).collect()
+}
+
+/// The run's time (`t_ns`) at each action of [`actions_from_records`]: the
+/// time of the record that makes it. A rewind of a free run shows these, so
+/// the clock at step N is the run's own time at step N.
+pub fn action_times(records: &[Record]) -> Vec<u64> {
+    timed_actions(records).into_iter().map(|(_, t)| t).collect()
+}
+
+fn timed_actions(records: &[Record]) -> Vec<(Action, u64)> {
     let mut out = Vec::new();
     let step = |lane: Lane| Action::Step { lane, granularity: 0 };
     let mut signalled = std::collections::BTreeSet::new();
@@ -212,12 +223,12 @@ pub fn actions_from_records(records: &[Record]) -> Vec<Action> {
             // Stepping, a signalled process is gone before its signaller goes
             // on, so joining it never blocks: the block is not a step there.
             RecordKind::Block { op: Op::Join, other: Some(o), .. } if signalled.contains(o) => gates = 0,
-            RecordKind::Signal { process, signal } => out.push(Action::Signal { lane: *process, signal: *signal }),
-            RecordKind::Ended { process, exitcode, .. } if *exitcode >= 0 => out.push(step(*process)),
+            RecordKind::Signal { process, signal } => out.push((Action::Signal { lane: *process, signal: *signal }, r.t_ns)),
+            RecordKind::Ended { process, exitcode, .. } if *exitcode >= 0 => out.push((step(*process), r.t_ns)),
             _ => {}
         }
         if r.lane != Lane::CONDUCTOR {
-            out.extend(std::iter::repeat_n(step(r.lane), gates as usize));
+            out.extend(std::iter::repeat_n((step(r.lane), r.t_ns), gates as usize));
         }
     }
     out

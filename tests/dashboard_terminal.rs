@@ -1810,3 +1810,85 @@ fn the_variables_pane_shows_the_selected_python_process_locals() {
     assert_clean(conductor, &pids);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `c` switches the log pane to the Console: a replay of two processes
+/// printing `*` and `#` in turn (`end="", flush=True`) shows `*#*#*#` on one
+/// line, as a terminal does, where the log has a line per print; `c` again
+/// brings the log back.
+#[test]
+fn c_shows_the_output_as_a_terminal_shows_it() {
+    let _share = crate::common::share();
+    let (dir, _file, rec) = crate::python_console::recorded("console-key");
+    let t = Terminal::start_in("console", &format!("replay {}", rec.display()), &[], 100, 30, &dir);
+    t.wait_for("the replay", WAIT, |s| header(s).contains("replay 0/"));
+    let conductor = t.conductor();
+    t.keys(&["Space"]);
+    let s = t.wait_for("the recording to play out", Duration::from_secs(60), |s| header(s).contains("ENDED"));
+    assert!(!s.contains("*#*#*#"), "the log has a line per print:\n{s}");
+    t.keys(&["c"]);
+    let s = t.wait_for("the console", WAIT, |s| s.contains("Console"));
+    assert!(s.contains("│*#*#*#") && s.contains("│loading 100%") && s.contains("│red light"), "{s}");
+    assert!(!s.contains("│loading 10%") && !s.contains("│\\rloading"), "{s}");
+    t.keys(&["c"]);
+    t.wait_for("the log again", WAIT, |s| !s.contains("Console") && s.contains("Log"));
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `b` after a free run of three seconds: the header's clock shows the
+/// run's time at the step it went back to (00:02 or 00:03), not the steps
+/// counted a timeline cell each (00:00; 01:23 after a long run).
+#[test]
+fn back_after_a_free_run_shows_the_runs_time_at_that_step() {
+    let _share = crate::common::share();
+    let dir = crate::common::tempdir("rewind-clock");
+    let file = dir.join("ticks.py");
+    std::fs::write(&file, "import time\n\nfor i in range(3):\n    time.sleep(1)\n    print('tick', i)\n").unwrap();
+    let t = Terminal::start_in("rewind-clock", &format!("run {} --run", file.display()), &[], 120, 36, &dir);
+    let s = t.wait_for("the free run to end", Duration::from_secs(60), |s| header(s).contains("ENDED"));
+    assert!(header(&s).contains("00:03"), "{s}");
+    let conductor = t.conductor();
+    t.keys(&["b"]);
+    let s = t.wait_for("the rewind", Duration::from_secs(60), |s| header(s).contains("PAUSED") && s.contains("back to step"));
+    assert!(header(&s).contains("00:02") || header(&s).contains("00:03"), "the run's time at that step:\n{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A program stepped once, left paused for two seconds (a class talking),
+/// then let go: its clocks leave the paused time out, so it prints about its
+/// own running time (0.30 s, as python3 does), not the pause's.
+#[test]
+fn a_program_let_go_after_a_pause_times_only_its_own_running() {
+    let _share = crate::common::share();
+    let dir = crate::common::tempdir("paused-clock");
+    let file = dir.join("timed.py");
+    std::fs::write(&file, "import time\n\nt0 = time.time()\ntime.sleep(0.2)\ntime.sleep(0.1)\nprint(f'used {time.time() - t0:.2f} s')\n").unwrap();
+    let t = Terminal::start_in("paused-clock", &format!("run {}", file.display()), &[], 120, 36, &dir);
+    t.wait_for("the paused dashboard", WAIT, |s| header(s).contains("PAUSED") && s.contains("MainProcess"));
+    let conductor = t.conductor();
+    // (A key before main has parked at its first op is refused: press again.)
+    let t0 = Instant::now();
+    while !header(&t.screen()).contains("step 1") {
+        assert!(t0.elapsed() < WAIT, "no step 1:\n{}", t.screen());
+        t.keys(&["n"]);
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    t.wait_for("step 1 to settle", WAIT, |s| header(s).contains("PAUSED"));
+    std::thread::sleep(Duration::from_secs(2));
+    t.keys(&["Space"]);
+    let s = t.wait_for("the program's end", Duration::from_secs(60), |s| header(s).contains("ENDED") && s.contains("used "));
+    let used: f64 = s.split("used ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{s}"));
+    assert!((0.25..1.0).contains(&used), "the paused seconds are not the program's (python3: 0.30): used {used}\n{s}");
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -154,7 +154,7 @@ if __name__ == "__main__":
         lambda: rt.lib.fs_queue_op(q._id, 7, 0),
         lambda: rt.lib.fs_pool_submit(pool._id, 7, b"f", 1, 0, 0),
         lambda: rt.lib.fs_barrier_op(0, 9, 0),
-        lambda: rt.lib.fs_print(3, b"x", 1, 0),
+        lambda: rt.lib.fs_print(9, b"x", 1, 0),
         lambda: rt.lib.fs_run_text(99),
     ):
         try:
@@ -175,7 +175,7 @@ if __name__ == "__main__":
         "fs_queue_op: unknown queue op 7",
         "fs_pool_submit: unknown pool submission 7",
         "fs_barrier_op: unknown barrier op 9",
-        "fs_print: unknown stream 3",
+        "fs_print: unknown stream 9",
         "fs_run_text: unknown fact (info) 99",
     ]
     .iter()

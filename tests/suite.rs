@@ -30,6 +30,7 @@ mod nothing_lost;
 mod process_bomb;
 mod python;
 mod python_abi;
+mod python_console;
 mod python_differences;
 mod python_executor;
 mod python_fork;

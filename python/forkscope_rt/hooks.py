@@ -14,8 +14,9 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
 - `time.sleep(s)` is an op of the runtime: while the run is stepped it takes
   no wall time (virtual time). The clocks a program reads (`time.time`,
   `monotonic`, `perf_counter` and their `_ns` forms) add the virtual seconds
-  slept so far, and stand still while the run is paused: stepped runs read
-  the same differences every time.
+  slept so far, less the time the run spent paused: they stand still while
+  the run is paused (stepped runs read the same differences every time) and
+  do not jump by the paused time when it is let go.
 - `open()` called from the user's file: the open is an op (its gate), and
   what reaches the file is recorded — truncation at open, the bytes read, the
   file's content when written data is flushed or closed (as CPython's
@@ -106,6 +107,9 @@ class LaneStream(io.TextIOBase):
         if self._shown_partial:
             self._shown_partial = False
             if s[0] == "\n" and not self._parts:
+                # The newline that ends the shown partial line: no empty
+                # line in the log, but the console's cursor goes down.
+                self._emit(self._stream, None)
                 s = s[1:]
                 if not s:
                     return n
@@ -130,7 +134,7 @@ class LaneStream(io.TextIOBase):
         if self._parts:
             text = "".join(self._parts)
             self._parts = []
-            self._emit(self._stream, text)
+            self._emit(self._stream, text, part=True)
             self._shown_partial = True
 
     def discard(self):
@@ -218,7 +222,15 @@ class LaneBuffer(io.BufferedIOBase):
         self._text.flush()
 
 
-def _emit(stream, text, line=None):
+def _emit(stream, text, line=None, part=False):
+    """One line of `stream` (an op); `part`: a partial line flushed, which
+    the stream's next text continues; `text` None: the newline that ends a
+    partial line shown before (not an op: the console's cursor moves on)."""
+    if text is None:
+        ok(rt.lib.fs_text(rt._abi.TEXT_LINE_END, b"", 0, 0))
+        return
+    if part:
+        stream = rt._abi.STREAM_STDOUT_PART if stream == rt._abi.STREAM_STDOUT else rt._abi.STREAM_STDERR_PART
     b, n = rt.text(text)
     cap = _capture
     if cap is None:
@@ -446,8 +458,6 @@ os.register_at_fork(after_in_child=_after_fork_in_child)
 _real = {}
 # Seconds slept virtually by this process (a forked child inherits its parent's).
 _virtual = 0.0
-# Real clock readings frozen while the run is paused.
-_frozen = {}
 
 
 def sleep(secs):
@@ -467,16 +477,16 @@ def sleep(secs):
 
 def _clock(name, scale):
     real = _real[name]
+    paused_ns = rt._abi.NUMBER_PAUSED_NS
 
     def now():
-        if rt.paused():
-            base = _frozen.get(name)
-            if base is None:
-                base = _frozen[name] = real()
-        else:
-            if _frozen:
-                _frozen.clear()
-            base = real()
+        # The time the run spent paused is left out: the clock stands still
+        # while paused (and stepped), and does not jump by that time when
+        # the run is let go.
+        base = real()
+        paused = rt.lib.fs_run_number(paused_ns)
+        if paused > 0:
+            base -= type(base)(paused if scale != 1 else paused / 1e9)
         return base + type(base)(_virtual * scale)
 
     now.__name__ = name

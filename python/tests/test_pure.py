@@ -66,7 +66,10 @@ class Errors(unittest.TestCase):
 class Output(unittest.TestCase):
     def stream(self):
         got = []
-        return hooks.LaneStream(1, "<stdout>", emit=lambda s, t: got.append((s, t))), got
+        def emit(s, t, part=False):
+            got.append((s, t, "part") if part else (s, t))
+
+        return hooks.LaneStream(1, "<stdout>", emit=emit), got
 
     def test_each_complete_line_is_one_output(self):
         s, got = self.stream()
@@ -81,14 +84,15 @@ class Output(unittest.TestCase):
         print("y", file=s)
         print("z", end="", file=s)
         s.flush()
-        self.assertEqual(got, [(1, "xy"), (1, "z")])
+        self.assertEqual(got, [(1, "xy"), (1, "z", "part")])
 
     def test_the_newline_after_a_shown_prompt_adds_no_empty_line(self):
         s, got = self.stream()
         print("Password: ", end="", file=s, flush=True)
         print(file=s)
         print("next", file=s)
-        self.assertEqual(got, [(1, "Password: "), (1, "next")])
+        # (None: the newline that ends the shown line, for the console.)
+        self.assertEqual(got, [(1, "Password: ", "part"), (1, None), (1, "next")])
 
     def test_many_partial_lines_make_one_line(self):
         # (Their cost, linear in the count: `cargo bench --bench python`.)

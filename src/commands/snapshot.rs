@@ -70,6 +70,7 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
         }
         dash.view.show_vars = true;
     }
+    dash.view.console = args.console;
     let buf = crate::ui::figure::frame(&dash, width, height);
     match export::write_picture(&buf, &args.out, theme, args.scale) {
         Ok(()) => {

@@ -338,10 +338,13 @@ fn text_record(head: &RawRecord, tag: TextTag, bytes: Vec<u8>) -> Option<Record>
         Ok(s) => s,
         Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
     };
-    let gates = matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr) as u32;
+    let gates = matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr | TextTag::PrintPart | TextTag::StderrPart) as u32;
     let kind = match tag {
-        TextTag::Print => RecordKind::Print { text },
-        TextTag::Stderr => RecordKind::Stderr { text },
+        TextTag::Print => RecordKind::Print { text, part: false },
+        TextTag::Stderr => RecordKind::Stderr { text, part: false },
+        TextTag::PrintPart => RecordKind::Print { text, part: true },
+        TextTag::StderrPart => RecordKind::Stderr { text, part: true },
+        TextTag::LineEnd => RecordKind::LineEnd,
         TextTag::Error => RecordKind::Error { message: text },
         TextTag::Assert => RecordKind::Assert { message: text },
         TextTag::Finding => RecordKind::Finding { message: text },
@@ -453,7 +456,7 @@ mod tests {
         d.drain(&v, &mut out, true);
         assert_eq!(out.len(), 2);
         assert!(matches!(out[0].kind, RecordKind::Op { op: Op::Sleep, a: 5, .. }));
-        assert_eq!(out[1].kind, RecordKind::Print { text: "子进程 hello, a text that takes two chunks or more".into() });
+        assert_eq!(out[1].kind, RecordKind::Print { text: "子进程 hello, a text that takes two chunks or more".into(), part: false });
         assert_eq!(d.stats.corrupt, 2);
         assert_eq!(d.stats.received, 1 + 2 + 1 + 1, "one op, a two-chunk text, a lie, garbage");
     }
@@ -540,7 +543,7 @@ mod tests {
         assert_eq!(sizes, vec![40, 40, 11, 0], "at most the budget a drain");
         let ops: Vec<i64> = out.iter().filter_map(|r| match r.kind { RecordKind::Op { a, .. } => Some(a), _ => None }).collect();
         assert_eq!(ops, (0..90).collect::<Vec<_>>(), "in order, none lost");
-        assert!(matches!(&out.last().unwrap().kind, RecordKind::Print { text } if *text == long), "the long text joined whole");
+        assert!(matches!(&out.last().unwrap().kind, RecordKind::Print { text, .. } if *text == long), "the long text joined whole");
         assert_eq!(d.stats.corrupt, 0);
     }
 

@@ -272,6 +272,7 @@ impl Run {
         ctl.speed_milli.store(((options.speed * 1000.0) as u32).clamp(1, 1_000_000), Relaxed);
         ctl.granularity.store(if options.spec.statements { GRAN_STATEMENT } else { GRAN_OP }, Relaxed);
         ctl.mode.store(if options.paused { MODE_PAUSED } else { MODE_RUNNING }, Relaxed);
+        ctl.note_paused(options.paused, sys::monotonic_ns());
         ctl.compute_per_ms.store(crate::runtime::plain::calibrate_compute(), Relaxed);
         let spec = &options.spec;
         let info = RunInfo {
@@ -435,6 +436,7 @@ impl Run {
 
     pub fn pause(&mut self) {
         if !self.is_paused() {
+            self.seg.view().control().note_paused(true, sys::monotonic_ns());
             self.seg.view().control().mode.store(MODE_PAUSED, SeqCst);
             self.lane0.emit(&self.seg.view(), RawKind::Mode, OpBody { other: NO_LANE, res: NONE, a: 1, ..Default::default() });
             self.nudge_all();
@@ -449,6 +451,7 @@ impl Run {
                 }
             }
             self.seg.view().control().mode.store(MODE_RUNNING, SeqCst);
+            self.seg.view().control().note_paused(false, sys::monotonic_ns());
             self.lane0.emit(&self.seg.view(), RawKind::Mode, OpBody { other: NO_LANE, res: NONE, a: 0, ..Default::default() });
             self.nudge_all();
         }

@@ -301,7 +301,7 @@ mod tests {
     fn steps_on_one_lock_are_dependent_and_prints_are_not() {
         let a = Footprint::of_step(Lane(2), &[op(2, Op::Acquire, Some(0), None)]);
         let b = Footprint::of_step(Lane(3), &[op(3, Op::Release, Some(0), None)]);
-        let p = Footprint::of_step(Lane(3), &[rec(3, RecordKind::Print { text: "hi".into() })]);
+        let p = Footprint::of_step(Lane(3), &[rec(3, RecordKind::Print { text: "hi".into(), part: false })]);
         assert!(a.dependent(&b));
         assert!(!a.dependent(&p));
     }

@@ -320,14 +320,14 @@ impl Builder<'_> {
                 self.instant(t, r.lane, format!("{op} timed out"), json!({"line": r.line}));
                 self.waiting(t, *res);
             }
-            RecordKind::Print { text } => self.instant(t, r.lane, "print".into(), json!({"line": r.line, "text": text})),
-            RecordKind::Stderr { text } => self.instant(t, r.lane, "stderr".into(), json!({"line": r.line, "text": text})),
+            RecordKind::Print { text, .. } => self.instant(t, r.lane, "print".into(), json!({"line": r.line, "text": text})),
+            RecordKind::Stderr { text, .. } => self.instant(t, r.lane, "stderr".into(), json!({"line": r.line, "text": text})),
             RecordKind::Report { key, value } => self.instant(t, r.lane, format!("report {key}"), json!({"line": r.line, "value": value})),
             RecordKind::Error { message } => self.instant(t, r.lane, "error".into(), json!({"line": r.line, "message": message})),
             RecordKind::Assert { message } => self.instant(t, r.lane, "assertion failed".into(), json!({"line": r.line, "message": message})),
             RecordKind::Finding { message } => self.instant(t, r.lane, "finding".into(), json!({"line": r.line, "message": message})),
             // Variables are the dashboard's, not a moment of the timeline.
-            RecordKind::Locals { .. } => {}
+            RecordKind::Locals { .. } | RecordKind::LineEnd => {}
             RecordKind::Ended { process, exitcode, .. } => {
                 lanes.push(*process);
                 let label = self.model.processes.get(process).map(|p| crate::words::state(p.state, crate::words::Lang::En)).unwrap_or_else(|| format!("exitcode {exitcode}"));

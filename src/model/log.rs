@@ -17,6 +17,18 @@ pub enum LogKind {
     Report,
 }
 
+/// One write of a process to its standard output or error, in the order the
+/// terminal would receive them: the Console view writes them one after the
+/// other (`newline`: a line's end follows the text; a flushed partial line
+/// has none, and what comes next, from any process, continues it).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ConsoleWrite {
+    pub lane: Lane,
+    pub stderr: bool,
+    pub text: String,
+    pub newline: bool,
+}
+
 /// One line of the log: what a process wrote, or what forkscope saw happen.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LogEntry {

@@ -37,7 +37,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 pub use deadlock::{DeadWait, Deadlock};
-pub use log::{Finding, LogEntry, LogEvent, LogKind, Said};
+pub use log::{ConsoleWrite, Finding, LogEntry, LogEvent, LogKind, Said};
 pub use op::ResOp;
 pub use record::{Record, RecordKind};
 pub use state::{ACCESS_CAP, ValueAccess, FINDINGS_CAP, HISTORY_CAP, LOG_CAP, PState, ProcessState, ResourceState, Wait};
@@ -72,6 +72,9 @@ pub struct Model {
     pub closing: bool,
     /// Log entries dropped from the front so far (see [`LOG_CAP`]).
     pub log_trimmed: u64,
+    /// What the processes wrote, write by write, as a terminal receives it
+    /// (bounded as the log is, by [`LOG_CAP`]).
+    pub console: Vec<ConsoleWrite>,
     /// Each process's variables at its latest step (Python, while stepped:
     /// see [`locals`]).
     pub locals: BTreeMap<Lane, locals::Vars>,
@@ -119,6 +122,13 @@ impl Model {
         if self.log.len() > LOG_CAP {
             self.log.drain(..LOG_CAP / 2);
             self.log_trimmed += (LOG_CAP / 2) as u64;
+        }
+    }
+
+    fn console_write(&mut self, lane: Lane, stderr: bool, text: &str, newline: bool) {
+        self.console.push(ConsoleWrite { lane, stderr, text: text.to_string(), newline });
+        if self.console.len() > LOG_CAP {
+            self.console.drain(..LOG_CAP / 2);
         }
     }
 
@@ -247,14 +257,17 @@ impl Model {
                 self.set_state(r.lane, t, PState::Running);
                 self.event(r, r.lane, LogEvent::TimedOut { op: *op });
             }
-            RecordKind::Print { text } => {
+            RecordKind::Print { text, part } => {
                 self.after_op(r.lane, t, Op::Print);
+                self.console_write(r.lane, false, text, !part);
                 self.log(r, r.lane, LogKind::Print, text.clone());
             }
-            RecordKind::Stderr { text } => {
+            RecordKind::Stderr { text, part } => {
                 self.after_op(r.lane, t, Op::Print);
+                self.console_write(r.lane, true, text, !part);
                 self.log(r, r.lane, LogKind::Stderr, text.clone());
             }
+            RecordKind::LineEnd => self.console_write(r.lane, false, "", true),
             RecordKind::Error { message } => {
                 self.findings.push(Finding { kind: "error".into(), said: Said::Of { lane: r.lane, text: message.clone() }, processes: vec![r.lane], resources: vec![] });
                 self.log(r, r.lane, LogKind::Error, message.clone());

@@ -76,9 +76,23 @@ pub enum RecordKind {
         #[serde(skip_serializing_if = "Option::is_none", default)]
         other: Option<Lane>,
     },
-    Print { text: String },
+    /// A line the process wrote to its standard output; `part`: a partial
+    /// line it flushed (`print(c, end="", flush=True)`), which what it
+    /// writes next continues, as on a terminal.
+    Print {
+        text: String,
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        part: bool,
+    },
     /// What a process wrote to its standard error (a traceback, `sys.stderr`).
-    Stderr { text: String },
+    Stderr {
+        text: String,
+        #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+        part: bool,
+    },
+    /// The newline that ends a partial line shown before: the terminal's
+    /// cursor goes to the next line. Not an op.
+    LineEnd,
     /// An uncaught script error (the process ends with exit code 1).
     Error { message: String },
     /// The lesson's own `assert` failed.
@@ -128,6 +142,7 @@ impl RecordKind {
             RecordKind::Timeout { .. } => "timeout",
             RecordKind::Print { .. } => "print",
             RecordKind::Stderr { .. } => "stderr",
+            RecordKind::LineEnd => "line_end",
             RecordKind::Error { .. } => "error",
             RecordKind::Assert { .. } => "assert",
             RecordKind::Report { .. } => "report",

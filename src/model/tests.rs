@@ -170,7 +170,7 @@ fn the_log_and_findings_stay_bounded() {
     let mut f = Feed::new();
     f.spawn(0, 1, "MainProcess");
     for i in 0..(LOG_CAP + 10) {
-        f.at_line(1, 2, RecordKind::Print { text: format!("line {i}") });
+        f.at_line(1, 2, RecordKind::Print { text: format!("line {i}"), part: false });
     }
     assert!(f.m.log.len() <= LOG_CAP);
     assert_eq!(f.m.log_trimmed as usize + f.m.log.len(), LOG_CAP + 11, "the spawn line and every print, counted");

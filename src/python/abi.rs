@@ -339,7 +339,9 @@ pub extern "C" fn fs_run_text(which: u32) -> i64 {
 /// Numbers about the run and this process, by `number::`: LANE, SEED,
 /// DAEMON, MODE_WORD the address of the run mode word, GRANULARITY_WORD of
 /// the step granularity word (both `u32`, read by Python to know cheaply
-/// whether the run is paused / stepped by statement), PARENT the parent lane.
+/// whether the run is paused / stepped by statement), PARENT the parent lane,
+/// PAUSED_NS the nanoseconds the run has spent paused so far (the program's
+/// clocks leave them out).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_run_number(which: u32) -> i64 {
     use names::number::*;
@@ -351,6 +353,7 @@ pub extern "C" fn fs_run_number(which: u32) -> i64 {
             MODE_WORD => &rt.ctl.mode as *const _ as i64,
             GRANULARITY_WORD => &rt.ctl.granularity as *const _ as i64,
             PARENT => rt.me.parent.load(Acquire) as i64,
+            PAUSED_NS => rt.ctl.paused_ns(crate::clock::monotonic_ns()) as i64,
             _ => return Err(unknown("fs_run_number", "number", which)),
         })
     })
@@ -369,7 +372,9 @@ pub extern "C" fn fs_statement(line: u32) -> i64 {
     })
 }
 
-/// Output: one op. `stream`: `stream::STDOUT` or `stream::STDERR`.
+/// Output: one op. `stream`: `stream::STDOUT` or `stream::STDERR` (a whole
+/// line), `stream::STDOUT_PART` or `stream::STDERR_PART` (a partial line
+/// flushed).
 ///
 /// # Safety
 /// `p`/`n` as for [`text`].
@@ -381,6 +386,8 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
         let tag = match stream {
             names::stream::STDOUT => TextTag::Print,
             names::stream::STDERR => TextTag::Stderr,
+            names::stream::STDOUT_PART => TextTag::PrintPart,
+            names::stream::STDERR_PART => TextTag::StderrPart,
             _ => return Err(unknown("fs_print", "stream", stream)),
         };
         if line > 0 {
@@ -393,7 +400,8 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
 
 /// A text record that is not an op (`text::`): `ERROR` an uncaught exception
 /// (`Kind: message`), `FINDING` a finding, `ASSERT` a failed assertion (an
-/// uncaught `AssertionError`), `LOCALS` the variables of the caller's frames
+/// uncaught `AssertionError`), `LINE_END` the newline that ends a partial
+/// line shown before (empty text), `LOCALS` the variables of the caller's frames
 /// (see `model::locals`).
 ///
 /// # Safety
@@ -410,6 +418,7 @@ pub unsafe extern "C" fn fs_text(tag: u8, p: *const u8, n: usize, line: u32) -> 
             names::text::ERROR => TextTag::Error,
             names::text::FINDING => TextTag::Finding,
             names::text::ASSERT => TextTag::Assert,
+            names::text::LINE_END => TextTag::LineEnd,
             names::text::LOCALS => {
                 rt.set_locals(s.to_string());
                 return Ok(0);

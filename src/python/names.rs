@@ -40,11 +40,13 @@ groups! {
     /// `fs_run_text`: facts about the run and this process, as text.
     info: u32 { SCRIPT = 0, SOURCE_PATH = 1, LESSON = 2, NAME = 3, PARAMS = 4, WORKDIR = 5, LANG = 6, SCRATCH = 7 }
     /// `fs_run_number`: numbers about the run and this process.
-    number: u32 { LANE = 0, SEED = 1, DAEMON = 2, MODE_WORD = 3, GRANULARITY_WORD = 4, PARENT = 5 }
-    /// `fs_print`: the stream written.
-    stream: u32 { STDOUT = 1, STDERR = 2 }
-    /// `fs_text`: a text record that is not an op.
-    text: u8 { ERROR = 2, FINDING = 5, ASSERT = 6, LOCALS = 8 }
+    number: u32 { LANE = 0, SEED = 1, DAEMON = 2, MODE_WORD = 3, GRANULARITY_WORD = 4, PARENT = 5, PAUSED_NS = 6 }
+    /// `fs_print`: the stream written; `_PART`: a partial line flushed
+    /// (what the stream writes next continues it).
+    stream: u32 { STDOUT = 1, STDERR = 2, STDOUT_PART = 3, STDERR_PART = 4 }
+    /// `fs_text`: a text record that is not an op (`LINE_END`: the newline
+    /// that ends a partial line shown before; its text is empty).
+    text: u8 { ERROR = 2, FINDING = 5, ASSERT = 6, LOCALS = 8, LINE_END = 11 }
     /// `fs_file_enter` / `fs_file_done`: the file op.
     file: u32 { READ = 0, WRITE = 1, APPEND = 2, LIST = 3 }
     /// `fs_lock_new`, `fs_acquire*`, `fs_release`, `fs_cond_new`: the kind of lock.

@@ -225,7 +225,7 @@ impl LaneRuntime {
     /// an empty body would not decode as a chunk, and the drainer would
     /// count it as corrupt.
     pub fn record_text(&self, tag: TextTag, text: &str) {
-        if matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr) {
+        if matches!(tag, TextTag::Print | TextTag::Report | TextTag::Stderr | TextTag::PrintPart | TextTag::StderrPart) {
             // A print or report is one op: its step rides on the text itself.
             self.gates.set(0);
         }

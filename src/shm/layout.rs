@@ -29,7 +29,7 @@ use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU32, AtomicU64, Or
 use super::record::RawRecord;
 
 pub const MAGIC: u64 = u64::from_le_bytes(*b"FRKSCOPE");
-pub const LAYOUT_VERSION: u32 = 4;
+pub const LAYOUT_VERSION: u32 = 5;
 pub const NONE: u32 = u32::MAX;
 pub use crate::vocab::{CONDUCTOR_LANE, MAIN_LANE};
 pub const PAGE: usize = 4096;
@@ -156,6 +156,14 @@ pub struct Control {
     pub orphaned: AtomicU32,
     /// Loop iterations of `compute` per millisecond, calibrated by the conductor.
     pub compute_per_ms: AtomicU64,
+    /// The time the run has spent paused (see [`Control::paused_ns`]): a
+    /// sequence word (odd while the conductor changes the two below), the
+    /// nanoseconds of the pauses ended so far, and `CLOCK_MONOTONIC` when
+    /// the current pause began (0: running). The program's clocks leave it
+    /// out, so they do not jump by the time a class spent paused.
+    pub paused_seq: AtomicU32,
+    pub paused_total_ns: AtomicU64,
+    pub paused_since_ns: AtomicU64,
     /// Global record sequence; one `fetch_add` per record. Own cache line.
     pub seq: Padded<AtomicU64>,
     /// 1 while the conductor's collector empties the rings: a writer whose
@@ -169,6 +177,36 @@ pub struct Control {
 #[repr(C, align(64))]
 #[derive(Debug, Default)]
 pub struct Padded<T>(pub T);
+
+impl Control {
+    /// Notes that the run is paused (or running) from `now` (`CLOCK_MONOTONIC`, ns) on.
+    /// The conductor's alone.
+    pub fn note_paused(&self, paused: bool, now: u64) {
+        self.paused_seq.fetch_add(1, SeqCst);
+        let since = self.paused_since_ns.load(SeqCst);
+        if paused && since == 0 {
+            self.paused_since_ns.store(now.max(1), SeqCst);
+        } else if !paused && since != 0 {
+            self.paused_total_ns.fetch_add(now.saturating_sub(since), SeqCst);
+            self.paused_since_ns.store(0, SeqCst);
+        }
+        self.paused_seq.fetch_add(1, SeqCst);
+    }
+
+    /// Nanoseconds the run has spent paused up to `now` (`CLOCK_MONOTONIC`),
+    /// the current pause included.
+    pub fn paused_ns(&self, now: u64) -> u64 {
+        loop {
+            let seq = self.paused_seq.load(SeqCst);
+            let total = self.paused_total_ns.load(SeqCst);
+            let since = self.paused_since_ns.load(SeqCst);
+            if seq.is_multiple_of(2) && self.paused_seq.load(SeqCst) == seq {
+                return total + if since == 0 { 0 } else { now.saturating_sub(since) };
+            }
+            std::hint::spin_loop();
+        }
+    }
+}
 
 pub const MODE_RUNNING: u32 = 0;
 pub const MODE_PAUSED: u32 = 1;

@@ -128,6 +128,15 @@ pub enum TextTag {
     /// The locals of the writer's frames in the program's own file, at the
     /// op it is about to take (not an op): see `model::locals` for the text.
     Locals = 8,
+    /// A partial line the program flushed (`print(c, end="", flush=True)`):
+    /// like `Print`, one op, but what the process writes next continues the
+    /// line, as on a terminal.
+    PrintPart = 9,
+    /// A partial line of standard error (as `PrintPart`).
+    StderrPart = 10,
+    /// The newline that ends a partial line shown before (the text is empty;
+    /// not an op): a terminal's cursor goes to the next line.
+    LineEnd = 11,
 }
 
 impl TextTag {
@@ -141,6 +150,9 @@ impl TextTag {
             6 => TextTag::Assert,
             7 => TextTag::Stderr,
             8 => TextTag::Locals,
+            9 => TextTag::PrintPart,
+            10 => TextTag::StderrPart,
+            11 => TextTag::LineEnd,
             _ => return None,
         })
     }

@@ -442,6 +442,7 @@ impl App {
             Intent::ShowEnded => s.dash.toggle_ended(),
             Intent::PrintsOnly => s.dash.toggle_prints_only(),
             Intent::Variables => s.dash.toggle_variables(),
+            Intent::Console => s.dash.toggle_console(),
             Intent::Language => {
                 s.dash.toggle_lang();
                 s.relanguage();

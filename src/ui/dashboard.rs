@@ -19,6 +19,7 @@ use super::panes::resources::{self, ResourcesWidget};
 use super::panes::source::SourceWidget;
 use super::state::{Dashboard, Overlay, Pane};
 use super::panes::variables::VariablesWidget;
+use super::panes::console::ConsoleWidget;
 use super::keymap::Scope;
 
 pub use super::common::{MIN_HEIGHT, MIN_WIDTH};
@@ -121,7 +122,11 @@ impl Widget for &Dashboard {
         if !a.variables.is_empty() {
             VariablesWidget::new(self).render(a.variables, buf);
         }
-        LogWidget::new(self).render(a.log, buf);
+        if self.view.console {
+            ConsoleWidget::new(self).render(a.log, buf);
+        } else {
+            LogWidget::new(self).render(a.log, buf);
+        }
         FooterWidget::new(&self.view.message, Scope::Dashboard, self.lang, &self.theme).mode(self.status.mode).render(a.footer, buf);
         match self.view.overlay {
             Some(Overlay::Help) => HelpWidget::new(Scope::Dashboard, self.lang, &self.theme).scroll(self.view.overlay_scroll).render(area, buf),

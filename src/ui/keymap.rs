@@ -48,6 +48,8 @@ pub enum Intent {
     PrintsOnly,
     /// Show or hide the variables pane.
     Variables,
+    /// The log pane: the Console (output as a terminal shows it) or the log.
+    Console,
     /// Close the overlay; from the dashboard, back to the picker (if it came from there).
     Back,
     Quit,
@@ -150,6 +152,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { scope: D, keys: &[C('x')], action: A::ExploreAll, en: "explore every interleaving of this lesson (explore --all): verified, or the shortest bad schedule opened as a replay, with why; a lesson with bad outcomes of its own first asks which to hunt (↑↓ or 1-9, enter, esc cancels); x again stops", zh: "穷举这一课的所有交错(explore --all):得到验证,或者把最短的坏调度作为回放打开,并说明原因;有自己的坏结果的课程先问找哪一种(↑↓ 或 1-9,回车,esc 取消);再按 x 停止", hint: None },
     Binding { scope: D, keys: &[C('p')], action: A::Screenshot, en: "screenshot: this frame as SVG and PNG (light theme) in the current folder", zh: "截图:把当前画面存为 SVG 和 PNG(浅色主题),放在当前目录", hint: None },
     Binding { scope: D, keys: &[C('o')], action: A::PrintsOnly, en: "log: the program's own output only / everything", zh: "日志:只看程序自己的输出 / 全部", hint: None },
+    Binding { scope: D, keys: &[C('c')], action: A::Console, en: "console: the program's output as a terminal shows it (partial lines joined, colours) / the log", zh: "控制台:程序的输出,和终端里一样(不完整的行接在一起,有颜色)/ 日志", hint: None },
     Binding { scope: D, keys: &[C('v')], action: A::Variables, en: "variables: show / hide the selected process's variables (Python; taken at each step while paused, * = changed)", zh: "变量:显示 / 隐藏选中进程的变量(Python;暂停时每一步记下,* = 变了)", hint: None },
     Binding { scope: D, keys: &[C('f')], action: A::ShowEnded, en: "processes: show / fold the ended ones (folded when the list overflows)", zh: "进程:显示 / 折叠已结束的(列表放不下时折叠)", hint: None },
     Binding { scope: D, keys: &[C('+'), C('=')], action: A::Faster, en: "faster sleeps (speed ×2); a replay: a faster pace (a step every 0.25 s at ×1)", zh: "加速 sleep(速度 ×2);回放时:加快播放(×1 时每 0.25 秒一步)", hint: None },

@@ -224,13 +224,15 @@ pub struct ViewState {
     pub prints_only: bool,
     /// `v`: the variables pane shown (under the source).
     pub show_vars: bool,
+    /// `c`: the log pane shows the Console (the output as a terminal shows it).
+    pub console: bool,
     /// First line shown of the open overlay (help, details, the lesson scroll when long).
     pub overlay_scroll: usize,
 }
 
 impl Default for ViewState {
     fn default() -> Self {
-        ViewState { focus: Pane::Lanes, selected_lane: None, chosen: None, selection_changed: None, selection_seen: None, pending: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false, show_vars: false }
+        ViewState { focus: Pane::Lanes, selected_lane: None, chosen: None, selection_changed: None, selection_seen: None, pending: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false, show_vars: false, console: false }
     }
 }
 
@@ -390,6 +392,12 @@ impl Dashboard {
         self.view.show_vars = !self.view.show_vars;
     }
 
+    /// The log pane: the Console (output as a terminal shows it), or the log.
+    pub fn toggle_console(&mut self) {
+        self.view.console = !self.view.console;
+        self.view.log_scroll = 0;
+    }
+
     /// The log: the program's own output only, or everything.
     pub fn toggle_prints_only(&mut self) {
         self.view.prints_only = !self.view.prints_only;
@@ -479,7 +487,7 @@ impl Dashboard {
             }
             // Up scrolls back in time.
             // (Each entry takes at least one line, so that bounds the scroll.)
-            Pane::Log => self.view.log_scroll = (self.view.log_scroll as isize - delta).clamp(0, self.model.log.len().saturating_sub(1) as isize) as usize,
+            Pane::Log => self.view.log_scroll = (self.view.log_scroll as isize - delta).clamp(0, self.model.log.len().max(self.model.console.len()).saturating_sub(1) as isize) as usize,
         }
     }
 

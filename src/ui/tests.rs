@@ -168,7 +168,7 @@ fn log_wraps_wide_text_and_scrolls_back() {
     let mut f = feed(Theme::colored());
     f.spawn_as(0, 1, "MainProcess", "worker", false);
     for i in 0..30 {
-        f.at_line(1, 2, RecordKind::Print { text: format!("第{i}条:子进程的父进程的id是多少") });
+        f.at_line(1, 2, RecordKind::Print { text: format!("第{i}条:子进程的父进程的id是多少"), part: false });
     }
     let lines = render(LogWidget::new(&f.m), 30, 8);
     for l in &lines {
@@ -416,7 +416,7 @@ fn hidden_resources_are_announced() {
 #[test]
 fn the_log_speaks_the_chosen_language() {
     let mut f = crossed_locks(Theme::mono());
-    f.at_line(2, 2, RecordKind::Print { text: ("hello from the lesson").into() });
+    f.at_line(2, 2, RecordKind::Print { text: ("hello from the lesson").into(), part: false });
     f.at_line(0, 1, RecordKind::Signal { process: Lane(3), signal: 9 });
     let en = render(LogWidget::new(&f.m), 100, 14).join("\n");
     assert!(en.contains("started 买票人甲, pid 102") && en.contains("blocked in acquire on Lock-B held by Process-2") && en.contains("you sent SIGKILL to Process-2"), "{en}");
@@ -518,10 +518,10 @@ fn lanes_and_resources_say_what_they_cannot_show() {
 fn the_log_shows_output_as_a_terminal_does() {
     let mut f = feed(Theme::colored());
     f.spawn_as(0, 1, "MainProcess", "worker", false);
-    f.at_line(1, 2, RecordKind::Print { text: "\x1b[1;31m红灯亮 \x1b[0m".into() });
-    f.at_line(1, 3, RecordKind::Print { text: format!("    indented {}", "word ".repeat(12).trim_end()) });
+    f.at_line(1, 2, RecordKind::Print { text: "\x1b[1;31m红灯亮 \x1b[0m".into(), part: false });
+    f.at_line(1, 3, RecordKind::Print { text: format!("    indented {}", "word ".repeat(12).trim_end()), part: false });
     let tb = "Process Process-1:\nTraceback (most recent call last):\n  File \"/usr/lib/python3.11/multiprocessing/process.py\", line 314, in _bootstrap\n    self.run()\n  File \"<forkscope>/multiprocessing/process.py\", line 92, in run\n    self._target(*self._args, **self._kwargs)\n  File \"/home/teacher/notes/crash.py\", line 4, in work\n    return x[n]\n           ~^^^\nKeyError: 1";
-    f.at_line(1, 4, RecordKind::Stderr { text: tb.into() });
+    f.at_line(1, 4, RecordKind::Stderr { text: tb.into(), part: false });
     let mut buf = Buffer::empty(Rect::new(0, 0, 44, 20));
     LogWidget::new(&f.m).render(buf.area, &mut buf);
     let lines = buffer_lines(&buf);
@@ -575,4 +575,19 @@ fn the_variables_pane_shows_the_selected_process_frames_and_marks_changes() {
     assert!(s.contains("  balance = <Value balance>"), "what did not change is not:\n{s}");
     f.m.view.selected_lane = Some(Lane(1));
     assert!(screen(&f.m).contains("(none yet"), "{}", screen(&f.m));
+}
+
+/// A stepped run keeps its timeline's scale (a cell a step) when it ends; a
+/// free run's cells are time, before and after its end.
+#[test]
+fn a_stepped_run_keeps_its_timeline_scale_when_it_ends() {
+    use super::state::Mode;
+    let mut f = crossed_locks(Theme::mono());
+    f.m.status.steps = 6;
+    for (mode, ran_free, want) in [(Mode::Paused, false, "1 step/cell"), (Mode::Ended, false, "1 step/cell"), (Mode::Ended, true, "100ms/cell")] {
+        f.m.status.mode = mode;
+        f.m.status.ran_free = ran_free;
+        let rows = render(LanesWidget::new(&f.m), 120, 8);
+        assert!(rows[1].contains(want), "{mode:?}, ran free {ran_free}: {rows:#?}");
+    }
 }

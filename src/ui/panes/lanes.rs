@@ -176,8 +176,10 @@ impl Widget for LanesWidget<'_> {
         let (on_w, tl_w) = if rest < 24 { (rest, 0) } else { let on = on_max.min(rest * 6 / 10); (on, rest - on - 1) };
 
         let tick = timeline_tick_ns(d.status.speed);
-        // Paused, the screen's clock moves one cell per step (see `session`).
-        let by_steps = matches!(d.status.mode, Mode::Paused | Mode::Stepping { .. }) && !(d.status.ran_free && d.status.steps == 0);
+        // Paused, the screen's clock moves one cell per step (see `session`);
+        // a stepped run that ended keeps its scale.
+        let stepped = !d.status.ran_free && d.status.steps > 0;
+        let by_steps = (matches!(d.status.mode, Mode::Paused | Mode::Stepping { .. }) && !(d.status.ran_free && d.status.steps == 0)) || (d.status.mode == Mode::Ended && stepped);
         let cell_label = if by_steps { l.pick("1 step", "1 步").to_string() } else { text::span(tick) };
         let head = format!(
             " {} {} {} {} {}",

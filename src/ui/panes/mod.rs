@@ -3,6 +3,7 @@
 //! from a sibling pane.
 
 pub mod banner;
+pub mod console;
 pub mod explain;
 pub mod header;
 pub mod lanes;

@@ -37,7 +37,15 @@ pub(super) struct ScreenClock {
     shift: u64,
     /// Screen time reached so far.
     now: u64,
+    /// Steps placed so far (paused).
+    steps: usize,
 }
+
+/// The screen times of a run's steps when it is granted again (a rewind of
+/// a run that went free: its ops are steps now, and each shows at the time
+/// it had, not a timeline cell later than the one before).
+#[derive(Clone, Debug, Default)]
+pub(super) struct StepTimes(pub Vec<u64>);
 
 impl ScreenClock {
     /// Notes whether the run goes freely at run time `real`: leaving a pause,
@@ -61,11 +69,17 @@ impl ScreenClock {
 
     /// Screen time of record `r`: its own less the time paused when free; a
     /// step (`Grant`) later than the last one when paused.
-    pub(super) fn place(&mut self, r: &Record, step_ns: u64) -> u64 {
+    /// With `times`, step N is placed at the time it had in the run being
+    /// granted again (steps past them, a cell each as usual).
+    pub(super) fn place(&mut self, r: &Record, step_ns: u64, times: &StepTimes) -> u64 {
         if self.free {
             self.now = self.now.max(r.t_ns.saturating_sub(self.shift));
         } else if matches!(r.kind, crate::model::RecordKind::Grant { .. }) {
-            self.now += step_ns;
+            self.now = match times.0.get(self.steps) {
+                Some(t) => self.now.max(*t),
+                None => self.now + step_ns,
+            };
+            self.steps += 1;
         }
         self.now
     }

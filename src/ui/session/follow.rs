@@ -7,6 +7,7 @@ use crate::conductor::{Action, GateError};
 
 use super::super::state::Tone;
 use super::super::text::Lang;
+use super::clock::StepTimes;
 use super::{HISTORY_MAX, Session, Step};
 
 /// Time between two actions when a replay plays by itself (space), at speed 1.
@@ -215,6 +216,13 @@ impl Session {
         }
         let target = schedule.len() - 1;
         let free_ops = self.ran_free.then_some(schedule.len());
+        // A free run's ops become steps: each shows at the time it had (a
+        // rewound one keeps the times of the run it came from).
+        if !self.ran_free {
+            self.step_times = StepTimes::default();
+        } else if self.step_times.0.is_empty() {
+            self.step_times = StepTimes(crate::recording::action_times(&self.history));
+        }
         // In a replay, keep the rest of the recording to follow afterwards.
         let (plan, replay) = match self.follow.as_ref().filter(|f| f.replay) {
             Some(f) if f.plan.len() >= schedule.len() && f.plan[..schedule.len()] == schedule[..] => (f.plan.clone(), true),

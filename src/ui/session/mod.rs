@@ -37,7 +37,7 @@ mod clock;
 mod follow;
 mod typing;
 
-use clock::{RateMeter, ScreenClock};
+use clock::{RateMeter, ScreenClock, StepTimes};
 pub use follow::Follow;
 use follow::PLAY_PACE;
 
@@ -86,6 +86,8 @@ pub struct Session {
     free_ops: Option<usize>,
     /// The clock the screen shows (timeline, log times, header time).
     clock: ScreenClock,
+    /// A rewind of a run that went free: the time each of its steps had.
+    step_times: StepTimes,
     follow: Option<Follow>,
     /// A line being typed for a process waiting in `input()`: its lane, its
     /// name, the text so far.
@@ -124,6 +126,7 @@ impl Session {
             ran_free,
             free_ops: None,
             clock: ScreenClock::default(),
+            step_times: StepTimes::default(),
             follow: None,
             typing: None,
             tools_schedule: false,
@@ -279,7 +282,7 @@ impl Session {
         self.clock.follow(!self.run.is_paused(), self.run.elapsed().as_nanos() as u64);
         for r in self.recs.drain(..) {
             // The model sees screen time; the history keeps the run's own.
-            let shown = Record { t_ns: self.clock.place(&r, step_ns), ..r.clone() };
+            let shown = Record { t_ns: self.clock.place(&r, step_ns, &self.step_times), ..r.clone() };
             self.dash.model.apply(&shown);
             if self.history.len() < HISTORY_MAX {
                 self.history.push(r);
@@ -657,6 +660,7 @@ impl Session {
         options.speed = self.run.speed();
         options.spec.lang = self.dash.lang;
         self.fresh_run(options.clone())?;
+        self.step_times = StepTimes::default();
         self.options = options;
         self.tools_schedule = false;
         let l = self.dash.lang;
