@@ -147,7 +147,12 @@ def line():
             _set_tracing(want)
     if _serving is not None:
         return _serving[1]
-    f = sys._getframe(1)
+    return _user_line(sys._getframe(1))
+
+
+def _user_line(f):
+    """The line of the innermost frame of the user's file from `f` outwards
+    (its locals sent while the run is paused), or 0."""
     uf = USER_FILE
     while f is not None:
         if f.f_code.co_filename == uf:
@@ -169,13 +174,7 @@ def caller_line(f):
         if _MODE is not None and _MODE.value == _PAUSED:
             send_locals(f)
         return f.f_lineno
-    while f is not None:
-        if f.f_code.co_filename == USER_FILE:
-            if _MODE is not None and _MODE.value == _PAUSED:
-                send_locals(f)
-            return f.f_lineno
-        f = f.f_back
-    return line()
+    return _user_line(f) or line()
 
 
 # ---- variables ---------------------------------------------------------------

@@ -34,6 +34,21 @@ def _settle(woken):
         rt.lib.fs_lib_settle(lane, parks)
 
 
+def _waiting(waiters, wait):
+    """`wait()`, this lane noted among `waiters` meanwhile (while stepping,
+    shown blocked until a waker settles it; see `_begin`)."""
+    me = _begin()
+    if me is None:
+        return wait()
+    waiters.append(me)
+    try:
+        return wait()
+    finally:
+        if me in waiters:
+            waiters.remove(me)
+        rt.lib.fs_lib_wait_end()
+
+
 class Condition(threading.Condition):
     def __init__(self, lock=None):
         threading.Condition.__init__(self, lock)
@@ -41,16 +56,7 @@ class Condition(threading.Condition):
         self._fs_woken = []
 
     def wait(self, timeout=None):
-        me = _begin()
-        if me is None:
-            return threading.Condition.wait(self, timeout)
-        self._fs_waiting.append(me)
-        try:
-            return threading.Condition.wait(self, timeout)
-        finally:
-            if me in self._fs_waiting:
-                self._fs_waiting.remove(me)
-            rt.lib.fs_lib_wait_end()
+        return _waiting(self._fs_waiting, lambda: threading.Condition.wait(self, timeout))
 
     def notify(self, n=1):
         woken = self._fs_waiting[:n]
@@ -88,16 +94,7 @@ class Lock:
             return True
         if not blocking:
             return False
-        me = _begin()
-        if me is None:
-            return self._lock.acquire(True, timeout)
-        self._fs_waiting.append(me)
-        try:
-            return self._lock.acquire(True, timeout)
-        finally:
-            if me in self._fs_waiting:
-                self._fs_waiting.remove(me)
-            rt.lib.fs_lib_wait_end()
+        return _waiting(self._fs_waiting, lambda: self._lock.acquire(True, timeout))
 
     def release(self):
         self._lock.release()

@@ -35,40 +35,34 @@ def _timeout(blocking, timeout):
 def _twins():
     from multiprocessing import synchronize as mps
 
-    class Lock(mps.Lock):
-        def acquire(self, blocking=True, timeout=-1):
-            return mps.Lock.acquire(self, blocking, _timeout(blocking, timeout))
+    def threading_lock(base, unlocked, extra=None):
+        """threading's twin of `base` (a Lock or RLock of the run): its
+        acquire takes threading's arguments, releasing it unheld raises
+        threading's RuntimeError `unlocked`."""
 
-        def release(self):
-            try:
-                mps.Lock.release(self)
-            except (ValueError, AssertionError):
-                raise RuntimeError("release unlocked lock") from None
+        class Twin(base):
+            def acquire(self, blocking=True, timeout=-1):
+                return base.acquire(self, blocking, _timeout(blocking, timeout))
 
-        def __exit__(self, *args):
-            self.release()
+            def release(self):
+                try:
+                    base.release(self)
+                except (ValueError, AssertionError):
+                    raise RuntimeError(unlocked) from None
 
-        acquire_lock = acquire
-        release_lock = release
+            def __exit__(self, *args):
+                self.release()
 
-        def __repr__(self):
-            return "<forkscope threading.Lock object at %#x>" % id(self)
+            def __repr__(self):
+                return "<forkscope threading.%s object at %#x>" % (base.__name__, id(self))
 
-    class RLock(mps.RLock):
-        def acquire(self, blocking=True, timeout=-1):
-            return mps.RLock.acquire(self, blocking, _timeout(blocking, timeout))
+        Twin.__name__ = Twin.__qualname__ = base.__name__
+        return Twin
 
-        def release(self):
-            try:
-                mps.RLock.release(self)
-            except (ValueError, AssertionError):
-                raise RuntimeError("cannot release un-acquired lock") from None
-
-        def __exit__(self, *args):
-            self.release()
-
-        def __repr__(self):
-            return "<forkscope threading.RLock object at %#x>" % id(self)
+    Lock = threading_lock(mps.Lock, "release unlocked lock")
+    Lock.acquire_lock = Lock.acquire
+    Lock.release_lock = Lock.release
+    RLock = threading_lock(mps.RLock, "cannot release un-acquired lock")
 
     class Semaphore(mps.Semaphore):
         def __init__(self, value=1):
