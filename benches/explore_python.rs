@@ -23,13 +23,11 @@ use forkscope::scenario::{self, Lesson};
 /// first runs are the longest), few enough for criterion's ten samples.
 const BUDGET: u32 = 40;
 
-fn options(params: &BTreeMap<String, Value>, budget: Option<u32>) -> ExploreOptions {
+fn options(lesson: &Lesson, params: &BTreeMap<String, Value>, budget: Option<u32>) -> ExploreOptions {
     ExploreOptions {
+        spec: forkscope::conductor::RunSpec { params: params.clone(), ..forkscope::conductor::RunSpec::of(lesson.clone()) },
         bad: None,
         runs: 0,
-        seed: 0,
-        params: params.clone(),
-        lang: forkscope::vocab::Lang::En,
         out: Some(std::env::temp_dir().join(format!("forkscope-bench-{}.fsrec", std::process::id()))),
         run_timeout: Duration::from_secs(30),
         exe: env!("CARGO_BIN_EXE_forkscope").into(),
@@ -62,7 +60,7 @@ fn bench_searches(c: &mut criterion::Criterion, counts: &mut BTreeMap<&'static s
     for (id, l, p) in [("python_race_3_buyers", &py, &py_params), ("rhai_race_3_buyers", &rhai, &rhai_params)] {
         g.bench_function(id, |b| {
             b.iter(|| {
-                let r = explore::explore_all(l, &options(p, Some(BUDGET)), &mut std::io::sink()).expect("explore --all");
+                let r = explore::explore_all(&options(l, p, Some(BUDGET)), &mut std::io::sink()).expect("explore --all");
                 assert!(r.found.is_some(), "{id}: the race has a counterexample");
                 counts.insert(id, runs_of(&r));
             })
@@ -77,14 +75,14 @@ fn bench_run_start(c: &mut criterion::Criterion) {
     let file = dir.join("nothing.py");
     std::fs::write(&file, "pass\n").expect("program");
     let (l, params) = lesson(file.to_str().unwrap(), &[]);
-    let opts = options(&params, None);
+    let opts = options(&l, &params, None);
     let mut g = c.benchmark_group("python_start");
     g.sample_size(20).measurement_time(Duration::from_secs(8));
     for (id, zygote) in [("run_from_zygote", true), ("run_fresh", false)] {
         forkscope::python::launch::use_zygote(zygote);
         g.bench_function(id, |b| {
             b.iter(|| {
-                let f = explore::run_once(&l, &opts, 0, explore::minimise::run_on(), None).expect("run");
+                let f = explore::run_once(&opts, 0, explore::minimise::run_on(), None).expect("run");
                 assert_eq!(f.summary.outcome.name(), "completed");
             })
         });
@@ -112,7 +110,7 @@ fn verdicts(limit: u32) -> Vec<Row> {
             let Ok(params) = l.resolve_params(&given) else { continue };
             let Ok(run) = l.for_run(&params) else { continue };
             let t = Instant::now();
-            let r = explore::explore_all(&run, &options(&params, Some(limit)), &mut std::io::sink());
+            let r = explore::explore_all(&options(&run, &params, Some(limit)), &mut std::io::sink());
             let secs = t.elapsed().as_secs_f64();
             let what = if v.is_empty() { l.name.clone() } else { format!("{} variant={v}", l.name) };
             let (said, ok) = match &r {

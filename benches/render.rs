@@ -84,13 +84,11 @@ fn bench_frames(c: &mut criterion::Criterion) {
 }
 
 /// `explore`'s options for the benches: `runs` runs from `seed`, quiet.
-fn explore_options(params: &std::collections::BTreeMap<String, forkscope::codec::Value>, seed: u64, runs: u32) -> forkscope::explore::ExploreOptions {
+fn explore_options(lesson: &forkscope::scenario::Lesson, params: &std::collections::BTreeMap<String, forkscope::codec::Value>, seed: u64, runs: u32) -> forkscope::explore::ExploreOptions {
     forkscope::explore::ExploreOptions {
+        spec: forkscope::conductor::RunSpec { params: params.clone(), seed, ..forkscope::conductor::RunSpec::of(lesson.clone()) },
         bad: None,
         runs,
-        seed,
-        params: params.clone(),
-        lang: forkscope::vocab::Lang::En,
         out: None,
         run_timeout: Duration::from_secs(30),
         exe: env!("CARGO_BIN_EXE_forkscope").into(),
@@ -112,8 +110,8 @@ fn bench_explore(c: &mut criterion::Criterion) {
     g.bench_function("ticket_race_run", |b| {
         b.iter(|| {
             seed += 1;
-            let opts = explore_options(&params, seed, 1);
-            let r = forkscope::explore::explore(&lesson, &opts, &mut std::io::sink()).expect("explore");
+            let opts = explore_options(&lesson, &params, seed, 1);
+            let r = forkscope::explore::explore(&opts, &mut std::io::sink()).expect("explore");
             assert!(matches!(r, forkscope::explore::Explored::Clean { .. }), "the locked version has no bug to find");
         })
     });
@@ -123,8 +121,8 @@ fn bench_explore(c: &mut criterion::Criterion) {
     let small_lesson = lesson.for_run(&small).expect("the program");
     g.bench_function("ticket_race_all_3_buyers", |b| {
         b.iter(|| {
-            let opts = explore_options(&small, 0, 0);
-            let r = forkscope::explore::explore_all(&small_lesson, &opts, &mut std::io::sink()).expect("explore --all");
+            let opts = explore_options(&small_lesson, &small, 0, 0);
+            let r = forkscope::explore::explore_all(&opts, &mut std::io::sink()).expect("explore --all");
             assert_eq!((r.result(), r.runs, r.interleavings), ("verified", ALL_RUNS, 36));
         })
     });

@@ -24,9 +24,7 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
     let opts = ExploreOptions {
         bad,
         runs: args.runs.unwrap_or(100),
-        seed: spec.seed,
-        params: spec.params.clone(),
-        lang,
+        spec: spec.clone(),
         out: args.out,
         run_timeout: Duration::from_secs(30),
         exe: "/proc/self/exe".into(),
@@ -39,7 +37,7 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
     let mut out = stdout.lock();
     use std::io::Write;
     if args.all {
-        return match crate::explore::explore_all(lesson, &opts, &mut out) {
+        return match crate::explore::explore_all(&opts, &mut out) {
             Ok(r) => {
                 if args.json {
                     let _ = writeln!(out, "{}", crate::explore::report::all_json(&r, &opts));
@@ -59,13 +57,13 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
     }
     let mut sink = std::io::sink();
     let progress_out: &mut dyn Write = if args.json { &mut sink } else { &mut out };
-    match crate::explore::explore(lesson, &opts, progress_out) {
+    match crate::explore::explore(&opts, progress_out) {
         Ok(Explored::Found(f)) => {
             if args.json {
                 let _ = writeln!(out, "{}", crate::explore::report::found_json(&f, "sample"));
             } else {
                 let _ = writeln!(out, "\nfound {} in run {} (seed {}, {} schedule, {} steps):\n  {}", crate::words::a_or_an(&f.kind), f.run, f.seed, f.policy, f.found_steps, f.message);
-                let _ = write!(out, "{}", crate::explore::report::why_text(&f, opts.lang));
+                let _ = write!(out, "{}", crate::explore::report::why_text(&f, opts.spec.lang));
                 let _ = writeln!(out, "minimised: {} steps chosen ({} in all, then every process runs on)", f.chosen, f.steps);
                 let _ = writeln!(out, "saved to {}\nreplay it: forkscope replay {}", f.saved.display(), f.saved.display());
             }

@@ -12,7 +12,6 @@
 use crate::conductor::schedule::{self, Policy};
 use crate::conductor::{Action, Run};
 use crate::headless::Finished;
-use crate::scenario::Lesson;
 use crate::vocab::Lane;
 
 use super::{ExploreOptions, judge_for, run_once};
@@ -44,11 +43,11 @@ pub fn run_on() -> Policy {
 }
 
 /// Minimises `bad` (a run of `lanes` that went wrong with `kind`).
-pub fn minimise(lesson: &Lesson, opts: &ExploreOptions, seed: u64, lanes: &[Lane], kind: &str, bad: Finished) -> anyhow::Result<Minimised> {
+pub fn minimise(opts: &ExploreOptions, seed: u64, lanes: &[Lane], kind: &str, bad: Finished) -> anyhow::Result<Minimised> {
     let mut runs = 0u32;
     let mut attempt = |list: &[Lane]| -> anyhow::Result<Option<Finished>> {
         runs += 1;
-        let f = run_once(lesson, opts, seed, Policy::List(list.iter().copied().collect(), Box::new(run_on())), None)?;
+        let f = run_once(opts, seed, Policy::List(list.iter().copied().collect(), Box::new(run_on())), None)?;
         Ok(judge_for(&f, opts.bad.as_deref()).filter(|(k, _)| k == kind).map(|_| f))
     };
     let (mut best, mut best_run) = (lanes.to_vec(), bad);

@@ -23,7 +23,6 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use crate::codec::Value;
 use crate::conductor::{RunOptions, RunSpec};
 use crate::conductor::schedule::{Pct, Policy};
 use crate::headless::{self, HeadlessOptions};
@@ -41,10 +40,10 @@ pub mod report;
 
 #[derive(Debug, Clone)]
 pub struct ExploreOptions {
+    /// Which run: the lesson, its parameters, the first seed (run i of a
+    /// sample uses seed + i), the language of the report.
+    pub spec: RunSpec,
     pub runs: u32,
-    pub seed: u64,
-    pub params: BTreeMap<String, Value>,
-    pub lang: crate::vocab::Lang,
     /// Where to save the failing run (default: `explore-LESSON-SEED.fsrec`).
     pub out: Option<PathBuf>,
     /// Time limit of one run.
@@ -253,16 +252,17 @@ pub fn judge_for(f: &headless::Finished, want: Option<&str>) -> Option<(String, 
 }
 
 /// Explores `lesson`; progress goes to `out`.
-pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<Explored> {
+pub fn explore(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<Explored> {
+    let lesson = &opts.spec.lesson;
     let t0 = Instant::now();
     let mut goods = Vec::new();
     for i in 0..opts.runs {
         if crate::sys::stop_requested().is_some() {
             anyhow::bail!("stopped");
         }
-        let seed = opts.seed.wrapping_add(i as u64);
+        let seed = opts.spec.seed.wrapping_add(i as u64);
         let (policy, pname) = policy_for(i, seed);
-        let f = run_once(lesson, opts, seed, policy, None)?;
+        let f = run_once(opts, seed, policy, None)?;
         if crate::sys::stop_requested().is_some() {
             anyhow::bail!("stopped after {i} runs");
         }
@@ -284,10 +284,10 @@ pub fn explore(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> a
     Ok(Explored::Clean { runs: opts.runs, elapsed: t0.elapsed() })
 }
 
-/// One run of `lesson` with `seed`, stepped by `policy`; every record also
-/// goes to `tap`.
-pub fn run_once(lesson: &Lesson, opts: &ExploreOptions, seed: u64, policy: Policy, tap: Option<std::sync::mpsc::Sender<Record>>) -> anyhow::Result<headless::Finished> {
-    let spec = RunSpec { params: opts.params.clone(), seed, lang: opts.lang, ..RunSpec::of(lesson.clone()) };
+/// One run of the lesson `opts.spec` names, with `seed`, stepped by
+/// `policy`; every record also goes to `tap`.
+pub fn run_once(opts: &ExploreOptions, seed: u64, policy: Policy, tap: Option<std::sync::mpsc::Sender<Record>>) -> anyhow::Result<headless::Finished> {
+    let spec = RunSpec { seed, ..opts.spec.clone() };
     let mut ro = RunOptions::new(spec);
     ro.paused = true;
     ro.exe = opts.exe.clone();
@@ -312,15 +312,15 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
     let Bad { f, kind, message, run, seed, policy } = bad;
     let found_steps = f.summary.steps;
     let lanes: Vec<Lane> = f.schedule.iter().filter_map(|a| match a { crate::conductor::Action::Step { lane, .. } => Some(*lane), _ => None }).collect();
-    let m = minimise::minimise(lesson, opts, seed, &lanes, &kind, f)?;
+    let m = minimise::minimise(opts, seed, &lanes, &kind, f)?;
     let path = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("explore-{}-{seed}.fsrec", lesson.name)));
     let (kind, message) = judge_for(&m.run, opts.bad.as_deref()).unwrap_or((kind, message));
     // The head (before " — ") names the recording in a figure's footer.
     let how = if policy == "all" { "explore --all: shortest counterexample" } else { "explore: counterexample" };
     let note = format!("{how}, {} steps — {kind}: {message} ({} steps chosen, {} in all; found in a run of {found_steps})", m.chosen.len(), m.chosen.len(), m.run.summary.steps);
-    let rec = Recording::of_run(&RunSpec { params: opts.params.clone(), seed, lang: opts.lang, ..RunSpec::of(lesson.clone()) }, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
+    let rec = Recording::of_run(&RunSpec { seed, ..opts.spec.clone() }, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
     rec.save(&path)?;
-    let conflicts = explain(lesson, opts, &m.run, goods)?;
+    let conflicts = explain(opts, &m.run, goods)?;
     Ok((Failure { kind, message, run, seed, policy, saved: path, steps: m.run.summary.steps, found_steps, chosen: m.chosen.len(), conflicts }, m.runs))
 }
 
@@ -328,10 +328,10 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
 /// explains it in the fewest reasons, then ops (of `goods`, the first runs that went well,
 /// in the order the search made them; when none, the run in which every
 /// process runs on without preemption, if that one goes well).
-fn explain(lesson: &Lesson, opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::Finished]) -> anyhow::Result<conflicts::Conflicts> {
+fn explain(opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::Finished]) -> anyhow::Result<conflicts::Conflicts> {
     let serial;
     let goods = if goods.is_empty() {
-        serial = run_once(lesson, opts, opts.seed, minimise::run_on(), None)?;
+        serial = run_once(opts, opts.spec.seed, minimise::run_on(), None)?;
         if judge(&serial).is_some() || serial.summary.outcome != Outcome::Completed {
             return Ok(conflicts::Conflicts::default());
         }
@@ -353,7 +353,8 @@ fn explain(lesson: &Lesson, opts: &ExploreOptions, bad: &headless::Finished, goo
 /// interleaving it goes on (to the end, or for as many runs again as the
 /// first took and at least [`MORE_AFTER_FOUND`], within the budget) and
 /// keeps the bad one of fewest steps, which it then minimises.
-pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<AllExplored> {
+pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<AllExplored> {
+    let lesson = &opts.spec.lesson;
     // Every run has the same seed: a Python run's main process is forked
     // from one ready interpreter (see `python::launch`), which ends here.
     struct Zygote;
@@ -389,7 +390,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
             break;
         }
         let (policy, tap) = dpor::Search::policy(&search);
-        let f = run_once(lesson, opts, opts.seed, policy, Some(tap))?;
+        let f = run_once(opts, opts.spec.seed, policy, Some(tap))?;
         // A stop (Ctrl-C, SIGTERM) cut that run short: what it reached says
         // nothing, and the search is not over — never "verified".
         if crate::sys::stop_requested().is_some() {
@@ -405,7 +406,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
         // ends stopped by design; one that ran to its end, or out of time, is judged.
         if judge(&f).is_none()
             && (end == dpor::RunEnd::Complete || f.summary.outcome == Outcome::Timeout)
-            && let Some(f) = failed_run(lesson, &f, runs, opts.seed, "all")
+            && let Some(f) = failed_run(lesson, &f, runs, opts.spec.seed, "all")
         {
             failed = Some(f);
             break;
@@ -449,7 +450,7 @@ pub fn explore_all(lesson: &Lesson, opts: &ExploreOptions, out: &mut dyn Write) 
     let cut_by_preemptions = search.borrow().cut;
     let (found, minimise_runs) = match shortest {
         Some((run, f, kind, message)) => {
-            let (failure, mruns) = save_minimised(lesson, opts, Bad { f, kind, message, run, seed: opts.seed, policy: "all".into() }, &goods)?;
+            let (failure, mruns) = save_minimised(lesson, opts, Bad { f, kind, message, run, seed: opts.spec.seed, policy: "all".into() }, &goods)?;
             (Some(failure), mruns)
         }
         None => (None, 0),

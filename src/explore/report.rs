@@ -116,7 +116,7 @@ pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
             "counterexample: {}: {}\n{}  the shortest bad schedule: {} steps chosen ({} in all, then every process runs on), from the bad interleaving of fewest steps ({}) of the {} {}; {ran}\nsaved to {}\nreplay it: forkscope replay {}\n",
             f.kind,
             f.message,
-            why_text(f, opts.lang),
+            why_text(f, opts.spec.lang),
             f.chosen,
             f.steps,
             f.found_steps,
