@@ -107,6 +107,16 @@ def ok(r):
     return r
 
 
+# A wait without a time limit, as the library takes it.
+FOREVER = -1.0
+
+
+def seconds(timeout):
+    """A timeout as the library takes it: None is FOREVER, a negative
+    number 0 (as CPython's waits treat it)."""
+    return FOREVER if timeout is None else max(float(timeout), 0.0)
+
+
 def take(n):
     """The bytes result (of length `n`) of this thread's last call."""
     buf = ctypes.create_string_buffer(n)

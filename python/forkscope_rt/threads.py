@@ -141,7 +141,7 @@ def join(self, timeout=None):
 
         if self is threading.current_thread():
             raise RuntimeError("cannot join current thread")
-        secs = -1.0 if timeout is None else max(float(timeout), 0.0)
+        secs = rt.seconds(timeout)
         if not ok(rt.lib.fs_thread_join(lane, secs, rt.line())):
             return None
     return _real["join"](self, timeout)

@@ -141,7 +141,7 @@ def _wait(objects, timeout):
     n = len(objects)
     on = (ctypes.c_int64 * max(len(pairs), 1))(*pairs)
     out = (ctypes.c_int64 * max(n, 1))()
-    secs = -1.0 if timeout is None else max(float(timeout), 0.0)
+    secs = rt.seconds(timeout)
     ok(rt.lib.fs_conn_wait(on, n, out, secs, polled, rt.line()))
     return [o for i, o in enumerate(objects) if out[i]]
 

@@ -183,7 +183,7 @@ class ApplyResult:
 
     def get(self, timeout=None):
         self._pool._run_callbacks()
-        t = -1.0 if timeout is None else max(float(timeout), 0.0)
+        t = rt.seconds(timeout)
         try:
             n = ok(rt.lib.fs_result_get(self._id, t, rt.line()))
         except TimeoutError:

@@ -75,7 +75,7 @@ class Popen:
         """Waits (an op: the caller shows blocked on the child) until the
         child ends or `timeout` seconds pass; its exit code, or None."""
         if self.returncode is None:
-            t = -1.0 if timeout is None else max(float(timeout), 0.0)
+            t = rt.seconds(timeout)
             r = ok(rt.lib.fs_join(self.lane, t, rt.line()))
             if r != rt.NOTHING:
                 self.returncode = r

@@ -43,8 +43,6 @@ Full = _queue.Full
 _PIPE_BYTES = 65536
 
 
-def _timeout(timeout):
-    return -1.0 if timeout is None else max(float(timeout), 0.0)
 
 
 def _finalize_join(state):
@@ -143,9 +141,9 @@ class Queue:
             # big for the pipe (the feeder stores it: a MemoryError is
             # its): the put is an op, its task counted (a JoinableQueue).
             feed = _abi.FEED_COUNT if data is None else _abi.FEED_BEHIND
-            ok(rt.lib.fs_queue_put(self._id, r, rn, b"", 0, 1 if block else 0, _timeout(timeout), nowait, feed, rt.line()))
+            ok(rt.lib.fs_queue_put(self._id, r, rn, b"", 0, 1 if block else 0, rt.seconds(timeout), nowait, feed, rt.line()))
             return self._to_feeder(f, (obj if data is None else None, data, shown))
-        put = ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1 if block else 0, _timeout(timeout), nowait, _abi.FEED_TRY, rt.line()))
+        put = ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1 if block else 0, rt.seconds(timeout), nowait, _abi.FEED_TRY, rt.line()))
         if put == rt.NOTHING:
             self._to_feeder(f, (None, data, shown))
 
@@ -208,7 +206,7 @@ class Queue:
         dashboard shows of the item (its repr if None)."""
         data = pickle.dumps(obj)
         r, rn = rt.text(rt.short_repr(obj) if shown is None else shown)
-        ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1 if block else 0, _timeout(timeout), nowait, _abi.FEED_DIRECT, rt.line()))
+        ok(rt.lib.fs_queue_put(self._id, r, rn, data, len(data), 1 if block else 0, rt.seconds(timeout), nowait, _abi.FEED_DIRECT, rt.line()))
 
     def get(self, block=True, timeout=None):
         self._check_closed()
@@ -219,7 +217,7 @@ class Queue:
         return self._get(False, None, 1)
 
     def _get(self, block, timeout, nowait):
-        n = ok(rt.lib.fs_queue_get(self._id, 1 if block else 0, _timeout(timeout), nowait, rt.line()))
+        n = ok(rt.lib.fs_queue_get(self._id, 1 if block else 0, rt.seconds(timeout), nowait, rt.line()))
         return pickle.loads(rt.take(n))
 
     def qsize(self):

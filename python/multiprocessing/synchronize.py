@@ -13,13 +13,6 @@ from forkscope_rt import ERR, _abi, ok
 
 __all__ = ["Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition", "Event", "Barrier"]
 
-NO_TIMEOUT = -1.0
-
-
-def _timeout(timeout):
-    if timeout is None:
-        return NO_TIMEOUT
-    return max(float(timeout), 0.0)
 
 
 def _name(constructor):
@@ -47,7 +40,7 @@ class _Acquirable(_Shared):
             if rt.fast.fs_acquire(self._kind, self._id, line) == ERR:
                 raise rt.last_error()
             return True
-        return bool(ok(rt.lib.fs_acquire_timed(self._kind, self._id, 1 if block else 0, _timeout(timeout), line)))
+        return bool(ok(rt.lib.fs_acquire_timed(self._kind, self._id, 1 if block else 0, rt.seconds(timeout), line)))
 
     def release(self):
         if rt.fast.fs_release(self._kind, self._id, rt.caller_line(sys._getframe(1))) == ERR:
@@ -128,7 +121,7 @@ class Event(_Shared):
         ok(rt.lib.fs_event_op(self._id, _abi.EVENT_CLEAR, rt.line()))
 
     def wait(self, timeout=None):
-        return bool(ok(rt.lib.fs_event_wait(self._id, _timeout(timeout), rt.line())))
+        return bool(ok(rt.lib.fs_event_wait(self._id, rt.seconds(timeout), rt.line())))
 
     def __repr__(self):
         # CPython's: its state since 3.11, object's default before.
@@ -159,7 +152,7 @@ class Condition(_Shared):
         return self._lock.__exit__(*args)
 
     def wait(self, timeout=None):
-        return bool(ok(rt.lib.fs_cond_wait(self._id, _timeout(timeout), rt.line())))
+        return bool(ok(rt.lib.fs_cond_wait(self._id, rt.seconds(timeout), rt.line())))
 
     def notify(self, n=1):
         ok(rt.lib.fs_cond_notify(self._id, max(int(n), 0), rt.line()))
@@ -200,7 +193,7 @@ class Barrier(_Shared):
     def wait(self, timeout=None):
         if timeout is None:
             timeout = self._timeout
-        index = ok(rt.lib.fs_barrier_wait(self._id, _timeout(timeout), rt.line()))
+        index = ok(rt.lib.fs_barrier_wait(self._id, rt.seconds(timeout), rt.line()))
         if self._action is not None and index == self.parties - 1:
             self._action()
         return index
