@@ -155,7 +155,7 @@ impl Run {
     }
 
     /// Waits (draining into `out`) until the run is quiescent or everything
-    /// ended; false if `max` passed first.
+    /// ended; false if `max` passed first or a stop was asked for.
     pub fn settle(&mut self, out: &mut Vec<Record>, max: Duration) -> bool {
         let t0 = Instant::now();
         let mut pause = Duration::from_micros(20);
@@ -171,7 +171,9 @@ impl Run {
                 return true;
             }
             self.drain(out, false);
-            if t0.elapsed() > max {
+            // A stop asked for (SIGINT, SIGTERM): the run may be frozen by
+            // now and will not settle; the caller ends it.
+            if t0.elapsed() > max || sys::stop_requested().is_some() {
                 return false;
             }
             if t0.elapsed() < SETTLE_SPIN {

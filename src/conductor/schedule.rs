@@ -227,6 +227,9 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                     break EndReason::AllEnded;
                 }
                 if !settled {
+                    if let Some(sig) = crate::sys::stop_requested() {
+                        break EndReason::Stopped(format!("stopped by {}", crate::sys::signal_name(sig)));
+                    }
                     if timeout.is_some_and(|t| t0.elapsed() >= t) {
                         break EndReason::Timeout;
                     }
