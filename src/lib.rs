@@ -1,6 +1,6 @@
 //! forkscope: teach process concurrency by showing real processes live.
 //!
-//! See `README.md` for use and `shared/DESIGN.md` for the architecture; each
+//! See `README.md` for use and `docs/ARCHITECTURE.md` for the architecture; each
 //! module's `//!` header says what it owns.
 
 pub mod cli;

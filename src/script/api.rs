@@ -1,4 +1,4 @@
-//! Registers the lesson API (see DESIGN.md, "The lesson API") on a Rhai engine.
+//! Registers the lesson API (see docs/lessons.md, "Rhai lessons") on a Rhai engine.
 //! Each function is a thin adapter: it takes the call's line from the call
 //! context, converts arguments, and calls the runtime. Runtime errors become
 //! script exceptions carrying Python's text (`ValueError: …`).

@@ -5,7 +5,7 @@
 //! cores this machine offers, like `os.cpu_count()`) and `times()` (CPU
 //! seconds used, like `os.times()`).
 //!
-//! Arguments follow DESIGN.md: a number after the value is a timeout in
+//! Arguments follow the lesson API (docs/lessons.md, "Rhai lessons"): a number after the value is a timeout in
 //! seconds (`q.get(2)`, `q.put(v, 0.5)`), a bool is Python's `block`
 //! (`q.get(false)`, `q.put(v, true, 2)`).
 
