@@ -428,6 +428,15 @@ fn assert_no_process_of(conductor: i32) {
     }
 }
 
+/// `q`: forkscope exits 0, and the run's processes (taken just before) and
+/// its segment are gone.
+fn quit_clean(t: &Terminal, conductor: i32) {
+    let pids = run_pids(conductor);
+    t.keys(&["q"]);
+    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
+    assert_clean(conductor, &pids);
+}
+
 /// Nothing of the run of `conductor` is left.
 fn assert_clean(conductor: i32, pids: &[i32]) {
     assert_left_nothing(conductor, pids, Duration::from_secs(5));
@@ -574,10 +583,7 @@ fn at_80x24_hidden_processes_are_counted_and_names_are_shortened() {
     assert_eq!(lane_rows(&s).len(), 9, "{s}");
     let border = s.lines().find(|l| l.starts_with("└ ") || l.starts_with("└─")).unwrap_or("");
     assert!(border.contains("↓ 2 more live"), "the lanes border counts the hidden rows:\n{s}");
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
 }
 
 #[test]
@@ -723,10 +729,7 @@ fn too_small_then_resized() {
     let conductor = t.conductor();
     t.resize(90, 30);
     t.wait_for("the dashboard after the resize", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
 }
 
 #[test]
@@ -932,10 +935,7 @@ fn rewind_screenshot_record_cast_then_replay_in_the_dashboard() {
     // While it plays, the selection follows the process that stepped last: the states compare without it.
     let unselected = |s: &str| states(&s.replace("│>", "│ "));
     assert_eq!(unselected(&s), unselected(&screens[6]), "the replay reaches the recorded state:\n{s}\nrecorded:\n{}", screens[6]);
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1156,10 +1156,7 @@ fn a_stall_banner_at_80x24_keeps_the_kill_as_its_cause() {
     let banner: String = s.lines().skip(1).take_while(|l| !l.starts_with('┌')).map(str::trim).collect::<Vec<_>>().join(" ");
     assert!(banner.starts_with("STALLED: Process-1 was killed while holding Lock-1, so it is never released"), "{s}");
     assert!(banner.contains("processes in acquire on Lock-1, held by Process-1 (killed)"), "{s}");
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1314,10 +1311,7 @@ fn the_lesson_explains_itself_on_screen() {
     t.keys(&["e"]);
     let s = t.wait_for("the explanation closed", WAIT, |s| !s.contains("这一课 —") && s.contains("进程"));
     assert!(header(&s).contains("已暂停"), "{s}");
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
 
     let dir = python_program("explain", "race.py", "\"\"\"Two buyers race for the last ticket.\"\"\"\nimport multiprocessing as mp\n\ndef buy():\n    print('bought')\n\nif __name__ == '__main__':\n    p = mp.Process(target=buy)\n    p.start()\n    p.join()\n");
     let t = Terminal::start_in("explainpy", "run race.py --paused", &[], 100, 30, &dir);
@@ -1616,10 +1610,7 @@ fn x_explores_every_interleaving_and_opens_the_shortest_counterexample() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert_left_nothing(child, &[], Duration::from_secs(5));
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
 
     let t = Terminal::start_in("xcx", &format!("{lesson} --param lock=false"), &[], 120, 36, &dir);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
@@ -1635,10 +1626,7 @@ fn x_explores_every_interleaving_and_opens_the_shortest_counterexample() {
     assert!(s.contains("sold = 3"), "{s}");
     // The tool found this schedule: no goal is won by playing it.
     assert!(!s.contains("GOAL REACHED"), "{s}");
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1708,10 +1696,7 @@ fn x_asks_which_bad_outcome_and_the_replay_says_why_at_a_pace() {
     assert!(source_followed, "the Source pane followed a buyer that stepped");
     assert!(s.contains("completes the conflict"), "the completing step is marked:\n{s}");
     assert!(s.contains("oversold"), "{s}");
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1831,10 +1816,7 @@ fn c_shows_the_output_as_a_terminal_shows_it() {
     assert!(!s.contains("│loading 10%") && !s.contains("│\\rloading"), "{s}");
     t.keys(&["c"]);
     t.wait_for("the log again", WAIT, |s| !s.contains("Console") && s.contains("Log"));
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1854,10 +1836,7 @@ fn back_after_a_free_run_shows_the_runs_time_at_that_step() {
     t.keys(&["b"]);
     let s = t.wait_for("the rewind", Duration::from_secs(60), |s| header(s).contains("PAUSED") && s.contains("back to step"));
     assert!(header(&s).contains("00:02") || header(&s).contains("00:03"), "the run's time at that step:\n{s}");
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -1886,9 +1865,6 @@ fn a_program_let_go_after_a_pause_times_only_its_own_running() {
     let s = t.wait_for("the program's end", Duration::from_secs(60), |s| header(s).contains("ENDED") && s.contains("used "));
     let used: f64 = s.split("used ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{s}"));
     assert!((0.25..1.0).contains(&used), "the paused seconds are not the program's (python3: 0.30): used {used}\n{s}");
-    let pids = run_pids(conductor);
-    t.keys(&["q"]);
-    t.wait_for("forkscope to exit", WAIT, |s| s.contains("forkscope exited 0"));
-    assert_clean(conductor, &pids);
+    quit_clean(&t, conductor);
     let _ = std::fs::remove_dir_all(&dir);
 }
