@@ -36,3 +36,12 @@ race=(snapshot ticket-race --param lock=true --steps 50 --size 120x32)
 # The notes' traffic light (the forever variant) with the log pane as the
 # Console: the program's ANSI colours as colours, as a terminal shows them.
 "$forkscope" snapshot assets/scenarios/py/traffic-light-forever.py --steps 40 --console --size 100x30 --out docs/traffic-light-console.png
+
+# The ticket race's oversell as a sequence diagram: explore --all, asked for
+# the oversell, finds the shortest bad schedule; the diagram shows each
+# buyer's reads and writes of the ticket file, the conflicting ones in red
+# and why under it.
+fsrec=$(mktemp --suffix=.fsrec)
+trap 'rm -f "$fsrec"' EXIT
+"$forkscope" explore ticket-race.py --param variant=race --param buyers=3 --param tickets=2 --all --bad oversold --out "$fsrec" >/dev/null
+"$forkscope" snapshot "$fsrec" --diagram --out docs/oversold-diagram.png

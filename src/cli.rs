@@ -12,7 +12,7 @@ use crate::conductor::schedule::Schedule;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// Engine of titles and stories: en or zh.
+    /// Language of titles and stories: en or zh.
     #[arg(long, global = true, default_value = "en")]
     pub lang: crate::vocab::Lang,
     /// The Python interpreter for Python programs (default: python3 on PATH).
@@ -196,6 +196,11 @@ pub struct SnapshotArgs {
     /// terminal shows it (the dashboard's `c`).
     #[arg(long)]
     pub console: bool,
+    /// Draw a sequence diagram of the run instead of the dashboard (.svg or
+    /// .png): one line per process, its ops down the page, an arrow for each
+    /// hand-off; a counterexample's conflicting ops highlighted and said.
+    #[arg(long, conflicts_with_all = ["at", "variables", "console"])]
+    pub diagram: bool,
 }
 
 #[derive(Debug, Args)]

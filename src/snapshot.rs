@@ -372,6 +372,19 @@ pub fn renumber_pids(model: &mut Model) {
     }
 }
 
+/// Renumbers the pids in the text of `records` (printed lines, reports,
+/// errors) as [`renumber_pids`] does in a model; `model` is the run's.
+pub fn renumber_records(records: &mut [Record], model: &Model) {
+    let map = pid_map(model);
+    for r in records {
+        match &mut r.kind {
+            RecordKind::Print { text, .. } | RecordKind::Stderr { text, .. } | RecordKind::Error { message: text } | RecordKind::Assert { message: text } | RecordKind::Finding { message: text } => *text = renumber_text(text, &map),
+            RecordKind::Report { value, .. } => renumber_json(value, &map),
+            _ => {}
+        }
+    }
+}
+
 /// The run's own text in a finding, renumbered.
 fn renumber_said(said: &mut Said, map: &HashMap<i64, i64>) {
     match said {

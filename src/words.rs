@@ -173,6 +173,7 @@ pub fn finding_kind(kind: &str, l: Lang) -> &str {
     match kind {
         "error" => "错误",
         "assertion" => "断言失败",
+        "bad" => "坏结果",
         "ended_holding" => "持有时结束",
         "misuse" => "误用",
         "deadlock" => "死锁",

@@ -12,6 +12,7 @@ mod core_runtime;
 mod cpython_suite;
 mod dashboard_snapshots;
 mod dashboard_terminal;
+mod diagram;
 mod docs_examples;
 mod exhaustion;
 mod explore_all;

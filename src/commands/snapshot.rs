@@ -52,6 +52,9 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
         (RunOptions::new(spec), crate::conductor::schedule::Policy::RoundRobin, None)
     };
     crate::sys::catch_stop_signals();
+    if args.diagram {
+        return diagram(&args, opts, policy, note, moment, theme);
+    }
     let mut shot = match crate::snapshot::capture_with(opts, moment, policy) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -78,5 +81,68 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
             0
         }
         Err(e) => fail(e),
+    }
+}
+
+/// `snapshot --diagram`: the run (a recording's schedule, or round robin)
+/// as a sequence diagram, to `--steps N` or its end; a bad run's
+/// conflicting ops highlighted and said.
+fn diagram(args: &SnapshotArgs, opts: RunOptions, policy: crate::conductor::schedule::Policy, note: Option<String>, moment: crate::snapshot::Moment, theme: crate::export::Paper) -> i32 {
+    use crate::export::{Format, diagram};
+    let format = Format::of_path(&args.out);
+    if !matches!(format, Some(Format::Svg | Format::Png)) {
+        return fail(format!("--out {}: a diagram is written as .svg or .png", args.out.display()));
+    }
+    let spec = opts.spec.clone();
+    let lang = spec.lang;
+    let (run, bad, why) = match crate::explore::run_explained(opts.spec, opts.exe, policy) {
+        Ok(x) => x,
+        Err(e) => return fail(e),
+    };
+    let mut records = run.records;
+    let stop = if run.summary.outcome == crate::model::summary::Outcome::Deadlock { crate::snapshot::Stop::Deadlock } else { crate::snapshot::Stop::AllEnded };
+    let mut reached = crate::snapshot::Reached::Stopped { steps: run.summary.steps, why: stop, end: true }.say(lang);
+    if let crate::snapshot::Moment::Steps(n) = moment
+        && let Some(cut) = records.iter().enumerate().filter(|(_, r)| matches!(r.kind, crate::model::RecordKind::Grant { .. })).nth(n as usize).map(|(i, _)| i)
+    {
+        records.truncate(cut);
+        reached = crate::snapshot::Reached::Step(n).say(lang);
+    }
+    if !args.real_pids {
+        crate::snapshot::renumber_records(&mut records, &run.model);
+    }
+    let lesson = &spec.lesson;
+    let mut subtitle = format!("{reached} · {} {}", lang.pick("seed", "种子"), spec.seed);
+    let params = lesson.params_text(&spec.params);
+    if !params.is_empty() {
+        subtitle.push_str(&format!(" · {params}"));
+    }
+    if let Some(n) = note {
+        subtitle.push_str(&format!(" · {n}"));
+    }
+    let dspec = diagram::Spec {
+        title: format!("{} — {}", lesson.name, lesson.title(lang)),
+        subtitle,
+        verdict: bad.map(|(kind, message)| format!("{}: {message}", crate::words::finding_kind(&kind, lang))),
+        lang,
+        python: lesson.engine == crate::scenario::Engine::Python,
+        conflicts: why,
+    };
+    let (bytes, d) = match format {
+        Some(Format::Png) => match diagram::png(&records, &dspec, theme, args.scale) {
+            Ok(b) => (b, diagram::diagram(&records, &dspec, theme)),
+            Err(e) => return fail(e),
+        },
+        _ => {
+            let d = diagram::diagram(&records, &dspec, theme);
+            (d.svg.clone().into_bytes(), d)
+        }
+    };
+    match crate::export::replace_file(&args.out, &bytes) {
+        Ok(()) => {
+            println!("wrote {} (sequence diagram: {} rows, {} of them conflicting ops; {reached}, {} theme)", args.out.display(), d.rows, d.hot, theme.name());
+            0
+        }
+        Err(e) => fail(format!("{}: {e}", args.out.display())),
     }
 }

@@ -348,6 +348,22 @@ fn explain(opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::F
     Ok(best.unwrap_or_default())
 }
 
+/// A run, what was bad in it (kind, message), and why.
+pub type Explained = (headless::Finished, Option<(String, String)>, conflicts::Conflicts);
+
+/// One run as explore makes them (`spec` stepped by `policy`: a recording's
+/// schedule, or round robin; its records kept), what was bad in it, and if
+/// something was, why: its conflicts against the run in which every process
+/// runs on without preemption, when that one goes well. For `snapshot
+/// --diagram`.
+pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Result<Explained> {
+    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None };
+    let f = run_once(&opts, opts.spec.seed, policy, None)?;
+    let bad = judge(&f);
+    let why = if bad.is_some() { explain(&opts, &f, &[])? } else { conflicts::Conflicts::default() };
+    Ok((f, bad, why))
+}
+
 /// `explore --all`: every inequivalent interleaving (see [`dpor`]), within
 /// the bounds; progress on `out` when asked. After the first bad
 /// interleaving it goes on (to the end, or for as many runs again as the

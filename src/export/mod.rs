@@ -15,6 +15,9 @@
 //! - [`html`]: a styled `<pre>`; [`text`]: plain text.
 //! - [`CastWriter`]: an asciicast v2 recording, one frame at a time.
 //! - [`trace()`]: Chrome trace event JSON (Perfetto, chrome://tracing).
+//! - [`diagram`]: a sequence diagram of the run (SVG, PNG), from its records.
+//!   The trace's flows and the diagram's arrows are the same hand-offs
+//!   (`handoff`).
 //!
 //! Same buffer and theme → byte-identical SVG, PNG, HTML and text.
 //!
@@ -25,7 +28,9 @@
 //! new one over it.
 
 pub mod cast;
+pub mod diagram;
 mod grid;
+mod handoff;
 pub mod html;
 pub mod palette;
 pub mod png;

@@ -62,14 +62,8 @@ pub fn size(buf: &Buffer, scale: u32) -> (u32, u32) {
 
 /// `buf` as PNG bytes, `scale` device pixels per SVG px (1 to [`MAX_SCALE`]).
 pub fn png(buf: &Buffer, theme: Paper, scale: u32) -> Result<Vec<u8>, ExportError> {
-    if !(1..=MAX_SCALE).contains(&scale) {
-        return Err(ExportError::Png(format!("scale {scale}: must be 1 to {MAX_SCALE}")));
-    }
-    let (w, h) = size(buf, scale);
-    if w as u64 * h as u64 > MAX_PIXELS {
-        return Err(ExportError::Png(format!("{w}x{h} pixels is too large")));
-    }
-    let db = fontdb();
+    let (w, h) = svg::size(buf);
+    check_size(w, h, scale)?;
     // Characters no shipped font has: looked up once each.
     let mut missing = std::collections::BTreeSet::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -81,8 +75,29 @@ pub fn png(buf: &Buffer, theme: Paper, scale: u32) -> Result<Vec<u8>, ExportErro
         }
     }
     let text = svg::render(buf, theme, &|c| !missing.contains(&c));
-    let opts = usvg::Options { fontdb: db, font_family: "DejaVu Sans Mono".into(), ..usvg::Options::default() };
-    let tree = usvg::Tree::from_str(&text, &opts).map_err(|e| ExportError::Png(e.to_string()))?;
+    rasterize(&text, w, h, scale)
+}
+
+/// Refuses a scale outside 1 to [`MAX_SCALE`] and a picture of more than
+/// [`MAX_PIXELS`].
+fn check_size(w: u32, h: u32, scale: u32) -> Result<(), ExportError> {
+    if !(1..=MAX_SCALE).contains(&scale) {
+        return Err(ExportError::Png(format!("scale {scale}: must be 1 to {MAX_SCALE}")));
+    }
+    let (w, h) = (w as u64 * scale as u64, h as u64 * scale as u64);
+    if w * h > MAX_PIXELS {
+        return Err(ExportError::Png(format!("{w}x{h} pixels is too large")));
+    }
+    Ok(())
+}
+
+/// An SVG document `w`×`h` px drawn as PNG bytes at `scale`, in the shipped
+/// fonts only.
+pub fn rasterize(text: &str, w: u32, h: u32, scale: u32) -> Result<Vec<u8>, ExportError> {
+    check_size(w, h, scale)?;
+    let opts = usvg::Options { fontdb: fontdb(), font_family: "DejaVu Sans Mono".into(), ..usvg::Options::default() };
+    let tree = usvg::Tree::from_str(text, &opts).map_err(|e| ExportError::Png(e.to_string()))?;
+    let (w, h) = (w * scale, h * scale);
     let mut pixmap = tiny_skia::Pixmap::new(w, h).ok_or_else(|| ExportError::Png(format!("cannot make a {w}x{h} image")))?;
     resvg::render(&tree, tiny_skia::Transform::from_scale(scale as f32, scale as f32), &mut pixmap.as_mut());
     pixmap.encode_png().map_err(|e| ExportError::Png(e.to_string()))

@@ -24,24 +24,21 @@
 //! of a queue; `in transit` of a pipe; and for every resource `waiting`: how
 //! many processes are blocked on it. A counter is written when it changes.
 //!
-//! **Flows** (`s` → `f`, binding to the enclosing span): from a `Wake` record
-//! (a release handing a lock to the first waiter, a put handing an item to a
-//! blocked getter, a set waking a waiter, …) to the woken process's next
-//! completed op; and from each put/send whose item was queued to the get/recv
-//! that takes that item out, matched first in, first out per queue (per
-//! direction for a pipe: `b` = the end used). An item a getter moved in for a
-//! putter blocked on a full queue flows from that putter's blocking put. A flow
-//! whose end never comes (the process was killed) is left out, so every `s`
-//! has its `f`.
+//! **Flows** (`s` → `f`, binding to the enclosing span): one per hand-off
+//! ([`super::handoff`]: a wake to the woken process's next op, a queued item
+//! or message from its put/send to its get/recv). A flow whose end never
+//! comes (the process was killed) is left out, so every `s` has its `f`.
 
 mod check;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Value, json};
 
 use crate::model::{Model, PState, Record, RecordKind, ResOp};
 use crate::vocab::{Lane, Op, ResId, ResKind};
+
+use super::handoff::Handoffs;
 
 pub use check::{TraceStats, check};
 
@@ -74,12 +71,7 @@ struct Builder<'r> {
     groups_named: BTreeMap<i64, usize>,
     open: BTreeMap<Lane, Span>,
     counters: HashMap<(ResId, &'static str), i64>,
-    /// Woken lane → where the wake came from and under what name.
-    woken: HashMap<Lane, (Point, String)>,
-    /// Queued items per (resource, direction): where each was put.
-    items: HashMap<(ResId, i64), VecDeque<Point>>,
-    /// A lane's last blocking record per resource (where a blocked put began).
-    blocked_at: HashMap<(Lane, ResId), Point>,
+    handoffs: Handoffs<Point>,
     next_flow: u64,
     title: &'r str,
 }
@@ -175,9 +167,9 @@ impl Builder<'_> {
         res.and_then(|r| self.model.resources.get(&r)).map(|rs| rs.kind)
     }
 
-    /// Counters and item flows of an op record (after the model applied it).
-    fn op(&mut self, r: &Record, done: &ResOp<'_>, completes_wake: bool) {
-        let (op, other) = (done.op, done.other);
+    /// Counters of an op record (after the model applied it).
+    fn counters(&mut self, r: &Record, done: &ResOp<'_>) {
+        let op = done.op;
         let Some(id) = done.res else { return };
         let Some(kind) = self.res_kind(done.res) else { return };
         let t = r.t_ns;
@@ -200,41 +192,10 @@ impl Builder<'_> {
                         self.counter(t, id, "unfinished", done.unfinished_after());
                     }
                 }
-                let here = self.point(t, r.lane);
-                match op {
-                    // Handed straight to a blocked getter: the wake is the flow.
-                    Op::Put | Op::PutNowait if completes_wake || other.is_some() => {}
-                    Op::Put | Op::PutNowait => self.items.entry((id, 0)).or_default().push_back(here),
-                    Op::Get | Op::GetNowait => {
-                        if !completes_wake && let Some(from) = self.items.get_mut(&(id, 0)).and_then(|q| q.pop_front()) {
-                            self.flow(from, here, "item");
-                        }
-                        // This get made room for a blocked putter: its item
-                        // entered the queue now, from where its put began.
-                        if let Some(putter) = other
-                            && let Some(from) = self.blocked_at.get(&(putter, id)).copied()
-                        {
-                            self.items.entry((id, 0)).or_default().push_back(from);
-                        }
-                    }
-                    _ => {}
-                }
             }
             ResKind::Pipe => {
                 if matches!(op, Op::Send | Op::Recv | Op::Poll | Op::Close) {
                     self.counter(t, id, "in transit", done.depth_after());
-                }
-                let end = done.pipe_end();
-                let here = self.point(t, r.lane);
-                match op {
-                    Op::Send if completes_wake || other.is_some() => {}
-                    Op::Send => self.items.entry((id, 1 - end)).or_default().push_back(here),
-                    Op::Recv if !completes_wake && !done.at_eof() => {
-                        if let Some(from) = self.items.get_mut(&(id, end)).and_then(|q| q.pop_front()) {
-                            self.flow(from, here, "item");
-                        }
-                    }
-                    _ => {}
                 }
             }
             _ => {}
@@ -253,7 +214,7 @@ impl Builder<'_> {
     fn record(&mut self, r: &Record) {
         let t = r.t_ns;
         // A process's first op after a wake-up completes the wait the wake ended.
-        let completes_wake = matches!(r.kind, RecordKind::Op { .. }) && self.woken.contains_key(&r.lane);
+        let completes_wake = self.handoffs.completes_wake(r);
         if let RecordKind::Spawn { child, pid, ppid, name, daemon, .. } = &r.kind {
             let group = *ppid as i64;
             if r.lane == Lane::CONDUCTOR {
@@ -291,12 +252,13 @@ impl Builder<'_> {
                     args["other"] = self.model.pname(o).into();
                 }
                 self.instant(t, r.lane, format!("{}{on}", done.op), args);
-                self.op(r, &done, completes_wake);
-                self.waiting(t, done.res);
-                if completes_wake && let Some((from, name)) = self.woken.remove(&r.lane) {
-                    let here = self.point(t, r.lane);
+                self.counters(r, &done);
+                let here = self.point(t, r.lane);
+                let kind = self.res_kind(done.res);
+                for (from, name) in self.handoffs.op(&done, kind, completes_wake, here) {
                     self.flow(from, here, &name);
                 }
+                self.waiting(t, done.res);
                 if let Some(o) = done.other {
                     lanes.push(o);
                 }
@@ -304,7 +266,7 @@ impl Builder<'_> {
             RecordKind::Block { res, .. } => {
                 if let Some(id) = res {
                     let p = self.point(t, r.lane);
-                    self.blocked_at.insert((r.lane, *id), p);
+                    self.handoffs.block(r.lane, *id, p);
                 }
                 self.waiting(t, *res);
             }
@@ -312,7 +274,7 @@ impl Builder<'_> {
                 let on = res.map(|x| format!(" {}", self.model.rname(x))).unwrap_or_default();
                 self.instant(t, r.lane, format!("wake {}", self.model.pname(*woken)), json!({"line": r.line, "op": op.name(), "resource": on.trim()}));
                 let from = self.point(t, r.lane);
-                self.woken.insert(*woken, (from, format!("{op}{on}")));
+                self.handoffs.wake(*woken, from, format!("{op}{on}"));
                 self.waiting(t, *res);
                 lanes.push(*woken);
             }
@@ -333,7 +295,7 @@ impl Builder<'_> {
                 let label = self.model.processes.get(process).map(|p| crate::words::state(p.state, crate::words::Lang::En)).unwrap_or_else(|| format!("exitcode {exitcode}"));
                 self.instant(t, *process, label, json!({"exitcode": exitcode}));
                 // A killed process that was woken never completes its wait.
-                self.woken.remove(process);
+                self.handoffs.ended(*process);
                 let held: Vec<ResId> = self.model.resources.keys().copied().collect();
                 for id in held {
                     self.waiting(t, Some(id));
@@ -388,9 +350,7 @@ pub fn trace(records: &[Record], title: &str) -> Value {
         groups_named: BTreeMap::new(),
         open: BTreeMap::new(),
         counters: HashMap::new(),
-        woken: HashMap::new(),
-        items: HashMap::new(),
-        blocked_at: HashMap::new(),
+        handoffs: Handoffs::default(),
         next_flow: 1,
         title,
     };

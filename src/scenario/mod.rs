@@ -421,6 +421,14 @@ impl Lesson {
         if t.is_empty() { &self.name } else { t }
     }
 
+    /// `buyers=10 lock=true`: the parameters that apply to the variant
+    /// chosen (a `many`-only count is noise in `forever`), as a figure's
+    /// footer says them.
+    pub fn params_text(&self, params: &BTreeMap<String, Value>) -> String {
+        let applies = |k: &String| self.manifest.params.iter().find(|p| &p.name == k).is_none_or(|p| p.applies(params));
+        params.iter().filter(|(k, _)| applies(k)).map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ")
+    }
+
     /// A built-in lesson (compiled in), not a file.
     pub fn is_builtin(&self) -> bool {
         self.origin.starts_with("builtin:")

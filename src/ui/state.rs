@@ -265,10 +265,8 @@ pub struct Dashboard {
 impl Dashboard {
     pub fn new(lesson: Lesson, params: &BTreeMap<String, Value>, seed: u64, lang: Lang, theme: Theme) -> Dashboard {
         let source = lesson.script.lines().map(|l| l.replace('\t', "    ")).collect();
-        // Only what applies to this variant (a `many`-only count is noise in `forever`).
-        let applies = |k: &String| lesson.manifest.params.iter().find(|p| &p.name == k).is_none_or(|p| p.applies(params));
         let param_values = params.clone();
-        let params = params.iter().filter(|(k, _)| applies(k)).map(|(k, v)| format!("{k}={}", v.to_json())).collect::<Vec<_>>().join(" ");
+        let params = lesson.params_text(params);
         Dashboard { lesson, source, params, param_values, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default(), judge: Default::default(), explored: None, figure_note: None }
     }
 
