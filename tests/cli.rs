@@ -35,6 +35,33 @@ fn list_into_a_reader_that_stops_early_ends_quietly() {
     assert!(out.status.success() && !err.contains("panicked"), "{:?}: {err}", out.status);
 }
 
+/// `forkscope snapshot … | head -0`, `replay … --headless | head -1`, `check
+/// … | head -0`: the commands' own report lines into a closed pipe end
+/// quietly (they panicked: println! on a broken pipe), the work done.
+#[test]
+fn reports_into_a_reader_that_went_away_end_quietly() {
+    let _share = crate::common::share();
+    let dir = std::env::temp_dir().join(format!("forkscope-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let svg = dir.join("x.svg");
+    let rec = dir.join("x.fsrec");
+    let cases: [Vec<&str>; 4] = [
+        vec!["snapshot", "deadlock", "--out", svg.to_str().unwrap()],
+        vec!["run", "deadlock", "--headless", "--schedule", "rr", "--record", rec.to_str().unwrap(), "--timeout", "30"],
+        vec!["replay", rec.to_str().unwrap(), "--headless", "--timeout", "30"],
+        vec!["check", "deadlock"],
+    ];
+    for args in cases {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(bin()).args(&args).stdout(writer).stderr(Stdio::piped()).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked") && out.status.code() != Some(101), "{args:?}: {:?}: {err}", out.status);
+    }
+    assert!(svg.exists() && rec.exists(), "the work was done");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn check_accepts_every_built_in_lesson() {
     let _share = crate::common::share();

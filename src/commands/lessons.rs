@@ -1,6 +1,6 @@
 //! `forkscope list`, `copy` and `check`: the lessons themselves.
 
-use super::fail;
+use super::{fail, say};
 use crate::scenario;
 
 pub fn list(lang: crate::vocab::Lang) -> i32 {
@@ -23,12 +23,12 @@ pub fn copy(name: &str, dir: &std::path::Path) -> i32 {
     match scenario::copy::copy(&lesson, dir) {
         Ok(written) => {
             for p in &written {
-                println!("wrote {}", p.display());
+                say(format!("wrote {}", p.display()));
             }
             let main = &written[0];
             match lesson.engine {
-                scenario::Engine::Python => println!("run it: forkscope run {} (or python3 {})", main.display(), main.display()),
-                scenario::Engine::Rhai => println!("run it: forkscope run {}", main.display()),
+                scenario::Engine::Python => say(format!("run it: forkscope run {} (or python3 {})", main.display(), main.display())),
+                scenario::Engine::Rhai => say(format!("run it: forkscope run {}", main.display())),
             }
             0
         }
@@ -44,7 +44,7 @@ pub fn check(file: &str) -> i32 {
     }
     match scenario::load(file).and_then(|l| scenario::check::check(&l).map(|_| l)) {
         Ok(l) => {
-            println!("{}: ok ({} parameters)", l.script_file, l.manifest.params.len());
+            say(format!("{}: ok ({} parameters)", l.script_file, l.manifest.params.len()));
             0
         }
         Err(e) => {

@@ -42,8 +42,18 @@ pub fn dispatch(cli: Cli) -> i32 {
 
 /// A usage error: said on stderr, exit status 2.
 pub fn fail(msg: impl std::fmt::Display) -> i32 {
-    eprintln!("forkscope: {msg}");
+    use std::io::Write;
+    // A reader that went away (`… 2>&1 | head`) is no reason to panic.
+    let _ = writeln!(std::io::stderr().lock(), "forkscope: {msg}");
     2
+}
+
+/// Writes a line of the command's own report to stdout; a reader that went
+/// away (`forkscope snapshot … | head -0`) stops nothing and panics nothing
+/// (`println!` would panic on the broken pipe).
+pub fn say(line: impl std::fmt::Display) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 fn dashboard_or_list(lang: crate::vocab::Lang) -> i32 {

@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use super::fail;
+use super::{fail, say};
 use crate::cli::ReplayArgs;
 use crate::conductor::schedule::Policy;
 use crate::headless::{self, HeadlessOptions};
@@ -40,7 +40,7 @@ pub fn replay(args: ReplayArgs, lang: crate::vocab::Lang) -> i32 {
             match first_difference(&rec.shapes, &shapes, rec.reconstructed) {
                 None => {
                     if !out.json {
-                        println!("replay matched the recording: {} records, same order", shapes.len());
+                        say(format!("replay matched the recording: {} records, same order", shapes.len()));
                     }
                     f.summary.outcome.exit_status()
                 }

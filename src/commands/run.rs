@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use super::{fail, spec};
+use super::{fail, say, spec};
 use crate::cli::RunArgs;
 use crate::conductor::RunOptions;
 use crate::headless::{self, HeadlessOptions};
@@ -62,7 +62,7 @@ pub fn run(args: RunArgs, lang: crate::vocab::Lang) -> i32 {
                     return fail(e);
                 }
                 if !out.json {
-                    println!("recorded to {} ({} actions{})", path.display(), rec.actions.len(), if rec.reconstructed { ", rebuilt from a free run" } else { "" });
+                    say(format!("recorded to {} ({} actions{})", path.display(), rec.actions.len(), if rec.reconstructed { ", rebuilt from a free run" } else { "" }));
                 }
             }
             if let Some(path) = &args.trace {
@@ -71,7 +71,7 @@ pub fn run(args: RunArgs, lang: crate::vocab::Lang) -> i32 {
                     return fail(format!("{}: {e}", path.display()));
                 }
                 if !out.json {
-                    println!("trace written to {} (open it in Perfetto or chrome://tracing)", path.display());
+                    say(format!("trace written to {} (open it in Perfetto or chrome://tracing)", path.display()));
                 }
             }
             f.summary.outcome.exit_status()

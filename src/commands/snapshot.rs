@@ -1,7 +1,7 @@
 //! `forkscope snapshot`: a lesson or a recording drawn at a moment, written
 //! as a picture.
 
-use super::{fail, spec};
+use super::{fail, say, spec};
 use crate::cli::SnapshotArgs;
 use crate::conductor::RunOptions;
 
@@ -77,7 +77,7 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
     let buf = crate::ui::figure::frame(&dash, width, height);
     match export::write_picture(&buf, &args.out, theme, args.scale) {
         Ok(()) => {
-            println!("wrote {} ({width}x{height}, {}, {} theme)", args.out.display(), shot.moment, theme.name());
+            say(format!("wrote {} ({width}x{height}, {}, {} theme)", args.out.display(), shot.moment, theme.name()));
             0
         }
         Err(e) => fail(e),
@@ -140,7 +140,7 @@ fn diagram(args: &SnapshotArgs, opts: RunOptions, policy: crate::conductor::sche
     };
     match crate::export::replace_file(&args.out, &bytes) {
         Ok(()) => {
-            println!("wrote {} (sequence diagram: {} rows, {} of them conflicting ops; {reached}, {} theme)", args.out.display(), d.rows, d.hot, theme.name());
+            say(format!("wrote {} (sequence diagram: {} rows, {} of them conflicting ops; {reached}, {} theme)", args.out.display(), d.rows, d.hot, theme.name()));
             0
         }
         Err(e) => fail(format!("{}: {e}", args.out.display())),
