@@ -196,6 +196,11 @@ pub struct SnapshotArgs {
     /// terminal shows it (the dashboard's `c`).
     #[arg(long)]
     pub console: bool,
+    /// Only these panes, top to bottom in this order, e.g. `--panes
+    /// lanes,source` (of lanes, resources, source, variables, log,
+    /// console); the header and the footer stay.
+    #[arg(long, value_name = "PANES")]
+    pub panes: Option<String>,
 }
 
 #[derive(Debug, Args)]

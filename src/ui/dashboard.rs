@@ -17,7 +17,7 @@ use super::panes::log::LogWidget;
 use super::panes::overlay::{DetailsWidget, HelpWidget};
 use super::panes::resources::{self, ResourcesWidget};
 use super::panes::source::SourceWidget;
-use super::state::{Dashboard, Overlay, Pane};
+use super::state::{Dashboard, FigurePane, Overlay, Pane};
 use super::panes::variables::VariablesWidget;
 use super::panes::console::ConsoleWidget;
 use super::keymap::Scope;
@@ -113,6 +113,9 @@ impl Widget for &Dashboard {
             render_too_small(area, buf, self.lang);
             return;
         }
+        if let Some(stack) = &self.view.stack {
+            return render_stack(self, stack, area, buf);
+        }
         let a = layout(area, self);
         HeaderWidget::new(self).render(a.header, buf);
         BannerWidget::new(self).render(a.banner, buf);
@@ -135,4 +138,39 @@ impl Widget for &Dashboard {
             None => {}
         }
     }
+}
+
+/// A figure of chosen panes (`snapshot --panes`): the header and banner, the
+/// panes top to bottom in the order given — a list pane (lanes, resources,
+/// variables) as tall as its rows, the text panes (source, log, console)
+/// sharing the rest — and the footer.
+fn render_stack(d: &Dashboard, stack: &[FigurePane], area: Rect, buf: &mut Buffer) {
+    let banner_h = BannerWidget::new(d).height(area.width);
+    let [header, banner, body, footer] = Layout::vertical([Constraint::Length(1), Constraint::Length(banner_h), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    HeaderWidget::new(d).render(header, buf);
+    BannerWidget::new(d).render(banner, buf);
+    let inner_w = body.width.saturating_sub(2) as usize;
+    let texts = stack.iter().filter(|p| matches!(p, FigurePane::Source | FigurePane::Log | FigurePane::Console)).count();
+    let want = |p: &FigurePane| -> Constraint {
+        let rows = match p {
+            FigurePane::Lanes => d.lane_rows().len() + 3 + usize::from(d.missing_selection().is_some()),
+            FigurePane::Resources => resources::pane_lines(d, inner_w).len().max(1) + 2,
+            FigurePane::Variables => super::panes::variables::lines(d, inner_w).len().max(1) + 2,
+            FigurePane::Source | FigurePane::Log | FigurePane::Console => return Constraint::Fill(1),
+        };
+        // With no text pane to take the rest, the last pane does.
+        if texts == 0 { Constraint::Max(rows as u16) } else { Constraint::Length((rows as u16).min(body.height * 55 / 100)) }
+    };
+    let areas = Layout::vertical(stack.iter().map(want)).split(body);
+    for (p, r) in stack.iter().zip(areas.iter().copied()) {
+        match p {
+            FigurePane::Lanes => LanesWidget::new(d).render(r, buf),
+            FigurePane::Resources => ResourcesWidget::new(d).render(r, buf),
+            FigurePane::Source => SourceWidget::new(d).render(r, buf),
+            FigurePane::Variables => VariablesWidget::new(d).render(r, buf),
+            FigurePane::Log => LogWidget::new(d).render(r, buf),
+            FigurePane::Console => ConsoleWidget::new(d).render(r, buf),
+        }
+    }
+    FooterWidget::new(&d.view.message, Scope::Dashboard, d.lang, &d.theme).mode(d.status.mode).render(footer, buf);
 }

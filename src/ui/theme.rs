@@ -13,8 +13,31 @@ pub struct Theme {
     pub color: bool,
 }
 
-/// Lane colours, distinct on dark and light backgrounds; lane N takes N mod len.
-const LANE_COLORS: [Color; 8] = [Color::Cyan, Color::Yellow, Color::Magenta, Color::Green, Color::LightBlue, Color::LightRed, Color::LightGreen, Color::LightMagenta];
+/// Lane colours, distinct on dark and light backgrounds; lane N takes N mod
+/// len. Six hues, then their other shade: on paper (where the two shades of
+/// a hue print alike) and in grey print each lane's [`LANE_MARKS`] tells
+/// them apart.
+const LANE_COLORS: [Color; 12] = [
+    Color::Cyan,
+    Color::Yellow,
+    Color::Magenta,
+    Color::Green,
+    Color::LightBlue,
+    Color::LightRed,
+    Color::LightCyan,
+    Color::LightYellow,
+    Color::LightMagenta,
+    Color::LightGreen,
+    // Orange and violet (xterm's 208, 141): the named blue is too dark on a
+    // terminal, and red means blocked.
+    Color::Indexed(208),
+    Color::Indexed(141),
+];
+
+/// Each lane's mark, beside its name in the lanes pane and at its line in
+/// the source pane: a shape that reads without colour (grey print,
+/// `NO_COLOR`); lane N takes N mod len, like its colour.
+pub const LANE_MARKS: [char; 12] = ['●', '■', '▲', '◆', '★', '▼', '♠', '♣', '♥', '✚', '✖', '◐'];
 
 impl Theme {
     /// Colour unless `NO_COLOR` is set to something.
@@ -77,6 +100,11 @@ impl Theme {
     /// The colour of a process's lane (its name, its log lines, its source marker).
     pub fn lane(&self, lane: crate::vocab::Lane) -> Style {
         self.fg(LANE_COLORS[lane.index() % LANE_COLORS.len()])
+    }
+
+    /// A process's mark (see [`LANE_MARKS`]).
+    pub fn mark(lane: crate::vocab::Lane) -> char {
+        LANE_MARKS[lane.index() % LANE_MARKS.len()]
     }
 
     /// The selected row of the focused pane.
