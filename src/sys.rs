@@ -71,6 +71,18 @@ pub struct ProcStat {
     pub start_time: u64,
     /// Wait status as `waitpid` would report it (field 52); meaningful for a zombie.
     pub exit_code: i32,
+    /// CPU time used, user plus system, in clock ticks (fields 14 and 15;
+    /// see [`ticks_per_second`]).
+    pub cpu_ticks: u64,
+}
+
+/// Clock ticks per second, the unit of [`ProcStat::cpu_ticks`] (100 on
+/// Linux almost always).
+pub fn ticks_per_second() -> u64 {
+    match nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK) {
+        Ok(Some(n)) if n > 0 => n as u64,
+        _ => 100,
+    }
 }
 
 /// Reads `/proc/PID/stat`; `None` if the process does not exist (or was reaped).
@@ -94,6 +106,7 @@ fn parse_stat(text: &str) -> Option<ProcStat> {
         pgrp: field(5)?.parse().ok()?,
         start_time: field(22)?.parse().ok()?,
         exit_code: field(52).and_then(|s| s.parse().ok()).unwrap_or(0),
+        cpu_ticks: field(14)?.parse::<u64>().ok()? + field(15)?.parse::<u64>().ok()?,
     })
 }
 

@@ -7,6 +7,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::widgets::Widget;
 
+use crate::vocab::Lane;
+
 use super::common::{render_too_small, too_small};
 use super::panes::banner::BannerWidget;
 use super::panes::explain::ExplainWidget;
@@ -16,7 +18,7 @@ use super::common::scroll_offset;
 use super::panes::log::LogWidget;
 use super::panes::overlay::{DetailsWidget, HelpWidget};
 use super::panes::resources::{self, ResourcesWidget};
-use super::panes::source::SourceWidget;
+use super::panes::source::{MARKS as SOURCE_MARKS, SourceWidget};
 use super::state::{Dashboard, FigurePane, Overlay, Pane};
 use super::panes::variables::VariablesWidget;
 use super::panes::console::ConsoleWidget;
@@ -68,9 +70,12 @@ pub fn layout(area: Rect, dash: &Dashboard) -> Areas {
 
 impl Dashboard {
     /// A left click at (x, y): focuses the pane there and selects the
-    /// process or resource under the pointer.
-    pub fn click(&mut self, areas: &Areas, x: u16, y: u16) {
-        let Some(pane) = areas.pane_at(x, y) else { return };
+    /// process or resource under the pointer. On a line of the Source pane
+    /// where processes are (The Deadlock Empire's way), it selects the one
+    /// whose mark was clicked (or the first there) and returns it: the
+    /// caller steps it.
+    pub fn click(&mut self, areas: &Areas, x: u16, y: u16) -> Option<Lane> {
+        let pane = areas.pane_at(x, y)?;
         self.view.focus = pane;
         match pane {
             Pane::Lanes => {
@@ -92,8 +97,24 @@ impl Dashboard {
                     self.view.selected_res = i;
                 }
             }
-            Pane::Source | Pane::Log => {}
+            Pane::Source => {
+                let inner = areas.source.inner(Margin::new(1, 1));
+                if y < inner.y || y >= inner.bottom() {
+                    return None;
+                }
+                let top = self.view.source_scroll.unwrap_or_else(|| self.followed_source_top(inner.height as usize));
+                let (n, _) = self.source.get(top + (y - inner.y) as usize)?;
+                let at = self.lanes_at_line(*n);
+                let mark = (x.saturating_sub(inner.x)) as usize;
+                let lane = *at.get(mark).filter(|_| mark < SOURCE_MARKS).or(at.first())?;
+                if Some(lane) != self.selected_lane() {
+                    self.select_lane(lane);
+                }
+                return Some(lane);
+            }
+            Pane::Log => {}
         }
+        None
     }
 
     /// The mouse wheel over a pane scrolls it (moves the selection in lists),

@@ -48,6 +48,9 @@ pub struct RunStatus {
     pub corrupt: u64,
     /// Lanes frozen with SIGSTOP.
     pub frozen: BTreeSet<Lane>,
+    /// Percent of one core each live process used lately, sampled by the
+    /// conductor (htop's CPU%); empty in figures (not reproducible).
+    pub cpu: BTreeMap<Lane, f32>,
     /// Nothing changes until the user acts (every process parked, blocked or
     /// ended): only then is a deadlock in the model a real one.
     pub settled: bool,
@@ -99,6 +102,7 @@ impl Default for RunStatus {
             dropped: 0,
             corrupt: 0,
             frozen: BTreeSet::new(),
+            cpu: BTreeMap::new(),
             settled: false,
             clock_ns: 0,
             steps: 0,
@@ -555,6 +559,24 @@ impl Dashboard {
             // (Each entry takes at least one line, so that bounds the scroll.)
             Pane::Log => self.view.log_scroll = (self.view.log_scroll as isize - delta).clamp(0, self.model.log.len().max(self.model.console.len()).saturating_sub(1) as isize) as usize,
         }
+    }
+
+    /// Selects process `lane` (as a click on its row would).
+    pub fn select_lane(&mut self, lane: Lane) {
+        self.view.selected_lane = Some(lane);
+        self.view.chosen = Identity::of(&self.model, lane);
+        self.view.selection_changed = Some(Instant::now());
+        self.view.pending = None;
+        self.view.source_scroll = None;
+    }
+
+    /// The live processes at source line `n`, as the Source pane marks them:
+    /// the selected one first, then in lane order.
+    pub fn lanes_at_line(&self, n: usize) -> Vec<Lane> {
+        let sel = self.selected_lane();
+        let mut at: Vec<Lane> = self.model.live().filter(|p| p.line as usize == n && n > 0).map(|p| p.lane).collect();
+        at.sort_by_key(|l| (Some(*l) != sel, *l));
+        at
     }
 
     /// Selects the process in row `row` (clamped).

@@ -175,7 +175,9 @@ impl Widget for LanesWidget<'_> {
         let name_w = rows.iter().map(|r| text::width(&r.name)).max().unwrap_or(0).clamp(7, 20);
         let pid_w = rows.iter().map(|r| r.p.pid.to_string().len()).max().unwrap_or(3).max(3);
         let state_w = rows.iter().map(|r| text::width(&r.badge)).max().unwrap_or(5).clamp(5, 17);
-        let fixed = 1 + name_w + 1 + pid_w + 1 + state_w + 1;
+        // CPU% (htop's), while the conductor samples it.
+        let cpu_w = if d.status.cpu.is_empty() { 0 } else { 5 };
+        let fixed = 1 + name_w + 1 + pid_w + 1 + cpu_w + state_w + 1;
         let rest = w.saturating_sub(fixed);
         let on_label = l.pick("waits for / at", "等待 / 位置");
         let on_max = rows.iter().map(|r| text::width(&r.on.0)).max().unwrap_or(0).max(text::width(on_label));
@@ -188,9 +190,10 @@ impl Widget for LanesWidget<'_> {
         let by_steps = (matches!(d.status.mode, Mode::Paused | Mode::Stepping { .. }) && !(d.status.ran_free && d.status.steps == 0)) || (d.status.mode == Mode::Ended && stepped);
         let cell_label = if by_steps { l.pick("1 step", "1 步").to_string() } else { text::span(tick) };
         let head = format!(
-            " {} {} {} {} {}",
+            " {} {} {}{} {} {}",
             text::pad(l.pick("process", "进程"), name_w),
             text::pad("pid", pid_w),
+            if cpu_w > 0 { format!("{:>4} ", "cpu") } else { String::new() },
             text::pad(l.pick("state", "状态"), state_w),
             text::pad(on_label, on_w),
             timeline_head(&cell_label, tl_w, l),
@@ -220,6 +223,7 @@ impl Widget for LanesWidget<'_> {
                 Span::raw(" "),
                 Span::raw(text::pad(&r.p.pid.to_string(), pid_w)),
                 Span::raw(" "),
+                Span::styled(cpu_text(d.status.cpu.get(&r.lane).copied(), cpu_w), th.dim()),
                 Span::styled(text::pad(&r.badge, state_w), state_style),
                 Span::raw(" "),
                 Span::styled(text::pad(on, on_w), if r.p.state == PState::Blocked { state_style } else { Style::new() }),
@@ -258,6 +262,17 @@ impl Widget for LanesWidget<'_> {
                 Span::raw(" ").render(Rect { x: at.x + w, width: 1, ..at }, buf);
             }
         }
+    }
+}
+
+/// A process's CPU% in `w` columns (`  97%`, ` 3.2%`), blank when not
+/// sampled or `w` is 0.
+fn cpu_text(percent: Option<f32>, w: usize) -> String {
+    match (w, percent) {
+        (0, _) => String::new(),
+        (_, Some(p)) if p >= 9.95 => format!("{:>3.0}% ", p.min(999.0)),
+        (_, Some(p)) => format!("{p:>3.1}% "),
+        (_, None) => " ".repeat(w),
     }
 }
 

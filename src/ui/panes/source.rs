@@ -18,7 +18,7 @@ use crate::ui::text;
 use crate::ui::theme::Theme;
 
 /// Marker columns before the line numbers.
-const MARKS: usize = 3;
+pub const MARKS: usize = 3;
 
 #[derive(Debug)]
 pub struct SourceWidget<'a> {
