@@ -323,7 +323,7 @@ fn folded(lang: Lang) {
     let all = buffer_lines(t.backend().buffer()).join("\n");
     let live: Vec<String> = d.model.processes.values().filter(|p| p.state.is_live()).map(|p| p.name.clone()).collect();
     let ended: Vec<String> = d.model.processes.values().filter(|p| !p.state.is_live() && p.lane != d.selected_lane().unwrap()).map(|p| p.name.clone()).collect();
-    let rows = |all: &str, name: &str| all.lines().filter(|l| l.split_whitespace().any(|w| w.trim_start_matches(['│', '>', '└']) == name)).count();
+    let rows = |all: &str, name: &str| all.lines().filter(|l| l.split_whitespace().any(|w| w.trim_start_matches(['│', '>', '└']) == name && l.contains(&format!(" {name}")))).count();
     for n in &live {
         assert!(rows(&all, n) >= 1, "{n} is live and shown:\n{all}");
     }

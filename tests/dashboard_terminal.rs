@@ -411,7 +411,7 @@ fn lane_rows(screen: &str) -> Vec<String> {
 
 /// The process name of a lanes row.
 fn row_name(row: &str) -> &str {
-    row.trim_start_matches(['>', ' ', '└']).split_whitespace().next().unwrap_or("")
+    row.trim_start_matches(|c: char| ">└ ".contains(c) || forkscope::ui::theme::LANE_MARKS.contains(&c)).split_whitespace().next().unwrap_or("")
 }
 
 /// No process anywhere still runs for the run of `conductor` (workers and
@@ -1501,7 +1501,7 @@ fn l_turns_everything_forkscope_writes_chinese() {
     let conductor = t.conductor();
     // Kill a waiter from the dashboard: "you sent SIGKILL to Process-2".
     t.keys(&["Down", "Down"]);
-    t.wait_for("Process-2 selected", WAIT, |s| s.contains(">└ Process-2"));
+    t.wait_for("Process-2 selected", WAIT, |s| s.lines().any(|l| l.contains(">└ ") && l.contains(" Process-2 ")));
     t.keys(&["k"]);
     t.wait_for("k to name its target", WAIT, |s| footer(s).contains("SIGKILL to Process-2?"));
     t.keys(&["k"]);
