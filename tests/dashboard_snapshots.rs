@@ -336,7 +336,7 @@ fn folded(lang: Lang) {
     // Moving the selection goes through the rows on screen, not the folded ones.
     d.view.lanes_capacity = 9;
     d.select_row(1);
-    let second = all.lines().nth(4).and_then(|l| l.split_whitespace().nth(2)).unwrap().to_string();
+    let second = all.lines().nth(4).and_then(|l| l.split_whitespace().nth(3)).unwrap().to_string();
     assert_eq!(d.model.pname(d.selected_lane().unwrap()), second, "{all}");
     d.toggle_ended();
     let all = buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n");
