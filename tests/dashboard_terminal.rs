@@ -1909,7 +1909,7 @@ fn cpu_percent_per_process_in_the_lanes() {
     let _share = crate::common::share();
     let src = "import time\nfrom multiprocessing import Process\n\n\ndef spin():\n    x = 0\n    while True:\n        x += 1\n\n\ndef rest():\n    time.sleep(600)\n\n\nif __name__ == '__main__':\n    a = Process(target=spin, name='spinner')\n    b = Process(target=rest, name='sleeper')\n    a.start()\n    b.start()\n    a.join()\n";
     let dir = python_program("cpu", "cpu.py", src);
-    let t = Terminal::start_in("cpu", "run cpu.py", &[], 120, 36, &dir);
+    let t = Terminal::start_in("cpu", "run cpu.py --run", &[], 120, 36, &dir);
     let cpu = |s: &str, name: &str| -> Option<f32> {
         let rows = lane_rows(s);
         let row = rows.iter().find(|r| row_name(r) == name)?;
