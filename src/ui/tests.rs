@@ -636,6 +636,24 @@ fn twelve_lanes_have_distinct_colours_and_marks() {
     assert_eq!(marks.len(), 12, "marks {marks:?}");
     let colours: std::collections::HashSet<String> = lanes.iter().map(|l| format!("{:?}", th.lane(*l).fg)).collect();
     assert_eq!(colours.len(), 12, "colours {colours:?}");
+    // As printed (either paper), every two lanes differ clearly in colour.
+    for paper in [crate::export::Paper::Light, crate::export::Paper::Dark] {
+        let ink: Vec<crate::export::palette::Rgb> = lanes
+            .iter()
+            .map(|l| {
+                let mut cell = ratatui::buffer::Cell::default();
+                cell.set_style(th.lane(*l));
+                crate::export::palette::paint(&cell, paper).fg
+            })
+            .collect();
+        for i in 0..12 {
+            for j in i + 1..12 {
+                let (a, b) = (ink[i], ink[j]);
+                let d = (a.0 as i32 - b.0 as i32).abs() + (a.1 as i32 - b.1 as i32).abs() + (a.2 as i32 - b.2 as i32).abs();
+                assert!(d >= 60, "lanes {i} and {j} print alike on {paper:?}: {a:?} {b:?}");
+            }
+        }
+    }
     for m in &marks {
         assert_eq!(text::width(&m.to_string()), 1, "{m} takes one column");
     }

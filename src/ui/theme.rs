@@ -13,25 +13,26 @@ pub struct Theme {
     pub color: bool,
 }
 
-/// Lane colours, distinct on dark and light backgrounds; lane N takes N mod
-/// len. Six hues, then their other shade: on paper (where the two shades of
-/// a hue print alike) and in grey print each lane's [`LANE_MARKS`] tells
-/// them apart.
+/// Lane colours, distinct on dark and light backgrounds, and from the
+/// state colours (no red: red is blocked); lane N takes N mod len:
+/// five of the terminal's named colours, then seven of xterm's 256
+/// (orange, steel blue, lime, fuchsia, tan, two pinks), chosen far apart
+/// from each other and from the state colours, as printed on either paper
+/// (a named colour's light shade prints like its dark one). In grey print
+/// each lane's [`LANE_MARKS`] tells them apart.
 const LANE_COLORS: [Color; 12] = [
     Color::Cyan,
     Color::Yellow,
     Color::Magenta,
     Color::Green,
     Color::LightBlue,
-    Color::LightRed,
-    Color::LightCyan,
-    Color::LightYellow,
-    Color::LightMagenta,
-    Color::LightGreen,
-    // Orange and violet (xterm's 208, 141): the named blue is too dark on a
-    // terminal, and red means blocked.
-    Color::Indexed(208),
-    Color::Indexed(141),
+    Color::Indexed(202),
+    Color::Indexed(68),
+    Color::Indexed(70),
+    Color::Indexed(201),
+    Color::Indexed(137),
+    Color::Indexed(198),
+    Color::Indexed(213),
 ];
 
 /// Each lane's mark, beside its name in the lanes pane and at its line in
