@@ -231,7 +231,7 @@ impl Widget for LanesWidget<'_> {
             if tl_w > 0 {
                 spans.push(Span::raw(" "));
                 let cells = timeline(&r.p.history, d.status.clock_ns, tick, tl_w);
-                seen.extend(cells.iter().flatten().map(|s| std::mem::discriminant(s)));
+                seen.extend(cells.iter().flatten().map(std::mem::discriminant));
                 spans.extend(timeline_spans(&cells, th));
             }
             stopped |= r.frozen;
