@@ -175,9 +175,11 @@ impl Widget for LanesWidget<'_> {
         let name_w = rows.iter().map(|r| text::width(&r.name)).max().unwrap_or(0).clamp(7, 20);
         let pid_w = rows.iter().map(|r| r.p.pid.to_string().len()).max().unwrap_or(3).max(3);
         let state_w = rows.iter().map(|r| text::width(&r.badge)).max().unwrap_or(5).clamp(5, 17);
-        // CPU% (htop's), while the conductor samples it.
-        let cpu_w = if d.status.cpu.is_empty() { 0 } else { 5 };
-        let fixed = 1 + name_w + 1 + pid_w + 1 + cpu_w + state_w + 1;
+        // CPU% (htop's), while the conductor samples it, where it leaves
+        // the "on" column and the timeline their room (not at 80 columns).
+        let no_cpu = 1 + name_w + 1 + pid_w + 1 + state_w + 1;
+        let cpu_w = if d.status.cpu.is_empty() || w < no_cpu + 5 + 24 { 0 } else { 5 };
+        let fixed = no_cpu + cpu_w;
         let rest = w.saturating_sub(fixed);
         let on_label = l.pick("waits for / at", "等待 / 位置");
         let on_max = rows.iter().map(|r| text::width(&r.on.0)).max().unwrap_or(0).max(text::width(on_label));
