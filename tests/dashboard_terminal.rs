@@ -789,7 +789,7 @@ fn every_other_control_acts_on_the_real_run() {
     let t = Terminal::start("keys", "run ticket-race --paused --param buyers=2", &[], 120, 40);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
-    let first_pid = lane_rows(&t.screen())[0].split_whitespace().nth(1).unwrap().to_string();
+    let first_pid = lane_rows(&t.screen())[0].split_whitespace().find(|w| w.chars().all(|c| c.is_ascii_digit())).unwrap().to_string();
 
     t.keys(&["l"]);
     t.wait_for("statement steps", WAIT, |s| s.contains("statement steps"));
