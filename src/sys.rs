@@ -426,6 +426,10 @@ mod tests {
         assert_eq!(s.pgrp, 4242);
         assert_eq!(s.start_time, 98765);
         assert_eq!(s.exit_code, 9);
+        assert_eq!(s.cpu_ticks, 0);
+        // utime (14) and stime (15): the CPU time htop's CPU% is made of.
+        let busy = line.replacen("1 0 0 0 0 0 0 0 20", "1 0 0 0 120 30 0 0 20", 1);
+        assert_eq!(parse_stat(&busy).unwrap().cpu_ticks, 150);
     }
 
     #[test]

@@ -65,3 +65,22 @@ impl CpuSampler {
         &self.percent
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A first sample has nothing to compare with: no percent yet; a later
+    /// one gives each live pid its share, and none to a pid that is gone.
+    #[test]
+    fn a_percent_needs_two_samples() {
+        let me = std::process::id() as i32;
+        let mut s = CpuSampler::default();
+        assert!(s.sample([(Lane(1), me), (Lane(2), i32::MAX)].into_iter()).is_empty());
+        assert!(!s.due());
+        // A sample taken as if the last were old enough.
+        s.last.as_mut().unwrap().0 -= CpuSampler::EVERY;
+        let p = s.sample([(Lane(1), me), (Lane(2), i32::MAX)].into_iter());
+        assert!(p.get(&Lane(1)).is_some_and(|v| *v >= 0.0) && !p.contains_key(&Lane(2)), "{p:?}");
+    }
+}
