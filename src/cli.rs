@@ -199,8 +199,13 @@ pub struct SnapshotArgs {
     /// Draw a sequence diagram of the run instead of the dashboard (.svg or
     /// .png): one line per process, its ops down the page, an arrow for each
     /// hand-off; a counterexample's conflicting ops highlighted and said.
-    #[arg(long, conflicts_with_all = ["at", "variables", "console"])]
+    #[arg(long, conflicts_with_all = ["at", "variables", "console", "panes"])]
     pub diagram: bool,
+    /// Only these panes, top to bottom in this order, e.g. `--panes
+    /// lanes,source` (of lanes, resources, source, variables, log,
+    /// console); the header and the footer stay.
+    #[arg(long, value_name = "PANES")]
+    pub panes: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -154,6 +154,7 @@ pub fn dashboard(run: &RunSpec, model: Model, moment: &str) -> Dashboard {
         dropped: 0,
         corrupt: 0,
         frozen: Default::default(),
+        cpu: Default::default(),
         settled: true,
         clock_ns: model.now_ns,
         steps: model.steps,

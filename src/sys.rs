@@ -71,6 +71,18 @@ pub struct ProcStat {
     pub start_time: u64,
     /// Wait status as `waitpid` would report it (field 52); meaningful for a zombie.
     pub exit_code: i32,
+    /// CPU time used, user plus system, in clock ticks (fields 14 and 15;
+    /// see [`ticks_per_second`]).
+    pub cpu_ticks: u64,
+}
+
+/// Clock ticks per second, the unit of [`ProcStat::cpu_ticks`] (100 on
+/// Linux almost always).
+pub fn ticks_per_second() -> u64 {
+    match nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK) {
+        Ok(Some(n)) if n > 0 => n as u64,
+        _ => 100,
+    }
 }
 
 /// Reads `/proc/PID/stat`; `None` if the process does not exist (or was reaped).
@@ -94,6 +106,7 @@ fn parse_stat(text: &str) -> Option<ProcStat> {
         pgrp: field(5)?.parse().ok()?,
         start_time: field(22)?.parse().ok()?,
         exit_code: field(52).and_then(|s| s.parse().ok()).unwrap_or(0),
+        cpu_ticks: field(14)?.parse::<u64>().ok()? + field(15)?.parse::<u64>().ok()?,
     })
 }
 
@@ -413,6 +426,10 @@ mod tests {
         assert_eq!(s.pgrp, 4242);
         assert_eq!(s.start_time, 98765);
         assert_eq!(s.exit_code, 9);
+        assert_eq!(s.cpu_ticks, 0);
+        // utime (14) and stime (15): the CPU time htop's CPU% is made of.
+        let busy = line.replacen("1 0 0 0 0 0 0 0 20", "1 0 0 0 120 30 0 0 20", 1);
+        assert_eq!(parse_stat(&busy).unwrap().cpu_ticks, 150);
     }
 
     #[test]

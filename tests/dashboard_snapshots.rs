@@ -323,7 +323,7 @@ fn folded(lang: Lang) {
     let all = buffer_lines(t.backend().buffer()).join("\n");
     let live: Vec<String> = d.model.processes.values().filter(|p| p.state.is_live()).map(|p| p.name.clone()).collect();
     let ended: Vec<String> = d.model.processes.values().filter(|p| !p.state.is_live() && p.lane != d.selected_lane().unwrap()).map(|p| p.name.clone()).collect();
-    let rows = |all: &str, name: &str| all.lines().filter(|l| l.split_whitespace().any(|w| w.trim_start_matches(['│', '>', '└']) == name)).count();
+    let rows = |all: &str, name: &str| all.lines().filter(|l| l.split_whitespace().any(|w| w.trim_start_matches(['│', '>', '└']) == name && l.contains(&format!(" {name}")))).count();
     for n in &live {
         assert!(rows(&all, n) >= 1, "{n} is live and shown:\n{all}");
     }
@@ -336,7 +336,7 @@ fn folded(lang: Lang) {
     // Moving the selection goes through the rows on screen, not the folded ones.
     d.view.lanes_capacity = 9;
     d.select_row(1);
-    let second = all.lines().nth(4).and_then(|l| l.split_whitespace().nth(2)).unwrap().to_string();
+    let second = all.lines().nth(4).and_then(|l| l.split_whitespace().nth(3)).unwrap().to_string();
     assert_eq!(d.model.pname(d.selected_lane().unwrap()), second, "{all}");
     d.toggle_ended();
     let all = buffer_lines(screen(&d, 80, 24).backend().buffer()).join("\n");

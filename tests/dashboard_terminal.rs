@@ -411,7 +411,7 @@ fn lane_rows(screen: &str) -> Vec<String> {
 
 /// The process name of a lanes row.
 fn row_name(row: &str) -> &str {
-    row.trim_start_matches(['>', ' ', '└']).split_whitespace().next().unwrap_or("")
+    row.trim_start_matches(|c: char| ">└ ".contains(c) || forkscope::ui::theme::LANE_MARKS.contains(&c)).split_whitespace().next().unwrap_or("")
 }
 
 /// No process anywhere still runs for the run of `conductor` (workers and
@@ -789,7 +789,7 @@ fn every_other_control_acts_on_the_real_run() {
     let t = Terminal::start("keys", "run ticket-race --paused --param buyers=2", &[], 120, 40);
     t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && s.contains("MainProcess"));
     let conductor = t.conductor();
-    let first_pid = lane_rows(&t.screen())[0].split_whitespace().nth(1).unwrap().to_string();
+    let first_pid = lane_rows(&t.screen())[0].split_whitespace().find(|w| w.chars().all(|c| c.is_ascii_digit())).unwrap().to_string();
 
     t.keys(&["l"]);
     t.wait_for("statement steps", WAIT, |s| s.contains("statement steps"));
@@ -1501,7 +1501,7 @@ fn l_turns_everything_forkscope_writes_chinese() {
     let conductor = t.conductor();
     // Kill a waiter from the dashboard: "you sent SIGKILL to Process-2".
     t.keys(&["Down", "Down"]);
-    t.wait_for("Process-2 selected", WAIT, |s| s.contains(">└ Process-2"));
+    t.wait_for("Process-2 selected", WAIT, |s| s.lines().any(|l| l.contains(">└ ") && l.contains(" Process-2 ")));
     t.keys(&["k"]);
     t.wait_for("k to name its target", WAIT, |s| footer(s).contains("SIGKILL to Process-2?"));
     t.keys(&["k"]);
@@ -1865,6 +1865,60 @@ fn a_program_let_go_after_a_pause_times_only_its_own_running() {
     let s = t.wait_for("the program's end", Duration::from_secs(60), |s| header(s).contains("ENDED") && s.contains("used "));
     let used: f64 = s.split("used ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{s}"));
     assert!((0.25..1.0).contains(&used), "the paused seconds are not the program's (python3: 0.30): used {used}\n{s}");
+    quit_clean(&t, conductor);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A click on a process's line in the Source pane steps that process (The
+/// Deadlock Empire's way): the bytes a terminal sends for a left click
+/// (SGR mouse report), on the line where Process-1 waits to acquire.
+#[test]
+fn a_click_on_a_process_line_in_the_source_steps_it() {
+    let _share = crate::common::share();
+    let src = "from multiprocessing import Process, Lock\n\n\ndef work(lock):\n    lock.acquire()\n    lock.release()\n\n\nif __name__ == '__main__':\n    lock = Lock()\n    p = Process(target=work, args=(lock,))\n    p.start()\n    p.join()\n";
+    let dir = python_program("click", "click.py", src);
+    let t = Terminal::start_in("click", "run click.py --paused", &[], 120, 36, &dir);
+    t.wait_for("the paused dashboard", WAIT, |s| s.contains("PAUSED") && lane_rows(s).iter().any(|r| r.contains("ready")));
+    let conductor = t.conductor();
+    let at_acquire = |s: &str| lane_rows(s).iter().any(|r| row_name(r) == "Process-1" && r.contains("line 5"));
+    let mut s = t.screen();
+    for n in 1..=12 {
+        if at_acquire(&s) {
+            break;
+        }
+        t.keys(&["n"]);
+        s = t.wait_for(&format!("step {n}"), WAIT, |s| s.contains(&format!("step {n} done")));
+    }
+    assert!(at_acquire(&s), "Process-1 waits at its acquire:\n{s}");
+    let step = |s: &str| header(s).split("step ").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|n| n.parse::<u32>().ok()).unwrap();
+    let before = step(&s);
+    let (y, line) = s.lines().enumerate().find(|(_, l)| l.contains("  5     lock.acquire()")).unwrap_or_else(|| panic!("line 5 in the Source pane:\n{s}"));
+    let x = line.chars().take_while(|c| *c != 'l').count() + 2;
+    t.write(format!("\x1b[<0;{x};{}M\x1b[<0;{x};{}m", y + 1, y + 1).as_bytes());
+    let s = t.wait_for("the clicked process's step", WAIT, |s| s.contains(&format!("step {} done", before + 1)));
+    let rows = lane_rows(&s);
+    assert!(rows.iter().any(|r| r.starts_with('>') && row_name(r) == "Process-1" && r.contains("line 6")), "Process-1 was selected and stepped past its acquire:\n{s}");
+    quit_clean(&t, conductor);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The lanes pane shows each process's CPU use as htop does: a process
+/// spinning on the CPU has a share of it, one asleep has none.
+#[test]
+fn cpu_percent_per_process_in_the_lanes() {
+    let _share = crate::common::share();
+    let src = "import time\nfrom multiprocessing import Process\n\n\ndef spin():\n    x = 0\n    while True:\n        x += 1\n\n\ndef rest():\n    time.sleep(600)\n\n\nif __name__ == '__main__':\n    a = Process(target=spin, name='spinner')\n    b = Process(target=rest, name='sleeper')\n    a.start()\n    b.start()\n    a.join()\n";
+    let dir = python_program("cpu", "cpu.py", src);
+    let t = Terminal::start_in("cpu", "run cpu.py --run", &[], 120, 36, &dir);
+    let cpu = |s: &str, name: &str| -> Option<f32> {
+        let rows = lane_rows(s);
+        let row = rows.iter().find(|r| row_name(r) == name)?;
+        row.split_whitespace().find(|w| w.ends_with('%'))?.trim_end_matches('%').parse().ok()
+    };
+    let s = t.wait_for("the spinner's CPU share", Duration::from_secs(40), |s| cpu(s, "spinner").is_some_and(|p| p >= 5.0) && cpu(s, "sleeper").is_some());
+    let conductor = t.conductor();
+    assert!(header(&s).contains("cpu") || s.contains(" cpu "), "the column is named:\n{s}");
+    assert_eq!(cpu(&s, "sleeper"), Some(0.0), "asleep, no CPU:\n{s}");
     quit_clean(&t, conductor);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -121,7 +121,7 @@ fn ticket_race_snapshot_svg_holds_the_frame_text_at_its_cells() {
         assert!(txt.contains(want), "{want:?} not in the frame:\n{txt}");
     }
     for waiter in ["Process-2", "Process-3"] {
-        let row = txt.lines().find(|l| l.contains(&format!("└ {waiter} "))).unwrap_or_else(|| panic!("no row for {waiter}:\n{txt}"));
+        let row = txt.lines().find(|l| l.contains("└ ") && l.contains(&format!(" {waiter} "))).unwrap_or_else(|| panic!("no row for {waiter}:\n{txt}"));
         assert!(row.contains("blocked") && row.contains("lock (Process-1)"), "{waiter} waits for Process-1's lock: {row}");
     }
     assert_eq!(grid_from_svg(&svg), text_lines_without_blocks(&txt));
@@ -178,7 +178,7 @@ fn chinese_names_and_output_line_up_in_svg_and_text() {
     // The pid column (renumbered: 1002, 1003) starts at the same display
     // column for the Chinese and the Latin name: wide characters count two.
     let col = |who: &str| {
-        let l = lines.iter().find(|l| l.contains(&format!("└ {who} "))).unwrap_or_else(|| panic!("no process row for {who}:\n{txt}"));
+        let l = lines.iter().find(|l| l.contains("└ ") && l.contains(&format!(" {who} "))).unwrap_or_else(|| panic!("no process row for {who}:\n{txt}"));
         let before = &l[..l.find(" 100").unwrap() + 1];
         before.chars().map(|c| c.width().unwrap_or(0)).sum::<usize>()
     };

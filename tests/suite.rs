@@ -18,6 +18,7 @@ mod exhaustion;
 mod explore_all;
 mod explore_why;
 mod export;
+mod figures;
 mod hostile_lessons;
 mod hostile_python;
 mod hostile_run;

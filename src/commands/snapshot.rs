@@ -15,6 +15,10 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
     if Format::of_path(&args.out).is_none() {
         return fail(format!("--out {}: unknown picture format (use .svg, .png, .html or .txt)", args.out.display()));
     }
+    let stack = match args.panes.as_deref().map(crate::ui::state::FigurePane::parse_list).transpose() {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
     let (width, height) = match crate::snapshot::parse_size(&args.size) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -74,6 +78,13 @@ pub fn snapshot(args: SnapshotArgs, lang: crate::vocab::Lang) -> i32 {
         dash.view.show_vars = true;
     }
     dash.view.console = args.console;
+    if let Some(stack) = stack {
+        if stack.contains(&crate::ui::state::FigurePane::Variables) && !dash.view.show_vars {
+            // Without --variables: of the process that stepped last.
+            dash.view.selected_lane = dash.model.last_stepped().or(dash.view.selected_lane);
+        }
+        dash.view.stack = Some(stack);
+    }
     let buf = crate::ui::figure::frame(&dash, width, height);
     match export::write_picture(&buf, &args.out, theme, args.scale) {
         Ok(()) => {

@@ -227,6 +227,16 @@ impl Run {
         sys::kill(pid, sig)
     }
 
+    /// Percent of one core each of `lanes` used lately (see `cpu`): live
+    /// processes of the run only.
+    pub fn cpu_percent(&mut self, lanes: impl Iterator<Item = Lane>) -> std::collections::BTreeMap<Lane, f32> {
+        if !self.cpu.due() {
+            return self.cpu.percent().clone();
+        }
+        let pids: Vec<(Lane, i32)> = lanes.filter_map(|l| self.pid_of(l).map(|p| (l, p))).collect();
+        self.cpu.sample(pids.into_iter()).clone()
+    }
+
     pub fn is_frozen(&self, lane: Lane) -> bool {
         self.frozen.contains(&lane)
     }

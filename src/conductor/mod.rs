@@ -19,6 +19,7 @@
 //! file starts a run.
 
 pub mod collect;
+pub mod cpu;
 pub mod drain;
 mod end;
 pub mod family;
@@ -189,6 +190,8 @@ pub struct Run {
     schedule: Vec<Action>,
     last_granted: Lane,
     frozen: BTreeSet<Lane>,
+    /// CPU use per process (see `cpu`), for the lanes pane.
+    cpu: cpu::CpuSampler,
     started: Instant,
     shut: bool,
     pub options: RunOptions,
@@ -255,6 +258,7 @@ impl Run {
             schedule: Vec::new(),
             last_granted: Lane::CONDUCTOR,
             frozen: BTreeSet::new(),
+            cpu: Default::default(),
             started: Instant::now(),
             shut: false,
             options: options.clone(),

@@ -604,7 +604,12 @@ impl App {
             Screen::Dashboard(s) => match m.kind {
                 MouseEventKind::ScrollUp => s.dash.scroll_at(&areas, m.column, m.row, -1),
                 MouseEventKind::ScrollDown => s.dash.scroll_at(&areas, m.column, m.row, 1),
-                MouseEventKind::Down(MouseButton::Left) => s.dash.click(&areas, m.column, m.row),
+                MouseEventKind::Down(MouseButton::Left) => {
+                    // A click on a process's line in the Source pane steps it.
+                    if let Some(lane) = s.dash.click(&areas, m.column, m.row) {
+                        s.step(Some(lane));
+                    }
+                }
                 _ => {}
             },
             Screen::Picker => {

@@ -180,3 +180,46 @@ pub fn clear_box(r: Rect, buf: &mut Buffer) {
         }
     }
 }
+
+/// An op as the program's own language says it: a Python program's
+/// `open(…).read()` is `read`, not the lesson API's `read_text`; a Rhai
+/// lesson's ops keep their API names.
+pub fn op_word(op: crate::vocab::Op, engine: crate::codec::Engine) -> &'static str {
+    use crate::vocab::Op as O;
+    if engine != crate::codec::Engine::Python {
+        return op.api_name();
+    }
+    match op {
+        O::ReadText | O::ReadJson | O::Load => "read",
+        O::WriteText | O::WriteJson | O::AppendText | O::Store => "write",
+        O::ListDir => "listdir",
+        other => other.api_name(),
+    }
+}
+
+/// The timeline's marks and what they mean (`█ running  ▓ blocked …`), for
+/// the help screen and a figure's lanes pane: of `states` (in this order),
+/// and `‖ stopped` when `stopped` (a process frozen with `z`, SIGSTOP).
+pub fn timeline_legend(states: &[crate::model::PState], stopped: bool, with_key: bool, lang: Lang, th: &Theme) -> Vec<ratatui::text::Span<'static>> {
+    use crate::model::PState;
+    use ratatui::text::Span;
+    let mut spans = Vec::new();
+    for &s in states {
+        let name = match s {
+            PState::Killed(_) => lang.pick("killed", "被杀死"),
+            PState::Running => lang.pick("running", "运行"),
+            PState::Ready => lang.pick("ready", "就绪"),
+            PState::Blocked => lang.pick("blocked", "阻塞"),
+            PState::Sleeping => lang.pick("sleeping", "睡眠"),
+            PState::Starting => lang.pick("starting", "启动中"),
+            PState::Exited(_) => continue,
+        };
+        spans.push(Span::styled(Theme::glyph(s, false).to_string(), th.state(s, false)));
+        spans.push(Span::raw(format!(" {name}  ")));
+    }
+    if stopped {
+        spans.push(Span::styled(Theme::glyph(PState::Running, true).to_string(), th.state(PState::Running, true)));
+        spans.push(Span::raw(format!(" {}  ", if with_key { lang.pick("stopped (z)", "已冻结(z)") } else { lang.pick("stopped", "已冻结") })));
+    }
+    spans
+}

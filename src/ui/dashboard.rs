@@ -7,6 +7,8 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Margin, Rect};
 use ratatui::widgets::Widget;
 
+use crate::vocab::Lane;
+
 use super::common::{render_too_small, too_small};
 use super::panes::banner::BannerWidget;
 use super::panes::explain::ExplainWidget;
@@ -16,8 +18,8 @@ use super::common::scroll_offset;
 use super::panes::log::LogWidget;
 use super::panes::overlay::{DetailsWidget, HelpWidget};
 use super::panes::resources::{self, ResourcesWidget};
-use super::panes::source::SourceWidget;
-use super::state::{Dashboard, Overlay, Pane};
+use super::panes::source::{MARKS as SOURCE_MARKS, SourceWidget};
+use super::state::{Dashboard, FigurePane, Overlay, Pane};
 use super::panes::variables::VariablesWidget;
 use super::panes::console::ConsoleWidget;
 use super::keymap::Scope;
@@ -68,9 +70,12 @@ pub fn layout(area: Rect, dash: &Dashboard) -> Areas {
 
 impl Dashboard {
     /// A left click at (x, y): focuses the pane there and selects the
-    /// process or resource under the pointer.
-    pub fn click(&mut self, areas: &Areas, x: u16, y: u16) {
-        let Some(pane) = areas.pane_at(x, y) else { return };
+    /// process or resource under the pointer. On a line of the Source pane
+    /// where processes are (The Deadlock Empire's way), it selects the one
+    /// whose mark was clicked (or the first there) and returns it: the
+    /// caller steps it.
+    pub fn click(&mut self, areas: &Areas, x: u16, y: u16) -> Option<Lane> {
+        let pane = areas.pane_at(x, y)?;
         self.view.focus = pane;
         match pane {
             Pane::Lanes => {
@@ -92,8 +97,24 @@ impl Dashboard {
                     self.view.selected_res = i;
                 }
             }
-            Pane::Source | Pane::Log => {}
+            Pane::Source => {
+                let inner = areas.source.inner(Margin::new(1, 1));
+                if y < inner.y || y >= inner.bottom() {
+                    return None;
+                }
+                let top = self.view.source_scroll.unwrap_or_else(|| self.followed_source_top(inner.height as usize));
+                let (n, _) = self.source.get(top + (y - inner.y) as usize)?;
+                let at = self.lanes_at_line(*n);
+                let mark = (x.saturating_sub(inner.x)) as usize;
+                let lane = *at.get(mark).filter(|_| mark < SOURCE_MARKS).or(at.first())?;
+                if Some(lane) != self.selected_lane() {
+                    self.select_lane(lane);
+                }
+                return Some(lane);
+            }
+            Pane::Log => {}
         }
+        None
     }
 
     /// The mouse wheel over a pane scrolls it (moves the selection in lists),
@@ -112,6 +133,9 @@ impl Widget for &Dashboard {
         if too_small(area) {
             render_too_small(area, buf, self.lang);
             return;
+        }
+        if let Some(stack) = &self.view.stack {
+            return render_stack(self, stack, area, buf);
         }
         let a = layout(area, self);
         HeaderWidget::new(self).render(a.header, buf);
@@ -135,4 +159,39 @@ impl Widget for &Dashboard {
             None => {}
         }
     }
+}
+
+/// A figure of chosen panes (`snapshot --panes`): the header and banner, the
+/// panes top to bottom in the order given — a list pane (lanes, resources,
+/// variables) as tall as its rows, the text panes (source, log, console)
+/// sharing the rest — and the footer.
+fn render_stack(d: &Dashboard, stack: &[FigurePane], area: Rect, buf: &mut Buffer) {
+    let banner_h = BannerWidget::new(d).height(area.width);
+    let [header, banner, body, footer] = Layout::vertical([Constraint::Length(1), Constraint::Length(banner_h), Constraint::Fill(1), Constraint::Length(1)]).areas(area);
+    HeaderWidget::new(d).render(header, buf);
+    BannerWidget::new(d).render(banner, buf);
+    let inner_w = body.width.saturating_sub(2) as usize;
+    let texts = stack.iter().filter(|p| matches!(p, FigurePane::Source | FigurePane::Log | FigurePane::Console)).count();
+    let want = |p: &FigurePane| -> Constraint {
+        let rows = match p {
+            FigurePane::Lanes => d.lane_rows().len() + 3 + usize::from(d.missing_selection().is_some()),
+            FigurePane::Resources => resources::pane_lines(d, inner_w).len().max(1) + 2,
+            FigurePane::Variables => super::panes::variables::lines(d, inner_w).len().max(1) + 2,
+            FigurePane::Source | FigurePane::Log | FigurePane::Console => return Constraint::Fill(1),
+        };
+        // With no text pane to take the rest, the last pane does.
+        if texts == 0 { Constraint::Max(rows as u16) } else { Constraint::Length((rows as u16).min(body.height * 55 / 100)) }
+    };
+    let areas = Layout::vertical(stack.iter().map(want)).split(body);
+    for (p, r) in stack.iter().zip(areas.iter().copied()) {
+        match p {
+            FigurePane::Lanes => LanesWidget::new(d).render(r, buf),
+            FigurePane::Resources => ResourcesWidget::new(d).render(r, buf),
+            FigurePane::Source => SourceWidget::new(d).render(r, buf),
+            FigurePane::Variables => VariablesWidget::new(d).render(r, buf),
+            FigurePane::Log => LogWidget::new(d).render(r, buf),
+            FigurePane::Console => ConsoleWidget::new(d).render(r, buf),
+        }
+    }
+    FooterWidget::new(&d.view.message, Scope::Dashboard, d.lang, &d.theme).mode(d.status.mode).render(footer, buf);
 }

@@ -186,15 +186,16 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
 /// Reads and writes shown under a Value or Array (the model keeps more).
 pub const RECENT_SHOWN: usize = 3;
 
-/// The line of a file: its path, a preview of its content, the last op on it.
+/// The line of a file: its path, a preview of its content, the last op on it
+/// (in the program's words: see [`op_word`](crate::ui::common::op_word)).
 /// At `w` columns the path and the preview are shortened (after the word
 /// `file` and the last op go), never cut by the pane's edge.
-pub fn file_line(m: &Model, f: &FileState, lang: Lang, th: &Theme, w: usize) -> Line<'static> {
+pub fn file_line(m: &Model, f: &FileState, engine: crate::codec::Engine, lang: Lang, th: &Theme, w: usize) -> Line<'static> {
     let mut parts = vec![
         (text::one_line(&f.path), Part::Name, th.bold()),
         (format!(" {} ", lang.pick("file", "文件")), Part::Droppable, th.dim()),
         (text::one_line(&f.preview), Part::Name, Style::new()),
-        (format!("  ({} · {})", f.last_op.api_name(), m.pname(f.last_lane)), Part::Droppable, th.dim()),
+        (format!("  ({} · {})", crate::ui::common::op_word(f.last_op, engine), m.pname(f.last_lane)), Part::Droppable, th.dim()),
     ];
     text::fit_parts(&mut parts, w);
     if parts.len() == 2 {

@@ -24,6 +24,9 @@ pub fn as_figure(dash: &mut Dashboard, moment: &str) {
     }
     dash.view.message = Some((what, Tone::Info));
     dash.view.figure = true;
+    // CPU use is the moment's, not the lesson's: a figure has none (and so
+    // the dashboard's `p` draws what `snapshot` draws).
+    dash.status.cpu.clear();
 }
 
 /// Draws `dash` as the dashboard would on a `width`×`height` terminal. The

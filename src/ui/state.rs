@@ -48,6 +48,9 @@ pub struct RunStatus {
     pub corrupt: u64,
     /// Lanes frozen with SIGSTOP.
     pub frozen: BTreeSet<Lane>,
+    /// Percent of one core each live process used lately, sampled by the
+    /// conductor (htop's CPU%); empty in figures (not reproducible).
+    pub cpu: BTreeMap<Lane, f32>,
     /// Nothing changes until the user acts (every process parked, blocked or
     /// ended): only then is a deadlock in the model a real one.
     pub settled: bool,
@@ -99,6 +102,7 @@ impl Default for RunStatus {
             dropped: 0,
             corrupt: 0,
             frozen: BTreeSet::new(),
+            cpu: BTreeMap::new(),
             settled: false,
             clock_ns: 0,
             steps: 0,
@@ -214,6 +218,9 @@ pub struct ViewState {
     /// Drawn as a figure for course notes (`p`, `snapshot`): no tool
     /// counters (records/s, dropped) and the lesson's title in full.
     pub figure: bool,
+    /// A figure of chosen panes only (`snapshot --panes`), stacked top to
+    /// bottom in this order; `None`: the dashboard's layout.
+    pub stack: Option<Vec<FigurePane>>,
     /// Ended processes stay in the list even when it overflows (`f`).
     pub show_ended: bool,
     /// Process rows the lanes pane showed at the last draw (0: not drawn yet),
@@ -232,7 +239,7 @@ pub struct ViewState {
 
 impl Default for ViewState {
     fn default() -> Self {
-        ViewState { focus: Pane::Lanes, selected_lane: None, chosen: None, selection_changed: None, selection_seen: None, pending: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false, show_vars: false, console: false }
+        ViewState { focus: Pane::Lanes, selected_lane: None, chosen: None, selection_changed: None, selection_seen: None, pending: None, selected_res: 0, log_scroll: 0, source_scroll: None, overlay: None, message: None, figure: false, stack: None, overlay_scroll: 0, show_ended: false, lanes_capacity: 0, prints_only: false, show_vars: false, console: false }
     }
 }
 
@@ -240,8 +247,11 @@ impl Default for ViewState {
 #[derive(Clone, Debug)]
 pub struct Dashboard {
     pub lesson: Lesson,
-    /// The script, one entry per line, tabs expanded.
-    pub source: Vec<String>,
+    /// The script as the Source pane shows it: (line number, text), tabs
+    /// expanded, without forkscope's own `# forkscope-fix:` notes (a line
+    /// that is only such a note is left out, a trailing one cut off); the
+    /// numbers stay the program's own.
+    pub source: Vec<(usize, String)>,
     /// `name=value` of every parameter, as the run got them.
     pub params: String,
     /// The parameters themselves (which goals apply to this variant).
@@ -262,9 +272,69 @@ pub struct Dashboard {
     pub figure_note: Option<String>,
 }
 
+/// A pane a figure can show (`snapshot --panes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FigurePane {
+    Lanes,
+    Resources,
+    Source,
+    Variables,
+    Log,
+    Console,
+}
+
+impl FigurePane {
+    /// Every pane, with its name on the command line.
+    pub const ALL: [(&'static str, FigurePane); 6] = [
+        ("lanes", FigurePane::Lanes),
+        ("resources", FigurePane::Resources),
+        ("source", FigurePane::Source),
+        ("variables", FigurePane::Variables),
+        ("log", FigurePane::Log),
+        ("console", FigurePane::Console),
+    ];
+
+    /// `lanes,source,log` as panes in that order; an unknown or repeated
+    /// name is an error that says which names there are.
+    pub fn parse_list(s: &str) -> Result<Vec<FigurePane>, String> {
+        let names = || FigurePane::ALL.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+        let mut out = Vec::new();
+        for word in s.split(',').map(str::trim) {
+            let Some(&(_, p)) = FigurePane::ALL.iter().find(|(n, _)| *n == word) else {
+                return Err(if word.is_empty() { format!("--panes {s:?}: an empty pane name (panes: {})", names()) } else { format!("--panes: no pane called {word:?} (panes: {})", names()) });
+            };
+            if out.contains(&p) {
+                return Err(format!("--panes: {word} is named twice"));
+            }
+            out.push(p);
+        }
+        Ok(out)
+    }
+}
+
+/// Marks a comment forkscope added to a program of the notes (what it
+/// changed and why): for the reader of the file, not for the class.
+const FIX_NOTE: &str = "# forkscope-fix:";
+
+/// `script` as the Source pane shows it (see [`Dashboard::source`]).
+pub fn shown_source(script: &str) -> Vec<(usize, String)> {
+    script
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim_start().starts_with(FIX_NOTE))
+        .map(|(i, l)| {
+            let code = match l.find(FIX_NOTE) {
+                Some(at) => l[..at].trim_end(),
+                None => l,
+            };
+            (i + 1, code.replace('\t', "    "))
+        })
+        .collect()
+}
+
 impl Dashboard {
     pub fn new(lesson: Lesson, params: &BTreeMap<String, Value>, seed: u64, lang: Lang, theme: Theme) -> Dashboard {
-        let source = lesson.script.lines().map(|l| l.replace('\t', "    ")).collect();
+        let source = shown_source(&lesson.script);
         let param_values = params.clone();
         let params = lesson.params_text(params);
         Dashboard { lesson, source, params, param_values, seed, lang, theme, model: Model::new(), status: RunStatus::default(), view: ViewState::default(), judge: Default::default(), explored: None, figure_note: None }
@@ -489,6 +559,24 @@ impl Dashboard {
         }
     }
 
+    /// Selects process `lane` (as a click on its row would).
+    pub fn select_lane(&mut self, lane: Lane) {
+        self.view.selected_lane = Some(lane);
+        self.view.chosen = Identity::of(&self.model, lane);
+        self.view.selection_changed = Some(Instant::now());
+        self.view.pending = None;
+        self.view.source_scroll = None;
+    }
+
+    /// The live processes at source line `n`, as the Source pane marks them:
+    /// the selected one first, then in lane order.
+    pub fn lanes_at_line(&self, n: usize) -> Vec<Lane> {
+        let sel = self.selected_lane();
+        let mut at: Vec<Lane> = self.model.live().filter(|p| p.line as usize == n && n > 0).map(|p| p.lane).collect();
+        at.sort_by_key(|l| (Some(*l) != sel, *l));
+        at
+    }
+
     /// Selects the process in row `row` (clamped).
     pub fn select_row(&mut self, row: isize) {
         let rows = self.shown_rows(self.view.lanes_capacity).0;
@@ -504,11 +592,19 @@ impl Dashboard {
         self.view.source_scroll = None;
     }
 
+    /// Whether pane `p` is drawn with the focus (bold border, `[title]`): a
+    /// figure shows no focus, it is the tool's, not the lesson's.
+    pub fn has_focus(&self, p: Pane) -> bool {
+        self.view.focus == p && !self.view.figure
+    }
+
     /// Top line of the source pane when it follows the selected process:
     /// its line a third of the way down.
     pub fn followed_source_top(&self, height: usize) -> usize {
         let line = self.selected_lane().and_then(|l| self.model.processes.get(&l)).map_or(0, |p| p.line as usize);
-        line.saturating_sub(1).saturating_sub(height / 3).min(self.source.len().saturating_sub(height.max(1)))
+        // The row of that line (or of the next one shown, if it is a hidden note).
+        let row = self.source.iter().position(|(n, _)| *n >= line).unwrap_or(self.source.len());
+        row.saturating_sub(height / 3).min(self.source.len().saturating_sub(height.max(1)))
     }
 
     pub fn next_pane(&mut self) {

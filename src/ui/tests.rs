@@ -67,7 +67,7 @@ fn lanes_line_up_with_wide_names() {
     let cols: Vec<usize> = [("MainProcess", "101"), ("买票人甲", "102"), ("Process-2", "103")]
         .iter()
         .map(|(name, pid)| {
-            let row = lines.iter().find(|l| l.get(4..).is_some_and(|r| r.trim_start_matches(['└', ' ']).starts_with(name))).unwrap_or_else(|| panic!("{name} missing: {lines:#?}"));
+            let row = lines.iter().find(|l| l.get(4..).is_some_and(|r| r.trim_start_matches(|c: char| "└ ".contains(c) || super::theme::LANE_MARKS.contains(&c)).starts_with(name))).unwrap_or_else(|| panic!("{name} missing: {lines:#?}"));
             col(row, pid).unwrap()
         })
         .collect();
@@ -75,7 +75,7 @@ fn lanes_line_up_with_wide_names() {
     for l in &lines {
         assert_eq!(text::width(l), 90, "{l}");
     }
-    let row = lines.iter().find(|l| l.contains("└ 买票人甲")).unwrap();
+    let row = lines.iter().find(|l| l.contains("└ ") && l.contains(" 买票人甲")).unwrap();
     assert!(row.contains("blocked") && row.contains("acquire Lock-B, held by Process-2"), "{row}");
     assert!(row.contains('▓'), "the timeline shows it blocked: {row}");
 }
@@ -87,7 +87,7 @@ fn a_thread_under_its_process_shows_its_own_name() {
     let mut f = feed(Theme::colored());
     f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "MainProcess/Thread-1 (func)", "worker", false).spawn_as(1, 3, "MainProcess/Thread-2 (func)", "worker", false);
     let lines = render(LanesWidget::new(&f.m), 70, 6);
-    for name in ["└ Thread-1 (func)", "└ Thread-2 (func)"] {
+    for name in [" Thread-1 (func)", " Thread-2 (func)"] {
         assert!(lines.iter().any(|l| l.contains(name)), "{name}:\n{}", lines.join("\n"));
     }
     assert!(!lines.iter().any(|l| l.contains("MainProcess/")), "{}", lines.join("\n"));
@@ -150,16 +150,17 @@ fn every_kind_is_drawn_from_the_generic_fields() {
 }
 
 #[test]
-fn source_marks_the_selected_line_and_the_others_in_lane_colour() {
+fn source_marks_the_selected_line_and_the_others_with_their_marks() {
     let mut f = feed(Theme::mono());
     f.spawn_as(0, 1, "MainProcess", "worker", false).spawn_as(1, 2, "Process-1", "worker", false).spawn_as(1, 3, "Process-2", "worker", false).res(1, 0, ResKind::Lock, "L", 1);
     f.acquired(2, 0, 2).blocks(3, 0, 2, 2).at_line(1, 6, RecordKind::Park);
     f.m.view.selected_lane = Some(Lane(2));
     let lines = render(SourceWidget::new(&f.m), 40, 9);
     let l2 = lines.iter().find(|l| l.contains(" 2     a.acquire")).unwrap();
-    assert!(l2.starts_with("│▶3"), "selected first, then lane 3 (its digit without colour): {l2}");
+    let mark = |lane: u32| Theme::mark(Lane(lane));
+    assert!(l2.starts_with(&format!("│▶{}", mark(3))), "selected first, then lane 3 (its mark, which reads without colour): {l2}");
     let l6 = lines.iter().find(|l| l.contains(" 6     let p")).unwrap();
-    assert!(l6.starts_with("│1 "), "{l6}");
+    assert!(l6.starts_with(&format!("│{} ", mark(1))), "{l6}");
     assert!(lines[0].contains("Process-1 at line 2"), "{}", lines[0]);
 }
 
@@ -590,4 +591,120 @@ fn a_stepped_run_keeps_its_timeline_scale_when_it_ends() {
         let rows = render(LanesWidget::new(&f.m), 120, 8);
         assert!(rows[1].contains(want), "{mode:?}, ran free {ran_free}: {rows:#?}");
     }
+}
+
+/// The Source pane leaves out forkscope's `# forkscope-fix:` notes (a line
+/// that is only one, or its trailing part) and keeps the program's own line
+/// numbers.
+#[test]
+fn the_source_pane_hides_forkscope_fix_notes_and_keeps_line_numbers() {
+    let script = "import time\n# forkscope-fix: the notes say so\nN = 4  # forkscope-fix: lesson parameter\nx = 1  # the program's own comment\n";
+    assert_eq!(super::state::shown_source(script), vec![(1, "import time".to_string()), (3, "N = 4".to_string()), (4, "x = 1  # the program's own comment".to_string())]);
+    let mut f = feed(Theme::mono());
+    f.m.source = super::state::shown_source(script);
+    let all = render(SourceWidget::new(&f.m), 50, 6).join("\n");
+    assert!(!all.contains("forkscope-fix") && all.contains(" 3 N = 4") && all.contains(" 4 x = 1"), "{all}");
+}
+
+/// A Python program's file op says Python's word (`read`, `write`), a Rhai
+/// lesson's keeps the lesson API's (`read_text`).
+#[test]
+fn python_ops_are_said_in_python_words() {
+    use crate::codec::Engine;
+    use super::common::op_word;
+    assert_eq!(op_word(Op::ReadText, Engine::Python), "read");
+    assert_eq!(op_word(Op::WriteText, Engine::Python), "write");
+    assert_eq!(op_word(Op::AppendText, Engine::Python), "write");
+    assert_eq!(op_word(Op::Acquire, Engine::Python), "acquire");
+    assert_eq!(op_word(Op::ReadText, Engine::default()), if Engine::default() == Engine::Python { "read" } else { "read_text" });
+    let mut f = feed(Theme::mono());
+    f.m.lesson.engine = Engine::Python;
+    f.spawn(0, 1, "MainProcess");
+    f.op_at(1, 3, Op::ReadText, 0, None, (0, 0, 0), Some("ticket\t{\"count\": 4}"));
+    let all = render(ResourcesWidget::new(&f.m), 60, 4).join("\n");
+    assert!(all.contains("(read · MainProcess)") && !all.contains("read_text"), "{all}");
+}
+
+/// Twelve processes, twelve looks: colour and mark differ for every pair
+/// of the first twelve lanes, and the marks alone (what grey print keeps)
+/// differ too.
+#[test]
+fn twelve_lanes_have_distinct_colours_and_marks() {
+    let th = Theme::colored();
+    let lanes: Vec<Lane> = (0..12).map(Lane).collect();
+    let marks: std::collections::HashSet<char> = lanes.iter().map(|l| Theme::mark(*l)).collect();
+    assert_eq!(marks.len(), 12, "marks {marks:?}");
+    let colours: std::collections::HashSet<String> = lanes.iter().map(|l| format!("{:?}", th.lane(*l).fg)).collect();
+    assert_eq!(colours.len(), 12, "colours {colours:?}");
+    // As printed (either paper), every two lanes differ clearly in colour.
+    for paper in [crate::export::Paper::Light, crate::export::Paper::Dark] {
+        let ink: Vec<crate::export::palette::Rgb> = lanes
+            .iter()
+            .map(|l| {
+                let mut cell = ratatui::buffer::Cell::default();
+                cell.set_style(th.lane(*l));
+                crate::export::palette::paint(&cell, paper).fg
+            })
+            .collect();
+        for i in 0..12 {
+            for j in i + 1..12 {
+                let (a, b) = (ink[i], ink[j]);
+                let d = (a.0 as i32 - b.0 as i32).abs() + (a.1 as i32 - b.1 as i32).abs() + (a.2 as i32 - b.2 as i32).abs();
+                assert!(d >= 60, "lanes {i} and {j} print alike on {paper:?}: {a:?} {b:?}");
+            }
+        }
+    }
+    for m in &marks {
+        assert_eq!(text::width(&m.to_string()), 1, "{m} takes one column");
+    }
+}
+
+/// A figure has no selection bar and no focus bracket, and its lanes pane's
+/// border has the legend of the timeline marks it shows.
+#[test]
+fn a_figure_has_no_selection_or_focus_and_a_legend() {
+    let mut f = crossed_locks(Theme::mono());
+    f.m.view.selected_lane = Some(Lane(2));
+    let shown = buffer_lines(&super::figure::frame(&f.m, 100, 24)).join("\n");
+    assert!(shown.contains(">└ ") && shown.contains("[Processes"), "the dashboard marks both:\n{shown}");
+    super::figure::as_figure(&mut f.m, "step 7");
+    let fig = buffer_lines(&super::figure::frame(&f.m, 100, 24)).join("\n");
+    assert!(!fig.contains(">└ ") && !fig.contains("│>") && !fig.contains('['), "no selection or focus marks:\n{fig}");
+    let border = fig.lines().find(|l| l.starts_with("└ ") && l.contains("running")).unwrap_or_else(|| panic!("no legend:\n{fig}"));
+    assert!(border.contains("▓ blocked"), "{border}");
+}
+
+/// `snapshot --panes`: names in order; an unknown or repeated one says
+/// which there are.
+#[test]
+fn figure_panes_parse_in_order_and_name_the_choices() {
+    use super::state::FigurePane;
+    assert_eq!(FigurePane::parse_list("source,lanes").unwrap(), vec![FigurePane::Source, FigurePane::Lanes]);
+    let e = FigurePane::parse_list("lanes,graph").unwrap_err();
+    assert!(e.contains("\"graph\"") && e.contains("lanes, resources, source, variables, log, console"), "{e}");
+    assert!(FigurePane::parse_list("log,log").unwrap_err().contains("twice"));
+    let mut f = crossed_locks(Theme::mono());
+    super::figure::as_figure(&mut f.m, "step 7");
+    f.m.view.stack = Some(vec![FigurePane::Source, FigurePane::Lanes]);
+    let fig = buffer_lines(&super::figure::frame(&f.m, 80, 24)).join("\n");
+    let (src, lanes) = (fig.find("Source").unwrap(), fig.find("Processes").unwrap());
+    assert!(src < lanes && !fig.contains("Resources") && !fig.contains("Log ·"), "{fig}");
+}
+
+/// A click on a line of the Source pane where a process is selects that
+/// process and asks for its step; elsewhere it asks for nothing.
+#[test]
+fn a_click_on_a_process_line_in_the_source_asks_to_step_it() {
+    let mut f = crossed_locks(Theme::mono());
+    f.m.view.selected_lane = Some(Lane(1));
+    let areas = dashboard::layout(Rect::new(0, 0, 100, 30), &f.m);
+    let inner = areas.source.inner(ratatui::layout::Margin::new(1, 1));
+    let top = f.m.followed_source_top(inner.height as usize);
+    let source = f.m.source.clone();
+    let row_of = |n: usize| inner.y + (source.iter().position(|(k, _)| *k == n).unwrap() - top) as u16;
+    // Line 3 is where 买票人甲 (lane 2) waits.
+    assert_eq!(f.m.click(&areas, inner.x + 10, row_of(3)), Some(Lane(2)));
+    assert_eq!(f.m.selected_lane(), Some(Lane(2)), "the clicked process is selected");
+    f.m.view.source_scroll = Some(top);
+    assert_eq!(f.m.click(&areas, inner.x + 10, row_of(1)), None, "no process on line 1");
 }

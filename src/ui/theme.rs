@@ -13,8 +13,32 @@ pub struct Theme {
     pub color: bool,
 }
 
-/// Lane colours, distinct on dark and light backgrounds; lane N takes N mod len.
-const LANE_COLORS: [Color; 8] = [Color::Cyan, Color::Yellow, Color::Magenta, Color::Green, Color::LightBlue, Color::LightRed, Color::LightGreen, Color::LightMagenta];
+/// Lane colours, distinct on dark and light backgrounds, and from the
+/// state colours (no red: red is blocked); lane N takes N mod len:
+/// five of the terminal's named colours, then seven of xterm's 256
+/// (orange, steel blue, lime, fuchsia, tan, two pinks), chosen far apart
+/// from each other and from the state colours, as printed on either paper
+/// (a named colour's light shade prints like its dark one). In grey print
+/// each lane's [`LANE_MARKS`] tells them apart.
+const LANE_COLORS: [Color; 12] = [
+    Color::Cyan,
+    Color::Yellow,
+    Color::Magenta,
+    Color::Green,
+    Color::LightBlue,
+    Color::Indexed(202),
+    Color::Indexed(68),
+    Color::Indexed(70),
+    Color::Indexed(201),
+    Color::Indexed(137),
+    Color::Indexed(198),
+    Color::Indexed(213),
+];
+
+/// Each lane's mark, beside its name in the lanes pane and at its line in
+/// the source pane: a shape that reads without colour (grey print,
+/// `NO_COLOR`); lane N takes N mod len, like its colour.
+pub const LANE_MARKS: [char; 12] = ['●', '■', '▲', '◆', '★', '▼', '♠', '♣', '♥', '✚', '✖', '◐'];
 
 impl Theme {
     /// Colour unless `NO_COLOR` is set to something.
@@ -77,6 +101,11 @@ impl Theme {
     /// The colour of a process's lane (its name, its log lines, its source marker).
     pub fn lane(&self, lane: crate::vocab::Lane) -> Style {
         self.fg(LANE_COLORS[lane.index() % LANE_COLORS.len()])
+    }
+
+    /// A process's mark (see [`LANE_MARKS`]).
+    pub fn mark(lane: crate::vocab::Lane) -> char {
+        LANE_MARKS[lane.index() % LANE_MARKS.len()]
     }
 
     /// The selected row of the focused pane.

@@ -89,11 +89,12 @@ impl Widget for ConsoleWidget<'_> {
         let d = self.dash;
         let (m, l, th) = (&d.model, d.lang, &d.theme);
         let scroll = d.view.log_scroll;
-        let mut title = format!("{} · {}", l.pick("Console", "控制台"), l.pick("c: log", "c:日志"));
+        // A figure names no keys.
+        let mut title = if d.view.figure { l.pick("Console", "控制台").to_string() } else { format!("{} · {}", l.pick("Console", "控制台"), l.pick("c: log", "c:日志")) };
         if scroll > 0 {
             title.push_str(&format!(" · ↑{scroll}"));
         }
-        let block = pane_block(title, d.view.focus == Pane::Log, th);
+        let block = pane_block(title, d.has_focus(Pane::Log), th);
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height == 0 || inner.width < 10 {

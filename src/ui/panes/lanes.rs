@@ -109,7 +109,7 @@ impl Widget for LanesWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let d = self.dash;
         let (m, l, th) = (&d.model, d.lang, &d.theme);
-        let focused = d.view.focus == Pane::Lanes;
+        let focused = d.has_focus(Pane::Lanes);
         let live = m.live().count();
         let visible = area.height.saturating_sub(3) as usize;
         let (shown, folded) = d.shown_rows(visible);
@@ -135,7 +135,13 @@ impl Widget for LanesWidget<'_> {
         let above = hidden(&shown[..offset.min(shown.len())]);
         let below = hidden(&shown[(offset + visible).min(shown.len())..]);
         let scrolled = hidden_hint(above, below, l);
-        let run_info = format!("{scrolled}{fold} {} {}{}{} ", l.pick("seed", "种子"), d.seed, if d.params.is_empty() { "" } else { " · " }, d.params);
+        // A figure says the seed and parameters in its footer; its border
+        // keeps the room for the timeline's legend (drawn after the rows).
+        let run_info = if d.view.figure {
+            if scrolled.is_empty() && fold.is_empty() { String::new() } else { format!("{scrolled}{fold} ") }
+        } else {
+            format!("{scrolled}{fold} {} {}{}{} ", l.pick("seed", "种子"), d.seed, if d.params.is_empty() { "" } else { " · " }, d.params)
+        };
         let block = pane_block(title, focused, th).title_bottom(Line::styled(text::fit(&run_info, area.width.saturating_sub(4) as usize), th.dim()));
         let inner = block.inner(area);
         block.render(area, buf);
@@ -160,16 +166,20 @@ impl Widget for LanesWidget<'_> {
                     }
                     None => Default::default(),
                 };
-                Some(Row { lane, name: format!("{indent}{}", text::one_line(short_name(m, p))), p, badge: badge(p, frozen, l), frozen, on })
+                Some(Row { lane, name: format!("{indent}{} {}", Theme::mark(lane), text::one_line(short_name(m, p))), p, badge: badge(p, frozen, l), frozen, on })
             })
             .collect();
 
         // Column widths from the content, the rest to the "on" column and the timeline.
         let w = inner.width as usize;
-        let name_w = rows.iter().map(|r| text::width(&r.name)).max().unwrap_or(0).clamp(7, 18);
+        let name_w = rows.iter().map(|r| text::width(&r.name)).max().unwrap_or(0).clamp(7, 20);
         let pid_w = rows.iter().map(|r| r.p.pid.to_string().len()).max().unwrap_or(3).max(3);
         let state_w = rows.iter().map(|r| text::width(&r.badge)).max().unwrap_or(5).clamp(5, 17);
-        let fixed = 1 + name_w + 1 + pid_w + 1 + state_w + 1;
+        // CPU% (htop's), while the conductor samples it, where it leaves
+        // the "on" column and the timeline their room (not at 80 columns).
+        let no_cpu = 1 + name_w + 1 + pid_w + 1 + state_w + 1;
+        let cpu_w = if d.status.cpu.is_empty() || w < no_cpu + 5 + 24 { 0 } else { 5 };
+        let fixed = no_cpu + cpu_w;
         let rest = w.saturating_sub(fixed);
         let on_label = l.pick("waits for / at", "等待 / 位置");
         let on_max = rows.iter().map(|r| text::width(&r.on.0)).max().unwrap_or(0).max(text::width(on_label));
@@ -182,12 +192,13 @@ impl Widget for LanesWidget<'_> {
         let by_steps = (matches!(d.status.mode, Mode::Paused | Mode::Stepping { .. }) && !(d.status.ran_free && d.status.steps == 0)) || (d.status.mode == Mode::Ended && stepped);
         let cell_label = if by_steps { l.pick("1 step", "1 步").to_string() } else { text::span(tick) };
         let head = format!(
-            " {} {} {} {} {}",
+            " {} {} {}{} {} {}",
             text::pad(l.pick("process", "进程"), name_w),
             text::pad("pid", pid_w),
+            if cpu_w > 0 { format!("{:>4} ", "cpu") } else { String::new() },
             text::pad(l.pick("state", "状态"), state_w),
             text::pad(on_label, on_w),
-            text::fit(&format!("{} ({}/{})", l.pick("timeline", "时间线"), cell_label, l.pick("cell", "格")), tl_w),
+            timeline_head(&cell_label, tl_w, l),
         );
         Line::styled(text::fit(head.trim_end(), w), th.dim()).render(Rect { height: 1, ..inner }, buf);
 
@@ -200,37 +211,82 @@ impl Widget for LanesWidget<'_> {
             line.render(row, buf);
             buf.set_style(Rect { width: (fixed + on_w).min(w) as u16, ..row }, if focused { th.selected() } else { th.selected_unfocused() });
         }
+        // The states the shown timelines have, for a figure's legend.
+        let mut seen = std::collections::HashSet::new();
+        let mut stopped = false;
         for (i, r) in rows.iter().enumerate().skip(offset).take(visible) {
             let y = inner.y + 1 + (i - offset) as u16;
             let is_sel = Some(r.lane) == selected;
             let on = if text::width(&r.on.0) <= on_w { &r.on.0 } else { &r.on.1 };
             let state_style = th.state(r.p.state, r.frozen);
             let mut spans = vec![
-                Span::raw(if is_sel { ">" } else { " " }),
+                Span::raw(if is_sel && !d.view.figure { ">" } else { " " }),
                 Span::styled(text::pad(&r.name, name_w), th.lane(r.lane)),
                 Span::raw(" "),
                 Span::raw(text::pad(&r.p.pid.to_string(), pid_w)),
                 Span::raw(" "),
+                Span::styled(cpu_text(d.status.cpu.get(&r.lane).copied(), cpu_w), th.dim()),
                 Span::styled(text::pad(&r.badge, state_w), state_style),
                 Span::raw(" "),
                 Span::styled(text::pad(on, on_w), if r.p.state == PState::Blocked { state_style } else { Style::new() }),
             ];
             if tl_w > 0 {
                 spans.push(Span::raw(" "));
-                spans.extend(timeline_spans(&r.p.history, d.status.clock_ns, tick, tl_w, th));
+                let cells = timeline(&r.p.history, d.status.clock_ns, tick, tl_w);
+                seen.extend(cells.iter().flatten().map(std::mem::discriminant));
+                spans.extend(timeline_spans(&cells, th));
             }
+            stopped |= r.frozen;
             let row = Rect { y, height: 1, ..inner };
             Line::from(spans).render(row, buf);
-            if is_sel {
+            if is_sel && !d.view.figure {
                 let sel_area = Rect { width: (fixed + on_w).min(w) as u16, ..row };
                 buf.set_style(sel_area, if focused { th.selected() } else { th.selected_unfocused() });
+            }
+        }
+        if d.view.figure && tl_w > 0 {
+            // The legend of the marks the figure shows, on the bottom border
+            // after what the border says already.
+            let order = [PState::Running, PState::Ready, PState::Blocked, PState::Sleeping, PState::Starting, PState::Killed(9)];
+            let states: Vec<PState> = order.into_iter().filter(|s| seen.contains(&std::mem::discriminant(s))).collect();
+            let mut spans = crate::ui::common::timeline_legend(&states, stopped, false, l, th);
+            if let Some(last) = spans.last_mut() {
+                last.content = last.content.trim_end().to_string().into();
+            }
+            let x = area.x + 1 + text::width(&run_info) as u16;
+            let room = area.right().saturating_sub(x + 2);
+            let line = Line::from(spans);
+            if line.width() as u16 <= room && !states.is_empty() {
+                let at = Rect { x: x + 1, y: area.bottom() - 1, width: room, height: 1 };
+                Line::from(vec![Span::raw(" ")]).render(Rect { x, width: 1, ..at }, buf);
+                let w = line.width() as u16;
+                line.render(at, buf);
+                Span::raw(" ").render(Rect { x: at.x + w, width: 1, ..at }, buf);
             }
         }
     }
 }
 
+/// A process's CPU% in `w` columns (`  97%`, ` 3.2%`), blank when not
+/// sampled or `w` is 0.
+fn cpu_text(percent: Option<f32>, w: usize) -> String {
+    match (w, percent) {
+        (0, _) => String::new(),
+        (_, Some(p)) if p >= 9.95 => format!("{:>3.0}% ", p.min(999.0)),
+        (_, Some(p)) => format!("{p:>3.1}% "),
+        (_, None) => " ".repeat(w),
+    }
+}
+
+/// The timeline column's head: `timeline (1 step/cell)`, shortened to what
+/// fits before it is cut (`(1 step/cell)`, `1 step`).
+fn timeline_head(cell: &str, w: usize, l: Lang) -> String {
+    let full = format!("{} ({cell}/{})", l.pick("timeline", "时间线"), l.pick("cell", "格"));
+    [full, format!("({cell}/{})", l.pick("cell", "格")), cell.to_string()].into_iter().find(|s| text::width(s) <= w).unwrap_or_default()
+}
+
 /// The timeline as styled runs of glyphs.
-fn timeline_spans(history: &[(u64, PState)], now: u64, tick: u64, cells: usize, th: &Theme) -> Vec<Span<'static>> {
+fn timeline_spans(cells: &[Option<PState>], th: &Theme) -> Vec<Span<'static>> {
     let mut spans: Vec<Span<'static>> = Vec::new();
     let mut run = String::new();
     let mut run_state: Option<Option<PState>> = None;
@@ -240,7 +296,7 @@ fn timeline_spans(history: &[(u64, PState)], now: u64, tick: u64, cells: usize, 
             spans.push(Span::styled(std::mem::take(run), style));
         }
     };
-    for cell in timeline(history, now, tick, cells) {
+    for &cell in cells {
         if run_state != Some(cell) {
             flush(&mut spans, &mut run, run_state.flatten());
             run_state = Some(cell);

@@ -222,7 +222,7 @@ impl Widget for LogWidget<'_> {
         if scroll > 0 {
             title.push_str(&format!(" · ↑{scroll}"));
         }
-        let block = pane_block(title, d.view.focus == Pane::Log, th);
+        let block = pane_block(title, d.has_focus(Pane::Log), th);
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height == 0 || inner.width < 10 {

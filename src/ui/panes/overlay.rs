@@ -58,20 +58,8 @@ impl Widget for HelpWidget<'_> {
         if self.scope == Scope::Dashboard {
             lines.push(Line::raw(""));
             let mut legend = vec![Span::styled(format!("{}: ", l.pick("timeline", "时间线")), th.dim())];
-            for s in [PState::Running, PState::Ready, PState::Blocked, PState::Sleeping, PState::Killed(9)] {
-                let name = match s {
-                    PState::Killed(_) => l.pick("killed", "被杀死"),
-                    PState::Running => l.pick("running", "运行"),
-                    PState::Ready => l.pick("ready", "就绪"),
-                    PState::Blocked => l.pick("blocked", "阻塞"),
-                    _ => l.pick("sleeping", "睡眠"),
-                };
-                legend.push(Span::styled(Theme::glyph(s, false).to_string(), th.state(s, false)));
-                legend.push(Span::raw(format!(" {name}  ")));
-            }
             // Frozen with `z` (SIGSTOP): the state badge says `stopped`.
-            legend.push(Span::styled(Theme::glyph(PState::Running, true).to_string(), th.state(PState::Running, true)));
-            legend.push(Span::raw(format!(" {}  ", l.pick("stopped (z)", "已冻结(z)"))));
+            legend.extend(crate::ui::common::timeline_legend(&[PState::Running, PState::Ready, PState::Blocked, PState::Sleeping, PState::Starting, PState::Killed(9)], true, true, l, th));
             lines.push(Line::from(legend));
         }
         render_box(area, buf, format!("{} — esc {}", l.pick("Keys", "按键"), l.pick("closes", "关闭")), lines, self.scroll, th, l);
@@ -200,7 +188,7 @@ impl Widget for DetailsWidget<'_> {
                 Some(ResItem::File(p)) => {
                     let Some(f) = m.files.get(&p) else { return };
                     title = format!("{} {}", l.pick("file", "文件"), f.path);
-                    lines.push(file_line(m, f, l, th, (area.width as usize).saturating_sub(8)));
+                    lines.push(file_line(m, f, d.lesson.engine, l, th, (area.width as usize).saturating_sub(8)));
                     lines.push(kv(l.pick("content", "内容"), text::one_line(&f.preview), th));
                 }
                 None => return,
@@ -229,7 +217,7 @@ impl Widget for DetailsWidget<'_> {
             }
             let holds: Vec<String> = p.holds.iter().map(|r| m.rname(*r)).collect();
             lines.push(kv(l.pick("holds", "持有"), if holds.is_empty() { "-".into() } else { holds.join(", ") }, th));
-            let last = p.last_op.map(|o| format!("{}{}{}", l.pick(" (last: ", "(最近:"), o.api_name(), l.pick(")", ")"))).unwrap_or_default();
+            let last = p.last_op.map(|o| format!("{}{}{}", l.pick(" (last: ", "(最近:"), crate::ui::common::op_word(o, d.lesson.engine), l.pick(")", ")"))).unwrap_or_default();
             lines.push(kv(l.pick("ops", "操作数"), format!("{}{last}", p.ops), th));
             lines.push(Line::raw(""));
             lines.push(Line::styled(l.pick("recent states:", "最近的状态:"), th.dim()));

@@ -31,7 +31,7 @@ pub fn pane_lines(d: &Dashboard, w: usize) -> Vec<(Line<'static>, Option<usize>)
             }
             ResItem::File(p) => {
                 if let Some(f) = m.files.get(p) {
-                    lines.push((file_line(m, f, l, th, w), Some(i)));
+                    lines.push((file_line(m, f, d.lesson.engine, l, th, w), Some(i)));
                 }
             }
         }
@@ -74,7 +74,7 @@ impl Widget for ResourcesWidget<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let d = self.dash;
         let (l, th) = (d.lang, &d.theme);
-        let focused = d.view.focus == Pane::Resources;
+        let focused = d.has_focus(Pane::Resources);
         let block = pane_block(l.pick("Resources & files", "资源与文件").into(), focused, th);
         let inner = block.inner(area);
         if inner.height == 0 || inner.width < 4 {
@@ -100,7 +100,7 @@ impl Widget for ResourcesWidget<'_> {
         for (row, (line, item)) in lines.into_iter().skip(offset).take(inner.height as usize).enumerate() {
             let r = Rect { y: inner.y + row as u16, height: 1, ..inner };
             line.render(r, buf);
-            if item == Some(sel) && !items.is_empty() {
+            if item == Some(sel) && !items.is_empty() && !d.view.figure {
                 buf.set_style(r, if focused { th.selected() } else { Style::new() });
             }
         }

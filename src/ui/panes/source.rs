@@ -1,7 +1,8 @@
-//! The source pane: the lesson's script with line numbers; the selected
-//! process's current line is highlighted and marked `▶`, and every other
-//! process's current line is marked `●` in its lane colour (without colour:
-//! its lane number).
+//! The source pane: the lesson's script with line numbers (the program's
+//! own, also where forkscope's `# forkscope-fix:` notes are left out); the
+//! selected process's current line is highlighted and marked `▶`, and every
+//! other process's current line is marked with that process's mark (`●`,
+//! `■`, … as in the lanes pane) in its lane colour.
 
 use std::collections::BTreeMap;
 use crate::vocab::Lane;
@@ -14,9 +15,10 @@ use ratatui::widgets::Widget;
 use crate::ui::common::pane_block;
 use crate::ui::state::{Dashboard, Pane};
 use crate::ui::text;
+use crate::ui::theme::Theme;
 
 /// Marker columns before the line numbers.
-const MARKS: usize = 3;
+pub const MARKS: usize = 3;
 
 #[derive(Debug)]
 pub struct SourceWidget<'a> {
@@ -40,7 +42,7 @@ impl Widget for SourceWidget<'_> {
             Some(p) => format!("{} · {}", l.pick("Source", "源代码"), p.name),
             None => l.pick("Source", "源代码").into(),
         };
-        let block = pane_block(title, d.view.focus == Pane::Source, th);
+        let block = pane_block(title, d.has_focus(Pane::Source), th);
         let inner = block.inner(area);
         block.render(area, buf);
         if inner.height == 0 || inner.width < 8 {
@@ -57,18 +59,17 @@ impl Widget for SourceWidget<'_> {
         let sel_line = sel_p.filter(|p| p.state.is_live()).map(|p| p.line as usize).filter(|l| *l > 0);
         let h = inner.height as usize;
         let top = d.view.source_scroll.unwrap_or_else(|| d.followed_source_top(h));
-        let num_w = d.source.len().to_string().len().max(2);
+        let num_w = d.source.last().map_or(0, |(n, _)| n.to_string().len()).max(2);
         let code_w = (inner.width as usize).saturating_sub(MARKS + num_w + 1);
-        for (row, (i, code)) in d.source.iter().enumerate().skip(top).take(h).enumerate() {
-            let n = i + 1;
+        for (row, (n, code)) in d.source.iter().skip(top).take(h).enumerate() {
+            let n = *n;
             let mut spans = Vec::new();
             let lanes = at.get(&n).map(Vec::as_slice).unwrap_or(&[]);
             for k in 0..MARKS {
                 match lanes.get(k) {
                     Some(_) if k == MARKS - 1 && lanes.len() > MARKS => spans.push(Span::raw("+")),
                     Some(&lane) if Some(lane) == sel => spans.push(Span::styled("▶", th.lane(lane))),
-                    Some(&lane) if th.color => spans.push(Span::styled("●", th.lane(lane))),
-                    Some(&lane) => spans.push(Span::raw(char::from(b'0' + (lane.0 % 10) as u8).to_string())),
+                    Some(&lane) => spans.push(Span::styled(Theme::mark(lane).to_string(), th.lane(lane))),
                     None => spans.push(Span::raw(" ")),
                 }
             }

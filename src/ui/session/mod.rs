@@ -383,6 +383,7 @@ impl Session {
         st.dropped = stats.dropped;
         st.corrupt = stats.corrupt;
         st.frozen = self.dash.model.processes.keys().copied().filter(|l| self.run.is_frozen(*l)).collect::<BTreeSet<Lane>>();
+        st.cpu = self.run.cpu_percent(self.dash.model.live().map(|p| p.lane));
         st.settled = self.step.is_none() && (self.ended_at.is_some() || self.run.quiescent());
         // The timeline's right edge: the run's clock while it runs; paused
         // (or ended) it stands still, and moves only with the records of steps.
