@@ -48,6 +48,10 @@ struct Item {
     refs: Vec<Lane>,
 }
 
+/// One process as a key has it: its lane (renamed), its parent, target,
+/// arguments' key, steps, and history (each record's hash and the lanes it names).
+type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String>, Option<&'a u32>, Vec<(u64, Vec<Lane>)>);
+
 /// A state key, and the renaming that made it (lane → its canonical lane).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keyed {
@@ -268,7 +272,7 @@ impl Tracker {
         // which of them it started first, joined, was woken by is a name.
         let class_of: BTreeMap<Lane, u32> = classes.values().filter(|m| m.len() > 1).enumerate().flat_map(|(i, m)| m.iter().map(move |l| (*l, i as u32))).collect();
         let name = |l: Lane| class_of.get(&l).map_or(canon(l), |c| Lane(0x8000_0000 | c));
-        let mut per: Vec<(Lane, Option<Lane>, Option<&String>, Option<&String>, Option<&u32>, Vec<(u64, Vec<Lane>)>)> = lanes
+        let mut per: Vec<ProcessKey> = lanes
             .iter()
             .map(|&l| {
                 let hist = self.hist.get(&l).map(|v| v.iter().map(|i| (i.h, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
