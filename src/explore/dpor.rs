@@ -427,10 +427,28 @@ impl Search {
                 let n = &self.nodes[j];
                 let allowed = n.allowed();
                 let add = adds.entry(j).or_default();
-                if allowed.contains(q) && !n.waits.contains_key(q) {
-                    add.insert(*q);
+                let free = |l: &Lane| allowed.contains(l) && !n.waits.contains_key(l);
+                // Who must move first for the access to come before this step:
+                // the process itself; when it waits here, the one it waits
+                // for (the lock's holder, the process to end); when it does not
+                // exist yet, its starter; when that one cannot step here
+                // either, every process that can.
+                let first = if free(q) {
+                    Some(*q)
+                } else if let Some(f) = n.waits.get(q) {
+                    f.effects.iter().find_map(|e| match e {
+                        super::footprint::Effect::Waits { res: Some(r), .. } => worlds[j].holder(*r),
+                        super::footprint::Effect::Waits { other: Some(x), .. } => Some(*x),
+                        _ => None,
+                    })
                 } else {
-                    add.extend(allowed.iter().copied().filter(|l| !n.waits.contains_key(l)));
+                    started.get(q).map(|&(_, by)| by)
+                };
+                match first.filter(free) {
+                    Some(l) => {
+                        add.insert(l);
+                    }
+                    None => add.extend(allowed.iter().copied().filter(|l| !n.waits.contains_key(l))),
                 }
             }
         }
