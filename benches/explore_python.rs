@@ -1,5 +1,6 @@
 //! `explore` of Python programs: how many runs a second a search makes,
-//! beside the same search of the Rhai lesson in the same run; what a run of
+//! beside the same search of the Rhai lesson in the same run; the runs to a
+//! verdict with the seen-state and symmetry reductions ÷ without; what a run of
 //! a program that does nothing costs when its interpreter is forked from
 //! explore's ready one (the zygote) and when it is a fresh start, beside a
 //! plain `python3 -c pass`; and, when asked for by name
@@ -35,6 +36,7 @@ fn options(lesson: &Lesson, params: &BTreeMap<String, Value>, budget: Option<u32
         budget,
         progress: false,
         progress_json: false,
+        reduce: true,
     }
 }
 
@@ -99,6 +101,27 @@ fn bench_run_start(c: &mut criterion::Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The seen-state and symmetry reductions against `--no-reduce`, in the same
+/// run: runs and seconds to the verdict of the safe ticket race with four
+/// interchangeable buyers (runs are the same every time; seconds move with the load).
+fn reductions() -> Vec<Row> {
+    let (l, p) = lesson("ticket-race.py", &["variant=safe", "buyers=4", "tickets=2"]);
+    let mut got = Vec::new();
+    for reduce in [true, false] {
+        let t = Instant::now();
+        let r = explore::explore_all(&ExploreOptions { reduce, ..options(&l, &p, None) }, &mut std::io::sink()).expect("explore --all");
+        assert_eq!(r.result(), "verified");
+        got.push((r.runs, t.elapsed().as_secs_f64(), r.seen_states));
+    }
+    let ((on, on_s, seen), (off, off_s, _)) = (got[0], got[1]);
+    let ratio = on as f64 / off as f64;
+    vec![
+        Row::new("explore --all ticket-race.py safe, 4 buyers, reductions on: runs to verified", format!("{on} runs ({seen} at a state seen before), {on_s:.1} s"), "—", None),
+        Row::new("  the same with --no-reduce, same run", format!("{off} runs, {off_s:.1} s"), "(baseline)", None),
+        Row::new("  runs with ÷ without the reductions (seconds)", format!("{ratio:.2}× ({:.2}×)", on_s / off_s), "< 1×", Some(ratio < 1.0)),
+    ]
+}
+
 /// Time to a verdict of `explore --all` on every built-in Python lesson and
 /// variant at its defaults, cut at `limit` runs.
 fn verdicts(limit: u32) -> Vec<Row> {
@@ -150,6 +173,7 @@ fn main() {
         Row::new("  zygote run ÷ python3 -c pass", times(ratio(zygote, pass)), "< 1×", ratio(zygote, pass).map(|r| r < 1.0)),
         Row::new("  fresh run ÷ zygote run", times(ratio(fresh, zygote)), "—", None),
     ];
+    rows.extend(reductions());
     if std::env::args().skip(1).any(|a| a == "python_verdicts") {
         rows.extend(verdicts(2000));
     }

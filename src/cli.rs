@@ -245,6 +245,11 @@ pub struct ExploreArgs {
     /// Runs that go wrong another way count as runs that went well.
     #[arg(long, value_name = "NAME")]
     pub bad: Option<String>,
+    /// With --all: no seen-state or symmetry reduction (every inequivalent
+    /// interleaving is run to its end, as the counts of interleavings in the
+    /// docs are)
+    #[arg(long)]
+    pub no_reduce: bool,
     /// With --all --json: progress as JSON lines too (the dashboard's `x` reads them).
     #[arg(long, hide = true, requires = "json")]
     pub progress_json: bool,

@@ -12,6 +12,19 @@ pub const CONDUCTOR_LANE: u32 = 0;
 /// `main`'s lane, as the wire format numbers it; the views say [`Lane::MAIN`].
 pub const MAIN_LANE: u32 = 1;
 
+/// Between a process's target and the key of its arguments in its lane's
+/// target text (a Python child started by fork: `multiprocessing/popen_fork.py`);
+/// the records carry the target alone, explore's symmetry the key.
+pub const ARGS_KEY: char = '\x1f';
+
+/// A lane's target text split into the target and the key of its arguments (if any).
+pub fn split_target(raw: &str) -> (&str, Option<&str>) {
+    match raw.split_once(ARGS_KEY) {
+        Some((t, k)) => (t, Some(k)),
+        None => (raw, None),
+    }
+}
+
 /// A process of the run, by its lane: the number the run gave it when it
 /// started (0 is the conductor, 1 is `main`), kept for the whole run and in
 /// every record, recording and view. Serialised as the bare number.

@@ -23,7 +23,7 @@ SIGNATURES = {
     "fs_input": ((c_uint32,), c_int64),
     "fs_input_secret": ((c_uint32,), c_int64),
     "fs_file_enter": ((c_uint32, c_uint32), c_int64),
-    "fs_file_done": ((c_uint32, c_char_p, c_size_t, c_char_p, c_size_t, c_int64, c_uint32), c_int64),
+    "fs_file_done": ((c_uint32, c_char_p, c_size_t, c_char_p, c_size_t, c_int64, c_int64, c_uint32), c_int64),
     "fs_start_prepare": ((c_char_p, c_size_t, c_char_p, c_size_t, c_uint32, c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_start_spawn": ((c_uint32, c_uint32, c_char_p, c_size_t, c_char_p, c_size_t), c_int64),
     "fs_pipe_adopt": ((c_uint32, c_uint8, c_uint32), c_int64),

@@ -516,18 +516,40 @@ def _preview(data):
 
 
 def _file_content(path):
+    """The file's text for its preview, and the digest of all of it."""
     try:
         with _real_open(path, "rb") as f:
-            data = f.read(PREVIEW * 4)
-        return data.decode("utf-8", "replace")
+            whole = os.fstat(f.fileno()).st_size <= _DIGEST_MOST
+            data = f.read() if whole else f.read(PREVIEW * 4)
+        return data[:PREVIEW * 4].decode("utf-8", "replace"), _digest(data) if whole else 0
     except OSError:
-        return ""
+        return "", 0
 
 
-def _done(code, path, preview, nbytes):
+# A file bigger than this after a write gets no digest (not known).
+_DIGEST_MOST = 1 << 20
+_blake2b = None
+
+
+def _digest(data):
+    """63 bits of BLAKE2b of exactly what was read or is in the file (never
+    0, which means not known): the preview is cut and flattened, the digest
+    tells two contents apart (explore's seen states, docs/commands.md)."""
+    global _blake2b
+    if _blake2b is None:
+        try:
+            from _blake2 import blake2b as _blake2b  # C, without hashlib's OpenSSL start
+        except ImportError:
+            from hashlib import blake2b as _blake2b
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    return (int.from_bytes(_blake2b(data, digest_size=8).digest(), "little") >> 1) or 1
+
+
+def _done(code, path, preview, nbytes, digest=0):
     p, pn = rt.text(path)
     d, dn = rt.text(preview)
-    ok(rt.lib.fs_file_done(code, p, pn, d, dn, nbytes, rt.line()))
+    ok(rt.lib.fs_file_done(code, p, pn, d, dn, nbytes, digest, rt.line()))
 
 
 class TrackedFile:
@@ -552,7 +574,7 @@ class TrackedFile:
 
     def __next__(self):
         data = next(self._f)
-        _done(READ, self._path, _preview(data), len(data))
+        _done(READ, self._path, _preview(data), len(data), _digest(data))
         return data
 
     def __enter__(self):
@@ -565,17 +587,18 @@ class TrackedFile:
 
     def read(self, *args):
         data = self._f.read(*args)
-        _done(READ, self._path, _preview(data), len(data))
+        _done(READ, self._path, _preview(data), len(data), _digest(data))
         return data
 
     def readline(self, *args):
         data = self._f.readline(*args)
-        _done(READ, self._path, _preview(data), len(data))
+        _done(READ, self._path, _preview(data), len(data), _digest(data))
         return data
 
     def readlines(self, *args):
         data = self._f.readlines(*args)
-        _done(READ, self._path, _preview("".join(data) if data and isinstance(data[0], str) else b"".join(data)), sum(map(len, data)))
+        whole = "".join(data) if data and isinstance(data[0], str) else b"".join(data)
+        _done(READ, self._path, _preview(whole), sum(map(len, data)), _digest(whole))
         return data
 
     def write(self, data):
@@ -592,7 +615,8 @@ class TrackedFile:
             ok(rt.lib.fs_file_enter(self._code, rt.line()))
             n, self._dirty = self._dirty, 0
             self._f.flush()
-            _done(self._code, self._path, _file_content(self._path), n)
+            preview, digest = _file_content(self._path)
+            _done(self._code, self._path, preview, n, digest)
 
     def flush(self):
         if self._dirty and not self._f.closed:
@@ -620,7 +644,7 @@ def tracked_open(file, mode="r", *args, **kwargs):
     ok(rt.lib.fs_file_enter(code, caller.f_lineno))
     f = _real_open(file, mode, *args, **kwargs)
     if "w" in mode:
-        _done(WRITE, path, "", 0)
+        _done(WRITE, path, "", 0, _digest(b""))
     return TrackedFile(f, path, code)
 
 

@@ -22,6 +22,33 @@ def _target_name(process_obj):
     return getattr(t, "__qualname__", None) or getattr(t, "__name__", None) or repr(t)
 
 
+# Between a target's name and its arguments' key (the conductor takes it off).
+ARGS_KEY = "\x1f"
+
+
+def _arg_key(a):
+    if isinstance(a, str):
+        return "s"  # a name (person0, person1): see _args_key
+    if a is None or type(a) in (bool, int, float, bytes):
+        return repr(a)
+    return "%s@%x" % (type(a).__name__, id(a))
+
+
+def _args_key(process_obj):
+    """What makes two children interchangeable for explore's symmetry
+    (docs/commands.md): the same target function with the same arguments,
+    their strings aside (names); an object argument by its identity (the
+    same Lock, the same list). Empty — interchangeable with none — for a
+    Process subclass (its own attributes are not seen here)."""
+    t = process_obj._target
+    if t is None:
+        return ""
+    parts = [getattr(t, "__module__", "") or "", str(id(t))]
+    parts += [_arg_key(a) for a in process_obj._args]
+    parts += ["%s=%s" % (k, _arg_key(v)) for k, v in sorted(process_obj._kwargs.items())]
+    return "%x" % (hash("\x1e".join(parts)) & 0xFFFFFFFFFFFF)
+
+
 class Popen:
     method = "fork"
 
@@ -34,9 +61,11 @@ class Popen:
 
     def _prepare(self, process_obj, inherit, data=None):
         """Passes the gate and reserves the child's lane: 1 for a fork (the
-        child inherits this interpreter), 0 and `data` for a new one."""
+        child inherits this interpreter, and its target carries the key of
+        its arguments), 0 and `data` for a new one."""
         name, nn = rt.text(process_obj._name)
-        target, tn = rt.text(_target_name(process_obj))
+        key = _args_key(process_obj) if inherit else ""
+        target, tn = rt.text(_target_name(process_obj)[:50] + (ARGS_KEY + key if key else ""))
         self._daemon = 1 if process_obj.daemon else 0
         n = 0 if data is None else len(data)
         self.lane = ok(rt.lib.fs_start_prepare(name, nn, target, tn, self._daemon, inherit, data, n, rt.line()))

@@ -32,6 +32,7 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
         budget: args.runs,
         progress,
         progress_json: args.all && args.progress_json,
+        reduce: !args.no_reduce,
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

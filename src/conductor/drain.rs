@@ -389,7 +389,7 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
         RawKind::Spawn => {
             let child = opt_lane(b.other)?;
             let l = v.lane(child.0)?;
-            RecordKind::Spawn { child, pid: b.a as i32, ppid: b.b as i32, daemon: b.c != 0, name: l.name.get(), target: l.target.get() }
+            RecordKind::Spawn { child, pid: b.a as i32, ppid: b.b as i32, daemon: b.c != 0, name: l.name.get(), target: crate::vocab::split_target(&l.target.get()).0.to_string() }
         }
         RawKind::Park => RecordKind::Park,
         RawKind::Op => RecordKind::Op { op: op()?, res: opt_res(b.res), other: opt_lane(b.other), a: b.a, b: b.b, c: b.c, detail },

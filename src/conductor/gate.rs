@@ -28,6 +28,14 @@ impl Run {
             .collect()
     }
 
+    /// The key of `lane`'s arguments, when its starter gave one (see
+    /// [`crate::vocab::ARGS_KEY`]): children with equal keys, parents and
+    /// targets run the same code on the same arguments, names aside.
+    pub fn args_key(&self, lane: Lane) -> Option<String> {
+        let raw = self.seg.view().lane(lane.0)?.target.get();
+        crate::vocab::split_target(&raw).1.filter(|k| !k.is_empty()).map(str::to_string)
+    }
+
     /// Every process has ended (and the reaper has seen it).
     pub fn all_ended(&self) -> bool {
         let v = &self.seg.view();

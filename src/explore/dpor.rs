@@ -39,6 +39,21 @@
 //! "verified" (and with a preemption bound the reduction itself may skip
 //! interleavings within the bound: it is a bounded search, as in CHESS).
 //!
+//! **Reductions** (on unless `--no-reduce`; off under a preemption bound).
+//! Before each new step the search keys the state the run is in
+//! ([`super::state`]: every process's history and the shared state, with
+//! interchangeable processes renamed in a fixed order — symmetry). A state
+//! whose subtree was searched to its end before, with a sleep set no larger
+//! than now, is not searched again: the run ends there (counted as a run,
+//! not an interleaving). What the search would have learnt below it — the
+//! races of the prefix with the steps that follow that state — comes from a
+//! *summary* kept per state: every (process, object, access) of the steps
+//! run below it. For each step of the prefix that one of them depends on,
+//! the other process is added to be tried there (every process that could
+//! step there when that one could not yet): more than the races need, never
+//! less. So every state the full search reaches is reached, up to renaming,
+//! and every outcome the lesson can end in is judged.
+//!
 //! The first run that goes wrong (the same judgement as random exploration:
 //! a failed assert, a deadlock, a `[[bad]]` condition) ends the search; it is
 //! then minimised ([`super::minimise`]).
@@ -48,7 +63,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 use std::sync::mpsc;
 
-use super::footprint::{Footprint, World};
+use super::footprint::{AccessKind, Footprint, Obj, World};
+use super::state::{Keyed, Tracker};
 use crate::conductor::Action;
 use crate::conductor::schedule::Policy;
 use crate::model::{Record, RecordKind};
@@ -76,6 +92,8 @@ struct Node {
     preemptions: u32,
     /// Processes guessed to wait if stepped here (see [`Search::seen`]).
     guessed: BTreeSet<Lane>,
+    /// The state here, when known and the reductions are on.
+    key: Option<Keyed>,
 }
 
 impl Node {
@@ -104,6 +122,30 @@ pub enum RunEnd {
     Bounded,
     /// The prefix did not repeat the way it went before.
     Diverged,
+    /// It reached a state searched before (the reductions): the rest is known.
+    Seen,
+}
+
+/// A state met in the search (by its key, see [`super::state`]).
+#[derive(Debug, Default)]
+struct Visit {
+    /// The sleep sets (as the key names lanes) of the visits whose subtree
+    /// was searched to its end.
+    done: Vec<Vec<Lane>>,
+    /// Every step run below it: process, object, access, the locks the
+    /// process held then (as the key names lanes).
+    below: BTreeSet<Below>,
+}
+
+/// One access of a step run below a state: process, object, access, and
+/// the locks the process held then.
+type Below = (Lane, Obj, AccessKind, Vec<crate::vocab::ResId>);
+
+fn rename_obj(o: &Obj, f: impl Fn(Lane) -> Lane) -> Obj {
+    match o {
+        Obj::Proc(l) => Obj::Proc(f(*l)),
+        o => o.clone(),
+    }
 }
 
 /// The search's state, shared with the chooser that steps a run.
@@ -132,6 +174,15 @@ pub struct Search {
     pub bound: Option<u32>,
     /// A bound refused something the search wanted to try.
     pub cut: bool,
+    /// The reductions (seen states, symmetry) are on.
+    reduce: bool,
+    /// The current run's state (see [`super::state`]).
+    tracker: Tracker,
+    visits: std::collections::HashMap<u64, Visit>,
+    /// Where the current run began to choose afresh (steps before it are a replay).
+    fresh_from: usize,
+    /// Runs ended at a state searched before.
+    pub pruned: u32,
 }
 
 /// Whether stepping `lane` at `node` after `prev` is a preemption.
@@ -140,8 +191,29 @@ fn preempts(node: &Node, prev: Option<Lane>, lane: Lane) -> bool {
 }
 
 impl Search {
-    pub fn new(bound: Option<u32>) -> Search {
-        Search { nodes: Vec::new(), replay: 0, pos: 0, end: None, rx: None, before: Vec::new(), world: World::default(), taken: BTreeMap::new(), seen: BTreeMap::new(), woken: BTreeSet::new(), bound, cut: false }
+    /// A search; `reduce`: with the seen-state and symmetry reductions
+    /// (never under a preemption bound: a state's subtree searched within
+    /// the bound from one prefix is not the subtree from another).
+    pub fn new(bound: Option<u32>, reduce: bool) -> Search {
+        Search {
+            nodes: Vec::new(),
+            replay: 0,
+            pos: 0,
+            end: None,
+            rx: None,
+            before: Vec::new(),
+            world: World::default(),
+            taken: BTreeMap::new(),
+            seen: BTreeMap::new(),
+            woken: BTreeSet::new(),
+            bound,
+            cut: false,
+            reduce: reduce && bound.is_none(),
+            tracker: Tracker::default(),
+            visits: std::collections::HashMap::new(),
+            fresh_from: 0,
+            pruned: 0,
+        }
     }
 
     /// Interleavings still to try (known so far: one per open choice).
@@ -169,6 +241,8 @@ impl Search {
             s.world = World::default();
             s.taken.clear();
             s.woken.clear();
+            s.tracker = Tracker::default();
+            s.fresh_from = s.replay.saturating_sub(1);
         }
         let me = this.clone();
         (Policy::Call(Box::new(move |run| me.borrow_mut().choose(run))), tx)
@@ -181,7 +255,7 @@ impl Search {
 
     /// Takes in the step that just ran (records since its grant). False if
     /// the run must stop here (a wait begun too early).
-    fn took_step(&mut self, records: &[Record]) -> bool {
+    fn took_step(&mut self, records: &[Record], args: &dyn Fn(Lane) -> Option<String>) -> bool {
         let Some(i) = self.pos.checked_sub(1) else {
             // What main did before its first gate belongs to its first step.
             self.before = records.to_vec();
@@ -191,6 +265,9 @@ impl Search {
         let records = &records[..];
         let n = &mut self.nodes[i];
         let foot = Footprint::of_step(n.chosen, records);
+        if self.reduce {
+            self.tracker.step(Some(n.chosen), records, Some(&foot), args);
+        }
         let k = self.taken.entry(n.chosen).or_default();
         self.seen.insert((n.chosen, *k), foot.clone());
         *k += 1;
@@ -214,7 +291,7 @@ impl Search {
 
     fn choose(&mut self, run: &crate::conductor::Run) -> Option<Action> {
         let records = self.arrived();
-        if !self.took_step(&records) {
+        if !self.took_step(&records, &|l| run.args_key(l)) {
             return None;
         }
         let i = self.pos;
@@ -272,6 +349,20 @@ impl Search {
                 self.nodes.truncate(i);
                 return None;
             };
+            if self.reduce && i > 0 && let Some(k) = self.tracker.key() {
+                let sleep: Vec<Lane> = node.sleep.iter().map(|(l, _)| k.to_canon(*l)).collect();
+                if let Some(v) = self.visits.get(&k.key)
+                    && v.done.iter().any(|d| d.iter().all(|l| sleep.contains(l)))
+                {
+                    let below: Vec<Below> = v.below.iter().map(|(l, o, a, h)| (k.from_canon(*l), rename_obj(o, |x| k.from_canon(x)), *a, h.clone())).collect();
+                    self.nodes.truncate(i);
+                    self.seen_again(&below);
+                    self.pruned += 1;
+                    self.end = Some(RunEnd::Seen);
+                    return None;
+                }
+                node.key = Some(k);
+            }
             node.chosen = lane;
             node.backtrack.insert(lane);
             self.nodes.truncate(i);
@@ -282,6 +373,109 @@ impl Search {
         Some(Action::Step { lane, granularity: 0 })
     }
 
+    /// The run reached a state searched before, whose subtree ran the
+    /// steps `below` (this run's lanes): the prefix's steps that those
+    /// depend on get the other process to try (or, when it could not step
+    /// there, every process that could), and the prefix's states get them
+    /// in their summaries.
+    fn seen_again(&mut self, below: &[Below]) {
+        // Who started each process, at which step: its steps follow that one
+        // and every earlier step of its starter (they are no race with them).
+        let mut started: BTreeMap<Lane, (usize, Lane)> = BTreeMap::new();
+        for (s, n) in self.nodes.iter().enumerate() {
+            for c in n.foot.iter().flat_map(|f| &f.spawned) {
+                started.insert(*c, (s, n.chosen));
+            }
+        }
+        let mut worlds = Vec::with_capacity(self.nodes.len());
+        let mut w = World::default();
+        for n in &self.nodes {
+            worlds.push(w.clone());
+            w.apply(n.foot.as_ref().expect("ran"));
+        }
+        let mut adds: BTreeMap<usize, BTreeSet<Lane>> = BTreeMap::new();
+        for (q, o, a, held) in below {
+            // For each other process, its last step in the prefix that conflicts
+            // with this access (earlier ones are ordered before it, or race too
+            // and are found the same way when only reads lie between).
+            let mut last: BTreeMap<Lane, usize> = BTreeMap::new();
+            for (j, n) in self.nodes.iter().enumerate() {
+                let Some(foot) = n.foot.as_ref() else { continue };
+                if n.chosen == *q || started.get(q).is_some_and(|&(s, by)| j <= s && by == n.chosen) {
+                    continue;
+                }
+                // The access is made holding a lock that this step's process
+                // holds here: it comes after that one's release, so after this step.
+                if held.iter().any(|r| worlds[j].holder(*r) == Some(n.chosen)) {
+                    continue;
+                }
+                // The process waits here for this step's process (its lock, its end).
+                if n.waits.get(q).is_some_and(|f| {
+                    f.effects.iter().any(|e| match e {
+                        super::footprint::Effect::Waits { res: Some(r), .. } => worlds[j].holder(*r) == Some(n.chosen),
+                        super::footprint::Effect::Waits { other: Some(x), .. } => *x == n.chosen,
+                        _ => false,
+                    })
+                }) {
+                    continue;
+                }
+                if foot.touches.iter().any(|(fo, fa)| fo == o && !(fa == a && *a != AccessKind::Write)) {
+                    last.insert(n.chosen, j);
+                }
+            }
+            for j in last.into_values() {
+                let n = &self.nodes[j];
+                let allowed = n.allowed();
+                let add = adds.entry(j).or_default();
+                let free = |l: &Lane| allowed.contains(l) && !n.waits.contains_key(l);
+                // Who must move first for the access to come before this step:
+                // the process itself; when it waits here, the one it waits
+                // for (the lock's holder, the process to end); when it does not
+                // exist yet, its starter; when that one cannot step here
+                // either, every process that can.
+                let first = if free(q) {
+                    Some(*q)
+                } else if let Some(f) = n.waits.get(q) {
+                    f.effects.iter().find_map(|e| match e {
+                        super::footprint::Effect::Waits { res: Some(r), .. } => worlds[j].holder(*r),
+                        super::footprint::Effect::Waits { other: Some(x), .. } => Some(*x),
+                        _ => None,
+                    })
+                } else {
+                    started.get(q).map(|&(_, by)| by)
+                };
+                match first.filter(free) {
+                    Some(l) => {
+                        add.insert(l);
+                    }
+                    None => add.extend(allowed.iter().copied().filter(|l| !n.waits.contains_key(l))),
+                }
+            }
+        }
+        for (j, add) in adds {
+            let n = &mut self.nodes[j];
+            for l in add {
+                if !n.is_done(l) && !n.asleep(l) && l != n.chosen {
+                    n.backtrack.insert(l);
+                }
+            }
+        }
+        self.summarise(0..self.nodes.len(), below);
+    }
+
+    /// Adds `steps` (this run's lanes) to the summaries of the states of
+    /// the nodes in `at`.
+    fn summarise(&mut self, at: std::ops::Range<usize>, steps: &[Below]) {
+        for n in &self.nodes[at] {
+            if let Some(k) = &n.key {
+                let v = self.visits.entry(k.key).or_default();
+                for (l, o, a, h) in steps {
+                    v.below.insert((k.to_canon(*l), rename_obj(o, |x| k.to_canon(x)), *a, h.clone()));
+                }
+            }
+        }
+    }
+
     /// After a run: takes in its last step, finds its races, and readies the
     /// next run. Returns how the run ended and whether there is a next run.
     pub fn finish(&mut self) -> (RunEnd, bool) {
@@ -289,7 +483,7 @@ impl Search {
         let end = match self.end {
             Some(e) => e,
             None => {
-                self.took_step(&records);
+                self.took_step(&records, &|_| None);
                 RunEnd::Complete
             }
         };
@@ -297,6 +491,19 @@ impl Search {
         // The events of this run: steps that ran to their end.
         let len = self.nodes.iter().take(self.pos).take_while(|n| n.foot.is_some()).count();
         self.nodes.truncate(self.pos.max(len).min(self.nodes.len()));
+        if self.reduce {
+            // Each step chosen afresh in this run is below every state before it.
+            let mut w = World::default();
+            for d in 0..len {
+                let f = self.nodes[d].foot.clone().expect("ran");
+                if d >= self.fresh_from {
+                    let held = w.held_by(f.lane);
+                    let steps: Vec<Below> = f.touches.iter().map(|(o, a)| (f.lane, o.clone(), *a, held.clone())).collect();
+                    self.summarise(0..d + 1, &steps);
+                }
+                w.apply(&f);
+            }
+        }
         self.races(len);
         (end, self.next(end))
     }
@@ -416,7 +623,13 @@ impl Search {
                 self.replay = i + 1;
                 return true;
             }
-            self.nodes.pop();
+            // Its subtree is searched: its state can end later runs.
+            if let Some(n) = self.nodes.pop()
+                && let Some(k) = n.key
+            {
+                let sleep = n.sleep.iter().map(|(l, _)| k.to_canon(*l)).collect();
+                self.visits.entry(k.key).or_default().done.push(sleep);
+            }
         }
         false
     }

@@ -270,6 +270,16 @@ impl World {
         }
     }
 
+    /// The process holding lock `res`, if any.
+    pub fn holder(&self, res: ResId) -> Option<Lane> {
+        self.holder.get(&res).copied()
+    }
+
+    /// The locks `lane` holds.
+    pub fn held_by(&self, lane: Lane) -> Vec<ResId> {
+        self.holder.iter().filter(|(_, l)| **l == lane).map(|(r, _)| *r).collect()
+    }
+
     /// Whether the step `f` could have been taken in this world (false: it
     /// would have had to wait).
     pub fn allows(&self, f: &Footprint) -> bool {

@@ -37,6 +37,7 @@ pub mod footprint;
 pub mod minimise;
 pub mod conflicts;
 pub mod report;
+pub mod state;
 
 #[derive(Debug, Clone)]
 pub struct ExploreOptions {
@@ -62,6 +63,9 @@ pub struct ExploreOptions {
     /// `assertion`, `deadlock`, `error`); a run bad in another way counts as
     /// one that went well. `None`: any.
     pub bad: Option<String>,
+    /// `--all`: the seen-state and symmetry reductions (`--no-reduce` turns
+    /// them off; see [`dpor`] and [`state`]).
+    pub reduce: bool,
 }
 
 /// What went wrong in a run.
@@ -188,6 +192,8 @@ pub struct AllExplored {
     pub outcomes: BTreeMap<String, u32>,
     /// A run failed: the search stopped there (see [`RunFailed`]).
     pub failed: Option<RunFailed>,
+    /// Runs ended at a state searched before (the reductions; see [`dpor`]).
+    pub seen_states: u32,
 }
 
 impl AllExplored {
@@ -384,7 +390,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
     use std::cell::RefCell;
     use std::rc::Rc;
     let t0 = Instant::now();
-    let search = Rc::new(RefCell::new(dpor::Search::new(opts.preemptions)));
+    let search = Rc::new(RefCell::new(dpor::Search::new(opts.preemptions, opts.reduce)));
     let (mut runs, mut interleavings) = (0u32, 0u32);
     let mut outcomes: BTreeMap<String, u32> = BTreeMap::new();
     let mut cut_by_runs = false;
@@ -484,6 +490,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
         bad_interleavings: bad,
         searched_all: exhausted && !cut_by_preemptions,
         failed,
+        seen_states: search.borrow().pruned,
     })
 }
 

@@ -3,7 +3,8 @@
 //!
 //! The JSON object of `explore --all` has `type` = `"explore"`, `mode` =
 //! `"all"`, `result` (`verified`, `counterexample` or `bounded`),
-//! `interleavings`, `runs`, `elapsed_s`, the bounds (`preemptions`, `budget`:
+//! `interleavings` (run to their end), `runs`, `seen_states` (runs ended at a
+//! state searched before, `reduced`: the reductions were on), `elapsed_s`, the bounds (`preemptions`, `budget`:
 //! a number or null), `cut` (`{"preemptions": bool, "runs": bool}`: which
 //! bound cut the search) and `counterexample` (null, or `kind`, `message`,
 //! `steps` = steps the saved schedule chooses, `steps_in_all`, `found_steps`
@@ -77,6 +78,8 @@ pub fn all_json(r: &AllExplored, opts: &ExploreOptions) -> serde_json::Value {
         "interleavings": r.interleavings,
         "runs": r.runs,
         "minimise_runs": r.minimise_runs,
+        "seen_states": r.seen_states,
+        "reduced": opts.reduce && opts.preemptions.is_none(),
         "elapsed_s": (r.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
         "preemptions": opts.preemptions,
         "budget": opts.budget,
@@ -107,7 +110,8 @@ fn bounds(r: &AllExplored, opts: &ExploreOptions) -> String {
 /// `explore --all`'s closing lines.
 pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
     let secs = r.elapsed.as_secs_f64();
-    let ran = format!("{} ran ({}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), crate::words::count(r.runs.into(), "run"));
+    let seen = if r.seen_states > 0 { format!(", {} ended at a state seen before", r.seen_states) } else { String::new() };
+    let ran = format!("{} ran ({}{seen}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), crate::words::count(r.runs.into(), "run"));
     if let Some(failed) = &r.failed {
         return format!("explore --all stopped: {}\n", failed.text());
     }

@@ -480,12 +480,14 @@ pub extern "C" fn fs_file_enter(op: u32, line: u32) -> i64 {
     })
 }
 
-/// After a file op: its record (the path, a preview of the file, bytes moved).
+/// After a file op: its record (the path, a preview of the file, bytes
+/// moved, and in `b` the digest of exactly what was read, or of the whole
+/// file after a write: 0 when not known; explore's seen states compare it).
 ///
 /// # Safety
 /// `path`/`pn` and `pre`/`prn` as for [`text`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fs_file_done(op: u32, path: *const u8, pn: usize, pre: *const u8, prn: usize, nbytes: i64, line: u32) -> i64 {
+pub unsafe extern "C" fn fs_file_done(op: u32, path: *const u8, pn: usize, pre: *const u8, prn: usize, nbytes: i64, digest: i64, line: u32) -> i64 {
     // SAFETY: per this function's contract.
     let (path, pre) = unsafe { (text(path, pn), text(pre, prn)) };
     with_rt(|rt| {
@@ -493,7 +495,7 @@ pub unsafe extern "C" fn fs_file_done(op: u32, path: *const u8, pn: usize, pre: 
             rt.set_line(line);
         }
         let op = file_op("fs_file_done", op)?;
-        rt.record_op(op, crate::shm::layout::NONE, crate::shm::layout::NONE, nbytes, 0, 0, Some(&format!("{path}\t{}", crate::runtime::ipc::one_line(&pre))));
+        rt.record_op(op, crate::shm::layout::NONE, crate::shm::layout::NONE, nbytes, digest, 0, Some(&format!("{path}\t{}", crate::runtime::ipc::one_line(&pre))));
         Ok(0)
     })
 }

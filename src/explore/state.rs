@@ -1,0 +1,351 @@
+//! The state a run of `explore --all` is in before a step, as a key that
+//! two runs share exactly when they reached the same state up to a renaming
+//! of processes: what the seen-state and symmetry reductions compare (see
+//! [`super::dpor`] for how the search uses them, `docs/commands.md` for why
+//! the verdict still holds).
+//!
+//! **A process's state** is its own history: every record it wrote or that
+//! was written about it (its ops with their values and lines, the file
+//! contents it read — by a digest of exactly what it read —, its blocks and
+//! wakes, its reports, errors, its end), the number of steps it took, its
+//! target and the key of its arguments. A process is deterministic given
+//! what it read, so equal histories are equal states. Output (`print`,
+//! stderr), the variables shown and pids are left out: they follow from the
+//! state, they do not make it.
+//!
+//! **The shared state**: each file's content (the digest of the whole file
+//! after its last write), each reported key's last value, who holds each
+//! lock, each semaphore's value, which processes wait.
+//!
+//! **Symmetry**: processes with the same target and the same key of their
+//! arguments (the same function, the same arguments — strings aside, which
+//! are names, as `person0` and `person1` —, see
+//! `python/multiprocessing/popen_fork.py`) are ordered by their histories,
+//! and every process's lane is renamed by that order, everywhere it appears
+//! (histories, parents, holders). Two states with equal keys are then one
+//! state with its processes renamed.
+//!
+//! **Not known** (no key, nothing pruned): a resource other than a Lock or
+//! a Semaphore (queues, pipes, values, events, pools, sockets: their
+//! contents are not all in the records), a thread (threads share variables
+//! no record shows), a file read or written with no digest, a directory
+//! listing, `input()`, a timeout, a signal, terminate/kill, a process blocked
+//! on a resource (the order of waiters is not in the records).
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+use super::footprint::{Effect, Footprint};
+use crate::model::{Record, RecordKind};
+use crate::vocab::{Lane, Op, ResId, ResKind};
+
+/// One record of a process's history: the hash of what it says with every
+/// lane it names left out, and those lanes (renamed when keyed).
+#[derive(Debug, Clone)]
+struct Item {
+    h: u64,
+    refs: Vec<Lane>,
+}
+
+/// One process as a key has it: its lane (renamed), its parent, target,
+/// arguments' key, steps, and history (each record's hash and the lanes it names).
+type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String>, Option<&'a u32>, Vec<(u64, Vec<Lane>)>);
+
+/// A state key, and the renaming that made it (lane → its canonical lane).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keyed {
+    pub key: u64,
+    pub rename: BTreeMap<Lane, Lane>,
+}
+
+impl Keyed {
+    /// `lane` as the key names it.
+    pub fn to_canon(&self, lane: Lane) -> Lane {
+        self.rename.get(&lane).copied().unwrap_or(lane)
+    }
+    /// The lane of this run that the key names `canon`.
+    pub fn from_canon(&self, canon: Lane) -> Lane {
+        self.rename.iter().find(|(_, c)| **c == canon).map_or(canon, |(l, _)| *l)
+    }
+}
+
+/// The state of the current run, as its steps leave it.
+#[derive(Debug, Default, Clone)]
+pub struct Tracker {
+    hist: BTreeMap<Lane, Vec<Item>>,
+    steps: BTreeMap<Lane, u32>,
+    parent: BTreeMap<Lane, Lane>,
+    target: BTreeMap<Lane, String>,
+    args: BTreeMap<Lane, String>,
+    files: BTreeMap<String, i64>,
+    reports: BTreeMap<String, String>,
+    kinds: BTreeMap<ResId, ResKind>,
+    holder: BTreeMap<ResId, Lane>,
+    sem: BTreeMap<ResId, i64>,
+    /// Processes blocked on a resource now.
+    blocked: BTreeMap<Lane, ResId>,
+    /// Why states of this run are not known from here on.
+    pub opaque: Option<&'static str>,
+    /// Symmetry off (`--no-reduce` turns both off; this is for tests).
+    pub no_symmetry: bool,
+}
+
+fn hash_of(x: &impl Hash) -> u64 {
+    let mut h = DefaultHasher::new();
+    x.hash(&mut h);
+    h.finish()
+}
+
+/// The record with the lanes it names taken out (and times, pids).
+fn item(r: &Record) -> Option<Item> {
+    let mut refs = Vec::new();
+    let mut k = r.kind.clone();
+    match &mut k {
+        RecordKind::Print { .. } | RecordKind::Stderr { .. } | RecordKind::LineEnd | RecordKind::Locals { .. } | RecordKind::Park | RecordKind::Grant { .. } | RecordKind::Mode { .. } | RecordKind::Closing => return None,
+        RecordKind::Spawn { child, pid, ppid, target, .. } => {
+            refs.push(*child);
+            *child = Lane(0);
+            (*pid, *ppid) = (0, 0);
+            *target = crate::vocab::split_target(target).0.to_string();
+        }
+        RecordKind::Op { other, .. } | RecordKind::Timeout { other, .. } => {
+            refs.extend(other.take());
+        }
+        RecordKind::Block { other, holder, .. } => {
+            refs.extend(other.take());
+            refs.extend(holder.take());
+        }
+        RecordKind::Wake { woken, .. } => {
+            refs.push(*woken);
+            *woken = Lane(0);
+        }
+        RecordKind::Ended { process, .. } | RecordKind::Signal { process, .. } => {
+            *process = Lane(0);
+        }
+        _ => {}
+    }
+    let text = serde_json::to_string(&k).ok()?;
+    Some(Item { h: hash_of(&(text, r.line)), refs })
+}
+
+impl Tracker {
+    pub fn new(no_symmetry: bool) -> Tracker {
+        Tracker { no_symmetry, ..Tracker::default() }
+    }
+
+    fn unknown(&mut self, why: &'static str) {
+        self.opaque.get_or_insert(why);
+    }
+
+    /// Takes in one step of `lane` (`None`: what happened before the first
+    /// grant): its records, its footprint; `args` gives a new lane's key.
+    pub fn step(&mut self, lane: Option<Lane>, records: &[Record], foot: Option<&Footprint>, args: &dyn Fn(Lane) -> Option<String>) {
+        if let Some(l) = lane {
+            *self.steps.entry(l).or_default() += 1;
+        }
+        for r in records {
+            self.record(r, args);
+        }
+        if let Some(f) = foot {
+            self.effects(f);
+        }
+    }
+
+    fn record(&mut self, r: &Record, args: &dyn Fn(Lane) -> Option<String>) {
+        // Whose history it is: the writer's, or the process it is about.
+        let about = match &r.kind {
+            RecordKind::Ended { process, .. } | RecordKind::Signal { process, .. } => *process,
+            _ => r.lane,
+        };
+        match &r.kind {
+            RecordKind::Spawn { child, target, .. } => {
+                if target == "threading.Thread" {
+                    self.unknown("a thread (threads share variables no record shows)");
+                }
+                self.parent.insert(*child, r.lane);
+                self.target.insert(*child, target.clone());
+                if let Some(k) = args(*child) {
+                    self.args.insert(*child, k);
+                }
+            }
+            RecordKind::Op { op, res, b, detail, .. } if r.lane != Lane::CONDUCTOR => match op {
+                Op::ReadJson | Op::ReadText | Op::WriteJson | Op::WriteText | Op::AppendText => {
+                    if *b == 0 {
+                        self.unknown("a file op whose content is not known (no digest)");
+                    } else if !matches!(op, Op::ReadJson | Op::ReadText) {
+                        let path = detail.as_deref().and_then(|d| d.split('\t').next()).unwrap_or("").to_string();
+                        self.files.insert(path, *b);
+                    }
+                }
+                Op::Print | Op::Sleep | Op::Compute | Op::Report | Op::Exit | Op::Start | Op::Join | Op::IsAlive => {}
+                Op::Acquire | Op::Release if res.is_some_and(|x| matches!(self.kinds.get(&x), Some(ResKind::Lock | ResKind::Semaphore | ResKind::BoundedSemaphore))) => {}
+                _ => self.unknown("an op whose result is not all in its record (a queue, pipe, value, event, pool, socket, input, listing, signal)"),
+            },
+            RecordKind::Resource { res, kind, capacity, .. } => {
+                self.kinds.insert(*res, *kind);
+                match kind {
+                    ResKind::Lock => {}
+                    ResKind::Semaphore | ResKind::BoundedSemaphore => {
+                        self.sem.insert(*res, *capacity);
+                    }
+                    _ => self.unknown("a resource whose contents are not all in the records"),
+                }
+            }
+            RecordKind::Block { op, res, timed, .. } if *op != Op::Sleep => {
+                if *timed {
+                    self.unknown("a wait with a timeout");
+                } else if let Some(res) = res {
+                    self.blocked.insert(r.lane, *res);
+                }
+            }
+            RecordKind::Timeout { .. } => self.unknown("a wait that timed out"),
+            RecordKind::Signal { .. } => self.unknown("a signal"),
+            RecordKind::Report { key, value } => {
+                self.reports.insert(key.clone(), value.to_string());
+            }
+            _ => {}
+        }
+        if let RecordKind::Wake { woken, .. } = &r.kind {
+            self.blocked.remove(woken);
+        } else if r.lane != Lane::CONDUCTOR && !matches!(r.kind, RecordKind::Block { .. } | RecordKind::Park) {
+            self.blocked.remove(&r.lane);
+        }
+        if let Some(it) = item(r) {
+            self.hist.entry(about).or_default().push(it);
+        }
+    }
+
+    fn effects(&mut self, f: &Footprint) {
+        for e in &f.effects {
+            match *e {
+                Effect::Op { op, res, succeeded, after } => match (self.kinds.get(&res), op) {
+                    (Some(ResKind::Lock), Op::Acquire) if succeeded => {
+                        self.holder.insert(res, f.lane);
+                    }
+                    (Some(ResKind::Lock), Op::Release) => {
+                        self.holder.remove(&res);
+                    }
+                    (Some(ResKind::Semaphore | ResKind::BoundedSemaphore), Op::Acquire | Op::Release) => {
+                        self.sem.insert(res, after);
+                    }
+                    _ => {}
+                },
+                Effect::Handed { res, woken } => {
+                    self.holder.insert(res, woken);
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The key of the state now, or `None` when it is not known.
+    pub fn key(&self) -> Option<Keyed> {
+        if self.opaque.is_some() || !self.blocked.is_empty() {
+            return None;
+        }
+        let lanes: Vec<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        // What a process is, lanes left out: its code, its arguments' key, its history.
+        let shape = |l: Lane| {
+            let items: Vec<u64> = self.hist.get(&l).map(|v| v.iter().map(|i| i.h).collect()).unwrap_or_default();
+            hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), items))
+        };
+        // Interchangeable processes: the same target and arguments' key.
+        let mut classes: BTreeMap<(&String, &String), Vec<Lane>> = BTreeMap::new();
+        if !self.no_symmetry {
+            for &l in &lanes {
+                if let (Some(t), Some(a)) = (self.target.get(&l), self.args.get(&l)) {
+                    classes.entry((t, a)).or_default().push(l);
+                }
+            }
+        }
+        let mut rename: BTreeMap<Lane, Lane> = lanes.iter().map(|l| (*l, *l)).collect();
+        for members in classes.values().filter(|m| m.len() > 1) {
+            let mut by_shape = members.clone();
+            by_shape.sort_by_key(|l| (shape(*l), *l));
+            for (slot, l) in members.iter().zip(by_shape) {
+                rename.insert(l, *slot);
+            }
+        }
+        let canon = |l: Lane| rename.get(&l).copied().unwrap_or(l);
+        // Another process names an interchangeable one by its class alone:
+        // which of them it started first, joined, was woken by is a name.
+        let class_of: BTreeMap<Lane, u32> = classes.values().filter(|m| m.len() > 1).enumerate().flat_map(|(i, m)| m.iter().map(move |l| (*l, i as u32))).collect();
+        let name = |l: Lane| class_of.get(&l).map_or(canon(l), |c| Lane(0x8000_0000 | c));
+        let mut per: Vec<ProcessKey> = lanes
+            .iter()
+            .map(|&l| {
+                let hist = self.hist.get(&l).map(|v| v.iter().map(|i| (i.h, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
+                (canon(l), self.parent.get(&l).map(|p| name(*p)), self.target.get(&l), self.args.get(&l), self.steps.get(&l), hist)
+            })
+            .collect();
+        per.sort_by_key(|p| p.0);
+        let holders: BTreeMap<ResId, Lane> = self.holder.iter().map(|(r, l)| (*r, canon(*l))).collect();
+        let key = hash_of(&(per, &self.files, &self.reports, &self.kinds, holders, &self.sem));
+        Some(Keyed { key, rename })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(lane: u32, kind: RecordKind) -> Record {
+        Record { seq: 0, t_ns: 0, lane: Lane(lane), line: 3, gates: 0, kind }
+    }
+    fn spawn(child: u32) -> Record {
+        rec(1, RecordKind::Spawn { child: Lane(child), pid: 100 + child as i32, ppid: 100, daemon: false, name: format!("Process-{child}"), target: "buy".into() })
+    }
+    fn read(lane: u32, digest: i64) -> Record {
+        rec(lane, RecordKind::Op { op: Op::ReadJson, res: None, other: None, a: 12, b: digest, c: 0, detail: Some("ticket\t{\"count\": 2}".into()) })
+    }
+    fn tracker(no_symmetry: bool, order: &[u32]) -> Tracker {
+        let mut t = Tracker::new(no_symmetry);
+        let key = |_: Lane| Some("k".to_string());
+        t.step(Some(Lane(1)), &[spawn(2), spawn(3)], None, &key);
+        for (n, &l) in order.iter().enumerate() {
+            t.step(Some(Lane(l)), &[read(l, 7 + n as i64)], None, &key);
+        }
+        t
+    }
+
+    #[test]
+    fn two_buyers_that_did_the_same_in_either_order_are_one_state_up_to_their_names() {
+        let (a, b) = (tracker(false, &[2, 3]), tracker(false, &[3, 2]));
+        let (ka, kb) = (a.key().unwrap(), b.key().unwrap());
+        assert_eq!(ka.key, kb.key);
+        // Renamed: Process 2 of one run is Process 3 of the other.
+        assert_eq!(ka.to_canon(Lane(2)), kb.to_canon(Lane(3)));
+        // Without symmetry they differ: each buyer read another content.
+        assert_ne!(tracker(true, &[2, 3]).key().unwrap().key, tracker(true, &[3, 2]).key().unwrap().key);
+    }
+
+    #[test]
+    fn what_a_process_read_and_a_file_it_wrote_tell_states_apart() {
+        let (a, b) = (tracker(false, &[2]), tracker(false, &[3]));
+        assert_eq!(a.key().unwrap().key, b.key().unwrap().key);
+        let mut c = tracker(false, &[2]);
+        c.step(Some(Lane(3)), &[read(3, 99)], None, &|_| None);
+        let mut d = tracker(false, &[2]);
+        d.step(Some(Lane(3)), &[read(3, 98)], None, &|_| None);
+        assert_ne!(c.key().unwrap().key, d.key().unwrap().key);
+        let mut e = tracker(false, &[2]);
+        e.step(Some(Lane(2)), &[rec(2, RecordKind::Op { op: Op::WriteJson, res: None, other: None, a: 1, b: 5, c: 0, detail: Some("ticket\t".into()) })], None, &|_| None);
+        let mut f = tracker(false, &[2]);
+        f.step(Some(Lane(2)), &[rec(2, RecordKind::Op { op: Op::WriteJson, res: None, other: None, a: 1, b: 6, c: 0, detail: Some("ticket\t".into()) })], None, &|_| None);
+        assert_ne!(e.key().unwrap().key, f.key().unwrap().key);
+    }
+
+    #[test]
+    fn a_queue_a_thread_or_a_content_without_digest_make_the_state_unknown() {
+        let mut t = tracker(false, &[2]);
+        t.step(Some(Lane(3)), &[read(3, 0)], None, &|_| None);
+        assert!(t.key().is_none());
+        let mut q = tracker(false, &[2]);
+        q.step(Some(Lane(1)), &[rec(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Queue, name: "q".into(), capacity: 0 })], None, &|_| None);
+        assert!(q.key().is_none());
+        let mut th = tracker(false, &[2]);
+        th.step(Some(Lane(1)), &[rec(1, RecordKind::Spawn { child: Lane(4), pid: 100, ppid: 1, daemon: false, name: "t".into(), target: "threading.Thread".into() })], None, &|_| None);
+        assert!(th.key().is_none());
+    }
+}
