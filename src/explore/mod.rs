@@ -363,7 +363,7 @@ pub type Explained = (headless::Finished, Option<(String, String)>, conflicts::C
 /// runs on without preemption, when that one goes well. For `snapshot
 /// --diagram`.
 pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Result<Explained> {
-    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None };
+    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None, reduce: false };
     let f = run_once(&opts, opts.spec.seed, policy, None)?;
     let bad = judge(&f);
     let why = if bad.is_some() { explain(&opts, &f, &[])? } else { conflicts::Conflicts::default() };
