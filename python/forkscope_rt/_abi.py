@@ -55,6 +55,7 @@ SIGNATURES = {
     "fs_cond_new": ((c_uint32, c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_cond_lock": ((c_uint32,), c_int64),
     "fs_cond_wait": ((c_uint32, c_double, c_uint32), c_int64),
+    "fs_cond_count": ((c_uint32, c_uint32), c_int64),
     "fs_cond_notify": ((c_uint32, c_int64, c_uint32), c_int64),
     "fs_barrier_new": ((c_int64, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_barrier_wait": ((c_uint32, c_double, c_uint32), c_int64),
@@ -132,6 +133,7 @@ NARROW = (
     "fs_sem_value",
     "fs_event_op",
     "fs_cond_lock",
+    "fs_cond_count",
     "fs_barrier_op",
     "fs_shared_lock",
     "fs_queue_op",
@@ -205,6 +207,11 @@ KIND_SEMAPHORE = 2
 
 # cond
 COND_NEW_RLOCK = 4294967295
+
+# cond_count
+COND_COUNT_SLEEPING = 0
+COND_COUNT_WOKEN = 1
+COND_COUNT_NOTIFIED = 2
 
 # event
 EVENT_SET = 0

@@ -865,6 +865,21 @@ pub extern "C" fn fs_cond_wait(id: u32, secs: f64, line: u32) -> i64 {
     with_rt(|rt| rt.condition_wait(id, timeout(secs), line).map(i64::from))
 }
 
+/// What CPython's Condition counts (`_sleeping_count`, `_woken_count`,
+/// `_wait_semaphore`): `what` a `cond_count` name.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_cond_count(id: u32, what: u32) -> i64 {
+    with_rt(|rt| {
+        let (sleeping, woken, queued) = rt.condition_counts(id)?;
+        match what {
+            names::cond_count::SLEEPING => Ok(sleeping as i64),
+            names::cond_count::WOKEN => Ok(woken as i64),
+            names::cond_count::NOTIFIED => Ok(sleeping as i64 - woken as i64 - queued as i64),
+            _ => Err(unknown("fs_cond_count", "count", what)),
+        }
+    })
+}
+
 /// `c.notify(n)` / `c.notify_all()` (n < 0).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_cond_notify(id: u32, n: i64, line: u32) -> i64 {
