@@ -242,28 +242,75 @@ class MapResult(ApplyResult):
 
 
 class IMapIterator:
-    """What `imap` returns: `next(timeout)` waits up to `timeout` for the
-    next result (`multiprocessing.TimeoutError` if it is not there), raises
-    a worker's exception or the input's at its place, then goes on."""
+    """What `imap` returns, filled by the pool's task handler as it goes
+    through the input: `next(timeout)` waits up to `timeout` for the next
+    result (`multiprocessing.TimeoutError` if it is not there), raises a
+    worker's exception or the input's at its place, then goes on."""
 
-    def __init__(self, results, error, single):
+    def __init__(self, pool, single):
+        import collections
+        import threading
+
+        self._pool = pool
+        self._single = single
+        self._cond = threading.Condition(threading.Lock())
+        # Submitted results not returned yet; the input's error; its end.
+        self._results = collections.deque()
+        self._error = None
+        self._done = False
+
+    def _feed(self, func, iterable, chunksize):
+        """In the task handler: submits the input's chunks one by one, at
+        most _AHEAD per worker not yet done (as CPython's handler is held
+        back by its full pipe), until the input ends or the pool is
+        terminated."""
         import collections
 
-        self._results = collections.deque(results)
-        self._error = error
-        self._single = single
+        pool = self._pool
+        unfinished = collections.deque()
+        try:
+            it = iter(iterable)
+            while pool._state != TERMINATE:
+                part = tuple(itertools.islice(it, chunksize))
+                if not part:
+                    break
+                r = pool._submit(rt._abi.SUBMIT_MAP, func, [(func, [(a,) for a in part], {}, True)], None, None, chunks=True, handler=True)
+                with self._cond:
+                    self._results.append(r)
+                    self._cond.notify_all()
+                if isinstance(r, ApplyResult):
+                    unfinished.append(r._id)
+                    if len(unfinished) >= _AHEAD * len(pool._pool):
+                        _await_done(unfinished.popleft())
+        except Exception as e:
+            with self._cond:
+                self._error = e
+        with self._cond:
+            self._done = True
+            self._cond.notify_all()
 
     def __iter__(self):
         return self
 
     def next(self, timeout=None):
-        if not self._results:
-            if self._error is not None:
-                e, self._error = self._error, None
-                raise e
-            raise StopIteration
+        import time
+
+        end = None if timeout is None else time.monotonic() + max(timeout, 0)
+        with self._cond:
+            while not self._results and not self._done:
+                left = None if end is None else end - time.monotonic()
+                if left is not None and left <= 0:
+                    raise _common.TimeoutError
+                self._cond.wait(left)
+            if not self._results:
+                if self._error is not None:
+                    e, self._error = self._error, None
+                    raise e
+                raise StopIteration
+            first = self._results[0]
+        left = None if end is None else max(end - time.monotonic(), 0)
         try:
-            value = self._results[0].get(timeout)
+            value = first.get(left)
         except _common.TimeoutError:
             raise
         except BaseException:
@@ -273,6 +320,31 @@ class IMapIterator:
         return value[0] if self._single else value
 
     __next__ = next
+
+
+# Tasks per worker the task handler may submit ahead of those done.
+_AHEAD = 4
+
+
+def _await_done(rid):
+    """Waits (an op) until result `rid` is done, its value left to its reader."""
+    n = rt.lib.fs_result_get(rid, rt.FOREVER, rt.line())
+    if n == rt.ERR:
+        rt.last_error()
+    elif n > 0:
+        rt.take(n)
+
+
+def _handle_tasks(pool, tasks):
+    """The pool's task handler (a thread, as CPython's): feeds each imap's
+    input to the pool; at None, the pool is closed (or terminated)."""
+    while True:
+        job = tasks.get()
+        if job is None:
+            break
+        job[0]._feed(*job[1:])
+    if pool._state == CLOSE:
+        ok(rt.lib.fs_pool_op(pool._id, rt._abi.POOL_CLOSE, None, 0, rt.line()))
 
 
 IMapUnorderedIterator = IMapIterator
@@ -297,6 +369,7 @@ class Pool:
         self._processes = processes
         self._state = INIT
         self._callbacks = []
+        self._task_handler = None
         b, n = rt.text(rt.created_name("Pool"))
         self._id = ok(rt.lib.fs_pool_new(processes, b, n, rt.line()))
         self._pool = []
@@ -337,9 +410,12 @@ class Pool:
             else:
                 return
 
-    def _submit(self, op, func, calls, callback, error_callback, chunks=None):
-        self._run_callbacks()
-        self._check_running()
+    def _submit(self, op, func, calls, callback, error_callback, chunks=None, handler=False):
+        # The task handler's submissions: neither callbacks (the pool's
+        # process runs them) nor the state (it finishes what close() left).
+        if not handler:
+            self._run_callbacks()
+            self._check_running()
         try:
             pickled = [pickle.dumps(call) for call in calls]
         except Exception as exc:
@@ -398,23 +474,21 @@ class Pool:
         return self.starmap_async(func, iterable, chunksize).get()
 
     def _imap(self, func, iterable, chunksize):
-        """The chunks' results (a map task each, in order) and the error the
-        iterable raised, if it did: `next()` raises it after the results
-        before it, as CPython's task handler sets it at its chunk."""
+        """An IMapIterator the task handler fills (started on the first
+        imap: a thread, as CPython's); a generator over its chunks when
+        chunksize is not 1, as CPython's."""
         self._check_running()
         if chunksize < 1:
             raise ValueError("Chunksize must be 1+, not {0:n}".format(chunksize))
-        results, error = [], None
-        try:
-            it = iter(iterable)
-            while True:
-                part = tuple(itertools.islice(it, chunksize))
-                if not part:
-                    break
-                results.append(self._submit(rt._abi.SUBMIT_MAP, func, [(func, [(a,) for a in part], {}, True)], None, None, chunks=True))
-        except Exception as e:
-            error = e
-        itr = IMapIterator(results, error, chunksize == 1)
+        if self._task_handler is None:
+            import queue
+            import threading
+
+            self._taskqueue = queue.Queue()
+            self._task_handler = threading.Thread(target=_handle_tasks, args=(self, self._taskqueue), daemon=True)
+            self._task_handler.start()
+        itr = IMapIterator(self, chunksize == 1)
+        self._taskqueue.put((itr, func, iterable, chunksize))
         if chunksize == 1:
             return itr
         # As CPython: a generator over the chunks (no next(timeout)).
@@ -422,7 +496,8 @@ class Pool:
 
     def imap(self, func, iterable, chunksize=1):
         """Like map, as an iterator (the results in order): an
-        IMapIterator (`next(timeout)`) when chunksize is 1."""
+        IMapIterator (`next(timeout)`) when chunksize is 1. The input is
+        read by the task handler as the workers take its tasks."""
         return self._imap(func, iterable, chunksize)
 
     def imap_unordered(self, func, iterable, chunksize=1):
@@ -433,9 +508,16 @@ class Pool:
         self._run_callbacks()
         if self._state == RUN:
             self._state = CLOSE
-            ok(rt.lib.fs_pool_op(self._id, rt._abi.POOL_CLOSE, None, 0, rt.line()))
+            if self._task_handler is not None:
+                # The task handler closes the pool once it has fed the
+                # inputs before.
+                self._taskqueue.put(None)
+            else:
+                ok(rt.lib.fs_pool_op(self._id, rt._abi.POOL_CLOSE, None, 0, rt.line()))
 
     def terminate(self):
+        if self._task_handler is not None and self._state == RUN:
+            self._taskqueue.put(None)
         self._state = TERMINATE
         lanes, k = _lanes([w._lane for w in self._pool])
         ok(rt.lib.fs_pool_op(self._id, rt._abi.POOL_TERMINATE, lanes, k, rt.line()))
@@ -443,6 +525,9 @@ class Pool:
     def join(self):
         if self._state == RUN:
             raise ValueError("Pool is still running")
+        if self._task_handler is not None and self._state == CLOSE:
+            # (After terminate() it may wait for a task that was dropped.)
+            self._task_handler.join()
         lanes, k = _lanes([w._lane for w in self._pool])
         while True:
             self._run_callbacks()
