@@ -789,6 +789,23 @@ pub extern "C" fn fs_release(kind: u32, id: u32, line: u32) -> i64 {
     })
 }
 
+/// Who holds Lock or RLock `id` (`kind::`): its depth times 2^32 plus its
+/// lane, or `result::NOTHING` if it is free (a query, no op).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lock_holder(kind: u32, id: u32) -> i64 {
+    with_rt(|rt| {
+        let kind = match kind {
+            names::kind::LOCK => ResKind::Lock,
+            names::kind::RLOCK => ResKind::RLock,
+            _ => return Err(unknown("fs_lock_holder", "lock kind", kind)),
+        };
+        Ok(match rt.lock_holder(id, kind)? {
+            Some((lane, depth)) => depth << 32 | lane as i64,
+            None => NOTHING,
+        })
+    })
+}
+
 /// `Semaphore(value)` / `BoundedSemaphore(value)`.
 ///
 /// # Safety
