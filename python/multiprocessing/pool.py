@@ -105,11 +105,15 @@ class MaybeEncodingError(Exception):
         return "<%s: %s>" % (self.__class__.__name__, self)
 
 
-def _worker_loop(pool_id, initializer, initargs):
+def _worker_loop(pool_id, initializer, initargs, maxtasks=None):
     if initializer is not None:
         initializer(*initargs)
     lib = rt.lib
-    while True:
+    done = 0
+    # With maxtasksperchild, the worker ends after that many tasks (the
+    # pool's worker handler starts another), as CPython's.
+    while maxtasks is None or done < maxtasks:
+        done += 1
         n = ok(lib.fs_pool_take(pool_id))
         if n == NOTHING:
             break
@@ -335,6 +339,25 @@ def _await_done(rid):
         rt.take(n)
 
 
+def _handle_workers(pool):
+    """The pool's worker handler (a thread, as CPython's; with
+    maxtasksperchild only): waits for a worker to end, and starts another
+    while the pool runs, or is closed with tasks left; ends once every
+    worker has."""
+    import ctypes
+
+    while True:
+        live = [w for w in pool._pool if w.exitcode is None]
+        if not live:
+            break
+        lanes = [w._lane for w in live]
+        arr = (ctypes.c_uint32 * len(lanes))(*lanes)
+        ok(rt.lib.fs_wait_any(arr, len(lanes), 1, rt.line()))
+        pool._join_exited_workers()
+        if pool._state == RUN or (pool._state == CLOSE and ok(rt.lib.fs_pool_op(pool._id, rt._abi.POOL_WORK, None, 0, rt.line())) > 0):
+            pool._repopulate_pool()
+
+
 def _handle_tasks(pool, tasks):
     """The pool's task handler (a thread, as CPython's): feeds each imap's
     input to the pool; at None, the pool is closed (or terminated)."""
@@ -373,15 +396,46 @@ class Pool:
         b, n = rt.text(rt.created_name("Pool"))
         self._id = ok(rt.lib.fs_pool_new(processes, b, n, rt.line()))
         self._pool = []
+        self._initializer = initializer
+        self._initargs = tuple(initargs)
+        self._maxtasksperchild = maxtasksperchild
+        self._worker_handler = None
         for _ in range(processes):
-            w = _PoolWorker(target=_worker_loop, args=(self._id, initializer, tuple(initargs)))
-            w.name = w.name.replace("_PoolWorker", "ForkPoolWorker")
-            w.daemon = True
-            w.start()
-            self._pool.append(w)
+            self._pool.append(self._new_worker())
         lanes, k = _lanes([w._lane for w in self._pool])
         ok(rt.lib.fs_pool_started(self._id, lanes, k))
         self._state = RUN
+        if maxtasksperchild is not None:
+            # CPython's worker handler (a thread): replaces the workers
+            # that ended after their tasks.
+            import threading
+
+            self._worker_handler = threading.Thread(target=_handle_workers, args=(self,), daemon=True)
+            # CPython's thread: a lane of the run, as the program's own are.
+            self._worker_handler._fs_laned = True
+            self._worker_handler.start()
+
+    def _new_worker(self):
+        w = _PoolWorker(target=_worker_loop, args=(self._id, self._initializer, self._initargs, self._maxtasksperchild))
+        w.name = w.name.replace("_PoolWorker", "ForkPoolWorker")
+        w.daemon = True
+        w.start()
+        return w
+
+    def _join_exited_workers(self):
+        """Takes the workers that have ended out of the pool (joined);
+        whether there were any."""
+        exited = [w for w in self._pool if w.exitcode is not None]
+        for w in exited:
+            w.join()
+            self._pool.remove(w)
+        return bool(exited)
+
+    def _repopulate_pool(self):
+        """Starts workers for those that ended, up to the pool's size."""
+        self._join_exited_workers()
+        while len(self._pool) < self._processes:
+            self._pool.append(self._new_worker())
 
     def __reduce__(self):
         raise NotImplementedError("pool objects cannot be passed between processes or pickled")
@@ -486,6 +540,8 @@ class Pool:
 
             self._taskqueue = queue.Queue()
             self._task_handler = threading.Thread(target=_handle_tasks, args=(self, self._taskqueue), daemon=True)
+            # CPython's thread: a lane of the run, as the program's own are.
+            self._task_handler._fs_laned = True
             self._task_handler.start()
         itr = IMapIterator(self, chunksize == 1)
         self._taskqueue.put((itr, func, iterable, chunksize))
@@ -528,6 +584,8 @@ class Pool:
         if self._task_handler is not None and self._state == CLOSE:
             # (After terminate() it may wait for a task that was dropped.)
             self._task_handler.join()
+        if self._worker_handler is not None:
+            self._worker_handler.join()
         lanes, k = _lanes([w._lane for w in self._pool])
         while True:
             self._run_callbacks()

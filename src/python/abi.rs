@@ -1387,7 +1387,8 @@ pub extern "C" fn fs_result_if_ready(rid: u32) -> i64 {
     })
 }
 
-/// Pool ops (`pool::`): CLOSE, TERMINATE (its workers' lanes in `lanes`).
+/// Pool ops (`pool::`): CLOSE, TERMINATE (its workers' lanes in `lanes`);
+/// WORK (a query): the tasks pending or running.
 ///
 /// # Safety
 /// `lanes` points to `n` readable `u32`s.
@@ -1399,6 +1400,7 @@ pub unsafe extern "C" fn fs_pool_op(id: u32, what: u32, lanes: *const u32, n: us
         match what {
             names::pool::CLOSE => rt.pool_close(id, line)?,
             names::pool::TERMINATE => rt.pool_terminate(id, &lanes, line)?,
+            names::pool::WORK => return rt.pool_work(id),
             _ => return Err(unknown("fs_pool_op", "pool op", what)),
         }
         Ok(0)

@@ -67,7 +67,7 @@ groups! {
     /// `fs_pool_submit`.
     submit: u32 { APPLY = 0, APPLY_ASYNC = 1, MAP = 2 }
     /// `fs_pool_op`.
-    pool: u32 { CLOSE = 0, TERMINATE = 1 }
+    pool: u32 { CLOSE = 0, TERMINATE = 1, WORK = 2 }
 }
 
 /// A selector outside its group: the `ValueError` that says so.
