@@ -77,6 +77,7 @@ def _twins():
 
         # CPython's types: `_thread.lock`, `_thread.RLock`.
         Twin.__name__ = Twin.__qualname__ = "lock" if base is mps.Lock else "RLock"
+        Twin._fs_called = base.__name__
         return Twin
 
     def _ident(lane):

@@ -257,8 +257,11 @@ class IMapIterator:
 
         self._pool = pool
         self._single = single
-        self._cond = threading.Condition(threading.Lock())
-        # Submitted results not returned yet; the input's error; its end.
+        # Only held for a moment (never waited on long): the results so far.
+        self._lock = threading.Lock()
+        # A unit per result submitted, and one at the end: the wait of
+        # next() is the runtime's (shown, stepped, timed as any acquire).
+        self._ready = _signal("%s results" % pool._shown)
         self._results = collections.deque()
         self._error = None
         self._done = False
@@ -279,19 +282,19 @@ class IMapIterator:
                 if not part:
                     break
                 r = pool._submit(rt._abi.SUBMIT_MAP, func, [(func, [(a,) for a in part], {}, True)], None, None, chunks=True, handler=True)
-                with self._cond:
+                with self._lock:
                     self._results.append(r)
-                    self._cond.notify_all()
+                self._ready.release()
                 if isinstance(r, ApplyResult):
                     unfinished.append(r._id)
                     if len(unfinished) >= _AHEAD * len(pool._pool):
                         _await_done(unfinished.popleft())
         except Exception as e:
-            with self._cond:
+            with self._lock:
                 self._error = e
-        with self._cond:
+        with self._lock:
             self._done = True
-            self._cond.notify_all()
+        self._ready.release()
 
     def __iter__(self):
         return self
@@ -300,13 +303,12 @@ class IMapIterator:
         import time
 
         end = None if timeout is None else time.monotonic() + max(timeout, 0)
-        with self._cond:
-            while not self._results and not self._done:
-                left = None if end is None else end - time.monotonic()
-                if left is not None and left <= 0:
-                    raise _common.TimeoutError
-                self._cond.wait(left)
+        if not self._ready.acquire(True, timeout):
+            raise _common.TimeoutError
+        with self._lock:
             if not self._results:
+                # The end: it stays for the next call.
+                self._ready.release()
                 if self._error is not None:
                     e, self._error = self._error, None
                     raise e
@@ -316,6 +318,8 @@ class IMapIterator:
         try:
             value = first.get(left)
         except _common.TimeoutError:
+            # Not there yet: the next call waits for the same one.
+            self._ready.release()
             raise
         except BaseException:
             self._results.popleft()
@@ -358,6 +362,36 @@ def _handle_workers(pool):
             pool._repopulate_pool()
 
 
+class _Jobs:
+    """The task handler's queue of imap inputs; its wait is the runtime's."""
+
+    def __init__(self, pool):
+        import collections
+
+        self._items = collections.deque()
+        self._count = _signal("%s tasks" % pool._shown)
+
+    def put(self, item):
+        self._items.append(item)
+        self._count.release()
+
+    def get(self):
+        self._count.acquire()
+        return self._items.popleft()
+
+
+def _signal(name):
+    """A Semaphore(0) of the runtime called `name` (the pool's own)."""
+    from . import synchronize
+
+    saved = rt._serving
+    rt.serving(name, rt.line() if saved is None else saved[1])
+    try:
+        return synchronize.Semaphore(0)
+    finally:
+        rt._serving = saved
+
+
 def _handle_tasks(pool, tasks):
     """The pool's task handler (a thread, as CPython's): feeds each imap's
     input to the pool; at None, the pool is closed (or terminated)."""
@@ -393,8 +427,11 @@ class Pool:
         self._state = INIT
         self._callbacks = []
         self._task_handler = None
-        b, n = rt.text(rt.created_name("Pool"))
+        self._shown = rt.created_name("Pool")
+        b, n = rt.text(self._shown)
         self._id = ok(rt.lib.fs_pool_new(processes, b, n, rt.line()))
+        if not self._shown:
+            self._shown = "Pool-%d" % (self._id + 1)
         self._pool = []
         self._initializer = initializer
         self._initargs = tuple(initargs)
@@ -535,10 +572,9 @@ class Pool:
         if chunksize < 1:
             raise ValueError("Chunksize must be 1+, not {0:n}".format(chunksize))
         if self._task_handler is None:
-            import queue
             import threading
 
-            self._taskqueue = queue.Queue()
+            self._taskqueue = _Jobs(self)
             self._task_handler = threading.Thread(target=_handle_tasks, args=(self, self._taskqueue), daemon=True)
             # CPython's thread: a lane of the run, as the program's own are.
             self._task_handler._fs_laned = True

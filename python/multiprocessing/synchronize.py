@@ -69,7 +69,9 @@ class Lock(_Acquirable):
         if _id is not None:
             self._id = _id
         else:
-            b, n = _name(type(self).__name__)
+            # (threading's twins are named `lock` as CPython's type is; the
+            # program calls them Lock.)
+            b, n = _name(getattr(type(self), "_fs_called", type(self).__name__))
             self._id = ok(rt.lib.fs_lock_new(self._kind, b, n, rt.line()))
 
 
