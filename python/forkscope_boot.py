@@ -134,6 +134,12 @@ def _boot():
             return None
 
         def exec_module(self, module):
+            if module.__name__ == "multiprocessing":
+                # The package's folder is CPython's: the package has the
+                # modules of that folder (forkscope's own, or CPython's own
+                # served on it, see Finder), so what lists them there finds
+                # what imports here.
+                module.__file__ = os.path.join(os.path.dirname(os.__file__), "multiprocessing", "__init__.py")
             # Tracebacks show our lines too, as they would for the stdlib.
             linecache.cache[self.filename] = (len(self.text), None, self.text.splitlines(True), self.filename)
             exec(compiled(self.filename, self.text), module.__dict__)

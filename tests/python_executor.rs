@@ -5,7 +5,8 @@
 //! plain CPython and under `forkscope run … --headless` and must print the
 //! same lines and exit the same way — on the default `python3` and on every
 //! other CPython 3.9–3.13 this machine has (pyenv's); stepped, a small
-//! executor program gives the same records twice.
+//! executor program gives the same records twice. `shared_memory` and a
+//! Listener/Client pair run the same way.
 
 use std::path::Path;
 use std::process::Command;
@@ -101,6 +102,28 @@ fn connections_on_descriptors_work_as_under_cpython() {
         assert!(records.iter().any(|r| r["type"] == "op" && r["op"] == "poll"), "wait() is an op");
         assert!(records.iter().any(|r| r["type"] == "op" && r["op"] == "recv"), "recv is an op");
     }
+}
+
+/// `multiprocessing.shared_memory` (a child writes a block the parent reads,
+/// a ShareableList) and a Listener/Client pair over TCP with an authkey, on
+/// every CPython here: the same lines and exit code as under CPython, and no
+/// /dev/shm block left behind.
+#[test]
+fn shared_memory_and_a_listener_client_pair_run_as_under_cpython() {
+    let _share = share();
+    python3();
+    let blocks = || -> Vec<String> {
+        std::fs::read_dir("/dev/shm").map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.starts_with("psm_")).collect()).unwrap_or_default()
+    };
+    let before = blocks();
+    for py in versions() {
+        for file in ["shared_memory.py", "listener_client.py"] {
+            let (s, _) = same_as_cpython(&py, &repo("tests/python/programs").join(file));
+            assert_eq!(s["outcome"], "completed", "{file} on {}: {s}", py.display());
+        }
+    }
+    let left: Vec<String> = blocks().into_iter().filter(|b| !before.contains(b)).collect();
+    assert!(left.is_empty(), "shared memory blocks left in /dev/shm: {left:?}");
 }
 
 /// What was refused before (NotImplementedError naming it) runs now: the

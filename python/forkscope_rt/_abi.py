@@ -47,6 +47,7 @@ SIGNATURES = {
     "fs_acquire_timed": ((c_uint32, c_uint32, c_uint32, c_double, c_uint32), c_int64),
     "fs_acquire": ((c_uint32, c_uint32, c_uint32), c_int64),
     "fs_release": ((c_uint32, c_uint32, c_uint32), c_int64),
+    "fs_lock_holder": ((c_uint32, c_uint32), c_int64),
     "fs_sem_new": ((c_int64, c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_sem_value": ((c_uint32, c_uint32), c_int64),
     "fs_event_new": ((c_char_p, c_size_t, c_uint32), c_int64),
@@ -55,6 +56,7 @@ SIGNATURES = {
     "fs_cond_new": ((c_uint32, c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_cond_lock": ((c_uint32,), c_int64),
     "fs_cond_wait": ((c_uint32, c_double, c_uint32), c_int64),
+    "fs_cond_count": ((c_uint32, c_uint32), c_int64),
     "fs_cond_notify": ((c_uint32, c_int64, c_uint32), c_int64),
     "fs_barrier_new": ((c_int64, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_barrier_wait": ((c_uint32, c_double, c_uint32), c_int64),
@@ -129,9 +131,11 @@ NARROW = (
     "fs_thread_end",
     "fs_acquire",
     "fs_release",
+    "fs_lock_holder",
     "fs_sem_value",
     "fs_event_op",
     "fs_cond_lock",
+    "fs_cond_count",
     "fs_barrier_op",
     "fs_shared_lock",
     "fs_queue_op",
@@ -206,6 +210,11 @@ KIND_SEMAPHORE = 2
 # cond
 COND_NEW_RLOCK = 4294967295
 
+# cond_count
+COND_COUNT_SLEEPING = 0
+COND_COUNT_WOKEN = 1
+COND_COUNT_NOTIFIED = 2
+
 # event
 EVENT_SET = 0
 EVENT_CLEAR = 1
@@ -240,3 +249,4 @@ SUBMIT_MAP = 2
 # pool
 POOL_CLOSE = 0
 POOL_TERMINATE = 1
+POOL_WORK = 2

@@ -53,15 +53,49 @@ def _twins():
             def __exit__(self, *args):
                 self.release()
 
-            def __repr__(self):
-                return "<forkscope threading.%s object at %#x>" % (base.__name__, id(self))
+            def _holder(self):
+                """(owner lane, depth), or None while free."""
+                got = rt.lib.fs_lock_holder(self._kind, self._id)
+                if got == rt.ERR:
+                    raise rt.last_error()
+                return None if got == rt.NOTHING else (got & 0xFFFFFFFF, got >> 32)
 
-        Twin.__name__ = Twin.__qualname__ = base.__name__
+            def locked(self):
+                return self._holder() is not None
+
+            def __repr__(self):
+                # CPython's: `<unlocked _thread.lock object at 0x…>`, an
+                # RLock's with its owner's ident and its depth.
+                held = self._holder()
+                state = "locked" if held else "unlocked"
+                if base is mps.Lock:
+                    return "<%s _thread.lock object at %#x>" % (state, id(self))
+                return "<%s _thread.RLock object owner=%d count=%d at %#x>" % (state, _ident(held[0]) if held else 0, held[1] if held else 0, id(self))
+
+            def __reduce_ex__(self, protocol):
+                raise TypeError("cannot pickle '_thread.%s' object" % Twin.__name__)
+
+        # CPython's types: `_thread.lock`, `_thread.RLock`.
+        Twin.__name__ = Twin.__qualname__ = "lock" if base is mps.Lock else "RLock"
+        Twin._fs_called = base.__name__
         return Twin
+
+    def _ident(lane):
+        """The ident of this process's thread on `lane` (the lane's number for
+        a thread of another process, which has no ident here)."""
+        import threading
+
+        if lane == rt.lib.fs_run_number(rt._abi.NUMBER_LANE):
+            return threading.get_ident()
+        for t in threading.enumerate():
+            if getattr(t, "_fs_lane", None) == lane:
+                return t.ident
+        return lane
 
     Lock = threading_lock(mps.Lock, "release unlocked lock")
     Lock.acquire_lock = Lock.acquire
     Lock.release_lock = Lock.release
+    Lock.locked_lock = Lock.locked
     RLock = threading_lock(mps.RLock, "cannot release un-acquired lock")
 
     class Semaphore(mps.Semaphore):
@@ -112,10 +146,13 @@ def _twins():
         def __init__(self, parties, action=None, timeout=None):
             mps.Barrier.__init__(self, parties, action, timeout)
 
-    for cls in (Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier):
+    for cls in (Semaphore, BoundedSemaphore, Event, Condition, Barrier):
         cls.__module__ = "threading"
         cls.__qualname__ = cls.__name__
-    return {c.__name__: c for c in (Lock, RLock, Semaphore, BoundedSemaphore, Event, Condition, Barrier)}
+    Lock.__module__ = RLock.__module__ = "_thread"
+    made = {c.__name__: c for c in (Semaphore, BoundedSemaphore, Event, Condition, Barrier)}
+    made.update(Lock=Lock, RLock=RLock)
+    return made
 
 
 def _factory(threading, name, twins):

@@ -33,13 +33,15 @@ How it is built (CPython's protocol, forkscope's channels):
 Not as CPython: the manager serves one request at a time (CPython serves each
 connection in a thread), so a method of a registered type that blocks holds
 up every other request; objects live until the manager stops (no reference
-counting); managers are in the run only (no `address` to connect to from
-elsewhere, no `get_server()`/`connect()`).
+counting); managers are in the run only: `address` is the run's (a
+manager's name, lane and request queue), `connect()` reaches a manager or a
+`get_server()` Server of the run by it, not one elsewhere.
 """
 import array
 import os
 import pickle
 import signal
+import sys
 import threading
 import traceback
 import types
@@ -200,7 +202,7 @@ class _Server:
         """The answer to `request` (what, args…): (kind, value)."""
         what = request[0]
         try:
-            if what == "shutdown":
+            if what in ("shutdown", "ready"):
                 return ("#RETURN", None)
             if what == "create":
                 # As CPython's server: a failed creation is its traceback.
@@ -326,6 +328,42 @@ def _not_here(what):
     raise NotImplementedError("forkscope's managers run in the run only: %s is not available (start one with Manager() or manager.start())" % what)
 
 
+class Server:
+    """CPython's manager Server: `serve_forever()` serves the registry's
+    objects in the process that calls it, on a request queue of the run
+    (made here; `address` names it, for a manager's connect()). `listener`
+    stands for CPython's connection.Listener: closing it means no serving."""
+
+    def __init__(self, registry, name):
+        self.registry = registry
+        self._requests = _named(name + " requests", queues.Queue)
+        self.address = (name, rt.lib.fs_run_number(rt._abi.NUMBER_LANE), self._requests._id)
+        self.listener = _ServerListener(self.address)
+
+    def serve_forever(self):
+        if self.listener._closed:
+            raise OSError("handle is closed")
+        global _self_server
+        server = _Server(self.registry)
+        _self_server = (self._requests._id, server)
+        try:
+            server.serve(self._requests)
+        finally:
+            _self_server = None
+        sys.exit(0)
+
+
+class _ServerListener:
+    """A Server's listener: its address, and close()."""
+
+    def __init__(self, address):
+        self.address = address
+        self._closed = False
+
+    def close(self):
+        self._closed = True
+
+
 class BaseManager:
     """Base class for managers."""
 
@@ -352,11 +390,21 @@ class BaseManager:
             raise ProcessError("Unknown state {!r}".format(self._state.value))
 
     def get_server(self):
+        """A server for this manager's registry, served by the process that
+        calls its serve_forever() (CPython's Server; its address is the
+        run's, for connect() from any process of the run)."""
         self._check_initial()
-        _not_here("get_server()")
+        return Server(self._registry, type(self).__name__ + "-server")
 
     def connect(self):
-        _not_here("connect()")
+        """Connects to the manager (or server) at this manager's address: one
+        of the run's (`manager.address`, `server.address`)."""
+        address = self._address
+        if not (isinstance(address, tuple) and len(address) == 3 and isinstance(address[0], str) and isinstance(address[1], int) and isinstance(address[2], int)):
+            _not_here("connect() to %r (a manager outside the run)" % (address,))
+        # As CPython's connect(), which talks to the server at once.
+        _ask(address, ("ready",), "connect")
+        self._state.value = State.STARTED
 
     def start(self, initializer=None, initargs=()):
         """Starts the manager process."""
@@ -374,6 +422,10 @@ class BaseManager:
         self._state.value = State.STARTED
         self.shutdown = weakref.finalize(self, _finalize_manager, self._process, self._address, self._state, os.getpid())
         _started.append((os.getpid(), self.shutdown))
+        if initializer is not None:
+            # As CPython's start(), which returns once the server is up: what
+            # the initializer did is done (the server answers after it).
+            _ask(self._address, ("ready",), "ready")
 
     def _create(self, typeid, /, *args, **kwds):
         """Creates a shared object in the manager: (token, exposed, shared

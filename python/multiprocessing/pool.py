@@ -105,11 +105,15 @@ class MaybeEncodingError(Exception):
         return "<%s: %s>" % (self.__class__.__name__, self)
 
 
-def _worker_loop(pool_id, initializer, initargs):
+def _worker_loop(pool_id, initializer, initargs, maxtasks=None):
     if initializer is not None:
         initializer(*initargs)
     lib = rt.lib
-    while True:
+    done = 0
+    # With maxtasksperchild, the worker ends after that many tasks (the
+    # pool's worker handler starts another), as CPython's.
+    while maxtasks is None or done < maxtasks:
+        done += 1
         n = ok(lib.fs_pool_take(pool_id))
         if n == NOTHING:
             break
@@ -242,29 +246,80 @@ class MapResult(ApplyResult):
 
 
 class IMapIterator:
-    """What `imap` returns: `next(timeout)` waits up to `timeout` for the
-    next result (`multiprocessing.TimeoutError` if it is not there), raises
-    a worker's exception or the input's at its place, then goes on."""
+    """What `imap` returns, filled by the pool's task handler as it goes
+    through the input: `next(timeout)` waits up to `timeout` for the next
+    result (`multiprocessing.TimeoutError` if it is not there), raises a
+    worker's exception or the input's at its place, then goes on."""
 
-    def __init__(self, results, error, single):
+    def __init__(self, pool, single):
+        import collections
+        import threading
+
+        self._pool = pool
+        self._single = single
+        # Only held for a moment (never waited on long): the results so far.
+        self._lock = threading.Lock()
+        # A unit per result submitted, and one at the end: the wait of
+        # next() is the runtime's (shown, stepped, timed as any acquire).
+        self._ready = _signal("%s results" % pool._shown)
+        self._results = collections.deque()
+        self._error = None
+        self._done = False
+
+    def _feed(self, func, iterable, chunksize):
+        """In the task handler: submits the input's chunks one by one, at
+        most _AHEAD per worker not yet done (as CPython's handler is held
+        back by its full pipe), until the input ends or the pool is
+        terminated."""
         import collections
 
-        self._results = collections.deque(results)
-        self._error = error
-        self._single = single
+        pool = self._pool
+        unfinished = collections.deque()
+        try:
+            it = iter(iterable)
+            while pool._state != TERMINATE:
+                part = tuple(itertools.islice(it, chunksize))
+                if not part:
+                    break
+                r = pool._submit(rt._abi.SUBMIT_MAP, func, [(func, [(a,) for a in part], {}, True)], None, None, chunks=True, handler=True)
+                with self._lock:
+                    self._results.append(r)
+                self._ready.release()
+                if isinstance(r, ApplyResult):
+                    unfinished.append(r._id)
+                    if len(unfinished) >= _AHEAD * len(pool._pool):
+                        _await_done(unfinished.popleft())
+        except Exception as e:
+            with self._lock:
+                self._error = e
+        with self._lock:
+            self._done = True
+        self._ready.release()
 
     def __iter__(self):
         return self
 
     def next(self, timeout=None):
-        if not self._results:
-            if self._error is not None:
-                e, self._error = self._error, None
-                raise e
-            raise StopIteration
+        import time
+
+        end = None if timeout is None else time.monotonic() + max(timeout, 0)
+        if not self._ready.acquire(True, timeout):
+            raise _common.TimeoutError
+        with self._lock:
+            if not self._results:
+                # The end: it stays for the next call.
+                self._ready.release()
+                if self._error is not None:
+                    e, self._error = self._error, None
+                    raise e
+                raise StopIteration
+            first = self._results[0]
+        left = None if end is None else max(end - time.monotonic(), 0)
         try:
-            value = self._results[0].get(timeout)
+            value = first.get(left)
         except _common.TimeoutError:
+            # Not there yet: the next call waits for the same one.
+            self._ready.release()
             raise
         except BaseException:
             self._results.popleft()
@@ -273,6 +328,80 @@ class IMapIterator:
         return value[0] if self._single else value
 
     __next__ = next
+
+
+# Tasks per worker the task handler may submit ahead of those done.
+_AHEAD = 4
+
+
+def _await_done(rid):
+    """Waits (an op) until result `rid` is done, its value left to its reader."""
+    n = rt.lib.fs_result_get(rid, rt.FOREVER, rt.line())
+    if n == rt.ERR:
+        rt.last_error()
+    elif n > 0:
+        rt.take(n)
+
+
+def _handle_workers(pool):
+    """The pool's worker handler (a thread, as CPython's; with
+    maxtasksperchild only): waits for a worker to end, and starts another
+    while the pool runs, or is closed with tasks left; ends once every
+    worker has."""
+    import ctypes
+
+    while True:
+        live = [w for w in pool._pool if w.exitcode is None]
+        if not live:
+            break
+        lanes = [w._lane for w in live]
+        arr = (ctypes.c_uint32 * len(lanes))(*lanes)
+        ok(rt.lib.fs_wait_any(arr, len(lanes), 1, rt.line()))
+        pool._join_exited_workers()
+        if pool._state == RUN or (pool._state == CLOSE and ok(rt.lib.fs_pool_op(pool._id, rt._abi.POOL_WORK, None, 0, rt.line())) > 0):
+            pool._repopulate_pool()
+
+
+class _Jobs:
+    """The task handler's queue of imap inputs; its wait is the runtime's."""
+
+    def __init__(self, pool):
+        import collections
+
+        self._items = collections.deque()
+        self._count = _signal("%s tasks" % pool._shown)
+
+    def put(self, item):
+        self._items.append(item)
+        self._count.release()
+
+    def get(self):
+        self._count.acquire()
+        return self._items.popleft()
+
+
+def _signal(name):
+    """A Semaphore(0) of the runtime called `name` (the pool's own)."""
+    from . import synchronize
+
+    saved = rt._serving
+    rt.serving(name, rt.line() if saved is None else saved[1])
+    try:
+        return synchronize.Semaphore(0)
+    finally:
+        rt._serving = saved
+
+
+def _handle_tasks(pool, tasks):
+    """The pool's task handler (a thread, as CPython's): feeds each imap's
+    input to the pool; at None, the pool is closed (or terminated)."""
+    while True:
+        job = tasks.get()
+        if job is None:
+            break
+        job[0]._feed(*job[1:])
+    if pool._state == CLOSE:
+        ok(rt.lib.fs_pool_op(pool._id, rt._abi.POOL_CLOSE, None, 0, rt.line()))
 
 
 IMapUnorderedIterator = IMapIterator
@@ -297,18 +426,53 @@ class Pool:
         self._processes = processes
         self._state = INIT
         self._callbacks = []
-        b, n = rt.text(rt.created_name("Pool"))
+        self._task_handler = None
+        self._shown = rt.created_name("Pool")
+        b, n = rt.text(self._shown)
         self._id = ok(rt.lib.fs_pool_new(processes, b, n, rt.line()))
+        if not self._shown:
+            self._shown = "Pool-%d" % (self._id + 1)
         self._pool = []
+        self._initializer = initializer
+        self._initargs = tuple(initargs)
+        self._maxtasksperchild = maxtasksperchild
+        self._worker_handler = None
         for _ in range(processes):
-            w = _PoolWorker(target=_worker_loop, args=(self._id, initializer, tuple(initargs)))
-            w.name = w.name.replace("_PoolWorker", "ForkPoolWorker")
-            w.daemon = True
-            w.start()
-            self._pool.append(w)
+            self._pool.append(self._new_worker())
         lanes, k = _lanes([w._lane for w in self._pool])
         ok(rt.lib.fs_pool_started(self._id, lanes, k))
         self._state = RUN
+        if maxtasksperchild is not None:
+            # CPython's worker handler (a thread): replaces the workers
+            # that ended after their tasks.
+            import threading
+
+            self._worker_handler = threading.Thread(target=_handle_workers, args=(self,), daemon=True)
+            # CPython's thread: a lane of the run, as the program's own are.
+            self._worker_handler._fs_laned = True
+            self._worker_handler.start()
+
+    def _new_worker(self):
+        w = _PoolWorker(target=_worker_loop, args=(self._id, self._initializer, self._initargs, self._maxtasksperchild))
+        w.name = w.name.replace("_PoolWorker", "ForkPoolWorker")
+        w.daemon = True
+        w.start()
+        return w
+
+    def _join_exited_workers(self):
+        """Takes the workers that have ended out of the pool (joined);
+        whether there were any."""
+        exited = [w for w in self._pool if w.exitcode is not None]
+        for w in exited:
+            w.join()
+            self._pool.remove(w)
+        return bool(exited)
+
+    def _repopulate_pool(self):
+        """Starts workers for those that ended, up to the pool's size."""
+        self._join_exited_workers()
+        while len(self._pool) < self._processes:
+            self._pool.append(self._new_worker())
 
     def __reduce__(self):
         raise NotImplementedError("pool objects cannot be passed between processes or pickled")
@@ -337,9 +501,12 @@ class Pool:
             else:
                 return
 
-    def _submit(self, op, func, calls, callback, error_callback, chunks=None):
-        self._run_callbacks()
-        self._check_running()
+    def _submit(self, op, func, calls, callback, error_callback, chunks=None, handler=False):
+        # The task handler's submissions: neither callbacks (the pool's
+        # process runs them) nor the state (it finishes what close() left).
+        if not handler:
+            self._run_callbacks()
+            self._check_running()
         try:
             pickled = [pickle.dumps(call) for call in calls]
         except Exception as exc:
@@ -398,23 +565,22 @@ class Pool:
         return self.starmap_async(func, iterable, chunksize).get()
 
     def _imap(self, func, iterable, chunksize):
-        """The chunks' results (a map task each, in order) and the error the
-        iterable raised, if it did: `next()` raises it after the results
-        before it, as CPython's task handler sets it at its chunk."""
+        """An IMapIterator the task handler fills (started on the first
+        imap: a thread, as CPython's); a generator over its chunks when
+        chunksize is not 1, as CPython's."""
         self._check_running()
         if chunksize < 1:
             raise ValueError("Chunksize must be 1+, not {0:n}".format(chunksize))
-        results, error = [], None
-        try:
-            it = iter(iterable)
-            while True:
-                part = tuple(itertools.islice(it, chunksize))
-                if not part:
-                    break
-                results.append(self._submit(rt._abi.SUBMIT_MAP, func, [(func, [(a,) for a in part], {}, True)], None, None, chunks=True))
-        except Exception as e:
-            error = e
-        itr = IMapIterator(results, error, chunksize == 1)
+        if self._task_handler is None:
+            import threading
+
+            self._taskqueue = _Jobs(self)
+            self._task_handler = threading.Thread(target=_handle_tasks, args=(self, self._taskqueue), daemon=True)
+            # CPython's thread: a lane of the run, as the program's own are.
+            self._task_handler._fs_laned = True
+            self._task_handler.start()
+        itr = IMapIterator(self, chunksize == 1)
+        self._taskqueue.put((itr, func, iterable, chunksize))
         if chunksize == 1:
             return itr
         # As CPython: a generator over the chunks (no next(timeout)).
@@ -422,7 +588,8 @@ class Pool:
 
     def imap(self, func, iterable, chunksize=1):
         """Like map, as an iterator (the results in order): an
-        IMapIterator (`next(timeout)`) when chunksize is 1."""
+        IMapIterator (`next(timeout)`) when chunksize is 1. The input is
+        read by the task handler as the workers take its tasks."""
         return self._imap(func, iterable, chunksize)
 
     def imap_unordered(self, func, iterable, chunksize=1):
@@ -433,9 +600,16 @@ class Pool:
         self._run_callbacks()
         if self._state == RUN:
             self._state = CLOSE
-            ok(rt.lib.fs_pool_op(self._id, rt._abi.POOL_CLOSE, None, 0, rt.line()))
+            if self._task_handler is not None:
+                # The task handler closes the pool once it has fed the
+                # inputs before.
+                self._taskqueue.put(None)
+            else:
+                ok(rt.lib.fs_pool_op(self._id, rt._abi.POOL_CLOSE, None, 0, rt.line()))
 
     def terminate(self):
+        if self._task_handler is not None and self._state == RUN:
+            self._taskqueue.put(None)
         self._state = TERMINATE
         lanes, k = _lanes([w._lane for w in self._pool])
         ok(rt.lib.fs_pool_op(self._id, rt._abi.POOL_TERMINATE, lanes, k, rt.line()))
@@ -443,6 +617,11 @@ class Pool:
     def join(self):
         if self._state == RUN:
             raise ValueError("Pool is still running")
+        if self._task_handler is not None and self._state == CLOSE:
+            # (After terminate() it may wait for a task that was dropped.)
+            self._task_handler.join()
+        if self._worker_handler is not None:
+            self._worker_handler.join()
         lanes, k = _lanes([w._lane for w in self._pool])
         while True:
             self._run_callbacks()

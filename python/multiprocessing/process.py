@@ -402,6 +402,11 @@ def _init_child(process):
     _current_process = process
     _children = set()
     _process_counter = itertools.count(1)
+    # As CPython's `_bootstrap`: the child's main thread has its own native id
+    # (threading's after-fork hook keeps the parent's).
+    threading = sys.modules.get("threading")
+    if threading is not None and getattr(threading, "_HAVE_THREAD_NATIVE_ID", False):
+        threading.main_thread()._set_native_id()
     if process._start_method is not None:
         # As CPython's `_bootstrap`: a child of a context's Process (fork,
         # spawn, forkserver) uses that start method from then on.

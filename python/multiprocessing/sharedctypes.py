@@ -25,11 +25,28 @@ typecode_to_type = {
 _FLOATS = (ctypes.c_float, ctypes.c_double)
 
 
-def _ctype(typecode_or_type):
+def _ctype(typecode_or_type, structures=False):
     t = typecode_to_type.get(typecode_or_type, typecode_or_type)
+    if structures and isinstance(t, type) and issubclass(t, ctypes.Structure):
+        _fields(t)
+        return t
     if not (isinstance(t, type) and issubclass(t, ctypes._SimpleCData)):
-        raise TypeError("forkscope shares numbers only: %r is not a number type code or ctypes number type" % (typecode_or_type,))
+        what = "numbers and Structures of numbers" if structures else "numbers"
+        raise TypeError("forkscope shares %s only: %r is not a number type code or ctypes number type" % (what, typecode_or_type))
     return t
+
+
+def _fields(stype):
+    """A Structure's fields, (name, ctypes number type) each; a field of
+    another kind (a nested Structure, an array, a bit field) is a TypeError."""
+    fields = []
+    for f in getattr(stype, "_fields_", ()):
+        if len(f) != 2 or not (isinstance(f[1], type) and issubclass(f[1], ctypes._SimpleCData)):
+            raise TypeError("forkscope shares Structures of numbers only: field %r of %s is not a ctypes number" % (f[0], stype.__name__))
+        fields.append((f[0], f[1]))
+    if not fields:
+        raise TypeError("forkscope shares Structures of numbers only: %s has no fields" % stype.__name__)
+    return fields
 
 
 def _bits(ctype, x):
@@ -74,7 +91,7 @@ class _Locked:
 
     def get_obj(self):
         """The raw shared object under the lock (the same memory)."""
-        raw_type = _RawArray if isinstance(self, _RawArray) else _RawValue
+        raw_type = _RawArray if isinstance(self, _RawArray) else _RawStructure if isinstance(self, _RawStructure) else _RawValue
         raw = raw_type.__new__(raw_type)
         raw.__dict__.update((k, v) for k, v in self.__dict__.items() if k != "_lock")
         return raw
@@ -129,6 +146,48 @@ class _RawValue(_Shared):
 
     def __repr__(self):
         return "%s(%r)" % (self._ctype.__name__, self.value)
+
+
+class _RawStructure(_Shared):
+    """A shared ctypes Structure of numbers without a lock: each field a
+    shared number of its own (`foo.x`, `foo.y`), read and written as such."""
+
+    _fs_kind = "Value"
+
+    def __init__(self, stype, init, name):
+        d = self.__dict__
+        d["_ctype"] = stype
+        d["_name"] = name
+        d["_fields"] = {f: _RawValue(t, getattr(init, f), "%s.%s" % (name, f)) for f, t in _fields(stype)}
+        d["_id"] = next(iter(d["_fields"].values()))._id
+
+    def __getattr__(self, name):
+        fields = self.__dict__.get("_fields")
+        if fields is not None and name in fields:
+            return fields[name].value
+        raise AttributeError("%r object has no attribute %r" % (type(self).__name__, name))
+
+    def __setattr__(self, name, value):
+        fields = self.__dict__.get("_fields")
+        if fields is not None and name in fields:
+            fields[name].value = value
+        else:
+            self.__dict__[name] = value
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __repr__(self):
+        return "<%s.%s object at %#x>" % (self._ctype.__module__, self._ctype.__qualname__, id(self))
+
+
+class SynchronizedStructure(_Locked, _RawStructure):
+    def __init__(self, stype, init, lock, name):
+        _RawStructure.__init__(self, stype, init, name)
+        self.__dict__["_lock"] = _lock_of(self._id, lock)
+
+    def __repr__(self):
+        return "<Synchronized wrapper for %s>" % _RawStructure.__repr__(self)
 
 
 class SynchronizedValue(_Locked, _RawValue):
@@ -190,6 +249,47 @@ class _RawArray(_Shared):
         for k in range(self._len):
             yield self[k]
 
+    # A char array's text, as ctypes' c_char and c_wchar arrays have it:
+    # `value` up to the first NUL (setting it writes a NUL after it if there
+    # is room), `raw` (bytes) all of it.
+    def _text(self):
+        if self._ctype is ctypes.c_char:
+            return b"", b"\0", bytes, "byte string too long"
+        if self._ctype is ctypes.c_wchar:
+            return "", "\0", str, "string too long"
+        raise AttributeError("%r object has no attribute 'value'" % type(self).__name__)
+
+    @property
+    def value(self):
+        empty, nul, _, _ = self._text()
+        return empty.join(self[:]).split(nul, 1)[0]
+
+    @value.setter
+    def value(self, text):
+        _, nul, kind, too_long = self._text()
+        if not isinstance(text, kind):
+            raise TypeError("%s expected instead of %s instance" % (kind.__name__, type(text).__name__))
+        if len(text) > self._len:
+            raise ValueError(too_long)
+        if len(text) < self._len:
+            text += nul
+        self[: len(text)] = [text[i : i + 1] for i in range(len(text))]
+
+    @property
+    def raw(self):
+        if self._ctype is not ctypes.c_char:
+            raise AttributeError("%r object has no attribute 'raw'" % type(self).__name__)
+        return b"".join(self[:])
+
+    @raw.setter
+    def raw(self, data):
+        if self._ctype is not ctypes.c_char:
+            raise AttributeError("%r object has no attribute 'raw'" % type(self).__name__)
+        data = bytes(data)
+        if len(data) > self._len:
+            raise ValueError("byte string too long")
+        self[: len(data)] = [data[i : i + 1] for i in range(len(data))]
+
     def __repr__(self):
         return "<multiprocessing.sharedctypes.%s_Array_%d object at %#x>" % (self._ctype.__name__, self._len, id(self))
 
@@ -204,17 +304,26 @@ class SynchronizedArray(_Locked, _RawArray):
 
 
 def Value(typecode_or_type, *args, lock=True, ctx=None):
-    """A shared number (a Value with its RLock unless `lock=False`)."""
-    ctype = _ctype(typecode_or_type)
+    """A shared number, or Structure of numbers (with its RLock unless
+    `lock=False`)."""
+    ctype = _ctype(typecode_or_type, structures=True)
+    name = rt.created_name("Value")
+    if issubclass(ctype, ctypes.Structure):
+        if lock is False:
+            return _RawStructure(ctype, ctype(*args), name)
+        return SynchronizedStructure(ctype, ctype(*args), lock, name)
     init = args[0] if args else 0
     if lock is False:
-        return _RawValue(ctype, init, rt.created_name("Value"))
-    return SynchronizedValue(ctype, init, lock, rt.created_name("Value"))
+        return _RawValue(ctype, init, name)
+    return SynchronizedValue(ctype, init, lock, name)
 
 
 def RawValue(typecode_or_type, *args):
-    ctype = _ctype(typecode_or_type)
-    return _RawValue(ctype, args[0] if args else 0, rt.created_name("RawValue"))
+    ctype = _ctype(typecode_or_type, structures=True)
+    name = rt.created_name("RawValue")
+    if issubclass(ctype, ctypes.Structure):
+        return _RawStructure(ctype, ctype(*args), name)
+    return _RawValue(ctype, args[0] if args else 0, name)
 
 
 def _initial(size_or_initializer):
@@ -242,7 +351,19 @@ def copy(obj):
         return RawArray(obj._ctype, list(obj))
     if isinstance(obj, _RawValue):
         return RawValue(obj._ctype, obj.value)
-    raise TypeError("forkscope copies its shared numbers and arrays only, not %r" % (obj,))
+    name = rt.created_name("RawValue")
+    if isinstance(obj, _RawStructure):
+        init = obj._ctype(*[getattr(obj, f) for f, _ in _fields(obj._ctype)])
+        return _RawStructure(obj._ctype, init, name)
+    # A ctypes object of this process, as CPython's copy takes.
+    if isinstance(obj, ctypes.Structure):
+        _fields(type(obj))
+        return _RawStructure(type(obj), obj, name)
+    if isinstance(obj, ctypes._SimpleCData):
+        return _RawValue(type(obj), obj.value, name)
+    if isinstance(obj, ctypes.Array) and issubclass(obj._type_, ctypes._SimpleCData):
+        return _RawArray(obj._type_, list(obj), name)
+    raise TypeError("forkscope copies shared numbers, arrays and Structures of numbers only, not %r" % (obj,))
 
 
 def synchronized(obj, lock=None, ctx=None):
@@ -251,6 +372,8 @@ def synchronized(obj, lock=None, ctx=None):
         raise TypeError("object already synchronized")
     if isinstance(obj, _RawArray):
         cls = SynchronizedArray
+    elif isinstance(obj, _RawStructure):
+        cls = SynchronizedStructure
     elif isinstance(obj, _RawValue):
         cls = SynchronizedValue
     else:

@@ -69,7 +69,9 @@ class Lock(_Acquirable):
         if _id is not None:
             self._id = _id
         else:
-            b, n = _name(type(self).__name__)
+            # (threading's twins are named `lock` as CPython's type is; the
+            # program calls them Lock.)
+            b, n = _name(getattr(type(self), "_fs_called", type(self).__name__))
             self._id = ok(rt.lib.fs_lock_new(self._kind, b, n, rt.line()))
 
 
@@ -179,6 +181,33 @@ class Condition(_Shared):
 
     def __repr__(self):
         return "<Condition(%r)>" % (self._lock,)
+
+    # CPython's Condition is built on three semaphores whose values its own
+    # tests read; here they are the runtime's counts of this condition.
+    @property
+    def _sleeping_count(self):
+        return _ConditionCount(self._id, _abi.COND_COUNT_SLEEPING)
+
+    @property
+    def _woken_count(self):
+        return _ConditionCount(self._id, _abi.COND_COUNT_WOKEN)
+
+    @property
+    def _wait_semaphore(self):
+        return _ConditionCount(self._id, _abi.COND_COUNT_NOTIFIED)
+
+
+class _ConditionCount:
+    """One count of a Condition, read as a semaphore's value: the waits
+    begun (sleeping), the waits ended (woken), the waiters notified and not
+    yet back with the lock (CPython's wait semaphore)."""
+
+    def __init__(self, cond, what):
+        self._cond = cond
+        self._what = what
+
+    def get_value(self):
+        return ok(rt.lib.fs_cond_count(self._cond, self._what))
 
 
 class Barrier(_Shared):

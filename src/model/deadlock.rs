@@ -37,9 +37,11 @@ impl Model {
     /// Who could end `lane`'s wait: the lock's owner (a Lock, an RLock —
     /// also the lock a Condition's waiter takes back, or a Value's lock, since
     /// those waits are on the lock itself), the one process holding every
-    /// taken unit of a Semaphore, the joined process. `None`: anyone might
-    /// (an Event's `set`, a Condition's `notify`, a Barrier's last party).
-    fn wakers(&self, w: &Wait) -> Option<Vec<Lane>> {
+    /// taken unit of a Semaphore (unless that is `lane` itself: a semaphore
+    /// has no owner, and one taken as a signal, released by others, is held
+    /// by its waiter), the joined process. `None`: anyone might (an Event's
+    /// `set`, a Condition's `notify`, a Barrier's last party).
+    fn wakers(&self, lane: Lane, w: &Wait) -> Option<Vec<Lane>> {
         if let Some(on) = w.on {
             return Some(vec![on]);
         }
@@ -48,7 +50,7 @@ impl Model {
             ResKind::Lock | ResKind::RLock => rs.owner.map(|o| vec![o]),
             ResKind::Semaphore | ResKind::BoundedSemaphore if rs.value == 0 => {
                 let holders: BTreeSet<Lane> = rs.holders.iter().copied().collect();
-                (holders.len() == 1).then(|| holders.into_iter().collect())
+                (holders.len() == 1 && !holders.contains(&lane)).then(|| holders.into_iter().collect())
             }
             _ => None,
         }
@@ -73,7 +75,7 @@ impl Model {
         for &start in blocked.keys() {
             let mut path = vec![start];
             let mut cur = start;
-            while let Some(next) = blocked.get(&cur).and_then(|w| self.wakers(w)).and_then(|v| (v.len() == 1).then(|| v[0])) {
+            while let Some(next) = blocked.get(&cur).and_then(|w| self.wakers(cur, w)).and_then(|v| (v.len() == 1).then(|| v[0])) {
                 if let Some(pos) = path.iter().position(|&p| p == next) {
                     let cycle: Vec<Lane> = path[pos..].to_vec();
                     let resources: Vec<ResId> = cycle.iter().filter_map(|p| blocked.get(p).and_then(|w| w.res)).collect();

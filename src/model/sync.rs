@@ -346,6 +346,20 @@ mod tests {
     }
 
     #[test]
+    fn a_semaphore_taken_as_a_signal_is_no_cycle_of_its_waiter() {
+        // Main takes the units others release (a signal), then waits for the
+        // next: it holds every taken unit, yet a is alive to release one.
+        let mut f = feed(&["MainProcess", "a"]);
+        f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 0);
+        f.block_at(1, 1, Op::Acquire, 0, None);
+        f.op_at(2, 1, Op::Release, 0, Some(1), (0, 0, 0), None).wake(2, Op::Acquire, 0, 1);
+        f.op_at(1, 1, Op::Acquire, 0, None, (1, 0, 1), None);
+        assert_eq!(f.m.resources[&ResId(0)].holders, vec![Lane(1)]);
+        f.block_at(1, 1, Op::Acquire, 0, None);
+        assert_eq!(f.m.deadlock(), None);
+    }
+
+    #[test]
     fn semaphore_holders_follow_acquire_release_and_hand_off() {
         let mut f = feed(&["MainProcess", "a", "b", "c"]);
         f.res(1, 0, ResKind::Semaphore, "Semaphore-1", 2);

@@ -791,6 +791,23 @@ pub extern "C" fn fs_release(kind: u32, id: u32, line: u32) -> i64 {
     })
 }
 
+/// Who holds Lock or RLock `id` (`kind::`): its depth times 2^32 plus its
+/// lane, or `result::NOTHING` if it is free (a query, no op).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_lock_holder(kind: u32, id: u32) -> i64 {
+    with_rt(|rt| {
+        let kind = match kind {
+            names::kind::LOCK => ResKind::Lock,
+            names::kind::RLOCK => ResKind::RLock,
+            _ => return Err(unknown("fs_lock_holder", "lock kind", kind)),
+        };
+        Ok(match rt.lock_holder(id, kind)? {
+            Some((lane, depth)) => depth << 32 | lane as i64,
+            None => NOTHING,
+        })
+    })
+}
+
 /// `Semaphore(value)` / `BoundedSemaphore(value)`.
 ///
 /// # Safety
@@ -865,6 +882,21 @@ pub extern "C" fn fs_cond_lock(id: u32) -> i64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_cond_wait(id: u32, secs: f64, line: u32) -> i64 {
     with_rt(|rt| rt.condition_wait(id, timeout(secs), line).map(i64::from))
+}
+
+/// What CPython's Condition counts (`_sleeping_count`, `_woken_count`,
+/// `_wait_semaphore`): `what` a `cond_count` name.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_cond_count(id: u32, what: u32) -> i64 {
+    with_rt(|rt| {
+        let (sleeping, woken, queued) = rt.condition_counts(id)?;
+        match what {
+            names::cond_count::SLEEPING => Ok(sleeping as i64),
+            names::cond_count::WOKEN => Ok(woken as i64),
+            names::cond_count::NOTIFIED => Ok(sleeping as i64 - woken as i64 - queued as i64),
+            _ => Err(unknown("fs_cond_count", "count", what)),
+        }
+    })
 }
 
 /// `c.notify(n)` / `c.notify_all()` (n < 0).
@@ -1357,7 +1389,8 @@ pub extern "C" fn fs_result_if_ready(rid: u32) -> i64 {
     })
 }
 
-/// Pool ops (`pool::`): CLOSE, TERMINATE (its workers' lanes in `lanes`).
+/// Pool ops (`pool::`): CLOSE, TERMINATE (its workers' lanes in `lanes`);
+/// WORK (a query): the tasks pending or running.
 ///
 /// # Safety
 /// `lanes` points to `n` readable `u32`s.
@@ -1369,6 +1402,7 @@ pub unsafe extern "C" fn fs_pool_op(id: u32, what: u32, lanes: *const u32, n: us
         match what {
             names::pool::CLOSE => rt.pool_close(id, line)?,
             names::pool::TERMINATE => rt.pool_terminate(id, &lanes, line)?,
+            names::pool::WORK => return rt.pool_work(id),
             _ => return Err(unknown("fs_pool_op", "pool op", what)),
         }
         Ok(0)

@@ -53,6 +53,9 @@ groups! {
     kind: u32 { LOCK = 0, RLOCK = 1, SEMAPHORE = 2 }
     /// `fs_cond_new`: the lock argument that asks for a new RLock.
     cond: u32 { NEW_RLOCK = u32::MAX }
+    /// `fs_cond_count`: the waits a condition has seen begin, end, and those
+    /// notified and not yet back with the lock.
+    cond_count: u32 { SLEEPING = 0, WOKEN = 1, NOTIFIED = 2 }
     /// `fs_event_op`.
     event: u32 { SET = 0, CLEAR = 1, IS_SET = 2 }
     /// `fs_barrier_op`.
@@ -64,7 +67,7 @@ groups! {
     /// `fs_pool_submit`.
     submit: u32 { APPLY = 0, APPLY_ASYNC = 1, MAP = 2 }
     /// `fs_pool_op`.
-    pool: u32 { CLOSE = 0, TERMINATE = 1 }
+    pool: u32 { CLOSE = 0, TERMINATE = 1, WORK = 2 }
 }
 
 /// A selector outside its group: the `ValueError` that says so.

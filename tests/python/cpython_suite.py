@@ -18,17 +18,43 @@ import signal
 import sys
 import unittest
 
-import test._test_multiprocessing as _mp_tests
 
-_mp_tests.install_tests_in_module_dict(globals(), "fork")
+
+def _install_futures(names):
+    """CPython's `test_concurrent_futures` classes of the process pool with
+    the fork start method (`ProcessPoolFork…`), into `names`: the one module
+    of 3.9–3.11, or every `test_*` module of the package of 3.12 and later.
+    The classes keep their modules (and so those modules' fixtures)."""
+    import importlib
+    import pkgutil
+
+    import test.test_concurrent_futures as pkg
+
+    modules = [pkg]
+    if hasattr(pkg, "__path__"):
+        modules = [importlib.import_module(pkg.__name__ + "." + m.name) for m in pkgutil.iter_modules(pkg.__path__) if m.name.startswith("test_")]
+    for m in modules:
+        for name, obj in vars(m).items():
+            if name.startswith("ProcessPoolFork") and not name.startswith("ProcessPoolForkserver") and isinstance(obj, type) and issubclass(obj, unittest.TestCase):
+                names[name] = obj
+
+
+if os.environ.get("FS_SUITE") == "futures":
+    _install_futures(globals())
+else:
+    import test._test_multiprocessing as _mp_tests
+
+    _mp_tests.install_tests_in_module_dict(globals(), "fork")
 
 
 def _say(test_id, outcome, why=""):
     why = " ".join(str(why).split())[:300]
+    # On a line of its own: a test may have printed part of one (CPython's
+    # test_concurrent_futures prints each test's time, `0.05s `, unended).
     if outcome == "start":
-        sys.stdout.write("@@start %s\n" % test_id)
+        sys.stdout.write("\n@@start %s\n" % test_id)
     else:
-        sys.stdout.write("@@suite %s %s %s\n" % (test_id, outcome, why))
+        sys.stdout.write("\n@@suite %s %s %s\n" % (test_id, outcome, why))
     sys.stdout.flush()
 
 
@@ -41,7 +67,8 @@ def _last_line(err):
 
 class _Result(unittest.TextTestResult):
     def _id(self, test):
-        return test.id().split(".", 1)[-1]
+        # Class.test (the class is in this module's names).
+        return ".".join(test.id().split(".")[-2:])
 
     def startTest(self, test):
         _say(self._id(test), "start")
@@ -99,12 +126,12 @@ def _main():
     if not wanted:
         for test in loader.loadTestsFromModule(sys.modules[__name__]):
             for t in test:
-                sys.stdout.write("@@test %s\n" % t.id().split(".", 1)[-1])
+                sys.stdout.write("@@test %s\n" % ".".join(t.id().split(".")[-2:]))
         return
     suite = loader.loadTestsFromNames(wanted, sys.modules[__name__])
     runner = unittest.TextTestRunner(stream=open(os.devnull, "w"), resultclass=_Result, verbosity=0)
     runner.run(suite)
-    sys.stdout.write("@@done\n")
+    sys.stdout.write("\n@@done\n")
     sys.stdout.flush()
 
 

@@ -287,6 +287,14 @@ impl LaneRuntime {
         Ok(())
     }
 
+    /// The tasks pending or running (a query: no op; a front-end that
+    /// replaces workers asks it once the pool is closed).
+    pub fn pool_work(&self, id: u32) -> LessonResult<i64> {
+        let slot = self.pool_slot(id)?;
+        let _g = Guard::new(&slot.mutex, self.lane);
+        Ok(slot.aux[PENDING].load(Relaxed) as i64 + slot.count.load(Relaxed))
+    }
+
     /// `pool.close()`: no more tasks; idle workers stop, busy ones finish the queue first.
     pub fn pool_close(&self, id: u32, line: u32) -> LessonResult<()> {
         let slot = self.pool_slot(id)?;

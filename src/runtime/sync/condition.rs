@@ -3,7 +3,10 @@
 //! Slot fields: `aux[0]` = the lock's resource id, `aux[1]` = its kind (a
 //! `Lock`, or an `RLock` — `Condition()` makes its own RLock, as Python does);
 //! `capacity` = the lock's id too (so the model links them from the
-//! condition's `Resource` record); `waiters[0]` = FIFO of processes in `wait`.
+//! condition's `Resource` record); `waiters[0]` = FIFO of processes in `wait`;
+//! `aux[2]` = waits begun, `aux[3]` = waits ended (CPython's Condition keeps
+//! these two counts, `_sleeping_count` and `_woken_count`; its own tests read
+//! them: their difference is the processes inside `wait`).
 //!
 //! `wait` (the caller must hold the lock: else Python's `AssertionError: must
 //! acquire() condition before using wait()`):
@@ -61,6 +64,8 @@ impl LaneRuntime {
         let id = self.new_resource(ResKind::Condition, None, lock as i64, |s| {
             s.aux[0].store(lock as u64, Relaxed);
             s.aux[1].store(kind as u64, Relaxed);
+            s.aux[2].store(0, Relaxed);
+            s.aux[3].store(0, Relaxed);
         })?;
         Ok((id, kind, lock))
     }
@@ -78,6 +83,14 @@ impl LaneRuntime {
     /// The lock of condition `id`: its kind and id.
     pub fn condition_lock(&self, id: u32) -> LessonResult<(ResKind, u32)> {
         self.cond_parts(id).map(|(_, k, l, _)| (k, l))
+    }
+
+    /// The waits begun, the waits ended, and the waiters not yet notified.
+    pub fn condition_counts(&self, id: u32) -> LessonResult<(u64, u64, u64)> {
+        let (slot, ..) = self.cond_parts(id)?;
+        let _g = Guard::new(&slot.mutex, self.lane);
+        let queued = waitq::lanes(&self.v, &slot.waiters[0]).len() as u64;
+        Ok((slot.aux[2].load(Acquire), slot.aux[3].load(Acquire), queued))
     }
 
     /// `c.wait()` / `c.wait(secs)`: true if notified, false on a timeout.
@@ -101,6 +114,7 @@ impl LaneRuntime {
                     return Err(e);
                 }
             };
+            slot.aux[2].fetch_add(1, Release);
             self.record_block(Op::Wait, id, NONE, NONE, timeout.is_some());
             depth
         };
@@ -121,6 +135,7 @@ impl LaneRuntime {
                 self.lock_take(lslot, lock, true, None);
             }
         }
+        slot.aux[3].fetch_add(1, Release);
         self.record_op(Op::Wait, id, NONE, notified as i64, 0, 0, None);
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
         Ok(notified)

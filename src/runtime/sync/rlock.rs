@@ -124,6 +124,15 @@ impl LaneRuntime {
         Ok(depth)
     }
 
+    /// Who holds the Lock or RLock `id`, and how deep: `None` if it is free
+    /// (a query: no op, no record; what a threading lock's repr shows).
+    pub fn lock_holder(&self, id: u32, kind: ResKind) -> LessonResult<Option<(u32, i64)>> {
+        let slot = self.slot(id, kind)?;
+        let _g = Guard::new(&slot.mutex, self.lane);
+        let owner = slot.owner.load(Acquire);
+        Ok((owner != NONE).then(|| (owner, if kind == ResKind::RLock { slot.count.load(Relaxed) } else { 1 })))
+    }
+
     /// Whether this process holds the Lock or RLock `id` (Python's `_is_mine`).
     pub fn holds_lock(&self, id: u32) -> bool {
         self.v.resource(id).is_some_and(|s| s.owner.load(Acquire) == self.lane)
