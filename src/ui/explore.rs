@@ -48,7 +48,8 @@ pub struct Progress {
 pub enum Verdict {
     /// Every inequivalent interleaving ran, none bad.
     /// `bad`: the one bad outcome hunted (`--bad`), if one was.
-    Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String> },
+    /// `seen`: runs that ended at a state searched before (the reductions).
+    Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String>, seen: u64 },
     /// The budget cut the search: nothing bad within it.
     Bounded { interleavings: u64, runs: u64 },
     /// The shortest bad schedule found, minimised, saved.
@@ -187,9 +188,13 @@ impl Verdict {
     /// The figure footer's words (`explore --all: verified, 36 interleavings`).
     pub fn label(&self, l: Lang) -> String {
         match self {
-            Verdict::Verified { interleavings, .. } => match l {
+            Verdict::Verified { interleavings, seen: 0, .. } => match l {
                 Lang::En => format!("explore --all: verified, {}", crate::words::count(*interleavings, "interleaving")),
                 Lang::Zh => format!("explore --all: 已验证,{interleavings} 种交错"),
+            },
+            Verdict::Verified { runs, .. } => match l {
+                Lang::En => format!("explore --all: verified in {} (states seen before not searched again)", crate::words::count(*runs, "run")),
+                Lang::Zh => format!("explore --all: 已验证,{runs} 次运行(已搜索过的状态不再重复)"),
             },
             Verdict::Bounded { runs, .. } => format!("explore --all: {} {runs} {}", l.pick("nothing bad within", "在"), l.pick("runs", "次运行内没有发现问题")),
             Verdict::Counterexample { steps, .. } => format!("explore --all: {} {steps} {}", l.pick("shortest counterexample,", "最短反例,"), l.pick("steps", "步")),
@@ -199,7 +204,16 @@ impl Verdict {
     /// The banner's sentence; `Some(true)` red, `Some(false)` green, `None` plain.
     pub fn banner(&self, l: Lang) -> (String, Option<bool>) {
         match self {
-            Verdict::Verified { interleavings, runs, secs, bad } => (
+            Verdict::Verified { interleavings, runs, secs, bad, seen } if *seen > 0 => (
+                match (l, bad) {
+                    (Lang::En, None) => format!("✔ VERIFIED (explore --all): every interleaving covered — {interleavings} ran to the end, {seen} stopped at a state already searched ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
+                    (Lang::En, Some(b)) => format!("✔ VERIFIED (explore --all): every interleaving covered — {interleavings} ran to the end, {seen} stopped at a state already searched ({}, {secs:.1} s), none gives {b}", crate::words::count(*runs, "run")),
+                    (Lang::Zh, None) => format!("✔ 已验证(explore --all):所有交错都覆盖了——{interleavings} 种运行到底,{seen} 次在已搜索过的状态处停下({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
+                    (Lang::Zh, Some(b)) => format!("✔ 已验证(explore --all):所有交错都覆盖了——{interleavings} 种运行到底,{seen} 次在已搜索过的状态处停下({runs} 次运行,{secs:.1} 秒),没有一种得到 {b}"),
+                },
+                Some(false),
+            ),
+            Verdict::Verified { interleavings, runs, secs, bad, .. } => (
                 match (l, bad) {
                     (Lang::En, None) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
                     (Lang::En, None) => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
@@ -398,7 +412,7 @@ fn outcome(v: &serde_json::Value) -> Option<Verdict> {
     let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or(0);
     let (interleavings, runs) = (n(v, "interleavings"), n(v, "runs"));
     match v["result"].as_str()? {
-        "verified" => Some(Verdict::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0), bad: v["bad"].as_str().map(str::to_string) }),
+        "verified" => Some(Verdict::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0), bad: v["bad"].as_str().map(str::to_string), seen: n(v, "seen_states") }),
         "bounded" => Some(Verdict::Bounded { interleavings, runs }),
         "counterexample" => {
             let c = &v["counterexample"];
@@ -427,7 +441,7 @@ mod tests {
     #[test]
     fn the_summary_object_reads_as_its_outcome() {
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5});
-        assert_eq!(outcome(&v), Some(Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: None }));
+        assert_eq!(outcome(&v), Some(Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: None, seen: 0 }));
         let hunted = outcome(&serde_json::json!({"result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5, "bad": "oversold"})).unwrap();
         assert!(hunted.banner(Lang::En).0.ends_with("none gives oversold"), "{:?}", hunted.banner(Lang::En));
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "counterexample", "interleavings": 3, "runs": 5,
@@ -451,10 +465,18 @@ mod tests {
     #[test]
     fn one_interleaving_is_not_called_all_1() {
         for bad in [None, Some("oversold".to_string())] {
-            let one = Verdict::Verified { interleavings: 1, runs: 1, secs: 0.1, bad: bad.clone() }.banner(Lang::En).0;
+            let one = Verdict::Verified { interleavings: 1, runs: 1, secs: 0.1, bad: bad.clone(), seen: 0 }.banner(Lang::En).0;
             assert!(one.contains("the one interleaving there is") && !one.contains("all 1"), "{one}");
-            let many = Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad }.banner(Lang::En).0;
+            let many = Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: bad.clone(), seen: 0 }.banner(Lang::En).0;
             assert!(many.contains("all 36 inequivalent interleavings"), "{many}");
+            // Runs that stopped at a state searched before: not "the one
+            // interleaving there is" (the safe race, four buyers: 1 ran to
+            // its end, 10 stopped at a seen state).
+            let reduced = Verdict::Verified { interleavings: 1, runs: 13, secs: 1.2, bad: bad.clone(), seen: 10 };
+            let (en, zh) = (reduced.banner(Lang::En).0, reduced.banner(Lang::Zh).0);
+            assert!(en.contains("every interleaving covered — 1 ran to the end, 10 stopped at a state already searched") && !en.contains("the one interleaving"), "{en}");
+            assert!(zh.contains("10 次在已搜索过的状态处停下"), "{zh}");
+            assert!(reduced.label(Lang::En).contains("verified in 13 runs"), "{}", reduced.label(Lang::En));
         }
     }
 
