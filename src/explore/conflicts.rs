@@ -35,12 +35,13 @@ pub const MOST: usize = 3;
 
 pub use crate::model::conflict::{Access, Conflicts, Why};
 
-/// The path of a file op (its detail is `path`, a tab, a preview) and whether the preview is empty.
-fn path_and_empty(detail: &Option<String>) -> (String, bool) {
-    let d = detail.as_deref().unwrap_or("");
-    let mut it = d.splitn(2, '\t');
-    let path = it.next().unwrap_or("").to_string();
-    (path, it.next().is_none_or(str::is_empty))
+/// The path of a file op and whether what it read or wrote is empty.
+fn path_and_empty(r: &crate::model::Record) -> (String, bool) {
+    let done = r.res_op();
+    match done.as_ref().and_then(|d| d.file()) {
+        Some((path, preview)) => (path.to_string(), preview.is_empty()),
+        None => (done.and_then(|d| d.detail).unwrap_or("").to_string(), true),
+    }
 }
 
 fn reads_only(op: Op) -> bool {
@@ -57,12 +58,12 @@ pub fn accesses(f: &Finished) -> Vec<Access> {
     let mut out: Vec<(Access, Option<Waiting>)> = Vec::new();
     let mut step = 0u64;
     for r in &f.records {
-        let (op, res, detail) = match &r.kind {
+        let (op, res) = match &r.kind {
             RecordKind::Grant { .. } => {
                 step += 1;
                 continue;
             }
-            RecordKind::Op { op, res, detail, .. } => (*op, *res, detail),
+            RecordKind::Op { op, res, .. } => (*op, *res),
             RecordKind::Block { op, res: Some(res), timed: false, .. } if *op != Op::Sleep => {
                 let process = f.model.pname(r.lane);
                 let access = Access { process, op: format!("wait:{}", op.name()), resource: f.model.rname(*res), line: r.line, step, write: !reads_only(*op), nth: 0 };
@@ -72,12 +73,12 @@ pub fn accesses(f: &Finished) -> Vec<Access> {
             _ => continue,
         };
         let (resource, name, write) = match op {
-            Op::ReadJson | Op::ReadText => (path_and_empty(detail).0, op.name().to_string(), false),
+            Op::ReadJson | Op::ReadText => (path_and_empty(r).0, op.name().to_string(), false),
             Op::WriteJson | Op::WriteText => {
-                let (path, empty) = path_and_empty(detail);
+                let (path, empty) = path_and_empty(r);
                 (path, if empty { "truncate".to_string() } else { op.name().to_string() }, true)
             }
-            Op::AppendText => (path_and_empty(detail).0, op.name().to_string(), true),
+            Op::AppendText => (path_and_empty(r).0, op.name().to_string(), true),
             Op::Start | Op::Join | Op::IsAlive | Op::Terminate | Op::Kill | Op::Print | Op::Sleep | Op::Compute | Op::Report | Op::Exit | Op::Input | Op::ListDir => continue,
             op => match res {
                 Some(res) => (f.model.rname(res), op.name().to_string(), !reads_only(op)),

@@ -330,7 +330,7 @@ impl Model {
     }
 
     fn apply_op(&mut self, r: &Record, done: &ResOp<'_>) {
-        let (lane, op, res, other, detail) = (done.lane, done.op, done.res, done.other, done.detail);
+        let (lane, op, res, other) = (done.lane, done.op, done.res, done.other);
         self.after_op(lane, r.t_ns, op);
         match op {
             Op::Acquire if done.succeeded() => {
@@ -384,7 +384,7 @@ impl Model {
                 self.apply_kind(id, done);
             }
             Op::ReadJson | Op::WriteJson | Op::ReadText | Op::WriteText | Op::AppendText => {
-                if let Some((path, preview)) = detail.and_then(|d| d.split_once('\t')) {
+                if let Some((path, preview)) = done.file() {
                     let entry = self.files.entry(path.to_string()).or_insert_with(|| FileState { path: path.to_string(), preview: String::new(), last_lane: lane, last_op: op });
                     entry.last_lane = lane;
                     entry.last_op = op;

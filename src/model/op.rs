@@ -74,6 +74,13 @@ impl<'a> ResOp<'a> {
         u32::try_from(self.b).ok().map(ResId)
     }
 
+    /// A file op (`read_text`, `write_json`, …): the file's path and the
+    /// preview of what was read or written (its detail is the path, a tab,
+    /// the preview); `None` without one.
+    pub fn file(&self) -> Option<(&'a str, &'a str)> {
+        self.detail.and_then(|d| d.split_once('\t'))
+    }
+
     /// Pipe ops: the end used (0 or 1).
     pub fn pipe_end(&self) -> i64 {
         self.b & 1
