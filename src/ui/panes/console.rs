@@ -16,8 +16,7 @@ use ratatui::widgets::Widget;
 use crate::model::{ConsoleWrite, Model};
 
 use crate::ui::ansi::{self, Cell};
-use crate::ui::common::pane_block;
-use crate::ui::state::{Dashboard, Pane};
+use crate::ui::state::Dashboard;
 use crate::ui::text;
 
 /// The rows a terminal `w` columns wide shows for `writes` (each line cut
@@ -90,16 +89,8 @@ impl Widget for ConsoleWidget<'_> {
         let (m, l, th) = (&d.model, d.lang, &d.theme);
         let scroll = d.view.log_scroll;
         // A figure names no keys.
-        let mut title = if d.view.figure { l.pick("Console", "控制台").to_string() } else { format!("{} · {}", l.pick("Console", "控制台"), l.pick("c: log", "c:日志")) };
-        if scroll > 0 {
-            title.push_str(&format!(" · ↑{scroll}"));
-        }
-        let block = pane_block(title, d.has_focus(Pane::Log), th);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height == 0 || inner.width < 10 {
-            return;
-        }
+        let title = if d.view.figure { l.pick("Console", "控制台").to_string() } else { format!("{} · {}", l.pick("Console", "控制台"), l.pick("c: log", "c:日志")) };
+        let Some(inner) = super::log::log_pane(title, d, area, buf) else { return };
         let (w, h) = (inner.width as usize, inner.height as usize);
         if m.console.is_empty() {
             let msg = l.pick("Nothing written yet.", "还没有输出。");

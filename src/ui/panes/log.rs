@@ -197,6 +197,20 @@ pub fn is_program_output(e: &LogEntry) -> bool {
     matches!(e.kind, LogKind::Print | LogKind::Stderr)
 }
 
+/// The log pane's frame (the Log's or the Console's): `title`, with how far
+/// it is scrolled back, drawn; the room inside, or `None` when too small to
+/// write in.
+pub(super) fn log_pane(mut title: String, d: &Dashboard, area: Rect, buf: &mut Buffer) -> Option<Rect> {
+    let scroll = d.view.log_scroll;
+    if scroll > 0 {
+        title.push_str(&format!(" · ↑{scroll}"));
+    }
+    let block = pane_block(title, d.has_focus(Pane::Log), &d.theme);
+    let inner = block.inner(area);
+    block.render(area, buf);
+    (inner.height > 0 && inner.width >= 10).then_some(inner)
+}
+
 #[derive(Debug)]
 pub struct LogWidget<'a> {
     dash: &'a Dashboard,
@@ -214,20 +228,12 @@ impl Widget for LogWidget<'_> {
         let (m, l, th) = (&d.model, d.lang, &d.theme);
         let scroll = d.view.log_scroll;
         let own = |e: &&LogEntry| !d.view.prints_only || is_program_output(e);
-        let mut title = if d.view.prints_only {
+        let title = if d.view.prints_only {
             format!("{} · {} · {}", l.pick("Log", "日志"), l.pick("program output only (o)", "只看程序输出(o)"), m.log.iter().filter(own).count())
         } else {
             format!("{} · {}", l.pick("Log", "日志"), m.log.len())
         };
-        if scroll > 0 {
-            title.push_str(&format!(" · ↑{scroll}"));
-        }
-        let block = pane_block(title, d.has_focus(Pane::Log), th);
-        let inner = block.inner(area);
-        block.render(area, buf);
-        if inner.height == 0 || inner.width < 10 {
-            return;
-        }
+        let Some(inner) = log_pane(title, d, area, buf) else { return };
         let (w, h) = (inner.width as usize, inner.height as usize);
         let with_time = w >= 50;
         // Newest entries first, until the screen plus the scroll is full.
