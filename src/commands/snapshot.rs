@@ -139,14 +139,15 @@ fn diagram(args: &SnapshotArgs, opts: RunOptions, policy: crate::conductor::sche
         python: lesson.engine == crate::scenario::Engine::Python,
         conflicts: why,
     };
-    let (bytes, d) = match format {
+    let (d, bytes) = match format {
         Some(Format::Png) => match diagram::png(&records, &dspec, theme, args.scale) {
-            Ok(b) => (b, diagram::diagram(&records, &dspec, theme)),
+            Ok(x) => x,
             Err(e) => return fail(e),
         },
         _ => {
             let d = diagram::diagram(&records, &dspec, theme);
-            (d.svg.clone().into_bytes(), d)
+            let bytes = d.svg.clone().into_bytes();
+            (d, bytes)
         }
     };
     match crate::export::replace_file(&args.out, &bytes) {

@@ -29,7 +29,7 @@ use std::fmt::Write;
 use unicode_width::UnicodeWidthChar;
 
 use crate::model::conflict::Conflicts;
-use crate::model::{Model, Record, RecordKind};
+use crate::model::{Model, Record, RecordKind, ResOp};
 use crate::vocab::{Lane, Lang, Op};
 
 use super::handoff::Handoffs;
@@ -127,12 +127,13 @@ struct Walk {
 /// `text` cut to `max` display columns, ending in `…` when cut; control
 /// characters shown as spaces.
 fn clip(text: &str, max: usize) -> String {
+    let cut = text_width(text) > max;
     let mut out = String::new();
     let mut w = 0;
     for c in text.chars() {
         let c = if c.is_control() { ' ' } else { c };
         let cw = c.width().unwrap_or(0);
-        if w + cw > max.saturating_sub(1) && text_width(text) > max {
+        if cut && w + cw > max.saturating_sub(1) {
             out.push('…');
             return out;
         }
@@ -156,12 +157,11 @@ impl Walk {
     }
 
     /// A file op's label, and the file: `read ticket {"count": 2}`.
-    fn file_op(&self, op: Op, detail: Option<&str>) -> (String, String) {
-        let d = detail.unwrap_or("");
-        let (path, preview) = d.split_once('\t').unwrap_or((d, ""));
+    fn file_op(&self, done: &ResOp<'_>) -> (String, String) {
+        let (path, preview) = done.file().unwrap_or((done.detail.unwrap_or(""), ""));
         let preview = preview.replace('\n', " ");
         let file = path.rsplit('/').next().unwrap_or(path).to_string();
-        let label = match (op, preview.is_empty(), self.python) {
+        let label = match (done.op, preview.is_empty(), self.python) {
             (Op::WriteText | Op::WriteJson, true, true) => format!("open {file} 'w'"),
             (Op::WriteText | Op::WriteJson, true, false) => format!("truncate {file}"),
             (Op::ReadText | Op::ReadJson, _, true) => format!("read {file} {preview}"),
@@ -193,7 +193,7 @@ impl Walk {
                 let who = self.model.pname(r.lane);
                 let (label, thing) = match done.op {
                     Op::ReadText | Op::ReadJson | Op::WriteText | Op::WriteJson | Op::AppendText => {
-                        let (label, path) = self.file_op(done.op, done.detail);
+                        let (label, path) = self.file_op(&done);
                         (label, Some(path))
                     }
                     op => {
@@ -282,37 +282,13 @@ impl Walk {
 }
 
 /// Colours of the diagram on `paper`: (background, text, lines, band of a
-/// conflicting row, text of a conflicting row).
+/// conflicting row, text of a conflicting row); page and text as a
+/// figure's.
 fn inks(paper: Paper) -> (Rgb, Rgb, Rgb, Rgb, Rgb) {
+    let (bg, fg) = super::palette::defaults(paper);
     match paper {
-        Paper::Light => (Rgb(0xff, 0xff, 0xff), Rgb(0x1a, 0x1a, 0x1a), Rgb(0x80, 0x80, 0x80), Rgb(0xff, 0xe0, 0xe0), Rgb(0xb0, 0x00, 0x00)),
-        Paper::Dark => (Rgb(0x1c, 0x1c, 0x1c), Rgb(0xe6, 0xe6, 0xe6), Rgb(0x90, 0x90, 0x90), Rgb(0x4a, 0x1c, 0x1c), Rgb(0xff, 0x8a, 0x8a)),
-    }
-}
-
-/// The colour of the n-th process (0 = main): Okabe and Ito's palette for
-/// colour-blind readers, then darker and lighter tones, so that twelve
-/// processes differ; on paper their lightness differs too.
-fn lane_colour(n: usize, paper: Paper) -> Rgb {
-    const BASE: [Rgb; 12] = [
-        Rgb(0x33, 0x33, 0x33),
-        Rgb(0x00, 0x72, 0xb2),
-        Rgb(0xd5, 0x5e, 0x00),
-        Rgb(0x00, 0x9e, 0x73),
-        Rgb(0xcc, 0x79, 0xa7),
-        Rgb(0xe6, 0x9f, 0x00),
-        Rgb(0x56, 0xb4, 0xe9),
-        Rgb(0x8c, 0x56, 0x4b),
-        Rgb(0x6a, 0x3d, 0x9a),
-        Rgb(0x1b, 0x7e, 0x3c),
-        Rgb(0xa6, 0x1c, 0x3c),
-        Rgb(0x5a, 0x5a, 0x8a),
-    ];
-    let c = BASE[n % BASE.len()];
-    match paper {
-        Paper::Light => c,
-        Paper::Dark if n == 0 => Rgb(0xd0, 0xd0, 0xd0),
-        Paper::Dark => c.mix(Rgb(0xff, 0xff, 0xff), 0.25),
+        Paper::Light => (bg, fg, Rgb(0x80, 0x80, 0x80), Rgb(0xff, 0xe0, 0xe0), Rgb(0xb0, 0x00, 0x00)),
+        Paper::Dark => (bg, fg, Rgb(0x90, 0x90, 0x90), Rgb(0x4a, 0x1c, 0x1c), Rgb(0xff, 0x8a, 0x8a)),
     }
 }
 
@@ -385,11 +361,12 @@ pub fn diagram(records: &[Record], spec: &Spec, paper: Paper) -> Diagram {
     draw(records, spec, paper, &|_| true)
 }
 
-/// The diagram as PNG bytes, `scale` device pixels per px, in the shipped
-/// fonts only (see [`super::png`]).
-pub fn png(records: &[Record], spec: &Spec, paper: Paper, scale: u32) -> Result<Vec<u8>, ExportError> {
+/// The diagram and its PNG bytes, `scale` device pixels per px, in the
+/// shipped fonts only (see [`super::png`]).
+pub fn png(records: &[Record], spec: &Spec, paper: Paper, scale: u32) -> Result<(Diagram, Vec<u8>), ExportError> {
     let d = draw(records, spec, paper, &super::png::has_glyph);
-    super::png::rasterize(&d.svg, d.width, d.height, scale)
+    let bytes = super::png::rasterize(&d.svg, d.width, d.height, scale)?;
+    Ok((d, bytes))
 }
 
 fn draw(records: &[Record], spec: &Spec, paper: Paper, has_glyph: &dyn Fn(char) -> bool) -> Diagram {
@@ -439,9 +416,9 @@ fn draw(records: &[Record], spec: &Spec, paper: Paper, has_glyph: &dyn Fn(char) 
     let mut x_of: HashMap<Lane, f32> = HashMap::new();
     let mut colour: HashMap<Lane, Rgb> = HashMap::new();
     let mut x = PAD + GUTTER;
-    for (n, (lane, (_, cols))) in lanes.iter().enumerate() {
+    for (lane, (_, cols)) in &lanes {
         x_of.insert(*lane, x + 8.0);
-        colour.insert(*lane, lane_colour(n, paper));
+        colour.insert(*lane, super::palette::lane_ink(*lane, paper));
         x += *cols as f32 * CW + 24.0;
     }
     let width_px = x.max(PAD + GUTTER + 60.0 * CW) + PAD;
@@ -505,9 +482,11 @@ fn draw(records: &[Record], spec: &Spec, paper: Paper, has_glyph: &dyn Fn(char) 
     // Heads and lifelines: from the first row to the end row (or the bottom).
     for (lane, (name, _)) in &lanes {
         let (x, c) = (x_of[lane], colour[lane]);
-        let first = w.rows.iter().position(|r| r.lane == *lane);
-        let top = first.map_or(first_row, |i| y_of(i).min(first_row)).min(first_row);
-        let top = if first.is_some_and(|i| i > 0) { y_of(first.unwrap_or(0)) - ROW * 0.5 } else { top };
+        // From its first row (a child's starts there), else from the top.
+        let top = match w.rows.iter().position(|r| r.lane == *lane) {
+            Some(i) if i > 0 => y_of(i) - ROW * 0.5,
+            _ => first_row,
+        };
         let bottom = w.ended.get(lane).map_or(rows_end - ROW * 0.5, |&i| y_of(i));
         let hw = text_width(name) as f32 * CW + 12.0;
         let _ = writeln!(out, r#"<rect x="{}" y="{}" width="{}" height="{}" rx="3" fill="none" stroke="{}" stroke-width="1.5"/>"#, num(x - 6.0), num(head_y), num(hw), num(head_h), c.hex());
@@ -652,7 +631,7 @@ mod tests {
         s.lang = Lang::Zh;
         let d = diagram(&run(), &s, Paper::Dark);
         assert!(d.svg.contains("启动 Process-1") && d.svg.contains("等待:acquire lock"), "{}", d.svg);
-        let png = png(&run(), &s, Paper::Light, 1).unwrap();
+        let (_, png) = png(&run(), &s, Paper::Light, 1).unwrap();
         assert_eq!(&png[1..4], b"PNG");
     }
 }

@@ -148,6 +148,34 @@ fn palette(theme: Paper) -> &'static Palette {
     }
 }
 
+/// Lane colours (the dashboard's, a figure's and a sequence diagram's), distinct on dark and light backgrounds, and from the
+/// state colours (no red: red is blocked); lane N takes N mod len:
+/// five of the terminal's named colours, then seven of xterm's 256
+/// (orange, steel blue, lime, fuchsia, tan, two pinks), chosen far apart
+/// from each other and from the state colours, as printed on either paper
+/// (a named colour's light shade prints like its dark one). In grey print
+/// each lane's mark (`ui::theme::LANE_MARKS`) tells them apart.
+pub const LANE_COLORS: [Color; 12] = [
+    Color::Cyan,
+    Color::Yellow,
+    Color::Magenta,
+    Color::Green,
+    Color::LightBlue,
+    Color::Indexed(202),
+    Color::Indexed(68),
+    Color::Indexed(70),
+    Color::Indexed(201),
+    Color::Indexed(137),
+    Color::Indexed(198),
+    Color::Indexed(213),
+];
+
+/// Lane `lane`'s colour as text on `theme`'s paper (as a figure paints it).
+pub fn lane_ink(lane: crate::vocab::Lane, theme: Paper) -> Rgb {
+    let (bg, fg) = defaults(theme);
+    readable(resolve_color(LANE_COLORS[lane.index() % LANE_COLORS.len()], theme, false).unwrap_or(fg), bg)
+}
+
 /// The theme's page colour and default text colour.
 pub fn defaults(theme: Paper) -> (Rgb, Rgb) {
     let p = palette(theme);

@@ -5,6 +5,8 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
+use crate::export::palette::LANE_COLORS;
+
 use crate::model::PState;
 
 /// How the dashboard paints.
@@ -12,28 +14,6 @@ use crate::model::PState;
 pub struct Theme {
     pub color: bool,
 }
-
-/// Lane colours, distinct on dark and light backgrounds, and from the
-/// state colours (no red: red is blocked); lane N takes N mod len:
-/// five of the terminal's named colours, then seven of xterm's 256
-/// (orange, steel blue, lime, fuchsia, tan, two pinks), chosen far apart
-/// from each other and from the state colours, as printed on either paper
-/// (a named colour's light shade prints like its dark one). In grey print
-/// each lane's [`LANE_MARKS`] tells them apart.
-const LANE_COLORS: [Color; 12] = [
-    Color::Cyan,
-    Color::Yellow,
-    Color::Magenta,
-    Color::Green,
-    Color::LightBlue,
-    Color::Indexed(202),
-    Color::Indexed(68),
-    Color::Indexed(70),
-    Color::Indexed(201),
-    Color::Indexed(137),
-    Color::Indexed(198),
-    Color::Indexed(213),
-];
 
 /// Each lane's mark, beside its name in the lanes pane and at its line in
 /// the source pane: a shape that reads without colour (grey print,
