@@ -21,13 +21,40 @@ pub use cpython::*;
 static TURNS: std::sync::RwLock<()> = std::sync::RwLock::new(());
 
 /// Run alone: no other test of the suite runs until this guard is dropped.
-pub fn heavy() -> std::sync::RwLockWriteGuard<'static, ()> {
-    TURNS.write().unwrap_or_else(|e| e.into_inner())
+pub fn heavy() -> Turn<std::sync::RwLockWriteGuard<'static, ()>> {
+    Turn::new(TURNS.write().unwrap_or_else(|e| e.into_inner()))
 }
 
 /// Run beside other light tests, never beside a heavy one.
-pub fn share() -> std::sync::RwLockReadGuard<'static, ()> {
-    TURNS.read().unwrap_or_else(|e| e.into_inner())
+pub fn share() -> Turn<std::sync::RwLockReadGuard<'static, ()>> {
+    Turn::new(TURNS.read().unwrap_or_else(|e| e.into_inner()))
+}
+
+/// A test's turn: the guard, and when `FORKSCOPE_TEST_TIMES` names a file,
+/// the test's name and how long it held its turn appended to it when the
+/// turn ends (to see where the suite's time goes: `cargo test` on stable
+/// cannot report it).
+pub struct Turn<G> {
+    _guard: G,
+    since: Instant,
+}
+
+impl<G> Turn<G> {
+    fn new(guard: G) -> Self {
+        Turn { _guard: guard, since: Instant::now() }
+    }
+}
+
+impl<G> Drop for Turn<G> {
+    fn drop(&mut self) {
+        let Some(path) = std::env::var_os("FORKSCOPE_TEST_TIMES") else { return };
+        let name = std::thread::current().name().unwrap_or("?").to_string();
+        let line = format!("{:8.2} {}\n", self.since.elapsed().as_secs_f64(), name);
+        use std::io::Write;
+        if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+            let _ = f.write_all(line.as_bytes());
+        }
+    }
 }
 
 /// `f` on every case, `threads` of them side by side (the course's programs
