@@ -17,6 +17,11 @@
 //! /proc's schedstat), running and paused in the same session. A filter
 //! that does not match `dashboard_terminal` leaves it out.
 //!
+//! `b` on a Python run: a program of about 100 ops runs to its end in the real
+//! dashboard (`--run`), then `b` five times; the time of each, from the key
+//! to the step it went back to, is the dashboard's own
+//! (`FORKSCOPE_UI_STATS`' `rewind_secs`). Filter: `rewind_python`.
+//!
 //! `cargo bench --bench render`
 
 mod common;
@@ -167,71 +172,117 @@ fn wait_flag(flag: &AtomicBool, limit: Duration) -> bool {
     true
 }
 
+/// The real dashboard on a pseudo-terminal (120×40) of our own, `args`
+/// after `forkscope`, its figures written to `stats` at its end; each of
+/// `words` sets its flag once the dashboard wrote it (the header's words).
+struct PtyDashboard {
+    child: std::process::Child,
+    keys: std::fs::File,
+    reader: std::thread::JoinHandle<()>,
+    seen: Vec<Arc<AtomicBool>>,
+}
+
+impl PtyDashboard {
+    fn start(args: &[&str], stats: &std::path::Path, words: &'static [&'static str]) -> Result<PtyDashboard, String> {
+        use std::os::unix::process::CommandExt;
+        let size = nix::pty::Winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
+        let pty = nix::pty::openpty(&size, None).map_err(|e| format!("openpty: {e}"))?;
+        let slave = |what: &str| pty.slave.try_clone().map_err(|e| format!("{what}: {e}"));
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_forkscope"));
+        cmd.args(args).env("FORKSCOPE_UI_STATS", stats).env("TERM", "xterm-256color").env_remove("NO_COLOR");
+        cmd.stdin(slave("stdin")?).stdout(slave("stdout")?).stderr(slave("stderr")?);
+        // SAFETY: only async-signal-safe calls between fork and exec: a session
+        // of its own, whose controlling terminal is the pty (its stdin).
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = cmd.spawn().map_err(|e| format!("start forkscope: {e}"))?;
+        // Only the child holds the terminal's end: once it exits, reads of ours end.
+        drop(cmd);
+        drop(pty.slave);
+        let seen: Vec<Arc<AtomicBool>> = words.iter().map(|_| Arc::new(AtomicBool::new(false))).collect();
+        // Everything the dashboard writes is read (a full pty would stall it).
+        let mut master_in = std::fs::File::from(pty.master.try_clone().map_err(|e| format!("pty: {e}"))?);
+        let reader = {
+            let seen = seen.clone();
+            std::thread::spawn(move || {
+                let (mut buf, mut tail) = (vec![0u8; 1 << 16], Vec::new());
+                while let Ok(n) = master_in.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    tail.extend_from_slice(&buf[..n]);
+                    for (w, flag) in words.iter().zip(&seen) {
+                        if tail.windows(w.len()).any(|x| x == w.as_bytes()) {
+                            flag.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    let keep = tail.len().saturating_sub(8);
+                    tail.drain(..keep);
+                }
+            })
+        };
+        Ok(PtyDashboard { child, keys: std::fs::File::from(pty.master), reader, seen })
+    }
+
+    /// Waits until the `i`th word was written; false after `limit`.
+    fn saw(&self, i: usize, limit: Duration) -> bool {
+        wait_flag(&self.seen[i], limit)
+    }
+
+    fn key(&mut self, k: &[u8]) -> Result<(), String> {
+        self.keys.write_all(k).map_err(|e| format!("key {:?}: {e}", String::from_utf8_lossy(k)))
+    }
+
+    /// `q`, then the dashboard's end (killed after 15 s, an error).
+    fn quit(mut self) -> Result<(), String> {
+        let _ = self.keys.write_all(b"q");
+        let t0 = Instant::now();
+        while self.child.try_wait().ok().flatten().is_none() {
+            if t0.elapsed() > Duration::from_secs(15) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                return Err("forkscope did not quit on q within 15 s".into());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        drop(self.keys);
+        let _ = self.reader.join();
+        Ok(())
+    }
+}
+
+/// The figures the dashboard wrote to `stats` at its end (then removed).
+fn read_stats(stats: &std::path::Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(stats).map_err(|e| format!("the stats file {}: {e}", stats.display()))?;
+    let _ = std::fs::remove_file(stats);
+    serde_json::from_str(&text).map_err(|e| format!("the stats file: {e}"))
+}
+
 /// One session of the real dashboard on a pseudo-terminal of our own: the
 /// stream lesson running, then paused, then `q`. `Err` says what went wrong.
 fn dashboard_in_a_terminal() -> Result<TerminalFigures, String> {
-    use std::os::unix::process::CommandExt;
-    let size = nix::pty::Winsize { ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0 };
-    let pty = nix::pty::openpty(&size, None).map_err(|e| format!("openpty: {e}"))?;
     let stats = common::out_dir().join(format!("forkscope-ui-stats-{}.json", std::process::id()));
     let _ = std::fs::create_dir_all(common::out_dir());
     let _ = std::fs::remove_file(&stats);
     let lesson = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/lessons/stream.rhai");
-    let slave = |what: &str| pty.slave.try_clone().map_err(|e| format!("{what}: {e}"));
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_forkscope"));
-    cmd.args(["run", lesson, "--run"]).env("FORKSCOPE_UI_STATS", &stats).env("TERM", "xterm-256color").env_remove("NO_COLOR");
-    cmd.stdin(slave("stdin")?).stdout(slave("stdout")?).stderr(slave("stderr")?);
-    // SAFETY: only async-signal-safe calls between fork and exec: a session
-    // of its own, whose controlling terminal is the pty (its stdin).
-    unsafe {
-        cmd.pre_exec(|| {
-            if libc::setsid() < 0 || libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
-    let mut child = cmd.spawn().map_err(|e| format!("start forkscope: {e}"))?;
-    // Only the child holds the terminal's end: once it exits, reads of ours end.
-    drop(cmd);
-    drop(pty.slave);
-    let pid = child.id() as i32;
-    let (running, paused) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
-    // Everything the dashboard writes is read (a full pty would stall it);
-    // the header's words say when it runs and when it paused.
-    let mut master_in = std::fs::File::from(pty.master.try_clone().map_err(|e| format!("pty: {e}"))?);
-    let reader = {
-        let (running, paused) = (running.clone(), paused.clone());
-        std::thread::spawn(move || {
-            let (mut buf, mut tail) = (vec![0u8; 1 << 16], Vec::new());
-            while let Ok(n) = master_in.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                tail.extend_from_slice(&buf[..n]);
-                let seen = |w: &[u8]| tail.windows(w.len()).any(|x| x == w);
-                if seen(b"RUNNING") {
-                    running.store(true, Ordering::Relaxed);
-                }
-                if seen(b"PAUSED") {
-                    paused.store(true, Ordering::Relaxed);
-                }
-                let keep = tail.len().saturating_sub(8);
-                tail.drain(..keep);
-            }
-        })
-    };
-    let mut keys = std::fs::File::from(pty.master);
+    let mut d = PtyDashboard::start(&["run", lesson, "--run"], &stats, &["RUNNING", "PAUSED"])?;
+    let pid = d.child.id() as i32;
     let result = (|| {
-        if !wait_flag(&running, Duration::from_secs(20)) {
+        if !d.saw(0, Duration::from_secs(20)) {
             return Err("the dashboard never showed RUNNING".to_string());
         }
         std::thread::sleep(Duration::from_millis(500));
         let (c0, t0) = (cpu_secs(pid), Instant::now());
         std::thread::sleep(Duration::from_secs(2));
         let cpu_running = (cpu_secs(pid) - c0) / t0.elapsed().as_secs_f64();
-        keys.write_all(b" ").map_err(|e| format!("space: {e}"))?;
-        if !wait_flag(&paused, Duration::from_secs(10)) {
+        d.key(b" ")?;
+        if !d.saw(1, Duration::from_secs(10)) {
             return Err("the dashboard never showed PAUSED".to_string());
         }
         std::thread::sleep(Duration::from_millis(300));
@@ -240,22 +291,9 @@ fn dashboard_in_a_terminal() -> Result<TerminalFigures, String> {
         let cpu_paused = (cpu_secs(pid) - c0) / t0.elapsed().as_secs_f64();
         Ok((cpu_running, cpu_paused))
     })();
-    let _ = keys.write_all(b"q");
-    let t0 = Instant::now();
-    while child.try_wait().ok().flatten().is_none() {
-        if t0.elapsed() > Duration::from_secs(15) {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err("forkscope did not quit on q within 15 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    drop(keys);
-    let _ = reader.join();
+    d.quit()?;
     let (cpu_running, cpu_paused) = result?;
-    let text = std::fs::read_to_string(&stats).map_err(|e| format!("the stats file {}: {e}", stats.display()))?;
-    let _ = std::fs::remove_file(&stats);
-    let st: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("the stats file: {e}"))?;
+    let st = read_stats(&stats)?;
     let f = |k: &str| st[k].as_f64().unwrap_or(0.0);
     let frames = f("frames_running") + f("frames_paused");
     Ok(TerminalFigures {
@@ -265,6 +303,57 @@ fn dashboard_in_a_terminal() -> Result<TerminalFigures, String> {
         cpu_paused,
         draw_ms: f("secs_drawing") * 1e3 / frames.max(1.0),
     })
+}
+
+/// A Python program of about 100 ops: two processes take a lock and add
+/// to a shared `Value` 12 times each (start, acquire, read, write, release…).
+const HUNDRED_OPS: &str = "from multiprocessing import Process, Lock, Value
+
+def work(lock, v):
+    for _ in range(12):
+        with lock:
+            v.value += 1
+
+if __name__ == '__main__':
+    lock, v = Lock(), Value('i', 0)
+    ps = [Process(target=work, args=(lock, v)) for _ in range(2)]
+    for p in ps: p.start()
+    for p in ps: p.join()
+    print(v.value)
+";
+
+/// `b` on a Python run of over 100 steps, in the real dashboard: the program
+/// runs to its end (`--run`), then `b` five times, each waited for (the
+/// dashboard's own figure: from the key to the step it went back to,
+/// which replays every step before it in a new run). The rewinds' times
+/// and the run's steps.
+fn rewind_in_a_terminal() -> Result<(Vec<f64>, u64), String> {
+    let dir = common::out_dir();
+    let _ = std::fs::create_dir_all(&dir);
+    let program = dir.join("hundred-ops.py");
+    std::fs::write(&program, HUNDRED_OPS).map_err(|e| format!("{}: {e}", program.display()))?;
+    let stats = dir.join(format!("forkscope-rewind-stats-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&stats);
+    let program = program.to_string_lossy().into_owned();
+    let mut d = PtyDashboard::start(&["run", &program, "--run"], &stats, &["ENDED"])?;
+    let result = (|| {
+        if !d.saw(0, Duration::from_secs(30)) {
+            return Err("the program never ENDED on the dashboard".to_string());
+        }
+        for _ in 0..5 {
+            d.key(b"b")?;
+            std::thread::sleep(Duration::from_secs(3));
+        }
+        Ok(())
+    })();
+    d.quit()?;
+    result?;
+    let st = read_stats(&stats)?;
+    let secs: Vec<f64> = st["rewind_secs"].as_array().map(|a| a.iter().filter_map(|v| v.as_f64()).collect()).unwrap_or_default();
+    if secs.len() < 5 {
+        return Err(format!("{} of 5 rewinds arrived", secs.len()));
+    }
+    Ok((secs, st["steps"].as_u64().unwrap_or(0)))
 }
 
 /// Runs of `explore --all` of ticket-race, 3 buyers, 2 tickets, lock.
@@ -294,6 +383,16 @@ fn main() {
     let rate = run.map_or("not measured".into(), |ns| format!("{:.1} runs/s ({:.0} ms a run)", 1e9 / ns, ns / 1e6));
     let all = median_ns("explore", "ticket_race_all_3_buyers");
     let all_rate = all.map_or("not measured".into(), |ns| format!("{:.1} runs/s ({:.2} s for the {ALL_RUNS} runs)", ALL_RUNS as f64 * 1e9 / ns, ns / 1e9));
+    let rewind = if selected("rewind_python") {
+        rewind_in_a_terminal().map_err(|e| println!("note: b on a Python run was not measured: {e}")).ok()
+    } else {
+        None
+    };
+    let back = rewind.as_ref().map(|(secs, steps)| {
+        let mut s = secs.clone();
+        s.sort_by(f64::total_cmp);
+        (s[s.len() / 2], *steps)
+    });
     let t = terminal.as_ref();
     let fig = |f: &dyn Fn(&TerminalFigures) -> String| t.map_or("not measured".into(), f);
     report(
@@ -309,6 +408,12 @@ fn main() {
             Row::new("  conductor CPU paused", fig(&|t| format!("{:.2} % of a CPU", t.cpu_paused * 100.0)), "< 3 % of a CPU", t.map(|t| t.cpu_paused < 0.03)),
             Row::new("  paused ÷ running CPU (same session)", fig(&|t| format!("{:.3}×", t.cpu_paused / t.cpu_running.max(1e-9))), "—", None),
             Row::new("  one frame drawn to the terminal (average)", fig(&|t| format!("{:.2} ms", t.draw_ms)), "(see TestBackend above)", None),
+            Row::new(
+                "b on a Python run of about 100 steps, real dashboard (median of 5: key → the step before)",
+                back.map_or("not measured".into(), |(s, steps)| format!("{:.3} s (a run of {} ops)", s, steps + 5)),
+                "< 0.2 s",
+                back.map(|(s, _)| s < 0.2),
+            ),
         ],
     );
 }

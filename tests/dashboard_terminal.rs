@@ -401,6 +401,25 @@ fn run_pids(conductor: i32) -> Vec<i32> {
         .collect()
 }
 
+/// The ready interpreters (`python3 … --zygote ....`) `conductor` started.
+fn zygotes_of(conductor: i32) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|pid| {
+            let parent = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok().and_then(|st| st.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|p| p.parse::<i32>().ok()));
+            // The zygote's segment argument is a placeholder of dots; the runs it
+            // forked have their segment's name written over it.
+            let serves = |c: Vec<u8>| {
+                let args: Vec<&[u8]> = c.split(|&b| b == 0).collect();
+                args.windows(2).any(|w| w[0] == b"--zygote" && !w[1].is_empty() && w[1].iter().all(|&b| b == b'.'))
+            };
+            parent == Some(conductor) && std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(serves)
+        })
+        .collect()
+}
+
 /// The lanes pane's rows: (row index, text) of each process row.
 fn lane_rows(screen: &str) -> Vec<String> {
     let lines: Vec<&str> = screen.lines().collect();
@@ -985,6 +1004,11 @@ fn a_python_program_steps_rewinds_and_makes_a_figure() {
     let s = t.wait_for("the rewind", WAIT, |s| s.contains("back at step 8") && header(s).contains("step 8 "));
     let states = |s: &str| lane_rows(s).iter().map(|r| r.split_whitespace().filter(|w| !w.chars().all(|c| c.is_ascii_digit() || "░▓█▒·".contains(c))).take(4).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
     assert_eq!(states(&s), states(&screens[8]), "after b the processes are as they were at step 8:\n{s}\nthen:\n{}", screens[8]);
+    // The new run's main came from a ready interpreter, which the dashboard
+    // keeps for its next restart and ends when it quits.
+    let zygotes = zygotes_of(conductor);
+    assert_eq!(zygotes.len(), 1, "one ready interpreter (python … --zygote) serves the dashboard's runs");
+    let pids: Vec<i32> = pids.into_iter().chain(zygotes).collect();
 
     // l: step by statement, one Python line at a time.
     t.keys(&["l"]);

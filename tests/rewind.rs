@@ -88,8 +88,13 @@ fn forward(s: &mut Session, n: u64, states: &mut BTreeMap<u64, serde_json::Value
 }
 
 fn back(s: &mut Session) {
+    let timed = s.rewind_secs.len();
     s.rewind().expect("rewind");
+    // The dashboard looks again within milliseconds while a rewind is under
+    // way (it waited a frame, or a quarter second, between its steps).
+    assert!(s.is_stepping(), "a rewind under way wants quick looks");
     settle(s);
+    assert_eq!(s.rewind_secs.len(), timed + 1, "the rewind's time is kept for FORKSCOPE_UI_STATS");
 }
 
 /// Rewinding at several points of an unlocked ticket race (buyers reading

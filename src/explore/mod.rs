@@ -378,15 +378,9 @@ pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Res
 pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<AllExplored> {
     let lesson = &opts.spec.lesson;
     // Every run has the same seed: a Python run's main process is forked
-    // from one ready interpreter (see `python::launch`), which ends here.
-    struct Zygote;
-    impl Drop for Zygote {
-        fn drop(&mut self) {
-            crate::python::launch::use_zygote(false);
-        }
-    }
-    crate::python::launch::use_zygote(true);
-    let _zygote = Zygote;
+    // from one ready interpreter (see `python::launch`), which ends here
+    // unless the dashboard that asked keeps it for its own restarts.
+    let _zygote = crate::python::launch::ZygoteTurn::start();
     use std::cell::RefCell;
     use std::rc::Rc;
     let t0 = Instant::now();

@@ -8,7 +8,8 @@
 //! environment, and `PYTHONHASHSEED` fixed by the
 //! run's seed so that `hash()` and set order repeat from run to run.
 //!
-//! Where many runs start one after another (`explore`), a run's main
+//! Where many runs start one after another (`explore`; the dashboard's
+//! restarts and rewinds, `r` and `b`), a run's main
 //! process can instead be forked from a *zygote* ([`zygote_start`]): the
 //! same command with `--zygote` in place of the segment and lane, which
 //! loads the interpreter and forkscope's Python side once, stops where the
@@ -173,11 +174,29 @@ static ZYGOTE: Mutex<Option<Zygote>> = Mutex::new(None);
 static ZYGOTE_ON: AtomicBool = AtomicBool::new(false);
 
 /// Runs of this process start their main Python process from a zygote from
-/// now on (`false`: by exec again, and the zygote ends).
-pub fn use_zygote(on: bool) {
-    ZYGOTE_ON.store(on, Relaxed);
+/// now on (`false`: by exec again, and the zygote ends). Returns whether
+/// they did before, for the caller to put back.
+pub fn use_zygote(on: bool) -> bool {
+    let before = ZYGOTE_ON.swap(on, Relaxed);
     if !on {
         zygote_end();
+    }
+    before
+}
+
+/// Zygotes on while it lives; then as they were before (see [`use_zygote`]).
+#[derive(Debug)]
+pub struct ZygoteTurn(bool);
+
+impl ZygoteTurn {
+    pub fn start() -> Self {
+        ZygoteTurn(use_zygote(true))
+    }
+}
+
+impl Drop for ZygoteTurn {
+    fn drop(&mut self) {
+        use_zygote(self.0);
     }
 }
 

@@ -148,6 +148,10 @@ impl App {
     /// run goes it looks for records every frame; paused, four times a second.
     pub fn run(&mut self, terminal: &mut Term) -> anyhow::Result<Exit> {
         let watchdog = super::terminal::Watchdog::start();
+        // A restart, a rewind (`b`) or a search of a Python lesson starts its
+        // main process from a ready interpreter (see `python::launch`), not a
+        // new one: a step back takes a fraction of a second.
+        let _zygote = crate::python::launch::ZygoteTurn::start();
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
         let mut last_clock = (u64::MAX, u64::MAX);
@@ -302,6 +306,14 @@ impl App {
                 "frames_running": s.frames_running, "secs_running": s.secs_running,
                 "frames_paused": s.frames_paused, "secs_paused": s.secs_paused,
                 "secs_drawing": s.secs_drawing, "secs_ticking": s.secs_ticking,
+                "rewind_secs": match &self.screen {
+                    Screen::Dashboard(d) => d.rewind_secs.clone(),
+                    Screen::Picker => Vec::new(),
+                },
+                "steps": match &self.screen {
+                    Screen::Dashboard(d) => d.steps(),
+                    Screen::Picker => 0,
+                },
             });
             let _ = std::fs::write(path, json.to_string());
         }

@@ -79,6 +79,8 @@ pub fn open_replay(rec: &crate::recording::Recording, lang: Lang, outputs: Outpu
     // A person must be able to stop any run: see `sys::as_run_leader`.
     crate::sys::runs_in_own_session();
     let theme = Theme::from_env();
+    // From a ready interpreter, as every later start (see `App::run`).
+    let _zygote = crate::python::launch::ZygoteTurn::start();
     let session = Session::replay(rec, lang, theme)?;
     let (w, h) = term_size();
     run_app(App::with_session(session, lang, theme).with_outputs(outputs, w, h)?)
@@ -91,6 +93,8 @@ pub fn open_lesson(options: RunOptions, outputs: Outputs) -> anyhow::Result<i32>
     crate::sys::runs_in_own_session();
     let lang = options.spec.lang;
     let theme = Theme::from_env();
+    // From a ready interpreter, as every later start (see `App::run`).
+    let _zygote = crate::python::launch::ZygoteTurn::start();
     // Start the run before taking the terminal, so a failure reads normally.
     let session = Session::start(options, theme)?;
     let (w, h) = term_size();

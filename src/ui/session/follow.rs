@@ -87,6 +87,9 @@ impl Session {
         if f.auto_until > 0 && f.next >= f.auto_until {
             // A rewind arrived.
             f.auto_until = 0;
+            if let Some(since) = self.rewind_since.take() {
+                self.rewind_secs.push(since.elapsed().as_secs_f64());
+            }
             let msg = match self.free_ops.take() {
                 // The steps now count every op of the free run: say so, or the
                 // counter seems to jump forward on a step back.
@@ -192,6 +195,9 @@ impl Session {
     /// run's schedule up to the previous step is granted again.
     pub fn rewind(&mut self) -> anyhow::Result<()> {
         let l = self.dash.lang;
+        if !self.follow.as_ref().is_some_and(|f| f.rewinding()) {
+            self.rewind_since = Some(Instant::now());
+        }
         if self.follow.as_ref().is_some_and(|f| f.rewinding()) {
             // Pressed again while rewinding: one step further back.
             let f = self.follow.as_mut().expect("checked");
@@ -247,6 +253,9 @@ impl Session {
             self.follow = Some(Follow { plan, next: 0, auto_until: target, replay, playing: None });
         } else {
             self.follow = replay.then_some(Follow { plan, next: 0, auto_until: 0, replay, playing: None });
+            if let Some(since) = self.rewind_since.take() {
+                self.rewind_secs.push(since.elapsed().as_secs_f64());
+            }
             let l = self.dash.lang;
             self.dash.say(l.pick("back at step 0: the lesson is about to start", "已回到第 0 步:课程即将开始"), Tone::Good);
         }

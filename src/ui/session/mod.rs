@@ -95,6 +95,11 @@ pub struct Session {
     /// The schedule is a tool's (a replay of explore's counterexample): it
     /// wins no goal, which are for a student stepping (until `r`).
     tools_schedule: bool,
+    /// When the rewind under way was asked for (`b`).
+    rewind_since: Option<std::time::Instant>,
+    /// How long each rewind took, from the key to the step it went back to
+    /// (seconds; for `FORKSCOPE_UI_STATS` and `cargo bench --bench render`).
+    pub rewind_secs: Vec<f64>,
 }
 
 impl std::fmt::Debug for Session {
@@ -130,6 +135,8 @@ impl Session {
             follow: None,
             typing: None,
             tools_schedule: false,
+            rewind_since: None,
+            rewind_secs: Vec::new(),
         };
         s.update_status();
         Ok(s)
@@ -196,8 +203,11 @@ impl Session {
         self.ended_at.is_none() && (!self.run.is_paused() || self.step.is_some())
     }
 
+    /// A step is under way, or a rewind is granting the schedule again
+    /// (its next step is due as soon as the last one settled, or its run's
+    /// main has parked): the dashboard looks again within milliseconds.
     pub fn is_stepping(&self) -> bool {
-        self.step.is_some()
+        self.step.is_some() || self.follow.as_ref().is_some_and(|f| f.rewinding())
     }
 
     /// Drains records into the model and refreshes the status; true if
