@@ -812,3 +812,29 @@ fn a_client_from_outside_talks_to_a_python_server_shown_blocked_on_its_socket() 
     assert_eq!(printed, ["served 127.0.0.1"]);
     assert!(records.iter().any(|r| r["type"] == "op" && r["op"] == "sock_recv" && r["res"] == conn && r["detail"] == "hello "), "the child's recv shows what came: {records:?}");
 }
+
+/// `python3` on PATH is often a version manager's shim (pyenv's: a shell
+/// script that takes a quarter of a second to choose an interpreter). It is
+/// asked once, with the syntax of the lesson and all its variants; the run
+/// and every later start go to the interpreter it chose. (It was started
+/// once for the probe and once for each program of the lesson, and the
+/// run's main went through it too: two seconds before each run here.)
+#[test]
+fn a_python3_shim_on_path_is_asked_once() {
+    let _share = common::share();
+    let dir = tempdir("shim");
+    let log = dir.join("asked");
+    let shim = dir.join("python3");
+    let real = Command::new(python3()).args(["-c", "import sys; print(sys.executable)"]).output().expect("python3 answers").stdout;
+    let real = String::from_utf8_lossy(&real).trim().to_string();
+    std::fs::write(&shim, format!("#!/bin/sh\necho asked >> '{}'\nexec '{real}' \"$@\"\n", log.display())).unwrap();
+    std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", dir.display(), std::env::var("PATH").unwrap_or_default());
+    let mut cmd = Command::new(bin());
+    cmd.args(["run", "ticket-race.py", "--param", "variant=race", "--param", "buyers=2", "--headless", "--json", "--timeout", "60"]).env("PATH", &path).current_dir(&dir);
+    let (code, out) = run_bounded(cmd, Duration::from_secs(90)).expect("the run ends");
+    assert_eq!(code, 0, "{out}");
+    let asked = std::fs::read_to_string(&log).unwrap_or_default().lines().count();
+    assert_eq!(asked, 1, "the shim is asked once (the lesson has six programs): {asked} times");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -64,13 +64,18 @@ pub fn locate(given: Option<&Path>) -> Result<PathBuf, String> {
     })
 }
 
-/// The interpreter `--python` names (or `python3`), located.
+/// The interpreter `--python` names (or `python3`), located; once it was
+/// asked, the executable it named (see [`check_version`]).
 pub fn chosen() -> Result<PathBuf, String> {
+    if let Some(Ok(found)) = FOUND.get() {
+        return Ok(found.path.clone());
+    }
     locate(CHOSEN.get().and_then(|p| p.as_deref()))
 }
 
-/// Prints what [`check_version`] reads: `MAJOR MINOR IMPLEMENTATION`.
-pub const VERSION_PROBE: &str = "import sys; print('%d %d %s' % (sys.version_info[0], sys.version_info[1], sys.implementation.name))";
+/// Prints what [`check_version`] reads: `MAJOR MINOR IMPLEMENTATION`, then
+/// the interpreter's own executable on a line.
+pub const VERSION_PROBE: &str = "import sys; print('%d %d %s' % (sys.version_info[0], sys.version_info[1], sys.implementation.name)); print(sys.executable)";
 
 /// Finds and checks `given` (or `python3` on PATH).
 pub fn find(given: Option<&Path>) -> Result<Interpreter, String> {
@@ -81,13 +86,19 @@ pub fn find(given: Option<&Path>) -> Result<Interpreter, String> {
         .stderr(Stdio::null())
         .output()
         .map_err(|e| format!("{}: cannot run it: {e}", path.display()))?;
-    check_version(path, String::from_utf8_lossy(&out.stdout).lines().next().unwrap_or(""))
+    check_version(path, &String::from_utf8_lossy(&out.stdout))
 }
 
 /// The interpreter at `path`, if `probe` (what [`VERSION_PROBE`] printed)
-/// says it is a CPython forkscope runs.
+/// says it is a CPython forkscope runs. Its path is then the executable it
+/// named, where that is a file: `python3` is often a version manager's shim
+/// (pyenv's is a shell script that takes a quarter of a second to choose,
+/// from the folder it was asked in, the interpreter it then starts), and
+/// every later start (the runs, the syntax checks) goes to the interpreter
+/// it chose here.
 pub fn check_version(path: PathBuf, probe: &str) -> Result<Interpreter, String> {
-    let mut it = probe.split_whitespace();
+    let mut lines = probe.lines();
+    let mut it = lines.next().unwrap_or("").split_whitespace();
     let (Some(Ok(major)), Some(Ok(minor)), Some(imp)) = (it.next().map(str::parse::<u32>), it.next().map(str::parse::<u32>), it.next()) else {
         return Err(format!("{}: does not answer like a Python interpreter", path.display()));
     };
@@ -97,7 +108,8 @@ pub fn check_version(path: PathBuf, probe: &str) -> Result<Interpreter, String> 
     if (major, minor) < MIN_VERSION {
         return Err(format!("{}: is Python {major}.{minor}; forkscope needs Python {}.{} or newer", path.display(), MIN_VERSION.0, MIN_VERSION.1));
     }
-    Ok(Interpreter { path, version: (major, minor) })
+    let own = lines.next().map(Path::new).filter(|p| p.is_absolute() && p.is_file());
+    Ok(Interpreter { path: own.map_or(path, Path::to_path_buf), version: (major, minor) })
 }
 
 /// The interpreter of this forkscope process (`--python` or `python3`),

@@ -39,18 +39,19 @@ pub fn check(lesson: &Lesson) -> Result<(), ScenarioError> {
 /// A Python lesson: every program (the lesson's own and each variant's)
 /// compiles, as checked by the interpreter that will run it, and has the
 /// constants its parameters set (see [`super::program`]).
-/// The lesson's program checked by the interpreter that will run it.
-fn python_syntax(lesson: &Lesson) -> Result<(), ScenarioError> {
-    use crate::python::check::{syntax, Problem};
-    syntax(&lesson.script_file, &lesson.script).map_err(|p| match p {
-        Problem::Interpreter(why) => ScenarioError::Plain(why),
-        Problem::At { line, column, message } => ScenarioError::at(&lesson.script_file, line, column, message),
-    })
-}
-
 fn check_python(lesson: &Lesson) -> Result<(), ScenarioError> {
-    python_syntax(lesson)?;
+    use crate::python::check::{syntax_all, Problem};
     let own = std::path::Path::new(&lesson.script_file).file_name().map(|f| f.to_string_lossy().into_owned());
+    let variants: Vec<&super::Program> = lesson.variants.iter().filter(|v| v.file != lesson.script_file).collect();
+    // Every program, checked by the interpreter that will run it, with one
+    // start of it (a start through a version manager's shim can take a
+    // quarter of a second).
+    let mut programs = vec![(lesson.script_file.as_str(), lesson.script.as_str())];
+    programs.extend(variants.iter().map(|v| (v.file.as_str(), v.text.as_str())));
+    syntax_all(&programs).map_err(|(i, p)| match p {
+        Problem::Interpreter(why) => ScenarioError::Plain(why),
+        Problem::At { line, column, message } => ScenarioError::at(programs[i].0, line, column, message),
+    })?;
     if let Some(first) = lesson.manifest.variants.first()
         && Some(&first.file) != own.as_ref()
     {
@@ -59,12 +60,11 @@ fn check_python(lesson: &Lesson) -> Result<(), ScenarioError> {
         let own = own.unwrap_or_default();
         return Err(ScenarioError::at(lesson.manifest_file.as_deref().unwrap_or(""), l, c, format!("the first variant is the default, so its file is the lesson's own program {own} (`python3 {own}` runs it), not {}", first.file)));
     }
-    for v in lesson.variants.iter().filter(|v| v.file != lesson.script_file) {
+    for v in variants {
         let mut other = lesson.clone();
         other.script.clone_from(&v.text);
         other.script_file.clone_from(&v.file);
         check_size(&other)?;
-        python_syntax(&other)?;
     }
     super::program::check_constants(lesson)
 }
