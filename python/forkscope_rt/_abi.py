@@ -18,6 +18,7 @@ SIGNATURES = {
     "fs_run_number": ((c_uint32,), c_int64),
     "fs_statement": ((c_uint32,), c_int64),
     "fs_print": ((c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
+    "fs_capture_watch": ((c_int32, c_int32, c_size_t), c_int64),
     "fs_text": ((c_uint8, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_sleep": ((c_double, c_uint32), c_int64),
     "fs_input": ((c_uint32,), c_int64),

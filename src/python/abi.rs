@@ -398,6 +398,47 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
     })
 }
 
+/// The capture of descriptors 1 and 2 (`hooks.Capture`), started lazily: a
+/// thread of this library waits, without the GIL, until `out` or `err` (the
+/// capture pipes' read ends) has something to read (or hangs up), then calls
+/// `serve` (a ctypes callback, `CFUNCTYPE(None)`: it takes the GIL and runs
+/// the capture's reader loop, which returns only when the pipes are gone)
+/// and ends. So a process that never writes to its descriptors but through
+/// `sys.stdout` — nearly every child — starts no Python thread for its
+/// capture (a Python thread per child cost each start a hand-over of the
+/// GIL and two context switches). 0, or `ERR` if no thread could be started.
+///
+/// # Safety
+/// `serve` is the address of a `CFUNCTYPE(None)` callback that the caller
+/// keeps alive for as long as the process runs.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_capture_watch(out: i32, err: i32, serve: usize) -> i64 {
+    if serve == 0 {
+        return fail("ValueError", "fs_capture_watch: no callback");
+    }
+    // SAFETY: per this function's contract, `serve` is a live C function
+    // taking nothing and returning nothing (ctypes takes the GIL inside it).
+    let serve: extern "C" fn() = unsafe { std::mem::transmute::<usize, extern "C" fn()>(serve) };
+    let spawned = std::thread::Builder::new().name("capture".into()).spawn(move || {
+        use std::os::fd::BorrowedFd;
+        loop {
+            // SAFETY: the descriptors stay open until the reader loop (run
+            // by `serve`, below) closes them; if the program closes one
+            // first, poll reports it (POLLNVAL) and the loop starts early,
+            // which is harmless.
+            let fds = unsafe { [BorrowedFd::borrow_raw(out), BorrowedFd::borrow_raw(err)] };
+            if !crate::sys::poll_readable(&fds, -1).is_empty() {
+                break;
+            }
+        }
+        serve();
+    });
+    match spawned {
+        Ok(_) => 0,
+        Err(e) => fail("OSError", format!("cannot start the capture's thread: {e}")),
+    }
+}
+
 /// A text record that is not an op (`text::`): `ERROR` an uncaught exception
 /// (`Kind: message`), `FINDING` a finding, `ASSERT` a failed assertion (an
 /// uncaught `AssertionError`), `LINE_END` the newline that ends a partial
