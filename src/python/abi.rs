@@ -111,9 +111,23 @@ fn fail(kind: &str, message: impl Into<String>) -> i64 {
     ERR
 }
 
-/// Runs `f` on `rt`, turning errors and panics into [`ERR`].
+thread_local! {
+    /// A call of this thread ended early for a signal (`fs_interrupted`).
+    static INTERRUPTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` on `rt`, turning errors and panics into [`ERR`]. A call whose
+/// wait a signal ended (its op timed out or raised as on a timeout) is
+/// `ERR` too, and `fs_interrupted` says so.
 fn run_on(rt: &LaneRuntime, f: impl FnOnce(&LaneRuntime) -> LessonResult<i64>) -> i64 {
-    match catch_unwind(AssertUnwindSafe(|| f(rt))) {
+    // (INTERRUPTED stays set until `fs_interrupted` takes it: the signal's
+    // handler may make calls of its own before the caller asks.)
+    let r = catch_unwind(AssertUnwindSafe(|| f(rt)));
+    if crate::runtime::gate::take_interrupted() {
+        INTERRUPTED.set(true);
+        return fail("InterruptedError", "a signal interrupted the wait");
+    }
+    match r {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => fail(&e.kind, e.message),
         Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
@@ -396,6 +410,23 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
         rt.output_op(tag, &s);
         Ok(0)
     })
+}
+
+/// Makes the main thread's waits end when a signal's handler interrupts
+/// them (see `fs_interrupted`): Python's handlers then run, and may raise,
+/// as in CPython (a `KeyboardInterrupt` ends a `Condition.wait`).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_waits_interruptible() -> i64 {
+    crate::runtime::gate::WAITS_INTERRUPTIBLE.store(true, Relaxed);
+    0
+}
+
+/// 1 if a call of this thread returned `ERR` because a signal ended its
+/// wait, since this was last asked (the op undone as on a timeout: Python lets the handler run, then
+/// makes the call again unless it raised), else 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_interrupted() -> i64 {
+    i64::from(INTERRUPTED.replace(false))
 }
 
 /// The capture of descriptors 1 and 2 (`hooks.Capture`), started lazily: a
