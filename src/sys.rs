@@ -223,6 +223,12 @@ pub fn poll_one(fd: BorrowedFd<'_>, events: nix::poll::PollFlags, timeout_ms: i3
     }
 }
 
+/// Whether the calling thread is its process's main thread (the one whose
+/// id is the process's: the only one where Python runs signal handlers).
+pub fn is_main_thread() -> bool {
+    nix::unistd::gettid() == nix::unistd::getpid()
+}
+
 /// Ends this process at once with `code` (`_exit`: no destructors, no
 /// atexit handlers, no flushing of what a forked child shares with its parent).
 pub fn exit_now(code: i32) -> ! {

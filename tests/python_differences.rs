@@ -9,7 +9,11 @@
 //! `Pool.imap`'s iterator (the input's error and `next(timeout)` at `next()`;
 //! an endless input, read as the workers take its tasks), and what a
 //! `threading.Lock` or `RLock` prints, its type's name and its pickling error,
-//! and a pool whose workers end after `maxtasksperchild` tasks.
+//! a pool whose workers end after `maxtasksperchild` tasks, the threads a
+//! process that writes only through `print()` runs (one, as in CPython),
+//! `Queue(maxsize)` full with what its feeder thread still holds,
+//! `imap_unordered` in the order the workers finish, a `Connection` sent
+//! in a message, and a signal's handler interrupting a wait.
 
 use std::time::Duration;
 
@@ -30,7 +34,7 @@ fn small_differences_print_what_cpython_prints() {
     python3();
     let mut files: Vec<String> = std::fs::read_dir(repo("tests/python/differences")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".py")).collect();
     files.sort();
-    for want in ["cwd_after_chdir.py", "pool_worker_exception.py", "value_without_lock.py", "primitive_reprs.py", "spawned_start_method.py", "manager_unexposed_method.py", "pool_imap_lazy.py", "pool_imap_infinite.py", "thread_lock_repr.py", "pool_maxtasksperchild.py"] {
+    for want in ["cwd_after_chdir.py", "pool_worker_exception.py", "value_without_lock.py", "primitive_reprs.py", "spawned_start_method.py", "manager_unexposed_method.py", "pool_imap_lazy.py", "pool_imap_infinite.py", "thread_lock_repr.py", "pool_maxtasksperchild.py", "no_hidden_threads.py", "queue_maxsize_feeder.py", "pool_imap_unordered.py", "connection_in_message.py", "signal_interrupts_wait.py"] {
         assert!(files.iter().any(|f| f == want), "tests/python/differences/{want} is missing");
     }
     compare_side_by_side("programs of tests/python/differences", &files, |f| f.clone(), |f| compare(f));

@@ -44,6 +44,42 @@ def bind(library):
     fast = ctypes.CDLL(library._name)
     for name in _abi.NARROW:
         getattr(fast, name).restype = _abi.SIGNATURES[name][1]
+    # A signal ends a wait of the main thread, as in CPython: its handler
+    # runs, and may raise (KeyboardInterrupt); if it does not, the call is
+    # made again (with its whole timeout: CPython's waits go on with the
+    # time left).
+    for name in _WAITS:
+        setattr(lib, name, _retrying(getattr(library, name)))
+    ok(fast.fs_waits_interruptible())
+
+
+# The calls that wait, and so may return early for a signal (fs_interrupted).
+_WAITS = (
+    "fs_join", "fs_thread_join", "fs_acquire", "fs_acquire_timed", "fs_event_wait", "fs_cond_wait",
+    "fs_barrier_wait", "fs_queue_put", "fs_queue_get", "fs_result_get", "fs_conn_recv", "fs_conn_wait",
+    "fs_sock_accept", "fs_sock_connected", "fs_sock_send", "fs_sock_recv",
+)
+
+
+def _retrying(f):
+    def call(*args):
+        while True:
+            r = f(*args)
+            # The loop's jump back runs the signal's handler (its exception
+            # leaves here); then the wait goes on.
+            if r != ERR or not fast.fs_interrupted():
+                return r
+
+    call.__name__ = f.__name__
+    return call
+
+
+def raise_unless_interrupted():
+    """After a call through `fast` returned ERR: its exception, unless a
+    signal ended its wait (the caller's loop then lets the handler run and
+    calls again)."""
+    if not fast.fs_interrupted():
+        raise last_error()
 
 
 def attach_controls():

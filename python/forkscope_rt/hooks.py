@@ -296,11 +296,14 @@ class Capture:
       `sys.stderr` (and when it ends): whatever was written to the
       descriptors before a `print()` is shown before it, as a terminal
       shows it;
-    - a reader thread (a bare `_thread`, invisible to `threading`), for what
-      arrives while the program prints nothing — so a subprocess that writes
-      more than a pipe holds does not wait for the program (except while the
-      program is blocked inside an op: the runtime's ops of one process take
-      turns, and the reader's lines are ops too).
+    - a reader thread (invisible to `threading`), for what arrives while
+      the program prints nothing — so a subprocess that writes more than a
+      pipe holds does not wait for the program (except while the program is
+      blocked inside an op: the runtime's ops of one process take turns,
+      and the reader's lines are ops too). It starts when something first
+      arrives: until then a thread of the library waits on the pipes
+      without the GIL (`fs_capture_watch`), so a process that writes only
+      through `sys.stdout` runs no second Python thread.
 
     One lock orders the two. A partial line waits for its newline, for the
     process's next line of its own, or for its end. Standard output and
@@ -311,6 +314,7 @@ class Capture:
     def __init__(self):
         import _thread
         import codecs
+        import ctypes
         import select
 
         self.lock = _thread.allocate_lock()
@@ -330,7 +334,12 @@ class Capture:
             self.pipes[r] = [target, codecs.getincrementaldecoder("utf-8")("replace"), ""]
             self.poll.register(r, select.POLLIN)
             self.check.register(r, select.POLLIN)
-        _thread.start_new_thread(self._serve, ())
+        # Kept for as long as the process runs: the library calls it.
+        self._serve_callback = ctypes.CFUNCTYPE(None)(self._serve)
+        out, err = list(self.pipes)
+        address = ctypes.cast(self._serve_callback, ctypes.c_void_p).value
+        if rt.lib.fs_capture_watch(out, err, address) == rt.ERR:
+            _thread.start_new_thread(self._serve, ())
 
     def _serve(self):
         while self.pipes:

@@ -12,8 +12,11 @@ the process (or thread) blocked on the pipe, woken through the gate by the
 sender, so a schedule fixes who reads what.
 
 A connection is shared by inheritance (a forked child holds every
-descriptor; a spawned child inherits the ends given to its `Process`), not
-sent in a message.
+descriptor; a spawned child inherits the ends given to its `Process`), or
+sent in a message (through a Queue, a Pipe, a pool's task) as CPython sends
+it: its descriptor goes by CPython's `reduction.DupFd` (the sender's
+resource sharer thread passes a duplicate over a Unix socket), its pipe of
+the run by its id, so the receiver's reads and writes are the same pipe's.
 """
 import ctypes
 import io
@@ -56,11 +59,21 @@ class Connection(_cp.Connection):
         self._end = _end
 
     def __getstate__(self):
-        if _common.spawning is None:
-            raise RuntimeError("forkscope: a Connection is shared by inheritance (give it to a Process at its start), not sent in a message")
-        if self._handle is not None:
+        if self._handle is not None and _common.spawning is not None:
             _common.spawning.append(self._handle)
         return dict(self.__dict__)
+
+    def __reduce__(self):
+        import copyreg
+
+        if _common.spawning is not None or self._handle is None:
+            # A spawned child inherits the descriptor itself.
+            return (copyreg.__newobj__, (type(self),), self.__getstate__())
+        # In a message, as CPython's reduce_connection.
+        from . import reduction
+
+        df = reduction.DupFd(self.fileno())
+        return (_rebuild_sent, (df, self._id, self._end, self.readable, self.writable))
 
     def __setstate__(self, state):
         self.__dict__.update(state)
@@ -105,6 +118,12 @@ class Connection(_cp.Connection):
 
     def __repr__(self):
         return "<multiprocessing.connection.Connection object at %#x>" % id(self)
+
+
+def _rebuild_sent(df, id, end, readable, writable):
+    """A Connection received in a message: a duplicate of the sender's
+    descriptor, on the same pipe of the run."""
+    return Connection(df.detach(), readable, writable, _id=id, _end=end)
 
 
 Connection.__module__ = "multiprocessing.connection"

@@ -117,7 +117,8 @@ def _worker_loop(pool_id, initializer, initargs, maxtasks=None):
         n = ok(lib.fs_pool_take(pool_id))
         if n == NOTHING:
             break
-        func, args, kwargs, chunk = pickle.loads(rt.take(n))
+        call = pickle.loads(rt.take(n))
+        func, args, kwargs, chunk = call[:4]
         try:
             if chunk:
                 value = [func(*a) for a in args]
@@ -140,6 +141,10 @@ def _worker_loop(pool_id, initializer, initargs, maxtasks=None):
                 good, shown, data = 0, "%s: %s" % (type(err).__name__, err), pickle.dumps(err)
         r, rn = rt.text(shown)
         ok(lib.fs_pool_finish(pool_id, good, r, rn, data, len(data)))
+        if len(call) > 4:
+            # An imap_unordered task: its iterator learns that one more
+            # result is ready (the semaphore's kind and id).
+            ok(lib.fs_release(call[4][0], call[4][1], rt.line()))
 
 
 class _PoolWorker(process.BaseProcess):
@@ -249,9 +254,14 @@ class IMapIterator:
     """What `imap` returns, filled by the pool's task handler as it goes
     through the input: `next(timeout)` waits up to `timeout` for the next
     result (`multiprocessing.TimeoutError` if it is not there), raises a
-    worker's exception or the input's at its place, then goes on."""
+    worker's exception or the input's at its place, then goes on.
 
-    def __init__(self, pool, single):
+    `imap_unordered`'s (`unordered`) gives the results as the workers
+    finish them, as CPython's: each of its tasks releases a semaphore of
+    the pool (`p finished`) once its result is ready, and `next()` waits on
+    that and takes the first ready result."""
+
+    def __init__(self, pool, single, unordered=False):
         import collections
         import threading
 
@@ -265,6 +275,8 @@ class IMapIterator:
         self._results = collections.deque()
         self._error = None
         self._done = False
+        # A unit per result ready (imap_unordered).
+        self._finished = _signal("%s finished" % pool._shown) if unordered else None
 
     def _feed(self, func, iterable, chunksize):
         """In the task handler: submits the input's chunks one by one, at
@@ -281,7 +293,13 @@ class IMapIterator:
                 part = tuple(itertools.islice(it, chunksize))
                 if not part:
                     break
-                r = pool._submit(rt._abi.SUBMIT_MAP, func, [(func, [(a,) for a in part], {}, True)], None, None, chunks=True, handler=True)
+                call = (func, [(a,) for a in part], {}, True)
+                if self._finished is not None:
+                    call += ((self._finished._kind, self._finished._id),)
+                r = pool._submit(rt._abi.SUBMIT_MAP, func, [call], None, None, chunks=True, handler=True)
+                if self._finished is not None and not isinstance(r, ApplyResult):
+                    # It failed at once: it is ready now.
+                    self._finished.release()
                 with self._lock:
                     self._results.append(r)
                 self._ready.release()
@@ -315,6 +333,15 @@ class IMapIterator:
                 raise StopIteration
             first = self._results[0]
         left = None if end is None else max(end - time.monotonic(), 0)
+        if self._finished is not None:
+            if not self._finished.acquire(True, left):
+                self._ready.release()
+                raise _common.TimeoutError
+            with self._lock:
+                first = next(r for r in self._results if _is_ready(r))
+                self._results.remove(first)
+            value = first.get()
+            return value[0] if self._single else value
         try:
             value = first.get(left)
         except _common.TimeoutError:
@@ -328,6 +355,21 @@ class IMapIterator:
         return value[0] if self._single else value
 
     __next__ = next
+
+
+def _is_ready(r):
+    """Whether an imap task's result is ready (a query, no op)."""
+    if not isinstance(r, ApplyResult):
+        return True
+    n = rt.lib.fs_result_if_ready(r._id)
+    if n == rt.ERR:
+        rt.last_error()
+        return True
+    if n == NOTHING:
+        return False
+    if n > 0:
+        rt.take(n)
+    return True
 
 
 # Tasks per worker the task handler may submit ahead of those done.
@@ -564,7 +606,7 @@ class Pool:
     def starmap(self, func, iterable, chunksize=None):
         return self.starmap_async(func, iterable, chunksize).get()
 
-    def _imap(self, func, iterable, chunksize):
+    def _imap(self, func, iterable, chunksize, unordered=False):
         """An IMapIterator the task handler fills (started on the first
         imap: a thread, as CPython's); a generator over its chunks when
         chunksize is not 1, as CPython's."""
@@ -579,7 +621,7 @@ class Pool:
             # CPython's thread: a lane of the run, as the program's own are.
             self._task_handler._fs_laned = True
             self._task_handler.start()
-        itr = IMapIterator(self, chunksize == 1)
+        itr = IMapIterator(self, chunksize == 1, unordered)
         self._taskqueue.put((itr, func, iterable, chunksize))
         if chunksize == 1:
             return itr
@@ -593,8 +635,8 @@ class Pool:
         return self._imap(func, iterable, chunksize)
 
     def imap_unordered(self, func, iterable, chunksize=1):
-        """Like imap; here the results come in the order of the input."""
-        return self._imap(func, iterable, chunksize)
+        """Like imap, the results in the order the workers finish them."""
+        return self._imap(func, iterable, chunksize, True)
 
     def close(self):
         self._run_callbacks()

@@ -37,8 +37,8 @@ class _Acquirable(_Shared):
     def acquire(self, block=True, timeout=None):
         line = rt.caller_line(sys._getframe(1))
         if block and timeout is None:
-            if rt.fast.fs_acquire(self._kind, self._id, line) == ERR:
-                raise rt.last_error()
+            while rt.fast.fs_acquire(self._kind, self._id, line) == ERR:
+                rt.raise_unless_interrupted()
             return True
         return bool(ok(rt.lib.fs_acquire_timed(self._kind, self._id, 1 if block else 0, rt.seconds(timeout), line)))
 
@@ -49,7 +49,11 @@ class _Acquirable(_Shared):
     # `with lock:` — straight to the library, the hottest path of all.
     def __enter__(self):
         if rt.fast.fs_acquire(self._kind, self._id, rt.caller_line(sys._getframe(1))) == ERR:
-            raise rt.last_error()
+            # (A signal that ended the wait: its handler runs, then again.)
+            while True:
+                rt.raise_unless_interrupted()
+                if rt.fast.fs_acquire(self._kind, self._id, rt.caller_line(sys._getframe(1))) != ERR:
+                    break
         return True
 
     def __exit__(self, *args):

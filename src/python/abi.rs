@@ -111,9 +111,23 @@ fn fail(kind: &str, message: impl Into<String>) -> i64 {
     ERR
 }
 
-/// Runs `f` on `rt`, turning errors and panics into [`ERR`].
+thread_local! {
+    /// A call of this thread ended early for a signal (`fs_interrupted`).
+    static INTERRUPTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` on `rt`, turning errors and panics into [`ERR`]. A call whose
+/// wait a signal ended (its op timed out or raised as on a timeout) is
+/// `ERR` too, and `fs_interrupted` says so.
 fn run_on(rt: &LaneRuntime, f: impl FnOnce(&LaneRuntime) -> LessonResult<i64>) -> i64 {
-    match catch_unwind(AssertUnwindSafe(|| f(rt))) {
+    // (INTERRUPTED stays set until `fs_interrupted` takes it: the signal's
+    // handler may make calls of its own before the caller asks.)
+    let r = catch_unwind(AssertUnwindSafe(|| f(rt)));
+    if crate::runtime::gate::take_interrupted() {
+        INTERRUPTED.set(true);
+        return fail("InterruptedError", "a signal interrupted the wait");
+    }
+    match r {
         Ok(Ok(v)) => v,
         Ok(Err(e)) => fail(&e.kind, e.message),
         Err(_) => fail("SystemError", "forkscope's runtime failed inside an op (a bug in forkscope)"),
@@ -396,6 +410,64 @@ pub unsafe extern "C" fn fs_print(stream: u32, p: *const u8, n: usize, line: u32
         rt.output_op(tag, &s);
         Ok(0)
     })
+}
+
+/// Makes the main thread's waits end when a signal's handler interrupts
+/// them (see `fs_interrupted`): Python's handlers then run, and may raise,
+/// as in CPython (a `KeyboardInterrupt` ends a `Condition.wait`).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_waits_interruptible() -> i64 {
+    crate::runtime::gate::WAITS_INTERRUPTIBLE.store(true, Relaxed);
+    0
+}
+
+/// 1 if a call of this thread returned `ERR` because a signal ended its
+/// wait, since this was last asked (the op undone as on a timeout: Python lets the handler run, then
+/// makes the call again unless it raised), else 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_interrupted() -> i64 {
+    i64::from(INTERRUPTED.replace(false))
+}
+
+/// The capture of descriptors 1 and 2 (`hooks.Capture`), started lazily: a
+/// thread of this library waits, without the GIL, until `out` or `err` (the
+/// capture pipes' read ends) has something to read (or hangs up), then calls
+/// `serve` (a ctypes callback, `CFUNCTYPE(None)`: it takes the GIL and runs
+/// the capture's reader loop, which returns only when the pipes are gone)
+/// and ends. So a process that never writes to its descriptors but through
+/// `sys.stdout` — nearly every child — starts no Python thread for its
+/// capture (a Python thread per child cost each start a hand-over of the
+/// GIL and two context switches). 0, or `ERR` if no thread could be started.
+///
+/// # Safety
+/// `serve` is the address of a `CFUNCTYPE(None)` callback that the caller
+/// keeps alive for as long as the process runs.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_capture_watch(out: i32, err: i32, serve: usize) -> i64 {
+    if serve == 0 {
+        return fail("ValueError", "fs_capture_watch: no callback");
+    }
+    // SAFETY: per this function's contract, `serve` is a live C function
+    // taking nothing and returning nothing (ctypes takes the GIL inside it).
+    let serve: extern "C" fn() = unsafe { std::mem::transmute::<usize, extern "C" fn()>(serve) };
+    let spawned = std::thread::Builder::new().name("capture".into()).spawn(move || {
+        use std::os::fd::BorrowedFd;
+        loop {
+            // SAFETY: the descriptors stay open until the reader loop (run
+            // by `serve`, below) closes them; if the program closes one
+            // first, poll reports it (POLLNVAL) and the loop starts early,
+            // which is harmless.
+            let fds = unsafe { [BorrowedFd::borrow_raw(out), BorrowedFd::borrow_raw(err)] };
+            if !crate::sys::poll_readable(&fds, -1).is_empty() {
+                break;
+            }
+        }
+        serve();
+    });
+    match spawned {
+        Ok(_) => 0,
+        Err(e) => fail("OSError", format!("cannot start the capture's thread: {e}")),
+    }
 }
 
 /// A text record that is not an op (`text::`): `ERROR` an uncaught exception

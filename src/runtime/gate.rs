@@ -17,6 +17,8 @@
 //! Every wait is on the process's own lane word ([`crate::shm::layout::LaneSlot::wake`]);
 //! anyone who changes what a process waits for bumps that word and wakes it.
 
+use std::cell::Cell;
+use std::sync::atomic::AtomicBool;
 use std::sync::atomic::Ordering::*;
 use std::time::Duration;
 
@@ -24,6 +26,31 @@ use super::{LaneRuntime, WaitEnd};
 use crate::shm::futex;
 use crate::shm::layout::{GRAN_OP, GRAN_STATEMENT, MODE_PAUSED, MODE_RUNNING, NONE, ProcState};
 use crate::shm::record::{Op, TextTag};
+
+/// Whether a signal handled in the main thread ends that thread's wait
+/// (set by the Python side: its handler then runs, and may raise, as a
+/// signal interrupts CPython's waits; Rhai lessons have no handlers).
+pub static WAITS_INTERRUPTIBLE: AtomicBool = AtomicBool::new(false);
+
+thread_local! {
+    /// A wait of this thread ended by a signal (see [`take_interrupted`]).
+    static INTERRUPTED: Cell<bool> = const { Cell::new(false) };
+    /// This thread is in a wait that must not end early (its caller has no
+    /// way back from it, see [`LaneRuntime::wait_until_uninterrupted`]).
+    static UNINTERRUPTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether a wait of this thread was ended by a signal since the last call
+/// (the op then raised or timed out as it does on a timeout; the caller
+/// lets the signal's handler run and makes the call again).
+pub fn take_interrupted() -> bool {
+    INTERRUPTED.replace(false)
+}
+
+/// Whether a wait of this thread was ended by a signal (not cleared).
+pub fn interrupted() -> bool {
+    INTERRUPTED.get()
+}
 
 /// What kind of checkpoint a process is at.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,6 +229,25 @@ impl LaneRuntime {
         self.wait_until_every(op, res, other, timeout, None, done)
     }
 
+    /// [`LaneRuntime::wait_until`] that a signal does not end: for the waits
+    /// whose callers take every end for `Done` (no timeout to clean up).
+    pub fn wait_until_uninterrupted(&self, op: Op, res: u32, other: u32, timeout: Option<f64>, done: impl Fn() -> bool) -> WaitEnd {
+        let before = UNINTERRUPTED.replace(true);
+        let end = self.wait_until_every(op, res, other, timeout, None, done);
+        UNINTERRUPTED.set(before);
+        end
+    }
+
+    /// Whether a signal that interrupted this thread's futex wait ends the
+    /// wait (as a timeout, [`take_interrupted`] saying why).
+    fn interrupted_by(&self, eintr: bool) -> bool {
+        eintr && WAITS_INTERRUPTIBLE.load(Relaxed) && !UNINTERRUPTED.get() && crate::sys::is_main_thread() && {
+            INTERRUPTED.set(true);
+            self.gates.set(self.gates.get() + 1);
+            true
+        }
+    }
+
     /// [`LaneRuntime::wait_until`], also re-checking `done` every `every` (real time,
     /// paused or not): for waits that something outside the run's processes
     /// can end without waking this lane (a socket: a connection or bytes from
@@ -230,7 +276,9 @@ impl LaneRuntime {
                         return if done() { WaitEnd::Done } else { WaitEnd::TimedOut };
                     }
                 }
-                futex::wait(&self.me.wake.0, w, every);
+                if self.interrupted_by(futex::wait(&self.me.wake.0, w, every)) {
+                    return WaitEnd::TimedOut;
+                }
             } else {
                 match deadline.as_mut() {
                     Some(d) => {
@@ -241,9 +289,15 @@ impl LaneRuntime {
                             return WaitEnd::TimedOut;
                         }
                         let left = Duration::from_nanos(d.at_ns - now);
-                        futex::wait(&self.me.wake.0, w, Some(every.map_or(left, |e| e.min(left))));
+                        if self.interrupted_by(futex::wait(&self.me.wake.0, w, Some(every.map_or(left, |e| e.min(left))))) {
+                            return WaitEnd::TimedOut;
+                        }
                     }
-                    None => futex::wait(&self.me.wake.0, w, every),
+                    None => {
+                        if self.interrupted_by(futex::wait(&self.me.wake.0, w, every)) {
+                            return WaitEnd::TimedOut;
+                        }
+                    }
                 }
             }
         }

@@ -67,7 +67,7 @@ impl LaneRuntime {
         self.record_block(Op::Input, NONE, NONE, NONE, true);
         let mut got: Option<Vec<u8>> = None;
         loop {
-            self.wait_until(Op::Input, NONE, NONE, None, || self.handed(STDIN));
+            self.wait_until_uninterrupted(Op::Input, NONE, NONE, None, || self.handed(STDIN));
             // Nothing handed: the end of input (a line cut short by it ends there).
             let Some((first, len)) = self.take_mailbox() else { break };
             let n = len & !LINE_ENDS;

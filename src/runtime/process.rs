@@ -312,7 +312,7 @@ impl LaneRuntime {
             },
             None => {
                 self.record_block(Op::Join, NONE, first, NONE, false);
-                self.wait_until(Op::Join, NONE, first, None, || ended().is_some());
+                self.wait_until_uninterrupted(Op::Join, NONE, first, None, || ended().is_some());
                 ended().expect("a wait without timeout ends with a child ended")
             }
         };

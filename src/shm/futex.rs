@@ -10,7 +10,8 @@ use std::sync::atomic::AtomicU32;
 use std::time::Duration;
 
 /// Waits while `word == expected`, at most `timeout` (forever when `None`).
-pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
+/// Returns whether a signal handler interrupted the wait (`EINTR`).
+pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) -> bool {
     let ts = timeout.map(|d| libc::timespec {
         tv_sec: d.as_secs().min(i64::MAX as u64) as libc::time_t,
         tv_nsec: d.subsec_nanos() as libc::c_long,
@@ -20,7 +21,7 @@ pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
         .map_or(std::ptr::null(), |t| t as *const libc::timespec);
     // SAFETY: `word` is a valid, aligned u32 for the duration of the call; the
     // kernel only reads it. A null timeout means "no timeout".
-    unsafe {
+    let r = unsafe {
         libc::syscall(
             libc::SYS_futex,
             word.as_ptr(),
@@ -29,8 +30,9 @@ pub fn wait(word: &AtomicU32, expected: u32, timeout: Option<Duration>) {
             ts_ptr,
             std::ptr::null::<u32>(),
             0u32,
-        );
-    }
+        )
+    };
+    r == -1 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)
 }
 
 /// Wakes up to `n` waiters on `word`.

@@ -226,6 +226,10 @@ impl LaneRuntime {
         let end = end & 1;
         let on = [WaitOn { fd, id, end }];
         self.conn_wait_in(Op::Recv, &on, None, false, line)?;
+        if crate::runtime::gate::interrupted() {
+            // Nothing to read yet: the caller lets the signal's handler run.
+            return Err(LessonError::new("InterruptedError", ""));
+        }
         let mut head = [0u8; 4];
         let eof = |slot: &ResourceSlot| -> LessonResult<Option<Vec<u8>>> {
             self.record_op(Op::Recv, id, NONE, slot.count.load(Relaxed), end as i64, 2, Some("EOFError"));

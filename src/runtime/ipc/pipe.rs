@@ -236,7 +236,7 @@ impl LaneRuntime {
         }
         // Woken by a sender or a closer; or by the conductor when a holder
         // ends by a signal (then `pipe_ready` sees the end of file).
-        self.wait_until(Op::Recv, id, NONE, None, || self.handed(id) || self.pipe_ready(slot, end));
+        self.wait_until_uninterrupted(Op::Recv, id, NONE, None, || self.handed(id) || self.pipe_ready(slot, end));
         let handed = {
             let _g = Guard::new(&slot.mutex, self.lane);
             self.handed(id) || {

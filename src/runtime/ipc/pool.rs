@@ -213,7 +213,7 @@ impl LaneRuntime {
             slot.version.fetch_add(1, Release);
             self.record_block(Op::Get, id, NONE, NONE, false);
         }
-        self.wait_until(Op::Get, id, NONE, None, || self.handed(id));
+        self.wait_until_uninterrupted(Op::Get, id, NONE, None, || self.handed(id));
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
         let (pending, running) = (slot.aux[PENDING].load(Relaxed) as i64, slot.count.load(Relaxed));
         match self.take_mailbox() {
@@ -366,7 +366,7 @@ impl LaneRuntime {
                 self.record_block(Op::PoolJoin, id, w, NONE, false);
             }
             // The status names the worker joined: its end wakes us (we are its parent).
-            self.wait_until(Op::Join, id, w, None, || self.handed(id) || ended(w));
+            self.wait_until_uninterrupted(Op::Join, id, w, None, || self.handed(id) || ended(w));
             let handed = {
                 let _g = Guard::new(&slot.mutex, self.lane);
                 self.handed(id) || {

@@ -88,6 +88,13 @@ pub fn full_error() -> LessonError {
     LessonError::new("queue.Full", "")
 }
 
+/// A bounded queue whose items and feeder-held items reach its `maxsize`
+/// (what CPython's semaphore counts). Call with the slot's mutex held.
+fn full_with_held(slot: &ResourceSlot) -> bool {
+    let cap = slot.capacity.load(Relaxed);
+    cap > 0 && slot.count.load(Relaxed) + slot.aux[HELD].load(Relaxed) as i64 >= cap
+}
+
 /// How a get or put may wait.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Blocking {
@@ -155,6 +162,14 @@ impl LaneRuntime {
         self.enter_op(op, line);
         if matches!(feed, Feed::Count | Feed::Behind) {
             let _g = Guard::new(&slot.mutex, self.lane);
+            // CPython's put takes the queue's semaphore before it gives the
+            // item to its feeder: a full queue (its items and what feeders
+            // hold) raises queue.Full at a put that must not wait.
+            if !how.waits() && full_with_held(slot) {
+                let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64;
+                self.record_op(op, id, NONE, slot.count.load(Relaxed), unfinished, -1, Some("queue.Full"));
+                return Err(full_error());
+            }
             if joinable {
                 slot.aux[UNFINISHED].fetch_add(1, Relaxed);
             }
@@ -188,7 +203,11 @@ impl LaneRuntime {
             let cap = slot.capacity.load(Relaxed);
             let bytes = slot.aux[BYTES].load(Relaxed);
             let fits = feed == Feed::Direct || bytes == 0 && (len as u64) <= PIPE_BYTES || bytes + len as u64 <= PIPE_BYTES;
-            if (cap <= 0 || depth < cap) && !fits && feed == Feed::Try {
+            // A program's put counts what feeder threads hold, as CPython's
+            // semaphore does (a feeder's own item is among them already).
+            let counted = if feed == Feed::Try { depth + slot.aux[HELD].load(Relaxed) as i64 } else { depth };
+            let room = cap <= 0 || counted < cap;
+            if room && !fits && feed == Feed::Try {
                 // For the feeder thread; its task is counted now, as CPython's put counts it.
                 self.v.free_chain(chain);
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
@@ -196,7 +215,7 @@ impl LaneRuntime {
                 slot.version.fetch_add(1, Release);
                 return Ok(false);
             }
-            if (cap <= 0 || depth < cap) && fits {
+            if room && fits {
                 fifo.push_chain(chain, len).inspect_err(|_| self.v.free_chain(chain))?;
                 slot.aux[BYTES].store(bytes + len as u64, Relaxed);
                 held(slot);
@@ -423,7 +442,7 @@ impl LaneRuntime {
             slot.version.fetch_add(1, Release);
             self.record_block(Op::QueueJoin, id, NONE, NONE, false);
         }
-        self.wait_until(Op::QueueJoin, id, NONE, None, || self.handed(id));
+        self.wait_until_uninterrupted(Op::QueueJoin, id, NONE, None, || self.handed(id));
         self.take_mailbox();
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
         self.record_op(Op::QueueJoin, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, 0, None);
