@@ -36,6 +36,7 @@ fn options(lesson: &Lesson, params: &BTreeMap<String, Value>, budget: Option<u32
         budget,
         progress: false,
         progress_json: false,
+        first: false,
         reduce: true,
     }
 }
