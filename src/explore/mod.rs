@@ -222,7 +222,8 @@ impl AllExplored {
 pub const MORE_AFTER_FOUND: u32 = 200;
 
 /// `explore --all --first`: runs by sampled schedules (random, PCT; as
-/// sampling `explore` makes them) before the search's first run…
+/// sampling `explore` makes them) after the search's first run, while it
+/// goes on…
 pub const FIRST_SAMPLED: u32 = 4;
 /// …and then one run in every this many.
 pub const SAMPLE_EVERY: u32 = 8;
@@ -395,7 +396,8 @@ pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Res
 ///
 /// With `first` (`--first`: a verdict soon, the dashboard's `x`) it stops at
 /// the first bad run instead, and makes some runs by sampled schedules
-/// ([`FIRST_SAMPLED`] before the search, then one in [`SAMPLE_EVERY`]): a
+/// ([`FIRST_SAMPLED`] after the search's first run, then one in
+/// [`SAMPLE_EVERY`], while the search goes on): a
 /// bad run is a counterexample however it was found, and one the search
 /// would reach only late (the ticket race's ten buyers: the search reverses
 /// the last buyers' races first, after the tickets are gone) a random
@@ -439,7 +441,9 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
         if runs >= look_until {
             break;
         }
-        if opts.first && (sampled < FIRST_SAMPLED || runs % SAMPLE_EVERY == SAMPLE_EVERY - 1) {
+        // After the search's first run: a search over in one run (a lesson
+        // with one interleaving, a long one) costs no sampled run.
+        if opts.first && runs > 0 && (sampled < FIRST_SAMPLED || runs % SAMPLE_EVERY == SAMPLE_EVERY - 1) {
             // The lesson's seed stays (the zygote is for one seed): only the schedule's changes.
             let (policy, pname) = policy_for(sampled, opts.spec.seed.wrapping_add(sampled as u64));
             sampled += 1;
