@@ -350,26 +350,26 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
 
 /// The conflicts of the bad run `bad` against the run that went well that
 /// explains it in the fewest reasons, then ops (of `goods`, the first runs that went well,
-/// in the order the search made them; when none, the run in which every
-/// process runs on without preemption, if that one goes well).
+/// in the order the search made them; when none of them explains it, the
+/// run in which every process runs on without preemption, if that one goes well).
 fn explain(opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::Finished]) -> anyhow::Result<conflicts::Conflicts> {
-    let serial;
-    let goods = if goods.is_empty() {
-        serial = run_once(opts, opts.spec.seed, minimise::run_on(), None)?;
-        if judge(&serial).is_some() || serial.summary.outcome != Outcome::Completed {
-            return Ok(conflicts::Conflicts::default());
-        }
-        std::slice::from_ref(&serial)
-    } else {
-        goods
-    };
     let bad = conflicts::accesses(bad);
     let best = goods
         .iter()
         .map(|g| conflicts::explain_accesses(&bad, &conflicts::accesses(g)))
         .filter(|c| !c.is_empty())
         .min_by_key(|c| (c.why.len(), c.bad_order.len()));
-    Ok(best.unwrap_or_default())
+    if let Some(best) = best {
+        return Ok(best);
+    }
+    // Accesses match by process name: a good run in which other processes
+    // had the roles (the search's first run starts the newest buyer first; a
+    // random schedule that oversold let the oldest buy) explains nothing.
+    let serial = run_once(opts, opts.spec.seed, minimise::run_on(), None)?;
+    if judge(&serial).is_some() || serial.summary.outcome != Outcome::Completed {
+        return Ok(conflicts::Conflicts::default());
+    }
+    Ok(conflicts::explain_accesses(&bad, &conflicts::accesses(&serial)))
 }
 
 /// A run, what was bad in it (kind, message), and why.
