@@ -494,9 +494,10 @@ fn the_ready_interpreter_ends_with_its_explore_however_it_ends() {
     let _ = std::fs::remove_dir_all(&cwd);
 }
 
-/// What `x` runs on every built-in Python lesson and variant, at its
-/// defaults (`explore --all`, the reductions on), within a generous bound
-/// of runs: each gives a verdict — verified or a counterexample. The
+/// A verdict soon on every built-in Python lesson and variant, at its
+/// defaults (`explore --all --first`, the reductions on: what `x` wants),
+/// within a generous bound of runs: each gives a verdict — verified or a
+/// counterexample (the first met, by the search or a sampled schedule). The
 /// lessons below do not yet (the search needs more runs than this at their
 /// defaults, or the program runs forever: no verdict is possible but a
 /// failed run, after the run's time limit); `docs/performance.md` has the
