@@ -5,7 +5,7 @@
 //! explore's ready one (the zygote) and when it is a fresh start, beside a
 //! plain `python3 -c pass`; and, when asked for by name
 //! (`cargo bench --bench explore_python -- python_verdicts`), the time to a
-//! verdict of `explore --all` on every built-in Python lesson and variant at
+//! verdict of `explore --all --first` on every built-in Python lesson and variant at
 //! its defaults (one search each, outside criterion: minutes).
 //!
 //! `cargo bench --bench explore_python`
@@ -36,6 +36,7 @@ fn options(lesson: &Lesson, params: &BTreeMap<String, Value>, budget: Option<u32
         budget,
         progress: false,
         progress_json: false,
+        first: false,
         reduce: true,
     }
 }
@@ -122,8 +123,9 @@ fn reductions() -> Vec<Row> {
     ]
 }
 
-/// Time to a verdict of `explore --all` on every built-in Python lesson and
-/// variant at its defaults, cut at `limit` runs.
+/// Time to a verdict of `explore --all --first` (a verdict soon: the first
+/// counterexample, sampled schedules beside the search) on every built-in
+/// Python lesson and variant at its defaults, cut at `limit` runs.
 fn verdicts(limit: u32) -> Vec<Row> {
     let mut rows = Vec::new();
     for l in scenario::python_builtins() {
@@ -133,7 +135,7 @@ fn verdicts(limit: u32) -> Vec<Row> {
             let Ok(params) = l.resolve_params(&given) else { continue };
             let Ok(run) = l.for_run(&params) else { continue };
             let t = Instant::now();
-            let r = explore::explore_all(&options(&run, &params, Some(limit)), &mut std::io::sink());
+            let r = explore::explore_all(&ExploreOptions { first: true, ..options(&run, &params, Some(limit)) }, &mut std::io::sink());
             let secs = t.elapsed().as_secs_f64();
             let what = if v.is_empty() { l.name.clone() } else { format!("{} variant={v}", l.name) };
             let (said, ok) = match &r {

@@ -101,6 +101,7 @@ fn explore_options(lesson: &forkscope::scenario::Lesson, params: &std::collectio
         budget: None,
         progress: false,
         progress_json: false,
+        first: false,
         reduce: true,
     }
 }

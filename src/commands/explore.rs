@@ -33,6 +33,7 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
         progress,
         progress_json: args.all && args.progress_json,
         reduce: !args.no_reduce,
+        first: args.first,
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -6,8 +6,9 @@
 //! can; then the first that can step). First the shortest prefix of the bad
 //! run's schedule that still goes wrong (a binary search), then single
 //! grants dropped from it, from the end, while it still goes wrong (at most
-//! [`DROP_TRIES`] tries). What is left is the counterexample; its length is
-//! the number of steps it chooses.
+//! [`DROP_TRIES`] tries; none with `explore --all --first`, which wants a
+//! verdict soon: the drops shorten the list of grants, hardly the run). What
+//! is left is the counterexample; its length is the number of steps it chooses.
 
 use crate::conductor::schedule::{self, Policy};
 use crate::conductor::{Action, Run};
@@ -67,7 +68,8 @@ pub fn minimise(opts: &ExploreOptions, seed: u64, lanes: &[Lane], kind: &str, ba
     }
     let mut i = best.len();
     let mut tries = 0;
-    while i > 0 && tries < DROP_TRIES {
+    let most = if opts.first { 0 } else { DROP_TRIES };
+    while i > 0 && tries < most {
         i -= 1;
         tries += 1;
         let mut shorter = best.clone();

@@ -66,6 +66,9 @@ pub struct ExploreOptions {
     /// `--all`: the seen-state and symmetry reductions (`--no-reduce` turns
     /// them off; see [`dpor`] and [`state`]).
     pub reduce: bool,
+    /// `--all --first`: the first counterexample, not the shortest (see
+    /// [`explore_all`]).
+    pub first: bool,
 }
 
 /// What went wrong in a run.
@@ -194,6 +197,8 @@ pub struct AllExplored {
     pub failed: Option<RunFailed>,
     /// Runs ended at a state searched before (the reductions; see [`dpor`]).
     pub seen_states: u32,
+    /// Of `runs`, those by sampled schedules (`--first`), not the search's.
+    pub sampled: u32,
 }
 
 impl AllExplored {
@@ -212,8 +217,16 @@ impl AllExplored {
 }
 
 /// After the first bad interleaving, `explore --all` looks on for a shorter
-/// one for as many runs again as it took to find it, and at least this many.
+/// one for as many runs again as it took to find it, and at least this many
+/// (not with `--first`).
 pub const MORE_AFTER_FOUND: u32 = 200;
+
+/// `explore --all --first`: runs by sampled schedules (random, PCT; as
+/// sampling `explore` makes them) after the search's first run, while it
+/// goes on…
+pub const FIRST_SAMPLED: u32 = 4;
+/// …and then one run in every this many.
+pub const SAMPLE_EVERY: u32 = 8;
 
 fn policy_for(i: u32, seed: u64) -> (Policy, String) {
     if i.is_multiple_of(2) {
@@ -322,7 +335,12 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
     let path = opts.out.clone().unwrap_or_else(|| PathBuf::from(format!("explore-{}-{seed}.fsrec", lesson.name)));
     let (kind, message) = judge_for(&m.run, opts.bad.as_deref()).unwrap_or((kind, message));
     // The head (before " — ") names the recording in a figure's footer.
-    let how = if policy == "all" { "explore --all: shortest counterexample" } else { "explore: counterexample" };
+    let how = match (policy == "all", opts.first) {
+        (true, false) => "explore --all: shortest counterexample",
+        (true, true) => "explore --all --first: first counterexample",
+        (false, true) => "explore --all --first: counterexample of a sampled schedule",
+        (false, false) => "explore: counterexample",
+    };
     let note = format!("{how}, {} steps — {kind}: {message} ({} steps chosen, {} in all; found in a run of {found_steps})", m.chosen.len(), m.chosen.len(), m.run.summary.steps);
     let rec = Recording::of_run(&RunSpec { seed, ..opts.spec.clone() }, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
     rec.save(&path)?;
@@ -332,26 +350,26 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
 
 /// The conflicts of the bad run `bad` against the run that went well that
 /// explains it in the fewest reasons, then ops (of `goods`, the first runs that went well,
-/// in the order the search made them; when none, the run in which every
-/// process runs on without preemption, if that one goes well).
+/// in the order the search made them; when none of them explains it, the
+/// run in which every process runs on without preemption, if that one goes well).
 fn explain(opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::Finished]) -> anyhow::Result<conflicts::Conflicts> {
-    let serial;
-    let goods = if goods.is_empty() {
-        serial = run_once(opts, opts.spec.seed, minimise::run_on(), None)?;
-        if judge(&serial).is_some() || serial.summary.outcome != Outcome::Completed {
-            return Ok(conflicts::Conflicts::default());
-        }
-        std::slice::from_ref(&serial)
-    } else {
-        goods
-    };
     let bad = conflicts::accesses(bad);
     let best = goods
         .iter()
         .map(|g| conflicts::explain_accesses(&bad, &conflicts::accesses(g)))
         .filter(|c| !c.is_empty())
         .min_by_key(|c| (c.why.len(), c.bad_order.len()));
-    Ok(best.unwrap_or_default())
+    if let Some(best) = best {
+        return Ok(best);
+    }
+    // Accesses match by process name: a good run in which other processes
+    // had the roles (the search's first run starts the newest buyer first; a
+    // random schedule that oversold let the oldest buy) explains nothing.
+    let serial = run_once(opts, opts.spec.seed, minimise::run_on(), None)?;
+    if judge(&serial).is_some() || serial.summary.outcome != Outcome::Completed {
+        return Ok(conflicts::Conflicts::default());
+    }
+    Ok(conflicts::explain_accesses(&bad, &conflicts::accesses(&serial)))
 }
 
 /// A run, what was bad in it (kind, message), and why.
@@ -363,7 +381,7 @@ pub type Explained = (headless::Finished, Option<(String, String)>, conflicts::C
 /// runs on without preemption, when that one goes well. For `snapshot
 /// --diagram`.
 pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Result<Explained> {
-    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None, reduce: false };
+    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None, reduce: false, first: false };
     let f = run_once(&opts, opts.spec.seed, policy, None)?;
     let bad = judge(&f);
     let why = if bad.is_some() { explain(&opts, &f, &[])? } else { conflicts::Conflicts::default() };
@@ -375,6 +393,16 @@ pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Res
 /// interleaving it goes on (to the end, or for as many runs again as the
 /// first took and at least [`MORE_AFTER_FOUND`], within the budget) and
 /// keeps the bad one of fewest steps, which it then minimises.
+///
+/// With `first` (`--first`: a verdict soon, the dashboard's `x`) it stops at
+/// the first bad run instead, and makes some runs by sampled schedules
+/// ([`FIRST_SAMPLED`] after the search's first run, then one in
+/// [`SAMPLE_EVERY`], while the search goes on): a
+/// bad run is a counterexample however it was found, and one the search
+/// would reach only late (the ticket race's ten buyers: the search reverses
+/// the last buyers' races first, after the tickets are gone) a random
+/// schedule meets at once. They leave the search as it was: "verified"
+/// still means the search ran to its end.
 pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<AllExplored> {
     let lesson = &opts.spec.lesson;
     // Every run has the same seed: a Python run's main process is forked
@@ -394,6 +422,8 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
     let mut shortest: Option<(u32, headless::Finished, String, String)> = None;
     let (mut bad, mut look_until, mut exhausted) = (0u32, u32::MAX, false);
     let mut goods = Vec::new();
+    let mut sampled = 0u32;
+    let mut found_by = "all".to_string();
     loop {
         if crate::sys::stop_requested().is_some() {
             anyhow::bail!("stopped");
@@ -404,6 +434,34 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
         }
         if runs >= look_until {
             break;
+        }
+        // After the search's first run: a search over in one run (a lesson
+        // with one interleaving, a long one) costs no sampled run.
+        if opts.first && runs > 0 && (sampled < FIRST_SAMPLED || runs % SAMPLE_EVERY == SAMPLE_EVERY - 1) {
+            // The lesson's seed stays (the zygote is for one seed): only the schedule's changes.
+            let (policy, pname) = policy_for(sampled, opts.spec.seed.wrapping_add(sampled as u64));
+            sampled += 1;
+            let f = run_once(opts, opts.spec.seed, policy, None)?;
+            if crate::sys::stop_requested().is_some() {
+                progress_done(out, opts);
+                anyhow::bail!("stopped after {runs} runs: not verified");
+            }
+            runs += 1;
+            if let Some((kind, message)) = judge_for(&f, opts.bad.as_deref()) {
+                bad += 1;
+                shortest = Some((runs, f, kind, message));
+                found_by = pname;
+                break;
+            }
+            if opts.bad.is_some() && judge(&f).is_some() {
+                continue;
+            }
+            if let Some(x) = failed_run(lesson, &f, runs, opts.spec.seed, &pname) {
+                failed = Some(x);
+                break;
+            }
+            keep_good(&mut goods, f);
+            continue;
         }
         let (policy, tap) = dpor::Search::policy(&search);
         let f = run_once(opts, opts.spec.seed, policy, Some(tap))?;
@@ -434,7 +492,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
             if let Some((kind, message)) = judge_for(&f, opts.bad.as_deref()) {
                 bad += 1;
                 if bad == 1 {
-                    look_until = runs.saturating_add(runs.max(MORE_AFTER_FOUND));
+                    look_until = if opts.first { runs } else { runs.saturating_add(runs.max(MORE_AFTER_FOUND)) };
                 }
                 if shortest.as_ref().is_none_or(|(_, s, _, _)| f.summary.steps < s.summary.steps) {
                     shortest = Some((runs, f, kind, message));
@@ -466,7 +524,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
     let cut_by_preemptions = search.borrow().cut;
     let (found, minimise_runs) = match shortest {
         Some((run, f, kind, message)) => {
-            let (failure, mruns) = save_minimised(lesson, opts, Bad { f, kind, message, run, seed: opts.spec.seed, policy: "all".into() }, &goods)?;
+            let (failure, mruns) = save_minimised(lesson, opts, Bad { f, kind, message, run, seed: opts.spec.seed, policy: found_by }, &goods)?;
             (Some(failure), mruns)
         }
         None => (None, 0),
@@ -485,6 +543,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
         searched_all: exhausted && !cut_by_preemptions,
         failed,
         seen_states: search.borrow().pruned,
+        sampled,
     })
 }
 

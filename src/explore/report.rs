@@ -16,7 +16,9 @@
 //! `resource` (a resource's name or a file's path), `line` and `step` —,
 //! `good_order` (the same ops as a run that went well made them, in its
 //! order), `completing_step` (the step of the last of them) and `why` (the
-//! sentences, `en` and `zh`)), and `outcomes`: each distinct set of reported values
+//! sentences, `en` and `zh`), `policy` (`all`: an interleaving of the
+//! search; else the sampled schedule that met it)), `first` (`--first`) and
+//! `sampled` (runs by sampled schedules, in `runs`), and `outcomes`: each distinct set of reported values
 //! (`reported`, as in a run's summary) with the number of `interleavings`
 //! that reached it. Sampling (`explore` without `--all`) gives `mode` =
 //! `"sample"`, `result` = `clean` (with `runs`) or `counterexample`. With
@@ -53,6 +55,7 @@ pub fn found_json(f: &Failure, mode: &str) -> serde_json::Value {
         "steps_in_all": f.steps,
         "found_steps": f.found_steps,
         "run": f.run,
+        "policy": f.policy,
         "seed": f.seed,
         "saved": f.saved.display().to_string(),
         "conflicts": f.conflicts.bad_order.iter().map(access_json).collect::<Vec<_>>(),
@@ -79,6 +82,8 @@ pub fn all_json(r: &AllExplored, opts: &ExploreOptions) -> serde_json::Value {
         "runs": r.runs,
         "minimise_runs": r.minimise_runs,
         "seen_states": r.seen_states,
+        "first": opts.first,
+        "sampled": r.sampled,
         "reduced": opts.reduce && opts.preemptions.is_none(),
         "elapsed_s": (r.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
         "preemptions": opts.preemptions,
@@ -111,11 +116,25 @@ fn bounds(r: &AllExplored, opts: &ExploreOptions) -> String {
 pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
     let secs = r.elapsed.as_secs_f64();
     let seen = if r.seen_states > 0 { format!(", {} ended at a state seen before", r.seen_states) } else { String::new() };
-    let ran = format!("{} ran ({}{seen}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), crate::words::count(r.runs.into(), "run"));
+    let sampled = if r.sampled > 0 { format!(", {} by sampled schedules", r.sampled) } else { String::new() };
+    let ran = format!("{} ran ({}{sampled}{seen}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), crate::words::count(r.runs.into(), "run"));
     if let Some(failed) = &r.failed {
         return format!("explore --all stopped: {}\n", failed.text());
     }
     match (&r.found, r.result()) {
+        (Some(f), _) if opts.first => format!(
+            "counterexample: {}: {}\n{}  a bad schedule: {} steps chosen ({} in all, then every process runs on), minimised from the first bad run met (run {}, {} steps, {}; --first: no looking on for a shorter one); {ran}\nsaved to {}\nreplay it: forkscope replay {}\n",
+            f.kind,
+            f.message,
+            why_text(f, opts.spec.lang),
+            f.chosen,
+            f.steps,
+            f.run,
+            f.found_steps,
+            if f.policy == "all" { "an interleaving of the search".to_string() } else { format!("a sampled {} schedule", f.policy) },
+            f.saved.display(),
+            f.saved.display()
+        ),
         (Some(f), _) => format!(
             "counterexample: {}: {}\n{}  the shortest bad schedule: {} steps chosen ({} in all, then every process runs on), from the bad interleaving of fewest steps ({}) of the {} {}; {ran}\nsaved to {}\nreplay it: forkscope replay {}\n",
             f.kind,
