@@ -52,8 +52,11 @@ pub enum Verdict {
     Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String>, seen: u64 },
     /// The budget cut the search: nothing bad within it.
     Bounded { interleavings: u64, runs: u64 },
-    /// The shortest bad schedule found, minimised, saved.
+    /// A bad schedule, minimised, saved: the shortest of the search's bad
+    /// ones, or (`shortest` false: a Python lesson's search, which stops at
+    /// the first bad run to give its verdict in class time) the first found.
     Counterexample {
+        shortest: bool,
         kind: String,
         message: String,
         steps: u64,
@@ -197,7 +200,8 @@ impl Verdict {
                 Lang::Zh => format!("explore --all: 已验证,{runs} 次运行(已搜索过的状态不再重复)"),
             },
             Verdict::Bounded { runs, .. } => format!("explore --all: {} {runs} {}", l.pick("nothing bad within", "在"), l.pick("runs", "次运行内没有发现问题")),
-            Verdict::Counterexample { steps, .. } => format!("explore --all: {} {steps} {}", l.pick("shortest counterexample,", "最短反例,"), l.pick("steps", "步")),
+            Verdict::Counterexample { steps, shortest: true, .. } => format!("explore --all: {} {steps} {}", l.pick("shortest counterexample,", "最短反例,"), l.pick("steps", "步")),
+            Verdict::Counterexample { steps, .. } => format!("explore --all: {} {steps} {}", l.pick("counterexample,", "反例,"), l.pick("steps", "步")),
         }
     }
 
@@ -233,13 +237,19 @@ impl Verdict {
             ),
             // What went wrong is the lesson's own banner once the replay gets there.
             // Which bad outcome it is (its message), and why, first of all.
-            Verdict::Counterexample { steps, in_all, saved, message, why, .. } => {
+            Verdict::Counterexample { steps, in_all, saved, message, why, shortest, .. } => {
                 let file = saved.file_name().map_or_else(|| saved.display().to_string(), |f| f.to_string_lossy().into_owned());
                 let because = why.sentences(l).first().map(|w| format!(" — {} {w}", l.pick("why:", "原因:"))).unwrap_or_default();
+                let which = match (l, shortest) {
+                    (Lang::En, true) => "the shortest bad schedule",
+                    (Lang::En, false) => "the first bad schedule found, shortened",
+                    (Lang::Zh, true) => "最短的坏调度",
+                    (Lang::Zh, false) => "找到的第一个坏调度(已缩短)",
+                };
                 (
                     match l {
-                        Lang::En => format!("✗ COUNTEREXAMPLE (explore --all): {message}{because}; the shortest bad schedule, {steps} steps chosen ({in_all} in all), replayed here; saved as {file}"),
-                        Lang::Zh => format!("✗ 反例(explore --all):{message}{because};最短的坏调度,选择 {steps} 步(共 {in_all} 步),在这里回放;已保存为 {file}"),
+                        Lang::En => format!("✗ COUNTEREXAMPLE (explore --all): {message}{because}; {which}, {steps} steps chosen ({in_all} in all), replayed here; saved as {file}"),
+                        Lang::Zh => format!("✗ 反例(explore --all):{message}{because};{which},选择 {steps} 步(共 {in_all} 步),在这里回放;已保存为 {file}"),
                     },
                     Some(true),
                 )
@@ -321,6 +331,11 @@ impl Job {
         cmd.arg(out);
         if let Some(bad) = bad {
             cmd.arg("--bad").arg(bad);
+        }
+        // A Python lesson's verdict in class time: the search stops at the
+        // first bad run, with seeded random runs beside it (`--first`).
+        if options.spec.lesson.engine == Engine::Python {
+            cmd.arg("--first");
         }
         for (k, v) in &options.spec.params {
             cmd.arg("--param").arg(param_arg(k, v));
@@ -417,6 +432,7 @@ fn outcome(v: &serde_json::Value) -> Option<Verdict> {
         "counterexample" => {
             let c = &v["counterexample"];
             Some(Verdict::Counterexample {
+                shortest: c["shortest_of_all"].as_bool().unwrap_or(true),
                 kind: c["kind"].as_str()?.to_string(),
                 message: c["message"].as_str().unwrap_or_default().to_string(),
                 steps: n(c, "steps"),
@@ -450,6 +466,13 @@ mod tests {
         assert_eq!(o.label(Lang::En), "explore --all: shortest counterexample, 9 steps");
         assert!(o.banner(Lang::Zh).0.contains("最短的坏调度,选择 9 步(共 30 步)"), "{:?}", o.banner(Lang::Zh));
         assert!(o.banner(Lang::En).0.ends_with("saved as x.fsrec"), "{:?}", o.banner(Lang::En));
+        // A search that stopped at its first bad run (--first) does not call it the shortest.
+        let v = serde_json::json!({"result": "counterexample", "first": true,
+            "counterexample": {"kind": "bad", "message": "sold 3 of 2", "steps": 11, "steps_in_all": 127, "saved": "x.fsrec", "shortest_of_all": false}});
+        let o = outcome(&v).unwrap();
+        assert_eq!(o.label(Lang::En), "explore --all: counterexample, 11 steps");
+        assert!(o.banner(Lang::En).0.contains("the first bad schedule found, shortened, 11 steps chosen (127 in all)"), "{:?}", o.banner(Lang::En));
+        assert!(o.banner(Lang::Zh).0.contains("找到的第一个坏调度(已缩短),选择 11 步"), "{:?}", o.banner(Lang::Zh));
         let v = serde_json::json!({"result": "counterexample", "counterexample": {"kind": "bad", "message": "oversold: more", "steps": 9, "steps_in_all": 30, "saved": "x.fsrec",
             "completing_step": 24, "why": {"en": ["P1 read ticket (line 16) before P2 wrote it (line 22)"], "zh": ["P1 在 P2 写入它之前读取了 ticket"]}}});
         let o = outcome(&v).unwrap();
