@@ -492,6 +492,37 @@ mod tests {
         assert_eq!(acc.last().unwrap().value, (crate::model::ACCESS_CAP as i64 + 4).to_string());
     }
 
+    /// A manager's dict: the manager (lane 2) writes each access it serves;
+    /// the log and the history give it to the process that asked, with the
+    /// item and the value; a method's call says the object after it.
+    #[test]
+    fn a_managers_object_gives_each_access_to_the_process_that_asked() {
+        let mut f = feed(&["MainProcess", "SyncManager-1", "Process-2", "Process-3"]);
+        f.res(2, 0, ResKind::Managed, "account", 0);
+        f.op_at(2, 14, Op::Store, 0, None, (0, 0, 0), Some(r#"{"type":"dict","now":"{'balance': 1000}"}"#));
+        f.op_at(2, 8, Op::Load, 0, Some(3), (0, 0, 0), Some(r#"{"at":"['balance']","value":"1000"}"#));
+        f.op_at(2, 8, Op::Load, 0, Some(4), (0, 0, 0), Some(r#"{"at":"['balance']","value":"1000"}"#));
+        f.op_at(2, 9, Op::Store, 0, Some(3), (0, 0, 0), Some(r#"{"at":"['balance']","value":"900","now":"{'balance': 900}"}"#));
+        f.op_at(2, 9, Op::Store, 0, Some(4), (0, 0, 0), Some(r#"{"at":"['balance']","value":"900","now":"{'balance': 900}"}"#));
+        f.op_at(2, 10, Op::Store, 0, Some(4), (0, 0, 0), Some(r#"{"call":".update(x=1)","value":"{'balance': 900, 'x': 1}","now":"{'balance': 900, 'x': 1}"}"#));
+        let words: Vec<(Lane, String)> = f.m.log.iter().filter_map(|e| e.event.as_ref().map(|ev| (e.lane, crate::words::event_sentence(&f.m, e.lane, ev)))).filter(|(_, s)| s.contains("account")).collect();
+        let want = [
+            (3, "Process-2 read account['balance'] = 1000"),
+            (4, "Process-3 read account['balance'] = 1000"),
+            (3, "Process-2 wrote account['balance'] = 900"),
+            (4, "Process-3 wrote account['balance'] = 900"),
+            (4, "Process-3 called account.update(x=1): account is now {'balance': 900, 'x': 1}"),
+        ]
+        .map(|(l, s)| (Lane(l), s.to_string()));
+        assert_eq!(words, want, "the creation is no access; each access is the asker's");
+        let rs = &f.m.resources[&ResId(0)];
+        assert_eq!((rs.text.as_str(), rs.items.as_slice()), ("{'balance': 900, 'x': 1}", &["dict".to_string()][..]));
+        let kept: Vec<(Lane, bool, Place)> = rs.accesses.iter().map(|a| (a.lane, a.write, a.place.clone())).collect();
+        assert_eq!(kept[0], (Lane(3), false, Place::At("['balance']".into())));
+        assert_eq!(kept[4], (Lane(4), true, Place::Call(".update(x=1)".into())));
+        assert_eq!(crate::words::event(&f.m, &crate::model::LogEvent::Shared { write: false, res: ResId(0), place: Place::At("['balance']".into()), value: "1000".into() }, crate::words::Lang::Zh), "读取 account['balance'] = 1000");
+    }
+
     #[test]
     fn barrier_counts_its_waiting_parties() {
         let mut f = feed(&["MainProcess", "a", "b", "c"]);
