@@ -208,6 +208,8 @@ codes! {
         Socket = 14 => "Socket",
         File = 15 => "File",
         AsyncResult = 16 => "AsyncResult",
+        /// An object a manager process holds (`Manager().dict()`…): see `runtime::sync::managed`.
+        Managed = 17 => "managed",
     }
 }
 

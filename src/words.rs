@@ -86,16 +86,15 @@ pub fn event(m: &Model, ev: &LogEvent, l: Lang) -> String {
         (LogEvent::Closing, Lang::Zh) => "运行结束了:forkscope 结束所有还活着的进程".into(),
         (LogEvent::UserSent { signal, to }, Lang::En) => format!("you sent {} to {}", sig(*signal), p(*to)),
         (LogEvent::UserSent { signal, to }, Lang::Zh) => format!("你向 {} 发送了 {}", p(*to), sig(*signal)),
-        (LogEvent::Shared { write, res, index, value }, _) => {
-            let place = match index {
-                None => format!("{}.value", r(*res)),
-                Some(i) => format!("{}[{i}]", r(*res)),
-            };
-            match (write, l) {
-                (false, Lang::En) => format!("read {place} = {value}"),
-                (true, Lang::En) => format!("wrote {place} = {value}"),
-                (false, Lang::Zh) => format!("读取 {place} = {value}"),
-                (true, Lang::Zh) => format!("写入 {place} = {value}"),
+        (LogEvent::Shared { write, res, place, value }, _) => {
+            let at = format!("{}{}", r(*res), place.suffix());
+            match (write, matches!(place, crate::model::Place::Call(_)), l) {
+                (false, _, Lang::En) => format!("read {at} = {value}"),
+                (true, false, Lang::En) => format!("wrote {at} = {value}"),
+                (true, true, Lang::En) => format!("called {at}: {} is now {value}", r(*res)),
+                (false, _, Lang::Zh) => format!("读取 {at} = {value}"),
+                (true, false, Lang::Zh) => format!("写入 {at} = {value}"),
+                (true, true, Lang::Zh) => format!("调用 {at}:{} 现在是 {value}", r(*res)),
             }
         }
         (LogEvent::Report { key, value }, _) => format!("{} {key} = {}", l.pick("report", "报告"), crate::model::summary::show_value(value)),

@@ -37,6 +37,7 @@ mod python_differences;
 mod python_executor;
 mod python_fork;
 mod python_lessons;
+mod python_managed;
 mod python_queues;
 mod python_streams;
 mod python_threads;

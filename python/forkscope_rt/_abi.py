@@ -71,6 +71,8 @@ SIGNATURES = {
     "fs_value_store": ((c_uint32, c_int64, c_uint32, c_uint32), c_int64),
     "fs_array_load": ((c_uint32, c_int64, c_uint32, POINTER(c_int64)), c_int64),
     "fs_array_store": ((c_uint32, c_int64, c_int64, c_uint32, c_uint32), c_int64),
+    "fs_managed_new": ((c_char_p, c_size_t, c_char_p, c_size_t, c_char_p, c_size_t, c_uint32), c_int64),
+    "fs_managed_access": ((c_uint32, c_uint32, c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_queue_new": ((c_uint32, c_int64, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_queue_put": ((c_uint32, c_char_p, c_size_t, c_char_p, c_size_t, c_uint32, c_double, c_uint32, c_uint32, c_uint32), c_int64),
     "fs_queue_get": ((c_uint32, c_uint32, c_double, c_uint32, c_uint32), c_int64),

@@ -11,11 +11,16 @@ How it is built (CPython's protocol, forkscope's channels):
   Process-2`), made on its first request. A request is a put, its answer a
   get: both are ops the dashboard shows, stepping stays deterministic, and
   the manager's lane idles blocked on its request queue. A request carries
-  the requester's line: the manager's ops show the line they serve.
+  the requester's line and lane: the manager's ops show the line they
+  serve.
 - **Objects in the manager.** `dict`, `list`, `Namespace`, `Value`, `Array`
   and types given to `register` live in the manager process; a proxy's method
   is a request and a reply, as in CPython (values cross pickled; exceptions
-  such as KeyError are raised again in the caller).
+  such as KeyError are raised again in the caller). The SyncManager's data
+  objects (`dict`, `list`, `Namespace`, `Value`, `Array`) are on record:
+  the manager writes each read or change it serves, with its value, for the
+  process that asked (`Process-2 read account['balance'] = 1000`), so a
+  lost update through a proxy reads down the log as a shared Value's does.
 - **Primitives.** `Queue`, `JoinableQueue`, `Lock`, `RLock`, `Semaphore`,
   `BoundedSemaphore`, `Event`, `Condition` and `Barrier` are the runtime's own
   primitives, made by the manager process (so its lane is their creator) and
@@ -114,6 +119,7 @@ def _ask(address, request, shown):
         # The manager calling an object of its own (a callback of a Pool it
         # holds): answered here, as CPython's server (a thread per client)
         # would; this one has one thread, which is busy with the caller.
+        _self_server[1].asker = _my_lane()
         kind, value = _self_server[1].answer(request)
         if kind in ("#RETURN", "#ERROR"):
             value = pickle.loads(pickle.dumps(value))
@@ -129,8 +135,13 @@ def _ask(address, request, shown):
         me = process.current_process()
         reply = _named("%s replies to %s" % (name, me.name), queues.Queue)
         _replies[key] = reply
-    queues.Queue._of(requests)._put((reply._id, rt.line()) + request, True, None, 0, shown)
+    queues.Queue._of(requests)._put((reply._id, rt.line(), _my_lane()) + request, True, None, 0, shown)
     return reply._get(True, None, 0)
+
+
+def _my_lane():
+    """The lane of the calling thread (who asks the manager)."""
+    return rt.lib.fs_run_number(rt._abi.NUMBER_LANE)
 
 
 def _answer(kind, result):
@@ -178,13 +189,17 @@ class _Server:
         self.registry = registry
         # id -> (object, typeid, exposed, method_to_typeid, creation args)
         self.objects = {}
+        # id -> the run's resource of a data object (see _DATA)
+        self.on_record = {}
+        # The lane of the request being served.
+        self.asker = 0
 
     def serve(self, requests):
         while True:
             msg = requests._get(True, None, 0)
-            reply, line, what = msg[:3]
+            reply, line, self.asker, what = msg[:4]
             rt.serving("", line)
-            answer = self.answer(msg[2:])
+            answer = self.answer(msg[3:])
             self.send(reply, answer)
             if what == "shutdown":
                 break
@@ -253,6 +268,11 @@ class _Server:
             finally:
                 rt._serving = saved
         oid, exposed = self.keep(obj, typeid, exposed, m2t, (args, kwds))
+        if typeid in _DATA and self.registry.get(typeid) is SyncManager._registry.get(typeid):
+            kb, kn = rt.text(typeid)
+            vb, vn = rt.text(_now(obj))
+            b, n = rt.text(name)
+            self.on_record[oid] = rt.ok(rt.lib.fs_managed_new(kb, kn, vb, vn, b, n, rt.line()))
         if getattr(proxytype, "_direct", False) or typeid in _PRIMITIVES:
             return ("#PRIM", (oid, exposed, _shared(obj)))
         return ("#OBJ", (oid, exposed))
@@ -271,18 +291,90 @@ class _Server:
         except (KeyError, AttributeError):
             return ("#TRACEBACK", traceback.format_exc())
         if method == "#GETVALUE":
+            if oid in self.on_record:
+                _on_record(self.on_record[oid], self.asker, typeid, obj, method, args, obj, None)
             return ("#RETURN", obj)
         if method == "__repr__" and typeid in _PRIMITIVES:
             return ("#RETURN", _PRIMITIVES[typeid](obj, oid, made))
         if method in ("__repr__", "__str__") and method not in exposed:
+            if oid in self.on_record:
+                _on_record(self.on_record[oid], self.asker, typeid, obj, method, args, obj, None)
             return ("#RETURN", repr(obj) if method == "__repr__" else str(obj))
-        result = getattr(obj, method)(*args, **kwds)
+        res = self.on_record.get(oid)
+        if res is None:
+            result = getattr(obj, method)(*args, **kwds)
+        else:
+            try:
+                result = getattr(obj, method)(*args, **kwds)
+            except BaseException as e:
+                _on_record(res, self.asker, typeid, obj, method, args, e, None, raised=True)
+                raise
+            _on_record(res, self.asker, typeid, obj, method, args, result, m2t and m2t.get(method))
         typeid = m2t and m2t.get(method)
         if typeid:
             _, rexposed, rm2t, proxytype = self.registry[typeid]
             roid, rexposed = self.keep(result, typeid, rexposed, rm2t)
             return ("#PROXY", (typeid, roid, rexposed, proxytype))
         return ("#RETURN", result)
+
+
+# ---- a data object's reads and writes, on record -------------------------------
+
+# The SyncManager's data types: each one's calls are on record (the manager
+# writes each read or change with its value, for the process that asked;
+# see runtime::sync::managed). Primitives are the runtime's own resources;
+# a registered type of the program's own has methods whose effect is unknown.
+_DATA = ("dict", "list", "Value", "Array", "Namespace")
+
+# Calls that only read their object.
+_READS = frozenset((
+    "__getitem__", "get", "__contains__", "__len__", "keys", "values", "items", "copy", "count", "index",
+    "__iter__", "__add__", "__mul__", "__rmul__", "__reversed__", "#GETVALUE", "__repr__", "__str__",
+    "__getattribute__",
+))
+
+
+def _now(obj):
+    """The object as its repr shows it, without addresses."""
+    return rt._ADDRESS.sub("", rt.short_repr(obj))
+
+
+def _key(k):
+    """An index as the program wrote it: `'balance'`, `0`, `1:3`."""
+    if isinstance(k, slice):
+        return ":".join("" if x is None else repr(x) for x in (k.start, k.stop)) + (":%r" % k.step if k.step is not None else "")
+    return rt._short(k)
+
+
+def _on_record(res, asker, typeid, obj, method, args, result, made, raised=False):
+    """Puts a served call of a data object on record: a read of an item or
+    attribute, its change, or another method, with the value read or
+    written (a change: also the object after it); `made`: the typeid of the
+    proxy the call returns; `raised`: `result` is the exception it raised."""
+    import json
+
+    write = method not in _READS
+    read = "raised " + rt._short(result) if raised else "new %s" % made if made else rt._short(result)
+    if method in ("__getitem__", "get") and args:
+        d = {"at": "[%s]" % _key(args[0]), "value": read}
+    elif method == "__setitem__" and len(args) == 2:
+        d = {"at": "[%s]" % _key(args[0]), "value": rt._short(args[1])}
+    elif typeid == "Value" and method in ("get", "set"):
+        d = {"at": ".value", "value": read if method == "get" else rt._short(args[0] if args else None)}
+    elif method == "__getattribute__" and args:
+        d = {"at": "." + str(args[0]), "value": read}
+    elif method == "__setattr__" and len(args) == 2:
+        d = {"at": "." + str(args[0]), "value": rt._short(args[1])}
+    elif method in ("#GETVALUE", "__repr__", "__str__"):
+        d = {"at": "", "value": _now(obj)}
+    else:
+        call = ".%s(%s)" % (method, ", ".join(_key(a) for a in args))
+        d = {"call": call, "value": _now(obj) if write and not raised else read}
+    if write:
+        d["now"] = _now(obj)
+    text = json.dumps(d)
+    b, n = rt.text(text)
+    rt.ok(rt.lib.fs_managed_access(res, 1 if write else 0, asker, b, n, rt.line()))
 
 
 def _run_server(registry, requests, initializer=None, initargs=()):

@@ -5,7 +5,9 @@
 //! path: `read_*` read it, `write_*`/`append_text` write it, and `open(…,
 //! "w")`, recorded as a write of nothing, empties it) or a resource (pure
 //! reads — `load`, `is_set`, `qsize`, … — read it; every other op on it writes
-//! it), as in [`super::footprint`]. Two accesses *conflict* when they are of
+//! it), as in [`super::footprint`]; a manager's object's read or change is
+//! the access of the process that asked for it, of the item it named
+//! (`account['balance']`). Two accesses *conflict* when they are of
 //! different processes, on one thing, and not both reads.
 //!
 //! An access is the same in two runs when it is the same process's (by name)
@@ -48,6 +50,19 @@ fn reads_only(op: Op) -> bool {
     matches!(op, Op::Load | Op::IsSet | Op::Qsize | Op::Empty | Op::Full | Op::Poll | Op::Ready)
 }
 
+/// A read or change of a manager's object that its manager wrote down
+/// (`runtime::sync::managed`): the process that asked for it, and the item
+/// or attribute it named (`['balance']`; nothing for a method's call, which
+/// is of the whole object).
+fn managed_access(f: &Finished, r: &crate::model::Record) -> Option<(crate::vocab::Lane, String)> {
+    let RecordKind::Op { op: Op::Load | Op::Store, res: Some(res), other: Some(asker), detail: Some(d), .. } = &r.kind else { return None };
+    if f.model.resources.get(res).map(|rs| rs.kind) != Some(crate::vocab::ResKind::Managed) {
+        return None;
+    }
+    let d: serde_json::Value = serde_json::from_str(d).ok()?;
+    Some((*asker, d["at"].as_str().unwrap_or("").to_string()))
+}
+
 /// A wait that has not ended yet: the process, the op, the resource.
 type Waiting = (crate::vocab::Lane, Op, crate::vocab::ResId);
 
@@ -85,6 +100,13 @@ pub fn accesses(f: &Finished) -> Vec<Access> {
                 None => continue,
             },
         };
+        // A manager's object: the access is the process's that asked, of
+        // the item or attribute it named (`account['balance']`).
+        if let Some((asker, place)) = managed_access(f, r) {
+            let resource = format!("{resource}{place}");
+            out.push((Access { process: f.model.pname(asker), op: name, resource, line: r.line, step, write, nth: 0 }, None));
+            continue;
+        }
         if let Some(k) = out.iter().rposition(|(_, w)| w.is_some_and(|(l, o, rs)| l == r.lane && o == op && Some(rs) == res)) {
             // The wait ended in this op: the op is the access.
             out.remove(k);

@@ -72,9 +72,10 @@ pub enum LogEvent {
     Closing,
     /// The user sent `signal` to `to` from the dashboard (lane 0).
     UserSent { signal: i32, to: Lane },
-    /// It read (or wrote, `write`) shared `res` (`index`: an Array's
-    /// element; `None`: a Value's `.value`): `value`, as Python shows it.
-    Shared { write: bool, res: ResId, index: Option<i64>, value: String },
+    /// It read (or wrote, `write`) shared `res` at `place` (a Value's
+    /// `.value`, an Array's element, a manager's object's item, attribute
+    /// or method): `value`, as Python shows it.
+    Shared { write: bool, res: ResId, place: super::Place, value: String },
     /// It reported `key` = `value`.
     Report { key: String, value: serde_json::Value },
     /// A finding (see [`Finding`]).

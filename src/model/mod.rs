@@ -40,7 +40,7 @@ pub use deadlock::{DeadWait, Deadlock};
 pub use log::{ConsoleWrite, Finding, LogEntry, LogEvent, LogKind, Said};
 pub use op::ResOp;
 pub use record::{Record, RecordKind};
-pub use state::{ACCESS_CAP, ValueAccess, FINDINGS_CAP, HISTORY_CAP, LOG_CAP, PState, ProcessState, ResourceState, Wait};
+pub use state::{ACCESS_CAP, Place, ValueAccess, FINDINGS_CAP, HISTORY_CAP, LOG_CAP, PState, ProcessState, ResourceState, Wait};
 
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
@@ -414,7 +414,7 @@ impl Model {
     fn apply_kind(&mut self, id: ResId, ctx: &ResOp<'_>) {
         match self.resources.get(&id).map(|rs| rs.kind) {
             None | Some(ResKind::Lock) => {}
-            Some(ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore | ResKind::Event | ResKind::Condition | ResKind::Barrier | ResKind::Value | ResKind::Array) => sync::apply(self, id, ctx),
+            Some(ResKind::RLock | ResKind::Semaphore | ResKind::BoundedSemaphore | ResKind::Event | ResKind::Condition | ResKind::Barrier | ResKind::Value | ResKind::Array | ResKind::Managed) => sync::apply(self, id, ctx),
             Some(_) => ipc::apply(self, id, ctx),
         }
     }
@@ -491,10 +491,10 @@ impl Model {
         }
     }
 
-    /// A read or write of a shared Value or Array element, in the log.
+    /// A read or write of a shared Value, Array element or manager's object, in the log.
     fn shared_access(&mut self, res: ResId, a: ValueAccess) {
         let (seq, line) = self.applying;
-        let event = LogEvent::Shared { write: a.write, res, index: a.index, value: a.value };
+        let event = LogEvent::Shared { write: a.write, res, place: a.place, value: a.value };
         self.push_log(LogEntry { seq, t_ns: a.t_ns, lane: a.lane, line, kind: LogKind::Event, text: String::new(), event: Some(event) });
     }
 

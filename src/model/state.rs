@@ -117,6 +117,7 @@ impl ProcessState {
 /// | Pool | pending tasks | workers | running tasks | | worker lanes | idle workers waiting for a task | the creator in `join()` | `closed` after close()/terminate(); `text`: last task taken |
 /// | Socket | connections accepted | | | | | in `accept`/`recv` | | `text`: address; items: last messages (`→ sent`, `← received`); `closed` |
 /// | AsyncResult | ready 0/1 | parts (1, or a map's length) | parts done | | | in `get` | | `text`: result (or its error) |
+/// | Managed (a manager's object) | | | | | | | | `text`: its repr after its latest change; items: its Python type (one: `dict`) |
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ResourceState {
     pub id: ResId,
@@ -135,26 +136,54 @@ pub struct ResourceState {
     pub items: Vec<String>,
     pub text: String,
     pub closed: bool,
-    /// Value, Array: the latest reads and writes, oldest first (at most
-    /// [`ACCESS_CAP`]): who read or wrote what, at which step.
+    /// Value, Array, a manager's object: the latest reads and writes,
+    /// oldest first (at most [`ACCESS_CAP`]): who read or wrote what, at which step.
     pub accesses: Vec<ValueAccess>,
 }
 
-/// A read or a write of a shared Value or Array element.
+/// A read or a write of a shared Value, an Array element or a manager's object.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ValueAccess {
+    /// Who read or wrote (for a manager's object: the process that asked).
     pub lane: Lane,
     pub write: bool,
-    /// The element (an Array's), `None` for a Value.
-    pub index: Option<i64>,
-    /// The number read or written, as Python shows it.
+    pub place: Place,
+    /// The value read or written, as Python shows it.
     pub value: String,
     /// Steps granted before it (`Model::steps`): 0 in a free run.
     pub step: u64,
     pub t_ns: u64,
 }
 
-/// Most reads and writes kept per shared Value or Array.
+/// Where in a shared object an access was.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// A Value's `.value`.
+    Value,
+    /// An Array's element.
+    Index(i64),
+    /// An item or attribute of a manager's object, as the program wrote it:
+    /// `['balance']`, `[0]`, `.value`, `.x`.
+    At(String),
+    /// Another method of a manager's object, as called: `.append(5)`,
+    /// `.keys()`. The value is what it returned (a read) or the object
+    /// after it (a change).
+    Call(String),
+}
+
+impl Place {
+    /// The place after the object's name: `.value`, `[2]`, `['balance']`, `.append(5)`.
+    pub fn suffix(&self) -> String {
+        match self {
+            Place::Value => ".value".into(),
+            Place::Index(i) => format!("[{i}]"),
+            Place::At(s) | Place::Call(s) => s.clone(),
+        }
+    }
+}
+
+/// Most reads and writes kept per shared Value, Array or manager's object.
 pub const ACCESS_CAP: usize = 16;
 
 impl ResourceState {

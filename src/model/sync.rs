@@ -1,5 +1,6 @@
 //! Model updates for the synchronisation primitives other than Lock: RLock,
-//! Semaphore, BoundedSemaphore, Event, Condition, Barrier, Value, Array.
+//! Semaphore, BoundedSemaphore, Event, Condition, Barrier, Value, Array, and
+//! a manager's objects (their reads and writes, as the manager serves them).
 //! (Fields per kind: see [`super::ResourceState`]; the records each op
 //! writes: see the `//!` header of its file in `runtime::sync`.)
 //!
@@ -9,7 +10,7 @@
 //! [`after_record`] after every record that touched a resource, to keep the
 //! derived fields (a Value's lock holder, a Barrier's waiting count) in step.
 
-use super::{ACCESS_CAP, ValueAccess, Model, ResOp};
+use super::{ACCESS_CAP, Model, Place, ResOp, ValueAccess};
 use crate::vocab::{Lane, Op, ResId, ResKind};
 
 /// Applies a completed op on resource `id`.
@@ -22,6 +23,7 @@ pub fn apply(model: &mut Model, id: ResId, op: &ResOp<'_>) {
         ResKind::Condition => condition(model, id, op),
         ResKind::Barrier => barrier(model, id, op),
         ResKind::Value | ResKind::Array => shared(model, id, op),
+        ResKind::Managed => managed(model, id, op),
         _ => {}
     }
 }
@@ -172,18 +174,15 @@ fn shared(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     }
     // A read or a write (not the creation, which carries the detail): in
     // the log, and in the resource's recent history.
-    let index = match (rs.kind, op.index()) {
-        (ResKind::Value, _) => Some(None),
-        (ResKind::Array, i) if i >= 0 => Some(Some(i)),
+    let place = match (rs.kind, op.index()) {
+        (ResKind::Value, _) => Some(Place::Value),
+        (ResKind::Array, i) if i >= 0 => Some(Place::Index(i)),
         _ => None,
     };
-    let access = index.filter(|_| op.detail.is_none()).map(|index| ValueAccess { lane: op.lane, write: op.op == Op::Store, index, value: show_num(n), step: model.steps, t_ns: model.now_ns });
+    let access = place.filter(|_| op.detail.is_none()).map(|place| ValueAccess { lane: op.lane, write: op.op == Op::Store, place, value: show_num(n), step: model.steps, t_ns: model.now_ns });
     let Some(rs) = model.resources.get_mut(&id) else { return };
     if let Some(a) = &access {
-        if rs.accesses.len() >= ACCESS_CAP {
-            rs.accesses.remove(0);
-        }
-        rs.accesses.push(a.clone());
+        keep_access(rs, a);
     }
     match (rs.kind, op.index()) {
         (ResKind::Value, _) => {
@@ -206,6 +205,42 @@ fn shared(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     if let Some(a) = access {
         model.shared_access(id, a);
     }
+}
+
+/// Keeps `a` in `rs`'s recent accesses (the oldest goes past [`ACCESS_CAP`]).
+fn keep_access(rs: &mut super::ResourceState, a: &ValueAccess) {
+    if rs.accesses.len() >= ACCESS_CAP {
+        rs.accesses.remove(0);
+    }
+    rs.accesses.push(a.clone());
+}
+
+/// A manager's object (see `runtime::sync::managed`): its creation gives its
+/// type and first repr; an access, written by the manager as it served a
+/// request, is the asker's read or write, in the log and the history.
+fn managed(model: &mut Model, id: ResId, op: &ResOp<'_>) {
+    if !matches!(op.op, Op::Load | Op::Store) {
+        return;
+    }
+    let Some(d) = op.detail.and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()) else { return };
+    let text = |k: &str| d[k].as_str().map(str::to_string);
+    let Some(rs) = model.resources.get_mut(&id) else { return };
+    if let Some(now) = text("now") {
+        rs.text = now;
+    }
+    if let Some(t) = text("type") {
+        rs.items = vec![t];
+    }
+    let place = match (text("at"), text("call")) {
+        (Some(at), _) => Place::At(at),
+        (None, Some(call)) => Place::Call(call),
+        // The creation.
+        (None, None) => return,
+    };
+    let asker = op.other.unwrap_or(op.lane);
+    let access = ValueAccess { lane: asker, write: op.op == Op::Store, place, value: text("value").unwrap_or_default(), step: model.steps, t_ns: model.now_ns };
+    keep_access(rs, &access);
+    model.shared_access(id, access);
 }
 
 /// After a record that touched resource `res` (or a process's end, `None`):
@@ -438,7 +473,7 @@ mod tests {
         f.op_at(2, 5, Op::Load, 0, None, (1000, -1, 0), None).op_at(3, 5, Op::Load, 0, None, (1000, -1, 0), None);
         f.op_at(2, 6, Op::Store, 0, None, (900, -1, 0), None).op_at(3, 6, Op::Store, 0, None, (900, -1, 0), None);
         let said: Vec<(Lane, bool, String)> = f.m.log.iter().filter_map(|e| match &e.event {
-            Some(LogEvent::Shared { write, value, index: None, .. }) => Some((e.lane, *write, value.clone())),
+            Some(LogEvent::Shared { write, value, place: Place::Value, .. }) => Some((e.lane, *write, value.clone())),
             _ => None,
         }).collect();
         let want = [(2, false, "1000"), (3, false, "1000"), (2, true, "900"), (3, true, "900")].map(|(l, w, v)| (Lane(l), w, v.to_string()));
@@ -455,6 +490,37 @@ mod tests {
         let acc = &f.m.resources[&ResId(0)].accesses;
         assert_eq!(acc.len(), crate::model::ACCESS_CAP);
         assert_eq!(acc.last().unwrap().value, (crate::model::ACCESS_CAP as i64 + 4).to_string());
+    }
+
+    /// A manager's dict: the manager (lane 2) writes each access it serves;
+    /// the log and the history give it to the process that asked, with the
+    /// item and the value; a method's call says the object after it.
+    #[test]
+    fn a_managers_object_gives_each_access_to_the_process_that_asked() {
+        let mut f = feed(&["MainProcess", "SyncManager-1", "Process-2", "Process-3"]);
+        f.res(2, 0, ResKind::Managed, "account", 0);
+        f.op_at(2, 14, Op::Store, 0, None, (0, 0, 0), Some(r#"{"type":"dict","now":"{'balance': 1000}"}"#));
+        f.op_at(2, 8, Op::Load, 0, Some(3), (0, 0, 0), Some(r#"{"at":"['balance']","value":"1000"}"#));
+        f.op_at(2, 8, Op::Load, 0, Some(4), (0, 0, 0), Some(r#"{"at":"['balance']","value":"1000"}"#));
+        f.op_at(2, 9, Op::Store, 0, Some(3), (0, 0, 0), Some(r#"{"at":"['balance']","value":"900","now":"{'balance': 900}"}"#));
+        f.op_at(2, 9, Op::Store, 0, Some(4), (0, 0, 0), Some(r#"{"at":"['balance']","value":"900","now":"{'balance': 900}"}"#));
+        f.op_at(2, 10, Op::Store, 0, Some(4), (0, 0, 0), Some(r#"{"call":".update(x=1)","value":"{'balance': 900, 'x': 1}","now":"{'balance': 900, 'x': 1}"}"#));
+        let words: Vec<(Lane, String)> = f.m.log.iter().filter_map(|e| e.event.as_ref().map(|ev| (e.lane, crate::words::event_sentence(&f.m, e.lane, ev)))).filter(|(_, s)| s.contains("account")).collect();
+        let want = [
+            (3, "Process-2 read account['balance'] = 1000"),
+            (4, "Process-3 read account['balance'] = 1000"),
+            (3, "Process-2 wrote account['balance'] = 900"),
+            (4, "Process-3 wrote account['balance'] = 900"),
+            (4, "Process-3 called account.update(x=1): account is now {'balance': 900, 'x': 1}"),
+        ]
+        .map(|(l, s)| (Lane(l), s.to_string()));
+        assert_eq!(words, want, "the creation is no access; each access is the asker's");
+        let rs = &f.m.resources[&ResId(0)];
+        assert_eq!((rs.text.as_str(), rs.items.as_slice()), ("{'balance': 900, 'x': 1}", &["dict".to_string()][..]));
+        let kept: Vec<(Lane, bool, Place)> = rs.accesses.iter().map(|a| (a.lane, a.write, a.place.clone())).collect();
+        assert_eq!(kept[0], (Lane(3), false, Place::At("['balance']".into())));
+        assert_eq!(kept[4], (Lane(4), true, Place::Call(".update(x=1)".into())));
+        assert_eq!(crate::words::event(&f.m, &crate::model::LogEvent::Shared { write: false, res: ResId(0), place: Place::At("['balance']".into()), value: "1000".into() }, crate::words::Lang::Zh), "读取 account['balance'] = 1000");
     }
 
     #[test]

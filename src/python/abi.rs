@@ -1088,6 +1088,34 @@ pub extern "C" fn fs_array_store(id: u32, i: i64, bits: i64, float: u32, line: u
     with_rt(|rt| rt.array_store(id, i, num(bits, float), line).map(|_| 0))
 }
 
+/// A manager's new object of type `kind` (`dict`), whose repr is `now`
+/// (see `runtime::sync::managed`): its resource's id. Called by the manager
+/// process, named as the requester's variable (`name`, or `kind-N`).
+///
+/// # Safety
+/// `kind`/`kn`, `now`/`nn`, `name`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_managed_new(kind: *const u8, kn: usize, now: *const u8, nn: usize, name: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let (kind, now) = unsafe { (text(kind, kn), text(now, nn)) };
+    // SAFETY: per this function's contract.
+    with_rt(|rt| unsafe { named(rt, name, n, || rt.managed_new(&kind, &now, line)) })
+}
+
+/// The manager served `asker` a call on its object `id` that read it
+/// (`write` 0) or changed it (1); `detail` is the access's JSON (see
+/// `runtime::sync::managed`), on the asker's `line`. No gate: it is part of
+/// the manager's step.
+///
+/// # Safety
+/// `detail`/`n` as for [`text`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn fs_managed_access(id: u32, write: u32, asker: u32, detail: *const u8, n: usize, line: u32) -> i64 {
+    // SAFETY: per this function's contract.
+    let detail = unsafe { text(detail, n) };
+    with_rt(|rt| rt.managed_access(id, write != 0, asker, &detail, line).map(|_| 0))
+}
+
 // ---- queues and pipes ---------------------------------------------------------
 
 /// `Queue(maxsize)` / `JoinableQueue(maxsize)`.

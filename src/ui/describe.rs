@@ -8,7 +8,7 @@
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::model::{FileState, Model, ResourceState};
+use crate::model::{FileState, Model, Place, ResourceState, ValueAccess};
 use crate::vocab::{Lane, ResKind};
 
 use crate::ui::common::{holder_name, holder_names};
@@ -25,25 +25,43 @@ fn names(m: &Model, lanes: &[Lane]) -> Vec<String> {
     lanes.iter().map(|l| m.pname(*l)).collect()
 }
 
-/// A shared Value's or Array's recent reads and writes, newest first:
-/// `Process-2 wrote 900 @4` (@ the step it came after; none in a free run).
-/// The pane shows the [`RECENT_SHOWN`] newest, one a line.
-pub fn accesses(m: &Model, rs: &ResourceState, l: Lang) -> Vec<String> {
-    rs.accesses
-        .iter()
-        .rev()
-        .map(|a| {
-            let verb = match (a.write, l) {
-                (true, Lang::En) => "wrote",
-                (false, Lang::En) => "read",
-                (true, Lang::Zh) => "写入",
-                (false, Lang::Zh) => "读取",
-            };
-            let at = a.index.map(|i| format!("[{i}]=")).unwrap_or_default();
-            let step = if a.step > 0 { format!(" @{}", a.step) } else { String::new() };
-            format!("{} {verb} {at}{}{step}", m.pname(a.lane), text::one_line(&a.value))
-        })
-        .collect()
+/// One of a shared Value's, Array's or manager's object's recent reads and
+/// writes as parts of a line (see [`text::fit_parts`]): `Process-2 wrote 900
+/// @4` (@ the step it came after; none in a free run), `Process-2 wrote
+/// [1]=5`, `Process-3 read ['balance']=1000`, `Process-2 called .append(5) →
+/// [5]`. Shortened, the place goes first (who and the step say most),
+/// then the name and the value give way. The pane shows the [`RECENT_SHOWN`] newest, one a line.
+fn access_parts(m: &Model, a: &ValueAccess, l: Lang) -> Vec<(String, Part)> {
+    let verb = match (a.write, l) {
+        (true, Lang::En) => "wrote",
+        (false, Lang::En) => "read",
+        (true, Lang::Zh) => "写入",
+        (false, Lang::Zh) => "读取",
+    };
+    let (verb, at) = match &a.place {
+        Place::Value => (verb, String::new()),
+        Place::Index(_) | Place::At(_) => (verb, format!("{}=", a.place.suffix())),
+        Place::Call(call) if a.write => (l.pick("called", "调用"), format!("{call} → ")),
+        Place::Call(call) => (verb, format!("{call} → ")),
+    };
+    let mut parts = vec![(m.pname(a.lane), Part::Name), (format!(" {verb} "), Part::Keep)];
+    if !at.is_empty() {
+        parts.push((text::one_line(&at), Part::Droppable));
+    }
+    parts.push((text::one_line(&a.value), Part::Name));
+    if a.step > 0 {
+        parts.push((format!(" @{}", a.step), Part::Keep));
+    }
+    parts
+}
+
+/// The word for a resource's kind: a manager's object says its Python type
+/// (`dict`, `list`), the others their kind (`Lock`).
+pub fn kind_word(rs: &ResourceState) -> String {
+    match (rs.kind, rs.items.first()) {
+        (ResKind::Managed, Some(t)) => t.clone(),
+        (k, _) => k.name().to_string(),
+    }
 }
 
 /// Lines of one resource: a summary line, then what waits / what it holds.
@@ -51,7 +69,7 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
     let l = lang;
     let bar_w = (w / 5).clamp(4, 12);
     // (text, what shortening may do to it, style): see `text::fit_parts`.
-    let mut head: Vec<(String, Part, Style)> = vec![(text::one_line(&rs.name), Part::Name, th.bold()), (format!(" {}", rs.kind.name()), Part::Droppable, th.dim()), ("  ".into(), Part::Keep, Style::new())];
+    let mut head: Vec<(String, Part, Style)> = vec![(text::one_line(&rs.name), Part::Name, th.bold()), (format!(" {}", kind_word(rs)), Part::Droppable, th.dim()), ("  ".into(), Part::Keep, Style::new())];
     let mut more: Vec<(String, Vec<String>, Style)> = Vec::new(); // (label, names, style)
     let owner = rs.owner.map(|o| (holder_name(m, o, l), o));
     let mut waiters_label = l.pick("waiting", "等待中");
@@ -124,6 +142,7 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
                 head.push((n, Part::Name, th.lane(o)));
             }
         }
+        ResKind::Managed => head.push((format!("= {}", text::one_line(&rs.text)), Part::Keep, Style::new())),
         ResKind::Pool => {
             let said = match l {
                 Lang::En => format!("{} workers · {} pending · {} running", rs.capacity, rs.value, rs.count),
@@ -175,9 +194,11 @@ pub fn resource_lines(m: &Model, rs: &ResourceState, lang: Lang, th: &Theme, w: 
     }
     // A shared number's latest reads and writes, one a line (a lost update
     // reads down the pane): the newest first.
-    if matches!(rs.kind, ResKind::Value | ResKind::Array) {
-        for a in accesses(m, rs, l).into_iter().take(RECENT_SHOWN) {
-            out.push(Line::styled(text::fit(&format!("  {a}"), w), th.dim()));
+    if matches!(rs.kind, ResKind::Value | ResKind::Array | ResKind::Managed) {
+        for a in rs.accesses.iter().rev().take(RECENT_SHOWN) {
+            let mut parts: Vec<(String, Part, ())> = std::iter::once(("  ".to_string(), Part::Keep)).chain(access_parts(m, a, l)).map(|(t, p)| (t, p, ())).collect();
+            text::fit_parts(&mut parts, w);
+            out.push(Line::styled(text::fit(&parts.into_iter().map(|(t, _, _)| t).collect::<String>(), w), th.dim()));
         }
     }
     out

@@ -1,5 +1,6 @@
 //! Synchronisation primitives other than Lock, each in its own file: RLock,
-//! Semaphore / BoundedSemaphore, Event, Condition, Barrier, Value / Array.
+//! Semaphore / BoundedSemaphore, Event, Condition, Barrier, Value / Array,
+//! and the record of a manager's objects (`managed`).
 //!
 //! They all follow the pattern of [`super::lock`]: the state lives in a
 //! resource slot and changes only under the slot's short internal mutex; a
@@ -17,6 +18,7 @@
 pub mod barrier;
 pub mod condition;
 pub mod event;
+pub mod managed;
 pub mod rlock;
 pub mod semaphore;
 pub mod value;

@@ -12,7 +12,7 @@ use crate::vocab::{ResId, ResKind};
 use crate::ui::common::{centered, render_lines_in};
 use crate::ui::keymap::{self, Scope};
 use crate::ui::common::{badge, wait_text};
-use crate::ui::describe::{file_line, resource_lines};
+use crate::ui::describe::{file_line, kind_word, resource_lines};
 use crate::ui::common::holder_name;
 use crate::ui::state::{Dashboard, Pane, ResItem};
 use crate::ui::text::{self, Lang};
@@ -163,6 +163,7 @@ pub fn resource_facts(m: &Model, rs: &ResourceState, l: Lang) -> Vec<(String, St
             }
         }
         ResKind::File => row(("content", "内容"), text::one_line(&rs.text)),
+        ResKind::Managed => row(("value", "值"), text::one_line(&rs.text)),
     }
     out
 }
@@ -177,7 +178,7 @@ impl Widget for DetailsWidget<'_> {
             match d.selected_res() {
                 Some(ResItem::Res(id)) => {
                     let Some(rs) = m.resources.get(&id) else { return };
-                    title = format!("{} {}", rs.kind.name(), rs.name);
+                    title = format!("{} {}", kind_word(rs), rs.name);
                     lines.extend(resource_lines(m, rs, l, th, (area.width as usize).saturating_sub(8)));
                     lines.push(Line::raw(""));
                     lines.push(kv(l.pick("created by", "创建者"), m.pname(rs.creator), th));

@@ -1,6 +1,7 @@
 //! The source pane: the lesson's script with line numbers (the program's
 //! own, also where forkscope's `# forkscope-fix:` notes are left out); the
-//! selected process's current line is highlighted and marked `▶`, and every
+//! selected process's current line is highlighted and marked `▶` (and its
+//! own mark beside it where other processes share the line), and every
 //! other process's current line is marked with that process's mark (`●`,
 //! `■`, … as in the lanes pane) in its lane colour.
 
@@ -65,13 +66,13 @@ impl Widget for SourceWidget<'_> {
             let n = *n;
             let mut spans = Vec::new();
             let lanes = at.get(&n).map(Vec::as_slice).unwrap_or(&[]);
-            for k in 0..MARKS {
-                match lanes.get(k) {
-                    Some(_) if k == MARKS - 1 && lanes.len() > MARKS => spans.push(Span::raw("+")),
-                    Some(&lane) if Some(lane) == sel => spans.push(Span::styled("▶", th.lane(lane))),
-                    Some(&lane) => spans.push(Span::styled(Theme::mark(lane).to_string(), th.lane(lane))),
-                    None => spans.push(Span::raw(" ")),
-                }
+            for cell in marks(lanes, sel) {
+                spans.push(match cell {
+                    Mark::Selected(lane) => Span::styled("▶", th.lane(lane)),
+                    Mark::Of(lane) => Span::styled(Theme::mark(lane).to_string(), th.lane(lane)),
+                    Mark::More => Span::raw("+"),
+                    Mark::None => Span::raw(" "),
+                });
             }
             spans.push(Span::styled(format!("{n:>num_w$} "), th.dim()));
             let code = text::fit(&text::one_line(code), code_w);
@@ -82,5 +83,60 @@ impl Widget for SourceWidget<'_> {
             }
             Line::from(spans).render(Rect { y: inner.y + row as u16, height: 1, ..inner }, buf);
         }
+    }
+}
+
+/// One of a line's [`MARKS`] marker cells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mark {
+    /// `▶`: the selected process is at this line.
+    Selected(Lane),
+    /// A process's own mark.
+    Of(Lane),
+    /// More processes than cells.
+    More,
+    None,
+}
+
+/// The marker cells of a line where `lanes` are (the selected one first):
+/// the selected process's `▶`, and when others share the line its own mark
+/// after it too (which of the marks is the selected one's), then the
+/// others'; `+` in the last cell when they do not all fit.
+fn marks(lanes: &[Lane], sel: Option<Lane>) -> [Mark; MARKS] {
+    let mut cells = Vec::new();
+    for &lane in lanes {
+        if Some(lane) == sel {
+            cells.push(Mark::Selected(lane));
+            if lanes.len() > 1 {
+                cells.push(Mark::Of(lane));
+            }
+        } else {
+            cells.push(Mark::Of(lane));
+        }
+    }
+    let mut out = [Mark::None; MARKS];
+    for (k, cell) in cells.iter().take(MARKS).enumerate() {
+        out[k] = *cell;
+    }
+    if cells.len() > MARKS {
+        out[MARKS - 1] = Mark::More;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The selected process sharing its line shows `▶` and its own mark,
+    /// so the class sees which of the marks is the selected one.
+    #[test]
+    fn the_selected_process_keeps_its_mark_beside_the_arrow_when_it_shares_a_line() {
+        let (a, b, c) = (Lane(2), Lane(3), Lane(4));
+        assert_eq!(marks(&[b, a], Some(b)), [Mark::Selected(b), Mark::Of(b), Mark::Of(a)]);
+        assert_eq!(marks(&[b], Some(b)), [Mark::Selected(b), Mark::None, Mark::None], "alone: the arrow says it");
+        assert_eq!(marks(&[b, a, c], Some(b)), [Mark::Selected(b), Mark::Of(b), Mark::More]);
+        assert_eq!(marks(&[a, c], Some(b)), [Mark::Of(a), Mark::Of(c), Mark::None]);
+        assert_eq!(marks(&[a, b, c, Lane(5)], None), [Mark::Of(a), Mark::Of(b), Mark::More]);
     }
 }
