@@ -158,7 +158,7 @@ fn source_marks_the_selected_line_and_the_others_with_their_marks() {
     let lines = render(SourceWidget::new(&f.m), 40, 9);
     let l2 = lines.iter().find(|l| l.contains(" 2     a.acquire")).unwrap();
     let mark = |lane: u32| Theme::mark(Lane(lane));
-    assert!(l2.starts_with(&format!("│▶{}", mark(3))), "selected first, then lane 3 (its mark, which reads without colour): {l2}");
+    assert!(l2.starts_with(&format!("│▶{}{}", mark(2), mark(3))), "the arrow and the selected lane's own mark first, then lane 3 (its mark, which reads without colour): {l2}");
     let l6 = lines.iter().find(|l| l.contains(" 6     let p")).unwrap();
     assert!(l6.starts_with(&format!("│{} ", mark(1))), "{l6}");
     assert!(lines[0].contains("Process-1 at line 2"), "{}", lines[0]);
