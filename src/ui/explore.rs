@@ -432,7 +432,7 @@ fn outcome(v: &serde_json::Value) -> Option<Verdict> {
         "counterexample" => {
             let c = &v["counterexample"];
             Some(Verdict::Counterexample {
-                shortest: c["shortest_of_all"].as_bool().unwrap_or(true),
+                shortest: !v["first"].as_bool().unwrap_or(false),
                 kind: c["kind"].as_str()?.to_string(),
                 message: c["message"].as_str().unwrap_or_default().to_string(),
                 steps: n(c, "steps"),
@@ -469,6 +469,10 @@ mod tests {
         // A search that stopped at its first bad run (--first) does not call it the shortest.
         let v = serde_json::json!({"result": "counterexample", "first": true,
             "counterexample": {"kind": "bad", "message": "sold 3 of 2", "steps": 11, "steps_in_all": 127, "saved": "x.fsrec", "shortest_of_all": false}});
+        // (shortest_of_all false alone: the search looked on, not to its end, and kept the shortest it saw.)
+        let looked_on = serde_json::json!({"result": "counterexample", "first": false,
+            "counterexample": {"kind": "bad", "message": "sold 3 of 2", "steps": 11, "steps_in_all": 127, "saved": "x.fsrec", "shortest_of_all": false}});
+        assert_eq!(outcome(&looked_on).unwrap().label(Lang::En), "explore --all: shortest counterexample, 11 steps");
         let o = outcome(&v).unwrap();
         assert_eq!(o.label(Lang::En), "explore --all: counterexample, 11 steps");
         assert!(o.banner(Lang::En).0.contains("the first bad schedule found, shortened, 11 steps chosen (127 in all)"), "{:?}", o.banner(Lang::En));
