@@ -407,7 +407,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
     let lesson = &opts.spec.lesson;
     // Every run has the same seed: a Python run's main process is forked
     // from one ready interpreter (see `python::launch`), which ends here
-    // unless the dashboard that asked keeps it for its own restarts.
+    // (unless this process had one on before: then it stays).
     let _zygote = crate::python::launch::ZygoteTurn::start();
     use std::cell::RefCell;
     use std::rc::Rc;

@@ -148,10 +148,6 @@ impl App {
     /// run goes it looks for records every frame; paused, four times a second.
     pub fn run(&mut self, terminal: &mut Term) -> anyhow::Result<Exit> {
         let watchdog = super::terminal::Watchdog::start();
-        // A restart, a rewind (`b`) or a search of a Python lesson starts its
-        // main process from a ready interpreter (see `python::launch`), not a
-        // new one: a step back takes a fraction of a second.
-        let _zygote = crate::python::launch::ZygoteTurn::start();
         let mut dirty = true;
         let mut last_draw = Instant::now() - FRAME;
         let mut last_clock = (u64::MAX, u64::MAX);

@@ -46,12 +46,23 @@ fn status(exit: Exit) -> i32 {
     }
 }
 
-/// Opens the lesson picker (`forkscope` with no arguments).
-pub fn open_picker(lang: Lang) -> anyhow::Result<i32> {
+/// What every way into the dashboard sets up first: stop signals caught,
+/// a session of its own, and a ready interpreter for its Python runs while
+/// the returned turn lives. Then the theme.
+fn prepare() -> (crate::python::launch::ZygoteTurn, Theme) {
     crate::sys::catch_stop_signals();
     // A person must be able to stop any run: see `sys::as_run_leader`.
     crate::sys::runs_in_own_session();
-    let theme = Theme::from_env();
+    // A Python run's main process (the first, and every restart and rewind,
+    // `r` and `b`) is forked from a ready interpreter (see
+    // `python::launch`), not started anew: a step back takes a fraction of
+    // a second.
+    (crate::python::launch::ZygoteTurn::start(), Theme::from_env())
+}
+
+/// Opens the lesson picker (`forkscope` with no arguments).
+pub fn open_picker(lang: Lang) -> anyhow::Result<i32> {
+    let (_zygote, theme) = prepare();
     run_app(App::with_picker(lang, theme))
 }
 
@@ -75,12 +86,7 @@ fn term_size() -> (u16, u16) {
 
 /// Opens the dashboard replaying recording `rec` (`forkscope replay FILE`).
 pub fn open_replay(rec: &crate::recording::Recording, lang: Lang, outputs: Outputs) -> anyhow::Result<i32> {
-    crate::sys::catch_stop_signals();
-    // A person must be able to stop any run: see `sys::as_run_leader`.
-    crate::sys::runs_in_own_session();
-    let theme = Theme::from_env();
-    // From a ready interpreter, as every later start (see `App::run`).
-    let _zygote = crate::python::launch::ZygoteTurn::start();
+    let (_zygote, theme) = prepare();
     let session = Session::replay(rec, lang, theme)?;
     let (w, h) = term_size();
     run_app(App::with_session(session, lang, theme).with_outputs(outputs, w, h)?)
@@ -88,13 +94,8 @@ pub fn open_replay(rec: &crate::recording::Recording, lang: Lang, outputs: Outpu
 
 /// Opens the dashboard on the run `options` start.
 pub fn open_lesson(options: RunOptions, outputs: Outputs) -> anyhow::Result<i32> {
-    crate::sys::catch_stop_signals();
-    // A person must be able to stop any run: see `sys::as_run_leader`.
-    crate::sys::runs_in_own_session();
+    let (_zygote, theme) = prepare();
     let lang = options.spec.lang;
-    let theme = Theme::from_env();
-    // From a ready interpreter, as every later start (see `App::run`).
-    let _zygote = crate::python::launch::ZygoteTurn::start();
     // Start the run before taking the terminal, so a failure reads normally.
     let session = Session::start(options, theme)?;
     let (w, h) = term_size();
