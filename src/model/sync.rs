@@ -56,6 +56,19 @@ fn rlock(model: &mut Model, id: ResId, op: &ResOp<'_>) {
 
 fn semaphore(model: &mut Model, id: ResId, op: &ResOp<'_>) {
     let Some(rs) = model.resources.get_mut(&id) else { return };
+    if rs.capacity == 0 && matches!(op.op, Op::Acquire | Op::Release) {
+        // Made with no units: a signal (a pool's `_signal`, a program's
+        // "done" semaphore). Its units are made by `release` and used up by
+        // `acquire`; who takes one holds nothing to give back, so ending
+        // after it is no finding and waiting on it names no holder.
+        rs.value = op.count_after();
+        for lane in [Some(op.lane), op.other].into_iter().flatten() {
+            if let Some(p) = model.processes.get_mut(&lane) {
+                p.holds.remove(&id);
+            }
+        }
+        return;
+    }
     let still_holds = match op.op {
         Op::Acquire => {
             rs.value = op.count_after();
@@ -389,9 +402,15 @@ mod tests {
         f.block_at(1, 1, Op::Acquire, 0, None);
         f.op_at(2, 1, Op::Release, 0, Some(1), (0, 0, 0), None).wake(2, Op::Acquire, 0, 1);
         f.op_at(1, 1, Op::Acquire, 0, None, (1, 0, 1), None);
-        assert_eq!(f.m.resources[&ResId(0)].holders, vec![Lane(1)]);
+        assert!(f.m.resources[&ResId(0)].holders.is_empty(), "a unit of a signal is used up, not held");
+        assert!(!f.m.processes[&Lane(1)].holds.contains(&ResId(0)));
         f.block_at(1, 1, Op::Acquire, 0, None);
         assert_eq!(f.m.deadlock(), None);
+        // Ending after taking signals is no "ended while holding".
+        f.op_at(2, 1, Op::Release, 0, Some(1), (0, 0, 0), None).wake(2, Op::Acquire, 0, 1);
+        f.op_at(1, 1, Op::Acquire, 0, None, (1, 0, 1), None);
+        f.at(0, RecordKind::Ended { process: Lane(1), exitcode: 0, held: None });
+        assert!(!f.m.findings.iter().any(|x| x.kind == "ended_holding"), "{:?}", f.m.findings);
     }
 
     #[test]
