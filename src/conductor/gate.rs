@@ -84,6 +84,45 @@ impl Run {
         true
     }
 
+    /// Each live process as the conductor sees it in its lane (state, the
+    /// op it is in, what it waits for, wake-ups not yet taken): said when no
+    /// process can be stepped, so the message shows why.
+    pub fn stuck(&self) -> String {
+        let v = &self.seg.view();
+        let name = |lane: u32| v.lane(lane).map(|l| l.name.get()).unwrap_or_else(|| format!("#{lane}"));
+        let mut out = Vec::new();
+        for lane in 1..v.lanes_in_use() {
+            let Some(l) = v.lane(lane) else { continue };
+            if l.ended.load(Acquire) != 0 || l.pid.load(Acquire) < 0 {
+                continue;
+            }
+            let mut what = name(lane);
+            if self.frozen.contains(&Lane(lane)) {
+                what.push_str(" frozen");
+            }
+            match l.status.read(64) {
+                Some(s) => {
+                    let state = ProcState::from_raw(s.state).map_or("?", |p| p.name());
+                    let op = u16::try_from(s.op).ok().and_then(crate::shm::record::Op::from_raw).map_or("?", |o| o.name());
+                    what.push_str(&format!(" {state} in {op}"));
+                    if s.res != NONE {
+                        what.push_str(&format!(" of resource {}", s.res));
+                    }
+                    if s.other != NONE {
+                        what.push_str(&format!(" with {}", name(s.other)));
+                    }
+                }
+                None => what.push_str(" (status unreadable)"),
+            }
+            let (wakes, seen) = (l.wakes.load(SeqCst), l.wakes_seen.load(SeqCst));
+            if wakes != seen {
+                what.push_str(&format!(", {} wake-up(s) not taken", wakes.wrapping_sub(seen)));
+            }
+            out.push(what);
+        }
+        out.join("; ")
+    }
+
     /// Whether `lane` can take a step now: parked, sleeping, or blocked with a
     /// timeout (the step makes the timeout expire).
     pub fn steppable(&self, lane: Lane) -> Result<(), GateError> {

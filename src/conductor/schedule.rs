@@ -199,6 +199,8 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
         }
     };
     let mut deadlock_since: Option<(Instant, u64)> = None;
+    // A stepped run found nothing to step once and is looking again.
+    let mut looked_again = false;
     // The time limit is kept by a thread of its own, which at the deadline
     // freezes the run's group (SIGSTOP): a loop below starved of the CPU
     // by a thousand busy processes (a `Process` bomb) still ends the run on
@@ -244,9 +246,27 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                     continue;
                 }
                 let replaying = matches!(p, Policy::Replay(_));
-                let Some(action) = p.pick(run) else {
-                    let why = if replaying { "the recorded schedule is over" } else { "no process can be stepped (all are blocked or frozen)" };
-                    break EndReason::Stopped(why.into());
+                let picked = p.pick(run);
+                // (A chooser's `None` is its own decision: it is not asked twice.)
+                if picked.is_none() && !matches!(p, Policy::Replay(_) | Policy::Call(_)) && !looked_again {
+                    // Nothing can step, though no deadlock is in the records:
+                    // look once more after a moment before ending the run (as
+                    // a free run confirms a deadlock), in case a process's
+                    // lane had not caught up with what its records say.
+                    looked_again = true;
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                }
+                looked_again = false;
+                let Some(action) = picked else {
+                    let why = if replaying { "the recorded schedule is over".to_string() } else { {
+                        // What the records say of those not blocked (when they
+                        // and the lanes disagree, this says where).
+                        let said: Vec<String> = model.live().filter(|p| p.state != crate::model::PState::Blocked).map(|p| format!("{} {:?}", p.name, p.state)).collect();
+                        let said = if said.is_empty() { String::new() } else { format!(" (the records say: {})", said.join(", ")) };
+                        format!("no process can be stepped (all are blocked or frozen): {}{said}", run.stuck())
+                    } };
+                    break EndReason::Stopped(why);
                 };
                 match action {
                     Action::Step { lane, granularity } => {
