@@ -40,6 +40,21 @@ fn small_differences_print_what_cpython_prints() {
     compare_side_by_side("programs of tests/python/differences", &files, |f| f.clone(), |f| compare(f));
 }
 
+/// A pool's results come back through `Semaphore(0)` signals (each result
+/// released by the pool's thread, taken by `imap`'s `next()`): taking a
+/// signal is holding nothing, so a program that reads an `imap_unordered`
+/// to its end and ends has no "ended while holding" finding (CPython has no
+/// such thing to say either).
+#[test]
+fn a_pool_s_signals_are_not_units_its_reader_holds() {
+    let _share = share();
+    python3();
+    let (summary, lines, _) = forkscope(&repo("tests/python/differences/pool_imap_unordered.py"), &["--timeout", "30"], Duration::from_secs(60));
+    assert!(!lines.is_empty(), "{summary}");
+    let findings: Vec<&serde_json::Value> = summary["findings"].as_array().expect("findings").iter().filter(|f| f["kind"] == "ended_holding").collect();
+    assert!(findings.is_empty(), "{findings:?}");
+}
+
 /// An API forkscope cannot run says so by name and ends the run with that
 /// error at once — never a hang or a spin — on every CPython 3.9–3.13 this
 /// machine has. A `multiprocessing` submodule forkscope has no file of its
