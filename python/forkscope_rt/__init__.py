@@ -84,9 +84,16 @@ def raise_unless_interrupted():
 
 def attach_controls():
     """The run's mode and step-granularity words, read in place (cheap)."""
-    global _MODE, _GRAN
-    _MODE = ctypes.c_uint32.from_address(ok(lib.fs_run_number(_abi.NUMBER_MODE_WORD)))
-    _GRAN = ctypes.c_uint32.from_address(ok(lib.fs_run_number(_abi.NUMBER_GRANULARITY_WORD)))
+    global _MODE, _GRAN, _CONTROLS
+    mode = ok(lib.fs_run_number(_abi.NUMBER_MODE_WORD))
+    gran = ok(lib.fs_run_number(_abi.NUMBER_GRANULARITY_WORD))
+    _MODE = ctypes.c_uint32.from_address(mode)
+    _GRAN = ctypes.c_uint32.from_address(gran)
+    # Side by side (they are, in the control block), both words are read as
+    # one: zero while the run goes by op and is not paused (MODE_RUNNING and
+    # GRAN_OP are both 0), the case `caller_line` makes cheap.
+    if gran == mode + 4 and _abi.MODE_RUNNING == 0 and _abi.GRAN_OP == 0:
+        _CONTROLS = ctypes.c_uint64.from_address(mode)
 
 
 def paused():
@@ -209,17 +216,38 @@ def _user_line(f):
     return 0
 
 
+# The mode and granularity words read as one (see attach_controls); until
+# then a word that is never zero, so that every op takes the long way.
+_CONTROLS = ctypes.c_uint64(1)
+# The line of a user frame's op, by the frame's instruction offset: f_lasti ->
+# (code, line). `f.f_lineno` decodes the code's line table from its start at
+# each read, the dearest part of an op such as `with lock:` in a long
+# function; an op in a loop is at the same offset of the same code each time.
+# One entry per offset (a clash of two codes is only a miss): bounded by the
+# largest code object.
+_LINE_AT = {}
+
+
 def caller_line(f):
     """The line for an op called from frame `f`: its own when it is the
     user's (the usual case, and the cheapest), else the innermost user frame's."""
-    if f.f_code.co_filename == USER_FILE:
+    if not _CONTROLS.value and not _tracing:
+        # Running free by op, not tracing: nothing to send, nothing to switch.
+        at = _LINE_AT.get(f.f_lasti)
+        if at is not None and at[0] is f.f_code:
+            return at[1]
+    code = f.f_code
+    if code.co_filename == USER_FILE:
         if _GRAN is not None:
             want = _GRAN.value == _STATEMENT
             if want != _tracing or (want and _MON is None and sys.gettrace() is not _global_trace):
                 _set_tracing(want)
         if _MODE is not None and _MODE.value == _PAUSED:
             send_locals(f)
-        return f.f_lineno
+        n = f.f_lineno
+        if not _tracing:
+            _LINE_AT[f.f_lasti] = (code, n)
+        return n
     return _user_line(f) or line()
 
 
