@@ -46,8 +46,7 @@ def bind(library):
         getattr(fast, name).restype = _abi.SIGNATURES[name][1]
     # A signal ends a wait of the main thread, as in CPython: its handler
     # runs, and may raise (KeyboardInterrupt); if it does not, the call is
-    # made again (with its whole timeout: CPython's waits go on with the
-    # time left).
+    # made again with what was left of its timeout, as CPython's waits go on.
     for name in _WAITS:
         setattr(lib, name, _retrying(getattr(library, name)))
     ok(fast.fs_waits_interruptible())
@@ -58,17 +57,27 @@ _WAITS = (
     "fs_join", "fs_thread_join", "fs_acquire", "fs_acquire_timed", "fs_event_wait", "fs_cond_wait",
     "fs_barrier_wait", "fs_queue_put", "fs_queue_get", "fs_result_get", "fs_conn_recv", "fs_conn_wait",
     "fs_sock_accept", "fs_sock_connected", "fs_sock_send", "fs_sock_recv",
+    # (a JoinableQueue's join; a pool's join, a step at a time)
+    "fs_queue_op", "fs_pool_join",
 )
 
 
 def _retrying(f):
+    # Where the call's timeout is (its one float argument, seconds; FOREVER
+    # for none), if it has one.
+    at = next((i for i, t in enumerate(f.argtypes) if t is ctypes.c_double), None)
+
     def call(*args):
         while True:
             r = f(*args)
             # The loop's jump back runs the signal's handler (its exception
-            # leaves here); then the wait goes on.
+            # leaves here); then the wait goes on, for the time it had left.
             if r != ERR or not fast.fs_interrupted():
                 return r
+            if at is not None and args[at] != FOREVER:
+                left = fast.fs_interrupted_left()
+                if left != NOTHING:
+                    args = args[:at] + (left / 1e9,) + args[at + 1:]
 
     call.__name__ = f.__name__
     return call
