@@ -16,7 +16,9 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
   `monotonic`, `perf_counter` and their `_ns` forms) add the virtual seconds
   slept so far, less the time the run spent paused: they stand still while
   the run is paused (stepped runs read the same differences every time) and
-  do not jump by the paused time when it is let go.
+  do not jump by the paused time when it is let go. A signal ends the main
+  thread's sleep as in CPython: its handler runs, and if it returns the
+  sleep goes on for what was left of it.
 - `open()` called from the user's file: the open is an op (its gate), and
   what reaches the file is recorded — truncation at open, the bytes read, the
   file's content when written data is flushed or closed (as CPython's
