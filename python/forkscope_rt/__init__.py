@@ -46,8 +46,7 @@ def bind(library):
         getattr(fast, name).restype = _abi.SIGNATURES[name][1]
     # A signal ends a wait of the main thread, as in CPython: its handler
     # runs, and may raise (KeyboardInterrupt); if it does not, the call is
-    # made again (with its whole timeout: CPython's waits go on with the
-    # time left).
+    # made again with what was left of its timeout, as CPython's waits go on.
     for name in _WAITS:
         setattr(lib, name, _retrying(getattr(library, name)))
     ok(fast.fs_waits_interruptible())
@@ -58,17 +57,27 @@ _WAITS = (
     "fs_join", "fs_thread_join", "fs_acquire", "fs_acquire_timed", "fs_event_wait", "fs_cond_wait",
     "fs_barrier_wait", "fs_queue_put", "fs_queue_get", "fs_result_get", "fs_conn_recv", "fs_conn_wait",
     "fs_sock_accept", "fs_sock_connected", "fs_sock_send", "fs_sock_recv",
+    # (a JoinableQueue's join; a pool's join, a step at a time)
+    "fs_queue_op", "fs_pool_join",
 )
 
 
 def _retrying(f):
+    # Where the call's timeout is (its one float argument, seconds; FOREVER
+    # for none), if it has one.
+    at = next((i for i, t in enumerate(f.argtypes) if t is ctypes.c_double), None)
+
     def call(*args):
         while True:
             r = f(*args)
             # The loop's jump back runs the signal's handler (its exception
-            # leaves here); then the wait goes on.
+            # leaves here); then the wait goes on, for the time it had left.
             if r != ERR or not fast.fs_interrupted():
                 return r
+            if at is not None and args[at] != FOREVER:
+                left = fast.fs_interrupted_left()
+                if left != NOTHING:
+                    args = args[:at] + (left / 1e9,) + args[at + 1:]
 
     call.__name__ = f.__name__
     return call
@@ -84,9 +93,16 @@ def raise_unless_interrupted():
 
 def attach_controls():
     """The run's mode and step-granularity words, read in place (cheap)."""
-    global _MODE, _GRAN
-    _MODE = ctypes.c_uint32.from_address(ok(lib.fs_run_number(_abi.NUMBER_MODE_WORD)))
-    _GRAN = ctypes.c_uint32.from_address(ok(lib.fs_run_number(_abi.NUMBER_GRANULARITY_WORD)))
+    global _MODE, _GRAN, _CONTROLS
+    mode = ok(lib.fs_run_number(_abi.NUMBER_MODE_WORD))
+    gran = ok(lib.fs_run_number(_abi.NUMBER_GRANULARITY_WORD))
+    _MODE = ctypes.c_uint32.from_address(mode)
+    _GRAN = ctypes.c_uint32.from_address(gran)
+    # Side by side (they are, in the control block), both words are read as
+    # one: zero while the run goes by op and is not paused (MODE_RUNNING and
+    # GRAN_OP are both 0), the case `caller_line` makes cheap.
+    if gran == mode + 4 and _abi.MODE_RUNNING == 0 and _abi.GRAN_OP == 0:
+        _CONTROLS = ctypes.c_uint64.from_address(mode)
 
 
 def paused():
@@ -209,17 +225,38 @@ def _user_line(f):
     return 0
 
 
+# The mode and granularity words read as one (see attach_controls); until
+# then a word that is never zero, so that every op takes the long way.
+_CONTROLS = ctypes.c_uint64(1)
+# The line of a user frame's op, by the frame's instruction offset: f_lasti ->
+# (code, line). `f.f_lineno` decodes the code's line table from its start at
+# each read, the dearest part of an op such as `with lock:` in a long
+# function; an op in a loop is at the same offset of the same code each time.
+# One entry per offset (a clash of two codes is only a miss): bounded by the
+# largest code object.
+_LINE_AT = {}
+
+
 def caller_line(f):
     """The line for an op called from frame `f`: its own when it is the
     user's (the usual case, and the cheapest), else the innermost user frame's."""
-    if f.f_code.co_filename == USER_FILE:
+    if not _CONTROLS.value and not _tracing:
+        # Running free by op, not tracing: nothing to send, nothing to switch.
+        at = _LINE_AT.get(f.f_lasti)
+        if at is not None and at[0] is f.f_code:
+            return at[1]
+    code = f.f_code
+    if code.co_filename == USER_FILE:
         if _GRAN is not None:
             want = _GRAN.value == _STATEMENT
             if want != _tracing or (want and _MON is None and sys.gettrace() is not _global_trace):
                 _set_tracing(want)
         if _MODE is not None and _MODE.value == _PAUSED:
             send_locals(f)
-        return f.f_lineno
+        n = f.f_lineno
+        if not _tracing:
+            _LINE_AT[f.f_lasti] = (code, n)
+        return n
     return _user_line(f) or line()
 
 

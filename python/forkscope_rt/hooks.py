@@ -16,7 +16,9 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
   `monotonic`, `perf_counter` and their `_ns` forms) add the virtual seconds
   slept so far, less the time the run spent paused: they stand still while
   the run is paused (stepped runs read the same differences every time) and
-  do not jump by the paused time when it is let go.
+  do not jump by the paused time when it is let go. A signal ends the main
+  thread's sleep as in CPython: its handler runs, and if it returns the
+  sleep goes on for what was left of it.
 - `open()` called from the user's file: the open is an op (its gate), and
   what reaches the file is recorded — truncation at open, the bytes read, the
   file's content when written data is flushed or closed (as CPython's
@@ -479,9 +481,23 @@ def sleep(secs):
     secs = float(secs)
     if secs != secs:
         raise ValueError("Invalid value NaN (not a number)")
-    # The part of the sleep that was virtual (a step, or what was left of it
-    # when the run was paused during it): the clocks move on by that much.
-    _virtual += ok(rt.lib.fs_sleep(secs, rt.line())) / 1e9
+    line = rt.line()
+    while True:
+        r = rt.lib.fs_sleep(secs, line)
+        if r != rt.ERR:
+            # The part of the sleep that was virtual (a step, or what was left
+            # of it when the run was paused during it): the clocks move on by
+            # that much.
+            _virtual += r / 1e9
+            return
+        if not rt.fast.fs_interrupted():
+            raise rt.last_error()
+        # A signal ended it (the main thread's sleep, as in CPython): the
+        # loop's jump back runs its handler, which may raise
+        # (KeyboardInterrupt); if it returns, the sleep goes on for what was
+        # left of it.
+        left = rt.fast.fs_interrupted_left()
+        secs = 0.0 if left == rt.NOTHING else left / 1e9
 
 
 def _clock(name, scale):

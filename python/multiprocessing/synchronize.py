@@ -56,7 +56,7 @@ class _Acquirable(_Shared):
                     break
         return True
 
-    def __exit__(self, *args):
+    def __exit__(self, exc_type, exc, tb):
         if rt.fast.fs_release(self._kind, self._id, rt.caller_line(sys._getframe(1))) == ERR:
             raise rt.last_error()
 

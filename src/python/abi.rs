@@ -429,6 +429,15 @@ pub extern "C" fn fs_interrupted() -> i64 {
     i64::from(INTERRUPTED.replace(false))
 }
 
+/// What was left of the timeout (or the sleep) of this thread's wait that a
+/// signal ended last, in nanoseconds of lesson time; `NOTHING` if it had
+/// none. The call made again after the handler returned waits that long,
+/// as CPython's waits go on with the time left.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_interrupted_left() -> i64 {
+    none_or(crate::runtime::gate::interrupted_left_ns().map(|n| n.min(i64::MAX as u64) as i64))
+}
+
 /// The capture of descriptors 1 and 2 (`hooks.Capture`), started lazily: a
 /// thread of this library waits, without the GIL, until `out` or `err` (the
 /// capture pipes' read ends) has something to read (or hangs up), then calls

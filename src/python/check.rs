@@ -47,7 +47,8 @@ pub fn syntax_all(programs: &[(&str, &str)]) -> Result<(), (usize, Problem)> {
     let interpreter = |why: String| (0, Problem::Interpreter(why));
     let path = super::launch::chosen().map_err(interpreter)?;
     let mut child = Command::new(&path)
-        .args(["-I", "-c", CHECKER])
+        .args(super::launch::PROBE_FLAGS)
+        .args(["-c", CHECKER])
         .args(programs.iter().map(|(f, _)| f))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -38,6 +38,17 @@ thread_local! {
     /// This thread is in a wait that must not end early (its caller has no
     /// way back from it, see [`LaneRuntime::wait_until_uninterrupted`]).
     static UNINTERRUPTED: Cell<bool> = const { Cell::new(false) };
+    /// What was left of the timeout of the wait a signal ended last, in
+    /// nanoseconds of lesson time (`None`: it had none). See [`interrupted_left_ns`].
+    static LEFT_NS: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// What was left of the timeout of this thread's wait that a signal ended
+/// last, in nanoseconds of lesson time; `None` if it waited without one.
+/// A handler that returns lets the wait go on with this, as CPython's
+/// waits go on with the time left (PEP 475), not with the whole timeout again.
+pub fn interrupted_left_ns() -> Option<u64> {
+    LEFT_NS.get()
 }
 
 /// Whether a wait of this thread was ended by a signal since the last call
@@ -277,6 +288,7 @@ impl LaneRuntime {
                     }
                 }
                 if self.interrupted_by(futex::wait(&self.me.wake.0, w, every)) {
+                    self.note_left(deadline.as_ref());
                     return WaitEnd::TimedOut;
                 }
             } else {
@@ -290,11 +302,13 @@ impl LaneRuntime {
                         }
                         let left = Duration::from_nanos(d.at_ns - now);
                         if self.interrupted_by(futex::wait(&self.me.wake.0, w, Some(every.map_or(left, |e| e.min(left))))) {
+                            self.note_left(Some(d));
                             return WaitEnd::TimedOut;
                         }
                     }
                     None => {
                         if self.interrupted_by(futex::wait(&self.me.wake.0, w, every)) {
+                            self.note_left(None);
                             return WaitEnd::TimedOut;
                         }
                     }
@@ -307,6 +321,16 @@ impl LaneRuntime {
         WaitEnd::Done
     }
 
+    /// Notes what is left of an interrupted wait's timeout (`deadline`), in
+    /// lesson time (see [`interrupted_left_ns`]).
+    fn note_left(&self, deadline: Option<&VirtualDeadline>) {
+        let left = deadline.map(|d| {
+            let real = d.left_ns.unwrap_or_else(|| d.at_ns.saturating_sub(self.now_ns()));
+            (real as f64 * self.speed()).min(u64::MAX as f64 / 2.0) as u64
+        });
+        LEFT_NS.set(left);
+    }
+
     /// Seconds of lesson time to nanoseconds of real time, at the run's speed.
     pub fn scaled_ns(&self, secs: f64) -> u64 {
         let speed = self.ctl.speed_milli.load(Relaxed).max(1) as f64 / 1000.0;
@@ -317,7 +341,9 @@ impl LaneRuntime {
     /// `sleep(secs)`. Returns the part of it, in seconds of lesson time,
     /// that was virtual (`Some`: it ended on a step; all of it when it
     /// began while stepping, what was left of it when the run was paused
-    /// during it), or `None` when it was all real.
+    /// during it), or `None` when it was all real. A signal for the main
+    /// thread of a Python process ends it early while the run goes free
+    /// ([`interrupted`] then says so, [`interrupted_left_ns`] what is left).
     pub fn sleep_for(&self, secs: f64) -> Option<f64> {
         if self.paused() {
             // We passed the gate on a grant: the sleep is this step.
@@ -343,7 +369,13 @@ impl LaneRuntime {
             if now >= deadline.at_ns {
                 break;
             }
-            futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(deadline.at_ns - now)));
+            if self.interrupted_by(futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(deadline.at_ns - now)))) {
+                // A signal for the main thread: its handler runs (and may
+                // raise, as in CPython's sleep), then the sleep goes on with
+                // what is left (see `interrupted_left_ns`).
+                self.note_left(Some(&deadline));
+                break;
+            }
         }
         self.set_state(ProcState::Running, Some(Op::Sleep), NONE, NONE, 0);
         None

@@ -99,7 +99,10 @@ impl LaneRuntime {
         }
         self.enter_op(Op::Sleep, line);
         let virtual_ = self.sleep_for(secs);
-        self.record_op(Op::Sleep, NONE, NONE, (secs * 1e6) as i64, virtual_.is_some() as i64, 0, None);
+        // Ended early by a signal: what it slept (the caller sleeps the rest
+        // after the handler, a sleep of its own).
+        let slept = if super::gate::interrupted() { (secs - super::gate::interrupted_left_ns().map_or(0.0, |n| n as f64 / 1e9)).max(0.0) } else { secs };
+        self.record_op(Op::Sleep, NONE, NONE, (slept * 1e6) as i64, virtual_.is_some() as i64, 0, None);
         Ok(virtual_)
     }
 

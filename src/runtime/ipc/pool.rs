@@ -36,7 +36,7 @@ use super::fifo::Fifo;
 use super::result::{CALLBACK, IS_MAP, POOL, ResultPart};
 use super::{one_line, preview};
 use crate::codec::{self, Handle, Value};
-use crate::runtime::{LessonError, LessonResult, LaneRuntime, waitq};
+use crate::runtime::{LessonError, LessonResult, LaneRuntime, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
 use crate::shm::mutex::Guard;
 use crate::shm::record::{Op, ResKind};
@@ -365,8 +365,10 @@ impl LaneRuntime {
                 slot.version.fetch_add(1, Release);
                 self.record_block(Op::PoolJoin, id, w, NONE, false);
             }
-            // The status names the worker joined: its end wakes us (we are its parent).
-            self.wait_until_uninterrupted(Op::Join, id, w, None, || self.handed(id) || ended(w));
+            // The status names the worker joined: its end wakes us (we are its
+            // parent). Only a signal for the main thread ends it early (the
+            // join is left and made again once the handler returned).
+            let end = self.wait_until(Op::Join, id, w, None, || self.handed(id) || ended(w));
             let handed = {
                 let _g = Guard::new(&slot.mutex, self.lane);
                 self.handed(id) || {
@@ -378,6 +380,9 @@ impl LaneRuntime {
             self.set_state(ProcState::Running, None, NONE, NONE, 0);
             if handed {
                 return Ok(JoinStep::Callbacks);
+            }
+            if end != WaitEnd::Done && !ended(w) {
+                return Err(LessonError::new("InterruptedError", "a signal interrupted the wait"));
             }
         }
         for &w in workers {

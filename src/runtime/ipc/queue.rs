@@ -429,7 +429,7 @@ impl LaneRuntime {
     pub fn queue_join(&self, id: u32, line: u32) -> LessonResult<()> {
         let slot = self.slot(id, ResKind::JoinableQueue)?;
         self.enter_op(Op::QueueJoin, line);
-        {
+        let hidden = {
             let _g = Guard::new(&slot.mutex, self.lane);
             let unfinished = slot.aux[UNFINISHED].load(Relaxed);
             if unfinished == 0 {
@@ -441,8 +441,22 @@ impl LaneRuntime {
             waitq::push(&self.v, &hidden.waiters[0], self.lane);
             slot.version.fetch_add(1, Release);
             self.record_block(Op::QueueJoin, id, NONE, NONE, false);
+            hidden
+        };
+        // With no timeout, only a signal for the main thread ends the wait
+        // early (see `gate::interrupted_left_ns`): the join is left, as a
+        // timeout leaves a get, and made again once the handler returned.
+        if self.wait_until(Op::QueueJoin, id, NONE, None, || self.handed(id)) != WaitEnd::Done {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            if !self.handed(id) {
+                waitq::remove(&self.v, &hidden.waiters[0], self.lane);
+                slot.version.fetch_add(1, Release);
+                self.record_timeout(Op::QueueJoin, id, NONE);
+                drop(_g);
+                self.set_state(ProcState::Running, None, NONE, NONE, 0);
+                return Err(LessonError::new("InterruptedError", "a signal interrupted the wait"));
+            }
         }
-        self.wait_until_uninterrupted(Op::QueueJoin, id, NONE, None, || self.handed(id));
         self.take_mailbox();
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
         self.record_op(Op::QueueJoin, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, 0, None);
