@@ -94,6 +94,8 @@ struct Node {
     guessed: BTreeSet<Lane>,
     /// The state here, when known and the reductions are on.
     key: Option<Keyed>,
+    /// The state here as a position (see [`Tracker::position`]), to find a cycle.
+    pos: Option<u64>,
 }
 
 impl Node {
@@ -181,8 +183,10 @@ pub struct Search {
     visits: std::collections::HashMap<u64, Visit>,
     /// Where the current run began to choose afresh (steps before it are a replay).
     fresh_from: usize,
-    /// Runs ended at a state searched before.
+    /// Runs ended at a state searched before (or met before in the same run).
     pub pruned: u32,
+    /// Of those, runs ended where they came back to a state of their own (a cycle).
+    pub cycles: u32,
 }
 
 /// Whether stepping `lane` at `node` after `prev` is a preemption.
@@ -213,6 +217,7 @@ impl Search {
             visits: std::collections::HashMap::new(),
             fresh_from: 0,
             pruned: 0,
+            cycles: 0,
         }
     }
 
@@ -349,6 +354,20 @@ impl Search {
                 self.nodes.truncate(i);
                 return None;
             };
+            if self.reduce && i > 0 && let Some(p) = self.tracker.position() {
+                // A cycle: the run came back to a state it was in, with no
+                // more awake than then: below here is what is below there,
+                // searched from there.
+                let sleep: BTreeSet<Lane> = node.sleep.iter().map(|(l, _)| *l).collect();
+                if self.nodes[..i].iter().any(|a| a.pos == Some(p) && a.sleep.iter().all(|(l, _)| sleep.contains(l))) {
+                    self.nodes.truncate(i);
+                    self.pruned += 1;
+                    self.cycles += 1;
+                    self.end = Some(RunEnd::Seen);
+                    return None;
+                }
+                node.pos = Some(p);
+            }
             if self.reduce && i > 0 && let Some(k) = self.tracker.key() {
                 let sleep: Vec<Lane> = node.sleep.iter().map(|(l, _)| k.to_canon(*l)).collect();
                 if let Some(v) = self.visits.get(&k.key)
@@ -492,16 +511,27 @@ impl Search {
         let len = self.nodes.iter().take(self.pos).take_while(|n| n.foot.is_some()).count();
         self.nodes.truncate(self.pos.max(len).min(self.nodes.len()));
         if self.reduce {
-            // Each step chosen afresh in this run is below every state before it.
+            // Each step chosen afresh in this run is below every state before
+            // it: from the deepest node up, the accesses of the steps at and
+            // below it (a set: a run of thousands of steps makes few distinct
+            // accesses, so this is linear in the run, not quadratic).
             let mut w = World::default();
+            let mut mine: Vec<Vec<Below>> = Vec::with_capacity(len);
             for d in 0..len {
-                let f = self.nodes[d].foot.clone().expect("ran");
-                if d >= self.fresh_from {
-                    let held = w.held_by(f.lane);
-                    let steps: Vec<Below> = f.touches.iter().map(|(o, a)| (f.lane, o.clone(), *a, held.clone())).collect();
-                    self.summarise(0..d + 1, &steps);
+                let f = self.nodes[d].foot.as_ref().expect("ran");
+                let held = w.held_by(f.lane);
+                mine.push(if d >= self.fresh_from { f.touches.iter().map(|(o, a)| (f.lane, o.clone(), *a, held.clone())).collect() } else { Vec::new() });
+                w.apply(f);
+            }
+            let mut acc: BTreeSet<Below> = BTreeSet::new();
+            for d in (0..len).rev() {
+                acc.extend(mine[d].drain(..));
+                if let Some(k) = &self.nodes[d].key {
+                    let v = self.visits.entry(k.key).or_default();
+                    for (l, o, a, h) in &acc {
+                        v.below.insert((k.to_canon(*l), rename_obj(o, |x| k.to_canon(x)), *a, h.clone()));
+                    }
                 }
-                w.apply(&f);
             }
         }
         self.races(len);
