@@ -268,6 +268,39 @@ fn interchangeable_buyers_are_searched_once_with_the_same_verdict() {
     assert!(reduced["interleavings"].as_u64().unwrap() < 24, "{reduced}");
 }
 
+/// A program that loops forever (the child of `hello.py`'s forever variant
+/// sleeps and prints, on and on): its run comes back to where it was — the
+/// same line, the same variables, the same last op, nothing shared changed
+/// — and ends there as a cycle. Without the reductions its run runs until
+/// the run's time limit and fails (not asked here: 30 s).
+#[test]
+fn a_program_that_loops_forever_is_verified_by_its_cycle() {
+    let _share = crate::common::share();
+    let (status, v) = explore_all(&["hello.py", "--param", "variant=forever", "--first"]);
+    assert_eq!((status, v["result"].as_str()), (0, Some("verified")), "{v}");
+    assert!(v["cycles"].as_u64().unwrap() >= 1, "{v}");
+    assert_eq!(v["interleavings"], 0, "a program that never ends has no interleaving run to its end: {v}");
+}
+
+/// Positions are for cycles only: a program that ends is never cut as one
+/// (the steps that end a process or begin a wait change what no variable
+/// shows), and reaches the outcomes it reaches without the reductions.
+/// lock-join's children print their `n` only (a label: interchangeable),
+/// one at a time (join) or holding a lock (lock).
+#[test]
+fn a_program_that_ends_is_never_cut_as_a_cycle() {
+    let _share = crate::common::share();
+    for variant in ["variant=join", "variant=lock"] {
+        let (status, exact) = explore_all(&["lock-join.py", "--param", variant, "--no-reduce"]);
+        assert_eq!((status, exact["result"].as_str()), (0, Some("verified")), "{exact}");
+        let (status, reduced) = explore_all(&["lock-join.py", "--param", variant]);
+        assert_eq!((status, reduced["result"].as_str()), (0, Some("verified")), "{reduced}");
+        assert_eq!(reduced["cycles"], 0, "{reduced}");
+        assert!(reduced["interleavings"].as_u64().unwrap() >= 1, "{reduced}");
+        assert_eq!(reduced["outcomes"].as_array().map(|o| o.len()), exact["outcomes"].as_array().map(|o| o.len()), "{reduced} vs {exact}");
+    }
+}
+
 #[test]
 fn a_bound_that_cuts_the_search_never_says_verified() {
     let _share = crate::common::share();
@@ -503,7 +536,7 @@ fn the_ready_interpreter_ends_with_its_explore_however_it_ends() {
 /// failed run, after the run's time limit); `docs/performance.md` has the
 /// figures. The names are the lesson and the variant (`-`: none).
 const NO_VERDICT_YET: &[&str] = &[
-    "counter lock", "hello forever", "joinable-queue buns", "ktv rooms", "ktv groups", "lock-join sync",
+    "counter lock", "joinable-queue buns", "ktv rooms", "ktv groups", "lock-join sync",
     "manager-queue manager", "pool async", "pool worker", "producer-consumer sentinel",
     "threads lock", "ticket-race safe",
     "ticket-race one-ticket", "traffic-light daemon", "traffic-light forever",

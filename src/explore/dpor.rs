@@ -96,6 +96,10 @@ struct Node {
     key: Option<Keyed>,
     /// The state here as a position (see [`Tracker::position`]), to find a cycle.
     pos: Option<u64>,
+    /// The step here ended at a gate of its process, which sent its
+    /// variables there (not in an exit, a block, a wait: a change the
+    /// position may not show yet).
+    gated: bool,
 }
 
 impl Node {
@@ -270,6 +274,7 @@ impl Search {
         let records = &records[..];
         let n = &mut self.nodes[i];
         let foot = Footprint::of_step(n.chosen, records);
+        n.gated = !foot.blocked && records.iter().any(|r| r.lane == n.chosen && matches!(r.kind, RecordKind::Locals { .. }));
         if self.reduce {
             self.tracker.step(Some(n.chosen), records, Some(&foot), args);
         }
@@ -356,10 +361,15 @@ impl Search {
             };
             if self.reduce && i > 0 && let Some(p) = self.tracker.position() {
                 // A cycle: the run came back to a state it was in, with no
-                // more awake than then: below here is what is below there,
-                // searched from there.
+                // more awake than then, every step since ending at a gate
+                // (its process's variables sent): below here is what is
+                // below there, searched from there.
                 let sleep: BTreeSet<Lane> = node.sleep.iter().map(|(l, _)| *l).collect();
-                if self.nodes[..i].iter().any(|a| a.pos == Some(p) && a.sleep.iter().all(|(l, _)| sleep.contains(l))) {
+                let back = |a: usize| {
+                    let n = &self.nodes[a];
+                    n.pos == Some(p) && n.sleep.iter().all(|(l, _)| sleep.contains(l)) && self.nodes[a..i].iter().all(|s| s.gated)
+                };
+                if (0..i).any(back) {
                     self.nodes.truncate(i);
                     self.pruned += 1;
                     self.cycles += 1;
