@@ -52,7 +52,11 @@
 //! the other process is added to be tried there (every process that could
 //! step there when that one could not yet): more than the races need, never
 //! less. So every state the full search reaches is reached, up to renaming,
-//! and every outcome the lesson can end in is judged.
+//! and every outcome the lesson can end in is judged. A run that comes back
+//! to a *position* of its own ([`Tracker::position`]: where each process
+//! stands, not how it got there), every step since having ended at a gate,
+//! is in a cycle (a program that loops forever): it ends there too, as
+//! below that state is what is below its first visit, searched from there.
 //!
 //! The first run that goes wrong (the same judgement as random exploration:
 //! a failed assert, a deadlock, a `[[bad]]` condition) ends the search; it is

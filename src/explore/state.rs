@@ -17,9 +17,15 @@
 //! after its last write), each reported key's last value, who holds each
 //! lock, each semaphore's value, which processes wait.
 //!
+//! **A position** ([`Tracker::position`], for cycles within one run: a
+//! program that loops forever) has a live process as where it stands — its
+//! variables at its gate (the `Locals` record) and its last op — instead of
+//! its history, when every variable is shown in full.
+//!
 //! **Symmetry**: processes with the same target and the same key of their
 //! arguments (the same function, the same arguments — strings aside, which
-//! are names, as `person0` and `person1` —, see
+//! are names, as `person0` and `person1`, and numbers the function only
+//! prints, which are labels —, see
 //! `python/multiprocessing/popen_fork.py`) are ordered by their histories,
 //! and every process's lane is renamed by that order, everywhere it appears
 //! (histories, parents, holders). Two states with equal keys are then one
