@@ -90,8 +90,9 @@ def _label_params(t):
     code = getattr(t, "__code__", None)
     if code is None:
         return frozenset()
-    if code in _labels:
-        return _labels[code]
+    cached = (code, hasattr(t, "__self__"))
+    if cached in _labels:
+        return _labels[cached]
     found = frozenset()
     try:
         import ast
@@ -102,10 +103,12 @@ def _label_params(t):
         fn = tree.body[0]
         if isinstance(fn, ast.FunctionDef) and fn.name == code.co_name:
             params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+            if inspect.ismethod(t):
+                params = params[1:]  # `self` is bound: the arguments start after it
             found = frozenset([i for i, a in enumerate(params) if _printed_only(fn, a)] + [a for a in params if _printed_only(fn, a)])
     except Exception:
         found = frozenset()
-    _labels[code] = found
+    _labels[cached] = found
     return found
 
 
