@@ -37,43 +37,69 @@ def _arg_key(a, label=False):
 # Where a printed value may sit inside print(...): formatting only.
 _FORMATTING = ("JoinedStr", "FormattedValue", "BinOp", "Tuple", "List")
 _labels = {}
+# A source file's syntax tree, by file name (parsed once a process).
+_trees = {}
+
+
+def _children(node):
+    import _ast
+
+    for field in node._fields:
+        v = getattr(node, field, None)
+        if isinstance(v, _ast.AST):
+            yield v
+        elif isinstance(v, list):
+            for x in v:
+                if isinstance(x, _ast.AST):
+                    yield x
+
+
+def _walk(node):
+    """`node` and every node below it (`ast.walk`, on `_ast` alone: the
+    `ast` module costs a run a tenth of a second's import at its first
+    start of a process, `_ast` nothing)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        todo.extend(_children(n))
 
 
 def _printed_only(fn, name):
-    """Whether the function `fn` (an ast node) uses its parameter `name`
-    only as something to print: every use inside a print(...)'s
+    """Whether the function `fn` (a syntax-tree node) uses its parameter
+    `name` only as something to print: every use inside a print(...)'s
     positional arguments, through formatting alone (f-strings, % and +,
     tuples, str.format, str()); never assigned, never global, no eval,
     exec, locals() or vars() in the function."""
-    import ast
+    import _ast
 
     parents = {}
-    for node in ast.walk(fn):
-        for child in ast.iter_child_nodes(node):
+    for node in _walk(fn):
+        for child in _children(node):
             parents[child] = node
-    for node in ast.walk(fn):
-        if isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names:
+    for node in _walk(fn):
+        if isinstance(node, (_ast.Global, _ast.Nonlocal)) and name in node.names:
             return False
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("eval", "exec", "locals", "vars", "globals"):
+        if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name) and node.func.id in ("eval", "exec", "locals", "vars", "globals"):
             return False
-        if isinstance(node, ast.arg) and node.arg == name and parents.get(node) is not fn.args:
+        if isinstance(node, _ast.arg) and node.arg == name and parents.get(node) is not fn.args:
             return False  # a lambda or inner function's own parameter of that name
-        if not (isinstance(node, ast.Name) and node.id == name):
+        if not (isinstance(node, _ast.Name) and node.id == name):
             continue
-        if not isinstance(node.ctx, ast.Load):
+        if not isinstance(node.ctx, _ast.Load):
             return False
         child, up = node, parents.get(node)
         while True:
             if up is None:
                 return False
-            if isinstance(up, ast.Call):
+            if isinstance(up, _ast.Call):
                 f = up.func
-                if isinstance(f, ast.Name) and f.id == "print" and child in up.args:
+                if isinstance(f, _ast.Name) and f.id == "print" and child in up.args:
                     break
-                if isinstance(f, ast.Name) and f.id in ("str", "repr") and child in up.args:
+                if isinstance(f, _ast.Name) and f.id in ("str", "repr") and child in up.args:
                     child, up = up, parents.get(up)
                     continue
-                if isinstance(f, ast.Attribute) and f.attr == "format" and isinstance(f.value, ast.Constant) and isinstance(f.value.value, str) and child is not f:
+                if isinstance(f, _ast.Attribute) and f.attr == "format" and isinstance(f.value, _ast.Constant) and isinstance(f.value.value, str) and child is not f:
                     child, up = up, parents.get(up)
                     continue
                 return False
@@ -84,26 +110,41 @@ def _printed_only(fn, name):
     return True
 
 
+def _function_node(code):
+    """The `def` of `code` in its source file (its syntax tree), or None."""
+    import _ast
+    import linecache
+
+    tree = _trees.get(code.co_filename)
+    if tree is None:
+        source = "".join(linecache.getlines(code.co_filename))
+        tree = compile(source, code.co_filename, "exec", _ast.PyCF_ONLY_AST) if source else False
+        _trees[code.co_filename] = tree
+    if not tree:
+        return None
+    for node in _walk(tree):
+        # The code's first line is its def's, or its first decorator's.
+        if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef)) and node.name == code.co_name and code.co_firstlineno in [node.lineno] + [d.lineno for d in node.decorator_list]:
+            return node
+    return None
+
+
 def _label_params(t):
     """The positions and names of `t`'s parameters it only prints (see
     `_printed_only`): their values are labels, as a name is."""
-    code = getattr(t, "__code__", None)
+    code = getattr(t, "__code__", None) or getattr(getattr(t, "__func__", None), "__code__", None)
     if code is None:
         return frozenset()
-    cached = (code, hasattr(t, "__self__"))
+    bound = getattr(t, "__self__", None) is not None and getattr(t, "__func__", None) is not None
+    cached = (code, bound)
     if cached in _labels:
         return _labels[cached]
     found = frozenset()
     try:
-        import ast
-        import inspect
-        import textwrap
-
-        tree = ast.parse(textwrap.dedent(inspect.getsource(t)))
-        fn = tree.body[0]
-        if isinstance(fn, ast.FunctionDef) and fn.name == code.co_name:
+        fn = _function_node(code)
+        if fn is not None:
             params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
-            if inspect.ismethod(t):
+            if bound:
                 params = params[1:]  # `self` is bound: the arguments start after it
             found = frozenset([i for i, a in enumerate(params) if _printed_only(fn, a)] + [a for a in params if _printed_only(fn, a)])
     except Exception:
