@@ -26,26 +26,148 @@ def _target_name(process_obj):
 ARGS_KEY = "\x1f"
 
 
-def _arg_key(a):
-    if isinstance(a, str):
-        return "s"  # a name (person0, person1): see _args_key
+def _arg_key(a, label=False):
+    if isinstance(a, str) or (label and type(a) in (int, float)):
+        return "s"  # a name (person0, person1, buyer 3): see _args_key
     if a is None or type(a) in (bool, int, float, bytes):
         return repr(a)
     return "%s@%x" % (type(a).__name__, id(a))
 
 
+# Where a printed value may sit inside print(...): formatting only.
+_FORMATTING = ("JoinedStr", "FormattedValue", "BinOp", "Tuple", "List")
+_labels = {}
+# A source file's syntax tree, by file name (parsed once a process).
+_trees = {}
+
+
+def _children(node):
+    import _ast
+
+    for field in node._fields:
+        v = getattr(node, field, None)
+        if isinstance(v, _ast.AST):
+            yield v
+        elif isinstance(v, list):
+            for x in v:
+                if isinstance(x, _ast.AST):
+                    yield x
+
+
+def _walk(node):
+    """`node` and every node below it (`ast.walk`, on `_ast` alone: the
+    `ast` module costs a run a tenth of a second's import at its first
+    start of a process, `_ast` nothing)."""
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        yield n
+        todo.extend(_children(n))
+
+
+def _printed_only(fn, name):
+    """Whether the function `fn` (a syntax-tree node) uses its parameter
+    `name` only as something to print: every use inside a print(...)'s
+    positional arguments, through formatting alone (f-strings, % and +,
+    tuples, str.format, str()); never assigned, never global, no eval,
+    exec, locals() or vars() in the function."""
+    import _ast
+
+    parents = {}
+    for node in _walk(fn):
+        for child in _children(node):
+            parents[child] = node
+    for node in _walk(fn):
+        if isinstance(node, (_ast.Global, _ast.Nonlocal)) and name in node.names:
+            return False
+        if isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name) and node.func.id in ("eval", "exec", "locals", "vars", "globals"):
+            return False
+        if isinstance(node, _ast.arg) and node.arg == name and parents.get(node) is not fn.args:
+            return False  # a lambda or inner function's own parameter of that name
+        if not (isinstance(node, _ast.Name) and node.id == name):
+            continue
+        if not isinstance(node.ctx, _ast.Load):
+            return False
+        child, up = node, parents.get(node)
+        while True:
+            if up is None:
+                return False
+            if isinstance(up, _ast.Call):
+                f = up.func
+                if isinstance(f, _ast.Name) and f.id == "print" and child in up.args:
+                    break
+                if isinstance(f, _ast.Name) and f.id in ("str", "repr") and child in up.args:
+                    child, up = up, parents.get(up)
+                    continue
+                if isinstance(f, _ast.Attribute) and f.attr == "format" and isinstance(f.value, _ast.Constant) and isinstance(f.value.value, str) and child is not f:
+                    child, up = up, parents.get(up)
+                    continue
+                return False
+            if type(up).__name__ in _FORMATTING:
+                child, up = up, parents.get(up)
+                continue
+            return False
+    return True
+
+
+def _function_node(code):
+    """The `def` of `code` in its source file (its syntax tree), or None."""
+    import _ast
+    import linecache
+
+    tree = _trees.get(code.co_filename)
+    if tree is None:
+        source = "".join(linecache.getlines(code.co_filename))
+        tree = compile(source, code.co_filename, "exec", _ast.PyCF_ONLY_AST) if source else False
+        _trees[code.co_filename] = tree
+    if not tree:
+        return None
+    for node in _walk(tree):
+        # The code's first line is its def's, or its first decorator's.
+        if isinstance(node, (_ast.FunctionDef, _ast.AsyncFunctionDef)) and node.name == code.co_name and code.co_firstlineno in [node.lineno] + [d.lineno for d in node.decorator_list]:
+            return node
+    return None
+
+
+def _label_params(t):
+    """The positions and names of `t`'s parameters it only prints (see
+    `_printed_only`): their values are labels, as a name is."""
+    code = getattr(t, "__code__", None) or getattr(getattr(t, "__func__", None), "__code__", None)
+    if code is None:
+        return frozenset()
+    bound = getattr(t, "__self__", None) is not None and getattr(t, "__func__", None) is not None
+    cached = (code, bound)
+    if cached in _labels:
+        return _labels[cached]
+    found = frozenset()
+    try:
+        fn = _function_node(code)
+        if fn is not None:
+            params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
+            if bound:
+                params = params[1:]  # `self` is bound: the arguments start after it
+            found = frozenset([i for i, a in enumerate(params) if _printed_only(fn, a)] + [a for a in params if _printed_only(fn, a)])
+    except Exception:
+        found = frozenset()
+    _labels[cached] = found
+    return found
+
+
 def _args_key(process_obj):
     """What makes two children interchangeable for explore's symmetry
     (docs/commands.md): the same target function with the same arguments,
-    their strings aside (names); an object argument by its identity (the
-    same Lock, the same list). Empty — interchangeable with none — for a
-    Process subclass (its own attributes are not seen here)."""
+    their strings aside (names), and a number the function only prints
+    aside too (a label: `print("car", i)`, see `_printed_only`); an object
+    argument by its identity (the same Lock, the same list). Empty —
+    interchangeable with none — for a Process subclass (its own attributes
+    are not seen here)."""
     t = process_obj._target
     if t is None:
         return ""
+    labels = _label_params(t)
     parts = [getattr(t, "__module__", "") or "", str(id(t))]
-    parts += [_arg_key(a) for a in process_obj._args]
-    parts += ["%s=%s" % (k, _arg_key(v)) for k, v in sorted(process_obj._kwargs.items())]
+    parts += [_arg_key(a, i in labels) for i, a in enumerate(process_obj._args)]
+    parts += ["%s=%s" % (k, _arg_key(v, k in labels)) for k, v in sorted(process_obj._kwargs.items())]
     return "%x" % (hash("\x1e".join(parts)) & 0xFFFFFFFFFFFF)
 
 

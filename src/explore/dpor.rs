@@ -52,7 +52,11 @@
 //! the other process is added to be tried there (every process that could
 //! step there when that one could not yet): more than the races need, never
 //! less. So every state the full search reaches is reached, up to renaming,
-//! and every outcome the lesson can end in is judged.
+//! and every outcome the lesson can end in is judged. A run that comes back
+//! to a *position* of its own ([`Tracker::position`]: where each process
+//! stands, not how it got there), every step since having ended at a gate,
+//! is in a cycle (a program that loops forever): it ends there too, as
+//! below that state is what is below its first visit, searched from there.
 //!
 //! The first run that goes wrong (the same judgement as random exploration:
 //! a failed assert, a deadlock, a `[[bad]]` condition) ends the search; it is
@@ -94,6 +98,12 @@ struct Node {
     guessed: BTreeSet<Lane>,
     /// The state here, when known and the reductions are on.
     key: Option<Keyed>,
+    /// The state here as a position (see [`Tracker::position`]), to find a cycle.
+    pos: Option<u64>,
+    /// The step here ended at a gate of its process, which sent its
+    /// variables there (not in an exit, a block, a wait: a change the
+    /// position may not show yet).
+    gated: bool,
 }
 
 impl Node {
@@ -181,8 +191,10 @@ pub struct Search {
     visits: std::collections::HashMap<u64, Visit>,
     /// Where the current run began to choose afresh (steps before it are a replay).
     fresh_from: usize,
-    /// Runs ended at a state searched before.
+    /// Runs ended at a state searched before (or met before in the same run).
     pub pruned: u32,
+    /// Of those, runs ended where they came back to a state of their own (a cycle).
+    pub cycles: u32,
 }
 
 /// Whether stepping `lane` at `node` after `prev` is a preemption.
@@ -213,6 +225,7 @@ impl Search {
             visits: std::collections::HashMap::new(),
             fresh_from: 0,
             pruned: 0,
+            cycles: 0,
         }
     }
 
@@ -265,6 +278,7 @@ impl Search {
         let records = &records[..];
         let n = &mut self.nodes[i];
         let foot = Footprint::of_step(n.chosen, records);
+        n.gated = !foot.blocked && records.iter().any(|r| r.lane == n.chosen && matches!(r.kind, RecordKind::Locals { .. }));
         if self.reduce {
             self.tracker.step(Some(n.chosen), records, Some(&foot), args);
         }
@@ -349,6 +363,25 @@ impl Search {
                 self.nodes.truncate(i);
                 return None;
             };
+            if self.reduce && i > 0 && let Some(p) = self.tracker.position() {
+                // A cycle: the run came back to a state it was in, with no
+                // more awake than then, every step since ending at a gate
+                // (its process's variables sent): below here is what is
+                // below there, searched from there.
+                let sleep: BTreeSet<Lane> = node.sleep.iter().map(|(l, _)| *l).collect();
+                let back = |a: usize| {
+                    let n = &self.nodes[a];
+                    n.pos == Some(p) && n.sleep.iter().all(|(l, _)| sleep.contains(l)) && self.nodes[a..i].iter().all(|s| s.gated)
+                };
+                if (0..i).any(back) {
+                    self.nodes.truncate(i);
+                    self.pruned += 1;
+                    self.cycles += 1;
+                    self.end = Some(RunEnd::Seen);
+                    return None;
+                }
+                node.pos = Some(p);
+            }
             if self.reduce && i > 0 && let Some(k) = self.tracker.key() {
                 let sleep: Vec<Lane> = node.sleep.iter().map(|(l, _)| k.to_canon(*l)).collect();
                 if let Some(v) = self.visits.get(&k.key)
@@ -492,16 +525,27 @@ impl Search {
         let len = self.nodes.iter().take(self.pos).take_while(|n| n.foot.is_some()).count();
         self.nodes.truncate(self.pos.max(len).min(self.nodes.len()));
         if self.reduce {
-            // Each step chosen afresh in this run is below every state before it.
+            // Each step chosen afresh in this run is below every state before
+            // it: from the deepest node up, the accesses of the steps at and
+            // below it (a set: a run of thousands of steps makes few distinct
+            // accesses, so this is linear in the run, not quadratic).
             let mut w = World::default();
+            let mut mine: Vec<Vec<Below>> = Vec::with_capacity(len);
             for d in 0..len {
-                let f = self.nodes[d].foot.clone().expect("ran");
-                if d >= self.fresh_from {
-                    let held = w.held_by(f.lane);
-                    let steps: Vec<Below> = f.touches.iter().map(|(o, a)| (f.lane, o.clone(), *a, held.clone())).collect();
-                    self.summarise(0..d + 1, &steps);
+                let f = self.nodes[d].foot.as_ref().expect("ran");
+                let held = w.held_by(f.lane);
+                mine.push(if d >= self.fresh_from { f.touches.iter().map(|(o, a)| (f.lane, o.clone(), *a, held.clone())).collect() } else { Vec::new() });
+                w.apply(f);
+            }
+            let mut acc: BTreeSet<Below> = BTreeSet::new();
+            for d in (0..len).rev() {
+                acc.extend(mine[d].drain(..));
+                if let Some(k) = &self.nodes[d].key {
+                    let v = self.visits.entry(k.key).or_default();
+                    for (l, o, a, h) in &acc {
+                        v.below.insert((k.to_canon(*l), rename_obj(o, |x| k.to_canon(x)), *a, h.clone()));
+                    }
                 }
-                w.apply(&f);
             }
         }
         self.races(len);

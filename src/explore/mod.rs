@@ -197,6 +197,8 @@ pub struct AllExplored {
     pub failed: Option<RunFailed>,
     /// Runs ended at a state searched before (the reductions; see [`dpor`]).
     pub seen_states: u32,
+    /// Of those, runs that came back to a state of their own (a cycle).
+    pub cycles: u32,
     /// Of `runs`, those by sampled schedules (`--first`), not the search's.
     pub sampled: u32,
 }
@@ -543,6 +545,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
         searched_all: exhausted && !cut_by_preemptions,
         failed,
         seen_states: search.borrow().pruned,
+        cycles: search.borrow().cycles,
         sampled,
     })
 }

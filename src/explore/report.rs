@@ -4,7 +4,9 @@
 //! The JSON object of `explore --all` has `type` = `"explore"`, `mode` =
 //! `"all"`, `result` (`verified`, `counterexample` or `bounded`),
 //! `interleavings` (run to their end), `runs`, `seen_states` (runs ended at a
-//! state searched before, `reduced`: the reductions were on), `elapsed_s`, the bounds (`preemptions`, `budget`:
+//! state searched before, or met before in the same run), `cycles` (of
+//! those, runs that came back to a state of their own: a program that loops
+//! forever), `reduced` (the reductions were on), `elapsed_s`, the bounds (`preemptions`, `budget`:
 //! a number or null), `cut` (`{"preemptions": bool, "runs": bool}`: which
 //! bound cut the search) and `counterexample` (null, or `kind`, `message`,
 //! `steps` = steps the saved schedule chooses, `steps_in_all`, `found_steps`
@@ -82,6 +84,7 @@ pub fn all_json(r: &AllExplored, opts: &ExploreOptions) -> serde_json::Value {
         "runs": r.runs,
         "minimise_runs": r.minimise_runs,
         "seen_states": r.seen_states,
+        "cycles": r.cycles,
         "first": opts.first,
         "sampled": r.sampled,
         "reduced": opts.reduce && opts.preemptions.is_none(),

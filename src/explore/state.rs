@@ -17,9 +17,15 @@
 //! after its last write), each reported key's last value, who holds each
 //! lock, each semaphore's value, which processes wait.
 //!
+//! **A position** ([`Tracker::position`], for cycles within one run: a
+//! program that loops forever) has a live process as where it stands — its
+//! variables at its gate (the `Locals` record) and its last op — instead of
+//! its history, when every variable is shown in full.
+//!
 //! **Symmetry**: processes with the same target and the same key of their
 //! arguments (the same function, the same arguments — strings aside, which
-//! are names, as `person0` and `person1` —, see
+//! are names, as `person0` and `person1`, and numbers the function only
+//! prints, which are labels —, see
 //! `python/multiprocessing/popen_fork.py`) are ordered by their histories,
 //! and every process's lane is renamed by that order, everywhere it appears
 //! (histories, parents, holders). Two states with equal keys are then one
@@ -85,6 +91,11 @@ pub struct Tracker {
     sem: BTreeMap<ResId, i64>,
     /// Processes blocked on a resource now.
     blocked: BTreeMap<Lane, ResId>,
+    /// Each process's variables at its gate now (its latest `Locals`
+    /// record), for [`Tracker::position`].
+    locals: BTreeMap<Lane, String>,
+    /// Processes that ended.
+    ended: std::collections::BTreeSet<Lane>,
     /// Why states of this run are not known from here on.
     pub opaque: Option<&'static str>,
     /// Symmetry off (`--no-reduce` turns both off; this is for tests).
@@ -206,6 +217,15 @@ impl Tracker {
             }
             _ => {}
         }
+        match &r.kind {
+            RecordKind::Locals { text } if r.lane != Lane::CONDUCTOR => {
+                self.locals.insert(r.lane, text.clone());
+            }
+            RecordKind::Ended { process, .. } => {
+                self.ended.insert(*process);
+            }
+            _ => {}
+        }
         if let RecordKind::Wake { woken, .. } = &r.kind {
             self.blocked.remove(woken);
         } else if r.lane != Lane::CONDUCTOR && !matches!(r.kind, RecordKind::Block { .. } | RecordKind::Park) {
@@ -237,6 +257,38 @@ impl Tracker {
                 _ => {}
             }
         }
+    }
+
+    /// The state now as a *position*, for finding a cycle within one run
+    /// (a program that loops forever and comes back to where it was), or
+    /// `None` when it is not known (as for [`Tracker::key`]). A live
+    /// process is where it stands — its variables at its gate (every frame
+    /// of the program's file, its line, each variable's repr: the `Locals`
+    /// record) and its last record (the op it took last, with its values:
+    /// what a statement half done holds, as `v.value += 1` between its load
+    /// and its store) — not how it got there; a process whose variables
+    /// are not all shown (a repr cut short, variables or frames left out,
+    /// none sent yet) is its history, so it never repeats. An ended process
+    /// is its history. The shared state is as in the key. No renaming: a
+    /// cycle is within one run.
+    pub fn position(&self) -> Option<u64> {
+        if self.opaque.is_some() || !self.blocked.is_empty() {
+            return None;
+        }
+        let lanes: std::collections::BTreeSet<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect();
+        let per: Vec<(Lane, u64)> = lanes
+            .iter()
+            .map(|&l| {
+                let items: Vec<u64> = self.hist.get(&l).map(|v| v.iter().map(|i| i.h).collect()).unwrap_or_default();
+                let shown = self.locals.get(&l).filter(|t| all_shown(t));
+                let h = match shown {
+                    Some(text) if !self.ended.contains(&l) => hash_of(&(0u8, text, items.last())),
+                    _ => hash_of(&(1u8, self.steps.get(&l), items)),
+                };
+                (l, hash_of(&(self.parent.get(&l), self.target.get(&l), self.args.get(&l), h)))
+            })
+            .collect();
+        Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem)))
     }
 
     /// The key of the state now, or `None` when it is not known.
@@ -284,6 +336,14 @@ impl Tracker {
         let key = hash_of(&(per, &self.files, &self.reports, &self.kinds, holders, &self.sem));
         Some(Keyed { key, rename })
     }
+}
+
+/// Whether a `Locals` text shows every variable in full: no variables or
+/// frames left out (the writer sends at most 4 frames), no repr cut short
+/// (`…`, or reprlib's `...`).
+fn all_shown(text: &str) -> bool {
+    let frames = text.lines().filter(|l| l.starts_with("F\t")).count();
+    frames > 0 && frames < 4 && !text.lines().any(|l| l.starts_with("M\t")) && !text.contains('…') && !text.contains("...")
 }
 
 #[cfg(test)]
@@ -334,6 +394,52 @@ mod tests {
         let mut f = tracker(false, &[2]);
         f.step(Some(Lane(2)), &[rec(2, RecordKind::Op { op: Op::WriteJson, res: None, other: None, a: 1, b: 6, c: 0, detail: Some("ticket\t".into()) })], None, &|_| None);
         assert_ne!(e.key().unwrap().key, f.key().unwrap().key);
+    }
+
+    fn locals(lane: u32, text: &str) -> Record {
+        rec(lane, RecordKind::Locals { text: text.into() })
+    }
+    fn sleep(lane: u32) -> Record {
+        rec(lane, RecordKind::Op { op: Op::Sleep, res: None, other: None, a: 1000, b: 0, c: 0, detail: None })
+    }
+
+    #[test]
+    fn a_process_back_where_it_was_with_the_same_variables_is_at_the_same_position() {
+        let mut t = tracker(false, &[]);
+        let shown = "F\tloop\t12\nV\tn\t3";
+        t.step(Some(Lane(2)), &[sleep(2), locals(2, shown)], None, &|_| None);
+        let first = t.position().unwrap();
+        t.step(Some(Lane(2)), &[sleep(2), locals(2, shown)], None, &|_| None);
+        assert_eq!(t.position().unwrap(), first, "one more turn of the loop, nothing else changed");
+        // The history-keyed state never repeats.
+        let mut u = tracker(false, &[]);
+        u.step(Some(Lane(2)), &[sleep(2), locals(2, shown)], None, &|_| None);
+        let k = u.key().unwrap().key;
+        u.step(Some(Lane(2)), &[sleep(2), locals(2, shown)], None, &|_| None);
+        assert_ne!(u.key().unwrap().key, k);
+        // Another value of a variable is another position.
+        t.step(Some(Lane(2)), &[sleep(2), locals(2, "F\tloop\t12\nV\tn\t4")], None, &|_| None);
+        assert_ne!(t.position().unwrap(), first);
+    }
+
+    #[test]
+    fn the_last_op_a_variable_cut_short_or_an_end_tell_positions_apart() {
+        // Two reads on one line with the same variables (`a = f() + g()`
+        // half done): what the last one returned tells them apart.
+        let shown = "F\twork\t9\nV\t_\t0";
+        let mut t = tracker(false, &[]);
+        t.step(Some(Lane(2)), &[read(2, 5), locals(2, shown)], None, &|_| None);
+        let a = t.position().unwrap();
+        t.step(Some(Lane(2)), &[read(2, 6), locals(2, shown)], None, &|_| None);
+        assert_ne!(t.position().unwrap(), a);
+        // Variables not all shown: the history, which never repeats.
+        for cut in ["F\tf\t3\nV\ts\t'abc…", "F\tf\t3\nV\tl\t[1, 2, ...]", "F\tf\t3\nM\t2"] {
+            let mut t = tracker(false, &[]);
+            t.step(Some(Lane(2)), &[sleep(2), locals(2, cut)], None, &|_| None);
+            let a = t.position().unwrap();
+            t.step(Some(Lane(2)), &[sleep(2), locals(2, cut)], None, &|_| None);
+            assert_ne!(t.position().unwrap(), a, "{cut}");
+        }
     }
 
     #[test]
