@@ -244,7 +244,10 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                     continue;
                 }
                 let replaying = matches!(p, Policy::Replay(_));
-                let Some(action) = p.pick(run) else {
+                let pick = crate::sys::phases::start("step: pick");
+                let picked = p.pick(run);
+                pick.end();
+                let Some(action) = picked else {
                     let why = if replaying { "the recorded schedule is over" } else { "no process can be stepped (all are blocked or frozen)" };
                     break EndReason::Stopped(why.into());
                 };
@@ -305,6 +308,7 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
     if let Some(h) = limit {
         let _ = h.join();
     }
+    let _phase = crate::sys::phases::start("end: shutdown (all)");
     run.shutdown_into(&mut recs);
     feed(&mut recs, model);
     let unseen: Vec<Lane> = model.live().map(|p| p.lane).collect();
