@@ -35,11 +35,11 @@ def _zygote(lib):
     Nothing of the user's program has been imported: the child returns here
     and runs it, from its first line, as a fresh start does.
 
-    The forks are made ahead: a *spare* waits (on a pipe of its own) for the
-    next request while the run before it steps, so that a request costs two
-    pipe hand-overs, not two forks of this interpreter. The spare answers
-    the request itself, once it has its group (the starter signals the group
-    at once). Each spare first says `spare PID` on stdout: one made but
+    The forks are made ahead: a *spare* waits for the next request (it reads
+    the requests itself) while the run before it steps, so that a request
+    costs a pipe hand-over, not two forks of this interpreter. The spare
+    answers the request itself, once it has its group (the starter signals
+    the group at once), and tells the zygote, which makes the next one. Each spare first says `spare PID` on stdout: one made but
     never used is the starter's child (adopted), for it to end and reap
     after the zygote.
     What the spare does before its request is what every run's main does
@@ -72,27 +72,31 @@ def _zygote(lib):
 
     def spare():
         """Forks the next spare (a grandchild, adopted by the starter once
-        its parent ended); returns the write end of its request pipe."""
+        its parent ended), which reads the next request itself; returns
+        the read end of a pipe on which it says `t` once it took one."""
         r, w = os.pipe()
         middle = os.fork()
         if middle == 0:
             try:
                 if os.fork() == 0:
-                    os.close(w)
-                    os.close(requests)
+                    os.close(r)
                     os.write(answers, b"spare %d\n" % os.getpid())
                     if where is not None:
                         # What `ps` shows of it meanwhile: a spare, not a
                         # second zygote (whose placeholder is all dots).
                         ctypes.memmove(where[0], b"spare"[:room], min(room, 5))
+                    # The starter writes a request only once the one before
+                    # it was answered: what is read is one line.
                     line = b""
                     while not line.endswith(b"\n"):
-                        got = os.read(r, 4096)
+                        got = os.read(requests, 4096)
                         if not got:
-                            # The zygote ended without a request for it.
+                            # The starter is gone.
                             os._exit(0)
                         line += got
-                    os.close(r)
+                    os.close(requests)
+                    os.write(w, b"t")
+                    os.close(w)
                     seg, lane, session, cwd = line[:-1].decode("utf-8", "surrogateescape").split("\t", 3)
                     encoded = seg.encode()
                     if where is None or len(encoded) > room:
@@ -117,29 +121,24 @@ def _zygote(lib):
             except BaseException:
                 pass
             os._exit(0)
-        os.close(r)
+        os.close(w)
         os.waitpid(middle, 0)
-        return w
+        return r
 
-    pending = b""
-    waiting = None
+    import select
+
     try:
         while True:
-            if waiting is None:
-                waiting = spare()
-            while b"\n" not in pending:
-                got = os.read(requests, 4096)
-                if not got:
+            taken = spare()
+            got = os.read(taken, 1)
+            os.close(taken)
+            if not got:
+                # The spare ended without a request: the starter is gone
+                # (the end of the requests), or the spare was killed.
+                p = select.poll()
+                p.register(requests, select.POLLIN)
+                if any(ev & (select.POLLHUP | select.POLLERR) for _, ev in p.poll(0)):
                     os._exit(0)
-                pending += got
-            line, _, pending = pending.partition(b"\n")
-            try:
-                os.write(waiting, line + b"\n")
-            except OSError:
-                # The spare is gone (killed from outside): no process.
-                os.write(answers, b"-1\n")
-            os.close(waiting)
-            waiting = None
     except _Started:
         return
 

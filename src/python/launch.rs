@@ -172,7 +172,8 @@ pub fn command(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64) -> Co
 /// A running zygote (see the module docs).
 struct Zygote {
     child: std::process::Child,
-    requests: std::process::ChildStdin,
+    /// Read by its spare (see the boot's `_zygote`); `None` once it ends.
+    requests: Option<std::process::ChildStdin>,
     answers: BufReader<std::process::ChildStdout>,
     /// What it was started for: the interpreter, the library, the hash seed,
     /// and the length of its mark's placeholder.
@@ -208,9 +209,10 @@ impl Drop for Zygote {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-        // Its spares end at the end of their request pipe (the zygote held
-        // its other end); the last one's `spare` line may still be on its
-        // way. Every holder of the answers' pipe gone: the end of it.
+        // The spare reads the requests: their end is its end.
+        self.requests = None;
+        // Its spares end at the end of the requests; the last one's
+        // `spare` line may still be on its way. Every holder of the answers' pipe gone: the end of it.
         while self.answer(2_000).is_some() {}
         for pid in std::mem::take(&mut self.spares) {
             // Only while it is our child (adopted; reaped here if it has
@@ -305,13 +307,13 @@ pub fn zygote_start(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64, 
         let mut child = z.spawn().ok()?;
         let requests = child.stdin.take()?;
         let answers = BufReader::new(child.stdout.take()?);
-        *slot = Some(Zygote { child, requests, answers, key, spares: Vec::new() });
+        *slot = Some(Zygote { child, requests: Some(requests), answers, key, spares: Vec::new() });
     }
     let z = slot.as_mut()?;
     let cwd = std::env::current_dir().ok()?;
     let line = format!("{seg}\t{lane}\t{}\t{}\n", u8::from(own_session), cwd.to_str()?);
     let answer = (|| {
-        z.requests.write_all(line.as_bytes()).ok()?;
+        z.requests.as_mut()?.write_all(line.as_bytes()).ok()?;
         // A zygote that stopped answering must not hang a start.
         z.answer(10_000)?.trim().parse::<i32>().ok()
     })();
