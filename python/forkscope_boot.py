@@ -15,7 +15,7 @@ import sys
 _CODE = {}
 
 
-def _zygote():
+def _zygote(lib):
     """A ready interpreter that forks the main process of a run on request
     (`explore` makes hundreds of runs; the interpreter and forkscope's Python
     side load once). Requests come on stdin, one a line,
@@ -33,7 +33,17 @@ def _zygote():
     `sys.orig_argv`) of `-c <boot> SEGMENT LANE`. PYTHONHASHSEED was the
     run's at the zygote's start (the starter keeps one zygote per seed).
     Nothing of the user's program has been imported: the child returns here
-    and runs it, from its first line, as a fresh start does."""
+    and runs it, from its first line, as a fresh start does.
+
+    The forks are made ahead: a *spare* waits for the next request (it reads
+    the requests itself) while the run before it steps, so that a request
+    costs a pipe hand-over, not two forks of this interpreter. The spare
+    answers the request itself, once it has its group (the starter signals
+    the group at once), and tells the zygote, which makes the next one. Each spare first says `spare PID` on stdout: one made but
+    never used is the starter's child (adopted), for it to end and reap
+    after the zygote.
+    What the spare does before its request is what every run's main does
+    first and the same for each (see `_ready`)."""
     import ctypes
 
     mark = "FORKSCOPE_RUN"
@@ -58,27 +68,40 @@ def _zygote():
     os.dup2(null, 0)
     os.dup2(null, 1)
     os.close(null)
-    pending = b""
-    while True:
-        while b"\n" not in pending:
-            got = os.read(requests, 4096)
-            if not got:
-                os._exit(0)
-            pending += got
-        line, _, pending = pending.partition(b"\n")
-        seg, lane, session, cwd = line.decode("utf-8", "surrogateescape").split("\t", 3)
-        encoded = seg.encode()
-        if where is None or len(encoded) > room:
-            os.write(answers, b"-22\n")
-            continue
+    _ready(lib)
+
+    def spare():
+        """Forks the next spare (a grandchild, adopted by the starter once
+        its parent ended), which reads the next request itself; returns
+        the read end of a pipe on which it says `t` once it took one."""
         r, w = os.pipe()
         middle = os.fork()
         if middle == 0:
             try:
                 if os.fork() == 0:
                     os.close(r)
+                    os.write(answers, b"spare %d\n" % os.getpid())
+                    if where is not None:
+                        # What `ps` shows of it meanwhile: a spare, not a
+                        # second zygote (whose placeholder is all dots).
+                        ctypes.memmove(where[0], b"spare"[:room], min(room, 5))
+                    # The starter writes a request only once the one before
+                    # it was answered: what is read is one line.
+                    line = b""
+                    while not line.endswith(b"\n"):
+                        got = os.read(requests, 4096)
+                        if not got:
+                            # The starter is gone.
+                            os._exit(0)
+                        line += got
                     os.close(requests)
-                    os.close(answers)
+                    os.write(w, b"t")
+                    os.close(w)
+                    seg, lane, session, cwd = line[:-1].decode("utf-8", "surrogateescape").split("\t", 3)
+                    encoded = seg.encode()
+                    if where is None or len(encoded) > room:
+                        os.write(answers, b"-22\n")
+                        os._exit(0)
                     if session == "1":
                         os.setsid()
                     else:
@@ -90,22 +113,54 @@ def _zygote():
                     sys.argv = [sys.argv[0], seg, lane]
                     if hasattr(sys, "orig_argv"):
                         sys.orig_argv = sys.orig_argv[:-2] + [seg, lane]
-                    os.write(w, str(os.getpid()).encode())
-                    os.close(w)
-                    return
+                    os.write(answers, str(os.getpid()).encode() + b"\n")
+                    os.close(answers)
+                    raise _Started
+            except _Started:
+                raise
             except BaseException:
                 pass
             os._exit(0)
         os.close(w)
         os.waitpid(middle, 0)
-        pid = b""
+        return r
+
+    import select
+
+    try:
         while True:
-            got = os.read(r, 32)
+            taken = spare()
+            got = os.read(taken, 1)
+            os.close(taken)
             if not got:
-                break
-            pid += got
-        os.close(r)
-        os.write(answers, (pid or b"-1") + b"\n")
+                # The spare ended without a request: the starter is gone
+                # (the end of the requests), or the spare was killed.
+                p = select.poll()
+                p.register(requests, select.POLLIN)
+                if any(ev & (select.POLLHUP | select.POLLERR) for _, ev in p.poll(0)):
+                    os._exit(0)
+    except _Started:
+        return
+
+
+class _Started(BaseException):
+    """Leaves the zygote's loop in a spare that got its request: it goes on
+    as the run's main process."""
+
+
+def _ready(lib):
+    """What every run's main does first and the same for each, done once in
+    the zygote before its forks: the library's functions declared, and the
+    modules the program's start imports (forkscope's `multiprocessing`, and
+    what the lane streams and signal handling import) loaded. None of it
+    touches the run (nothing is attached yet)."""
+    import forkscope_rt as rt
+
+    rt.bind(lib)
+    import select  # noqa: F401
+    import signal  # noqa: F401
+
+    import multiprocessing.process  # noqa: F401
 
 
 def _boot():
@@ -196,7 +251,7 @@ def _boot():
 
     if sys.argv[1:2] == ["--zygote"]:
         precompile()
-        _zygote()
+        _zygote(lib)
     forkscope_rt.main.run_main(lib)
 
 

@@ -111,7 +111,9 @@ pub fn run(mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> any
         let ps = if ps.is_empty() { String::new() } else { format!(", {}", ps.join(" ")) };
         let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(lesson.title(lang)));
     }
+    let phase = crate::sys::phases::start("run start (all)");
     let mut run = Run::start(opts)?;
+    phase.end();
     run.set_input(match h.input {
         Some(lines) => crate::conductor::Input::new(lines, false),
         None => crate::conductor::Input::new(Vec::new(), true),
@@ -144,7 +146,10 @@ pub fn run(mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> any
     };
     // Goals are for a student's stepping: only a replayed recording has one.
     let stepped_by_someone = matches!(h.policy, Some(schedule::Policy::Replay(_)));
+    let phase = crate::sys::phases::start("run steps and end (all)");
     let reason = schedule::drive(&mut run, &mut model, h.policy, h.timeout, &mut on_record);
+    phase.end();
+    let phase = crate::sys::phases::start("judge and drop");
     let stats = run.stats();
     let elapsed = run.elapsed();
     let sched = run.schedule().to_vec();
@@ -152,7 +157,9 @@ pub fn run(mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> any
     let judge = crate::scenario::condition::Judge::new();
     // Judged before the run goes, while its folder holds the files it wrote.
     let verdicts = crate::scenario::condition::judge_run(&judge, lesson, params, &model, Some(summary.outcome.name()), Some(run.workdir()), lang);
+    let dropping = crate::sys::phases::start("run drop");
     drop(run);
+    dropping.end();
     for (message, name) in verdicts.bad.iter().zip(&verdicts.bad_names) {
         summary.findings.push(crate::model::summary::FindingOut { kind: "bad".into(), message: message.clone(), processes: vec![], resources: vec![], name: Some(name.clone()) });
     }
@@ -174,6 +181,7 @@ pub fn run(mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> any
     if let Some(message) = unexplained_error(&model, &summary, stats.corrupt) {
         summary.findings.push(crate::model::summary::FindingOut { kind: "error".into(), message, processes: vec![model.pname(crate::vocab::Lane::MAIN)], resources: vec![], name: None });
     }
+    phase.end();
     summary.elapsed_s = (elapsed.as_secs_f64() * 1000.0).round() / 1000.0;
     if quiet {
     } else if json {

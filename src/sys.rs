@@ -419,6 +419,74 @@ pub fn fine_timer_slack() {
     });
 }
 
+/// Where a run's time goes, when `FORKSCOPE_PHASES` is set: each phase's
+/// count and wall time, added up over the runs of this process (the
+/// conductor's start, steps, end and cleanup; `explore` prints the table at
+/// its end). Off, a phase costs one relaxed load.
+pub mod phases {
+    use std::sync::Mutex;
+    use std::time::{Duration, Instant};
+
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    static TABLE: Mutex<Vec<(&'static str, u64, Duration)>> = Mutex::new(Vec::new());
+
+    /// Whether phases are measured (`FORKSCOPE_PHASES` set).
+    pub fn on() -> bool {
+        *ON.get_or_init(|| std::env::var_os("FORKSCOPE_PHASES").is_some())
+    }
+
+    /// Adds `took` to `name`.
+    pub fn add(name: &'static str, took: Duration) {
+        if !on() {
+            return;
+        }
+        let mut t = TABLE.lock().unwrap_or_else(|e| e.into_inner());
+        match t.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(row) => {
+                row.1 += 1;
+                row.2 += took;
+            }
+            None => t.push((name, 1, took)),
+        }
+    }
+
+    /// A phase from now until [`Phase::end`] (or its drop).
+    #[derive(Debug)]
+    pub struct Phase(&'static str, Option<Instant>);
+
+    impl Phase {
+        pub fn end(mut self) {
+            self.stop();
+        }
+        fn stop(&mut self) {
+            if let Some(t) = self.1.take() {
+                add(self.0, t.elapsed());
+            }
+        }
+    }
+
+    impl Drop for Phase {
+        fn drop(&mut self) {
+            self.stop();
+        }
+    }
+
+    /// Starts measuring `name`.
+    pub fn start(name: &'static str) -> Phase {
+        Phase(name, on().then(Instant::now))
+    }
+
+    /// The table (phase, count, total, mean), in the order phases first came.
+    pub fn table() -> String {
+        let t = TABLE.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = String::from("phase                          count    total ms   mean ms\n");
+        for (name, n, d) in t.iter() {
+            out.push_str(&format!("{name:<30} {n:>6} {:>11.1} {:>9.3}\n", d.as_secs_f64() * 1e3, d.as_secs_f64() * 1e3 / (*n).max(1) as f64));
+        }
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -492,22 +492,31 @@ fn a_python_run_forked_from_the_ready_interpreter_starts_as_a_fresh_one() {
 }
 
 /// The zygote ends with its explore: at the end, when the search is
-/// stopped (SIGINT, as Ctrl-C), and when explore is killed outright; and no
-/// segment, folder or process of a run is left behind.
+/// stopped (SIGINT, as Ctrl-C), and when explore is killed outright; so do
+/// the spares it forks ahead (a run's main waiting for its run, adopted by
+/// explore); and no segment, folder or process of a run is left behind.
 #[test]
-fn the_ready_interpreter_ends_with_its_explore_however_it_ends() {
+fn the_ready_interpreter_and_its_spares_end_with_their_explore_however_it_ends() {
     let _share = crate::common::share();
-    let zygotes_of = |pid: i32| -> Vec<i32> {
+    // Children of `pid` started as `--zygote PLACEHOLDER` whose placeholder
+    // (what `ps` shows) starts with `what`: `.` the zygote, `spare` a spare.
+    let zygote_children = |pid: i32, what: &'static [u8]| -> Vec<i32> {
         let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
         dir.flatten()
             .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
             .filter(|p| {
                 let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
                 let ppid = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|x| x.parse::<i32>().ok());
-                ppid == Some(pid) && std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == b"--zygote"))
+                ppid == Some(pid)
+                    && std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| {
+                        let args: Vec<&[u8]> = c.split(|&b| b == 0).collect();
+                        args.windows(2).any(|w| w[0] == b"--zygote" && w[1].starts_with(what))
+                    })
             })
             .collect()
     };
+    let zygotes_of = |pid: i32| zygote_children(pid, b".");
+    let spares_of = |pid: i32| zygote_children(pid, b"spare");
     let cwd = tempdir("explore-zygote-end");
     // The safe ticket race at its defaults: minutes of interleavings, surely
     // under way when stopped; two buyers and one ticket: a few seconds.
@@ -535,6 +544,14 @@ fn the_ready_interpreter_ends_with_its_explore_however_it_ends() {
         }
         assert_eq!(zygotes.len(), 1, "no zygote seen under explore {pid} {params:?}");
         if let Some(signal) = signal {
+            // The long search: a spare waits for the next run (one at a time).
+            let mut spares = Vec::new();
+            while spares.is_empty() && t0.elapsed() < Duration::from_secs(60) && child.try_wait().unwrap().is_none() {
+                std::thread::sleep(Duration::from_millis(20));
+                spares = spares_of(pid);
+            }
+            assert!(spares.len() == 1, "no spare (or more than one) seen under explore {pid} {params:?}: {spares:?}");
+            zygotes.extend(spares);
             std::thread::sleep(Duration::from_millis(500));
             // SAFETY: a plain kill of our own child.
             unsafe { libc::kill(pid, signal) };

@@ -20,7 +20,9 @@ from forkscope_rt.ending import end_managers, run_as_python
 def run_main(lib):
     seg = sys.argv[1] if len(sys.argv) > 1 else ""
     lane = int(sys.argv[2]) if len(sys.argv) > 2 and sys.argv[2].isdigit() else 0
-    rt.bind(lib)
+    if rt.lib is not lib:
+        # (A zygote's child has it bound already: see forkscope_boot.)
+        rt.bind(lib)
     b, n = rt.text(seg)
     if lib.fs_attach(b, n, lane) == rt.ERR:
         sys.stderr.write("forkscope: %s\n" % rt.last_error())

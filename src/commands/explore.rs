@@ -39,7 +39,11 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
     let mut out = stdout.lock();
     use std::io::Write;
     if args.all {
-        return match crate::explore::explore_all(&opts, &mut out) {
+        let all = crate::explore::explore_all(&opts, &mut out);
+        if crate::sys::phases::on() {
+            eprint!("{}", crate::sys::phases::table());
+        }
+        return match all {
             Ok(r) => {
                 if args.json {
                     let _ = writeln!(out, "{}", crate::explore::report::all_json(&r, &opts));

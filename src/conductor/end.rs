@@ -46,6 +46,7 @@ impl Run {
         // parent too (`setsid`, a double fork) still carries the run's mark.
         // The end waits until a sweep finds none of it alive.
         let from = out.len();
+        let phase = sys::phases::start("end: kill and sweep");
         let t0 = Instant::now();
         let mut round = 0;
         let mut strays = usize::MAX;
@@ -57,6 +58,7 @@ impl Run {
             // tenth round (20 ms), not every one while a thousand processes
             // are still dying (it took the CPU their ends need).
             if round % 10 == 0 {
+                let _phase = sys::phases::start("end: family sweep");
                 strays = self.kill_family();
             }
             round += 1;
@@ -66,12 +68,16 @@ impl Run {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
+        phase.end();
+        let phase = sys::phases::start("end: reaper stop");
         sys::forget_run_group(self.pgid);
         // Stop the reaper (it reaps the adopted zombies on its way out).
         self.stop_reaper();
         if let Some(h) = self.reaper.take() {
             let _ = h.join();
         }
+        phase.end();
+        let phase = sys::phases::start("end: drain, template, guard");
         self.drain(out, true);
         if let Some(closing) = out[from..].iter().position(|r| matches!(r.kind, crate::model::RecordKind::Closing)) {
             in_lane_order(&mut out[from + closing..]);
@@ -82,6 +88,7 @@ impl Run {
             drop(writer);
             sys::wait_child(pid, true);
         }
+        phase.end();
     }
 
     /// The ends of `lanes` that no record brought (a ring that was full when

@@ -204,6 +204,7 @@ impl Run {
     /// Waits (draining into `out`) until the run is quiescent or everything
     /// ended; false if `max` passed first or a stop was asked for.
     pub fn settle(&mut self, out: &mut Vec<Record>, max: Duration) -> bool {
+        let _phase = sys::phases::start("step: settle");
         let t0 = Instant::now();
         let mut pause = Duration::from_micros(20);
         // A step is mostly done in well under a millisecond (`explore`

@@ -228,10 +228,15 @@ fn start_template(exe: &Path, segment: &str) -> std::io::Result<i32> {
 impl Run {
     /// Starts a run (see the module docs).
     pub fn start(options: RunOptions) -> Result<Run, RunError> {
+        let phase = sys::phases::start("start: sweep stale");
         crate::shm::sweep_stale();
         sweep_stale_scratch();
         sys::set_child_subreaper();
+        phase.end();
+        let phase = sys::phases::start("start: segment");
         let seg = Arc::new(Segment::create(options.geometry)?);
+        phase.end();
+        let phase = sys::phases::start("start: folder, threads, guard");
         let scratch = make_scratch().map_err(RunError::Scratch)?;
         let scratch_alive = match sys::hold_alive(&scratch) {
             Ok(fd) => fd,
@@ -313,6 +318,8 @@ impl Run {
         run.reaper_wake = Some(wake_w);
         run.reaper = Some(reaper::spawn(seg.clone(), run.lane0.clone(), run.reaper_stop.clone(), wake_r, run.own.clone()).map_err(RunError::Thread)?);
 
+        phase.end();
+        let phase = sys::phases::start("start: main process");
         let lane = v.alloc_lane(NONE)?;
         debug_assert_eq!(lane, MAIN_LANE);
         let l = v.lane(lane).expect("main lane");
@@ -355,6 +362,7 @@ impl Run {
         run.lane0.emit(&v, RawKind::Spawn, OpBody { op: 0, other: lane as u16, res: NONE, a: pid as i64, b: me as i64, c: 0, d: 0 });
         l.go.store(1, Release);
         v.wake_lane(lane);
+        phase.end();
         Ok(run)
     }
 

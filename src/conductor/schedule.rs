@@ -246,7 +246,9 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                     continue;
                 }
                 let replaying = matches!(p, Policy::Replay(_));
+                let pick = crate::sys::phases::start("step: pick");
                 let picked = p.pick(run);
+                pick.end();
                 // (A chooser's `None` is its own decision: it is not asked twice.)
                 if picked.is_none() && !matches!(p, Policy::Replay(_) | Policy::Call(_)) && !looked_again {
                     // Nothing can step, though no deadlock is in the records:
@@ -325,6 +327,7 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
     if let Some(h) = limit {
         let _ = h.join();
     }
+    let _phase = crate::sys::phases::start("end: shutdown (all)");
     run.shutdown_into(&mut recs);
     feed(&mut recs, model);
     let unseen: Vec<Lane> = model.live().map(|p| p.lane).collect();

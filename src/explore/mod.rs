@@ -466,7 +466,10 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
             continue;
         }
         let (policy, tap) = dpor::Search::policy(&search);
+        let phase = crate::sys::phases::start("explore: a search run (all)");
         let f = run_once(opts, opts.spec.seed, policy, Some(tap))?;
+        phase.end();
+        let _between = crate::sys::phases::start("explore: between search runs");
         // A stop (Ctrl-C, SIGTERM) cut that run short: what it reached says
         // nothing, and the search is not over — never "verified".
         if crate::sys::stop_requested().is_some() {

@@ -18,7 +18,11 @@
 //! folder, process group and parent as for an exec: see `_zygote` in the
 //! boot). One zygote per forkscope process and hash seed; it ends with the
 //! forkscope process (at the end of its stdin) or at [`zygote_end`]. Any
-//! failure falls back to the exec.
+//! failure falls back to the exec. The zygote forks ahead: the next run's
+//! main waits as a *spare* (adopted by this process, `--zygote spare…` in
+//! `ps`) while a run steps, and a request only hands it the run; the library's
+//! functions are declared and forkscope's `multiprocessing` imported once,
+//! before any fork. A spare never used ends and is reaped with the zygote.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -178,17 +182,56 @@ pub fn command(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64) -> Co
 /// A running zygote (see the module docs).
 struct Zygote {
     child: std::process::Child,
-    requests: std::process::ChildStdin,
+    /// Read by its spare (see the boot's `_zygote`); `None` once it ends.
+    requests: Option<std::process::ChildStdin>,
     answers: BufReader<std::process::ChildStdout>,
     /// What it was started for: the interpreter, the library, the hash seed,
     /// and the length of its mark's placeholder.
     key: (PathBuf, PathBuf, u64, usize),
+    /// The pids of the spares it made (forked ahead, see the boot's
+    /// `_zygote`) that have not yet become a run's main: our children
+    /// (adopted), to end and reap with it.
+    spares: Vec<i32>,
+}
+
+impl Zygote {
+    /// The next line of the zygote's answers, within `ms` (`None`: none came,
+    /// or the zygote is gone); `spare PID` lines are noted, not returned.
+    fn answer(&mut self, ms: i32) -> Option<String> {
+        use std::os::fd::AsFd;
+        loop {
+            if self.answers.buffer().is_empty() && crate::sys::poll_readable(&[self.answers.get_ref().as_fd()], ms).is_empty() {
+                return None;
+            }
+            let mut got = String::new();
+            if self.answers.read_line(&mut got).ok()? == 0 {
+                return None;
+            }
+            match got.trim().strip_prefix("spare ") {
+                Some(pid) => self.spares.extend(pid.parse::<i32>().ok().filter(|&p| p > 1)),
+                None => return Some(got),
+            }
+        }
+    }
 }
 
 impl Drop for Zygote {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        // The spare reads the requests: their end is its end.
+        self.requests = None;
+        // Its spares end at the end of the requests; the last one's
+        // `spare` line may still be on its way. Every holder of the answers' pipe gone: the end of it.
+        while self.answer(2_000).is_some() {}
+        for pid in std::mem::take(&mut self.spares) {
+            // Only while it is our child (adopted; reaped here if it has
+            // ended): the pid is its own until we reap it.
+            if crate::sys::wait_child(pid, false) == crate::sys::ChildWait::Running {
+                crate::sys::kill(pid, libc::SIGKILL);
+                crate::sys::wait_child(pid, true);
+            }
+        }
     }
 }
 
@@ -274,24 +317,22 @@ pub fn zygote_start(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64, 
         let mut child = z.spawn().ok()?;
         let requests = child.stdin.take()?;
         let answers = BufReader::new(child.stdout.take()?);
-        *slot = Some(Zygote { child, requests, answers, key });
+        *slot = Some(Zygote { child, requests: Some(requests), answers, key, spares: Vec::new() });
     }
     let z = slot.as_mut()?;
     let cwd = std::env::current_dir().ok()?;
     let line = format!("{seg}\t{lane}\t{}\t{}\n", u8::from(own_session), cwd.to_str()?);
     let answer = (|| {
-        z.requests.write_all(line.as_bytes()).ok()?;
+        z.requests.as_mut()?.write_all(line.as_bytes()).ok()?;
         // A zygote that stopped answering must not hang a start.
-        use std::os::fd::AsFd;
-        if z.answers.buffer().is_empty() && crate::sys::poll_readable(&[z.answers.get_ref().as_fd()], 10_000).is_empty() {
-            return None;
-        }
-        let mut got = String::new();
-        z.answers.read_line(&mut got).ok()?;
-        got.trim().parse::<i32>().ok()
+        z.answer(10_000)?.trim().parse::<i32>().ok()
     })();
     match answer {
-        Some(pid) if pid > 0 => Some(pid),
+        Some(pid) if pid > 0 => {
+            // A run's main now, reaped by the run.
+            z.spares.retain(|&p| p != pid);
+            Some(pid)
+        }
         Some(_) => None,
         None => {
             // Broken: end it; the next run starts another.

@@ -14,7 +14,8 @@ use super::{NAME_PREFIX, ShmError, View};
 
 /// A mapped segment. The conductor's copy owns the name and unlinks it on drop.
 pub struct Segment {
-    shmem: Shmem,
+    /// Dropped in [`Segment`]'s own drop, before its lock (see there).
+    shmem: std::mem::ManuallyDrop<Shmem>,
     /// The conductor's (and the guard's) shared lock on the segment's file:
     /// while it is held, no sweep removes the segment (see [`sweep_stale`]).
     alive: Option<nix::fcntl::Flock<std::os::fd::OwnedFd>>,
@@ -57,7 +58,7 @@ impl Segment {
             .create()
             .map_err(|e| ShmError::Create(e.to_string()))?;
         let comp = Box::new(Companions::new(&name));
-        let mut seg = Segment { shmem, name, geo, off, alive: None, comp };
+        let mut seg = Segment { shmem: std::mem::ManuallyDrop::new(shmem), name, geo, off, alive: None, comp };
         seg.hold_alive()?;
         seg.reserve_space()?;
         seg.init();
@@ -175,7 +176,7 @@ impl Segment {
         if off.total as u64 != h.total_size.load(Relaxed) || off.total > len {
             return Err(bad(format!("size {} does not match its geometry ({})", len, off.total)));
         }
-        Ok(Segment { shmem, name: name.to_string(), geo, off, alive: None, comp: Box::new(Companions::new(name)) })
+        Ok(Segment { shmem: std::mem::ManuallyDrop::new(shmem), name: name.to_string(), geo, off, alive: None, comp: Box::new(Companions::new(name)) })
     }
 
     pub fn name(&self) -> &str {
@@ -208,11 +209,49 @@ impl Segment {
 
 impl Drop for Segment {
     /// The owner (the conductor's copy) removes the segment's companions
-    /// with it; `shared_memory` unlinks the segment itself.
+    /// with it; `shared_memory` unlinks the segment itself. The owner's
+    /// lock goes last, on a thread of its own (see [`close_later`]).
     fn drop(&mut self) {
-        if self.shmem.is_owner() {
+        let owner = self.shmem.is_owner();
+        if owner {
             remove_companions(&self.name);
         }
+        // SAFETY: dropped once, here, and never used again: `self` is
+        // being dropped, and no view outlives the segment it borrows.
+        unsafe { std::mem::ManuallyDrop::drop(&mut self.shmem) };
+        if owner && let Some(alive) = self.alive.take() {
+            close_later(alive);
+        }
+    }
+}
+
+/// Closes `file` on a thread of its own. The lock on a segment's file is
+/// the last reference to its pages once the segment is unmapped and
+/// unlinked (its name is gone at once): that close frees every page of it,
+/// a third of a run's teardown (`explore` makes hundreds of runs), which
+/// need not hold up the next run. Should this process end first, the
+/// kernel closes it.
+fn close_later(file: nix::fcntl::Flock<std::os::fd::OwnedFd>) {
+    use std::sync::mpsc::{Sender, channel};
+    static CLOSER: std::sync::Mutex<Option<Sender<nix::fcntl::Flock<std::os::fd::OwnedFd>>>> = std::sync::Mutex::new(None);
+    let mut closer = CLOSER.lock().unwrap_or_else(|e| e.into_inner());
+    if closer.is_none() {
+        let (tx, rx) = channel::<nix::fcntl::Flock<std::os::fd::OwnedFd>>();
+        let started = std::thread::Builder::new().name("closer".into()).spawn(move || {
+            for file in rx {
+                drop(file);
+            }
+        });
+        if started.is_err() {
+            return;
+        }
+        *closer = Some(tx);
+    }
+    if let Some(tx) = closer.as_ref()
+        && let Err(back) = tx.send(file)
+    {
+        // The thread is gone: here, then.
+        drop(back.0);
     }
 }
 
