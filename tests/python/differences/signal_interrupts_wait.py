@@ -5,9 +5,9 @@
 # processes, as a Ctrl-C or a kill does.
 import multiprocessing
 import os
-import select
 import signal
-import time
+
+from _alarm import send_when_waiting
 
 
 class Alarm(Exception):
@@ -34,26 +34,7 @@ def interrupt(pid, c):
 
 
 def send_alarm(pid):
-    """SIGALRM to `pid` once its main thread has slept (state S, in its
-    wait) for a tenth of a second straight, so the signal comes inside the
-    wait however loaded the machine is (one that comes as the wait begins is
-    handled only when it ends, in CPython as here). os.read and select()
-    are not ops of the run."""
-    time.sleep(0.3)
-    since = None
-    while True:
-        fd = os.open('/proc/%d/task/%d/stat' % (pid, pid), os.O_RDONLY)
-        state = os.read(fd, 4096).rsplit(b')', 1)[1].split()[0]
-        os.close(fd)
-        now = time.monotonic()
-        if state != b'S':
-            since = None
-        elif since is None:
-            since = now
-        elif now - since >= 0.1:
-            break
-        select.select([], [], [], 0.01)
-    os.kill(pid, signal.SIGALRM)
+    send_when_waiting(pid, 0.3)
 
 
 def alarm_during(name, wait):
