@@ -118,7 +118,10 @@ fn bounds(r: &AllExplored, opts: &ExploreOptions) -> String {
 /// `explore --all`'s closing lines.
 pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
     let secs = r.elapsed.as_secs_f64();
-    let seen = if r.seen_states > 0 { format!(", {} ended at a state seen before", r.seen_states) } else { String::new() };
+    // Of the runs ended at a state seen before, `cycles` came back to one of
+    // their own (a program that loops): said so.
+    let looped = if r.cycles > 0 { format!(" ({} of them back where the run had been: a loop)", r.cycles) } else { String::new() };
+    let seen = if r.seen_states > 0 { format!(", {} ended at a state seen before{looped}", r.seen_states) } else { String::new() };
     let sampled = if r.sampled > 0 { format!(", {} by sampled schedules", r.sampled) } else { String::new() };
     let ran = format!("{} ran ({}{sampled}{seen}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), crate::words::count(r.runs.into(), "run"));
     if let Some(failed) = &r.failed {
@@ -155,7 +158,7 @@ pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
             // With states seen before, not every interleaving ran to its end:
             // each was covered, by its run or by the state it reached.
             let all = if r.seen_states > 0 {
-                format!("every interleaving covered: {} ran to the end, {} ended at a state seen before ({}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), r.seen_states, crate::words::count(r.runs.into(), "run"))
+                format!("every interleaving covered: {} ran to the end, {} ended at a state seen before{looped} ({}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), r.seen_states, crate::words::count(r.runs.into(), "run"))
             } else {
                 format!("all {ran}")
             };

@@ -49,7 +49,9 @@ pub enum Verdict {
     /// Every inequivalent interleaving ran, none bad.
     /// `bad`: the one bad outcome hunted (`--bad`), if one was.
     /// `seen`: runs that ended at a state searched before (the reductions).
-    Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String>, seen: u64 },
+    /// `seen`: runs that ended at a state searched before; `cycles` of
+    /// them came back to a state of their own run (a program that loops).
+    Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String>, seen: u64, cycles: u64 },
     /// The budget cut the search: nothing bad within it.
     Bounded { interleavings: u64, runs: u64 },
     /// A bad schedule, minimised, saved: the shortest of the search's bad
@@ -208,15 +210,29 @@ impl Verdict {
     /// The banner's sentence; `Some(true)` red, `Some(false)` green, `None` plain.
     pub fn banner(&self, l: Lang) -> (String, Option<bool>) {
         match self {
-            Verdict::Verified { interleavings, runs, secs, bad, seen } if *seen > 0 => (
-                match (l, bad) {
-                    (Lang::En, None) => format!("✔ VERIFIED (explore --all): every interleaving covered — {interleavings} ran to the end, {seen} stopped at a state already searched ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
-                    (Lang::En, Some(b)) => format!("✔ VERIFIED (explore --all): every interleaving covered — {interleavings} ran to the end, {seen} stopped at a state already searched ({}, {secs:.1} s), none gives {b}", crate::words::count(*runs, "run")),
-                    (Lang::Zh, None) => format!("✔ 已验证(explore --all):所有交错都覆盖了——{interleavings} 种运行到底,{seen} 次在已搜索过的状态处停下({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
-                    (Lang::Zh, Some(b)) => format!("✔ 已验证(explore --all):所有交错都覆盖了——{interleavings} 种运行到底,{seen} 次在已搜索过的状态处停下({runs} 次运行,{secs:.1} 秒),没有一种得到 {b}"),
-                },
-                Some(false),
-            ),
+            Verdict::Verified { interleavings, runs, secs, bad, seen, cycles } if *seen > 0 => {
+                // A run that came back to where it had been (a program that
+                // loops forever) is said so: "a state already searched" reads
+                // as if another run had been there.
+                let searched = seen.saturating_sub(*cycles);
+                let stopped = match (l, searched, *cycles) {
+                    (Lang::En, s, 0) => format!("{s} stopped at a state already searched"),
+                    (Lang::En, 0, c) => format!("{c} came back to where it had been (a loop: what follows repeats)"),
+                    (Lang::En, s, c) => format!("{s} stopped at a state already searched, {c} came back to where it had been (a loop)"),
+                    (Lang::Zh, s, 0) => format!("{s} 次在已搜索过的状态处停下"),
+                    (Lang::Zh, 0, c) => format!("{c} 次回到了之前到过的状态(循环:之后都是重复)"),
+                    (Lang::Zh, s, c) => format!("{s} 次在已搜索过的状态处停下,{c} 次回到了之前到过的状态(循环)"),
+                };
+                (
+                    match (l, bad) {
+                        (Lang::En, None) => format!("✔ VERIFIED (explore --all): every interleaving covered — {interleavings} ran to the end, {stopped} ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
+                        (Lang::En, Some(b)) => format!("✔ VERIFIED (explore --all): every interleaving covered — {interleavings} ran to the end, {stopped} ({}, {secs:.1} s), none gives {b}", crate::words::count(*runs, "run")),
+                        (Lang::Zh, None) => format!("✔ 已验证(explore --all):所有交错都覆盖了——{interleavings} 种运行到底,{stopped}({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
+                        (Lang::Zh, Some(b)) => format!("✔ 已验证(explore --all):所有交错都覆盖了——{interleavings} 种运行到底,{stopped}({runs} 次运行,{secs:.1} 秒),没有一种得到 {b}"),
+                    },
+                    Some(false),
+                )
+            }
             Verdict::Verified { interleavings, runs, secs, bad, .. } => (
                 match (l, bad) {
                     (Lang::En, None) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
@@ -427,7 +443,7 @@ fn outcome(v: &serde_json::Value) -> Option<Verdict> {
     let n = |v: &serde_json::Value, k: &str| v[k].as_u64().unwrap_or(0);
     let (interleavings, runs) = (n(v, "interleavings"), n(v, "runs"));
     match v["result"].as_str()? {
-        "verified" => Some(Verdict::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0), bad: v["bad"].as_str().map(str::to_string), seen: n(v, "seen_states") }),
+        "verified" => Some(Verdict::Verified { interleavings, runs, secs: v["elapsed_s"].as_f64().unwrap_or(0.0), bad: v["bad"].as_str().map(str::to_string), seen: n(v, "seen_states"), cycles: n(v, "cycles") }),
         "bounded" => Some(Verdict::Bounded { interleavings, runs }),
         "counterexample" => {
             let c = &v["counterexample"];
@@ -457,7 +473,7 @@ mod tests {
     #[test]
     fn the_summary_object_reads_as_its_outcome() {
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5});
-        assert_eq!(outcome(&v), Some(Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: None, seen: 0 }));
+        assert_eq!(outcome(&v), Some(Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: None, seen: 0, cycles: 0 }));
         let hunted = outcome(&serde_json::json!({"result": "verified", "interleavings": 36, "runs": 84, "elapsed_s": 6.5, "bad": "oversold"})).unwrap();
         assert!(hunted.banner(Lang::En).0.ends_with("none gives oversold"), "{:?}", hunted.banner(Lang::En));
         let v = serde_json::json!({"type": "explore", "mode": "all", "result": "counterexample", "interleavings": 3, "runs": 5,
@@ -492,14 +508,22 @@ mod tests {
     #[test]
     fn one_interleaving_is_not_called_all_1() {
         for bad in [None, Some("oversold".to_string())] {
-            let one = Verdict::Verified { interleavings: 1, runs: 1, secs: 0.1, bad: bad.clone(), seen: 0 }.banner(Lang::En).0;
+            let one = Verdict::Verified { interleavings: 1, runs: 1, secs: 0.1, bad: bad.clone(), seen: 0, cycles: 0 }.banner(Lang::En).0;
             assert!(one.contains("the one interleaving there is") && !one.contains("all 1"), "{one}");
-            let many = Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: bad.clone(), seen: 0 }.banner(Lang::En).0;
+            let many = Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: bad.clone(), seen: 0, cycles: 0 }.banner(Lang::En).0;
             assert!(many.contains("all 36 inequivalent interleavings"), "{many}");
             // Runs that stopped at a state searched before: not "the one
             // interleaving there is" (the safe race, four buyers: 1 ran to
             // its end, 10 stopped at a seen state).
-            let reduced = Verdict::Verified { interleavings: 1, runs: 13, secs: 1.2, bad: bad.clone(), seen: 10 };
+            let reduced = Verdict::Verified { interleavings: 1, runs: 13, secs: 1.2, bad: bad.clone(), seen: 10, cycles: 0 };
+            // A program that loops forever, verified by its run coming back
+            // to where it had been: said so, not "a state already searched".
+            let looped = Verdict::Verified { interleavings: 0, runs: 1, secs: 0.2, bad: bad.clone(), seen: 1, cycles: 1 };
+            let (en, zh) = (looped.banner(Lang::En).0, looped.banner(Lang::Zh).0);
+            assert!(en.contains("0 ran to the end, 1 came back to where it had been (a loop") && !en.contains("already searched"), "{en}");
+            assert!(zh.contains("1 次回到了之前到过的状态") && !zh.contains("已搜索过"), "{zh}");
+            let both = Verdict::Verified { interleavings: 2, runs: 6, secs: 0.9, bad: bad.clone(), seen: 4, cycles: 1 }.banner(Lang::En).0;
+            assert!(both.contains("3 stopped at a state already searched, 1 came back to where it had been"), "{both}");
             let (en, zh) = (reduced.banner(Lang::En).0, reduced.banner(Lang::Zh).0);
             assert!(en.contains("every interleaving covered — 1 ran to the end, 10 stopped at a state already searched") && !en.contains("the one interleaving"), "{en}");
             assert!(zh.contains("10 次在已搜索过的状态处停下"), "{zh}");
