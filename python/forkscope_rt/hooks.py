@@ -481,23 +481,12 @@ def sleep(secs):
     secs = float(secs)
     if secs != secs:
         raise ValueError("Invalid value NaN (not a number)")
-    line = rt.line()
-    while True:
-        r = rt.lib.fs_sleep(secs, line)
-        if r != rt.ERR:
-            # The part of the sleep that was virtual (a step, or what was left
-            # of it when the run was paused during it): the clocks move on by
-            # that much.
-            _virtual += r / 1e9
-            return
-        if not rt.fast.fs_interrupted():
-            raise rt.last_error()
-        # A signal ended it (the main thread's sleep, as in CPython): the
-        # loop's jump back runs its handler, which may raise
-        # (KeyboardInterrupt); if it returns, the sleep goes on for what was
-        # left of it.
-        left = rt.fast.fs_interrupted_left()
-        secs = 0.0 if left == rt.NOTHING else left / 1e9
+    # The part of the sleep that was virtual (a step, or what was left of it
+    # when the run was paused during it): the clocks move on by that much.
+    # A signal that ends the main thread's sleep runs its handler, which may
+    # raise (KeyboardInterrupt); if it returns, the sleep goes on for what was
+    # left of it (`fs_sleep` is one of the interruptible waits: rt._WAITS).
+    _virtual += ok(rt.lib.fs_sleep(secs, rt.line())) / 1e9
 
 
 def _clock(name, scale):
