@@ -189,6 +189,15 @@ fn waits_for_input(model: &Model) -> bool {
     model.live().any(|p| p.wait.as_ref().is_some_and(|w| w.op == crate::shm::record::Op::Input))
 }
 
+/// Why a stepped run ends with nothing to step: each live process as its
+/// lane shows it, and what the records say of those they do not show as
+/// blocked (when the lanes and the records disagree, this says where).
+fn nothing_to_step(run: &Run, model: &Model) -> String {
+    let said: Vec<String> = model.live().filter(|p| p.state != crate::model::PState::Blocked).map(|p| format!("{} {:?}", p.name, p.state)).collect();
+    let said = if said.is_empty() { String::new() } else { format!(" (the records say: {})", said.join(", ")) };
+    format!("no process can be stepped (all are blocked or frozen): {}{said}", run.stuck())
+}
+
 pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeout: Option<Duration>, on_record: &mut dyn FnMut(&Record, &Model)) -> EndReason {
     let t0 = Instant::now();
     let mut recs = Vec::new();
@@ -250,7 +259,7 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                 let picked = p.pick(run);
                 pick.end();
                 // (A chooser's `None` is its own decision: it is not asked twice.)
-                if picked.is_none() && !matches!(p, Policy::Replay(_) | Policy::Call(_)) && !looked_again {
+                if picked.is_none() && !replaying && !matches!(p, Policy::Call(_)) && !looked_again {
                     // Nothing can step, though no deadlock is in the records:
                     // look once more after a moment before ending the run (as
                     // a free run confirms a deadlock), in case a process's
@@ -261,13 +270,7 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
                 }
                 looked_again = false;
                 let Some(action) = picked else {
-                    let why = if replaying { "the recorded schedule is over".to_string() } else { {
-                        // What the records say of those not blocked (when they
-                        // and the lanes disagree, this says where).
-                        let said: Vec<String> = model.live().filter(|p| p.state != crate::model::PState::Blocked).map(|p| format!("{} {:?}", p.name, p.state)).collect();
-                        let said = if said.is_empty() { String::new() } else { format!(" (the records say: {})", said.join(", ")) };
-                        format!("no process can be stepped (all are blocked or frozen): {}{said}", run.stuck())
-                    } };
+                    let why = if replaying { "the recorded schedule is over".to_string() } else { nothing_to_step(run, model) };
                     break EndReason::Stopped(why);
                 };
                 match action {

@@ -48,8 +48,7 @@ pub struct Progress {
 pub enum Verdict {
     /// Every inequivalent interleaving ran, none bad.
     /// `bad`: the one bad outcome hunted (`--bad`), if one was.
-    /// `seen`: runs that ended at a state searched before (the reductions).
-    /// `seen`: runs that ended at a state searched before; `cycles` of
+    /// `seen`: runs that ended at a state searched before (the reductions); `cycles` of
     /// them came back to a state of their own run (a program that loops).
     Verified { interleavings: u64, runs: u64, secs: f64, bad: Option<String>, seen: u64, cycles: u64 },
     /// The budget cut the search: nothing bad within it.
