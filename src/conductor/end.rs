@@ -48,25 +48,31 @@ impl Run {
         let from = out.len();
         let phase = sys::phases::start("end: kill and sweep");
         let t0 = Instant::now();
-        let mut round = 0;
         let mut strays = usize::MAX;
+        // Looks again soon at first (a run's few processes are gone within
+        // a millisecond or two of the kill; `explore` ends thousands of
+        // runs), then every 2 ms while a thousand are still dying.
+        let mut pause = Duration::from_micros(100);
+        let (mut killed, mut swept) = (None::<Instant>, None::<Instant>);
         loop {
-            if round % 50 == 0 {
+            if killed.is_none_or(|k| k.elapsed() >= Duration::from_millis(100)) {
                 self.kill_everything();
+                killed = Some(Instant::now());
             }
             // A sweep reads every process's stat and environment: every
-            // tenth round (20 ms), not every one while a thousand processes
-            // are still dying (it took the CPU their ends need).
-            if round % 10 == 0 {
+            // 20 ms, not at every look while a thousand processes are still
+            // dying (it took the CPU their ends need).
+            if swept.is_none_or(|s| s.elapsed() >= Duration::from_millis(20)) {
                 let _phase = sys::phases::start("end: family sweep");
                 strays = self.kill_family();
+                swept = Some(Instant::now());
             }
-            round += 1;
             self.drain(out, false);
             if (self.all_ended() && strays == 0) || t0.elapsed() >= Duration::from_secs(5) {
                 break;
             }
-            std::thread::sleep(Duration::from_millis(2));
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(2));
         }
         phase.end();
         let phase = sys::phases::start("end: reaper stop");
