@@ -225,6 +225,26 @@ pub fn poll_one(fd: BorrowedFd<'_>, events: nix::poll::PollFlags, timeout_ms: i3
 
 /// Whether the calling thread is its process's main thread (the one whose
 /// id is the process's: the only one where Python runs signal handlers).
+/// Blocks, in the calling thread, every signal but the ones a fault raises
+/// (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP): for the library's own threads
+/// inside a program's process (the conductor's watcher, the output
+/// capture's), so that a signal sent to the process goes to a thread of the
+/// program, as it would under plain `python3`. The kernel gives a
+/// process's signal to any thread that does not block it; one given to a
+/// thread of ours ran Python's C handler there and never ended the main
+/// thread's wait (a `Pool.join()` that went on for seconds after a SIGALRM).
+pub fn block_signals_in_this_thread() {
+    // SAFETY: plain libc calls on a local, initialised signal set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigfillset(&mut set);
+        for sig in [libc::SIGSEGV, libc::SIGBUS, libc::SIGFPE, libc::SIGILL, libc::SIGTRAP] {
+            libc::sigdelset(&mut set, sig);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
+}
+
 pub fn is_main_thread() -> bool {
     nix::unistd::gettid() == nix::unistd::getpid()
 }

@@ -7,6 +7,7 @@ patched when (if ever) the program imports them: `socket`, `getpass`,
 """
 import sys
 
+import forkscope_rt as rt
 from forkscope_rt import forks, hooks, thread_sync, threads
 
 
@@ -14,6 +15,7 @@ def install():
     import threading
 
     hooks.install()
+    _chain_signals()
     forks.install()
     thread_sync.install(threading)
     threads.install()
@@ -22,6 +24,31 @@ def install():
             patch(sys.modules[name])
         else:
             sys.meta_path.insert(0, _PatchFinder(name, patch))
+
+
+def _chain_signals():
+    """forkscope's handler goes in front of each handler the program sets
+    (`signal.signal`), and of Python's own SIGINT handler: a signal then
+    ends the main thread's wait whichever thread the kernel gives it to
+    (see the library's `runtime::signals`). `signal.signal` stays what it
+    was for the program: same name, same results."""
+    import functools
+    import signal
+
+    chain = rt.fast.fs_signal_chain
+    real = signal.signal
+
+    @functools.wraps(real)
+    def signal_(signalnum, handler):
+        old = real(signalnum, handler)
+        if callable(handler):
+            chain(int(signalnum))
+        return old
+
+    signal.signal = signal_
+    for sig in signal.valid_signals():
+        if sig < 65 and callable(signal.getsignal(sig)):
+            chain(int(sig))
 
 
 def _patch_socket(socket):

@@ -122,7 +122,9 @@ thread_local! {
 fn run_on(rt: &LaneRuntime, f: impl FnOnce(&LaneRuntime) -> LessonResult<i64>) -> i64 {
     // (INTERRUPTED stays set until `fs_interrupted` takes it: the signal's
     // handler may make calls of its own before the caller asks.)
+    crate::runtime::signals::note_call();
     let r = catch_unwind(AssertUnwindSafe(|| f(rt)));
+    crate::runtime::signals::end_call();
     if crate::runtime::gate::take_interrupted() {
         INTERRUPTED.set(true);
         return fail("InterruptedError", "a signal interrupted the wait");
@@ -421,6 +423,15 @@ pub extern "C" fn fs_waits_interruptible() -> i64 {
     0
 }
 
+/// Puts forkscope's handler in front of the program's for signal `sig`
+/// (after `signal.signal` set one; see `runtime::signals`): a signal the
+/// program handles then ends its main thread's wait whichever thread the
+/// kernel gave it to. 0; `ERR` if `sig` is no signal.
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_signal_chain(sig: i32) -> i64 {
+    if crate::runtime::signals::chain(sig) { 0 } else { fail("ValueError", format!("signal number out of range: {sig}")) }
+}
+
 /// 1 if a call of this thread returned `ERR` because a signal ended its
 /// wait, since this was last asked (the op undone as on a timeout: Python lets the handler run, then
 /// makes the call again unless it raised), else 0.
@@ -461,6 +472,9 @@ pub unsafe extern "C" fn fs_capture_watch(out: i32, err: i32, serve: usize) -> i
     let serve: extern "C" fn() = unsafe { std::mem::transmute::<usize, extern "C" fn()>(serve) };
     let spawned = std::thread::Builder::new().name("capture".into()).spawn(move || {
         use std::os::fd::BorrowedFd;
+        // (Also while it runs the reader loop in Python: a thread python3
+        // would not have takes no signal of the program's.)
+        crate::sys::block_signals_in_this_thread();
         loop {
             // SAFETY: the descriptors stay open until the reader loop (run
             // by `serve`, below) closes them; if the program closes one

@@ -101,6 +101,9 @@ fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd, enter
         return Err(format!("lane {lane} belongs to another process"));
     }
     let watcher = watch_conductor(pidfd, ctl.pgid.load(Acquire), &ctl.orphaned);
+    // A signal the program handles wakes this process's main thread (its
+    // waits sleep on its lane word): see `signals`.
+    super::signals::set_main_wake(&me.wake.0);
 
     let info: RunInfo = v
         .read_chain(ctl.info_block.load(Acquire), ctl.info_len.load(Acquire))
@@ -146,6 +149,7 @@ fn watch_conductor(pidfd: OwnedFd, pgid: i32, orphaned: &'static std::sync::atom
     std::thread::Builder::new()
         .name("conductor-watch".into())
         .spawn(move || {
+            sys::block_signals_in_this_thread();
             loop {
                 if !sys::poll_readable(&[pidfd.as_fd()], -1).is_empty() {
                     break;

@@ -249,10 +249,13 @@ impl LaneRuntime {
         end
     }
 
-    /// Whether a signal that interrupted this thread's futex wait ends the
-    /// wait (as a timeout, [`take_interrupted`] saying why).
-    fn interrupted_by(&self, eintr: bool) -> bool {
-        eintr && WAITS_INTERRUPTIBLE.load(Relaxed) && !UNINTERRUPTED.get() && crate::sys::is_main_thread() && {
+    /// Whether a signal ends this thread's wait (as a timeout,
+    /// [`take_interrupted`] saying why): one that interrupted its futex wait
+    /// (`eintr`), or one counted since its call began or, outside a call,
+    /// since `base` (see `signals`: it came to another thread, or between
+    /// two futex waits).
+    fn interrupted_by(&self, eintr: bool, base: u64) -> bool {
+        (eintr || super::signals::since_call(base)) && WAITS_INTERRUPTIBLE.load(Relaxed) && !UNINTERRUPTED.get() && crate::sys::is_main_thread() && {
             INTERRUPTED.set(true);
             self.gates.set(self.gates.get() + 1);
             true
@@ -264,6 +267,7 @@ impl LaneRuntime {
     /// can end without waking this lane (a socket: a connection or bytes from
     /// another program).
     pub fn wait_until_every(&self, op: Op, res: u32, other: u32, timeout: Option<f64>, every: Option<Duration>, done: impl Fn() -> bool) -> WaitEnd {
+        let base = super::signals::count();
         let mut deadline = timeout.map(|s| VirtualDeadline::new(self, self.scaled_ns(s)));
         self.set_state(ProcState::Blocked, Some(op), res, other, deadline.map_or(0, |d| d.at_ns.max(1)));
         loop {
@@ -287,7 +291,7 @@ impl LaneRuntime {
                         return if done() { WaitEnd::Done } else { WaitEnd::TimedOut };
                     }
                 }
-                if self.interrupted_by(futex::wait(&self.me.wake.0, w, every)) {
+                if self.interrupted_by(futex::wait(&self.me.wake.0, w, every), base) {
                     self.note_left(deadline.as_ref());
                     return WaitEnd::TimedOut;
                 }
@@ -301,13 +305,13 @@ impl LaneRuntime {
                             return WaitEnd::TimedOut;
                         }
                         let left = Duration::from_nanos(d.at_ns - now);
-                        if self.interrupted_by(futex::wait(&self.me.wake.0, w, Some(every.map_or(left, |e| e.min(left))))) {
+                        if self.interrupted_by(futex::wait(&self.me.wake.0, w, Some(every.map_or(left, |e| e.min(left)))), base) {
                             self.note_left(Some(d));
                             return WaitEnd::TimedOut;
                         }
                     }
                     None => {
-                        if self.interrupted_by(futex::wait(&self.me.wake.0, w, every)) {
+                        if self.interrupted_by(futex::wait(&self.me.wake.0, w, every), base) {
                             self.note_left(None);
                             return WaitEnd::TimedOut;
                         }
@@ -349,6 +353,7 @@ impl LaneRuntime {
             // We passed the gate on a grant: the sleep is this step.
             return Some(secs.max(0.0));
         }
+        let base = super::signals::count();
         let mut deadline = VirtualDeadline::new(self, self.scaled_ns(secs));
         self.record_block(Op::Sleep, NONE, NONE, NONE, true);
         self.set_state(ProcState::Sleeping, Some(Op::Sleep), NONE, NONE, deadline.at_ns.max(1));
@@ -369,7 +374,7 @@ impl LaneRuntime {
             if now >= deadline.at_ns {
                 break;
             }
-            if self.interrupted_by(futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(deadline.at_ns - now)))) {
+            if self.interrupted_by(futex::wait(&self.me.wake.0, w, Some(Duration::from_nanos(deadline.at_ns - now))), base) {
                 // A signal for the main thread: its handler runs (and may
                 // raise, as in CPython's sleep), then the sleep goes on with
                 // what is left (see `interrupted_left_ns`).

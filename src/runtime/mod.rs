@@ -19,6 +19,7 @@ pub mod ipc;
 pub mod lock;
 pub mod plain;
 pub mod process;
+pub mod signals;
 pub mod sync;
 pub mod thread;
 pub mod waitq;

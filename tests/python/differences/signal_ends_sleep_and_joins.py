@@ -1,10 +1,11 @@
 # A signal for the main thread ends what it waits in, as in CPython: a
-# SIGALRM handler that raises ends a time.sleep and a JoinableQueue.join at
-# once (not when the sleep is over, the tasks marked done). The alarm comes
-# from another process, half a second in, once main is in its wait; each
-# wait would take 4 seconds or forever. (A Pool.join and an AsyncResult.get
-# are interrupted too, but not yet every time while the pool's threads run:
-# docs/python.md, "Not done yet".)
+# SIGALRM handler that raises ends a time.sleep, a JoinableQueue.join, an
+# AsyncResult.get and a Pool.join at once (not when the sleep is over, the
+# tasks marked done, the task finished). The alarm comes from another
+# process, half a second in, once main is in its wait; each wait would take
+# 4 seconds or forever. (The pool's waits missed the alarm now and then
+# under load: it came while main was between two of its futex waits, or to
+# a thread of forkscope's.)
 import multiprocessing
 import os
 import signal
@@ -48,3 +49,9 @@ if __name__ == '__main__':
     jq.task_done()
     jq.join()
     print('joined')
+    pool = multiprocessing.Pool(1)
+    result = pool.apply_async(time.sleep, (4,))
+    alarm_during('AsyncResult.get', result.get)
+    pool.close()
+    alarm_during('Pool.join', pool.join)
+    print('pool joined')
