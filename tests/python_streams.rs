@@ -103,6 +103,39 @@ fn an_endless_stdin_is_not_read_by_a_program_that_never_calls_input() {
     assert!(n <= 1 << 20, "forkscope read {n} bytes of a stdin no one asked for (a pipe holds 64 KiB)");
 }
 
+/// A signal whose handler raises ends `input()` while it waits, as in
+/// CPython (before: the handler ran only once a line came, seconds later),
+/// and the line that comes later is the next `input()`'s. The line comes 8 s
+/// in, long after the alarm (sent once main has waited 0.1 s); python3 runs
+/// the program the same way, beside it.
+#[test]
+fn a_signal_ends_input_and_the_next_input_gets_the_line() {
+    let _share = common::share();
+    python3();
+    use std::process::{Command, Stdio};
+    let file = repo("tests/python/programs/input_interrupted.py");
+    let late = |stdin: &mut dyn std::io::Write| {
+        std::thread::sleep(Duration::from_secs(8));
+        let _ = stdin.write_all(b"late line\n");
+    };
+    let want = ["input() interrupted by the alarm at once", "then read: late line"];
+    let dir = tempdir("input_interrupted");
+    let mut py = Command::new("python3").arg(&file).current_dir(&dir).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut py_in = py.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || late(&mut py_in));
+    let out = forkscope_fed(&file, late, Duration::from_secs(40));
+    let py = wait_limited(&mut py, Duration::from_secs(40));
+    let _ = feeder.join();
+    let _ = std::fs::remove_dir_all(&dir);
+    let py_lines: Vec<&str> = py.stdout.lines().collect();
+    assert_eq!(py_lines, want, "python3 itself: {}", py.stderr);
+    let s = out.summary();
+    assert_eq!(s["outcome"], "completed", "{s}");
+    let records = out.records();
+    let printed: Vec<&str> = records.iter().filter(|r| r["type"] == "print").filter_map(|r| r["text"].as_str()).collect();
+    assert_eq!(printed, want, "{s}");
+}
+
 #[test]
 fn an_input_line_of_megabytes_arrives_whole_and_the_stream_stays_unread() {
     let _share = common::share();

@@ -57,8 +57,9 @@ _WAITS = (
     "fs_join", "fs_thread_join", "fs_acquire", "fs_acquire_timed", "fs_event_wait", "fs_cond_wait",
     "fs_barrier_wait", "fs_queue_put", "fs_queue_get", "fs_result_get", "fs_conn_recv", "fs_conn_wait",
     "fs_sock_accept", "fs_sock_connected", "fs_sock_send", "fs_sock_recv",
-    # (a JoinableQueue's join; a pool's join, a step at a time; time.sleep)
-    "fs_queue_op", "fs_pool_join", "fs_sleep",
+    # (a JoinableQueue's join; a pool's join, a step at a time; time.sleep;
+    # input() and getpass() before any of the line came)
+    "fs_queue_op", "fs_pool_join", "fs_sleep", "fs_input", "fs_input_secret",
 )
 
 

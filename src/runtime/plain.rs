@@ -63,11 +63,32 @@ impl LaneRuntime {
     /// (a terminal does not show a password).
     pub fn input_op(&self, line: u32, secret: bool) -> LessonResult<Option<String>> {
         self.enter_op(Op::Input, line);
-        self.expect_handoff();
+        // A line handed as an interrupted `input()` gave up (see below) is
+        // this one's.
+        if !self.handed(STDIN) {
+            self.expect_handoff();
+        }
         self.record_block(Op::Input, NONE, NONE, NONE, true);
         let mut got: Option<Vec<u8>> = None;
         loop {
-            self.wait_until_uninterrupted(Op::Input, NONE, NONE, None, || self.handed(STDIN));
+            if got.is_none() {
+                // Before any of the line came, a signal ends the wait, as
+                // it ends CPython's read of stdin: the handler runs, and
+                // raises (KeyboardInterrupt) or lets the call wait again.
+                if self.wait_until(Op::Input, NONE, NONE, None, || self.handed(STDIN)) == super::WaitEnd::TimedOut {
+                    // Not waiting any more (the conductor hands no line
+                    // now), then looked at once more: a line handed just
+                    // before is taken, the signal's handler runs after.
+                    self.set_state(crate::shm::layout::ProcState::Running, None, NONE, NONE, 0);
+                    if !self.handed(STDIN) {
+                        self.record_op(Op::Input, NONE, NONE, -1, 0, 0, Some("interrupted by a signal"));
+                        return Ok(None);
+                    }
+                    super::gate::take_interrupted();
+                }
+            } else {
+                self.wait_until_uninterrupted(Op::Input, NONE, NONE, None, || self.handed(STDIN));
+            }
             // Nothing handed: the end of input (a line cut short by it ends there).
             let Some((first, len)) = self.take_mailbox() else { break };
             let n = len & !LINE_ENDS;
