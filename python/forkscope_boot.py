@@ -162,6 +162,130 @@ def _ready(lib):
 
     import multiprocessing.process  # noqa: F401
 
+    _Stash().preload(_PRELOAD)
+
+
+# What the stash (see `_Stash`) holds ready: the modules the lessons import
+# that a fresh start has not loaded (json), and those forkscope's
+# `multiprocessing` imports at a program's first Process, Lock, Queue, Value
+# or Pool. None patched by forkscope's install (socket, getpass,
+# concurrent.futures: `_Stash.preload` leaves out a module whose import
+# brings one in).
+_PRELOAD = (
+    "json",
+    "pickle",
+    "queue",
+    "multiprocessing.popen_fork",
+    "multiprocessing.synchronize",
+    "multiprocessing.queues",
+    "multiprocessing.sharedctypes",
+    "multiprocessing.pool",
+)
+# Imported patched (forkscope_rt.install._PATCHES): never served ready.
+_PATCHED = ("socket", "getpass", "concurrent")
+
+
+class _Stash:
+    """Modules imported once in the zygote and kept out of `sys.modules`,
+    served when (if ever) a run's process imports them: their bodies ran in
+    the zygote, so the import costs a few dictionary entries instead of
+    running them again in every run (json alone is 1-4 ms of a run's main).
+
+    What a process sees is what a fresh import gives: nothing of them is in
+    `sys.modules` (nor an attribute of its package) until the program
+    imports one; then that module and every module its import brought in
+    (`json` with `json.decoder`, `json.scanner`, `json.encoder`, `_json`)
+    enter `sys.modules` together, with their own specs and loaders, each
+    the same object wherever it is served from. A module is served only
+    while the import would find the same files (a program's own `json.py`
+    beside it, or earlier on `sys.path`, is imported instead, as CPython
+    does) and none of them was imported otherwise already; else it is
+    imported as usual. A meta path finder: the first one, ahead of
+    forkscope's own (its `multiprocessing` modules are served too)."""
+
+    def __init__(self):
+        # name -> {module name: module} of what importing it brought in
+        # (itself included), in import order.
+        self.groups = {}
+        sys.meta_path.insert(0, self)
+
+    def preload(self, names):
+        import importlib
+
+        for name in names:
+            before = set(sys.modules)
+            try:
+                importlib.import_module(name)
+            except Exception:
+                ok = False
+            else:
+                ok = True
+            new = [m for m in list(sys.modules) if m not in before]
+            if ok and not any(m.partition(".")[0] in _PATCHED for m in new):
+                self.groups[name] = {m: sys.modules[m] for m in new}
+            for m in new:
+                self._forget(m)
+
+    @staticmethod
+    def _forget(name):
+        module = sys.modules.pop(name, None)
+        parent, _, child = name.rpartition(".")
+        if parent and parent in sys.modules and getattr(sys.modules[parent], child, None) is module:
+            delattr(sys.modules[parent], child)
+
+    def _fits(self, group):
+        """Whether serving `group` gives what importing it now would."""
+        import importlib.machinery
+
+        for m, module in group.items():
+            if m in sys.modules:
+                if sys.modules[m] is not module:
+                    return False
+                continue
+            spec = getattr(module, "__spec__", None)
+            if "." in m or spec is None or not isinstance(spec.origin, str) or not os.path.isabs(spec.origin):
+                # In a package (found on its package's path), built in, or
+                # forkscope's own (`<forkscope>/…`, which nothing shadows).
+                continue
+            found = importlib.machinery.PathFinder.find_spec(m, sys.path)
+            if found is None or found.origin != spec.origin:
+                return False
+        return True
+
+    def find_spec(self, fullname, path=None, target=None):
+        group = self.groups.pop(fullname, None)
+        if group is None:
+            return None
+        if not self._fits(group):
+            return None
+        module = group[fullname]
+        orig = module.__spec__
+        import importlib.machinery
+
+        return importlib.machinery.ModuleSpec(fullname, _Served(group, orig), origin=orig.origin, is_package=orig.submodule_search_locations is not None)
+
+
+class _Served:
+    """The loader of a module served by `_Stash`: gives the module made in
+    the zygote, its own spec back, and the rest of its group."""
+
+    def __init__(self, group, spec):
+        self.group = group
+        self.spec = spec
+
+    def create_module(self, spec):
+        return self.group[spec.name]
+
+    def exec_module(self, module):
+        module.__spec__ = self.spec
+        for m, mod in self.group.items():
+            if m == self.spec.name or m in sys.modules:
+                continue
+            sys.modules[m] = mod
+            parent, _, child = m.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], child, mod)
+
 
 def _boot():
     import ctypes

@@ -491,6 +491,52 @@ fn a_python_run_forked_from_the_ready_interpreter_starts_as_a_fresh_one() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// The modules explore's ready interpreter holds ready for a run (json,
+/// pickle, queue, forkscope's `multiprocessing` modules) are served only
+/// where importing them would find the same files: a program's own
+/// `json.py` beside it is its `json`, as under python3, in a run forked
+/// from the zygote as in a fresh one; the others still come from the
+/// standard library, and a child started there sees the same.
+#[test]
+fn a_program_s_own_module_wins_over_the_ready_interpreter_s() {
+    let _share = crate::common::share();
+    let dir = tempdir("explore-shadowed");
+    std::fs::write(dir.join("json.py"), "MINE = True\n").unwrap();
+    std::fs::write(
+        dir.join("shadowed.py"),
+        r#"import json
+import queue
+import sys
+from multiprocessing import Lock, Process
+
+
+def check(lock):
+    with lock:
+        assert getattr(json, "MINE", False), json.__file__
+        assert sys.modules["json"] is json and "json.decoder" not in sys.modules
+        assert queue.__file__.endswith("/queue.py") and queue.__file__ != __file__.replace("shadowed.py", "queue.py")
+
+
+if __name__ == "__main__":
+    lock = Lock()
+    p = Process(target=check, args=(lock,))
+    p.start()
+    check(lock)
+    p.join()
+    assert p.exitcode == 0
+"#,
+    )
+    .unwrap();
+    let program = dir.join("shadowed.py");
+    for extra in [&[][..], &["--no-fork-server"][..]] {
+        let mut args = vec![program.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let (status, v) = explore_all(&args);
+        assert_eq!((status, v["result"].as_str()), (0, Some("verified")), "{extra:?}: {v}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// The zygote ends with its explore: at the end, when the search is
 /// stopped (SIGINT, as Ctrl-C), and when explore is killed outright; so do
 /// the spares it forks ahead (a run's main waiting for its run, adopted by

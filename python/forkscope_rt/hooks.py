@@ -33,6 +33,7 @@ stderr), `time.sleep` and the clocks, opening and reading and writing files,
   the run with its own lane (see forkscope_rt.forks).
 """
 import builtins
+import ctypes
 import io
 import os
 import random
@@ -259,16 +260,29 @@ _streams = ()
 
 def flush_streams():
     """Flushes what the program's streams hold (its own `sys.stdout`, a tee
-    class, and forkscope's underneath), then what reached the descriptors."""
-    seen = []
-    for s in (sys.stdout, sys.stderr) + tuple(_streams):
-        if s is None or any(s is x for x in seen):
-            continue
-        seen.append(s)
-        try:
-            s.flush()
-        except Exception:
-            pass
+    class, and forkscope's underneath), then what reached the descriptors.
+    (Called at every start, just before the fork: the usual case — the
+    program's streams are forkscope's own, holding nothing — touches as
+    little as it can, as every page written after a fork is copied then.)"""
+    own = _streams
+    out, err = sys.stdout, sys.stderr
+    if own and (out is own[0] or out is own[1]) and (err is own[0] or err is own[1]):
+        for s in own:
+            if s._parts:
+                try:
+                    s.flush()
+                except Exception:
+                    pass
+    else:
+        seen = []
+        for s in (out, err) + tuple(own):
+            if s is None or any(s is x for x in seen):
+                continue
+            seen.append(s)
+            try:
+                s.flush()
+            except Exception:
+                pass
     _drain_capture()
 
 
@@ -336,10 +350,10 @@ class Capture:
             self.pipes[r] = [target, codecs.getincrementaldecoder("utf-8")("replace"), ""]
             self.poll.register(r, select.POLLIN)
             self.check.register(r, select.POLLIN)
-        # Kept for as long as the process runs: the library calls it.
-        self._serve_callback = ctypes.CFUNCTYPE(None)(self._serve)
         out, err = list(self.pipes)
-        address = ctypes.cast(self._serve_callback, ctypes.c_void_p).value
+        global _watched
+        _watched = self
+        address = ctypes.cast(_serve_callback, ctypes.c_void_p).value
         if rt.lib.fs_capture_watch(out, err, address) == rt.ERR:
             _thread.start_new_thread(self._serve, ())
 
@@ -359,8 +373,14 @@ class Capture:
     def drain(self, final=False):
         """Emits what arrived (call with `lock` held)."""
         # One poll when nothing came (the usual case, before every print).
-        if not self.check.poll(0) and not (final and any(p[2] for p in self.pipes.values())):
-            return
+        if not self.check.poll(0):
+            if not final:
+                return
+            for p in self.pipes.values():
+                if p[2]:
+                    break
+            else:
+                return
         for r, pipe in list(self.pipes.items()):
             target, decoder, partial = pipe
             chunks = []
@@ -425,6 +445,21 @@ def _main_thread_line():
 
 
 _capture = None
+# The capture whose pipes the library's thread watches (see Capture), and
+# the callback that thread calls: made once, when this module is imported
+# (in explore's zygote, before its forks), and inherited by every forked
+# child, rather than a ctypes closure (a libffi trampoline) made again for
+# each process.
+_watched = None
+
+
+def _serve_watched():
+    cap = _watched
+    if cap is not None:
+        cap._serve()
+
+
+_serve_callback = ctypes.CFUNCTYPE(None)(_serve_watched)
 # In a forked child, until it calls `capture_descriptors`: its parent's
 # capture (whose reader thread did not come along, whose lock may have been
 # held at the fork).

@@ -48,6 +48,9 @@ def facts(role):
         "helper_before": HELPER_BEFORE,
         "helper_runs": fresh_helper.RUNS,
         "modules_at_start": MODULES_AT_START,
+        # After Lock() and a start (what forkscope's multiprocessing
+        # imported for them, served ready from the zygote or imported).
+        "modules_now": sorted(sys.modules),
         # Forked from explore's ready interpreter (its arguments were the
         # zygote's, the run's name written over a placeholder).
         "from_zygote": b"--zygote" in cmdline,
