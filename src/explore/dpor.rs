@@ -117,6 +117,13 @@ impl Node {
     fn asleep(&self, lane: Lane) -> bool {
         self.sleep.iter().any(|(l, _)| *l == lane)
     }
+    /// `lane`, or a twin of it here (the reductions: see
+    /// [`Keyed::twins`]), is chosen, tried or to be tried here: a step of
+    /// `lane` here leads where one of those leads, up to names.
+    fn covered(&self, lane: Lane) -> bool {
+        let twin = |l: Lane| l == lane || self.key.as_ref().is_some_and(|k| k.twins(l, lane));
+        twin(self.chosen) || self.backtrack.iter().any(|l| twin(*l)) || self.done.iter().any(|(l, _)| twin(*l))
+    }
 }
 
 /// How a run of the search ended.
@@ -155,6 +162,23 @@ fn rename_obj(o: &Obj, f: impl Fn(Lane) -> Lane) -> Obj {
     match o {
         Obj::Proc(l) => Obj::Proc(f(*l)),
         o => o.clone(),
+    }
+}
+
+/// Adds one access run below the state `k` to its summary, as the key
+/// names lanes; and the same access with a twin of its process (or of the
+/// process it touches) in its place: the steps below a twin left untried
+/// are those below the one tried, names swapped.
+fn add_below(v: &mut Visit, k: &Keyed, (l, o, a, h): &Below) {
+    let touched = match o {
+        Obj::Proc(x) => Some(*x),
+        _ => None,
+    };
+    for y in std::iter::once(*l).chain(touched) {
+        for t in std::iter::once(y).chain(k.twins_of(y)) {
+            let swap = |x: Lane| if x == y { t } else if x == t { y } else { x };
+            v.below.insert((k.to_canon(swap(*l)), rename_obj(o, |x| k.to_canon(swap(x))), *a, h.clone()));
+        }
     }
 }
 
@@ -488,7 +512,7 @@ impl Search {
         for (j, add) in adds {
             let n = &mut self.nodes[j];
             for l in add {
-                if !n.is_done(l) && !n.asleep(l) && l != n.chosen {
+                if !n.covered(l) && !n.asleep(l) {
                     n.backtrack.insert(l);
                 }
             }
@@ -502,8 +526,8 @@ impl Search {
         for n in &self.nodes[at] {
             if let Some(k) = &n.key {
                 let v = self.visits.entry(k.key).or_default();
-                for (l, o, a, h) in steps {
-                    v.below.insert((k.to_canon(*l), rename_obj(o, |x| k.to_canon(x)), *a, h.clone()));
+                for b in steps {
+                    add_below(v, k, b);
                 }
             }
         }
@@ -542,8 +566,8 @@ impl Search {
                 acc.extend(mine[d].drain(..));
                 if let Some(k) = &self.nodes[d].key {
                     let v = self.visits.entry(k.key).or_default();
-                    for (l, o, a, h) in &acc {
-                        v.below.insert((k.to_canon(*l), rename_obj(o, |x| k.to_canon(x)), *a, h.clone()));
+                    for b in &acc {
+                        add_below(v, k, b);
                     }
                 }
             }
@@ -614,7 +638,7 @@ impl Search {
                 continue;
             }
             let node = &mut self.nodes[j];
-            if initials.iter().any(|l| node.backtrack.contains(l) || node.is_done(*l) || node.asleep(*l) || *l == node.chosen) {
+            if initials.iter().any(|l| node.covered(*l) || node.asleep(*l)) {
                 continue;
             }
             let allowed = node.allowed();
