@@ -98,6 +98,9 @@ struct Node {
     guessed: BTreeSet<Lane>,
     /// The state here, when known and the reductions are on.
     key: Option<Keyed>,
+    /// What would make the process chosen here a twin, here
+    /// ([`Tracker::twin_shape`]; the reductions on).
+    shape: Option<u64>,
     /// The state here as a position (see [`Tracker::position`]), to find a cycle.
     pos: Option<u64>,
     /// The step here ended at a gate of its process, which sent its
@@ -426,6 +429,7 @@ impl Search {
             self.nodes.push(node);
             lane
         };
+        self.nodes[i].shape = if self.reduce { self.tracker.twin_shape(lane) } else { None };
         self.pos += 1;
         Some(Action::Step { lane, granularity: 0 })
     }
@@ -625,6 +629,20 @@ impl Search {
         for (j, e) in races {
             // The steps between j and e that lead to e but do not follow j, then e.
             let v: Vec<usize> = (j + 1..e).filter(|&k| !hb(j, k, &vc) && hb(k, e, &vc)).chain([e]).collect();
+            // The reversal is e's process's own steps that touch nothing
+            // shared (every step it took since j), then e; and before e it
+            // was where j's process was at j: after those steps, at j, it
+            // would be a twin of j's process (nothing shared changed), whose
+            // step at j is tried. What the reversal leads to is what j's
+            // step leads to, up to names (the reductions: [`Keyed::twins`]).
+            let local = |k: usize| {
+                let f = self.nodes[k].foot.as_ref().expect("ran");
+                f.spawned.is_empty() && f.effects.is_empty() && !f.blocked && f.touches.iter().all(|(o, a)| *o == Obj::Proc(f.lane) && *a == AccessKind::Read)
+            };
+            let own = (j + 1..e).filter(|&k| chosen[k] == chosen[e]).count();
+            if self.nodes[j].shape.is_some() && self.nodes[j].shape == self.nodes[e].shape && own == v.len() - 1 && v[..v.len() - 1].iter().all(|&k| chosen[k] == chosen[e] && local(k)) {
+                continue;
+            }
             let mut initials = BTreeSet::new();
             let mut seen = BTreeSet::new();
             for (x, &k) in v.iter().enumerate() {

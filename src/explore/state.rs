@@ -306,6 +306,24 @@ impl Tracker {
         Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem)))
     }
 
+    /// What makes `lane` a twin of another process (see [`Keyed::twins`]),
+    /// as a number, now: equal for two processes that would be twins here
+    /// (`None` when the state is not known, symmetry is off, or `lane` is
+    /// in no class or started a process).
+    pub fn twin_shape(&self, lane: Lane) -> Option<u64> {
+        if self.no_symmetry || self.opaque.is_some() || !self.blocked.is_empty() || self.parent.values().any(|p| *p == lane) {
+            return None;
+        }
+        let class = (self.target.get(&lane)?, self.args.get(&lane)?);
+        let in_class = |l: Lane| self.target.get(&l) == Some(class.0) && self.args.get(&l) == Some(class.1);
+        // Another process names a process of a class by its class alone.
+        let name = |l: Lane| if in_class(l) { Lane(0x8000_0000) } else { l };
+        let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&lane).map(|v| v.iter().map(|i| (i.h, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
+        let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == lane).map(|(r, _)| *r).collect();
+        let parent = self.parent.get(&lane).map(|p| name(*p));
+        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), hist, held)))
+    }
+
     /// The key of the state now, or `None` when it is not known.
     pub fn key(&self) -> Option<Keyed> {
         if self.opaque.is_some() || !self.blocked.is_empty() {
@@ -497,6 +515,12 @@ mod tests {
         assert!(!k.twins(Lane(2), Lane(3)) && !k.twins(Lane(3), Lane(4)), "{:?}", k.twins);
         // Symmetry off: no twins.
         assert!(tracker(true, &[]).key().unwrap().twins.is_empty());
+        // What would make a twin: buyer 3 before its read is where buyer 2
+        // was before its own; a parent is no one's twin.
+        let before = tracker(false, &[]).twin_shape(Lane(2));
+        assert!(before.is_some() && before == tracker(false, &[2]).twin_shape(Lane(3)));
+        assert_ne!(tracker(false, &[2]).twin_shape(Lane(2)), before);
+        assert_eq!((v.twin_shape(Lane(2)), tracker(false, &[]).twin_shape(Lane(1)), tracker(true, &[]).twin_shape(Lane(2))), (None, None, None));
     }
 
     #[test]
