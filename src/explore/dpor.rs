@@ -58,6 +58,15 @@
 //! is in a cycle (a program that loops forever): it ends there too, as
 //! below that state is what is below its first visit, searched from there.
 //!
+//! *Twins* (interchangeable processes in the same state, see
+//! [`super::state`]) lead to the same states up to names: a race whose
+//! reversal would begin with a twin of a process chosen, tried or to be
+//! tried there adds nothing ([`Node::covered`]), nor one whose reversal is
+//! a process's own steps that touch nothing shared and then its step, when
+//! before that step it was where the other racing process was at the race
+//! (a twin of it, once those steps are taken); a state's summary holds
+//! every access below it for its process's twins too.
+//!
 //! The first run that goes wrong (the same judgement as random exploration:
 //! a failed assert, a deadlock, a `[[bad]]` condition) ends the search; it is
 //! then minimised ([`super::minimise`]).

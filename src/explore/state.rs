@@ -31,6 +31,13 @@
 //! (histories, parents, holders). Two states with equal keys are then one
 //! state with its processes renamed.
 //!
+//! **Twins** ([`Keyed::twins`], [`Tracker::twin_shape`]): two processes of
+//! one class in the same state — the same history, steps, parent (by its
+//! class), locks held, neither a parent — are swapped by a renaming that
+//! leaves the key as it is, so a step of one leads where the same step of
+//! the other leads, names swapped: the search tries one of them
+//! ([`super::dpor`]).
+//!
 //! **Not known** (no key, nothing pruned): a resource other than a Lock or
 //! a Semaphore (queues, pipes, values, events, pools, sockets: their
 //! contents are not all in the records), a thread (threads share variables
