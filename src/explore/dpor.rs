@@ -58,6 +58,15 @@
 //! is in a cycle (a program that loops forever): it ends there too, as
 //! below that state is what is below its first visit, searched from there.
 //!
+//! *Twins* (interchangeable processes in the same state, see
+//! [`super::state`]) lead to the same states up to names: a race whose
+//! reversal would begin with a twin of a process chosen, tried or to be
+//! tried there adds nothing ([`Node::covered`]), nor one whose reversal is
+//! a process's own steps that touch nothing shared and then its step, when
+//! before that step it was where the other racing process was at the race
+//! (a twin of it, once those steps are taken); a state's summary holds
+//! every access below it for its process's twins too.
+//!
 //! The first run that goes wrong (the same judgement as random exploration:
 //! a failed assert, a deadlock, a `[[bad]]` condition) ends the search; it is
 //! then minimised ([`super::minimise`]).
@@ -98,6 +107,9 @@ struct Node {
     guessed: BTreeSet<Lane>,
     /// The state here, when known and the reductions are on.
     key: Option<Keyed>,
+    /// What would make the process chosen here a twin, here
+    /// ([`Tracker::twin_shape`]; the reductions on).
+    shape: Option<u64>,
     /// The state here as a position (see [`Tracker::position`]), to find a cycle.
     pos: Option<u64>,
     /// The step here ended at a gate of its process, which sent its
@@ -116,6 +128,13 @@ impl Node {
     }
     fn asleep(&self, lane: Lane) -> bool {
         self.sleep.iter().any(|(l, _)| *l == lane)
+    }
+    /// `lane`, or a twin of it here (the reductions: see
+    /// [`Keyed::twins`]), is chosen, tried or to be tried here: a step of
+    /// `lane` here leads where one of those leads, up to names.
+    fn covered(&self, lane: Lane) -> bool {
+        let twin = |l: Lane| l == lane || self.key.as_ref().is_some_and(|k| k.twins(l, lane));
+        twin(self.chosen) || self.backtrack.iter().any(|l| twin(*l)) || self.done.iter().any(|(l, _)| twin(*l))
     }
 }
 
@@ -155,6 +174,23 @@ fn rename_obj(o: &Obj, f: impl Fn(Lane) -> Lane) -> Obj {
     match o {
         Obj::Proc(l) => Obj::Proc(f(*l)),
         o => o.clone(),
+    }
+}
+
+/// Adds one access run below the state `k` to its summary, as the key
+/// names lanes; and the same access with a twin of its process (or of the
+/// process it touches) in its place: the steps below a twin left untried
+/// are those below the one tried, names swapped.
+fn add_below(v: &mut Visit, k: &Keyed, (l, o, a, h): &Below) {
+    let touched = match o {
+        Obj::Proc(x) => Some(*x),
+        _ => None,
+    };
+    for y in std::iter::once(*l).chain(touched) {
+        for t in std::iter::once(y).chain(k.twins_of(y)) {
+            let swap = |x: Lane| if x == y { t } else if x == t { y } else { x };
+            v.below.insert((k.to_canon(swap(*l)), rename_obj(o, |x| k.to_canon(swap(x))), *a, h.clone()));
+        }
     }
 }
 
@@ -402,6 +438,7 @@ impl Search {
             self.nodes.push(node);
             lane
         };
+        self.nodes[i].shape = if self.reduce { self.tracker.twin_shape(lane) } else { None };
         self.pos += 1;
         Some(Action::Step { lane, granularity: 0 })
     }
@@ -488,7 +525,7 @@ impl Search {
         for (j, add) in adds {
             let n = &mut self.nodes[j];
             for l in add {
-                if !n.is_done(l) && !n.asleep(l) && l != n.chosen {
+                if !n.covered(l) && !n.asleep(l) {
                     n.backtrack.insert(l);
                 }
             }
@@ -502,8 +539,8 @@ impl Search {
         for n in &self.nodes[at] {
             if let Some(k) = &n.key {
                 let v = self.visits.entry(k.key).or_default();
-                for (l, o, a, h) in steps {
-                    v.below.insert((k.to_canon(*l), rename_obj(o, |x| k.to_canon(x)), *a, h.clone()));
+                for b in steps {
+                    add_below(v, k, b);
                 }
             }
         }
@@ -542,8 +579,8 @@ impl Search {
                 acc.extend(mine[d].drain(..));
                 if let Some(k) = &self.nodes[d].key {
                     let v = self.visits.entry(k.key).or_default();
-                    for (l, o, a, h) in &acc {
-                        v.below.insert((k.to_canon(*l), rename_obj(o, |x| k.to_canon(x)), *a, h.clone()));
+                    for b in &acc {
+                        add_below(v, k, b);
                     }
                 }
             }
@@ -601,6 +638,20 @@ impl Search {
         for (j, e) in races {
             // The steps between j and e that lead to e but do not follow j, then e.
             let v: Vec<usize> = (j + 1..e).filter(|&k| !hb(j, k, &vc) && hb(k, e, &vc)).chain([e]).collect();
+            // The reversal is e's process's own steps that touch nothing
+            // shared (every step it took since j), then e; and before e it
+            // was where j's process was at j: after those steps, at j, it
+            // would be a twin of j's process (nothing shared changed), whose
+            // step at j is tried. What the reversal leads to is what j's
+            // step leads to, up to names (the reductions: [`Keyed::twins`]).
+            let local = |k: usize| {
+                let f = self.nodes[k].foot.as_ref().expect("ran");
+                f.spawned.is_empty() && f.effects.is_empty() && !f.blocked && f.touches.iter().all(|(o, a)| *o == Obj::Proc(f.lane) && *a == AccessKind::Read)
+            };
+            let own = (j + 1..e).filter(|&k| chosen[k] == chosen[e]).count();
+            if self.nodes[j].shape.is_some() && self.nodes[j].shape == self.nodes[e].shape && own == v.len() - 1 && v[..v.len() - 1].iter().all(|&k| chosen[k] == chosen[e] && local(k)) {
+                continue;
+            }
             let mut initials = BTreeSet::new();
             let mut seen = BTreeSet::new();
             for (x, &k) in v.iter().enumerate() {
@@ -614,7 +665,7 @@ impl Search {
                 continue;
             }
             let node = &mut self.nodes[j];
-            if initials.iter().any(|l| node.backtrack.contains(l) || node.is_done(*l) || node.asleep(*l) || *l == node.chosen) {
+            if initials.iter().any(|l| node.covered(*l) || node.asleep(*l)) {
                 continue;
             }
             let allowed = node.allowed();

@@ -31,6 +31,13 @@
 //! (histories, parents, holders). Two states with equal keys are then one
 //! state with its processes renamed.
 //!
+//! **Twins** ([`Keyed::twins`], [`Tracker::twin_shape`]): two processes of
+//! one class in the same state — the same history, steps, parent (by its
+//! class), locks held, neither a parent — are swapped by a renaming that
+//! leaves the key as it is, so a step of one leads where the same step of
+//! the other leads, names swapped: the search tries one of them
+//! ([`super::dpor`]).
+//!
 //! **Not known** (no key, nothing pruned): a resource other than a Lock or
 //! a Semaphore (queues, pipes, values, events, pools, sockets: their
 //! contents are not all in the records), a thread (threads share variables
@@ -63,6 +70,12 @@ type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String
 pub struct Keyed {
     pub key: u64,
     pub rename: BTreeMap<Lane, Lane>,
+    /// *Twins*: interchangeable processes (the same target and arguments'
+    /// key) that are in the same state here — the same history, steps,
+    /// parent and locks held —, each with the number of its group. Swapping
+    /// two twins' names leaves the key as it is: whatever follows a step of
+    /// one follows the same step of the other, names swapped.
+    pub twins: BTreeMap<Lane, u64>,
 }
 
 impl Keyed {
@@ -73,6 +86,15 @@ impl Keyed {
     /// The lane of this run that the key names `canon`.
     pub fn from_canon(&self, canon: Lane) -> Lane {
         self.rename.iter().find(|(_, c)| **c == canon).map_or(canon, |(l, _)| *l)
+    }
+    /// Whether `a` and `b` are twins here (see [`Keyed::twins`]).
+    pub fn twins(&self, a: Lane, b: Lane) -> bool {
+        a == b || self.twins.get(&a).is_some_and(|g| self.twins.get(&b) == Some(g))
+    }
+    /// `lane`'s twins here, itself left out.
+    pub fn twins_of(&self, lane: Lane) -> impl Iterator<Item = Lane> + '_ {
+        let g = self.twins.get(&lane).copied();
+        self.twins.iter().filter(move |(l, x)| **l != lane && Some(**x) == g).map(|(l, _)| *l)
     }
 }
 
@@ -291,6 +313,24 @@ impl Tracker {
         Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem)))
     }
 
+    /// What makes `lane` a twin of another process (see [`Keyed::twins`]),
+    /// as a number, now: equal for two processes that would be twins here
+    /// (`None` when the state is not known, symmetry is off, or `lane` is
+    /// in no class or started a process).
+    pub fn twin_shape(&self, lane: Lane) -> Option<u64> {
+        if self.no_symmetry || self.opaque.is_some() || !self.blocked.is_empty() || self.parent.values().any(|p| *p == lane) {
+            return None;
+        }
+        let class = (self.target.get(&lane)?, self.args.get(&lane)?);
+        let in_class = |l: Lane| self.target.get(&l) == Some(class.0) && self.args.get(&l) == Some(class.1);
+        // Another process names a process of a class by its class alone.
+        let name = |l: Lane| if in_class(l) { Lane(0x8000_0000) } else { l };
+        let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&lane).map(|v| v.iter().map(|i| (i.h, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
+        let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == lane).map(|(r, _)| *r).collect();
+        let parent = self.parent.get(&lane).map(|p| name(*p));
+        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), hist, held)))
+    }
+
     /// The key of the state now, or `None` when it is not known.
     pub fn key(&self) -> Option<Keyed> {
         if self.opaque.is_some() || !self.blocked.is_empty() {
@@ -334,7 +374,25 @@ impl Tracker {
         per.sort_by_key(|p| p.0);
         let holders: BTreeMap<ResId, Lane> = self.holder.iter().map(|(r, l)| (*r, canon(*l))).collect();
         let key = hash_of(&(per, &self.files, &self.reports, &self.kinds, holders, &self.sem));
-        Some(Keyed { key, rename })
+        // Twins: in one class, equal in all the key says of them but their lane.
+        let mut twins = BTreeMap::new();
+        for (c, members) in classes.values().filter(|m| m.len() > 1).enumerate() {
+            let alike = |l: Lane| {
+                let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&l).map(|v| v.iter().map(|i| (i.h, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
+                let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == l).map(|(r, _)| *r).collect();
+                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), hist, held))
+            };
+            let groups: Vec<(Lane, u64)> = members.iter().map(|l| (*l, alike(*l))).collect();
+            // A process that started others is no one's twin: swapping it
+            // would swap its children too.
+            let parents: std::collections::BTreeSet<Lane> = self.parent.values().copied().collect();
+            for (l, g) in groups.iter().filter(|(l, _)| !parents.contains(l)) {
+                if groups.iter().filter(|(x, h)| h == g && !parents.contains(x)).count() > 1 {
+                    twins.insert(*l, *g);
+                }
+            }
+        }
+        Some(Keyed { key, rename, twins })
     }
 }
 
@@ -440,6 +498,36 @@ mod tests {
             t.step(Some(Lane(2)), &[sleep(2), locals(2, cut)], None, &|_| None);
             assert_ne!(t.position().unwrap(), a, "{cut}");
         }
+    }
+
+    #[test]
+    fn buyers_with_the_same_history_are_twins_and_one_that_read_is_not() {
+        // Both started, neither stepped: twins.
+        let t = tracker(false, &[]);
+        let k = t.key().unwrap();
+        assert!(k.twins(Lane(2), Lane(3)));
+        assert_eq!(k.twins_of(Lane(2)).collect::<Vec<_>>(), vec![Lane(3)]);
+        // One read the file: no longer.
+        let k = tracker(false, &[2]).key().unwrap();
+        assert!(!k.twins(Lane(2), Lane(3)) && k.twins.is_empty());
+        // Both read the same content: twins again.
+        let mut u = tracker(false, &[]);
+        u.step(Some(Lane(2)), &[read(2, 7)], None, &|_| None);
+        u.step(Some(Lane(3)), &[read(3, 7)], None, &|_| None);
+        assert!(u.key().unwrap().twins(Lane(2), Lane(3)));
+        // Another parent, or a child of its own: not twins.
+        let mut v = tracker(false, &[]);
+        v.step(Some(Lane(2)), &[rec(2, RecordKind::Spawn { child: Lane(4), pid: 104, ppid: 102, daemon: false, name: "Process-2:1".into(), target: "buy".into() })], None, &|_| Some("k".to_string()));
+        let k = v.key().unwrap();
+        assert!(!k.twins(Lane(2), Lane(3)) && !k.twins(Lane(3), Lane(4)), "{:?}", k.twins);
+        // Symmetry off: no twins.
+        assert!(tracker(true, &[]).key().unwrap().twins.is_empty());
+        // What would make a twin: buyer 3 before its read is where buyer 2
+        // was before its own; a parent is no one's twin.
+        let before = tracker(false, &[]).twin_shape(Lane(2));
+        assert!(before.is_some() && before == tracker(false, &[2]).twin_shape(Lane(3)));
+        assert_ne!(tracker(false, &[2]).twin_shape(Lane(2)), before);
+        assert_eq!((v.twin_shape(Lane(2)), tracker(false, &[]).twin_shape(Lane(1)), tracker(true, &[]).twin_shape(Lane(2))), (None, None, None));
     }
 
     #[test]
