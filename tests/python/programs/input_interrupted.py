@@ -4,9 +4,13 @@
 # not lost.
 import multiprocessing
 import os
-import select
 import signal
+import sys
 import time
+
+# The alarm's sender, shared with the signal programs of differences/.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'differences'))
+from _alarm import send_when_waiting  # noqa: E402
 
 
 class Alarm(Exception):
@@ -17,27 +21,10 @@ def raise_alarm(signum, frame):
     raise Alarm()
 
 
-def send_when_waiting(pid):
-    # SIGALRM once main's thread has slept (in its read) for 0.1 s straight.
-    since = None
-    while True:
-        with open('/proc/%d/task/%d/stat' % (pid, pid), 'rb') as f:
-            state = f.read().rsplit(b')', 1)[1].split()[0]
-        now = time.monotonic()
-        if state != b'S':
-            since = None
-        elif since is None:
-            since = now
-        elif now - since >= 0.1:
-            break
-        select.select([], [], [], 0.01)
-    os.kill(pid, signal.SIGALRM)
-
-
 if __name__ == '__main__':
     multiprocessing.set_start_method('fork', force=True)
     signal.signal(signal.SIGALRM, raise_alarm)
-    sender = multiprocessing.Process(target=send_when_waiting, args=(os.getpid(),))
+    sender = multiprocessing.Process(target=send_when_waiting, args=(os.getpid(), 0))
     t = time.monotonic()
     try:
         sender.start()
