@@ -277,19 +277,23 @@ pub fn explore(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<Exp
     let lesson = &opts.spec.lesson;
     let t0 = Instant::now();
     let mut goods = Vec::new();
+    // Run i + 1 (its seed) starts while run i steps.
+    let mut ahead = crate::conductor::Ahead::new();
     for i in 0..opts.runs {
         if crate::sys::stop_requested().is_some() {
             anyhow::bail!("stopped");
         }
         let seed = opts.spec.seed.wrapping_add(i as u64);
         let (policy, pname) = policy_for(i, seed);
-        let f = run_once(opts, seed, policy, None)?;
+        let next = (i + 1 < opts.runs).then(|| seed.wrapping_add(1));
+        let f = run_ahead(opts, &mut ahead, seed, next, policy, None, None)?;
         if crate::sys::stop_requested().is_some() {
             anyhow::bail!("stopped after {i} runs");
         }
         let verdict = judge_for(&f, opts.bad.as_deref());
         let _ = writeln!(out, "run {:>4}/{}  seed {seed:<6} {pname:<14} {:>5} steps  {}", i + 1, opts.runs, f.summary.steps, verdict.as_ref().map_or(f.summary.outcome.name().to_string(), |(k, _)| format!("FOUND {k}")));
         if let Some((kind, message)) = verdict {
+            ahead.cancel(None);
             let (failure, _) = save_minimised(lesson, opts, Bad { f, kind, message, run: i + 1, seed, policy: pname }, &goods)?;
             return Ok(Explored::Found(failure));
         }
@@ -323,20 +327,25 @@ fn headless_options(opts: &ExploreOptions, policy: Policy, tap: Option<std::sync
     HeadlessOptions { json: false, quiet: true, timeout: Some(opts.run_timeout), policy: Some(policy), input: Some(Vec::new()), keep_records: true, tap, bury }
 }
 
-/// One run of `explore --all` (every one has the lesson's seed), stepped by
-/// `policy`: the run started ahead if there is one, and the next run is
-/// started ahead at once (see [`crate::conductor::Ahead`]); the run is ended
-/// by an undertaker when `bury` says its end will not be read (see
-/// [`headless::Bury`]).
-fn run_ahead(opts: &ExploreOptions, ahead: &mut crate::conductor::Ahead, policy: Policy, tap: Option<std::sync::mpsc::Sender<Record>>, bury: Option<headless::Bury>) -> anyhow::Result<headless::Finished> {
-    let ro = run_options(opts, opts.spec.seed);
+/// One run of the lesson with `seed`, stepped by `policy`: the run started
+/// ahead if it is one of `seed` (else one started now), and a run of
+/// `next` is started ahead at once (see [`crate::conductor::Ahead`]); the
+/// run is ended by an undertaker when `bury` says its end will not be read
+/// (see [`headless::Bury`]).
+pub(crate) fn run_ahead(opts: &ExploreOptions, ahead: &mut crate::conductor::Ahead, seed: u64, next: Option<u64>, policy: Policy, tap: Option<std::sync::mpsc::Sender<Record>>, bury: Option<headless::Bury>) -> anyhow::Result<headless::Finished> {
     let phase = crate::sys::phases::start("run start (all)");
     let run = match ahead.take() {
-        Some(run) => run?,
-        None => crate::conductor::Run::start(ro.clone())?,
+        Some(Ok(run)) if run.options().spec.seed == seed => run,
+        Some(Err(e)) => return Err(e.into()),
+        other => {
+            drop(other);
+            crate::conductor::Run::start(run_options(opts, seed))?
+        }
     };
     phase.end();
-    ahead.start(ro);
+    if let Some(next) = next {
+        ahead.start(run_options(opts, next));
+    }
     headless::run_started(run, headless_options(opts, policy, tap, bury), &mut std::io::sink())
 }
 
@@ -474,7 +483,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
             // The lesson's seed stays (the zygote is for one seed): only the schedule's changes.
             let (policy, pname) = policy_for(sampled, opts.spec.seed.wrapping_add(sampled as u64));
             sampled += 1;
-            let f = run_ahead(opts, &mut ahead, policy, None, None)?;
+            let f = run_ahead(opts, &mut ahead, opts.spec.seed, Some(opts.spec.seed), policy, None, None)?;
             if crate::sys::stop_requested().is_some() {
                 progress_done(out, opts);
                 anyhow::bail!("stopped after {runs} runs: not verified");
@@ -500,7 +509,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
         let phase = crate::sys::phases::start("explore: a search run (all)");
         let cut = search.clone();
         let bury = headless::Bury { when: Box::new(move || cut.borrow().cut_short()), to: undertaker.clone() };
-        let f = run_ahead(opts, &mut ahead, policy, Some(tap), Some(bury))?;
+        let f = run_ahead(opts, &mut ahead, opts.spec.seed, Some(opts.spec.seed), policy, Some(tap), Some(bury))?;
         phase.end();
         let _between = crate::sys::phases::start("explore: between search runs");
         // A stop (Ctrl-C, SIGTERM) cut that run short: what it reached says
