@@ -6,13 +6,14 @@ use super::*;
 /// How long [`Run::settle`] looks again at once (yielding) before it waits
 /// on the settle bell: a step of the Rhai ticket-race takes about 0.2 ms, a
 /// Python step about 0.8 ms. Explore --all ran 41 runs/s with sleeps
-/// alone, 54 with 300 µs of looking before them; with the bell the looking
-/// is shorter (on two cores it took the CPU from the process stepped and
-/// from the run started ahead).
-pub(super) const SETTLE_SPIN: Duration = Duration::from_micros(100);
+/// alone, 54 with 300 µs of looking before them. (100 µs with the bell was
+/// no faster within the noise of a loaded machine.)
+pub(super) const SETTLE_SPIN: Duration = Duration::from_micros(300);
 
-/// The longest [`Run::settle`] waits on its bell before it looks again.
-pub(super) const SETTLE_WAIT: Duration = Duration::from_millis(1);
+/// The longest [`Run::settle`] waits on its bell before it looks again
+/// (from 20 µs, doubling): what rings no bell (a wake-up taken, a kill
+/// under way) is seen as soon as it was by the sleeps between looks.
+pub(super) const SETTLE_WAIT: Duration = Duration::from_micros(250);
 
 impl Run {
     /// What the conductor reads of every lane in use (lane 0 excluded).
@@ -222,6 +223,7 @@ impl Run {
         // `Control::ring_settle`). The wait is bounded: what rings no bell
         // (a wake-up taken, a kill under way) is seen at the next look.
         let mut waiting = false;
+        let mut pause = Duration::from_micros(20);
         let settled = loop {
             let bell = ctl.settle_bell.0.load(SeqCst);
             if self.all_ended() || self.quiescent() {
@@ -244,7 +246,8 @@ impl Run {
                 waiting = true;
                 continue;
             }
-            crate::shm::futex::wait(&ctl.settle_bell.0, bell, Some(SETTLE_WAIT));
+            crate::shm::futex::wait(&ctl.settle_bell.0, bell, Some(pause));
+            pause = (pause * 2).min(SETTLE_WAIT);
         };
         if waiting {
             ctl.settle_waiting.store(0, SeqCst);
