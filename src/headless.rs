@@ -15,7 +15,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::conductor::schedule::{self, Policy};
-use crate::conductor::{Run, RunOptions};
+use crate::conductor::{Run, RunOptions, Undertaker};
 use crate::model::summary::{EndReason, Summary};
 use crate::model::{LogKind, Model, Record};
 
@@ -39,6 +39,25 @@ pub struct HeadlessOptions {
     /// Every record also goes here as it comes (`explore --all` reads each
     /// step's records before it picks the next step).
     pub tap: Option<std::sync::mpsc::Sender<Record>>,
+    /// Whether the caller will read the run's end: when `bury` says it will
+    /// not (asked once the steps are over), the run is ended by an
+    /// [`Undertaker`] while the caller goes on, and [`Finished`] holds what
+    /// came before the end (its summary says how the steps ended; the
+    /// lesson's conditions are not judged). `None`: always ended here.
+    pub bury: Option<Bury>,
+}
+
+/// See [`HeadlessOptions::bury`].
+pub struct Bury {
+    /// True: the run's end will not be read.
+    pub when: Box<dyn Fn() -> bool>,
+    pub to: std::rc::Rc<Undertaker>,
+}
+
+impl std::fmt::Debug for Bury {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bury").finish_non_exhaustive()
+    }
 }
 
 /// What a finished headless run leaves.
@@ -112,8 +131,18 @@ pub fn run(mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> any
         let _ = writeln!(out, "forkscope: {} — {} (seed {seed}{ps})", harmless(&lesson.name), harmless(lesson.title(lang)));
     }
     let phase = crate::sys::phases::start("run start (all)");
-    let mut run = Run::start(opts)?;
+    let run = Run::start(opts)?;
     phase.end();
+    run_started(run, h, out)
+}
+
+/// [`run`] of a run started already (paused if `h` has a policy; see
+/// [`crate::conductor::Ahead`]), without the header line.
+pub fn run_started(mut run: Run, h: HeadlessOptions, out: &mut dyn Write) -> anyhow::Result<Finished> {
+    anyhow::ensure!(h.policy.is_none() || run.is_paused(), "a stepped run must start paused");
+    let spec = run.options().spec.clone();
+    let (lesson, params, seed, lang) = (&spec.lesson, &spec.params, spec.seed, spec.lang);
+    let params_json: std::collections::BTreeMap<String, serde_json::Value> = params.iter().map(|(k, v)| (k.clone(), v.to_json())).collect();
     run.set_input(match h.input {
         Some(lines) => crate::conductor::Input::new(lines, false),
         None => crate::conductor::Input::new(Vec::new(), true),
@@ -147,7 +176,17 @@ pub fn run(mut opts: RunOptions, h: HeadlessOptions, out: &mut dyn Write) -> any
     // Goals are for a student's stepping: only a replayed recording has one.
     let stepped_by_someone = matches!(h.policy, Some(schedule::Policy::Replay(_)));
     let phase = crate::sys::phases::start("run steps and end (all)");
-    let reason = schedule::drive(&mut run, &mut model, h.policy, h.timeout, &mut on_record);
+    let reason = schedule::drive_steps(&mut run, &mut model, h.policy, h.timeout, &mut on_record);
+    // A run that wrote in the user's folder (in place) is always ended here:
+    // the caller's next run may use the same files.
+    if let Some(b) = h.bury.as_ref().filter(|b| run.workdir() == run.scratch() && (b.when)()) {
+        let sched = run.schedule().to_vec();
+        let summary = crate::words::summary(&model, &reason, &lesson.name, seed, params_json);
+        b.to.bury(run);
+        phase.end();
+        return Ok(Finished { summary, model, schedule: sched, records, reason });
+    }
+    schedule::end_run(&mut run, &mut model, &mut on_record);
     phase.end();
     let phase = crate::sys::phases::start("judge and drop");
     let stats = run.stats();

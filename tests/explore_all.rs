@@ -698,3 +698,59 @@ fn every_python_lesson_at_its_defaults_gets_a_verdict_within_a_bound_of_runs() {
     assert!(tried >= 40, "{tried} lessons tried");
     assert!(missing.is_empty(), "no verdict within 400 runs:\n{}", missing.join("\n"));
 }
+
+/// A lesson whose main parks at its first op and whose child holds a lock:
+/// what a run cut short by the search leaves to end.
+const PARKED: &str = r#"
+fn child(l) { l.acquire(); l.release(); }
+fn main() {
+    let l = Lock();
+    let p = Process("child", [l]);
+    p.start();
+    l.acquire();
+    l.release();
+    p.join();
+}
+"#;
+
+#[test]
+fn runs_started_ahead_and_ended_by_the_undertaker_leave_nothing_behind() {
+    use forkscope::conductor::{Ahead, RunOptions, Undertaker};
+    let _share = crate::common::share();
+    let mut opts = RunOptions::of_script("parked", "tests/explore_all.rs", PARKED);
+    opts.exe = env!("CARGO_BIN_EXE_forkscope").into();
+    opts.paused = true;
+    let undertaker = Undertaker::new();
+    let mut ahead = Ahead::new();
+    ahead.start(opts.clone());
+    let mut run = ahead.take().expect("a run was started ahead").expect("it started");
+    // The next one starts ahead while this one steps, as in explore --all.
+    ahead.start(opts.clone());
+    // Main starts the child; both park at the gate (a step at a time, bounded).
+    let mut recs = Vec::new();
+    for _ in 0..3 {
+        assert!(run.settle(&mut recs, Duration::from_secs(20)), "a step did not settle");
+        let Ok(_) = run.grant(None) else { break };
+    }
+    assert!(run.settle(&mut recs, Duration::from_secs(20)), "a step did not settle");
+    let live: Vec<i32> = run.lanes().into_iter().filter(|l| !l.ended && l.pid > 0).map(|l| l.pid).collect();
+    assert!(live.len() >= 2, "main and its child are on: {:?}", run.lanes());
+    let mut left = vec![(live.clone(), run.segment_name().to_string(), run.scratch().to_path_buf())];
+    undertaker.bury(run);
+    let next = ahead.take().expect("started ahead").expect("it started");
+    let main = next.lanes().into_iter().filter(|l| l.pid > 0).map(|l| l.pid).collect();
+    left.push((main, next.segment_name().to_string(), next.scratch().to_path_buf()));
+    undertaker.bury(next);
+    // One more started ahead and never used: ended with the Ahead.
+    ahead.start(opts);
+    drop(ahead);
+    drop(undertaker);
+    for (pids, segment, scratch) in left {
+        for pid in pids {
+            // Ended and reaped: no such process (a zombie would still answer).
+            assert_eq!(unsafe { libc::kill(pid, 0) }, -1, "process {pid} is still there");
+        }
+        assert!(!std::path::Path::new("/dev/shm").join(&segment).exists(), "segment {segment} left behind");
+        assert!(!scratch.exists(), "folder {} left behind", scratch.display());
+    }
+}

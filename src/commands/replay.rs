@@ -31,7 +31,7 @@ pub fn replay(args: ReplayArgs, lang: crate::vocab::Lang) -> i32 {
     }
     crate::sys::catch_stop_signals();
     let policy = Policy::Replay(rec.actions.iter().copied().collect());
-    let h = HeadlessOptions { json: out.json, quiet: false, timeout: out.timeout, policy: Some(policy), input: Some(Vec::new()), keep_records: true, tap: None };
+    let h = HeadlessOptions { json: out.json, quiet: false, timeout: out.timeout, policy: Some(policy), input: Some(Vec::new()), keep_records: true, tap: None, bury: None };
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     match headless::run(opts, h, &mut w) {

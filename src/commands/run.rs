@@ -50,7 +50,7 @@ pub fn run(args: RunArgs, lang: crate::vocab::Lang) -> i32 {
     let input = (!args.input.is_empty()).then(|| args.input.clone());
     let keep_records = args.record.is_some() || args.trace.is_some();
     let policy = opts.spec.schedule.as_ref().map(|s| s.policy(opts.spec.seed));
-    let h = HeadlessOptions { json: out.json, quiet: false, timeout: out.timeout, policy, input, keep_records, tap: None };
+    let h = HeadlessOptions { json: out.json, quiet: false, timeout: out.timeout, policy, input, keep_records, tap: None, bury: None };
     let spec = opts.spec.clone();
     let stdout = std::io::stdout();
     let mut w = stdout.lock();

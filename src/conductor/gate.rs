@@ -3,10 +3,17 @@
 
 use super::*;
 
-/// How long [`Run::settle`] looks again at once (yielding) before it sleeps
-/// between looks: a step of ticket-race takes about 0.2 ms; explore --all
-/// ran 41 runs/s with sleeps alone, 54 with this.
+/// How long [`Run::settle`] looks again at once (yielding) before it waits
+/// on the settle bell: a step of the Rhai ticket-race takes about 0.2 ms, a
+/// Python step about 0.8 ms. Explore --all ran 41 runs/s with sleeps
+/// alone, 54 with 300 µs of looking before them. (100 µs with the bell was
+/// no faster within the noise of a loaded machine.)
 pub(super) const SETTLE_SPIN: Duration = Duration::from_micros(300);
+
+/// The longest [`Run::settle`] waits on its bell before it looks again
+/// (from 20 µs, doubling): what rings no bell (a wake-up taken, a kill
+/// under way) is seen as soon as it was by the sleeps between looks.
+pub(super) const SETTLE_WAIT: Duration = Duration::from_micros(250);
 
 impl Run {
     /// What the conductor reads of every lane in use (lane 0 excluded).
@@ -206,31 +213,50 @@ impl Run {
     pub fn settle(&mut self, out: &mut Vec<Record>, max: Duration) -> bool {
         let _phase = sys::phases::start("step: settle");
         let t0 = Instant::now();
-        let mut pause = Duration::from_micros(20);
+        let seg = self.seg.clone();
+        let v = seg.view();
+        let ctl = v.control();
         // A step is mostly done in well under a millisecond (`explore`
-        // makes thousands): look again at once, yielding, for that long,
-        // then sleep between looks. The sleeps keep to their length
-        // (timer slack) rather than the kernel's default 50 µs more.
-        sys::fine_timer_slack();
-        loop {
+        // makes thousands): look again at once, yielding, for a moment,
+        // then wait on the settle bell, which a process rings as it parks,
+        // blocks or sleeps, and the reaper at an end (see
+        // `Control::ring_settle`). The wait is bounded: what rings no bell
+        // (a wake-up taken, a kill under way) is seen at the next look.
+        let mut waiting = false;
+        let mut pause = Duration::from_micros(20);
+        let settled = loop {
+            let bell = ctl.settle_bell.0.load(SeqCst);
             if self.all_ended() || self.quiescent() {
-                // Let the reaper finish reporting, then release everything in order.
-                self.drain(out, true);
-                return true;
+                break true;
             }
             self.drain(out, false);
             // A stop asked for (SIGINT, SIGTERM): the run may be frozen by
             // now and will not settle; the caller ends it.
             if t0.elapsed() > max || sys::stop_requested().is_some() {
-                return false;
+                break false;
             }
             if t0.elapsed() < SETTLE_SPIN {
                 std::thread::yield_now();
                 continue;
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_micros(250));
+            if !waiting {
+                // From now on a process that changes rings; look once more
+                // (it may have changed before it could see this).
+                ctl.settle_waiting.store(1, SeqCst);
+                waiting = true;
+                continue;
+            }
+            crate::shm::futex::wait(&ctl.settle_bell.0, bell, Some(pause));
+            pause = (pause * 2).min(SETTLE_WAIT);
+        };
+        if waiting {
+            ctl.settle_waiting.store(0, SeqCst);
         }
+        if settled {
+            // Let the reaper finish reporting, then release everything in order.
+            self.drain(out, true);
+        }
+        settled
     }
 
     /// The pid of live process `lane`, if it is one we may signal. Lane pids
@@ -289,3 +315,4 @@ impl Run {
         self.frozen.contains(&lane)
     }
 }
+

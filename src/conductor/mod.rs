@@ -18,6 +18,7 @@
 //! `drain` (records out of the rings), `reaper`, `guard`, `schedule`; this
 //! file starts a run.
 
+pub mod ahead;
 pub mod collect;
 pub mod cpu;
 pub mod drain;
@@ -30,6 +31,7 @@ pub mod reaper;
 pub mod schedule;
 mod scratch;
 pub mod spec;
+pub mod undertaker;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -52,6 +54,8 @@ pub use drain::{DrainStats, Drainer};
 pub use input::Input;
 pub use scratch::{is_scratch_dir, scratch_parent, sweep_stale_scratch};
 pub use spec::RunSpec;
+pub use undertaker::Undertaker;
+pub use ahead::Ahead;
 use scratch::make_scratch;
 #[cfg(test)]
 use end::in_lane_order;
@@ -397,6 +401,11 @@ impl Run {
 
     pub fn view(&self) -> View<'_> {
         self.seg.view()
+    }
+
+    /// What the run was started with.
+    pub fn options(&self) -> &RunOptions {
+        &self.options
     }
 
     pub fn segment_name(&self) -> &str {

@@ -301,6 +301,8 @@ fn on_end(v: &View<'_>, lane0: &Lane0, lane: u32, pid: i32) {
             v.wake_lane(other);
         }
     }
+    // The conductor may be waiting for this end (a step settling).
+    v.control().ring_settle();
 }
 
 /// Children of ended processes become ours (child subreaper); reap the ones

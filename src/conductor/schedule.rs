@@ -179,10 +179,6 @@ fn earliest_timeout(run: &Run) -> Option<Lane> {
 /// How long one step may take before the runner gives up on it.
 pub const STEP_LIMIT: Duration = Duration::from_secs(20);
 
-/// Drives `run` until every process ended, a deadlock, the time limit, or a
-/// stop signal; every record goes to `model` and then to `on_record`.
-/// With a policy the run must have started paused; it is stepped one process
-/// at a time. Without one it runs freely.
 /// Some process is in `input()` as far as the records say: only then is it
 /// worth reading the lanes for one to feed (the loop runs 2,000 times a second).
 fn waits_for_input(model: &Model) -> bool {
@@ -198,7 +194,37 @@ fn nothing_to_step(run: &Run, model: &Model) -> String {
     format!("no process can be stepped (all are blocked or frozen): {}{said}", run.stuck())
 }
 
-pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeout: Option<Duration>, on_record: &mut dyn FnMut(&Record, &Model)) -> EndReason {
+/// Drives `run` until every process ended, a deadlock, the time limit, or a
+/// stop signal; every record goes to `model` and then to `on_record`.
+/// With a policy the run must have started paused; it is stepped one process
+/// at a time. Without one it runs freely. Then ends the run ([`end_run`]).
+pub fn drive(run: &mut Run, model: &mut Model, policy: Option<Policy>, timeout: Option<Duration>, on_record: &mut dyn FnMut(&Record, &Model)) -> EndReason {
+    let reason = drive_steps(run, model, policy, timeout, on_record);
+    end_run(run, model, on_record);
+    reason
+}
+
+/// Ends `run` (every process killed, the reaper's last word, the ends no
+/// record brought), its last records into `model` and `on_record`.
+pub fn end_run(run: &mut Run, model: &mut Model, on_record: &mut dyn FnMut(&Record, &Model)) {
+    let _phase = crate::sys::phases::start("end: shutdown (all)");
+    let mut recs = Vec::new();
+    run.shutdown_into(&mut recs);
+    let mut feed = |recs: &mut Vec<Record>, model: &mut Model| {
+        for r in recs.drain(..) {
+            model.apply(&r);
+            on_record(&r, model);
+        }
+    };
+    feed(&mut recs, model);
+    let unseen: Vec<Lane> = model.live().map(|p| p.lane).collect();
+    recs.extend(run.unrecorded_ends(&unseen));
+    feed(&mut recs, model);
+}
+
+/// [`drive`] without the end: the run is still on when it returns (its
+/// caller ends it, or buries it: see [`super::Undertaker`]).
+pub fn drive_steps(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeout: Option<Duration>, on_record: &mut dyn FnMut(&Record, &Model)) -> EndReason {
     let t0 = Instant::now();
     let mut recs = Vec::new();
     let mut feed = |recs: &mut Vec<Record>, model: &mut Model| {
@@ -330,11 +356,5 @@ pub fn drive(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeo
     if let Some(h) = limit {
         let _ = h.join();
     }
-    let _phase = crate::sys::phases::start("end: shutdown (all)");
-    run.shutdown_into(&mut recs);
-    feed(&mut recs, model);
-    let unseen: Vec<Lane> = model.live().map(|p| p.lane).collect();
-    recs.extend(run.unrecorded_ends(&unseen));
-    feed(&mut recs, model);
     reason
 }

@@ -265,6 +265,12 @@ impl Search {
         }
     }
 
+    /// The search cut the current run short (a wait begun too early, a
+    /// state searched before, …): [`Search::finish`] will not read its end.
+    pub fn cut_short(&self) -> bool {
+        self.end.is_some()
+    }
+
     /// Interleavings still to try (known so far: one per open choice).
     pub fn open(&self) -> usize {
         self.nodes.iter().map(|n| n.backtrack.iter().filter(|l| !n.is_done(**l) && **l != n.chosen).count()).sum()

@@ -15,7 +15,7 @@ use crate::conductor::{Action, Run};
 use crate::headless::Finished;
 use crate::vocab::Lane;
 
-use super::{ExploreOptions, judge_for, run_once};
+use super::{ExploreOptions, judge_for};
 
 /// Most single-grant drops tried.
 pub const DROP_TRIES: usize = 16;
@@ -46,9 +46,11 @@ pub fn run_on() -> Policy {
 /// Minimises `bad` (a run of `lanes` that went wrong with `kind`).
 pub fn minimise(opts: &ExploreOptions, seed: u64, lanes: &[Lane], kind: &str, bad: Finished) -> anyhow::Result<Minimised> {
     let mut runs = 0u32;
+    // Each attempt is a run of the same seed: the next starts while one steps.
+    let mut ahead = crate::conductor::Ahead::new();
     let mut attempt = |list: &[Lane]| -> anyhow::Result<Option<Finished>> {
         runs += 1;
-        let f = run_once(opts, seed, Policy::List(list.iter().copied().collect(), Box::new(run_on())), None)?;
+        let f = super::run_ahead(opts, &mut ahead, seed, Some(seed), Policy::List(list.iter().copied().collect(), Box::new(run_on())), None, None)?;
         Ok(judge_for(&f, opts.bad.as_deref()).filter(|(k, _)| k == kind).map(|_| f))
     };
     let (mut best, mut best_run) = (lanes.to_vec(), bad);

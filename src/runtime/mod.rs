@@ -159,6 +159,12 @@ impl LaneRuntime {
         }
         l.status.state = state as u32;
         self.me.status.write(&l.status);
+        drop(l);
+        // Whatever this process is now but running, the conductor may be
+        // waiting to see it (a step settling).
+        if state != ProcState::Running {
+            self.ctl.ring_settle();
+        }
     }
 
     pub fn state(&self) -> ProcState {

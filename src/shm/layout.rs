@@ -172,6 +172,12 @@ pub struct Control {
     /// The collector's doorbell: a writer whose ring passes half full (or
     /// is full) bumps it and wakes the collector. Own cache line.
     pub bell: Padded<AtomicU32>,
+    /// The conductor's settle bell: while it waits for a step to settle
+    /// (`settle_waiting` != 0), a process that parks, blocks, sleeps or ends
+    /// bumps it and wakes the conductor (see [`Control::ring_settle`]).
+    /// Own cache line.
+    pub settle_bell: Padded<AtomicU32>,
+    pub settle_waiting: AtomicU32,
 }
 
 #[repr(C, align(64))]
@@ -179,6 +185,17 @@ pub struct Control {
 pub struct Padded<T>(pub T);
 
 impl Control {
+    /// Wakes the conductor if it waits for the run to settle: a process's
+    /// state (or end) changed. A bell missed costs only latency: the
+    /// conductor's wait is bounded, and it looks again at every wake.
+    pub fn ring_settle(&self) {
+        std::sync::atomic::fence(SeqCst);
+        if self.settle_waiting.load(SeqCst) != 0 {
+            self.settle_bell.0.fetch_add(1, SeqCst);
+            super::futex::wake_all(&self.settle_bell.0);
+        }
+    }
+
     /// Notes that the run is paused (or running) from `now` (`CLOCK_MONOTONIC`, ns) on.
     /// The conductor's alone.
     pub fn note_paused(&self, paused: bool, now: u64) {

@@ -110,6 +110,30 @@ mod tests {
         assert_eq!(v.control().blocks_used.load(Relaxed), 4);
     }
 
+    /// A process that parks rings the conductor's settle bell only while
+    /// the conductor waits on it (else a park costs no system call), and
+    /// the ring wakes a waiter in another mapping of the segment.
+    #[test]
+    fn the_settle_bell_rings_only_while_the_conductor_waits_and_wakes_it() {
+        let seg = Segment::create(small()).unwrap();
+        let other = Segment::open(seg.name()).unwrap();
+        let ctl = seg.view().control();
+        ctl.ring_settle();
+        assert_eq!(ctl.settle_bell.0.load(SeqCst), 0, "nobody waits: no ring");
+        ctl.settle_waiting.store(1, SeqCst);
+        let waiter = std::thread::spawn(move || {
+            let c = other.view().control();
+            // Bounded: a bell never rung fails the test rather than hanging it.
+            let t0 = std::time::Instant::now();
+            while c.settle_bell.0.load(SeqCst) == 0 && t0.elapsed() < std::time::Duration::from_secs(20) {
+                futex::wait(&c.settle_bell.0, 0, Some(std::time::Duration::from_secs(20)));
+            }
+            c.settle_bell.0.load(SeqCst)
+        });
+        ctl.ring_settle();
+        assert_eq!(waiter.join().unwrap(), 1, "the waiter saw the ring");
+    }
+
     #[test]
     fn create_open_and_unlink_on_drop() {
         let seg = Segment::create(small()).unwrap();
