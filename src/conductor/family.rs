@@ -267,7 +267,12 @@ mod tests {
         assert!(is_of_run(grandchild, &tag));
         assert!(!is_of_run(bystander.id() as i32, &tag));
         assert!(!is_of_run(std::process::id() as i32, &tag));
-        // The shell, its own `sleep` and the grandchild.
+        // The shell, its own `sleep` and the grandchild: the shell may not
+        // have started its own `sleep` yet when it said the grandchild's pid.
+        let t = std::time::Instant::now();
+        while members(&tag).len() < 3 && t.elapsed() < std::time::Duration::from_secs(5) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         assert_eq!(kill_all(&tag, &[]), 3);
         let _ = marked.wait();
         let t = std::time::Instant::now();
