@@ -234,9 +234,9 @@ impl Verdict {
             }
             Verdict::Verified { interleavings, runs, secs, bad, .. } => (
                 match (l, bad) {
-                    (Lang::En, None) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
+                    (Lang::En, None) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): every interleaving is equivalent to the one that ran ({}, {secs:.1} s), not bad", crate::words::count(*runs, "run")),
                     (Lang::En, None) => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none bad", crate::words::count(*runs, "run")),
-                    (Lang::En, Some(b)) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): the one interleaving there is ran ({}, {secs:.1} s), it does not give {b}", crate::words::count(*runs, "run")),
+                    (Lang::En, Some(b)) if *interleavings == 1 => format!("✔ VERIFIED (explore --all): every interleaving is equivalent to the one that ran ({}, {secs:.1} s), it does not give {b}", crate::words::count(*runs, "run")),
                     (Lang::En, Some(b)) => format!("✔ VERIFIED (explore --all): all {interleavings} inequivalent interleavings ran ({}, {secs:.1} s), none gives {b}", crate::words::count(*runs, "run")),
                     (Lang::Zh, None) => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种是坏的"),
                     (Lang::Zh, Some(b)) => format!("✔ 已验证(explore --all):全部 {interleavings} 种不等价的交错都运行过了({runs} 次运行,{secs:.1} 秒),没有一种得到 {b}"),
@@ -508,7 +508,7 @@ mod tests {
     fn one_interleaving_is_not_called_all_1() {
         for bad in [None, Some("oversold".to_string())] {
             let one = Verdict::Verified { interleavings: 1, runs: 1, secs: 0.1, bad: bad.clone(), seen: 0, cycles: 0 }.banner(Lang::En).0;
-            assert!(one.contains("the one interleaving there is") && !one.contains("all 1"), "{one}");
+            assert!(one.contains("every interleaving is equivalent to the one that ran") && !one.contains("all 1"), "{one}");
             let many = Verdict::Verified { interleavings: 36, runs: 84, secs: 6.5, bad: bad.clone(), seen: 0, cycles: 0 }.banner(Lang::En).0;
             assert!(many.contains("all 36 inequivalent interleavings"), "{many}");
             // Runs that stopped at a state searched before: not "the one
