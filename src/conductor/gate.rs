@@ -221,7 +221,10 @@ impl Run {
         // then wait on the settle bell, which a process rings as it parks,
         // blocks or sleeps, and the reaper at an end (see
         // `Control::ring_settle`). The wait is bounded: what rings no bell
-        // (a wake-up taken, a kill under way) is seen at the next look.
+        // (a wake-up taken, a kill under way) is seen at the next look. The
+        // bounded waits keep to their length (timer slack) rather than the
+        // kernel's default 50 µs more.
+        sys::fine_timer_slack();
         let mut waiting = false;
         let mut pause = Duration::from_micros(20);
         let settled = loop {
@@ -315,4 +318,3 @@ impl Run {
         self.frozen.contains(&lane)
     }
 }
-

@@ -210,16 +210,18 @@ pub fn end_run(run: &mut Run, model: &mut Model, on_record: &mut dyn FnMut(&Reco
     let _phase = crate::sys::phases::start("end: shutdown (all)");
     let mut recs = Vec::new();
     run.shutdown_into(&mut recs);
-    let mut feed = |recs: &mut Vec<Record>, model: &mut Model| {
-        for r in recs.drain(..) {
-            model.apply(&r);
-            on_record(&r, model);
-        }
-    };
-    feed(&mut recs, model);
+    feed(&mut recs, model, on_record);
     let unseen: Vec<Lane> = model.live().map(|p| p.lane).collect();
     recs.extend(run.unrecorded_ends(&unseen));
-    feed(&mut recs, model);
+    feed(&mut recs, model, on_record);
+}
+
+/// Applies `recs` to `model` and hands each to `on_record`, emptying `recs`.
+fn feed(recs: &mut Vec<Record>, model: &mut Model, on_record: &mut dyn FnMut(&Record, &Model)) {
+    for r in recs.drain(..) {
+        model.apply(&r);
+        on_record(&r, model);
+    }
 }
 
 /// [`drive`] without the end: the run is still on when it returns (its
@@ -227,12 +229,6 @@ pub fn end_run(run: &mut Run, model: &mut Model, on_record: &mut dyn FnMut(&Reco
 pub fn drive_steps(run: &mut Run, model: &mut Model, mut policy: Option<Policy>, timeout: Option<Duration>, on_record: &mut dyn FnMut(&Record, &Model)) -> EndReason {
     let t0 = Instant::now();
     let mut recs = Vec::new();
-    let mut feed = |recs: &mut Vec<Record>, model: &mut Model| {
-        for r in recs.drain(..) {
-            model.apply(&r);
-            on_record(&r, model);
-        }
-    };
     let mut deadlock_since: Option<(Instant, u64)> = None;
     // A stepped run found nothing to step once and is looking again.
     let mut looked_again = false;
@@ -259,7 +255,7 @@ pub fn drive_steps(run: &mut Run, model: &mut Model, mut policy: Option<Policy>,
         match policy.as_mut() {
             Some(p) => {
                 let settled = run.settle(&mut recs, STEP_LIMIT.min(timeout.map_or(STEP_LIMIT, |t| t.saturating_sub(t0.elapsed()))));
-                feed(&mut recs, model);
+                feed(&mut recs, model, on_record);
                 if run.all_ended() {
                     break EndReason::AllEnded;
                 }
@@ -323,10 +319,10 @@ pub fn drive_steps(run: &mut Run, model: &mut Model, mut policy: Option<Policy>,
                     run.feed_input();
                 }
                 run.drain(&mut recs, false);
-                feed(&mut recs, model);
+                feed(&mut recs, model, on_record);
                 if run.all_ended() {
                     run.drain(&mut recs, true);
-                    feed(&mut recs, model);
+                    feed(&mut recs, model, on_record);
                     break EndReason::AllEnded;
                 }
                 // A deadlock must hold in the model *and* in the live lanes
@@ -338,7 +334,7 @@ pub fn drive_steps(run: &mut Run, model: &mut Model, mut policy: Option<Policy>,
                             deadlock_since = None;
                         } else if since.elapsed() > Duration::from_millis(30) {
                             run.drain(&mut recs, true);
-                            feed(&mut recs, model);
+                            feed(&mut recs, model, on_record);
                             if let Some(d2) = model.deadlock() {
                                 break EndReason::Deadlock(d2);
                             }
