@@ -11,7 +11,8 @@
 //! `threading.Lock` or `RLock` prints, its type's name and its pickling error,
 //! a pool whose workers end after `maxtasksperchild` tasks, the threads a
 //! process that writes only through `print()` runs (one, as in CPython),
-//! `Queue(maxsize)` full with what its feeder thread still holds,
+//! `Queue(maxsize)` full with what its feeder thread still holds (and a put
+//! behind it waiting for room),
 //! `imap_unordered` in the order the workers finish, a `Connection` sent
 //! in a message, and a signal's handler interrupting a wait (a sleep, a
 //! pool's and a JoinableQueue's join among them; one that returns lets the
@@ -36,7 +37,7 @@ fn small_differences_print_what_cpython_prints() {
     python3();
     let mut files: Vec<String> = std::fs::read_dir(repo("tests/python/differences")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".py") && !n.starts_with('_')).collect();
     files.sort();
-    for want in ["cwd_after_chdir.py", "pool_worker_exception.py", "value_without_lock.py", "primitive_reprs.py", "spawned_start_method.py", "manager_unexposed_method.py", "pool_imap_lazy.py", "pool_imap_infinite.py", "thread_lock_repr.py", "pool_maxtasksperchild.py", "no_hidden_threads.py", "queue_maxsize_feeder.py", "pool_imap_unordered.py", "connection_in_message.py", "signal_interrupts_wait.py", "signal_ends_sleep_and_joins.py", "signal_rest_of_timeout.py"] {
+    for want in ["cwd_after_chdir.py", "pool_worker_exception.py", "value_without_lock.py", "primitive_reprs.py", "spawned_start_method.py", "manager_unexposed_method.py", "pool_imap_lazy.py", "pool_imap_infinite.py", "thread_lock_repr.py", "pool_maxtasksperchild.py", "no_hidden_threads.py", "queue_maxsize_feeder.py", "pool_imap_unordered.py", "connection_in_message.py", "signal_interrupts_wait.py", "signal_ends_sleep_and_joins.py", "signal_rest_of_timeout.py", "queue_put_waits_behind_feeder.py"] {
         assert!(files.iter().any(|f| f == want), "tests/python/differences/{want} is missing");
     }
     compare_side_by_side("programs of tests/python/differences", &files, |f| f.clone(), |f| compare(f));

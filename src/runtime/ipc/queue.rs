@@ -17,14 +17,18 @@
 //! ([`Feed::Try`]: nothing recorded, the item goes to the process's feeder
 //! thread), and the feeder's own put ([`Feed::Feeder`]) waits as a putter
 //! until a get makes room, or a getter takes its item straight from it: the
-//! docs' join-before-get deadlock is the feeder blocked here.
+//! docs' join-before-get deadlock is the feeder blocked here. A program's
+//! put behind its feeder's items ([`Feed::Behind`]) on a full queue waits
+//! among the putters with no item ([`ROOM`]): the get that makes room counts
+//! its item as held and wakes it, as CPython's semaphore does.
 //!
 //! Hand-offs fix who gets what: a put finding a blocked getter gives it the
 //! item directly (mailbox) — the item never enters the queue; a putter blocked
 //! on a full queue parks its item in its own mailbox, and the getter that makes
 //! room moves that item to the tail and wakes it. Op records (`a` = depth
 //! after, `b` = unfinished after, detail = the item's preview):
-//! put `c` = 0 queued, 1 handed to `other`, 2 moved in earlier by a getter;
+//! put `c` = 0 queued, 1 handed to `other`, 2 moved in earlier by a getter
+//! (or, after a wait for room, given to its feeder);
 //! get `c` = 0 from the queue (`other` = a putter whose item the get moved in,
 //! detail then `got<TAB>moved`), 1 handed by a putter; `c` = −1: the op
 //! raised `queue.Empty`/`queue.Full` (detail says which).
@@ -56,6 +60,15 @@ pub const PIPE_BYTES: u64 = 65536;
 /// was counted by the put that gave it the item). Items are under 2 GiB.
 const FEEDER_BIT: u32 = 1 << 31;
 
+/// In a blocked putter's `mailbox_len`, with no item in its mailbox: a
+/// program's put that waits for room only ([`Feed::Behind`], [`Feed::Count`]),
+/// its item behind what its feeder holds. The get that makes room counts
+/// the item as held (and its task) and wakes it; the feeder puts it later.
+const ROOM: u32 = !FEEDER_BIT;
+/// As [`ROOM`], for an item its feeder will drop (it cannot be pickled):
+/// not held.
+const ROOM_DROPPED: u32 = !FEEDER_BIT - 1;
+
 /// Who puts, and whether the pipe's capacity applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Feed {
@@ -74,7 +87,8 @@ pub enum Feed {
     Count,
     /// A Python program's `put` while its process's feeder still has items
     /// to write: this one goes behind them (`Ok(false)`), its task counted,
-    /// and `qsize()` counts it until the feeder puts it.
+    /// and `qsize()` counts it until the feeder puts it. On a full queue
+    /// it waits for room first, as CPython's put waits on its semaphore.
     Behind,
 }
 
@@ -164,8 +178,13 @@ impl LaneRuntime {
             let _g = Guard::new(&slot.mutex, self.lane);
             // CPython's put takes the queue's semaphore before it gives the
             // item to its feeder: a full queue (its items and what feeders
-            // hold) raises queue.Full at a put that must not wait.
-            if !how.waits() && full_with_held(slot) {
+            // hold) raises queue.Full at a put that must not wait, and a
+            // put that may wait waits for a get to make room.
+            if full_with_held(slot) {
+                if how.waits() {
+                    drop(_g);
+                    return self.queue_wait_room(id, slot, value, how, feed, op);
+                }
                 let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64;
                 self.record_op(op, id, NONE, slot.count.load(Relaxed), unfinished, -1, Some("queue.Full"));
                 return Err(full_error());
@@ -265,6 +284,92 @@ impl LaneRuntime {
         Ok(true)
     }
 
+    /// Takes out of `slot`'s blocked putters the first whose mailbox holds
+    /// an item. Call with the slot's mutex held.
+    fn first_putter_with_item(&self, slot: &ResourceSlot) -> Option<u32> {
+        let lane = waitq::lanes(&self.v, &slot.waiters[1]).into_iter().find(|&l| {
+            self.v.lane(l).is_some_and(|pl| pl.ended.load(Acquire) == 0 && pl.mailbox_block.load(Acquire) != NONE)
+        })?;
+        waitq::remove(&self.v, &slot.waiters[1], lane).then_some(lane)
+    }
+
+    /// Wakes the first put that waits for room only, if there is room now
+    /// (see [`ROOM`]). Call with the slot's mutex held.
+    fn grant_room(&self, id: u32, slot: &ResourceSlot) {
+        if full_with_held(slot) {
+            return;
+        }
+        let Some(putter) = waitq::lanes(&self.v, &slot.waiters[1]).into_iter().find(|&l| {
+            self.v.lane(l).is_some_and(|pl| {
+                let len = pl.mailbox_len.load(Relaxed);
+                pl.ended.load(Acquire) == 0 && pl.mailbox_block.load(Acquire) == NONE && (len == ROOM || len == ROOM_DROPPED)
+            })
+        }) else {
+            return;
+        };
+        waitq::remove(&self.v, &slot.waiters[1], putter);
+        let pl = self.v.lane(putter).expect("a waiter's lane is in range");
+        if pl.mailbox_len.swap(0, Relaxed) == ROOM {
+            slot.aux[HELD].fetch_add(1, Relaxed);
+        }
+        if self.slot(id, ResKind::JoinableQueue).is_ok() {
+            slot.aux[UNFINISHED].fetch_add(1, Relaxed);
+        }
+        slot.version.fetch_add(1, Release);
+        self.give(putter, id, None);
+        self.record_wake(Op::Put, id, putter);
+        self.v.wake_lane(putter);
+    }
+
+    /// A program's put ([`Feed::Behind`], [`Feed::Count`]) on a queue that
+    /// its items and what feeders hold fill: waits, as CPython's put waits
+    /// on the queue's semaphore, until a get makes room for its item (which
+    /// its feeder then puts) or its timeout ends (`queue.Full`).
+    fn queue_wait_room(&self, id: u32, slot: &'static ResourceSlot, value: &Value, how: Blocking, feed: Feed, op: Op) -> LessonResult<bool> {
+        {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            if !full_with_held(slot) {
+                // Room came between the look and the lock: as if no wait.
+                if feed == Feed::Behind {
+                    slot.aux[HELD].fetch_add(1, Relaxed);
+                }
+                if self.slot(id, ResKind::JoinableQueue).is_ok() {
+                    slot.aux[UNFINISHED].fetch_add(1, Relaxed);
+                }
+                slot.version.fetch_add(1, Release);
+                return Ok(false);
+            }
+            self.expect_handoff();
+            self.me.mailbox_len.store(if feed == Feed::Behind { ROOM } else { ROOM_DROPPED }, Relaxed);
+            waitq::push(&self.v, &slot.waiters[1], self.lane);
+            slot.version.fetch_add(1, Release);
+            self.record_block(op, id, NONE, NONE, how.timeout.is_some());
+        }
+        let end = self.wait_until(op, id, NONE, how.timeout, || self.handed(id));
+        let room = end == WaitEnd::Done || {
+            let _g = Guard::new(&slot.mutex, self.lane);
+            if self.handed(id) {
+                true
+            } else {
+                waitq::remove(&self.v, &slot.waiters[1], self.lane);
+                self.me.mailbox_len.store(0, Relaxed);
+                slot.version.fetch_add(1, Release);
+                self.record_timeout(op, id, NONE);
+                false
+            }
+        };
+        self.set_state(ProcState::Running, None, NONE, NONE, 0);
+        let (depth, unfinished) = (slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64);
+        if !room {
+            self.record_op(op, id, NONE, depth, unfinished, -1, Some("queue.Full"));
+            return Err(full_error());
+        }
+        self.take_mailbox();
+        // Done: its item is its feeder's to put (`c` = 2: not into the queue here).
+        self.record_op(op, id, NONE, depth, unfinished, 2, Some(&preview(value)));
+        Ok(false)
+    }
+
     /// `q.get()`, `q.get(block, timeout)`, `q.get_nowait()`.
     pub fn queue_get(&self, id: u32, how: Blocking, line: u32) -> LessonResult<Value> {
         let (slot, _) = self.queue_slot(id)?;
@@ -285,30 +390,45 @@ impl LaneRuntime {
                 let value = decode_item(item);
                 // Room was made: the first blocked putter's item moves in.
                 let mut moved = None;
+                let mut room = None;
                 if let Some(putter) = waitq::pop(&self.v, &slot.waiters[1]) {
                     let pl = self.v.lane(putter).expect("a popped waiter's lane is in range");
                     let (first, len) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
                     let (len, feeder) = (len & !FEEDER_BIT, len & FEEDER_BIT != 0);
-                    match fifo.push_chain(first, len) {
-                        Ok(()) => {
-                            depth += 1;
-                            slot.aux[BYTES].fetch_add(len as u64, Relaxed);
-                            if feeder {
-                                slot.aux[HELD].store(slot.aux[HELD].load(Relaxed).saturating_sub(1), Relaxed);
-                            }
-                            // A feeder's task was counted by its put (a putter
-                            // blocked on maxsize is never a feeder of a pipe with room).
-                            if self.slot(id, ResKind::JoinableQueue).is_ok() && !feeder {
-                                unfinished += 1;
-                            }
-                            let pv = self.v.read_chain(first, len).map(|b| decode_item(Some(b)).map(|v| preview(&v)).unwrap_or_else(|e| e.to_string())).unwrap_or_default();
-                            moved = Some((putter, pv));
+                    if first == NONE && (len == ROOM || len == ROOM_DROPPED) {
+                        // A put that waited for room only: the room is its
+                        // item's, which its feeder puts (or drops); its task
+                        // counts now, as CPython's put counts it once it has
+                        // the semaphore.
+                        if len == ROOM {
+                            slot.aux[HELD].fetch_add(1, Relaxed);
                         }
-                        Err(_) => {
-                            // No block for the node: the putter keeps waiting, item and all.
-                            pl.mailbox_len.store(if feeder { len | FEEDER_BIT } else { len }, Relaxed);
-                            pl.mailbox_block.store(first, Release);
-                            waitq::push(&self.v, &slot.waiters[1], putter);
+                        if self.slot(id, ResKind::JoinableQueue).is_ok() {
+                            unfinished += 1;
+                        }
+                        room = Some(putter);
+                    } else {
+                        match fifo.push_chain(first, len) {
+                            Ok(()) => {
+                                depth += 1;
+                                slot.aux[BYTES].fetch_add(len as u64, Relaxed);
+                                if feeder {
+                                    slot.aux[HELD].store(slot.aux[HELD].load(Relaxed).saturating_sub(1), Relaxed);
+                                }
+                                // A feeder's task was counted by its put (a putter
+                                // blocked on maxsize is never a feeder of a pipe with room).
+                                if self.slot(id, ResKind::JoinableQueue).is_ok() && !feeder {
+                                    unfinished += 1;
+                                }
+                                let pv = self.v.read_chain(first, len).map(|b| decode_item(Some(b)).map(|v| preview(&v)).unwrap_or_else(|e| e.to_string())).unwrap_or_default();
+                                moved = Some((putter, pv));
+                            }
+                            Err(_) => {
+                                // No block for the node: the putter keeps waiting, item and all.
+                                pl.mailbox_len.store(if feeder { len | FEEDER_BIT } else { len }, Relaxed);
+                                pl.mailbox_block.store(first, Release);
+                                waitq::push(&self.v, &slot.waiters[1], putter);
+                            }
                         }
                     }
                 }
@@ -323,14 +443,22 @@ impl LaneRuntime {
                         self.record_wake(Op::Put, id, *putter);
                         self.v.wake_lane(*putter);
                     }
-                    None => self.record_op(op, id, NONE, depth, unfinished, 0, Some(&got)),
+                    None => {
+                        self.record_op(op, id, NONE, depth, unfinished, 0, Some(&got));
+                        if let Some(putter) = room {
+                            self.give(putter, id, None);
+                            self.record_wake(Op::Put, id, putter);
+                            self.v.wake_lane(putter);
+                        }
+                    }
                 }
                 return value;
             }
             // Empty, and a feeder waits with an item too big for the pipe:
             // the getter reads it from the feeder, as CPython's reader
-            // reads what its feeder is still writing.
-            if let Some(putter) = waitq::pop(&self.v, &slot.waiters[1]) {
+            // reads what its feeder is still writing (a put waiting for
+            // room only has no item to give).
+            if let Some(putter) = self.first_putter_with_item(slot) {
                 let pl = self.v.lane(putter).expect("a popped waiter's lane is in range");
                 let (first, len) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
                 if len & FEEDER_BIT != 0 {
@@ -345,6 +473,8 @@ impl LaneRuntime {
                 self.give(putter, id, None);
                 self.record_wake(Op::Put, id, putter);
                 self.v.wake_lane(putter);
+                // What the feeder held is taken: room for a put that waits for it.
+                self.grant_room(id, slot);
                 return value;
             }
             if !how.waits() {
