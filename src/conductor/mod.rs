@@ -175,8 +175,8 @@ pub struct Run {
     reaper_stop: Arc<AtomicBool>,
     /// Written to after `reaper_stop` is set: the reaper stops waiting at once.
     reaper_wake: Option<std::io::PipeWriter>,
-    /// Bumped by the reaper after each round that reported an end (see
-    /// [`Run::wait_for_an_end`]).
+    /// Bumped by the reaper after each round that reported an end and left
+    /// no process watched (see [`Run::wait_for_an_end`]).
     ends: Arc<AtomicU32>,
     guard: Option<(i32, std::io::PipeWriter)>,
     pub main_pid: i32,
@@ -455,10 +455,10 @@ impl Run {
         self.ends.load(SeqCst)
     }
 
-    /// Waits until the reaper reports an end after `seen` (see
-    /// [`Run::ends_seen`]), or `max` passes: a free run's loop looks at the
-    /// lanes every `max`, and at once when a process ends (the run's end
-    /// among them).
+    /// Waits until the reaper reports an end that left no process watched
+    /// after `seen` (see [`Run::ends_seen`]), or `max` passes: a free run's
+    /// loop looks at the lanes every `max`, and at once when the last
+    /// process it knows of ends (the run's end).
     pub fn wait_for_an_end(&self, seen: u32, max: Duration) {
         crate::shm::futex::wait(&self.ends, seen, Some(max));
     }

@@ -72,9 +72,9 @@ struct Tracked {
 /// and returns without sleeping out its poll.
 /// `own`: the pids the conductor started itself (see `family::verdict`).
 /// `ends`: bumped (and its waiters woken) after each round that reported an
-/// end, so the conductor's free run learns of the last end at once while it
-/// looks at the lanes only every few milliseconds otherwise
-/// (`Run::wait_for_an_end`).
+/// end and left no process watched, so the conductor's free run learns of
+/// the last end at once while it looks at the lanes only every few
+/// milliseconds otherwise (`Run::wait_for_an_end`).
 pub fn spawn(seg: Arc<Segment>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader, own: Arc<std::sync::Mutex<Vec<i32>>>, ends: Arc<AtomicU32>) -> std::io::Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new().name("reaper".into()).spawn(move || run(seg.view(), seg.name(), lane0, stop, wake, &own, &ends))
 }
@@ -190,7 +190,9 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
             }
         }
         reap_adopted_zombies(&v, &done, &mut settled);
-        if reported {
+        // Only when no process it knows of is left: the run may be over
+        // (an end among many wakes no one: the loop looks soon anyway).
+        if reported && tracked.is_empty() {
             ends.fetch_add(1, SeqCst);
             crate::shm::futex::wake_all(ends);
         }
