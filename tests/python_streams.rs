@@ -246,3 +246,52 @@ fn a_source_that_declares_its_encoding_is_read_as_python_reads_it() {
     assert!(out.stderr.contains("unknown.py:1:1: SyntaxError: encoding problem: no-such-codec"), "{}", out.stderr);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A process waits on its capture's pipes with the thread that watches the
+/// conductor: one thread of forkscope's in a process that writes nothing to
+/// its descriptors (there were two, and a child's start paid for both), and
+/// what it does write still reaches its lane (the reader starts then).
+#[test]
+fn one_thread_watches_the_conductor_and_the_capture_until_output_arrives() {
+    let _share = common::share();
+    python3();
+    let dir = tempdir("one-watcher");
+    let file = dir.join("one_watcher.py");
+    std::fs::write(
+        &file,
+        r#"import multiprocessing, os
+
+def threads():
+    return len(os.listdir("/proc/self/task"))
+
+def child():
+    print("child threads", threads())
+    os.write(1, b"the child's os.write\n")
+
+if __name__ == "__main__":
+    print("main threads", threads())
+    p = multiprocessing.Process(target=child)
+    p.start()
+    p.join()
+    pid = os.fork()
+    if pid == 0:
+        print("fork threads", threads())
+        os.write(1, b"the fork's os.write\n")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    os.write(1, b"main's os.write\n")
+"#,
+    )
+    .unwrap();
+    let (s, lines, records) = forkscope(&file, &[], Duration::from_secs(30));
+    assert_eq!(s["outcome"], "completed", "{s}");
+    // Python's own thread and forkscope's watcher, in each process.
+    for who in ["main", "child", "fork"] {
+        assert!(lines.contains(&format!("{who} threads 2")), "{who}: {lines:?}");
+    }
+    for (text, name) in [("the child's os.write", "Process-1"), ("the fork's os.write", "MainProcess/fork-1"), ("main's os.write", "MainProcess")] {
+        let r = records.iter().find(|r| r["type"] == "print" && r["text"] == text).unwrap_or_else(|| panic!("{text}: {lines:?}"));
+        assert_eq!(r["lane"], lane_of(&s, name), "{text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

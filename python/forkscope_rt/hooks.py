@@ -330,7 +330,6 @@ class Capture:
     def __init__(self):
         import _thread
         import codecs
-        import ctypes
         import select
 
         self.lock = _thread.allocate_lock()
@@ -353,8 +352,7 @@ class Capture:
         out, err = list(self.pipes)
         global _watched
         _watched = self
-        address = ctypes.cast(_serve_callback, ctypes.c_void_p).value
-        if rt.lib.fs_capture_watch(out, err, address) == rt.ERR:
+        if rt.lib.fs_capture_watch(out, err, _serve_address) == rt.ERR:
             _thread.start_new_thread(self._serve, ())
 
     def _serve(self):
@@ -460,6 +458,8 @@ def _serve_watched():
 
 
 _serve_callback = ctypes.CFUNCTYPE(None)(_serve_watched)
+# Its address, taken once too (a cast at each start cost a child 40 µs).
+_serve_address = ctypes.cast(_serve_callback, ctypes.c_void_p).value
 # In a forked child, until it calls `capture_descriptors`: its parent's
 # capture (whose reader thread did not come along, whose lock may have been
 # held at the fork).

@@ -36,7 +36,7 @@ pub mod undertaker;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -175,6 +175,9 @@ pub struct Run {
     reaper_stop: Arc<AtomicBool>,
     /// Written to after `reaper_stop` is set: the reaper stops waiting at once.
     reaper_wake: Option<std::io::PipeWriter>,
+    /// Bumped by the reaper after each round that reported an end and left
+    /// no process watched (see [`Run::wait_for_an_end`]).
+    ends: Arc<AtomicU32>,
     guard: Option<(i32, std::io::PipeWriter)>,
     pub main_pid: i32,
     /// The pids the conductor started itself (`main`, the template), shared
@@ -255,6 +258,7 @@ impl Run {
             reaper: None,
             reaper_stop: Arc::new(AtomicBool::new(false)),
             reaper_wake: None,
+            ends: Arc::default(),
             guard: None,
             main_pid: 0,
             own: Arc::default(),
@@ -320,7 +324,7 @@ impl Run {
         run.start_guard()?;
         let (wake_r, wake_w) = std::io::pipe().map_err(RunError::Thread)?;
         run.reaper_wake = Some(wake_w);
-        run.reaper = Some(reaper::spawn(seg.clone(), run.lane0.clone(), run.reaper_stop.clone(), wake_r, run.own.clone()).map_err(RunError::Thread)?);
+        run.reaper = Some(reaper::spawn(seg.clone(), run.lane0.clone(), run.reaper_stop.clone(), wake_r, run.own.clone(), run.ends.clone()).map_err(RunError::Thread)?);
 
         phase.end();
         let phase = sys::phases::start("start: main process");
@@ -443,6 +447,20 @@ impl Run {
 
     pub fn schedule(&self) -> &[Action] {
         &self.schedule
+    }
+
+    /// The reaper's count of rounds that reported an end: give it to
+    /// [`Run::wait_for_an_end`], taken before looking at the lanes.
+    pub fn ends_seen(&self) -> u32 {
+        self.ends.load(SeqCst)
+    }
+
+    /// Waits until the reaper reports an end that left no process watched
+    /// after `seen` (see [`Run::ends_seen`]), or `max` passes: a free run's
+    /// loop looks at the lanes every `max`, and at once when the last
+    /// process it knows of ends (the run's end).
+    pub fn wait_for_an_end(&self, seen: u32, max: Duration) {
+        crate::shm::futex::wait(&self.ends, seen, Some(max));
     }
 
     pub fn is_paused(&self) -> bool {

@@ -17,7 +17,7 @@
 
 use std::collections::HashMap;
 use std::os::fd::{AsFd, OwnedFd};
-use std::sync::atomic::{AtomicBool, Ordering::*};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering::*};
 use std::sync::{Arc, Mutex};
 
 use crate::shm::{Segment, View};
@@ -71,11 +71,15 @@ struct Tracked {
 /// conductor sets `stop`, then writes, and the reaper makes its last pass
 /// and returns without sleeping out its poll.
 /// `own`: the pids the conductor started itself (see `family::verdict`).
-pub fn spawn(seg: Arc<Segment>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader, own: Arc<std::sync::Mutex<Vec<i32>>>) -> std::io::Result<std::thread::JoinHandle<()>> {
-    std::thread::Builder::new().name("reaper".into()).spawn(move || run(seg.view(), seg.name(), lane0, stop, wake, &own))
+/// `ends`: bumped (and its waiters woken) after each round that reported an
+/// end and left no process watched, so the conductor's free run learns of
+/// the last end at once while it looks at the lanes only every few
+/// milliseconds otherwise (`Run::wait_for_an_end`).
+pub fn spawn(seg: Arc<Segment>, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader, own: Arc<std::sync::Mutex<Vec<i32>>>, ends: Arc<AtomicU32>) -> std::io::Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new().name("reaper".into()).spawn(move || run(seg.view(), seg.name(), lane0, stop, wake, &own, &ends))
 }
 
-fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader, own: &std::sync::Mutex<Vec<i32>>) {
+fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: std::io::PipeReader, own: &std::sync::Mutex<Vec<i32>>, ends: &AtomicU32) {
     let mut tracked: HashMap<u32, Tracked> = HashMap::new();
     let mut done = vec![false; v.geometry().lanes as usize];
     let mut settled = vec![false; v.geometry().lanes as usize];
@@ -87,6 +91,8 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
     let mut idle_ms = IDLE_MIN_MS;
     while !stop.load(Acquire) {
         let tracked_before = tracked.len();
+        // A lane ended (or will never start) this round.
+        let mut reported = false;
         // New processes: lanes whose pid is published.
         for lane in 1..v.lanes_in_use() {
             if done[lane as usize] || tracked.contains_key(&lane) {
@@ -96,14 +102,18 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
             let pid = l.pid.load(Acquire);
             // Whether the process is the run's: asked once a round while it
             // cannot be said (see `family::verdict`).
-            let judged = if pid > 0 { verdict(pid, seg_name, own) } else { Some(true) };
+            let judged = if pid > 0 { forked_by_watched(&v, &tracked, lane, pid).or_else(|| verdict(pid, seg_name, own)) } else { Some(true) };
             match pid {
                 0 => {
                     if abandon_if_orphaned(&v, lane) {
                         done[lane as usize] = true;
+                        reported = true;
                     }
                 }
-                pid if pid < 0 => done[lane as usize] = true,
+                pid if pid < 0 => {
+                    done[lane as usize] = true;
+                    reported = true;
+                }
                 _ if judged.is_none() && unsure.entry(lane).or_insert_with(std::time::Instant::now).elapsed() < UNSURE_FOR => {
                     // An exec under way: look again on the next round.
                 }
@@ -127,6 +137,7 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
                     }
                     v.wake_lane(lane);
                     done[lane as usize] = true;
+                    reported = true;
                 }
                 pid => match sys::pidfd_open(pid) {
                     Ok(fd) => {
@@ -136,6 +147,7 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
                         // Gone before we looked: still report it.
                         on_end(&v, &lane0, lane, pid);
                         done[lane as usize] = true;
+                        reported = true;
                     }
                 },
             }
@@ -153,6 +165,7 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
                 tracked.remove(&lane);
                 on_end(&v, &lane0, lane, pid);
                 done[lane as usize] = true;
+                reported = true;
             }
         }
         // In lane order: a process's end is told before its threads'.
@@ -173,13 +186,33 @@ fn run(v: View<'_>, seg_name: &str, lane0: Lane0, stop: Arc<AtomicBool>, wake: s
             if let Some(t) = tracked.remove(&lane) {
                 on_end(&v, &lane0, lane, t.pid);
                 done[lane as usize] = true;
+                reported = true;
             }
         }
         reap_adopted_zombies(&v, &done, &mut settled);
+        // Only when no process it knows of is left: the run may be over
+        // (an end among many wakes no one: the loop looks soon anyway).
+        if reported && tracked.is_empty() {
+            ends.fetch_add(1, SeqCst);
+            crate::shm::futex::wake_all(ends);
+        }
     }
     // Stopped once every process had ended: their ends are all reported, and
     // the orphans among them re-parented to us; reap those now.
     reap_adopted_zombies(&v, &done, &mut settled);
+}
+
+/// `Some(true)` if `pid` (published in `lane`) is a child the process of
+/// its parent lane forked — its OS parent is that process, which this
+/// reaper judged of the run and still watches — so it is of the run, as a
+/// descendant of one (`family::verdict` would read its environment and its
+/// ancestors' to say so: this is one read of its `/proc/PID/stat`, and
+/// nearly every start of a Python program is such a fork). `None`: ask
+/// [`verdict`].
+fn forked_by_watched(v: &View<'_>, tracked: &HashMap<u32, Tracked>, lane: u32, pid: i32) -> Option<bool> {
+    let parent = v.lane(lane)?.parent.load(Acquire);
+    let parent_pid = tracked.get(&parent)?.pid;
+    (parent_pid != pid && sys::proc_stat(pid)?.ppid == parent_pid).then_some(true)
 }
 
 /// Whether `pid`, published in a lane (which any process of the run can
@@ -323,5 +356,85 @@ fn reap_adopted_zombies(v: &View<'_>, done: &[bool], settled: &mut [bool]) {
             }
             settled[lane as usize] = true;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+    use crate::shm::layout::Geometry;
+
+    fn small() -> Geometry {
+        Geometry { lanes: 8, ring_cap: 16, resources: 8, blocks: 64 }
+    }
+
+    /// A child started by this test, without any run's mark, ended and
+    /// reaped at the end of its scope (the reaper may have reaped it first).
+    struct Sleeper(std::process::Child);
+
+    impl Drop for Sleeper {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn sleeper() -> Sleeper {
+        Sleeper(std::process::Command::new("sleep").arg("30").env_clear().spawn().expect("sleep starts"))
+    }
+
+    /// A lane's process whose OS parent is its parent lane's watched
+    /// process is the run's on that alone (its environment is not read: a
+    /// process the program forked carries its parent's anyway); any other
+    /// is left to `verdict`.
+    #[test]
+    fn a_child_of_a_watched_parent_lane_is_the_runs_by_its_parent_alone() {
+        let seg = Segment::create(small()).unwrap();
+        let v = seg.view();
+        let parent = v.alloc_lane(NONE).unwrap();
+        let lane = v.alloc_lane(parent).unwrap();
+        let orphan = v.alloc_lane(NONE).unwrap();
+        let child = sleeper();
+        let pid = child.0.id() as i32;
+        let me = std::process::id() as i32;
+        let mut tracked = HashMap::new();
+        assert_eq!(forked_by_watched(&v, &tracked, lane, pid), None, "its parent lane is not watched: verdict says");
+        tracked.insert(parent, Tracked { pid: me, fd: sys::pidfd_open(me).unwrap() });
+        assert_eq!(forked_by_watched(&v, &tracked, lane, pid), Some(true));
+        assert_eq!(forked_by_watched(&v, &tracked, lane, me), None, "the parent's own pid in its child's lane: verdict says");
+        assert_eq!(forked_by_watched(&v, &tracked, orphan, pid), None, "a lane with no parent lane: verdict says");
+        tracked.insert(parent, Tracked { pid: 1, fd: sys::pidfd_open(me).unwrap() });
+        assert_eq!(forked_by_watched(&v, &tracked, lane, pid), None, "another process's child: verdict says");
+    }
+
+    /// The reaper bumps its count of ends (and wakes who waits on it) when a
+    /// lane's process ends: the conductor's free run sees the run's end at
+    /// once, though it looks at the lanes only every few milliseconds.
+    #[test]
+    fn an_end_wakes_who_waits_on_the_reapers_count_of_ends() {
+        let seg = Arc::new(Segment::create(small()).unwrap());
+        let v = seg.view();
+        let lane = v.alloc_lane(NONE).unwrap();
+        let mut child = sleeper();
+        let pid = child.0.id() as i32;
+        let ends = Arc::new(AtomicU32::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (wake_r, mut wake_w) = std::io::pipe().unwrap();
+        let reaper = spawn(seg.clone(), Lane0::default(), stop.clone(), wake_r, Arc::new(Mutex::new(vec![pid])), ends.clone()).unwrap();
+        v.lane(lane).unwrap().pid.store(pid, Release);
+        assert_eq!(ends.load(SeqCst), 0, "no end yet");
+        child.0.kill().unwrap();
+        // Bounded: a count never bumped fails the test rather than hanging it.
+        let t0 = std::time::Instant::now();
+        while ends.load(SeqCst) == 0 && t0.elapsed() < std::time::Duration::from_secs(20) {
+            crate::shm::futex::wait(&ends, 0, Some(std::time::Duration::from_secs(20)));
+        }
+        assert_eq!(ends.load(SeqCst), 1, "one round reported the end");
+        assert_ne!(v.lane(lane).unwrap().ended.load(SeqCst), 0);
+        stop.store(true, SeqCst);
+        wake_w.write_all(b"x").unwrap();
+        reaper.join().unwrap();
     }
 }

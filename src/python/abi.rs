@@ -454,7 +454,9 @@ pub extern "C" fn fs_interrupted_left() -> i64 {
 /// capture pipes' read ends) has something to read (or hangs up), then calls
 /// `serve` (a ctypes callback, `CFUNCTYPE(None)`: it takes the GIL and runs
 /// the capture's reader loop, which returns only when the pipes are gone)
-/// and ends. So a process that never writes to its descriptors but through
+/// and ends. The thread that waits is the process's conductor watcher
+/// (`attach::hand_capture_to_watcher`: it starts the one that calls `serve`
+/// when something arrives), or, in a process without one, a thread of its own. So a process that never writes to its descriptors but through
 /// `sys.stdout` — nearly every child — starts no Python thread for its
 /// capture (a Python thread per child cost each start a hand-over of the
 /// GIL and two context switches). 0, or `ERR` if no thread could be started.
@@ -466,6 +468,10 @@ pub extern "C" fn fs_interrupted_left() -> i64 {
 pub unsafe extern "C" fn fs_capture_watch(out: i32, err: i32, serve: usize) -> i64 {
     if serve == 0 {
         return fail("ValueError", "fs_capture_watch: no callback");
+    }
+    // SAFETY: per this function's contract (the same as that one's).
+    if unsafe { crate::runtime::attach::hand_capture_to_watcher(out, err, serve) } {
+        return 0;
     }
     // SAFETY: per this function's contract, `serve` is a live C function
     // taking nothing and returning nothing (ctypes takes the GIL inside it).

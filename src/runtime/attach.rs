@@ -145,20 +145,135 @@ fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd, enter
 /// process group (the guard does too), so no process outlives the run; every
 /// other watcher ends only its own process. The guard process removes the
 /// segment and folder.
+///
+/// It also waits on the output capture's pipes once they are handed to it
+/// ([`hand_capture_to_watcher`]): one thread a process where the capture had
+/// a thread of its own waiting (a thread's start and end at every start of
+/// a child, 0.1 ms of CPU).
 fn watch_conductor(pidfd: OwnedFd, pgid: i32, orphaned: &'static std::sync::atomic::AtomicU32) -> std::io::Result<()> {
-    std::thread::Builder::new()
-        .name("conductor-watch".into())
-        .spawn(move || {
-            sys::block_signals_in_this_thread();
-            loop {
-                if !sys::poll_readable(&[pidfd.as_fd()], -1).is_empty() {
-                    break;
-                }
+    // The bell the capture rings when it hands its pipes over; without one
+    // (no descriptor left), the capture starts a thread of its own.
+    // SAFETY: eventfd takes no pointer; a descriptor it returns is ours.
+    let bell = unsafe {
+        let fd = libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK);
+        (fd >= 0).then(|| <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd))
+    };
+    let raw = bell.as_ref().map_or(-1, |b| std::os::fd::AsRawFd::as_raw_fd(b));
+    HANDOFF.fds.store(NO_PIPES, SeqCst);
+    let spawned = std::thread::Builder::new().name("conductor-watch".into()).spawn(move || {
+        sys::block_signals_in_this_thread();
+        watch(&pidfd, bell.as_ref());
+        if orphaned.swap(1, AcqRel) == 0 {
+            sys::kill_group(pgid, libc::SIGKILL);
+        }
+        sys::exit_now(137)
+    });
+    if spawned.is_ok() && raw >= 0 {
+        HANDOFF.bell.store(raw, SeqCst);
+        HANDOFF.owner.store(std::process::id() as i32, SeqCst);
+    }
+    spawned.map(|_| ())
+}
+
+/// The watcher's loop: returns when the conductor has ended. Meanwhile it
+/// waits on the capture's pipes once they are handed over, and when one has
+/// something to read (or hangs up) starts the thread that runs the
+/// capture's reader (`serve`), as `fs_capture_watch`'s own thread did.
+fn watch(pidfd: &OwnedFd, bell: Option<&OwnedFd>) {
+    use std::os::fd::BorrowedFd;
+    // The pipes handed over (read ends of fd 1's and 2's) and the reader.
+    let mut pipes: Option<(i32, i32, usize)> = None;
+    // Their reader could not be started (at the limit on threads): tried
+    // again every 10 ms, the pipes not waited on meanwhile.
+    let mut to_serve: Option<usize> = None;
+    loop {
+        let mut fds = vec![pidfd.as_fd()];
+        fds.extend(bell.map(|b| b.as_fd()));
+        let first_pipe = fds.len();
+        if let (Some((out, err, _)), None) = (pipes, to_serve) {
+            // SAFETY: the capture keeps them open while they are its own;
+            // if the program closes one first, poll reports it (POLLNVAL)
+            // and the reader starts early, which is harmless.
+            fds.extend(unsafe { [BorrowedFd::borrow_raw(out), BorrowedFd::borrow_raw(err)] });
+        }
+        let ready = sys::poll_readable(&fds, if to_serve.is_some() { 10 } else { -1 });
+        if ready.contains(&0) {
+            return;
+        }
+        if bell.is_some() && ready.contains(&1) {
+            let mut n = 0u64;
+            // SAFETY: reads 8 bytes into `n` from the bell (an eventfd).
+            unsafe { libc::read(std::os::fd::AsRawFd::as_raw_fd(bell.expect("checked")), (&raw mut n).cast(), 8) };
+            let fds = HANDOFF.fds.load(SeqCst);
+            if fds != NO_PIPES {
+                pipes = Some((fds as u32 as i32, (fds >> 32) as u32 as i32, HANDOFF.serve.load(SeqCst)));
             }
-            if orphaned.swap(1, AcqRel) == 0 {
-                sys::kill_group(pgid, libc::SIGKILL);
+            continue;
+        }
+        if let Some((_, _, serve)) = pipes
+            && (to_serve.is_some() || ready.iter().any(|&i| i >= first_pipe))
+        {
+            to_serve = Some(serve);
+        }
+        if let Some(serve) = to_serve {
+            // SAFETY: per `hand_capture_to_watcher`'s contract, `serve` is a
+            // live C function taking nothing and returning nothing.
+            let serve: extern "C" fn() = unsafe { std::mem::transmute::<usize, extern "C" fn()>(serve) };
+            let started = std::thread::Builder::new().name("capture".into()).spawn(move || {
+                // (A thread python3 would not have takes no signal of the program's.)
+                sys::block_signals_in_this_thread();
+                serve();
+            });
+            if started.is_ok() {
+                to_serve = None;
+                pipes = None;
             }
-            sys::exit_now(137)
-        })
-        .map(|_| ())
+        }
+    }
+}
+
+/// What the capture hands to this process's watcher (see
+/// [`hand_capture_to_watcher`]). Atomics, not a lock: a fork may copy it at
+/// any moment, and the child attaches anew before it uses it.
+struct Handoff {
+    /// The process whose watcher rings on `bell` (a forked child has its
+    /// parent's here until it attaches: it hands nothing to that one).
+    owner: std::sync::atomic::AtomicI32,
+    /// The watcher's bell (an eventfd), -1 if none.
+    bell: std::sync::atomic::AtomicI32,
+    /// The pipes' read ends, fd 1's in the low half, fd 2's in the high
+    /// one; `NO_PIPES` before any hand-over.
+    fds: std::sync::atomic::AtomicU64,
+    /// The reader's address (a C function taking and returning nothing).
+    serve: std::sync::atomic::AtomicUsize,
+}
+
+const NO_PIPES: u64 = u64::MAX;
+
+static HANDOFF: Handoff = Handoff {
+    owner: std::sync::atomic::AtomicI32::new(0),
+    bell: std::sync::atomic::AtomicI32::new(-1),
+    fds: std::sync::atomic::AtomicU64::new(NO_PIPES),
+    serve: std::sync::atomic::AtomicUsize::new(0),
+};
+
+/// Hands the output capture's pipes (`out` and `err`, the read ends for fd
+/// 1 and 2) to this process's watcher, which waits on them and, when one
+/// has something to read, starts a thread that calls `serve` (the reader).
+/// False if this process has no watcher to take them (the caller then
+/// starts a thread of its own).
+///
+/// # Safety
+/// `serve` is the address of a C function taking and returning nothing
+/// (a ctypes callback) that stays alive for as long as the process runs.
+pub unsafe fn hand_capture_to_watcher(out: i32, err: i32, serve: usize) -> bool {
+    let bell = HANDOFF.bell.load(SeqCst);
+    if bell < 0 || HANDOFF.owner.load(SeqCst) != std::process::id() as i32 || out < 0 || err < 0 {
+        return false;
+    }
+    HANDOFF.serve.store(serve, SeqCst);
+    HANDOFF.fds.store(out as u32 as u64 | (err as u32 as u64) << 32, SeqCst);
+    let one = 1u64;
+    // SAFETY: writes 8 bytes from `one` to the bell (an eventfd).
+    unsafe { libc::write(bell, (&raw const one).cast(), 8) == 8 }
 }
