@@ -75,15 +75,31 @@ pub fn session_main() -> i32 {
             _ => {}
         }
     }
-    // Every run's group first, then each run's whole clean-up in turn.
+    // Every run's group first, then each run's whole clean-up, all at once
+    // (as the guards of their own would).
     for w in &runs {
         w.first_kill();
     }
-    for w in runs {
-        w.clean_up();
-    }
+    std::thread::scope(|s| {
+        for w in runs {
+            let w = Moved(w);
+            s.spawn(move || {
+                let Moved(w) = w;
+                w.clean_up()
+            });
+        }
+    });
     0
 }
+
+/// A [`Watched`] handed to the thread that cleans it up.
+struct Moved(Watched);
+
+// SAFETY: a `Segment` is not `Send` only because its mapping is a raw
+// pointer (`shared_memory`'s `Shmem`): the mapping, its file descriptor and
+// its lock belong to the process, not to a thread, and after the move only
+// the receiving thread uses them (and drops them).
+unsafe impl Send for Moved {}
 
 /// One guard for many runs of this process, in turn or at once (explore's:
 /// hundreds of runs, each of which would otherwise start a guard of its own,
