@@ -173,6 +173,11 @@ def _ready(lib):
 # brings one in).
 _PRELOAD = (
     "json",
+    # What forkscope's own side imports at a run's first file op (a digest
+    # of what was read or written) and first start (the target's syntax
+    # tree): an extension module's load, and a built-in's types, each run.
+    "_blake2",
+    "_ast",
     "pickle",
     "queue",
     "multiprocessing.popen_fork",

@@ -71,10 +71,13 @@ pub enum Command {
     /// Internal: cleans up after a conductor that died (started by forkscope itself).
     #[command(hide = true)]
     Guard {
-        #[arg(long)]
-        segment: String,
-        #[arg(long)]
-        scratch: PathBuf,
+        #[arg(long, required_unless_present = "session")]
+        segment: Option<String>,
+        #[arg(long, required_unless_present = "session")]
+        scratch: Option<PathBuf>,
+        /// Guard many runs, told of each on stdin (explore's).
+        #[arg(long, conflicts_with_all = ["segment", "scratch"])]
+        session: bool,
     },
 }
 

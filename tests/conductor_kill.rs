@@ -76,3 +76,64 @@ fn conductor_killed_at_random_moments_leaves_nothing_alive_and_next_start_sweeps
     }
     println!("{rounds} conductors killed; the last process of a run ended at most {:.0} ms after; {swept} runs left files that the next start swept", worst.as_secs_f64() * 1e3);
 }
+
+/// The children of `pid` whose command line has `word` as an argument.
+fn children_with(pid: i32, word: &str) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
+    dir.flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<i32>().ok())
+        .filter(|p| std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|t| t.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)) == Some(&pid.to_string())))
+        .filter(|p| std::fs::read(format!("/proc/{p}/cmdline")).is_ok_and(|c| c.split(|&b| b == 0).any(|a| a == word.as_bytes())))
+        .collect()
+}
+
+/// `explore` tells one guard of all its runs (the current one, the one
+/// started ahead, those an undertaker is ending): SIGKILL of the conductor
+/// mid-search ends every process of every run within a second, and that
+/// guard removes every segment and folder itself (no next start needed),
+/// then exits.
+#[test]
+fn explore_killed_mid_search_leaves_nothing_its_one_guard_cleans_every_run() {
+    let _alone = crate::common::heavy();
+    let mut rng = ChaCha8Rng::seed_from_u64(20261207);
+    for round in 0..3 {
+        let mut child = Command::new(bin())
+            .args(["explore", "ticket-race.py", "--param", "variant=race", "--param", "buyers=3", "--param", "tickets=2", "--all", "--json", "--out", "/dev/null"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let conductor = child.id() as i32;
+        // Until a run of the search is under way (bounded), then a while into it.
+        let t0 = Instant::now();
+        while processes_of_run(conductor, "").is_empty() && t0.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(rng.random_range(50..600)));
+        let guards = children_with(conductor, "--session");
+        assert_eq!(guards.len(), 1, "round {round}: one guard for the whole search: {guards:?}");
+        let runs_before = leftovers(conductor);
+        // SAFETY: plain kill of our own child.
+        unsafe { libc::kill(conductor, libc::SIGKILL) };
+        let killed_at = Instant::now();
+        let _ = child.wait();
+        loop {
+            let alive_ = processes_of_run(conductor, "");
+            if alive_.is_empty() {
+                break;
+            }
+            assert!(killed_at.elapsed() <= Duration::from_secs(1), "round {round}: still alive a second later: {alive_:?}");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        loop {
+            let left = leftovers(conductor);
+            let guard_on = alive(guards[0]);
+            if left.is_empty() && !guard_on {
+                break;
+            }
+            assert!(killed_at.elapsed() <= Duration::from_secs(5), "round {round}: the guard left {left:?} (runs then: {runs_before:?}), guard alive: {guard_on}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}

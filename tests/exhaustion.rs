@@ -96,9 +96,10 @@ fn dev_shm_full_is_a_clear_error_before_anything_starts() {
 #[test]
 fn values_that_do_not_fit_in_dev_shm_are_a_memory_error_at_the_sender() {
     let _alone = crate::common::heavy();
-    // A private 40 MiB /dev/shm: room for the segment (21 MiB, every page
-    // reserved at the start) and one arena (16 MiB, reserved when made),
-    // not for a second arena, a 40 MiB item nor a queue of 100,000 ints.
+    // A private 40 MiB /dev/shm: room for the segment (6 MiB of its 21 MiB
+    // reserved at the start: the rings of lanes past the 64th are reserved
+    // as those lanes are handed out) and an arena or two (16 MiB each,
+    // reserved when made), not for a 40 MiB item.
     require_root_and("mounts a private, small /dev/shm", &["unshare"]);
     let prefix = ["unshare", "--mount", "--propagation", "private", "sh", "-c", "mount -t tmpfs -o size=40m forkscope-test /dev/shm && exec \"$0\" \"$@\""];
     let file = repo("tests/python/programs/large_data_no_room.py");

@@ -46,8 +46,12 @@ def _chain_signals():
         return old
 
     signal.signal = signal_
-    for sig in signal.valid_signals():
-        if sig < 65 and callable(signal.getsignal(sig)):
+    # (`_signal`'s own functions: the same answers as ints, without making
+    # an enum member of each of the 60-odd signals at every start.)
+    import _signal
+
+    for sig in _signal.valid_signals():
+        if sig < 65 and callable(_signal.getsignal(sig)):
             chain(int(sig))
 
 

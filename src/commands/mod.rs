@@ -28,7 +28,9 @@ pub fn dispatch(cli: Cli) -> i32 {
     match cli.command {
         Some(Command::Worker { segment, lane }) => crate::worker::main(&segment, lane),
         Some(Command::Template { segment }) => crate::worker::template::main(&segment),
-        Some(Command::Guard { segment, scratch }) => crate::conductor::guard::main(&segment, &scratch),
+        Some(Command::Guard { session: true, .. }) => crate::conductor::guard::session_main(),
+        Some(Command::Guard { segment: Some(segment), scratch: Some(scratch), .. }) => crate::conductor::guard::main(&segment, &scratch),
+        Some(Command::Guard { .. }) => 2,
         Some(Command::List) => lessons::list(cli.lang),
         Some(Command::Copy { lesson, dir }) => lessons::copy(&lesson, &dir),
         Some(Command::Check { file }) => lessons::check(&file),

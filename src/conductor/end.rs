@@ -90,9 +90,15 @@ impl Run {
         }
         self.end_template();
         v.control().clean.store(1, SeqCst);
-        if let Some((pid, writer)) = self.guard.take() {
-            drop(writer);
-            sys::wait_child(pid, true);
+        match self.guard.take() {
+            Some(GuardLink::Own(pid, writer)) => {
+                drop(writer);
+                sys::wait_child(pid, true);
+            }
+            Some(GuardLink::Shared(shared)) => {
+                shared.say(&["-", self.seg.name()]);
+            }
+            None => {}
         }
         phase.end();
     }

@@ -103,6 +103,9 @@ pub struct RunOptions {
     /// a ready interpreter where one is kept (`python::launch`'s zygote);
     /// false: each is an exec.
     pub fork_server: bool,
+    /// Tell this guard of the run instead of starting one of its own (see
+    /// [`guard::Shared`]).
+    pub guard: Option<Arc<guard::Shared>>,
 }
 
 static NO_FORK_SERVER: AtomicBool = AtomicBool::new(false);
@@ -116,7 +119,7 @@ pub fn without_fork_server() {
 impl RunOptions {
     /// The options to run `spec`, the rest defaults.
     pub fn new(spec: RunSpec) -> RunOptions {
-        RunOptions { spec, paused: false, geometry: Geometry::default(), exe: PathBuf::from("/proc/self/exe"), speed: 1.0, in_place: None, fork_server: !NO_FORK_SERVER.load(Relaxed) }
+        RunOptions { spec, paused: false, geometry: Geometry::default(), exe: PathBuf::from("/proc/self/exe"), speed: 1.0, in_place: None, fork_server: !NO_FORK_SERVER.load(Relaxed), guard: None }
     }
 
     /// The options to run `lesson` with its defaults.
@@ -178,7 +181,7 @@ pub struct Run {
     /// Bumped by the reaper after each round that reported an end and left
     /// no process watched (see [`Run::wait_for_an_end`]).
     ends: Arc<AtomicU32>,
-    guard: Option<(i32, std::io::PipeWriter)>,
+    guard: Option<GuardLink>,
     pub main_pid: i32,
     /// The pids the conductor started itself (`main`, the template), shared
     /// with the reaper: the run's without a look at their environment (see
@@ -230,6 +233,14 @@ fn start_template(exe: &Path, segment: &str) -> std::io::Result<i32> {
     // a request fails at once (and the starter falls back to exec).
     let pid = cmd.spawn()?.id() as i32;
     Ok(pid)
+}
+
+/// The run's guard: a process of its own (its pipe: the group lines), or
+/// the session's, told of the run by name.
+#[derive(Debug)]
+enum GuardLink {
+    Own(i32, std::io::PipeWriter),
+    Shared(Arc<guard::Shared>),
 }
 
 impl Run {
@@ -375,6 +386,12 @@ impl Run {
     }
 
     fn start_guard(&mut self) -> Result<(), RunError> {
+        if let Some(shared) = &self.options.guard
+            && shared.say(&["+", self.seg.name(), &self.scratch.to_string_lossy()])
+        {
+            self.guard = Some(GuardLink::Shared(shared.clone()));
+            return Ok(());
+        }
         let (reader, writer) = std::io::pipe().map_err(RunError::Guard)?;
         let name = self.seg.name().to_string();
         let child = std::process::Command::new(&self.options.exe)
@@ -388,7 +405,7 @@ impl Run {
             .stderr(std::process::Stdio::null())
             .spawn()
             .map_err(RunError::Guard)?;
-        self.guard = Some((child.id() as i32, writer));
+        self.guard = Some(GuardLink::Own(child.id() as i32, writer));
         Ok(())
     }
 
@@ -398,8 +415,14 @@ impl Run {
     fn tell_guard(&mut self, pgid: i32) {
         use std::io::Write;
         let start = sys::start_time(pgid).unwrap_or(0);
-        if let Some((_, writer)) = &mut self.guard {
-            let _ = writeln!(writer, "{pgid} {start}");
+        match &mut self.guard {
+            Some(GuardLink::Own(_, writer)) => {
+                let _ = writeln!(writer, "{pgid} {start}");
+            }
+            Some(GuardLink::Shared(shared)) => {
+                shared.say(&["g", self.seg.name(), &format!("{pgid} {start}")]);
+            }
+            None => {}
         }
     }
 

@@ -277,6 +277,8 @@ pub fn explore(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result<Exp
     let lesson = &opts.spec.lesson;
     let t0 = Instant::now();
     let mut goods = Vec::new();
+    // One guard for every run of the search (see `conductor::guard::Shared`).
+    let _guard = crate::conductor::guard::Shared::current(&opts.exe);
     // Run i + 1 (its seed) starts while run i steps.
     let mut ahead = crate::conductor::Ahead::new();
     for i in 0..opts.runs {
@@ -320,6 +322,7 @@ fn run_options(opts: &ExploreOptions, seed: u64) -> RunOptions {
     let mut ro = RunOptions::new(spec);
     ro.paused = true;
     ro.exe = opts.exe.clone();
+    ro.guard = crate::conductor::guard::Shared::current(&opts.exe);
     ro
 }
 
@@ -448,6 +451,8 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
     // from one ready interpreter (see `python::launch`), which ends here
     // (unless this process had one on before: then it stays).
     let _zygote = crate::python::launch::ZygoteTurn::start();
+    // One guard for every run of the search (see `conductor::guard::Shared`).
+    let _guard = crate::conductor::guard::Shared::current(&opts.exe);
     use std::cell::RefCell;
     use std::rc::Rc;
     let t0 = Instant::now();

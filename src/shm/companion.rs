@@ -69,6 +69,19 @@ impl Companions {
         Companions { name: name.to_string(), maps: (0..MAX_ARENAS).map(|_| AtomicPtr::new(std::ptr::null_mut())).collect() }
     }
 
+    /// Reserves (allocates) `len` bytes of the segment's own file from
+    /// `offset`: what [`super::Segment::create`] left to reserve when first
+    /// used (the rings of lanes past [`super::layout::RINGS_UP_FRONT`]).
+    pub(super) fn reserve(&self, offset: usize, len: usize) -> Result<(), super::ShmError> {
+        let path = format!("/dev/shm/{}", self.name);
+        let file = std::fs::OpenOptions::new().read(true).write(true).open(&path).map_err(|e| super::ShmError::Create(format!("{path}: {e}")))?;
+        match nix::fcntl::posix_fallocate(&file, offset as libc::off_t, len as libc::off_t) {
+            Ok(()) => Ok(()),
+            Err(nix::errno::Errno::ENOSPC) => Err(super::ShmError::NoSpace(std::io::Error::from_raw_os_error(libc::ENOSPC), len)),
+            Err(e) => Err(super::ShmError::Create(format!("{path}: {}", std::io::Error::from(e)))),
+        }
+    }
+
     fn path(&self, kind: char, n: u64) -> PathBuf {
         PathBuf::from(format!("/dev/shm/{}.{kind}{n}", self.name))
     }

@@ -7,13 +7,16 @@
 //! `/forkscope-<conductor pid>-<its start time>-<128 random bits>`. The pid and
 //! start time in the name let [`sweep_stale`] tell a segment whose conductor is
 //! gone (killed by SIGKILL, say) from a live one. Every page of the segment
-//! is allocated when it is created (`posix_fallocate`, about 10 ms for the
-//! 21 MiB of the default geometry): `/dev/shm` must have room for all of it
-//! then, or that is a clear error at the start; a `/dev/shm` that other
-//! programs fill during the run can no longer leave a process (or the
-//! conductor) a SIGBUS on a page it touches for the first time. (It was
-//! sparse, a page taken when first touched; the figures said a third of a
-//! short run's start went to zeroing it all — they now say 10 ms.) A
+//! is allocated before anything touches it (`posix_fallocate`): when it is
+//! created, all but the rings of lanes past [`layout::RINGS_UP_FRONT`] (6 of
+//! the 21 MiB of the default geometry: `/dev/shm` must have room for them
+//! then, or that is a clear error at the start), and each of those rings as
+//! its lane is handed out (no room: that start's error, as a full lane
+//! table is); a `/dev/shm` that other programs fill during the run can no
+//! longer leave a process (or the conductor) a SIGBUS on a page it touches
+//! for the first time. (It was sparse, a page taken when first touched;
+//! then all 21 MiB reserved at the start, 4–10 ms of a run's start zeroing
+//! rings of lanes a run of a few processes never uses.) A
 //! process of the run that truncates the file still can: the conductor then
 //! gives the terminal back and ends with a message (see
 //! `ui::terminal::catch_bus_error`), and its guard ends the run.
@@ -85,20 +88,33 @@ mod tests {
         Geometry { lanes: 8, ring_cap: 16, resources: 8, blocks: 64 }
     }
 
-    /// Every page is reserved at creation: a `/dev/shm` filled by others
-    /// during the run cannot fault a page the run touches first later.
+    /// Every page is reserved before anything touches it: a `/dev/shm`
+    /// filled by others during the run cannot fault a page the run touches
+    /// first later. At creation every page but the rings of the lanes past
+    /// the first `RINGS_UP_FRONT` (most of the segment: a run of a few
+    /// processes zeroes a quarter of it); each of those as its lane is
+    /// handed out.
     #[test]
-    fn a_new_segment_reserves_all_its_pages_so_a_full_dev_shm_cannot_fault_it() {
+    fn a_new_segment_reserves_its_pages_before_they_are_touched_so_a_full_dev_shm_cannot_fault_it() {
         use std::os::unix::fs::MetadataExt;
-        let seg = Segment::create(Geometry::default()).unwrap();
+        let geo = Geometry::default();
+        let seg = Segment::create(geo).unwrap();
         let path = format!("/dev/shm/{}", seg.name());
-        let allocated = || std::fs::metadata(&path).unwrap().blocks() * 512;
-        let size = std::fs::metadata(&path).unwrap().len();
+        let allocated = || std::fs::metadata(&path).unwrap().blocks() as usize * 512;
+        let size = std::fs::metadata(&path).unwrap().len() as usize;
         assert!(size > 16 << 20, "the default segment is large: {size}");
-        assert!(allocated() >= size, "a new segment allocated {} bytes of {size}", allocated());
+        let later = (geo.lanes - RINGS_UP_FRONT) as usize * geo.ring_bytes();
+        assert!(size - later < 7 << 20, "most of it is the rings of lanes a run of a few processes never uses: {size}, {later}");
+        assert_eq!(allocated(), size - later, "a new segment allocated all but the rings of lanes past {RINGS_UP_FRONT}");
         // Used: a lane and a chain of blocks. Blocks handed out, given back and handed out again.
         let v = seg.view();
         let lane = v.alloc_lane(NONE).unwrap();
+        assert_eq!(allocated(), size - later, "the first lanes' rings were reserved already");
+        // Lanes past them: each one's ring reserved as it is handed out.
+        while v.lanes_in_use() < RINGS_UP_FRONT + 2 {
+            v.alloc_lane(NONE).unwrap();
+        }
+        assert_eq!(allocated(), size - later + 2 * geo.ring_bytes(), "two more lanes, two more rings");
         assert_eq!(v.lane(lane).unwrap().args_block.load(Relaxed), NONE, "a lane's links start empty");
         let first = v.write_chain(&[7u8; 3 * BLOCK_DATA]).unwrap();
         assert_eq!(v.control().blocks_used.load(Relaxed), 3);

@@ -1,4 +1,4 @@
-//! The segment itself: created exclusively with every page reserved, opened and checked,
+//! The segment itself: created exclusively with its pages reserved (see the module docs), opened and checked,
 //! held alive, swept when its conductor is gone, unlinked.
 
 use std::marker::PhantomData;
@@ -65,8 +65,9 @@ impl Segment {
         Ok(seg)
     }
 
-    /// Allocates every page of the segment now (see the module docs): a
-    /// clear error if `/dev/shm` has no room for it.
+    /// Allocates the segment's pages now (see the module docs), but for the
+    /// rings of lanes past [`RINGS_UP_FRONT`]: a clear error if `/dev/shm`
+    /// has no room for them.
     pub(super) fn reserve_space(&self) -> Result<(), ShmError> {
         let path = format!("/dev/shm/{}", self.name);
         let file = std::fs::OpenOptions::new()
@@ -77,10 +78,17 @@ impl Segment {
         // Every page is allocated now, not as the run first touches it: a
         // `/dev/shm` that fills up during the run cannot take a page the
         // run needs (the touch would be a SIGBUS).
-        match nix::fcntl::posix_fallocate(&file, 0, self.off.total as libc::off_t) {
-            Ok(()) => {}
-            Err(nix::errno::Errno::ENOSPC) => return Err(ShmError::NoSpace(std::io::Error::from_raw_os_error(libc::ENOSPC), self.off.total)),
-            Err(e) => return Err(ShmError::Create(format!("{path}: {}", std::io::Error::from(e)))),
+        // But for the rings of lanes past the first RINGS_UP_FRONT: each is
+        // reserved as its lane is handed out (`View::alloc_lane`).
+        let rings_end = self.off.rings + self.geo.lanes.min(RINGS_UP_FRONT) as usize * self.geo.ring_bytes();
+        let parts = [(0, rings_end), (self.off.resources, self.off.total - self.off.resources)];
+        let need = rings_end + (self.off.total - self.off.resources);
+        for (offset, len) in parts {
+            match nix::fcntl::posix_fallocate(&file, offset as libc::off_t, len as libc::off_t) {
+                Ok(()) => {}
+                Err(nix::errno::Errno::ENOSPC) => return Err(ShmError::NoSpace(std::io::Error::from_raw_os_error(libc::ENOSPC), need)),
+                Err(e) => return Err(ShmError::Create(format!("{path}: {}", std::io::Error::from(e)))),
+            }
         }
         // Whatever the umask said, only the owner may use it.
         let _ = nix::sys::stat::fchmod(&file, nix::sys::stat::Mode::from_bits_truncate(0o600));

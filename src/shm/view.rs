@@ -149,6 +149,13 @@ impl<'a> View<'a> {
             c.next_lane.store(self.geo.lanes, Relaxed);
             return Err(ShmError::LanesFull(self.geo.lanes - 1));
         }
+        if i >= RINGS_UP_FRONT {
+            // Its ring's pages are reserved now, before anyone touches them
+            // (a touch of a page `/dev/shm` has no room for is a SIGBUS):
+            // a full `/dev/shm` is this start's error, as a full table is.
+            let ring = self.geo.ring_bytes();
+            self.comp.reserve(self.off.rings + i as usize * ring, ring)?;
+        }
         let lane = self.lane(i).expect("checked");
         init_lane(lane, parent);
         lane.used.store(1, Release);
