@@ -532,6 +532,9 @@ def _clock(name, scale):
         # The time the run spent paused is left out: the clock stands still
         # while paused (and stepped), and does not jump by that time when
         # the run is let go.
+        # Explore keys the lengths of this run's sleeps once a clock is read
+        # (it is sent with the variables at the next gate).
+        rt.clock_read = True
         base = real()
         paused = rt.lib.fs_run_number(paused_ns)
         if paused > 0:

@@ -56,7 +56,12 @@
 //! to a *position* of its own ([`Tracker::position`]: where each process
 //! stands, not how it got there), every step since having ended at a gate,
 //! is in a cycle (a program that loops forever): it ends there too, as
-//! below that state is what is below its first visit, searched from there.
+//! below that state is what is below its first visit, searched from there;
+//! every state of the cycle is then fully expanded (the cycle proviso: a
+//! process able to step on the cycle that no step of it races with would
+//! otherwise never be tried). A state whose subtree read a clock
+//! ([`super::footprint::Obj::Clock`]) ends a later run only if that one's
+//! sleeps' lengths are the same too ([`Keyed::exact`]).
 //!
 //! *Twins* (interchangeable processes in the same state, see
 //! [`super::state`]) lead to the same states up to names: a race whose
@@ -159,8 +164,9 @@ pub enum RunEnd {
 #[derive(Debug, Default)]
 struct Visit {
     /// The sleep sets (as the key names lanes) of the visits whose subtree
-    /// was searched to its end.
-    done: Vec<Vec<Lane>>,
+    /// was searched to its end, each with its exact key (sleeps' lengths
+    /// in: what a later visit must equal when a clock is read below).
+    done: Vec<(u64, Vec<Lane>)>,
     /// Every step run below it: process, object, access, the locks the
     /// process held then (as the key names lanes).
     below: BTreeSet<Below>,
@@ -415,7 +421,19 @@ impl Search {
                     let n = &self.nodes[a];
                     n.pos == Some(p) && n.sleep.iter().all(|(l, _)| sleep.contains(l)) && self.nodes[a..i].iter().all(|s| s.gated)
                 };
-                if (0..i).any(back) {
+                if let Some(a) = (0..i).find(|&a| back(a)) {
+                    // Every state of the cycle is fully expanded (every
+                    // process that could step there is tried there): a
+                    // process that no step of the cycle races with, able
+                    // to step somewhere on it, is not left out for ever
+                    // (the ignoring problem; Peled's cycle proviso C3).
+                    for n in &mut self.nodes[a..i] {
+                        for l in n.allowed() {
+                            if !n.covered(l) && !n.asleep(l) {
+                                n.backtrack.insert(l);
+                            }
+                        }
+                    }
                     self.nodes.truncate(i);
                     self.pruned += 1;
                     self.cycles += 1;
@@ -426,8 +444,11 @@ impl Search {
             }
             if self.reduce && i > 0 && let Some(k) = self.tracker.key() {
                 let sleep: Vec<Lane> = node.sleep.iter().map(|(l, _)| k.to_canon(*l)).collect();
+                // Below it a clock was read: what was read there depends
+                // on the sleeps' lengths, which the key leaves out.
+                let clocked = |v: &Visit| v.below.iter().any(|b| b.1 == Obj::Clock);
                 if let Some(v) = self.visits.get(&k.key)
-                    && v.done.iter().any(|d| d.iter().all(|l| sleep.contains(l)))
+                    && v.done.iter().any(|(e, d)| (*e == k.exact || !clocked(v)) && d.iter().all(|l| sleep.contains(l)))
                 {
                     let below: Vec<Below> = v.below.iter().map(|(l, o, a, h)| (k.from_canon(*l), rename_obj(o, |x| k.from_canon(x)), *a, h.clone())).collect();
                     self.nodes.truncate(i);
@@ -729,7 +750,7 @@ impl Search {
                 && let Some(k) = n.key
             {
                 let sleep = n.sleep.iter().map(|(l, _)| k.to_canon(*l)).collect();
-                self.visits.entry(k.key).or_default().done.push(sleep);
+                self.visits.entry(k.key).or_default().done.push((k.exact, sleep));
             }
         }
         false

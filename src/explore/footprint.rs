@@ -43,6 +43,17 @@ pub enum Obj {
     NewResource,
     /// The counter that numbers new processes (lanes).
     NewProcess,
+    /// The clocks: read by a step of a Python process that has read a
+    /// clock (its variables say so: [`reads_clock`]). Only read, so never
+    /// a race; a state below which it is read keys its sleeps' lengths
+    /// ([`super::state`]).
+    Clock,
+}
+
+/// Whether a `Locals` text says its process has read a clock (a `C` line,
+/// `forkscope_rt.send_locals`): what it reads depends on its sleeps' lengths.
+pub fn reads_clock(text: &str) -> bool {
+    text.lines().any(|l| l.starts_with("C\t"))
 }
 
 /// How a step touched an object.
@@ -159,6 +170,7 @@ impl Footprint {
                     t.extend(other.map(|o| (Obj::Proc(o), AccessKind::Read)));
                 }
                 RecordKind::Report { key, .. } => t.push((Obj::Report(key.clone()), AccessKind::Write)),
+                RecordKind::Locals { text } if reads_clock(text) => t.push((Obj::Clock, AccessKind::Read)),
                 RecordKind::Resource { .. } => t.push((Obj::NewResource, AccessKind::Write)),
                 RecordKind::Ended { process, held, .. } => {
                     t.push((Obj::Proc(*process), AccessKind::Write));
@@ -314,6 +326,19 @@ mod tests {
         let p = Footprint::of_step(Lane(3), &[rec(3, RecordKind::Print { text: "hi".into(), part: false })]);
         assert!(a.dependent(&b));
         assert!(!a.dependent(&p));
+    }
+
+    #[test]
+    fn a_step_of_a_process_that_read_a_clock_reads_the_clock_and_races_with_nothing() {
+        let locals = |lane: u32, text: &str| rec(lane, RecordKind::Locals { text: text.into() });
+        let plain = Footprint::of_step(Lane(2), &[op(2, Op::Sleep, None, None), locals(2, "F\tf\t3\nV\tt0\t1.0")]);
+        assert!(!plain.touches.iter().any(|(o, _)| *o == Obj::Clock));
+        let a = Footprint::of_step(Lane(2), &[op(2, Op::Sleep, None, None), locals(2, "F\tf\t3\nV\tt0\t1.0\nC\tclock")]);
+        let b = Footprint::of_step(Lane(3), &[op(3, Op::Sleep, None, None), locals(3, "F\tf\t3\nC\tclock")]);
+        assert!(a.touches.contains(&(Obj::Clock, AccessKind::Read)));
+        assert!(!a.dependent(&b));
+        // A variable named C is a `V` line, not the mark.
+        assert!(!reads_clock("F\tf\t3\nV\tC\t1"));
     }
 
     #[test]

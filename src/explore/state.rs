@@ -11,11 +11,16 @@
 //! target and the key of its arguments. A process is deterministic given
 //! what it read, so equal histories are equal states. Output (`print`,
 //! stderr), the variables shown and pids are left out: they follow from the
-//! state, they do not make it.
+//! state, they do not make it. So is what a process cannot see: a
+//! semaphore's count after its acquire or release (the shared state has
+//! it), and a Python process's sleeps' lengths in [`Keyed::key`] (a sleep
+//! is virtual while stepped; its length shows only where a clock is read,
+//! which the process reports: [`Keyed::exact`] keeps them).
 //!
 //! **The shared state**: each file's content (the digest of the whole file
 //! after its last write), each reported key's last value, who holds each
-//! lock, each semaphore's value, which processes wait.
+//! lock, each semaphore's value, each Event's flag, which processes wait
+//! (on an Event: `set` wakes them all, their order is nothing).
 //!
 //! **A position** ([`Tracker::position`], for cycles within one run: a
 //! program that loops forever) has a live process as where it stands — its
@@ -38,12 +43,13 @@
 //! the other leads, names swapped: the search tries one of them
 //! ([`super::dpor`]).
 //!
-//! **Not known** (no key, nothing pruned): a resource other than a Lock or
-//! a Semaphore (queues, pipes, values, events, pools, sockets: their
+//! **Not known** (no key, nothing pruned): a resource other than a Lock, a
+//! Semaphore or an Event (queues, pipes, values, pools, sockets: their
 //! contents are not all in the records), a thread (threads share variables
 //! no record shows), a file read or written with no digest, a directory
 //! listing, `input()`, a timeout, a signal, terminate/kill, a process blocked
-//! on a resource (the order of waiters is not in the records).
+//! on a resource other than an Event (the order of waiters is not in the
+//! records).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::BTreeMap;
@@ -58,17 +64,24 @@ use crate::vocab::{Lane, Op, ResId, ResKind};
 #[derive(Debug, Clone)]
 struct Item {
     h: u64,
+    /// The same with a sleep's length left out (see [`Keyed::key`]).
+    free: u64,
     refs: Vec<Lane>,
 }
 
 /// One process as a key has it: its lane (renamed), its parent, target,
 /// arguments' key, steps, and history (each record's hash and the lanes it names).
-type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String>, Option<&'a u32>, Vec<(u64, Vec<Lane>)>);
+type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String>, Option<&'a u32>, Option<&'a ResId>, Vec<(u64, Vec<Lane>)>);
 
 /// A state key, and the renaming that made it (lane → its canonical lane).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keyed {
+    /// The state, sleeps' lengths left out (Python processes): a sleep is
+    /// virtual while stepped, so its length shows only where a clock is read.
     pub key: u64,
+    /// The state with sleeps' lengths: what a state whose subtree read a
+    /// clock ([`super::footprint::Obj::Clock`]) must equal to be the same.
+    pub exact: u64,
     pub rename: BTreeMap<Lane, Lane>,
     /// *Twins*: interchangeable processes (the same target and arguments'
     /// key) that are in the same state here — the same history, steps,
@@ -111,6 +124,8 @@ pub struct Tracker {
     kinds: BTreeMap<ResId, ResKind>,
     holder: BTreeMap<ResId, Lane>,
     sem: BTreeMap<ResId, i64>,
+    /// Each Event's flag.
+    flags: BTreeMap<ResId, bool>,
     /// Processes blocked on a resource now.
     blocked: BTreeMap<Lane, ResId>,
     /// Each process's variables at its gate now (its latest `Locals`
@@ -130,8 +145,11 @@ fn hash_of(x: &impl Hash) -> u64 {
     h.finish()
 }
 
-/// The record with the lanes it names taken out (and times, pids).
-fn item(r: &Record) -> Option<Item> {
+/// The record with the lanes it names taken out (and times, pids), and
+/// what its process cannot see: a semaphore's count after its acquire or
+/// release, whether the unit was handed over (both in the shared state,
+/// which the key holds), and, in `free`, a sleep's length.
+fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>) -> Option<Item> {
     let mut refs = Vec::new();
     let mut k = r.kind.clone();
     match &mut k {
@@ -158,8 +176,26 @@ fn item(r: &Record) -> Option<Item> {
         }
         _ => {}
     }
+    if let RecordKind::Op { op: Op::Acquire | Op::Release, res: Some(res), a, b, c, .. } = &mut k
+        && matches!(kinds.get(res), Some(ResKind::Semaphore | ResKind::BoundedSemaphore))
+    {
+        // `acquire` returns whether it got a unit (`a`); the count after
+        // and the hand-over are the semaphore's, not the process's.
+        if matches!(r.kind, RecordKind::Op { op: Op::Release, .. }) {
+            *a = 0;
+        }
+        (*b, *c) = (0, 0);
+    }
     let text = serde_json::to_string(&k).ok()?;
-    Some(Item { h: hash_of(&(text, r.line)), refs })
+    let h = hash_of(&(&text, r.line));
+    let free = match &mut k {
+        RecordKind::Op { op: Op::Sleep, a, .. } => {
+            *a = 0;
+            hash_of(&(serde_json::to_string(&k).ok()?, r.line))
+        }
+        _ => h,
+    };
+    Some(Item { h, free, refs })
 }
 
 impl Tracker {
@@ -213,6 +249,17 @@ impl Tracker {
                 }
                 Op::Print | Op::Sleep | Op::Compute | Op::Report | Op::Exit | Op::Start | Op::Join | Op::IsAlive => {}
                 Op::Acquire | Op::Release if res.is_some_and(|x| matches!(self.kinds.get(&x), Some(ResKind::Lock | ResKind::Semaphore | ResKind::BoundedSemaphore))) => {}
+                // An Event: `is_set` and `wait` return what their record
+                // says (`a`), `set` and `clear` nothing; the flag is kept.
+                Op::Set | Op::Clear | Op::IsSet | Op::Wait if let Some(x) = res.filter(|x| self.kinds.get(x) == Some(&ResKind::Event)) => match op {
+                    Op::Set => {
+                        self.flags.insert(x, true);
+                    }
+                    Op::Clear => {
+                        self.flags.insert(x, false);
+                    }
+                    _ => {}
+                },
                 _ => self.unknown("an op whose result is not all in its record (a queue, pipe, value, event, pool, socket, input, listing, signal)"),
             },
             RecordKind::Resource { res, kind, capacity, .. } => {
@@ -221,6 +268,9 @@ impl Tracker {
                     ResKind::Lock => {}
                     ResKind::Semaphore | ResKind::BoundedSemaphore => {
                         self.sem.insert(*res, *capacity);
+                    }
+                    ResKind::Event => {
+                        self.flags.insert(*res, false);
                     }
                     _ => self.unknown("a resource whose contents are not all in the records"),
                 }
@@ -253,7 +303,7 @@ impl Tracker {
         } else if r.lane != Lane::CONDUCTOR && !matches!(r.kind, RecordKind::Block { .. } | RecordKind::Park) {
             self.blocked.remove(&r.lane);
         }
-        if let Some(it) = item(r) {
+        if let Some(it) = item(r, &self.kinds) {
             self.hist.entry(about).or_default().push(it);
         }
     }
@@ -281,6 +331,12 @@ impl Tracker {
         }
     }
 
+    /// A process waits where the order of waiters is not in the records:
+    /// on anything but an Event (whose `set` wakes every waiter at once).
+    fn waits_unknown(&self) -> bool {
+        self.blocked.values().any(|r| self.kinds.get(r) != Some(&ResKind::Event))
+    }
+
     /// The state now as a *position*, for finding a cycle within one run
     /// (a program that loops forever and comes back to where it was), or
     /// `None` when it is not known (as for [`Tracker::key`]). A live
@@ -294,7 +350,7 @@ impl Tracker {
     /// is its history. The shared state is as in the key. No renaming: a
     /// cycle is within one run.
     pub fn position(&self) -> Option<u64> {
-        if self.opaque.is_some() || !self.blocked.is_empty() {
+        if self.opaque.is_some() || self.waits_unknown() {
             return None;
         }
         let lanes: std::collections::BTreeSet<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect();
@@ -307,10 +363,10 @@ impl Tracker {
                     Some(text) if !self.ended.contains(&l) => hash_of(&(0u8, text, items.last())),
                     _ => hash_of(&(1u8, self.steps.get(&l), items)),
                 };
-                (l, hash_of(&(self.parent.get(&l), self.target.get(&l), self.args.get(&l), h)))
+                (l, hash_of(&(self.parent.get(&l), self.target.get(&l), self.args.get(&l), self.blocked.get(&l), h)))
             })
             .collect();
-        Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem)))
+        Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem, &self.flags)))
     }
 
     /// What makes `lane` a twin of another process (see [`Keyed::twins`]),
@@ -318,29 +374,38 @@ impl Tracker {
     /// (`None` when the state is not known, symmetry is off, or `lane` is
     /// in no class or started a process).
     pub fn twin_shape(&self, lane: Lane) -> Option<u64> {
-        if self.no_symmetry || self.opaque.is_some() || !self.blocked.is_empty() || self.parent.values().any(|p| *p == lane) {
+        if self.no_symmetry || self.opaque.is_some() || self.waits_unknown() || self.parent.values().any(|p| *p == lane) {
             return None;
         }
         let class = (self.target.get(&lane)?, self.args.get(&lane)?);
         let in_class = |l: Lane| self.target.get(&l) == Some(class.0) && self.args.get(&l) == Some(class.1);
         // Another process names a process of a class by its class alone.
         let name = |l: Lane| if in_class(l) { Lane(0x8000_0000) } else { l };
-        let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&lane).map(|v| v.iter().map(|i| (i.h, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
+        let h = |i: &Item| if self.locals.contains_key(&lane) { i.free } else { i.h };
+        let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&lane).map(|v| v.iter().map(|i| (h(i), i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
         let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == lane).map(|(r, _)| *r).collect();
         let parent = self.parent.get(&lane).map(|p| name(*p));
-        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), hist, held)))
+        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), self.blocked.get(&lane), hist, held)))
     }
 
     /// The key of the state now, or `None` when it is not known.
     pub fn key(&self) -> Option<Keyed> {
-        if self.opaque.is_some() || !self.blocked.is_empty() {
+        if self.opaque.is_some() || self.waits_unknown() {
             return None;
         }
         let lanes: Vec<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        // A record's hash in the key: a sleep's length left out for a
+        // Python process (one that sent its variables: it says when it reads
+        // a clock, which the search then sees below the state; see
+        // [`Keyed::exact`]).
+        let h = |l: Lane, i: &Item| if self.locals.contains_key(&l) { i.free } else { i.h };
         // What a process is, lanes left out: its code, its arguments' key, its history.
+        // (The exact history breaks ties: processes equal up to their
+        // sleeps' lengths are renamed in one order for the exact key too.)
         let shape = |l: Lane| {
-            let items: Vec<u64> = self.hist.get(&l).map(|v| v.iter().map(|i| i.h).collect()).unwrap_or_default();
-            hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), items))
+            let items: Vec<(u64, u64)> = self.hist.get(&l).map(|v| v.iter().map(|i| (h(l, i), i.h)).collect()).unwrap_or_default();
+            let free: Vec<u64> = items.iter().map(|i| i.0).collect();
+            (hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), self.blocked.get(&l), free)), hash_of(&items))
         };
         // Interchangeable processes: the same target and arguments' key.
         let mut classes: BTreeMap<(&String, &String), Vec<Lane>> = BTreeMap::new();
@@ -364,23 +429,26 @@ impl Tracker {
         // which of them it started first, joined, was woken by is a name.
         let class_of: BTreeMap<Lane, u32> = classes.values().filter(|m| m.len() > 1).enumerate().flat_map(|(i, m)| m.iter().map(move |l| (*l, i as u32))).collect();
         let name = |l: Lane| class_of.get(&l).map_or(canon(l), |c| Lane(0x8000_0000 | c));
-        let mut per: Vec<ProcessKey> = lanes
-            .iter()
-            .map(|&l| {
-                let hist = self.hist.get(&l).map(|v| v.iter().map(|i| (i.h, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
-                (canon(l), self.parent.get(&l).map(|p| name(*p)), self.target.get(&l), self.args.get(&l), self.steps.get(&l), hist)
-            })
-            .collect();
-        per.sort_by_key(|p| p.0);
         let holders: BTreeMap<ResId, Lane> = self.holder.iter().map(|(r, l)| (*r, canon(*l))).collect();
-        let key = hash_of(&(per, &self.files, &self.reports, &self.kinds, holders, &self.sem));
+        let key_with = |exact: bool| {
+            let mut per: Vec<ProcessKey> = lanes
+                .iter()
+                .map(|&l| {
+                    let hist = self.hist.get(&l).map(|v| v.iter().map(|i| (if exact { i.h } else { h(l, i) }, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
+                    (canon(l), self.parent.get(&l).map(|p| name(*p)), self.target.get(&l), self.args.get(&l), self.steps.get(&l), self.blocked.get(&l), hist)
+                })
+                .collect();
+            per.sort_by_key(|p| p.0);
+            hash_of(&(per, &self.files, &self.reports, &self.kinds, &holders, &self.sem, &self.flags))
+        };
+        let (key, exact) = (key_with(false), key_with(true));
         // Twins: in one class, equal in all the key says of them but their lane.
         let mut twins = BTreeMap::new();
         for (c, members) in classes.values().filter(|m| m.len() > 1).enumerate() {
             let alike = |l: Lane| {
-                let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&l).map(|v| v.iter().map(|i| (i.h, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
+                let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&l).map(|v| v.iter().map(|i| (h(l, i), i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
                 let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == l).map(|(r, _)| *r).collect();
-                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), hist, held))
+                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), self.blocked.get(&l), hist, held))
             };
             let groups: Vec<(Lane, u64)> = members.iter().map(|l| (*l, alike(*l))).collect();
             // A process that started others is no one's twin: swapping it
@@ -392,7 +460,7 @@ impl Tracker {
                 }
             }
         }
-        Some(Keyed { key, rename, twins })
+        Some(Keyed { key, exact, rename, twins })
     }
 }
 
@@ -528,6 +596,105 @@ mod tests {
         assert!(before.is_some() && before == tracker(false, &[2]).twin_shape(Lane(3)));
         assert_ne!(tracker(false, &[2]).twin_shape(Lane(2)), before);
         assert_eq!((v.twin_shape(Lane(2)), tracker(false, &[]).twin_shape(Lane(1)), tracker(true, &[]).twin_shape(Lane(2))), (None, None, None));
+    }
+
+    fn sleep_for(lane: u32, micros: i64) -> Record {
+        rec(lane, RecordKind::Op { op: Op::Sleep, res: None, other: None, a: micros, b: 1, c: 0, detail: None })
+    }
+
+    #[test]
+    fn a_sleeps_length_is_left_out_of_a_python_processs_key_and_kept_in_the_exact_one() {
+        // Two people of one class slept 1 s and 3 s (each its own random
+        // draw) and sent their variables: one state up to names; the exact
+        // key (for a subtree where a clock is read) tells them apart.
+        let run = |first: i64, second: i64| {
+            let mut t = tracker(false, &[]);
+            t.step(Some(Lane(2)), &[sleep_for(2, first), locals(2, "F\tktv\t12")], None, &|_| None);
+            t.step(Some(Lane(3)), &[sleep_for(3, second), locals(3, "F\tktv\t12")], None, &|_| None);
+            t.key().unwrap()
+        };
+        let (a, b, c) = (run(1_000_000, 3_000_000), run(3_000_000, 1_000_000), run(2_000_000, 2_000_000));
+        assert_eq!((a.key, a.exact), (b.key, b.exact), "the same lengths, names swapped");
+        assert_eq!(a.key, c.key);
+        assert_ne!(a.exact, c.exact);
+        // Twins: the same history, lengths aside.
+        assert!(a.twins(Lane(2), Lane(3)) && c.twins(Lane(2), Lane(3)));
+        // A process that never sent its variables (a Rhai lesson's, whose
+        // clock reads are not known) keeps its sleeps' lengths.
+        let rhai = |micros: i64| {
+            let mut t = tracker(false, &[]);
+            t.step(Some(Lane(2)), &[sleep_for(2, micros)], None, &|_| None);
+            t.key().unwrap().key
+        };
+        assert_ne!(rhai(1_000_000), rhai(3_000_000));
+    }
+
+    #[test]
+    fn a_semaphores_count_is_in_the_shared_state_not_in_the_history_of_who_took_it() {
+        let sem = rec(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Semaphore, name: "sem".into(), capacity: 4 });
+        let acquire = |lane: u32, after: i64| rec(lane, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: after, c: 0, detail: None });
+        let grant = |lane: u32, after: i64| {
+            Footprint { lane: Lane(lane), effects: vec![Effect::Op { op: Op::Acquire, res: ResId(0), succeeded: true, after }], ..Footprint::default() }
+        };
+        // Person 2 takes a room first (4 → 3), then person 3 (3 → 2); or
+        // the other way round: one state, names swapped.
+        let run = |order: [u32; 2]| {
+            let mut t = tracker(false, &[]);
+            t.step(Some(Lane(1)), &[sem.clone()], None, &|_| None);
+            for (n, l) in order.into_iter().enumerate() {
+                let after = 3 - n as i64;
+                t.step(Some(Lane(l)), &[acquire(l, after)], Some(&grant(l, after)), &|_| None);
+            }
+            t.key().unwrap()
+        };
+        let (a, b) = (run([2, 3]), run([3, 2]));
+        assert_eq!(a.key, b.key);
+        assert!(a.twins(Lane(2), Lane(3)), "both hold a room, the count is the semaphore's");
+        // Only one took a room: another state (the semaphore's value differs).
+        let mut one = tracker(false, &[]);
+        one.step(Some(Lane(1)), &[sem.clone()], None, &|_| None);
+        one.step(Some(Lane(2)), &[acquire(2, 3)], Some(&grant(2, 3)), &|_| None);
+        assert_ne!(one.key().unwrap().key, a.key);
+    }
+
+    #[test]
+    fn an_events_flag_and_who_waits_on_it_are_in_the_key() {
+        let ev = rec(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Event, name: "e".into(), capacity: 0 });
+        let on = |lane: u32, op: Op, a: i64| rec(lane, RecordKind::Op { op, res: Some(ResId(0)), other: None, a, b: 0, c: 0, detail: None });
+        let block = |lane: u32| rec(lane, RecordKind::Block { op: Op::Wait, res: Some(ResId(0)), other: None, holder: None, timed: false });
+        let start = || {
+            let mut t = tracker(false, &[]);
+            t.step(Some(Lane(1)), &[ev.clone()], None, &|_| None);
+            t
+        };
+        // The flag is in the state (and in the position).
+        let mut set = start();
+        set.step(Some(Lane(1)), &[on(1, Op::Set, 0)], None, &|_| None);
+        let mut cleared = set.clone();
+        cleared.step(Some(Lane(1)), &[on(1, Op::Clear, 0)], None, &|_| None);
+        assert_ne!(set.key().unwrap().key, start().key().unwrap().key);
+        assert!(set.position().is_some() && set.position() != cleared.position());
+        // A car blocked in wait is keyed (an Event wakes all its waiters:
+        // their order is no part of the state), and differs from one that
+        // was woken and has not yet stepped.
+        let mut waits = start();
+        waits.step(Some(Lane(2)), &[on(2, Op::IsSet, 0), block(2)], None, &|_| None);
+        let k = waits.key().expect("a wait on an Event is keyed");
+        let mut woken = waits.clone();
+        woken.step(Some(Lane(1)), &[on(1, Op::Set, 1), rec(1, RecordKind::Wake { op: Op::Wait, res: Some(ResId(0)), woken: Lane(2) })], None, &|_| None);
+        assert_ne!(woken.key().unwrap().key, k.key);
+        // Two cars, either one waiting: one state up to names; both waiting
+        // are twins.
+        let mut other = start();
+        other.step(Some(Lane(3)), &[on(3, Op::IsSet, 0), block(3)], None, &|_| None);
+        assert_eq!(other.key().unwrap().key, k.key);
+        waits.step(Some(Lane(3)), &[on(3, Op::IsSet, 0), block(3)], None, &|_| None);
+        assert!(waits.key().unwrap().twins(Lane(2), Lane(3)));
+        // A wait on a Lock is not keyed (the order of its waiters is not in the records).
+        let mut lock = tracker(false, &[]);
+        lock.step(Some(Lane(1)), &[rec(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Lock, name: "l".into(), capacity: 0 })], None, &|_| None);
+        lock.step(Some(Lane(2)), &[rec(2, RecordKind::Block { op: Op::Acquire, res: Some(ResId(0)), other: None, holder: Some(Lane(3)), timed: false })], None, &|_| None);
+        assert!(lock.key().is_none() && lock.position().is_none());
     }
 
     #[test]
