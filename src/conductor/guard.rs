@@ -47,11 +47,16 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
 /// on stdin, tab-separated: `+ SEGMENT SCRATCH` (a run to watch), `g SEGMENT
 /// PGID START` (its group), `- SEGMENT` (it ended clean: let go of it). At
 /// the end of stdin every run still watched is cleaned up as [`main`]
-/// cleans up its one, all at once.
+/// cleans up its one, all at once; and of a run let go, its segment and
+/// folder are removed if they are still there (the conductor was killed
+/// between the run's clean end and their removal: no one else will).
 pub fn session_main() -> i32 {
     use std::io::BufRead;
     let _ = nix::unistd::setsid();
     let mut runs: Vec<Watched> = Vec::new();
+    // Names only: a run let go keeps no mapping or lock here (hundreds of
+    // them would hold their memory until the search ends).
+    let mut let_go: Vec<(String, std::path::PathBuf)> = Vec::new();
     let mut line = Vec::new();
     let mut stdin = std::io::stdin().lock();
     loop {
@@ -71,7 +76,12 @@ pub fn session_main() -> i32 {
                     w.said = group.as_bytes().to_vec();
                 }
             }
-            (Some("-"), Some(seg), None) => runs.retain(|w| w.segment != seg),
+            (Some("-"), Some(seg), None) => {
+                if let Some(i) = runs.iter().position(|w| w.segment == seg) {
+                    let w = runs.swap_remove(i);
+                    let_go.push((w.segment.clone(), w.scratch.clone()));
+                }
+            }
             _ => {}
         }
     }
@@ -89,6 +99,12 @@ pub fn session_main() -> i32 {
             });
         }
     });
+    for (segment, scratch) in let_go {
+        crate::shm::unlink(&segment);
+        if crate::conductor::is_scratch_dir(&scratch) {
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+    }
     0
 }
 

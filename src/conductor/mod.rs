@@ -290,6 +290,9 @@ impl Run {
             #[cfg(test)]
             panic_in_shutdown: false,
         };
+        // The guard knows the segment and the folder before anything else
+        // is done: a conductor killed from here on leaves nothing behind.
+        run.start_guard()?;
         let v = seg.view();
         let ctl = v.control();
         let me = std::process::id() as i32;
@@ -332,7 +335,6 @@ impl Run {
         let store = collect::Store::default();
         run.drainer = Drainer::with_store(store.clone());
         run.collector = Some(collect::Collector::start(seg.clone(), store).map_err(RunError::Thread)?);
-        run.start_guard()?;
         let (wake_r, wake_w) = std::io::pipe().map_err(RunError::Thread)?;
         run.reaper_wake = Some(wake_w);
         run.reaper = Some(reaper::spawn(seg.clone(), run.lane0.clone(), run.reaper_stop.clone(), wake_r, run.own.clone(), run.ends.clone()).map_err(RunError::Thread)?);
