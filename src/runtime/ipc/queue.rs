@@ -69,6 +69,12 @@ const ROOM: u32 = !FEEDER_BIT;
 /// not held.
 const ROOM_DROPPED: u32 = !FEEDER_BIT - 1;
 
+/// Whether a blocked putter whose mailbox says `first` and `len` waits for
+/// room only ([`ROOM`], [`ROOM_DROPPED`]).
+fn room_waiter(first: u32, len: u32) -> bool {
+    first == NONE && (len == ROOM || len == ROOM_DROPPED)
+}
+
 /// Who puts, and whether the pipe's capacity applies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Feed {
@@ -258,21 +264,11 @@ impl LaneRuntime {
             slot.version.fetch_add(1, Release);
             self.record_block(op, id, NONE, NONE, how.timeout.is_some());
         }
-        let end = self.wait_until(op, id, NONE, how.timeout, || self.handed(id));
-        let moved = end == WaitEnd::Done || {
-            let _g = Guard::new(&slot.mutex, self.lane);
-            if self.handed(id) {
-                true
-            } else {
-                waitq::remove(&self.v, &slot.waiters[1], self.lane);
-                if let Some(mine) = self.take_mailbox() {
-                    self.v.free_chain(mine.0);
-                }
-                slot.version.fetch_add(1, Release);
-                self.record_timeout(op, id, NONE);
-                false
+        let moved = self.queue_wait(op, id, slot, 1, how.timeout, || {
+            if let Some(mine) = self.take_mailbox() {
+                self.v.free_chain(mine.0);
             }
-        };
+        });
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
         if !moved {
             self.record_op(op, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, -1, Some("queue.Full"));
@@ -284,13 +280,45 @@ impl LaneRuntime {
         Ok(true)
     }
 
-    /// Takes out of `slot`'s blocked putters the first whose mailbox holds
-    /// an item. Call with the slot's mutex held.
-    fn first_putter_with_item(&self, slot: &ResourceSlot) -> Option<u32> {
+    /// Waits (queued in `slot.waiters[which]` already, its block recorded)
+    /// until this lane is handed `id`, or `timeout` ends: then, unless the
+    /// hand-off came meanwhile, leaves the queue, calls `withdraw` (what it
+    /// parked in its mailbox) and records the timeout. Whether it was handed.
+    fn queue_wait(&self, op: Op, id: u32, slot: &ResourceSlot, which: usize, timeout: Option<f64>, withdraw: impl FnOnce()) -> bool {
+        if self.wait_until(op, id, NONE, timeout, || self.handed(id)) == WaitEnd::Done {
+            return true;
+        }
+        let _g = Guard::new(&slot.mutex, self.lane);
+        if self.handed(id) {
+            return true;
+        }
+        waitq::remove(&self.v, &slot.waiters[which], self.lane);
+        withdraw();
+        slot.version.fetch_add(1, Release);
+        self.record_timeout(op, id, NONE);
+        false
+    }
+
+    /// Takes out of `slot`'s blocked putters the first live one that waits
+    /// for room only ([`ROOM`], `room`) or has an item in its mailbox (not
+    /// `room`). Call with the slot's mutex held.
+    fn take_putter(&self, slot: &ResourceSlot, room: bool) -> Option<u32> {
         let lane = waitq::lanes(&self.v, &slot.waiters[1]).into_iter().find(|&l| {
-            self.v.lane(l).is_some_and(|pl| pl.ended.load(Acquire) == 0 && pl.mailbox_block.load(Acquire) != NONE)
+            self.v.lane(l).is_some_and(|pl| pl.ended.load(Acquire) == 0 && room_waiter(pl.mailbox_block.load(Acquire), pl.mailbox_len.load(Relaxed)) == room)
         })?;
         waitq::remove(&self.v, &slot.waiters[1], lane).then_some(lane)
+    }
+
+    /// A put that waited for room only got it (its mailbox said `len`): its
+    /// item, which its feeder puts, counts as held unless the feeder drops
+    /// it ([`ROOM_DROPPED`]), as CPython's semaphore counts it. Returns the
+    /// task to add to a JoinableQueue's unfinished ones (0 or 1). Call with
+    /// the slot's mutex held.
+    fn room_given(&self, id: u32, slot: &ResourceSlot, len: u32) -> i64 {
+        if len == ROOM {
+            slot.aux[HELD].fetch_add(1, Relaxed);
+        }
+        self.slot(id, ResKind::JoinableQueue).is_ok() as i64
     }
 
     /// Wakes the first put that waits for room only, if there is room now
@@ -299,22 +327,10 @@ impl LaneRuntime {
         if full_with_held(slot) {
             return;
         }
-        let Some(putter) = waitq::lanes(&self.v, &slot.waiters[1]).into_iter().find(|&l| {
-            self.v.lane(l).is_some_and(|pl| {
-                let len = pl.mailbox_len.load(Relaxed);
-                pl.ended.load(Acquire) == 0 && pl.mailbox_block.load(Acquire) == NONE && (len == ROOM || len == ROOM_DROPPED)
-            })
-        }) else {
-            return;
-        };
-        waitq::remove(&self.v, &slot.waiters[1], putter);
+        let Some(putter) = self.take_putter(slot, true) else { return };
         let pl = self.v.lane(putter).expect("a waiter's lane is in range");
-        if pl.mailbox_len.swap(0, Relaxed) == ROOM {
-            slot.aux[HELD].fetch_add(1, Relaxed);
-        }
-        if self.slot(id, ResKind::JoinableQueue).is_ok() {
-            slot.aux[UNFINISHED].fetch_add(1, Relaxed);
-        }
+        let task = self.room_given(id, slot, pl.mailbox_len.swap(0, Relaxed));
+        slot.aux[UNFINISHED].fetch_add(task as u64, Relaxed);
         slot.version.fetch_add(1, Release);
         self.give(putter, id, None);
         self.record_wake(Op::Put, id, putter);
@@ -330,12 +346,8 @@ impl LaneRuntime {
             let _g = Guard::new(&slot.mutex, self.lane);
             if !full_with_held(slot) {
                 // Room came between the look and the lock: as if no wait.
-                if feed == Feed::Behind {
-                    slot.aux[HELD].fetch_add(1, Relaxed);
-                }
-                if self.slot(id, ResKind::JoinableQueue).is_ok() {
-                    slot.aux[UNFINISHED].fetch_add(1, Relaxed);
-                }
+                let task = self.room_given(id, slot, if feed == Feed::Behind { ROOM } else { ROOM_DROPPED });
+                slot.aux[UNFINISHED].fetch_add(task as u64, Relaxed);
                 slot.version.fetch_add(1, Release);
                 return Ok(false);
             }
@@ -345,19 +357,7 @@ impl LaneRuntime {
             slot.version.fetch_add(1, Release);
             self.record_block(op, id, NONE, NONE, how.timeout.is_some());
         }
-        let end = self.wait_until(op, id, NONE, how.timeout, || self.handed(id));
-        let room = end == WaitEnd::Done || {
-            let _g = Guard::new(&slot.mutex, self.lane);
-            if self.handed(id) {
-                true
-            } else {
-                waitq::remove(&self.v, &slot.waiters[1], self.lane);
-                self.me.mailbox_len.store(0, Relaxed);
-                slot.version.fetch_add(1, Release);
-                self.record_timeout(op, id, NONE);
-                false
-            }
-        };
+        let room = self.queue_wait(op, id, slot, 1, how.timeout, || self.me.mailbox_len.store(0, Relaxed));
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
         let (depth, unfinished) = (slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64);
         if !room {
@@ -393,19 +393,13 @@ impl LaneRuntime {
                 let mut room = None;
                 if let Some(putter) = waitq::pop(&self.v, &slot.waiters[1]) {
                     let pl = self.v.lane(putter).expect("a popped waiter's lane is in range");
-                    let (first, len) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
-                    let (len, feeder) = (len & !FEEDER_BIT, len & FEEDER_BIT != 0);
-                    if first == NONE && (len == ROOM || len == ROOM_DROPPED) {
+                    let (first, raw) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
+                    let (len, feeder) = (raw & !FEEDER_BIT, raw & FEEDER_BIT != 0);
+                    if room_waiter(first, raw) {
                         // A put that waited for room only: the room is its
-                        // item's, which its feeder puts (or drops); its task
-                        // counts now, as CPython's put counts it once it has
-                        // the semaphore.
-                        if len == ROOM {
-                            slot.aux[HELD].fetch_add(1, Relaxed);
-                        }
-                        if self.slot(id, ResKind::JoinableQueue).is_ok() {
-                            unfinished += 1;
-                        }
+                        // item's; its task counts now, as CPython's put
+                        // counts it once it has the semaphore.
+                        unfinished += self.room_given(id, slot, raw);
                         room = Some(putter);
                     } else {
                         match fifo.push_chain(first, len) {
@@ -458,7 +452,7 @@ impl LaneRuntime {
             // the getter reads it from the feeder, as CPython's reader
             // reads what its feeder is still writing (a put waiting for
             // room only has no item to give).
-            if let Some(putter) = self.first_putter_with_item(slot) {
+            if let Some(putter) = self.take_putter(slot, false) {
                 let pl = self.v.lane(putter).expect("a popped waiter's lane is in range");
                 let (first, len) = (pl.mailbox_block.swap(NONE, Acquire), pl.mailbox_len.swap(0, Relaxed));
                 if len & FEEDER_BIT != 0 {
@@ -486,18 +480,7 @@ impl LaneRuntime {
             slot.version.fetch_add(1, Release);
             self.record_block(op, id, NONE, NONE, how.timeout.is_some());
         }
-        let end = self.wait_until(op, id, NONE, how.timeout, || self.handed(id));
-        let handed = end == WaitEnd::Done || {
-            let _g = Guard::new(&slot.mutex, self.lane);
-            if self.handed(id) {
-                true
-            } else {
-                waitq::remove(&self.v, &slot.waiters[0], self.lane);
-                slot.version.fetch_add(1, Release);
-                self.record_timeout(op, id, NONE);
-                false
-            }
-        };
+        let handed = self.queue_wait(op, id, slot, 0, how.timeout, || {});
         self.set_state(ProcState::Running, None, NONE, NONE, 0);
         if !handed {
             self.record_op(op, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, -1, Some("queue.Empty"));
