@@ -64,7 +64,7 @@ SIGNATURES = {
     "fs_cond_count": ((c_uint32, c_uint32), c_int64),
     "fs_cond_notify": ((c_uint32, c_int64, c_uint32), c_int64),
     "fs_barrier_new": ((c_int64, c_char_p, c_size_t, c_uint32), c_int64),
-    "fs_barrier_wait": ((c_uint32, c_double, c_uint32), c_int64),
+    "fs_barrier_wait": ((c_uint32, c_double, c_uint32, c_uint32), c_int64),
     "fs_barrier_op": ((c_uint32, c_uint32, c_uint32), c_int64),
     "fs_value_new": ((c_int64, c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
     "fs_array_new": ((POINTER(c_int64), c_size_t, c_uint32, c_char_p, c_size_t, c_uint32), c_int64),
@@ -237,6 +237,7 @@ BARRIER_ABORT = 1
 BARRIER_N_WAITING = 2
 BARRIER_PARTIES = 3
 BARRIER_BROKEN = 4
+BARRIER_RELEASE = 5
 
 # queue
 QUEUE_QSIZE = 0

@@ -226,9 +226,17 @@ class Barrier(_Shared):
     def wait(self, timeout=None):
         if timeout is None:
             timeout = self._timeout
-        index = ok(rt.lib.fs_barrier_wait(self._id, rt.seconds(timeout), rt.line()))
-        if self._action is not None and index == self.parties - 1:
-            self._action()
+        hold = self._action is not None
+        index = ok(rt.lib.fs_barrier_wait(self._id, rt.seconds(timeout), int(hold), rt.line()))
+        if hold and index == self.parties - 1:
+            # The last party runs the action before the others go, as
+            # Python's does; if it raises, the barrier breaks under them.
+            try:
+                self._action()
+            except BaseException:
+                ok(rt.lib.fs_barrier_op(self._id, _abi.BARRIER_ABORT, rt.line()))
+                raise
+            ok(rt.lib.fs_barrier_op(self._id, _abi.BARRIER_RELEASE, 0))
         return index
 
     def reset(self):

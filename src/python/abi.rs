@@ -1016,13 +1016,15 @@ pub unsafe extern "C" fn fs_barrier_new(parties: i64, name: *const u8, n: usize,
     with_rt(|rt| unsafe { named(rt, name, n, || rt.barrier_new(parties, line)) })
 }
 
-/// `b.wait(timeout)`: the arrival index.
+/// `b.wait(timeout)`: the arrival index. `hold` != 0: the barrier has an
+/// action, which the last party runs before `RELEASE` lets the others go.
 #[unsafe(no_mangle)]
-pub extern "C" fn fs_barrier_wait(id: u32, secs: f64, line: u32) -> i64 {
-    with_rt(|rt| rt.barrier_wait(id, timeout(secs), line))
+pub extern "C" fn fs_barrier_wait(id: u32, secs: f64, hold: u32, line: u32) -> i64 {
+    with_rt(|rt| rt.barrier_wait(id, timeout(secs), hold != 0, line))
 }
 
-/// Barrier ops (`barrier::`): RESET, ABORT, N_WAITING, PARTIES, BROKEN.
+/// Barrier ops (`barrier::`): RESET, ABORT, N_WAITING, PARTIES, BROKEN,
+/// RELEASE (the held waiters go, after the action).
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_barrier_op(id: u32, what: u32, line: u32) -> i64 {
     use names::barrier::*;
@@ -1031,6 +1033,7 @@ pub extern "C" fn fs_barrier_op(id: u32, what: u32, line: u32) -> i64 {
         N_WAITING => rt.barrier_waiting(id, line),
         PARTIES => rt.barrier_info(id).map(|(p, _)| p),
         BROKEN => rt.barrier_info(id).map(|(_, b)| b as i64),
+        RELEASE => rt.barrier_release(id).map(|_| 0),
         _ => Err(unknown("fs_barrier_op", "barrier op", what)),
     })
 }

@@ -59,7 +59,7 @@ groups! {
     /// `fs_event_op`.
     event: u32 { SET = 0, CLEAR = 1, IS_SET = 2 }
     /// `fs_barrier_op`.
-    barrier: u32 { RESET = 0, ABORT = 1, N_WAITING = 2, PARTIES = 3, BROKEN = 4 }
+    barrier: u32 { RESET = 0, ABORT = 1, N_WAITING = 2, PARTIES = 3, BROKEN = 4, RELEASE = 5 }
     /// `fs_queue_op`.
     queue: u32 { QSIZE = 0, EMPTY = 1, FULL = 2, TASK_DONE = 3, JOIN = 4 }
     /// `fs_queue_put`: who puts (`runtime::ipc::queue::Feed`).

@@ -164,7 +164,7 @@ fn register_barrier(engine: &mut Engine, rt: Rc<LaneRuntime>) {
     engine.register_type_with_name::<BarrierObj>("Barrier");
     let r = rt.clone();
     engine.register_fn("Barrier", move |ctx: NativeCallContext, n: INT| -> R<BarrierObj> { lift(&ctx, r.barrier_new(n, line(&ctx))).map(|id| BarrierObj { id }) });
-    register_wait::<BarrierObj, INT>(engine, &rt, |o| o.id, |rt, id, t, l| rt.barrier_wait(id, t, l));
+    register_wait::<BarrierObj, INT>(engine, &rt, |o| o.id, |rt, id, t, l| rt.barrier_wait(id, t, false, l));
     let r = rt.clone();
     engine.register_get("n_waiting", move |ctx: NativeCallContext, o: &mut BarrierObj| -> R<INT> { lift(&ctx, r.barrier_waiting(o.id, line(&ctx))) });
     let r = rt.clone();

@@ -1,10 +1,16 @@
 //! `Barrier(n)`: n processes wait for one another, then all go on together.
 //!
 //! Slot fields: `capacity` = parties; `count` = parties waiting now;
-//! `aux[0]` = broken (0/1); `waiters[0]` = FIFO of waiting processes.
+//! `aux[0]` = broken (0/1); `aux[1]` = waiters a held release still owes
+//! the token; `waiters[0]` = FIFO of waiting processes.
 //! A process arriving gets the index `count` (0 for the first); the last of
 //! the n (index n - 1) does not wait: it hands the token to every waiter and
-//! resets the count for the next round. A `wait` that times out breaks the
+//! resets the count for the next round. A barrier with an action holds that
+//! hand-over: the last one runs the action first, as Python's does, and
+//! then [`LaneRuntime::barrier_release`]s the waiters (or, if the action
+//! raised, aborts the barrier, so they get `BrokenBarrierError`). A process
+//! arriving in the meantime belongs to the next round: it queues behind
+//! the held ones, and the release takes only those. A `wait` that times out breaks the
 //! barrier, as Python's does: it and every waiter get
 //! `BrokenBarrierError`, and so does every later `wait` until `reset()`.
 //! `abort()` breaks it on purpose.
@@ -35,6 +41,7 @@ impl LaneRuntime {
         self.new_resource(ResKind::Barrier, None, parties, |s| {
             s.count.store(0, Relaxed);
             s.aux[0].store(0, Relaxed);
+            s.aux[1].store(0, Relaxed);
         })
     }
 
@@ -45,12 +52,9 @@ impl LaneRuntime {
     /// Breaks the barrier: every waiter gets the broken token. Caller holds the mutex.
     fn barrier_break(&self, slot: &ResourceSlot, id: u32) {
         slot.aux[0].store(1, Relaxed);
+        slot.aux[1].store(0, Relaxed);
         slot.count.store(0, Relaxed);
-        let mut woken = Vec::new();
-        while let Some(w) = waitq::pop(&self.v, &slot.waiters[0]) {
-            woken.push(w);
-        }
-        slot.version.fetch_add(1, Release);
+        let woken = self.barrier_pass(slot, i64::MAX);
         for &w in &woken {
             self.record_wake(Op::Wait, id, w);
         }
@@ -59,8 +63,22 @@ impl LaneRuntime {
         }
     }
 
-    /// `b.wait()` / `b.wait(secs)`: the arrival index.
-    pub fn barrier_wait(&self, id: u32, timeout: Option<f64>, line: u32) -> LessonResult<i64> {
+    /// Hands the token to the first `n` waiters. Caller holds the mutex.
+    fn barrier_pass(&self, slot: &ResourceSlot, n: i64) -> Vec<u32> {
+        let mut woken = Vec::new();
+        while (woken.len() as i64) < n
+            && let Some(w) = waitq::pop(&self.v, &slot.waiters[0])
+        {
+            woken.push(w);
+        }
+        slot.version.fetch_add(1, Release);
+        woken
+    }
+
+    /// `b.wait()` / `b.wait(secs)`: the arrival index. `hold`: the barrier
+    /// has an action; if this is the last party, the waiters stay until
+    /// [`LaneRuntime::barrier_release`].
+    pub fn barrier_wait(&self, id: u32, timeout: Option<f64>, hold: bool, line: u32) -> LessonResult<i64> {
         let slot = self.barrier_slot(id)?;
         self.enter_op(Op::Wait, line);
         let index = {
@@ -72,13 +90,14 @@ impl LaneRuntime {
             let parties = slot.capacity.load(Relaxed);
             let index = slot.count.load(Relaxed);
             if index + 1 >= parties {
-                // The last one: everyone goes.
+                // The last one: everyone goes (after the action, if held).
                 slot.count.store(0, Relaxed);
-                let mut woken = Vec::new();
-                while let Some(w) = waitq::pop(&self.v, &slot.waiters[0]) {
-                    woken.push(w);
+                if hold {
+                    slot.aux[1].store(index as u64, Relaxed);
+                    self.record_op(Op::Wait, id, NONE, 1, index, 1, None);
+                    return Ok(index);
                 }
-                slot.version.fetch_add(1, Release);
+                let woken = self.barrier_pass(slot, i64::MAX);
                 self.record_op(Op::Wait, id, woken.first().copied().unwrap_or(NONE), 1, index, 1, None);
                 for &w in &woken {
                     self.record_wake(Op::Wait, id, w);
@@ -103,6 +122,22 @@ impl LaneRuntime {
         }
         self.record_op(Op::Wait, id, NONE, 1, index, 0, None);
         Ok(index)
+    }
+
+    /// After a held last arrival's action: the waiters of its round go.
+    /// (Not a step of its own: the end of that arrival's `wait`.)
+    pub fn barrier_release(&self, id: u32) -> LessonResult<()> {
+        let slot = self.barrier_slot(id)?;
+        let _g = Guard::new(&slot.mutex, self.lane);
+        let owed = slot.aux[1].swap(0, Relaxed) as i64;
+        let woken = self.barrier_pass(slot, owed);
+        for &w in &woken {
+            self.record_wake(Op::Wait, id, w);
+        }
+        for &w in &woken {
+            self.hand_over(w, token(id));
+        }
+        Ok(())
     }
 
     /// `b.abort()` (broken = true) / `b.reset()` (broken = false): both

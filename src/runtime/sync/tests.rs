@@ -140,17 +140,17 @@ fn barrier_last_party_lets_everyone_go_and_a_broken_one_refuses() {
     slot.count.store(2, Relaxed);
     queue(&rts[0], b, ResKind::Barrier, 2);
     queue(&rts[0], b, ResKind::Barrier, 3);
-    assert_eq!(rts[0].barrier_wait(b, None, 2).unwrap(), 2, "the last one gets index parties - 1");
+    assert_eq!(rts[0].barrier_wait(b, None, false, 2).unwrap(), 2, "the last one gets index parties - 1");
     assert_eq!((handoff(&rts[0], 2), handoff(&rts[0], 3)), (token(b), token(b)));
     assert_eq!(slot.count.load(Relaxed), 0, "ready for the next round");
     rts[0].barrier_reset(b, true, 3).unwrap();
     assert_eq!(rts[0].barrier_info(b).unwrap(), (3, true));
-    assert_eq!(rts[0].barrier_wait(b, None, 4).unwrap_err().to_string(), "BrokenBarrierError");
+    assert_eq!(rts[0].barrier_wait(b, None, false, 4).unwrap_err().to_string(), "BrokenBarrierError");
     rts[0].barrier_reset(b, false, 5).unwrap();
     assert_eq!(rts[0].barrier_info(b).unwrap(), (3, false));
     assert!(rts[0].barrier_new(0, 6).is_err());
     let one = rts[0].barrier_new(1, 7).unwrap();
-    assert_eq!(rts[0].barrier_wait(one, None, 8).unwrap(), 0);
+    assert_eq!(rts[0].barrier_wait(one, None, false, 8).unwrap(), 0);
 }
 
 #[test]
