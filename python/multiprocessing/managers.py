@@ -57,7 +57,7 @@ import forkscope_rt as rt
 from . import _common, process, queues, synchronize
 from ._common import ProcessError
 
-__all__ = ["BaseManager", "SyncManager", "BaseProxy", "Token", "Namespace", "Value", "Array", "RemoteError", "MakeProxyType", "AutoProxy"]
+__all__ = ["BaseManager", "SyncManager", "BaseProxy", "Token", "Namespace", "Value", "Array", "RemoteError", "MakeProxyType", "AutoProxy", "SharedMemoryManager"]
 
 
 class RemoteError(Exception):
@@ -203,6 +203,12 @@ class _Server:
             self.send(reply, answer)
             if what == "shutdown":
                 break
+        # What the manager's objects hold outside the run goes with it
+        # (a SharedMemoryManager's segments).
+        for obj, *_ in list(self.objects.values()):
+            end = getattr(type(obj), "_at_server_end", None)
+            if end is not None:
+                end(obj)
         # Whoever is still waiting hears that the manager is gone.
         import queue
 
@@ -1105,8 +1111,98 @@ SyncManager.register("Iterator", proxytype=IteratorProxy, create_method=False)
 SyncManager.register("AsyncResult", create_method=False)
 
 
+# ---- SharedMemoryManager ------------------------------------------------------
+
+
+def _destroy_segment(name):
+    from multiprocessing import shared_memory
+
+    try:
+        segment = shared_memory.SharedMemory(name, create=False)
+    except FileNotFoundError:
+        return
+    segment.close()
+    segment.unlink()
+
+
+class _SegmentTracker:
+    """A SharedMemoryManager's object in its process: the names of the
+    shared memory segments made through the manager, each unlinked when the
+    manager stops (or when released)."""
+
+    def __init__(self):
+        self.segment_names = []
+
+    def track_segment(self, segment_name):
+        self.segment_names.append(segment_name)
+
+    def release_segment(self, segment_name):
+        self.segment_names.remove(segment_name)
+        _destroy_segment(segment_name)
+
+    def list_segments(self):
+        return list(self.segment_names)
+
+    def _at_server_end(self):
+        for name in reversed(self.segment_names):
+            _destroy_segment(name)
+        self.segment_names.clear()
+
+
+class SharedMemoryManager(BaseManager):
+    """A manager of shared memory blocks (`multiprocessing.shared_memory`'s
+    `SharedMemory` and `ShareableList`, real POSIX shared memory): each made
+    by the calling process, its name kept in the manager process, which
+    unlinks every one of them when it stops (`shutdown()`, the end of
+    `with`)."""
+
+    def __init__(self, *args, **kwargs):
+        BaseManager.__init__(self, *args, **kwargs)
+        self._tracker = None
+
+    def _check_started(self):
+        if self._state.value != State.STARTED:
+            # CPython's: its client finds no address to connect to.
+            raise ValueError("address type of %r unrecognized" % (self._address,))
+
+    def _track(self, name):
+        if self._tracker is None:
+            token, exposed, _ = self._create("_SegmentTracker")
+            self._tracker = AutoProxy(token, self._serializer, manager=self, authkey=self._authkey, exposed=exposed)
+        self._tracker._callmethod("track_segment", (name,))
+
+    def SharedMemory(self, size):
+        """A new `SharedMemory` of `size` bytes, unlinked when the manager stops."""
+        from multiprocessing import shared_memory
+
+        self._check_started()
+        sms = shared_memory.SharedMemory(None, create=True, size=size)
+        try:
+            self._track(sms.name)
+        except BaseException:
+            sms.unlink()
+            raise
+        return sms
+
+    def ShareableList(self, sequence):
+        """A new `ShareableList` of `sequence`, unlinked when the manager stops."""
+        from multiprocessing import shared_memory
+
+        self._check_started()
+        sl = shared_memory.ShareableList(sequence)
+        try:
+            self._track(sl.shm.name)
+        except BaseException:
+            sl.shm.unlink()
+            raise
+        return sl
+
+
+SharedMemoryManager.register("_SegmentTracker", _SegmentTracker, create_method=False)
+
+
 def __getattr__(name):
-    if name in ("SharedMemoryManager", "SharedMemoryServer"):
+    if name == "SharedMemoryServer":
         from ._common import not_yet as _not_yet
 
         _not_yet("multiprocessing.managers.%s" % name)
