@@ -91,7 +91,7 @@ class _Locked:
 
     def get_obj(self):
         """The raw shared object under the lock (the same memory)."""
-        raw_type = _RawArray if isinstance(self, _RawArray) else _RawStructure if isinstance(self, _RawStructure) else _RawValue
+        raw_type = next(c for c in (_RawArray, _RawStructArray, _RawStructure, _RawValue) if isinstance(self, c))
         raw = raw_type.__new__(raw_type)
         raw.__dict__.update((k, v) for k, v in self.__dict__.items() if k != "_lock")
         return raw
@@ -303,6 +303,98 @@ class SynchronizedArray(_Locked, _RawArray):
         return "<SynchronizedArray wrapper for %s>" % _RawArray.__repr__(self)
 
 
+class _StructView:
+    """One element of a shared array of Structures (`A[0]`): its fields are
+    the i-th numbers of the array's columns, read and written as such."""
+
+    def __init__(self, arr, i):
+        self.__dict__["_arr"] = arr
+        self.__dict__["_i"] = i
+
+    def __getattr__(self, name):
+        columns = self.__dict__["_arr"]._columns
+        if name in columns:
+            return columns[name][self.__dict__["_i"]]
+        raise AttributeError("%r object has no attribute %r" % (self.__dict__["_arr"]._ctype.__name__, name))
+
+    def __setattr__(self, name, value):
+        columns = self.__dict__["_arr"]._columns
+        if name in columns:
+            columns[name][self.__dict__["_i"]] = value
+        else:
+            # As on a ctypes Structure: an attribute of this object only.
+            self.__dict__[name] = value
+
+    def __repr__(self):
+        t = self.__dict__["_arr"]._ctype
+        return "<%s.%s object at %#x>" % (t.__module__, t.__qualname__, id(self))
+
+
+class _RawStructArray(_Shared):
+    """A shared array of ctypes Structures of numbers without a lock
+    (`Array(Point, [(1.875, -6.25), …])`, the docs' example): each field a
+    shared array of its own, one number per element (`A.x`, `A.y`); `A[i]`
+    is the element, its fields read and written as those numbers."""
+
+    _fs_kind = "Array"
+
+    def __init__(self, stype, values, name):
+        self._ctype = stype
+        self._name = name
+        if isinstance(values, int):
+            structs = [stype() for _ in range(values)]
+        else:
+            structs = [v if isinstance(v, stype) else stype(*v) for v in values]
+        self._len = len(structs)
+        self._columns = {f: _RawArray(t, [getattr(x, f) for x in structs], "%s.%s" % (name, f)) for f, t in _fields(stype)}
+        self._id = next(iter(self._columns.values()))._id
+
+    def __len__(self):
+        return self._len
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(self._len))]
+        if not isinstance(i, int):
+            raise TypeError("indices must be integers")
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError("invalid index")
+        return _StructView(self, i)
+
+    def __setitem__(self, i, value):
+        if isinstance(i, slice):
+            keys = range(*i.indices(self._len))
+            value = list(value)
+            if len(value) != len(keys):
+                raise ValueError("Can only assign sequence of same size")
+            for k, v in zip(keys, value):
+                self[k] = v
+            return
+        view = self[i]
+        if isinstance(value, (self._ctype, _StructView)):
+            value = [getattr(value, f) for f in self._columns]
+        for f, v in zip(self._columns, value):
+            setattr(view, f, v)
+
+    def __iter__(self):
+        for k in range(self._len):
+            yield self[k]
+
+    def __repr__(self):
+        return "<multiprocessing.sharedctypes.%s_Array_%d object at %#x>" % (self._ctype.__name__, self._len, id(self))
+
+
+class SynchronizedStructArray(_Locked, _RawStructArray):
+    def __init__(self, stype, values, lock, name):
+        _RawStructArray.__init__(self, stype, values, name)
+        self._lock = _lock_of(self._id, lock)
+
+    def __repr__(self):
+        return "<SynchronizedArray wrapper for %s>" % _RawStructArray.__repr__(self)
+
+
 def Value(typecode_or_type, *args, lock=True, ctx=None):
     """A shared number, or Structure of numbers (with its RLock unless
     `lock=False`)."""
@@ -333,15 +425,23 @@ def _initial(size_or_initializer):
 
 
 def Array(typecode_or_type, size_or_initializer, *, lock=True, ctx=None):
-    """A shared array of numbers (with its RLock unless `lock=False`)."""
-    ctype = _ctype(typecode_or_type)
+    """A shared array of numbers, or of Structures of numbers (with its
+    RLock unless `lock=False`)."""
+    ctype = _ctype(typecode_or_type, structures=True)
+    if issubclass(ctype, ctypes.Structure):
+        name = rt.created_name("Array")
+        if lock is False:
+            return _RawStructArray(ctype, size_or_initializer, name)
+        return SynchronizedStructArray(ctype, size_or_initializer, lock, name)
     if lock is False:
         return _RawArray(ctype, _initial(size_or_initializer), rt.created_name("Array"))
     return SynchronizedArray(ctype, _initial(size_or_initializer), lock, rt.created_name("Array"))
 
 
 def RawArray(typecode_or_type, size_or_initializer):
-    ctype = _ctype(typecode_or_type)
+    ctype = _ctype(typecode_or_type, structures=True)
+    if issubclass(ctype, ctypes.Structure):
+        return _RawStructArray(ctype, size_or_initializer, rt.created_name("RawArray"))
     return _RawArray(ctype, _initial(size_or_initializer), rt.created_name("RawArray"))
 
 
@@ -349,6 +449,8 @@ def copy(obj):
     """A new raw shared object with `obj`'s type and contents."""
     if isinstance(obj, _RawArray):
         return RawArray(obj._ctype, list(obj))
+    if isinstance(obj, _RawStructArray):
+        return _RawStructArray(obj._ctype, [tuple(getattr(e, f) for f in obj._columns) for e in obj], rt.created_name("RawArray"))
     if isinstance(obj, _RawValue):
         return RawValue(obj._ctype, obj.value)
     name = rt.created_name("RawValue")
@@ -372,6 +474,8 @@ def synchronized(obj, lock=None, ctx=None):
         raise TypeError("object already synchronized")
     if isinstance(obj, _RawArray):
         cls = SynchronizedArray
+    elif isinstance(obj, _RawStructArray):
+        cls = SynchronizedStructArray
     elif isinstance(obj, _RawStructure):
         cls = SynchronizedStructure
     elif isinstance(obj, _RawValue):
