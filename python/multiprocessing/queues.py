@@ -253,9 +253,6 @@ class Queue:
         self.close()
         self.cancel_join_thread()
 
-    def __repr__(self):
-        return "<%s object at %#x>" % (type(self).__name__, id(self))
-
 
 class JoinableQueue(Queue):
     _joinable = 1
@@ -304,6 +301,3 @@ class SimpleQueue:
 
     def put(self, obj):
         self._writer.send(obj)
-
-    def __repr__(self):
-        return "<%s object at %#x>" % (type(self).__name__, id(self))

@@ -1,6 +1,6 @@
-# What print() shows for Event and the semaphores.
+# What print() shows for Event, the semaphores and the queues.
 import re
-from multiprocessing import BoundedSemaphore, Event, Semaphore
+from multiprocessing import BoundedSemaphore, Event, JoinableQueue, Queue, Semaphore, SimpleQueue
 
 
 def show(x):
@@ -13,3 +13,6 @@ e.set()
 show(e)
 show(Semaphore(2))
 show(BoundedSemaphore(3))
+show(Queue())
+show(JoinableQueue())
+show(SimpleQueue())
