@@ -90,24 +90,55 @@ pub fn proc_stat(pid: i32) -> Option<ProcStat> {
     if pid <= 0 {
         return None;
     }
-    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    parse_stat(&text)
+    // One read into the stack, no allocation: a parent reads its new
+    // child's start time right after the fork, when every page it writes
+    // is copied first (`read_to_string` grew its buffer over six reads).
+    use std::io::{Read, Write};
+    let mut path = [0u8; 32];
+    let n = {
+        let mut w = &mut path[..];
+        write!(w, "/proc/{pid}/stat").ok()?;
+        32 - w.len()
+    };
+    let path = std::str::from_utf8(&path[..n]).ok()?;
+    let mut file = std::fs::File::open(path).ok()?;
+    let mut buf = [0u8; 2048];
+    let mut len = 0;
+    while len < buf.len() {
+        match file.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(k) => len += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    if len == buf.len() {
+        // Longer than any stat line: read it whole.
+        let mut text = String::from_utf8_lossy(&buf).into_owned();
+        file.read_to_string(&mut text).ok()?;
+        return parse_stat(&text);
+    }
+    parse_stat(&String::from_utf8_lossy(&buf[..len]))
 }
 
 fn parse_stat(text: &str) -> Option<ProcStat> {
     // The command name (field 2) is in parentheses and may hold spaces or ')'.
     let rest = &text[text.rfind(')')? + 1..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    // f[0] is field 3 (state).
-    let field = |n: usize| f.get(n - 3).copied();
-    Some(ProcStat {
-        state: field(3)?.chars().next()?,
-        ppid: field(4)?.parse().ok()?,
-        pgrp: field(5)?.parse().ok()?,
-        start_time: field(22)?.parse().ok()?,
-        exit_code: field(52).and_then(|s| s.parse().ok()).unwrap_or(0),
-        cpu_ticks: field(14)?.parse::<u64>().ok()? + field(15)?.parse::<u64>().ok()?,
-    })
+    // Fields 3 (state) to 52, in order.
+    let mut f = rest.split_whitespace();
+    let mut at = 3;
+    let mut field = |n: usize| {
+        let v = f.nth(n.checked_sub(at)?);
+        at = n + 1;
+        v
+    };
+    let state = field(3)?.chars().next()?;
+    let ppid = field(4)?.parse().ok()?;
+    let pgrp = field(5)?.parse().ok()?;
+    let cpu_ticks = field(14)?.parse::<u64>().ok()? + field(15)?.parse::<u64>().ok()?;
+    let start_time = field(22)?.parse().ok()?;
+    let exit_code = field(52).and_then(|s| s.parse().ok()).unwrap_or(0);
+    Some(ProcStat { state, ppid, pgrp, start_time, exit_code, cpu_ticks })
 }
 
 /// Start time of `pid` (clock ticks since boot).

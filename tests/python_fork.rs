@@ -203,3 +203,17 @@ fn a_child_forked_by_a_thread_ends_when_that_thread_does() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A started child's watcher waits on the conductor's pidfd its parent's
+/// watcher held (the fork copied it) instead of opening one more at each
+/// start: main, a child and a grandchild each hold one pidfd. (The figure
+/// is forkscope's own: python3 holds none.)
+#[test]
+fn a_started_child_is_watched_through_the_pidfd_it_inherited() {
+    let _share = common::share();
+    python3();
+    let file = repo("tests/python/programs/watched_once.py");
+    let (s, lines, _) = forkscope(&file, &[], LIMIT);
+    assert_eq!(s["outcome"], "completed", "{s}");
+    assert_eq!(lines, ["main holds 1", "child holds 1", "grandchild holds 1"], "{s}");
+}

@@ -329,33 +329,48 @@ class Capture:
 
     def __init__(self):
         import _thread
-        import codecs
-        import select
+        # Imported at the start as before (the poll objects are made later):
+        # a process's modules at its start are the same, from explore's
+        # ready interpreter or not.
+        import select  # noqa: F401
 
         self.lock = _thread.allocate_lock()
         # The thread that runs the program (the reader thread is not it).
         self.main = _thread.get_ident()
         self.pipes = {}
         # The reader thread's (blocking) and the check before each line (one
-        # poll object cannot be polled by two threads at once).
-        self.poll = select.poll()
-        self.check = select.poll()
+        # poll object cannot be polled by two threads at once): each made
+        # when first used, as a pipe's decoder is when something first
+        # arrives. Every object a forked child makes at its start is a page
+        # copied (copy-on-write), and most children never write to fd 1 or 2.
+        self.poll = None
+        self.check = None
         for target in (1, 2):
             r, w = os.pipe()
             os.dup2(w, target)
             os.close(w)
             os.set_blocking(r, False)
             # [descriptor it stands for, decoder, partial line]
-            self.pipes[r] = [target, codecs.getincrementaldecoder("utf-8")("replace"), ""]
-            self.poll.register(r, select.POLLIN)
-            self.check.register(r, select.POLLIN)
+            self.pipes[r] = [target, None, ""]
         out, err = list(self.pipes)
         global _watched
         _watched = self
         if rt.lib.fs_capture_watch(out, err, _serve_address) == rt.ERR:
             _thread.start_new_thread(self._serve, ())
 
+    def _polled(self):
+        """A poll object on the pipes still open."""
+        import select
+
+        p = select.poll()
+        for r in self.pipes:
+            p.register(r, select.POLLIN)
+        return p
+
     def _serve(self):
+        with self.lock:
+            if self.poll is None:
+                self.poll = self._polled()
         while self.pipes:
             try:
                 self.poll.poll()
@@ -371,6 +386,8 @@ class Capture:
     def drain(self, final=False):
         """Emits what arrived (call with `lock` held)."""
         # One poll when nothing came (the usual case, before every print).
+        if self.check is None:
+            self.check = self._polled()
         if not self.check.poll(0):
             if not final:
                 return
@@ -381,6 +398,10 @@ class Capture:
                 return
         for r, pipe in list(self.pipes.items()):
             target, decoder, partial = pipe
+            if decoder is None:
+                import codecs
+
+                decoder = pipe[1] = codecs.getincrementaldecoder("utf-8")("replace")
             chunks = []
             ended = False
             while True:
@@ -398,8 +419,9 @@ class Capture:
             if ended:
                 # Every write end is closed (the program closed or replaced
                 # its descriptor): nothing more will come.
-                self.poll.unregister(r)
-                self.check.unregister(r)
+                for p in (self.poll, self.check):
+                    if p is not None:
+                        p.unregister(r)
                 del self.pipes[r]
                 os.close(r)
                 chunks.append(decoder.decode(b"", True))

@@ -52,9 +52,14 @@ def parent_process():
     return _parent_process
 
 
-def _cleanup():
+def _cleanup(wait=True):
+    """Forgets the children that have ended. `wait` False (at each start):
+    only those whose end the conductor has recorded, asking nothing of the
+    OS, rather than waiting for the record of one that has just exited (a
+    child's end is seen here at the next start or at `active_children()`)."""
+    ended = rt.lib.fs_exitcode if wait else rt.lib.fs_ended
     for p in list(_children):
-        if p._lane is not None and rt.lib.fs_exitcode(p._lane) != rt.NOTHING:
+        if p._lane is not None and ended(p._lane) != rt.NOTHING:
             _children.discard(p)
 
 
@@ -103,7 +108,7 @@ class BaseProcess:
         self._check_closed()
         assert self._popen is None, "cannot start a process twice"
         assert self._parent_pid == os.getpid(), "can only start a process object created by current process"
-        _cleanup()
+        _cleanup(wait=False)
         self._popen = self._Popen(self)
         self._lane = self._popen.lane
         self._pid = self._popen.pid

@@ -314,11 +314,11 @@ pub extern "C" fn fs_start_child(lane: u32) -> i64 {
     // thread of the parent may have held one at the fork).
     let forker = MINE.with_borrow_mut(Option::take);
     let parent = match (&forker, proc_cell()) {
-        (Some(rt), _) => (rt.v, rt.seg_name.clone()),
-        (None, Some(cell)) => (cell.rt.v, cell.rt.seg_name.clone()),
+        (Some(rt), _) => (rt.v, rt.seg_name.clone(), rt.info.clone()),
+        (None, Some(cell)) => (cell.rt.v, cell.rt.seg_name.clone(), cell.rt.info.clone()),
         (None, None) => return fail("RuntimeError", "this process is not attached to a forkscope run"),
     };
-    match attach::adopt_forked_in_place(parent.0, &parent.1, lane) {
+    match attach::adopt_forked_in_place(parent.0, &parent.1, lane, parent.2) {
         Ok(a) => {
             set_proc(a.rt);
             0
@@ -731,6 +731,15 @@ pub extern "C" fn fs_is_alive(lane: u32, line: u32) -> i64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn fs_exitcode(lane: u32) -> i64 {
     with_rt(|rt| Ok(none_or(rt.child_exitcode(lane).map(i64::from))))
+}
+
+/// The exitcode of child `lane` if the conductor has recorded its end,
+/// else `NOTHING`: asks nothing of the OS and never waits (the bookkeeping
+/// of `Process.start()`, which only forgets children known to have ended;
+/// `fs_exitcode` is what the program's own questions use).
+#[unsafe(no_mangle)]
+pub extern "C" fn fs_ended(lane: u32) -> i64 {
+    with_rt(|rt| Ok(none_or(rt.exitcode_of(lane).map(i64::from))))
 }
 
 /// `p.terminate()` (15) / `p.kill()` (9).

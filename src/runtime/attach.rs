@@ -11,6 +11,7 @@
 //! parent (Python's fork start method): it already has the segment mapped.
 
 use std::os::fd::{AsFd, OwnedFd};
+use std::sync::Arc;
 use std::sync::atomic::Ordering::*;
 use std::time::{Duration, Instant};
 
@@ -36,7 +37,7 @@ pub fn attach(segment: &str, lane: u32) -> Result<Attached, String> {
     let seg = Segment::open(segment).map_err(|e| e.to_string())?;
     let v = seg.leak();
     let pidfd = conductor_pidfd(&v)?;
-    attach_view(v, segment, lane, pidfd, true)
+    attach_view(v, segment, lane, pidfd, true, None)
 }
 
 /// The conductor's pidfd, once it is proven to be the segment's live conductor.
@@ -54,16 +55,44 @@ fn conductor_pidfd(v: &View<'static>) -> Result<OwnedFd, String> {
 /// mapped (inherited), the lane was reserved by the parent before `fork`.
 pub fn adopt_forked(v: View<'static>, segment: &str, lane: u32) -> Result<Attached, String> {
     let pidfd = conductor_pidfd(&v)?;
-    attach_view(v, segment, lane, pidfd, true)
+    attach_view(v, segment, lane, pidfd, true, None)
 }
 
 /// [`adopt_forked`] for a child the program itself forked (a Python
 /// `Process` with the fork start method, `os.fork()`): it keeps its parent's
 /// working directory, as a fork does.
-pub fn adopt_forked_in_place(v: View<'static>, segment: &str, lane: u32) -> Result<Attached, String> {
-    let pidfd = conductor_pidfd(&v)?;
-    attach_view(v, segment, lane, pidfd, false)
+pub fn adopt_forked_in_place(v: View<'static>, segment: &str, lane: u32, info: Arc<RunInfo>) -> Result<Attached, String> {
+    let pidfd = match inherited_conductor_pidfd() {
+        Some(fd) => fd,
+        None => conductor_pidfd(&v)?,
+    };
+    attach_view(v, segment, lane, pidfd, false, Some(info))
 }
+
+/// The pidfd of the conductor that this process's parent watched, which a
+/// forked child holds too (a fork copies every descriptor): the child's
+/// watcher takes it rather than opening one and proving again, from
+/// `/proc`, that the conductor is the segment's (a pidfd names one
+/// process for good). None if the parent had none or it no longer names
+/// a live process (the program closed the descriptor, or the conductor
+/// ended): the caller then proves it anew.
+fn inherited_conductor_pidfd() -> Option<OwnedFd> {
+    let fd = WATCHED_PIDFD.swap(-1, SeqCst);
+    if fd < 0 || WATCHED_BY.load(SeqCst) != std::os::unix::process::parent_id() as i32 {
+        return None;
+    }
+    // SAFETY: signal 0 sends nothing; it fails unless `fd` is a pidfd of a
+    // live process.
+    let live = unsafe { libc::syscall(libc::SYS_pidfd_send_signal, fd, 0, std::ptr::null::<libc::siginfo_t>(), 0) } == 0;
+    // SAFETY: the descriptor was the parent watcher's, copied by the fork;
+    // nothing else in this process owns it.
+    live.then(|| unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+}
+
+/// The descriptor of the pidfd this process's watcher waits on, and the
+/// process whose watcher it is (a forked child reads its parent's).
+static WATCHED_PIDFD: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(-1);
+static WATCHED_BY: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
 
 /// Waits until the spawner released `me` (its `go` word), bounded, giving up at
 /// once if the conductor dies meanwhile: no process may outlive it.
@@ -89,7 +118,9 @@ fn wait_released(me: &LaneSlot, lane: u32, pidfd: &OwnedFd) -> Result<(), String
 
 /// `enter_workdir`: a process started afresh (main, a worker, a spawned
 /// child) enters the run's folder.
-fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd, enter_workdir: bool) -> Result<Attached, String> {
+/// `info`: the run's facts as the parent decoded them (a forked child),
+/// else read from the segment.
+fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd, enter_workdir: bool, info: Option<Arc<RunInfo>>) -> Result<Attached, String> {
     let ctl = v.control();
     let me = v.lane(lane).ok_or_else(|| format!("lane {lane} does not exist"))?;
     if me.used.load(Acquire) == 0 {
@@ -105,10 +136,14 @@ fn attach_view(v: View<'static>, segment: &str, lane: u32, pidfd: OwnedFd, enter
     // waits sleep on its lane word): see `signals`.
     super::signals::set_main_wake(&me.wake.0);
 
-    let info: RunInfo = v
-        .read_chain(ctl.info_block.load(Acquire), ctl.info_len.load(Acquire))
-        .ok_or("the run info in the segment is broken")
-        .and_then(|b| codec::decode(&b).map_err(|_| "the run info in the segment is broken"))?;
+    let info: Arc<RunInfo> = match info {
+        Some(info) => info,
+        None => Arc::new(
+            v.read_chain(ctl.info_block.load(Acquire), ctl.info_len.load(Acquire))
+                .ok_or("the run info in the segment is broken")
+                .and_then(|b| codec::decode(&b).map_err(|_| "the run info in the segment is broken"))?,
+        ),
+    };
     let payload: SpawnPayload = match me.args_block.load(Acquire) {
         NONE => SpawnPayload { args: Vec::new(), identity: Vec::new() },
         first => v
@@ -159,6 +194,7 @@ fn watch_conductor(pidfd: OwnedFd, pgid: i32, orphaned: &'static std::sync::atom
         (fd >= 0).then(|| <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd))
     };
     let raw = bell.as_ref().map_or(-1, |b| std::os::fd::AsRawFd::as_raw_fd(b));
+    let watched = std::os::fd::AsRawFd::as_raw_fd(&pidfd);
     HANDOFF.fds.store(NO_PIPES, SeqCst);
     let spawned = std::thread::Builder::new().name("conductor-watch".into()).spawn(move || {
         sys::block_signals_in_this_thread();
@@ -168,6 +204,10 @@ fn watch_conductor(pidfd: OwnedFd, pgid: i32, orphaned: &'static std::sync::atom
         }
         sys::exit_now(137)
     });
+    if spawned.is_ok() {
+        WATCHED_PIDFD.store(watched, SeqCst);
+        WATCHED_BY.store(std::process::id() as i32, SeqCst);
+    }
     if spawned.is_ok() && raw >= 0 {
         HANDOFF.bell.store(raw, SeqCst);
         HANDOFF.owner.store(std::process::id() as i32, SeqCst);

@@ -93,7 +93,9 @@ pub struct LaneRuntime {
     pub family: std::sync::Arc<std::sync::Mutex<Family>>,
     pub me: &'static LaneSlot,
     pub ctl: &'static Control,
-    pub info: RunInfo,
+    /// The run's facts, decoded once a process: a forked child shares its
+    /// parent's (a thread its process's).
+    pub info: std::sync::Arc<RunInfo>,
     pub seg_name: String,
     pub local: RefCell<Local>,
     /// Steps this process has taken (gate passes, completions after a wake-up,
@@ -111,7 +113,7 @@ pub enum WaitEnd {
 }
 
 impl LaneRuntime {
-    pub fn new(v: View<'static>, lane: u32, info: RunInfo, seg_name: String, identity: Vec<u32>, name: String, daemon: bool) -> LaneRuntime {
+    pub fn new(v: View<'static>, lane: u32, info: std::sync::Arc<RunInfo>, seg_name: String, identity: Vec<u32>, name: String, daemon: bool) -> LaneRuntime {
         let me = v.lane(lane).expect("lane checked by the caller");
         let ctl = v.control();
         let rng = ChaCha8Rng::seed_from_u64(info.seed ^ (lane as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));

@@ -21,7 +21,7 @@ fn rig() -> Vec<LaneRuntime> {
     let v = seg.leak();
     crate::shm::unlink(&name);
     let info = RunInfo { lesson: "t".into(), origin: "t".into(), script: String::new(), params: Default::default(), scratch: "/tmp".into(), seed: 1, lang: Default::default(), engine: Default::default(), source_path: String::new(), in_place: None, fork_server: false };
-    (1..=3).map(|lane| LaneRuntime::new(v, lane, info.clone(), name.clone(), vec![], format!("P{lane}"), false)).collect()
+    (1..=3).map(|lane| LaneRuntime::new(v, lane, std::sync::Arc::new(info.clone()), name.clone(), vec![], format!("P{lane}"), false)).collect()
 }
 
 /// Queues `lane` on `waiters[0]` of `id` as a blocked acquirer/waiter would be.
