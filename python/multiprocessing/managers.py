@@ -1115,7 +1115,7 @@ SyncManager.register("AsyncResult", create_method=False)
 
 
 def _destroy_segment(name):
-    from multiprocessing import shared_memory
+    from . import shared_memory
 
     try:
         segment = shared_memory.SharedMemory(name, create=False)
@@ -1173,7 +1173,7 @@ class SharedMemoryManager(BaseManager):
 
     def SharedMemory(self, size):
         """A new `SharedMemory` of `size` bytes, unlinked when the manager stops."""
-        from multiprocessing import shared_memory
+        from . import shared_memory
 
         self._check_started()
         sms = shared_memory.SharedMemory(None, create=True, size=size)
@@ -1186,7 +1186,7 @@ class SharedMemoryManager(BaseManager):
 
     def ShareableList(self, sequence):
         """A new `ShareableList` of `sequence`, unlinked when the manager stops."""
-        from multiprocessing import shared_memory
+        from . import shared_memory
 
         self._check_started()
         sl = shared_memory.ShareableList(sequence)
