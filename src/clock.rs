@@ -110,11 +110,19 @@ pub fn monotonic_ns() -> u64 {
 
 #[cold]
 fn reanchor() -> u64 {
-    // Bracket the real clock between two counter reads: the anchor is the middle.
-    let t1 = ticks();
-    let ns = exact_ns();
-    let t2 = ticks();
-    let tsc = t1 + (t2.wrapping_sub(t1) / 2);
+    // Bracket the real clock between two counter reads: the anchor is the
+    // middle. A thread preempted inside the bracket would make it wide and
+    // the anchor off by up to half of it (milliseconds, under load, and the
+    // rate learned from it wrong): the narrowest of a few brackets is kept.
+    let (mut tsc, mut ns, mut width) = (0, 0, u64::MAX);
+    for _ in 0..4 {
+        let t1 = ticks();
+        let n = exact_ns();
+        let w = ticks().wrapping_sub(t1);
+        if w < width {
+            (tsc, ns, width) = (t1 + w / 2, n, w);
+        }
+    }
     ANCHORS.with(|cell| {
         let mut a = cell.get();
         if a.first_ns == 0 || tsc <= a.first_tsc || ns <= a.first_ns {
