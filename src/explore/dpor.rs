@@ -776,7 +776,7 @@ pub trait View {
 }
 
 /// An op that waits, its resource, its other process (see [`View::next_wait`]).
-pub type Wait = (crate::shm::record::Op, Option<crate::vocab::ResId>, Option<Lane>);
+pub type Wait = (crate::vocab::Op, Option<crate::vocab::ResId>, Option<Lane>);
 
 impl View for crate::conductor::Run {
     fn steppable_lanes(&self) -> Vec<Lane> {

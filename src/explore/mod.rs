@@ -69,6 +69,8 @@ pub struct ExploreOptions {
     /// `--all --first`: the first counterexample, not the shortest (see
     /// [`explore_all`]).
     pub first: bool,
+    /// `--all`: runs made at once (see [`workers`]; 1: one at a time).
+    pub workers: usize,
 }
 
 /// What went wrong in a run.
@@ -426,7 +428,7 @@ pub type Explained = (headless::Finished, Option<(String, String)>, conflicts::C
 /// runs on without preemption, when that one goes well. For `snapshot
 /// --diagram`.
 pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Result<Explained> {
-    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None, reduce: false, first: false };
+    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None, reduce: false, first: false, workers: 1 };
     let f = run_once(&opts, opts.spec.seed, policy, None)?;
     let bad = judge(&f);
     let why = if bad.is_some() { explain(&opts, &f, &[])? } else { conflicts::Conflicts::default() };
@@ -546,7 +548,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
     let mut beside: Option<Beside> = None;
     let mut kept: Vec<(Vec<Lane>, Made)> = Vec::new();
     let mut beside_taken = 0u32;
-    let two = workers() >= 2;
+    let two = opts.workers >= 2;
     let (mut runs, mut interleavings) = (0u32, 0u32);
     let mut outcomes: BTreeMap<String, u32> = BTreeMap::new();
     let mut cut_by_runs = false;
