@@ -38,6 +38,7 @@ fn options(lesson: &Lesson, params: &BTreeMap<String, Value>, budget: Option<u32
         progress_json: false,
         first: false,
         reduce: true,
+        workers: explore::workers(),
     }
 }
 
@@ -60,10 +61,13 @@ fn bench_searches(c: &mut criterion::Criterion, counts: &mut BTreeMap<&'static s
     // Python and in Rhai; each search cut at BUDGET runs (then minimised).
     let (py, py_params) = lesson("ticket-race.py", &["variant=race", "buyers=3", "tickets=2"]);
     let (rhai, rhai_params) = lesson("ticket-race", &["lock=false", "buyers=3", "tickets=2"]);
-    for (id, l, p) in [("python_race_3_buyers", &py, &py_params), ("rhai_race_3_buyers", &rhai, &rhai_params)] {
+    // The Python race again with one worker (no run made beside): the
+    // baseline of the second worker, in the same run.
+    let cases = [("python_race_3_buyers", &py, &py_params, explore::workers()), ("python_race_3_buyers_one_worker", &py, &py_params, 1), ("rhai_race_3_buyers", &rhai, &rhai_params, explore::workers())];
+    for (id, l, p, workers) in cases {
         g.bench_function(id, |b| {
             b.iter(|| {
-                let r = explore::explore_all(&options(l, p, Some(BUDGET)), &mut std::io::sink()).expect("explore --all");
+                let r = explore::explore_all(&ExploreOptions { workers, ..options(l, p, Some(BUDGET)) }, &mut std::io::sink()).expect("explore --all");
                 assert!(r.found.is_some(), "{id}: the race has a counterexample");
                 counts.insert(id, runs_of(&r));
             })
@@ -158,6 +162,7 @@ fn main() {
     c.final_summary();
     let rate = |id: &'static str| Some(*counts.get(id)? as f64 * 1e9 / median_ns("explore_python", id)?);
     let (py, rhai) = (rate("python_race_3_buyers"), rate("rhai_race_3_buyers"));
+    let py_one = rate("python_race_3_buyers_one_worker");
     let per_s = |x: Option<f64>| x.map_or("not measured".into(), |v| format!("{v:.1} runs/s"));
     let zygote = median_ns("python_start", "run_from_zygote");
     let fresh = median_ns("python_start", "run_fresh");
@@ -167,6 +172,8 @@ fn main() {
     let times = |x: Option<f64>| x.map_or("not measured".into(), |v| format!("{v:.2}×"));
     let mut rows = vec![
         Row::new("explore --all ticket-race.py race, 3 buyers, 2 tickets (Python, zygote)", per_s(py), "≥ 50 runs/s", py.map(|v| v >= 50.0)),
+        Row::new(&format!("  the same with one worker (FORKSCOPE_WORKERS=1; above: {})", explore::workers()), per_s(py_one), "(baseline)", None),
+        Row::new("  Python runs/s, workers ÷ one worker", times(ratio(py, py_one)), "> 1×", ratio(py, py_one).map(|r| r > 1.0)),
         Row::new("  the same search of the Rhai lesson (lock=false), same run", per_s(rhai), "(baseline)", None),
         Row::new("  Python ÷ Rhai runs/s", times(ratio(py, rhai)), "—", None),
         Row::new("a Python run of `pass`, stepped to its end, from the zygote", ms(zygote), "—", None),

@@ -103,6 +103,7 @@ fn explore_options(lesson: &forkscope::scenario::Lesson, params: &std::collectio
         progress_json: false,
         first: false,
         reduce: true,
+        workers: forkscope::explore::workers(),
     }
 }
 

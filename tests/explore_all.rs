@@ -770,3 +770,53 @@ fn runs_started_ahead_and_ended_by_the_undertaker_leave_nothing_behind() {
         assert!(!scratch.exists(), "folder {} left behind", scratch.display());
     }
 }
+
+/// `explore --all` with two workers (a run of the search made beside the
+/// current one, taken only when the search would have made it so) goes
+/// exactly as with one: the same result, runs, interleavings, outcomes,
+/// counterexample (its run, steps, conflicts) and the same saved schedule.
+/// Both languages; the Python race is where runs are made beside and taken.
+#[test]
+fn two_workers_give_the_same_search_as_one() {
+    let _share = crate::common::share();
+    let cases: [&[&str]; 2] = [&["ticket-race.py", "--param", "variant=race", "--param", "buyers=3", "--param", "tickets=2"], &["counter", "--param", "processes=3", "--param", "times=1"]];
+    for args in cases {
+        let mut seen = Vec::new();
+        for workers in ["1", "2"] {
+            let dir = tempdir(&format!("explore-all-workers-{}-{workers}", args[0]));
+            let file = dir.join("found.fsrec");
+            let mut all = vec!["explore"];
+            all.extend_from_slice(args);
+            all.extend_from_slice(&["--all", "--json", "--out", file.to_str().unwrap()]);
+            let mut child = std::process::Command::new(common::bin())
+                .args(&all)
+                .env("FORKSCOPE_WORKERS", workers)
+                .current_dir(&dir)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("start forkscope");
+            let out = common::wait_limited(&mut child, LIMIT);
+            let last = out.stdout.lines().last().unwrap_or_else(|| panic!("no output: {}", out.stderr));
+            let mut v: Value = serde_json::from_str(last).unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", out.stdout, out.stderr));
+            assert_eq!((out.status, v["result"].as_str()), (1, Some("counterexample")), "{v}");
+            let beside = v["beside"].as_u64().unwrap_or(0);
+            if workers == "1" {
+                assert_eq!(beside, 0, "one worker makes no run beside: {v}");
+            }
+            let actions = forkscope::recording::Recording::load(&file).expect("saved").actions;
+            for k in ["elapsed_s", "beside"] {
+                v.as_object_mut().unwrap().remove(k);
+            }
+            v["counterexample"].as_object_mut().unwrap().remove("saved");
+            let _ = std::fs::remove_dir_all(&dir);
+            seen.push((v, format!("{actions:?}"), beside));
+        }
+        assert_eq!(seen[0].0, seen[1].0, "the same report with one worker and two");
+        assert_eq!(seen[0].1, seen[1].1, "the same saved schedule with one worker and two");
+        {
+            assert!(seen[1].2 > 0, "two workers took runs made beside: {:?}", seen[1].0);
+        }
+    }
+}

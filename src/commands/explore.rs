@@ -34,6 +34,7 @@ pub fn explore(args: ExploreArgs, lang: crate::vocab::Lang) -> i32 {
         progress_json: args.all && args.progress_json,
         reduce: !args.no_reduce,
         first: args.first,
+        workers: crate::explore::workers(),
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

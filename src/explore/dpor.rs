@@ -161,7 +161,7 @@ pub enum RunEnd {
 }
 
 /// A state met in the search (by its key, see [`super::state`]).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Visit {
     /// The sleep sets (as the key names lanes) of the visits whose subtree
     /// was searched to its end, each with its exact key (sleeps' lengths
@@ -351,13 +351,18 @@ impl Search {
         true
     }
 
-    fn choose(&mut self, run: &crate::conductor::Run) -> Option<Action> {
+    fn choose(&mut self, run: &dyn View) -> Option<Action> {
         let records = self.arrived();
+        self.choose_after(records, run)
+    }
+
+    /// [`Search::choose`], given the records that arrived since the last call.
+    fn choose_after(&mut self, records: Vec<Record>, run: &dyn View) -> Option<Action> {
         if !self.took_step(&records, &|l| run.args_key(l)) {
             return None;
         }
         let i = self.pos;
-        let enabled: Vec<Lane> = run.lanes().into_iter().filter(|l| run.steppable(l.lane).is_ok()).map(|l| l.lane).collect();
+        let enabled = run.steppable_lanes();
         let lane = if i < self.replay {
             let lane = self.nodes[i].chosen;
             if !enabled.contains(&lane) {
@@ -704,6 +709,7 @@ impl Search {
         }
     }
 
+
     /// Picks the deepest node with something left to try; false when the search is over.
     fn next(&mut self, end: RunEnd) -> bool {
         let mut waited = end == RunEnd::Waited;
@@ -754,5 +760,250 @@ impl Search {
             }
         }
         false
+    }
+}
+
+/// What the search's chooser reads of a run as it steps it: the live run
+/// ([`crate::conductor::Run`]), or what a run made ahead showed its chooser
+/// ([`Shown`], see [`Search::retrace`]).
+pub trait View {
+    /// The processes that can take a step now.
+    fn steppable_lanes(&self) -> Vec<Lane>;
+    /// What a parked process will wait for if stepped (see `Run::next_wait`).
+    fn next_wait(&self, lane: Lane) -> Option<Wait>;
+    /// The key of a process's arguments (see `Run::args_key`).
+    fn args_key(&self, lane: Lane) -> Option<String>;
+}
+
+/// An op that waits, its resource, its other process (see [`View::next_wait`]).
+pub type Wait = (crate::vocab::Op, Option<crate::vocab::ResId>, Option<Lane>);
+
+impl View for crate::conductor::Run {
+    fn steppable_lanes(&self) -> Vec<Lane> {
+        self.lanes().into_iter().filter(|l| self.steppable(l.lane).is_ok()).map(|l| l.lane).collect()
+    }
+    fn next_wait(&self, lane: Lane) -> Option<Wait> {
+        crate::conductor::Run::next_wait(self, lane)
+    }
+    fn args_key(&self, lane: Lane) -> Option<String> {
+        crate::conductor::Run::args_key(self, lane)
+    }
+}
+
+/// What a run showed its chooser at one choice: every answer the chooser
+/// read (and only those). Read back by [`Search::retrace`], a question it
+/// was not asked marks it `missed` (the retrace then takes nothing).
+#[derive(Debug, Default)]
+pub struct Shown {
+    lanes: Vec<Lane>,
+    waits: RefCell<BTreeMap<Lane, Option<Wait>>>,
+    args: RefCell<BTreeMap<Lane, Option<String>>>,
+    missed: std::cell::Cell<bool>,
+}
+
+impl View for Shown {
+    fn steppable_lanes(&self) -> Vec<Lane> {
+        self.lanes.clone()
+    }
+    fn next_wait(&self, lane: Lane) -> Option<Wait> {
+        self.waits.borrow().get(&lane).cloned().unwrap_or_else(|| {
+            self.missed.set(true);
+            None
+        })
+    }
+    fn args_key(&self, lane: Lane) -> Option<String> {
+        self.args.borrow().get(&lane).cloned().unwrap_or_else(|| {
+            self.missed.set(true);
+            None
+        })
+    }
+}
+
+/// The live run, every answer kept in a [`Shown`].
+struct Taping<'a> {
+    run: &'a crate::conductor::Run,
+    shown: Shown,
+}
+
+impl View for Taping<'_> {
+    fn steppable_lanes(&self) -> Vec<Lane> {
+        self.run.steppable_lanes()
+    }
+    fn next_wait(&self, lane: Lane) -> Option<Wait> {
+        let w = View::next_wait(self.run, lane);
+        self.shown.waits.borrow_mut().insert(lane, w);
+        w
+    }
+    fn args_key(&self, lane: Lane) -> Option<String> {
+        let a = View::args_key(self.run, lane);
+        self.shown.args.borrow_mut().insert(lane, a.clone());
+        a
+    }
+}
+
+/// One choice of a run made ahead: the records that arrived before it,
+/// what the run showed, and the process chosen (`None`: the run stopped).
+#[derive(Debug)]
+pub struct Taped {
+    records: Vec<Record>,
+    shown: Shown,
+    chose: Option<Lane>,
+}
+
+/// How a run made ahead compares with the run the search would make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retraced {
+    /// Every choice the same, to its end: it is that run.
+    Same,
+    /// The same choices until the search stops the run sooner: it is that
+    /// run, cut short (its end is not read).
+    Sooner,
+    /// Another choice somewhere: nothing of it is taken.
+    Differs,
+}
+
+impl Search {
+    /// The next run's first choice if the current run (not made yet) adds
+    /// nothing to try: the deepest process to try above the node the
+    /// current run branches at — the node and the process.
+    fn guess_next(&self, made: &dyn Fn(&[Lane]) -> bool) -> Option<(usize, Lane)> {
+        let mut i = self.replay.checked_sub(1)?.checked_sub(1)?;
+        loop {
+            let n = &self.nodes[i];
+            // The first process [`Search::next`] would try at this node (a
+            // later one would have it done, and its step, which is not known).
+            let first = n.backtrack.iter().rev().copied().find(|&l| {
+                !(l == n.chosen || n.is_done(l) || n.asleep(l) || (n.waits.contains_key(&l) && n.allowed().len() != n.enabled.len()))
+                    && !self.bound.is_some_and(|b| n.preemptions + preempts(n, self.prev(i), l) as u32 > b)
+            });
+            if let Some(l) = first {
+                let prefix: Vec<Lane> = self.nodes[..i].iter().map(|n| n.chosen).chain([l]).collect();
+                if !made(&prefix) {
+                    return Some((i, l));
+                }
+            }
+            i = i.checked_sub(1)?;
+        }
+    }
+
+    /// The grants a run repeats before it chooses afresh (its prefix).
+    pub fn prefix(&self) -> Vec<Lane> {
+        self.nodes.iter().take(self.replay).map(|n| n.chosen).collect()
+    }
+
+    /// The search's next run guessed (see [`Search::guess_next`]), for a
+    /// run made ahead: a copy of the search readied for that run (as
+    /// [`Search::next`] would ready it, minus what the current run adds),
+    /// or `None` when there is nothing to guess. A run it steps is taken
+    /// only if the search itself would make the same choices
+    /// ([`Search::retrace`]).
+    /// Runs whose prefix `made` holds (made or being made) are not guessed.
+    pub fn ahead_copy(&self, made: &dyn Fn(&[Lane]) -> bool) -> Option<Search> {
+        let (j, lane) = self.guess_next(made)?;
+        let mut nodes = self.nodes[..=j].to_vec();
+        let n = &mut nodes[j];
+        if let Some(f) = n.foot.take()
+            && !n.is_done(n.chosen)
+        {
+            n.done.push((n.chosen, f));
+        }
+        n.chosen = lane;
+        n.foot = None;
+        Some(Search {
+            nodes,
+            replay: j + 1,
+            pos: 0,
+            end: None,
+            rx: None,
+            before: Vec::new(),
+            world: World::default(),
+            taken: BTreeMap::new(),
+            seen: self.seen.clone(),
+            woken: BTreeSet::new(),
+            bound: self.bound,
+            cut: false,
+            reduce: self.reduce,
+            tracker: Tracker::default(),
+            visits: self.visits.clone(),
+            fresh_from: 0,
+            pruned: 0,
+            cycles: 0,
+        })
+    }
+
+    /// Begins a run made ahead: its policy, its tap, and where its choices
+    /// are kept (see [`Taped`]).
+    pub fn taped_policy(this: &Rc<RefCell<Search>>) -> (Policy, mpsc::Sender<Record>, Rc<RefCell<Vec<Taped>>>) {
+        let (_, tx) = Search::policy(this);
+        let tape: Rc<RefCell<Vec<Taped>>> = Rc::default();
+        let (me, kept) = (this.clone(), tape.clone());
+        let choose = move |run: &crate::conductor::Run| {
+            let mut s = me.borrow_mut();
+            let records = s.arrived();
+            let taping = Taping { run, shown: Shown::default() };
+            let action = s.choose_after(records.clone(), &taping);
+            let shown = Shown { lanes: taping.run.steppable_lanes(), ..taping.shown };
+            let chose = match action {
+                Some(Action::Step { lane, .. }) => Some(lane),
+                _ => None,
+            };
+            kept.borrow_mut().push(Taped { records, shown, chose });
+            action
+        };
+        (Policy::Call(Box::new(choose)), tx, tape)
+    }
+
+    /// Takes in a run made ahead by a copy of the search ([`Search::ahead_copy`],
+    /// [`Search::taped_policy`]): `tape`, its choices, and `last`, the records
+    /// that arrived after its last one. The search chooses at each of them
+    /// as if it stepped that run (the same records, the same answers from
+    /// the run): when every choice is the one made ([`Retraced::Same`]) or
+    /// the search stops sooner ([`Retraced::Sooner`]), it is the run the
+    /// search would have made, and [`Search::finish`] follows as after a
+    /// run. [`Retraced::Differs`]: the run is to be made (what the retrace
+    /// left is what that run sets again: a run begins afresh).
+    pub fn retrace(this: &Rc<RefCell<Search>>, tape: &[Taped], last: Vec<Record>) -> Retraced {
+        let (_, tx) = Search::policy(this);
+        for t in tape {
+            let mut s = this.borrow_mut();
+            let action = s.choose_after(t.records.clone(), &t.shown);
+            if t.shown.missed.get() {
+                return Retraced::Differs;
+            }
+            let chose = match action {
+                Some(Action::Step { lane, .. }) => Some(lane),
+                _ => None,
+            };
+            match (chose, t.chose) {
+                (Some(a), Some(b)) if a == b => continue,
+                (None, _) if s.end.is_some() => return Retraced::Sooner,
+                (None, None) => break,
+                _ => return Retraced::Differs,
+            }
+        }
+        for r in last {
+            let _ = tx.send(r);
+        }
+        Retraced::Same
+    }
+}
+
+impl Search {
+    /// The records that arrived and were not read yet (what
+    /// [`Search::finish`] would read): for a run made ahead, at its end.
+    pub fn unread(&mut self) -> Vec<Record> {
+        self.rx.as_ref().map(|rx| rx.try_iter().collect()).unwrap_or_default()
+    }
+
+    /// Whether the run whose first choice is `lane` at node `j`, after the
+    /// grants `prefix`, is still to be made (see [`Search::ahead_copy`]).
+    pub fn still_to_make(&self, prefix: &[Lane]) -> bool {
+        let Some((&lane, above)) = prefix.split_last() else { return false };
+        let j = above.len();
+        self.nodes.len() > j
+            && self.nodes[..j].iter().map(|n| n.chosen).eq(above.iter().copied())
+            && self.nodes[j].backtrack.contains(&lane)
+            && !self.nodes[j].is_done(lane)
+            && self.nodes[j].chosen != lane
     }
 }

@@ -69,6 +69,8 @@ pub struct ExploreOptions {
     /// `--all --first`: the first counterexample, not the shortest (see
     /// [`explore_all`]).
     pub first: bool,
+    /// `--all`: runs made at once (see [`workers`]; 1: one at a time).
+    pub workers: usize,
 }
 
 /// What went wrong in a run.
@@ -201,6 +203,9 @@ pub struct AllExplored {
     pub cycles: u32,
     /// Of `runs`, those by sampled schedules (`--first`), not the search's.
     pub sampled: u32,
+    /// Of `runs`, those made beside the search's current run and taken (see
+    /// [`workers`]): how the search went is the same with one worker.
+    pub beside: u32,
 }
 
 impl AllExplored {
@@ -423,11 +428,85 @@ pub type Explained = (headless::Finished, Option<(String, String)>, conflicts::C
 /// runs on without preemption, when that one goes well. For `snapshot
 /// --diagram`.
 pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Result<Explained> {
-    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None, reduce: false, first: false };
+    let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None, reduce: false, first: false, workers: 1 };
     let f = run_once(&opts, opts.spec.seed, policy, None)?;
     let bad = judge(&f);
     let why = if bad.is_some() { explain(&opts, &f, &[])? } else { conflicts::Conflicts::default() };
     Ok((f, bad, why))
+}
+
+/// How many runs `explore --all` makes at once: `FORKSCOPE_WORKERS` (1: one
+/// at a time), else the machine's cores, at most 4. With two or more, one
+/// run of the search is made ahead beside the current one (see [`Beside`]).
+pub fn workers() -> usize {
+    match std::env::var("FORKSCOPE_WORKERS").ok().and_then(|v| v.trim().parse::<usize>().ok()) {
+        Some(n) => n.max(1),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()).min(4),
+    }
+}
+
+/// A run of the search made beside the current one, on a thread of its
+/// own, by a copy of the search readied for the run it guesses comes next
+/// ([`dpor::Search::ahead_copy`]). The search takes it when its turn comes
+/// only if it would have made every choice of it the same
+/// ([`dpor::Search::retrace`]): the search goes exactly as one run at a time.
+struct Beside {
+    /// Its grants before it chose afresh.
+    prefix: Vec<Lane>,
+    made: std::sync::mpsc::Receiver<anyhow::Result<Made>>,
+}
+
+/// A run made beside: the run, its choices, the records after its last one.
+struct Made {
+    f: headless::Finished,
+    tape: Vec<dpor::Taped>,
+    last: Vec<Record>,
+}
+
+/// The threads of the runs made beside: each ends its run (its undertaker
+/// waits for it) before its thread ends; all are waited for when this goes,
+/// so nothing of a run outlives the search.
+#[derive(Default)]
+struct Besides(Vec<std::thread::JoinHandle<()>>);
+
+impl Besides {
+    /// Starts a run of `copy`'s (see [`Beside`]).
+    fn start(&mut self, opts: &ExploreOptions, copy: dpor::Search) -> Option<Beside> {
+        let prefix = copy.prefix();
+        let (tx, made) = std::sync::mpsc::channel();
+        let ro = run_options(opts, opts.spec.seed);
+        let opts = opts.clone();
+        let h = std::thread::Builder::new()
+            .name("explore beside".into())
+            .spawn(move || {
+                use std::cell::RefCell;
+                use std::rc::Rc;
+                let search = Rc::new(RefCell::new(copy));
+                let undertaker = Rc::new(crate::conductor::Undertaker::new());
+                let made = (|| {
+                    let (policy, tap, tape) = dpor::Search::taped_policy(&search);
+                    let run = crate::conductor::Run::start(ro)?;
+                    let cut = search.clone();
+                    let bury = headless::Bury { when: Box::new(move || cut.borrow().cut_short()), to: undertaker.clone() };
+                    let f = headless::run_started(run, headless_options(&opts, policy, Some(tap), Some(bury)), &mut std::io::sink())?;
+                    let last = search.borrow_mut().unread();
+                    let tape = std::mem::take(&mut *tape.borrow_mut());
+                    Ok(Made { f, tape, last })
+                })();
+                let _ = tx.send(made);
+            })
+            .ok()?;
+        self.0.push(h);
+        Some(Beside { prefix, made })
+    }
+}
+
+impl Drop for Besides {
+    fn drop(&mut self) {
+        for h in self.0.drain(..) {
+            let _ = h.join();
+        }
+    }
 }
 
 /// `explore --all`: every inequivalent interleaving (see [`dpor`]), within
@@ -464,6 +543,12 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
     // The next run starts while the conductor steps this one (dropped
     // before the undertaker: a run started ahead and not used is ended).
     let mut ahead = crate::conductor::Ahead::new();
+    // A run made beside the current one (dropped first: its runs end before the rest).
+    let mut besides = Besides::default();
+    let mut beside: Option<Beside> = None;
+    let mut kept: Vec<(Vec<Lane>, Made)> = Vec::new();
+    let mut beside_taken = 0u32;
+    let two = opts.workers >= 2;
     let (mut runs, mut interleavings) = (0u32, 0u32);
     let mut outcomes: BTreeMap<String, u32> = BTreeMap::new();
     let mut cut_by_runs = false;
@@ -514,11 +599,51 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
             keep_good(&mut goods, f);
             continue;
         }
-        let (policy, tap) = dpor::Search::policy(&search);
         let phase = crate::sys::phases::start("explore: a search run (all)");
-        let cut = search.clone();
-        let bury = headless::Bury { when: Box::new(move || cut.borrow().cut_short()), to: undertaker.clone() };
-        let f = run_ahead(opts, &mut ahead, opts.spec.seed, Some(opts.spec.seed), policy, Some(tap), Some(bury))?;
+        // Runs made beside (see [`Beside`]): one being made, those made
+        // waiting for their turn (while still to be made); this one, if
+        // made and the search would have made it so.
+        let prefix = search.borrow().prefix();
+        if let Some(b) = beside.take() {
+            let m = if b.prefix == prefix { b.made.recv().ok() } else { b.made.try_recv().ok() };
+            match m {
+                Some(Ok(m)) => kept.push((b.prefix, m)),
+                Some(Err(_)) => {}
+                None => beside = Some(b),
+            }
+        }
+        kept.retain(|(p, _)| *p == prefix || search.borrow().still_to_make(p));
+        if two && beside.is_none() {
+            let s = search.borrow();
+            let made = |p: &[Lane]| kept.iter().any(|(k, _)| k == p);
+            beside = s.ahead_copy(&made).and_then(|copy| besides.start(opts, copy));
+        }
+        let mut made = None;
+        if let Some(at) = kept.iter().position(|(p, _)| *p == prefix) {
+            let (_, m) = kept.swap_remove(at);
+            let retrace = crate::sys::phases::start("explore: retrace a run made beside");
+            let how = dpor::Search::retrace(&search, &m.tape, m.last);
+            retrace.end();
+            match how {
+                dpor::Retraced::Same => made = Some(m.f),
+                // Cut short, its end unread: unless it ran out of time after the cut.
+                dpor::Retraced::Sooner if m.f.summary.outcome != Outcome::Timeout => made = Some(m.f),
+                _ => {}
+            }
+            crate::sys::phases::start(if made.is_some() { "explore: run made beside taken" } else { "explore: run made beside differs" }).end();
+        }
+        let f = match made {
+            Some(f) => {
+                beside_taken += 1;
+                f
+            }
+            None => {
+                let (policy, tap) = dpor::Search::policy(&search);
+                let cut = search.clone();
+                let bury = headless::Bury { when: Box::new(move || cut.borrow().cut_short()), to: undertaker.clone() };
+                run_ahead(opts, &mut ahead, opts.spec.seed, Some(opts.spec.seed), policy, Some(tap), Some(bury))?
+            }
+        };
         phase.end();
         let _between = crate::sys::phases::start("explore: between search runs");
         // A stop (Ctrl-C, SIGTERM) cut that run short: what it reached says
@@ -603,6 +728,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
         seen_states: search.borrow().pruned,
         cycles: search.borrow().cycles,
         sampled,
+        beside: beside_taken,
     })
 }
 

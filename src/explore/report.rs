@@ -87,6 +87,7 @@ pub fn all_json(r: &AllExplored, opts: &ExploreOptions) -> serde_json::Value {
         "cycles": r.cycles,
         "first": opts.first,
         "sampled": r.sampled,
+        "beside": r.beside,
         "reduced": opts.reduce && opts.preemptions.is_none(),
         "elapsed_s": (r.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
         "preemptions": opts.preemptions,
