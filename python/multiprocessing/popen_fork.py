@@ -27,7 +27,7 @@ ARGS_KEY = "\x1f"
 
 
 def _arg_key(a, label=False):
-    if isinstance(a, str) or (label and type(a) in (int, float)):
+    if label and type(a) in (str, int, float):
         return "s"  # a name (person0, person1, buyer 3): see _args_key
     if a is None or type(a) in (bool, int, float, bytes):
         return repr(a)
@@ -156,8 +156,9 @@ def _label_params(t):
 def _args_key(process_obj):
     """What makes two children interchangeable for explore's symmetry
     (docs/commands.md): the same target function with the same arguments,
-    their strings aside (names), and a number the function only prints
-    aside too (a label: `print("car", i)`, see `_printed_only`); an object
+    a string or number the function only prints aside (a name or label:
+    `print("car", i)`, see `_printed_only`; a string it puts in a queue,
+    writes to a file or compares is data, not a name); an object
     argument by its identity (the same Lock, the same list). Empty —
     interchangeable with none — for a Process subclass (its own attributes
     are not seen here)."""
