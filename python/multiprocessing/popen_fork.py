@@ -27,7 +27,7 @@ ARGS_KEY = "\x1f"
 
 
 def _arg_key(a, label=False):
-    if isinstance(a, str) or (label and type(a) in (int, float)):
+    if label and type(a) in (str, int, float):
         return "s"  # a name (person0, person1, buyer 3): see _args_key
     if a is None or type(a) in (bool, int, float, bytes):
         return repr(a)
@@ -65,13 +65,29 @@ def _walk(node):
         todo.extend(_children(n))
 
 
-def _printed_only(fn, name):
+def _printed_only(fn, name, tree=None, depth=0):
     """Whether the function `fn` (a syntax-tree node) uses its parameter
     `name` only as something to print: every use inside a print(...)'s
     positional arguments, through formatting alone (f-strings, % and +,
-    tuples, str.format, str()); never assigned, never global, no eval,
-    exec, locals() or vars() in the function."""
+    tuples, str.format, str()), or passed alone as a positional argument
+    to a function of the module (`tree`) that only prints that parameter
+    (`search(person)`); never assigned, never global, no eval, exec,
+    locals() or vars() in the function."""
     import _ast
+
+    def passed_on(call, child):
+        # `f(..., name, ...)`: f a plain def of the module, called with
+        # positional arguments alone, whose parameter there is printed only.
+        if tree is None or depth >= 3 or not isinstance(call.func, _ast.Name) or call.keywords:
+            return False
+        if any(type(a).__name__ == "Starred" for a in call.args):
+            return False
+        defs = [n for n in tree.body if isinstance(n, _ast.FunctionDef) and n.name == call.func.id]
+        if len(defs) != 1 or defs[0] is fn:
+            return False
+        params = defs[0].args.posonlyargs + defs[0].args.args
+        i = call.args.index(child)
+        return i < len(params) and _printed_only(defs[0], params[i].arg, tree, depth + 1)
 
     parents = {}
     for node in _walk(fn):
@@ -95,6 +111,8 @@ def _printed_only(fn, name):
             if isinstance(up, _ast.Call):
                 f = up.func
                 if isinstance(f, _ast.Name) and f.id == "print" and child in up.args:
+                    break
+                if child is node and child in up.args and passed_on(up, child):
                     break
                 if isinstance(f, _ast.Name) and f.id in ("str", "repr") and child in up.args:
                     child, up = up, parents.get(up)
@@ -146,7 +164,8 @@ def _label_params(t):
             params = [a.arg for a in fn.args.posonlyargs + fn.args.args]
             if bound:
                 params = params[1:]  # `self` is bound: the arguments start after it
-            found = frozenset([i for i, a in enumerate(params) if _printed_only(fn, a)] + [a for a in params if _printed_only(fn, a)])
+            tree = _trees.get(code.co_filename) or None
+            found = frozenset([i for i, a in enumerate(params) if _printed_only(fn, a, tree)] + [a for a in params if _printed_only(fn, a, tree)])
     except Exception:
         found = frozenset()
     _labels[cached] = found
@@ -156,8 +175,9 @@ def _label_params(t):
 def _args_key(process_obj):
     """What makes two children interchangeable for explore's symmetry
     (docs/commands.md): the same target function with the same arguments,
-    their strings aside (names), and a number the function only prints
-    aside too (a label: `print("car", i)`, see `_printed_only`); an object
+    a string or number the function only prints aside (a name or label:
+    `print("car", i)`, see `_printed_only`; a string it puts in a queue,
+    writes to a file or compares is data, not a name); an object
     argument by its identity (the same Lock, the same list). Empty —
     interchangeable with none — for a Process subclass (its own attributes
     are not seen here)."""

@@ -392,7 +392,15 @@ pub fn decode_group(v: &View<'_>, group: &[RawRecord]) -> Option<Record> {
             RecordKind::Spawn { child, pid: b.a as i32, ppid: b.b as i32, daemon: b.c != 0, name: l.name.get(), target: crate::vocab::split_target(&l.target.get()).0.to_string() }
         }
         RawKind::Park => RecordKind::Park,
-        RawKind::Op => RecordKind::Op { op: op()?, res: opt_res(b.res), other: opt_lane(b.other), a: b.a, b: b.b, c: b.c, detail },
+        RawKind::Op => {
+            // A queue item's digest rides at the end of the detail (the
+            // body's `d` is the gates count): see `LaneRuntime::record_op_d`.
+            let (detail, d) = match detail.as_deref().and_then(|t| t.rsplit_once(crate::runtime::DIGEST_MARK)) {
+                Some((text, hex)) => (Some(text.to_string()), u64::from_str_radix(hex, 16).map_or(0, |x| x as i64)),
+                None => (detail, 0),
+            };
+            RecordKind::Op { op: op()?, res: opt_res(b.res), other: opt_lane(b.other), a: b.a, b: b.b, c: b.c, d, detail }
+        }
         RawKind::Block => RecordKind::Block {
             op: op()?,
             res: opt_res(b.res),

@@ -316,7 +316,7 @@ mod tests {
         Record { seq: 0, t_ns: 0, lane: Lane(lane), line: 0, gates: 0, kind }
     }
     fn op(lane: u32, op: Op, res: Option<u32>, detail: Option<&str>) -> Record {
-        rec(lane, RecordKind::Op { op, res: res.map(ResId), other: None, a: 0, b: 0, c: 0, detail: detail.map(str::to_string) })
+        rec(lane, RecordKind::Op { op, res: res.map(ResId), other: None, a: 0, b: 0, c: 0, d: 0, detail: detail.map(str::to_string) })
     }
 
     #[test]

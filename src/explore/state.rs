@@ -71,7 +71,7 @@ struct Item {
 
 /// One process as a key has it: its lane (renamed), its parent, target,
 /// arguments' key, steps, and history (each record's hash and the lanes it names).
-type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String>, Option<&'a u32>, Option<&'a ResId>, Vec<(u64, Vec<Lane>)>);
+type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String>, Option<&'a u32>, (Option<&'a ResId>, Option<&'a i64>), Vec<(u64, Vec<Lane>)>);
 
 /// A state key, and the renaming that made it (lane → its canonical lane).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -128,6 +128,14 @@ pub struct Tracker {
     flags: BTreeMap<ResId, bool>,
     /// Processes blocked on a resource now.
     blocked: BTreeMap<Lane, ResId>,
+    /// Each queue's items, in order, by their digests (`d` of the records).
+    queues: BTreeMap<ResId, std::collections::VecDeque<i64>>,
+    /// Each JoinableQueue's unfinished tasks.
+    unfinished: BTreeMap<ResId, i64>,
+    /// The getters blocked on each queue, in the order a put serves them.
+    getters: BTreeMap<ResId, Vec<Lane>>,
+    /// An item a put handed to a blocked getter that has not taken it yet.
+    handed: BTreeMap<Lane, i64>,
     /// Each process's variables at its gate now (its latest `Locals`
     /// record), for [`Tracker::position`].
     locals: BTreeMap<Lane, String>,
@@ -173,6 +181,23 @@ fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>) -> Option<Item> {
         }
         RecordKind::Ended { process, .. } | RecordKind::Signal { process, .. } => {
             *process = Lane(0);
+        }
+        _ => {}
+    }
+    let queue = |res: &Option<ResId>| res.is_some_and(|r| matches!(kinds.get(&r), Some(ResKind::Queue | ResKind::JoinableQueue)));
+    match &mut k {
+        // A queue's hand-overs are the queue's: who was woken is in the
+        // shared state (a getter handed its item, the waiters).
+        RecordKind::Wake { res, .. } if queue(res) => return None,
+        // A put or get sees only its item (`d`, and the get's value) or
+        // that it raised (`c` = -1): the depth and unfinished count after,
+        // whether the item went through the queue or straight to a waiting
+        // getter, and whom, are the queue's (in the shared state).
+        RecordKind::Op { op: Op::Put | Op::PutNowait | Op::Get | Op::GetNowait | Op::TaskDone | Op::QueueJoin, res, other, a, b, c, .. } if queue(res) => {
+            refs.clear();
+            *other = None;
+            (*a, *b) = (0, 0);
+            *c = if *c == -1 { -1 } else { 0 };
         }
         _ => {}
     }
@@ -260,7 +285,8 @@ impl Tracker {
                     }
                     _ => {}
                 },
-                _ => self.unknown("an op whose result is not all in its record (a queue, pipe, value, event, pool, socket, input, listing, signal)"),
+                _ if res.is_some_and(|x| matches!(self.kinds.get(&x), Some(ResKind::Queue | ResKind::JoinableQueue))) => self.queue_op(r),
+                _ => self.unknown("an op whose result is not all in its record (a pipe, value, pool, socket, input, listing, signal)"),
             },
             RecordKind::Resource { res, kind, capacity, .. } => {
                 self.kinds.insert(*res, *kind);
@@ -272,13 +298,25 @@ impl Tracker {
                     ResKind::Event => {
                         self.flags.insert(*res, false);
                     }
+                    ResKind::Queue | ResKind::JoinableQueue => {
+                        self.queues.insert(*res, Default::default());
+                        if *kind == ResKind::JoinableQueue {
+                            self.unfinished.insert(*res, 0);
+                        }
+                    }
                     _ => self.unknown("a resource whose contents are not all in the records"),
                 }
             }
             RecordKind::Block { op, res, timed, .. } if *op != Op::Sleep => {
+                let queue = res.is_some_and(|x| self.queues.contains_key(&x));
                 if *timed {
                     self.unknown("a wait with a timeout");
+                } else if queue && matches!(op, Op::Put | Op::PutNowait) {
+                    self.unknown("a put waiting for room (its item is in no record until it is moved in)");
                 } else if let Some(res) = res {
+                    if queue && matches!(op, Op::Get | Op::GetNowait) {
+                        self.getters.entry(*res).or_default().push(r.lane);
+                    }
                     self.blocked.insert(r.lane, *res);
                 }
             }
@@ -298,8 +336,11 @@ impl Tracker {
             }
             _ => {}
         }
-        if let RecordKind::Wake { woken, .. } = &r.kind {
+        if let RecordKind::Wake { woken, res, .. } = &r.kind {
             self.blocked.remove(woken);
+            if let Some(g) = res.and_then(|x| self.getters.get_mut(&x)) {
+                g.retain(|l| l != woken);
+            }
         } else if r.lane != Lane::CONDUCTOR && !matches!(r.kind, RecordKind::Block { .. } | RecordKind::Park) {
             self.blocked.remove(&r.lane);
         }
@@ -331,10 +372,57 @@ impl Tracker {
         }
     }
 
+    /// A queue's op (see `runtime::ipc::queue` for what its record's values
+    /// say): the queue's items follow its puts and gets (`d`, the item's
+    /// digest); an item a put handed to a blocked getter is that getter's
+    /// until its get takes it. The depth the record gives after (`a`) must
+    /// be what this makes of it, or the queue is not followed (an item moved
+    /// in by a getter from a blocked putter, a feeder thread's).
+    fn queue_op(&mut self, r: &Record) {
+        let RecordKind::Op { op, res: Some(res), other, a, b, c, d, .. } = &r.kind else { return };
+        let (res, c, d) = (*res, *c, *d);
+        if self.unfinished.contains_key(&res) {
+            self.unfinished.insert(res, *b);
+        }
+        let Some(q) = self.queues.get_mut(&res) else { return };
+        let ok = match op {
+            Op::Put | Op::PutNowait => match (c, other) {
+                (-1, _) => true,
+                (0, None) if d != 0 => {
+                    q.push_back(d);
+                    true
+                }
+                (1, Some(getter)) if d != 0 => {
+                    self.handed.insert(*getter, d);
+                    true
+                }
+                _ => false,
+            },
+            Op::Get | Op::GetNowait => match (c, other) {
+                (-1, _) => true,
+                (0, None) => q.pop_front().is_some_and(|x| x == d),
+                (1, None) => self.handed.remove(&r.lane).is_some_and(|x| x == d),
+                _ => false,
+            },
+            Op::Qsize | Op::Empty | Op::Full | Op::TaskDone | Op::QueueJoin => true,
+            _ => false,
+        };
+        let q = &self.queues[&res];
+        if !ok || q.len() as i64 != *a {
+            self.unknown("a queue's items not followed (an item moved in from a blocked put or a feeder thread, an op of its own)");
+        }
+    }
+
     /// A process waits where the order of waiters is not in the records:
-    /// on anything but an Event (whose `set` wakes every waiter at once).
+    /// on anything but an Event (whose `set` wakes every waiter at once)
+    /// or a queue (its getters' order is kept; `join` wakes all).
     fn waits_unknown(&self) -> bool {
-        self.blocked.values().any(|r| self.kinds.get(r) != Some(&ResKind::Event))
+        self.blocked.values().any(|r| !matches!(self.kinds.get(r), Some(ResKind::Event | ResKind::Queue | ResKind::JoinableQueue)))
+    }
+
+    /// Where `lane` stands among the getters blocked on its queue.
+    fn getter_at(&self, lane: Lane) -> Option<usize> {
+        self.getters.values().find_map(|g| g.iter().position(|l| *l == lane))
     }
 
     /// The state now as a *position*, for finding a cycle within one run
@@ -363,10 +451,10 @@ impl Tracker {
                     Some(text) if !self.ended.contains(&l) => hash_of(&(0u8, text, items.last())),
                     _ => hash_of(&(1u8, self.steps.get(&l), items)),
                 };
-                (l, hash_of(&(self.parent.get(&l), self.target.get(&l), self.args.get(&l), self.blocked.get(&l), h)))
+                (l, hash_of(&(self.parent.get(&l), self.target.get(&l), self.args.get(&l), (self.blocked.get(&l), self.handed.get(&l)), h)))
             })
             .collect();
-        Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem, &self.flags)))
+        Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem, &self.flags, (&self.queues, &self.unfinished, &self.getters))))
     }
 
     /// What makes `lane` a twin of another process (see [`Keyed::twins`]),
@@ -385,7 +473,7 @@ impl Tracker {
         let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&lane).map(|v| v.iter().map(|i| (h(i), i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
         let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == lane).map(|(r, _)| *r).collect();
         let parent = self.parent.get(&lane).map(|p| name(*p));
-        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), self.blocked.get(&lane), hist, held)))
+        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), (self.blocked.get(&lane), self.getter_at(lane), self.handed.get(&lane)), hist, held)))
     }
 
     /// The key of the state now, or `None` when it is not known.
@@ -405,7 +493,7 @@ impl Tracker {
         let shape = |l: Lane| {
             let items: Vec<(u64, u64)> = self.hist.get(&l).map(|v| v.iter().map(|i| (h(l, i), i.h)).collect()).unwrap_or_default();
             let free: Vec<u64> = items.iter().map(|i| i.0).collect();
-            (hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), self.blocked.get(&l), free)), hash_of(&items))
+            (hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), (self.blocked.get(&l), self.getter_at(l), self.handed.get(&l)), free)), hash_of(&items))
         };
         // Interchangeable processes: the same target and arguments' key.
         let mut classes: BTreeMap<(&String, &String), Vec<Lane>> = BTreeMap::new();
@@ -430,16 +518,18 @@ impl Tracker {
         let class_of: BTreeMap<Lane, u32> = classes.values().filter(|m| m.len() > 1).enumerate().flat_map(|(i, m)| m.iter().map(move |l| (*l, i as u32))).collect();
         let name = |l: Lane| class_of.get(&l).map_or(canon(l), |c| Lane(0x8000_0000 | c));
         let holders: BTreeMap<ResId, Lane> = self.holder.iter().map(|(r, l)| (*r, canon(*l))).collect();
+        // A queue's blocked getters in their order, each by its name in the key.
+        let getters: BTreeMap<ResId, Vec<Lane>> = self.getters.iter().map(|(r, g)| (*r, g.iter().map(|l| canon(*l)).collect())).collect();
         let key_with = |exact: bool| {
             let mut per: Vec<ProcessKey> = lanes
                 .iter()
                 .map(|&l| {
                     let hist = self.hist.get(&l).map(|v| v.iter().map(|i| (if exact { i.h } else { h(l, i) }, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
-                    (canon(l), self.parent.get(&l).map(|p| name(*p)), self.target.get(&l), self.args.get(&l), self.steps.get(&l), self.blocked.get(&l), hist)
+                    (canon(l), self.parent.get(&l).map(|p| name(*p)), self.target.get(&l), self.args.get(&l), self.steps.get(&l), (self.blocked.get(&l), self.handed.get(&l)), hist)
                 })
                 .collect();
             per.sort_by_key(|p| p.0);
-            hash_of(&(per, &self.files, &self.reports, &self.kinds, &holders, &self.sem, &self.flags))
+            hash_of(&(per, &self.files, &self.reports, &self.kinds, &holders, &self.sem, &self.flags, (&self.queues, &self.unfinished, &getters)))
         };
         let (key, exact) = (key_with(false), key_with(true));
         // Twins: in one class, equal in all the key says of them but their lane.
@@ -448,7 +538,7 @@ impl Tracker {
             let alike = |l: Lane| {
                 let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&l).map(|v| v.iter().map(|i| (h(l, i), i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
                 let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == l).map(|(r, _)| *r).collect();
-                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), self.blocked.get(&l), hist, held))
+                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), (self.blocked.get(&l), self.getter_at(l), self.handed.get(&l)), hist, held))
             };
             let groups: Vec<(Lane, u64)> = members.iter().map(|l| (*l, alike(*l))).collect();
             // A process that started others is no one's twin: swapping it
@@ -483,7 +573,7 @@ mod tests {
         rec(1, RecordKind::Spawn { child: Lane(child), pid: 100 + child as i32, ppid: 100, daemon: false, name: format!("Process-{child}"), target: "buy".into() })
     }
     fn read(lane: u32, digest: i64) -> Record {
-        rec(lane, RecordKind::Op { op: Op::ReadJson, res: None, other: None, a: 12, b: digest, c: 0, detail: Some("ticket\t{\"count\": 2}".into()) })
+        rec(lane, RecordKind::Op { op: Op::ReadJson, res: None, other: None, a: 12, b: digest, c: 0, d: 0, detail: Some("ticket\t{\"count\": 2}".into()) })
     }
     fn tracker(no_symmetry: bool, order: &[u32]) -> Tracker {
         let mut t = Tracker::new(no_symmetry);
@@ -516,9 +606,9 @@ mod tests {
         d.step(Some(Lane(3)), &[read(3, 98)], None, &|_| None);
         assert_ne!(c.key().unwrap().key, d.key().unwrap().key);
         let mut e = tracker(false, &[2]);
-        e.step(Some(Lane(2)), &[rec(2, RecordKind::Op { op: Op::WriteJson, res: None, other: None, a: 1, b: 5, c: 0, detail: Some("ticket\t".into()) })], None, &|_| None);
+        e.step(Some(Lane(2)), &[rec(2, RecordKind::Op { op: Op::WriteJson, res: None, other: None, a: 1, b: 5, c: 0, d: 0, detail: Some("ticket\t".into()) })], None, &|_| None);
         let mut f = tracker(false, &[2]);
-        f.step(Some(Lane(2)), &[rec(2, RecordKind::Op { op: Op::WriteJson, res: None, other: None, a: 1, b: 6, c: 0, detail: Some("ticket\t".into()) })], None, &|_| None);
+        f.step(Some(Lane(2)), &[rec(2, RecordKind::Op { op: Op::WriteJson, res: None, other: None, a: 1, b: 6, c: 0, d: 0, detail: Some("ticket\t".into()) })], None, &|_| None);
         assert_ne!(e.key().unwrap().key, f.key().unwrap().key);
     }
 
@@ -526,7 +616,7 @@ mod tests {
         rec(lane, RecordKind::Locals { text: text.into() })
     }
     fn sleep(lane: u32) -> Record {
-        rec(lane, RecordKind::Op { op: Op::Sleep, res: None, other: None, a: 1000, b: 0, c: 0, detail: None })
+        rec(lane, RecordKind::Op { op: Op::Sleep, res: None, other: None, a: 1000, b: 0, c: 0, d: 0, detail: None })
     }
 
     #[test]
@@ -599,7 +689,7 @@ mod tests {
     }
 
     fn sleep_for(lane: u32, micros: i64) -> Record {
-        rec(lane, RecordKind::Op { op: Op::Sleep, res: None, other: None, a: micros, b: 1, c: 0, detail: None })
+        rec(lane, RecordKind::Op { op: Op::Sleep, res: None, other: None, a: micros, b: 1, c: 0, d: 0, detail: None })
     }
 
     #[test]
@@ -632,7 +722,7 @@ mod tests {
     #[test]
     fn a_semaphores_count_is_in_the_shared_state_not_in_the_history_of_who_took_it() {
         let sem = rec(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Semaphore, name: "sem".into(), capacity: 4 });
-        let acquire = |lane: u32, after: i64| rec(lane, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: after, c: 0, detail: None });
+        let acquire = |lane: u32, after: i64| rec(lane, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: after, c: 0, d: 0, detail: None });
         let grant = |lane: u32, after: i64| {
             Footprint { lane: Lane(lane), effects: vec![Effect::Op { op: Op::Acquire, res: ResId(0), succeeded: true, after }], ..Footprint::default() }
         };
@@ -660,7 +750,7 @@ mod tests {
     #[test]
     fn an_events_flag_and_who_waits_on_it_are_in_the_key() {
         let ev = rec(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Event, name: "e".into(), capacity: 0 });
-        let on = |lane: u32, op: Op, a: i64| rec(lane, RecordKind::Op { op, res: Some(ResId(0)), other: None, a, b: 0, c: 0, detail: None });
+        let on = |lane: u32, op: Op, a: i64| rec(lane, RecordKind::Op { op, res: Some(ResId(0)), other: None, a, b: 0, c: 0, d: 0, detail: None });
         let block = |lane: u32| rec(lane, RecordKind::Block { op: Op::Wait, res: Some(ResId(0)), other: None, holder: None, timed: false });
         let start = || {
             let mut t = tracker(false, &[]);
@@ -698,15 +788,96 @@ mod tests {
     }
 
     #[test]
-    fn a_queue_a_thread_or_a_content_without_digest_make_the_state_unknown() {
+    fn a_thread_a_content_without_digest_or_a_put_waiting_for_room_make_the_state_unknown() {
         let mut t = tracker(false, &[2]);
         t.step(Some(Lane(3)), &[read(3, 0)], None, &|_| None);
         assert!(t.key().is_none());
-        let mut q = tracker(false, &[2]);
-        q.step(Some(Lane(1)), &[rec(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Queue, name: "q".into(), capacity: 0 })], None, &|_| None);
-        assert!(q.key().is_none());
+        let mut q = queue_run(&[]);
+        assert!(q.key().is_some(), "a queue is keyed");
+        q.step(Some(Lane(2)), &[rec(2, RecordKind::Block { op: Op::Put, res: Some(ResId(0)), other: None, holder: None, timed: false })], None, &|_| None);
+        assert!(q.key().is_none(), "its item is in no record");
+        // A get whose depth after is not what the puts and gets make of it
+        // (an item moved in from a feeder thread): not followed.
+        let mut f = queue_run(&[]);
+        f.step(Some(Lane(3)), &[get(3, 0, 5, 0, None)], None, &|_| None);
+        assert!(f.key().is_none());
         let mut th = tracker(false, &[2]);
         th.step(Some(Lane(1)), &[rec(1, RecordKind::Spawn { child: Lane(4), pid: 100, ppid: 1, daemon: false, name: "t".into(), target: "threading.Thread".into() })], None, &|_| None);
         assert!(th.key().is_none());
+    }
+
+    fn put(lane: u32, digest: i64, depth: i64, c: i64, other: Option<u32>) -> Record {
+        rec(lane, RecordKind::Op { op: Op::Put, res: Some(ResId(0)), other: other.map(Lane), a: depth, b: 0, c, d: digest, detail: Some("'x'".into()) })
+    }
+    fn get(lane: u32, digest: i64, depth: i64, c: i64, other: Option<u32>) -> Record {
+        rec(lane, RecordKind::Op { op: Op::Get, res: Some(ResId(0)), other: other.map(Lane), a: depth, b: 0, c, d: digest, detail: Some("'x'".into()) })
+    }
+    /// Main makes a queue and starts two of one class (2 and 3); then `steps`.
+    fn queue_run(steps: &[(u32, Record)]) -> Tracker {
+        let mut t = tracker(false, &[]);
+        t.step(Some(Lane(1)), &[rec(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Queue, name: "q".into(), capacity: 0 })], None, &|_| None);
+        for (l, r) in steps {
+            t.step(Some(Lane(*l)), std::slice::from_ref(r), None, &|_| None);
+        }
+        t
+    }
+
+    #[test]
+    fn a_queues_items_in_their_order_are_in_the_key_and_what_a_put_cannot_see_is_not() {
+        // Process 2 puts item 7, process 3 item 8: in either order the
+        // queue holds both, in the order they were put.
+        let a = queue_run(&[(2, put(2, 7, 1, 0, None)), (3, put(3, 8, 2, 0, None))]).key().unwrap();
+        let b = queue_run(&[(3, put(3, 8, 1, 0, None)), (2, put(2, 7, 2, 0, None))]).key().unwrap();
+        assert_ne!(a.key, b.key, "7 then 8 is not 8 then 7: the next get takes another item");
+        // Both put the same item: one state up to names (the depth each saw
+        // after its put is the queue's, not the process's).
+        let c = queue_run(&[(2, put(2, 7, 1, 0, None)), (3, put(3, 7, 2, 0, None))]).key().unwrap();
+        let d = queue_run(&[(3, put(3, 7, 1, 0, None)), (2, put(2, 7, 2, 0, None))]).key().unwrap();
+        assert_eq!(c.key, d.key);
+        assert!(c.twins(Lane(2), Lane(3)));
+        // Another item in the queue: another state.
+        let e = queue_run(&[(2, put(2, 7, 1, 0, None)), (3, put(3, 9, 2, 0, None))]).key().unwrap();
+        assert_ne!(c.key, e.key);
+        // A get takes the first: after 7, 8 and a get of 7 the queue holds 8.
+        let mut t = queue_run(&[(2, put(2, 7, 1, 0, None)), (3, put(3, 8, 2, 0, None))]);
+        t.step(Some(Lane(1)), &[get(1, 7, 1, 0, None)], None, &|_| None);
+        let after = t.key().unwrap().key;
+        let mut u = queue_run(&[(2, put(2, 7, 1, 0, None)), (3, put(3, 8, 2, 0, None))]);
+        u.step(Some(Lane(1)), &[get(1, 8, 1, 0, None)], None, &|_| None);
+        assert!(u.key().is_none(), "a get of 8 while 7 is first: not followed");
+        assert_ne!(after, a.key);
+    }
+
+    #[test]
+    fn a_queues_blocked_getters_are_keyed_in_their_order_and_an_item_handed_is_the_getters() {
+        let block = |lane: u32| rec(lane, RecordKind::Block { op: Op::Get, res: Some(ResId(0)), other: None, holder: None, timed: false });
+        let wake = |lane: u32, woken: u32| rec(lane, RecordKind::Wake { op: Op::Get, res: Some(ResId(0)), woken: Lane(woken) });
+        // Both getters wait, 2 first or 3 first: one state up to names,
+        // but the two are not twins (the first is served first).
+        let a = queue_run(&[(2, block(2)), (3, block(3))]);
+        let b = queue_run(&[(3, block(3)), (2, block(2))]);
+        let (ka, kb) = (a.key().expect("getters on a queue are keyed"), b.key().unwrap());
+        assert_eq!(ka.key, kb.key);
+        assert!(!ka.twins(Lane(2), Lane(3)), "{:?}", ka.twins);
+        // Main's put hands item 7 to the first getter: it holds 7 until its
+        // get, and the queue stays empty.
+        let mut h = a.clone();
+        h.step(Some(Lane(1)), &[put(1, 7, 0, 1, Some(2)), wake(1, 2)], None, &|_| None);
+        let handed = h.key().unwrap();
+        let mut other = a.clone();
+        other.step(Some(Lane(1)), &[put(1, 8, 0, 1, Some(2)), wake(1, 2)], None, &|_| None);
+        assert_ne!(other.key().unwrap().key, handed.key, "another item handed");
+        h.step(Some(Lane(2)), &[get(2, 7, 0, 1, None)], None, &|_| None);
+        assert!(h.key().is_some());
+        // The item taken: the getter is no longer blocked nor holds it.
+        let mut plain = a.clone();
+        plain.step(Some(Lane(1)), &[put(1, 9, 0, 1, Some(2)), wake(1, 2)], None, &|_| None);
+        plain.step(Some(Lane(2)), &[get(2, 9, 0, 1, None)], None, &|_| None);
+        assert_ne!(plain.key().unwrap().key, h.key().unwrap().key, "it got another item");
+        // A get of an item it was not handed: not followed.
+        let mut wrong = a.clone();
+        wrong.step(Some(Lane(1)), &[put(1, 7, 0, 1, Some(2)), wake(1, 2)], None, &|_| None);
+        wrong.step(Some(Lane(2)), &[get(2, 8, 0, 1, None)], None, &|_| None);
+        assert!(wrong.key().is_none());
     }
 }

@@ -556,7 +556,7 @@ mod tests {
     }
 
     fn op(lane: u32, op: Op, res: Option<u32>, other: Option<u32>, a: i64, detail: Option<&str>) -> Record {
-        rec(lane, 10 + lane, RecordKind::Op { op, res: res.map(ResId), other: other.map(Lane), a, b: 0, c: 0, detail: detail.map(str::to_string) })
+        rec(lane, 10 + lane, RecordKind::Op { op, res: res.map(ResId), other: other.map(Lane), a, b: 0, c: 0, d: 0, detail: detail.map(str::to_string) })
     }
 
     /// Main starts two processes; each takes a lock; the second blocks, the

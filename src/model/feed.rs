@@ -69,7 +69,7 @@ impl<T: Takes> Feed<T> {
     /// An op of `lane` on `res`, at `line`.
     #[allow(clippy::too_many_arguments)]
     pub fn op_at(&mut self, lane: u32, line: u32, op: Op, res: u32, other: Option<u32>, (a, b, c): (i64, i64, i64), detail: Option<&str>) -> &mut Self {
-        self.at_line(lane, line, RecordKind::Op { op, res: Some(ResId(res)), other: other.map(Lane), a, b, c, detail: detail.map(str::to_string) })
+        self.at_line(lane, line, RecordKind::Op { op, res: Some(ResId(res)), other: other.map(Lane), a, b, c, d: 0, detail: detail.map(str::to_string) })
     }
 
     /// `lane` blocks in `op` on `res` (held by `holder`), at `line`.

@@ -150,7 +150,7 @@ impl Record {
     /// The op this record says completed, if it is an `Op` record.
     pub fn res_op(&self) -> Option<ResOp<'_>> {
         match &self.kind {
-            RecordKind::Op { op, res, other, a, b, c, detail } => Some(ResOp { lane: self.lane, op: *op, res: *res, other: *other, a: *a, b: *b, c: *c, detail: detail.as_deref() }),
+            RecordKind::Op { op, res, other, a, b, c, detail, .. } => Some(ResOp { lane: self.lane, op: *op, res: *res, other: *other, a: *a, b: *b, c: *c, detail: detail.as_deref() }),
             _ => None,
         }
     }

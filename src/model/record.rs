@@ -28,6 +28,10 @@ fn is_zero(n: &u32) -> bool {
     *n == 0
 }
 
+fn is_zero_i64(n: &i64) -> bool {
+    *n == 0
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum RecordKind {
@@ -45,6 +49,10 @@ pub enum RecordKind {
         a: i64,
         b: i64,
         c: i64,
+        /// A queue's `put`/`get`: a digest of the item's bytes (0: none),
+        /// for explore's state key (`src/explore/state.rs`).
+        #[serde(default, skip_serializing_if = "is_zero_i64")]
+        d: i64,
         #[serde(skip_serializing_if = "Option::is_none", default)]
         detail: Option<String>,
     },

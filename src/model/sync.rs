@@ -468,14 +468,14 @@ mod tests {
     fn value_and_array_show_their_contents_and_lock() {
         let mut f = feed(&["MainProcess", "a", "b"]);
         f.res(1, 0, ResKind::Value, "Value-1", 1).res(1, 1, ResKind::RLock, "Value-1 lock", 1);
-        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(0)), other: None, a: 0, b: -1, c: 0, detail: Some(r#"{"lock":1,"values":[0]}"#.into()) });
+        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(0)), other: None, a: 0, b: -1, c: 0, d: 0, detail: Some(r#"{"lock":1,"values":[0]}"#.into()) });
         f.op_at(2, 1, Op::Store, 0, None, (41, -1, 0), None);
         assert_eq!((f.m.resources[&ResId(0)].value, f.m.resources[&ResId(0)].text.as_str()), (41, "41"));
         f.op_at(2, 1, Op::Acquire, 1, None, (1, 1, 0), None).block_at(3, 1, Op::Acquire, 1, Some(2));
         assert_eq!(f.m.resources[&ResId(0)].owner, Some(Lane(2)));
         assert_eq!(f.m.resources[&ResId(0)].waiters, vec![Lane(3)]);
         f.res(1, 2, ResKind::Array, "Array-3", 3).res(1, 3, ResKind::RLock, "Array-3 lock", 1);
-        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(2)), other: None, a: 1.5f64.to_bits() as i64, b: -1, c: 1, detail: Some(r#"{"lock":3,"values":[1.5,1.5,1.5]}"#.into()) });
+        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(2)), other: None, a: 1.5f64.to_bits() as i64, b: -1, c: 1, d: 0, detail: Some(r#"{"lock":3,"values":[1.5,1.5,1.5]}"#.into()) });
         f.op_at(1, 1, Op::Store, 2, None, (7.0f64.to_bits() as i64, 2, 1), None);
         assert_eq!(f.m.resources[&ResId(2)].items, vec!["1.5", "1.5", "7.0"]);
         assert_eq!(f.m.resources[&ResId(2)].text, "[1.5, 1.5, 7.0]");
@@ -488,7 +488,7 @@ mod tests {
         use crate::model::LogEvent;
         let mut f = feed(&["MainProcess", "Process-1", "Process-2"]);
         f.res(1, 0, ResKind::Value, "balance", 1).res(1, 1, ResKind::RLock, "balance lock", 1);
-        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(0)), other: None, a: 1000, b: -1, c: 0, detail: Some(r#"{"lock":1,"values":[1000]}"#.into()) });
+        f.at(1, RecordKind::Op { op: Op::Store, res: Some(ResId(0)), other: None, a: 1000, b: -1, c: 0, d: 0, detail: Some(r#"{"lock":1,"values":[1000]}"#.into()) });
         f.op_at(2, 5, Op::Load, 0, None, (1000, -1, 0), None).op_at(3, 5, Op::Load, 0, None, (1000, -1, 0), None);
         f.op_at(2, 6, Op::Store, 0, None, (900, -1, 0), None).op_at(3, 6, Op::Store, 0, None, (900, -1, 0), None);
         let said: Vec<(Lane, bool, String)> = f.m.log.iter().filter_map(|e| match &e.event {

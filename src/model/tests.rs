@@ -20,7 +20,7 @@ fn lock_handoff_moves_ownership_and_waiters() {
     assert_eq!(f.m.resources[&ResId(0)].owner, Some(Lane(2)));
     assert_eq!(f.m.resources[&ResId(0)].waiters, vec![Lane(3)]);
     assert_eq!(f.m.processes[&Lane(3)].state, PState::Blocked);
-    f.at_line(2, 9, RecordKind::Op { op: Op::Release, res: Some(ResId(0)), other: Some(Lane(3)), a: 1, b: 0, c: 0, detail: None });
+    f.at_line(2, 9, RecordKind::Op { op: Op::Release, res: Some(ResId(0)), other: Some(Lane(3)), a: 1, b: 0, c: 0, d: 0, detail: None });
     f.at_line(2, 9, RecordKind::Wake { op: Op::Acquire, res: Some(ResId(0)), woken: Lane(3) });
     assert_eq!(f.m.resources[&ResId(0)].owner, Some(Lane(3)));
     assert!(f.m.resources[&ResId(0)].waiters.is_empty());
@@ -111,7 +111,7 @@ fn killing_a_semaphore_holder_is_a_finding_as_for_a_lock() {
         let mut f = Feed::new();
         f.spawn(0, 1, "MainProcess").spawn(1, 2, "Process-1");
         f.at_line(1, 1, RecordKind::Resource { res: ResId(0), kind: ResKind::Semaphore, name: "Semaphore-1".into(), capacity: 1 });
-        f.at_line(2, 5, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 0, c: 0, detail: None });
+        f.at_line(2, 5, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 0, c: 0, d: 0, detail: None });
         f.at_line(0, 0, RecordKind::Ended { process: Lane(2), exitcode: -9, held: truth.clone() });
         let fi = f.m.findings.iter().find(|x| x.kind == "ended_holding").unwrap_or_else(|| panic!("no finding with {truth:?}"));
         assert!(crate::words::finding(&f.m, fi, Lang::En).contains("Process-1 was killed by SIGKILL while holding Semaphore-1"), "{}", crate::words::finding(&f.m, fi, Lang::En));
@@ -134,7 +134,7 @@ fn a_join_is_over_when_the_joined_process_ends() {
 fn appends_show_the_end_of_the_file_without_tool_marks() {
     let mut f = two_workers();
     let write = |f: &mut Feed, op: Op, text: &str| {
-        f.at_line(2, 3, RecordKind::Op { op, res: None, other: None, a: text.len() as i64, b: 0, c: 0, detail: Some(format!("guests.txt\t{text}")) });
+        f.at_line(2, 3, RecordKind::Op { op, res: None, other: None, a: text.len() as i64, b: 0, c: 0, d: 0, detail: Some(format!("guests.txt\t{text}")) });
     };
     write(&mut f, Op::WriteText, "guests:");
     write(&mut f, Op::AppendText, "person0");
@@ -156,7 +156,7 @@ fn tree_order_puts_children_under_parents() {
 
 #[test]
 fn records_serialize_as_tagged_json() {
-    let r = Record { seq: 3, t_ns: 10, lane: Lane(2), line: 7, gates: 1, kind: RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 0, detail: None } };
+    let r = Record { seq: 3, t_ns: 10, lane: Lane(2), line: 7, gates: 1, kind: RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 0, d: 0, detail: None } };
     let j = serde_json::to_value(&r).unwrap();
     assert_eq!(j["type"], "op");
     assert_eq!(j["op"], "acquire");

@@ -112,6 +112,10 @@ pub enum WaitEnd {
     TimedOut,
 }
 
+/// Ends an op record's detail, before a queue item's digest in hex (see
+/// [`LaneRuntime::record_op_d`]).
+pub const DIGEST_MARK: char = '\u{1}';
+
 impl LaneRuntime {
     pub fn new(v: View<'static>, lane: u32, info: std::sync::Arc<RunInfo>, seg_name: String, identity: Vec<u32>, name: String, daemon: bool) -> LaneRuntime {
         let me = v.lane(lane).expect("lane checked by the caller");
@@ -208,6 +212,18 @@ impl LaneRuntime {
         self.count_op();
         let body = OpBody { op: op as u16, other: lane16(other), res, a, b, c, d: 0 };
         self.emit(RawKind::Op, body, detail.map(|d| (TextTag::Detail, d)));
+    }
+
+    /// [`LaneRuntime::record_op`] with `d` (a queue item's digest:
+    /// [`crate::model::RecordKind::Op`]), which rides at the end of the
+    /// detail after [`DIGEST_MARK`] (the body's `d` holds the gates count);
+    /// the drain takes it off.
+    #[allow(clippy::too_many_arguments)]
+    pub fn record_op_d(&self, op: Op, res: u32, other: u32, a: i64, b: i64, c: i64, d: i64, detail: Option<&str>) {
+        self.count_op();
+        let body = OpBody { op: op as u16, other: lane16(other), res, a, b, c, d: 0 };
+        let text = (d != 0).then(|| format!("{}{DIGEST_MARK}{:x}", detail.unwrap_or(""), d as u64));
+        self.emit(RawKind::Op, body, text.as_deref().or(detail).map(|d| (TextTag::Detail, d)));
     }
 
     /// Records that this process blocks in `op` on `res` (or on lane `other`).

@@ -274,7 +274,7 @@ fn resource_details_speak_of_holders_not_raw_fields() {
         assert!(!free.contains(raw), "{raw} in\n{free}");
     }
     f.acquired(2, 0, 2);
-    f.at_line(2, 3, RecordKind::Op { op: Op::Acquire, res: Some(ResId(1)), other: None, a: 1, b: 1, c: 0, detail: None });
+    f.at_line(2, 3, RecordKind::Op { op: Op::Acquire, res: Some(ResId(1)), other: None, a: 1, b: 1, c: 0, d: 0, detail: None });
     let held = details(&f.m);
     assert!(held.contains("held by Process-1") && !held.contains("killed"), "{held}");
     f.at_line(0, 0, RecordKind::Ended { process: Lane(2), exitcode: -9, held: Some(vec![ResId(0)]) });
@@ -311,9 +311,9 @@ fn sockets_show_their_addresses() {
     let mut f = feed(Theme::colored());
     f.spawn_as(0, 1, "MainProcess", "worker", false);
     f.at_line(1, 1, RecordKind::Resource { res: ResId(0), kind: ResKind::Socket, name: "sk".into(), capacity: 0 });
-    f.at_line(1, 1, RecordKind::Op { op: Op::Listen, res: Some(ResId(0)), other: None, a: 9001, b: 0, c: 0, detail: Some("127.0.0.1:9001".into()) });
+    f.at_line(1, 1, RecordKind::Op { op: Op::Listen, res: Some(ResId(0)), other: None, a: 9001, b: 0, c: 0, d: 0, detail: Some("127.0.0.1:9001".into()) });
     f.at_line(1, 2, RecordKind::Resource { res: ResId(1), kind: ResKind::Socket, name: "conn".into(), capacity: 0 });
-    f.at_line(1, 2, RecordKind::Op { op: Op::Accept, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 40000, detail: Some("127.0.0.1:40000".into()) });
+    f.at_line(1, 2, RecordKind::Op { op: Op::Accept, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 40000, d: 0, detail: Some("127.0.0.1:40000".into()) });
     let pane = render(ResourcesWidget::new(&f.m), 60, 6).join("\n");
     assert!(pane.contains("127.0.0.1:9001 · 1 accepted"), "{pane}");
     assert!(pane.contains("← 127.0.0.1:40000") && pane.matches("accepted").count() == 1, "{pane}");

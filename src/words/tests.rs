@@ -37,16 +37,16 @@ fn english_left(s: &str, keep: &[&str]) -> bool {
 fn every_event_is_said_in_english_and_in_chinese() {
     let mut f = feed(&["alex", "egon"]);
     f.at(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Lock, name: "fork".into(), capacity: 1 });
-    f.at(2, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 0, detail: None });
+    f.at(2, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 0, d: 0, detail: None });
     f.at(3, RecordKind::Block { op: Op::Acquire, res: Some(ResId(0)), other: None, holder: Some(Lane(2)), timed: false });
     f.at(1, RecordKind::Block { op: Op::Join, res: None, other: Some(Lane(2)), holder: None, timed: false });
-    f.at(2, RecordKind::Op { op: Op::Release, res: Some(ResId(0)), other: Some(Lane(3)), a: 1, b: 0, c: 0, detail: None });
+    f.at(2, RecordKind::Op { op: Op::Release, res: Some(ResId(0)), other: Some(Lane(3)), a: 1, b: 0, c: 0, d: 0, detail: None });
     f.at(2, RecordKind::Wake { op: Op::Acquire, res: Some(ResId(0)), woken: Lane(3) });
     f.at(2, RecordKind::Report { key: "sold".into(), value: serde_json::json!(0.30000000000000004) });
     f.at(0, RecordKind::Signal { process: Lane(3), signal: 9 });
     f.at(0, RecordKind::Ended { process: Lane(3), exitcode: -9, held: None });
     f.at(0, RecordKind::Ended { process: Lane(2), exitcode: 0, held: None });
-    f.at(1, RecordKind::Op { op: Op::Join, res: None, other: Some(Lane(2)), a: 0, b: 0, c: 0, detail: None });
+    f.at(1, RecordKind::Op { op: Op::Join, res: None, other: Some(Lane(2)), a: 0, b: 0, c: 0, d: 0, detail: None });
     f.at(0, RecordKind::Closing);
     let said = said(&f);
     let en: Vec<&str> = said.iter().map(|(_, e, _)| e.as_str()).collect();
@@ -100,7 +100,7 @@ fn headless_sentences_keep_their_subject() {
     f.at(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Queue, name: "q".into(), capacity: 0 });
     f.at(2, RecordKind::Block { op: Op::Get, res: Some(ResId(0)), other: None, holder: None, timed: true });
     f.at(2, RecordKind::Timeout { op: Op::Get, res: Some(ResId(0)), other: None });
-    f.at(1, RecordKind::Op { op: Op::Kill, res: None, other: Some(Lane(2)), a: 9, b: 0, c: 0, detail: None });
+    f.at(1, RecordKind::Op { op: Op::Kill, res: None, other: Some(Lane(2)), a: 9, b: 0, c: 0, d: 0, detail: None });
     let lines: Vec<String> = f.m.log.iter().filter_map(|e| e.event.as_ref().map(|ev| event_sentence(&f.m, e.lane, ev))).collect();
     assert_eq!(lines[0], "forkscope started MainProcess, pid 101");
     assert!(lines.contains(&"a blocked in get on q".to_string()), "{lines:?}");
@@ -113,8 +113,8 @@ fn deadlocks_and_stalls_in_both_languages() {
     let mut f = feed(&["alex", "egon"]);
     f.at(1, RecordKind::Resource { res: ResId(0), kind: ResKind::Lock, name: "noodles".into(), capacity: 1 });
     f.at(1, RecordKind::Resource { res: ResId(1), kind: ResKind::Lock, name: "fork".into(), capacity: 1 });
-    f.at(2, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 0, detail: None });
-    f.at(3, RecordKind::Op { op: Op::Acquire, res: Some(ResId(1)), other: None, a: 1, b: 1, c: 0, detail: None });
+    f.at(2, RecordKind::Op { op: Op::Acquire, res: Some(ResId(0)), other: None, a: 1, b: 1, c: 0, d: 0, detail: None });
+    f.at(3, RecordKind::Op { op: Op::Acquire, res: Some(ResId(1)), other: None, a: 1, b: 1, c: 0, d: 0, detail: None });
     f.at(2, RecordKind::Block { op: Op::Acquire, res: Some(ResId(1)), other: None, holder: Some(Lane(3)), timed: false });
     f.at(3, RecordKind::Block { op: Op::Acquire, res: Some(ResId(0)), other: None, holder: Some(Lane(2)), timed: false });
     let d = f.m.deadlock().expect("a cycle");

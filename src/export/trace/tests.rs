@@ -34,7 +34,7 @@ impl Script {
 
     #[allow(clippy::too_many_arguments)]
     fn op(&mut self, lane: u32, op: Op, res: u32, other: Option<u32>, a: i64, b: i64, c: i64) -> &mut Self {
-        self.push(lane, RecordKind::Op { op, res: Some(ResId(res)), other: other.map(Lane), a, b, c, detail: None })
+        self.push(lane, RecordKind::Op { op, res: Some(ResId(res)), other: other.map(Lane), a, b, c, d: 0, detail: None })
     }
 
     fn block(&mut self, lane: u32, op: Op, res: u32) -> &mut Self {

@@ -108,6 +108,19 @@ pub fn one_line(s: &str) -> String {
     }
 }
 
+/// A digest of a queue item (its pickled bytes, for a Python object; its
+/// encoding otherwise), never 0: what explore's state key holds of an item
+/// (`RecordKind::Op`'s `d`; a preview is cut short and a repr can hide
+/// what differs). FNV-1a: the same in every run.
+pub fn item_digest(v: &Value) -> i64 {
+    let fnv = |bytes: &[u8]| bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3));
+    let h = match v {
+        Value::Pickled { bytes, .. } => fnv(bytes),
+        other => codec::encode(other).map_or(1, |b| fnv(&b)),
+    };
+    if h == 0 { 1 } else { h as i64 }
+}
+
 /// Decodes an item read from the data area.
 pub fn decode_item(bytes: Option<Vec<u8>>) -> LessonResult<Value> {
     let bytes = bytes.ok_or_else(|| LessonError::os("an item in shared memory is unreadable (its blocks are broken)"))?;

@@ -31,7 +31,8 @@
 //! (or, after a wait for room, given to its feeder);
 //! get `c` = 0 from the queue (`other` = a putter whose item the get moved in,
 //! detail then `got<TAB>moved`), 1 handed by a putter; `c` = −1: the op
-//! raised `queue.Empty`/`queue.Full` (detail says which).
+//! raised `queue.Empty`/`queue.Full` (detail says which). `d`: the digest
+//! of the item put or got ([`super::item_digest`]), for explore's state key.
 //!
 //! Errors are Python's: `queue.Empty` / `queue.Full` (what `except queue.Empty:`
 //! catches; the traceback of an uncaught one ends in `_queue.Empty` /
@@ -40,7 +41,7 @@
 use std::sync::atomic::Ordering::*;
 
 use super::fifo::Fifo;
-use super::{decode_item, preview};
+use super::{decode_item, item_digest, preview};
 use crate::codec::{self, Value};
 use crate::runtime::{LessonError, LessonResult, LaneRuntime, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
@@ -219,7 +220,7 @@ impl LaneRuntime {
                 held(slot);
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
                 slot.version.fetch_add(1, Release);
-                self.record_op(op, id, getter, depth, unfinished, 1, Some(&pv));
+                self.record_op_d(op, id, getter, depth, unfinished, 1, item_digest(value), Some(&pv));
                 self.give(getter, id, Some((chain, len)));
                 self.record_wake(Op::Get, id, getter);
                 self.v.wake_lane(getter);
@@ -247,7 +248,7 @@ impl LaneRuntime {
                 slot.count.store(depth + 1, Relaxed);
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
                 slot.version.fetch_add(1, Release);
-                self.record_op(op, id, NONE, depth + 1, unfinished, 0, Some(&pv));
+                self.record_op_d(op, id, NONE, depth + 1, unfinished, 0, item_digest(value), Some(&pv));
                 return Ok(true);
             }
             if !how.waits() {
@@ -276,7 +277,7 @@ impl LaneRuntime {
         }
         self.take_mailbox();
         let (depth, unfinished) = (slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64);
-        self.record_op(op, id, NONE, depth, unfinished, 2, Some(&pv));
+        self.record_op_d(op, id, NONE, depth, unfinished, 2, item_digest(value), Some(&pv));
         Ok(true)
     }
 
@@ -430,15 +431,16 @@ impl LaneRuntime {
                 slot.aux[UNFINISHED].store(unfinished as u64, Relaxed);
                 slot.version.fetch_add(1, Release);
                 let got = value.as_ref().map(preview).unwrap_or_else(|e| e.to_string());
+                let digest = value.as_ref().map_or(0, item_digest);
                 match &moved {
                     Some((putter, pv)) => {
-                        self.record_op(op, id, *putter, depth, unfinished, 0, Some(&format!("{got}\t{pv}")));
+                        self.record_op_d(op, id, *putter, depth, unfinished, 0, digest, Some(&format!("{got}\t{pv}")));
                         self.give(*putter, id, None);
                         self.record_wake(Op::Put, id, *putter);
                         self.v.wake_lane(*putter);
                     }
                     None => {
-                        self.record_op(op, id, NONE, depth, unfinished, 0, Some(&got));
+                        self.record_op_d(op, id, NONE, depth, unfinished, 0, digest, Some(&got));
                         if let Some(putter) = room {
                             self.give(putter, id, None);
                             self.record_wake(Op::Put, id, putter);
@@ -463,7 +465,7 @@ impl LaneRuntime {
                 let got = value.as_ref().map(preview).unwrap_or_else(|e| e.to_string());
                 let unfinished = slot.aux[UNFINISHED].load(Relaxed) as i64;
                 slot.version.fetch_add(1, Release);
-                self.record_op(op, id, putter, 0, unfinished, 1, Some(&got));
+                self.record_op_d(op, id, putter, 0, unfinished, 1, value.as_ref().map_or(0, item_digest), Some(&got));
                 self.give(putter, id, None);
                 self.record_wake(Op::Put, id, putter);
                 self.v.wake_lane(putter);
@@ -491,7 +493,7 @@ impl LaneRuntime {
             None => Err(LessonError::runtime("a queue hand-off came without its item")),
         };
         let got = value.as_ref().map(preview).unwrap_or_else(|e| e.to_string());
-        self.record_op(op, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, 1, Some(&got));
+        self.record_op_d(op, id, NONE, slot.count.load(Relaxed), slot.aux[UNFINISHED].load(Relaxed) as i64, 1, value.as_ref().map_or(0, item_digest), Some(&got));
         value
     }
 
