@@ -199,20 +199,10 @@ class SynchronizedValue(_Locked, _RawValue):
         return "<Synchronized wrapper for %s(%r)>" % (self._ctype.__name__, self.value)
 
 
-class _RawArray(_Shared):
-    """A shared array of numbers without a lock (CPython's raw ctypes array)."""
-
-    _fs_kind = "Array"
-
-    def __init__(self, ctype, values, name):
-        self._ctype = ctype
-        self._name = name
-        pairs = [_bits(ctype, x) for x in values]
-        fl = 1 if ctype in _FLOATS else 0
-        arr = (ctypes.c_int64 * max(len(pairs), 1))(*[b for b, _ in pairs])
-        b, n = rt.text(name)
-        self._id = ok(rt.lib.fs_array_new(arr, len(pairs), fl, b, n, rt.line()))
-        self._len = len(pairs)
+class _Elements(_Shared):
+    """What a shared array has whatever its elements: a length, indices as
+    ctypes arrays take them, slices, iteration, CPython's repr. Elements
+    are got and set by `_get(i)` / `_set(i, x)`."""
 
     def __len__(self):
         return self._len
@@ -229,9 +219,7 @@ class _RawArray(_Shared):
     def __getitem__(self, i):
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(self._len))]
-        bits = ctypes.c_int64()
-        ok(rt.lib.fs_array_load(self._id, self._index(i), rt.line(), ctypes.byref(bits)))
-        return _value(self._ctype, bits.value)
+        return self._get(self._index(i))
 
     def __setitem__(self, i, x):
         if isinstance(i, slice):
@@ -242,12 +230,39 @@ class _RawArray(_Shared):
             for k, v in zip(keys, x):
                 self[k] = v
             return
-        bits, fl = _bits(self._ctype, x)
-        ok(rt.lib.fs_array_store(self._id, self._index(i), bits, fl, rt.line()))
+        self._set(self._index(i), x)
 
     def __iter__(self):
         for k in range(self._len):
             yield self[k]
+
+    def __repr__(self):
+        return "<multiprocessing.sharedctypes.%s_Array_%d object at %#x>" % (self._ctype.__name__, self._len, id(self))
+
+
+class _RawArray(_Elements):
+    """A shared array of numbers without a lock (CPython's raw ctypes array)."""
+
+    _fs_kind = "Array"
+
+    def __init__(self, ctype, values, name):
+        self._ctype = ctype
+        self._name = name
+        pairs = [_bits(ctype, x) for x in values]
+        fl = 1 if ctype in _FLOATS else 0
+        arr = (ctypes.c_int64 * max(len(pairs), 1))(*[b for b, _ in pairs])
+        b, n = rt.text(name)
+        self._id = ok(rt.lib.fs_array_new(arr, len(pairs), fl, b, n, rt.line()))
+        self._len = len(pairs)
+
+    def _get(self, i):
+        bits = ctypes.c_int64()
+        ok(rt.lib.fs_array_load(self._id, i, rt.line(), ctypes.byref(bits)))
+        return _value(self._ctype, bits.value)
+
+    def _set(self, i, x):
+        bits, fl = _bits(self._ctype, x)
+        ok(rt.lib.fs_array_store(self._id, i, bits, fl, rt.line()))
 
     # A char array's text, as ctypes' c_char and c_wchar arrays have it:
     # `value` up to the first NUL (setting it writes a NUL after it if there
@@ -290,9 +305,6 @@ class _RawArray(_Shared):
             raise ValueError("byte string too long")
         self[: len(data)] = [data[i : i + 1] for i in range(len(data))]
 
-    def __repr__(self):
-        return "<multiprocessing.sharedctypes.%s_Array_%d object at %#x>" % (self._ctype.__name__, self._len, id(self))
-
 
 class SynchronizedArray(_Locked, _RawArray):
     def __init__(self, ctype, values, lock, name):
@@ -330,7 +342,7 @@ class _StructView:
         return "<%s.%s object at %#x>" % (t.__module__, t.__qualname__, id(self))
 
 
-class _RawStructArray(_Shared):
+class _RawStructArray(_Elements):
     """A shared array of ctypes Structures of numbers without a lock
     (`Array(Point, [(1.875, -6.25), …])`, the docs' example): each field a
     shared array of its own, one number per element (`A.x`, `A.y`); `A[i]`
@@ -349,41 +361,15 @@ class _RawStructArray(_Shared):
         self._columns = {f: _RawArray(t, [getattr(x, f) for x in structs], "%s.%s" % (name, f)) for f, t in _fields(stype)}
         self._id = next(iter(self._columns.values()))._id
 
-    def __len__(self):
-        return self._len
-
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(self._len))]
-        if not isinstance(i, int):
-            raise TypeError("indices must be integers")
-        if i < 0:
-            i += self._len
-        if not 0 <= i < self._len:
-            raise IndexError("invalid index")
+    def _get(self, i):
         return _StructView(self, i)
 
-    def __setitem__(self, i, value):
-        if isinstance(i, slice):
-            keys = range(*i.indices(self._len))
-            value = list(value)
-            if len(value) != len(keys):
-                raise ValueError("Can only assign sequence of same size")
-            for k, v in zip(keys, value):
-                self[k] = v
-            return
-        view = self[i]
+    def _set(self, i, value):
+        view = _StructView(self, i)
         if isinstance(value, (self._ctype, _StructView)):
             value = [getattr(value, f) for f in self._columns]
         for f, v in zip(self._columns, value):
             setattr(view, f, v)
-
-    def __iter__(self):
-        for k in range(self._len):
-            yield self[k]
-
-    def __repr__(self):
-        return "<multiprocessing.sharedctypes.%s_Array_%d object at %#x>" % (self._ctype.__name__, self._len, id(self))
 
 
 class SynchronizedStructArray(_Locked, _RawStructArray):
