@@ -909,26 +909,7 @@ impl Search {
         }
         n.chosen = lane;
         n.foot = None;
-        Some(Search {
-            nodes,
-            replay: j + 1,
-            pos: 0,
-            end: None,
-            rx: None,
-            before: Vec::new(),
-            world: World::default(),
-            taken: BTreeMap::new(),
-            seen: self.seen.clone(),
-            woken: BTreeSet::new(),
-            bound: self.bound,
-            cut: false,
-            reduce: self.reduce,
-            tracker: Tracker::default(),
-            visits: self.visits.clone(),
-            fresh_from: 0,
-            pruned: 0,
-            cycles: 0,
-        })
+        Some(Search { nodes, replay: j + 1, seen: self.seen.clone(), reduce: self.reduce, visits: self.visits.clone(), ..Search::new(self.bound, false) })
     }
 
     /// Begins a run made ahead: its policy, its tap, and where its choices
