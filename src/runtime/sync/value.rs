@@ -142,10 +142,11 @@ impl LaneRuntime {
     pub fn value_load(&self, id: u32, line: u32) -> LessonResult<Num> {
         let (slot, float) = self.shared_slot(id, ResKind::Value)?;
         self.enter_op(Op::Load, line);
-        let bits = {
-            let _g = Guard::new(&slot.mutex, self.lane);
-            slot.count.load(Relaxed)
-        };
+        // The record is written under the mutex, as a store's is: a read
+        // recorded after it let go could follow, in the records, a store
+        // that came after the read, and a replay would read another value.
+        let _g = Guard::new(&slot.mutex, self.lane);
+        let bits = slot.count.load(Relaxed);
         self.record_op(Op::Load, id, NONE, bits, -1, float as i64, None);
         Ok(Num::from_bits(bits, float))
     }
@@ -191,10 +192,8 @@ impl LaneRuntime {
         let (slot, float) = self.shared_slot(id, ResKind::Array)?;
         let j = self.array_index(slot, i)?;
         self.enter_op(Op::Load, line);
-        let x = {
-            let _g = Guard::new(&slot.mutex, self.lane);
-            self.array_read(slot, float)?[j]
-        };
+        let _g = Guard::new(&slot.mutex, self.lane);
+        let x = self.array_read(slot, float)?[j];
         self.record_op(Op::Load, id, NONE, x.bits(), j as i64, float as i64, None);
         Ok(x)
     }
@@ -220,10 +219,8 @@ impl LaneRuntime {
     pub fn array_all(&self, id: u32, line: u32) -> LessonResult<Vec<Num>> {
         let (slot, float) = self.shared_slot(id, ResKind::Array)?;
         self.enter_op(Op::Load, line);
-        let all = {
-            let _g = Guard::new(&slot.mutex, self.lane);
-            self.array_read(slot, float)?
-        };
+        let _g = Guard::new(&slot.mutex, self.lane);
+        let all = self.array_read(slot, float)?;
         self.record_op(Op::Load, id, NONE, all.len() as i64, -2, float as i64, None);
         Ok(all)
     }
