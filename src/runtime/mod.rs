@@ -209,9 +209,7 @@ impl LaneRuntime {
     /// Records a completed op.
     #[allow(clippy::too_many_arguments)]
     pub fn record_op(&self, op: Op, res: u32, other: u32, a: i64, b: i64, c: i64, detail: Option<&str>) {
-        self.count_op();
-        let body = OpBody { op: op as u16, other: lane16(other), res, a, b, c, d: 0 };
-        self.emit(RawKind::Op, body, detail.map(|d| (TextTag::Detail, d)));
+        self.record_op_d(op, res, other, a, b, c, 0, detail);
     }
 
     /// [`LaneRuntime::record_op`] with `d` (a queue item's digest:
