@@ -134,6 +134,11 @@ impl Node {
     fn asleep(&self, lane: Lane) -> bool {
         self.sleep.iter().any(|(l, _)| *l == lane)
     }
+    /// `lane` is not to be tried here now: tried already, asleep, or it
+    /// would begin a wait while another process can step.
+    fn passed_over(&self, lane: Lane) -> bool {
+        self.is_done(lane) || self.asleep(lane) || (self.waits.contains_key(&lane) && self.allowed().len() != self.enabled.len())
+    }
     /// `lane`, or a twin of it here (the reductions: see
     /// [`Keyed::twins`]), is chosen, tried or to be tried here: a step of
     /// `lane` here leads where one of those leads, up to names.
@@ -289,6 +294,13 @@ impl Search {
 
     fn prev(&self, i: usize) -> Option<Lane> {
         i.checked_sub(1).map(|p| self.nodes[p].chosen)
+    }
+
+    /// Stepping `lane` at node `i` would take the run past the bound of
+    /// preemptions.
+    fn past_bound(&self, i: usize, lane: Lane) -> bool {
+        let n = &self.nodes[i];
+        self.bound.is_some_and(|b| n.preemptions + preempts(n, self.prev(i), lane) as u32 > b)
     }
 
     /// Begins a run: returns the policy that steps it.
@@ -714,8 +726,6 @@ impl Search {
     fn next(&mut self, end: RunEnd) -> bool {
         let mut waited = end == RunEnd::Waited;
         while let Some(i) = self.nodes.len().checked_sub(1) {
-            let prev = self.prev(i);
-            let bound = self.bound;
             let n = &mut self.nodes[i];
             if waited {
                 // The choice here began a wait: it is not an interleaving of its own.
@@ -734,17 +744,16 @@ impl Search {
                 n.done.push((n.chosen, f));
             }
             let mut pick = None;
-            for &l in n.backtrack.iter().rev() {
-                if n.is_done(l) || n.asleep(l) || (n.waits.contains_key(&l) && n.allowed().len() != n.enabled.len()) {
-                    continue;
-                }
-                if bound.is_some_and(|b| n.preemptions + preempts(n, prev, l) as u32 > b) {
+            let tries: Vec<Lane> = n.backtrack.iter().rev().copied().filter(|&l| !n.passed_over(l)).collect();
+            for l in tries {
+                if self.past_bound(i, l) {
                     self.cut = true;
                     continue;
                 }
                 pick = Some(l);
                 break;
             }
+            let n = &mut self.nodes[i];
             if let Some(l) = pick {
                 n.chosen = l;
                 n.foot = None;
@@ -872,10 +881,7 @@ impl Search {
             let n = &self.nodes[i];
             // The first process [`Search::next`] would try at this node (a
             // later one would have it done, and its step, which is not known).
-            let first = n.backtrack.iter().rev().copied().find(|&l| {
-                !(l == n.chosen || n.is_done(l) || n.asleep(l) || (n.waits.contains_key(&l) && n.allowed().len() != n.enabled.len()))
-                    && !self.bound.is_some_and(|b| n.preemptions + preempts(n, self.prev(i), l) as u32 > b)
-            });
+            let first = n.backtrack.iter().rev().copied().find(|&l| l != n.chosen && !n.passed_over(l) && !self.past_bound(i, l));
             if let Some(l) = first {
                 let prefix: Vec<Lane> = self.nodes[..i].iter().map(|n| n.chosen).chain([l]).collect();
                 if !made(&prefix) {
