@@ -137,3 +137,46 @@ fn explore_killed_mid_search_leaves_nothing_its_one_guard_cleans_every_run() {
         }
     }
 }
+
+/// A conductor killed between making a run's segment and folder and
+/// telling its session guard of them (explore makes a run every few
+/// milliseconds, on two threads): the guard, whose pipe ended without the
+/// conductor's goodbye, removes what that conductor made that no run
+/// holds. After a goodbye it leaves the conductor's things alone (they may
+/// be a later guard's run, a moment before its `+`).
+#[test]
+fn a_session_guard_without_goodbye_removes_what_its_conductor_had_not_told_it_of() {
+    // Alone: the guard's conductor is this test process, whose runs made
+    // in other tests would have the same prefix.
+    let _alone = crate::common::heavy();
+    let me = std::process::id() as i32;
+    let start = forkscope::sys::start_time(me).unwrap();
+    for goodbye in [false, true] {
+        let tag = if goodbye { "b" } else { "a" };
+        let seg = format!("/dev/shm/{}{me}-{start}-{tag}0000000000000000000000000000000f", forkscope::shm::NAME_PREFIX);
+        let dir = forkscope::conductor::scratch_parent().join(format!("{}{me}-{start}-{tag}00000000000000f", forkscope::conductor::SCRATCH_PREFIX));
+        std::fs::write(&seg, b"").unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        let mut guard = Command::new(bin()).args(["guard", "--session"]).stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut pipe = guard.stdin.take().unwrap();
+            if goodbye {
+                pipe.write_all(b".\n").unwrap();
+            }
+        }
+        let t0 = Instant::now();
+        while guard.try_wait().unwrap().is_none() {
+            assert!(t0.elapsed() < Duration::from_secs(10), "the guard did not end");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let left = (std::path::Path::new(&seg).exists(), dir.exists());
+        let _ = std::fs::remove_file(&seg);
+        let _ = std::fs::remove_dir(&dir);
+        if goodbye {
+            assert_eq!(left, (true, true), "after goodbye the guard left its conductor's things alone");
+        } else {
+            assert_eq!(left, (false, false), "(segment, folder) still there after the guard without goodbye");
+        }
+    }
+}

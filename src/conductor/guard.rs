@@ -45,13 +45,21 @@ pub fn main(segment: &str, scratch: &std::path::Path) -> i32 {
 
 /// Runs the guard of a session's runs (see [`Shared`]): one line a message
 /// on stdin, tab-separated: `+ SEGMENT SCRATCH` (a run to watch), `g SEGMENT
-/// PGID START` (its group), `- SEGMENT` (it ended clean: let go of it). At
-/// the end of stdin every run still watched is cleaned up as [`main`]
-/// cleans up its one, all at once; and of a run let go, its segment and
-/// folder are removed if they are still there (the conductor was killed
-/// between the run's clean end and their removal: no one else will).
+/// PGID START` (its group), `- SEGMENT` (it ended clean: let go of it),
+/// `.` (goodbye: the conductor is done with this guard). At the end of
+/// stdin every run still watched is cleaned up as [`main`] cleans up its
+/// one, all at once; and of a run let go, its segment and folder are
+/// removed if they are still there (the conductor was killed between the
+/// run's clean end and their removal: no one else will). Without goodbye
+/// (the conductor was killed), what the conductor made and held and did
+/// not tell of yet — a run's segment or folder made a moment before its
+/// `+` — is removed too.
 pub fn session_main() -> i32 {
     use std::io::BufRead;
+    // The conductor, known while it lives.
+    let conductor = nix::unistd::getppid().as_raw();
+    let conductor_start = sys::start_time(conductor);
+    let mut goodbye = false;
     let _ = nix::unistd::setsid();
     let mut runs: Vec<Watched> = Vec::new();
     // Names only: a run let go keeps no mapping or lock here (hundreds of
@@ -76,6 +84,7 @@ pub fn session_main() -> i32 {
                     w.said = group.as_bytes().to_vec();
                 }
             }
+            (Some("."), None, None) => goodbye = true,
             (Some("-"), Some(seg), None) => {
                 if let Some(i) = runs.iter().position(|w| w.segment == seg) {
                     let w = runs.swap_remove(i);
@@ -104,6 +113,10 @@ pub fn session_main() -> i32 {
         if crate::conductor::is_scratch_dir(&scratch) {
             let _ = std::fs::remove_dir_all(&scratch);
         }
+    }
+    if !goodbye && let Some(start) = conductor_start {
+        crate::shm::sweep_of(conductor, start);
+        crate::conductor::sweep_scratch_of(conductor, start);
     }
     0
 }
@@ -167,6 +180,7 @@ impl Shared {
 
 impl Drop for Shared {
     fn drop(&mut self) {
+        self.say(&["."]);
         drop(self.pipe.lock().unwrap_or_else(|e| e.into_inner()).take());
         sys::wait_child(self.pid, true);
     }

@@ -52,7 +52,7 @@ use crate::sys;
 
 pub use drain::{DrainStats, Drainer};
 pub use input::Input;
-pub use scratch::{is_scratch_dir, scratch_parent, sweep_stale_scratch};
+pub use scratch::{is_scratch_dir, scratch_parent, sweep_scratch_of, sweep_stale_scratch};
 pub use spec::RunSpec;
 pub use undertaker::Undertaker;
 pub use ahead::Ahead;

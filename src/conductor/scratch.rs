@@ -19,6 +19,16 @@ pub fn is_scratch_dir(p: &Path) -> bool {
 
 /// Removes scratch folders of runs whose conductor is gone.
 pub fn sweep_stale_scratch() {
+    sweep_scratch(&|pid, start| !sys::is_same_live_process(pid, start));
+}
+
+/// Removes the scratch folders of the conductor `pid` started at `start`
+/// that no run holds (see [`crate::shm::sweep_of`]).
+pub fn sweep_scratch_of(pid: i32, start: u64) {
+    sweep_scratch(&|p, s| p == pid && s == start);
+}
+
+fn sweep_scratch(gone: &dyn Fn(i32, u64) -> bool) {
     let Ok(dir) = std::fs::read_dir(scratch_parent()) else { return };
     for e in dir.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -28,7 +38,7 @@ pub fn sweep_stale_scratch() {
         // namespace) and whose conductor is gone.
         if let (Some(Ok(pid)), Some(Ok(start))) = (it.next().map(str::parse::<i32>), it.next().map(str::parse::<u64>))
             && !sys::is_held_alive(&e.path())
-            && !sys::is_same_live_process(pid, start) {
+            && gone(pid, start) {
                 let _ = std::fs::remove_dir_all(e.path());
             }
     }

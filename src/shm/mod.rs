@@ -37,7 +37,7 @@ pub mod ring;
 mod segment;
 mod view;
 
-pub use segment::{Segment, sweep_stale, unlink};
+pub use segment::{Segment, sweep_of, sweep_stale, unlink};
 pub use view::View;
 
 /// Prefix of every segment name (in `/dev/shm`).

@@ -266,6 +266,20 @@ fn close_later(file: nix::fcntl::Flock<std::os::fd::OwnedFd>) {
 /// Removes segments in /dev/shm whose conductor is gone (not the same process
 /// any more), owned by us. Returns how many it removed.
 pub fn sweep_stale() -> usize {
+    sweep(&|pid, start| !crate::sys::is_same_live_process(pid, start))
+}
+
+/// Removes the segments of the conductor `pid` started at `start` that no
+/// run holds: what that conductor, killed, left between making a segment
+/// and telling its guard (the guard's sweep when its pipe ends without
+/// goodbye; it cannot wait for the conductor's end, which its zombie hides).
+pub fn sweep_of(pid: i32, start: u64) -> usize {
+    sweep(&|p, s| p == pid && s == start)
+}
+
+/// Removes our segments no run holds whose conductor (pid, start time)
+/// `gone` says is gone.
+fn sweep(gone: &dyn Fn(i32, u64) -> bool) -> usize {
     let Ok(dir) = std::fs::read_dir("/dev/shm") else { return 0 };
     let me = nix::unistd::geteuid().as_raw();
     let mut removed = 0;
@@ -290,7 +304,7 @@ pub fn sweep_stale() -> usize {
             Some((segment, _)) => crate::sys::is_held_alive(&std::path::Path::new("/dev/shm").join(segment)),
             None => crate::sys::is_held_alive(&entry.path()),
         };
-        if held || crate::sys::is_same_live_process(pid, start) {
+        if held || !gone(pid, start) {
             continue;
         }
         if std::fs::remove_file(entry.path()).is_ok() {
