@@ -200,7 +200,9 @@ class _Server:
             reply, line, self.asker, what = msg[:4]
             rt.serving("", line)
             answer = self.answer(msg[3:])
-            self.send(reply, answer)
+            # The list names objects by their addresses, which differ from
+            # run to run; records must not.
+            self.send(reply, answer, "%d objects" % len(self.objects) if what == "debug_info" else None)
             if what == "shutdown":
                 break
         # What the manager's objects hold outside the run goes with it
@@ -225,6 +227,10 @@ class _Server:
         try:
             if what in ("shutdown", "ready"):
                 return ("#RETURN", None)
+            if what == "number_of_objects":
+                return ("#RETURN", len(self.objects))
+            if what == "debug_info":
+                return ("#RETURN", self.debug_info())
             if what == "create":
                 # As CPython's server: a failed creation is its traceback.
                 try:
@@ -235,10 +241,19 @@ class _Server:
         except BaseException as e:
             return ("#ERROR", e)
 
-    def send(self, reply, answer):
+    def debug_info(self):
+        """The objects held, one entry each, in the order they were made
+        (as CPython's server lists them, but with no reference count: this
+        server keeps every object until it shuts down; and by typeid, not
+        by `str()`, which for a primitive would be an op of its own)."""
+        return "\n".join("  %s:       kept\n    %s" % (oid, entry[1]) for oid, entry in self.objects.items())
+
+    def send(self, reply, answer, shown=None):
         kind, value = answer
         q = queues.Queue._of(reply)
-        if kind in ("#ERROR", "#RETURN"):
+        if shown is not None:
+            pass
+        elif kind in ("#ERROR", "#RETURN"):
             shown = rt.short_repr(value)
         elif kind == "#TRACEBACK":
             shown = "RemoteError"
@@ -538,6 +553,16 @@ class BaseManager:
             oid, exposed = value
             return Token(typeid, self._address, oid), exposed, None
         _answer(kind, value)
+
+    def _number_of_objects(self):
+        """How many shared objects the manager holds: every one made since
+        it started (it counts no references and drops none before it shuts
+        down; CPython's drops an object when its last proxy goes)."""
+        return _answer(*_ask(self._address, ("number_of_objects",), "number_of_objects"))
+
+    def _debug_info(self):
+        """The shared objects the manager holds, one entry each."""
+        return _answer(*_ask(self._address, ("debug_info",), "debug_info"))
 
     def join(self, timeout=None):
         """Joins the manager process (if it has been started)."""

@@ -215,5 +215,8 @@ if __name__ == '__main__':
         m3.start()
     except mp.ProcessError as e:
         print("ProcessError", e)
+    # The manager's own accounting (what CPython's test suite asks at the
+    # end of each manager class).
+    print(type(m._number_of_objects()).__name__, type(m._debug_info()).__name__)
     m.shutdown()
     print("manager exitcode", m._process.exitcode)
