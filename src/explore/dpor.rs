@@ -242,6 +242,8 @@ pub struct Search {
     pub pruned: u32,
     /// Of those, runs ended where they came back to a state of their own (a cycle).
     pub cycles: u32,
+    /// Runs begun (for the dump of states, `FORKSCOPE_KEYS`).
+    runs_begun: u64,
 }
 
 /// Whether stepping `lane` at `node` after `prev` is a preemption.
@@ -273,6 +275,7 @@ impl Search {
             fresh_from: 0,
             pruned: 0,
             cycles: 0,
+            runs_begun: 0,
         }
     }
 
@@ -315,6 +318,8 @@ impl Search {
             s.taken.clear();
             s.woken.clear();
             s.tracker = Tracker::default();
+            s.tracker.dump = super::state::dump_on();
+            s.runs_begun += 1;
             s.fresh_from = s.replay.saturating_sub(1);
         }
         let me = this.clone();
@@ -458,6 +463,10 @@ impl Search {
                     return None;
                 }
                 node.pos = Some(p);
+            }
+            if self.tracker.dump {
+                let k = self.tracker.key().map_or("not known".to_string(), |k| format!("{:016x}", k.key));
+                eprintln!("state before step {i} of run {} (key {k}):\n{}", self.runs_begun, self.tracker.describe());
             }
             if self.reduce && i > 0 && let Some(k) = self.tracker.key() {
                 let sleep: Vec<Lane> = node.sleep.iter().map(|(l, _)| k.to_canon(*l)).collect();

@@ -67,6 +67,16 @@ struct Item {
     /// The same with a sleep's length left out (see [`Keyed::key`]).
     free: u64,
     refs: Vec<Lane>,
+    /// What the record says as hashed, and its line: kept only to dump
+    /// the states (`FORKSCOPE_KEYS`, [`Tracker::describe`]).
+    text: Option<Box<str>>,
+}
+
+/// Whether explore dumps each state it keys (`FORKSCOPE_KEYS` set): to
+/// see what keeps two states apart that should meet.
+pub fn dump_on() -> bool {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("FORKSCOPE_KEYS").is_some())
 }
 
 /// One process as a key has it: its lane (renamed), its parent, target,
@@ -145,6 +155,8 @@ pub struct Tracker {
     pub opaque: Option<&'static str>,
     /// Symmetry off (`--no-reduce` turns both off; this is for tests).
     pub no_symmetry: bool,
+    /// Keep each record's text for [`Tracker::describe`].
+    pub dump: bool,
 }
 
 fn hash_of(x: &impl Hash) -> u64 {
@@ -157,7 +169,7 @@ fn hash_of(x: &impl Hash) -> u64 {
 /// what its process cannot see: a semaphore's count after its acquire or
 /// release, whether the unit was handed over (both in the shared state,
 /// which the key holds), and, in `free`, a sleep's length.
-fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>) -> Option<Item> {
+fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>, keep_text: bool) -> Option<Item> {
     let mut refs = Vec::new();
     let mut k = r.kind.clone();
     match &mut k {
@@ -220,7 +232,8 @@ fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>) -> Option<Item> {
         }
         _ => h,
     };
-    Some(Item { h, free, refs })
+    let text = keep_text.then(|| format!("line {}: {text}", r.line).into_boxed_str());
+    Some(Item { h, free, refs, text })
 }
 
 impl Tracker {
@@ -344,7 +357,7 @@ impl Tracker {
         } else if r.lane != Lane::CONDUCTOR && !matches!(r.kind, RecordKind::Block { .. } | RecordKind::Park) {
             self.blocked.remove(&r.lane);
         }
-        if let Some(it) = item(r, &self.kinds) {
+        if let Some(it) = item(r, &self.kinds, self.dump) {
             self.hist.entry(about).or_default().push(it);
         }
     }
@@ -455,6 +468,41 @@ impl Tracker {
             })
             .collect();
         Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem, &self.flags, (&self.queues, &self.unfinished, &self.getters))))
+    }
+
+    /// The state now as the key sees it, for a person (`FORKSCOPE_KEYS`):
+    /// each process (lane, target, arguments' key, steps, waiting, ended)
+    /// with its history's records as hashed (with [`Tracker::dump`] on),
+    /// then the shared state. Two states that should meet and do not
+    /// differ somewhere in these lines.
+    pub fn describe(&self) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let lanes: std::collections::BTreeSet<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect();
+        for l in lanes {
+            let _ = writeln!(
+                out,
+                "  process {} target {:?} args {:?} parent {:?} steps {} waits on {:?} ended {}",
+                l.0,
+                self.target.get(&l).map(String::as_str).unwrap_or("-"),
+                self.args.get(&l).map(String::as_str).unwrap_or("-"),
+                self.parent.get(&l).map(|p| p.0),
+                self.steps.get(&l).copied().unwrap_or(0),
+                self.blocked.get(&l).map(|r| r.0),
+                self.ended.contains(&l)
+            );
+            for i in self.hist.get(&l).into_iter().flatten() {
+                let _ = writeln!(out, "    {}", i.text.as_deref().unwrap_or("(text not kept)"));
+            }
+        }
+        let holders: BTreeMap<u32, u32> = self.holder.iter().map(|(r, l)| (r.0, l.0)).collect();
+        let _ = writeln!(out, "  files {:?} reports {:?} lock holders {:?} semaphores {:?} events {:?} queues {:?}", self.files, self.reports, holders, self.sem, self.flags, self.queues);
+        if let Some(why) = self.opaque {
+            let _ = writeln!(out, "  not known: {why}");
+        } else if self.waits_unknown() {
+            let _ = writeln!(out, "  not known: a process waits where the order of waiters is not in the records");
+        }
+        out
     }
 
     /// What makes `lane` a twin of another process (see [`Keyed::twins`]),
@@ -594,6 +642,29 @@ mod tests {
         assert_eq!(ka.to_canon(Lane(2)), kb.to_canon(Lane(3)));
         // Without symmetry they differ: each buyer read another content.
         assert_ne!(tracker(true, &[2, 3]).key().unwrap().key, tracker(true, &[3, 2]).key().unwrap().key);
+    }
+
+    #[test]
+    fn the_dump_of_a_state_shows_what_tells_two_states_apart() {
+        // Two buyers that read other contents: the dump shows each read's
+        // content, the one place the two states differ.
+        let dump = |digest: i64| {
+            let mut t = Tracker { dump: true, ..Tracker::new(false) };
+            let key = |_: Lane| Some("k".to_string());
+            t.step(Some(Lane(1)), &[spawn(2)], None, &key);
+            t.step(Some(Lane(2)), &[read(2, digest)], None, &key);
+            t.describe()
+        };
+        let (a, b) = (dump(7), dump(8));
+        assert_ne!(a, b);
+        let differ: Vec<(&str, &str)> = a.lines().zip(b.lines()).filter(|(x, y)| x != y).collect();
+        assert_eq!(differ.len(), 1, "{a}\n{b}");
+        assert!(differ[0].0.contains("line 3:") && differ[0].0.contains("read_json") && differ[0].0.contains(r#"\"count\": 2"#), "{}", differ[0].0);
+        assert!(a.contains("process 2 target \"buy\" args \"k\" parent Some(1) steps 1 waits on None ended false"), "{a}");
+        // Not kept without the dump: the key's work stays as it was.
+        let mut t = Tracker::new(false);
+        t.step(Some(Lane(2)), &[read(2, 7)], None, &|_| None);
+        assert!(t.describe().contains("(text not kept)"));
     }
 
     #[test]
