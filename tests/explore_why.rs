@@ -117,3 +117,23 @@ fn the_python_decode_error_names_the_read_between_the_emptying_and_the_write() {
     );
     assert_eq!(c["why"]["en"][0], "Process-1 read ticket (line 10) after Process-2 emptied it (line 21, open 'w') and before Process-2 wrote it (line 21)", "{c}");
 }
+
+/// The same lesson as it opens (ten buyers), `x` with any bad outcome (the
+/// first one met): the buyers inside the lock also bought in another order
+/// than in the run that went well, but what failed is 查票's read, so that
+/// read is what the reasons name (they once named two buyers' reads on
+/// line 15, inside the lock).
+#[test]
+fn the_failed_process_read_is_named_not_the_buyers_turns_at_the_lock() {
+    let _share = crate::common::share();
+    let (_, v) = explore("pyerr10", &["ticket-race.py", "--first", "--json"]);
+    let c = &v.expect("JSON")["counterexample"];
+    let message = c["message"].as_str().unwrap();
+    assert!(message.contains("JSONDecodeError"), "{c}");
+    let failed = message.split(':').next().unwrap();
+    let why: Vec<&Value> = c["why"]["en"].as_array().unwrap().iter().filter(|w| !w.as_str().unwrap().starts_with("on a run that went well")).collect();
+    assert!(!why.is_empty(), "{c}");
+    for w in why {
+        assert!(w.as_str().unwrap().starts_with(&format!("{failed} read ticket (line 10) after ")), "{c}");
+    }
+}

@@ -23,8 +23,11 @@
 //! process before it writes the same thing (a read-modify-write: the value
 //! it writes comes from what it read), only those groups are kept: they are
 //! the ones the outcome depends on; when the run ended in waits that never
-//! ended (a deadlock), only the groups with such a wait; else every group
-//! (at most [`MOST`], the last ones).
+//! ended (a deadlock), only the groups with such a wait; when what was bad
+//! is a process's error or failed assert, only the groups of that process's
+//! last access among them (what it did last is what failed: a 查票 that read
+//! an emptied file, not the buyers' reads and writes inside the lock, whose
+//! order also differed); else every group (at most [`MOST`], the last ones).
 
 use std::collections::BTreeMap;
 
@@ -142,13 +145,14 @@ fn reversed(bad: &[Access], good: &[Access]) -> Vec<(usize, usize)> {
     out
 }
 
-/// Why `bad` went wrong where `good` did not (both runs kept their records).
-pub fn explain(bad: &Finished, good: &Finished) -> Conflicts {
-    explain_accesses(&accesses(bad), &accesses(good))
+/// Why `bad` went wrong where `good` did not (both runs kept their
+/// records); `failed`: the process whose error or failed assert made it bad.
+pub fn explain(bad: &Finished, good: &Finished, failed: Option<&str>) -> Conflicts {
+    explain_accesses(&accesses(bad), &accesses(good), failed)
 }
 
 /// [`explain`], from the runs' accesses.
-pub fn explain_accesses(bad: &[Access], good: &[Access]) -> Conflicts {
+pub fn explain_accesses(bad: &[Access], good: &[Access], failed: Option<&str>) -> Conflicts {
     let races = reversed(bad, good);
     // Grouped by their subject — the read when one of the two only reads
     // (what it read is what went wrong), else the earlier — and the other process.
@@ -165,10 +169,19 @@ pub fn explain_accesses(bad: &[Access], good: &[Access]) -> Conflicts {
     // A wait that never ended (a deadlock) and what came before it.
     let stuck = |i: usize, js: &[usize]| bad[i].op.starts_with("wait:") || js.iter().any(|j| bad[*j].op.starts_with("wait:"));
     let waits = groups.iter().any(|((i, _), js)| stuck(*i, js));
+    // The failed process's last access that is a subject.
+    let last_of_failed = failed.and_then(|p| groups.keys().filter(|(i, _)| bad[*i].process == p).map(|(i, _)| *i).max());
     let rmw = groups.keys().any(|(i, _)| feeds_a_write(*i));
     let mut why = Vec::new();
     for ((i, q), js) in groups {
-        if (waits && !stuck(i, &js)) || (!waits && rmw && !feeds_a_write(i)) {
+        let keep = if waits {
+            stuck(i, &js)
+        } else if let Some(last) = last_of_failed {
+            i == last
+        } else {
+            !rmw || feeds_a_write(i)
+        };
+        if !keep {
             continue;
         }
         let x = &bad[i];
@@ -207,7 +220,7 @@ mod tests {
     fn a_read_between_anothers_read_and_write_is_the_lost_update() {
         let good = vec![acc("P1", "read_text", 15, 1, 0), acc("P1", "truncate", 22, 2, 1), acc("P1", "write_text", 23, 3, 2), acc("P2", "read_text", 15, 4, 0), acc("P2", "truncate", 22, 5, 1), acc("P2", "write_text", 23, 6, 2)];
         let bad = vec![acc("P1", "read_text", 15, 1, 0), acc("P2", "read_text", 15, 2, 0), acc("P1", "truncate", 22, 3, 1), acc("P1", "write_text", 23, 4, 2), acc("P2", "truncate", 22, 5, 1), acc("P2", "write_text", 23, 6, 2)];
-        let c = explain_accesses(&bad, &good);
+        let c = explain_accesses(&bad, &good, None);
         assert_eq!(c.why.len(), 1, "{c:?}");
         assert_eq!((c.why[0].op.process.as_str(), c.why[0].op.line), ("P2", 15));
         assert_eq!(c.why[0].after, None);
@@ -220,7 +233,7 @@ mod tests {
     fn a_read_that_the_good_run_made_first_still_says_which_writes_it_fell_between() {
         let good = vec![acc("P1", "read_text", 10, 1, 0), acc("P2", "truncate", 21, 2, 0), acc("P2", "write_text", 22, 3, 1)];
         let bad = vec![acc("P2", "truncate", 21, 1, 0), acc("P1", "read_text", 10, 2, 0), acc("P2", "write_text", 22, 3, 1)];
-        let c = explain_accesses(&bad, &good);
+        let c = explain_accesses(&bad, &good, None);
         assert_eq!(c.why.len(), 1, "{c:?}");
         assert_eq!((c.why[0].op.process.as_str(), c.why[0].op.line), ("P1", 10));
         assert_eq!(c.why[0].after.as_ref().map(|a| a.line), Some(21));
@@ -231,9 +244,45 @@ mod tests {
     fn a_read_of_an_emptied_file_comes_after_the_emptying_and_before_the_write() {
         let good = vec![acc("P1", "truncate", 22, 1, 0), acc("P1", "write_text", 23, 2, 1), acc("P2", "read_text", 10, 3, 0)];
         let bad = vec![acc("P1", "truncate", 22, 1, 0), acc("P2", "read_text", 10, 2, 0), acc("P1", "write_text", 23, 3, 1)];
-        let c = explain_accesses(&bad, &good);
+        let c = explain_accesses(&bad, &good, None);
         assert_eq!(c.why.len(), 1, "{c:?}");
         assert_eq!(c.why[0].after.as_ref().map(|a| a.line), Some(22));
         assert_eq!(c.why[0].before.iter().map(|a| a.line).collect::<Vec<_>>(), [23]);
+    }
+
+    #[test]
+    fn a_failed_process_is_explained_by_its_last_access_not_by_others_read_modify_writes() {
+        // The ticket race's lock variant: P1's 查票 (line 10) read the file P3
+        // had emptied (line 21); inside the lock P3 and P4 bought in the
+        // other order than in the good run (reads line 15, writes line 21).
+        let good = vec![
+            acc("P4", "read_text", 15, 1, 0),
+            acc("P4", "truncate", 21, 2, 1),
+            acc("P4", "write_text", 21, 3, 2),
+            acc("P1", "read_text", 10, 4, 0),
+            acc("P3", "read_text", 15, 5, 0),
+            acc("P3", "truncate", 21, 6, 1),
+            acc("P3", "write_text", 21, 7, 2),
+        ];
+        let bad = vec![
+            acc("P3", "read_text", 15, 1, 0),
+            acc("P3", "truncate", 21, 2, 1),
+            acc("P1", "read_text", 10, 3, 0),
+            acc("P3", "write_text", 21, 4, 2),
+            acc("P4", "read_text", 15, 5, 0),
+            acc("P4", "truncate", 21, 6, 1),
+            acc("P4", "write_text", 21, 7, 2),
+        ];
+        let c = explain_accesses(&bad, &good, Some("P1"));
+        assert!(c.why.iter().all(|w| (w.op.process.as_str(), w.op.line) == ("P1", 10)), "{c:?}");
+        // Between P3's emptying and its write (it also came before P4's
+        // writes, which the good run had before it).
+        let p3 = c.why.iter().find(|w| w.after.as_ref().is_some_and(|a| a.process == "P3")).expect("P3's emptying named");
+        assert_eq!(p3.after.as_ref().map(|a| a.line), Some(21));
+        assert_eq!(p3.before.iter().map(|a| (a.process.as_str(), a.line)).collect::<Vec<_>>(), [("P3", 21)]);
+        // Without naming the failed process, the buyers' read-modify-writes
+        // (whose order differed too) are what is said.
+        let c = explain_accesses(&bad, &good, None);
+        assert!(c.why.iter().all(|w| w.op.line == 15), "{c:?}");
     }
 }

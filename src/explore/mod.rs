@@ -391,7 +391,7 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
     let note = format!("{how}, {} steps — {kind}: {message} ({} steps chosen, {} in all; found in a run of {found_steps})", m.chosen.len(), m.chosen.len(), m.run.summary.steps);
     let rec = Recording::of_run(&RunSpec { seed, ..opts.spec.clone() }, &m.run.schedule, &m.run.records, Some(m.run.summary.outcome), &note);
     rec.save(&path)?;
-    let conflicts = explain(opts, &m.run, goods)?;
+    let conflicts = explain(opts, &m.run, goods, &kind)?;
     Ok((Failure { kind, message, run, seed, policy, saved: path, steps: m.run.summary.steps, found_steps, chosen: m.chosen.len(), conflicts }, m.runs))
 }
 
@@ -399,11 +399,17 @@ fn save_minimised(lesson: &Lesson, opts: &ExploreOptions, bad: Bad, goods: &[hea
 /// explains it in the fewest reasons, then ops (of `goods`, the first runs that went well,
 /// in the order the search made them; when none of them explains it, the
 /// run in which every process runs on without preemption, if that one goes well).
-fn explain(opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::Finished]) -> anyhow::Result<conflicts::Conflicts> {
+/// `kind`: what was bad (see [`judge`]); for an error or a failed assert,
+/// the process that raised it is the one explained.
+fn explain(opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::Finished], kind: &str) -> anyhow::Result<conflicts::Conflicts> {
+    let failed = matches!(kind, "error" | "assertion")
+        .then(|| bad.summary.findings.iter().find(|x| x.kind == kind).and_then(|x| x.processes.first()))
+        .flatten()
+        .map(String::as_str);
     let bad = conflicts::accesses(bad);
     let best = goods
         .iter()
-        .map(|g| conflicts::explain_accesses(&bad, &conflicts::accesses(g)))
+        .map(|g| conflicts::explain_accesses(&bad, &conflicts::accesses(g), failed))
         .filter(|c| !c.is_empty())
         .min_by_key(|c| (c.why.len(), c.bad_order.len()));
     if let Some(best) = best {
@@ -416,7 +422,7 @@ fn explain(opts: &ExploreOptions, bad: &headless::Finished, goods: &[headless::F
     if judge(&serial).is_some() || serial.summary.outcome != Outcome::Completed {
         return Ok(conflicts::Conflicts::default());
     }
-    Ok(conflicts::explain_accesses(&bad, &conflicts::accesses(&serial)))
+    Ok(conflicts::explain_accesses(&bad, &conflicts::accesses(&serial), failed))
 }
 
 /// A run, what was bad in it (kind, message), and why.
@@ -431,7 +437,10 @@ pub fn run_explained(spec: RunSpec, exe: PathBuf, policy: Policy) -> anyhow::Res
     let opts = ExploreOptions { spec, runs: 1, out: None, run_timeout: Duration::from_secs(30), exe, preemptions: None, budget: None, progress: false, progress_json: false, bad: None, reduce: false, first: false, workers: 1 };
     let f = run_once(&opts, opts.spec.seed, policy, None)?;
     let bad = judge(&f);
-    let why = if bad.is_some() { explain(&opts, &f, &[])? } else { conflicts::Conflicts::default() };
+    let why = match &bad {
+        Some((kind, _)) => explain(&opts, &f, &[], kind)?,
+        None => conflicts::Conflicts::default(),
+    };
     Ok((f, bad, why))
 }
 
