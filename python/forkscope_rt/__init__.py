@@ -276,6 +276,9 @@ _in_locals = set()
 # explore keys sleeps' lengths (src/explore/state.rs). Sent with its
 # variables (a `C` line).
 clock_read = False
+# This process has started a thread (threads.start): its variables sent at
+# each gate carry digests of its memory too (`memory_text`).
+threaded = False
 # Types whose instances are the run's own objects (a Value, a Queue, a
 # Process): their repr may be an op, or the state of another process, so
 # they show by their type (and name) only.
@@ -365,6 +368,103 @@ def locals_text(f):
     return "\n".join(out)
 
 
+def _full_repr(obj):
+    """`obj`'s repr for explore's key: as `_short` makes it, with bounds
+    a hundred times as large; `None` when even those cut it (`...`)."""
+    global _full_reprs
+    if _full_reprs is None:
+        import reprlib
+
+        class Full(reprlib.Repr):
+            def repr_instance(self, x, level):
+                own = _own(x)
+                return own if own is not None else reprlib.Repr.repr_instance(self, x, level)
+
+        _full_reprs = Full()
+        for bound in ("maxlist", "maxtuple", "maxdict", "maxset", "maxfrozenset", "maxdeque", "maxarray"):
+            setattr(_full_reprs, bound, 1000)
+        _full_reprs.maxstring = _full_reprs.maxother = _full_reprs.maxlong = 6000
+        _full_reprs.maxlevel = 8
+    try:
+        r = _own(obj) or _full_reprs.repr(obj)
+    except Exception:
+        return None
+    return None if "..." in r else _ADDRESS.sub("", r)
+
+
+_full_reprs = None
+
+
+_blake2b = None
+
+
+def _digest(text):
+    """64 bits of BLAKE2b of `text`, as hex."""
+    global _blake2b
+    if _blake2b is None:
+        try:
+            from _blake2 import blake2b as _blake2b  # C, without hashlib's OpenSSL start
+        except ImportError:
+            from hashlib import blake2b as _blake2b
+    return _blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _vars_digest(parts):
+    """A digest of `parts` (name, value) by their full reprs, or `?` when
+    one is not shown in full."""
+    out = []
+    for name, value in parts:
+        if not _shown(name, value):
+            continue
+        r = _full_repr(value)
+        if r is None:
+            return "?"
+        out.append("%s\t%s" % (name, r))
+    return _digest("\n".join(out))
+
+
+def memory_text(f):
+    """What a process that has threads keys for explore (src/explore/
+    state.rs): its threads share memory that no record shows. `KF`: a
+    digest of this thread's frames in the user's file (function, line,
+    every variable by its full repr); `KG`: of the module's globals. `?`
+    when something is not shown in full (a repr too long, too many frames).
+    model/locals.rs skips these lines."""
+    frames = []
+    g = f
+    n = 0
+    while g is not None:
+        if g.f_code.co_filename == USER_FILE:
+            n += 1
+            if n > FRAMES_MAX:
+                frames = None
+                break
+            d = _vars_digest(list(g.f_locals.items()))
+            if d == "?":
+                frames = None
+                break
+            frames.append("%s:%d:%s" % (g.f_code.co_name, g.f_lineno, d))
+        g = g.f_back
+    kf = "?" if frames is None else _digest("|".join(frames))
+    return "\nKF\t%s\nKG\t%s" % (kf, _vars_digest(list(f.f_globals.items())))
+
+
+def send_memory_at_end():
+    """At a thread's end (its last gate, in no frame of the user's file),
+    while stepped: the digests of `memory_text` with no frames, so that
+    explore knows its process's globals there too."""
+    if not threaded or _MODE is None or _MODE.value != _PAUSED:
+        return
+    main = sys.modules.get("__main__")
+    if getattr(main, "__file__", None) != USER_FILE:
+        return
+    try:
+        b, n = text("KF\t0\nKG\t%s" % _vars_digest(list(vars(main).items())))
+        lib.fs_text(_abi.TEXT_LOCALS, b, n, 0)
+    except Exception:
+        pass
+
+
 def send_locals(f):
     """Gives the runtime this thread's variables at the op it is about to
     take (frame `f`, the innermost in the user's file). Called only while
@@ -376,6 +476,8 @@ def send_locals(f):
     _in_locals.add(me)
     try:
         t = locals_text(f)
+        if threaded:
+            t += memory_text(f)
         if clock_read:
             # A line model/locals.rs skips: for explore's keying alone.
             t += "\nC\tclock"

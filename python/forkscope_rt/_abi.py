@@ -43,7 +43,7 @@ SIGNATURES = {
     "fs_ended": ((c_uint32,), c_int64),
     "fs_signal": ((c_uint32, c_int32, c_uint32), c_int64),
     "fs_finish": ((c_int32,), c_int64),
-    "fs_thread_prepare": ((c_char_p, c_size_t, c_uint32, c_uint32), c_int64),
+    "fs_thread_prepare": ((c_char_p, c_size_t, c_char_p, c_size_t, c_uint32, c_uint32), c_int64),
     "fs_thread_commit": ((c_uint32, c_uint32), c_int64),
     "fs_thread_failed": ((c_uint32,), c_int64),
     "fs_thread_attach": ((c_uint32,), c_int64),

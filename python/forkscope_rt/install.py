@@ -19,11 +19,21 @@ def install():
     forks.install()
     thread_sync.install(threading)
     threads.install()
+    threads.args_key = _thread_args_key
     for name, patch in _PATCHES.items():
         if name in sys.modules:
             patch(sys.modules[name])
         else:
             sys.meta_path.insert(0, _PatchFinder(name, patch))
+
+
+def _thread_args_key(thread):
+    """What a thread's lane's target carries after `threading.Thread`: the
+    key of its function and arguments, as a forked child's (explore's
+    symmetry, docs/commands.md)."""
+    from multiprocessing import popen_fork
+
+    return popen_fork.ARGS_KEY + popen_fork._args_key(thread)
 
 
 def _chain_signals():

@@ -24,6 +24,9 @@ import forkscope_rt as rt
 from forkscope_rt import ok
 
 _real = {}
+# `thread` -> the separator and the key of its function and arguments
+# (`multiprocessing.popen_fork`'s, a layer above: set by `install`).
+args_key = None
 
 
 def _from_forkscope(f):
@@ -37,7 +40,12 @@ def start(self):
     line = rt.line()
     b, n = rt.text(self.name)
     daemon = 1 if self.daemon else 0
-    lane = ok(rt.lib.fs_thread_prepare(b, n, daemon, line))
+    # Its target carries the key of its function and arguments, as a
+    # forked child's does (explore's symmetry: threads of one function on
+    # the same arguments are interchangeable).
+    tb, tn = rt.text("threading.Thread" + (args_key(self) if args_key is not None else ""))
+    lane = ok(rt.lib.fs_thread_prepare(b, n, tb, tn, daemon, line))
+    rt.threaded = True
     self._fs_lane = lane
     self.run = _laned_run(self, self.run, lane)
     invoke = self.__dict__.get("_invoke_excepthook")
@@ -79,6 +87,7 @@ def _laned_run(thread, run, lane):
 def _end(thread):
     """The thread's lane ends; in a child this thread forked, the child
     does (see `forks._end_with`)."""
+    rt.send_memory_at_end()
     rt.lib.fs_thread_end()
     if thread.__dict__.get("_fs_end_process"):
         from forkscope_rt import hooks

@@ -43,10 +43,16 @@
 //! the other leads, names swapped: the search tries one of them
 //! ([`super::dpor`]).
 //!
+//! **Threads** ([`Tracker::memory`]): the lanes of a process that started
+//! a thread share memory no record shows, so each live one is keyed by a
+//! digest of its frames' variables too, and the process by a digest of its
+//! module's globals, both sent at each gate (`KF`, `KG` lines of `Locals`);
+//! between an op of one of its lanes and its next gate they are not known.
+//!
 //! **Not known** (no key, nothing pruned): a resource other than a Lock, a
 //! Semaphore or an Event (queues, pipes, values, pools, sockets: their
-//! contents are not all in the records), a thread (threads share variables
-//! no record shows), a file read or written with no digest, a directory
+//! contents are not all in the records), a thread whose variables are not
+//! sent, a file read or written with no digest, a directory
 //! listing, `input()`, a timeout, a signal, terminate/kill, a process blocked
 //! on a resource other than an Event (the order of waiters is not in the
 //! records).
@@ -81,7 +87,7 @@ pub fn dump_on() -> bool {
 
 /// One process as a key has it: its lane (renamed), its parent, target,
 /// arguments' key, steps, and history (each record's hash and the lanes it names).
-type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String>, Option<&'a u32>, (Option<&'a ResId>, Option<&'a i64>), Vec<(u64, Vec<Lane>)>);
+type ProcessKey<'a> = (Lane, Option<Lane>, Option<&'a String>, Option<&'a String>, Option<&'a u32>, (Option<&'a ResId>, Option<&'a i64>, Option<u64>), Vec<(u64, Vec<Lane>)>);
 
 /// A state key, and the renaming that made it (lane → its canonical lane).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +157,20 @@ pub struct Tracker {
     locals: BTreeMap<Lane, String>,
     /// Processes that ended.
     ended: std::collections::BTreeSet<Lane>,
+    /// The lanes of a process that has threads (its main lane and every
+    /// thread's), each with its process's main lane: they share memory no
+    /// record shows, so each is keyed by its variables too, and the process
+    /// by its module's globals ([`Tracker::memory`]).
+    thread_root: BTreeMap<Lane, Lane>,
+    /// A threaded process's module globals (the digest, `KG` line, of the
+    /// latest `Locals` record of any of its lanes), by its main lane.
+    globals: BTreeMap<Lane, String>,
+    /// Each lane of a threaded process: the digest of its frames' variables
+    /// (the `KF` line of its latest `Locals` record).
+    frames: BTreeMap<Lane, String>,
+    /// Threaded processes (by main lane) in which code ran since the latest
+    /// `Locals` record of one of their lanes: their globals are not known.
+    stale: std::collections::BTreeSet<Lane>,
     /// Why states of this run are not known from here on.
     pub opaque: Option<&'static str>,
     /// Symmetry off (`--no-reduce` turns both off; this is for tests).
@@ -268,7 +288,10 @@ impl Tracker {
         match &r.kind {
             RecordKind::Spawn { child, target, .. } => {
                 if target == "threading.Thread" {
-                    self.unknown("a thread (threads share variables no record shows)");
+                    // Its process's lanes share memory from here on.
+                    let root = self.thread_root.get(&r.lane).copied().unwrap_or(r.lane);
+                    self.thread_root.insert(r.lane, root);
+                    self.thread_root.insert(*child, root);
                 }
                 self.parent.insert(*child, r.lane);
                 self.target.insert(*child, target.clone());
@@ -342,12 +365,35 @@ impl Tracker {
         }
         match &r.kind {
             RecordKind::Locals { text } if r.lane != Lane::CONDUCTOR => {
-                self.locals.insert(r.lane, text.clone());
+                // The digests of a threaded process's memory (`KF`, `KG`)
+                // are kept apart: the globals are the process's.
+                let own: Vec<&str> = text.lines().filter(|l| !l.starts_with("KF\t") && !l.starts_with("KG\t")).collect();
+                self.locals.insert(r.lane, own.join("\n"));
+                let line = |k: &str| text.lines().find_map(|l| l.strip_prefix(k)).map(str::to_string);
+                if let Some(&root) = self.thread_root.get(&r.lane)
+                    && let (Some(kf), Some(kg)) = (line("KF\t"), line("KG\t"))
+                {
+                    self.frames.insert(r.lane, kf);
+                    self.globals.insert(root, kg);
+                    self.stale.remove(&root);
+                }
             }
             RecordKind::Ended { process, .. } => {
                 self.ended.insert(*process);
             }
             _ => {}
+        }
+        // Code of a threaded process ran after this record (an op done, a
+        // line printed, a resource made): its globals may have changed
+        // until one of its lanes sends its variables at its next gate. Not
+        // after a thread's `exit` (its code has returned: what follows is
+        // `threading`'s own).
+        let thread_exit = matches!(r.kind, RecordKind::Op { op: Op::Exit, .. }) && self.thread_root.get(&r.lane).is_some_and(|root| *root != r.lane);
+        if !thread_exit
+            && !matches!(r.kind, RecordKind::Locals { .. } | RecordKind::Park | RecordKind::Grant { .. } | RecordKind::Mode { .. } | RecordKind::Block { .. } | RecordKind::Closing)
+            && let Some(&root) = self.thread_root.get(&r.lane)
+        {
+            self.stale.insert(root);
         }
         if let RecordKind::Wake { woken, res, .. } = &r.kind {
             self.blocked.remove(woken);
@@ -433,6 +479,35 @@ impl Tracker {
         self.blocked.values().any(|r| !matches!(self.kinds.get(r), Some(ResKind::Event | ResKind::Queue | ResKind::JoinableQueue)))
     }
 
+    /// What a lane of a threaded process holds that no record shows: its
+    /// frames' variables at its gate and, for the process's main lane, the
+    /// module's globals (threads share them), each by a digest of the full
+    /// reprs (`forkscope_rt.memory_text`). `Ok(None)` for a lane of a
+    /// process without threads, or one that ended; `Err` when they are not
+    /// all known (not sent, a repr too long, code run since).
+    fn memory(&self, lane: Lane) -> Result<Option<u64>, ()> {
+        let Some(&root) = self.thread_root.get(&lane) else { return Ok(None) };
+        if self.ended.contains(&lane) {
+            return Ok(None);
+        }
+        let known = |d: Option<&String>| d.filter(|d| d.as_str() != "?").cloned().ok_or(());
+        let own = known(self.frames.get(&lane))?;
+        let globals = if lane == root {
+            if self.stale.contains(&root) {
+                return Err(());
+            }
+            Some(known(self.globals.get(&root))?)
+        } else {
+            None
+        };
+        Ok(Some(hash_of(&(own, globals))))
+    }
+
+    /// A threaded process's memory is not all known now (see [`Tracker::memory`]).
+    fn threads_unknown(&self) -> bool {
+        self.thread_root.keys().any(|l| self.memory(*l).is_err())
+    }
+
     /// Where `lane` stands among the getters blocked on its queue.
     fn getter_at(&self, lane: Lane) -> Option<usize> {
         self.getters.values().find_map(|g| g.iter().position(|l| *l == lane))
@@ -451,7 +526,7 @@ impl Tracker {
     /// is its history. The shared state is as in the key. No renaming: a
     /// cycle is within one run.
     pub fn position(&self) -> Option<u64> {
-        if self.opaque.is_some() || self.waits_unknown() {
+        if self.opaque.is_some() || self.waits_unknown() || self.threads_unknown() {
             return None;
         }
         let lanes: std::collections::BTreeSet<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect();
@@ -464,7 +539,7 @@ impl Tracker {
                     Some(text) if !self.ended.contains(&l) => hash_of(&(0u8, text, items.last())),
                     _ => hash_of(&(1u8, self.steps.get(&l), items)),
                 };
-                (l, hash_of(&(self.parent.get(&l), self.target.get(&l), self.args.get(&l), (self.blocked.get(&l), self.handed.get(&l)), h)))
+                (l, hash_of(&(self.parent.get(&l), self.target.get(&l), self.args.get(&l), (self.blocked.get(&l), self.handed.get(&l)), h, self.memory(l).ok())))
             })
             .collect();
         Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem, &self.flags, (&self.queues, &self.unfinished, &self.getters))))
@@ -510,7 +585,7 @@ impl Tracker {
     /// (`None` when the state is not known, symmetry is off, or `lane` is
     /// in no class or started a process).
     pub fn twin_shape(&self, lane: Lane) -> Option<u64> {
-        if self.no_symmetry || self.opaque.is_some() || self.waits_unknown() || self.parent.values().any(|p| *p == lane) {
+        if self.no_symmetry || self.opaque.is_some() || self.waits_unknown() || self.threads_unknown() || self.parent.values().any(|p| *p == lane) {
             return None;
         }
         let class = (self.target.get(&lane)?, self.args.get(&lane)?);
@@ -521,12 +596,12 @@ impl Tracker {
         let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&lane).map(|v| v.iter().map(|i| (h(i), i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
         let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == lane).map(|(r, _)| *r).collect();
         let parent = self.parent.get(&lane).map(|p| name(*p));
-        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), (self.blocked.get(&lane), self.getter_at(lane), self.handed.get(&lane)), hist, held)))
+        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), (self.blocked.get(&lane), self.getter_at(lane), self.handed.get(&lane)), hist, held, self.memory(lane).ok())))
     }
 
     /// The key of the state now, or `None` when it is not known.
     pub fn key(&self) -> Option<Keyed> {
-        if self.opaque.is_some() || self.waits_unknown() {
+        if self.opaque.is_some() || self.waits_unknown() || self.threads_unknown() {
             return None;
         }
         let lanes: Vec<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
@@ -541,7 +616,7 @@ impl Tracker {
         let shape = |l: Lane| {
             let items: Vec<(u64, u64)> = self.hist.get(&l).map(|v| v.iter().map(|i| (h(l, i), i.h)).collect()).unwrap_or_default();
             let free: Vec<u64> = items.iter().map(|i| i.0).collect();
-            (hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), (self.blocked.get(&l), self.getter_at(l), self.handed.get(&l)), free)), hash_of(&items))
+            (hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), (self.blocked.get(&l), self.getter_at(l), self.handed.get(&l)), free, self.memory(l).ok())), hash_of(&items))
         };
         // Interchangeable processes: the same target and arguments' key.
         let mut classes: BTreeMap<(&String, &String), Vec<Lane>> = BTreeMap::new();
@@ -573,7 +648,7 @@ impl Tracker {
                 .iter()
                 .map(|&l| {
                     let hist = self.hist.get(&l).map(|v| v.iter().map(|i| (if exact { i.h } else { h(l, i) }, i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
-                    (canon(l), self.parent.get(&l).map(|p| name(*p)), self.target.get(&l), self.args.get(&l), self.steps.get(&l), (self.blocked.get(&l), self.handed.get(&l)), hist)
+                    (canon(l), self.parent.get(&l).map(|p| name(*p)), self.target.get(&l), self.args.get(&l), self.steps.get(&l), (self.blocked.get(&l), self.handed.get(&l), self.memory(l).ok().flatten()), hist)
                 })
                 .collect();
             per.sort_by_key(|p| p.0);
@@ -586,7 +661,7 @@ impl Tracker {
             let alike = |l: Lane| {
                 let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&l).map(|v| v.iter().map(|i| (h(l, i), i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
                 let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == l).map(|(r, _)| *r).collect();
-                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), (self.blocked.get(&l), self.getter_at(l), self.handed.get(&l)), hist, held))
+                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), (self.blocked.get(&l), self.getter_at(l), self.handed.get(&l)), hist, held, self.memory(l).ok()))
             };
             let groups: Vec<(Lane, u64)> = members.iter().map(|l| (*l, alike(*l))).collect();
             // A process that started others is no one's twin: swapping it
@@ -875,6 +950,37 @@ mod tests {
         let mut th = tracker(false, &[2]);
         th.step(Some(Lane(1)), &[rec(1, RecordKind::Spawn { child: Lane(4), pid: 100, ppid: 1, daemon: false, name: "t".into(), target: "threading.Thread".into() })], None, &|_| None);
         assert!(th.key().is_none());
+    }
+
+    #[test]
+    fn a_threaded_process_is_keyed_by_its_memory_known_only_at_a_gate() {
+        let thread = |child: u32| rec(1, RecordKind::Spawn { child: Lane(child), pid: 100, ppid: 100, daemon: false, name: format!("t{child}"), target: "threading.Thread".into() });
+        let mem = |lane: u32, kf: &str, kg: &str| locals(lane, &format!("F\tf\t3\nKF\t{kf}\nKG\t{kg}"));
+        let op = |lane: u32| rec(lane, RecordKind::Op { op: Op::Sleep, res: None, other: None, a: 0, b: 1, c: 0, d: 0, detail: None });
+        let run = |kg: &str| {
+            let mut t = Tracker::new(false);
+            t.step(Some(Lane(1)), &[thread(2), thread(3), mem(1, "a", "g0")], None, &|_| Some("k".to_string()));
+            t.step(Some(Lane(2)), &[mem(2, "b", "g0")], None, &|_| None);
+            t.step(Some(Lane(3)), &[mem(3, "b", "g0")], None, &|_| None);
+            // Thread 2 runs: code ran after its op until its gate.
+            t.step(Some(Lane(2)), &[op(2)], None, &|_| None);
+            assert!(t.key().is_none() && t.position().is_none(), "the globals are not known between an op and the next gate");
+            t.step(Some(Lane(2)), &[mem(2, "c", kg)], None, &|_| None);
+            t
+        };
+        let (a, b, c) = (run("g1").key().unwrap(), run("g1").key().unwrap(), run("g2").key().unwrap());
+        assert_eq!(a.key, b.key);
+        assert_ne!(a.key, c.key, "other globals: another state, the histories alike");
+        assert!(!a.twins(Lane(2), Lane(3)), "thread 2 moved on");
+        // Two threads of one function at one place are twins; a variable
+        // not shown in full (`?`) leaves the state not known.
+        let mut t = Tracker::new(false);
+        t.step(Some(Lane(1)), &[thread(2), thread(3), mem(1, "a", "g0")], None, &|_| Some("k".to_string()));
+        t.step(Some(Lane(2)), &[mem(2, "b", "g0")], None, &|_| None);
+        t.step(Some(Lane(3)), &[mem(3, "b", "g0")], None, &|_| None);
+        assert!(t.key().unwrap().twins(Lane(2), Lane(3)));
+        t.step(Some(Lane(3)), &[mem(3, "?", "g0")], None, &|_| None);
+        assert!(t.key().is_none());
     }
 
     fn put(lane: u32, digest: i64, depth: i64, c: i64, other: Option<u32>) -> Record {

@@ -764,19 +764,21 @@ pub extern "C" fn fs_finish(code: i32) -> i64 {
 // ---- threads ----------------------------------------------------------------------
 
 /// `t.start()`, first half (in the starting thread): the gate and the
-/// thread's lane, named `name` after this process (`MainProcess/Thread-1`).
+/// thread's lane, named `name` after this process (`MainProcess/Thread-1`),
+/// its target `target` (`threading.Thread`, then the key of its function
+/// and arguments after [`crate::vocab::ARGS_KEY`], for explore's symmetry).
 /// Python then starts the OS thread, which calls `fs_thread_attach(lane)`,
 /// and this thread `fs_thread_commit` (or `fs_thread_failed`).
 ///
 /// # Safety
-/// `name`/`nn` as for [`text`].
+/// `name`/`nn` and `target`/`tn` as for [`text`].
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn fs_thread_prepare(name: *const u8, nn: usize, daemon: u32, line: u32) -> i64 {
+pub unsafe extern "C" fn fs_thread_prepare(name: *const u8, nn: usize, target: *const u8, tn: usize, daemon: u32, line: u32) -> i64 {
     // SAFETY: per this function's contract.
-    let name = unsafe { text(name, nn) };
+    let (name, target) = unsafe { (text(name, nn), text(target, tn)) };
     with_rt(|rt| {
         let full = format!("{}/{name}", rt.name());
-        let (lane, trt) = rt.thread_prepare(&full, daemon != 0, line)?;
+        let (lane, trt) = rt.thread_prepare(&full, &target, daemon != 0, line)?;
         THREADS.lock().unwrap_or_else(|p| p.into_inner()).push((lane, Attached(trt)));
         Ok(lane as i64)
     })

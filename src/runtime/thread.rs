@@ -27,14 +27,15 @@ use crate::shm::record::Op;
 impl LaneRuntime {
     /// `t.start()`, first half: the gate, the thread's lane (named `name`,
     /// under this process), and the runtime the new thread will use.
-    pub fn thread_prepare(&self, name: &str, daemon: bool, line: u32) -> LessonResult<(u32, LaneRuntime)> {
+    pub fn thread_prepare(&self, name: &str, target: &str, daemon: bool, line: u32) -> LessonResult<(u32, LaneRuntime)> {
         self.enter_op(Op::Start, line);
         let lane = self.v.alloc_lane(self.home)?;
         let l = self.v.lane(lane).expect("allocated lane is in range");
         l.daemon.store(daemon as u32, Relaxed);
         l.thread.store(1, Relaxed);
         l.name.set(name);
-        l.target.set("threading.Thread");
+        // `threading.Thread`, then its arguments' key (see `crate::vocab::ARGS_KEY`).
+        l.target.set(if crate::vocab::split_target(target).0 == "threading.Thread" { target } else { "threading.Thread" });
         // The process's identity, name and daemon flag: what the thread's
         // `current_process()` is (its lane has the thread's own name).
         let (identity, process_name, process_daemon) = {
