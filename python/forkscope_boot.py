@@ -23,9 +23,11 @@ def _zygote(lib):
     the new process's pid, or a negative number if none was made. Ends at
     the end of stdin (its starter is gone).
 
-    The new process is made by a double fork: its parent ends at once, so it
-    becomes a child of its starter (the conductor is the child subreaper), as
-    a process it started itself would be. It then takes what a fresh start
+    The new process is a child of its starter, as a process it started
+    itself would be: made by one fork as the zygote's *sibling* (`clone`
+    with `CLONE_PARENT`, see `_sibling_fork`), or where that cannot be
+    done, by a double fork whose middle process ends at once (the starter
+    is the child subreaper: it adopts the grandchild). It then takes what a fresh start
     would have had: its own process group (`SESSION` 1: its own session),
     stdin and stdout on /dev/null, the starter's working folder, the run's
     mark in the environment it was started with (written over this process's
@@ -63,6 +65,8 @@ def _zygote(lib):
     if at_arg >= 0 and at_env >= 0:
         where = (arg_start + at_arg + 1, env_start + at_env + len(mark) + 1)
     room = len(placeholder)
+    # The real ones: `_ready` patches them for the runs (`forks`, `hooks`).
+    fork, waitpid, _exit = os.fork, os.waitpid, os._exit
     requests, answers = os.dup(0), os.dup(1)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
@@ -70,15 +74,24 @@ def _zygote(lib):
     os.close(null)
     _ready(lib)
 
+    sibling = _sibling_fork()
+
     def spare():
-        """Forks the next spare (a grandchild, adopted by the starter once
-        its parent ended), which reads the next request itself; returns
-        the read end of a pipe on which it says `t` once it took one."""
+        """Forks the next spare (the starter's child: a sibling of the
+        zygote, or a grandchild adopted by the starter once its parent
+        ended), which reads the next request itself; returns the read end
+        of a pipe on which it says `t` once it took one."""
+        nonlocal sibling
         r, w = os.pipe()
-        middle = os.fork()
+        middle = -1 if sibling is None else sibling()
+        direct = middle >= 0
+        if not direct:
+            # (Refused once: double forks from now on.)
+            sibling = None
+            middle = fork()
         if middle == 0:
             try:
-                if os.fork() == 0:
+                if direct or fork() == 0:
                     os.close(r)
                     os.write(answers, b"spare %d\n" % os.getpid())
                     if where is not None:
@@ -92,7 +105,7 @@ def _zygote(lib):
                         got = os.read(requests, 4096)
                         if not got:
                             # The starter is gone.
-                            os._exit(0)
+                            _exit(0)
                         line += got
                     os.close(requests)
                     os.write(w, b"t")
@@ -101,7 +114,7 @@ def _zygote(lib):
                     encoded = seg.encode()
                     if where is None or len(encoded) > room:
                         os.write(answers, b"-22\n")
-                        os._exit(0)
+                        _exit(0)
                     if session == "1":
                         os.setsid()
                     else:
@@ -120,9 +133,10 @@ def _zygote(lib):
                 raise
             except BaseException:
                 pass
-            os._exit(0)
+            _exit(0)
         os.close(w)
-        os.waitpid(middle, 0)
+        if not direct:
+            waitpid(middle, 0)
         return r
 
     import select
@@ -138,9 +152,77 @@ def _zygote(lib):
                 p = select.poll()
                 p.register(requests, select.POLLIN)
                 if any(ev & (select.POLLHUP | select.POLLERR) for _, ev in p.poll(0)):
-                    os._exit(0)
+                    _exit(0)
     except _Started:
         return
+
+
+def _sibling_fork():
+    """A fork whose child is the caller's *sibling*: a child of the
+    caller's parent (`clone(CLONE_PARENT)`), made by the one fork, where
+    the double fork made two and the middle process's end (its page
+    tables copied, its pages faulted in, its memory torn down, its
+    reaping: about a millisecond of CPU a run). The rest is what
+    `os.fork()` does: CPython's before/after-fork handling (its locks, its
+    `os.register_at_fork` handlers) around the call, and what glibc's
+    fork does that the bare system call does not: the child's thread id
+    written where glibc keeps it (`CLONE_CHILD_SETTID` at the address the
+    kernel has for the thread, `PR_GET_TID_ADDRESS`) and its robust-mutex
+    list registered again. Only in a process with one thread (the zygote),
+    as a fork of the whole process is then what glibc's fork gives.
+
+    Returns a function that forks and gives the child's pid (0 in the
+    child; -1, having made none, if the kernel refused), or None where
+    this cannot be done (another architecture, a kernel without
+    `PR_GET_TID_ADDRESS`, more than one thread): the caller double forks."""
+    import ctypes
+
+    numbers = {"x86_64": (56, 273, 274), "aarch64": (220, 99, 100)}.get(os.uname().machine)
+    if numbers is None or len(os.listdir("/proc/self/task")) != 1:
+        return None
+    sys_clone, sys_set_robust, sys_get_robust = numbers
+    # PyDLL: the GIL stays held through each call, as through os.fork().
+    libc = ctypes.PyDLL(None, use_errno=True)
+    syscall = libc.syscall
+    syscall.restype = ctypes.c_long
+    syscall.argtypes = [ctypes.c_long] * 6
+    prctl = libc.prctl
+    prctl.restype = ctypes.c_int
+    prctl.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    tid_at = ctypes.c_void_p()
+    head, size = ctypes.c_void_p(), ctypes.c_size_t()
+    PR_GET_TID_ADDRESS = 40
+    if prctl(PR_GET_TID_ADDRESS, ctypes.addressof(tid_at), 0, 0, 0) != 0 or not tid_at.value:
+        return None
+    if ctypes.c_int.from_address(tid_at.value).value != os.getpid():
+        return None
+    if syscall(sys_get_robust, 0, ctypes.addressof(head), ctypes.addressof(size), 0, 0, 0) != 0:
+        return None
+    CLONE_PARENT, CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID = 0x8000, 0x1000000, 0x200000
+    # What glibc's fork asks (the thread id written into the child, and
+    # cleared at its end), and the parent's parent. The signal at the
+    # child's end is the zygote's own (SIGCHLD), as for any CLONE_PARENT.
+    flags = CLONE_PARENT | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID
+    api = ctypes.pythonapi
+    before, after_parent, after_child = api.PyOS_BeforeFork, api.PyOS_AfterFork_Parent, api.PyOS_AfterFork_Child
+    for f in (before, after_parent, after_child):
+        f.restype = None
+        f.argtypes = []
+    # x86_64: clone(flags, stack, parent_tid, child_tid, tls); aarch64:
+    # clone(flags, stack, parent_tid, tls, child_tid).
+    where = (tid_at.value, 0) if sys_clone == 56 else (0, tid_at.value)
+
+    def fork():
+        before()
+        pid = syscall(sys_clone, flags, 0, 0, where[0], where[1], 0)
+        if pid == 0:
+            syscall(sys_set_robust, head.value, size.value, 0, 0, 0, 0)
+            after_child()
+        else:
+            after_parent()
+        return pid
+
+    return fork
 
 
 class _Started(BaseException):
@@ -150,10 +232,12 @@ class _Started(BaseException):
 
 def _ready(lib):
     """What every run's main does first and the same for each, done once in
-    the zygote before its forks: the library's functions declared, and the
+    the zygote before its forks: the library's functions declared, the
     modules the program's start imports (forkscope's `multiprocessing`, and
-    what the lane streams and signal handling import) loaded. None of it
-    touches the run (nothing is attached yet)."""
+    what the lane streams and signal handling import) loaded, forkscope's
+    patches made (`install.prepare`) and the patterns that name a
+    program's locks and queues compiled. None of it touches the run
+    (nothing is attached yet)."""
     import forkscope_rt as rt
 
     rt.bind(lib)
@@ -163,6 +247,11 @@ def _ready(lib):
     import multiprocessing.process  # noqa: F401
 
     _Stash().preload(_PRELOAD)
+    # After the preload, as a run's `install` comes after its imports.
+    from forkscope_rt import install
+
+    install.prepare()
+    rt.warm_names()
 
 
 # What the stash (see `_Stash`) holds ready: the modules the lessons import

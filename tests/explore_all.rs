@@ -701,6 +701,15 @@ fn the_ready_interpreter_and_its_spares_end_with_their_explore_however_it_ends()
                 spares = spares_of(pid);
             }
             assert!(spares.len() == 1, "no spare (or more than one) seen under explore {pid} {params:?}: {spares:?}");
+            if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
+                // Each spare is made by one fork, as the zygote's sibling
+                // (`CLONE_PARENT`): the zygote never had a child of its own
+                // to reap (a double fork's middle process), so the page
+                // faults of its reaped children (`cminflt`) are none.
+                let stat = std::fs::read_to_string(format!("/proc/{}/stat", zygotes[0])).unwrap_or_default();
+                let cminflt = stat.rsplit(')').next().and_then(|r| r.split_whitespace().nth(8)).and_then(|x| x.parse::<u64>().ok());
+                assert_eq!(cminflt, Some(0), "the zygote {} reaped children of its own (a double fork's middle processes): {stat}", zygotes[0]);
+            }
             zygotes.extend(spares);
             std::thread::sleep(Duration::from_millis(500));
             // SAFETY: a plain kill of our own child.

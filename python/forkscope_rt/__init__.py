@@ -614,6 +614,19 @@ def _calls(expression, constructor):
     return re.match(r"\s*(?:[\w.]|\(\))*\b%s\s*\(" % re.escape(constructor), expression) is not None
 
 
+# What `created_name` is asked for by forkscope's own side: the
+# constructors of multiprocessing, threading and a manager's types.
+_CONSTRUCTORS = ("Lock", "RLock", "Semaphore", "BoundedSemaphore", "Event", "Condition", "Barrier", "Queue", "JoinableQueue", "SimpleQueue", "Pipe", "Value", "RawValue", "Array", "RawArray", "Pool", "Client", "accept", "socket", "list", "dict", "Namespace")
+
+
+def warm_names():
+    """Compiles the pattern `_calls` uses for each constructor (`re` keeps
+    them): done by explore's ready interpreter before its forks, where
+    each run's process compiled the one of its first Lock or Queue."""
+    for constructor in _CONSTRUCTORS:
+        _calls("", constructor)
+
+
 def _top_level_parts(line, start):
     """The byte spans of the comma-separated expressions of `line` from
     character `start` on (commas inside brackets or strings do not count)."""

@@ -768,12 +768,13 @@ def getpass(prompt="Password: ", stream=None):
 
 def install():
     """Lane streams for stdout and stderr, the run's clocks and sleeps,
-    `open`, `input` and `os._exit` (see `install.install` for the rest)."""
+    `open`, `input` and `os._exit` (see `install.install` for the rest;
+    the capture of descriptors 1 and 2 is the process's own, made once it
+    is attached: `capture_descriptors`)."""
     global _streams
     _streams = (LaneStream(rt._abi.STREAM_STDOUT, "<stdout>"), LaneStream(rt._abi.STREAM_STDERR, "<stderr>"))
     sys.stdout = sys.__stdout__ = _streams[0]
     sys.stderr = sys.__stderr__ = _streams[1]
-    capture_descriptors()
     _install_time()
     builtins.open = tracked_open
     builtins.input = read_line

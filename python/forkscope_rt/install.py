@@ -11,9 +11,32 @@ import forkscope_rt as rt
 from forkscope_rt import forks, hooks, thread_sync, threads
 
 
+# Whether `prepare` was done in this interpreter (by explore's ready
+# interpreter before its forks, or by `install`).
+_prepared = False
+
+
 def install():
+    """Everything, in a process attached to its lane: what `prepare` does
+    (unless done before the fork that made this process), then what is
+    the process's own: its capture of descriptors 1 and 2."""
+    if not _prepared:
+        prepare()
+    hooks.capture_descriptors()
+
+
+def prepare():
+    """What does not depend on the run or the process: the patches of
+    `print`'s streams, clocks, sleeps, files, `os.fork`, threads and
+    threading's primitives, and of the modules patched when imported. A
+    zygote (`forkscope_boot._ready`) does it once before its forks, so
+    that a run's main does not, at each run (its work and the pages it
+    writes, which a fork makes copies of). Nothing here touches the lane,
+    opens a descriptor or starts a thread."""
+    global _prepared
     import threading
 
+    _prepared = True
     hooks.install()
     _chain_signals()
     forks.install()

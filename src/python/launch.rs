@@ -19,10 +19,12 @@
 //! boot). One zygote per forkscope process and hash seed; it ends with the
 //! forkscope process (at the end of its stdin) or at [`zygote_end`]. Any
 //! failure falls back to the exec. The zygote forks ahead: the next run's
-//! main waits as a *spare* (adopted by this process, `--zygote spare…` in
-//! `ps`) while a run steps, and a request only hands it the run; the library's
-//! functions are declared and forkscope's `multiprocessing` imported once,
-//! before any fork. A spare never used ends and is reaped with the zygote.
+//! main waits as a *spare* (a child of this process: the zygote's sibling,
+//! made by one fork with `CLONE_PARENT`, or adopted after a double fork;
+//! `--zygote spare…` in `ps`) while a run steps, and a request only hands it
+//! the run; the library's functions are declared, forkscope's
+//! `multiprocessing` imported and its patches made once, before any fork.
+//! A spare never used ends and is reaped with the zygote.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -190,7 +192,7 @@ struct Zygote {
     key: (PathBuf, PathBuf, u64, usize),
     /// The pids of the spares it made (forked ahead, see the boot's
     /// `_zygote`) that have not yet become a run's main: our children
-    /// (adopted), to end and reap with it.
+    /// (the zygote's siblings, or adopted), to end and reap with it.
     spares: Vec<i32>,
 }
 
@@ -225,7 +227,7 @@ impl Drop for Zygote {
         // `spare` line may still be on its way. Every holder of the answers' pipe gone: the end of it.
         while self.answer(2_000).is_some() {}
         for pid in std::mem::take(&mut self.spares) {
-            // Only while it is our child (adopted; reaped here if it has
+            // Only while it is our child (reaped here if it has
             // ended): the pid is its own until we reap it.
             if crate::sys::wait_child(pid, false) == crate::sys::ChildWait::Running {
                 crate::sys::kill(pid, libc::SIGKILL);
