@@ -309,20 +309,26 @@ def _own(obj):
     return "<%s>" % kind
 
 
+def _reprs_with(**bounds):
+    """A `reprlib.Repr` with `bounds` that shows forkscope's own objects
+    by their names (`_own`)."""
+    import reprlib
+
+    class Reprs(reprlib.Repr):
+        def repr_instance(self, x, level):
+            own = _own(x)
+            return own if own is not None else reprlib.Repr.repr_instance(self, x, level)
+
+    reprs = Reprs()
+    for bound, value in bounds.items():
+        setattr(reprs, bound, value)
+    return reprs
+
+
 def _short(obj):
     global _reprs
     if _reprs is None:
-        import reprlib
-
-        class Reprs(reprlib.Repr):
-            def repr_instance(self, x, level):
-                own = _own(x)
-                return own if own is not None else reprlib.Repr.repr_instance(self, x, level)
-
-        _reprs = Reprs()
-        _reprs.maxstring = REPR_MAX
-        _reprs.maxother = REPR_MAX
-        _reprs.maxlevel = 2
+        _reprs = _reprs_with(maxstring=REPR_MAX, maxother=REPR_MAX, maxlevel=2)
     try:
         r = _own(obj) or _reprs.repr(obj)
     except Exception as e:  # a broken __repr__ must not break the program
@@ -373,18 +379,8 @@ def _full_repr(obj):
     a hundred times as large; `None` when even those cut it (`...`)."""
     global _full_reprs
     if _full_reprs is None:
-        import reprlib
-
-        class Full(reprlib.Repr):
-            def repr_instance(self, x, level):
-                own = _own(x)
-                return own if own is not None else reprlib.Repr.repr_instance(self, x, level)
-
-        _full_reprs = Full()
-        for bound in ("maxlist", "maxtuple", "maxdict", "maxset", "maxfrozenset", "maxdeque", "maxarray"):
-            setattr(_full_reprs, bound, 1000)
-        _full_reprs.maxstring = _full_reprs.maxother = _full_reprs.maxlong = 6000
-        _full_reprs.maxlevel = 8
+        many = dict.fromkeys(("maxlist", "maxtuple", "maxdict", "maxset", "maxfrozenset", "maxdeque", "maxarray"), 1000)
+        _full_reprs = _reprs_with(maxstring=6000, maxother=6000, maxlong=6000, maxlevel=8, **many)
     try:
         r = _own(obj) or _full_reprs.repr(obj)
     except Exception:
