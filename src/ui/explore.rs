@@ -284,8 +284,17 @@ impl SearchView {
                 };
                 (
                     match l {
-                        Lang::En => format!("… explore --all: {} runs ({:.1} runs/s), {} interleavings{bad}, at least {} to try — x stops", p.runs, p.runs_per_s, p.interleavings, p.open),
-                        Lang::Zh => format!("… explore --all:{} 次运行(每秒 {:.1} 次),{} 种交错{bad},至少还有 {} 种 —— x 停止", p.runs, p.runs_per_s, p.interleavings, p.open),
+                        // What is left is known only in part: the open
+                        // choices; what lies beyond them is not.
+                        Lang::En => format!(
+                            "… explore --all: {} runs ({:.1} runs/s), {} interleaving{} run to the end{bad}; left: {} known, how many more unknown — x stops",
+                            p.runs,
+                            p.runs_per_s,
+                            p.interleavings,
+                            if p.interleavings == 1 { "" } else { "s" },
+                            p.open
+                        ),
+                        Lang::Zh => format!("… explore --all:{} 次运行(每秒 {:.1} 次),{} 种交错跑完{bad};剩下:已知 {} 种,还有多少未知 —— x 停止", p.runs, p.runs_per_s, p.interleavings, p.open),
                     },
                     None,
                 )
@@ -528,6 +537,19 @@ mod tests {
             assert!(zh.contains("10 次在已搜索过的状态处停下"), "{zh}");
             assert!(reduced.label(Lang::En).contains("verified in 13 runs"), "{}", reduced.label(Lang::En));
         }
+    }
+
+    /// The progress line does not read as nearly done: what is left
+    /// beyond the open choices is said to be unknown (it once said "at
+    /// least 11 to try" for hundreds of seconds).
+    #[test]
+    fn the_progress_line_says_what_is_left_is_known_only_in_part() {
+        let p = SearchView::Running(Progress { runs: 249, runs_per_s: 12.8, interleavings: 1, open: 20, bad: 0 });
+        let (en, zh) = (p.banner(Lang::En).0, p.banner(Lang::Zh).0);
+        assert!(en.contains("1 interleaving run to the end; left: 20 known, how many more unknown"), "{en}");
+        assert!(zh.contains("剩下:已知 20 种,还有多少未知"), "{zh}");
+        let p = SearchView::Running(Progress { runs: 9, runs_per_s: 3.0, interleavings: 4, open: 2, bad: 1 });
+        assert!(p.banner(Lang::En).0.contains("4 interleavings run to the end, 1 bad"), "{}", p.banner(Lang::En).0);
     }
 
     #[test]
