@@ -189,6 +189,11 @@ fn hash_of(x: &impl Hash) -> u64 {
 /// what its process cannot see: a semaphore's count after its acquire or
 /// release, whether the unit was handed over (both in the shared state,
 /// which the key holds), and, in `free`, a sleep's length.
+/// `res` is a queue (a Queue or a JoinableQueue), whose items the state follows.
+fn is_queue(kinds: &BTreeMap<ResId, ResKind>, res: Option<ResId>) -> bool {
+    res.is_some_and(|r| matches!(kinds.get(&r), Some(ResKind::Queue | ResKind::JoinableQueue)))
+}
+
 fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>, keep_text: bool) -> Option<Item> {
     let mut refs = Vec::new();
     let mut k = r.kind.clone();
@@ -216,7 +221,7 @@ fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>, keep_text: bool) -> Option
         }
         _ => {}
     }
-    let queue = |res: &Option<ResId>| res.is_some_and(|r| matches!(kinds.get(&r), Some(ResKind::Queue | ResKind::JoinableQueue)));
+    let queue = |res: &Option<ResId>| is_queue(kinds, *res);
     match &mut k {
         // A queue's hand-overs are the queue's: who was woken is in the
         // shared state (a getter handed its item, the waiters).
@@ -321,7 +326,7 @@ impl Tracker {
                     }
                     _ => {}
                 },
-                _ if res.is_some_and(|x| matches!(self.kinds.get(&x), Some(ResKind::Queue | ResKind::JoinableQueue))) => self.queue_op(r),
+                _ if is_queue(&self.kinds, *res) => self.queue_op(r),
                 _ => self.unknown("an op whose result is not all in its record (a pipe, value, pool, socket, input, listing, signal)"),
             },
             RecordKind::Resource { res, kind, capacity, .. } => {
@@ -344,7 +349,7 @@ impl Tracker {
                 }
             }
             RecordKind::Block { op, res, timed, .. } if *op != Op::Sleep => {
-                let queue = res.is_some_and(|x| self.queues.contains_key(&x));
+                let queue = is_queue(&self.kinds, *res);
                 if *timed {
                     self.unknown("a wait with a timeout");
                 } else if queue && matches!(op, Op::Put | Op::PutNowait) {
@@ -508,9 +513,29 @@ impl Tracker {
         self.thread_root.keys().any(|l| self.memory(*l).is_err())
     }
 
-    /// Where `lane` stands among the getters blocked on its queue.
-    fn getter_at(&self, lane: Lane) -> Option<usize> {
-        self.getters.values().find_map(|g| g.iter().position(|l| *l == lane))
+    /// What `lane` waits on, where it stands among the getters blocked on
+    /// a queue, and the item a put handed it (what a twin must share).
+    fn waiting(&self, lane: Lane) -> (Option<&ResId>, Option<usize>, Option<&i64>) {
+        let getter_at = self.getters.values().find_map(|g| g.iter().position(|l| *l == lane));
+        (self.blocked.get(&lane), getter_at, self.handed.get(&lane))
+    }
+
+    /// The processes the state has (every lane but the conductor's).
+    fn lanes(&self) -> std::collections::BTreeSet<Lane> {
+        self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect()
+    }
+
+    /// Why the state now is not known, if it is not.
+    fn not_known(&self) -> Option<&'static str> {
+        if let Some(why) = self.opaque {
+            Some(why)
+        } else if self.waits_unknown() {
+            Some("a process waits where the order of waiters is not in the records")
+        } else if self.threads_unknown() {
+            Some("a threaded process's memory is not all known now")
+        } else {
+            None
+        }
     }
 
     /// The state now as a *position*, for finding a cycle within one run
@@ -526,10 +551,10 @@ impl Tracker {
     /// is its history. The shared state is as in the key. No renaming: a
     /// cycle is within one run.
     pub fn position(&self) -> Option<u64> {
-        if self.opaque.is_some() || self.waits_unknown() || self.threads_unknown() {
+        if self.not_known().is_some() {
             return None;
         }
-        let lanes: std::collections::BTreeSet<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect();
+        let lanes = self.lanes();
         let per: Vec<(Lane, u64)> = lanes
             .iter()
             .map(|&l| {
@@ -553,7 +578,7 @@ impl Tracker {
     pub fn describe(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let lanes: std::collections::BTreeSet<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect();
+        let lanes = self.lanes();
         for l in lanes {
             let _ = writeln!(
                 out,
@@ -572,10 +597,8 @@ impl Tracker {
         }
         let holders: BTreeMap<u32, u32> = self.holder.iter().map(|(r, l)| (r.0, l.0)).collect();
         let _ = writeln!(out, "  files {:?} reports {:?} lock holders {:?} semaphores {:?} events {:?} queues {:?}", self.files, self.reports, holders, self.sem, self.flags, self.queues);
-        if let Some(why) = self.opaque {
+        if let Some(why) = self.not_known() {
             let _ = writeln!(out, "  not known: {why}");
-        } else if self.waits_unknown() {
-            let _ = writeln!(out, "  not known: a process waits where the order of waiters is not in the records");
         }
         out
     }
@@ -585,7 +608,7 @@ impl Tracker {
     /// (`None` when the state is not known, symmetry is off, or `lane` is
     /// in no class or started a process).
     pub fn twin_shape(&self, lane: Lane) -> Option<u64> {
-        if self.no_symmetry || self.opaque.is_some() || self.waits_unknown() || self.threads_unknown() || self.parent.values().any(|p| *p == lane) {
+        if self.no_symmetry || self.not_known().is_some() || self.parent.values().any(|p| *p == lane) {
             return None;
         }
         let class = (self.target.get(&lane)?, self.args.get(&lane)?);
@@ -596,15 +619,15 @@ impl Tracker {
         let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&lane).map(|v| v.iter().map(|i| (h(i), i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
         let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == lane).map(|(r, _)| *r).collect();
         let parent = self.parent.get(&lane).map(|p| name(*p));
-        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), (self.blocked.get(&lane), self.getter_at(lane), self.handed.get(&lane)), hist, held, self.memory(lane).ok())))
+        Some(hash_of(&(class, parent, self.steps.get(&lane), self.ended.contains(&lane), self.waiting(lane), hist, held, self.memory(lane).ok())))
     }
 
     /// The key of the state now, or `None` when it is not known.
     pub fn key(&self) -> Option<Keyed> {
-        if self.opaque.is_some() || self.waits_unknown() || self.threads_unknown() {
+        if self.not_known().is_some() {
             return None;
         }
-        let lanes: Vec<Lane> = self.hist.keys().chain(self.steps.keys()).chain(self.parent.keys()).copied().filter(|l| *l != Lane::CONDUCTOR).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        let lanes: Vec<Lane> = self.lanes().into_iter().collect();
         // A record's hash in the key: a sleep's length left out for a
         // Python process (one that sent its variables: it says when it reads
         // a clock, which the search then sees below the state; see
@@ -616,7 +639,7 @@ impl Tracker {
         let shape = |l: Lane| {
             let items: Vec<(u64, u64)> = self.hist.get(&l).map(|v| v.iter().map(|i| (h(l, i), i.h)).collect()).unwrap_or_default();
             let free: Vec<u64> = items.iter().map(|i| i.0).collect();
-            (hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), (self.blocked.get(&l), self.getter_at(l), self.handed.get(&l)), free, self.memory(l).ok())), hash_of(&items))
+            (hash_of(&(self.target.get(&l), self.args.get(&l), self.steps.get(&l), self.waiting(l), free, self.memory(l).ok())), hash_of(&items))
         };
         // Interchangeable processes: the same target and arguments' key.
         let mut classes: BTreeMap<(&String, &String), Vec<Lane>> = BTreeMap::new();
@@ -661,7 +684,7 @@ impl Tracker {
             let alike = |l: Lane| {
                 let hist: Vec<(u64, Vec<Lane>)> = self.hist.get(&l).map(|v| v.iter().map(|i| (h(l, i), i.refs.iter().map(|r| name(*r)).collect())).collect()).unwrap_or_default();
                 let held: Vec<ResId> = self.holder.iter().filter(|(_, h)| **h == l).map(|(r, _)| *r).collect();
-                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), (self.blocked.get(&l), self.getter_at(l), self.handed.get(&l)), hist, held, self.memory(l).ok()))
+                hash_of(&(c, self.parent.get(&l).map(|p| name(*p)), self.steps.get(&l), self.ended.contains(&l), self.waiting(l), hist, held, self.memory(l).ok()))
             };
             let groups: Vec<(Lane, u64)> = members.iter().map(|l| (*l, alike(*l))).collect();
             // A process that started others is no one's twin: swapping it
