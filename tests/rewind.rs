@@ -182,6 +182,40 @@ fn rewind_across_a_kill_and_into_a_deadlock() {
     s.shutdown();
 }
 
+/// A kill is settled only once its end is drawn: the dashboard that looks
+/// after the killed process was reaped, but before it drained the end, does
+/// not call the run settled (it did, and a rewind test then kept a state
+/// without the kill's `ended_holding` finding, on a loaded CI machine).
+#[test]
+fn a_killed_process_is_settled_only_once_its_end_is_in_the_model() {
+    let _share = crate::common::share();
+    let mut s = session("deadlock", &[]);
+    settle(&mut s);
+    while s.dash.model.deadlock().is_none() {
+        assert!(s.steps() < 40, "round-robin steps deadlock alex and egon");
+        s.step(None);
+        settle(&mut s);
+    }
+    let egon = s.dash.model.processes.values().find(|p| p.name == "egon").map(|p| p.lane).expect("egon");
+    select_long_ago(&mut s, egon);
+    s.signal(libc::SIGKILL);
+    // The reaper has written egon's end and the run is quiescent again, but
+    // nothing has drained since: a status taken now must not say settled.
+    let t0 = Instant::now();
+    while !s.run_quiescent() {
+        assert!(t0.elapsed() < Duration::from_secs(30), "egon's end is reaped");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    s.toggle_statements();
+    s.toggle_statements();
+    assert!(s.dash.model.processes[&egon].state.is_live(), "the model has not seen egon's end yet");
+    assert!(!s.dash.status.settled, "settled before egon's end was drawn");
+    settle(&mut s);
+    assert!(!s.dash.model.processes[&egon].state.is_live(), "settled with egon's end drawn");
+    assert!(s.dash.model.findings.iter().any(|f| f.kind == "ended_holding"), "and the lock it died holding named: {:?}", s.dash.model.findings);
+    s.shutdown();
+}
+
 /// The rewound schedule is the run's own: stepping the selected process (s)
 /// and switching to statement steps (l) are replayed as they were taken.
 #[test]

@@ -461,6 +461,11 @@ impl Run {
         self.drainer.drain(&self.seg.view(), out, flush);
     }
 
+    /// Every record published so far has been drained (see [`Drainer::caught_up`]).
+    pub fn caught_up(&self) -> bool {
+        self.drainer.caught_up(&self.seg.view())
+    }
+
     /// At most `n` records per [`drain`](Self::drain) (see [`Drainer::set_budget`]).
     pub fn set_drain_budget(&mut self, n: usize) {
         self.drainer.set_budget(n);

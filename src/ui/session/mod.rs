@@ -203,6 +203,13 @@ impl Session {
         self.ended_at.is_none() && (!self.run.is_paused() || self.step.is_some())
     }
 
+    /// The run alone is quiescent (see [`Run::quiescent`]), whether or not
+    /// the dashboard has drawn its last records yet (tests wait on it).
+    #[doc(hidden)]
+    pub fn run_quiescent(&self) -> bool {
+        self.run.quiescent()
+    }
+
     /// A step is under way, or a rewind is granting the schedule again
     /// (its next step is due as soon as the last one settled, or its run's
     /// main has parked): the dashboard looks again within milliseconds.
@@ -394,7 +401,9 @@ impl Session {
         st.corrupt = stats.corrupt;
         st.frozen = self.dash.model.processes.keys().copied().filter(|l| self.run.is_frozen(*l)).collect::<BTreeSet<Lane>>();
         st.cpu = self.run.cpu_percent(self.dash.model.live().map(|p| p.lane));
-        st.settled = self.step.is_none() && (self.ended_at.is_some() || self.run.quiescent());
+        // Quiet now, and the model has every record: a process killed
+        // between the last drain and now is quiet but its end not yet drawn.
+        st.settled = self.step.is_none() && (self.ended_at.is_some() || (self.run.quiescent() && self.run.caught_up()));
         // The timeline's right edge: the run's clock while it runs; paused
         // (or ended) it stands still, and moves only with the records of steps.
         let running = matches!(st.mode, Mode::Running | Mode::Joining { .. });
