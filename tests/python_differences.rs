@@ -37,7 +37,7 @@ fn small_differences_print_what_cpython_prints() {
     python3();
     let mut files: Vec<String> = std::fs::read_dir(repo("tests/python/differences")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".py") && !n.starts_with('_')).collect();
     files.sort();
-    for want in ["cwd_after_chdir.py", "pool_worker_exception.py", "value_without_lock.py", "primitive_reprs.py", "spawned_start_method.py", "manager_unexposed_method.py", "pool_imap_lazy.py", "pool_imap_infinite.py", "thread_lock_repr.py", "pool_maxtasksperchild.py", "no_hidden_threads.py", "queue_maxsize_feeder.py", "pool_imap_unordered.py", "connection_in_message.py", "signal_interrupts_wait.py", "signal_ends_sleep_and_joins.py", "signal_rest_of_timeout.py", "queue_put_waits_behind_feeder.py", "barrier_action_before_release.py", "shared_memory_manager.py", "array_of_structures.py"] {
+    for want in ["cwd_after_chdir.py", "pool_worker_exception.py", "value_without_lock.py", "primitive_reprs.py", "spawned_start_method.py", "manager_unexposed_method.py", "pool_imap_lazy.py", "pool_imap_infinite.py", "thread_lock_repr.py", "pool_maxtasksperchild.py", "no_hidden_threads.py", "queue_maxsize_feeder.py", "pool_imap_unordered.py", "connection_in_message.py", "signal_interrupts_wait.py", "signal_ends_sleep_and_joins.py", "signal_rest_of_timeout.py", "queue_put_waits_behind_feeder.py", "barrier_action_before_release.py", "shared_memory_manager.py", "array_of_structures.py", "synchronized_wrappers.py"] {
         assert!(files.iter().any(|f| f == want), "tests/python/differences/{want} is missing");
     }
     compare_side_by_side("programs of tests/python/differences", &files, |f| f.clone(), |f| compare(f));

@@ -81,10 +81,24 @@ class _Shared:
         return dict(self.__dict__)
 
 
-class _Locked:
+class SynchronizedBase:
     """What CPython's synchronized wrappers add to a raw shared object: its
     lock. (`lock=False` and the Raw* functions give the raw object, which
-    has none, as in CPython.)"""
+    has none, as in CPython.) A wrapper is this and its raw class, in that
+    order: `(what, init, lock, name)` makes the raw object of `(what, init,
+    name)` and its lock. Named as CPython names them: `Synchronized` (a
+    number), `SynchronizedArray`, `SynchronizedString` (of `'c'`),
+    `Synchronized<Structure's name>`."""
+
+    # The name its repr gives, if not its class's.
+    _shown_as = None
+
+    def __init__(self, what, init, lock, name):
+        super().__init__(what, init, name)
+        self.__dict__["_lock"] = _lock_of(self._id, lock)
+
+    def __repr__(self):
+        return "<%s wrapper for %s>" % (self._shown_as or type(self).__name__, super().__repr__())
 
     def get_lock(self):
         return self._lock
@@ -181,22 +195,35 @@ class _RawStructure(_Shared):
         return "<%s.%s object at %#x>" % (self._ctype.__module__, self._ctype.__qualname__, id(self))
 
 
-class SynchronizedStructure(_Locked, _RawStructure):
-    def __init__(self, stype, init, lock, name):
-        _RawStructure.__init__(self, stype, init, name)
-        self.__dict__["_lock"] = _lock_of(self._id, lock)
+class _SynchronizedStructure(SynchronizedBase, _RawStructure):
+    """A Structure's wrapper; each Structure type has its subclass,
+    `Synchronized<name>` (see `_structure_wrapper`)."""
 
-    def __repr__(self):
-        return "<Synchronized wrapper for %s>" % _RawStructure.__repr__(self)
+    def __reduce__(self):
+        return (_rebuild_structure, (self._ctype, self.__getstate__()))
 
 
-class SynchronizedValue(_Locked, _RawValue):
-    def __init__(self, ctype, init, lock, name):
-        _RawValue.__init__(self, ctype, init, name)
-        self._lock = _lock_of(self._id, lock)
+_structure_wrappers = {}
 
-    def __repr__(self):
-        return "<Synchronized wrapper for %s(%r)>" % (self._ctype.__name__, self.value)
+
+def _structure_wrapper(stype):
+    """`SynchronizedPoint` for `Point`, made once per Structure type."""
+    cls = _structure_wrappers.get(stype)
+    if cls is None:
+        name = "Synchronized" + stype.__name__
+        cls = _structure_wrappers[stype] = type(name, (_SynchronizedStructure,), {"__qualname__": name})
+    return cls
+
+
+def _rebuild_structure(stype, state):
+    cls = _structure_wrapper(stype)
+    s = cls.__new__(cls)
+    s.__dict__.update(state)
+    return s
+
+
+class Synchronized(SynchronizedBase, _RawValue):
+    pass
 
 
 class _Elements(_Shared):
@@ -306,13 +333,12 @@ class _RawArray(_Elements):
         self[: len(data)] = [data[i : i + 1] for i in range(len(data))]
 
 
-class SynchronizedArray(_Locked, _RawArray):
-    def __init__(self, ctype, values, lock, name):
-        _RawArray.__init__(self, ctype, values, name)
-        self._lock = _lock_of(self._id, lock)
+class SynchronizedArray(SynchronizedBase, _RawArray):
+    pass
 
-    def __repr__(self):
-        return "<SynchronizedArray wrapper for %s>" % _RawArray.__repr__(self)
+
+class SynchronizedString(SynchronizedArray):
+    pass
 
 
 class _StructView:
@@ -372,13 +398,9 @@ class _RawStructArray(_Elements):
             setattr(view, f, v)
 
 
-class SynchronizedStructArray(_Locked, _RawStructArray):
-    def __init__(self, stype, values, lock, name):
-        _RawStructArray.__init__(self, stype, values, name)
-        self._lock = _lock_of(self._id, lock)
-
-    def __repr__(self):
-        return "<SynchronizedArray wrapper for %s>" % _RawStructArray.__repr__(self)
+class _SynchronizedStructArray(SynchronizedBase, _RawStructArray):
+    # An array of Structures is a SynchronizedArray in CPython.
+    _shown_as = "SynchronizedArray"
 
 
 def Value(typecode_or_type, *args, lock=True, ctx=None):
@@ -389,11 +411,11 @@ def Value(typecode_or_type, *args, lock=True, ctx=None):
     if issubclass(ctype, ctypes.Structure):
         if lock is False:
             return _RawStructure(ctype, ctype(*args), name)
-        return SynchronizedStructure(ctype, ctype(*args), lock, name)
+        return _structure_wrapper(ctype)(ctype, ctype(*args), lock, name)
     init = args[0] if args else 0
     if lock is False:
         return _RawValue(ctype, init, name)
-    return SynchronizedValue(ctype, init, lock, name)
+    return Synchronized(ctype, init, lock, name)
 
 
 def RawValue(typecode_or_type, *args):
@@ -418,10 +440,14 @@ def Array(typecode_or_type, size_or_initializer, *, lock=True, ctx=None):
         name = rt.created_name("Array")
         if lock is False:
             return _RawStructArray(ctype, size_or_initializer, name)
-        return SynchronizedStructArray(ctype, size_or_initializer, lock, name)
+        return _SynchronizedStructArray(ctype, size_or_initializer, lock, name)
     if lock is False:
         return _RawArray(ctype, _initial(size_or_initializer), rt.created_name("Array"))
-    return SynchronizedArray(ctype, _initial(size_or_initializer), lock, rt.created_name("Array"))
+    return _array_wrapper(ctype)(ctype, _initial(size_or_initializer), lock, rt.created_name("Array"))
+
+
+def _array_wrapper(ctype):
+    return SynchronizedString if ctype is ctypes.c_char else SynchronizedArray
 
 
 def RawArray(typecode_or_type, size_or_initializer):
@@ -456,19 +482,19 @@ def copy(obj):
 
 def synchronized(obj, lock=None, ctx=None):
     """`obj` (a raw shared object) with a lock: the same memory."""
-    if isinstance(obj, _Locked):
+    if isinstance(obj, SynchronizedBase):
         raise TypeError("object already synchronized")
     if isinstance(obj, _RawArray):
-        cls = SynchronizedArray
+        cls = _array_wrapper(obj._ctype)
     elif isinstance(obj, _RawStructArray):
-        cls = SynchronizedStructArray
+        cls = _SynchronizedStructArray
     elif isinstance(obj, _RawStructure):
-        cls = SynchronizedStructure
+        cls = _structure_wrapper(obj._ctype)
     elif isinstance(obj, _RawValue):
-        cls = SynchronizedValue
+        cls = Synchronized
     else:
         raise TypeError("forkscope synchronizes its shared numbers and arrays only, not %r" % (obj,))
     s = cls.__new__(cls)
     s.__dict__.update(obj.__dict__)
-    s._lock = _lock_of(s._id, lock)
+    s.__dict__["_lock"] = _lock_of(s._id, lock)
     return s
