@@ -322,6 +322,20 @@ fn a_program_that_loops_forever_is_verified_by_its_cycle() {
     assert_eq!(v["interleavings"], 0, "a program that never ends has no interleaving run to its end: {v}");
 }
 
+/// `--first`'s sampled runs are guesses beside the search: one whose
+/// schedule lets a light that toggles for ever run on (PCT gives it the
+/// highest priority) is cut at its step cap and dropped, not judged. Before
+/// the cap, such a run went to the run's time limit (30 s) and failed the
+/// whole search ("run 32 ended in timeout after 561,855 steps").
+#[test]
+fn a_sampled_run_that_loops_is_cut_and_dropped_without_failing_the_search() {
+    let _share = crate::common::share();
+    let (_, v) = explore_all(&["traffic-light.py", "--param", "variant=forever", "--first", "--runs", "8"]);
+    assert!(matches!(v["result"].as_str(), Some("bounded" | "verified")), "{v}");
+    assert!(v["sampled_cut"].as_u64().unwrap() >= 1, "{v}");
+    assert!(v["sampled_cut"].as_u64() <= v["sampled"].as_u64(), "{v}");
+}
+
 /// A cycle's states are fully expanded: a light toggling an Event for ever
 /// comes back to where it was while the car it woke could step and has
 /// not; the car (and main's assert after joining it) must still be tried.
