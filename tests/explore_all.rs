@@ -745,9 +745,9 @@ fn the_ready_interpreter_and_its_spares_end_with_their_explore_however_it_ends()
 /// counterexample (the first met, by the search or a sampled schedule). The
 /// lessons below do not yet (the search needs more runs than this at their
 /// defaults; or the program runs forever — the traffic light toggling its
-/// Event —, which the search cuts at a cycle, but a sampled PCT schedule
-/// lets it loop to the run's time limit, and the daemon variant's light
-/// never repeats a state across runs, its history growing); `docs/performance.md` has the
+/// Event —, which the search cuts at a cycle, and whose sampled runs are
+/// cut at their step cap, but whose light never repeats a state across
+/// runs, its history growing: 1, 2, 3 cars take 54, 207, 922 runs); `docs/performance.md` has the
 /// figures. The names are the lesson and the variant (`-`: none).
 const NO_VERDICT_YET: &[&str] = &["counter lock", "manager-queue manager", "pool async", "pool worker", "traffic-light daemon", "traffic-light forever"];
 
