@@ -203,6 +203,8 @@ pub struct AllExplored {
     pub cycles: u32,
     /// Of `runs`, those by sampled schedules (`--first`), not the search's.
     pub sampled: u32,
+    /// Of `sampled`, those cut at their cap (see [`SAMPLED_STEPS_TIMES`]).
+    pub sampled_cut: u32,
     /// Of `runs`, those made beside the search's current run and taken (see
     /// [`workers`]): how the search went is the same with one worker.
     pub beside: u32,
@@ -234,6 +236,34 @@ pub const MORE_AFTER_FOUND: u32 = 200;
 pub const FIRST_SAMPLED: u32 = 4;
 /// …and then one run in every this many.
 pub const SAMPLE_EVERY: u32 = 8;
+/// A sampled run is cut (and dropped, not judged) after this many times the
+/// steps of the longest run the search made so far, and at least
+/// [`SAMPLED_STEPS_MIN`]: a schedule that starves the processes that would
+/// end the program (PCT gives a light that toggles for ever the highest
+/// priority) would otherwise run to its time limit. It is a guess beside the
+/// search, not part of it: dropping it leaves the verdict as it was.
+pub const SAMPLED_STEPS_TIMES: u64 = 4;
+pub const SAMPLED_STEPS_MIN: u64 = 1_000;
+
+/// `policy`, ending the run (no process stepped any more) after `cap` steps
+/// and then saying so in the flag returned.
+fn capped(mut policy: Policy, cap: u64) -> (Policy, std::rc::Rc<std::cell::Cell<bool>>) {
+    let cut = std::rc::Rc::new(std::cell::Cell::new(false));
+    let flag = cut.clone();
+    let mut steps = 0u64;
+    let call: crate::conductor::schedule::Chooser = Box::new(move |run| {
+        if steps >= cap {
+            flag.set(true);
+            return None;
+        }
+        let a = policy.pick(run);
+        if matches!(a, Some(crate::conductor::Action::Step { .. })) {
+            steps += 1;
+        }
+        a
+    });
+    (Policy::Call(call), cut)
+}
 
 fn policy_for(i: u32, seed: u64) -> (Policy, String) {
     if i.is_multiple_of(2) {
@@ -568,6 +598,8 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
     let (mut bad, mut look_until, mut exhausted) = (0u32, u32::MAX, false);
     let mut goods = Vec::new();
     let mut sampled = 0u32;
+    // Sampled runs cut at their cap, and the steps of the longest search run.
+    let (mut sampled_cut, mut longest) = (0u32, 0u64);
     let mut found_by = "all".to_string();
     loop {
         if crate::sys::stop_requested().is_some() {
@@ -586,12 +618,20 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
             // The lesson's seed stays (the zygote is for one seed): only the schedule's changes.
             let (policy, pname) = policy_for(sampled, opts.spec.seed.wrapping_add(sampled as u64));
             sampled += 1;
-            let f = run_ahead(opts, &mut ahead, opts.spec.seed, Some(opts.spec.seed), policy, None, None)?;
+            let (policy, cut) = capped(policy, longest.saturating_mul(SAMPLED_STEPS_TIMES).max(SAMPLED_STEPS_MIN));
+            let was_cut = cut.clone();
+            let bury = headless::Bury { when: Box::new(move || was_cut.get()), to: undertaker.clone() };
+            let f = run_ahead(opts, &mut ahead, opts.spec.seed, Some(opts.spec.seed), policy, None, Some(bury))?;
             if crate::sys::stop_requested().is_some() {
                 progress_done(out, opts);
                 anyhow::bail!("stopped after {runs} runs: not verified");
             }
             runs += 1;
+            // Cut at its cap: a guess that went nowhere, dropped unjudged.
+            if cut.get() {
+                sampled_cut += 1;
+                continue;
+            }
             if let Some((kind, message)) = judge_for(&f, opts.bad.as_deref()) {
                 bad += 1;
                 shortest = Some((runs, f, kind, message));
@@ -662,6 +702,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
             anyhow::bail!("stopped after {runs} runs: not verified");
         }
         runs += 1;
+        longest = longest.max(f.summary.steps);
         let (end, more) = search.borrow_mut().finish();
         if end == dpor::RunEnd::Diverged {
             anyhow::bail!("the lesson did not repeat the way it went with the same schedule (does it read the clock or something outside the run?): explore --all needs runs that repeat");
@@ -737,6 +778,7 @@ pub fn explore_all(opts: &ExploreOptions, out: &mut dyn Write) -> anyhow::Result
         seen_states: search.borrow().pruned,
         cycles: search.borrow().cycles,
         sampled,
+        sampled_cut,
         beside: beside_taken,
     })
 }

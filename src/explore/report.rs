@@ -20,7 +20,9 @@
 //! order), `completing_step` (the step of the last of them) and `why` (the
 //! sentences, `en` and `zh`), `policy` (`all`: an interleaving of the
 //! search; else the sampled schedule that met it)), `first` (`--first`) and
-//! `sampled` (runs by sampled schedules, in `runs`), and `outcomes`: each distinct set of reported values
+//! `sampled` (runs by sampled schedules, in `runs`), `sampled_cut` (of
+//! those, runs cut at their step cap and dropped unjudged: a guess beside
+//! the search, not part of it), and `outcomes`: each distinct set of reported values
 //! (`reported`, as in a run's summary) with the number of `interleavings`
 //! that reached it. Sampling (`explore` without `--all`) gives `mode` =
 //! `"sample"`, `result` = `clean` (with `runs`) or `counterexample`. With
@@ -87,6 +89,7 @@ pub fn all_json(r: &AllExplored, opts: &ExploreOptions) -> serde_json::Value {
         "cycles": r.cycles,
         "first": opts.first,
         "sampled": r.sampled,
+        "sampled_cut": r.sampled_cut,
         "beside": r.beside,
         "reduced": opts.reduce && opts.preemptions.is_none(),
         "elapsed_s": (r.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
@@ -123,7 +126,8 @@ pub fn all_text(r: &AllExplored, opts: &ExploreOptions) -> String {
     // their own (a program that loops): said so.
     let looped = if r.cycles > 0 { format!(" ({} of them back where the run had been: a loop)", r.cycles) } else { String::new() };
     let seen = if r.seen_states > 0 { format!(", {} ended at a state seen before{looped}", r.seen_states) } else { String::new() };
-    let sampled = if r.sampled > 0 { format!(", {} by sampled schedules", r.sampled) } else { String::new() };
+    let cut = if r.sampled_cut > 0 { format!(", {} of them cut at their step cap and dropped", r.sampled_cut) } else { String::new() };
+    let sampled = if r.sampled > 0 { format!(", {} by sampled schedules{cut}", r.sampled) } else { String::new() };
     let ran = format!("{} ran ({}{sampled}{seen}, {secs:.1}s)", crate::words::count(r.interleavings.into(), "inequivalent interleaving"), crate::words::count(r.runs.into(), "run"));
     if let Some(failed) = &r.failed {
         return format!("explore --all stopped: {}\n", failed.text());
