@@ -49,9 +49,15 @@
 //! module's globals, both sent at each gate (`KF`, `KG` lines of `Locals`);
 //! between an op of one of its lanes and its next gate they are not known.
 //!
+//! **Pools** ([`PoolState`], [`Tracker::pool_op`]): a Pool's pending
+//! tasks (by digests), tasks running, idle workers in order and the task
+//! handed to one, each AsyncResult's parts; a pool worker about to take a
+//! task is its memory (`KW`), its history dropped there
+//! ([`Tracker::worker_between_tasks`]).
+//!
 //! **Not known** (no key, nothing pruned): a resource other than a Lock, a
-//! Semaphore or an Event (queues, pipes, values, pools, sockets: their
-//! contents are not all in the records), a thread whose variables are not
+//! Semaphore, an Event, a queue or a Pool (pipes, values, sockets: their
+//! contents are not all in the records; a pool's callbacks, a result read), a thread whose variables are not
 //! sent, a file read or written with no digest, a directory
 //! listing, `input()`, a timeout, a signal, terminate/kill, a process blocked
 //! on a resource other than an Event (the order of waiters is not in the
@@ -155,6 +161,10 @@ pub struct Tracker {
     handed: BTreeMap<Lane, i64>,
     /// Each Pool's tasks and state ([`PoolState`]).
     pools: BTreeMap<ResId, PoolState>,
+    /// Processes that made a resource: what refers to it in their memory
+    /// (a manager proxy's reply queue, a lock kept in a cache) is in no
+    /// `KW` digest, so they keep their histories between tasks.
+    made: std::collections::BTreeSet<Lane>,
     /// Each AsyncResult's parts done, by their digests (sorted: a part
     /// carries its index; the order they came in is no part of the value).
     results: BTreeMap<ResId, Vec<i64>>,
@@ -373,6 +383,7 @@ impl Tracker {
             },
             RecordKind::Resource { res, kind, capacity, .. } => {
                 self.kinds.insert(*res, *kind);
+                self.made.insert(r.lane);
                 match kind {
                     ResKind::Lock => {}
                     ResKind::Semaphore | ResKind::BoundedSemaphore => {
@@ -611,9 +622,10 @@ impl Tracker {
     /// reads) —, not how it got there. Its history and steps start again
     /// here with that memory, so a worker that ran tasks 1 and 3 and one
     /// that ran 2 and 4 meet when their memories are equal. Not for a
-    /// process with threads or children (their lanes name it).
+    /// process with threads or children (their lanes name it), nor one
+    /// that made a resource (see [`Tracker::made`]).
     fn worker_between_tasks(&mut self, lane: Lane, text: &str, line: u32) {
-        if self.thread_root.contains_key(&lane) || self.parent.values().any(|p| *p == lane) {
+        if self.thread_root.contains_key(&lane) || self.made.contains(&lane) || self.parent.values().any(|p| *p == lane) {
             return;
         }
         let mut parts = text.trim_start_matches("KW\t").split('\t');
@@ -1289,6 +1301,19 @@ mod tests {
         value2.step(Some(Lane(2)), &[pool_op(2, Op::Get, 0, (1, 1, 0), 10)], None, &|_| None);
         value2.step(Some(Lane(2)), &[pool_op(2, Op::Put, 1, (1, 1, 0), 7), pool_op(2, Op::TaskDone, 0, (1, 0, 1), 0), between_tasks(2, "m", "1.0")], None, &|_| None);
         assert_ne!(value.key().unwrap().key, value2.key().unwrap().key);
+        // A worker that made a resource in a task (a manager's reply queue
+        // for its proxy) keeps its history: that is in no digest.
+        let made = |first: bool| {
+            let mut t = pool_run();
+            let lock = rec(2, RecordKind::Resource { res: ResId(9), kind: ResKind::Lock, name: "l".into(), capacity: 0 });
+            t.step(Some(Lane(2)), &[pool_op(2, Op::Get, 0, (1, 1, 0), 10)], None, &|_| None);
+            if first {
+                t.step(Some(Lane(2)), &[lock], None, &|_| None);
+            }
+            t.step(Some(Lane(2)), &[pool_op(2, Op::Put, 1, (1, 1, 0), 1010), pool_op(2, Op::TaskDone, 0, (1, 0, 1), 0), between_tasks(2, "m", "1.0")], None, &|_| None);
+            t.key().unwrap().key
+        };
+        assert_ne!(made(true), made(false));
     }
 
     #[test]
