@@ -749,7 +749,7 @@ fn the_ready_interpreter_and_its_spares_end_with_their_explore_however_it_ends()
 /// cut at their step cap, but whose light never repeats a state across
 /// runs, its history growing: 1, 2, 3 cars take 54, 207, 922 runs); `docs/performance.md` has the
 /// figures. The names are the lesson and the variant (`-`: none).
-const NO_VERDICT_YET: &[&str] = &["counter lock", "manager-queue manager", "pool async", "pool worker", "traffic-light daemon", "traffic-light forever"];
+const NO_VERDICT_YET: &[&str] = &["counter lock", "pool worker", "traffic-light daemon", "traffic-light forever"];
 
 #[test]
 fn every_python_lesson_at_its_defaults_gets_a_verdict_within_a_bound_of_runs() {

@@ -461,6 +461,37 @@ def send_memory_at_end():
         pass
 
 
+def send_memory_at_take(fresh_random, done):
+    """A pool worker about to take its next task, while stepped: between
+    tasks it is in no frame of the user's file, and what it carries from
+    the tasks it ran is its memory, not its history. `KW`: a digest of the
+    module's globals (full reprs), of `random`'s state (`-` while it is
+    `fresh_random`, as seeded), of `done` (tasks taken, when the pool limits
+    them, else None) and whether it has read a clock; then the seconds it
+    slept (virtually), which the clocks it reads add. Explore keys the
+    worker by these from here on (src/explore/state.rs). Nothing is sent
+    when the globals are not shown in full, or the process has threads."""
+    if threaded or _MODE is None or _MODE.value != _PAUSED:
+        return
+    main = sys.modules.get("__main__")
+    if getattr(main, "__file__", None) != USER_FILE:
+        return
+    try:
+        g = _vars_digest(list(vars(main).items()))
+        if g == "?":
+            return
+        import random
+
+        state = random.getstate()
+        r = "-" if state == fresh_random else _digest(repr(state))
+        hooks = sys.modules.get("forkscope_rt.hooks")
+        slept = repr(getattr(hooks, "_virtual", 0.0))
+        b, n = text("KW\t%s\t%s" % (_digest("%s|%s|%r|%r" % (g, r, done, clock_read)), slept))
+        lib.fs_text(_abi.TEXT_LOCALS, b, n, 0)
+    except Exception:
+        pass
+
+
 def send_locals(f):
     """Gives the runtime this thread's variables at the op it is about to
     take (frame `f`, the innermost in the user's file). Called only while

@@ -106,6 +106,10 @@ class MaybeEncodingError(Exception):
 
 
 def _worker_loop(pool_id, initializer, initargs, maxtasks=None):
+    import random
+
+    # `random` as seeded for this process (by its lane: a name, as its pid).
+    fresh = random.getstate()
     if initializer is not None:
         initializer(*initargs)
     lib = rt.lib
@@ -113,6 +117,9 @@ def _worker_loop(pool_id, initializer, initargs, maxtasks=None):
     # With maxtasksperchild, the worker ends after that many tasks (the
     # pool's worker handler starts another), as CPython's.
     while maxtasks is None or done < maxtasks:
+        # Explore keys a worker between tasks by its memory (not how it
+        # got there): what it sends here.
+        rt.send_memory_at_take(fresh, None if maxtasks is None else done)
         done += 1
         n = ok(lib.fs_pool_take(pool_id))
         if n == NOTHING:

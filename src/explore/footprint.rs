@@ -18,8 +18,9 @@
 //!   and the counters that number new resources and new processes (two
 //!   processes creating resources get their numbers in the order they ran).
 //!
-//! Output (`print`, stderr), `sleep` (virtual while stepping) and `compute`
-//! touch nothing shared: the order of two processes' printed lines is not an
+//! Output (`print`, stderr), `sleep` (virtual while stepping), `compute`
+//! and a pool's `task_done` (the count of tasks running, which nothing
+//! waits on or reads by an op) touch nothing shared: the order of two processes' printed lines is not an
 //! outcome explore tells apart. Two steps of different processes are
 //! dependent when they touch one object and not both only read it (or only
 //! add to it).
@@ -146,7 +147,7 @@ impl Footprint {
                     t.push((Obj::Proc(*child), AccessKind::Write));
                     t.push((Obj::NewProcess, AccessKind::Write));
                 }
-                RecordKind::Op { op, res, other, detail, .. } => match op {
+                RecordKind::Op { op, res, other, detail, c, .. } => match op {
                     Op::ReadJson | Op::ReadText => t.push((Obj::File(path_of(detail)), AccessKind::Read)),
                     Op::ListDir => t.push((Obj::Dir, AccessKind::Read)),
                     Op::WriteJson | Op::WriteText | Op::AppendText => {
@@ -157,6 +158,10 @@ impl Footprint {
                     Op::Terminate | Op::Kill => t.extend(other.map(|o| (Obj::Proc(o), AccessKind::Write))),
                     Op::Input => t.push((Obj::Input, AccessKind::Write)),
                     Op::Print | Op::Sleep | Op::Compute | Op::Report | Op::Exit => {}
+                    // A pool's task done changes only its count of tasks
+                    // running, which no process waits on nor reads by an op
+                    // (see `runtime::ipc::pool`): it commutes with every step.
+                    Op::TaskDone if *c == crate::runtime::ipc::pool::POOL_TASK_DONE => {}
                     op => t.extend(res.map(|r| (Obj::Res(r), if reads_only(*op) { AccessKind::Read } else { AccessKind::Write }))),
                 },
                 RecordKind::Block { op, res, other, timed, .. } if *op != Op::Sleep => {
@@ -362,5 +367,20 @@ mod tests {
         assert!(b.dependent(&end));
         let timed = Footprint::of_step(Lane(1), &[rec(1, RecordKind::Block { op: Op::Acquire, res: Some(ResId(0)), other: None, holder: Some(Lane(2)), timed: true })]);
         assert!(!timed.blocked);
+    }
+
+    #[test]
+    fn a_pools_task_done_commutes_with_a_take_and_a_queues_does_not() {
+        let with_c = |lane: u32, op: Op, res: u32, c: i64| rec(lane, RecordKind::Op { op, res: Some(ResId(res)), other: None, a: 0, b: 0, c, d: 0, detail: None });
+        // A worker stores its result (AsyncResult 1) and is done with its
+        // task on pool 0; another worker takes a task from pool 0.
+        let finish = Footprint::of_step(Lane(2), &[with_c(2, Op::Put, 1, 0), with_c(2, Op::TaskDone, 0, crate::runtime::ipc::pool::POOL_TASK_DONE)]);
+        let take = Footprint::of_step(Lane(3), &[with_c(3, Op::Get, 0, 0)]);
+        assert!(!finish.dependent(&take));
+        // The result it stored is still written: a read of it races.
+        assert!(finish.dependent(&Footprint::of_step(Lane(1), &[with_c(1, Op::ResultGet, 1, 0)])));
+        // A JoinableQueue's task_done (its unfinished count, which join waits on) writes it.
+        let queue_done = Footprint::of_step(Lane(2), &[with_c(2, Op::TaskDone, 0, 0)]);
+        assert!(queue_done.dependent(&take));
     }
 }

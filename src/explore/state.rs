@@ -49,9 +49,15 @@
 //! module's globals, both sent at each gate (`KF`, `KG` lines of `Locals`);
 //! between an op of one of its lanes and its next gate they are not known.
 //!
+//! **Pools** ([`PoolState`], [`Tracker::pool_op`]): a Pool's pending
+//! tasks (by digests), tasks running, idle workers in order and the task
+//! handed to one, each AsyncResult's parts; a pool worker about to take a
+//! task is its memory (`KW`), its history dropped there
+//! ([`Tracker::worker_between_tasks`]).
+//!
 //! **Not known** (no key, nothing pruned): a resource other than a Lock, a
-//! Semaphore or an Event (queues, pipes, values, pools, sockets: their
-//! contents are not all in the records), a thread whose variables are not
+//! Semaphore, an Event, a queue or a Pool (pipes, values, sockets: their
+//! contents are not all in the records; a pool's callbacks, a result read), a thread whose variables are not
 //! sent, a file read or written with no digest, a directory
 //! listing, `input()`, a timeout, a signal, terminate/kill, a process blocked
 //! on a resource other than an Event (the order of waiters is not in the
@@ -150,8 +156,18 @@ pub struct Tracker {
     unfinished: BTreeMap<ResId, i64>,
     /// The getters blocked on each queue, in the order a put serves them.
     getters: BTreeMap<ResId, Vec<Lane>>,
-    /// An item a put handed to a blocked getter that has not taken it yet.
+    /// An item a put handed to a blocked getter that has not taken it yet
+    /// (a pool's task: its submission's digest and index, hashed).
     handed: BTreeMap<Lane, i64>,
+    /// Each Pool's tasks and state ([`PoolState`]).
+    pools: BTreeMap<ResId, PoolState>,
+    /// Processes that made a resource: what refers to it in their memory
+    /// (a manager proxy's reply queue, a lock kept in a cache) is in no
+    /// `KW` digest, so they keep their histories between tasks.
+    made: std::collections::BTreeSet<Lane>,
+    /// Each AsyncResult's parts done, by their digests (sorted: a part
+    /// carries its index; the order they came in is no part of the value).
+    results: BTreeMap<ResId, Vec<i64>>,
     /// Each process's variables at its gate now (its latest `Locals`
     /// record), for [`Tracker::position`].
     locals: BTreeMap<Lane, String>,
@@ -179,6 +195,24 @@ pub struct Tracker {
     pub dump: bool,
 }
 
+/// A Pool as the key has it: its pending tasks in their order, each
+/// submission as (its digest, tasks, how many of them were taken), the
+/// tasks running, and whether it was closed. Its idle workers, in the order
+/// a submission hands them tasks, are in [`Tracker::getters`]; a task
+/// handed to one, in [`Tracker::handed`].
+#[derive(Debug, Default, Clone, Hash)]
+struct PoolState {
+    pending: std::collections::VecDeque<(i64, i64, i64)>,
+    running: i64,
+    closed: bool,
+}
+
+impl PoolState {
+    fn pending(&self) -> i64 {
+        self.pending.iter().map(|(_, n, t)| n - t).sum()
+    }
+}
+
 fn hash_of(x: &impl Hash) -> u64 {
     let mut h = DefaultHasher::new();
     x.hash(&mut h);
@@ -192,6 +226,11 @@ fn hash_of(x: &impl Hash) -> u64 {
 /// `res` is a queue (a Queue or a JoinableQueue), whose items the state follows.
 fn is_queue(kinds: &BTreeMap<ResId, ResKind>, res: Option<ResId>) -> bool {
     res.is_some_and(|r| matches!(kinds.get(&r), Some(ResKind::Queue | ResKind::JoinableQueue)))
+}
+
+/// `res` is a Pool or an AsyncResult, whose state the key follows.
+fn is_pool(kinds: &BTreeMap<ResId, ResKind>, res: Option<ResId>) -> bool {
+    res.is_some_and(|r| matches!(kinds.get(&r), Some(ResKind::Pool | ResKind::AsyncResult)))
 }
 
 fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>, keep_text: bool) -> Option<Item> {
@@ -235,6 +274,18 @@ fn item(r: &Record, kinds: &BTreeMap<ResId, ResKind>, keep_text: bool) -> Option
             *other = None;
             (*a, *b) = (0, 0);
             *c = if *c == -1 { -1 } else { 0 };
+        }
+        // A pool's: which idle worker a submission or close woke is in the
+        // shared state (the task handed it); the counts of tasks pending,
+        // running and parts done are the pool's and the result's. What a
+        // process sees: its task (`d`), that it was told to stop (`c` −1),
+        // what it submitted (`c` tasks, `d`), the value it stored (`d`).
+        RecordKind::Wake { op: Op::Get, res, .. } if is_pool(kinds, *res) => return None,
+        RecordKind::Op { op: Op::Get | Op::TaskDone | Op::Put | Op::Apply | Op::ApplyAsync | Op::Map | Op::PoolClose | Op::PoolJoin, res, a, b, c, .. } if is_pool(kinds, *res) => {
+            (*a, *b) = (0, 0);
+            if matches!(r.kind, RecordKind::Op { op: Op::Get, .. }) && *c != -1 {
+                *c = 0;
+            }
         }
         _ => {}
     }
@@ -327,10 +378,12 @@ impl Tracker {
                     _ => {}
                 },
                 _ if is_queue(&self.kinds, *res) => self.queue_op(r),
+                _ if is_pool(&self.kinds, *res) => self.pool_op(r),
                 _ => self.unknown("an op whose result is not all in its record (a pipe, value, pool, socket, input, listing, signal)"),
             },
             RecordKind::Resource { res, kind, capacity, .. } => {
                 self.kinds.insert(*res, *kind);
+                self.made.insert(r.lane);
                 match kind {
                     ResKind::Lock => {}
                     ResKind::Semaphore | ResKind::BoundedSemaphore => {
@@ -345,6 +398,12 @@ impl Tracker {
                             self.unfinished.insert(*res, 0);
                         }
                     }
+                    ResKind::Pool => {
+                        self.pools.insert(*res, PoolState::default());
+                    }
+                    ResKind::AsyncResult => {
+                        self.results.insert(*res, Vec::new());
+                    }
                     _ => self.unknown("a resource whose contents are not all in the records"),
                 }
             }
@@ -355,13 +414,23 @@ impl Tracker {
                 } else if queue && matches!(op, Op::Put | Op::PutNowait) {
                     self.unknown("a put waiting for room (its item is in no record until it is moved in)");
                 } else if let Some(res) = res {
-                    if queue && matches!(op, Op::Get | Op::GetNowait) {
+                    let pool = self.pools.contains_key(res);
+                    if (queue && matches!(op, Op::Get | Op::GetNowait)) || (pool && *op == Op::Get) {
                         self.getters.entry(*res).or_default().push(r.lane);
+                    }
+                    // One process in a pool's join (its creator): no order of waiters.
+                    let idle = self.getters.get(res).cloned().unwrap_or_default();
+                    if pool && *op == Op::PoolJoin && self.blocked.iter().any(|(l, b)| b == res && *l != r.lane && !idle.contains(l)) {
+                        self.unknown("two processes in one pool's join");
                     }
                     self.blocked.insert(r.lane, *res);
                 }
             }
             RecordKind::Timeout { .. } => self.unknown("a wait that timed out"),
+            // A worker finishing a task with a callback hands it to the
+            // creator in `join`: whether a callback ran is the creator's
+            // memory, which no record shows.
+            RecordKind::Wake { op: Op::PoolJoin, .. } => self.unknown("a pool's callback"),
             RecordKind::Signal { .. } => self.unknown("a signal"),
             RecordKind::Report { key, value } => {
                 self.reports.insert(key.clone(), value.to_string());
@@ -369,6 +438,7 @@ impl Tracker {
             _ => {}
         }
         match &r.kind {
+            RecordKind::Locals { text } if r.lane != Lane::CONDUCTOR && text.starts_with("KW\t") => self.worker_between_tasks(r.lane, text, r.line),
             RecordKind::Locals { text } if r.lane != Lane::CONDUCTOR => {
                 // The digests of a threaded process's memory (`KF`, `KG`)
                 // are kept apart: the globals are the process's.
@@ -477,11 +547,102 @@ impl Tracker {
         }
     }
 
+    /// An op on a Pool or an AsyncResult (see `runtime::ipc::pool` for what
+    /// its record's values say): the pool's pending tasks follow the
+    /// submissions and the workers' takes, first in first out; a
+    /// submission first hands a task to each idle worker, in the order
+    /// they wait ([`Tracker::getters`]). The counts the record gives after
+    /// (`a` pending, `b` running; a result's parts done) must be what this
+    /// makes of them, or the pool is not followed. A callback (the lowest
+    /// bit of a submission's digest), a result read and every other op are
+    /// not followed.
+    fn pool_op(&mut self, r: &Record) {
+        let RecordKind::Op { op, res: Some(res), a, b, c, d, .. } = &r.kind else { return };
+        let (res, a, b, c, d) = (*res, *a, *b, *c, *d);
+        if let Some(parts) = self.results.get_mut(&res) {
+            if *op == Op::Put && d != 0 {
+                let at = parts.partition_point(|x| *x < d);
+                parts.insert(at, d);
+                if parts.len() as i64 == a {
+                    return;
+                }
+            }
+            return self.unknown("an AsyncResult read, or its parts not followed");
+        }
+        let getters = self.getters.get(&res).cloned().unwrap_or_default();
+        let Some(pool) = self.pools.get_mut(&res) else { return };
+        let ok = match op {
+            Op::Start | Op::PoolJoin => true,
+            Op::Apply | Op::ApplyAsync | Op::Map if d & 1 == 0 && c >= 0 => {
+                let handed = getters.len().min(c as usize);
+                for (index, worker) in getters.iter().take(handed).enumerate() {
+                    self.handed.insert(*worker, hash_of(&(d, index)) as i64);
+                }
+                pool.running += handed as i64;
+                pool.pending.push_back((d, c, handed as i64));
+                true
+            }
+            Op::Get => match c {
+                -1 => true,
+                0 => match pool.pending.front_mut() {
+                    Some(front) => {
+                        front.2 += 1;
+                        if front.2 >= front.1 {
+                            pool.pending.pop_front();
+                        }
+                        pool.running += 1;
+                        true
+                    }
+                    None => false,
+                },
+                1 => self.handed.remove(&r.lane).is_some(),
+                _ => false,
+            },
+            Op::TaskDone => {
+                pool.running -= 1;
+                true
+            }
+            Op::PoolClose => {
+                pool.closed = true;
+                true
+            }
+            _ => false,
+        };
+        pool.pending.retain(|(_, n, t)| t < n);
+        let pool = &self.pools[&res];
+        if !ok || pool.pending() != a || pool.running != b {
+            self.unknown("a pool's tasks not followed (a callback, a terminate, an op of its own)");
+        }
+    }
+
+    /// A pool worker about to take its next task sent its memory (`KW`,
+    /// `forkscope_rt.send_memory_at_take`): in no frame of the user's file,
+    /// it is what its memory is — the program's globals, `random`'s state,
+    /// the tasks it may still take, the seconds it slept (for a clock it
+    /// reads) —, not how it got there. Its history and steps start again
+    /// here with that memory, so a worker that ran tasks 1 and 3 and one
+    /// that ran 2 and 4 meet when their memories are equal. Not for a
+    /// process with threads or children (their lanes name it), nor one
+    /// that made a resource (see [`Tracker::made`]).
+    fn worker_between_tasks(&mut self, lane: Lane, text: &str, line: u32) {
+        if self.thread_root.contains_key(&lane) || self.made.contains(&lane) || self.parent.values().any(|p| *p == lane) {
+            return;
+        }
+        let mut parts = text.trim_start_matches("KW\t").split('\t');
+        let (memory, slept) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let h = hash_of(&("between tasks", memory, slept));
+        let free = hash_of(&("between tasks", memory));
+        let text = self.dump.then(|| format!("line {line}: between tasks, memory {memory}, slept {slept}").into_boxed_str());
+        self.hist.insert(lane, vec![Item { h, free, refs: Vec::new(), text }]);
+        self.steps.insert(lane, 0);
+        self.locals.insert(lane, String::new());
+    }
+
     /// A process waits where the order of waiters is not in the records:
     /// on anything but an Event (whose `set` wakes every waiter at once)
     /// or a queue (its getters' order is kept; `join` wakes all).
     fn waits_unknown(&self) -> bool {
-        self.blocked.values().any(|r| !matches!(self.kinds.get(r), Some(ResKind::Event | ResKind::Queue | ResKind::JoinableQueue)))
+        self.blocked.values().any(|r| !matches!(self.kinds.get(r), Some(ResKind::Event | ResKind::Queue | ResKind::JoinableQueue | ResKind::Pool)))
     }
 
     /// What a lane of a threaded process holds that no record shows: its
@@ -567,7 +728,7 @@ impl Tracker {
                 (l, hash_of(&(self.parent.get(&l), self.target.get(&l), self.args.get(&l), (self.blocked.get(&l), self.handed.get(&l)), h, self.memory(l).ok())))
             })
             .collect();
-        Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem, &self.flags, (&self.queues, &self.unfinished, &self.getters))))
+        Some(hash_of(&(per, &self.files, &self.reports, &self.kinds, &self.holder, &self.sem, &self.flags, (&self.queues, &self.unfinished, &self.getters), (&self.pools, &self.results))))
     }
 
     /// The state now as the key sees it, for a person (`FORKSCOPE_KEYS`):
@@ -597,6 +758,9 @@ impl Tracker {
         }
         let holders: BTreeMap<u32, u32> = self.holder.iter().map(|(r, l)| (r.0, l.0)).collect();
         let _ = writeln!(out, "  files {:?} reports {:?} lock holders {:?} semaphores {:?} events {:?} queues {:?}", self.files, self.reports, holders, self.sem, self.flags, self.queues);
+        if !self.pools.is_empty() {
+            let _ = writeln!(out, "  pools {:?} results {:?} handed {:?}", self.pools, self.results, self.handed);
+        }
         if let Some(why) = self.not_known() {
             let _ = writeln!(out, "  not known: {why}");
         }
@@ -675,7 +839,7 @@ impl Tracker {
                 })
                 .collect();
             per.sort_by_key(|p| p.0);
-            hash_of(&(per, &self.files, &self.reports, &self.kinds, &holders, &self.sem, &self.flags, (&self.queues, &self.unfinished, &getters)))
+            hash_of(&(per, &self.files, &self.reports, &self.kinds, &holders, &self.sem, &self.flags, (&self.queues, &self.unfinished, &getters), (&self.pools, &self.results)))
         };
         let (key, exact) = (key_with(false), key_with(true));
         // Twins: in one class, equal in all the key says of them but their lane.
@@ -1079,5 +1243,109 @@ mod tests {
         wrong.step(Some(Lane(1)), &[put(1, 7, 0, 1, Some(2)), wake(1, 2)], None, &|_| None);
         wrong.step(Some(Lane(2)), &[get(2, 8, 0, 1, None)], None, &|_| None);
         assert!(wrong.key().is_none());
+    }
+
+    fn pool_op(lane: u32, op: Op, res: u32, (a, b, c): (i64, i64, i64), d: i64) -> Record {
+        rec(lane, RecordKind::Op { op, res: Some(ResId(res)), other: None, a, b, c, d, detail: Some("task(0)".into()) })
+    }
+    fn between_tasks(lane: u32, memory: &str, slept: &str) -> Record {
+        locals(lane, &format!("KW\t{memory}\t{slept}"))
+    }
+    /// Main makes pool 0 and results 1 and 2, and submits two tasks
+    /// (digests 10 and 20); workers 2 and 3 (one class) are at their first take.
+    fn pool_run() -> Tracker {
+        let mut t = tracker(false, &[]);
+        let made = |res: u32, kind: ResKind| rec(1, RecordKind::Resource { res: ResId(res), kind, name: "p".into(), capacity: 1 });
+        t.step(Some(Lane(1)), &[made(0, ResKind::Pool), made(1, ResKind::AsyncResult), pool_op(1, Op::ApplyAsync, 0, (1, 0, 1), 10)], None, &|_| None);
+        t.step(Some(Lane(1)), &[made(2, ResKind::AsyncResult), pool_op(1, Op::ApplyAsync, 0, (2, 0, 1), 20)], None, &|_| None);
+        t.step(Some(Lane(2)), &[between_tasks(2, "m", "0.0")], None, &|_| None);
+        t.step(Some(Lane(3)), &[between_tasks(3, "m", "0.0")], None, &|_| None);
+        t
+    }
+    /// `lane` takes the next task (digest `task`), stores its result in
+    /// `result`, and comes back to its next take with `memory`.
+    fn run_task(t: &mut Tracker, lane: u32, (pending, task, result): (i64, i64, u32), memory: &str, slept: &str) {
+        t.step(Some(Lane(lane)), &[pool_op(lane, Op::Get, 0, (pending, 1, 0), task)], None, &|_| None);
+        let done = [pool_op(lane, Op::Put, result, (1, 1, 0), task + 1000), pool_op(lane, Op::TaskDone, 0, (pending, 0, 1), 0), between_tasks(lane, memory, slept)];
+        t.step(Some(Lane(lane)), &done, None, &|_| None);
+    }
+
+    #[test]
+    fn a_pool_worker_between_tasks_is_its_memory_and_the_pools_tasks_are_in_the_key() {
+        // Each worker ran one task, or worker 2 ran both: back at their
+        // takes with the same memory, one state (the results the same).
+        let mut each = pool_run();
+        run_task(&mut each, 2, (1, 10, 1), "m", "1.0");
+        run_task(&mut each, 3, (0, 20, 2), "m", "1.0");
+        let mut both = pool_run();
+        run_task(&mut both, 2, (1, 10, 1), "m", "1.0");
+        run_task(&mut both, 2, (0, 20, 2), "m", "2.0");
+        let (a, b) = (each.key().expect("a pool is keyed"), both.key().unwrap());
+        assert_eq!(a.key, b.key);
+        assert!(a.twins(Lane(2), Lane(3)) && b.twins(Lane(2), Lane(3)));
+        // The seconds slept are in the exact key (a clock read below tells them apart).
+        assert_ne!(a.exact, b.exact);
+        // Another memory (a task changed a global): another state.
+        let mut other = pool_run();
+        run_task(&mut other, 2, (1, 10, 1), "m", "1.0");
+        run_task(&mut other, 3, (0, 20, 2), "m2", "1.0");
+        assert_ne!(other.key().unwrap().key, a.key);
+        // A task taken and not done, or another value stored: other states.
+        let mut running = pool_run();
+        running.step(Some(Lane(2)), &[pool_op(2, Op::Get, 0, (1, 1, 0), 10)], None, &|_| None);
+        let running = running.key().unwrap().key;
+        assert_ne!(running, pool_run().key().unwrap().key);
+        let mut value = pool_run();
+        run_task(&mut value, 2, (1, 10, 1), "m", "1.0");
+        let mut value2 = pool_run();
+        value2.step(Some(Lane(2)), &[pool_op(2, Op::Get, 0, (1, 1, 0), 10)], None, &|_| None);
+        value2.step(Some(Lane(2)), &[pool_op(2, Op::Put, 1, (1, 1, 0), 7), pool_op(2, Op::TaskDone, 0, (1, 0, 1), 0), between_tasks(2, "m", "1.0")], None, &|_| None);
+        assert_ne!(value.key().unwrap().key, value2.key().unwrap().key);
+        // A worker that made a resource in a task (a manager's reply queue
+        // for its proxy) keeps its history: that is in no digest.
+        let made = |first: bool| {
+            let mut t = pool_run();
+            let lock = rec(2, RecordKind::Resource { res: ResId(9), kind: ResKind::Lock, name: "l".into(), capacity: 0 });
+            t.step(Some(Lane(2)), &[pool_op(2, Op::Get, 0, (1, 1, 0), 10)], None, &|_| None);
+            if first {
+                t.step(Some(Lane(2)), &[lock], None, &|_| None);
+            }
+            t.step(Some(Lane(2)), &[pool_op(2, Op::Put, 1, (1, 1, 0), 1010), pool_op(2, Op::TaskDone, 0, (1, 0, 1), 0), between_tasks(2, "m", "1.0")], None, &|_| None);
+            t.key().unwrap().key
+        };
+        assert_ne!(made(true), made(false));
+    }
+
+    #[test]
+    fn a_pools_idle_workers_are_handed_tasks_in_order_and_what_is_not_followed_is_not_known() {
+        let block = |lane: u32| rec(lane, RecordKind::Block { op: Op::Get, res: Some(ResId(0)), other: None, holder: None, timed: false });
+        let mut t = pool_run();
+        run_task(&mut t, 2, (1, 10, 1), "m", "1.0");
+        run_task(&mut t, 3, (0, 20, 2), "m", "1.0");
+        // Both wait for a task, 2 first: a submission hands it to 2.
+        t.step(Some(Lane(2)), &[block(2)], None, &|_| None);
+        t.step(Some(Lane(3)), &[block(3)], None, &|_| None);
+        assert!(t.key().is_some(), "idle workers wait in a known order");
+        let made = rec(1, RecordKind::Resource { res: ResId(5), kind: ResKind::AsyncResult, name: "r".into(), capacity: 1 });
+        t.step(Some(Lane(1)), &[made, pool_op(1, Op::ApplyAsync, 0, (0, 1, 1), 30), rec(1, RecordKind::Wake { op: Op::Get, res: Some(ResId(0)), woken: Lane(2) })], None, &|_| None);
+        let handed = t.clone();
+        assert!(handed.key().is_some() && handed.handed.contains_key(&Lane(2)));
+        t.step(Some(Lane(2)), &[pool_op(2, Op::Get, 0, (0, 1, 1), 30)], None, &|_| None);
+        assert!(t.key().is_some() && t.handed.is_empty());
+        // Worker 3 took it instead: not what the pool does.
+        let mut wrong = handed.clone();
+        wrong.step(Some(Lane(3)), &[pool_op(3, Op::Get, 0, (0, 1, 1), 30)], None, &|_| None);
+        assert!(wrong.key().is_none());
+        // A submission with a callback (the digest's lowest bit), a count
+        // the records disagree with, a result read: not known.
+        let mut cb = pool_run();
+        cb.step(Some(Lane(1)), &[pool_op(1, Op::ApplyAsync, 0, (3, 0, 1), 31)], None, &|_| None);
+        assert!(cb.key().is_none());
+        let mut count = pool_run();
+        count.step(Some(Lane(2)), &[pool_op(2, Op::Get, 0, (0, 1, 0), 10)], None, &|_| None);
+        assert!(count.key().is_none(), "two were pending, the record says none is left");
+        let mut read = pool_run();
+        read.step(Some(Lane(1)), &[pool_op(1, Op::ResultGet, 1, (0, 0, 0), 0)], None, &|_| None);
+        assert!(read.key().is_none());
     }
 }

@@ -113,11 +113,16 @@ pub fn one_line(s: &str) -> String {
 /// (`RecordKind::Op`'s `d`; a preview is cut short and a repr can hide
 /// what differs). FNV-1a: the same in every run.
 pub fn item_digest(v: &Value) -> i64 {
-    let fnv = |bytes: &[u8]| bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3));
-    let h = match v {
-        Value::Pickled { bytes, .. } => fnv(bytes),
-        other => codec::encode(other).map_or(1, |b| fnv(&b)),
-    };
+    match v {
+        Value::Pickled { bytes, .. } => bytes_digest(bytes),
+        other => codec::encode(other).map_or(1, |b| bytes_digest(&b)),
+    }
+}
+
+/// FNV-1a of `bytes`, never 0 (a pool task's or result part's encoding:
+/// see `pool`), the same in every run.
+pub fn bytes_digest(bytes: &[u8]) -> i64 {
+    let h = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ *b as u64).wrapping_mul(0x0100_0000_01b3));
     if h == 0 { 1 } else { h as i64 }
 }
 

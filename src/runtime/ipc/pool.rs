@@ -25,8 +25,16 @@
 //! `b` = running after, `c` = tasks submitted, detail = `f(args)`. A worker's
 //! `get` on the pool: took a task (`c` = 0 from the queue, 1 handed, −1 told
 //! to stop); its `put` on the result: `a` = parts done, `b` = parts, detail =
-//! the value; then `task_done` on the pool. `start` on the pool lists the
+//! the value; then `task_done` on the pool (`c` = [`POOL_TASK_DONE`]: it
+//! changes only the count of tasks running, which no process waits on nor
+//! reads by an op, so explore's footprint has it touch nothing another
+//! process sees). `start` on the pool lists the
 //! worker lanes in its detail.
+//!
+//! Digests (`d`, for explore's state key, `src/explore/state.rs`): a
+//! submission's is of its tasks' encodings, its lowest bit whether the
+//! result has a callback; a worker's `get` has its task's; its `put` on the
+//! result the part's (index and outcome). A preview is cut short; these are not.
 
 use std::sync::atomic::Ordering::*;
 
@@ -34,7 +42,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fifo::Fifo;
 use super::result::{CALLBACK, IS_MAP, POOL, ResultPart};
-use super::{one_line, preview};
+use super::{bytes_digest, one_line, preview};
 use crate::codec::{self, Handle, Value};
 use crate::runtime::{LessonError, LessonResult, LaneRuntime, WaitEnd, waitq};
 use crate::shm::layout::{NONE, ProcState, ResourceSlot};
@@ -43,6 +51,9 @@ use crate::shm::record::{Op, ResKind};
 
 /// The target name of a pool worker (not a valid script function name).
 pub const POOL_WORKER: &str = "<pool worker>";
+
+/// `c` of a pool's `task_done` record (a queue's has 0).
+pub const POOL_TASK_DONE: i64 = 1;
 
 pub const RUNNING: u64 = 0;
 pub const CLOSED: u64 = 1;
@@ -154,8 +165,11 @@ impl LaneRuntime {
             (false, None) => format!("{func}()"),
         };
         let mut encoded = Vec::with_capacity(calls.len());
+        let mut all = Vec::new();
         for (index, args) in calls.into_iter().enumerate() {
             let bytes = codec::encode(&Task { func: func.to_string(), args, result: rid, index: index as u32 })?;
+            all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            all.extend_from_slice(&bytes);
             let chain = self.v.write_chain(&bytes);
             match chain {
                 Ok(c) => encoded.push((c, bytes.len() as u32)),
@@ -182,7 +196,8 @@ impl LaneRuntime {
             }
         }
         slot.version.fetch_add(1, Release);
-        self.record_op(op, id, NONE, slot.aux[PENDING].load(Relaxed) as i64, slot.count.load(Relaxed), parts, Some(&detail));
+        let d = (bytes_digest(&all) & !1) | callback as i64;
+        self.record_op_d(op, id, NONE, slot.aux[PENDING].load(Relaxed) as i64, slot.count.load(Relaxed), parts, if d == 0 { 2 } else { d }, Some(&detail));
         for worker in handed {
             self.record_wake(Op::Get, id, worker);
             self.v.wake_lane(worker);
@@ -200,8 +215,9 @@ impl LaneRuntime {
                 slot.aux[PENDING].fetch_sub(1, Relaxed);
                 slot.count.fetch_add(1, Relaxed);
                 slot.version.fetch_add(1, Release);
-                let task: Task = codec::decode(&item.ok_or_else(|| LessonError::os("a pool task in shared memory is unreadable"))?)?;
-                self.record_op(Op::Get, id, NONE, slot.aux[PENDING].load(Relaxed) as i64, slot.count.load(Relaxed), 0, Some(&task.preview()));
+                let bytes = item.ok_or_else(|| LessonError::os("a pool task in shared memory is unreadable"))?;
+                let task: Task = codec::decode(&bytes)?;
+                self.record_op_d(Op::Get, id, NONE, slot.aux[PENDING].load(Relaxed) as i64, slot.count.load(Relaxed), 0, bytes_digest(&bytes), Some(&task.preview()));
                 return Ok(Some(task));
             }
             if slot.aux[STATE].load(Relaxed) != RUNNING {
@@ -224,8 +240,9 @@ impl LaneRuntime {
             Some((first, len)) => {
                 let bytes = self.v.read_chain(first, len);
                 self.v.free_chain(first);
-                let task: Task = codec::decode(&bytes.ok_or_else(|| LessonError::os("a pool task in shared memory is unreadable"))?)?;
-                self.record_op(Op::Get, id, NONE, pending, running, 1, Some(&task.preview()));
+                let bytes = bytes.ok_or_else(|| LessonError::os("a pool task in shared memory is unreadable"))?;
+                let task: Task = codec::decode(&bytes)?;
+                self.record_op_d(Op::Get, id, NONE, pending, running, 1, bytes_digest(&bytes), Some(&task.preview()));
                 Ok(Some(task))
             }
         }
@@ -246,12 +263,12 @@ impl LaneRuntime {
         // result raises the error in `get()` (CPython's pool sends a result
         // it cannot pickle back as an error too), and whoever waits for it
         // is not left waiting for ever.
-        let (chain, len, detail) = match self.v.write_chain(&bytes) {
-            Ok(chain) => (chain, bytes.len() as u32, detail),
+        let (chain, len, detail, digest) = match self.v.write_chain(&bytes) {
+            Ok(chain) => (chain, bytes.len() as u32, detail, bytes_digest(&bytes)),
             Err(e) => {
                 let e = LessonError::from(e).to_string();
                 let bytes = codec::encode(&ResultPart { index: task.index, outcome: Err(e.clone()) })?;
-                (self.v.write_chain(&bytes)?, bytes.len() as u32, one_line(&e))
+                (self.v.write_chain(&bytes)?, bytes.len() as u32, one_line(&e), bytes_digest(&bytes))
             }
         };
         let wake_creator = {
@@ -260,7 +277,7 @@ impl LaneRuntime {
             let done = res.count.fetch_add(1, Relaxed) + 1;
             let parts = res.capacity.load(Relaxed);
             res.version.fetch_add(1, Release);
-            self.record_op(Op::Put, task.result, NONE, done, parts, 0, Some(&detail));
+            self.record_op_d(Op::Put, task.result, NONE, done, parts, 0, digest, Some(&detail));
             let ready = done >= parts;
             if ready {
                 while let Some(w) = waitq::pop(&self.v, &res.waiters[0]) {
@@ -275,7 +292,7 @@ impl LaneRuntime {
         let running = (pool.count.load(Relaxed) - 1).max(0);
         pool.count.store(running, Relaxed);
         pool.version.fetch_add(1, Release);
-        self.record_op(Op::TaskDone, id, NONE, pool.aux[PENDING].load(Relaxed) as i64, running, 0, None);
+        self.record_op(Op::TaskDone, id, NONE, pool.aux[PENDING].load(Relaxed) as i64, running, POOL_TASK_DONE, None);
         // The submitter waiting in join() runs the callback now.
         if let Some(creator) = wake_creator
             && waitq::remove(&self.v, &pool.waiters[1], creator)
