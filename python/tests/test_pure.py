@@ -273,6 +273,32 @@ class Variables(unittest.TestCase):
         self.assertEqual(rt._short("a\nb"), "'a\\nb'")
         self.assertEqual(rt._short(object()), "<object object>", "no address: it differs from run to run")
 
+    def test_a_plain_values_text_is_made_once_and_equal_values_of_other_types_stay_apart(self):
+        # locals_text runs at every op of a stepped process: a number's or a
+        # string's text is kept, by type and value (1 == True == 1.0).
+        self.assertEqual([rt._short(v) for v in (1, True, 0, False, "1", b"1", None)], ["1", "True", "0", "False", "'1'", "b'1'", "None"])
+        self.assertIn((int, 1), rt._shorts)
+        self.assertIn((bool, True), rt._shorts)
+        self.assertEqual((rt._short(0.0), rt._short(-0.0)), ("0.0", "-0.0"), "no float kept: 0.0 == -0.0")
+        self.assertNotIn((float, 0.0), rt._shorts)
+        self.assertEqual(rt._short("x" * 500), rt._short("x" * 500))
+        self.assertLessEqual(len(rt._short("x" * 500)), rt.REPR_MAX)
+
+    def test_an_own_objects_kind_is_asked_once_a_type_and_its_name_each_time(self):
+        class Queue:
+            __module__ = "multiprocessing.queues"
+
+            def __init__(self, name):
+                self._name = name
+
+        q = Queue("tasks")
+        self.assertEqual(rt._short(q), "<Queue tasks>")
+        self.assertEqual(rt._own_kinds[Queue], ("Queue", False))
+        q._name = "results"
+        self.assertEqual(rt._short(q), "<Queue results>")
+        self.assertIsNone(rt._own(object()))
+        self.assertIsNone(rt._own_kinds[object])
+
     def test_a_managers_proxy_shows_by_kind_without_a_request(self):
         # A proxy forwards an unknown attribute (`name`) to its manager: a
         # request made inside the op being taken broke a stepped manager run.
