@@ -188,6 +188,46 @@ def text(s):
     return b, len(b)
 
 
+# ---- the program, made once in a zygote -----------------------------------------
+
+# The program a zygote was told (forkscope_boot._learn_program): its file
+# name, source, code and syntax tree, made once for the runs forked from
+# it (explore's hundreds of runs of one program). None elsewhere.
+_ready = None
+_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST (importing `_ast` here would show in a run's sys.modules)
+
+
+def ready_program(name, source):
+    """Compiles and parses program `name` once (in the zygote); one that
+    does not compile is left to each run, which reports it."""
+    global _ready
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    try:
+        code = compile(source, name, "exec", dont_inherit=True)
+        tree = compile(source, name, "exec", _ONLY_AST, dont_inherit=True)
+    except BaseException:
+        return
+    _ready = (name, source, code, tree)
+
+
+def program_code(name, source):
+    """The code of program `name` of `source`: the zygote's if it made
+    this very one, else compiled now (as `exec` would, raising what it
+    raises)."""
+    if _ready is not None and _ready[0] == name and _ready[1] == source:
+        return _ready[2]
+    return compile(source, name, "exec", dont_inherit=True)
+
+
+def program_tree(name, source):
+    """The zygote's syntax tree of program `name` if it parsed this very
+    `source`, else None."""
+    if _ready is not None and _ready[0] == name and _ready[1] == source:
+        return _ready[3]
+    return None
+
+
 # ---- lines and statements ----------------------------------------------------
 
 _tracing = False

@@ -284,6 +284,28 @@ class Variables(unittest.TestCase):
         self.assertEqual(rt._short("x" * 500), rt._short("x" * 500))
         self.assertLessEqual(len(rt._short("x" * 500)), rt.REPR_MAX)
 
+    def test_a_program_made_once_in_the_zygote_serves_only_that_very_program(self):
+        saved = rt._ready
+        try:
+            source = "\ufeffdef ticket(person):\n    print(person)\n"
+            rt.ready_program("race.py", source)
+            code = rt.program_code("race.py", source[1:])
+            self.assertIs(rt.program_code("race.py", source[1:]), code, "compiled once, in the zygote")
+            self.assertEqual(code.co_filename, "race.py")
+            self.assertIs(rt.program_tree("race.py", source[1:]), rt._ready[3])
+            self.assertEqual(type(rt._ready[3]).__name__, "Module")
+            # Another program, or the same under another name: its own.
+            self.assertIsNot(rt.program_code("race.py", "x = 1\n"), code)
+            self.assertIsNone(rt.program_tree("other.py", source[1:]))
+            self.assertEqual(rt.program_code("other.py", source[1:]).co_filename, "other.py")
+            # One that does not compile is left to the run, which raises.
+            rt.ready_program("bad.py", "def (:\n")
+            self.assertIsNone(rt.program_tree("bad.py", "def (:\n"))
+            with self.assertRaises(SyntaxError):
+                rt.program_code("bad.py", "def (:\n")
+        finally:
+            rt._ready = saved
+
     def test_an_own_objects_kind_is_asked_once_a_type_and_its_name_each_time(self):
         class Queue:
             __module__ = "multiprocessing.queues"
