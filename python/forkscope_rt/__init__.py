@@ -199,16 +199,23 @@ _ONLY_AST = 0x400  # ast.PyCF_ONLY_AST (importing `_ast` here would show in a ru
 
 def ready_program(name, source):
     """Compiles and parses program `name` once (in the zygote); one that
-    does not compile is left to each run, which reports it."""
+    does not compile, or warns as it compiles (an invalid escape: a
+    `SyntaxWarning` each run must show, as `python3` does), is left to
+    each run."""
     global _ready
+    import warnings
+
     if source.startswith("\ufeff"):
         source = source[1:]
     try:
-        code = compile(source, name, "exec", dont_inherit=True)
-        tree = compile(source, name, "exec", _ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            code = compile(source, name, "exec", dont_inherit=True)
+            tree = compile(source, name, "exec", _ONLY_AST, dont_inherit=True)
     except BaseException:
         return
-    _ready = (name, source, code, tree)
+    if not warned:
+        _ready = (name, source, code, tree)
 
 
 def program_code(name, source):

@@ -303,6 +303,10 @@ class Variables(unittest.TestCase):
             self.assertIsNone(rt.program_tree("bad.py", "def (:\n"))
             with self.assertRaises(SyntaxError):
                 rt.program_code("bad.py", "def (:\n")
+            # One that warns as it compiles is left to the run, which warns.
+            rt._ready = None
+            rt.ready_program("warns.py", "s = '\\d'\n")
+            self.assertIsNone(rt._ready)
         finally:
             rt._ready = saved
 
