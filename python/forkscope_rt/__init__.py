@@ -392,8 +392,9 @@ def _reprs_with(**bounds):
 
 def _short(obj):
     t = type(obj)
-    if t in _PLAIN:
-        # A number or a string shows the same wherever it is: made once.
+    if t in _PLAIN and (obj.bit_length() <= 64 if t is int else t is bool or obj is None or len(obj) <= 256):
+        # A number or a string shows the same wherever it is: made once
+        # (a short one: the cache must not keep a program's large text alive).
         try:
             return _shorts[(t, obj)]
         except KeyError:
@@ -406,7 +407,8 @@ def _short(obj):
 
 
 # The types whose values `_short` keeps the text of (by type and value: 1
-# and True are equal keys, not the same text; no float: 0.0 == -0.0).
+# and True are equal keys, not the same text; no float: 0.0 == -0.0;
+# a str or bytes up to 256 long, an int of up to 64 bits).
 _PLAIN = frozenset((str, int, bool, type(None), bytes))
 _shorts = {}
 

@@ -282,6 +282,7 @@ class Variables(unittest.TestCase):
         self.assertEqual((rt._short(0.0), rt._short(-0.0)), ("0.0", "-0.0"), "no float kept: 0.0 == -0.0")
         self.assertNotIn((float, 0.0), rt._shorts)
         self.assertEqual(rt._short("x" * 500), rt._short("x" * 500))
+        self.assertNotIn((str, "x" * 500), rt._shorts, "a long text is not kept alive")
         self.assertLessEqual(len(rt._short("x" * 500)), rt.REPR_MAX)
 
     def test_a_program_made_once_in_the_zygote_serves_only_that_very_program(self):
