@@ -73,6 +73,7 @@ def _zygote(lib):
     os.dup2(null, 1)
     os.close(null)
     _ready(lib)
+    _learn_program(requests)
 
     sibling = _sibling_fork()
 
@@ -223,6 +224,35 @@ def _sibling_fork():
         return pid
 
     return fork
+
+
+def _learn_program(requests):
+    """Reads what the starter says first, `program LEN` and LEN bytes (the
+    file name Python gives the program, a NUL, its source), and compiles
+    and parses that program once for the runs (`forkscope_rt.ready_program`).
+    Read exactly: the requests follow on the same pipe, for the spares."""
+    import forkscope_rt as rt
+
+    line = b""
+    while not line.endswith(b"\n"):
+        got = os.read(requests, 1)
+        if not got:
+            return
+        line += got
+    word, _, size = line.decode("ascii", "replace").partition(" ")
+    if word != "program" or not size.strip().isdigit():
+        return
+    left = int(size)
+    told = []
+    while left > 0:
+        got = os.read(requests, left)
+        if not got:
+            return
+        told.append(got)
+        left -= len(got)
+    name, _, source = b"".join(told).decode("utf-8", "surrogateescape").partition("\0")
+    if name:
+        rt.ready_program(name, source)
 
 
 class _Started(BaseException):

@@ -188,6 +188,53 @@ def text(s):
     return b, len(b)
 
 
+# ---- the program, made once in a zygote -----------------------------------------
+
+# The program a zygote was told (forkscope_boot._learn_program): its file
+# name, source, code and syntax tree, made once for the runs forked from
+# it (explore's hundreds of runs of one program). None elsewhere.
+_ready = None
+_ONLY_AST = 0x400  # ast.PyCF_ONLY_AST (importing `_ast` here would show in a run's sys.modules)
+
+
+def ready_program(name, source):
+    """Compiles and parses program `name` once (in the zygote); one that
+    does not compile, or warns as it compiles (an invalid escape: a
+    `SyntaxWarning` each run must show, as `python3` does), is left to
+    each run."""
+    global _ready
+    import warnings
+
+    if source.startswith("\ufeff"):
+        source = source[1:]
+    try:
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            code = compile(source, name, "exec", dont_inherit=True)
+            tree = compile(source, name, "exec", _ONLY_AST, dont_inherit=True)
+    except BaseException:
+        return
+    if not warned:
+        _ready = (name, source, code, tree)
+
+
+def program_code(name, source):
+    """The code of program `name` of `source`: the zygote's if it made
+    this very one, else compiled now (as `exec` would, raising what it
+    raises)."""
+    if _ready is not None and _ready[0] == name and _ready[1] == source:
+        return _ready[2]
+    return compile(source, name, "exec", dont_inherit=True)
+
+
+def program_tree(name, source):
+    """The zygote's syntax tree of program `name` if it parsed this very
+    `source`, else None."""
+    if _ready is not None and _ready[0] == name and _ready[1] == source:
+        return _ready[3]
+    return None
+
+
 # ---- lines and statements ----------------------------------------------------
 
 _tracing = False
@@ -290,14 +337,16 @@ _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 def _own(obj):
     """The run's own objects by their type (and name), else None."""
     t = type(obj)
-    # A subclass of one (the program's own Process class) too: its repr
-    # would show pids, which differ from run to run.
-    if not any((getattr(k, "__module__", "") or "").startswith(_OWN_MODULES) for k in getattr(t, "__mro__", (t,))):
+    try:
+        kind = _own_kinds[t]
+    except KeyError:
+        kind = _own_kinds[t] = _own_kind(t)
+    except TypeError:  # a type that cannot be a key (its metaclass's __eq__)
+        kind = _own_kind(t)
+    if kind is None:
         return None
-    if getattr(t, "_fs_repr_ok", False):
-        return None
-    kind = getattr(t, "_fs_kind", t.__name__)
-    if any("__getattr__" in vars(k) for k in t.__mro__[:-1]):
+    kind, proxy = kind
+    if proxy:
         # A manager's proxy forwards an unknown attribute to the manager: a
         # request, an op inside the op being taken. Only its own __dict__.
         d = getattr(obj, "__dict__", None) or {}
@@ -307,6 +356,22 @@ def _own(obj):
     if isinstance(name, str) and name:
         return "<%s %s>" % (kind, name)
     return "<%s>" % kind
+
+
+def _own_kind(t):
+    """For `_own`: (kind, is a proxy) when `t`'s instances are the run's
+    own objects, else None. Asked once a type (`_own_kinds`): a variable's
+    repr is made at every op of a stepped process."""
+    # A subclass of one (the program's own Process class) too: its repr
+    # would show pids, which differ from run to run.
+    if not any((getattr(k, "__module__", "") or "").startswith(_OWN_MODULES) for k in getattr(t, "__mro__", (t,))):
+        return None
+    if getattr(t, "_fs_repr_ok", False):
+        return None
+    return getattr(t, "_fs_kind", t.__name__), any("__getattr__" in vars(k) for k in t.__mro__[:-1])
+
+
+_own_kinds = {}
 
 
 def _reprs_with(**bounds):
@@ -326,6 +391,29 @@ def _reprs_with(**bounds):
 
 
 def _short(obj):
+    t = type(obj)
+    if t in _PLAIN and (obj.bit_length() <= 64 if t is int else t is bool or obj is None or len(obj) <= 256):
+        # A number or a string shows the same wherever it is: made once
+        # (a short one: the cache must not keep a program's large text alive).
+        try:
+            return _shorts[(t, obj)]
+        except KeyError:
+            pass
+        r = _shorts[(t, obj)] = _short_made(obj)
+        if len(_shorts) > 4096:
+            _shorts.clear()
+        return r
+    return _short_made(obj)
+
+
+# The types whose values `_short` keeps the text of (by type and value: 1
+# and True are equal keys, not the same text; no float: 0.0 == -0.0;
+# a str or bytes up to 256 long, an int of up to 64 bits).
+_PLAIN = frozenset((str, int, bool, type(None), bytes))
+_shorts = {}
+
+
+def _short_made(obj):
     global _reprs
     if _reprs is None:
         _reprs = _reprs_with(maxstring=REPR_MAX, maxother=REPR_MAX, maxlevel=2)
@@ -342,10 +430,17 @@ def _short(obj):
 def _shown(name, value):
     """Whether a variable is one Python Tutor would show: not a module, a
     function or a class (the program's furniture), not a dunder name."""
+    return _name_shown(name) and not isinstance(value, _FURNITURE)
+
+
+def _name_shown(name):
     # `.0`, a comprehension's hidden iterator, is not the program's name.
-    if name.startswith("__") or not name.isidentifier():
-        return False
-    return not isinstance(value, (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType))
+    return not name.startswith("__") and name.isidentifier()
+
+
+_FURNITURE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
+# `_name_shown` of the names seen (`locals_text`).
+_names_shown = {}
 
 
 def locals_text(f):
@@ -361,7 +456,11 @@ def locals_text(f):
             shown = 0
             left = 0
             for name, value in list(f.f_locals.items()):
-                if not _shown(name, value):
+                # `_shown`, its test of the name made once a name.
+                named = _names_shown.get(name)
+                if named is None:
+                    named = _names_shown[name] = _name_shown(name)
+                if not named or isinstance(value, _FURNITURE):
                     continue
                 if shown < VARS_MAX:
                     out.append("V\t%s\t%s" % (name, _short(value)))

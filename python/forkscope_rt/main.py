@@ -57,7 +57,7 @@ def run_main(lib):
     main.__loader__ = None
     main.__cached__ = None
     sys.modules["__main__"] = main
-    code = run_as_python(lambda: exec(compile(source, path, "exec", dont_inherit=True), main.__dict__))
+    code = run_as_python(lambda: exec(rt.program_code(source=source, name=path), main.__dict__))
     threads.wait_for_threads()
     try:
         atexit._run_exitfuncs()

@@ -136,7 +136,10 @@ def _function_node(code):
     tree = _trees.get(code.co_filename)
     if tree is None:
         source = "".join(linecache.getlines(code.co_filename))
-        tree = compile(source, code.co_filename, "exec", _ast.PyCF_ONLY_AST) if source else False
+        # The zygote's parse of this very program (explore's runs), else now.
+        tree = rt.program_tree(code.co_filename, source)
+        if tree is None:
+            tree = compile(source, code.co_filename, "exec", _ast.PyCF_ONLY_AST) if source else False
         _trees[code.co_filename] = tree
     if not tree:
         return None
@@ -165,7 +168,8 @@ def _label_params(t):
             if bound:
                 params = params[1:]  # `self` is bound: the arguments start after it
             tree = _trees.get(code.co_filename) or None
-            found = frozenset([i for i, a in enumerate(params) if _printed_only(fn, a, tree)] + [a for a in params if _printed_only(fn, a, tree)])
+            printed = [a for a in params if _printed_only(fn, a, tree)]
+            found = frozenset([i for i, a in enumerate(params) if a in printed] + printed)
     except Exception:
         found = frozenset()
     _labels[cached] = found

@@ -273,6 +273,59 @@ class Variables(unittest.TestCase):
         self.assertEqual(rt._short("a\nb"), "'a\\nb'")
         self.assertEqual(rt._short(object()), "<object object>", "no address: it differs from run to run")
 
+    def test_a_plain_values_text_is_made_once_and_equal_values_of_other_types_stay_apart(self):
+        # locals_text runs at every op of a stepped process: a number's or a
+        # string's text is kept, by type and value (1 == True == 1.0).
+        self.assertEqual([rt._short(v) for v in (1, True, 0, False, "1", b"1", None)], ["1", "True", "0", "False", "'1'", "b'1'", "None"])
+        self.assertIn((int, 1), rt._shorts)
+        self.assertIn((bool, True), rt._shorts)
+        self.assertEqual((rt._short(0.0), rt._short(-0.0)), ("0.0", "-0.0"), "no float kept: 0.0 == -0.0")
+        self.assertNotIn((float, 0.0), rt._shorts)
+        self.assertEqual(rt._short("x" * 500), rt._short("x" * 500))
+        self.assertNotIn((str, "x" * 500), rt._shorts, "a long text is not kept alive")
+        self.assertLessEqual(len(rt._short("x" * 500)), rt.REPR_MAX)
+
+    def test_a_program_made_once_in_the_zygote_serves_only_that_very_program(self):
+        saved = rt._ready
+        try:
+            source = "\ufeffdef ticket(person):\n    print(person)\n"
+            rt.ready_program("race.py", source)
+            code = rt.program_code("race.py", source[1:])
+            self.assertIs(rt.program_code("race.py", source[1:]), code, "compiled once, in the zygote")
+            self.assertEqual(code.co_filename, "race.py")
+            self.assertIs(rt.program_tree("race.py", source[1:]), rt._ready[3])
+            self.assertEqual(type(rt._ready[3]).__name__, "Module")
+            # Another program, or the same under another name: its own.
+            self.assertIsNot(rt.program_code("race.py", "x = 1\n"), code)
+            self.assertIsNone(rt.program_tree("other.py", source[1:]))
+            self.assertEqual(rt.program_code("other.py", source[1:]).co_filename, "other.py")
+            # One that does not compile is left to the run, which raises.
+            rt.ready_program("bad.py", "def (:\n")
+            self.assertIsNone(rt.program_tree("bad.py", "def (:\n"))
+            with self.assertRaises(SyntaxError):
+                rt.program_code("bad.py", "def (:\n")
+            # One that warns as it compiles is left to the run, which warns.
+            rt._ready = None
+            rt.ready_program("warns.py", "s = '\\d'\n")
+            self.assertIsNone(rt._ready)
+        finally:
+            rt._ready = saved
+
+    def test_an_own_objects_kind_is_asked_once_a_type_and_its_name_each_time(self):
+        class Queue:
+            __module__ = "multiprocessing.queues"
+
+            def __init__(self, name):
+                self._name = name
+
+        q = Queue("tasks")
+        self.assertEqual(rt._short(q), "<Queue tasks>")
+        self.assertEqual(rt._own_kinds[Queue], ("Queue", False))
+        q._name = "results"
+        self.assertEqual(rt._short(q), "<Queue results>")
+        self.assertIsNone(rt._own(object()))
+        self.assertIsNone(rt._own_kinds[object])
+
     def test_a_managers_proxy_shows_by_kind_without_a_request(self):
         # A proxy forwards an unknown attribute (`name`) to its manager: a
         # request made inside the op being taken broke a stepped manager run.

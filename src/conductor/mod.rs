@@ -359,7 +359,13 @@ impl Run {
             (None, Engine::Python) => {
                 let python = crate::python::launch::interpreter().map_err(RunError::Python)?;
                 let lib = crate::python::launch::library(&options.exe).map_err(RunError::Python)?;
-                let zygote = if options.fork_server { crate::python::launch::zygote_start(&python.path, &lib, &seg_name, lane, options.spec.seed, sys::own_session()) } else { None };
+                // The file name Python gives the program (forkscope_rt.main).
+                let name = match info.source_path.as_str() {
+                    "" => format!("{}.py", info.lesson),
+                    path => path.to_string(),
+                };
+                let program = (name.as_str(), info.script.as_str());
+                let zygote = if options.fork_server { crate::python::launch::zygote_start(&python.path, &lib, &seg_name, lane, options.spec.seed, sys::own_session(), program) } else { None };
                 match zygote {
                     Some(pid) => pid,
                     None => sys::as_run_leader(&mut crate::python::launch::command(&python.path, &lib, &seg_name, lane, options.spec.seed)).spawn().map_err(RunError::Spawn)?.id() as i32,

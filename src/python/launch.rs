@@ -281,8 +281,11 @@ fn hash_seed(seed: u64) -> u64 {
 /// The main process of run `seg` on `lane`, forked from the zygote (started
 /// first if there is none for this interpreter, library and seed) into the
 /// run's own group (`own_session`: its own session). `None` if zygotes are
-/// off or anything failed: the caller execs instead.
-pub fn zygote_start(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64, own_session: bool) -> Option<i32> {
+/// off or anything failed: the caller execs instead. `program` (the file
+/// name Python gives it, its source) is told a new zygote first: it compiles
+/// and parses it once, for every run of the same program after (a run of
+/// another program compiles its own, as without).
+pub fn zygote_start(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64, own_session: bool, program: (&str, &str)) -> Option<i32> {
     if !ZYGOTE_ON.load(Relaxed) {
         return None;
     }
@@ -317,7 +320,14 @@ pub fn zygote_start(python: &Path, lib: &Path, seg: &str, lane: u32, seed: u64, 
         // forkscope's) to get, not the zygote's.
         std::os::unix::process::CommandExt::process_group(&mut z, 0);
         let mut child = z.spawn().ok()?;
-        let requests = child.stdin.take()?;
+        let mut requests = child.stdin.take()?;
+        // `program LEN` and LEN bytes, the name and the source split by a
+        // NUL (none for a name with one, or a source past a mebibyte: no
+        // program then, the runs compile their own).
+        let (name, source) = program;
+        let told = if name.contains('\0') || source.len() > 1 << 20 { String::new() } else { format!("{name}\0{source}") };
+        requests.write_all(format!("program {}\n", told.len()).as_bytes()).ok()?;
+        requests.write_all(told.as_bytes()).ok()?;
         let answers = BufReader::new(child.stdout.take()?);
         *slot = Some(Zygote { child, requests: Some(requests), answers, key, spares: Vec::new() });
     }
