@@ -33,6 +33,18 @@ fn explore_all(args: &[&str]) -> (i32, Value) {
     (out.status, v)
 }
 
+/// `program` (of tests/python/programs) explored `--all` with each of
+/// `ways` (the reductions on, `--no-reduce`, `--first`): each finds a
+/// failed assert whose message contains `says`.
+fn finds_the_assertion(program: &str, ways: &[&[&str]], says: &str) {
+    let program = common::repo("tests/python/programs").join(program);
+    for extra in ways {
+        let (status, v) = explore_all(&[&[program.to_str().unwrap()][..], extra].concat());
+        assert_eq!((status, v["counterexample"]["kind"].as_str()), (1, Some("assertion")), "{extra:?}: {v}");
+        assert!(v["counterexample"]["message"].as_str().unwrap().contains(says), "{extra:?}: {v}");
+    }
+}
+
 fn saved(tag: &str) -> PathBuf {
     tempdir(&format!("explore-all-{tag}")).join("found.fsrec")
 }
@@ -300,12 +312,7 @@ fn steps_that_touch_nothing_shared_before_a_race_lose_no_bad_schedule() {
     let (status, v) = explore_all(&["lock-join.py", "--param", "variant=sync", "--runs", "60"]);
     assert_eq!((status, v["result"].as_str()), (0, Some("verified")), "{v}");
     assert!(v["runs"].as_u64().unwrap() <= 30, "{v}");
-    let program = common::repo("tests/python/programs/late_lost_update.py");
-    for extra in [&[][..], &["--no-reduce"][..]] {
-        let (status, v) = explore_all(&[&[program.to_str().unwrap()][..], extra].concat());
-        assert_eq!((status, v["counterexample"]["kind"].as_str()), (1, Some("assertion")), "{extra:?}: {v}");
-        assert!(v["counterexample"]["message"].as_str().unwrap().contains("lost an update"), "{extra:?}: {v}");
-    }
+    finds_the_assertion("late_lost_update.py", &[&[][..], &["--no-reduce"][..]], "lost an update");
 }
 
 /// A program that loops forever (the child of `hello.py`'s forever variant
@@ -361,12 +368,7 @@ fn a_cycle_does_not_hide_a_process_that_could_step_on_it() {
 #[test]
 fn a_queues_items_and_their_order_are_kept_by_the_reductions() {
     let _share = crate::common::share();
-    let program = common::repo("tests/python/programs/queue_order.py");
-    for extra in [&[][..], &["--no-reduce"][..], &["--first"][..]] {
-        let (status, v) = explore_all(&[&[program.to_str().unwrap()][..], extra].concat());
-        assert_eq!((status, v["counterexample"]["kind"].as_str()), (1, Some("assertion")), "{extra:?}: {v}");
-        assert!(v["counterexample"]["message"].as_str().unwrap().contains("got them in order"), "{extra:?}: {v}");
-    }
+    finds_the_assertion("queue_order.py", &[&[][..], &["--no-reduce"][..], &["--first"][..]], "got them in order");
     // The sentinel variant of producer-consumer (three buns: 8 runs; every
     // state was unknown before, 83 of 100 runs were interleavings run to
     // their end at ten buns).
@@ -384,12 +386,7 @@ fn a_queues_items_and_their_order_are_kept_by_the_reductions() {
 #[test]
 fn a_threaded_processs_globals_are_kept_by_the_reductions() {
     let _share = crate::common::share();
-    let program = common::repo("tests/python/programs/thread_order.py");
-    for extra in [&[][..], &["--no-reduce"][..], &["--first"][..]] {
-        let (status, v) = explore_all(&[&[program.to_str().unwrap()][..], extra].concat());
-        assert_eq!((status, v["counterexample"]["kind"].as_str()), (1, Some("assertion")), "{extra:?}: {v}");
-        assert!(v["counterexample"]["message"].as_str().unwrap().contains("double went first"), "{extra:?}: {v}");
-    }
+    finds_the_assertion("thread_order.py", &[&[][..], &["--no-reduce"][..], &["--first"][..]], "double went first");
     let (status, v) = explore_all(&["threads.py", "--param", "variant=lock"]);
     assert_eq!((status, v["result"].as_str(), v["runs"].as_u64()), (0, Some("verified"), Some(1)), "{v}");
     let (status, v) = explore_all(&["threads.py", "--param", "variant=lock", "--param", "threads=3", "--no-reduce"]);
